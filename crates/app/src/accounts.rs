@@ -1,0 +1,307 @@
+//! Logins, logouts, API tokens and user administration.
+
+use crate::error::About;
+use crate::{App, AppError, Caller, now_ms};
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use sha2::{Digest, Sha256};
+use trainyard_core::{EmailAddress, Invalid, Role, TimeZoneName};
+use trainyard_store::{auth, users};
+
+/// A random secret, hex-encoded (256 bits).
+pub fn new_secret() -> Result<String, AppError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| AppError::Refused(format!("no randomness available: {e}")))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Secrets are stored only as their SHA-256: a database leak does not leak logins.
+pub fn secret_hash(secret: &str) -> String {
+    Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+pub async fn hash_password(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+    })
+    .await
+    .map_err(|e| AppError::Refused(format!("password hashing failed: {e}")))?
+    .map_err(|e| AppError::Refused(format!("password hashing failed: {e}")))
+}
+
+async fn verify_password(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash).is_ok_and(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+    })
+    .await
+    .unwrap_or(false)
+}
+
+fn check_password_strength(password: &str) -> Result<(), Invalid> {
+    if password.chars().count() < 10 {
+        return Err(Invalid::field("password", "must be at least 10 characters"));
+    }
+    if password.len() > 1024 {
+        return Err(Invalid::field("password", "must be at most 1024 bytes"));
+    }
+    Ok(())
+}
+
+pub struct Login {
+    pub session_token: String,
+    pub caller: Caller,
+}
+
+/// Checks e-mail and password; on success opens a login session. Failures are counted in the
+/// database per e-mail and per remote address, so guessing is throttled across all processes.
+pub async fn login(
+    app: &App,
+    email: &str,
+    password: &str,
+    remote: &str,
+) -> Result<Login, AppError> {
+    let now = now_ms();
+    let s = &app.settings;
+    let since = now - s.throttle_window_minutes * 60_000;
+    {
+        let mut conn = app.store.read().await?;
+        let (by_email, by_remote) =
+            auth::login_failures_since(&mut conn, email, remote, since).await?;
+        if by_email >= s.max_login_failures || by_remote >= s.max_login_failures * 4 {
+            return Err(AppError::Throttled {
+                retry_after_secs: s.throttle_window_minutes * 60,
+            });
+        }
+    }
+    let user = {
+        let mut conn = app.store.read().await?;
+        users::find_by_email(&mut conn, email).await?
+    };
+    // Verify against a dummy hash when the user is unknown, so timing does not reveal accounts.
+    let hash = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| DUMMY_HASH.to_owned());
+    let ok = verify_password(password.to_owned(), hash).await;
+    let mut tx = app.store.write().await?;
+    match user {
+        Some(u) if ok && u.archived_at.is_none() => {
+            let token = new_secret()?;
+            let csrf = new_secret()?;
+            let expires = now + s.session_hours * 3_600_000;
+            auth::create_session(&mut tx, &secret_hash(&token), u.id, &csrf, now, expires).await?;
+            auth::clear_login_failures(&mut tx, email).await?;
+            tx.commit().await?;
+            Ok(Login {
+                session_token: token,
+                caller: Caller::from_user(u, Some(csrf)),
+            })
+        }
+        _ => {
+            auth::record_login_failure(&mut tx, email, remote, now).await?;
+            tx.commit().await?;
+            Err(AppError::Unauthenticated(
+                "that e-mail and password do not match an account".into(),
+            ))
+        }
+    }
+}
+
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2Q0eX4v8Tq0Jc8i6g0V3Q0ZC3nVt5hWqkzjz0p3yH8E";
+
+pub async fn logout(app: &App, session_token: &str) -> Result<(), AppError> {
+    let mut conn = app.store.read().await?;
+    auth::delete_session(&mut conn, &secret_hash(session_token)).await?;
+    Ok(())
+}
+
+/// The caller behind a session cookie, if the session is live.
+pub async fn caller_for_session(
+    app: &App,
+    session_token: &str,
+) -> Result<Option<Caller>, AppError> {
+    let mut conn = app.store.read().await?;
+    Ok(
+        auth::session_user(&mut conn, &secret_hash(session_token), now_ms())
+            .await?
+            .map(|(u, csrf)| Caller::from_user(u, Some(csrf))),
+    )
+}
+
+/// The caller behind an API bearer token.
+pub async fn caller_for_token(app: &App, token: &str) -> Result<Option<Caller>, AppError> {
+    let mut conn = app.store.read().await?;
+    Ok(auth::token_user(&mut conn, &secret_hash(token), now_ms())
+        .await?
+        .map(|u| Caller::from_user(u, None)))
+}
+
+pub struct NewAccount {
+    pub email: String,
+    pub display_name: String,
+    pub password: String,
+    pub role: Role,
+    pub client_id: Option<i64>,
+    pub instructor_id: Option<i64>,
+    pub learner_id: Option<i64>,
+    pub time_zone: String,
+}
+
+/// Creates a user. `caller` is `None` for the command line, which acts as the system.
+pub async fn create_user(
+    app: &App,
+    caller: Option<&Caller>,
+    a: NewAccount,
+) -> Result<users::User, AppError> {
+    if let Some(c) = caller {
+        c.require(c.role.can_administer(), "create user accounts")?;
+    }
+    let mut inv = Invalid::new();
+    let email = inv.check("email", EmailAddress::parse(&a.email));
+    let tz = inv.check("time_zone", TimeZoneName::parse(&a.time_zone));
+    if a.display_name.trim().is_empty() {
+        inv.add("display_name", "is required");
+    }
+    if let Err(e) = check_password_strength(&a.password) {
+        inv.errors.extend(e.errors);
+    }
+    if a.role == Role::ClientContact && a.client_id.is_none() {
+        inv.add("client_id", "a client contact belongs to a client");
+    }
+    let (Some(email), Some(tz)) = (email, tz) else {
+        return Err(inv.into());
+    };
+    if !inv.is_empty() {
+        return Err(inv.into());
+    }
+    let hash = hash_password(a.password).await?;
+    let now = now_ms();
+    let mut tx = app.store.write().await?;
+    let id = users::insert(
+        &mut tx,
+        &users::NewUser {
+            email: email.as_str(),
+            display_name: a.display_name.trim(),
+            password_hash: &hash,
+            role: a.role,
+            client_id: a.client_id,
+            instructor_id: a.instructor_id,
+            learner_id: a.learner_id,
+            time_zone: tz.as_str(),
+        },
+        now,
+    )
+    .await
+    .about("user")?;
+    let user = users::get(&mut tx, id).await?;
+    let system = Caller::system();
+    crate::audit::record(
+        &mut tx,
+        caller.unwrap_or(&system),
+        now,
+        "user.created",
+        "user",
+        id,
+        None,
+        Some(&user),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+pub async fn list_users(
+    app: &App,
+    caller: &Caller,
+    page: i64,
+) -> Result<trainyard_store::Page<users::User>, AppError> {
+    caller.require(caller.role.can_administer(), "see user accounts")?;
+    let mut conn = app.store.read().await?;
+    Ok(users::list(&mut conn, page, 50).await?)
+}
+
+pub struct IssuedToken {
+    pub id: i64,
+    /// Shown once; only its hash is stored.
+    pub secret: String,
+}
+
+pub async fn create_api_token(
+    app: &App,
+    caller: &Caller,
+    name: &str,
+) -> Result<IssuedToken, AppError> {
+    let name =
+        trainyard_core::invalid::text::required(name, 80).map_err(|m| Invalid::field("name", m))?;
+    let secret = format!("ty_{}", new_secret()?);
+    let now = now_ms();
+    let mut tx = app.store.write().await?;
+    let id = auth::create_token(&mut tx, caller.user_id, &name, &secret_hash(&secret), now).await?;
+    let snapshot = serde_json::json!({ "id": id, "name": name });
+    crate::audit::record(
+        &mut tx,
+        caller,
+        now,
+        "api_token.created",
+        "user",
+        caller.user_id,
+        None,
+        Some(&snapshot),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(IssuedToken { id, secret })
+}
+
+pub async fn list_api_tokens(app: &App, caller: &Caller) -> Result<Vec<auth::ApiToken>, AppError> {
+    let mut conn = app.store.read().await?;
+    Ok(auth::list_tokens(&mut conn, caller.user_id).await?)
+}
+
+pub async fn revoke_api_token(app: &App, caller: &Caller, token_id: i64) -> Result<(), AppError> {
+    let now = now_ms();
+    let mut tx = app.store.write().await?;
+    if !auth::revoke_token(&mut tx, caller.user_id, token_id, now).await? {
+        return Err(AppError::NotFound("the API token"));
+    }
+    let snapshot = serde_json::json!({ "id": token_id, "revoked": true });
+    crate::audit::record(
+        &mut tx,
+        caller,
+        now,
+        "api_token.revoked",
+        "user",
+        caller.user_id,
+        None,
+        Some(&snapshot),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Issues a token for the user with `email`, as the system (the command line).
+pub async fn create_api_token_for(
+    app: &App,
+    email: &str,
+    name: &str,
+) -> Result<IssuedToken, AppError> {
+    let user = {
+        let mut conn = app.store.read().await?;
+        users::find_by_email(&mut conn, email)
+            .await?
+            .ok_or(AppError::NotFound("a user with this e-mail"))?
+    };
+    create_api_token(app, &Caller::from_user(user, None), name).await
+}

@@ -1,0 +1,94 @@
+//! The one error type of the use cases. Library crates below return their own typed errors; the
+//! web edge maps this type, once, to problem+json or to a page.
+
+use trainyard_core::Invalid;
+use trainyard_core::status::Refusal;
+use trainyard_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Input that fails validation: every field problem, for a form or a 422.
+    #[error("{0}")]
+    Invalid(Invalid),
+    #[error("{0} was not found")]
+    NotFound(&'static str),
+    /// Not logged in, or the credentials are wrong.
+    #[error("{0}")]
+    Unauthenticated(String),
+    #[error("you are not allowed to {0}")]
+    Forbidden(String),
+    /// The record changed since the caller read it.
+    #[error(
+        "{0} was changed by someone else since you opened it; reload to see the current version"
+    )]
+    Stale(&'static str),
+    /// A unique value already in use.
+    #[error("a {entity} with this {field} already exists")]
+    Duplicate { entity: &'static str, field: String },
+    /// A state machine or business rule says no, in words for the user.
+    #[error("{0}")]
+    Refused(String),
+    #[error("too many failed attempts; try again in {retry_after_secs} seconds")]
+    Throttled { retry_after_secs: i64 },
+    #[error("internal error")]
+    Internal(#[source] StoreError),
+}
+
+impl From<Invalid> for AppError {
+    fn from(e: Invalid) -> Self {
+        AppError::Invalid(e)
+    }
+}
+
+impl From<Refusal> for AppError {
+    fn from(e: Refusal) -> Self {
+        AppError::Refused(e.0)
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => AppError::NotFound("the record"),
+            StoreError::Stale { .. } => AppError::Stale("the record"),
+            StoreError::Duplicate(field) => AppError::Duplicate {
+                entity: "record",
+                field,
+            },
+            StoreError::MissingReference => AppError::Invalid(Invalid::field(
+                "reference",
+                "refers to a record that does not exist",
+            )),
+            other => AppError::Internal(other),
+        }
+    }
+}
+
+impl From<trainyard_store::SqlxError> for AppError {
+    fn from(e: trainyard_store::SqlxError) -> Self {
+        AppError::from(StoreError::from(e))
+    }
+}
+
+impl AppError {
+    /// Names the entity in a store error, so messages say "the course" rather than "the record".
+    pub fn about(self, entity: &'static str) -> Self {
+        match self {
+            AppError::NotFound(_) => AppError::NotFound(entity),
+            AppError::Stale(_) => AppError::Stale(entity),
+            AppError::Duplicate { field, .. } => AppError::Duplicate { entity, field },
+            other => other,
+        }
+    }
+}
+
+/// `result.about("the course")?` on any store call.
+pub(crate) trait About<T> {
+    fn about(self, entity: &'static str) -> Result<T, AppError>;
+}
+
+impl<T, E: Into<AppError>> About<T> for Result<T, E> {
+    fn about(self, entity: &'static str) -> Result<T, AppError> {
+        self.map_err(|e| e.into().about(entity))
+    }
+}

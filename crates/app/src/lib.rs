@@ -1,0 +1,59 @@
+//! Trainyard's use cases. Each public async function is one thing a user can do; it authorizes the
+//! caller, validates input through `trainyard_core`, writes through `trainyard_store` in one
+//! transaction and records the audit event (and any outgoing message) in that same transaction.
+//! The HTML UI and the JSON API both call these functions and nothing below them.
+
+pub mod accounts;
+mod audit;
+pub mod caller;
+pub mod catalog;
+pub mod demo;
+pub mod error;
+pub mod history;
+pub mod people;
+mod records;
+pub mod schedule;
+pub mod sites;
+
+pub use caller::Caller;
+pub use error::AppError;
+pub use trainyard_core as core;
+pub use trainyard_store as store;
+
+use trainyard_store::Store;
+
+/// Settings the use cases need. Everything else (listen address, SMTP) belongs to the edges.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// How long a login lasts.
+    pub session_hours: i64,
+    /// Failed logins per e-mail (and per remote address ×4) in `throttle_window_minutes` before refusing.
+    pub max_login_failures: i64,
+    pub throttle_window_minutes: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            session_hours: 12,
+            max_login_failures: 5,
+            throttle_window_minutes: 15,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct App {
+    pub store: Store,
+    pub settings: Settings,
+}
+
+impl App {
+    pub fn new(store: Store, settings: Settings) -> Self {
+        Self { store, settings }
+    }
+}
+
+pub(crate) fn now_ms() -> i64 {
+    trainyard_core::time::now_ms()
+}

@@ -1,0 +1,131 @@
+//! Instructors, clients and learners.
+
+pub mod instructors {
+    use crate::error::About;
+    use crate::{App, AppError, Caller};
+    use trainyard_core::records::InstructorFields;
+    use trainyard_store::Page;
+    use trainyard_store::instructors::{self as repo, InstructorFilter};
+
+    pub type Record = repo::Instructor;
+
+    crate::records::record_writes!(
+        trainyard_store::instructors,
+        InstructorFields,
+        "instructor",
+        "instructors"
+    );
+
+    pub async fn get(app: &App, caller: &Caller, id: i64) -> Result<Record, AppError> {
+        caller.require(
+            caller.role.is_staff() || caller.instructor_id == Some(id),
+            "see instructors",
+        )?;
+        let mut conn = app.store.read().await?;
+        repo::get(&mut conn, id).await.about("instructor")
+    }
+
+    pub async fn list(
+        app: &App,
+        caller: &Caller,
+        filter: &InstructorFilter,
+    ) -> Result<Page<Record>, AppError> {
+        caller.require_staff("see instructors")?;
+        let mut conn = app.store.read().await?;
+        Ok(repo::list(&mut conn, filter).await?)
+    }
+}
+
+pub mod clients {
+    use crate::error::About;
+    use crate::{App, AppError, Caller};
+    use trainyard_core::records::ClientFields;
+    use trainyard_store::Page;
+    use trainyard_store::clients::{self as repo, ClientFilter};
+
+    pub type Record = repo::Client;
+
+    crate::records::record_writes!(trainyard_store::clients, ClientFields, "client", "clients");
+
+    pub async fn get(app: &App, caller: &Caller, id: i64) -> Result<Record, AppError> {
+        if !caller.may_see_client(Some(id)) {
+            caller.require_staff("see clients")?;
+            return Err(AppError::NotFound("client"));
+        }
+        let mut conn = app.store.read().await?;
+        repo::get(&mut conn, id).await.about("client")
+    }
+
+    pub async fn list(
+        app: &App,
+        caller: &Caller,
+        filter: &ClientFilter,
+    ) -> Result<Page<Record>, AppError> {
+        caller.require_staff("see clients")?;
+        let mut conn = app.store.read().await?;
+        Ok(repo::list(&mut conn, filter).await?)
+    }
+
+    pub async fn options(app: &App, caller: &Caller) -> Result<Vec<(i64, String)>, AppError> {
+        caller.require_staff("see clients")?;
+        let mut conn = app.store.read().await?;
+        Ok(repo::options(&mut conn).await?)
+    }
+}
+
+pub mod learners {
+    use crate::error::About;
+    use crate::{App, AppError, Caller};
+    use trainyard_core::Role;
+    use trainyard_core::records::LearnerFields;
+    use trainyard_store::Page;
+    use trainyard_store::learners::{self as repo, LearnerFilter};
+
+    pub type Record = repo::Learner;
+
+    crate::records::record_writes!(
+        trainyard_store::learners,
+        LearnerFields,
+        "learner",
+        "learners"
+    );
+
+    fn require_reader(caller: &Caller) -> Result<(), AppError> {
+        caller.require(
+            caller.role.is_staff() || caller.role == Role::ClientContact,
+            "see learners",
+        )
+    }
+
+    pub async fn get(app: &App, caller: &Caller, id: i64) -> Result<Record, AppError> {
+        if caller.role == Role::Learner && caller.learner_id == Some(id) {
+            let mut conn = app.store.read().await?;
+            return repo::get(&mut conn, id).await.about("learner");
+        }
+        require_reader(caller)?;
+        let mut conn = app.store.read().await?;
+        let learner = repo::get(&mut conn, id).await.about("learner")?;
+        if !caller.may_see_client(learner.client_id) {
+            return Err(AppError::NotFound("learner"));
+        }
+        Ok(learner)
+    }
+
+    /// Staff see every learner; a client contact only their own client's people.
+    pub async fn list(
+        app: &App,
+        caller: &Caller,
+        filter: &LearnerFilter,
+    ) -> Result<Page<Record>, AppError> {
+        require_reader(caller)?;
+        let mut f = filter.clone();
+        if caller.role == Role::ClientContact {
+            if f.client_id.is_some() && f.client_id != caller.client_id {
+                return Err(AppError::Forbidden("see another client's learners".into()));
+            }
+            f.client_id = caller.client_id.or(Some(-1));
+        }
+        let mut conn = app.store.read().await?;
+        Ok(repo::list(&mut conn, &f).await?)
+    }
+}

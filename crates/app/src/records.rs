@@ -1,0 +1,110 @@
+//! The write use cases every core record shares: create, edit (with optimistic concurrency),
+//! archive and restore — each authorized, validated, audited, in one transaction.
+
+/// Generates `create`, `update`, `archive` and `restore` for a record whose store module has
+/// `insert`, `update`, `set_archived` and `get`, and whose fields type has `validate()`.
+macro_rules! record_writes {
+    ($repo:path, $fields:ty, $entity:literal, $what:literal) => {
+        pub async fn create(
+            app: &$crate::App,
+            caller: &$crate::Caller,
+            fields: &$fields,
+        ) -> Result<Record, $crate::AppError> {
+            use $crate::error::About;
+            use $repo as repo;
+            caller.require_operations(concat!("create ", $what))?;
+            let input = fields.validate()?;
+            let now = $crate::now_ms();
+            let mut tx = app.store.write().await?;
+            let id = repo::insert(&mut tx, &input, now).await.about($entity)?;
+            let after = repo::get(&mut tx, id).await?;
+            $crate::audit::record(
+                &mut tx,
+                caller,
+                now,
+                concat!($entity, ".created"),
+                $entity,
+                id,
+                None,
+                Some(&after),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(after)
+        }
+
+        pub async fn update(
+            app: &$crate::App,
+            caller: &$crate::Caller,
+            id: i64,
+            version: i64,
+            fields: &$fields,
+        ) -> Result<Record, $crate::AppError> {
+            use $crate::error::About;
+            use $repo as repo;
+            caller.require_operations(concat!("change ", $what))?;
+            let input = fields.validate()?;
+            let now = $crate::now_ms();
+            let mut tx = app.store.write().await?;
+            let before = repo::get(&mut tx, id).await.about($entity)?;
+            repo::update(&mut tx, id, version, &input, now)
+                .await
+                .about($entity)?;
+            let after = repo::get(&mut tx, id).await?;
+            $crate::audit::record(
+                &mut tx,
+                caller,
+                now,
+                concat!($entity, ".updated"),
+                $entity,
+                id,
+                Some(&before),
+                Some(&after),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(after)
+        }
+
+        /// Archives (`archive = true`) or restores the record. Archived records leave lists and
+        /// choosers but keep their history and references.
+        pub async fn set_archived(
+            app: &$crate::App,
+            caller: &$crate::Caller,
+            id: i64,
+            version: i64,
+            archive: bool,
+        ) -> Result<Record, $crate::AppError> {
+            use $crate::error::About;
+            use $repo as repo;
+            caller.require_operations(concat!("archive ", $what))?;
+            let now = $crate::now_ms();
+            let mut tx = app.store.write().await?;
+            let before = repo::get(&mut tx, id).await.about($entity)?;
+            repo::set_archived(&mut tx, id, version, archive.then_some(now), now)
+                .await
+                .about($entity)?;
+            let after = repo::get(&mut tx, id).await?;
+            let action = if archive {
+                concat!($entity, ".archived")
+            } else {
+                concat!($entity, ".restored")
+            };
+            $crate::audit::record(
+                &mut tx,
+                caller,
+                now,
+                action,
+                $entity,
+                id,
+                Some(&before),
+                Some(&after),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(after)
+        }
+    };
+}
+
+pub(crate) use record_writes;

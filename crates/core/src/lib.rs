@@ -1,0 +1,18 @@
+//! Trainyard's domain: identifiers, money, time, roles, state machines and the validation rules
+//! for every record. Pure: no I/O, no async, no SQL. Everything a user types passes through a
+//! constructor here before it reaches the database.
+
+pub mod email;
+pub mod ids;
+pub mod invalid;
+pub mod money;
+pub mod records;
+pub mod role;
+pub mod status;
+pub mod time;
+
+pub use email::EmailAddress;
+pub use invalid::{FieldError, Invalid};
+pub use money::{Currency, Money};
+pub use role::Role;
+pub use time::{Interval, TimeZoneName};

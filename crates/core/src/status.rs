@@ -1,0 +1,221 @@
+//! Lifecycles as state machines. A transition that is not allowed is a [`Refusal`] that explains
+//! itself in the coordinator's words; the UI shows that text as it is.
+
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Refusal(pub String);
+
+macro_rules! string_enum {
+    ($name:ident, $what:literal { $($variant:ident => $text:literal, $label:literal),* $(,)? }) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),* }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+
+            pub fn as_str(&self) -> &'static str {
+                match self { $($name::$variant => $text),* }
+            }
+
+            pub fn label(&self) -> &'static str {
+                match self { $($name::$variant => $label),* }
+            }
+
+            pub fn parse(s: &str) -> Result<Self, Refusal> {
+                match s.trim() {
+                    $($text => Ok($name::$variant),)*
+                    other => Err(Refusal(format!(
+                        concat!("'{}' is not a ", $what, " (one of: {})"),
+                        other.chars().take(40).collect::<String>(),
+                        [$($text),*].join(", ")
+                    ))),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+string_enum!(SessionStatus, "session status" {
+    Draft => "draft", "Draft",
+    Scheduled => "scheduled", "Scheduled",
+    Confirmed => "confirmed", "Confirmed",
+    Delivered => "delivered", "Delivered",
+    Closed => "closed", "Closed",
+    Cancelled => "cancelled", "Cancelled",
+    Postponed => "postponed", "Postponed",
+});
+
+string_enum!(SessionEvent, "session action" {
+    Schedule => "schedule", "Schedule",
+    Confirm => "confirm", "Confirm",
+    Deliver => "deliver", "Mark delivered",
+    Close => "close", "Close",
+    Cancel => "cancel", "Cancel",
+    Postpone => "postpone", "Postpone",
+    Reschedule => "reschedule", "Reschedule",
+});
+
+impl SessionStatus {
+    pub fn transition(self, event: SessionEvent) -> Result<SessionStatus, Refusal> {
+        use SessionEvent as E;
+        use SessionStatus as S;
+        let next = match (self, event) {
+            (S::Draft, E::Schedule) => S::Scheduled,
+            (S::Scheduled, E::Confirm) => S::Confirmed,
+            (S::Confirmed, E::Deliver) => S::Delivered,
+            (S::Delivered, E::Close) => S::Closed,
+            (S::Draft | S::Scheduled | S::Confirmed | S::Postponed, E::Cancel) => S::Cancelled,
+            (S::Scheduled | S::Confirmed, E::Postpone) => S::Postponed,
+            (S::Postponed, E::Reschedule) => S::Scheduled,
+            (from, event) => {
+                return Err(Refusal(format!(
+                    "A {} session cannot be {}: {}",
+                    from.label().to_lowercase(),
+                    event.past_tense(),
+                    from.hint()
+                )));
+            }
+        };
+        Ok(next)
+    }
+
+    /// The actions the state machine allows next, for the header of a session page.
+    pub fn next_events(self) -> Vec<SessionEvent> {
+        SessionEvent::ALL
+            .iter()
+            .copied()
+            .filter(|e| self.transition(*e).is_ok())
+            .collect()
+    }
+
+    /// Whether the session still occupies people and rooms.
+    pub fn is_active(self) -> bool {
+        !matches!(self, SessionStatus::Cancelled | SessionStatus::Postponed)
+    }
+
+    fn hint(self) -> &'static str {
+        match self {
+            SessionStatus::Draft => "schedule it first.",
+            SessionStatus::Scheduled => "it can be confirmed, postponed or cancelled.",
+            SessionStatus::Confirmed => "it can be delivered, postponed or cancelled.",
+            SessionStatus::Delivered => "it can only be closed now.",
+            SessionStatus::Closed => "it is closed and can no longer change.",
+            SessionStatus::Cancelled => "it was cancelled.",
+            SessionStatus::Postponed => "reschedule it first, or cancel it.",
+        }
+    }
+}
+
+impl SessionEvent {
+    fn past_tense(self) -> &'static str {
+        match self {
+            SessionEvent::Schedule => "scheduled",
+            SessionEvent::Confirm => "confirmed",
+            SessionEvent::Deliver => "marked delivered",
+            SessionEvent::Close => "closed",
+            SessionEvent::Cancel => "cancelled",
+            SessionEvent::Postpone => "postponed",
+            SessionEvent::Reschedule => "rescheduled",
+        }
+    }
+}
+
+string_enum!(EnrollmentStatus, "enrollment status" {
+    Requested => "requested", "Requested",
+    Booked => "booked", "Booked",
+    Waitlisted => "waitlisted", "Waitlisted",
+    Attended => "attended", "Attended",
+    NoShow => "no_show", "No-show",
+    Completed => "completed", "Completed",
+    Failed => "failed", "Failed",
+    Cancelled => "cancelled", "Cancelled",
+    Transferred => "transferred", "Transferred",
+});
+
+string_enum!(AssignmentStatus, "assignment status" {
+    Proposed => "proposed", "Proposed",
+    Requested => "requested", "Requested",
+    Accepted => "accepted", "Accepted",
+    Declined => "declined", "Declined",
+    Confirmed => "confirmed", "Confirmed",
+    Cancelled => "cancelled", "Cancelled",
+});
+
+string_enum!(DeliveryMode, "delivery mode" {
+    Ilt => "ilt", "Classroom (ILT)",
+    Vilt => "vilt", "Virtual (vILT)",
+    Blended => "blended", "Blended",
+});
+
+string_enum!(Visibility, "session visibility" {
+    Public => "public", "Public",
+    Private => "private", "Private",
+});
+
+string_enum!(ResourceKind, "resource kind" {
+    Room => "room", "Room",
+    Equipment => "equipment", "Equipment",
+    Platform => "platform", "Virtual platform",
+    Material => "material", "Material",
+});
+
+string_enum!(EmploymentType, "employment type" {
+    Staff => "staff", "Staff",
+    Contractor => "contractor", "Contractor",
+});
+
+string_enum!(BookingStatus, "booking status" {
+    Tentative => "tentative", "Tentative",
+    Confirmed => "confirmed", "Confirmed",
+});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lifecycle_happy_path() {
+        let s = SessionStatus::Draft;
+        let s = s.transition(SessionEvent::Schedule).unwrap();
+        let s = s.transition(SessionEvent::Confirm).unwrap();
+        let s = s.transition(SessionEvent::Deliver).unwrap();
+        assert_eq!(s.transition(SessionEvent::Close), Ok(SessionStatus::Closed));
+    }
+
+    #[test]
+    fn refusals_explain_themselves() {
+        let e = SessionStatus::Closed
+            .transition(SessionEvent::Cancel)
+            .unwrap_err();
+        assert_eq!(
+            e.0,
+            "A closed session cannot be cancelled: it is closed and can no longer change."
+        );
+        assert_eq!(
+            SessionStatus::Scheduled.next_events(),
+            vec![
+                SessionEvent::Confirm,
+                SessionEvent::Cancel,
+                SessionEvent::Postpone
+            ]
+        );
+    }
+
+    #[test]
+    fn parse_names_the_choices() {
+        let e = DeliveryMode::parse("zoom").unwrap_err();
+        assert_eq!(
+            e.0,
+            "'zoom' is not a delivery mode (one of: ilt, vilt, blended)"
+        );
+    }
+}

@@ -1,0 +1,221 @@
+//! The course catalogue.
+
+use crate::row::{Col, ListParams, Sql, contains_pattern, join_tags, split_tags};
+use crate::{Conn, Page, StoreError};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use trainyard_core::money::{Currency, Money};
+use trainyard_core::records::CourseInput;
+use trainyard_core::status::DeliveryMode;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Course {
+    pub id: i64,
+    pub code: String,
+    pub title: String,
+    pub description: String,
+    pub duration_days: i64,
+    pub hours_per_day: i64,
+    pub delivery_modes: Vec<DeliveryMode>,
+    pub min_learners: i64,
+    pub max_learners: i64,
+    pub list_price: Money,
+    pub day_rate: Money,
+    pub material_cost: Money,
+    pub certificate_name: Option<String>,
+    pub certificate_validity_months: Option<i64>,
+    pub required_skill: Option<String>,
+    pub required_features: Vec<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub archived_at: Option<i64>,
+    pub version: i64,
+}
+
+const COLUMNS: &str = "id, code, title, description, duration_days, hours_per_day, delivery_modes, min_learners, \
+    max_learners, currency, list_price_minor, day_rate_minor, material_cost_minor, certificate_name, \
+    certificate_validity_months, required_skill, required_features, created_at, updated_at, archived_at, version";
+
+pub(crate) fn decode_err(e: impl std::error::Error + Send + Sync + 'static) -> sqlx::Error {
+    sqlx::Error::Decode(Box::new(e))
+}
+
+fn from_row(r: &AnyRow) -> Result<Course, sqlx::Error> {
+    let currency = Currency::parse(&r.s("currency")?).map_err(decode_err)?;
+    let modes = r.s("delivery_modes")?;
+    Ok(Course {
+        id: r.i("id")?,
+        code: r.s("code")?,
+        title: r.s("title")?,
+        description: r.s("description")?,
+        duration_days: r.i("duration_days")?,
+        hours_per_day: r.i("hours_per_day")?,
+        delivery_modes: modes
+            .split(',')
+            .filter_map(|m| DeliveryMode::parse(m).ok())
+            .collect(),
+        min_learners: r.i("min_learners")?,
+        max_learners: r.i("max_learners")?,
+        list_price: Money::new(r.i("list_price_minor")?, currency),
+        day_rate: Money::new(r.i("day_rate_minor")?, currency),
+        material_cost: Money::new(r.i("material_cost_minor")?, currency),
+        certificate_name: r.os("certificate_name")?,
+        certificate_validity_months: r.oi("certificate_validity_months")?,
+        required_skill: r.os("required_skill")?,
+        required_features: split_tags(&r.s("required_features")?),
+        created_at: r.i("created_at")?,
+        updated_at: r.i("updated_at")?,
+        archived_at: r.oi("archived_at")?,
+        version: r.i("version")?,
+    })
+}
+
+fn modes(c: &CourseInput) -> String {
+    c.delivery_modes
+        .iter()
+        .map(|m| m.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+pub async fn insert(conn: &mut Conn, c: &CourseInput, now: i64) -> Result<i64, StoreError> {
+    let r = sqlx::query(
+        "INSERT INTO courses (code, title, description, duration_days, hours_per_day, delivery_modes, min_learners, \
+         max_learners, currency, list_price_minor, day_rate_minor, material_cost_minor, certificate_name, \
+         certificate_validity_months, required_skill, required_features, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) RETURNING id",
+    )
+    .bind(c.code.clone())
+    .bind(c.title.clone())
+    .bind(c.description.clone())
+    .bind(c.duration_days)
+    .bind(c.hours_per_day)
+    .bind(modes(c))
+    .bind(c.min_learners)
+    .bind(c.max_learners)
+    .bind(c.list_price.currency.as_str().to_owned())
+    .bind(c.list_price.minor)
+    .bind(c.day_rate.minor)
+    .bind(c.material_cost.minor)
+    .bind(c.certificate_name.clone())
+    .bind(c.certificate_validity_months)
+    .bind(c.required_skill.clone())
+    .bind(join_tags(&c.required_features))
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(r.i("id")?)
+}
+
+pub async fn update(
+    conn: &mut Conn,
+    id: i64,
+    version: i64,
+    c: &CourseInput,
+    now: i64,
+) -> Result<(), StoreError> {
+    let n = sqlx::query(
+        "UPDATE courses SET code = $1, title = $2, description = $3, duration_days = $4, hours_per_day = $5, \
+         delivery_modes = $6, min_learners = $7, max_learners = $8, currency = $9, list_price_minor = $10, \
+         day_rate_minor = $11, material_cost_minor = $12, certificate_name = $13, certificate_validity_months = $14, \
+         required_skill = $15, required_features = $16, updated_at = $17, version = version + 1 \
+         WHERE id = $18 AND version = $19",
+    )
+    .bind(c.code.clone())
+    .bind(c.title.clone())
+    .bind(c.description.clone())
+    .bind(c.duration_days)
+    .bind(c.hours_per_day)
+    .bind(modes(c))
+    .bind(c.min_learners)
+    .bind(c.max_learners)
+    .bind(c.list_price.currency.as_str().to_owned())
+    .bind(c.list_price.minor)
+    .bind(c.day_rate.minor)
+    .bind(c.material_cost.minor)
+    .bind(c.certificate_name.clone())
+    .bind(c.certificate_validity_months)
+    .bind(c.required_skill.clone())
+    .bind(join_tags(&c.required_features))
+    .bind(now)
+    .bind(id)
+    .bind(version)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    crate::row::check_updated(conn, "courses", id, version, n).await
+}
+
+pub async fn set_archived(
+    conn: &mut Conn,
+    id: i64,
+    version: i64,
+    at: Option<i64>,
+    now: i64,
+) -> Result<(), StoreError> {
+    crate::row::set_archived(conn, "courses", id, version, at, now).await
+}
+
+pub async fn get(conn: &mut Conn, id: i64) -> Result<Course, StoreError> {
+    let mut q = Sql::new("SELECT ");
+    q.push(COLUMNS).push(" FROM courses WHERE id = ").int(id);
+    Ok(from_row(&q.query().fetch_one(&mut *conn).await?)?)
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct CourseFilter {
+    #[serde(flatten)]
+    pub list: ListParams,
+    pub mode: String,
+}
+
+pub async fn list(conn: &mut Conn, f: &CourseFilter) -> Result<Page<Course>, StoreError> {
+    let build = |head: &str| {
+        let mut q = Sql::new(head);
+        q.push(" FROM courses WHERE 1 = 1");
+        f.list.archived_clause(&mut q);
+        if !f.list.q.trim().is_empty() {
+            let p = contains_pattern(&f.list.q);
+            q.push(" AND (lower(code) LIKE ")
+                .text(&p)
+                .push(" ESCAPE '\\' OR lower(title) LIKE ")
+                .text(&p);
+            q.push(" ESCAPE '\\')");
+        }
+        if let Ok(m) = DeliveryMode::parse(&f.mode) {
+            q.push(" AND delivery_modes LIKE ")
+                .text(&format!("%{}%", m.as_str()));
+        }
+        q
+    };
+    let mut select = build(&format!("SELECT {COLUMNS}"));
+    select.push(&f.list.order_by(&[
+        ("code", "code"),
+        ("title", "title"),
+        ("days", "duration_days"),
+        ("price", "list_price_minor"),
+        ("max", "max_learners"),
+    ]));
+    crate::row::paged(
+        conn,
+        select,
+        build("SELECT count(*)"),
+        f.list.page,
+        f.list.per_page,
+        from_row,
+    )
+    .await
+}
+
+/// (id, "CODE — Title") of every active course, for choosers.
+pub async fn options(conn: &mut Conn) -> Result<Vec<(i64, String)>, StoreError> {
+    let rows =
+        sqlx::query("SELECT id, code, title FROM courses WHERE archived_at IS NULL ORDER BY code")
+            .fetch_all(&mut *conn)
+            .await?;
+    rows.iter()
+        .map(|r| Ok((r.i("id")?, format!("{} — {}", r.s("code")?, r.s("title")?))))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}

@@ -1,0 +1,75 @@
+use sqlx::error::ErrorKind;
+
+/// What can go wrong in persistence. The app layer turns these into refusals a user understands.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("unsupported database URL scheme '{0}' (use sqlite:// or postgres://)")]
+    UnsupportedUrl(String),
+    #[error("not found")]
+    NotFound,
+    /// Another request changed the record since it was read.
+    #[error("the record was changed by someone else (expected version {expected})")]
+    Stale { expected: i64 },
+    /// A unique column (named) already holds this value.
+    #[error("this {0} is already taken")]
+    Duplicate(String),
+    #[error("refers to a record that does not exist")]
+    MissingReference,
+    #[error("the audit trail is broken at event {0}")]
+    AuditChainBroken(i64),
+    #[error("database error: {0}")]
+    Database(sqlx::Error),
+    #[error("migration {version} failed: {source}")]
+    Migration { version: i64, source: sqlx::Error },
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if let sqlx::Error::RowNotFound = e {
+            return StoreError::NotFound;
+        }
+        if let sqlx::Error::Database(db) = &e {
+            match db.kind() {
+                ErrorKind::UniqueViolation => {
+                    return StoreError::Duplicate(unique_subject(db.message()));
+                }
+                ErrorKind::ForeignKeyViolation => return StoreError::MissingReference,
+                _ => {}
+            }
+        }
+        StoreError::Database(e)
+    }
+}
+
+/// SQLite reports no constraint name, only "UNIQUE constraint failed: courses.code"; PostgreSQL
+/// says `duplicate key value violates unique constraint "courses_code"`. Both end in table and column.
+fn unique_subject(message: &str) -> String {
+    let tail = message
+        .rsplit([':', ' '])
+        .next()
+        .unwrap_or(message)
+        .trim_matches('"');
+    let column = tail.rsplit(['.', '_']).next().unwrap_or(tail);
+    if column.is_empty() {
+        "value".to_owned()
+    } else {
+        column.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn names_the_duplicated_column_on_both_backends() {
+        assert_eq!(
+            super::unique_subject("UNIQUE constraint failed: courses.code"),
+            "code"
+        );
+        assert_eq!(
+            super::unique_subject(
+                "duplicate key value violates unique constraint \"courses_code\""
+            ),
+            "code"
+        );
+    }
+}

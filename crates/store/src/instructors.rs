@@ -1,0 +1,316 @@
+//! Instructors: staff and contractors, with their rates, limits and skills.
+
+use crate::courses::decode_err;
+use crate::row::{Col, ListParams, Sql, contains_pattern, join_tags, split_tags};
+use crate::{Conn, Page, StoreError};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use trainyard_core::money::{Currency, Money};
+use trainyard_core::records::InstructorInput;
+use trainyard_core::status::EmploymentType;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Instructor {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub phone: Option<String>,
+    pub employment_type: EmploymentType,
+    pub home_venue_id: Option<i64>,
+    pub time_zone: String,
+    pub day_rate: Money,
+    pub hour_rate: Money,
+    pub max_days_week: i64,
+    pub max_days_month: i64,
+    pub skills: Vec<String>,
+    pub notes: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub archived_at: Option<i64>,
+    pub version: i64,
+}
+
+const COLUMNS: &str = "id, name, email, phone, employment_type, home_venue_id, time_zone, currency, day_rate_minor, \
+    hour_rate_minor, max_days_week, max_days_month, skills, notes, created_at, updated_at, archived_at, version";
+
+fn from_row(r: &AnyRow) -> Result<Instructor, sqlx::Error> {
+    let currency = Currency::parse(&r.s("currency")?).map_err(decode_err)?;
+    Ok(Instructor {
+        id: r.i("id")?,
+        name: r.s("name")?,
+        email: r.s("email")?,
+        phone: r.os("phone")?,
+        employment_type: EmploymentType::parse(&r.s("employment_type")?).map_err(decode_err)?,
+        home_venue_id: r.oi("home_venue_id")?,
+        time_zone: r.s("time_zone")?,
+        day_rate: Money::new(r.i("day_rate_minor")?, currency),
+        hour_rate: Money::new(r.i("hour_rate_minor")?, currency),
+        max_days_week: r.i("max_days_week")?,
+        max_days_month: r.i("max_days_month")?,
+        skills: split_tags(&r.s("skills")?),
+        notes: r.s("notes")?,
+        created_at: r.i("created_at")?,
+        updated_at: r.i("updated_at")?,
+        archived_at: r.oi("archived_at")?,
+        version: r.i("version")?,
+    })
+}
+
+pub async fn insert(conn: &mut Conn, c: &InstructorInput, now: i64) -> Result<i64, StoreError> {
+    let r = sqlx::query(
+        "INSERT INTO instructors (name, email, phone, employment_type, home_venue_id, time_zone, currency, \
+         day_rate_minor, hour_rate_minor, max_days_week, max_days_month, skills, notes, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
+    )
+    .bind(c.name.clone())
+    .bind(c.email.as_str().to_owned())
+    .bind(c.phone.clone())
+    .bind(c.employment_type.as_str().to_owned())
+    .bind(c.home_venue_id.map(|v| v.0))
+    .bind(c.time_zone.as_str().to_owned())
+    .bind(c.day_rate.currency.as_str().to_owned())
+    .bind(c.day_rate.minor)
+    .bind(c.hour_rate.minor)
+    .bind(c.max_days_week)
+    .bind(c.max_days_month)
+    .bind(join_tags(&c.skills))
+    .bind(c.notes.clone())
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(r.i("id")?)
+}
+
+pub async fn update(
+    conn: &mut Conn,
+    id: i64,
+    version: i64,
+    c: &InstructorInput,
+    now: i64,
+) -> Result<(), StoreError> {
+    let n = sqlx::query(
+        "UPDATE instructors SET name = $1, email = $2, phone = $3, employment_type = $4, home_venue_id = $5, \
+         time_zone = $6, currency = $7, day_rate_minor = $8, hour_rate_minor = $9, max_days_week = $10, \
+         max_days_month = $11, skills = $12, notes = $13, updated_at = $14, version = version + 1 \
+         WHERE id = $15 AND version = $16",
+    )
+    .bind(c.name.clone())
+    .bind(c.email.as_str().to_owned())
+    .bind(c.phone.clone())
+    .bind(c.employment_type.as_str().to_owned())
+    .bind(c.home_venue_id.map(|v| v.0))
+    .bind(c.time_zone.as_str().to_owned())
+    .bind(c.day_rate.currency.as_str().to_owned())
+    .bind(c.day_rate.minor)
+    .bind(c.hour_rate.minor)
+    .bind(c.max_days_week)
+    .bind(c.max_days_month)
+    .bind(join_tags(&c.skills))
+    .bind(c.notes.clone())
+    .bind(now)
+    .bind(id)
+    .bind(version)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    crate::row::check_updated(conn, "instructors", id, version, n).await
+}
+
+pub async fn set_archived(
+    conn: &mut Conn,
+    id: i64,
+    version: i64,
+    at: Option<i64>,
+    now: i64,
+) -> Result<(), StoreError> {
+    crate::row::set_archived(conn, "instructors", id, version, at, now).await
+}
+
+pub async fn get(conn: &mut Conn, id: i64) -> Result<Instructor, StoreError> {
+    let mut q = Sql::new("SELECT ");
+    q.push(COLUMNS)
+        .push(" FROM instructors WHERE id = ")
+        .int(id);
+    Ok(from_row(&q.query().fetch_one(&mut *conn).await?)?)
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct InstructorFilter {
+    #[serde(flatten)]
+    pub list: ListParams,
+    /// An [`EmploymentType`] name; anything else is ignored.
+    pub employment_type: String,
+    /// Part of a skill label.
+    pub skill: String,
+    #[serde(default, deserialize_with = "crate::row::empty_as_none")]
+    pub home_venue_id: Option<i64>,
+}
+
+pub async fn list(conn: &mut Conn, f: &InstructorFilter) -> Result<Page<Instructor>, StoreError> {
+    let build = |head: &str| {
+        let mut q = Sql::new(head);
+        q.push(" FROM instructors WHERE 1 = 1");
+        f.list.archived_clause(&mut q);
+        if !f.list.q.trim().is_empty() {
+            let p = contains_pattern(&f.list.q);
+            q.push(" AND (lower(name) LIKE ")
+                .text(&p)
+                .push(" ESCAPE '\\' OR lower(email) LIKE ")
+                .text(&p);
+            q.push(" ESCAPE '\\' OR lower(skills) LIKE ")
+                .text(&p)
+                .push(" ESCAPE '\\')");
+        }
+        if let Ok(t) = EmploymentType::parse(&f.employment_type) {
+            q.push(" AND employment_type = ").text(t.as_str());
+        }
+        if !f.skill.trim().is_empty() {
+            q.push(" AND lower(skills) LIKE ")
+                .text(&contains_pattern(&f.skill))
+                .push(" ESCAPE '\\'");
+        }
+        if let Some(v) = f.home_venue_id {
+            q.push(" AND home_venue_id = ").int(v);
+        }
+        q
+    };
+    let mut select = build(&format!("SELECT {COLUMNS}"));
+    select.push(&f.list.order_by(&[
+        ("name", "name"),
+        ("email", "email"),
+        ("type", "employment_type"),
+        ("day_rate", "day_rate_minor"),
+    ]));
+    crate::row::paged(
+        conn,
+        select,
+        build("SELECT count(*)"),
+        f.list.page,
+        f.list.per_page,
+        from_row,
+    )
+    .await
+}
+
+/// (id, name) of every active instructor, for choosers.
+pub async fn options(conn: &mut Conn) -> Result<Vec<(i64, String)>, StoreError> {
+    let rows =
+        sqlx::query("SELECT id, name FROM instructors WHERE archived_at IS NULL ORDER BY name, id")
+            .fetch_all(&mut *conn)
+            .await?;
+    rows.iter()
+        .map(|r| Ok((r.i("id")?, r.s("name")?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+/// A qualification for a course (or a skill), valid from `valid_from` until `expires_at`.
+pub async fn insert_qualification(
+    conn: &mut Conn,
+    instructor_id: i64,
+    course_id: Option<i64>,
+    skill: Option<&str>,
+    valid_from: i64,
+    expires_at: Option<i64>,
+    now: i64,
+) -> Result<i64, StoreError> {
+    let r = sqlx::query(
+        "INSERT INTO instructor_qualifications (instructor_id, course_id, skill, valid_from, expires_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(instructor_id)
+    .bind(course_id)
+    .bind(skill.map(str::to_owned))
+    .bind(valid_from)
+    .bind(expires_at)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(r.i("id")?)
+}
+
+pub async fn insert_time_off(
+    conn: &mut Conn,
+    instructor_id: i64,
+    starts_at: i64,
+    ends_at: i64,
+    reason: &str,
+    now: i64,
+) -> Result<i64, StoreError> {
+    let r = sqlx::query(
+        "INSERT INTO instructor_time_off (instructor_id, starts_at, ends_at, reason, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(instructor_id)
+    .bind(starts_at)
+    .bind(ends_at)
+    .bind(reason)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(r.i("id")?)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Qualification {
+    pub id: i64,
+    pub course_id: Option<i64>,
+    pub course_code: Option<String>,
+    pub skill: Option<String>,
+    pub valid_from: i64,
+    pub expires_at: Option<i64>,
+}
+
+pub async fn qualifications(
+    conn: &mut Conn,
+    instructor_id: i64,
+) -> Result<Vec<Qualification>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT q.id, q.course_id, c.code, q.skill, q.valid_from, q.expires_at FROM instructor_qualifications q \
+         LEFT JOIN courses c ON c.id = q.course_id WHERE q.instructor_id = $1 ORDER BY c.code, q.skill",
+    )
+    .bind(instructor_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Qualification {
+                id: r.i("id")?,
+                course_id: r.oi("course_id")?,
+                course_code: r.os("code")?,
+                skill: r.os("skill")?,
+                valid_from: r.i("valid_from")?,
+                expires_at: r.oi("expires_at")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TimeOff {
+    pub id: i64,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub reason: String,
+}
+
+pub async fn time_off(conn: &mut Conn, instructor_id: i64) -> Result<Vec<TimeOff>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, starts_at, ends_at, reason FROM instructor_time_off WHERE instructor_id = $1 ORDER BY starts_at DESC LIMIT 100",
+    )
+    .bind(instructor_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(TimeOff {
+                id: r.i("id")?,
+                starts_at: r.i("starts_at")?,
+                ends_at: r.i("ends_at")?,
+                reason: r.s("reason")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}

@@ -1,0 +1,313 @@
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+/// One page of a list, with the total that matched the filters.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl<T> Page<T> {
+    pub fn pages(&self) -> i64 {
+        ((self.total + self.per_page - 1) / self.per_page).max(1)
+    }
+
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            total: self.total,
+            page: self.page,
+            per_page: self.per_page,
+        }
+    }
+}
+
+/// Shorthands for reading columns through `Any`, which decodes only integers, floats and text.
+pub(crate) trait Col {
+    fn i(&self, name: &str) -> Result<i64, sqlx::Error>;
+    fn oi(&self, name: &str) -> Result<Option<i64>, sqlx::Error>;
+    fn s(&self, name: &str) -> Result<String, sqlx::Error>;
+    fn os(&self, name: &str) -> Result<Option<String>, sqlx::Error>;
+    fn b(&self, name: &str) -> Result<bool, sqlx::Error> {
+        Ok(self.i(name)? != 0)
+    }
+}
+
+impl Col for AnyRow {
+    fn i(&self, name: &str) -> Result<i64, sqlx::Error> {
+        self.try_get::<i64, _>(name)
+    }
+    fn oi(&self, name: &str) -> Result<Option<i64>, sqlx::Error> {
+        self.try_get::<Option<i64>, _>(name)
+    }
+    fn s(&self, name: &str) -> Result<String, sqlx::Error> {
+        self.try_get::<String, _>(name)
+    }
+    fn os(&self, name: &str) -> Result<Option<String>, sqlx::Error> {
+        self.try_get::<Option<String>, _>(name)
+    }
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern and wraps it for a contains-search.
+pub(crate) fn contains_pattern(q: &str) -> String {
+    let mut p = String::with_capacity(q.len() + 2);
+    p.push('%');
+    for c in q.trim().to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+/// Bounded paging: a list query never returns more than 200 rows.
+pub fn clamp_page(page: i64, per_page: i64) -> (i64, i64) {
+    (
+        page.max(1),
+        if per_page <= 0 {
+            DEFAULT_PER_PAGE
+        } else {
+            per_page.min(200)
+        },
+    )
+}
+
+pub const DEFAULT_PER_PAGE: i64 = 50;
+
+/// Dynamic SQL with numbered `$n` placeholders, which both SQLite and PostgreSQL accept. Only
+/// fixed fragments written in this crate are pushed as text; every value is bound.
+pub(crate) struct Sql {
+    text: String,
+    args: Vec<Arg>,
+}
+
+enum Arg {
+    I(i64),
+    S(String),
+}
+
+impl Sql {
+    pub(crate) fn new(text: &str) -> Self {
+        Self {
+            text: text.to_owned(),
+            args: Vec::new(),
+        }
+    }
+
+    pub(crate) fn push(&mut self, fragment: &str) -> &mut Self {
+        self.text.push_str(fragment);
+        self
+    }
+
+    pub(crate) fn int(&mut self, v: i64) -> &mut Self {
+        self.args.push(Arg::I(v));
+        self.text.push_str(&format!("${}", self.args.len()));
+        self
+    }
+
+    pub(crate) fn text(&mut self, v: &str) -> &mut Self {
+        self.args.push(Arg::S(v.to_owned()));
+        self.text.push_str(&format!("${}", self.args.len()));
+        self
+    }
+
+    pub(crate) fn query(&self) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(self.text.clone()));
+        for a in &self.args {
+            q = match a {
+                Arg::I(v) => q.bind(*v),
+                Arg::S(s) => q.bind(s.clone()),
+            };
+        }
+        q
+    }
+}
+
+/// Appends `LIMIT/OFFSET` for a page and runs the matching `count(*)` built from the same filters.
+pub(crate) async fn paged<T>(
+    conn: &mut crate::Conn,
+    select: Sql,
+    count: Sql,
+    page: i64,
+    per_page: i64,
+    map: impl Fn(&AnyRow) -> Result<T, sqlx::Error>,
+) -> Result<Page<T>, crate::StoreError> {
+    let (page, per_page) = clamp_page(page, per_page);
+    let mut select = select;
+    select
+        .push(" LIMIT ")
+        .int(per_page)
+        .push(" OFFSET ")
+        .int((page - 1) * per_page);
+    let rows = select.query().fetch_all(&mut *conn).await?;
+    let items = rows.iter().map(map).collect::<Result<Vec<_>, _>>()?;
+    let total = if page == 1 && (items.len() as i64) < per_page {
+        items.len() as i64
+    } else {
+        count
+            .query()
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get::<i64, _>(0)?
+    };
+    Ok(Page {
+        items,
+        total,
+        page,
+        per_page,
+    })
+}
+
+/// The common list parameters: free-text search, archived records, sorting and paging.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ListParams {
+    pub q: String,
+    #[serde(deserialize_with = "flag")]
+    pub archived: bool,
+    pub sort: String,
+    pub dir: String,
+    #[serde(deserialize_with = "lenient_int")]
+    pub page: i64,
+    #[serde(deserialize_with = "lenient_int")]
+    pub per_page: i64,
+}
+
+impl ListParams {
+    /// `ORDER BY` from a whitelist of (name, column expression); unknown names fall back to the first.
+    pub(crate) fn order_by(&self, allowed: &[(&str, &str)]) -> String {
+        let col = allowed
+            .iter()
+            .find(|(name, _)| *name == self.sort)
+            .unwrap_or(&allowed[0])
+            .1;
+        let dir = if self.dir == "desc" { "DESC" } else { "ASC" };
+        format!(" ORDER BY {col} {dir}, id {dir}")
+    }
+
+    pub(crate) fn archived_clause(&self, q: &mut Sql) {
+        q.push(if self.archived {
+            " AND archived_at IS NOT NULL"
+        } else {
+            " AND archived_at IS NULL"
+        });
+    }
+}
+
+/// Sets or clears `archived_at` with an optimistic version check.
+pub(crate) async fn set_archived(
+    conn: &mut crate::Conn,
+    table: &'static str,
+    id: i64,
+    version: i64,
+    archived_at: Option<i64>,
+    now: i64,
+) -> Result<(), crate::StoreError> {
+    let mut q = Sql::new("UPDATE ");
+    q.push(table).push(" SET archived_at = ");
+    match archived_at {
+        Some(t) => q.int(t),
+        None => q.push("NULL"),
+    };
+    q.push(", updated_at = ")
+        .int(now)
+        .push(", version = version + 1 WHERE id = ")
+        .int(id);
+    q.push(" AND version = ").int(version);
+    let n = q.query().execute(&mut *conn).await?.rows_affected();
+    check_updated(conn, table, id, version, n).await
+}
+
+/// After an `UPDATE … WHERE id = ? AND version = ?`: zero rows means gone, or changed meanwhile.
+pub(crate) async fn check_updated(
+    conn: &mut crate::Conn,
+    table: &'static str,
+    id: i64,
+    version: i64,
+    rows: u64,
+) -> Result<(), crate::StoreError> {
+    if rows == 1 {
+        return Ok(());
+    }
+    let mut q = Sql::new("SELECT count(*) FROM ");
+    q.push(table).push(" WHERE id = ").int(id);
+    let exists = q
+        .query()
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get::<i64, _>(0)?
+        > 0;
+    Err(if exists {
+        crate::StoreError::Stale { expected: version }
+    } else {
+        crate::StoreError::NotFound
+    })
+}
+
+pub(crate) fn join_tags(tags: &[String]) -> String {
+    tags.join(",")
+}
+
+pub(crate) fn split_tags(s: &str) -> Vec<String> {
+    s.split(',')
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// For `deserialize_with` on numeric query parameters: a form or URL may send `venue_id=`, which
+/// means "no filter". An empty (or absent) value is `None`; anything else must parse as `T`.
+/// Numbers are accepted as well as strings, so the same filter also reads from JSON.
+pub fn empty_as_none<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: std::str::FromStr,
+{
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Text(String),
+        Int(i64),
+        Unsigned(u64),
+    }
+    let raw = <Option<Raw> as serde::Deserialize>::deserialize(d)?;
+    let text = match raw {
+        None => return Ok(None),
+        Some(Raw::Text(s)) => s,
+        Some(Raw::Int(i)) => i.to_string(),
+        Some(Raw::Unsigned(u)) => u.to_string(),
+    };
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse()
+        .map(Some)
+        .map_err(|_| serde::de::Error::custom("expected a number"))
+}
+
+/// A page number from a query string (where flattened fields arrive as text); empty or absent is 0.
+pub fn lenient_int<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    Ok(empty_as_none::<D, i64>(d)?.unwrap_or(0))
+}
+
+/// A checkbox or query flag: "true", "on", "1" and "yes" are true; empty or absent is false.
+pub fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Bool(bool),
+        Text(String),
+    }
+    Ok(match <Option<Raw> as serde::Deserialize>::deserialize(d)? {
+        None => false,
+        Some(Raw::Bool(b)) => b,
+        Some(Raw::Text(t)) => matches!(t.trim(), "true" | "on" | "1" | "yes"),
+    })
+}

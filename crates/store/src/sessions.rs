@@ -1,0 +1,417 @@
+//! Sessions and their parts. `sessions.starts_at/ends_at` summarise the active parts so that lists
+//! filter and sort on one indexed column.
+
+use crate::courses::decode_err;
+use crate::row::{Col, ListParams, Sql, contains_pattern};
+use crate::{Conn, Page, StoreError};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use trainyard_core::money::{Currency, Money};
+use trainyard_core::records::SessionInput;
+use trainyard_core::status::{DeliveryMode, SessionStatus, Visibility};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Session {
+    pub id: i64,
+    pub reference: String,
+    pub course_id: i64,
+    pub course_code: String,
+    pub course_title: String,
+    pub program_id: Option<i64>,
+    pub title: Option<String>,
+    pub visibility: Visibility,
+    pub client_id: Option<i64>,
+    pub client_name: Option<String>,
+    pub delivery_mode: DeliveryMode,
+    pub venue_id: Option<i64>,
+    pub venue_name: Option<String>,
+    pub status: SessionStatus,
+    pub capacity: i64,
+    pub booked_count: i64,
+    pub waitlist_count: i64,
+    pub time_zone: String,
+    pub seat_price: Money,
+    pub notes: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub archived_at: Option<i64>,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Part {
+    pub id: i64,
+    pub position: i64,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub status: String,
+    pub sequence: i64,
+}
+
+const SELECT: &str = "SELECT s.id, s.reference, s.course_id, c.code AS course_code, c.title AS course_title, s.program_id, \
+    s.title, s.visibility, s.client_id, cl.name AS client_name, s.delivery_mode, s.venue_id, v.name AS venue_name, \
+    s.status, s.capacity, s.booked_count, s.waitlist_count, s.time_zone, s.currency, s.seat_price_minor, s.notes, \
+    s.starts_at, s.ends_at, s.created_at, s.updated_at, s.archived_at, s.version \
+    FROM sessions s JOIN courses c ON c.id = s.course_id LEFT JOIN venues v ON v.id = s.venue_id \
+    LEFT JOIN clients cl ON cl.id = s.client_id";
+
+fn from_row(r: &AnyRow) -> Result<Session, sqlx::Error> {
+    let currency = Currency::parse(&r.s("currency")?).map_err(decode_err)?;
+    Ok(Session {
+        id: r.i("id")?,
+        reference: r.s("reference")?,
+        course_id: r.i("course_id")?,
+        course_code: r.s("course_code")?,
+        course_title: r.s("course_title")?,
+        program_id: r.oi("program_id")?,
+        title: r.os("title")?,
+        visibility: Visibility::parse(&r.s("visibility")?).map_err(decode_err)?,
+        client_id: r.oi("client_id")?,
+        client_name: r.os("client_name")?,
+        delivery_mode: DeliveryMode::parse(&r.s("delivery_mode")?).map_err(decode_err)?,
+        venue_id: r.oi("venue_id")?,
+        venue_name: r.os("venue_name")?,
+        status: SessionStatus::parse(&r.s("status")?).map_err(decode_err)?,
+        capacity: r.i("capacity")?,
+        booked_count: r.i("booked_count")?,
+        waitlist_count: r.i("waitlist_count")?,
+        time_zone: r.s("time_zone")?,
+        seat_price: Money::new(r.i("seat_price_minor")?, currency),
+        notes: r.s("notes")?,
+        starts_at: r.i("starts_at")?,
+        ends_at: r.i("ends_at")?,
+        created_at: r.i("created_at")?,
+        updated_at: r.i("updated_at")?,
+        archived_at: r.oi("archived_at")?,
+        version: r.i("version")?,
+    })
+}
+
+fn span(s: &SessionInput) -> (i64, i64) {
+    let start = s.parts.iter().map(|p| p.start_ms).min().unwrap_or_default();
+    let end = s.parts.iter().map(|p| p.end_ms).max().unwrap_or_default();
+    (start, end)
+}
+
+pub async fn insert(
+    conn: &mut Conn,
+    s: &SessionInput,
+    status: SessionStatus,
+    now: i64,
+) -> Result<i64, StoreError> {
+    let (start, end) = span(s);
+    // The reference is derived from the id, which we only know after the insert.
+    let provisional = format!("new-{now}-{}", std::process::id());
+    let r = sqlx::query(
+        "INSERT INTO sessions (reference, course_id, title, visibility, client_id, delivery_mode, venue_id, status, \
+         capacity, time_zone, currency, seat_price_minor, notes, starts_at, ends_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) RETURNING id",
+    )
+    .bind(provisional)
+    .bind(s.course_id.0)
+    .bind(s.title.clone())
+    .bind(s.visibility.as_str())
+    .bind(s.client_id.map(|c| c.0))
+    .bind(s.delivery_mode.as_str())
+    .bind(s.venue_id.map(|v| v.0))
+    .bind(status.as_str())
+    .bind(s.capacity)
+    .bind(s.time_zone.as_str())
+    .bind(s.seat_price.currency.as_str().to_owned())
+    .bind(s.seat_price.minor)
+    .bind(s.notes.clone())
+    .bind(start)
+    .bind(end)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    let id = r.i("id")?;
+    sqlx::query("UPDATE sessions SET reference = $1 WHERE id = $2")
+        .bind(format!("S-{id:05}"))
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    for (i, p) in s.parts.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO session_parts (session_id, position, starts_at, ends_at, status, sequence) VALUES ($1, $2, $3, $4, 'scheduled', 0)",
+        )
+        .bind(id)
+        .bind(i as i64 + 1)
+        .bind(p.start_ms)
+        .bind(p.end_ms)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(id)
+}
+
+/// Updates the session and its parts. Parts are matched by position: a moved part keeps its id
+/// (and its bookings) and raises its sequence; surplus old parts are cancelled, not deleted.
+pub async fn update(
+    conn: &mut Conn,
+    id: i64,
+    version: i64,
+    s: &SessionInput,
+    now: i64,
+) -> Result<(), StoreError> {
+    let (start, end) = span(s);
+    let n = sqlx::query(
+        "UPDATE sessions SET course_id = $1, title = $2, visibility = $3, client_id = $4, delivery_mode = $5, \
+         venue_id = $6, capacity = $7, time_zone = $8, currency = $9, seat_price_minor = $10, notes = $11, \
+         starts_at = $12, ends_at = $13, updated_at = $14, version = version + 1 WHERE id = $15 AND version = $16",
+    )
+    .bind(s.course_id.0)
+    .bind(s.title.clone())
+    .bind(s.visibility.as_str())
+    .bind(s.client_id.map(|c| c.0))
+    .bind(s.delivery_mode.as_str())
+    .bind(s.venue_id.map(|v| v.0))
+    .bind(s.capacity)
+    .bind(s.time_zone.as_str())
+    .bind(s.seat_price.currency.as_str().to_owned())
+    .bind(s.seat_price.minor)
+    .bind(s.notes.clone())
+    .bind(start)
+    .bind(end)
+    .bind(now)
+    .bind(id)
+    .bind(version)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    crate::row::check_updated(conn, "sessions", id, version, n).await?;
+    let existing = parts(conn, id).await?;
+    for (i, p) in s.parts.iter().enumerate() {
+        let position = i as i64 + 1;
+        match existing.iter().find(|e| e.position == position) {
+            Some(e)
+                if e.starts_at == p.start_ms
+                    && e.ends_at == p.end_ms
+                    && e.status == "scheduled" => {}
+            Some(e) => {
+                sqlx::query(
+                    "UPDATE session_parts SET starts_at = $1, ends_at = $2, status = 'scheduled', sequence = sequence + 1 WHERE id = $3",
+                )
+                .bind(p.start_ms)
+                .bind(p.end_ms)
+                .bind(e.id)
+                .execute(&mut *conn)
+                .await?;
+            }
+            None => {
+                sqlx::query(
+                    "INSERT INTO session_parts (session_id, position, starts_at, ends_at, status, sequence) VALUES ($1, $2, $3, $4, 'scheduled', 0)",
+                )
+                .bind(id)
+                .bind(position)
+                .bind(p.start_ms)
+                .bind(p.end_ms)
+                .execute(&mut *conn)
+                .await?;
+            }
+        }
+    }
+    sqlx::query(
+        "UPDATE session_parts SET status = 'cancelled', sequence = sequence + 1 WHERE session_id = $1 AND position > $2 AND status <> 'cancelled'",
+    )
+    .bind(id)
+    .bind(s.parts.len() as i64)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_status(
+    conn: &mut Conn,
+    id: i64,
+    version: i64,
+    status: SessionStatus,
+    now: i64,
+) -> Result<(), StoreError> {
+    let n = sqlx::query("UPDATE sessions SET status = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND version = $4")
+        .bind(status.as_str())
+        .bind(now)
+        .bind(id)
+        .bind(version)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    crate::row::check_updated(conn, "sessions", id, version, n).await?;
+    if status == SessionStatus::Cancelled {
+        sqlx::query("UPDATE session_parts SET status = 'cancelled', sequence = sequence + 1 WHERE session_id = $1 AND status <> 'cancelled'")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn set_archived(
+    conn: &mut Conn,
+    id: i64,
+    version: i64,
+    at: Option<i64>,
+    now: i64,
+) -> Result<(), StoreError> {
+    crate::row::set_archived(conn, "sessions", id, version, at, now).await
+}
+
+pub async fn get(conn: &mut Conn, id: i64) -> Result<Session, StoreError> {
+    let mut q = Sql::new(SELECT);
+    q.push(" WHERE s.id = ").int(id);
+    Ok(from_row(&q.query().fetch_one(&mut *conn).await?)?)
+}
+
+pub async fn parts(conn: &mut Conn, session_id: i64) -> Result<Vec<Part>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, position, starts_at, ends_at, status, sequence FROM session_parts WHERE session_id = $1 ORDER BY position",
+    )
+    .bind(session_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Part {
+                id: r.i("id")?,
+                position: r.i("position")?,
+                starts_at: r.i("starts_at")?,
+                ends_at: r.i("ends_at")?,
+                status: r.s("status")?,
+                sequence: r.i("sequence")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct SessionFilter {
+    #[serde(flatten)]
+    pub list: ListParams,
+    pub status: String,
+    pub mode: String,
+    pub visibility: String,
+    #[serde(deserialize_with = "crate::row::empty_as_none")]
+    pub course_id: Option<i64>,
+    #[serde(deserialize_with = "crate::row::empty_as_none")]
+    pub client_id: Option<i64>,
+    #[serde(deserialize_with = "crate::row::empty_as_none")]
+    pub venue_id: Option<i64>,
+    /// Dates as typed (YYYY-MM-DD); the app turns them into `from_ms` / `to_ms`.
+    pub from: String,
+    pub to: String,
+    #[serde(skip)]
+    pub from_ms: Option<i64>,
+    #[serde(skip)]
+    pub to_ms: Option<i64>,
+}
+
+pub async fn list(conn: &mut Conn, f: &SessionFilter) -> Result<Page<Session>, StoreError> {
+    let searching = !f.list.q.trim().is_empty();
+    let build = |head: &str, for_count: bool| {
+        let mut q = Sql::new(head);
+        if for_count {
+            q.push(" FROM sessions s");
+            if searching {
+                q.push(" JOIN courses c ON c.id = s.course_id");
+            }
+        }
+        q.push(" WHERE ");
+        q.push(if f.list.archived {
+            "s.archived_at IS NOT NULL"
+        } else {
+            "s.archived_at IS NULL"
+        });
+        if let Ok(st) = SessionStatus::parse(&f.status) {
+            q.push(" AND s.status = ").text(st.as_str());
+        }
+        if let Ok(m) = DeliveryMode::parse(&f.mode) {
+            q.push(" AND s.delivery_mode = ").text(m.as_str());
+        }
+        if let Ok(v) = Visibility::parse(&f.visibility) {
+            q.push(" AND s.visibility = ").text(v.as_str());
+        }
+        if let Some(c) = f.course_id {
+            q.push(" AND s.course_id = ").int(c);
+        }
+        if let Some(c) = f.client_id {
+            q.push(" AND s.client_id = ").int(c);
+        }
+        if let Some(v) = f.venue_id {
+            q.push(" AND s.venue_id = ").int(v);
+        }
+        if let Some(t) = f.from_ms {
+            q.push(" AND s.ends_at > ").int(t);
+        }
+        if let Some(t) = f.to_ms {
+            q.push(" AND s.starts_at < ").int(t);
+        }
+        if searching {
+            let p = contains_pattern(&f.list.q);
+            q.push(" AND (lower(s.reference) LIKE ")
+                .text(&p)
+                .push(" ESCAPE '\\' OR lower(c.code) LIKE ")
+                .text(&p);
+            q.push(" ESCAPE '\\' OR lower(c.title) LIKE ")
+                .text(&p)
+                .push(" ESCAPE '\\')");
+        }
+        q
+    };
+    let mut select = build(SELECT, false);
+    let order = f.list.order_by(&[
+        ("starts", "s.starts_at"),
+        ("course", "c.code"),
+        ("status", "s.status"),
+        ("booked", "s.booked_count"),
+        ("capacity", "s.capacity"),
+        ("reference", "s.reference"),
+    ]);
+    select.push(&order.replace(", id ", ", s.id "));
+    crate::row::paged(
+        conn,
+        select,
+        build("SELECT count(*)", true),
+        f.list.page,
+        f.list.per_page,
+        from_row,
+    )
+    .await
+}
+
+/// Row counts for the dashboard: sessions by status in a window.
+pub async fn count_by_status(
+    conn: &mut Conn,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT status, count(*) AS n FROM sessions WHERE archived_at IS NULL AND starts_at >= $1 AND starts_at < $2 GROUP BY status ORDER BY status",
+    )
+    .bind(from_ms)
+    .bind(to_ms)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.s("status")?, r.i("n")?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+/// The write shape the generic record use cases expect: new sessions start as drafts.
+pub mod draft {
+    pub use super::{get, set_archived, update};
+    use trainyard_core::records::SessionInput;
+    use trainyard_core::status::SessionStatus;
+
+    pub async fn insert(
+        conn: &mut crate::Conn,
+        s: &SessionInput,
+        now: i64,
+    ) -> Result<i64, crate::StoreError> {
+        super::insert(conn, s, SessionStatus::Draft, now).await
+    }
+}

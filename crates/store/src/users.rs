@@ -1,0 +1,126 @@
+//! Accounts. A user has one role; client contacts, instructors and learners are linked to the
+//! record whose data they may see.
+
+use crate::row::{Col, Sql};
+use crate::{Conn, Page, StoreError};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use trainyard_core::Role;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    #[serde(skip)]
+    pub password_hash: String,
+    pub role: Role,
+    pub client_id: Option<i64>,
+    pub instructor_id: Option<i64>,
+    pub learner_id: Option<i64>,
+    pub time_zone: String,
+    pub created_at: i64,
+    pub archived_at: Option<i64>,
+    pub version: i64,
+}
+
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub password_hash: &'a str,
+    pub role: Role,
+    pub client_id: Option<i64>,
+    pub instructor_id: Option<i64>,
+    pub learner_id: Option<i64>,
+    pub time_zone: &'a str,
+}
+
+const COLUMNS: &str = "id, email, display_name, password_hash, role, client_id, instructor_id, learner_id, time_zone, created_at, archived_at, version";
+
+pub(crate) fn from_row(r: &AnyRow) -> Result<User, sqlx::Error> {
+    Ok(User {
+        id: r.i("id")?,
+        email: r.s("email")?,
+        display_name: r.s("display_name")?,
+        password_hash: r.s("password_hash")?,
+        role: Role::parse(&r.s("role")?).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+        client_id: r.oi("client_id")?,
+        instructor_id: r.oi("instructor_id")?,
+        learner_id: r.oi("learner_id")?,
+        time_zone: r.s("time_zone")?,
+        created_at: r.i("created_at")?,
+        archived_at: r.oi("archived_at")?,
+        version: r.i("version")?,
+    })
+}
+
+pub async fn insert(conn: &mut Conn, u: &NewUser<'_>, now: i64) -> Result<i64, StoreError> {
+    let row = sqlx::query(
+        "INSERT INTO users (email, display_name, password_hash, role, client_id, instructor_id, learner_id, time_zone, \
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+    )
+    .bind(u.email.to_lowercase())
+    .bind(u.display_name)
+    .bind(u.password_hash)
+    .bind(u.role.as_str())
+    .bind(u.client_id)
+    .bind(u.instructor_id)
+    .bind(u.learner_id)
+    .bind(u.time_zone)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(row.i("id")?)
+}
+
+pub async fn get(conn: &mut Conn, id: i64) -> Result<User, StoreError> {
+    let mut q = Sql::new("SELECT ");
+    q.push(COLUMNS).push(" FROM users WHERE id = ").int(id);
+    Ok(from_row(&q.query().fetch_one(&mut *conn).await?)?)
+}
+
+pub async fn find_by_email(conn: &mut Conn, email: &str) -> Result<Option<User>, StoreError> {
+    let mut q = Sql::new("SELECT ");
+    q.push(COLUMNS)
+        .push(" FROM users WHERE email = ")
+        .text(&email.trim().to_lowercase());
+    Ok(q.query()
+        .fetch_optional(&mut *conn)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()?)
+}
+
+pub async fn set_password(
+    conn: &mut Conn,
+    id: i64,
+    hash: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE users SET password_hash = $1, updated_at = $2, version = version + 1 WHERE id = $3",
+    )
+    .bind(hash)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn list(conn: &mut Conn, page: i64, per_page: i64) -> Result<Page<User>, StoreError> {
+    let mut select = Sql::new("SELECT ");
+    select
+        .push(COLUMNS)
+        .push(" FROM users ORDER BY role, email");
+    crate::row::paged(
+        conn,
+        select,
+        Sql::new("SELECT count(*) FROM users"),
+        page,
+        per_page,
+        from_row,
+    )
+    .await
+}

@@ -1,0 +1,191 @@
+//! Venues: the places where classroom sessions happen, each in its own time zone.
+
+use crate::row::{Col, ListParams, Sql, contains_pattern};
+use crate::{Conn, Page, StoreError};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use trainyard_core::records::VenueInput;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Venue {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub address: String,
+    pub city: String,
+    pub country: String,
+    pub time_zone: String,
+    pub notes: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub archived_at: Option<i64>,
+    pub version: i64,
+}
+
+const COLUMNS: &str = "id, code, name, address, city, country, time_zone, notes, created_at, updated_at, archived_at, version";
+
+fn from_row(r: &AnyRow) -> Result<Venue, sqlx::Error> {
+    Ok(Venue {
+        id: r.i("id")?,
+        code: r.s("code")?,
+        name: r.s("name")?,
+        address: r.s("address")?,
+        city: r.s("city")?,
+        country: r.s("country")?,
+        time_zone: r.s("time_zone")?,
+        notes: r.s("notes")?,
+        created_at: r.i("created_at")?,
+        updated_at: r.i("updated_at")?,
+        archived_at: r.oi("archived_at")?,
+        version: r.i("version")?,
+    })
+}
+
+pub async fn insert(conn: &mut Conn, v: &VenueInput, now: i64) -> Result<i64, StoreError> {
+    let r = sqlx::query(
+        "INSERT INTO venues (code, name, address, city, country, time_zone, notes, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+    )
+    .bind(v.code.clone())
+    .bind(v.name.clone())
+    .bind(v.address.clone())
+    .bind(v.city.clone())
+    .bind(v.country.clone())
+    .bind(v.time_zone.as_str().to_owned())
+    .bind(v.notes.clone())
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(r.i("id")?)
+}
+
+pub async fn update(
+    conn: &mut Conn,
+    id: i64,
+    version: i64,
+    v: &VenueInput,
+    now: i64,
+) -> Result<(), StoreError> {
+    let n = sqlx::query(
+        "UPDATE venues SET code = $1, name = $2, address = $3, city = $4, country = $5, time_zone = $6, notes = $7, \
+         updated_at = $8, version = version + 1 WHERE id = $9 AND version = $10",
+    )
+    .bind(v.code.clone())
+    .bind(v.name.clone())
+    .bind(v.address.clone())
+    .bind(v.city.clone())
+    .bind(v.country.clone())
+    .bind(v.time_zone.as_str().to_owned())
+    .bind(v.notes.clone())
+    .bind(now)
+    .bind(id)
+    .bind(version)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    crate::row::check_updated(conn, "venues", id, version, n).await
+}
+
+pub async fn set_archived(
+    conn: &mut Conn,
+    id: i64,
+    version: i64,
+    at: Option<i64>,
+    now: i64,
+) -> Result<(), StoreError> {
+    crate::row::set_archived(conn, "venues", id, version, at, now).await
+}
+
+pub async fn get(conn: &mut Conn, id: i64) -> Result<Venue, StoreError> {
+    let mut q = Sql::new("SELECT ");
+    q.push(COLUMNS).push(" FROM venues WHERE id = ").int(id);
+    Ok(from_row(&q.query().fetch_one(&mut *conn).await?)?)
+}
+
+/// The venue's IANA time zone name, in which its sessions' local times are read and shown.
+pub async fn time_zone(conn: &mut Conn, id: i64) -> Result<String, StoreError> {
+    let r = sqlx::query("SELECT time_zone FROM venues WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(r.s("time_zone")?)
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct VenueFilter {
+    #[serde(flatten)]
+    pub list: ListParams,
+}
+
+pub async fn list(conn: &mut Conn, f: &VenueFilter) -> Result<Page<Venue>, StoreError> {
+    let build = |head: &str| {
+        let mut q = Sql::new(head);
+        q.push(" FROM venues WHERE 1 = 1");
+        f.list.archived_clause(&mut q);
+        if !f.list.q.trim().is_empty() {
+            let p = contains_pattern(&f.list.q);
+            q.push(" AND (lower(code) LIKE ")
+                .text(&p)
+                .push(" ESCAPE '\\' OR lower(name) LIKE ")
+                .text(&p);
+            q.push(" ESCAPE '\\' OR lower(city) LIKE ")
+                .text(&p)
+                .push(" ESCAPE '\\')");
+        }
+        q
+    };
+    let mut select = build(&format!("SELECT {COLUMNS}"));
+    select.push(&f.list.order_by(&[
+        ("code", "code"),
+        ("name", "name"),
+        ("city", "city"),
+        ("country", "country"),
+    ]));
+    crate::row::paged(
+        conn,
+        select,
+        build("SELECT count(*)"),
+        f.list.page,
+        f.list.per_page,
+        from_row,
+    )
+    .await
+}
+
+/// (id, "CODE — Name (City)") of every active venue, for choosers.
+pub async fn options(conn: &mut Conn) -> Result<Vec<(i64, String)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, code, name, city FROM venues WHERE archived_at IS NULL ORDER BY code",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.i("id")?,
+                format!("{} — {} ({})", r.s("code")?, r.s("name")?, r.s("city")?),
+            ))
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+/// Minutes an instructor needs to travel from one venue to another.
+pub async fn set_travel_time(
+    conn: &mut Conn,
+    from: i64,
+    to: i64,
+    minutes: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO travel_times (from_venue_id, to_venue_id, minutes) VALUES ($1, $2, $3) \
+         ON CONFLICT (from_venue_id, to_venue_id) DO UPDATE SET minutes = excluded.minutes",
+    )
+    .bind(from)
+    .bind(to)
+    .bind(minutes)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,230 @@
+//! Who is calling: a login session (cookie) for the UI, a bearer token (or the same cookie plus
+//! an `X-CSRF-Token` header) for the API. Login, logout and the extractors live here.
+
+use crate::AppState;
+use crate::problem::ApiError;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{ConnectInfo, Form, FromRequestParts, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use trainyard_app::{AppError, Caller, accounts};
+
+pub const SESSION_COOKIE: &str = "ty_session";
+
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn session_cookie(value: &str, max_age_secs: i64, secure: bool) -> String {
+    format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// The signed-in user of a UI page. Without a live session the request is redirected to login.
+pub struct Viewer(pub Caller);
+
+pub struct LoginRedirect(String);
+
+impl IntoResponse for LoginRedirect {
+    fn into_response(self) -> Response {
+        Redirect::to(&format!("/login?next={}", urlencode(&self.0))).into_response()
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)])
+        .map(|e| e.trim_start_matches('=').to_owned())
+        .unwrap_or_default()
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let here = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_else(|| "/".into());
+        let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
+            return Err(LoginRedirect(here).into_response());
+        };
+        match accounts::caller_for_session(&state.app, token).await {
+            Ok(Some(c)) => Ok(Viewer(c)),
+            Ok(None) => Err(LoginRedirect(here).into_response()),
+            Err(e) => Err(crate::pages::error_page(e, None)),
+        }
+    }
+}
+
+/// The caller of an API request: `Authorization: Bearer <token>`, or the UI's session cookie,
+/// which on unsafe methods must be accompanied by the session's `X-CSRF-Token`.
+pub struct ApiCaller(pub Caller);
+
+impl FromRequestParts<AppState> for ApiCaller {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let unauthenticated =
+            |msg: &str| ApiError(AppError::Unauthenticated(msg.into())).into_response();
+        if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
+            let token = auth
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(str::trim)
+                .unwrap_or_default();
+            return match accounts::caller_for_token(&state.app, token).await {
+                Ok(Some(c)) => Ok(ApiCaller(c)),
+                Ok(None) => Err(unauthenticated("the bearer token is unknown or revoked")),
+                Err(e) => Err(ApiError(e).into_response()),
+            };
+        }
+        let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
+            return Err(unauthenticated(
+                "send an API token as 'Authorization: Bearer <token>'",
+            ));
+        };
+        let caller = match accounts::caller_for_session(&state.app, token).await {
+            Ok(Some(c)) => c,
+            Ok(None) => return Err(unauthenticated("the login session has expired")),
+            Err(e) => return Err(ApiError(e).into_response()),
+        };
+        if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+            let sent = parts
+                .headers
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok());
+            if sent.is_none() || sent != caller.csrf_token.as_deref() {
+                return Err(ApiError(AppError::Forbidden(
+                    "change data with a session cookie without the X-CSRF-Token header".into(),
+                ))
+                .into_response());
+            }
+        }
+        Ok(ApiCaller(caller))
+    }
+}
+
+pub fn remote_addr(parts_ext: &axum::http::Extensions) -> String {
+    parts_ext
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_page).post(login))
+        .route("/logout", axum::routing::post(logout))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login.html")]
+struct LoginPage {
+    next: String,
+    email: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NextQuery {
+    next: String,
+}
+
+/// Only same-site paths are followed after login, never another host.
+fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next.to_owned()
+    } else {
+        "/".into()
+    }
+}
+
+async fn login_page(Query(q): Query<NextQuery>) -> LoginPage {
+    LoginPage {
+        next: safe_next(&q.next),
+        email: String::new(),
+        error: None,
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LoginForm {
+    email: String,
+    password: String,
+    next: String,
+}
+
+async fn login(State(s): State<AppState>, req: axum::extract::Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let remote = remote_addr(&parts.extensions);
+    let req = axum::extract::Request::from_parts(parts, body);
+    let Ok(Form(f)) = Form::<LoginForm>::from_request(req, &s).await else {
+        return (StatusCode::BAD_REQUEST, "the login form could not be read").into_response();
+    };
+    let next = safe_next(&f.next);
+    match accounts::login(&s.app, &f.email, &f.password, &remote).await {
+        Ok(login) => {
+            let max_age = s.app.settings.session_hours * 3600;
+            (
+                [(
+                    header::SET_COOKIE,
+                    session_cookie(&login.session_token, max_age, s.secure_cookies),
+                )],
+                Redirect::to(&next),
+            )
+                .into_response()
+        }
+        Err(e) => {
+            let status = crate::problem::status_of(&e).0;
+            (
+                status,
+                LoginPage {
+                    next,
+                    email: f.email,
+                    error: Some(e.to_string()),
+                },
+            )
+                .into_response()
+        }
+    }
+}
+
+use axum::extract::FromRequest;
+
+async fn logout(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+        if let Err(e) = accounts::logout(&s.app, token).await {
+            tracing::warn!(error = %e, "logout failed");
+        }
+    }
+    (
+        [(header::SET_COOKIE, session_cookie("", 0, s.secure_cookies))],
+        Redirect::to("/login"),
+    )
+        .into_response()
+}

@@ -1,0 +1,296 @@
+//! The HTML UI. Each module holds the pages of one area; the shared machinery (rendering the
+//! generic list, detail and form templates, flash notices, CSRF-checked form submission, error
+//! pages) is here.
+
+mod admin;
+mod clients;
+mod courses;
+mod dashboard;
+mod instructors;
+mod learners;
+mod resources;
+mod sessions;
+mod venues;
+
+use crate::AppState;
+use crate::auth::{SESSION_COOKIE, Viewer, cookie};
+use crate::views::{Chrome, DetailView, FormView, ListView};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::de::DeserializeOwned;
+use trainyard_app::{AppError, Caller};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(dashboard::routes())
+        .merge(courses::routes())
+        .merge(venues::routes())
+        .merge(resources::routes())
+        .merge(instructors::routes())
+        .merge(clients::routes())
+        .merge(learners::routes())
+        .merge(sessions::routes())
+        .merge(admin::routes())
+}
+
+const FLASH_COOKIE: &str = "ty_flash";
+
+/// Redirects after a successful change, with a short notice for the next page.
+pub fn saved(href: &str, notice: &str) -> Response {
+    let value = crate::auth::urlencode(notice);
+    (
+        [(
+            header::SET_COOKIE,
+            format!("{FLASH_COOKIE}={value}; Path=/; Max-Age=60; SameSite=Lax; HttpOnly"),
+        )],
+        Redirect::to(href),
+    )
+        .into_response()
+}
+
+/// The notice left by the previous request, if any.
+pub struct Flash(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Flash {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Flash(
+            cookie(&parts.headers, FLASH_COOKIE)
+                .filter(|v| !v.is_empty())
+                .map(|v| {
+                    serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("m={v}"))
+                        .ok()
+                        .and_then(|kv| kv.into_iter().next().map(|(_, m)| m))
+                        .unwrap_or_default()
+                }),
+        ))
+    }
+}
+
+/// Once a page has shown the notice, forget it.
+pub async fn clear_flash(req: Request, next: Next) -> Response {
+    let had_flash = cookie(req.headers(), FLASH_COOKIE).is_some_and(|v| !v.is_empty());
+    let mut res = next.run(req).await;
+    if had_flash && res.status() == StatusCode::OK {
+        if let Ok(v) = HeaderValue::from_str(&format!(
+            "{FLASH_COOKIE}=; Path=/; Max-Age=0; SameSite=Lax; HttpOnly"
+        )) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    res
+}
+
+/// A submitted UI form: the signed-in user and the parsed body, with the CSRF token checked.
+pub struct Submit<T> {
+    pub caller: Caller,
+    pub form: T,
+}
+
+#[derive(serde::Deserialize)]
+struct CsrfField {
+    #[serde(default)]
+    _csrf: String,
+}
+
+impl<T: DeserializeOwned + Send> FromRequest<AppState> for Submit<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let Viewer(caller) = Viewer::from_request_parts(&mut parts, state).await?;
+        let bytes = axum::body::to_bytes(body, crate::MAX_BODY_BYTES)
+            .await
+            .map_err(|_| {
+                error_page(
+                    AppError::Refused("the form is too large".into()),
+                    Some(&caller),
+                )
+            })?;
+        let token: CsrfField = serde_html_form::from_bytes(&bytes).unwrap_or(CsrfField {
+            _csrf: String::new(),
+        });
+        if caller.csrf_token.as_deref() != Some(token._csrf.as_str()) {
+            return Err(error_page(
+                AppError::Forbidden("submit this form: it expired or came from elsewhere. Reload the page and try again".into()),
+                Some(&caller),
+            ));
+        }
+        let form = serde_html_form::from_bytes::<T>(&bytes).map_err(|e| {
+            error_page(
+                AppError::Refused(format!("the form could not be read: {e}")),
+                Some(&caller),
+            )
+        })?;
+        Ok(Submit { caller, form })
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "list.html")]
+pub struct ListPage {
+    pub chrome: Chrome,
+    pub view: ListView,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "detail.html")]
+pub struct DetailPage {
+    pub chrome: Chrome,
+    pub view: DetailView,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "form.html")]
+pub struct FormPage {
+    pub chrome: Chrome,
+    pub view: FormView,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub chrome: Option<Chrome>,
+    pub title: String,
+    pub detail: String,
+}
+
+/// A list as a page, or as CSV when `?format=csv`.
+pub fn list_response(chrome: Chrome, view: ListView, csv: bool) -> Response {
+    if csv {
+        return crate::views::csv_response(view.path.trim_start_matches('/'), &view);
+    }
+    ListPage { chrome, view }.into_response()
+}
+
+/// A form shown again with the user's input and the reasons it was refused; other errors get a page.
+pub fn form_refused(chrome: Chrome, view: FormView, err: AppError, caller: &Caller) -> Response {
+    match err {
+        AppError::Invalid(inv) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            FormPage {
+                chrome,
+                view: view.with_errors(&inv),
+            },
+        )
+            .into_response(),
+        AppError::Duplicate { entity, field } => {
+            let inv = trainyard_core::Invalid::field(
+                &field,
+                format!("another {entity} already has this {field}"),
+            );
+            (
+                StatusCode::CONFLICT,
+                FormPage {
+                    chrome,
+                    view: view.with_errors(&inv),
+                },
+            )
+                .into_response()
+        }
+        AppError::Stale(what) => {
+            let mut view = view;
+            view.problems.push(format!(
+                "{what} was changed by someone else while you edited it. Your input is kept below; open the record again in another tab to compare, then save."
+            ));
+            (StatusCode::CONFLICT, FormPage { chrome, view }).into_response()
+        }
+        other => error_page(other, Some(caller)),
+    }
+}
+
+pub fn error_page(err: AppError, caller: Option<&Caller>) -> Response {
+    let (status, _, title) = crate::problem::status_of(&err);
+    if let AppError::Internal(inner) = &err {
+        tracing::error!(error = %inner, "internal error");
+    }
+    if status == StatusCode::UNAUTHORIZED {
+        return Redirect::to("/login").into_response();
+    }
+    let detail = match &err {
+        AppError::Forbidden(_) => format!("Your role does not allow this: {err}."),
+        _ => err.to_string(),
+    };
+    let page = ErrorPage {
+        chrome: caller.map(|c| Chrome::new(c, "", None)),
+        title: title.into(),
+        detail,
+    };
+    (status, page).into_response()
+}
+
+pub async fn not_found(headers: axum::http::HeaderMap, uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        return crate::problem::problem(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "Not found",
+            format!("there is no API endpoint at {}", uri.path()),
+            Vec::new(),
+        );
+    }
+    let _ = cookie(&headers, SESSION_COOKIE);
+    let page = ErrorPage {
+        chrome: None,
+        title: "Page not found".into(),
+        detail: format!(
+            "There is no page at {}. Use the navigation or search to find what you need.",
+            uri.path()
+        ),
+    };
+    (StatusCode::NOT_FOUND, page).into_response()
+}
+
+/// `?format=csv`
+pub fn wants_csv(qs: &crate::views::QueryState) -> bool {
+    qs.get("format") == "csv"
+}
+
+/// The version a form or action posted, for optimistic concurrency.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct VersionForm {
+    #[serde(deserialize_with = "trainyard_app::store::row::lenient_int")]
+    pub version: i64,
+    pub event: String,
+}
+
+/// An edit form: the record's fields plus the version the user started from.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct Versioned<T> {
+    #[serde(flatten)]
+    pub inner: T,
+    #[serde(deserialize_with = "trainyard_app::store::row::lenient_int")]
+    pub version: i64,
+}
+
+impl ListPage {
+    fn chrome_opt(&self) -> Option<&Chrome> {
+        Some(&self.chrome)
+    }
+}
+impl DetailPage {
+    fn chrome_opt(&self) -> Option<&Chrome> {
+        Some(&self.chrome)
+    }
+}
+impl FormPage {
+    fn chrome_opt(&self) -> Option<&Chrome> {
+        Some(&self.chrome)
+    }
+}
+impl ErrorPage {
+    fn chrome_opt(&self) -> Option<&Chrome> {
+        self.chrome.as_ref()
+    }
+}

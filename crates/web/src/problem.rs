@@ -1,0 +1,136 @@
+//! The single place where use-case errors become HTTP: RFC 9457 problem+json for the API, an
+//! explanatory page for the UI.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use trainyard_app::AppError;
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// A stable URI naming the kind of problem.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    /// What went wrong, in words for a person.
+    pub detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<ProblemField>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ProblemField {
+    pub field: String,
+    pub message: String,
+}
+
+pub fn status_of(e: &AppError) -> (StatusCode, &'static str, &'static str) {
+    match e {
+        AppError::Invalid(_) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+            "Invalid input",
+        ),
+        AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
+        AppError::Unauthenticated(_) => {
+            (StatusCode::UNAUTHORIZED, "unauthenticated", "Not signed in")
+        }
+        AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
+        AppError::Stale(_) => (StatusCode::CONFLICT, "stale", "Changed meanwhile"),
+        AppError::Duplicate { .. } => (StatusCode::CONFLICT, "duplicate", "Already exists"),
+        AppError::Refused(_) => (StatusCode::CONFLICT, "refused", "Not possible"),
+        AppError::Throttled { .. } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "throttled",
+            "Too many attempts",
+        ),
+        AppError::Internal(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal error",
+        ),
+    }
+}
+
+pub fn problem(
+    status: StatusCode,
+    kind: &str,
+    title: &str,
+    detail: String,
+    errors: Vec<ProblemField>,
+) -> Response {
+    let body = Problem {
+        kind: format!("https://trainyard.dev/problems/{kind}"),
+        title: title.into(),
+        status: status.as_u16(),
+        detail,
+        errors,
+    };
+    let mut r = (status, axum::Json(body)).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    r
+}
+
+/// An `AppError` answered as problem+json.
+pub struct ApiError(pub AppError);
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        ApiError(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let e = self.0;
+        let (status, kind, title) = status_of(&e);
+        if let AppError::Internal(inner) = &e {
+            tracing::error!(error = %inner, "internal error");
+        }
+        let errors = match &e {
+            AppError::Invalid(inv) => inv
+                .errors
+                .iter()
+                .map(|f| ProblemField {
+                    field: f.field.clone(),
+                    message: f.message.clone(),
+                })
+                .collect(),
+            AppError::Duplicate { field, .. } => {
+                vec![ProblemField {
+                    field: field.clone(),
+                    message: "is already taken".into(),
+                }]
+            }
+            _ => Vec::new(),
+        };
+        let detail = match &e {
+            AppError::Invalid(_) => {
+                format!("the request has {} invalid field(s): {e}", errors.len())
+            }
+            _ => e.to_string(),
+        };
+        let mut r = problem(status, kind, title, detail, errors);
+        if let AppError::Throttled { retry_after_secs } = e {
+            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        r
+    }
+}
+
+pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    problem(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "Internal error",
+        "something went wrong on our side; nothing was changed".into(),
+        Vec::new(),
+    )
+}

@@ -1,0 +1,572 @@
+//! View models shared by the pages: lists (filters, sortable columns, paging, CSV), detail pages
+//! (facts, actions, history) and forms (fields with inline errors). Handlers fill these from use-case
+//! results; the generic templates render them. Presentation only: no rule is decided here.
+
+use trainyard_app::Caller;
+use trainyard_app::store::audit::AuditEvent;
+use trainyard_core::{Invalid, Role, TimeZoneName};
+
+pub struct NavItem {
+    pub label: &'static str,
+    pub href: &'static str,
+    pub area: &'static str,
+}
+
+/// What every page around its content needs: who is signed in, where they are, the CSRF token.
+pub struct Chrome {
+    pub user: String,
+    pub role: String,
+    pub area: &'static str,
+    pub csrf: String,
+    pub flash: Option<String>,
+    pub nav: Vec<NavItem>,
+    pub is_staff: bool,
+}
+
+impl Chrome {
+    pub fn new(c: &Caller, area: &'static str, flash: Option<String>) -> Self {
+        let mut nav = Vec::new();
+        let mut add = |label, href, area| nav.push(NavItem { label, href, area });
+        match c.role {
+            r if r.is_staff() => {
+                add("Dashboard", "/", "home");
+                add("Sessions", "/sessions", "sessions");
+                add("Courses", "/courses", "courses");
+                add("Instructors", "/instructors", "instructors");
+                add("Venues", "/venues", "venues");
+                add("Resources", "/resources", "resources");
+                add("Clients", "/clients", "clients");
+                add("Learners", "/learners", "learners");
+                if matches!(r, Role::Admin | Role::Manager) {
+                    add("Audit trail", "/admin/audit", "audit");
+                }
+                if r == Role::Admin {
+                    add("Users", "/admin/users", "users");
+                }
+            }
+            Role::ClientContact => {
+                add("Home", "/", "home");
+                add("Our sessions", "/sessions", "sessions");
+                add("Our learners", "/learners", "learners");
+            }
+            _ => add("Home", "/", "home"),
+        }
+        add("API tokens", "/account/tokens", "tokens");
+        Self {
+            user: c.name.clone(),
+            role: c.role.label().to_owned(),
+            area,
+            csrf: c.csrf_token.clone().unwrap_or_default(),
+            flash,
+            nav,
+            is_staff: c.role.is_staff(),
+        }
+    }
+}
+
+// ------------------------------------------------------------------ lists
+
+pub struct Opt {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+pub fn options(choices: impl IntoIterator<Item = (String, String)>, current: &str) -> Vec<Opt> {
+    choices
+        .into_iter()
+        .map(|(value, label)| Opt {
+            selected: value == current,
+            value,
+            label,
+        })
+        .collect()
+}
+
+pub struct Filter {
+    pub name: &'static str,
+    pub label: &'static str,
+    /// "text", "select", "date" or "checkbox".
+    pub kind: &'static str,
+    pub value: String,
+    pub options: Vec<Opt>,
+}
+
+impl Filter {
+    pub fn select(
+        name: &'static str,
+        label: &'static str,
+        value: &str,
+        choices: Vec<(String, String)>,
+    ) -> Self {
+        let mut opts = vec![Opt {
+            value: String::new(),
+            label: "Any".into(),
+            selected: value.is_empty(),
+        }];
+        opts.extend(options(choices, value));
+        Self {
+            name,
+            label,
+            kind: "select",
+            value: value.to_owned(),
+            options: opts,
+        }
+    }
+
+    pub fn date(name: &'static str, label: &'static str, value: &str) -> Self {
+        Self {
+            name,
+            label,
+            kind: "date",
+            value: value.to_owned(),
+            options: Vec::new(),
+        }
+    }
+
+    pub fn archived(value: bool) -> Self {
+        Self {
+            name: "archived",
+            label: "Show archived",
+            kind: "checkbox",
+            value: if value { "true".into() } else { String::new() },
+            options: Vec::new(),
+        }
+    }
+}
+
+pub struct ColumnHead {
+    pub label: &'static str,
+    pub href: Option<String>,
+    /// "", "asc" or "desc" for the column the list is sorted by.
+    pub sorted: &'static str,
+    pub numeric: bool,
+}
+
+pub struct Cell {
+    pub text: String,
+    /// A CSS class: "num" for numbers, "badge s-confirmed" for statuses…
+    pub class: String,
+}
+
+impl Cell {
+    pub fn text(t: impl Into<String>) -> Self {
+        Self {
+            text: t.into(),
+            class: String::new(),
+        }
+    }
+    pub fn num(t: impl ToString) -> Self {
+        Self {
+            text: t.to_string(),
+            class: "num".into(),
+        }
+    }
+    pub fn badge(t: impl Into<String>, key: &str) -> Self {
+        Self {
+            text: t.into(),
+            class: format!("badge s-{key}"),
+        }
+    }
+}
+
+pub struct Row {
+    pub href: String,
+    pub cells: Vec<Cell>,
+}
+
+pub struct ListView {
+    pub title: &'static str,
+    pub path: &'static str,
+    pub new_href: Option<&'static str>,
+    pub new_label: &'static str,
+    pub q: String,
+    pub filters: Vec<Filter>,
+    pub columns: Vec<ColumnHead>,
+    pub rows: Vec<Row>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+    pub prev_href: Option<String>,
+    pub next_href: Option<String>,
+    pub csv_href: String,
+    pub empty_hint: String,
+    pub filtered: bool,
+}
+
+/// The current query string, for building sort, page and export links that keep the filters.
+pub struct QueryState(pub Vec<(String, String)>);
+
+impl QueryState {
+    pub fn from_uri(uri: &axum::http::Uri) -> Self {
+        Self(
+            uri.query()
+                .map(|q| serde_urlencoded::from_str(q).unwrap_or_default())
+                .unwrap_or_default(),
+        )
+    }
+
+    pub fn get(&self, key: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    }
+
+    pub fn with(&self, path: &str, set: &[(&str, &str)]) -> String {
+        let mut kv: Vec<(String, String)> = self
+            .0
+            .iter()
+            .filter(|(k, v)| !v.is_empty() && !set.iter().any(|(s, _)| s == k))
+            .cloned()
+            .collect();
+        kv.extend(
+            set.iter()
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        let qs = serde_urlencoded::to_string(&kv).unwrap_or_default();
+        if qs.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{path}?{qs}")
+        }
+    }
+
+    /// Filters in effect (anything but paging and sorting).
+    pub fn is_filtered(&self) -> bool {
+        self.0.iter().any(|(k, v)| {
+            !v.is_empty() && !matches!(k.as_str(), "page" | "sort" | "dir" | "per_page" | "format")
+        })
+    }
+}
+
+/// Sortable column heads: `(label, sort key or "" for unsortable, numeric)`.
+pub fn columns(
+    qs: &QueryState,
+    path: &str,
+    default_sort: &str,
+    cols: &[(&'static str, &'static str, bool)],
+) -> Vec<ColumnHead> {
+    let current = if qs.get("sort").is_empty() {
+        default_sort
+    } else {
+        qs.get("sort")
+    };
+    let desc = qs.get("dir") == "desc";
+    cols.iter()
+        .map(|(label, key, numeric)| {
+            let is_current = !key.is_empty() && *key == current;
+            ColumnHead {
+                label,
+                href: (!key.is_empty()).then(|| {
+                    let dir = if is_current && !desc { "desc" } else { "asc" };
+                    qs.with(path, &[("sort", key), ("dir", dir), ("page", "")])
+                }),
+                sorted: match (is_current, desc) {
+                    (false, _) => "",
+                    (true, false) => "asc",
+                    (true, true) => "desc",
+                },
+                numeric: *numeric,
+            }
+        })
+        .collect()
+}
+
+pub fn paging(
+    qs: &QueryState,
+    path: &str,
+    page: i64,
+    pages: i64,
+) -> (Option<String>, Option<String>) {
+    let prev = (page > 1).then(|| qs.with(path, &[("page", &(page - 1).to_string())]));
+    let next = (page < pages).then(|| qs.with(path, &[("page", &(page + 1).to_string())]));
+    (prev, next)
+}
+
+/// A list as CSV, same columns and rows as the page.
+pub fn csv_response(name: &str, view: &ListView) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(view.columns.iter().map(|c| c.label));
+    for r in &view.rows {
+        let _ = w.write_record(r.cells.iter().map(|c| c.text.as_str()));
+    }
+    let body = w.into_inner().unwrap_or_default();
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/csv; charset=utf-8".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.csv\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+// ------------------------------------------------------------------ detail pages
+
+pub struct Fact {
+    pub label: &'static str,
+    pub value: String,
+    pub href: Option<String>,
+}
+
+pub fn fact(label: &'static str, value: impl Into<String>) -> Fact {
+    Fact {
+        label,
+        value: value.into(),
+        href: None,
+    }
+}
+
+pub fn link_fact(label: &'static str, value: impl Into<String>, href: String) -> Fact {
+    Fact {
+        label,
+        value: value.into(),
+        href: Some(href),
+    }
+}
+
+/// A button in a detail page's header: a link, or a POST form carrying the version.
+pub struct Action {
+    pub label: String,
+    pub href: String,
+    pub post: bool,
+    pub confirm: Option<String>,
+    pub primary: bool,
+    /// Extra hidden field (e.g. the lifecycle event).
+    pub field: Option<(String, String)>,
+}
+
+impl Action {
+    pub fn link(label: &str, href: String) -> Self {
+        Self {
+            label: label.into(),
+            href,
+            post: false,
+            confirm: None,
+            primary: false,
+            field: None,
+        }
+    }
+    pub fn post(label: &str, href: String, confirm: Option<&str>) -> Self {
+        Self {
+            label: label.into(),
+            href,
+            post: true,
+            confirm: confirm.map(Into::into),
+            primary: false,
+            field: None,
+        }
+    }
+}
+
+pub struct Section {
+    pub title: String,
+    pub columns: Vec<&'static str>,
+    pub rows: Vec<Row>,
+    pub empty: String,
+}
+
+pub struct HistoryEntry {
+    pub when: String,
+    pub who: String,
+    pub action: String,
+    pub changes: Vec<(String, String, String)>,
+}
+
+pub struct DetailView {
+    pub title: String,
+    pub subtitle: String,
+    pub status: Option<Cell>,
+    pub back_href: &'static str,
+    pub back_label: &'static str,
+    pub version: i64,
+    pub actions: Vec<Action>,
+    pub facts: Vec<Fact>,
+    pub sections: Vec<Section>,
+    pub history: Vec<HistoryEntry>,
+}
+
+/// History entries with the fields that changed between before and after.
+pub fn history(events: Vec<AuditEvent>, tz: &TimeZoneName) -> Vec<HistoryEntry> {
+    events
+        .into_iter()
+        .map(|e| {
+            let mut changes = Vec::new();
+            if let (Some(serde_json::Value::Object(b)), Some(serde_json::Value::Object(a))) =
+                (e.before.as_ref(), e.after.as_ref())
+            {
+                for (k, av) in a.iter() {
+                    if matches!(k.as_str(), "updated_at" | "version" | "created_at") {
+                        continue;
+                    }
+                    let bv: serde_json::Value = b
+                        .get(k.as_str())
+                        .cloned()
+                        .unwrap_or(serde_json::Value::Null);
+                    if bv != *av {
+                        changes.push((k.clone(), short(&bv), short(av)));
+                    }
+                }
+            }
+            HistoryEntry {
+                when: tz.display(e.occurred_at),
+                who: e.actor_label,
+                action: e.action,
+                changes,
+            }
+        })
+        .collect()
+}
+
+fn short(v: &serde_json::Value) -> String {
+    let s = match v {
+        serde_json::Value::Null => "—".to_owned(),
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Object(o) if o.contains_key("amount") => {
+            format!(
+                "{} {}",
+                o["amount"].as_str().unwrap_or(""),
+                o.get("currency").and_then(|c| c.as_str()).unwrap_or("")
+            )
+        }
+        other => other.to_string(),
+    };
+    if s.chars().count() > 80 {
+        format!("{}…", s.chars().take(80).collect::<String>())
+    } else {
+        s
+    }
+}
+
+// ------------------------------------------------------------------ forms
+
+pub struct Field {
+    pub name: &'static str,
+    pub label: &'static str,
+    /// "text", "email", "number", "textarea", "select", "checkbox", "datetime", "parts".
+    pub kind: &'static str,
+    pub value: String,
+    pub options: Vec<Opt>,
+    pub error: Option<String>,
+    pub help: &'static str,
+    pub required: bool,
+    /// For "parts": the (start, end) rows.
+    pub parts: Vec<(String, String)>,
+}
+
+impl Field {
+    pub fn new(name: &'static str, label: &'static str, kind: &'static str, value: &str) -> Self {
+        Self {
+            name,
+            label,
+            kind,
+            value: value.to_owned(),
+            options: Vec::new(),
+            error: None,
+            help: "",
+            required: false,
+            parts: Vec::new(),
+        }
+    }
+    pub fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+    pub fn help(mut self, h: &'static str) -> Self {
+        self.help = h;
+        self
+    }
+    pub fn choices(mut self, choices: Vec<(String, String)>, blank: Option<&str>) -> Self {
+        let mut opts = Vec::new();
+        if let Some(b) = blank {
+            opts.push(Opt {
+                value: String::new(),
+                label: b.into(),
+                selected: self.value.is_empty(),
+            });
+        }
+        opts.extend(options(choices, &self.value));
+        self.options = opts;
+        self
+    }
+}
+
+pub struct FormView {
+    pub title: String,
+    pub action: String,
+    pub submit: &'static str,
+    pub cancel_href: String,
+    pub version: Option<i64>,
+    pub fields: Vec<Field>,
+    pub problems: Vec<String>,
+}
+
+impl FormView {
+    /// Attaches validation errors to their fields; errors for fields not on the form are listed on top.
+    pub fn with_errors(mut self, inv: &Invalid) -> Self {
+        for e in &inv.errors {
+            let base = e.field.split(['[', '.']).next().unwrap_or(&e.field);
+            match self
+                .fields
+                .iter_mut()
+                .find(|f| f.name == e.field || f.name == base)
+            {
+                Some(f) => {
+                    let msg = if f.name == e.field {
+                        e.message.clone()
+                    } else {
+                        format!("{}: {}", e.field, e.message)
+                    };
+                    f.error = Some(match f.error.take() {
+                        Some(prev) => format!("{prev}; {msg}"),
+                        None => msg,
+                    });
+                }
+                None => self.problems.push(format!("{}: {}", e.field, e.message)),
+            }
+        }
+        self
+    }
+}
+
+pub fn enum_choices<T: Copy>(
+    all: &[T],
+    key: impl Fn(T) -> &'static str,
+    label: impl Fn(T) -> &'static str,
+) -> Vec<(String, String)> {
+    all.iter()
+        .map(|v| (key(*v).to_owned(), label(*v).to_owned()))
+        .collect()
+}
+
+pub fn id_choices(items: Vec<(i64, String)>) -> Vec<(String, String)> {
+    items
+        .into_iter()
+        .map(|(id, l)| (id.to_string(), l))
+        .collect()
+}
+
+/// The viewer's zone, for showing instants.
+pub fn viewer_tz(c: &Caller) -> TimeZoneName {
+    TimeZoneName::parse(&c.time_zone)
+        .unwrap_or_else(|_| TimeZoneName::parse("UTC").expect("UTC is a zone"))
+}
+
+/// An instant in the record's zone, and in the viewer's zone when that differs.
+pub fn when(ms: i64, zone: &str, viewer: &TimeZoneName) -> String {
+    match TimeZoneName::parse(zone) {
+        Ok(z) if z != *viewer => format!("{} ({})", z.display(ms), viewer.display(ms)),
+        Ok(z) => z.display(ms),
+        Err(_) => viewer.display(ms),
+    }
+}
