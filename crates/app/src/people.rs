@@ -34,6 +34,35 @@ pub mod instructors {
         let mut conn = app.store.read().await?;
         Ok(repo::list(&mut conn, filter).await?)
     }
+
+    /// The instructor's qualifications (courses or skills, with validity), for staff and the
+    /// instructor themself.
+    pub async fn qualifications(
+        app: &App,
+        caller: &Caller,
+        id: i64,
+    ) -> Result<Vec<repo::Qualification>, AppError> {
+        caller.require(
+            caller.role.is_staff() || caller.instructor_id == Some(id),
+            "see instructors",
+        )?;
+        let mut conn = app.store.read().await?;
+        Ok(repo::qualifications(&mut conn, id).await?)
+    }
+
+    /// The instructor's recorded time off, latest first, for staff and the instructor themself.
+    pub async fn time_off(
+        app: &App,
+        caller: &Caller,
+        id: i64,
+    ) -> Result<Vec<repo::TimeOff>, AppError> {
+        caller.require(
+            caller.role.is_staff() || caller.instructor_id == Some(id),
+            "see instructors",
+        )?;
+        let mut conn = app.store.read().await?;
+        Ok(repo::time_off(&mut conn, id).await?)
+    }
 }
 
 pub mod clients {
@@ -127,5 +156,16 @@ pub mod learners {
         }
         let mut conn = app.store.read().await?;
         Ok(repo::list(&mut conn, &f).await?)
+    }
+
+    /// The learner's enrollments, latest session first; visible to whoever may see the learner.
+    pub async fn enrollments(
+        app: &App,
+        caller: &Caller,
+        id: i64,
+    ) -> Result<Vec<trainyard_store::enrollments::Enrollment>, AppError> {
+        get(app, caller, id).await?;
+        let mut conn = app.store.read().await?;
+        Ok(trainyard_store::enrollments::for_learner(&mut conn, id).await?)
     }
 }

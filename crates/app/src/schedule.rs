@@ -20,7 +20,7 @@ pub mod sessions {
     );
 
     /// A session with its parts, as its page and the API show it.
-    #[derive(Debug, Clone, serde::Serialize)]
+    #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
     pub struct SessionDetail {
         #[serde(flatten)]
         pub session: Record,
@@ -127,5 +127,45 @@ pub mod sessions {
         .await?;
         tx.commit().await?;
         Ok(after)
+    }
+}
+
+/// Who and what a session involves: instructors, booked resources, enrolled learners.
+pub mod roster {
+    use crate::{App, AppError, Caller};
+    use trainyard_core::Role;
+    use trainyard_store::assignments::{self, Assignment};
+    use trainyard_store::bookings::{self, Booking};
+    use trainyard_store::enrollments::{self, Enrollment};
+
+    #[derive(Debug, Clone, serde::Serialize)]
+    pub struct Roster {
+        pub assignments: Vec<Assignment>,
+        pub bookings: Vec<Booking>,
+        pub enrollments: Vec<Enrollment>,
+    }
+
+    /// Staff see everything; a client contact sees only their own people on a session they may see.
+    pub async fn of_session(
+        app: &App,
+        caller: &Caller,
+        session_id: i64,
+    ) -> Result<Roster, AppError> {
+        super::sessions::get(app, caller, session_id).await?;
+        let mut conn = app.store.read().await?;
+        let mut enrollments = enrollments::for_session(&mut conn, session_id).await?;
+        if caller.role == Role::ClientContact {
+            enrollments.retain(|e| e.client_id.is_some() && e.client_id == caller.client_id);
+            return Ok(Roster {
+                assignments: Vec::new(),
+                bookings: Vec::new(),
+                enrollments,
+            });
+        }
+        Ok(Roster {
+            assignments: assignments::for_session(&mut conn, session_id).await?,
+            bookings: bookings::for_session(&mut conn, session_id).await?,
+            enrollments,
+        })
     }
 }

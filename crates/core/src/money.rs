@@ -206,3 +206,28 @@ impl serde::Serialize for Currency {
         s.serialize_str(self.as_str())
     }
 }
+
+/// `{ "amount": "1234.50", "currency": "EUR" }` in the OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[schema(as = Money)]
+#[allow(dead_code)]
+struct MoneySchema {
+    /// Decimal amount with the currency's minor digits, as text.
+    #[schema(example = "1234.50")]
+    amount: String,
+    /// ISO 4217 code.
+    #[schema(example = "EUR")]
+    currency: String,
+}
+
+impl utoipa::PartialSchema for Money {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        <MoneySchema as utoipa::PartialSchema>::schema()
+    }
+}
+
+impl utoipa::ToSchema for Money {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("Money")
+    }
+}

@@ -71,24 +71,40 @@ fn tags(inv: &mut Invalid, field: &str, raw: &str) -> Vec<String> {
 
 // ---------------------------------------------------------------- courses
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct CourseFields {
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub code: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub title: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub description: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub duration_days: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub hours_per_day: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub delivery_modes: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub min_learners: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub max_learners: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub currency: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub list_price: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub day_rate: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub material_cost: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub certificate_name: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub certificate_validity_months: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub required_skill: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub required_features: String,
 }
 
@@ -215,15 +231,22 @@ impl CourseFields {
 
 // ---------------------------------------------------------------- venues
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct VenueFields {
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub code: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub name: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub address: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub city: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub country: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub time_zone: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub notes: String,
 }
 
@@ -282,16 +305,24 @@ impl VenueFields {
 
 // ---------------------------------------------------------------- resources
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct ResourceFields {
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub kind: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub code: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub name: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub venue_id: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub seats: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub quantity: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub features: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub notes: String,
 }
 
@@ -359,21 +390,34 @@ impl ResourceFields {
 
 // ---------------------------------------------------------------- instructors
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct InstructorFields {
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub name: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub email: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub phone: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub employment_type: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub home_venue_id: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub time_zone: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub currency: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub day_rate: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub hour_rate: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub max_days_week: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub max_days_month: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub skills: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub notes: String,
 }
 
@@ -458,16 +502,24 @@ impl InstructorFields {
 
 // ---------------------------------------------------------------- clients
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct ClientFields {
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub code: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub name: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub billing_email: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub billing_address: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub currency: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub time_zone: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub requires_approval: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub notes: String,
 }
 
@@ -528,14 +580,20 @@ impl ClientFields {
 
 // ---------------------------------------------------------------- learners
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct LearnerFields {
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub first_name: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub last_name: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub email: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub client_id: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub phone: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub time_zone: String,
 }
 
@@ -583,26 +641,39 @@ impl LearnerFields {
 
 /// One part of a session as typed: local wall-clock times in the session's zone, or RFC 3339
 /// instants with an offset (from the API).
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(default)]
 pub struct PartFields {
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub starts: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub ends: String,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct SessionFields {
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub course_id: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub title: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub visibility: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub client_id: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub delivery_mode: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub venue_id: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub capacity: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub time_zone: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub currency: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub seat_price: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
     pub notes: String,
     pub parts: Vec<PartFields>,
 }

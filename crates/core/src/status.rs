@@ -9,7 +9,7 @@ pub struct Refusal(pub String);
 
 macro_rules! string_enum {
     ($name:ident, $what:literal { $($variant:ident => $text:literal, $label:literal),* $(,)? }) => {
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),* }
 

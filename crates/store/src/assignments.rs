@@ -5,7 +5,7 @@ use crate::{Conn, StoreError};
 use serde::Serialize;
 use trainyard_core::status::AssignmentStatus;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Assignment {
     pub id: i64,
     pub session_id: i64,
@@ -13,7 +13,11 @@ pub struct Assignment {
     pub instructor_name: String,
     pub session_reference: String,
     pub course_title: String,
+    #[serde(serialize_with = "crate::row::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub starts_at: i64,
+    #[serde(serialize_with = "crate::row::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub ends_at: i64,
     pub role: String,
     pub status: AssignmentStatus,

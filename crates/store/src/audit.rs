@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use sqlx::any::AnyRow;
 
 /// Who made a change: a user, or the system itself (the demo seeder, a background job).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Actor {
     pub user_id: Option<i64>,
     pub label: String,
@@ -24,9 +24,11 @@ impl Actor {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AuditEvent {
     pub id: i64,
+    #[serde(serialize_with = "crate::row::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub occurred_at: i64,
     pub actor_user_id: Option<i64>,
     pub actor_label: String,

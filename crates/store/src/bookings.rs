@@ -5,7 +5,7 @@ use crate::{Conn, StoreError};
 use serde::Serialize;
 use trainyard_core::status::BookingStatus;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Booking {
     pub id: i64,
     pub session_part_id: i64,
@@ -14,7 +14,11 @@ pub struct Booking {
     pub resource_kind: String,
     pub quantity: i64,
     pub status: BookingStatus,
+    #[serde(serialize_with = "crate::row::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub starts_at: i64,
+    #[serde(serialize_with = "crate::row::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub ends_at: i64,
 }
 

@@ -8,19 +8,26 @@ use sqlx::any::AnyRow;
 use trainyard_core::money::Currency;
 use trainyard_core::records::ClientInput;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Client {
     pub id: i64,
     pub code: String,
     pub name: String,
     pub billing_email: String,
     pub billing_address: String,
+    #[schema(value_type = String, example = "EUR")]
     pub currency: Currency,
     pub time_zone: String,
     pub requires_approval: bool,
     pub notes: String,
+    #[serde(serialize_with = "crate::row::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: i64,
+    #[serde(serialize_with = "crate::row::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub updated_at: i64,
+    #[serde(serialize_with = "crate::row::rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub archived_at: Option<i64>,
     pub version: i64,
 }

@@ -8,7 +8,7 @@ use trainyard_core::money::{Currency, Money};
 use trainyard_core::records::CourseInput;
 use trainyard_core::status::DeliveryMode;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Course {
     pub id: i64,
     pub code: String,
@@ -26,8 +26,14 @@ pub struct Course {
     pub certificate_validity_months: Option<i64>,
     pub required_skill: Option<String>,
     pub required_features: Vec<String>,
+    #[serde(serialize_with = "crate::row::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: i64,
+    #[serde(serialize_with = "crate::row::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub updated_at: i64,
+    #[serde(serialize_with = "crate::row::rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub archived_at: Option<i64>,
     pub version: i64,
 }

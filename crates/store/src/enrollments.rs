@@ -15,20 +15,25 @@ pub struct NewEnrollment {
     pub enrolled_by: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Enrollment {
     pub id: i64,
     pub session_id: i64,
     pub learner_id: i64,
     pub learner_name: String,
     pub learner_email: String,
+    pub client_id: Option<i64>,
     pub client_name: Option<String>,
     pub session_reference: String,
     pub course_title: String,
+    #[serde(serialize_with = "crate::row::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub session_starts_at: i64,
     pub status: EnrollmentStatus,
     pub waitlist_position: Option<i64>,
     pub price: Money,
+    #[serde(serialize_with = "crate::row::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: i64,
 }
 
@@ -63,7 +68,7 @@ pub async fn recount(conn: &mut Conn, session_id: i64) -> Result<(), StoreError>
     Ok(())
 }
 
-const SELECT: &str = "SELECT e.id, e.session_id, e.learner_id, l.first_name, l.last_name, l.email, cl.name AS client_name, \
+const SELECT: &str = "SELECT e.id, e.session_id, e.learner_id, l.first_name, l.last_name, l.email, l.client_id, cl.name AS client_name, \
     s.reference, c.title AS course_title, s.starts_at, e.status, e.waitlist_position, e.currency, e.price_minor, e.created_at \
     FROM enrollments e JOIN learners l ON l.id = e.learner_id JOIN sessions s ON s.id = e.session_id \
     JOIN courses c ON c.id = s.course_id LEFT JOIN clients cl ON cl.id = l.client_id";
@@ -76,6 +81,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Enrollment, sqlx::Error> {
         learner_id: r.i("learner_id")?,
         learner_name: format!("{} {}", r.s("first_name")?, r.s("last_name")?),
         learner_email: r.s("email")?,
+        client_id: r.oi("client_id")?,
         client_name: r.os("client_name")?,
         session_reference: r.s("reference")?,
         course_title: r.s("course_title")?,

@@ -9,7 +9,7 @@ use trainyard_core::money::{Currency, Money};
 use trainyard_core::records::InstructorInput;
 use trainyard_core::status::EmploymentType;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Instructor {
     pub id: i64,
     pub name: String,
@@ -24,8 +24,14 @@ pub struct Instructor {
     pub max_days_month: i64,
     pub skills: Vec<String>,
     pub notes: String,
+    #[serde(serialize_with = "crate::row::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: i64,
+    #[serde(serialize_with = "crate::row::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub updated_at: i64,
+    #[serde(serialize_with = "crate::row::rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub archived_at: Option<i64>,
     pub version: i64,
 }
@@ -251,13 +257,17 @@ pub async fn insert_time_off(
     Ok(r.i("id")?)
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Qualification {
     pub id: i64,
     pub course_id: Option<i64>,
     pub course_code: Option<String>,
     pub skill: Option<String>,
+    #[serde(serialize_with = "crate::row::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub valid_from: i64,
+    #[serde(serialize_with = "crate::row::rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub expires_at: Option<i64>,
 }
 
@@ -287,10 +297,14 @@ pub async fn qualifications(
         .map_err(Into::into)
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TimeOff {
     pub id: i64,
+    #[serde(serialize_with = "crate::row::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub starts_at: i64,
+    #[serde(serialize_with = "crate::row::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub ends_at: i64,
     pub reason: String,
 }

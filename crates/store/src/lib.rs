@@ -22,6 +22,7 @@ pub mod outbox;
 pub mod resources;
 pub mod row;
 pub mod sessions;
+pub mod testing;
 pub mod users;
 pub mod venues;
 

@@ -16,15 +16,19 @@ pub struct NewMessage<'a> {
     pub idempotency_key: &'a str,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Message {
     pub id: i64,
+    #[serde(serialize_with = "crate::row::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: i64,
     pub kind: String,
     pub recipient: String,
     pub subject: String,
     pub status: String,
     pub attempts: i64,
+    #[serde(serialize_with = "crate::row::rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub sent_at: Option<i64>,
     pub last_error: Option<String>,
 }

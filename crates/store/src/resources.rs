@@ -8,7 +8,7 @@ use sqlx::any::AnyRow;
 use trainyard_core::records::ResourceInput;
 use trainyard_core::status::ResourceKind;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Resource {
     pub id: i64,
     pub kind: ResourceKind,
@@ -21,8 +21,14 @@ pub struct Resource {
     pub quantity: i64,
     pub features: Vec<String>,
     pub notes: String,
+    #[serde(serialize_with = "crate::row::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: i64,
+    #[serde(serialize_with = "crate::row::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub updated_at: i64,
+    #[serde(serialize_with = "crate::row::rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub archived_at: Option<i64>,
     pub version: i64,
 }

@@ -3,7 +3,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 /// One page of a list, with the total that matched the filters.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: i64,
@@ -310,4 +310,16 @@ pub fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
         Some(Raw::Bool(b)) => b,
         Some(Raw::Text(t)) => matches!(t.trim(), "true" | "on" | "1" | "yes"),
     })
+}
+
+/// Instants leave the system as RFC 3339 text (UTC), never as bare numbers.
+pub fn rfc3339<S: serde::Serializer>(ms: &i64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&trainyard_core::time::rfc3339(*ms))
+}
+
+pub fn rfc3339_opt<S: serde::Serializer>(ms: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+    match ms {
+        Some(ms) => s.serialize_str(&trainyard_core::time::rfc3339(*ms)),
+        None => s.serialize_none(),
+    }
 }

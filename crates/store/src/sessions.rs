@@ -10,7 +10,7 @@ use trainyard_core::money::{Currency, Money};
 use trainyard_core::records::SessionInput;
 use trainyard_core::status::{DeliveryMode, SessionStatus, Visibility};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Session {
     pub id: i64,
     pub reference: String,
@@ -32,19 +32,33 @@ pub struct Session {
     pub time_zone: String,
     pub seat_price: Money,
     pub notes: String,
+    #[serde(serialize_with = "crate::row::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub starts_at: i64,
+    #[serde(serialize_with = "crate::row::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub ends_at: i64,
+    #[serde(serialize_with = "crate::row::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: i64,
+    #[serde(serialize_with = "crate::row::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub updated_at: i64,
+    #[serde(serialize_with = "crate::row::rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub archived_at: Option<i64>,
     pub version: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Part {
     pub id: i64,
     pub position: i64,
+    #[serde(serialize_with = "crate::row::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub starts_at: i64,
+    #[serde(serialize_with = "crate::row::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub ends_at: i64,
     pub status: String,
     pub sequence: i64,
@@ -414,4 +428,72 @@ pub mod draft {
     ) -> Result<i64, crate::StoreError> {
         super::insert(conn, s, SessionStatus::Draft, now).await
     }
+}
+
+/// A session that needs a coordinator's attention, with the reason.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Attention {
+    pub id: i64,
+    pub reference: String,
+    pub course_title: String,
+    #[serde(serialize_with = "crate::row::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub starts_at: i64,
+    pub time_zone: String,
+    pub booked_count: i64,
+    pub min_learners: i64,
+    pub capacity: i64,
+    pub status: String,
+    pub staffed: bool,
+}
+
+/// Active sessions starting in `[from, to)` that are below their course minimum or have no
+/// confirmed lead instructor, soonest first.
+pub async fn needing_attention(
+    conn: &mut Conn,
+    from: i64,
+    to: i64,
+) -> Result<Vec<Attention>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT s.id, s.reference, c.title, s.starts_at, s.time_zone, s.booked_count, c.min_learners, s.capacity, s.status, \
+         (SELECT count(*) FROM assignments a WHERE a.session_id = s.id AND a.status = 'confirmed') AS staffed \
+         FROM sessions s JOIN courses c ON c.id = s.course_id \
+         WHERE s.archived_at IS NULL AND s.starts_at >= $1 AND s.starts_at < $2 AND s.status IN ('draft', 'scheduled', 'confirmed') \
+         AND (s.booked_count < c.min_learners OR NOT EXISTS (SELECT 1 FROM assignments a WHERE a.session_id = s.id AND a.status = 'confirmed')) \
+         ORDER BY s.starts_at LIMIT 50",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Attention {
+                id: r.i("id")?,
+                reference: r.s("reference")?,
+                course_title: r.s("title")?,
+                starts_at: r.i("starts_at")?,
+                time_zone: r.s("time_zone")?,
+                booked_count: r.i("booked_count")?,
+                min_learners: r.i("min_learners")?,
+                capacity: r.i("capacity")?,
+                status: r.s("status")?,
+                staffed: r.i("staffed")? > 0,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+/// Seats booked and offered over active sessions starting in `[from, to)`: the fill rate's parts.
+pub async fn seats_in(conn: &mut Conn, from: i64, to: i64) -> Result<(i64, i64), StoreError> {
+    let r = sqlx::query(
+        "SELECT CAST(COALESCE(sum(booked_count), 0) AS BIGINT) AS booked, CAST(COALESCE(sum(capacity), 0) AS BIGINT) AS capacity \
+         FROM sessions WHERE archived_at IS NULL AND starts_at >= $1 AND starts_at < $2 AND status NOT IN ('cancelled', 'postponed', 'draft')",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((r.i("booked")?, r.i("capacity")?))
 }

@@ -6,7 +6,7 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use trainyard_core::records::VenueInput;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Venue {
     pub id: i64,
     pub code: String,
@@ -16,8 +16,14 @@ pub struct Venue {
     pub country: String,
     pub time_zone: String,
     pub notes: String,
+    #[serde(serialize_with = "crate::row::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: i64,
+    #[serde(serialize_with = "crate::row::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub updated_at: i64,
+    #[serde(serialize_with = "crate::row::rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub archived_at: Option<i64>,
     pub version: i64,
 }

@@ -1,6 +1,387 @@
+//! Administration: users, the audit trail, and each user's own API tokens.
+
+use super::{FormPage, Submit, form_refused, saved};
 use crate::AppState;
+use crate::auth::Viewer;
+use crate::pages::{Flash, error_page};
+use crate::views::*;
+use askama::Template;
+use askama_web::WebTemplate;
 use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::Uri;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use trainyard_app::accounts::{self, NewAccount};
+use trainyard_app::history;
+use trainyard_app::people::clients;
+use trainyard_app::store::audit::AuditFilter;
+use trainyard_core::Role;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/admin/users", get(users).post(create_user))
+        .route("/admin/users/new", get(new_user))
+        .route("/admin/audit", get(audit))
+        .route("/admin/audit/verify", post(verify))
+        .route("/account/tokens", get(tokens).post(create_token))
+        .route("/account/tokens/{id}/revoke", post(revoke_token))
+}
+
+async fn users(
+    State(s): State<AppState>,
+    Viewer(c): Viewer,
+    Flash(flash): Flash,
+    uri: Uri,
+) -> Response {
+    let qs = QueryState::from_uri(&uri);
+    let page_no = qs.get("page").parse().unwrap_or(1);
+    let page = match accounts::list_users(&s.app, &c, page_no).await {
+        Ok(p) => p,
+        Err(e) => return error_page(e, Some(&c)),
+    };
+    let (prev_href, next_href) = paging(&qs, "/admin/users", page.page, page.pages());
+    let view = ListView {
+        title: "Users",
+        path: "/admin/users",
+        new_href: Some("/admin/users/new"),
+        new_label: "New user",
+        q: String::new(),
+        filters: Vec::new(),
+        columns: columns(
+            &qs,
+            "/admin/users",
+            "",
+            &[
+                ("E-mail", "", false),
+                ("Name", "", false),
+                ("Role", "", false),
+                ("Time zone", "", false),
+            ],
+        ),
+        rows: page
+            .items
+            .iter()
+            .map(|u| Row {
+                href: format!("/admin/users?page={}", page.page),
+                cells: vec![
+                    Cell::text(&u.email),
+                    Cell::text(&u.display_name),
+                    Cell::badge(u.role.label(), "scheduled"),
+                    Cell::text(&u.time_zone),
+                ],
+            })
+            .collect(),
+        total: page.total,
+        page: page.page,
+        pages: page.pages(),
+        prev_href,
+        next_href,
+        csv_href: "/admin/users?format=csv".into(),
+        empty_hint: "Create accounts for your staff, instructors and client contacts.".into(),
+        filtered: false,
+    };
+    super::list_response(Chrome::new(&c, "users", flash), view, super::wants_csv(&qs))
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct UserForm {
+    email: String,
+    display_name: String,
+    role: String,
+    client_id: String,
+    time_zone: String,
+    password: String,
+}
+
+async fn user_form(s: &AppState, c: &trainyard_app::Caller, f: &UserForm) -> FormView {
+    FormView {
+        title: "New user".into(),
+        action: "/admin/users".into(),
+        submit: "Create user",
+        cancel_href: "/admin/users".into(),
+        version: None,
+        fields: vec![
+            Field::new("email", "E-mail", "email", &f.email).required(),
+            Field::new("display_name", "Name", "text", &f.display_name).required(),
+            Field::new("role", "Role", "select", &f.role).choices(
+                enum_choices(&Role::ALL, |r| r.as_str(), |r| r.label()),
+                None,
+            ),
+            Field::new(
+                "client_id",
+                "Client (for client contacts)",
+                "select",
+                &f.client_id,
+            )
+            .choices(
+                id_choices(clients::options(&s.app, c).await.unwrap_or_default()),
+                Some("— none —"),
+            ),
+            Field::new("time_zone", "Time zone", "text", &f.time_zone).required(),
+            Field::new("password", "Initial password", "text", "")
+                .required()
+                .help("At least 10 characters; ask them to change it"),
+        ],
+        problems: Vec::new(),
+    }
+}
+
+async fn new_user(State(s): State<AppState>, Viewer(c): Viewer) -> Response {
+    if let Err(e) = c.require(c.role.can_administer(), "create user accounts") {
+        return error_page(e, Some(&c));
+    }
+    let f = UserForm {
+        role: "coordinator".into(),
+        time_zone: c.time_zone.clone(),
+        ..Default::default()
+    };
+    FormPage {
+        chrome: Chrome::new(&c, "users", None),
+        view: user_form(&s, &c, &f).await,
+    }
+    .into_response()
+}
+
+async fn create_user(
+    State(s): State<AppState>,
+    Submit { caller: c, form: f }: Submit<UserForm>,
+) -> Response {
+    let role = match Role::parse(&f.role) {
+        Ok(r) => r,
+        Err(e) => {
+            let view = user_form(&s, &c, &f).await;
+            return form_refused(
+                Chrome::new(&c, "users", None),
+                view,
+                trainyard_core::Invalid::field("role", e.to_string()).into(),
+                &c,
+            );
+        }
+    };
+    let account = NewAccount {
+        email: f.email.clone(),
+        display_name: f.display_name.clone(),
+        password: f.password.clone(),
+        role,
+        client_id: f.client_id.parse().ok(),
+        instructor_id: None,
+        learner_id: None,
+        time_zone: f.time_zone.clone(),
+    };
+    match accounts::create_user(&s.app, Some(&c), account).await {
+        Ok(u) => saved("/admin/users", &format!("User {} created.", u.email)),
+        Err(e) => {
+            let view = user_form(&s, &c, &f).await;
+            form_refused(Chrome::new(&c, "users", None), view, e, &c)
+        }
+    }
+}
+
+async fn audit(
+    State(s): State<AppState>,
+    Viewer(c): Viewer,
+    Flash(flash): Flash,
+    uri: Uri,
+    Query(q): Query<AuditQuery>,
+) -> Response {
+    let f = AuditFilter {
+        entity_type: (!q.entity_type.is_empty()).then(|| q.entity_type.clone()),
+        actor_user_id: None,
+        page: q.page,
+        per_page: 50,
+    };
+    let page = match history::recent(&s.app, &c, &f).await {
+        Ok(p) => p,
+        Err(e) => return error_page(e, Some(&c)),
+    };
+    let qs = QueryState::from_uri(&uri);
+    let viewer = viewer_tz(&c);
+    let (prev_href, next_href) = paging(&qs, "/admin/audit", page.page, page.pages());
+    let entity_link = |t: &str, id: i64| match t {
+        "course" | "session" | "instructor" | "venue" | "resource" | "client" | "learner" => {
+            format!("/{t}s/{id}")
+        }
+        _ => "/admin/audit".to_owned(),
+    };
+    let view = ListView {
+        title: "Audit trail",
+        path: "/admin/audit",
+        new_href: None,
+        new_label: "",
+        q: String::new(),
+        filters: vec![Filter::select(
+            "entity_type",
+            "Record type",
+            &q.entity_type,
+            [
+                "assignment",
+                "booking",
+                "client",
+                "course",
+                "enrollment",
+                "instructor",
+                "learner",
+                "resource",
+                "session",
+                "user",
+                "venue",
+            ]
+            .iter()
+            .map(|t| ((*t).to_owned(), (*t).to_owned()))
+            .collect(),
+        )],
+        columns: columns(
+            &qs,
+            "/admin/audit",
+            "",
+            &[
+                ("#", "", true),
+                ("When", "", false),
+                ("Who", "", false),
+                ("Action", "", false),
+                ("Record", "", false),
+                ("Hash", "", false),
+            ],
+        ),
+        rows: page
+            .items
+            .iter()
+            .map(|e| Row {
+                href: entity_link(&e.entity_type, e.entity_id),
+                cells: vec![
+                    Cell::num(e.id),
+                    Cell::text(viewer.display(e.occurred_at)),
+                    Cell::text(&e.actor_label),
+                    Cell::text(&e.action),
+                    Cell::text(format!("{} #{}", e.entity_type, e.entity_id)),
+                    Cell::text(e.hash.chars().take(12).collect::<String>()),
+                ],
+            })
+            .collect(),
+        total: page.total,
+        page: page.page,
+        pages: page.pages(),
+        prev_href,
+        next_href,
+        csv_href: qs.with("/admin/audit", &[("format", "csv")]),
+        empty_hint: "Every change anyone makes appears here, hash-chained so tampering shows."
+            .into(),
+        filtered: qs.is_filtered(),
+    };
+    let mut chrome = Chrome::new(&c, "audit", flash);
+    if chrome.flash.is_none() {
+        chrome.flash = None;
+    }
+    super::list_response(chrome, view, super::wants_csv(&qs))
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct AuditQuery {
+    entity_type: String,
+    #[serde(deserialize_with = "trainyard_app::store::row::lenient_int")]
+    page: i64,
+}
+
+async fn verify(
+    State(s): State<AppState>,
+    Submit { caller: c, .. }: Submit<super::VersionForm>,
+) -> Response {
+    match history::verify(&s.app, &c).await {
+        Ok(n) => saved(
+            "/admin/audit",
+            &format!("The audit trail is intact: {n} events verified."),
+        ),
+        Err(e) => error_page(e, Some(&c)),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "tokens.html")]
+struct TokensPage {
+    chrome: Chrome,
+    tokens: Vec<(i64, String, String, String, bool)>,
+    new_secret: Option<String>,
+    error: Option<String>,
+}
+
+impl TokensPage {
+    fn chrome_opt(&self) -> Option<&Chrome> {
+        Some(&self.chrome)
+    }
+}
+
+async fn tokens_page(
+    s: &AppState,
+    c: &trainyard_app::Caller,
+    flash: Option<String>,
+    new_secret: Option<String>,
+    error: Option<String>,
+) -> Response {
+    let viewer = viewer_tz(c);
+    let tokens = accounts::list_api_tokens(&s.app, c)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| {
+            (
+                t.id,
+                t.name,
+                viewer.display(t.created_at),
+                t.last_used_at
+                    .map(|u| viewer.display(u))
+                    .unwrap_or_else(|| "never".into()),
+                t.revoked_at.is_some(),
+            )
+        })
+        .collect();
+    TokensPage {
+        chrome: Chrome::new(c, "tokens", flash),
+        tokens,
+        new_secret,
+        error,
+    }
+    .into_response()
+}
+
+async fn tokens(State(s): State<AppState>, Viewer(c): Viewer, Flash(flash): Flash) -> Response {
+    tokens_page(&s, &c, flash, None, None).await
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct TokenForm {
+    name: String,
+}
+
+async fn create_token(
+    State(s): State<AppState>,
+    Submit { caller: c, form: f }: Submit<TokenForm>,
+) -> Response {
+    match accounts::create_api_token(&s.app, &c, &f.name).await {
+        Ok(t) => {
+            tokens_page(
+                &s,
+                &c,
+                Some("Token created. Copy it now: it is shown only once.".into()),
+                Some(t.secret),
+                None,
+            )
+            .await
+        }
+        Err(e) => tokens_page(&s, &c, None, None, Some(e.to_string())).await,
+    }
+}
+
+async fn revoke_token(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Submit { caller: c, .. }: Submit<super::VersionForm>,
+) -> Response {
+    match accounts::revoke_api_token(&s.app, &c, id).await {
+        Ok(()) => saved("/account/tokens", "Token revoked."),
+        Err(e) => error_page(e, Some(&c)),
+    }
 }

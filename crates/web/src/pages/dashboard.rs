@@ -1,6 +1,392 @@
+//! Home: the operations dashboard for staff; each portal's own page for everyone else. And search.
+
 use crate::AppState;
+use crate::auth::Viewer;
+use crate::pages::{Flash, error_page};
+use crate::views::*;
+use askama::Template;
+use askama_web::WebTemplate;
 use axum::Router;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use trainyard_app::catalog::courses;
+use trainyard_app::people::{clients, instructors, learners};
+use trainyard_app::portal::{self, Dashboard};
+use trainyard_app::schedule::sessions;
+use trainyard_core::Role;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/", get(home))
+        .route("/search", get(search))
+}
+
+pub struct StatusBar {
+    pub label: String,
+    pub key: String,
+    pub count: i64,
+    pub percent: i64,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    chrome: Chrome,
+    fill_next: i64,
+    fill_past: i64,
+    booked_next: i64,
+    capacity_next: i64,
+    sessions_next_90: i64,
+    bars: Vec<StatusBar>,
+    attention: Vec<Row>,
+    upcoming: Vec<Row>,
+}
+
+/// One page with a titled table, used by the portals and search.
+#[derive(Template, WebTemplate)]
+#[template(path = "portal.html")]
+struct PortalPage {
+    chrome: Chrome,
+    title: String,
+    intro: String,
+    sections: Vec<Section>,
+}
+
+impl DashboardPage {
+    fn chrome_opt(&self) -> Option<&Chrome> {
+        Some(&self.chrome)
+    }
+}
+impl PortalPage {
+    fn chrome_opt(&self) -> Option<&Chrome> {
+        Some(&self.chrome)
+    }
+}
+
+async fn home(State(s): State<AppState>, Viewer(c): Viewer, Flash(flash): Flash) -> Response {
+    let viewer = viewer_tz(&c);
+    match c.role {
+        r if r.is_staff() => {
+            let d = match portal::dashboard(&s.app, &c).await {
+                Ok(d) => d,
+                Err(e) => return error_page(e, Some(&c)),
+            };
+            let total: i64 = d.by_status_next_90_days.iter().map(|(_, n)| n).sum();
+            let max = d
+                .by_status_next_90_days
+                .iter()
+                .map(|(_, n)| *n)
+                .max()
+                .unwrap_or(1)
+                .max(1);
+            DashboardPage {
+                chrome: Chrome::new(&c, "home", flash),
+                fill_next: Dashboard::fill_percent(d.booked_next_30_days, d.capacity_next_30_days),
+                fill_past: Dashboard::fill_percent(d.booked_last_90_days, d.capacity_last_90_days),
+                booked_next: d.booked_next_30_days,
+                capacity_next: d.capacity_next_30_days,
+                sessions_next_90: total,
+                bars: d
+                    .by_status_next_90_days
+                    .iter()
+                    .map(|(st, n)| StatusBar {
+                        label: trainyard_core::status::SessionStatus::parse(st)
+                            .map(|s| s.label())
+                            .unwrap_or("?")
+                            .to_owned(),
+                        key: st.clone(),
+                        count: *n,
+                        percent: n * 100 / max,
+                    })
+                    .collect(),
+                attention: d
+                    .attention
+                    .iter()
+                    .map(|a| Row {
+                        href: format!("/sessions/{}", a.id),
+                        cells: vec![
+                            Cell::text(&a.reference),
+                            Cell::text(&a.course_title),
+                            Cell::text(when(a.starts_at, &a.time_zone, &viewer)),
+                            Cell::text(match (a.staffed, a.booked_count < a.min_learners) {
+                                (false, true) => format!(
+                                    "No confirmed instructor; {} of minimum {} learners",
+                                    a.booked_count, a.min_learners
+                                ),
+                                (false, false) => "No confirmed instructor".to_owned(),
+                                _ => format!(
+                                    "Only {} of minimum {} learners",
+                                    a.booked_count, a.min_learners
+                                ),
+                            }),
+                        ],
+                    })
+                    .collect(),
+                upcoming: d
+                    .upcoming
+                    .iter()
+                    .map(|x| Row {
+                        href: format!("/sessions/{}", x.id),
+                        cells: vec![
+                            Cell::text(&x.reference),
+                            Cell::text(&x.course_title),
+                            Cell::text(when(x.starts_at, &x.time_zone, &viewer)),
+                            Cell::badge(x.status.label(), x.status.as_str()),
+                            Cell::num(format!("{}/{}", x.booked_count, x.capacity)),
+                        ],
+                    })
+                    .collect(),
+            }
+            .into_response()
+        }
+        Role::Instructor => {
+            let mine = portal::my_assignments(&s.app, &c).await.unwrap_or_default();
+            PortalPage {
+                chrome: Chrome::new(&c, "home", flash),
+                title: "My schedule".into(),
+                intro: format!("Your assignments, {}.", c.name),
+                sections: vec![Section {
+                    title: "Upcoming and recent assignments".into(),
+                    columns: vec!["Session", "Course", "Starts", "Ends", "Role", "Status"],
+                    rows: mine
+                        .iter()
+                        .map(|a| Row {
+                            href: String::new(),
+                            cells: vec![
+                                Cell::text(&a.session_reference),
+                                Cell::text(&a.course_title),
+                                Cell::text(viewer.display(a.starts_at)),
+                                Cell::text(viewer.display(a.ends_at)),
+                                Cell::text(&a.role),
+                                Cell::badge(a.status.label(), a.status.as_str()),
+                            ],
+                        })
+                        .collect(),
+                    empty: "No assignments yet. When a coordinator requests you for a session, it appears here.".into(),
+                }],
+            }
+            .into_response()
+        }
+        Role::Learner => {
+            let mine = portal::my_enrollments(&s.app, &c).await.unwrap_or_default();
+            PortalPage {
+                chrome: Chrome::new(&c, "home", flash),
+                title: "My sessions".into(),
+                intro: format!("Hello {}, here are your training sessions.", c.name),
+                sections: vec![Section {
+                    title: "Enrollments".into(),
+                    columns: vec!["Session", "Course", "Starts", "Status"],
+                    rows: mine
+                        .iter()
+                        .map(|e| Row {
+                            href: String::new(),
+                            cells: vec![
+                                Cell::text(&e.session_reference),
+                                Cell::text(&e.course_title),
+                                Cell::text(viewer.display(e.session_starts_at)),
+                                Cell::badge(e.status.label(), e.status.as_str()),
+                            ],
+                        })
+                        .collect(),
+                    empty: "You are not enrolled in any session yet.".into(),
+                }],
+            }
+            .into_response()
+        }
+        _ => {
+            let mut f = trainyard_app::store::sessions::SessionFilter::default();
+            f.from_ms = None;
+            f.list.per_page = 20;
+            f.from = viewer
+                .local(trainyard_core::time::now_ms())
+                .format("%Y-%m-%d")
+                .to_string();
+            let upcoming = sessions::list(&s.app, &c, &f)
+                .await
+                .map(|p| p.items)
+                .unwrap_or_default();
+            PortalPage {
+                chrome: Chrome::new(&c, "home", flash),
+                title: "Our training".into(),
+                intro: "Upcoming sessions for your organisation.".into(),
+                sections: vec![Section {
+                    title: "Upcoming sessions".into(),
+                    columns: vec!["Session", "Course", "Starts", "Status", "Booked"],
+                    rows: upcoming
+                        .iter()
+                        .map(|x| Row {
+                            href: format!("/sessions/{}", x.id),
+                            cells: vec![
+                                Cell::text(&x.reference),
+                                Cell::text(&x.course_title),
+                                Cell::text(when(x.starts_at, &x.time_zone, &viewer)),
+                                Cell::badge(x.status.label(), x.status.as_str()),
+                                Cell::num(format!("{}/{}", x.booked_count, x.capacity)),
+                            ],
+                        })
+                        .collect(),
+                    empty: "No upcoming sessions for your organisation.".into(),
+                }],
+            }
+            .into_response()
+        }
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct SearchQuery {
+    q: String,
+}
+
+/// One search box for sessions, courses, instructors, clients and learners.
+async fn search(
+    State(s): State<AppState>,
+    Viewer(c): Viewer,
+    Query(q): Query<SearchQuery>,
+) -> Response {
+    if let Err(e) = c.require_staff("search the whole operation") {
+        return error_page(e, Some(&c));
+    }
+    let viewer = viewer_tz(&c);
+    let mut list = trainyard_app::store::ListParams {
+        q: q.q.clone(),
+        per_page: 8,
+        ..Default::default()
+    };
+    list.q = q.q.trim().to_owned();
+    let mut sections = Vec::new();
+    if !list.q.is_empty() {
+        let sf = trainyard_app::store::sessions::SessionFilter {
+            list: list.clone(),
+            ..Default::default()
+        };
+        if let Ok(p) = sessions::list(&s.app, &c, &sf).await {
+            sections.push(Section {
+                title: format!("Sessions ({})", p.total),
+                columns: vec!["Reference", "Course", "Starts", "Status"],
+                rows: p
+                    .items
+                    .iter()
+                    .map(|x| Row {
+                        href: format!("/sessions/{}", x.id),
+                        cells: vec![
+                            Cell::text(&x.reference),
+                            Cell::text(&x.course_title),
+                            Cell::text(when(x.starts_at, &x.time_zone, &viewer)),
+                            Cell::badge(x.status.label(), x.status.as_str()),
+                        ],
+                    })
+                    .collect(),
+                empty: "No sessions match.".into(),
+            });
+        }
+        if let Ok(p) = courses::list(
+            &s.app,
+            &c,
+            &trainyard_app::store::courses::CourseFilter {
+                list: list.clone(),
+                ..Default::default()
+            },
+        )
+        .await
+        {
+            sections.push(Section {
+                title: format!("Courses ({})", p.total),
+                columns: vec!["Code", "Title"],
+                rows: p
+                    .items
+                    .iter()
+                    .map(|x| Row {
+                        href: format!("/courses/{}", x.id),
+                        cells: vec![Cell::text(&x.code), Cell::text(&x.title)],
+                    })
+                    .collect(),
+                empty: "No courses match.".into(),
+            });
+        }
+        if let Ok(p) = instructors::list(
+            &s.app,
+            &c,
+            &trainyard_app::store::instructors::InstructorFilter {
+                list: list.clone(),
+                ..Default::default()
+            },
+        )
+        .await
+        {
+            sections.push(Section {
+                title: format!("Instructors ({})", p.total),
+                columns: vec!["Name", "E-mail"],
+                rows: p
+                    .items
+                    .iter()
+                    .map(|x| Row {
+                        href: format!("/instructors/{}", x.id),
+                        cells: vec![Cell::text(&x.name), Cell::text(&x.email)],
+                    })
+                    .collect(),
+                empty: "No instructors match.".into(),
+            });
+        }
+        if let Ok(p) = clients::list(
+            &s.app,
+            &c,
+            &trainyard_app::store::clients::ClientFilter {
+                list: list.clone(),
+                ..Default::default()
+            },
+        )
+        .await
+        {
+            sections.push(Section {
+                title: format!("Clients ({})", p.total),
+                columns: vec!["Code", "Name"],
+                rows: p
+                    .items
+                    .iter()
+                    .map(|x| Row {
+                        href: format!("/clients/{}", x.id),
+                        cells: vec![Cell::text(&x.code), Cell::text(&x.name)],
+                    })
+                    .collect(),
+                empty: "No clients match.".into(),
+            });
+        }
+        if let Ok(p) = learners::list(
+            &s.app,
+            &c,
+            &trainyard_app::store::learners::LearnerFilter {
+                list: list.clone(),
+                ..Default::default()
+            },
+        )
+        .await
+        {
+            sections.push(Section {
+                title: format!("Learners ({})", p.total),
+                columns: vec!["Name", "E-mail"],
+                rows: p
+                    .items
+                    .iter()
+                    .map(|x| Row {
+                        href: format!("/learners/{}", x.id),
+                        cells: vec![
+                            Cell::text(format!("{} {}", x.first_name, x.last_name)),
+                            Cell::text(&x.email),
+                        ],
+                    })
+                    .collect(),
+                empty: "No learners match.".into(),
+            });
+        }
+    }
+    PortalPage {
+        chrome: Chrome::new(&c, "", None),
+        title: if q.q.trim().is_empty() { "Search".into() } else { format!("Results for “{}”", q.q.trim()) },
+        intro: "Search by session reference, course code or title, names, e-mail addresses and client codes.".into(),
+        sections,
+    }
+    .into_response()
 }

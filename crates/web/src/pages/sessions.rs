@@ -1,6 +1,650 @@
+//! Sessions: the schedule's unit — list, detail with parts, roster and history, lifecycle actions.
+
+use super::{
+    DetailPage, FormPage, Submit, VersionForm, Versioned, form_refused, list_response, saved,
+    wants_csv,
+};
 use crate::AppState;
+use crate::auth::Viewer;
+use crate::pages::{Flash, error_page};
+use crate::views::*;
 use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::Uri;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use trainyard_app::catalog::courses;
+use trainyard_app::people::clients;
+use trainyard_app::schedule::{roster, sessions};
+use trainyard_app::sites::venues;
+use trainyard_app::store::sessions::{Session, SessionFilter};
+use trainyard_app::{Caller, history};
+use trainyard_core::TimeZoneName;
+use trainyard_core::records::{PartFields, SessionFields};
+use trainyard_core::status::{DeliveryMode, SessionEvent, SessionStatus, Visibility};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/sessions", get(list).post(create))
+        .route("/sessions/new", get(new))
+        .route("/sessions/{id}", get(show).post(update))
+        .route("/sessions/{id}/edit", get(edit))
+        .route("/sessions/{id}/transition", post(transition))
+        .route("/sessions/{id}/archive", post(archive))
+        .route("/sessions/{id}/restore", post(restore))
+}
+
+const PATH: &str = "/sessions";
+
+async fn list(
+    State(s): State<AppState>,
+    Viewer(c): Viewer,
+    Flash(flash): Flash,
+    uri: Uri,
+    Query(f): Query<SessionFilter>,
+) -> Response {
+    // A bare /sessions shows what is coming up; the filter is visible and can be cleared.
+    if uri.query().is_none() {
+        let today = viewer_tz(&c)
+            .local(trainyard_core::time::now_ms())
+            .format("%Y-%m-%d")
+            .to_string();
+        return Redirect::to(&format!("/sessions?from={today}")).into_response();
+    }
+    let page = match sessions::list(&s.app, &c, &f).await {
+        Ok(p) => p,
+        Err(e) => return error_page(e, Some(&c)),
+    };
+    let qs = QueryState::from_uri(&uri);
+    let (prev_href, next_href) = paging(&qs, PATH, page.page, page.pages());
+    let viewer = viewer_tz(&c);
+    let mut filters = vec![
+        Filter::select(
+            "status",
+            "Status",
+            &f.status,
+            enum_choices(SessionStatus::ALL, |v| v.as_str(), |v| v.label()),
+        ),
+        Filter::select(
+            "mode",
+            "Delivery",
+            &f.mode,
+            enum_choices(DeliveryMode::ALL, |v| v.as_str(), |v| v.label()),
+        ),
+        Filter::select(
+            "visibility",
+            "Type",
+            &f.visibility,
+            enum_choices(Visibility::ALL, |v| v.as_str(), |v| v.label()),
+        ),
+    ];
+    if c.role.is_staff() {
+        let opt = |id: Option<i64>| id.map(|i| i.to_string()).unwrap_or_default();
+        filters.push(Filter::select(
+            "course_id",
+            "Course",
+            &opt(f.course_id),
+            id_choices(courses::options(&s.app, &c).await.unwrap_or_default()),
+        ));
+        filters.push(Filter::select(
+            "client_id",
+            "Client",
+            &opt(f.client_id),
+            id_choices(clients::options(&s.app, &c).await.unwrap_or_default()),
+        ));
+        filters.push(Filter::select(
+            "venue_id",
+            "Venue",
+            &opt(f.venue_id),
+            id_choices(venues::options(&s.app, &c).await.unwrap_or_default()),
+        ));
+    }
+    filters.push(Filter::date("from", "From", &f.from));
+    filters.push(Filter::date("to", "To", &f.to));
+    filters.push(Filter::archived(f.list.archived));
+    let view = ListView {
+        title: if c.role.is_staff() {
+            "Sessions"
+        } else {
+            "Our sessions"
+        },
+        path: PATH,
+        new_href: c.role.can_edit_operations().then_some("/sessions/new"),
+        new_label: "New session",
+        q: f.list.q.clone(),
+        filters,
+        columns: columns(
+            &qs,
+            PATH,
+            "starts",
+            &[
+                ("Reference", "reference", false),
+                ("Course", "course", false),
+                ("Starts", "starts", false),
+                ("Where", "", false),
+                ("For", "", false),
+                ("Status", "status", false),
+                ("Booked", "booked", true),
+                ("Waitlist", "", true),
+            ],
+        ),
+        rows: page.items.iter().map(|x| row(x, &viewer)).collect(),
+        total: page.total,
+        page: page.page,
+        pages: page.pages(),
+        prev_href,
+        next_href,
+        csv_href: qs.with(PATH, &[("format", "csv"), ("page", "")]),
+        empty_hint: "Schedule a session of a course: its parts, venue or platform, and capacity."
+            .into(),
+        filtered: qs.is_filtered(),
+    };
+    list_response(Chrome::new(&c, "sessions", flash), view, wants_csv(&qs))
+}
+
+fn row(x: &Session, viewer: &TimeZoneName) -> Row {
+    Row {
+        href: format!("/sessions/{}", x.id),
+        cells: vec![
+            Cell::text(&x.reference),
+            Cell::text(format!(
+                "{} {}",
+                x.course_code,
+                x.title.as_deref().unwrap_or(&x.course_title)
+            )),
+            Cell::text(when(x.starts_at, &x.time_zone, viewer)),
+            Cell::text(
+                x.venue_name
+                    .clone()
+                    .unwrap_or_else(|| x.delivery_mode.label().to_owned()),
+            ),
+            Cell::text(x.client_name.clone().unwrap_or_else(|| "Public".into())),
+            Cell::badge(x.status.label(), x.status.as_str()),
+            Cell::num(format!("{}/{}", x.booked_count, x.capacity)),
+            Cell::num(x.waitlist_count),
+        ],
+    }
+}
+
+/// The session form posts parts as repeated `part_starts` / `part_ends` fields.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct SessionForm {
+    course_id: String,
+    title: String,
+    visibility: String,
+    client_id: String,
+    delivery_mode: String,
+    venue_id: String,
+    capacity: String,
+    time_zone: String,
+    currency: String,
+    seat_price: String,
+    notes: String,
+    part_starts: Vec<String>,
+    part_ends: Vec<String>,
+}
+
+impl SessionForm {
+    fn into_fields(self) -> SessionFields {
+        let parts = self
+            .part_starts
+            .into_iter()
+            .zip(
+                self.part_ends
+                    .into_iter()
+                    .chain(std::iter::repeat(String::new())),
+            )
+            .map(|(starts, ends)| PartFields { starts, ends })
+            .collect();
+        SessionFields {
+            course_id: self.course_id,
+            title: self.title,
+            visibility: self.visibility,
+            client_id: self.client_id,
+            delivery_mode: self.delivery_mode,
+            venue_id: self.venue_id,
+            capacity: self.capacity,
+            time_zone: self.time_zone,
+            currency: self.currency,
+            seat_price: self.seat_price,
+            notes: self.notes,
+            parts,
+        }
+    }
+}
+
+fn fields_of(x: &Session, parts: &[trainyard_app::store::sessions::Part]) -> SessionFields {
+    let tz = TimeZoneName::parse(&x.time_zone)
+        .unwrap_or_else(|_| TimeZoneName::parse("UTC").expect("UTC"));
+    SessionFields {
+        course_id: x.course_id.to_string(),
+        title: x.title.clone().unwrap_or_default(),
+        visibility: x.visibility.as_str().into(),
+        client_id: x.client_id.map(|v| v.to_string()).unwrap_or_default(),
+        delivery_mode: x.delivery_mode.as_str().into(),
+        venue_id: x.venue_id.map(|v| v.to_string()).unwrap_or_default(),
+        capacity: x.capacity.to_string(),
+        time_zone: x.time_zone.clone(),
+        currency: x.seat_price.currency.to_string(),
+        seat_price: x.seat_price.amount_string(),
+        notes: x.notes.clone(),
+        parts: parts
+            .iter()
+            .filter(|p| p.status != "cancelled")
+            .map(|p| PartFields {
+                starts: tz.input_value(p.starts_at),
+                ends: tz.input_value(p.ends_at),
+            })
+            .collect(),
+    }
+}
+
+async fn form(
+    s: &AppState,
+    c: &Caller,
+    title: String,
+    action: String,
+    version: Option<i64>,
+    f: &SessionFields,
+) -> FormView {
+    let mut parts: Vec<(String, String)> = f
+        .parts
+        .iter()
+        .map(|p| (p.starts.clone(), p.ends.clone()))
+        .collect();
+    while parts.len() < 3 {
+        parts.push((String::new(), String::new()));
+    }
+    let cancel = if action == PATH {
+        PATH.to_owned()
+    } else {
+        action.clone()
+    };
+    FormView {
+        title,
+        action,
+        submit: "Save session",
+        cancel_href: cancel,
+        version,
+        fields: vec![
+            Field::new("course_id", "Course", "select", &f.course_id).required().choices(id_choices(courses::options(&s.app, c).await.unwrap_or_default()), Some("— choose a course —")),
+            Field::new("title", "Title (optional)", "text", &f.title).help("Shown instead of the course title, e.g. \"Leadership Essentials for Acme managers\""),
+            Field::new("visibility", "Type", "select", &f.visibility).choices(enum_choices(Visibility::ALL, |v| v.as_str(), |v| v.label()), None).help("Public sessions are open for enrollment; private sessions are for one client"),
+            Field::new("client_id", "Client", "select", &f.client_id).choices(id_choices(clients::options(&s.app, c).await.unwrap_or_default()), Some("— none (public) —")),
+            Field::new("delivery_mode", "Delivery", "select", &f.delivery_mode).choices(enum_choices(DeliveryMode::ALL, |v| v.as_str(), |v| v.label()), None),
+            Field::new("venue_id", "Venue", "select", &f.venue_id).choices(id_choices(venues::options(&s.app, c).await.unwrap_or_default()), Some("— none (virtual) —")),
+            Field::new("capacity", "Capacity", "number", &f.capacity).required(),
+            Field::new("time_zone", "Time zone", "text", &f.time_zone).required().help("IANA name, e.g. Europe/Berlin. Part times below are in this zone."),
+            Field { parts, ..Field::new("parts", "Parts", "parts", "") },
+            Field::new("currency", "Currency", "text", &f.currency).required(),
+            Field::new("seat_price", "Price per seat", "text", &f.seat_price),
+            Field::new("notes", "Notes", "textarea", &f.notes),
+        ],
+        problems: Vec::new(),
+    }
+}
+
+async fn new(State(s): State<AppState>, Viewer(c): Viewer) -> Response {
+    let blank = SessionFields {
+        visibility: "public".into(),
+        delivery_mode: "ilt".into(),
+        capacity: "12".into(),
+        time_zone: c.time_zone.clone(),
+        currency: "EUR".into(),
+        ..Default::default()
+    };
+    let view = form(&s, &c, "New session".into(), PATH.into(), None, &blank).await;
+    FormPage {
+        chrome: Chrome::new(&c, "sessions", None),
+        view,
+    }
+    .into_response()
+}
+
+async fn create(
+    State(s): State<AppState>,
+    Submit {
+        caller: c,
+        form: posted,
+    }: Submit<SessionForm>,
+) -> Response {
+    let f = posted.into_fields();
+    match sessions::create(&s.app, &c, &f).await {
+        Ok(x) => saved(
+            &format!("/sessions/{}", x.id),
+            &format!("Session {} created as a draft.", x.reference),
+        ),
+        Err(e) => {
+            let view = form(&s, &c, "New session".into(), PATH.into(), None, &f).await;
+            form_refused(Chrome::new(&c, "sessions", None), view, e, &c)
+        }
+    }
+}
+
+async fn show(
+    State(s): State<AppState>,
+    Viewer(c): Viewer,
+    Flash(flash): Flash,
+    Path(id): Path<i64>,
+) -> Response {
+    let d = match sessions::get(&s.app, &c, id).await {
+        Ok(d) => d,
+        Err(e) => return error_page(e, Some(&c)),
+    };
+    let r = match roster::of_session(&s.app, &c, id).await {
+        Ok(r) => r,
+        Err(e) => return error_page(e, Some(&c)),
+    };
+    let events = if c.role.is_staff() {
+        history::of_record(&s.app, &c, "session", id)
+            .await
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let viewer = viewer_tz(&c);
+    let x = &d.session;
+    let tz = x.time_zone.as_str();
+    let mut actions = Vec::new();
+    if c.role.can_edit_operations() && x.archived_at.is_none() {
+        for e in x.status.next_events() {
+            let mut a = Action::post(
+                e.label(),
+                format!("/sessions/{id}/transition"),
+                matches!(e, SessionEvent::Cancel)
+                    .then_some("Cancel this session? Learners and instructors will be told."),
+            );
+            a.field = Some(("event".into(), e.as_str().into()));
+            a.primary = matches!(e, SessionEvent::Schedule | SessionEvent::Confirm);
+            actions.push(a);
+        }
+        actions.push(Action::link("Edit", format!("/sessions/{id}/edit")));
+    }
+    if c.role.can_edit_operations() {
+        actions.push(if x.archived_at.is_some() {
+            Action::post("Restore", format!("/sessions/{id}/restore"), None)
+        } else {
+            Action::post(
+                "Archive",
+                format!("/sessions/{id}/archive"),
+                Some("Archive this session? It leaves lists but keeps its history."),
+            )
+        });
+    }
+    let facts = vec![
+        link_fact(
+            "Course",
+            format!("{} — {}", x.course_code, x.course_title),
+            format!("/courses/{}", x.course_id),
+        ),
+        fact("Delivery", x.delivery_mode.label()),
+        match (&x.client_name, x.client_id) {
+            (Some(name), Some(cid)) if c.role.is_staff() => link_fact(
+                "Client",
+                format!("Private session for {name}"),
+                format!("/clients/{cid}"),
+            ),
+            (Some(name), _) => fact("Client", format!("Private session for {name}")),
+            _ => fact("Client", "Public session, open for enrollment"),
+        },
+        match (&x.venue_name, x.venue_id) {
+            (Some(name), Some(vid)) if c.role.is_staff() => {
+                link_fact("Venue", name.clone(), format!("/venues/{vid}"))
+            }
+            (Some(name), _) => fact("Venue", name.clone()),
+            _ => fact("Venue", "Virtual"),
+        },
+        fact("Time zone", tz),
+        fact(
+            "When",
+            format!(
+                "{} until {}",
+                when(x.starts_at, tz, &viewer),
+                when(x.ends_at, tz, &viewer)
+            ),
+        ),
+        fact(
+            "Seats",
+            format!(
+                "{} booked of {}, {} waiting",
+                x.booked_count, x.capacity, x.waitlist_count
+            ),
+        ),
+        fact("Price per seat", x.seat_price.to_string()),
+        fact(
+            "Notes",
+            if x.notes.is_empty() {
+                "—".into()
+            } else {
+                x.notes.clone()
+            },
+        ),
+    ];
+    let parts = Section {
+        title: format!("Parts ({})", d.parts.len()),
+        columns: vec!["#", "Starts", "Ends", "Length", "Status"],
+        rows: d
+            .parts
+            .iter()
+            .map(|p| Row {
+                href: String::new(),
+                cells: vec![
+                    Cell::num(p.position),
+                    Cell::text(when(p.starts_at, tz, &viewer)),
+                    Cell::text(when(p.ends_at, tz, &viewer)),
+                    Cell::text(format!(
+                        "{:.1} h",
+                        (p.ends_at - p.starts_at) as f64 / 3_600_000.0
+                    )),
+                    Cell::badge(&p.status, &p.status),
+                ],
+            })
+            .collect(),
+        empty: "No parts.".into(),
+    };
+    let mut sections = vec![parts];
+    if c.role.is_staff() {
+        sections.push(Section {
+            title: format!("Instructors ({})", r.assignments.len()),
+            columns: vec!["Instructor", "Role", "Status"],
+            rows: r
+                .assignments
+                .iter()
+                .map(|a| Row {
+                    href: format!("/instructors/{}", a.instructor_id),
+                    cells: vec![
+                        Cell::text(&a.instructor_name),
+                        Cell::text(&a.role),
+                        Cell::badge(a.status.label(), a.status.as_str()),
+                    ],
+                })
+                .collect(),
+            empty: "No instructor assigned yet.".into(),
+        });
+        sections.push(Section {
+            title: format!("Bookings ({})", r.bookings.len()),
+            columns: vec!["Resource", "Kind", "Quantity", "From", "To", "Status"],
+            rows: r
+                .bookings
+                .iter()
+                .map(|b| Row {
+                    href: format!("/resources/{}", b.resource_id),
+                    cells: vec![
+                        Cell::text(&b.resource_name),
+                        Cell::text(&b.resource_kind),
+                        Cell::num(b.quantity),
+                        Cell::text(when(b.starts_at, tz, &viewer)),
+                        Cell::text(when(b.ends_at, tz, &viewer)),
+                        Cell::badge(b.status.label(), b.status.as_str()),
+                    ],
+                })
+                .collect(),
+            empty: "No room, equipment or platform booked yet.".into(),
+        });
+    }
+    sections.push(Section {
+        title: format!("Enrollments ({})", r.enrollments.len()),
+        columns: vec!["Learner", "E-mail", "Client", "Status", "Waitlist #"],
+        rows: r
+            .enrollments
+            .iter()
+            .map(|e| Row {
+                href: format!("/learners/{}", e.learner_id),
+                cells: vec![
+                    Cell::text(&e.learner_name),
+                    Cell::text(&e.learner_email),
+                    Cell::text(e.client_name.clone().unwrap_or_else(|| "Individual".into())),
+                    Cell::badge(e.status.label(), e.status.as_str()),
+                    Cell::num(
+                        e.waitlist_position
+                            .map(|p| p.to_string())
+                            .unwrap_or_default(),
+                    ),
+                ],
+            })
+            .collect(),
+        empty: "Nobody is enrolled yet.".into(),
+    });
+    let view = DetailView {
+        title: format!(
+            "{} {}",
+            x.course_code,
+            x.title.as_deref().unwrap_or(&x.course_title)
+        ),
+        subtitle: format!(
+            "Session {} · {}",
+            x.reference,
+            when(x.starts_at, tz, &viewer)
+        ),
+        status: Some(if x.archived_at.is_some() {
+            Cell::badge("Archived", "archived")
+        } else {
+            Cell::badge(x.status.label(), x.status.as_str())
+        }),
+        back_href: PATH,
+        back_label: "Sessions",
+        version: x.version,
+        actions,
+        facts,
+        sections,
+        history: history(events, &viewer),
+    };
+    DetailPage {
+        chrome: Chrome::new(&c, "sessions", flash),
+        view,
+    }
+    .into_response()
+}
+
+async fn edit(State(s): State<AppState>, Viewer(c): Viewer, Path(id): Path<i64>) -> Response {
+    match sessions::get(&s.app, &c, id).await {
+        Ok(d) => {
+            let f = fields_of(&d.session, &d.parts);
+            let view = form(
+                &s,
+                &c,
+                format!("Edit session {}", d.session.reference),
+                format!("/sessions/{id}"),
+                Some(d.session.version),
+                &f,
+            )
+            .await;
+            FormPage {
+                chrome: Chrome::new(&c, "sessions", None),
+                view,
+            }
+            .into_response()
+        }
+        Err(e) => error_page(e, Some(&c)),
+    }
+}
+
+async fn update(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Submit {
+        caller: c,
+        form: posted,
+    }: Submit<Versioned<SessionForm>>,
+) -> Response {
+    let version = posted.version;
+    let f = posted.inner.into_fields();
+    match sessions::update(&s.app, &c, id, version, &f).await {
+        Ok(x) => saved(
+            &format!("/sessions/{id}"),
+            &format!("Session {} saved.", x.reference),
+        ),
+        Err(e) => {
+            let view = form(
+                &s,
+                &c,
+                "Edit session".into(),
+                format!("/sessions/{id}"),
+                Some(version),
+                &f,
+            )
+            .await;
+            form_refused(Chrome::new(&c, "sessions", None), view, e, &c)
+        }
+    }
+}
+
+async fn transition(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Submit {
+        caller: c,
+        form: posted,
+    }: Submit<VersionForm>,
+) -> Response {
+    let event = match SessionEvent::parse(&posted.event) {
+        Ok(e) => e,
+        Err(r) => return error_page(r.into(), Some(&c)),
+    };
+    match sessions::transition(&s.app, &c, id, posted.version, event).await {
+        Ok(x) => saved(
+            &format!("/sessions/{id}"),
+            &format!(
+                "Session {} is now {}.",
+                x.reference,
+                x.status.label().to_lowercase()
+            ),
+        ),
+        Err(e) => error_page(e, Some(&c)),
+    }
+}
+
+async fn archive(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Submit {
+        caller: c,
+        form: posted,
+    }: Submit<VersionForm>,
+) -> Response {
+    match sessions::set_archived(&s.app, &c, id, posted.version, true).await {
+        Ok(x) => saved(
+            &format!("/sessions/{id}"),
+            &format!("Session {} archived.", x.reference),
+        ),
+        Err(e) => error_page(e, Some(&c)),
+    }
+}
+
+async fn restore(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Submit {
+        caller: c,
+        form: posted,
+    }: Submit<VersionForm>,
+) -> Response {
+    match sessions::set_archived(&s.app, &c, id, posted.version, false).await {
+        Ok(x) => saved(
+            &format!("/sessions/{id}"),
+            &format!("Session {} restored.", x.reference),
+        ),
+        Err(e) => error_page(e, Some(&c)),
+    }
 }
