@@ -270,7 +270,7 @@ impl VenueFields {
         let city = inv.check("city", text::required(&self.city, 100));
         let country = inv.check(
             "country",
-            text::required(&self.country, 2).and_then(|c| {
+            text::required(&self.country, 100).and_then(|c| {
                 if c.len() == 2 && c.chars().all(|c| c.is_ascii_alphabetic()) {
                     Ok(c.to_ascii_uppercase())
                 } else {

@@ -66,7 +66,7 @@ pub(crate) fn contains_pattern(q: &str) -> String {
     p
 }
 
-/// Bounded paging: a list query never returns more than 200 rows.
+/// Bounded paging: a list query never returns more than [`MAX_PER_PAGE`] rows.
 pub fn clamp_page(page: i64, per_page: i64) -> (i64, i64) {
     (
         page.max(1),
@@ -79,6 +79,8 @@ pub fn clamp_page(page: i64, per_page: i64) -> (i64, i64) {
 }
 
 pub const DEFAULT_PER_PAGE: i64 = 50;
+/// The most rows one request returns: a page of the UI, or a CSV export.
+pub const MAX_PER_PAGE: i64 = 10_000;
 
 /// Dynamic SQL with numbered `$n` placeholders, which both SQLite and PostgreSQL accept. Only
 /// fixed fragments written in this crate are pushed as text; every value is bound.

@@ -43,7 +43,7 @@ pub struct ListDoc {
     dir: Option<String>,
     /// Page number, from 1.
     page: Option<i64>,
-    /// Rows per page, at most 200 (default 50).
+    /// Rows per page, at most 10000 (default 50).
     per_page: Option<i64>,
 }
 

@@ -86,7 +86,7 @@ async fn list(
         pages: page.pages(),
         prev_href,
         next_href,
-        csv_href: qs.with(PATH, &[("format", "csv"), ("page", "")]),
+        csv_href: qs.with(PATH, &[("format", "csv"), ("page", ""), ("per_page", "10000")]),
         empty_hint: "Add the organisations you train for: billing contact, currency and whether their enrollments need approval."
             .into(),
         filtered: qs.is_filtered(),

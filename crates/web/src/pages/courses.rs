@@ -98,7 +98,10 @@ async fn list(
         pages: page.pages(),
         prev_href,
         next_href,
-        csv_href: qs.with(PATH, &[("format", "csv"), ("page", "")]),
+        csv_href: qs.with(
+            PATH,
+            &[("format", "csv"), ("page", ""), ("per_page", "10000")],
+        ),
         empty_hint: "Add the courses you deliver: code, duration, learner limits and prices."
             .into(),
         filtered: qs.is_filtered(),

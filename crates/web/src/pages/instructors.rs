@@ -121,7 +121,10 @@ async fn list(
         pages: page.pages(),
         prev_href,
         next_href,
-        csv_href: qs.with(PATH, &[("format", "csv"), ("page", "")]),
+        csv_href: qs.with(
+            PATH,
+            &[("format", "csv"), ("page", ""), ("per_page", "10000")],
+        ),
         empty_hint:
             "Add your trainers, staff and contractors: contact, home venue, limits and skills."
                 .into(),

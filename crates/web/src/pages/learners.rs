@@ -109,7 +109,7 @@ async fn list(
         pages: page.pages(),
         prev_href,
         next_href,
-        csv_href: qs.with(PATH, &[("format", "csv"), ("page", "")]),
+        csv_href: qs.with(PATH, &[("format", "csv"), ("page", ""), ("per_page", "10000")]),
         empty_hint: if c.role.can_edit_operations() {
             "Add the people who attend your sessions, with the client they work for (if any)."
         } else {

@@ -109,7 +109,7 @@ async fn list(
         pages: page.pages(),
         prev_href,
         next_href,
-        csv_href: qs.with(PATH, &[("format", "csv"), ("page", "")]),
+        csv_href: qs.with(PATH, &[("format", "csv"), ("page", ""), ("per_page", "10000")]),
         empty_hint: "Add the rooms at your venues, pooled equipment, virtual-platform licences and materials, so sessions can book them."
             .into(),
         filtered: qs.is_filtered(),

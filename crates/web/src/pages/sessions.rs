@@ -134,7 +134,10 @@ async fn list(
         pages: page.pages(),
         prev_href,
         next_href,
-        csv_href: qs.with(PATH, &[("format", "csv"), ("page", "")]),
+        csv_href: qs.with(
+            PATH,
+            &[("format", "csv"), ("page", ""), ("per_page", "10000")],
+        ),
         empty_hint: "Schedule a session of a course: its parts, venue or platform, and capacity."
             .into(),
         filtered: qs.is_filtered(),

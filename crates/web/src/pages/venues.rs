@@ -82,7 +82,7 @@ async fn list(
         pages: page.pages(),
         prev_href,
         next_href,
-        csv_href: qs.with(PATH, &[("format", "csv"), ("page", "")]),
+        csv_href: qs.with(PATH, &[("format", "csv"), ("page", ""), ("per_page", "10000")]),
         empty_hint: "Add the places where you teach: address and time zone, then their rooms and equipment under Resources."
             .into(),
         filtered: qs.is_filtered(),
