@@ -1,0 +1,160 @@
+//! The HTML UI over HTTP: login, throttling, CSRF, role checks on pages, forms that keep input.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{Browser, PASSWORD, TestApp, course_body};
+use reqwest::StatusCode;
+use trainyard_core::Role;
+
+both_backends!(
+    login_logout_and_the_staff_pages,
+    failed_logins_are_throttled,
+    forms_need_the_csrf_token_and_keep_input_on_errors,
+    pages_refuse_roles_that_may_not_see_them,
+);
+
+async fn login_logout_and_the_staff_pages(t: &TestApp) {
+    t.user("colin@example.com", Role::Coordinator, None).await;
+    let b = Browser::new(t);
+    // Not signed in: pages redirect to the login form and come back afterwards.
+    let (status, html) = b.get("/sessions").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Sign in to run your training operation"));
+    let r = b.login("colin@example.com", "wrong password!").await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(r.text().await.unwrap().contains("do not match an account"));
+    let r = b.login("colin@example.com", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("Operations dashboard"));
+    let api = t.api_as(Role::Coordinator, None).await;
+    api.create("/courses", &course_body("UI-1")).await;
+    for (path, needle) in [
+        ("/sessions?from=", "Sessions"),
+        ("/courses", "UI-1"),
+        ("/courses?format=csv&per_page=10000", "Code,Title"),
+        ("/instructors", "Instructors"),
+        ("/venues", "Venues"),
+        ("/resources", "Resources"),
+        ("/clients", "Clients"),
+        ("/learners", "Learners"),
+        ("/search?q=UI-1", "Course UI-1"),
+        ("/sessions/new", "New session"),
+        ("/account/tokens", "API tokens"),
+    ] {
+        let (status, html) = b.get(path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(html.contains(needle), "{path} shows {needle}");
+    }
+    let csrf = b.csrf().await;
+    let (status, html) = b.post_form("/logout", &[("_csrf", &csrf)]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Sign in"));
+    let (_, html) = b.get("/courses").await;
+    assert!(html.contains("Sign in"), "the session ended");
+}
+
+async fn failed_logins_are_throttled(t: &TestApp) {
+    t.user("target@example.com", Role::Manager, None).await;
+    let b = Browser::new(t);
+    for _ in 0..5 {
+        assert_eq!(
+            b.login("target@example.com", "guess-guess-guess")
+                .await
+                .status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // Even the right password is refused while the account is throttled.
+    let r = b.login("target@example.com", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.text().await.unwrap().contains("too many failed attempts"));
+}
+
+async fn forms_need_the_csrf_token_and_keep_input_on_errors(t: &TestApp) {
+    let b = t.browser_as(Role::Coordinator, None).await;
+    let course = [
+        ("code", "FORM-1"),
+        ("title", "Form Course"),
+        ("duration_days", "2"),
+        ("hours_per_day", "7"),
+        ("mode", "ilt"),
+        ("min_learners", "3"),
+        ("max_learners", "12"),
+        ("currency", "EUR"),
+        ("list_price", "500"),
+    ];
+    // Without the token: refused, nothing created.
+    let (status, _) = b.post_form("/courses", &course).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // From another site: refused by the same-origin check before anything runs.
+    let r = b
+        .http
+        .post(format!("{}/courses", b.base))
+        .header("sec-fetch-site", "cross-site")
+        .form(&course)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let csrf = b.csrf().await;
+    let mut bad: Vec<(&str, &str)> = course.to_vec();
+    bad.push(("_csrf", &csrf));
+    bad[1] = ("title", "");
+    bad[6] = ("max_learners", "two");
+    let (status, html) = b.post_form("/courses", &bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("is required"));
+    assert!(
+        html.contains("&#39;two&#39; is not a whole number")
+            || html.contains("'two' is not a whole number"),
+        "{html}"
+    );
+    assert!(html.contains("value=\"FORM-1\""), "the typed code is kept");
+    let mut good: Vec<(&str, &str)> = course.to_vec();
+    good.push(("_csrf", &csrf));
+    let (status, html) = b.post_form("/courses", &good).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Course FORM-1 created."),
+        "flash notice after redirect"
+    );
+    let api = t.api_as(Role::Coordinator, None).await;
+    assert_eq!(api.get("/courses").await.body["total"], 1);
+}
+
+async fn pages_refuse_roles_that_may_not_see_them(t: &TestApp) {
+    let learner = t.browser_as(Role::Learner, None).await;
+    for path in [
+        "/courses",
+        "/sessions?from=",
+        "/instructors",
+        "/clients",
+        "/learners",
+        "/venues",
+        "/admin/users",
+        "/search?q=a",
+    ] {
+        let (status, html) = learner.get(path).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "learner on {path}");
+        assert!(html.contains("Your role does not allow this"));
+    }
+    let (status, html) = learner.get("/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("My sessions"));
+    let coordinator = t.browser_as(Role::Coordinator, None).await;
+    assert_eq!(
+        coordinator.get("/admin/users").await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        coordinator.get("/admin/audit").await.0,
+        StatusCode::FORBIDDEN
+    );
+    let admin = t.browser_as(Role::Admin, None).await;
+    assert_eq!(admin.get("/admin/users").await.0, StatusCode::OK);
+    let (status, html) = admin.get("/admin/audit").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("user.created"));
+}
