@@ -1009,6 +1009,7 @@ pub async fn seed(app: &App) -> Result<SeedReport, AppError> {
         .await?;
     }
     tx.commit().await?;
+    app.store.settle().await?;
     Ok(SeedReport {
         created: true,
         summary: format!(

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 mod audit;
+pub mod bench;
 pub mod caller;
 pub mod catalog;
 pub mod demo;

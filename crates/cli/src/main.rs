@@ -1,5 +1,7 @@
 //! The `trainyard` binary.
 
+mod bench;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
@@ -56,6 +58,22 @@ enum Command {
     },
     /// Verify the audit trail's hash chain.
     AuditVerify,
+    /// Reproducible benchmarks (see BENCHMARKS.md).
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Seed N sessions (if fewer exist), then time the sessions list page with filters, in process.
+    SessionsList {
+        #[arg(long, default_value_t = 100_000)]
+        sessions: usize,
+        #[arg(long, default_value_t = 30)]
+        iterations: usize,
+    },
 }
 
 #[derive(clap::Args, Clone)]
@@ -211,6 +229,16 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", token.secret);
             Ok(())
         }
+        Command::Bench {
+            command:
+                BenchCommand::SessionsList {
+                    sessions,
+                    iterations,
+                },
+        } => {
+            let app = open(&cli.database).await?;
+            bench::sessions_list(app, sessions, iterations).await
+        }
         Command::AuditVerify => {
             let app = open(&cli.database).await?;
             let n = trainyard_app::history::verify(&app, &trainyard_app::Caller::system())
@@ -254,7 +282,7 @@ async fn serve(app: App, args: &ServeArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
-    tracing::info!(address = %listener.local_addr()?, backend = ?app.store.backend(), "serving");
+    tracing::info!(address = %listener.local_addr()?, backend = ?app.store.backend(), resident_kib = bench::resident_kib(), "serving");
     let store = app.store.clone();
     trainyard_web::serve(listener, app, args.secure_cookies, shutdown_signal()).await?;
     store.close().await;

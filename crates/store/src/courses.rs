@@ -149,7 +149,13 @@ pub async fn update(
     .execute(&mut *conn)
     .await?
     .rows_affected();
-    crate::row::check_updated(conn, "courses", id, version, n).await
+    crate::row::check_updated(conn, "courses", id, version, n).await?;
+    sqlx::query("UPDATE sessions SET course_code = $1 WHERE course_id = $2 AND course_code <> $1")
+        .bind(c.code.clone())
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 pub async fn set_archived(

@@ -123,6 +123,22 @@ impl Store {
         Ok(self.pool.acquire().await?)
     }
 
+    /// After a bulk load: fold SQLite's write-ahead log into the database and refresh the planner's
+    /// statistics, so reads run at steady-state speed. PostgreSQL: refresh statistics.
+    pub async fn settle(&self) -> Result<(), StoreError> {
+        match self.backend {
+            Backend::Sqlite => {
+                sqlx::raw_sql("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA optimize;")
+                    .execute(&self.pool)
+                    .await?;
+            }
+            Backend::Postgres => {
+                sqlx::raw_sql("ANALYZE").execute(&self.pool).await?;
+            }
+        }
+        Ok(())
+    }
+
     pub async fn ping(&self) -> Result<(), StoreError> {
         let mut c = self.pool.acquire().await?;
         c.ping().await?;

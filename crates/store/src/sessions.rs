@@ -119,9 +119,9 @@ pub async fn insert(
     // The reference is derived from the id, which we only know after the insert.
     let provisional = format!("new-{now}-{}", std::process::id());
     let r = sqlx::query(
-        "INSERT INTO sessions (reference, course_id, title, visibility, client_id, delivery_mode, venue_id, status, \
+        "INSERT INTO sessions (reference, course_id, course_code, title, visibility, client_id, delivery_mode, venue_id, status, \
          capacity, time_zone, currency, seat_price_minor, notes, starts_at, ends_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) RETURNING id",
+         VALUES ($1, $2, (SELECT code FROM courses WHERE id = $2), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) RETURNING id",
     )
     .bind(provisional)
     .bind(s.course_id.0)
@@ -172,7 +172,7 @@ pub async fn update(
 ) -> Result<(), StoreError> {
     let (start, end) = span(s);
     let n = sqlx::query(
-        "UPDATE sessions SET course_id = $1, title = $2, visibility = $3, client_id = $4, delivery_mode = $5, \
+        "UPDATE sessions SET course_id = $1, course_code = (SELECT code FROM courses WHERE id = $1), title = $2, visibility = $3, client_id = $4, delivery_mode = $5, \
          venue_id = $6, capacity = $7, time_zone = $8, currency = $9, seat_price_minor = $10, notes = $11, \
          starts_at = $12, ends_at = $13, updated_at = $14, version = version + 1 WHERE id = $15 AND version = $16",
     )
@@ -325,13 +325,11 @@ pub struct SessionFilter {
 
 pub async fn list(conn: &mut Conn, f: &SessionFilter) -> Result<Page<Session>, StoreError> {
     let searching = !f.list.q.trim().is_empty();
+
     let build = |head: &str, for_count: bool| {
         let mut q = Sql::new(head);
         if for_count {
             q.push(" FROM sessions s");
-            if searching {
-                q.push(" JOIN courses c ON c.id = s.course_id");
-            }
         }
         q.push(" WHERE ");
         q.push(if f.list.archived {
@@ -357,34 +355,53 @@ pub async fn list(conn: &mut Conn, f: &SessionFilter) -> Result<Page<Session>, S
         if let Some(v) = f.venue_id {
             q.push(" AND s.venue_id = ").int(v);
         }
+        let date = " AND s.starts_at";
         if let Some(t) = f.from_ms {
-            q.push(" AND s.ends_at > ").int(t);
+            q.push(date).push(" >= ").int(t);
         }
         if let Some(t) = f.to_ms {
-            q.push(" AND s.starts_at < ").int(t);
+            q.push(date).push(" < ").int(t);
         }
         if searching {
-            let p = contains_pattern(&f.list.q);
-            q.push(" AND (lower(s.reference) LIKE ")
-                .text(&p)
-                .push(" ESCAPE '\\' OR lower(c.code) LIKE ")
-                .text(&p);
-            q.push(" ESCAPE '\\' OR lower(c.title) LIKE ")
-                .text(&p)
-                .push(" ESCAPE '\\')");
+            let term = f.list.q.trim().to_uppercase();
+            if term.starts_with("S-") {
+                // A reference: a prefix range on its unique index.
+                q.push(" AND s.reference >= ")
+                    .text(&term)
+                    .push(" AND s.reference < ")
+                    .text(&format!("{term}\u{10FFFF}"));
+            } else {
+                // Course code or title: find the (few) matching courses, then their sessions by index.
+                let p = contains_pattern(&f.list.q);
+                // For the page, `+` keeps the planner walking the date index (stopping after one page)
+                // instead of sorting every match; the count uses the course index.
+                q.push(if for_count {
+                    " AND s.course_id IN"
+                } else {
+                    " AND +s.course_id IN"
+                });
+                q.push(" (SELECT id FROM courses WHERE lower(code) LIKE ")
+                    .text(&p);
+                q.push(" ESCAPE '\\' OR lower(title) LIKE ")
+                    .text(&p)
+                    .push(" ESCAPE '\\')");
+            }
         }
         q
     };
     let mut select = build(SELECT, false);
-    let order = f.list.order_by(&[
-        ("starts", "s.starts_at"),
-        ("course", "c.code"),
-        ("status", "s.status"),
-        ("booked", "s.booked_count"),
-        ("capacity", "s.capacity"),
-        ("reference", "s.reference"),
-    ]);
-    select.push(&order.replace(", id ", ", s.id "));
+    let dir = if f.list.dir == "desc" { "DESC" } else { "ASC" };
+    // Each order ends in columns of its index, so a page is read in index order, not sorted.
+    let keys: &[&str] = match f.list.sort.as_str() {
+        "course" => &["s.course_code", "s.starts_at", "s.id"],
+        "status" => &["s.status", "s.starts_at", "s.id"],
+        "booked" => &["s.booked_count", "s.id"],
+        "capacity" => &["s.capacity", "s.id"],
+        "reference" => &["s.reference"],
+        _ => &["s.starts_at", "s.id"],
+    };
+    let order: Vec<String> = keys.iter().map(|k| format!("{k} {dir}")).collect();
+    select.push(" ORDER BY ").push(&order.join(", "));
     crate::row::paged(
         conn,
         select,

@@ -3,6 +3,8 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod browser;
+
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::net::SocketAddr;
