@@ -124,7 +124,8 @@ impl Store {
     }
 
     /// After a bulk load: fold SQLite's write-ahead log into the database and refresh the planner's
-    /// statistics, so reads run at steady-state speed. PostgreSQL: refresh statistics.
+    /// statistics, so reads run at steady-state speed. PostgreSQL: what autovacuum would do (statistics and the
+    /// visibility map that index-only counts need).
     pub async fn settle(&self) -> Result<(), StoreError> {
         match self.backend {
             Backend::Sqlite => {
@@ -133,7 +134,7 @@ impl Store {
                     .await?;
             }
             Backend::Postgres => {
-                sqlx::raw_sql("ANALYZE").execute(&self.pool).await?;
+                sqlx::raw_sql("VACUUM ANALYZE").execute(&self.pool).await?;
             }
         }
         Ok(())
