@@ -10,13 +10,16 @@ pub mod caller;
 pub mod catalog;
 pub mod demo;
 pub mod error;
+pub mod feeds;
 pub mod history;
 pub mod idempotency;
 pub mod people;
 pub mod portal;
+pub mod recurrence;
 mod records;
 pub mod schedule;
 pub mod sites;
+pub mod timeline;
 
 pub use caller::Caller;
 pub use error::AppError;

@@ -30,6 +30,7 @@ impl Chrome {
         match c.role {
             r if r.is_staff() => {
                 add("Dashboard", "/", "home");
+                add("Schedule", "/timeline", "timeline");
                 add("Sessions", "/sessions", "sessions");
                 add("Courses", "/courses", "courses");
                 add("Instructors", "/instructors", "instructors");

@@ -2,8 +2,11 @@
 //! (utoipa-axum); every handler is a few lines around one use case.
 
 mod extract;
+mod feeds;
 mod idempotency;
 mod records;
+mod recurrence;
+mod timeline;
 
 use crate::AppState;
 use crate::problem::{Problem, ProblemField};
@@ -104,6 +107,9 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(records::sessions::restore))
         .routes(routes!(records::lifecycle::transition))
         .routes(routes!(records::history))
+        .merge(timeline::api())
+        .merge(feeds::api())
+        .merge(recurrence::api())
         .split_for_parts()
 }
 

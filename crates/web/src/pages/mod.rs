@@ -6,10 +6,13 @@ mod admin;
 mod clients;
 mod courses;
 mod dashboard;
+mod feeds;
 mod instructors;
 mod learners;
+mod recurrence;
 mod resources;
 mod sessions;
+mod timeline;
 mod venues;
 
 use crate::AppState;
@@ -36,6 +39,9 @@ pub fn routes() -> Router<AppState> {
         .merge(learners::routes())
         .merge(sessions::routes())
         .merge(admin::routes())
+        .merge(timeline::routes())
+        .merge(feeds::routes())
+        .merge(recurrence::routes())
 }
 
 const FLASH_COOKIE: &str = "ty_flash";
