@@ -25,6 +25,12 @@ pub enum AppError {
     /// A unique value already in use.
     #[error("a {entity} with this {field} already exists")]
     Duplicate { entity: &'static str, field: String },
+    /// A scheduling conflict: every problem named.
+    #[error("{message}")]
+    Conflict {
+        message: String,
+        problems: Vec<trainyard_core::conflicts::Problem>,
+    },
     /// A state machine or business rule says no, in words for the user.
     #[error("{0}")]
     Refused(String),
@@ -54,6 +60,12 @@ impl From<StoreError> for AppError {
             StoreError::Duplicate(field) => AppError::Duplicate {
                 entity: "record",
                 field,
+            },
+            StoreError::Overlap(what) => AppError::Conflict {
+                message: format!(
+                    "this change would put the {what} in two places at once: another session holds that time"
+                ),
+                problems: Vec::new(),
             },
             StoreError::MissingReference => AppError::Invalid(Invalid::field(
                 "reference",

@@ -15,10 +15,11 @@ pub mod history;
 pub mod idempotency;
 pub mod people;
 pub mod portal;
-pub mod recurrence;
 mod records;
+pub mod recurrence;
 pub mod schedule;
 pub mod sites;
+pub mod staffing;
 pub mod timeline;
 
 pub use caller::Caller;

@@ -1,1 +1,509 @@
-//! (in progress)
+//! The schedule at a glance: the resource timeline (instructors or rooms × days) with conflicts
+//! marked, and month calendars of one instructor, room, venue or client.
+//!
+//! A conflict is two items in the same row that overlap in time (half-open: touching parts do not
+//! overlap). A declined assignment does not occupy the instructor, so it never conflicts; two
+//! entries for the same session part (an instructor twice on one session) are not a double booking.
+
+use crate::{App, AppError, Caller};
+use chrono::{Duration, NaiveDate};
+use trainyard_core::{Invalid, Role, TimeZoneName};
+use trainyard_store::timeline::{self as repo, Item, RowHead, SessionsOf};
+
+/// The longest window one timeline request covers.
+pub const MAX_DAYS: i64 = 62;
+
+/// What the rows of a timeline are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowKind {
+    Instructors,
+    Rooms,
+}
+
+impl RowKind {
+    /// `instructors` or `rooms`; anything else (or nothing) is instructors.
+    pub fn parse_or_default(raw: &str) -> Self {
+        match raw.trim() {
+            "rooms" => RowKind::Rooms,
+            _ => RowKind::Instructors,
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        match raw.trim() {
+            "" | "instructors" => Ok(RowKind::Instructors),
+            "rooms" => Ok(RowKind::Rooms),
+            other => Err(Invalid::field(
+                "rows",
+                format!(
+                    "'{}' is not a kind of row: use instructors or rooms",
+                    other.chars().take(40).collect::<String>()
+                ),
+            )),
+        }
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            RowKind::Instructors => "instructors",
+            RowKind::Rooms => "rooms",
+        }
+    }
+}
+
+/// How an item is shown, whatever status it comes from: the status colours of the whole UI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    /// Confirmed assignment or booking; a confirmed, delivered or closed session.
+    Confirmed,
+    /// Proposed, requested or accepted assignment; tentative booking; a draft, scheduled or
+    /// postponed session.
+    Tentative,
+    /// A declined assignment: shown, but it occupies nobody.
+    Declined,
+}
+
+impl Tone {
+    pub fn of(status: &str) -> Self {
+        match status {
+            "confirmed" | "delivered" | "closed" => Tone::Confirmed,
+            "declined" => Tone::Declined,
+            _ => Tone::Tentative,
+        }
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Tone::Confirmed => "confirmed",
+            Tone::Tentative => "tentative",
+            Tone::Declined => "declined",
+        }
+    }
+
+    /// Whether the item takes up the row's time (and so can conflict).
+    pub fn occupies(&self) -> bool {
+        !matches!(self, Tone::Declined)
+    }
+}
+
+/// An interval of one row, for conflict detection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub start_ms: i64,
+    pub end_ms: i64,
+    /// Two spans of the same part are the same appointment, not a double booking.
+    pub part_id: i64,
+    /// Only spans that occupy the row conflict.
+    pub occupies: bool,
+}
+
+/// For each span of one row: does it overlap another occupying span of a different part?
+/// Sorted sweep: each span is compared only with the spans that start before it ends, so the cost
+/// is O(n log n + overlapping pairs).
+pub fn conflicts(spans: &[Span]) -> Vec<bool> {
+    let mut out = vec![false; spans.len()];
+    let mut order: Vec<usize> = (0..spans.len())
+        .filter(|&i| spans[i].occupies && spans[i].end_ms > spans[i].start_ms)
+        .collect();
+    order.sort_by_key(|&i| (spans[i].start_ms, spans[i].end_ms));
+    for (k, &i) in order.iter().enumerate() {
+        let a = spans[i];
+        for &j in &order[k + 1..] {
+            let b = spans[j];
+            if b.start_ms >= a.end_ms {
+                break;
+            }
+            if b.part_id != a.part_id {
+                out[i] = true;
+                out[j] = true;
+            }
+        }
+    }
+    out
+}
+
+/// An item with its conflict flag.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub item: Item,
+    pub tone: Tone,
+    pub conflict: bool,
+}
+
+/// Marks the conflicts among the items of ONE row.
+pub fn entries(items: Vec<Item>) -> Vec<Entry> {
+    let tones: Vec<Tone> = items.iter().map(|i| Tone::of(&i.status)).collect();
+    let spans: Vec<Span> = items
+        .iter()
+        .zip(&tones)
+        .map(|(i, t)| Span {
+            start_ms: i.starts_at,
+            end_ms: i.ends_at,
+            part_id: i.part_id,
+            occupies: t.occupies(),
+        })
+        .collect();
+    let flags = conflicts(&spans);
+    items
+        .into_iter()
+        .zip(tones)
+        .zip(flags)
+        .map(|((item, tone), conflict)| Entry {
+            item,
+            tone,
+            conflict,
+        })
+        .collect()
+}
+
+/// Days `[from, from + days)` in a time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub from: NaiveDate,
+    pub days: i64,
+}
+
+impl Window {
+    pub fn new(from: NaiveDate, days: i64) -> Result<Self, Invalid> {
+        if !(1..=MAX_DAYS).contains(&days) {
+            return Err(Invalid::field(
+                "days",
+                format!("must be between 1 and {MAX_DAYS}"),
+            ));
+        }
+        Ok(Self { from, days })
+    }
+
+    /// The dates of the window.
+    pub fn dates(&self) -> Vec<NaiveDate> {
+        (0..self.days)
+            .map(|d| self.from + Duration::days(d))
+            .collect()
+    }
+
+    /// `[start, end)` in UTC milliseconds: local midnight of the first day to that after the last.
+    pub fn bounds(&self, tz: &TimeZoneName) -> (i64, i64) {
+        (
+            tz.start_of_day_ms(self.from),
+            tz.start_of_day_ms(self.from + Duration::days(self.days)),
+        )
+    }
+}
+
+/// `YYYY-MM-DD`, named for the field it came from.
+pub fn parse_day(field: &str, raw: &str) -> Result<NaiveDate, Invalid> {
+    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| {
+        Invalid::field(
+            field,
+            format!(
+                "'{}' is not a date (expected YYYY-MM-DD)",
+                raw.trim().chars().take(40).collect::<String>()
+            ),
+        )
+    })
+}
+
+pub struct Row {
+    pub head: RowHead,
+    /// In start order.
+    pub entries: Vec<Entry>,
+    pub conflicts: usize,
+}
+
+pub struct Timeline {
+    pub kind: RowKind,
+    pub window: Window,
+    pub from_ms: i64,
+    pub to_ms: i64,
+    pub rows: Vec<Row>,
+    /// Items in conflict, over all rows.
+    pub conflicts: usize,
+}
+
+/// What to show on a timeline.
+#[derive(Debug, Clone)]
+pub struct TimelineQuery {
+    pub kind: RowKind,
+    pub window: Window,
+    /// Instructors: part of the name.
+    pub q: String,
+    /// Rooms: those of one venue.
+    pub venue_id: Option<i64>,
+}
+
+/// The timeline: one query for the rows, one for every item in the window (staff only).
+pub async fn timeline(
+    app: &App,
+    caller: &Caller,
+    query: &TimelineQuery,
+    tz: &TimeZoneName,
+) -> Result<Timeline, AppError> {
+    caller.require_staff("see the schedule of every instructor and room")?;
+    let (from_ms, to_ms) = query.window.bounds(tz);
+    let mut conn = app.store.read().await?;
+    let (heads, items) = match query.kind {
+        RowKind::Instructors => (
+            repo::instructor_rows(&mut conn, &query.q).await?,
+            repo::instructor_items(&mut conn, from_ms, to_ms).await?,
+        ),
+        RowKind::Rooms => (
+            repo::room_rows(&mut conn, query.venue_id).await?,
+            repo::room_items(&mut conn, from_ms, to_ms).await?,
+        ),
+    };
+    drop(conn);
+    let rows = group(heads, items);
+    let conflicts = rows.iter().map(|r| r.conflicts).sum();
+    Ok(Timeline {
+        kind: query.kind,
+        window: query.window,
+        from_ms,
+        to_ms,
+        rows,
+        conflicts,
+    })
+}
+
+/// Puts the items (sorted by row) under their rows, in the rows' order, and marks conflicts.
+fn group(heads: Vec<RowHead>, items: Vec<Item>) -> Vec<Row> {
+    let index: std::collections::HashMap<i64, usize> =
+        heads.iter().enumerate().map(|(i, h)| (h.id, i)).collect();
+    let mut per_row: Vec<Vec<Item>> = vec![Vec::new(); heads.len()];
+    for it in items {
+        if let Some(&i) = index.get(&it.row_id) {
+            per_row[i].push(it);
+        }
+    }
+    heads
+        .into_iter()
+        .zip(per_row)
+        .map(|(head, items)| {
+            let entries = entries(items);
+            let conflicts = entries.iter().filter(|e| e.conflict).count();
+            Row {
+                head,
+                entries,
+                conflicts,
+            }
+        })
+        .collect()
+}
+
+/// Whose calendar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CalendarKind {
+    Instructor,
+    Room,
+    Venue,
+    Client,
+}
+
+impl CalendarKind {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        match raw.trim() {
+            "instructor" => Ok(Self::Instructor),
+            "room" => Ok(Self::Room),
+            "venue" => Ok(Self::Venue),
+            "client" => Ok(Self::Client),
+            other => Err(Invalid::field(
+                "kind",
+                format!(
+                    "'{}' has no calendar: use instructor, room, venue or client",
+                    other.chars().take(40).collect::<String>()
+                ),
+            )),
+        }
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Instructor => "instructor",
+            Self::Room => "room",
+            Self::Venue => "venue",
+            Self::Client => "client",
+        }
+    }
+
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Instructor => "Instructor",
+            Self::Room => "Room",
+            Self::Venue => "Venue",
+            Self::Client => "Client",
+        }
+    }
+}
+
+pub struct Calendar {
+    pub kind: CalendarKind,
+    pub id: i64,
+    /// The instructor's, room's, venue's or client's name.
+    pub title: String,
+    /// A second line: the room's venue, the venue's city.
+    pub detail: String,
+    pub from_ms: i64,
+    pub to_ms: i64,
+    /// In start order; conflicts marked for instructors and rooms.
+    pub entries: Vec<Entry>,
+    /// Whether the caller may open the sessions (an instructor sees only their calendar).
+    pub sessions_visible: bool,
+}
+
+/// Staff see every calendar; an instructor their own; a client contact their organisation's.
+pub fn may_see_calendar(caller: &Caller, kind: CalendarKind, id: i64) -> bool {
+    caller.role.is_staff()
+        || (kind == CalendarKind::Instructor
+            && caller.role == Role::Instructor
+            && caller.instructor_id == Some(id))
+        || (kind == CalendarKind::Client
+            && caller.role == Role::ClientContact
+            && caller.client_id == Some(id))
+}
+
+/// One instructor's, room's, venue's or client's parts in a window.
+pub async fn calendar(
+    app: &App,
+    caller: &Caller,
+    kind: CalendarKind,
+    id: i64,
+    window: Window,
+    tz: &TimeZoneName,
+) -> Result<Calendar, AppError> {
+    caller.require(
+        may_see_calendar(caller, kind, id),
+        &format!("see this {} calendar", kind.as_str()),
+    )?;
+    let (from_ms, to_ms) = window.bounds(tz);
+    let mut conn = app.store.read().await?;
+    let not_found =
+        |e: trainyard_store::StoreError, what: &'static str| AppError::from(e).about(what);
+    let (title, detail, items) = match kind {
+        CalendarKind::Instructor => {
+            let x = trainyard_store::instructors::get(&mut conn, id)
+                .await
+                .map_err(|e| not_found(e, "instructor"))?;
+            let items = repo::instructor_items_of(&mut conn, id, from_ms, to_ms).await?;
+            (x.name, x.time_zone, items)
+        }
+        CalendarKind::Room => {
+            let x = trainyard_store::resources::get(&mut conn, id)
+                .await
+                .map_err(|e| not_found(e, "room"))?;
+            if x.kind.as_str() != "room" {
+                return Err(AppError::NotFound("room"));
+            }
+            let items = repo::room_items_of(&mut conn, id, from_ms, to_ms).await?;
+            let detail = match (x.venue_name, x.seats) {
+                (Some(v), s) if s > 0 => format!("{v} · {s} seats"),
+                (Some(v), _) => v,
+                (None, _) => String::new(),
+            };
+            (x.name, detail, items)
+        }
+        CalendarKind::Venue => {
+            let x = trainyard_store::venues::get(&mut conn, id)
+                .await
+                .map_err(|e| not_found(e, "venue"))?;
+            let items =
+                repo::session_items(&mut conn, SessionsOf::Venue(id), from_ms, to_ms).await?;
+            (x.name, format!("{}, {}", x.city, x.country), items)
+        }
+        CalendarKind::Client => {
+            let x = trainyard_store::clients::get(&mut conn, id)
+                .await
+                .map_err(|e| not_found(e, "client"))?;
+            let items =
+                repo::session_items(&mut conn, SessionsOf::Client(id), from_ms, to_ms).await?;
+            (x.name, x.code, items)
+        }
+    };
+    let mut entries = entries(items);
+    if matches!(kind, CalendarKind::Venue | CalendarKind::Client) {
+        // A venue or a client may well have two sessions at once.
+        for e in &mut entries {
+            e.conflict = false;
+        }
+    }
+    Ok(Calendar {
+        kind,
+        id,
+        title,
+        detail,
+        from_ms,
+        to_ms,
+        entries,
+        sessions_visible: caller.role.is_staff() || caller.role == Role::ClientContact,
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn span(start: i64, end: i64, part: i64) -> Span {
+        Span {
+            start_ms: start,
+            end_ms: end,
+            part_id: part,
+            occupies: true,
+        }
+    }
+
+    #[test]
+    fn overlapping_spans_conflict_touching_do_not() {
+        let s = [span(9, 12, 1), span(11, 13, 2), span(13, 15, 3)];
+        assert_eq!(conflicts(&s), vec![true, true, false]);
+    }
+
+    #[test]
+    fn a_long_span_conflicts_with_everything_inside_it() {
+        // Unsorted input; the long one overlaps two that do not overlap each other.
+        let s = [
+            span(10, 11, 2),
+            span(8, 18, 1),
+            span(12, 13, 3),
+            span(20, 21, 4),
+        ];
+        assert_eq!(conflicts(&s), vec![true, true, true, false]);
+    }
+
+    #[test]
+    fn declined_and_same_part_do_not_conflict() {
+        let mut declined = span(9, 17, 2);
+        declined.occupies = false;
+        let s = [span(9, 17, 1), declined, span(9, 17, 1)];
+        assert_eq!(conflicts(&s), vec![false, false, false]);
+        assert_eq!(conflicts(&[]), Vec::<bool>::new());
+    }
+
+    #[test]
+    fn identical_times_of_different_parts_conflict() {
+        let s = [span(9, 17, 1), span(9, 17, 2)];
+        assert_eq!(conflicts(&s), vec![true, true]);
+    }
+
+    #[test]
+    fn tones_follow_the_status_colours() {
+        assert_eq!(Tone::of("confirmed"), Tone::Confirmed);
+        assert_eq!(Tone::of("requested"), Tone::Tentative);
+        assert_eq!(Tone::of("accepted"), Tone::Tentative);
+        assert_eq!(Tone::of("tentative"), Tone::Tentative);
+        assert_eq!(Tone::of("declined"), Tone::Declined);
+        assert!(!Tone::Declined.occupies());
+    }
+
+    #[test]
+    fn windows_are_bounded_and_follow_the_zone() {
+        let d = NaiveDate::from_ymd_opt(2026, 3, 23).unwrap();
+        assert!(Window::new(d, 0).is_err());
+        assert!(Window::new(d, MAX_DAYS + 1).is_err());
+        let w = Window::new(d, 7).unwrap();
+        let berlin = TimeZoneName::parse("Europe/Berlin").unwrap();
+        let (from, to) = w.bounds(&berlin);
+        // The week holds the spring change: one hour short.
+        assert_eq!(to - from, 7 * 86_400_000 - 3_600_000);
+        assert_eq!(w.dates().len(), 7);
+        assert!(parse_day("from", "2026-02-30").is_err());
+    }
+}

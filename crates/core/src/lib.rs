@@ -2,11 +2,13 @@
 //! for every record. Pure: no I/O, no async, no SQL. Everything a user types passes through a
 //! constructor here before it reaches the database.
 
+pub mod conflicts;
 pub mod email;
 pub mod ids;
 pub mod invalid;
 pub mod money;
 pub mod records;
+pub mod recurrence;
 pub mod role;
 pub mod status;
 pub mod time;

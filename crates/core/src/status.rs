@@ -150,6 +150,61 @@ string_enum!(AssignmentStatus, "assignment status" {
     Cancelled => "cancelled", "Cancelled",
 });
 
+string_enum!(AssignmentEvent, "assignment action" {
+    Request => "request", "Request",
+    Accept => "accept", "Accept",
+    Decline => "decline", "Decline",
+    Confirm => "confirm", "Confirm",
+    Cancel => "cancel", "Cancel",
+});
+
+impl AssignmentStatus {
+    /// proposed → requested → accepted | declined → confirmed; cancel from any live state.
+    pub fn transition(self, event: AssignmentEvent) -> Result<AssignmentStatus, Refusal> {
+        use AssignmentEvent as E;
+        use AssignmentStatus as S;
+        Ok(match (self, event) {
+            (S::Proposed, E::Request) => S::Requested,
+            (S::Requested, E::Accept) => S::Accepted,
+            (S::Proposed | S::Requested, E::Decline) => S::Declined,
+            (S::Accepted, E::Confirm) => S::Confirmed,
+            (S::Proposed | S::Requested | S::Accepted | S::Confirmed, E::Cancel) => S::Cancelled,
+            (S::Proposed | S::Requested, E::Confirm) => {
+                return Err(Refusal("The instructor has not accepted yet: request the assignment and wait for the answer, or record their acceptance first.".into()));
+            }
+            (from, e) => {
+                return Err(Refusal(format!(
+                    "A {} assignment cannot be {}.",
+                    from.label().to_lowercase(),
+                    match e {
+                        E::Request => "requested",
+                        E::Accept => "accepted",
+                        E::Decline => "declined",
+                        E::Confirm => "confirmed",
+                        E::Cancel => "cancelled",
+                    }
+                )));
+            }
+        })
+    }
+
+    pub fn next_events(self) -> Vec<AssignmentEvent> {
+        AssignmentEvent::ALL
+            .iter()
+            .copied()
+            .filter(|e| self.transition(*e).is_ok())
+            .collect()
+    }
+
+    /// Still holding (or about to hold) the instructor.
+    pub fn is_live(self) -> bool {
+        !matches!(
+            self,
+            AssignmentStatus::Declined | AssignmentStatus::Cancelled
+        )
+    }
+}
+
 string_enum!(DeliveryMode, "delivery mode" {
     Ilt => "ilt", "Classroom (ILT)",
     Vilt => "vilt", "Virtual (vILT)",

@@ -21,6 +21,7 @@ pub struct Assignment {
     pub ends_at: i64,
     pub role: String,
     pub status: AssignmentStatus,
+    pub version: i64,
 }
 
 pub async fn insert(
@@ -44,7 +45,7 @@ pub async fn insert(
     Ok(r.i("id")?)
 }
 
-const SELECT: &str = "SELECT a.id, a.session_id, a.instructor_id, i.name, s.reference, c.title, s.starts_at, s.ends_at, a.role, a.status \
+const SELECT: &str = "SELECT a.id, a.session_id, a.instructor_id, i.name, s.reference, c.title, s.starts_at, s.ends_at, a.role, a.status, a.version \
     FROM assignments a JOIN instructors i ON i.id = a.instructor_id JOIN sessions s ON s.id = a.session_id JOIN courses c ON c.id = s.course_id";
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<Assignment, sqlx::Error> {
@@ -59,6 +60,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Assignment, sqlx::Error> {
         ends_at: r.i("ends_at")?,
         role: r.s("role")?,
         status: AssignmentStatus::parse(&r.s("status")?).map_err(crate::courses::decode_err)?,
+        version: r.i("version")?,
     })
 }
 
@@ -86,6 +88,210 @@ pub async fn for_instructor(
         .int(instructor_id)
         .push(" AND s.ends_at > ")
         .int(from_ms);
+    q.push(" ORDER BY s.starts_at LIMIT 200");
+    Ok(q.query()
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect::<Result<_, _>>()?)
+}
+
+/// The assignment record as the workflow needs it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AssignmentRecord {
+    pub id: i64,
+    pub session_id: i64,
+    pub instructor_id: i64,
+    pub role: String,
+    pub status: AssignmentStatus,
+    pub replaces_assignment_id: Option<i64>,
+    pub override_reason: Option<String>,
+    pub version: i64,
+}
+
+pub async fn get(conn: &mut Conn, id: i64) -> Result<AssignmentRecord, StoreError> {
+    let r = sqlx::query(
+        "SELECT id, session_id, instructor_id, role, status, replaces_assignment_id, override_reason, version FROM assignments WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(AssignmentRecord {
+        id: r.i("id")?,
+        session_id: r.i("session_id")?,
+        instructor_id: r.i("instructor_id")?,
+        role: r.s("role")?,
+        status: AssignmentStatus::parse(&r.s("status")?).map_err(crate::courses::decode_err)?,
+        replaces_assignment_id: r.oi("replaces_assignment_id")?,
+        override_reason: r.os("override_reason")?,
+        version: r.i("version")?,
+    })
+}
+
+pub async fn insert_replacing(
+    conn: &mut Conn,
+    session_id: i64,
+    instructor_id: i64,
+    role: &str,
+    replaces: i64,
+    now: i64,
+) -> Result<i64, StoreError> {
+    let r = sqlx::query(
+        "INSERT INTO assignments (session_id, instructor_id, role, status, replaces_assignment_id, created_at, updated_at) \
+         VALUES ($1, $2, $3, 'proposed', $4, $5, $5) RETURNING id",
+    )
+    .bind(session_id)
+    .bind(instructor_id)
+    .bind(role)
+    .bind(replaces)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(r.i("id")?)
+}
+
+pub async fn set_status(
+    conn: &mut Conn,
+    id: i64,
+    version: i64,
+    status: AssignmentStatus,
+    override_reason: Option<&str>,
+    override_by: Option<i64>,
+    now: i64,
+) -> Result<(), StoreError> {
+    let n = sqlx::query(
+        "UPDATE assignments SET status = $1, override_reason = COALESCE($2, override_reason), override_by = COALESCE($3, override_by), \
+         updated_at = $4, version = version + 1 WHERE id = $5 AND version = $6",
+    )
+    .bind(status.as_str())
+    .bind(override_reason.map(str::to_owned))
+    .bind(override_by)
+    .bind(now)
+    .bind(id)
+    .bind(version)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    crate::row::check_updated(conn, "assignments", id, version, n).await
+}
+
+/// Takes the instructor's row lock first, so that confirmations of one instructor run one at a time
+/// and each sees the others' slots (the "write first" rule).
+pub async fn lock_instructor(conn: &mut Conn, instructor_id: i64) -> Result<(), StoreError> {
+    let n = sqlx::query("UPDATE instructors SET version = version WHERE id = $1")
+        .bind(instructor_id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    if n == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+/// A slot another session holds, with what to call it in an explanation.
+#[derive(Debug, Clone)]
+pub struct BusySlot {
+    pub session_id: i64,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub venue_id: Option<i64>,
+    pub venue_name: Option<String>,
+    pub label: String,
+    pub quantity: i64,
+}
+
+fn busy_from(r: &sqlx::any::AnyRow) -> Result<BusySlot, sqlx::Error> {
+    Ok(BusySlot {
+        session_id: r.i("session_id")?,
+        starts_at: r.i("starts_at")?,
+        ends_at: r.i("ends_at")?,
+        venue_id: r.oi("venue_id")?,
+        venue_name: r.os("venue_name")?,
+        label: format!("{} {}", r.s("reference")?, r.s("title")?),
+        quantity: r.i("quantity")?,
+    })
+}
+
+/// The instructor's confirmed teaching in `[from, to)`, other than `except_session`.
+pub async fn busy_slots(
+    conn: &mut Conn,
+    instructor_id: i64,
+    from: i64,
+    to: i64,
+    except_session: i64,
+) -> Result<Vec<BusySlot>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT p.session_id, sl.starts_at, sl.ends_at, s.venue_id, v.name AS venue_name, s.reference, c.title, 1 AS quantity \
+         FROM instructor_slots sl JOIN session_parts p ON p.id = sl.session_part_id JOIN sessions s ON s.id = p.session_id \
+         JOIN courses c ON c.id = s.course_id LEFT JOIN venues v ON v.id = s.venue_id \
+         WHERE sl.instructor_id = $1 AND sl.starts_at < $3 AND sl.ends_at > $2 AND p.session_id <> $4 ORDER BY sl.starts_at",
+    )
+    .bind(instructor_id)
+    .bind(from)
+    .bind(to)
+    .bind(except_session)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows.iter().map(busy_from).collect::<Result<_, _>>()?)
+}
+
+/// Occupies the instructor for each part; the database refuses an overlap (`StoreError::Overlap`).
+pub async fn insert_slots(
+    conn: &mut Conn,
+    assignment_id: i64,
+    instructor_id: i64,
+    parts: &[(i64, i64, i64)],
+) -> Result<(), StoreError> {
+    for (part_id, start, end) in parts {
+        sqlx::query(
+            "INSERT INTO instructor_slots (assignment_id, instructor_id, session_part_id, starts_at, ends_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(assignment_id)
+        .bind(instructor_id)
+        .bind(*part_id)
+        .bind(*start)
+        .bind(*end)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn delete_slots(conn: &mut Conn, assignment_id: i64) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM instructor_slots WHERE assignment_id = $1")
+        .bind(assignment_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Contract validity windows of an instructor.
+pub async fn contracts(
+    conn: &mut Conn,
+    instructor_id: i64,
+) -> Result<Vec<(i64, Option<i64>)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT valid_from, valid_to FROM instructor_contracts WHERE instructor_id = $1",
+    )
+    .bind(instructor_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| Ok((r.i("valid_from")?, r.oi("valid_to")?)))
+        .collect::<Result<_, sqlx::Error>>()?)
+}
+
+/// Assignments that need a coordinator: proposed, requested (awaiting an answer) or declined, for
+/// sessions that have not ended.
+pub async fn needing_action(conn: &mut Conn, now: i64) -> Result<Vec<Assignment>, StoreError> {
+    let mut q = Sql::new(SELECT);
+    q.push(" WHERE a.status IN ('proposed', 'requested', 'accepted', 'declined') AND s.ends_at > ")
+        .int(now);
+    q.push(" AND s.status NOT IN ('cancelled', 'closed') AND NOT EXISTS (SELECT 1 FROM assignments r WHERE r.replaces_assignment_id = a.id)");
     q.push(" ORDER BY s.starts_at LIMIT 200");
     Ok(q.query()
         .fetch_all(&mut *conn)

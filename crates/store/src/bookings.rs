@@ -74,3 +74,108 @@ pub async fn for_session(conn: &mut Conn, session_id: i64) -> Result<Vec<Booking
         .collect::<Result<_, sqlx::Error>>()
         .map_err(Into::into)
 }
+
+/// Takes the resource's row lock first: bookings of one resource are decided one at a time.
+pub async fn lock_resource(conn: &mut Conn, resource_id: i64) -> Result<(), StoreError> {
+    let n = sqlx::query("UPDATE resources SET version = version WHERE id = $1")
+        .bind(resource_id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    if n == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+/// Confirmed bookings of the resource in `[from, to)` by other sessions.
+pub async fn busy(
+    conn: &mut Conn,
+    resource_id: i64,
+    from: i64,
+    to: i64,
+    except_session: i64,
+) -> Result<Vec<crate::assignments::BusySlot>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT p.session_id, b.starts_at, b.ends_at, s.venue_id, v.name AS venue_name, s.reference, c.title, b.quantity \
+         FROM bookings b JOIN session_parts p ON p.id = b.session_part_id JOIN sessions s ON s.id = p.session_id \
+         JOIN courses c ON c.id = s.course_id LEFT JOIN venues v ON v.id = s.venue_id \
+         WHERE b.resource_id = $1 AND b.status = 'confirmed' AND b.starts_at < $3 AND b.ends_at > $2 AND p.session_id <> $4 ORDER BY b.starts_at",
+    )
+    .bind(resource_id)
+    .bind(from)
+    .bind(to)
+    .bind(except_session)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(crate::assignments::BusySlot {
+                session_id: r.i("session_id")?,
+                starts_at: r.i("starts_at")?,
+                ends_at: r.i("ends_at")?,
+                venue_id: r.oi("venue_id")?,
+                venue_name: r.os("venue_name")?,
+                label: format!("{} {}", r.s("reference")?, r.s("title")?),
+                quantity: r.i("quantity")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+/// Confirms the session's tentative bookings of a resource; rooms also take their unit slots,
+/// which the database refuses to overlap (`StoreError::Overlap`).
+pub async fn confirm(
+    conn: &mut Conn,
+    session_id: i64,
+    resource_id: i64,
+    unit: bool,
+) -> Result<u64, StoreError> {
+    let rows = sqlx::query(
+        "SELECT b.id, b.starts_at, b.ends_at FROM bookings b JOIN session_parts p ON p.id = b.session_part_id \
+         WHERE p.session_id = $1 AND b.resource_id = $2 AND b.status = 'tentative'",
+    )
+    .bind(session_id)
+    .bind(resource_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in &rows {
+        if unit {
+            sqlx::query("INSERT INTO unit_slots (booking_id, resource_id, starts_at, ends_at) VALUES ($1, $2, $3, $4)")
+                .bind(r.i("id")?)
+                .bind(resource_id)
+                .bind(r.i("starts_at")?)
+                .bind(r.i("ends_at")?)
+                .execute(&mut *conn)
+                .await?;
+        }
+        sqlx::query("UPDATE bookings SET status = 'confirmed' WHERE id = $1")
+            .bind(r.i("id")?)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(rows.len() as u64)
+}
+
+/// Removes the session's bookings of a resource (and their slots).
+pub async fn remove(conn: &mut Conn, session_id: i64, resource_id: i64) -> Result<u64, StoreError> {
+    sqlx::query(
+        "DELETE FROM unit_slots WHERE resource_id = $2 AND booking_id IN \
+         (SELECT b.id FROM bookings b JOIN session_parts p ON p.id = b.session_part_id WHERE p.session_id = $1 AND b.resource_id = $2)",
+    )
+    .bind(session_id)
+    .bind(resource_id)
+    .execute(&mut *conn)
+    .await?;
+    let n = sqlx::query(
+        "DELETE FROM bookings WHERE resource_id = $2 AND session_part_id IN (SELECT id FROM session_parts WHERE session_id = $1)",
+    )
+    .bind(session_id)
+    .bind(resource_id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(n)
+}

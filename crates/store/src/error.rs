@@ -15,6 +15,9 @@ pub enum StoreError {
     Duplicate(String),
     #[error("refers to a record that does not exist")]
     MissingReference,
+    /// The database refused two overlapping slots (an instructor or a room booked twice).
+    #[error("the database refused an overlapping booking ({0})")]
+    Overlap(&'static str),
     #[error("the audit trail is broken at event {0}")]
     AuditChainBroken(i64),
     #[error("database error: {0}")]
@@ -29,6 +32,15 @@ impl From<sqlx::Error> for StoreError {
             return StoreError::NotFound;
         }
         if let sqlx::Error::Database(db) = &e {
+            // PostgreSQL's exclusion constraints report 23P01; SQLite's triggers raise by name.
+            let msg = db.message();
+            let named = |n: &str| msg.contains(n) || db.constraint() == Some(n);
+            if named("instructor_slots_no_overlap") {
+                return StoreError::Overlap("instructor");
+            }
+            if named("unit_slots_no_overlap") {
+                return StoreError::Overlap("room");
+            }
             match db.kind() {
                 ErrorKind::UniqueViolation => {
                     return StoreError::Duplicate(unique_subject(db.message()));

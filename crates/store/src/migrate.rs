@@ -5,8 +5,14 @@
 use crate::{Backend, Store, StoreError};
 use sqlx::{Executor, Row};
 
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "init", include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../migrations/0001_init.sql")),
+    (
+        2,
+        "scheduling",
+        include_str!("../migrations/0002_scheduling.sql"),
+    ),
+];
 
 pub(crate) fn render(sql: &str, backend: Backend) -> String {
     let id = match backend {

@@ -234,7 +234,7 @@ pub async fn update(
     .bind(s.parts.len() as i64)
     .execute(&mut *conn)
     .await?;
-    Ok(())
+    resync_slots(conn, id).await
 }
 
 pub async fn set_status(
@@ -259,7 +259,7 @@ pub async fn set_status(
             .execute(&mut *conn)
             .await?;
     }
-    Ok(())
+    resync_slots(conn, id).await
 }
 
 pub async fn set_archived(
@@ -513,4 +513,48 @@ pub async fn seats_in(conn: &mut Conn, from: i64, to: i64) -> Result<(i64, i64),
     .fetch_one(&mut *conn)
     .await?;
     Ok((r.i("booked")?, r.i("capacity")?))
+}
+
+/// Brings the instructor and room slots of a session in line with its parts and status: an active
+/// session's confirmed assignments and room bookings occupy exactly its scheduled parts; a
+/// cancelled or postponed session occupies nothing. The database refuses the result if it would
+/// overlap someone else (`StoreError::Overlap`), which rolls the whole change back.
+pub async fn resync_slots(conn: &mut Conn, session_id: i64) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE bookings SET starts_at = (SELECT p.starts_at FROM session_parts p WHERE p.id = bookings.session_part_id), \
+         ends_at = (SELECT p.ends_at FROM session_parts p WHERE p.id = bookings.session_part_id) \
+         WHERE session_part_id IN (SELECT id FROM session_parts WHERE session_id = $1)",
+    )
+    .bind(session_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM instructor_slots WHERE session_part_id IN (SELECT id FROM session_parts WHERE session_id = $1)")
+        .bind(session_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "DELETE FROM unit_slots WHERE booking_id IN (SELECT b.id FROM bookings b JOIN session_parts p ON p.id = b.session_part_id WHERE p.session_id = $1)",
+    )
+    .bind(session_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO instructor_slots (assignment_id, instructor_id, session_part_id, starts_at, ends_at) \
+         SELECT a.id, a.instructor_id, p.id, p.starts_at, p.ends_at FROM assignments a \
+         JOIN sessions s ON s.id = a.session_id JOIN session_parts p ON p.session_id = s.id \
+         WHERE a.session_id = $1 AND a.status = 'confirmed' AND p.status = 'scheduled' AND s.status NOT IN ('cancelled', 'postponed')",
+    )
+    .bind(session_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO unit_slots (booking_id, resource_id, starts_at, ends_at) \
+         SELECT b.id, b.resource_id, b.starts_at, b.ends_at FROM bookings b JOIN resources r ON r.id = b.resource_id \
+         JOIN session_parts p ON p.id = b.session_part_id JOIN sessions s ON s.id = p.session_id \
+         WHERE p.session_id = $1 AND b.status = 'confirmed' AND r.kind = 'room' AND p.status = 'scheduled' AND s.status NOT IN ('cancelled', 'postponed')",
+    )
+    .bind(session_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }

@@ -195,3 +195,14 @@ pub async fn set_travel_time(
     .await?;
     Ok(())
 }
+
+/// The whole travel-time table: (from venue, to venue, minutes).
+pub async fn travel_times(conn: &mut Conn) -> Result<Vec<(i64, i64, i64)>, StoreError> {
+    let rows = sqlx::query("SELECT from_venue_id, to_venue_id, minutes FROM travel_times")
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| Ok((r.i("from_venue_id")?, r.i("to_venue_id")?, r.i("minutes")?)))
+        .collect::<Result<_, sqlx::Error>>()?)
+}

@@ -17,6 +17,9 @@ pub struct Problem {
     pub detail: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<ProblemField>,
+    /// For scheduling conflicts: each problem, with its rule and whether a manager may override it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conflicts: Vec<trainyard_core::conflicts::Problem>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -40,6 +43,7 @@ pub fn status_of(e: &AppError) -> (StatusCode, &'static str, &'static str) {
         AppError::Stale(_) => (StatusCode::CONFLICT, "stale", "Changed meanwhile"),
         AppError::Duplicate { .. } => (StatusCode::CONFLICT, "duplicate", "Already exists"),
         AppError::Refused(_) => (StatusCode::CONFLICT, "refused", "Not possible"),
+        AppError::Conflict { .. } => (StatusCode::CONFLICT, "conflict", "Scheduling conflict"),
         AppError::Throttled { .. } => (
             StatusCode::TOO_MANY_REQUESTS,
             "throttled",
@@ -60,12 +64,24 @@ pub fn problem(
     detail: String,
     errors: Vec<ProblemField>,
 ) -> Response {
+    problem_with(status, kind, title, detail, errors, Vec::new())
+}
+
+pub fn problem_with(
+    status: StatusCode,
+    kind: &str,
+    title: &str,
+    detail: String,
+    errors: Vec<ProblemField>,
+    conflicts: Vec<trainyard_core::conflicts::Problem>,
+) -> Response {
     let body = Problem {
         kind: format!("https://trainyard.dev/problems/{kind}"),
         title: title.into(),
         status: status.as_u16(),
         detail,
         errors,
+        conflicts,
     };
     let mut r = (status, axum::Json(body)).into_response();
     r.headers_mut().insert(
@@ -114,7 +130,11 @@ impl IntoResponse for ApiError {
             }
             _ => e.to_string(),
         };
-        let mut r = problem(status, kind, title, detail, errors);
+        let conflicts = match &e {
+            AppError::Conflict { problems, .. } => problems.clone(),
+            _ => Vec::new(),
+        };
+        let mut r = problem_with(status, kind, title, detail, errors, conflicts);
         if let AppError::Throttled { retry_after_secs } = e {
             if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
                 r.headers_mut().insert(header::RETRY_AFTER, v);

@@ -6,6 +6,7 @@ mod feeds;
 mod idempotency;
 mod records;
 mod recurrence;
+mod staffing;
 mod timeline;
 
 use crate::AppState;
@@ -107,6 +108,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(records::sessions::restore))
         .routes(routes!(records::lifecycle::transition))
         .routes(routes!(records::history))
+        .merge(staffing::api())
         .merge(timeline::api())
         .merge(feeds::api())
         .merge(recurrence::api())

@@ -232,6 +232,12 @@ fn detail(
             )
         });
     }
+    if c.role.is_staff() {
+        actions.push(Action::link(
+            "Calendar feed",
+            format!("/feeds/client/{}", cl.id),
+        ));
+    }
     let mut facts = vec![
         fact("Code", &cl.code),
         fact("Billing e-mail", &cl.billing_email),

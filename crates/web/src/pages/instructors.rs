@@ -362,6 +362,12 @@ fn detail(
             )
         });
     }
+    if c.role.is_staff() {
+        actions.push(Action::link(
+            "Calendar feed",
+            format!("/feeds/instructor/{}", i.id),
+        ));
+    }
     let mut facts = vec![
         fact("E-mail", &i.email),
         fact("Phone", i.phone.clone().unwrap_or_else(|| "—".into())),

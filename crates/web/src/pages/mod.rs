@@ -224,6 +224,16 @@ pub fn error_page(err: AppError, caller: Option<&Caller>) -> Response {
     }
     let detail = match &err {
         AppError::Forbidden(_) => format!("Your role does not allow this: {err}."),
+        AppError::Conflict { message, problems } if !problems.is_empty() => {
+            format!(
+                "{message}\n{}",
+                problems
+                    .iter()
+                    .map(|p| format!("• {}", p.message))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        }
         _ => err.to_string(),
     };
     let page = ErrorPage {

@@ -266,6 +266,12 @@ fn detail(
             )
         });
     }
+    if c.role.is_staff() && r.kind == ResourceKind::Room {
+        actions.push(Action::link(
+            "Calendar feed",
+            format!("/feeds/room/{}", r.id),
+        ));
+    }
     let mut facts = vec![fact("Code", &r.code), fact("Kind", r.kind.label())];
     facts.push(match (r.venue_id, &r.venue_name) {
         (Some(vid), Some(name)) => link_fact("Venue", name.clone(), format!("/venues/{vid}")),

@@ -1,8 +1,7 @@
 //! Sessions: the schedule's unit — list, detail with parts, roster and history, lifecycle actions.
 
 use super::{
-    DetailPage, FormPage, Submit, VersionForm, Versioned, form_refused, list_response, saved,
-    wants_csv,
+    FormPage, Submit, VersionForm, Versioned, form_refused, list_response, saved, wants_csv,
 };
 use crate::AppState;
 use crate::auth::Viewer;
@@ -32,6 +31,18 @@ pub fn routes() -> Router<AppState> {
         .route("/sessions/{id}/transition", post(transition))
         .route("/sessions/{id}/archive", post(archive))
         .route("/sessions/{id}/restore", post(restore))
+        .route("/sessions/{id}/assignments", post(propose))
+        .route("/assignments/{id}/act", post(act))
+        .route("/assignments/{id}/substitute", post(substitute))
+        .route("/sessions/{id}/bookings", post(book))
+        .route(
+            "/sessions/{id}/bookings/{resource_id}/confirm",
+            post(confirm_booking),
+        )
+        .route(
+            "/sessions/{id}/bookings/{resource_id}/release",
+            post(release),
+        )
 }
 
 const PATH: &str = "/sessions";
@@ -363,6 +374,7 @@ async fn show(
             actions.push(a);
         }
         actions.push(Action::link("Edit", format!("/sessions/{id}/edit")));
+        actions.push(Action::link("Repeat…", format!("/sessions/{id}/repeat")));
     }
     if c.role.can_edit_operations() {
         actions.push(if x.archived_at.is_some() {
@@ -447,45 +459,11 @@ async fn show(
         empty: "No parts.".into(),
     };
     let mut sections = vec![parts];
-    if c.role.is_staff() {
-        sections.push(Section {
-            title: format!("Instructors ({})", r.assignments.len()),
-            columns: vec!["Instructor", "Role", "Status"],
-            rows: r
-                .assignments
-                .iter()
-                .map(|a| Row {
-                    href: format!("/instructors/{}", a.instructor_id),
-                    cells: vec![
-                        Cell::text(&a.instructor_name),
-                        Cell::text(&a.role),
-                        Cell::badge(a.status.label(), a.status.as_str()),
-                    ],
-                })
-                .collect(),
-            empty: "No instructor assigned yet.".into(),
-        });
-        sections.push(Section {
-            title: format!("Bookings ({})", r.bookings.len()),
-            columns: vec!["Resource", "Kind", "Quantity", "From", "To", "Status"],
-            rows: r
-                .bookings
-                .iter()
-                .map(|b| Row {
-                    href: format!("/resources/{}", b.resource_id),
-                    cells: vec![
-                        Cell::text(&b.resource_name),
-                        Cell::text(&b.resource_kind),
-                        Cell::num(b.quantity),
-                        Cell::text(when(b.starts_at, tz, &viewer)),
-                        Cell::text(when(b.ends_at, tz, &viewer)),
-                        Cell::badge(b.status.label(), b.status.as_str()),
-                    ],
-                })
-                .collect(),
-            empty: "No room, equipment or platform booked yet.".into(),
-        });
-    }
+    let panels = if c.role.is_staff() {
+        staffing_panels(&s, &c, x, &r).await
+    } else {
+        Vec::new()
+    };
     sections.push(Section {
         title: format!("Enrollments ({})", r.enrollments.len()),
         columns: vec!["Learner", "E-mail", "Client", "Status", "Waitlist #"],
@@ -533,9 +511,10 @@ async fn show(
         sections,
         history: history(events, &viewer),
     };
-    DetailPage {
+    SessionPage {
         chrome: Chrome::new(&c, "sessions", flash),
         view,
+        panels,
     }
     .into_response()
 }
@@ -648,6 +627,360 @@ async fn restore(
             &format!("/sessions/{id}"),
             &format!("Session {} restored.", x.reference),
         ),
+        Err(e) => error_page(e, Some(&c)),
+    }
+}
+
+/// The session page: the generic detail view plus the staffing panels with their actions.
+#[derive(askama::Template, askama_web::WebTemplate)]
+#[template(path = "session.html")]
+struct SessionPage {
+    chrome: Chrome,
+    view: DetailView,
+    panels: Vec<Panel>,
+}
+
+impl SessionPage {
+    fn chrome_opt(&self) -> Option<&Chrome> {
+        Some(&self.chrome)
+    }
+}
+
+struct Panel {
+    id: &'static str,
+    title: String,
+    columns: Vec<&'static str>,
+    rows: Vec<PanelRow>,
+    empty: String,
+    form: Option<InlineForm>,
+    override_allowed: bool,
+}
+
+struct PanelRow {
+    href: String,
+    cells: Vec<Cell>,
+    version: i64,
+    actions: Vec<Action>,
+    substitute: Option<SubstituteForm>,
+}
+
+struct SubstituteForm {
+    action: String,
+    options: Vec<Opt>,
+}
+
+struct InlineForm {
+    action: String,
+    fields: Vec<Field>,
+    submit: &'static str,
+    link: Option<(String, String)>,
+}
+
+async fn staffing_panels(s: &AppState, c: &Caller, x: &Session, r: &roster::Roster) -> Vec<Panel> {
+    use trainyard_app::people::instructors;
+    use trainyard_app::sites::resources;
+    let edit = c.role.can_edit_operations() && x.archived_at.is_none();
+    let mut all = trainyard_app::store::instructors::InstructorFilter::default();
+    all.list.per_page = 2000;
+    all.list.sort = "name".into();
+    let instructor_choices: Vec<(String, String)> = instructors::list(&s.app, c, &all)
+        .await
+        .map(|p| {
+            p.items
+                .into_iter()
+                .map(|i| (i.id.to_string(), i.name))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut rows = Vec::new();
+    for a in &r.assignments {
+        let mut actions = Vec::new();
+        if edit {
+            for e in a.status.next_events() {
+                let mut act = Action::post(
+                    e.label(),
+                    format!("/assignments/{}/act", a.id),
+                    matches!(e, trainyard_core::status::AssignmentEvent::Cancel)
+                        .then_some("Cancel this assignment?"),
+                );
+                act.field = Some(("event".into(), e.as_str().into()));
+                act.primary = e == trainyard_core::status::AssignmentEvent::Confirm;
+                actions.push(act);
+            }
+        }
+        rows.push(PanelRow {
+            href: format!("/instructors/{}", a.instructor_id),
+            cells: vec![
+                Cell::text(&a.instructor_name),
+                Cell::text(&a.role),
+                Cell::badge(a.status.label(), a.status.as_str()),
+            ],
+            version: a.version,
+            actions,
+            substitute: (edit && a.status.is_live()).then(|| SubstituteForm {
+                action: format!("/assignments/{}/substitute", a.id),
+                options: options(
+                    instructor_choices
+                        .iter()
+                        .filter(|(id, _)| *id != a.instructor_id.to_string())
+                        .cloned(),
+                    "",
+                ),
+            }),
+        });
+    }
+    let instructors_panel = Panel {
+        id: "instructors",
+        title: format!("Instructors ({})", r.assignments.len()),
+        columns: vec!["Instructor", "Role", "Status"],
+        rows,
+        empty:
+            "No instructor assigned yet. Propose one below, or find the best-placed instructors."
+                .into(),
+        form: edit.then(|| InlineForm {
+            action: format!("/sessions/{}/assignments", x.id),
+            fields: vec![
+                Field::new("instructor_id", "Instructor", "select", "")
+                    .choices(instructor_choices.clone(), None),
+                Field::new("role", "Role", "select", "lead").choices(
+                    vec![
+                        ("lead".into(), "Lead".into()),
+                        ("co".into(), "Co-instructor".into()),
+                    ],
+                    None,
+                ),
+            ],
+            submit: "Propose",
+            link: Some((
+                "Find an instructor →".into(),
+                format!("/sessions/{}/candidates", x.id),
+            )),
+        }),
+        override_allowed: matches!(
+            c.role,
+            trainyard_core::Role::Manager | trainyard_core::Role::Admin
+        ),
+    };
+    let mut all_res = trainyard_app::store::resources::ResourceFilter::default();
+    all_res.list.per_page = 2000;
+    let resource_choices: Vec<(String, String)> = resources::list(&s.app, c, &all_res)
+        .await
+        .map(|p| {
+            p.items
+                .into_iter()
+                .filter(|res| {
+                    x.venue_id.is_none() || res.venue_id.is_none() || res.venue_id == x.venue_id
+                })
+                .map(|res| {
+                    (
+                        res.id.to_string(),
+                        format!("{} ({})", res.name, res.kind.label()),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    // One row per booked resource: its parts share status and quantity.
+    let mut booked: Vec<(i64, &trainyard_app::store::bookings::Booking, usize, bool)> = Vec::new();
+    for b in &r.bookings {
+        match booked.iter_mut().find(|(id, ..)| *id == b.resource_id) {
+            Some(entry) => {
+                entry.2 += 1;
+                entry.3 &= b.status == trainyard_core::status::BookingStatus::Confirmed;
+            }
+            None => booked.push((
+                b.resource_id,
+                b,
+                1,
+                b.status == trainyard_core::status::BookingStatus::Confirmed,
+            )),
+        }
+    }
+    let booking_rows = booked
+        .iter()
+        .map(|(rid, b, n, confirmed)| {
+            let mut actions = Vec::new();
+            if edit {
+                if !confirmed {
+                    let mut a = Action::post(
+                        "Confirm",
+                        format!("/sessions/{}/bookings/{rid}/confirm", x.id),
+                        None,
+                    );
+                    a.primary = true;
+                    actions.push(a);
+                }
+                actions.push(Action::post(
+                    "Release",
+                    format!("/sessions/{}/bookings/{rid}/release", x.id),
+                    Some("Release this booking?"),
+                ));
+            }
+            PanelRow {
+                href: format!("/resources/{rid}"),
+                cells: vec![
+                    Cell::text(&b.resource_name),
+                    Cell::text(&b.resource_kind),
+                    Cell::num(b.quantity),
+                    Cell::num(format!("{n} part(s)")),
+                    if *confirmed {
+                        Cell::badge("Confirmed", "confirmed")
+                    } else {
+                        Cell::badge("Tentative", "tentative")
+                    },
+                ],
+                version: 0,
+                actions,
+                substitute: None,
+            }
+        })
+        .collect();
+    let bookings_panel = Panel {
+        id: "bookings",
+        title: format!("Rooms and resources ({})", booked.len()),
+        columns: vec!["Resource", "Kind", "Quantity", "Covers", "Status"],
+        rows: booking_rows,
+        empty: "No room, equipment or platform booked yet.".into(),
+        form: edit.then(|| InlineForm {
+            action: format!("/sessions/{}/bookings", x.id),
+            fields: vec![
+                Field::new("resource_id", "Resource", "select", "").choices(resource_choices, None),
+                Field::new("quantity", "Quantity", "text", "1"),
+                Field::new("confirm", "Confirm now", "checkbox", "true"),
+            ],
+            submit: "Book",
+            link: Some((
+                "Find a room →".into(),
+                format!("/sessions/{}/candidates#rooms", x.id),
+            )),
+        }),
+        override_allowed: false,
+    };
+    vec![instructors_panel, bookings_panel]
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct ProposeForm {
+    #[serde(deserialize_with = "trainyard_app::store::row::lenient_int")]
+    instructor_id: i64,
+    role: String,
+}
+
+async fn propose(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Submit { caller: c, form: f }: Submit<ProposeForm>,
+) -> Response {
+    match trainyard_app::staffing::propose(&s.app, &c, id, f.instructor_id, &f.role).await {
+        Ok(_) => saved(
+            &format!("/sessions/{id}#instructors"),
+            "Instructor proposed. Request them when you are ready.",
+        ),
+        Err(e) => error_page(e, Some(&c)),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct ActForm {
+    #[serde(deserialize_with = "trainyard_app::store::row::lenient_int")]
+    version: i64,
+    event: String,
+    override_reason: String,
+    #[serde(deserialize_with = "trainyard_app::store::row::lenient_int")]
+    instructor_id: i64,
+}
+
+async fn act(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Submit { caller: c, form: f }: Submit<ActForm>,
+) -> Response {
+    let event = match trainyard_core::status::AssignmentEvent::parse(&f.event) {
+        Ok(e) => e,
+        Err(r) => return error_page(r.into(), Some(&c)),
+    };
+    let reason = (!f.override_reason.trim().is_empty()).then_some(f.override_reason.as_str());
+    match trainyard_app::staffing::act(&s.app, &c, id, f.version, event, reason).await {
+        Ok(a) => {
+            let back = if c.role.is_staff() {
+                format!("/sessions/{}#instructors", a.session_id)
+            } else {
+                "/".to_owned()
+            };
+            saved(
+                &back,
+                &format!("Assignment {}.", a.status.label().to_lowercase()),
+            )
+        }
+        Err(e) => error_page(e, Some(&c)),
+    }
+}
+
+async fn substitute(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Submit { caller: c, form: f }: Submit<ActForm>,
+) -> Response {
+    match trainyard_app::staffing::substitute(&s.app, &c, id, f.version, f.instructor_id).await {
+        Ok(a) => saved(
+            &format!("/sessions/{}#instructors", a.session_id),
+            "Substitute proposed; the previous assignment is cancelled and kept in the history.",
+        ),
+        Err(e) => error_page(e, Some(&c)),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct BookForm {
+    #[serde(deserialize_with = "trainyard_app::store::row::lenient_int")]
+    resource_id: i64,
+    #[serde(deserialize_with = "trainyard_app::store::row::lenient_int")]
+    quantity: i64,
+    #[serde(deserialize_with = "trainyard_app::store::row::flag")]
+    confirm: bool,
+}
+
+async fn book(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Submit { caller: c, form: f }: Submit<BookForm>,
+) -> Response {
+    match trainyard_app::staffing::book(&s.app, &c, id, f.resource_id, f.quantity.max(1), f.confirm)
+        .await
+    {
+        Ok(_) => saved(
+            &format!("/sessions/{id}#bookings"),
+            if f.confirm {
+                "Booked and confirmed."
+            } else {
+                "Booked tentatively."
+            },
+        ),
+        Err(e) => error_page(e, Some(&c)),
+    }
+}
+
+async fn confirm_booking(
+    State(s): State<AppState>,
+    Path((id, resource_id)): Path<(i64, i64)>,
+    Submit { caller: c, .. }: Submit<VersionForm>,
+) -> Response {
+    match trainyard_app::staffing::confirm_booking(&s.app, &c, id, resource_id).await {
+        Ok(_) => saved(&format!("/sessions/{id}#bookings"), "Booking confirmed."),
+        Err(e) => error_page(e, Some(&c)),
+    }
+}
+
+async fn release(
+    State(s): State<AppState>,
+    Path((id, resource_id)): Path<(i64, i64)>,
+    Submit { caller: c, .. }: Submit<VersionForm>,
+) -> Response {
+    match trainyard_app::staffing::release(&s.app, &c, id, resource_id).await {
+        Ok(()) => saved(&format!("/sessions/{id}#bookings"), "Booking released."),
         Err(e) => error_page(e, Some(&c)),
     }
 }

@@ -1,6 +1,652 @@
+//! Schedule: the resource timeline (instructors or rooms × the days of a week or month, conflicts
+//! in red) and month calendars of one instructor, room, venue or client.
+
 use crate::AppState;
+use crate::auth::Viewer;
+use crate::pages::{Flash, error_page};
+use crate::views::*;
+use askama::Template;
+use askama_web::WebTemplate;
 use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::Uri;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::{Datelike, Duration, Months, NaiveDate, Weekday};
+use trainyard_app::AppError;
+use trainyard_app::sites::venues;
+use trainyard_app::timeline::{
+    self as tl, CalendarKind, Entry, RowKind, Timeline, TimelineQuery, Window,
+};
+use trainyard_core::TimeZoneName;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/timeline", get(timeline))
+        .route("/calendar", get(calendar))
+}
+
+// ------------------------------------------------------------------ shared
+
+/// A bar on the timeline or a line in a calendar day.
+pub struct Bar {
+    pub href: String,
+    pub code: String,
+    /// Start in the session's zone, "09:00".
+    pub time: String,
+    /// "confirmed", "tentative" or "declined".
+    pub tone: &'static str,
+    pub conflict: bool,
+    /// The whole story for the tooltip.
+    pub title: String,
+}
+
+fn bar(e: &Entry, viewer: &TimeZoneName, link: bool) -> Bar {
+    let it = &e.item;
+    let zone = TimeZoneName::parse(&it.time_zone).unwrap_or(*viewer);
+    let start = zone.local(it.starts_at);
+    let end = zone.local(it.ends_at);
+    let status = match it.status.as_str() {
+        "tentative" => "Tentative booking".to_owned(),
+        s => {
+            let mut c = s.chars();
+            c.next()
+                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                .unwrap_or_default()
+                .replace('_', " ")
+        }
+    };
+    let mut title = format!(
+        "{} {} · {}–{} · {}",
+        it.session_reference,
+        it.course_code,
+        when(it.starts_at, &it.time_zone, viewer),
+        end.format("%H:%M"),
+        status
+    );
+    if e.conflict {
+        title.push_str(" · CONFLICT: overlaps another item in this row");
+    }
+    Bar {
+        href: if link {
+            format!("/sessions/{}", it.session_id)
+        } else {
+            String::new()
+        },
+        code: it.course_code.clone(),
+        time: start.format("%H:%M").to_string(),
+        tone: e.tone.as_str(),
+        conflict: e.conflict,
+        title,
+    }
+}
+
+/// Index of the viewer-local day each entry touches, within `[0, n)`: a part that runs past
+/// midnight shows on both days.
+fn day_span(e: &Entry, day_starts: &[i64]) -> std::ops::Range<usize> {
+    // day_starts has n + 1 boundaries.
+    let n = day_starts.len() - 1;
+    let first = day_starts[1..].partition_point(|&b| b <= e.item.starts_at);
+    let last = day_starts[1..].partition_point(|&b| b < e.item.ends_at);
+    first.min(n)..(last + 1).min(n)
+}
+
+fn boundaries(from: NaiveDate, days: i64, tz: &TimeZoneName) -> Vec<i64> {
+    (0..=days)
+        .map(|d| tz.start_of_day_ms(from + Duration::days(d)))
+        .collect()
+}
+
+fn is_weekend(d: NaiveDate) -> bool {
+    matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
+}
+
+fn monday_of(d: NaiveDate) -> NaiveDate {
+    d - Duration::days(d.weekday().num_days_from_monday() as i64)
+}
+
+fn first_of_month(d: NaiveDate) -> NaiveDate {
+    d.with_day(1).unwrap_or(d)
+}
+
+fn days_in_month(first: NaiveDate) -> i64 {
+    first
+        .checked_add_months(Months::new(1))
+        .map(|n| (n - first).num_days())
+        .unwrap_or(30)
+}
+
+fn today_in(tz: &TimeZoneName) -> NaiveDate {
+    tz.local(trainyard_core::time::now_ms()).date_naive()
+}
+
+// ------------------------------------------------------------------ timeline
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct TimelineParams {
+    rows: String,
+    view: String,
+    start: String,
+    venue_id: String,
+    q: String,
+}
+
+pub struct DayHead {
+    pub weekday: String,
+    pub day: String,
+    pub month: String,
+    pub class: &'static str,
+    pub iso: String,
+}
+
+pub struct TlCell {
+    pub class: &'static str,
+    pub bars: Vec<Bar>,
+}
+
+pub struct TlRow {
+    pub name: String,
+    pub detail: String,
+    pub href: String,
+    pub cells: Vec<TlCell>,
+    pub conflicts: usize,
+    pub busy_days: usize,
+}
+
+pub struct Link {
+    pub label: &'static str,
+    pub href: String,
+    pub current: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "timeline.html")]
+struct TimelinePage {
+    chrome: Chrome,
+    heading: String,
+    month_view: bool,
+    instructors: bool,
+    days: Vec<DayHead>,
+    rows: Vec<TlRow>,
+    prev_href: String,
+    next_href: String,
+    today_href: String,
+    prev_label: &'static str,
+    next_label: &'static str,
+    row_links: Vec<Link>,
+    view_links: Vec<Link>,
+    hidden: Vec<(&'static str, String)>,
+    q: String,
+    venues: Vec<Opt>,
+    conflicts: usize,
+    items: usize,
+    empty_title: String,
+    empty_hint: String,
+    empty_href: String,
+    empty_label: String,
+    time_zone: String,
+}
+
+impl TimelinePage {
+    fn chrome_opt(&self) -> Option<&Chrome> {
+        Some(&self.chrome)
+    }
+}
+
+async fn timeline(
+    State(s): State<AppState>,
+    Viewer(c): Viewer,
+    Flash(flash): Flash,
+    uri: Uri,
+    Query(p): Query<TimelineParams>,
+) -> Response {
+    if let Err(e) = c.require_staff("see the schedule of every instructor and room") {
+        return error_page(e, Some(&c));
+    }
+    let viewer = viewer_tz(&c);
+    let today = today_in(&viewer);
+    let kind = RowKind::parse_or_default(&p.rows);
+    let month_view = p.view == "month";
+    let asked = tl::parse_day("start", &p.start).unwrap_or(today);
+    let (from, days) = if month_view {
+        let f = first_of_month(asked);
+        (f, days_in_month(f))
+    } else {
+        (monday_of(asked), 7)
+    };
+    let venue_id = p.venue_id.trim().parse::<i64>().ok();
+    let window = match Window::new(from, days) {
+        Ok(w) => w,
+        Err(e) => return error_page(AppError::Invalid(e), Some(&c)),
+    };
+    let query = TimelineQuery {
+        kind,
+        window,
+        q: p.q.clone(),
+        venue_id,
+    };
+    let t = match tl::timeline(&s.app, &c, &query, &viewer).await {
+        Ok(t) => t,
+        Err(e) => return error_page(e, Some(&c)),
+    };
+    let qs = QueryState::from_uri(&uri);
+    const PATH: &str = "/timeline";
+    let (prev, next) = if month_view {
+        (
+            from.checked_sub_months(Months::new(1)).unwrap_or(from),
+            from.checked_add_months(Months::new(1)).unwrap_or(from),
+        )
+    } else {
+        (from - Duration::days(7), from + Duration::days(7))
+    };
+    let ymd = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+    let start_str = ymd(from);
+    let rows_links = vec![
+        Link {
+            label: "Instructors",
+            href: qs.with(PATH, &[("rows", "")]),
+            current: kind == RowKind::Instructors,
+        },
+        Link {
+            label: "Rooms",
+            href: qs.with(PATH, &[("rows", "rooms")]),
+            current: kind == RowKind::Rooms,
+        },
+    ];
+    let view_links = vec![
+        Link {
+            label: "Week",
+            href: qs.with(PATH, &[("view", ""), ("start", &start_str)]),
+            current: !month_view,
+        },
+        Link {
+            label: "Month",
+            href: qs.with(PATH, &[("view", "month"), ("start", &start_str)]),
+            current: month_view,
+        },
+    ];
+    let heading = if month_view {
+        from.format("%B %Y").to_string()
+    } else {
+        let last = from + Duration::days(6);
+        let left = if last.year() != from.year() {
+            from.format("%-d %b %Y")
+        } else if last.month() != from.month() {
+            from.format("%-d %b")
+        } else {
+            from.format("%-d")
+        };
+        format!(
+            "Week {} · {}–{}",
+            from.iso_week().week(),
+            left,
+            last.format("%-d %b %Y")
+        )
+    };
+    let venues = if kind == RowKind::Rooms {
+        let mut v = vec![Opt {
+            value: String::new(),
+            label: "All venues".into(),
+            selected: venue_id.is_none(),
+        }];
+        v.extend(options(
+            id_choices(venues::options(&s.app, &c).await.unwrap_or_default()),
+            &venue_id.map(|v| v.to_string()).unwrap_or_default(),
+        ));
+        v
+    } else {
+        Vec::new()
+    };
+    let mut hidden = vec![("start", start_str.clone())];
+    if kind == RowKind::Rooms {
+        hidden.push(("rows", "rooms".into()));
+    }
+    if month_view {
+        hidden.push(("view", "month".into()));
+    }
+    let filtered = !p.q.trim().is_empty() || venue_id.is_some();
+    let (empty_title, empty_hint, empty_href, empty_label) = match (kind, filtered) {
+        (_, true) => (
+            "Nothing matches this filter".to_owned(),
+            "No row matches the name or venue you chose.".to_owned(),
+            qs.with(PATH, &[("q", ""), ("venue_id", "")]),
+            "Show all".to_owned(),
+        ),
+        (RowKind::Instructors, false) => (
+            "No instructors yet".to_owned(),
+            "The timeline shows each active instructor's assignments day by day. Add your instructors first.".to_owned(),
+            "/instructors/new".to_owned(),
+            "Add an instructor".to_owned(),
+        ),
+        (RowKind::Rooms, false) => (
+            "No rooms yet".to_owned(),
+            "The timeline shows each room's bookings day by day. Add a resource of kind Room at one of your venues.".to_owned(),
+            "/resources/new".to_owned(),
+            "Add a room".to_owned(),
+        ),
+    };
+    let items = t.rows.iter().map(|r| r.entries.len()).sum();
+    let rows = build_rows(&t, &viewer, today);
+    let days_head = window
+        .dates()
+        .into_iter()
+        .map(|d| DayHead {
+            weekday: if month_view {
+                d.format("%a").to_string().chars().take(2).collect()
+            } else {
+                d.format("%a").to_string()
+            },
+            day: d.format("%-d").to_string(),
+            month: d.format("%b").to_string(),
+            class: day_class(d, today),
+            iso: ymd(d),
+        })
+        .collect();
+    TimelinePage {
+        chrome: Chrome::new(&c, "timeline", flash),
+        heading,
+        month_view,
+        instructors: kind == RowKind::Instructors,
+        days: days_head,
+        rows,
+        prev_href: qs.with(PATH, &[("start", &ymd(prev))]),
+        next_href: qs.with(PATH, &[("start", &ymd(next))]),
+        today_href: qs.with(PATH, &[("start", "")]),
+        prev_label: if month_view {
+            "Previous month"
+        } else {
+            "Previous week"
+        },
+        next_label: if month_view {
+            "Next month"
+        } else {
+            "Next week"
+        },
+        row_links: rows_links,
+        view_links,
+        hidden,
+        q: p.q.trim().to_owned(),
+        venues,
+        conflicts: t.conflicts,
+        items,
+        empty_title,
+        empty_hint,
+        empty_href,
+        empty_label,
+        time_zone: viewer.as_str().to_owned(),
+    }
+    .into_response()
+}
+
+fn day_class(d: NaiveDate, today: NaiveDate) -> &'static str {
+    match (d == today, is_weekend(d)) {
+        (true, true) => "tl-today tl-we",
+        (true, false) => "tl-today",
+        (false, true) => "tl-we",
+        (false, false) => "",
+    }
+}
+
+fn build_rows(t: &Timeline, viewer: &TimeZoneName, today: NaiveDate) -> Vec<TlRow> {
+    let dates = t.window.dates();
+    let bounds = boundaries(t.window.from, t.window.days, viewer);
+    let classes: Vec<&'static str> = dates.iter().map(|d| day_class(*d, today)).collect();
+    let cal_kind = match t.kind {
+        RowKind::Instructors => "instructor",
+        RowKind::Rooms => "room",
+    };
+    let month_param = t.window.from.format("%Y-%m").to_string();
+    t.rows
+        .iter()
+        .map(|r| {
+            let mut cells: Vec<TlCell> = classes
+                .iter()
+                .map(|class| TlCell {
+                    class,
+                    bars: Vec::new(),
+                })
+                .collect();
+            for e in &r.entries {
+                for d in day_span(e, &bounds) {
+                    cells[d].bars.push(bar(e, viewer, true));
+                }
+            }
+            let busy_days = cells.iter().filter(|c| !c.bars.is_empty()).count();
+            TlRow {
+                name: r.head.name.clone(),
+                detail: r.head.detail.clone(),
+                href: format!(
+                    "/calendar?kind={cal_kind}&id={}&month={month_param}",
+                    r.head.id
+                ),
+                cells,
+                conflicts: r.conflicts,
+                busy_days,
+            }
+        })
+        .collect()
+}
+
+// ------------------------------------------------------------------ calendars
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct CalendarParams {
+    kind: String,
+    id: String,
+    month: String,
+}
+
+pub struct CalDay {
+    pub day: String,
+    pub iso: String,
+    pub class: String,
+    pub bars: Vec<Bar>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "calendar.html")]
+struct CalendarPage {
+    chrome: Chrome,
+    title: String,
+    kind_label: &'static str,
+    detail: String,
+    month_label: String,
+    weekdays: [&'static str; 7],
+    weeks: Vec<Vec<CalDay>>,
+    prev_href: String,
+    next_href: String,
+    today_href: String,
+    timeline_href: Option<String>,
+    items: usize,
+    conflicts: usize,
+    time_zone: String,
+}
+
+impl CalendarPage {
+    fn chrome_opt(&self) -> Option<&Chrome> {
+        Some(&self.chrome)
+    }
+}
+
+async fn calendar(
+    State(s): State<AppState>,
+    Viewer(c): Viewer,
+    Flash(flash): Flash,
+    Query(p): Query<CalendarParams>,
+) -> Response {
+    let kind = match CalendarKind::parse(&p.kind) {
+        Ok(k) => k,
+        Err(e) => return error_page(AppError::Invalid(e), Some(&c)),
+    };
+    let id = match p.id.trim().parse::<i64>() {
+        Ok(id) => id,
+        Err(_) => {
+            return error_page(
+                AppError::Invalid(trainyard_core::Invalid::field(
+                    "id",
+                    "name the record whose calendar to show, e.g. id=1",
+                )),
+                Some(&c),
+            );
+        }
+    };
+    let viewer = viewer_tz(&c);
+    let today = today_in(&viewer);
+    let first = if p.month.trim().is_empty() {
+        first_of_month(today)
+    } else {
+        match tl::parse_day("month", &format!("{}-01", p.month.trim())) {
+            Ok(d) => d,
+            Err(_) => {
+                return error_page(
+                    AppError::Invalid(trainyard_core::Invalid::field(
+                        "month",
+                        format!(
+                            "'{}' is not a month (expected YYYY-MM)",
+                            p.month.trim().chars().take(20).collect::<String>()
+                        ),
+                    )),
+                    Some(&c),
+                );
+            }
+        }
+    };
+    let grid_from = monday_of(first);
+    let n_days = days_in_month(first);
+    let last = first + Duration::days(n_days - 1);
+    let grid_to = monday_of(last) + Duration::days(7);
+    let grid_days = (grid_to - grid_from).num_days();
+    let window = match Window::new(grid_from, grid_days) {
+        Ok(w) => w,
+        Err(e) => return error_page(AppError::Invalid(e), Some(&c)),
+    };
+    let cal = match tl::calendar(&s.app, &c, kind, id, window, &viewer).await {
+        Ok(x) => x,
+        Err(e) => return error_page(e, Some(&c)),
+    };
+    let bounds = boundaries(grid_from, grid_days, &viewer);
+    let mut days: Vec<CalDay> = window
+        .dates()
+        .into_iter()
+        .map(|d| {
+            let mut class = String::from(day_class(d, today));
+            if d.month() != first.month() {
+                class.push_str(" cal-out");
+            }
+            CalDay {
+                day: if d.day() == 1 {
+                    d.format("%-d %b").to_string()
+                } else {
+                    d.format("%-d").to_string()
+                },
+                iso: d.format("%Y-%m-%d").to_string(),
+                class: class.trim().to_owned(),
+                bars: Vec::new(),
+            }
+        })
+        .collect();
+    for e in &cal.entries {
+        for d in day_span(e, &bounds) {
+            days[d].bars.push(bar(e, &viewer, cal.sessions_visible));
+        }
+    }
+    let mut weeks = Vec::new();
+    let mut it = days.into_iter().peekable();
+    while it.peek().is_some() {
+        weeks.push(it.by_ref().take(7).collect::<Vec<_>>());
+    }
+    let href = |m: NaiveDate| {
+        format!(
+            "/calendar?kind={}&id={id}&month={}",
+            kind.as_str(),
+            m.format("%Y-%m")
+        )
+    };
+    let timeline_href = c.role.is_staff().then(|| match kind {
+        CalendarKind::Room => format!(
+            "/timeline?rows=rooms&view=month&start={}",
+            first.format("%Y-%m-%d")
+        ),
+        _ => format!("/timeline?view=month&start={}", first.format("%Y-%m-%d")),
+    });
+    CalendarPage {
+        chrome: Chrome::new(
+            &c,
+            if c.role.is_staff() {
+                "timeline"
+            } else {
+                "home"
+            },
+            flash,
+        ),
+        title: cal.title,
+        kind_label: kind.label(),
+        detail: cal.detail,
+        month_label: first.format("%B %Y").to_string(),
+        weekdays: ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+        weeks,
+        prev_href: href(first.checked_sub_months(Months::new(1)).unwrap_or(first)),
+        next_href: href(first.checked_add_months(Months::new(1)).unwrap_or(first)),
+        today_href: href(first_of_month(today)),
+        timeline_href,
+        items: cal
+            .entries
+            .iter()
+            .filter(|e| e.item.starts_at < bounds[bounds.len() - 1] && e.item.ends_at > bounds[0])
+            .count(),
+        conflicts: cal.entries.iter().filter(|e| e.conflict).count(),
+        time_zone: viewer.as_str().to_owned(),
+    }
+    .into_response()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use trainyard_app::store::timeline::Item;
+
+    fn entry(start: i64, end: i64) -> Entry {
+        Entry {
+            item: Item {
+                row_id: 1,
+                session_id: 1,
+                session_reference: "S-1".into(),
+                part_id: 1,
+                course_code: "X".into(),
+                time_zone: "UTC".into(),
+                starts_at: start,
+                ends_at: end,
+                status: "confirmed".into(),
+            },
+            tone: tl::Tone::Confirmed,
+            conflict: false,
+        }
+    }
+
+    #[test]
+    fn entries_land_on_the_days_they_touch() {
+        let h = 3_600_000;
+        let b = [0, 24 * h, 48 * h, 72 * h];
+        assert_eq!(day_span(&entry(9 * h, 17 * h), &b), 0..1);
+        assert_eq!(day_span(&entry(22 * h, 26 * h), &b), 0..2);
+        // Ends exactly at midnight: one day only.
+        assert_eq!(day_span(&entry(20 * h, 24 * h), &b), 0..1);
+        // Started the evening before the window.
+        assert_eq!(day_span(&entry(-2 * h, 2 * h), &b), 0..1);
+        assert_eq!(day_span(&entry(70 * h, 75 * h), &b), 2..3);
+    }
+
+    #[test]
+    fn weeks_start_on_monday_and_months_have_their_days() {
+        let d = NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
+        assert_eq!(monday_of(d), NaiveDate::from_ymd_opt(2026, 11, 30).unwrap());
+        assert_eq!(days_in_month(first_of_month(d)), 31);
+        assert_eq!(
+            days_in_month(NaiveDate::from_ymd_opt(2028, 2, 1).unwrap()),
+            29
+        );
+    }
 }

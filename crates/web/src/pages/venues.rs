@@ -213,6 +213,12 @@ fn detail(
             )
         });
     }
+    if c.role.is_staff() {
+        actions.push(Action::link(
+            "Calendar feed",
+            format!("/feeds/venue/{}", v.id),
+        ));
+    }
     let mut facts = vec![
         fact("Code", &v.code),
         fact("Address", or_none(&v.address)),

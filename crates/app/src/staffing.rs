@@ -1,0 +1,758 @@
+//! Putting instructors and resources on sessions, without conflicts.
+//!
+//! Confirmation is where double-booking is made impossible: the transaction first locks the
+//! instructor's (or resource's) row, so confirmations of one instructor run one after another;
+//! it then loads the facts, lets `trainyard_core::conflicts` judge them, and finally writes the
+//! slots, which the database itself refuses to overlap (exclusion constraint / trigger).
+
+use crate::error::About;
+use crate::{App, AppError, Caller, now_ms};
+use std::collections::HashMap;
+use trainyard_core::conflicts::{
+    self, Busy, InstructorFacts, PlannedPart, Problem, ResourceFacts, Severity,
+};
+use trainyard_core::status::{
+    AssignmentEvent, AssignmentStatus, BookingStatus, ResourceKind, SessionStatus,
+};
+use trainyard_core::{Interval, Role, TimeZoneName};
+use trainyard_store::assignments::{self, AssignmentRecord};
+use trainyard_store::sessions::{self, Part, Session};
+use trainyard_store::{Conn, bookings, courses, instructors, outbox, resources, venues};
+
+const DAY: i64 = 86_400_000;
+
+fn zone(name: &str) -> TimeZoneName {
+    TimeZoneName::parse(name).unwrap_or_else(|_| TimeZoneName::parse("UTC").expect("UTC is a zone"))
+}
+
+fn live_parts(parts: &[Part]) -> Vec<&Part> {
+    parts.iter().filter(|p| p.status == "scheduled").collect()
+}
+
+fn window(parts: &[&Part], margin: i64) -> (i64, i64) {
+    let from = parts.iter().map(|p| p.starts_at).min().unwrap_or(0) - margin;
+    let to = parts.iter().map(|p| p.ends_at).max().unwrap_or(0) + margin;
+    (from, to)
+}
+
+fn busy_of(b: trainyard_store::assignments::BusySlot) -> Option<Busy> {
+    Some(Busy {
+        interval: Interval::new(b.starts_at, b.ends_at).ok()?,
+        venue_id: b.venue_id,
+        venue_name: b.venue_name,
+        label: b.label,
+        quantity: b.quantity,
+    })
+}
+
+async fn instructor_facts(
+    conn: &mut Conn,
+    session: &Session,
+    parts: &[Part],
+    instructor_id: i64,
+) -> Result<InstructorFacts, AppError> {
+    let inst = instructors::get(conn, instructor_id)
+        .await
+        .about("instructor")?;
+    let course = courses::get(conn, session.course_id).await?;
+    let live = live_parts(parts);
+    // Limits need the whole month around the parts; travel and overlap the days around them.
+    let (from, to) = window(&live, 40 * DAY);
+    let busy = assignments::busy_slots(conn, instructor_id, from, to, session.id)
+        .await?
+        .into_iter()
+        .filter_map(busy_of)
+        .collect();
+    let travel: HashMap<(i64, i64), i64> = venues::travel_times(conn)
+        .await?
+        .into_iter()
+        .map(|(a, b, m)| ((a, b), m))
+        .collect();
+    let qualifications = instructors::qualifications(conn, instructor_id)
+        .await?
+        .into_iter()
+        .map(|q| conflicts::Qualification {
+            course_id: q.course_id,
+            skill: q.skill,
+            valid_from: q.valid_from,
+            expires_at: q.expires_at,
+        })
+        .chain(inst.skills.iter().map(|s| conflicts::Qualification {
+            course_id: None,
+            skill: Some(s.clone()),
+            valid_from: 0,
+            expires_at: None,
+        }))
+        .collect();
+    let time_off = instructors::time_off(conn, instructor_id)
+        .await?
+        .into_iter()
+        .filter_map(|t| Some((Interval::new(t.starts_at, t.ends_at).ok()?, t.reason)))
+        .collect();
+    Ok(InstructorFacts {
+        name: inst.name.clone(),
+        time_zone: zone(&inst.time_zone),
+        course_id: course.id,
+        course_label: format!("{} {}", course.code, course.title),
+        required_skill: course.required_skill.clone(),
+        parts: live
+            .iter()
+            .filter_map(|p| {
+                Some(PlannedPart {
+                    interval: Interval::new(p.starts_at, p.ends_at).ok()?,
+                    venue_id: session.venue_id,
+                    venue_name: session.venue_name.clone(),
+                })
+            })
+            .collect(),
+        busy,
+        travel_minutes: travel,
+        qualifications,
+        time_off,
+        max_days_week: inst.max_days_week,
+        max_days_month: inst.max_days_month,
+        contracts: assignments::contracts(conn, instructor_id).await?,
+    })
+}
+
+/// Every problem with putting `instructor_id` on the session, without changing anything.
+pub async fn check_instructor(
+    app: &App,
+    caller: &Caller,
+    session_id: i64,
+    instructor_id: i64,
+) -> Result<Vec<Problem>, AppError> {
+    caller.require_staff("check instructor availability")?;
+    let mut conn = app.store.read().await?;
+    let session = sessions::get(&mut conn, session_id)
+        .await
+        .about("session")?;
+    let parts = sessions::parts(&mut conn, session_id).await?;
+    let facts = instructor_facts(&mut conn, &session, &parts, instructor_id).await?;
+    Ok(conflicts::check_instructor(&facts))
+}
+
+/// Proposes an instructor for a session (the first step of the assignment workflow).
+pub async fn propose(
+    app: &App,
+    caller: &Caller,
+    session_id: i64,
+    instructor_id: i64,
+    role: &str,
+) -> Result<AssignmentRecord, AppError> {
+    caller.require_operations("assign instructors")?;
+    let role = match role.trim() {
+        "" | "lead" => "lead",
+        "co" | "co-instructor" | "co_instructor" => "co",
+        other => {
+            return Err(trainyard_core::Invalid::field(
+                "role",
+                format!("'{other}' is not a role (lead or co)"),
+            )
+            .into());
+        }
+    };
+    let now = now_ms();
+    let mut tx = app.store.write().await?;
+    let session = sessions::get(&mut tx, session_id).await.about("session")?;
+    if matches!(
+        session.status,
+        SessionStatus::Cancelled | SessionStatus::Closed | SessionStatus::Delivered
+    ) {
+        return Err(AppError::Refused(format!(
+            "Session {} is {}: it takes no new instructors.",
+            session.reference,
+            session.status.label().to_lowercase()
+        )));
+    }
+    instructors::get(&mut tx, instructor_id)
+        .await
+        .about("instructor")?;
+    if assignments::for_session(&mut tx, session_id)
+        .await?
+        .iter()
+        .any(|a| a.instructor_id == instructor_id && a.status.is_live())
+    {
+        return Err(AppError::Refused(
+            "This instructor is already on the session.".into(),
+        ));
+    }
+    let id = assignments::insert(
+        &mut tx,
+        session_id,
+        instructor_id,
+        role,
+        AssignmentStatus::Proposed,
+        now,
+    )
+    .await?;
+    let after = assignments::get(&mut tx, id).await?;
+    crate::audit::record(
+        &mut tx,
+        caller,
+        now,
+        "assignment.proposed",
+        "assignment",
+        id,
+        None,
+        Some(&after),
+    )
+    .await?;
+    crate::audit::record(
+        &mut tx,
+        caller,
+        now,
+        "session.instructor_proposed",
+        "session",
+        session_id,
+        None,
+        Some(&after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Moves an assignment along its workflow. Instructors answer their own requests; coordinators do
+/// the rest. Confirming checks every rule; a manager may override the overridable ones with a reason.
+pub async fn act(
+    app: &App,
+    caller: &Caller,
+    assignment_id: i64,
+    version: i64,
+    event: AssignmentEvent,
+    override_reason: Option<&str>,
+) -> Result<AssignmentRecord, AppError> {
+    let now = now_ms();
+    let mut tx = app.store.write().await?;
+    let peek = assignments::get(&mut tx, assignment_id)
+        .await
+        .about("assignment")?;
+    let own = caller.role == Role::Instructor && caller.instructor_id == Some(peek.instructor_id);
+    match event {
+        AssignmentEvent::Accept | AssignmentEvent::Decline => caller.require(
+            own || caller.role.can_edit_operations(),
+            "answer another instructor's request",
+        )?,
+        _ => caller.require_operations("change instructor assignments")?,
+    }
+    // Write first: the instructor's row lock orders every confirmation of this instructor.
+    assignments::lock_instructor(&mut tx, peek.instructor_id).await?;
+    let before = assignments::get(&mut tx, assignment_id).await?;
+    if before.version != version {
+        return Err(AppError::Stale("assignment"));
+    }
+    let next = before.status.transition(event)?;
+    let session = sessions::get(&mut tx, before.session_id).await?;
+    let mut override_used = None;
+    match event {
+        AssignmentEvent::Confirm => {
+            let parts = sessions::parts(&mut tx, session.id).await?;
+            let facts = instructor_facts(&mut tx, &session, &parts, before.instructor_id).await?;
+            let problems = conflicts::check_instructor(&facts);
+            let hard = problems.iter().any(|p| p.severity == Severity::Hard);
+            let reason = override_reason.map(str::trim).filter(|r| !r.is_empty());
+            let may_override = matches!(caller.role, Role::Manager | Role::Admin);
+            if hard || (!problems.is_empty() && !(may_override && reason.is_some())) {
+                let message = if hard {
+                    format!(
+                        "{} cannot be confirmed on {}:",
+                        facts.name, session.reference
+                    )
+                } else if may_override {
+                    format!(
+                        "{} cannot be confirmed on {} unless you override with a reason:",
+                        facts.name, session.reference
+                    )
+                } else {
+                    format!(
+                        "{} cannot be confirmed on {}; a manager may override:",
+                        facts.name, session.reference
+                    )
+                };
+                return Err(AppError::Conflict { message, problems });
+            }
+            if !problems.is_empty() {
+                override_used = reason.map(|r| {
+                    format!(
+                        "{r} (overrode: {})",
+                        problems
+                            .iter()
+                            .map(|p| p.rule)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                });
+            }
+            let slots: Vec<(i64, i64, i64)> = live_parts(&parts)
+                .iter()
+                .map(|p| (p.id, p.starts_at, p.ends_at))
+                .collect();
+            if session.status.is_active() {
+                assignments::insert_slots(&mut tx, assignment_id, before.instructor_id, &slots)
+                    .await?;
+            }
+        }
+        AssignmentEvent::Cancel => assignments::delete_slots(&mut tx, assignment_id).await?,
+        _ => {}
+    }
+    assignments::set_status(
+        &mut tx,
+        assignment_id,
+        version,
+        next,
+        override_used.as_deref(),
+        override_used.as_ref().map(|_| caller.user_id),
+        now,
+    )
+    .await?;
+    let after = assignments::get(&mut tx, assignment_id).await?;
+    let action = format!("assignment.{}", event.as_str());
+    crate::audit::record(
+        &mut tx,
+        caller,
+        now,
+        &action,
+        "assignment",
+        assignment_id,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    crate::audit::record(
+        &mut tx,
+        caller,
+        now,
+        &format!("session.instructor_{}", event.as_str()),
+        "session",
+        session.id,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    if matches!(
+        event,
+        AssignmentEvent::Request | AssignmentEvent::Confirm | AssignmentEvent::Cancel
+    ) {
+        let inst = instructors::get(&mut tx, before.instructor_id).await?;
+        let tz = zone(&session.time_zone);
+        let (subject, body) = match event {
+            AssignmentEvent::Request => (
+                format!(
+                    "Can you teach {} on {}?",
+                    session.course_title,
+                    tz.display(session.starts_at)
+                ),
+                format!(
+                    "Hello {},\n\nwe would like you to teach {} ({}) from {} to {}.\nAccept or decline in your portal: /portal/assignments/{}\n",
+                    inst.name,
+                    session.course_title,
+                    session.reference,
+                    tz.display(session.starts_at),
+                    tz.display(session.ends_at),
+                    assignment_id
+                ),
+            ),
+            AssignmentEvent::Confirm => (
+                format!(
+                    "Confirmed: {} on {}",
+                    session.course_title,
+                    tz.display(session.starts_at)
+                ),
+                format!(
+                    "Hello {},\n\nyou are confirmed to teach {} ({}).\n",
+                    inst.name, session.course_title, session.reference
+                ),
+            ),
+            _ => (
+                format!(
+                    "Cancelled: {} on {}",
+                    session.course_title,
+                    tz.display(session.starts_at)
+                ),
+                format!(
+                    "Hello {},\n\nyour assignment to {} ({}) was cancelled.\n",
+                    inst.name, session.course_title, session.reference
+                ),
+            ),
+        };
+        outbox::enqueue(
+            &mut tx,
+            &outbox::NewMessage {
+                kind: &format!("assignment_{}", event.as_str()),
+                recipient: &inst.email,
+                subject: &subject,
+                body: &body,
+                entity_type: "assignment",
+                entity_id: assignment_id,
+                idempotency_key: &format!(
+                    "assignment-{assignment_id}-{}-v{}",
+                    event.as_str(),
+                    after.version
+                ),
+            },
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Replaces an assignment by another instructor: the old one is cancelled (freeing its slots) and
+/// the new one proposed, pointing back at it, so the history shows who replaced whom.
+pub async fn substitute(
+    app: &App,
+    caller: &Caller,
+    assignment_id: i64,
+    version: i64,
+    instructor_id: i64,
+) -> Result<AssignmentRecord, AppError> {
+    caller.require_operations("substitute instructors")?;
+    let now = now_ms();
+    let mut tx = app.store.write().await?;
+    let before = assignments::get(&mut tx, assignment_id)
+        .await
+        .about("assignment")?;
+    if before.version != version {
+        return Err(AppError::Stale("assignment"));
+    }
+    if before.instructor_id == instructor_id {
+        return Err(AppError::Refused(
+            "Choose a different instructor to substitute.".into(),
+        ));
+    }
+    instructors::get(&mut tx, instructor_id)
+        .await
+        .about("instructor")?;
+    let cancelled = before.status.transition(AssignmentEvent::Cancel)?;
+    assignments::delete_slots(&mut tx, assignment_id).await?;
+    assignments::set_status(&mut tx, assignment_id, version, cancelled, None, None, now).await?;
+    let new_id = assignments::insert_replacing(
+        &mut tx,
+        before.session_id,
+        instructor_id,
+        &before.role,
+        assignment_id,
+        now,
+    )
+    .await?;
+    let old_after = assignments::get(&mut tx, assignment_id).await?;
+    let after = assignments::get(&mut tx, new_id).await?;
+    crate::audit::record(
+        &mut tx,
+        caller,
+        now,
+        "assignment.substituted",
+        "assignment",
+        assignment_id,
+        Some(&before),
+        Some(&old_after),
+    )
+    .await?;
+    crate::audit::record(
+        &mut tx,
+        caller,
+        now,
+        "assignment.proposed",
+        "assignment",
+        new_id,
+        None,
+        Some(&after),
+    )
+    .await?;
+    crate::audit::record(
+        &mut tx,
+        caller,
+        now,
+        "session.instructor_substituted",
+        "session",
+        before.session_id,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Assignments that need a coordinator's attention.
+pub async fn needing_action(
+    app: &App,
+    caller: &Caller,
+) -> Result<Vec<assignments::Assignment>, AppError> {
+    caller.require_staff("see assignments")?;
+    let mut conn = app.store.read().await?;
+    Ok(assignments::needing_action(&mut conn, now_ms()).await?)
+}
+
+async fn resource_facts(
+    conn: &mut Conn,
+    session: &Session,
+    parts: &[Part],
+    resource_id: i64,
+    quantity: i64,
+) -> Result<ResourceFacts, AppError> {
+    let res = resources::get(conn, resource_id).await.about("resource")?;
+    let course = courses::get(conn, session.course_id).await?;
+    let live = live_parts(parts);
+    let (from, to) = window(&live, 0);
+    let busy = bookings::busy(conn, resource_id, from, to, session.id)
+        .await?
+        .into_iter()
+        .filter_map(busy_of)
+        .collect();
+    Ok(ResourceFacts {
+        name: res.name.clone(),
+        kind: res.kind,
+        time_zone: zone(&session.time_zone),
+        quantity: res.quantity,
+        seats: res.seats,
+        features: res.features.clone(),
+        requested_quantity: quantity,
+        capacity: session.capacity,
+        required_features: if res.kind == ResourceKind::Room {
+            course.required_features.clone()
+        } else {
+            Vec::new()
+        },
+        parts: live
+            .iter()
+            .filter_map(|p| Interval::new(p.starts_at, p.ends_at).ok())
+            .collect(),
+        busy,
+    })
+}
+
+/// Every problem with booking the resource for the session, without changing anything.
+pub async fn check_resource(
+    app: &App,
+    caller: &Caller,
+    session_id: i64,
+    resource_id: i64,
+    quantity: i64,
+) -> Result<Vec<Problem>, AppError> {
+    caller.require_staff("check resource availability")?;
+    let mut conn = app.store.read().await?;
+    let session = sessions::get(&mut conn, session_id)
+        .await
+        .about("session")?;
+    let parts = sessions::parts(&mut conn, session_id).await?;
+    let facts = resource_facts(&mut conn, &session, &parts, resource_id, quantity.max(1)).await?;
+    Ok(conflicts::check_resource(&facts))
+}
+
+/// Books a resource (and quantity) for every scheduled part of the session; confirmed at once when
+/// `confirm`, otherwise tentative.
+pub async fn book(
+    app: &App,
+    caller: &Caller,
+    session_id: i64,
+    resource_id: i64,
+    quantity: i64,
+    confirm: bool,
+) -> Result<Vec<bookings::Booking>, AppError> {
+    caller.require_operations("book resources")?;
+    if !(1..=100_000).contains(&quantity) {
+        return Err(
+            trainyard_core::Invalid::field("quantity", "must be between 1 and 100000").into(),
+        );
+    }
+    let now = now_ms();
+    let mut tx = app.store.write().await?;
+    let res = resources::get(&mut tx, resource_id)
+        .await
+        .about("resource")?;
+    if res.kind == ResourceKind::Room && quantity != 1 {
+        return Err(trainyard_core::Invalid::field(
+            "quantity",
+            "a room is booked whole: quantity 1",
+        )
+        .into());
+    }
+    if quantity > res.quantity {
+        return Err(trainyard_core::Invalid::field(
+            "quantity",
+            format!("{} has only {} in the pool", res.name, res.quantity),
+        )
+        .into());
+    }
+    let session = sessions::get(&mut tx, session_id).await.about("session")?;
+    let parts = sessions::parts(&mut tx, session_id).await?;
+    if bookings::for_session(&mut tx, session_id)
+        .await?
+        .iter()
+        .any(|b| b.resource_id == resource_id)
+    {
+        return Err(AppError::Refused(format!(
+            "{} is already booked for this session.",
+            res.name
+        )));
+    }
+    for p in live_parts(&parts) {
+        bookings::insert(
+            &mut tx,
+            p.id,
+            resource_id,
+            quantity,
+            BookingStatus::Tentative,
+            p.starts_at,
+            p.ends_at,
+            now,
+        )
+        .await?;
+    }
+    let snapshot = serde_json::json!({ "resource_id": resource_id, "resource": res.name, "quantity": quantity, "status": "tentative" });
+    crate::audit::record(
+        &mut tx,
+        caller,
+        now,
+        "session.resource_booked",
+        "session",
+        session.id,
+        None,
+        Some(&snapshot),
+    )
+    .await?;
+    if confirm {
+        confirm_in(
+            &mut tx,
+            caller,
+            &session,
+            &parts,
+            resource_id,
+            quantity,
+            now,
+        )
+        .await?;
+    }
+    let result = bookings::for_session(&mut tx, session_id)
+        .await?
+        .into_iter()
+        .filter(|b| b.resource_id == resource_id)
+        .collect();
+    tx.commit().await?;
+    Ok(result)
+}
+
+async fn confirm_in(
+    tx: &mut Conn,
+    caller: &Caller,
+    session: &Session,
+    parts: &[Part],
+    resource_id: i64,
+    quantity: i64,
+    now: i64,
+) -> Result<(), AppError> {
+    bookings::lock_resource(tx, resource_id).await?;
+    let facts = resource_facts(tx, session, parts, resource_id, quantity).await?;
+    let problems = conflicts::check_resource(&facts);
+    if !problems.is_empty() {
+        return Err(AppError::Conflict {
+            message: format!(
+                "{} cannot be confirmed for {}:",
+                facts.name, session.reference
+            ),
+            problems,
+        });
+    }
+    if session.status.is_active() {
+        bookings::confirm(
+            tx,
+            session.id,
+            resource_id,
+            facts.kind == ResourceKind::Room,
+        )
+        .await?;
+    }
+    let snapshot = serde_json::json!({ "resource_id": resource_id, "resource": facts.name, "quantity": quantity, "status": "confirmed" });
+    crate::audit::record(
+        tx,
+        caller,
+        now,
+        "session.resource_confirmed",
+        "session",
+        session.id,
+        None,
+        Some(&snapshot),
+    )
+    .await
+}
+
+/// Confirms the session's tentative booking of a resource, if nothing conflicts.
+pub async fn confirm_booking(
+    app: &App,
+    caller: &Caller,
+    session_id: i64,
+    resource_id: i64,
+) -> Result<Vec<bookings::Booking>, AppError> {
+    caller.require_operations("confirm bookings")?;
+    let now = now_ms();
+    let mut tx = app.store.write().await?;
+    let session = sessions::get(&mut tx, session_id).await.about("session")?;
+    let parts = sessions::parts(&mut tx, session_id).await?;
+    let mine: Vec<bookings::Booking> = bookings::for_session(&mut tx, session_id)
+        .await?
+        .into_iter()
+        .filter(|b| b.resource_id == resource_id)
+        .collect();
+    let Some(first) = mine.first() else {
+        return Err(AppError::NotFound("booking"));
+    };
+    if mine.iter().all(|b| b.status == BookingStatus::Confirmed) {
+        return Err(AppError::Refused(
+            "This booking is already confirmed.".into(),
+        ));
+    }
+    confirm_in(
+        &mut tx,
+        caller,
+        &session,
+        &parts,
+        resource_id,
+        first.quantity,
+        now,
+    )
+    .await?;
+    let result = bookings::for_session(&mut tx, session_id)
+        .await?
+        .into_iter()
+        .filter(|b| b.resource_id == resource_id)
+        .collect();
+    tx.commit().await?;
+    Ok(result)
+}
+
+/// Releases the session's booking of a resource.
+pub async fn release(
+    app: &App,
+    caller: &Caller,
+    session_id: i64,
+    resource_id: i64,
+) -> Result<(), AppError> {
+    caller.require_operations("release bookings")?;
+    let now = now_ms();
+    let mut tx = app.store.write().await?;
+    let before: Vec<bookings::Booking> = bookings::for_session(&mut tx, session_id)
+        .await?
+        .into_iter()
+        .filter(|b| b.resource_id == resource_id)
+        .collect();
+    if before.is_empty() {
+        return Err(AppError::NotFound("booking"));
+    }
+    bookings::remove(&mut tx, session_id, resource_id).await?;
+    crate::audit::record(
+        &mut tx,
+        caller,
+        now,
+        "session.resource_released",
+        "session",
+        session_id,
+        Some(&before),
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

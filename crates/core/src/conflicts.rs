@@ -1,0 +1,540 @@
+//! The rules that decide whether an instructor can be confirmed on a session, or a resource booked
+//! for it — explained in the coordinator's words. Pure: the app layer loads the facts, these
+//! functions judge them. The database guards (exclusion constraints / triggers) back up the
+//! overlap rules under concurrency; everything else is decided here.
+
+use crate::time::{Interval, TimeZoneName};
+use chrono::{Datelike, NaiveDate};
+use std::collections::{BTreeSet, HashMap};
+
+/// Whether a manager may override a problem (with a recorded reason) or nobody may.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Physically impossible: a double booking, too little travel time, an exhausted pool.
+    Hard,
+    /// A rule a manager may waive with a reason: qualification, time off, limits, contract.
+    Overridable,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// A stable name of the rule, e.g. `instructor_overlap`, `travel_time`, `room_double_booked`.
+    pub rule: &'static str,
+    pub severity: Severity,
+    /// What is wrong, in words for a coordinator.
+    pub message: String,
+}
+
+impl Problem {
+    fn hard(rule: &'static str, message: String) -> Self {
+        Self {
+            rule,
+            severity: Severity::Hard,
+            message,
+        }
+    }
+    fn soft(rule: &'static str, message: String) -> Self {
+        Self {
+            rule,
+            severity: Severity::Overridable,
+            message,
+        }
+    }
+}
+
+/// Something already occupying the instructor or resource: a part of another session.
+#[derive(Debug, Clone)]
+pub struct Busy {
+    pub interval: Interval,
+    pub venue_id: Option<i64>,
+    pub venue_name: Option<String>,
+    /// "S-00044 Excel Advanced"
+    pub label: String,
+    /// For pooled resources: how many units it holds.
+    pub quantity: i64,
+}
+
+/// A part of the session being checked, where it happens.
+#[derive(Debug, Clone)]
+pub struct PlannedPart {
+    pub interval: Interval,
+    pub venue_id: Option<i64>,
+    pub venue_name: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Qualification {
+    pub course_id: Option<i64>,
+    pub skill: Option<String>,
+    pub valid_from: i64,
+    pub expires_at: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct InstructorFacts {
+    pub name: String,
+    pub time_zone: TimeZoneName,
+    pub course_id: i64,
+    pub course_label: String,
+    pub required_skill: Option<String>,
+    pub parts: Vec<PlannedPart>,
+    /// Confirmed teaching of this instructor around the parts (other sessions only).
+    pub busy: Vec<Busy>,
+    /// Minutes from one venue to another.
+    pub travel_minutes: HashMap<(i64, i64), i64>,
+    pub qualifications: Vec<Qualification>,
+    pub time_off: Vec<(Interval, String)>,
+    pub max_days_week: i64,
+    pub max_days_month: i64,
+    /// Contract validity windows (from, to); empty when the instructor has no contract on file.
+    pub contracts: Vec<(i64, Option<i64>)>,
+}
+
+fn hm(tz: &TimeZoneName, ms: i64) -> String {
+    tz.local(ms).format("%H:%M").to_string()
+}
+
+fn day(tz: &TimeZoneName, ms: i64) -> String {
+    tz.local(ms).format("%a %d %b %Y").to_string()
+}
+
+/// Every reason the instructor cannot be confirmed on the planned parts.
+pub fn check_instructor(f: &InstructorFacts) -> Vec<Problem> {
+    let tz = &f.time_zone;
+    let mut out = Vec::new();
+    for p in &f.parts {
+        for b in &f.busy {
+            if p.interval.overlaps(&b.interval) {
+                out.push(Problem::hard(
+                    "instructor_overlap",
+                    format!(
+                        "{} is teaching {} on {} from {} to {}.",
+                        f.name,
+                        b.label,
+                        day(tz, b.interval.start_ms),
+                        hm(tz, b.interval.start_ms),
+                        hm(tz, b.interval.end_ms)
+                    ),
+                ));
+                continue;
+            }
+            // Travel between different venues, applied on both sides.
+            let (Some(pv), Some(bv)) = (p.venue_id, b.venue_id) else {
+                continue;
+            };
+            if pv == bv {
+                continue;
+            }
+            let place =
+                |name: &Option<String>| name.clone().unwrap_or_else(|| "the other venue".into());
+            if b.interval.end_ms <= p.interval.start_ms {
+                let need = f.travel_minutes.get(&(bv, pv)).copied().unwrap_or(0);
+                let gap = (p.interval.start_ms - b.interval.end_ms) / 60_000;
+                if gap < need {
+                    out.push(Problem::hard(
+                        "travel_time",
+                        format!(
+                            "{} is teaching {} in {} until {}; travel to {} needs {} minutes, but the part starts {} minutes later.",
+                            f.name, b.label, place(&b.venue_name), hm(tz, b.interval.end_ms), place(&p.venue_name), need, gap
+                        ),
+                    ));
+                }
+            } else if p.interval.end_ms <= b.interval.start_ms {
+                let need = f.travel_minutes.get(&(pv, bv)).copied().unwrap_or(0);
+                let gap = (b.interval.start_ms - p.interval.end_ms) / 60_000;
+                if gap < need {
+                    out.push(Problem::hard(
+                        "travel_time",
+                        format!(
+                            "{} must be in {} for {} at {}; travel from {} needs {} minutes, but only {} are left after this part.",
+                            f.name, place(&b.venue_name), b.label, hm(tz, b.interval.start_ms), place(&p.venue_name), need, gap
+                        ),
+                    ));
+                }
+            }
+        }
+        for (off, reason) in &f.time_off {
+            if p.interval.overlaps(off) {
+                out.push(Problem::soft(
+                    "time_off",
+                    format!(
+                        "{} is unavailable ({}) on {}.",
+                        f.name,
+                        reason.to_lowercase(),
+                        day(tz, p.interval.start_ms)
+                    ),
+                ));
+            }
+        }
+    }
+    // Qualified on every day of the session: for the course, or for the course's skill.
+    let first = f
+        .parts
+        .iter()
+        .map(|p| p.interval.start_ms)
+        .min()
+        .unwrap_or(0);
+    let last = f.parts.iter().map(|p| p.interval.end_ms).max().unwrap_or(0);
+    let valid = |q: &Qualification| q.valid_from <= first && q.expires_at.is_none_or(|e| e >= last);
+    let matches = |q: &Qualification| {
+        q.course_id == Some(f.course_id)
+            || (q.skill.is_some()
+                && f.required_skill.is_some()
+                && q.skill.as_deref() == f.required_skill.as_deref())
+    };
+    if !f.qualifications.iter().any(|q| matches(q) && valid(q)) {
+        let expired = f
+            .qualifications
+            .iter()
+            .filter(|q| matches(q))
+            .filter_map(|q| q.expires_at)
+            .max();
+        out.push(Problem::soft(
+            "not_qualified",
+            match expired {
+                Some(e) if e < last => format!(
+                    "{}'s qualification for {} expired on {}.",
+                    f.name,
+                    f.course_label,
+                    day(tz, e)
+                ),
+                _ => format!("{} is not qualified to teach {}.", f.name, f.course_label),
+            },
+        ));
+    }
+    if !f.contracts.is_empty()
+        && !f
+            .contracts
+            .iter()
+            .any(|(from, to)| *from <= first && to.is_none_or(|t| t >= last))
+    {
+        out.push(Problem::soft(
+            "contract",
+            format!("{} has no contract valid on {}.", f.name, day(tz, first)),
+        ));
+    }
+    out.extend(check_limits(f));
+    out
+}
+
+fn check_limits(f: &InstructorFacts) -> Vec<Problem> {
+    let tz = &f.time_zone;
+    let days = |ivs: &mut dyn Iterator<Item = Interval>| -> BTreeSet<NaiveDate> {
+        ivs.map(|i| tz.local(i.start_ms).date_naive()).collect()
+    };
+    let new_days = days(&mut f.parts.iter().map(|p| p.interval));
+    let taught = days(&mut f.busy.iter().map(|b| b.interval));
+    let mut out = Vec::new();
+    let mut weeks_seen = BTreeSet::new();
+    let mut months_seen = BTreeSet::new();
+    for d in &new_days {
+        let week = d.iso_week();
+        if weeks_seen.insert((week.year(), week.week())) {
+            let n = taught
+                .union(&new_days)
+                .filter(|x| x.iso_week() == week)
+                .count() as i64;
+            if n > f.max_days_week {
+                out.push(Problem::soft(
+                    "weekly_limit",
+                    format!(
+                        "{} would teach {} days in week {} of {} (limit {}).",
+                        f.name,
+                        n,
+                        week.week(),
+                        week.year(),
+                        f.max_days_week
+                    ),
+                ));
+            }
+        }
+        if months_seen.insert((d.year(), d.month())) {
+            let n = taught
+                .union(&new_days)
+                .filter(|x| x.year() == d.year() && x.month() == d.month())
+                .count() as i64;
+            if n > f.max_days_month {
+                out.push(Problem::soft(
+                    "monthly_limit",
+                    format!(
+                        "{} would teach {} days in {} (limit {}).",
+                        f.name,
+                        n,
+                        d.format("%B %Y"),
+                        f.max_days_month
+                    ),
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[derive(Debug, Clone)]
+pub struct ResourceFacts {
+    pub name: String,
+    pub kind: crate::status::ResourceKind,
+    pub time_zone: TimeZoneName,
+    /// Units in the pool (1 for a room).
+    pub quantity: i64,
+    pub seats: i64,
+    pub features: Vec<String>,
+    pub requested_quantity: i64,
+    pub capacity: i64,
+    pub required_features: Vec<String>,
+    pub parts: Vec<Interval>,
+    /// Confirmed bookings of this resource by other sessions around the parts.
+    pub busy: Vec<Busy>,
+}
+
+/// Every reason the resource cannot be confirmed for the planned parts.
+pub fn check_resource(f: &ResourceFacts) -> Vec<Problem> {
+    use crate::status::ResourceKind;
+    let tz = &f.time_zone;
+    let mut out = Vec::new();
+    if f.kind == ResourceKind::Room {
+        for p in &f.parts {
+            for b in f.busy.iter().filter(|b| b.interval.overlaps(p)) {
+                out.push(Problem::hard(
+                    "room_double_booked",
+                    format!(
+                        "{} is booked for {} on {} from {} to {}.",
+                        f.name,
+                        b.label,
+                        day(tz, b.interval.start_ms),
+                        hm(tz, b.interval.start_ms),
+                        hm(tz, b.interval.end_ms)
+                    ),
+                ));
+            }
+        }
+        if f.seats < f.capacity {
+            out.push(Problem::hard(
+                "room_too_small",
+                format!(
+                    "{} seats {}, but the session is for {}.",
+                    f.name, f.seats, f.capacity
+                ),
+            ));
+        }
+        let missing: Vec<&String> = f
+            .required_features
+            .iter()
+            .filter(|r| !f.features.contains(r))
+            .collect();
+        if !missing.is_empty() {
+            out.push(Problem::hard(
+                "missing_feature",
+                format!(
+                    "{} has no {} (the course needs it).",
+                    f.name,
+                    missing
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+    } else {
+        if f.requested_quantity > f.quantity {
+            out.push(Problem::hard(
+                "pool_exceeded",
+                format!(
+                    "{} has only {} in the pool; {} were asked for.",
+                    f.name, f.quantity, f.requested_quantity
+                ),
+            ));
+            return out;
+        }
+        for p in &f.parts {
+            // The most units in use at any instant of the part: check at every start inside it.
+            let overlapping: Vec<&Busy> =
+                f.busy.iter().filter(|b| b.interval.overlaps(p)).collect();
+            let mut instants: Vec<i64> = overlapping
+                .iter()
+                .map(|b| b.interval.start_ms.max(p.start_ms))
+                .collect();
+            instants.push(p.start_ms);
+            let peak = instants
+                .iter()
+                .map(|t| {
+                    overlapping
+                        .iter()
+                        .filter(|b| b.interval.start_ms <= *t && *t < b.interval.end_ms)
+                        .map(|b| b.quantity)
+                        .sum::<i64>()
+                })
+                .max()
+                .unwrap_or(0);
+            if peak + f.requested_quantity > f.quantity {
+                let who: Vec<&str> = overlapping.iter().map(|b| b.label.as_str()).collect();
+                out.push(Problem::hard(
+                    "pool_exhausted",
+                    format!(
+                        "{}: {} of {} already in use on {} {}–{} ({}); {} more do not fit.",
+                        f.name,
+                        peak,
+                        f.quantity,
+                        day(tz, p.start_ms),
+                        hm(tz, p.start_ms),
+                        hm(tz, p.end_ms),
+                        who.join(", "),
+                        f.requested_quantity
+                    ),
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const H: i64 = 3_600_000;
+    // 2026-03-09 00:00 UTC, a Monday.
+    const MON: i64 = 1_773_014_400_000;
+
+    fn iv(a: i64, b: i64) -> Interval {
+        Interval::new(MON + a * H, MON + b * H).unwrap()
+    }
+
+    fn facts() -> InstructorFacts {
+        InstructorFacts {
+            name: "Anna".into(),
+            time_zone: TimeZoneName::parse("UTC").unwrap(),
+            course_id: 1,
+            course_label: "Excel Advanced".into(),
+            required_skill: Some("excel".into()),
+            parts: vec![PlannedPart {
+                interval: iv(13, 17),
+                venue_id: Some(2),
+                venue_name: Some("Berlin".into()),
+            }],
+            busy: Vec::new(),
+            travel_minutes: HashMap::from([((1, 2), 90), ((2, 1), 90)]),
+            qualifications: vec![Qualification {
+                course_id: None,
+                skill: Some("excel".into()),
+                valid_from: 0,
+                expires_at: None,
+            }],
+            time_off: Vec::new(),
+            max_days_week: 4,
+            max_days_month: 14,
+            contracts: Vec::new(),
+        }
+    }
+
+    fn busy(a: i64, b: i64, venue: i64) -> Busy {
+        Busy {
+            interval: iv(a, b),
+            venue_id: Some(venue),
+            venue_name: Some(if venue == 1 {
+                "Potsdam".into()
+            } else {
+                "Berlin".into()
+            }),
+            label: "S-00007 Excel Basics".into(),
+            quantity: 1,
+        }
+    }
+
+    #[test]
+    fn a_free_qualified_instructor_passes() {
+        assert_eq!(check_instructor(&facts()), vec![]);
+    }
+
+    #[test]
+    fn overlap_and_travel_are_hard_and_explained() {
+        let mut f = facts();
+        f.busy = vec![busy(9, 14, 2)];
+        let p = check_instructor(&f);
+        assert_eq!(p[0].rule, "instructor_overlap");
+        assert_eq!(p[0].severity, Severity::Hard);
+        f.busy = vec![busy(9, 12, 1)];
+        let p = check_instructor(&f);
+        assert_eq!(p.len(), 1);
+        assert_eq!(
+            p[0].message,
+            "Anna is teaching S-00007 Excel Basics in Potsdam until 12:00; travel to Berlin needs 90 minutes, but the part starts 60 minutes later."
+        );
+    }
+
+    #[test]
+    fn touching_at_the_same_venue_is_fine_but_not_across_town() {
+        let mut f = facts();
+        f.busy = vec![busy(9, 13, 2)];
+        assert_eq!(check_instructor(&f), vec![]);
+        f.busy = vec![busy(9, 13, 1)];
+        assert_eq!(check_instructor(&f)[0].rule, "travel_time");
+    }
+
+    #[test]
+    fn qualification_time_off_and_limits_are_overridable() {
+        let mut f = facts();
+        f.qualifications[0].expires_at = Some(MON);
+        f.time_off = vec![(iv(0, 24), "Holiday".into())];
+        f.max_days_week = 1;
+        f.busy = vec![Busy {
+            interval: Interval::new(MON + 24 * H + 9 * H, MON + 24 * H + 11 * H).unwrap(),
+            ..busy(0, 1, 2)
+        }];
+        let rules: Vec<&str> = check_instructor(&f).iter().map(|p| p.rule).collect();
+        assert_eq!(rules, vec!["time_off", "not_qualified", "weekly_limit"]);
+        assert!(
+            check_instructor(&f)
+                .iter()
+                .all(|p| p.severity == Severity::Overridable)
+        );
+    }
+
+    fn room() -> ResourceFacts {
+        ResourceFacts {
+            name: "Spree room".into(),
+            kind: crate::status::ResourceKind::Room,
+            time_zone: TimeZoneName::parse("UTC").unwrap(),
+            quantity: 1,
+            seats: 12,
+            features: vec!["projector".into()],
+            requested_quantity: 1,
+            capacity: 12,
+            required_features: vec!["projector".into()],
+            parts: vec![iv(9, 12)],
+            busy: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn rooms_double_booked_too_small_or_missing_features() {
+        assert_eq!(check_resource(&room()), vec![]);
+        let mut r = room();
+        r.busy = vec![busy(12, 15, 2)];
+        assert_eq!(check_resource(&r), vec![], "touching is not a conflict");
+        r.busy = vec![busy(11, 15, 2)];
+        r.capacity = 20;
+        r.required_features.push("whiteboard".into());
+        let rules: Vec<&str> = check_resource(&r).iter().map(|p| p.rule).collect();
+        assert_eq!(
+            rules,
+            vec!["room_double_booked", "room_too_small", "missing_feature"]
+        );
+    }
+
+    #[test]
+    fn pools_never_exceed_their_quantity() {
+        let mut r = room();
+        r.kind = crate::status::ResourceKind::Platform;
+        r.quantity = 3;
+        r.busy = vec![busy(9, 10, 2), busy(9, 12, 2), busy(10, 11, 2)];
+        assert_eq!(check_resource(&r), vec![], "at most 2 at once");
+        r.busy.push(busy(9, 11, 2));
+        assert_eq!(check_resource(&r)[0].rule, "pool_exhausted");
+        r.busy.clear();
+        r.requested_quantity = 4;
+        assert_eq!(check_resource(&r)[0].rule, "pool_exceeded");
+    }
+}

@@ -1,0 +1,206 @@
+//! Assignments, bookings and conflict checks over the API.
+
+use super::extract::{Body, Id, Params};
+use crate::AppState;
+use crate::auth::ApiCaller;
+use crate::problem::{ApiError, Problem};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use trainyard_app::staffing;
+use trainyard_app::store::assignments::{Assignment, AssignmentRecord};
+use trainyard_app::store::bookings::Booking;
+use trainyard_core::conflicts::Problem as Conflict;
+use trainyard_core::status::AssignmentEvent;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(propose))
+        .routes(routes!(act))
+        .routes(routes!(substitute))
+        .routes(routes!(needing_action))
+        .routes(routes!(check))
+        .routes(routes!(book))
+        .routes(routes!(confirm_booking, release))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ProposeRequest {
+    pub instructor_id: i64,
+    /// `lead` (default) or `co`.
+    #[serde(default)]
+    pub role: String,
+}
+
+/// Propose an instructor for a session (the assignment starts as `proposed`).
+#[utoipa::path(post, path = "/sessions/{id}/assignments", tag = "assignments", params(("id" = i64, Path)), request_body = ProposeRequest,
+    responses((status = 201, body = AssignmentRecord), (status = 404, body = Problem), (status = 409, body = Problem)))]
+async fn propose(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+    Body(b): Body<ProposeRequest>,
+) -> Result<(StatusCode, Json<AssignmentRecord>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(staffing::propose(&s.app, &c, id, b.instructor_id, &b.role).await?),
+    ))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct AssignmentAction {
+    /// request, accept, decline, confirm or cancel.
+    pub event: String,
+    pub version: i64,
+    /// Managers only: waive the overridable rules (qualification, time off, limits, contract) with a reason.
+    #[serde(default)]
+    pub override_reason: Option<String>,
+}
+
+/// Move an assignment along proposed → requested → accepted | declined → confirmed, or cancel it.
+/// Confirming checks overlaps (including travel time between venues), qualifications, time off,
+/// weekly and monthly limits and contracts; a refusal is 409 listing every problem.
+#[utoipa::path(post, path = "/assignments/{id}/actions", tag = "assignments", params(("id" = i64, Path)), request_body = AssignmentAction,
+    responses((status = 200, body = AssignmentRecord), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn act(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+    Body(b): Body<AssignmentAction>,
+) -> Result<Json<AssignmentRecord>, ApiError> {
+    let event = AssignmentEvent::parse(&b.event).map_err(|r| {
+        trainyard_app::AppError::Invalid(trainyard_core::Invalid::field("event", r.0))
+    })?;
+    Ok(Json(
+        staffing::act(
+            &s.app,
+            &c,
+            id,
+            b.version,
+            event,
+            b.override_reason.as_deref(),
+        )
+        .await?,
+    ))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct SubstituteRequest {
+    pub instructor_id: i64,
+    pub version: i64,
+}
+
+/// Replace the instructor: the assignment is cancelled and a new one proposed that points back at it.
+#[utoipa::path(post, path = "/assignments/{id}/substitute", tag = "assignments", params(("id" = i64, Path)), request_body = SubstituteRequest,
+    responses((status = 201, body = AssignmentRecord), (status = 409, body = Problem)))]
+async fn substitute(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+    Body(b): Body<SubstituteRequest>,
+) -> Result<(StatusCode, Json<AssignmentRecord>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(staffing::substitute(&s.app, &c, id, b.version, b.instructor_id).await?),
+    ))
+}
+
+/// Unconfirmed and declined assignments of sessions still ahead: what needs a coordinator.
+#[utoipa::path(get, path = "/assignments/needing-action", tag = "assignments", responses((status = 200, body = Vec<Assignment>)))]
+async fn needing_action(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+) -> Result<Json<Vec<Assignment>>, ApiError> {
+    Ok(Json(staffing::needing_action(&s.app, &c).await?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CheckParams {
+    pub instructor_id: Option<i64>,
+    pub resource_id: Option<i64>,
+    pub quantity: Option<i64>,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct CheckResult {
+    /// Empty when the instructor / resource fits.
+    pub problems: Vec<Conflict>,
+}
+
+/// Every problem with putting an instructor or a resource on the session, without changing anything.
+#[utoipa::path(get, path = "/sessions/{id}/check", tag = "assignments", params(("id" = i64, Path), CheckParams),
+    responses((status = 200, body = CheckResult), (status = 404, body = Problem)))]
+async fn check(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+    Params(p): Params<CheckParams>,
+) -> Result<Json<CheckResult>, ApiError> {
+    let mut problems = Vec::new();
+    if let Some(i) = p.instructor_id {
+        problems.extend(staffing::check_instructor(&s.app, &c, id, i).await?);
+    }
+    if let Some(r) = p.resource_id {
+        problems
+            .extend(staffing::check_resource(&s.app, &c, id, r, p.quantity.unwrap_or(1)).await?);
+    }
+    Ok(Json(CheckResult { problems }))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct BookRequest {
+    pub resource_id: i64,
+    #[serde(default = "one")]
+    pub quantity: i64,
+    /// Confirm at once (checking conflicts) instead of booking tentatively.
+    #[serde(default)]
+    pub confirm: bool,
+}
+
+fn one() -> i64 {
+    1
+}
+
+/// Book a room, equipment, platform licence or material for every part of the session.
+#[utoipa::path(post, path = "/sessions/{id}/bookings", tag = "bookings", params(("id" = i64, Path)), request_body = BookRequest,
+    responses((status = 201, body = Vec<Booking>), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn book(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+    Body(b): Body<BookRequest>,
+) -> Result<(StatusCode, Json<Vec<Booking>>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(staffing::book(&s.app, &c, id, b.resource_id, b.quantity, b.confirm).await?),
+    ))
+}
+
+/// Confirm a tentative booking: a room is never double-booked, a pool never exceeds its quantity.
+#[utoipa::path(post, path = "/sessions/{id}/bookings/{resource_id}", tag = "bookings", params(("id" = i64, Path), ("resource_id" = i64, Path)),
+    responses((status = 200, body = Vec<Booking>), (status = 409, body = Problem)))]
+async fn confirm_booking(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path((id, resource_id)): Path<(i64, i64)>,
+) -> Result<Json<Vec<Booking>>, ApiError> {
+    Ok(Json(
+        staffing::confirm_booking(&s.app, &c, id, resource_id).await?,
+    ))
+}
+
+/// Release the session's booking of a resource.
+#[utoipa::path(delete, path = "/sessions/{id}/bookings/{resource_id}", tag = "bookings", params(("id" = i64, Path), ("resource_id" = i64, Path)),
+    responses((status = 204), (status = 404, body = Problem)))]
+async fn release(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path((id, resource_id)): Path<(i64, i64)>,
+) -> Result<StatusCode, ApiError> {
+    staffing::release(&s.app, &c, id, resource_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

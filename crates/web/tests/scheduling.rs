@@ -1,0 +1,424 @@
+//! Scheduling without conflicts, over HTTP on both databases: concurrent confirmations of one
+//! instructor or one room (exactly one wins), explained refusals, travel time, pools, overrides.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{Api, TestApp, course_body, venue_body};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use trainyard_core::Role;
+
+both_backends!(
+    fifty_concurrent_instructor_confirmations_exactly_one_wins,
+    fifty_concurrent_room_confirmations_exactly_one_wins,
+    conflicts_are_explained_travel_pools_and_overrides,
+);
+
+async fn setup(api: &Api) -> (i64, i64, i64) {
+    let venue = api
+        .create("/venues", &venue_body("BER", "Europe/Berlin"))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let mut course = course_body("XL");
+    course["required_skill"] = json!("excel");
+    let course = api.create("/courses", &course).await["id"]
+        .as_i64()
+        .unwrap();
+    let instructor = api
+        .create("/instructors", &json!({
+            "name": "Anna Berg", "email": "anna@example.com", "employment_type": "staff", "home_venue_id": venue,
+            "time_zone": "Europe/Berlin", "currency": "EUR", "day_rate": "800", "max_days_week": 5, "max_days_month": 20, "skills": "excel"
+        }))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    (venue, course, instructor)
+}
+
+async fn session(
+    api: &Api,
+    course: i64,
+    venue: Option<i64>,
+    mode: &str,
+    starts: &str,
+    ends: &str,
+) -> i64 {
+    let mut body = json!({
+        "course_id": course, "visibility": "public", "delivery_mode": mode, "capacity": 10,
+        "time_zone": "Europe/Berlin", "currency": "EUR", "parts": [{ "starts": starts, "ends": ends }]
+    });
+    if let Some(v) = venue {
+        body["venue_id"] = json!(v);
+    }
+    api.create("/sessions", &body).await["id"].as_i64().unwrap()
+}
+
+/// Proposes, requests and accepts; returns the assignment id and version, ready to confirm.
+async fn accepted(api: &Api, session: i64, instructor: i64) -> (i64, i64) {
+    let a = api
+        .create(
+            &format!("/sessions/{session}/assignments"),
+            &json!({ "instructor_id": instructor }),
+        )
+        .await;
+    let id = a["id"].as_i64().unwrap();
+    let mut v = a["version"].as_i64().unwrap();
+    for event in ["request", "accept"] {
+        let r = api
+            .post(
+                &format!("/assignments/{id}/actions"),
+                &json!({ "event": event, "version": v }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{event}: {}", r.body);
+        v = r.body["version"].as_i64().unwrap();
+    }
+    (id, v)
+}
+
+async fn fifty_concurrent_instructor_confirmations_exactly_one_wins(t: &TestApp) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    let (venue, course, instructor) = setup(&api).await;
+    let mut ready = Vec::new();
+    for i in 0..50 {
+        // All overlap 10:00–11:00; starts differ so that they are distinct sessions.
+        let s = session(
+            &api,
+            course,
+            Some(venue),
+            "ilt",
+            &format!("2027-05-04T{:02}:{:02}", 9, i % 60),
+            "2027-05-04T12:00",
+        )
+        .await;
+        ready.push(accepted(&api, s, instructor).await);
+    }
+    let api = std::sync::Arc::new(api);
+    let mut tasks = Vec::new();
+    for (id, v) in ready {
+        let api = api.clone();
+        tasks.push(tokio::spawn(async move {
+            api.post(
+                &format!("/assignments/{id}/actions"),
+                &json!({ "event": "confirm", "version": v }),
+            )
+            .await
+        }));
+    }
+    let mut won = 0;
+    let mut refused = 0;
+    for task in tasks {
+        let r = task.await.unwrap();
+        match r.status {
+            StatusCode::OK => won += 1,
+            StatusCode::CONFLICT => {
+                refused += 1;
+                assert!(
+                    r.body["detail"].as_str().unwrap().contains("Anna Berg"),
+                    "{}",
+                    r.body
+                );
+            }
+            other => panic!("unexpected {other}: {}", r.body),
+        }
+    }
+    assert_eq!((won, refused), (1, 49));
+    let mine = api.get("/assignments/needing-action").await;
+    assert_eq!(
+        mine.body.as_array().unwrap().len(),
+        49,
+        "the 49 accepted-but-unconfirmed still need action"
+    );
+}
+
+async fn fifty_concurrent_room_confirmations_exactly_one_wins(t: &TestApp) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    let (venue, course, _) = setup(&api).await;
+    let room = api
+        .create("/resources", &json!({ "kind": "room", "code": "SPREE", "name": "Spree", "venue_id": venue, "seats": 12, "features": "projector, whiteboard" }))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let mut sessions = Vec::new();
+    for i in 0..50 {
+        let s = session(
+            &api,
+            course,
+            Some(venue),
+            "ilt",
+            &format!("2027-06-01T09:{:02}", i),
+            "2027-06-01T17:00",
+        )
+        .await;
+        let r = api
+            .post(
+                &format!("/sessions/{s}/bookings"),
+                &json!({ "resource_id": room }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        assert_eq!(r.body[0]["status"], "tentative");
+        sessions.push(s);
+    }
+    let api = std::sync::Arc::new(api);
+    let tasks: Vec<_> = sessions
+        .iter()
+        .map(|s| {
+            let api = api.clone();
+            let path = format!("/sessions/{s}/bookings/{room}");
+            tokio::spawn(async move { api.post(&path, &json!({})).await })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for task in tasks {
+        let r = task.await.unwrap();
+        if r.status == StatusCode::CONFLICT {
+            let rule = r.body["conflicts"][0]["rule"].as_str().map(str::to_owned);
+            assert!(
+                rule.as_deref() == Some("room_double_booked")
+                    || r.body["detail"].as_str().unwrap().contains("room"),
+                "{}",
+                r.body
+            );
+        }
+        statuses.push(r.status);
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::OK).count(), 1);
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::CONFLICT)
+            .count(),
+        49
+    );
+}
+
+async fn conflicts_are_explained_travel_pools_and_overrides(t: &TestApp) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    let (berlin, course, anna) = setup(&api).await;
+    let potsdam = api
+        .create("/venues", &venue_body("POT", "Europe/Berlin"))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    trainyard_store::venues::set_travel_time(
+        &mut *t.app.store.write().await.unwrap(),
+        berlin,
+        potsdam,
+        60,
+    )
+    .await
+    .ok();
+    {
+        let mut tx = t.app.store.write().await.unwrap();
+        trainyard_store::venues::set_travel_time(&mut tx, berlin, potsdam, 60)
+            .await
+            .unwrap();
+        trainyard_store::venues::set_travel_time(&mut tx, potsdam, berlin, 60)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+    // Morning in Potsdam, confirmed.
+    let morning = session(
+        &api,
+        course,
+        Some(potsdam),
+        "ilt",
+        "2027-07-05T09:00",
+        "2027-07-05T12:00",
+    )
+    .await;
+    let (a, v) = accepted(&api, morning, anna).await;
+    let r = api
+        .post(
+            &format!("/assignments/{a}/actions"),
+            &json!({ "event": "confirm", "version": v }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // Touching at the same venue is fine.
+    let noon_same = session(
+        &api,
+        course,
+        Some(potsdam),
+        "ilt",
+        "2027-07-05T12:00",
+        "2027-07-05T13:00",
+    )
+    .await;
+    let (a2, v2) = accepted(&api, noon_same, anna).await;
+    assert_eq!(
+        api.post(
+            &format!("/assignments/{a2}/actions"),
+            &json!({ "event": "confirm", "version": v2 })
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    // Berlin after 30 minutes: travel needs 60.
+    let afternoon = session(
+        &api,
+        course,
+        Some(berlin),
+        "ilt",
+        "2027-07-05T13:30",
+        "2027-07-05T16:00",
+    )
+    .await;
+    let check = api
+        .get(&format!("/sessions/{afternoon}/check?instructor_id={anna}"))
+        .await;
+    assert_eq!(
+        check.body["problems"][0]["rule"], "travel_time",
+        "{}",
+        check.body
+    );
+    assert_eq!(
+        check.body["problems"][0]["message"],
+        "Anna Berg is teaching S-00002 Course XL in Venue POT until 13:00; travel to Venue BER needs 60 minutes, but the part starts 30 minutes later."
+    );
+    let (a3, v3) = accepted(&api, afternoon, anna).await;
+    let r = api
+        .post(
+            &format!("/assignments/{a3}/actions"),
+            &json!({ "event": "confirm", "version": v3 }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.body["conflicts"][0]["severity"], "hard");
+
+    // Not qualified: overridable, but only by a manager with a reason.
+    let mut other = course_body("PM");
+    other["required_skill"] = json!("project");
+    let pm = api.create("/courses", &other).await["id"].as_i64().unwrap();
+    let friday = session(
+        &api,
+        pm,
+        Some(berlin),
+        "ilt",
+        "2027-07-09T09:00",
+        "2027-07-09T12:00",
+    )
+    .await;
+    let (a4, v4) = accepted(&api, friday, anna).await;
+    let r = api
+        .post(
+            &format!("/assignments/{a4}/actions"),
+            &json!({ "event": "confirm", "version": v4, "override_reason": "please" }),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::CONFLICT,
+        "a coordinator cannot override"
+    );
+    assert_eq!(r.body["conflicts"][0]["rule"], "not_qualified");
+    let manager = t.api_as(Role::Manager, None).await;
+    let r = manager.post(&format!("/assignments/{a4}/actions"), &json!({ "event": "confirm", "version": v4, "override_reason": "Certified last week; paperwork pending" })).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body["override_reason"]
+            .as_str()
+            .unwrap()
+            .contains("not_qualified")
+    );
+
+    // A confirmed session cannot be moved onto another of the instructor's sessions.
+    let s = api.get(&format!("/sessions/{noon_same}")).await.body;
+    let mut edit: Value = json!({
+        "course_id": course, "visibility": "public", "delivery_mode": "ilt", "venue_id": potsdam, "capacity": 10,
+        "time_zone": "Europe/Berlin", "currency": "EUR", "version": s["version"],
+        "parts": [{ "starts": "2027-07-05T10:00", "ends": "2027-07-05T11:00" }]
+    });
+    let r = api.put(&format!("/sessions/{noon_same}"), &edit).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    edit["parts"] = json!([{ "starts": "2027-07-06T10:00", "ends": "2027-07-06T11:00" }]);
+    assert_eq!(
+        api.put(&format!("/sessions/{noon_same}"), &edit)
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    // Pools never exceed their quantity; bad quantities are 422.
+    let zoom = api
+        .create(
+            "/resources",
+            &json!({ "kind": "platform", "code": "ZOOM", "name": "Zoom", "quantity": 2 }),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let mut codes = Vec::new();
+    for _ in 0..3 {
+        let v = session(
+            &api,
+            course,
+            None,
+            "vilt",
+            "2027-08-02T09:00",
+            "2027-08-02T12:00",
+        )
+        .await;
+        codes.push(
+            api.post(
+                &format!("/sessions/{v}/bookings"),
+                &json!({ "resource_id": zoom, "confirm": true }),
+            )
+            .await,
+        );
+    }
+    assert_eq!(
+        codes.iter().map(|r| r.status).collect::<Vec<_>>(),
+        vec![
+            StatusCode::CREATED,
+            StatusCode::CREATED,
+            StatusCode::CONFLICT
+        ]
+    );
+    assert_eq!(codes[2].body["conflicts"][0]["rule"], "pool_exhausted");
+    let v = session(
+        &api,
+        course,
+        None,
+        "vilt",
+        "2027-08-03T09:00",
+        "2027-08-03T12:00",
+    )
+    .await;
+    assert_eq!(
+        api.post(
+            &format!("/sessions/{v}/bookings"),
+            &json!({ "resource_id": zoom, "quantity": 3 })
+        )
+        .await
+        .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    // A room too small and missing a feature is refused with both reasons.
+    let closet = api.create("/resources", &json!({ "kind": "room", "code": "CLOSET", "name": "Closet", "venue_id": berlin, "seats": 4, "features": "whiteboard" })).await["id"].as_i64().unwrap();
+    let r = api
+        .post(
+            &format!("/sessions/{friday}/bookings"),
+            &json!({ "resource_id": closet, "confirm": true }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let rules: Vec<&str> = r.body["conflicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, vec!["room_too_small", "missing_feature"]);
+    assert_eq!(
+        api.get(&format!("/sessions/{friday}")).await.status,
+        StatusCode::OK
+    );
+}
