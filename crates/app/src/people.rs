@@ -63,6 +63,87 @@ pub mod instructors {
         let mut conn = app.store.read().await?;
         Ok(repo::time_off(&mut conn, id).await?)
     }
+
+    /// Records unavailability: instructors enter their own, coordinators anyone's. Dates are local
+    /// days in the instructor's zone, `until` inclusive.
+    pub async fn add_time_off(
+        app: &App,
+        caller: &Caller,
+        id: i64,
+        from: &str,
+        until: &str,
+        reason: &str,
+    ) -> Result<repo::TimeOff, AppError> {
+        use trainyard_core::{Invalid, TimeZoneName};
+        caller.require(
+            caller.instructor_id == Some(id) || caller.role.can_edit_operations(),
+            "record another instructor's unavailability",
+        )?;
+        let mut inv = Invalid::new();
+        let date =
+            |field: &str, raw: &str, inv: &mut Invalid| match chrono::NaiveDate::parse_from_str(
+                raw.trim(),
+                "%Y-%m-%d",
+            ) {
+                Ok(d) => Some(d),
+                Err(_) => {
+                    inv.add(
+                        field,
+                        format!(
+                            "'{}' is not a date (expected YYYY-MM-DD)",
+                            raw.trim().chars().take(20).collect::<String>()
+                        ),
+                    );
+                    None
+                }
+            };
+        let start = date("from", from, &mut inv);
+        let end = date("until", until, &mut inv);
+        let reason = inv.check(
+            "reason",
+            trainyard_core::invalid::text::required(reason, 200),
+        );
+        if let (Some(s), Some(e)) = (start, end) {
+            if e < s {
+                inv.add("until", "must not be before the first day");
+            } else if (e - s).num_days() > 366 {
+                inv.add("until", "at most a year at a time");
+            }
+        }
+        let (Some(start), Some(end), Some(reason)) = (start, end, reason) else {
+            return Err(inv.into());
+        };
+        if !inv.is_empty() {
+            return Err(inv.into());
+        }
+        let now = crate::now_ms();
+        let mut tx = app.store.write().await?;
+        let inst = repo::get(&mut tx, id).await.about("instructor")?;
+        let tz =
+            TimeZoneName::parse(&inst.time_zone).map_err(|e| AppError::Refused(e.to_string()))?;
+        let from_ms = tz.start_of_day_ms(start);
+        let to_ms = tz.start_of_day_ms(end + chrono::Duration::days(1));
+        let off_id = repo::insert_time_off(&mut tx, id, from_ms, to_ms, &reason, now).await?;
+        let entry = repo::TimeOff {
+            id: off_id,
+            starts_at: from_ms,
+            ends_at: to_ms,
+            reason,
+        };
+        crate::audit::record(
+            &mut tx,
+            caller,
+            now,
+            "instructor.time_off_added",
+            "instructor",
+            id,
+            None,
+            Some(&entry),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(entry)
+    }
 }
 
 pub mod clients {

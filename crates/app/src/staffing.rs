@@ -756,3 +756,99 @@ pub async fn release(
     tx.commit().await?;
     Ok(())
 }
+
+/// Ranked instructors and rooms for a session, with the reasons the others are excluded.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Candidates {
+    pub instructors: Vec<trainyard_planner::ranking::RankedInstructor>,
+    pub rooms: Vec<trainyard_planner::ranking::RankedRoom>,
+}
+
+/// "Find an instructor" and "find a room" for a session.
+pub async fn candidates(
+    app: &App,
+    caller: &Caller,
+    session_id: i64,
+) -> Result<Candidates, AppError> {
+    use trainyard_planner::ranking::{
+        InstructorCandidate, RoomCandidate, rank_instructors, rank_rooms,
+    };
+    caller.require_staff("find instructors and rooms")?;
+    let mut conn = app.store.read().await?;
+    let session = sessions::get(&mut conn, session_id)
+        .await
+        .about("session")?;
+    let parts = sessions::parts(&mut conn, session_id).await?;
+    let live = live_parts(&parts);
+    let days = {
+        let tz = zone(&session.time_zone);
+        let mut d: Vec<_> = live
+            .iter()
+            .map(|p| tz.local(p.starts_at).date_naive())
+            .collect();
+        d.dedup();
+        d.len() as i64
+    };
+    let hours: i64 = live
+        .iter()
+        .map(|p| (p.ends_at - p.starts_at) / 3_600_000)
+        .sum();
+    let travel: HashMap<(i64, i64), i64> = venues::travel_times(&mut conn)
+        .await?
+        .into_iter()
+        .map(|(a, b, m)| ((a, b), m))
+        .collect();
+    let assigned: Vec<i64> = assignments::for_session(&mut conn, session_id)
+        .await?
+        .iter()
+        .filter(|a| a.status.is_live())
+        .map(|a| a.instructor_id)
+        .collect();
+    let mut filter = instructors::InstructorFilter::default();
+    filter.list.per_page = 2000;
+    let mut found = Vec::new();
+    for inst in instructors::list(&mut conn, &filter).await?.items {
+        if assigned.contains(&inst.id) {
+            continue;
+        }
+        let facts = instructor_facts(&mut conn, &session, &parts, inst.id).await?;
+        let problems = conflicts::check_instructor(&facts);
+        let (from, to) = window(&live, 14 * DAY);
+        let load_days = facts
+            .busy
+            .iter()
+            .filter(|b| b.interval.start_ms >= from && b.interval.end_ms <= to)
+            .count() as i64;
+        let day_cost = inst.day_rate.minor * days;
+        let hour_cost = inst.hour_rate.minor * hours;
+        found.push(InstructorCandidate {
+            id: inst.id,
+            name: inst.name.clone(),
+            problems,
+            cost_minor: if day_cost > 0 { day_cost } else { hour_cost },
+            load_days,
+            travel_minutes: match (inst.home_venue_id, session.venue_id) {
+                (Some(h), Some(v)) if h != v => travel.get(&(h, v)).copied().unwrap_or(0),
+                _ => 0,
+            },
+        });
+    }
+    let mut rooms = Vec::new();
+    let mut rf = resources::ResourceFilter::default();
+    rf.list.per_page = 2000;
+    rf.kind = "room".into();
+    rf.venue_id = session.venue_id;
+    for room in resources::list(&mut conn, &rf).await?.items {
+        let facts = resource_facts(&mut conn, &session, &parts, room.id, 1).await?;
+        rooms.push(RoomCandidate {
+            id: room.id,
+            name: room.name.clone(),
+            seats: room.seats,
+            problems: conflicts::check_resource(&facts),
+        });
+    }
+    Ok(Candidates {
+        instructors: rank_instructors(found),
+        rooms: rank_rooms(rooms, session.capacity),
+    })
+}

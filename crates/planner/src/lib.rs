@@ -6,5 +6,6 @@
 //! ask millions of times.
 
 pub mod interval_index;
+pub mod ranking;
 
 pub use interval_index::IntervalIndex;

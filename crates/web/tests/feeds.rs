@@ -359,6 +359,7 @@ async fn instructor_feed_follows_edits_and_cancellation_across_dst(t: &TestApp) 
             .iter()
             .any(|l| l == "STATUS:TENTATIVE" || l == "STATUS:CONFIRMED")
     );
+    eprintln!("FEEDTEXT\n{}", ics.replace("\r\n", "⏎\n"));
     if let Some(r) = python_reading(&ics) {
         let ev = events_of(&r);
         assert_eq!(ev.len(), 2);
@@ -851,20 +852,4 @@ mod formatting {
         assert!(!may_manage(&c, FeedKind::Client, 9));
         assert!(!may_have_feeds(&c));
     }
-}
-#[tokio::test]
-async fn zz_debug() {
-    let t = TestApp::spawn(trainyard_store::testing::Kind::Sqlite).await;
-    let api = t.api_as(Role::Coordinator, None).await;
-    let venue = api
-        .create("/venues", &venue_body("HAM", "Europe/Berlin"))
-        .await["id"]
-        .as_i64()
-        .unwrap();
-    let r = api
-        .post("/feeds", &json!({"kind": "venue", "target_id": venue}))
-        .await
-        .body;
-    eprintln!("{r:?}");
-    t.stop().await;
 }

@@ -74,9 +74,7 @@ pub async fn create(
     Body(f): Body<NewFeed>,
 ) -> Result<(StatusCode, Json<CreatedFeed>), ApiError> {
     let kind = feeds::parse_kind(&f.kind)?;
-    let (id, path) = feeds::create_feed(&s.app, &c, kind, f.target_id)
-        .await
-        .inspect_err(|e| eprintln!("DEBUG {e:?}"))?;
+    let (id, path) = feeds::create_feed(&s.app, &c, kind, f.target_id).await?;
     let base = base_url(&headers, s.secure_cookies);
     let url = format!("{base}{path}");
     let webcal_url = match url.split_once("://") {

@@ -23,6 +23,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(substitute))
         .routes(routes!(needing_action))
         .routes(routes!(check))
+        .routes(routes!(candidates))
         .routes(routes!(book))
         .routes(routes!(confirm_booking, release))
 }
@@ -203,4 +204,16 @@ async fn release(
 ) -> Result<StatusCode, ApiError> {
     staffing::release(&s.app, &c, id, resource_id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Find an instructor and a room: every candidate checked, the eligible ranked (cost, load, travel;
+/// snuggest room first), the others with the reasons they are excluded.
+#[utoipa::path(get, path = "/sessions/{id}/candidates", tag = "assignments", params(("id" = i64, Path)),
+    responses((status = 200, body = staffing::Candidates), (status = 404, body = Problem)))]
+async fn candidates(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+) -> Result<Json<staffing::Candidates>, ApiError> {
+    Ok(Json(staffing::candidates(&s.app, &c, id).await?))
 }

@@ -20,6 +20,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/search", get(search))
+        .route("/portal/time-off", axum::routing::post(add_time_off))
 }
 
 pub struct StatusBar {
@@ -140,34 +141,7 @@ async fn home(State(s): State<AppState>, Viewer(c): Viewer, Flash(flash): Flash)
             }
             .into_response()
         }
-        Role::Instructor => {
-            let mine = portal::my_assignments(&s.app, &c).await.unwrap_or_default();
-            PortalPage {
-                chrome: Chrome::new(&c, "home", flash),
-                title: "My schedule".into(),
-                intro: format!("Your assignments, {}.", c.name),
-                sections: vec![Section {
-                    title: "Upcoming and recent assignments".into(),
-                    columns: vec!["Session", "Course", "Starts", "Ends", "Role", "Status"],
-                    rows: mine
-                        .iter()
-                        .map(|a| Row {
-                            href: String::new(),
-                            cells: vec![
-                                Cell::text(&a.session_reference),
-                                Cell::text(&a.course_title),
-                                Cell::text(viewer.display(a.starts_at)),
-                                Cell::text(viewer.display(a.ends_at)),
-                                Cell::text(&a.role),
-                                Cell::badge(a.status.label(), a.status.as_str()),
-                            ],
-                        })
-                        .collect(),
-                    empty: "No assignments yet. When a coordinator requests you for a session, it appears here.".into(),
-                }],
-            }
-            .into_response()
-        }
+        Role::Instructor => my_schedule(&s, &c, flash, None).await,
         Role::Learner => {
             let mine = portal::my_enrollments(&s.app, &c).await.unwrap_or_default();
             PortalPage {
@@ -389,4 +363,108 @@ async fn search(
         sections,
     }
     .into_response()
+}
+
+struct ScheduleRow {
+    id: i64,
+    version: i64,
+    reference: String,
+    course: String,
+    starts: String,
+    ends: String,
+    status: &'static str,
+    status_key: &'static str,
+    requested: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "my_schedule.html")]
+struct MySchedulePage {
+    chrome: Chrome,
+    name: String,
+    instructor_id: i64,
+    rows: Vec<ScheduleRow>,
+    time_off: Vec<(String, String, String)>,
+    error: Option<String>,
+}
+
+impl MySchedulePage {
+    fn chrome_opt(&self) -> Option<&Chrome> {
+        Some(&self.chrome)
+    }
+}
+
+async fn my_schedule(
+    s: &AppState,
+    c: &trainyard_app::Caller,
+    flash: Option<String>,
+    error: Option<String>,
+) -> Response {
+    let viewer = viewer_tz(c);
+    let mine = match portal::my_assignments(&s.app, c).await {
+        Ok(m) => m,
+        Err(e) => return error_page(e, Some(c)),
+    };
+    let instructor_id = c.instructor_id.unwrap_or_default();
+    let time_off = instructors::time_off(&s.app, c, instructor_id)
+        .await
+        .unwrap_or_default();
+    MySchedulePage {
+        chrome: Chrome::new(c, "home", flash),
+        name: c.name.clone(),
+        instructor_id,
+        rows: mine
+            .iter()
+            .map(|a| ScheduleRow {
+                id: a.id,
+                version: a.version,
+                reference: a.session_reference.clone(),
+                course: a.course_title.clone(),
+                starts: viewer.display(a.starts_at),
+                ends: viewer.display(a.ends_at),
+                status: a.status.label(),
+                status_key: a.status.as_str(),
+                requested: a.status == trainyard_core::status::AssignmentStatus::Requested,
+            })
+            .collect(),
+        time_off: time_off
+            .iter()
+            .map(|t| {
+                let last_day = viewer.local(t.ends_at - 1).format("%Y-%m-%d").to_string();
+                (
+                    viewer.local(t.starts_at).format("%Y-%m-%d").to_string(),
+                    last_day,
+                    t.reason.clone(),
+                )
+            })
+            .collect(),
+        error,
+    }
+    .into_response()
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct TimeOffForm {
+    from: String,
+    until: String,
+    reason: String,
+}
+
+async fn add_time_off(
+    State(s): State<AppState>,
+    crate::pages::Submit { caller: c, form: f }: crate::pages::Submit<TimeOffForm>,
+) -> Response {
+    let Some(id) = c.instructor_id else {
+        return error_page(
+            trainyard_app::AppError::Forbidden(
+                "record unavailability without an instructor profile".into(),
+            ),
+            Some(&c),
+        );
+    };
+    match instructors::add_time_off(&s.app, &c, id, &f.from, &f.until, &f.reason).await {
+        Ok(_) => crate::pages::saved("/", "Unavailability recorded."),
+        Err(e) => my_schedule(&s, &c, None, Some(e.to_string())).await,
+    }
 }

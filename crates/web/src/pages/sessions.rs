@@ -32,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/sessions/{id}/archive", post(archive))
         .route("/sessions/{id}/restore", post(restore))
         .route("/sessions/{id}/assignments", post(propose))
+        .route("/sessions/{id}/candidates", get(candidates))
         .route("/assignments/{id}/act", post(act))
         .route("/assignments/{id}/substitute", post(substitute))
         .route("/sessions/{id}/bookings", post(book))
@@ -983,4 +984,78 @@ async fn release(
         Ok(()) => saved(&format!("/sessions/{id}#bookings"), "Booking released."),
         Err(e) => error_page(e, Some(&c)),
     }
+}
+
+struct CandidateRow {
+    id: i64,
+    name: String,
+    rank: Option<usize>,
+    cost: String,
+    load_days: i64,
+    travel_minutes: i64,
+    excluded_because: Vec<String>,
+}
+
+#[derive(askama::Template, askama_web::WebTemplate)]
+#[template(path = "candidates.html")]
+struct CandidatesPage {
+    chrome: Chrome,
+    session_id: i64,
+    reference: String,
+    summary: String,
+    venue: Option<String>,
+    instructors: Vec<CandidateRow>,
+    rooms: Vec<trainyard_planner::ranking::RankedRoom>,
+    can_edit: bool,
+    show_cost: bool,
+}
+
+impl CandidatesPage {
+    fn chrome_opt(&self) -> Option<&Chrome> {
+        Some(&self.chrome)
+    }
+}
+
+async fn candidates(State(s): State<AppState>, Viewer(c): Viewer, Path(id): Path<i64>) -> Response {
+    let d = match sessions::get(&s.app, &c, id).await {
+        Ok(d) => d,
+        Err(e) => return error_page(e, Some(&c)),
+    };
+    let found = match trainyard_app::staffing::candidates(&s.app, &c, id).await {
+        Ok(f) => f,
+        Err(e) => return error_page(e, Some(&c)),
+    };
+    let viewer = viewer_tz(&c);
+    let x = &d.session;
+    let currency = x.seat_price.currency;
+    CandidatesPage {
+        chrome: Chrome::new(&c, "sessions", None),
+        session_id: id,
+        reference: x.reference.clone(),
+        summary: format!(
+            "{} — {}, {} part(s) from {}",
+            x.course_code,
+            x.course_title,
+            d.parts.len(),
+            when(x.starts_at, &x.time_zone, &viewer)
+        ),
+        venue: x.venue_name.clone(),
+        instructors: found
+            .instructors
+            .into_iter()
+            .map(|i| CandidateRow {
+                id: i.id,
+                name: i.name,
+                rank: i.rank,
+                cost: trainyard_core::Money::new(i.cost_minor, currency).to_string(),
+                load_days: i.load_days,
+                travel_minutes: i.travel_minutes,
+                excluded_because: i.excluded_because,
+            })
+            .collect(),
+        rooms: found.rooms,
+        can_edit: c.role.can_edit_operations(),
+        show_cost: c.role.can_see_finance(),
+    }
+    .into_response()
 }

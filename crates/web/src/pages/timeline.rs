@@ -140,16 +140,24 @@ pub struct DayHead {
     pub iso: String,
 }
 
-pub struct TlCell {
-    pub class: &'static str,
-    pub bars: Vec<Bar>,
+/// A bar on a timeline row: one session's consecutive days, in a lane of the row's grid.
+pub struct Block {
+    pub bar: Bar,
+    /// 1-based grid column of the first day, and how many days it spans.
+    pub col: usize,
+    pub span: usize,
+    /// 1-based lane (grid row) within the timeline row.
+    pub lane: usize,
+    /// The days it covers, for screen readers ("Wed 2 Dec–Fri 4 Dec").
+    pub days: String,
 }
 
 pub struct TlRow {
     pub name: String,
     pub detail: String,
     pub href: String,
-    pub cells: Vec<TlCell>,
+    pub blocks: Vec<Block>,
+    pub lanes: usize,
     pub conflicts: usize,
     pub busy_days: usize,
 }
@@ -327,7 +335,7 @@ async fn timeline(
         ),
     };
     let items = t.rows.iter().map(|r| r.entries.len()).sum();
-    let rows = build_rows(&t, &viewer, today);
+    let rows = build_rows(&t, &viewer);
     let days_head = window
         .dates()
         .into_iter()
@@ -388,10 +396,9 @@ fn day_class(d: NaiveDate, today: NaiveDate) -> &'static str {
     }
 }
 
-fn build_rows(t: &Timeline, viewer: &TimeZoneName, today: NaiveDate) -> Vec<TlRow> {
+fn build_rows(t: &Timeline, viewer: &TimeZoneName) -> Vec<TlRow> {
     let dates = t.window.dates();
     let bounds = boundaries(t.window.from, t.window.days, viewer);
-    let classes: Vec<&'static str> = dates.iter().map(|d| day_class(*d, today)).collect();
     let cal_kind = match t.kind {
         RowKind::Instructors => "instructor",
         RowKind::Rooms => "room",
@@ -400,19 +407,13 @@ fn build_rows(t: &Timeline, viewer: &TimeZoneName, today: NaiveDate) -> Vec<TlRo
     t.rows
         .iter()
         .map(|r| {
-            let mut cells: Vec<TlCell> = classes
-                .iter()
-                .map(|class| TlCell {
-                    class,
-                    bars: Vec::new(),
-                })
-                .collect();
-            for e in &r.entries {
-                for d in day_span(e, &bounds) {
-                    cells[d].bars.push(bar(e, viewer, true));
+            let (blocks, lanes) = blocks_of(&r.entries, &bounds, &dates, viewer);
+            let mut busy = vec![false; dates.len()];
+            for b in &blocks {
+                for d in &mut busy[b.col - 1..b.col - 1 + b.span] {
+                    *d = true;
                 }
             }
-            let busy_days = cells.iter().filter(|c| !c.bars.is_empty()).count();
             TlRow {
                 name: r.head.name.clone(),
                 detail: r.head.detail.clone(),
@@ -420,12 +421,102 @@ fn build_rows(t: &Timeline, viewer: &TimeZoneName, today: NaiveDate) -> Vec<TlRo
                     "/calendar?kind={cal_kind}&id={}&month={month_param}",
                     r.head.id
                 ),
-                cells,
+                blocks,
+                lanes,
                 conflicts: r.conflicts,
-                busy_days,
+                busy_days: busy.iter().filter(|b| **b).count(),
             }
         })
         .collect()
+}
+
+/// One row's entries as bars: the parts of one session on consecutive days (same status) become
+/// one bar across those days; bars that share a day go to separate lanes. Returns the bars and the
+/// number of lanes.
+fn blocks_of(
+    entries: &[Entry],
+    bounds: &[i64],
+    dates: &[NaiveDate],
+    viewer: &TimeZoneName,
+) -> (Vec<Block>, usize) {
+    struct Open<'a> {
+        first: &'a Entry,
+        last: &'a Entry,
+        from: usize,
+        to: usize,
+        conflict: bool,
+        parts: usize,
+    }
+    let mut open: Vec<Open> = Vec::new();
+    for e in entries {
+        let span = day_span(e, bounds);
+        if span.is_empty() {
+            continue;
+        }
+        if let Some(o) = open.iter_mut().rev().find(|o| {
+            o.first.item.session_id == e.item.session_id
+                && o.first.tone == e.tone
+                && span.start <= o.to + 1
+        }) {
+            o.to = o.to.max(span.end - 1);
+            o.last = e;
+            o.conflict |= e.conflict;
+            o.parts += 1;
+            continue;
+        }
+        open.push(Open {
+            first: e,
+            last: e,
+            from: span.start,
+            to: span.end - 1,
+            conflict: e.conflict,
+            parts: 1,
+        });
+    }
+    open.sort_by_key(|o| (o.from, std::cmp::Reverse(o.to)));
+    let mut lane_ends: Vec<usize> = Vec::new();
+    let mut blocks = Vec::with_capacity(open.len());
+    for o in open {
+        let lane = match lane_ends.iter().position(|&end| end < o.from) {
+            Some(l) => {
+                lane_ends[l] = o.to;
+                l
+            }
+            None => {
+                lane_ends.push(o.to);
+                lane_ends.len() - 1
+            }
+        };
+        let mut bar = bar(o.first, viewer, true);
+        bar.conflict = o.conflict;
+        if o.parts > 1 {
+            let zone = TimeZoneName::parse(&o.last.item.time_zone).unwrap_or(*viewer);
+            bar.title = format!(
+                "{} · {} parts, the last ending {}{}",
+                bar.title.split(" · CONFLICT").next().unwrap_or_default(),
+                o.parts,
+                zone.display(o.last.item.ends_at),
+                if o.conflict {
+                    " · CONFLICT: overlaps another item in this row"
+                } else {
+                    ""
+                }
+            );
+        }
+        let fmt = |d: NaiveDate| d.format("%a %-d %b").to_string();
+        blocks.push(Block {
+            bar,
+            col: o.from + 1,
+            span: o.to - o.from + 1,
+            lane: lane + 1,
+            days: if o.to > o.from {
+                format!("{}–{}", fmt(dates[o.from]), fmt(dates[o.to]))
+            } else {
+                fmt(dates[o.from])
+            },
+        });
+    }
+    (blocks, lane_ends.len().max(1))
 }
 
 // ------------------------------------------------------------------ calendars
