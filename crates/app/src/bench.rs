@@ -160,3 +160,124 @@ pub async fn seed_sessions(
     app.store.settle().await?;
     Ok(existing)
 }
+
+/// Gives the benchmark sessions confirmed instructors and rooms (`instructors` of each), so that
+/// conflict checks run against a realistic number of slots. Idempotent.
+pub async fn seed_staffing(
+    app: &App,
+    staff: usize,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<(), AppError> {
+    use trainyard_core::records::{InstructorFields, ResourceFields};
+    use trainyard_core::status::{AssignmentStatus, BookingStatus};
+    use trainyard_store::{assignments, bookings, instructors, resources};
+    let now = now_ms();
+    let system = Caller::system();
+    let mut conn = app.store.read().await?;
+    let mut f = instructors::InstructorFilter::default();
+    f.list.per_page = 1;
+    if instructors::list(&mut conn, &f).await?.total as usize >= staff {
+        return Ok(());
+    }
+    drop(conn);
+    let mut tx = app.store.write().await?;
+    let venue = venues::options(&mut tx).await?.first().map(|(id, _)| *id);
+    let mut inst_ids = Vec::new();
+    let mut room_ids = Vec::new();
+    for i in 0..staff {
+        let f = InstructorFields {
+            name: format!("Bench Instructor {i:03}"),
+            email: format!("instructor{i}@bench.example"),
+            employment_type: "staff".into(),
+            time_zone: "Europe/Berlin".into(),
+            currency: "EUR".into(),
+            day_rate: format!("{}", 600 + i % 7 * 50),
+            max_days_week: "5".into(),
+            max_days_month: "22".into(),
+            skills: "bench".into(),
+            ..Default::default()
+        };
+        inst_ids.push(instructors::insert(&mut tx, &f.validate()?, now).await?);
+        let r = ResourceFields {
+            kind: "room".into(),
+            code: format!("BROOM-{i:03}"),
+            name: format!("Bench room {i:03}"),
+            venue_id: venue.map(|v| v.to_string()).unwrap_or_default(),
+            seats: "20".into(),
+            features: "projector".into(),
+            ..Default::default()
+        };
+        room_ids.push(resources::insert(&mut tx, &r.validate()?, now).await?);
+    }
+    tx.commit().await?;
+    let total = {
+        let mut conn = app.store.read().await?;
+        sessions::list(&mut conn, &Default::default()).await?.total as usize
+    };
+    let mut done = 0;
+    let mut after_id = 0i64;
+    let mut last_end: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
+    loop {
+        let mut tx = app.store.write().await?;
+        let ids = sessions::ids_after(&mut tx, after_id, 2_000).await?;
+        if ids.is_empty() {
+            break;
+        }
+        for (k, sid) in ids.iter().enumerate() {
+            let n = done + k;
+            let parts = sessions::parts(&mut tx, *sid).await?;
+            let inst = inst_ids[n % staff];
+            let slots: Vec<(i64, i64, i64)> = parts
+                .iter()
+                .map(|p| (p.id, p.starts_at, p.ends_at))
+                .collect();
+            // Sessions come in date order: staff one only if it starts after the instructor's last.
+            let first = slots.iter().map(|s| s.1).min().unwrap_or(0);
+            let free = last_end.get(&inst).is_none_or(|end| *end <= first);
+            if free {
+                let a = assignments::insert(
+                    &mut tx,
+                    *sid,
+                    inst,
+                    "lead",
+                    AssignmentStatus::Confirmed,
+                    now,
+                )
+                .await?;
+                assignments::insert_slots(&mut tx, a, inst, &slots).await?;
+                last_end.insert(inst, slots.iter().map(|s| s.2).max().unwrap_or(first));
+            }
+            let room = room_ids[n % staff];
+            for p in &parts {
+                bookings::insert(
+                    &mut tx,
+                    p.id,
+                    room,
+                    1,
+                    BookingStatus::Tentative,
+                    p.starts_at,
+                    p.ends_at,
+                    now,
+                )
+                .await?;
+            }
+        }
+        done += ids.len();
+        after_id = *ids.last().unwrap_or(&after_id);
+        crate::audit::record(
+            &mut tx,
+            &system,
+            now,
+            "bench.staffed",
+            "session",
+            0,
+            None,
+            Some(&json!({ "sessions": ids.len() })),
+        )
+        .await?;
+        tx.commit().await?;
+        progress(done, total);
+    }
+    app.store.settle().await?;
+    Ok(())
+}

@@ -383,7 +383,7 @@ pub async fn calendar(
                 .await
                 .map_err(|e| not_found(e, "instructor"))?;
             let items = repo::instructor_items_of(&mut conn, id, from_ms, to_ms).await?;
-            (x.name, x.time_zone, items)
+            (x.name, x.email, items)
         }
         CalendarKind::Room => {
             let x = trainyard_store::resources::get(&mut conn, id)

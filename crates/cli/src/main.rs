@@ -74,6 +74,14 @@ enum BenchCommand {
         #[arg(long, default_value_t = 30)]
         iterations: usize,
     },
+    /// Time the core conflict check against 1,000,000 intervals, then the conflict-check API call
+    /// at N sessions with confirmed instructors and rooms (seeded if missing).
+    Conflicts {
+        #[arg(long, default_value_t = 100_000)]
+        sessions: usize,
+        #[arg(long, default_value_t = 50)]
+        iterations: usize,
+    },
 }
 
 #[derive(clap::Args, Clone)]
@@ -238,6 +246,16 @@ async fn main() -> anyhow::Result<()> {
         } => {
             let app = open(&cli.database).await?;
             bench::sessions_list(app, sessions, iterations).await
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Conflicts {
+                    sessions,
+                    iterations,
+                },
+        } => {
+            let app = open(&cli.database).await?;
+            bench::conflicts(app, sessions, iterations).await
         }
         Command::AuditVerify => {
             let app = open(&cli.database).await?;

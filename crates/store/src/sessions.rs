@@ -558,3 +558,16 @@ pub async fn resync_slots(conn: &mut Conn, session_id: i64) -> Result<(), StoreE
     .await?;
     Ok(())
 }
+
+/// Session ids after `after`, in id order: for walking every session in batches.
+pub async fn ids_after(conn: &mut Conn, after: i64, limit: i64) -> Result<Vec<i64>, StoreError> {
+    let rows = sqlx::query("SELECT id FROM sessions WHERE id > $1 ORDER BY id LIMIT $2")
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| r.i("id"))
+        .collect::<Result<_, sqlx::Error>>()?)
+}

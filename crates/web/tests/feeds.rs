@@ -359,7 +359,6 @@ async fn instructor_feed_follows_edits_and_cancellation_across_dst(t: &TestApp) 
             .iter()
             .any(|l| l == "STATUS:TENTATIVE" || l == "STATUS:CONFIRMED")
     );
-    eprintln!("FEEDTEXT\n{}", ics.replace("\r\n", "⏎\n"));
     if let Some(r) = python_reading(&ics) {
         let ev = events_of(&r);
         assert_eq!(ev.len(), 2);

@@ -402,6 +402,10 @@ async fn refusals_create_nothing(t: &TestApp) {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     assert_eq!(sessions_of(&api, c).await, 1);
+    // Both endpoints are in the OpenAPI document.
+    let doc = api.get("/openapi.json").await.body;
+    assert!(doc["paths"]["/sessions/{id}/recurrence/preview"]["post"].is_object());
+    assert!(doc["paths"]["/sessions/{id}/recurrence"]["post"]["responses"]["201"].is_object());
 }
 
 async fn a_part_in_the_dst_gap_blocks_the_series_until_that_date_is_skipped(t: &TestApp) {

@@ -453,7 +453,14 @@ async fn show(
                         "{:.1} h",
                         (p.ends_at - p.starts_at) as f64 / 3_600_000.0
                     )),
-                    Cell::badge(&p.status, &p.status),
+                    Cell::badge(
+                        if p.status == "cancelled" {
+                            "Cancelled"
+                        } else {
+                            "Scheduled"
+                        },
+                        &p.status,
+                    ),
                 ],
             })
             .collect(),
@@ -713,20 +720,26 @@ async fn staffing_panels(s: &AppState, c: &Caller, x: &Session, r: &roster::Rost
             href: format!("/instructors/{}", a.instructor_id),
             cells: vec![
                 Cell::text(&a.instructor_name),
-                Cell::text(&a.role),
+                Cell::text(if a.role == "lead" {
+                    "Lead"
+                } else {
+                    "Co-instructor"
+                }),
                 Cell::badge(a.status.label(), a.status.as_str()),
             ],
             version: a.version,
             actions,
-            substitute: (edit && a.status.is_live()).then(|| SubstituteForm {
-                action: format!("/assignments/{}/substitute", a.id),
-                options: options(
-                    instructor_choices
-                        .iter()
-                        .filter(|(id, _)| *id != a.instructor_id.to_string())
-                        .cloned(),
-                    "",
-                ),
+            substitute: (edit && a.status.is_live() && instructor_choices.len() > 1).then(|| {
+                SubstituteForm {
+                    action: format!("/assignments/{}/substitute", a.id),
+                    options: options(
+                        instructor_choices
+                            .iter()
+                            .filter(|(id, _)| *id != a.instructor_id.to_string())
+                            .cloned(),
+                        "",
+                    ),
+                }
             }),
         });
     }
@@ -741,8 +754,18 @@ async fn staffing_panels(s: &AppState, c: &Caller, x: &Session, r: &roster::Rost
         form: edit.then(|| InlineForm {
             action: format!("/sessions/{}/assignments", x.id),
             fields: vec![
-                Field::new("instructor_id", "Instructor", "select", "")
-                    .choices(instructor_choices.clone(), None),
+                Field::new("instructor_id", "Instructor", "select", "").choices(
+                    instructor_choices
+                        .iter()
+                        .filter(|(id, _)| {
+                            !r.assignments
+                                .iter()
+                                .any(|a| a.status.is_live() && a.instructor_id.to_string() == *id)
+                        })
+                        .cloned()
+                        .collect(),
+                    None,
+                ),
                 Field::new("role", "Role", "select", "lead").choices(
                     vec![
                         ("lead".into(), "Lead".into()),
@@ -821,7 +844,11 @@ async fn staffing_panels(s: &AppState, c: &Caller, x: &Session, r: &roster::Rost
                 href: format!("/resources/{rid}"),
                 cells: vec![
                     Cell::text(&b.resource_name),
-                    Cell::text(&b.resource_kind),
+                    Cell::text(
+                        trainyard_core::status::ResourceKind::parse(&b.resource_kind)
+                            .map(|k| k.label())
+                            .unwrap_or("Resource"),
+                    ),
                     Cell::num(b.quantity),
                     Cell::num(format!("{n} part(s)")),
                     if *confirmed {

@@ -409,6 +409,113 @@ impl Chrome {
         v.as_str().unwrap_or_default().to_owned()
     }
 
+    /// Runs `script` in the page (synchronously; `arguments[i]` are `args`) and returns what it
+    /// returns.
+    pub async fn execute(&self, script: &str, args: Vec<Value>) -> Value {
+        let reply = self
+            .cmd(
+                Method::POST,
+                "/execute/sync",
+                Some(json!({ "script": script, "args": args })),
+            )
+            .await;
+        match reply {
+            Ok(v) => v,
+            Err(e) => panic!(
+                "browser: script failed ({e}) at {}: {script}",
+                self.current_url().await
+            ),
+        }
+    }
+
+    /// Sets the value of the field at `css` by script and fires `input` and `change`: for
+    /// fields whose typing depends on the browser's locale (Chromium's `datetime-local`).
+    pub async fn set_value(&self, css: &str, value: &str) {
+        self.wait_for(css).await;
+        let got = self
+            .execute(
+                "var e = document.querySelector(arguments[0]);
+                 e.value = arguments[1];
+                 e.dispatchEvent(new Event('input', { bubbles: true }));
+                 e.dispatchEvent(new Event('change', { bubbles: true }));
+                 return e.value;",
+                vec![json!(css), json!(value)],
+            )
+            .await;
+        assert_eq!(
+            got.as_str(),
+            Some(value),
+            "`{css}` did not accept the value {value:?}"
+        );
+    }
+
+    /// Chooses, by clicking it, the option of the `<select>` at `css` whose visible text is
+    /// `label` (or else the only option whose text contains `label`).
+    pub async fn select(&self, css: &str, label: &str) {
+        self.wait_for(css).await;
+        let found = self
+            .execute(
+                "var opts = Array.from(document.querySelector(arguments[0]).options);
+                 var want = arguments[1];
+                 var t = function (o) { return o.text.trim(); };
+                 var exact = opts.filter(function (o) { return t(o) === want; });
+                 var hits = exact.length ? exact : opts.filter(function (o) { return t(o).indexOf(want) >= 0; });
+                 return hits.length === 1 ? hits[0] : opts.map(t);",
+                vec![json!(css), json!(label)],
+            )
+            .await;
+        let Some(id) = found[ELEMENT_KEY].as_str() else {
+            panic!(
+                "browser: `{css}` has no single option {label:?}; its options: {found} (at {})",
+                self.current_url().await
+            );
+        };
+        if let Err(e) = self
+            .cmd(Method::POST, &format!("/element/{id}/click"), None)
+            .await
+        {
+            panic!("browser: choose {label:?} in `{css}`: {e}");
+        }
+        let chosen = self
+            .execute(
+                "var s = document.querySelector(arguments[0]); return s.options[s.selectedIndex].text.trim();",
+                vec![json!(css)],
+            )
+            .await;
+        assert!(
+            chosen.as_str().is_some_and(|c| c.contains(label)),
+            "`{css}` shows {chosen} after choosing {label:?}"
+        );
+    }
+
+    /// Waits until the text of the first element at `css` contains `needle` (up to `WAIT`);
+    /// returns that text.
+    pub async fn wait_for_text(&self, css: &str, needle: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let text = match self.find_id(css).await {
+                Ok(id) => self
+                    .cmd(Method::GET, &format!("/element/{id}/text"), None)
+                    .await
+                    .ok()
+                    .and_then(|v| v.as_str().map(|s| s.trim().to_owned())),
+                Err(_) => None,
+            };
+            if let Some(t) = &text
+                && t.contains(needle)
+            {
+                return t.clone();
+            }
+            if Instant::now() >= deadline {
+                panic!(
+                    "browser: `{css}` did not come to contain {needle:?} within {WAIT:?} at {} (text: {text:?})",
+                    self.current_url().await
+                );
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
     /// Whether an element matches `css` right now (no waiting).
     pub async fn exists(&self, css: &str) -> bool {
         match self.find_id(css).await {
