@@ -8,6 +8,7 @@ mod audit;
 pub mod bench;
 pub mod caller;
 pub mod catalog;
+pub mod credentials;
 pub mod demo;
 pub mod error;
 pub mod feeds;

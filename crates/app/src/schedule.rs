@@ -12,12 +12,190 @@ pub mod sessions {
 
     pub type Record = repo::Session;
 
-    crate::records::record_writes!(
-        trainyard_store::sessions::draft,
-        SessionFields,
-        "session",
-        "sessions"
-    );
+    /// Creates a session as a draft.
+    pub async fn create(
+        app: &App,
+        caller: &Caller,
+        fields: &SessionFields,
+    ) -> Result<Record, AppError> {
+        caller.require_operations("create sessions")?;
+        let input = fields.validate()?;
+        let now = now_ms();
+        let mut tx = app.store.write().await?;
+        let id = repo::draft::insert(&mut tx, &input, now)
+            .await
+            .about("session")?;
+        let after = repo::get(&mut tx, id).await?;
+        crate::audit::record(
+            &mut tx,
+            caller,
+            now,
+            "session.created",
+            "session",
+            id,
+            None,
+            Some(&after),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Edits a session (its parts included). Moved parts keep their instructors and rooms, which
+    /// the database re-checks; everyone involved is told when the times change.
+    pub async fn update(
+        app: &App,
+        caller: &Caller,
+        id: i64,
+        version: i64,
+        fields: &SessionFields,
+    ) -> Result<Record, AppError> {
+        caller.require_operations("change sessions")?;
+        let input = fields.validate()?;
+        let now = now_ms();
+        let mut tx = app.store.write().await?;
+        let before = repo::get(&mut tx, id).await.about("session")?;
+        if matches!(
+            before.status,
+            SessionStatus::Closed | SessionStatus::Cancelled
+        ) {
+            return Err(AppError::Refused(format!(
+                "Session {} is {}: it can no longer be edited.",
+                before.reference,
+                before.status.label().to_lowercase()
+            )));
+        }
+        let parts_before = repo::parts(&mut tx, id).await?;
+        repo::update(&mut tx, id, version, &input, now)
+            .await
+            .about("session")?;
+        let after = repo::get(&mut tx, id).await?;
+        let parts_after = repo::parts(&mut tx, id).await?;
+        crate::audit::record(
+            &mut tx,
+            caller,
+            now,
+            "session.updated",
+            "session",
+            id,
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
+        let moved = parts_before
+            .iter()
+            .map(|p| (p.starts_at, p.ends_at, p.status.clone()))
+            .collect::<Vec<_>>()
+            != parts_after
+                .iter()
+                .map(|p| (p.starts_at, p.ends_at, p.status.clone()))
+                .collect::<Vec<_>>();
+        if moved {
+            notify(&mut tx, &after, Change::Rescheduled, now).await?;
+        }
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Archives or restores a session.
+    pub async fn set_archived(
+        app: &App,
+        caller: &Caller,
+        id: i64,
+        version: i64,
+        archive: bool,
+    ) -> Result<Record, AppError> {
+        caller.require_operations("archive sessions")?;
+        let now = now_ms();
+        let mut tx = app.store.write().await?;
+        let before = repo::get(&mut tx, id).await.about("session")?;
+        repo::set_archived(&mut tx, id, version, archive.then_some(now), now)
+            .await
+            .about("session")?;
+        let after = repo::get(&mut tx, id).await?;
+        let action = if archive {
+            "session.archived"
+        } else {
+            "session.restored"
+        };
+        crate::audit::record(
+            &mut tx,
+            caller,
+            now,
+            action,
+            "session",
+            id,
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    #[derive(Clone, Copy)]
+    enum Change {
+        Rescheduled,
+        Cancelled,
+        Postponed,
+        Confirmed,
+    }
+
+    /// Queues a message to every instructor and learner on the session, in the same transaction.
+    async fn notify(
+        tx: &mut trainyard_store::Conn,
+        s: &Record,
+        change: Change,
+        now: i64,
+    ) -> Result<(), AppError> {
+        let tz = TimeZoneName::parse(&s.time_zone)
+            .unwrap_or_else(|_| TimeZoneName::parse("UTC").expect("UTC"));
+        let when = format!("{} – {}", tz.display(s.starts_at), tz.display(s.ends_at));
+        let title = s.title.clone().unwrap_or_else(|| s.course_title.clone());
+        let (kind, subject, line) = match change {
+            Change::Rescheduled => (
+                "session_changed",
+                format!("Changed: {title} ({})", s.reference),
+                format!("The session has new times: {when}."),
+            ),
+            Change::Cancelled => (
+                "session_cancelled",
+                format!("Cancelled: {title} ({})", s.reference),
+                format!("The session planned for {when} is cancelled."),
+            ),
+            Change::Postponed => (
+                "session_postponed",
+                format!("Postponed: {title} ({})", s.reference),
+                format!("The session planned for {when} is postponed; new dates will follow."),
+            ),
+            Change::Confirmed => (
+                "session_confirmed",
+                format!("Confirmed: {title} ({})", s.reference),
+                format!("The session takes place as planned: {when}."),
+            ),
+        };
+        let place = s.venue_name.clone().unwrap_or_else(|| "online".into());
+        for (name, email, _who) in trainyard_store::sessions::people_to_notify(tx, s.id).await? {
+            let body = format!(
+                "Hello {name},\n\n{line}\nWhere: {place}\n\nTrainyard, on behalf of your training team\n"
+            );
+            trainyard_store::outbox::enqueue(
+                tx,
+                &trainyard_store::outbox::NewMessage {
+                    kind,
+                    recipient: &email,
+                    subject: &subject,
+                    body: &body,
+                    entity_type: "session",
+                    entity_id: s.id,
+                    idempotency_key: &format!("session-{}-{kind}-v{}-{email}", s.id, s.version),
+                },
+                now,
+            )
+            .await?;
+        }
+        Ok(())
+    }
 
     /// A session with its parts, as its page and the API show it.
     #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
@@ -113,6 +291,16 @@ pub mod sessions {
             .await
             .about("session")?;
         let after = repo::get(&mut tx, id).await?;
+        let change = match event {
+            SessionEvent::Cancel => Some(Change::Cancelled),
+            SessionEvent::Postpone => Some(Change::Postponed),
+            SessionEvent::Reschedule => Some(Change::Rescheduled),
+            SessionEvent::Confirm => Some(Change::Confirmed),
+            _ => None,
+        };
+        if let Some(change) = change {
+            notify(&mut tx, &after, change, now).await?;
+        }
         let action = format!("session.{}", event.as_str());
         crate::audit::record(
             &mut tx,

@@ -328,3 +328,99 @@ pub async fn time_off(conn: &mut Conn, instructor_id: i64) -> Result<Vec<TimeOff
         .collect::<Result<_, sqlx::Error>>()
         .map_err(Into::into)
 }
+
+pub async fn delete_qualification(
+    conn: &mut Conn,
+    instructor_id: i64,
+    id: i64,
+) -> Result<bool, StoreError> {
+    let n =
+        sqlx::query("DELETE FROM instructor_qualifications WHERE id = $1 AND instructor_id = $2")
+            .bind(id)
+            .bind(instructor_id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+    Ok(n == 1)
+}
+
+pub async fn delete_time_off(
+    conn: &mut Conn,
+    instructor_id: i64,
+    id: i64,
+) -> Result<bool, StoreError> {
+    let n = sqlx::query("DELETE FROM instructor_time_off WHERE id = $1 AND instructor_id = $2")
+        .bind(id)
+        .bind(instructor_id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    Ok(n == 1)
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Contract {
+    pub id: i64,
+    /// "staff" or "contractor" agreement.
+    pub kind: String,
+    pub day_rate: Money,
+    #[serde(serialize_with = "crate::row::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub valid_from: i64,
+    #[serde(serialize_with = "crate::row::rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub valid_to: Option<i64>,
+    pub document_name: Option<String>,
+}
+
+pub async fn insert_contract(
+    conn: &mut Conn,
+    instructor_id: i64,
+    kind: &str,
+    day_rate: Money,
+    valid_from: i64,
+    valid_to: Option<i64>,
+    document_name: Option<&str>,
+    now: i64,
+) -> Result<i64, StoreError> {
+    let r = sqlx::query(
+        "INSERT INTO instructor_contracts (instructor_id, kind, currency, day_rate_minor, valid_from, valid_to, document_name, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(instructor_id)
+    .bind(kind)
+    .bind(day_rate.currency.as_str().to_owned())
+    .bind(day_rate.minor)
+    .bind(valid_from)
+    .bind(valid_to)
+    .bind(document_name.map(str::to_owned))
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(r.i("id")?)
+}
+
+pub async fn contracts(conn: &mut Conn, instructor_id: i64) -> Result<Vec<Contract>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, kind, currency, day_rate_minor, valid_from, valid_to, document_name FROM instructor_contracts WHERE instructor_id = $1 ORDER BY valid_from DESC",
+    )
+    .bind(instructor_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Contract {
+                id: r.i("id")?,
+                kind: r.s("kind")?,
+                day_rate: Money::new(
+                    r.i("day_rate_minor")?,
+                    Currency::parse(&r.s("currency")?).map_err(decode_err)?,
+                ),
+                valid_from: r.i("valid_from")?,
+                valid_to: r.oi("valid_to")?,
+                document_name: r.os("document_name")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}

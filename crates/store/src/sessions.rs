@@ -571,3 +571,35 @@ pub async fn ids_after(conn: &mut Conn, after: i64, limit: i64) -> Result<Vec<i6
         .map(|r| r.i("id"))
         .collect::<Result<_, sqlx::Error>>()?)
 }
+
+/// Who hears about a change to the session: instructors on live assignments and learners booked
+/// or waiting. (name, e-mail, "instructor" | "learner")
+pub async fn people_to_notify(
+    conn: &mut Conn,
+    session_id: i64,
+) -> Result<Vec<(String, String, &'static str)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT i.name AS name, i.email AS email, 'instructor' AS who FROM assignments a JOIN instructors i ON i.id = a.instructor_id \
+         WHERE a.session_id = $1 AND a.status IN ('requested', 'accepted', 'confirmed') \
+         UNION ALL \
+         SELECT l.first_name || ' ' || l.last_name AS name, l.email AS email, 'learner' AS who FROM enrollments e \
+         JOIN learners l ON l.id = e.learner_id WHERE e.session_id = $1 AND e.status IN ('requested', 'booked', 'waitlisted')",
+    )
+    .bind(session_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.s("name")?,
+                r.s("email")?,
+                if r.s("who")? == "instructor" {
+                    "instructor"
+                } else {
+                    "learner"
+                },
+            ))
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}

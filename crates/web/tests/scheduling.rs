@@ -14,6 +14,7 @@ both_backends!(
     fifty_concurrent_instructor_confirmations_exactly_one_wins,
     fifty_concurrent_room_confirmations_exactly_one_wins,
     conflicts_are_explained_travel_pools_and_overrides,
+    qualifications_time_off_contracts_and_change_notices,
 );
 
 async fn setup(api: &Api) -> (i64, i64, i64) {
@@ -421,4 +422,163 @@ async fn conflicts_are_explained_travel_pools_and_overrides(t: &TestApp) {
         api.get(&format!("/sessions/{friday}")).await.status,
         StatusCode::OK
     );
+}
+
+async fn qualifications_time_off_contracts_and_change_notices(t: &TestApp) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    let (venue, _, anna) = setup(&api).await;
+    let mut pm = course_body("PM");
+    pm["required_skill"] = json!("project");
+    let pm = api.create("/courses", &pm).await["id"].as_i64().unwrap();
+    let s = session(
+        &api,
+        pm,
+        Some(venue),
+        "ilt",
+        "2027-09-06T09:00",
+        "2027-09-06T17:00",
+    )
+    .await;
+    let rules = |body: &Value| {
+        body["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["rule"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let check = api
+        .get(&format!("/sessions/{s}/check?instructor_id={anna}"))
+        .await;
+    assert_eq!(rules(&check.body), vec!["not_qualified"]);
+    // An expired qualification says so; a valid one clears it.
+    let q = api
+        .post(
+            &format!("/instructors/{anna}/qualifications"),
+            &json!({ "course_id": pm, "valid_from": "2026-01-01", "expires_on": "2027-06-30" }),
+        )
+        .await;
+    assert_eq!(q.status, StatusCode::CREATED, "{}", q.body);
+    let check = api
+        .get(&format!("/sessions/{s}/check?instructor_id={anna}"))
+        .await;
+    assert!(
+        check.body["problems"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expired"),
+        "{}",
+        check.body
+    );
+    api.post(
+        &format!("/instructors/{anna}/qualifications"),
+        &json!({ "skill": "Project", "valid_from": "2026-01-01" }),
+    )
+    .await;
+    assert!(
+        rules(
+            &api.get(&format!("/sessions/{s}/check?instructor_id={anna}"))
+                .await
+                .body
+        )
+        .is_empty()
+    );
+    // Time off blocks; removing it frees the day.
+    let off = api
+        .post(
+            &format!("/instructors/{anna}/time-off"),
+            &json!({ "from": "2027-09-06", "until": "2027-09-10", "reason": "Holiday" }),
+        )
+        .await;
+    assert_eq!(off.status, StatusCode::CREATED, "{}", off.body);
+    assert_eq!(
+        rules(
+            &api.get(&format!("/sessions/{s}/check?instructor_id={anna}"))
+                .await
+                .body
+        ),
+        vec!["time_off"]
+    );
+    let bad = api
+        .post(
+            &format!("/instructors/{anna}/time-off"),
+            &json!({ "from": "2027-09-10", "until": "2027-09-01", "reason": "x" }),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        api.delete(&format!("/instructors/{anna}/time-off/{}", off.body["id"]))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    // A contract that ended before the session blocks; only finance records contracts.
+    let contract = json!({ "kind": "contractor", "currency": "EUR", "day_rate": "700", "valid_from": "2026-01-01", "valid_to": "2027-08-31" });
+    assert_eq!(
+        api.post(&format!("/instructors/{anna}/contracts"), &contract)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let finance = t.api_as(Role::Finance, None).await;
+    assert_eq!(
+        finance
+            .post(&format!("/instructors/{anna}/contracts"), &contract)
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        rules(
+            &api.get(&format!("/sessions/{s}/check?instructor_id={anna}"))
+                .await
+                .body
+        ),
+        vec!["contract"]
+    );
+    let creds = api
+        .get(&format!("/instructors/{anna}/credentials"))
+        .await
+        .body;
+    assert_eq!(
+        creds["contracts"][0]["day_rate"]["amount"], "0.00",
+        "rates hidden from coordinators"
+    );
+
+    // Rescheduling a staffed session tells the instructor, through the outbox, in the same change.
+    let other = session(
+        &api,
+        pm,
+        Some(venue),
+        "ilt",
+        "2027-10-04T09:00",
+        "2027-10-04T12:00",
+    )
+    .await;
+    let (a, v) = accepted(&api, other, anna).await;
+    let manager = t.api_as(Role::Manager, None).await;
+    let r = manager
+        .post(
+            &format!("/assignments/{a}/actions"),
+            &json!({ "event": "confirm", "version": v, "override_reason": "renewal signed" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let current = api.get(&format!("/sessions/{other}")).await.body;
+    let edit = json!({
+        "course_id": pm, "visibility": "public", "delivery_mode": "ilt", "venue_id": venue, "capacity": 10,
+        "time_zone": "Europe/Berlin", "currency": "EUR", "version": current["version"],
+        "parts": [{ "starts": "2027-10-05T09:00", "ends": "2027-10-05T12:00" }]
+    });
+    assert_eq!(
+        api.put(&format!("/sessions/{other}"), &edit).await.status,
+        StatusCode::OK
+    );
+    let mut conn = t.app.store.read().await.unwrap();
+    let messages = trainyard_store::outbox::for_entity(&mut conn, "session", other)
+        .await
+        .unwrap();
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].recipient, "anna@example.com");
+    assert!(messages[0].subject.starts_with("Changed:"));
 }

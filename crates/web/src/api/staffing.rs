@@ -24,6 +24,12 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(needing_action))
         .routes(routes!(check))
         .routes(routes!(candidates))
+        .routes(routes!(credentials))
+        .routes(routes!(add_qualification))
+        .routes(routes!(remove_qualification))
+        .routes(routes!(add_contract))
+        .routes(routes!(add_time_off))
+        .routes(routes!(remove_time_off))
         .routes(routes!(book))
         .routes(routes!(confirm_booking, release))
 }
@@ -216,4 +222,110 @@ async fn candidates(
     Id(id): Id,
 ) -> Result<Json<staffing::Candidates>, ApiError> {
     Ok(Json(staffing::candidates(&s.app, &c, id).await?))
+}
+
+use trainyard_app::credentials::{self, ContractFields, Credentials, QualificationFields};
+
+/// An instructor's qualifications, contracts (rates for finance and managers only) and unavailability.
+#[utoipa::path(get, path = "/instructors/{id}/credentials", tag = "instructors", params(("id" = i64, Path)),
+    responses((status = 200, body = Credentials), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn credentials(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+) -> Result<Json<Credentials>, ApiError> {
+    Ok(Json(credentials::of_instructor(&s.app, &c, id).await?))
+}
+
+/// Record a qualification for a course or a skill, with its validity.
+#[utoipa::path(post, path = "/instructors/{id}/qualifications", tag = "instructors", params(("id" = i64, Path)), request_body = QualificationFields,
+    responses((status = 201, body = trainyard_app::store::instructors::Qualification), (status = 422, body = Problem)))]
+async fn add_qualification(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+    Body(f): Body<QualificationFields>,
+) -> Result<
+    (
+        StatusCode,
+        Json<trainyard_app::store::instructors::Qualification>,
+    ),
+    ApiError,
+> {
+    Ok((
+        StatusCode::CREATED,
+        Json(credentials::add_qualification(&s.app, &c, id, &f).await?),
+    ))
+}
+
+#[utoipa::path(delete, path = "/instructors/{id}/qualifications/{qualification_id}", tag = "instructors", params(("id" = i64, Path), ("qualification_id" = i64, Path)),
+    responses((status = 204), (status = 404, body = Problem)))]
+async fn remove_qualification(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path((id, qid)): Path<(i64, i64)>,
+) -> Result<StatusCode, ApiError> {
+    credentials::remove_qualification(&s.app, &c, id, qid).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Record a contract (finance and managers): an expired contract blocks confirmation.
+#[utoipa::path(post, path = "/instructors/{id}/contracts", tag = "instructors", params(("id" = i64, Path)), request_body = ContractFields,
+    responses((status = 201, body = trainyard_app::store::instructors::Contract), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn add_contract(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+    Body(f): Body<ContractFields>,
+) -> Result<
+    (
+        StatusCode,
+        Json<trainyard_app::store::instructors::Contract>,
+    ),
+    ApiError,
+> {
+    Ok((
+        StatusCode::CREATED,
+        Json(credentials::add_contract(&s.app, &c, id, &f).await?),
+    ))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct TimeOffRequest {
+    /// First day, YYYY-MM-DD, in the instructor's time zone.
+    pub from: String,
+    /// Last day, inclusive.
+    pub until: String,
+    pub reason: String,
+}
+
+/// Record unavailability: instructors their own, coordinators anyone's.
+#[utoipa::path(post, path = "/instructors/{id}/time-off", tag = "instructors", params(("id" = i64, Path)), request_body = TimeOffRequest,
+    responses((status = 201, body = trainyard_app::store::instructors::TimeOff), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn add_time_off(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+    Body(b): Body<TimeOffRequest>,
+) -> Result<(StatusCode, Json<trainyard_app::store::instructors::TimeOff>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            trainyard_app::people::instructors::add_time_off(
+                &s.app, &c, id, &b.from, &b.until, &b.reason,
+            )
+            .await?,
+        ),
+    ))
+}
+
+#[utoipa::path(delete, path = "/instructors/{id}/time-off/{time_off_id}", tag = "instructors", params(("id" = i64, Path), ("time_off_id" = i64, Path)),
+    responses((status = 204), (status = 404, body = Problem)))]
+async fn remove_time_off(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path((id, tid)): Path<(i64, i64)>,
+) -> Result<StatusCode, ApiError> {
+    credentials::remove_time_off(&s.app, &c, id, tid).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -364,6 +364,14 @@ fn detail(
     }
     if c.role.is_staff() {
         actions.push(Action::link(
+            "Qualifications & availability",
+            format!("/instructors/{}/credentials", i.id),
+        ));
+        actions.push(Action::link(
+            "Calendar",
+            format!("/calendar?kind=instructor&id={}", i.id),
+        ));
+        actions.push(Action::link(
             "Calendar feed",
             format!("/feeds/instructor/{}", i.id),
         ));

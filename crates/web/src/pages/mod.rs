@@ -5,6 +5,7 @@
 mod admin;
 mod clients;
 mod courses;
+mod credentials;
 mod dashboard;
 mod feeds;
 mod instructors;
@@ -40,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .merge(sessions::routes())
         .merge(admin::routes())
         .merge(timeline::routes())
+        .merge(credentials::routes())
         .merge(feeds::routes())
         .merge(recurrence::routes())
 }
