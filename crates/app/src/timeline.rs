@@ -339,7 +339,7 @@ pub struct Calendar {
     pub id: i64,
     /// The instructor's, room's, venue's or client's name.
     pub title: String,
-    /// A second line: the room's venue, the venue's city.
+    /// A second line: the instructor's e-mail, the room's venue, the venue's city, the client's code.
     pub detail: String,
     pub from_ms: i64,
     pub to_ms: i64,

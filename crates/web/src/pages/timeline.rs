@@ -313,13 +313,22 @@ async fn timeline(
     if month_view {
         hidden.push(("view", "month".into()));
     }
-    let filtered = !p.q.trim().is_empty() || venue_id.is_some();
+    let filtered = match kind {
+        RowKind::Instructors => !p.q.trim().is_empty(),
+        RowKind::Rooms => venue_id.is_some(),
+    };
     let (empty_title, empty_hint, empty_href, empty_label) = match (kind, filtered) {
-        (_, true) => (
-            "Nothing matches this filter".to_owned(),
-            "No row matches the name or venue you chose.".to_owned(),
+        (RowKind::Instructors, true) => (
+            "No instructor matches".to_owned(),
+            format!("No active instructor's name contains “{}”.", p.q.trim()),
             qs.with(PATH, &[("q", ""), ("venue_id", "")]),
-            "Show all".to_owned(),
+            "Show all instructors".to_owned(),
+        ),
+        (RowKind::Rooms, true) => (
+            "No rooms at this venue".to_owned(),
+            "The venue you chose has no active rooms. Add one, or look at every venue.".to_owned(),
+            qs.with(PATH, &[("q", ""), ("venue_id", "")]),
+            "Show all venues".to_owned(),
         ),
         (RowKind::Instructors, false) => (
             "No instructors yet".to_owned(),
@@ -409,7 +418,7 @@ fn build_rows(t: &Timeline, viewer: &TimeZoneName) -> Vec<TlRow> {
         .map(|r| {
             let (blocks, lanes) = blocks_of(&r.entries, &bounds, &dates, viewer);
             let mut busy = vec![false; dates.len()];
-            for b in &blocks {
+            for b in blocks.iter().filter(|b| b.bar.tone != "declined") {
                 for d in &mut busy[b.col - 1..b.col - 1 + b.span] {
                     *d = true;
                 }
@@ -456,11 +465,11 @@ fn blocks_of(
         if let Some(o) = open.iter_mut().rev().find(|o| {
             o.first.item.session_id == e.item.session_id
                 && o.first.tone == e.tone
+                && o.conflict == e.conflict
                 && span.start <= o.to + 1
         }) {
             o.to = o.to.max(span.end - 1);
             o.last = e;
-            o.conflict |= e.conflict;
             o.parts += 1;
             continue;
         }
