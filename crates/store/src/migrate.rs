@@ -5,13 +5,11 @@
 use crate::{Backend, Store, StoreError};
 use sqlx::{Executor, Row};
 
+#[rustfmt::skip]
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/0001_init.sql")),
-    (
-        2,
-        "scheduling",
-        include_str!("../migrations/0002_scheduling.sql"),
-    ),
+    (2, "scheduling", include_str!("../migrations/0002_scheduling.sql")),
+    (3, "enrollment", include_str!("../migrations/0003_enrollment.sql")),
 ];
 
 pub(crate) fn render(sql: &str, backend: Backend) -> String {
