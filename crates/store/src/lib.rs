@@ -24,6 +24,7 @@ pub mod recurrence;
 pub mod resources;
 pub mod row;
 pub mod sessions;
+pub mod templates;
 pub mod testing;
 pub mod timeline;
 pub mod users;

@@ -3,6 +3,7 @@
 
 mod extract;
 mod feeds;
+mod messages;
 mod idempotency;
 mod records;
 mod recurrence;
@@ -109,6 +110,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(records::lifecycle::transition))
         .routes(routes!(records::history))
         .merge(staffing::api())
+        .merge(messages::api())
         .merge(timeline::api())
         .merge(feeds::api())
         .merge(recurrence::api())

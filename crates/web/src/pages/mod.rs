@@ -10,6 +10,7 @@ mod dashboard;
 mod feeds;
 mod instructors;
 mod learners;
+mod messages;
 mod recurrence;
 mod resources;
 mod sessions;
@@ -42,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::routes())
         .merge(timeline::routes())
         .merge(credentials::routes())
+        .merge(messages::routes())
         .merge(feeds::routes())
         .merge(recurrence::routes())
 }
