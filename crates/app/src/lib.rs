@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod credentials;
 pub mod delivery;
 pub mod demo;
+pub mod enrollment;
 pub mod error;
 pub mod feeds;
 pub mod history;

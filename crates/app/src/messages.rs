@@ -60,7 +60,11 @@ pub fn fill(template: &str, ctx: &serde_json::Value) -> String {
 }
 
 /// The subject and body for `event`, rendered with `ctx`.
-pub async fn compose(_conn: &mut Conn, event: &str, ctx: &serde_json::Value) -> Result<(String, String), AppError> {
+pub async fn compose(
+    _conn: &mut Conn,
+    event: &str,
+    ctx: &serde_json::Value,
+) -> Result<(String, String), AppError> {
     let (subject, body) = default_template(event);
     Ok((fill(subject, ctx), fill(body, ctx)))
 }

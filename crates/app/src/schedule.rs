@@ -65,6 +65,13 @@ pub mod sessions {
                 before.status.label().to_lowercase()
             )));
         }
+        if input.capacity < before.booked_count {
+            return Err(trainyard_core::Invalid::field(
+                "capacity",
+                format!("{} learners are booked; the capacity cannot go below that (cancel or transfer some first)", before.booked_count),
+            )
+            .into());
+        }
         let parts_before = repo::parts(&mut tx, id).await?;
         repo::update(&mut tx, id, version, &input, now)
             .await
@@ -92,6 +99,9 @@ pub mod sessions {
                 .collect::<Vec<_>>();
         if moved {
             notify(&mut tx, &after, Change::Rescheduled, now).await?;
+        }
+        if after.capacity > before.capacity {
+            crate::enrollment::fill_freed_seats(&mut tx, caller, id, now).await?;
         }
         tx.commit().await?;
         Ok(after)

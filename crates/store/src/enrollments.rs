@@ -122,3 +122,218 @@ pub async fn for_learner(conn: &mut Conn, learner_id: i64) -> Result<Vec<Enrollm
         .map(from_row)
         .collect::<Result<_, _>>()?)
 }
+
+/// The enrollment row as the use cases need it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct EnrollmentRecord {
+    pub id: i64,
+    pub session_id: i64,
+    pub learner_id: i64,
+    pub status: EnrollmentStatus,
+    pub waitlist_position: Option<i64>,
+    pub priority: i64,
+    #[serde(serialize_with = "crate::row::rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub offer_expires_at: Option<i64>,
+    pub transferred_to: Option<i64>,
+    pub version: i64,
+}
+
+const RECORD: &str = "SELECT id, session_id, learner_id, status, waitlist_position, priority, offer_expires_at, transferred_to, version FROM enrollments";
+
+fn record_from(r: &sqlx::any::AnyRow) -> Result<EnrollmentRecord, sqlx::Error> {
+    Ok(EnrollmentRecord {
+        id: r.i("id")?,
+        session_id: r.i("session_id")?,
+        learner_id: r.i("learner_id")?,
+        status: EnrollmentStatus::parse(&r.s("status")?).map_err(crate::courses::decode_err)?,
+        waitlist_position: r.oi("waitlist_position")?,
+        priority: r.i("priority")?,
+        offer_expires_at: r.oi("offer_expires_at")?,
+        transferred_to: r.oi("transferred_to")?,
+        version: r.i("version")?,
+    })
+}
+
+pub async fn get(conn: &mut Conn, id: i64) -> Result<EnrollmentRecord, StoreError> {
+    let mut q = crate::row::Sql::new(RECORD);
+    q.push(" WHERE id = ").int(id);
+    Ok(record_from(&q.query().fetch_one(&mut *conn).await?)?)
+}
+
+pub async fn find(
+    conn: &mut Conn,
+    session_id: i64,
+    learner_id: i64,
+) -> Result<Option<EnrollmentRecord>, StoreError> {
+    let mut q = crate::row::Sql::new(RECORD);
+    q.push(" WHERE session_id = ")
+        .int(session_id)
+        .push(" AND learner_id = ")
+        .int(learner_id);
+    Ok(q.query()
+        .fetch_optional(&mut *conn)
+        .await?
+        .as_ref()
+        .map(record_from)
+        .transpose()?)
+}
+
+/// Takes a seat if one is free. The first write of an enrollment's transaction: concurrent
+/// enrollments queue on the session row, so seats can never be over-counted.
+pub async fn claim_seat(conn: &mut Conn, session_id: i64) -> Result<bool, StoreError> {
+    let n = sqlx::query("UPDATE sessions SET booked_count = booked_count + 1 WHERE id = $1 AND booked_count < capacity")
+        .bind(session_id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    Ok(n == 1)
+}
+
+pub async fn release_seat(conn: &mut Conn, session_id: i64) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE sessions SET booked_count = booked_count - 1 WHERE id = $1 AND booked_count > 0",
+    )
+    .bind(session_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Locks the session row (a write) and returns the next waitlist position.
+pub async fn next_waitlist_position(conn: &mut Conn, session_id: i64) -> Result<i64, StoreError> {
+    sqlx::query("UPDATE sessions SET waitlist_count = waitlist_count + 1 WHERE id = $1")
+        .bind(session_id)
+        .execute(&mut *conn)
+        .await?;
+    let r = sqlx::query("SELECT CAST(COALESCE(MAX(waitlist_position), 0) + 1 AS BIGINT) AS p FROM enrollments WHERE session_id = $1")
+        .bind(session_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(r.i("p")?)
+}
+
+pub async fn left_waitlist(conn: &mut Conn, session_id: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE sessions SET waitlist_count = waitlist_count - 1 WHERE id = $1 AND waitlist_count > 0").bind(session_id).execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// The next learner in line without an open offer: highest priority first, then arrival.
+pub async fn next_in_line(
+    conn: &mut Conn,
+    session_id: i64,
+) -> Result<Option<EnrollmentRecord>, StoreError> {
+    let mut q = crate::row::Sql::new(RECORD);
+    q.push(" WHERE session_id = ").int(session_id);
+    q.push(" AND status = 'waitlisted' AND offer_expires_at IS NULL ORDER BY priority DESC, waitlist_position ASC, id ASC LIMIT 1");
+    Ok(q.query()
+        .fetch_optional(&mut *conn)
+        .await?
+        .as_ref()
+        .map(record_from)
+        .transpose()?)
+}
+
+pub async fn insert_record(
+    conn: &mut Conn,
+    e: &NewEnrollment,
+    priority: i64,
+    now: i64,
+) -> Result<i64, StoreError> {
+    let id = insert(conn, e, now).await?;
+    if priority != 0 {
+        sqlx::query("UPDATE enrollments SET priority = $1 WHERE id = $2")
+            .bind(priority)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(id)
+}
+
+/// Sets status, waitlist position and offer, with the version check.
+pub async fn set_state(
+    conn: &mut Conn,
+    id: i64,
+    version: i64,
+    status: EnrollmentStatus,
+    waitlist_position: Option<i64>,
+    offer_expires_at: Option<i64>,
+    now: i64,
+) -> Result<(), StoreError> {
+    let n = sqlx::query(
+        "UPDATE enrollments SET status = $1, waitlist_position = $2, offer_expires_at = $3, updated_at = $4, version = version + 1 \
+         WHERE id = $5 AND version = $6",
+    )
+    .bind(status.as_str())
+    .bind(waitlist_position)
+    .bind(offer_expires_at)
+    .bind(now)
+    .bind(id)
+    .bind(version)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    crate::row::check_updated(conn, "enrollments", id, version, n).await
+}
+
+pub async fn set_transferred(conn: &mut Conn, id: i64, to: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE enrollments SET transferred_to = $1 WHERE id = $2")
+        .bind(to)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Offers whose time ran out, oldest first.
+pub async fn expired_offers(
+    conn: &mut Conn,
+    now: i64,
+    limit: i64,
+) -> Result<Vec<EnrollmentRecord>, StoreError> {
+    let mut q = crate::row::Sql::new(RECORD);
+    q.push(" WHERE status = 'waitlisted' AND offer_expires_at IS NOT NULL AND offer_expires_at < ")
+        .int(now);
+    q.push(" ORDER BY offer_expires_at LIMIT ").int(limit);
+    Ok(q.query()
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(record_from)
+        .collect::<Result<_, _>>()?)
+}
+
+/// Per-session enrollment settings.
+pub async fn session_rules(
+    conn: &mut Conn,
+    session_id: i64,
+) -> Result<(String, i64, i64), StoreError> {
+    let r =
+        sqlx::query("SELECT promotion_mode, offer_hours, cutoff_hours FROM sessions WHERE id = $1")
+            .bind(session_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    Ok((
+        r.s("promotion_mode")?,
+        r.i("offer_hours")?,
+        r.i("cutoff_hours")?,
+    ))
+}
+
+pub async fn set_session_rules(
+    conn: &mut Conn,
+    session_id: i64,
+    mode: &str,
+    offer_hours: i64,
+    cutoff_hours: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE sessions SET promotion_mode = $1, offer_hours = $2, cutoff_hours = $3 WHERE id = $4")
+        .bind(mode)
+        .bind(offer_hours)
+        .bind(cutoff_hours)
+        .bind(session_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

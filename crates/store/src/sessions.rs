@@ -603,3 +603,18 @@ pub async fn people_to_notify(
         .collect::<Result<_, sqlx::Error>>()
         .map_err(Into::into)
 }
+
+/// A write to the session row that changes nothing: takes its lock first, so that every seat
+/// change of one session runs one after another.
+pub async fn touch(conn: &mut Conn, session_id: i64) -> Result<(), StoreError> {
+    let n = sqlx::query("UPDATE sessions SET booked_count = booked_count WHERE id = $1")
+        .bind(session_id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    if n == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}

@@ -1,1 +1,110 @@
-//! (in progress)
+//! Message wording edited by administrators: one row per event overrides the built-in wording
+//! (`trainyard_app::messages::default_template`). No row means "built-in".
+
+use crate::row::Col;
+use crate::{Conn, StoreError};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StoredTemplate {
+    pub event: String,
+    pub subject: String,
+    pub body: String,
+    #[serde(serialize_with = "crate::row::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: i64,
+    pub updated_by: Option<i64>,
+    pub version: i64,
+}
+
+const SELECT_ALL: &str =
+    "SELECT event, subject, body, updated_at, updated_by, version FROM message_templates ORDER BY event";
+
+fn from_row(r: &AnyRow) -> Result<StoredTemplate, sqlx::Error> {
+    Ok(StoredTemplate {
+        event: r.s("event")?,
+        subject: r.s("subject")?,
+        body: r.s("body")?,
+        updated_at: r.i("updated_at")?,
+        updated_by: r.oi("updated_by")?,
+        version: r.i("version")?,
+    })
+}
+
+/// The edited wording of `event`, if an administrator has changed it.
+pub async fn get(conn: &mut Conn, event: &str) -> Result<Option<StoredTemplate>, StoreError> {
+    let r = sqlx::query(
+        "SELECT event, subject, body, updated_at, updated_by, version FROM message_templates \
+         WHERE event = $1",
+    )
+    .bind(event.to_owned())
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(r.as_ref().map(from_row).transpose()?)
+}
+
+/// Every edited template.
+pub async fn all(conn: &mut Conn) -> Result<Vec<StoredTemplate>, StoreError> {
+    let rows = sqlx::query(SELECT_ALL).fetch_all(&mut *conn).await?;
+    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+}
+
+/// Saves the wording of `event`. `version` is the one the editor started from: 0 for the
+/// built-in wording (no row yet). Someone else's save in between is [`StoreError::Stale`].
+pub async fn save(
+    conn: &mut Conn,
+    event: &str,
+    subject: &str,
+    body: &str,
+    user_id: Option<i64>,
+    version: i64,
+    now: i64,
+) -> Result<StoredTemplate, StoreError> {
+    if version == 0 {
+        let n = sqlx::query(
+            "INSERT INTO message_templates (event, subject, body, updated_at, updated_by, version) \
+             VALUES ($1, $2, $3, $4, $5, 1) ON CONFLICT (event) DO NOTHING",
+        )
+        .bind(event.to_owned())
+        .bind(subject.to_owned())
+        .bind(body.to_owned())
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Err(StoreError::Stale { expected: 0 });
+        }
+    } else {
+        let n = sqlx::query(
+            "UPDATE message_templates SET subject = $2, body = $3, updated_at = $4, updated_by = $5, \
+             version = version + 1 WHERE event = $1 AND version = $6",
+        )
+        .bind(event.to_owned())
+        .bind(subject.to_owned())
+        .bind(body.to_owned())
+        .bind(now)
+        .bind(user_id)
+        .bind(version)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Err(StoreError::Stale { expected: version });
+        }
+    }
+    get(conn, event).await?.ok_or(StoreError::NotFound)
+}
+
+/// Back to the built-in wording. False if there was nothing to reset.
+pub async fn delete(conn: &mut Conn, event: &str, version: i64) -> Result<bool, StoreError> {
+    let n = sqlx::query("DELETE FROM message_templates WHERE event = $1 AND version = $2")
+        .bind(event.to_owned())
+        .bind(version)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    Ok(n == 1)
+}

@@ -25,6 +25,7 @@ struct Fixture {
     instructor_id: i64,
     room_id: i64,
     venue_id: i64,
+    course_id: i64,
     /// Two overlapping sessions on DAY, and one the next day.
     sessions: [i64; 3],
 }
@@ -118,6 +119,7 @@ async fn fixture(t: &TestApp) -> Fixture {
         instructor_id,
         room_id,
         venue_id: venue["id"].as_i64().unwrap(),
+        course_id: course["id"].as_i64().unwrap(),
         sessions: ids,
     }
 }
@@ -296,6 +298,44 @@ async fn calendars_are_shown_to_staff_and_to_their_owner_only(t: &TestApp) {
         "/timeline".to_owned(),
     ] {
         assert_eq!(me.get(&path).await.0, StatusCode::FORBIDDEN, "{path}");
+    }
+
+    // A client contact sees their organisation's sessions, and no other calendar.
+    let api = t.api_as(Role::Coordinator, None).await;
+    let client = |code: &str| {
+        json!({ "code": code, "name": format!("Client {code}"), "billing_email": "ap@acme.example", "currency": "EUR", "time_zone": "Europe/Berlin" })
+    };
+    let acme = api.create("/clients", &client("ACME")).await["id"]
+        .as_i64()
+        .unwrap();
+    let globex = api.create("/clients", &client("GLOBEX")).await["id"]
+        .as_i64()
+        .unwrap();
+    let private = api
+        .create(
+            "/sessions",
+            &json!({
+                "course_id": f.course_id, "visibility": "private", "client_id": acme, "delivery_mode": "vilt",
+                "capacity": 8, "time_zone": "Europe/Berlin", "currency": "EUR", "seat_price": "0",
+                "parts": [{ "starts": "2027-03-15T09:00", "ends": "2027-03-15T12:00" }]
+            }),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let contact = t.browser_as(Role::ClientContact, Some(acme)).await;
+    let (status, html) = contact
+        .get(&format!("/calendar?kind=client&id={acme}&month=2027-03"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Client ACME"));
+    assert!(html.contains(&format!("href=\"/sessions/{private}\"")));
+    assert!(!html.contains(&format!("href=\"/sessions/{a}\"")), "public sessions are not the client's");
+    for path in [
+        format!("/calendar?kind=client&id={globex}"),
+        format!("/calendar?kind=instructor&id={}", f.instructor_id),
+    ] {
+        assert_eq!(contact.get(&path).await.0, StatusCode::FORBIDDEN, "{path}");
     }
 
     // A learner sees no calendar.

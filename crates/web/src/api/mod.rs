@@ -1,10 +1,11 @@
 //! The JSON API under `/api/v1`. Routes and the OpenAPI document come from one source
 //! (utoipa-axum); every handler is a few lines around one use case.
 
+mod enrollment;
 mod extract;
 mod feeds;
-mod messages;
 mod idempotency;
+mod messages;
 mod records;
 mod recurrence;
 mod staffing;
@@ -110,6 +111,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(records::lifecycle::transition))
         .routes(routes!(records::history))
         .merge(staffing::api())
+        .merge(enrollment::api())
         .merge(messages::api())
         .merge(timeline::api())
         .merge(feeds::api())

@@ -88,6 +88,25 @@ impl TestApp {
         }
     }
 
+    /// A second server on the same database: another `trainyard serve` process in miniature,
+    /// with its own connection pool.
+    pub async fn second_server(&self) -> (SocketAddr, tokio::sync::oneshot::Sender<()>, Store) {
+        let store = Store::connect(&self.db.as_ref().expect("database").url)
+            .await
+            .expect("connect");
+        let app = App::new(store.clone(), Settings::default());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = trainyard_web::serve(listener, app, false, async {
+                let _ = rx.await;
+            })
+            .await;
+        });
+        (addr, tx, store)
+    }
+
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());

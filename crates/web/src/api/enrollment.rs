@@ -1,0 +1,160 @@
+//! Enrollments and the waitlist over the API.
+
+use super::extract::{Body, Id};
+use crate::AppState;
+use crate::auth::ApiCaller;
+use crate::problem::{ApiError, Problem};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use trainyard_app::enrollment;
+use trainyard_app::store::enrollments::{Enrollment, EnrollmentRecord};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(enroll, list))
+        .routes(routes!(cancel))
+        .routes(routes!(transfer))
+        .routes(routes!(accept_offer))
+        .routes(routes!(approve))
+        .routes(routes!(rules))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct EnrollRequest {
+    pub learner_id: i64,
+    /// Waitlist priority: higher goes first (default 0, first come first served).
+    #[serde(default)]
+    pub priority: i64,
+}
+
+/// Enroll a learner: `booked` while seats last, then `waitlisted` in arrival order (`requested`
+/// when the learner's client approves its contacts' enrollments). Retries are safe with an
+/// `Idempotency-Key`; a second enrollment of the same learner is refused with 409.
+#[utoipa::path(post, path = "/sessions/{id}/enrollments", tag = "enrollments", params(("id" = i64, Path)), request_body = EnrollRequest,
+    responses((status = 201, body = EnrollmentRecord), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+async fn enroll(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+    Body(b): Body<EnrollRequest>,
+) -> Result<(StatusCode, Json<EnrollmentRecord>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(enrollment::enroll(&s.app, &c, id, b.learner_id, b.priority).await?),
+    ))
+}
+
+/// A session's enrollments: booked first, then the waitlist in order. Client contacts see only their own people.
+#[utoipa::path(get, path = "/sessions/{id}/enrollments", tag = "enrollments", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<Enrollment>), (status = 404, body = Problem)))]
+async fn list(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+) -> Result<Json<Vec<Enrollment>>, ApiError> {
+    Ok(Json(
+        trainyard_app::schedule::roster::of_session(&s.app, &c, id)
+            .await?
+            .enrollments,
+    ))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct VersionBody {
+    pub version: i64,
+}
+
+/// Cancel an enrollment; a freed seat goes to the next in line at once (or is offered).
+#[utoipa::path(post, path = "/enrollments/{id}/cancel", tag = "enrollments", params(("id" = i64, Path)), request_body = VersionBody,
+    responses((status = 200, body = EnrollmentRecord), (status = 404, body = Problem), (status = 409, body = Problem)))]
+async fn cancel(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+    Body(b): Body<VersionBody>,
+) -> Result<Json<EnrollmentRecord>, ApiError> {
+    Ok(Json(enrollment::cancel(&s.app, &c, id, b.version).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct TransferRequest {
+    pub version: i64,
+    pub to_session_id: i64,
+}
+
+/// Move the learner to another session; returns the new enrollment.
+#[utoipa::path(post, path = "/enrollments/{id}/transfer", tag = "enrollments", params(("id" = i64, Path)), request_body = TransferRequest,
+    responses((status = 200, body = EnrollmentRecord), (status = 409, body = Problem)))]
+async fn transfer(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+    Body(b): Body<TransferRequest>,
+) -> Result<Json<EnrollmentRecord>, ApiError> {
+    Ok(Json(
+        enrollment::transfer(&s.app, &c, id, b.version, b.to_session_id).await?,
+    ))
+}
+
+/// Accept an offered seat before the offer expires.
+#[utoipa::path(post, path = "/enrollments/{id}/accept-offer", tag = "enrollments", params(("id" = i64, Path)),
+    responses((status = 200, body = EnrollmentRecord), (status = 409, body = Problem)))]
+async fn accept_offer(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+) -> Result<Json<EnrollmentRecord>, ApiError> {
+    Ok(Json(enrollment::accept_offer(&s.app, &c, id).await?))
+}
+
+/// Approve a requested enrollment.
+#[utoipa::path(post, path = "/enrollments/{id}/approve", tag = "enrollments", params(("id" = i64, Path)), request_body = VersionBody,
+    responses((status = 200, body = EnrollmentRecord), (status = 409, body = Problem)))]
+async fn approve(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+    Body(b): Body<VersionBody>,
+) -> Result<Json<EnrollmentRecord>, ApiError> {
+    Ok(Json(enrollment::approve(&s.app, &c, id, b.version).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct RulesRequest {
+    /// `auto` promotes the next in line at once; `offer` offers the seat for `offer_hours`.
+    pub promotion_mode: String,
+    #[serde(default = "default_offer")]
+    pub offer_hours: i64,
+    /// Self-service changes close this many hours before the start.
+    #[serde(default = "default_offer")]
+    pub cutoff_hours: i64,
+}
+
+fn default_offer() -> i64 {
+    48
+}
+
+/// Set how the session promotes from its waitlist and when self-service closes.
+#[utoipa::path(put, path = "/sessions/{id}/enrollment-rules", tag = "enrollments", params(("id" = i64, Path)), request_body = RulesRequest,
+    responses((status = 204), (status = 422, body = Problem)))]
+async fn rules(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+    Body(b): Body<RulesRequest>,
+) -> Result<StatusCode, ApiError> {
+    enrollment::set_rules(
+        &s.app,
+        &c,
+        id,
+        &b.promotion_mode,
+        b.offer_hours,
+        b.cutoff_hours,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

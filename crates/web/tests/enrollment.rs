@@ -1,0 +1,390 @@
+//! Enrollment under pressure, over HTTP on both databases: 200 concurrent enrollments into 20 seats
+//! (split over two servers sharing the database), 5 concurrent cancellations promoting exactly 5,
+//! offers that expire and pass on, and every refusal named.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{Api, TestApp, course_body, venue_body};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use trainyard_core::Role;
+
+both_backends!(
+    two_hundred_concurrent_enrollments_fill_twenty_seats_then_cancellations_promote_exactly_five,
+    offers_expire_and_pass_to_the_next_in_line,
+    bad_enrollments_are_refused_by_name,
+);
+
+async fn public_session(api: &Api, capacity: i64, starts: &str) -> i64 {
+    let venue = api
+        .create(
+            "/venues",
+            &venue_body(
+                &format!("V{}", starts.replace([':', '-', 'T'], "")),
+                "Europe/Berlin",
+            ),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let course = api
+        .create(
+            "/courses",
+            &course_body(&format!("C{}", starts.replace([':', '-', 'T'], ""))),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let s = api
+        .create("/sessions", &json!({
+            "course_id": course, "visibility": "public", "delivery_mode": "ilt", "venue_id": venue, "capacity": capacity,
+            "time_zone": "Europe/Berlin", "currency": "EUR", "seat_price": "490",
+            "parts": [{ "starts": starts, "ends": starts.replace("T09:00", "T17:00") }]
+        }))
+        .await;
+    let id = s["id"].as_i64().unwrap();
+    let r = api
+        .post(
+            &format!("/sessions/{id}/transition"),
+            &json!({ "event": "schedule", "version": s["version"] }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    id
+}
+
+async fn learners(api: &Api, n: usize, tag: &str) -> Vec<i64> {
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let l = api
+            .create("/learners", &json!({ "first_name": format!("L{i}"), "last_name": tag, "email": format!("l{i}.{tag}@example.com"), "time_zone": "Europe/Berlin" }))
+            .await;
+        ids.push(l["id"].as_i64().unwrap());
+    }
+    ids
+}
+
+fn statuses(list: &Value) -> (usize, usize, Vec<i64>) {
+    let items = list.as_array().unwrap();
+    let booked = items.iter().filter(|e| e["status"] == "booked").count();
+    let waiting: Vec<&Value> = items
+        .iter()
+        .filter(|e| e["status"] == "waitlisted")
+        .collect();
+    let positions = waiting
+        .iter()
+        .map(|e| e["waitlist_position"].as_i64().unwrap())
+        .collect();
+    (booked, waiting.len(), positions)
+}
+
+async fn two_hundred_concurrent_enrollments_fill_twenty_seats_then_cancellations_promote_exactly_five(
+    t: &TestApp,
+) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    let session = public_session(&api, 20, "2027-04-12T09:00").await;
+    let people = learners(&api, 200, "crowd").await;
+    // A second server on the same database takes half of the requests.
+    let (second, stop_second, second_store) = t.second_server().await;
+    let other = Api {
+        base: format!("http://{second}/api/v1"),
+        token: api.token.clone(),
+        http: reqwest::Client::new(),
+    };
+    let (api, other) = (Arc::new(api), Arc::new(other));
+    let tasks: Vec<_> = people
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let client = if i % 2 == 0 {
+                api.clone()
+            } else {
+                other.clone()
+            };
+            let l = *l;
+            tokio::spawn(async move {
+                client
+                    .post(
+                        &format!("/sessions/{session}/enrollments"),
+                        &json!({ "learner_id": l }),
+                    )
+                    .await
+            })
+        })
+        .collect();
+    let mut created = Vec::new();
+    for task in tasks {
+        let r = task.await.unwrap();
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        created.push(r.body);
+    }
+    let list = api
+        .get(&format!("/sessions/{session}/enrollments"))
+        .await
+        .body;
+    let (booked, waiting, positions) = statuses(&list);
+    assert_eq!((booked, waiting), (20, 180));
+    // Arrival order: positions 1..=180, each once, in the order the enrollments were written.
+    let mut by_id: Vec<(i64, i64)> = created
+        .iter()
+        .filter(|e| e["status"] == "waitlisted")
+        .map(|e| {
+            (
+                e["id"].as_i64().unwrap(),
+                e["waitlist_position"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    by_id.sort();
+    assert_eq!(
+        by_id.iter().map(|(_, p)| *p).collect::<Vec<_>>(),
+        (1..=180).collect::<Vec<_>>()
+    );
+    assert_eq!(positions.len(), 180);
+    let s = api.get(&format!("/sessions/{session}")).await.body;
+    assert_eq!(
+        (s["booked_count"].as_i64(), s["waitlist_count"].as_i64()),
+        (Some(20), Some(180))
+    );
+
+    // Five concurrent cancellations promote exactly five, the first five in line, each told once.
+    let to_cancel: Vec<(i64, i64)> = created
+        .iter()
+        .filter(|e| e["status"] == "booked")
+        .take(5)
+        .map(|e| (e["id"].as_i64().unwrap(), e["version"].as_i64().unwrap()))
+        .collect();
+    let tasks: Vec<_> = to_cancel
+        .iter()
+        .enumerate()
+        .map(|(i, (id, v))| {
+            let client = if i % 2 == 0 {
+                api.clone()
+            } else {
+                other.clone()
+            };
+            let (id, v) = (*id, *v);
+            tokio::spawn(async move {
+                client
+                    .post(
+                        &format!("/enrollments/{id}/cancel"),
+                        &json!({ "version": v }),
+                    )
+                    .await
+            })
+        })
+        .collect();
+    for task in tasks {
+        let r = task.await.unwrap();
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    let list = api
+        .get(&format!("/sessions/{session}/enrollments"))
+        .await
+        .body;
+    let (booked, waiting, _) = statuses(&list);
+    assert_eq!((booked, waiting), (20, 175));
+    let promoted: Vec<i64> = created
+        .iter()
+        .filter(|e| e["waitlist_position"].as_i64().is_some_and(|p| p <= 5))
+        .map(|e| e["id"].as_i64().unwrap())
+        .collect();
+    let mut conn = t.app.store.read().await.unwrap();
+    for id in &promoted {
+        let e = trainyard_store::enrollments::get(&mut conn, *id)
+            .await
+            .unwrap();
+        assert_eq!(e.status.as_str(), "booked", "enrollment {id} promoted");
+        let messages = trainyard_store::outbox::for_entity(&mut conn, "enrollment", *id)
+            .await
+            .unwrap();
+        assert_eq!(
+            messages
+                .iter()
+                .filter(|m| m.kind == "enrollment_promoted")
+                .count(),
+            1,
+            "told once"
+        );
+    }
+    drop(conn);
+    let _ = stop_second.send(());
+    second_store.close().await;
+}
+
+async fn offers_expire_and_pass_to_the_next_in_line(t: &TestApp) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    let session = public_session(&api, 1, "2027-05-10T09:00").await;
+    assert_eq!(
+        api.put(
+            &format!("/sessions/{session}/enrollment-rules"),
+            &json!({ "promotion_mode": "offer", "offer_hours": 24 })
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    let people = learners(&api, 3, "offer").await;
+    let mut e = Vec::new();
+    for l in &people {
+        e.push(
+            api.create(
+                &format!("/sessions/{session}/enrollments"),
+                &json!({ "learner_id": l }),
+            )
+            .await,
+        );
+    }
+    assert_eq!(
+        e.iter()
+            .map(|x| x["status"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        vec!["booked", "waitlisted", "waitlisted"]
+    );
+    // The seat frees: the second learner is offered it, the seat held for them.
+    api.post(
+        &format!("/enrollments/{}/cancel", e[0]["id"]),
+        &json!({ "version": e[0]["version"] }),
+    )
+    .await;
+    let mut conn = t.app.store.read().await.unwrap();
+    let second = trainyard_store::enrollments::get(&mut conn, e[1]["id"].as_i64().unwrap())
+        .await
+        .unwrap();
+    assert!(second.offer_expires_at.is_some());
+    drop(conn);
+    // Nobody answers: the offer expires and passes to the third.
+    let later = trainyard_core::time::now_ms() + 25 * 3_600_000;
+    assert_eq!(
+        trainyard_app::enrollment::expire_offers(&t.app, later)
+            .await
+            .unwrap(),
+        1
+    );
+    let r = api
+        .post(
+            &format!("/enrollments/{}/accept-offer", e[1]["id"]),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::CONFLICT,
+        "an offer accepted after it expired: {}",
+        r.body
+    );
+    let r = api
+        .post(
+            &format!("/enrollments/{}/accept-offer", e[2]["id"]),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["status"], "booked");
+    let s = api.get(&format!("/sessions/{session}")).await.body;
+    assert_eq!(
+        (s["booked_count"].as_i64(), s["waitlist_count"].as_i64()),
+        (Some(1), Some(0))
+    );
+}
+
+async fn bad_enrollments_are_refused_by_name(t: &TestApp) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    let session = public_session(&api, 5, "2027-06-07T09:00").await;
+    let l = learners(&api, 1, "twice").await[0];
+    api.create(
+        &format!("/sessions/{session}/enrollments"),
+        &json!({ "learner_id": l }),
+    )
+    .await;
+    let r = api
+        .post(
+            &format!("/sessions/{session}/enrollments"),
+            &json!({ "learner_id": l }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(
+        r.body["detail"],
+        "L0 twice is already enrolled in S-00001 (booked)."
+    );
+    assert_eq!(
+        api.post(
+            &format!("/sessions/{session}/enrollments"),
+            &json!({ "learner_id": 999_999 })
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    // A cancelled session takes no enrollments.
+    let s = api.get(&format!("/sessions/{session}")).await.body;
+    api.post(
+        &format!("/sessions/{session}/transition"),
+        &json!({ "event": "cancel", "version": s["version"] }),
+    )
+    .await;
+    let other = learners(&api, 1, "late").await[0];
+    let r = api
+        .post(
+            &format!("/sessions/{session}/enrollments"),
+            &json!({ "learner_id": other }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body["detail"].as_str().unwrap().contains("cancelled"));
+    // A past session neither.
+    let past = public_session(&api, 5, "2026-01-05T09:00").await;
+    let r = api
+        .post(
+            &format!("/sessions/{past}/enrollments"),
+            &json!({ "learner_id": other }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("already started")
+    );
+    // A client contact enrolls only their own people, and a learner nobody else.
+    let client = api.create("/clients", &json!({ "code": "ACME", "name": "Acme", "billing_email": "ap@acme.example", "currency": "EUR", "time_zone": "Europe/Berlin" })).await["id"].as_i64().unwrap();
+    let open = public_session(&api, 5, "2027-06-14T09:00").await;
+    let contact = t.api_as(Role::ClientContact, Some(client)).await;
+    assert_eq!(
+        contact
+            .post(
+                &format!("/sessions/{open}/enrollments"),
+                &json!({ "learner_id": other })
+            )
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let ours = api.create("/learners", &json!({ "first_name": "Ann", "last_name": "Acme", "email": "ann@acme.example", "client_id": client, "time_zone": "Europe/Berlin" })).await["id"].as_i64().unwrap();
+    assert_eq!(
+        contact
+            .post(
+                &format!("/sessions/{open}/enrollments"),
+                &json!({ "learner_id": ours })
+            )
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    // Capacity can grow (the waitlist fills it) but not shrink below the booked seats.
+    let s = api.get(&format!("/sessions/{open}")).await.body;
+    let shrink = json!({
+        "course_id": s["course_id"], "visibility": "public", "delivery_mode": "ilt", "venue_id": s["venue_id"], "capacity": 0,
+        "time_zone": "Europe/Berlin", "currency": "EUR", "version": s["version"],
+        "parts": [{ "starts": "2027-06-14T09:00", "ends": "2027-06-14T17:00" }]
+    });
+    assert_eq!(
+        api.put(&format!("/sessions/{open}"), &shrink).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+}
