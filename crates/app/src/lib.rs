@@ -5,6 +5,7 @@
 
 pub mod accounts;
 mod audit;
+pub mod bulk_enrollment;
 pub mod bench;
 pub mod caller;
 pub mod catalog;
@@ -19,6 +20,7 @@ pub mod idempotency;
 pub mod messages;
 pub mod people;
 pub mod portal;
+pub mod registration;
 mod records;
 pub mod recurrence;
 pub mod schedule;

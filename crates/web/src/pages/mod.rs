@@ -3,6 +3,8 @@
 //! pages) is here.
 
 mod admin;
+mod catalog;
+mod client_portal;
 mod clients;
 mod courses;
 mod credentials;
@@ -43,6 +45,8 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::routes())
         .merge(timeline::routes())
         .merge(credentials::routes())
+        .merge(catalog::routes())
+        .merge(client_portal::routes())
         .merge(messages::routes())
         .merge(feeds::routes())
         .merge(recurrence::routes())
