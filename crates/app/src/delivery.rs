@@ -1,1 +1,932 @@
-//! (in progress)
+//! Delivering the outbox over SMTP, and the delivery log.
+//!
+//! # How a message travels
+//!
+//! 1. A use case writes the message into `outbox` in the same transaction as the change that
+//!    causes it (`trainyard_store::outbox::enqueue`, or [`enqueue_with_invitation`] for a calendar
+//!    invitation). A change that rolls back leaves no message; a committed change always has its
+//!    message (Invariant 4). A unique idempotency key per logical message means a retried change
+//!    never queues it twice.
+//! 2. A worker — [`run`] in `trainyard worker`, or inside every `trainyard serve` unless
+//!    `--no-worker` — repeatedly makes a *pass* ([`deliver_due`]): it **claims** a batch of due
+//!    messages (status `pending`, `next_attempt_at` reached, no live lease) by writing its id into
+//!    `claimed_by` and a lease end (now + [`WorkerOptions::lease_ms`], 60 s) into `claimed_until`,
+//!    in one short transaction. On PostgreSQL the claim is
+//!    `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING …`, so any number of
+//!    workers in any number of processes take disjoint batches without blocking one another; on
+//!    SQLite it runs in a `BEGIN IMMEDIATE` transaction, one writer at a time. A message is thus
+//!    held by at most one live lease.
+//! 3. The worker sends each claimed message with lettre over SMTP (a pooled connection;
+//!    STARTTLS and AUTH when configured). The `Message-ID` is derived from the idempotency key
+//!    (`<sha256(key)…@from-domain>`), and `X-Trainyard-Outbox-Id` names the row, so any copy of
+//!    one logical message carries the same identity. A message with an invitation is
+//!    `multipart/mixed`: the text and a `text/calendar; method=REQUEST|CANCEL` alternative, plus the
+//!    same calendar as an `invite.ics` attachment.
+//! 4. Right after the SMTP server accepts it, the message is **marked sent** (`status = 'sent'`,
+//!    `sent_at`). A sent message is never claimed, hence never sent, again. A refused one is
+//!    **marked failed**: `attempts + 1`, `last_error`, and `next_attempt_at = now + backoff`, where
+//!    backoff is 30 s × 2^(attempts before), capped at one hour ([`backoff_ms`]); after
+//!    [`MAX_ATTEMPTS`] attempts (about 5½ hours of trying) — or at once when the server rejects it
+//!    permanently (an SMTP 5xx reply, an unusable address) — the status becomes `failed` and
+//!    stays so until staff queue it again ([`retry_message`]).
+//! 5. A worker only starts sending a message while its lease has at least the send time-out
+//!    ([`WorkerOptions::send_timeout_ms`]) plus a margin left; otherwise it gives the claim back.
+//!    So a message is sent under a live lease, and never by two workers at once, as long as the
+//!    clocks of the processes agree to within that margin (they share a database; keep them on
+//!    NTP). A worker that dies mid-batch leaves leases that simply run out; the messages are
+//!    claimed again after at most a minute.
+//!
+//! # What "exactly once" means here
+//!
+//! SMTP has no transaction shared with our database, so no mail system can promise strictly
+//! exactly-once delivery. Trainyard guarantees:
+//!
+//! * **no message lost**: a committed change's message stays `pending` until an SMTP server has
+//!   accepted it, across crashes and restarts, or until it is marked `failed` for staff to see;
+//! * **no message for a change that rolled back**;
+//! * **no second send of a message recorded as sent**, and **no two workers sending the same
+//!   message concurrently** (leases, with the send time-out inside the lease);
+//! * **one window of duplication**: if the process dies (or loses the database) *after* the SMTP
+//!   server accepted a message and *before* the `sent` mark commits — milliseconds — or an SMTP
+//!   reply is lost after the server took the message (time-out at end of DATA), the message is
+//!   sent again once the lease expires. Both copies carry the same `Message-ID`, so receiving
+//!   systems and mail clients that de-duplicate by it (most do) show it once, and it is
+//!   recognisable as the same message in any case.
+//!
+//! In short: at-least-once SMTP delivery with an idempotent `Message-ID`, which is effectively
+//! exactly once except for a crash between the server's acceptance and our mark.
+
+use crate::error::About;
+use crate::{App, AppError, Caller, now_ms};
+use icalendar::{Calendar, Component, Event, EventLike, EventStatus, Property};
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::PoolConfig;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::extension::ClientId;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use std::time::Duration;
+use trainyard_core::Invalid;
+use trainyard_store::outbox::{self, Due, Message, MessageDetail, NewMessage, OutboxFilter};
+use trainyard_store::sessions::{Part, Session};
+use trainyard_store::{Conn, Page};
+
+/// Attempts before a message is failed for good: with the backoff, about 5½ hours of trying.
+pub const MAX_ATTEMPTS: i64 = 12;
+const BACKOFF_BASE_MS: i64 = 30_000;
+const BACKOFF_CAP_MS: i64 = 3_600_000;
+
+/// The wait after a failed attempt, given the attempts made before it: 30 s, 1 min, 2 min, …,
+/// never more than an hour.
+pub fn backoff_ms(attempts_before: i64) -> i64 {
+    let exp = attempts_before.clamp(0, 20) as u32;
+    BACKOFF_BASE_MS
+        .saturating_mul(1_i64 << exp)
+        .min(BACKOFF_CAP_MS)
+}
+
+// ------------------------------------------------------------------ settings
+
+/// How to reach the SMTP server. Defaults suit a local test server (`127.0.0.1:2525`, no TLS).
+#[derive(Debug, Clone)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    /// The From of every message, e.g. `Trainyard <noreply@trainyard.local>`.
+    pub from: String,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// Upgrade the connection with STARTTLS (required, certificate checked against the
+    /// compiled-in Mozilla roots). Needs the `smtp-tls` feature of trainyard-app.
+    pub starttls: bool,
+    /// The name to greet the server with (EHLO); default: the address literal of localhost.
+    pub helo_name: Option<String>,
+}
+
+impl Default for SmtpSettings {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 2525,
+            from: "Trainyard <noreply@trainyard.local>".into(),
+            username: None,
+            password: None,
+            starttls: false,
+            helo_name: None,
+        }
+    }
+}
+
+/// How a worker paces itself.
+#[derive(Debug, Clone)]
+pub struct WorkerOptions {
+    /// Messages claimed per pass.
+    pub batch: i64,
+    /// Messages of a pass in flight at once (and SMTP connections kept open).
+    pub concurrency: usize,
+    /// How long a claim holds.
+    pub lease_ms: i64,
+    /// The longest one SMTP send may take, all commands included; must be well below the lease.
+    pub send_timeout_ms: i64,
+    /// Pause between passes that found nothing (more) to do.
+    pub idle_ms: u64,
+}
+
+impl Default for WorkerOptions {
+    fn default() -> Self {
+        Self {
+            batch: 100,
+            concurrency: 8,
+            lease_ms: 60_000,
+            send_timeout_ms: 20_000,
+            idle_ms: 2_000,
+        }
+    }
+}
+
+/// Safety margin between the end of a send and the end of its lease.
+const LEASE_MARGIN_MS: i64 = 5_000;
+
+/// An SMTP client ready to send, built once per worker.
+#[derive(Clone)]
+pub struct Mailer {
+    inner: Arc<MailerInner>,
+}
+
+struct MailerInner {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+    domain: String,
+    options: WorkerOptions,
+    server: String,
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mailer")
+            .field("server", &self.inner.server)
+            .field("from", &self.inner.from.to_string())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Mailer {
+    pub fn new(settings: &SmtpSettings, options: WorkerOptions) -> Result<Self, AppError> {
+        let from: Mailbox = settings.from.parse().map_err(|e| {
+            AppError::Invalid(Invalid::field(
+                "smtp_from",
+                format!("'{}' is not an e-mail address ({e})", settings.from),
+            ))
+        })?;
+        let domain = from.email.domain().to_owned();
+        let mut options = options;
+        options.batch = options.batch.clamp(1, 1000);
+        options.concurrency = options.concurrency.clamp(1, 64);
+        options.lease_ms = options.lease_ms.max(10_000);
+        options.send_timeout_ms = options.send_timeout_ms.clamp(1_000, options.lease_ms / 2);
+        let per_command = Duration::from_millis(options.send_timeout_ms as u64);
+        let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(settings.host.clone())
+            .port(settings.port)
+            .timeout(Some(per_command))
+            .pool_config(
+                PoolConfig::new()
+                    .max_size(options.concurrency as u32)
+                    .idle_timeout(Duration::from_secs(30)),
+            );
+        if let Some(name) = settings
+            .helo_name
+            .as_deref()
+            .filter(|n| !n.trim().is_empty())
+        {
+            b = b.hello_name(ClientId::Domain(name.trim().to_owned()));
+        }
+        if let (Some(user), Some(pass)) = (&settings.username, &settings.password) {
+            b = b.credentials(Credentials::new(user.clone(), pass.clone()));
+        }
+        if settings.starttls {
+            b = starttls(b, &settings.host)?;
+        }
+        Ok(Self {
+            inner: Arc::new(MailerInner {
+                transport: b.build(),
+                from,
+                domain,
+                options,
+                server: format!("{}:{}", settings.host, settings.port),
+            }),
+        })
+    }
+
+    pub fn options(&self) -> &WorkerOptions {
+        &self.inner.options
+    }
+
+    pub fn from(&self) -> &Mailbox {
+        &self.inner.from
+    }
+
+    /// Whether the server answers (connects and greets).
+    pub async fn test_connection(&self) -> Result<bool, String> {
+        self.inner
+            .transport
+            .test_connection()
+            .await
+            .map_err(|e| e.to_string())
+    }
+}
+
+#[cfg(feature = "smtp-tls")]
+fn starttls(
+    b: lettre::transport::smtp::AsyncSmtpTransportBuilder,
+    host: &str,
+) -> Result<lettre::transport::smtp::AsyncSmtpTransportBuilder, AppError> {
+    use lettre::transport::smtp::client::{Tls, TlsParameters};
+    let params = TlsParameters::new(host.to_owned()).map_err(|e| {
+        AppError::Invalid(Invalid::field(
+            "smtp_starttls",
+            format!("TLS setup failed: {e}"),
+        ))
+    })?;
+    Ok(b.tls(Tls::Required(params)))
+}
+
+#[cfg(not(feature = "smtp-tls"))]
+fn starttls(
+    _b: lettre::transport::smtp::AsyncSmtpTransportBuilder,
+    _host: &str,
+) -> Result<lettre::transport::smtp::AsyncSmtpTransportBuilder, AppError> {
+    Err(AppError::Invalid(Invalid::field(
+        "smtp_starttls",
+        "this build has no TLS support (build trainyard-app with the smtp-tls feature)",
+    )))
+}
+
+/// A worker id unique across processes: host, process and a random suffix.
+pub fn worker_id(label: &str) -> String {
+    let mut r = [0u8; 4];
+    let _ = getrandom::fill(&mut r);
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into());
+    format!(
+        "{label}-{host}-{}-{:08x}",
+        std::process::id(),
+        u32::from_be_bytes(r)
+    )
+}
+
+// ------------------------------------------------------------------ one pass
+
+/// What one pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PassReport {
+    pub claimed: usize,
+    pub sent: usize,
+    /// Failed attempts that will be retried.
+    pub retrying: usize,
+    /// Failed for good.
+    pub failed: usize,
+    /// Claims given back unsent because the lease ran short.
+    pub released: usize,
+}
+
+impl PassReport {
+    fn add(&mut self, o: Outcome) {
+        match o {
+            Outcome::Sent => self.sent += 1,
+            Outcome::Retrying => self.retrying += 1,
+            Outcome::Failed => self.failed += 1,
+            Outcome::Released => self.released += 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Outcome {
+    Sent,
+    Retrying,
+    Failed,
+    Released,
+}
+
+/// One pass: claims the due messages (up to a batch), sends them, records each outcome.
+pub async fn deliver_due(app: &App, mailer: &Mailer, worker: &str) -> Result<PassReport, AppError> {
+    deliver_due_at(app, mailer, worker, now_ms()).await
+}
+
+/// As [`deliver_due`], as if the clock read `now` (tests: "an hour later"). Later timestamps of
+/// the pass keep the same offset from the real clock.
+pub async fn deliver_due_at(
+    app: &App,
+    mailer: &Mailer,
+    worker: &str,
+    now: i64,
+) -> Result<PassReport, AppError> {
+    let offset = now - now_ms();
+    let clock = move || now_ms() + offset;
+    let opts = mailer.options().clone();
+    let lease_until = now + opts.lease_ms;
+    let due = outbox::claim_due(&app.store, worker, now, lease_until, opts.batch).await?;
+    let mut report = PassReport {
+        claimed: due.len(),
+        ..Default::default()
+    };
+    if due.is_empty() {
+        return Ok(report);
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut first_error: Option<AppError> = None;
+    let mut queue = due.into_iter();
+    loop {
+        while tasks.len() < opts.concurrency {
+            let Some(m) = queue.next() else { break };
+            let (app, mailer, worker) = (app.clone(), mailer.clone(), worker.to_owned());
+            tasks.spawn(
+                async move { deliver_one(&app, &mailer, &worker, m, lease_until, clock).await },
+            );
+        }
+        match tasks.join_next().await {
+            None => break,
+            Some(Ok(Ok(o))) => report.add(o),
+            Some(Ok(Err(e))) => {
+                first_error.get_or_insert(e);
+            }
+            Some(Err(join)) => {
+                tracing::error!(error = %join, "a delivery task panicked");
+            }
+        }
+    }
+    if report.retrying + report.failed > 0 {
+        tracing::warn!(
+            worker,
+            sent = report.sent,
+            retrying = report.retrying,
+            failed = report.failed,
+            server = %mailer.inner.server,
+            "some messages could not be delivered"
+        );
+    }
+    match first_error {
+        // The outcome of the others is recorded; report the database problem.
+        Some(e) if report.sent + report.retrying + report.failed + report.released == 0 => Err(e),
+        Some(e) => {
+            tracing::error!(error = %e, "recording a delivery outcome failed");
+            Ok(report)
+        }
+        None => Ok(report),
+    }
+}
+
+async fn deliver_one(
+    app: &App,
+    mailer: &Mailer,
+    worker: &str,
+    m: Due,
+    lease_until: i64,
+    clock: impl Fn() -> i64,
+) -> Result<Outcome, AppError> {
+    let opts = mailer.options();
+    if clock() + opts.send_timeout_ms + LEASE_MARGIN_MS > lease_until {
+        let mut tx = app.store.write().await?;
+        outbox::release(&mut tx, m.id, worker).await?;
+        tx.commit().await?;
+        return Ok(Outcome::Released);
+    }
+    let result = match build_email(mailer, &m) {
+        Err(e) => Err((e, true)),
+        Ok(email) => {
+            let budget = Duration::from_millis(opts.send_timeout_ms as u64);
+            match tokio::time::timeout(budget, mailer.inner.transport.send(email)).await {
+                Ok(Ok(_)) => Ok(()),
+                Ok(Err(e)) => Err((smtp_error(&e), e.is_permanent())),
+                Err(_) => Err((
+                    format!(
+                        "the SMTP server did not finish within {} ms",
+                        opts.send_timeout_ms
+                    ),
+                    false,
+                )),
+            }
+        }
+    };
+    match result {
+        Ok(()) => {
+            // The mail is out: record it, trying hard, since an unrecorded send is sent again.
+            let mut tries = 0;
+            loop {
+                let r = async {
+                    let mut tx = app.store.write().await?;
+                    outbox::mark_sent(&mut tx, m.id, clock()).await?;
+                    tx.commit().await?;
+                    Ok::<(), AppError>(())
+                }
+                .await;
+                match r {
+                    Ok(()) => return Ok(Outcome::Sent),
+                    Err(e) if tries >= 4 => {
+                        tracing::error!(id = m.id, error = %e, "message sent but not marked: it will be sent again with the same Message-ID");
+                        return Err(e);
+                    }
+                    Err(_) => {
+                        tries += 1;
+                        tokio::time::sleep(Duration::from_millis(100 << tries)).await;
+                    }
+                }
+            }
+        }
+        Err((error, permanent)) => {
+            let attempts = m.attempts + 1;
+            let retry_at =
+                (!permanent && attempts < MAX_ATTEMPTS).then(|| clock() + backoff_ms(m.attempts));
+            let mut tx = app.store.write().await?;
+            outbox::mark_failed(&mut tx, m.id, worker, &error, retry_at).await?;
+            tx.commit().await?;
+            tracing::debug!(id = m.id, attempts, permanent, %error, "delivery attempt failed");
+            Ok(if retry_at.is_some() {
+                Outcome::Retrying
+            } else {
+                Outcome::Failed
+            })
+        }
+    }
+}
+
+fn smtp_error(e: &lettre::transport::smtp::Error) -> String {
+    match e.status() {
+        Some(code) => format!("SMTP {code}: {e}"),
+        None => e.to_string(),
+    }
+}
+
+/// `<hash@domain>`: the same for every copy of one logical message.
+pub fn message_id(idempotency_key: &str, domain: &str) -> String {
+    let digest = Sha256::digest(idempotency_key.as_bytes());
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("<{hex}.outbox@{domain}>")
+}
+
+fn header(name: &str, value: String) -> Result<HeaderValue, String> {
+    let name = HeaderName::new_from_ascii(name.to_owned())
+        .map_err(|_| format!("bad header name {name}"))?;
+    Ok(HeaderValue::new(name, value))
+}
+
+/// The METHOD of an iCalendar text (REQUEST, CANCEL, PUBLISH…).
+fn calendar_method(ics: &str) -> String {
+    ics.lines()
+        .find_map(|l| l.strip_prefix("METHOD:"))
+        .map(|m| m.trim().to_ascii_uppercase())
+        .filter(|m| !m.is_empty() && m.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        .unwrap_or_else(|| "PUBLISH".into())
+}
+
+/// Adds `ORGANIZER` (the sender) to every event of an invitation that has none: iTIP requires
+/// one, and only the sending edge knows the From address.
+pub fn with_organizer(ics: &str, from: &Mailbox) -> String {
+    if ics.contains("\nORGANIZER") || !ics.contains("BEGIN:VEVENT\r\n") {
+        return ics.to_owned();
+    }
+    let mut p = Property::new("ORGANIZER", format!("mailto:{}", from.email));
+    if let Some(name) = from.name.as_deref().filter(|n| !n.trim().is_empty()) {
+        p.add_parameter("CN", &name.replace(['"', '\r', '\n'], ""));
+    }
+    let line: String = p.try_into().unwrap_or_default();
+    ics.replace("BEGIN:VEVENT\r\n", &format!("BEGIN:VEVENT\r\n{line}"))
+}
+
+/// The e-mail for one outbox row.
+pub fn build_email(mailer: &Mailer, m: &Due) -> Result<lettre::Message, String> {
+    let to: Mailbox = m
+        .recipient
+        .trim()
+        .parse()
+        .map_err(|e| format!("'{}' is not a usable address: {e}", m.recipient))?;
+    let kind: String = m
+        .kind
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+        .collect();
+    let b = lettre::Message::builder()
+        .from(mailer.inner.from.clone())
+        .to(to)
+        .subject(m.subject.clone())
+        .message_id(Some(message_id(&m.idempotency_key, &mailer.inner.domain)))
+        .date_now()
+        .raw_header(header("X-Trainyard-Outbox-Id", m.id.to_string())?)
+        .raw_header(header("X-Trainyard-Kind", kind)?)
+        .raw_header(header("Auto-Submitted", "auto-generated".into())?);
+    let email = match &m.ics {
+        None => b.singlepart(SinglePart::plain(m.body.clone())),
+        Some(ics) => {
+            let ics = with_organizer(ics, &mailer.inner.from);
+            let method = calendar_method(&ics);
+            let calendar =
+                ContentType::parse(&format!("text/calendar; method={method}; charset=UTF-8"))
+                    .map_err(|e| e.to_string())?;
+            let attachment = ContentType::parse("application/ics; name=\"invite.ics\"")
+                .map_err(|e| e.to_string())?;
+            b.multipart(
+                MultiPart::mixed()
+                    .multipart(
+                        MultiPart::alternative()
+                            .singlepart(SinglePart::plain(m.body.clone()))
+                            .singlepart(SinglePart::builder().header(calendar).body(ics.clone())),
+                    )
+                    .singlepart(Attachment::new("invite.ics".into()).body(ics, attachment)),
+            )
+        }
+    };
+    email.map_err(|e| e.to_string())
+}
+
+// ------------------------------------------------------------------ the worker loop
+
+/// Delivers until `shutdown` resolves: a pass, then immediately another while passes come back
+/// full, else a pause of [`WorkerOptions::idle_ms`]. A pass in progress is finished first.
+pub async fn run(
+    app: App,
+    mailer: Mailer,
+    worker: String,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    tokio::pin!(shutdown);
+    let opts = mailer.options().clone();
+    tracing::info!(worker = %worker, server = %mailer.inner.server, "delivery worker started");
+    let mut failing = false;
+    loop {
+        let full = match deliver_due(&app, &mailer, &worker).await {
+            Ok(r) => {
+                failing = false;
+                r.claimed as i64 >= opts.batch
+            }
+            Err(e) => {
+                if !failing {
+                    tracing::error!(error = %e, "delivery pass failed; retrying");
+                }
+                failing = true;
+                false
+            }
+        };
+        if full {
+            tokio::select! {
+                biased;
+                _ = &mut shutdown => break,
+                _ = std::future::ready(()) => continue,
+            }
+        }
+        tokio::select! {
+            _ = &mut shutdown => break,
+            _ = tokio::time::sleep(Duration::from_millis(opts.idle_ms)) => {}
+        }
+    }
+    tracing::info!(worker = %worker, "delivery worker stopped");
+}
+
+// ------------------------------------------------------------------ calendar invitations
+
+/// iTIP method of an invitation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InviteMethod {
+    /// New or changed: calendars add or update the events.
+    Request,
+    /// Called off: calendars remove the events.
+    Cancel,
+}
+
+impl InviteMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InviteMethod::Request => "REQUEST",
+            InviteMethod::Cancel => "CANCEL",
+        }
+    }
+}
+
+/// Which messages carry an invitation, and which kind.
+pub fn invitation_for(kind: &str) -> Option<InviteMethod> {
+    match kind {
+        "enrollment_confirmed" | "enrollment_promoted" | "session_changed" => {
+            Some(InviteMethod::Request)
+        }
+        "session_cancelled" | "enrollment_cancelled" => Some(InviteMethod::Cancel),
+        _ => None,
+    }
+}
+
+/// One session part as an event of an invitation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvitePart {
+    pub part_id: i64,
+    /// The part's change counter: calendars keep the highest.
+    pub sequence: i64,
+    /// UTC milliseconds.
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub summary: String,
+    pub location: Option<String>,
+    pub description: String,
+    /// This part alone is called off (in a REQUEST for the others).
+    pub cancelled: bool,
+}
+
+/// The stable UID of a part's invitation event.
+pub fn part_uid(part_id: i64) -> String {
+    format!("part-{part_id}@trainyard")
+}
+
+/// The events of a session's invitation: one per part.
+pub fn invite_parts(session: &Session, parts: &[Part]) -> Vec<InvitePart> {
+    let title = session
+        .title
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .unwrap_or(&session.course_title);
+    let count = parts.len();
+    let location = session
+        .venue_name
+        .clone()
+        .or_else(|| (session.delivery_mode.as_str() == "vilt").then(|| "Online".to_owned()));
+    parts
+        .iter()
+        .map(|p| {
+            let mut summary = format!("{} {title}", session.course_code);
+            if count > 1 {
+                summary.push_str(&format!(" (part {}/{count})", p.position));
+            }
+            InvitePart {
+                part_id: p.id,
+                sequence: p.sequence,
+                starts_at: p.starts_at,
+                ends_at: p.ends_at,
+                summary,
+                location: location.clone(),
+                description: format!(
+                    "{} {} — session {}",
+                    session.course_code, session.course_title, session.reference
+                ),
+                cancelled: p.status == "cancelled",
+            }
+        })
+        .collect()
+}
+
+fn utc_stamp(ms: i64) -> String {
+    trainyard_core::time::utc(ms)
+        .format("%Y%m%dT%H%M%SZ")
+        .to_string()
+}
+
+fn clean(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .chars()
+        .filter(|c| *c == '\n' || *c == '\t' || !c.is_control())
+        .collect()
+}
+
+/// An iTIP invitation (RFC 5546) for `parts`: `METHOD:REQUEST` or `METHOD:CANCEL`, one VEVENT per
+/// part with the stable UID `part-{id}@trainyard` and SEQUENCE from the part, instants in UTC,
+/// `attendee` (the recipient) named. The worker adds ORGANIZER (the From address) when it sends.
+pub fn invitation(
+    method: InviteMethod,
+    attendee: Option<&str>,
+    parts: &[InvitePart],
+    now: i64,
+) -> String {
+    let mut cal = Calendar::empty();
+    cal.append_property(Property::new("PRODID", "-//Trainyard//Trainyard//EN"))
+        .append_property(Property::new("VERSION", "2.0"))
+        .append_property(Property::new("CALSCALE", "GREGORIAN"))
+        .append_property(Property::new("METHOD", method.as_str()));
+    for p in parts {
+        let cancelled = method == InviteMethod::Cancel || p.cancelled;
+        let mut ev = Event::new();
+        ev.uid(&part_uid(p.part_id))
+            .add_property("DTSTAMP", utc_stamp(now))
+            .add_property("DTSTART", utc_stamp(p.starts_at))
+            .add_property("DTEND", utc_stamp(p.ends_at))
+            .add_property("SEQUENCE", p.sequence.max(0).to_string())
+            .status(if cancelled {
+                EventStatus::Cancelled
+            } else {
+                EventStatus::Confirmed
+            })
+            .summary(&clean(&if cancelled {
+                format!("Cancelled: {}", p.summary)
+            } else {
+                p.summary.clone()
+            }))
+            .description(&clean(&p.description))
+            .add_property("TRANSP", if cancelled { "TRANSPARENT" } else { "OPAQUE" });
+        if let Some(l) = &p.location {
+            ev.location(&clean(l));
+        }
+        if let Some(a) = attendee.map(str::trim).filter(|a| !a.is_empty()) {
+            ev.append_property(
+                Property::new("ATTENDEE", format!("mailto:{}", clean(a)))
+                    .add_parameter("ROLE", "REQ-PARTICIPANT")
+                    .add_parameter("PARTSTAT", "NEEDS-ACTION")
+                    .add_parameter("RSVP", "FALSE")
+                    .done(),
+            );
+        }
+        cal.push(ev.done());
+    }
+    cal.to_string()
+}
+
+/// Queues `m` in the caller's transaction, with an invitation to the session's parts when its
+/// kind calls for one ([`invitation_for`]); otherwise as a plain message.
+pub async fn enqueue_with_invitation(
+    conn: &mut Conn,
+    m: &NewMessage<'_>,
+    session: &Session,
+    parts: &[Part],
+    now: i64,
+) -> Result<(), AppError> {
+    match invitation_for(m.kind) {
+        Some(method) if !parts.is_empty() => {
+            let ics = invitation(
+                method,
+                Some(m.recipient),
+                &invite_parts(session, parts),
+                now,
+            );
+            outbox::enqueue_with_ics(conn, m, &ics, now).await?;
+        }
+        _ => outbox::enqueue(conn, m, now).await?,
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------------ the delivery log
+
+fn may_see_log(caller: &Caller, entity_type: &str, entity_id: Option<i64>) -> bool {
+    caller.role.is_staff()
+        || (entity_type == "learner" && entity_id.is_some() && caller.learner_id == entity_id)
+}
+
+/// The messages about one record, newest first: for a `session` also those about its
+/// assignments and enrollments; for a `learner` also everything sent to their address.
+pub async fn delivery_log(
+    app: &App,
+    caller: &Caller,
+    entity_type: &str,
+    entity_id: i64,
+) -> Result<Vec<Message>, AppError> {
+    let page = list_outbox(
+        app,
+        caller,
+        &OutboxFilter {
+            entity_type: entity_type.to_owned(),
+            entity_id: Some(entity_id),
+            per_page: 200,
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(page.items)
+}
+
+/// The delivery log, filtered and paged. Staff see all of it; a learner their own messages.
+pub async fn list_outbox(
+    app: &App,
+    caller: &Caller,
+    filter: &OutboxFilter,
+) -> Result<Page<Message>, AppError> {
+    caller.require(
+        may_see_log(caller, filter.entity_type.trim(), filter.entity_id),
+        "see the delivery log",
+    )?;
+    let status = filter.status.trim();
+    if !status.is_empty() && !matches!(status, "pending" | "sent" | "failed") {
+        return Err(Invalid::field("status", "one of: pending, sent, failed").into());
+    }
+    let mut conn = app.store.read().await?;
+    Ok(outbox::list(&mut conn, filter).await?)
+}
+
+/// One message with its text and invitation. Staff only.
+pub async fn get_message(app: &App, caller: &Caller, id: i64) -> Result<MessageDetail, AppError> {
+    caller.require_staff("see the delivery log")?;
+    let mut conn = app.store.read().await?;
+    outbox::get(&mut conn, id).await.about("message")
+}
+
+/// Queues a failed message again (attempts from zero); audited. Operations staff only.
+pub async fn retry_message(app: &App, caller: &Caller, id: i64) -> Result<MessageDetail, AppError> {
+    caller.require_operations("retry messages")?;
+    let now = now_ms();
+    let mut tx = app.store.write().await?;
+    let before = outbox::get(&mut tx, id).await.about("message")?;
+    if !outbox::requeue(&mut tx, id, now).await? {
+        return Err(AppError::Refused(format!(
+            "Only a failed message can be sent again; this one is {}.",
+            before.message.status
+        )));
+    }
+    let after = outbox::get(&mut tx, id).await?;
+    crate::audit::record(
+        &mut tx,
+        caller,
+        now,
+        "message.requeued",
+        "message",
+        id,
+        Some(&before.message),
+        Some(&after.message),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_thirty_seconds_up_to_an_hour() {
+        assert_eq!(backoff_ms(0), 30_000);
+        assert_eq!(backoff_ms(1), 60_000);
+        assert_eq!(backoff_ms(4), 480_000);
+        assert_eq!(backoff_ms(7), 3_600_000);
+        assert_eq!(backoff_ms(50), 3_600_000);
+        let total: i64 = (0..MAX_ATTEMPTS - 1).map(backoff_ms).sum();
+        assert!((4 * 3_600_000..7 * 3_600_000).contains(&total), "{total}");
+    }
+
+    #[test]
+    fn message_ids_are_stable_per_key() {
+        let a = message_id("assignment-1-request-v2", "trainyard.local");
+        assert_eq!(a, message_id("assignment-1-request-v2", "trainyard.local"));
+        assert_ne!(a, message_id("assignment-1-request-v3", "trainyard.local"));
+        assert!(a.starts_with('<') && a.ends_with("@trainyard.local>"));
+    }
+
+    fn part(id: i64, seq: i64) -> InvitePart {
+        InvitePart {
+            part_id: id,
+            sequence: seq,
+            starts_at: 1_806_912_000_000,
+            ends_at: 1_806_922_800_000,
+            summary: "XL Excel, Advanced; with a very long title that needs folding".into(),
+            location: Some("Berlin".into()),
+            description: "line one\nline two".into(),
+            cancelled: false,
+        }
+    }
+
+    #[test]
+    fn invitations_have_stable_uids_sequence_and_method() {
+        let ics = invitation(
+            InviteMethod::Request,
+            Some("maria@example.com"),
+            &[part(7, 2), part(8, 0)],
+            1_800_000_000_000,
+        );
+        assert!(ics.contains("METHOD:REQUEST\r\n"));
+        assert!(ics.contains("UID:part-7@trainyard\r\n"));
+        assert!(ics.contains("UID:part-8@trainyard\r\n"));
+        assert!(ics.contains("SEQUENCE:2\r\n"));
+        assert!(ics.contains("STATUS:CONFIRMED\r\n"));
+        assert!(ics.contains("ATTENDEE;"));
+        assert!(ics.lines().all(|l| l.len() <= 76), "{ics}");
+        let cancel = invitation(InviteMethod::Cancel, None, &[part(7, 3)], 1_800_000_000_000);
+        assert!(cancel.contains("METHOD:CANCEL\r\n"));
+        assert!(cancel.contains("UID:part-7@trainyard\r\n"));
+        assert!(cancel.contains("STATUS:CANCELLED\r\n"));
+        assert_eq!(calendar_method(&cancel), "CANCEL");
+    }
+
+    #[test]
+    fn organizer_is_added_once_per_event() {
+        let ics = invitation(InviteMethod::Request, None, &[part(1, 0), part(2, 0)], 0);
+        let from: Mailbox = "Trainyard <noreply@trainyard.local>".parse().unwrap();
+        let with = with_organizer(&ics, &from);
+        assert_eq!(
+            with.matches("ORGANIZER;CN=Trainyard:mailto:noreply@trainyard.local\r\n")
+                .count(),
+            2
+        );
+        assert_eq!(with_organizer(&with, &from), with);
+    }
+
+    #[test]
+    fn kinds_with_invitations() {
+        assert_eq!(
+            invitation_for("enrollment_confirmed"),
+            Some(InviteMethod::Request)
+        );
+        assert_eq!(
+            invitation_for("session_changed"),
+            Some(InviteMethod::Request)
+        );
+        assert_eq!(
+            invitation_for("session_cancelled"),
+            Some(InviteMethod::Cancel)
+        );
+        assert_eq!(invitation_for("assignment_request"), None);
+    }
+}

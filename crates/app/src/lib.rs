@@ -4,9 +4,10 @@
 //! The HTML UI and the JSON API both call these functions and nothing below them.
 
 pub mod accounts;
+pub mod attendance;
 mod audit;
-pub mod bulk_enrollment;
 pub mod bench;
+pub mod bulk_enrollment;
 pub mod caller;
 pub mod catalog;
 pub mod credentials;
@@ -20,9 +21,9 @@ pub mod idempotency;
 pub mod messages;
 pub mod people;
 pub mod portal;
-pub mod registration;
 mod records;
 pub mod recurrence;
+pub mod registration;
 pub mod schedule;
 pub mod sites;
 pub mod staffing;

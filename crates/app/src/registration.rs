@@ -1,1 +1,737 @@
-//! (in progress)
+//! Self-service for learners: the public catalog of open sessions, registration from it (a learner
+//! record, a learner account and the enrollment, in one transaction), and the learner's own portal
+//! (their enrollments with session, parts and venue; a calendar file per enrollment).
+//!
+//! The catalog has no caller: it is public. It only ever shows public sessions that take
+//! enrollments (scheduled or confirmed, not archived, starting in the future); whatever the filter
+//! asks for, the visibility is forced to public.
+
+use crate::accounts::{Login, hash_password, login};
+use crate::enrollment::enroll_in;
+use crate::error::About;
+use crate::{App, AppError, Caller, now_ms};
+use chrono::NaiveDate;
+use icalendar::{Calendar, Component, Event, EventLike, EventStatus, Property};
+use trainyard_core::records::LearnerInput;
+use trainyard_core::status::{DeliveryMode, EnrollmentStatus, SessionStatus, Visibility};
+use trainyard_core::{EmailAddress, Invalid, Role, TimeZoneName};
+use trainyard_store::enrollments::{self, Enrollment, EnrollmentRecord};
+use trainyard_store::learners::{self, Learner, LearnerFilter};
+use trainyard_store::sessions::{self, SessionFilter};
+use trainyard_store::venues::{self, Venue};
+use trainyard_store::{Conn, ListParams, Page, users};
+
+pub use trainyard_store::sessions::{Part, Session};
+
+const HOUR: i64 = 3_600_000;
+
+/// Sessions per catalog page.
+pub const CATALOG_PER_PAGE: i64 = 12;
+/// The catalog pages no deeper than this (each page merges two ordered lists from the start).
+pub const CATALOG_MAX_PAGE: i64 = 50;
+
+/// Shown when someone registers with the e-mail of an existing account.
+pub const ACCOUNT_EXISTS: &str =
+    "You already have an account — sign in first, then register from the catalog.";
+
+// ------------------------------------------------------------------ the public catalog
+
+/// The catalog's filters as typed in the URL. Everything else about what the catalog shows is
+/// fixed: public, taking enrollments, in the future.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct CatalogFilter {
+    pub course_id: String,
+    pub venue_id: String,
+    /// `ilt`, `vilt` or `blended`.
+    pub mode: String,
+    /// A date (YYYY-MM-DD, UTC): sessions starting on or after it.
+    pub from: String,
+    pub page: String,
+}
+
+fn opt_id(inv: &mut Invalid, field: &str, raw: &str) -> Option<i64> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    match raw.parse::<i64>() {
+        Ok(v) if v > 0 => Some(v),
+        _ => {
+            inv.add(field, "is not one of the choices");
+            None
+        }
+    }
+}
+
+/// The public catalog: upcoming public sessions that take enrollments, soonest first.
+pub async fn catalog(app: &App, filter: &CatalogFilter) -> Result<Page<Session>, AppError> {
+    let mut inv = Invalid::new();
+    let course_id = opt_id(&mut inv, "course_id", &filter.course_id);
+    let venue_id = opt_id(&mut inv, "venue_id", &filter.venue_id);
+    let mode = filter.mode.trim();
+    if !mode.is_empty() && DeliveryMode::parse(mode).is_err() {
+        inv.add(
+            "mode",
+            "is not a delivery mode (classroom, virtual or blended)",
+        );
+    }
+    let from_ms = match filter.from.trim() {
+        "" => None,
+        d => match NaiveDate::parse_from_str(d, "%Y-%m-%d") {
+            Ok(d) => Some(utc_zone().start_of_day_ms(d)),
+            Err(_) => {
+                inv.add(
+                    "from",
+                    format!(
+                        "'{}' is not a date (expected YYYY-MM-DD)",
+                        d.chars().take(20).collect::<String>()
+                    ),
+                );
+                None
+            }
+        },
+    };
+    let page = filter
+        .page
+        .trim()
+        .parse::<i64>()
+        .unwrap_or(1)
+        .clamp(1, CATALOG_MAX_PAGE);
+    if !inv.is_empty() {
+        return Err(inv.into());
+    }
+    let now = now_ms();
+    let base = SessionFilter {
+        visibility: Visibility::Public.as_str().to_owned(),
+        mode: mode.to_owned(),
+        course_id,
+        venue_id,
+        from_ms: Some(from_ms.map_or(now, |f| f.max(now))),
+        list: ListParams::default(),
+        ..Default::default()
+    };
+    let mut conn = app.store.read().await?;
+    let (items, total) = open_sessions(&mut conn, &base, page * CATALOG_PER_PAGE).await?;
+    let skip = ((page - 1) * CATALOG_PER_PAGE) as usize;
+    Ok(Page {
+        items: items
+            .into_iter()
+            .skip(skip)
+            .take(CATALOG_PER_PAGE as usize)
+            .collect(),
+        total,
+        page,
+        per_page: CATALOG_PER_PAGE,
+    })
+}
+
+/// The first `want` sessions in start order that match `base` and take enrollments (scheduled
+/// or confirmed), and how many match in all. The store filters one status at a time: the two
+/// ordered lists are merged here.
+async fn open_sessions(
+    conn: &mut Conn,
+    base: &SessionFilter,
+    want: i64,
+) -> Result<(Vec<Session>, i64), AppError> {
+    let mut merged = Vec::new();
+    let mut total = 0;
+    for status in [SessionStatus::Scheduled, SessionStatus::Confirmed] {
+        let mut f = base.clone();
+        f.status = status.as_str().to_owned();
+        // Never private, whatever the caller asked for.
+        f.visibility = Visibility::Public.as_str().to_owned();
+        f.client_id = None;
+        f.list.archived = false;
+        f.list.q = String::new();
+        f.list.sort = String::new();
+        f.list.dir = String::new();
+        f.list.per_page = want.clamp(1, 200);
+        let mut got = 0;
+        let mut page = 1;
+        loop {
+            f.list.page = page;
+            let p = sessions::list(conn, &f).await?;
+            if page == 1 {
+                total += p.total;
+            }
+            let n = p.items.len() as i64;
+            got += n;
+            merged.extend(
+                p.items
+                    .into_iter()
+                    .filter(|s| s.visibility == Visibility::Public && s.client_id.is_none()),
+            );
+            if n < f.list.per_page || got >= want {
+                break;
+            }
+            page += 1;
+        }
+    }
+    merged.sort_by_key(|s| (s.starts_at, s.id));
+    merged.truncate(want.max(0) as usize);
+    Ok((merged, total))
+}
+
+/// Courses and venues to filter the catalog by: (id, label) of every active one.
+pub struct CatalogChoices {
+    pub courses: Vec<(i64, String)>,
+    pub venues: Vec<(i64, String)>,
+}
+
+pub async fn catalog_choices(app: &App) -> Result<CatalogChoices, AppError> {
+    let mut conn = app.store.read().await?;
+    // Labels are "CODE — Title" and "CODE — Name (City)": the public sees titles and names.
+    let after_code = |(id, label): (i64, String)| match label.split_once(" — ") {
+        Some((_, rest)) => (id, rest.to_owned()),
+        None => (id, label),
+    };
+    Ok(CatalogChoices {
+        courses: trainyard_store::courses::options(&mut conn)
+            .await?
+            .into_iter()
+            .map(after_code)
+            .collect(),
+        venues: venues::options(&mut conn)
+            .await?
+            .into_iter()
+            .map(after_code)
+            .collect(),
+    })
+}
+
+/// A session as the public sees it before registering.
+pub struct PublicSession {
+    pub session: Session,
+    /// The parts that take place (cancelled parts left out), in order.
+    pub parts: Vec<Part>,
+    pub description: String,
+    pub venue: Option<Venue>,
+    /// Self-service closes this long before the start.
+    pub cutoff_hours: i64,
+    /// Why nobody can register right now; `None` while registration is open.
+    pub closed: Option<String>,
+}
+
+impl PublicSession {
+    pub fn seats_left(&self) -> i64 {
+        (self.session.capacity - self.session.booked_count).max(0)
+    }
+}
+
+fn is_public(s: &Session) -> bool {
+    s.visibility == Visibility::Public
+        && s.client_id.is_none()
+        && s.archived_at.is_none()
+        && s.status != SessionStatus::Draft
+}
+
+/// Why self-service registration is not possible for `s` at `now`, if it is not.
+fn closed_reason(s: &Session, cutoff_hours: i64, now: i64) -> Option<String> {
+    if !matches!(s.status, SessionStatus::Scheduled | SessionStatus::Confirmed) {
+        return Some(format!(
+            "This session is {}: it takes no registrations.",
+            s.status.label().to_lowercase()
+        ));
+    }
+    if s.starts_at <= now {
+        return Some("This session has already started.".into());
+    }
+    if s.starts_at - now < cutoff_hours * HOUR {
+        return Some(format!(
+            "Registration closed {cutoff_hours} hours before the start."
+        ));
+    }
+    None
+}
+
+/// A public session's page. Private, draft and archived sessions are not found.
+pub async fn public_session(app: &App, id: i64) -> Result<PublicSession, AppError> {
+    let mut conn = app.store.read().await?;
+    let s = sessions::get(&mut conn, id).await.about("session")?;
+    if !is_public(&s) {
+        return Err(AppError::NotFound("session"));
+    }
+    let parts = sessions::parts(&mut conn, id)
+        .await?
+        .into_iter()
+        .filter(|p| p.status != "cancelled")
+        .collect();
+    let course = trainyard_store::courses::get(&mut conn, s.course_id).await?;
+    let venue = match s.venue_id {
+        Some(v) => Some(venues::get(&mut conn, v).await?),
+        None => None,
+    };
+    let (_, _, cutoff_hours) = enrollments::session_rules(&mut conn, id).await?;
+    Ok(PublicSession {
+        closed: closed_reason(&s, cutoff_hours, now_ms()),
+        parts,
+        description: course.description,
+        venue,
+        cutoff_hours,
+        session: s,
+    })
+}
+
+// ------------------------------------------------------------------ registration
+
+/// The public registration form.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct RegistrationForm {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub password: String,
+}
+
+struct Checked {
+    first_name: String,
+    last_name: String,
+    email: EmailAddress,
+}
+
+impl RegistrationForm {
+    fn validate(&self) -> Result<Checked, Invalid> {
+        use trainyard_core::invalid::text;
+        let mut inv = Invalid::new();
+        let first_name = inv.check("first_name", text::required(&self.first_name, 100));
+        let last_name = inv.check("last_name", text::required(&self.last_name, 100));
+        let email = inv.check("email", EmailAddress::parse(&self.email));
+        if self.password.chars().count() < 10 {
+            inv.add("password", "must be at least 10 characters");
+        } else if self.password.len() > 1024 {
+            inv.add("password", "must be at most 1024 bytes");
+        }
+        match (first_name, last_name, email) {
+            (Some(first_name), Some(last_name), Some(email)) if inv.is_empty() => Ok(Checked {
+                first_name,
+                last_name,
+                email,
+            }),
+            _ => Err(inv),
+        }
+    }
+}
+
+/// The result of a registration: the enrollment (booked or waitlisted) and, when signing in
+/// worked, the new login session.
+pub struct Registered {
+    pub enrollment: EnrollmentRecord,
+    pub login: Option<Login>,
+}
+
+/// The active learner with this e-mail (compared without regard to case), if any.
+async fn learner_by_email(conn: &mut Conn, email: &str) -> Result<Option<Learner>, AppError> {
+    let wanted = email.trim().to_lowercase();
+    let mut f = LearnerFilter {
+        list: ListParams {
+            q: wanted.clone(),
+            per_page: 200,
+            ..Default::default()
+        },
+        client_id: None,
+    };
+    for page in 1..=50 {
+        f.list.page = page;
+        let p = learners::list(conn, &f).await?;
+        let n = p.items.len() as i64;
+        if let Some(l) = p
+            .items
+            .into_iter()
+            .find(|l| l.email.trim().to_lowercase() == wanted)
+        {
+            return Ok(Some(l));
+        }
+        if n < f.list.per_page {
+            break;
+        }
+    }
+    Ok(None)
+}
+
+/// Registers someone from the catalog: creates their learner record (or reuses the one with
+/// their e-mail, when it belongs to no client), a learner account, and the enrollment — booked
+/// while seats last, else waitlisted — in one transaction, audited. Then signs them in.
+/// Nobody with an account may register this way: they sign in and enroll.
+pub async fn register(
+    app: &App,
+    session_id: i64,
+    form: &RegistrationForm,
+    remote: &str,
+) -> Result<Registered, AppError> {
+    let input = form.validate()?;
+    let email = input.email.as_str().to_owned();
+    // Cheap checks first: the password hash costs real time.
+    let session_zone = {
+        let mut conn = app.store.read().await?;
+        let s = sessions::get(&mut conn, session_id)
+            .await
+            .about("session")?;
+        if !is_public(&s) {
+            return Err(AppError::NotFound("session"));
+        }
+        let (_, _, cutoff_hours) = enrollments::session_rules(&mut conn, session_id).await?;
+        if let Some(why) = closed_reason(&s, cutoff_hours, now_ms()) {
+            return Err(AppError::Refused(why));
+        }
+        if users::find_by_email(&mut conn, &email).await?.is_some() {
+            return Err(AppError::Refused(ACCOUNT_EXISTS.into()));
+        }
+        TimeZoneName::parse(&s.time_zone).unwrap_or_else(|_| utc_zone())
+    };
+    let hash = hash_password(form.password.clone()).await?;
+
+    let now = now_ms();
+    let mut tx = app.store.write().await?;
+    if users::find_by_email(&mut tx, &email).await?.is_some() {
+        return Err(AppError::Refused(ACCOUNT_EXISTS.into()));
+    }
+    let (learner_id, created) = match learner_by_email(&mut tx, &email).await? {
+        Some(l) if l.client_id.is_some() => {
+            return Err(AppError::Refused(format!(
+                "{email} belongs to a learner of {}: ask your training contact there to enroll you, or register with another e-mail address.",
+                l.client_name.unwrap_or_else(|| "a client".into())
+            )));
+        }
+        Some(l) => (l.id, None),
+        None => {
+            let id = learners::insert(
+                &mut tx,
+                &LearnerInput {
+                    first_name: input.first_name.clone(),
+                    last_name: input.last_name.clone(),
+                    email: input.email.clone(),
+                    client_id: None,
+                    phone: None,
+                    time_zone: session_zone,
+                },
+                now,
+            )
+            .await
+            .map_err(|e| match AppError::from(e) {
+                // The same e-mail on an archived learner, or a registration a moment ago.
+                AppError::Duplicate { .. } => AppError::Refused(format!(
+                    "{email} is already known to us: sign in, or ask your coordinator to enroll you."
+                )),
+                other => other,
+            })?;
+            (id, Some(learners::get(&mut tx, id).await?))
+        }
+    };
+    let learner = learners::get(&mut tx, learner_id).await?;
+    let user_id = users::insert(
+        &mut tx,
+        &users::NewUser {
+            email: &email,
+            display_name: &format!("{} {}", learner.first_name, learner.last_name),
+            password_hash: &hash,
+            role: Role::Learner,
+            client_id: None,
+            instructor_id: None,
+            learner_id: Some(learner_id),
+            time_zone: &learner.time_zone,
+        },
+        now,
+    )
+    .await
+    .map_err(|e| match AppError::from(e) {
+        AppError::Duplicate { .. } => AppError::Refused(ACCOUNT_EXISTS.into()),
+        other => other,
+    })?;
+    let user = users::get(&mut tx, user_id).await?;
+    let caller = Caller::from_user(user.clone(), None);
+    if let Some(l) = &created {
+        crate::audit::record(
+            &mut tx,
+            &caller,
+            now,
+            "learner.created",
+            "learner",
+            learner_id,
+            None,
+            Some(l),
+        )
+        .await?;
+    }
+    crate::audit::record(
+        &mut tx,
+        &caller,
+        now,
+        "user.created",
+        "user",
+        user_id,
+        None,
+        Some(&user),
+    )
+    .await?;
+    let enrollment = enroll_in(&mut tx, &caller, session_id, learner_id, 0, now).await?;
+    tx.commit().await?;
+
+    let login = match login(app, &email, &form.password, remote).await {
+        Ok(l) => Some(l),
+        Err(e) => {
+            tracing::warn!(error = %e, "registered, but signing in afterwards failed");
+            None
+        }
+    };
+    Ok(Registered { enrollment, login })
+}
+
+// ------------------------------------------------------------------ the learner's own portal
+
+/// One of the caller's enrollments, with what they need to attend it.
+pub struct EnrollmentDetail {
+    /// As listed (learner, course title, status, waitlist position, price).
+    pub enrollment: Enrollment,
+    /// The row with its version and open offer.
+    pub record: EnrollmentRecord,
+    pub session: Session,
+    /// The parts that take place, in order.
+    pub parts: Vec<Part>,
+    pub venue: Option<Venue>,
+    /// When self-service changes (cancel, transfer) close.
+    pub changes_close_at: i64,
+    /// Still to come and still active (requested, booked or waitlisted).
+    pub upcoming: bool,
+    /// Other upcoming public sessions of the same course to transfer to.
+    pub transfer_to: Vec<Session>,
+}
+
+impl EnrollmentDetail {
+    /// A waitlisted enrollment with an open offer of a seat.
+    pub fn offer_open(&self, now: i64) -> bool {
+        self.record.status == EnrollmentStatus::Waitlisted
+            && self.record.offer_expires_at.is_some_and(|t| t >= now)
+    }
+
+    /// Cancel and transfer are still the learner's to do.
+    pub fn changeable(&self, now: i64) -> bool {
+        self.upcoming && now < self.changes_close_at
+    }
+}
+
+fn own_learner(caller: &Caller) -> Result<i64, AppError> {
+    match (caller.role, caller.learner_id) {
+        (Role::Learner, Some(id)) => Ok(id),
+        _ => Err(AppError::Forbidden(
+            "see enrollments without a learner profile".into(),
+        )),
+    }
+}
+
+/// The caller's enrollments with session, parts and venue: upcoming ones first (soonest first),
+/// then past, cancelled and transferred ones (latest first).
+pub async fn my_enrollment_details(
+    app: &App,
+    caller: &Caller,
+) -> Result<Vec<EnrollmentDetail>, AppError> {
+    let learner_id = own_learner(caller)?;
+    let now = now_ms();
+    let mut conn = app.store.read().await?;
+    let listed = enrollments::for_learner(&mut conn, learner_id).await?;
+    let mut out = Vec::with_capacity(listed.len());
+    let mut options: Vec<(i64, Vec<Session>)> = Vec::new();
+    for e in listed {
+        let record = enrollments::get(&mut conn, e.id).await?;
+        let session = sessions::get(&mut conn, e.session_id).await?;
+        let parts = sessions::parts(&mut conn, e.session_id)
+            .await?
+            .into_iter()
+            .filter(|p| p.status != "cancelled")
+            .collect();
+        let venue = match session.venue_id {
+            Some(v) => Some(venues::get(&mut conn, v).await?),
+            None => None,
+        };
+        let (_, _, cutoff_hours) = enrollments::session_rules(&mut conn, e.session_id).await?;
+        let active = matches!(
+            record.status,
+            EnrollmentStatus::Requested | EnrollmentStatus::Booked | EnrollmentStatus::Waitlisted
+        );
+        let upcoming = active
+            && session.ends_at > now
+            && !matches!(
+                session.status,
+                SessionStatus::Cancelled | SessionStatus::Closed | SessionStatus::Delivered
+            );
+        let transfer_to = if upcoming
+            && matches!(
+                record.status,
+                EnrollmentStatus::Booked | EnrollmentStatus::Waitlisted
+            ) {
+            let course = session.course_id;
+            if !options.iter().any(|(c, _)| *c == course) {
+                let f = SessionFilter {
+                    course_id: Some(course),
+                    from_ms: Some(now),
+                    ..Default::default()
+                };
+                let (found, _) = open_sessions(&mut conn, &f, 20).await?;
+                options.push((course, found));
+            }
+            options
+                .iter()
+                .find(|(c, _)| *c == course)
+                .map(|(_, list)| {
+                    list.iter()
+                        .filter(|s| s.id != session.id)
+                        .cloned()
+                        .collect()
+                })
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        out.push(EnrollmentDetail {
+            changes_close_at: session.starts_at - cutoff_hours * HOUR,
+            enrollment: e,
+            record,
+            session,
+            parts,
+            venue,
+            upcoming,
+            transfer_to,
+        });
+    }
+    // Sessions the learner already has an active enrollment in are no place to transfer to.
+    let taken: Vec<i64> = out
+        .iter()
+        .filter(|d| d.upcoming)
+        .map(|d| d.session.id)
+        .collect();
+    for d in &mut out {
+        d.transfer_to.retain(|s| !taken.contains(&s.id));
+    }
+    out.sort_by(|a, b| match (a.upcoming, b.upcoming) {
+        (true, false) => std::cmp::Ordering::Less,
+        (false, true) => std::cmp::Ordering::Greater,
+        (true, true) => (a.session.starts_at, a.record.id).cmp(&(b.session.starts_at, b.record.id)),
+        (false, false) => (b.session.starts_at, b.record.id).cmp(&(a.session.starts_at, a.record.id)),
+    });
+    Ok(out)
+}
+
+/// One of the caller's own enrollments as an iCalendar file: one event per part, in UTC, with a
+/// stable UID per part (`part-{id}@trainyard`) and the part's change counter as SEQUENCE.
+/// Anyone else's enrollment is not found.
+pub async fn enrollment_ics(
+    app: &App,
+    caller: &Caller,
+    enrollment_id: i64,
+) -> Result<String, AppError> {
+    let learner_id = own_learner(caller).map_err(|_| AppError::NotFound("enrollment"))?;
+    let mut conn = app.store.read().await?;
+    let record = enrollments::get(&mut conn, enrollment_id)
+        .await
+        .about("enrollment")?;
+    if record.learner_id != learner_id {
+        return Err(AppError::NotFound("enrollment"));
+    }
+    let s = sessions::get(&mut conn, record.session_id).await?;
+    let parts = sessions::parts(&mut conn, s.id).await?;
+    let venue = match s.venue_id {
+        Some(v) => Some(venues::get(&mut conn, v).await?),
+        None => None,
+    };
+    Ok(enrollment_calendar(&s, &record, &parts, venue.as_ref(), now_ms()))
+}
+
+/// The calendar text of one enrollment (pure: everything already read).
+pub fn enrollment_calendar(
+    s: &Session,
+    record: &EnrollmentRecord,
+    parts: &[Part],
+    venue: Option<&Venue>,
+    now: i64,
+) -> String {
+    let title = s
+        .title
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .unwrap_or(&s.course_title)
+        .to_owned();
+    let gone = matches!(
+        record.status,
+        EnrollmentStatus::Cancelled | EnrollmentStatus::Transferred
+    ) || s.status == SessionStatus::Cancelled;
+    let location = match venue {
+        Some(v) => {
+            let mut l = v.name.clone();
+            for bit in [&v.address, &v.city, &v.country] {
+                if !bit.trim().is_empty() {
+                    l.push_str(", ");
+                    l.push_str(bit.trim());
+                }
+            }
+            l
+        }
+        None => "Online".to_owned(),
+    };
+    let scheduled = parts.iter().filter(|p| p.status != "cancelled").count();
+    let mut cal = Calendar::empty();
+    cal.append_property(Property::new("PRODID", "-//Trainyard//Trainyard//EN"))
+        .append_property(Property::new("VERSION", "2.0"))
+        .append_property(Property::new("CALSCALE", "GREGORIAN"))
+        .append_property(Property::new("METHOD", "PUBLISH"))
+        .append_property(Property::new("X-WR-CALNAME", clean(&title)));
+    for p in parts {
+        let cancelled = gone || p.status == "cancelled";
+        let mut summary = format!("{} {}", s.course_code, title);
+        if scheduled > 1 && !cancelled {
+            summary.push_str(&format!(" (part {}/{scheduled})", p.position));
+        }
+        if cancelled {
+            summary = format!("Cancelled: {summary}");
+        } else if record.status == EnrollmentStatus::Waitlisted {
+            summary = format!("Waiting list: {summary}");
+        }
+        let state = if cancelled {
+            EventStatus::Cancelled
+        } else if record.status == EnrollmentStatus::Booked {
+            EventStatus::Confirmed
+        } else {
+            EventStatus::Tentative
+        };
+        let description = format!(
+            "Session {} — your enrollment: {}.\nWhere: {location}\nManage it in Trainyard under My sessions.",
+            s.reference,
+            record.status.label().to_lowercase()
+        );
+        let mut ev = Event::new();
+        ev.uid(&format!("part-{}@trainyard", p.id))
+            .add_property("DTSTAMP", utc_stamp(now))
+            .add_property("DTSTART", utc_stamp(p.starts_at))
+            .add_property("DTEND", utc_stamp(p.ends_at))
+            .add_property("SEQUENCE", p.sequence.max(0).to_string())
+            .status(state)
+            .summary(&clean(&summary))
+            .description(&clean(&description))
+            .location(&clean(&location))
+            .add_property(
+                "TRANSP",
+                if cancelled { "TRANSPARENT" } else { "OPAQUE" },
+            );
+        cal.push(ev.done());
+    }
+    cal.to_string()
+}
+
+fn utc_stamp(ms: i64) -> String {
+    trainyard_core::time::utc(ms)
+        .format("%Y%m%dT%H%M%SZ")
+        .to_string()
+}
+
+/// TEXT values without control characters other than newlines (RFC 5545 §3.3.11).
+fn clean(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .chars()
+        .filter(|c| *c == '\n' || !c.is_control())
+        .collect()
+}
+
+fn utc_zone() -> TimeZoneName {
+    TimeZoneName::parse("UTC").expect("UTC is a zone")
+}

@@ -311,6 +311,9 @@ pub mod sessions {
         if let Some(change) = change {
             notify(&mut tx, &after, change, now).await?;
         }
+        if event == SessionEvent::Close {
+            crate::attendance::complete(&mut tx, caller, id, now).await?;
+        }
         let action = format!("session.{}", event.as_str());
         crate::audit::record(
             &mut tx,

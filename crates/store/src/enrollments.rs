@@ -35,6 +35,10 @@ pub struct Enrollment {
     #[serde(serialize_with = "crate::row::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: i64,
+    #[serde(serialize_with = "crate::row::rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub offer_expires_at: Option<i64>,
+    pub version: i64,
 }
 
 pub async fn insert(conn: &mut Conn, e: &NewEnrollment, now: i64) -> Result<i64, StoreError> {
@@ -69,7 +73,8 @@ pub async fn recount(conn: &mut Conn, session_id: i64) -> Result<(), StoreError>
 }
 
 const SELECT: &str = "SELECT e.id, e.session_id, e.learner_id, l.first_name, l.last_name, l.email, l.client_id, cl.name AS client_name, \
-    s.reference, c.title AS course_title, s.starts_at, e.status, e.waitlist_position, e.currency, e.price_minor, e.created_at \
+    s.reference, c.title AS course_title, s.starts_at, e.status, e.waitlist_position, e.currency, e.price_minor, e.created_at, \
+    e.offer_expires_at, e.version \
     FROM enrollments e JOIN learners l ON l.id = e.learner_id JOIN sessions s ON s.id = e.session_id \
     JOIN courses c ON c.id = s.course_id LEFT JOIN clients cl ON cl.id = l.client_id";
 
@@ -93,6 +98,8 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Enrollment, sqlx::Error> {
             Currency::parse(&r.s("currency")?).map_err(de)?,
         ),
         created_at: r.i("created_at")?,
+        offer_expires_at: r.oi("offer_expires_at")?,
+        version: r.i("version")?,
     })
 }
 
@@ -336,4 +343,50 @@ pub async fn set_session_rules(
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// Records presence of an enrollment at a part (replacing an earlier record).
+pub async fn set_attendance(
+    conn: &mut Conn,
+    enrollment_id: i64,
+    part_id: i64,
+    present: bool,
+    by: Option<i64>,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO attendance (enrollment_id, session_part_id, present, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (enrollment_id, session_part_id) DO UPDATE SET present = excluded.present, recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at",
+    )
+    .bind(enrollment_id)
+    .bind(part_id)
+    .bind(i64::from(present))
+    .bind(by)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Every attendance record of a session: (enrollment id, part id, present).
+pub async fn attendance_for_session(
+    conn: &mut Conn,
+    session_id: i64,
+) -> Result<Vec<(i64, i64, bool)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT a.enrollment_id, a.session_part_id, a.present FROM attendance a JOIN session_parts p ON p.id = a.session_part_id WHERE p.session_id = $1",
+    )
+    .bind(session_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.i("enrollment_id")?,
+                r.i("session_part_id")?,
+                r.i("present")? != 0,
+            ))
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
 }

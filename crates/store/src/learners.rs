@@ -160,3 +160,14 @@ pub async fn list(conn: &mut Conn, f: &LearnerFilter) -> Result<Page<Learner>, S
     )
     .await
 }
+
+/// The learner with exactly this (normalized) e-mail address, archived or not.
+pub async fn find_by_email(conn: &mut Conn, email: &str) -> Result<Option<Learner>, StoreError> {
+    let mut q = Sql::new("SELECT ");
+    q.push(COLUMNS)
+        .push(FROM)
+        .push(" WHERE email = ")
+        .text(email);
+    let row = q.query().fetch_optional(&mut *conn).await?;
+    Ok(row.as_ref().map(from_row).transpose()?)
+}

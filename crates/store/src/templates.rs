@@ -18,8 +18,7 @@ pub struct StoredTemplate {
     pub version: i64,
 }
 
-const SELECT_ALL: &str =
-    "SELECT event, subject, body, updated_at, updated_by, version FROM message_templates ORDER BY event";
+const SELECT_ALL: &str = "SELECT event, subject, body, updated_at, updated_by, version FROM message_templates ORDER BY event";
 
 fn from_row(r: &AnyRow) -> Result<StoredTemplate, sqlx::Error> {
     Ok(StoredTemplate {

@@ -16,3 +16,6 @@ document.addEventListener("click", function (e) {
   if (label && label.firstChild) label.firstChild.nodeValue = "Part " + (rows.length + 1) + " starts ";
   box.insertBefore(copy, add);
 });
+document.addEventListener("click", function (e) {
+  if (e.target.closest && e.target.closest("[data-print]")) { window.print(); }
+});

@@ -16,6 +16,7 @@ both_backends!(
     two_hundred_concurrent_enrollments_fill_twenty_seats_then_cancellations_promote_exactly_five,
     offers_expire_and_pass_to_the_next_in_line,
     bad_enrollments_are_refused_by_name,
+    attendance_decides_attended_no_show_completed_and_failed,
 );
 
 async fn public_session(api: &Api, capacity: i64, starts: &str) -> i64 {
@@ -387,4 +388,120 @@ async fn bad_enrollments_are_refused_by_name(t: &TestApp) {
         api.put(&format!("/sessions/{open}"), &shrink).await.status,
         StatusCode::UNPROCESSABLE_ENTITY
     );
+}
+
+async fn attendance_decides_attended_no_show_completed_and_failed(t: &TestApp) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    // A two-part session whose first part starts in half an hour (attendance opens an hour before).
+    let berlin = trainyard_core::TimeZoneName::parse("Europe/Berlin").unwrap();
+    let soon = berlin.local(trainyard_core::time::now_ms() + 30 * 60_000);
+    let fmt = |d: chrono::DateTime<chrono_tz::Tz>| d.format("%Y-%m-%dT%H:%M").to_string();
+    let course = api.create("/courses", &course_body("ATT")).await["id"]
+        .as_i64()
+        .unwrap();
+    let s = api
+        .create("/sessions", &json!({
+            "course_id": course, "visibility": "public", "delivery_mode": "vilt", "capacity": 5,
+            "time_zone": "Europe/Berlin", "currency": "EUR",
+            "parts": [
+                { "starts": fmt(soon), "ends": fmt(soon + chrono::Duration::minutes(20)) },
+                { "starts": fmt(soon + chrono::Duration::minutes(25)), "ends": fmt(soon + chrono::Duration::minutes(50)) }
+            ]
+        }))
+        .await;
+    let id = s["id"].as_i64().unwrap();
+    api.post(
+        &format!("/sessions/{id}/transition"),
+        &json!({ "event": "schedule", "version": 1 }),
+    )
+    .await;
+    let people = learners(&api, 3, "att").await;
+    let mut e = Vec::new();
+    for l in &people {
+        e.push(
+            api.create(
+                &format!("/sessions/{id}/enrollments"),
+                &json!({ "learner_id": l }),
+            )
+            .await["id"]
+                .as_i64()
+                .unwrap(),
+        );
+    }
+    let sheet = api.get(&format!("/sessions/{id}/attendance")).await.body;
+    let parts: Vec<i64> = sheet["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(sheet["rows"].as_array().unwrap().len(), 3);
+    // Part 1: the first two present; part 2: only the first.
+    assert_eq!(
+        api.post(
+            &format!("/sessions/{id}/attendance"),
+            &json!({ "part_id": parts[0], "present": [e[0], e[1]] })
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    let r = api
+        .post(
+            &format!("/sessions/{id}/attendance"),
+            &json!({ "part_id": parts[1], "present": [e[0]] }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let status = |sheet: &Value, i: usize| {
+        sheet["rows"][i]["enrollment"]["status"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(
+        (status(&r.body, 0), status(&r.body, 1), status(&r.body, 2)),
+        ("attended".into(), "attended".into(), "no_show".into())
+    );
+    // Someone not on the sheet is refused; an instructor not on the session may not take attendance.
+    assert_eq!(
+        api.post(
+            &format!("/sessions/{id}/attendance"),
+            &json!({ "part_id": parts[0], "present": [999_999] })
+        )
+        .await
+        .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let stranger = t.api_as(Role::Instructor, None).await;
+    assert_eq!(
+        stranger
+            .get(&format!("/sessions/{id}/attendance"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    // Closing: all parts → completed; some parts missed → failed.
+    let mut v = api.get(&format!("/sessions/{id}")).await.body["version"]
+        .as_i64()
+        .unwrap();
+    for event in ["confirm", "deliver", "close"] {
+        let r = api
+            .post(
+                &format!("/sessions/{id}/transition"),
+                &json!({ "event": event, "version": v }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{event}: {}", r.body);
+        v = r.body["version"].as_i64().unwrap();
+    }
+    let list = api.get(&format!("/sessions/{id}/enrollments")).await.body;
+    let mut outcomes: Vec<String> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["status"].as_str().unwrap().to_owned())
+        .collect();
+    outcomes.sort();
+    assert_eq!(outcomes, vec!["completed", "failed", "no_show"]);
 }

@@ -302,9 +302,7 @@ async fn calendars_are_shown_to_staff_and_to_their_owner_only(t: &TestApp) {
 
     // A client contact sees their organisation's sessions, and no other calendar.
     let api = t.api_as(Role::Coordinator, None).await;
-    let client = |code: &str| {
-        json!({ "code": code, "name": format!("Client {code}"), "billing_email": "ap@acme.example", "currency": "EUR", "time_zone": "Europe/Berlin" })
-    };
+    let client = |code: &str| json!({ "code": code, "name": format!("Client {code}"), "billing_email": "ap@acme.example", "currency": "EUR", "time_zone": "Europe/Berlin" });
     let acme = api.create("/clients", &client("ACME")).await["id"]
         .as_i64()
         .unwrap();
@@ -330,7 +328,10 @@ async fn calendars_are_shown_to_staff_and_to_their_owner_only(t: &TestApp) {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Client ACME"));
     assert!(html.contains(&format!("href=\"/sessions/{private}\"")));
-    assert!(!html.contains(&format!("href=\"/sessions/{a}\"")), "public sessions are not the client's");
+    assert!(
+        !html.contains(&format!("href=\"/sessions/{a}\"")),
+        "public sessions are not the client's"
+    );
     for path in [
         format!("/calendar?kind=client&id={globex}"),
         format!("/calendar?kind=instructor&id={}", f.instructor_id),

@@ -21,6 +21,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(accept_offer))
         .routes(routes!(approve))
         .routes(routes!(rules))
+        .routes(routes!(sheet, take_attendance))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -157,4 +158,38 @@ async fn rules(
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The attendance sheet: booked learners against the session's parts.
+#[utoipa::path(get, path = "/sessions/{id}/attendance", tag = "enrollments", params(("id" = i64, Path)),
+    responses((status = 200, body = trainyard_app::attendance::Sheet), (status = 403, body = Problem)))]
+async fn sheet(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+) -> Result<Json<trainyard_app::attendance::Sheet>, ApiError> {
+    Ok(Json(
+        trainyard_app::attendance::sheet(&s.app, &c, id).await?,
+    ))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct AttendanceRequest {
+    pub part_id: i64,
+    /// Enrollment ids present at this part; everyone else on the sheet is recorded absent.
+    pub present: Vec<i64>,
+}
+
+/// Record one part's attendance (the session's instructor or a coordinator).
+#[utoipa::path(post, path = "/sessions/{id}/attendance", tag = "enrollments", params(("id" = i64, Path)), request_body = AttendanceRequest,
+    responses((status = 200, body = trainyard_app::attendance::Sheet), (status = 403, body = Problem), (status = 409, body = Problem)))]
+async fn take_attendance(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+    Body(b): Body<AttendanceRequest>,
+) -> Result<Json<trainyard_app::attendance::Sheet>, ApiError> {
+    Ok(Json(
+        trainyard_app::attendance::record(&s.app, &c, id, b.part_id, &b.present).await?,
+    ))
 }

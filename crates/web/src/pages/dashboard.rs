@@ -367,6 +367,8 @@ async fn search(
 
 struct ScheduleRow {
     id: i64,
+    session_id: i64,
+    confirmed: bool,
     version: i64,
     reference: String,
     course: String,
@@ -417,6 +419,8 @@ async fn my_schedule(
             .iter()
             .map(|a| ScheduleRow {
                 id: a.id,
+                session_id: a.session_id,
+                confirmed: a.status == trainyard_core::status::AssignmentStatus::Confirmed,
                 version: a.version,
                 reference: a.session_reference.clone(),
                 course: a.course_title.clone(),

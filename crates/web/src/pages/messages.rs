@@ -1,6 +1,491 @@
+//! Communications: the message templates editor (admins and managers) with a live preview, and
+//! the delivery log (staff).
+//!
+//! Routes: `GET /admin/messages` (every event and its subject), `GET|POST /admin/messages/{event}`
+//! (edit; a POST with `preview=1` renders the draft with sample values and saves nothing; an
+//! htmx request gets the same page, from which it takes the preview), `GET /admin/outbox` (the
+//! delivery log, filtered by `status`, `recipient`, `entity_type` + `entity_id`; CSV with
+//! `format=csv`), `GET /admin/outbox/{id}` (one message) and `POST /admin/outbox/{id}/retry`.
+
+use super::{Submit, error_page, saved};
 use crate::AppState;
+use crate::auth::Viewer;
+use crate::pages::Flash;
+use crate::views::*;
+use askama::Template;
+use askama_web::WebTemplate;
 use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use trainyard_app::messages::{self, MessageTemplate};
+use trainyard_app::store::outbox::{Message, OutboxFilter};
+use trainyard_app::{AppError, Caller, delivery};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/admin/messages", get(templates))
+        .route("/admin/messages/{event}", get(edit).post(submit))
+        .route("/admin/outbox", get(outbox))
+        .route("/admin/outbox/{id}", get(message))
+        .route("/admin/outbox/{id}/retry", post(retry))
+}
+
+// ------------------------------------------------------------------ templates
+
+pub struct TemplateRow {
+    pub event: String,
+    pub label: String,
+    pub subject: String,
+    pub customized: bool,
+    pub updated: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "message_templates.html")]
+struct TemplatesPage {
+    chrome: Chrome,
+    rows: Vec<TemplateRow>,
+}
+
+impl TemplatesPage {
+    fn chrome_opt(&self) -> Option<&Chrome> {
+        Some(&self.chrome)
+    }
+}
+
+async fn templates(State(s): State<AppState>, Viewer(c): Viewer, Flash(flash): Flash) -> Response {
+    let list = match messages::list_templates(&s.app, &c).await {
+        Ok(l) => l,
+        Err(e) => return error_page(e, Some(&c)),
+    };
+    let tz = viewer_tz(&c);
+    TemplatesPage {
+        chrome: Chrome::new(&c, "messages", flash),
+        rows: list
+            .into_iter()
+            .map(|t| TemplateRow {
+                updated: t.updated_at.map(|u| tz.display(u)).unwrap_or_default(),
+                event: t.event,
+                label: t.label,
+                subject: t.subject,
+                customized: t.customized,
+            })
+            .collect(),
+    }
+    .into_response()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "message_template.html")]
+struct TemplatePage {
+    chrome: Chrome,
+    event: String,
+    label: String,
+    subject: String,
+    body: String,
+    version: i64,
+    customized: bool,
+    /// `{{ name }}` for each placeholder the sender fills.
+    placeholders: Vec<String>,
+    subject_error: Option<String>,
+    body_error: Option<String>,
+    problems: Vec<String>,
+    /// The draft rendered with sample values, when it renders.
+    preview: Option<(String, String)>,
+    /// Why the draft does not render.
+    preview_errors: Vec<String>,
+}
+
+impl TemplatePage {
+    fn chrome_opt(&self) -> Option<&Chrome> {
+        Some(&self.chrome)
+    }
+}
+
+fn page_of(c: &Caller, t: &MessageTemplate, flash: Option<String>) -> TemplatePage {
+    TemplatePage {
+        chrome: Chrome::new(c, "messages", flash),
+        event: t.event.clone(),
+        label: t.label.clone(),
+        subject: t.subject.clone(),
+        body: t.body.clone(),
+        version: t.version,
+        customized: t.customized,
+        placeholders: t
+            .placeholders
+            .iter()
+            .map(|p| format!("{{{{ {p} }}}}"))
+            .collect(),
+        subject_error: None,
+        body_error: None,
+        problems: Vec::new(),
+        preview: None,
+        preview_errors: Vec::new(),
+    }
+}
+
+/// Fills the preview (or its errors) of the page's current draft.
+fn with_preview(mut p: TemplatePage, c: &Caller) -> TemplatePage {
+    match messages::preview_template(c, &p.event, &p.subject, &p.body) {
+        Ok(out) => p.preview = Some(out),
+        Err(AppError::Invalid(inv)) => {
+            p.subject_error = inv.message_for("subject").map(str::to_owned);
+            p.body_error = inv.message_for("body").map(str::to_owned);
+            p.preview_errors = inv
+                .errors
+                .iter()
+                .map(|e| format!("{}: {}", field_label(&e.field), e.message))
+                .collect();
+        }
+        Err(other) => p.preview_errors.push(other.to_string()),
+    }
+    p
+}
+
+fn field_label(field: &str) -> &str {
+    match field {
+        "subject" => "Subject",
+        "body" => "Text",
+        other => other,
+    }
+}
+
+async fn edit(
+    State(s): State<AppState>,
+    Viewer(c): Viewer,
+    Flash(flash): Flash,
+    Path(event): Path<String>,
+) -> Response {
+    match messages::get_template(&s.app, &c, &event).await {
+        Ok(t) => with_preview(page_of(&c, &t, flash), &c).into_response(),
+        Err(e) => error_page(e, Some(&c)),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct TemplateForm {
+    subject: String,
+    body: String,
+    #[serde(deserialize_with = "trainyard_app::store::row::lenient_int")]
+    version: i64,
+    /// "1" renders the draft without saving.
+    preview: String,
+    /// "save" (default) or "reset".
+    intent: String,
+}
+
+async fn submit(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(event): Path<String>,
+    Submit { caller: c, form: f }: Submit<TemplateForm>,
+) -> Response {
+    let current = match messages::get_template(&s.app, &c, &event).await {
+        Ok(t) => t,
+        Err(e) => return error_page(e, Some(&c)),
+    };
+    let href = format!("/admin/messages/{event}");
+    if f.intent == "reset" {
+        return match messages::reset_template(&s.app, &c, &event, f.version).await {
+            Ok(_) => saved(&href, "Back to the built-in wording."),
+            Err(AppError::Stale(_)) => {
+                let mut p = with_preview(page_of(&c, &current, None), &c);
+                p.problems.push(
+                    "Someone else changed this template meanwhile; here is their version.".into(),
+                );
+                (StatusCode::CONFLICT, p).into_response()
+            }
+            Err(e) => error_page(e, Some(&c)),
+        };
+    }
+    let mut draft = page_of(&c, &current, None);
+    draft.subject = f.subject.clone();
+    draft.body = f.body.replace("\r\n", "\n");
+    draft.version = f.version;
+    if matches!(f.preview.as_str(), "1" | "true" | "on") {
+        let p = with_preview(draft, &c);
+        // htmx swaps only successful responses: a draft that does not render is still the
+        // preview's content. A plain form post says 422.
+        let htmx = headers.contains_key("hx-request");
+        let status = if !p.preview_errors.is_empty() && !htmx {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        };
+        return (status, p).into_response();
+    }
+    match messages::save_template(&s.app, &c, &event, &f.subject, &f.body, f.version).await {
+        Ok(t) => saved(&href, &format!("Saved: the wording of “{}”.", t.label)),
+        Err(AppError::Invalid(inv)) => {
+            let mut p = with_preview(draft, &c);
+            p.subject_error = inv.message_for("subject").map(str::to_owned);
+            p.body_error = inv.message_for("body").map(str::to_owned);
+            p.problems
+                .push("Nothing was saved: correct the marked fields.".into());
+            (StatusCode::UNPROCESSABLE_ENTITY, p).into_response()
+        }
+        Err(AppError::Stale(_)) => {
+            let mut p = with_preview(draft, &c);
+            p.problems.push(
+                "Someone else saved this template while you edited it. Your draft is kept below; reload the page to see theirs."
+                    .into(),
+            );
+            (StatusCode::CONFLICT, p).into_response()
+        }
+        Err(e) => error_page(e, Some(&c)),
+    }
+}
+
+// ------------------------------------------------------------------ the delivery log
+
+fn status_key(status: &str) -> &'static str {
+    match status {
+        "sent" => "confirmed",
+        "failed" => "failed",
+        _ => "tentative",
+    }
+}
+
+fn record_label(m: &Message) -> String {
+    format!("{} #{}", m.entity_type, m.entity_id)
+}
+
+fn record_href(entity_type: &str, id: i64) -> Option<String> {
+    match entity_type {
+        "session" => Some(format!("/sessions/{id}")),
+        "learner" => Some(format!("/learners/{id}")),
+        "instructor" => Some(format!("/instructors/{id}")),
+        _ => None,
+    }
+}
+
+async fn outbox(
+    State(s): State<AppState>,
+    Viewer(c): Viewer,
+    Flash(flash): Flash,
+    uri: Uri,
+) -> Response {
+    let qs = QueryState::from_uri(&uri);
+    let csv = super::wants_csv(&qs);
+    let entity_id = qs.get("entity_id").trim();
+    let entity_id = if entity_id.is_empty() {
+        None
+    } else {
+        match entity_id.parse::<i64>() {
+            Ok(id) => Some(id),
+            Err(_) => {
+                return error_page(
+                    AppError::Invalid(trainyard_core::Invalid::field(
+                        "entity_id",
+                        "a record number",
+                    )),
+                    Some(&c),
+                );
+            }
+        }
+    };
+    let recipient = if qs.get("recipient").trim().is_empty() {
+        qs.get("q")
+    } else {
+        qs.get("recipient")
+    };
+    let filter = OutboxFilter {
+        status: qs.get("status").to_owned(),
+        recipient: recipient.to_owned(),
+        entity_type: qs.get("entity_type").to_owned(),
+        entity_id,
+        page: qs.get("page").parse().unwrap_or(1),
+        per_page: if csv {
+            trainyard_app::store::row::MAX_PER_PAGE
+        } else {
+            qs.get("per_page").parse().unwrap_or(0)
+        },
+    };
+    let page = match delivery::list_outbox(&s.app, &c, &filter).await {
+        Ok(p) => p,
+        Err(e) => return error_page(e, Some(&c)),
+    };
+    let tz = viewer_tz(&c);
+    let (prev_href, next_href) = paging(&qs, "/admin/outbox", page.page, page.pages());
+    let text_filter = |name: &'static str, label: &'static str, value: &str| Filter {
+        name,
+        label,
+        kind: "text",
+        value: value.to_owned(),
+        options: Vec::new(),
+    };
+    let kinds = ["session", "learner", "assignment", "enrollment"]
+        .iter()
+        .map(|k| ((*k).to_owned(), (*k).to_owned()))
+        .collect();
+    let view = ListView {
+        title: "Delivery log",
+        path: "/admin/outbox",
+        new_href: None,
+        new_label: "",
+        q: qs.get("q").to_owned(),
+        filters: vec![
+            Filter::select(
+                "status",
+                "Status",
+                qs.get("status"),
+                vec![
+                    ("pending".into(), "Pending".into()),
+                    ("sent".into(), "Sent".into()),
+                    ("failed".into(), "Failed".into()),
+                ],
+            ),
+            text_filter("recipient", "Recipient", qs.get("recipient")),
+            Filter::select("entity_type", "About", qs.get("entity_type"), kinds),
+            text_filter("entity_id", "Record #", qs.get("entity_id")),
+        ],
+        columns: columns(
+            &qs,
+            "/admin/outbox",
+            "",
+            &[
+                ("Created", "", false),
+                ("Recipient", "", false),
+                ("Subject", "", false),
+                ("Kind", "", false),
+                ("Status", "", false),
+                ("Attempts", "", true),
+                ("Sent / next attempt", "", false),
+                ("About", "", false),
+                ("Last error", "", false),
+            ],
+        ),
+        rows: page
+            .items
+            .iter()
+            .map(|m| Row {
+                href: format!("/admin/outbox/{}", m.id),
+                cells: vec![
+                    Cell::text(tz.display(m.created_at)),
+                    Cell::text(&m.recipient),
+                    Cell::text(&m.subject),
+                    Cell::text(if m.has_calendar {
+                        format!("{} (+ invitation)", m.kind)
+                    } else {
+                        m.kind.clone()
+                    }),
+                    Cell::badge(&m.status, status_key(&m.status)),
+                    Cell::num(m.attempts),
+                    Cell::text(match (m.status.as_str(), m.sent_at) {
+                        (_, Some(t)) => tz.display(t),
+                        ("pending", None) => format!("next {}", tz.display(m.next_attempt_at)),
+                        _ => String::new(),
+                    }),
+                    Cell::text(record_label(m)),
+                    Cell::text(m.last_error.clone().unwrap_or_default()),
+                ],
+            })
+            .collect(),
+        total: page.total,
+        page: page.page,
+        pages: page.pages(),
+        prev_href,
+        next_href,
+        csv_href: qs.with("/admin/outbox", &[("format", "csv"), ("page", "")]),
+        empty_hint: "Messages appear here as soon as a change causes one: an assignment request, a booking, a rescheduled session…".into(),
+        filtered: qs.is_filtered(),
+    };
+    super::list_response(Chrome::new(&c, "outbox", flash), view, csv)
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "outbox_message.html")]
+struct MessagePage {
+    chrome: Chrome,
+    id: i64,
+    subject: String,
+    status: String,
+    status_key: &'static str,
+    facts: Vec<Fact>,
+    body: String,
+    ics: Option<String>,
+    can_retry: bool,
+}
+
+impl MessagePage {
+    fn chrome_opt(&self) -> Option<&Chrome> {
+        Some(&self.chrome)
+    }
+}
+
+async fn message(
+    State(s): State<AppState>,
+    Viewer(c): Viewer,
+    Flash(flash): Flash,
+    Path(id): Path<String>,
+) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(AppError::NotFound("message"), Some(&c));
+    };
+    let d = match delivery::get_message(&s.app, &c, id).await {
+        Ok(d) => d,
+        Err(e) => return error_page(e, Some(&c)),
+    };
+    let tz = viewer_tz(&c);
+    let m = &d.message;
+    let mut facts = vec![
+        fact("To", &m.recipient),
+        fact("Kind", &m.kind),
+        fact("Created", tz.display(m.created_at)),
+        fact("Attempts", m.attempts.to_string()),
+    ];
+    if let Some(t) = m.sent_at {
+        facts.push(fact("Sent", tz.display(t)));
+    } else if m.status == "pending" {
+        facts.push(fact("Next attempt", tz.display(m.next_attempt_at)));
+    }
+    if let Some(e) = &m.last_error {
+        facts.push(fact("Last error", e));
+    }
+    match record_href(&m.entity_type, m.entity_id) {
+        Some(href) => facts.push(link_fact("About", record_label(m), href)),
+        None => facts.push(fact("About", record_label(m))),
+    }
+    facts.push(link_fact(
+        "All messages about it",
+        "Delivery log of this record",
+        format!(
+            "/admin/outbox?entity_type={}&entity_id={}",
+            crate::auth::urlencode(&m.entity_type),
+            m.entity_id
+        ),
+    ));
+    facts.push(fact("Idempotency key", &d.idempotency_key));
+    MessagePage {
+        chrome: Chrome::new(&c, "outbox", flash),
+        id: m.id,
+        subject: m.subject.clone(),
+        status: m.status.clone(),
+        status_key: status_key(&m.status),
+        facts,
+        body: d.body.clone(),
+        ics: d.ics.clone(),
+        can_retry: m.status == "failed" && c.role.can_edit_operations(),
+    }
+    .into_response()
+}
+
+async fn retry(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Submit { caller: c, .. }: Submit<super::VersionForm>,
+) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(AppError::NotFound("message"), Some(&c));
+    };
+    match delivery::retry_message(&s.app, &c, id).await {
+        Ok(_) => saved(
+            &format!("/admin/outbox/{id}"),
+            "Queued again: the worker sends it within seconds.",
+        ),
+        Err(e) => error_page(e, Some(&c)),
+    }
 }

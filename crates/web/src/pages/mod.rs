@@ -3,6 +3,7 @@
 //! pages) is here.
 
 mod admin;
+mod attendance;
 mod catalog;
 mod client_portal;
 mod clients;
@@ -45,6 +46,7 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::routes())
         .merge(timeline::routes())
         .merge(credentials::routes())
+        .merge(attendance::routes())
         .merge(catalog::routes())
         .merge(client_portal::routes())
         .merge(messages::routes())

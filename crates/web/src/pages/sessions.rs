@@ -33,6 +33,8 @@ pub fn routes() -> Router<AppState> {
         .route("/sessions/{id}/restore", post(restore))
         .route("/sessions/{id}/assignments", post(propose))
         .route("/sessions/{id}/candidates", get(candidates))
+        .route("/sessions/{id}/enrollments", post(enroll))
+        .route("/enrollments/{id}/{action}", post(enrollment_action))
         .route("/assignments/{id}/act", post(act))
         .route("/assignments/{id}/substitute", post(substitute))
         .route("/sessions/{id}/bookings", post(book))
@@ -376,6 +378,17 @@ async fn show(
         }
         actions.push(Action::link("Edit", format!("/sessions/{id}/edit")));
         actions.push(Action::link("Repeat…", format!("/sessions/{id}/repeat")));
+        if matches!(
+            x.status,
+            trainyard_core::status::SessionStatus::Confirmed
+                | trainyard_core::status::SessionStatus::Delivered
+                | trainyard_core::status::SessionStatus::Scheduled
+        ) {
+            actions.push(Action::link(
+                "Attendance",
+                format!("/sessions/{id}/attendance"),
+            ));
+        }
     }
     if c.role.can_edit_operations() {
         actions.push(if x.archived_at.is_some() {
@@ -472,29 +485,31 @@ async fn show(
     } else {
         Vec::new()
     };
-    sections.push(Section {
-        title: format!("Enrollments ({})", r.enrollments.len()),
-        columns: vec!["Learner", "E-mail", "Client", "Status", "Waitlist #"],
-        rows: r
-            .enrollments
-            .iter()
-            .map(|e| Row {
-                href: format!("/learners/{}", e.learner_id),
-                cells: vec![
-                    Cell::text(&e.learner_name),
-                    Cell::text(&e.learner_email),
-                    Cell::text(e.client_name.clone().unwrap_or_else(|| "Individual".into())),
-                    Cell::badge(e.status.label(), e.status.as_str()),
-                    Cell::num(
-                        e.waitlist_position
-                            .map(|p| p.to_string())
-                            .unwrap_or_default(),
-                    ),
-                ],
-            })
-            .collect(),
-        empty: "Nobody is enrolled yet.".into(),
-    });
+    if !c.role.can_edit_operations() {
+        sections.push(Section {
+            title: format!("Enrollments ({})", r.enrollments.len()),
+            columns: vec!["Learner", "E-mail", "Client", "Status", "Waitlist #"],
+            rows: r
+                .enrollments
+                .iter()
+                .map(|e| Row {
+                    href: format!("/learners/{}", e.learner_id),
+                    cells: vec![
+                        Cell::text(&e.learner_name),
+                        Cell::text(&e.learner_email),
+                        Cell::text(e.client_name.clone().unwrap_or_else(|| "Individual".into())),
+                        Cell::badge(e.status.label(), e.status.as_str()),
+                        Cell::num(
+                            e.waitlist_position
+                                .map(|p| p.to_string())
+                                .unwrap_or_default(),
+                        ),
+                    ],
+                })
+                .collect(),
+            empty: "Nobody is enrolled yet.".into(),
+        });
+    }
     let view = DetailView {
         title: format!(
             "{} {}",
@@ -884,7 +899,165 @@ async fn staffing_panels(s: &AppState, c: &Caller, x: &Session, r: &roster::Rost
         }),
         override_allowed: false,
     };
-    vec![instructors_panel, bookings_panel]
+    let mut panels = vec![instructors_panel, bookings_panel];
+    if edit {
+        panels.push(enrollments_panel(s, c, x, r).await);
+    }
+    panels
+}
+
+async fn enrollments_panel(s: &AppState, c: &Caller, x: &Session, r: &roster::Roster) -> Panel {
+    use trainyard_core::status::EnrollmentStatus as E;
+    let mut lf = trainyard_app::store::learners::LearnerFilter::default();
+    lf.list.per_page = 5000;
+    lf.client_id = x.client_id;
+    let enrolled: Vec<i64> = r
+        .enrollments
+        .iter()
+        .filter(|e| !matches!(e.status, E::Cancelled | E::Transferred))
+        .map(|e| e.learner_id)
+        .collect();
+    let learner_choices: Vec<(String, String)> =
+        trainyard_app::people::learners::list(&s.app, c, &lf)
+            .await
+            .map(|p| {
+                p.items
+                    .into_iter()
+                    .filter(|l| !enrolled.contains(&l.id))
+                    .map(|l| {
+                        (
+                            l.id.to_string(),
+                            format!("{} {} <{}>", l.first_name, l.last_name, l.email),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+    let viewer = viewer_tz(c);
+    let rows = r
+        .enrollments
+        .iter()
+        .map(|e| {
+            let mut actions = Vec::new();
+            if matches!(e.status, E::Booked | E::Waitlisted | E::Requested) {
+                if e.status == E::Requested {
+                    let mut a =
+                        Action::post("Approve", format!("/enrollments/{}/approve", e.id), None);
+                    a.primary = true;
+                    actions.push(a);
+                }
+                if e.status == E::Waitlisted && e.offer_expires_at.is_some() {
+                    actions.push(Action::post(
+                        "Accept offer",
+                        format!("/enrollments/{}/accept-offer", e.id),
+                        None,
+                    ));
+                }
+                actions.push(Action::post(
+                    "Cancel",
+                    format!("/enrollments/{}/cancel", e.id),
+                    Some("Cancel this enrollment? A freed seat goes to the waiting list."),
+                ));
+            }
+            let status = match (e.status, e.offer_expires_at) {
+                (E::Waitlisted, Some(t)) => {
+                    Cell::badge(format!("Offered until {}", viewer.display(t)), "tentative")
+                }
+                (st, _) => Cell::badge(st.label(), st.as_str()),
+            };
+            PanelRow {
+                href: format!("/learners/{}", e.learner_id),
+                cells: vec![
+                    Cell::text(&e.learner_name),
+                    Cell::text(&e.learner_email),
+                    Cell::text(e.client_name.clone().unwrap_or_else(|| "Individual".into())),
+                    status,
+                    Cell::num(
+                        e.waitlist_position
+                            .map(|p| p.to_string())
+                            .unwrap_or_default(),
+                    ),
+                ],
+                version: e.version,
+                actions,
+                substitute: None,
+            }
+        })
+        .collect();
+    Panel {
+        id: "enrollments",
+        title: format!(
+            "Enrollments ({} booked of {}, {} waiting)",
+            x.booked_count, x.capacity, x.waitlist_count
+        ),
+        columns: vec!["Learner", "E-mail", "Client", "Status", "Waitlist #"],
+        rows,
+        empty: "Nobody is enrolled yet.".into(),
+        form: Some(InlineForm {
+            action: format!("/sessions/{}/enrollments", x.id),
+            fields: vec![
+                Field::new("learner_id", "Learner", "select", "").choices(learner_choices, None),
+                Field::new("priority", "Waitlist priority", "text", "0"),
+            ],
+            submit: "Enroll",
+            link: Some((
+                "Enroll many (CSV) →".into(),
+                format!("/sessions/{}/enroll-bulk", x.id),
+            )),
+        }),
+        override_allowed: false,
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct EnrollForm {
+    #[serde(deserialize_with = "trainyard_app::store::row::lenient_int")]
+    learner_id: i64,
+    #[serde(deserialize_with = "trainyard_app::store::row::lenient_int")]
+    priority: i64,
+}
+
+async fn enroll(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Submit { caller: c, form: f }: Submit<EnrollForm>,
+) -> Response {
+    match trainyard_app::enrollment::enroll(&s.app, &c, id, f.learner_id, f.priority).await {
+        Ok(e) => saved(
+            &format!("/sessions/{id}#enrollments"),
+            &match e.waitlist_position {
+                Some(p) => {
+                    format!("The session is full: enrolled on the waiting list at position {p}.")
+                }
+                None => format!("Enrolled ({}).", e.status.label().to_lowercase()),
+            },
+        ),
+        Err(e) => error_page(e, Some(&c)),
+    }
+}
+
+async fn enrollment_action(
+    State(s): State<AppState>,
+    Path((id, action)): Path<(i64, String)>,
+    Submit { caller: c, form: f }: Submit<VersionForm>,
+) -> Response {
+    use trainyard_app::enrollment;
+    let result = match action.as_str() {
+        "cancel" => enrollment::cancel(&s.app, &c, id, f.version).await,
+        "approve" => enrollment::approve(&s.app, &c, id, f.version).await,
+        "accept-offer" => enrollment::accept_offer(&s.app, &c, id).await,
+        _ => {
+            return crate::pages::error_page(trainyard_app::AppError::NotFound("action"), Some(&c));
+        }
+    };
+    match result {
+        Ok(e) => saved(
+            &format!("/sessions/{}#enrollments", e.session_id),
+            &format!("Enrollment {}.", e.status.label().to_lowercase()),
+        ),
+        Err(e) => error_page(e, Some(&c)),
+    }
 }
 
 #[derive(serde::Deserialize, Default)]
