@@ -88,7 +88,8 @@ pub struct Report {
     pub booked: usize,
     pub waitlisted: usize,
     pub requested: usize,
-    pub errors: usize,
+    /// Rows that cannot be enrolled.
+    pub broken: usize,
     pub new_learners: usize,
     pub rows: Vec<RowOutcome>,
 }
@@ -102,7 +103,7 @@ impl Report {
             booked: n(Outcome::Booked),
             waitlisted: n(Outcome::Waitlisted),
             requested: n(Outcome::Requested),
-            errors: n(Outcome::Error),
+            broken: n(Outcome::Error),
             new_learners: rows
                 .iter()
                 .filter(|r| r.new_learner && r.outcome != Outcome::Error)
@@ -158,10 +159,10 @@ impl Report {
         let people = self.rows.len();
         if self.applied {
             format!("Enrolled {people} row(s): {what}.")
-        } else if self.errors > 0 {
+        } else if self.broken > 0 {
             format!(
                 "{} of {people} row(s) cannot be enrolled ({}); nothing was changed.",
-                self.errors,
+                self.broken,
                 self.broken_lines()
             )
         } else {
@@ -249,10 +250,7 @@ pub async fn run_selection(
         inv.add("learner_id", "choose at least one learner");
     }
     if ids.len() > MAX_ROWS {
-        inv.add(
-            "learner_id",
-            format!("at most {MAX_ROWS} learners at once"),
-        );
+        inv.add("learner_id", format!("at most {MAX_ROWS} learners at once"));
     }
     if !inv.is_empty() {
         return Err(inv.into());
@@ -376,7 +374,7 @@ pub fn parse_csv(text: &str) -> Result<Vec<RowInput>, AppError> {
             Some(Ok(r)) => break r,
         }
     };
-    let header_line = header.position().map_or(1, |p| p.line() as usize);
+    let header_line = line_of(text, &header);
     let mut index: HashMap<&'static str, usize> = HashMap::new();
     let mut unknown = Vec::new();
     for (i, name) in header.iter().enumerate() {
@@ -410,6 +408,8 @@ pub fn parse_csv(text: &str) -> Result<Vec<RowInput>, AppError> {
         }
         let hint = if header.iter().any(|v| v.contains('@')) {
             " (the first line looks like a person: add the header line above it)"
+        } else if header.len() == 1 && header.iter().any(|v| v.contains(';')) {
+            " (the values are separated by ';': save the file as comma-separated CSV)"
         } else {
             ""
         };
@@ -432,7 +432,7 @@ pub fn parse_csv(text: &str) -> Result<Vec<RowInput>, AppError> {
         if record.iter().all(str::is_empty) {
             continue;
         }
-        let line = record.position().map_or(0, |p| p.line() as usize);
+        let line = line_of(text, &record);
         if record.iter().any(|v| v.contains(['\n', '\r'])) {
             return Err(csv_error(format!(
                 "line {line}: a quoted value runs over several lines; names, e-mail addresses and sessions fit on one line"
@@ -455,7 +455,11 @@ pub fn parse_csv(text: &str) -> Result<Vec<RowInput>, AppError> {
             last_name: get(&record, "last_name"),
             email: get(&record, "email"),
             // Values out of their columns must not pick a session.
-            session: if problem.is_some() { String::new() } else { get(&record, "session") },
+            session: if problem.is_some() {
+                String::new()
+            } else {
+                get(&record, "session")
+            },
             problem,
         });
     }
@@ -465,6 +469,24 @@ pub fn parse_csv(text: &str) -> Result<Vec<RowInput>, AppError> {
         )));
     }
     Ok(rows)
+}
+
+/// The physical line a record starts on. The reader's own line count skips blank lines, so count
+/// from the byte offset, past any blank lines before the record.
+fn line_of(text: &str, record: &csv::StringRecord) -> usize {
+    let byte = record.position().map_or(0, |p| p.byte() as usize);
+    let byte = byte.min(text.len());
+    let byte = if text.is_char_boundary(byte) { byte } else { 0 };
+    let (head, rest) = text.split_at(byte);
+    let mut line = head.matches('\n').count() + 1;
+    for c in rest.chars() {
+        match c {
+            '\n' => line += 1,
+            '\r' => {}
+            _ => break,
+        }
+    }
+    line
 }
 
 fn read_error(e: &csv::Error) -> String {
@@ -635,7 +657,10 @@ pub async fn run_rows(
                 let found = resolve_session(&mut tx, caller, &row.session).await?;
                 cache.insert(key.clone(), found);
             }
-            cache.get(&key).cloned().unwrap_or_else(|| Err(String::new()))
+            cache
+                .get(&key)
+                .cloned()
+                .unwrap_or_else(|| Err(String::new()))
         };
         match session {
             Ok(s) => {
@@ -674,52 +699,68 @@ pub async fn run_rows(
         }
         seen.insert((email.to_lowercase(), s.id), line);
 
-        let (learner_id, created) = match learner_for(&mut tx, caller, &out[i], &email, &s, now)
-            .await?
-        {
-            Ok(found) => found,
-            Err(m) => {
-                out[i].message = m;
-                continue;
-            }
-        };
+        let (learner_id, created) =
+            match learner_for(&mut tx, caller, &out[i], &email, &s, now).await? {
+                Ok(found) => found,
+                Err(m) => {
+                    out[i].message = m;
+                    continue;
+                }
+            };
         out[i].new_learner = created;
         match crate::enrollment::enroll_in(&mut tx, caller, s.id, learner_id, 0, now).await {
             Ok(e) => {
-                let (o, message) = match e.status {
-                    EnrollmentStatus::Booked => (Outcome::Booked, "a seat is booked".to_owned()),
-                    EnrollmentStatus::Waitlisted => (
-                        Outcome::Waitlisted,
-                        format!(
-                            "the session is full: waiting list position {}",
-                            e.waitlist_position.unwrap_or_default()
-                        ),
-                    ),
-                    _ => (
-                        Outcome::Requested,
-                        "requested: waits for your organisation's approval".to_owned(),
-                    ),
+                out[i].outcome = match e.status {
+                    EnrollmentStatus::Booked => Outcome::Booked,
+                    EnrollmentStatus::Waitlisted => Outcome::Waitlisted,
+                    _ => Outcome::Requested,
                 };
-                out[i].outcome = o;
                 out[i].waitlist_position = e.waitlist_position;
-                out[i].message = if created {
-                    format!("new learner; {message}")
-                } else {
-                    message
-                };
             }
             Err(e) => out[i].message = row_problem(e)?,
         }
     }
 
     let mut report = Report::new(!commit, out);
-    if commit && report.errors == 0 {
+    if commit && report.broken == 0 {
         tx.commit().await?;
         report.applied = true;
     } else {
         tx.rollback().await?;
     }
+    let applied = report.applied;
+    for row in report
+        .rows
+        .iter_mut()
+        .filter(|r| r.outcome != Outcome::Error)
+    {
+        row.message = describe(row, applied);
+    }
     Ok(report)
+}
+
+/// What was done for a good row — or, when nothing was applied, what would be done.
+fn describe(row: &RowOutcome, applied: bool) -> String {
+    let position = row.waitlist_position.unwrap_or_default();
+    let what = match (row.outcome, applied) {
+        (Outcome::Booked, true) => "booked".to_owned(),
+        (Outcome::Booked, false) => "would be booked: a seat is free".to_owned(),
+        (Outcome::Waitlisted, true) => {
+            format!("the session is full: on the waiting list at position {position}")
+        }
+        (Outcome::Waitlisted, false) => {
+            format!("the session is full: would be on the waiting list at position {position}")
+        }
+        (_, true) => "requested: waits for your organisation's approval".to_owned(),
+        (_, false) => {
+            "would be requested: enrollments wait for your organisation's approval".to_owned()
+        }
+    };
+    match (row.new_learner, applied) {
+        (true, true) => format!("new learner added; {what}"),
+        (true, false) => format!("new learner (would be added); {what}"),
+        _ => what,
+    }
 }
 
 /// The learner for a row: found by e-mail, or created. `Ok(Err(..))` is a row problem.
@@ -732,7 +773,13 @@ async fn learner_for(
     now: i64,
 ) -> Result<Result<(i64, bool), String>, AppError> {
     let staff = caller.role.can_edit_operations();
-    if let Some(l) = learners::find_by_email(tx, email).await? {
+    let mut found = learners::find_by_email(tx, email).await?;
+    let lower = email.to_lowercase();
+    if found.is_none() && lower != email {
+        // "Ann.Lee@…" in the file, "ann.lee@…" on record: the same person.
+        found = learners::find_by_email(tx, &lower).await?;
+    }
+    if let Some(l) = found {
         if !staff && (caller.client_id.is_none() || l.client_id != caller.client_id) {
             return Ok(Err(format!(
                 "{email} belongs to a learner outside your organisation; ask your coordinator to enroll them"
@@ -814,10 +861,7 @@ pub async fn enrollable_sessions(app: &App, caller: &Caller) -> Result<Vec<Sessi
 }
 
 /// Learners of one client (all pages, up to `MAX_ROWS`), and their total.
-async fn client_learners(
-    conn: &mut Conn,
-    client_id: i64,
-) -> Result<(Vec<Learner>, i64), AppError> {
+async fn client_learners(conn: &mut Conn, client_id: i64) -> Result<(Vec<Learner>, i64), AppError> {
     let mut f = LearnerFilter {
         client_id: Some(client_id),
         ..Default::default()
@@ -926,7 +970,7 @@ pub async fn client_portal(app: &App, caller: &Caller) -> Result<ClientPortal, A
             mine.into_iter().partition(|e| e.session_starts_at >= now);
         up.sort_by_key(|e| e.session_starts_at);
         past.sort_by_key(|e| std::cmp::Reverse(e.session_starts_at));
-        all_enrollments.extend(up.iter().cloned());
+        all_enrollments.extend(up.iter().chain(past.iter()).cloned());
         portal_learners.push(PortalLearner {
             learner: l,
             upcoming: up,
@@ -943,7 +987,10 @@ pub async fn client_portal(app: &App, caller: &Caller) -> Result<ClientPortal, A
     };
     let mut extra: BTreeSet<i64> = BTreeSet::new();
     for e in &all_enrollments {
-        if live(e.status) && !upcoming.iter().any(|s| s.id == e.session_id) {
+        if e.session_starts_at >= now
+            && live(e.status)
+            && !upcoming.iter().any(|s| s.id == e.session_id)
+        {
             extra.insert(e.session_id);
         }
     }
@@ -1001,20 +1048,25 @@ mod tests {
     #[test]
     fn reads_rows_with_their_line_numbers() {
         let rows = parse_csv(
-            "\u{feff}First Name,last_name,E-mail,Session\nAnn,Lee,ann@example.com,S-00001\n\n  Bob , Ray ,bob@example.com,\n",
+            "\u{feff}First Name,last_name,E-mail,Session\r\nAnn,Lee,ann@example.com,S-00001\r\n\r\n\n  Bob , Ray ,bob@example.com,\n",
         )
         .expect("reads");
         assert_eq!(rows.len(), 2);
-        assert_eq!((rows[0].line, rows[1].line), (2, 4));
+        assert_eq!((rows[0].line, rows[1].line), (2, 5));
         assert_eq!(rows[1].first_name, "Bob");
         assert_eq!(rows[0].session, "S-00001");
     }
 
     #[test]
     fn refuses_a_bad_file_naming_the_line() {
-        let e = parse_csv("first_name,last_name,email\nAnn,\"Lee,ann@example.com\nBob,Ray,bob@example.com\n")
-            .expect_err("unclosed");
+        let e = parse_csv(
+            "first_name,last_name,email\nAnn,\"Lee,ann@example.com\nBob,Ray,bob@example.com\n",
+        )
+        .expect_err("unclosed");
         assert!(e.to_string().contains("line 2"), "{e}");
+        let e = parse_csv("first_name;last_name;email\nAnn;Lee;a@example.com\n")
+            .expect_err("semicolons");
+        assert!(e.to_string().contains("';'"), "{e}");
         let e = parse_csv("Ann,Lee,ann@example.com\n").expect_err("no header");
         assert!(e.to_string().contains("header"), "{e}");
         let e = parse_csv("first_name,last_name,email,sesion\nAnn,Lee,a@example.com,1\n")

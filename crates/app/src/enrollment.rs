@@ -745,3 +745,124 @@ pub async fn set_rules(
     tx.commit().await?;
     Ok(())
 }
+
+/// Viability: merges an under-filled session into another session of the same course — every
+/// booked and waitlisted learner is transferred (booked there while seats last, then waitlisted),
+/// each told, and the emptied session cancelled — in one transaction.
+pub async fn merge_into(
+    app: &App,
+    caller: &Caller,
+    from_session: i64,
+    into_session: i64,
+) -> Result<Session, AppError> {
+    caller.require_operations("merge sessions")?;
+    if from_session == into_session {
+        return Err(AppError::Refused(
+            "Choose another session to merge into.".into(),
+        ));
+    }
+    let now = now_ms();
+    let mut tx = app.store.write().await?;
+    let (a, b) = if from_session < into_session {
+        (from_session, into_session)
+    } else {
+        (into_session, from_session)
+    };
+    sessions::touch(&mut tx, a).await.about("session")?;
+    sessions::touch(&mut tx, b).await.about("session")?;
+    let from = sessions::get(&mut tx, from_session).await?;
+    let into = sessions::get(&mut tx, into_session).await?;
+    if from.course_id != into.course_id {
+        return Err(AppError::Refused(format!(
+            "{} and {} are different courses.",
+            from.reference, into.reference
+        )));
+    }
+    let mut moving: Vec<EnrollmentRecord> = Vec::new();
+    for e in repo::for_session(&mut tx, from_session).await? {
+        if matches!(
+            e.status,
+            EnrollmentStatus::Booked | EnrollmentStatus::Waitlisted | EnrollmentStatus::Requested
+        ) {
+            moving.push(repo::get(&mut tx, e.id).await?);
+        }
+    }
+    // Booked learners keep their precedence over the waitlisted ones.
+    moving.sort_by_key(|e| {
+        (
+            e.status != EnrollmentStatus::Booked,
+            e.waitlist_position.unwrap_or(0),
+            e.id,
+        )
+    });
+    for before in moving {
+        let target = enroll_in(
+            &mut tx,
+            caller,
+            into_session,
+            before.learner_id,
+            before.priority,
+            now,
+        )
+        .await?;
+        repo::set_state(
+            &mut tx,
+            before.id,
+            before.version,
+            EnrollmentStatus::Transferred,
+            None,
+            None,
+            now,
+        )
+        .await?;
+        repo::set_transferred(&mut tx, before.id, target.id).await?;
+        audit_change(
+            &mut tx,
+            caller,
+            now,
+            "enrollment.transferred",
+            Some(&before),
+            before.id,
+        )
+        .await?;
+    }
+    trainyard_store::enrollments::recount(&mut tx, from_session).await?;
+    let cancelled = from
+        .status
+        .transition(trainyard_core::status::SessionEvent::Cancel)?;
+    sessions::set_status(&mut tx, from_session, from.version, cancelled, now).await?;
+    let after = sessions::get(&mut tx, from_session).await?;
+    let before = json!({ "reference": from.reference, "status": from.status.as_str(), "booked": from.booked_count, "waiting": from.waitlist_count });
+    let note = json!({ "reference": after.reference, "status": after.status.as_str(), "merged_into": into.reference });
+    crate::audit::record(
+        &mut tx,
+        caller,
+        now,
+        "session.merged",
+        "session",
+        from_session,
+        Some(&before),
+        Some(&note),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Sessions below their course minimum that start within `days`: the viability alerts.
+pub async fn viability_alerts(
+    app: &App,
+    caller: &Caller,
+    days: i64,
+) -> Result<Vec<trainyard_store::sessions::Attention>, AppError> {
+    caller.require_staff("see viability alerts")?;
+    let now = now_ms();
+    let mut conn = app.store.read().await?;
+    Ok(
+        sessions::needing_attention(&mut conn, now, now + days * 24 * HOUR)
+            .await?
+            .into_iter()
+            .filter(|a| a.booked_count < a.min_learners)
+            .collect(),
+    )
+}

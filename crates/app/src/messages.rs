@@ -266,11 +266,9 @@ fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| AutoEscape::None);
     env.set_fuel(Some(FUEL));
-    if let Ok(syntax) = SyntaxConfig::builder()
-        .trim_blocks(true)
-        .keep_trailing_newline(true)
-        .build()
-    {
+    // What you see is what you get: no newline swallowed after a block tag (an inline
+    // `{% if %}…{% endif %}` at the end of a line keeps its line break), the final one kept.
+    if let Ok(syntax) = SyntaxConfig::builder().keep_trailing_newline(true).build() {
         env.set_syntax(syntax);
     }
     env

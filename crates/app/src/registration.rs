@@ -173,31 +173,39 @@ async fn open_sessions(
     Ok((merged, total))
 }
 
-/// Courses and venues to filter the catalog by: (id, label) of every active one.
+/// Courses and venues to filter the catalog by: (id, name) of those with open public sessions.
 pub struct CatalogChoices {
     pub courses: Vec<(i64, String)>,
     pub venues: Vec<(i64, String)>,
 }
 
+/// How many open sessions (soonest first) the filter choices are drawn from.
+const CHOICES_FROM: i64 = 400;
+
+/// The courses and venues of open public sessions, by name. Drawn from the sessions themselves,
+/// so that a course or venue used only privately never shows in public.
 pub async fn catalog_choices(app: &App) -> Result<CatalogChoices, AppError> {
     let mut conn = app.store.read().await?;
-    // Labels are "CODE — Title" and "CODE — Name (City)": the public sees titles and names.
-    let after_code = |(id, label): (i64, String)| match label.split_once(" — ") {
-        Some((_, rest)) => (id, rest.to_owned()),
-        None => (id, label),
+    let f = SessionFilter {
+        from_ms: Some(now_ms()),
+        ..Default::default()
     };
-    Ok(CatalogChoices {
-        courses: trainyard_store::courses::options(&mut conn)
-            .await?
-            .into_iter()
-            .map(after_code)
-            .collect(),
-        venues: venues::options(&mut conn)
-            .await?
-            .into_iter()
-            .map(after_code)
-            .collect(),
-    })
+    let (open, _) = open_sessions(&mut conn, &f, CHOICES_FROM).await?;
+    let mut courses: Vec<(i64, String)> = Vec::new();
+    let mut venues: Vec<(i64, String)> = Vec::new();
+    for s in open {
+        if !courses.iter().any(|(id, _)| *id == s.course_id) {
+            courses.push((s.course_id, s.course_title.clone()));
+        }
+        if let (Some(id), Some(name)) = (s.venue_id, s.venue_name) {
+            if !venues.iter().any(|(v, _)| *v == id) {
+                venues.push((id, name));
+            }
+        }
+    }
+    courses.sort_by(|a, b| a.1.to_lowercase().cmp(&b.1.to_lowercase()));
+    venues.sort_by(|a, b| a.1.to_lowercase().cmp(&b.1.to_lowercase()));
+    Ok(CatalogChoices { courses, venues })
 }
 
 /// A session as the public sees it before registering.
@@ -228,7 +236,10 @@ fn is_public(s: &Session) -> bool {
 
 /// Why self-service registration is not possible for `s` at `now`, if it is not.
 fn closed_reason(s: &Session, cutoff_hours: i64, now: i64) -> Option<String> {
-    if !matches!(s.status, SessionStatus::Scheduled | SessionStatus::Confirmed) {
+    if !matches!(
+        s.status,
+        SessionStatus::Scheduled | SessionStatus::Confirmed
+    ) {
         return Some(format!(
             "This session is {}: it takes no registrations.",
             s.status.label().to_lowercase()
@@ -607,7 +618,9 @@ pub async fn my_enrollment_details(
         (true, false) => std::cmp::Ordering::Less,
         (false, true) => std::cmp::Ordering::Greater,
         (true, true) => (a.session.starts_at, a.record.id).cmp(&(b.session.starts_at, b.record.id)),
-        (false, false) => (b.session.starts_at, b.record.id).cmp(&(a.session.starts_at, a.record.id)),
+        (false, false) => {
+            (b.session.starts_at, b.record.id).cmp(&(a.session.starts_at, a.record.id))
+        }
     });
     Ok(out)
 }
@@ -634,7 +647,13 @@ pub async fn enrollment_ics(
         Some(v) => Some(venues::get(&mut conn, v).await?),
         None => None,
     };
-    Ok(enrollment_calendar(&s, &record, &parts, venue.as_ref(), now_ms()))
+    Ok(enrollment_calendar(
+        &s,
+        &record,
+        &parts,
+        venue.as_ref(),
+        now_ms(),
+    ))
 }
 
 /// The calendar text of one enrollment (pure: everything already read).
@@ -709,10 +728,7 @@ pub fn enrollment_calendar(
             .summary(&clean(&summary))
             .description(&clean(&description))
             .location(&clean(&location))
-            .add_property(
-                "TRANSP",
-                if cancelled { "TRANSPARENT" } else { "OPAQUE" },
-            );
+            .add_property("TRANSP", if cancelled { "TRANSPARENT" } else { "OPAQUE" });
         cal.push(ev.done());
     }
     cal.to_string()

@@ -266,3 +266,196 @@ async fn bench_login(app: &App) -> anyhow::Result<(axum::Router, String)> {
         format!("ty_session={}", login.session_token),
     ))
 }
+
+/// Sustained enrollment through HTTP: a real server on a loopback port, `clients` concurrent
+/// clients enrolling distinct learners into sessions of `seats` seats for `seconds`; prints the
+/// rate, latency percentiles, and checks that no session is over-booked.
+pub async fn enroll(app: App, clients: usize, seconds: u64, seats: i64) -> anyhow::Result<()> {
+    use trainyard_core::records::{CourseFields, LearnerFields, PartFields, SessionFields};
+    let (_, cookie) = bench_login(&app).await?;
+    let token = accounts::create_api_token_for(&app, "bench@trainyard.invalid", "bench")
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .secret;
+    drop(cookie);
+    let system = trainyard_app::Caller::system();
+    // Fixtures: one course, enough learners, sessions of `seats` seats, created up front.
+    let expected = 1_000 * seconds as usize + 2_000;
+    let bar = ProgressBar::new(expected as u64);
+    bar.set_style(
+        ProgressStyle::with_template("preparing learners {bar:40} {pos}/{len}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let code = format!("ENR-{}", chrono::Utc::now().timestamp());
+    let course = trainyard_app::catalog::courses::create(
+        &app,
+        &system,
+        &CourseFields {
+            code: code.clone(),
+            title: "Enrollment benchmark".into(),
+            duration_days: "1".into(),
+            hours_per_day: "7".into(),
+            delivery_modes: "vilt".into(),
+            min_learners: "1".into(),
+            max_learners: "500".into(),
+            currency: "EUR".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut learners = Vec::with_capacity(expected);
+    for i in 0..expected {
+        let l = trainyard_app::people::learners::create(
+            &app,
+            &system,
+            &LearnerFields {
+                first_name: "Bench".into(),
+                last_name: format!("Learner {i}"),
+                email: format!("enroll{i}.{code}@bench.example").to_lowercase(),
+                time_zone: "Europe/Berlin".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        learners.push(l.id);
+        if i % 500 == 0 {
+            bar.set_position(i as u64);
+        }
+    }
+    bar.finish_and_clear();
+    let sessions_needed = expected / seats.max(1) as usize + 1;
+    let mut session_ids = Vec::new();
+    let day = chrono::Utc::now().date_naive() + chrono::Duration::days(60);
+    for _ in 0..sessions_needed.min(2_000) {
+        let s = trainyard_app::schedule::sessions::create(
+            &app,
+            &system,
+            &SessionFields {
+                course_id: course.id.to_string(),
+                visibility: "public".into(),
+                delivery_mode: "vilt".into(),
+                capacity: seats.to_string(),
+                time_zone: "Europe/Berlin".into(),
+                currency: "EUR".into(),
+                parts: vec![PartFields {
+                    starts: format!("{day}T09:00"),
+                    ends: format!("{day}T17:00"),
+                }],
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        trainyard_app::schedule::sessions::transition(
+            &app,
+            &system,
+            s.id,
+            s.version,
+            trainyard_core::status::SessionEvent::Schedule,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        session_ids.push(s.id);
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let served = app.clone();
+    let server = tokio::spawn(async move {
+        let _ = trainyard_web::serve(listener, served, false, async {
+            let _ = stop_rx.await;
+        })
+        .await;
+    });
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(clients)
+        .build()?;
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let learners = std::sync::Arc::new(learners);
+    let session_ids = std::sync::Arc::new(session_ids);
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..clients {
+        let (http, next, learners, session_ids, token) = (
+            http.clone(),
+            next.clone(),
+            learners.clone(),
+            session_ids.clone(),
+            token.clone(),
+        );
+        workers.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut errors = 0usize;
+            while Instant::now() < deadline {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= learners.len() {
+                    break;
+                }
+                // Fill sessions one after another: every request competes for the same seats.
+                let session = session_ids[(i / 40) % session_ids.len()];
+                let t = Instant::now();
+                let r = http
+                    .post(format!(
+                        "http://{addr}/api/v1/sessions/{session}/enrollments"
+                    ))
+                    .bearer_auth(&token)
+                    .json(&serde_json::json!({ "learner_id": learners[i] }))
+                    .send()
+                    .await;
+                match r {
+                    Ok(res) if res.status() == reqwest::StatusCode::CREATED => {
+                        lat.push(t.elapsed())
+                    }
+                    _ => errors += 1,
+                }
+            }
+            (lat, errors)
+        }));
+    }
+    let mut lat = Vec::new();
+    let mut errors = 0;
+    for w in workers {
+        let (l, e) = w.await?;
+        lat.extend(l);
+        errors += e;
+    }
+    let elapsed = started.elapsed();
+    let _ = stop_tx.send(());
+    let _ = server.await;
+    lat.sort();
+    anyhow::ensure!(!lat.is_empty(), "no enrollment succeeded ({errors} errors)");
+    let pct = |p: f64| lat[((lat.len() as f64 - 1.0) * p).round() as usize];
+    let mut conn = app.store.read().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut overbooked = 0;
+    let mut booked_total = 0;
+    for sid in session_ids.iter() {
+        let s = trainyard_store::sessions::get(&mut conn, *sid)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let rows = trainyard_store::enrollments::for_session(&mut conn, *sid)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let booked = rows
+            .iter()
+            .filter(|e| e.status.as_str() == "booked")
+            .count() as i64;
+        booked_total += booked;
+        if booked > s.capacity || booked != s.booked_count {
+            overbooked += 1;
+        }
+    }
+    println!(
+        "{} enrollments in {:.1} s over HTTP with {clients} clients ({:?}): {:.0}/s; latency median {:.1} ms, p99 {:.1} ms, max {:.1} ms; {errors} errors; {booked_total} booked, sessions over capacity or miscounted: {overbooked}",
+        lat.len(),
+        elapsed.as_secs_f64(),
+        app.store.backend(),
+        lat.len() as f64 / elapsed.as_secs_f64(),
+        pct(0.5).as_secs_f64() * 1000.0,
+        pct(0.99).as_secs_f64() * 1000.0,
+        pct(1.0).as_secs_f64() * 1000.0
+    );
+    Ok(())
+}

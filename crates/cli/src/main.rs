@@ -5,6 +5,7 @@ mod bench;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
+use trainyard_app::delivery::{self, Mailer, SmtpSettings, WorkerOptions};
 use trainyard_app::{App, Settings, accounts};
 use trainyard_core::Role;
 use trainyard_store::Store;
@@ -58,6 +59,15 @@ enum Command {
     },
     /// Verify the audit trail's hash chain.
     AuditVerify,
+    /// Deliver the outbox over SMTP until stopped (any number of workers may run, in any number of
+    /// processes; `serve` runs one too unless --no-worker).
+    Worker {
+        #[command(flatten)]
+        smtp: SmtpArgs,
+        /// Deliver what is due now, then exit.
+        #[arg(long)]
+        once: bool,
+    },
     /// Reproducible benchmarks (see BENCHMARKS.md).
     Bench {
         #[command(subcommand)]
@@ -82,6 +92,28 @@ enum BenchCommand {
         #[arg(long, default_value_t = 50)]
         iterations: usize,
     },
+    /// Sustained enrollment through HTTP: concurrent clients enrolling distinct learners.
+    Enroll {
+        #[arg(long, default_value_t = 32)]
+        clients: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Seats per session (the rest of each session's 40 requests waitlist).
+        #[arg(long, default_value_t = 20)]
+        seats: i64,
+    },
+    /// Queue N messages, then time their delivery to the SMTP server given by the --smtp-*
+    /// settings (start a local sink first: `python3 crates/web/tests/smtp_sink.py 2525 /tmp/sink`).
+    /// Use a scratch database: the messages stay in its outbox.
+    Outbox {
+        #[arg(long, default_value_t = 2000)]
+        messages: usize,
+        /// Workers delivering side by side, as several processes would.
+        #[arg(long, default_value_t = 1)]
+        workers: usize,
+        #[command(flatten)]
+        smtp: SmtpArgs,
+    },
 }
 
 #[derive(clap::Args, Clone)]
@@ -92,6 +124,67 @@ struct ServeArgs {
     /// Mark cookies Secure (set when serving behind HTTPS).
     #[arg(long, env = "TRAINYARD_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// Do not deliver e-mail from this process (run `trainyard worker` elsewhere).
+    #[arg(long, env = "TRAINYARD_NO_WORKER")]
+    no_worker: bool,
+    #[command(flatten)]
+    smtp: SmtpArgs,
+}
+
+/// Where outgoing e-mail goes, and how the delivery worker paces itself.
+#[derive(clap::Args, Clone)]
+struct SmtpArgs {
+    /// SMTP server host.
+    #[arg(long, env = "TRAINYARD_SMTP_HOST", default_value = "127.0.0.1")]
+    smtp_host: String,
+    /// SMTP server port.
+    #[arg(long, env = "TRAINYARD_SMTP_PORT", default_value_t = 2525)]
+    smtp_port: u16,
+    /// The From of every message.
+    #[arg(
+        long,
+        env = "TRAINYARD_SMTP_FROM",
+        default_value = "Trainyard <noreply@trainyard.local>"
+    )]
+    smtp_from: String,
+    /// SMTP user name (AUTH), with --smtp-password.
+    #[arg(long, env = "TRAINYARD_SMTP_USER")]
+    smtp_user: Option<String>,
+    /// SMTP password; prefer the environment variable to the flag.
+    #[arg(long, env = "TRAINYARD_SMTP_PASSWORD", hide_env_values = true)]
+    smtp_password: Option<String>,
+    /// Require STARTTLS (needs a build with trainyard-app's `smtp-tls` feature).
+    #[arg(long, env = "TRAINYARD_SMTP_STARTTLS")]
+    smtp_starttls: bool,
+    /// The name to greet the SMTP server with (EHLO).
+    #[arg(long, env = "TRAINYARD_SMTP_HELO")]
+    smtp_helo: Option<String>,
+    /// Messages a worker sends at once (and SMTP connections it keeps open).
+    #[arg(long, env = "TRAINYARD_WORKER_CONCURRENCY", default_value_t = 8)]
+    worker_concurrency: usize,
+    /// Messages a worker claims per pass.
+    #[arg(long, env = "TRAINYARD_WORKER_BATCH", default_value_t = 100)]
+    worker_batch: i64,
+}
+
+impl SmtpArgs {
+    fn mailer(&self) -> anyhow::Result<Mailer> {
+        let settings = SmtpSettings {
+            host: self.smtp_host.clone(),
+            port: self.smtp_port,
+            from: self.smtp_from.clone(),
+            username: self.smtp_user.clone().filter(|u| !u.is_empty()),
+            password: self.smtp_password.clone(),
+            starttls: self.smtp_starttls,
+            helo_name: self.smtp_helo.clone(),
+        };
+        let options = WorkerOptions {
+            batch: self.worker_batch,
+            concurrency: self.worker_concurrency,
+            ..WorkerOptions::default()
+        };
+        Mailer::new(&settings, options).map_err(|e| anyhow::anyhow!("SMTP settings: {e}"))
+    }
 }
 
 #[derive(Subcommand)]
@@ -257,6 +350,56 @@ async fn main() -> anyhow::Result<()> {
             let app = open(&cli.database).await?;
             bench::conflicts(app, sessions, iterations).await
         }
+        Command::Bench {
+            command:
+                BenchCommand::Enroll {
+                    clients,
+                    seconds,
+                    seats,
+                },
+        } => {
+            let app = open(&cli.database).await?;
+            bench::enroll(app, clients, seconds, seats).await
+        }
+        Command::Worker { smtp, once } => {
+            let app = open(&cli.database).await?;
+            let mailer = smtp.mailer()?;
+            let id = delivery::worker_id("worker");
+            if once {
+                let mut total = delivery::PassReport::default();
+                loop {
+                    let r = delivery::deliver_due(&app, &mailer, &id)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    total.claimed += r.claimed;
+                    total.sent += r.sent;
+                    total.retrying += r.retrying;
+                    total.failed += r.failed;
+                    if r.claimed == 0 || r.sent == 0 {
+                        break;
+                    }
+                }
+                println!(
+                    "{} sent, {} to be retried, {} failed.",
+                    total.sent, total.retrying, total.failed
+                );
+            } else {
+                delivery::run(app.clone(), mailer, id, shutdown_signal()).await;
+            }
+            app.store.close().await;
+            Ok(())
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Outbox {
+                    messages,
+                    workers,
+                    smtp,
+                },
+        } => {
+            let app = open(&cli.database).await?;
+            bench_outbox(app, &smtp, messages, workers).await
+        }
         Command::AuditVerify => {
             let app = open(&cli.database).await?;
             let n = trainyard_app::history::verify(&app, &trainyard_app::Caller::system())
@@ -302,8 +445,145 @@ async fn serve(app: App, args: &ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("listening on {}", args.listen))?;
     tracing::info!(address = %listener.local_addr()?, backend = ?app.store.backend(), resident_kib = bench::resident_kib(), "serving");
     let store = app.store.clone();
-    trainyard_web::serve(listener, app, args.secure_cookies, shutdown_signal()).await?;
+    // One signal stops both the server and the delivery worker (which finishes its pass first).
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let worker = if args.no_worker {
+        None
+    } else {
+        let mailer = args.smtp.mailer()?;
+        Some(tokio::spawn(delivery::run(
+            app.clone(),
+            mailer,
+            delivery::worker_id("serve"),
+            until_stopped(stopped),
+        )))
+    };
+    let signal = async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    };
+    let served = trainyard_web::serve(listener, app, args.secure_cookies, signal).await;
+    if let Some(w) = worker {
+        let _ = w.await;
+    }
     store.close().await;
+    served?;
+    Ok(())
+}
+
+/// Resolves once `stop` says so, or its sender is gone.
+async fn until_stopped(mut stop: tokio::sync::watch::Receiver<bool>) {
+    while !*stop.borrow_and_update() {
+        if stop.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
+/// `trainyard bench outbox`: queue `n` messages, then deliver them with `workers` workers and
+/// report messages per second.
+async fn bench_outbox(app: App, smtp: &SmtpArgs, n: usize, workers: usize) -> anyhow::Result<()> {
+    let mailer = smtp.mailer()?;
+    match mailer.test_connection().await {
+        Ok(true) => {}
+        other => anyhow::bail!(
+            "no SMTP server answers at {}:{} ({other:?}). Start a local sink first, e.g.\n  \
+             python3 crates/web/tests/smtp_sink.py {} /tmp/trainyard-sink",
+            smtp.smtp_host,
+            smtp.smtp_port,
+            smtp.smtp_port
+        ),
+    }
+    let mut conn = app.store.read().await?;
+    let (pending_before, sent_before, _) = trainyard_store::outbox::counts(&mut conn).await?;
+    drop(conn);
+    let run = trainyard_core::time::now_ms();
+    let bar = indicatif::ProgressBar::new(n as u64).with_message("queueing");
+    let body = "Hello,\n\nthis is a benchmark message from Trainyard's outbox. It is about as long as a \
+        booking confirmation: a greeting, two or three lines about the session, where and when, \
+        and a closing line.\n\nSee you there!\n";
+    let mut queued = 0;
+    while queued < n {
+        let mut tx = app.store.write().await?;
+        let upto = (queued + 500).min(n);
+        for i in queued..upto {
+            let recipient = format!("learner{i}@bench.trainyard.test");
+            let subject = format!("Booked: Benchmark course #{i}");
+            let key = format!("bench-{run}-{i}");
+            trainyard_store::outbox::enqueue(
+                &mut tx,
+                &trainyard_store::outbox::NewMessage {
+                    kind: "bench",
+                    recipient: &recipient,
+                    subject: &subject,
+                    body,
+                    entity_type: "bench",
+                    entity_id: i as i64,
+                    idempotency_key: &key,
+                },
+                trainyard_core::time::now_ms(),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        bar.inc((upto - queued) as u64);
+        queued = upto;
+    }
+    bar.finish_and_clear();
+    let workers = workers.max(1);
+    let started = std::time::Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for w in 0..workers {
+        let (app, mailer) = (app.clone(), mailer.clone());
+        tasks.spawn(async move {
+            let id = delivery::worker_id(&format!("bench{w}"));
+            let mut total = delivery::PassReport::default();
+            loop {
+                let r = delivery::deliver_due(&app, &mailer, &id).await?;
+                total.sent += r.sent;
+                total.retrying += r.retrying;
+                total.failed += r.failed;
+                if r.claimed == 0 {
+                    return Ok::<_, trainyard_app::AppError>(total);
+                }
+            }
+        });
+    }
+    let mut total = delivery::PassReport::default();
+    while let Some(r) = tasks.join_next().await {
+        let r = r?.map_err(|e| anyhow::anyhow!("{e}"))?;
+        total.sent += r.sent;
+        total.retrying += r.retrying;
+        total.failed += r.failed;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let mut conn = app.store.read().await?;
+    let (pending, sent, _) = trainyard_store::outbox::counts(&mut conn).await?;
+    let opts = mailer.options();
+    println!(
+        "outbox: {} messages delivered over SMTP to {}:{} in {:.2} s = {:.0} messages/s \
+         ({:?}, {} worker(s) x {} concurrent sends, batch {}; {} retried, {} failed; \
+         {} pending before, {} after; sent {} -> {})",
+        total.sent,
+        smtp.smtp_host,
+        smtp.smtp_port,
+        secs,
+        total.sent as f64 / secs.max(1e-9),
+        app.store.backend(),
+        workers,
+        opts.concurrency,
+        opts.batch,
+        total.retrying,
+        total.failed,
+        pending_before,
+        pending,
+        sent_before,
+        sent
+    );
+    app.store.close().await;
+    if total.retrying + total.failed > 0 {
+        anyhow::bail!("some messages were not accepted by the SMTP server");
+    }
     Ok(())
 }
 

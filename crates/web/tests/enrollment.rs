@@ -17,6 +17,7 @@ both_backends!(
     offers_expire_and_pass_to_the_next_in_line,
     bad_enrollments_are_refused_by_name,
     attendance_decides_attended_no_show_completed_and_failed,
+    an_underfilled_session_merges_into_another,
 );
 
 async fn public_session(api: &Api, capacity: i64, starts: &str) -> i64 {
@@ -504,4 +505,85 @@ async fn attendance_decides_attended_no_show_completed_and_failed(t: &TestApp) {
         .collect();
     outcomes.sort();
     assert_eq!(outcomes, vec!["completed", "failed", "no_show"]);
+}
+
+async fn an_underfilled_session_merges_into_another(t: &TestApp) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    let course = api.create("/courses", &course_body("MRG")).await["id"]
+        .as_i64()
+        .unwrap();
+    let mk = |day: &'static str| {
+        let api = &api;
+        async move {
+            let s = api
+                .create("/sessions", &json!({
+                    "course_id": course, "visibility": "public", "delivery_mode": "vilt", "capacity": 3,
+                    "time_zone": "Europe/Berlin", "currency": "EUR", "parts": [{ "starts": format!("{day}T09:00"), "ends": format!("{day}T12:00") }]
+                }))
+                .await;
+            let id = s["id"].as_i64().unwrap();
+            api.post(
+                &format!("/sessions/{id}/transition"),
+                &json!({ "event": "schedule", "version": 1 }),
+            )
+            .await;
+            id
+        }
+    };
+    let small = mk("2027-11-08").await;
+    let big = mk("2027-11-15").await;
+    let people = learners(&api, 4, "merge").await;
+    for l in &people[..2] {
+        api.create(
+            &format!("/sessions/{small}/enrollments"),
+            &json!({ "learner_id": l }),
+        )
+        .await;
+    }
+    for l in &people[2..] {
+        api.create(
+            &format!("/sessions/{big}/enrollments"),
+            &json!({ "learner_id": l }),
+        )
+        .await;
+    }
+    let r = api
+        .post(
+            &format!("/sessions/{small}/merge"),
+            &json!({ "into_session_id": big }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["status"], "cancelled");
+    let (booked, waiting, _) =
+        statuses(&api.get(&format!("/sessions/{big}/enrollments")).await.body);
+    assert_eq!(
+        (booked, waiting),
+        (3, 1),
+        "three seats: one of the four waits"
+    );
+    let moved = api
+        .get(&format!("/sessions/{small}/enrollments"))
+        .await
+        .body;
+    assert!(
+        moved
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["status"] == "transferred")
+    );
+    let other = api.create("/courses", &course_body("OTHER")).await["id"]
+        .as_i64()
+        .unwrap();
+    let s = api.create("/sessions", &json!({ "course_id": other, "visibility": "public", "delivery_mode": "vilt", "capacity": 3, "time_zone": "Europe/Berlin", "currency": "EUR", "parts": [{ "starts": "2027-11-22T09:00", "ends": "2027-11-22T12:00" }] })).await;
+    assert_eq!(
+        api.post(
+            &format!("/sessions/{big}/merge"),
+            &json!({ "into_session_id": s["id"] })
+        )
+        .await
+        .status,
+        StatusCode::CONFLICT
+    );
 }

@@ -22,6 +22,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(approve))
         .routes(routes!(rules))
         .routes(routes!(sheet, take_attendance))
+        .routes(routes!(merge))
+        .routes(routes!(viability))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -191,5 +193,44 @@ async fn take_attendance(
 ) -> Result<Json<trainyard_app::attendance::Sheet>, ApiError> {
     Ok(Json(
         trainyard_app::attendance::record(&s.app, &c, id, b.part_id, &b.present).await?,
+    ))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct MergeRequest {
+    pub into_session_id: i64,
+}
+
+/// Merge an under-filled session into another of the same course: learners moved and told, this one cancelled.
+#[utoipa::path(post, path = "/sessions/{id}/merge", tag = "enrollments", params(("id" = i64, Path)), request_body = MergeRequest,
+    responses((status = 200, body = trainyard_app::store::sessions::Session), (status = 409, body = Problem)))]
+async fn merge(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+    Body(b): Body<MergeRequest>,
+) -> Result<Json<trainyard_app::store::sessions::Session>, ApiError> {
+    Ok(Json(
+        enrollment::merge_into(&s.app, &c, id, b.into_session_id).await?,
+    ))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ViabilityParams {
+    /// Look this many days ahead (default 14).
+    pub days: Option<i64>,
+}
+
+/// Sessions below their course minimum starting within the next days.
+#[utoipa::path(get, path = "/viability", tag = "enrollments", params(ViabilityParams),
+    responses((status = 200, body = Vec<trainyard_app::store::sessions::Attention>)))]
+async fn viability(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    super::extract::Params(p): super::extract::Params<ViabilityParams>,
+) -> Result<Json<Vec<trainyard_app::store::sessions::Attention>>, ApiError> {
+    Ok(Json(
+        enrollment::viability_alerts(&s.app, &c, p.days.unwrap_or(14).clamp(1, 365)).await?,
     ))
 }

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`. Routes and the OpenAPI document come from one source
 //! (utoipa-axum); every handler is a few lines around one use case.
 
+mod bulk;
 mod enrollment;
 mod extract;
 mod feeds;
@@ -112,6 +113,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(records::history))
         .merge(staffing::api())
         .merge(enrollment::api())
+        .merge(bulk::api())
         .merge(messages::api())
         .merge(timeline::api())
         .merge(feeds::api())

@@ -143,68 +143,10 @@ async fn home(State(s): State<AppState>, Viewer(c): Viewer, Flash(flash): Flash)
         }
         Role::Instructor => my_schedule(&s, &c, flash, None).await,
         Role::Learner => {
-            let mine = portal::my_enrollments(&s.app, &c).await.unwrap_or_default();
-            PortalPage {
-                chrome: Chrome::new(&c, "home", flash),
-                title: "My sessions".into(),
-                intro: format!("Hello {}, here are your training sessions.", c.name),
-                sections: vec![Section {
-                    title: "Enrollments".into(),
-                    columns: vec!["Session", "Course", "Starts", "Status"],
-                    rows: mine
-                        .iter()
-                        .map(|e| Row {
-                            href: String::new(),
-                            cells: vec![
-                                Cell::text(&e.session_reference),
-                                Cell::text(&e.course_title),
-                                Cell::text(viewer.display(e.session_starts_at)),
-                                Cell::badge(e.status.label(), e.status.as_str()),
-                            ],
-                        })
-                        .collect(),
-                    empty: "You are not enrolled in any session yet.".into(),
-                }],
-            }
-            .into_response()
+            super::catalog::learner_portal(&s, &c, flash, None, axum::http::StatusCode::OK).await
         }
-        _ => {
-            let mut f = trainyard_app::store::sessions::SessionFilter::default();
-            f.from_ms = None;
-            f.list.per_page = 20;
-            f.from = viewer
-                .local(trainyard_core::time::now_ms())
-                .format("%Y-%m-%d")
-                .to_string();
-            let upcoming = sessions::list(&s.app, &c, &f)
-                .await
-                .map(|p| p.items)
-                .unwrap_or_default();
-            PortalPage {
-                chrome: Chrome::new(&c, "home", flash),
-                title: "Our training".into(),
-                intro: "Upcoming sessions for your organisation.".into(),
-                sections: vec![Section {
-                    title: "Upcoming sessions".into(),
-                    columns: vec!["Session", "Course", "Starts", "Status", "Booked"],
-                    rows: upcoming
-                        .iter()
-                        .map(|x| Row {
-                            href: format!("/sessions/{}", x.id),
-                            cells: vec![
-                                Cell::text(&x.reference),
-                                Cell::text(&x.course_title),
-                                Cell::text(when(x.starts_at, &x.time_zone, &viewer)),
-                                Cell::badge(x.status.label(), x.status.as_str()),
-                                Cell::num(format!("{}/{}", x.booked_count, x.capacity)),
-                            ],
-                        })
-                        .collect(),
-                    empty: "No upcoming sessions for your organisation.".into(),
-                }],
-            }
-            .into_response()
-        }
+        // Client contacts: the client portal.
+        _ => super::client_portal::home(&s, &c, flash).await,
     }
 }
 

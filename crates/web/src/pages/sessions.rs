@@ -34,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .route("/sessions/{id}/assignments", post(propose))
         .route("/sessions/{id}/candidates", get(candidates))
         .route("/sessions/{id}/enrollments", post(enroll))
+        .route("/sessions/{id}/merge", post(merge))
         .route("/enrollments/{id}/{action}", post(enrollment_action))
         .route("/assignments/{id}/act", post(act))
         .route("/assignments/{id}/substitute", post(substitute))
@@ -902,8 +903,110 @@ async fn staffing_panels(s: &AppState, c: &Caller, x: &Session, r: &roster::Rost
     let mut panels = vec![instructors_panel, bookings_panel];
     if edit {
         panels.push(enrollments_panel(s, c, x, r).await);
+        if let Some(p) = viability_panel(s, c, x).await {
+            panels.insert(0, p);
+        }
     }
     panels
+}
+
+/// Below the course minimum within two weeks of the start: merge, postpone or cancel.
+async fn viability_panel(s: &AppState, c: &Caller, x: &Session) -> Option<Panel> {
+    let now = trainyard_core::time::now_ms();
+    if !matches!(
+        x.status,
+        trainyard_core::status::SessionStatus::Scheduled
+            | trainyard_core::status::SessionStatus::Confirmed
+    ) || x.starts_at < now
+        || x.starts_at > now + 14 * 86_400_000
+    {
+        return None;
+    }
+    let course = courses::get(&s.app, c, x.course_id).await.ok()?;
+    if x.booked_count >= course.min_learners {
+        return None;
+    }
+    let mut f = SessionFilter::default();
+    f.course_id = Some(x.course_id);
+    f.from = viewer_tz(c).local(now).format("%Y-%m-%d").to_string();
+    f.list.per_page = 50;
+    let viewer = viewer_tz(c);
+    let others: Vec<(String, String)> = sessions::list(&s.app, c, &f)
+        .await
+        .map(|p| {
+            p.items
+                .into_iter()
+                .filter(|o| {
+                    o.id != x.id
+                        && matches!(
+                            o.status,
+                            trainyard_core::status::SessionStatus::Scheduled
+                                | trainyard_core::status::SessionStatus::Confirmed
+                        )
+                })
+                .map(|o| {
+                    (
+                        o.id.to_string(),
+                        format!(
+                            "{} · {} · {}/{} booked",
+                            o.reference,
+                            when(o.starts_at, &o.time_zone, &viewer),
+                            o.booked_count,
+                            o.capacity
+                        ),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let days = (x.starts_at - now) / 86_400_000;
+    Some(Panel {
+        id: "viability",
+        title: format!(
+            "Not viable yet: {} of minimum {} learners, {} day(s) to go",
+            x.booked_count, course.min_learners, days
+        ),
+        columns: Vec::new(),
+        rows: Vec::new(),
+        empty: if others.is_empty() {
+            "No other upcoming session of this course to merge into: postpone or cancel it with the buttons at the top, or keep enrolling.".into()
+        } else {
+            "Merge it into another session of the same course (every learner is moved and told; this session is cancelled), or postpone or cancel it with the buttons at the top.".into()
+        },
+        form: (!others.is_empty()).then(|| InlineForm {
+            action: format!("/sessions/{}/merge", x.id),
+            fields: vec![
+                Field::new("into_session_id", "Merge into", "select", "").choices(others, None),
+            ],
+            submit: "Merge",
+            link: None,
+        }),
+        override_allowed: false,
+    })
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct MergeForm {
+    #[serde(deserialize_with = "trainyard_app::store::row::lenient_int")]
+    into_session_id: i64,
+}
+
+async fn merge(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Submit { caller: c, form: f }: Submit<MergeForm>,
+) -> Response {
+    match trainyard_app::enrollment::merge_into(&s.app, &c, id, f.into_session_id).await {
+        Ok(x) => saved(
+            &format!("/sessions/{}", f.into_session_id),
+            &format!(
+                "Session {} merged into this one; its learners were moved and told.",
+                x.reference
+            ),
+        ),
+        Err(e) => error_page(e, Some(&c)),
+    }
 }
 
 async fn enrollments_panel(s: &AppState, c: &Caller, x: &Session, r: &roster::Roster) -> Panel {
