@@ -14,6 +14,8 @@ pub struct Credentials {
     pub qualifications: Vec<Qualification>,
     pub contracts: Vec<Contract>,
     pub time_off: Vec<TimeOff>,
+    /// (weekday 1 = Monday, start minute, end minute), local time; empty = no pattern.
+    pub working_hours: Vec<(i64, i64, i64)>,
 }
 
 pub async fn of_instructor(app: &App, caller: &Caller, id: i64) -> Result<Credentials, AppError> {
@@ -34,6 +36,7 @@ pub async fn of_instructor(app: &App, caller: &Caller, id: i64) -> Result<Creden
         qualifications: repo::qualifications(&mut conn, id).await?,
         contracts,
         time_off: repo::time_off(&mut conn, id).await?,
+        working_hours: repo::working_pattern(&mut conn, id).await?,
     })
 }
 
@@ -313,4 +316,68 @@ pub async fn remove_time_off(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Sets the weekly working pattern from `HH:MM` times per weekday (1 = Monday); a day without
+/// times is not a working day. An empty pattern means "no pattern": every day is possible.
+pub async fn set_working_pattern(
+    app: &App,
+    caller: &Caller,
+    id: i64,
+    days: &[(i64, String, String)],
+) -> Result<Vec<(i64, i64, i64)>, AppError> {
+    caller.require(
+        caller.instructor_id == Some(id) || caller.role.can_edit_operations(),
+        "change another instructor's working pattern",
+    )?;
+    let mut inv = Invalid::new();
+    let minute = |raw: &str| -> Option<i64> {
+        let (h, m) = raw.trim().split_once(':')?;
+        let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);
+        ((0..=24).contains(&h) && (0..60).contains(&m) && h * 60 + m <= 1440).then_some(h * 60 + m)
+    };
+    let mut pattern = Vec::new();
+    for (day, from, to) in days {
+        if from.trim().is_empty() && to.trim().is_empty() {
+            continue;
+        }
+        let field = format!("day{day}");
+        if !(1..=7).contains(day) {
+            inv.add(&field, "weekdays are 1 (Monday) to 7 (Sunday)");
+            continue;
+        }
+        match (minute(from), minute(to)) {
+            (Some(a), Some(b)) if b > a => pattern.push((*day, a, b)),
+            (Some(_), Some(_)) => inv.add(&field, "must end after it starts"),
+            _ => inv.add(
+                &field,
+                format!(
+                    "'{}'–'{}' are not times (expected HH:MM)",
+                    from.trim(),
+                    to.trim()
+                ),
+            ),
+        }
+    }
+    if !inv.is_empty() {
+        return Err(inv.into());
+    }
+    let now = now_ms();
+    let mut tx = app.store.write().await?;
+    repo::get(&mut tx, id).await.about("instructor")?;
+    let before = repo::working_pattern(&mut tx, id).await?;
+    repo::set_working_pattern(&mut tx, id, &pattern).await?;
+    crate::audit::record(
+        &mut tx,
+        caller,
+        now,
+        "instructor.working_pattern_set",
+        "instructor",
+        id,
+        Some(&before),
+        Some(&pattern),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(pattern)
 }

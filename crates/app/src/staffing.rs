@@ -112,6 +112,11 @@ async fn instructor_facts(
         max_days_week: inst.max_days_week,
         max_days_month: inst.max_days_month,
         contracts: assignments::contracts(conn, instructor_id).await?,
+        working_hours: instructors::working_pattern(conn, instructor_id)
+            .await?
+            .into_iter()
+            .map(|(d, a, b)| (d as u32, a, b))
+            .collect(),
     })
 }
 

@@ -4,7 +4,7 @@
 //! overlap rules under concurrency; everything else is decided here.
 
 use crate::time::{Interval, TimeZoneName};
-use chrono::{Datelike, NaiveDate};
+use chrono::{Datelike, NaiveDate, Timelike};
 use std::collections::{BTreeSet, HashMap};
 
 /// Whether a manager may override a problem (with a recorded reason) or nobody may.
@@ -89,6 +89,8 @@ pub struct InstructorFacts {
     pub max_days_month: i64,
     /// Contract validity windows (from, to); empty when the instructor has no contract on file.
     pub contracts: Vec<(i64, Option<i64>)>,
+    /// Weekly working pattern (weekday 1 = Monday, local start and end minute); empty = no pattern.
+    pub working_hours: Vec<(u32, i64, i64)>,
 }
 
 fn hm(tz: &TimeZoneName, ms: i64) -> String {
@@ -152,6 +154,31 @@ pub fn check_instructor(f: &InstructorFacts) -> Vec<Problem> {
                         ),
                     ));
                 }
+            }
+        }
+        if !f.working_hours.is_empty() {
+            let start = tz.local(p.interval.start_ms);
+            let end = tz.local(p.interval.end_ms);
+            let weekday = start.weekday().number_from_monday();
+            let minute =
+                |t: &chrono::DateTime<chrono_tz::Tz>| i64::from(t.hour() * 60 + t.minute());
+            let fits = f.working_hours.iter().any(|(d, from, to)| {
+                *d == weekday
+                    && start.date_naive() == end.date_naive()
+                    && minute(&start) >= *from
+                    && minute(&end) <= *to
+            });
+            if !fits {
+                out.push(Problem::soft(
+                    "outside_working_hours",
+                    format!(
+                        "{} does not work {} {}–{} (outside their working pattern).",
+                        f.name,
+                        day(tz, p.interval.start_ms),
+                        hm(tz, p.interval.start_ms),
+                        hm(tz, p.interval.end_ms)
+                    ),
+                ));
             }
         }
         for (off, reason) in &f.time_off {
@@ -426,6 +453,7 @@ mod tests {
             max_days_week: 4,
             max_days_month: 14,
             contracts: Vec::new(),
+            working_hours: Vec::new(),
         }
     }
 
@@ -536,5 +564,46 @@ mod tests {
         r.busy.clear();
         r.requested_quantity = 4;
         assert_eq!(check_resource(&r)[0].rule, "pool_exceeded");
+    }
+}
+
+#[cfg(test)]
+mod working_pattern_tests {
+    use super::*;
+
+    #[test]
+    fn parts_outside_the_working_pattern_are_overridable_problems() {
+        let mon = 1_773_014_400_000i64; // Monday 2026-03-09 00:00 UTC
+        let h = 3_600_000;
+        let mut f = InstructorFacts {
+            name: "Anna".into(),
+            time_zone: TimeZoneName::parse("UTC").unwrap(),
+            course_id: 1,
+            course_label: "X".into(),
+            required_skill: None,
+            parts: vec![PlannedPart {
+                interval: Interval::new(mon + 9 * h, mon + 17 * h).unwrap(),
+                venue_id: None,
+                venue_name: None,
+            }],
+            busy: vec![],
+            travel_minutes: HashMap::new(),
+            qualifications: vec![Qualification {
+                course_id: Some(1),
+                skill: None,
+                valid_from: 0,
+                expires_at: None,
+            }],
+            time_off: vec![],
+            max_days_week: 5,
+            max_days_month: 20,
+            contracts: vec![],
+            working_hours: vec![(1, 8 * 60, 18 * 60)],
+        };
+        assert_eq!(check_instructor(&f), vec![]);
+        f.working_hours = vec![(2, 8 * 60, 18 * 60)];
+        let p = check_instructor(&f);
+        assert_eq!(p[0].rule, "outside_working_hours");
+        assert_eq!(p[0].severity, Severity::Overridable);
     }
 }

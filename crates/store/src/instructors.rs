@@ -424,3 +424,39 @@ pub async fn contracts(conn: &mut Conn, instructor_id: i64) -> Result<Vec<Contra
         .collect::<Result<_, sqlx::Error>>()
         .map_err(Into::into)
 }
+
+/// The weekly working pattern: (weekday 1 = Monday … 7, start minute, end minute), local time.
+pub async fn working_pattern(
+    conn: &mut Conn,
+    instructor_id: i64,
+) -> Result<Vec<(i64, i64, i64)>, StoreError> {
+    let rows = sqlx::query("SELECT weekday, start_minute, end_minute FROM instructor_working_hours WHERE instructor_id = $1 ORDER BY weekday")
+        .bind(instructor_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| Ok((r.i("weekday")?, r.i("start_minute")?, r.i("end_minute")?)))
+        .collect::<Result<_, sqlx::Error>>()?)
+}
+
+pub async fn set_working_pattern(
+    conn: &mut Conn,
+    instructor_id: i64,
+    days: &[(i64, i64, i64)],
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM instructor_working_hours WHERE instructor_id = $1")
+        .bind(instructor_id)
+        .execute(&mut *conn)
+        .await?;
+    for (weekday, start, end) in days {
+        sqlx::query("INSERT INTO instructor_working_hours (instructor_id, weekday, start_minute, end_minute) VALUES ($1, $2, $3, $4)")
+            .bind(instructor_id)
+            .bind(*weekday)
+            .bind(*start)
+            .bind(*end)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}

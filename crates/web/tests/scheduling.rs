@@ -15,6 +15,7 @@ both_backends!(
     fifty_concurrent_room_confirmations_exactly_one_wins,
     conflicts_are_explained_travel_pools_and_overrides,
     qualifications_time_off_contracts_and_change_notices,
+    the_working_pattern_limits_when_an_instructor_teaches,
 );
 
 async fn setup(api: &Api) -> (i64, i64, i64) {
@@ -581,4 +582,70 @@ async fn qualifications_time_off_contracts_and_change_notices(t: &TestApp) {
     assert_eq!(messages.len(), 1);
     assert_eq!(messages[0].recipient, "anna@example.com");
     assert!(messages[0].subject.starts_with("Changed:"));
+}
+
+async fn the_working_pattern_limits_when_an_instructor_teaches(t: &TestApp) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    let (venue, course, anna) = setup(&api).await;
+    // Monday 2027-09-13.
+    let s = session(
+        &api,
+        course,
+        Some(venue),
+        "ilt",
+        "2027-09-13T09:00",
+        "2027-09-13T17:00",
+    )
+    .await;
+    let rules = |body: &Value| {
+        body["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["rule"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        rules(
+            &api.get(&format!("/sessions/{s}/check?instructor_id={anna}"))
+                .await
+                .body
+        )
+        .is_empty()
+    );
+    let r = api
+        .put(
+            &format!("/instructors/{anna}/working-pattern"),
+            &json!([{ "weekday": 2, "from": "08:00", "until": "18:00" }]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    assert_eq!(
+        rules(
+            &api.get(&format!("/sessions/{s}/check?instructor_id={anna}"))
+                .await
+                .body
+        ),
+        vec!["outside_working_hours"]
+    );
+    let r = api
+        .put(
+            &format!("/instructors/{anna}/working-pattern"),
+            &json!([{ "weekday": 1, "from": "09:00", "until": "08:00" }]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    api.put(
+        &format!("/instructors/{anna}/working-pattern"),
+        &json!([{ "weekday": 1, "from": "08:30", "until": "17:30" }]),
+    )
+    .await;
+    assert!(
+        rules(
+            &api.get(&format!("/sessions/{s}/check?instructor_id={anna}"))
+                .await
+                .body
+        )
+        .is_empty()
+    );
 }

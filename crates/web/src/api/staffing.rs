@@ -30,6 +30,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(add_contract))
         .routes(routes!(add_time_off))
         .routes(routes!(remove_time_off))
+        .routes(routes!(working_pattern))
         .routes(routes!(book))
         .routes(routes!(confirm_booking, release))
 }
@@ -327,5 +328,31 @@ async fn remove_time_off(
     Path((id, tid)): Path<(i64, i64)>,
 ) -> Result<StatusCode, ApiError> {
     credentials::remove_time_off(&s.app, &c, id, tid).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct WorkingDay {
+    /// 1 = Monday … 7 = Sunday.
+    pub weekday: i64,
+    /// HH:MM, local time.
+    pub from: String,
+    pub until: String,
+}
+
+/// Replace the weekly working pattern (an empty list removes it).
+#[utoipa::path(put, path = "/instructors/{id}/working-pattern", tag = "instructors", params(("id" = i64, Path)), request_body = Vec<WorkingDay>,
+    responses((status = 204), (status = 422, body = Problem)))]
+async fn working_pattern(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+    Body(days): Body<Vec<WorkingDay>>,
+) -> Result<StatusCode, ApiError> {
+    let days: Vec<(i64, String, String)> = days
+        .into_iter()
+        .map(|d| (d.weekday, d.from, d.until))
+        .collect();
+    credentials::set_working_pattern(&s.app, &c, id, &days).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -23,6 +23,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/instructors/{id}/contracts", post(add_contract))
         .route("/instructors/{id}/time-off", post(add_time_off))
+        .route("/instructors/{id}/working-pattern", post(set_pattern))
         .route(
             "/instructors/{id}/time-off/{tid}/remove",
             post(remove_time_off),
@@ -48,6 +49,7 @@ struct CredentialsPage {
     contracts: Vec<(String, String, String, String)>,
     time_off: Vec<(i64, String, String, String)>,
     courses: Vec<(i64, String)>,
+    pattern: Vec<(i64, &'static str, String, String)>,
     can_edit: bool,
     can_finance: bool,
     error: Option<String>,
@@ -130,6 +132,18 @@ async fn page(s: &AppState, c: &Caller, id: i64, error: Option<String>) -> Respo
             .map(|t| (t.id, day(t.starts_at), day(t.ends_at - 1), t.reason.clone()))
             .collect(),
         courses: courses::options(&s.app, c).await.unwrap_or_default(),
+        pattern: ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+            .iter()
+            .enumerate()
+            .map(|(i, label)| {
+                let d = i as i64 + 1;
+                let hm = |m: i64| format!("{:02}:{:02}", m / 60, m % 60);
+                match cred.working_hours.iter().find(|(wd, _, _)| *wd == d) {
+                    Some((_, a, b)) => (d, *label, hm(*a), hm(*b)),
+                    None => (d, *label, String::new(), String::new()),
+                }
+            })
+            .collect(),
         can_edit: c.role.can_edit_operations(),
         can_finance: c.role.can_see_finance(),
         error,
@@ -207,6 +221,27 @@ async fn remove_time_off(
 ) -> Response {
     match credentials::remove_time_off(&s.app, &c, id, tid).await {
         Ok(()) => back(id, "time-off", "Unavailability removed."),
+        Err(e) => error_page(e, Some(&c)),
+    }
+}
+
+async fn set_pattern(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Submit { caller: c, form: f }: Submit<std::collections::HashMap<String, String>>,
+) -> Response {
+    let days: Vec<(i64, String, String)> = (1..=7)
+        .map(|d| {
+            (
+                d,
+                f.get(&format!("from{d}")).cloned().unwrap_or_default(),
+                f.get(&format!("to{d}")).cloned().unwrap_or_default(),
+            )
+        })
+        .collect();
+    match credentials::set_working_pattern(&s.app, &c, id, &days).await {
+        Ok(_) => back(id, "working-pattern", "Working pattern saved."),
+        Err(e @ trainyard_app::AppError::Invalid(_)) => page(&s, &c, id, Some(e.to_string())).await,
         Err(e) => error_page(e, Some(&c)),
     }
 }
