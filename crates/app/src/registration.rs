@@ -537,6 +537,10 @@ pub async fn my_enrollment_details(
     app: &App,
     caller: &Caller,
 ) -> Result<Vec<EnrollmentDetail>, AppError> {
+    // A learner account without a learner profile (created by an administrator) has no enrollments yet.
+    if caller.role == trainyard_core::Role::Learner && caller.learner_id.is_none() {
+        return Ok(Vec::new());
+    }
     let learner_id = own_learner(caller)?;
     let now = now_ms();
     let mut conn = app.store.read().await?;

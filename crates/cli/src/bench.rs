@@ -325,7 +325,7 @@ pub async fn enroll(app: App, clients: usize, seconds: u64, seats: i64) -> anyho
         }
     }
     bar.finish_and_clear();
-    let sessions_needed = expected / seats.max(1) as usize + 1;
+    let sessions_needed = expected / (2 * seats.max(1) as usize) + 1;
     let mut session_ids = Vec::new();
     let day = chrono::Utc::now().date_naive() + chrono::Duration::days(60);
     for _ in 0..sessions_needed.min(2_000) {
@@ -394,8 +394,9 @@ pub async fn enroll(app: App, clients: usize, seconds: u64, seats: i64) -> anyho
                 if i >= learners.len() {
                     break;
                 }
-                // Fill sessions one after another: every request competes for the same seats.
-                let session = session_ids[(i / 40) % session_ids.len()];
+                // Requests spread over the open sessions, as a day's enrollments are; each session
+                // still gets twice its seats, so seats are contended and waitlists form.
+                let session = session_ids[i % session_ids.len()];
                 let t = Instant::now();
                 let r = http
                     .post(format!(

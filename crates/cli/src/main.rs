@@ -98,7 +98,7 @@ enum BenchCommand {
         clients: usize,
         #[arg(long, default_value_t = 10)]
         seconds: u64,
-        /// Seats per session (the rest of each session's 40 requests waitlist).
+        /// Seats per session; each session receives twice as many requests, so half waitlist.
         #[arg(long, default_value_t = 20)]
         seats: i64,
     },

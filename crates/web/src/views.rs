@@ -8,7 +8,7 @@ use trainyard_core::{Invalid, Role, TimeZoneName};
 
 pub struct NavItem {
     pub label: &'static str,
-    pub href: &'static str,
+    pub href: String,
     pub area: &'static str,
 }
 
@@ -26,7 +26,13 @@ pub struct Chrome {
 impl Chrome {
     pub fn new(c: &Caller, area: &'static str, flash: Option<String>) -> Self {
         let mut nav = Vec::new();
-        let mut add = |label, href, area| nav.push(NavItem { label, href, area });
+        let mut add = |label, href: &str, area| {
+            nav.push(NavItem {
+                label,
+                href: href.to_owned(),
+                area,
+            })
+        };
         match c.role {
             r if r.is_staff() => {
                 add("Dashboard", "/", "home");
@@ -49,8 +55,30 @@ impl Chrome {
                 add("Home", "/", "home");
                 add("Our sessions", "/sessions", "sessions");
                 add("Our learners", "/learners", "learners");
+                add("Enroll people", "/portal/client/enroll", "enroll");
+                if let Some(client) = c.client_id {
+                    add(
+                        "Calendar",
+                        &format!("/calendar?kind=client&id={client}"),
+                        "calendar",
+                    );
+                }
             }
-            _ => add("Home", "/", "home"),
+            Role::Instructor => {
+                add("My schedule", "/", "home");
+                if let Some(me) = c.instructor_id {
+                    add(
+                        "My calendar",
+                        &format!("/calendar?kind=instructor&id={me}"),
+                        "calendar",
+                    );
+                    add("Calendar feed", &format!("/feeds/instructor/{me}"), "feeds");
+                }
+            }
+            _ => {
+                add("My sessions", "/", "home");
+                add("Course catalog", "/catalog", "catalog");
+            }
         }
         add("API tokens", "/account/tokens", "tokens");
         Self {
