@@ -44,7 +44,9 @@ async fn tell(
     }
     let (subject, body) = crate::messages::compose(conn, event, &ctx).await?;
     let version = repo::get(conn, e_id).await?.version;
-    outbox::enqueue(
+    // Confirmations and promotions carry a calendar invitation; cancellations a CANCEL.
+    let parts = sessions::parts(conn, s.id).await?;
+    crate::delivery::enqueue_with_invitation(
         conn,
         &outbox::NewMessage {
             kind: event,
@@ -55,6 +57,8 @@ async fn tell(
             entity_id: e_id,
             idempotency_key: &format!("enrollment-{e_id}-{event}-v{version}"),
         },
+        s,
+        &parts,
         now,
     )
     .await?;
@@ -215,15 +219,6 @@ pub(crate) async fn enroll_in(
             .await?
         }
     };
-    let after = audit_change(
-        tx,
-        caller,
-        now,
-        &format!("enrollment.{}", status.as_str()),
-        None,
-        id,
-    )
-    .await?;
     let event = match status {
         EnrollmentStatus::Booked => "enrollment_confirmed",
         EnrollmentStatus::Waitlisted => "enrollment_waitlisted",
@@ -237,6 +232,16 @@ pub(crate) async fn enroll_in(
         &s,
         json!({ "position": position }),
         now,
+    )
+    .await?;
+    // The audit chain's head row is every transaction's last write: it is held only until commit.
+    let after = audit_change(
+        tx,
+        caller,
+        now,
+        &format!("enrollment.{}", status.as_str()),
+        None,
+        id,
     )
     .await?;
     Ok(after)

@@ -185,11 +185,13 @@ pub mod sessions {
             ),
         };
         let place = s.venue_name.clone().unwrap_or_else(|| "online".into());
+        // Changes carry an updated invitation (raised SEQUENCE); cancellations a CANCEL.
+        let parts = trainyard_store::sessions::parts(tx, s.id).await?;
         for (name, email, _who) in trainyard_store::sessions::people_to_notify(tx, s.id).await? {
             let body = format!(
                 "Hello {name},\n\n{line}\nWhere: {place}\n\nTrainyard, on behalf of your training team\n"
             );
-            trainyard_store::outbox::enqueue(
+            crate::delivery::enqueue_with_invitation(
                 tx,
                 &trainyard_store::outbox::NewMessage {
                     kind,
@@ -200,6 +202,8 @@ pub mod sessions {
                     entity_id: s.id,
                     idempotency_key: &format!("session-{}-{kind}-v{}-{email}", s.id, s.version),
                 },
+                s,
+                &parts,
                 now,
             )
             .await?;

@@ -559,6 +559,7 @@ async fn bench_outbox(app: App, smtp: &SmtpArgs, n: usize, workers: usize) -> an
     let secs = started.elapsed().as_secs_f64();
     let mut conn = app.store.read().await?;
     let (pending, sent, _) = trainyard_store::outbox::counts(&mut conn).await?;
+    drop(conn);
     let opts = mailer.options();
     println!(
         "outbox: {} messages delivered over SMTP to {}:{} in {:.2} s = {:.0} messages/s \
