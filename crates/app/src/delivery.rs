@@ -16,8 +16,8 @@
 //!    workers in any number of processes take disjoint batches without blocking one another; on
 //!    SQLite it runs in a `BEGIN IMMEDIATE` transaction, one writer at a time. A message is thus
 //!    held by at most one live lease.
-//! 3. The worker sends each claimed message with lettre over SMTP (a pooled connection;
-//!    STARTTLS and AUTH when configured). The `Message-ID` is derived from the idempotency key
+//! 3. The worker sends each claimed message with lettre over SMTP, several at a time, on pooled
+//!    connections of its own ([`Mailer`]: `TCP_NODELAY`, STARTTLS and AUTH when configured). The `Message-ID` is derived from the idempotency key
 //!    (`<sha256(key)…@from-domain>`), and `X-Trainyard-Outbox-Id` names the row, so any copy of
 //!    one logical message carries the same identity. A message with an invitation is
 //!    `multipart/mixed`: the text and a `text/calendar; method=REQUEST|CANCEL` alternative, plus the
@@ -355,7 +355,12 @@ impl Mailer {
 pub fn worker_id(label: &str) -> String {
     let mut r = [0u8; 4];
     let _ = getrandom::fill(&mut r);
-    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into());
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "host".into());
     format!(
         "{label}-{host}-{}-{:08x}",
         std::process::id(),

@@ -349,6 +349,26 @@ async fn a_use_cases_message_is_delivered_over_smtp(t: &TestApp) {
     let (status, csv) = ui.get("/admin/outbox?format=csv").await;
     assert_eq!(status, StatusCode::OK);
     assert!(csv.starts_with("Created,Recipient,Subject"), "{csv}");
+    // Documented in the OpenAPI document.
+    let doc: Value = reqwest::get(t.url("/api/v1/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for (path, method) in [
+        ("/outbox", "get"),
+        ("/outbox/{id}", "get"),
+        ("/outbox/{id}/retry", "post"),
+        ("/message-templates", "get"),
+        ("/message-templates/{event}", "put"),
+        ("/message-templates/{event}/preview", "post"),
+    ] {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} documented"
+        );
+    }
     // Instructors and learners do not see the log.
     let instructor = t.api_as(Role::Instructor, None).await;
     assert_eq!(
