@@ -79,6 +79,13 @@ pub const EVENTS: &[EventInfo] = &[
         ],
     },
     EventInfo {
+        event: "enrollment_requested",
+        label: "Enrollment request received",
+        subject: "Request received: {{ course_title }} on {{ starts }}",
+        body: "Hello {{ learner_name }},\n\nwe have your request for {{ course_title }} ({{ reference }}), {{ starts }} – {{ ends }}. We will confirm your place as soon as it is approved.\n",
+        placeholders: LEARNER_KEYS,
+    },
+    EventInfo {
         event: "enrollment_promoted",
         label: "Waiting list promotion",
         subject: "A seat for you: {{ course_title }} on {{ starts }}",
@@ -338,6 +345,12 @@ pub async fn compose(
                 "the edited message template failed; sending the built-in wording"
             ),
         }
+    }
+    if event_info(event).is_none() && ctx.get("subject").is_none() {
+        tracing::warn!(
+            event,
+            "no wording for this event: pass `subject` and `body` in the context, or add it to messages::EVENTS"
+        );
     }
     let (subject, body) = default_template(event);
     Ok(render(subject, body, ctx)

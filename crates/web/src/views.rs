@@ -44,7 +44,9 @@ impl Chrome {
                 add("Resources", "/resources", "resources");
                 add("Clients", "/clients", "clients");
                 add("Learners", "/learners", "learners");
+                add("Delivery log", "/admin/outbox", "outbox");
                 if matches!(r, Role::Admin | Role::Manager) {
+                    add("Message templates", "/admin/messages", "messages");
                     add("Audit trail", "/admin/audit", "audit");
                 }
                 if r == Role::Admin {

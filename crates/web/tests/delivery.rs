@@ -129,14 +129,30 @@ impl Drop for Sink {
     }
 }
 
-fn scratch_dir(name: &str) -> PathBuf {
+/// A directory for what a sink receives, removed when the test ends (pass or fail).
+struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn scratch_dir(name: &str) -> Scratch {
     let d = std::env::temp_dir().join(format!(
         "trainyard-sink-{name}-{}-{}",
         std::process::id(),
         now_ms()
     ));
     std::fs::create_dir_all(&d).unwrap();
-    d
+    Scratch(d)
 }
 
 fn mailer(port: u16, options: WorkerOptions) -> Mailer {
@@ -375,7 +391,6 @@ async fn a_use_cases_message_is_delivered_over_smtp(t: &TestApp) {
         instructor.get("/outbox").await.status,
         StatusCode::FORBIDDEN
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Runs tests/ical_check.py on `ics`; `None` when Python's icalendar is missing and not required.
@@ -546,7 +561,6 @@ async fn invitations_arrive_as_calendars_a_parser_reads(t: &TestApp) {
             .iter()
             .all(|m| m.has_calendar && m.status == "sent")
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 async fn retried_after_the_smtp_server_was_down_arrives_exactly_once(t: &TestApp) {
@@ -672,7 +686,6 @@ async fn retried_after_the_smtp_server_was_down_arrives_exactly_once(t: &TestApp
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["status"], "pending");
     assert_eq!(r.body["attempts"], 0);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 async fn concurrent_workers_and_a_crashed_claim_deliver_exactly_once(t: &TestApp) {
@@ -788,7 +801,6 @@ async fn concurrent_workers_and_a_crashed_claim_deliver_exactly_once(t: &TestApp
         got.iter().filter(|m| m["to"] == "late@example.com").count(),
         1
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 async fn templates_are_edited_with_a_preview_and_audited(t: &TestApp) {
