@@ -25,6 +25,8 @@ pub async fn recent(
         caller.role.can_administer() || caller.role == trainyard_core::Role::Manager,
         "see the audit trail",
     )?;
+    // The trail lists sealed events only; seal what is waiting so the newest changes show.
+    crate::audit::seal_pending(app).await?;
     let mut conn = app.store.read().await?;
     Ok(audit::list(&mut conn, filter).await?)
 }
@@ -35,6 +37,7 @@ pub async fn verify(app: &App, caller: &Caller) -> Result<i64, AppError> {
         caller.role.can_administer() || caller.role == trainyard_core::Role::Manager,
         "verify the audit trail",
     )?;
+    crate::audit::seal_pending(app).await?;
     let mut conn = app.store.read().await?;
     match audit::verify(&mut conn).await {
         Ok(n) => Ok(n),

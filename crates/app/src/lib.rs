@@ -5,7 +5,7 @@
 
 pub mod accounts;
 pub mod attendance;
-mod audit;
+pub mod audit;
 pub mod bench;
 pub mod bulk_enrollment;
 pub mod caller;

@@ -369,6 +369,11 @@ pub async fn enroll(app: App, clients: usize, seconds: u64, seats: i64) -> anyho
         })
         .await;
     });
+    // As under `trainyard serve`: the audit sealer runs beside the requests (PostgreSQL).
+    let (seal_stop, seal_stopped) = tokio::sync::oneshot::channel::<()>();
+    let sealer = tokio::spawn(trainyard_app::audit::run_sealer(app.clone(), async {
+        let _ = seal_stopped.await;
+    }));
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(clients)
         .build()?;
@@ -458,5 +463,11 @@ pub async fn enroll(app: App, clients: usize, seconds: u64, seats: i64) -> anyho
         pct(0.99).as_secs_f64() * 1000.0,
         pct(1.0).as_secs_f64() * 1000.0
     );
+    let _ = seal_stop.send(());
+    let _ = sealer.await;
+    let verified = trainyard_app::history::verify(&app, &system)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("Audit trail sealed and verified: {verified} events.");
     Ok(())
 }

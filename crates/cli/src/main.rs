@@ -384,7 +384,17 @@ async fn main() -> anyhow::Result<()> {
                     total.sent, total.retrying, total.failed
                 );
             } else {
-                delivery::run(app.clone(), mailer, id, shutdown_signal()).await;
+                let (stop, stopped) = tokio::sync::watch::channel(false);
+                let sealer = tokio::spawn(trainyard_app::audit::run_sealer(
+                    app.clone(),
+                    until_stopped(stopped.clone()),
+                ));
+                let signal = async move {
+                    shutdown_signal().await;
+                    let _ = stop.send(true);
+                };
+                delivery::run(app.clone(), mailer, id, signal).await;
+                let _ = sealer.await;
             }
             app.store.close().await;
             Ok(())
@@ -455,9 +465,13 @@ async fn serve(app: App, args: &ServeArgs) -> anyhow::Result<()> {
             app.clone(),
             mailer,
             delivery::worker_id("serve"),
-            until_stopped(stopped),
+            until_stopped(stopped.clone()),
         )))
     };
+    let sealer = tokio::spawn(trainyard_app::audit::run_sealer(
+        app.clone(),
+        until_stopped(stopped.clone()),
+    ));
     let signal = async move {
         shutdown_signal().await;
         let _ = stop.send(true);
@@ -466,6 +480,7 @@ async fn serve(app: App, args: &ServeArgs) -> anyhow::Result<()> {
     if let Some(w) = worker {
         let _ = w.await;
     }
+    let _ = sealer.await;
     store.close().await;
     served?;
     Ok(())

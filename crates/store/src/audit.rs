@@ -1,6 +1,11 @@
 //! The audit trail: append-only, hash-chained. Every use case calls [`record`] inside its own
-//! transaction, as its last write, so no change commits without its trace and the chain stays
-//! strictly ordered (the `audit_head` row is the serialisation point).
+//! transaction, so no change commits without its trace.
+//!
+//! The chain is strictly ordered through the single `audit_head` row. On SQLite, whose writers are
+//! serialised anyway, [`record`] links the event into the chain at once. On PostgreSQL that row
+//! would make every concurrent writer queue through its commit's flush, so [`record`] writes the
+//! event to `audit_pending` and [`seal`] (run by every `trainyard serve` a few times a second, and
+//! before the trail is listed or verified) moves pending events into the chain in commit order.
 
 use crate::row::{Col, Sql};
 use crate::{Conn, Page, StoreError};
@@ -37,7 +42,10 @@ pub struct AuditEvent {
     pub entity_id: i64,
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
+    /// The event's link in the hash chain; empty while it waits to be sealed.
     pub hash: String,
+    /// Written with its change but not yet linked into the chain (sealed within a second or so).
+    pub pending: bool,
 }
 
 pub struct Change<'a> {
@@ -80,7 +88,86 @@ pub async fn record(
     actor: &Actor,
     now: i64,
     change: Change<'_>,
-) -> Result<i64, StoreError> {
+) -> Result<(), StoreError> {
+    let event = Written {
+        occurred_at: now,
+        actor_user_id: actor.user_id,
+        actor_label: actor.label.clone(),
+        action: change.action.to_owned(),
+        entity_type: change.entity_type.to_owned(),
+        entity_id: change.entity_id,
+        before_json: change.before.as_ref().map(|v| v.to_string()),
+        after_json: change.after.as_ref().map(|v| v.to_string()),
+    };
+    if conn.backend_name() == "SQLite" {
+        return chain(conn, event).await;
+    }
+    sqlx::query(
+        "INSERT INTO audit_pending (occurred_at, actor_user_id, actor_label, action, entity_type, entity_id, \
+         before_json, after_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(event.occurred_at)
+    .bind(event.actor_user_id)
+    .bind(event.actor_label)
+    .bind(event.action)
+    .bind(event.entity_type)
+    .bind(event.entity_id)
+    .bind(event.before_json)
+    .bind(event.after_json)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// An event as its change wrote it, before it has its place in the chain.
+struct Written {
+    occurred_at: i64,
+    actor_user_id: Option<i64>,
+    actor_label: String,
+    action: String,
+    entity_type: String,
+    entity_id: i64,
+    before_json: Option<String>,
+    after_json: Option<String>,
+}
+
+impl Written {
+    fn from_row(r: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            occurred_at: r.i("occurred_at")?,
+            actor_user_id: r.oi("actor_user_id")?,
+            actor_label: r.s("actor_label")?,
+            action: r.s("action")?,
+            entity_type: r.s("entity_type")?,
+            entity_id: r.i("entity_id")?,
+            before_json: r.os("before_json")?,
+            after_json: r.os("after_json")?,
+        })
+    }
+
+    fn hash(&self, prev: &str, id: i64) -> String {
+        let actor_key = format!("{}|{}", self.actor_user_id.unwrap_or(0), self.actor_label);
+        chain_hash(
+            prev,
+            id,
+            self.occurred_at,
+            &actor_key,
+            &Change {
+                action: &self.action,
+                entity_type: &self.entity_type,
+                entity_id: self.entity_id,
+                before: None,
+                after: None,
+            },
+            self.before_json.as_deref().unwrap_or(""),
+            self.after_json.as_deref().unwrap_or(""),
+        )
+    }
+}
+
+/// Links one event into the chain: the next gapless id, and a hash over the previous hash and the
+/// event. Holds the `audit_head` row until the transaction ends.
+async fn chain(conn: &mut Conn, e: Written) -> Result<(), StoreError> {
     sqlx::query("UPDATE audit_head SET last_id = last_id + 1 WHERE singleton = 1")
         .execute(&mut *conn)
         .await?;
@@ -89,31 +176,20 @@ pub async fn record(
         .await?;
     let id = head.i("last_id")?;
     let prev = head.s("last_hash")?;
-    let before = change.before.as_ref().map(|v| v.to_string());
-    let after = change.after.as_ref().map(|v| v.to_string());
-    let actor_key = format!("{}|{}", actor.user_id.unwrap_or(0), actor.label);
-    let hash = chain_hash(
-        &prev,
-        id,
-        now,
-        &actor_key,
-        &change,
-        before.as_deref().unwrap_or(""),
-        after.as_deref().unwrap_or(""),
-    );
+    let hash = e.hash(&prev, id);
     sqlx::query(
         "INSERT INTO audit_events (id, occurred_at, actor_user_id, actor_label, action, entity_type, entity_id, \
          before_json, after_json, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(id)
-    .bind(now)
-    .bind(actor.user_id)
-    .bind(actor.label.clone())
-    .bind(change.action)
-    .bind(change.entity_type)
-    .bind(change.entity_id)
-    .bind(before)
-    .bind(after)
+    .bind(e.occurred_at)
+    .bind(e.actor_user_id)
+    .bind(e.actor_label)
+    .bind(e.action)
+    .bind(e.entity_type)
+    .bind(e.entity_id)
+    .bind(e.before_json)
+    .bind(e.after_json)
     .bind(prev)
     .bind(hash.clone())
     .execute(&mut *conn)
@@ -122,7 +198,41 @@ pub async fn record(
         .bind(hash)
         .execute(&mut *conn)
         .await?;
-    Ok(id)
+    Ok(())
+}
+
+/// Moves up to `limit` pending events into the chain, oldest first, inside the caller's write
+/// transaction. Concurrent sealers queue on the `audit_head` row, and each sees what the one before
+/// it moved, so every event is sealed exactly once. Returns how many were sealed.
+pub async fn seal(conn: &mut Conn, limit: i64) -> Result<usize, StoreError> {
+    // Take the chain's lock before reading, so that no other sealer is moving the same rows.
+    sqlx::query("UPDATE audit_head SET last_id = last_id WHERE singleton = 1")
+        .execute(&mut *conn)
+        .await?;
+    let rows = sqlx::query(
+        "SELECT id, occurred_at, actor_user_id, actor_label, action, entity_type, entity_id, before_json, after_json \
+         FROM audit_pending ORDER BY id LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in &rows {
+        let pending_id = r.i("id")?;
+        chain(conn, Written::from_row(r)?).await?;
+        sqlx::query("DELETE FROM audit_pending WHERE id = $1")
+            .bind(pending_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(rows.len())
+}
+
+/// How many events wait to be sealed.
+pub async fn pending_count(conn: &mut Conn) -> Result<i64, StoreError> {
+    let row = sqlx::query("SELECT count(*) AS n FROM audit_pending")
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(row.i("n")?)
 }
 
 const COLUMNS: &str = "id, occurred_at, actor_user_id, actor_label, action, entity_type, entity_id, before_json, after_json, prev_hash, hash";
@@ -139,7 +249,8 @@ fn from_row(r: &AnyRow) -> Result<AuditEvent, sqlx::Error> {
         entity_id: r.i("entity_id")?,
         before: json(r.os("before_json")?),
         after: json(r.os("after_json")?),
-        hash: r.s("hash")?,
+        hash: r.os("hash")?.unwrap_or_default(),
+        pending: false,
     })
 }
 
@@ -157,7 +268,36 @@ pub async fn history(
         .int(entity_id)
         .push(" ORDER BY id DESC LIMIT 200");
     let rows = q.query().fetch_all(&mut *conn).await?;
-    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+    let sealed = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+    let pending = sqlx::query(
+        "SELECT id, occurred_at, actor_user_id, actor_label, action, entity_type, entity_id, before_json, after_json \
+         FROM audit_pending WHERE entity_type = $1 AND entity_id = $2 ORDER BY id DESC LIMIT 200",
+    )
+    .bind(entity_type)
+    .bind(entity_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let json = |v: Option<String>| v.and_then(|s| serde_json::from_str(&s).ok());
+    let mut events = Vec::with_capacity(pending.len() + sealed.len());
+    for r in &pending {
+        let w = Written::from_row(r)?;
+        events.push(AuditEvent {
+            id: r.i("id")?,
+            occurred_at: w.occurred_at,
+            actor_user_id: w.actor_user_id,
+            actor_label: w.actor_label,
+            action: w.action,
+            entity_type: w.entity_type,
+            entity_id: w.entity_id,
+            before: json(w.before_json),
+            after: json(w.after_json),
+            hash: String::new(),
+            pending: true,
+        });
+    }
+    events.extend(sealed);
+    events.truncate(200);
+    Ok(events)
 }
 
 #[derive(Debug, Default, Clone)]
@@ -206,33 +346,18 @@ pub async fn verify(conn: &mut Conn) -> Result<i64, StoreError> {
             .push(" ORDER BY id LIMIT 1000");
         let rows = q.query().fetch_all(&mut *conn).await?;
         if rows.is_empty() {
+            // The head must point at the last event: a deleted tail is tampering too.
+            let head = sqlx::query("SELECT last_id, last_hash FROM audit_head WHERE singleton = 1")
+                .fetch_one(&mut *conn)
+                .await?;
+            if head.i("last_id")? != after_id || head.s("last_hash")? != prev {
+                return Err(StoreError::AuditChainBroken(after_id + 1));
+            }
             return Ok(n);
         }
         for r in &rows {
             let id = r.i("id")?;
-            let actor_key = format!(
-                "{}|{}",
-                r.oi("actor_user_id")?.unwrap_or(0),
-                r.s("actor_label")?
-            );
-            let action = r.s("action")?;
-            let entity_type = r.s("entity_type")?;
-            let change = Change {
-                action: &action,
-                entity_type: &entity_type,
-                entity_id: r.i("entity_id")?,
-                before: None,
-                after: None,
-            };
-            let expected = chain_hash(
-                &prev,
-                id,
-                r.i("occurred_at")?,
-                &actor_key,
-                &change,
-                r.os("before_json")?.as_deref().unwrap_or(""),
-                r.os("after_json")?.as_deref().unwrap_or(""),
-            );
+            let expected = Written::from_row(r)?.hash(&prev, id);
             if r.s("prev_hash")? != prev || r.s("hash")? != expected || id != after_id + 1 {
                 return Err(StoreError::AuditChainBroken(id));
             }

@@ -10,6 +10,9 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/0001_init.sql")),
     (2, "scheduling", include_str!("../migrations/0002_scheduling.sql")),
     (3, "enrollment", include_str!("../migrations/0003_enrollment.sql")),
+    (4, "reminders", include_str!("../migrations/0004_reminders.sql")),
+    (5, "audit_pending", include_str!("../migrations/0005_audit_pending.sql")),
+    (6, "planning", include_str!("../migrations/0006_planning.sql")),
 ];
 
 pub(crate) fn render(sql: &str, backend: Backend) -> String {

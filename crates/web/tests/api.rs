@@ -17,6 +17,7 @@ both_backends!(
     idempotency_key_makes_a_retry_safe,
     sessions_with_parts_lifecycle_and_dst,
     health_and_openapi_document,
+    audit_chain_stays_gapless_under_concurrent_writes,
 );
 
 async fn course_crud_validation_stale_edits_and_audit(t: &TestApp) {
@@ -441,4 +442,57 @@ async fn health_and_openapi_document(t: &TestApp) {
     }
     let docs = reqwest::get(t.url("/api/v1/docs/")).await.unwrap();
     assert_eq!(docs.status(), StatusCode::OK);
+}
+
+/// Concurrent changes each leave one event, the history shows them at once (sealed or not), and the
+/// sealed chain is gapless and verifies; deleting its newest event is detected.
+async fn audit_chain_stays_gapless_under_concurrent_writes(t: &TestApp) {
+    let api = std::sync::Arc::new(t.api_as(Role::Coordinator, None).await);
+    let before = trainyard_app::history::verify(&t.app, &t.system())
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let api = api.clone();
+        tasks.push(tokio::spawn(async move {
+            api.create("/courses", &course_body(&format!("CC-{i}")))
+                .await
+        }));
+    }
+    let mut ids = Vec::new();
+    for task in tasks {
+        ids.push(task.await.unwrap()["id"].as_i64().unwrap());
+    }
+    // Every record's history shows its creation straight away.
+    for id in &ids {
+        let h = api.get(&format!("/history/course/{id}")).await;
+        assert_eq!(
+            h.body[0]["action"], "course.created",
+            "history of course {id}"
+        );
+    }
+    let after = trainyard_app::history::verify(&t.app, &t.system())
+        .await
+        .unwrap();
+    assert_eq!(after, before + 40);
+    let pending: i64 = sqlx::Row::get(
+        &sqlx::query("SELECT count(*) AS n FROM audit_pending")
+            .fetch_one(t.app.store.pool())
+            .await
+            .unwrap(),
+        "n",
+    );
+    assert_eq!(pending, 0, "verifying seals everything first");
+    // Sealed events show in the history too, now with their hash.
+    let h = api.get(&format!("/history/course/{}", ids[0])).await;
+    assert_eq!(h.body[0]["pending"], false);
+    assert_eq!(h.body[0]["hash"].as_str().unwrap().len(), 64);
+
+    sqlx::query("DELETE FROM audit_events WHERE id = $1")
+        .bind(after)
+        .execute(t.app.store.pool())
+        .await
+        .unwrap();
+    let broken = trainyard_app::history::verify(&t.app, &t.system()).await;
+    assert!(broken.is_err(), "a deleted newest event is detected");
 }
