@@ -132,6 +132,9 @@ pub struct WorkerOptions {
     pub send_timeout_ms: i64,
     /// Pause between passes that found nothing (more) to do.
     pub idle_ms: u64,
+    /// How often the worker queues the reminders and joining instructions that fell due
+    /// ([`crate::reminders::enqueue_due`]); sooner while a run leaves work behind.
+    pub reminders_every_ms: u64,
 }
 
 impl Default for WorkerOptions {
@@ -142,6 +145,7 @@ impl Default for WorkerOptions {
             lease_ms: 60_000,
             send_timeout_ms: 20_000,
             idle_ms: 2_000,
+            reminders_every_ms: 60_000,
         }
     }
 }
@@ -221,6 +225,7 @@ impl Mailer {
         options.concurrency = options.concurrency.clamp(1, 64);
         options.lease_ms = options.lease_ms.max(10_000);
         options.send_timeout_ms = options.send_timeout_ms.clamp(1_000, options.lease_ms / 2);
+        options.reminders_every_ms = options.reminders_every_ms.clamp(1_000, 3_600_000);
         let helo = match settings.helo_name.as_deref().map(str::trim) {
             Some(name) if !name.is_empty() => ClientId::Domain(name.to_owned()),
             _ => ClientId::default(),
@@ -628,7 +633,9 @@ pub fn build_email(mailer: &Mailer, m: &Due) -> Result<lettre::Message, String> 
 // ------------------------------------------------------------------ the worker loop
 
 /// Delivers until `shutdown` resolves: a pass, then immediately another while passes come back
-/// full, else a pause of [`WorkerOptions::idle_ms`]. A pass in progress is finished first.
+/// full, else a pause of [`WorkerOptions::idle_ms`]. A pass in progress is finished first. Each
+/// pass first expires waitlist offers and, every [`WorkerOptions::reminders_every_ms`], queues
+/// the reminders and joining instructions that fell due.
 pub async fn run(
     app: App,
     mailer: Mailer,
@@ -639,15 +646,33 @@ pub async fn run(
     let opts = mailer.options().clone();
     tracing::info!(worker = %worker, server = %mailer.inner.server, "delivery worker started");
     let mut failing = false;
+    let mut reminders_at = Instant::now();
     loop {
         // Background enrollment work rides on the same loop: offers that ran out pass on.
         if let Err(e) = crate::enrollment::expire_offers(&app, crate::now_ms()).await {
             tracing::warn!(error = %e, "expiring waitlist offers failed; retrying next pass");
         }
+        // Reminders and joining instructions that fell due, about once a minute; every process
+        // may run this at the same time without sending anything twice.
+        let mut more_reminders = false;
+        if Instant::now() >= reminders_at {
+            match crate::reminders::enqueue_due(&app, crate::now_ms()).await {
+                Ok(r) => more_reminders = r.more,
+                Err(e) => {
+                    tracing::warn!(error = %e, "queueing reminders failed; retrying next run")
+                }
+            }
+            let wait = if more_reminders {
+                0
+            } else {
+                opts.reminders_every_ms
+            };
+            reminders_at = Instant::now() + Duration::from_millis(wait);
+        }
         let full = match deliver_due(&app, &mailer, &worker).await {
             Ok(r) => {
                 failing = false;
-                r.claimed as i64 >= opts.batch
+                more_reminders || r.claimed as i64 >= opts.batch
             }
             Err(e) => {
                 if !failing {

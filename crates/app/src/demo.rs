@@ -762,6 +762,19 @@ pub async fn seed(app: &App) -> Result<SeedReport, AppError> {
             currency: "EUR".into(),
             seat_price: course.list_price.amount_string(),
             notes: String::new(),
+            joining_url: if mode == DeliveryMode::Vilt {
+                format!(
+                    "https://meet.example.com/{}-{k:03}",
+                    course.code.to_lowercase()
+                )
+            } else {
+                String::new()
+            },
+            joining_notes: if mode == DeliveryMode::Vilt {
+                "Join five minutes early to test your camera and microphone.".into()
+            } else {
+                "Please report to reception on arrival and bring photo ID.".into()
+            },
             parts: part_days
                 .iter()
                 .map(|pd| PartFields {
@@ -1008,6 +1021,10 @@ pub async fn seed(app: &App) -> Result<SeedReport, AppError> {
         )
         .await?;
     }
+    // Draft sessions with planning windows, for the Plan page.
+    n_sessions +=
+        crate::planning::demo::seed_drafts(c, &system, now, today, &venue_ids, client_ids[0].0, 30)
+            .await?;
     tx.commit().await?;
     app.store.settle().await?;
     Ok(SeedReport {

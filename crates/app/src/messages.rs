@@ -117,14 +117,17 @@ pub const EVENTS: &[EventInfo] = &[
         event: "joining_instructions",
         label: "Joining instructions",
         subject: "How to join: {{ course_title }} on {{ starts }}",
-        body: "Hello {{ learner_name }},\n\n{{ course_title }} ({{ reference }}) starts {{ starts }}.\nWhere: {{ place }}\n{% if join_url %}Join online: {{ join_url }}\n{% endif %}{% if instructions %}\n{{ instructions }}\n{% endif %}",
+        body: "Hello {{ recipient_name }},\n\n{{ course_title }} ({{ reference }}) starts {{ starts }}.\nWhere: {{ place }}\n{% if address %}{{ address }}\n{% endif %}{% if join_url %}Join online: {{ join_url }}\n{% endif %}{% if instructions %}\n{{ instructions }}\n{% endif %}",
         placeholders: &[
+            "recipient_name",
             "learner_name",
             "course_title",
+            "course_code",
             "reference",
             "starts",
             "ends",
             "place",
+            "address",
             "join_url",
             "instructions",
         ],
@@ -133,35 +136,47 @@ pub const EVENTS: &[EventInfo] = &[
         event: "session_reminder",
         label: "Reminder",
         subject: "Reminder: {{ course_title }} on {{ starts }}",
-        body: "Hello {{ recipient_name }},\n\na reminder: {{ course_title }} ({{ reference }}) starts {{ starts }}.\nWhere: {{ place }}\n",
-        placeholders: SESSION_KEYS,
+        body: "Hello {{ recipient_name }},\n\na reminder: {{ course_title }} ({{ reference }}) starts {{ starts }}.\nWhere: {{ place }}\n{% if join_url %}Join online: {{ join_url }}\n{% endif %}",
+        placeholders: &[
+            "recipient_name",
+            "course_title",
+            "course_code",
+            "reference",
+            "starts",
+            "ends",
+            "place",
+            "address",
+            "join_url",
+            "instructions",
+            "offset",
+        ],
     },
     EventInfo {
         event: "session_changed",
         label: "Session change",
         subject: "Changed: {{ course_title }} ({{ reference }})",
-        body: "Hello {{ recipient_name }},\n\nthe session has new times: {{ starts }} – {{ ends }}.\nWhere: {{ place }}\n\nTrainyard, on behalf of your training team\n",
+        body: "Hello {{ recipient_name }},\n\nThe session has new times: {{ starts }} – {{ ends }}.\nWhere: {{ place }}\n\nTrainyard, on behalf of your training team\n",
         placeholders: SESSION_KEYS,
     },
     EventInfo {
         event: "session_cancelled",
         label: "Session cancellation",
         subject: "Cancelled: {{ course_title }} ({{ reference }})",
-        body: "Hello {{ recipient_name }},\n\nthe session planned for {{ starts }} – {{ ends }} is cancelled.\nWhere: {{ place }}\n\nTrainyard, on behalf of your training team\n",
+        body: "Hello {{ recipient_name }},\n\nThe session planned for {{ starts }} – {{ ends }} is cancelled.\nWhere: {{ place }}\n\nTrainyard, on behalf of your training team\n",
         placeholders: SESSION_KEYS,
     },
     EventInfo {
         event: "session_postponed",
         label: "Session postponement",
         subject: "Postponed: {{ course_title }} ({{ reference }})",
-        body: "Hello {{ recipient_name }},\n\nthe session planned for {{ starts }} – {{ ends }} is postponed; new dates will follow.\n\nTrainyard, on behalf of your training team\n",
+        body: "Hello {{ recipient_name }},\n\nThe session planned for {{ starts }} – {{ ends }} is postponed; new dates will follow.\nWhere: {{ place }}\n\nTrainyard, on behalf of your training team\n",
         placeholders: SESSION_KEYS,
     },
     EventInfo {
         event: "session_confirmed",
         label: "Session confirmation",
         subject: "Confirmed: {{ course_title }} ({{ reference }})",
-        body: "Hello {{ recipient_name }},\n\nthe session takes place as planned: {{ starts }} – {{ ends }}.\nWhere: {{ place }}\n\nTrainyard, on behalf of your training team\n",
+        body: "Hello {{ recipient_name }},\n\nThe session takes place as planned: {{ starts }} – {{ ends }}.\nWhere: {{ place }}\n\nTrainyard, on behalf of your training team\n",
         placeholders: SESSION_KEYS,
     },
     EventInfo {
@@ -336,25 +351,48 @@ pub async fn compose(
     event: &str,
     ctx: &serde_json::Value,
 ) -> Result<(String, String), AppError> {
-    if let Some(t) = repo::get(conn, event).await? {
-        match render(&t.subject, &t.body, ctx) {
-            Ok(out) => return Ok(out),
-            Err(e) => tracing::warn!(
-                event,
-                error = %e,
-                "the edited message template failed; sending the built-in wording"
-            ),
+    Ok(wording(conn, event).await?.compose(ctx))
+}
+
+/// The wording of one event, loaded once for many messages (a reminder to a whole session).
+pub struct Wording {
+    event: String,
+    edited: Option<StoredTemplate>,
+}
+
+/// Loads the wording `compose` would use for `event`.
+pub async fn wording(conn: &mut Conn, event: &str) -> Result<Wording, AppError> {
+    Ok(Wording {
+        event: event.to_owned(),
+        edited: repo::get(conn, event).await?,
+    })
+}
+
+impl Wording {
+    /// The subject and body rendered with `ctx`; the built-in wording when the edited template
+    /// fails on these values.
+    pub fn compose(&self, ctx: &serde_json::Value) -> (String, String) {
+        let event = self.event.as_str();
+        if let Some(t) = &self.edited {
+            match render(&t.subject, &t.body, ctx) {
+                Ok(out) => return out,
+                Err(e) => tracing::warn!(
+                    event,
+                    error = %e,
+                    "the edited message template failed; sending the built-in wording"
+                ),
+            }
         }
+        if event_info(event).is_none() && ctx.get("subject").is_none() {
+            tracing::warn!(
+                event,
+                "no wording for this event: pass `subject` and `body` in the context, or add it to messages::EVENTS"
+            );
+        }
+        let (subject, body) = default_template(event);
+        render(subject, body, ctx)
+            .unwrap_or_else(|_| (one_line(&fill(subject, ctx)), fill(body, ctx)))
     }
-    if event_info(event).is_none() && ctx.get("subject").is_none() {
-        tracing::warn!(
-            event,
-            "no wording for this event: pass `subject` and `body` in the context, or add it to messages::EVENTS"
-        );
-    }
-    let (subject, body) = default_template(event);
-    Ok(render(subject, body, ctx)
-        .unwrap_or_else(|_| (one_line(&fill(subject, ctx)), fill(body, ctx))))
 }
 
 /// Plausible values for every placeholder, for previews and for checking a template before it
@@ -370,6 +408,8 @@ pub fn sample_context() -> serde_json::Value {
         "starts": "2027-05-04 09:00 CEST",
         "ends": "2027-05-05 17:00 CEST",
         "place": "Berlin Training Centre, Room 2",
+        "address": "Friedrichstraße 100, 10117 Berlin, DE",
+        "offset": "7 days",
         "position": 3,
         "offer_expires": "2027-04-28 12:00 CEST",
         "accept_url": "https://trainyard.example.com/portal/offers/123",
@@ -601,6 +641,70 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.errors[0].field, "body");
+    }
+
+    #[test]
+    fn session_change_wording_is_what_the_code_used_to_write() {
+        let ctx = json!({
+            "recipient_name": "Ada Lovelace", "course_title": "Excel", "reference": "S-00007",
+            "starts": "2027-05-04 09:00 CEST", "ends": "2027-05-04 12:00 CEST", "place": "Venue BER",
+        });
+        let when = "2027-05-04 09:00 CEST – 2027-05-04 12:00 CEST";
+        for (event, subject, line) in [
+            (
+                "session_changed",
+                "Changed: Excel (S-00007)",
+                format!("The session has new times: {when}."),
+            ),
+            (
+                "session_cancelled",
+                "Cancelled: Excel (S-00007)",
+                format!("The session planned for {when} is cancelled."),
+            ),
+            (
+                "session_postponed",
+                "Postponed: Excel (S-00007)",
+                format!("The session planned for {when} is postponed; new dates will follow."),
+            ),
+            (
+                "session_confirmed",
+                "Confirmed: Excel (S-00007)",
+                format!("The session takes place as planned: {when}."),
+            ),
+        ] {
+            let (s, b) = default_template(event);
+            let (s, b) = render(s, b, &ctx).unwrap();
+            assert_eq!(s, subject);
+            assert_eq!(
+                b,
+                format!(
+                    "Hello Ada Lovelace,\n\n{line}\nWhere: Venue BER\n\nTrainyard, on behalf of your training team\n"
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn joining_instructions_show_address_link_and_notes_only_when_there() {
+        let (s, b) = default_template("joining_instructions");
+        let ctx = json!({
+            "recipient_name": "Ada", "course_title": "Excel", "reference": "S-1", "starts": "Mon",
+            "place": "Online", "join_url": "https://meet.example.com/x", "instructions": "Test your microphone.",
+        });
+        let (_, body) = render(s, b, &ctx).unwrap();
+        assert_eq!(
+            body,
+            "Hello Ada,\n\nExcel (S-1) starts Mon.\nWhere: Online\nJoin online: https://meet.example.com/x\n\nTest your microphone.\n"
+        );
+        let ctx = json!({
+            "recipient_name": "Ada", "course_title": "Excel", "reference": "S-1", "starts": "Mon",
+            "place": "Venue BER, Room 2", "address": "Street 1, Berlin", "join_url": "", "instructions": "",
+        });
+        let (_, body) = render(s, b, &ctx).unwrap();
+        assert_eq!(
+            body,
+            "Hello Ada,\n\nExcel (S-1) starts Mon.\nWhere: Venue BER, Room 2\nStreet 1, Berlin\n"
+        );
     }
 
     #[test]

@@ -343,6 +343,8 @@ pub async fn create_series(
             time_zone: source.zone,
             seat_price: s.seat_price,
             notes: s.notes.clone(),
+            joining_url: s.joining_url.clone(),
+            joining_notes: s.joining_notes.clone(),
             parts: o.intervals(),
         };
         let id = sessions::insert(&mut tx, &input, SessionStatus::Draft, now)

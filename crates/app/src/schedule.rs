@@ -144,53 +144,64 @@ pub mod sessions {
     }
 
     #[derive(Clone, Copy)]
-    enum Change {
+    pub(crate) enum Change {
         Rescheduled,
         Cancelled,
         Postponed,
         Confirmed,
     }
 
-    /// Queues a message to every instructor and learner on the session, in the same transaction.
-    async fn notify(
+    impl Change {
+        /// The message event (and template) of this change.
+        fn event(self) -> &'static str {
+            match self {
+                Change::Rescheduled => "session_changed",
+                Change::Cancelled => "session_cancelled",
+                Change::Postponed => "session_postponed",
+                Change::Confirmed => "session_confirmed",
+            }
+        }
+    }
+
+    /// The placeholders of a session message to one person.
+    fn session_context(s: &Record, name: &str, who: &str) -> serde_json::Value {
+        let tz = TimeZoneName::parse(&s.time_zone)
+            .unwrap_or_else(|_| TimeZoneName::parse("UTC").expect("UTC"));
+        let mut ctx = serde_json::json!({
+            "recipient_name": name,
+            "course_title": s.title.clone().unwrap_or_else(|| s.course_title.clone()),
+            "course_code": s.course_code,
+            "reference": s.reference,
+            "starts": tz.display(s.starts_at),
+            "ends": tz.display(s.ends_at),
+            "place": s.venue_name.clone().unwrap_or_else(|| "online".into()),
+        });
+        if let Some(obj) = ctx.as_object_mut() {
+            let key = if who == "instructor" {
+                "instructor_name"
+            } else {
+                "learner_name"
+            };
+            obj.insert(key.into(), name.into());
+        }
+        ctx
+    }
+
+    /// Queues a message to every instructor and learner on the session, in the same transaction,
+    /// worded by the change's template (`session_changed`, `session_cancelled`, …).
+    pub(crate) async fn notify(
         tx: &mut trainyard_store::Conn,
         s: &Record,
         change: Change,
         now: i64,
     ) -> Result<(), AppError> {
-        let tz = TimeZoneName::parse(&s.time_zone)
-            .unwrap_or_else(|_| TimeZoneName::parse("UTC").expect("UTC"));
-        let when = format!("{} – {}", tz.display(s.starts_at), tz.display(s.ends_at));
-        let title = s.title.clone().unwrap_or_else(|| s.course_title.clone());
-        let (kind, subject, line) = match change {
-            Change::Rescheduled => (
-                "session_changed",
-                format!("Changed: {title} ({})", s.reference),
-                format!("The session has new times: {when}."),
-            ),
-            Change::Cancelled => (
-                "session_cancelled",
-                format!("Cancelled: {title} ({})", s.reference),
-                format!("The session planned for {when} is cancelled."),
-            ),
-            Change::Postponed => (
-                "session_postponed",
-                format!("Postponed: {title} ({})", s.reference),
-                format!("The session planned for {when} is postponed; new dates will follow."),
-            ),
-            Change::Confirmed => (
-                "session_confirmed",
-                format!("Confirmed: {title} ({})", s.reference),
-                format!("The session takes place as planned: {when}."),
-            ),
-        };
-        let place = s.venue_name.clone().unwrap_or_else(|| "online".into());
+        let kind = change.event();
         // Changes carry an updated invitation (raised SEQUENCE); cancellations a CANCEL.
         let parts = trainyard_store::sessions::parts(tx, s.id).await?;
-        for (name, email, _who) in trainyard_store::sessions::people_to_notify(tx, s.id).await? {
-            let body = format!(
-                "Hello {name},\n\n{line}\nWhere: {place}\n\nTrainyard, on behalf of your training team\n"
-            );
+        let wording = crate::messages::wording(tx, kind).await?;
+        for (name, email, who) in trainyard_store::sessions::people_to_notify(tx, s.id).await? {
+            let ctx = session_context(s, &name, who);
+            let (subject, body) = wording.compose(&ctx);
             crate::delivery::enqueue_with_invitation(
                 tx,
                 &trainyard_store::outbox::NewMessage {

@@ -45,7 +45,7 @@ fn busy_of(b: trainyard_store::assignments::BusySlot) -> Option<Busy> {
     })
 }
 
-async fn instructor_facts(
+pub(crate) async fn instructor_facts(
     conn: &mut Conn,
     session: &Session,
     parts: &[Part],
@@ -341,50 +341,23 @@ pub async fn act(
     ) {
         let inst = instructors::get(&mut tx, before.instructor_id).await?;
         let tz = zone(&session.time_zone);
-        let (subject, body) = match event {
-            AssignmentEvent::Request => (
-                format!(
-                    "Can you teach {} on {}?",
-                    session.course_title,
-                    tz.display(session.starts_at)
-                ),
-                format!(
-                    "Hello {},\n\nwe would like you to teach {} ({}) from {} to {}.\nAccept or decline in your portal: /portal/assignments/{}\n",
-                    inst.name,
-                    session.course_title,
-                    session.reference,
-                    tz.display(session.starts_at),
-                    tz.display(session.ends_at),
-                    assignment_id
-                ),
-            ),
-            AssignmentEvent::Confirm => (
-                format!(
-                    "Confirmed: {} on {}",
-                    session.course_title,
-                    tz.display(session.starts_at)
-                ),
-                format!(
-                    "Hello {},\n\nyou are confirmed to teach {} ({}).\n",
-                    inst.name, session.course_title, session.reference
-                ),
-            ),
-            _ => (
-                format!(
-                    "Cancelled: {} on {}",
-                    session.course_title,
-                    tz.display(session.starts_at)
-                ),
-                format!(
-                    "Hello {},\n\nyour assignment to {} ({}) was cancelled.\n",
-                    inst.name, session.course_title, session.reference
-                ),
-            ),
-        };
+        let kind = format!("assignment_{}", event.as_str());
+        let ctx = serde_json::json!({
+            "recipient_name": inst.name,
+            "instructor_name": inst.name,
+            "course_title": session.course_title,
+            "course_code": session.course_code,
+            "reference": session.reference,
+            "starts": tz.display(session.starts_at),
+            "ends": tz.display(session.ends_at),
+            "place": session.venue_name.clone().unwrap_or_else(|| "online".into()),
+            "portal_url": format!("/portal/assignments/{assignment_id}"),
+        });
+        let (subject, body) = crate::messages::compose(&mut tx, &kind, &ctx).await?;
         outbox::enqueue(
             &mut tx,
             &outbox::NewMessage {
-                kind: &format!("assignment_{}", event.as_str()),
+                kind: &kind,
                 recipient: &inst.email,
                 subject: &subject,
                 body: &body,

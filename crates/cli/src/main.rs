@@ -1,6 +1,8 @@
 //! The `trainyard` binary.
 
 mod bench;
+mod ctt;
+mod plan;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -47,6 +49,8 @@ enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Plan the draft sessions that have a planning window (the auto-scheduler).
+    Plan(plan::PlanArgs),
     /// Manage user accounts.
     User {
         #[command(subcommand)]
@@ -77,6 +81,10 @@ enum Command {
 
 #[derive(Subcommand)]
 enum BenchCommand {
+    /// Solve an ITC2007 track 3 instance with the planner; write and evaluate the solution.
+    Ctt(ctt::CttArgs),
+    /// Generate a Trainyard-shaped quarter and plan it.
+    Plan(ctt::PlanArgs),
     /// Seed N sessions (if fewer exist), then time the sessions list page with filters, in process.
     SessionsList {
         #[arg(long, default_value_t = 100_000)]
@@ -236,6 +244,12 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     match cli.command {
+        Command::Bench {
+            command: BenchCommand::Ctt(args),
+        } => ctt::bench_ctt(args),
+        Command::Bench {
+            command: BenchCommand::Plan(args),
+        } => ctt::bench_plan(args),
         Command::Serve(args) => {
             let app = open(&cli.database).await?;
             serve(app, &args).await
@@ -274,6 +288,7 @@ async fn main() -> anyhow::Result<()> {
             println!();
             serve(app, &args).await
         }
+        Command::Plan(args) => plan::plan(open(&cli.database).await?, args).await,
         Command::Migrate => {
             let store = Store::connect(&cli.database)
                 .await

@@ -675,6 +675,13 @@ pub struct SessionFields {
     pub seat_price: String,
     #[serde(deserialize_with = "crate::invalid::lenient")]
     pub notes: String,
+    /// The link learners use to join a virtual session (`https://…`); sent with the joining
+    /// instructions and shown in the learner portal. Empty: none (yet).
+    #[serde(deserialize_with = "crate::invalid::lenient")]
+    pub joining_url: String,
+    /// Practical notes for joining, e.g. "Reception on the 2nd floor, bring ID".
+    #[serde(deserialize_with = "crate::invalid::lenient")]
+    pub joining_notes: String,
     pub parts: Vec<PartFields>,
 }
 
@@ -690,11 +697,43 @@ pub struct SessionInput {
     pub time_zone: TimeZoneName,
     pub seat_price: Money,
     pub notes: String,
+    /// Empty when there is none.
+    pub joining_url: String,
+    pub joining_notes: String,
     pub parts: Vec<Interval>,
 }
 
 /// A session has at most this many parts (e.g. a 30-evening programme).
 pub const MAX_PARTS: usize = 60;
+
+/// A link to join a session online: empty, or an `http(s)://` address with a host, at most 500
+/// characters, without spaces.
+pub fn joining_url(raw: &str) -> Result<String, String> {
+    let v = raw.trim();
+    if v.is_empty() {
+        return Ok(String::new());
+    }
+    if v.chars().count() > 500 {
+        return Err("must be at most 500 characters".into());
+    }
+    let rest = v
+        .strip_prefix("https://")
+        .or_else(|| v.strip_prefix("http://"))
+        .ok_or_else(|| {
+            "must be a web address starting with https:// (e.g. https://meet.example.com/abc)"
+                .to_owned()
+        })?;
+    if v.chars()
+        .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"'))
+    {
+        return Err("must not contain spaces, quotes or angle brackets".into());
+    }
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if host.is_empty() || host.starts_with('.') || host.starts_with(':') {
+        return Err("needs a host name after https://".into());
+    }
+    Ok(v.to_owned())
+}
 
 impl SessionFields {
     pub fn validate(&self) -> Result<SessionInput, Invalid> {
@@ -710,6 +749,8 @@ impl SessionFields {
         let currency = inv.check("currency", Currency::parse(&self.currency));
         let seat_price = money(&mut inv, "seat_price", &self.seat_price, currency);
         let notes = inv.check("notes", text::notes(&self.notes, 5000));
+        let joining_url = inv.check("joining_url", joining_url(&self.joining_url));
+        let joining_notes = inv.check("joining_notes", text::notes(&self.joining_notes, 2000));
         if visibility == Some(Visibility::Private) && client_id == Some(None) {
             inv.add(
                 "client_id",
@@ -767,6 +808,8 @@ impl SessionFields {
             time_zone,
             seat_price,
             notes,
+            joining_url,
+            joining_notes,
         ) {
             (
                 Some(course_id),
@@ -779,6 +822,8 @@ impl SessionFields {
                 Some(time_zone),
                 Some(seat_price),
                 Some(notes),
+                Some(joining_url),
+                Some(joining_notes),
             ) if inv.is_empty() => Ok(SessionInput {
                 course_id: CourseId(course_id),
                 title,
@@ -790,6 +835,8 @@ impl SessionFields {
                 time_zone,
                 seat_price,
                 notes,
+                joining_url,
+                joining_notes,
                 parts: intervals,
             }),
             _ => Err(inv),
@@ -878,6 +925,26 @@ mod tests {
             f.validate().unwrap_err().errors[0].message,
             "two parts of this session overlap each other"
         );
+    }
+
+    #[test]
+    fn joining_links_are_web_addresses() {
+        assert_eq!(joining_url("  ").unwrap(), "");
+        assert_eq!(
+            joining_url(" https://meet.example.com/abc?pwd=1 ").unwrap(),
+            "https://meet.example.com/abc?pwd=1"
+        );
+        assert!(joining_url("meet.example.com/abc").is_err());
+        assert!(joining_url("https://").is_err());
+        assert!(joining_url("https://meet.example.com/a b").is_err());
+        assert!(joining_url("javascript:alert(1)").is_err());
+        let mut f = session();
+        f.joining_url = "ftp://x".into();
+        f.joining_notes = "Reception on the 2nd floor".into();
+        assert_eq!(f.validate().unwrap_err().errors[0].field, "joining_url");
+        f.joining_url = "https://meet.example.com/x".into();
+        let s = f.validate().unwrap();
+        assert_eq!(s.joining_notes, "Reception on the 2nd floor");
     }
 
     #[test]

@@ -67,7 +67,19 @@ pub struct MessageDetail {
 const COLUMNS: &str = "id, created_at, kind, recipient, subject, status, attempts, sent_at, last_error, \
     entity_type, entity_id, next_attempt_at, CASE WHEN ics IS NULL THEN 0 ELSE 1 END AS has_ics";
 
+/// Queues `m` in the caller's transaction. A message whose idempotency key is already queued
+/// (a retried change, a second run of a job) is left as it is: `ON CONFLICT DO NOTHING`.
 pub async fn enqueue(conn: &mut Conn, m: &NewMessage<'_>, now: i64) -> Result<(), StoreError> {
+    insert(conn, m, None, now).await.map(|_| ())
+}
+
+/// As [`enqueue`], telling whether the message was new (false: its key was already queued). On
+/// PostgreSQL a concurrent transaction queueing the same key makes this one wait for its outcome.
+pub async fn enqueue_once(
+    conn: &mut Conn,
+    m: &NewMessage<'_>,
+    now: i64,
+) -> Result<bool, StoreError> {
     insert(conn, m, None, now).await
 }
 
@@ -78,7 +90,7 @@ pub async fn enqueue_with_ics(
     ics: &str,
     now: i64,
 ) -> Result<(), StoreError> {
-    insert(conn, m, Some(ics), now).await
+    insert(conn, m, Some(ics), now).await.map(|_| ())
 }
 
 async fn insert(
@@ -86,8 +98,8 @@ async fn insert(
     m: &NewMessage<'_>,
     ics: Option<&str>,
     now: i64,
-) -> Result<(), StoreError> {
-    sqlx::query(
+) -> Result<bool, StoreError> {
+    let n = sqlx::query(
         "INSERT INTO outbox (created_at, kind, recipient, subject, body, entity_type, entity_id, status, next_attempt_at, \
          idempotency_key, ics) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $1, $8, $9) \
          ON CONFLICT (idempotency_key) DO NOTHING",
@@ -102,8 +114,9 @@ async fn insert(
     .bind(m.idempotency_key)
     .bind(ics.map(str::to_owned))
     .execute(&mut *conn)
-    .await?;
-    Ok(())
+    .await?
+    .rows_affected();
+    Ok(n == 1)
 }
 
 fn from_row(r: &AnyRow) -> Result<Message, sqlx::Error> {

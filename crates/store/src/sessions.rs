@@ -32,6 +32,10 @@ pub struct Session {
     pub time_zone: String,
     pub seat_price: Money,
     pub notes: String,
+    /// The link to join online; empty when there is none.
+    pub joining_url: String,
+    /// Practical notes for joining ("Reception on the 2nd floor, bring ID").
+    pub joining_notes: String,
     #[serde(serialize_with = "crate::row::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub starts_at: i64,
@@ -67,7 +71,7 @@ pub struct Part {
 const SELECT: &str = "SELECT s.id, s.reference, s.course_id, c.code AS course_code, c.title AS course_title, s.program_id, \
     s.title, s.visibility, s.client_id, cl.name AS client_name, s.delivery_mode, s.venue_id, v.name AS venue_name, \
     s.status, s.capacity, s.booked_count, s.waitlist_count, s.time_zone, s.currency, s.seat_price_minor, s.notes, \
-    s.starts_at, s.ends_at, s.created_at, s.updated_at, s.archived_at, s.version \
+    s.joining_url, s.joining_notes, s.starts_at, s.ends_at, s.created_at, s.updated_at, s.archived_at, s.version \
     FROM sessions s JOIN courses c ON c.id = s.course_id LEFT JOIN venues v ON v.id = s.venue_id \
     LEFT JOIN clients cl ON cl.id = s.client_id";
 
@@ -94,6 +98,8 @@ fn from_row(r: &AnyRow) -> Result<Session, sqlx::Error> {
         time_zone: r.s("time_zone")?,
         seat_price: Money::new(r.i("seat_price_minor")?, currency),
         notes: r.s("notes")?,
+        joining_url: r.s("joining_url")?,
+        joining_notes: r.s("joining_notes")?,
         starts_at: r.i("starts_at")?,
         ends_at: r.i("ends_at")?,
         created_at: r.i("created_at")?,
@@ -120,8 +126,8 @@ pub async fn insert(
     let provisional = format!("new-{now}-{}", std::process::id());
     let r = sqlx::query(
         "INSERT INTO sessions (reference, course_id, course_code, title, visibility, client_id, delivery_mode, venue_id, status, \
-         capacity, time_zone, currency, seat_price_minor, notes, starts_at, ends_at, created_at, updated_at) \
-         VALUES ($1, $2, (SELECT code FROM courses WHERE id = $2), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) RETURNING id",
+         capacity, time_zone, currency, seat_price_minor, notes, starts_at, ends_at, created_at, updated_at, joining_url, joining_notes) \
+         VALUES ($1, $2, (SELECT code FROM courses WHERE id = $2), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17, $18) RETURNING id",
     )
     .bind(provisional)
     .bind(s.course_id.0)
@@ -139,6 +145,8 @@ pub async fn insert(
     .bind(start)
     .bind(end)
     .bind(now)
+    .bind(s.joining_url.clone())
+    .bind(s.joining_notes.clone())
     .fetch_one(&mut *conn)
     .await?;
     let id = r.i("id")?;
@@ -174,7 +182,8 @@ pub async fn update(
     let n = sqlx::query(
         "UPDATE sessions SET course_id = $1, course_code = (SELECT code FROM courses WHERE id = $1), title = $2, visibility = $3, client_id = $4, delivery_mode = $5, \
          venue_id = $6, capacity = $7, time_zone = $8, currency = $9, seat_price_minor = $10, notes = $11, \
-         starts_at = $12, ends_at = $13, updated_at = $14, version = version + 1 WHERE id = $15 AND version = $16",
+         starts_at = $12, ends_at = $13, updated_at = $14, joining_url = $17, joining_notes = $18, version = version + 1 \
+         WHERE id = $15 AND version = $16",
     )
     .bind(s.course_id.0)
     .bind(s.title.clone())
@@ -192,6 +201,8 @@ pub async fn update(
     .bind(now)
     .bind(id)
     .bind(version)
+    .bind(s.joining_url.clone())
+    .bind(s.joining_notes.clone())
     .execute(&mut *conn)
     .await?
     .rows_affected();

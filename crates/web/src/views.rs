@@ -37,6 +37,9 @@ impl Chrome {
             r if r.is_staff() => {
                 add("Dashboard", "/", "home");
                 add("Schedule", "/timeline", "timeline");
+                if r.can_edit_operations() {
+                    add("Plan", "/plan", "plan");
+                }
                 add("Sessions", "/sessions", "sessions");
                 add("Courses", "/courses", "courses");
                 add("Instructors", "/instructors", "instructors");
@@ -47,6 +50,7 @@ impl Chrome {
                 add("Delivery log", "/admin/outbox", "outbox");
                 if matches!(r, Role::Admin | Role::Manager) {
                     add("Message templates", "/admin/messages", "messages");
+                    add("Reminders", "/admin/reminders", "reminders");
                     add("Audit trail", "/admin/audit", "audit");
                 }
                 if r == Role::Admin {

@@ -1,4 +1,5 @@
-//! Communications over the API: the delivery log (outbox) and the message templates.
+//! Communications over the API: the delivery log (outbox, and per session and learner), the
+//! message templates, and when reminders and joining instructions go out.
 
 use super::extract::{Body, Id, Params};
 use crate::AppState;
@@ -9,6 +10,7 @@ use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
 use trainyard_app::delivery;
 use trainyard_app::messages::{self, MessageTemplate};
+use trainyard_app::reminders::{self, ReminderSettings};
 use trainyard_app::store::Page;
 use trainyard_app::store::outbox::{Message, MessageDetail, OutboxFilter};
 use utoipa_axum::router::OpenApiRouter;
@@ -22,6 +24,73 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(templates))
         .routes(routes!(template, save_template))
         .routes(routes!(preview))
+        .routes(routes!(session_messages))
+        .routes(routes!(learner_messages))
+        .routes(routes!(reminder_settings, save_reminder_settings))
+}
+
+/// The messages about a session, newest first (at most 200): those about the session itself and
+/// about its enrollments and instructor assignments — confirmations, reminders, joining
+/// instructions, changes. Staff.
+#[utoipa::path(get, path = "/sessions/{id}/messages", tag = "messages", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<Message>), (status = 403, body = Problem)))]
+async fn session_messages(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+) -> Result<Json<Vec<Message>>, ApiError> {
+    Ok(Json(
+        delivery::delivery_log(&s.app, &c, "session", id).await?,
+    ))
+}
+
+/// The messages sent to or about a learner, newest first (at most 200). Staff, and the learner
+/// themself.
+#[utoipa::path(get, path = "/learners/{id}/messages", tag = "messages", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<Message>), (status = 403, body = Problem)))]
+async fn learner_messages(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+) -> Result<Json<Vec<Message>>, ApiError> {
+    Ok(Json(
+        delivery::delivery_log(&s.app, &c, "learner", id).await?,
+    ))
+}
+
+/// When reminders and joining instructions go out. Staff.
+#[utoipa::path(get, path = "/settings/reminders", tag = "messages",
+    responses((status = 200, body = ReminderSettings), (status = 403, body = Problem)))]
+async fn reminder_settings(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+) -> Result<Json<ReminderSettings>, ApiError> {
+    Ok(Json(reminders::get_settings(&s.app, &c).await?))
+}
+
+/// New timing for reminders and joining instructions, in hours before the start.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ReminderSettingsEdit {
+    /// Reminders, e.g. `[168, 24]` for 7 days and 1 day (at most 6, each 1–1440); `[]`: none.
+    pub reminder_hours: Vec<i64>,
+    /// Joining instructions, e.g. `72`; 0: not sent.
+    pub joining_hours: i64,
+    /// The version you read.
+    pub version: i64,
+}
+
+/// Change when reminders and joining instructions go out. Admins and managers; audited. A stale
+/// `version` is 409.
+#[utoipa::path(put, path = "/settings/reminders", tag = "messages", request_body = ReminderSettingsEdit,
+    responses((status = 200, body = ReminderSettings), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn save_reminder_settings(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Body(b): Body<ReminderSettingsEdit>,
+) -> Result<Json<ReminderSettings>, ApiError> {
+    Ok(Json(
+        reminders::save_settings(&s.app, &c, &b.reminder_hours, b.joining_hours, b.version).await?,
+    ))
 }
 
 /// The delivery log, newest first. Filter by `status` (pending, sent, failed), part of the

@@ -7,6 +7,7 @@ mod extract;
 mod feeds;
 mod idempotency;
 mod messages;
+mod planning;
 mod records;
 mod recurrence;
 mod staffing;
@@ -118,6 +119,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(timeline::api())
         .merge(feeds::api())
         .merge(recurrence::api())
+        .merge(planning::api())
         .split_for_parts()
 }
 

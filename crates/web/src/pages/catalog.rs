@@ -665,6 +665,10 @@ pub struct PortalEnrollment {
     pub parts: Vec<String>,
     pub place: String,
     pub place_lines: Vec<String>,
+    /// The link to join online (booked learners only).
+    pub join_url: Option<String>,
+    /// How to get there and in (booked learners only).
+    pub joining_notes: Option<String>,
     pub price: String,
     pub catalog_href: String,
     pub ics_href: String,
@@ -701,7 +705,14 @@ impl LearnerPortalPage {
 fn portal_entry(d: &EnrollmentDetail, viewer: &TimeZoneName, now: i64) -> PortalEnrollment {
     let s = &d.session;
     let tz = zone_of(s);
-    let (place, place_lines) = place_lines(s, d.venue.as_ref());
+    let (place, mut place_lines) = place_lines(s, d.venue.as_ref());
+    // Booked: the joining details themselves, rather than "they follow".
+    let booked = d.record.status == EnrollmentStatus::Booked;
+    let join_url = (booked && !s.joining_url.is_empty()).then(|| s.joining_url.clone());
+    let joining_notes = (booked && !s.joining_notes.is_empty()).then(|| s.joining_notes.clone());
+    if join_url.is_some() && d.venue.is_none() {
+        place_lines.clear();
+    }
     PortalEnrollment {
         id: d.record.id,
         version: d.record.version,
@@ -727,6 +738,8 @@ fn portal_entry(d: &EnrollmentDetail, viewer: &TimeZoneName, now: i64) -> Portal
             .collect(),
         place,
         place_lines,
+        join_url,
+        joining_notes,
         price: if d.enrollment.price.minor == 0 {
             "Free".into()
         } else {

@@ -352,6 +352,10 @@ fn detail(
     let mut actions = Vec::new();
     if c.role.can_edit_operations() {
         actions.push(Action::link("Edit", format!("/instructors/{}/edit", i.id)));
+        actions.push(Action::link(
+            "Drops out…",
+            format!("/plan?repair_instructor={}#repair", i.id),
+        ));
         actions.push(if i.archived_at.is_some() {
             Action::post("Restore", format!("/instructors/{}/restore", i.id), None)
         } else {

@@ -236,9 +236,13 @@ async fn show(
     } else {
         Vec::new()
     };
+    let mut view = detail(&c, &l, enrollments, events);
+    if let Some(messages) = super::messages::log_section(&s, &c, "learner", id).await {
+        view.sections.push(messages);
+    }
     DetailPage {
         chrome: Chrome::new(&c, AREA, flash),
-        view: detail(&c, &l, enrollments, events),
+        view,
     }
     .into_response()
 }

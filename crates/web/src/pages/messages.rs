@@ -5,7 +5,9 @@
 //! (edit; a POST with `preview=1` renders the draft with sample values and saves nothing; an
 //! htmx request gets the same page, from which it takes the preview), `GET /admin/outbox` (the
 //! delivery log, filtered by `status`, `recipient`, `entity_type` + `entity_id`; CSV with
-//! `format=csv`), `GET /admin/outbox/{id}` (one message) and `POST /admin/outbox/{id}/retry`.
+//! `format=csv`), `GET /admin/outbox/{id}` (one message) and `POST /admin/outbox/{id}/retry`;
+//! `GET|POST /admin/reminders` (when reminders and joining instructions go out). The "Messages"
+//! section of the session and learner pages comes from [`log_section`].
 
 use super::{Submit, error_page, saved};
 use crate::AppState;
@@ -30,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/outbox", get(outbox))
         .route("/admin/outbox/{id}", get(message))
         .route("/admin/outbox/{id}/retry", post(retry))
+        .route("/admin/reminders", get(reminders).post(save_reminders))
 }
 
 // ------------------------------------------------------------------ templates
@@ -262,6 +265,70 @@ fn record_href(entity_type: &str, id: i64) -> Option<String> {
     }
 }
 
+/// The "Messages" section of a record's page (a session, a learner): what was sent about it, each
+/// row linking to the message in the delivery log. `None` for roles that do not see the log
+/// there (only administrators, managers and coordinators do), or when it cannot be read.
+pub(super) async fn log_section(
+    s: &AppState,
+    c: &Caller,
+    entity_type: &str,
+    entity_id: i64,
+) -> Option<Section> {
+    if !c.role.can_edit_operations() {
+        return None;
+    }
+    let log = match delivery::delivery_log(&s.app, c, entity_type, entity_id).await {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::warn!(error = %e, entity_type, entity_id, "the delivery log could not be read");
+            return None;
+        }
+    };
+    let tz = viewer_tz(c);
+    Some(Section {
+        title: format!("Messages ({})", log.len()),
+        columns: vec![
+            "Subject",
+            "Recipient",
+            "Kind",
+            "Status",
+            "Sent / next attempt",
+            "Attempts",
+        ],
+        rows: log
+            .iter()
+            .map(|m| Row {
+                href: format!("/admin/outbox/{}", m.id),
+                cells: vec![
+                    Cell::text(&m.subject),
+                    Cell::text(&m.recipient),
+                    Cell::text(kind_label(m)),
+                    Cell::badge(&m.status, status_key(&m.status)),
+                    Cell::text(when_text(m, &tz)),
+                    Cell::num(m.attempts),
+                ],
+            })
+            .collect(),
+        empty: "No messages yet: confirmations, reminders, joining instructions and changes appear here once they are queued.".into(),
+    })
+}
+
+fn kind_label(m: &Message) -> String {
+    if m.has_calendar {
+        format!("{} (+ invitation)", m.kind)
+    } else {
+        m.kind.clone()
+    }
+}
+
+fn when_text(m: &Message, tz: &trainyard_core::TimeZoneName) -> String {
+    match (m.status.as_str(), m.sent_at) {
+        (_, Some(t)) => tz.display(t),
+        ("pending", None) => format!("next {}", tz.display(m.next_attempt_at)),
+        _ => String::new(),
+    }
+}
+
 async fn outbox(
     State(s): State<AppState>,
     Viewer(c): Viewer,
@@ -367,18 +434,10 @@ async fn outbox(
                     Cell::text(tz.display(m.created_at)),
                     Cell::text(&m.recipient),
                     Cell::text(&m.subject),
-                    Cell::text(if m.has_calendar {
-                        format!("{} (+ invitation)", m.kind)
-                    } else {
-                        m.kind.clone()
-                    }),
+                    Cell::text(kind_label(m)),
                     Cell::badge(&m.status, status_key(&m.status)),
                     Cell::num(m.attempts),
-                    Cell::text(match (m.status.as_str(), m.sent_at) {
-                        (_, Some(t)) => tz.display(t),
-                        ("pending", None) => format!("next {}", tz.display(m.next_attempt_at)),
-                        _ => String::new(),
-                    }),
+                    Cell::text(when_text(m, &tz)),
                     Cell::text(record_label(m)),
                     Cell::text(m.last_error.clone().unwrap_or_default()),
                 ],
@@ -487,5 +546,101 @@ async fn retry(
             "Queued again: the worker sends it within seconds.",
         ),
         Err(e) => error_page(e, Some(&c)),
+    }
+}
+
+// ------------------------------------------------------------------ reminder timing
+
+fn reminders_form(reminders: &str, joining: &str, version: i64) -> FormView {
+    FormView {
+        title: "Reminders and joining instructions".into(),
+        action: "/admin/reminders".into(),
+        submit: "Save",
+        cancel_href: "/admin/messages".into(),
+        version: Some(version),
+        fields: vec![
+            Field::new("reminders", "Reminders, before the start", "text", reminders).help(
+                "A list such as \"7 days, 1 day\" (days, hours or weeks; at most 6). Everyone booked when a reminder falls due gets it; who books later gets only the next ones. Empty: no reminders.",
+            ),
+            Field::new("joining", "Joining instructions, before the start", "text", joining).help(
+                "For example \"3 days\". The venue, room and address, or the joining link, and the session's joining notes. Who books later gets them within a minute. 0 or \"off\": not sent.",
+            ),
+        ],
+        problems: Vec::new(),
+    }
+}
+
+fn may_edit_reminders(c: &Caller) -> Result<(), AppError> {
+    c.require(
+        matches!(
+            c.role,
+            trainyard_core::Role::Admin | trainyard_core::Role::Manager
+        ),
+        "change the reminder settings",
+    )
+}
+
+async fn reminders(State(s): State<AppState>, Viewer(c): Viewer, Flash(flash): Flash) -> Response {
+    if let Err(e) = may_edit_reminders(&c) {
+        return error_page(e, Some(&c));
+    }
+    match trainyard_app::reminders::get_settings(&s.app, &c).await {
+        Ok(r) => {
+            let reminders = if r.reminder_hours.is_empty() {
+                String::new()
+            } else {
+                r.reminders.clone()
+            };
+            let view = reminders_form(&reminders, &r.joining, r.version);
+            super::FormPage {
+                chrome: Chrome::new(&c, "reminders", flash),
+                view,
+            }
+            .into_response()
+        }
+        Err(e) => error_page(e, Some(&c)),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct RemindersForm {
+    reminders: String,
+    joining: String,
+    #[serde(deserialize_with = "trainyard_app::store::row::lenient_int")]
+    version: i64,
+}
+
+async fn save_reminders(
+    State(s): State<AppState>,
+    Submit { caller: c, form: f }: Submit<RemindersForm>,
+) -> Response {
+    match trainyard_app::reminders::save_settings_text(
+        &s.app,
+        &c,
+        &f.reminders,
+        &f.joining,
+        f.version,
+    )
+    .await
+    {
+        Ok(r) => saved(
+            "/admin/reminders",
+            &format!(
+                "Saved: reminders {} before the start; joining instructions {}.",
+                r.reminders,
+                if r.joining_hours > 0 {
+                    format!("{} before", r.joining)
+                } else {
+                    "off".into()
+                }
+            ),
+        ),
+        Err(e) => super::form_refused(
+            Chrome::new(&c, "reminders", None),
+            reminders_form(&f.reminders, &f.joining, f.version),
+            e,
+            &c,
+        ),
     }
 }

@@ -14,6 +14,7 @@ mod feeds;
 mod instructors;
 mod learners;
 mod messages;
+mod planning;
 mod recurrence;
 mod resources;
 mod sessions;
@@ -52,6 +53,7 @@ pub fn routes() -> Router<AppState> {
         .merge(messages::routes())
         .merge(feeds::routes())
         .merge(recurrence::routes())
+        .merge(planning::routes())
 }
 
 const FLASH_COOKIE: &str = "ty_flash";

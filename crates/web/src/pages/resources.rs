@@ -256,6 +256,12 @@ fn detail(
     let mut actions = Vec::new();
     if c.role.can_edit_operations() {
         actions.push(Action::link("Edit", format!("/resources/{}/edit", r.id)));
+        if r.kind == trainyard_core::status::ResourceKind::Room {
+            actions.push(Action::link(
+                "Closes…",
+                format!("/plan?repair_room={}#repair", r.id),
+            ));
+        }
         actions.push(if r.archived_at.is_some() {
             Action::post("Restore", format!("/resources/{}/restore", r.id), None)
         } else {

@@ -199,6 +199,8 @@ struct SessionForm {
     currency: String,
     seat_price: String,
     notes: String,
+    joining_url: String,
+    joining_notes: String,
     part_starts: Vec<String>,
     part_ends: Vec<String>,
 }
@@ -227,6 +229,8 @@ impl SessionForm {
             currency: self.currency,
             seat_price: self.seat_price,
             notes: self.notes,
+            joining_url: self.joining_url,
+            joining_notes: self.joining_notes,
             parts,
         }
     }
@@ -247,6 +251,8 @@ fn fields_of(x: &Session, parts: &[trainyard_app::store::sessions::Part]) -> Ses
         currency: x.seat_price.currency.to_string(),
         seat_price: x.seat_price.amount_string(),
         notes: x.notes.clone(),
+        joining_url: x.joining_url.clone(),
+        joining_notes: x.joining_notes.clone(),
         parts: parts
             .iter()
             .filter(|p| p.status != "cancelled")
@@ -297,6 +303,8 @@ async fn form(
             Field { parts, ..Field::new("parts", "Parts", "parts", "") },
             Field::new("currency", "Currency", "text", &f.currency).required(),
             Field::new("seat_price", "Price per seat", "text", &f.seat_price),
+            Field::new("joining_url", "Joining link", "text", &f.joining_url).help("For a virtual session: the link to the virtual classroom (https://…). Sent with the joining instructions and shown to booked learners in their portal."),
+            Field::new("joining_notes", "Joining notes", "textarea", &f.joining_notes).help("What learners need to know to get there and in, e.g. \"Reception on the 2nd floor, bring photo ID\". Sent with the joining instructions."),
             Field::new("notes", "Notes", "textarea", &f.notes),
         ],
         problems: Vec::new(),
@@ -443,6 +451,22 @@ async fn show(
         ),
         fact("Price per seat", x.seat_price.to_string()),
         fact(
+            "Joining link",
+            if x.joining_url.is_empty() {
+                "—".into()
+            } else {
+                x.joining_url.clone()
+            },
+        ),
+        fact(
+            "Joining notes",
+            if x.joining_notes.is_empty() {
+                "—".into()
+            } else {
+                x.joining_notes.clone()
+            },
+        ),
+        fact(
             "Notes",
             if x.notes.is_empty() {
                 "—".into()
@@ -535,10 +559,13 @@ async fn show(
         sections,
         history: history(events, &viewer),
     };
+    let messages = super::messages::log_section(&s, &c, "session", id).await;
     SessionPage {
         chrome: Chrome::new(&c, "sessions", flash),
         view,
         panels,
+        messages,
+        messages_href: format!("/admin/outbox?entity_type=session&entity_id={id}"),
     }
     .into_response()
 }
@@ -662,6 +689,9 @@ struct SessionPage {
     chrome: Chrome,
     view: DetailView,
     panels: Vec<Panel>,
+    /// What was sent about the session, its enrollments and assignments (operations staff).
+    messages: Option<Section>,
+    messages_href: String,
 }
 
 impl SessionPage {

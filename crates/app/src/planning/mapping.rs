@@ -1,0 +1,768 @@
+//! From the database to one planning problem, and from the planner's answer back to proposals.
+//!
+//! **The grid.** Days are the working days (Monday to Friday) from the first to the last day any
+//! planned session may use; each day has two periods, the morning 09:00–12:30 and the afternoon
+//! 13:30–17:00, local time. A full-day part takes both periods (09:00–17:00), a half-day part one.
+//! A session's parts are laid in its own time zone (its venue's); the rest of the world (time off,
+//! working patterns, other teaching, room bookings, closures) is laid on the grid in the zone of
+//! the first planned session, which is exact when all venues share a zone and close otherwise.
+//!
+//! **What is planned.** Each target session needs `course.duration_days` parts within its
+//! planning window, one instructor for all parts (qualified for the course or its skill for the
+//! whole window, with a contract covering it when they have contracts on file), and for classroom
+//! sessions a room at its venue that has the course's features and seats its capacity. Instructors'
+//! time off and working pattern make periods unavailable; their other teaching (any live assignment
+//! on a scheduled, confirmed or delivered session) is fixed and counts towards their weekly and
+//! monthly limits; rooms booked by other sessions or closed are unavailable. Travel between venues
+//! becomes whole periods: what does not fit in the lunch hour costs a period per started 3½ hours.
+
+use std::collections::HashMap;
+
+use chrono::{Datelike, Duration, NaiveDate, NaiveTime, Weekday};
+use trainyard_core::{Interval, TimeZoneName};
+use trainyard_planner::plan::{
+    self, Busy, Candidate, CapacityRule, Grid, Mode, Named, Placement, Problem, Reason, Slot,
+    Weights,
+};
+use trainyard_store::planning::{self as repo, ProposedPart};
+use trainyard_store::sessions::{self, Session};
+use trainyard_store::{Conn, courses, instructors, resources, venues};
+
+use crate::AppError;
+use trainyard_core::status::{DeliveryMode, ResourceKind};
+
+/// Local start and end minute of each period of a day.
+pub const PERIODS: [(u32, u32); 2] = [(9 * 60, 12 * 60 + 30), (13 * 60 + 30, 17 * 60)];
+/// Minutes between the morning and the afternoon: travel that fits here costs no period.
+const LUNCH_MINUTES: i64 = 60;
+const PERIOD_MINUTES: i64 = 210;
+/// The planner's horizon is at most this many calendar days.
+pub const MAX_HORIZON_DAYS: i64 = 400;
+
+/// One session to place, as the caller chose it.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub session: Session,
+    /// First and last allowed day (in the session's zone).
+    pub earliest: NaiveDate,
+    pub latest: NaiveDate,
+    pub half_days: bool,
+    /// For a repair: where it is now (its instructor and room ids, its parts).
+    pub published: Option<Published>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Published {
+    pub instructor_id: Option<i64>,
+    pub room_id: Option<i64>,
+    pub parts: Vec<(i64, i64)>,
+}
+
+/// The problem and what its indices mean.
+#[derive(Debug, Clone)]
+pub struct Mapped {
+    pub problem: Problem,
+    pub days: Vec<NaiveDate>,
+    pub grid_zone: TimeZoneName,
+    pub targets: Vec<Target>,
+    pub part_len: Vec<u32>,
+    pub instructor_ids: Vec<i64>,
+    pub instructor_names: Vec<String>,
+    pub room_ids: Vec<i64>,
+    pub room_names: Vec<String>,
+    /// Per target: reasons found while mapping (shown beside the planner's own).
+    pub notes: Vec<Vec<String>>,
+}
+
+fn zone(name: &str) -> TimeZoneName {
+    TimeZoneName::parse(name).unwrap_or_else(|_| TimeZoneName::parse("UTC").expect("UTC"))
+}
+
+fn at(tz: &TimeZoneName, d: NaiveDate, minute: u32) -> i64 {
+    let t = NaiveTime::from_hms_opt(minute / 60, minute % 60, 0).unwrap_or_default();
+    tz.local_to_utc_ms(d.and_time(t))
+        .unwrap_or_else(|_| tz.start_of_day_ms(d) + i64::from(minute) * 60_000)
+}
+
+/// The instants of a part starting in `period` of `day`, `len` periods long, in `tz`.
+pub fn part_instants(tz: &TimeZoneName, day: NaiveDate, period: u32, len: u32) -> (i64, i64) {
+    let first = PERIODS[(period as usize).min(PERIODS.len() - 1)];
+    let last = PERIODS[((period + len.max(1) - 1) as usize).min(PERIODS.len() - 1)];
+    (at(tz, day, first.0), at(tz, day, last.1))
+}
+
+pub fn is_working_day(d: NaiveDate) -> bool {
+    !matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
+}
+
+/// Every grid period an interval touches: (day index, period).
+fn periods_touched(
+    days: &[NaiveDate],
+    day_index: &HashMap<NaiveDate, u32>,
+    tz: &TimeZoneName,
+    start: i64,
+    end: i64,
+) -> Vec<(u32, u32)> {
+    let mut out = Vec::new();
+    let (Some(first), Some(last)) = (days.first(), days.last()) else {
+        return out;
+    };
+    let from = tz.local(start).date_naive().max(*first);
+    let to = tz.local(end).date_naive().min(*last);
+    let mut d = from;
+    while d <= to {
+        if let Some(&di) = day_index.get(&d) {
+            for (p, (a, b)) in PERIODS.iter().enumerate() {
+                if at(tz, d, *a) < end && start < at(tz, d, *b) {
+                    out.push((di, p as u32));
+                }
+            }
+        }
+        d += Duration::days(1);
+    }
+    out
+}
+
+/// Builds the problem for `targets` (draft sessions to place, or scheduled ones to repair).
+pub async fn build(
+    conn: &mut Conn,
+    targets: Vec<Target>,
+    weights: Weights,
+) -> Result<Mapped, AppError> {
+    let Some(first) = targets.first() else {
+        return Err(AppError::Refused(
+            "There is nothing to plan: no draft session with a planning window matches.".into(),
+        ));
+    };
+    let grid_zone = zone(&first.session.time_zone);
+    let start = targets
+        .iter()
+        .map(|t| t.earliest)
+        .min()
+        .unwrap_or(first.earliest);
+    let end = targets
+        .iter()
+        .map(|t| t.latest)
+        .max()
+        .unwrap_or(first.latest);
+    if (end - start).num_days() > MAX_HORIZON_DAYS {
+        return Err(AppError::Refused(format!(
+            "The planning windows span more than {MAX_HORIZON_DAYS} days ({start} to {end}); plan a shorter period."
+        )));
+    }
+    let mut days = Vec::new();
+    let mut d = start;
+    while d <= end {
+        if is_working_day(d) {
+            days.push(d);
+        }
+        d += Duration::days(1);
+    }
+    if days.is_empty() {
+        return Err(AppError::Refused(format!(
+            "The planning windows ({start} to {end}) contain no working day (Monday to Friday)."
+        )));
+    }
+    let day_index: HashMap<NaiveDate, u32> = days
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (*d, i as u32))
+        .collect();
+    let monday0 = days[0] - Duration::days(days[0].weekday().num_days_from_monday() as i64);
+    let month0 = days[0].year() * 12 + days[0].month0() as i32;
+    let grid = Grid {
+        days: days.len() as u32,
+        periods_per_day: PERIODS.len() as u32,
+        week_of_day: days
+            .iter()
+            .map(|d| ((*d - monday0).num_days() / 7) as u32)
+            .collect(),
+        month_of_day: days
+            .iter()
+            .map(|d| (d.year() * 12 + d.month0() as i32 - month0).max(0) as u32)
+            .collect(),
+    };
+    let horizon_from = grid_zone.start_of_day_ms(days[0]) - 86_400_000;
+    let horizon_to = grid_zone.start_of_day_ms(*days.last().unwrap_or(&days[0])) + 2 * 86_400_000;
+    let target_ids: Vec<i64> = targets.iter().map(|t| t.session.id).collect();
+
+    // Locations: every venue, by index.
+    let mut vf = venues::VenueFilter::default();
+    vf.list.per_page = 5000;
+    let venue_list = venues::list(conn, &vf).await?.items;
+    let loc: HashMap<i64, usize> = venue_list
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (v.id, i))
+        .collect();
+    let travel_minutes = venues::travel_times(conn).await?;
+    let travel = if travel_minutes.is_empty() {
+        Vec::new()
+    } else {
+        let mut m = vec![vec![0u32; venue_list.len()]; venue_list.len()];
+        for (a, b, minutes) in &travel_minutes {
+            if let (Some(&i), Some(&j)) = (loc.get(a), loc.get(b)) {
+                let over = (minutes - LUNCH_MINUTES).max(0);
+                m[i][j] = ((over + PERIOD_MINUTES - 1) / PERIOD_MINUTES) as u32;
+            }
+        }
+        m
+    };
+
+    // Instructors.
+    let mut inf = instructors::InstructorFilter::default();
+    inf.list.per_page = 5000;
+    let inst_list = instructors::list(conn, &inf).await?.items;
+    let inst_index: HashMap<i64, usize> = inst_list
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (x.id, i))
+        .collect();
+    let mut quals: HashMap<i64, Vec<repo::QualificationRow>> = HashMap::new();
+    for q in repo::qualifications(conn).await? {
+        quals.entry(q.0).or_default().push(q);
+    }
+    let mut contracts: HashMap<i64, Vec<(i64, Option<i64>)>> = HashMap::new();
+    for (i, from, to) in repo::contracts(conn).await? {
+        contracts.entry(i).or_default().push((from, to));
+    }
+    let mut pattern: HashMap<i64, Vec<(i64, i64, i64)>> = HashMap::new();
+    for (i, wd, a, b) in repo::working_hours(conn).await? {
+        pattern.entry(i).or_default().push((wd, a, b));
+    }
+    let mut unavailable: Vec<Vec<u32>> = vec![Vec::new(); inst_list.len()];
+    let ppd = PERIODS.len() as u32;
+    for (i, a, b, _) in repo::time_off_between(conn, horizon_from, horizon_to).await? {
+        if let Some(&k) = inst_index.get(&i) {
+            for (di, p) in periods_touched(&days, &day_index, &grid_zone, a, b) {
+                unavailable[k].push(di * ppd + p);
+            }
+        }
+    }
+    for (k, inst) in inst_list.iter().enumerate() {
+        let Some(pat) = pattern.get(&inst.id) else {
+            continue;
+        };
+        if pat.is_empty() {
+            continue;
+        }
+        for (di, d) in days.iter().enumerate() {
+            let wd = i64::from(d.weekday().number_from_monday());
+            for (p, (a, b)) in PERIODS.iter().enumerate() {
+                let fits = pat
+                    .iter()
+                    .any(|(w, s, e)| *w == wd && *s <= i64::from(*a) && i64::from(*b) <= *e);
+                if !fits {
+                    unavailable[k].push(di as u32 * ppd + p as u32);
+                }
+            }
+        }
+    }
+    let mut busy: Vec<Vec<Busy>> = vec![Vec::new(); inst_list.len()];
+    for (i, slot) in
+        repo::teaching_between(conn, horizon_from, horizon_to, None, &target_ids).await?
+    {
+        let Some(&k) = inst_index.get(&i) else {
+            continue;
+        };
+        let touched = periods_touched(&days, &day_index, &grid_zone, slot.starts_at, slot.ends_at);
+        let mut by_day: HashMap<u32, (u32, u32)> = HashMap::new();
+        for (di, p) in touched {
+            let e = by_day.entry(di).or_insert((p, p));
+            e.0 = e.0.min(p);
+            e.1 = e.1.max(p);
+        }
+        for (di, (a, b)) in by_day {
+            busy[k].push(Busy {
+                day: di,
+                start: a,
+                len: b - a + 1,
+                location: slot.venue_id.and_then(|v| loc.get(&v).copied()),
+            });
+        }
+    }
+    let limit = |n: i64| (n > 0).then_some(n as u32);
+    let instructors_p: Vec<plan::Instructor> = inst_list
+        .iter()
+        .enumerate()
+        .map(|(k, x)| {
+            let mut u = std::mem::take(&mut unavailable[k]);
+            u.sort_unstable();
+            u.dedup();
+            plan::Instructor {
+                id: format!("I{}", x.id),
+                unavailable: u,
+                home: x.home_venue_id.and_then(|v| loc.get(&v).copied()),
+                max_parts_per_week: limit(x.max_days_week),
+                max_parts_per_month: limit(x.max_days_month),
+                busy: std::mem::take(&mut busy[k]),
+            }
+        })
+        .collect();
+
+    // Rooms.
+    let mut rf = resources::ResourceFilter::default();
+    rf.list.per_page = 5000;
+    rf.kind = "room".into();
+    let room_list: Vec<_> = resources::list(conn, &rf)
+        .await?
+        .items
+        .into_iter()
+        .filter(|r| r.kind == ResourceKind::Room)
+        .collect();
+    let room_index: HashMap<i64, usize> = room_list
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id, i))
+        .collect();
+    let mut room_closed: Vec<Vec<u32>> = vec![Vec::new(); room_list.len()];
+    let closures = repo::closures_between(conn, horizon_from, horizon_to).await?;
+    let booked =
+        repo::room_bookings_between(conn, horizon_from, horizon_to, None, &target_ids).await?;
+    for (r, a, b) in closures
+        .iter()
+        .map(|(r, a, b, _)| (*r, *a, *b))
+        .chain(booked.iter().map(|(r, s)| (*r, s.starts_at, s.ends_at)))
+    {
+        if let Some(&k) = room_index.get(&r) {
+            for (di, p) in periods_touched(&days, &day_index, &grid_zone, a, b) {
+                room_closed[k].push(di * ppd + p);
+            }
+        }
+    }
+    let rooms_p: Vec<plan::Room> = room_list
+        .iter()
+        .enumerate()
+        .map(|(k, r)| {
+            let mut u = std::mem::take(&mut room_closed[k]);
+            u.sort_unstable();
+            u.dedup();
+            plan::Room {
+                id: format!("R{}", r.id),
+                capacity: r.seats.clamp(0, u32::MAX as i64) as u32,
+                location: r.venue_id.and_then(|v| loc.get(&v).copied()),
+                unavailable: u,
+            }
+        })
+        .collect();
+
+    // Programs.
+    let mut programs: Vec<i64> = targets
+        .iter()
+        .filter_map(|t| t.session.program_id)
+        .collect();
+    programs.sort_unstable();
+    programs.dedup();
+
+    // Sessions.
+    let mut course_cache: HashMap<i64, courses::Course> = HashMap::new();
+    let mut sessions_p = Vec::with_capacity(targets.len());
+    let mut notes = Vec::with_capacity(targets.len());
+    let mut part_len = Vec::with_capacity(targets.len());
+    for t in &targets {
+        let s = &t.session;
+        let course = match course_cache.get(&s.course_id) {
+            Some(c) => c.clone(),
+            None => {
+                let c = courses::get(conn, s.course_id).await?;
+                course_cache.insert(s.course_id, c.clone());
+                c
+            }
+        };
+        let mut why = Vec::new();
+        let len = if t.half_days { 1 } else { PERIODS.len() as u32 };
+        part_len.push(len);
+        let tz = zone(&s.time_zone);
+        let first_day = days.iter().position(|d| *d >= t.earliest);
+        let last_day = days.iter().rposition(|d| *d <= t.latest);
+        let window = match (first_day, last_day) {
+            (Some(a), Some(b)) if a <= b => Some((a as u32, b as u32)),
+            _ => {
+                why.push(format!(
+                    "its planning window ({} to {}) has no working day",
+                    t.earliest, t.latest
+                ));
+                None
+            }
+        };
+        let (win_from, win_to) = (
+            tz.start_of_day_ms(t.earliest),
+            tz.start_of_day_ms(t.latest) + 86_400_000,
+        );
+        let label = format!("{} {}", course.code, course.title);
+        let mut candidates = Vec::new();
+        for (k, x) in inst_list.iter().enumerate() {
+            let skill_ok = |skill: &Option<String>| {
+                skill.is_some()
+                    && course.required_skill.is_some()
+                    && *skill == course.required_skill
+            };
+            let qualified = x
+                .skills
+                .iter()
+                .any(|sk| course.required_skill.as_deref() == Some(sk.as_str()))
+                || quals.get(&x.id).is_some_and(|qs| {
+                    qs.iter().any(|(_, c, sk, from, to)| {
+                        (*c == Some(course.id) || skill_ok(sk))
+                            && *from <= win_from
+                            && to.is_none_or(|e| e >= win_to)
+                    })
+                });
+            if !qualified {
+                continue;
+            }
+            let contract_ok = contracts.get(&x.id).is_none_or(|cs| {
+                cs.is_empty()
+                    || cs
+                        .iter()
+                        .any(|(a, b)| *a <= win_from && b.is_none_or(|b| b >= win_to))
+            });
+            if !contract_ok {
+                continue;
+            }
+            let day_cost = if x.day_rate.minor > 0 {
+                x.day_rate.minor
+            } else {
+                x.hour_rate.minor * course.hours_per_day
+            };
+            let per_part = if t.half_days { day_cost / 2 } else { day_cost };
+            candidates.push(Candidate {
+                instructor: k,
+                // Whole currency units keep cost comparable with the other objectives.
+                cost_per_part: per_part / 100,
+            });
+        }
+        if candidates.is_empty() {
+            why.push(format!(
+                "no instructor holds a qualification for {label}{} valid from {} to {}{}",
+                course
+                    .required_skill
+                    .as_deref()
+                    .map(|s| format!(" (or the skill “{s}”)"))
+                    .unwrap_or_default(),
+                t.earliest,
+                t.latest,
+                if contracts.is_empty() {
+                    ""
+                } else {
+                    " with a contract covering it"
+                }
+            ));
+        }
+        let virtual_ = s.delivery_mode == DeliveryMode::Vilt;
+        let mut rooms = Vec::new();
+        if !virtual_ {
+            let at_venue: Vec<&resources::Resource> = room_list
+                .iter()
+                .filter(|r| r.venue_id.is_some() && r.venue_id == s.venue_id)
+                .collect();
+            let with_features: Vec<&&resources::Resource> = at_venue
+                .iter()
+                .filter(|r| {
+                    course
+                        .required_features
+                        .iter()
+                        .all(|f| r.features.iter().any(|g| g.eq_ignore_ascii_case(f)))
+                })
+                .collect();
+            if at_venue.is_empty() {
+                why.push(format!(
+                    "{} has no rooms",
+                    s.venue_name.as_deref().unwrap_or("its venue")
+                ));
+            } else if with_features.is_empty() {
+                why.push(format!(
+                    "no room at {} has {}",
+                    s.venue_name.as_deref().unwrap_or("its venue"),
+                    course.required_features.join(", ")
+                ));
+            }
+            rooms = with_features
+                .iter()
+                .filter_map(|r| room_index.get(&r.id).copied())
+                .collect();
+        }
+        let published = t.published.as_ref().and_then(|p| {
+            let parts: Option<Vec<Slot>> = p
+                .parts
+                .iter()
+                .map(|(a, _)| {
+                    let local = tz.local(*a);
+                    let di = *day_index.get(&local.date_naive())?;
+                    let minute = local.time().hour_minute();
+                    let period = PERIODS.iter().position(|(s, _)| *s == minute)? as u32;
+                    (period + len <= ppd).then_some(Slot {
+                        day: di,
+                        start: period,
+                        room: if virtual_ {
+                            None
+                        } else {
+                            p.room_id.and_then(|r| room_index.get(&r).copied())
+                        },
+                    })
+                })
+                .collect();
+            let parts = parts?;
+            (parts.len() as i64 == course.duration_days.max(1)).then_some(Placement {
+                instructor: p.instructor_id.and_then(|i| inst_index.get(&i).copied()),
+                parts,
+            })
+        });
+        sessions_p.push(plan::Session {
+            id: s.reference.clone(),
+            parts: course.duration_days.clamp(1, 60) as u32,
+            part_len: len,
+            window: window.or(Some((0, 0))),
+            allowed_days: Vec::new(),
+            allowed_starts: if len == ppd { vec![0] } else { Vec::new() },
+            forbidden_periods: Vec::new(),
+            learners: s.capacity.clamp(0, u32::MAX as i64) as u32,
+            mode: if virtual_ {
+                Mode::Virtual
+            } else {
+                Mode::InPerson
+            },
+            instructors: if window.is_some() {
+                candidates
+            } else {
+                Vec::new()
+            },
+            rooms,
+            resources: Vec::new(),
+            cohorts: Vec::new(),
+            program: s
+                .program_id
+                .and_then(|p| programs.iter().position(|x| *x == p)),
+            preferred_days: Vec::new(),
+            preferred_rooms: Vec::new(),
+            min_days: 0,
+            published,
+            pinned: false,
+        });
+        notes.push(why);
+    }
+    let problem = Problem {
+        name: "trainyard".into(),
+        grid,
+        sessions: sessions_p,
+        instructors: instructors_p,
+        rooms: rooms_p,
+        pools: Vec::new(),
+        cohorts: Vec::new(),
+        programs: programs
+            .iter()
+            .map(|p| Named {
+                id: format!("P{p}"),
+            })
+            .collect(),
+        locations: venue_list
+            .iter()
+            .map(|v| Named { id: v.code.clone() })
+            .collect(),
+        travel,
+        weights,
+        capacity: CapacityRule::Hard,
+    };
+    Ok(Mapped {
+        problem,
+        days,
+        grid_zone,
+        targets,
+        part_len,
+        instructor_ids: inst_list.iter().map(|x| x.id).collect(),
+        instructor_names: inst_list.iter().map(|x| x.name.clone()).collect(),
+        room_ids: room_list.iter().map(|r| r.id).collect(),
+        room_names: room_list.iter().map(|r| r.name.clone()).collect(),
+        notes,
+    })
+}
+
+trait HourMinute {
+    fn hour_minute(&self) -> u32;
+}
+
+impl HourMinute for chrono::NaiveTime {
+    fn hour_minute(&self) -> u32 {
+        use chrono::Timelike;
+        self.hour() * 60 + self.minute()
+    }
+}
+
+/// A proposal for one target, ready to store.
+#[derive(Debug, Clone)]
+pub struct Proposed {
+    pub session_id: i64,
+    pub session_version: i64,
+    pub outcome: &'static str,
+    pub instructor_id: Option<i64>,
+    pub room_id: Option<i64>,
+    pub parts: Vec<ProposedPart>,
+    pub reasons: Vec<String>,
+}
+
+impl Mapped {
+    fn day_words(&self, day: u32, start: u32) -> String {
+        let d = self
+            .days
+            .get(day as usize)
+            .map(|d| d.format("%a %-d %b").to_string())
+            .unwrap_or_else(|| format!("day {day}"));
+        format!("{d} {}", if start == 0 { "morning" } else { "afternoon" })
+    }
+
+    /// A planner reason in a coordinator's words, with dates instead of grid indices.
+    pub fn reason_words(&self, r: &Reason) -> String {
+        match r {
+            Reason::Blocked {
+                day,
+                start,
+                constraints,
+                with_sessions,
+            } => {
+                let words: Vec<&str> = constraints.iter().map(|c| c.describe()).collect();
+                let mut s = format!(
+                    "at best on {}: {}",
+                    self.day_words(*day, *start),
+                    words.join("; ")
+                );
+                if !with_sessions.is_empty() {
+                    s.push_str(&format!(" (with {})", with_sessions.join(", ")));
+                }
+                s
+            }
+            Reason::TooFewAllowedPeriods { parts, allowed } => format!(
+                "{parts} days to place but only {allowed} possible starts in the planning window"
+            ),
+            other => other.to_string(),
+        }
+    }
+
+    /// The planner's outcome as one proposal per target.
+    pub fn proposals(&self, outcome: &plan::Outcome) -> Vec<Proposed> {
+        let plan = outcome.plan();
+        let mut unplaced: HashMap<usize, Vec<String>> = HashMap::new();
+        for u in outcome.unplaced() {
+            let e = unplaced.entry(u.session).or_default();
+            for r in &u.reasons {
+                let w = self.reason_words(r);
+                if !e.contains(&w) {
+                    e.push(w);
+                }
+            }
+        }
+        self.targets
+            .iter()
+            .enumerate()
+            .map(|(k, t)| {
+                let sp = plan.sessions.iter().find(|sp| sp.session == k);
+                let tz = zone(&t.session.time_zone);
+                let len = self.part_len[k];
+                let complete = sp.is_some_and(|sp| sp.parts.iter().all(Option::is_some));
+                let mut reasons = self.notes[k].clone();
+                if let Some(rs) = unplaced.get(&k) {
+                    for r in rs {
+                        if !reasons.contains(r) {
+                            reasons.push(r.clone());
+                        }
+                    }
+                }
+                match sp {
+                    Some(sp) if complete && sp.instructor.is_some() => {
+                        let mut parts: Vec<ProposedPart> = sp
+                            .parts
+                            .iter()
+                            .flatten()
+                            .map(|sl| {
+                                let day = self.days[(sl.day as usize).min(self.days.len() - 1)];
+                                let (a, b) = part_instants(&tz, day, sl.start, len);
+                                ProposedPart {
+                                    starts_at: a,
+                                    ends_at: b,
+                                    room_id: sl.room.map(|r| self.room_ids[r]),
+                                }
+                            })
+                            .collect();
+                        parts.sort_by_key(|p| p.starts_at);
+                        let instructor_id = sp.instructor.map(|i| self.instructor_ids[i]);
+                        let room_id = parts.iter().find_map(|p| p.room_id);
+                        let unchanged = t.published.as_ref().is_some_and(|p| {
+                            p.instructor_id == instructor_id
+                                && p.room_id == room_id
+                                && p.parts
+                                    == parts
+                                        .iter()
+                                        .map(|x| (x.starts_at, x.ends_at))
+                                        .collect::<Vec<_>>()
+                        });
+                        let mut reasons = Vec::new();
+                        if let Some(p) = &t.published {
+                            if !unchanged {
+                                if p.instructor_id != instructor_id {
+                                    reasons.push("new instructor".to_owned());
+                                }
+                                if p.room_id != room_id {
+                                    reasons.push("new room".to_owned());
+                                }
+                                if p.parts
+                                    != parts
+                                        .iter()
+                                        .map(|x| (x.starts_at, x.ends_at))
+                                        .collect::<Vec<_>>()
+                                {
+                                    reasons.push("new dates".to_owned());
+                                }
+                            }
+                        }
+                        Proposed {
+                            session_id: t.session.id,
+                            session_version: t.session.version,
+                            outcome: if unchanged { "unchanged" } else { "placed" },
+                            instructor_id,
+                            room_id,
+                            parts,
+                            reasons,
+                        }
+                    }
+                    _ => {
+                        if reasons.is_empty() {
+                            reasons.push("the planner found no place for it".into());
+                        }
+                        Proposed {
+                            session_id: t.session.id,
+                            session_version: t.session.version,
+                            outcome: "unplaced",
+                            instructor_id: None,
+                            room_id: None,
+                            parts: Vec::new(),
+                            reasons,
+                        }
+                    }
+                }
+            })
+            .collect()
+    }
+}
+
+/// A target from a draft session and its window.
+pub async fn draft_target(
+    conn: &mut Conn,
+    w: &repo::PlanningWindow,
+) -> Result<Option<Target>, AppError> {
+    let session = sessions::get(conn, w.session_id).await?;
+    let parse = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+    let (Some(earliest), Some(latest)) = (parse(&w.earliest_day), parse(&w.latest_day)) else {
+        return Ok(None);
+    };
+    Ok(Some(Target {
+        session,
+        earliest,
+        latest,
+        half_days: w.half_days,
+        published: None,
+    }))
+}
+
+/// True when the interval lies inside `[from, to)`.
+pub fn within(iv: &Interval, from: i64, to: i64) -> bool {
+    iv.start_ms >= from && iv.end_ms <= to
+}

@@ -1,0 +1,303 @@
+//! The annealer's moves. Each is applied to the plan, priced by the state's incremental cost, and
+//! undone if refused:
+//!
+//! - move or swap: a part to another slot and room; if a part of the same length sits there, the
+//!   two trade places;
+//! - Kempe chain: two periods, and the connected set of parts at them that share learners or an
+//!   instructor, exchange periods (rooms reassigned greedily) — the move that escapes the plateaus
+//!   of curriculum timetabling;
+//! - change instructor: another qualified instructor for a whole session.
+
+use super::model::NONE;
+use super::search::Search;
+
+#[derive(Default)]
+pub(crate) struct Scratch {
+    old: Vec<(u32, u32, u32)>,
+    new: Vec<(u32, u32, u32)>,
+    chain1: Vec<u32>,
+    chain2: Vec<u32>,
+}
+
+/// Accept or refuse the move just applied (`scratch.new` placed, `scratch.old` removed).
+fn finish(se: &mut Search, temp: f64) {
+    let h = se.st.hard();
+    let s = se.st.soft();
+    let dh = h - se.cur_hard;
+    let ds = s - se.cur_soft;
+    let accept = if dh != 0 {
+        dh < 0
+    } else if ds <= 0 {
+        true
+    } else {
+        se.rng.unit() < (-(ds as f64) / temp).exp()
+    };
+    if !accept {
+        swap_back(se, true);
+        return;
+    }
+    if (dh > 0 || ds > 0) && se.best_is_pending() {
+        swap_back(se, true);
+        se.commit_best();
+        swap_back(se, false);
+    }
+    se.cur_hard = h;
+    se.cur_soft = s;
+    se.accepted += 1;
+    se.note();
+}
+
+/// `to_old`: replace the new positions by the old ones; otherwise the reverse.
+fn swap_back(se: &mut Search, to_old: bool) {
+    let (from, to) = if to_old {
+        (&se.scratch.new, &se.scratch.old)
+    } else {
+        (&se.scratch.old, &se.scratch.new)
+    };
+    for &(x, _, _) in from {
+        se.st.unplace(x);
+    }
+    for &(x, t, r) in to {
+        se.st.place(x, t, r);
+    }
+}
+
+/// Fills `scratch.old`/`scratch.new` with a random move or swap; false if none was drawn.
+fn draw_move(se: &mut Search) -> bool {
+    let c = se.st.c;
+    let x = c.movable[se.rng.below(c.movable.len())];
+    let s = c.part_session[x as usize] as usize;
+    let si = &c.sessions[s];
+    let t = si.starts[se.rng.below(si.starts.len())];
+    let r = if si.is_virtual {
+        NONE
+    } else {
+        si.rooms[se.rng.below(si.rooms.len())]
+    };
+    let tx = se.st.pos_t[x as usize];
+    let rx = se.st.pos_r[x as usize];
+    if t == tx && r == rx {
+        return false;
+    }
+    let mut y = NONE;
+    if r != NONE {
+        for u in t..t + si.len {
+            let o = se.st.room_occupant(r, u);
+            if o != NONE && o != x {
+                if y == NONE {
+                    y = o;
+                } else if y != o {
+                    return false;
+                }
+            }
+        }
+    }
+    se.scratch.old.clear();
+    se.scratch.new.clear();
+    if y != NONE {
+        let ys = c.part_session[y as usize] as usize;
+        if !c.is_movable[y as usize]
+            || ys == s
+            || se.st.pos_t[y as usize] != t
+            || c.sessions[ys].len != si.len
+            || rx == NONE
+            || !c.start_ok[ys * c.t + tx as usize]
+            || !c.room_ok[ys * c.n_rooms + rx as usize]
+        {
+            return false;
+        }
+        se.scratch.old.push((x, tx, rx));
+        se.scratch.old.push((y, t, r));
+        se.scratch.new.push((x, t, r));
+        se.scratch.new.push((y, tx, rx));
+    } else {
+        se.scratch.old.push((x, tx, rx));
+        se.scratch.new.push((x, t, r));
+    }
+    true
+}
+
+pub(crate) fn move_or_swap(se: &mut Search, temp: f64) {
+    if !draw_move(se) {
+        return;
+    }
+    swap_back(se, false);
+    finish(se, temp);
+}
+
+/// The soft delta of a random move that keeps hard violations from growing (then undone).
+pub(crate) fn probe(se: &mut Search) -> Option<i64> {
+    if !draw_move(se) {
+        return None;
+    }
+    swap_back(se, false);
+    let dh = se.st.hard() - se.cur_hard;
+    let ds = se.st.soft() - se.cur_soft;
+    swap_back(se, true);
+    (dh <= 0).then_some(ds)
+}
+
+#[inline]
+fn conflicts(se: &Search, a: u32, b: u32) -> bool {
+    let c = se.st.c;
+    let sa = c.part_session[a as usize];
+    let sb = c.part_session[b as usize];
+    if c.sessions_conflict(sa, sb) {
+        return true;
+    }
+    let ia = se.st.inst_of[sa as usize];
+    ia != NONE && ia == se.st.inst_of[sb as usize]
+}
+
+/// Kempe chain between the period of a random part and another of its allowed periods (parts of
+/// length one only).
+pub(crate) fn kempe(se: &mut Search, temp: f64) {
+    let c = se.st.c;
+    let x = c.movable[se.rng.below(c.movable.len())];
+    let s = c.part_session[x as usize] as usize;
+    let si = &c.sessions[s];
+    let t1 = se.st.pos_t[x as usize];
+    let t2 = si.starts[se.rng.below(si.starts.len())];
+    if t1 == t2 {
+        return;
+    }
+    let mut ch1 = std::mem::take(&mut se.scratch.chain1);
+    let mut ch2 = std::mem::take(&mut se.scratch.chain2);
+    ch1.clear();
+    ch2.clear();
+    ch1.push(x);
+    let (mut i1, mut i2) = (0, 0);
+    let mut ok = true;
+    'grow: while i1 < ch1.len() || i2 < ch2.len() {
+        while i1 < ch1.len() {
+            let a = ch1[i1];
+            i1 += 1;
+            for &b in &se.st.period_parts[t2 as usize] {
+                if !ch2.contains(&b) && conflicts(se, a, b) {
+                    ch2.push(b);
+                }
+            }
+        }
+        while i2 < ch2.len() {
+            let b = ch2[i2];
+            i2 += 1;
+            for &a in &se.st.period_parts[t1 as usize] {
+                if !ch1.contains(&a) && conflicts(se, a, b) {
+                    ch1.push(a);
+                }
+            }
+        }
+        if ch1.len() + ch2.len() > 64 {
+            ok = false;
+            break 'grow;
+        }
+    }
+    if ok {
+        for (chain, to) in [(&ch1, t2), (&ch2, t1)] {
+            for &p in chain.iter() {
+                let ps = c.part_session[p as usize] as usize;
+                if !c.is_movable[p as usize] || !c.start_ok[ps * c.t + to as usize] {
+                    ok = false;
+                }
+            }
+        }
+    }
+    if !ok {
+        se.scratch.chain1 = ch1;
+        se.scratch.chain2 = ch2;
+        return;
+    }
+    se.scratch.old.clear();
+    se.scratch.new.clear();
+    for &p in ch1.iter().chain(ch2.iter()) {
+        let (t, r) = (se.st.pos_t[p as usize], se.st.pos_r[p as usize]);
+        se.scratch.old.push((p, t, r));
+        se.st.unplace(p);
+    }
+    for (chain, to) in [(&ch1, t2), (&ch2, t1)] {
+        for &p in chain.iter() {
+            let old_r = se
+                .scratch
+                .old
+                .iter()
+                .find(|o| o.0 == p)
+                .map_or(NONE, |o| o.2);
+            let r = room_for(se, p, to, old_r);
+            se.st.place(p, to, r);
+            se.scratch.new.push((p, to, r));
+        }
+    }
+    se.scratch.chain1 = ch1;
+    se.scratch.chain2 = ch2;
+    finish(se, temp);
+}
+
+/// A room for part `p` arriving at period `t`: its old room if free, else the free candidate room
+/// that costs least (capacity shortfall, a room new to the session); the old room if none is free.
+fn room_for(se: &Search, p: u32, t: u32, old_r: u32) -> u32 {
+    let c = se.st.c;
+    if old_r == NONE {
+        return NONE;
+    }
+    if se.st.room_free(old_r, t) {
+        return old_r;
+    }
+    let s = c.part_session[p as usize];
+    let si = &c.sessions[s as usize];
+    let w_cap = c.weights[super::cost::CAPACITY];
+    let w_stab = c.weights[super::cost::ROOM_STABILITY];
+    let mut best = (i64::MAX, old_r);
+    for &r in &si.rooms {
+        if !se.st.room_free(r, t) {
+            continue;
+        }
+        let cap = c.room_cap[r as usize];
+        let short = si.learners.saturating_sub(cap) as i64;
+        let fresh = (se.st.sess_room_count(s, r) == 0) as i64;
+        let waste = cap.saturating_sub(si.learners) as i64;
+        let key = (short * w_cap + fresh * w_stab) * 100_000 + waste.min(99_999);
+        if key < best.0 {
+            best = (key, r);
+        }
+    }
+    best.1
+}
+
+/// Another candidate instructor for the session of a random part.
+pub(crate) fn change_instructor(se: &mut Search, temp: f64) {
+    let c = se.st.c;
+    let x = c.movable[se.rng.below(c.movable.len())];
+    let s = c.part_session[x as usize];
+    let si = &c.sessions[s as usize];
+    if si.instructors.len() < 2 {
+        return move_or_swap(se, temp);
+    }
+    let old = se.st.inst_of[s as usize];
+    let new = si.instructors[se.rng.below(si.instructors.len())].0;
+    if new == old {
+        return;
+    }
+    se.st.set_instructor(s, new);
+    let h = se.st.hard();
+    let sc = se.st.soft();
+    let dh = h - se.cur_hard;
+    let ds = sc - se.cur_soft;
+    let accept = if dh != 0 {
+        dh < 0
+    } else {
+        ds <= 0 || se.rng.unit() < (-(ds as f64) / temp).exp()
+    };
+    if !accept {
+        se.st.set_instructor(s, old);
+        return;
+    }
+    if (dh > 0 || ds > 0) && se.best_is_pending() {
+        se.st.set_instructor(s, old);
+        se.commit_best();
+        se.st.set_instructor(s, new);
+    }
+    se.cur_hard = h;
+    se.cur_soft = sc;
+    se.accepted += 1;
+    se.note();
+}

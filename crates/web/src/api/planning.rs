@@ -1,0 +1,182 @@
+//! The auto-scheduler over the API: planning windows, runs (create, progress and proposal),
+//! accepting proposals, repairs.
+
+use super::extract::{Body, Id};
+use crate::AppState;
+use crate::auth::ApiCaller;
+use crate::problem::{ApiError, Problem};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use trainyard_app::planning::{
+    self, AcceptReport, PlanScope, RepairTrigger, RunDetail, RunOptions, Selection, WindowFields,
+};
+use trainyard_app::store::planning::{PlanningWindow, Run};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get))
+        .routes(routes!(accept))
+        .routes(routes!(repair))
+        .routes(routes!(set_window, clear_window))
+}
+
+/// How long the planner searches.
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+#[serde(default)]
+pub struct Search {
+    /// Time limit in seconds (1–600, default 10).
+    pub seconds: Option<u64>,
+    /// Seed of the search (default 1): the same seed and budget give the same plan.
+    pub seed: Option<u64>,
+    /// An iteration budget per search thread, besides the time limit.
+    pub max_iterations: Option<u64>,
+    /// Search threads: 0 = one per core (at most 2), 1 or 2.
+    pub threads: Option<usize>,
+}
+
+impl Search {
+    fn options(&self) -> RunOptions {
+        let d = RunOptions::default();
+        RunOptions {
+            seconds: self.seconds.unwrap_or(d.seconds),
+            seed: self.seed.unwrap_or(d.seed),
+            max_iterations: self.max_iterations,
+            threads: self.threads.unwrap_or(d.threads),
+        }
+    }
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct CreateRun {
+    #[serde(flatten)]
+    pub scope: PlanScope,
+    #[serde(flatten)]
+    pub search: Search,
+}
+
+/// Plan the draft sessions that have a planning window, narrowed by program, period
+/// (`from`/`until`, the window must touch it) or `session_ids`. Answers 202 at once with the
+/// queued run; poll `GET /plan-runs/{id}` for progress and, once `done`, the proposal.
+#[utoipa::path(post, path = "/plan-runs", tag = "planning", request_body = CreateRun,
+    responses((status = 202, body = Run), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn create(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Body(b): Body<CreateRun>,
+) -> Result<(StatusCode, Json<Run>), ApiError> {
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(planning::start_run(&s.app, &c, &b.scope, b.search.options()).await?),
+    ))
+}
+
+/// The latest planner runs, newest first.
+#[utoipa::path(get, path = "/plan-runs", tag = "planning",
+    responses((status = 200, body = Vec<Run>), (status = 403, body = Problem)))]
+async fn list(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+) -> Result<Json<Vec<Run>>, ApiError> {
+    Ok(Json(planning::list(&s.app, &c).await?))
+}
+
+/// A run: status, progress (0–100), best cost so far and, once done, the cost breakdown (each
+/// soft objective raw, weighted and as a penalty), the proposal per session (`placed` with its
+/// instructor, parts and room; `unplaced` with the reasons; `unchanged` for a repair).
+#[utoipa::path(get, path = "/plan-runs/{id}", tag = "planning", params(("id" = i64, Path)),
+    responses((status = 200, body = RunDetail), (status = 404, body = Problem)))]
+async fn get(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+) -> Result<Json<RunDetail>, ApiError> {
+    Ok(Json(planning::get(&s.app, &c, id).await?))
+}
+
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+#[serde(default)]
+pub struct AcceptRequest {
+    /// Accept every placed session not yet accepted.
+    pub all: bool,
+    /// Or only these sessions.
+    pub session_ids: Vec<i64>,
+}
+
+/// Accept a finished run's proposals, each session in its own transaction: its parts move, a
+/// draft becomes scheduled, the instructor is proposed and the room booked tentatively. A session
+/// the world has overtaken since the run (a new conflict, an edit) is refused with the reason;
+/// the report lists each session.
+#[utoipa::path(post, path = "/plan-runs/{id}/accept", tag = "planning", params(("id" = i64, Path)), request_body = AcceptRequest,
+    responses((status = 200, body = AcceptReport), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn accept(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+    Body(b): Body<AcceptRequest>,
+) -> Result<Json<AcceptReport>, ApiError> {
+    let selection = if b.all {
+        Selection::All
+    } else if b.session_ids.is_empty() {
+        return Err(
+            trainyard_app::AppError::Invalid(trainyard_core::Invalid::field(
+                "session_ids",
+                "name the sessions to accept, or send \"all\": true",
+            ))
+            .into(),
+        );
+    } else {
+        Selection::Sessions(b.session_ids)
+    };
+    Ok(Json(planning::accept(&s.app, &c, id, selection).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct RepairRequest {
+    pub trigger: RepairTrigger,
+    #[serde(flatten)]
+    pub search: Search,
+}
+
+/// An instructor drops out or a room closes for some days: the absence is recorded and a repair
+/// run proposes the smallest set of changes to the scheduled and confirmed sessions it hits.
+#[utoipa::path(post, path = "/plan-runs/repair", tag = "planning", request_body = RepairRequest,
+    responses((status = 202, body = Run), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn repair(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Body(b): Body<RepairRequest>,
+) -> Result<(StatusCode, Json<Run>), ApiError> {
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(planning::repair(&s.app, &c, &b.trigger, b.search.options()).await?),
+    ))
+}
+
+/// Set the planning window of a draft session (the days its parts may fall between).
+#[utoipa::path(put, path = "/sessions/{id}/planning-window", tag = "planning", params(("id" = i64, Path)), request_body = WindowFields,
+    responses((status = 200, body = PlanningWindow), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn set_window(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+    Body(b): Body<WindowFields>,
+) -> Result<Json<PlanningWindow>, ApiError> {
+    Ok(Json(planning::set_window(&s.app, &c, id, &b).await?))
+}
+
+/// Take a session out of automatic planning.
+#[utoipa::path(delete, path = "/sessions/{id}/planning-window", tag = "planning", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = Problem)))]
+async fn clear_window(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+) -> Result<StatusCode, ApiError> {
+    planning::clear_window(&s.app, &c, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
