@@ -450,14 +450,12 @@ async fn show(
             ),
         ),
         fact("Price per seat", x.seat_price.to_string()),
-        fact(
-            "Joining link",
-            if x.joining_url.is_empty() {
-                "—".into()
-            } else {
-                x.joining_url.clone()
-            },
-        ),
+        // Only http(s) links pass validation, so the link is safe to follow.
+        if x.joining_url.is_empty() {
+            fact("Joining link", "—")
+        } else {
+            link_fact("Joining link", x.joining_url.clone(), x.joining_url.clone())
+        },
         fact(
             "Joining notes",
             if x.joining_notes.is_empty() {

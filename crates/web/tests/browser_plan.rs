@@ -1,0 +1,106 @@
+//! A coordinator in a real (headless) Chromium plans draft sessions: chooses them on the Plan page,
+//! runs the planner, watches the progress (htmx polling, then a reload when the run ends), reads the
+//! proposal and accepts it all; the sessions are then scheduled with their instructor proposed and
+//! their rooms booked. Skipped with a note when Chromium is not installed, unless
+//! TRAINYARD_REQUIRE_BROWSER is set.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::browser::Chrome;
+use common::{PASSWORD, TestApp, course_body, venue_body};
+use reqwest::StatusCode;
+use serde_json::json;
+use trainyard_core::Role;
+
+both_backends!(a_coordinator_plans_draft_sessions_and_accepts_the_proposal);
+
+async fn a_coordinator_plans_draft_sessions_and_accepts_the_proposal(t: &TestApp) {
+    let Some(b) = Chrome::start(t).await else {
+        return;
+    };
+    let api = t.api_as(Role::Coordinator, None).await;
+    let venue = api
+        .create("/venues", &venue_body("BER", "Europe/Berlin"))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let mut course = course_body("XL");
+    course["required_skill"] = json!("excel");
+    course["duration_days"] = json!(1);
+    let course = api.create("/courses", &course).await["id"]
+        .as_i64()
+        .unwrap();
+    for code in ["SPREE", "HAVEL"] {
+        api.create(
+            "/resources",
+            &json!({ "kind": "room", "code": code, "name": format!("Room {code}"), "venue_id": venue, "seats": 12, "features": "projector" }),
+        )
+        .await;
+    }
+    for name in ["Anna", "Ben"] {
+        api.create("/instructors", &json!({
+            "name": name, "email": format!("{}@example.com", name.to_lowercase()), "employment_type": "staff",
+            "home_venue_id": venue, "time_zone": "Europe/Berlin", "currency": "EUR", "day_rate": "800",
+            "max_days_week": 5, "max_days_month": 20, "skills": "excel"
+        }))
+        .await;
+    }
+    let mut sessions = Vec::new();
+    for _ in 0..3 {
+        let s = api
+            .create(
+                "/sessions",
+                &json!({
+                    "course_id": course, "visibility": "public", "delivery_mode": "ilt", "venue_id": venue, "capacity": 10,
+                    "time_zone": "Europe/Berlin", "currency": "EUR",
+                    "parts": [{ "starts": "2027-02-01T09:00", "ends": "2027-02-01T17:00" }]
+                }),
+            )
+            .await["id"]
+            .as_i64()
+            .unwrap();
+        let r = api
+            .put(
+                &format!("/sessions/{s}/planning-window"),
+                &json!({ "earliest": "2027-03-01", "latest": "2027-03-12" }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        sessions.push(s);
+    }
+
+    t.user("planner@example.com", Role::Coordinator, None).await;
+    b.login("planner@example.com", PASSWORD).await;
+    b.goto("/plan").await;
+    b.wait_for_text("main", "Run the planner on 3 sessions")
+        .await;
+    b.set_value("#p-seconds", "1").await;
+    b.click("#scope button.primary").await;
+    b.wait_for_path("/plan/runs/").await;
+    // The progress fragment polls until the run ends, then the page reloads with the proposal.
+    b.wait_for_within("button[name=all]", std::time::Duration::from_secs(30))
+        .await;
+    let page = b.text("main").await;
+    assert!(page.contains("Cost breakdown"), "{page}");
+    assert!(page.contains("3 sessions placed"), "{page}");
+    b.screenshot(std::env::temp_dir().join(format!(
+        "trainyard-plan-run-{}.png",
+        format!("{:?}", t.kind).to_lowercase()
+    )))
+    .await;
+    b.click("button[name=all]").await;
+    b.wait_for_text("main", "accepted").await;
+
+    for s in &sessions {
+        let session = api.get(&format!("/sessions/{s}")).await.body;
+        assert_eq!(session["status"], "scheduled", "{session}");
+        let starts = session["starts_at"].as_str().unwrap();
+        assert!(
+            starts >= "2027-03-01" && starts < "2027-03-13",
+            "placed inside its window: {starts}"
+        );
+    }
+    b.close().await;
+}
