@@ -8,6 +8,7 @@
 use crate::{App, AppError, Caller};
 use chrono::{Duration, NaiveDate};
 use trainyard_core::{Invalid, Role, TimeZoneName};
+use trainyard_store::planning::Proposal;
 use trainyard_store::timeline::{self as repo, Item, RowHead, SessionsOf};
 
 /// The longest window one timeline request covers.
@@ -61,6 +62,8 @@ pub enum Tone {
     Tentative,
     /// A declined assignment: shown, but it occupies nobody.
     Declined,
+    /// Where a plan run proposes to put a session (not yet accepted).
+    Planned,
 }
 
 impl Tone {
@@ -68,6 +71,7 @@ impl Tone {
         match status {
             "confirmed" | "delivered" | "closed" => Tone::Confirmed,
             "declined" => Tone::Declined,
+            PLANNED => Tone::Planned,
             _ => Tone::Tentative,
         }
     }
@@ -77,6 +81,7 @@ impl Tone {
             Tone::Confirmed => "confirmed",
             Tone::Tentative => "tentative",
             Tone::Declined => "declined",
+            Tone::Planned => "planned",
         }
     }
 
@@ -84,6 +89,53 @@ impl Tone {
     pub fn occupies(&self) -> bool {
         !matches!(self, Tone::Declined)
     }
+}
+
+/// The status of an item a plan run proposes.
+pub const PLANNED: &str = "planned";
+
+/// Shows the open proposals of a plan run in place of where their sessions stand now: the items of
+/// each proposed session are replaced by its proposed parts (status [`PLANNED`]) that fall in
+/// `[from_ms, to_ms)`, so conflicts with everything else show as they would after accepting.
+pub fn overlay_proposals(
+    items: &mut Vec<Item>,
+    proposals: &[Proposal],
+    kind: RowKind,
+    from_ms: i64,
+    to_ms: i64,
+) {
+    let open: Vec<&Proposal> = proposals
+        .iter()
+        .filter(|p| p.outcome == "placed" && p.accepted_at.is_none())
+        .collect();
+    let moved: std::collections::HashSet<i64> = open.iter().map(|p| p.session_id).collect();
+    items.retain(|i| !moved.contains(&i.session_id));
+    for p in open {
+        for (n, part) in p.parts.iter().enumerate() {
+            if part.ends_at <= from_ms || part.starts_at >= to_ms {
+                continue;
+            }
+            let row = match kind {
+                RowKind::Instructors => p.instructor_id,
+                RowKind::Rooms => part.room_id.or(p.room_id),
+            };
+            let Some(row_id) = row else { continue };
+            items.push(Item {
+                row_id,
+                session_id: p.session_id,
+                session_reference: p.session_reference.clone(),
+                // Not a stored part: a key of its own, so that two proposed parts never count
+                // as the same appointment.
+                part_id: -(p.session_id * 1_000 + n as i64 + 1),
+                course_code: p.course_code.clone(),
+                time_zone: p.time_zone.clone(),
+                starts_at: part.starts_at,
+                ends_at: part.ends_at,
+                status: PLANNED.into(),
+            });
+        }
+    }
+    items.sort_by_key(|i| (i.row_id, i.starts_at, i.ends_at));
 }
 
 /// An interval of one row, for conflict detection.
@@ -229,6 +281,8 @@ pub struct TimelineQuery {
     pub q: String,
     /// Rooms: those of one venue.
     pub venue_id: Option<i64>,
+    /// Show this plan run's open proposal in place of where its sessions stand now.
+    pub plan_run: Option<i64>,
 }
 
 /// The timeline: one query for the rows, one for every item in the window (staff only).
@@ -241,7 +295,7 @@ pub async fn timeline(
     caller.require_staff("see the schedule of every instructor and room")?;
     let (from_ms, to_ms) = query.window.bounds(tz);
     let mut conn = app.store.read().await?;
-    let (heads, items) = match query.kind {
+    let (heads, mut items) = match query.kind {
         RowKind::Instructors => (
             repo::instructor_rows(&mut conn, &query.q).await?,
             repo::instructor_items(&mut conn, from_ms, to_ms).await?,
@@ -251,6 +305,10 @@ pub async fn timeline(
             repo::room_items(&mut conn, from_ms, to_ms).await?,
         ),
     };
+    if let Some(run) = query.plan_run {
+        let proposals = trainyard_store::planning::proposals(&mut conn, run).await?;
+        overlay_proposals(&mut items, &proposals, query.kind, from_ms, to_ms);
+    }
     drop(conn);
     let rows = group(heads, items);
     let conflicts = rows.iter().map(|r| r.conflicts).sum();
@@ -440,6 +498,84 @@ pub async fn calendar(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    fn item(row: i64, session: i64, start: i64, end: i64, status: &str) -> Item {
+        Item {
+            row_id: row,
+            session_id: session,
+            session_reference: format!("S-{session}"),
+            part_id: session * 10,
+            course_code: "XL".into(),
+            time_zone: "Europe/Berlin".into(),
+            starts_at: start,
+            ends_at: end,
+            status: status.into(),
+        }
+    }
+
+    fn proposal(session: i64, instructor: i64, parts: &[(i64, i64)], accepted: bool) -> Proposal {
+        Proposal {
+            run_id: 1,
+            session_id: session,
+            session_reference: format!("S-{session}"),
+            course_code: "XL".into(),
+            course_title: "Excel".into(),
+            time_zone: "Europe/Berlin".into(),
+            session_version: 1,
+            outcome: "placed".into(),
+            instructor_id: Some(instructor),
+            instructor_name: None,
+            room_id: Some(70),
+            room_name: None,
+            parts: parts
+                .iter()
+                .map(|&(a, b)| trainyard_store::planning::ProposedPart {
+                    starts_at: a,
+                    ends_at: b,
+                    room_id: Some(71),
+                })
+                .collect(),
+            reasons: Vec::new(),
+            accepted_at: accepted.then_some(5),
+        }
+    }
+
+    #[test]
+    fn a_proposal_replaces_where_its_sessions_stand_and_shows_its_conflicts() {
+        let mut items = vec![
+            item(1, 100, 0, 10, "confirmed"),
+            item(1, 200, 40, 50, "proposed"),
+            item(2, 300, 0, 10, "confirmed"),
+        ];
+        let proposals = vec![
+            // Session 200 moves onto instructor 1's confirmed session 100: a conflict to see.
+            proposal(200, 1, &[(5, 15), (500, 600)], false),
+            // Accepted already: it stands where it is, nothing to overlay.
+            proposal(300, 2, &[(20, 30)], true),
+        ];
+        overlay_proposals(&mut items, &proposals, RowKind::Instructors, 0, 100);
+        let shown: Vec<(i64, i64, &str)> = items
+            .iter()
+            .map(|i| (i.row_id, i.session_id, i.status.as_str()))
+            .collect();
+        assert_eq!(
+            shown,
+            vec![
+                (1, 100, "confirmed"),
+                (1, 200, PLANNED),
+                (2, 300, "confirmed")
+            ],
+            "the old place of 200 is gone; its part outside the window is not shown"
+        );
+        let e = entries(items.into_iter().filter(|i| i.row_id == 1).collect());
+        assert!(e.iter().all(|e| e.conflict));
+        assert_eq!(e[1].tone, Tone::Planned);
+
+        let mut rooms = vec![item(71, 400, 0, 10, "confirmed")];
+        overlay_proposals(&mut rooms, &proposals, RowKind::Rooms, 0, 100);
+        assert_eq!(rooms.len(), 2, "the proposed part lands in its own room");
+        assert_eq!(rooms[1].row_id, 71);
+    }
 
     fn span(start: i64, end: i64, part: i64) -> Span {
         Span {

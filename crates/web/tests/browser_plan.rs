@@ -90,6 +90,20 @@ async fn a_coordinator_plans_draft_sessions_and_accepts_the_proposal(t: &TestApp
         format!("{:?}", t.kind).to_lowercase()
     )))
     .await;
+    // The same proposal on the resource timeline: dashed bars where the sessions would go.
+    let back = b.path().await;
+    b.click("#timeline a[href^='/timeline?plan_run=']").await;
+    b.wait_for_path("/timeline").await;
+    b.wait_for("a.tl-bar.tl-planned").await;
+    let planned = b
+        .execute(
+            "return document.querySelectorAll('a.tl-bar.tl-planned').length;",
+            vec![],
+        )
+        .await;
+    assert!(planned.as_i64().unwrap() >= 1, "{planned}");
+    b.goto(&back).await;
+    b.wait_for("button[name=all]").await;
     b.click("button[name=all]").await;
     b.wait_for_text("main", "accepted").await;
 

@@ -31,6 +31,8 @@ pub struct TimelineParams {
     venue_id: Option<i64>,
     /// Instructors: part of the name.
     q: Option<String>,
+    /// Show this plan run's open proposal (tone `planned`) in place of where its sessions stand now.
+    plan_run: Option<i64>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -76,7 +78,7 @@ pub struct TimelineItemOut {
     pub ends_at: String,
     /// The assignment's status (instructors) or the booking's (rooms).
     pub status: String,
-    /// `confirmed`, `tentative` or `declined`: how the UI colours it.
+    /// `confirmed`, `tentative`, `declined` or `planned` (a plan run's proposal): how the UI colours it.
     pub tone: String,
     /// Overlaps another item of the same row.
     pub conflict: bool,
@@ -129,6 +131,7 @@ pub async fn timeline(
         window,
         q: p.q.unwrap_or_default(),
         venue_id: p.venue_id,
+        plan_run: p.plan_run,
     };
     let t = tl::timeline(&s.app, &c, &query, &tz).await?;
     Ok(Json(TimelineOut {

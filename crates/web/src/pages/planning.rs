@@ -370,6 +370,7 @@ struct RunPage {
     grid: Vec<GridRow>,
     open: usize,
     time_zone: String,
+    timeline_href: Option<String>,
 }
 
 impl RunPage {
@@ -505,6 +506,14 @@ async fn run_page(
         .collect();
     dates.sort();
     dates.dedup();
+    // The same proposal on the resource timeline, from the week of its first part.
+    let timeline_href = dates.first().map(|first| {
+        format!(
+            "/timeline?plan_run={}&view=month&start={}",
+            d.run.id,
+            first.format("%Y-%m-%d")
+        )
+    });
     let mut days = Vec::new();
     let mut grid = Vec::new();
     if let (Some(first), Some(last)) = (dates.first().copied(), dates.last().copied()) {
@@ -579,6 +588,7 @@ async fn run_page(
         grid,
         open,
         time_zone: viewer.as_str().to_owned(),
+        timeline_href,
     }
     .into_response()
 }

@@ -130,6 +130,7 @@ struct TimelineParams {
     start: String,
     venue_id: String,
     q: String,
+    plan_run: String,
 }
 
 pub struct DayHead {
@@ -194,6 +195,9 @@ struct TimelinePage {
     empty_href: String,
     empty_label: String,
     time_zone: String,
+    /// The plan run whose proposal is shown, dashed, in place of where its sessions stand now.
+    plan_run: Option<i64>,
+    hide_plan_href: String,
 }
 
 impl TimelinePage {
@@ -228,11 +232,13 @@ async fn timeline(
         Ok(w) => w,
         Err(e) => return error_page(AppError::Invalid(e), Some(&c)),
     };
+    let plan_run = p.plan_run.trim().parse::<i64>().ok();
     let query = TimelineQuery {
         kind,
         window,
         q: p.q.clone(),
         venue_id,
+        plan_run,
     };
     let t = match tl::timeline(&s.app, &c, &query, &viewer).await {
         Ok(t) => t,
@@ -313,6 +319,9 @@ async fn timeline(
     if month_view {
         hidden.push(("view", "month".into()));
     }
+    if let Some(run) = plan_run {
+        hidden.push(("plan_run", run.to_string()));
+    }
     let filtered = match kind {
         RowKind::Instructors => !p.q.trim().is_empty(),
         RowKind::Rooms => venue_id.is_some(),
@@ -392,6 +401,8 @@ async fn timeline(
         empty_href,
         empty_label,
         time_zone: viewer.as_str().to_owned(),
+        plan_run,
+        hide_plan_href: qs.with(PATH, &[("plan_run", "")]),
     }
     .into_response()
 }
