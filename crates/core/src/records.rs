@@ -142,10 +142,10 @@ impl CourseFields {
             .map(str::trim)
             .filter(|m| !m.is_empty())
         {
-            if let Some(m) = inv.check("delivery_modes", DeliveryMode::parse(m)) {
-                if !modes.contains(&m) {
-                    modes.push(m);
-                }
+            if let Some(m) = inv.check("delivery_modes", DeliveryMode::parse(m))
+                && !modes.contains(&m)
+            {
+                modes.push(m);
             }
         }
         if modes.is_empty() && inv.message_for("delivery_modes").is_none() {
@@ -153,13 +153,13 @@ impl CourseFields {
         }
         let min_learners = int(&mut inv, "min_learners", &self.min_learners, 0, 10_000);
         let max_learners = int(&mut inv, "max_learners", &self.max_learners, 1, 10_000);
-        if let (Some(min), Some(max)) = (min_learners, max_learners) {
-            if min > max {
-                inv.add(
-                    "min_learners",
-                    format!("must not exceed the maximum of {max}"),
-                );
-            }
+        if let (Some(min), Some(max)) = (min_learners, max_learners)
+            && min > max
+        {
+            inv.add(
+                "min_learners",
+                format!("must not exceed the maximum of {max}"),
+            );
         }
         let currency = inv.check("currency", Currency::parse(&self.currency));
         let list_price = money(&mut inv, "list_price", &self.list_price, currency);

@@ -1092,10 +1092,10 @@ pub fn expand_detailed(
         let Some((period_start, dates)) = rule.period(first, k) else {
             break;
         };
-        if let End::Until(u) = end {
-            if period_start > u.date() {
-                break;
-            }
+        if let End::Until(u) = end
+            && period_start > u.date()
+        {
+            break;
         }
         for d in dates {
             if d <= first {
@@ -1304,17 +1304,17 @@ pub fn plan(
     for (i, start) in expansion.starts.iter().enumerate() {
         let day = start.date();
         let local = shape.local_parts_on(day);
-        if let (Some(prev), Some((first_start, _))) = (previous_end, local.first()) {
-            if *first_start < prev {
-                return Err(Invalid::field(
-                    rule.field("interval"),
-                    format!(
-                        "the sessions would overlap: the one starting {} is still running when the next starts on {day}; the session lasts {} day(s), so repeat on days further apart",
-                        occurrences.last().map(|o| o.date).unwrap_or(day),
-                        shape.last_day() + 1
-                    ),
-                ));
-            }
+        if let (Some(prev), Some((first_start, _))) = (previous_end, local.first())
+            && *first_start < prev
+        {
+            return Err(Invalid::field(
+                rule.field("interval"),
+                format!(
+                    "the sessions would overlap: the one starting {} is still running when the next starts on {day}; the session lasts {} day(s), so repeat on days further apart",
+                    occurrences.last().map(|o| o.date).unwrap_or(day),
+                    shape.last_day() + 1
+                ),
+            ));
         }
         previous_end = local.iter().map(|(_, e)| *e).max();
         let mut problems = Vec::new();

@@ -217,10 +217,10 @@ async fn login(State(s): State<AppState>, req: axum::extract::Request) -> Respon
 use axum::extract::FromRequest;
 
 async fn logout(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
-        if let Err(e) = accounts::logout(&s.app, token).await {
-            tracing::warn!(error = %e, "logout failed");
-        }
+    if let Some(token) = cookie(&headers, SESSION_COOKIE)
+        && let Err(e) = accounts::logout(&s.app, token).await
+    {
+        tracing::warn!(error = %e, "logout failed");
     }
     (
         [(header::SET_COOKIE, session_cookie("", 0, s.secure_cookies))],

@@ -135,10 +135,10 @@ impl IntoResponse for ApiError {
             _ => Vec::new(),
         };
         let mut r = problem_with(status, kind, title, detail, errors, conflicts);
-        if let AppError::Throttled { retry_after_secs } = e {
-            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-                r.headers_mut().insert(header::RETRY_AFTER, v);
-            }
+        if let AppError::Throttled { retry_after_secs } = e
+            && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
+        {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
         }
         r
     }

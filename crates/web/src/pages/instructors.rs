@@ -108,7 +108,7 @@ async fn list(
                     Cell::text(i.skills.join(", ")),
                 ];
                 if finance {
-                    cells.push(Cell::num(&i.day_rate));
+                    cells.push(Cell::num(i.day_rate));
                 }
                 Row {
                     href: format!("/instructors/{}", i.id),

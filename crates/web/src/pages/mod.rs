@@ -98,12 +98,13 @@ impl<S: Send + Sync> FromRequestParts<S> for Flash {
 pub async fn clear_flash(req: Request, next: Next) -> Response {
     let had_flash = cookie(req.headers(), FLASH_COOKIE).is_some_and(|v| !v.is_empty());
     let mut res = next.run(req).await;
-    if had_flash && res.status() == StatusCode::OK {
-        if let Ok(v) = HeaderValue::from_str(&format!(
+    if had_flash
+        && res.status() == StatusCode::OK
+        && let Ok(v) = HeaderValue::from_str(&format!(
             "{FLASH_COOKIE}=; Path=/; Max-Age=0; SameSite=Lax; HttpOnly"
-        )) {
-            res.headers_mut().append(header::SET_COOKIE, v);
-        }
+        ))
+    {
+        res.headers_mut().append(header::SET_COOKIE, v);
     }
     res
 }
