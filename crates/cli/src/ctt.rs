@@ -103,7 +103,8 @@ fn options(seed: u64, threads: usize, seconds: f64, started: Instant) -> SolveOp
 pub fn bench_ctt(a: CttArgs) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(&a.file)
         .with_context(|| format!("reading {}", a.file.display()))?;
-    let inst = ctt::parse(&text).map_err(|e| anyhow::anyhow!("{}:{e}", a.file.display()))?;
+    let inst = ctt::parse(&text)
+        .map_err(|e| anyhow::anyhow!("{}:{}: {}", a.file.display(), e.line, e.message))?;
     eprintln!(
         "{}: {} courses, {} lectures, {} rooms, {} × {} periods, {} curricula; {} s",
         inst.name,

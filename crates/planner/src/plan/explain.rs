@@ -134,8 +134,8 @@ pub fn static_checks(p: &Problem) -> Vec<Vec<Reason>> {
                         }
                         for b in &ins.busy {
                             let b0 = (b.day * p.grid.periods_per_day + b.start) as usize;
-                            for u in b0..b0 + b.len as usize {
-                                blocked[u] = true;
+                            for slot in &mut blocked[b0..b0 + b.len as usize] {
+                                *slot = true;
                             }
                         }
                         starts

@@ -282,7 +282,7 @@ impl<'a> Search<'a> {
         while self.cur_hard > 0 && !self.out_of_budget(budget) {
             step += 1;
             self.commit_best();
-            if violators.is_empty() || step % 50 == 0 {
+            if violators.is_empty() || step.is_multiple_of(50) {
                 violators.clear();
                 for &x in &c.movable {
                     let h = self.st.part_hard(x);
@@ -491,11 +491,9 @@ impl<'a> Search<'a> {
         let mut sum = 0f64;
         let mut n = 0u32;
         for _ in 0..2000 {
-            if let Some(d) = moves::probe(self) {
-                if d > 0 {
-                    sum += d as f64;
-                    n += 1;
-                }
+            if let Some(d) = moves::probe(self).filter(|d| *d > 0) {
+                sum += d as f64;
+                n += 1;
             }
         }
         if n == 0 {

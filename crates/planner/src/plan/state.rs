@@ -91,11 +91,11 @@ impl<'a> State<'a> {
     #[inline]
     pub fn soft(&self) -> i64 {
         let w = &self.c.weights;
-        let mut s = 0;
-        for k in HARD_END..N {
-            s += self.raw[k] * w[k];
-        }
-        s
+        self.raw[HARD_END..]
+            .iter()
+            .zip(&w[HARD_END..])
+            .map(|(r, w)| r * w)
+            .sum()
     }
 
     /// Who occupies room `r` at period `u` (NONE if free).

@@ -15,6 +15,9 @@ fn budget(n: u64, seed: u64) -> SolveOptions {
 
 fn quiet(_: &Progress) {}
 
+/// (start period, end period, location) of an instructor's part.
+type Stretch = (u32, u32, Option<usize>);
+
 /// Every hard rule, checked from the plan alone (independently of the engine's bookkeeping).
 fn violations(p: &Problem, plan: &Plan) -> Vec<String> {
     let ppd = p.grid.periods_per_day;
@@ -25,8 +28,7 @@ fn violations(p: &Problem, plan: &Plan) -> Vec<String> {
     let mut cohort = vec![0u32; p.cohorts.len() * t];
     let mut pool = vec![0u32; p.pools.len() * t];
     // (instructor, day) → (start, end, location)
-    let mut days: std::collections::HashMap<(usize, u32), Vec<(u32, u32, Option<usize>)>> =
-        Default::default();
+    let mut days: std::collections::HashMap<(usize, u32), Vec<Stretch>> = Default::default();
     for (i, ins) in p.instructors.iter().enumerate() {
         for b in &ins.busy {
             let s0 = b.day * ppd + b.start;
@@ -56,10 +58,8 @@ fn violations(p: &Problem, plan: &Plan) -> Vec<String> {
                 out.push(format!("{}: part spills over the day", s.id));
             }
             if !s.pinned {
-                if let Some((a, b)) = s.window {
-                    if sl.day < a || sl.day > b {
-                        out.push(format!("{}: outside its window", s.id));
-                    }
+                if s.window.is_some_and(|(a, b)| sl.day < a || sl.day > b) {
+                    out.push(format!("{}: outside its window", s.id));
                 }
                 if (s0..s0 + s.part_len).any(|u| s.forbidden_periods.contains(&u)) {
                     out.push(format!("{}: in a forbidden period", s.id));
@@ -113,10 +113,12 @@ fn violations(p: &Problem, plan: &Plan) -> Vec<String> {
     for ((i, _), list) in &days {
         for a in list {
             for b in list {
-                if let (Some(la), Some(lb)) = (a.2, b.2) {
-                    if la != lb && a.1 <= b.0 && b.0 - a.1 < p.travel[la][lb] {
-                        out.push(format!("instructor {i}: no time to travel"));
-                    }
+                if let (Some(la), Some(lb)) = (a.2, b.2)
+                    && la != lb
+                    && a.1 <= b.0
+                    && b.0 - a.1 < p.travel[la][lb]
+                {
+                    out.push(format!("instructor {i}: no time to travel"));
                 }
             }
         }
