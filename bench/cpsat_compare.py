@@ -163,6 +163,10 @@ class Model:
         self.W = {t: w[WEIGHT_OF[t]] for t in TERMS}
         if not self.capacity_soft:
             self.W["capacity"] = 0  # the engine ignores the weight when capacity is hard
+        # Gaps in multi-day courses (`consecutive_days`) are not modelled here; the generator
+        # never sets it, so the term is zero on both sides. Refuse rather than compare unequal costs.
+        if any(s.get("consecutive_days") for s in p["sessions"]):
+            raise SystemExit("consecutive_days sessions are not modelled by this comparison")
         self.m = cp_model.CpModel()
         self.build()
 

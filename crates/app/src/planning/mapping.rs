@@ -91,6 +91,16 @@ pub fn part_instants(tz: &TimeZoneName, day: NaiveDate, period: u32, len: u32) -
     (at(tz, day, first.0), at(tz, day, last.1))
 }
 
+/// The planner's weights for a training company: its defaults, except that a multi-day course
+/// changing rooms between days is a real nuisance for learners and trainers (the ITC2007 default of
+/// 1 per extra room is far too light next to day rates).
+pub fn weights() -> Weights {
+    Weights {
+        room_stability: 50,
+        ..Weights::default()
+    }
+}
+
 pub fn is_working_day(d: NaiveDate) -> bool {
     !matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
 }
@@ -536,6 +546,8 @@ pub async fn build(
             preferred_days: Vec::new(),
             preferred_rooms: Vec::new(),
             min_days: 0,
+            // A multi-day course runs on consecutive working days (grid days are working days).
+            consecutive_days: true,
             published,
             pinned: false,
         });

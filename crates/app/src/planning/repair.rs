@@ -6,7 +6,6 @@
 
 use chrono::{Duration, NaiveDate};
 use trainyard_core::TimeZoneName;
-use trainyard_planner::plan::Weights;
 use trainyard_store::planning::{self as repo, Run};
 use trainyard_store::{assignments, bookings, instructors, resources, sessions, venues};
 
@@ -230,7 +229,7 @@ pub async fn repair(
             }),
         });
     }
-    let mapped = mapping::build(&mut conn, targets, Weights::default()).await?;
+    let mapped = mapping::build(&mut conn, targets, mapping::weights()).await?;
     drop(conn);
     let summary = format!("{summary} · {} sessions affected", affected.len());
     let run = runs::create(app, caller, "repair", &scope, &summary, options).await?;

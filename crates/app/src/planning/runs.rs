@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use trainyard_core::Invalid;
-use trainyard_planner::plan::{self, CostBreakdown, Weights};
+use trainyard_planner::plan::{self, CostBreakdown};
 use trainyard_store::planning::{self as repo, DraftScope, NewProposal, NewRun, Proposal, Run};
 
 use super::mapping::{self, Mapped};
@@ -96,6 +96,7 @@ fn label(name: &str) -> &'static str {
         "capacity" => "Room capacity",
         "moved_parts" => "Moved parts",
         "instructor_changes" => "Instructor changes",
+        "gap_days" => "Gaps in multi-day courses",
         _ => "Other",
     }
 }
@@ -166,7 +167,7 @@ pub async fn start_run(
                 .into(),
         ));
     }
-    let mapped = mapping::build(&mut conn, targets, Weights::default()).await?;
+    let mapped = mapping::build(&mut conn, targets, mapping::weights()).await?;
     drop(conn);
     let mut summary = Vec::new();
     if let Some(p) = scope.program_id {

@@ -47,6 +47,7 @@ pub fn to_problem(inst: &Instance) -> Problem {
             preferred_days: Vec::new(),
             preferred_rooms: Vec::new(),
             min_days: course.min_days,
+            consecutive_days: false,
             published: None,
             pinned: false,
         })

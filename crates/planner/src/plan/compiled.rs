@@ -19,6 +19,8 @@ pub(crate) struct SessionInfo {
     pub needs: Vec<(u32, u32)>,
     pub program: u32,
     pub min_days: u32,
+    /// Parts on consecutive days (a multi-day course): gaps are priced.
+    pub consecutive: bool,
     /// (instructor, cost per part).
     pub instructors: Vec<(u32, i64)>,
     pub published_instructor: u32,
@@ -218,6 +220,7 @@ impl Compiled {
                     .collect(),
                 program: s.program.map_or(NONE, |g| g as u32),
                 min_days: s.min_days,
+                consecutive: s.consecutive_days && s.parts > 1,
                 instructors: s
                     .instructors
                     .iter()
@@ -266,6 +269,7 @@ impl Compiled {
         weights[cost::CAPACITY] = if capacity_hard { 0 } else { w.capacity };
         weights[cost::MOVED] = w.moved;
         weights[cost::INSTRUCTOR_CHANGED] = w.instructor_changed;
+        weights[cost::GAP_DAYS] = w.gap_days;
 
         let mut is_movable = vec![false; part_session.len()];
         for &x in &movable {

@@ -29,7 +29,8 @@ pub(crate) const ROOM_STABILITY: usize = 18;
 pub(crate) const CAPACITY: usize = 19;
 pub(crate) const MOVED: usize = 20;
 pub(crate) const INSTRUCTOR_CHANGED: usize = 21;
-pub(crate) const N: usize = 22;
+pub(crate) const GAP_DAYS: usize = 22;
+pub(crate) const N: usize = 23;
 
 /// A hard constraint, as the explanation of a violation or of an unplaced part names it.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -134,10 +135,12 @@ pub struct SoftCost {
     pub capacity: Term,
     pub moved_parts: Term,
     pub instructor_changes: Term,
+    #[serde(default)]
+    pub gap_days: Term,
 }
 
 impl SoftCost {
-    pub fn terms(&self) -> [(&'static str, Term); 12] {
+    pub fn terms(&self) -> [(&'static str, Term); 13] {
         [
             ("instructor_cost", self.instructor_cost),
             ("travel", self.travel),
@@ -151,6 +154,7 @@ impl SoftCost {
             ("capacity", self.capacity),
             ("moved_parts", self.moved_parts),
             ("instructor_changes", self.instructor_changes),
+            ("gap_days", self.gap_days),
         ]
     }
 
@@ -198,6 +202,7 @@ impl CostBreakdown {
                 capacity: term(CAPACITY),
                 moved_parts: term(MOVED),
                 instructor_changes: term(INSTRUCTOR_CHANGED),
+                gap_days: term(GAP_DAYS),
             },
         }
     }

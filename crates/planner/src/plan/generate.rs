@@ -298,6 +298,7 @@ pub fn quarter(spec: &QuarterSpec) -> Problem {
             preferred_days,
             preferred_rooms,
             min_days: parts.min(if part_len == 2 { parts } else { 2 }),
+            consecutive_days: false,
             published: None,
             pinned: false,
         });

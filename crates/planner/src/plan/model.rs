@@ -124,6 +124,10 @@ pub struct Session {
     /// Its parts should fall on at least this many distinct days.
     #[serde(default)]
     pub min_days: u32,
+    /// Its parts should fall on consecutive days of the grid, as a multi-day course does: every
+    /// day between its first and last day without a part of it costs `Weights::gap_days`.
+    #[serde(default)]
+    pub consecutive_days: bool,
     /// The published placement (repair minimises changes to it; it is also the starting point).
     #[serde(default)]
     pub published: Option<Placement>,
@@ -239,6 +243,8 @@ pub struct Weights {
     pub moved: i64,
     /// Per session whose instructor differs from the published one (repair).
     pub instructor_changed: i64,
+    /// Per day without a part between the first and last day of a `consecutive_days` session.
+    pub gap_days: i64,
 }
 
 impl Default for Weights {
@@ -256,6 +262,7 @@ impl Default for Weights {
             capacity: 1,
             moved: 100,
             instructor_changed: 100,
+            gap_days: 500,
         }
     }
 }
@@ -276,6 +283,7 @@ impl Weights {
             capacity: 0,
             moved: 0,
             instructor_changed: 0,
+            gap_days: 0,
         }
     }
 }

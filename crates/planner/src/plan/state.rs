@@ -39,6 +39,7 @@ pub(crate) struct State<'a> {
     w_program: bool,
     w_capacity: bool,
     w_travel: bool,
+    w_gap_days: bool,
 }
 
 impl<'a> State<'a> {
@@ -80,6 +81,7 @@ impl<'a> State<'a> {
             w_program: w[PROGRAM_SPREAD] != 0,
             w_capacity: w[CAPACITY] != 0,
             w_travel: w[TRAVEL] != 0,
+            w_gap_days: w[GAP_DAYS] != 0,
         }
     }
 
@@ -176,6 +178,11 @@ impl<'a> State<'a> {
         let len = si.len;
         let d = c.day_of[t as usize] as usize;
         let sign: i64 = if ADD { 1 } else { -1 };
+        let gaps_before = if si.consecutive && self.w_gap_days {
+            self.gap_days(s)
+        } else {
+            0
+        };
 
         if ADD {
             self.pos_t[xs] = t;
@@ -387,6 +394,28 @@ impl<'a> State<'a> {
             self.pos_t[xs] = NONE;
             self.pos_r[xs] = NONE;
         }
+        if si.consecutive && self.w_gap_days {
+            self.raw[GAP_DAYS] += self.gap_days(s) - gaps_before;
+        }
+    }
+
+    /// Days between the first and last day of session `s` without a part of it (its placed parts;
+    /// `sess_ndays` is kept in step with them).
+    fn gap_days(&self, s: usize) -> i64 {
+        let si = &self.c.sessions[s];
+        let (mut lo, mut hi) = (u32::MAX, 0u32);
+        for x in si.first_part..si.first_part + si.parts {
+            let t = self.pos_t[x as usize];
+            if t != NONE {
+                let d = self.c.day_of[t as usize];
+                lo = lo.min(d);
+                hi = hi.max(d);
+            }
+        }
+        if lo > hi {
+            return 0;
+        }
+        (hi - lo + 1) as i64 - self.sess_ndays[s] as i64
     }
 
     #[inline]
@@ -535,27 +564,8 @@ fn initial_raw(c: &Compiled) -> [i64; N] {
             .map(|(s, _)| s.min_days as i64)
             .sum();
     }
-    for i in 0..c.n_inst {
-        for w in 0..c.n_weeks {
-            let lim = c.inst_week_limit[i];
-            let n = c.inst_base_week[i * c.n_weeks + w] as u32;
-            if lim != NONE && n > lim {
-                raw[LIMIT] += (n - lim) as i64;
-            }
-        }
-        for m in 0..c.n_months {
-            let lim = c.inst_month_limit[i];
-            let n = c.inst_base_month[i * c.n_months + m] as u32;
-            if lim != NONE && n > lim {
-                raw[LIMIT] += (n - lim) as i64;
-            }
-        }
-        for u in 0..c.t {
-            let o = c.inst_base[i * c.t + u];
-            if o >= 2 {
-                raw[INSTRUCTOR] += o as i64 - 1;
-            }
-        }
-    }
+    // Teaching fixed outside the plan that already breaks a limit or overlaps itself is a fact
+    // of the world, not of the plan: only what the plan's own parts add counts (the counters
+    // start from the fixed load, so a part added to an already-full week still counts).
     raw
 }

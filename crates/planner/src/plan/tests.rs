@@ -245,6 +245,7 @@ fn session(id: &str, parts: u32, instructor: usize) -> Session {
         preferred_days: Vec::new(),
         preferred_rooms: Vec::new(),
         min_days: 0,
+        consecutive_days: false,
         published: None,
         pinned: false,
     }
@@ -379,6 +380,9 @@ fn pinned_sessions_stay_put() {
 fn incremental_cost_matches_a_fresh_evaluation() {
     let mut p = small_quarter(21);
     p.weights.moved = 7;
+    for s in p.sessions.iter_mut().step_by(2) {
+        s.consecutive_days = true;
+    }
     let first = solve(&p, &budget(20_000, 1), &quiet).expect("valid");
     publish(&mut p, first.plan());
     let skip = vec![false; p.sessions.len()];
@@ -489,4 +493,82 @@ fn a_problem_round_trips_through_json() {
     let json = serde_json::to_string(&p).expect("serialise");
     let back: Problem = serde_json::from_str(&json).expect("deserialise");
     assert_eq!(p, back);
+}
+
+#[test]
+fn multi_day_sessions_run_on_consecutive_days() {
+    // One instructor, one room, ten days of one period; the instructor is away on day 1, so the
+    // cheapest-looking start (day 0) would leave a gap.
+    let mut s = session("three-day", 3, 0);
+    s.consecutive_days = true;
+    let mut p = tiny(vec![s], 1, 1);
+    p.grid.days = 10;
+    p.grid.periods_per_day = 1;
+    p.instructors[0].unavailable = vec![1];
+    let out = solve(&p, &budget(20_000, 3), &quiet).expect("valid");
+    assert!(out.is_feasible());
+    let mut days: Vec<u32> = out.plan().sessions[0]
+        .parts
+        .iter()
+        .flatten()
+        .map(|s| s.day)
+        .collect();
+    days.sort();
+    assert_eq!(days.len(), 3);
+    assert_eq!(days[2] - days[0], 2, "three days in a row: {days:?}");
+    assert!(!days.contains(&1));
+    assert_eq!(out.plan().cost.soft.gap_days.raw, 0);
+
+    // Pinned with a gap, the gap is priced.
+    let mut pinned = p.clone();
+    pinned.sessions[0].pinned = true;
+    pinned.sessions[0].published = Some(Placement {
+        instructor: Some(0),
+        parts: [0, 2, 3]
+            .iter()
+            .map(|&day| Slot {
+                day,
+                start: 0,
+                room: Some(0),
+            })
+            .collect(),
+    });
+    let out = solve(&pinned, &budget(1_000, 3), &quiet).expect("valid");
+    assert_eq!(out.plan().cost.soft.gap_days.raw, 1);
+}
+
+#[test]
+fn teaching_fixed_outside_the_plan_is_not_the_plans_violation() {
+    // Instructor 0 already teaches three parts in week 0 (two of them at once) against a weekly
+    // limit of two: a fact the plan cannot change. A session for instructor 1 is still feasible.
+    let mut p = tiny(vec![session("other", 1, 1)], 2, 1);
+    p.instructors[0].max_parts_per_week = Some(2);
+    p.instructors[0].busy = vec![
+        Busy {
+            day: 0,
+            start: 0,
+            len: 1,
+            location: None,
+        },
+        Busy {
+            day: 0,
+            start: 0,
+            len: 1,
+            location: None,
+        },
+        Busy {
+            day: 1,
+            start: 0,
+            len: 1,
+            location: None,
+        },
+    ];
+    let out = solve(&p, &budget(5_000, 1), &quiet).expect("valid");
+    assert!(out.is_feasible());
+    assert_eq!(out.plan().cost.hard.total(), 0);
+    // A part for instructor 0 in that full week is the plan's violation, and is reported.
+    let mut full = p.clone();
+    full.sessions.push(session("more", 1, 0));
+    let out = solve(&full, &budget(5_000, 1), &quiet).expect("valid");
+    assert!(!out.is_feasible());
 }
