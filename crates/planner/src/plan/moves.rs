@@ -1,8 +1,10 @@
 //! The annealer's moves. Each is applied to the plan, priced by the state's incremental cost, and
 //! undone if refused:
 //!
-//! - move or swap: a part to another slot and room; if a part of the same length sits there, the
-//!   two trade places;
+//! - move or swap: a part to another slot and room (half the time a room its session already
+//!   uses); if a part of the same length sits there, the two trade places. While the plan is
+//!   feasible, a move that would certainly put two parts of an instructor or a cohort in one
+//!   period is refused before it is applied (`State::clashes`);
 //! - Kempe chain: two periods, and the connected set of parts at them that share learners or an
 //!   instructor, exchange periods (rooms reassigned greedily) — the move that escapes the plateaus
 //!   of curriculum timetabling;
@@ -71,6 +73,16 @@ fn draw_move(se: &mut Search) -> bool {
     let t = si.starts[se.rng.below(si.starts.len())];
     let r = if si.is_virtual {
         NONE
+    } else if se.keep_room > 0 && se.rng.below(100) < se.keep_room as usize {
+        // The room of one of the session's parts (often its own): moves that keep the
+        // session in its rooms, the ones that survive a cold search.
+        let y = si.first_part + se.rng.below(si.parts as usize) as u32;
+        let ry = se.st.pos_r[y as usize];
+        if ry == NONE || !c.room_ok[s * c.n_rooms + ry as usize] {
+            si.rooms[se.rng.below(si.rooms.len())]
+        } else {
+            ry
+        }
     } else {
         si.rooms[se.rng.below(si.rooms.len())]
     };
@@ -106,15 +118,42 @@ fn draw_move(se: &mut Search) -> bool {
         {
             return false;
         }
+        if se.cur_hard == 0 && (se.st.clashes(x, t, y) || se.st.clashes(y, tx, x)) {
+            se.refused_early += 1;
+            debug_assert_breaks_hard(se, &[(x, tx, rx), (y, t, r)], &[(x, t, r), (y, tx, rx)]);
+            return false;
+        }
         se.scratch.old.push((x, tx, rx));
         se.scratch.old.push((y, t, r));
         se.scratch.new.push((x, t, r));
         se.scratch.new.push((y, tx, rx));
     } else {
+        if se.cur_hard == 0 && t != tx && se.st.clashes(x, t, NONE) {
+            se.refused_early += 1;
+            debug_assert_breaks_hard(se, &[(x, tx, rx)], &[(x, t, r)]);
+            return false;
+        }
         se.scratch.old.push((x, tx, rx));
         se.scratch.new.push((x, t, r));
     }
     true
+}
+
+/// Debug builds check that a move refused unapplied would indeed have broken a hard constraint.
+fn debug_assert_breaks_hard(se: &mut Search, old: &[(u32, u32, u32)], new: &[(u32, u32, u32)]) {
+    if cfg!(debug_assertions) {
+        se.scratch.old.clear();
+        se.scratch.new.clear();
+        se.scratch.old.extend_from_slice(old);
+        se.scratch.new.extend_from_slice(new);
+        swap_back(se, false);
+        let h = se.st.hard();
+        swap_back(se, true);
+        assert!(
+            h > se.cur_hard,
+            "a move refused unapplied would not break a hard constraint"
+        );
+    }
 }
 
 pub(crate) fn move_or_swap(se: &mut Search, temp: f64) {

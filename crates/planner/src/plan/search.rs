@@ -2,6 +2,7 @@
 //! no hard constraint is violated, then simulated annealing on the soft cost with feasibility
 //! kept. The moves live in `moves`; this module drives them and keeps the best plan seen.
 
+use std::sync::{Barrier, Mutex};
 use std::time::Instant;
 
 use super::compiled::Compiled;
@@ -24,6 +25,51 @@ pub(crate) struct Schedule {
     pub t_end: Option<f64>,
 }
 
+/// Where parallel searches meet: at fixed points of their cooling (fractions of the budget) each
+/// posts its best plan, and a search whose best is worse than another's continues from that one.
+/// The points are fixed fractions, so with an iteration budget the exchange is deterministic.
+pub(crate) struct Exchange {
+    barrier: Barrier,
+    boards: Mutex<Vec<Option<Snapshot>>>,
+    pub points: Vec<f64>,
+}
+
+impl Exchange {
+    pub fn new(threads: usize, points: Vec<f64>) -> Self {
+        Exchange {
+            barrier: Barrier::new(threads),
+            boards: Mutex::new(vec![None; threads]),
+            points,
+        }
+    }
+
+    fn meet(&self, thread: usize, se: &mut Search) {
+        se.commit_best();
+        self.boards.lock().expect("exchange lock")[thread] = Some(se.best.clone());
+        self.barrier.wait();
+        let better = {
+            let boards = self.boards.lock().expect("exchange lock");
+            let (h, s, k) = boards
+                .iter()
+                .enumerate()
+                .filter_map(|(k, b)| b.as_ref().map(|b| (b.hard, b.soft, k)))
+                .min()
+                .expect("own board");
+            (k != thread && (h, s) < (se.best.hard, se.best.soft)).then(|| boards[k].clone())
+        };
+        if let Some(Some(snap)) = better {
+            se.best = snap;
+            se.restore_best();
+        }
+        self.barrier.wait();
+    }
+}
+
+/// Percent of plain moves that send a part to a room its session already uses (the rest: any
+/// candidate room).
+const KEEP_ROOM_PERCENT: u32 = 50;
+
+#[derive(Clone)]
 pub(crate) struct Snapshot {
     pub pos_t: Vec<u32>,
     pub pos_r: Vec<u32>,
@@ -37,6 +83,10 @@ pub(crate) struct Search<'a> {
     pub rng: Rng,
     pub iterations: u64,
     pub accepted: u64,
+    /// Moves refused without being applied (they would break a hard constraint).
+    pub refused_early: u64,
+    /// Percent of moves that take a room the session already uses.
+    pub keep_room: u32,
     pub best: Snapshot,
     best_pending: bool,
     pub cur_hard: i64,
@@ -61,6 +111,8 @@ impl<'a> Search<'a> {
             rng: Rng::new(seed),
             iterations: 0,
             accepted: 0,
+            refused_early: 0,
+            keep_room: KEEP_ROOM_PERCENT,
             best,
             best_pending: false,
             cur_hard: 0,
@@ -428,16 +480,24 @@ impl<'a> Search<'a> {
     /// Simulated annealing on the soft cost; moves that would break a hard constraint are refused.
     /// The temperature falls geometrically from `t0` to `t_end` over the budget (iterations, or
     /// time when a deadline is set).
-    pub fn anneal(&mut self, budget: &Budget, schedule: Schedule, report: &mut dyn FnMut(&Search)) {
+    pub fn anneal(
+        &mut self,
+        budget: &Budget,
+        schedule: Schedule,
+        exchange: Option<(&Exchange, usize)>,
+        report: &mut dyn FnMut(&Search),
+    ) {
         let c = self.st.c;
         if c.movable.is_empty() {
             return;
         }
+        let mut meetings = 0usize;
+        let points: &[f64] = exchange.map_or(&[], |(e, _)| &e.points);
         let start_iter = self.iterations;
         let start_time = budget.deadline.map(|_| Instant::now());
         let span_iter = budget.max_iterations.saturating_sub(start_iter).max(1);
         let t0 = schedule.t0.unwrap_or_else(|| self.calibrate() * 0.15);
-        let t_end = schedule.t_end.unwrap_or(t0 / 40.0).min(t0);
+        let t_end = schedule.t_end.unwrap_or(t0 / 30.0).min(t0);
         let ratio = (t_end / t0).ln();
         let mut temp = t0;
         let mut last_reported = (self.best.hard, self.best.soft);
@@ -468,6 +528,12 @@ impl<'a> Search<'a> {
                     frac_it
                 };
                 temp = t0 * (ratio * f).exp();
+                while meetings < points.len() && f >= points[meetings] {
+                    meetings += 1;
+                    if let Some((e, k)) = exchange {
+                        e.meet(k, self);
+                    }
+                }
                 if counter & 0xFFFF == 0 && (self.best.hard, self.best.soft) < last_reported {
                     last_reported = (self.best.hard, self.best.soft);
                     report(self);
@@ -481,6 +547,13 @@ impl<'a> Search<'a> {
                 moves::change_instructor(self, temp);
             } else {
                 moves::move_or_swap(self, temp);
+            }
+        }
+        // Meetings not reached (the budget ran out first): every search must attend them all.
+        while meetings < points.len() {
+            meetings += 1;
+            if let Some((e, k)) = exchange {
+                e.meet(k, self);
             }
         }
         self.commit_best();

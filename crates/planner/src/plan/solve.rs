@@ -1,8 +1,10 @@
 //! The entry points: [`solve`] a problem, [`repair`] a published plan after a change.
 //!
 //! Determinism: one run is a pure function of the problem, the seed and the iteration budget.
-//! With `threads > 1` each thread runs its own seed (derived from the given one) and the best plan
-//! wins, ties going to the lower thread, so the result is still fixed by seed and budget. With a
+//! With `threads > 1` each thread runs its own seed (derived from the given one); at fixed points
+//! of the cooling (fractions of the budget) the threads meet and any thread whose best plan is
+//! worse than another's continues from that plan; at the end the best plan wins, ties going to the
+//! lower thread, so the result is still fixed by seed and budget. With a
 //! deadline the search stops (and cools) by the clock, so the result then depends on the
 //! machine's speed: use an iteration budget where reproducibility matters.
 
@@ -14,7 +16,7 @@ use super::compiled::Compiled;
 use super::cost::{CostBreakdown, UNPLACED};
 use super::explain::{self, Unplaced};
 use super::model::{InvalidProblem, NONE, Problem, Slot, Weights};
-use super::search::{Budget, Schedule, Search, Snapshot};
+use super::search::{Budget, Exchange, Schedule, Search, Snapshot};
 
 #[derive(Debug, Clone)]
 pub struct SolveOptions {
@@ -26,7 +28,7 @@ pub struct SolveOptions {
     pub max_iterations: Option<u64>,
     /// Stop by then (the annealing cools over the time left).
     pub deadline: Option<Instant>,
-    /// Annealing start and end temperatures (None: calibrated, end = start / 1000).
+    /// Annealing start and end temperatures (None: calibrated, end = start / 30).
     pub t0: Option<f64>,
     pub t_end: Option<f64>,
 }
@@ -163,15 +165,17 @@ pub fn solve(
         t0: options.t0,
         t_end: options.t_end,
     };
+    let exchange = Exchange::new(threads, exchange_points());
     let runs: Vec<(Snapshot, u64, Option<u64>)> = if threads == 1 {
-        vec![run(&c, options.seed, budget, schedule, 0, progress)]
+        vec![run(&c, options.seed, budget, schedule, None, 0, progress)]
     } else {
         std::thread::scope(|scope| {
             let handles: Vec<_> = (0..threads)
                 .map(|k| {
                     let c = &c;
+                    let ex = &exchange;
                     let seed = thread_seed(options.seed, k);
-                    scope.spawn(move || run(c, seed, budget, schedule, k, progress))
+                    scope.spawn(move || run(c, seed, budget, schedule, Some(ex), k, progress))
                 })
                 .collect();
             handles
@@ -265,11 +269,22 @@ pub fn solve(
     })
 }
 
+/// When parallel searches meet to continue from the best plan among them (fractions of the
+/// annealing budget).
+fn exchange_points() -> Vec<f64> {
+    const MEETINGS: usize = 6;
+    const FROM: f64 = 0.3;
+    (0..MEETINGS)
+        .map(|k| FROM + (1.0 - FROM) * k as f64 / MEETINGS as f64)
+        .collect()
+}
+
 fn run(
     c: &Compiled,
     seed: u64,
     budget: Budget,
     schedule: Schedule,
+    exchange: Option<&Exchange>,
     thread: usize,
     progress: &(dyn Fn(&Progress) + Sync),
 ) -> (Snapshot, u64, Option<u64>) {
@@ -290,7 +305,12 @@ fn run(
         se.restore_best();
     }
     tell(&se, Phase::Optimisation);
-    se.anneal(&budget, schedule, &mut |se| tell(se, Phase::Optimisation));
+    se.anneal(
+        &budget,
+        schedule,
+        exchange.map(|e| (e, thread)),
+        &mut |se| tell(se, Phase::Optimisation),
+    );
     tell(&se, Phase::Done);
     (se.best, se.iterations, se.feasible_at)
 }

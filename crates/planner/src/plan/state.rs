@@ -126,6 +126,52 @@ impl<'a> State<'a> {
         self.inst_load[i as usize]
     }
 
+    /// Whether part `x` starting at `t` would certainly share a period with another part of its
+    /// instructor or of one of its cohorts, or fall in its instructor's unavailability — counting
+    /// neither `x` nor `y` where they are now (`y`: the other part of a swap, or NONE). A cheap,
+    /// exact-when-true test that lets a feasible search refuse a move without applying it.
+    #[inline]
+    pub fn clashes(&self, x: u32, t: u32, y: u32) -> bool {
+        let c = self.c;
+        let s = c.part_session[x as usize];
+        let si = &c.sessions[s as usize];
+        let covers = |p: u32, u: u32| -> bool {
+            if p == NONE {
+                return false;
+            }
+            let tp = self.pos_t[p as usize];
+            tp != NONE && tp <= u && u < tp + c.sessions[c.part_session[p as usize] as usize].len
+        };
+        let i = self.inst_of[s as usize];
+        let ys = if y == NONE {
+            NONE
+        } else {
+            c.part_session[y as usize]
+        };
+        for u in t..t + si.len {
+            let own = covers(x, u) as u16;
+            if i != NONE {
+                let k = i as usize * c.t + u as usize;
+                if c.inst_unavail[k] {
+                    return true;
+                }
+                let other = (ys != NONE && self.inst_of[ys as usize] == i && covers(y, u)) as u16;
+                if self.inst_occ[k] > own + other {
+                    return true;
+                }
+            }
+            for &k in &si.cohorts {
+                let other = (ys != NONE
+                    && c.sessions[ys as usize].cohorts.contains(&k)
+                    && covers(y, u)) as u16;
+                if self.coh_occ[k as usize * c.t + u as usize] > own + other {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
     /// Sets the instructor of session `s`, re-pricing its placed parts.
     pub fn set_instructor(&mut self, s: u32, i: u32) {
         let c = self.c;
