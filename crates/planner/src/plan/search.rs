@@ -5,7 +5,7 @@
 use std::sync::{Barrier, Mutex};
 use std::time::Instant;
 
-use super::compiled::Compiled;
+use super::compiled::{Compiled, SessionInfo};
 use super::model::NONE;
 use super::moves;
 use super::rng::Rng;
@@ -269,14 +269,49 @@ impl<'a> Search<'a> {
         best.1
     }
 
+    /// A random start and room of session `si` (no room for a virtual session).
+    fn random_slot(&mut self, si: &SessionInfo) -> (u32, u32) {
+        let t = si.starts[self.rng.below(si.starts.len())];
+        let r = if si.is_virtual {
+            NONE
+        } else {
+            si.rooms[self.rng.below(si.rooms.len())]
+        };
+        (t, r)
+    }
+
+    /// Offers every (start, room) of session `si` to `consider`, or `limit` random ones when
+    /// there are more.
+    fn each_slot(
+        &mut self,
+        si: &SessionInfo,
+        limit: usize,
+        consider: &mut impl FnMut(&mut Self, u32, u32),
+    ) {
+        if si.starts.len() * si.rooms.len().max(1) <= limit {
+            for &t in &si.starts {
+                if si.is_virtual {
+                    consider(self, t, NONE);
+                } else {
+                    for &r in &si.rooms {
+                        consider(self, t, r);
+                    }
+                }
+            }
+        } else {
+            for _ in 0..limit {
+                let (t, r) = self.random_slot(si);
+                consider(self, t, r);
+            }
+        }
+    }
+
     /// The cheapest (hard, soft) slot for unplaced part `x`, trying at most `limit` slots
     /// (sampled when the domain is larger). Ties broken at random.
     pub fn best_slot(&mut self, x: u32, limit: usize) -> (u32, u32) {
         let c = self.st.c;
         let s = c.part_session[x as usize] as usize;
         let si = &c.sessions[s];
-        let nr = si.rooms.len().max(1);
-        let total = si.starts.len() * nr;
         let mut best = ((i64::MAX, i64::MAX), NONE, NONE);
         let mut ties = 0usize;
         let mut consider = |this: &mut Self, t: u32, r: u32| {
@@ -294,27 +329,7 @@ impl<'a> Search<'a> {
                 }
             }
         };
-        if total <= limit {
-            for &t in &si.starts {
-                if si.is_virtual {
-                    consider(self, t, NONE);
-                } else {
-                    for &r in &si.rooms {
-                        consider(self, t, r);
-                    }
-                }
-            }
-        } else {
-            for _ in 0..limit {
-                let t = si.starts[self.rng.below(si.starts.len())];
-                let r = if si.is_virtual {
-                    NONE
-                } else {
-                    si.rooms[self.rng.below(si.rooms.len())]
-                };
-                consider(self, t, r);
-            }
-        }
+        self.each_slot(si, limit, &mut consider);
         (best.1, best.2)
     }
 
@@ -396,8 +411,6 @@ impl<'a> Search<'a> {
         let s = c.part_session[x as usize] as usize;
         let si = &c.sessions[s];
         let limit = 600;
-        let nr = si.rooms.len().max(1);
-        let total = si.starts.len() * nr;
         let best_hard = self.best.hard;
         let mut best = ((i64::MAX, i64::MAX), NONE, NONE);
         let mut ties = 0usize;
@@ -420,36 +433,10 @@ impl<'a> Search<'a> {
                 }
             }
         };
-        if total <= limit {
-            for &t in &si.starts {
-                if si.is_virtual {
-                    consider(self, t, NONE);
-                } else {
-                    for &r in &si.rooms {
-                        consider(self, t, r);
-                    }
-                }
-            }
-        } else {
-            for _ in 0..limit {
-                let t = si.starts[self.rng.below(si.starts.len())];
-                let r = if si.is_virtual {
-                    NONE
-                } else {
-                    si.rooms[self.rng.below(si.rooms.len())]
-                };
-                consider(self, t, r);
-            }
-        }
+        self.each_slot(si, limit, &mut consider);
         if best.1 == NONE {
             // Everything tabu: any slot.
-            let t = si.starts[self.rng.below(si.starts.len())];
-            let r = if si.is_virtual {
-                NONE
-            } else {
-                si.rooms[self.rng.below(si.rooms.len())]
-            };
-            return (t, r);
+            return self.random_slot(si);
         }
         (best.1, best.2)
     }
