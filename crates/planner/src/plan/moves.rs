@@ -8,7 +8,11 @@
 //! - Kempe chain: two periods, and the connected set of parts at them that share learners or an
 //!   instructor, exchange periods (rooms reassigned greedily) — the move that escapes the plateaus
 //!   of curriculum timetabling;
-//! - change instructor: another qualified instructor for a whole session.
+//! - change instructor: another qualified instructor for a whole session;
+//! - reassign: another instructor for a session, or two sessions trading instructors, each
+//!   session re-slotted (part by part, cheapest slot first) when its new instructor is busy at
+//!   its slots — the compound move that lets a cheaper instructor take over a session whose
+//!   slots they cannot make, which no single move reaches without breaking a hard constraint.
 
 use super::model::NONE;
 use super::search::Search;
@@ -17,6 +21,8 @@ use super::search::Search;
 pub(crate) struct Scratch {
     old: Vec<(u32, u32, u32)>,
     new: Vec<(u32, u32, u32)>,
+    /// Sessions given another instructor by `reassign`, with their old instructor.
+    old_inst: Vec<(u32, u32)>,
     chain1: Vec<u32>,
     chain2: Vec<u32>,
 }
@@ -173,6 +179,28 @@ pub(crate) fn probe(se: &mut Search) -> Option<i64> {
     let dh = se.st.hard() - se.cur_hard;
     let ds = se.st.soft() - se.cur_soft;
     swap_back(se, true);
+    (dh <= 0).then_some(ds)
+}
+
+/// The soft delta of giving a random session another candidate instructor, if that keeps hard
+/// violations from growing (then undone).
+pub(crate) fn probe_instructor(se: &mut Search) -> Option<i64> {
+    let c = se.st.c;
+    let x = c.movable[se.rng.below(c.movable.len())];
+    let s = c.part_session[x as usize];
+    let si = &c.sessions[s as usize];
+    let old = se.st.inst_of[s as usize];
+    let new = si
+        .instructors
+        .get(se.rng.below(si.instructors.len().max(1)))?
+        .0;
+    if new == old {
+        return None;
+    }
+    se.st.set_instructor(s, new);
+    let dh = se.st.hard() - se.cur_hard;
+    let ds = se.st.soft() - se.cur_soft;
+    se.st.set_instructor(s, old);
     (dh <= 0).then_some(ds)
 }
 
@@ -339,4 +367,145 @@ pub(crate) fn change_instructor(se: &mut Search, temp: f64) {
     se.cur_soft = sc;
     se.accepted += 1;
     se.note();
+}
+
+/// Candidate slots tried per part when `reassign` re-slots a session.
+const RESLOT_LIMIT: usize = 200;
+
+/// Another candidate instructor for the session of a random part; half the time, when a session
+/// of that instructor may be taught by this one, the two sessions trade instructors. A session
+/// whose new instructor is busy (any hard violation among its parts) is re-slotted greedily.
+pub(crate) fn reassign(se: &mut Search, temp: f64) {
+    let c = se.st.c;
+    let x = c.movable[se.rng.below(c.movable.len())];
+    let a = c.part_session[x as usize];
+    let sa = &c.sessions[a as usize];
+    if sa.instructors.len() < 2 {
+        return move_or_swap(se, temp);
+    }
+    let ia = se.st.inst_of[a as usize];
+    let ib = sa.instructors[se.rng.below(sa.instructors.len())].0;
+    if ib == ia {
+        return;
+    }
+    let mut b = NONE;
+    if ia != NONE && se.rng.below(2) == 0 {
+        // A random session of `ib` that `ia` may teach (reservoir sampling).
+        let mut seen = 0usize;
+        for (s, si) in c.sessions.iter().enumerate() {
+            if se.st.inst_of[s] == ib
+                && s as u32 != a
+                && c.is_movable[si.first_part as usize]
+                && si.instructors.iter().any(|(j, _)| *j == ia)
+            {
+                seen += 1;
+                if se.rng.below(seen) == 0 {
+                    b = s as u32;
+                }
+            }
+        }
+    }
+    se.scratch.old.clear();
+    se.scratch.new.clear();
+    se.scratch.old_inst.clear();
+    for s in [a, b] {
+        if s == NONE {
+            continue;
+        }
+        let si = &c.sessions[s as usize];
+        for p in si.first_part..si.first_part + si.parts {
+            se.scratch
+                .old
+                .push((p, se.st.pos_t[p as usize], se.st.pos_r[p as usize]));
+        }
+        se.scratch.old_inst.push((s, se.st.inst_of[s as usize]));
+    }
+    se.st.set_instructor(a, ib);
+    if b != NONE {
+        se.st.set_instructor(b, ia);
+    }
+    for s in [a, b] {
+        if s != NONE && se.st.hard() > se.cur_hard && in_violation(se, s) {
+            reslot(se, s);
+        }
+    }
+    let h = se.st.hard();
+    let sc = se.st.soft();
+    let dh = h - se.cur_hard;
+    let ds = sc - se.cur_soft;
+    let accept = if dh != 0 {
+        dh < 0
+    } else {
+        ds <= 0 || se.rng.unit() < (-(ds as f64) / temp).exp()
+    };
+    if !accept {
+        undo_reassign(se);
+        return;
+    }
+    if (dh > 0 || ds > 0) && se.best_is_pending() {
+        // The best plan is the one before the move: restore it, copy it, re-apply the move.
+        se.scratch.new.clear();
+        for &(p, _, _) in &se.scratch.old {
+            se.scratch
+                .new
+                .push((p, se.st.pos_t[p as usize], se.st.pos_r[p as usize]));
+        }
+        let now: Vec<(u32, u32)> = se
+            .scratch
+            .old_inst
+            .iter()
+            .map(|&(s, _)| (s, se.st.inst_of[s as usize]))
+            .collect();
+        undo_reassign(se);
+        se.commit_best();
+        for &(s, i) in &now {
+            se.st.set_instructor(s, i);
+        }
+        swap_back(se, false);
+    }
+    se.cur_hard = h;
+    se.cur_soft = sc;
+    se.accepted += 1;
+    se.note();
+}
+
+/// Whether a part of session `s` takes part in a hard violation.
+fn in_violation(se: &mut Search, s: u32) -> bool {
+    let si = &se.st.c.sessions[s as usize];
+    (si.first_part..si.first_part + si.parts)
+        .any(|p| se.st.pos_t[p as usize] != NONE && se.st.part_hard(p).iter().any(|v| *v > 0))
+}
+
+/// Takes every part of session `s` out and puts each back at its cheapest slot, in order.
+fn reslot(se: &mut Search, s: u32) {
+    let si = &se.st.c.sessions[s as usize];
+    let parts = si.first_part..si.first_part + si.parts;
+    for p in parts.clone() {
+        if se.st.pos_t[p as usize] != NONE {
+            se.st.unplace(p);
+        }
+    }
+    for p in parts {
+        let (t, r) = se.best_slot(p, RESLOT_LIMIT);
+        se.st.place(p, t, r);
+    }
+}
+
+/// Puts the sessions `reassign` touched back: old instructors, old slots.
+fn undo_reassign(se: &mut Search) {
+    for &(p, _, _) in &se.scratch.old {
+        if se.st.pos_t[p as usize] != NONE {
+            se.st.unplace(p);
+        }
+    }
+    for k in 0..se.scratch.old_inst.len() {
+        let (s, i) = se.scratch.old_inst[k];
+        se.st.set_instructor(s, i);
+    }
+    for k in 0..se.scratch.old.len() {
+        let (p, t, r) = se.scratch.old[k];
+        if t != NONE {
+            se.st.place(p, t, r);
+        }
+    }
 }

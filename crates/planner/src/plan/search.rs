@@ -2,7 +2,7 @@
 //! no hard constraint is violated, then simulated annealing on the soft cost with feasibility
 //! kept. The moves live in `moves`; this module drives them and keeps the best plan seen.
 
-use std::sync::{Barrier, Mutex};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 use super::compiled::{Compiled, SessionInfo};
@@ -28,46 +28,114 @@ pub(crate) struct Schedule {
 /// Where parallel searches meet: at fixed points of their cooling (fractions of the budget) each
 /// posts its best plan, and a search whose best is worse than another's continues from that one.
 /// The points are fixed fractions, so with an iteration budget the exchange is deterministic.
+/// A search that dies (panics) abandons the exchange, so the others go on alone instead of
+/// waiting for it forever, and the panic reaches the caller when the threads are joined.
 pub(crate) struct Exchange {
-    barrier: Barrier,
-    boards: Mutex<Vec<Option<Snapshot>>>,
+    meeting: Mutex<Meeting>,
+    arrived: Condvar,
+    threads: usize,
     pub points: Vec<f64>,
+}
+
+struct Meeting {
+    boards: Vec<Option<Snapshot>>,
+    waiting: usize,
+    generation: u64,
+    abandoned: bool,
+}
+
+/// Abandons the exchange if its thread unwinds (see `Exchange::attend`).
+pub(crate) struct Attendance<'e>(&'e Exchange);
+
+impl Drop for Attendance<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let mut m = self
+                .0
+                .meeting
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            m.abandoned = true;
+            self.0.arrived.notify_all();
+        }
+    }
 }
 
 impl Exchange {
     pub fn new(threads: usize, points: Vec<f64>) -> Self {
         Exchange {
-            barrier: Barrier::new(threads),
-            boards: Mutex::new(vec![None; threads]),
+            meeting: Mutex::new(Meeting {
+                boards: vec![None; threads],
+                waiting: 0,
+                generation: 0,
+                abandoned: false,
+            }),
+            arrived: Condvar::new(),
+            threads,
             points,
         }
     }
 
+    /// To be held by each search thread for as long as it runs.
+    pub fn attend(&self) -> Attendance<'_> {
+        Attendance(self)
+    }
+
+    /// Waits until every thread has arrived; None if the exchange was abandoned.
+    fn all_arrive<'m>(&'m self, mut m: MutexGuard<'m, Meeting>) -> Option<MutexGuard<'m, Meeting>> {
+        if m.abandoned {
+            return None;
+        }
+        let generation = m.generation;
+        m.waiting += 1;
+        if m.waiting == self.threads {
+            m.waiting = 0;
+            m.generation += 1;
+            self.arrived.notify_all();
+            return Some(m);
+        }
+        while m.generation == generation && !m.abandoned {
+            m = self.arrived.wait(m).ok()?;
+        }
+        (m.generation != generation).then_some(m)
+    }
+
     fn meet(&self, thread: usize, se: &mut Search) {
         se.commit_best();
-        self.boards.lock().expect("exchange lock")[thread] = Some(se.best.clone());
-        self.barrier.wait();
-        let better = {
-            let boards = self.boards.lock().expect("exchange lock");
-            let (h, s, k) = boards
-                .iter()
-                .enumerate()
-                .filter_map(|(k, b)| b.as_ref().map(|b| (b.hard, b.soft, k)))
-                .min()
-                .expect("own board");
-            (k != thread && (h, s) < (se.best.hard, se.best.soft)).then(|| boards[k].clone())
+        let Ok(mut m) = self.meeting.lock() else {
+            return;
         };
+        m.boards[thread] = Some(se.best.clone());
+        let Some(m) = self.all_arrive(m) else {
+            return;
+        };
+        let (h, s, k) = m
+            .boards
+            .iter()
+            .enumerate()
+            .filter_map(|(k, b)| b.as_ref().map(|b| (b.hard, b.soft, k)))
+            .min()
+            .expect("own board");
+        let better =
+            (k != thread && (h, s) < (se.best.hard, se.best.soft)).then(|| m.boards[k].clone());
+        // Nobody posts again before everyone has read.
+        if self.all_arrive(m).is_none() {
+            return;
+        }
         if let Some(Some(snap)) = better {
             se.best = snap;
             se.restore_best();
         }
-        self.barrier.wait();
     }
 }
 
 /// Percent of plain moves that send a part to a room its session already uses (the rest: any
 /// candidate room).
 const KEEP_ROOM_PERCENT: u32 = 50;
+
+/// Percent of annealing moves that are `moves::reassign` when sessions have a choice of
+/// instructors: each re-slots a session, so it costs a few hundred plain moves.
+const REASSIGN_PERCENT: usize = 2;
 
 #[derive(Clone)]
 pub(crate) struct Snapshot {
@@ -87,6 +155,8 @@ pub(crate) struct Search<'a> {
     pub refused_early: u64,
     /// Percent of moves that take a room the session already uses.
     pub keep_room: u32,
+    /// Percent of moves that are `moves::reassign`.
+    pub reassign_percent: usize,
     pub best: Snapshot,
     best_pending: bool,
     pub cur_hard: i64,
@@ -113,6 +183,7 @@ impl<'a> Search<'a> {
             accepted: 0,
             refused_early: 0,
             keep_room: KEEP_ROOM_PERCENT,
+            reassign_percent: REASSIGN_PERCENT,
             best,
             best_pending: false,
             cur_hard: 0,
@@ -532,6 +603,8 @@ impl<'a> Search<'a> {
                 moves::kempe(self, temp);
             } else if instr_choice && roll < 13 {
                 moves::change_instructor(self, temp);
+            } else if instr_choice && roll < 13 + self.reassign_percent {
+                moves::reassign(self, temp);
             } else {
                 moves::move_or_swap(self, temp);
             }
@@ -546,12 +619,23 @@ impl<'a> Search<'a> {
         self.commit_best();
     }
 
-    /// A starting temperature: the mean soft worsening of random feasible moves.
+    /// A starting temperature: the mean soft worsening of random feasible moves, drawn like the
+    /// annealer's (instructor changes too: sampling slot moves only, a Trainyard quarter's
+    /// temperature came out near 1, far below its instructors' price differences, and the
+    /// search froze in its first local optimum).
     fn calibrate(&mut self) -> f64 {
         let mut sum = 0f64;
         let mut n = 0u32;
+        let c = self.st.c;
+        let instr_choice = c.sessions.iter().any(|s| s.instructors.len() > 1);
         for _ in 0..2000 {
-            if let Some(d) = moves::probe(self).filter(|d| *d > 0) {
+            // A new instructor one time in twenty, near the annealer's share of them.
+            let d = if instr_choice && self.rng.below(20) == 0 {
+                moves::probe_instructor(self)
+            } else {
+                moves::probe(self)
+            };
+            if let Some(d) = d.filter(|d| *d > 0) {
                 sum += d as f64;
                 n += 1;
             }

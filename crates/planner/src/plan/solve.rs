@@ -175,7 +175,10 @@ pub fn solve(
                     let c = &c;
                     let ex = &exchange;
                     let seed = thread_seed(options.seed, k);
-                    scope.spawn(move || run(c, seed, budget, schedule, Some(ex), k, progress))
+                    scope.spawn(move || {
+                        let _attendance = ex.attend();
+                        run(c, seed, budget, schedule, Some(ex), k, progress)
+                    })
                 })
                 .collect();
             handles

@@ -432,6 +432,65 @@ fn incremental_cost_matches_a_fresh_evaluation() {
     }
 }
 
+/// Every annealing move, accepted or refused, leaves the search's running cost equal to the
+/// plan's cost from scratch, never adds a hard violation to a feasible plan, and the best plan it
+/// remembers is the best it saw.
+#[test]
+fn every_move_keeps_the_books_exact() {
+    let mut p = small_quarter(8);
+    for s in p.sessions.iter_mut().step_by(3) {
+        s.consecutive_days = true;
+    }
+    let skip = vec![false; p.sessions.len()];
+    let c = Compiled::new(&p, &skip);
+    let mut se = super::search::Search::new(&c, 3);
+    se.construct();
+    let unlimited = super::search::Budget {
+        max_iterations: u64::MAX,
+        deadline: None,
+    };
+    se.repair_hard(&unlimited, &mut |_| {});
+    assert_eq!(se.cur_hard, 0, "the small quarter is feasible");
+    let fresh_raw = |st: &State| {
+        let mut fresh = State::new(&c);
+        for (s, &i) in st.inst_of.iter().enumerate() {
+            fresh.set_instructor(s as u32, i);
+        }
+        for x in 0..c.n_parts() {
+            fresh.place(x as u32, st.pos_t[x], st.pos_r[x]);
+        }
+        fresh.raw
+    };
+    let mut reassigned = 0;
+    for step in 0..4_000u32 {
+        let temp = 50.0;
+        let before = se.accepted;
+        match step % 4 {
+            0 => super::moves::reassign(&mut se, temp),
+            1 => super::moves::change_instructor(&mut se, temp),
+            2 => super::moves::kempe(&mut se, temp),
+            _ => super::moves::move_or_swap(&mut se, temp),
+        }
+        if step % 4 == 0 && se.accepted > before {
+            reassigned += 1;
+        }
+        assert_eq!((se.cur_hard, se.cur_soft), (se.st.hard(), se.st.soft()));
+        assert_eq!(se.cur_hard, 0, "step {step} broke a hard constraint");
+        assert!((se.best.hard, se.best.soft) <= (se.cur_hard, se.cur_soft));
+        if step % 200 == 0 {
+            assert_eq!(fresh_raw(&se.st), se.st.raw, "after step {step}");
+        }
+    }
+    assert!(reassigned > 20, "reassign accepted only {reassigned} times");
+    let (hard, soft) = (se.best.hard, se.best.soft);
+    se.restore_best();
+    assert_eq!(
+        (se.cur_hard, se.cur_soft),
+        (hard, soft),
+        "the best plan as remembered"
+    );
+}
+
 fn arb_problem() -> impl Strategy<Value = (Problem, u64)> {
     (1u64..1000, 4usize..25, 1usize..4, 1usize..5).prop_map(|(seed, n, rooms, inst)| {
         let mut rng = super::rng::Rng::new(seed);
@@ -571,4 +630,35 @@ fn teaching_fixed_outside_the_plan_is_not_the_plans_violation() {
     full.sessions.push(session("more", 1, 0));
     let out = solve(&full, &budget(5_000, 1), &quiet).expect("valid");
     assert!(!out.is_feasible());
+}
+
+/// A search thread that dies abandons the meeting points: the other search goes on alone instead
+/// of waiting for it forever.
+#[test]
+fn a_dead_search_does_not_hold_up_the_other() {
+    let p = small_quarter(2);
+    let skip = vec![false; p.sessions.len()];
+    let c = Compiled::new(&p, &skip);
+    let exchange = super::search::Exchange::new(2, vec![0.5]);
+    std::thread::scope(|scope| {
+        let dies = scope.spawn(|| {
+            let _attendance = exchange.attend();
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            panic!("a search thread fails");
+        });
+        let lives = scope.spawn(|| {
+            let _attendance = exchange.attend();
+            let mut se = super::search::Search::new(&c, 1);
+            se.construct();
+            let budget = super::search::Budget {
+                max_iterations: 50_000,
+                deadline: None,
+            };
+            let schedule = super::search::Schedule::default();
+            se.anneal(&budget, schedule, Some((&exchange, 1)), &mut |_| {});
+            se.best.hard
+        });
+        assert!(dies.join().is_err());
+        assert!(lives.join().is_ok(), "the surviving search finished");
+    });
 }
