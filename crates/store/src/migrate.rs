@@ -13,6 +13,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "reminders", include_str!("../migrations/0004_reminders.sql")),
     (5, "audit_pending", include_str!("../migrations/0005_audit_pending.sql")),
     (6, "planning", include_str!("../migrations/0006_planning.sql")),
+    (7, "planning_constraints", include_str!("../migrations/0007_planning_constraints.sql")),
 ];
 
 pub(crate) fn render(sql: &str, backend: Backend) -> String {

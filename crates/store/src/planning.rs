@@ -17,6 +17,28 @@ pub struct PlanningWindow {
     pub earliest_day: String,
     pub latest_day: String,
     pub half_days: bool,
+    /// ISO weekday numbers it may run on, ascending (empty: Monday to Friday).
+    pub weekdays: Vec<u32>,
+    /// ISO weekday numbers it should run on if it can.
+    pub preferred_weekdays: Vec<u32>,
+    /// Sessions sharing a cohort label never overlap (empty: none).
+    pub cohort: String,
+    /// A pooled resource each part needs one unit of.
+    pub pool_resource_id: Option<i64>,
+}
+
+fn weekdays_text(days: &[u32]) -> String {
+    days.iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn weekdays_parse(text: &str) -> Vec<u32> {
+    text.split(',')
+        .filter_map(|d| d.trim().parse().ok())
+        .filter(|d| (1..=7).contains(d))
+        .collect()
 }
 
 pub async fn set_window(
@@ -26,9 +48,11 @@ pub async fn set_window(
     now: i64,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO planning_windows (session_id, earliest_day, latest_day, half_days, updated_at, updated_by) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (session_id) DO UPDATE SET earliest_day = $2, latest_day = $3, \
-         half_days = $4, updated_at = $5, updated_by = $6",
+        "INSERT INTO planning_windows (session_id, earliest_day, latest_day, half_days, updated_at, updated_by, \
+         weekdays, preferred_weekdays, cohort, pool_resource_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (session_id) DO UPDATE SET earliest_day = $2, \
+         latest_day = $3, half_days = $4, updated_at = $5, updated_by = $6, weekdays = $7, preferred_weekdays = $8, \
+         cohort = $9, pool_resource_id = $10",
     )
     .bind(w.session_id)
     .bind(w.earliest_day.clone())
@@ -36,6 +60,10 @@ pub async fn set_window(
     .bind(i64::from(w.half_days))
     .bind(now)
     .bind(by)
+    .bind(weekdays_text(&w.weekdays))
+    .bind(weekdays_text(&w.preferred_weekdays))
+    .bind(w.cohort.clone())
+    .bind(w.pool_resource_id)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -57,6 +85,10 @@ fn window_from(r: &AnyRow) -> Result<PlanningWindow, sqlx::Error> {
         earliest_day: r.s("earliest_day")?,
         latest_day: r.s("latest_day")?,
         half_days: r.b("half_days")?,
+        weekdays: weekdays_parse(&r.s("weekdays")?),
+        preferred_weekdays: weekdays_parse(&r.s("preferred_weekdays")?),
+        cohort: r.s("cohort")?,
+        pool_resource_id: r.oi("pool_resource_id")?,
     })
 }
 
@@ -65,7 +97,8 @@ pub async fn window(
     session_id: i64,
 ) -> Result<Option<PlanningWindow>, StoreError> {
     let r = sqlx::query(
-        "SELECT session_id, earliest_day, latest_day, half_days FROM planning_windows WHERE session_id = $1",
+        "SELECT w.session_id, w.earliest_day, w.latest_day, w.half_days, w.weekdays, w.preferred_weekdays, w.cohort, \
+         w.pool_resource_id FROM planning_windows w WHERE w.session_id = $1",
     )
     .bind(session_id)
     .fetch_optional(&mut *conn)
@@ -107,7 +140,8 @@ pub struct DraftSession {
 }
 
 const DRAFTS: &str = "SELECT s.id, s.reference, s.version, c.code, c.title, c.duration_days, s.program_id, cl.name AS client_name, \
-    v.name AS venue_name, s.delivery_mode, s.capacity, s.time_zone, w.session_id, w.earliest_day, w.latest_day, w.half_days \
+    v.name AS venue_name, s.delivery_mode, s.capacity, s.time_zone, w.session_id, w.earliest_day, w.latest_day, w.half_days, \
+    w.weekdays, w.preferred_weekdays, w.cohort, w.pool_resource_id \
     FROM sessions s JOIN courses c ON c.id = s.course_id LEFT JOIN clients cl ON cl.id = s.client_id \
     LEFT JOIN venues v ON v.id = s.venue_id";
 
@@ -449,6 +483,82 @@ pub async fn room_bookings_between(
     q.push(" ORDER BY b.starts_at");
     let rows = q.query().fetch_all(&mut *conn).await?;
     Ok(rows.iter().map(occupied_from).collect::<Result<_, _>>()?)
+}
+
+/// Units of pooled resources booked by sessions on the calendar in `[from, to)`, other than
+/// `except_sessions`: (resource, starts_at, ends_at, quantity).
+pub async fn pool_use_between(
+    conn: &mut Conn,
+    resources: &[i64],
+    from: i64,
+    to: i64,
+    except_sessions: &[i64],
+) -> Result<Vec<(i64, i64, i64, i64)>, StoreError> {
+    if resources.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = Sql::new(
+        "SELECT b.resource_id, b.starts_at, b.ends_at, b.quantity FROM bookings b \
+         JOIN session_parts p ON p.id = b.session_part_id JOIN sessions s ON s.id = p.session_id \
+         WHERE p.status = 'scheduled' AND s.status IN ('scheduled', 'confirmed', 'delivered') \
+         AND s.archived_at IS NULL AND b.starts_at < ",
+    );
+    q.int(to).push(" AND b.ends_at > ").int(from);
+    q.push(" AND b.resource_id IN (");
+    for (i, id) in resources.iter().enumerate() {
+        if i > 0 {
+            q.push(", ");
+        }
+        q.int(*id);
+    }
+    q.push(")");
+    except(&mut q, "s.id", except_sessions);
+    let rows = q.query().fetch_all(&mut *conn).await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.i("resource_id")?,
+                r.i("starts_at")?,
+                r.i("ends_at")?,
+                r.i("quantity")?,
+            ))
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+/// Pairs of the given sessions that share a learner (booked or attending): they must not overlap.
+pub async fn sessions_sharing_learners(
+    conn: &mut Conn,
+    sessions: &[i64],
+) -> Result<Vec<(i64, i64)>, StoreError> {
+    if sessions.len() < 2 {
+        return Ok(Vec::new());
+    }
+    let mut q = Sql::new(
+        "SELECT DISTINCT a.session_id AS a, b.session_id AS b FROM enrollments a \
+         JOIN enrollments b ON b.learner_id = a.learner_id AND b.session_id > a.session_id \
+         WHERE a.status IN ('requested', 'booked', 'attended') AND b.status IN ('requested', 'booked', 'attended') AND a.session_id IN (",
+    );
+    for (i, id) in sessions.iter().enumerate() {
+        if i > 0 {
+            q.push(", ");
+        }
+        q.int(*id);
+    }
+    q.push(") AND b.session_id IN (");
+    for (i, id) in sessions.iter().enumerate() {
+        if i > 0 {
+            q.push(", ");
+        }
+        q.int(*id);
+    }
+    q.push(") ORDER BY a.session_id, b.session_id");
+    let rows = q.query().fetch_all(&mut *conn).await?;
+    rows.iter()
+        .map(|r| Ok((r.i("a")?, r.i("b")?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
 }
 
 /// Sessions on the calendar (scheduled or confirmed) with a part in `[from, to)` that the

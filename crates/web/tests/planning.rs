@@ -16,6 +16,7 @@ both_backends!(
     an_impossible_session_is_explained_not_a_crash,
     only_operations_staff_may_plan,
     the_plan_pages_render,
+    windows_carry_weekdays_cohorts_and_pools,
 );
 
 /// Fast, reproducible searches for tests.
@@ -490,4 +491,158 @@ async fn the_plan_pages_render(t: &TestApp) {
     let learner = t.browser_as(Role::Learner, None).await;
     let (status, _) = learner.get(&format!("/plan/runs/{run}")).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+/// A window's weekdays, cohort and pooled resource reach the planner and the accepted plan; bad
+/// values are refused with the field named, changing nothing.
+async fn windows_carry_weekdays_cohorts_and_pools(t: &TestApp) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    let co = company(&api).await;
+    let kit = api
+        .create(
+            "/resources",
+            &json!({ "kind": "equipment", "code": "KIT", "name": "VR kit", "quantity": 1 }),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let window = |extra: Value| {
+        let mut w = json!({ "earliest": "2027-03-08", "latest": "2027-03-19" });
+        for (k, v) in extra.as_object().unwrap() {
+            w[k] = v.clone();
+        }
+        w
+    };
+    // Bad input first: each refused with its field named, the window unchanged.
+    for (bad, field) in [
+        (json!({ "weekdays": "Sat" }), "weekdays"),
+        (json!({ "weekdays": "Funday" }), "weekdays"),
+        (
+            json!({ "preferred_weekdays": "Fri-Mon" }),
+            "preferred_weekdays",
+        ),
+        (
+            json!({ "pool_resource_id": co.rooms[0] }),
+            "pool_resource_id",
+        ),
+        (json!({ "cohort": "x".repeat(81) }), "cohort"),
+    ] {
+        let r = api
+            .put(
+                &format!("/sessions/{}/planning-window", co.sessions[0]),
+                &window(bad.clone()),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {}",
+            r.body
+        );
+        assert!(
+            r.body.to_string().contains(field),
+            "{bad} names {field}: {}",
+            r.body
+        );
+    }
+    let r = api
+        .put(
+            &format!("/sessions/{}/planning-window", co.sessions[0]),
+            &window(json!({ "pool_resource_id": 999_999 })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    let mut conn = t.app.store.read().await.unwrap();
+    let w = trainyard_store::planning::window(&mut conn, co.sessions[0])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        w.earliest_day, "2027-03-01",
+        "refused changes left the window alone"
+    );
+    drop(conn);
+
+    // Sessions 0 and 1: one cohort, Tuesday to Thursday only. Sessions 2 and 3 share the one kit.
+    for (k, extra) in [
+        json!({ "weekdays": "tue-thu", "cohort": "Group A", "preferred_weekdays": "Tue" }),
+        json!({ "weekdays": "Tuesday, Wed, 4", "cohort": "Group A" }),
+        json!({ "pool_resource_id": kit }),
+        json!({ "pool_resource_id": kit.to_string() }),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let r = api
+            .put(
+                &format!("/sessions/{}/planning-window", co.sessions[k]),
+                &window(extra),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    let w = api
+        .put(
+            &format!("/sessions/{}/planning-window", co.sessions[1]),
+            &window(json!({ "weekdays": "Tuesday, Wed, 4", "cohort": "Group A" })),
+        )
+        .await
+        .body;
+    assert_eq!(w["weekdays"], json!([2, 3, 4]), "{w}");
+    assert_eq!(w["cohort"], "Group A");
+
+    let mut body = search();
+    body["session_ids"] = json!(co.sessions[..4]);
+    let r = api.post("/plan-runs", &body).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    let done = finished(&api, r.body["id"].as_i64().unwrap()).await;
+    assert_eq!(done["status"], "done", "{done}");
+    assert_eq!(done["hard_violations"], 0, "{done}");
+    let tz: chrono_tz::Tz = "Europe/Berlin".parse().unwrap();
+    let mut cohort = Vec::new();
+    let mut kit_use = Vec::new();
+    for p in done["proposals"].as_array().unwrap() {
+        assert_eq!(p["outcome"], "placed", "{p}");
+        let s = p["session_id"].as_i64().unwrap();
+        for part in p["parts"].as_array().unwrap() {
+            let (a, b) = (ms(&part["starts_at"]), ms(&part["ends_at"]));
+            let local = chrono::DateTime::from_timestamp_millis(a)
+                .unwrap()
+                .with_timezone(&tz);
+            if s == co.sessions[0] || s == co.sessions[1] {
+                let wd = chrono::Datelike::weekday(&local).number_from_monday();
+                assert!((2..=4).contains(&wd), "Tue–Thu only, got {local}");
+                cohort.push((1, a, b));
+            }
+            if s == co.sessions[2] || s == co.sessions[3] {
+                kit_use.push((kit, a, b));
+            }
+        }
+    }
+    assert_eq!(cohort.len(), 4);
+    assert_no_overlaps(&cohort, "cohort Group A");
+    assert_eq!(kit_use.len(), 4);
+    assert_no_overlaps(&kit_use, "the one VR kit");
+
+    // Accepting books the kit for both of its sessions, tentatively, part by part.
+    let r = api
+        .post(
+            &format!("/plan-runs/{}/accept", done["id"]),
+            &json!({ "all": true }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["accepted"], 4, "{}", r.body);
+    let mut conn = t.app.store.read().await.unwrap();
+    for s in &co.sessions[2..4] {
+        let b = trainyard_store::bookings::for_session(&mut conn, *s)
+            .await
+            .unwrap();
+        let kits: Vec<_> = b.iter().filter(|x| x.resource_id == kit).collect();
+        assert_eq!(kits.len(), 2, "the kit booked for both parts: {b:?}");
+        assert!(
+            kits.iter()
+                .all(|x| x.quantity == 1 && x.status.as_str() == "tentative")
+        );
+    }
 }

@@ -228,6 +228,95 @@ async fn room_problems(
     Ok(out)
 }
 
+/// Periods where one more unit of the pooled resource would exceed what the pool holds.
+async fn pool_problems(
+    conn: &mut Conn,
+    session: &sessions::Session,
+    pool_id: i64,
+    parts: &[(i64, i64)],
+) -> Result<Vec<Problem>, AppError> {
+    let pool = resources::get(conn, pool_id)
+        .await
+        .about("pooled resource")?;
+    let tz = zone(&session.time_zone);
+    let from = parts.iter().map(|p| p.0).min().unwrap_or(0);
+    let to = parts.iter().map(|p| p.1).max().unwrap_or(0);
+    let used = repo::pool_use_between(conn, &[pool_id], from, to, &[session.id]).await?;
+    let mut out = Vec::new();
+    for (a, b) in parts {
+        // The most units in use at once during the part: bookings only change at their starts.
+        let peak = used
+            .iter()
+            .filter(|u| u.1 < *b && *a < u.2)
+            .map(|u| u.1.max(*a))
+            .map(|at| {
+                used.iter()
+                    .filter(|v| v.1 <= at && at < v.2)
+                    .map(|v| v.3)
+                    .sum::<i64>()
+            })
+            .max()
+            .unwrap_or(0);
+        if peak + 1 > pool.quantity {
+            out.push(Problem {
+                rule: "pool_exceeded",
+                severity: conflicts::Severity::Hard,
+                message: format!(
+                    "All {} of {} are booked on {}.",
+                    pool.quantity,
+                    pool.name,
+                    tz.display(*a)
+                ),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Books one unit of the pooled resource for every scheduled part, unless the session holds it.
+async fn book_pool_unit(
+    tx: &mut Conn,
+    caller: &Caller,
+    now: i64,
+    session_id: i64,
+    pool_id: i64,
+    parts: &[Part],
+) -> Result<(), AppError> {
+    let held = bookings::for_session(tx, session_id)
+        .await?
+        .iter()
+        .any(|b| b.resource_id == pool_id);
+    if held {
+        return Ok(());
+    }
+    for part in parts.iter().filter(|x| x.status == "scheduled") {
+        bookings::insert(
+            tx,
+            part.id,
+            pool_id,
+            1,
+            BookingStatus::Tentative,
+            part.starts_at,
+            part.ends_at,
+            now,
+        )
+        .await?;
+    }
+    let name = resources::get(tx, pool_id).await?.name;
+    crate::audit::record(
+        tx,
+        caller,
+        now,
+        "session.resource_booked",
+        "session",
+        session_id,
+        None,
+        Some(&serde_json::json!({ "resource_id": pool_id, "resource": name, "quantity": 1, "status": "tentative" })),
+    )
+    .await?;
+    Ok(())
+}
+
 async fn apply(app: &App, caller: &Caller, kind: &str, p: &Proposal) -> Result<String, AppError> {
     let now = now_ms();
     let Some(instructor_id) = p.instructor_id else {
@@ -260,6 +349,12 @@ async fn apply(app: &App, caller: &Caller, kind: &str, p: &Proposal) -> Result<S
     }
     for r in rooms.keys() {
         bookings::lock_resource(&mut tx, *r).await?;
+    }
+    let pool = repo::window(&mut tx, p.session_id)
+        .await?
+        .and_then(|w| w.pool_resource_id);
+    if let Some(r) = pool {
+        bookings::lock_resource(&mut tx, r).await?;
     }
     let before = sessions::get(&mut tx, p.session_id)
         .await
@@ -302,6 +397,9 @@ async fn apply(app: &App, caller: &Caller, kind: &str, p: &Proposal) -> Result<S
     let mut problems = instructor_problems(&mut tx, &before, &planned, instructor_id).await?;
     for (r, parts) in &rooms {
         problems.extend(room_problems(&mut tx, &before, *r, parts).await?);
+    }
+    if let Some(r) = pool {
+        problems.extend(pool_problems(&mut tx, &before, r, &new_parts).await?);
     }
     if !problems.is_empty() {
         return Err(AppError::Conflict {
@@ -467,6 +565,9 @@ async fn apply(app: &App, caller: &Caller, kind: &str, p: &Proposal) -> Result<S
             )
             .await?;
         }
+    }
+    if let Some(pool_id) = pool {
+        book_pool_unit(&mut tx, caller, now, p.session_id, pool_id, &parts_after).await?;
     }
     if moved && before.status != SessionStatus::Draft {
         crate::schedule::sessions::notify(

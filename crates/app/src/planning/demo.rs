@@ -40,6 +40,16 @@ pub async fn seed_drafts(
         now,
     )
     .await?;
+    // Some courses take one of the mobile projectors, a pool of four.
+    let mut pf = resources::ResourceFilter::default();
+    pf.list.per_page = 200;
+    pf.kind = "equipment".into();
+    let projectors = resources::list(c, &pf)
+        .await?
+        .items
+        .into_iter()
+        .find(|r| r.code == "PROJ-MOBILE")
+        .map(|r| r.id);
     let mut made = 0;
     for k in 0..count {
         let course = &course_list[(k * 7) % course_list.len()];
@@ -95,6 +105,23 @@ pub async fn seed_drafts(
             earliest_day: earliest.format("%Y-%m-%d").to_string(),
             latest_day: latest.format("%Y-%m-%d").to_string(),
             half_days: false,
+            // The client's people only train mid-week; two groups go through the program.
+            weekdays: if k % 5 == 1 {
+                vec![2, 3, 4]
+            } else {
+                Vec::new()
+            },
+            preferred_weekdays: if k % 3 == 0 {
+                vec![1, 2, 3]
+            } else {
+                Vec::new()
+            },
+            cohort: match k % 4 {
+                0 => "Leadership group A".into(),
+                2 => "Leadership group B".into(),
+                _ => String::new(),
+            },
+            pool_resource_id: projectors.filter(|_| k % 6 == 5),
         };
         repo::set_window(c, &w, None, now).await?;
         crate::audit::record(

@@ -47,8 +47,32 @@ pub struct Target {
     pub earliest: NaiveDate,
     pub latest: NaiveDate,
     pub half_days: bool,
+    /// Weekdays, cohort and pooled resource from its planning window.
+    pub rules: WindowRules,
     /// For a repair: where it is now (its instructor and room ids, its parts).
     pub published: Option<Published>,
+}
+
+/// What a planning window adds to the dates: the days of the week it may and should run on, the
+/// cohort it belongs to, and a pooled resource each part needs.
+#[derive(Debug, Clone, Default)]
+pub struct WindowRules {
+    /// ISO weekday numbers (empty: any working day).
+    pub weekdays: Vec<u32>,
+    pub preferred_weekdays: Vec<u32>,
+    pub cohort: String,
+    pub pool_resource_id: Option<i64>,
+}
+
+impl From<&repo::PlanningWindow> for WindowRules {
+    fn from(w: &repo::PlanningWindow) -> Self {
+        WindowRules {
+            weekdays: w.weekdays.clone(),
+            preferred_weekdays: w.preferred_weekdays.clone(),
+            cohort: w.cohort.clone(),
+            pool_resource_id: w.pool_resource_id,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -364,6 +388,70 @@ pub async fn build(
     programs.sort_unstable();
     programs.dedup();
 
+    // Cohorts: sessions sharing a window's cohort label, and pairs of sessions sharing a learner.
+    let mut cohort_names: Vec<String> = Vec::new();
+    let mut cohorts_of: Vec<Vec<usize>> = vec![Vec::new(); targets.len()];
+    for (k, t) in targets.iter().enumerate() {
+        let label = t.rules.cohort.trim();
+        if label.is_empty() {
+            continue;
+        }
+        let c = match cohort_names.iter().position(|n| n == label) {
+            Some(c) => c,
+            None => {
+                cohort_names.push(label.to_owned());
+                cohort_names.len() - 1
+            }
+        };
+        cohorts_of[k].push(c);
+    }
+    let target_pos: HashMap<i64, usize> = target_ids
+        .iter()
+        .enumerate()
+        .map(|(k, id)| (*id, k))
+        .collect();
+    for (a, b) in repo::sessions_sharing_learners(conn, &target_ids).await? {
+        let (Some(&ka), Some(&kb)) = (target_pos.get(&a), target_pos.get(&b)) else {
+            continue;
+        };
+        cohort_names.push(format!(
+            "learners of {} and {}",
+            targets[ka].session.reference, targets[kb].session.reference
+        ));
+        cohorts_of[ka].push(cohort_names.len() - 1);
+        cohorts_of[kb].push(cohort_names.len() - 1);
+    }
+
+    // Pools: each pooled resource a window names, less what sessions outside the plan book of it.
+    let mut pool_ids: Vec<i64> = targets
+        .iter()
+        .filter_map(|t| t.rules.pool_resource_id)
+        .collect();
+    pool_ids.sort_unstable();
+    pool_ids.dedup();
+    let mut pools = Vec::with_capacity(pool_ids.len());
+    let mut in_use: Vec<HashMap<u32, u32>> = vec![HashMap::new(); pool_ids.len()];
+    for (r, a, b, quantity) in
+        repo::pool_use_between(conn, &pool_ids, horizon_from, horizon_to, &target_ids).await?
+    {
+        let Some(k) = pool_ids.iter().position(|x| *x == r) else {
+            continue;
+        };
+        for (di, p) in periods_touched(&days, &day_index, &grid_zone, a, b) {
+            *in_use[k].entry(di * ppd + p).or_default() += quantity.clamp(0, 1_000_000) as u32;
+        }
+    }
+    for (k, id) in pool_ids.iter().enumerate() {
+        let res = resources::get(conn, *id).await?;
+        let mut used: Vec<(u32, u32)> = in_use[k].iter().map(|(p, n)| (*p, *n)).collect();
+        used.sort_unstable();
+        pools.push(plan::Pool {
+            id: format!("R{id}"),
+            capacity: res.quantity.clamp(0, u32::MAX as i64) as u32,
+            in_use: used,
+        });
+    }
+
     // Sessions.
     let mut course_cache: HashMap<i64, courses::Course> = HashMap::new();
     let mut sessions_p = Vec::with_capacity(targets.len());
@@ -518,12 +606,38 @@ pub async fn build(
                 parts,
             })
         });
+        let days_of = |weekdays: &[u32]| -> Vec<u32> {
+            if weekdays.is_empty() {
+                return Vec::new();
+            }
+            days.iter()
+                .enumerate()
+                .filter(|(_, d)| weekdays.contains(&d.weekday().number_from_monday()))
+                .map(|(k, _)| k as u32)
+                .collect()
+        };
+        let allowed_days = days_of(&t.rules.weekdays);
+        if !t.rules.weekdays.is_empty() && allowed_days.is_empty() {
+            why.push(format!(
+                "its planning window has no {} between {} and {}",
+                super::windows::weekdays_label(&t.rules.weekdays),
+                t.earliest,
+                t.latest
+            ));
+        }
+        let resources_needed: Vec<plan::Need> = t
+            .rules
+            .pool_resource_id
+            .and_then(|r| pool_ids.iter().position(|x| *x == r))
+            .map(|pool| plan::Need { pool, count: 1 })
+            .into_iter()
+            .collect();
         sessions_p.push(plan::Session {
             id: s.reference.clone(),
             parts: course.duration_days.clamp(1, 60) as u32,
             part_len: len,
             window: window.or(Some((0, 0))),
-            allowed_days: Vec::new(),
+            allowed_days,
             allowed_starts: if len == ppd { vec![0] } else { Vec::new() },
             forbidden_periods: Vec::new(),
             learners: s.capacity.clamp(0, u32::MAX as i64) as u32,
@@ -538,12 +652,12 @@ pub async fn build(
                 Vec::new()
             },
             rooms,
-            resources: Vec::new(),
-            cohorts: Vec::new(),
+            resources: resources_needed,
+            cohorts: std::mem::take(&mut cohorts_of[sessions_p.len()]),
             program: s
                 .program_id
                 .and_then(|p| programs.iter().position(|x| *x == p)),
-            preferred_days: Vec::new(),
+            preferred_days: days_of(&t.rules.preferred_weekdays),
             preferred_rooms: Vec::new(),
             min_days: 0,
             // A multi-day course runs on consecutive working days (grid days are working days).
@@ -559,8 +673,8 @@ pub async fn build(
         sessions: sessions_p,
         instructors: instructors_p,
         rooms: rooms_p,
-        pools: Vec::new(),
-        cohorts: Vec::new(),
+        pools,
+        cohorts: cohort_names.into_iter().map(|id| Named { id }).collect(),
         programs: programs
             .iter()
             .map(|p| Named {
@@ -770,6 +884,7 @@ pub async fn draft_target(
         earliest,
         latest,
         half_days: w.half_days,
+        rules: WindowRules::from(w),
         published: None,
     }))
 }

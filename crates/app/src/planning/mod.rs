@@ -14,4 +14,4 @@ pub mod windows;
 pub use accept::{AcceptReport, AcceptResult, Selection, accept};
 pub use repair::{RepairTrigger, repair};
 pub use runs::{PlanScope, RunDetail, RunOptions, get, list, start_run};
-pub use windows::{WindowFields, clear_window, drafts, set_window};
+pub use windows::{WindowFields, clear_window, drafts, set_window, weekdays_label, window};

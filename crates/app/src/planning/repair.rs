@@ -221,7 +221,11 @@ pub async fn repair(
             session,
             earliest,
             latest: latest.max(earliest),
-            half_days: window.map(|w| w.half_days).unwrap_or(half_days),
+            half_days: window.as_ref().map(|w| w.half_days).unwrap_or(half_days),
+            rules: window
+                .as_ref()
+                .map(mapping::WindowRules::from)
+                .unwrap_or_default(),
             published: Some(Published {
                 instructor_id,
                 room_id,

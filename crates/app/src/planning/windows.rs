@@ -2,9 +2,10 @@
 
 use chrono::NaiveDate;
 use trainyard_core::Invalid;
+use trainyard_core::status::ResourceKind;
 use trainyard_core::status::SessionStatus;
 use trainyard_store::planning::{self as repo, DraftScope, DraftSession, PlanningWindow, Program};
-use trainyard_store::sessions;
+use trainyard_store::{resources, sessions};
 
 use crate::error::About;
 use crate::{App, AppError, Caller, now_ms};
@@ -20,6 +21,106 @@ pub struct WindowFields {
     /// Each part a half-day (09:00–12:30 or 13:30–17:00) instead of a full day (09:00–17:00).
     #[serde(deserialize_with = "lenient_bool")]
     pub half_days: bool,
+    /// Days of the week it may run on, e.g. `Mon-Wed` or `tue, thu` (empty: Monday to Friday).
+    pub weekdays: String,
+    /// Days of the week it should run on if it can, same form.
+    pub preferred_weekdays: String,
+    /// Sessions sharing this label are taken by the same group and never overlap.
+    pub cohort: String,
+    /// A pooled resource (platform licences, equipment) each part needs one unit of.
+    #[serde(deserialize_with = "lenient_id")]
+    pub pool_resource_id: Option<i64>,
+}
+
+fn lenient_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum I {
+        Int(i64),
+        Text(String),
+        Null(()),
+    }
+    match <I as serde::Deserialize>::deserialize(d)? {
+        I::Int(i) => Ok(Some(i)),
+        I::Null(()) => Ok(None),
+        I::Text(t) if t.trim().is_empty() => Ok(None),
+        I::Text(t) => t
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| serde::de::Error::custom(format!("'{t}' is not a resource id"))),
+    }
+}
+
+const DAY_NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+fn weekday_number(token: &str) -> Option<u32> {
+    let t = token.trim().to_ascii_lowercase();
+    if let Ok(n) = t.parse::<u32>() {
+        return (1..=7).contains(&n).then_some(n);
+    }
+    let short = t.get(..3)?;
+    let k = DAY_NAMES.iter().position(|d| *d == short)?;
+    // "monday", "mon", "tues" … but not "moon".
+    let full = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ][k];
+    full.starts_with(t.as_str()).then_some(k as u32 + 1)
+}
+
+/// Parses `Mon-Wed, Fri` (names, 1–7, ranges) into ascending ISO weekday numbers; planning uses
+/// working days only, so Saturday and Sunday are refused.
+pub(crate) fn parse_weekdays(inv: &mut Invalid, field: &str, raw: &str) -> Vec<u32> {
+    let mut out = Vec::new();
+    for token in raw.split([',', ' ', ';']).filter(|t| !t.trim().is_empty()) {
+        let mut ends = token.split(['-', '–']);
+        let (a, b) = (ends.next().unwrap_or(""), ends.next());
+        let from = weekday_number(a);
+        let to = b.map(weekday_number).unwrap_or(from);
+        match (from, to) {
+            (Some(x), Some(y)) if x <= y => out.extend(x..=y),
+            _ => {
+                inv.add(
+                    field,
+                    format!(
+                        "'{}' is not a day of the week or a range like Mon-Wed",
+                        token.chars().take(20).collect::<String>()
+                    ),
+                );
+                return Vec::new();
+            }
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    if out.iter().any(|d| *d > 5) {
+        inv.add(
+            field,
+            "the planner uses working days only (Monday to Friday)",
+        );
+        return Vec::new();
+    }
+    out
+}
+
+/// `[2, 3, 4]` → "Tue, Wed, Thu" (for pages).
+pub fn weekdays_label(days: &[u32]) -> String {
+    days.iter()
+        .filter_map(|d| DAY_NAMES.get((*d as usize).wrapping_sub(1)))
+        .map(|d| {
+            let mut c = d.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn lenient_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
@@ -79,6 +180,13 @@ pub async fn set_window(
             );
         }
     }
+    let weekdays = parse_weekdays(&mut inv, "weekdays", &fields.weekdays);
+    let preferred_weekdays =
+        parse_weekdays(&mut inv, "preferred_weekdays", &fields.preferred_weekdays);
+    let cohort = fields.cohort.trim().to_owned();
+    if cohort.chars().count() > 80 {
+        inv.add("cohort", "at most 80 characters");
+    }
     let (Some(a), Some(b)) = (earliest, latest) else {
         return Err(inv.into());
     };
@@ -98,12 +206,31 @@ pub async fn set_window(
             session.status.label().to_lowercase()
         )));
     }
+    if let Some(r) = fields.pool_resource_id {
+        let res = resources::get(&mut tx, r).await.about("pooled resource")?;
+        if res.kind == ResourceKind::Room {
+            return Err(Invalid::field(
+                "pool_resource_id",
+                format!("{} is a room; rooms are chosen by the planner, pick a pooled resource (platform, equipment, material)", res.name),
+            )
+            .into());
+        }
+        if res.archived_at.is_some() {
+            return Err(
+                Invalid::field("pool_resource_id", format!("{} is archived", res.name)).into(),
+            );
+        }
+    }
     let before = repo::window(&mut tx, session_id).await?;
     let w = PlanningWindow {
         session_id,
         earliest_day: a.format("%Y-%m-%d").to_string(),
         latest_day: b.format("%Y-%m-%d").to_string(),
         half_days: fields.half_days,
+        weekdays,
+        preferred_weekdays,
+        cohort,
+        pool_resource_id: fields.pool_resource_id,
     };
     repo::set_window(
         &mut tx,
@@ -125,6 +252,17 @@ pub async fn set_window(
     .await?;
     tx.commit().await?;
     Ok(w)
+}
+
+/// The planning window of a session, if it has one.
+pub async fn window(
+    app: &App,
+    caller: &Caller,
+    session_id: i64,
+) -> Result<Option<PlanningWindow>, AppError> {
+    caller.require_staff("see the planning of sessions")?;
+    let mut conn = app.store.read().await?;
+    Ok(repo::window(&mut conn, session_id).await?)
 }
 
 /// Takes a session out of automatic planning.

@@ -77,6 +77,8 @@ pub(crate) struct Compiled {
     pub travel: Vec<u32>,
     pub has_travel: bool,
     pub pool_cap: Vec<u32>,
+    /// Units of each pool × period in use outside the problem.
+    pub pool_base: Vec<u32>,
     pub has_limits: bool,
     /// `conflict[a * words + b / 64]` bit: sessions a and b share a cohort (or are the same).
     pub conflict: Vec<u64>,
@@ -333,6 +335,15 @@ impl Compiled {
             travel,
             has_travel,
             pool_cap: p.pools.iter().map(|q| q.capacity).collect(),
+            pool_base: {
+                let mut base = vec![0u32; p.pools.len() * t];
+                for (k, q) in p.pools.iter().enumerate() {
+                    for &(period, units) in &q.in_use {
+                        base[k * t + period as usize] += units;
+                    }
+                }
+                base
+            },
             has_limits,
             conflict,
             conflict_words: words,

@@ -130,6 +130,7 @@ pub fn quarter(spec: &QuarterSpec) -> Problem {
     let pools = vec![Pool {
         id: "virtual-classroom-licence".into(),
         capacity: licences,
+        in_use: Vec::new(),
     }];
 
     // Every session is generated around a hidden placement that keeps all hard constraints, so

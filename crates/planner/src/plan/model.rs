@@ -212,6 +212,9 @@ pub struct Room {
 pub struct Pool {
     pub id: String,
     pub capacity: u32,
+    /// Units already in use outside the plan: (period, units).
+    #[serde(default)]
+    pub in_use: Vec<(u32, u32)>,
 }
 
 /// What each soft objective weighs. Zero switches an objective off (and skips its bookkeeping).
@@ -331,6 +334,13 @@ impl Problem {
             return bad(format!("travel must be a {nl}×{nl} matrix"));
         }
         let loc_ok = |l: &Option<usize>| l.is_none_or(|l| l < nl);
+        if let Some(q) = self
+            .pools
+            .iter()
+            .find(|q| q.in_use.iter().any(|(p, _)| *p >= t))
+        {
+            return bad(format!("pool {}: a period in use is out of the grid", q.id));
+        }
         for i in &self.instructors {
             if i.unavailable.iter().any(|&p| p >= t) {
                 return bad(format!(

@@ -58,7 +58,7 @@ impl<'a> State<'a> {
             room_who: vec![NONE; c.n_rooms * t],
             inst_occ: c.inst_base.clone(),
             coh_occ: vec![0; c.n_cohorts * t],
-            pool_use: vec![0; c.pool_cap.len() * t],
+            pool_use: c.pool_base.clone(),
             sess_day: vec![0; s * c.days],
             sess_ndays: vec![0; s],
             sess_room: vec![0; s * c.n_rooms],

@@ -662,3 +662,42 @@ fn a_dead_search_does_not_hold_up_the_other() {
         assert!(lives.join().is_ok(), "the surviving search finished");
     });
 }
+
+/// Units of a pool in use outside the plan leave only the rest: with one licence of one booked
+/// on day 0, the two sessions needing it go to the periods of day 1, one each.
+#[test]
+fn pool_units_in_use_outside_the_plan_are_respected() {
+    let mut a = session("a", 1, 0);
+    let mut b = session("b", 1, 1);
+    for s in [&mut a, &mut b] {
+        s.mode = Mode::Virtual;
+        s.rooms = Vec::new();
+        s.resources = vec![model::Need { pool: 0, count: 1 }];
+    }
+    let mut p = tiny(vec![a, b], 2, 1);
+    p.pools = vec![model::Pool {
+        id: "licence".into(),
+        capacity: 1,
+        in_use: vec![(0, 1), (1, 1)],
+    }];
+    for seed in 0..5 {
+        let out = solve(&p, &budget(5_000, seed), &quiet).expect("valid");
+        assert!(out.is_feasible(), "{out:?}");
+        let starts: Vec<(u32, u32)> = out
+            .plan()
+            .sessions
+            .iter()
+            .map(|s| s.parts[0].map(|x| (x.day, x.start)).expect("placed"))
+            .collect();
+        assert!(
+            starts.iter().all(|(d, _)| *d == 1),
+            "day 0 is taken: {starts:?}"
+        );
+        assert_ne!(starts[0], starts[1], "one licence: {starts:?}");
+    }
+    p.pools[0].in_use.push((9, 1));
+    assert!(
+        p.validate().is_err(),
+        "a period outside the grid is refused"
+    );
+}

@@ -32,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/plan/runs/{id}/progress", get(progress))
         .route("/plan/runs/{id}/accept", post(accept))
         .route("/plan/windows/{id}", post(set_window))
+        .route("/plan/windows/{id}/clear", post(clear_window))
         .route("/plan/repair", post(repair))
 }
 
@@ -101,12 +102,20 @@ fn draft_row(d: &DraftSession) -> DraftRow {
             .window
             .as_ref()
             .map(|w| {
-                format!(
-                    "{} – {}{}",
-                    w.earliest_day,
-                    w.latest_day,
-                    if w.half_days { " · half-days" } else { "" }
-                )
+                let mut text = format!("{} – {}", w.earliest_day, w.latest_day);
+                if w.half_days {
+                    text.push_str(" · half-days");
+                }
+                if !w.weekdays.is_empty() {
+                    text.push_str(&format!(
+                        " · {} only",
+                        planning::weekdays_label(&w.weekdays)
+                    ));
+                }
+                if !w.cohort.is_empty() {
+                    text.push_str(&format!(" · cohort {}", w.cohort));
+                }
+                text
             })
             .unwrap_or_default(),
     }
@@ -246,14 +255,30 @@ async fn start(
     }
 }
 
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct Back {
+    /// Where to go after saving: the session page when set from there.
+    back: String,
+}
+
+fn back_to(b: &Back, id: i64) -> String {
+    if b.back == "session" {
+        format!("/sessions/{id}#planning")
+    } else {
+        "/plan".into()
+    }
+}
+
 async fn set_window(
     State(s): State<AppState>,
     Path(id): Path<i64>,
+    Query(b): Query<Back>,
     Submit { caller: c, form }: Submit<WindowFields>,
 ) -> Response {
     match planning::set_window(&s.app, &c, id, &form).await {
         Ok(w) => saved(
-            "/plan",
+            &back_to(&b, id),
             &format!(
                 "Planning window set: {} to {}.",
                 w.earliest_day, w.latest_day
@@ -262,6 +287,24 @@ async fn set_window(
         Err(e) => error_page(e, Some(&c)),
     }
 }
+
+async fn clear_window(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Query(b): Query<Back>,
+    Submit { caller: c, .. }: Submit<Empty>,
+) -> Response {
+    match planning::clear_window(&s.app, &c, id).await {
+        Ok(()) => saved(
+            &back_to(&b, id),
+            "Planning window removed: the planner leaves this session alone.",
+        ),
+        Err(e) => error_page(e, Some(&c)),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+struct Empty {}
 
 #[derive(serde::Deserialize, Default)]
 #[serde(default)]
