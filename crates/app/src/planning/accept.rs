@@ -273,8 +273,9 @@ async fn pool_problems(
     Ok(out)
 }
 
-/// Books one unit of the pooled resource for every scheduled part, unless the session holds it.
-async fn book_pool_unit(
+/// Books one unit of a resource (the room, a pooled unit) tentatively for every scheduled part,
+/// unless the session holds it already.
+async fn book_one_tentatively(
     tx: &mut Conn,
     caller: &Caller,
     now: i64,
@@ -533,41 +534,8 @@ async fn apply(app: &App, caller: &Caller, kind: &str, p: &Proposal) -> Result<S
         )
         .await?;
     }
-    if let Some(room_id) = keep_room {
-        let held = bookings::for_session(&mut tx, p.session_id)
-            .await?
-            .iter()
-            .any(|b| b.resource_id == room_id);
-        if !held {
-            for part in parts_after.iter().filter(|x| x.status == "scheduled") {
-                bookings::insert(
-                    &mut tx,
-                    part.id,
-                    room_id,
-                    1,
-                    BookingStatus::Tentative,
-                    part.starts_at,
-                    part.ends_at,
-                    now,
-                )
-                .await?;
-            }
-            let name = resources::get(&mut tx, room_id).await?.name;
-            crate::audit::record(
-                &mut tx,
-                caller,
-                now,
-                "session.resource_booked",
-                "session",
-                p.session_id,
-                None,
-                Some(&serde_json::json!({ "resource_id": room_id, "resource": name, "quantity": 1, "status": "tentative" })),
-            )
-            .await?;
-        }
-    }
-    if let Some(pool_id) = pool {
-        book_pool_unit(&mut tx, caller, now, p.session_id, pool_id, &parts_after).await?;
+    for resource_id in keep_room.into_iter().chain(pool) {
+        book_one_tentatively(&mut tx, caller, now, p.session_id, resource_id, &parts_after).await?;
     }
     if moved && before.status != SessionStatus::Draft {
         crate::schedule::sessions::notify(

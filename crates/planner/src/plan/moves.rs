@@ -29,30 +29,70 @@ pub(crate) struct Scratch {
 
 /// Accept or refuse the move just applied (`scratch.new` placed, `scratch.old` removed).
 fn finish(se: &mut Search, temp: f64) {
-    let h = se.st.hard();
-    let s = se.st.soft();
-    let dh = h - se.cur_hard;
-    let ds = s - se.cur_soft;
-    let accept = if dh != 0 {
-        dh < 0
-    } else if ds <= 0 {
-        true
-    } else {
-        se.rng.unit() < (-(ds as f64) / temp).exp()
-    };
-    if !accept {
+    let (h, s) = (se.st.hard(), se.st.soft());
+    if !accepts(se, h, s, temp) {
         swap_back(se, true);
         return;
     }
-    if (dh > 0 || ds > 0) && se.best_is_pending() {
+    if worsens(se, h, s) && se.best_is_pending() {
         swap_back(se, true);
         se.commit_best();
         swap_back(se, false);
     }
+    took(se, h, s);
+}
+
+/// The annealing rule for a plan now at (`h`, `s`): fewer hard violations always, more never;
+/// otherwise a soft worsening Δ with probability exp(−Δ/T).
+fn accepts(se: &mut Search, h: i64, s: i64, temp: f64) -> bool {
+    let dh = h - se.cur_hard;
+    let ds = s - se.cur_soft;
+    if dh != 0 {
+        dh < 0
+    } else {
+        ds <= 0 || se.rng.unit() < (-(ds as f64) / temp).exp()
+    }
+}
+
+/// Whether (`h`, `s`) is worse than the current plan in either part (the best plan, if not yet
+/// copied, must be copied before such a move is kept).
+fn worsens(se: &Search, h: i64, s: i64) -> bool {
+    h > se.cur_hard || s > se.cur_soft
+}
+
+/// Keeps the move just priced at (`h`, `s`).
+fn took(se: &mut Search, h: i64, s: i64) {
     se.cur_hard = h;
     se.cur_soft = s;
     se.accepted += 1;
     se.note();
+}
+
+/// A random movable session and another of its candidate instructors.
+enum InstructorDraw {
+    /// The session has one candidate: the caller makes a plain move instead.
+    NoChoice,
+    /// The draw picked the instructor it has.
+    Same,
+    /// (session, its instructor, the other candidate).
+    Other(u32, u32, u32),
+}
+
+fn draw_instructor(se: &mut Search) -> InstructorDraw {
+    let c = se.st.c;
+    let x = c.movable[se.rng.below(c.movable.len())];
+    let s = c.part_session[x as usize];
+    let si = &c.sessions[s as usize];
+    if si.instructors.len() < 2 {
+        return InstructorDraw::NoChoice;
+    }
+    let old = se.st.inst_of[s as usize];
+    let new = si.instructors[se.rng.below(si.instructors.len())].0;
+    if new == old {
+        InstructorDraw::Same
+    } else {
+        InstructorDraw::Other(s, old, new)
+    }
 }
 
 /// `to_old`: replace the new positions by the old ones; otherwise the reverse.
@@ -185,18 +225,9 @@ pub(crate) fn probe(se: &mut Search) -> Option<i64> {
 /// The soft delta of giving a random session another candidate instructor, if that keeps hard
 /// violations from growing (then undone).
 pub(crate) fn probe_instructor(se: &mut Search) -> Option<i64> {
-    let c = se.st.c;
-    let x = c.movable[se.rng.below(c.movable.len())];
-    let s = c.part_session[x as usize];
-    let si = &c.sessions[s as usize];
-    let old = se.st.inst_of[s as usize];
-    let new = si
-        .instructors
-        .get(se.rng.below(si.instructors.len().max(1)))?
-        .0;
-    if new == old {
+    let InstructorDraw::Other(s, old, new) = draw_instructor(se) else {
         return None;
-    }
+    };
     se.st.set_instructor(s, new);
     let dh = se.st.hard() - se.cur_hard;
     let ds = se.st.soft() - se.cur_soft;
@@ -332,41 +363,23 @@ fn room_for(se: &Search, p: u32, t: u32, old_r: u32) -> u32 {
 
 /// Another candidate instructor for the session of a random part.
 pub(crate) fn change_instructor(se: &mut Search, temp: f64) {
-    let c = se.st.c;
-    let x = c.movable[se.rng.below(c.movable.len())];
-    let s = c.part_session[x as usize];
-    let si = &c.sessions[s as usize];
-    if si.instructors.len() < 2 {
-        return move_or_swap(se, temp);
-    }
-    let old = se.st.inst_of[s as usize];
-    let new = si.instructors[se.rng.below(si.instructors.len())].0;
-    if new == old {
-        return;
-    }
-    se.st.set_instructor(s, new);
-    let h = se.st.hard();
-    let sc = se.st.soft();
-    let dh = h - se.cur_hard;
-    let ds = sc - se.cur_soft;
-    let accept = if dh != 0 {
-        dh < 0
-    } else {
-        ds <= 0 || se.rng.unit() < (-(ds as f64) / temp).exp()
+    let (s, old, new) = match draw_instructor(se) {
+        InstructorDraw::NoChoice => return move_or_swap(se, temp),
+        InstructorDraw::Same => return,
+        InstructorDraw::Other(s, old, new) => (s, old, new),
     };
-    if !accept {
+    se.st.set_instructor(s, new);
+    let (h, sc) = (se.st.hard(), se.st.soft());
+    if !accepts(se, h, sc, temp) {
         se.st.set_instructor(s, old);
         return;
     }
-    if (dh > 0 || ds > 0) && se.best_is_pending() {
+    if worsens(se, h, sc) && se.best_is_pending() {
         se.st.set_instructor(s, old);
         se.commit_best();
         se.st.set_instructor(s, new);
     }
-    se.cur_hard = h;
-    se.cur_soft = sc;
-    se.accepted += 1;
-    se.note();
+    took(se, h, sc);
 }
 
 /// Candidate slots tried per part when `reassign` re-slots a session.
@@ -377,17 +390,11 @@ const RESLOT_LIMIT: usize = 200;
 /// whose new instructor is busy (any hard violation among its parts) is re-slotted greedily.
 pub(crate) fn reassign(se: &mut Search, temp: f64) {
     let c = se.st.c;
-    let x = c.movable[se.rng.below(c.movable.len())];
-    let a = c.part_session[x as usize];
-    let sa = &c.sessions[a as usize];
-    if sa.instructors.len() < 2 {
-        return move_or_swap(se, temp);
-    }
-    let ia = se.st.inst_of[a as usize];
-    let ib = sa.instructors[se.rng.below(sa.instructors.len())].0;
-    if ib == ia {
-        return;
-    }
+    let (a, ia, ib) = match draw_instructor(se) {
+        InstructorDraw::NoChoice => return move_or_swap(se, temp),
+        InstructorDraw::Same => return,
+        InstructorDraw::Other(s, old, new) => (s, old, new),
+    };
     let mut b = NONE;
     if ia != NONE && se.rng.below(2) == 0 {
         // A random session of `ib` that `ia` may teach (reservoir sampling).
@@ -429,20 +436,12 @@ pub(crate) fn reassign(se: &mut Search, temp: f64) {
             reslot(se, s);
         }
     }
-    let h = se.st.hard();
-    let sc = se.st.soft();
-    let dh = h - se.cur_hard;
-    let ds = sc - se.cur_soft;
-    let accept = if dh != 0 {
-        dh < 0
-    } else {
-        ds <= 0 || se.rng.unit() < (-(ds as f64) / temp).exp()
-    };
-    if !accept {
+    let (h, sc) = (se.st.hard(), se.st.soft());
+    if !accepts(se, h, sc, temp) {
         undo_reassign(se);
         return;
     }
-    if (dh > 0 || ds > 0) && se.best_is_pending() {
+    if worsens(se, h, sc) && se.best_is_pending() {
         // The best plan is the one before the move: restore it, copy it, re-apply the move.
         se.scratch.new.clear();
         for &(p, _, _) in &se.scratch.old {
@@ -463,10 +462,7 @@ pub(crate) fn reassign(se: &mut Search, temp: f64) {
         }
         swap_back(se, false);
     }
-    se.cur_hard = h;
-    se.cur_soft = sc;
-    se.accepted += 1;
-    se.note();
+    took(se, h, sc);
 }
 
 /// Whether a part of session `s` takes part in a hard violation.
