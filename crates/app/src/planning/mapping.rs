@@ -3,9 +3,10 @@
 //! **The grid.** Days are the working days (Monday to Friday) from the first to the last day any
 //! planned session may use; each day has two periods, the morning 09:00–12:30 and the afternoon
 //! 13:30–17:00, local time. A full-day part takes both periods (09:00–17:00), a half-day part one.
-//! A session's parts are laid in its own time zone (its venue's); the rest of the world (time off,
-//! working patterns, other teaching, room bookings, closures) is laid on the grid in the zone of
-//! the first planned session, which is exact when all venues share a zone and close otherwise.
+//! A session's parts are laid in its own time zone (its venue's); a room's bookings and closures in
+//! its venue's zone (exact: the sessions that meet it there use the same zone); an instructor's
+//! time off and other teaching in the instructor's zone (exact for sessions in that zone, within
+//! the zones' offset elsewhere); pooled resources in the zone of the first planned session.
 //!
 //! **What is planned.** Each target session needs `course.duration_days` parts within its
 //! planning window, one instructor for all parts (qualified for the course or its skill for the
@@ -266,9 +267,12 @@ pub async fn build(
     }
     let mut unavailable: Vec<Vec<u32>> = vec![Vec::new(); inst_list.len()];
     let ppd = PERIODS.len() as u32;
+    // An instructor's absences and other teaching are laid on the grid in their own zone, a room's
+    // bookings and closures in its venue's: exact for the sessions they meet there.
+    let inst_zone: Vec<TimeZoneName> = inst_list.iter().map(|x| zone(&x.time_zone)).collect();
     for (i, a, b, _) in repo::time_off_between(conn, horizon_from, horizon_to).await? {
         if let Some(&k) = inst_index.get(&i) {
-            for (di, p) in periods_touched(&days, &day_index, &grid_zone, a, b) {
+            for (di, p) in periods_touched(&days, &day_index, &inst_zone[k], a, b) {
                 unavailable[k].push(di * ppd + p);
             }
         }
@@ -299,7 +303,13 @@ pub async fn build(
         let Some(&k) = inst_index.get(&i) else {
             continue;
         };
-        let touched = periods_touched(&days, &day_index, &grid_zone, slot.starts_at, slot.ends_at);
+        let touched = periods_touched(
+            &days,
+            &day_index,
+            &inst_zone[k],
+            slot.starts_at,
+            slot.ends_at,
+        );
         let mut by_day: HashMap<u32, (u32, u32)> = HashMap::new();
         for (di, p) in touched {
             let e = by_day.entry(di).or_insert((p, p));
@@ -353,13 +363,21 @@ pub async fn build(
     let closures = repo::closures_between(conn, horizon_from, horizon_to).await?;
     let booked =
         repo::room_bookings_between(conn, horizon_from, horizon_to, None, &target_ids).await?;
+    let room_zone: Vec<TimeZoneName> = room_list
+        .iter()
+        .map(|r| {
+            r.venue_id
+                .and_then(|v| venue_list.iter().find(|x| x.id == v))
+                .map_or(grid_zone, |v| zone(&v.time_zone))
+        })
+        .collect();
     for (r, a, b) in closures
         .iter()
         .map(|(r, a, b, _)| (*r, *a, *b))
         .chain(booked.iter().map(|(r, s)| (*r, s.starts_at, s.ends_at)))
     {
         if let Some(&k) = room_index.get(&r) {
-            for (di, p) in periods_touched(&days, &day_index, &grid_zone, a, b) {
+            for (di, p) in periods_touched(&days, &day_index, &room_zone[k], a, b) {
                 room_closed[k].push(di * ppd + p);
             }
         }
