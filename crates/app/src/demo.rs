@@ -751,6 +751,7 @@ pub async fn seed(app: &App) -> Result<SeedReport, AppError> {
             client_id: client
                 .map(|ci| client_ids[ci].0.to_string())
                 .unwrap_or_default(),
+            program_id: String::new(),
             delivery_mode: mode.as_str().into(),
             venue_id: if mode == DeliveryMode::Vilt {
                 String::new()

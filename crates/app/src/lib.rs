@@ -22,6 +22,7 @@ pub mod messages;
 pub mod people;
 pub mod planning;
 pub mod portal;
+pub mod programs;
 mod records;
 pub mod recurrence;
 pub mod registration;

@@ -13,7 +13,7 @@
 use crate::error::About;
 use crate::{App, AppError, Caller, now_ms};
 use serde::Serialize;
-use trainyard_core::ids::{ClientId, CourseId, VenueId};
+use trainyard_core::ids::{ClientId, CourseId, ProgramId, VenueId};
 use trainyard_core::records::SessionInput;
 use trainyard_core::recurrence::{self as rec, MAX_OCCURRENCES, Plan, RecurrenceFields};
 use trainyard_core::status::SessionStatus;
@@ -337,6 +337,7 @@ pub async fn create_series(
             title: s.title.clone(),
             visibility: s.visibility,
             client_id: s.client_id.map(ClientId),
+            program_id: s.program_id.map(ProgramId),
             delivery_mode: s.delivery_mode,
             venue_id: s.venue_id.map(VenueId),
             capacity: s.capacity,

@@ -22,6 +22,15 @@ pub mod sessions {
         let input = fields.validate()?;
         let now = now_ms();
         let mut tx = app.store.write().await?;
+        if let Some(program) = input.program_id {
+            crate::programs::check_for_session(
+                &mut tx,
+                program.0,
+                input.client_id.map(|c| c.0),
+                None,
+            )
+            .await?;
+        }
         let id = repo::draft::insert(&mut tx, &input, now)
             .await
             .about("session")?;
@@ -71,6 +80,15 @@ pub mod sessions {
                 format!("{} learners are booked; the capacity cannot go below that (cancel or transfer some first)", before.booked_count),
             )
             .into());
+        }
+        if let Some(program) = input.program_id {
+            crate::programs::check_for_session(
+                &mut tx,
+                program.0,
+                input.client_id.map(|c| c.0),
+                before.program_id,
+            )
+            .await?;
         }
         let parts_before = repo::parts(&mut tx, id).await?;
         repo::update(&mut tx, id, version, &input, now)

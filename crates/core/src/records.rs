@@ -3,7 +3,7 @@
 //! `validate` collects every problem at once so a form can show them all.
 
 use crate::EmailAddress;
-use crate::ids::{ClientId, CourseId, VenueId};
+use crate::ids::{ClientId, CourseId, ProgramId, VenueId};
 use crate::invalid::{Invalid, text};
 use crate::money::{Currency, Money};
 use crate::status::{DeliveryMode, EmploymentType, ResourceKind, Visibility};
@@ -578,6 +578,107 @@ impl ClientFields {
     }
 }
 
+// ---------------------------------------------------------------- programs
+
+/// A client's contracted series of sessions, e.g. "12 sessions of Leadership 101 for Acme between
+/// March and June, budget 60,000 EUR".
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct ProgramFields {
+    /// The client the program is contracted with.
+    #[serde(deserialize_with = "crate::invalid::lenient")]
+    pub client_id: String,
+    #[serde(deserialize_with = "crate::invalid::lenient")]
+    pub name: String,
+    /// The agreed budget as a decimal amount, e.g. "60000" or "60000.00". Empty: none (0).
+    #[serde(deserialize_with = "crate::invalid::lenient")]
+    pub budget: String,
+    /// ISO 4217 code of the budget, e.g. EUR.
+    #[serde(deserialize_with = "crate::invalid::lenient")]
+    pub currency: String,
+    /// First day of the program (YYYY-MM-DD), optional.
+    #[serde(deserialize_with = "crate::invalid::lenient")]
+    pub starts_on: String,
+    /// Last day of the program (YYYY-MM-DD, inclusive), optional.
+    #[serde(deserialize_with = "crate::invalid::lenient")]
+    pub ends_on: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProgramInput {
+    pub client_id: ClientId,
+    pub name: String,
+    pub budget: Money,
+    pub starts_on: Option<chrono::NaiveDate>,
+    pub ends_on: Option<chrono::NaiveDate>,
+}
+
+/// An optional calendar day typed as `YYYY-MM-DD`; empty is `None`.
+fn opt_date(inv: &mut Invalid, field: &str, raw: &str) -> Option<Option<chrono::NaiveDate>> {
+    let v = raw.trim();
+    if v.is_empty() {
+        return Some(None);
+    }
+    match chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+        Ok(d) => Some(Some(d)),
+        Err(_) => {
+            inv.add(
+                field,
+                format!(
+                    "'{}' is not a date (expected YYYY-MM-DD)",
+                    v.chars().take(20).collect::<String>()
+                ),
+            );
+            None
+        }
+    }
+}
+
+impl ProgramFields {
+    pub fn validate(&self) -> Result<ProgramInput, Invalid> {
+        let mut inv = Invalid::new();
+        let client_id = if self.client_id.trim().is_empty() {
+            inv.add(
+                "client_id",
+                "is required: choose the client the program is for",
+            );
+            None
+        } else {
+            int(&mut inv, "client_id", &self.client_id, 1, i64::MAX)
+        };
+        let name = inv.check("name", text::required(&self.name, 200));
+        let currency = inv.check("currency", Currency::parse(&self.currency));
+        let budget = money(&mut inv, "budget", &self.budget, currency);
+        let starts_on = opt_date(&mut inv, "starts_on", &self.starts_on);
+        let ends_on = opt_date(&mut inv, "ends_on", &self.ends_on);
+        if let (Some(Some(s)), Some(Some(e))) = (starts_on, ends_on)
+            && e < s
+        {
+            inv.add(
+                "ends_on",
+                format!(
+                    "must not be before the first day ({})",
+                    s.format("%Y-%m-%d")
+                ),
+            );
+        }
+        match (client_id, name, budget, starts_on, ends_on) {
+            (Some(client_id), Some(name), Some(budget), Some(starts_on), Some(ends_on))
+                if inv.is_empty() =>
+            {
+                Ok(ProgramInput {
+                    client_id: ClientId(client_id),
+                    name,
+                    budget,
+                    starts_on,
+                    ends_on,
+                })
+            }
+            _ => Err(inv),
+        }
+    }
+}
+
 // ---------------------------------------------------------------- learners
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
@@ -661,6 +762,9 @@ pub struct SessionFields {
     pub visibility: String,
     #[serde(deserialize_with = "crate::invalid::lenient")]
     pub client_id: String,
+    /// The program (a client's contracted series) the session belongs to. Empty: none.
+    #[serde(deserialize_with = "crate::invalid::lenient")]
+    pub program_id: String,
     #[serde(deserialize_with = "crate::invalid::lenient")]
     pub delivery_mode: String,
     #[serde(deserialize_with = "crate::invalid::lenient")]
@@ -691,6 +795,7 @@ pub struct SessionInput {
     pub title: Option<String>,
     pub visibility: Visibility,
     pub client_id: Option<ClientId>,
+    pub program_id: Option<ProgramId>,
     pub delivery_mode: DeliveryMode,
     pub venue_id: Option<VenueId>,
     pub capacity: i64,
@@ -742,6 +847,7 @@ impl SessionFields {
         let title = inv.check("title", text::optional(&self.title, 200));
         let visibility = inv.check("visibility", Visibility::parse(&self.visibility));
         let client_id = opt_id(&mut inv, "client_id", &self.client_id);
+        let program_id = opt_id(&mut inv, "program_id", &self.program_id);
         let delivery_mode = inv.check("delivery_mode", DeliveryMode::parse(&self.delivery_mode));
         let venue_id = opt_id(&mut inv, "venue_id", &self.venue_id);
         let capacity = int(&mut inv, "capacity", &self.capacity, 1, 10_000);
@@ -810,6 +916,7 @@ impl SessionFields {
             notes,
             joining_url,
             joining_notes,
+            program_id,
         ) {
             (
                 Some(course_id),
@@ -824,11 +931,13 @@ impl SessionFields {
                 Some(notes),
                 Some(joining_url),
                 Some(joining_notes),
+                Some(program_id),
             ) if inv.is_empty() => Ok(SessionInput {
                 course_id: CourseId(course_id),
                 title,
                 visibility,
                 client_id: client_id.map(ClientId),
+                program_id: program_id.map(ProgramId),
                 delivery_mode,
                 venue_id: venue_id.map(VenueId),
                 capacity,
@@ -945,6 +1054,105 @@ mod tests {
         f.joining_url = "https://meet.example.com/x".into();
         let s = f.validate().unwrap();
         assert_eq!(s.joining_notes, "Reception on the 2nd floor");
+    }
+
+    fn program() -> ProgramFields {
+        ProgramFields {
+            client_id: "3".into(),
+            name: " Leadership 101 for Acme ".into(),
+            budget: "60000".into(),
+            currency: "eur".into(),
+            starts_on: "2026-03-01".into(),
+            ends_on: "2026-06-30".into(),
+        }
+    }
+
+    #[test]
+    fn a_valid_program() {
+        let p = program().validate().unwrap();
+        assert_eq!(p.client_id, ClientId(3));
+        assert_eq!(p.name, "Leadership 101 for Acme");
+        assert_eq!(p.budget, Money::new(6_000_000, Currency::EUR));
+        assert_eq!(p.starts_on, chrono::NaiveDate::from_ymd_opt(2026, 3, 1));
+        let mut f = program();
+        f.budget = "60000.00".into();
+        f.starts_on = String::new();
+        f.ends_on = " ".into();
+        let p = f.validate().unwrap();
+        assert_eq!(p.budget.minor, 6_000_000);
+        assert_eq!((p.starts_on, p.ends_on), (None, None));
+        f.budget = String::new();
+        assert_eq!(f.validate().unwrap().budget.minor, 0, "no budget is zero");
+    }
+
+    #[test]
+    fn program_problems_name_their_fields() {
+        let f = ProgramFields {
+            client_id: String::new(),
+            name: "x".repeat(201),
+            budget: "-5".into(),
+            currency: "EURO".into(),
+            starts_on: "March".into(),
+            ends_on: "2026-02-30".into(),
+        };
+        let e = f.validate().unwrap_err();
+        let fields: Vec<_> = e.errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            vec!["client_id", "name", "currency", "starts_on", "ends_on"]
+        );
+        assert_eq!(
+            e.message_for("starts_on"),
+            Some("'March' is not a date (expected YYYY-MM-DD)")
+        );
+        assert_eq!(
+            e.message_for("name"),
+            Some("must be at most 200 characters")
+        );
+        let mut f = program();
+        f.budget = "-5".into();
+        assert_eq!(
+            f.validate().unwrap_err().message_for("budget"),
+            Some("must not be negative")
+        );
+        f.budget = "12.345".into();
+        assert_eq!(f.validate().unwrap_err().errors[0].field, "budget");
+        let mut f = program();
+        f.client_id = "acme".into();
+        f.name = "  ".into();
+        let e = f.validate().unwrap_err();
+        assert_eq!(
+            e.message_for("client_id"),
+            Some("'acme' is not a whole number")
+        );
+        assert_eq!(e.message_for("name"), Some("is required"));
+    }
+
+    #[test]
+    fn a_program_does_not_end_before_it_starts() {
+        let mut f = program();
+        f.ends_on = "2026-02-28".into();
+        let e = f.validate().unwrap_err();
+        assert_eq!(e.errors.len(), 1);
+        assert_eq!(
+            e.message_for("ends_on"),
+            Some("must not be before the first day (2026-03-01)")
+        );
+        f.ends_on = "2026-03-01".into();
+        assert!(f.validate().is_ok(), "a one-day program");
+        f.starts_on = String::new();
+        f.ends_on = "2026-02-28".into();
+        assert!(f.validate().is_ok(), "an open start");
+    }
+
+    #[test]
+    fn a_session_may_name_its_program() {
+        let mut f = session();
+        assert_eq!(f.validate().unwrap().program_id, None);
+        f.program_id = "7".into();
+        assert_eq!(f.validate().unwrap().program_id, Some(ProgramId(7)));
+        f.program_id = "seven".into();
+        assert_eq!(f.validate().unwrap_err().errors[0].field, "program_id");
     }
 
     #[test]

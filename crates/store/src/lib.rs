@@ -21,6 +21,7 @@ pub mod learners;
 mod migrate;
 pub mod outbox;
 pub mod planning;
+pub mod programs;
 pub mod recurrence;
 pub mod reminders;
 pub mod resources;

@@ -14,6 +14,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "audit_pending", include_str!("../migrations/0005_audit_pending.sql")),
     (6, "planning", include_str!("../migrations/0006_planning.sql")),
     (7, "planning_constraints", include_str!("../migrations/0007_planning_constraints.sql")),
+    (8, "programs", include_str!("../migrations/0008_programs.sql")),
 ];
 
 pub(crate) fn render(sql: &str, backend: Backend) -> String {

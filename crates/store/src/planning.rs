@@ -236,7 +236,8 @@ pub async fn programs(conn: &mut Conn) -> Result<Vec<Program>, StoreError> {
         .map_err(Into::into)
 }
 
-/// A client's contracted series (the demo seeder and tests create them; no editor yet).
+/// A client's contracted series, as the demo seeder creates them (without dates). Users create and
+/// edit programs through [`crate::programs`].
 pub async fn insert_program(
     conn: &mut Conn,
     client_id: i64,

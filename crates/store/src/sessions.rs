@@ -126,8 +126,8 @@ pub async fn insert(
     let provisional = format!("new-{now}-{}", std::process::id());
     let r = sqlx::query(
         "INSERT INTO sessions (reference, course_id, course_code, title, visibility, client_id, delivery_mode, venue_id, status, \
-         capacity, time_zone, currency, seat_price_minor, notes, starts_at, ends_at, created_at, updated_at, joining_url, joining_notes) \
-         VALUES ($1, $2, (SELECT code FROM courses WHERE id = $2), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17, $18) RETURNING id",
+         capacity, time_zone, currency, seat_price_minor, notes, starts_at, ends_at, created_at, updated_at, joining_url, joining_notes, program_id) \
+         VALUES ($1, $2, (SELECT code FROM courses WHERE id = $2), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17, $18, $19) RETURNING id",
     )
     .bind(provisional)
     .bind(s.course_id.0)
@@ -147,6 +147,7 @@ pub async fn insert(
     .bind(now)
     .bind(s.joining_url.clone())
     .bind(s.joining_notes.clone())
+    .bind(s.program_id.map(|p| p.0))
     .fetch_one(&mut *conn)
     .await?;
     let id = r.i("id")?;
@@ -182,7 +183,7 @@ pub async fn update(
     let n = sqlx::query(
         "UPDATE sessions SET course_id = $1, course_code = (SELECT code FROM courses WHERE id = $1), title = $2, visibility = $3, client_id = $4, delivery_mode = $5, \
          venue_id = $6, capacity = $7, time_zone = $8, currency = $9, seat_price_minor = $10, notes = $11, \
-         starts_at = $12, ends_at = $13, updated_at = $14, joining_url = $17, joining_notes = $18, version = version + 1 \
+         starts_at = $12, ends_at = $13, updated_at = $14, joining_url = $17, joining_notes = $18, program_id = $19, version = version + 1 \
          WHERE id = $15 AND version = $16",
     )
     .bind(s.course_id.0)
@@ -203,6 +204,7 @@ pub async fn update(
     .bind(version)
     .bind(s.joining_url.clone())
     .bind(s.joining_notes.clone())
+    .bind(s.program_id.map(|p| p.0))
     .execute(&mut *conn)
     .await?
     .rows_affected();
@@ -325,6 +327,8 @@ pub struct SessionFilter {
     pub client_id: Option<i64>,
     #[serde(deserialize_with = "crate::row::empty_as_none")]
     pub venue_id: Option<i64>,
+    #[serde(deserialize_with = "crate::row::empty_as_none")]
+    pub program_id: Option<i64>,
     /// Dates as typed (YYYY-MM-DD); the app turns them into `from_ms` / `to_ms`.
     pub from: String,
     pub to: String,
@@ -365,6 +369,9 @@ pub async fn list(conn: &mut Conn, f: &SessionFilter) -> Result<Page<Session>, S
         }
         if let Some(v) = f.venue_id {
             q.push(" AND s.venue_id = ").int(v);
+        }
+        if let Some(p) = f.program_id {
+            q.push(" AND s.program_id = ").int(p);
         }
         let date = " AND s.starts_at";
         if let Some(t) = f.from_ms {

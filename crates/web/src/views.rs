@@ -46,6 +46,7 @@ impl Chrome {
                 add("Venues", "/venues", "venues");
                 add("Resources", "/resources", "resources");
                 add("Clients", "/clients", "clients");
+                add("Programs", "/programs", "programs");
                 add("Learners", "/learners", "learners");
                 add("Delivery log", "/admin/outbox", "outbox");
                 if matches!(r, Role::Admin | Role::Manager) {
@@ -488,7 +489,7 @@ fn short(v: &serde_json::Value) -> String {
 pub struct Field {
     pub name: &'static str,
     pub label: &'static str,
-    /// "text", "email", "number", "textarea", "select", "checkbox", "datetime", "parts".
+    /// "text", "email", "number", "textarea", "select", "checkbox", "date", "datetime", "parts".
     pub kind: &'static str,
     pub value: String,
     pub options: Vec<Opt>,

@@ -535,7 +535,15 @@ async fn apply(app: &App, caller: &Caller, kind: &str, p: &Proposal) -> Result<S
         .await?;
     }
     for resource_id in keep_room.into_iter().chain(pool) {
-        book_one_tentatively(&mut tx, caller, now, p.session_id, resource_id, &parts_after).await?;
+        book_one_tentatively(
+            &mut tx,
+            caller,
+            now,
+            p.session_id,
+            resource_id,
+            &parts_after,
+        )
+        .await?;
     }
     if moved && before.status != SessionStatus::Draft {
         crate::schedule::sessions::notify(

@@ -96,6 +96,13 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             records::clients::archive
         ))
         .routes(routes!(records::clients::restore))
+        .routes(routes!(records::programs::list, records::programs::create))
+        .routes(routes!(
+            records::programs::get,
+            records::programs::update,
+            records::programs::archive
+        ))
+        .routes(routes!(records::programs::restore))
         .routes(routes!(records::learners::list, records::learners::create))
         .routes(routes!(
             records::learners::get,

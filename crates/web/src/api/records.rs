@@ -76,7 +76,7 @@ pub async fn me(ApiCaller(c): ApiCaller) -> Json<Me> {
 
 /// The change history of one record, newest first (staff only).
 #[utoipa::path(get, path = "/history/{entity}/{id}", tag = "audit",
-    params(("entity" = String, Path, description = "course, session, instructor, venue, resource, client, learner, user"), ("id" = i64, Path)),
+    params(("entity" = String, Path, description = "course, session, instructor, venue, resource, client, program, learner, user"), ("id" = i64, Path)),
     responses((status = 200, body = Vec<trainyard_app::store::audit::AuditEvent>), (status = 403, body = Problem)))]
 pub async fn history(
     State(s): State<AppState>,
@@ -232,6 +232,19 @@ record_api!(
     "List clients. Sort: name, code."
 );
 record_api!(
+    programs,
+    trainyard_app::programs,
+    st::programs::Program,
+    rec::ProgramFields,
+    st::programs::ProgramFilter,
+    trainyard_app::programs::ProgramDetail,
+    "/programs",
+    "/programs/{id}",
+    "/programs/{id}/restore",
+    "programs",
+    "List programs (a client's contracted series of sessions). Filters: `client_id`. Sort: name, client, starts, ends, budget. `GET /programs/{id}` adds the session counts and the first sessions; all of a program's sessions are `GET /sessions?program_id={id}`."
+);
+record_api!(
     learners,
     trainyard_app::people::learners,
     st::learners::Learner,
@@ -255,7 +268,7 @@ record_api!(
     "/sessions/{id}",
     "/sessions/{id}/restore",
     "sessions",
-    "List sessions. Filters: `status`, `mode`, `visibility`, `course_id`, `client_id`, `venue_id`, `from` and `to` (YYYY-MM-DD, inclusive, in your time zone). Sort: starts, course, status, booked, capacity, reference."
+    "List sessions. Filters: `status`, `mode`, `visibility`, `course_id`, `client_id`, `venue_id`, `program_id`, `from` and `to` (YYYY-MM-DD, inclusive, in your time zone). Sort: starts, course, status, booked, capacity, reference."
 );
 
 /// A lifecycle action on a session.

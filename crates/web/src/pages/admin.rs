@@ -200,7 +200,8 @@ async fn audit(
     let viewer = viewer_tz(&c);
     let (prev_href, next_href) = paging(&qs, "/admin/audit", page.page, page.pages());
     let entity_link = |t: &str, id: i64| match t {
-        "course" | "session" | "instructor" | "venue" | "resource" | "client" | "learner" => {
+        "course" | "session" | "instructor" | "venue" | "resource" | "client" | "program"
+        | "learner" => {
             format!("/{t}s/{id}")
         }
         _ => "/admin/audit".to_owned(),
@@ -223,6 +224,7 @@ async fn audit(
                 "enrollment",
                 "instructor",
                 "learner",
+                "program",
                 "resource",
                 "session",
                 "user",

@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use trainyard_app::people::clients;
 use trainyard_app::store::clients::{Client, ClientFilter};
+use trainyard_app::store::programs::{Program, ProgramFilter};
 use trainyard_app::{Caller, history};
 use trainyard_core::records::ClientFields;
 
@@ -207,11 +208,57 @@ async fn show(
     let events = history::of_record(&s.app, &c, "client", id)
         .await
         .unwrap_or_default();
+    // The client's programs, for staff (a client contact's portal shows their sessions instead).
+    let programs = if c.role.is_staff() {
+        let filter = ProgramFilter {
+            client_id: Some(id),
+            list: trainyard_app::store::ListParams {
+                per_page: 100,
+                ..Default::default()
+            },
+        };
+        trainyard_app::programs::list(&s.app, &c, &filter)
+            .await
+            .map(|p| p.items)
+            .ok()
+    } else {
+        None
+    };
+    let mut view = detail(&c, &cl, events);
+    if let Some(programs) = programs {
+        view.sections.push(programs_section(&programs));
+        if c.role.can_edit_operations() && cl.archived_at.is_none() {
+            view.actions.insert(
+                1,
+                Action::link("New program", format!("/programs/new?client_id={id}")),
+            );
+        }
+    }
     DetailPage {
         chrome: Chrome::new(&c, AREA, flash),
-        view: detail(&c, &cl, events),
+        view,
     }
     .into_response()
+}
+
+fn programs_section(programs: &[Program]) -> Section {
+    Section {
+        title: format!("Programs ({})", programs.len()),
+        columns: vec!["Program", "Dates", "Budget"],
+        rows: programs
+            .iter()
+            .map(|p| Row {
+                href: format!("/programs/{}", p.id),
+                cells: vec![
+                    Cell::text(&p.name),
+                    Cell::text(super::programs::dates(p)),
+                    Cell::text(p.budget.to_string()),
+                ],
+            })
+            .collect(),
+        empty: "No active programs: record what this client has contracted with \"New program\"."
+            .into(),
+    }
 }
 
 fn detail(

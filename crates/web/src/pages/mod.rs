@@ -15,6 +15,7 @@ mod instructors;
 mod learners;
 mod messages;
 mod planning;
+mod programs;
 mod recurrence;
 mod resources;
 mod sessions;
@@ -42,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .merge(resources::routes())
         .merge(instructors::routes())
         .merge(clients::routes())
+        .merge(programs::routes())
         .merge(learners::routes())
         .merge(sessions::routes())
         .merge(admin::routes())

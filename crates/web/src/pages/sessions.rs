@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use trainyard_app::catalog::courses;
 use trainyard_app::people::clients;
+use trainyard_app::programs;
 use trainyard_app::schedule::{roster, sessions};
 use trainyard_app::sites::venues;
 use trainyard_app::store::sessions::{Session, SessionFilter};
@@ -113,6 +114,12 @@ async fn list(
             &opt(f.venue_id),
             id_choices(venues::options(&s.app, &c).await.unwrap_or_default()),
         ));
+        filters.push(Filter::select(
+            "program_id",
+            "Program",
+            &opt(f.program_id),
+            program_choices(&s, &c, &opt(f.program_id)).await,
+        ));
     }
     filters.push(Filter::date("from", "From", &f.from));
     filters.push(Filter::date("to", "To", &f.to));
@@ -192,6 +199,7 @@ struct SessionForm {
     title: String,
     visibility: String,
     client_id: String,
+    program_id: String,
     delivery_mode: String,
     venue_id: String,
     capacity: String,
@@ -222,6 +230,7 @@ impl SessionForm {
             title: self.title,
             visibility: self.visibility,
             client_id: self.client_id,
+            program_id: self.program_id,
             delivery_mode: self.delivery_mode,
             venue_id: self.venue_id,
             capacity: self.capacity,
@@ -244,6 +253,7 @@ fn fields_of(x: &Session, parts: &[trainyard_app::store::sessions::Part]) -> Ses
         title: x.title.clone().unwrap_or_default(),
         visibility: x.visibility.as_str().into(),
         client_id: x.client_id.map(|v| v.to_string()).unwrap_or_default(),
+        program_id: x.program_id.map(|v| v.to_string()).unwrap_or_default(),
         delivery_mode: x.delivery_mode.as_str().into(),
         venue_id: x.venue_id.map(|v| v.to_string()).unwrap_or_default(),
         capacity: x.capacity.to_string(),
@@ -296,6 +306,7 @@ async fn form(
             Field::new("title", "Title (optional)", "text", &f.title).help("Shown instead of the course title, e.g. \"Leadership Essentials for Acme managers\""),
             Field::new("visibility", "Type", "select", &f.visibility).choices(enum_choices(Visibility::ALL, |v| v.as_str(), |v| v.label()), None).help("Public sessions are open for enrollment; private sessions are for one client"),
             Field::new("client_id", "Client", "select", &f.client_id).choices(id_choices(clients::options(&s.app, c).await.unwrap_or_default()), Some("— none (public) —")),
+            Field::new("program_id", "Program", "select", &f.program_id).choices(program_choices(s, c, &f.program_id).await, Some("— none —")).help("The client's contracted series this session belongs to, if any; it must be the session's client's program"),
             Field::new("delivery_mode", "Delivery", "select", &f.delivery_mode).choices(enum_choices(DeliveryMode::ALL, |v| v.as_str(), |v| v.label()), None),
             Field::new("venue_id", "Venue", "select", &f.venue_id).choices(id_choices(venues::options(&s.app, c).await.unwrap_or_default()), Some("— none (virtual) —")),
             Field::new("capacity", "Capacity", "number", &f.capacity).required(),
@@ -309,6 +320,22 @@ async fn form(
         ],
         problems: Vec::new(),
     }
+}
+
+/// Active programs as "Name (Client)", plus the session's own program when that one is archived
+/// (so an edit keeps it).
+async fn program_choices(s: &AppState, c: &Caller, current: &str) -> Vec<(String, String)> {
+    let mut choices = id_choices(programs::options(&s.app, c).await.unwrap_or_default());
+    if let Ok(id) = current.trim().parse::<i64>()
+        && !choices.iter().any(|(v, _)| *v == current.trim())
+        && let Ok(p) = programs::find(&s.app, c, id).await
+    {
+        choices.push((
+            id.to_string(),
+            format!("{} ({}) — archived", p.name, p.client_name),
+        ));
+    }
+    choices
 }
 
 async fn new(State(s): State<AppState>, Viewer(c): Viewer) -> Response {
@@ -410,7 +437,15 @@ async fn show(
             )
         });
     }
-    let facts = vec![
+    let program = match x.program_id {
+        Some(pid) => Some(match programs::find(&s.app, &c, pid).await {
+            Ok(p) if c.role.is_staff() => link_fact("Program", p.name, format!("/programs/{pid}")),
+            Ok(p) => fact("Program", p.name),
+            Err(_) => fact("Program", format!("Program #{pid}")),
+        }),
+        None => None,
+    };
+    let mut facts = vec![
         link_fact(
             "Course",
             format!("{} — {}", x.course_code, x.course_title),
@@ -473,6 +508,10 @@ async fn show(
             },
         ),
     ];
+    if let Some(program) = program {
+        // After the client, whom the program belongs to.
+        facts.insert(3, program);
+    }
     let parts = Section {
         title: format!("Parts ({})", d.parts.len()),
         columns: vec!["#", "Starts", "Ends", "Length", "Status"],
