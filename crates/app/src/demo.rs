@@ -1022,6 +1022,32 @@ pub async fn seed(app: &App) -> Result<SeedReport, AppError> {
         )
         .await?;
     }
+    // Programs: three clients' contracted series, holding their closed sessions.
+    for (k, (client_id, _)) in client_ids.iter().enumerate().skip(1).take(3) {
+        let name = [
+            "Sales academy 2027",
+            "Agile transformation",
+            "Compliance year",
+        ][k - 1];
+        let input = ProgramFields {
+            client_id: client_id.to_string(),
+            name: name.into(),
+            budget: ["45000", "80000", "25000"][k - 1].into(),
+            currency: "EUR".into(),
+            starts_on: (today - Duration::days(200)).format("%Y-%m-%d").to_string(),
+            ends_on: (today + Duration::days(150)).format("%Y-%m-%d").to_string(),
+        }
+        .validate()
+        .map_err(bad)?;
+        let program = trainyard_store::programs::insert(c, &input, now).await?;
+        audit(c, &system, now, "program", program, json!({ "name": name })).await?;
+        let mut f = trainyard_store::sessions::SessionFilter::default();
+        f.client_id = Some(*client_id);
+        f.list.per_page = 500;
+        for x in trainyard_store::sessions::list(c, &f).await?.items {
+            trainyard_store::planning::set_session_program(c, x.id, Some(program)).await?;
+        }
+    }
     // Draft sessions with planning windows, for the Plan page.
     n_sessions +=
         crate::planning::demo::seed_drafts(c, &system, now, today, &venue_ids, client_ids[0].0, 30)
