@@ -175,42 +175,7 @@ pub async fn update(
     Ok(after)
 }
 
-/// Archives (`archive = true`) or restores a program. An archived program leaves lists and
-/// choosers; its sessions keep it.
-pub async fn set_archived(
-    app: &App,
-    caller: &Caller,
-    id: i64,
-    version: i64,
-    archive: bool,
-) -> Result<Record, AppError> {
-    caller.require_operations("archive programs")?;
-    let now = now_ms();
-    let mut tx = app.store.write().await?;
-    let before = repo::get(&mut tx, id).await.about("program")?;
-    repo::set_archived(&mut tx, id, version, archive.then_some(now), now)
-        .await
-        .about("program")?;
-    let after = repo::get(&mut tx, id).await?;
-    let action = if archive {
-        "program.archived"
-    } else {
-        "program.restored"
-    };
-    crate::audit::record(
-        &mut tx,
-        caller,
-        now,
-        action,
-        "program",
-        id,
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(after)
-}
+crate::records::record_archiving!(trainyard_store::programs, "program", "programs");
 
 /// A session may belong to a program that exists, is active, and — when the session is for a
 /// client — is that client's. A session keeps a program that was archived after it joined

@@ -66,6 +66,14 @@ macro_rules! record_writes {
             Ok(after)
         }
 
+        $crate::records::record_archiving!($repo, $entity, $what);
+    };
+}
+
+/// Generates `set_archived` (archive or restore, authorized and audited) for a record whose store
+/// module has `set_archived` and `get`.
+macro_rules! record_archiving {
+    ($repo:path, $entity:literal, $what:literal) => {
         /// Archives (`archive = true`) or restores the record. Archived records leave lists and
         /// choosers but keep their history and references.
         pub async fn set_archived(
@@ -107,4 +115,4 @@ macro_rules! record_writes {
     };
 }
 
-pub(crate) use record_writes;
+pub(crate) use {record_archiving, record_writes};

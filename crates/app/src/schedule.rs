@@ -125,41 +125,7 @@ pub mod sessions {
         Ok(after)
     }
 
-    /// Archives or restores a session.
-    pub async fn set_archived(
-        app: &App,
-        caller: &Caller,
-        id: i64,
-        version: i64,
-        archive: bool,
-    ) -> Result<Record, AppError> {
-        caller.require_operations("archive sessions")?;
-        let now = now_ms();
-        let mut tx = app.store.write().await?;
-        let before = repo::get(&mut tx, id).await.about("session")?;
-        repo::set_archived(&mut tx, id, version, archive.then_some(now), now)
-            .await
-            .about("session")?;
-        let after = repo::get(&mut tx, id).await?;
-        let action = if archive {
-            "session.archived"
-        } else {
-            "session.restored"
-        };
-        crate::audit::record(
-            &mut tx,
-            caller,
-            now,
-            action,
-            "session",
-            id,
-            Some(&before),
-            Some(&after),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(after)
-    }
+    crate::records::record_archiving!(trainyard_store::sessions, "session", "sessions");
 
     #[derive(Clone, Copy)]
     pub(crate) enum Change {
