@@ -4,8 +4,9 @@
 
 mod common;
 
-use common::{Browser, PASSWORD, TestApp, course_body};
+use common::{Browser, PASSWORD, TestApp, course_body, venue_body};
 use reqwest::StatusCode;
+use serde_json::json;
 use trainyard_core::Role;
 
 both_backends!(
@@ -13,6 +14,7 @@ both_backends!(
     failed_logins_are_throttled,
     forms_need_the_csrf_token_and_keep_input_on_errors,
     pages_refuse_roles_that_may_not_see_them,
+    every_record_page_archives_and_restores,
 );
 
 async fn login_logout_and_the_staff_pages(t: &TestApp) {
@@ -157,4 +159,130 @@ async fn pages_refuse_roles_that_may_not_see_them(t: &TestApp) {
     let (status, html) = admin.get("/admin/audit").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("user.created"));
+}
+
+/// The Archive and Restore buttons of every kind of record: one POST each, with the version,
+/// through the HTML form; the notice names the record; a stale version changes nothing.
+async fn every_record_page_archives_and_restores(t: &TestApp) {
+    t.user("colin@example.com", Role::Coordinator, None).await;
+    let api = t.api_as(Role::Coordinator, None).await;
+    let id = |v: serde_json::Value| v["id"].as_i64().unwrap();
+    let venue = id(api
+        .create("/venues", &venue_body("ARC", "Europe/Berlin"))
+        .await);
+    let course = id(api.create("/courses", &course_body("ARC-1")).await);
+    let client = id(api
+        .create(
+            "/clients",
+            &json!({ "code": "ARCH", "name": "Archive Ltd", "billing_email": "b@arch.example", "currency": "EUR", "time_zone": "Europe/Berlin" }),
+        )
+        .await);
+    let records = [
+        ("/venues", venue, "Venue ARC"),
+        ("/courses", course, "Course ARC-1"),
+        ("/clients", client, "Client ARCH"),
+        (
+            "/resources",
+            id(api
+                .create(
+                    "/resources",
+                    &json!({ "kind": "room", "code": "R-ARC", "name": "Room", "venue_id": venue, "seats": 10 }),
+                )
+                .await),
+            "Resource R-ARC",
+        ),
+        (
+            "/instructors",
+            id(api
+                .create(
+                    "/instructors",
+                    &json!({ "name": "Ada Arc", "email": "ada@arc.example", "employment_type": "staff", "time_zone": "Europe/Berlin", "currency": "EUR", "day_rate": "500", "max_days_week": 5, "max_days_month": 20 }),
+                )
+                .await),
+            "Instructor Ada Arc",
+        ),
+        (
+            "/learners",
+            id(api
+                .create(
+                    "/learners",
+                    &json!({ "first_name": "Lea", "last_name": "Arc", "email": "lea@arc.example", "time_zone": "Europe/Berlin" }),
+                )
+                .await),
+            "Learner Lea Arc",
+        ),
+        (
+            "/programs",
+            id(api
+                .create(
+                    "/programs",
+                    &json!({ "client_id": client, "name": "Arc program", "currency": "EUR" }),
+                )
+                .await),
+            "Program Arc program",
+        ),
+    ];
+    let session = api
+        .create(
+            "/sessions",
+            &json!({
+                "course_id": course, "visibility": "public", "delivery_mode": "ilt", "venue_id": venue, "capacity": 10,
+                "time_zone": "Europe/Berlin", "currency": "EUR",
+                "parts": [{ "starts": "2027-02-01T09:00", "ends": "2027-02-01T17:00" }]
+            }),
+        )
+        .await;
+    let reference = format!("Session {}", session["reference"].as_str().unwrap());
+    let b = Browser::new(t);
+    b.login("colin@example.com", PASSWORD).await;
+    let csrf = b.csrf().await;
+    for (path, id, label) in records
+        .iter()
+        .map(|(p, i, l)| (*p, *i, l.to_string()))
+        .chain([("/sessions", id(session.clone()), reference)])
+    {
+        let api_path = format!("{path}/{id}");
+        let version = api.get(&api_path).await.body["version"].as_i64().unwrap();
+        // A stale version is refused and changes nothing.
+        let stale = (version - 1).to_string();
+        let (status, _) = b
+            .post_form(
+                &format!("{path}/{id}/archive"),
+                &[("_csrf", csrf.as_str()), ("version", stale.as_str())],
+            )
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{path}: stale version");
+        assert_eq!(api.get(&api_path).await.body["archived_at"], json!(null));
+        let v = version.to_string();
+        let (status, html) = b
+            .post_form(
+                &format!("{path}/{id}/archive"),
+                &[("_csrf", csrf.as_str()), ("version", v.as_str())],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{path}: {html}");
+        assert!(
+            html.contains(&format!("{label} archived.")),
+            "{path}: notice names {label}"
+        );
+        let after = api.get(&api_path).await.body;
+        assert!(
+            after["archived_at"].is_i64() || after["archived_at"].is_string(),
+            "{path}: {after}"
+        );
+        let v = after["version"].as_i64().unwrap().to_string();
+        let (status, html) = b
+            .post_form(
+                &format!("{path}/{id}/restore"),
+                &[("_csrf", csrf.as_str()), ("version", v.as_str())],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{path}: {html}");
+        assert!(html.contains(&format!("{label} restored.")), "{path}");
+        assert_eq!(
+            api.get(&api_path).await.body["archived_at"],
+            json!(null),
+            "{path}"
+        );
+    }
 }

@@ -1,8 +1,7 @@
 //! Clients: the organisations that buy training, with their billing details.
 
 use super::{
-    DetailPage, FormPage, Submit, VersionForm, Versioned, form_refused, list_response, saved,
-    wants_csv,
+    DetailPage, FormPage, Submit, Versioned, form_refused, list_response, saved, wants_csv,
 };
 use crate::AppState;
 use crate::auth::Viewer;
@@ -12,7 +11,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use trainyard_app::people::clients;
 use trainyard_app::store::clients::{Client, ClientFilter};
 use trainyard_app::store::programs::{Program, ProgramFilter};
@@ -25,8 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/clients/new", get(new))
         .route("/clients/{id}", get(show).post(update))
         .route("/clients/{id}/edit", get(edit))
-        .route("/clients/{id}/archive", post(archive))
-        .route("/clients/{id}/restore", post(restore))
+        .merge(super::archive_routes::<clients::Record>())
 }
 
 const PATH: &str = "/clients";
@@ -384,36 +382,19 @@ async fn update(
     }
 }
 
-async fn archive(
-    State(s): State<AppState>,
-    Path(id): Path<i64>,
-    Submit {
-        caller: c,
-        form: posted,
-    }: Submit<VersionForm>,
-) -> Response {
-    match clients::set_archived(&s.app, &c, id, posted.version, true).await {
-        Ok(cl) => saved(
-            &format!("/clients/{id}"),
-            &format!("Client {} archived.", cl.code),
-        ),
-        Err(e) => error_page(e, Some(&c)),
+impl super::Archivable for clients::Record {
+    const PATH: &'static str = "/clients";
+    const NOUN: &'static str = "Client";
+    fn label(&self) -> String {
+        self.code.clone()
     }
-}
-
-async fn restore(
-    State(s): State<AppState>,
-    Path(id): Path<i64>,
-    Submit {
-        caller: c,
-        form: posted,
-    }: Submit<VersionForm>,
-) -> Response {
-    match clients::set_archived(&s.app, &c, id, posted.version, false).await {
-        Ok(cl) => saved(
-            &format!("/clients/{id}"),
-            &format!("Client {} restored.", cl.code),
-        ),
-        Err(e) => error_page(e, Some(&c)),
+    async fn set_archived(
+        app: &trainyard_app::App,
+        caller: &Caller,
+        id: i64,
+        version: i64,
+        archive: bool,
+    ) -> Result<Self, trainyard_app::AppError> {
+        clients::set_archived(app, caller, id, version, archive).await
     }
 }

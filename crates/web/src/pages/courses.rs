@@ -1,8 +1,7 @@
 //! Courses: the catalogue.
 
 use super::{
-    DetailPage, FormPage, Submit, VersionForm, Versioned, form_refused, list_response, saved,
-    wants_csv,
+    DetailPage, FormPage, Submit, Versioned, form_refused, list_response, saved, wants_csv,
 };
 use crate::AppState;
 use crate::auth::Viewer;
@@ -12,7 +11,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use trainyard_app::catalog::courses;
 use trainyard_app::store::courses::{Course, CourseFilter};
 use trainyard_app::{Caller, history};
@@ -25,8 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/courses/new", get(new))
         .route("/courses/{id}", get(show).post(update))
         .route("/courses/{id}/edit", get(edit))
-        .route("/courses/{id}/archive", post(archive))
-        .route("/courses/{id}/restore", post(restore))
+        .merge(super::archive_routes::<courses::Record>())
 }
 
 const PATH: &str = "/courses";
@@ -456,36 +454,19 @@ async fn update(
     }
 }
 
-async fn archive(
-    State(s): State<AppState>,
-    Path(id): Path<i64>,
-    Submit {
-        caller: c,
-        form: posted,
-    }: Submit<VersionForm>,
-) -> Response {
-    match courses::set_archived(&s.app, &c, id, posted.version, true).await {
-        Ok(co) => saved(
-            &format!("/courses/{id}"),
-            &format!("Course {} archived.", co.code),
-        ),
-        Err(e) => error_page(e, Some(&c)),
+impl super::Archivable for courses::Record {
+    const PATH: &'static str = "/courses";
+    const NOUN: &'static str = "Course";
+    fn label(&self) -> String {
+        self.code.clone()
     }
-}
-
-async fn restore(
-    State(s): State<AppState>,
-    Path(id): Path<i64>,
-    Submit {
-        caller: c,
-        form: posted,
-    }: Submit<VersionForm>,
-) -> Response {
-    match courses::set_archived(&s.app, &c, id, posted.version, false).await {
-        Ok(co) => saved(
-            &format!("/courses/{id}"),
-            &format!("Course {} restored.", co.code),
-        ),
-        Err(e) => error_page(e, Some(&c)),
+    async fn set_archived(
+        app: &trainyard_app::App,
+        caller: &Caller,
+        id: i64,
+        version: i64,
+        archive: bool,
+    ) -> Result<Self, trainyard_app::AppError> {
+        courses::set_archived(app, caller, id, version, archive).await
     }
 }

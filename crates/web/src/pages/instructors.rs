@@ -2,8 +2,7 @@
 //! Rates are finance data: only roles that may see finance get them on lists, pages and forms.
 
 use super::{
-    DetailPage, FormPage, Submit, VersionForm, Versioned, form_refused, list_response, saved,
-    wants_csv,
+    DetailPage, FormPage, Submit, Versioned, form_refused, list_response, saved, wants_csv,
 };
 use crate::AppState;
 use crate::auth::Viewer;
@@ -13,7 +12,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use std::collections::HashMap;
 use trainyard_app::people::instructors;
 use trainyard_app::sites::venues;
@@ -28,8 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/instructors/new", get(new))
         .route("/instructors/{id}", get(show).post(update))
         .route("/instructors/{id}/edit", get(edit))
-        .route("/instructors/{id}/archive", post(archive))
-        .route("/instructors/{id}/restore", post(restore))
+        .merge(super::archive_routes::<instructors::Record>())
 }
 
 const PATH: &str = "/instructors";
@@ -560,36 +558,19 @@ async fn update(
     }
 }
 
-async fn archive(
-    State(s): State<AppState>,
-    Path(id): Path<i64>,
-    Submit {
-        caller: c,
-        form: posted,
-    }: Submit<VersionForm>,
-) -> Response {
-    match instructors::set_archived(&s.app, &c, id, posted.version, true).await {
-        Ok(i) => saved(
-            &format!("/instructors/{id}"),
-            &format!("Instructor {} archived.", i.name),
-        ),
-        Err(e) => error_page(e, Some(&c)),
+impl super::Archivable for instructors::Record {
+    const PATH: &'static str = "/instructors";
+    const NOUN: &'static str = "Instructor";
+    fn label(&self) -> String {
+        self.name.clone()
     }
-}
-
-async fn restore(
-    State(s): State<AppState>,
-    Path(id): Path<i64>,
-    Submit {
-        caller: c,
-        form: posted,
-    }: Submit<VersionForm>,
-) -> Response {
-    match instructors::set_archived(&s.app, &c, id, posted.version, false).await {
-        Ok(i) => saved(
-            &format!("/instructors/{id}"),
-            &format!("Instructor {} restored.", i.name),
-        ),
-        Err(e) => error_page(e, Some(&c)),
+    async fn set_archived(
+        app: &trainyard_app::App,
+        caller: &Caller,
+        id: i64,
+        version: i64,
+        archive: bool,
+    ) -> Result<Self, trainyard_app::AppError> {
+        instructors::set_archived(app, caller, id, version, archive).await
     }
 }

@@ -2,8 +2,7 @@
 //! them; a client contact sees only their own people, read-only.
 
 use super::{
-    DetailPage, FormPage, Submit, VersionForm, Versioned, form_refused, list_response, saved,
-    wants_csv,
+    DetailPage, FormPage, Submit, Versioned, form_refused, list_response, saved, wants_csv,
 };
 use crate::AppState;
 use crate::auth::Viewer;
@@ -13,7 +12,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use trainyard_app::people::{clients, learners};
 use trainyard_app::store::enrollments::Enrollment;
 use trainyard_app::store::learners::{Learner, LearnerFilter};
@@ -27,8 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/learners/new", get(new))
         .route("/learners/{id}", get(show).post(update))
         .route("/learners/{id}/edit", get(edit))
-        .route("/learners/{id}/archive", post(archive))
-        .route("/learners/{id}/restore", post(restore))
+        .merge(super::archive_routes::<learners::Record>())
 }
 
 const PATH: &str = "/learners";
@@ -368,36 +366,19 @@ async fn update(
     }
 }
 
-async fn archive(
-    State(s): State<AppState>,
-    Path(id): Path<i64>,
-    Submit {
-        caller: c,
-        form: posted,
-    }: Submit<VersionForm>,
-) -> Response {
-    match learners::set_archived(&s.app, &c, id, posted.version, true).await {
-        Ok(l) => saved(
-            &format!("/learners/{id}"),
-            &format!("Learner {} {} archived.", l.first_name, l.last_name),
-        ),
-        Err(e) => error_page(e, Some(&c)),
+impl super::Archivable for learners::Record {
+    const PATH: &'static str = "/learners";
+    const NOUN: &'static str = "Learner";
+    fn label(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
     }
-}
-
-async fn restore(
-    State(s): State<AppState>,
-    Path(id): Path<i64>,
-    Submit {
-        caller: c,
-        form: posted,
-    }: Submit<VersionForm>,
-) -> Response {
-    match learners::set_archived(&s.app, &c, id, posted.version, false).await {
-        Ok(l) => saved(
-            &format!("/learners/{id}"),
-            &format!("Learner {} {} restored.", l.first_name, l.last_name),
-        ),
-        Err(e) => error_page(e, Some(&c)),
+    async fn set_archived(
+        app: &trainyard_app::App,
+        caller: &Caller,
+        id: i64,
+        version: i64,
+        archive: bool,
+    ) -> Result<Self, trainyard_app::AppError> {
+        learners::set_archived(app, caller, id, version, archive).await
     }
 }

@@ -325,3 +325,56 @@ impl ErrorPage {
         self.chrome.as_ref()
     }
 }
+
+/// A record whose page has Archive and Restore buttons: `POST {PATH}/{id}/archive` and `/restore`,
+/// each with the record's version, answered by one pair of handlers for every kind of record.
+pub(crate) trait Archivable: Sized + Send + 'static {
+    /// Where its pages live, e.g. "/clients".
+    const PATH: &'static str;
+    /// What it is called in a notice, e.g. "Client".
+    const NOUN: &'static str;
+    /// How a notice names this one, e.g. its code.
+    fn label(&self) -> String;
+    fn set_archived(
+        app: &trainyard_app::App,
+        caller: &Caller,
+        id: i64,
+        version: i64,
+        archive: bool,
+    ) -> impl std::future::Future<Output = Result<Self, AppError>> + Send;
+}
+
+/// The archive and restore routes of `R`.
+pub(crate) fn archive_routes<R: Archivable>() -> Router<AppState> {
+    Router::new()
+        .route(
+            &format!("{}/{{id}}/archive", R::PATH),
+            axum::routing::post(set_archived::<R, true>),
+        )
+        .route(
+            &format!("{}/{{id}}/restore", R::PATH),
+            axum::routing::post(set_archived::<R, false>),
+        )
+}
+
+async fn set_archived<R: Archivable, const ARCHIVE: bool>(
+    axum::extract::State(s): axum::extract::State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    Submit {
+        caller: c,
+        form: posted,
+    }: Submit<VersionForm>,
+) -> Response {
+    match R::set_archived(&s.app, &c, id, posted.version, ARCHIVE).await {
+        Ok(r) => saved(
+            &format!("{}/{id}", R::PATH),
+            &format!(
+                "{} {} {}.",
+                R::NOUN,
+                r.label(),
+                if ARCHIVE { "archived" } else { "restored" }
+            ),
+        ),
+        Err(e) => error_page(e, Some(&c)),
+    }
+}

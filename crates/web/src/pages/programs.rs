@@ -1,8 +1,7 @@
 //! Programs: a client's contracted series of sessions, with its budget and dates.
 
 use super::{
-    DetailPage, FormPage, Submit, VersionForm, Versioned, form_refused, list_response, saved,
-    wants_csv,
+    DetailPage, FormPage, Submit, Versioned, form_refused, list_response, saved, wants_csv,
 };
 use crate::AppState;
 use crate::auth::Viewer;
@@ -12,7 +11,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use trainyard_app::people::clients;
 use trainyard_app::programs::{self, ProgramDetail};
 use trainyard_app::store::programs::{Program, ProgramFilter};
@@ -25,8 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/programs/new", get(new))
         .route("/programs/{id}", get(show).post(update))
         .route("/programs/{id}/edit", get(edit))
-        .route("/programs/{id}/archive", post(archive))
-        .route("/programs/{id}/restore", post(restore))
+        .merge(super::archive_routes::<programs::Record>())
 }
 
 const PATH: &str = "/programs";
@@ -417,36 +415,19 @@ async fn update(
     }
 }
 
-async fn archive(
-    State(s): State<AppState>,
-    Path(id): Path<i64>,
-    Submit {
-        caller: c,
-        form: posted,
-    }: Submit<VersionForm>,
-) -> Response {
-    match programs::set_archived(&s.app, &c, id, posted.version, true).await {
-        Ok(p) => saved(
-            &format!("/programs/{id}"),
-            &format!("Program {} archived.", p.name),
-        ),
-        Err(e) => error_page(e, Some(&c)),
+impl super::Archivable for programs::Record {
+    const PATH: &'static str = "/programs";
+    const NOUN: &'static str = "Program";
+    fn label(&self) -> String {
+        self.name.clone()
     }
-}
-
-async fn restore(
-    State(s): State<AppState>,
-    Path(id): Path<i64>,
-    Submit {
-        caller: c,
-        form: posted,
-    }: Submit<VersionForm>,
-) -> Response {
-    match programs::set_archived(&s.app, &c, id, posted.version, false).await {
-        Ok(p) => saved(
-            &format!("/programs/{id}"),
-            &format!("Program {} restored.", p.name),
-        ),
-        Err(e) => error_page(e, Some(&c)),
+    async fn set_archived(
+        app: &trainyard_app::App,
+        caller: &Caller,
+        id: i64,
+        version: i64,
+        archive: bool,
+    ) -> Result<Self, trainyard_app::AppError> {
+        programs::set_archived(app, caller, id, version, archive).await
     }
 }

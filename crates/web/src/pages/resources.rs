@@ -1,8 +1,7 @@
 //! Resources: rooms at a venue, equipment, virtual platforms and material pools.
 
 use super::{
-    DetailPage, FormPage, Submit, VersionForm, Versioned, form_refused, list_response, saved,
-    wants_csv,
+    DetailPage, FormPage, Submit, Versioned, form_refused, list_response, saved, wants_csv,
 };
 use crate::AppState;
 use crate::auth::Viewer;
@@ -12,7 +11,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use trainyard_app::sites::{resources, venues};
 use trainyard_app::store::resources::{Resource, ResourceFilter};
 use trainyard_app::{App, Caller, history};
@@ -25,8 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/resources/new", get(new))
         .route("/resources/{id}", get(show).post(update))
         .route("/resources/{id}/edit", get(edit))
-        .route("/resources/{id}/archive", post(archive))
-        .route("/resources/{id}/restore", post(restore))
+        .merge(super::archive_routes::<resources::Record>())
 }
 
 const PATH: &str = "/resources";
@@ -367,36 +365,19 @@ async fn update(
     }
 }
 
-async fn archive(
-    State(s): State<AppState>,
-    Path(id): Path<i64>,
-    Submit {
-        caller: c,
-        form: posted,
-    }: Submit<VersionForm>,
-) -> Response {
-    match resources::set_archived(&s.app, &c, id, posted.version, true).await {
-        Ok(r) => saved(
-            &format!("/resources/{id}"),
-            &format!("Resource {} archived.", r.code),
-        ),
-        Err(e) => error_page(e, Some(&c)),
+impl super::Archivable for resources::Record {
+    const PATH: &'static str = "/resources";
+    const NOUN: &'static str = "Resource";
+    fn label(&self) -> String {
+        self.code.clone()
     }
-}
-
-async fn restore(
-    State(s): State<AppState>,
-    Path(id): Path<i64>,
-    Submit {
-        caller: c,
-        form: posted,
-    }: Submit<VersionForm>,
-) -> Response {
-    match resources::set_archived(&s.app, &c, id, posted.version, false).await {
-        Ok(r) => saved(
-            &format!("/resources/{id}"),
-            &format!("Resource {} restored.", r.code),
-        ),
-        Err(e) => error_page(e, Some(&c)),
+    async fn set_archived(
+        app: &trainyard_app::App,
+        caller: &Caller,
+        id: i64,
+        version: i64,
+        archive: bool,
+    ) -> Result<Self, trainyard_app::AppError> {
+        resources::set_archived(app, caller, id, version, archive).await
     }
 }

@@ -30,8 +30,6 @@ pub fn routes() -> Router<AppState> {
         .route("/sessions/{id}", get(show).post(update))
         .route("/sessions/{id}/edit", get(edit))
         .route("/sessions/{id}/transition", post(transition))
-        .route("/sessions/{id}/archive", post(archive))
-        .route("/sessions/{id}/restore", post(restore))
         .route("/sessions/{id}/assignments", post(propose))
         .route("/sessions/{id}/candidates", get(candidates))
         .route("/sessions/{id}/enrollments", post(enroll))
@@ -48,6 +46,7 @@ pub fn routes() -> Router<AppState> {
             "/sessions/{id}/bookings/{resource_id}/release",
             post(release),
         )
+        .merge(super::archive_routes::<sessions::Record>())
 }
 
 const PATH: &str = "/sessions";
@@ -680,40 +679,6 @@ async fn transition(
                 x.reference,
                 x.status.label().to_lowercase()
             ),
-        ),
-        Err(e) => error_page(e, Some(&c)),
-    }
-}
-
-async fn archive(
-    State(s): State<AppState>,
-    Path(id): Path<i64>,
-    Submit {
-        caller: c,
-        form: posted,
-    }: Submit<VersionForm>,
-) -> Response {
-    match sessions::set_archived(&s.app, &c, id, posted.version, true).await {
-        Ok(x) => saved(
-            &format!("/sessions/{id}"),
-            &format!("Session {} archived.", x.reference),
-        ),
-        Err(e) => error_page(e, Some(&c)),
-    }
-}
-
-async fn restore(
-    State(s): State<AppState>,
-    Path(id): Path<i64>,
-    Submit {
-        caller: c,
-        form: posted,
-    }: Submit<VersionForm>,
-) -> Response {
-    match sessions::set_archived(&s.app, &c, id, posted.version, false).await {
-        Ok(x) => saved(
-            &format!("/sessions/{id}"),
-            &format!("Session {} restored.", x.reference),
         ),
         Err(e) => error_page(e, Some(&c)),
     }
@@ -1550,4 +1515,21 @@ async fn candidates(State(s): State<AppState>, Viewer(c): Viewer, Path(id): Path
         show_cost: c.role.can_see_finance(),
     }
     .into_response()
+}
+
+impl super::Archivable for sessions::Record {
+    const PATH: &'static str = "/sessions";
+    const NOUN: &'static str = "Session";
+    fn label(&self) -> String {
+        self.reference.clone()
+    }
+    async fn set_archived(
+        app: &trainyard_app::App,
+        caller: &Caller,
+        id: i64,
+        version: i64,
+        archive: bool,
+    ) -> Result<Self, trainyard_app::AppError> {
+        sessions::set_archived(app, caller, id, version, archive).await
+    }
 }

@@ -1,8 +1,7 @@
 //! Venues: the places where classroom sessions happen, each in its own time zone.
 
 use super::{
-    DetailPage, FormPage, Submit, VersionForm, Versioned, form_refused, list_response, saved,
-    wants_csv,
+    DetailPage, FormPage, Submit, Versioned, form_refused, list_response, saved, wants_csv,
 };
 use crate::AppState;
 use crate::auth::Viewer;
@@ -12,7 +11,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use trainyard_app::sites::venues;
 use trainyard_app::store::venues::{Venue, VenueFilter};
 use trainyard_app::{Caller, history};
@@ -24,8 +23,7 @@ pub fn routes() -> Router<AppState> {
         .route("/venues/new", get(new))
         .route("/venues/{id}", get(show).post(update))
         .route("/venues/{id}/edit", get(edit))
-        .route("/venues/{id}/archive", post(archive))
-        .route("/venues/{id}/restore", post(restore))
+        .merge(super::archive_routes::<venues::Record>())
 }
 
 const PATH: &str = "/venues";
@@ -303,36 +301,19 @@ async fn update(
     }
 }
 
-async fn archive(
-    State(s): State<AppState>,
-    Path(id): Path<i64>,
-    Submit {
-        caller: c,
-        form: posted,
-    }: Submit<VersionForm>,
-) -> Response {
-    match venues::set_archived(&s.app, &c, id, posted.version, true).await {
-        Ok(v) => saved(
-            &format!("/venues/{id}"),
-            &format!("Venue {} archived.", v.code),
-        ),
-        Err(e) => error_page(e, Some(&c)),
+impl super::Archivable for venues::Record {
+    const PATH: &'static str = "/venues";
+    const NOUN: &'static str = "Venue";
+    fn label(&self) -> String {
+        self.code.clone()
     }
-}
-
-async fn restore(
-    State(s): State<AppState>,
-    Path(id): Path<i64>,
-    Submit {
-        caller: c,
-        form: posted,
-    }: Submit<VersionForm>,
-) -> Response {
-    match venues::set_archived(&s.app, &c, id, posted.version, false).await {
-        Ok(v) => saved(
-            &format!("/venues/{id}"),
-            &format!("Venue {} restored.", v.code),
-        ),
-        Err(e) => error_page(e, Some(&c)),
+    async fn set_archived(
+        app: &trainyard_app::App,
+        caller: &Caller,
+        id: i64,
+        version: i64,
+        archive: bool,
+    ) -> Result<Self, trainyard_app::AppError> {
+        venues::set_archived(app, caller, id, version, archive).await
     }
 }
