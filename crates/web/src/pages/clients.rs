@@ -382,19 +382,4 @@ async fn update(
     }
 }
 
-impl super::Archivable for clients::Record {
-    const PATH: &'static str = "/clients";
-    const NOUN: &'static str = "Client";
-    fn label(&self) -> String {
-        self.code.clone()
-    }
-    async fn set_archived(
-        app: &trainyard_app::App,
-        caller: &Caller,
-        id: i64,
-        version: i64,
-        archive: bool,
-    ) -> Result<Self, trainyard_app::AppError> {
-        clients::set_archived(app, caller, id, version, archive).await
-    }
-}
+super::archivable!(clients, "/clients", "Client", |r| r.code.clone());

@@ -454,19 +454,4 @@ async fn update(
     }
 }
 
-impl super::Archivable for courses::Record {
-    const PATH: &'static str = "/courses";
-    const NOUN: &'static str = "Course";
-    fn label(&self) -> String {
-        self.code.clone()
-    }
-    async fn set_archived(
-        app: &trainyard_app::App,
-        caller: &Caller,
-        id: i64,
-        version: i64,
-        archive: bool,
-    ) -> Result<Self, trainyard_app::AppError> {
-        courses::set_archived(app, caller, id, version, archive).await
-    }
-}
+super::archivable!(courses, "/courses", "Course", |r| r.code.clone());

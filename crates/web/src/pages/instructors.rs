@@ -558,19 +558,6 @@ async fn update(
     }
 }
 
-impl super::Archivable for instructors::Record {
-    const PATH: &'static str = "/instructors";
-    const NOUN: &'static str = "Instructor";
-    fn label(&self) -> String {
-        self.name.clone()
-    }
-    async fn set_archived(
-        app: &trainyard_app::App,
-        caller: &Caller,
-        id: i64,
-        version: i64,
-        archive: bool,
-    ) -> Result<Self, trainyard_app::AppError> {
-        instructors::set_archived(app, caller, id, version, archive).await
-    }
-}
+super::archivable!(instructors, "/instructors", "Instructor", |r| r
+    .name
+    .clone());

@@ -366,19 +366,7 @@ async fn update(
     }
 }
 
-impl super::Archivable for learners::Record {
-    const PATH: &'static str = "/learners";
-    const NOUN: &'static str = "Learner";
-    fn label(&self) -> String {
-        format!("{} {}", self.first_name, self.last_name)
-    }
-    async fn set_archived(
-        app: &trainyard_app::App,
-        caller: &Caller,
-        id: i64,
-        version: i64,
-        archive: bool,
-    ) -> Result<Self, trainyard_app::AppError> {
-        learners::set_archived(app, caller, id, version, archive).await
-    }
-}
+super::archivable!(learners, "/learners", "Learner", |r| format!(
+    "{} {}",
+    r.first_name, r.last_name
+));

@@ -344,6 +344,31 @@ pub(crate) trait Archivable: Sized + Send + 'static {
     ) -> impl std::future::Future<Output = Result<Self, AppError>> + Send;
 }
 
+/// Implements [`Archivable`] for the `Record` of a use-case module (which has `set_archived`):
+/// `archivable!(venues, "/venues", "Venue", |v| v.code.clone())`.
+macro_rules! archivable {
+    ($uses:ident, $path:literal, $noun:literal, |$r:ident| $label:expr) => {
+        impl $crate::pages::Archivable for $uses::Record {
+            const PATH: &'static str = $path;
+            const NOUN: &'static str = $noun;
+            fn label(&self) -> String {
+                let $r = self;
+                $label
+            }
+            async fn set_archived(
+                app: &trainyard_app::App,
+                caller: &trainyard_app::Caller,
+                id: i64,
+                version: i64,
+                archive: bool,
+            ) -> Result<Self, trainyard_app::AppError> {
+                $uses::set_archived(app, caller, id, version, archive).await
+            }
+        }
+    };
+}
+pub(crate) use archivable;
+
 /// The archive and restore routes of `R`.
 pub(crate) fn archive_routes<R: Archivable>() -> Router<AppState> {
     Router::new()

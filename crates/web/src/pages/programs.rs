@@ -415,19 +415,4 @@ async fn update(
     }
 }
 
-impl super::Archivable for programs::Record {
-    const PATH: &'static str = "/programs";
-    const NOUN: &'static str = "Program";
-    fn label(&self) -> String {
-        self.name.clone()
-    }
-    async fn set_archived(
-        app: &trainyard_app::App,
-        caller: &Caller,
-        id: i64,
-        version: i64,
-        archive: bool,
-    ) -> Result<Self, trainyard_app::AppError> {
-        programs::set_archived(app, caller, id, version, archive).await
-    }
-}
+super::archivable!(programs, "/programs", "Program", |r| r.name.clone());

@@ -365,19 +365,4 @@ async fn update(
     }
 }
 
-impl super::Archivable for resources::Record {
-    const PATH: &'static str = "/resources";
-    const NOUN: &'static str = "Resource";
-    fn label(&self) -> String {
-        self.code.clone()
-    }
-    async fn set_archived(
-        app: &trainyard_app::App,
-        caller: &Caller,
-        id: i64,
-        version: i64,
-        archive: bool,
-    ) -> Result<Self, trainyard_app::AppError> {
-        resources::set_archived(app, caller, id, version, archive).await
-    }
-}
+super::archivable!(resources, "/resources", "Resource", |r| r.code.clone());

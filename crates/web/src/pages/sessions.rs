@@ -1517,19 +1517,4 @@ async fn candidates(State(s): State<AppState>, Viewer(c): Viewer, Path(id): Path
     .into_response()
 }
 
-impl super::Archivable for sessions::Record {
-    const PATH: &'static str = "/sessions";
-    const NOUN: &'static str = "Session";
-    fn label(&self) -> String {
-        self.reference.clone()
-    }
-    async fn set_archived(
-        app: &trainyard_app::App,
-        caller: &Caller,
-        id: i64,
-        version: i64,
-        archive: bool,
-    ) -> Result<Self, trainyard_app::AppError> {
-        sessions::set_archived(app, caller, id, version, archive).await
-    }
-}
+super::archivable!(sessions, "/sessions", "Session", |r| r.reference.clone());

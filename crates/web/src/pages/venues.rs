@@ -301,19 +301,4 @@ async fn update(
     }
 }
 
-impl super::Archivable for venues::Record {
-    const PATH: &'static str = "/venues";
-    const NOUN: &'static str = "Venue";
-    fn label(&self) -> String {
-        self.code.clone()
-    }
-    async fn set_archived(
-        app: &trainyard_app::App,
-        caller: &Caller,
-        id: i64,
-        version: i64,
-        archive: bool,
-    ) -> Result<Self, trainyard_app::AppError> {
-        venues::set_archived(app, caller, id, version, archive).await
-    }
-}
+super::archivable!(venues, "/venues", "Venue", |r| r.code.clone());
