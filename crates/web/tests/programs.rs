@@ -486,6 +486,12 @@ async fn programs_through_the_pages(t: &TestApp) {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains(&format!("<option value=\"{pid}\" selected>")));
 
+    // The search box finds it.
+    let (status, html) = b.get("/search?q=leadership+101").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Programs (1)"), "{html}");
+    assert!(html.contains(&format!("href=\"/programs/{pid}\"")));
+
     // The client's page lists its programs.
     let (status, html) = b.get(&format!("/clients/{acme}")).await;
     assert_eq!(status, StatusCode::OK);

@@ -156,7 +156,7 @@ struct SearchQuery {
     q: String,
 }
 
-/// One search box for sessions, courses, instructors, clients and learners.
+/// One search box for sessions, courses, instructors, clients, programs and learners.
 async fn search(
     State(s): State<AppState>,
     Viewer(c): Viewer,
@@ -270,6 +270,34 @@ async fn search(
                 empty: "No clients match.".into(),
             });
         }
+        if let Ok(p) = trainyard_app::programs::list(
+            &s.app,
+            &c,
+            &trainyard_app::store::programs::ProgramFilter {
+                list: list.clone(),
+                ..Default::default()
+            },
+        )
+        .await
+        {
+            sections.push(Section {
+                title: format!("Programs ({})", p.total),
+                columns: vec!["Program", "Client", "Dates"],
+                rows: p
+                    .items
+                    .iter()
+                    .map(|x| Row {
+                        href: format!("/programs/{}", x.id),
+                        cells: vec![
+                            Cell::text(&x.name),
+                            Cell::text(&x.client_name),
+                            Cell::text(super::programs::dates(x)),
+                        ],
+                    })
+                    .collect(),
+                empty: "No programs match.".into(),
+            });
+        }
         if let Ok(p) = learners::list(
             &s.app,
             &c,
@@ -301,7 +329,7 @@ async fn search(
     PortalPage {
         chrome: Chrome::new(&c, "", None),
         title: if q.q.trim().is_empty() { "Search".into() } else { format!("Results for “{}”", q.q.trim()) },
-        intro: "Search by session reference, course code or title, names, e-mail addresses and client codes.".into(),
+        intro: "Search by session reference, course code or title, names, e-mail addresses, client codes and program names.".into(),
         sections,
     }
     .into_response()
