@@ -398,6 +398,8 @@ pub async fn cancel(
         now,
     )
     .await?;
+    // A reminder queued for delivery in the next seconds must not reach someone who left.
+    trainyard_store::reminders::withdraw_for(&mut tx, "enrollment", enrollment_id).await?;
     if before.status == EnrollmentStatus::Waitlisted {
         repo::left_waitlist(&mut tx, s.id).await?;
     }
@@ -605,6 +607,7 @@ pub async fn transfer(
         now,
     )
     .await?;
+    trainyard_store::reminders::withdraw_for(&mut tx, "enrollment", enrollment_id).await?;
     repo::set_transferred(&mut tx, enrollment_id, target.id).await?;
     if before.status == EnrollmentStatus::Waitlisted {
         repo::left_waitlist(&mut tx, s.id).await?;

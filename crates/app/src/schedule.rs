@@ -180,6 +180,11 @@ pub mod sessions {
         now: i64,
     ) -> Result<(), AppError> {
         let kind = change.event();
+        if !matches!(change, Change::Confirmed) {
+            // Reminders queued for the old time (or a session that no longer runs) are stale;
+            // a moved session gets new ones for its new time from the next sweep.
+            trainyard_store::reminders::withdraw_for_session(tx, s.id).await?;
+        }
         // Changes carry an updated invitation (raised SEQUENCE); cancellations a CANCEL.
         let parts = trainyard_store::sessions::parts(tx, s.id).await?;
         let wording = crate::messages::wording(tx, kind).await?;

@@ -298,7 +298,10 @@ pub async fn act(
                     .await?;
             }
         }
-        AssignmentEvent::Cancel => assignments::delete_slots(&mut tx, assignment_id).await?,
+        AssignmentEvent::Cancel => {
+            assignments::delete_slots(&mut tx, assignment_id).await?;
+            trainyard_store::reminders::withdraw_for(&mut tx, "assignment", assignment_id).await?;
+        }
         _ => {}
     }
     assignments::set_status(
@@ -405,6 +408,7 @@ pub async fn substitute(
         .about("instructor")?;
     let cancelled = before.status.transition(AssignmentEvent::Cancel)?;
     assignments::delete_slots(&mut tx, assignment_id).await?;
+    trainyard_store::reminders::withdraw_for(&mut tx, "assignment", assignment_id).await?;
     assignments::set_status(&mut tx, assignment_id, version, cancelled, None, None, now).await?;
     let new_id = assignments::insert_replacing(
         &mut tx,

@@ -7,7 +7,7 @@
 //! `sessions_status_starts` index over a window of start times, so a run costs the sessions
 //! starting within the largest offset, never the whole table.
 
-use crate::row::Col;
+use crate::row::{Col, Sql};
 use crate::{Conn, StoreError};
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -323,4 +323,42 @@ mod tests {
             "joining-s7-1800000000000-e42"
         );
     }
+}
+
+/// The messages a reminder sweep queues: stale once the session changes or the person leaves it.
+const REMINDER_KINDS: &str = "('session_reminder', 'joining_instructions')";
+
+/// Withdraws the reminders and joining instructions not yet sent about one enrollment or
+/// assignment (`entity_type` "enrollment" or "assignment"); returns how many.
+pub async fn withdraw_for(
+    conn: &mut Conn,
+    entity_type: &str,
+    entity_id: i64,
+) -> Result<u64, StoreError> {
+    let mut q = Sql::new(
+        "UPDATE outbox SET status = 'withdrawn', claimed_by = NULL, claimed_until = NULL \
+         WHERE status = 'pending' AND kind IN ",
+    );
+    q.push(REMINDER_KINDS)
+        .push(" AND entity_type = ")
+        .text(entity_type)
+        .push(" AND entity_id = ")
+        .int(entity_id);
+    Ok(q.query().execute(&mut *conn).await?.rows_affected())
+}
+
+/// Withdraws the reminders and joining instructions not yet sent to anyone on a session (it was
+/// cancelled, postponed or moved; a move queues new ones for the new time).
+pub async fn withdraw_for_session(conn: &mut Conn, session_id: i64) -> Result<u64, StoreError> {
+    let mut q = Sql::new(
+        "UPDATE outbox SET status = 'withdrawn', claimed_by = NULL, claimed_until = NULL \
+         WHERE status = 'pending' AND kind IN ",
+    );
+    q.push(REMINDER_KINDS)
+        .push(" AND ((entity_type = 'enrollment' AND entity_id IN (SELECT id FROM enrollments WHERE session_id = ")
+        .int(session_id)
+        .push(")) OR (entity_type = 'assignment' AND entity_id IN (SELECT id FROM assignments WHERE session_id = ")
+        .int(session_id)
+        .push(")))");
+    Ok(q.query().execute(&mut *conn).await?.rows_affected())
 }

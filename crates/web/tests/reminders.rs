@@ -29,6 +29,7 @@ both_backends!(
     session_and_learner_pages_show_their_messages,
     the_timing_is_a_setting_edited_in_the_ui_and_the_api,
     the_delivery_worker_runs_the_job,
+    queued_reminders_are_withdrawn_when_people_leave_or_the_session_changes,
 );
 
 const HOUR: i64 = 3_600_000;
@@ -1005,4 +1006,96 @@ async fn the_delivery_worker_runs_the_job(t: &TestApp) {
     let _ = stop.send(());
     worker.await.unwrap();
     assert_eq!(kinds, vec!["joining_instructions", "session_reminder"]);
+}
+
+/// (kind, recipient, status) of every message about a session, oldest first.
+async fn statuses(t: &TestApp, session: i64) -> Vec<(String, String, String)> {
+    let mut conn = t.app.store.read().await.unwrap();
+    let page = outbox::list(
+        &mut conn,
+        &OutboxFilter {
+            entity_type: "session".into(),
+            entity_id: Some(session),
+            per_page: 200,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    page.items
+        .iter()
+        .rev()
+        .map(|m| (m.kind.clone(), m.recipient.clone(), m.status.clone()))
+        .collect()
+}
+
+/// A reminder queued but not yet delivered is withdrawn when its learner cancels, its instructor
+/// is taken off, or the session is postponed; nobody else's is touched, and the worker never
+/// sends a withdrawn message.
+async fn queued_reminders_are_withdrawn_when_people_leave_or_the_session_changes(t: &TestApp) {
+    let w = world(t, "RW").await;
+    let (s, start) = session(&w, 30, "ilt", json!({})).await;
+    let (ada, bea) = (learner(&w, "Ada").await, learner(&w, "Bea").await);
+    enroll(&w, s, ada).await;
+    let (bea_enrollment, version) = enroll(&w, s, bea).await;
+    confirm_anna(&w, s).await;
+    book_room(&w, s).await;
+    run(&t.app, start - 7 * DAY + MINUTE).await;
+    let reminders = |list: &[(String, String, String)], to: &str| -> Vec<String> {
+        list.iter()
+            .filter(|(k, r, _)| k == "session_reminder" && r == to)
+            .map(|(_, _, st)| st.clone())
+            .collect()
+    };
+    let now = statuses(t, s).await;
+    for who in ["ada.rw@example.com", "bea.rw@example.com"] {
+        assert_eq!(reminders(&now, who), vec!["pending"], "{who}: {now:?}");
+    }
+    let anna_reminders = now
+        .iter()
+        .filter(|(k, r, _)| k == "session_reminder" && r.starts_with("anna"))
+        .count();
+    assert_eq!(anna_reminders, 1, "{now:?}");
+
+    // Bea cancels: her reminder is withdrawn, Ada's and Anna's stay.
+    let r = w
+        .api
+        .post(
+            &format!("/enrollments/{bea_enrollment}/cancel"),
+            &json!({ "version": version }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let now = statuses(t, s).await;
+    assert_eq!(reminders(&now, "bea.rw@example.com"), vec!["withdrawn"]);
+    assert_eq!(reminders(&now, "ada.rw@example.com"), vec!["pending"]);
+
+    // The session is postponed: every reminder still queued is withdrawn; the postponement
+    // itself goes out.
+    let v = w.api.get(&format!("/sessions/{s}")).await.body["version"].clone();
+    let r = w
+        .api
+        .post(
+            &format!("/sessions/{s}/transition"),
+            &json!({ "event": "postpone", "version": v }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let now = statuses(t, s).await;
+    assert!(
+        now.iter()
+            .filter(|(k, _, _)| k == "session_reminder")
+            .all(|(_, _, st)| st == "withdrawn"),
+        "{now:?}"
+    );
+    assert!(
+        now.iter()
+            .any(|(k, _, st)| k == "session_postponed" && st == "pending"),
+        "{now:?}"
+    );
+    // The worker's claim never picks a withdrawn message.
+    let due = outbox::claim_due(&t.app.store, "test", i64::MAX / 2, i64::MAX / 2, 500)
+        .await
+        .unwrap();
+    assert!(due.iter().all(|d| d.kind != "session_reminder"), "{due:?}");
 }

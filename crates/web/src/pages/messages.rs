@@ -248,6 +248,7 @@ fn status_key(status: &str) -> &'static str {
     match status {
         "sent" => "confirmed",
         "failed" => "failed",
+        "withdrawn" => "cancelled",
         _ => "tentative",
     }
 }
@@ -403,6 +404,7 @@ async fn outbox(
                     ("pending".into(), "Pending".into()),
                     ("sent".into(), "Sent".into()),
                     ("failed".into(), "Failed".into()),
+                    ("withdrawn".into(), "Withdrawn".into()),
                 ],
             ),
             text_filter("recipient", "Recipient", qs.get("recipient")),
