@@ -28,28 +28,8 @@ pub struct WindowFields {
     /// Sessions sharing this label are taken by the same group and never overlap.
     pub cohort: String,
     /// A pooled resource (platform licences, equipment) each part needs one unit of.
-    #[serde(deserialize_with = "lenient_id")]
+    #[serde(deserialize_with = "trainyard_store::row::empty_as_none")]
     pub pool_resource_id: Option<i64>,
-}
-
-fn lenient_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    #[derive(serde::Deserialize)]
-    #[serde(untagged)]
-    enum I {
-        Int(i64),
-        Text(String),
-        Null(()),
-    }
-    match <I as serde::Deserialize>::deserialize(d)? {
-        I::Int(i) => Ok(Some(i)),
-        I::Null(()) => Ok(None),
-        I::Text(t) if t.trim().is_empty() => Ok(None),
-        I::Text(t) => t
-            .trim()
-            .parse()
-            .map(Some)
-            .map_err(|_| serde::de::Error::custom(format!("'{t}' is not a resource id"))),
-    }
 }
 
 const DAY_NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
