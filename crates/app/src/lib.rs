@@ -47,6 +47,10 @@ pub struct Settings {
     /// Failed logins per e-mail (and per remote address ×4) in `throttle_window_minutes` before refusing.
     pub max_login_failures: i64,
     pub throttle_window_minutes: i64,
+    /// The address people reach Trainyard at (scheme, host, optional port and path prefix, no
+    /// trailing slash). Every absolute link (e-mails, feeds, sign-in links) is built from it, never
+    /// from a request's Host header.
+    pub public_url: String,
 }
 
 impl Default for Settings {
@@ -55,6 +59,7 @@ impl Default for Settings {
             session_hours: 12,
             max_login_failures: 5,
             throttle_window_minutes: 15,
+            public_url: "http://127.0.0.1:8080".into(),
         }
     }
 }
@@ -68,6 +73,11 @@ pub struct App {
 impl App {
     pub fn new(store: Store, settings: Settings) -> Self {
         Self { store, settings }
+    }
+
+    /// An absolute link to `path` (which starts with `/`) under the configured public URL.
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{}", self.settings.public_url.trim_end_matches('/'), path)
     }
 }
 

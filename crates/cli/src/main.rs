@@ -27,6 +27,15 @@ struct Cli {
         default_value = "sqlite://trainyard.db?mode=rwc"
     )]
     database: String,
+    /// The address people reach this Trainyard at (e.g. https://training.example.com): every
+    /// link in e-mails and calendar feeds is built from it, never from a request's Host header.
+    #[arg(
+        long = "public-url",
+        env = "TRAINYARD_PUBLIC_URL",
+        global = true,
+        default_value = "http://127.0.0.1:8080"
+    )]
+    public_url: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -243,6 +252,10 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    let target = Target {
+        database: cli.database.clone(),
+        public_url: cli.public_url.clone(),
+    };
     match cli.command {
         Command::Bench {
             command: BenchCommand::Ctt(args),
@@ -251,7 +264,7 @@ async fn main() -> anyhow::Result<()> {
             command: BenchCommand::Plan(args),
         } => ctt::bench_plan(args),
         Command::Serve(args) => {
-            let app = open(&cli.database).await?;
+            let app = open(&target).await?;
             serve(app, &args).await
         }
         Command::Demo {
@@ -260,7 +273,7 @@ async fn main() -> anyhow::Result<()> {
             seed_only,
         } => {
             let started = std::time::Instant::now();
-            let app = open(&format!("sqlite://{file}?mode=rwc")).await?;
+            let app = open_url(&format!("sqlite://{file}?mode=rwc"), &cli.public_url).await?;
             let report = trainyard_app::demo::seed(&app)
                 .await
                 .context("seeding the demo company")?;
@@ -288,7 +301,7 @@ async fn main() -> anyhow::Result<()> {
             println!();
             serve(app, &args).await
         }
-        Command::Plan(args) => plan::plan(open(&cli.database).await?, args).await,
+        Command::Plan(args) => plan::plan(open(&target).await?, args).await,
         Command::Migrate => {
             let store = Store::connect(&cli.database)
                 .await
@@ -308,7 +321,7 @@ async fn main() -> anyhow::Result<()> {
                     time_zone,
                 },
         } => {
-            let app = open(&cli.database).await?;
+            let app = open(&target).await?;
             let password = match password {
                 Some(p) => p,
                 None => prompt_password()?,
@@ -338,7 +351,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Token {
             command: TokenCommand::Create { email, name },
         } => {
-            let app = open(&cli.database).await?;
+            let app = open(&target).await?;
             let token = accounts::create_api_token_for(&app, &email, &name)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -352,7 +365,7 @@ async fn main() -> anyhow::Result<()> {
                     iterations,
                 },
         } => {
-            let app = open(&cli.database).await?;
+            let app = open(&target).await?;
             bench::sessions_list(app, sessions, iterations).await
         }
         Command::Bench {
@@ -362,7 +375,7 @@ async fn main() -> anyhow::Result<()> {
                     iterations,
                 },
         } => {
-            let app = open(&cli.database).await?;
+            let app = open(&target).await?;
             bench::conflicts(app, sessions, iterations).await
         }
         Command::Bench {
@@ -373,11 +386,11 @@ async fn main() -> anyhow::Result<()> {
                     seats,
                 },
         } => {
-            let app = open(&cli.database).await?;
+            let app = open(&target).await?;
             bench::enroll(app, clients, seconds, seats).await
         }
         Command::Worker { smtp, once } => {
-            let app = open(&cli.database).await?;
+            let app = open(&target).await?;
             let mailer = smtp.mailer()?;
             let id = delivery::worker_id("worker");
             if once {
@@ -422,11 +435,11 @@ async fn main() -> anyhow::Result<()> {
                     smtp,
                 },
         } => {
-            let app = open(&cli.database).await?;
+            let app = open(&target).await?;
             bench_outbox(app, &smtp, messages, workers).await
         }
         Command::AuditVerify => {
-            let app = open(&cli.database).await?;
+            let app = open(&target).await?;
             let n = trainyard_app::history::verify(&app, &trainyard_app::Caller::system())
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -436,12 +449,33 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-async fn open(url: &str) -> anyhow::Result<App> {
+/// The database to open and the public address of the instance behind it.
+struct Target {
+    database: String,
+    public_url: String,
+}
+
+async fn open(target: &Target) -> anyhow::Result<App> {
+    open_url(&target.database, &target.public_url).await
+}
+
+async fn open_url(url: &str, public_url: &str) -> anyhow::Result<App> {
+    let public_url = public_url.trim().trim_end_matches('/');
+    anyhow::ensure!(
+        public_url.starts_with("http://") || public_url.starts_with("https://"),
+        "--public-url must start with http:// or https:// (got '{public_url}')"
+    );
     let store = Store::connect(url)
         .await
         .with_context(|| format!("connecting to {}", redact(url)))?;
     store.migrate().await.context("migrating the database")?;
-    Ok(App::new(store, Settings::default()))
+    Ok(App::new(
+        store,
+        Settings {
+            public_url: public_url.to_owned(),
+            ..Settings::default()
+        },
+    ))
 }
 
 /// The URL without its password, for messages.
