@@ -191,13 +191,15 @@ fn report_unplaced(outcome: &Outcome) {
 
 pub fn bench_plan(a: PlanArgs) -> anyhow::Result<()> {
     let generated = Instant::now();
-    let problem = quarter(&QuarterSpec {
+    let spec = QuarterSpec {
         sessions: a.sessions,
         instructors: a.instructors,
         rooms: a.rooms,
         weeks: a.weeks,
         seed: a.seed,
-    });
+    };
+    spec.check().map_err(|why| anyhow::anyhow!("bench plan: {why}"))?;
+    let problem = quarter(&spec);
     let parts: u32 = problem.sessions.iter().map(|s| s.parts).sum();
     eprintln!(
         "{}: {} sessions ({parts} parts), {} instructors, {} rooms, {} days × {} periods; generated in {:.0} ms",

@@ -37,7 +37,40 @@ const SHAPES: [(u32, u32, bool, u32); 5] = [
     (4, 1, true, 1),  // four half-day virtual series
 ];
 
+impl QuarterSpec {
+    /// The longest span the generator plans over: two years of working weeks.
+    pub const MAX_WEEKS: u32 = 104;
+
+    /// Why this spec cannot be generated, if it cannot (the generator itself never panics on a
+    /// spec that passes).
+    pub fn check(&self) -> Result<(), String> {
+        if self.weeks == 0 || self.weeks > Self::MAX_WEEKS {
+            return Err(format!(
+                "weeks must be between 1 and {} (got {})",
+                Self::MAX_WEEKS,
+                self.weeks
+            ));
+        }
+        if self.sessions == 0 || self.sessions > 1_000_000 {
+            return Err(format!(
+                "sessions must be between 1 and 1000000 (got {})",
+                self.sessions
+            ));
+        }
+        if self.instructors > 100_000 || self.rooms > 100_000 {
+            return Err("instructors and rooms must be at most 100000 each".into());
+        }
+        Ok(())
+    }
+}
+
+/// Generates the problem `spec` describes. A spec that fails [`QuarterSpec::check`] is clamped
+/// into range rather than panicking.
 pub fn quarter(spec: &QuarterSpec) -> Problem {
+    let spec = &QuarterSpec {
+        weeks: spec.weeks.clamp(1, QuarterSpec::MAX_WEEKS),
+        ..*spec
+    };
     let mut rng = Rng::new(spec.seed);
     let days = spec.weeks * 5;
     let ppd = 2;
@@ -111,8 +144,14 @@ pub fn quarter(spec: &QuarterSpec) -> Problem {
             qualified[c].push((i, rate));
         }
     }
+    // Limits count per week and per month of 21 working days; a short last month joins the one
+    // before it (a 13-week quarter has three).
+    let n_weeks = spec.weeks as usize;
+    let n_months = (days / 21).max(1) as usize;
     let week_of_day: Vec<u32> = (0..days).map(|d| d / 5).collect();
-    let month_of_day: Vec<u32> = (0..days).map(|d| (d / 21).min(2)).collect();
+    let month_of_day: Vec<u32> = (0..days)
+        .map(|d| (d / 21).min(n_months as u32 - 1))
+        .collect();
     let (max_week, max_month) = (6u32, 20u32);
 
     let n_programs = spec.sessions / 16 + 1;
@@ -138,8 +177,8 @@ pub fn quarter(spec: &QuarterSpec) -> Problem {
     let t = (days * ppd) as usize;
     let mut room_busy = vec![false; rooms.len() * t];
     let mut inst_day = vec![false; n_inst * days as usize];
-    let mut inst_week = vec![0u32; n_inst * 16];
-    let mut inst_month = vec![0u32; n_inst * 3];
+    let mut inst_week = vec![0u32; n_inst * n_weeks];
+    let mut inst_month = vec![0u32; n_inst * n_months];
     let mut cohort_busy = vec![false; n_programs * t];
     let mut licences_used = vec![0u32; t];
     let mut sessions: Vec<Session> = Vec::with_capacity(spec.sessions);
@@ -192,8 +231,8 @@ pub fn quarter(spec: &QuarterSpec) -> Problem {
             );
             let free_inst = !inst_day[i * days as usize + d as usize]
                 && !planted.iter().any(|p| p.0 == d)
-                && inst_week[i * 16 + w] < max_week
-                && inst_month[i * 3 + m] < max_month;
+                && inst_week[i * n_weeks + w] < max_week
+                && inst_month[i * n_months + m] < max_month;
             let free_cohort = program.is_none_or(|g| us.clone().all(|u| !cohort_busy[g * t + u]));
             if !free_inst || !free_cohort {
                 continue;
@@ -218,8 +257,8 @@ pub fn quarter(spec: &QuarterSpec) -> Problem {
             planted.push((d, start, room));
             // Reserve at once so later parts of this session see it.
             inst_day[i * days as usize + d as usize] = true;
-            inst_week[i * 16 + w] += 1;
-            inst_month[i * 3 + m] += 1;
+            inst_week[i * n_weeks + w] += 1;
+            inst_month[i * n_months + m] += 1;
             for u in us {
                 if let Some(g) = program {
                     cohort_busy[g * t + u] = true;
@@ -235,8 +274,8 @@ pub fn quarter(spec: &QuarterSpec) -> Problem {
             for &(d, start, room) in &planted {
                 let u0 = (d * ppd + start) as usize;
                 inst_day[i * days as usize + d as usize] = false;
-                inst_week[i * 16 + week_of_day[d as usize] as usize] -= 1;
-                inst_month[i * 3 + month_of_day[d as usize] as usize] -= 1;
+                inst_week[i * n_weeks + week_of_day[d as usize] as usize] -= 1;
+                inst_month[i * n_months + month_of_day[d as usize] as usize] -= 1;
                 for u in u0..u0 + part_len as usize {
                     if let Some(g) = program {
                         cohort_busy[g * t + u] = false;

@@ -701,3 +701,42 @@ fn pool_units_in_use_outside_the_plan_are_respected() {
         "a period outside the grid is refused"
     );
 }
+
+#[test]
+fn a_half_year_generates_without_panicking_and_validates() {
+    // Was an index out of bounds: the limits were counted in 16 weeks and 3 months only.
+    let p = quarter(&QuarterSpec {
+        sessions: 400,
+        instructors: 60,
+        rooms: 20,
+        weeks: 26,
+        seed: 7,
+    });
+    p.validate().expect("a generated half-year is a valid problem");
+    assert!(p.sessions.len() > 300, "{} sessions", p.sessions.len());
+    assert!(p.grid.month_of_day.iter().max() >= Some(&5));
+}
+
+#[test]
+fn a_spec_out_of_range_is_explained_not_generated() {
+    let bad = QuarterSpec {
+        weeks: 0,
+        ..QuarterSpec::default()
+    };
+    assert!(bad.check().unwrap_err().contains("weeks"));
+    let too_long = QuarterSpec {
+        weeks: 500,
+        ..QuarterSpec::default()
+    };
+    assert!(too_long.check().is_err());
+    // Clamped rather than panicking when called anyway.
+    let p = quarter(&QuarterSpec {
+        weeks: 500,
+        sessions: 20,
+        instructors: 5,
+        rooms: 3,
+        seed: 1,
+    });
+    p.validate().expect("valid");
+    assert!(QuarterSpec::default().check().is_ok());
+}
