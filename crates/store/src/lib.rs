@@ -199,7 +199,7 @@ impl Store {
     pub async fn settle(&self) -> Result<(), StoreError> {
         match self.backend {
             Backend::Sqlite => {
-                sqlx::raw_sql("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA optimize;")
+                sqlx::raw_sql("PRAGMA wal_checkpoint(TRUNCATE); ANALYZE;")
                     .execute(&self.pool)
                     .await?;
             }

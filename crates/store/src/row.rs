@@ -131,6 +131,72 @@ impl Sql {
     }
 }
 
+/// A list query and the plan the database chose for it (see [`crate::testing::capture_plans`]).
+#[derive(Debug, Clone)]
+pub struct QueryPlan {
+    /// The statement as sent, with `$n` placeholders.
+    pub sql: String,
+    /// SQLite's `EXPLAIN QUERY PLAN` details or PostgreSQL's `EXPLAIN` lines, one per line.
+    pub plan: String,
+    /// The `count(*)` of a page rather than the page itself.
+    pub count: bool,
+}
+
+tokio::task_local! {
+    /// Set only by [`crate::testing::capture_plans`]: list queries are explained into it as they run.
+    pub(crate) static PLANS: std::cell::RefCell<Vec<QueryPlan>>;
+}
+
+/// Explains `q` into [`PLANS`] when a test is capturing plans; does nothing otherwise.
+async fn explain_if_captured(
+    conn: &mut crate::Conn,
+    q: &Sql,
+    count: bool,
+) -> Result<(), crate::StoreError> {
+    if PLANS.try_with(|_| ()).is_err() {
+        return Ok(());
+    }
+    let sqlite = conn.backend_name().eq_ignore_ascii_case("sqlite");
+    let explained = Sql {
+        text: format!(
+            "{}{}",
+            if sqlite {
+                "EXPLAIN QUERY PLAN "
+            } else {
+                "EXPLAIN "
+            },
+            q.text
+        ),
+        args: q
+            .args
+            .iter()
+            .map(|a| match a {
+                Arg::I(v) => Arg::I(*v),
+                Arg::S(s) => Arg::S(s.clone()),
+            })
+            .collect(),
+    };
+    let rows = explained.query().fetch_all(&mut *conn).await?;
+    let mut plan = String::new();
+    for r in &rows {
+        let line: String = if sqlite {
+            r.try_get::<String, _>(3)?
+        } else {
+            r.try_get::<String, _>(0)?
+        };
+        plan.push_str(&line);
+        plan.push('\n');
+    }
+    let _ = PLANS.try_with(|p| {
+        p.borrow_mut().push(QueryPlan {
+            sql: q.text.clone(),
+            plan,
+            count,
+        })
+    });
+    Ok(())
+}
+
 /// Appends `LIMIT/OFFSET` for a page and runs the matching `count(*)` built from the same filters.
 pub(crate) async fn paged<T>(
     conn: &mut crate::Conn,
@@ -147,6 +213,8 @@ pub(crate) async fn paged<T>(
         .int(per_page)
         .push(" OFFSET ")
         .int((page - 1) * per_page);
+    explain_if_captured(conn, &select, false).await?;
+    explain_if_captured(conn, &count, true).await?;
     let rows = select.query().fetch_all(&mut *conn).await?;
     let items = rows.iter().map(map).collect::<Result<Vec<_>, _>>()?;
     let total = if page == 1 && (items.len() as i64) < per_page {

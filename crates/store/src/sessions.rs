@@ -72,7 +72,7 @@ const SELECT: &str = "SELECT s.id, s.reference, s.course_id, c.code AS course_co
     s.title, s.visibility, s.client_id, cl.name AS client_name, s.delivery_mode, s.venue_id, v.name AS venue_name, \
     s.status, s.capacity, s.booked_count, s.waitlist_count, s.time_zone, s.currency, s.seat_price_minor, s.notes, \
     s.joining_url, s.joining_notes, s.starts_at, s.ends_at, s.created_at, s.updated_at, s.archived_at, s.version \
-    FROM sessions s JOIN courses c ON c.id = s.course_id LEFT JOIN venues v ON v.id = s.venue_id \
+    FROM sessions s JOIN courses c ON c.id = +s.course_id LEFT JOIN venues v ON v.id = s.venue_id \
     LEFT JOIN clients cl ON cl.id = s.client_id";
 
 fn from_row(r: &AnyRow) -> Result<Session, sqlx::Error> {

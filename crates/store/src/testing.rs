@@ -115,3 +115,18 @@ impl TestDatabase {
         }
     }
 }
+
+/// Runs `f` and returns, beside its output, the plan of every list query it ran (the page and its
+/// count), as the database chose them. Query-plan tests use it to prove that lists are served by
+/// their indexes.
+pub async fn capture_plans<F: std::future::Future>(
+    f: F,
+) -> (F::Output, Vec<crate::row::QueryPlan>) {
+    crate::row::PLANS
+        .scope(std::cell::RefCell::new(Vec::new()), async {
+            let out = f.await;
+            let plans = crate::row::PLANS.with(|p| p.take());
+            (out, plans)
+        })
+        .await
+}
