@@ -15,7 +15,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "planning", include_str!("../migrations/0006_planning.sql")),
     (7, "planning_constraints", include_str!("../migrations/0007_planning_constraints.sql")),
     (8, "programs", include_str!("../migrations/0008_programs.sql")),
+    (11, "audit_key", include_str!("../migrations/0011_audit_key.sql")),
 ];
+
+/// The migration that keys the audit chain (see `audit::adopt_key`).
+const AUDIT_KEY_MIGRATION: i64 = 11;
 
 pub(crate) fn render(sql: &str, backend: Backend) -> String {
     let id = match backend {
@@ -56,6 +60,7 @@ pub(crate) async fn run(store: &Store) -> Result<usize, StoreError> {
         .map(|r| r.try_get::<i64, _>(0))
         .collect::<Result<_, _>>()?;
     let mut count = 0;
+    let mut keyed_now = false;
     for (version, name, sql) in MIGRATIONS {
         if applied.contains(version) {
             continue;
@@ -77,7 +82,10 @@ pub(crate) async fn run(store: &Store) -> Result<usize, StoreError> {
         .execute(&mut *tx)
         .await?;
         count += 1;
+        keyed_now |= *version == AUDIT_KEY_MIGRATION;
     }
+    // Record (or check) the key that seals the audit chain, in the migration's transaction.
+    crate::audit::adopt_key(&mut tx, store.audit_key(), keyed_now).await?;
     tx.commit().await?;
     Ok(count)
 }
