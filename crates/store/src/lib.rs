@@ -53,6 +53,8 @@ pub struct Tx {
 
 impl Tx {
     pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        // An idempotent request's claim commits (or vanishes) with its change.
+        idempotency::mark_committed(&mut self.inner).await?;
         if let Some(key) = self.seal_with.take() {
             // The events this transaction wrote are chained in it, so they commit with the change.
             // Writers are serialised on SQLite, so this takes no lock anyone else waits for.

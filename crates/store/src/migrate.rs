@@ -15,7 +15,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "planning", include_str!("../migrations/0006_planning.sql")),
     (7, "planning_constraints", include_str!("../migrations/0007_planning_constraints.sql")),
     (8, "programs", include_str!("../migrations/0008_programs.sql")),
-    (11, "audit_key", include_str!("../migrations/0011_audit_key.sql")),
+    (11, "durability", include_str!("../migrations/0011_durability.sql")),
 ];
 
 /// The migration that keys the audit chain (see `audit::adopt_key`).
