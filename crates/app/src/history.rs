@@ -2,7 +2,7 @@
 
 use crate::{App, AppError, Caller};
 use trainyard_store::Page;
-use trainyard_store::audit::{self, AuditEvent, AuditFilter};
+use trainyard_store::audit::{self, AuditEvent, AuditFilter, AuditKey, Checkpoint};
 
 /// Staff see the history of every record; others see none (their portals show their own data).
 pub async fn of_record(
@@ -33,17 +33,57 @@ pub async fn recent(
 
 /// Recomputes the hash chain: the number of events verified, or where it breaks.
 pub async fn verify(app: &App, caller: &Caller) -> Result<i64, AppError> {
-    caller.require(
-        caller.role.can_administer() || caller.role == trainyard_core::Role::Manager,
-        "verify the audit trail",
-    )?;
+    let key = may_verify(app, caller, "verify the audit trail")?;
     crate::audit::seal_pending(app).await?;
     let mut conn = app.store.read().await?;
-    match audit::verify(&mut conn).await {
-        Ok(n) => Ok(n),
-        Err(trainyard_store::StoreError::AuditChainBroken(id)) => Err(AppError::Refused(format!(
+    explain(audit::verify(&mut conn, &key).await)
+}
+
+/// Verifies the chain, and that nothing up to the event `checkpoint` recorded was changed or
+/// removed since it was taken.
+pub async fn verify_checkpoint(
+    app: &App,
+    caller: &Caller,
+    checkpoint: &Checkpoint,
+) -> Result<i64, AppError> {
+    let key = may_verify(app, caller, "verify the audit trail")?;
+    crate::audit::seal_pending(app).await?;
+    let mut conn = app.store.read().await?;
+    explain(audit::verify_checkpoint(&mut conn, &key, checkpoint).await)
+}
+
+/// Seals what is pending, verifies the chain and signs its head (see [`Checkpoint`]).
+pub async fn checkpoint(app: &App, caller: &Caller) -> Result<Checkpoint, AppError> {
+    let key = may_verify(app, caller, "take an audit checkpoint")?;
+    crate::audit::seal_pending(app).await?;
+    let mut conn = app.store.read().await?;
+    explain(audit::checkpoint(&mut conn, &key, crate::now_ms()).await)
+}
+
+fn may_verify(app: &App, caller: &Caller, what: &str) -> Result<AuditKey, AppError> {
+    caller.require(
+        caller.role.can_administer() || caller.role == trainyard_core::Role::Manager,
+        what,
+    )?;
+    app.store.audit_key().cloned().ok_or_else(|| {
+        AppError::Refused(
+            "no audit key is configured (TRAINYARD_AUDIT_KEY or --audit-key-file): the trail \
+             cannot be verified without it"
+                .into(),
+        )
+    })
+}
+
+fn explain<T>(r: Result<T, trainyard_store::StoreError>) -> Result<T, AppError> {
+    use trainyard_store::StoreError;
+    match r {
+        Ok(v) => Ok(v),
+        Err(StoreError::AuditChainBroken(id)) => Err(AppError::Refused(format!(
             "the audit trail has been tampered with at event {id}"
         ))),
+        Err(e @ (StoreError::AuditKey(_) | StoreError::AuditCheckpoint(_))) => {
+            Err(AppError::Refused(e.to_string()))
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -1,5 +1,6 @@
 //! The `trainyard` binary.
 
+mod audit_key;
 mod bench;
 mod ctt;
 mod plan;
@@ -36,9 +37,19 @@ struct Cli {
         default_value = "http://127.0.0.1:8080"
     )]
     public_url: String,
+    /// The file holding the audit trail's key (created, readable by its owner only, if missing).
+    /// Default: FILE.audit-key beside a SQLite database FILE, or ./trainyard-audit.key for
+    /// PostgreSQL. TRAINYARD_AUDIT_KEY (hex or base64) overrides the file. Back it up apart from
+    /// the database: without it the trail cannot be verified.
+    #[arg(long = "audit-key-file", env = "TRAINYARD_AUDIT_KEY_FILE", global = true)]
+    audit_key_file: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
+
+/// `--audit-key-file`, for every command that opens the database.
+static AUDIT_KEY_FILE: std::sync::OnceLock<Option<std::path::PathBuf>> =
+    std::sync::OnceLock::new();
 
 #[derive(Subcommand)]
 enum Command {
@@ -70,8 +81,18 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
-    /// Verify the audit trail's hash chain.
-    AuditVerify,
+    /// Verify the audit trail's keyed hash chain; with --checkpoint, also that nothing up to the
+    /// checkpoint was changed or removed.
+    AuditVerify {
+        /// A checkpoint file written by `trainyard audit checkpoint`.
+        #[arg(long)]
+        checkpoint: Option<std::path::PathBuf>,
+    },
+    /// Audit trail checkpoints.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Deliver the outbox over SMTP until stopped (any number of workers may run, in any number of
     /// processes; `serve` runs one too unless --no-worker).
     Worker {
@@ -205,6 +226,20 @@ impl SmtpArgs {
 }
 
 #[derive(Subcommand)]
+enum AuditCommand {
+    /// Verify the trail and write its signed head (event number and hash) as JSON, to keep
+    /// outside the database; run it on a schedule (cron, a systemd timer). See the README.
+    Checkpoint {
+        /// Write the checkpoint to this file (default: print it).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        /// Also e-mail it to every admin (queued in the outbox, sent by the delivery worker).
+        #[arg(long)]
+        email: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum UserCommand {
     /// Create a user. The password is read from TRAINYARD_PASSWORD or prompted for on the terminal.
     Create {
@@ -252,6 +287,7 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    let _ = AUDIT_KEY_FILE.set(cli.audit_key_file.clone());
     let target = Target {
         database: cli.database.clone(),
         public_url: cli.public_url.clone(),
@@ -305,7 +341,8 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate => {
             let store = Store::connect(&cli.database)
                 .await
-                .context("connecting to the database")?;
+                .context("connecting to the database")?
+                .with_audit_key(audit_key_for(&cli.database)?);
             let n = store.migrate().await?;
             println!("{n} migration(s) applied.");
             Ok(())
@@ -438,12 +475,64 @@ async fn main() -> anyhow::Result<()> {
             let app = open(&target).await?;
             bench_outbox(app, &smtp, messages, workers).await
         }
-        Command::AuditVerify => {
+        Command::AuditVerify { checkpoint } => {
             let app = open(&target).await?;
-            let n = trainyard_app::history::verify(&app, &trainyard_app::Caller::system())
+            let system = trainyard_app::Caller::system();
+            match checkpoint {
+                None => {
+                    let n = trainyard_app::history::verify(&app, &system)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    println!("The audit trail is intact: {n} events verified.");
+                }
+                Some(file) => {
+                    let text = std::fs::read_to_string(&file)
+                        .with_context(|| format!("reading {}", file.display()))?;
+                    let cp: trainyard_store::audit::Checkpoint = serde_json::from_str(&text)
+                        .with_context(|| format!("{} is not an audit checkpoint", file.display()))?;
+                    let n = trainyard_app::history::verify_checkpoint(&app, &system, &cp)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    println!(
+                        "The audit trail is intact: {n} events verified; event {} is as the \
+                         checkpoint of {} recorded it.",
+                        cp.event,
+                        chrono::DateTime::from_timestamp_millis(cp.created_at)
+                            .map(|t| t.to_rfc3339())
+                            .unwrap_or_default()
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Checkpoint { out, email },
+        } => {
+            let app = open(&target).await?;
+            let system = trainyard_app::Caller::system();
+            let cp = trainyard_app::history::checkpoint(&app, &system)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("The audit trail is intact: {n} events verified.");
+            let json = serde_json::to_string_pretty(&cp)?;
+            match &out {
+                Some(file) => {
+                    std::fs::write(file, format!("{json}\n"))
+                        .with_context(|| format!("writing {}", file.display()))?;
+                    eprintln!(
+                        "Checkpoint at event {} written to {}.",
+                        cp.event,
+                        file.display()
+                    );
+                }
+                None => println!("{json}"),
+            }
+            if email {
+                let to = trainyard_app::audit::email_checkpoint(&app, &system, &cp)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                eprintln!("Checkpoint queued for {} admin(s): {}.", to.len(), to.join(", "));
+            }
+            app.store.close().await;
             Ok(())
         }
     }
@@ -467,7 +556,8 @@ async fn open_url(url: &str, public_url: &str) -> anyhow::Result<App> {
     );
     let store = Store::connect(url)
         .await
-        .with_context(|| format!("connecting to {}", redact(url)))?;
+        .with_context(|| format!("connecting to {}", redact(url)))?
+        .with_audit_key(audit_key_for(url)?);
     store.migrate().await.context("migrating the database")?;
     Ok(App::new(
         store,
@@ -476,6 +566,12 @@ async fn open_url(url: &str, public_url: &str) -> anyhow::Result<App> {
             ..Settings::default()
         },
     ))
+}
+
+/// The audit key for the database at `url` (see `audit_key`).
+fn audit_key_for(url: &str) -> anyhow::Result<trainyard_store::audit::AuditKey> {
+    let file = AUDIT_KEY_FILE.get().cloned().flatten();
+    audit_key::load(url, file.as_deref())
 }
 
 /// The URL without its password, for messages.

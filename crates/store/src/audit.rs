@@ -6,12 +6,124 @@
 //! would make every concurrent writer queue through its commit's flush, so [`record`] writes the
 //! event to `audit_pending` and [`seal`] (run by every `trainyard serve` a few times a second, and
 //! before the trail is listed or verified) moves pending events into the chain in commit order.
+//!
+//! # Keyed chain
+//!
+//! Each link is an HMAC-SHA256 under the [`AuditKey`], a secret kept outside the database (an
+//! environment variable or a key file, see the README). Someone who can write to the database but
+//! does not hold the key cannot rewrite an event and recompute the links after it: [`verify`]
+//! finds the first link that does not match. Events chained before migration 0011 introduced the
+//! key (ids below `audit_head.keyed_from`) keep their plain SHA-256 links; `keyed_from` itself is
+//! authenticated by `audit_head.key_check`, an HMAC over it, so it cannot be moved to pass keyed
+//! events off as old ones.
+//!
+//! Sealing needs the key, so every event is first written to `audit_pending`, on both databases.
+//! On SQLite the store's [`crate::Tx::commit`] links them into the chain in the same transaction,
+//! just before it commits, so a change and its chained event still commit together. On PostgreSQL
+//! the sealer does it, as before.
+//!
+//! Deleting the newest events and moving the head back leaves a chain that verifies; a
+//! [`Checkpoint`] (the head's event number and link, signed with the key, kept outside the
+//! database) exposes that: [`verify_checkpoint`] requires the event it names to be there, unchanged.
 
 use crate::row::{Col, Sql};
 use crate::{Conn, Page, StoreError};
 use serde::Serialize;
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use sqlx::any::AnyRow;
+use std::sync::Arc;
+
+/// The secret that keys the audit chain. Never stored in the database; see the module docs.
+#[derive(Clone)]
+pub struct AuditKey(Arc<Vec<u8>>);
+
+impl std::fmt::Debug for AuditKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuditKey(…)")
+    }
+}
+
+impl AuditKey {
+    /// Bytes of a generated key (256 bits), and the fewest a configured one may have.
+    pub const LEN: usize = 32;
+
+    /// A new random key.
+    pub fn generate() -> Result<Self, StoreError> {
+        let mut k = vec![0u8; Self::LEN];
+        getrandom::fill(&mut k)
+            .map_err(|e| StoreError::AuditKey(format!("no randomness for a new key: {e}")))?;
+        Ok(Self(Arc::new(k)))
+    }
+
+    /// A key from its text form: hex (64 or more digits) or standard base64 (of 32 or more bytes).
+    pub fn from_text(text: &str) -> Result<Self, StoreError> {
+        use base64::Engine;
+        let t = text.trim();
+        let bytes = if t.len() % 2 == 0 && t.chars().all(|c| c.is_ascii_hexdigit()) {
+            (0..t.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&t[i..i + 2], 16))
+                .collect::<Result<Vec<u8>, _>>()
+                .ok()
+        } else {
+            base64::engine::general_purpose::STANDARD.decode(t).ok()
+        };
+        match bytes {
+            Some(b) if b.len() >= Self::LEN => Ok(Self(Arc::new(b))),
+            Some(b) => Err(StoreError::AuditKey(format!(
+                "the key has {} bytes; it needs at least {} (64 hex digits)",
+                b.len(),
+                Self::LEN
+            ))),
+            None => Err(StoreError::AuditKey(
+                "the key is neither hex nor base64".into(),
+            )),
+        }
+    }
+
+    /// The text form written to key files: lower-case hex.
+    pub fn to_text(&self) -> String {
+        hex(&self.0)
+    }
+
+    /// HMAC-SHA256 over `parts`, each length-prefixed so that no two lists run together.
+    fn mac(&self, parts: &[&str]) -> String {
+        // HMAC takes keys of any length, so this cannot fail.
+        let Ok(mut m) = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0) else {
+            return String::new();
+        };
+        for part in parts {
+            m.update(&(part.len() as u64).to_be_bytes());
+            m.update(part.as_bytes());
+        }
+        hex(&m.finalize().into_bytes())
+    }
+
+    /// A short, non-secret fingerprint to tell keys apart in messages.
+    pub fn fingerprint(&self) -> String {
+        self.mac(&["trainyard audit key fingerprint"])[..16].to_owned()
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Compares two hex strings without an early exit, so timing does not reveal a MAC.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a
+            .bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// The MAC that authenticates `audit_head.keyed_from`.
+fn key_check(key: &AuditKey, keyed_from: i64) -> String {
+    key.mac(&["trainyard audit keyed_from", &keyed_from.to_string()])
+}
 
 /// Who made a change: a user, or the system itself (the demo seeder, a background job).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -56,7 +168,11 @@ pub struct Change<'a> {
     pub after: Option<serde_json::Value>,
 }
 
+/// One link of the chain: HMAC-SHA256 under `key` for keyed events, plain SHA-256 for events
+/// chained before the key existed (`key` is `None`).
+#[allow(clippy::too_many_arguments)]
 fn chain_hash(
+    key: Option<&AuditKey>,
     prev: &str,
     id: i64,
     at: i64,
@@ -65,8 +181,7 @@ fn chain_hash(
     before: &str,
     after: &str,
 ) -> String {
-    let mut h = Sha256::new();
-    for part in [
+    let parts = [
         prev,
         &id.to_string(),
         &at.to_string(),
@@ -76,11 +191,16 @@ fn chain_hash(
         &c.entity_id.to_string(),
         before,
         after,
-    ] {
+    ];
+    if let Some(key) = key {
+        return key.mac(&parts);
+    }
+    let mut h = Sha256::new();
+    for part in parts {
         h.update((part.len() as u64).to_be_bytes());
         h.update(part.as_bytes());
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    hex(&h.finalize())
 }
 
 pub async fn record(
@@ -99,9 +219,9 @@ pub async fn record(
         before_json: change.before.as_ref().map(|v| v.to_string()),
         after_json: change.after.as_ref().map(|v| v.to_string()),
     };
-    if conn.backend_name() == "SQLite" {
-        return chain(conn, event).await;
-    }
+    // Linking needs the key, which the store holds and this connection does not: the event waits in
+    // `audit_pending` until this transaction commits (SQLite, see `Tx::commit`) or the sealer runs
+    // (PostgreSQL).
     sqlx::query(
         "INSERT INTO audit_pending (occurred_at, actor_user_id, actor_label, action, entity_type, entity_id, \
          before_json, after_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -145,9 +265,10 @@ impl Written {
         })
     }
 
-    fn hash(&self, prev: &str, id: i64) -> String {
+    fn hash(&self, key: Option<&AuditKey>, prev: &str, id: i64) -> String {
         let actor_key = format!("{}|{}", self.actor_user_id.unwrap_or(0), self.actor_label);
         chain_hash(
+            key,
             prev,
             id,
             self.occurred_at,
@@ -165,9 +286,9 @@ impl Written {
     }
 }
 
-/// Links one event into the chain: the next gapless id, and a hash over the previous hash and the
+/// Links one event into the chain: the next gapless id, and an HMAC over the previous link and the
 /// event. Holds the `audit_head` row until the transaction ends.
-async fn chain(conn: &mut Conn, e: Written) -> Result<(), StoreError> {
+async fn chain(conn: &mut Conn, key: &AuditKey, e: Written) -> Result<(), StoreError> {
     sqlx::query("UPDATE audit_head SET last_id = last_id + 1 WHERE singleton = 1")
         .execute(&mut *conn)
         .await?;
@@ -176,7 +297,7 @@ async fn chain(conn: &mut Conn, e: Written) -> Result<(), StoreError> {
         .await?;
     let id = head.i("last_id")?;
     let prev = head.s("last_hash")?;
-    let hash = e.hash(&prev, id);
+    let hash = e.hash(Some(key), &prev, id);
     sqlx::query(
         "INSERT INTO audit_events (id, occurred_at, actor_user_id, actor_label, action, entity_type, entity_id, \
          before_json, after_json, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -204,7 +325,7 @@ async fn chain(conn: &mut Conn, e: Written) -> Result<(), StoreError> {
 /// Moves up to `limit` pending events into the chain, oldest first, inside the caller's write
 /// transaction. Concurrent sealers queue on the `audit_head` row, and each sees what the one before
 /// it moved, so every event is sealed exactly once. Returns how many were sealed.
-pub async fn seal(conn: &mut Conn, limit: i64) -> Result<usize, StoreError> {
+pub async fn seal(conn: &mut Conn, limit: i64, key: &AuditKey) -> Result<usize, StoreError> {
     // Take the chain's lock before reading, so that no other sealer is moving the same rows.
     sqlx::query("UPDATE audit_head SET last_id = last_id WHERE singleton = 1")
         .execute(&mut *conn)
@@ -218,13 +339,21 @@ pub async fn seal(conn: &mut Conn, limit: i64) -> Result<usize, StoreError> {
     .await?;
     for r in &rows {
         let pending_id = r.i("id")?;
-        chain(conn, Written::from_row(r)?).await?;
+        chain(conn, key, Written::from_row(r)?).await?;
         sqlx::query("DELETE FROM audit_pending WHERE id = $1")
             .bind(pending_id)
             .execute(&mut *conn)
             .await?;
     }
     Ok(rows.len())
+}
+
+/// Whether any event waits to be sealed.
+pub async fn has_pending(conn: &mut Conn) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query("SELECT id FROM audit_pending LIMIT 1")
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.is_some())
 }
 
 /// How many events wait to be sealed.
@@ -333,11 +462,100 @@ pub async fn list(conn: &mut Conn, f: &AuditFilter) -> Result<Page<AuditEvent>, 
     .await
 }
 
-/// Recomputes the whole chain. Returns the number of events verified, or the first broken one.
-pub async fn verify(conn: &mut Conn) -> Result<i64, StoreError> {
+/// The chain's head and where keyed links begin.
+struct Head {
+    last_id: i64,
+    last_hash: String,
+    keyed_from: i64,
+    key_check: String,
+}
+
+async fn head(conn: &mut Conn) -> Result<Head, StoreError> {
+    let r = sqlx::query(
+        "SELECT last_id, last_hash, keyed_from, key_check FROM audit_head WHERE singleton = 1",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(Head {
+        last_id: r.i("last_id")?,
+        last_hash: r.s("last_hash")?,
+        keyed_from: r.i("keyed_from")?,
+        key_check: r.s("key_check")?,
+    })
+}
+
+/// Records which key seals this database's chain, inside the migration's (or start-up's)
+/// transaction. Where events from before the key exist (`keyed_from > 1`), only migration 0011
+/// itself may do this — otherwise anyone could reset `keyed_from` and have it re-authenticated —
+/// and it then needs the key. A chain sealed with another key is refused.
+pub(crate) async fn adopt_key(
+    conn: &mut Conn,
+    key: Option<&AuditKey>,
+    migrating: bool,
+) -> Result<(), StoreError> {
+    let h = head(conn).await?;
+    let Some(key) = key else {
+        if migrating && h.keyed_from > 1 {
+            return Err(StoreError::AuditKey(
+                "this database has audit events from before the audit key existed; start with \
+                 the audit key configured (TRAINYARD_AUDIT_KEY or --audit-key-file) to migrate it"
+                    .into(),
+            ));
+        }
+        return Ok(());
+    };
+    let expected = key_check(key, h.keyed_from);
+    if h.key_check.is_empty() {
+        if migrating || h.keyed_from == 1 {
+            sqlx::query("UPDATE audit_head SET key_check = $1 WHERE singleton = 1")
+                .bind(expected)
+                .execute(&mut *conn)
+                .await?;
+        }
+        return Ok(());
+    }
+    if !same(&h.key_check, &expected) {
+        return Err(StoreError::AuditKey(format!(
+            "the configured audit key (fingerprint {}) is not the key this database's audit trail \
+             is sealed with; use the original key (see the README on backing it up)",
+            key.fingerprint()
+        )));
+    }
+    Ok(())
+}
+
+/// Recomputes the whole chain with `key`. Returns the number of events verified, or the first
+/// broken one.
+pub async fn verify(conn: &mut Conn, key: &AuditKey) -> Result<i64, StoreError> {
+    Ok(walk(conn, key, None).await?.0)
+}
+
+/// Walks the chain, checking every link and the head; stops early with an error. With `want`,
+/// also returns the link found at that event number. Returns (events verified, that link).
+async fn walk(
+    conn: &mut Conn,
+    key: &AuditKey,
+    want: Option<i64>,
+) -> Result<(i64, Option<String>), StoreError> {
+    let start = head(conn).await?;
+    // `keyed_from` is only genuine with its check (see `adopt_key`); without that, anyone could
+    // declare keyed events old and rewrite them with plain SHA-256.
+    if start.keyed_from < 1 || (start.keyed_from > 1 && start.key_check.is_empty()) {
+        return Err(StoreError::AuditChainBroken(
+            start.keyed_from.clamp(1, start.last_id + 1),
+        ));
+    }
+    if !start.key_check.is_empty() && !same(&start.key_check, &key_check(key, start.keyed_from)) {
+        return Err(StoreError::AuditKey(format!(
+            "the trail's key check does not match this key (fingerprint {}): either this is not \
+             the key the trail was sealed with, or audit_head was altered",
+            key.fingerprint()
+        )));
+    }
     let mut prev = "0".repeat(64);
     let mut after_id = 0i64;
     let mut n = 0;
+    let mut found = None;
     loop {
         let mut q = Sql::new("SELECT ");
         q.push(COLUMNS)
@@ -347,23 +565,112 @@ pub async fn verify(conn: &mut Conn) -> Result<i64, StoreError> {
         let rows = q.query().fetch_all(&mut *conn).await?;
         if rows.is_empty() {
             // The head must point at the last event: a deleted tail is tampering too.
-            let head = sqlx::query("SELECT last_id, last_hash FROM audit_head WHERE singleton = 1")
-                .fetch_one(&mut *conn)
-                .await?;
-            if head.i("last_id")? != after_id || head.s("last_hash")? != prev {
+            let h = head(conn).await?;
+            if h.last_id != after_id || h.last_hash != prev {
                 return Err(StoreError::AuditChainBroken(after_id + 1));
             }
-            return Ok(n);
+            return Ok((n, found));
         }
         for r in &rows {
             let id = r.i("id")?;
-            let expected = Written::from_row(r)?.hash(&prev, id);
-            if r.s("prev_hash")? != prev || r.s("hash")? != expected || id != after_id + 1 {
+            let k = (id >= start.keyed_from).then_some(key);
+            let expected = Written::from_row(r)?.hash(k, &prev, id);
+            if r.s("prev_hash")? != prev || !same(&r.s("hash")?, &expected) || id != after_id + 1 {
                 return Err(StoreError::AuditChainBroken(id));
+            }
+            if want == Some(id) {
+                found = Some(expected.clone());
             }
             prev = expected;
             after_id = id;
             n += 1;
         }
+    }
+}
+
+/// The head of the chain at one moment, signed with the audit key. Kept outside the database
+/// (a file, an e-mail to the admins), it lets [`verify_checkpoint`] prove later that nothing up
+/// to that event was changed or removed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Checkpoint {
+    /// The newest sealed event when the checkpoint was taken (0: the trail was empty).
+    pub event: i64,
+    /// That event's link in the chain.
+    pub hash: String,
+    /// When the checkpoint was taken, UTC milliseconds.
+    pub created_at: i64,
+    /// HMAC-SHA256 under the audit key over the three fields above.
+    pub hmac: String,
+}
+
+impl Checkpoint {
+    fn mac(key: &AuditKey, event: i64, hash: &str, created_at: i64) -> String {
+        key.mac(&[
+            "trainyard audit checkpoint",
+            &event.to_string(),
+            hash,
+            &created_at.to_string(),
+        ])
+    }
+
+    /// Whether the checkpoint was made with `key` and not altered since.
+    pub fn is_genuine(&self, key: &AuditKey) -> bool {
+        same(
+            &self.hmac,
+            &Self::mac(key, self.event, &self.hash, self.created_at),
+        )
+    }
+}
+
+/// The addresses audit checkpoints are e-mailed to: every admin account not archived.
+pub async fn admin_addresses(conn: &mut Conn) -> Result<Vec<String>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT email FROM users WHERE role = 'admin' AND archived_at IS NULL ORDER BY id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows.iter().map(|r| r.s("email")).collect::<Result<_, _>>()?)
+}
+
+/// Verifies the whole chain and signs its head. Seal pending events first to include them.
+pub async fn checkpoint(conn: &mut Conn, key: &AuditKey, now: i64) -> Result<Checkpoint, StoreError> {
+    walk(conn, key, None).await?;
+    let h = head(conn).await?;
+    Ok(Checkpoint {
+        event: h.last_id,
+        hash: h.last_hash.clone(),
+        created_at: now,
+        hmac: Checkpoint::mac(key, h.last_id, &h.last_hash, now),
+    })
+}
+
+/// Verifies the whole chain, and that the event `cp` names is still in it with the same link: so
+/// nothing up to it was changed, and nothing up to it was removed (a truncated trail whose head was
+/// moved back verifies on its own, but not against a checkpoint taken before). Returns the number
+/// of events verified.
+pub async fn verify_checkpoint(
+    conn: &mut Conn,
+    key: &AuditKey,
+    cp: &Checkpoint,
+) -> Result<i64, StoreError> {
+    if !cp.is_genuine(key) {
+        return Err(StoreError::AuditCheckpoint(
+            "the checkpoint was not signed with this audit key, or was altered".into(),
+        ));
+    }
+    let (n, found) = walk(conn, key, Some(cp.event)).await?;
+    if cp.event == 0 {
+        return Ok(n);
+    }
+    match found {
+        None => Err(StoreError::AuditCheckpoint(format!(
+            "event {} is gone: the trail ends at event {n}, so events were removed",
+            cp.event
+        ))),
+        Some(link) if !same(&link, &cp.hash) => Err(StoreError::AuditCheckpoint(format!(
+            "event {} is not the event the checkpoint recorded",
+            cp.event
+        ))),
+        Some(_) => Ok(n),
     }
 }

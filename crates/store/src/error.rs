@@ -20,6 +20,12 @@ pub enum StoreError {
     Overlap(&'static str),
     #[error("the audit trail is broken at event {0}")]
     AuditChainBroken(i64),
+    /// The audit key is missing, malformed, or not the one this database's chain was sealed with.
+    #[error("audit key: {0}")]
+    AuditKey(String),
+    /// The trail no longer contains what a checkpoint recorded (or the checkpoint is not genuine).
+    #[error("the audit trail does not match the checkpoint: {0}")]
+    AuditCheckpoint(String),
     #[error("database error: {0}")]
     Database(sqlx::Error),
     #[error("migration {version} failed: {source}")]

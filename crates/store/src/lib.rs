@@ -46,10 +46,27 @@ use std::time::Duration;
 pub struct Tx {
     inner: sqlx::Transaction<'static, sqlx::Any>,
     _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    /// SQLite: the audit key, to link this transaction's audit events into the chain just before
+    /// it commits (see [`audit`]). `None` on PostgreSQL, where the sealer does that.
+    seal_with: Option<audit::AuditKey>,
 }
 
 impl Tx {
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        // An idempotent request's claim commits (or vanishes) with its change.
+        idempotency::mark_committed(&mut self.inner).await?;
+        if let Some(key) = self.seal_with.take() {
+            // The events this transaction wrote are chained in it, so they commit with the change.
+            // Writers are serialised on SQLite, so this takes no lock anyone else waits for.
+            if audit::has_pending(&mut self.inner).await? {
+                audit::seal(&mut self.inner, i64::MAX, &key)
+                    .await
+                    .map_err(|e| match e {
+                        StoreError::Database(e) => e,
+                        other => sqlx::Error::Protocol(other.to_string()),
+                    })?;
+            }
+        }
         self.inner.commit().await
     }
 
@@ -85,6 +102,9 @@ pub struct Store {
     /// SQLite has one writer at a time; waiting for it here, in arrival order, is fair, where
     /// SQLite's own busy handler lets late arrivals overtake early ones.
     writer_turn: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// The secret that keys the audit chain ([`Store::with_audit_key`]). Without it, events are
+    /// written but wait unsealed until a process that has the key seals them.
+    audit_key: Option<audit::AuditKey>,
 }
 
 impl std::fmt::Debug for Store {
@@ -154,7 +174,19 @@ impl Store {
             pool,
             backend,
             writer_turn: Default::default(),
+            audit_key: None,
         })
+    }
+
+    /// This store seals the audit chain with `key` (see [`audit`]). Set it before [`Store::migrate`]:
+    /// migrating records which key the chain is sealed with and refuses a different one.
+    pub fn with_audit_key(mut self, key: audit::AuditKey) -> Self {
+        self.audit_key = Some(key);
+        self
+    }
+
+    pub fn audit_key(&self) -> Option<&audit::AuditKey> {
+        self.audit_key.as_ref()
     }
 
     pub fn backend(&self) -> Backend {
@@ -178,11 +210,13 @@ impl Store {
                 Tx {
                     inner: self.pool.begin_with("BEGIN IMMEDIATE").await?,
                     _turn: Some(turn),
+                    seal_with: self.audit_key.clone(),
                 }
             }
             Backend::Postgres => Tx {
                 inner: self.pool.begin().await?,
                 _turn: None,
+                seal_with: None,
             },
         };
         Ok(tx)

@@ -15,8 +15,12 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "planning", include_str!("../migrations/0006_planning.sql")),
     (7, "planning_constraints", include_str!("../migrations/0007_planning_constraints.sql")),
     (8, "programs", include_str!("../migrations/0008_programs.sql")),
+    (11, "durability", include_str!("../migrations/0011_durability.sql")),
     (14, "list_indexes", include_str!("../migrations/0014_list_indexes.sql")),
 ];
+
+/// The migration that keys the audit chain (see `audit::adopt_key`).
+const AUDIT_KEY_MIGRATION: i64 = 11;
 
 pub(crate) fn render(sql: &str, backend: Backend) -> String {
     let id = match backend {
@@ -57,6 +61,7 @@ pub(crate) async fn run(store: &Store) -> Result<usize, StoreError> {
         .map(|r| r.try_get::<i64, _>(0))
         .collect::<Result<_, _>>()?;
     let mut count = 0;
+    let mut keyed_now = false;
     for (version, name, sql) in MIGRATIONS {
         if applied.contains(version) {
             continue;
@@ -78,7 +83,10 @@ pub(crate) async fn run(store: &Store) -> Result<usize, StoreError> {
         .execute(&mut *tx)
         .await?;
         count += 1;
+        keyed_now |= *version == AUDIT_KEY_MIGRATION;
     }
+    // Record (or check) the key that seals the audit chain, in the migration's transaction.
+    crate::audit::adopt_key(&mut tx, store.audit_key(), keyed_now).await?;
     tx.commit().await?;
     Ok(count)
 }

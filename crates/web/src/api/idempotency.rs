@@ -70,7 +70,10 @@ pub async fn layer(State(s): State<AppState>, req: Request, next: Next) -> Respo
         Err(e) => return crate::problem::ApiError(e).into_response(),
     }
     let req = Request::from_parts(parts, axum::body::Body::from(bytes));
-    let res = next.run(req).await;
+    // Every transaction the request commits also marks its claim committed, atomically with the
+    // change: after a crash, a retry knows whether the change happened (see
+    // trainyard_store::idempotency).
+    let res = idempotency::within(&caller, &key, next.run(req)).await;
     let (res_parts, res_body) = res.into_parts();
     let Ok(res_bytes) = axum::body::to_bytes(res_body, 16 * 1024 * 1024).await else {
         let _ = idempotency::abandon(&s.app, &caller, &key).await;

@@ -62,9 +62,11 @@ impl TestApp {
         let db = TestDatabase::create(kind)
             .await
             .expect("create the test database (is TRAINYARD_TEST_PG_URL reachable?)");
+        // Each test its own audit key, as each installation has its own.
         let store = Store::connect(&db.url)
             .await
-            .expect("connect to the test database");
+            .expect("connect to the test database")
+            .with_audit_key(trainyard_store::audit::AuditKey::generate().expect("a random key"));
         store.migrate().await.expect("migrate");
         let app = App::new(store, Settings::default());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -91,9 +93,13 @@ impl TestApp {
     /// A second server on the same database: another `trainyard serve` process in miniature,
     /// with its own connection pool.
     pub async fn second_server(&self) -> (SocketAddr, tokio::sync::oneshot::Sender<()>, Store) {
-        let store = Store::connect(&self.db.as_ref().expect("database").url)
+        let mut store = Store::connect(&self.db.as_ref().expect("database").url)
             .await
             .expect("connect");
+        // Every process of one installation shares its audit key.
+        if let Some(key) = self.app.store.audit_key() {
+            store = store.with_audit_key(key.clone());
+        }
         let app = App::new(store.clone(), Settings::default());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -118,6 +124,11 @@ impl TestApp {
         if let Some(db) = self.db.take() {
             db.remove().await;
         }
+    }
+
+    /// The URL of this test's database, for a second process's connection.
+    pub fn database_url(&self) -> &str {
+        &self.db.as_ref().expect("database").url
     }
 
     pub fn url(&self, path: &str) -> String {
