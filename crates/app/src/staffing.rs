@@ -287,14 +287,14 @@ pub(crate) async fn act_in(
     let mut override_used = None;
     match event {
         AssignmentEvent::Accept => {
-            // Accepting takes the instructor's time (the slots `set_status` writes): refuse what
-            // can never hold — teaching elsewhere then, or no time to travel — in words, before
-            // the database would refuse the overlap. The softer rules wait for confirmation.
+            // Accepting takes the instructor's time (the slots `set_status` writes): refuse an
+            // overlap with their other accepted or confirmed teaching in words, before the
+            // database would refuse it. Every other rule is checked at confirmation.
             let parts = sessions::parts(tx, session.id).await?;
             let facts = instructor_facts(tx, &session, &parts, before.instructor_id).await?;
             let problems: Vec<Problem> = conflicts::check_instructor(&facts)
                 .into_iter()
-                .filter(|p| p.severity == Severity::Hard)
+                .filter(|p| p.rule == "instructor_overlap")
                 .collect();
             if !problems.is_empty() {
                 return Err(AppError::Conflict {
