@@ -235,7 +235,9 @@ pub async fn seed_staffing(
             let first = slots.iter().map(|s| s.1).min().unwrap_or(0);
             let free = last_end.get(&inst).is_none_or(|end| *end <= first);
             if free {
-                let a = assignments::insert(
+                // A fast path, but through the one store function that writes the slots with
+                // the confirmed status (`assignments::insert` → `set_status`).
+                assignments::insert(
                     &mut tx,
                     *sid,
                     inst,
@@ -244,7 +246,6 @@ pub async fn seed_staffing(
                     now,
                 )
                 .await?;
-                assignments::insert_slots(&mut tx, a, inst, &slots).await?;
                 last_end.insert(inst, slots.iter().map(|s| s.2).max().unwrap_or(first));
             }
             let room = room_ids[n % staff];

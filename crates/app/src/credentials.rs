@@ -100,12 +100,9 @@ pub async fn add_qualification(
         },
     };
     let skill = inv
-        .check(
-            "skill",
-            trainyard_core::invalid::text::optional(&f.skill, 40),
-        )
+        .check("skill", trainyard_core::Skill::parse_optional(&f.skill))
         .flatten()
-        .map(|s| s.to_lowercase());
+        .map(trainyard_core::Skill::into_string);
     if course_id.is_none() && skill.is_none() && inv.is_empty() {
         inv.add("course_id", "give a course or a skill");
     }

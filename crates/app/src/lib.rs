@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod credentials;
 pub mod delivery;
 pub mod demo;
+pub mod doctor;
 pub mod enrollment;
 pub mod error;
 pub mod feeds;

@@ -145,6 +145,21 @@ pub async fn propose(
     instructor_id: i64,
     role: &str,
 ) -> Result<AssignmentRecord, AppError> {
+    let mut tx = app.store.write().await?;
+    let after = propose_in(&mut tx, caller, session_id, instructor_id, role, now_ms()).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// `propose` inside the caller's transaction (the demo seeder's, or a bulk operation's).
+pub(crate) async fn propose_in(
+    tx: &mut Conn,
+    caller: &Caller,
+    session_id: i64,
+    instructor_id: i64,
+    role: &str,
+    now: i64,
+) -> Result<AssignmentRecord, AppError> {
     caller.require_operations("assign instructors")?;
     let role = match role.trim() {
         "" | "lead" => "lead",
@@ -157,9 +172,7 @@ pub async fn propose(
             .into());
         }
     };
-    let now = now_ms();
-    let mut tx = app.store.write().await?;
-    let session = sessions::get(&mut tx, session_id).await.about("session")?;
+    let session = sessions::get(tx, session_id).await.about("session")?;
     if matches!(
         session.status,
         SessionStatus::Cancelled | SessionStatus::Closed | SessionStatus::Delivered
@@ -170,10 +183,10 @@ pub async fn propose(
             session.status.label().to_lowercase()
         )));
     }
-    instructors::get(&mut tx, instructor_id)
+    instructors::get(tx, instructor_id)
         .await
         .about("instructor")?;
-    if assignments::for_session(&mut tx, session_id)
+    if assignments::for_session(tx, session_id)
         .await?
         .iter()
         .any(|a| a.instructor_id == instructor_id && a.status.is_live())
@@ -183,7 +196,7 @@ pub async fn propose(
         ));
     }
     let id = assignments::insert(
-        &mut tx,
+        tx,
         session_id,
         instructor_id,
         role,
@@ -191,9 +204,9 @@ pub async fn propose(
         now,
     )
     .await?;
-    let after = assignments::get(&mut tx, id).await?;
+    let after = assignments::get(tx, id).await?;
     crate::audit::record(
-        &mut tx,
+        tx,
         caller,
         now,
         "assignment.proposed",
@@ -204,7 +217,7 @@ pub async fn propose(
     )
     .await?;
     crate::audit::record(
-        &mut tx,
+        tx,
         caller,
         now,
         "session.instructor_proposed",
@@ -214,7 +227,6 @@ pub async fn propose(
         Some(&after),
     )
     .await?;
-    tx.commit().await?;
     Ok(after)
 }
 
@@ -228,9 +240,32 @@ pub async fn act(
     event: AssignmentEvent,
     override_reason: Option<&str>,
 ) -> Result<AssignmentRecord, AppError> {
-    let now = now_ms();
     let mut tx = app.store.write().await?;
-    let peek = assignments::get(&mut tx, assignment_id)
+    let after = act_in(
+        &mut tx,
+        caller,
+        assignment_id,
+        version,
+        event,
+        override_reason,
+        now_ms(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// `act` inside the caller's transaction (the demo seeder's, or a bulk operation's).
+pub(crate) async fn act_in(
+    tx: &mut Conn,
+    caller: &Caller,
+    assignment_id: i64,
+    version: i64,
+    event: AssignmentEvent,
+    override_reason: Option<&str>,
+    now: i64,
+) -> Result<AssignmentRecord, AppError> {
+    let peek = assignments::get(tx, assignment_id)
         .await
         .about("assignment")?;
     let own = caller.role == Role::Instructor && caller.instructor_id == Some(peek.instructor_id);
@@ -242,18 +277,35 @@ pub async fn act(
         _ => caller.require_operations("change instructor assignments")?,
     }
     // Write first: the instructor's row lock orders every confirmation of this instructor.
-    assignments::lock_instructor(&mut tx, peek.instructor_id).await?;
-    let before = assignments::get(&mut tx, assignment_id).await?;
+    assignments::lock_instructor(tx, peek.instructor_id).await?;
+    let before = assignments::get(tx, assignment_id).await?;
     if before.version != version {
         return Err(AppError::Stale("assignment"));
     }
     let next = before.status.transition(event)?;
-    let session = sessions::get(&mut tx, before.session_id).await?;
+    let session = sessions::get(tx, before.session_id).await?;
     let mut override_used = None;
     match event {
+        AssignmentEvent::Accept => {
+            // Accepting takes the instructor's time (the slots `set_status` writes): refuse an
+            // overlap with their other accepted or confirmed teaching in words, before the
+            // database would refuse it. Every other rule is checked at confirmation.
+            let parts = sessions::parts(tx, session.id).await?;
+            let facts = instructor_facts(tx, &session, &parts, before.instructor_id).await?;
+            let problems: Vec<Problem> = conflicts::check_instructor(&facts)
+                .into_iter()
+                .filter(|p| p.rule == "instructor_overlap")
+                .collect();
+            if !problems.is_empty() {
+                return Err(AppError::Conflict {
+                    message: format!("{} cannot take on {}:", facts.name, session.reference),
+                    problems,
+                });
+            }
+        }
         AssignmentEvent::Confirm => {
-            let parts = sessions::parts(&mut tx, session.id).await?;
-            let facts = instructor_facts(&mut tx, &session, &parts, before.instructor_id).await?;
+            let parts = sessions::parts(tx, session.id).await?;
+            let facts = instructor_facts(tx, &session, &parts, before.instructor_id).await?;
             let problems = conflicts::check_instructor(&facts);
             let hard = problems.iter().any(|p| p.severity == Severity::Hard);
             let reason = override_reason.map(str::trim).filter(|r| !r.is_empty());
@@ -289,23 +341,15 @@ pub async fn act(
                     )
                 });
             }
-            let slots: Vec<(i64, i64, i64)> = live_parts(&parts)
-                .iter()
-                .map(|p| (p.id, p.starts_at, p.ends_at))
-                .collect();
-            if session.status.is_active() {
-                assignments::insert_slots(&mut tx, assignment_id, before.instructor_id, &slots)
-                    .await?;
-            }
         }
         AssignmentEvent::Cancel => {
-            assignments::delete_slots(&mut tx, assignment_id).await?;
-            trainyard_store::reminders::withdraw_for(&mut tx, "assignment", assignment_id).await?;
+            trainyard_store::reminders::withdraw_for(tx, "assignment", assignment_id).await?;
         }
         _ => {}
     }
+    // Writes the instructor's slots on accept and confirm, frees them on cancel.
     assignments::set_status(
-        &mut tx,
+        tx,
         assignment_id,
         version,
         next,
@@ -314,10 +358,10 @@ pub async fn act(
         now,
     )
     .await?;
-    let after = assignments::get(&mut tx, assignment_id).await?;
+    let after = assignments::get(tx, assignment_id).await?;
     let action = format!("assignment.{}", event.as_str());
     crate::audit::record(
-        &mut tx,
+        tx,
         caller,
         now,
         &action,
@@ -328,7 +372,7 @@ pub async fn act(
     )
     .await?;
     crate::audit::record(
-        &mut tx,
+        tx,
         caller,
         now,
         &format!("session.instructor_{}", event.as_str()),
@@ -342,7 +386,7 @@ pub async fn act(
         event,
         AssignmentEvent::Request | AssignmentEvent::Confirm | AssignmentEvent::Cancel
     ) {
-        let inst = instructors::get(&mut tx, before.instructor_id).await?;
+        let inst = instructors::get(tx, before.instructor_id).await?;
         let tz = zone(&session.time_zone);
         let kind = format!("assignment_{}", event.as_str());
         let ctx = serde_json::json!({
@@ -356,9 +400,9 @@ pub async fn act(
             "place": session.venue_name.clone().unwrap_or_else(|| "online".into()),
             "portal_url": format!("/portal/assignments/{assignment_id}"),
         });
-        let (subject, body) = crate::messages::compose(&mut tx, &kind, &ctx).await?;
+        let (subject, body) = crate::messages::compose(tx, &kind, &ctx).await?;
         outbox::enqueue(
-            &mut tx,
+            tx,
             &outbox::NewMessage {
                 kind: &kind,
                 recipient: &inst.email,
@@ -376,7 +420,6 @@ pub async fn act(
         )
         .await?;
     }
-    tx.commit().await?;
     Ok(after)
 }
 
@@ -407,7 +450,6 @@ pub async fn substitute(
         .await
         .about("instructor")?;
     let cancelled = before.status.transition(AssignmentEvent::Cancel)?;
-    assignments::delete_slots(&mut tx, assignment_id).await?;
     trainyard_store::reminders::withdraw_for(&mut tx, "assignment", assignment_id).await?;
     assignments::set_status(&mut tx, assignment_id, version, cancelled, None, None, now).await?;
     let new_id = assignments::insert_replacing(
@@ -468,7 +510,7 @@ pub async fn needing_action(
     Ok(assignments::needing_action(&mut conn, now_ms()).await?)
 }
 
-async fn resource_facts(
+pub(crate) async fn resource_facts(
     conn: &mut Conn,
     session: &Session,
     parts: &[Part],
@@ -534,17 +576,38 @@ pub async fn book(
     quantity: i64,
     confirm: bool,
 ) -> Result<Vec<bookings::Booking>, AppError> {
+    let mut tx = app.store.write().await?;
+    let result = book_in(
+        &mut tx,
+        caller,
+        session_id,
+        resource_id,
+        quantity,
+        confirm,
+        now_ms(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(result)
+}
+
+/// `book` inside the caller's transaction (the demo seeder's, or a bulk operation's).
+pub(crate) async fn book_in(
+    tx: &mut Conn,
+    caller: &Caller,
+    session_id: i64,
+    resource_id: i64,
+    quantity: i64,
+    confirm: bool,
+    now: i64,
+) -> Result<Vec<bookings::Booking>, AppError> {
     caller.require_operations("book resources")?;
     if !(1..=100_000).contains(&quantity) {
         return Err(
             trainyard_core::Invalid::field("quantity", "must be between 1 and 100000").into(),
         );
     }
-    let now = now_ms();
-    let mut tx = app.store.write().await?;
-    let res = resources::get(&mut tx, resource_id)
-        .await
-        .about("resource")?;
+    let res = resources::get(tx, resource_id).await.about("resource")?;
     if res.kind == ResourceKind::Room && quantity != 1 {
         return Err(trainyard_core::Invalid::field(
             "quantity",
@@ -559,9 +622,9 @@ pub async fn book(
         )
         .into());
     }
-    let session = sessions::get(&mut tx, session_id).await.about("session")?;
-    let parts = sessions::parts(&mut tx, session_id).await?;
-    if bookings::for_session(&mut tx, session_id)
+    let session = sessions::get(tx, session_id).await.about("session")?;
+    let parts = sessions::parts(tx, session_id).await?;
+    if bookings::for_session(tx, session_id)
         .await?
         .iter()
         .any(|b| b.resource_id == resource_id)
@@ -573,7 +636,7 @@ pub async fn book(
     }
     for p in live_parts(&parts) {
         bookings::insert(
-            &mut tx,
+            tx,
             p.id,
             resource_id,
             quantity,
@@ -586,7 +649,7 @@ pub async fn book(
     }
     let snapshot = serde_json::json!({ "resource_id": resource_id, "resource": res.name, "quantity": quantity, "status": "tentative" });
     crate::audit::record(
-        &mut tx,
+        tx,
         caller,
         now,
         "session.resource_booked",
@@ -597,23 +660,13 @@ pub async fn book(
     )
     .await?;
     if confirm {
-        confirm_in(
-            &mut tx,
-            caller,
-            &session,
-            &parts,
-            resource_id,
-            quantity,
-            now,
-        )
-        .await?;
+        confirm_in(tx, caller, &session, &parts, resource_id, quantity, now).await?;
     }
-    let result = bookings::for_session(&mut tx, session_id)
+    let result = bookings::for_session(tx, session_id)
         .await?
         .into_iter()
         .filter(|b| b.resource_id == resource_id)
         .collect();
-    tx.commit().await?;
     Ok(result)
 }
 
@@ -639,13 +692,7 @@ async fn confirm_in(
         });
     }
     if session.status.is_active() {
-        bookings::confirm(
-            tx,
-            session.id,
-            resource_id,
-            facts.kind == ResourceKind::Room,
-        )
-        .await?;
+        bookings::confirm(tx, session.id, resource_id).await?;
     }
     let snapshot = serde_json::json!({ "resource_id": resource_id, "resource": facts.name, "quantity": quantity, "status": "confirmed" });
     crate::audit::record(

@@ -93,6 +93,10 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Check that the data obeys the scheduling rules: every accepted or confirmed assignment
+    /// and confirmed room booking holds its slots, and no instructor or room is in two places
+    /// at once. Prints each finding; exits with status 1 if there is any.
+    Doctor,
     /// Deliver the outbox over SMTP until stopped (any number of workers may run, in any number of
     /// processes; `serve` runs one too unless --no-worker).
     Worker {
@@ -534,6 +538,22 @@ async fn main() -> anyhow::Result<()> {
             }
             app.store.close().await;
             Ok(())
+        }
+        Command::Doctor => {
+            let app = open(&target).await?;
+            let findings = trainyard_app::doctor::check(&app, &trainyard_app::Caller::system())
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            for f in &findings {
+                println!("{}: {}", f.check, f.message);
+            }
+            if findings.is_empty() {
+                println!("No findings: the scheduling rules hold.");
+                Ok(())
+            } else {
+                eprintln!("{} finding(s).", findings.len());
+                std::process::exit(1);
+            }
         }
     }
 }

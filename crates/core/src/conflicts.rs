@@ -208,7 +208,10 @@ pub fn check_instructor(f: &InstructorFacts) -> Vec<Problem> {
         q.course_id == Some(f.course_id)
             || (q.skill.is_some()
                 && f.required_skill.is_some()
-                && q.skill.as_deref() == f.required_skill.as_deref())
+                && q.skill
+                    .as_deref()
+                    .zip(f.required_skill.as_deref())
+                    .is_some_and(|(a, b)| crate::Skill::same(a, b)))
     };
     if !f.qualifications.iter().any(|q| matches(q) && valid(q)) {
         let expired = f

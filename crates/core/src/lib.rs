@@ -10,6 +10,7 @@ pub mod money;
 pub mod records;
 pub mod recurrence;
 pub mod role;
+pub mod skill;
 pub mod status;
 pub mod time;
 
@@ -17,4 +18,5 @@ pub use email::EmailAddress;
 pub use invalid::{FieldError, Invalid};
 pub use money::{Currency, Money};
 pub use role::Role;
+pub use skill::Skill;
 pub use time::{Interval, TimeZoneName};

@@ -3,6 +3,7 @@
 //! `validate` collects every problem at once so a form can show them all.
 
 use crate::EmailAddress;
+use crate::Skill;
 use crate::ids::{ClientId, CourseId, ProgramId, VenueId};
 use crate::invalid::{Invalid, text};
 use crate::money::{Currency, Money};
@@ -59,6 +60,30 @@ pub fn tag_list(raw: &str) -> Vec<String> {
     tags.sort();
     tags.dedup();
     tags
+}
+
+/// A list of skills, each in its one canonical spelling (`Skill::normalize`), de-duplicated.
+pub fn skill_list(raw: &str) -> Vec<String> {
+    let mut skills: Vec<String> = raw
+        .split([',', '\n'])
+        .map(Skill::normalize)
+        .filter(|t| !t.is_empty())
+        .collect();
+    skills.sort();
+    skills.dedup();
+    skills
+}
+
+fn skills(inv: &mut Invalid, field: &str, raw: &str) -> Vec<String> {
+    let list = skill_list(raw);
+    if list.len() > 30
+        || list
+            .iter()
+            .any(|t| t.chars().count() > crate::skill::MAX_CHARS)
+    {
+        inv.add(field, "at most 30 skills of up to 40 characters each");
+    }
+    list
 }
 
 fn tags(inv: &mut Invalid, field: &str, raw: &str) -> Vec<String> {
@@ -123,7 +148,7 @@ pub struct CourseInput {
     pub material_cost: Money,
     pub certificate_name: Option<String>,
     pub certificate_validity_months: Option<i64>,
-    pub required_skill: Option<String>,
+    pub required_skill: Option<Skill>,
     pub required_features: Vec<String>,
 }
 
@@ -176,7 +201,10 @@ impl CourseFields {
             1,
             240,
         );
-        let required_skill = inv.check("required_skill", text::optional(&self.required_skill, 80));
+        let required_skill = inv.check(
+            "required_skill",
+            Skill::parse_optional(&self.required_skill),
+        );
         let required_features = tags(&mut inv, "required_features", &self.required_features);
         match (
             code,
@@ -454,7 +482,7 @@ impl InstructorFields {
         let hour_rate = money(&mut inv, "hour_rate", &self.hour_rate, currency);
         let max_days_week = int(&mut inv, "max_days_week", &self.max_days_week, 1, 7);
         let max_days_month = int(&mut inv, "max_days_month", &self.max_days_month, 1, 31);
-        let skills = tags(&mut inv, "skills", &self.skills);
+        let skills = skills(&mut inv, "skills", &self.skills);
         let notes = inv.check("notes", text::notes(&self.notes, 5000));
         match (
             name,

@@ -196,6 +196,15 @@ impl AssignmentStatus {
             .collect()
     }
 
+    /// Holding the instructor's time: an accepted or confirmed assignment occupies one instructor
+    /// slot per scheduled part of an active session, so the database refuses an overlap.
+    pub fn is_busy(self) -> bool {
+        matches!(
+            self,
+            AssignmentStatus::Accepted | AssignmentStatus::Confirmed
+        )
+    }
+
     /// Still holding (or about to hold) the instructor.
     pub fn is_live(self) -> bool {
         !matches!(

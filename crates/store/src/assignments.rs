@@ -24,6 +24,8 @@ pub struct Assignment {
     pub version: i64,
 }
 
+/// A new assignment. A busy status (accepted, confirmed) is reached through `set_status`, so the
+/// instructor's slots are written with it: no caller can create a busy assignment without them.
 pub async fn insert(
     conn: &mut Conn,
     session_id: i64,
@@ -32,17 +34,27 @@ pub async fn insert(
     status: AssignmentStatus,
     now: i64,
 ) -> Result<i64, StoreError> {
+    let initial = if status.is_busy() {
+        AssignmentStatus::Proposed
+    } else {
+        status
+    };
     let r = sqlx::query(
         "INSERT INTO assignments (session_id, instructor_id, role, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
     )
     .bind(session_id)
     .bind(instructor_id)
     .bind(role)
-    .bind(status.as_str())
+    .bind(initial.as_str())
     .bind(now)
     .fetch_one(&mut *conn)
     .await?;
-    Ok(r.i("id")?)
+    let id = r.i("id")?;
+    if status.is_busy() {
+        let version = get(conn, id).await?.version;
+        set_status(conn, id, version, status, None, None, now).await?;
+    }
+    Ok(id)
 }
 
 const SELECT: &str = "SELECT a.id, a.session_id, a.instructor_id, i.name, s.reference, c.title, s.starts_at, s.ends_at, a.role, a.status, a.version \
@@ -151,6 +163,11 @@ pub async fn insert_replacing(
     Ok(r.i("id")?)
 }
 
+/// Moves an assignment to `status` — the only way an assignment becomes busy or stops being busy.
+/// Entering a busy state (accepted, confirmed) writes one instructor slot per scheduled part of
+/// an active session *before* the status, so the database's no-overlap rule sees it (an overlap
+/// fails with `StoreError::Overlap`); leaving it frees the slots. The database refuses a busy
+/// status without its slots (migration 0010), so a writer that went around this function fails.
 pub async fn set_status(
     conn: &mut Conn,
     id: i64,
@@ -160,6 +177,9 @@ pub async fn set_status(
     override_by: Option<i64>,
     now: i64,
 ) -> Result<(), StoreError> {
+    if status.is_busy() {
+        occupy(conn, id).await?;
+    }
     let n = sqlx::query(
         "UPDATE assignments SET status = $1, override_reason = COALESCE($2, override_reason), override_by = COALESCE($3, override_by), \
          updated_at = $4, version = version + 1 WHERE id = $5 AND version = $6",
@@ -173,7 +193,35 @@ pub async fn set_status(
     .execute(&mut *conn)
     .await?
     .rows_affected();
-    crate::row::check_updated(conn, "assignments", id, version, n).await
+    crate::row::check_updated(conn, "assignments", id, version, n).await?;
+    if !status.is_busy() {
+        release(conn, id).await?;
+    }
+    Ok(())
+}
+
+/// (Re)writes the assignment's slots: exactly the scheduled parts of its session, when the
+/// session is active (not cancelled or postponed) — the same rule as `sessions::resync_slots`.
+async fn occupy(conn: &mut Conn, assignment_id: i64) -> Result<(), StoreError> {
+    release(conn, assignment_id).await?;
+    sqlx::query(
+        "INSERT INTO instructor_slots (assignment_id, instructor_id, session_part_id, starts_at, ends_at) \
+         SELECT a.id, a.instructor_id, p.id, p.starts_at, p.ends_at FROM assignments a \
+         JOIN sessions s ON s.id = a.session_id JOIN session_parts p ON p.session_id = s.id \
+         WHERE a.id = $1 AND p.status = 'scheduled' AND s.status NOT IN ('cancelled', 'postponed') ORDER BY p.starts_at",
+    )
+    .bind(assignment_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn release(conn: &mut Conn, assignment_id: i64) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM instructor_slots WHERE assignment_id = $1")
+        .bind(assignment_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// Takes the instructor's row lock first, so that confirmations of one instructor run one at a time
@@ -236,36 +284,6 @@ pub async fn busy_slots(
     .fetch_all(&mut *conn)
     .await?;
     Ok(rows.iter().map(busy_from).collect::<Result<_, _>>()?)
-}
-
-/// Occupies the instructor for each part; the database refuses an overlap (`StoreError::Overlap`).
-pub async fn insert_slots(
-    conn: &mut Conn,
-    assignment_id: i64,
-    instructor_id: i64,
-    parts: &[(i64, i64, i64)],
-) -> Result<(), StoreError> {
-    for (part_id, start, end) in parts {
-        sqlx::query(
-            "INSERT INTO instructor_slots (assignment_id, instructor_id, session_part_id, starts_at, ends_at) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(assignment_id)
-        .bind(instructor_id)
-        .bind(*part_id)
-        .bind(*start)
-        .bind(*end)
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(())
-}
-
-pub async fn delete_slots(conn: &mut Conn, assignment_id: i64) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM instructor_slots WHERE assignment_id = $1")
-        .bind(assignment_id)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
 }
 
 /// Contract validity windows of an instructor.

@@ -22,6 +22,8 @@ pub struct Booking {
     pub ends_at: i64,
 }
 
+/// A new booking of a resource for one part. A confirmed booking is reached through `confirm_one`,
+/// so a room's unit slot is written with it: no caller can confirm a room without its slot.
 pub async fn insert(
     conn: &mut Conn,
     part_id: i64,
@@ -34,18 +36,21 @@ pub async fn insert(
 ) -> Result<i64, StoreError> {
     let r = sqlx::query(
         "INSERT INTO bookings (session_part_id, resource_id, quantity, status, starts_at, ends_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+         VALUES ($1, $2, $3, 'tentative', $4, $5, $6) RETURNING id",
     )
     .bind(part_id)
     .bind(resource_id)
     .bind(quantity)
-    .bind(status.as_str())
     .bind(starts_at)
     .bind(ends_at)
     .bind(now)
     .fetch_one(&mut *conn)
     .await?;
-    Ok(r.i("id")?)
+    let id = r.i("id")?;
+    if status == BookingStatus::Confirmed {
+        confirm_one(conn, id).await?;
+    }
+    Ok(id)
 }
 
 pub async fn for_session(conn: &mut Conn, session_id: i64) -> Result<Vec<Booking>, StoreError> {
@@ -131,32 +136,43 @@ pub async fn confirm(
     conn: &mut Conn,
     session_id: i64,
     resource_id: i64,
-    unit: bool,
 ) -> Result<u64, StoreError> {
     let rows = sqlx::query(
-        "SELECT b.id, b.starts_at, b.ends_at FROM bookings b JOIN session_parts p ON p.id = b.session_part_id \
-         WHERE p.session_id = $1 AND b.resource_id = $2 AND b.status = 'tentative'",
+        "SELECT b.id FROM bookings b JOIN session_parts p ON p.id = b.session_part_id \
+         WHERE p.session_id = $1 AND b.resource_id = $2 AND b.status = 'tentative' ORDER BY b.starts_at",
     )
     .bind(session_id)
     .bind(resource_id)
     .fetch_all(&mut *conn)
     .await?;
     for r in &rows {
-        if unit {
-            sqlx::query("INSERT INTO unit_slots (booking_id, resource_id, starts_at, ends_at) VALUES ($1, $2, $3, $4)")
-                .bind(r.i("id")?)
-                .bind(resource_id)
-                .bind(r.i("starts_at")?)
-                .bind(r.i("ends_at")?)
-                .execute(&mut *conn)
-                .await?;
-        }
-        sqlx::query("UPDATE bookings SET status = 'confirmed' WHERE id = $1")
-            .bind(r.i("id")?)
-            .execute(&mut *conn)
-            .await?;
+        confirm_one(conn, r.i("id")?).await?;
     }
     Ok(rows.len() as u64)
+}
+
+/// The one way a booking becomes confirmed: a room (a unit resource) first takes its unit slot for
+/// a scheduled part of an active session — the same rule as `sessions::resync_slots` — then the
+/// status changes. The database refuses a confirmed room booking without its slot (migration 0010).
+async fn confirm_one(conn: &mut Conn, booking_id: i64) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM unit_slots WHERE booking_id = $1")
+        .bind(booking_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO unit_slots (booking_id, resource_id, starts_at, ends_at) \
+         SELECT b.id, b.resource_id, b.starts_at, b.ends_at FROM bookings b JOIN resources r ON r.id = b.resource_id \
+         JOIN session_parts p ON p.id = b.session_part_id JOIN sessions s ON s.id = p.session_id \
+         WHERE b.id = $1 AND r.kind = 'room' AND p.status = 'scheduled' AND s.status NOT IN ('cancelled', 'postponed')",
+    )
+    .bind(booking_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE bookings SET status = 'confirmed' WHERE id = $1")
+        .bind(booking_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// Removes the session's bookings of a resource (and their slots).

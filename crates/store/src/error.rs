@@ -18,6 +18,10 @@ pub enum StoreError {
     /// The database refused two overlapping slots (an instructor or a room booked twice).
     #[error("the database refused an overlapping booking ({0})")]
     Overlap(&'static str),
+    /// The database refused a busy assignment or a confirmed room booking without its slots: a
+    /// writer went around `assignments::set_status` / `bookings::confirm`.
+    #[error("the database refused a {0} without its slots")]
+    SlotsMissing(&'static str),
     #[error("the audit trail is broken at event {0}")]
     AuditChainBroken(i64),
     /// The audit key is missing, malformed, or not the one this database's chain was sealed with.
@@ -46,6 +50,12 @@ impl From<sqlx::Error> for StoreError {
             }
             if named("unit_slots_no_overlap") {
                 return StoreError::Overlap("room");
+            }
+            if named("assignment_slots_missing") {
+                return StoreError::SlotsMissing("busy assignment");
+            }
+            if named("booking_slots_missing") {
+                return StoreError::SlotsMissing("confirmed room booking");
             }
             match db.kind() {
                 ErrorKind::UniqueViolation => {

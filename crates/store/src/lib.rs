@@ -12,6 +12,7 @@ pub mod auth;
 pub mod bookings;
 pub mod clients;
 pub mod courses;
+pub mod doctor;
 pub mod enrollments;
 mod error;
 pub mod feeds;

@@ -534,7 +534,7 @@ pub async fn seats_in(conn: &mut Conn, from: i64, to: i64) -> Result<(i64, i64),
 }
 
 /// Brings the instructor and room slots of a session in line with its parts and status: an active
-/// session's confirmed assignments and room bookings occupy exactly its scheduled parts; a
+/// session's busy (accepted or confirmed) assignments and room bookings occupy exactly its scheduled parts; a
 /// cancelled or postponed session occupies nothing. The database refuses the result if it would
 /// overlap someone else (`StoreError::Overlap`), which rolls the whole change back.
 pub async fn resync_slots(conn: &mut Conn, session_id: i64) -> Result<(), StoreError> {
@@ -560,7 +560,7 @@ pub async fn resync_slots(conn: &mut Conn, session_id: i64) -> Result<(), StoreE
         "INSERT INTO instructor_slots (assignment_id, instructor_id, session_part_id, starts_at, ends_at) \
          SELECT a.id, a.instructor_id, p.id, p.starts_at, p.ends_at FROM assignments a \
          JOIN sessions s ON s.id = a.session_id JOIN session_parts p ON p.session_id = s.id \
-         WHERE a.session_id = $1 AND a.status = 'confirmed' AND p.status = 'scheduled' AND s.status NOT IN ('cancelled', 'postponed')",
+         WHERE a.session_id = $1 AND a.status IN ('accepted', 'confirmed') AND p.status = 'scheduled' AND s.status NOT IN ('cancelled', 'postponed')",
     )
     .bind(session_id)
     .execute(&mut *conn)

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use trainyard_core::Role;
 
 both_backends!(
-    fifty_concurrent_instructor_confirmations_exactly_one_wins,
+    fifty_concurrent_instructor_acceptances_exactly_one_wins,
     fifty_concurrent_room_confirmations_exactly_one_wins,
     conflicts_are_explained_travel_pools_and_overrides,
     qualifications_time_off_contracts_and_change_notices,
@@ -58,6 +58,25 @@ async fn session(
     api.create("/sessions", &body).await["id"].as_i64().unwrap()
 }
 
+/// Proposes and requests; returns the assignment id and version, awaiting the answer.
+async fn requested(api: &Api, session: i64, instructor: i64) -> (i64, i64) {
+    let a = api
+        .create(
+            &format!("/sessions/{session}/assignments"),
+            &json!({ "instructor_id": instructor }),
+        )
+        .await;
+    let id = a["id"].as_i64().unwrap();
+    let r = api
+        .post(
+            &format!("/assignments/{id}/actions"),
+            &json!({ "event": "request", "version": a["version"] }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "request: {}", r.body);
+    (id, r.body["version"].as_i64().unwrap())
+}
+
 /// Proposes, requests and accepts; returns the assignment id and version, ready to confirm.
 async fn accepted(api: &Api, session: i64, instructor: i64) -> (i64, i64) {
     let a = api
@@ -81,7 +100,7 @@ async fn accepted(api: &Api, session: i64, instructor: i64) -> (i64, i64) {
     (id, v)
 }
 
-async fn fifty_concurrent_instructor_confirmations_exactly_one_wins(t: &TestApp) {
+async fn fifty_concurrent_instructor_acceptances_exactly_one_wins(t: &TestApp) {
     let api = t.api_as(Role::Coordinator, None).await;
     let (venue, course, instructor) = setup(&api).await;
     let mut ready = Vec::new();
@@ -96,8 +115,10 @@ async fn fifty_concurrent_instructor_confirmations_exactly_one_wins(t: &TestApp)
             "2027-05-04T12:00",
         )
         .await;
-        ready.push(accepted(&api, s, instructor).await);
+        ready.push(requested(&api, s, instructor).await);
     }
+    // Accepting takes the instructor's time (their slots): of fifty overlapping acceptances at
+    // once, exactly one holds it; the winner can then be confirmed.
     let api = std::sync::Arc::new(api);
     let mut tasks = Vec::new();
     for (id, v) in ready {
@@ -105,17 +126,24 @@ async fn fifty_concurrent_instructor_confirmations_exactly_one_wins(t: &TestApp)
         tasks.push(tokio::spawn(async move {
             api.post(
                 &format!("/assignments/{id}/actions"),
-                &json!({ "event": "confirm", "version": v }),
+                &json!({ "event": "accept", "version": v }),
             )
             .await
         }));
     }
     let mut won = 0;
     let mut refused = 0;
+    let mut winner = None;
     for task in tasks {
         let r = task.await.unwrap();
         match r.status {
-            StatusCode::OK => won += 1,
+            StatusCode::OK => {
+                won += 1;
+                winner = Some((
+                    r.body["id"].as_i64().unwrap(),
+                    r.body["version"].as_i64().unwrap(),
+                ));
+            }
             StatusCode::CONFLICT => {
                 refused += 1;
                 assert!(
@@ -128,11 +156,19 @@ async fn fifty_concurrent_instructor_confirmations_exactly_one_wins(t: &TestApp)
         }
     }
     assert_eq!((won, refused), (1, 49));
+    let (id, v) = winner.unwrap();
+    let r = api
+        .post(
+            &format!("/assignments/{id}/actions"),
+            &json!({ "event": "confirm", "version": v }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let mine = api.get("/assignments/needing-action").await;
     assert_eq!(
         mine.body.as_array().unwrap().len(),
         49,
-        "the 49 accepted-but-unconfirmed still need action"
+        "the 49 requested-but-unanswered still need action"
     );
 }
 

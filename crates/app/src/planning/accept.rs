@@ -452,7 +452,6 @@ async fn apply(app: &App, caller: &Caller, kind: &str, p: &Proposal) -> Result<S
     {
         let rec = assignments::get(&mut tx, a.id).await?;
         let next = rec.status.transition(AssignmentEvent::Cancel)?;
-        assignments::delete_slots(&mut tx, a.id).await?;
         assignments::set_status(&mut tx, a.id, rec.version, next, None, None, now).await?;
         let after_a = assignments::get(&mut tx, a.id).await?;
         crate::audit::record(

@@ -509,14 +509,12 @@ pub async fn build(
         let mut candidates = Vec::new();
         for (k, x) in inst_list.iter().enumerate() {
             let skill_ok = |skill: &Option<String>| {
-                skill.is_some()
-                    && course.required_skill.is_some()
-                    && *skill == course.required_skill
+                skill
+                    .as_deref()
+                    .zip(course.required_skill.as_deref())
+                    .is_some_and(|(a, b)| trainyard_core::Skill::same(a, b))
             };
-            let qualified = x
-                .skills
-                .iter()
-                .any(|sk| course.required_skill.as_deref() == Some(sk.as_str()))
+            let qualified = x.skills.iter().any(|sk| skill_ok(&Some(sk.clone())))
                 || quals.get(&x.id).is_some_and(|qs| {
                     qs.iter().any(|(_, c, sk, from, to)| {
                         (*c == Some(course.id) || skill_ok(sk))
