@@ -1504,7 +1504,11 @@ async fn candidates(State(s): State<AppState>, Viewer(c): Viewer, Path(id): Path
                 id: i.id,
                 name: i.name,
                 rank: i.rank,
-                cost: trainyard_core::Money::new(i.cost_minor, currency).to_string(),
+                // Left out by the use case for whoever may not see finance data.
+                cost: i
+                    .cost_minor
+                    .map(|m| trainyard_core::Money::new(m, currency).to_string())
+                    .unwrap_or_default(),
                 load_days: i.load_days,
                 travel_minutes: i.travel_minutes,
                 excluded_because: i.excluded_because,
@@ -1512,7 +1516,7 @@ async fn candidates(State(s): State<AppState>, Viewer(c): Viewer, Path(id): Path
             .collect(),
         rooms: found.rooms,
         can_edit: c.role.can_edit_operations(),
-        show_cost: c.role.can_see_finance(),
+        show_cost: c.sees_finance(),
     }
     .into_response()
 }
