@@ -26,10 +26,8 @@ pub async fn of_instructor(app: &App, caller: &Caller, id: i64) -> Result<Creden
     let mut conn = app.store.read().await?;
     repo::get(&mut conn, id).await.about("instructor")?;
     // Rates are finance data: left out (not zeroed) for whoever may not see them.
-    let contracts = crate::audience::ForReader::for_reader(
-        repo::contracts(&mut conn, id).await?,
-        caller,
-    );
+    let contracts =
+        crate::audience::ForReader::for_reader(repo::contracts(&mut conn, id).await?, caller);
     Ok(Credentials {
         qualifications: repo::qualifications(&mut conn, id).await?,
         contracts,
@@ -217,10 +215,7 @@ pub async fn add_contract(
     id: i64,
     f: &ContractFields,
 ) -> Result<Contract, AppError> {
-    caller.require(
-        caller.sees_finance(),
-        "record contracts and their rates",
-    )?;
+    caller.require(caller.sees_finance(), "record contracts and their rates")?;
     let mut inv = Invalid::new();
     let kind = inv.check(
         "kind",

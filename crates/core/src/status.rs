@@ -200,7 +200,10 @@ impl AssignmentStatus {
     /// roster, with e-mail addresses) and take attendance. A proposed or requested instructor has
     /// not been asked or has not answered yet.
     pub fn teaches(self) -> bool {
-        matches!(self, AssignmentStatus::Accepted | AssignmentStatus::Confirmed)
+        matches!(
+            self,
+            AssignmentStatus::Accepted | AssignmentStatus::Confirmed
+        )
     }
 
     /// Still holding (or about to hold) the instructor.

@@ -224,7 +224,8 @@ async fn show(
     };
     let mut view = detail(&c, &cl, events);
     if let Some(programs) = programs {
-        view.sections.push(programs_section(&programs, c.sees_finance()));
+        view.sections
+            .push(programs_section(&programs, c.sees_finance()));
         if c.role.can_edit_operations() && cl.archived_at.is_none() {
             view.actions.insert(
                 1,
@@ -250,10 +251,7 @@ fn programs_section(programs: &[Program], finance: bool) -> Section {
         rows: programs
             .iter()
             .map(|p| {
-                let mut cells = vec![
-                    Cell::text(&p.name),
-                    Cell::text(super::programs::dates(p)),
-                ];
+                let mut cells = vec![Cell::text(&p.name), Cell::text(super::programs::dates(p))];
                 if finance {
                     cells.push(Cell::text(money_shown(p.budget)));
                 }

@@ -268,6 +268,9 @@ fn form(
 }
 
 async fn new(Viewer(c): Viewer) -> Response {
+    if let Err(e) = c.require_operations("create courses") {
+        return error_page(e, Some(&c));
+    }
     let blank = CourseFields {
         duration_days: "1".into(),
         hours_per_day: "7".into(),
@@ -279,7 +282,14 @@ async fn new(Viewer(c): Viewer) -> Response {
     };
     FormPage {
         chrome: Chrome::new(&c, "courses", None),
-        view: form(c.sees_finance(), "New course".into(), PATH.into(), PATH.into(), None, &blank),
+        view: form(
+            c.sees_finance(),
+            "New course".into(),
+            PATH.into(),
+            PATH.into(),
+            None,
+            &blank,
+        ),
     }
     .into_response()
 }
@@ -296,7 +306,14 @@ async fn create(
         ),
         Err(e) => form_refused(
             Chrome::new(&c, "courses", None),
-            form(c.sees_finance(), "New course".into(), PATH.into(), PATH.into(), None, &f),
+            form(
+                c.sees_finance(),
+                "New course".into(),
+                PATH.into(),
+                PATH.into(),
+                None,
+                &f,
+            ),
             e,
             &c,
         ),

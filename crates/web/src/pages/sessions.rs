@@ -338,6 +338,9 @@ async fn program_choices(s: &AppState, c: &Caller, current: &str) -> Vec<(String
 }
 
 async fn new(State(s): State<AppState>, Viewer(c): Viewer) -> Response {
+    if let Err(e) = c.require_operations("schedule sessions") {
+        return error_page(e, Some(&c));
+    }
     let blank = SessionFields {
         visibility: "public".into(),
         delivery_mode: "ilt".into(),
@@ -607,6 +610,10 @@ async fn show(
 }
 
 async fn edit(State(s): State<AppState>, Viewer(c): Viewer, Path(id): Path<i64>) -> Response {
+    // The form shows every field (notes, joining details) of a session only operations may change.
+    if let Err(e) = c.require_operations("change sessions") {
+        return error_page(e, Some(&c));
+    }
     match sessions::get(&s.app, &c, id).await {
         Ok(d) => {
             let f = fields_of(&d.session, &d.parts);
