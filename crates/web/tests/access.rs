@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{Api, PASSWORD, TestApp, course_body, venue_body};
+use common::{Api, PASSWORD, TestApp, course_body, course_body_with_costs, venue_body};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -573,7 +573,9 @@ async fn world(t: &TestApp) -> World {
             &json!({ "kind": "room", "code": "ACR", "name": "Room", "venue_id": venue, "seats": 12, "quantity": 1 }),
         )
         .await);
-    let course = id(&admin.create("/courses", &course_body("ACC")).await);
+    let course = id(&admin
+        .create("/courses", &course_body_with_costs("ACC"))
+        .await);
     let inst = |name: &str| {
         json!({ "name": name, "email": format!("{name}@inst.example.com"), "employment_type": "contractor",
                 "time_zone": "Europe/Berlin", "currency": "EUR", "day_rate": "800", "hour_rate": "100",
