@@ -24,6 +24,8 @@ pub struct Sheet {
     pub rows: Vec<SheetRow>,
 }
 
+/// Operations staff, and an instructor who has accepted (or been confirmed on) the session; a
+/// merely proposed or requested instructor may not see the learners.
 async fn may_take(conn: &mut Conn, caller: &Caller, session_id: i64) -> Result<(), AppError> {
     if caller.role.can_edit_operations() {
         return Ok(());
@@ -33,7 +35,7 @@ async fn may_take(conn: &mut Conn, caller: &Caller, session_id: i64) -> Result<(
             let on_it = assignments::for_session(conn, session_id)
                 .await?
                 .iter()
-                .any(|a| a.instructor_id == me && a.status.is_live());
+                .any(|a| a.instructor_id == me && a.status.teaches());
             if on_it {
                 return Ok(());
             }

@@ -62,6 +62,12 @@ impl Caller {
         self.require(self.role.can_edit_operations(), what)
     }
 
+    /// Rates, costs, budgets and margins: finance, managers and admins. The one rule both the API
+    /// (through [`crate::audience`]) and the pages ask.
+    pub fn sees_finance(&self) -> bool {
+        self.role.can_see_finance()
+    }
+
     /// Staff see every client; a client contact only their own; nobody else any.
     pub fn may_see_client(&self, client_id: Option<i64>) -> bool {
         self.role.is_staff()

@@ -1,6 +1,7 @@
 //! The course catalogue.
 
 pub mod courses {
+    use crate::audience::ForReader;
     use crate::error::About;
     use crate::{App, AppError, Caller};
     use trainyard_core::records::CourseFields;
@@ -14,7 +15,10 @@ pub mod courses {
     pub async fn get(app: &App, caller: &Caller, id: i64) -> Result<Record, AppError> {
         caller.require_staff("see the course catalogue")?;
         let mut conn = app.store.read().await?;
-        repo::get(&mut conn, id).await.about("course")
+        Ok(repo::get(&mut conn, id)
+            .await
+            .about("course")?
+            .for_reader(caller))
     }
 
     pub async fn list(
@@ -24,7 +28,7 @@ pub mod courses {
     ) -> Result<Page<Record>, AppError> {
         caller.require_staff("see the course catalogue")?;
         let mut conn = app.store.read().await?;
-        Ok(repo::list(&mut conn, filter).await?)
+        Ok(repo::list(&mut conn, filter).await?.for_reader(caller))
     }
 
     pub async fn options(app: &App, caller: &Caller) -> Result<Vec<(i64, String)>, AppError> {

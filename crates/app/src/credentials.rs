@@ -25,13 +25,9 @@ pub async fn of_instructor(app: &App, caller: &Caller, id: i64) -> Result<Creden
     )?;
     let mut conn = app.store.read().await?;
     repo::get(&mut conn, id).await.about("instructor")?;
-    let mut contracts = repo::contracts(&mut conn, id).await?;
-    if !caller.role.can_see_finance() {
-        // Rates are finance data.
-        for c in &mut contracts {
-            c.day_rate = Money::new(0, c.day_rate.currency);
-        }
-    }
+    // Rates are finance data: left out (not zeroed) for whoever may not see them.
+    let contracts =
+        crate::audience::ForReader::for_reader(repo::contracts(&mut conn, id).await?, caller);
     Ok(Credentials {
         qualifications: repo::qualifications(&mut conn, id).await?,
         contracts,
@@ -216,10 +212,7 @@ pub async fn add_contract(
     id: i64,
     f: &ContractFields,
 ) -> Result<Contract, AppError> {
-    caller.require(
-        caller.role.can_see_finance(),
-        "record contracts and their rates",
-    )?;
+    caller.require(caller.sees_finance(), "record contracts and their rates")?;
     let mut inv = Invalid::new();
     let kind = inv.check(
         "kind",

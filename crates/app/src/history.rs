@@ -13,7 +13,11 @@ pub async fn of_record(
 ) -> Result<Vec<AuditEvent>, AppError> {
     caller.require_staff("see the history of records")?;
     let mut conn = app.store.read().await?;
-    Ok(audit::history(&mut conn, entity_type, id).await?)
+    // The before and after snapshots carry every field: finance data only for finance.
+    Ok(crate::audience::ForReader::for_reader(
+        audit::history(&mut conn, entity_type, id).await?,
+        caller,
+    ))
 }
 
 pub async fn recent(

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod attendance;
+pub mod audience;
 pub mod audit;
 pub mod bench;
 pub mod bulk_enrollment;

@@ -1,6 +1,7 @@
 //! Instructors, clients and learners.
 
 pub mod instructors {
+    use crate::audience::ForReader;
     use crate::error::About;
     use crate::{App, AppError, Caller};
     use trainyard_core::records::InstructorFields;
@@ -22,7 +23,10 @@ pub mod instructors {
             "see instructors",
         )?;
         let mut conn = app.store.read().await?;
-        repo::get(&mut conn, id).await.about("instructor")
+        Ok(repo::get(&mut conn, id)
+            .await
+            .about("instructor")?
+            .for_reader(caller))
     }
 
     pub async fn list(
@@ -31,8 +35,9 @@ pub mod instructors {
         filter: &InstructorFilter,
     ) -> Result<Page<Record>, AppError> {
         caller.require_staff("see instructors")?;
+        crate::audience::check_sort(caller, &filter.list.sort, &["day_rate"])?;
         let mut conn = app.store.read().await?;
-        Ok(repo::list(&mut conn, filter).await?)
+        Ok(repo::list(&mut conn, filter).await?.for_reader(caller))
     }
 
     /// The instructor's qualifications (courses or skills, with validity), for staff and the

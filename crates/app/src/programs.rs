@@ -2,6 +2,7 @@
 //! edit, archive and restore them. A program is always for one active client, and a session may
 //! belong to a program of its own client.
 
+use crate::audience::{ForReader, validate_for};
 use crate::error::About;
 use crate::{App, AppError, Caller, now_ms};
 use trainyard_core::Invalid;
@@ -39,7 +40,7 @@ pub async fn find(app: &App, caller: &Caller, id: i64) -> Result<Record, AppErro
         // Not 403: whether another client's program exists is itself private.
         return Err(AppError::NotFound("program"));
     }
-    Ok(p)
+    Ok(p.for_reader(caller))
 }
 
 /// The program with its session counts and its sessions, soonest first.
@@ -73,8 +74,9 @@ pub async fn list(
     filter: &ProgramFilter,
 ) -> Result<Page<Record>, AppError> {
     caller.require_staff("see programs")?;
+    crate::audience::check_sort(caller, &filter.list.sort, &["budget"])?;
     let mut conn = app.store.read().await?;
-    Ok(repo::list(&mut conn, filter).await?)
+    Ok(repo::list(&mut conn, filter).await?.for_reader(caller))
 }
 
 /// (id, "Name (Client)") of every active program, for choosers.
@@ -109,9 +111,17 @@ pub async fn create(
     fields: &ProgramFields,
 ) -> Result<Record, AppError> {
     caller.require_operations("create programs")?;
-    let input = fields.validate()?;
     let now = now_ms();
     let mut tx = app.store.write().await?;
+    let mut fields = fields.clone();
+    if fields.currency.trim().is_empty()
+        && let Ok(client_id) = fields.client_id.trim().parse::<i64>()
+        && let Ok(client) = trainyard_store::clients::get(&mut tx, client_id).await
+    {
+        // A budget (zero for whoever may not set one) is in the client's currency unless given.
+        fields.currency = client.currency.to_string();
+    }
+    let input = validate_for(caller, &fields, None, ProgramFields::validate)?;
     check_client(&mut tx, input.client_id.0).await?;
     let id = repo::insert(&mut tx, &input, now).await.about("program")?;
     let after = repo::get(&mut tx, id).await?;
@@ -127,7 +137,7 @@ pub async fn create(
     )
     .await?;
     tx.commit().await?;
-    Ok(after)
+    Ok(after.for_reader(caller))
 }
 
 pub async fn update(
@@ -138,10 +148,10 @@ pub async fn update(
     fields: &ProgramFields,
 ) -> Result<Record, AppError> {
     caller.require_operations("change programs")?;
-    let input = fields.validate()?;
     let now = now_ms();
     let mut tx = app.store.write().await?;
     let before = repo::get(&mut tx, id).await.about("program")?;
+    let input = validate_for(caller, fields, Some(&before), ProgramFields::validate)?;
     if input.client_id.0 != before.client_id {
         check_client(&mut tx, input.client_id.0).await?;
         let others = repo::sessions_of_other_clients(&mut tx, id, input.client_id.0).await?;
@@ -172,7 +182,7 @@ pub async fn update(
     )
     .await?;
     tx.commit().await?;
-    Ok(after)
+    Ok(after.for_reader(caller))
 }
 
 crate::records::record_archiving!(trainyard_store::programs, "program", "programs");

@@ -13,7 +13,7 @@ macro_rules! record_writes {
             use $crate::error::About;
             use $repo as repo;
             caller.require_operations(concat!("create ", $what))?;
-            let input = fields.validate()?;
+            let input = $crate::audience::validate_for(caller, fields, None, <$fields>::validate)?;
             let now = $crate::now_ms();
             let mut tx = app.store.write().await?;
             let id = repo::insert(&mut tx, &input, now).await.about($entity)?;
@@ -30,7 +30,7 @@ macro_rules! record_writes {
             )
             .await?;
             tx.commit().await?;
-            Ok(after)
+            Ok($crate::audience::ForReader::for_reader(after, caller))
         }
 
         pub async fn update(
@@ -43,10 +43,12 @@ macro_rules! record_writes {
             use $crate::error::About;
             use $repo as repo;
             caller.require_operations(concat!("change ", $what))?;
-            let input = fields.validate()?;
             let now = $crate::now_ms();
             let mut tx = app.store.write().await?;
             let before = repo::get(&mut tx, id).await.about($entity)?;
+            // After reading: a caller who may not see finance data keeps the stored values.
+            let input =
+                $crate::audience::validate_for(caller, fields, Some(&before), <$fields>::validate)?;
             repo::update(&mut tx, id, version, &input, now)
                 .await
                 .about($entity)?;
@@ -63,7 +65,7 @@ macro_rules! record_writes {
             )
             .await?;
             tx.commit().await?;
-            Ok(after)
+            Ok($crate::audience::ForReader::for_reader(after, caller))
         }
 
         $crate::records::record_archiving!($repo, $entity, $what);
@@ -110,7 +112,7 @@ macro_rules! record_archiving {
             )
             .await?;
             tx.commit().await?;
-            Ok(after)
+            Ok($crate::audience::ForReader::for_reader(after, caller))
         }
     };
 }

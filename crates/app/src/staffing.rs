@@ -848,8 +848,9 @@ pub async fn candidates(
             .iter()
             .filter(|b| b.interval.start_ms >= from && b.interval.end_ms <= to)
             .count() as i64;
-        let day_cost = inst.day_rate.minor * days;
-        let hour_cost = inst.hour_rate.minor * hours;
+        // Read from the store, so the rates are there; the amount is hidden below for non-finance.
+        let day_cost = inst.day_rate.map_or(0, |m| m.minor) * days;
+        let hour_cost = inst.hour_rate.map_or(0, |m| m.minor) * hours;
         found.push(InstructorCandidate {
             id: inst.id,
             name: inst.name.clone(),
@@ -877,7 +878,7 @@ pub async fn candidates(
         });
     }
     Ok(Candidates {
-        instructors: rank_instructors(found),
+        instructors: crate::audience::ForReader::for_reader(rank_instructors(found), caller),
         rooms: rank_rooms(rooms, session.capacity),
     })
 }

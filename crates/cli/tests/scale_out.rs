@@ -232,7 +232,7 @@ async fn two_serve_processes_on_one_postgres_enroll_promote_and_deliver_exactly_
         .create("/courses", &json!({
             "code": "SCALE", "title": "Scaling out", "duration_days": 1, "hours_per_day": 7,
             "delivery_modes": "ilt", "min_learners": 3, "max_learners": 20, "currency": "EUR",
-            "list_price": "490.00", "day_rate": "1500", "material_cost": "0", "required_features": ""
+            "list_price": "490.00", "material_cost": "0", "required_features": ""
         }))
         .await["id"]
         .clone();

@@ -205,6 +205,13 @@ impl AssignmentStatus {
         )
     }
 
+    /// The instructor has agreed to teach: only then may they see the session's learners (the
+    /// roster, with e-mail addresses) and take attendance. A proposed or requested instructor has
+    /// not been asked or has not answered yet.
+    pub fn teaches(self) -> bool {
+        self.is_busy()
+    }
+
     /// Still holding (or about to hold) the instructor.
     pub fn is_live(self) -> bool {
         !matches!(

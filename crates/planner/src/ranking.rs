@@ -25,7 +25,10 @@ pub struct RankedInstructor {
     pub rank: Option<usize>,
     /// Lower is better (0–10000): cost 50 %, current load 30 %, travel 20 %, each relative to the field.
     pub score: Option<i64>,
-    pub cost_minor: i64,
+    /// What the session would cost with this instructor, in minor units of the session's
+    /// currency. Finance data: left out for readers who may not see it (the score still weighs it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost_minor: Option<i64>,
     pub load_days: i64,
     pub travel_minutes: i64,
     /// Why the instructor cannot take the session (empty for eligible ones).
@@ -57,7 +60,7 @@ pub fn rank_instructors(candidates: Vec<InstructorCandidate>) -> Vec<RankedInstr
                         + scaled(c.load_days, max_load, 3000)
                         + scaled(c.travel_minutes, max_travel, 2000)
                 }),
-                cost_minor: c.cost_minor,
+                cost_minor: Some(c.cost_minor),
                 load_days: c.load_days,
                 travel_minutes: c.travel_minutes,
                 excluded_because: c.problems.iter().map(|p| p.message.clone()).collect(),

@@ -20,8 +20,13 @@ pub struct Course {
     pub min_learners: i64,
     pub max_learners: i64,
     pub list_price: Money,
-    pub day_rate: Money,
-    pub material_cost: Money,
+    /// Finance data: always set when read from the store; `None` (and left out of the JSON) in
+    /// the view of a reader who may not see finance data (`trainyard_app::audience`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub day_rate: Option<Money>,
+    /// Finance data, like `day_rate`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub material_cost: Option<Money>,
     pub certificate_name: Option<String>,
     pub certificate_validity_months: Option<i64>,
     pub required_skill: Option<String>,
@@ -63,8 +68,8 @@ fn from_row(r: &AnyRow) -> Result<Course, sqlx::Error> {
         min_learners: r.i("min_learners")?,
         max_learners: r.i("max_learners")?,
         list_price: Money::new(r.i("list_price_minor")?, currency),
-        day_rate: Money::new(r.i("day_rate_minor")?, currency),
-        material_cost: Money::new(r.i("material_cost_minor")?, currency),
+        day_rate: Some(Money::new(r.i("day_rate_minor")?, currency)),
+        material_cost: Some(Money::new(r.i("material_cost_minor")?, currency)),
         certificate_name: r.os("certificate_name")?,
         certificate_validity_months: r.oi("certificate_validity_months")?,
         required_skill: r.os("required_skill")?,

@@ -18,8 +18,13 @@ pub struct Instructor {
     pub employment_type: EmploymentType,
     pub home_venue_id: Option<i64>,
     pub time_zone: String,
-    pub day_rate: Money,
-    pub hour_rate: Money,
+    /// Finance data: always set when read from the store; `None` (and left out of the JSON) in
+    /// the view of a reader who may not see finance data (`trainyard_app::audience`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub day_rate: Option<Money>,
+    /// Finance data, like `day_rate`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hour_rate: Option<Money>,
     pub max_days_week: i64,
     pub max_days_month: i64,
     pub skills: Vec<String>,
@@ -49,8 +54,8 @@ fn from_row(r: &AnyRow) -> Result<Instructor, sqlx::Error> {
         employment_type: EmploymentType::parse(&r.s("employment_type")?).map_err(decode_err)?,
         home_venue_id: r.oi("home_venue_id")?,
         time_zone: r.s("time_zone")?,
-        day_rate: Money::new(r.i("day_rate_minor")?, currency),
-        hour_rate: Money::new(r.i("hour_rate_minor")?, currency),
+        day_rate: Some(Money::new(r.i("day_rate_minor")?, currency)),
+        hour_rate: Some(Money::new(r.i("hour_rate_minor")?, currency)),
         max_days_week: r.i("max_days_week")?,
         max_days_month: r.i("max_days_month")?,
         skills: split_tags(&r.s("skills")?),
@@ -363,7 +368,10 @@ pub struct Contract {
     pub id: i64,
     /// "staff" or "contractor" agreement.
     pub kind: String,
-    pub day_rate: Money,
+    /// Finance data: always set when read from the store; `None` (and left out of the JSON) in
+    /// the view of a reader who may not see finance data (`trainyard_app::audience`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub day_rate: Option<Money>,
     #[serde(serialize_with = "crate::row::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub valid_from: i64,
@@ -412,10 +420,10 @@ pub async fn contracts(conn: &mut Conn, instructor_id: i64) -> Result<Vec<Contra
             Ok(Contract {
                 id: r.i("id")?,
                 kind: r.s("kind")?,
-                day_rate: Money::new(
+                day_rate: Some(Money::new(
                     r.i("day_rate_minor")?,
                     Currency::parse(&r.s("currency")?).map_err(decode_err)?,
-                ),
+                )),
                 valid_from: r.i("valid_from")?,
                 valid_to: r.oi("valid_to")?,
                 document_name: r.os("document_name")?,

@@ -16,7 +16,10 @@ pub struct Program {
     pub client_id: i64,
     pub client_name: String,
     pub name: String,
-    pub budget: Money,
+    /// Finance data: always set when read from the store; `None` (and left out of the JSON) in
+    /// the view of a reader who may not see finance data (`trainyard_app::audience`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budget: Option<Money>,
     /// First day (YYYY-MM-DD), if agreed.
     #[schema(example = "2026-03-01")]
     pub starts_on: Option<String>,
@@ -47,7 +50,7 @@ fn from_row(r: &AnyRow) -> Result<Program, sqlx::Error> {
         client_id: r.i("client_id")?,
         client_name: r.s("client_name")?,
         name: r.s("name")?,
-        budget: Money::new(r.i("budget_minor")?, currency),
+        budget: Some(Money::new(r.i("budget_minor")?, currency)),
         starts_on: r.os("starts_on")?,
         ends_on: r.os("ends_on")?,
         created_at: r.i("created_at")?,

@@ -319,11 +319,17 @@ async fn check_repositories(store: &Store) {
         trainyard_core::status::EmploymentType::Contractor
     );
     assert_eq!(
-        (i.day_rate.minor, i.day_rate.currency.as_str()),
+        (
+            i.day_rate.unwrap().minor,
+            i.day_rate.unwrap().currency.as_str()
+        ),
         (65050, "GBP")
     );
     assert_eq!(
-        (i.hour_rate.minor, i.hour_rate.currency.as_str()),
+        (
+            i.hour_rate.unwrap().minor,
+            i.hour_rate.unwrap().currency.as_str()
+        ),
         (9000, "GBP")
     );
     assert_eq!(

@@ -606,3 +606,14 @@ pub fn when(ms: i64, zone: &str, viewer: &TimeZoneName) -> String {
         Err(_) => viewer.display(ms),
     }
 }
+
+/// A finance amount as shown: the use cases leave it out (`None`) for a viewer who may not see
+/// it, and such a viewer is never shown the column or fact at all; "—" only guards a mistake.
+pub fn money_shown(m: Option<trainyard_core::Money>) -> String {
+    m.map(|m| m.to_string()).unwrap_or_else(|| "—".into())
+}
+
+/// A finance amount for an edit form: empty when hidden, which the use cases read as "keep".
+pub fn money_field(m: Option<trainyard_core::Money>) -> String {
+    m.map(|m| m.amount_string()).unwrap_or_default()
+}

@@ -42,7 +42,7 @@ async fn a_coordinator_plans_draft_sessions_and_accepts_the_proposal(t: &TestApp
     for name in ["Anna", "Ben"] {
         api.create("/instructors", &json!({
             "name": name, "email": format!("{}@example.com", name.to_lowercase()), "employment_type": "staff",
-            "home_venue_id": venue, "time_zone": "Europe/Berlin", "currency": "EUR", "day_rate": "800",
+            "home_venue_id": venue, "time_zone": "Europe/Berlin", "currency": "EUR",
             "max_days_week": 5, "max_days_month": 20, "skills": "excel"
         }))
         .await;

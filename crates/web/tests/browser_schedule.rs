@@ -58,7 +58,7 @@ async fn coordinator_schedules_assigns_books_and_confirms(t: &TestApp) {
             "/instructors",
             &json!({
                 "name": "Anna Berg", "email": "anna@example.com", "employment_type": "staff",
-                "time_zone": "Europe/Berlin", "currency": "EUR", "day_rate": "800",
+                "time_zone": "Europe/Berlin", "currency": "EUR",
                 "max_days_week": 5, "max_days_month": 20, "skills": "excel", "home_venue_id": venue
             }),
         )

@@ -200,7 +200,7 @@ async fn setup(api: &Api) -> (i64, i64, i64) {
     let instructor = api
         .create("/instructors", &json!({
             "name": "Anna Berg", "email": "anna@example.com", "employment_type": "staff", "home_venue_id": venue,
-            "time_zone": "Europe/Berlin", "currency": "EUR", "day_rate": "800", "max_days_week": 5, "max_days_month": 20
+            "time_zone": "Europe/Berlin", "currency": "EUR", "max_days_week": 5, "max_days_month": 20
         }))
         .await["id"]
         .as_i64()

@@ -59,7 +59,7 @@ async fn company(api: &Api) -> Company {
         people.push(
             api.create("/instructors", &json!({
                 "name": name, "email": format!("{}@example.com", name.to_lowercase()), "employment_type": "staff",
-                "home_venue_id": venue, "time_zone": "Europe/Berlin", "currency": "EUR", "day_rate": "800",
+                "home_venue_id": venue, "time_zone": "Europe/Berlin", "currency": "EUR",
                 "max_days_week": 5, "max_days_month": 20, "skills": skills
             }))
             .await["id"]

@@ -59,7 +59,7 @@ fn fields_of(r: &Value) -> Vec<&str> {
 }
 
 async fn programs_through_the_api_with_stale_edits_and_history(t: &TestApp) {
-    let api = t.api_as(Role::Coordinator, None).await;
+    let api = t.api_as(Role::Manager, None).await;
     let acme = client(&api, "ACME").await;
     let globex = client(&api, "GLOBEX").await;
     let created = api
@@ -148,7 +148,7 @@ async fn programs_through_the_api_with_stale_edits_and_history(t: &TestApp) {
         h.body[3]["actor_label"]
             .as_str()
             .unwrap()
-            .contains("coordinator")
+            .contains("manager")
     );
 
     // Documented in the OpenAPI document.
@@ -249,7 +249,7 @@ async fn bad_program_input_is_refused_and_changes_nothing(t: &TestApp) {
 }
 
 async fn sessions_belong_to_programs_of_their_own_client(t: &TestApp) {
-    let api = t.api_as(Role::Coordinator, None).await;
+    let api = t.api_as(Role::Manager, None).await;
     let acme = client(&api, "ACME").await;
     let globex = client(&api, "GLOBEX").await;
     let course = api.create("/courses", &course_body("LEAD")).await["id"]
@@ -375,12 +375,12 @@ fn csrf_in(html: &str) -> String {
 }
 
 async fn programs_through_the_pages(t: &TestApp) {
-    let api = t.api_as(Role::Coordinator, None).await;
+    let api = t.api_as(Role::Manager, None).await;
     let acme = client(&api, "ACME").await;
     let course = api.create("/courses", &course_body("LEAD")).await["id"]
         .as_i64()
         .unwrap();
-    let b = t.browser_as(Role::Coordinator, None).await;
+    let b = t.browser_as(Role::Manager, None).await;
 
     // The list, empty, and the navigation entry.
     let (status, html) = b.get("/programs").await;
@@ -544,7 +544,8 @@ async fn programs_through_the_pages(t: &TestApp) {
 }
 
 async fn only_operations_staff_write_programs(t: &TestApp) {
-    let ops = t.api_as(Role::Coordinator, None).await;
+    // A manager: operations staff who may also set the budget (finance data).
+    let ops = t.api_as(Role::Manager, None).await;
     let acme = client(&ops, "ACME").await;
     let pid = ops
         .create("/programs", &program_body(acme, "Leadership 101 for Acme"))

@@ -164,7 +164,7 @@ async fn weekly_series_keeps_local_time_across_dst_reports_conflicts_and_creates
     let anna = api
         .create("/instructors", &json!({
             "name": "Anna Berg", "email": "anna@example.com", "employment_type": "staff",
-            "time_zone": "Europe/Berlin", "currency": "EUR", "day_rate": "800", "max_days_week": 5, "max_days_month": 20, "skills": "excel"
+            "time_zone": "Europe/Berlin", "currency": "EUR", "max_days_week": 5, "max_days_month": 20, "skills": "excel"
         }))
         .await["id"]
         .as_i64()

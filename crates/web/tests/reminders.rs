@@ -69,7 +69,7 @@ async fn world(t: &TestApp, tag: &str) -> World {
     let anna = api
         .create("/instructors", &json!({
             "name": "Anna Berg", "email": format!("anna.{}@example.com", tag.to_lowercase()), "employment_type": "staff",
-            "home_venue_id": venue, "time_zone": "Europe/Berlin", "currency": "EUR", "day_rate": "800",
+            "home_venue_id": venue, "time_zone": "Europe/Berlin", "currency": "EUR",
             "max_days_week": 5, "max_days_month": 20
         }))
         .await["id"]

@@ -196,7 +196,7 @@ async fn every_record_page_archives_and_restores(t: &TestApp) {
             id(api
                 .create(
                     "/instructors",
-                    &json!({ "name": "Ada Arc", "email": "ada@arc.example", "employment_type": "staff", "time_zone": "Europe/Berlin", "currency": "EUR", "day_rate": "500", "max_days_week": 5, "max_days_month": 20 }),
+                    &json!({ "name": "Ada Arc", "email": "ada@arc.example", "employment_type": "staff", "time_zone": "Europe/Berlin", "currency": "EUR", "max_days_week": 5, "max_days_month": 20 }),
                 )
                 .await),
             "Instructor Ada Arc",

@@ -534,10 +534,12 @@ pub async fn build(
             if !contract_ok {
                 continue;
             }
-            let day_cost = if x.day_rate.minor > 0 {
-                x.day_rate.minor
+            // Read from the store: the rates are always there.
+            let day_rate = x.day_rate.map_or(0, |m| m.minor);
+            let day_cost = if day_rate > 0 {
+                day_rate
             } else {
-                x.hour_rate.minor * course.hours_per_day
+                x.hour_rate.map_or(0, |m| m.minor) * course.hours_per_day
             };
             let per_part = if t.half_days { day_cost / 2 } else { day_cost };
             candidates.push(Candidate {

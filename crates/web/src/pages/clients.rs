@@ -224,7 +224,8 @@ async fn show(
     };
     let mut view = detail(&c, &cl, events);
     if let Some(programs) = programs {
-        view.sections.push(programs_section(&programs));
+        view.sections
+            .push(programs_section(&programs, c.sees_finance()));
         if c.role.can_edit_operations() && cl.archived_at.is_none() {
             view.actions.insert(
                 1,
@@ -239,19 +240,25 @@ async fn show(
     .into_response()
 }
 
-fn programs_section(programs: &[Program]) -> Section {
+fn programs_section(programs: &[Program], finance: bool) -> Section {
     Section {
         title: format!("Programs ({})", programs.len()),
-        columns: vec!["Program", "Dates", "Budget"],
+        columns: if finance {
+            vec!["Program", "Dates", "Budget"]
+        } else {
+            vec!["Program", "Dates"]
+        },
         rows: programs
             .iter()
-            .map(|p| Row {
-                href: format!("/programs/{}", p.id),
-                cells: vec![
-                    Cell::text(&p.name),
-                    Cell::text(super::programs::dates(p)),
-                    Cell::text(p.budget.to_string()),
-                ],
+            .map(|p| {
+                let mut cells = vec![Cell::text(&p.name), Cell::text(super::programs::dates(p))];
+                if finance {
+                    cells.push(Cell::text(money_shown(p.budget)));
+                }
+                Row {
+                    href: format!("/programs/{}", p.id),
+                    cells,
+                }
             })
             .collect(),
         empty: "No active programs: record what this client has contracted with \"New program\"."

@@ -124,8 +124,8 @@ fn fields_of(co: &Course) -> CourseFields {
         max_learners: co.max_learners.to_string(),
         currency: co.list_price.currency.to_string(),
         list_price: co.list_price.amount_string(),
-        day_rate: co.day_rate.amount_string(),
-        material_cost: co.material_cost.amount_string(),
+        day_rate: money_field(co.day_rate),
+        material_cost: money_field(co.material_cost),
         certificate_name: co.certificate_name.clone().unwrap_or_default(),
         certificate_validity_months: co
             .certificate_validity_months
@@ -156,6 +156,7 @@ impl CourseForm {
 }
 
 fn form(
+    finance: bool,
     title: String,
     action: String,
     cancel: String,
@@ -170,7 +171,7 @@ fn form(
             selected: f.delivery_modes.split(',').any(|x| x.trim() == m.as_str()),
         })
         .collect();
-    FormView {
+    let mut view = FormView {
         title,
         action,
         submit: "Save course",
@@ -257,10 +258,19 @@ fn form(
             .help("Comma-separated, e.g. projector, whiteboard"),
         ],
         problems: Vec::new(),
+    };
+    // Finance data: without these fields the use case keeps the stored values.
+    if !finance {
+        view.fields
+            .retain(|f| !matches!(f.name, "day_rate" | "material_cost"));
     }
+    view
 }
 
 async fn new(Viewer(c): Viewer) -> Response {
+    if let Err(e) = c.require_operations("create courses") {
+        return error_page(e, Some(&c));
+    }
     let blank = CourseFields {
         duration_days: "1".into(),
         hours_per_day: "7".into(),
@@ -272,7 +282,14 @@ async fn new(Viewer(c): Viewer) -> Response {
     };
     FormPage {
         chrome: Chrome::new(&c, "courses", None),
-        view: form("New course".into(), PATH.into(), PATH.into(), None, &blank),
+        view: form(
+            c.sees_finance(),
+            "New course".into(),
+            PATH.into(),
+            PATH.into(),
+            None,
+            &blank,
+        ),
     }
     .into_response()
 }
@@ -289,7 +306,14 @@ async fn create(
         ),
         Err(e) => form_refused(
             Chrome::new(&c, "courses", None),
-            form("New course".into(), PATH.into(), PATH.into(), None, &f),
+            form(
+                c.sees_finance(),
+                "New course".into(),
+                PATH.into(),
+                PATH.into(),
+                None,
+                &f,
+            ),
             e,
             &c,
         ),
@@ -354,12 +378,12 @@ fn detail(
         ),
         fact("List price per seat", co.list_price.to_string()),
     ];
-    if c.role.can_see_finance() {
-        facts.push(fact("Day rate", co.day_rate.to_string()));
-        facts.push(fact(
-            "Material cost per learner",
-            co.material_cost.to_string(),
-        ));
+    // Present only for viewers who may see finance data.
+    if let Some(rate) = co.day_rate {
+        facts.push(fact("Day rate", rate.to_string()));
+    }
+    if let Some(cost) = co.material_cost {
+        facts.push(fact("Material cost per learner", cost.to_string()));
     }
     facts.push(fact(
         "Certificate",
@@ -412,6 +436,7 @@ async fn edit(State(s): State<AppState>, Viewer(c): Viewer, Path(id): Path<i64>)
         Ok(co) => FormPage {
             chrome: Chrome::new(&c, "courses", None),
             view: form(
+                c.sees_finance(),
                 format!("Edit {}", co.code),
                 format!("/courses/{id}"),
                 format!("/courses/{id}"),
@@ -442,6 +467,7 @@ async fn update(
         Err(e) => form_refused(
             Chrome::new(&c, "courses", None),
             form(
+                c.sees_finance(),
                 format!("Edit {}", f.code),
                 format!("/courses/{id}"),
                 format!("/courses/{id}"),

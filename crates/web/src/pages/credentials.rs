@@ -110,11 +110,7 @@ async fn page(s: &AppState, c: &Caller, id: i64, error: Option<String>) -> Respo
             .map(|k| {
                 (
                     k.kind.clone(),
-                    if c.role.can_see_finance() {
-                        k.day_rate.to_string()
-                    } else {
-                        "—".into()
-                    },
+                    crate::views::money_shown(k.day_rate),
                     format!(
                         "{} – {}",
                         day(k.valid_from),
@@ -145,7 +141,7 @@ async fn page(s: &AppState, c: &Caller, id: i64, error: Option<String>) -> Respo
             })
             .collect(),
         can_edit: c.role.can_edit_operations(),
-        can_finance: c.role.can_see_finance(),
+        can_finance: c.sees_finance(),
         error,
     }
     .into_response()

@@ -52,7 +52,7 @@ async fn list(
         Err(e) => return error_page(e, Some(&c)),
     };
     let venue_names: HashMap<i64, String> = venue_opts.iter().cloned().collect();
-    let finance = c.role.can_see_finance();
+    let finance = c.sees_finance();
     let qs = QueryState::from_uri(&uri);
     let (prev_href, next_href) = paging(&qs, PATH, page.page, page.pages());
     let mut cols = vec![
@@ -106,7 +106,7 @@ async fn list(
                     Cell::text(i.skills.join(", ")),
                 ];
                 if finance {
-                    cells.push(Cell::num(i.day_rate));
+                    cells.push(Cell::num(money_shown(i.day_rate)));
                 }
                 Row {
                     href: format!("/instructors/{}", i.id),
@@ -150,9 +150,12 @@ fn fields_of(i: &Instructor) -> InstructorFields {
         employment_type: i.employment_type.as_str().into(),
         home_venue_id: i.home_venue_id.map(|v| v.to_string()).unwrap_or_default(),
         time_zone: i.time_zone.clone(),
-        currency: i.day_rate.currency.to_string(),
-        day_rate: i.day_rate.amount_string(),
-        hour_rate: i.hour_rate.amount_string(),
+        currency: i
+            .day_rate
+            .map(|r| r.currency.to_string())
+            .unwrap_or_default(),
+        day_rate: money_field(i.day_rate),
+        hour_rate: money_field(i.hour_rate),
         max_days_week: i.max_days_week.to_string(),
         max_days_month: i.max_days_month.to_string(),
         skills: i.skills.join(", "),
@@ -186,7 +189,8 @@ fn form(
             .required()
             .help("IANA name, e.g. Europe/Berlin"),
     ];
-    if c.role.can_see_finance() {
+    // Without these fields the use case keeps the stored rates.
+    if c.sees_finance() {
         fields.push(
             Field::new("currency", "Currency", "text", &f.currency)
                 .required()
@@ -261,17 +265,8 @@ async fn new(State(s): State<AppState>, Viewer(c): Viewer) -> Response {
 
 async fn create(
     State(s): State<AppState>,
-    Submit {
-        caller: c,
-        form: mut f,
-    }: Submit<InstructorFields>,
+    Submit { caller: c, form: f }: Submit<InstructorFields>,
 ) -> Response {
-    if !c.role.can_see_finance() {
-        // The form had no rate fields: whatever was posted for them does not count.
-        f.currency = "EUR".into();
-        f.day_rate = "0".into();
-        f.hour_rate = "0".into();
-    }
     match instructors::create(&s.app, &c, &f).await {
         Ok(i) => saved(
             &format!("/instructors/{}", i.id),
@@ -392,9 +387,12 @@ fn detail(
         (Some(_), None) => {}
     }
     facts.push(fact("Time zone", &i.time_zone));
-    if c.role.can_see_finance() {
-        facts.push(fact("Day rate", i.day_rate.to_string()));
-        facts.push(fact("Hour rate", i.hour_rate.to_string()));
+    // Present only for viewers who may see finance data.
+    if let Some(rate) = i.day_rate {
+        facts.push(fact("Day rate", rate.to_string()));
+    }
+    if let Some(rate) = i.hour_rate {
+        facts.push(fact("Hour rate", rate.to_string()));
     }
     facts.push(fact(
         "Limits",
@@ -523,19 +521,8 @@ async fn update(
     }: Submit<Versioned<InstructorFields>>,
 ) -> Response {
     let version = posted.version;
-    let mut f = posted.inner;
-    if !c.role.can_see_finance() {
-        // The form had no rate fields: keep the rates the record has.
-        match instructors::get(&s.app, &c, id).await {
-            Ok(existing) => {
-                let kept = fields_of(&existing);
-                f.currency = kept.currency;
-                f.day_rate = kept.day_rate;
-                f.hour_rate = kept.hour_rate;
-            }
-            Err(e) => return error_page(e, Some(&c)),
-        }
-    }
+    // Without rate fields on the form, the use case keeps the stored rates.
+    let f = posted.inner;
     match instructors::update(&s.app, &c, id, version, &f).await {
         Ok(i) => saved(
             &format!("/instructors/{id}"),

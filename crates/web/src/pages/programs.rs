@@ -54,6 +54,16 @@ async fn list(
     let qs = QueryState::from_uri(&uri);
     let (prev_href, next_href) = paging(&qs, PATH, page.page, page.pages());
     let client = f.client_id.map(|i| i.to_string()).unwrap_or_default();
+    let finance = c.sees_finance();
+    let mut cols = vec![
+        ("Name", "name", false),
+        ("Client", "client", false),
+        ("Starts", "starts", false),
+        ("Ends", "ends", false),
+    ];
+    if finance {
+        cols.push(("Budget", "budget", true));
+    }
     let view = ListView {
         title: "Programs",
         path: PATH,
@@ -69,30 +79,24 @@ async fn list(
             ),
             Filter::archived(f.list.archived),
         ],
-        columns: columns(
-            &qs,
-            PATH,
-            "name",
-            &[
-                ("Name", "name", false),
-                ("Client", "client", false),
-                ("Starts", "starts", false),
-                ("Ends", "ends", false),
-                ("Budget", "budget", true),
-            ],
-        ),
+        columns: columns(&qs, PATH, "name", &cols),
         rows: page
             .items
             .iter()
-            .map(|p| Row {
-                href: format!("/programs/{}", p.id),
-                cells: vec![
+            .map(|p| {
+                let mut cells = vec![
                     Cell::text(&p.name),
                     Cell::text(&p.client_name),
                     Cell::text(p.starts_on.clone().unwrap_or_else(|| "—".into())),
                     Cell::text(p.ends_on.clone().unwrap_or_else(|| "—".into())),
-                    Cell::num(p.budget.to_string()),
-                ],
+                ];
+                if finance {
+                    cells.push(Cell::num(money_shown(p.budget)));
+                }
+                Row {
+                    href: format!("/programs/{}", p.id),
+                    cells,
+                }
             })
             .collect(),
         total: page.total,
@@ -115,8 +119,8 @@ fn fields_of(p: &Program) -> ProgramFields {
     ProgramFields {
         client_id: p.client_id.to_string(),
         name: p.name.clone(),
-        budget: p.budget.amount_string(),
-        currency: p.budget.currency.to_string(),
+        budget: money_field(p.budget),
+        currency: p.budget.map(|b| b.currency.to_string()).unwrap_or_default(),
         starts_on: p.starts_on.clone().unwrap_or_default(),
         ends_on: p.ends_on.clone().unwrap_or_default(),
     }
@@ -150,32 +154,42 @@ async fn form(
     } else {
         action.clone()
     };
+    let mut fields = vec![
+        Field::new("client_id", "Client", "select", &f.client_id)
+            .required()
+            .choices(
+                client_choices(s, c, &f.client_id).await,
+                Some("— choose a client —"),
+            ),
+        Field::new("name", "Name", "text", &f.name)
+            .required()
+            .help("e.g. Leadership 101 for Acme, spring"),
+    ];
+    // The budget is finance data: without these fields the stored budget is kept.
+    if c.sees_finance() {
+        fields.push(
+            Field::new("budget", "Budget", "text", &f.budget)
+                .help("The contracted amount, e.g. 60000.00"),
+        );
+        fields.push(
+            Field::new("currency", "Currency", "text", &f.currency)
+                .required()
+                .help("ISO code, e.g. EUR"),
+        );
+    }
+    fields.extend([
+        Field::new("starts_on", "First day", "date", &f.starts_on)
+            .help("YYYY-MM-DD; leave empty if not agreed yet"),
+        Field::new("ends_on", "Last day", "date", &f.ends_on)
+            .help("YYYY-MM-DD, inclusive; not before the first day"),
+    ]);
     FormView {
         title,
         action,
         submit: "Save program",
         cancel_href: cancel,
         version,
-        fields: vec![
-            Field::new("client_id", "Client", "select", &f.client_id)
-                .required()
-                .choices(
-                    client_choices(s, c, &f.client_id).await,
-                    Some("— choose a client —"),
-                ),
-            Field::new("name", "Name", "text", &f.name)
-                .required()
-                .help("e.g. Leadership 101 for Acme, spring"),
-            Field::new("budget", "Budget", "text", &f.budget)
-                .help("The contracted amount, e.g. 60000.00"),
-            Field::new("currency", "Currency", "text", &f.currency)
-                .required()
-                .help("ISO code, e.g. EUR"),
-            Field::new("starts_on", "First day", "date", &f.starts_on)
-                .help("YYYY-MM-DD; leave empty if not agreed yet"),
-            Field::new("ends_on", "Last day", "date", &f.ends_on)
-                .help("YYYY-MM-DD, inclusive; not before the first day"),
-        ],
+        fields,
         problems: Vec::new(),
     }
 }
@@ -295,7 +309,12 @@ fn detail(
             fact("Client", &p.client_name)
         },
         fact("Dates", dates(p)),
-        fact("Budget", p.budget.to_string()),
+    ];
+    if let Some(budget) = p.budget {
+        // Present only for viewers who may see finance data.
+        facts.push(fact("Budget", budget.to_string()));
+    }
+    facts.extend([
         fact("Sessions", by_status),
         fact(
             "Seats",
@@ -309,7 +328,7 @@ fn detail(
             "This program's sessions in the session list",
             format!("/sessions?program_id={}", p.id),
         ),
-    ];
+    ]);
     if c.role.can_edit_operations() {
         facts.push(link_fact(
             "Planning",

@@ -338,6 +338,9 @@ async fn program_choices(s: &AppState, c: &Caller, current: &str) -> Vec<(String
 }
 
 async fn new(State(s): State<AppState>, Viewer(c): Viewer) -> Response {
+    if let Err(e) = c.require_operations("schedule sessions") {
+        return error_page(e, Some(&c));
+    }
     let blank = SessionFields {
         visibility: "public".into(),
         delivery_mode: "ilt".into(),
@@ -607,6 +610,10 @@ async fn show(
 }
 
 async fn edit(State(s): State<AppState>, Viewer(c): Viewer, Path(id): Path<i64>) -> Response {
+    // The form shows every field (notes, joining details) of a session only operations may change.
+    if let Err(e) = c.require_operations("change sessions") {
+        return error_page(e, Some(&c));
+    }
     match sessions::get(&s.app, &c, id).await {
         Ok(d) => {
             let f = fields_of(&d.session, &d.parts);
@@ -1504,7 +1511,11 @@ async fn candidates(State(s): State<AppState>, Viewer(c): Viewer, Path(id): Path
                 id: i.id,
                 name: i.name,
                 rank: i.rank,
-                cost: trainyard_core::Money::new(i.cost_minor, currency).to_string(),
+                // Left out by the use case for whoever may not see finance data.
+                cost: i
+                    .cost_minor
+                    .map(|m| trainyard_core::Money::new(m, currency).to_string())
+                    .unwrap_or_default(),
                 load_days: i.load_days,
                 travel_minutes: i.travel_minutes,
                 excluded_because: i.excluded_because,
@@ -1512,7 +1523,7 @@ async fn candidates(State(s): State<AppState>, Viewer(c): Viewer, Path(id): Path
             .collect(),
         rooms: found.rooms,
         can_edit: c.role.can_edit_operations(),
-        show_cost: c.role.can_see_finance(),
+        show_cost: c.sees_finance(),
     }
     .into_response()
 }

@@ -319,13 +319,22 @@ impl Browser {
     }
 }
 
-/// A valid course body for the API.
+/// A valid course body for the API, without finance data (the day rate and material cost only
+/// finance, managers and admins may set), so any operations role may send it.
 pub fn course_body(code: &str) -> Value {
     serde_json::json!({
         "code": code, "title": format!("Course {code}"), "duration_days": 2, "hours_per_day": 7,
         "delivery_modes": "ilt,vilt", "min_learners": 3, "max_learners": 12, "currency": "EUR",
-        "list_price": "890.00", "day_rate": "1500", "material_cost": "25.50", "required_features": "projector"
+        "list_price": "890.00", "required_features": "projector"
     })
+}
+
+/// `course_body` with its finance data, for a manager or an admin to send.
+pub fn course_body_with_costs(code: &str) -> Value {
+    let mut b = course_body(code);
+    b["day_rate"] = "1500".into();
+    b["material_cost"] = "25.50".into();
+    b
 }
 
 pub fn venue_body(code: &str, tz: &str) -> Value {

@@ -1,0 +1,1293 @@
+//! Who may see what (DESIGN.md invariant 6), over HTTP on both databases.
+//!
+//! `every_route_for_every_role` sends every API route (read from the served OpenAPI document) and
+//! every page route (read from the `.route(` calls in the source) as every kind of caller, and
+//! compares the outcome with one table below, so a new route without a rule fails the test with
+//! the row to add. The other tests pin the two leaks of issue 10: finance fields in the API for
+//! roles that may not see them, and the roster for an instructor who has not accepted.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{Api, PASSWORD, TestApp, course_body, course_body_with_costs, venue_body};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+use trainyard_app::accounts::{self, NewAccount};
+use trainyard_core::Role;
+
+both_backends!(
+    every_route_for_every_role,
+    finance_fields_only_for_finance,
+    only_finance_changes_rates,
+    only_an_accepted_instructor_sees_the_roster,
+);
+
+// ------------------------------------------------------------------ the table
+
+/// The callers, in the order of each row's outcomes. "Own" callers are tied to the records every
+/// path points at (instructor I1 accepted on session S1, client C1, learner L1 enrolled in S1);
+/// the "other" ones to another instructor (only *proposed* on S1), client C2 and learner L2.
+const WHO: [&str; 11] = [
+    "anonymous",
+    "admin",
+    "manager",
+    "coordinator",
+    "finance",
+    "instructor (own)",
+    "instructor (other, proposed)",
+    "client contact (own)",
+    "client contact (other)",
+    "learner (own)",
+    "learner (other)",
+];
+
+// Outcomes, one letter per caller in the order of WHO:
+//   Y  served: 2xx, or a redirect that is not to the login page
+//   B  let through, then refused for its content: 400, 409 or 422 (writes here carry a stale
+//      version or an empty body, so nothing changes)
+//   L  must sign in: 401 (API) or a redirect to /login (pages)
+//   F  forbidden: 403
+//   N  not found: 404 (also what a caller gets for a record whose existence is private)
+//
+// Paths are the routes as declared; `{id}` is the record of the path's first segment (course,
+// session S1, instructor I1, …), see `World::fill`.
+//
+// Columns: anonymous, admin, manager, coordinator, finance, instructor I1 (accepted on S1),
+// instructor I2 (only proposed), contact of C1, contact of C2, learner L1 (in S1), learner L2.
+#[rustfmt::skip]
+const API_RULES: &[(&str, &str)] = &[
+    ("GET /assignments/needing-action",                         "L Y Y Y Y F F F F F F"),
+    ("POST /assignments/{id}/actions",                          "L B B B F B F F F F F"),
+    ("POST /assignments/{id}/substitute",                       "L B B B B B B B B B B"),
+    ("GET /clients",                                            "L Y Y Y Y F F F F F F"),
+    ("POST /clients",                                           "L B B B F F F F F F F"),
+    ("DELETE /clients/{id}",                                    "L B B B F F F F F F F"),
+    ("GET /clients/{id}",                                       "L Y Y Y Y F F Y F F F"),
+    ("PUT /clients/{id}",                                       "L B B B F F F F F F F"),
+    ("POST /clients/{id}/restore",                              "L B B B F F F F F F F"),
+    ("GET /courses",                                            "L Y Y Y Y F F F F F F"),
+    ("POST /courses",                                           "L B B B F F F F F F F"),
+    ("DELETE /courses/{id}",                                    "L B B B F F F F F F F"),
+    ("GET /courses/{id}",                                       "L Y Y Y Y F F F F F F"),
+    ("PUT /courses/{id}",                                       "L B B B F F F F F F F"),
+    ("POST /courses/{id}/restore",                              "L B B B F F F F F F F"),
+    ("POST /enrollments/bulk",                                  "L B B B B B B B B B B"),
+    (
+        "POST /enrollments/{id}/accept-offer",
+        "L B B B N N N N N B N",
+    ),
+    ("POST /enrollments/{id}/approve",                          "L B B B F F F F F F F"),
+    ("POST /enrollments/{id}/cancel",                           "L B B B B B B B B B B"),
+    ("POST /enrollments/{id}/transfer",                         "L B B B B B B B B B B"),
+    ("GET /feeds",                                              "L Y Y Y Y Y F F F F F"),
+    ("POST /feeds",                                             "L B B B B B B B B B B"),
+    ("DELETE /feeds/{id}",                                      "L N N N N N N N N F F"),
+    ("GET /history/{entity}/{id}",                              "L Y Y Y Y F F F F F F"),
+    ("GET /instructors",                                        "L Y Y Y Y F F F F F F"),
+    ("POST /instructors",                                       "L B B B F F F F F F F"),
+    ("DELETE /instructors/{id}",                                "L B B B F F F F F F F"),
+    ("GET /instructors/{id}",                                   "L Y Y Y Y Y F F F F F"),
+    ("PUT /instructors/{id}",                                   "L B B B F F F F F F F"),
+    ("POST /instructors/{id}/contracts",                        "L B B F B F F F F F F"),
+    ("GET /instructors/{id}/credentials",                       "L Y Y Y Y Y F F F F F"),
+    (
+        "POST /instructors/{id}/qualifications",
+        "L B B B F F F F F F F",
+    ),
+    (
+        "DELETE /instructors/{id}/qualifications/{qualification_id}",
+        "L N N N F F F F F F F",
+    ),
+    ("POST /instructors/{id}/restore",                          "L B B B F F F F F F F"),
+    ("POST /instructors/{id}/time-off",                         "L B B B B B B B B B B"),
+    (
+        "DELETE /instructors/{id}/time-off/{time_off_id}",
+        "L N N N F N F F F F F",
+    ),
+    (
+        "PUT /instructors/{id}/working-pattern",
+        "L B B B B B B B B B B",
+    ),
+    ("GET /learners",                                           "L Y Y Y Y F F Y Y F F"),
+    ("POST /learners",                                          "L B B B F F F F F F F"),
+    ("DELETE /learners/{id}",                                   "L B B B F F F F F F F"),
+    ("GET /learners/{id}",                                      "L Y Y Y Y F F Y N Y F"),
+    ("PUT /learners/{id}",                                      "L B B B F F F F F F F"),
+    ("GET /learners/{id}/messages",                             "L Y Y Y Y F F F F Y F"),
+    ("POST /learners/{id}/restore",                             "L B B B F F F F F F F"),
+    ("GET /me",                                                 "L Y Y Y Y Y Y Y Y Y Y"),
+    ("GET /message-templates",                                  "L Y Y F F F F F F F F"),
+    ("GET /message-templates/{event}",                          "L Y Y F F F F F F F F"),
+    ("PUT /message-templates/{event}",                          "L B B B B B B B B B B"),
+    (
+        "POST /message-templates/{event}/preview",
+        "L B B B B B B B B B B",
+    ),
+    ("GET /outbox",                                             "L Y Y Y Y F F F F F F"),
+    ("GET /outbox/{id}",                                        "L N N N N F F F F F F"),
+    ("POST /outbox/{id}/retry",                                 "L N N N F F F F F F F"),
+    ("GET /plan-runs",                                          "L Y Y Y Y F F F F F F"),
+    ("POST /plan-runs",                                         "L B B B F F F F F F F"),
+    ("POST /plan-runs/repair",                                  "L B B B B B B B B B B"),
+    ("GET /plan-runs/{id}",                                     "L N N N N F F F F F F"),
+    ("POST /plan-runs/{id}/accept",                             "L B B B B B B B B B B"),
+    ("GET /programs",                                           "L Y Y Y Y F F F F F F"),
+    ("POST /programs",                                          "L B B B F F F F F F F"),
+    ("DELETE /programs/{id}",                                   "L B B B F F F F F F F"),
+    ("GET /programs/{id}",                                      "L Y Y Y Y F F Y N F F"),
+    ("PUT /programs/{id}",                                      "L B B B F F F F F F F"),
+    ("POST /programs/{id}/restore",                             "L B B B F F F F F F F"),
+    ("GET /resources",                                          "L Y Y Y Y F F F F F F"),
+    ("POST /resources",                                         "L B B B F F F F F F F"),
+    ("DELETE /resources/{id}",                                  "L B B B F F F F F F F"),
+    ("GET /resources/{id}",                                     "L Y Y Y Y F F F F F F"),
+    ("PUT /resources/{id}",                                     "L B B B F F F F F F F"),
+    ("POST /resources/{id}/restore",                            "L B B B F F F F F F F"),
+    ("GET /sessions",                                           "L Y Y Y Y F F Y Y F F"),
+    ("POST /sessions",                                          "L B B B F F F F F F F"),
+    ("DELETE /sessions/{id}",                                   "L B B B F F F F F F F"),
+    ("GET /sessions/{id}",                                      "L Y Y Y Y F F Y N F F"),
+    ("PUT /sessions/{id}",                                      "L B B B F F F F F F F"),
+    ("POST /sessions/{id}/assignments",                         "L B B B B B B B B B B"),
+    ("GET /sessions/{id}/attendance",                           "L Y Y Y F Y F F F F F"),
+    ("POST /sessions/{id}/attendance",                          "L N N N F N F F F F F"),
+    ("POST /sessions/{id}/bookings",                            "L B B B B B B B B B B"),
+    (
+        "DELETE /sessions/{id}/bookings/{resource_id}",
+        "L N N N F F F F F F F",
+    ),
+    (
+        "POST /sessions/{id}/bookings/{resource_id}",
+        "L N N N F F F F F F F",
+    ),
+    ("GET /sessions/{id}/candidates",                           "L Y Y Y Y F F F F F F"),
+    ("GET /sessions/{id}/check",                                "L Y Y Y Y F F F F F F"),
+    (
+        "PUT /sessions/{id}/enrollment-rules",
+        "L B B B B B B B B B B",
+    ),
+    ("GET /sessions/{id}/enrollments",                          "L Y Y Y Y F F Y N F F"),
+    ("POST /sessions/{id}/enrollments",                         "L B B B B B B B B B B"),
+    ("POST /sessions/{id}/merge",                               "L B B B B B B B B B B"),
+    ("GET /sessions/{id}/messages",                             "L Y Y Y Y F F F F F F"),
+    (
+        "DELETE /sessions/{id}/planning-window",
+        "L N N N F F F F F F F",
+    ),
+    (
+        "PUT /sessions/{id}/planning-window",
+        "L B B B F F F F F F F",
+    ),
+    ("POST /sessions/{id}/recurrence",                          "L B B B F F F F F F F"),
+    (
+        "POST /sessions/{id}/recurrence/preview",
+        "L B B B F F F F F F F",
+    ),
+    ("POST /sessions/{id}/restore",                             "L B B B F F F F F F F"),
+    ("POST /sessions/{id}/transition",                          "L B B B F F F F F F F"),
+    ("GET /settings/reminders",                                 "L Y Y Y Y F F F F F F"),
+    ("PUT /settings/reminders",                                 "L B B B B B B B B B B"),
+    ("GET /timeline",                                           "L Y Y Y Y F F F F F F"),
+    ("GET /venues",                                             "L Y Y Y Y F F F F F F"),
+    ("POST /venues",                                            "L B B B F F F F F F F"),
+    ("DELETE /venues/{id}",                                     "L B B B F F F F F F F"),
+    ("GET /venues/{id}",                                        "L Y Y Y Y F F F F F F"),
+    ("PUT /venues/{id}",                                        "L B B B F F F F F F F"),
+    ("POST /venues/{id}/restore",                               "L B B B F F F F F F F"),
+    ("GET /viability",                                          "L Y Y Y Y F F F F F F"),
+];
+
+// Columns: anonymous, admin, manager, coordinator, finance, instructor I1 (accepted on S1),
+// instructor I2 (only proposed), contact of C1, contact of C2, learner L1 (in S1), learner L2.
+#[rustfmt::skip]
+const PAGE_RULES: &[(&str, &str)] = &[
+    ("GET /",                                                   "L Y Y Y Y Y Y Y Y Y Y"),
+    ("GET /account/tokens",                                     "L Y Y Y Y Y Y Y Y Y Y"),
+    ("POST /account/tokens",                                    "L Y Y Y Y Y Y Y Y Y Y"),
+    ("POST /account/tokens/{id}/revoke",                        "L N N N N N N N N N N"),
+    ("GET /admin/audit",                                        "L Y Y F F F F F F F F"),
+    ("POST /admin/audit/verify",                                "L Y Y F F F F F F F F"),
+    ("GET /admin/messages",                                     "L Y Y F F F F F F F F"),
+    ("GET /admin/messages/{event}",                             "L Y Y F F F F F F F F"),
+    ("POST /admin/messages/{event}",                            "L B B F F F F F F F F"),
+    ("GET /admin/outbox",                                       "L Y Y Y Y F F F F F F"),
+    ("GET /admin/outbox/{id}",                                  "L N N N N F F F F F F"),
+    ("POST /admin/outbox/{id}/retry",                           "L N N N F F F F F F F"),
+    ("GET /admin/reminders",                                    "L Y Y F F F F F F F F"),
+    ("POST /admin/reminders",                                   "L B B F F F F F F F F"),
+    ("GET /admin/users",                                        "L Y F F F F F F F F F"),
+    ("POST /admin/users",                                       "L B B B B B B B B B B"),
+    ("GET /admin/users/new",                                    "L Y F F F F F F F F F"),
+    ("GET /assets/htmx-2.0.11.min.js",                          "Y Y Y Y Y Y Y Y Y Y Y"),
+    ("GET /assets/trainyard.css",                               "Y Y Y Y Y Y Y Y Y Y Y"),
+    ("GET /assets/trainyard.js",                                "Y Y Y Y Y Y Y Y Y Y Y"),
+    ("POST /assignments/{id}/act",                              "L B B B B B B B B B B"),
+    ("POST /assignments/{id}/substitute",                       "L B B B F F F F F F F"),
+    ("GET /calendar",                                           "L Y Y Y Y Y F F F F F"),
+    ("GET /catalog",                                            "Y Y Y Y Y Y Y Y Y Y Y"),
+    ("GET /catalog/{id}",                                       "N N N N N N N N N N N"),
+    ("POST /catalog/{id}/enroll",                               "L N N N N N N N N N N"),
+    ("POST /catalog/{id}/register",                             "N N N N N N N N N N N"),
+    ("GET /clients",                                            "L Y Y Y Y F F F F F F"),
+    ("POST /clients",                                           "L B B B F F F F F F F"),
+    ("GET /clients/new",                                        "L Y Y Y F F F F F F F"),
+    ("GET /clients/{id}",                                       "L Y Y Y Y F F Y F F F"),
+    ("POST /clients/{id}",                                      "L B B B F F F F F F F"),
+    ("POST /clients/{id}/archive",                              "L B B B F F F F F F F"),
+    ("GET /clients/{id}/edit",                                  "L Y Y Y F F F F F F F"),
+    ("POST /clients/{id}/restore",                              "L B B B F F F F F F F"),
+    ("GET /courses",                                            "L Y Y Y Y F F F F F F"),
+    ("POST /courses",                                           "L B B B F F F F F F F"),
+    ("GET /courses/new",                                        "L Y Y Y F F F F F F F"),
+    ("GET /courses/{id}",                                       "L Y Y Y Y F F F F F F"),
+    ("POST /courses/{id}",                                      "L B B B F F F F F F F"),
+    ("POST /courses/{id}/archive",                              "L B B B F F F F F F F"),
+    ("GET /courses/{id}/edit",                                  "L Y Y Y Y F F F F F F"),
+    ("POST /courses/{id}/restore",                              "L B B B F F F F F F F"),
+    ("POST /enrollments/{id}/{action}",                         "L N N N N N N N N N N"),
+    ("GET /feeds/{file}",                                       "N N N N N N N N N N N"),
+    ("GET /feeds/{kind}/{target}",                              "L Y Y Y Y Y F F F F F"),
+    ("POST /feeds/{kind}/{target}",                             "L Y Y Y Y Y F F F F F"),
+    ("GET /healthz",                                            "Y Y Y Y Y Y Y Y Y Y Y"),
+    ("GET /instructors",                                        "L Y Y Y Y F F F F F F"),
+    ("POST /instructors",                                       "L B B B F F F F F F F"),
+    ("GET /instructors/new",                                    "L Y Y Y F F F F F F F"),
+    ("GET /instructors/{id}",                                   "L Y Y Y Y Y F F F F F"),
+    ("POST /instructors/{id}",                                  "L B B B F F F F F F F"),
+    ("POST /instructors/{id}/archive",                          "L B B B F F F F F F F"),
+    ("POST /instructors/{id}/contracts",                        "L Y Y F Y F F F F F F"),
+    ("GET /instructors/{id}/credentials",                       "L Y Y Y Y Y F F F F F"),
+    ("GET /instructors/{id}/edit",                              "L Y Y Y F F F F F F F"),
+    (
+        "POST /instructors/{id}/qualifications",
+        "L Y Y Y F F F F F F F",
+    ),
+    (
+        "POST /instructors/{id}/qualifications/{qid}/remove",
+        "L N N N F F F F F F F",
+    ),
+    ("POST /instructors/{id}/restore",                          "L B B B F F F F F F F"),
+    ("POST /instructors/{id}/time-off",                         "L Y Y Y F Y F F F F F"),
+    (
+        "POST /instructors/{id}/time-off/{tid}/remove",
+        "L N N N F N F F F F F",
+    ),
+    (
+        "POST /instructors/{id}/working-pattern",
+        "L Y Y Y F Y F F F F F",
+    ),
+    ("GET /learners",                                           "L Y Y Y Y F F Y Y F F"),
+    ("POST /learners",                                          "L B B B F F F F F F F"),
+    ("GET /learners/new",                                       "L Y Y Y F F F F F F F"),
+    ("GET /learners/{id}",                                      "L Y Y Y Y F F Y N Y F"),
+    ("POST /learners/{id}",                                     "L B B B F F F F F F F"),
+    ("POST /learners/{id}/archive",                             "L B B B F F F F F F F"),
+    ("GET /learners/{id}/edit",                                 "L Y Y Y F F F F F F F"),
+    ("POST /learners/{id}/restore",                             "L B B B F F F F F F F"),
+    ("GET /login",                                              "Y Y Y Y Y Y Y Y Y Y Y"),
+    ("GET /plan",                                               "L Y Y Y Y F F F F F F"),
+    ("POST /plan/repair",                                       "L B B B B B B B B B B"),
+    ("POST /plan/runs",                                         "L B B B B B B B B B B"),
+    ("GET /plan/runs/{id}",                                     "L N N N N F F F F F F"),
+    ("POST /plan/runs/{id}/accept",                             "L B B B B B B B B B B"),
+    ("GET /plan/runs/{id}/progress",                            "L N N N N F F F F F F"),
+    ("POST /plan/windows/{id}",                                 "L B B B F F F F F F F"),
+    ("POST /plan/windows/{id}/clear",                           "L N N N F F F F F F F"),
+    ("GET /portal/client",                                      "L F F F F F F Y Y F F"),
+    ("GET /portal/client/enroll",                               "L F F F F F F Y Y F F"),
+    ("POST /portal/client/enroll",                              "L F F F F F F B B F F"),
+    ("GET /portal/enrollments/{id}",                            "L N N N N N N N N Y N"),
+    (
+        "POST /portal/enrollments/{id}/{action}",
+        "L N N N N N N N N N N",
+    ),
+    ("POST /portal/time-off",                                   "L F F F F Y Y F F F F"),
+    ("GET /programs",                                           "L Y Y Y Y F F F F F F"),
+    ("POST /programs",                                          "L B B B F F F F F F F"),
+    ("GET /programs/new",                                       "L Y Y Y F F F F F F F"),
+    ("GET /programs/{id}",                                      "L Y Y Y Y F F Y N F F"),
+    ("POST /programs/{id}",                                     "L B B B F F F F F F F"),
+    ("POST /programs/{id}/archive",                             "L B B B F F F F F F F"),
+    ("GET /programs/{id}/edit",                                 "L Y Y Y F F F F F F F"),
+    ("POST /programs/{id}/restore",                             "L B B B F F F F F F F"),
+    ("GET /resources",                                          "L Y Y Y Y F F F F F F"),
+    ("POST /resources",                                         "L B B B F F F F F F F"),
+    ("GET /resources/new",                                      "L Y Y Y F F F F F F F"),
+    ("GET /resources/{id}",                                     "L Y Y Y Y F F F F F F"),
+    ("POST /resources/{id}",                                    "L B B B F F F F F F F"),
+    ("POST /resources/{id}/archive",                            "L B B B F F F F F F F"),
+    ("GET /resources/{id}/edit",                                "L Y Y Y F F F F F F F"),
+    ("POST /resources/{id}/restore",                            "L B B B F F F F F F F"),
+    ("GET /search",                                             "L Y Y Y Y F F F F F F"),
+    ("GET /sessions",                                           "L Y Y Y Y Y Y Y Y Y Y"),
+    ("POST /sessions",                                          "L B B B F F F F F F F"),
+    ("GET /sessions/new",                                       "L Y Y Y F F F F F F F"),
+    ("GET /sessions/{id}",                                      "L Y Y Y Y F F Y N F F"),
+    ("POST /sessions/{id}",                                     "L B B B F F F F F F F"),
+    ("POST /sessions/{id}/archive",                             "L B B B F F F F F F F"),
+    ("POST /sessions/{id}/assignments",                         "L N N N F F F F F F F"),
+    ("GET /sessions/{id}/attendance",                           "L Y Y Y F Y F F F F F"),
+    ("POST /sessions/{id}/attendance",                          "L N N N F N F F F F F"),
+    ("POST /sessions/{id}/bookings",                            "L N N N F F F F F F F"),
+    (
+        "POST /sessions/{id}/bookings/{resource_id}/confirm",
+        "L N N N F F F F F F F",
+    ),
+    (
+        "POST /sessions/{id}/bookings/{resource_id}/release",
+        "L N N N F F F F F F F",
+    ),
+    ("GET /sessions/{id}/candidates",                           "L Y Y Y Y F F F N F F"),
+    ("GET /sessions/{id}/edit",                                 "L Y Y Y F F F F F F F"),
+    ("GET /sessions/{id}/enroll-bulk",                          "L Y Y Y F F F F F F F"),
+    ("POST /sessions/{id}/enroll-bulk",                         "L B B B F F F F F F F"),
+    ("POST /sessions/{id}/enrollments",                         "L N N N N N N N N N N"),
+    ("POST /sessions/{id}/merge",                               "L N N N F F F F F F F"),
+    ("GET /sessions/{id}/repeat",                               "L Y Y Y F F F F F F F"),
+    ("POST /sessions/{id}/repeat",                              "L B B B F F F F N F F"),
+    (
+        "POST /sessions/{id}/repeat/preview",
+        "L B B B F F F F N F F",
+    ),
+    ("POST /sessions/{id}/restore",                             "L B B B F F F F F F F"),
+    ("POST /sessions/{id}/transition",                          "L B B B B B B B B B B"),
+    ("GET /timeline",                                           "L Y Y Y Y F F F F F F"),
+    ("GET /venues",                                             "L Y Y Y Y F F F F F F"),
+    ("POST /venues",                                            "L B B B F F F F F F F"),
+    ("GET /venues/new",                                         "L Y Y Y F F F F F F F"),
+    ("GET /venues/{id}",                                        "L Y Y Y Y F F F F F F"),
+    ("POST /venues/{id}",                                       "L B B B F F F F F F F"),
+    ("POST /venues/{id}/archive",                               "L B B B F F F F F F F"),
+    ("GET /venues/{id}/edit",                                   "L Y Y Y F F F F F F F"),
+    ("POST /venues/{id}/restore",                               "L B B B F F F F F F F"),
+];
+
+/// What some routes need beyond their path to reach their access check: a query (appended; its
+/// `{…}` filled like the path's), a suffix, or an API body that parses (the default body is
+/// `{"version": 0}`, which a handler may refuse before it asks who is calling).
+const EXTRA: &[(&str, &str, &str)] = &[
+    ("GET /calendar", "?kind=instructor&id={instructors}", ""),
+    ("GET /feeds", "?kind=instructor&target_id={instructors}", ""),
+    (
+        "GET /sessions/{id}/check",
+        "?instructor_id={instructors}",
+        "",
+    ),
+    ("GET /portal/enrollments/{id}", ".ics", ""),
+    (
+        "POST /sessions/{id}/attendance",
+        "",
+        r#"{"part_id": 999999, "present": []}"#,
+    ),
+    (
+        "POST /assignments/{id}/actions",
+        "",
+        r#"{"event": "decline", "version": 0}"#,
+    ),
+    (
+        "POST /sessions/{id}/transition",
+        "",
+        r#"{"event": "cancel", "version": 0}"#,
+    ),
+];
+
+/// Routes the matrix leaves alone, with the reason.
+const UNCHECKED: &[(&str, &str)] = &[
+    (
+        "POST /login",
+        "changes who is signed in (tests/ui.rs covers it)",
+    ),
+    (
+        "POST /logout",
+        "changes who is signed in (tests/ui.rs covers it)",
+    ),
+];
+
+fn extra(route: &str) -> (&'static str, &'static str) {
+    EXTRA
+        .iter()
+        .find(|(r, _, _)| *r == route)
+        .map(|(_, q, b)| (*q, *b))
+        .unwrap_or(("", ""))
+}
+
+// ------------------------------------------------------------------ the world
+
+struct Who {
+    name: &'static str,
+    api: Option<Api>,
+    web: reqwest::Client,
+    csrf: String,
+}
+
+struct World {
+    ids: BTreeMap<&'static str, i64>,
+    who: Vec<Who>,
+}
+
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn person(
+    t: &TestApp,
+    name: &'static str,
+    role: Role,
+    client_id: Option<i64>,
+    instructor_id: Option<i64>,
+    learner_id: Option<i64>,
+) -> Who {
+    let email = format!(
+        "{}@access.example.com",
+        name.replace([' ', '(', ')', ','], "")
+    );
+    accounts::create_user(
+        &t.app,
+        None,
+        NewAccount {
+            email: email.clone(),
+            display_name: name.into(),
+            password: PASSWORD.into(),
+            role,
+            client_id,
+            instructor_id,
+            learner_id,
+            time_zone: "Europe/Berlin".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let token = accounts::create_api_token_for(&t.app, &email, "access")
+        .await
+        .unwrap();
+    let web = no_redirects();
+    let base = t.url("");
+    let r = web
+        .post(format!("{base}/login"))
+        .header("origin", &base)
+        .form(&[
+            ("email", email.as_str()),
+            ("password", PASSWORD),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.status().is_redirection(),
+        "login as {name}: {}",
+        r.status()
+    );
+    let html = web
+        .get(format!("{base}/account/tokens"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let marker = "name=\"_csrf\" value=\"";
+    let csrf = html
+        .find(marker)
+        .map(|i| html[i + marker.len()..i + marker.len() + 64].to_owned())
+        .unwrap_or_default();
+    Who {
+        name,
+        api: Some(Api {
+            base: t.url("/api/v1"),
+            token: token.secret,
+            http: reqwest::Client::new(),
+        }),
+        web,
+        csrf,
+    }
+}
+
+fn id(v: &Value) -> i64 {
+    v["id"].as_i64().unwrap()
+}
+
+/// A session a week ahead, scheduled, for `client` (private) when given.
+async fn session(api: &Api, course: i64, venue: i64, client: Option<i64>, day: &str) -> Value {
+    let mut body = json!({
+        "course_id": course, "visibility": "public", "delivery_mode": "ilt", "venue_id": venue,
+        "capacity": 10, "time_zone": "Europe/Berlin", "currency": "EUR", "seat_price": "490",
+        "parts": [{ "starts": format!("{day}T09:00"), "ends": format!("{day}T17:00") }]
+    });
+    if let Some(c) = client {
+        body["visibility"] = json!("private");
+        body["client_id"] = json!(c);
+    }
+    let s = api.create("/sessions", &body).await;
+    let sid = id(&s);
+    let r = api
+        .post(
+            &format!("/sessions/{sid}/transition"),
+            &json!({ "event": "schedule", "version": s["version"] }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "schedule: {}", r.body);
+    r.body
+}
+
+/// Moves an assignment along: request, accept, confirm (as far as `to`).
+async fn assignment_to(api: &Api, assignment: &Value, to: &str) -> Value {
+    let mut a = assignment.clone();
+    for event in ["request", "accept", "confirm"] {
+        if a["status"] == json!(to) {
+            break;
+        }
+        let r = api
+            .post(
+                &format!("/assignments/{}/actions", id(&a)),
+                &json!({ "event": event, "version": a["version"], "override_reason": "test" }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{event}: {}", r.body);
+        a = r.body;
+    }
+    assert_eq!(a["status"], json!(to));
+    a
+}
+
+fn day_ahead(days: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::days(days))
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+async fn world(t: &TestApp) -> World {
+    let admin = t.api_as(Role::Admin, None).await;
+    let venue = id(&admin
+        .create("/venues", &venue_body("ACV", "Europe/Berlin"))
+        .await);
+    let room = id(&admin
+        .create(
+            "/resources",
+            &json!({ "kind": "room", "code": "ACR", "name": "Room", "venue_id": venue, "seats": 12, "quantity": 1 }),
+        )
+        .await);
+    let course = id(&admin
+        .create("/courses", &course_body_with_costs("ACC"))
+        .await);
+    let inst = |name: &str| {
+        json!({ "name": name, "email": format!("{name}@inst.example.com"), "employment_type": "contractor",
+                "time_zone": "Europe/Berlin", "currency": "EUR", "day_rate": "800", "hour_rate": "100",
+                "max_days_week": 5, "max_days_month": 20 })
+    };
+    let i1 = id(&admin.create("/instructors", &inst("ione")).await);
+    let i2 = id(&admin.create("/instructors", &inst("itwo")).await);
+    let client = |code: &str| {
+        json!({ "code": code, "name": format!("Client {code}"), "billing_email": format!("billing@{code}.example.com"),
+                "currency": "EUR", "time_zone": "Europe/Berlin" })
+    };
+    let c1 = id(&admin.create("/clients", &client("cone")).await);
+    let c2 = id(&admin.create("/clients", &client("ctwo")).await);
+    let learner = |n: &str, c: i64| {
+        json!({ "first_name": n, "last_name": "Learner", "email": format!("{n}@learner.example.com"),
+                "client_id": c, "time_zone": "Europe/Berlin" })
+    };
+    let l1 = id(&admin.create("/learners", &learner("lone", c1)).await);
+    let l2 = id(&admin.create("/learners", &learner("ltwo", c2)).await);
+    let program = id(&admin
+        .create(
+            "/programs",
+            &json!({ "client_id": c1, "name": "Program one", "budget": "60000", "currency": "EUR" }),
+        )
+        .await);
+    let s1 = session(&admin, course, venue, Some(c1), &day_ahead(7)).await;
+    let s1_id = id(&s1);
+    let r = admin
+        .put(
+            &format!("/sessions/{s1_id}"),
+            &json!({ "course_id": course, "visibility": "private", "client_id": c1, "program_id": program,
+                     "delivery_mode": "ilt", "venue_id": venue, "capacity": 10, "time_zone": "Europe/Berlin",
+                     "currency": "EUR", "seat_price": "490", "version": s1["version"],
+                     "parts": [{ "starts": format!("{}T09:00", day_ahead(7)), "ends": format!("{}T17:00", day_ahead(7)) }] }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "program on session: {}", r.body);
+    let a1 = admin
+        .create(
+            &format!("/sessions/{s1_id}/assignments"),
+            &json!({ "instructor_id": i1, "role": "lead" }),
+        )
+        .await;
+    let a1 = assignment_to(&admin, &a1, "accepted").await;
+    admin
+        .create(
+            &format!("/sessions/{s1_id}/assignments"),
+            &json!({ "instructor_id": i2, "role": "co" }),
+        )
+        .await;
+    let e1 = id(&admin
+        .create(
+            &format!("/sessions/{s1_id}/enrollments"),
+            &json!({ "learner_id": l1 }),
+        )
+        .await);
+
+    let mut who = vec![Who {
+        name: WHO[0],
+        api: None,
+        web: no_redirects(),
+        csrf: String::new(),
+    }];
+    for (n, role) in [
+        (WHO[1], Role::Admin),
+        (WHO[2], Role::Manager),
+        (WHO[3], Role::Coordinator),
+        (WHO[4], Role::Finance),
+    ] {
+        who.push(person(t, n, role, None, None, None).await);
+    }
+    who.push(person(t, WHO[5], Role::Instructor, None, Some(i1), None).await);
+    who.push(person(t, WHO[6], Role::Instructor, None, Some(i2), None).await);
+    who.push(person(t, WHO[7], Role::ClientContact, Some(c1), None, None).await);
+    who.push(person(t, WHO[8], Role::ClientContact, Some(c2), None, None).await);
+    who.push(person(t, WHO[9], Role::Learner, Some(c1), None, Some(l1)).await);
+    who.push(person(t, WHO[10], Role::Learner, Some(c2), None, Some(l2)).await);
+
+    let ids = BTreeMap::from([
+        ("venues", venue),
+        ("resources", room),
+        ("resource_id", room),
+        ("courses", course),
+        ("catalog", course),
+        ("instructors", i1),
+        ("clients", c1),
+        ("learners", l1),
+        ("programs", program),
+        ("sessions", s1_id),
+        ("assignments", id(&a1)),
+        ("assignment_version", a1["version"].as_i64().unwrap()),
+        ("enrollments", e1),
+        ("target", i1),
+    ]);
+    World { ids, who }
+}
+
+impl World {
+    /// The route with its placeholders filled in. Ids that the world does not create (feeds,
+    /// outbox messages, plan runs, qualifications…) are a number that does not exist.
+    fn fill(&self, route: &str) -> String {
+        let first = route
+            .trim_start_matches('/')
+            .split('/')
+            .next()
+            .unwrap_or_default();
+        // Portal enrollments are the learner's enrollments.
+        let first = if route.starts_with("/portal/enrollments") {
+            "enrollments"
+        } else {
+            first
+        };
+        let mut out = String::new();
+        let mut rest = route;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let close = rest[open..].find('}').map(|c| open + c).unwrap();
+            let name = &rest[open + 1..close];
+            let value = match name {
+                "id" => self.ids.get(first).copied().unwrap_or(999_999).to_string(),
+                "entity" => "session".into(),
+                "event" => "session_changed".into(),
+                "file" => "nothing.ics".into(),
+                "kind" => "instructor".into(),
+                "action" => "no-such-action".into(),
+                other => self.ids.get(other).copied().unwrap_or(999_999).to_string(),
+            };
+            out.push_str(&value);
+            rest = &rest[close + 1..];
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+fn letter(status: StatusCode, location: Option<&str>) -> char {
+    match status.as_u16() {
+        401 => 'L',
+        403 => 'F',
+        404 => 'N',
+        400 | 409 | 422 => 'B',
+        s if (300..400).contains(&s) && location.is_some_and(|l| l.starts_with("/login")) => 'L',
+        s if (200..400).contains(&s) => 'Y',
+        _ => '?',
+    }
+}
+
+async fn api_outcome(t: &TestApp, who: &Who, method: &str, path: &str, body: &str) -> char {
+    let url = t.url(&format!("/api/v1{path}"));
+    let http = reqwest::Client::new();
+    let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let mut req = http.request(m.clone(), &url);
+    if let Some(api) = &who.api {
+        req = req.bearer_auth(&api.token);
+    }
+    if m == reqwest::Method::DELETE {
+        req = req.query(&[("version", "0")]);
+    } else if m != reqwest::Method::GET {
+        // A stale version: whoever may change the record is told it changed meanwhile.
+        req = if body.is_empty() {
+            req.json(&json!({ "version": 0 }))
+        } else {
+            req.json(&serde_json::from_str::<Value>(body).unwrap())
+        };
+        if path.ends_with("/restore") {
+            req = req.query(&[("version", "0")]);
+        }
+    }
+    let r = req.send().await.unwrap();
+    letter(r.status(), None)
+}
+
+async fn page_outcome(t: &TestApp, who: &Who, method: &str, path: &str) -> char {
+    let url = t.url(path);
+    let req = if method == "GET" {
+        who.web.get(&url)
+    } else {
+        who.web
+            .post(&url)
+            .header("origin", t.url(""))
+            .form(&[("_csrf", who.csrf.as_str()), ("version", "0")])
+    };
+    let r = req.send().await.unwrap();
+    let loc = r
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    letter(r.status(), loc.as_deref())
+}
+
+/// Every `(METHOD, route)` the UI declares: the `.route("…", get(…).post(…))` calls in the web
+/// crate's source (the API's own routes come from the OpenAPI document instead), plus the archive
+/// and restore routes each `archivable!(…, "/path", …)` adds.
+fn page_routes() -> BTreeSet<(String, String)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    let mut dirs = vec![root.clone()];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                files.push(p);
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    for f in files {
+        let src = std::fs::read_to_string(&f).unwrap();
+        let mut rest = src.as_str();
+        while let Some(i) = rest.find(".route(") {
+            rest = &rest[i + ".route(".len()..];
+            let call = rest.trim_start();
+            let Some(stripped) = call.strip_prefix('"') else {
+                continue; // a computed path (the archive routes, below)
+            };
+            let path = &stripped[..stripped.find('"').unwrap()];
+            // The handlers of this call: up to the next route or merge.
+            let end = [".route(", ".merge(", "\n}"]
+                .iter()
+                .filter_map(|m| call.find(m))
+                .min()
+                .unwrap_or(call.len());
+            let handlers = &call[..end];
+            let mut any = false;
+            for (token, method) in [("get(", "GET"), ("post(", "POST")] {
+                if handlers.contains(token) {
+                    out.insert((method.to_owned(), path.to_owned()));
+                    any = true;
+                }
+            }
+            assert!(
+                any,
+                "cannot tell the methods of route {path} in {}",
+                f.display()
+            );
+        }
+        let mut rest = src.as_str();
+        while let Some(i) = rest.find("archivable!(") {
+            rest = &rest[i + "archivable!(".len()..];
+            if let Some(q) = rest.find('"')
+                && q < 40
+            {
+                let p = &rest[q + 1..];
+                let base = &p[..p.find('"').unwrap()];
+                out.insert(("POST".into(), format!("{base}/{{id}}/archive")));
+                out.insert(("POST".into(), format!("{base}/{{id}}/restore")));
+            }
+        }
+    }
+    // The JSON API and its documents are checked against the OpenAPI document.
+    out.retain(|(_, p)| !p.starts_with("/api/"));
+    out
+}
+
+fn parse_rules(rules: &[(&'static str, &'static str)]) -> BTreeMap<(String, String), String> {
+    let mut map = BTreeMap::new();
+    for (route, expect) in rules {
+        let (m, p) = route.split_once(' ').unwrap();
+        let letters: String = expect.split_whitespace().collect();
+        assert_eq!(
+            letters.len(),
+            WHO.len(),
+            "the row for {route} needs one outcome per caller"
+        );
+        assert!(
+            map.insert((m.to_owned(), p.to_owned()), letters).is_none(),
+            "{route} has two rows"
+        );
+    }
+    map
+}
+
+fn row(method: &str, path: &str, got: &str) -> String {
+    let spaced: Vec<String> = got.chars().map(|c| c.to_string()).collect();
+    format!("    (\"{method} {path}\", \"{}\"),", spaced.join(" "))
+}
+
+async fn every_route_for_every_role(t: &TestApp) {
+    let w = world(t).await;
+    let api_rules = parse_rules(API_RULES);
+    let page_rules = parse_rules(PAGE_RULES);
+
+    // The API's routes, from the document it serves.
+    let doc: Value = reqwest::get(t.url("/api/v1/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut api_routes = BTreeSet::new();
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for method in ops.as_object().unwrap().keys() {
+            if ["get", "post", "put", "delete", "patch"].contains(&method.as_str()) {
+                api_routes.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    let pages = page_routes();
+
+    let mut problems = Vec::new();
+    let mut missing = Vec::new();
+    for (set, rules, kind) in [
+        (&api_routes, &api_rules, "API_RULES"),
+        (&pages, &page_rules, "PAGE_RULES"),
+    ] {
+        for (m, p) in rules.keys() {
+            if !set.contains(&(m.clone(), p.clone())) {
+                problems.push(format!(
+                    "{kind} has a row for {m} {p}, which is no longer a route"
+                ));
+            }
+        }
+        for (m, p) in set.iter() {
+            let route = format!("{m} {p}");
+            if UNCHECKED.iter().any(|(r, _)| *r == route) {
+                continue;
+            }
+            let (more, body) = extra(&route);
+            let path = w.fill(&format!("{p}{more}"));
+            let mut got = String::new();
+            for who in &w.who {
+                got.push(if kind == "API_RULES" {
+                    api_outcome(t, who, m, &path, body).await
+                } else {
+                    page_outcome(t, who, m, &path).await
+                });
+            }
+            match rules.get(&(m.clone(), p.clone())) {
+                None => missing.push(format!(
+                    "{m} {p} has no row in {kind} (tests/access.rs); today it gives:\n{}",
+                    row(m, p, &got)
+                )),
+                Some(want) if *want != got => {
+                    let diff: Vec<String> = want
+                        .chars()
+                        .zip(got.chars())
+                        .enumerate()
+                        .filter(|(_, (a, b))| a != b)
+                        .map(|(i, (a, b))| format!("{}: expected {a}, got {b}", WHO[i]))
+                        .collect();
+                    problems.push(format!(
+                        "{kind} {m} {p} ({}): {}\n{}",
+                        w.fill(p),
+                        diff.join("; "),
+                        row(m, p, &got)
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    assert!(
+        problems.is_empty() && missing.is_empty(),
+        "{} route(s) without a rule, {} outcome(s) not as the table says:\n{}\n{}",
+        missing.len(),
+        problems.len(),
+        missing.join("\n"),
+        problems.join("\n")
+    );
+}
+
+// ------------------------------------------------------------------ the two leaks
+
+const FINANCE_KEYS: [&str; 4] = ["day_rate", "hour_rate", "material_cost", "budget"];
+
+/// Every finance key anywhere in a JSON reply, with where it was found.
+fn finance_keys(v: &Value, at: &str, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, child) in m {
+                if FINANCE_KEYS.contains(&k.as_str()) {
+                    out.push(format!("{at}.{k}"));
+                }
+                finance_keys(child, &format!("{at}.{k}"), out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                finance_keys(child, &format!("{at}[{i}]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+async fn finance_fields_only_for_finance(t: &TestApp) {
+    let w = world(t).await;
+    let (i1, course, program) = (w.ids["instructors"], w.ids["courses"], w.ids["programs"]);
+    let reads = [
+        "/instructors".to_owned(),
+        format!("/instructors/{i1}"),
+        "/courses".to_owned(),
+        format!("/courses/{course}"),
+        "/programs".to_owned(),
+        format!("/programs/{program}"),
+        format!("/instructors/{i1}/credentials"),
+        format!("/history/instructor/{i1}"),
+        format!("/history/course/{course}"),
+        format!("/history/program/{program}"),
+    ];
+    // Coordinators (and anyone else who is not finance) get none of them, not even as zero.
+    let coordinator = t.api_as(Role::Coordinator, None).await;
+    for path in &reads {
+        let r = coordinator.get(path).await;
+        assert_eq!(r.status, StatusCode::OK, "coordinator GET {path}");
+        let mut found = Vec::new();
+        finance_keys(&r.body, path, &mut found);
+        assert!(found.is_empty(), "coordinator sees finance data: {found:?}");
+    }
+    let candidates = coordinator
+        .get(&format!("/sessions/{}/candidates", w.ids["sessions"]))
+        .await;
+    assert_eq!(candidates.status, StatusCode::OK);
+    assert!(
+        candidates.body["instructors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c.get("cost_minor").is_none()),
+        "the ranking shows coordinators no cost: {}",
+        candidates.body
+    );
+    // An instructor reading their own record sees no rates either.
+    let own = w.who.iter().find(|x| x.name == WHO[5]).unwrap();
+    let r = own
+        .api
+        .as_ref()
+        .unwrap()
+        .get(&format!("/instructors/{i1}"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.get("day_rate").is_none() && r.body.get("hour_rate").is_none());
+    // A client contact sees their program, without its budget.
+    let client = w.who.iter().find(|x| x.name == WHO[7]).unwrap();
+    let r = client
+        .api
+        .as_ref()
+        .unwrap()
+        .get(&format!("/programs/{program}"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.get("budget").is_none(), "{}", r.body);
+
+    // Finance, managers and admins get all of them, with their real values.
+    for role in [Role::Finance, Role::Manager, Role::Admin] {
+        let api = t.api_as(role, None).await;
+        let i = api.get(&format!("/instructors/{i1}")).await.body;
+        assert_eq!(i["day_rate"]["amount"], "800.00", "{role}: {i}");
+        assert_eq!(i["hour_rate"]["amount"], "100.00", "{role}");
+        let list = api.get("/instructors").await.body;
+        assert!(list["items"][0].get("day_rate").is_some(), "{role}");
+        let c = api.get(&format!("/courses/{course}")).await.body;
+        assert_eq!(c["day_rate"]["amount"], "1500.00", "{role}");
+        assert_eq!(c["material_cost"]["amount"], "25.50", "{role}");
+        assert!(
+            api.get("/courses").await.body["items"][0]
+                .get("material_cost")
+                .is_some()
+        );
+        let p = api.get(&format!("/programs/{program}")).await.body;
+        assert_eq!(p["budget"]["amount"], "60000.00", "{role}");
+        assert!(
+            api.get("/programs").await.body["items"][0]
+                .get("budget")
+                .is_some()
+        );
+        let h = api.get(&format!("/history/instructor/{i1}")).await.body;
+        assert!(h[0]["after"].get("day_rate").is_some(), "{role}: {h}");
+    }
+
+    // The schema says the fields may be absent.
+    let doc: Value = reqwest::get(t.url("/api/v1/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for (schema, field) in [
+        ("Instructor", "day_rate"),
+        ("Instructor", "hour_rate"),
+        ("Course", "day_rate"),
+        ("Course", "material_cost"),
+        ("Program", "budget"),
+    ] {
+        let required = doc["components"]["schemas"][schema]["required"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert!(
+            !required.contains(&json!(field)),
+            "{schema}.{field} is optional in the OpenAPI document"
+        );
+    }
+
+    // The pages follow the same rule: no rate on the coordinator's instructor page or form.
+    let web = t.browser_as(Role::Coordinator, None).await;
+    for path in [
+        format!("/instructors/{i1}"),
+        format!("/instructors/{i1}/edit"),
+        format!("/courses/{course}"),
+        format!("/courses/{course}/edit"),
+        format!("/programs/{program}"),
+        format!("/programs/{program}/edit"),
+        "/programs".to_owned(),
+    ] {
+        let (status, html) = web.get(&path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        for needle in [
+            "800.00",
+            "1,500.00",
+            "1500.00",
+            "60,000.00",
+            "60000.00",
+            "name=\"day_rate\"",
+            "name=\"budget\"",
+        ] {
+            assert!(
+                !html.contains(needle),
+                "coordinator page {path} shows {needle}"
+            );
+        }
+    }
+}
+
+async fn only_finance_changes_rates(t: &TestApp) {
+    let w = world(t).await;
+    let (i1, course, program) = (w.ids["instructors"], w.ids["courses"], w.ids["programs"]);
+    let admin = t.api_as(Role::Admin, None).await;
+    let coordinator = t.api_as(Role::Coordinator, None).await;
+    let stored = |v: &Value, k: &str| v[k]["amount"].as_str().unwrap_or_default().to_owned();
+
+    // A coordinator's PUT that changes a rate: 403 naming the field, and nothing changed.
+    let inst = admin.get(&format!("/instructors/{i1}")).await.body;
+    let mut body = json!({ "name": "ione", "email": "ione@inst.example.com", "employment_type": "contractor",
+        "time_zone": "Europe/Berlin", "max_days_week": 4, "max_days_month": 20,
+        "day_rate": "1", "version": inst["version"] });
+    let r = coordinator.put(&format!("/instructors/{i1}"), &body).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(
+        r.body["detail"].as_str().unwrap().contains("day_rate"),
+        "{}",
+        r.body
+    );
+    let after = admin.get(&format!("/instructors/{i1}")).await.body;
+    assert_eq!(after["version"], inst["version"]);
+    assert_eq!(stored(&after, "day_rate"), "800.00");
+    // The same value is no change; leaving the rates out keeps them (a replace does not wipe them).
+    body["day_rate"] = json!("800");
+    let r = coordinator.put(&format!("/instructors/{i1}"), &body).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.get("day_rate").is_none(), "{}", r.body);
+    let mut body = body.clone();
+    body.as_object_mut().unwrap().remove("day_rate");
+    body["version"] = r.body["version"].clone();
+    body["max_days_week"] = json!(3);
+    let r = coordinator.put(&format!("/instructors/{i1}"), &body).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let after = admin.get(&format!("/instructors/{i1}")).await.body;
+    assert_eq!(after["max_days_week"], 3);
+    assert_eq!(stored(&after, "day_rate"), "800.00");
+    assert_eq!(stored(&after, "hour_rate"), "100.00");
+    assert_eq!(after["day_rate"]["currency"], "EUR");
+
+    // Courses: material cost; programs: budget.
+    let c = admin.get(&format!("/courses/{course}")).await.body;
+    let mut cb = course_body("ACC");
+    cb["version"] = c["version"].clone();
+    cb["material_cost"] = json!("99");
+    let r = coordinator.put(&format!("/courses/{course}"), &cb).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(r.body["detail"].as_str().unwrap().contains("material_cost"));
+    cb.as_object_mut().unwrap().remove("material_cost");
+    cb.as_object_mut().unwrap().remove("day_rate");
+    cb["title"] = json!("Renamed by the coordinator");
+    let r = coordinator.put(&format!("/courses/{course}"), &cb).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let c = admin.get(&format!("/courses/{course}")).await.body;
+    assert_eq!(c["title"], "Renamed by the coordinator");
+    assert_eq!(stored(&c, "day_rate"), "1500.00");
+    assert_eq!(stored(&c, "material_cost"), "25.50");
+
+    let p = admin.get(&format!("/programs/{program}")).await.body;
+    let r = coordinator
+        .put(
+            &format!("/programs/{program}"),
+            &json!({ "client_id": w.ids["clients"], "name": "Program one", "budget": "1", "version": p["version"] }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(r.body["detail"].as_str().unwrap().contains("budget"));
+    let r = coordinator
+        .put(
+            &format!("/programs/{program}"),
+            &json!({ "client_id": w.ids["clients"], "name": "Program one, renamed", "version": p["version"] }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let p = admin.get(&format!("/programs/{program}")).await.body;
+    assert_eq!(stored(&p, "budget"), "60000.00");
+
+    // Creating: a coordinator may not set a rate, and gets zero rates without one.
+    let r = coordinator
+        .post(
+            "/instructors",
+            &json!({ "name": "new", "email": "new@inst.example.com", "employment_type": "staff",
+                     "time_zone": "Europe/Berlin", "max_days_week": 5, "max_days_month": 20, "hour_rate": "5" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(r.body["detail"].as_str().unwrap().contains("hour_rate"));
+    let created = coordinator
+        .create(
+            "/instructors",
+            &json!({ "name": "new", "email": "new@inst.example.com", "employment_type": "staff",
+                     "time_zone": "Europe/Berlin", "max_days_week": 5, "max_days_month": 20 }),
+        )
+        .await;
+    assert!(created.get("day_rate").is_none());
+
+    // Finance changes rates.
+    let finance = t.api_as(Role::Finance, None).await;
+    let inst = admin.get(&format!("/instructors/{i1}")).await.body;
+    let r = finance
+        .put(
+            &format!("/instructors/{i1}"),
+            &json!({ "name": "ione", "email": "ione@inst.example.com", "employment_type": "contractor",
+                     "time_zone": "Europe/Berlin", "max_days_week": 3, "max_days_month": 20, "currency": "EUR",
+                     "day_rate": "900", "hour_rate": "100", "version": inst["version"] }),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "finance does not edit operations"
+    );
+    let manager = t.api_as(Role::Manager, None).await;
+    let r = manager
+        .put(
+            &format!("/instructors/{i1}"),
+            &json!({ "name": "ione", "email": "ione@inst.example.com", "employment_type": "contractor",
+                     "time_zone": "Europe/Berlin", "max_days_week": 3, "max_days_month": 20, "currency": "EUR",
+                     "day_rate": "900", "hour_rate": "100", "version": inst["version"] }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(stored(&r.body, "day_rate"), "900.00");
+}
+
+async fn only_an_accepted_instructor_sees_the_roster(t: &TestApp) {
+    let w = world(t).await;
+    let s1 = w.ids["sessions"];
+    let own = w.who.iter().find(|x| x.name == WHO[5]).unwrap();
+    let proposed = w.who.iter().find(|x| x.name == WHO[6]).unwrap();
+    let sheet = format!("/sessions/{s1}/attendance");
+
+    // The proposed instructor: no sheet, no learners' e-mails, no attendance, API or UI.
+    let r = proposed.api.as_ref().unwrap().get(&sheet).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(!r.body.to_string().contains("lone@learner.example.com"));
+    let r = proposed
+        .api
+        .as_ref()
+        .unwrap()
+        .post(&sheet, &json!({ "part_id": 1, "present": [] }))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let page = proposed.web.get(t.url(&sheet)).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::FORBIDDEN);
+    assert!(
+        !page
+            .text()
+            .await
+            .unwrap()
+            .contains("lone@learner.example.com")
+    );
+    let r = proposed
+        .web
+        .post(t.url(&sheet))
+        .header("origin", t.url(""))
+        .form(&[("_csrf", proposed.csrf.as_str()), ("part_id", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    // The accepted instructor sees the sheet, API and UI.
+    let r = own.api.as_ref().unwrap().get(&sheet).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.to_string().contains("lone@learner.example.com"));
+    let page = own.web.get(t.url(&sheet)).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+
+    // Once confirmed, still.
+    let admin = t.api_as(Role::Admin, None).await;
+    let a1 = w.ids["assignments"];
+    let r = admin
+        .post(
+            &format!("/assignments/{a1}/actions"),
+            &json!({ "event": "confirm", "version": w.ids["assignment_version"], "override_reason": "test" }),
+        )
+        .await;
+    if r.status == StatusCode::OK {
+        assert_eq!(r.body["status"], "confirmed");
+        let r = own.api.as_ref().unwrap().get(&sheet).await;
+        assert_eq!(r.status, StatusCode::OK, "confirmed: {}", r.body);
+    } else {
+        panic!(
+            "confirming the accepted assignment: {} {}",
+            r.status, r.body
+        );
+    }
+}
