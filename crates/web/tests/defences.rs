@@ -383,20 +383,26 @@ async fn concurrent_wrong_passwords_are_checked_at_most_the_limit(t: &TestApp) {
     t.user("colleague@example.com", Role::Coordinator, None)
         .await;
     let base = t.url("");
-    let tries = (0..15).map(|i| {
-        let base = base.clone();
-        tokio::spawn(async move {
-            let client = no_redirects();
-            login_status(
-                &client,
-                &base,
-                "admin@example.com",
-                &format!("guess number {i}"),
-            )
-            .await
-            .status()
+    // All fifteen leave together (connections made first, then a barrier), as a script would.
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(15));
+    let tries: Vec<_> = (0..15)
+        .map(|i| {
+            let (base, start) = (base.clone(), start.clone());
+            tokio::spawn(async move {
+                let client = no_redirects();
+                let _ = client.get(format!("{base}/healthz")).send().await;
+                start.wait().await;
+                login_status(
+                    &client,
+                    &base,
+                    "admin@example.com",
+                    &format!("guess number {i}"),
+                )
+                .await
+                .status()
+            })
         })
-    });
+        .collect();
     let mut statuses = Vec::new();
     for t in tries {
         statuses.push(t.await.unwrap());
