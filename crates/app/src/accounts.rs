@@ -7,7 +7,7 @@ use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use sha2::{Digest, Sha256};
 use trainyard_core::{EmailAddress, Invalid, Role, TimeZoneName};
-use trainyard_store::{auth, users};
+use trainyard_store::{auth, throttle, users};
 
 /// A random secret, hex-encoded (256 bits).
 pub fn new_secret() -> Result<String, AppError> {
@@ -63,8 +63,17 @@ pub struct Login {
     pub caller: Caller,
 }
 
-/// Checks e-mail and password; on success opens a login session. Failures are counted in the
-/// database per e-mail and per remote address, so guessing is throttled across all processes.
+/// Checks e-mail and password; on success opens a login session.
+///
+/// Guessing is throttled in the database, so the limits hold across processes. Each attempt
+/// first claims a slot (an atomic increment) in three buckets, and is refused with `Throttled`
+/// before its password is checked when any is full:
+/// - this account from this address: `max_login_failures` per window, the limit a guesser meets;
+/// - this address, over all accounts: 20 times that, so one office behind a NAT address is not
+///   locked out by one person's typos, while spraying many accounts from one address still is;
+/// - this account, over all addresses: 10 times that, a ceiling for guessing from many addresses.
+///
+/// Failed attempts keep their slots until the window ends; a successful login gives them back.
 pub async fn login(
     app: &App,
     email: &str,
@@ -73,16 +82,27 @@ pub async fn login(
 ) -> Result<Login, AppError> {
     let now = now_ms();
     let s = &app.settings;
-    let since = now - s.throttle_window_minutes * 60_000;
+    let window_ms = s.throttle_window_minutes * 60_000;
+    let buckets = ThrottleBuckets::new(email, remote);
     {
-        let mut conn = app.store.read().await?;
-        let (by_email, by_remote) =
-            auth::login_failures_since(&mut conn, email, remote, since).await?;
-        if by_email >= s.max_login_failures || by_remote >= s.max_login_failures * 4 {
-            return Err(AppError::Throttled {
-                retry_after_secs: s.throttle_window_minutes * 60,
-            });
+        // Claimed in one transaction, always in the same order (pair, address, account), so that
+        // concurrent claims queue on the rows instead of deadlocking. A refused attempt rolls its
+        // claims back: being refused does not lengthen the wait.
+        let mut tx = app.store.write().await?;
+        for (bucket, limit) in [
+            (&buckets.pair, s.max_login_failures),
+            (&buckets.address, s.max_login_failures * 20),
+            (&buckets.account, s.max_login_failures * 10),
+        ] {
+            let (attempts, window_start) = throttle::claim(&mut tx, bucket, now, window_ms).await?;
+            if attempts > limit {
+                let wait_ms = (window_start + window_ms - now).max(1);
+                return Err(AppError::Throttled {
+                    retry_after_secs: (wait_ms + 999) / 1000,
+                });
+            }
         }
+        tx.commit().await?;
     }
     let user = {
         let mut conn = app.store.read().await?;
@@ -94,27 +114,62 @@ pub async fn login(
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| DUMMY_HASH.to_owned());
     let ok = verify_password(password.to_owned(), hash).await;
-    let mut tx = app.store.write().await?;
     match user {
         Some(u) if ok && u.archived_at.is_none() => {
+            let mut tx = app.store.write().await?;
             let token = new_secret()?;
             let csrf = new_secret()?;
             let expires = now + s.session_hours * 3_600_000;
             auth::create_session(&mut tx, &secret_hash(&token), u.id, &csrf, now, expires).await?;
-            auth::clear_login_failures(&mut tx, email).await?;
+            // The person at this address knows the password: their earlier typos are forgiven.
+            throttle::forget(&mut tx, &buckets.pair).await?;
+            throttle::release(&mut tx, &buckets.address).await?;
+            throttle::release(&mut tx, &buckets.account).await?;
+            throttle::prune(&mut tx, now - window_ms).await?;
             tx.commit().await?;
             Ok(Login {
                 session_token: token,
                 caller: Caller::from_user(u, Some(csrf)),
             })
         }
-        _ => {
-            auth::record_login_failure(&mut tx, email, remote, now).await?;
-            tx.commit().await?;
-            Err(AppError::Unauthenticated(
-                "that e-mail and password do not match an account".into(),
-            ))
+        _ => Err(AppError::Unauthenticated(
+            "that e-mail and password do not match an account".into(),
+        )),
+    }
+}
+
+/// The throttle's bucket names for one attempt.
+struct ThrottleBuckets {
+    pair: String,
+    address: String,
+    account: String,
+}
+
+impl ThrottleBuckets {
+    fn new(email: &str, remote: &str) -> Self {
+        let email = email.trim().to_lowercase();
+        let address = address_block(remote);
+        Self {
+            pair: format!("pair {email} {address}"),
+            address: format!("address {address}"),
+            account: format!("account {email}"),
         }
+    }
+}
+
+/// The address a throttle counts by: an IPv4 address, or the /64 network of an IPv6 one (a
+/// single host commonly holds a whole /64, so counting single addresses would not count it).
+fn address_block(remote: &str) -> String {
+    match remote.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        Ok(ip) => ip.to_string(),
+        Err(_) => remote.to_owned(),
     }
 }
 
@@ -304,4 +359,20 @@ pub async fn create_api_token_for(
             .ok_or(AppError::NotFound("a user with this e-mail"))?
     };
     create_api_token(app, &Caller::from_user(user, None), name).await
+}
+
+#[cfg(test)]
+mod throttle_tests {
+    use super::address_block;
+
+    #[test]
+    fn addresses_are_counted_by_host_or_ipv6_network() {
+        assert_eq!(address_block("203.0.113.7"), "203.0.113.7");
+        assert_eq!(address_block("::ffff:203.0.113.7"), "203.0.113.7");
+        assert_eq!(
+            address_block("2001:db8:1:2:aaaa:bbbb:cccc:dddd"),
+            "2001:db8:1:2::/64"
+        );
+        assert_eq!(address_block("unknown"), "unknown");
+    }
 }

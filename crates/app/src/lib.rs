@@ -46,7 +46,8 @@ use trainyard_store::Store;
 pub struct Settings {
     /// How long a login lasts.
     pub session_hours: i64,
-    /// Failed logins per e-mail (and per remote address ×4) in `throttle_window_minutes` before refusing.
+    /// Login attempts per account and address pair in `throttle_window_minutes` before refusing
+    /// (20× that per address, 10× per account; see `accounts::login`).
     pub max_login_failures: i64,
     pub throttle_window_minutes: i64,
     /// The address people reach Trainyard at (scheme, host, optional port and path prefix, no

@@ -30,6 +30,7 @@ pub mod row;
 pub mod sessions;
 pub mod templates;
 pub mod testing;
+pub mod throttle;
 pub mod timeline;
 pub mod users;
 pub mod venues;

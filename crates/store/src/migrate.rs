@@ -17,6 +17,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (8, "programs", include_str!("../migrations/0008_programs.sql")),
     (10, "skills", include_str!("../migrations/0010_skills.sql")),
     (11, "durability", include_str!("../migrations/0011_durability.sql")),
+    (12, "login_throttle", include_str!("../migrations/0012_login_throttle.sql")),
     (14, "list_indexes", include_str!("../migrations/0014_list_indexes.sql")),
 ];
 

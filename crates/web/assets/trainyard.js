@@ -1,4 +1,5 @@
-// Trainyard's only script of its own: confirmations for destructive buttons, without inline JS.
+// Trainyard's only script of its own: confirmations for destructive buttons, without inline JS
+// (the Content-Security-Policy allows no inline script and no inline style).
 document.addEventListener("submit", function (e) {
   var msg = e.target.getAttribute && e.target.getAttribute("data-confirm");
   if (msg && !window.confirm(msg)) { e.preventDefault(); }
@@ -19,3 +20,22 @@ document.addEventListener("click", function (e) {
 document.addEventListener("click", function (e) {
   if (e.target.closest && e.target.closest("[data-print]")) { window.print(); }
 });
+document.addEventListener("click", function (e) {
+  var back = e.target.closest && e.target.closest("[data-back]");
+  if (back && window.history.length > 1) { e.preventDefault(); window.history.back(); }
+});
+// Timeline rows with more lanes than the stylesheet has classes for: set through the CSSOM,
+// which the CSP allows (style attributes in the markup it does not).
+function layOutLanes() {
+  document.querySelectorAll("[data-lanes]").forEach(function (el) {
+    el.style.setProperty("--tl-lanes", el.getAttribute("data-lanes"));
+  });
+  document.querySelectorAll("[data-lane]").forEach(function (el) {
+    el.style.gridRow = el.getAttribute("data-lane");
+  });
+}
+if (document.readyState === "loading") {
+  document.addEventListener("DOMContentLoaded", layOutLanes);
+} else {
+  layOutLanes();
+}

@@ -7,6 +7,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 
 const CSS: &str = include_str!("../assets/trainyard.css");
+const CATALOG_CSS: &str = include_str!("../assets/catalog.css");
 const JS: &str = include_str!("../assets/trainyard.js");
 const HTMX: &str = include_str!("../assets/htmx-2.0.11.min.js");
 
@@ -25,6 +26,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/assets/trainyard.css",
             get(|| async { asset("text/css; charset=utf-8", CSS) }),
+        )
+        .route(
+            "/assets/catalog.css",
+            get(|| async { asset("text/css; charset=utf-8", CATALOG_CSS) }),
         )
         .route(
             "/assets/trainyard.js",

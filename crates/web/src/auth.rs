@@ -154,20 +154,42 @@ struct NextQuery {
     next: String,
 }
 
-/// Only same-site paths are followed after login, never another host.
-fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+/// Where to go after login: only a path on this site, never another host. Anything that is not a
+/// single `/` followed by a path (`//host`, `/\host`, `https://host`, empty) goes home instead.
+/// Control characters are refused outright: browsers drop tabs and newlines from a URL, so
+/// `/<TAB>/host` would become `//host`, and most others cannot be sent in a `Location` header.
+fn safe_next(next: &str) -> Result<String, Response> {
+    if next.chars().any(char::is_control) {
+        return Err((
+            StatusCode::BAD_REQUEST,
+            LoginPage {
+                next: "/".into(),
+                email: String::new(),
+                error: Some(
+                    "The link that brought you here has an invalid return address; sign in to go to the start page."
+                        .into(),
+                ),
+            },
+        )
+            .into_response());
+    }
+    let same_site = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\');
+    Ok(if same_site {
         next.to_owned()
     } else {
         "/".into()
-    }
+    })
 }
 
-async fn login_page(Query(q): Query<NextQuery>) -> LoginPage {
-    LoginPage {
-        next: safe_next(&q.next),
-        email: String::new(),
-        error: None,
+async fn login_page(Query(q): Query<NextQuery>) -> Response {
+    match safe_next(&q.next) {
+        Ok(next) => LoginPage {
+            next,
+            email: String::new(),
+            error: None,
+        }
+        .into_response(),
+        Err(refused) => refused,
     }
 }
 
@@ -186,7 +208,10 @@ async fn login(State(s): State<AppState>, req: axum::extract::Request) -> Respon
     let Ok(Form(f)) = Form::<LoginForm>::from_request(req, &s).await else {
         return (StatusCode::BAD_REQUEST, "the login form could not be read").into_response();
     };
-    let next = safe_next(&f.next);
+    let next = match safe_next(&f.next) {
+        Ok(next) => next,
+        Err(refused) => return refused,
+    };
     match accounts::login(&s.app, &f.email, &f.password, &remote).await {
         Ok(login) => {
             let max_age = s.app.settings.session_hours * 3600;
@@ -201,16 +226,39 @@ async fn login(State(s): State<AppState>, req: axum::extract::Request) -> Respon
         }
         Err(e) => {
             let status = crate::problem::status_of(&e).0;
-            (
+            let (error, retry_after) = match &e {
+                AppError::Throttled { retry_after_secs } => (
+                    format!(
+                        "Too many sign-in attempts for this account from your network. \
+                         Please wait {} and try again.",
+                        wait_in_words(*retry_after_secs)
+                    ),
+                    Some(retry_after_secs.to_string()),
+                ),
+                _ => (e.to_string(), None),
+            };
+            let mut r = (
                 status,
                 LoginPage {
                     next,
                     email: f.email,
-                    error: Some(e.to_string()),
+                    error: Some(error),
                 },
             )
-                .into_response()
+                .into_response();
+            if let Some(v) = retry_after.and_then(|v| v.parse().ok()) {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            r
         }
+    }
+}
+
+/// "a minute", "12 minutes": how long to wait, rounded up to whole minutes.
+fn wait_in_words(secs: i64) -> String {
+    match (secs + 59) / 60 {
+        ..=1 => "a minute".into(),
+        m => format!("{m} minutes"),
     }
 }
 

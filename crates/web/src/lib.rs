@@ -6,6 +6,7 @@ mod api;
 mod assets;
 mod auth;
 mod csrf;
+mod headers;
 mod pages;
 mod problem;
 mod views;
@@ -34,6 +35,7 @@ pub struct AppState {
 
 /// The whole HTTP application.
 pub fn router(app: App, secure_cookies: bool) -> Router {
+    let csrf = csrf::layer(&app.settings.public_url);
     let state = AppState {
         app,
         secure_cookies,
@@ -45,7 +47,7 @@ pub fn router(app: App, secure_cookies: bool) -> Router {
         .merge(api::routes(state.clone()))
         .route("/healthz", axum::routing::get(health))
         .fallback(pages::not_found)
-        .layer(axum::middleware::from_fn(csrf::same_origin_only))
+        .layer(csrf)
         .layer(axum::middleware::from_fn(pages::clear_flash))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
@@ -54,6 +56,9 @@ pub fn router(app: App, secure_cookies: bool) -> Router {
             Duration::from_secs(30),
         ))
         .layer(CatchPanicLayer::custom(problem::panic_response))
+        // Outside the limit and timeout layers, so that their replies are problem+json too.
+        .layer(axum::middleware::from_fn(problem::api_errors_as_problems))
+        .layer(headers::layer(secure_cookies))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

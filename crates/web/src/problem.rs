@@ -154,3 +154,85 @@ pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
         Vec::new(),
     )
 }
+
+/// Every error reply under `/api/` is problem+json, including those no handler wrote: a body over
+/// the size limit (413), a timeout (408), a wrong method (405), a JSON body the extractor refused
+/// (400/415/422). Their plain-text explanation becomes the `detail`; `Allow` and `Retry-After`
+/// are kept.
+pub async fn api_errors_as_problems(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    let status = res.status();
+    if !api || !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let already = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if already {
+        return res;
+    }
+    let (parts, body) = res.into_parts();
+    // Layer and extractor messages are a line or two; anything longer is not worth echoing.
+    let text = axum::body::to_bytes(body, 4096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
+        .unwrap_or_default();
+    let (kind, title, fallback) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "too-large",
+            "Request body too large",
+            format!(
+                "the request body is larger than the limit of {} bytes",
+                crate::MAX_BODY_BYTES
+            ),
+        ),
+        StatusCode::REQUEST_TIMEOUT => (
+            "timeout",
+            "Request timed out",
+            "the request took too long and was stopped; nothing more was done".into(),
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method-not-allowed",
+            "Method not allowed",
+            "this endpoint does not accept that method; see the Allow header".into(),
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "unsupported-media-type",
+            "Unsupported media type",
+            "send the body as JSON with 'Content-Type: application/json'".into(),
+        ),
+        StatusCode::UNPROCESSABLE_ENTITY => (
+            "validation",
+            "Invalid input",
+            "the request body does not have the expected fields".into(),
+        ),
+        s if s.is_server_error() => (
+            "internal",
+            "Internal error",
+            "something went wrong on our side".into(),
+        ),
+        _ => (
+            "bad-request",
+            "Bad request",
+            "the request could not be read".into(),
+        ),
+    };
+    // A server error's text is not shown: it may describe our internals.
+    let detail = if text.is_empty() || status.is_server_error() {
+        fallback
+    } else {
+        text
+    };
+    let mut r = problem(status, kind, title, detail, Vec::new());
+    for name in [header::ALLOW, header::RETRY_AFTER, header::WWW_AUTHENTICATE] {
+        if let Some(v) = parts.headers.get(&name) {
+            r.headers_mut().insert(name, v.clone());
+        }
+    }
+    r
+}

@@ -322,13 +322,22 @@ pub fn paging(
     (prev, next)
 }
 
-/// A list as CSV, same columns and rows as the page.
+/// A list as CSV, same columns and rows as the page. This is the one CSV writer: every export
+/// goes through it, so every cell is neutralised by [`csv_cell`].
 pub fn csv_response(name: &str, view: &ListView) -> axum::response::Response {
     use axum::response::IntoResponse;
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(view.columns.iter().map(|c| c.label));
+    let _ = w.write_record(
+        view.columns
+            .iter()
+            .map(|c| csv_cell(c.label, false).into_owned()),
+    );
     for r in &view.rows {
-        let _ = w.write_record(r.cells.iter().map(|c| c.text.as_str()));
+        let _ = w.write_record(
+            r.cells
+                .iter()
+                .map(|c| csv_cell(&c.text, c.class.split(' ').any(|k| k == "num")).into_owned()),
+        );
     }
     let body = w.into_inner().unwrap_or_default();
     (
@@ -345,6 +354,58 @@ pub fn csv_response(name: &str, view: &ListView) -> axum::response::Response {
         body,
     )
         .into_response()
+}
+
+/// A cell as a spreadsheet will read it as text (OWASP's rule against CSV injection): a value
+/// starting with `=`, `+`, `-`, `@`, tab or carriage return would be run as a formula, so it gets
+/// a leading single quote. A plain number in a number column (`-12.50`) is left alone: it cannot
+/// be a formula, and quoting it would turn amounts into text.
+pub fn csv_cell(text: &str, numeric: bool) -> std::borrow::Cow<'_, str> {
+    let risky = text.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if !risky || (numeric && is_plain_number(text)) {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    }
+}
+
+/// `-12`, `-12.50`, `-1,234.5`: an optional minus, then digits with `.` or `,` between them.
+fn is_plain_number(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    !digits.is_empty()
+        && digits.starts_with(|c: char| c.is_ascii_digit())
+        && digits.ends_with(|c: char| c.is_ascii_digit())
+        && digits
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::csv_cell;
+
+    #[test]
+    fn formulas_are_neutralised_and_plain_values_kept() {
+        for risky in [
+            "=HYPERLINK(\"http://evil.example\",\"x\")",
+            "+1",
+            "-2",
+            "@x",
+            "\tx",
+            "\rx",
+        ] {
+            assert_eq!(csv_cell(risky, false), format!("'{risky}"));
+        }
+        assert_eq!(
+            csv_cell("-2+3+cmd|' /C calc'!A0", true),
+            "'-2+3+cmd|' /C calc'!A0"
+        );
+        assert_eq!(csv_cell("-12.50", true), "-12.50");
+        assert_eq!(csv_cell("-", true), "'-");
+        assert_eq!(csv_cell("Leadership 101", false), "Leadership 101");
+        assert_eq!(csv_cell("a=b", false), "a=b");
+        assert_eq!(csv_cell("", false), "");
+    }
 }
 
 // ------------------------------------------------------------------ detail pages

@@ -161,5 +161,5 @@ pub fn routes(_state: AppState) -> Router<AppState> {
                 }
             }),
         )
-        .merge(docs)
+        .merge(Router::<AppState>::from(docs).layer(crate::headers::docs_layer()))
 }

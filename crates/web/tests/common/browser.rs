@@ -175,6 +175,8 @@ impl Chrome {
         let caps = json!({ "capabilities": { "alwaysMatch": {
             "browserName": "chrome",
             "pageLoadStrategy": "normal",
+            // The console, so that `close` can fail a test on Content-Security-Policy violations.
+            "goog:loggingPrefs": { "browser": "ALL" },
             "goog:chromeOptions": {
                 "binary": chromium_bin.display().to_string(),
                 "args": [
@@ -571,8 +573,40 @@ impl Chrome {
             .unwrap_or_else(|e| panic!("write the screenshot {}: {e}", path.display()));
     }
 
-    /// Ends the browser session and stops chromedriver.
+    /// The browser console's messages since the last call (Chromium's log, through chromedriver).
+    pub async fn console(&self) -> Vec<String> {
+        match self
+            .cmd(Method::POST, "/se/log", Some(json!({ "type": "browser" })))
+            .await
+        {
+            Ok(Value::Array(entries)) => entries
+                .iter()
+                .filter_map(|e| e["message"].as_str().map(str::to_owned))
+                .collect(),
+            Ok(other) => panic!("browser: unexpected console log reply: {other}"),
+            Err(e) => panic!("browser: reading the console log: {e}"),
+        }
+    }
+
+    /// What the Content-Security-Policy refused since the last look at the console: an inline
+    /// style or script, an `eval`, a resource from elsewhere.
+    pub async fn csp_violations(&self) -> Vec<String> {
+        self.console()
+            .await
+            .into_iter()
+            .filter(|m| m.contains("Content Security Policy"))
+            .collect()
+    }
+
+    /// Ends the browser session and stops chromedriver. Fails the test if the page broke the
+    /// Content-Security-Policy at any point: each violation is something that did not render or
+    /// did not run.
     pub async fn close(mut self) {
+        let violations = if self.closed {
+            Vec::new()
+        } else {
+            self.csp_violations().await
+        };
         if !self.closed {
             self.closed = true;
             if let Err(e) = self.cmd(Method::DELETE, "", None).await {
@@ -580,6 +614,10 @@ impl Chrome {
             }
         }
         // Drop stops chromedriver and removes the profile.
+        assert!(
+            violations.is_empty(),
+            "the Content-Security-Policy refused: {violations:#?}"
+        );
     }
 }
 
