@@ -296,20 +296,20 @@ pub(crate) async fn registration_mail(
         "account_confirm",
         email,
         &ctx,
-        "session",
-        session.id,
+        "account_token",
+        id,
         &format!("account-token-{id}"),
         now,
     )
     .await?;
-    let note = json!({ "email": email, "link": id });
+    let note = json!({ "email": email, "session_id": session.id });
     crate::audit::record(
         tx,
         &actor,
         now,
         "registration.requested",
-        "session",
-        session.id,
+        "account_token",
+        id,
         None,
         Some(&note),
     )

@@ -71,15 +71,16 @@ fn private(status: StatusCode, page: AccountPage) -> Response {
     r
 }
 
-/// What every registration answers, whoever the address belongs to: the page must be the same
-/// for an unknown address, a learner's, a client's learner's and an administrator's.
-pub fn sent_page(email: &str, session_title: &str) -> Response {
+/// What every registration answers, whoever the address belongs to: the page is byte for byte
+/// the same for an unknown address, a learner's, a client's learner's and an administrator's
+/// (it does not even repeat the address).
+pub fn sent_page(session_title: &str) -> Response {
     private(
         StatusCode::OK,
         AccountPage::message(
             "Check your e-mail",
             vec![
-                format!("We have sent a message to {email} about {session_title}."),
+                format!("We have sent a message about {session_title} to the address you gave."),
                 "Follow the link in it to continue: nothing is booked and no account changes until you do. The link works once.".into(),
                 "No message after a few minutes? Check your spam folder, or register again.".into(),
             ],
@@ -345,10 +346,7 @@ async fn forgot(State(s): State<AppState>, Form(f): Form<TokenForm>) -> Response
             AccountPage::message(
                 "Check your e-mail",
                 vec![
-                    format!(
-                        "If {} has an account with us, we have sent it a link to set a new password.",
-                        f.email.trim()
-                    ),
+                    "If that address has an account with us, we have sent it a link to set a new password.".into(),
                     "The link works once, for one hour.".into(),
                 ],
             ),

@@ -588,18 +588,7 @@ async fn virtual_sessions_send_and_show_their_joining_link(t: &TestApp) {
     );
 
     // A learner registers from the catalog; their portal shows how to join.
-    let b = common::Browser::new(t);
-    let (status, _) = b
-        .post_form(
-            &format!("/catalog/{s}/register"),
-            &[
-                ("first_name", "Vic"),
-                ("last_name", "Learner"),
-                ("email", "vic@example.com"),
-                ("password", "a long enough secret"),
-            ],
-        )
-        .await;
+    let (b, status, _) = common::register_and_confirm(t, s, "Vic", "vic@example.com").await;
     assert_eq!(status, StatusCode::OK);
     let (_, portal) = b.get("/").await;
     assert!(

@@ -562,7 +562,7 @@ async fn register(
     };
     match registration::register(&s.app, id, &f).await {
         // The same page whoever the address belongs to; nobody is signed in here.
-        Ok(sent) => crate::account_links::sent_page(&sent.email, &sent.session_title),
+        Ok(sent) => crate::account_links::sent_page(&sent.session_title),
         Err(AppError::Invalid(inv)) => {
             render_session(
                 &s,
