@@ -673,7 +673,11 @@ async fn edited_templates_word_session_changes_assignment_requests_and_reminders
     assert_eq!(request.subject, "Teach RT?");
     assert_eq!(
         request.body,
-        format!("Dear Anna Berg, please answer at /portal/assignments/{assignment}\n")
+        // Absolute, under the public URL: a relative link is a 404 from a mail client.
+        format!(
+            "Dear Anna Berg, please answer at {}\n",
+            t.app.link(&format!("/portal/assignments/{assignment}"))
+        )
     );
 
     // Rescheduled: everyone on it hears in the edited wording, with the new time.
