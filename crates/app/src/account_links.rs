@@ -235,40 +235,40 @@ pub(crate) async fn registration_mail(
         .await?;
         return Ok(());
     }
-    if let Some(l) = learners::find_by_email_any_case(tx, email).await? {
-        if l.client_id.is_some() || l.archived_at.is_some() {
-            // Their training is arranged for them: tell the owner, nobody else.
-            let ctx = json!({
-                "recipient_name": format!("{} {}", l.first_name, l.last_name),
-                "course_title": title,
-                "session_url": session_url,
-            });
-            let key = format!("account-notice-{}", new_secret()?);
-            send(
-                tx,
-                "registration_managed",
-                &l.email,
-                &ctx,
-                "learner",
-                l.id,
-                &key,
-                now,
-            )
-            .await?;
-            let note = json!({ "session_id": session.id });
-            crate::audit::record(
-                tx,
-                &actor,
-                now,
-                "registration.managed_learner",
-                "learner",
-                l.id,
-                None,
-                Some(&note),
-            )
-            .await?;
-            return Ok(());
-        }
+    if let Some(l) = learners::find_by_email_any_case(tx, email).await?
+        && (l.client_id.is_some() || l.archived_at.is_some())
+    {
+        // Their training is arranged for them: tell the owner, nobody else.
+        let ctx = json!({
+            "recipient_name": format!("{} {}", l.first_name, l.last_name),
+            "course_title": title,
+            "session_url": session_url,
+        });
+        let key = format!("account-notice-{}", new_secret()?);
+        send(
+            tx,
+            "registration_managed",
+            &l.email,
+            &ctx,
+            "learner",
+            l.id,
+            &key,
+            now,
+        )
+        .await?;
+        let note = json!({ "session_id": session.id });
+        crate::audit::record(
+            tx,
+            &actor,
+            now,
+            "registration.managed_learner",
+            "learner",
+            l.id,
+            None,
+            Some(&note),
+        )
+        .await?;
+        return Ok(());
     }
     // A new address, or a learner record nobody has an account for: confirming creates the
     // account (linked to that record, if there is one) and enrolls.
@@ -439,7 +439,7 @@ pub async fn confirm_registration(
                     email,
                     client_id: None,
                     phone: None,
-                    time_zone: time_zone.clone(),
+                    time_zone,
                 },
                 now,
             )

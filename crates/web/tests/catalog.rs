@@ -1,6 +1,6 @@
 //! The public catalog and self-registration over HTTP, on both databases: anonymous browsing that
-//! never shows a private session, registration confirmed by e-mail that creates learner + account
-//! + enrollment and signs in, known addresses (an e-mail to the owner, nothing else; see also
+//! never shows a private session, registration confirmed by e-mail that creates the learner, the
+//! account and the enrollment and signs in, known addresses (an e-mail to the owner, nothing else; see also
 //! tests/accounts.rs), closed registration,
 //! validation that changes nothing, the waitlist and offers in the learner's portal, one-button
 //! registration, cancel and transfer for signed-in learners, and calendar files only for their owner.
