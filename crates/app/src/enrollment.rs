@@ -259,6 +259,7 @@ async fn client_requires_approval(tx: &mut Conn, client_id: Option<i64>) -> Resu
 /// Gives freed seats to the waitlist: one learner per seat, in order; an offer when the session
 /// promotes by offer.
 async fn promote(
+    app: &App,
     tx: &mut Conn,
     caller: &Caller,
     s: &Session,
@@ -292,7 +293,7 @@ async fn promote(
                 s,
                 json!({
                     "offer_expires": tz(s).display(expires),
-                    "accept_url": format!("/portal/enrollments/{}", next.id),
+                    "accept_url": app.link(&format!("/portal/enrollments/{}", next.id)),
                 }),
                 now,
             )
@@ -426,7 +427,7 @@ pub async fn cancel(
     )
     .await?;
     if held_seat {
-        promote(&mut tx, caller, &s, now).await?;
+        promote(app, &mut tx, caller, &s, now).await?;
     }
     tx.commit().await?;
     Ok(after)
@@ -538,7 +539,7 @@ pub async fn expire_offers(app: &App, now: i64) -> Result<usize, AppError> {
             e.id,
         )
         .await?;
-        promote(&mut tx, &system, &s, now).await?;
+        promote(app, &mut tx, &system, &s, now).await?;
         tx.commit().await?;
         n += 1;
     }
@@ -625,7 +626,7 @@ pub async fn transfer(
     )
     .await?;
     if held_seat {
-        promote(&mut tx, caller, &s, now).await?;
+        promote(app, &mut tx, caller, &s, now).await?;
     }
     tx.commit().await?;
     Ok(target)
@@ -694,13 +695,14 @@ pub async fn approve(
 
 /// After a capacity increase: the waitlist fills the new seats.
 pub(crate) async fn fill_freed_seats(
+    app: &App,
     tx: &mut Conn,
     caller: &Caller,
     session_id: i64,
     now: i64,
 ) -> Result<(), AppError> {
     let s = sessions::get(tx, session_id).await?;
-    promote(tx, caller, &s, now).await?;
+    promote(app, tx, caller, &s, now).await?;
     Ok(())
 }
 

@@ -174,20 +174,18 @@ pub async fn list_feeds(
     Ok(repo::for_target(&mut conn, kind, target_id).await?)
 }
 
-/// The calendar behind a feed token, as `text/calendar`. No caller: the token is the credential.
-/// Unknown and revoked tokens are not found, and so is a feed whose creator has since lost the
-/// right to see that schedule (archived, or moved to another client or role).
-pub async fn render_feed(app: &App, token: &str) -> Result<String, AppError> {
-    render_feed_with_base(app, token, None).await
+/// The absolute subscription URL of a feed token, under the configured public URL (never a
+/// request's Host header, which whoever sends the request chooses).
+pub fn feed_url(app: &App, token_path: &str) -> String {
+    app.link(token_path)
 }
 
-/// As [`render_feed`]; with `base_url` (e.g. `https://trainyard.example.com`) each event also links
-/// to its session's page.
-pub async fn render_feed_with_base(
-    app: &App,
-    token: &str,
-    base_url: Option<&str>,
-) -> Result<String, AppError> {
+/// The calendar behind a feed token, as `text/calendar`. No caller: the token is the credential.
+/// Unknown and revoked tokens are not found, and so is a feed whose creator has since lost the
+/// right to see that schedule (archived, or moved to another client or role). Each event links to
+/// its session's page under the configured public URL.
+pub async fn render_feed(app: &App, token: &str) -> Result<String, AppError> {
+    let base_url = Some(app.settings.public_url.as_str());
     const GONE: AppError = AppError::NotFound("calendar feed");
     let token = token.trim();
     if token.is_empty() || token.len() > 200 {

@@ -3,6 +3,7 @@
 //! transaction and records the audit event (and any outgoing message) in that same transaction.
 //! The HTML UI and the JSON API both call these functions and nothing below them.
 
+pub mod account_links;
 pub mod accounts;
 pub mod attendance;
 pub mod audience;

@@ -234,6 +234,48 @@ pub const EVENTS: &[EventInfo] = &[
             "invoice_url",
         ],
     },
+    EventInfo {
+        event: "account_confirm",
+        label: "Registration: confirm your e-mail",
+        subject: "Confirm your registration: {{ course_title }}",
+        body: "Hello {{ recipient_name }},\n\nto confirm your registration for {{ course_title }} ({{ starts }}), follow this link and choose your password:\n{{ confirm_url }}\n\nThe link works once, until {{ expires }}. If you did not register, ignore this message: nothing happens without it.\n",
+        placeholders: &[
+            "recipient_name",
+            "course_title",
+            "starts",
+            "confirm_url",
+            "expires",
+        ],
+    },
+    EventInfo {
+        event: "account_sign_in",
+        label: "Registration with a known address: sign-in link",
+        subject: "You already have an account with us",
+        body: "Hello {{ recipient_name }},\n\nsomeone (we hope you) registered for {{ course_title }} with this address, which already has an account. Nothing was changed.\n{% if sign_in_url %}\nSign in with this link (it works once, until {{ expires }}), then book your seat:\n{{ sign_in_url }}\n{% else %}\nSign in to book your seat: {{ login_url }}\n{% endif %}\nForgot your password? Set a new one here: {{ reset_url }}\nThe session: {{ session_url }}\n",
+        placeholders: &[
+            "recipient_name",
+            "course_title",
+            "sign_in_url",
+            "login_url",
+            "reset_url",
+            "session_url",
+            "expires",
+        ],
+    },
+    EventInfo {
+        event: "registration_managed",
+        label: "Registration for a learner enrolled by others",
+        subject: "About your registration: {{ course_title }}",
+        body: "Hello {{ recipient_name }},\n\nsomeone (we hope you) registered for {{ course_title }} with this address. Your training with us is arranged by your coordinator or your organisation: please ask them to enroll you. Nothing was changed.\nThe session: {{ session_url }}\n",
+        placeholders: &["recipient_name", "course_title", "session_url"],
+    },
+    EventInfo {
+        event: "password_reset",
+        label: "Set or reset a password",
+        subject: "Set your Trainyard password",
+        body: "Hello {{ recipient_name }},\n\nto set a new password for your account, follow this link:\n{{ reset_url }}\n\nThe link works once, until {{ expires }}. If you did not ask for it, ignore this message: your password stays as it is.\n",
+        placeholders: &["recipient_name", "reset_url", "expires"],
+    },
 ];
 
 /// The catalogue entry of `event`, if Trainyard knows it.
@@ -425,6 +467,12 @@ pub fn sample_context() -> serde_json::Value {
         "amount": "1,780.00 EUR",
         "due_date": "2027-06-04",
         "invoice_url": "https://trainyard.example.com/invoices/815",
+        "confirm_url": "https://trainyard.example.com/account/confirm?token=3f9a…",
+        "sign_in_url": "https://trainyard.example.com/account/sign-in?token=8b1c…",
+        "reset_url": "https://trainyard.example.com/account/password?token=c07e…",
+        "login_url": "https://trainyard.example.com/login",
+        "session_url": "https://trainyard.example.com/catalog/42",
+        "expires": "2027-04-28 12:00 CEST",
     })
 }
 

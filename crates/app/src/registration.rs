@@ -1,25 +1,22 @@
-//! Self-service for learners: the public catalog of open sessions, registration from it (a learner
-//! record, a learner account and the enrollment, in one transaction), and the learner's own portal
-//! (their enrollments with session, parts and venue; a calendar file per enrollment).
+//! Self-service for learners: the public catalog of open sessions, registration from it (an
+//! e-mail to the address typed; following its link creates the learner record, the account and
+//! the enrollment — see `account_links`), and the learner's own portal (their enrollments with
+//! session, parts and venue; a calendar file per enrollment).
 //!
 //! The catalog has no caller: it is public. It only ever shows public sessions that take
 //! enrollments (scheduled or confirmed, not archived, starting in the future); whatever the filter
 //! asks for, the visibility is forced to public.
 
-use crate::accounts::{Login, hash_password, login};
-use crate::enrollment::enroll_in;
 use crate::error::About;
 use crate::{App, AppError, Caller, now_ms};
 use chrono::NaiveDate;
 use icalendar::{Calendar, Component, Event, EventLike, EventStatus, Property};
-use trainyard_core::records::LearnerInput;
 use trainyard_core::status::{DeliveryMode, EnrollmentStatus, SessionStatus, Visibility};
 use trainyard_core::{EmailAddress, Invalid, Role, TimeZoneName};
 use trainyard_store::enrollments::{self, Enrollment, EnrollmentRecord};
-use trainyard_store::learners::{self, Learner, LearnerFilter};
 use trainyard_store::sessions::{self, SessionFilter};
 use trainyard_store::venues::{self, Venue};
-use trainyard_store::{Conn, ListParams, Page, users};
+use trainyard_store::{Conn, ListParams, Page};
 
 pub use trainyard_store::sessions::{Part, Session};
 
@@ -29,10 +26,6 @@ const HOUR: i64 = 3_600_000;
 pub const CATALOG_PER_PAGE: i64 = 12;
 /// The catalog pages no deeper than this (each page merges two ordered lists from the start).
 pub const CATALOG_MAX_PAGE: i64 = 50;
-
-/// Shown when someone registers with the e-mail of an existing account.
-pub const ACCOUNT_EXISTS: &str =
-    "You already have an account — sign in first, then register from the catalog.";
 
 // ------------------------------------------------------------------ the public catalog
 
@@ -286,14 +279,15 @@ pub async fn public_session(app: &App, id: i64) -> Result<PublicSession, AppErro
 
 // ------------------------------------------------------------------ registration
 
-/// The public registration form.
+/// The public registration form. There is no password here: whoever follows the confirmation
+/// link chooses it (see `account_links`), so that nobody can set up an account for someone
+/// else's address with a password of their own.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(default)]
 pub struct RegistrationForm {
     pub first_name: String,
     pub last_name: String,
     pub email: String,
-    pub password: String,
 }
 
 struct Checked {
@@ -309,11 +303,6 @@ impl RegistrationForm {
         let first_name = inv.check("first_name", text::required(&self.first_name, 100));
         let last_name = inv.check("last_name", text::required(&self.last_name, 100));
         let email = inv.check("email", EmailAddress::parse(&self.email));
-        if self.password.chars().count() < 10 {
-            inv.add("password", "must be at least 10 characters");
-        } else if self.password.len() > 1024 {
-            inv.add("password", "must be at most 1024 bytes");
-        }
         match (first_name, last_name, email) {
             (Some(first_name), Some(last_name), Some(email)) if inv.is_empty() => Ok(Checked {
                 first_name,
@@ -325,168 +314,50 @@ impl RegistrationForm {
     }
 }
 
-/// The result of a registration: the enrollment (booked or waitlisted) and, when signing in
-/// worked, the new login session.
-pub struct Registered {
-    pub enrollment: EnrollmentRecord,
-    pub login: Option<Login>,
+/// What a registration answers: the same for every address, known or not.
+pub struct RegistrationSent {
+    /// The address the e-mail went to, as typed.
+    pub email: String,
+    pub session_title: String,
 }
 
-/// The active learner with this e-mail (compared without regard to case), if any.
-async fn learner_by_email(conn: &mut Conn, email: &str) -> Result<Option<Learner>, AppError> {
-    let wanted = email.trim().to_lowercase();
-    let mut f = LearnerFilter {
-        list: ListParams {
-            q: wanted.clone(),
-            per_page: 200,
-            ..Default::default()
-        },
-        client_id: None,
-    };
-    for page in 1..=50 {
-        f.list.page = page;
-        let p = learners::list(conn, &f).await?;
-        let n = p.items.len() as i64;
-        if let Some(l) = p
-            .items
-            .into_iter()
-            .find(|l| l.email.trim().to_lowercase() == wanted)
-        {
-            return Ok(Some(l));
-        }
-        if n < f.list.per_page {
-            break;
-        }
-    }
-    Ok(None)
-}
-
-/// Registers someone from the catalog: creates their learner record (or reuses the one with
-/// their e-mail, when it belongs to no client), a learner account, and the enrollment — booked
-/// while seats last, else waitlisted — in one transaction, audited. Then signs them in.
-/// Nobody with an account may register this way: they sign in and enroll.
+/// Registers someone from the catalog. Signs nobody in and changes no account: it queues one
+/// e-mail to the address typed — a confirmation link for a new address (following it creates
+/// the account and the enrollment), a sign-in link or a notice for a known one — audited, in one
+/// transaction. The answer does not depend on whether the address is known.
 pub async fn register(
     app: &App,
     session_id: i64,
     form: &RegistrationForm,
-    remote: &str,
-) -> Result<Registered, AppError> {
+) -> Result<RegistrationSent, AppError> {
     let input = form.validate()?;
-    let email = input.email.as_str().to_owned();
-    // Cheap checks first: the password hash costs real time.
-    let session_zone = {
-        let mut conn = app.store.read().await?;
-        let s = sessions::get(&mut conn, session_id)
-            .await
-            .about("session")?;
-        if !is_public(&s) {
-            return Err(AppError::NotFound("session"));
-        }
-        let (_, _, cutoff_hours) = enrollments::session_rules(&mut conn, session_id).await?;
-        if let Some(why) = closed_reason(&s, cutoff_hours, now_ms()) {
-            return Err(AppError::Refused(why));
-        }
-        if users::find_by_email(&mut conn, &email).await?.is_some() {
-            return Err(AppError::Refused(ACCOUNT_EXISTS.into()));
-        }
-        TimeZoneName::parse(&s.time_zone).unwrap_or_else(|_| utc_zone())
-    };
-    let hash = hash_password(form.password.clone()).await?;
-
     let now = now_ms();
     let mut tx = app.store.write().await?;
-    if users::find_by_email(&mut tx, &email).await?.is_some() {
-        return Err(AppError::Refused(ACCOUNT_EXISTS.into()));
+    let s = sessions::get(&mut tx, session_id).await.about("session")?;
+    if !is_public(&s) {
+        return Err(AppError::NotFound("session"));
     }
-    let (learner_id, created) = match learner_by_email(&mut tx, &email).await? {
-        Some(l) if l.client_id.is_some() => {
-            return Err(AppError::Refused(format!(
-                "{email} belongs to a learner of {}: ask your training contact there to enroll you, or register with another e-mail address.",
-                l.client_name.unwrap_or_else(|| "a client".into())
-            )));
-        }
-        Some(l) => (l.id, None),
-        None => {
-            let id = learners::insert(
-                &mut tx,
-                &LearnerInput {
-                    first_name: input.first_name.clone(),
-                    last_name: input.last_name.clone(),
-                    email: input.email.clone(),
-                    client_id: None,
-                    phone: None,
-                    time_zone: session_zone,
-                },
-                now,
-            )
-            .await
-            .map_err(|e| match AppError::from(e) {
-                // The same e-mail on an archived learner, or a registration a moment ago.
-                AppError::Duplicate { .. } => AppError::Refused(format!(
-                    "{email} is already known to us: sign in, or ask your coordinator to enroll you."
-                )),
-                other => other,
-            })?;
-            (id, Some(learners::get(&mut tx, id).await?))
-        }
-    };
-    let learner = learners::get(&mut tx, learner_id).await?;
-    let user_id = users::insert(
+    let (_, _, cutoff_hours) = enrollments::session_rules(&mut tx, session_id).await?;
+    if let Some(why) = closed_reason(&s, cutoff_hours, now) {
+        return Err(AppError::Refused(why));
+    }
+    crate::account_links::registration_mail(
+        app,
         &mut tx,
-        &users::NewUser {
-            email: &email,
-            display_name: &format!("{} {}", learner.first_name, learner.last_name),
-            password_hash: &hash,
-            role: Role::Learner,
-            client_id: None,
-            instructor_id: None,
-            learner_id: Some(learner_id),
-            time_zone: &learner.time_zone,
+        &s,
+        &crate::account_links::Applicant {
+            first_name: &input.first_name,
+            last_name: &input.last_name,
+            email: &input.email,
         },
         now,
     )
-    .await
-    .map_err(|e| match AppError::from(e) {
-        AppError::Duplicate { .. } => AppError::Refused(ACCOUNT_EXISTS.into()),
-        other => other,
-    })?;
-    let user = users::get(&mut tx, user_id).await?;
-    let caller = Caller::from_user(user.clone(), None);
-    if let Some(l) = &created {
-        crate::audit::record(
-            &mut tx,
-            &caller,
-            now,
-            "learner.created",
-            "learner",
-            learner_id,
-            None,
-            Some(l),
-        )
-        .await?;
-    }
-    crate::audit::record(
-        &mut tx,
-        &caller,
-        now,
-        "user.created",
-        "user",
-        user_id,
-        None,
-        Some(&user),
-    )
     .await?;
-    let enrollment = enroll_in(&mut tx, &caller, session_id, learner_id, 0, now).await?;
     tx.commit().await?;
-
-    let login = match login(app, &email, &form.password, remote).await {
-        Ok(l) => Some(l),
-        Err(e) => {
-            tracing::warn!(error = %e, "registered, but signing in afterwards failed");
-            None
-        }
-    };
-    Ok(Registered { enrollment, login })
+    Ok(RegistrationSent {
+        email: input.email.as_str().to_owned(),
+        session_title: s.title.clone().unwrap_or_else(|| s.course_title.clone()),
+    })
 }
 
 // ------------------------------------------------------------------ the learner's own portal

@@ -119,7 +119,7 @@ pub mod sessions {
             notify(&mut tx, &after, Change::Rescheduled, now).await?;
         }
         if after.capacity > before.capacity {
-            crate::enrollment::fill_freed_seats(&mut tx, caller, id, now).await?;
+            crate::enrollment::fill_freed_seats(app, &mut tx, caller, id, now).await?;
         }
         tx.commit().await?;
         Ok(after)

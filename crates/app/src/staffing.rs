@@ -398,7 +398,7 @@ pub(crate) async fn act_in(
             "starts": tz.display(session.starts_at),
             "ends": tz.display(session.ends_at),
             "place": session.venue_name.clone().unwrap_or_else(|| "online".into()),
-            "portal_url": format!("/portal/assignments/{assignment_id}"),
+            "portal_url": app.link(&format!("/portal/assignments/{assignment_id}")),
         });
         let (subject, body) = crate::messages::compose(tx, &kind, &ctx).await?;
         outbox::enqueue(

@@ -205,3 +205,12 @@ pub async fn clear_login_failures(conn: &mut Conn, email: &str) -> Result<(), St
         .await?;
     Ok(())
 }
+
+/// Ends every login session of a user (after their password is set anew). Returns how many.
+pub async fn delete_sessions_of_user(conn: &mut Conn, user_id: i64) -> Result<u64, StoreError> {
+    Ok(sqlx::query("DELETE FROM auth_sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected())
+}

@@ -171,3 +171,19 @@ pub async fn find_by_email(conn: &mut Conn, email: &str) -> Result<Option<Learne
     let row = q.query().fetch_optional(&mut *conn).await?;
     Ok(row.as_ref().map(from_row).transpose()?)
 }
+
+/// The learner whose e-mail address is this one in any letter case, archived or not. Registration
+/// asks it: `Ada@example.com` and `ada@example.com` reach the same mailbox.
+pub async fn find_by_email_any_case(
+    conn: &mut Conn,
+    email: &str,
+) -> Result<Option<Learner>, StoreError> {
+    let mut q = Sql::new("SELECT ");
+    q.push(COLUMNS)
+        .push(FROM)
+        .push(" WHERE lower(email) = ")
+        .text(&email.trim().to_lowercase())
+        .push(" ORDER BY id LIMIT 1");
+    let row = q.query().fetch_optional(&mut *conn).await?;
+    Ok(row.as_ref().map(from_row).transpose()?)
+}

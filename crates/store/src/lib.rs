@@ -6,6 +6,7 @@
 //! takes the write lock up front (`BEGIN IMMEDIATE`), so the "check then write" pattern cannot
 //! deadlock or fail with SQLITE_BUSY.
 
+pub mod account_tokens;
 pub mod assignments;
 pub mod audit;
 pub mod auth;

@@ -15,6 +15,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "planning", include_str!("../migrations/0006_planning.sql")),
     (7, "planning_constraints", include_str!("../migrations/0007_planning_constraints.sql")),
     (8, "programs", include_str!("../migrations/0008_programs.sql")),
+    (9, "account_tokens", include_str!("../migrations/0009_account_tokens.sql")),
     (10, "skills", include_str!("../migrations/0010_skills.sql")),
     (11, "durability", include_str!("../migrations/0011_durability.sql")),
     (12, "login_throttle", include_str!("../migrations/0012_login_throttle.sql")),

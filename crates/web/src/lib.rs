@@ -2,6 +2,7 @@
 //! document, and authentication. Handlers are thin: they turn requests into calls of
 //! `trainyard_app` use cases and map the one `AppError` type to a page or to problem+json.
 
+mod account_links;
 mod api;
 mod assets;
 mod auth;
@@ -43,6 +44,7 @@ pub fn router(app: App, secure_cookies: bool) -> Router {
     Router::new()
         .merge(pages::routes())
         .merge(auth::routes())
+        .merge(account_links::routes())
         .merge(assets::routes())
         .merge(api::routes(state.clone()))
         .route("/healthz", axum::routing::get(health))

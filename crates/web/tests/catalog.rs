@@ -1,6 +1,7 @@
 //! The public catalog and self-registration over HTTP, on both databases: anonymous browsing that
-//! never shows a private session, registration that creates learner + account + enrollment in one
-//! go and signs in, refusals (existing account, a learner of a client, closed registration),
+//! never shows a private session, registration confirmed by e-mail that creates the learner, the
+//! account and the enrollment and signs in, known addresses (an e-mail to the owner, nothing else; see also
+//! tests/accounts.rs), closed registration,
 //! validation that changes nothing, the waitlist and offers in the learner's portal, one-button
 //! registration, cancel and transfer for signed-in learners, and calendar files only for their owner.
 
@@ -107,26 +108,15 @@ fn of<'a>(list: &'a [Value], email: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no enrollment of {email} in {list:?}"))
 }
 
-/// Registers through the public form in a fresh (anonymous) browser; follows the redirect.
+/// Registers through the public form in a fresh (anonymous) browser and follows the
+/// confirmation link e-mailed to `email`, as its owner would; follows the redirect.
 async fn register(
     t: &TestApp,
     session: i64,
     first: &str,
     email: &str,
 ) -> (Browser, StatusCode, String) {
-    let b = Browser::new(t);
-    let (status, html) = b
-        .post_form(
-            &format!("/catalog/{session}/register"),
-            &[
-                ("first_name", first),
-                ("last_name", "Learner"),
-                ("email", email),
-                ("password", "a long enough secret"),
-            ],
-        )
-        .await;
-    (b, status, html)
+    common::register_and_confirm(t, session, first, email).await
 }
 
 /// Reads `ics` with Python's `icalendar` through tests/ical_check.py (an independent parser).
@@ -361,21 +351,24 @@ async fn registering_creates_learner_account_and_enrollment_and_signs_in(t: &Tes
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.text().await.unwrap().contains("My sessions"));
 
-    // Registering again with the same e-mail (any case) is refused and creates nothing.
+    // Registering again with the same e-mail (any case) signs nobody in and creates nothing: the
+    // reply is the neutral one and the owner gets a sign-in link. (This used to answer "You
+    // already have an account"; before that, it signed the caller in as the owner.)
     let other = session(&api, c, Some(v), None, 10, 27, false).await;
-    let (_, status, html) = register(t, other.id, "Ada", "ADA@example.com").await;
-    assert_eq!(status, StatusCode::CONFLICT, "{html}");
-    assert!(
-        html.contains(
-            "You already have an account — sign in first, then register from the catalog"
-        )
-    );
-    assert!(
-        html.contains("value=\"ADA@example.com\""),
-        "typed values are kept"
-    );
+    let (again, status, html) = register(t, other.id, "Ada", "ADA@example.com").await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Check your e-mail"), "{html}");
+    assert!(!html.contains("already have an account"));
+    let (_, page) = again.get("/").await;
+    assert!(!page.contains("My sessions"), "not signed in");
     assert_eq!(learner_count(&api).await, before + 1);
     assert!(enrollments(&api, other.id).await.is_empty());
+    let sign_in: Vec<_> = common::mails_to(t, "ada@example.com")
+        .await
+        .into_iter()
+        .filter(|m| m.kind == "account_sign_in")
+        .collect();
+    assert_eq!(sign_in.len(), 1);
 
     // A learner a coordinator entered (no client, no account) is reused, not duplicated.
     let known = api
@@ -396,7 +389,7 @@ async fn registering_creates_learner_account_and_enrollment_and_signs_in(t: &Tes
         Some(known)
     );
 
-    // A client's learner is pointed to their organisation.
+    // A client's learner is pointed to their organisation, by e-mail: the page names no client.
     let client = api
         .create("/clients", &json!({ "code": "INIT", "name": "Initech", "billing_email": "ap@initech.example", "currency": "EUR", "time_zone": "Europe/Berlin" }))
         .await["id"]
@@ -405,8 +398,14 @@ async fn registering_creates_learner_account_and_enrollment_and_signs_in(t: &Tes
     api.create("/learners", &json!({ "first_name": "Cy", "last_name": "Corp", "email": "cy@initech.example", "client_id": client, "time_zone": "Europe/Berlin" }))
         .await;
     let (_, status, html) = register(t, s.id, "Cy", "cy@initech.example").await;
-    assert_eq!(status, StatusCode::CONFLICT);
-    assert!(html.contains("belongs to a learner of Initech"), "{html}");
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Check your e-mail") && !html.contains("Initech"),
+        "{html}"
+    );
+    let notes = common::mails_to(t, "cy@initech.example").await;
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes[0].kind, "registration_managed");
     assert!(
         !enrollments(&api, s.id)
             .await
@@ -503,6 +502,19 @@ async fn a_full_session_waitlists_in_order_and_offers_are_accepted_in_the_portal
     let (_, portal) = second.get("/").await;
     assert!(portal.contains("A seat is free for you."), "{portal}");
     let second_id = of(&list, "second@example.com")["id"].as_i64().unwrap();
+    // The offer's e-mail links to the portal with an absolute address under the public URL.
+    let offer = common::mails_to(t, "second@example.com")
+        .await
+        .into_iter()
+        .find(|m| m.kind == "enrollment_offer")
+        .expect("an offer e-mail");
+    assert!(
+        offer
+            .body
+            .contains(&t.app.link(&format!("/portal/enrollments/{second_id}"))),
+        "{}",
+        offer.body
+    );
     assert!(portal.contains(&format!(
         "action=\"/portal/enrollments/{second_id}/accept\""
     )));
@@ -543,21 +555,21 @@ async fn validation_errors_are_422_and_change_nothing(t: &TestApp) {
                 ("first_name", "  "),
                 ("last_name", "Lovelace"),
                 ("email", "not-an-email"),
-                ("password", "short"),
             ],
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("id=\"e-first_name\">is required<"), "{html}");
     assert!(html.contains("is not an e-mail address"));
-    assert!(html.contains("id=\"e-password\">must be at least 10 characters<"));
     assert!(html.contains("value=\"Lovelace\"") && html.contains("value=\"not-an-email\""));
     assert!(
-        !html.contains("value=\"short\""),
-        "the password is never sent back"
+        !html.contains("name=\"password\""),
+        "the form asks for no password: the confirmation link does"
     );
     assert!(html.contains("aria-invalid=\"true\""));
-    // Valid but for the password: still nothing.
+    assert!(common::mails_to(t, "not-an-email").await.is_empty());
+    // Valid, but the password chosen on the confirmation page is too short: still nothing, and
+    // the link still works.
     let (status, _) = b
         .post_form(
             &format!("/catalog/{}/register", s.id),
@@ -565,17 +577,36 @@ async fn validation_errors_are_422_and_change_nothing(t: &TestApp) {
                 ("first_name", "Ada"),
                 ("last_name", "Lovelace"),
                 ("email", "ada.l@example.com"),
-                ("password", "123456789"),
             ],
         )
         .await;
+    assert_eq!(status, StatusCode::OK);
+    let mail = common::mails_to(t, "ada.l@example.com").await;
+    let link = common::link_in(&mail[0].body, &t.app, "/account/confirm").unwrap();
+    let token = common::token_of(&link);
+    let (status, html) = b
+        .post_form(
+            "/account/confirm",
+            &[("token", token.as_str()), ("password", "123456789")],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("id=\"e-password\">must be at least 10 characters<"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("123456789"),
+        "the password is never sent back"
+    );
     assert_eq!(learner_count(&api).await, before);
     assert!(enrollments(&api, s.id).await.is_empty());
     let r = Browser::new(t)
         .login("ada.l@example.com", "123456789")
         .await;
     assert!(r.text().await.unwrap().contains("do not match an account"));
+    let (status, _) = b.get(&format!("/account/confirm?token={token}")).await;
+    assert_eq!(status, StatusCode::OK, "the link was not used up");
     // Not a session: not found; the page itself, anonymous, has no CSRF field to need.
     let (status, _) = b
         .post_form(

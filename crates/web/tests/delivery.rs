@@ -297,7 +297,8 @@ async fn a_use_cases_message_is_delivered_over_smtp(t: &TestApp) {
     assert!(text.starts_with("Hello Anna Berg,\n\n"), "{text}");
     assert!(
         text.contains(&format!(
-            "Accept or decline in your portal: /portal/assignments/{assignment}"
+            "Accept or decline in your portal: {}",
+            t.app.link(&format!("/portal/assignments/{assignment}"))
         )),
         "{text}"
     );

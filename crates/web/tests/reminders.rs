@@ -588,18 +588,7 @@ async fn virtual_sessions_send_and_show_their_joining_link(t: &TestApp) {
     );
 
     // A learner registers from the catalog; their portal shows how to join.
-    let b = common::Browser::new(t);
-    let (status, _) = b
-        .post_form(
-            &format!("/catalog/{s}/register"),
-            &[
-                ("first_name", "Vic"),
-                ("last_name", "Learner"),
-                ("email", "vic@example.com"),
-                ("password", "a long enough secret"),
-            ],
-        )
-        .await;
+    let (b, status, _) = common::register_and_confirm(t, s, "Vic", "vic@example.com").await;
     assert_eq!(status, StatusCode::OK);
     let (_, portal) = b.get("/").await;
     assert!(
@@ -684,7 +673,11 @@ async fn edited_templates_word_session_changes_assignment_requests_and_reminders
     assert_eq!(request.subject, "Teach RT?");
     assert_eq!(
         request.body,
-        format!("Dear Anna Berg, please answer at /portal/assignments/{assignment}\n")
+        // Absolute, under the public URL: a relative link is a 404 from a mail client.
+        format!(
+            "Dear Anna Berg, please answer at {}\n",
+            t.app.link(&format!("/portal/assignments/{assignment}"))
+        )
     );
 
     // Rescheduled: everyone on it hears in the edited wording, with the new time.

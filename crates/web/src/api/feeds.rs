@@ -7,7 +7,7 @@ use crate::auth::ApiCaller;
 use crate::problem::{ApiError, Problem};
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use trainyard_app::feeds::{self, Feed};
 use utoipa_axum::router::OpenApiRouter;
@@ -46,23 +46,6 @@ pub struct FeedQuery {
     pub target_id: i64,
 }
 
-/// The same absolute base as the UI: the request's Host header, `https` when served over HTTPS.
-fn base_url(headers: &HeaderMap, secure: bool) -> String {
-    headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .map(str::trim)
-        .filter(|h| {
-            !h.is_empty()
-                && h.len() <= 255
-                && h.chars().all(|c| {
-                    c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']' | '_')
-                })
-        })
-        .map(|h| format!("{}://{h}", if secure { "https" } else { "http" }))
-        .unwrap_or_default()
-}
-
 /// Issue a calendar feed. Staff may for any schedule; an instructor for their own; a client
 /// contact for their own client's.
 #[utoipa::path(post, path = "/feeds", tag = "calendar feeds", request_body = NewFeed,
@@ -70,13 +53,12 @@ fn base_url(headers: &HeaderMap, secure: bool) -> String {
 pub async fn create(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-    headers: HeaderMap,
     Body(f): Body<NewFeed>,
 ) -> Result<(StatusCode, Json<CreatedFeed>), ApiError> {
     let kind = feeds::parse_kind(&f.kind)?;
     let (id, path) = feeds::create_feed(&s.app, &c, kind, f.target_id).await?;
-    let base = base_url(&headers, s.secure_cookies);
-    let url = format!("{base}{path}");
+    // Absolute under the configured public URL: a request's Host header is the sender's to choose.
+    let url = feeds::feed_url(&s.app, &path);
     let webcal_url = match url.split_once("://") {
         Some((_, rest)) => format!("webcal://{rest}"),
         None => url.clone(),

@@ -2,9 +2,10 @@
 //!
 //! Public (no login): `GET /catalog` (open public sessions, filters in the URL, paging),
 //! `GET /catalog/{id}` (one session with the registration form) and
-//! `POST /catalog/{id}/register` (creates the learner, their account and the enrollment, then
-//! signs them in). The public form has no session to carry a CSRF token: the global
-//! same-origin middleware (`crate::csrf`) refuses cross-site posts.
+//! `POST /catalog/{id}/register` (e-mails the address typed; following the link creates the
+//! learner, their account and the enrollment — `crate::account_links`; the reply is the same for
+//! every address and signs nobody in). The public form has no session to carry a CSRF token: the
+//! global same-origin middleware (`crate::csrf`) refuses cross-site posts.
 //!
 //! Signed in: `POST /catalog/{id}/enroll` (a learner books with one button), the learner's home
 //! page (`learner_portal`, shown at `/`), `GET /portal/enrollments/{id}.ics` (one enrollment as a
@@ -13,13 +14,13 @@
 
 use super::{Submit, error_page, saved};
 use crate::AppState;
-use crate::auth::{SESSION_COOKIE, Viewer, cookie, remote_addr, urlencode};
+use crate::auth::{SESSION_COOKIE, Viewer, cookie, urlencode};
 use crate::views::{Chrome, Opt, QueryState, paging, viewer_tz};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Form, Path, State};
-use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use trainyard_app::registration::{
@@ -367,7 +368,6 @@ pub struct RegisterState {
     pub first_name: Typed,
     pub last_name: Typed,
     pub email: Typed,
-    pub password: Typed,
     pub problems: Vec<String>,
 }
 
@@ -381,8 +381,6 @@ impl RegisterState {
             first_name: keep(&f.first_name),
             last_name: keep(&f.last_name),
             email: keep(&f.email),
-            // A password is never sent back.
-            password: Typed::default(),
             problems: Vec::new(),
         }
     }
@@ -393,7 +391,6 @@ impl RegisterState {
                 "first_name" => &mut self.first_name,
                 "last_name" => &mut self.last_name,
                 "email" => &mut self.email,
-                "password" => &mut self.password,
                 _ => {
                     self.problems.push(format!("{}: {}", e.field, e.message));
                     continue;
@@ -537,7 +534,7 @@ async fn show(State(s): State<AppState>, headers: HeaderMap, Path(id): Path<Stri
     .await
 }
 
-fn enrolled_notice(e: &EnrollmentRecord) -> String {
+pub(crate) fn enrolled_notice(e: &EnrollmentRecord) -> String {
     match (e.status, e.waitlist_position) {
         (EnrollmentStatus::Booked, _) => {
             "You are booked. Your joining details are below; a confirmation is on its way by e-mail."
@@ -557,35 +554,15 @@ async fn register(
     State(s): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    ext: Extensions,
     Form(f): Form<RegistrationForm>,
 ) -> Response {
     let viewer = signed_in(&s, &headers).await;
     let Some(id) = parse_id(&id) else {
         return not_found(viewer.as_ref());
     };
-    let remote = remote_addr(&ext);
-    match registration::register(&s.app, id, &f, &remote).await {
-        Ok(r) => {
-            let notice = enrolled_notice(&r.enrollment);
-            let Some(login) = r.login else {
-                return saved(
-                    "/login?next=%2F",
-                    &format!("{notice} Sign in to see your sessions."),
-                );
-            };
-            let mut res = saved("/", &notice);
-            let max_age = s.app.settings.session_hours * 3600;
-            let cookie = format!(
-                "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}",
-                login.session_token,
-                if s.secure_cookies { "; Secure" } else { "" }
-            );
-            if let Ok(v) = HeaderValue::from_str(&cookie) {
-                res.headers_mut().append(header::SET_COOKIE, v);
-            }
-            res
-        }
+    match registration::register(&s.app, id, &f).await {
+        // The same page whoever the address belongs to; nobody is signed in here.
+        Ok(sent) => crate::account_links::sent_page(&sent.session_title),
         Err(AppError::Invalid(inv)) => {
             render_session(
                 &s,

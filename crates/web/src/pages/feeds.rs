@@ -16,7 +16,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use trainyard_app::feeds::{self, FeedKind};
@@ -28,28 +28,12 @@ pub fn routes() -> Router<AppState> {
         .route("/feeds/{kind}/{target}", get(show).post(create_or_revoke))
 }
 
-/// `http://host` (or `https://` when served over HTTPS) from the request's Host header, if it
-/// looks like a host name or address with an optional port.
-pub(crate) fn base_url(headers: &HeaderMap, secure: bool) -> Option<String> {
-    let host = headers.get(header::HOST)?.to_str().ok()?.trim();
-    let plausible = !host.is_empty()
-        && host.len() <= 255
-        && host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']' | '_'));
-    plausible.then(|| format!("{}://{host}", if secure { "https" } else { "http" }))
-}
-
-async fn calendar(
-    State(s): State<AppState>,
-    Path(file): Path<String>,
-    headers: HeaderMap,
-) -> Response {
+async fn calendar(State(s): State<AppState>, Path(file): Path<String>) -> Response {
     let Some(token) = file.strip_suffix(".ics") else {
         return ApiError(AppError::NotFound("calendar feed")).into_response();
     };
-    let base = base_url(&headers, s.secure_cookies);
-    match feeds::render_feed_with_base(&s.app, token, base.as_deref()).await {
+    // Links inside the feed come from the configured public URL, never from the Host header.
+    match feeds::render_feed(&s.app, token).await {
         Ok(text) => {
             let mut r = text.into_response();
             let h = r.headers_mut();
@@ -185,7 +169,6 @@ async fn show(
 /// `POST /feeds/{kind}/{target_id}` creates a feed; `POST /feeds/{id}/revoke` revokes one.
 async fn create_or_revoke(
     State(s): State<AppState>,
-    headers: HeaderMap,
     Path((first, second)): Path<(String, String)>,
     Submit { caller: c, .. }: Submit<VersionForm>,
 ) -> Response {
@@ -207,10 +190,7 @@ async fn create_or_revoke(
     };
     match feeds::create_feed(&s.app, &c, kind, target_id).await {
         Ok((_, path)) => {
-            let url = format!(
-                "{}{path}",
-                base_url(&headers, s.secure_cookies).unwrap_or_default()
-            );
+            let url = feeds::feed_url(&s.app, &path);
             page(
                 &s,
                 &c,

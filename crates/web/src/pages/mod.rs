@@ -22,6 +22,8 @@ mod sessions;
 mod timeline;
 mod venues;
 
+pub(crate) use catalog::enrolled_notice;
+
 use crate::AppState;
 use crate::auth::{SESSION_COOKIE, Viewer, cookie};
 use crate::views::{Chrome, DetailView, FormView, ListView};

@@ -68,9 +68,16 @@ impl TestApp {
             .expect("connect to the test database")
             .with_audit_key(trainyard_store::audit::AuditKey::generate().expect("a random key"));
         store.migrate().await.expect("migrate");
-        let app = App::new(store, Settings::default());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
+        // Links in e-mails and feeds point at this very server, as `--public-url` would.
+        let app = App::new(
+            store,
+            Settings {
+                public_url: format!("http://{addr}"),
+                ..Settings::default()
+            },
+        );
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let served = app.clone();
         let server = tokio::spawn(async move {
@@ -339,4 +346,112 @@ pub fn course_body_with_costs(code: &str) -> Value {
 
 pub fn venue_body(code: &str, tz: &str) -> Value {
     serde_json::json!({ "code": code, "name": format!("Venue {code}"), "address": "Street 1", "city": "Berlin", "country": "DE", "time_zone": tz })
+}
+
+/// One message in the outbox, as a test reads it.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub kind: String,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+/// Every message queued to `email` (exactly that address, any case), oldest first.
+pub async fn mails_to(t: &TestApp, email: &str) -> Vec<Mail> {
+    use trainyard_store::outbox::{self, OutboxFilter};
+    let mut conn = t.app.store.read().await.unwrap();
+    let page = outbox::list(
+        &mut conn,
+        &OutboxFilter {
+            recipient: email.into(),
+            per_page: 200,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let mut out = Vec::new();
+    for m in page.items.iter().rev() {
+        if !m.recipient.eq_ignore_ascii_case(email) {
+            continue;
+        }
+        let d = outbox::get(&mut conn, m.id).await.unwrap();
+        out.push(Mail {
+            kind: m.kind.clone(),
+            to: m.recipient.clone(),
+            subject: m.subject.clone(),
+            body: d.body,
+        });
+    }
+    out
+}
+
+/// The absolute link in `body` that starts with the public URL and `path`, e.g.
+/// `link_in(body, &t.app, "/account/confirm")`.
+pub fn link_in(body: &str, app: &App, path: &str) -> Option<String> {
+    let prefix = app.link(path);
+    let start = body.find(&prefix)?;
+    let rest = &body[start..];
+    let end = rest
+        .find(|c: char| c.is_whitespace() || c == '"' || c == '<')
+        .unwrap_or(rest.len());
+    Some(rest[..end].to_owned())
+}
+
+/// The `token` query value of a link.
+pub fn token_of(link: &str) -> String {
+    link.split_once("token=")
+        .map(|(_, t)| t.split('&').next().unwrap_or(t).to_owned())
+        .unwrap_or_default()
+}
+
+/// The password `register_and_confirm` chooses on the confirmation page.
+pub const LEARNER_PASSWORD: &str = "a long enough secret";
+
+/// Registers through the public form in a fresh (anonymous) browser, then follows the
+/// confirmation link e-mailed to `email` and chooses `LEARNER_PASSWORD`, as the owner of the
+/// mailbox would. Returns the browser (signed in when it worked), the final status and page.
+pub async fn register_and_confirm(
+    t: &TestApp,
+    session: i64,
+    first: &str,
+    email: &str,
+) -> (Browser, StatusCode, String) {
+    let b = Browser::new(t);
+    let earlier = mails_to(t, email).await.len();
+    let (status, html) = b
+        .post_form(
+            &format!("/catalog/{session}/register"),
+            &[
+                ("first_name", first),
+                ("last_name", "Learner"),
+                ("email", email),
+            ],
+        )
+        .await;
+    if status != StatusCode::OK || !html.contains("Check your e-mail") {
+        return (b, status, html);
+    }
+    // Only a confirmation sent for this registration (a known address gets none).
+    let Some(link) = mails_to(t, email)
+        .await
+        .iter()
+        .skip(earlier)
+        .find(|m| m.kind == "account_confirm")
+        .and_then(|m| link_in(&m.body, &t.app, "/account/confirm"))
+    else {
+        return (b, status, html);
+    };
+    let (status, page) = b
+        .get(link.trim_start_matches(&t.app.settings.public_url))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let (status, html) = b
+        .post_form(
+            "/account/confirm",
+            &[("token", &token_of(&link)), ("password", LEARNER_PASSWORD)],
+        )
+        .await;
+    (b, status, html)
 }
