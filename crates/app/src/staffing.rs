@@ -243,28 +243,30 @@ pub async fn act(
     let mut tx = app.store.write().await?;
     let after = act_in(
         &mut tx,
+        app,
         caller,
         assignment_id,
         version,
         event,
         override_reason,
-        now_ms(),
     )
     .await?;
     tx.commit().await?;
     Ok(after)
 }
 
-/// `act` inside the caller's transaction (the demo seeder's, or a bulk operation's).
+/// `act` inside the caller's transaction (the demo seeder's, or a bulk operation's). The app
+/// builds the links of the messages it sends.
 pub(crate) async fn act_in(
     tx: &mut Conn,
+    app: &App,
     caller: &Caller,
     assignment_id: i64,
     version: i64,
     event: AssignmentEvent,
     override_reason: Option<&str>,
-    now: i64,
 ) -> Result<AssignmentRecord, AppError> {
+    let now = now_ms();
     let peek = assignments::get(tx, assignment_id)
         .await
         .about("assignment")?;

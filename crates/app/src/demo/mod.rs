@@ -65,6 +65,8 @@ impl Dice {
 
 /// What every area of the seeder shares: who acts, when, and the dice.
 pub(super) struct Seed {
+    /// The app the use cases run in (their messages' links come from its settings).
+    pub app: App,
     pub system: Caller,
     pub now: i64,
     pub today: NaiveDate,
@@ -118,6 +120,7 @@ pub async fn seed(app: &App) -> Result<SeedReport, AppError> {
     let password_hash = crate::accounts::hash_password(PASSWORD.to_owned()).await?;
     let now = now_ms();
     let mut s = Seed {
+        app: app.clone(),
         system: Caller::system(),
         now,
         today: trainyard_core::time::utc(now).date_naive(),

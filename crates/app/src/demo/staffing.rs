@@ -49,7 +49,7 @@ pub(super) async fn instructor(
             ]
         };
         for event in events {
-            a = act_in(c, &s.system, a.id, a.version, *event, None, s.now).await?;
+            a = act_in(c, &s.app, &s.system, a.id, a.version, *event, None).await?;
         }
         return Ok(true);
     }
