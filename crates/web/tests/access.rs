@@ -204,6 +204,14 @@ const API_RULES: &[(&str, &str)] = &[
 #[rustfmt::skip]
 const PAGE_RULES: &[(&str, &str)] = &[
     ("GET /",                                                   "L Y Y Y Y Y Y Y Y Y Y"),
+    ("GET /account/confirm",                                     "B B B B B B B B B B B"),
+    ("POST /account/confirm",                                    "B B B B B B B B B B B"),
+    ("GET /account/password",                                    "B B B B B B B B B B B"),
+    ("POST /account/password",                                   "B B B B B B B B B B B"),
+    ("GET /account/password/forgot",                             "Y Y Y Y Y Y Y Y Y Y Y"),
+    ("POST /account/password/forgot",                            "B B B B B B B B B B B"),
+    ("GET /account/sign-in",                                     "B B B B B B B B B B B"),
+    ("POST /account/sign-in",                                    "B B B B B B B B B B B"),
     ("GET /account/tokens",                                     "L Y Y Y Y Y Y Y Y Y Y"),
     ("POST /account/tokens",                                    "L Y Y Y Y Y Y Y Y Y Y"),
     ("POST /account/tokens/{id}/revoke",                        "L N N N N N N N N N N"),
@@ -220,6 +228,7 @@ const PAGE_RULES: &[(&str, &str)] = &[
     ("GET /admin/users",                                        "L Y F F F F F F F F F"),
     ("POST /admin/users",                                       "L B B B B B B B B B B"),
     ("GET /admin/users/new",                                    "L Y F F F F F F F F F"),
+    ("GET /assets/catalog.css",                                 "Y Y Y Y Y Y Y Y Y Y Y"),
     ("GET /assets/htmx-2.0.11.min.js",                          "Y Y Y Y Y Y Y Y Y Y Y"),
     ("GET /assets/trainyard.css",                               "Y Y Y Y Y Y Y Y Y Y Y"),
     ("GET /assets/trainyard.js",                                "Y Y Y Y Y Y Y Y Y Y Y"),

@@ -520,7 +520,7 @@ async fn a_hostile_host_header_never_reaches_feed_or_email_links(t: &TestApp) {
     let instructor = api
         .create("/instructors", &json!({
             "name": "Ina Host", "email": "ina@example.com", "employment_type": "staff", "home_venue_id": venue,
-            "time_zone": "Europe/Berlin", "currency": "EUR", "day_rate": "800", "max_days_week": 5, "max_days_month": 20
+            "time_zone": "Europe/Berlin", "currency": "EUR", "max_days_week": 5, "max_days_month": 20
         }))
         .await["id"]
         .as_i64()

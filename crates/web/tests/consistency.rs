@@ -94,7 +94,7 @@ async fn world(t: &TestApp) -> World {
     let instructor = api
         .create("/instructors", &json!({
             "name": "Anna Berg", "email": "anna@example.com", "employment_type": "staff", "home_venue_id": venue,
-            "time_zone": "Europe/Berlin", "currency": "EUR", "day_rate": "800", "max_days_week": 5, "max_days_month": 20, "skills": "excel"
+            "time_zone": "Europe/Berlin", "currency": "EUR", "max_days_week": 5, "max_days_month": 20, "skills": "excel"
         }))
         .await["id"]
         .as_i64()
@@ -300,7 +300,7 @@ async fn a_course_requiring_lead_finds_instructors_qualified_lead_in_any_case(t:
         .api
         .create("/instructors", &json!({
             "name": "Lars Lead", "email": "lars@example.com", "employment_type": "staff", "home_venue_id": w.venue,
-            "time_zone": "Europe/Berlin", "currency": "EUR", "day_rate": "800", "max_days_week": 5, "max_days_month": 20, "skills": "LEAD, Excel"
+            "time_zone": "Europe/Berlin", "currency": "EUR", "max_days_week": 5, "max_days_month": 20, "skills": "LEAD, Excel"
         }))
         .await;
     assert_eq!(by_skill["skills"], json!(["excel", "lead"]));
@@ -309,7 +309,7 @@ async fn a_course_requiring_lead_finds_instructors_qualified_lead_in_any_case(t:
         .api
         .create("/instructors", &json!({
             "name": "Quinn Qualified", "email": "quinn@example.com", "employment_type": "staff", "home_venue_id": w.venue,
-            "time_zone": "Europe/Berlin", "currency": "EUR", "day_rate": "800", "max_days_week": 5, "max_days_month": 20
+            "time_zone": "Europe/Berlin", "currency": "EUR", "max_days_week": 5, "max_days_month": 20
         }))
         .await["id"]
         .as_i64()

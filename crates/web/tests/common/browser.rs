@@ -411,6 +411,20 @@ impl Chrome {
         v.as_str().unwrap_or_default().to_owned()
     }
 
+    /// Resizes the browser's window (its viewport follows): a phone is 390 × 844.
+    pub async fn set_window_size(&self, width: i64, height: i64) {
+        if let Err(e) = self
+            .cmd(
+                Method::POST,
+                "/window/rect",
+                Some(json!({ "width": width, "height": height })),
+            )
+            .await
+        {
+            panic!("browser: could not resize the window to {width}×{height}: {e}");
+        }
+    }
+
     /// Runs `script` in the page (synchronously; `arguments[i]` are `args`) and returns what it
     /// returns.
     pub async fn execute(&self, script: &str, args: Vec<Value>) -> Value {
@@ -509,8 +523,18 @@ impl Chrome {
                 return t.clone();
             }
             if Instant::now() >= deadline {
+                let page = self
+                    .cmd(
+                        Method::POST,
+                        "/execute/sync",
+                        Some(json!({ "script": "return document.body.innerText.slice(0, 1500);", "args": [] })),
+                    )
+                    .await
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
                 panic!(
-                    "browser: `{css}` did not come to contain {needle:?} within {WAIT:?} at {} (text: {text:?})",
+                    "browser: `{css}` did not come to contain {needle:?} within {WAIT:?} at {} (text: {text:?}); the page says: {page}",
                     self.current_url().await
                 );
             }
