@@ -165,9 +165,13 @@ async fn the_check_finds_busy_assignments_without_slots_and_overlaps(t: &TestApp
     );
 
     // A writer that went around the store: A's slots gone.
-    exec(t, "DELETE FROM instructor_slots WHERE assignment_id = $1", on_a)
-        .await
-        .unwrap();
+    exec(
+        t,
+        "DELETE FROM instructor_slots WHERE assignment_id = $1",
+        on_a,
+    )
+    .await
+    .unwrap();
     // And C moved onto B's morning, slots and all (PostgreSQL's exclusion constraint would refuse
     // the slot update, so it goes first — as on a database restored without its constraints).
     if t.app.store.backend() == Backend::Postgres {
@@ -194,7 +198,9 @@ async fn the_check_finds_busy_assignments_without_slots_and_overlaps(t: &TestApp
     let missing = of("assignment_without_slot");
     assert_eq!(missing.len(), 1, "{findings:#?}");
     assert!(
-        missing[0].starts_with(&format!("Assignment {on_a} (Anna Berg on S-00001, confirmed)")),
+        missing[0].starts_with(&format!(
+            "Assignment {on_a} (Anna Berg on S-00001, confirmed)"
+        )),
         "{}",
         missing[0]
     );
@@ -293,7 +299,10 @@ async fn a_course_requiring_lead_finds_instructors_qualified_lead_in_any_case(t:
     let mut course = course_body("LEAD-1");
     course["required_skill"] = json!(" LEAD ");
     let course = w.api.create("/courses", &course).await;
-    assert_eq!(course["required_skill"], "lead", "stored in its one spelling");
+    assert_eq!(
+        course["required_skill"], "lead",
+        "stored in its one spelling"
+    );
     let course = course["id"].as_i64().unwrap();
     // One instructor has the skill (typed in capitals), one a qualification for it.
     let by_skill = w
