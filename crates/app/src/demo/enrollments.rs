@@ -41,10 +41,10 @@ pub(super) async fn enroll(
     }
     if p.id == 1 || p.k == 390 {
         // The demo learner has a history and an upcoming session.
-        if let Some((lid, _)) = learner_ids.get(7) {
-            if !chosen.contains(lid) {
-                chosen.push(*lid);
-            }
+        if let Some((lid, _)) = learner_ids.get(7)
+            && !chosen.contains(lid)
+        {
+            chosen.push(*lid);
         }
     }
     for (pos, lid) in chosen.iter().enumerate() {
