@@ -66,6 +66,38 @@ async fn the_demo_company_passes_the_consistency_check(t: &TestApp) {
     )
     .await;
     assert_eq!(on_leave, 0, "instructors teaching on their time off");
+    // Like a real company's: 400 sessions, none on a weekend or on New Year's Day, and programs
+    // made of their client's private sessions.
+    assert_eq!(count(t, "SELECT count(*) AS n FROM sessions").await, 400);
+    let parts = sqlx::query(
+        "SELECT p.starts_at, s.time_zone FROM session_parts p JOIN sessions s ON s.id = p.session_id",
+    )
+    .fetch_all(t.app.store.pool())
+    .await
+    .unwrap();
+    for r in &parts {
+        use chrono::Datelike;
+        let starts: i64 = sqlx::Row::get(r, "starts_at");
+        let zone: String = sqlx::Row::get(r, "time_zone");
+        let day = trainyard_core::TimeZoneName::parse(&zone)
+            .unwrap()
+            .local(starts)
+            .date_naive();
+        assert!(
+            !matches!(day.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun)
+                && (day.month(), day.day()) != (1, 1),
+            "a session part on {day}"
+        );
+    }
+    assert_eq!(
+        count(
+            t,
+            "SELECT count(*) AS n FROM sessions WHERE program_id IS NOT NULL AND (visibility <> 'private' OR client_id IS NULL)"
+        )
+        .await,
+        0,
+        "programs hold only their client's private sessions"
+    );
     // The trail the seeder wrote is intact.
     trainyard_app::history::verify(&t.app, &t.system())
         .await
