@@ -4,8 +4,8 @@
 
 use crate::{App, AppError, Caller};
 use trainyard_core::Role;
-pub use trainyard_store::doctor::Finding;
 use trainyard_store::doctor as checks;
+pub use trainyard_store::doctor::Finding;
 
 /// Every finding of every check; empty when the data obeys the rules.
 pub async fn check(app: &App, caller: &Caller) -> Result<Vec<Finding>, AppError> {

@@ -79,6 +79,7 @@ impl AsRef<str> for Skill {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

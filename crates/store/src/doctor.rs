@@ -16,7 +16,6 @@ pub struct Finding {
 // Each check reports at most 200 findings (LIMIT 200). Busy means accepted or confirmed; an
 // active session is one neither cancelled nor postponed — the rule of `sessions::resync_slots`.
 
-
 fn when(ms: i64) -> String {
     trainyard_core::time::rfc3339(ms)
 }
@@ -30,9 +29,7 @@ pub async fn busy_assignments_without_slots(conn: &mut Conn) -> Result<Vec<Findi
          WHERE a.status IN ('accepted', 'confirmed') AND s.status NOT IN ('cancelled', 'postponed') AND p.status = 'scheduled' \
          AND NOT EXISTS (SELECT 1 FROM instructor_slots sl WHERE sl.assignment_id = a.id AND sl.session_part_id = p.id) \
          ORDER BY a.id, p.starts_at LIMIT 200";
-    let rows = sqlx::query(sql)
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows = sqlx::query(sql).fetch_all(&mut *conn).await?;
     rows.iter()
         .map(|r| {
             Ok(Finding {
@@ -57,9 +54,7 @@ pub async fn confirmed_rooms_without_slots(conn: &mut Conn) -> Result<Vec<Findin
          JOIN session_parts p ON p.id = b.session_part_id JOIN sessions s ON s.id = p.session_id \
          WHERE b.status = 'confirmed' AND r.kind = 'room' AND p.status = 'scheduled' AND s.status NOT IN ('cancelled', 'postponed') \
          AND NOT EXISTS (SELECT 1 FROM unit_slots u WHERE u.booking_id = b.id) ORDER BY b.id LIMIT 200";
-    let rows = sqlx::query(sql)
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows = sqlx::query(sql).fetch_all(&mut *conn).await?;
     rows.iter()
         .map(|r| {
             Ok(Finding {
@@ -83,9 +78,7 @@ pub async fn overlapping_instructor_slots(conn: &mut Conn) -> Result<Vec<Finding
          FROM instructor_slots x JOIN instructor_slots y ON y.instructor_id = x.instructor_id AND y.id > x.id \
          AND y.starts_at < x.ends_at AND x.starts_at < y.ends_at JOIN instructors i ON i.id = x.instructor_id \
          ORDER BY x.id, y.id LIMIT 200";
-    let rows = sqlx::query(sql)
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows = sqlx::query(sql).fetch_all(&mut *conn).await?;
     rows.iter()
         .map(|r| {
             Ok(Finding {
@@ -115,9 +108,7 @@ pub async fn double_booked_instructors(conn: &mut Conn) -> Result<Vec<Finding>, 
          WHERE a1.status IN ('accepted', 'confirmed') AND a2.status IN ('accepted', 'confirmed') AND s1.status NOT IN ('cancelled', 'postponed') AND s2.status NOT IN ('cancelled', 'postponed') \
          AND p1.status = 'scheduled' AND p2.status = 'scheduled' AND p1.starts_at < p2.ends_at AND p2.starts_at < p1.ends_at \
          GROUP BY i.name, a1.id, a2.id, s1.reference, s2.reference ORDER BY a1.id, a2.id LIMIT 200";
-    let rows = sqlx::query(sql)
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows = sqlx::query(sql).fetch_all(&mut *conn).await?;
     rows.iter()
         .map(|r| {
             Ok(Finding {
@@ -142,9 +133,7 @@ pub async fn overlapping_room_slots(conn: &mut Conn) -> Result<Vec<Finding>, Sto
     let sql = "SELECT r.name, x.booking_id AS b1, y.booking_id AS b2, x.starts_at FROM unit_slots x \
          JOIN unit_slots y ON y.resource_id = x.resource_id AND y.id > x.id AND y.starts_at < x.ends_at AND x.starts_at < y.ends_at \
          JOIN resources r ON r.id = x.resource_id ORDER BY x.id, y.id LIMIT 200";
-    let rows = sqlx::query(sql)
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows = sqlx::query(sql).fetch_all(&mut *conn).await?;
     rows.iter()
         .map(|r| {
             Ok(Finding {
@@ -170,9 +159,7 @@ pub async fn stale_instructor_slots(conn: &mut Conn) -> Result<Vec<Finding>, Sto
          JOIN sessions s ON s.id = p.session_id \
          WHERE a.status NOT IN ('accepted', 'confirmed') OR p.status <> 'scheduled' OR s.status IN ('cancelled', 'postponed') OR sl.instructor_id <> a.instructor_id \
          ORDER BY sl.id LIMIT 200";
-    let rows = sqlx::query(sql)
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows = sqlx::query(sql).fetch_all(&mut *conn).await?;
     rows.iter()
         .map(|r| {
             Ok(Finding {

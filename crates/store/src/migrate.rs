@@ -48,6 +48,12 @@ pub(crate) fn render(sql: &str, backend: Backend) -> String {
 }
 
 pub(crate) async fn run(store: &Store) -> Result<usize, StoreError> {
+    run_through(store, i64::MAX).await
+}
+
+/// Applies the migrations up to and including `last` (tests use it to seed rows as an older
+/// schema would have held them).
+pub(crate) async fn run_through(store: &Store, last: i64) -> Result<usize, StoreError> {
     let mut tx = store.write().await?;
     if store.backend == Backend::Postgres {
         // Several processes may start at once: one migrates, the others wait here.
@@ -66,7 +72,7 @@ pub(crate) async fn run(store: &Store) -> Result<usize, StoreError> {
     let mut count = 0;
     let mut keyed_now = false;
     for (version, name, sql) in MIGRATIONS {
-        if applied.contains(version) {
+        if applied.contains(version) || *version > last {
             continue;
         }
         tracing::info!(version, name, "applying migration");
@@ -95,8 +101,70 @@ pub(crate) async fn run(store: &Store) -> Result<usize, StoreError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::testing::{Kind, TestDatabase, postgres_url};
+
+    /// Migration 10 brings skills saved before `trainyard_core::Skill` into its one spelling.
+    async fn skills_are_normalised(kind: Kind) {
+        let db = TestDatabase::create(kind).await.unwrap();
+        let store = Store::connect(&db.url).await.unwrap();
+        run_through(&store, 9).await.unwrap();
+        for sql in [
+            "INSERT INTO courses (code, title, description, duration_days, hours_per_day, delivery_modes, min_learners, max_learners, currency, \
+             list_price_minor, day_rate_minor, material_cost_minor, required_skill, required_features, created_at, updated_at) \
+             VALUES ('L1', 'Lead', '', 1, 7, 'ilt', 1, 10, 'EUR', 0, 0, 0, ' LEAD ', '', 0, 0)",
+            "INSERT INTO courses (code, title, description, duration_days, hours_per_day, delivery_modes, min_learners, max_learners, currency, \
+             list_price_minor, day_rate_minor, material_cost_minor, required_skill, required_features, created_at, updated_at) \
+             VALUES ('L2', 'None', '', 1, 7, 'ilt', 1, 10, 'EUR', 0, 0, 0, '  ', '', 0, 0)",
+            "INSERT INTO instructors (name, email, employment_type, time_zone, currency, day_rate_minor, hour_rate_minor, max_days_week, \
+             max_days_month, skills, notes, created_at, updated_at) VALUES ('Q', 'q@example.com', 'staff', 'UTC', 'EUR', 0, 0, 5, 20, 'Excel,LEAD', '', 0, 0)",
+            "INSERT INTO instructor_qualifications (instructor_id, course_id, skill, valid_from, expires_at, created_at) \
+             SELECT id, NULL, 'Lead ', 0, NULL, 0 FROM instructors",
+        ] {
+            sqlx::query(sql).execute(store.pool()).await.unwrap();
+        }
+        run(&store).await.unwrap();
+        let one = |sql: &'static str| {
+            let pool = store.pool().clone();
+            async move {
+                let r = sqlx::query(sql).fetch_one(&pool).await.unwrap();
+                r.try_get::<Option<String>, _>(0).unwrap()
+            }
+        };
+        assert_eq!(
+            one("SELECT required_skill FROM courses WHERE code = 'L1'").await,
+            Some("lead".into())
+        );
+        assert_eq!(
+            one("SELECT required_skill FROM courses WHERE code = 'L2'").await,
+            None
+        );
+        assert_eq!(
+            one("SELECT skills FROM instructors").await,
+            Some("excel,lead".into())
+        );
+        assert_eq!(
+            one("SELECT skill FROM instructor_qualifications").await,
+            Some("lead".into())
+        );
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn skills_are_normalised_on_sqlite() {
+        skills_are_normalised(Kind::Sqlite).await;
+    }
+
+    #[tokio::test]
+    async fn skills_are_normalised_on_postgres() {
+        if postgres_url().is_none() {
+            eprintln!("TRAINYARD_TEST_PG_URL is not set: PostgreSQL variant not run");
+            return;
+        }
+        skills_are_normalised(Kind::Postgres).await;
+    }
 
     #[test]
     fn renders_backend_blocks_and_ids() {

@@ -203,7 +203,8 @@ async fn coordinator_schedules_assigns_books_and_confirms(t: &TestApp) {
     )
     .await;
 
-    // 7. A second session at the same time: confirming Anna there is refused, in words.
+    // 7. A second session at the same time: Anna cannot even accept it (accepting takes her
+    // time), and the refusal says why, in words.
     let other = api
         .create("/sessions", &json!({
             "course_id": course, "visibility": "public", "delivery_mode": "ilt", "venue_id": venue,
@@ -219,22 +220,21 @@ async fn coordinator_schedules_assigns_books_and_confirms(t: &TestApp) {
     b.wait_for_text("main p.notice", "Instructor proposed")
         .await;
     act(&b, &row, "request", "Request", "Assignment requested").await;
-    act(&b, &row, "accept", "Accept", "Assignment accepted").await;
-    b.click(&event_button(&row, "confirm")).await;
+    b.click(&event_button(&row, "accept")).await;
     b.wait_for(".error-page").await;
     assert_eq!(b.text(".error-page h1").await, "Scheduling conflict");
     let detail = b.text(".error-page p").await;
     assert!(
-        detail.contains(&format!("Anna Berg cannot be confirmed on {other_ref}:"))
+        detail.contains(&format!("Anna Berg cannot take on {other_ref}:"))
             && detail.contains(&format!(
                 "Anna Berg is teaching {reference} Course XL on Mon 15 Mar 2027 from 09:00 to 17:00."
             )),
         "the refusal explains the double booking: {detail:?}"
     );
     assert!(!b.exists("main p.notice").await, "nothing was saved");
-    // Back on the session, Anna is still only accepted there.
+    // Back on the session, Anna is still only requested there.
     b.goto(&format!("/sessions/{other}")).await;
-    assert_eq!(b.text(&format!("{row} span.badge")).await, "Accepted");
+    assert_eq!(b.text(&format!("{row} span.badge")).await, "Requested");
 
     b.close().await;
 }

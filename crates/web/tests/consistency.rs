@@ -66,6 +66,38 @@ async fn the_demo_company_passes_the_consistency_check(t: &TestApp) {
     )
     .await;
     assert_eq!(on_leave, 0, "instructors teaching on their time off");
+    // Like a real company's: 400 sessions, none on a weekend or on New Year's Day, and programs
+    // made of their client's private sessions.
+    assert_eq!(count(t, "SELECT count(*) AS n FROM sessions").await, 400);
+    let parts = sqlx::query(
+        "SELECT p.starts_at, s.time_zone FROM session_parts p JOIN sessions s ON s.id = p.session_id",
+    )
+    .fetch_all(t.app.store.pool())
+    .await
+    .unwrap();
+    for r in &parts {
+        use chrono::Datelike;
+        let starts: i64 = sqlx::Row::get(r, "starts_at");
+        let zone: String = sqlx::Row::get(r, "time_zone");
+        let day = trainyard_core::TimeZoneName::parse(&zone)
+            .unwrap()
+            .local(starts)
+            .date_naive();
+        assert!(
+            !matches!(day.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun)
+                && (day.month(), day.day()) != (1, 1),
+            "a session part on {day}"
+        );
+    }
+    assert_eq!(
+        count(
+            t,
+            "SELECT count(*) AS n FROM sessions WHERE program_id IS NOT NULL AND (visibility <> 'private' OR client_id IS NULL)"
+        )
+        .await,
+        0,
+        "programs hold only their client's private sessions"
+    );
     // The trail the seeder wrote is intact.
     trainyard_app::history::verify(&t.app, &t.system())
         .await
@@ -165,9 +197,13 @@ async fn the_check_finds_busy_assignments_without_slots_and_overlaps(t: &TestApp
     );
 
     // A writer that went around the store: A's slots gone.
-    exec(t, "DELETE FROM instructor_slots WHERE assignment_id = $1", on_a)
-        .await
-        .unwrap();
+    exec(
+        t,
+        "DELETE FROM instructor_slots WHERE assignment_id = $1",
+        on_a,
+    )
+    .await
+    .unwrap();
     // And C moved onto B's morning, slots and all (PostgreSQL's exclusion constraint would refuse
     // the slot update, so it goes first — as on a database restored without its constraints).
     if t.app.store.backend() == Backend::Postgres {
@@ -194,7 +230,9 @@ async fn the_check_finds_busy_assignments_without_slots_and_overlaps(t: &TestApp
     let missing = of("assignment_without_slot");
     assert_eq!(missing.len(), 1, "{findings:#?}");
     assert!(
-        missing[0].starts_with(&format!("Assignment {on_a} (Anna Berg on S-00001, confirmed)")),
+        missing[0].starts_with(&format!(
+            "Assignment {on_a} (Anna Berg on S-00001, confirmed)"
+        )),
         "{}",
         missing[0]
     );
@@ -293,7 +331,10 @@ async fn a_course_requiring_lead_finds_instructors_qualified_lead_in_any_case(t:
     let mut course = course_body("LEAD-1");
     course["required_skill"] = json!(" LEAD ");
     let course = w.api.create("/courses", &course).await;
-    assert_eq!(course["required_skill"], "lead", "stored in its one spelling");
+    assert_eq!(
+        course["required_skill"], "lead",
+        "stored in its one spelling"
+    );
     let course = course["id"].as_i64().unwrap();
     // One instructor has the skill (typed in capitals), one a qualification for it.
     let by_skill = w

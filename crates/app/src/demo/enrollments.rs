@@ -39,12 +39,12 @@ pub(super) async fn enroll(
         }
         tries += 1;
     }
-    if p.id == 1 || p.k == 390 {
+    if p.id == 1 || p.k == super::sessions::COUNT - 10 {
         // The demo learner has a history and an upcoming session.
-        if let Some((lid, _)) = learner_ids.get(7) {
-            if !chosen.contains(lid) {
-                chosen.push(*lid);
-            }
+        if let Some((lid, _)) = learner_ids.get(7)
+            && !chosen.contains(lid)
+        {
+            chosen.push(*lid);
         }
     }
     for (pos, lid) in chosen.iter().enumerate() {

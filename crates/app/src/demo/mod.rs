@@ -138,7 +138,7 @@ pub async fn seed(app: &App) -> Result<SeedReport, AppError> {
     // Sessions in date order, each staffed while scheduled, then moved on to today's status.
     let mut n_sessions = 0;
     let mut n_enrollments = 0;
-    for k in 0..400 {
+    for k in 0..sessions::COUNT {
         let p = sessions::create(c, &mut s, k, &sites, &course_rows, &client_ids).await?;
         n_sessions += 1;
         if p.staffed() {

@@ -35,8 +35,10 @@ pub(super) async fn seed(
         let program = programs::insert(c, &input, s.now).await?;
         s.created(c, "program", program, json!({ "name": name }))
             .await?;
-        let mut f = sessions::SessionFilter::default();
-        f.client_id = Some(*client_id);
+        let mut f = sessions::SessionFilter {
+            client_id: Some(*client_id),
+            ..Default::default()
+        };
         f.list.per_page = 500;
         for x in sessions::list(c, &f).await?.items {
             planning::set_session_program(c, x.id, Some(program)).await?;

@@ -34,15 +34,24 @@ impl Planned {
     }
 }
 
-/// Working days only: sessions start on a weekday and their parts skip weekends.
+/// Scheduled sessions of the demo, besides the planner's drafts (`planning::demo`): 400 in all.
+pub(super) const COUNT: usize = 370;
+
+/// Whether the company trains that day: weekdays only, and not over Christmas and New Year.
+pub(super) fn is_working_day(day: NaiveDate) -> bool {
+    !matches!(day.weekday(), Weekday::Sat | Weekday::Sun)
+        && !matches!((day.month(), day.day()), (1, 1) | (12, 24..=26) | (12, 31))
+}
+
+/// The first working day from `day` on: sessions start on one and their parts skip the others.
 fn next_weekday(mut day: NaiveDate) -> NaiveDate {
-    while matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+    while !is_working_day(day) {
         day += Duration::days(1);
     }
     day
 }
 
-/// Creates session `k` of 400 (as `scheduled`, or `draft` if it stays one).
+/// Creates session `k` of `COUNT` (as `scheduled`, or `draft` if it stays one).
 pub(super) async fn create(
     c: &mut Conn,
     s: &mut Seed,
@@ -53,7 +62,7 @@ pub(super) async fn create(
 ) -> Result<Planned, AppError> {
     let today = s.today;
     let first_day = today - Duration::days(182);
-    let day = next_weekday(first_day + Duration::days((k as i64 * 273) / 400));
+    let day = next_weekday(first_day + Duration::days((k as i64 * 273) / COUNT as i64));
     let course_index = s.dice.below(course_rows.len());
     let (course_id, course) = &course_rows[course_index];
     let mode = *s.dice.pick(&course.delivery_modes);

@@ -1,6 +1,6 @@
 //! Draft sessions with planning windows for the demo company, so the Plan page has work to do.
 
-use chrono::{Duration, NaiveDate};
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use trainyard_core::records::{PartFields, SessionFields};
 use trainyard_core::status::{DeliveryMode, SessionStatus};
 use trainyard_store::planning::{self as repo, PlanningWindow};
@@ -76,10 +76,22 @@ pub async fn seed_drafts(
         }
         let earliest = today + Duration::days(28 + (k as i64 % 6) * 7);
         let latest = earliest + Duration::days(20);
-        let day = earliest.format("%Y-%m-%d");
+        // The placeholder date (replaced when a plan is accepted) is a working day too.
+        let mut first = earliest;
+        while matches!(first.weekday(), Weekday::Sat | Weekday::Sun) {
+            first += Duration::days(1);
+        }
+        let day = first.format("%Y-%m-%d");
+        // The program's sessions are the client's own (private); the others are public.
+        let in_program = k % venues.len().min(2) == 0;
         let fields = SessionFields {
             course_id: course.id.to_string(),
-            visibility: "public".into(),
+            visibility: if in_program { "private" } else { "public" }.into(),
+            client_id: if in_program {
+                client_id.to_string()
+            } else {
+                String::new()
+            },
             delivery_mode: "ilt".into(),
             venue_id: venue.to_string(),
             capacity: course.max_learners.min(seats).max(1).to_string(),
@@ -97,7 +109,7 @@ pub async fn seed_drafts(
             .validate()
             .map_err(|e| AppError::Refused(format!("demo draft is inconsistent: {e}")))?;
         let id = sessions::insert(c, &input, SessionStatus::Draft, now).await?;
-        if k % venues.len().min(2) == 0 {
+        if in_program {
             repo::set_session_program(c, id, Some(program)).await?;
         }
         let w = PlanningWindow {
