@@ -88,11 +88,14 @@ pub async fn sheet(app: &App, caller: &Caller, session_id: i64) -> Result<Sheet,
             }
         })
         .collect();
-    Ok(Sheet {
-        session,
-        parts,
-        rows,
-    })
+    Ok(crate::audience::ForReader::for_reader(
+        Sheet {
+            session,
+            parts,
+            rows,
+        },
+        caller,
+    ))
 }
 
 /// Records one part's attendance: `present` lists the enrollments there; every other enrollment on

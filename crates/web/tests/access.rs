@@ -1306,6 +1306,15 @@ async fn only_an_accepted_instructor_sees_the_roster(t: &TestApp) {
     let r = own.api.as_ref().unwrap().get(&sheet).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.to_string().contains("lone@learner.example.com"));
+    // What the learner pays is not the instructor's business; the coordinator sees it.
+    assert!(
+        r.body["rows"][0]["enrollment"].get("price").is_none(),
+        "{}",
+        r.body
+    );
+    let coordinator = t.api_as(Role::Coordinator, None).await;
+    let r = coordinator.get(&sheet).await;
+    assert_eq!(r.body["rows"][0]["enrollment"]["price"]["amount"], "490.00");
     let page = own.web.get(t.url(&sheet)).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
 
