@@ -30,15 +30,15 @@ async fn may_take(conn: &mut Conn, caller: &Caller, session_id: i64) -> Result<(
     if caller.role.can_edit_operations() {
         return Ok(());
     }
-    if caller.role == Role::Instructor {
-        if let Some(me) = caller.instructor_id {
-            let on_it = assignments::for_session(conn, session_id)
-                .await?
-                .iter()
-                .any(|a| a.instructor_id == me && a.status.teaches());
-            if on_it {
-                return Ok(());
-            }
+    if caller.role == Role::Instructor
+        && let Some(me) = caller.instructor_id
+    {
+        let teaches = assignments::for_session(conn, session_id)
+            .await?
+            .iter()
+            .any(|a| a.instructor_id == me && a.status.teaches());
+        if teaches {
+            return Ok(());
         }
     }
     Err(AppError::Forbidden(
@@ -88,11 +88,14 @@ pub async fn sheet(app: &App, caller: &Caller, session_id: i64) -> Result<Sheet,
             }
         })
         .collect();
-    Ok(Sheet {
-        session,
-        parts,
-        rows,
-    })
+    Ok(crate::audience::ForReader::for_reader(
+        Sheet {
+            session,
+            parts,
+            rows,
+        },
+        caller,
+    ))
 }
 
 /// Records one part's attendance: `present` lists the enrollments there; every other enrollment on

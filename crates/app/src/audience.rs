@@ -13,11 +13,11 @@
 //! the stored one is refused with 403 naming the field ([`FinanceFields`]).
 
 use crate::{AppError, Caller};
-use trainyard_core::Money;
 use trainyard_core::records::{
     ClientFields, CourseFields, CourseInput, InstructorFields, InstructorInput, LearnerFields,
     ProgramFields, ProgramInput, ResourceFields, VenueFields,
 };
+use trainyard_core::{Money, Role};
 use trainyard_store::Page;
 
 /// The names of the finance fields of every record, for redacting snapshots of records (the audit
@@ -88,6 +88,26 @@ impl ForReader for trainyard_planner::ranking::RankedInstructor {
     fn for_reader(mut self, caller: &Caller) -> Self {
         // Coordinators staff sessions: the ranking may weigh cost, but the amount is finance data.
         self.cost_minor = finance(caller, self.cost_minor);
+        self
+    }
+}
+
+impl ForReader for trainyard_store::enrollments::Enrollment {
+    fn for_reader(mut self, caller: &Caller) -> Self {
+        // What a learner pays is between the company and the paying side: staff, the client's
+        // contact and the learner. An instructor's attendance sheet does not show it.
+        if !(caller.role.is_staff() || matches!(caller.role, Role::ClientContact | Role::Learner)) {
+            self.price = None;
+        }
+        self
+    }
+}
+
+impl ForReader for crate::attendance::Sheet {
+    fn for_reader(mut self, caller: &Caller) -> Self {
+        for row in &mut self.rows {
+            row.enrollment = row.enrollment.clone().for_reader(caller);
+        }
         self
     }
 }

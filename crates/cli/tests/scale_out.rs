@@ -229,11 +229,14 @@ async fn two_serve_processes_on_one_postgres_enroll_promote_and_deliver_exactly_
         .await["id"]
         .clone();
     let course = a
-        .create("/courses", &json!({
-            "code": "SCALE", "title": "Scaling out", "duration_days": 1, "hours_per_day": 7,
-            "delivery_modes": "ilt", "min_learners": 3, "max_learners": 20, "currency": "EUR",
-            "list_price": "490.00", "material_cost": "0", "required_features": ""
-        }))
+        .create(
+            "/courses",
+            &json!({
+                "code": "SCALE", "title": "Scaling out", "duration_days": 1, "hours_per_day": 7,
+                "delivery_modes": "ilt", "min_learners": 3, "max_learners": 20, "currency": "EUR",
+                "list_price": "490.00", "material_cost": "0", "required_features": ""
+            }),
+        )
         .await["id"]
         .clone();
     let s = a

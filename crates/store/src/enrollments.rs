@@ -31,7 +31,10 @@ pub struct Enrollment {
     pub session_starts_at: i64,
     pub status: EnrollmentStatus,
     pub waitlist_position: Option<i64>,
-    pub price: Money,
+    /// What the learner pays: always set when read from the store; `None` (and left out of the
+    /// JSON) for a reader who is neither staff nor the paying side (`trainyard_app::audience`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price: Option<Money>,
     #[serde(serialize_with = "crate::row::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: i64,
@@ -93,10 +96,10 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Enrollment, sqlx::Error> {
         session_starts_at: r.i("starts_at")?,
         status: EnrollmentStatus::parse(&r.s("status")?).map_err(de)?,
         waitlist_position: r.oi("waitlist_position")?,
-        price: Money::new(
+        price: Some(Money::new(
             r.i("price_minor")?,
             Currency::parse(&r.s("currency")?).map_err(de)?,
-        ),
+        )),
         created_at: r.i("created_at")?,
         offer_expires_at: r.oi("offer_expires_at")?,
         version: r.i("version")?,

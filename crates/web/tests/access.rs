@@ -1010,6 +1010,44 @@ async fn finance_fields_only_for_finance(t: &TestApp) {
         "the ranking shows coordinators no cost: {}",
         candidates.body
     );
+    // Every field a coordinator reads is one someone decided they may read: a new field fails
+    // here until it is added to this list or hidden in `trainyard_app::audience`.
+    let seen = |v: &Value| -> Vec<String> {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    let words = |s: &str| -> Vec<String> {
+        let mut k: Vec<String> = s.split_whitespace().map(str::to_owned).collect();
+        k.sort();
+        k
+    };
+    for (path, fields) in [
+        (
+            format!("/instructors/{i1}"),
+            "id name email phone employment_type home_venue_id time_zone max_days_week \
+             max_days_month skills notes created_at updated_at archived_at version",
+        ),
+        (
+            format!("/courses/{course}"),
+            "id code title description duration_days hours_per_day delivery_modes min_learners \
+             max_learners list_price certificate_name certificate_validity_months required_skill \
+             required_features created_at updated_at archived_at version",
+        ),
+        (
+            format!("/programs/{program}"),
+            "id client_id client_name name starts_on ends_on created_at updated_at archived_at \
+             version counts sessions",
+        ),
+    ] {
+        let r = coordinator.get(&path).await;
+        assert_eq!(
+            seen(&r.body),
+            words(fields),
+            "fields a coordinator reads at {path}"
+        );
+    }
+
     // An instructor reading their own record sees no rates either.
     let own = w.who.iter().find(|x| x.name == WHO[5]).unwrap();
     let r = own
@@ -1277,6 +1315,15 @@ async fn only_an_accepted_instructor_sees_the_roster(t: &TestApp) {
     let r = own.api.as_ref().unwrap().get(&sheet).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.to_string().contains("lone@learner.example.com"));
+    // What the learner pays is not the instructor's business; the coordinator sees it.
+    assert!(
+        r.body["rows"][0]["enrollment"].get("price").is_none(),
+        "{}",
+        r.body
+    );
+    let coordinator = t.api_as(Role::Coordinator, None).await;
+    let r = coordinator.get(&sheet).await;
+    assert_eq!(r.body["rows"][0]["enrollment"]["price"]["amount"], "490.00");
     let page = own.web.get(t.url(&sheet)).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
 

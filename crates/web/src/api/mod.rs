@@ -29,7 +29,10 @@ use utoipa_axum::routes;
             (create tokens under *API tokens* in the UI, or `trainyard token create`). Errors are RFC 9457 problem \
             details. Timestamps are RFC 3339; money is `{ \"amount\": \"1234.50\", \"currency\": \"EUR\" }`. Send an \
             `Idempotency-Key` header with a POST to make retries safe. Edits carry the `version` you read: a stale \
-            version is refused with 409.",
+            version is refused with 409. \
+            Rates, costs and budgets (`day_rate`, `hour_rate`, `material_cost`, `budget`, `cost_minor`) are finance \
+            data: they are present only for finance, managers and admins. Anyone else gets records without them, \
+            keeps their stored values by leaving them out of a write, and is refused with 403 when a write would change one.",
         license(name = "AGPL-3.0-or-later")
     ),
     servers((url = "/api/v1")),

@@ -177,7 +177,7 @@ record_api!(
     "/courses/{id}",
     "/courses/{id}/restore",
     "courses",
-    "List courses. Filters: `mode` (ilt, vilt, blended). Sort: code, title, days, price, max."
+    "List courses. Filters: `mode` (ilt, vilt, blended). Sort: code, title, days, price, max. `day_rate` and `material_cost` are finance data, left out for roles other than finance, managers and admins."
 );
 record_api!(
     venues,
@@ -216,7 +216,7 @@ record_api!(
     "/instructors/{id}",
     "/instructors/{id}/restore",
     "instructors",
-    "List instructors. Filters: `employment_type`, `skill`, `home_venue_id`. Sort: name, email, type, day_rate."
+    "List instructors. Filters: `employment_type`, `skill`, `home_venue_id`. Sort: name, email, type, day_rate (finance, managers and admins only). `day_rate` and `hour_rate` are finance data, left out for other roles."
 );
 record_api!(
     clients,
@@ -242,7 +242,7 @@ record_api!(
     "/programs/{id}",
     "/programs/{id}/restore",
     "programs",
-    "List programs (a client's contracted series of sessions). Filters: `client_id`. Sort: name, client, starts, ends, budget. `GET /programs/{id}` adds the session counts and the first sessions; all of a program's sessions are `GET /sessions?program_id={id}`."
+    "List programs (a client's contracted series of sessions). Filters: `client_id`. Sort: name, client, starts, ends, budget (finance, managers and admins only; `budget` is finance data, left out for other roles). `GET /programs/{id}` adds the session counts and the first sessions; all of a program's sessions are `GET /sessions?program_id={id}`."
 );
 record_api!(
     learners,

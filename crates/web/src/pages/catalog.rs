@@ -717,10 +717,10 @@ fn portal_entry(d: &EnrollmentDetail, viewer: &TimeZoneName, now: i64) -> Portal
         place_lines,
         join_url,
         joining_notes,
-        price: if d.enrollment.price.minor == 0 {
-            "Free".into()
-        } else {
-            d.enrollment.price.to_string()
+        price: match d.enrollment.price {
+            Some(p) if p.minor > 0 => p.to_string(),
+            Some(_) => "Free".into(),
+            None => String::new(),
         },
         catalog_href: format!("/catalog/{}", s.id),
         ics_href: format!("/portal/enrollments/{}.ics", d.record.id),
