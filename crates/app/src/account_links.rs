@@ -100,6 +100,8 @@ fn link(app: &App, purpose: Purpose, secret: &str) -> String {
         Purpose::Confirm => "/account/confirm",
         Purpose::SignIn => "/account/sign-in",
         Purpose::SetPassword => "/account/password",
+        // A notice carries no secret; it is never linked to.
+        Purpose::Notice => "/login",
     };
     app.link(&format!("{path}?token={secret}"))
 }
@@ -180,36 +182,32 @@ pub(crate) async fn registration_mail(
         }
         // Learners get a link that signs them in; an account with more rights gets only a
         // notice, so that a form anyone can fill in never mails out a way into it.
-        let sign_in = if user.role == Role::Learner {
-            Some(
-                issue(
-                    tx,
-                    Purpose::SignIn,
-                    email,
-                    Some(user.id),
-                    Some(session.id),
-                    &json!({}),
-                    SIGN_IN_TTL_MS,
-                    now,
-                )
-                .await?,
-            )
-        } else {
-            None
-        };
+        let learner = user.role == Role::Learner;
+        let (id, secret) = issue(
+            tx,
+            if learner {
+                Purpose::SignIn
+            } else {
+                Purpose::Notice
+            },
+            email,
+            Some(user.id),
+            Some(session.id),
+            &json!({}),
+            if learner { SIGN_IN_TTL_MS } else { 0 },
+            now,
+        )
+        .await?;
+        let sign_in = learner.then_some(secret);
         let ctx = json!({
             "recipient_name": user.display_name,
             "course_title": title,
-            "sign_in_url": sign_in.as_ref().map(|(_, s)| link(app, Purpose::SignIn, s)),
+            "sign_in_url": sign_in.as_ref().map(|s| link(app, Purpose::SignIn, s)),
             "login_url": app.link("/login"),
             "reset_url": app.link("/account/password/forgot"),
             "session_url": session_url,
             "expires": z.display(now + SIGN_IN_TTL_MS),
         });
-        let key = match &sign_in {
-            Some((id, _)) => format!("account-token-{id}"),
-            None => format!("account-notice-{}", new_secret()?),
-        };
         send(
             tx,
             "account_sign_in",
@@ -217,7 +215,7 @@ pub(crate) async fn registration_mail(
             &ctx,
             "user",
             user.id,
-            &key,
+            &format!("account-token-{id}"),
             now,
         )
         .await?;
@@ -244,7 +242,17 @@ pub(crate) async fn registration_mail(
             "course_title": title,
             "session_url": session_url,
         });
-        let key = format!("account-notice-{}", new_secret()?);
+        let (id, _) = issue(
+            tx,
+            Purpose::Notice,
+            email,
+            None,
+            Some(session.id),
+            &json!({}),
+            0,
+            now,
+        )
+        .await?;
         send(
             tx,
             "registration_managed",
@@ -252,7 +260,7 @@ pub(crate) async fn registration_mail(
             &ctx,
             "learner",
             l.id,
-            &key,
+            &format!("account-token-{id}"),
             now,
         )
         .await?;

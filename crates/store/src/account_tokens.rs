@@ -15,6 +15,10 @@ pub enum Purpose {
     SignIn,
     /// Sets (or resets) an existing account's password.
     SetPassword,
+    /// No link: records that a notice went to the address (a registration with an address whose
+    /// account may not sign in by link), so that notices count towards the hourly limit too.
+    /// Stored already expired; never usable.
+    Notice,
 }
 
 impl Purpose {
@@ -23,13 +27,19 @@ impl Purpose {
             Purpose::Confirm => "confirm",
             Purpose::SignIn => "sign_in",
             Purpose::SetPassword => "set_password",
+            Purpose::Notice => "notice",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Purpose::Confirm, Purpose::SignIn, Purpose::SetPassword]
-            .into_iter()
-            .find(|p| p.as_str() == s)
+        [
+            Purpose::Confirm,
+            Purpose::SignIn,
+            Purpose::SetPassword,
+            Purpose::Notice,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == s)
     }
 }
 

@@ -165,6 +165,58 @@ async fn registering_with_a_known_learners_address_signs_nobody_in_and_mails_the
         .post_form("/account/sign-in", &[("token", &token_of(&link))])
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "a sign-in link works once");
+
+    // The finding's own case: a learner a coordinator entered (no account yet) with a booking.
+    // Registering with that address used to create an account with the caller's password on
+    // that record and sign the caller in to it.
+    let piet = api
+        .create("/learners", &json!({ "first_name": "Piet", "last_name": "Owner", "email": "piet@example.com", "time_zone": "Europe/Berlin" }))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let r = api
+        .post(
+            &format!("/sessions/{first}/enrollments"),
+            &json!({ "learner_id": piet }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let before = mails_to(t, "piet@example.com").await.len();
+    let (status, cookie, html) = post_registration(t, second, "piet@example.com", None).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(!cookie, "no login session is issued");
+    let r = Browser::new(t)
+        .login("piet@example.com", "the attacker's own password")
+        .await;
+    assert!(r.text().await.unwrap().contains("do not match an account"));
+    assert!(
+        !enrolled(&api, second)
+            .await
+            .contains(&"piet@example.com".to_owned())
+    );
+    let mails = mails_to(t, "piet@example.com").await;
+    assert_eq!(mails.len(), before + 1, "{mails:?}");
+    // Only the mailbox's owner can go on: the link asks them for a password of their own, and
+    // the account then is linked to their record, with its booking.
+    let m = mails.last().unwrap();
+    assert_eq!(m.kind, "account_confirm");
+    let link = link_in(&m.body, &t.app, "/account/confirm?token=").unwrap();
+    let (status, page) = Browser::new(t)
+        .post_form(
+            "/account/confirm",
+            &[
+                ("token", token_of(&link).as_str()),
+                ("password", "piet's own password"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("Hello Piet Owner")
+            && page.contains("Course OWN")
+            && page.contains("Course TAKE"),
+        "{page}"
+    );
 }
 
 async fn replies_do_not_tell_known_addresses_from_unknown_ones(t: &TestApp) {
@@ -228,6 +280,17 @@ async fn replies_do_not_tell_known_addresses_from_unknown_ones(t: &TestApp) {
         1,
         "{lea:?}"
     );
+
+    // A flood of registrations does not flood a mailbox: at most five messages an hour, links
+    // and notices alike, and the reply stays the same.
+    for email in ["boss@example.com", "nobody@example.com"] {
+        for _ in 0..6 {
+            let (st, cookie, body) = post_registration(t, s, email, None).await;
+            assert_eq!((st, cookie), (status, false));
+            assert_eq!(body, reference);
+        }
+        assert_eq!(mails_to(t, email).await.len(), 5, "{email}");
+    }
 
     // Forgot-password answers the same for an account and for nobody; only the owner is mailed.
     let b = Browser::new(t);
