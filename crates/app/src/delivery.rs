@@ -989,7 +989,9 @@ mod tests {
 
     #[test]
     fn the_lease_outlasts_the_send_time_out_and_the_mark() {
-        for (lease_ms, send_timeout_ms) in [(60_000, 20_000), (10_000, 60_000), (1, 1), (600_000, 1)] {
+        for (lease_ms, send_timeout_ms) in
+            [(60_000, 20_000), (10_000, 60_000), (1, 1), (600_000, 1)]
+        {
             let m = Mailer::new(
                 &SmtpSettings::default(),
                 WorkerOptions {

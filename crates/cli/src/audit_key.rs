@@ -36,9 +36,8 @@ pub fn load(database_url: &str, file: Option<&Path>) -> anyhow::Result<AuditKey>
         .map(Path::to_path_buf)
         .unwrap_or_else(|| default_file(database_url));
     match std::fs::read_to_string(&path) {
-        Ok(text) => {
-            AuditKey::from_text(&text).with_context(|| format!("the audit key file {}", path.display()))
-        }
+        Ok(text) => AuditKey::from_text(&text)
+            .with_context(|| format!("the audit key file {}", path.display())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => create(&path),
         Err(e) => Err(e).with_context(|| format!("reading the audit key file {}", path.display())),
     }
@@ -117,13 +116,17 @@ mod tests {
         let path = dir.join("k.audit-key");
         let _ = std::fs::remove_file(&path);
         let made = create(&path).map(|k| k.to_text()).unwrap_or_default();
-        let again = load("postgres://x/y", Some(&path)).map(|k| k.to_text()).unwrap_or_default();
+        let again = load("postgres://x/y", Some(&path))
+            .map(|k| k.to_text())
+            .unwrap_or_default();
         assert_eq!(made.len(), 64);
         assert_eq!(made, again);
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path).map(|m| m.permissions().mode()).unwrap_or(0);
+            let mode = std::fs::metadata(&path)
+                .map(|m| m.permissions().mode())
+                .unwrap_or(0);
             assert_eq!(mode & 0o777, 0o600);
         }
         let _ = std::fs::remove_dir_all(&dir);

@@ -68,21 +68,40 @@ async fn checkpoints_find_a_truncated_trail(kind: Kind) {
         ok(
             &db.url,
             &key,
-            &["user", "create", "--email", &format!("u{i}@example.com"), "--name", "U", "--role", role],
+            &[
+                "user",
+                "create",
+                "--email",
+                &format!("u{i}@example.com"),
+                "--name",
+                "U",
+                "--role",
+                role,
+            ],
         );
     }
     let cp = dir.join("checkpoint.json");
     ok(
         &db.url,
         &key,
-        &["audit", "checkpoint", "--out", cp.to_str().unwrap(), "--email"],
+        &[
+            "audit",
+            "checkpoint",
+            "--out",
+            cp.to_str().unwrap(),
+            "--email",
+        ],
     );
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&cp).unwrap()).unwrap();
     let event = json["event"].as_i64().unwrap();
     assert!(event >= 3, "{json}");
     assert_eq!(json["hmac"].as_str().unwrap().len(), 64);
-    let printed = ok(&db.url, &key, &["audit-verify", "--checkpoint", cp.to_str().unwrap()]);
+    let printed = ok(
+        &db.url,
+        &key,
+        &["audit-verify", "--checkpoint", cp.to_str().unwrap()],
+    );
     assert!(printed.contains("intact"), "{printed}");
     assert!(ok(&db.url, &key, &["audit-verify"]).contains("intact"));
 
@@ -112,7 +131,11 @@ async fn checkpoints_find_a_truncated_trail(kind: Kind) {
         ok(&db.url, &key, &["audit-verify"]).contains("intact"),
         "the truncated chain is consistent on its own"
     );
-    let err = fails(&db.url, &key, &["audit-verify", "--checkpoint", cp.to_str().unwrap()]);
+    let err = fails(
+        &db.url,
+        &key,
+        &["audit-verify", "--checkpoint", cp.to_str().unwrap()],
+    );
     assert!(err.contains(&format!("event {event} is gone")), "{err}");
 
     // Another key (a new key file) is refused at start.

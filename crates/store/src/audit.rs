@@ -28,8 +28,8 @@
 
 use crate::row::{Col, Sql};
 use crate::{Conn, Page, StoreError};
-use serde::Serialize;
 use hmac::{Hmac, KeyInit, Mac};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::any::AnyRow;
 use std::sync::Arc;
@@ -113,8 +113,7 @@ fn hex(bytes: &[u8]) -> String {
 /// Compares two hex strings without an early exit, so timing does not reveal a MAC.
 fn same(a: &str, b: &str) -> bool {
     a.len() == b.len()
-        && a
-            .bytes()
+        && a.bytes()
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0
@@ -629,11 +628,18 @@ pub async fn admin_addresses(conn: &mut Conn) -> Result<Vec<String>, StoreError>
     )
     .fetch_all(&mut *conn)
     .await?;
-    Ok(rows.iter().map(|r| r.s("email")).collect::<Result<_, _>>()?)
+    Ok(rows
+        .iter()
+        .map(|r| r.s("email"))
+        .collect::<Result<_, _>>()?)
 }
 
 /// Verifies the whole chain and signs its head. Seal pending events first to include them.
-pub async fn checkpoint(conn: &mut Conn, key: &AuditKey, now: i64) -> Result<Checkpoint, StoreError> {
+pub async fn checkpoint(
+    conn: &mut Conn,
+    key: &AuditKey,
+    now: i64,
+) -> Result<Checkpoint, StoreError> {
     walk(conn, key, None).await?;
     let h = head(conn).await?;
     Ok(Checkpoint {

@@ -871,7 +871,9 @@ async fn a_dead_workers_claim_holds_to_the_end_of_its_lease_then_delivers_once(t
                 .await
                 .unwrap()
         );
-        outbox::release(&mut conn, d.id, "dead-worker").await.unwrap();
+        outbox::release(&mut conn, d.id, "dead-worker")
+            .await
+            .unwrap();
     }
     drop(conn);
     let r = delivery::deliver_due_at(&t.app, &m, "survivor", after + 10 * lease)
