@@ -60,7 +60,7 @@ impl AuditKey {
     pub fn from_text(text: &str) -> Result<Self, StoreError> {
         use base64::Engine;
         let t = text.trim();
-        let bytes = if t.len() % 2 == 0 && t.chars().all(|c| c.is_ascii_hexdigit()) {
+        let bytes = if t.len().is_multiple_of(2) && t.chars().all(|c| c.is_ascii_hexdigit()) {
             (0..t.len())
                 .step_by(2)
                 .map(|i| u8::from_str_radix(&t[i..i + 2], 16))
