@@ -47,7 +47,9 @@ pub fn load(database_url: &str, file: Option<&Path>) -> anyhow::Result<AuditKey>
 /// key: each writes its own temporary file and links it into place, which only one link can do.
 fn create(path: &Path) -> anyhow::Result<AuditKey> {
     let key = AuditKey::generate()?;
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".tmp{}", std::process::id()));
+    let tmp = PathBuf::from(tmp);
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
