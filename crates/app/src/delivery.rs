@@ -23,7 +23,9 @@
 //!    `multipart/mixed`: the text and a `text/calendar; method=REQUEST|CANCEL` alternative, plus the
 //!    same calendar as an `invite.ics` attachment.
 //! 4. Right after the SMTP server accepts it, the message is **marked sent** (`status = 'sent'`,
-//!    `sent_at`). A sent message is never claimed, hence never sent, again. A refused one is
+//!    `sent_at`) before anything else, in one autocommit statement — on PostgreSQL on a connection
+//!    taken from the pool *before* the send, so that no pool wait or transaction round trip lies
+//!    between the server's acceptance and the mark. A sent message is never claimed, hence never sent, again. A refused one is
 //!    **marked failed**: `attempts + 1`, `last_error`, and `next_attempt_at = now + backoff`, where
 //!    backoff is 30 s × 2^(attempts before), capped at one hour ([`backoff_ms`]); after
 //!    [`MAX_ATTEMPTS`] attempts (about 5½ hours of trying) — or at once when the server rejects it
@@ -47,7 +49,8 @@
 //! * **no second send of a message recorded as sent**, and **no two workers sending the same
 //!   message concurrently** (leases, with the send time-out inside the lease);
 //! * **one window of duplication**: if the process dies (or loses the database) *after* the SMTP
-//!   server accepted a message and *before* the `sent` mark commits — milliseconds — or an SMTP
+//!   server accepted a message and *before* the `sent` mark reaches the database — one statement,
+//!   well under a millisecond on a local network — or an SMTP
 //!   reply is lost after the server took the message (time-out at end of DATA), the message is
 //!   sent again once the lease expires. Both copies carry the same `Message-ID`, so receiving
 //!   systems and mail clients that de-duplicate by it (most do) show it once, and it is
@@ -224,7 +227,11 @@ impl Mailer {
         options.batch = options.batch.clamp(1, 1000);
         options.concurrency = options.concurrency.clamp(1, 64);
         options.lease_ms = options.lease_ms.max(10_000);
-        options.send_timeout_ms = options.send_timeout_ms.clamp(1_000, options.lease_ms / 2);
+        // A send, then its mark, must end well before the lease does: otherwise another worker may
+        // claim the message while the first is still sending it.
+        options.send_timeout_ms = options
+            .send_timeout_ms
+            .clamp(1_000, (options.lease_ms - LEASE_MARGIN_MS) / 2);
         options.reminders_every_ms = options.reminders_every_ms.clamp(1_000, 3_600_000);
         let helo = match settings.helo_name.as_deref().map(str::trim) {
             Some(name) if !name.is_empty() => ClientId::Domain(name.to_owned()),
@@ -490,9 +497,21 @@ async fn deliver_one(
         tx.commit().await?;
         return Ok(Outcome::Released);
     }
+    // PostgreSQL: hold the connection that will record the send before sending, so that once the
+    // server has accepted the message, marking it is one statement on an open connection (no wait
+    // for the pool, no BEGIN/COMMIT round trips). That moment — accepted, not yet marked — is the
+    // only one in which a crash makes the message go out twice; keep it as short as possible.
+    // SQLite writes in this process, so there is no round trip to save, and its pool is small.
+    let mut marker = match app.store.backend() {
+        trainyard_store::Backend::Postgres => app.store.read().await.ok(),
+        trainyard_store::Backend::Sqlite => None,
+    };
     let result = match build_email(mailer, &m) {
         Err(e) => Err((e, true)),
         Ok(email) => {
+            // lettre's async client has a time-out for connecting only; this one bounds the whole
+            // send (connect, EHLO, STARTTLS, AUTH, MAIL, RCPT, DATA), and it ends well inside the
+            // lease (checked above), so no other worker can claim the message meanwhile.
             let budget = Duration::from_millis(opts.send_timeout_ms as u64);
             match tokio::time::timeout(budget, mailer.send(&email)).await {
                 Ok(Ok(())) => Ok(()),
@@ -509,13 +528,20 @@ async fn deliver_one(
     };
     match result {
         Ok(()) => {
-            // The mail is out: record it, trying hard, since an unrecorded send is sent again.
+            // The mail is out: record it before anything else, in one autocommit statement. A
+            // sent mark needs no claim (see `outbox::mark_sent`).
+            if let Some(conn) = marker.as_mut()
+                && outbox::mark_sent(conn, m.id, clock()).await.is_ok()
+            {
+                return Ok(Outcome::Sent);
+            }
+            drop(marker);
+            // Trying hard, since an unrecorded send is sent again.
             let mut tries = 0;
             loop {
                 let r = async {
-                    let mut tx = app.store.write().await?;
-                    outbox::mark_sent(&mut tx, m.id, clock()).await?;
-                    tx.commit().await?;
+                    let mut conn = app.store.read().await?;
+                    outbox::mark_sent(&mut conn, m.id, clock()).await?;
                     Ok::<(), AppError>(())
                 }
                 .await;
@@ -533,6 +559,7 @@ async fn deliver_one(
             }
         }
         Err((error, permanent)) => {
+            drop(marker);
             let attempts = m.attempts + 1;
             let retry_at =
                 (!permanent && attempts < MAX_ATTEMPTS).then(|| clock() + backoff_ms(m.attempts));
@@ -959,6 +986,31 @@ pub async fn retry_message(app: &App, caller: &Caller, id: i64) -> Result<Messag
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_lease_outlasts_the_send_time_out_and_the_mark() {
+        for (lease_ms, send_timeout_ms) in
+            [(60_000, 20_000), (10_000, 60_000), (1, 1), (600_000, 1)]
+        {
+            let m = Mailer::new(
+                &SmtpSettings::default(),
+                WorkerOptions {
+                    lease_ms,
+                    send_timeout_ms,
+                    ..WorkerOptions::default()
+                },
+            )
+            .map_err(|e| e.to_string());
+            let Ok(m) = m else { panic!("{m:?}") };
+            let o = m.options();
+            assert!(
+                o.send_timeout_ms + LEASE_MARGIN_MS < o.lease_ms,
+                "{lease_ms}/{send_timeout_ms}: {} + {LEASE_MARGIN_MS} < {}",
+                o.send_timeout_ms,
+                o.lease_ms
+            );
+        }
+    }
 
     #[test]
     fn backoff_doubles_from_thirty_seconds_up_to_an_hour() {

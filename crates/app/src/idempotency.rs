@@ -51,10 +51,12 @@ pub async fn begin_at(
             status,
             body,
         } if request_hash == hash => Ok(Outcome::Replay { status, body }),
-        Claim::Done { .. } | Claim::Lost { .. } | Claim::OtherRequest => Err(AppError::Invalid(trainyard_core::Invalid::field(
-            "Idempotency-Key",
-            "was already used for a different request; use a new key for a new request",
-        ))),
+        Claim::Done { .. } | Claim::Lost { .. } | Claim::OtherRequest => {
+            Err(AppError::Invalid(trainyard_core::Invalid::field(
+                "Idempotency-Key",
+                "was already used for a different request; use a new key for a new request",
+            )))
+        }
     }
 }
 

@@ -36,9 +36,8 @@ pub fn load(database_url: &str, file: Option<&Path>) -> anyhow::Result<AuditKey>
         .map(Path::to_path_buf)
         .unwrap_or_else(|| default_file(database_url));
     match std::fs::read_to_string(&path) {
-        Ok(text) => {
-            AuditKey::from_text(&text).with_context(|| format!("the audit key file {}", path.display()))
-        }
+        Ok(text) => AuditKey::from_text(&text)
+            .with_context(|| format!("the audit key file {}", path.display())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => create(&path),
         Err(e) => Err(e).with_context(|| format!("reading the audit key file {}", path.display())),
     }
@@ -48,7 +47,9 @@ pub fn load(database_url: &str, file: Option<&Path>) -> anyhow::Result<AuditKey>
 /// key: each writes its own temporary file and links it into place, which only one link can do.
 fn create(path: &Path) -> anyhow::Result<AuditKey> {
     let key = AuditKey::generate()?;
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".tmp{}", std::process::id()));
+    let tmp = PathBuf::from(tmp);
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -117,13 +118,17 @@ mod tests {
         let path = dir.join("k.audit-key");
         let _ = std::fs::remove_file(&path);
         let made = create(&path).map(|k| k.to_text()).unwrap_or_default();
-        let again = load("postgres://x/y", Some(&path)).map(|k| k.to_text()).unwrap_or_default();
+        let again = load("postgres://x/y", Some(&path))
+            .map(|k| k.to_text())
+            .unwrap_or_default();
         assert_eq!(made.len(), 64);
         assert_eq!(made, again);
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path).map(|m| m.permissions().mode()).unwrap_or(0);
+            let mode = std::fs::metadata(&path)
+                .map(|m| m.permissions().mode())
+                .unwrap_or(0);
             assert_eq!(mode & 0o777, 0o600);
         }
         let _ = std::fs::remove_dir_all(&dir);

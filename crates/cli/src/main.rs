@@ -41,15 +41,18 @@ struct Cli {
     /// Default: FILE.audit-key beside a SQLite database FILE, or ./trainyard-audit.key for
     /// PostgreSQL. TRAINYARD_AUDIT_KEY (hex or base64) overrides the file. Back it up apart from
     /// the database: without it the trail cannot be verified.
-    #[arg(long = "audit-key-file", env = "TRAINYARD_AUDIT_KEY_FILE", global = true)]
+    #[arg(
+        long = "audit-key-file",
+        env = "TRAINYARD_AUDIT_KEY_FILE",
+        global = true
+    )]
     audit_key_file: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
 
 /// `--audit-key-file`, for every command that opens the database.
-static AUDIT_KEY_FILE: std::sync::OnceLock<Option<std::path::PathBuf>> =
-    std::sync::OnceLock::new();
+static AUDIT_KEY_FILE: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
 
 #[derive(Subcommand)]
 enum Command {
@@ -493,7 +496,9 @@ async fn main() -> anyhow::Result<()> {
                     let text = std::fs::read_to_string(&file)
                         .with_context(|| format!("reading {}", file.display()))?;
                     let cp: trainyard_store::audit::Checkpoint = serde_json::from_str(&text)
-                        .with_context(|| format!("{} is not an audit checkpoint", file.display()))?;
+                        .with_context(|| {
+                            format!("{} is not an audit checkpoint", file.display())
+                        })?;
                     let n = trainyard_app::history::verify_checkpoint(&app, &system, &cp)
                         .await
                         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -534,7 +539,11 @@ async fn main() -> anyhow::Result<()> {
                 let to = trainyard_app::audit::email_checkpoint(&app, &system, &cp)
                     .await
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
-                eprintln!("Checkpoint queued for {} admin(s): {}.", to.len(), to.join(", "));
+                eprintln!(
+                    "Checkpoint queued for {} admin(s): {}.",
+                    to.len(),
+                    to.join(", ")
+                );
             }
             app.store.close().await;
             Ok(())

@@ -25,6 +25,10 @@ use trainyard_store::testing::{Kind, TestDatabase, postgres_url};
 
 const BIN: &str = env!("CARGO_BIN_EXE_trainyard");
 
+/// The installation's audit key, shared by every process (as TRAINYARD_AUDIT_KEY would be in
+/// production), so that no key file is created in the working directory.
+const AUDIT_KEY: &str = "5c0ffee5c0ffee5c0ffee5c0ffee5c0ffee5c0ffee5c0ffee5c0ffee5c0ffee5";
+
 fn required() -> bool {
     std::env::var_os("TRAINYARD_REQUIRE_BROWSER").is_some() || std::env::var_os("CI").is_some()
 }
@@ -75,6 +79,7 @@ fn trainyard(db: &str, args: &[&str]) -> String {
         .args(["--database", db])
         .args(args)
         .env("TRAINYARD_LOG", "warn")
+        .env("TRAINYARD_AUDIT_KEY", AUDIT_KEY)
         .output()
         .unwrap();
     assert!(
@@ -101,6 +106,7 @@ async fn serve(db: &str, smtp_port: u16) -> (Running, String) {
         .arg(format!("127.0.0.1:{port}"))
         .args(["--smtp-port", &smtp_port.to_string()])
         .env("TRAINYARD_LOG", "error")
+        .env("TRAINYARD_AUDIT_KEY", AUDIT_KEY)
         .stdout(Stdio::null())
         .spawn()
         .unwrap();

@@ -28,8 +28,8 @@
 
 use crate::row::{Col, Sql};
 use crate::{Conn, Page, StoreError};
-use serde::Serialize;
 use hmac::{Hmac, KeyInit, Mac};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::any::AnyRow;
 use std::sync::Arc;
@@ -60,7 +60,7 @@ impl AuditKey {
     pub fn from_text(text: &str) -> Result<Self, StoreError> {
         use base64::Engine;
         let t = text.trim();
-        let bytes = if t.len() % 2 == 0 && t.chars().all(|c| c.is_ascii_hexdigit()) {
+        let bytes = if t.len().is_multiple_of(2) && t.chars().all(|c| c.is_ascii_hexdigit()) {
             (0..t.len())
                 .step_by(2)
                 .map(|i| u8::from_str_radix(&t[i..i + 2], 16))
@@ -113,8 +113,7 @@ fn hex(bytes: &[u8]) -> String {
 /// Compares two hex strings without an early exit, so timing does not reveal a MAC.
 fn same(a: &str, b: &str) -> bool {
     a.len() == b.len()
-        && a
-            .bytes()
+        && a.bytes()
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0
@@ -527,16 +526,21 @@ pub(crate) async fn adopt_key(
 /// Recomputes the whole chain with `key`. Returns the number of events verified, or the first
 /// broken one.
 pub async fn verify(conn: &mut Conn, key: &AuditKey) -> Result<i64, StoreError> {
-    Ok(walk(conn, key, None).await?.0)
+    Ok(walk(conn, key, None).await?.count)
+}
+
+/// What [`walk`] found: the events verified, the link at the wanted event number, and the head it
+/// verified up to.
+struct Walked {
+    count: i64,
+    found: Option<String>,
+    last_id: i64,
+    last_hash: String,
 }
 
 /// Walks the chain, checking every link and the head; stops early with an error. With `want`,
-/// also returns the link found at that event number. Returns (events verified, that link).
-async fn walk(
-    conn: &mut Conn,
-    key: &AuditKey,
-    want: Option<i64>,
-) -> Result<(i64, Option<String>), StoreError> {
+/// also returns the link found at that event number.
+async fn walk(conn: &mut Conn, key: &AuditKey, want: Option<i64>) -> Result<Walked, StoreError> {
     let start = head(conn).await?;
     // `keyed_from` is only genuine with its check (see `adopt_key`); without that, anyone could
     // declare keyed events old and rewrite them with plain SHA-256.
@@ -556,6 +560,9 @@ async fn walk(
     let mut after_id = 0i64;
     let mut n = 0;
     let mut found = None;
+    // A sealer in another process may link new events while we walk; look once more before
+    // calling a head beyond the last event a deleted tail.
+    let mut looked_again_at = None;
     loop {
         let mut q = Sql::new("SELECT ");
         q.push(COLUMNS)
@@ -566,10 +573,19 @@ async fn walk(
         if rows.is_empty() {
             // The head must point at the last event: a deleted tail is tampering too.
             let h = head(conn).await?;
+            if h.last_id > after_id && looked_again_at != Some(after_id) {
+                looked_again_at = Some(after_id);
+                continue;
+            }
             if h.last_id != after_id || h.last_hash != prev {
                 return Err(StoreError::AuditChainBroken(after_id + 1));
             }
-            return Ok((n, found));
+            return Ok(Walked {
+                count: n,
+                found,
+                last_id: after_id,
+                last_hash: prev,
+            });
         }
         for r in &rows {
             let id = r.i("id")?;
@@ -629,18 +645,25 @@ pub async fn admin_addresses(conn: &mut Conn) -> Result<Vec<String>, StoreError>
     )
     .fetch_all(&mut *conn)
     .await?;
-    Ok(rows.iter().map(|r| r.s("email")).collect::<Result<_, _>>()?)
+    Ok(rows
+        .iter()
+        .map(|r| r.s("email"))
+        .collect::<Result<_, _>>()?)
 }
 
 /// Verifies the whole chain and signs its head. Seal pending events first to include them.
-pub async fn checkpoint(conn: &mut Conn, key: &AuditKey, now: i64) -> Result<Checkpoint, StoreError> {
-    walk(conn, key, None).await?;
-    let h = head(conn).await?;
+pub async fn checkpoint(
+    conn: &mut Conn,
+    key: &AuditKey,
+    now: i64,
+) -> Result<Checkpoint, StoreError> {
+    // Sign the head that was verified, not one a sealer may have moved since.
+    let w = walk(conn, key, None).await?;
     Ok(Checkpoint {
-        event: h.last_id,
-        hash: h.last_hash.clone(),
+        event: w.last_id,
+        hmac: Checkpoint::mac(key, w.last_id, &w.last_hash, now),
+        hash: w.last_hash,
         created_at: now,
-        hmac: Checkpoint::mac(key, h.last_id, &h.last_hash, now),
     })
 }
 
@@ -658,7 +681,9 @@ pub async fn verify_checkpoint(
             "the checkpoint was not signed with this audit key, or was altered".into(),
         ));
     }
-    let (n, found) = walk(conn, key, Some(cp.event)).await?;
+    let Walked {
+        count: n, found, ..
+    } = walk(conn, key, Some(cp.event)).await?;
     if cp.event == 0 {
         return Ok(n);
     }

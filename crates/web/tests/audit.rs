@@ -133,10 +133,12 @@ async fn rewriting_and_rehashing_without_the_key_is_detected(t: &TestApp) {
         .await
         .unwrap();
     assert!(history::verify(&t.app, &t.system()).await.is_err());
-    sqlx::query("UPDATE audit_head SET keyed_from = last_id + 1, key_check = '' WHERE singleton = 1")
-        .execute(pool)
-        .await
-        .unwrap();
+    sqlx::query(
+        "UPDATE audit_head SET keyed_from = last_id + 1, key_check = '' WHERE singleton = 1",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
     assert!(history::verify(&t.app, &t.system()).await.is_err());
 }
 

@@ -31,6 +31,7 @@ both_backends!(
     invitations_arrive_as_calendars_a_parser_reads,
     retried_after_the_smtp_server_was_down_arrives_exactly_once,
     concurrent_workers_and_a_crashed_claim_deliver_exactly_once,
+    a_dead_workers_claim_holds_to_the_end_of_its_lease_then_delivers_once,
     templates_are_edited_with_a_preview_and_audited,
 );
 
@@ -802,6 +803,108 @@ async fn concurrent_workers_and_a_crashed_claim_deliver_exactly_once(t: &TestApp
         got.iter().filter(|m| m["to"] == "late@example.com").count(),
         1
     );
+}
+
+/// A worker claims messages and dies (claims, never completes). Until its lease ends — up to the
+/// last millisecond — no other worker can claim them; after it, two workers racing deliver each
+/// exactly once, with the Message-ID of its key; the dead worker's late outcome changes nothing.
+async fn a_dead_workers_claim_holds_to_the_end_of_its_lease_then_delivers_once(t: &TestApp) {
+    let dir = scratch_dir("lease");
+    let Some(sink) = Sink::start(0, &dir) else {
+        return;
+    };
+    {
+        let mut tx = t.app.store.write().await.unwrap();
+        for i in 0..3 {
+            outbox::enqueue(
+                &mut tx,
+                &NewMessage {
+                    kind: "test",
+                    recipient: &format!("held{i}@example.com"),
+                    subject: "Held by a dead worker",
+                    body: "Hello\n",
+                    entity_type: "test",
+                    entity_id: i,
+                    idempotency_key: &format!("lease-{i}"),
+                },
+                now_ms(),
+            )
+            .await
+            .unwrap();
+        }
+        tx.commit().await.unwrap();
+    }
+    let m = mailer(sink.port, quick());
+    let lease = m.options().lease_ms;
+    assert!(
+        lease > m.options().send_timeout_ms * 2,
+        "the lease is longer than an SMTP send may take"
+    );
+    let now = now_ms();
+    let held = outbox::claim_due(&t.app.store, "dead-worker", now, now + lease, 10)
+        .await
+        .unwrap();
+    assert_eq!(held.len(), 3);
+
+    for at in [now, now + lease / 2, now + lease - 1, now + lease] {
+        let r = delivery::deliver_due_at(&t.app, &m, "survivor", at)
+            .await
+            .unwrap();
+        assert_eq!(r.claimed, 0, "the claim holds at +{} ms", at - now);
+    }
+    assert!(sink.messages().is_empty());
+
+    // The lease is over: two workers race for the messages; each goes out once.
+    let after = now + lease + 1;
+    let (a, b) = tokio::join!(
+        delivery::deliver_due_at(&t.app, &m, "survivor-a", after),
+        delivery::deliver_due_at(&t.app, &m, "survivor-b", after),
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.sent + b.sent, 3, "{a:?} {b:?}");
+    assert_eq!(a.claimed + b.claimed, 3, "disjoint claims: {a:?} {b:?}");
+
+    // The dead worker comes back late: its failure report and release find no claim of its own.
+    let mut conn = t.app.store.read().await.unwrap();
+    for d in &held {
+        assert!(
+            !outbox::mark_failed(&mut conn, d.id, "dead-worker", "late", Some(after))
+                .await
+                .unwrap()
+        );
+        outbox::release(&mut conn, d.id, "dead-worker")
+            .await
+            .unwrap();
+    }
+    drop(conn);
+    let r = delivery::deliver_due_at(&t.app, &m, "survivor", after + 10 * lease)
+        .await
+        .unwrap();
+    assert_eq!(r.claimed, 0, "sent is final");
+
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let got = sink.messages();
+    assert_eq!(got.len(), 3, "each message once");
+    for i in 0..3 {
+        let mail = got
+            .iter()
+            .find(|g| g["to"] == format!("held{i}@example.com"))
+            .unwrap();
+        assert_eq!(
+            mail["message_id"],
+            delivery::message_id(&format!("lease-{i}"), "trainyard.local")
+        );
+    }
+    let sent = log(
+        t,
+        OutboxFilter {
+            status: "sent".into(),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(sent.len(), 3);
+    assert!(sent.iter().all(|r| r.attempts == 1));
 }
 
 async fn templates_are_edited_with_a_preview_and_audited(t: &TestApp) {

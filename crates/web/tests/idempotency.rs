@@ -65,7 +65,10 @@ async fn request_hash(t: &TestApp, api: &Api, user: i64, body: &Value) -> String
         .into_iter()
         .find(|p| secret_hash(&format!("POST {p} {probe}")) == stored)
         .expect("the fingerprint is POST, the path and the body");
-    secret_hash(&format!("POST {path} {}", serde_json::to_string(body).unwrap()))
+    secret_hash(&format!(
+        "POST {path} {}",
+        serde_json::to_string(body).unwrap()
+    ))
 }
 
 async fn user_id(api: &Api) -> i64 {
