@@ -346,6 +346,19 @@ pub async fn mark_sent(conn: &mut Conn, id: i64, now: i64) -> Result<bool, Store
     Ok(n == 1)
 }
 
+/// Marks every message still pending as sent at `now`: for a seeded history (the demo company),
+/// whose messages were written by the use cases that would have sent them long ago. Returns how
+/// many were marked.
+pub async fn mark_all_pending_sent(conn: &mut Conn, now: i64) -> Result<u64, StoreError> {
+    Ok(sqlx::query(
+        "UPDATE outbox SET status = 'sent', sent_at = $1, attempts = 1 WHERE status = 'pending'",
+    )
+    .bind(now)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected())
+}
+
 /// Records a failed attempt by `worker` (only while it still holds the claim): with
 /// `retry_at`, the message is tried again from then; without, it is failed for good.
 pub async fn mark_failed(

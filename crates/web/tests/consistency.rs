@@ -69,6 +69,12 @@ async fn the_demo_company_passes_the_consistency_check(t: &TestApp) {
     // Like a real company's: 400 sessions, none on a weekend or on New Year's Day, and programs
     // made of their client's private sessions.
     assert_eq!(count(t, "SELECT count(*) AS n FROM sessions").await, 400);
+    // The use cases queued their e-mails; the demo's made-up people are never mailed.
+    assert!(count(t, "SELECT count(*) AS n FROM outbox").await > 100);
+    assert_eq!(
+        count(t, "SELECT count(*) AS n FROM outbox WHERE status = 'pending'").await,
+        0
+    );
     let parts = sqlx::query(
         "SELECT p.starts_at, s.time_zone FROM session_parts p JOIN sessions s ON s.id = p.session_id",
     )
