@@ -25,39 +25,25 @@ fn shot(t: &TestApp, what: &str) -> std::path::PathBuf {
     std::env::temp_dir().join(format!("trainyard-{what}-{}.png", kind_name(t)))
 }
 
-/// Shows `path` in a 390 px wide frame (a phone's width) in place of the current page, waits
-/// for it, and returns (the page's scroll width, the frame's width).
+/// Opens `path` with the viewport of a phone (390 × 844, through Chromium's device emulation:
+/// our pages may not be framed, not even by themselves), waits for it, and returns (the page's
+/// scroll width, the viewport's width). The emulation stays on for a screenshot.
 async fn at_phone_width(b: &Chrome, path: &str) -> (i64, i64) {
-    b.execute(
-        "document.body.innerHTML = '';
-         document.body.style.margin = '0';
-         document.body.style.background = '#94a3b8';
-         var f = document.createElement('iframe');
-         f.id = 'phone'; f.src = arguments[0]; f.title = 'phone';
-         f.style.cssText = 'width:390px;height:844px;border:0;background:#fff;display:block';
-         document.body.appendChild(f);",
-        vec![json!(path)],
+    b.cdp(
+        "Emulation.setDeviceMetricsOverride",
+        json!({ "width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": true }),
     )
     .await;
-    let deadline = std::time::Instant::now() + common::browser::WAIT;
-    loop {
-        let v = b
-            .execute(
-                "var d = document.getElementById('phone').contentDocument;
-                 if (!d || d.readyState !== 'complete' || !d.querySelector('main')) return null;
-                 return [d.documentElement.scrollWidth, d.documentElement.clientWidth];",
-                vec![],
-            )
-            .await;
-        if let Some(a) = v.as_array() {
-            return (a[0].as_i64().unwrap(), a[1].as_i64().unwrap());
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the phone frame did not load {path}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    b.goto(path).await;
+    b.wait_for("main").await;
+    let v = b
+        .execute(
+            "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];",
+            vec![],
+        )
+        .await;
+    let a = v.as_array().unwrap();
+    (a[0].as_i64().unwrap(), a[1].as_i64().unwrap())
 }
 
 async fn a_learner_joins_the_waitlist_from_the_catalog_and_is_promoted(t: &TestApp) {
