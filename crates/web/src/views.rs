@@ -380,34 +380,6 @@ fn is_plain_number(text: &str) -> bool {
             .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
 }
 
-#[cfg(test)]
-mod csv_tests {
-    use super::csv_cell;
-
-    #[test]
-    fn formulas_are_neutralised_and_plain_values_kept() {
-        for risky in [
-            "=HYPERLINK(\"http://evil.example\",\"x\")",
-            "+1",
-            "-2",
-            "@x",
-            "\tx",
-            "\rx",
-        ] {
-            assert_eq!(csv_cell(risky, false), format!("'{risky}"));
-        }
-        assert_eq!(
-            csv_cell("-2+3+cmd|' /C calc'!A0", true),
-            "'-2+3+cmd|' /C calc'!A0"
-        );
-        assert_eq!(csv_cell("-12.50", true), "-12.50");
-        assert_eq!(csv_cell("-", true), "'-");
-        assert_eq!(csv_cell("Leadership 101", false), "Leadership 101");
-        assert_eq!(csv_cell("a=b", false), "a=b");
-        assert_eq!(csv_cell("", false), "");
-    }
-}
-
 // ------------------------------------------------------------------ detail pages
 
 pub struct Fact {
@@ -665,5 +637,33 @@ pub fn when(ms: i64, zone: &str, viewer: &TimeZoneName) -> String {
         Ok(z) if z != *viewer => format!("{} ({})", z.display(ms), viewer.display(ms)),
         Ok(z) => z.display(ms),
         Err(_) => viewer.display(ms),
+    }
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::csv_cell;
+
+    #[test]
+    fn formulas_are_neutralised_and_plain_values_kept() {
+        for risky in [
+            "=HYPERLINK(\"http://evil.example\",\"x\")",
+            "+1",
+            "-2",
+            "@x",
+            "\tx",
+            "\rx",
+        ] {
+            assert_eq!(csv_cell(risky, false), format!("'{risky}"));
+        }
+        assert_eq!(
+            csv_cell("-2+3+cmd|' /C calc'!A0", true),
+            "'-2+3+cmd|' /C calc'!A0"
+        );
+        assert_eq!(csv_cell("-12.50", true), "-12.50");
+        assert_eq!(csv_cell("-", true), "'-");
+        assert_eq!(csv_cell("Leadership 101", false), "Leadership 101");
+        assert_eq!(csv_cell("a=b", false), "a=b");
+        assert_eq!(csv_cell("", false), "");
     }
 }
