@@ -125,8 +125,11 @@ pub async fn login(
             throttle::forget(&mut tx, &buckets.pair).await?;
             throttle::release(&mut tx, &buckets.address).await?;
             throttle::release(&mut tx, &buckets.account).await?;
-            throttle::prune(&mut tx, now - window_ms).await?;
             tx.commit().await?;
+            // Housekeeping, after the login's own commit: a failure here does not refuse it.
+            if let Err(e) = throttle::prune(&app.store, now - window_ms, 1000).await {
+                tracing::warn!(error = %e, "pruning the login throttle failed");
+            }
             Ok(Login {
                 session_token: token,
                 caller: Caller::from_user(u, Some(csrf)),

@@ -3,7 +3,7 @@
 //! orders concurrent claims), so the count a caller gets back includes every attempt before it.
 
 use crate::row::Col;
-use crate::{Conn, StoreError};
+use crate::{Backend, Conn, Store, StoreError};
 
 /// Claims one attempt in `bucket` and returns `(attempts, window_start)`: the attempts counted in
 /// the current window, this one included, and when that window began. A window that began at or
@@ -49,13 +49,27 @@ pub async fn forget(conn: &mut Conn, bucket: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Removes the buckets whose window began before `before` (over, and so no longer counting).
-pub async fn prune(conn: &mut Conn, before: i64) -> Result<u64, StoreError> {
-    Ok(
-        sqlx::query("DELETE FROM login_throttle WHERE window_start < $1")
-            .bind(before)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected(),
-    )
+const PRUNE_POSTGRES: &str = "DELETE FROM login_throttle WHERE bucket IN \
+    (SELECT bucket FROM login_throttle WHERE window_start < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)";
+const PRUNE_SQLITE: &str = "DELETE FROM login_throttle WHERE bucket IN \
+    (SELECT bucket FROM login_throttle WHERE window_start < $1 LIMIT $2)";
+
+/// Removes up to `limit` buckets whose window began before `before` (over, no longer counting),
+/// in a short transaction of its own. On PostgreSQL rows a login is claiming right now are
+/// skipped, not waited for: the prune never holds one row while waiting for another, so it cannot
+/// deadlock with claims (which lock pair, address and account rows in that order).
+pub async fn prune(store: &Store, before: i64, limit: i64) -> Result<u64, StoreError> {
+    let sql = match store.backend() {
+        Backend::Postgres => PRUNE_POSTGRES,
+        Backend::Sqlite => PRUNE_SQLITE,
+    };
+    let mut tx = store.write().await?;
+    let n = sqlx::query(sql)
+        .bind(before)
+        .bind(limit.max(1))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    tx.commit().await?;
+    Ok(n)
 }

@@ -156,40 +156,45 @@ struct NextQuery {
 
 /// Where to go after login: only a path on this site, never another host. Anything that is not a
 /// single `/` followed by a path (`//host`, `/\host`, `https://host`, empty) goes home instead.
-/// Control characters are refused outright: browsers drop tabs and newlines from a URL, so
-/// `/<TAB>/host` would become `//host`, and most others cannot be sent in a `Location` header.
-fn safe_next(next: &str) -> Result<String, Response> {
+/// `None` for control characters, which are refused outright: browsers drop tabs and newlines from
+/// a URL, so `/<TAB>/host` would become `//host`, and most others cannot be sent in a `Location`.
+fn safe_next(next: &str) -> Option<String> {
     if next.chars().any(char::is_control) {
-        return Err((
-            StatusCode::BAD_REQUEST,
-            LoginPage {
-                next: "/".into(),
-                email: String::new(),
-                error: Some(
-                    "The link that brought you here has an invalid return address; sign in to go to the start page."
-                        .into(),
-                ),
-            },
-        )
-            .into_response());
+        return None;
     }
     let same_site = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\');
-    Ok(if same_site {
+    Some(if same_site {
         next.to_owned()
     } else {
         "/".into()
     })
 }
 
+/// 400 for a `next` with control characters: the login form, going home afterwards.
+fn bad_next() -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        LoginPage {
+            next: "/".into(),
+            email: String::new(),
+            error: Some(
+                "The link that brought you here has an invalid return address; sign in to go to the start page."
+                    .into(),
+            ),
+        },
+    )
+        .into_response()
+}
+
 async fn login_page(Query(q): Query<NextQuery>) -> Response {
     match safe_next(&q.next) {
-        Ok(next) => LoginPage {
+        Some(next) => LoginPage {
             next,
             email: String::new(),
             error: None,
         }
         .into_response(),
-        Err(refused) => refused,
+        None => bad_next(),
     }
 }
 
@@ -208,9 +213,8 @@ async fn login(State(s): State<AppState>, req: axum::extract::Request) -> Respon
     let Ok(Form(f)) = Form::<LoginForm>::from_request(req, &s).await else {
         return (StatusCode::BAD_REQUEST, "the login form could not be read").into_response();
     };
-    let next = match safe_next(&f.next) {
-        Ok(next) => next,
-        Err(refused) => return refused,
+    let Some(next) = safe_next(&f.next) else {
+        return bad_next();
     };
     match accounts::login(&s.app, &f.email, &f.password, &remote).await {
         Ok(login) => {

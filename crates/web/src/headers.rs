@@ -15,13 +15,14 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
      img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; \
      frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
-/// The Swagger UI at `/api/v1/docs` renders its own markup: React sets some `style` attributes
-/// as markup (syntax highlighting, models), so inline styles are allowed there, and only there.
-/// Scripts stay our own origin's.
+/// The Swagger UI at `/api/v1/docs` (utoipa-swagger-ui's vendored Swagger UI 5.32.6): its bundle
+/// injects one fixed `<style>` element, allowed here by its hash and only on this path. Another
+/// Swagger UI version may inject another: the browser test (`tests/browser_defences.rs`) then
+/// reports the refused style with its new hash.
 pub const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; \
-     style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; \
-     connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; \
-     form-action 'self'";
+     style-src 'self' 'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='; \
+     img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; \
+     frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 /// One year; only sent when cookies are `Secure`, i.e. when Trainyard is served over HTTPS.
 /// Without `includeSubDomains`: other hosts under the same domain are not ours to decide for.

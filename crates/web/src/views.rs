@@ -380,34 +380,6 @@ fn is_plain_number(text: &str) -> bool {
             .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
 }
 
-#[cfg(test)]
-mod csv_tests {
-    use super::csv_cell;
-
-    #[test]
-    fn formulas_are_neutralised_and_plain_values_kept() {
-        for risky in [
-            "=HYPERLINK(\"http://evil.example\",\"x\")",
-            "+1",
-            "-2",
-            "@x",
-            "\tx",
-            "\rx",
-        ] {
-            assert_eq!(csv_cell(risky, false), format!("'{risky}"));
-        }
-        assert_eq!(
-            csv_cell("-2+3+cmd|' /C calc'!A0", true),
-            "'-2+3+cmd|' /C calc'!A0"
-        );
-        assert_eq!(csv_cell("-12.50", true), "-12.50");
-        assert_eq!(csv_cell("-", true), "'-");
-        assert_eq!(csv_cell("Leadership 101", false), "Leadership 101");
-        assert_eq!(csv_cell("a=b", false), "a=b");
-        assert_eq!(csv_cell("", false), "");
-    }
-}
-
 // ------------------------------------------------------------------ detail pages
 
 pub struct Fact {
@@ -677,4 +649,32 @@ pub fn money_shown(m: Option<trainyard_core::Money>) -> String {
 /// A finance amount for an edit form: empty when hidden, which the use cases read as "keep".
 pub fn money_field(m: Option<trainyard_core::Money>) -> String {
     m.map(|m| m.amount_string()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::csv_cell;
+
+    #[test]
+    fn formulas_are_neutralised_and_plain_values_kept() {
+        for risky in [
+            "=HYPERLINK(\"http://evil.example\",\"x\")",
+            "+1",
+            "-2",
+            "@x",
+            "\tx",
+            "\rx",
+        ] {
+            assert_eq!(csv_cell(risky, false), format!("'{risky}"));
+        }
+        assert_eq!(
+            csv_cell("-2+3+cmd|' /C calc'!A0", true),
+            "'-2+3+cmd|' /C calc'!A0"
+        );
+        assert_eq!(csv_cell("-12.50", true), "-12.50");
+        assert_eq!(csv_cell("-", true), "'-");
+        assert_eq!(csv_cell("Leadership 101", false), "Leadership 101");
+        assert_eq!(csv_cell("a=b", false), "a=b");
+        assert_eq!(csv_cell("", false), "");
+    }
 }

@@ -461,6 +461,16 @@ async fn concurrent_wrong_passwords_are_checked_at_most_the_limit(t: &TestApp) {
         "n",
     );
     assert_eq!(left, 0);
+    // Windows that are over are pruned (the colleague's, moved back above, was not touched since).
+    let stale: i64 = sqlx::Row::get(
+        &sqlx::query("SELECT count(*) AS n FROM login_throttle WHERE bucket = $1")
+            .bind("account colleague@example.com")
+            .fetch_one(t.app.store.pool())
+            .await
+            .unwrap(),
+        "n",
+    );
+    assert_eq!(stale, 0);
 }
 
 /// A client whose requests come from `ip` (any address of 127/8 reaches the loopback server).

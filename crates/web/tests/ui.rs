@@ -71,7 +71,12 @@ async fn failed_logins_are_throttled(t: &TestApp) {
     // Even the right password is refused while the account is throttled.
     let r = b.login("target@example.com", PASSWORD).await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert!(r.text().await.unwrap().contains("Too many sign-in attempts"));
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Too many sign-in attempts")
+    );
 }
 
 async fn forms_need_the_csrf_token_and_keep_input_on_errors(t: &TestApp) {

@@ -597,6 +597,18 @@ impl Chrome {
             .unwrap_or_else(|e| panic!("write the screenshot {}: {e}", path.display()));
     }
 
+    /// A Chrome DevTools Protocol command (through chromedriver's `goog/cdp/execute`), e.g.
+    /// `Emulation.setDeviceMetricsOverride` for a phone's viewport.
+    pub async fn cdp(&self, command: &str, params: Value) -> Value {
+        self.cmd(
+            Method::POST,
+            "/goog/cdp/execute",
+            Some(json!({ "cmd": command, "params": params })),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("browser: DevTools {command}: {e}"))
+    }
+
     /// The browser console's messages since the last call (Chromium's log, through chromedriver).
     pub async fn console(&self) -> Vec<String> {
         match self
