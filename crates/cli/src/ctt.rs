@@ -198,7 +198,8 @@ pub fn bench_plan(a: PlanArgs) -> anyhow::Result<()> {
         weeks: a.weeks,
         seed: a.seed,
     };
-    spec.check().map_err(|why| anyhow::anyhow!("bench plan: {why}"))?;
+    spec.check()
+        .map_err(|why| anyhow::anyhow!("bench plan: {why}"))?;
     let problem = quarter(&spec);
     let parts: u32 = problem.sessions.iter().map(|s| s.parts).sum();
     eprintln!(

@@ -72,7 +72,11 @@ async fn the_demo_company_passes_the_consistency_check(t: &TestApp) {
     // The use cases queued their e-mails; the demo's made-up people are never mailed.
     assert!(count(t, "SELECT count(*) AS n FROM outbox").await > 100);
     assert_eq!(
-        count(t, "SELECT count(*) AS n FROM outbox WHERE status = 'pending'").await,
+        count(
+            t,
+            "SELECT count(*) AS n FROM outbox WHERE status = 'pending'"
+        )
+        .await,
         0
     );
     let parts = sqlx::query(

@@ -712,7 +712,8 @@ fn a_half_year_generates_without_panicking_and_validates() {
         weeks: 26,
         seed: 7,
     });
-    p.validate().expect("a generated half-year is a valid problem");
+    p.validate()
+        .expect("a generated half-year is a valid problem");
     assert!(p.sessions.len() > 300, "{} sessions", p.sessions.len());
     assert!(p.grid.month_of_day.iter().max() >= Some(&5));
 }
