@@ -225,8 +225,7 @@ pub(crate) async fn registration_mail(
             &actor,
             now,
             "registration.known_address",
-            "user",
-            user.id,
+            ("user", user.id),
             None,
             Some(&note),
         )
@@ -270,8 +269,7 @@ pub(crate) async fn registration_mail(
             &actor,
             now,
             "registration.managed_learner",
-            "learner",
-            l.id,
+            ("learner", l.id),
             None,
             Some(&note),
         )
@@ -316,8 +314,7 @@ pub(crate) async fn registration_mail(
         &actor,
         now,
         "registration.requested",
-        "account_token",
-        id,
+        ("account_token", id),
         None,
         Some(&note),
     )
@@ -458,8 +455,7 @@ pub async fn confirm_registration(
                 &actor,
                 now,
                 "learner.created",
-                "learner",
-                id,
+                ("learner", id),
                 None,
                 Some(&l),
             )
@@ -489,8 +485,7 @@ pub async fn confirm_registration(
         &login.caller,
         now,
         "user.created",
-        "user",
-        user_id,
+        ("user", user_id),
         None,
         Some(&user),
     )
@@ -530,8 +525,7 @@ pub async fn sign_in_with_link(app: &App, secret: &str) -> Result<LinkSignIn, Ap
         &login.caller,
         now,
         "user.signed_in_by_link",
-        "user",
-        login.caller.user_id,
+        ("user", login.caller.user_id),
         None,
         Some(&note),
     )
@@ -591,8 +585,7 @@ pub async fn request_password_link(app: &App, email: &str) -> Result<(), AppErro
         &public_form(),
         now,
         "user.password_link_sent",
-        "user",
-        user.id,
+        ("user", user.id),
         None,
         Some(&note),
     )
@@ -630,8 +623,7 @@ pub async fn set_password_with_link(
         &Caller::from_user(user.clone(), None),
         now,
         "user.password_set",
-        "user",
-        user.id,
+        ("user", user.id),
         None,
         Some(&note),
     )

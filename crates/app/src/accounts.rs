@@ -269,8 +269,7 @@ pub async fn create_user(
         caller.unwrap_or(&system),
         now,
         "user.created",
-        "user",
-        id,
+        ("user", id),
         None,
         Some(&user),
     )
@@ -312,8 +311,7 @@ pub async fn create_api_token(
         caller,
         now,
         "api_token.created",
-        "user",
-        caller.user_id,
+        ("user", caller.user_id),
         None,
         Some(&snapshot),
     )
@@ -339,8 +337,7 @@ pub async fn revoke_api_token(app: &App, caller: &Caller, token_id: i64) -> Resu
         caller,
         now,
         "api_token.revoked",
-        "user",
-        caller.user_id,
+        ("user", caller.user_id),
         None,
         Some(&snapshot),
     )

@@ -191,8 +191,7 @@ pub async fn record(
                 caller,
                 now,
                 &format!("enrollment.{}", outcome.as_str()),
-                "enrollment",
-                e.id,
+                ("enrollment", e.id),
                 Some(&before),
                 Some(&after),
             )
@@ -206,8 +205,7 @@ pub async fn record(
         caller,
         now,
         "session.attendance_taken",
-        "session",
-        session_id,
+        ("session", session_id),
         None,
         Some(&snapshot),
     )
@@ -252,8 +250,7 @@ pub(crate) async fn complete(
             caller,
             now,
             &format!("enrollment.{}", outcome.as_str()),
-            "enrollment",
-            e.id,
+            ("enrollment", e.id),
             Some(&before),
             Some(&after),
         )

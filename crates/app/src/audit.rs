@@ -3,14 +3,14 @@ use serde::Serialize;
 use trainyard_store::Conn;
 use trainyard_store::audit::{self, Change};
 
-/// Records one change of `entity_type` #`id` by `caller`, with before/after snapshots.
+/// Records one change of `entity` (its type and id, e.g. `("session", 12)`) by `caller`, with
+/// before/after snapshots.
 pub(crate) async fn record<T: Serialize>(
     conn: &mut Conn,
     caller: &Caller,
     now: i64,
     action: &str,
-    entity_type: &str,
-    id: i64,
+    (entity_type, id): (&str, i64),
     before: Option<&T>,
     after: Option<&T>,
 ) -> Result<(), AppError> {

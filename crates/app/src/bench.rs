@@ -147,8 +147,7 @@ pub async fn seed_sessions(
             &system,
             now,
             "bench.seeded",
-            "session",
-            0,
+            ("session", 0),
             None,
             Some(&json!({ "sessions": n })),
         )
@@ -256,8 +255,7 @@ pub async fn seed_staffing(
                     room,
                     1,
                     BookingStatus::Tentative,
-                    p.starts_at,
-                    p.ends_at,
+                    (p.starts_at, p.ends_at),
                     now,
                 )
                 .await?;
@@ -270,8 +268,7 @@ pub async fn seed_staffing(
             &system,
             now,
             "bench.staffed",
-            "session",
-            0,
+            ("session", 0),
             None,
             Some(&json!({ "sessions": ids.len() })),
         )

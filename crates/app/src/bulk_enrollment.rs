@@ -813,8 +813,7 @@ async fn learner_for(
         caller,
         now,
         "learner.created",
-        "learner",
-        id,
+        ("learner", id),
         None,
         Some(&after),
     )

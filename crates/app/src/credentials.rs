@@ -104,10 +104,10 @@ pub async fn add_qualification(
     }
     let from = date(&mut inv, "valid_from", &f.valid_from, false);
     let until = date(&mut inv, "expires_on", &f.expires_on, false);
-    if let (Some(Some(a)), Some(Some(b))) = (from, until) {
-        if b < a {
-            inv.add("expires_on", "must not be before the start");
-        }
+    if let (Some(Some(a)), Some(Some(b))) = (from, until)
+        && b < a
+    {
+        inv.add("expires_on", "must not be before the start");
     }
     let (Some(from), Some(until)) = (from, until) else {
         return Err(inv.into());
@@ -146,8 +146,7 @@ pub async fn add_qualification(
         caller,
         now,
         "instructor.qualification_added",
-        "instructor",
-        id,
+        ("instructor", id),
         None,
         Some(&q),
     )
@@ -176,8 +175,7 @@ pub async fn remove_qualification(
         caller,
         now,
         "instructor.qualification_removed",
-        "instructor",
-        id,
+        ("instructor", id),
         Some(&before),
         None,
     )
@@ -227,10 +225,10 @@ pub async fn add_contract(
         "document_name",
         trainyard_core::invalid::text::optional(&f.document_name, 200),
     );
-    if let (Some(Some(a)), Some(Some(b))) = (from, to) {
-        if b < a {
-            inv.add("valid_to", "must not be before the start");
-        }
+    if let (Some(Some(a)), Some(Some(b))) = (from, to)
+        && b < a
+    {
+        inv.add("valid_to", "must not be before the start");
     }
     let (Some(kind), Some(rate), Some(Some(from)), Some(to), Some(doc)) =
         (kind, rate, from, to, doc)
@@ -249,8 +247,10 @@ pub async fn add_contract(
         id,
         kind.as_str(),
         rate,
-        tz.start_of_day_ms(from),
-        to.map(|d| tz.start_of_day_ms(d + chrono::Duration::days(1))),
+        (
+            tz.start_of_day_ms(from),
+            to.map(|d| tz.start_of_day_ms(d + chrono::Duration::days(1))),
+        ),
         doc.as_deref(),
         now,
     )
@@ -265,8 +265,7 @@ pub async fn add_contract(
         caller,
         now,
         "instructor.contract_added",
-        "instructor",
-        id,
+        ("instructor", id),
         None,
         Some(&c),
     )
@@ -298,8 +297,7 @@ pub async fn remove_time_off(
         caller,
         now,
         "instructor.time_off_removed",
-        "instructor",
-        id,
+        ("instructor", id),
         Some(&before),
         None,
     )
@@ -362,8 +360,7 @@ pub async fn set_working_pattern(
         caller,
         now,
         "instructor.working_pattern_set",
-        "instructor",
-        id,
+        ("instructor", id),
         Some(&before),
         Some(&pattern),
     )

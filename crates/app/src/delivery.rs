@@ -973,8 +973,7 @@ pub async fn retry_message(app: &App, caller: &Caller, id: i64) -> Result<Messag
         caller,
         now,
         "message.requeued",
-        "message",
-        id,
+        ("message", id),
         Some(&before.message),
         Some(&after.message),
     )

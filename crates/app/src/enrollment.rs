@@ -79,8 +79,7 @@ async fn audit_change(
         caller,
         now,
         action,
-        "enrollment",
-        id,
+        ("enrollment", id),
         before,
         Some(&after),
     )
@@ -170,19 +169,19 @@ pub(crate) async fn enroll_in(
         )));
     }
     let existing = repo::find(tx, session_id, learner_id).await?;
-    if let Some(e) = &existing {
-        if !matches!(
+    if let Some(e) = &existing
+        && !matches!(
             e.status,
             EnrollmentStatus::Cancelled | EnrollmentStatus::Transferred
-        ) {
-            return Err(AppError::Refused(format!(
-                "{} {} is already enrolled in {} ({}).",
-                learner.first_name,
-                learner.last_name,
-                s.reference,
-                e.status.label().to_lowercase()
-            )));
-        }
+        )
+    {
+        return Err(AppError::Refused(format!(
+            "{} {} is already enrolled in {} ({}).",
+            learner.first_name,
+            learner.last_name,
+            s.reference,
+            e.status.label().to_lowercase()
+        )));
     }
     let needs_approval = caller.role == Role::ClientContact
         && client_requires_approval(tx, learner.client_id).await?;
@@ -447,9 +446,8 @@ pub async fn accept_offer(
     sessions::touch(&mut tx, peek.session_id).await?;
     let before = repo::get(&mut tx, enrollment_id).await?;
     let s = sessions::get(&mut tx, before.session_id).await?;
-    if !caller.role.can_edit_operations()
-        && !(caller.role == Role::Learner && caller.learner_id == Some(before.learner_id))
-    {
+    let own = caller.role == Role::Learner && caller.learner_id == Some(before.learner_id);
+    if !(caller.role.can_edit_operations() || own) {
         return Err(AppError::NotFound("enrollment"));
     }
     match before.offer_expires_at {
@@ -746,8 +744,7 @@ pub async fn set_rules(
         caller,
         now,
         "session.enrollment_rules",
-        "session",
-        session_id,
+        ("session", session_id),
         Some(&before),
         Some(&after),
     )
@@ -849,8 +846,7 @@ pub async fn merge_into(
         caller,
         now,
         "session.merged",
-        "session",
-        from_session,
+        ("session", from_session),
         Some(&before),
         Some(&note),
     )

@@ -120,8 +120,7 @@ pub async fn create_feed(
         caller,
         now,
         "calendar_feed.created",
-        "calendar_feed",
-        id,
+        ("calendar_feed", id),
         None,
         Some(&snapshot),
     )
@@ -149,8 +148,7 @@ pub async fn revoke_feed(app: &App, caller: &Caller, feed_id: i64) -> Result<Fee
         caller,
         now,
         "calendar_feed.revoked",
-        "calendar_feed",
-        feed_id,
+        ("calendar_feed", feed_id),
         Some(&before),
         Some(&after),
     )

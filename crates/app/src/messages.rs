@@ -599,8 +599,7 @@ pub async fn save_template(
         caller,
         now,
         "message_template.updated",
-        "message_template",
-        0,
+        ("message_template", 0),
         Some(&before),
         Some(&after),
     )
@@ -633,8 +632,7 @@ pub async fn reset_template(
         caller,
         now,
         "message_template.reset",
-        "message_template",
-        0,
+        ("message_template", 0),
         Some(&before),
         Some(&after),
     )

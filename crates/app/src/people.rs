@@ -140,8 +140,7 @@ pub mod instructors {
             caller,
             now,
             "instructor.time_off_added",
-            "instructor",
-            id,
+            ("instructor", id),
             None,
             Some(&entry),
         )

@@ -130,8 +130,7 @@ pub async fn create(
         caller,
         now,
         "program.created",
-        "program",
-        id,
+        ("program", id),
         None,
         Some(&after),
     )
@@ -175,8 +174,7 @@ pub async fn update(
         caller,
         now,
         "program.updated",
-        "program",
-        id,
+        ("program", id),
         Some(&before),
         Some(&after),
     )

@@ -23,8 +23,7 @@ macro_rules! record_writes {
                 caller,
                 now,
                 concat!($entity, ".created"),
-                $entity,
-                id,
+                ($entity, id),
                 None,
                 Some(&after),
             )
@@ -58,8 +57,7 @@ macro_rules! record_writes {
                 caller,
                 now,
                 concat!($entity, ".updated"),
-                $entity,
-                id,
+                ($entity, id),
                 Some(&before),
                 Some(&after),
             )
@@ -105,8 +103,7 @@ macro_rules! record_archiving {
                 caller,
                 now,
                 action,
-                $entity,
-                id,
+                ($entity, id),
                 Some(&before),
                 Some(&after),
             )

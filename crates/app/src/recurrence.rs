@@ -366,8 +366,7 @@ pub async fn create_series(
             caller,
             now,
             "session.created",
-            "session",
-            id,
+            ("session", id),
             None,
             Some(&snapshot),
         )

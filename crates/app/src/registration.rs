@@ -190,14 +190,14 @@ pub async fn catalog_choices(app: &App) -> Result<CatalogChoices, AppError> {
         if !courses.iter().any(|(id, _)| *id == s.course_id) {
             courses.push((s.course_id, s.course_title.clone()));
         }
-        if let (Some(id), Some(name)) = (s.venue_id, s.venue_name) {
-            if !venues.iter().any(|(v, _)| *v == id) {
-                venues.push((id, name));
-            }
+        if let (Some(id), Some(name)) = (s.venue_id, s.venue_name)
+            && !venues.iter().any(|(v, _)| *v == id)
+        {
+            venues.push((id, name));
         }
     }
-    courses.sort_by(|a, b| a.1.to_lowercase().cmp(&b.1.to_lowercase()));
-    venues.sort_by(|a, b| a.1.to_lowercase().cmp(&b.1.to_lowercase()));
+    courses.sort_by_key(|a| a.1.to_lowercase());
+    venues.sort_by_key(|a| a.1.to_lowercase());
     Ok(CatalogChoices { courses, venues })
 }
 

@@ -274,8 +274,7 @@ pub async fn save_settings(
         caller,
         now,
         "settings.reminders",
-        "settings",
-        0,
+        ("settings", 0),
         Some(&before),
         Some(&after),
     )

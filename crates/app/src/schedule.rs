@@ -40,8 +40,7 @@ pub mod sessions {
             caller,
             now,
             "session.created",
-            "session",
-            id,
+            ("session", id),
             None,
             Some(&after),
         )
@@ -101,8 +100,7 @@ pub mod sessions {
             caller,
             now,
             "session.updated",
-            "session",
-            id,
+            ("session", id),
             Some(&before),
             Some(&after),
         )
@@ -324,8 +322,7 @@ pub mod sessions {
             caller,
             now,
             &action,
-            "session",
-            id,
+            ("session", id),
             Some(&before),
             Some(&after),
         )

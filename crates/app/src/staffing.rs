@@ -210,8 +210,7 @@ pub(crate) async fn propose_in(
         caller,
         now,
         "assignment.proposed",
-        "assignment",
-        id,
+        ("assignment", id),
         None,
         Some(&after),
     )
@@ -221,8 +220,7 @@ pub(crate) async fn propose_in(
         caller,
         now,
         "session.instructor_proposed",
-        "session",
-        session_id,
+        ("session", session_id),
         None,
         Some(&after),
     )
@@ -312,7 +310,8 @@ pub(crate) async fn act_in(
             let hard = problems.iter().any(|p| p.severity == Severity::Hard);
             let reason = override_reason.map(str::trim).filter(|r| !r.is_empty());
             let may_override = matches!(caller.role, Role::Manager | Role::Admin);
-            if hard || (!problems.is_empty() && !(may_override && reason.is_some())) {
+            let overridden = may_override && reason.is_some();
+            if hard || !(problems.is_empty() || overridden) {
                 let message = if hard {
                     format!(
                         "{} cannot be confirmed on {}:",
@@ -367,8 +366,7 @@ pub(crate) async fn act_in(
         caller,
         now,
         &action,
-        "assignment",
-        assignment_id,
+        ("assignment", assignment_id),
         Some(&before),
         Some(&after),
     )
@@ -378,8 +376,7 @@ pub(crate) async fn act_in(
         caller,
         now,
         &format!("session.instructor_{}", event.as_str()),
-        "session",
-        session.id,
+        ("session", session.id),
         Some(&before),
         Some(&after),
     )
@@ -470,8 +467,7 @@ pub async fn substitute(
         caller,
         now,
         "assignment.substituted",
-        "assignment",
-        assignment_id,
+        ("assignment", assignment_id),
         Some(&before),
         Some(&old_after),
     )
@@ -481,8 +477,7 @@ pub async fn substitute(
         caller,
         now,
         "assignment.proposed",
-        "assignment",
-        new_id,
+        ("assignment", new_id),
         None,
         Some(&after),
     )
@@ -492,8 +487,7 @@ pub async fn substitute(
         caller,
         now,
         "session.instructor_substituted",
-        "session",
-        before.session_id,
+        ("session", before.session_id),
         Some(&before),
         Some(&after),
     )
@@ -643,8 +637,7 @@ pub(crate) async fn book_in(
             resource_id,
             quantity,
             BookingStatus::Tentative,
-            p.starts_at,
-            p.ends_at,
+            (p.starts_at, p.ends_at),
             now,
         )
         .await?;
@@ -655,8 +648,7 @@ pub(crate) async fn book_in(
         caller,
         now,
         "session.resource_booked",
-        "session",
-        session.id,
+        ("session", session.id),
         None,
         Some(&snapshot),
     )
@@ -702,8 +694,7 @@ async fn confirm_in(
         caller,
         now,
         "session.resource_confirmed",
-        "session",
-        session.id,
+        ("session", session.id),
         None,
         Some(&snapshot),
     )
@@ -778,8 +769,7 @@ pub async fn release(
         caller,
         now,
         "session.resource_released",
-        "session",
-        session_id,
+        ("session", session_id),
         Some(&before),
         None,
     )

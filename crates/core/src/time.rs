@@ -156,6 +156,12 @@ impl Interval {
     }
 }
 
+impl serde::Serialize for TimeZoneName {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,11 +211,5 @@ mod tests {
             Interval::part(0, 30 * 24 * 3_600_000),
             Err(TimeError::TooLong { max_hours: 14 })
         );
-    }
-}
-
-impl serde::Serialize for TimeZoneName {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
     }
 }

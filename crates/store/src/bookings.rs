@@ -30,8 +30,7 @@ pub async fn insert(
     resource_id: i64,
     quantity: i64,
     status: BookingStatus,
-    starts_at: i64,
-    ends_at: i64,
+    (starts_at, ends_at): (i64, i64),
     now: i64,
 ) -> Result<i64, StoreError> {
     let r = sqlx::query(

@@ -386,8 +386,7 @@ pub async fn insert_contract(
     instructor_id: i64,
     kind: &str,
     day_rate: Money,
-    valid_from: i64,
-    valid_to: Option<i64>,
+    (valid_from, valid_to): (i64, Option<i64>),
     document_name: Option<&str>,
     now: i64,
 ) -> Result<i64, StoreError> {

@@ -737,13 +737,13 @@ pub async fn set_progress(
     Ok(())
 }
 
-/// The end of a run: `done` with its cost, or `failed` with the reason.
+/// The end of a run: `done` with its cost (the best cost and its hard violations), or `failed`
+/// with the reason.
 pub async fn finish_run(
     conn: &mut Conn,
     id: i64,
     status: &str,
-    best_cost: Option<i64>,
-    hard: Option<i64>,
+    (best_cost, hard): (Option<i64>, Option<i64>),
     cost: Option<&serde_json::Value>,
     message: Option<&str>,
     now: i64,

@@ -306,25 +306,6 @@ pub async fn rooms(conn: &mut Conn, session_id: i64) -> Result<Vec<String>, Stor
         .collect::<Result<_, sqlx::Error>>()?)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn stored_hours_read_largest_first_without_repeats() {
-        assert_eq!(hours_list("24, 168,24,x,0"), vec![168, 24]);
-        assert!(hours_list("").is_empty());
-    }
-
-    #[test]
-    fn joining_keys_name_session_start_and_recipient() {
-        assert_eq!(
-            joining_key(7, 1_800_000_000_000, 'e', 42),
-            "joining-s7-1800000000000-e42"
-        );
-    }
-}
-
 /// The messages a reminder sweep queues: stale once the session changes or the person leaves it.
 const REMINDER_KINDS: &str = "('session_reminder', 'joining_instructions')";
 
@@ -361,4 +342,23 @@ pub async fn withdraw_for_session(conn: &mut Conn, session_id: i64) -> Result<u6
         .int(session_id)
         .push(")))");
     Ok(q.query().execute(&mut *conn).await?.rows_affected())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_hours_read_largest_first_without_repeats() {
+        assert_eq!(hours_list("24, 168,24,x,0"), vec![168, 24]);
+        assert!(hours_list("").is_empty());
+    }
+
+    #[test]
+    fn joining_keys_name_session_start_and_recipient() {
+        assert_eq!(
+            joining_key(7, 1_800_000_000_000, 'e', 42),
+            "joining-s7-1800000000000-e42"
+        );
+    }
 }

@@ -564,7 +564,6 @@ async fn check_repositories(store: &Store) {
     let scoped = |id: i64| learners::LearnerFilter {
         client_id: Some(id),
         list: all(),
-        ..Default::default()
     };
     let ids = |p: trainyard_store::Page<learners::Learner>| {
         p.items.iter().map(|l| l.id).collect::<Vec<_>>()

@@ -243,7 +243,7 @@ async fn conflicts_are_explained_travel_pools_and_overrides(t: &TestApp) {
         .as_i64()
         .unwrap();
     trainyard_store::venues::set_travel_time(
-        &mut *t.app.store.write().await.unwrap(),
+        &mut t.app.store.write().await.unwrap(),
         berlin,
         potsdam,
         60,

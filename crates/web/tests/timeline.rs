@@ -106,8 +106,7 @@ async fn fixture(t: &TestApp) -> Fixture {
                 room_id,
                 1,
                 BookingStatus::Tentative,
-                p.starts_at,
-                p.ends_at,
+                (p.starts_at, p.ends_at),
                 now,
             )
             .await

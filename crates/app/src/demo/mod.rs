@@ -88,8 +88,7 @@ impl Seed {
             &self.system,
             self.now,
             &action,
-            entity,
-            id,
+            (entity, id),
             None,
             Some(&after),
         )

@@ -194,8 +194,7 @@ pub(super) async fn finish(c: &mut Conn, s: &mut Seed, p: &Planned) -> Result<()
         &s.system,
         s.now,
         &format!("session.{}", p.status.as_str()),
-        "session",
-        p.id,
+        ("session", p.id),
         Some(&before),
         Some(&after),
     )

@@ -297,23 +297,13 @@ async fn book_one_tentatively(
             pool_id,
             1,
             BookingStatus::Tentative,
-            part.starts_at,
-            part.ends_at,
+            (part.starts_at, part.ends_at),
             now,
         )
         .await?;
     }
     let name = resources::get(tx, pool_id).await?.name;
-    crate::audit::record(
-        tx,
-        caller,
-        now,
-        "session.resource_booked",
-        "session",
-        session_id,
-        None,
-        Some(&serde_json::json!({ "resource_id": pool_id, "resource": name, "quantity": 1, "status": "tentative" })),
-    )
+    crate::audit::record(tx, caller, now, "session.resource_booked", ("session", session_id), None, Some(&serde_json::json!({ "resource_id": pool_id, "resource": name, "quantity": 1, "status": "tentative" })))
     .await?;
     Ok(())
 }
@@ -431,8 +421,7 @@ async fn apply(app: &App, caller: &Caller, kind: &str, p: &Proposal) -> Result<S
         } else {
             "session.planned"
         },
-        "session",
-        p.session_id,
+        ("session", p.session_id),
         Some(&serde_json::json!({ "session": before, "parts": parts_before })),
         Some(
             &serde_json::json!({ "session": after, "parts": parts_after, "plan_run_id": p.run_id }),
@@ -459,8 +448,7 @@ async fn apply(app: &App, caller: &Caller, kind: &str, p: &Proposal) -> Result<S
             caller,
             now,
             "assignment.substituted",
-            "assignment",
-            a.id,
+            ("assignment", a.id),
             Some(&rec),
             Some(&after_a),
         )
@@ -498,8 +486,7 @@ async fn apply(app: &App, caller: &Caller, kind: &str, p: &Proposal) -> Result<S
             caller,
             now,
             "assignment.proposed",
-            "assignment",
-            id,
+            ("assignment", id),
             None,
             Some(&rec),
         )
@@ -509,8 +496,7 @@ async fn apply(app: &App, caller: &Caller, kind: &str, p: &Proposal) -> Result<S
             caller,
             now,
             "session.instructor_proposed",
-            "session",
-            p.session_id,
+            ("session", p.session_id),
             None,
             Some(&rec),
         )
@@ -526,8 +512,7 @@ async fn apply(app: &App, caller: &Caller, kind: &str, p: &Proposal) -> Result<S
             caller,
             now,
             "session.resource_released",
-            "session",
-            p.session_id,
+            ("session", p.session_id),
             Some(&serde_json::json!({ "resource_id": r })),
             None,
         )

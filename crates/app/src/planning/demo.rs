@@ -141,8 +141,7 @@ pub async fn seed_drafts(
             system,
             now,
             "session.created",
-            "session",
-            id,
+            ("session", id),
             None,
             Some(&w),
         )

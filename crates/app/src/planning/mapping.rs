@@ -839,22 +839,22 @@ impl Mapped {
                                         .collect::<Vec<_>>()
                         });
                         let mut reasons = Vec::new();
-                        if let Some(p) = &t.published {
-                            if !unchanged {
-                                if p.instructor_id != instructor_id {
-                                    reasons.push("new instructor".to_owned());
-                                }
-                                if p.room_id != room_id {
-                                    reasons.push("new room".to_owned());
-                                }
-                                if p.parts
-                                    != parts
-                                        .iter()
-                                        .map(|x| (x.starts_at, x.ends_at))
-                                        .collect::<Vec<_>>()
-                                {
-                                    reasons.push("new dates".to_owned());
-                                }
+                        if let Some(p) = &t.published
+                            && !unchanged
+                        {
+                            if p.instructor_id != instructor_id {
+                                reasons.push("new instructor".to_owned());
+                            }
+                            if p.room_id != room_id {
+                                reasons.push("new room".to_owned());
+                            }
+                            if p.parts
+                                != parts
+                                    .iter()
+                                    .map(|x| (x.starts_at, x.ends_at))
+                                    .collect::<Vec<_>>()
+                            {
+                                reasons.push("new dates".to_owned());
                             }
                         }
                         Proposed {

@@ -125,16 +125,7 @@ pub async fn repair(
             };
             let id = instructors::insert_time_off(&mut tx, *instructor_id, start, end, &why, now)
                 .await?;
-            crate::audit::record(
-                &mut tx,
-                caller,
-                now,
-                "instructor.time_off_added",
-                "instructor",
-                *instructor_id,
-                None,
-                Some(&serde_json::json!({ "time_off_id": id, "starts_at": start, "ends_at": end, "reason": why })),
-            )
+            crate::audit::record(&mut tx, caller, now, "instructor.time_off_added", ("instructor", *instructor_id), None, Some(&serde_json::json!({ "time_off_id": id, "starts_at": start, "ends_at": end, "reason": why })))
             .await?;
             repo::sessions_taught_between(&mut tx, *instructor_id, start, end).await?
         }
@@ -145,16 +136,7 @@ pub async fn repair(
                 reason.to_owned()
             };
             let id = repo::insert_closure(&mut tx, *resource_id, start, end, &why, by, now).await?;
-            crate::audit::record(
-                &mut tx,
-                caller,
-                now,
-                "resource.closed",
-                "resource",
-                *resource_id,
-                None,
-                Some(&serde_json::json!({ "closure_id": id, "starts_at": start, "ends_at": end, "reason": why })),
-            )
+            crate::audit::record(&mut tx, caller, now, "resource.closed", ("resource", *resource_id), None, Some(&serde_json::json!({ "closure_id": id, "starts_at": start, "ends_at": end, "reason": why })))
             .await?;
             repo::sessions_in_room_between(&mut tx, *resource_id, start, end).await?
         }
@@ -164,18 +146,9 @@ pub async fn repair(
     if affected.is_empty() {
         let run = runs::create(app, caller, "repair", &scope, &summary, options).await?;
         let mut tx = app.store.write().await?;
-        repo::finish_run(
-            &mut tx,
-            run.id,
-            "done",
-            Some(0),
-            Some(0),
-            None,
-            Some(&format!(
+        repo::finish_run(&mut tx, run.id, "done", (Some(0), Some(0)), None, Some(&format!(
                 "No scheduled or confirmed session needs {label} in that time: nothing to change. The absence is recorded."
-            )),
-            now_ms(),
-        )
+            )), now_ms())
         .await?;
         tx.commit().await?;
         return Ok(run);

@@ -115,10 +115,10 @@ pub(crate) fn scope_days(
         .as_deref()
         .filter(|s| !s.trim().is_empty())
         .and_then(|s| parse_day(&mut inv, "until", s));
-    if let (Some(a), Some(b)) = (from, until) {
-        if b < a {
-            inv.add("until", "must be on or after the first day");
-        }
+    if let (Some(a), Some(b)) = (from, until)
+        && b < a
+    {
+        inv.add("until", "must be on or after the first day");
     }
     if !inv.is_empty() {
         return Err(inv.into());
@@ -148,17 +148,17 @@ pub async fn start_run(
     let drafts = repo::drafts(&mut conn, &ds).await?;
     let mut targets = Vec::new();
     for d in &drafts {
-        if let Some(w) = &d.window {
-            if let Some(mut t) = mapping::draft_target(&mut conn, w).await? {
-                // Only the part of the window inside the chosen period.
-                if let Some(f) = from {
-                    t.earliest = t.earliest.max(f);
-                }
-                if let Some(u) = until {
-                    t.latest = t.latest.min(u);
-                }
-                targets.push(t);
+        if let Some(w) = &d.window
+            && let Some(mut t) = mapping::draft_target(&mut conn, w).await?
+        {
+            // Only the part of the window inside the chosen period.
+            if let Some(f) = from {
+                t.earliest = t.earliest.max(f);
             }
+            if let Some(u) = until {
+                t.latest = t.latest.min(u);
+            }
+            targets.push(t);
         }
     }
     if targets.is_empty() {
@@ -223,8 +223,7 @@ pub(crate) async fn create(
         caller,
         now,
         &format!("plan_run.{kind}_started"),
-        "plan_run",
-        id,
+        ("plan_run", id),
         None,
         Some(&run),
     )
@@ -264,8 +263,7 @@ async fn finish_failed(app: &App, run_id: i64, message: &str) -> Result<(), AppE
         &mut tx,
         run_id,
         "failed",
-        None,
-        None,
+        (None, None),
         None,
         Some(message),
         now_ms(),
@@ -416,8 +414,7 @@ async fn drive(
         &mut tx,
         run_id,
         "done",
-        Some(plan.cost.soft.total()),
-        Some(plan.cost.hard.total()),
+        (Some(plan.cost.soft.total()), Some(plan.cost.hard.total())),
         Some(&cost),
         Some(&message),
         now,

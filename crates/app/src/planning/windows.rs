@@ -224,8 +224,7 @@ pub async fn set_window(
         caller,
         now,
         "session.planning_window_set",
-        "session",
-        session_id,
+        ("session", session_id),
         before.as_ref(),
         Some(&w),
     )
@@ -259,8 +258,7 @@ pub async fn clear_window(app: &App, caller: &Caller, session_id: i64) -> Result
         caller,
         now,
         "session.planning_window_cleared",
-        "session",
-        session_id,
+        ("session", session_id),
         Some(&before),
         None,
     )

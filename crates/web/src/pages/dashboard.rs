@@ -249,10 +249,7 @@ async fn search(
         if let Ok(p) = clients::list(
             &s.app,
             &c,
-            &trainyard_app::store::clients::ClientFilter {
-                list: list.clone(),
-                ..Default::default()
-            },
+            &trainyard_app::store::clients::ClientFilter { list: list.clone() },
         )
         .await
         {

@@ -95,11 +95,11 @@ fn area(kind: FeedKind) -> &'static str {
     }
 }
 
-/// `/feeds/{kind}/{target}` with a known kind and a numeric target, or a 404 page.
-fn target_of(kind: &str, target: &str, c: &Caller) -> Result<(FeedKind, i64), Response> {
+/// `/feeds/{kind}/{target}` with a known kind and a numeric target; `None` is a 404.
+fn target_of(kind: &str, target: &str) -> Option<(FeedKind, i64)> {
     match (FeedKind::parse(kind), target.parse::<i64>()) {
-        (Some(k), Ok(id)) => Ok((k, id)),
-        _ => Err(error_page(AppError::NotFound("calendar feed"), Some(c))),
+        (Some(k), Ok(id)) => Some((k, id)),
+        _ => None,
     }
 }
 
@@ -159,9 +159,8 @@ async fn show(
     Flash(flash): Flash,
     Path((kind, target)): Path<(String, String)>,
 ) -> Response {
-    let (kind, target_id) = match target_of(&kind, &target, &c) {
-        Ok(t) => t,
-        Err(r) => return r,
+    let Some((kind, target_id)) = target_of(&kind, &target) else {
+        return error_page(AppError::NotFound("calendar feed"), Some(&c));
     };
     page(&s, &c, kind, target_id, flash, None).await
 }
@@ -184,9 +183,8 @@ async fn create_or_revoke(
             Err(e) => error_page(e, Some(&c)),
         };
     }
-    let (kind, target_id) = match target_of(&first, &second, &c) {
-        Ok(t) => t,
-        Err(r) => return r,
+    let Some((kind, target_id)) = target_of(&first, &second) else {
+        return error_page(AppError::NotFound("calendar feed"), Some(&c));
     };
     match feeds::create_feed(&s.app, &c, kind, target_id).await {
         Ok((_, path)) => {

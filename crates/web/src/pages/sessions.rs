@@ -1087,9 +1087,11 @@ async fn viability_panel(s: &AppState, c: &Caller, x: &Session) -> Option<Panel>
     if x.booked_count >= course.min_learners {
         return None;
     }
-    let mut f = SessionFilter::default();
-    f.course_id = Some(x.course_id);
-    f.from = viewer_tz(c).local(now).format("%Y-%m-%d").to_string();
+    let mut f = SessionFilter {
+        course_id: Some(x.course_id),
+        from: viewer_tz(c).local(now).format("%Y-%m-%d").to_string(),
+        ..Default::default()
+    };
     f.list.per_page = 50;
     let viewer = viewer_tz(c);
     let others: Vec<(String, String)> = sessions::list(&s.app, c, &f)
