@@ -94,8 +94,11 @@ pub(crate) async fn run_through(store: &Store, last: i64) -> Result<usize, Store
         count += 1;
         keyed_now |= *version == AUDIT_KEY_MIGRATION;
     }
-    // Record (or check) the key that seals the audit chain, in the migration's transaction.
-    crate::audit::adopt_key(&mut tx, store.audit_key(), keyed_now).await?;
+    // Record (or check) the key that seals the audit chain, in the migration's transaction, once
+    // the schema has the columns for it (a partial run may stop before it does).
+    if keyed_now || applied.contains(&AUDIT_KEY_MIGRATION) {
+        crate::audit::adopt_key(&mut tx, store.audit_key(), keyed_now).await?;
+    }
     tx.commit().await?;
     Ok(count)
 }

@@ -1,5 +1,5 @@
 //! A learner in a real (headless) Chromium: finds a full session in the public catalog, registers
-//! from its page, lands on their portal on the waiting list (number 1), and — once the booked
+//! from its page, follows the e-mailed confirmation link and chooses a password, lands on their portal on the waiting list (number 1), and — once the booked
 //! learner is cancelled by the coordinator — sees themself booked after a reload. The catalog and
 //! the portal are also rendered at a phone's width (390 px) and must not scroll sideways there.
 //! Skipped with a note when Chromium is not installed, unless TRAINYARD_REQUIRE_BROWSER is set.
@@ -159,10 +159,18 @@ async fn a_learner_joins_the_waitlist_from_the_catalog_and_is_promoted(t: &TestA
     b.fill("first_name", "Lena").await;
     b.fill("last_name", "Learner").await;
     b.fill("email", "lena@example.com").await;
-    b.fill("password", "my own secret 42").await;
     b.click("form.register button[type='submit']").await;
+    b.wait_for_text("main h1", "Check your e-mail").await;
 
-    // 4. Signed in, on the portal, on the waiting list as number 1.
+    // 4. Follows the link e-mailed to her, chooses a password: signed in, on the portal, on the
+    //    waiting list as number 1.
+    let mail = common::mails_to(t, "lena@example.com").await;
+    let link = common::link_in(&mail[0].body, &t.app, "/account/confirm").unwrap();
+    b.goto(link.trim_start_matches(&t.app.settings.public_url))
+        .await;
+    b.wait_for("input[name='password']").await;
+    b.fill("password", "my own secret 42").await;
+    b.click("main form button[type='submit']").await;
     let notice = b.wait_for_text("main p.notice", "waiting list").await;
     assert!(
         notice.contains("you are number 1 on the waiting list"),

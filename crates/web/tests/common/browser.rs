@@ -411,20 +411,6 @@ impl Chrome {
         v.as_str().unwrap_or_default().to_owned()
     }
 
-    /// Resizes the browser's window (its viewport follows): a phone is 390 × 844.
-    pub async fn set_window_size(&self, width: i64, height: i64) {
-        if let Err(e) = self
-            .cmd(
-                Method::POST,
-                "/window/rect",
-                Some(json!({ "width": width, "height": height })),
-            )
-            .await
-        {
-            panic!("browser: could not resize the window to {width}×{height}: {e}");
-        }
-    }
-
     /// Runs `script` in the page (synchronously; `arguments[i]` are `args`) and returns what it
     /// returns.
     pub async fn execute(&self, script: &str, args: Vec<Value>) -> Value {
