@@ -158,15 +158,33 @@ async fn plans_accepts_and_repairs_a_small_company(t: &TestApp) {
     assert_eq!(done["hard_violations"], 0, "{done}");
     let proposals = done["proposals"].as_array().unwrap();
     assert_eq!(proposals.len(), 6);
-    assert!(
-        done["terms"]
+    // The instructor-cost objective is money: a coordinator sees the other objectives, not it,
+    // nor the total or raw breakdown that contain it; a manager sees everything.
+    let names = |d: &Value| -> Vec<String> {
+        d["terms"]
             .as_array()
             .unwrap()
             .iter()
-            .any(|t| t["name"] == "instructor_cost"),
-        "cost breakdown: {}",
+            .map(|t| t["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(!names(&done).is_empty(), "cost breakdown: {done}");
+    assert!(
+        !names(&done).contains(&"instructor_cost".to_owned()),
+        "a coordinator reads no instructor cost: {}",
         done["terms"]
     );
+    assert!(done.get("best_cost").is_none_or(Value::is_null), "{done}");
+    assert!(done.get("cost").is_none_or(Value::is_null), "{done}");
+    let manager = t.api_as(Role::Manager, None).await;
+    let seen = manager.get(&format!("/plan-runs/{run}")).await;
+    assert_eq!(seen.status, StatusCode::OK, "{}", seen.body);
+    assert!(
+        names(&seen.body).contains(&"instructor_cost".to_owned()),
+        "a manager reads the instructor cost: {}",
+        seen.body["terms"]
+    );
+    assert!(seen.body["best_cost"].is_i64(), "{}", seen.body);
     let tz: chrono_tz::Tz = "Europe/Berlin".parse().unwrap();
     let mut by_instructor = Vec::new();
     let mut by_room = Vec::new();

@@ -82,6 +82,17 @@ pub struct CostTerm {
     pub penalty: i64,
 }
 
+/// A run as `caller` may read it. The instructor-cost objective is money (day rates summed), and
+/// the total and the raw breakdown contain it: for anyone who may not see finance data they are
+/// left out, never shown as zero. The other objectives stay: they are what a coordinator weighs.
+pub(crate) fn for_reader(caller: &Caller, mut run: Run) -> Run {
+    if !caller.sees_finance() {
+        run.best_cost = None;
+        run.cost = None;
+    }
+    run
+}
+
 fn label(name: &str) -> &'static str {
     match name {
         "instructor_cost" => "Instructor cost",
@@ -442,7 +453,7 @@ pub async fn get(app: &App, caller: &Caller, run_id: i64) -> Result<RunDetail, A
         );
     }
     let proposals = repo::proposals(&mut conn, run_id).await?;
-    let terms = run
+    let terms: Vec<CostTerm> = run
         .cost
         .as_ref()
         .and_then(|c| {
@@ -458,6 +469,7 @@ pub async fn get(app: &App, caller: &Caller, run_id: i64) -> Result<RunDetail, A
                 .terms()
                 .iter()
                 .filter(|(_, t)| t.weight != 0)
+                .filter(|(name, _)| *name != "instructor_cost" || caller.sees_finance())
                 .map(|(name, t)| CostTerm {
                     name: (*name).to_owned(),
                     label: label(name).to_owned(),
@@ -469,7 +481,7 @@ pub async fn get(app: &App, caller: &Caller, run_id: i64) -> Result<RunDetail, A
         })
         .unwrap_or_default();
     Ok(RunDetail {
-        run,
+        run: for_reader(caller, run),
         terms,
         proposals,
     })
@@ -479,7 +491,11 @@ pub async fn get(app: &App, caller: &Caller, run_id: i64) -> Result<RunDetail, A
 pub async fn list(app: &App, caller: &Caller) -> Result<Vec<Run>, AppError> {
     caller.require_staff("see planner runs")?;
     let mut conn = app.store.read().await?;
-    Ok(repo::recent_runs(&mut conn, 20).await?)
+    Ok(repo::recent_runs(&mut conn, 20)
+        .await?
+        .into_iter()
+        .map(|r| for_reader(caller, r))
+        .collect())
 }
 
 /// Waits until the run is no longer queued or running (the command line, tests).
