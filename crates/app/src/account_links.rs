@@ -48,9 +48,7 @@ fn public_form() -> Caller {
 }
 
 fn zone(name: &str) -> TimeZoneName {
-    TimeZoneName::parse(name)
-        .or_else(|_| TimeZoneName::parse("UTC"))
-        .expect("UTC is a zone")
+    TimeZoneName::parse_or_utc(name)
 }
 
 /// Checks a new password (the rule registration has always used).

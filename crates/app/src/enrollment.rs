@@ -16,7 +16,7 @@ use trainyard_store::{Conn, learners, outbox};
 const HOUR: i64 = 3_600_000;
 
 fn tz(s: &Session) -> TimeZoneName {
-    TimeZoneName::parse(&s.time_zone).unwrap_or_else(|_| TimeZoneName::parse("UTC").expect("UTC"))
+    TimeZoneName::parse_or_utc(&s.time_zone)
 }
 
 /// Queues the message for an enrollment event, rendered from its template.

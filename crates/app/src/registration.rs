@@ -624,5 +624,5 @@ fn clean(text: &str) -> String {
 }
 
 fn utc_zone() -> TimeZoneName {
-    TimeZoneName::parse("UTC").expect("UTC is a zone")
+    TimeZoneName::utc()
 }

@@ -541,8 +541,7 @@ impl Place {
     }
 
     fn context(&self, s: &Session, r: &Recipient) -> serde_json::Value {
-        let tz = TimeZoneName::parse(&s.time_zone)
-            .unwrap_or_else(|_| TimeZoneName::parse("UTC").expect("UTC"));
+        let tz = TimeZoneName::parse_or_utc(&s.time_zone);
         let mut ctx = json!({
             "recipient_name": r.name,
             "course_title": s.title.clone().unwrap_or_else(|| s.course_title.clone()),

@@ -147,8 +147,7 @@ pub mod sessions {
 
     /// The placeholders of a session message to one person.
     fn session_context(s: &Record, name: &str, who: &str) -> serde_json::Value {
-        let tz = TimeZoneName::parse(&s.time_zone)
-            .unwrap_or_else(|_| TimeZoneName::parse("UTC").expect("UTC"));
+        let tz = TimeZoneName::parse_or_utc(&s.time_zone);
         let mut ctx = serde_json::json!({
             "recipient_name": name,
             "course_title": s.title.clone().unwrap_or_else(|| s.course_title.clone()),
@@ -241,8 +240,7 @@ pub mod sessions {
         if raw.trim().is_empty() {
             return None;
         }
-        let tz = TimeZoneName::parse(&caller.time_zone)
-            .unwrap_or_else(|_| TimeZoneName::parse("UTC").expect("UTC"));
+        let tz = TimeZoneName::parse_or_utc(&caller.time_zone);
         match NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d") {
             Ok(d) => Some(tz.start_of_day_ms(d)),
             Err(_) => {

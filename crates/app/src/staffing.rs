@@ -22,7 +22,7 @@ use trainyard_store::{Conn, bookings, courses, instructors, outbox, resources, v
 const DAY: i64 = 86_400_000;
 
 fn zone(name: &str) -> TimeZoneName {
-    TimeZoneName::parse(name).unwrap_or_else(|_| TimeZoneName::parse("UTC").expect("UTC is a zone"))
+    TimeZoneName::parse_or_utc(name)
 }
 
 fn live_parts(parts: &[Part]) -> Vec<&Part> {

@@ -33,6 +33,17 @@ impl TimeZoneName {
             .map_err(|_| TimeError::UnknownZone(s.chars().take(60).collect()))
     }
 
+    /// Coordinated Universal Time.
+    pub fn utc() -> Self {
+        Self(Tz::UTC)
+    }
+
+    /// The zone named `raw`, or UTC when it names none (for stored names shown back, which
+    /// were checked when written).
+    pub fn parse_or_utc(raw: &str) -> Self {
+        Self::parse(raw).unwrap_or_else(|_| Self::utc())
+    }
+
     pub fn tz(&self) -> Tz {
         self.0
     }

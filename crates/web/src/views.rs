@@ -627,8 +627,7 @@ pub fn id_choices(items: Vec<(i64, String)>) -> Vec<(String, String)> {
 
 /// The viewer's zone, for showing instants.
 pub fn viewer_tz(c: &Caller) -> TimeZoneName {
-    TimeZoneName::parse(&c.time_zone)
-        .unwrap_or_else(|_| TimeZoneName::parse("UTC").expect("UTC is a zone"))
+    TimeZoneName::parse_or_utc(&c.time_zone)
 }
 
 /// An instant in the record's zone, and in the viewer's zone when that differs.

@@ -51,7 +51,7 @@ pub struct AcceptReport {
 }
 
 fn zone(name: &str) -> TimeZoneName {
-    TimeZoneName::parse(name).unwrap_or_else(|_| TimeZoneName::parse("UTC").expect("UTC"))
+    TimeZoneName::parse_or_utc(name)
 }
 
 /// Applies the chosen proposals of a finished run, session by session.

@@ -100,7 +100,7 @@ pub struct Mapped {
 }
 
 fn zone(name: &str) -> TimeZoneName {
-    TimeZoneName::parse(name).unwrap_or_else(|_| TimeZoneName::parse("UTC").expect("UTC"))
+    TimeZoneName::parse_or_utc(name)
 }
 
 fn at(tz: &TimeZoneName, d: NaiveDate, minute: u32) -> i64 {

@@ -40,7 +40,7 @@ pub enum RepairTrigger {
 const SLACK_DAYS: i64 = 14;
 
 fn zone(name: &str) -> TimeZoneName {
-    TimeZoneName::parse(name).unwrap_or_else(|_| TimeZoneName::parse("UTC").expect("UTC"))
+    TimeZoneName::parse_or_utc(name)
 }
 
 /// Records the absence and starts a repair run over the sessions it hits.

@@ -97,8 +97,7 @@ pub async fn timeline(
     Params(p): Params<TimelineParams>,
 ) -> Result<Json<TimelineOut>, ApiError> {
     c.require_staff("see the schedule of every instructor and room")?;
-    let tz = TimeZoneName::parse(&c.time_zone)
-        .unwrap_or_else(|_| TimeZoneName::parse("UTC").expect("UTC is a zone"));
+    let tz = TimeZoneName::parse_or_utc(&c.time_zone);
     let mut inv = trainyard_core::Invalid::new();
     let kind = inv.check(
         "rows",

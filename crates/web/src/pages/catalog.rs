@@ -45,8 +45,7 @@ pub fn routes() -> Router<AppState> {
 // ------------------------------------------------------------------ formatting
 
 fn zone_of(s: &Session) -> TimeZoneName {
-    TimeZoneName::parse(&s.time_zone)
-        .unwrap_or_else(|_| TimeZoneName::parse("UTC").expect("UTC is a zone"))
+    TimeZoneName::parse_or_utc(&s.time_zone)
 }
 
 /// "Mon 15 Mar 2027", "Mon 15 – Tue 16 Mar 2027", "Mon 29 Mar – Thu 1 Apr 2027".

@@ -241,8 +241,7 @@ fn page(c: &Caller, d: &SessionDetail, f: &RecurrenceFields) -> RepeatPage {
 
 /// What the form starts with: weekly on the session's weekday; monthly on its position.
 fn defaults(d: &SessionDetail) -> RecurrenceFields {
-    let tz = TimeZoneName::parse(&d.session.time_zone)
-        .unwrap_or_else(|_| TimeZoneName::parse("UTC").expect("UTC"));
+    let tz = TimeZoneName::parse_or_utc(&d.session.time_zone);
     let first = d
         .parts
         .iter()
@@ -326,8 +325,7 @@ fn local_line(p: &uc::PreviewPart, tz: &TimeZoneName) -> String {
 }
 
 fn preview_view(p: &Preview) -> PreviewView {
-    let tz = TimeZoneName::parse(&p.time_zone)
-        .unwrap_or_else(|_| TimeZoneName::parse("UTC").expect("UTC"));
+    let tz = TimeZoneName::parse_or_utc(&p.time_zone);
     let rfc = |ms: Option<i64>| {
         ms.map(trainyard_core::time::rfc3339)
             .unwrap_or_else(|| "—".into())

@@ -245,8 +245,7 @@ impl SessionForm {
 }
 
 fn fields_of(x: &Session, parts: &[trainyard_app::store::sessions::Part]) -> SessionFields {
-    let tz = TimeZoneName::parse(&x.time_zone)
-        .unwrap_or_else(|_| TimeZoneName::parse("UTC").expect("UTC"));
+    let tz = TimeZoneName::parse_or_utc(&x.time_zone);
     SessionFields {
         course_id: x.course_id.to_string(),
         title: x.title.clone().unwrap_or_default(),
