@@ -179,6 +179,7 @@ pub struct ColumnHead {
     pub numeric: bool,
 }
 
+#[derive(Clone)]
 pub struct Cell {
     pub text: String,
     /// A CSS class: "num" for numbers, "badge s-confirmed" for statuses…
@@ -206,6 +207,7 @@ impl Cell {
     }
 }
 
+#[derive(Clone)]
 pub struct Row {
     pub href: String,
     pub cells: Vec<Cell>,
@@ -214,7 +216,7 @@ pub struct Row {
 pub struct ListView {
     pub title: &'static str,
     pub path: &'static str,
-    pub new_href: Option<&'static str>,
+    pub new_href: Option<String>,
     pub new_label: &'static str,
     pub q: String,
     pub filters: Vec<Filter>,
@@ -382,6 +384,7 @@ fn is_plain_number(text: &str) -> bool {
 
 // ------------------------------------------------------------------ detail pages
 
+#[derive(Clone)]
 pub struct Fact {
     pub label: &'static str,
     pub value: String,
@@ -438,6 +441,7 @@ impl Action {
     }
 }
 
+#[derive(Clone)]
 pub struct Section {
     pub title: String,
     pub columns: Vec<&'static str>,

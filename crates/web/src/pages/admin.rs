@@ -44,7 +44,7 @@ async fn users(
     let view = ListView {
         title: "Users",
         path: "/admin/users",
-        new_href: Some("/admin/users/new"),
+        new_href: Some("/admin/users/new".into()),
         new_label: "New user",
         q: String::new(),
         filters: Vec::new(),
