@@ -1,7 +1,7 @@
 //! A session's rooms, equipment and platforms: the panel on its page and booking, confirming and
 //! releasing them.
 
-use super::{InlineForm, Panel, PanelRow};
+use super::panels::{InlineForm, Panel, PanelRow};
 use crate::AppState;
 use crate::pages::{Submit, VersionForm, error_page, saved};
 use crate::views::*;

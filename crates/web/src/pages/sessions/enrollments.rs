@@ -1,7 +1,7 @@
 //! A session's learners: the enrollments panel and its actions, enrolling, and the viability
 //! panel with merging into another session.
 
-use super::{InlineForm, Panel, PanelRow};
+use super::panels::{InlineForm, Panel, PanelRow};
 use crate::AppState;
 use crate::pages::{Submit, VersionForm, error_page, saved};
 use crate::views::*;

@@ -4,6 +4,7 @@
 
 mod bookings;
 mod enrollments;
+mod panels;
 mod parts;
 mod staffing;
 mod window;
@@ -17,6 +18,7 @@ use axum::extract::{Path, State};
 use axum::http::Uri;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
+use panels::{Panel, SessionPage};
 use parts::SessionForm;
 use trainyard_app::catalog::courses;
 use trainyard_app::people::clients;
@@ -246,7 +248,7 @@ impl RecordPage for Sessions {
             None => None,
         };
         let panels = if c.role.is_staff() {
-            panels(s, c, x, &r).await
+            panels::panels(s, c, x, &r).await
         } else {
             Vec::new()
         };
@@ -491,71 +493,4 @@ async fn transition(
         ),
         Err(e) => error_page(e, Some(&c)),
     }
-}
-
-/// The staff's panels: planning window, viability, instructors, bookings and enrollments.
-async fn panels(s: &AppState, c: &Caller, x: &Session, r: &roster::Roster) -> Vec<Panel> {
-    let edit = c.role.can_edit_operations() && x.archived_at.is_none();
-    let mut panels = vec![
-        staffing::instructors_panel(s, c, x, r, edit).await,
-        bookings::bookings_panel(s, c, x, r, edit).await,
-    ];
-    if let Some(p) = window::planning_panel(s, c, x, edit).await {
-        panels.insert(0, p);
-    }
-    if edit {
-        panels.push(enrollments::enrollments_panel(s, c, x, r).await);
-        if let Some(p) = enrollments::viability_panel(s, c, x).await {
-            panels.insert(0, p);
-        }
-    }
-    panels
-}
-
-/// The session page: the generic detail view plus the staffing panels with their actions.
-#[derive(askama::Template, askama_web::WebTemplate)]
-#[template(path = "session.html")]
-struct SessionPage {
-    chrome: Chrome,
-    view: DetailView,
-    panels: Vec<Panel>,
-    /// What was sent about the session, its enrollments and assignments (operations staff).
-    messages: Option<Section>,
-    messages_href: String,
-}
-
-impl SessionPage {
-    fn chrome_opt(&self) -> Option<&Chrome> {
-        Some(&self.chrome)
-    }
-}
-
-struct Panel {
-    id: &'static str,
-    title: String,
-    columns: Vec<&'static str>,
-    rows: Vec<PanelRow>,
-    empty: String,
-    form: Option<InlineForm>,
-    override_allowed: bool,
-}
-
-struct PanelRow {
-    href: String,
-    cells: Vec<Cell>,
-    version: i64,
-    actions: Vec<Action>,
-    substitute: Option<SubstituteForm>,
-}
-
-struct SubstituteForm {
-    action: String,
-    options: Vec<Opt>,
-}
-
-struct InlineForm {
-    action: String,
-    fields: Vec<Field>,
-    submit: &'static str,
-    link: Option<(String, String)>,
 }

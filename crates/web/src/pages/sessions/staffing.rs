@@ -1,7 +1,7 @@
 //! A session's instructors: the panel on its page, proposing, acting on and substituting
 //! assignments, and the page ranking candidate instructors and rooms.
 
-use super::{InlineForm, Panel, PanelRow, SubstituteForm};
+use super::panels::{InlineForm, Panel, PanelRow, SubstituteForm};
 use crate::AppState;
 use crate::auth::Viewer;
 use crate::pages::{Submit, error_page, saved};

@@ -1,6 +1,6 @@
 //! A draft session's planning window: when and how the auto-scheduler may place it.
 
-use super::{InlineForm, Panel, PanelRow};
+use super::panels::{InlineForm, Panel, PanelRow};
 use crate::AppState;
 use crate::views::*;
 use trainyard_app::Caller;
