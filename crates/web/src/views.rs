@@ -217,7 +217,7 @@ pub struct ListView {
     pub title: &'static str,
     pub path: &'static str,
     pub new_href: Option<String>,
-    pub new_label: &'static str,
+    pub new_label: String,
     pub q: String,
     pub filters: Vec<Filter>,
     pub columns: Vec<ColumnHead>,
@@ -577,7 +577,7 @@ impl Field {
 pub struct FormView {
     pub title: String,
     pub action: String,
-    pub submit: &'static str,
+    pub submit: String,
     pub cancel_href: String,
     pub version: Option<i64>,
     pub fields: Vec<Field>,

@@ -1,6 +1,6 @@
 //! Clients: the organisations that buy training, with their billing details.
 
-use super::record::{Columns, RecordPage, edit_actions, or_dash, use_cases};
+use super::record::{Columns, RecordPage, edit_actions, or_dash, stored, use_cases};
 use crate::AppState;
 use crate::views::*;
 use axum::Router;
@@ -18,18 +18,14 @@ fn yes_no(b: bool) -> &'static str {
     if b { "Yes" } else { "No" }
 }
 
+stored!(Client);
+
 pub(crate) struct Clients;
 
 impl RecordPage for Clients {
     const PATH: &'static str = "/clients";
-    const AREA: &'static str = "clients";
     const TITLE: &'static str = "Clients";
     const NOUN: &'static str = "Client";
-    const NEW_LABEL: &'static str = "New client";
-    const SUBMIT: &'static str = "Save client";
-    const ENTITY: &'static str = "client";
-    const CREATE_WHAT: &'static str = "create clients";
-    const CHANGE_WHAT: Option<&'static str> = Some("change clients");
     const ARCHIVE_CONFIRM: &'static str =
         "Archive this client? They leave the choosers but keep their history.";
     const DEFAULT_SORT: &'static str = "name";
@@ -55,9 +51,6 @@ impl RecordPage for Clients {
     async fn lookups(_: &AppState, _: &Caller, _: &ClientFilter) -> Result<(), AppError> {
         Ok(())
     }
-    fn filters(_: &Caller, _: &ClientFilter, _: &()) -> Vec<Filter> {
-        Vec::new()
-    }
     fn columns(_: &Caller) -> Columns {
         vec![
             ("Code", "code", false),
@@ -66,9 +59,6 @@ impl RecordPage for Clients {
             ("Currency", "", false),
             ("Approval required", "", false),
         ]
-    }
-    fn item_id(cl: &Client) -> i64 {
-        cl.id
     }
     fn cells(_: &Caller, cl: &Client, _: &()) -> Vec<Cell> {
         vec![
@@ -141,15 +131,6 @@ impl RecordPage for Clients {
         format!("Edit {}", f.code)
     }
 
-    fn version(cl: &Client) -> i64 {
-        cl.version
-    }
-    fn is_archived(cl: &Client) -> bool {
-        cl.archived_at.is_some()
-    }
-    fn saved_id(cl: &Client) -> i64 {
-        cl.id
-    }
     fn label(cl: &Client) -> String {
         cl.code.clone()
     }
@@ -187,7 +168,7 @@ impl RecordPage for Clients {
                 format!("/programs/new?client_id={}", cl.id),
             ));
         }
-        let mut actions = edit_actions::<Self>(c, cl.id, cl.archived_at.is_some(), middle);
+        let mut actions = edit_actions::<Self>(c, cl, middle);
         if c.role.is_staff() {
             actions.push(Action::link(
                 "Calendar feed",

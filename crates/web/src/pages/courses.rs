@@ -1,6 +1,6 @@
 //! Courses: the catalogue.
 
-use super::record::{Columns, RecordPage, edit_actions, use_cases};
+use super::record::{Columns, RecordPage, edit_actions, stored, use_cases};
 use crate::AppState;
 use crate::views::*;
 use axum::Router;
@@ -41,19 +41,14 @@ fn modes_label(co: &Course) -> String {
         .join(", ")
 }
 
+stored!(Course);
+
 pub(crate) struct Courses;
 
 impl RecordPage for Courses {
     const PATH: &'static str = "/courses";
-    const AREA: &'static str = "courses";
     const TITLE: &'static str = "Courses";
     const NOUN: &'static str = "Course";
-    const NEW_LABEL: &'static str = "New course";
-    const SUBMIT: &'static str = "Save course";
-    const ENTITY: &'static str = "course";
-    const CREATE_WHAT: &'static str = "create courses";
-    // Every reader may open the form; saving is checked by the use case.
-    const CHANGE_WHAT: Option<&'static str> = None;
     const ARCHIVE_CONFIRM: &'static str =
         "Archive this course? It leaves the catalogue but keeps its history.";
     const DEFAULT_SORT: &'static str = "code";
@@ -68,6 +63,11 @@ impl RecordPage for Courses {
     type Extra = ();
 
     use_cases!(trainyard_app::catalog::courses);
+
+    fn may_change(_: &Caller) -> Result<(), AppError> {
+        // Every reader may open the form; saving is checked by the use case.
+        Ok(())
+    }
 
     fn params(f: &CourseFilter) -> &ListParams {
         &f.list
@@ -95,9 +95,6 @@ impl RecordPage for Courses {
             ("Learners", "max", true),
             ("List price", "price", true),
         ]
-    }
-    fn item_id(co: &Course) -> i64 {
-        co.id
     }
     fn cells(_: &Caller, co: &Course, _: &()) -> Vec<Cell> {
         vec![
@@ -249,15 +246,6 @@ impl RecordPage for Courses {
         format!("Edit {}", f.code)
     }
 
-    fn version(co: &Course) -> i64 {
-        co.version
-    }
-    fn is_archived(co: &Course) -> bool {
-        co.archived_at.is_some()
-    }
-    fn saved_id(co: &Course) -> i64 {
-        co.id
-    }
     fn label(co: &Course) -> String {
         co.code.clone()
     }
@@ -271,7 +259,7 @@ impl RecordPage for Courses {
         format!("Course {}", co.code)
     }
     fn actions(c: &Caller, co: &Course, _: &()) -> Vec<Action> {
-        edit_actions::<Self>(c, co.id, co.archived_at.is_some(), Vec::new())
+        edit_actions::<Self>(c, co, Vec::new())
     }
     fn facts(_: &Caller, co: &Course, _: &()) -> Vec<Fact> {
         let mut facts = vec![

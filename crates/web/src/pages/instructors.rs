@@ -1,7 +1,7 @@
 //! Instructors: staff and contractors, with their limits, skills, qualifications and time off.
 //! Rates are finance data: only roles that may see finance get them on lists, pages and forms.
 
-use super::record::{Columns, RecordPage, edit_actions, use_cases};
+use super::record::{Columns, RecordPage, edit_actions, stored, use_cases};
 use crate::AppState;
 use crate::views::*;
 use axum::Router;
@@ -51,18 +51,14 @@ fn date(tz: &trainyard_core::TimeZoneName, ms: i64) -> String {
     tz.local(ms).format("%Y-%m-%d").to_string()
 }
 
+stored!(Instructor);
+
 pub(crate) struct Instructors;
 
 impl RecordPage for Instructors {
     const PATH: &'static str = "/instructors";
-    const AREA: &'static str = "instructors";
     const TITLE: &'static str = "Instructors";
     const NOUN: &'static str = "Instructor";
-    const NEW_LABEL: &'static str = "New instructor";
-    const SUBMIT: &'static str = "Save instructor";
-    const ENTITY: &'static str = "instructor";
-    const CREATE_WHAT: &'static str = "create instructors";
-    const CHANGE_WHAT: Option<&'static str> = Some("change instructors");
     const ARCHIVE_CONFIRM: &'static str =
         "Archive this instructor? They can no longer be assigned but keep their history.";
     const DEFAULT_SORT: &'static str = "name";
@@ -129,9 +125,6 @@ impl RecordPage for Instructors {
             cols.push(("Day rate", "day_rate", true));
         }
         cols
-    }
-    fn item_id(i: &Instructor) -> i64 {
-        i.id
     }
     fn cells(c: &Caller, i: &Instructor, v: &VenueNames) -> Vec<Cell> {
         let mut cells = vec![
@@ -235,15 +228,6 @@ impl RecordPage for Instructors {
         format!("Edit {}", f.name)
     }
 
-    fn version(i: &Instructor) -> i64 {
-        i.version
-    }
-    fn is_archived(i: &Instructor) -> bool {
-        i.archived_at.is_some()
-    }
-    fn saved_id(i: &Instructor) -> i64 {
-        i.id
-    }
     fn label(i: &Instructor) -> String {
         i.name.clone()
     }
@@ -287,7 +271,7 @@ impl RecordPage for Instructors {
             "Drops out…",
             format!("/plan?repair_instructor={}#repair", i.id),
         );
-        let mut actions = edit_actions::<Self>(c, i.id, i.archived_at.is_some(), vec![drops_out]);
+        let mut actions = edit_actions::<Self>(c, i, vec![drops_out]);
         if c.role.is_staff() {
             actions.push(Action::link(
                 "Qualifications & availability",

@@ -1,7 +1,7 @@
 //! Learners: the people who attend sessions, optionally employed by a client. Staff see all of
 //! them; a client contact sees only their own people, read-only.
 
-use super::record::{Columns, RecordPage, edit_actions, use_cases};
+use super::record::{Columns, RecordPage, edit_actions, stored, use_cases};
 use crate::AppState;
 use crate::views::*;
 use axum::Router;
@@ -32,18 +32,14 @@ pub(crate) struct Attending {
     messages: Option<Section>,
 }
 
+stored!(Learner);
+
 pub(crate) struct Learners;
 
 impl RecordPage for Learners {
     const PATH: &'static str = "/learners";
-    const AREA: &'static str = "learners";
     const TITLE: &'static str = "Learners";
     const NOUN: &'static str = "Learner";
-    const NEW_LABEL: &'static str = "New learner";
-    const SUBMIT: &'static str = "Save learner";
-    const ENTITY: &'static str = "learner";
-    const CREATE_WHAT: &'static str = "create learners";
-    const CHANGE_WHAT: Option<&'static str> = Some("change learners");
     const ARCHIVE_CONFIRM: &'static str =
         "Archive this learner? They leave the lists but keep their enrollments and history.";
     const DEFAULT_SORT: &'static str = "name";
@@ -108,9 +104,6 @@ impl RecordPage for Learners {
             ("Time zone", "", false),
         ]
     }
-    fn item_id(l: &Learner) -> i64 {
-        l.id
-    }
     fn cells(_: &Caller, l: &Learner, _: &Self::Lookups) -> Vec<Cell> {
         vec![
             Cell::text(full_name(l)),
@@ -156,15 +149,6 @@ impl RecordPage for Learners {
         format!("Edit {} {}", f.first_name, f.last_name)
     }
 
-    fn version(l: &Learner) -> i64 {
-        l.version
-    }
-    fn is_archived(l: &Learner) -> bool {
-        l.archived_at.is_some()
-    }
-    fn saved_id(l: &Learner) -> i64 {
-        l.id
-    }
     fn label(l: &Learner) -> String {
         format!("{} {}", l.first_name, l.last_name)
     }
@@ -194,7 +178,7 @@ impl RecordPage for Learners {
         c.role.is_staff()
     }
     fn actions(c: &Caller, l: &Learner, _: &Attending) -> Vec<Action> {
-        edit_actions::<Self>(c, l.id, l.archived_at.is_some(), Vec::new())
+        edit_actions::<Self>(c, l, Vec::new())
     }
     fn facts(c: &Caller, l: &Learner, _: &Attending) -> Vec<Fact> {
         vec![

@@ -1,6 +1,6 @@
 //! Programs: a client's contracted series of sessions, with its budget and dates.
 
-use super::record::{Columns, RecordPage, edit_actions, use_cases};
+use super::record::{Columns, RecordPage, edit_actions, stored, use_cases};
 use crate::AppState;
 use crate::views::*;
 use axum::Router;
@@ -40,18 +40,15 @@ async fn client_choices(s: &AppState, c: &Caller, current: &str) -> Vec<(String,
     choices
 }
 
+stored!(Program);
+stored!(ProgramDetail => program);
+
 pub(crate) struct Programs;
 
 impl RecordPage for Programs {
     const PATH: &'static str = "/programs";
-    const AREA: &'static str = "programs";
     const TITLE: &'static str = "Programs";
     const NOUN: &'static str = "Program";
-    const NEW_LABEL: &'static str = "New program";
-    const SUBMIT: &'static str = "Save program";
-    const ENTITY: &'static str = "program";
-    const CREATE_WHAT: &'static str = "create programs";
-    const CHANGE_WHAT: Option<&'static str> = Some("change programs");
     const ARCHIVE_CONFIRM: &'static str =
         "Archive this program? It leaves the choosers; its sessions keep it.";
     const DEFAULT_SORT: &'static str = "name";
@@ -100,9 +97,6 @@ impl RecordPage for Programs {
             cols.push(("Budget", "budget", true));
         }
         cols
-    }
-    fn item_id(p: &Program) -> i64 {
-        p.id
     }
     fn cells(c: &Caller, p: &Program, _: &Vec<(i64, String)>) -> Vec<Cell> {
         let mut cells = vec![
@@ -179,15 +173,6 @@ impl RecordPage for Programs {
         format!("Edit {}", f.name)
     }
 
-    fn version(d: &ProgramDetail) -> i64 {
-        d.program.version
-    }
-    fn is_archived(d: &ProgramDetail) -> bool {
-        d.program.archived_at.is_some()
-    }
-    fn saved_id(p: &Program) -> i64 {
-        p.id
-    }
     fn label(p: &Program) -> String {
         p.name.clone()
     }
@@ -205,7 +190,7 @@ impl RecordPage for Programs {
     }
     fn actions(c: &Caller, d: &ProgramDetail, _: &()) -> Vec<Action> {
         let p = &d.program;
-        edit_actions::<Self>(c, p.id, p.archived_at.is_some(), Vec::new())
+        edit_actions::<Self>(c, p, Vec::new())
     }
     fn facts(c: &Caller, d: &ProgramDetail, _: &()) -> Vec<Fact> {
         let p = &d.program;

@@ -29,27 +29,56 @@ use trainyard_app::{App, AppError, Caller, history};
 /// Column heads of a list: `(label, sort key or "" for unsortable, numeric)`.
 pub(crate) type Columns = Vec<(&'static str, &'static str, bool)>;
 
+/// What the generic handlers read of every record: its id, its version and whether it is archived.
+pub(crate) trait Stored {
+    fn id(&self) -> i64;
+    fn version(&self) -> i64;
+    fn is_archived(&self) -> bool;
+}
+
+/// [`Stored`] for a record with `id`, `version` and `archived_at` (`stored!(Venue)`), or for a
+/// detail that holds one (`stored!(SessionDetail => session)`).
+macro_rules! stored {
+    ($t:ty) => {
+        impl $crate::pages::record::Stored for $t {
+            fn id(&self) -> i64 {
+                self.id
+            }
+            fn version(&self) -> i64 {
+                self.version
+            }
+            fn is_archived(&self) -> bool {
+                self.archived_at.is_some()
+            }
+        }
+    };
+    ($t:ty => $inner:ident) => {
+        impl $crate::pages::record::Stored for $t {
+            fn id(&self) -> i64 {
+                self.$inner.id
+            }
+            fn version(&self) -> i64 {
+                self.$inner.version
+            }
+            fn is_archived(&self) -> bool {
+                self.$inner.archived_at.is_some()
+            }
+        }
+    };
+}
+pub(crate) use stored;
+
 /// What is particular about one kind of record. Associated consts name it; the methods declare
 /// its list, forms and detail page, and which use cases back it (see [`use_cases!`]).
 pub(crate) trait RecordPage: Sized + Send + Sync + 'static {
-    /// Where its pages live, e.g. "/venues".
+    /// Where its pages live, e.g. "/venues"; also its navigation area ("venues").
     const PATH: &'static str;
-    /// The navigation entry highlighted on its pages.
-    const AREA: &'static str;
-    /// The list's title and the detail page's way back, e.g. "Venues".
+    /// The list's title and the detail page's way back, e.g. "Venues"; lower-cased, what the
+    /// permission messages call several ("create venues").
     const TITLE: &'static str;
-    /// What a notice calls one, e.g. "Venue" ("Venue BER created.").
+    /// What a notice calls one, e.g. "Venue" ("Venue BER created."); lower-cased, the list's
+    /// button ("New venue"), the form's ("Save venue") and the audit entity ("venue").
     const NOUN: &'static str;
-    /// The list's button and the new form's title, e.g. "New venue".
-    const NEW_LABEL: &'static str;
-    /// The form's button, e.g. "Save venue".
-    const SUBMIT: &'static str;
-    /// The entity type of its audit events, e.g. "venue".
-    const ENTITY: &'static str;
-    /// What a caller who may not open the new form is told they may not do, e.g. "create venues".
-    const CREATE_WHAT: &'static str;
-    /// The same for the edit form; `None` lets every reader open it (the save is still checked).
-    const CHANGE_WHAT: Option<&'static str>;
     /// The question before archiving.
     const ARCHIVE_CONFIRM: &'static str;
     /// The list's sort key when none is asked for.
@@ -58,11 +87,11 @@ pub(crate) trait RecordPage: Sized + Send + Sync + 'static {
     /// The list's query string.
     type Filter: DeserializeOwned + Send + Sync;
     /// One row of the list.
-    type Item: Send + Sync;
+    type Item: Stored + Send + Sync;
     /// What the detail page shows and the edit form starts from.
-    type Record: Send + Sync;
+    type Record: Stored + Send + Sync;
     /// What the writes return.
-    type Saved: Send;
+    type Saved: Stored + Send;
     /// What the create and update use cases take.
     type Fields: Send + Sync;
     /// The posted form, as it arrives (usually the fields themselves).
@@ -104,6 +133,31 @@ pub(crate) trait RecordPage: Sized + Send + Sync + 'static {
         archive: bool,
     ) -> impl Future<Output = Result<Self::Saved, AppError>> + Send;
 
+    // ---------------------------------------------------------------- names and permissions
+
+    /// The navigation entry highlighted on its pages.
+    fn area() -> &'static str {
+        Self::PATH.trim_start_matches('/')
+    }
+    fn new_label() -> String {
+        format!("New {}", Self::NOUN.to_lowercase())
+    }
+    fn submit() -> String {
+        format!("Save {}", Self::NOUN.to_lowercase())
+    }
+    /// The entity type of its audit events, e.g. "venue".
+    fn entity() -> String {
+        Self::NOUN.to_lowercase().replace(' ', "_")
+    }
+    /// Who may open the new form.
+    fn may_create(c: &Caller) -> Result<(), AppError> {
+        c.require_operations(&format!("create {}", Self::TITLE.to_lowercase()))
+    }
+    /// Who may open the edit form (saving is checked again by the use case).
+    fn may_change(c: &Caller) -> Result<(), AppError> {
+        c.require_operations(&format!("change {}", Self::TITLE.to_lowercase()))
+    }
+
     // ---------------------------------------------------------------- the list
 
     fn params(f: &Self::Filter) -> &ListParams;
@@ -122,9 +176,10 @@ pub(crate) trait RecordPage: Sized + Send + Sync + 'static {
         f: &Self::Filter,
     ) -> impl Future<Output = Result<Self::Lookups, AppError>> + Send;
     /// The filters above the list; "Show archived" is added after them.
-    fn filters(c: &Caller, f: &Self::Filter, l: &Self::Lookups) -> Vec<Filter>;
+    fn filters(_: &Caller, _: &Self::Filter, _: &Self::Lookups) -> Vec<Filter> {
+        Vec::new()
+    }
     fn columns(c: &Caller) -> Columns;
-    fn item_id(i: &Self::Item) -> i64;
     /// One row's cells, in the order of [`RecordPage::columns`].
     fn cells(c: &Caller, i: &Self::Item, l: &Self::Lookups) -> Vec<Cell>;
 
@@ -147,9 +202,6 @@ pub(crate) trait RecordPage: Sized + Send + Sync + 'static {
 
     // ---------------------------------------------------------------- the detail page
 
-    fn version(r: &Self::Record) -> i64;
-    fn is_archived(r: &Self::Record) -> bool;
-    fn saved_id(r: &Self::Saved) -> i64;
     /// How a notice names the record, e.g. its code.
     fn label(r: &Self::Saved) -> String;
     fn created_notice(r: &Self::Saved) -> String {
@@ -163,7 +215,7 @@ pub(crate) trait RecordPage: Sized + Send + Sync + 'static {
     fn title(r: &Self::Record) -> String;
     fn subtitle(_: &Caller, r: &Self::Record) -> String;
     fn status(r: &Self::Record) -> Option<Cell> {
-        Self::is_archived(r).then(|| Cell::badge("Archived", "archived"))
+        r.is_archived().then(|| Cell::badge("Archived", "archived"))
     }
     /// The way back from the detail page: `(href, label)`.
     fn back(_: &Caller) -> (&'static str, &'static str) {
@@ -254,16 +306,16 @@ fn at<K: RecordPage>(suffix: &str) -> String {
 /// or Restore. Nothing for anyone else.
 pub(crate) fn edit_actions<K: RecordPage>(
     c: &Caller,
-    id: i64,
-    archived: bool,
+    r: &impl Stored,
     middle: Vec<Action>,
 ) -> Vec<Action> {
     if !c.role.can_edit_operations() {
         return Vec::new();
     }
+    let id = r.id();
     let mut actions = vec![Action::link("Edit", format!("{}/{id}/edit", K::PATH))];
     actions.extend(middle);
-    actions.push(if archived {
+    actions.push(if r.is_archived() {
         Action::post("Restore", format!("{}/{id}/restore", K::PATH), None)
     } else {
         Action::post(
@@ -300,7 +352,7 @@ async fn form_view<K: RecordPage>(
         title,
         cancel_href: action.clone(),
         action,
-        submit: K::SUBMIT,
+        submit: K::submit(),
         version,
         fields: K::form_fields(s, c, f).await,
         problems: Vec::new(),
@@ -334,7 +386,7 @@ async fn list<K: RecordPage>(
         title: K::list_title(&c),
         path: K::PATH,
         new_href: c.role.can_edit_operations().then(|| at::<K>("/new")),
-        new_label: K::NEW_LABEL,
+        new_label: K::new_label(),
         q: params.q.clone(),
         filters,
         columns: columns(&qs, K::PATH, K::DEFAULT_SORT, &K::columns(&c)),
@@ -342,7 +394,7 @@ async fn list<K: RecordPage>(
             .items
             .iter()
             .map(|i| Row {
-                href: format!("{}/{}", K::PATH, K::item_id(i)),
+                href: format!("{}/{}", K::PATH, i.id()),
                 cells: K::cells(&c, i, &lookups),
             })
             .collect(),
@@ -358,17 +410,17 @@ async fn list<K: RecordPage>(
         empty_hint: K::empty_hint(&c).into(),
         filtered: qs.is_filtered(),
     };
-    list_response(Chrome::new(&c, K::AREA, flash), view, wants_csv(&qs))
+    list_response(Chrome::new(&c, K::area(), flash), view, wants_csv(&qs))
 }
 
 async fn new<K: RecordPage>(State(s): State<AppState>, Viewer(c): Viewer, uri: Uri) -> Response {
-    if let Err(e) = c.require_operations(K::CREATE_WHAT) {
+    if let Err(e) = K::may_create(&c) {
         return error_page(e, Some(&c));
     }
     let blank = K::blank(&s, &c, &QueryState::from_uri(&uri)).await;
-    let view = form_view::<K>(&s, &c, K::NEW_LABEL.into(), None, None, &blank).await;
+    let view = form_view::<K>(&s, &c, K::new_label(), None, None, &blank).await;
     FormPage {
-        chrome: Chrome::new(&c, K::AREA, None),
+        chrome: Chrome::new(&c, K::area(), None),
         view,
     }
     .into_response()
@@ -380,13 +432,10 @@ async fn create<K: RecordPage>(
 ) -> Response {
     let f: K::Fields = form.into();
     match K::create(&s.app, &c, &f).await {
-        Ok(r) => saved(
-            &format!("{}/{}", K::PATH, K::saved_id(&r)),
-            &K::created_notice(&r),
-        ),
+        Ok(r) => saved(&format!("{}/{}", K::PATH, r.id()), &K::created_notice(&r)),
         Err(e) => {
-            let view = form_view::<K>(&s, &c, K::NEW_LABEL.into(), None, None, &f).await;
-            form_refused(Chrome::new(&c, K::AREA, None), view, e, &c)
+            let view = form_view::<K>(&s, &c, K::new_label(), None, None, &f).await;
+            form_refused(Chrome::new(&c, K::area(), None), view, e, &c)
         }
     }
 }
@@ -406,7 +455,7 @@ async fn show<K: RecordPage>(
         Err(e) => return error_page(e, Some(&c)),
     };
     let events = if K::shows_history(&c) {
-        history::of_record(&s.app, &c, K::ENTITY, id)
+        history::of_record(&s.app, &c, &K::entity(), id)
             .await
             .unwrap_or_default()
     } else {
@@ -419,13 +468,13 @@ async fn show<K: RecordPage>(
         status: K::status(&r),
         back_href,
         back_label,
-        version: K::version(&r),
+        version: r.version(),
         actions: K::actions(&c, &r, &x),
         facts: K::facts(&c, &r, &x),
         sections: K::sections(&c, &r, &x),
         history: history(events, &viewer_tz(&c)),
     };
-    K::page(Chrome::new(&c, K::AREA, flash), view, x)
+    K::page(Chrome::new(&c, K::area(), flash), view, x)
 }
 
 async fn edit<K: RecordPage>(
@@ -433,18 +482,16 @@ async fn edit<K: RecordPage>(
     Viewer(c): Viewer,
     Path(id): Path<i64>,
 ) -> Response {
-    if let Some(what) = K::CHANGE_WHAT
-        && let Err(e) = c.require_operations(what)
-    {
+    if let Err(e) = K::may_change(&c) {
         return error_page(e, Some(&c));
     }
     match K::get(&s.app, &c, id).await {
         Ok(r) => {
             let f = K::fields_of(&r);
             let title = K::edit_title(&f, Some(&r));
-            let view = form_view::<K>(&s, &c, title, Some(id), Some(K::version(&r)), &f).await;
+            let view = form_view::<K>(&s, &c, title, Some(id), Some(r.version()), &f).await;
             FormPage {
-                chrome: Chrome::new(&c, K::AREA, None),
+                chrome: Chrome::new(&c, K::area(), None),
                 view,
             }
             .into_response()
@@ -471,7 +518,7 @@ async fn update<K: RecordPage>(
         Err(e) => {
             let title = K::edit_title(&f, None);
             let view = form_view::<K>(&s, &c, title, Some(id), Some(version), &f).await;
-            form_refused(Chrome::new(&c, K::AREA, None), view, e, &c)
+            form_refused(Chrome::new(&c, K::area(), None), view, e, &c)
         }
     }
 }

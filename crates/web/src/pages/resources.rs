@@ -1,6 +1,6 @@
 //! Resources: rooms at a venue, equipment, virtual platforms and material pools.
 
-use super::record::{Columns, RecordPage, edit_actions, use_cases};
+use super::record::{Columns, RecordPage, edit_actions, stored, use_cases};
 use crate::AppState;
 use crate::views::*;
 use axum::Router;
@@ -15,18 +15,14 @@ pub fn routes() -> Router<AppState> {
     super::record::routes::<Resources>()
 }
 
+stored!(Resource);
+
 pub(crate) struct Resources;
 
 impl RecordPage for Resources {
     const PATH: &'static str = "/resources";
-    const AREA: &'static str = "resources";
     const TITLE: &'static str = "Resources";
     const NOUN: &'static str = "Resource";
-    const NEW_LABEL: &'static str = "New resource";
-    const SUBMIT: &'static str = "Save resource";
-    const ENTITY: &'static str = "resource";
-    const CREATE_WHAT: &'static str = "create resources";
-    const CHANGE_WHAT: Option<&'static str> = Some("change resources");
     const ARCHIVE_CONFIRM: &'static str =
         "Archive this resource? It can no longer be booked but keeps its history.";
     const DEFAULT_SORT: &'static str = "code";
@@ -82,9 +78,6 @@ impl RecordPage for Resources {
             ("Quantity", "quantity", true),
             ("Features", "", false),
         ]
-    }
-    fn item_id(r: &Resource) -> i64 {
-        r.id
     }
     fn cells(_: &Caller, r: &Resource, _: &Vec<(i64, String)>) -> Vec<Cell> {
         vec![
@@ -156,15 +149,6 @@ impl RecordPage for Resources {
         format!("Edit {}", f.code)
     }
 
-    fn version(r: &Resource) -> i64 {
-        r.version
-    }
-    fn is_archived(r: &Resource) -> bool {
-        r.archived_at.is_some()
-    }
-    fn saved_id(r: &Resource) -> i64 {
-        r.id
-    }
     fn label(r: &Resource) -> String {
         r.code.clone()
     }
@@ -185,7 +169,7 @@ impl RecordPage for Resources {
                 format!("/plan?repair_room={}#repair", r.id),
             ));
         }
-        let mut actions = edit_actions::<Self>(c, r.id, r.archived_at.is_some(), middle);
+        let mut actions = edit_actions::<Self>(c, r, middle);
         if c.role.is_staff() && r.kind == ResourceKind::Room {
             actions.push(Action::link(
                 "Calendar feed",

@@ -1,6 +1,6 @@
 //! Venues: the places where classroom sessions happen, each in its own time zone.
 
-use super::record::{Columns, RecordPage, edit_actions, or_dash, use_cases};
+use super::record::{Columns, RecordPage, edit_actions, or_dash, stored, use_cases};
 use crate::AppState;
 use crate::views::*;
 use axum::Router;
@@ -13,18 +13,14 @@ pub fn routes() -> Router<AppState> {
     super::record::routes::<Venues>()
 }
 
+stored!(Venue);
+
 pub(crate) struct Venues;
 
 impl RecordPage for Venues {
     const PATH: &'static str = "/venues";
-    const AREA: &'static str = "venues";
     const TITLE: &'static str = "Venues";
     const NOUN: &'static str = "Venue";
-    const NEW_LABEL: &'static str = "New venue";
-    const SUBMIT: &'static str = "Save venue";
-    const ENTITY: &'static str = "venue";
-    const CREATE_WHAT: &'static str = "create venues";
-    const CHANGE_WHAT: Option<&'static str> = Some("change venues");
     const ARCHIVE_CONFIRM: &'static str =
         "Archive this venue? It leaves the choosers but keeps its history.";
     const DEFAULT_SORT: &'static str = "code";
@@ -49,9 +45,6 @@ impl RecordPage for Venues {
     async fn lookups(_: &AppState, _: &Caller, _: &VenueFilter) -> Result<(), AppError> {
         Ok(())
     }
-    fn filters(_: &Caller, _: &VenueFilter, _: &()) -> Vec<Filter> {
-        Vec::new()
-    }
     fn columns(_: &Caller) -> Columns {
         vec![
             ("Code", "code", false),
@@ -60,9 +53,6 @@ impl RecordPage for Venues {
             ("Country", "country", false),
             ("Time zone", "", false),
         ]
-    }
-    fn item_id(v: &Venue) -> i64 {
-        v.id
     }
     fn cells(_: &Caller, v: &Venue, _: &()) -> Vec<Cell> {
         vec![
@@ -112,15 +102,6 @@ impl RecordPage for Venues {
         format!("Edit {}", f.code)
     }
 
-    fn version(v: &Venue) -> i64 {
-        v.version
-    }
-    fn is_archived(v: &Venue) -> bool {
-        v.archived_at.is_some()
-    }
-    fn saved_id(v: &Venue) -> i64 {
-        v.id
-    }
     fn label(v: &Venue) -> String {
         v.code.clone()
     }
@@ -134,7 +115,7 @@ impl RecordPage for Venues {
         format!("Venue {}", v.code)
     }
     fn actions(c: &Caller, v: &Venue, _: &()) -> Vec<Action> {
-        let mut actions = edit_actions::<Self>(c, v.id, v.archived_at.is_some(), Vec::new());
+        let mut actions = edit_actions::<Self>(c, v, Vec::new());
         if c.role.is_staff() {
             actions.push(Action::link(
                 "Calendar feed",

@@ -9,7 +9,7 @@ mod parts;
 mod staffing;
 mod window;
 
-use super::record::{Columns, RecordPage, use_cases};
+use super::record::{Columns, RecordPage, stored, use_cases};
 use super::{Submit, VersionForm, error_page, saved};
 use crate::AppState;
 use crate::views::*;
@@ -56,19 +56,15 @@ pub(crate) struct Extra {
     messages: Option<Section>,
 }
 
+stored!(Session);
+stored!(SessionDetail => session);
+
 pub(crate) struct Sessions;
 
 impl RecordPage for Sessions {
     const PATH: &'static str = "/sessions";
-    const AREA: &'static str = "sessions";
     const TITLE: &'static str = "Sessions";
     const NOUN: &'static str = "Session";
-    const NEW_LABEL: &'static str = "New session";
-    const SUBMIT: &'static str = "Save session";
-    const ENTITY: &'static str = "session";
-    const CREATE_WHAT: &'static str = "schedule sessions";
-    // The form shows every field (notes, joining details) of a session only operations may change.
-    const CHANGE_WHAT: Option<&'static str> = Some("change sessions");
     const ARCHIVE_CONFIRM: &'static str =
         "Archive this session? It leaves lists but keeps its history.";
     const DEFAULT_SORT: &'static str = "starts";
@@ -83,6 +79,14 @@ impl RecordPage for Sessions {
     type Extra = Extra;
 
     use_cases!(trainyard_app::schedule::sessions);
+
+    fn may_create(c: &Caller) -> Result<(), AppError> {
+        c.require_operations("schedule sessions")
+    }
+    fn may_change(c: &Caller) -> Result<(), AppError> {
+        // The form shows every field (notes, joining details) of a session only operations may change.
+        c.require_operations("change sessions")
+    }
 
     fn params(f: &SessionFilter) -> &ListParams {
         &f.list
@@ -188,9 +192,6 @@ impl RecordPage for Sessions {
             ("Waitlist", "", true),
         ]
     }
-    fn item_id(x: &Session) -> i64 {
-        x.id
-    }
     fn cells(_: &Caller, x: &Session, l: &Lookups) -> Vec<Cell> {
         cells(x, &l.viewer)
     }
@@ -218,15 +219,6 @@ impl RecordPage for Sessions {
         }
     }
 
-    fn version(d: &SessionDetail) -> i64 {
-        d.session.version
-    }
-    fn is_archived(d: &SessionDetail) -> bool {
-        d.session.archived_at.is_some()
-    }
-    fn saved_id(x: &Session) -> i64 {
-        x.id
-    }
     fn label(x: &Session) -> String {
         x.reference.clone()
     }
