@@ -1,6 +1,7 @@
-//! The HTML UI. Each module holds the pages of one area; the shared machinery (rendering the
-//! generic list, detail and form templates, flash notices, CSRF-checked form submission, error
-//! pages) is here.
+//! The HTML UI. Each module holds the pages of one area; a kind of record is a `RecordPage`
+//! declaration served by the generic handlers of `record`. The shared machinery (rendering the
+//! generic list, detail and form templates, flash notices, CSRF-checked form submission) is here;
+//! error pages come from `crate::error_page`.
 
 mod admin;
 mod attendance;
@@ -16,13 +17,12 @@ mod learners;
 mod messages;
 mod planning;
 mod programs;
+mod record;
 mod recurrence;
 mod resources;
 mod sessions;
 mod timeline;
 mod venues;
-
-mod record;
 
 pub(crate) use crate::error_page::{error_page, not_found};
 pub(crate) use catalog::enrolled_notice;
