@@ -70,7 +70,7 @@ impl FromRequestParts<AppState> for Viewer {
         match accounts::caller_for_session(&state.app, token).await {
             Ok(Some(c)) => Ok(Viewer(c)),
             Ok(None) => Err(LoginRedirect(here).into_response()),
-            Err(e) => Err(crate::pages::error_page(e, None)),
+            Err(e) => Err(crate::error_page::error_page(e, None)),
         }
     }
 }

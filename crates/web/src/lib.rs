@@ -7,6 +7,7 @@ mod api;
 mod assets;
 mod auth;
 mod csrf;
+mod error_page;
 mod headers;
 mod pages;
 mod problem;

@@ -179,6 +179,7 @@ pub struct ColumnHead {
     pub numeric: bool,
 }
 
+#[derive(Clone)]
 pub struct Cell {
     pub text: String,
     /// A CSS class: "num" for numbers, "badge s-confirmed" for statuses…
@@ -206,6 +207,7 @@ impl Cell {
     }
 }
 
+#[derive(Clone)]
 pub struct Row {
     pub href: String,
     pub cells: Vec<Cell>,
@@ -214,8 +216,8 @@ pub struct Row {
 pub struct ListView {
     pub title: &'static str,
     pub path: &'static str,
-    pub new_href: Option<&'static str>,
-    pub new_label: &'static str,
+    pub new_href: Option<String>,
+    pub new_label: String,
     pub q: String,
     pub filters: Vec<Filter>,
     pub columns: Vec<ColumnHead>,
@@ -382,6 +384,7 @@ fn is_plain_number(text: &str) -> bool {
 
 // ------------------------------------------------------------------ detail pages
 
+#[derive(Clone)]
 pub struct Fact {
     pub label: &'static str,
     pub value: String,
@@ -438,6 +441,7 @@ impl Action {
     }
 }
 
+#[derive(Clone)]
 pub struct Section {
     pub title: String,
     pub columns: Vec<&'static str>,
@@ -573,7 +577,7 @@ impl Field {
 pub struct FormView {
     pub title: String,
     pub action: String,
-    pub submit: &'static str,
+    pub submit: String,
     pub cancel_href: String,
     pub version: Option<i64>,
     pub fields: Vec<Field>,

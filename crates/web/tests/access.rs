@@ -777,8 +777,9 @@ async fn page_outcome(t: &TestApp, who: &Who, method: &str, path: &str) -> char 
 }
 
 /// Every `(METHOD, route)` the UI declares: the `.route("…", get(…).post(…))` calls in the web
-/// crate's source (the API's own routes come from the OpenAPI document instead), plus the archive
-/// and restore routes each `archivable!(…, "/path", …)` adds.
+/// crate's source (the API's own routes come from the OpenAPI document instead), plus the generic
+/// record routes: each `.route(&at::<K>("/suffix"), …)` in pages/record.rs under the
+/// `const PATH: &'static str = "/path"` of every `impl RecordPage for …`.
 fn page_routes() -> BTreeSet<(String, String)> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
@@ -794,14 +795,18 @@ fn page_routes() -> BTreeSet<(String, String)> {
         }
     }
     let mut out = BTreeSet::new();
+    // (suffix, method) of the generic record routes, and the paths of the record kinds.
+    let mut record_routes = Vec::new();
+    let mut record_paths = Vec::new();
     for f in files {
         let src = std::fs::read_to_string(&f).unwrap();
         let mut rest = src.as_str();
         while let Some(i) = rest.find(".route(") {
             rest = &rest[i + ".route(".len()..];
             let call = rest.trim_start();
-            let Some(stripped) = call.strip_prefix('"') else {
-                continue; // a computed path (the archive routes, below)
+            let generic = call.strip_prefix("&at::<K>(\"");
+            let Some(stripped) = generic.or_else(|| call.strip_prefix('"')) else {
+                continue; // some other computed path
             };
             let path = &stripped[..stripped.find('"').unwrap()];
             // The handlers of this call: up to the next route or merge.
@@ -814,7 +819,11 @@ fn page_routes() -> BTreeSet<(String, String)> {
             let mut any = false;
             for (token, method) in [("get(", "GET"), ("post(", "POST")] {
                 if handlers.contains(token) {
-                    out.insert((method.to_owned(), path.to_owned()));
+                    if generic.is_some() {
+                        record_routes.push((method.to_owned(), path.to_owned()));
+                    } else {
+                        out.insert((method.to_owned(), path.to_owned()));
+                    }
                     any = true;
                 }
             }
@@ -825,16 +834,21 @@ fn page_routes() -> BTreeSet<(String, String)> {
             );
         }
         let mut rest = src.as_str();
-        while let Some(i) = rest.find("archivable!(") {
-            rest = &rest[i + "archivable!(".len()..];
-            if let Some(q) = rest.find('"')
-                && q < 40
-            {
-                let p = &rest[q + 1..];
-                let base = &p[..p.find('"').unwrap()];
-                out.insert(("POST".into(), format!("{base}/{{id}}/archive")));
-                out.insert(("POST".into(), format!("{base}/{{id}}/restore")));
-            }
+        while let Some(i) = rest.find("RecordPage for ") {
+            rest = &rest[i..];
+            let marker = "const PATH: &'static str = \"";
+            let p = &rest[rest.find(marker).unwrap() + marker.len()..];
+            record_paths.push(p[..p.find('"').unwrap()].to_owned());
+            rest = p;
+        }
+    }
+    assert!(
+        !record_routes.is_empty() && !record_paths.is_empty(),
+        "found no generic record routes or kinds: has pages/record.rs changed shape?"
+    );
+    for base in &record_paths {
+        for (method, suffix) in &record_routes {
+            out.insert((method.clone(), format!("{base}{suffix}")));
         }
     }
     // The JSON API and its documents are checked against the OpenAPI document.

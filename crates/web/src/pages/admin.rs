@@ -44,8 +44,8 @@ async fn users(
     let view = ListView {
         title: "Users",
         path: "/admin/users",
-        new_href: Some("/admin/users/new"),
-        new_label: "New user",
+        new_href: Some("/admin/users/new".into()),
+        new_label: "New user".into(),
         q: String::new(),
         filters: Vec::new(),
         columns: columns(
@@ -99,7 +99,7 @@ async fn user_form(s: &AppState, c: &trainyard_app::Caller, f: &UserForm) -> For
     FormView {
         title: "New user".into(),
         action: "/admin/users".into(),
-        submit: "Create user",
+        submit: "Create user".into(),
         cancel_href: "/admin/users".into(),
         version: None,
         fields: vec![
@@ -210,7 +210,7 @@ async fn audit(
         title: "Audit trail",
         path: "/admin/audit",
         new_href: None,
-        new_label: "",
+        new_label: String::new(),
         q: String::new(),
         filters: vec![Filter::select(
             "entity_type",

@@ -1,183 +1,162 @@
 //! Courses: the catalogue.
 
-use super::{
-    DetailPage, FormPage, Submit, Versioned, form_refused, list_response, saved, wants_csv,
-};
+use super::record::{Columns, RecordPage, edit_actions, stored, use_cases};
 use crate::AppState;
-use crate::auth::Viewer;
-use crate::pages::{Flash, error_page};
 use crate::views::*;
 use axum::Router;
-use axum::extract::{Path, Query, State};
-use axum::http::Uri;
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use trainyard_app::catalog::courses;
+use trainyard_app::store::ListParams;
 use trainyard_app::store::courses::{Course, CourseFilter};
-use trainyard_app::{Caller, history};
+use trainyard_app::{AppError, Caller};
 use trainyard_core::records::CourseFields;
 use trainyard_core::status::DeliveryMode;
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/courses", get(list).post(create))
-        .route("/courses/new", get(new))
-        .route("/courses/{id}", get(show).post(update))
-        .route("/courses/{id}/edit", get(edit))
-        .merge(super::archive_routes::<courses::Record>())
-}
-
-const PATH: &str = "/courses";
-
-async fn list(
-    State(s): State<AppState>,
-    Viewer(c): Viewer,
-    Flash(flash): Flash,
-    uri: Uri,
-    Query(f): Query<CourseFilter>,
-) -> Response {
-    let page = match courses::list(&s.app, &c, &f).await {
-        Ok(p) => p,
-        Err(e) => return error_page(e, Some(&c)),
-    };
-    let qs = QueryState::from_uri(&uri);
-    let (prev_href, next_href) = paging(&qs, PATH, page.page, page.pages());
-    let view = ListView {
-        title: "Courses",
-        path: PATH,
-        new_href: c.role.can_edit_operations().then_some("/courses/new"),
-        new_label: "New course",
-        q: f.list.q.clone(),
-        filters: vec![
-            Filter::select(
-                "mode",
-                "Delivery",
-                &f.mode,
-                enum_choices(DeliveryMode::ALL, |m| m.as_str(), |m| m.label()),
-            ),
-            Filter::archived(f.list.archived),
-        ],
-        columns: columns(
-            &qs,
-            PATH,
-            "code",
-            &[
-                ("Code", "code", false),
-                ("Title", "title", false),
-                ("Days", "days", true),
-                ("Delivery", "", false),
-                ("Learners", "max", true),
-                ("List price", "price", true),
-            ],
-        ),
-        rows: page
-            .items
-            .iter()
-            .map(|co| Row {
-                href: format!("/courses/{}", co.id),
-                cells: vec![
-                    Cell::text(&co.code),
-                    Cell::text(&co.title),
-                    Cell::num(co.duration_days),
-                    Cell::text(
-                        co.delivery_modes
-                            .iter()
-                            .map(|m| m.label())
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                    ),
-                    Cell::num(format!("{}–{}", co.min_learners, co.max_learners)),
-                    Cell::num(co.list_price),
-                ],
-            })
-            .collect(),
-        total: page.total,
-        page: page.page,
-        pages: page.pages(),
-        prev_href,
-        next_href,
-        csv_href: qs.with(
-            PATH,
-            &[("format", "csv"), ("page", ""), ("per_page", "10000")],
-        ),
-        empty_hint: "Add the courses you deliver: code, duration, learner limits and prices."
-            .into(),
-        filtered: qs.is_filtered(),
-    };
-    list_response(Chrome::new(&c, "courses", flash), view, wants_csv(&qs))
-}
-
-fn fields_of(co: &Course) -> CourseFields {
-    CourseFields {
-        code: co.code.clone(),
-        title: co.title.clone(),
-        description: co.description.clone(),
-        duration_days: co.duration_days.to_string(),
-        hours_per_day: co.hours_per_day.to_string(),
-        delivery_modes: co
-            .delivery_modes
-            .iter()
-            .map(|m| m.as_str())
-            .collect::<Vec<_>>()
-            .join(","),
-        min_learners: co.min_learners.to_string(),
-        max_learners: co.max_learners.to_string(),
-        currency: co.list_price.currency.to_string(),
-        list_price: co.list_price.amount_string(),
-        day_rate: money_field(co.day_rate),
-        material_cost: money_field(co.material_cost),
-        certificate_name: co.certificate_name.clone().unwrap_or_default(),
-        certificate_validity_months: co
-            .certificate_validity_months
-            .map(|v| v.to_string())
-            .unwrap_or_default(),
-        required_skill: co.required_skill.clone().unwrap_or_default(),
-        required_features: co.required_features.join(", "),
-    }
+    super::record::routes::<Courses>()
 }
 
 /// The form posts each delivery mode as its own checkbox; the rule wants them as one list.
 #[derive(serde::Deserialize, Default)]
 #[serde(default)]
-struct CourseForm {
+pub(crate) struct CourseForm {
     #[serde(flatten)]
     fields: CourseFields,
     mode: Vec<String>,
 }
 
-impl CourseForm {
-    fn into_fields(self) -> CourseFields {
-        let mut f = self.fields;
-        if !self.mode.is_empty() {
-            f.delivery_modes = self.mode.join(",");
+impl From<CourseForm> for CourseFields {
+    fn from(form: CourseForm) -> Self {
+        let mut f = form.fields;
+        if !form.mode.is_empty() {
+            f.delivery_modes = form.mode.join(",");
         }
         f
     }
 }
 
-fn form(
-    finance: bool,
-    title: String,
-    action: String,
-    cancel: String,
-    version: Option<i64>,
-    f: &CourseFields,
-) -> FormView {
-    let modes = DeliveryMode::ALL
+fn modes_label(co: &Course) -> String {
+    co.delivery_modes
         .iter()
-        .map(|m| Opt {
-            value: m.as_str().into(),
-            label: m.label().into(),
-            selected: f.delivery_modes.split(',').any(|x| x.trim() == m.as_str()),
-        })
-        .collect();
-    let mut view = FormView {
-        title,
-        action,
-        submit: "Save course",
-        cancel_href: cancel,
-        version,
-        fields: vec![
+        .map(|m| m.label())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+stored!(Course);
+
+pub(crate) struct Courses;
+
+impl RecordPage for Courses {
+    const PATH: &'static str = "/courses";
+    const TITLE: &'static str = "Courses";
+    const NOUN: &'static str = "Course";
+    const ARCHIVE_CONFIRM: &'static str =
+        "Archive this course? It leaves the catalogue but keeps its history.";
+    const DEFAULT_SORT: &'static str = "code";
+
+    type Filter = CourseFilter;
+    type Item = Course;
+    type Record = Course;
+    type Saved = Course;
+    type Fields = CourseFields;
+    type Form = CourseForm;
+    type Lookups = ();
+    type Extra = ();
+
+    use_cases!(trainyard_app::catalog::courses);
+
+    fn may_change(_: &Caller) -> Result<(), AppError> {
+        // Every reader may open the form; saving is checked by the use case.
+        Ok(())
+    }
+
+    fn params(f: &CourseFilter) -> &ListParams {
+        &f.list
+    }
+    fn empty_hint(_: &Caller) -> &'static str {
+        "Add the courses you deliver: code, duration, learner limits and prices."
+    }
+    async fn lookups(_: &AppState, _: &Caller, _: &CourseFilter) -> Result<(), AppError> {
+        Ok(())
+    }
+    fn filters(_: &Caller, f: &CourseFilter, _: &()) -> Vec<Filter> {
+        vec![Filter::select(
+            "mode",
+            "Delivery",
+            &f.mode,
+            enum_choices(DeliveryMode::ALL, |m| m.as_str(), |m| m.label()),
+        )]
+    }
+    fn columns(_: &Caller) -> Columns {
+        vec![
+            ("Code", "code", false),
+            ("Title", "title", false),
+            ("Days", "days", true),
+            ("Delivery", "", false),
+            ("Learners", "max", true),
+            ("List price", "price", true),
+        ]
+    }
+    fn cells(_: &Caller, co: &Course, _: &()) -> Vec<Cell> {
+        vec![
+            Cell::text(&co.code),
+            Cell::text(&co.title),
+            Cell::num(co.duration_days),
+            Cell::text(modes_label(co)),
+            Cell::num(format!("{}–{}", co.min_learners, co.max_learners)),
+            Cell::num(co.list_price),
+        ]
+    }
+
+    async fn blank(_: &AppState, _: &Caller, _: &QueryState) -> CourseFields {
+        CourseFields {
+            duration_days: "1".into(),
+            hours_per_day: "7".into(),
+            delivery_modes: "ilt".into(),
+            min_learners: "4".into(),
+            max_learners: "12".into(),
+            currency: "EUR".into(),
+            ..Default::default()
+        }
+    }
+    fn fields_of(co: &Course) -> CourseFields {
+        CourseFields {
+            code: co.code.clone(),
+            title: co.title.clone(),
+            description: co.description.clone(),
+            duration_days: co.duration_days.to_string(),
+            hours_per_day: co.hours_per_day.to_string(),
+            delivery_modes: co
+                .delivery_modes
+                .iter()
+                .map(|m| m.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+            min_learners: co.min_learners.to_string(),
+            max_learners: co.max_learners.to_string(),
+            currency: co.list_price.currency.to_string(),
+            list_price: co.list_price.amount_string(),
+            day_rate: money_field(co.day_rate),
+            material_cost: money_field(co.material_cost),
+            certificate_name: co.certificate_name.clone().unwrap_or_default(),
+            certificate_validity_months: co
+                .certificate_validity_months
+                .map(|v| v.to_string())
+                .unwrap_or_default(),
+            required_skill: co.required_skill.clone().unwrap_or_default(),
+            required_features: co.required_features.join(", "),
+        }
+    }
+
+    async fn form_fields(_: &AppState, c: &Caller, f: &CourseFields) -> Vec<Field> {
+        let modes = DeliveryMode::ALL
+            .iter()
+            .map(|m| Opt {
+                value: m.as_str().into(),
+                label: m.label().into(),
+                selected: f.delivery_modes.split(',').any(|x| x.trim() == m.as_str()),
+            })
+            .collect();
+        let mut fields = vec![
             Field::new("code", "Code", "text", &f.code)
                 .required()
                 .help("Short and unique, e.g. XL-ADV"),
@@ -256,228 +235,92 @@ fn form(
                 &f.required_features,
             )
             .help("Comma-separated, e.g. projector, whiteboard"),
-        ],
-        problems: Vec::new(),
-    };
-    // Finance data: without these fields the use case keeps the stored values.
-    if !finance {
-        view.fields
-            .retain(|f| !matches!(f.name, "day_rate" | "material_cost"));
-    }
-    view
-}
-
-async fn new(Viewer(c): Viewer) -> Response {
-    if let Err(e) = c.require_operations("create courses") {
-        return error_page(e, Some(&c));
-    }
-    let blank = CourseFields {
-        duration_days: "1".into(),
-        hours_per_day: "7".into(),
-        delivery_modes: "ilt".into(),
-        min_learners: "4".into(),
-        max_learners: "12".into(),
-        currency: "EUR".into(),
-        ..Default::default()
-    };
-    FormPage {
-        chrome: Chrome::new(&c, "courses", None),
-        view: form(
-            c.sees_finance(),
-            "New course".into(),
-            PATH.into(),
-            PATH.into(),
-            None,
-            &blank,
-        ),
-    }
-    .into_response()
-}
-
-async fn create(
-    State(s): State<AppState>,
-    Submit { caller: c, form: f }: Submit<CourseForm>,
-) -> Response {
-    let f = f.into_fields();
-    match courses::create(&s.app, &c, &f).await {
-        Ok(co) => saved(
-            &format!("/courses/{}", co.id),
-            &format!("Course {} created.", co.code),
-        ),
-        Err(e) => form_refused(
-            Chrome::new(&c, "courses", None),
-            form(
-                c.sees_finance(),
-                "New course".into(),
-                PATH.into(),
-                PATH.into(),
-                None,
-                &f,
-            ),
-            e,
-            &c,
-        ),
-    }
-}
-
-async fn show(
-    State(s): State<AppState>,
-    Viewer(c): Viewer,
-    Flash(flash): Flash,
-    Path(id): Path<i64>,
-) -> Response {
-    let co = match courses::get(&s.app, &c, id).await {
-        Ok(co) => co,
-        Err(e) => return error_page(e, Some(&c)),
-    };
-    let events = history::of_record(&s.app, &c, "course", id)
-        .await
-        .unwrap_or_default();
-    DetailPage {
-        chrome: Chrome::new(&c, "courses", flash),
-        view: detail(&c, &co, events),
-    }
-    .into_response()
-}
-
-fn detail(
-    c: &Caller,
-    co: &Course,
-    events: Vec<trainyard_app::store::audit::AuditEvent>,
-) -> DetailView {
-    let mut actions = Vec::new();
-    if c.role.can_edit_operations() {
-        actions.push(Action::link("Edit", format!("/courses/{}/edit", co.id)));
-        actions.push(if co.archived_at.is_some() {
-            Action::post("Restore", format!("/courses/{}/restore", co.id), None)
-        } else {
-            Action::post(
-                "Archive",
-                format!("/courses/{}/archive", co.id),
-                Some("Archive this course? It leaves the catalogue but keeps its history."),
-            )
-        });
-    }
-    let mut facts = vec![
-        fact("Code", &co.code),
-        fact(
-            "Duration",
-            format!("{} day(s), {} h a day", co.duration_days, co.hours_per_day),
-        ),
-        fact(
-            "Delivery",
-            co.delivery_modes
-                .iter()
-                .map(|m| m.label())
-                .collect::<Vec<_>>()
-                .join(", "),
-        ),
-        fact(
-            "Learners",
-            format!("{} to {}", co.min_learners, co.max_learners),
-        ),
-        fact("List price per seat", co.list_price.to_string()),
-    ];
-    // Present only for viewers who may see finance data.
-    if let Some(rate) = co.day_rate {
-        facts.push(fact("Day rate", rate.to_string()));
-    }
-    if let Some(cost) = co.material_cost {
-        facts.push(fact("Material cost per learner", cost.to_string()));
-    }
-    facts.push(fact(
-        "Certificate",
-        co.certificate_name
-            .clone()
-            .map(|n| match co.certificate_validity_months {
-                Some(m) => format!("{n}, valid {m} months"),
-                None => n,
-            })
-            .unwrap_or_else(|| "none".into()),
-    ));
-    facts.push(fact(
-        "Instructor skill",
-        co.required_skill
-            .clone()
-            .unwrap_or_else(|| "any qualified instructor".into()),
-    ));
-    facts.push(fact(
-        "Room features",
-        if co.required_features.is_empty() {
-            "none".into()
-        } else {
-            co.required_features.join(", ")
-        },
-    ));
-    if !co.description.is_empty() {
-        facts.push(fact("Description", &co.description));
-    }
-    facts.push(link_fact(
-        "Sessions",
-        "Show sessions of this course",
-        format!("/sessions?course_id={}", co.id),
-    ));
-    DetailView {
-        title: co.title.clone(),
-        subtitle: format!("Course {}", co.code),
-        status: co.archived_at.map(|_| Cell::badge("Archived", "archived")),
-        back_href: PATH,
-        back_label: "Courses",
-        version: co.version,
-        actions,
-        facts,
-        sections: Vec::new(),
-        history: history(events, &viewer_tz(c)),
-    }
-}
-
-async fn edit(State(s): State<AppState>, Viewer(c): Viewer, Path(id): Path<i64>) -> Response {
-    match courses::get(&s.app, &c, id).await {
-        Ok(co) => FormPage {
-            chrome: Chrome::new(&c, "courses", None),
-            view: form(
-                c.sees_finance(),
-                format!("Edit {}", co.code),
-                format!("/courses/{id}"),
-                format!("/courses/{id}"),
-                Some(co.version),
-                &fields_of(&co),
-            ),
+        ];
+        // Finance data: without these fields the use case keeps the stored values.
+        if !c.sees_finance() {
+            fields.retain(|f| !matches!(f.name, "day_rate" | "material_cost"));
         }
-        .into_response(),
-        Err(e) => error_page(e, Some(&c)),
+        fields
     }
-}
+    fn edit_title(f: &CourseFields, _: Option<&Course>) -> String {
+        format!("Edit {}", f.code)
+    }
 
-async fn update(
-    State(s): State<AppState>,
-    Path(id): Path<i64>,
-    Submit {
-        caller: c,
-        form: posted,
-    }: Submit<Versioned<CourseForm>>,
-) -> Response {
-    let version = posted.version;
-    let f = posted.inner.into_fields();
-    match courses::update(&s.app, &c, id, version, &f).await {
-        Ok(co) => saved(
-            &format!("/courses/{id}"),
-            &format!("Course {} saved.", co.code),
-        ),
-        Err(e) => form_refused(
-            Chrome::new(&c, "courses", None),
-            form(
-                c.sees_finance(),
-                format!("Edit {}", f.code),
-                format!("/courses/{id}"),
-                format!("/courses/{id}"),
-                Some(version),
-                &f,
+    fn label(co: &Course) -> String {
+        co.code.clone()
+    }
+    async fn extra(_: &AppState, _: &Caller, _: &Course) -> Result<(), AppError> {
+        Ok(())
+    }
+    fn title(co: &Course) -> String {
+        co.title.clone()
+    }
+    fn subtitle(_: &Caller, co: &Course) -> String {
+        format!("Course {}", co.code)
+    }
+    fn actions(c: &Caller, co: &Course, _: &()) -> Vec<Action> {
+        edit_actions::<Self>(c, co, Vec::new())
+    }
+    fn facts(_: &Caller, co: &Course, _: &()) -> Vec<Fact> {
+        let mut facts = vec![
+            fact("Code", &co.code),
+            fact(
+                "Duration",
+                format!("{} day(s), {} h a day", co.duration_days, co.hours_per_day),
             ),
-            e,
-            &c,
-        ),
+            fact(
+                "Delivery",
+                co.delivery_modes
+                    .iter()
+                    .map(|m| m.label())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            fact(
+                "Learners",
+                format!("{} to {}", co.min_learners, co.max_learners),
+            ),
+            fact("List price per seat", co.list_price.to_string()),
+        ];
+        // Present only for viewers who may see finance data.
+        if let Some(rate) = co.day_rate {
+            facts.push(fact("Day rate", rate.to_string()));
+        }
+        if let Some(cost) = co.material_cost {
+            facts.push(fact("Material cost per learner", cost.to_string()));
+        }
+        facts.push(fact(
+            "Certificate",
+            co.certificate_name
+                .clone()
+                .map(|n| match co.certificate_validity_months {
+                    Some(m) => format!("{n}, valid {m} months"),
+                    None => n,
+                })
+                .unwrap_or_else(|| "none".into()),
+        ));
+        facts.push(fact(
+            "Instructor skill",
+            co.required_skill
+                .clone()
+                .unwrap_or_else(|| "any qualified instructor".into()),
+        ));
+        facts.push(fact(
+            "Room features",
+            if co.required_features.is_empty() {
+                "none".into()
+            } else {
+                co.required_features.join(", ")
+            },
+        ));
+        if !co.description.is_empty() {
+            facts.push(fact("Description", &co.description));
+        }
+        facts.push(link_fact(
+            "Sessions",
+            "Show sessions of this course",
+            format!("/sessions?course_id={}", co.id),
+        ));
+        facts
     }
 }
-
-super::archivable!(courses, "/courses", "Course", |r| r.code.clone());

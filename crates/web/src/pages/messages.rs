@@ -393,7 +393,7 @@ async fn outbox(
         title: "Delivery log",
         path: "/admin/outbox",
         new_href: None,
-        new_label: "",
+        new_label: String::new(),
         q: qs.get("q").to_owned(),
         filters: vec![
             Filter::select(
@@ -557,7 +557,7 @@ fn reminders_form(reminders: &str, joining: &str, version: i64) -> FormView {
     FormView {
         title: "Reminders and joining instructions".into(),
         action: "/admin/reminders".into(),
-        submit: "Save",
+        submit: "Save".into(),
         cancel_href: "/admin/messages".into(),
         version: Some(version),
         fields: vec![

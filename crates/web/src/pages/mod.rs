@@ -1,6 +1,7 @@
-//! The HTML UI. Each module holds the pages of one area; the shared machinery (rendering the
-//! generic list, detail and form templates, flash notices, CSRF-checked form submission, error
-//! pages) is here.
+//! The HTML UI. Each module holds the pages of one area; a kind of record is a `RecordPage`
+//! declaration served by the generic handlers of `record`. The shared machinery (rendering the
+//! generic list, detail and form templates, flash notices, CSRF-checked form submission) is here;
+//! error pages come from `crate::error_page`.
 
 mod admin;
 mod attendance;
@@ -16,16 +17,18 @@ mod learners;
 mod messages;
 mod planning;
 mod programs;
+mod record;
 mod recurrence;
 mod resources;
 mod sessions;
 mod timeline;
 mod venues;
 
+pub(crate) use crate::error_page::{error_page, not_found};
 pub(crate) use catalog::enrolled_notice;
 
 use crate::AppState;
-use crate::auth::{SESSION_COOKIE, Viewer, cookie};
+use crate::auth::{Viewer, cookie};
 use crate::views::{Chrome, DetailView, FormView, ListView};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -179,14 +182,6 @@ pub struct FormPage {
     pub view: FormView,
 }
 
-#[derive(Template, WebTemplate)]
-#[template(path = "error.html")]
-pub struct ErrorPage {
-    pub chrome: Option<Chrome>,
-    pub title: String,
-    pub detail: String,
-}
-
 /// A list as a page, or as CSV when `?format=csv`.
 pub fn list_response(chrome: Chrome, view: ListView, csv: bool) -> Response {
     if csv {
@@ -231,58 +226,6 @@ pub fn form_refused(chrome: Chrome, view: FormView, err: AppError, caller: &Call
     }
 }
 
-pub fn error_page(err: AppError, caller: Option<&Caller>) -> Response {
-    let (status, _, title) = crate::problem::status_of(&err);
-    if let AppError::Internal(inner) = &err {
-        tracing::error!(error = %inner, "internal error");
-    }
-    if status == StatusCode::UNAUTHORIZED {
-        return Redirect::to("/login").into_response();
-    }
-    let detail = match &err {
-        AppError::Forbidden(_) => format!("Your role does not allow this: {err}."),
-        AppError::Conflict { message, problems } if !problems.is_empty() => {
-            format!(
-                "{message}\n{}",
-                problems
-                    .iter()
-                    .map(|p| format!("• {}", p.message))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            )
-        }
-        _ => err.to_string(),
-    };
-    let page = ErrorPage {
-        chrome: caller.map(|c| Chrome::new(c, "", None)),
-        title: title.into(),
-        detail,
-    };
-    (status, page).into_response()
-}
-
-pub async fn not_found(headers: axum::http::HeaderMap, uri: axum::http::Uri) -> Response {
-    if uri.path().starts_with("/api/") {
-        return crate::problem::problem(
-            StatusCode::NOT_FOUND,
-            "not-found",
-            "Not found",
-            format!("there is no API endpoint at {}", uri.path()),
-            Vec::new(),
-        );
-    }
-    let _ = cookie(&headers, SESSION_COOKIE);
-    let page = ErrorPage {
-        chrome: None,
-        title: "Page not found".into(),
-        detail: format!(
-            "There is no page at {}. Use the navigation or search to find what you need.",
-            uri.path()
-        ),
-    };
-    (StatusCode::NOT_FOUND, page).into_response()
-}
-
 /// `?format=csv`
 pub fn wants_csv(qs: &crate::views::QueryState) -> bool {
     qs.get("format") == "csv"
@@ -320,88 +263,5 @@ impl DetailPage {
 impl FormPage {
     fn chrome_opt(&self) -> Option<&Chrome> {
         Some(&self.chrome)
-    }
-}
-impl ErrorPage {
-    fn chrome_opt(&self) -> Option<&Chrome> {
-        self.chrome.as_ref()
-    }
-}
-
-/// A record whose page has Archive and Restore buttons: `POST {PATH}/{id}/archive` and `/restore`,
-/// each with the record's version, answered by one pair of handlers for every kind of record.
-pub(crate) trait Archivable: Sized + Send + 'static {
-    /// Where its pages live, e.g. "/clients".
-    const PATH: &'static str;
-    /// What it is called in a notice, e.g. "Client".
-    const NOUN: &'static str;
-    /// How a notice names this one, e.g. its code.
-    fn label(&self) -> String;
-    fn set_archived(
-        app: &trainyard_app::App,
-        caller: &Caller,
-        id: i64,
-        version: i64,
-        archive: bool,
-    ) -> impl std::future::Future<Output = Result<Self, AppError>> + Send;
-}
-
-/// Implements [`Archivable`] for the `Record` of a use-case module (which has `set_archived`):
-/// `archivable!(venues, "/venues", "Venue", |v| v.code.clone())`.
-macro_rules! archivable {
-    ($uses:ident, $path:literal, $noun:literal, |$r:ident| $label:expr) => {
-        impl $crate::pages::Archivable for $uses::Record {
-            const PATH: &'static str = $path;
-            const NOUN: &'static str = $noun;
-            fn label(&self) -> String {
-                let $r = self;
-                $label
-            }
-            async fn set_archived(
-                app: &trainyard_app::App,
-                caller: &trainyard_app::Caller,
-                id: i64,
-                version: i64,
-                archive: bool,
-            ) -> Result<Self, trainyard_app::AppError> {
-                $uses::set_archived(app, caller, id, version, archive).await
-            }
-        }
-    };
-}
-pub(crate) use archivable;
-
-/// The archive and restore routes of `R`.
-pub(crate) fn archive_routes<R: Archivable>() -> Router<AppState> {
-    Router::new()
-        .route(
-            &format!("{}/{{id}}/archive", R::PATH),
-            axum::routing::post(set_archived::<R, true>),
-        )
-        .route(
-            &format!("{}/{{id}}/restore", R::PATH),
-            axum::routing::post(set_archived::<R, false>),
-        )
-}
-
-async fn set_archived<R: Archivable, const ARCHIVE: bool>(
-    axum::extract::State(s): axum::extract::State<AppState>,
-    axum::extract::Path(id): axum::extract::Path<i64>,
-    Submit {
-        caller: c,
-        form: posted,
-    }: Submit<VersionForm>,
-) -> Response {
-    match R::set_archived(&s.app, &c, id, posted.version, ARCHIVE).await {
-        Ok(r) => saved(
-            &format!("{}/{id}", R::PATH),
-            &format!(
-                "{} {} {}.",
-                R::NOUN,
-                r.label(),
-                if ARCHIVE { "archived" } else { "restored" }
-            ),
-        ),
-        Err(e) => error_page(e, Some(&c)),
     }
 }

@@ -1,0 +1,79 @@
+//! Errors as HTML pages. Both the login extractor (`auth`) and the pages render errors, so the
+//! rendering lives here, below both of them, rather than in either.
+
+use crate::auth::{SESSION_COOKIE, cookie};
+use crate::views::Chrome;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use trainyard_app::{AppError, Caller};
+
+#[derive(Template, WebTemplate)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub chrome: Option<Chrome>,
+    pub title: String,
+    pub detail: String,
+}
+
+impl ErrorPage {
+    fn chrome_opt(&self) -> Option<&Chrome> {
+        self.chrome.as_ref()
+    }
+}
+
+/// The page for an error of a use case: its status and words, with the site's chrome when the
+/// caller is known. Unauthenticated callers go to the login page instead.
+pub fn error_page(err: AppError, caller: Option<&Caller>) -> Response {
+    let (status, _, title) = crate::problem::status_of(&err);
+    if let AppError::Internal(inner) = &err {
+        tracing::error!(error = %inner, "internal error");
+    }
+    if status == StatusCode::UNAUTHORIZED {
+        return Redirect::to("/login").into_response();
+    }
+    let detail = match &err {
+        AppError::Forbidden(_) => format!("Your role does not allow this: {err}."),
+        AppError::Conflict { message, problems } if !problems.is_empty() => {
+            format!(
+                "{message}\n{}",
+                problems
+                    .iter()
+                    .map(|p| format!("• {}", p.message))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        }
+        _ => err.to_string(),
+    };
+    let page = ErrorPage {
+        chrome: caller.map(|c| Chrome::new(c, "", None)),
+        title: title.into(),
+        detail,
+    };
+    (status, page).into_response()
+}
+
+/// The fallback: problem+json under `/api/`, a page elsewhere.
+pub async fn not_found(headers: axum::http::HeaderMap, uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        return crate::problem::problem(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "Not found",
+            format!("there is no API endpoint at {}", uri.path()),
+            Vec::new(),
+        );
+    }
+    let _ = cookie(&headers, SESSION_COOKIE);
+    let page = ErrorPage {
+        chrome: None,
+        title: "Page not found".into(),
+        detail: format!(
+            "There is no page at {}. Use the navigation or search to find what you need.",
+            uri.path()
+        ),
+    };
+    (StatusCode::NOT_FOUND, page).into_response()
+}

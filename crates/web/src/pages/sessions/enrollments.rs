@@ -1,0 +1,283 @@
+//! A session's learners: the enrollments panel and its actions, enrolling, and the viability
+//! panel with merging into another session.
+
+use super::panels::{InlineForm, Panel, PanelRow};
+use crate::AppState;
+use crate::pages::{Submit, VersionForm, error_page, saved};
+use crate::views::*;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::routing::post;
+use trainyard_app::Caller;
+use trainyard_app::catalog::courses;
+use trainyard_app::schedule::{roster, sessions};
+use trainyard_app::store::sessions::{Session, SessionFilter};
+
+/// Enrolling, acting on enrollments, and merging an unviable session into another.
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/sessions/{id}/enrollments", post(enroll))
+        .route("/sessions/{id}/merge", post(merge))
+        .route("/enrollments/{id}/{action}", post(enrollment_action))
+}
+
+/// Below the course minimum within two weeks of the start: merge, postpone or cancel.
+pub(super) async fn viability_panel(s: &AppState, c: &Caller, x: &Session) -> Option<Panel> {
+    let now = trainyard_core::time::now_ms();
+    if !matches!(
+        x.status,
+        trainyard_core::status::SessionStatus::Scheduled
+            | trainyard_core::status::SessionStatus::Confirmed
+    ) || x.starts_at < now
+        || x.starts_at > now + 14 * 86_400_000
+    {
+        return None;
+    }
+    let course = courses::get(&s.app, c, x.course_id).await.ok()?;
+    if x.booked_count >= course.min_learners {
+        return None;
+    }
+    let mut f = SessionFilter {
+        course_id: Some(x.course_id),
+        from: viewer_tz(c).local(now).format("%Y-%m-%d").to_string(),
+        ..Default::default()
+    };
+    f.list.per_page = 50;
+    let viewer = viewer_tz(c);
+    let others: Vec<(String, String)> = sessions::list(&s.app, c, &f)
+        .await
+        .map(|p| {
+            p.items
+                .into_iter()
+                .filter(|o| {
+                    o.id != x.id
+                        && matches!(
+                            o.status,
+                            trainyard_core::status::SessionStatus::Scheduled
+                                | trainyard_core::status::SessionStatus::Confirmed
+                        )
+                })
+                .map(|o| {
+                    (
+                        o.id.to_string(),
+                        format!(
+                            "{} · {} · {}/{} booked",
+                            o.reference,
+                            when(o.starts_at, &o.time_zone, &viewer),
+                            o.booked_count,
+                            o.capacity
+                        ),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let days = (x.starts_at - now) / 86_400_000;
+    Some(Panel {
+        id: "viability",
+        title: format!(
+            "Not viable yet: {} of minimum {} learners, {} day(s) to go",
+            x.booked_count, course.min_learners, days
+        ),
+        columns: Vec::new(),
+        rows: Vec::new(),
+        empty: if others.is_empty() {
+            "No other upcoming session of this course to merge into: postpone or cancel it with the buttons at the top, or keep enrolling.".into()
+        } else {
+            "Merge it into another session of the same course (every learner is moved and told; this session is cancelled), or postpone or cancel it with the buttons at the top.".into()
+        },
+        form: (!others.is_empty()).then(|| InlineForm {
+            action: format!("/sessions/{}/merge", x.id),
+            fields: vec![
+                Field::new("into_session_id", "Merge into", "select", "").choices(others, None),
+            ],
+            submit: "Merge",
+            link: None,
+        }),
+        override_allowed: false,
+    })
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct MergeForm {
+    #[serde(deserialize_with = "trainyard_app::store::row::lenient_int")]
+    into_session_id: i64,
+}
+
+async fn merge(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Submit { caller: c, form: f }: Submit<MergeForm>,
+) -> Response {
+    match trainyard_app::enrollment::merge_into(&s.app, &c, id, f.into_session_id).await {
+        Ok(x) => saved(
+            &format!("/sessions/{}", f.into_session_id),
+            &format!(
+                "Session {} merged into this one; its learners were moved and told.",
+                x.reference
+            ),
+        ),
+        Err(e) => error_page(e, Some(&c)),
+    }
+}
+
+pub(super) async fn enrollments_panel(
+    s: &AppState,
+    c: &Caller,
+    x: &Session,
+    r: &roster::Roster,
+) -> Panel {
+    use trainyard_core::status::EnrollmentStatus as E;
+    let mut lf = trainyard_app::store::learners::LearnerFilter::default();
+    lf.list.per_page = 5000;
+    lf.client_id = x.client_id;
+    let enrolled: Vec<i64> = r
+        .enrollments
+        .iter()
+        .filter(|e| !matches!(e.status, E::Cancelled | E::Transferred))
+        .map(|e| e.learner_id)
+        .collect();
+    let learner_choices: Vec<(String, String)> =
+        trainyard_app::people::learners::list(&s.app, c, &lf)
+            .await
+            .map(|p| {
+                p.items
+                    .into_iter()
+                    .filter(|l| !enrolled.contains(&l.id))
+                    .map(|l| {
+                        (
+                            l.id.to_string(),
+                            format!("{} {} <{}>", l.first_name, l.last_name, l.email),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+    let viewer = viewer_tz(c);
+    let rows = r
+        .enrollments
+        .iter()
+        .map(|e| {
+            let mut actions = Vec::new();
+            if matches!(e.status, E::Booked | E::Waitlisted | E::Requested) {
+                if e.status == E::Requested {
+                    let mut a =
+                        Action::post("Approve", format!("/enrollments/{}/approve", e.id), None);
+                    a.primary = true;
+                    actions.push(a);
+                }
+                if e.status == E::Waitlisted && e.offer_expires_at.is_some() {
+                    actions.push(Action::post(
+                        "Accept offer",
+                        format!("/enrollments/{}/accept-offer", e.id),
+                        None,
+                    ));
+                }
+                actions.push(Action::post(
+                    "Cancel",
+                    format!("/enrollments/{}/cancel", e.id),
+                    Some("Cancel this enrollment? A freed seat goes to the waiting list."),
+                ));
+            }
+            let status = match (e.status, e.offer_expires_at) {
+                (E::Waitlisted, Some(t)) => {
+                    Cell::badge(format!("Offered until {}", viewer.display(t)), "tentative")
+                }
+                (st, _) => Cell::badge(st.label(), st.as_str()),
+            };
+            PanelRow {
+                href: format!("/learners/{}", e.learner_id),
+                cells: vec![
+                    Cell::text(&e.learner_name),
+                    Cell::text(&e.learner_email),
+                    Cell::text(e.client_name.clone().unwrap_or_else(|| "Individual".into())),
+                    status,
+                    Cell::num(
+                        e.waitlist_position
+                            .map(|p| p.to_string())
+                            .unwrap_or_default(),
+                    ),
+                ],
+                version: e.version,
+                actions,
+                substitute: None,
+            }
+        })
+        .collect();
+    Panel {
+        id: "enrollments",
+        title: format!(
+            "Enrollments ({} booked of {}, {} waiting)",
+            x.booked_count, x.capacity, x.waitlist_count
+        ),
+        columns: vec!["Learner", "E-mail", "Client", "Status", "Waitlist #"],
+        rows,
+        empty: "Nobody is enrolled yet.".into(),
+        form: Some(InlineForm {
+            action: format!("/sessions/{}/enrollments", x.id),
+            fields: vec![
+                Field::new("learner_id", "Learner", "select", "").choices(learner_choices, None),
+                Field::new("priority", "Waitlist priority", "text", "0"),
+            ],
+            submit: "Enroll",
+            link: Some((
+                "Enroll many (CSV) →".into(),
+                format!("/sessions/{}/enroll-bulk", x.id),
+            )),
+        }),
+        override_allowed: false,
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct EnrollForm {
+    #[serde(deserialize_with = "trainyard_app::store::row::lenient_int")]
+    learner_id: i64,
+    #[serde(deserialize_with = "trainyard_app::store::row::lenient_int")]
+    priority: i64,
+}
+
+async fn enroll(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Submit { caller: c, form: f }: Submit<EnrollForm>,
+) -> Response {
+    match trainyard_app::enrollment::enroll(&s.app, &c, id, f.learner_id, f.priority).await {
+        Ok(e) => saved(
+            &format!("/sessions/{id}#enrollments"),
+            &match e.waitlist_position {
+                Some(p) => {
+                    format!("The session is full: enrolled on the waiting list at position {p}.")
+                }
+                None => format!("Enrolled ({}).", e.status.label().to_lowercase()),
+            },
+        ),
+        Err(e) => error_page(e, Some(&c)),
+    }
+}
+
+async fn enrollment_action(
+    State(s): State<AppState>,
+    Path((id, action)): Path<(i64, String)>,
+    Submit { caller: c, form: f }: Submit<VersionForm>,
+) -> Response {
+    use trainyard_app::enrollment;
+    let result = match action.as_str() {
+        "cancel" => enrollment::cancel(&s.app, &c, id, f.version).await,
+        "approve" => enrollment::approve(&s.app, &c, id, f.version).await,
+        "accept-offer" => enrollment::accept_offer(&s.app, &c, id).await,
+        _ => {
+            return crate::pages::error_page(trainyard_app::AppError::NotFound("action"), Some(&c));
+        }
+    };
+    match result {
+        Ok(e) => saved(
+            &format!("/sessions/{}#enrollments", e.session_id),
+            &format!("Enrollment {}.", e.status.label().to_lowercase()),
+        ),
+        Err(e) => error_page(e, Some(&c)),
+    }
+}

@@ -1,0 +1,488 @@
+//! Sessions: the schedule's unit — list, detail with parts, staffing, bookings, enrollments and
+//! history, lifecycle actions. The list, forms, writes and archiving are the generic record pages;
+//! the session's sections live in the modules below.
+
+mod bookings;
+mod enrollments;
+mod panels;
+mod parts;
+mod staffing;
+mod window;
+
+use super::record::{Columns, RecordPage, stored, use_cases};
+use super::{Submit, VersionForm, error_page, saved};
+use crate::AppState;
+use crate::views::*;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::Uri;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::post;
+use panels::{Panel, SessionPage};
+use parts::SessionForm;
+use trainyard_app::catalog::courses;
+use trainyard_app::people::clients;
+use trainyard_app::programs;
+use trainyard_app::schedule::sessions::SessionDetail;
+use trainyard_app::schedule::{roster, sessions};
+use trainyard_app::sites::venues;
+use trainyard_app::store::ListParams;
+use trainyard_app::store::sessions::{Session, SessionFilter};
+use trainyard_app::{AppError, Caller};
+use trainyard_core::TimeZoneName;
+use trainyard_core::records::SessionFields;
+use trainyard_core::status::{DeliveryMode, SessionEvent, SessionStatus, Visibility};
+
+pub fn routes() -> Router<AppState> {
+    super::record::routes::<Sessions>()
+        .route("/sessions/{id}/transition", post(transition))
+        .merge(staffing::routes())
+        .merge(bookings::routes())
+        .merge(enrollments::routes())
+}
+
+/// The list's choosers: the viewer's zone for the times, and for staff the filters' options.
+pub(crate) struct Lookups {
+    viewer: TimeZoneName,
+    staff: Option<[Vec<(String, String)>; 4]>,
+}
+
+/// What a session's page shows besides the session.
+pub(crate) struct Extra {
+    id: i64,
+    roster: roster::Roster,
+    program: Option<Fact>,
+    panels: Vec<Panel>,
+    messages: Option<Section>,
+}
+
+stored!(Session);
+stored!(SessionDetail => session);
+
+pub(crate) struct Sessions;
+
+impl RecordPage for Sessions {
+    const PATH: &'static str = "/sessions";
+    const TITLE: &'static str = "Sessions";
+    const NOUN: &'static str = "Session";
+    const ARCHIVE_CONFIRM: &'static str =
+        "Archive this session? It leaves lists but keeps its history.";
+    const DEFAULT_SORT: &'static str = "starts";
+
+    type Filter = SessionFilter;
+    type Item = Session;
+    type Record = SessionDetail;
+    type Saved = Session;
+    type Fields = SessionFields;
+    type Form = SessionForm;
+    type Lookups = Lookups;
+    type Extra = Extra;
+
+    use_cases!(trainyard_app::schedule::sessions);
+
+    fn may_create(c: &Caller) -> Result<(), AppError> {
+        c.require_operations("schedule sessions")
+    }
+    fn may_change(c: &Caller) -> Result<(), AppError> {
+        // The form shows every field (notes, joining details) of a session only operations may change.
+        c.require_operations("change sessions")
+    }
+
+    fn params(f: &SessionFilter) -> &ListParams {
+        &f.list
+    }
+    fn list_title(c: &Caller) -> &'static str {
+        if c.role.is_staff() {
+            "Sessions"
+        } else {
+            "Our sessions"
+        }
+    }
+    fn empty_hint(_: &Caller) -> &'static str {
+        "Schedule a session of a course: its parts, venue or platform, and capacity."
+    }
+    fn list_redirect(c: &Caller, uri: &Uri) -> Option<Response> {
+        // A bare /sessions shows what is coming up; the filter is visible and can be cleared.
+        uri.query().is_none().then(|| {
+            let today = viewer_tz(c)
+                .local(trainyard_core::time::now_ms())
+                .format("%Y-%m-%d")
+                .to_string();
+            Redirect::to(&format!("/sessions?from={today}")).into_response()
+        })
+    }
+    async fn lookups(s: &AppState, c: &Caller, f: &SessionFilter) -> Result<Lookups, AppError> {
+        let staff = if c.role.is_staff() {
+            let program = f.program_id.map(|i| i.to_string()).unwrap_or_default();
+            Some([
+                id_choices(courses::options(&s.app, c).await.unwrap_or_default()),
+                id_choices(clients::options(&s.app, c).await.unwrap_or_default()),
+                id_choices(venues::options(&s.app, c).await.unwrap_or_default()),
+                parts::program_choices(s, c, &program).await,
+            ])
+        } else {
+            None
+        };
+        Ok(Lookups {
+            viewer: viewer_tz(c),
+            staff,
+        })
+    }
+    fn filters(_: &Caller, f: &SessionFilter, l: &Lookups) -> Vec<Filter> {
+        let mut filters = vec![
+            Filter::select(
+                "status",
+                "Status",
+                &f.status,
+                enum_choices(SessionStatus::ALL, |v| v.as_str(), |v| v.label()),
+            ),
+            Filter::select(
+                "mode",
+                "Delivery",
+                &f.mode,
+                enum_choices(DeliveryMode::ALL, |v| v.as_str(), |v| v.label()),
+            ),
+            Filter::select(
+                "visibility",
+                "Type",
+                &f.visibility,
+                enum_choices(Visibility::ALL, |v| v.as_str(), |v| v.label()),
+            ),
+        ];
+        if let Some([courses, clients, venues, programs]) = &l.staff {
+            let opt = |id: Option<i64>| id.map(|i| i.to_string()).unwrap_or_default();
+            filters.push(Filter::select(
+                "course_id",
+                "Course",
+                &opt(f.course_id),
+                courses.clone(),
+            ));
+            filters.push(Filter::select(
+                "client_id",
+                "Client",
+                &opt(f.client_id),
+                clients.clone(),
+            ));
+            filters.push(Filter::select(
+                "venue_id",
+                "Venue",
+                &opt(f.venue_id),
+                venues.clone(),
+            ));
+            filters.push(Filter::select(
+                "program_id",
+                "Program",
+                &opt(f.program_id),
+                programs.clone(),
+            ));
+        }
+        filters.push(Filter::date("from", "From", &f.from));
+        filters.push(Filter::date("to", "To", &f.to));
+        filters
+    }
+    fn columns(_: &Caller) -> Columns {
+        vec![
+            ("Reference", "reference", false),
+            ("Course", "course", false),
+            ("Starts", "starts", false),
+            ("Where", "", false),
+            ("For", "", false),
+            ("Status", "status", false),
+            ("Booked", "booked", true),
+            ("Waitlist", "", true),
+        ]
+    }
+    fn cells(_: &Caller, x: &Session, l: &Lookups) -> Vec<Cell> {
+        cells(x, &l.viewer)
+    }
+
+    async fn blank(_: &AppState, c: &Caller, _: &QueryState) -> SessionFields {
+        SessionFields {
+            visibility: "public".into(),
+            delivery_mode: "ilt".into(),
+            capacity: "12".into(),
+            time_zone: c.time_zone.clone(),
+            currency: "EUR".into(),
+            ..Default::default()
+        }
+    }
+    fn fields_of(d: &SessionDetail) -> SessionFields {
+        parts::fields_of(&d.session, &d.parts)
+    }
+    async fn form_fields(s: &AppState, c: &Caller, f: &SessionFields) -> Vec<Field> {
+        parts::form_fields(s, c, f).await
+    }
+    fn edit_title(_: &SessionFields, d: Option<&SessionDetail>) -> String {
+        match d {
+            Some(d) => format!("Edit session {}", d.session.reference),
+            None => "Edit session".into(),
+        }
+    }
+
+    fn label(x: &Session) -> String {
+        x.reference.clone()
+    }
+    fn created_notice(x: &Session) -> String {
+        format!("Session {} created as a draft.", x.reference)
+    }
+    async fn extra(s: &AppState, c: &Caller, d: &SessionDetail) -> Result<Extra, AppError> {
+        let x = &d.session;
+        let id = x.id;
+        let r = roster::of_session(&s.app, c, id).await?;
+        let program = match x.program_id {
+            Some(pid) => Some(match programs::find(&s.app, c, pid).await {
+                Ok(p) if c.role.is_staff() => {
+                    link_fact("Program", p.name, format!("/programs/{pid}"))
+                }
+                Ok(p) => fact("Program", p.name),
+                Err(_) => fact("Program", format!("Program #{pid}")),
+            }),
+            None => None,
+        };
+        let panels = if c.role.is_staff() {
+            panels::panels(s, c, x, &r).await
+        } else {
+            Vec::new()
+        };
+        let messages = super::messages::log_section(s, c, "session", id).await;
+        Ok(Extra {
+            id,
+            roster: r,
+            program,
+            panels,
+            messages,
+        })
+    }
+    fn title(d: &SessionDetail) -> String {
+        let x = &d.session;
+        format!(
+            "{} {}",
+            x.course_code,
+            x.title.as_deref().unwrap_or(&x.course_title)
+        )
+    }
+    fn subtitle(c: &Caller, d: &SessionDetail) -> String {
+        let x = &d.session;
+        format!(
+            "Session {} · {}",
+            x.reference,
+            when(x.starts_at, &x.time_zone, &viewer_tz(c))
+        )
+    }
+    fn status(d: &SessionDetail) -> Option<Cell> {
+        let x = &d.session;
+        Some(if x.archived_at.is_some() {
+            Cell::badge("Archived", "archived")
+        } else {
+            Cell::badge(x.status.label(), x.status.as_str())
+        })
+    }
+    fn shows_history(c: &Caller) -> bool {
+        c.role.is_staff()
+    }
+    fn actions(c: &Caller, d: &SessionDetail, _: &Extra) -> Vec<Action> {
+        let x = &d.session;
+        let id = x.id;
+        let mut actions = Vec::new();
+        if c.role.can_edit_operations() && x.archived_at.is_none() {
+            for e in x.status.next_events() {
+                let mut a = Action::post(
+                    e.label(),
+                    format!("/sessions/{id}/transition"),
+                    matches!(e, SessionEvent::Cancel)
+                        .then_some("Cancel this session? Learners and instructors will be told."),
+                );
+                a.field = Some(("event".into(), e.as_str().into()));
+                a.primary = matches!(e, SessionEvent::Schedule | SessionEvent::Confirm);
+                actions.push(a);
+            }
+            actions.push(Action::link("Edit", format!("/sessions/{id}/edit")));
+            actions.push(Action::link("Repeat…", format!("/sessions/{id}/repeat")));
+            if matches!(
+                x.status,
+                trainyard_core::status::SessionStatus::Confirmed
+                    | trainyard_core::status::SessionStatus::Delivered
+                    | trainyard_core::status::SessionStatus::Scheduled
+            ) {
+                actions.push(Action::link(
+                    "Attendance",
+                    format!("/sessions/{id}/attendance"),
+                ));
+            }
+        }
+        if c.role.can_edit_operations() {
+            actions.push(if x.archived_at.is_some() {
+                Action::post("Restore", format!("/sessions/{id}/restore"), None)
+            } else {
+                Action::post(
+                    "Archive",
+                    format!("/sessions/{id}/archive"),
+                    Some("Archive this session? It leaves lists but keeps its history."),
+                )
+            });
+        }
+        actions
+    }
+    fn facts(c: &Caller, d: &SessionDetail, e: &Extra) -> Vec<Fact> {
+        let x = &d.session;
+        let tz = x.time_zone.as_str();
+        let viewer = viewer_tz(c);
+        let program = e.program.clone();
+        let mut facts = vec![
+            link_fact(
+                "Course",
+                format!("{} — {}", x.course_code, x.course_title),
+                format!("/courses/{}", x.course_id),
+            ),
+            fact("Delivery", x.delivery_mode.label()),
+            match (&x.client_name, x.client_id) {
+                (Some(name), Some(cid)) if c.role.is_staff() => link_fact(
+                    "Client",
+                    format!("Private session for {name}"),
+                    format!("/clients/{cid}"),
+                ),
+                (Some(name), _) => fact("Client", format!("Private session for {name}")),
+                _ => fact("Client", "Public session, open for enrollment"),
+            },
+            match (&x.venue_name, x.venue_id) {
+                (Some(name), Some(vid)) if c.role.is_staff() => {
+                    link_fact("Venue", name.clone(), format!("/venues/{vid}"))
+                }
+                (Some(name), _) => fact("Venue", name.clone()),
+                _ => fact("Venue", "Virtual"),
+            },
+            fact("Time zone", tz),
+            fact(
+                "When",
+                format!(
+                    "{} until {}",
+                    when(x.starts_at, tz, &viewer),
+                    when(x.ends_at, tz, &viewer)
+                ),
+            ),
+            fact(
+                "Seats",
+                format!(
+                    "{} booked of {}, {} waiting",
+                    x.booked_count, x.capacity, x.waitlist_count
+                ),
+            ),
+            fact("Price per seat", x.seat_price.to_string()),
+            // Only http(s) links pass validation, so the link is safe to follow.
+            if x.joining_url.is_empty() {
+                fact("Joining link", "—")
+            } else {
+                link_fact("Joining link", x.joining_url.clone(), x.joining_url.clone())
+            },
+            fact(
+                "Joining notes",
+                if x.joining_notes.is_empty() {
+                    "—".into()
+                } else {
+                    x.joining_notes.clone()
+                },
+            ),
+            fact(
+                "Notes",
+                if x.notes.is_empty() {
+                    "—".into()
+                } else {
+                    x.notes.clone()
+                },
+            ),
+        ];
+        if let Some(program) = program {
+            // After the client, whom the program belongs to.
+            facts.insert(3, program);
+        }
+        facts
+    }
+    fn sections(c: &Caller, d: &SessionDetail, e: &Extra) -> Vec<Section> {
+        let r = &e.roster;
+        let mut sections = vec![parts::section(d, &viewer_tz(c))];
+        if !c.role.can_edit_operations() {
+            sections.push(Section {
+                title: format!("Enrollments ({})", r.enrollments.len()),
+                columns: vec!["Learner", "E-mail", "Client", "Status", "Waitlist #"],
+                rows: r
+                    .enrollments
+                    .iter()
+                    .map(|e| Row {
+                        href: format!("/learners/{}", e.learner_id),
+                        cells: vec![
+                            Cell::text(&e.learner_name),
+                            Cell::text(&e.learner_email),
+                            Cell::text(
+                                e.client_name.clone().unwrap_or_else(|| "Individual".into()),
+                            ),
+                            Cell::badge(e.status.label(), e.status.as_str()),
+                            Cell::num(
+                                e.waitlist_position
+                                    .map(|p| p.to_string())
+                                    .unwrap_or_default(),
+                            ),
+                        ],
+                    })
+                    .collect(),
+                empty: "Nobody is enrolled yet.".into(),
+            });
+        }
+        sections
+    }
+    fn page(chrome: Chrome, view: DetailView, x: Extra) -> Response {
+        SessionPage {
+            chrome,
+            view,
+            panels: x.panels,
+            messages: x.messages,
+            messages_href: format!("/admin/outbox?entity_type=session&entity_id={}", x.id),
+        }
+        .into_response()
+    }
+}
+
+fn cells(x: &Session, viewer: &TimeZoneName) -> Vec<Cell> {
+    vec![
+        Cell::text(&x.reference),
+        Cell::text(format!(
+            "{} {}",
+            x.course_code,
+            x.title.as_deref().unwrap_or(&x.course_title)
+        )),
+        Cell::text(when(x.starts_at, &x.time_zone, viewer)),
+        Cell::text(
+            x.venue_name
+                .clone()
+                .unwrap_or_else(|| x.delivery_mode.label().to_owned()),
+        ),
+        Cell::text(x.client_name.clone().unwrap_or_else(|| "Public".into())),
+        Cell::badge(x.status.label(), x.status.as_str()),
+        Cell::num(format!("{}/{}", x.booked_count, x.capacity)),
+        Cell::num(x.waitlist_count),
+    ]
+}
+
+async fn transition(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Submit {
+        caller: c,
+        form: posted,
+    }: Submit<VersionForm>,
+) -> Response {
+    let event = match SessionEvent::parse(&posted.event) {
+        Ok(e) => e,
+        Err(r) => return error_page(r.into(), Some(&c)),
+    };
+    match sessions::transition(&s.app, &c, id, posted.version, event).await {
+        Ok(x) => saved(
+            &format!("/sessions/{id}"),
+            &format!(
+                "Session {} is now {}.",
+                x.reference,
+                x.status.label().to_lowercase()
+            ),
+        ),
+        Err(e) => error_page(e, Some(&c)),
+    }
+}
