@@ -57,7 +57,7 @@ pub struct BulkProblem {
 /// nothing changes. Without it the file is applied all-or-nothing: any broken row refuses the whole
 /// file with 422 and the report, naming the broken lines. A CSV that cannot be read (an unclosed
 /// quote, a bad header, too many rows) is 422 naming the line.
-#[utoipa::path(post, path = "/enrollments/bulk", tag = "enrollments", params(BulkQuery), request_body = BulkRequest,
+#[utoipa::path(post, path = "/enrollments/bulk", operation_id = "importEnrollments", summary = "Enroll learners from a CSV file", tag = "enrollments", params(BulkQuery), request_body = BulkRequest,
     responses(
         (status = 200, description = "Every row's outcome (checked, or applied)", body = Report),
         (status = 403, body = Problem),

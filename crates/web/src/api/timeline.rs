@@ -88,8 +88,8 @@ pub struct TimelineItemOut {
 ///
 /// One query for the rows and one for every item in the window. A declined assignment is listed
 /// but never conflicts; touching parts (one ends as the next starts) do not overlap.
-#[utoipa::path(get, path = "/timeline", tag = "schedule", params(TimelineParams),
-    responses((status = 200, body = TimelineOut), (status = 400, body = Problem),
+#[utoipa::path(get, path = "/timeline", operation_id = "getTimeline", summary = "The schedule timeline", tag = "schedule", params(TimelineParams),
+    responses((status = 200, description = "Rows with their items and conflicts in the window", body = TimelineOut), (status = 400, body = Problem),
         (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn timeline(
     State(s): State<AppState>,
