@@ -34,10 +34,12 @@ pub struct EnrollRequest {
     pub priority: i64,
 }
 
+/// Enroll a learner in a session.
+///
 /// Enroll a learner: `booked` while seats last, then `waitlisted` in arrival order (`requested`
 /// when the learner's client approves its contacts' enrollments). Retries are safe with an
 /// `Idempotency-Key`; a second enrollment of the same learner is refused with 409.
-#[utoipa::path(post, path = "/sessions/{id}/enrollments", operation_id = "enrollLearner", summary = "Enroll a learner in a session", tag = "enrollments", params(("id" = i64, Path)), request_body = EnrollRequest,
+#[utoipa::path(post, path = "/sessions/{id}/enrollments", operation_id = "enrollLearner", tag = "enrollments", params(("id" = i64, Path)), request_body = EnrollRequest,
     responses((status = 201, description = "The enrollment: booked, waitlisted, offered or requested", body = EnrollmentRecord), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
 async fn enroll(
     State(s): State<AppState>,
@@ -51,8 +53,10 @@ async fn enroll(
     ))
 }
 
+/// A session's enrollments.
+///
 /// A session's enrollments: booked first, then the waitlist in order. Client contacts see only their own people.
-#[utoipa::path(get, path = "/sessions/{id}/enrollments", operation_id = "listSessionEnrollments", summary = "A session's enrollments", tag = "enrollments", params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/sessions/{id}/enrollments", operation_id = "listSessionEnrollments", tag = "enrollments", params(("id" = i64, Path)),
     responses((status = 200, description = "Booked first, then the waitlist in order", body = Vec<Enrollment>), (status = 404, body = Problem)))]
 async fn list(
     State(s): State<AppState>,
@@ -72,7 +76,7 @@ pub struct VersionBody {
 }
 
 /// Cancel an enrollment; a freed seat goes to the next in line at once (or is offered).
-#[utoipa::path(post, path = "/enrollments/{id}/cancel", operation_id = "cancelEnrollment", summary = "Cancel an enrollment", tag = "enrollments", params(("id" = i64, Path)), request_body = VersionBody,
+#[utoipa::path(post, path = "/enrollments/{id}/cancel", operation_id = "cancelEnrollment", tag = "enrollments", params(("id" = i64, Path)), request_body = VersionBody,
     responses((status = 200, description = "The enrollment, cancelled", body = EnrollmentRecord), (status = 404, body = Problem), (status = 409, body = Problem)))]
 async fn cancel(
     State(s): State<AppState>,
@@ -90,7 +94,7 @@ pub struct TransferRequest {
 }
 
 /// Move the learner to another session; returns the new enrollment.
-#[utoipa::path(post, path = "/enrollments/{id}/transfer", operation_id = "transferEnrollment", summary = "Move a learner to another session", tag = "enrollments", params(("id" = i64, Path)), request_body = TransferRequest,
+#[utoipa::path(post, path = "/enrollments/{id}/transfer", operation_id = "transferEnrollment", tag = "enrollments", params(("id" = i64, Path)), request_body = TransferRequest,
     responses((status = 200, description = "The new enrollment", body = EnrollmentRecord), (status = 409, body = Problem)))]
 async fn transfer(
     State(s): State<AppState>,
@@ -104,7 +108,7 @@ async fn transfer(
 }
 
 /// Accept an offered seat before the offer expires.
-#[utoipa::path(post, path = "/enrollments/{id}/accept-offer", operation_id = "acceptEnrollmentOffer", summary = "Accept an offered seat", tag = "enrollments", params(("id" = i64, Path)),
+#[utoipa::path(post, path = "/enrollments/{id}/accept-offer", operation_id = "acceptEnrollmentOffer", tag = "enrollments", params(("id" = i64, Path)),
     responses((status = 200, description = "The enrollment, booked", body = EnrollmentRecord), (status = 409, body = Problem)))]
 async fn accept_offer(
     State(s): State<AppState>,
@@ -115,7 +119,7 @@ async fn accept_offer(
 }
 
 /// Approve a requested enrollment.
-#[utoipa::path(post, path = "/enrollments/{id}/approve", operation_id = "approveEnrollment", summary = "Approve a requested enrollment", tag = "enrollments", params(("id" = i64, Path)), request_body = VersionBody,
+#[utoipa::path(post, path = "/enrollments/{id}/approve", operation_id = "approveEnrollment", tag = "enrollments", params(("id" = i64, Path)), request_body = VersionBody,
     responses((status = 200, description = "The enrollment after approval", body = EnrollmentRecord), (status = 409, body = Problem)))]
 async fn approve(
     State(s): State<AppState>,
@@ -142,7 +146,7 @@ fn default_offer() -> i64 {
 }
 
 /// Set how the session promotes from its waitlist and when self-service closes.
-#[utoipa::path(put, path = "/sessions/{id}/enrollment-rules", operation_id = "replaceEnrollmentRules", summary = "Set a session's waitlist and self-service rules", tag = "enrollments", params(("id" = i64, Path)), request_body = RulesRequest,
+#[utoipa::path(put, path = "/sessions/{id}/enrollment-rules", operation_id = "replaceEnrollmentRules", tag = "enrollments", params(("id" = i64, Path)), request_body = RulesRequest,
     responses((status = 204, description = "Saved"), (status = 422, body = Problem)))]
 async fn rules(
     State(s): State<AppState>,
@@ -163,7 +167,7 @@ async fn rules(
 }
 
 /// The attendance sheet: booked learners against the session's parts.
-#[utoipa::path(get, path = "/sessions/{id}/attendance", operation_id = "getAttendanceSheet", summary = "A session's attendance sheet", tag = "enrollments", params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/sessions/{id}/attendance", operation_id = "getAttendanceSheet", tag = "enrollments", params(("id" = i64, Path)),
     responses((status = 200, description = "Booked learners against the session's parts", body = trainyard_app::attendance::Sheet), (status = 403, body = Problem)))]
 async fn sheet(
     State(s): State<AppState>,
@@ -183,7 +187,7 @@ pub struct AttendanceRequest {
 }
 
 /// Record one part's attendance (the session's instructor or a coordinator).
-#[utoipa::path(post, path = "/sessions/{id}/attendance", operation_id = "recordAttendance", summary = "Record one part's attendance", tag = "enrollments", params(("id" = i64, Path)), request_body = AttendanceRequest,
+#[utoipa::path(post, path = "/sessions/{id}/attendance", operation_id = "recordAttendance", tag = "enrollments", params(("id" = i64, Path)), request_body = AttendanceRequest,
     responses((status = 200, description = "The attendance sheet after the change", body = trainyard_app::attendance::Sheet), (status = 403, body = Problem), (status = 409, body = Problem)))]
 async fn take_attendance(
     State(s): State<AppState>,
@@ -201,8 +205,10 @@ pub struct MergeRequest {
     pub into_session_id: i64,
 }
 
+/// Merge an under-filled session into another.
+///
 /// Merge an under-filled session into another of the same course: learners moved and told, this one cancelled.
-#[utoipa::path(post, path = "/sessions/{id}/merge", operation_id = "mergeSession", summary = "Merge an under-filled session into another", tag = "enrollments", params(("id" = i64, Path)), request_body = MergeRequest,
+#[utoipa::path(post, path = "/sessions/{id}/merge", operation_id = "mergeSession", tag = "enrollments", params(("id" = i64, Path)), request_body = MergeRequest,
     responses((status = 200, description = "The session the learners moved to", body = trainyard_app::store::sessions::Session), (status = 409, body = Problem)))]
 async fn merge(
     State(s): State<AppState>,
@@ -223,7 +229,7 @@ pub struct ViabilityParams {
 }
 
 /// Sessions below their course minimum starting within the next days.
-#[utoipa::path(get, path = "/viability", operation_id = "listSessionsBelowMinimum", summary = "Sessions below their course minimum", tag = "enrollments", params(ViabilityParams),
+#[utoipa::path(get, path = "/viability", operation_id = "listSessionsBelowMinimum", tag = "enrollments", params(ViabilityParams),
     responses((status = 200, description = "Sessions starting soon with too few learners", body = Vec<trainyard_app::store::sessions::Attention>)))]
 async fn viability(
     State(s): State<AppState>,

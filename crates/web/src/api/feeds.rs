@@ -46,9 +46,11 @@ pub struct FeedQuery {
     pub target_id: i64,
 }
 
+/// Issue a calendar feed.
+///
 /// Issue a calendar feed. Staff may for any schedule; an instructor for their own; a client
 /// contact for their own client's.
-#[utoipa::path(post, path = "/feeds", operation_id = "createFeed", summary = "Issue a calendar feed", tag = "calendar feeds", request_body = NewFeed,
+#[utoipa::path(post, path = "/feeds", operation_id = "createFeed", tag = "calendar feeds", request_body = NewFeed,
     responses((status = 201, description = "The feed with its secret URL (shown only now)", body = CreatedFeed), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn create(
     State(s): State<AppState>,
@@ -74,7 +76,7 @@ pub async fn create(
 }
 
 /// The feeds of one schedule, newest first, revoked ones included (never their tokens).
-#[utoipa::path(get, path = "/feeds", operation_id = "listFeeds", summary = "The calendar feeds of a schedule", tag = "calendar feeds", params(FeedQuery),
+#[utoipa::path(get, path = "/feeds", operation_id = "listFeeds", tag = "calendar feeds", params(FeedQuery),
     responses((status = 200, description = "The feeds, newest first", body = Vec<Feed>), (status = 400, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn list(
     State(s): State<AppState>,
@@ -88,7 +90,7 @@ pub async fn list(
 }
 
 /// Revoke a feed: its URL answers 404 from now on. Revoking twice is harmless.
-#[utoipa::path(delete, path = "/feeds/{id}", operation_id = "revokeFeed", summary = "Revoke a calendar feed", tag = "calendar feeds", params(("id" = i64, Path)),
+#[utoipa::path(delete, path = "/feeds/{id}", operation_id = "revokeFeed", tag = "calendar feeds", params(("id" = i64, Path)),
     responses((status = 200, description = "The feed, revoked", body = Feed), (status = 404, body = Problem)))]
 pub async fn revoke(
     State(s): State<AppState>,

@@ -29,10 +29,12 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(reminder_settings, save_reminder_settings))
 }
 
+/// Messages about a session.
+///
 /// The messages about a session, newest first (at most 200): those about the session itself and
 /// about its enrollments and instructor assignments — confirmations, reminders, joining
 /// instructions, changes. Staff.
-#[utoipa::path(get, path = "/sessions/{id}/messages", operation_id = "listSessionMessages", summary = "Messages about a session", tag = "messages", params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/sessions/{id}/messages", operation_id = "listSessionMessages", tag = "messages", params(("id" = i64, Path)),
     responses((status = 200, description = "The messages, newest first", body = Vec<Message>), (status = 403, body = Problem)))]
 async fn session_messages(
     State(s): State<AppState>,
@@ -44,9 +46,11 @@ async fn session_messages(
     ))
 }
 
+/// Messages to or about a learner.
+///
 /// The messages sent to or about a learner, newest first (at most 200). Staff, and the learner
 /// themself.
-#[utoipa::path(get, path = "/learners/{id}/messages", operation_id = "listLearnerMessages", summary = "Messages to or about a learner", tag = "messages", params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/learners/{id}/messages", operation_id = "listLearnerMessages", tag = "messages", params(("id" = i64, Path)),
     responses((status = 200, description = "The messages, newest first", body = Vec<Message>), (status = 403, body = Problem)))]
 async fn learner_messages(
     State(s): State<AppState>,
@@ -59,7 +63,7 @@ async fn learner_messages(
 }
 
 /// When reminders and joining instructions go out. Staff.
-#[utoipa::path(get, path = "/settings/reminders", operation_id = "getReminderSettings", summary = "When reminders go out", tag = "messages",
+#[utoipa::path(get, path = "/settings/reminders", operation_id = "getReminderSettings", tag = "messages",
     responses((status = 200, description = "The reminder settings", body = ReminderSettings), (status = 403, body = Problem)))]
 async fn reminder_settings(
     State(s): State<AppState>,
@@ -79,9 +83,11 @@ pub struct ReminderSettingsEdit {
     pub version: i64,
 }
 
+/// Change when reminders go out.
+///
 /// Change when reminders and joining instructions go out. Admins and managers; audited. A stale
 /// `version` is 409.
-#[utoipa::path(put, path = "/settings/reminders", operation_id = "replaceReminderSettings", summary = "Change when reminders go out", tag = "messages", request_body = ReminderSettingsEdit,
+#[utoipa::path(put, path = "/settings/reminders", operation_id = "replaceReminderSettings", tag = "messages", request_body = ReminderSettingsEdit,
     responses((status = 200, description = "The saved settings", body = ReminderSettings), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn save_reminder_settings(
     State(s): State<AppState>,
@@ -93,10 +99,12 @@ async fn save_reminder_settings(
     ))
 }
 
+/// The delivery log.
+///
 /// The delivery log, newest first. Filter by `status` (pending, sent, failed), part of the
 /// `recipient` address, and a record: `entity_type` + `entity_id` (`session` includes the
 /// session's assignments and enrollments; `learner` everything sent to the learner).
-#[utoipa::path(get, path = "/outbox", operation_id = "listMessages", summary = "The delivery log", tag = "messages", params(OutboxFilter),
+#[utoipa::path(get, path = "/outbox", operation_id = "listMessages", tag = "messages", params(OutboxFilter),
     responses((status = 200, description = "One page of messages, newest first", body = Page<Message>), (status = 400, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn outbox(
     State(s): State<AppState>,
@@ -107,7 +115,7 @@ async fn outbox(
 }
 
 /// One message with its text and calendar invitation.
-#[utoipa::path(get, path = "/outbox/{id}", operation_id = "getMessage", summary = "One message", tag = "messages", params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/outbox/{id}", operation_id = "getMessage", tag = "messages", params(("id" = i64, Path)),
     responses((status = 200, description = "The message with its text and calendar invitation", body = MessageDetail), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn message(
     State(s): State<AppState>,
@@ -118,7 +126,7 @@ async fn message(
 }
 
 /// Send a failed message again: it is queued as new (attempts from zero).
-#[utoipa::path(post, path = "/outbox/{id}/retry", operation_id = "retryMessage", summary = "Send a failed message again", tag = "messages", params(("id" = i64, Path)),
+#[utoipa::path(post, path = "/outbox/{id}/retry", operation_id = "retryMessage", tag = "messages", params(("id" = i64, Path)),
     responses((status = 200, description = "The message, queued again", body = MessageDetail), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
 async fn retry(
     State(s): State<AppState>,
@@ -129,7 +137,7 @@ async fn retry(
 }
 
 /// Every event Trainyard sends a message for, with its current wording. Admins and managers.
-#[utoipa::path(get, path = "/message-templates", operation_id = "listMessageTemplates", summary = "Message templates", tag = "messages",
+#[utoipa::path(get, path = "/message-templates", operation_id = "listMessageTemplates", tag = "messages",
     responses((status = 200, description = "Every event with its current wording", body = Vec<MessageTemplate>), (status = 403, body = Problem)))]
 async fn templates(
     State(s): State<AppState>,
@@ -158,9 +166,11 @@ pub struct TemplateEdit {
     pub version: i64,
 }
 
+/// Save a message template.
+///
 /// Save an event's wording. A template that does not parse or render is refused with 422 and
 /// the error by field; nothing is saved.
-#[utoipa::path(put, path = "/message-templates/{event}", operation_id = "replaceMessageTemplate", summary = "Save a message template", tag = "messages", params(("event" = String, Path)), request_body = TemplateEdit,
+#[utoipa::path(put, path = "/message-templates/{event}", operation_id = "replaceMessageTemplate", tag = "messages", params(("event" = String, Path)), request_body = TemplateEdit,
     responses((status = 200, description = "The saved template", body = MessageTemplate), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn save_template(
     State(s): State<AppState>,
@@ -181,7 +191,7 @@ pub struct Preview {
 }
 
 /// Render a draft with sample values, without saving it.
-#[utoipa::path(post, path = "/message-templates/{event}/preview", operation_id = "previewMessageTemplate", summary = "Render a draft template", tag = "messages", params(("event" = String, Path)), request_body = TemplateEdit,
+#[utoipa::path(post, path = "/message-templates/{event}/preview", operation_id = "previewMessageTemplate", tag = "messages", params(("event" = String, Path)), request_body = TemplateEdit,
     responses((status = 200, description = "The draft rendered with sample values", body = Preview), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn preview(
     ApiCaller(c): ApiCaller,

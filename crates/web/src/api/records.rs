@@ -60,7 +60,7 @@ pub struct Me {
 }
 
 /// Who the token belongs to.
-#[utoipa::path(get, path = "/me", operation_id = "getCurrentUser", summary = "Who the token belongs to", tag = "account", responses((status = 200, description = "The token's user", body = Me), (status = 401, body = Problem)))]
+#[utoipa::path(get, path = "/me", operation_id = "getCurrentUser", tag = "account", responses((status = 200, description = "The token's user", body = Me), (status = 401, body = Problem)))]
 pub async fn me(ApiCaller(c): ApiCaller) -> Json<Me> {
     Json(Me {
         id: c.user_id,
@@ -75,7 +75,7 @@ pub async fn me(ApiCaller(c): ApiCaller) -> Json<Me> {
 }
 
 /// The change history of one record, newest first (staff only).
-#[utoipa::path(get, path = "/history/{entity}/{id}", operation_id = "getRecordHistory", summary = "Change history of a record", tag = "audit",
+#[utoipa::path(get, path = "/history/{entity}/{id}", operation_id = "getRecordHistory", tag = "audit",
     params(("entity" = String, Path, description = "course, session, instructor, venue, resource, client, program, learner, user"), ("id" = i64, Path)),
     responses((status = 200, description = "The record's audit events, newest first", body = Vec<trainyard_app::store::audit::AuditEvent>), (status = 403, body = Problem)))]
 pub async fn history(
@@ -96,8 +96,7 @@ macro_rules! record_api {
             use super::*;
             use $uc as uc;
 
-            #[doc = $filters_doc]
-            #[utoipa::path(get, path = $coll, operation_id = concat!("list", $Many), summary = concat!("List ", $tag), tag = $tag, params(ListDoc),
+            #[utoipa::path(get, path = $coll, operation_id = concat!("list", $Many), summary = concat!("List ", $tag), description = $filters_doc, tag = $tag, params(ListDoc),
                 responses((status = 200, description = concat!("One page of ", $tag), body = Page<$record>), (status = 400, body = Problem), (status = 403, body = Problem)))]
             pub async fn list(
                 State(s): State<AppState>,
@@ -107,8 +106,8 @@ macro_rules! record_api {
                 Ok(Json(uc::list(&s.app, &c, &f).await?))
             }
 
-            /// Create a record. Send an `Idempotency-Key` header to make a retry safe.
-            #[utoipa::path(post, path = $coll, operation_id = concat!("create", $One), summary = concat!("Create ", $one), tag = $tag, request_body = $fields,
+            #[utoipa::path(post, path = $coll, operation_id = concat!("create", $One), summary = concat!("Create ", $one),
+                description = "Send an `Idempotency-Key` header to make a retry safe.", tag = $tag, request_body = $fields,
                 responses((status = 201, description = "Created", body = $record), (status = 409, body = Problem), (status = 422, body = Problem), (status = 403, body = Problem)))]
             pub async fn create(
                 State(s): State<AppState>,
@@ -124,8 +123,8 @@ macro_rules! record_api {
                 Ok(Json(uc::get(&s.app, &c, id).await?))
             }
 
-            /// Replace the record's fields. `version` must be the version you read; otherwise 409.
-            #[utoipa::path(put, path = $item, operation_id = concat!("replace", $One), summary = concat!("Replace ", $one), tag = $tag, params(("id" = i64, Path)), request_body = Versioned<$fields>,
+            #[utoipa::path(put, path = $item, operation_id = concat!("replace", $One), summary = concat!("Replace ", $one),
+                description = "Replace the record's fields. `version` must be the version you read; otherwise 409.", tag = $tag, params(("id" = i64, Path)), request_body = Versioned<$fields>,
                 responses((status = 200, description = "The record as saved, with its new version", body = $record), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
             pub async fn update(
                 State(s): State<AppState>,
@@ -136,8 +135,8 @@ macro_rules! record_api {
                 Ok(Json(uc::update(&s.app, &c, id, v.version, &v.fields).await?))
             }
 
-            /// Archive the record: it leaves lists and choosers but keeps its history.
-            #[utoipa::path(delete, path = $item, operation_id = concat!("archive", $One), summary = concat!("Archive ", $one), tag = $tag, params(("id" = i64, Path), VersionParam),
+            #[utoipa::path(delete, path = $item, operation_id = concat!("archive", $One), summary = concat!("Archive ", $one),
+                description = "It leaves lists and choosers but keeps its history. `version` must be the version you read; otherwise 409.", tag = $tag, params(("id" = i64, Path), VersionParam),
                 responses((status = 200, description = "The record, archived", body = $record), (status = 404, body = Problem), (status = 409, body = Problem)))]
             pub async fn archive(
                 State(s): State<AppState>,
@@ -148,8 +147,8 @@ macro_rules! record_api {
                 Ok(Json(uc::set_archived(&s.app, &c, id, v.version, true).await?))
             }
 
-            /// Restore an archived record.
-            #[utoipa::path(post, path = $restore, operation_id = concat!("restore", $One), summary = concat!("Restore ", $one), tag = $tag, params(("id" = i64, Path), VersionParam),
+            #[utoipa::path(post, path = $restore, operation_id = concat!("restore", $One), summary = concat!("Restore ", $one),
+                description = "Brings an archived record back into lists. `version` must be the version you read; otherwise 409.", tag = $tag, params(("id" = i64, Path), VersionParam),
                 responses((status = 200, description = "The record, active again", body = $record), (status = 404, body = Problem), (status = 409, body = Problem)))]
             pub async fn restore(
                 State(s): State<AppState>,
@@ -308,8 +307,10 @@ pub mod lifecycle {
     use super::*;
     use trainyard_core::status::SessionEvent;
 
+    /// Move a session along its lifecycle.
+    ///
     /// Move a session along its lifecycle. A move the state machine does not allow is 409 with the reason.
-    #[utoipa::path(post, path = "/sessions/{id}/transition", operation_id = "transitionSession", summary = "Move a session along its lifecycle", tag = "sessions", params(("id" = i64, Path)), request_body = TransitionRequest,
+    #[utoipa::path(post, path = "/sessions/{id}/transition", operation_id = "transitionSession", tag = "sessions", params(("id" = i64, Path)), request_body = TransitionRequest,
         responses((status = 200, description = "The session after the move", body = st::sessions::Session), (status = 409, body = Problem), (status = 422, body = Problem)))]
     pub async fn transition(
         State(s): State<AppState>,

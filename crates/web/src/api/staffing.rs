@@ -44,7 +44,7 @@ pub struct ProposeRequest {
 }
 
 /// Propose an instructor for a session (the assignment starts as `proposed`).
-#[utoipa::path(post, path = "/sessions/{id}/assignments", operation_id = "proposeAssignment", summary = "Propose an instructor for a session", tag = "assignments", params(("id" = i64, Path)), request_body = ProposeRequest,
+#[utoipa::path(post, path = "/sessions/{id}/assignments", operation_id = "proposeAssignment", tag = "assignments", params(("id" = i64, Path)), request_body = ProposeRequest,
     responses((status = 201, description = "The new assignment, `proposed`", body = AssignmentRecord), (status = 404, body = Problem), (status = 409, body = Problem)))]
 async fn propose(
     State(s): State<AppState>,
@@ -68,10 +68,12 @@ pub struct AssignmentAction {
     pub override_reason: Option<String>,
 }
 
+/// Move an assignment along its lifecycle.
+///
 /// Move an assignment along proposed → requested → accepted | declined → confirmed, or cancel it.
 /// Confirming checks overlaps (including travel time between venues), qualifications, time off,
 /// weekly and monthly limits and contracts; a refusal is 409 listing every problem.
-#[utoipa::path(post, path = "/assignments/{id}/actions", operation_id = "transitionAssignment", summary = "Move an assignment along its lifecycle", tag = "assignments", params(("id" = i64, Path)), request_body = AssignmentAction,
+#[utoipa::path(post, path = "/assignments/{id}/actions", operation_id = "transitionAssignment", tag = "assignments", params(("id" = i64, Path)), request_body = AssignmentAction,
     responses((status = 200, description = "The assignment after the action", body = AssignmentRecord), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn act(
     State(s): State<AppState>,
@@ -101,8 +103,10 @@ pub struct SubstituteRequest {
     pub version: i64,
 }
 
+/// Replace an assignment's instructor.
+///
 /// Replace the instructor: the assignment is cancelled and a new one proposed that points back at it.
-#[utoipa::path(post, path = "/assignments/{id}/substitute", operation_id = "substituteInstructor", summary = "Replace an assignment's instructor", tag = "assignments", params(("id" = i64, Path)), request_body = SubstituteRequest,
+#[utoipa::path(post, path = "/assignments/{id}/substitute", operation_id = "substituteInstructor", tag = "assignments", params(("id" = i64, Path)), request_body = SubstituteRequest,
     responses((status = 201, description = "The new assignment that replaces the cancelled one", body = AssignmentRecord), (status = 409, body = Problem)))]
 async fn substitute(
     State(s): State<AppState>,
@@ -117,7 +121,7 @@ async fn substitute(
 }
 
 /// Unconfirmed and declined assignments of sessions still ahead: what needs a coordinator.
-#[utoipa::path(get, path = "/assignments/needing-action", operation_id = "listAssignmentsNeedingAction", summary = "Assignments that need a coordinator", tag = "assignments", responses((status = 200, description = "Unconfirmed and declined assignments of sessions still ahead", body = Vec<Assignment>)))]
+#[utoipa::path(get, path = "/assignments/needing-action", operation_id = "listAssignmentsNeedingAction", tag = "assignments", responses((status = 200, description = "Unconfirmed and declined assignments of sessions still ahead", body = Vec<Assignment>)))]
 async fn needing_action(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -139,8 +143,10 @@ pub struct CheckResult {
     pub problems: Vec<Conflict>,
 }
 
+/// Check an instructor or resource against a session.
+///
 /// Every problem with putting an instructor or a resource on the session, without changing anything.
-#[utoipa::path(get, path = "/sessions/{id}/check", operation_id = "checkSession", summary = "Check an instructor or resource against a session", tag = "assignments", params(("id" = i64, Path), CheckParams),
+#[utoipa::path(get, path = "/sessions/{id}/check", operation_id = "checkSession", tag = "assignments", params(("id" = i64, Path), CheckParams),
     responses((status = 200, description = "Every problem found (none when it fits)", body = CheckResult), (status = 404, body = Problem)))]
 async fn check(
     State(s): State<AppState>,
@@ -174,7 +180,7 @@ fn one() -> i64 {
 }
 
 /// Book a room, equipment, platform licence or material for every part of the session.
-#[utoipa::path(post, path = "/sessions/{id}/bookings", operation_id = "bookResource", summary = "Book a resource for a session", tag = "bookings", params(("id" = i64, Path)), request_body = BookRequest,
+#[utoipa::path(post, path = "/sessions/{id}/bookings", operation_id = "bookResource", tag = "bookings", params(("id" = i64, Path)), request_body = BookRequest,
     responses((status = 201, description = "The bookings made, one per part", body = Vec<Booking>), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn book(
     State(s): State<AppState>,
@@ -188,8 +194,10 @@ async fn book(
     ))
 }
 
+/// Confirm a tentative booking.
+///
 /// Confirm a tentative booking: a room is never double-booked, a pool never exceeds its quantity.
-#[utoipa::path(post, path = "/sessions/{id}/bookings/{resource_id}", operation_id = "confirmBooking", summary = "Confirm a tentative booking", tag = "bookings", params(("id" = i64, Path), ("resource_id" = i64, Path)),
+#[utoipa::path(post, path = "/sessions/{id}/bookings/{resource_id}", operation_id = "confirmBooking", tag = "bookings", params(("id" = i64, Path), ("resource_id" = i64, Path)),
     responses((status = 200, description = "The session's bookings of the resource, confirmed", body = Vec<Booking>), (status = 409, body = Problem)))]
 async fn confirm_booking(
     State(s): State<AppState>,
@@ -202,7 +210,7 @@ async fn confirm_booking(
 }
 
 /// Release the session's booking of a resource.
-#[utoipa::path(delete, path = "/sessions/{id}/bookings/{resource_id}", operation_id = "releaseBooking", summary = "Release a booking", tag = "bookings", params(("id" = i64, Path), ("resource_id" = i64, Path)),
+#[utoipa::path(delete, path = "/sessions/{id}/bookings/{resource_id}", operation_id = "releaseBooking", tag = "bookings", params(("id" = i64, Path), ("resource_id" = i64, Path)),
     responses((status = 204, description = "Released"), (status = 404, body = Problem)))]
 async fn release(
     State(s): State<AppState>,
@@ -213,9 +221,11 @@ async fn release(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Find instructors and rooms for a session.
+///
 /// Find an instructor and a room: every candidate checked, the eligible ranked (cost, load, travel;
 /// snuggest room first), the others with the reasons they are excluded.
-#[utoipa::path(get, path = "/sessions/{id}/candidates", operation_id = "listSessionCandidates", summary = "Find instructors and rooms for a session", tag = "assignments", params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/sessions/{id}/candidates", operation_id = "listSessionCandidates", tag = "assignments", params(("id" = i64, Path)),
     responses((status = 200, description = "Every candidate: the eligible ranked, the others with their reasons", body = staffing::Candidates), (status = 404, body = Problem)))]
 async fn candidates(
     State(s): State<AppState>,
@@ -227,8 +237,10 @@ async fn candidates(
 
 use trainyard_app::credentials::{self, ContractFields, Credentials, QualificationFields};
 
+/// An instructor's credentials.
+///
 /// An instructor's qualifications, contracts (rates for finance and managers only) and unavailability.
-#[utoipa::path(get, path = "/instructors/{id}/credentials", operation_id = "getInstructorCredentials", summary = "An instructor's credentials", tag = "instructors", params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/instructors/{id}/credentials", operation_id = "getInstructorCredentials", tag = "instructors", params(("id" = i64, Path)),
     responses((status = 200, description = "Qualifications, contracts, time off and working pattern", body = Credentials), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn credentials(
     State(s): State<AppState>,
@@ -239,7 +251,7 @@ async fn credentials(
 }
 
 /// Record a qualification for a course or a skill, with its validity.
-#[utoipa::path(post, path = "/instructors/{id}/qualifications", operation_id = "createQualification", summary = "Record a qualification", tag = "instructors", params(("id" = i64, Path)), request_body = QualificationFields,
+#[utoipa::path(post, path = "/instructors/{id}/qualifications", operation_id = "createQualification", tag = "instructors", params(("id" = i64, Path)), request_body = QualificationFields,
     responses((status = 201, description = "The qualification recorded", body = trainyard_app::store::instructors::Qualification), (status = 422, body = Problem)))]
 async fn add_qualification(
     State(s): State<AppState>,
@@ -271,7 +283,7 @@ async fn remove_qualification(
 }
 
 /// Record a contract (finance and managers): an expired contract blocks confirmation.
-#[utoipa::path(post, path = "/instructors/{id}/contracts", operation_id = "createContract", summary = "Record a contract", tag = "instructors", params(("id" = i64, Path)), request_body = ContractFields,
+#[utoipa::path(post, path = "/instructors/{id}/contracts", operation_id = "createContract", tag = "instructors", params(("id" = i64, Path)), request_body = ContractFields,
     responses((status = 201, description = "The contract recorded", body = trainyard_app::store::instructors::Contract), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn add_contract(
     State(s): State<AppState>,
@@ -301,7 +313,7 @@ pub struct TimeOffRequest {
 }
 
 /// Record unavailability: instructors their own, coordinators anyone's.
-#[utoipa::path(post, path = "/instructors/{id}/time-off", operation_id = "createTimeOff", summary = "Record unavailability", tag = "instructors", params(("id" = i64, Path)), request_body = TimeOffRequest,
+#[utoipa::path(post, path = "/instructors/{id}/time-off", operation_id = "createTimeOff", tag = "instructors", params(("id" = i64, Path)), request_body = TimeOffRequest,
     responses((status = 201, description = "The time off recorded", body = trainyard_app::store::instructors::TimeOff), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn add_time_off(
     State(s): State<AppState>,
@@ -341,7 +353,7 @@ pub struct WorkingDay {
 }
 
 /// Replace the weekly working pattern (an empty list removes it).
-#[utoipa::path(put, path = "/instructors/{id}/working-pattern", operation_id = "replaceWorkingPattern", summary = "Replace the weekly working pattern", tag = "instructors", params(("id" = i64, Path)), request_body = Vec<WorkingDay>,
+#[utoipa::path(put, path = "/instructors/{id}/working-pattern", operation_id = "replaceWorkingPattern", tag = "instructors", params(("id" = i64, Path)), request_body = Vec<WorkingDay>,
     responses((status = 204, description = "Saved"), (status = 422, body = Problem)))]
 async fn working_pattern(
     State(s): State<AppState>,
