@@ -24,7 +24,8 @@ use trainyard_store::testing::Kind;
 
 const REFRESH: &str = "cargo run -q -p trainyard -- openapi > contract/openapi.json \
     (or UPDATE_SNAPSHOT=1 cargo test -p trainyard-web --test contract)";
-const INSTALL: &str = "python3 -m pip install -r contract/requirements.txt && npm ci --prefix contract";
+const INSTALL: &str =
+    "python3 -m pip install -r contract/requirements.txt && npm ci --prefix contract";
 
 both_backends!(
     the_generated_python_client_runs_a_flow,
@@ -37,7 +38,8 @@ fn root() -> PathBuf {
 
 /// A scratch directory for one test, emptied first.
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("trainyard-contract-{}-{name}", std::process::id()));
+    let dir =
+        std::env::temp_dir().join(format!("trainyard-contract-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -125,7 +127,9 @@ fn the_document_follows_the_conventions() {
             );
             assert!(ids.insert(id.to_owned()), "{at}: operationId {id} twice");
             assert!(
-                op["summary"].as_str().is_some_and(|s| !s.is_empty() && s.len() <= 100 && !s.contains('\n')),
+                op["summary"]
+                    .as_str()
+                    .is_some_and(|s| !s.is_empty() && s.len() <= 100 && !s.contains('\n')),
                 "{at}: needs a one-line summary, has {:?}",
                 op["summary"]
             );
@@ -178,7 +182,7 @@ fn tools() -> Option<Tools> {
     let imports = Command::new(&python)
         .args([
             "-c",
-            "import openapi_spec_validator, openapi_python_client, httpx, attrs, dateutil",
+            "import openapi_spec_validator, openapi_python_client, httpx, attrs, dateutil, schemathesis",
         ])
         .output();
     if !imports.is_ok_and(|o| o.status.success()) {
@@ -221,7 +225,14 @@ fn generate_python_client(tools: &Tools, spec: &Path, dir: &Path) {
     let out = run(
         "openapi-python-client",
         Command::new(&tools.python)
-            .args(["-m", "openapi_python_client", "generate", "--meta", "none", "--overwrite"])
+            .args([
+                "-m",
+                "openapi_python_client",
+                "generate",
+                "--meta",
+                "none",
+                "--overwrite",
+            ])
             .arg("--path")
             .arg(spec)
             .arg("--output-path")
@@ -278,7 +289,9 @@ export const reference = (s: Created): string => s.reference;
     run(
         "tsc --strict",
         Command::new(tools.node_bin.join("tsc"))
-            .args(["--strict", "--noEmit", "--target", "es2022", "--module", "es2022"])
+            .args([
+                "--strict", "--noEmit", "--target", "es2022", "--module", "es2022",
+            ])
             .args(["--moduleResolution", "bundler"])
             .arg(dir.join("api.d.ts"))
             .arg(dir.join("use.ts")),
@@ -314,6 +327,76 @@ async fn the_generated_python_client_runs_a_flow(t: &TestApp) {
     assert!(out.contains("flow passed"), "{out}");
 }
 
+/// A server of its own on `t`'s database, with `settings`; stops when the sender is dropped or sent.
+async fn serve_with(
+    t: &TestApp,
+    settings: Settings,
+) -> (
+    std::net::SocketAddr,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let app = App::new(t.app.store.clone(), settings);
+    let server = tokio::spawn(trainyard_web::serve(listener, app, false, async {
+        let _ = stopped.await;
+    }));
+    (addr, stop, server)
+}
+
+/// A bounded schemathesis run: every answer to generated (valid and invalid) requests has a
+/// status code and a content type the document declares, and none is a server error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_answer_to_generated_requests_is_declared() {
+    let Some(tools) = tools() else { return };
+    let t = TestApp::spawn(Kind::Sqlite).await;
+    let admin = t.api_as(Role::Admin, None).await;
+    // Without the rate limit: thousands of requests a minute are the point here.
+    let (addr, stop, server) = serve_with(
+        &t,
+        Settings {
+            api_rate_limit_per_minute: 0,
+            ..Settings::default()
+        },
+    )
+    .await;
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(&tools.python)
+            .args([
+                "-c",
+                "import sys; from schemathesis.cli import schemathesis; sys.argv[0] = 'schemathesis'; sys.exit(schemathesis())",
+                "run",
+            ])
+            .arg(format!("http://{addr}/api/v1/openapi.json"))
+            .args(["--url", &format!("http://{addr}/api/v1")])
+            .args(["--header", &format!("Authorization: Bearer {}", admin.token)])
+            .args(["--checks", "not_a_server_error,status_code_conformance,content_type_conformance"])
+            .args(["--phases", "examples,coverage,fuzzing"])
+            // One worker: hypothesis's source introspection is not thread-safe in this version.
+            .args(["--max-examples", "5", "--seed", "1", "--workers", "1", "--no-shrink"])
+            .args(["--request-timeout", "30"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let _ = stop.send(());
+    let _ = server.await;
+    t.stop().await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let tail: String = stdout
+        .chars()
+        .skip(stdout.chars().count().saturating_sub(20_000))
+        .collect();
+    assert!(
+        out.status.success(),
+        "schemathesis found answers the document does not declare:\n{tail}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn header(r: &reqwest::Response, name: &str) -> i64 {
     r.headers()
         .get(name)
@@ -340,13 +423,7 @@ async fn every_api_answer_carries_the_rate_limit(t: &TestApp) {
         api_rate_limit_per_minute: 3,
         ..Settings::default()
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let app = App::new(t.app.store.clone(), settings);
-    let server = tokio::spawn(trainyard_web::serve(listener, app, false, async {
-        let _ = stopped.await;
-    }));
+    let (addr, stop, server) = serve_with(t, settings).await;
     let url = |path: &str| format!("http://{addr}/api/v1{path}");
     let coordinator = t.api_as(Role::Coordinator, None).await;
 
@@ -380,10 +457,16 @@ async fn every_api_answer_carries_the_rate_limit(t: &TestApp) {
     assert_eq!(header(&r, "ratelimit-remaining"), 0);
     let problem: Value = r.json().await.unwrap();
     assert_eq!(problem["status"], 429);
-    assert_eq!(problem["type"], "https://trainyard.dev/problems/rate-limited");
+    assert_eq!(
+        problem["type"],
+        "https://trainyard.dev/problems/rate-limited"
+    );
     assert_eq!(problem["instance"], "/api/v1/courses");
     let courses = admin.get("/courses?q=RATE1").await;
-    assert_eq!(courses.body["total"], 0, "a refused request changes nothing");
+    assert_eq!(
+        courses.body["total"], 0,
+        "a refused request changes nothing"
+    );
 
     // Another token has its own count; requests without one are counted per address.
     let r = http

@@ -123,35 +123,104 @@ impl utoipa::Modify for BearerAuth {
 /// Tags in the order the reference shows them, each with a line on what it holds.
 const TAGS: &[(&str, &str)] = &[
     ("account", "Who the token belongs to."),
-    ("courses", "The catalogue: what can be taught, for how long, at what price."),
-    ("venues", "Training centres and other places sessions are held."),
-    ("resources", "Rooms, equipment, platform licences and materials."),
-    ("instructors", "Instructors with their qualifications, contracts, time off and working pattern."),
+    (
+        "courses",
+        "The catalogue: what can be taught, for how long, at what price.",
+    ),
+    (
+        "venues",
+        "Training centres and other places sessions are held.",
+    ),
+    (
+        "resources",
+        "Rooms, equipment, platform licences and materials.",
+    ),
+    (
+        "instructors",
+        "Instructors with their qualifications, contracts, time off and working pattern.",
+    ),
     ("clients", "Companies that buy training."),
     ("programs", "A client's contracted series of sessions."),
     ("learners", "People who attend sessions."),
-    ("sessions", "Scheduled deliveries of a course, with their parts, lifecycle and recurrence."),
-    ("assignments", "Staffing sessions with instructors: candidates, checks, proposals, confirmation."),
-    ("bookings", "Booking rooms and other resources for sessions."),
-    ("enrollments", "Enrolling learners, waitlists, transfers, attendance, viability."),
+    (
+        "sessions",
+        "Scheduled deliveries of a course, with their parts, lifecycle and recurrence.",
+    ),
+    (
+        "assignments",
+        "Staffing sessions with instructors: candidates, checks, proposals, confirmation.",
+    ),
+    (
+        "bookings",
+        "Booking rooms and other resources for sessions.",
+    ),
+    (
+        "enrollments",
+        "Enrolling learners, waitlists, transfers, attendance, viability.",
+    ),
     ("schedule", "The timeline across instructors and rooms."),
-    ("planning", "The automatic planner: runs, proposals, repair."),
-    ("messages", "E-mail: the outbox, templates and reminder settings."),
-    ("calendar feeds", "iCalendar feed URLs for calendar applications."),
+    (
+        "planning",
+        "The automatic planner: runs, proposals, repair.",
+    ),
+    (
+        "messages",
+        "E-mail: the outbox, templates and reminder settings.",
+    ),
+    (
+        "calendar feeds",
+        "iCalendar feed URLs for calendar applications.",
+    ),
     ("audit", "The change history of records."),
 ];
 
 /// The shared error responses, by status: (component name, description).
 const ERRORS: &[(u16, &str, &str)] = &[
-    (400, "BadRequest", "The request cannot be read: malformed JSON, an invalid query parameter (named in `detail`) or an invalid `Idempotency-Key`."),
-    (401, "Unauthorized", "No valid API token: missing, unknown, expired or revoked."),
-    (403, "Forbidden", "The token's role may not do this (or may not change a finance field)."),
-    (404, "NotFound", "No such record, or not one the token's user may see."),
-    (409, "Conflict", "Refused by the current state: a stale `version`, a duplicate, a scheduling conflict (each in `conflicts`) or a move the lifecycle does not allow."),
-    (413, "PayloadTooLarge", "The request body is over the 2 MiB limit."),
-    (415, "UnsupportedMediaType", "The body is not sent as `Content-Type: application/json`."),
-    (422, "UnprocessableContent", "Invalid input: each invalid field in `errors`; also an `Idempotency-Key` reused with a different body."),
-    (429, "TooManyRequests", "Over the rate limit: wait `Retry-After` seconds."),
+    (
+        400,
+        "BadRequest",
+        "The request cannot be read: malformed JSON, an invalid path or query parameter (named in `detail`) or an invalid `Idempotency-Key`.",
+    ),
+    (
+        401,
+        "Unauthorized",
+        "No valid API token: missing, unknown, expired or revoked.",
+    ),
+    (
+        403,
+        "Forbidden",
+        "The token's role may not do this (or may not change a finance field).",
+    ),
+    (
+        404,
+        "NotFound",
+        "No such record, or not one the token's user may see.",
+    ),
+    (
+        409,
+        "Conflict",
+        "Refused by the current state: a stale `version`, a duplicate, a scheduling conflict (each in `conflicts`) or a move the lifecycle does not allow.",
+    ),
+    (
+        413,
+        "PayloadTooLarge",
+        "The request body is over the 2 MiB limit.",
+    ),
+    (
+        415,
+        "UnsupportedMediaType",
+        "The body is not sent as `Content-Type: application/json`.",
+    ),
+    (
+        422,
+        "UnprocessableContent",
+        "Invalid input: each invalid field in `errors`; also an `Idempotency-Key` reused with a different body.",
+    ),
+    (
+        429,
+        "TooManyRequests",
+        "Over the rate limit: wait `Retry-After` seconds.",
+    ),
 ];
 
 fn rate_limit_headers() -> Value {
@@ -229,10 +298,24 @@ fn special_problem(response: &Value) -> Option<Value> {
     let mut r = response.clone();
     r["content"] = json!({ "application/problem+json": { "schema": schema } });
     r["headers"] = rate_limit_headers();
-    if r.get("description").and_then(Value::as_str).is_none_or(str::is_empty) {
+    if r.get("description")
+        .and_then(Value::as_str)
+        .is_none_or(str::is_empty)
+    {
         r["description"] = "Error".into();
     }
     Some(r)
+}
+
+fn path_parameter(name: &str) -> String {
+    match name {
+        "id" => "The record's id.".into(),
+        "event" => "The event a message template is for (see `listMessageTemplates`).".into(),
+        other => format!(
+            "The {}'s id.",
+            other.trim_end_matches("_id").replace('_', " ")
+        ),
+    }
 }
 
 fn default_description(status: &str) -> &'static str {
@@ -258,6 +341,15 @@ fn operation(method: &str, path: &str, op: &mut Map<String, Value>) {
             list.push(json!({ "$ref": "#/components/parameters/IdempotencyKey" }));
         }
     }
+    if let Value::Array(list) = params {
+        for p in list.iter_mut() {
+            if p.get("in").and_then(Value::as_str) == Some("path") && p.get("description").is_none()
+            {
+                let name = p["name"].as_str().unwrap_or_default().to_owned();
+                p["description"] = path_parameter(&name).into();
+            }
+        }
+    }
     let has_query = params.as_array().is_some_and(|list| {
         list.iter()
             .any(|p| p.get("in").and_then(Value::as_str) == Some("query"))
@@ -268,13 +360,18 @@ fn operation(method: &str, path: &str, op: &mut Map<String, Value>) {
 
     let mut statuses: Vec<u16> = vec![401, 403, 429];
     if path.contains('{') {
-        statuses.push(404);
+        // 404 for an id that is no record; 400 for a path that cannot be read at all.
+        statuses.extend([400, 404]);
     }
     if has_query || has_body || method == "post" {
         statuses.push(400);
     }
     if method != "get" {
         statuses.push(409);
+    }
+    if method == "post" {
+        // An `Idempotency-Key` reused for another request.
+        statuses.push(422);
     }
     if has_body {
         statuses.extend([413, 415, 422]);
@@ -284,9 +381,7 @@ fn operation(method: &str, path: &str, op: &mut Map<String, Value>) {
         return;
     };
     for status in statuses {
-        responses
-            .entry(status.to_string())
-            .or_insert(Value::Null);
+        responses.entry(status.to_string()).or_insert(Value::Null);
     }
     for (status, response) in responses.iter_mut() {
         let code: u16 = status.parse().unwrap_or(0);
