@@ -15,6 +15,8 @@ pub struct Credentials {
     pub contracts: Vec<Contract>,
     pub time_off: Vec<TimeOff>,
     /// (weekday 1 = Monday, start minute, end minute), local time; empty = no pattern.
+    // Declared as plain integer triples: tuple schemas (`prefixItems`) break common client generators.
+    #[schema(value_type = Vec<Vec<i64>>)]
     pub working_hours: Vec<(i64, i64, i64)>,
 }
 

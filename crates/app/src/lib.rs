@@ -55,6 +55,9 @@ pub struct Settings {
     /// trailing slash). Every absolute link (e-mails, feeds, sign-in links) is built from it, never
     /// from a request's Host header.
     pub public_url: String,
+    /// JSON API requests per token (per client address without one) per minute, counted by each
+    /// process on its own; 0 turns the limit off.
+    pub api_rate_limit_per_minute: u32,
 }
 
 impl Default for Settings {
@@ -64,6 +67,7 @@ impl Default for Settings {
             max_login_failures: 5,
             throttle_window_minutes: 15,
             public_url: "http://127.0.0.1:8080".into(),
+            api_rate_limit_per_minute: 600,
         }
     }
 }

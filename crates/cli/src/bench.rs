@@ -362,7 +362,9 @@ pub async fn enroll(app: App, clients: usize, seconds: u64, seats: i64) -> anyho
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let served = app.clone();
+    let mut served = app.clone();
+    // The benchmark measures throughput: the per-token API rate limit would measure itself.
+    served.settings.api_rate_limit_per_minute = 0;
     let server = tokio::spawn(async move {
         let _ = trainyard_web::serve(listener, served, false, async {
             let _ = stop_rx.await;

@@ -109,6 +109,9 @@ enum Command {
         #[arg(long)]
         once: bool,
     },
+    /// Print the API's OpenAPI document (as served at /api/v1/openapi.json), e.g. to refresh the
+    /// contract snapshot: `trainyard openapi > contract/openapi.json`.
+    Openapi,
     /// Reproducible benchmarks (see BENCHMARKS.md).
     Bench {
         #[command(subcommand)]
@@ -172,6 +175,10 @@ struct ServeArgs {
     /// Do not deliver e-mail from this process (run `trainyard worker` elsewhere).
     #[arg(long, env = "TRAINYARD_NO_WORKER")]
     no_worker: bool,
+    /// JSON API requests allowed per token (per client address without one) per minute; 0 turns
+    /// the limit off. Each `serve` process counts on its own.
+    #[arg(long, env = "TRAINYARD_API_RATE_LIMIT", default_value_t = 600)]
+    api_rate_limit: u32,
     #[command(flatten)]
     smtp: SmtpArgs,
 }
@@ -306,6 +313,10 @@ async fn main() -> anyhow::Result<()> {
         Command::Bench {
             command: BenchCommand::Plan(args),
         } => ctt::bench_plan(args),
+        Command::Openapi => {
+            println!("{}", trainyard_web::openapi_json());
+            Ok(())
+        }
         Command::Serve(args) => {
             let app = open(&target).await?;
             serve(app, &args).await
@@ -623,7 +634,8 @@ fn prompt_password() -> anyhow::Result<String> {
     Ok(line.trim_end_matches(['\n', '\r']).to_owned())
 }
 
-async fn serve(app: App, args: &ServeArgs) -> anyhow::Result<()> {
+async fn serve(mut app: App, args: &ServeArgs) -> anyhow::Result<()> {
+    app.settings.api_rate_limit_per_minute = args.api_rate_limit;
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;

@@ -17,7 +17,9 @@ pub enum Severity {
     Overridable,
 }
 
+/// One scheduling rule a change breaks.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = SchedulingProblem)]
 pub struct Problem {
     /// A stable name of the rule, e.g. `instructor_overlap`, `travel_time`, `room_double_booked`.
     pub rule: &'static str,

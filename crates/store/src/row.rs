@@ -212,7 +212,8 @@ pub(crate) async fn paged<T>(
         .push(" LIMIT ")
         .int(per_page)
         .push(" OFFSET ")
-        .int((page - 1) * per_page);
+        // Saturating: a page far past the end is an empty page, not an overflow.
+        .int((page - 1).saturating_mul(per_page));
     explain_if_captured(conn, &select, false).await?;
     explain_if_captured(conn, &count, true).await?;
     let rows = select.query().fetch_all(&mut *conn).await?;

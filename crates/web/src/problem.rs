@@ -6,25 +6,47 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use trainyard_app::AppError;
 
+/// An RFC 9457 problem: every error the API answers, as `application/problem+json`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = ProblemDetails, example = json!({
+    "type": "https://trainyard.dev/problems/validation",
+    "title": "Invalid input",
+    "status": 422,
+    "detail": "the request has 1 invalid field(s): capacity: must be at least 1",
+    "instance": "/api/v1/sessions",
+    "errors": [{ "field": "capacity", "message": "must be at least 1" }]
+}))]
 pub struct Problem {
-    /// A stable URI naming the kind of problem.
+    /// A stable URI naming the kind of problem (`https://trainyard.dev/problems/<kind>`, e.g.
+    /// `validation`, `not-found`, `stale`, `conflict`): branch on this, not on `title`.
     #[serde(rename = "type")]
+    #[schema(value_type = String, format = "uri")]
     pub kind: String,
+    /// A short summary of the kind of problem.
     pub title: String,
+    /// The HTTP status code.
     pub status: u16,
     /// What went wrong, in words for a person.
     pub detail: String,
+    /// The request path this problem is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+    /// For invalid input: each invalid field with what is wrong with it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(required = false)]
     pub errors: Vec<ProblemField>,
     /// For scheduling conflicts: each problem, with its rule and whether a manager may override it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(required = false)]
     pub conflicts: Vec<trainyard_core::conflicts::Problem>,
 }
 
+/// One invalid field of a request.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ProblemField {
+    /// The field's name as sent (`capacity`, `parts[1].starts_at`).
     pub field: String,
+    /// What is wrong with it.
     pub message: String,
 }
 
@@ -80,6 +102,7 @@ pub fn problem_with(
         title: title.into(),
         status: status.as_u16(),
         detail,
+        instance: None,
         errors,
         conflicts,
     };
@@ -164,6 +187,7 @@ pub async fn api_errors_as_problems(
     next: axum::middleware::Next,
 ) -> Response {
     let api = req.uri().path().starts_with("/api/");
+    let path = req.uri().path().to_owned();
     let res = next.run(req).await;
     let status = res.status();
     if !api || !(status.is_client_error() || status.is_server_error()) {
@@ -174,7 +198,7 @@ pub async fn api_errors_as_problems(
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
     if already {
-        return res;
+        return with_instance(res, &path).await;
     }
     let (parts, body) = res.into_parts();
     // Layer and extractor messages are a line or two; anything longer is not worth echoing.
@@ -229,10 +253,47 @@ pub async fn api_errors_as_problems(
         text
     };
     let mut r = problem(status, kind, title, detail, Vec::new());
-    for name in [header::ALLOW, header::RETRY_AFTER, header::WWW_AUTHENTICATE] {
+    for name in [
+        header::ALLOW,
+        header::RETRY_AFTER,
+        header::WWW_AUTHENTICATE,
+        header::HeaderName::from_static(crate::api::RATE_LIMIT_HEADERS[0]),
+        header::HeaderName::from_static(crate::api::RATE_LIMIT_HEADERS[1]),
+        header::HeaderName::from_static(crate::api::RATE_LIMIT_HEADERS[2]),
+        header::HeaderName::from_static(crate::api::RATE_LIMIT_HEADERS[3]),
+    ] {
         if let Some(v) = parts.headers.get(&name) {
             r.headers_mut().insert(name, v.clone());
         }
     }
-    r
+    with_instance(r, &path).await
+}
+
+/// Names the request path as the problem's `instance`, so a logged problem says where it came from.
+async fn with_instance(res: Response, path: &str) -> Response {
+    let (mut parts, body) = res.into_parts();
+    // Problems are small; a conflict list of a few hundred rules stays well under this.
+    let Ok(bytes) = axum::body::to_bytes(body, 1024 * 1024).await else {
+        return problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal error",
+            "something went wrong on our side".into(),
+            Vec::new(),
+        );
+    };
+    let mut value: serde_json::Value = match serde_json::from_slice(&bytes) {
+        Ok(v) => v,
+        Err(_) => return Response::from_parts(parts, axum::body::Body::from(bytes)),
+    };
+    if let Some(obj) = value.as_object_mut()
+        && !obj.contains_key("instance")
+    {
+        obj.insert("instance".into(), path.into());
+    }
+    let Ok(out) = serde_json::to_vec(&value) else {
+        return Response::from_parts(parts, axum::body::Body::from(bytes));
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(out))
 }

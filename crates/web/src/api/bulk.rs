@@ -50,6 +50,8 @@ pub struct BulkProblem {
     pub report: Report,
 }
 
+/// Enroll learners from a CSV file.
+///
 /// Enroll many people at once from a CSV. Each row is matched to a learner by e-mail (or a learner
 /// is created — for a client contact, in their organisation) and enrolled exactly as a single
 /// enrollment would be: `booked` while seats last, then `waitlisted`. With `dry_run=true` the whole
@@ -57,7 +59,7 @@ pub struct BulkProblem {
 /// nothing changes. Without it the file is applied all-or-nothing: any broken row refuses the whole
 /// file with 422 and the report, naming the broken lines. A CSV that cannot be read (an unclosed
 /// quote, a bad header, too many rows) is 422 naming the line.
-#[utoipa::path(post, path = "/enrollments/bulk", tag = "enrollments", params(BulkQuery), request_body = BulkRequest,
+#[utoipa::path(post, path = "/enrollments/bulk", operation_id = "importEnrollments", tag = "enrollments", params(BulkQuery), request_body = BulkRequest,
     responses(
         (status = 200, description = "Every row's outcome (checked, or applied)", body = Report),
         (status = 403, body = Problem),

@@ -34,11 +34,13 @@ pub struct EnrollRequest {
     pub priority: i64,
 }
 
+/// Enroll a learner in a session.
+///
 /// Enroll a learner: `booked` while seats last, then `waitlisted` in arrival order (`requested`
 /// when the learner's client approves its contacts' enrollments). Retries are safe with an
 /// `Idempotency-Key`; a second enrollment of the same learner is refused with 409.
-#[utoipa::path(post, path = "/sessions/{id}/enrollments", tag = "enrollments", params(("id" = i64, Path)), request_body = EnrollRequest,
-    responses((status = 201, body = EnrollmentRecord), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+#[utoipa::path(post, path = "/sessions/{id}/enrollments", operation_id = "enrollLearner", tag = "enrollments", params(("id" = i64, Path)), request_body = EnrollRequest,
+    responses((status = 201, description = "The enrollment: booked, waitlisted, offered or requested", body = EnrollmentRecord), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
 async fn enroll(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -51,9 +53,11 @@ async fn enroll(
     ))
 }
 
+/// A session's enrollments.
+///
 /// A session's enrollments: booked first, then the waitlist in order. Client contacts see only their own people.
-#[utoipa::path(get, path = "/sessions/{id}/enrollments", tag = "enrollments", params(("id" = i64, Path)),
-    responses((status = 200, body = Vec<Enrollment>), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/sessions/{id}/enrollments", operation_id = "listSessionEnrollments", tag = "enrollments", params(("id" = i64, Path)),
+    responses((status = 200, description = "Booked first, then the waitlist in order", body = Vec<Enrollment>), (status = 404, body = Problem)))]
 async fn list(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -72,8 +76,8 @@ pub struct VersionBody {
 }
 
 /// Cancel an enrollment; a freed seat goes to the next in line at once (or is offered).
-#[utoipa::path(post, path = "/enrollments/{id}/cancel", tag = "enrollments", params(("id" = i64, Path)), request_body = VersionBody,
-    responses((status = 200, body = EnrollmentRecord), (status = 404, body = Problem), (status = 409, body = Problem)))]
+#[utoipa::path(post, path = "/enrollments/{id}/cancel", operation_id = "cancelEnrollment", tag = "enrollments", params(("id" = i64, Path)), request_body = VersionBody,
+    responses((status = 200, description = "The enrollment, cancelled", body = EnrollmentRecord), (status = 404, body = Problem), (status = 409, body = Problem)))]
 async fn cancel(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -90,8 +94,8 @@ pub struct TransferRequest {
 }
 
 /// Move the learner to another session; returns the new enrollment.
-#[utoipa::path(post, path = "/enrollments/{id}/transfer", tag = "enrollments", params(("id" = i64, Path)), request_body = TransferRequest,
-    responses((status = 200, body = EnrollmentRecord), (status = 409, body = Problem)))]
+#[utoipa::path(post, path = "/enrollments/{id}/transfer", operation_id = "transferEnrollment", tag = "enrollments", params(("id" = i64, Path)), request_body = TransferRequest,
+    responses((status = 200, description = "The new enrollment", body = EnrollmentRecord), (status = 409, body = Problem)))]
 async fn transfer(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -104,8 +108,8 @@ async fn transfer(
 }
 
 /// Accept an offered seat before the offer expires.
-#[utoipa::path(post, path = "/enrollments/{id}/accept-offer", tag = "enrollments", params(("id" = i64, Path)),
-    responses((status = 200, body = EnrollmentRecord), (status = 409, body = Problem)))]
+#[utoipa::path(post, path = "/enrollments/{id}/accept-offer", operation_id = "acceptEnrollmentOffer", tag = "enrollments", params(("id" = i64, Path)),
+    responses((status = 200, description = "The enrollment, booked", body = EnrollmentRecord), (status = 409, body = Problem)))]
 async fn accept_offer(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -115,8 +119,8 @@ async fn accept_offer(
 }
 
 /// Approve a requested enrollment.
-#[utoipa::path(post, path = "/enrollments/{id}/approve", tag = "enrollments", params(("id" = i64, Path)), request_body = VersionBody,
-    responses((status = 200, body = EnrollmentRecord), (status = 409, body = Problem)))]
+#[utoipa::path(post, path = "/enrollments/{id}/approve", operation_id = "approveEnrollment", tag = "enrollments", params(("id" = i64, Path)), request_body = VersionBody,
+    responses((status = 200, description = "The enrollment after approval", body = EnrollmentRecord), (status = 409, body = Problem)))]
 async fn approve(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -142,8 +146,8 @@ fn default_offer() -> i64 {
 }
 
 /// Set how the session promotes from its waitlist and when self-service closes.
-#[utoipa::path(put, path = "/sessions/{id}/enrollment-rules", tag = "enrollments", params(("id" = i64, Path)), request_body = RulesRequest,
-    responses((status = 204), (status = 422, body = Problem)))]
+#[utoipa::path(put, path = "/sessions/{id}/enrollment-rules", operation_id = "replaceEnrollmentRules", tag = "enrollments", params(("id" = i64, Path)), request_body = RulesRequest,
+    responses((status = 204, description = "Saved"), (status = 422, body = Problem)))]
 async fn rules(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -163,8 +167,8 @@ async fn rules(
 }
 
 /// The attendance sheet: booked learners against the session's parts.
-#[utoipa::path(get, path = "/sessions/{id}/attendance", tag = "enrollments", params(("id" = i64, Path)),
-    responses((status = 200, body = trainyard_app::attendance::Sheet), (status = 403, body = Problem)))]
+#[utoipa::path(get, path = "/sessions/{id}/attendance", operation_id = "getAttendanceSheet", tag = "enrollments", params(("id" = i64, Path)),
+    responses((status = 200, description = "Booked learners against the session's parts", body = trainyard_app::attendance::Sheet), (status = 403, body = Problem)))]
 async fn sheet(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -183,8 +187,8 @@ pub struct AttendanceRequest {
 }
 
 /// Record one part's attendance (the session's instructor or a coordinator).
-#[utoipa::path(post, path = "/sessions/{id}/attendance", tag = "enrollments", params(("id" = i64, Path)), request_body = AttendanceRequest,
-    responses((status = 200, body = trainyard_app::attendance::Sheet), (status = 403, body = Problem), (status = 409, body = Problem)))]
+#[utoipa::path(post, path = "/sessions/{id}/attendance", operation_id = "recordAttendance", tag = "enrollments", params(("id" = i64, Path)), request_body = AttendanceRequest,
+    responses((status = 200, description = "The attendance sheet after the change", body = trainyard_app::attendance::Sheet), (status = 403, body = Problem), (status = 409, body = Problem)))]
 async fn take_attendance(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -201,9 +205,11 @@ pub struct MergeRequest {
     pub into_session_id: i64,
 }
 
+/// Merge an under-filled session into another.
+///
 /// Merge an under-filled session into another of the same course: learners moved and told, this one cancelled.
-#[utoipa::path(post, path = "/sessions/{id}/merge", tag = "enrollments", params(("id" = i64, Path)), request_body = MergeRequest,
-    responses((status = 200, body = trainyard_app::store::sessions::Session), (status = 409, body = Problem)))]
+#[utoipa::path(post, path = "/sessions/{id}/merge", operation_id = "mergeSession", tag = "enrollments", params(("id" = i64, Path)), request_body = MergeRequest,
+    responses((status = 200, description = "The session the learners moved to", body = trainyard_app::store::sessions::Session), (status = 409, body = Problem)))]
 async fn merge(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -223,8 +229,8 @@ pub struct ViabilityParams {
 }
 
 /// Sessions below their course minimum starting within the next days.
-#[utoipa::path(get, path = "/viability", tag = "enrollments", params(ViabilityParams),
-    responses((status = 200, body = Vec<trainyard_app::store::sessions::Attention>)))]
+#[utoipa::path(get, path = "/viability", operation_id = "listSessionsBelowMinimum", tag = "enrollments", params(ViabilityParams),
+    responses((status = 200, description = "Sessions starting soon with too few learners", body = Vec<trainyard_app::store::sessions::Attention>)))]
 async fn viability(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,

@@ -46,10 +46,12 @@ pub struct FeedQuery {
     pub target_id: i64,
 }
 
+/// Issue a calendar feed.
+///
 /// Issue a calendar feed. Staff may for any schedule; an instructor for their own; a client
 /// contact for their own client's.
-#[utoipa::path(post, path = "/feeds", tag = "calendar feeds", request_body = NewFeed,
-    responses((status = 201, body = CreatedFeed), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/feeds", operation_id = "createFeed", tag = "calendar feeds", request_body = NewFeed,
+    responses((status = 201, description = "The feed with its secret URL (shown only now)", body = CreatedFeed), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn create(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -74,8 +76,8 @@ pub async fn create(
 }
 
 /// The feeds of one schedule, newest first, revoked ones included (never their tokens).
-#[utoipa::path(get, path = "/feeds", tag = "calendar feeds", params(FeedQuery),
-    responses((status = 200, body = Vec<Feed>), (status = 400, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(get, path = "/feeds", operation_id = "listFeeds", tag = "calendar feeds", params(FeedQuery),
+    responses((status = 200, description = "The feeds, newest first", body = Vec<Feed>), (status = 400, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn list(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -88,8 +90,8 @@ pub async fn list(
 }
 
 /// Revoke a feed: its URL answers 404 from now on. Revoking twice is harmless.
-#[utoipa::path(delete, path = "/feeds/{id}", tag = "calendar feeds", params(("id" = i64, Path)),
-    responses((status = 200, body = Feed), (status = 404, body = Problem)))]
+#[utoipa::path(delete, path = "/feeds/{id}", operation_id = "revokeFeed", tag = "calendar feeds", params(("id" = i64, Path)),
+    responses((status = 200, description = "The feed, revoked", body = Feed), (status = 404, body = Problem)))]
 pub async fn revoke(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,

@@ -29,11 +29,13 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(reminder_settings, save_reminder_settings))
 }
 
+/// Messages about a session.
+///
 /// The messages about a session, newest first (at most 200): those about the session itself and
 /// about its enrollments and instructor assignments — confirmations, reminders, joining
 /// instructions, changes. Staff.
-#[utoipa::path(get, path = "/sessions/{id}/messages", tag = "messages", params(("id" = i64, Path)),
-    responses((status = 200, body = Vec<Message>), (status = 403, body = Problem)))]
+#[utoipa::path(get, path = "/sessions/{id}/messages", operation_id = "listSessionMessages", tag = "messages", params(("id" = i64, Path)),
+    responses((status = 200, description = "The messages, newest first", body = Vec<Message>), (status = 403, body = Problem)))]
 async fn session_messages(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -44,10 +46,12 @@ async fn session_messages(
     ))
 }
 
+/// Messages to or about a learner.
+///
 /// The messages sent to or about a learner, newest first (at most 200). Staff, and the learner
 /// themself.
-#[utoipa::path(get, path = "/learners/{id}/messages", tag = "messages", params(("id" = i64, Path)),
-    responses((status = 200, body = Vec<Message>), (status = 403, body = Problem)))]
+#[utoipa::path(get, path = "/learners/{id}/messages", operation_id = "listLearnerMessages", tag = "messages", params(("id" = i64, Path)),
+    responses((status = 200, description = "The messages, newest first", body = Vec<Message>), (status = 403, body = Problem)))]
 async fn learner_messages(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -59,8 +63,8 @@ async fn learner_messages(
 }
 
 /// When reminders and joining instructions go out. Staff.
-#[utoipa::path(get, path = "/settings/reminders", tag = "messages",
-    responses((status = 200, body = ReminderSettings), (status = 403, body = Problem)))]
+#[utoipa::path(get, path = "/settings/reminders", operation_id = "getReminderSettings", tag = "messages",
+    responses((status = 200, description = "The reminder settings", body = ReminderSettings), (status = 403, body = Problem)))]
 async fn reminder_settings(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -79,10 +83,12 @@ pub struct ReminderSettingsEdit {
     pub version: i64,
 }
 
+/// Change when reminders go out.
+///
 /// Change when reminders and joining instructions go out. Admins and managers; audited. A stale
 /// `version` is 409.
-#[utoipa::path(put, path = "/settings/reminders", tag = "messages", request_body = ReminderSettingsEdit,
-    responses((status = 200, body = ReminderSettings), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(put, path = "/settings/reminders", operation_id = "replaceReminderSettings", tag = "messages", request_body = ReminderSettingsEdit,
+    responses((status = 200, description = "The saved settings", body = ReminderSettings), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn save_reminder_settings(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -93,11 +99,13 @@ async fn save_reminder_settings(
     ))
 }
 
+/// The delivery log.
+///
 /// The delivery log, newest first. Filter by `status` (pending, sent, failed), part of the
 /// `recipient` address, and a record: `entity_type` + `entity_id` (`session` includes the
 /// session's assignments and enrollments; `learner` everything sent to the learner).
-#[utoipa::path(get, path = "/outbox", tag = "messages", params(OutboxFilter),
-    responses((status = 200, body = Page<Message>), (status = 400, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(get, path = "/outbox", operation_id = "listMessages", tag = "messages", params(OutboxFilter),
+    responses((status = 200, description = "One page of messages, newest first", body = Page<Message>), (status = 400, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn outbox(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -107,8 +115,8 @@ async fn outbox(
 }
 
 /// One message with its text and calendar invitation.
-#[utoipa::path(get, path = "/outbox/{id}", tag = "messages", params(("id" = i64, Path)),
-    responses((status = 200, body = MessageDetail), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/outbox/{id}", operation_id = "getMessage", tag = "messages", params(("id" = i64, Path)),
+    responses((status = 200, description = "The message with its text and calendar invitation", body = MessageDetail), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn message(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -118,8 +126,8 @@ async fn message(
 }
 
 /// Send a failed message again: it is queued as new (attempts from zero).
-#[utoipa::path(post, path = "/outbox/{id}/retry", tag = "messages", params(("id" = i64, Path)),
-    responses((status = 200, body = MessageDetail), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+#[utoipa::path(post, path = "/outbox/{id}/retry", operation_id = "retryMessage", tag = "messages", params(("id" = i64, Path)),
+    responses((status = 200, description = "The message, queued again", body = MessageDetail), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
 async fn retry(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -129,8 +137,8 @@ async fn retry(
 }
 
 /// Every event Trainyard sends a message for, with its current wording. Admins and managers.
-#[utoipa::path(get, path = "/message-templates", tag = "messages",
-    responses((status = 200, body = Vec<MessageTemplate>), (status = 403, body = Problem)))]
+#[utoipa::path(get, path = "/message-templates", operation_id = "listMessageTemplates", tag = "messages",
+    responses((status = 200, description = "Every event with its current wording", body = Vec<MessageTemplate>), (status = 403, body = Problem)))]
 async fn templates(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -138,8 +146,8 @@ async fn templates(
     Ok(Json(messages::list_templates(&s.app, &c).await?))
 }
 
-#[utoipa::path(get, path = "/message-templates/{event}", tag = "messages", params(("event" = String, Path)),
-    responses((status = 200, body = MessageTemplate), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/message-templates/{event}", operation_id = "getMessageTemplate", summary = "One message template", tag = "messages", params(("event" = String, Path)),
+    responses((status = 200, description = "The event's wording", body = MessageTemplate), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn template(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -158,10 +166,12 @@ pub struct TemplateEdit {
     pub version: i64,
 }
 
+/// Save a message template.
+///
 /// Save an event's wording. A template that does not parse or render is refused with 422 and
 /// the error by field; nothing is saved.
-#[utoipa::path(put, path = "/message-templates/{event}", tag = "messages", params(("event" = String, Path)), request_body = TemplateEdit,
-    responses((status = 200, body = MessageTemplate), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(put, path = "/message-templates/{event}", operation_id = "replaceMessageTemplate", tag = "messages", params(("event" = String, Path)), request_body = TemplateEdit,
+    responses((status = 200, description = "The saved template", body = MessageTemplate), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn save_template(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -181,8 +191,8 @@ pub struct Preview {
 }
 
 /// Render a draft with sample values, without saving it.
-#[utoipa::path(post, path = "/message-templates/{event}/preview", tag = "messages", params(("event" = String, Path)), request_body = TemplateEdit,
-    responses((status = 200, body = Preview), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/message-templates/{event}/preview", operation_id = "previewMessageTemplate", tag = "messages", params(("event" = String, Path)), request_body = TemplateEdit,
+    responses((status = 200, description = "The draft rendered with sample values", body = Preview), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn preview(
     ApiCaller(c): ApiCaller,
     Path(event): Path<String>,

@@ -2,62 +2,30 @@
 //! (utoipa-axum); every handler is a few lines around one use case.
 
 mod bulk;
+mod doc;
 mod enrollment;
 mod extract;
 mod feeds;
 mod idempotency;
 mod messages;
 mod planning;
+mod rate_limit;
 mod records;
 mod recurrence;
 mod staffing;
 mod timeline;
 
+pub use rate_limit::HEADERS as RATE_LIMIT_HEADERS;
+
 use crate::AppState;
-use crate::problem::{Problem, ProblemField};
 use axum::Router;
 use axum::response::IntoResponse;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-#[derive(OpenApi)]
-#[openapi(
-    info(
-        title = "Trainyard API",
-        description = "The training management system's JSON API. Authenticate with `Authorization: Bearer <token>` \
-            (create tokens under *API tokens* in the UI, or `trainyard token create`). Errors are RFC 9457 problem \
-            details. Timestamps are RFC 3339; money is `{ \"amount\": \"1234.50\", \"currency\": \"EUR\" }`. Send an \
-            `Idempotency-Key` header with a POST to make retries safe. Edits carry the `version` you read: a stale \
-            version is refused with 409. \
-            Rates, costs and budgets (`day_rate`, `hour_rate`, `material_cost`, `budget`, `cost_minor`) are finance \
-            data: they are present only for finance, managers and admins (so are a planner run's `best_cost`, raw `cost` and \
-            its `instructor_cost` objective, which sum day rates). Anyone else gets records without them, \
-            keeps their stored values by leaving them out of a write, and is refused with 403 when a write would change one.",
-        license(name = "AGPL-3.0-or-later")
-    ),
-    servers((url = "/api/v1")),
-    components(schemas(Problem, ProblemField)),
-    modifiers(&BearerAuth),
-    security(("bearer" = []))
-)]
-struct ApiDoc;
-
-struct BearerAuth;
-
-impl utoipa::Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
-    }
-}
-
 fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    OpenApiRouter::with_openapi(doc::ApiDoc::openapi())
         .routes(routes!(records::me))
         .routes(routes!(records::courses::list, records::courses::create))
         .routes(routes!(
@@ -136,21 +104,29 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 
 /// The OpenAPI 3.1 document, as served at `/api/v1/openapi.json`.
 pub fn openapi_json() -> String {
-    api().1.to_pretty_json().unwrap_or_default()
+    serde_json::to_string_pretty(&doc::finish(api().1)).unwrap_or_default()
 }
 
-pub fn routes(_state: AppState) -> Router<AppState> {
+pub fn routes(state: AppState) -> Router<AppState> {
     let (router, doc) = api();
-    let json = doc.to_pretty_json().unwrap_or_default();
-    let docs =
-        utoipa_swagger_ui::SwaggerUi::new("/api/v1/docs").url("/api/v1/openapi-ui.json", doc);
+    let doc = doc::finish(doc);
+    let json = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    let docs = utoipa_swagger_ui::SwaggerUi::new("/api/v1/docs")
+        .external_url_unchecked("/api/v1/openapi-ui.json", doc);
+    let limiter = rate_limit::RateLimiter::new(state.app.settings.api_rate_limit_per_minute);
     Router::new()
         .nest(
             "/api/v1",
-            router.layer(axum::middleware::from_fn_with_state(
-                _state,
-                idempotency::layer,
-            )),
+            router
+                .layer(axum::middleware::from_fn_with_state(
+                    state,
+                    idempotency::layer,
+                ))
+                // Outside the idempotency layer: a refused request claims no key.
+                .layer(axum::middleware::from_fn_with_state(
+                    limiter,
+                    rate_limit::layer,
+                )),
         )
         .route(
             "/api/v1/openapi.json",

@@ -59,11 +59,13 @@ pub struct CreateRun {
     pub search: Search,
 }
 
+/// Start a planner run.
+///
 /// Plan the draft sessions that have a planning window, narrowed by program, period
 /// (`from`/`until`, the window must touch it) or `session_ids`. Answers 202 at once with the
 /// queued run; poll `GET /plan-runs/{id}` for progress and, once `done`, the proposal.
-#[utoipa::path(post, path = "/plan-runs", tag = "planning", request_body = CreateRun,
-    responses((status = 202, body = Run), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/plan-runs", operation_id = "createPlanRun", tag = "planning", request_body = CreateRun,
+    responses((status = 202, description = "The queued run; poll it for progress", body = Run), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn create(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -76,8 +78,8 @@ async fn create(
 }
 
 /// The latest planner runs, newest first.
-#[utoipa::path(get, path = "/plan-runs", tag = "planning",
-    responses((status = 200, body = Vec<Run>), (status = 403, body = Problem)))]
+#[utoipa::path(get, path = "/plan-runs", operation_id = "listPlanRuns", tag = "planning",
+    responses((status = 200, description = "The runs, newest first", body = Vec<Run>), (status = 403, body = Problem)))]
 async fn list(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -85,11 +87,13 @@ async fn list(
     Ok(Json(planning::list(&s.app, &c).await?))
 }
 
+/// A planner run.
+///
 /// A run: status, progress (0–100), best cost so far and, once done, the cost breakdown (each
 /// soft objective raw, weighted and as a penalty), the proposal per session (`placed` with its
 /// instructor, parts and room; `unplaced` with the reasons; `unchanged` for a repair).
-#[utoipa::path(get, path = "/plan-runs/{id}", tag = "planning", params(("id" = i64, Path)),
-    responses((status = 200, body = RunDetail), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/plan-runs/{id}", operation_id = "getPlanRun", tag = "planning", params(("id" = i64, Path)),
+    responses((status = 200, description = "The run with its progress and, once done, its proposal", body = RunDetail), (status = 404, body = Problem)))]
 async fn get(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -107,12 +111,14 @@ pub struct AcceptRequest {
     pub session_ids: Vec<i64>,
 }
 
+/// Accept a planner proposal.
+///
 /// Accept a finished run's proposals, each session in its own transaction: its parts move, a
 /// draft becomes scheduled, the instructor is proposed and the room booked tentatively. A session
 /// the world has overtaken since the run (a new conflict, an edit) is refused with the reason;
 /// the report lists each session.
-#[utoipa::path(post, path = "/plan-runs/{id}/accept", tag = "planning", params(("id" = i64, Path)), request_body = AcceptRequest,
-    responses((status = 200, body = AcceptReport), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/plan-runs/{id}/accept", operation_id = "acceptPlanRun", tag = "planning", params(("id" = i64, Path)), request_body = AcceptRequest,
+    responses((status = 200, description = "What happened to each session", body = AcceptReport), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn accept(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -142,10 +148,12 @@ pub struct RepairRequest {
     pub search: Search,
 }
 
+/// Repair the schedule around an absence.
+///
 /// An instructor drops out or a room closes for some days: the absence is recorded and a repair
 /// run proposes the smallest set of changes to the scheduled and confirmed sessions it hits.
-#[utoipa::path(post, path = "/plan-runs/repair", tag = "planning", request_body = RepairRequest,
-    responses((status = 202, body = Run), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/plan-runs/repair", operation_id = "repairSchedule", tag = "planning", request_body = RepairRequest,
+    responses((status = 202, description = "The queued repair run", body = Run), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn repair(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -158,8 +166,8 @@ async fn repair(
 }
 
 /// Set the planning window of a draft session (the days its parts may fall between).
-#[utoipa::path(put, path = "/sessions/{id}/planning-window", tag = "planning", params(("id" = i64, Path)), request_body = WindowFields,
-    responses((status = 200, body = PlanningWindow), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(put, path = "/sessions/{id}/planning-window", operation_id = "replacePlanningWindow", tag = "planning", params(("id" = i64, Path)), request_body = WindowFields,
+    responses((status = 200, description = "The planning window", body = PlanningWindow), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn set_window(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -170,8 +178,8 @@ async fn set_window(
 }
 
 /// Take a session out of automatic planning.
-#[utoipa::path(delete, path = "/sessions/{id}/planning-window", tag = "planning", params(("id" = i64, Path)),
-    responses((status = 204), (status = 404, body = Problem)))]
+#[utoipa::path(delete, path = "/sessions/{id}/planning-window", operation_id = "deletePlanningWindow", tag = "planning", params(("id" = i64, Path)),
+    responses((status = 204, description = "Removed"), (status = 404, body = Problem)))]
 async fn clear_window(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,

@@ -43,7 +43,7 @@ pub struct ListDoc {
     dir: Option<String>,
     /// Page number, from 1.
     page: Option<i64>,
-    /// Rows per page, at most 10000 (default 50).
+    /// Rows per page, 1 to 200 (default 50; a larger value is treated as 200).
     per_page: Option<i64>,
 }
 
@@ -60,7 +60,7 @@ pub struct Me {
 }
 
 /// Who the token belongs to.
-#[utoipa::path(get, path = "/me", tag = "account", responses((status = 200, body = Me), (status = 401, body = Problem)))]
+#[utoipa::path(get, path = "/me", operation_id = "getCurrentUser", tag = "account", responses((status = 200, description = "The token's user", body = Me), (status = 401, body = Problem)))]
 pub async fn me(ApiCaller(c): ApiCaller) -> Json<Me> {
     Json(Me {
         id: c.user_id,
@@ -75,9 +75,9 @@ pub async fn me(ApiCaller(c): ApiCaller) -> Json<Me> {
 }
 
 /// The change history of one record, newest first (staff only).
-#[utoipa::path(get, path = "/history/{entity}/{id}", tag = "audit",
+#[utoipa::path(get, path = "/history/{entity}/{id}", operation_id = "getRecordHistory", tag = "audit",
     params(("entity" = String, Path, description = "course, session, instructor, venue, resource, client, program, learner, user"), ("id" = i64, Path)),
-    responses((status = 200, body = Vec<trainyard_app::store::audit::AuditEvent>), (status = 403, body = Problem)))]
+    responses((status = 200, description = "The record's audit events, newest first", body = Vec<trainyard_app::store::audit::AuditEvent>), (status = 403, body = Problem)))]
 pub async fn history(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -90,14 +90,14 @@ pub async fn history(
 
 macro_rules! record_api {
     ($module:ident, $uc:path, $record:ty, $fields:ty, $filter:ty, $get_out:ty,
-     $coll:literal, $item:literal, $restore:literal, $tag:literal, $filters_doc:literal) => {
+     $coll:literal, $item:literal, $restore:literal, $tag:literal, $filters_doc:literal,
+     $One:literal, $Many:literal, $one:literal) => {
         pub mod $module {
             use super::*;
             use $uc as uc;
 
-            #[doc = $filters_doc]
-            #[utoipa::path(get, path = $coll, tag = $tag, params(ListDoc),
-                responses((status = 200, body = Page<$record>), (status = 400, body = Problem), (status = 403, body = Problem)))]
+            #[utoipa::path(get, path = $coll, operation_id = concat!("list", $Many), summary = concat!("List ", $tag), description = $filters_doc, tag = $tag, params(ListDoc),
+                responses((status = 200, description = concat!("One page of ", $tag), body = Page<$record>), (status = 400, body = Problem), (status = 403, body = Problem)))]
             pub async fn list(
                 State(s): State<AppState>,
                 ApiCaller(c): ApiCaller,
@@ -106,10 +106,9 @@ macro_rules! record_api {
                 Ok(Json(uc::list(&s.app, &c, &f).await?))
             }
 
-            /// Create a record. Send an `Idempotency-Key` header to make a retry safe.
-            #[utoipa::path(post, path = $coll, tag = $tag, request_body = $fields,
-                params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST return the first response instead of creating twice")),
-                responses((status = 201, body = $record), (status = 409, body = Problem), (status = 422, body = Problem), (status = 403, body = Problem)))]
+            #[utoipa::path(post, path = $coll, operation_id = concat!("create", $One), summary = concat!("Create ", $one),
+                description = "Send an `Idempotency-Key` header to make a retry safe.", tag = $tag, request_body = $fields,
+                responses((status = 201, description = "Created", body = $record), (status = 409, body = Problem), (status = 422, body = Problem), (status = 403, body = Problem)))]
             pub async fn create(
                 State(s): State<AppState>,
                 ApiCaller(c): ApiCaller,
@@ -118,15 +117,15 @@ macro_rules! record_api {
                 Ok((StatusCode::CREATED, Json(uc::create(&s.app, &c, &f).await?)))
             }
 
-            #[utoipa::path(get, path = $item, tag = $tag, params(("id" = i64, Path)),
-                responses((status = 200, body = $get_out), (status = 404, body = Problem), (status = 403, body = Problem)))]
+            #[utoipa::path(get, path = $item, operation_id = concat!("get", $One), summary = concat!("Get ", $one), tag = $tag, params(("id" = i64, Path)),
+                responses((status = 200, description = "The record", body = $get_out), (status = 404, body = Problem), (status = 403, body = Problem)))]
             pub async fn get(State(s): State<AppState>, ApiCaller(c): ApiCaller, Id(id): Id) -> Result<Json<$get_out>, ApiError> {
                 Ok(Json(uc::get(&s.app, &c, id).await?))
             }
 
-            /// Replace the record's fields. `version` must be the version you read; otherwise 409.
-            #[utoipa::path(put, path = $item, tag = $tag, params(("id" = i64, Path)), request_body = Versioned<$fields>,
-                responses((status = 200, body = $record), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+            #[utoipa::path(put, path = $item, operation_id = concat!("replace", $One), summary = concat!("Replace ", $one),
+                description = "Replace the record's fields. `version` must be the version you read; otherwise 409.", tag = $tag, params(("id" = i64, Path)), request_body = Versioned<$fields>,
+                responses((status = 200, description = "The record as saved, with its new version", body = $record), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
             pub async fn update(
                 State(s): State<AppState>,
                 ApiCaller(c): ApiCaller,
@@ -136,9 +135,9 @@ macro_rules! record_api {
                 Ok(Json(uc::update(&s.app, &c, id, v.version, &v.fields).await?))
             }
 
-            /// Archive the record: it leaves lists and choosers but keeps its history.
-            #[utoipa::path(delete, path = $item, tag = $tag, params(("id" = i64, Path), VersionParam),
-                responses((status = 200, body = $record), (status = 404, body = Problem), (status = 409, body = Problem)))]
+            #[utoipa::path(delete, path = $item, operation_id = concat!("archive", $One), summary = concat!("Archive ", $one),
+                description = "It leaves lists and choosers but keeps its history. `version` must be the version you read; otherwise 409.", tag = $tag, params(("id" = i64, Path), VersionParam),
+                responses((status = 200, description = "The record, archived", body = $record), (status = 404, body = Problem), (status = 409, body = Problem)))]
             pub async fn archive(
                 State(s): State<AppState>,
                 ApiCaller(c): ApiCaller,
@@ -148,9 +147,9 @@ macro_rules! record_api {
                 Ok(Json(uc::set_archived(&s.app, &c, id, v.version, true).await?))
             }
 
-            /// Restore an archived record.
-            #[utoipa::path(post, path = $restore, tag = $tag, params(("id" = i64, Path), VersionParam),
-                responses((status = 200, body = $record), (status = 404, body = Problem), (status = 409, body = Problem)))]
+            #[utoipa::path(post, path = $restore, operation_id = concat!("restore", $One), summary = concat!("Restore ", $one),
+                description = "Brings an archived record back into lists. `version` must be the version you read; otherwise 409.", tag = $tag, params(("id" = i64, Path), VersionParam),
+                responses((status = 200, description = "The record, active again", body = $record), (status = 404, body = Problem), (status = 409, body = Problem)))]
             pub async fn restore(
                 State(s): State<AppState>,
                 ApiCaller(c): ApiCaller,
@@ -177,7 +176,10 @@ record_api!(
     "/courses/{id}",
     "/courses/{id}/restore",
     "courses",
-    "List courses. Filters: `mode` (ilt, vilt, blended). Sort: code, title, days, price, max. `day_rate` and `material_cost` are finance data, left out for roles other than finance, managers and admins."
+    "List courses. Filters: `mode` (ilt, vilt, blended). Sort: code, title, days, price, max. `day_rate` and `material_cost` are finance data, left out for roles other than finance, managers and admins.",
+    "Course",
+    "Courses",
+    "a course"
 );
 record_api!(
     venues,
@@ -190,7 +192,10 @@ record_api!(
     "/venues/{id}",
     "/venues/{id}/restore",
     "venues",
-    "List venues. Sort: code, name, city, country."
+    "List venues. Sort: code, name, city, country.",
+    "Venue",
+    "Venues",
+    "a venue"
 );
 record_api!(
     resources,
@@ -203,7 +208,10 @@ record_api!(
     "/resources/{id}",
     "/resources/{id}/restore",
     "resources",
-    "List rooms, equipment, platform licences and materials. Filters: `kind`, `venue_id`. Sort: code, name, kind, seats, quantity."
+    "List rooms, equipment, platform licences and materials. Filters: `kind`, `venue_id`. Sort: code, name, kind, seats, quantity.",
+    "Resource",
+    "Resources",
+    "a resource"
 );
 record_api!(
     instructors,
@@ -216,7 +224,10 @@ record_api!(
     "/instructors/{id}",
     "/instructors/{id}/restore",
     "instructors",
-    "List instructors. Filters: `employment_type`, `skill`, `home_venue_id`. Sort: name, email, type, day_rate (finance, managers and admins only). `day_rate` and `hour_rate` are finance data, left out for other roles."
+    "List instructors. Filters: `employment_type`, `skill`, `home_venue_id`. Sort: name, email, type, day_rate (finance, managers and admins only). `day_rate` and `hour_rate` are finance data, left out for other roles.",
+    "Instructor",
+    "Instructors",
+    "an instructor"
 );
 record_api!(
     clients,
@@ -229,7 +240,10 @@ record_api!(
     "/clients/{id}",
     "/clients/{id}/restore",
     "clients",
-    "List clients. Sort: name, code."
+    "List clients. Sort: name, code.",
+    "Client",
+    "Clients",
+    "a client"
 );
 record_api!(
     programs,
@@ -242,7 +256,10 @@ record_api!(
     "/programs/{id}",
     "/programs/{id}/restore",
     "programs",
-    "List programs (a client's contracted series of sessions). Filters: `client_id`. Sort: name, client, starts, ends, budget (finance, managers and admins only; `budget` is finance data, left out for other roles). `GET /programs/{id}` adds the session counts and the first sessions; all of a program's sessions are `GET /sessions?program_id={id}`."
+    "List programs (a client's contracted series of sessions). Filters: `client_id`. Sort: name, client, starts, ends, budget (finance, managers and admins only; `budget` is finance data, left out for other roles). `GET /programs/{id}` adds the session counts and the first sessions; all of a program's sessions are `GET /sessions?program_id={id}`.",
+    "Program",
+    "Programs",
+    "a program"
 );
 record_api!(
     learners,
@@ -255,7 +272,10 @@ record_api!(
     "/learners/{id}",
     "/learners/{id}/restore",
     "learners",
-    "List learners. A client contact sees only their own client's people. Filters: `client_id`. Sort: name, email, client."
+    "List learners. A client contact sees only their own client's people. Filters: `client_id`. Sort: name, email, client.",
+    "Learner",
+    "Learners",
+    "a learner"
 );
 record_api!(
     sessions,
@@ -268,7 +288,10 @@ record_api!(
     "/sessions/{id}",
     "/sessions/{id}/restore",
     "sessions",
-    "List sessions. Filters: `status`, `mode`, `visibility`, `course_id`, `client_id`, `venue_id`, `program_id`, `from` and `to` (YYYY-MM-DD, inclusive, in your time zone). Sort: starts, course, status, booked, capacity, reference."
+    "List sessions. Filters: `status`, `mode`, `visibility`, `course_id`, `client_id`, `venue_id`, `program_id`, `from` and `to` (YYYY-MM-DD, inclusive, in your time zone). Sort: starts, course, status, booked, capacity, reference.",
+    "Session",
+    "Sessions",
+    "a session"
 );
 
 /// A lifecycle action on a session.
@@ -284,9 +307,11 @@ pub mod lifecycle {
     use super::*;
     use trainyard_core::status::SessionEvent;
 
+    /// Move a session along its lifecycle.
+    ///
     /// Move a session along its lifecycle. A move the state machine does not allow is 409 with the reason.
-    #[utoipa::path(post, path = "/sessions/{id}/transition", tag = "sessions", params(("id" = i64, Path)), request_body = TransitionRequest,
-        responses((status = 200, body = st::sessions::Session), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    #[utoipa::path(post, path = "/sessions/{id}/transition", operation_id = "transitionSession", tag = "sessions", params(("id" = i64, Path)), request_body = TransitionRequest,
+        responses((status = 200, description = "The session after the move", body = st::sessions::Session), (status = 409, body = Problem), (status = 422, body = Problem)))]
     pub async fn transition(
         State(s): State<AppState>,
         ApiCaller(c): ApiCaller,

@@ -19,6 +19,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(create))
 }
 
+/// Preview a session's recurrence.
+///
 /// Preview the series a recurrence rule would clone from this session: every occurrence (the
 /// session itself first) with UTC and local times, daylight-saving changes, conflicts at the venue
 /// and with the confirmed instructor, and problems that would block creating it. Changes nothing.
@@ -27,9 +29,9 @@ pub fn api() -> OpenApiRouter<AppState> {
 /// RRULE; COUNT counts the session itself; at most 500 sessions; COUNT or UNTIL is required).
 /// Instead of `rrule`, the structured fields `freq`, `interval`, `byday`, `month_nth`,
 /// `month_weekday`, `count`, `until` may be sent.
-#[utoipa::path(post, path = "/sessions/{id}/recurrence/preview", tag = "sessions",
+#[utoipa::path(post, path = "/sessions/{id}/recurrence/preview", operation_id = "previewSessionRecurrence", tag = "sessions",
     params(("id" = i64, Path)), request_body = RecurrenceFields,
-    responses((status = 200, body = Preview), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "The occurrences that would be created, with their conflicts", body = Preview), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn preview(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -39,15 +41,16 @@ pub async fn preview(
     Ok(Json(uc::preview(&s.app, &c, id, &f).await?))
 }
 
+/// Create a session's recurrence.
+///
 /// Create the series: every occurrence after the session itself, as draft sessions with the same
 /// course, venue, client, capacity, price, time zone and notes, in one transaction. Nothing is
 /// created when any occurrence is invalid (422), for example a part in a daylight-saving gap: skip
 /// that date with an exception. Conflicts do not block: the new sessions are drafts.
-#[utoipa::path(post, path = "/sessions/{id}/recurrence", tag = "sessions",
-    params(("id" = i64, Path),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST return the first response instead of creating twice")),
+#[utoipa::path(post, path = "/sessions/{id}/recurrence", operation_id = "createSessionRecurrence", tag = "sessions",
+    params(("id" = i64, Path)),
     request_body = RecurrenceFields,
-    responses((status = 201, body = Vec<Session>), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, description = "The sessions created", body = Vec<Session>), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn create(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,

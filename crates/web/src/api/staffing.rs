@@ -44,8 +44,8 @@ pub struct ProposeRequest {
 }
 
 /// Propose an instructor for a session (the assignment starts as `proposed`).
-#[utoipa::path(post, path = "/sessions/{id}/assignments", tag = "assignments", params(("id" = i64, Path)), request_body = ProposeRequest,
-    responses((status = 201, body = AssignmentRecord), (status = 404, body = Problem), (status = 409, body = Problem)))]
+#[utoipa::path(post, path = "/sessions/{id}/assignments", operation_id = "proposeAssignment", tag = "assignments", params(("id" = i64, Path)), request_body = ProposeRequest,
+    responses((status = 201, description = "The new assignment, `proposed`", body = AssignmentRecord), (status = 404, body = Problem), (status = 409, body = Problem)))]
 async fn propose(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -68,11 +68,13 @@ pub struct AssignmentAction {
     pub override_reason: Option<String>,
 }
 
+/// Move an assignment along its lifecycle.
+///
 /// Move an assignment along proposed → requested → accepted | declined → confirmed, or cancel it.
 /// Confirming checks overlaps (including travel time between venues), qualifications, time off,
 /// weekly and monthly limits and contracts; a refusal is 409 listing every problem.
-#[utoipa::path(post, path = "/assignments/{id}/actions", tag = "assignments", params(("id" = i64, Path)), request_body = AssignmentAction,
-    responses((status = 200, body = AssignmentRecord), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/assignments/{id}/actions", operation_id = "transitionAssignment", tag = "assignments", params(("id" = i64, Path)), request_body = AssignmentAction,
+    responses((status = 200, description = "The assignment after the action", body = AssignmentRecord), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn act(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -101,9 +103,11 @@ pub struct SubstituteRequest {
     pub version: i64,
 }
 
+/// Replace an assignment's instructor.
+///
 /// Replace the instructor: the assignment is cancelled and a new one proposed that points back at it.
-#[utoipa::path(post, path = "/assignments/{id}/substitute", tag = "assignments", params(("id" = i64, Path)), request_body = SubstituteRequest,
-    responses((status = 201, body = AssignmentRecord), (status = 409, body = Problem)))]
+#[utoipa::path(post, path = "/assignments/{id}/substitute", operation_id = "substituteInstructor", tag = "assignments", params(("id" = i64, Path)), request_body = SubstituteRequest,
+    responses((status = 201, description = "The new assignment that replaces the cancelled one", body = AssignmentRecord), (status = 409, body = Problem)))]
 async fn substitute(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -117,7 +121,7 @@ async fn substitute(
 }
 
 /// Unconfirmed and declined assignments of sessions still ahead: what needs a coordinator.
-#[utoipa::path(get, path = "/assignments/needing-action", tag = "assignments", responses((status = 200, body = Vec<Assignment>)))]
+#[utoipa::path(get, path = "/assignments/needing-action", operation_id = "listAssignmentsNeedingAction", tag = "assignments", responses((status = 200, description = "Unconfirmed and declined assignments of sessions still ahead", body = Vec<Assignment>)))]
 async fn needing_action(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -139,9 +143,11 @@ pub struct CheckResult {
     pub problems: Vec<Conflict>,
 }
 
+/// Check an instructor or resource against a session.
+///
 /// Every problem with putting an instructor or a resource on the session, without changing anything.
-#[utoipa::path(get, path = "/sessions/{id}/check", tag = "assignments", params(("id" = i64, Path), CheckParams),
-    responses((status = 200, body = CheckResult), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/sessions/{id}/check", operation_id = "checkSession", tag = "assignments", params(("id" = i64, Path), CheckParams),
+    responses((status = 200, description = "Every problem found (none when it fits)", body = CheckResult), (status = 404, body = Problem)))]
 async fn check(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -174,8 +180,8 @@ fn one() -> i64 {
 }
 
 /// Book a room, equipment, platform licence or material for every part of the session.
-#[utoipa::path(post, path = "/sessions/{id}/bookings", tag = "bookings", params(("id" = i64, Path)), request_body = BookRequest,
-    responses((status = 201, body = Vec<Booking>), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/sessions/{id}/bookings", operation_id = "bookResource", tag = "bookings", params(("id" = i64, Path)), request_body = BookRequest,
+    responses((status = 201, description = "The bookings made, one per part", body = Vec<Booking>), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn book(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -188,9 +194,11 @@ async fn book(
     ))
 }
 
+/// Confirm a tentative booking.
+///
 /// Confirm a tentative booking: a room is never double-booked, a pool never exceeds its quantity.
-#[utoipa::path(post, path = "/sessions/{id}/bookings/{resource_id}", tag = "bookings", params(("id" = i64, Path), ("resource_id" = i64, Path)),
-    responses((status = 200, body = Vec<Booking>), (status = 409, body = Problem)))]
+#[utoipa::path(post, path = "/sessions/{id}/bookings/{resource_id}", operation_id = "confirmBooking", tag = "bookings", params(("id" = i64, Path), ("resource_id" = i64, Path)),
+    responses((status = 200, description = "The session's bookings of the resource, confirmed", body = Vec<Booking>), (status = 409, body = Problem)))]
 async fn confirm_booking(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -202,8 +210,8 @@ async fn confirm_booking(
 }
 
 /// Release the session's booking of a resource.
-#[utoipa::path(delete, path = "/sessions/{id}/bookings/{resource_id}", tag = "bookings", params(("id" = i64, Path), ("resource_id" = i64, Path)),
-    responses((status = 204), (status = 404, body = Problem)))]
+#[utoipa::path(delete, path = "/sessions/{id}/bookings/{resource_id}", operation_id = "releaseBooking", tag = "bookings", params(("id" = i64, Path), ("resource_id" = i64, Path)),
+    responses((status = 204, description = "Released"), (status = 404, body = Problem)))]
 async fn release(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -213,10 +221,12 @@ async fn release(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Find instructors and rooms for a session.
+///
 /// Find an instructor and a room: every candidate checked, the eligible ranked (cost, load, travel;
 /// snuggest room first), the others with the reasons they are excluded.
-#[utoipa::path(get, path = "/sessions/{id}/candidates", tag = "assignments", params(("id" = i64, Path)),
-    responses((status = 200, body = staffing::Candidates), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/sessions/{id}/candidates", operation_id = "listSessionCandidates", tag = "assignments", params(("id" = i64, Path)),
+    responses((status = 200, description = "Every candidate: the eligible ranked, the others with their reasons", body = staffing::Candidates), (status = 404, body = Problem)))]
 async fn candidates(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -227,9 +237,11 @@ async fn candidates(
 
 use trainyard_app::credentials::{self, ContractFields, Credentials, QualificationFields};
 
+/// An instructor's credentials.
+///
 /// An instructor's qualifications, contracts (rates for finance and managers only) and unavailability.
-#[utoipa::path(get, path = "/instructors/{id}/credentials", tag = "instructors", params(("id" = i64, Path)),
-    responses((status = 200, body = Credentials), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/instructors/{id}/credentials", operation_id = "getInstructorCredentials", tag = "instructors", params(("id" = i64, Path)),
+    responses((status = 200, description = "Qualifications, contracts, time off and working pattern", body = Credentials), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn credentials(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -239,8 +251,8 @@ async fn credentials(
 }
 
 /// Record a qualification for a course or a skill, with its validity.
-#[utoipa::path(post, path = "/instructors/{id}/qualifications", tag = "instructors", params(("id" = i64, Path)), request_body = QualificationFields,
-    responses((status = 201, body = trainyard_app::store::instructors::Qualification), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/instructors/{id}/qualifications", operation_id = "createQualification", tag = "instructors", params(("id" = i64, Path)), request_body = QualificationFields,
+    responses((status = 201, description = "The qualification recorded", body = trainyard_app::store::instructors::Qualification), (status = 422, body = Problem)))]
 async fn add_qualification(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -259,8 +271,8 @@ async fn add_qualification(
     ))
 }
 
-#[utoipa::path(delete, path = "/instructors/{id}/qualifications/{qualification_id}", tag = "instructors", params(("id" = i64, Path), ("qualification_id" = i64, Path)),
-    responses((status = 204), (status = 404, body = Problem)))]
+#[utoipa::path(delete, path = "/instructors/{id}/qualifications/{qualification_id}", operation_id = "deleteQualification", summary = "Remove a qualification", tag = "instructors", params(("id" = i64, Path), ("qualification_id" = i64, Path)),
+    responses((status = 204, description = "Removed"), (status = 404, body = Problem)))]
 async fn remove_qualification(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -271,8 +283,8 @@ async fn remove_qualification(
 }
 
 /// Record a contract (finance and managers): an expired contract blocks confirmation.
-#[utoipa::path(post, path = "/instructors/{id}/contracts", tag = "instructors", params(("id" = i64, Path)), request_body = ContractFields,
-    responses((status = 201, body = trainyard_app::store::instructors::Contract), (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/instructors/{id}/contracts", operation_id = "createContract", tag = "instructors", params(("id" = i64, Path)), request_body = ContractFields,
+    responses((status = 201, description = "The contract recorded", body = trainyard_app::store::instructors::Contract), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn add_contract(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -301,8 +313,8 @@ pub struct TimeOffRequest {
 }
 
 /// Record unavailability: instructors their own, coordinators anyone's.
-#[utoipa::path(post, path = "/instructors/{id}/time-off", tag = "instructors", params(("id" = i64, Path)), request_body = TimeOffRequest,
-    responses((status = 201, body = trainyard_app::store::instructors::TimeOff), (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/instructors/{id}/time-off", operation_id = "createTimeOff", tag = "instructors", params(("id" = i64, Path)), request_body = TimeOffRequest,
+    responses((status = 201, description = "The time off recorded", body = trainyard_app::store::instructors::TimeOff), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn add_time_off(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -320,8 +332,8 @@ async fn add_time_off(
     ))
 }
 
-#[utoipa::path(delete, path = "/instructors/{id}/time-off/{time_off_id}", tag = "instructors", params(("id" = i64, Path), ("time_off_id" = i64, Path)),
-    responses((status = 204), (status = 404, body = Problem)))]
+#[utoipa::path(delete, path = "/instructors/{id}/time-off/{time_off_id}", operation_id = "deleteTimeOff", summary = "Remove unavailability", tag = "instructors", params(("id" = i64, Path), ("time_off_id" = i64, Path)),
+    responses((status = 204, description = "Removed"), (status = 404, body = Problem)))]
 async fn remove_time_off(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -341,8 +353,8 @@ pub struct WorkingDay {
 }
 
 /// Replace the weekly working pattern (an empty list removes it).
-#[utoipa::path(put, path = "/instructors/{id}/working-pattern", tag = "instructors", params(("id" = i64, Path)), request_body = Vec<WorkingDay>,
-    responses((status = 204), (status = 422, body = Problem)))]
+#[utoipa::path(put, path = "/instructors/{id}/working-pattern", operation_id = "replaceWorkingPattern", tag = "instructors", params(("id" = i64, Path)), request_body = Vec<WorkingDay>,
+    responses((status = 204, description = "Saved"), (status = 422, body = Problem)))]
 async fn working_pattern(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,

@@ -84,12 +84,14 @@ pub struct TimelineItemOut {
     pub conflict: bool,
 }
 
+/// The schedule timeline.
+///
 /// Instructors or rooms with what they do in a window of days, conflicts flagged (staff only).
 ///
 /// One query for the rows and one for every item in the window. A declined assignment is listed
 /// but never conflicts; touching parts (one ends as the next starts) do not overlap.
-#[utoipa::path(get, path = "/timeline", tag = "schedule", params(TimelineParams),
-    responses((status = 200, body = TimelineOut), (status = 400, body = Problem),
+#[utoipa::path(get, path = "/timeline", operation_id = "getTimeline", tag = "schedule", params(TimelineParams),
+    responses((status = 200, description = "Rows with their items and conflicts in the window", body = TimelineOut), (status = 400, body = Problem),
         (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn timeline(
     State(s): State<AppState>,
