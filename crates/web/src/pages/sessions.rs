@@ -743,7 +743,7 @@ async fn staffing_panels(s: &AppState, c: &Caller, x: &Session, r: &roster::Rost
     use trainyard_app::sites::resources;
     let edit = c.role.can_edit_operations() && x.archived_at.is_none();
     let mut all = trainyard_app::store::instructors::InstructorFilter::default();
-    all.list.per_page = 2000;
+    all.list.export = true;
     all.list.sort = "name".into();
     let instructor_choices: Vec<(String, String)> = instructors::list(&s.app, c, &all)
         .await
@@ -840,7 +840,7 @@ async fn staffing_panels(s: &AppState, c: &Caller, x: &Session, r: &roster::Rost
         ),
     };
     let mut all_res = trainyard_app::store::resources::ResourceFilter::default();
-    all_res.list.per_page = 2000;
+    all_res.list.export = true;
     let resource_choices: Vec<(String, String)> = resources::list(&s.app, c, &all_res)
         .await
         .map(|p| {
@@ -960,7 +960,7 @@ async fn planning_panel(s: &AppState, c: &Caller, x: &Session, edit: bool) -> Op
         .await
         .ok()?;
     let mut all_res = trainyard_app::store::resources::ResourceFilter::default();
-    all_res.list.per_page = 2000;
+    all_res.list.export = true;
     let pooled: Vec<(String, String)> = trainyard_app::sites::resources::list(&s.app, c, &all_res)
         .await
         .map(|p| {
@@ -1174,7 +1174,7 @@ async fn merge(
 async fn enrollments_panel(s: &AppState, c: &Caller, x: &Session, r: &roster::Roster) -> Panel {
     use trainyard_core::status::EnrollmentStatus as E;
     let mut lf = trainyard_app::store::learners::LearnerFilter::default();
-    lf.list.per_page = 5000;
+    lf.list.per_page = trainyard_app::store::row::PAGE_LIMIT;
     lf.client_id = x.client_id;
     let enrolled: Vec<i64> = r
         .enrollments
