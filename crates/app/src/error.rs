@@ -12,6 +12,10 @@ pub enum AppError {
     Invalid(Invalid),
     #[error("{0} was not found")]
     NotFound(&'static str),
+    /// A list parameter that cannot be used (an unknown filter value, sort key or direction, a
+    /// page size over the limit, a malformed timestamp): the request is wrong as sent, 400.
+    #[error("invalid parameter {name}: {message}")]
+    BadParameter { name: &'static str, message: String },
     /// Not logged in, or the credentials are wrong.
     #[error("{0}")]
     Unauthenticated(String),
@@ -67,6 +71,7 @@ impl From<StoreError> for AppError {
                 ),
                 problems: Vec::new(),
             },
+            StoreError::BadParameter { name, message } => AppError::BadParameter { name, message },
             StoreError::MissingReference => AppError::Invalid(Invalid::field(
                 "reference",
                 "refers to a record that does not exist",

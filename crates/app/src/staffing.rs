@@ -826,7 +826,7 @@ pub async fn candidates(
         .map(|a| a.instructor_id)
         .collect();
     let mut filter = instructors::InstructorFilter::default();
-    filter.list.per_page = 2000;
+    filter.list.export = true;
     let mut found = Vec::new();
     for inst in instructors::list(&mut conn, &filter).await?.items {
         if assigned.contains(&inst.id) {
@@ -857,7 +857,7 @@ pub async fn candidates(
     }
     let mut rooms = Vec::new();
     let mut rf = resources::ResourceFilter::default();
-    rf.list.per_page = 2000;
+    rf.list.export = true;
     rf.kind = "room".into();
     rf.venue_id = session.venue_id;
     for room in resources::list(&mut conn, &rf).await?.items {

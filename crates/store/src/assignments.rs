@@ -81,12 +81,7 @@ pub async fn for_session(conn: &mut Conn, session_id: i64) -> Result<Vec<Assignm
     q.push(" WHERE a.session_id = ")
         .int(session_id)
         .push(" ORDER BY a.id");
-    Ok(q.query()
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(from_row)
-        .collect::<Result<_, _>>()?)
+    crate::row::fetch_all(conn, q.query(), from_row).await
 }
 
 /// An instructor's assignments from `from_ms` on, soonest first.
@@ -101,12 +96,7 @@ pub async fn for_instructor(
         .push(" AND s.ends_at > ")
         .int(from_ms);
     q.push(" ORDER BY s.starts_at LIMIT 200");
-    Ok(q.query()
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(from_row)
-        .collect::<Result<_, _>>()?)
+    crate::row::fetch_all(conn, q.query(), from_row).await
 }
 
 /// The assignment record as the workflow needs it.
@@ -291,16 +281,11 @@ pub async fn contracts(
     conn: &mut Conn,
     instructor_id: i64,
 ) -> Result<Vec<(i64, Option<i64>)>, StoreError> {
-    let rows = sqlx::query(
+    let q = sqlx::query(
         "SELECT valid_from, valid_to FROM instructor_contracts WHERE instructor_id = $1",
     )
-    .bind(instructor_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| Ok((r.i("valid_from")?, r.oi("valid_to")?)))
-        .collect::<Result<_, sqlx::Error>>()?)
+    .bind(instructor_id);
+    crate::row::fetch_all(conn, q, |r| Ok((r.i("valid_from")?, r.oi("valid_to")?))).await
 }
 
 /// Assignments that need a coordinator: proposed, requested (awaiting an answer) or declined, for
@@ -311,10 +296,5 @@ pub async fn needing_action(conn: &mut Conn, now: i64) -> Result<Vec<Assignment>
         .int(now);
     q.push(" AND s.status NOT IN ('cancelled', 'closed') AND NOT EXISTS (SELECT 1 FROM assignments r WHERE r.replaces_assignment_id = a.id)");
     q.push(" ORDER BY s.starts_at LIMIT 200");
-    Ok(q.query()
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(from_row)
-        .collect::<Result<_, _>>()?)
+    crate::row::fetch_all(conn, q.query(), from_row).await
 }

@@ -430,6 +430,7 @@ pub async fn history(
 
 #[derive(Debug, Default, Clone)]
 pub struct AuditFilter {
+    /// Events about this record type (`session`, `message_template`, …).
     pub entity_type: Option<String>,
     pub actor_user_id: Option<i64>,
     pub page: i64,
@@ -437,10 +438,15 @@ pub struct AuditFilter {
 }
 
 pub async fn list(conn: &mut Conn, f: &AuditFilter) -> Result<Page<AuditEvent>, StoreError> {
+    let entity_type = match &f.entity_type {
+        Some(t) => crate::table::type_name("entity_type", t)?,
+        None => None,
+    };
+    let paging = crate::row::Paging::new(f.page, f.per_page, false)?;
     let build = |head: &str| {
         let mut q = Sql::new(head);
         q.push(" FROM audit_events WHERE 1 = 1");
-        if let Some(t) = &f.entity_type {
+        if let Some(t) = entity_type {
             q.push(" AND entity_type = ").text(t);
         }
         if let Some(a) = f.actor_user_id {
@@ -450,15 +456,7 @@ pub async fn list(conn: &mut Conn, f: &AuditFilter) -> Result<Page<AuditEvent>, 
     };
     let mut select = build(&format!("SELECT {COLUMNS}"));
     select.push(" ORDER BY id DESC");
-    crate::row::paged(
-        conn,
-        select,
-        build("SELECT count(*)"),
-        f.page,
-        f.per_page,
-        from_row,
-    )
-    .await
+    crate::row::paged(conn, select, build("SELECT count(*)"), paging, from_row).await
 }
 
 /// The chain's head and where keyed links begin.

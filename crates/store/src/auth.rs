@@ -127,25 +127,21 @@ pub async fn token_user(
 }
 
 pub async fn list_tokens(conn: &mut Conn, user_id: i64) -> Result<Vec<ApiToken>, StoreError> {
-    let rows = sqlx::query(
+    let q = sqlx::query(
         "SELECT id, user_id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id DESC",
     )
-    .bind(user_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(ApiToken {
-                id: r.i("id")?,
-                user_id: r.i("user_id")?,
-                name: r.s("name")?,
-                created_at: r.i("created_at")?,
-                last_used_at: r.oi("last_used_at")?,
-                revoked_at: r.oi("revoked_at")?,
-            })
+    .bind(user_id);
+    crate::row::fetch_all(conn, q, |r| {
+        Ok(ApiToken {
+            id: r.i("id")?,
+            user_id: r.i("user_id")?,
+            name: r.s("name")?,
+            created_at: r.i("created_at")?,
+            last_used_at: r.oi("last_used_at")?,
+            revoked_at: r.oi("revoked_at")?,
         })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    })
+    .await
 }
 
 pub async fn revoke_token(

@@ -59,24 +59,21 @@ pub async fn for_session(conn: &mut Conn, session_id: i64) -> Result<Vec<Booking
          WHERE p.session_id = ",
     );
     q.int(session_id).push(" ORDER BY b.starts_at, r.name");
-    let rows = q.query().fetch_all(&mut *conn).await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Booking {
-                id: r.i("id")?,
-                session_part_id: r.i("session_part_id")?,
-                resource_id: r.i("resource_id")?,
-                resource_name: r.s("name")?,
-                resource_kind: r.s("kind")?,
-                quantity: r.i("quantity")?,
-                status: BookingStatus::parse(&r.s("status")?)
-                    .map_err(crate::courses::decode_err)?,
-                starts_at: r.i("starts_at")?,
-                ends_at: r.i("ends_at")?,
-            })
+    let q = q.query();
+    crate::row::fetch_all(conn, q, |r| {
+        Ok(Booking {
+            id: r.i("id")?,
+            session_part_id: r.i("session_part_id")?,
+            resource_id: r.i("resource_id")?,
+            resource_name: r.s("name")?,
+            resource_kind: r.s("kind")?,
+            quantity: r.i("quantity")?,
+            status: BookingStatus::parse(&r.s("status")?).map_err(crate::courses::decode_err)?,
+            starts_at: r.i("starts_at")?,
+            ends_at: r.i("ends_at")?,
         })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    })
+    .await
 }
 
 /// Takes the resource's row lock first: bookings of one resource are decided one at a time.
@@ -101,7 +98,7 @@ pub async fn busy(
     to: i64,
     except_session: i64,
 ) -> Result<Vec<crate::assignments::BusySlot>, StoreError> {
-    let rows = sqlx::query(
+    let q = sqlx::query(
         "SELECT p.session_id, b.starts_at, b.ends_at, s.venue_id, v.name AS venue_name, s.reference, c.title, b.quantity \
          FROM bookings b JOIN session_parts p ON p.id = b.session_part_id JOIN sessions s ON s.id = p.session_id \
          JOIN courses c ON c.id = s.course_id LEFT JOIN venues v ON v.id = s.venue_id \
@@ -110,23 +107,19 @@ pub async fn busy(
     .bind(resource_id)
     .bind(from)
     .bind(to)
-    .bind(except_session)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(crate::assignments::BusySlot {
-                session_id: r.i("session_id")?,
-                starts_at: r.i("starts_at")?,
-                ends_at: r.i("ends_at")?,
-                venue_id: r.oi("venue_id")?,
-                venue_name: r.os("venue_name")?,
-                label: format!("{} {}", r.s("reference")?, r.s("title")?),
-                quantity: r.i("quantity")?,
-            })
+    .bind(except_session);
+    crate::row::fetch_all(conn, q, |r| {
+        Ok(crate::assignments::BusySlot {
+            session_id: r.i("session_id")?,
+            starts_at: r.i("starts_at")?,
+            ends_at: r.i("ends_at")?,
+            venue_id: r.oi("venue_id")?,
+            venue_name: r.os("venue_name")?,
+            label: format!("{} {}", r.s("reference")?, r.s("title")?),
+            quantity: r.i("quantity")?,
         })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    })
+    .await
 }
 
 /// Confirms the session's tentative bookings of a resource; rooms also take their unit slots,

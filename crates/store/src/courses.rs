@@ -1,6 +1,7 @@
 //! The course catalogue.
 
-use crate::row::{Col, ListParams, Sql, contains_pattern, join_tags, split_tags};
+use crate::row::{Col, Query, join_tags, split_tags};
+use crate::table::{Table, choice, list_filter, record_rows};
 use crate::{Conn, Page, StoreError};
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -43,9 +44,23 @@ pub struct Course {
     pub version: i64,
 }
 
-const COLUMNS: &str = "id, code, title, description, duration_days, hours_per_day, delivery_modes, min_learners, \
+const TABLE: Table = Table {
+    name: "courses",
+    columns: "id, code, title, description, duration_days, hours_per_day, delivery_modes, min_learners, \
     max_learners, currency, list_price_minor, day_rate_minor, material_cost_minor, certificate_name, \
-    certificate_validity_months, required_skill, required_features, created_at, updated_at, archived_at, version";
+    certificate_validity_months, required_skill, required_features, created_at, updated_at, archived_at, version",
+    from: " FROM courses",
+    count_from: " FROM courses",
+    alias: "",
+    search: &["code", "title"],
+    sorts: &[
+        ("code", "code"),
+        ("title", "title"),
+        ("days", "duration_days"),
+        ("price", "list_price_minor"),
+        ("max", "max_learners"),
+    ],
+};
 
 pub(crate) fn decode_err(e: impl std::error::Error + Send + Sync + 'static) -> sqlx::Error {
     sqlx::Error::Decode(Box::new(e))
@@ -89,72 +104,29 @@ fn modes(c: &CourseInput) -> String {
         .join(",")
 }
 
-pub async fn insert(conn: &mut Conn, c: &CourseInput, now: i64) -> Result<i64, StoreError> {
-    let r = sqlx::query(
-        "INSERT INTO courses (code, title, description, duration_days, hours_per_day, delivery_modes, min_learners, \
-         max_learners, currency, list_price_minor, day_rate_minor, material_cost_minor, certificate_name, \
-         certificate_validity_months, required_skill, required_features, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) RETURNING id",
-    )
-    .bind(c.code.clone())
-    .bind(c.title.clone())
-    .bind(c.description.clone())
-    .bind(c.duration_days)
-    .bind(c.hours_per_day)
-    .bind(modes(c))
-    .bind(c.min_learners)
-    .bind(c.max_learners)
-    .bind(c.list_price.currency.as_str().to_owned())
-    .bind(c.list_price.minor)
-    .bind(c.day_rate.minor)
-    .bind(c.material_cost.minor)
-    .bind(c.certificate_name.clone())
-    .bind(c.certificate_validity_months)
-    .bind(c.required_skill.as_ref().map(|s| s.as_str().to_owned()))
-    .bind(join_tags(&c.required_features))
-    .bind(now)
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(r.i("id")?)
+/// The input's columns in statement order: `$1` to `$16` of both insert and update.
+fn bind_input<'q>(q: Query<'q>, c: &CourseInput) -> Query<'q> {
+    q.bind(c.code.clone())
+        .bind(c.title.clone())
+        .bind(c.description.clone())
+        .bind(c.duration_days)
+        .bind(c.hours_per_day)
+        .bind(modes(c))
+        .bind(c.min_learners)
+        .bind(c.max_learners)
+        .bind(c.list_price.currency.as_str().to_owned())
+        .bind(c.list_price.minor)
+        .bind(c.day_rate.minor)
+        .bind(c.material_cost.minor)
+        .bind(c.certificate_name.clone())
+        .bind(c.certificate_validity_months)
+        .bind(c.required_skill.as_ref().map(|s| s.as_str().to_owned()))
+        .bind(join_tags(&c.required_features))
 }
 
-pub async fn update(
-    conn: &mut Conn,
-    id: i64,
-    version: i64,
-    c: &CourseInput,
-    now: i64,
-) -> Result<(), StoreError> {
-    let n = sqlx::query(
-        "UPDATE courses SET code = $1, title = $2, description = $3, duration_days = $4, hours_per_day = $5, \
-         delivery_modes = $6, min_learners = $7, max_learners = $8, currency = $9, list_price_minor = $10, \
-         day_rate_minor = $11, material_cost_minor = $12, certificate_name = $13, certificate_validity_months = $14, \
-         required_skill = $15, required_features = $16, updated_at = $17, version = version + 1 \
-         WHERE id = $18 AND version = $19",
-    )
-    .bind(c.code.clone())
-    .bind(c.title.clone())
-    .bind(c.description.clone())
-    .bind(c.duration_days)
-    .bind(c.hours_per_day)
-    .bind(modes(c))
-    .bind(c.min_learners)
-    .bind(c.max_learners)
-    .bind(c.list_price.currency.as_str().to_owned())
-    .bind(c.list_price.minor)
-    .bind(c.day_rate.minor)
-    .bind(c.material_cost.minor)
-    .bind(c.certificate_name.clone())
-    .bind(c.certificate_validity_months)
-    .bind(c.required_skill.as_ref().map(|s| s.as_str().to_owned()))
-    .bind(join_tags(&c.required_features))
-    .bind(now)
-    .bind(id)
-    .bind(version)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    crate::row::check_updated(conn, "courses", id, version, n).await?;
+/// Sessions carry their course's code (for sorting by it): a changed code reaches them in the
+/// same transaction.
+async fn sync_session_codes(conn: &mut Conn, id: i64, c: &CourseInput) -> Result<(), StoreError> {
     sqlx::query("UPDATE sessions SET course_code = $1 WHERE course_id = $2 AND course_code <> $1")
         .bind(c.code.clone())
         .bind(id)
@@ -163,76 +135,54 @@ pub async fn update(
     Ok(())
 }
 
-pub async fn set_archived(
-    conn: &mut Conn,
-    id: i64,
-    version: i64,
-    at: Option<i64>,
-    now: i64,
-) -> Result<(), StoreError> {
-    crate::row::set_archived(conn, "courses", id, version, at, now).await
+record_rows!(
+    Course,
+    CourseInput,
+    insert = "INSERT INTO courses (code, title, description, duration_days, hours_per_day, delivery_modes, min_learners, \
+         max_learners, currency, list_price_minor, day_rate_minor, material_cost_minor, certificate_name, \
+         certificate_validity_months, required_skill, required_features, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) RETURNING id",
+    update = "UPDATE courses SET code = $1, title = $2, description = $3, duration_days = $4, hours_per_day = $5, \
+         delivery_modes = $6, min_learners = $7, max_learners = $8, currency = $9, list_price_minor = $10, \
+         day_rate_minor = $11, material_cost_minor = $12, certificate_name = $13, certificate_validity_months = $14, \
+         required_skill = $15, required_features = $16, updated_at = $17, version = version + 1 \
+         WHERE id = $18 AND version = $19",
+    then = sync_session_codes,
+);
+
+list_filter! {
+    /// The course list's filters.
+    pub struct CourseFilter {
+        sorts: TABLE.sorts,
+        /// Courses offered in this delivery mode.
+        pub mode: String => #[param(value_type = Option<DeliveryMode>)],
+    }
 }
 
-pub async fn get(conn: &mut Conn, id: i64) -> Result<Course, StoreError> {
-    let mut q = Sql::new("SELECT ");
-    q.push(COLUMNS).push(" FROM courses WHERE id = ").int(id);
-    Ok(from_row(&q.query().fetch_one(&mut *conn).await?)?)
-}
-
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(default)]
-pub struct CourseFilter {
-    #[serde(flatten)]
-    pub list: ListParams,
-    pub mode: String,
-}
-
+/// Courses matching `f`: search in code and title.
 pub async fn list(conn: &mut Conn, f: &CourseFilter) -> Result<Page<Course>, StoreError> {
-    let build = |head: &str| {
-        let mut q = Sql::new(head);
-        q.push(" FROM courses WHERE 1 = 1");
-        f.list.archived_clause(&mut q);
-        if !f.list.q.trim().is_empty() {
-            let p = contains_pattern(&f.list.q);
-            q.push(" AND (lower(code) LIKE ")
-                .text(&p)
-                .push(" ESCAPE '\\' OR lower(title) LIKE ")
-                .text(&p);
-            q.push(" ESCAPE '\\')");
-        }
-        if let Ok(m) = DeliveryMode::parse(&f.mode) {
-            q.push(" AND delivery_modes LIKE ")
-                .text(&format!("%{}%", m.as_str()));
-        }
-        q
-    };
-    let mut select = build(&format!("SELECT {COLUMNS}"));
-    select.push(&f.list.order_by(&[
-        ("code", "code"),
-        ("title", "title"),
-        ("days", "duration_days"),
-        ("price", "list_price_minor"),
-        ("max", "max_learners"),
-    ]));
-    crate::row::paged(
-        conn,
-        select,
-        build("SELECT count(*)"),
-        f.list.page,
-        f.list.per_page,
-        from_row,
-    )
-    .await
+    let mode = choice("mode", &f.mode, DeliveryMode::ALL, DeliveryMode::as_str)?;
+    TABLE
+        .list(
+            conn,
+            &f.list,
+            |q, _| {
+                if let Some(m) = mode {
+                    q.push(" AND delivery_modes LIKE ")
+                        .text(&format!("%{}%", m.as_str()));
+                }
+            },
+            from_row,
+        )
+        .await
 }
 
 /// (id, "CODE — Title") of every active course, for choosers.
 pub async fn options(conn: &mut Conn) -> Result<Vec<(i64, String)>, StoreError> {
-    let rows =
-        sqlx::query("SELECT id, code, title FROM courses WHERE archived_at IS NULL ORDER BY code")
-            .fetch_all(&mut *conn)
-            .await?;
-    rows.iter()
-        .map(|r| Ok((r.i("id")?, format!("{} — {}", r.s("code")?, r.s("title")?))))
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    let q =
+        sqlx::query("SELECT id, code, title FROM courses WHERE archived_at IS NULL ORDER BY code");
+    crate::row::fetch_all(conn, q, |r| {
+        Ok((r.i("id")?, format!("{} — {}", r.s("code")?, r.s("title")?)))
+    })
+    .await
 }

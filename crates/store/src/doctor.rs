@@ -29,23 +29,21 @@ pub async fn busy_assignments_without_slots(conn: &mut Conn) -> Result<Vec<Findi
          WHERE a.status IN ('accepted', 'confirmed') AND s.status NOT IN ('cancelled', 'postponed') AND p.status = 'scheduled' \
          AND NOT EXISTS (SELECT 1 FROM instructor_slots sl WHERE sl.assignment_id = a.id AND sl.session_part_id = p.id) \
          ORDER BY a.id, p.starts_at LIMIT 200";
-    let rows = sqlx::query(sql).fetch_all(&mut *conn).await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Finding {
-                check: "assignment_without_slot",
-                message: format!(
-                    "Assignment {} ({} on {}, {}) holds no instructor slot for the part starting {}.",
-                    r.i("id")?,
-                    r.s("name")?,
-                    r.s("reference")?,
-                    r.s("status")?,
-                    when(r.i("starts_at")?)
-                ),
-            })
+    let q = sqlx::query(sql);
+    crate::row::fetch_all(conn, q, |r| {
+        Ok(Finding {
+            check: "assignment_without_slot",
+            message: format!(
+                "Assignment {} ({} on {}, {}) holds no instructor slot for the part starting {}.",
+                r.i("id")?,
+                r.s("name")?,
+                r.s("reference")?,
+                r.s("status")?,
+                when(r.i("starts_at")?)
+            ),
         })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    })
+    .await
 }
 
 /// Confirmed room bookings of a scheduled part of an active session without their unit slot.
@@ -54,22 +52,20 @@ pub async fn confirmed_rooms_without_slots(conn: &mut Conn) -> Result<Vec<Findin
          JOIN session_parts p ON p.id = b.session_part_id JOIN sessions s ON s.id = p.session_id \
          WHERE b.status = 'confirmed' AND r.kind = 'room' AND p.status = 'scheduled' AND s.status NOT IN ('cancelled', 'postponed') \
          AND NOT EXISTS (SELECT 1 FROM unit_slots u WHERE u.booking_id = b.id) ORDER BY b.id LIMIT 200";
-    let rows = sqlx::query(sql).fetch_all(&mut *conn).await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Finding {
-                check: "booking_without_slot",
-                message: format!(
-                    "Booking {} ({} for {}, starting {}) is confirmed but holds no room slot.",
-                    r.i("id")?,
-                    r.s("name")?,
-                    r.s("reference")?,
-                    when(r.i("starts_at")?)
-                ),
-            })
+    let q = sqlx::query(sql);
+    crate::row::fetch_all(conn, q, |r| {
+        Ok(Finding {
+            check: "booking_without_slot",
+            message: format!(
+                "Booking {} ({} for {}, starting {}) is confirmed but holds no room slot.",
+                r.i("id")?,
+                r.s("name")?,
+                r.s("reference")?,
+                when(r.i("starts_at")?)
+            ),
         })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    })
+    .await
 }
 
 /// Two instructor slots of one instructor that overlap.
@@ -78,23 +74,21 @@ pub async fn overlapping_instructor_slots(conn: &mut Conn) -> Result<Vec<Finding
          FROM instructor_slots x JOIN instructor_slots y ON y.instructor_id = x.instructor_id AND y.id > x.id \
          AND y.starts_at < x.ends_at AND x.starts_at < y.ends_at JOIN instructors i ON i.id = x.instructor_id \
          ORDER BY x.id, y.id LIMIT 200";
-    let rows = sqlx::query(sql).fetch_all(&mut *conn).await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Finding {
-                check: "instructor_slots_overlap",
-                message: format!(
-                    "{}'s slots overlap: assignment {} from {} and assignment {} from {}.",
-                    r.s("name")?,
-                    r.i("a1")?,
-                    when(r.i("starts_at")?),
-                    r.i("a2")?,
-                    when(r.i("other_start")?)
-                ),
-            })
+    let q = sqlx::query(sql);
+    crate::row::fetch_all(conn, q, |r| {
+        Ok(Finding {
+            check: "instructor_slots_overlap",
+            message: format!(
+                "{}'s slots overlap: assignment {} from {} and assignment {} from {}.",
+                r.s("name")?,
+                r.i("a1")?,
+                when(r.i("starts_at")?),
+                r.i("a2")?,
+                when(r.i("other_start")?)
+            ),
         })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    })
+    .await
 }
 
 /// Two busy assignments of one instructor whose sessions' scheduled parts overlap — found from
@@ -108,24 +102,22 @@ pub async fn double_booked_instructors(conn: &mut Conn) -> Result<Vec<Finding>, 
          WHERE a1.status IN ('accepted', 'confirmed') AND a2.status IN ('accepted', 'confirmed') AND s1.status NOT IN ('cancelled', 'postponed') AND s2.status NOT IN ('cancelled', 'postponed') \
          AND p1.status = 'scheduled' AND p2.status = 'scheduled' AND p1.starts_at < p2.ends_at AND p2.starts_at < p1.ends_at \
          GROUP BY i.name, a1.id, a2.id, s1.reference, s2.reference ORDER BY a1.id, a2.id LIMIT 200";
-    let rows = sqlx::query(sql).fetch_all(&mut *conn).await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Finding {
-                check: "instructor_double_booked",
-                message: format!(
-                    "{} is on {} (assignment {}) and {} (assignment {}) at the same time, from {}.",
-                    r.s("name")?,
-                    r.s("r1")?,
-                    r.i("a1")?,
-                    r.s("r2")?,
-                    r.i("a2")?,
-                    when(r.i("first_clash")?)
-                ),
-            })
+    let q = sqlx::query(sql);
+    crate::row::fetch_all(conn, q, |r| {
+        Ok(Finding {
+            check: "instructor_double_booked",
+            message: format!(
+                "{} is on {} (assignment {}) and {} (assignment {}) at the same time, from {}.",
+                r.s("name")?,
+                r.s("r1")?,
+                r.i("a1")?,
+                r.s("r2")?,
+                r.i("a2")?,
+                when(r.i("first_clash")?)
+            ),
         })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    })
+    .await
 }
 
 /// Two unit slots of one room that overlap.
@@ -133,22 +125,20 @@ pub async fn overlapping_room_slots(conn: &mut Conn) -> Result<Vec<Finding>, Sto
     let sql = "SELECT r.name, x.booking_id AS b1, y.booking_id AS b2, x.starts_at FROM unit_slots x \
          JOIN unit_slots y ON y.resource_id = x.resource_id AND y.id > x.id AND y.starts_at < x.ends_at AND x.starts_at < y.ends_at \
          JOIN resources r ON r.id = x.resource_id ORDER BY x.id, y.id LIMIT 200";
-    let rows = sqlx::query(sql).fetch_all(&mut *conn).await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Finding {
-                check: "room_slots_overlap",
-                message: format!(
-                    "{} is booked twice: bookings {} and {}, from {}.",
-                    r.s("name")?,
-                    r.i("b1")?,
-                    r.i("b2")?,
-                    when(r.i("starts_at")?)
-                ),
-            })
+    let q = sqlx::query(sql);
+    crate::row::fetch_all(conn, q, |r| {
+        Ok(Finding {
+            check: "room_slots_overlap",
+            message: format!(
+                "{} is booked twice: bookings {} and {}, from {}.",
+                r.s("name")?,
+                r.i("b1")?,
+                r.i("b2")?,
+                when(r.i("starts_at")?)
+            ),
         })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    })
+    .await
 }
 
 /// Instructor slots held by an assignment that is no longer busy, or for a part or session that
@@ -159,20 +149,18 @@ pub async fn stale_instructor_slots(conn: &mut Conn) -> Result<Vec<Finding>, Sto
          JOIN sessions s ON s.id = p.session_id \
          WHERE a.status NOT IN ('accepted', 'confirmed') OR p.status <> 'scheduled' OR s.status IN ('cancelled', 'postponed') OR sl.instructor_id <> a.instructor_id \
          ORDER BY sl.id LIMIT 200";
-    let rows = sqlx::query(sql).fetch_all(&mut *conn).await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Finding {
-                check: "stale_instructor_slot",
-                message: format!(
-                    "Slot {} blocks {}'s time for assignment {}, which is {} or no longer scheduled.",
-                    r.i("id")?,
-                    r.s("name")?,
-                    r.i("assignment_id")?,
-                    r.s("status")?
-                ),
-            })
+    let q = sqlx::query(sql);
+    crate::row::fetch_all(conn, q, |r| {
+        Ok(Finding {
+            check: "stale_instructor_slot",
+            message: format!(
+                "Slot {} blocks {}'s time for assignment {}, which is {} or no longer scheduled.",
+                r.i("id")?,
+                r.s("name")?,
+                r.i("assignment_id")?,
+                r.s("status")?
+            ),
         })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    })
+    .await
 }

@@ -111,12 +111,7 @@ pub async fn for_session(conn: &mut Conn, session_id: i64) -> Result<Vec<Enrollm
     let mut q = crate::row::Sql::new(SELECT);
     q.push(" WHERE e.session_id = ").int(session_id);
     q.push(" ORDER BY CASE e.status WHEN 'waitlisted' THEN 1 ELSE 0 END, e.waitlist_position, l.last_name LIMIT 1000");
-    Ok(q.query()
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(from_row)
-        .collect::<Result<_, _>>()?)
+    crate::row::fetch_all(conn, q.query(), from_row).await
 }
 
 /// A learner's enrollments, newest session first.
@@ -125,12 +120,7 @@ pub async fn for_learner(conn: &mut Conn, learner_id: i64) -> Result<Vec<Enrollm
     q.push(" WHERE e.learner_id = ")
         .int(learner_id)
         .push(" ORDER BY s.starts_at DESC LIMIT 500");
-    Ok(q.query()
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(from_row)
-        .collect::<Result<_, _>>()?)
+    crate::row::fetch_all(conn, q.query(), from_row).await
 }
 
 /// The enrollment row as the use cases need it.
@@ -306,12 +296,7 @@ pub async fn expired_offers(
     q.push(" WHERE status = 'waitlisted' AND offer_expires_at IS NOT NULL AND offer_expires_at < ")
         .int(now);
     q.push(" ORDER BY offer_expires_at LIMIT ").int(limit);
-    Ok(q.query()
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(record_from)
-        .collect::<Result<_, _>>()?)
+    crate::row::fetch_all(conn, q.query(), record_from).await
 }
 
 /// Per-session enrollment settings.
@@ -376,20 +361,16 @@ pub async fn attendance_for_session(
     conn: &mut Conn,
     session_id: i64,
 ) -> Result<Vec<(i64, i64, bool)>, StoreError> {
-    let rows = sqlx::query(
+    let q = sqlx::query(
         "SELECT a.enrollment_id, a.session_part_id, a.present FROM attendance a JOIN session_parts p ON p.id = a.session_part_id WHERE p.session_id = $1",
     )
-    .bind(session_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                r.i("enrollment_id")?,
-                r.i("session_part_id")?,
-                r.i("present")? != 0,
-            ))
-        })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    .bind(session_id);
+    crate::row::fetch_all(conn, q, |r| {
+        Ok((
+            r.i("enrollment_id")?,
+            r.i("session_part_id")?,
+            r.i("present")? != 0,
+        ))
+    })
+    .await
 }

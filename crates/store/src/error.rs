@@ -15,6 +15,11 @@ pub enum StoreError {
     Duplicate(String),
     #[error("refers to a record that does not exist")]
     MissingReference,
+    /// A list parameter the store cannot use: an unknown filter value, sort key or direction, a
+    /// page size over the limit, a malformed timestamp. The message names the value and what is
+    /// allowed instead.
+    #[error("{name}: {message}")]
+    BadParameter { name: &'static str, message: String },
     /// The database refused two overlapping slots (an instructor or a room booked twice).
     #[error("the database refused an overlapping booking ({0})")]
     Overlap(&'static str),
@@ -67,6 +72,28 @@ impl From<sqlx::Error> for StoreError {
         }
         StoreError::Database(e)
     }
+}
+
+impl StoreError {
+    pub(crate) fn bad_parameter(name: &'static str, message: impl Into<String>) -> Self {
+        StoreError::BadParameter {
+            name,
+            message: message.into(),
+        }
+    }
+
+    /// `value` is not one of `allowed`.
+    pub(crate) fn unknown(name: &'static str, value: &str, allowed: &[&str]) -> Self {
+        Self::bad_parameter(
+            name,
+            format!("'{}' is not one of: {}", shown(value), allowed.join(", ")),
+        )
+    }
+}
+
+/// A value as quoted back in a message: trimmed, at most 40 characters.
+pub(crate) fn shown(value: &str) -> String {
+    value.trim().chars().take(40).collect()
 }
 
 /// SQLite reports no constraint name, only "UNIQUE constraint failed: courses.code"; PostgreSQL

@@ -136,12 +136,7 @@ pub async fn for_target(
         .push(" AND target_id = ")
         .int(target_id)
         .push(" ORDER BY id DESC LIMIT 200");
-    Ok(q.query()
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(from_row)
-        .collect::<Result<_, _>>()?)
+    crate::row::fetch_all(conn, q.query(), from_row).await
 }
 
 /// Marks a live feed revoked; false when it was already revoked (or does not exist).
@@ -275,31 +270,29 @@ pub async fn parts_for(
         }
     }
     q.push(" ORDER BY p.starts_at, p.id LIMIT 5000");
-    let rows = q.query().fetch_all(&mut *conn).await?;
-    rows.iter()
-        .map(|r| {
-            Ok(FeedPart {
-                part_id: r.i("part_id")?,
-                session_id: r.i("session_id")?,
-                position: r.i("position")?,
-                scheduled_parts: r.i("scheduled_parts")?,
-                all_parts: r.i("all_parts")?,
-                starts_at: r.i("starts_at")?,
-                ends_at: r.i("ends_at")?,
-                part_status: r.s("part_status")?,
-                sequence: r.i("sequence")?,
-                reference: r.s("reference")?,
-                session_status: r.s("session_status")?,
-                session_title: r.os("session_title")?,
-                delivery_mode: r.s("delivery_mode")?,
-                updated_at: r.i("updated_at")?,
-                course_code: r.s("course_code")?,
-                course_title: r.s("course_title")?,
-                venue_name: r.os("venue_name")?,
-                venue_city: r.os("venue_city")?,
-                firm: r.i("firm")? > 0,
-            })
+    let q = q.query();
+    crate::row::fetch_all(conn, q, |r| {
+        Ok(FeedPart {
+            part_id: r.i("part_id")?,
+            session_id: r.i("session_id")?,
+            position: r.i("position")?,
+            scheduled_parts: r.i("scheduled_parts")?,
+            all_parts: r.i("all_parts")?,
+            starts_at: r.i("starts_at")?,
+            ends_at: r.i("ends_at")?,
+            part_status: r.s("part_status")?,
+            sequence: r.i("sequence")?,
+            reference: r.s("reference")?,
+            session_status: r.s("session_status")?,
+            session_title: r.os("session_title")?,
+            delivery_mode: r.s("delivery_mode")?,
+            updated_at: r.i("updated_at")?,
+            course_code: r.s("course_code")?,
+            course_title: r.s("course_title")?,
+            venue_name: r.os("venue_name")?,
+            venue_city: r.os("venue_city")?,
+            firm: r.i("firm")? > 0,
         })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    })
+    .await
 }

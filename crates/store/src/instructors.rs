@@ -1,7 +1,8 @@
 //! Instructors: staff and contractors, with their rates, limits and skills.
 
 use crate::courses::decode_err;
-use crate::row::{Col, ListParams, Sql, contains_pattern, join_tags, split_tags};
+use crate::row::{Col, Query, join_tags, split_tags};
+use crate::table::{Table, choice, list_filter, record_rows, search};
 use crate::{Conn, Page, StoreError};
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -41,8 +42,21 @@ pub struct Instructor {
     pub version: i64,
 }
 
-const COLUMNS: &str = "id, name, email, phone, employment_type, home_venue_id, time_zone, currency, day_rate_minor, \
-    hour_rate_minor, max_days_week, max_days_month, skills, notes, created_at, updated_at, archived_at, version";
+const TABLE: Table = Table {
+    name: "instructors",
+    columns: "id, name, email, phone, employment_type, home_venue_id, time_zone, currency, day_rate_minor, \
+    hour_rate_minor, max_days_week, max_days_month, skills, notes, created_at, updated_at, archived_at, version",
+    from: " FROM instructors",
+    count_from: " FROM instructors",
+    alias: "",
+    search: &["name", "email", "skills"],
+    sorts: &[
+        ("name", "name"),
+        ("email", "email"),
+        ("type", "employment_type"),
+        ("day_rate", "day_rate_minor"),
+    ],
+};
 
 fn from_row(r: &AnyRow) -> Result<Instructor, sqlx::Error> {
     let currency = Currency::parse(&r.s("currency")?).map_err(decode_err)?;
@@ -67,153 +81,80 @@ fn from_row(r: &AnyRow) -> Result<Instructor, sqlx::Error> {
     })
 }
 
-pub async fn insert(conn: &mut Conn, c: &InstructorInput, now: i64) -> Result<i64, StoreError> {
-    let r = sqlx::query(
-        "INSERT INTO instructors (name, email, phone, employment_type, home_venue_id, time_zone, currency, \
-         day_rate_minor, hour_rate_minor, max_days_week, max_days_month, skills, notes, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
-    )
-    .bind(c.name.clone())
-    .bind(c.email.as_str().to_owned())
-    .bind(c.phone.clone())
-    .bind(c.employment_type.as_str().to_owned())
-    .bind(c.home_venue_id.map(|v| v.0))
-    .bind(c.time_zone.as_str().to_owned())
-    .bind(c.day_rate.currency.as_str().to_owned())
-    .bind(c.day_rate.minor)
-    .bind(c.hour_rate.minor)
-    .bind(c.max_days_week)
-    .bind(c.max_days_month)
-    .bind(join_tags(&c.skills))
-    .bind(c.notes.clone())
-    .bind(now)
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(r.i("id")?)
+/// The input's columns in statement order: `$1` to `$13` of both insert and update.
+fn bind_input<'q>(q: Query<'q>, c: &InstructorInput) -> Query<'q> {
+    q.bind(c.name.clone())
+        .bind(c.email.as_str().to_owned())
+        .bind(c.phone.clone())
+        .bind(c.employment_type.as_str().to_owned())
+        .bind(c.home_venue_id.map(|v| v.0))
+        .bind(c.time_zone.as_str().to_owned())
+        .bind(c.day_rate.currency.as_str().to_owned())
+        .bind(c.day_rate.minor)
+        .bind(c.hour_rate.minor)
+        .bind(c.max_days_week)
+        .bind(c.max_days_month)
+        .bind(join_tags(&c.skills))
+        .bind(c.notes.clone())
 }
 
-pub async fn update(
-    conn: &mut Conn,
-    id: i64,
-    version: i64,
-    c: &InstructorInput,
-    now: i64,
-) -> Result<(), StoreError> {
-    let n = sqlx::query(
-        "UPDATE instructors SET name = $1, email = $2, phone = $3, employment_type = $4, home_venue_id = $5, \
+record_rows!(
+    Instructor,
+    InstructorInput,
+    insert = "INSERT INTO instructors (name, email, phone, employment_type, home_venue_id, time_zone, currency, \
+         day_rate_minor, hour_rate_minor, max_days_week, max_days_month, skills, notes, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
+    update = "UPDATE instructors SET name = $1, email = $2, phone = $3, employment_type = $4, home_venue_id = $5, \
          time_zone = $6, currency = $7, day_rate_minor = $8, hour_rate_minor = $9, max_days_week = $10, \
          max_days_month = $11, skills = $12, notes = $13, updated_at = $14, version = version + 1 \
          WHERE id = $15 AND version = $16",
-    )
-    .bind(c.name.clone())
-    .bind(c.email.as_str().to_owned())
-    .bind(c.phone.clone())
-    .bind(c.employment_type.as_str().to_owned())
-    .bind(c.home_venue_id.map(|v| v.0))
-    .bind(c.time_zone.as_str().to_owned())
-    .bind(c.day_rate.currency.as_str().to_owned())
-    .bind(c.day_rate.minor)
-    .bind(c.hour_rate.minor)
-    .bind(c.max_days_week)
-    .bind(c.max_days_month)
-    .bind(join_tags(&c.skills))
-    .bind(c.notes.clone())
-    .bind(now)
-    .bind(id)
-    .bind(version)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    crate::row::check_updated(conn, "instructors", id, version, n).await
+);
+
+list_filter! {
+    /// The instructor list's filters.
+    pub struct InstructorFilter {
+        sorts: TABLE.sorts,
+        /// Instructors employed this way.
+        pub employment_type: String => #[param(value_type = Option<EmploymentType>)],
+        /// Part of a skill label.
+        pub skill: String,
+        /// Instructors based at this venue.
+        #[serde(deserialize_with = "crate::row::empty_as_none")]
+        pub home_venue_id: Option<i64>,
+    }
 }
 
-pub async fn set_archived(
-    conn: &mut Conn,
-    id: i64,
-    version: i64,
-    at: Option<i64>,
-    now: i64,
-) -> Result<(), StoreError> {
-    crate::row::set_archived(conn, "instructors", id, version, at, now).await
-}
-
-pub async fn get(conn: &mut Conn, id: i64) -> Result<Instructor, StoreError> {
-    let mut q = Sql::new("SELECT ");
-    q.push(COLUMNS)
-        .push(" FROM instructors WHERE id = ")
-        .int(id);
-    Ok(from_row(&q.query().fetch_one(&mut *conn).await?)?)
-}
-
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(default)]
-pub struct InstructorFilter {
-    #[serde(flatten)]
-    pub list: ListParams,
-    /// An [`EmploymentType`] name; anything else is ignored.
-    pub employment_type: String,
-    /// Part of a skill label.
-    pub skill: String,
-    #[serde(default, deserialize_with = "crate::row::empty_as_none")]
-    pub home_venue_id: Option<i64>,
-}
-
+/// Instructors matching `f`: search in name, e-mail and skills.
 pub async fn list(conn: &mut Conn, f: &InstructorFilter) -> Result<Page<Instructor>, StoreError> {
-    let build = |head: &str| {
-        let mut q = Sql::new(head);
-        q.push(" FROM instructors WHERE 1 = 1");
-        f.list.archived_clause(&mut q);
-        if !f.list.q.trim().is_empty() {
-            let p = contains_pattern(&f.list.q);
-            q.push(" AND (lower(name) LIKE ")
-                .text(&p)
-                .push(" ESCAPE '\\' OR lower(email) LIKE ")
-                .text(&p);
-            q.push(" ESCAPE '\\' OR lower(skills) LIKE ")
-                .text(&p)
-                .push(" ESCAPE '\\')");
-        }
-        if let Ok(t) = EmploymentType::parse(&f.employment_type) {
-            q.push(" AND employment_type = ").text(t.as_str());
-        }
-        if !f.skill.trim().is_empty() {
-            q.push(" AND lower(skills) LIKE ")
-                .text(&contains_pattern(&f.skill))
-                .push(" ESCAPE '\\'");
-        }
-        if let Some(v) = f.home_venue_id {
-            q.push(" AND home_venue_id = ").int(v);
-        }
-        q
-    };
-    let mut select = build(&format!("SELECT {COLUMNS}"));
-    select.push(&f.list.order_by(&[
-        ("name", "name"),
-        ("email", "email"),
-        ("type", "employment_type"),
-        ("day_rate", "day_rate_minor"),
-    ]));
-    crate::row::paged(
-        conn,
-        select,
-        build("SELECT count(*)"),
-        f.list.page,
-        f.list.per_page,
-        from_row,
-    )
-    .await
+    let employment = choice(
+        "employment_type",
+        &f.employment_type,
+        EmploymentType::ALL,
+        EmploymentType::as_str,
+    )?;
+    TABLE
+        .list(
+            conn,
+            &f.list,
+            |q, _| {
+                if let Some(t) = employment {
+                    q.push(" AND employment_type = ").text(t.as_str());
+                }
+                search(q, &["skills"], &f.skill);
+                if let Some(v) = f.home_venue_id {
+                    q.push(" AND home_venue_id = ").int(v);
+                }
+            },
+            from_row,
+        )
+        .await
 }
 
 /// (id, name) of every active instructor, for choosers.
 pub async fn options(conn: &mut Conn) -> Result<Vec<(i64, String)>, StoreError> {
-    let rows =
-        sqlx::query("SELECT id, name FROM instructors WHERE archived_at IS NULL ORDER BY name, id")
-            .fetch_all(&mut *conn)
-            .await?;
-    rows.iter()
-        .map(|r| Ok((r.i("id")?, r.s("name")?)))
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    let q =
+        sqlx::query("SELECT id, name FROM instructors WHERE archived_at IS NULL ORDER BY name, id");
+    crate::row::fetch_all(conn, q, |r| Ok((r.i("id")?, r.s("name")?))).await
 }
 
 /// A qualification for a course (or a skill), valid from `valid_from` until `expires_at`.
@@ -280,26 +221,22 @@ pub async fn qualifications(
     conn: &mut Conn,
     instructor_id: i64,
 ) -> Result<Vec<Qualification>, StoreError> {
-    let rows = sqlx::query(
+    let q = sqlx::query(
         "SELECT q.id, q.course_id, c.code, q.skill, q.valid_from, q.expires_at FROM instructor_qualifications q \
          LEFT JOIN courses c ON c.id = q.course_id WHERE q.instructor_id = $1 ORDER BY c.code, q.skill",
     )
-    .bind(instructor_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Qualification {
-                id: r.i("id")?,
-                course_id: r.oi("course_id")?,
-                course_code: r.os("code")?,
-                skill: r.os("skill")?,
-                valid_from: r.i("valid_from")?,
-                expires_at: r.oi("expires_at")?,
-            })
+    .bind(instructor_id);
+    crate::row::fetch_all(conn, q, |r| {
+        Ok(Qualification {
+            id: r.i("id")?,
+            course_id: r.oi("course_id")?,
+            course_code: r.os("code")?,
+            skill: r.os("skill")?,
+            valid_from: r.i("valid_from")?,
+            expires_at: r.oi("expires_at")?,
         })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    })
+    .await
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -315,23 +252,19 @@ pub struct TimeOff {
 }
 
 pub async fn time_off(conn: &mut Conn, instructor_id: i64) -> Result<Vec<TimeOff>, StoreError> {
-    let rows = sqlx::query(
+    let q = sqlx::query(
         "SELECT id, starts_at, ends_at, reason FROM instructor_time_off WHERE instructor_id = $1 ORDER BY starts_at DESC LIMIT 100",
     )
-    .bind(instructor_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(TimeOff {
-                id: r.i("id")?,
-                starts_at: r.i("starts_at")?,
-                ends_at: r.i("ends_at")?,
-                reason: r.s("reason")?,
-            })
+    .bind(instructor_id);
+    crate::row::fetch_all(conn, q, |r| {
+        Ok(TimeOff {
+            id: r.i("id")?,
+            starts_at: r.i("starts_at")?,
+            ends_at: r.i("ends_at")?,
+            reason: r.s("reason")?,
         })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    })
+    .await
 }
 
 pub async fn delete_qualification(
@@ -408,28 +341,24 @@ pub async fn insert_contract(
 }
 
 pub async fn contracts(conn: &mut Conn, instructor_id: i64) -> Result<Vec<Contract>, StoreError> {
-    let rows = sqlx::query(
+    let q = sqlx::query(
         "SELECT id, kind, currency, day_rate_minor, valid_from, valid_to, document_name FROM instructor_contracts WHERE instructor_id = $1 ORDER BY valid_from DESC",
     )
-    .bind(instructor_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Contract {
-                id: r.i("id")?,
-                kind: r.s("kind")?,
-                day_rate: Some(Money::new(
-                    r.i("day_rate_minor")?,
-                    Currency::parse(&r.s("currency")?).map_err(decode_err)?,
-                )),
-                valid_from: r.i("valid_from")?,
-                valid_to: r.oi("valid_to")?,
-                document_name: r.os("document_name")?,
-            })
+    .bind(instructor_id);
+    crate::row::fetch_all(conn, q, |r| {
+        Ok(Contract {
+            id: r.i("id")?,
+            kind: r.s("kind")?,
+            day_rate: Some(Money::new(
+                r.i("day_rate_minor")?,
+                Currency::parse(&r.s("currency")?).map_err(decode_err)?,
+            )),
+            valid_from: r.i("valid_from")?,
+            valid_to: r.oi("valid_to")?,
+            document_name: r.os("document_name")?,
         })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    })
+    .await
 }
 
 /// The weekly working pattern: (weekday 1 = Monday … 7, start minute, end minute), local time.
@@ -437,14 +366,12 @@ pub async fn working_pattern(
     conn: &mut Conn,
     instructor_id: i64,
 ) -> Result<Vec<(i64, i64, i64)>, StoreError> {
-    let rows = sqlx::query("SELECT weekday, start_minute, end_minute FROM instructor_working_hours WHERE instructor_id = $1 ORDER BY weekday")
-        .bind(instructor_id)
-        .fetch_all(&mut *conn)
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|r| Ok((r.i("weekday")?, r.i("start_minute")?, r.i("end_minute")?)))
-        .collect::<Result<_, sqlx::Error>>()?)
+    let q = sqlx::query("SELECT weekday, start_minute, end_minute FROM instructor_working_hours WHERE instructor_id = $1 ORDER BY weekday")
+        .bind(instructor_id);
+    crate::row::fetch_all(conn, q, |r| {
+        Ok((r.i("weekday")?, r.i("start_minute")?, r.i("end_minute")?))
+    })
+    .await
 }
 
 pub async fn set_working_pattern(

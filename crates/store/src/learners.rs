@@ -1,6 +1,7 @@
 //! Learners: the people who attend sessions, optionally employed by a client.
 
-use crate::row::{Col, ListParams, Sql, contains_pattern};
+use crate::row::{Col, Query, Sql};
+use crate::table::{Table, list_filter, record_rows};
 use crate::{Conn, Page, StoreError};
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -29,6 +30,20 @@ pub struct Learner {
     pub version: i64,
 }
 
+const TABLE: Table = Table {
+    name: "learners",
+    columns: COLUMNS,
+    from: FROM,
+    count_from: FROM,
+    alias: "",
+    search: &["first_name", "last_name", "email"],
+    sorts: &[
+        ("name", "last_name"),
+        ("email", "email"),
+        ("client", "client_name"),
+    ],
+};
+
 const COLUMNS: &str = "id, first_name, last_name, email, client_id, client_name, phone, time_zone, created_at, \
     updated_at, archived_at, version";
 
@@ -55,110 +70,49 @@ fn from_row(r: &AnyRow) -> Result<Learner, sqlx::Error> {
     })
 }
 
-pub async fn insert(conn: &mut Conn, c: &LearnerInput, now: i64) -> Result<i64, StoreError> {
-    let r = sqlx::query(
-        "INSERT INTO learners (first_name, last_name, email, client_id, phone, time_zone, created_at, updated_at) \
+/// The input's columns in statement order: `$1` to `$6` of both insert and update.
+fn bind_input<'q>(q: Query<'q>, c: &LearnerInput) -> Query<'q> {
+    q.bind(c.first_name.clone())
+        .bind(c.last_name.clone())
+        .bind(c.email.as_str().to_owned())
+        .bind(c.client_id.map(|v| v.0))
+        .bind(c.phone.clone())
+        .bind(c.time_zone.as_str().to_owned())
+}
+
+record_rows!(
+    Learner,
+    LearnerInput,
+    insert = "INSERT INTO learners (first_name, last_name, email, client_id, phone, time_zone, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
-    )
-    .bind(c.first_name.clone())
-    .bind(c.last_name.clone())
-    .bind(c.email.as_str().to_owned())
-    .bind(c.client_id.map(|v| v.0))
-    .bind(c.phone.clone())
-    .bind(c.time_zone.as_str().to_owned())
-    .bind(now)
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(r.i("id")?)
-}
-
-pub async fn update(
-    conn: &mut Conn,
-    id: i64,
-    version: i64,
-    c: &LearnerInput,
-    now: i64,
-) -> Result<(), StoreError> {
-    let n = sqlx::query(
-        "UPDATE learners SET first_name = $1, last_name = $2, email = $3, client_id = $4, phone = $5, \
+    update = "UPDATE learners SET first_name = $1, last_name = $2, email = $3, client_id = $4, phone = $5, \
          time_zone = $6, updated_at = $7, version = version + 1 WHERE id = $8 AND version = $9",
-    )
-    .bind(c.first_name.clone())
-    .bind(c.last_name.clone())
-    .bind(c.email.as_str().to_owned())
-    .bind(c.client_id.map(|v| v.0))
-    .bind(c.phone.clone())
-    .bind(c.time_zone.as_str().to_owned())
-    .bind(now)
-    .bind(id)
-    .bind(version)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    crate::row::check_updated(conn, "learners", id, version, n).await
+);
+
+list_filter! {
+    /// The learner list's filters.
+    pub struct LearnerFilter {
+        sorts: TABLE.sorts,
+        /// Exactly this client's learners; also how a client contact is scoped to their own people.
+        #[serde(deserialize_with = "crate::row::empty_as_none")]
+        pub client_id: Option<i64>,
+    }
 }
 
-pub async fn set_archived(
-    conn: &mut Conn,
-    id: i64,
-    version: i64,
-    at: Option<i64>,
-    now: i64,
-) -> Result<(), StoreError> {
-    crate::row::set_archived(conn, "learners", id, version, at, now).await
-}
-
-pub async fn get(conn: &mut Conn, id: i64) -> Result<Learner, StoreError> {
-    let mut q = Sql::new("SELECT ");
-    q.push(COLUMNS).push(FROM).push(" WHERE id = ").int(id);
-    Ok(from_row(&q.query().fetch_one(&mut *conn).await?)?)
-}
-
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(default)]
-pub struct LearnerFilter {
-    #[serde(flatten)]
-    pub list: ListParams,
-    /// Exactly this client's learners; also how a client contact is scoped to their own people.
-    #[serde(default, deserialize_with = "crate::row::empty_as_none")]
-    pub client_id: Option<i64>,
-}
-
+/// Learners matching `f`: search in first and last name and e-mail.
 pub async fn list(conn: &mut Conn, f: &LearnerFilter) -> Result<Page<Learner>, StoreError> {
-    let build = |head: &str| {
-        let mut q = Sql::new(head);
-        q.push(FROM).push(" WHERE 1 = 1");
-        f.list.archived_clause(&mut q);
-        if !f.list.q.trim().is_empty() {
-            let p = contains_pattern(&f.list.q);
-            q.push(" AND (lower(first_name) LIKE ")
-                .text(&p)
-                .push(" ESCAPE '\\' OR lower(last_name) LIKE ")
-                .text(&p);
-            q.push(" ESCAPE '\\' OR lower(email) LIKE ")
-                .text(&p)
-                .push(" ESCAPE '\\')");
-        }
-        if let Some(c) = f.client_id {
-            q.push(" AND client_id = ").int(c);
-        }
-        q
-    };
-    let mut select = build(&format!("SELECT {COLUMNS}"));
-    select.push(&f.list.order_by(&[
-        ("name", "last_name"),
-        ("email", "email"),
-        ("client", "client_name"),
-    ]));
-    crate::row::paged(
-        conn,
-        select,
-        build("SELECT count(*)"),
-        f.list.page,
-        f.list.per_page,
-        from_row,
-    )
-    .await
+    TABLE
+        .list(
+            conn,
+            &f.list,
+            |q, _| {
+                if let Some(c) = f.client_id {
+                    q.push(" AND client_id = ").int(c);
+                }
+            },
+            from_row,
+        )
+        .await
 }
 
 /// The learner with exactly this (normalized) e-mail address, archived or not.

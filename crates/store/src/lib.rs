@@ -29,6 +29,7 @@ pub mod reminders;
 pub mod resources;
 pub mod row;
 pub mod sessions;
+mod table;
 pub mod templates;
 pub mod testing;
 pub mod throttle;

@@ -150,12 +150,7 @@ pub async fn for_entity(
         .push(" AND entity_id = ")
         .int(entity_id)
         .push(" ORDER BY id DESC LIMIT 200");
-    Ok(q.query()
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(from_row)
-        .collect::<Result<_, _>>()?)
+    crate::row::fetch_all(conn, q.query(), from_row).await
 }
 
 /// Filters of the delivery log. `entity_type` `session` also covers the session's assignments and
@@ -164,34 +159,56 @@ pub async fn for_entity(
 #[serde(default)]
 #[into_params(parameter_in = Query)]
 pub struct OutboxFilter {
-    /// pending, sent or failed.
+    /// Messages in this state.
+    #[param(schema_with = outbox_status_schema)]
     pub status: String,
     /// Part of the recipient's address.
     pub recipient: String,
-    /// session, learner, assignment, enrollment…
+    /// The record a message is about: session, learner, assignment, enrollment, user… With
+    /// `entity_id`, `session` also covers the session's assignments and enrollments, and `learner`
+    /// the learner's enrollments and everything sent to their address.
     pub entity_type: String,
     #[serde(deserialize_with = "crate::row::empty_as_none")]
     #[param(value_type = Option<i64>)]
     pub entity_id: Option<i64>,
+    /// Page number, from 1 (default 1).
     #[serde(deserialize_with = "crate::row::lenient_int")]
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     pub page: i64,
+    /// Rows per page, 1 to 200 (default 50); a larger value is refused with 400.
     #[serde(deserialize_with = "crate::row::lenient_int")]
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     pub per_page: i64,
+    /// Every matching message (at most 10,000) instead of a page: the CSV export.
+    #[serde(skip)]
+    pub export: bool,
 }
 
-fn filter_clause(q: &mut Sql, f: &OutboxFilter) {
+/// The states of a message in the outbox.
+pub const STATUSES: &[&str] = &["pending", "sent", "failed"];
+
+fn outbox_status_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(STATUSES.iter().copied()))
+        .build()
+}
+
+fn filter_clause(q: &mut Sql, f: &OutboxFilter) -> Result<(), StoreError> {
     q.push(" WHERE 1 = 1");
-    if !f.status.trim().is_empty() {
-        q.push(" AND status = ").text(f.status.trim());
+    let status = f.status.trim();
+    if !status.is_empty() {
+        if !STATUSES.contains(&status) {
+            return Err(StoreError::unknown("status", status, STATUSES));
+        }
+        q.push(" AND status = ").text(status);
     }
     if !f.recipient.trim().is_empty() {
         q.push(" AND lower(recipient) LIKE ")
             .text(&contains_pattern(&f.recipient))
             .push(" ESCAPE '\\'");
     }
-    let kind = f.entity_type.trim();
+    let kind = crate::table::type_name("entity_type", &f.entity_type)?.unwrap_or_default();
     match (kind, f.entity_id) {
         ("session", Some(id)) => {
             q.push(" AND ((entity_type = 'session' AND entity_id = ")
@@ -223,17 +240,19 @@ fn filter_clause(q: &mut Sql, f: &OutboxFilter) {
             }
         }
     }
+    Ok(())
 }
 
 /// The delivery log: messages matching `f`, newest first, one page.
 pub async fn list(conn: &mut Conn, f: &OutboxFilter) -> Result<Page<Message>, StoreError> {
     let mut select = Sql::new("SELECT ");
     select.push(COLUMNS).push(" FROM outbox");
-    filter_clause(&mut select, f);
+    filter_clause(&mut select, f)?;
     select.push(" ORDER BY id DESC");
     let mut count = Sql::new("SELECT count(*) FROM outbox");
-    filter_clause(&mut count, f);
-    crate::row::paged(conn, select, count, f.page, f.per_page, from_row).await
+    filter_clause(&mut count, f)?;
+    let paging = crate::row::Paging::new(f.page, f.per_page, f.export)?;
+    crate::row::paged(conn, select, count, paging, from_row).await
 }
 
 pub async fn get(conn: &mut Conn, id: i64) -> Result<MessageDetail, StoreError> {

@@ -218,22 +218,18 @@ pub struct Program {
 }
 
 pub async fn programs(conn: &mut Conn) -> Result<Vec<Program>, StoreError> {
-    let rows = sqlx::query(
+    let q = sqlx::query(
         "SELECT p.id, p.name, c.name AS client_name FROM programs p JOIN clients c ON c.id = p.client_id \
          WHERE p.archived_at IS NULL ORDER BY p.name, p.id LIMIT 500",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Program {
-                id: r.i("id")?,
-                name: r.s("name")?,
-                client_name: r.s("client_name")?,
-            })
+    );
+    crate::row::fetch_all(conn, q, |r| {
+        Ok(Program {
+            id: r.i("id")?,
+            name: r.s("name")?,
+            client_name: r.s("client_name")?,
         })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    })
+    .await
 }
 
 /// A client's contracted series, as the demo seeder creates them (without dates). Users create and
@@ -278,54 +274,44 @@ pub async fn set_session_program(
 pub type QualificationRow = (i64, Option<i64>, Option<String>, i64, Option<i64>);
 
 pub async fn qualifications(conn: &mut Conn) -> Result<Vec<QualificationRow>, StoreError> {
-    let rows = sqlx::query(
+    let q = sqlx::query(
         "SELECT instructor_id, course_id, skill, valid_from, expires_at FROM instructor_qualifications",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                r.i("instructor_id")?,
-                r.oi("course_id")?,
-                r.os("skill")?,
-                r.i("valid_from")?,
-                r.oi("expires_at")?,
-            ))
-        })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    );
+    crate::row::fetch_all(conn, q, |r| {
+        Ok((
+            r.i("instructor_id")?,
+            r.oi("course_id")?,
+            r.os("skill")?,
+            r.i("valid_from")?,
+            r.oi("expires_at")?,
+        ))
+    })
+    .await
 }
 
 /// (instructor, valid from, valid to) of every contract.
 pub async fn contracts(conn: &mut Conn) -> Result<Vec<(i64, i64, Option<i64>)>, StoreError> {
-    let rows = sqlx::query("SELECT instructor_id, valid_from, valid_to FROM instructor_contracts")
-        .fetch_all(&mut *conn)
-        .await?;
-    rows.iter()
-        .map(|r| Ok((r.i("instructor_id")?, r.i("valid_from")?, r.oi("valid_to")?)))
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    let q = sqlx::query("SELECT instructor_id, valid_from, valid_to FROM instructor_contracts");
+    crate::row::fetch_all(conn, q, |r| {
+        Ok((r.i("instructor_id")?, r.i("valid_from")?, r.oi("valid_to")?))
+    })
+    .await
 }
 
 /// (instructor, weekday 1 = Monday, start minute, end minute) of every working pattern.
 pub async fn working_hours(conn: &mut Conn) -> Result<Vec<(i64, i64, i64, i64)>, StoreError> {
-    let rows = sqlx::query(
+    let q = sqlx::query(
         "SELECT instructor_id, weekday, start_minute, end_minute FROM instructor_working_hours",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                r.i("instructor_id")?,
-                r.i("weekday")?,
-                r.i("start_minute")?,
-                r.i("end_minute")?,
-            ))
-        })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    );
+    crate::row::fetch_all(conn, q, |r| {
+        Ok((
+            r.i("instructor_id")?,
+            r.i("weekday")?,
+            r.i("start_minute")?,
+            r.i("end_minute")?,
+        ))
+    })
+    .await
 }
 
 /// (owner id, start, end, reason): time off of instructors, or closures of rooms.
@@ -514,18 +500,16 @@ pub async fn pool_use_between(
     }
     q.push(")");
     except(&mut q, "s.id", except_sessions);
-    let rows = q.query().fetch_all(&mut *conn).await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                r.i("resource_id")?,
-                r.i("starts_at")?,
-                r.i("ends_at")?,
-                r.i("quantity")?,
-            ))
-        })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    let q = q.query();
+    crate::row::fetch_all(conn, q, |r| {
+        Ok((
+            r.i("resource_id")?,
+            r.i("starts_at")?,
+            r.i("ends_at")?,
+            r.i("quantity")?,
+        ))
+    })
+    .await
 }
 
 /// Pairs of the given sessions that share a learner (booked or attending): they must not overlap.
@@ -555,11 +539,8 @@ pub async fn sessions_sharing_learners(
         q.int(*id);
     }
     q.push(") ORDER BY a.session_id, b.session_id");
-    let rows = q.query().fetch_all(&mut *conn).await?;
-    rows.iter()
-        .map(|r| Ok((r.i("a")?, r.i("b")?)))
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    let q = q.query();
+    crate::row::fetch_all(conn, q, |r| Ok((r.i("a")?, r.i("b")?))).await
 }
 
 /// Sessions on the calendar (scheduled or confirmed) with a part in `[from, to)` that the
@@ -570,20 +551,15 @@ pub async fn sessions_taught_between(
     from: i64,
     to: i64,
 ) -> Result<Vec<i64>, StoreError> {
-    let rows = sqlx::query(
+    let q = sqlx::query(
         "SELECT DISTINCT s.id FROM assignments a JOIN sessions s ON s.id = a.session_id JOIN session_parts p ON p.session_id = s.id \
          WHERE a.instructor_id = $1 AND a.status IN ('proposed', 'requested', 'accepted', 'confirmed') AND p.status = 'scheduled' \
          AND s.status IN ('scheduled', 'confirmed') AND s.archived_at IS NULL AND p.starts_at < $3 AND p.ends_at > $2 ORDER BY s.id",
     )
     .bind(instructor_id)
     .bind(from)
-    .bind(to)
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| r.i("id"))
-        .collect::<Result<_, sqlx::Error>>()?)
+    .bind(to);
+    crate::row::fetch_all(conn, q, |r| r.i("id")).await
 }
 
 /// Sessions on the calendar with a booking of the room in `[from, to)`.
@@ -593,20 +569,15 @@ pub async fn sessions_in_room_between(
     from: i64,
     to: i64,
 ) -> Result<Vec<i64>, StoreError> {
-    let rows = sqlx::query(
+    let q = sqlx::query(
         "SELECT DISTINCT s.id FROM bookings b JOIN session_parts p ON p.id = b.session_part_id JOIN sessions s ON s.id = p.session_id \
          WHERE b.resource_id = $1 AND p.status = 'scheduled' AND s.status IN ('scheduled', 'confirmed') AND s.archived_at IS NULL \
          AND b.starts_at < $3 AND b.ends_at > $2 ORDER BY s.id",
     )
     .bind(resource_id)
     .bind(from)
-    .bind(to)
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| r.i("id"))
-        .collect::<Result<_, sqlx::Error>>()?)
+    .bind(to);
+    crate::row::fetch_all(conn, q, |r| r.i("id")).await
 }
 
 // ------------------------------------------------------------------ runs
@@ -863,40 +834,34 @@ pub async fn insert_proposal(
 }
 
 pub async fn proposals(conn: &mut Conn, run_id: i64) -> Result<Vec<Proposal>, StoreError> {
-    let rows = sqlx::query(
+    let q = sqlx::query(
         "SELECT pp.run_id, pp.session_id, s.reference, c.code, c.title, s.time_zone, pp.session_version, pp.outcome, pp.instructor_id, \
          i.name AS instructor_name, pp.room_id, r.name AS room_name, pp.parts_json, pp.reasons, pp.accepted_at \
          FROM plan_proposals pp JOIN sessions s ON s.id = pp.session_id JOIN courses c ON c.id = s.course_id \
          LEFT JOIN instructors i ON i.id = pp.instructor_id LEFT JOIN resources r ON r.id = pp.room_id \
          WHERE pp.run_id = $1 ORDER BY pp.outcome DESC, s.starts_at, s.id",
     )
-    .bind(run_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Proposal {
-                run_id: r.i("run_id")?,
-                session_id: r.i("session_id")?,
-                session_reference: r.s("reference")?,
-                course_code: r.s("code")?,
-                course_title: r.s("title")?,
-                time_zone: r.s("time_zone")?,
-                session_version: r.i("session_version")?,
-                outcome: r.s("outcome")?,
-                instructor_id: r.oi("instructor_id")?,
-                instructor_name: r.os("instructor_name")?,
-                room_id: r.oi("room_id")?,
-                room_name: r.os("room_name")?,
-                parts: serde_json::from_str(&r.s("parts_json")?)
-                    .map_err(crate::courses::decode_err)?,
-                reasons: serde_json::from_str(&r.s("reasons")?)
-                    .map_err(crate::courses::decode_err)?,
-                accepted_at: r.oi("accepted_at")?,
-            })
+    .bind(run_id);
+    crate::row::fetch_all(conn, q, |r| {
+        Ok(Proposal {
+            run_id: r.i("run_id")?,
+            session_id: r.i("session_id")?,
+            session_reference: r.s("reference")?,
+            course_code: r.s("code")?,
+            course_title: r.s("title")?,
+            time_zone: r.s("time_zone")?,
+            session_version: r.i("session_version")?,
+            outcome: r.s("outcome")?,
+            instructor_id: r.oi("instructor_id")?,
+            instructor_name: r.os("instructor_name")?,
+            room_id: r.oi("room_id")?,
+            room_name: r.os("room_name")?,
+            parts: serde_json::from_str(&r.s("parts_json")?).map_err(crate::courses::decode_err)?,
+            reasons: serde_json::from_str(&r.s("reasons")?).map_err(crate::courses::decode_err)?,
+            accepted_at: r.oi("accepted_at")?,
         })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    })
+    .await
 }
 
 /// Marks a proposal accepted: the first write of an acceptance, so that two coordinators

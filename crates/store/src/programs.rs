@@ -2,7 +2,8 @@
 //! between March and June, budget 60,000 EUR"). Sessions point at their program.
 
 use crate::courses::decode_err;
-use crate::row::{Col, ListParams, Sql, contains_pattern};
+use crate::row::{Col, Query};
+use crate::table::{Table, list_filter, record_rows};
 use crate::{Conn, Page, StoreError};
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -38,8 +39,26 @@ pub struct Program {
     pub version: i64,
 }
 
-const SELECT: &str = "SELECT p.id, p.client_id, c.name AS client_name, p.name, p.budget_minor, p.currency, \
-    p.starts_on, p.ends_on, p.created_at, p.updated_at, p.archived_at, p.version";
+const TABLE: Table = Table {
+    name: "programs",
+    columns: "p.id, p.client_id, c.name AS client_name, p.name, p.budget_minor, p.currency, \
+        p.starts_on, p.ends_on, p.created_at, p.updated_at, p.archived_at, p.version",
+    from: FROM,
+    count_from: FROM,
+    alias: "p.",
+    search: &["p.name", "c.name", "c.code"],
+    // Programs without dates sort last either way, on both databases.
+    sorts: &[
+        ("name", "p.name {dir}, p.id {dir}"),
+        ("client", "c.name {dir}, p.name {dir}, p.id {dir}"),
+        (
+            "starts",
+            "p.starts_on IS NULL, p.starts_on {dir}, p.id {dir}",
+        ),
+        ("ends", "p.ends_on IS NULL, p.ends_on {dir}, p.id {dir}"),
+        ("budget", "p.budget_minor {dir}, p.id {dir}"),
+    ],
+};
 
 const FROM: &str = " FROM programs p JOIN clients c ON c.id = p.client_id";
 
@@ -64,140 +83,64 @@ fn day(d: Option<chrono::NaiveDate>) -> Option<String> {
     d.map(|d| d.format("%Y-%m-%d").to_string())
 }
 
-pub async fn insert(conn: &mut Conn, p: &ProgramInput, now: i64) -> Result<i64, StoreError> {
-    let r = sqlx::query(
-        "INSERT INTO programs (client_id, name, budget_minor, currency, starts_on, ends_on, created_at, updated_at) \
+/// The input's columns in statement order: `$1` to `$6` of both insert and update.
+fn bind_input<'q>(q: Query<'q>, p: &ProgramInput) -> Query<'q> {
+    q.bind(p.client_id.0)
+        .bind(p.name.clone())
+        .bind(p.budget.minor)
+        .bind(p.budget.currency.as_str().to_owned())
+        .bind(day(p.starts_on))
+        .bind(day(p.ends_on))
+}
+
+record_rows!(
+    Program,
+    ProgramInput,
+    insert = "INSERT INTO programs (client_id, name, budget_minor, currency, starts_on, ends_on, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
-    )
-    .bind(p.client_id.0)
-    .bind(p.name.clone())
-    .bind(p.budget.minor)
-    .bind(p.budget.currency.as_str().to_owned())
-    .bind(day(p.starts_on))
-    .bind(day(p.ends_on))
-    .bind(now)
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(r.i("id")?)
-}
-
-pub async fn update(
-    conn: &mut Conn,
-    id: i64,
-    version: i64,
-    p: &ProgramInput,
-    now: i64,
-) -> Result<(), StoreError> {
-    let n = sqlx::query(
-        "UPDATE programs SET client_id = $1, name = $2, budget_minor = $3, currency = $4, starts_on = $5, \
+    update = "UPDATE programs SET client_id = $1, name = $2, budget_minor = $3, currency = $4, starts_on = $5, \
          ends_on = $6, updated_at = $7, version = version + 1 WHERE id = $8 AND version = $9",
-    )
-    .bind(p.client_id.0)
-    .bind(p.name.clone())
-    .bind(p.budget.minor)
-    .bind(p.budget.currency.as_str().to_owned())
-    .bind(day(p.starts_on))
-    .bind(day(p.ends_on))
-    .bind(now)
-    .bind(id)
-    .bind(version)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    crate::row::check_updated(conn, "programs", id, version, n).await
+);
+
+list_filter! {
+    /// The program list's filters.
+    pub struct ProgramFilter {
+        sorts: TABLE.sorts,
+        /// This client's programs.
+        #[serde(deserialize_with = "crate::row::empty_as_none")]
+        pub client_id: Option<i64>,
+    }
 }
 
-pub async fn set_archived(
-    conn: &mut Conn,
-    id: i64,
-    version: i64,
-    at: Option<i64>,
-    now: i64,
-) -> Result<(), StoreError> {
-    crate::row::set_archived(conn, "programs", id, version, at, now).await
-}
-
-pub async fn get(conn: &mut Conn, id: i64) -> Result<Program, StoreError> {
-    let mut q = Sql::new(SELECT);
-    q.push(FROM).push(" WHERE p.id = ").int(id);
-    Ok(from_row(&q.query().fetch_one(&mut *conn).await?)?)
-}
-
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(default)]
-pub struct ProgramFilter {
-    #[serde(flatten)]
-    pub list: ListParams,
-    #[serde(deserialize_with = "crate::row::empty_as_none")]
-    pub client_id: Option<i64>,
-}
-
+/// Programs matching `f`: search in the program's name and its client's name and code.
 pub async fn list(conn: &mut Conn, f: &ProgramFilter) -> Result<Page<Program>, StoreError> {
-    let build = |head: &str| {
-        let mut q = Sql::new(head);
-        q.push(FROM).push(if f.list.archived {
-            " WHERE p.archived_at IS NOT NULL"
-        } else {
-            " WHERE p.archived_at IS NULL"
-        });
-        if let Some(c) = f.client_id {
-            q.push(" AND p.client_id = ").int(c);
-        }
-        if !f.list.q.trim().is_empty() {
-            let p = contains_pattern(&f.list.q);
-            q.push(" AND (lower(p.name) LIKE ")
-                .text(&p)
-                .push(" ESCAPE '\\' OR lower(c.name) LIKE ")
-                .text(&p);
-            q.push(" ESCAPE '\\' OR lower(c.code) LIKE ")
-                .text(&p)
-                .push(" ESCAPE '\\')");
-        }
-        q
-    };
-    let mut select = build(SELECT);
-    let dir = if f.list.dir == "desc" { "DESC" } else { "ASC" };
-    // Programs without dates sort last either way, on both databases.
-    let (first, keys): (&str, &[&str]) = match f.list.sort.as_str() {
-        "client" => ("", &["c.name", "p.name", "p.id"]),
-        "starts" => ("p.starts_on IS NULL, ", &["p.starts_on", "p.id"]),
-        "ends" => ("p.ends_on IS NULL, ", &["p.ends_on", "p.id"]),
-        "budget" => ("", &["p.budget_minor", "p.id"]),
-        _ => ("", &["p.name", "p.id"]),
-    };
-    let order: Vec<String> = keys.iter().map(|k| format!("{k} {dir}")).collect();
-    select
-        .push(" ORDER BY ")
-        .push(first)
-        .push(&order.join(", "));
-    crate::row::paged(
-        conn,
-        select,
-        build("SELECT count(*)"),
-        f.list.page,
-        f.list.per_page,
-        from_row,
-    )
-    .await
+    TABLE
+        .list(
+            conn,
+            &f.list,
+            |q, _| {
+                if let Some(c) = f.client_id {
+                    q.push(" AND p.client_id = ").int(c);
+                }
+            },
+            from_row,
+        )
+        .await
 }
 
 /// (id, "Name (Client)") of every active program, for choosers.
 pub async fn options(conn: &mut Conn) -> Result<Vec<(i64, String)>, StoreError> {
-    let rows = sqlx::query(
+    let q = sqlx::query(
         "SELECT p.id, p.name, c.name AS client_name FROM programs p JOIN clients c ON c.id = p.client_id \
          WHERE p.archived_at IS NULL ORDER BY p.name, c.name, p.id LIMIT 2000",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                r.i("id")?,
-                format!("{} ({})", r.s("name")?, r.s("client_name")?),
-            ))
-        })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    );
+    crate::row::fetch_all(conn, q, |r| {
+        Ok((
+            r.i("id")?,
+            format!("{} ({})", r.s("name")?, r.s("client_name")?),
+        ))
+    })
+    .await
 }
 
 /// Sessions of one status in a program.

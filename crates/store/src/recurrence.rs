@@ -142,17 +142,12 @@ pub async fn confirmed_instructors(
     conn: &mut Conn,
     session_id: i64,
 ) -> Result<Vec<(i64, String)>, StoreError> {
-    let rows = sqlx::query(
+    let q = sqlx::query(
         "SELECT DISTINCT i.id, i.name FROM assignments a JOIN instructors i ON i.id = a.instructor_id \
          WHERE a.session_id = $1 AND a.status = 'confirmed' ORDER BY i.name",
     )
-    .bind(session_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|r| Ok((r.i("id")?, r.s("name")?)))
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    .bind(session_id);
+    crate::row::fetch_all(conn, q, |r| Ok((r.i("id")?, r.s("name")?))).await
 }
 
 /// Active parts of other sessions where `instructor_id` has a live (not cancelled or declined)

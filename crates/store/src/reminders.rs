@@ -292,18 +292,13 @@ pub async fn missing_joining(
 
 /// The names of the rooms booked for a session, in booking order, without repeats.
 pub async fn rooms(conn: &mut Conn, session_id: i64) -> Result<Vec<String>, StoreError> {
-    let rows = sqlx::query(
+    let q = sqlx::query(
         "SELECT r.name AS name, min(b.id) AS first_id FROM bookings b JOIN resources r ON r.id = b.resource_id \
          JOIN session_parts p ON p.id = b.session_part_id \
          WHERE p.session_id = $1 AND r.kind = 'room' GROUP BY r.name ORDER BY first_id",
     )
-    .bind(session_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| r.s("name"))
-        .collect::<Result<_, sqlx::Error>>()?)
+    .bind(session_id);
+    crate::row::fetch_all(conn, q, |r| r.s("name")).await
 }
 
 /// The messages a reminder sweep queues: stale once the session changes or the person leaves it.

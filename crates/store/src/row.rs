@@ -66,21 +66,63 @@ pub(crate) fn contains_pattern(q: &str) -> String {
     p
 }
 
-/// Bounded paging: a list query never returns more than [`MAX_PER_PAGE`] rows.
-pub fn clamp_page(page: i64, per_page: i64) -> (i64, i64) {
-    (
-        page.max(1),
-        if per_page <= 0 {
-            DEFAULT_PER_PAGE
-        } else {
-            per_page.min(200)
-        },
-    )
+/// Rows per page when the caller does not say.
+pub const DEFAULT_PER_PAGE: i64 = 50;
+/// The most rows one page holds: a larger `per_page` is refused ([`StoreError::BadParameter`]),
+/// never silently reduced.
+///
+/// [`StoreError::BadParameter`]: crate::StoreError::BadParameter
+pub const PAGE_LIMIT: i64 = 200;
+/// The most rows an export (`format=csv`, or a use case that needs every row) returns. A list
+/// with more matches is refused rather than cut short, so an export is never silently partial.
+pub const MAX_PER_PAGE: i64 = 10_000;
+
+/// Bounded paging: the page number (from 1) and its size, or every row for an export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Paging {
+    page: i64,
+    per_page: i64,
+    export: bool,
 }
 
-pub const DEFAULT_PER_PAGE: i64 = 50;
-/// The most rows one request returns: a page of the UI, or a CSV export.
-pub const MAX_PER_PAGE: i64 = 10_000;
+impl Paging {
+    /// `page` and `per_page` as sent: 0 (absent, or empty in a form) means the first page and
+    /// [`DEFAULT_PER_PAGE`]; negative numbers and pages over [`PAGE_LIMIT`] are refused. An
+    /// export ignores both.
+    pub(crate) fn new(page: i64, per_page: i64, export: bool) -> Result<Self, crate::StoreError> {
+        if export {
+            return Ok(Self {
+                page: 1,
+                per_page: MAX_PER_PAGE,
+                export,
+            });
+        }
+        if page < 0 {
+            return Err(crate::StoreError::bad_parameter(
+                "page",
+                format!("{page} is not a page number (1 or more)"),
+            ));
+        }
+        if !(0..=PAGE_LIMIT).contains(&per_page) {
+            return Err(crate::StoreError::bad_parameter(
+                "per_page",
+                format!("{per_page} is not between 1 and {PAGE_LIMIT}"),
+            ));
+        }
+        Ok(Self {
+            page: page.max(1),
+            per_page: if per_page == 0 {
+                DEFAULT_PER_PAGE
+            } else {
+                per_page
+            },
+            export,
+        })
+    }
+}
+
+/// A statement with its bound values, as `sqlx::query` makes it.
+pub(crate) type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
 
 /// Dynamic SQL with numbered `$n` placeholders, which both SQLite and PostgreSQL accept. Only
 /// fixed fragments written in this crate are pushed as text; every value is bound.
@@ -119,7 +161,7 @@ impl Sql {
         self
     }
 
-    pub(crate) fn query(&self) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
+    pub(crate) fn query(&self) -> Query<'static> {
         let mut q = sqlx::query(sqlx::AssertSqlSafe(self.text.clone()));
         for a in &self.args {
             q = match a {
@@ -129,6 +171,16 @@ impl Sql {
         }
         q
     }
+}
+
+/// Every row of `q`, each decoded by `map`.
+pub(crate) async fn fetch_all<T>(
+    conn: &mut crate::Conn,
+    q: Query<'_>,
+    map: impl Fn(&AnyRow) -> Result<T, sqlx::Error>,
+) -> Result<Vec<T>, crate::StoreError> {
+    let rows = q.fetch_all(&mut *conn).await?;
+    Ok(rows.iter().map(map).collect::<Result<_, _>>()?)
 }
 
 /// A list query and the plan the database chose for it (see [`crate::testing::capture_plans`]).
@@ -198,25 +250,39 @@ async fn explain_if_captured(
 }
 
 /// Appends `LIMIT/OFFSET` for a page and runs the matching `count(*)` built from the same filters.
+/// An export reads one row past [`MAX_PER_PAGE`] to refuse a list it cannot return whole.
 pub(crate) async fn paged<T>(
     conn: &mut crate::Conn,
     select: Sql,
     count: Sql,
-    page: i64,
-    per_page: i64,
+    paging: Paging,
     map: impl Fn(&AnyRow) -> Result<T, sqlx::Error>,
 ) -> Result<Page<T>, crate::StoreError> {
-    let (page, per_page) = clamp_page(page, per_page);
+    let Paging {
+        page,
+        per_page,
+        export,
+    } = paging;
     let mut select = select;
     select
         .push(" LIMIT ")
-        .int(per_page)
+        .int(per_page + i64::from(export))
         .push(" OFFSET ")
         // Saturating: a page far past the end is an empty page, not an overflow.
         .int((page - 1).saturating_mul(per_page));
     explain_if_captured(conn, &select, false).await?;
-    explain_if_captured(conn, &count, true).await?;
+    if !export {
+        explain_if_captured(conn, &count, true).await?;
+    }
     let rows = select.query().fetch_all(&mut *conn).await?;
+    if export && rows.len() as i64 > per_page {
+        return Err(crate::StoreError::bad_parameter(
+            "format",
+            format!(
+                "an export holds at most {MAX_PER_PAGE} rows and more match: narrow the filters"
+            ),
+        ));
+    }
     let items = rows.iter().map(map).collect::<Result<Vec<_>, _>>()?;
     let total = if page == 1 && (items.len() as i64) < per_page {
         items.len() as i64
@@ -235,7 +301,11 @@ pub(crate) async fn paged<T>(
     })
 }
 
-/// The common list parameters: free-text search, archived records, sorting and paging.
+/// The common list parameters: free-text search, archived records, sorting, paging and changes
+/// since a moment. Values are checked by the list that reads them: an unknown `sort` or `dir`, a
+/// page size over [`PAGE_LIMIT`] or an `updated_since` that is not RFC 3339 is refused with
+/// [`StoreError::BadParameter`](crate::StoreError::BadParameter). Empty values mean "not given",
+/// as HTML filter forms send every field.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(default)]
 pub struct ListParams {
@@ -248,26 +318,58 @@ pub struct ListParams {
     pub page: i64,
     #[serde(deserialize_with = "lenient_int")]
     pub per_page: i64,
+    /// An RFC 3339 instant: records changed at or after it, archived ones included, oldest change
+    /// first (`updated_at, id`), so that a client pages through changes without gaps.
+    pub updated_since: String,
+    /// Every matching row (at most [`MAX_PER_PAGE`]) instead of a page: `format=csv` in a page's
+    /// query string, or a use case that needs the whole list.
+    #[serde(rename = "format", deserialize_with = "export_format")]
+    pub export: bool,
 }
 
 impl ListParams {
-    /// `ORDER BY` from a whitelist of (name, column expression); unknown names fall back to the first.
-    pub(crate) fn order_by(&self, allowed: &[(&str, &str)]) -> String {
-        let col = allowed
-            .iter()
-            .find(|(name, _)| *name == self.sort)
-            .unwrap_or(&allowed[0])
-            .1;
-        let dir = if self.dir == "desc" { "DESC" } else { "ASC" };
-        format!(" ORDER BY {col} {dir}, id {dir}")
+    pub(crate) fn paging(&self) -> Result<Paging, crate::StoreError> {
+        Paging::new(self.page, self.per_page, self.export)
     }
 
-    pub(crate) fn archived_clause(&self, q: &mut Sql) {
-        q.push(if self.archived {
-            " AND archived_at IS NOT NULL"
-        } else {
-            " AND archived_at IS NULL"
-        });
+    /// `updated_since` as epoch milliseconds, `None` when not given.
+    pub(crate) fn since(&self) -> Result<Option<i64>, crate::StoreError> {
+        let raw = self.updated_since.trim();
+        if raw.is_empty() {
+            return Ok(None);
+        }
+        chrono::DateTime::parse_from_rfc3339(raw)
+            .map(|t| Some(t.timestamp_millis()))
+            .map_err(|_| {
+                crate::StoreError::bad_parameter(
+                    "updated_since",
+                    format!(
+                        "'{}' is not an RFC 3339 timestamp (such as 2026-03-01T09:00:00Z)",
+                        crate::error::shown(raw)
+                    ),
+                )
+            })
+    }
+
+    /// `ASC` or `DESC` from `dir`; empty means ascending.
+    pub(crate) fn direction(&self) -> Result<&'static str, crate::StoreError> {
+        match self.dir.trim() {
+            "" | "asc" => Ok("ASC"),
+            "desc" => Ok("DESC"),
+            other => Err(crate::StoreError::unknown("dir", other, &["asc", "desc"])),
+        }
+    }
+}
+
+/// `format`: empty for a page, `csv` for an export of every row.
+fn export_format<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    match <Option<String> as serde::Deserialize>::deserialize(d)?
+        .as_deref()
+        .map(str::trim)
+    {
+        None | Some("") => Ok(false),
+        Some("csv") => Ok(true),
+        Some(_) => Err(serde::de::Error::custom("format: expected csv")),
     }
 }
 

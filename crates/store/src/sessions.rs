@@ -2,7 +2,8 @@
 //! filter and sort on one indexed column.
 
 use crate::courses::decode_err;
-use crate::row::{Col, ListParams, Sql, contains_pattern};
+use crate::row::{Col, Sql};
+use crate::table::{Table, choice, list_filter, search};
 use crate::{Conn, Page, StoreError};
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -68,11 +69,34 @@ pub struct Part {
     pub sequence: i64,
 }
 
-const SELECT: &str = "SELECT s.id, s.reference, s.course_id, c.code AS course_code, c.title AS course_title, s.program_id, \
+const TABLE: Table = Table {
+    name: "sessions",
+    columns: COLUMNS,
+    from: FROM,
+    count_from: " FROM sessions s",
+    alias: "s.",
+    // Searched its own way (by reference prefix, or through the courses): see `list`.
+    search: &[],
+    // Each order ends in columns of its index, so a page is read in index order, not sorted.
+    sorts: &[
+        ("starts", "s.starts_at {dir}, s.id {dir}"),
+        (
+            "course",
+            "s.course_code {dir}, s.starts_at {dir}, s.id {dir}",
+        ),
+        ("status", "s.status {dir}, s.starts_at {dir}, s.id {dir}"),
+        ("booked", "s.booked_count {dir}, s.id {dir}"),
+        ("capacity", "s.capacity {dir}, s.id {dir}"),
+        ("reference", "s.reference {dir}"),
+    ],
+};
+
+const COLUMNS: &str = "s.id, s.reference, s.course_id, c.code AS course_code, c.title AS course_title, s.program_id, \
     s.title, s.visibility, s.client_id, cl.name AS client_name, s.delivery_mode, s.venue_id, v.name AS venue_name, \
     s.status, s.capacity, s.booked_count, s.waitlist_count, s.time_zone, s.currency, s.seat_price_minor, s.notes, \
-    s.joining_url, s.joining_notes, s.starts_at, s.ends_at, s.created_at, s.updated_at, s.archived_at, s.version \
-    FROM sessions s JOIN courses c ON c.id = +s.course_id LEFT JOIN venues v ON v.id = s.venue_id \
+    s.joining_url, s.joining_notes, s.starts_at, s.ends_at, s.created_at, s.updated_at, s.archived_at, s.version";
+
+const FROM: &str = " FROM sessions s JOIN courses c ON c.id = +s.course_id LEFT JOIN venues v ON v.id = s.venue_id \
     LEFT JOIN clients cl ON cl.id = s.client_id";
 
 fn from_row(r: &AnyRow) -> Result<Session, sqlx::Error> {
@@ -282,83 +306,89 @@ pub async fn set_archived(
     at: Option<i64>,
     now: i64,
 ) -> Result<(), StoreError> {
-    crate::row::set_archived(conn, "sessions", id, version, at, now).await
+    TABLE.set_archived(conn, id, version, at, now).await
 }
 
 pub async fn get(conn: &mut Conn, id: i64) -> Result<Session, StoreError> {
-    let mut q = Sql::new(SELECT);
-    q.push(" WHERE s.id = ").int(id);
-    Ok(from_row(&q.query().fetch_one(&mut *conn).await?)?)
+    TABLE.get(conn, id, from_row).await
 }
 
 pub async fn parts(conn: &mut Conn, session_id: i64) -> Result<Vec<Part>, StoreError> {
-    let rows = sqlx::query(
+    let q = sqlx::query(
         "SELECT id, position, starts_at, ends_at, status, sequence FROM session_parts WHERE session_id = $1 ORDER BY position",
     )
-    .bind(session_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Part {
-                id: r.i("id")?,
-                position: r.i("position")?,
-                starts_at: r.i("starts_at")?,
-                ends_at: r.i("ends_at")?,
-                status: r.s("status")?,
-                sequence: r.i("sequence")?,
-            })
+    .bind(session_id);
+    crate::row::fetch_all(conn, q, |r| {
+        Ok(Part {
+            id: r.i("id")?,
+            position: r.i("position")?,
+            starts_at: r.i("starts_at")?,
+            ends_at: r.i("ends_at")?,
+            status: r.s("status")?,
+            sequence: r.i("sequence")?,
         })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    })
+    .await
 }
 
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(default)]
-pub struct SessionFilter {
-    #[serde(flatten)]
-    pub list: ListParams,
-    pub status: String,
-    pub mode: String,
-    pub visibility: String,
-    #[serde(deserialize_with = "crate::row::empty_as_none")]
-    pub course_id: Option<i64>,
-    #[serde(deserialize_with = "crate::row::empty_as_none")]
-    pub client_id: Option<i64>,
-    #[serde(deserialize_with = "crate::row::empty_as_none")]
-    pub venue_id: Option<i64>,
-    #[serde(deserialize_with = "crate::row::empty_as_none")]
-    pub program_id: Option<i64>,
-    /// Dates as typed (YYYY-MM-DD); the app turns them into `from_ms` / `to_ms`.
-    pub from: String,
-    pub to: String,
-    #[serde(skip)]
-    pub from_ms: Option<i64>,
-    #[serde(skip)]
-    pub to_ms: Option<i64>,
+list_filter! {
+    /// The session list's filters.
+    pub struct SessionFilter {
+        sorts: TABLE.sorts,
+        /// Sessions in this status.
+        pub status: String => #[param(value_type = Option<SessionStatus>)],
+        /// Sessions delivered this way.
+        pub mode: String => #[param(value_type = Option<DeliveryMode>)],
+        /// Public (in the catalogue) or private (for one client) sessions.
+        pub visibility: String => #[param(value_type = Option<Visibility>)],
+        /// Sessions of this course.
+        #[serde(deserialize_with = "crate::row::empty_as_none")]
+        pub course_id: Option<i64>,
+        /// Sessions for this client.
+        #[serde(deserialize_with = "crate::row::empty_as_none")]
+        pub client_id: Option<i64>,
+        /// Sessions at this venue.
+        #[serde(deserialize_with = "crate::row::empty_as_none")]
+        pub venue_id: Option<i64>,
+        /// Sessions of this program.
+        #[serde(deserialize_with = "crate::row::empty_as_none")]
+        pub program_id: Option<i64>,
+        /// Sessions starting on or after this day (`YYYY-MM-DD`, in your time zone).
+        pub from: String => #[param(value_type = Option<String>, format = Date)],
+        /// Sessions starting before the end of this day (`YYYY-MM-DD`, in your time zone).
+        pub to: String => #[param(value_type = Option<String>, format = Date)],
+        /// `from` as an instant; set by the use case.
+        #[serde(skip)]
+        pub from_ms: Option<i64>,
+        /// The end of `to` as an instant; set by the use case.
+        #[serde(skip)]
+        pub to_ms: Option<i64>,
+    }
 }
 
+/// Sessions matching `f`. `q` is a reference prefix (`S-12`) or part of the course's code or title.
 pub async fn list(conn: &mut Conn, f: &SessionFilter) -> Result<Page<Session>, StoreError> {
-    let searching = !f.list.q.trim().is_empty();
-
-    let build = |head: &str, for_count: bool| {
-        let mut q = Sql::new(head);
-        if for_count {
-            q.push(" FROM sessions s");
-        }
-        q.push(" WHERE ");
-        q.push(if f.list.archived {
-            "s.archived_at IS NOT NULL"
-        } else {
-            "s.archived_at IS NULL"
-        });
-        if let Ok(st) = SessionStatus::parse(&f.status) {
+    let status = choice(
+        "status",
+        &f.status,
+        SessionStatus::ALL,
+        SessionStatus::as_str,
+    )?;
+    let mode = choice("mode", &f.mode, DeliveryMode::ALL, DeliveryMode::as_str)?;
+    let visibility = choice(
+        "visibility",
+        &f.visibility,
+        Visibility::ALL,
+        Visibility::as_str,
+    )?;
+    let filters = |q: &mut Sql, for_count: bool| {
+        if let Some(st) = status {
             q.push(" AND s.status = ").text(st.as_str());
         }
-        if let Ok(m) = DeliveryMode::parse(&f.mode) {
+        if let Some(m) = mode {
             q.push(" AND s.delivery_mode = ").text(m.as_str());
         }
-        if let Ok(v) = Visibility::parse(&f.visibility) {
+        if let Some(v) = visibility {
             q.push(" AND s.visibility = ").text(v.as_str());
         }
         if let Some(c) = f.course_id {
@@ -380,55 +410,31 @@ pub async fn list(conn: &mut Conn, f: &SessionFilter) -> Result<Page<Session>, S
         if let Some(t) = f.to_ms {
             q.push(date).push(" < ").int(t);
         }
-        if searching {
-            let term = f.list.q.trim().to_uppercase();
-            if term.starts_with("S-") {
-                // A reference: a prefix range on its unique index.
-                q.push(" AND s.reference >= ")
-                    .text(&term)
-                    .push(" AND s.reference < ")
-                    .text(&format!("{term}\u{10FFFF}"));
-            } else {
-                // Course code or title: find the (few) matching courses, then their sessions by index.
-                let p = contains_pattern(&f.list.q);
-                // For the page, `+` keeps the planner walking the date index (stopping after one page)
-                // instead of sorting every match; the count uses the course index.
-                q.push(if for_count {
-                    " AND s.course_id IN"
-                } else {
-                    " AND +s.course_id IN"
-                });
-                q.push(" (SELECT id FROM courses WHERE lower(code) LIKE ")
-                    .text(&p);
-                q.push(" ESCAPE '\\' OR lower(title) LIKE ")
-                    .text(&p)
-                    .push(" ESCAPE '\\')");
-            }
+        if f.list.q.trim().is_empty() {
+            return;
         }
-        q
+        let term = f.list.q.trim().to_uppercase();
+        if term.starts_with("S-") {
+            // A reference: a prefix range on its unique index.
+            q.push(" AND s.reference >= ")
+                .text(&term)
+                .push(" AND s.reference < ")
+                .text(&format!("{term}\u{10FFFF}"));
+        } else {
+            // Course code or title: find the (few) matching courses, then their sessions by index.
+            // For the page, `+` keeps the planner walking the date index (stopping after one page)
+            // instead of sorting every match; the count uses the course index.
+            q.push(if for_count {
+                " AND s.course_id IN"
+            } else {
+                " AND +s.course_id IN"
+            });
+            q.push(" (SELECT id FROM courses WHERE 1 = 1");
+            search(q, &["code", "title"], &f.list.q);
+            q.push(")");
+        }
     };
-    let mut select = build(SELECT, false);
-    let dir = if f.list.dir == "desc" { "DESC" } else { "ASC" };
-    // Each order ends in columns of its index, so a page is read in index order, not sorted.
-    let keys: &[&str] = match f.list.sort.as_str() {
-        "course" => &["s.course_code", "s.starts_at", "s.id"],
-        "status" => &["s.status", "s.starts_at", "s.id"],
-        "booked" => &["s.booked_count", "s.id"],
-        "capacity" => &["s.capacity", "s.id"],
-        "reference" => &["s.reference"],
-        _ => &["s.starts_at", "s.id"],
-    };
-    let order: Vec<String> = keys.iter().map(|k| format!("{k} {dir}")).collect();
-    select.push(" ORDER BY ").push(&order.join(", "));
-    crate::row::paged(
-        conn,
-        select,
-        build("SELECT count(*)", true),
-        f.list.page,
-        f.list.per_page,
-        from_row,
-    )
-    .await
+    TABLE.list(conn, &f.list, filters, from_row).await
 }
 
 /// Row counts for the dashboard: sessions by status in a window.
@@ -437,17 +443,12 @@ pub async fn count_by_status(
     from_ms: i64,
     to_ms: i64,
 ) -> Result<Vec<(String, i64)>, StoreError> {
-    let rows = sqlx::query(
+    let q = sqlx::query(
         "SELECT status, count(*) AS n FROM sessions WHERE archived_at IS NULL AND starts_at >= $1 AND starts_at < $2 GROUP BY status ORDER BY status",
     )
     .bind(from_ms)
-    .bind(to_ms)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|r| Ok((r.s("status")?, r.i("n")?)))
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    .bind(to_ms);
+    crate::row::fetch_all(conn, q, |r| Ok((r.s("status")?, r.i("n")?))).await
 }
 
 /// The write shape the generic record use cases expect: new sessions start as drafts.
@@ -489,7 +490,7 @@ pub async fn needing_attention(
     from: i64,
     to: i64,
 ) -> Result<Vec<Attention>, StoreError> {
-    let rows = sqlx::query(
+    let q = sqlx::query(
         "SELECT s.id, s.reference, c.title, s.starts_at, s.time_zone, s.booked_count, c.min_learners, s.capacity, s.status, \
          (SELECT count(*) FROM assignments a WHERE a.session_id = s.id AND a.status = 'confirmed') AS staffed \
          FROM sessions s JOIN courses c ON c.id = s.course_id \
@@ -498,26 +499,22 @@ pub async fn needing_attention(
          ORDER BY s.starts_at LIMIT 50",
     )
     .bind(from)
-    .bind(to)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Attention {
-                id: r.i("id")?,
-                reference: r.s("reference")?,
-                course_title: r.s("title")?,
-                starts_at: r.i("starts_at")?,
-                time_zone: r.s("time_zone")?,
-                booked_count: r.i("booked_count")?,
-                min_learners: r.i("min_learners")?,
-                capacity: r.i("capacity")?,
-                status: r.s("status")?,
-                staffed: r.i("staffed")? > 0,
-            })
+    .bind(to);
+    crate::row::fetch_all(conn, q, |r| {
+        Ok(Attention {
+            id: r.i("id")?,
+            reference: r.s("reference")?,
+            course_title: r.s("title")?,
+            starts_at: r.i("starts_at")?,
+            time_zone: r.s("time_zone")?,
+            booked_count: r.i("booked_count")?,
+            min_learners: r.i("min_learners")?,
+            capacity: r.i("capacity")?,
+            status: r.s("status")?,
+            staffed: r.i("staffed")? > 0,
         })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    })
+    .await
 }
 
 /// Seats booked and offered over active sessions starting in `[from, to)`: the fill rate's parts.
@@ -579,15 +576,10 @@ pub async fn resync_slots(conn: &mut Conn, session_id: i64) -> Result<(), StoreE
 
 /// Session ids after `after`, in id order: for walking every session in batches.
 pub async fn ids_after(conn: &mut Conn, after: i64, limit: i64) -> Result<Vec<i64>, StoreError> {
-    let rows = sqlx::query("SELECT id FROM sessions WHERE id > $1 ORDER BY id LIMIT $2")
+    let q = sqlx::query("SELECT id FROM sessions WHERE id > $1 ORDER BY id LIMIT $2")
         .bind(after)
-        .bind(limit)
-        .fetch_all(&mut *conn)
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|r| r.i("id"))
-        .collect::<Result<_, sqlx::Error>>()?)
+        .bind(limit);
+    crate::row::fetch_all(conn, q, |r| r.i("id")).await
 }
 
 /// Who hears about a change to the session: instructors on live assignments and learners booked
@@ -596,30 +588,26 @@ pub async fn people_to_notify(
     conn: &mut Conn,
     session_id: i64,
 ) -> Result<Vec<(String, String, &'static str)>, StoreError> {
-    let rows = sqlx::query(
+    let q = sqlx::query(
         "SELECT i.name AS name, i.email AS email, 'instructor' AS who FROM assignments a JOIN instructors i ON i.id = a.instructor_id \
          WHERE a.session_id = $1 AND a.status IN ('requested', 'accepted', 'confirmed') \
          UNION ALL \
          SELECT l.first_name || ' ' || l.last_name AS name, l.email AS email, 'learner' AS who FROM enrollments e \
          JOIN learners l ON l.id = e.learner_id WHERE e.session_id = $1 AND e.status IN ('requested', 'booked', 'waitlisted')",
     )
-    .bind(session_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                r.s("name")?,
-                r.s("email")?,
-                if r.s("who")? == "instructor" {
-                    "instructor"
-                } else {
-                    "learner"
-                },
-            ))
-        })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    .bind(session_id);
+    crate::row::fetch_all(conn, q, |r| {
+        Ok((
+            r.s("name")?,
+            r.s("email")?,
+            if r.s("who")? == "instructor" {
+                "instructor"
+            } else {
+                "learner"
+            },
+        ))
+    })
+    .await
 }
 
 /// A write to the session row that changes nothing: takes its lock first, so that every seat

@@ -47,17 +47,15 @@ pub async fn instructor_rows(conn: &mut Conn, q: &str) -> Result<Vec<RowHead>, S
             .push(" ESCAPE '\\'");
     }
     s.push(" ORDER BY name, id");
-    let rows = s.query().fetch_all(&mut *conn).await?;
-    rows.iter()
-        .map(|r| {
-            Ok(RowHead {
-                id: r.i("id")?,
-                name: r.s("name")?,
-                detail: String::new(),
-            })
+    let q = s.query();
+    crate::row::fetch_all(conn, q, |r| {
+        Ok(RowHead {
+            id: r.i("id")?,
+            name: r.s("name")?,
+            detail: String::new(),
         })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    })
+    .await
 }
 
 /// Active rooms, by venue and name; optionally those of one venue.
@@ -70,23 +68,21 @@ pub async fn room_rows(conn: &mut Conn, venue_id: Option<i64>) -> Result<Vec<Row
         s.push(" AND r.venue_id = ").int(v);
     }
     s.push(" ORDER BY v.name, r.name, r.id");
-    let rows = s.query().fetch_all(&mut *conn).await?;
-    rows.iter()
-        .map(|r| {
-            let seats = r.i("seats")?;
-            let venue = r.os("venue_name")?.unwrap_or_else(|| "No venue".into());
-            Ok(RowHead {
-                id: r.i("id")?,
-                name: r.s("name")?,
-                detail: if seats > 0 {
-                    format!("{venue} · {seats} seats")
-                } else {
-                    venue
-                },
-            })
+    let q = s.query();
+    crate::row::fetch_all(conn, q, |r| {
+        let seats = r.i("seats")?;
+        let venue = r.os("venue_name")?.unwrap_or_else(|| "No venue".into());
+        Ok(RowHead {
+            id: r.i("id")?,
+            name: r.s("name")?,
+            detail: if seats > 0 {
+                format!("{venue} · {seats} seats")
+            } else {
+                venue
+            },
         })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    })
+    .await
 }
 
 /// Parts that overlap `[from_ms, to_ms)` of active, not cancelled sessions: the shared `WHERE`.
@@ -118,11 +114,8 @@ fn item(r: &AnyRow) -> Result<Item, sqlx::Error> {
 }
 
 async fn run(conn: &mut Conn, s: &Sql) -> Result<Vec<Item>, StoreError> {
-    let rows = s.query().fetch_all(&mut *conn).await?;
-    rows.iter()
-        .map(item)
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    let q = s.query();
+    crate::row::fetch_all(conn, q, item).await
 }
 
 fn instructor_sql(from_ms: i64, to_ms: i64, instructor_id: Option<i64>) -> Sql {

@@ -122,8 +122,7 @@ pub async fn list(conn: &mut Conn, page: i64, per_page: i64) -> Result<Page<User
         conn,
         select,
         Sql::new("SELECT count(*) FROM users"),
-        page,
-        per_page,
+        crate::row::Paging::new(page, per_page, false)?,
         from_row,
     )
     .await

@@ -1,6 +1,7 @@
 //! Venues: the places where classroom sessions happen, each in its own time zone.
 
-use crate::row::{Col, ListParams, Sql, contains_pattern};
+use crate::row::{Col, Query};
+use crate::table::{Table, list_filter, record_rows};
 use crate::{Conn, Page, StoreError};
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -28,7 +29,20 @@ pub struct Venue {
     pub version: i64,
 }
 
-const COLUMNS: &str = "id, code, name, address, city, country, time_zone, notes, created_at, updated_at, archived_at, version";
+const TABLE: Table = Table {
+    name: "venues",
+    columns: "id, code, name, address, city, country, time_zone, notes, created_at, updated_at, archived_at, version",
+    from: " FROM venues",
+    count_from: " FROM venues",
+    alias: "",
+    search: &["code", "name", "city"],
+    sorts: &[
+        ("code", "code"),
+        ("name", "name"),
+        ("city", "city"),
+        ("country", "country"),
+    ],
+};
 
 fn from_row(r: &AnyRow) -> Result<Venue, sqlx::Error> {
     Ok(Venue {
@@ -47,66 +61,25 @@ fn from_row(r: &AnyRow) -> Result<Venue, sqlx::Error> {
     })
 }
 
-pub async fn insert(conn: &mut Conn, v: &VenueInput, now: i64) -> Result<i64, StoreError> {
-    let r = sqlx::query(
-        "INSERT INTO venues (code, name, address, city, country, time_zone, notes, created_at, updated_at) \
+/// The input's columns in statement order: `$1` to `$7` of both insert and update.
+fn bind_input<'q>(q: Query<'q>, v: &VenueInput) -> Query<'q> {
+    q.bind(v.code.clone())
+        .bind(v.name.clone())
+        .bind(v.address.clone())
+        .bind(v.city.clone())
+        .bind(v.country.clone())
+        .bind(v.time_zone.as_str().to_owned())
+        .bind(v.notes.clone())
+}
+
+record_rows!(
+    Venue,
+    VenueInput,
+    insert = "INSERT INTO venues (code, name, address, city, country, time_zone, notes, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
-    )
-    .bind(v.code.clone())
-    .bind(v.name.clone())
-    .bind(v.address.clone())
-    .bind(v.city.clone())
-    .bind(v.country.clone())
-    .bind(v.time_zone.as_str().to_owned())
-    .bind(v.notes.clone())
-    .bind(now)
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(r.i("id")?)
-}
-
-pub async fn update(
-    conn: &mut Conn,
-    id: i64,
-    version: i64,
-    v: &VenueInput,
-    now: i64,
-) -> Result<(), StoreError> {
-    let n = sqlx::query(
-        "UPDATE venues SET code = $1, name = $2, address = $3, city = $4, country = $5, time_zone = $6, notes = $7, \
+    update = "UPDATE venues SET code = $1, name = $2, address = $3, city = $4, country = $5, time_zone = $6, notes = $7, \
          updated_at = $8, version = version + 1 WHERE id = $9 AND version = $10",
-    )
-    .bind(v.code.clone())
-    .bind(v.name.clone())
-    .bind(v.address.clone())
-    .bind(v.city.clone())
-    .bind(v.country.clone())
-    .bind(v.time_zone.as_str().to_owned())
-    .bind(v.notes.clone())
-    .bind(now)
-    .bind(id)
-    .bind(version)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    crate::row::check_updated(conn, "venues", id, version, n).await
-}
-
-pub async fn set_archived(
-    conn: &mut Conn,
-    id: i64,
-    version: i64,
-    at: Option<i64>,
-    now: i64,
-) -> Result<(), StoreError> {
-    crate::row::set_archived(conn, "venues", id, version, at, now).await
-}
-
-pub async fn get(conn: &mut Conn, id: i64) -> Result<Venue, StoreError> {
-    let mut q = Sql::new("SELECT ");
-    q.push(COLUMNS).push(" FROM venues WHERE id = ").int(id);
-    Ok(from_row(&q.query().fetch_one(&mut *conn).await?)?)
-}
+);
 
 /// The venue's IANA time zone name, in which its sessions' local times are read and shown.
 pub async fn time_zone(conn: &mut Conn, id: i64) -> Result<String, StoreError> {
@@ -117,64 +90,30 @@ pub async fn time_zone(conn: &mut Conn, id: i64) -> Result<String, StoreError> {
     Ok(r.s("time_zone")?)
 }
 
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(default)]
-pub struct VenueFilter {
-    #[serde(flatten)]
-    pub list: ListParams,
+list_filter! {
+    /// The venue list's filters: the common ones only.
+    pub struct VenueFilter {
+        sorts: TABLE.sorts,
+    }
 }
 
+/// Venues matching `f`: search in code, name and city.
 pub async fn list(conn: &mut Conn, f: &VenueFilter) -> Result<Page<Venue>, StoreError> {
-    let build = |head: &str| {
-        let mut q = Sql::new(head);
-        q.push(" FROM venues WHERE 1 = 1");
-        f.list.archived_clause(&mut q);
-        if !f.list.q.trim().is_empty() {
-            let p = contains_pattern(&f.list.q);
-            q.push(" AND (lower(code) LIKE ")
-                .text(&p)
-                .push(" ESCAPE '\\' OR lower(name) LIKE ")
-                .text(&p);
-            q.push(" ESCAPE '\\' OR lower(city) LIKE ")
-                .text(&p)
-                .push(" ESCAPE '\\')");
-        }
-        q
-    };
-    let mut select = build(&format!("SELECT {COLUMNS}"));
-    select.push(&f.list.order_by(&[
-        ("code", "code"),
-        ("name", "name"),
-        ("city", "city"),
-        ("country", "country"),
-    ]));
-    crate::row::paged(
-        conn,
-        select,
-        build("SELECT count(*)"),
-        f.list.page,
-        f.list.per_page,
-        from_row,
-    )
-    .await
+    TABLE.list(conn, &f.list, |_, _| {}, from_row).await
 }
 
 /// (id, "CODE — Name (City)") of every active venue, for choosers.
 pub async fn options(conn: &mut Conn) -> Result<Vec<(i64, String)>, StoreError> {
-    let rows = sqlx::query(
+    let q = sqlx::query(
         "SELECT id, code, name, city FROM venues WHERE archived_at IS NULL ORDER BY code",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                r.i("id")?,
-                format!("{} — {} ({})", r.s("code")?, r.s("name")?, r.s("city")?),
-            ))
-        })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    );
+    crate::row::fetch_all(conn, q, |r| {
+        Ok((
+            r.i("id")?,
+            format!("{} — {} ({})", r.s("code")?, r.s("name")?, r.s("city")?),
+        ))
+    })
+    .await
 }
 
 /// Minutes an instructor needs to travel from one venue to another.
@@ -198,11 +137,9 @@ pub async fn set_travel_time(
 
 /// The whole travel-time table: (from venue, to venue, minutes).
 pub async fn travel_times(conn: &mut Conn) -> Result<Vec<(i64, i64, i64)>, StoreError> {
-    let rows = sqlx::query("SELECT from_venue_id, to_venue_id, minutes FROM travel_times")
-        .fetch_all(&mut *conn)
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|r| Ok((r.i("from_venue_id")?, r.i("to_venue_id")?, r.i("minutes")?)))
-        .collect::<Result<_, sqlx::Error>>()?)
+    let q = sqlx::query("SELECT from_venue_id, to_venue_id, minutes FROM travel_times");
+    crate::row::fetch_all(conn, q, |r| {
+        Ok((r.i("from_venue_id")?, r.i("to_venue_id")?, r.i("minutes")?))
+    })
+    .await
 }

@@ -320,6 +320,35 @@ async fn check_plans(kind: Kind) {
         );
     }
 
+    // Changes since a moment, every kind: a range of its `(updated_at, id)` index, read in order.
+    let since = || ListParams {
+        updated_since: "2026-01-01T00:00:00.001Z".into(),
+        page: 3,
+        per_page: 50,
+        ..Default::default()
+    };
+    assert_eq!(
+        T0, 1_767_225_600_000,
+        "`since` is one millisecond after the seeded changes"
+    );
+    macro_rules! since_case {
+        ($module:ident, $filter:ident, $table:literal, $alias:literal) => {{
+            let mut f = $module::$filter::default();
+            f.list = since();
+            let (r, plans) = capture_plans($module::list(&mut conn, &f)).await;
+            r.unwrap();
+            c.check(concat!($table, ", updated_since"), &plans, $table, $alias);
+        }};
+    }
+    since_case!(sessions, SessionFilter, "sessions", "s");
+    since_case!(learners, LearnerFilter, "learners", "l");
+    since_case!(instructors, InstructorFilter, "instructors", "i");
+    since_case!(courses, CourseFilter, "courses", "c");
+    since_case!(clients, ClientFilter, "clients", "cl");
+    since_case!(venues, VenueFilter, "venues", "v");
+    since_case!(resources, ResourceFilter, "resources", "r");
+    since_case!(programs, ProgramFilter, "programs", "p");
+
     drop(conn);
     store.close().await;
     db.remove().await;

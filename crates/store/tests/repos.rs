@@ -258,11 +258,13 @@ async fn check_repositories(store: &Store) {
             .total,
         1
     );
+    // An unknown kind is refused, naming the parameter (it used to be ignored, listing all).
+    assert!(matches!(
+        resources::list(&mut c, &by_kind("nonsense")).await,
+        Err(StoreError::BadParameter { name: "kind", .. })
+    ));
     assert_eq!(
-        resources::list(&mut c, &by_kind("nonsense"))
-            .await
-            .unwrap()
-            .total,
+        resources::list(&mut c, &by_kind("")).await.unwrap().total,
         2
     );
     let at_venue = resources::ResourceFilter {

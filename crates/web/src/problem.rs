@@ -58,6 +58,11 @@ pub fn status_of(e: &AppError) -> (StatusCode, &'static str, &'static str) {
             "Invalid input",
         ),
         AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
+        AppError::BadParameter { .. } => (
+            StatusCode::BAD_REQUEST,
+            "bad-parameter",
+            "Invalid parameter",
+        ),
         AppError::Unauthenticated(_) => {
             (StatusCode::UNAUTHORIZED, "unauthenticated", "Not signed in")
         }

@@ -39,7 +39,7 @@ pub(super) async fn seed(
             client_id: Some(*client_id),
             ..Default::default()
         };
-        f.list.per_page = 500;
+        f.list.export = true;
         for x in sessions::list(c, &f).await?.items {
             planning::set_session_program(c, x.id, Some(program)).await?;
         }

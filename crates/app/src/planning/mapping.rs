@@ -223,7 +223,7 @@ pub async fn build(
 
     // Locations: every venue, by index.
     let mut vf = venues::VenueFilter::default();
-    vf.list.per_page = 5000;
+    vf.list.export = true;
     let venue_list = venues::list(conn, &vf).await?.items;
     let loc: HashMap<i64, usize> = venue_list
         .iter()
@@ -246,7 +246,7 @@ pub async fn build(
 
     // Instructors.
     let mut inf = instructors::InstructorFilter::default();
-    inf.list.per_page = 5000;
+    inf.list.export = true;
     let inst_list = instructors::list(conn, &inf).await?.items;
     let inst_index: HashMap<i64, usize> = inst_list
         .iter()
@@ -346,7 +346,7 @@ pub async fn build(
 
     // Rooms.
     let mut rf = resources::ResourceFilter::default();
-    rf.list.per_page = 5000;
+    rf.list.export = true;
     rf.kind = "room".into();
     let room_list: Vec<_> = resources::list(conn, &rf)
         .await?

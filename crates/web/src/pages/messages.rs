@@ -371,6 +371,7 @@ async fn outbox(
         } else {
             qs.get("per_page").parse().unwrap_or(0)
         },
+        export: csv,
     };
     let page = match delivery::list_outbox(&s.app, &c, &filter).await {
         Ok(p) => p,

@@ -164,14 +164,14 @@ async fn plan_page(
         selected: program_id == Some(pr.id),
     }));
     let mut inf = trainyard_app::store::instructors::InstructorFilter::default();
-    inf.list.per_page = 1000;
+    inf.list.export = true;
     let instructors: Vec<(i64, String)> =
         trainyard_app::people::instructors::list(&s.app, &c, &inf)
             .await
             .map(|p| p.items.into_iter().map(|i| (i.id, i.name)).collect())
             .unwrap_or_default();
     let mut rf = trainyard_app::store::resources::ResourceFilter::default();
-    rf.list.per_page = 1000;
+    rf.list.export = true;
     rf.kind = "room".into();
     let rooms: Vec<(i64, String)> = trainyard_app::sites::resources::list(&s.app, &c, &rf)
         .await

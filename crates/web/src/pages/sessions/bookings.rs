@@ -37,7 +37,7 @@ pub(super) async fn bookings_panel(
     edit: bool,
 ) -> Panel {
     let mut all_res = trainyard_app::store::resources::ResourceFilter::default();
-    all_res.list.per_page = 2000;
+    all_res.list.export = true;
     let resource_choices: Vec<(String, String)> = resources::list(&s.app, c, &all_res)
         .await
         .map(|p| {

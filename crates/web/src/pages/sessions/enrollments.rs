@@ -131,7 +131,7 @@ pub(super) async fn enrollments_panel(
 ) -> Panel {
     use trainyard_core::status::EnrollmentStatus as E;
     let mut lf = trainyard_app::store::learners::LearnerFilter::default();
-    lf.list.per_page = 5000;
+    lf.list.per_page = trainyard_app::store::row::PAGE_LIMIT;
     lf.client_id = x.client_id;
     let enrolled: Vec<i64> = r
         .enrollments

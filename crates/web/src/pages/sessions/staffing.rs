@@ -33,7 +33,7 @@ pub(super) async fn instructors_panel(
     edit: bool,
 ) -> Panel {
     let mut all = trainyard_app::store::instructors::InstructorFilter::default();
-    all.list.per_page = 2000;
+    all.list.export = true;
     all.list.sort = "name".into();
     let instructor_choices: Vec<(String, String)> = instructors::list(&s.app, c, &all)
         .await

@@ -20,7 +20,7 @@ pub(super) async fn planning_panel(
         .await
         .ok()?;
     let mut all_res = trainyard_app::store::resources::ResourceFilter::default();
-    all_res.list.per_page = 2000;
+    all_res.list.export = true;
     let pooled: Vec<(String, String)> = trainyard_app::sites::resources::list(&s.app, c, &all_res)
         .await
         .map(|p| {
