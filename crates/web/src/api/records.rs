@@ -28,25 +28,6 @@ pub struct VersionParam {
     pub version: i64,
 }
 
-/// Common list parameters (each list also takes its own filters, named in its description).
-#[derive(Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-pub struct ListDoc {
-    /// Free-text search.
-    q: Option<String>,
-    /// `true` to list archived records instead of active ones.
-    archived: Option<bool>,
-    /// Sort key (see the list's description).
-    sort: Option<String>,
-    /// `asc` or `desc`.
-    dir: Option<String>,
-    /// Page number, from 1.
-    page: Option<i64>,
-    /// Rows per page, 1 to 200 (default 50; a larger value is treated as 200).
-    per_page: Option<i64>,
-}
-
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct Me {
     pub id: i64,
@@ -96,7 +77,7 @@ macro_rules! record_api {
             use super::*;
             use $uc as uc;
 
-            #[utoipa::path(get, path = $coll, operation_id = concat!("list", $Many), summary = concat!("List ", $tag), description = $filters_doc, tag = $tag, params(ListDoc),
+            #[utoipa::path(get, path = $coll, operation_id = concat!("list", $Many), summary = concat!("List ", $tag), description = $filters_doc, tag = $tag, params($filter),
                 responses((status = 200, description = concat!("One page of ", $tag), body = Page<$record>), (status = 400, body = Problem), (status = 403, body = Problem)))]
             pub async fn list(
                 State(s): State<AppState>,
