@@ -1,7 +1,10 @@
 //! Recurring programmes: a session cloned along a recurrence rule. [`preview`] shows every
-//! occurrence (local and UTC times, daylight-saving changes, conflicts with other sessions at the
-//! venue and with the confirmed instructor's other work); [`create_series`] creates the clones as
-//! drafts, all in one transaction with an audit event each — or none of them.
+//! occurrence (local and UTC times, daylight-saving changes, conflicts with other bookings of the
+//! session's rooms and with the confirmed instructor's other work); [`create_series`] creates the
+//! clones as drafts, all in one transaction with an audit event each — or none of them.
+//!
+//! A venue is not a room: a venue with four rooms hosts four sessions at once, so another session
+//! at the same venue is no conflict. Only the rooms the session has booked are checked.
 //!
 //! Conflicts are warnings: the clones are drafts, and rooms and instructors are only held when a
 //! booking or an assignment is confirmed (where the database refuses double-booking). Problems are
@@ -51,7 +54,8 @@ pub struct Occurrence {
     /// The UTC offset differs from the session's own: a daylight-saving change lies between, and
     /// the local times stay the same.
     pub dst_change: bool,
-    /// Other sessions at the venue, and the confirmed instructor's other work, overlapping it.
+    /// Other sessions' bookings of the session's rooms, and the confirmed instructor's other
+    /// work, overlapping it.
     pub conflicts: Vec<String>,
     /// Why it cannot be created as planned; any problem blocks the whole series.
     pub problems: Vec<String>,
@@ -84,6 +88,8 @@ struct Source {
     session: Session,
     parts: Vec<Interval>,
     zone: TimeZoneName,
+    /// The rooms booked for the session: what its clashes are looked for in.
+    rooms: Vec<(i64, String)>,
 }
 
 async fn load(conn: &mut Conn, id: i64) -> Result<Source, AppError> {
@@ -99,10 +105,12 @@ async fn load(conn: &mut Conn, id: i64) -> Result<Source, AppError> {
         .collect();
     let zone = TimeZoneName::parse(&session.time_zone)
         .map_err(|e| AppError::Refused(format!("the session's time zone is not usable: {e}")))?;
+    let rooms = repo::booked_rooms(conn, id).await?;
     Ok(Source {
         session,
         parts,
         zone,
+        rooms,
     })
 }
 
@@ -173,16 +181,23 @@ async fn conflicts(
             }
         }
     };
-    if let Some(venue_id) = s.venue_id {
-        let clashes = repo::venue_clashes(conn, venue_id, s.id, &windows).await?;
-        let venue = s.venue_name.clone().unwrap_or_else(|| "The venue".into());
-        assign(&clashes, &|c: &Clash| {
-            format!(
-                "Venue {venue} already has {} {} {}",
+    for (room_id, room) in &source.rooms {
+        let clashes = repo::room_clashes(conn, *room_id, s.id, &windows).await?;
+        let room = room_words(room);
+        assign(&clashes, &|c: &Clash| match &c.venue_name {
+            Some(venue) => format!(
+                "Venue {venue} already has {} {} in {room} {}",
                 c.reference,
                 c.title,
                 span(c, &source.zone)
-            )
+            ),
+            None => format!(
+                "{} is already booked for {} {} {}",
+                capitalised(&room),
+                c.reference,
+                c.title,
+                span(c, &source.zone)
+            ),
         });
     }
     for (instructor_id, _) in repo::confirmed_instructors(conn, s.id).await? {
@@ -202,6 +217,23 @@ async fn conflicts(
         });
     }
     Ok(out)
+}
+
+/// "room Spree", or the name alone when it already says it is a room ("Room 1").
+fn room_words(name: &str) -> String {
+    if name.to_lowercase().starts_with("room") {
+        name.to_owned()
+    } else {
+        format!("room {name}")
+    }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
 }
 
 fn local(t: chrono::NaiveDateTime) -> String {
@@ -230,6 +262,12 @@ pub async fn preview(
             "{} on {} is not on a day the rule gives; it stays the first session of the series, and the rule continues after it.",
             s.reference,
             plan.occurrences.first().map(|o| o.date.to_string()).unwrap_or_default()
+        ));
+    }
+    if s.venue_id.is_some() && source.rooms.is_empty() {
+        notes.push(format!(
+            "No room is booked for {}, so no room was checked: book one to see which dates it is taken.",
+            s.reference
         ));
     }
     for d in &plan.unused_exceptions {

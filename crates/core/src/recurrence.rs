@@ -28,7 +28,16 @@
 //!   (with a position such as `2MO` or `-1FR` for MONTHLY), BYMONTHDAY, BYSETPOS, WKST. The other
 //!   RFC parts (BYMONTH, BYWEEKNO, BYYEARDAY, BYHOUR, …) are refused by name, unknown parts too.
 //! - UNTIL is inclusive. A date (`20270630`) or a local date-time (`20270630T090000`) is read in the
-//!   session's zone; a UTC date-time (`…Z`) is converted to the session's zone first.
+//!   session's zone. A UTC date-time (`…Z`) is an instant and is compared with each occurrence's
+//!   instant, not with its wall-clock time: in the autumn's repeated hour the same wall-clock time
+//!   names two instants, and only the instant says which side of UNTIL an occurrence is.
+//! - EXDATE date-times are read in their own `TZID` (or in UTC with `Z`, or in the session's zone
+//!   without either) and skip the session whose local date, in the session's zone, holds that
+//!   instant: exceptions stay dates, so an EXDATE written in another zone skips the right day.
+//! - Series end by [`LAST_DATE`] (the end of 2099, where the compiled time-zone data ends and past
+//!   which dates stop being plain RFC 3339). An UNTIL after it, or a COUNT the rule cannot reach
+//!   before it, is refused with a message naming that part and how many sessions do fit; a COUNT
+//!   is never cut short silently.
 
 use crate::invalid::Invalid;
 use crate::time::{Interval, TimeZoneName};
@@ -41,8 +50,14 @@ pub const MAX_OCCURRENCES: usize = 500;
 pub const MAX_INTERVAL: u32 = 99;
 /// The most exception dates one request may carry.
 pub const MAX_EXCEPTIONS: usize = 500;
-/// Periods (days, weeks, months, years) examined before expansion gives up looking for more dates.
-const MAX_PERIODS: u32 = 100_000;
+/// The last year a series may reach.
+pub const LAST_YEAR: i32 = 2099;
+/// The last date a series may reach: the end of [`LAST_YEAR`]. Expansion never looks past it, so
+/// it also bounds the search for sparse rules (Friday the 13th).
+pub const LAST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(LAST_YEAR, 12, 31) {
+    Some(d) => d,
+    None => NaiveDate::MAX,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Frequency {
@@ -123,20 +138,39 @@ pub struct ByDay {
     pub weekday: Weekday,
 }
 
-/// The inclusive end of a rule, in the session's local time.
+/// The inclusive end of a rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Until {
     /// Occurrences on or before this local date.
     Date(NaiveDate),
     /// Occurrences starting at or before this local date-time.
     Local(NaiveDateTime),
+    /// Occurrences starting at or before this instant (a UTC `UNTIL=…Z`), `zone` being the
+    /// session's: it gives the local date the rule ends on.
+    Instant { utc_ms: i64, zone: TimeZoneName },
 }
 
 impl Until {
+    /// The last local date an occurrence may fall on.
     pub fn date(self) -> NaiveDate {
         match self {
             Until::Date(d) => d,
             Until::Local(t) => t.date(),
+            Until::Instant { utc_ms, zone } => zone.local(utc_ms).date_naive(),
+        }
+    }
+
+    /// Whether an occurrence starting at the local `start` lies past this end.
+    fn excludes(self, start: NaiveDateTime) -> bool {
+        match self {
+            Until::Date(u) => start.date() > u,
+            Until::Local(u) => start > u,
+            Until::Instant { utc_ms, zone } => match zone.local_to_utc_ms(start) {
+                Ok(ms) => ms > utc_ms,
+                // A start in a spring-forward gap has no instant: its wall-clock time is the best
+                // comparison left (the occurrence is refused as a problem anyway).
+                Err(_) => start > zone.local(utc_ms).naive_local(),
+            },
         }
     }
 }
@@ -235,6 +269,10 @@ impl RecurrenceRule {
             Some(End::Until(Until::Local(t))) => {
                 out.push(format!("UNTIL={}", t.format("%Y%m%dT%H%M%S")))
             }
+            Some(End::Until(Until::Instant { utc_ms, .. })) => out.push(format!(
+                "UNTIL={}",
+                crate::time::utc(utc_ms).format("%Y%m%dT%H%M%SZ")
+            )),
             None => {}
         }
         out.join(";")
@@ -739,8 +777,10 @@ fn parse_moment(raw: &str, zone: &TimeZoneName) -> Result<Until, String> {
     .find_map(|f| NaiveDateTime::parse_from_str(body, f).ok())
     .ok_or_else(bad)?;
     if utc {
-        let ms = local.and_utc().timestamp_millis();
-        Ok(Until::Local(zone.local(ms).naive_local()))
+        Ok(Until::Instant {
+            utc_ms: local.and_utc().timestamp_millis(),
+            zone: *zone,
+        })
     } else {
         Ok(Until::Local(local))
     }
@@ -755,6 +795,45 @@ fn parse_exception(raw: &str, zone: &TimeZoneName) -> Result<NaiveDate, String> 
     })
 }
 
+/// One EXDATE value. A local date-time is read in `tzid` when the line names one, and the instant
+/// becomes a date in the session's `zone`: `EXDATE;TZID=America/New_York:20260406T200000` skips
+/// the Berlin session of 7 April.
+fn parse_exdate(
+    raw: &str,
+    tzid: Option<&TimeZoneName>,
+    zone: &TimeZoneName,
+) -> Result<NaiveDate, String> {
+    match (parse_moment(raw, zone), tzid) {
+        (Ok(Until::Local(t)), Some(tz)) => {
+            let ms = tz.local_to_utc_ms(t).map_err(|e| format!("EXDATE: {e}"))?;
+            Ok(zone.local(ms).date_naive())
+        }
+        (Ok(u), _) => Ok(u.date()),
+        (Err(_), _) => Err(format!(
+            "EXDATE: '{}' is not a date or date-time (expected 20260406, 20260406T090000 or 20260406T070000Z)",
+            clip(raw.trim(), 30)
+        )),
+    }
+}
+
+/// The `TZID` parameter of an `EXDATE;TZID=…;VALUE=…` line's name part, if any.
+fn exdate_tzid(params: &str) -> Result<Option<TimeZoneName>, String> {
+    for param in params.split(';').skip(1) {
+        if let Some((k, v)) = param.split_once('=')
+            && k.trim().eq_ignore_ascii_case("TZID")
+        {
+            let name = v.trim().trim_matches('"');
+            return TimeZoneName::parse(name).map(Some).map_err(|_| {
+                format!(
+                    "EXDATE: TZID '{}' is not a time zone (an IANA name such as Europe/Berlin)",
+                    clip(name, 40)
+                )
+            });
+        }
+    }
+    Ok(None)
+}
+
 /// RRULE text, possibly several content lines (`RRULE:…`, `EXDATE:…`).
 fn parse_text(
     text: &str,
@@ -767,10 +846,14 @@ fn parse_text(
         let upper = line.to_ascii_uppercase();
         if upper.starts_with("EXDATE") {
             // EXDATE;VALUE=DATE:20260406,20260413 — the values follow the first ':'.
+            // EXDATE;TZID=Europe/Berlin:20260406T090000 — read in that zone, not the session's.
             match line.split_once(':') {
-                Some((_, values)) => {
+                Some((params, values)) => {
+                    let Some(tzid) = inv.check("rrule", exdate_tzid(params)) else {
+                        continue;
+                    };
                     for v in values.split(',').map(str::trim).filter(|v| !v.is_empty()) {
-                        if let Some(d) = inv.check("rrule", parse_exception(v, zone)) {
+                        if let Some(d) = inv.check("rrule", parse_exdate(v, tzid.as_ref(), zone)) {
                             exceptions.push(d);
                         }
                     }
@@ -1070,7 +1153,29 @@ pub fn expand_detailed(
                 ),
             ));
         }
+        End::Until(u) if u.date() > LAST_DATE => {
+            let part = if rule.from_text {
+                "UNTIL"
+            } else {
+                "the end date"
+            };
+            return Err(Invalid::field(
+                rule.end_field(),
+                format!(
+                    "{part} {} is past the end of {LAST_YEAR}: series are planned up to {LAST_DATE}, where the time-zone data ends; choose an earlier end",
+                    u.date()
+                ),
+            ));
+        }
         _ => {}
+    }
+    if first > LAST_DATE {
+        return Err(Invalid::field(
+            "session",
+            format!(
+                "the session is after {LAST_DATE}: series are planned up to the end of {LAST_YEAR}, where the time-zone data ends"
+            ),
+        ));
     }
     if exceptions.contains(&first) {
         return Err(Invalid::field(
@@ -1085,13 +1190,20 @@ pub fn expand_detailed(
     let mut skipped = Vec::new();
     let mut generated: u64 = 1;
     let done = |generated: u64| matches!(end, End::Count(n) if generated >= u64::from(n));
-    'periods: for k in 0..MAX_PERIODS {
+    // Periods start strictly later as k grows, so LAST_DATE ends the search for any rule, however
+    // sparse; `k` cannot overflow before that (2099 is far fewer than u32::MAX days away).
+    let mut k: u32 = 0;
+    'periods: loop {
         if done(generated) {
             break;
         }
         let Some((period_start, dates)) = rule.period(first, k) else {
             break;
         };
+        k = k.saturating_add(1);
+        if period_start > LAST_DATE {
+            break;
+        }
         if let End::Until(u) = end
             && period_start > u.date()
         {
@@ -1101,13 +1213,13 @@ pub fn expand_detailed(
             if d <= first {
                 continue;
             }
+            if d > LAST_DATE {
+                break 'periods;
+            }
             let start = d.and_time(time);
-            let past_until = match end {
-                End::Until(Until::Date(u)) => d > u,
-                End::Until(Until::Local(u)) => start > u,
-                End::Count(_) => false,
-            };
-            if past_until {
+            if let End::Until(u) = end
+                && u.excludes(start)
+            {
                 break 'periods;
             }
             generated += 1;
@@ -1132,6 +1244,23 @@ pub fn expand_detailed(
                 break 'periods;
             }
         }
+    }
+    if let End::Count(n) = end
+        && generated < u64::from(n)
+    {
+        // Only LAST_DATE stops a COUNT rule early: say so rather than return fewer sessions than
+        // the rule's description promises.
+        let part = if rule.from_text {
+            format!("COUNT={n}")
+        } else {
+            format!("{n} sessions")
+        };
+        return Err(Invalid::field(
+            rule.end_field(),
+            format!(
+                "{part} reaches past the end of {LAST_YEAR}: only {generated} of the {n} dates exist up to {LAST_DATE}, where the time-zone data ends; ask for at most {generated} sessions or change the rule"
+            ),
+        ));
     }
     if starts.len() < 2 {
         return Err(Invalid::field(
@@ -1279,8 +1408,9 @@ impl Plan {
 
 /// Places the session (`source_parts`, UTC) on every date of the rule, in `zone`'s wall-clock time.
 /// The first occurrence is the session itself with its own parts. Refused (422) as [`expand`]
-/// refuses, and when consecutive occurrences would overlap each other (a 2-day session repeated
-/// daily).
+/// refuses, and when a part of one occurrence would overlap a part of another (a 2-day session
+/// repeated daily). Parts are compared, not whole spans: a Friday + Monday session repeated on
+/// Tuesdays and Thursdays interleaves with its neighbours without any two parts meeting.
 pub fn plan(
     zone: &TimeZoneName,
     source_parts: &[Interval],
@@ -1300,23 +1430,15 @@ pub fn plan(
     sorted.sort();
     let source_offset = sorted.first().map(|p| offset_at(p.start_ms));
     let mut occurrences: Vec<Planned> = Vec::with_capacity(expansion.starts.len());
-    let mut previous_end: Option<NaiveDateTime> = None;
+    let mut placed: Vec<(NaiveDate, Vec<(NaiveDateTime, NaiveDateTime)>)> =
+        Vec::with_capacity(expansion.starts.len());
     for (i, start) in expansion.starts.iter().enumerate() {
         let day = start.date();
         let local = shape.local_parts_on(day);
-        if let (Some(prev), Some((first_start, _))) = (previous_end, local.first())
-            && *first_start < prev
-        {
-            return Err(Invalid::field(
-                rule.field("interval"),
-                format!(
-                    "the sessions would overlap: the one starting {} is still running when the next starts on {day}; the session lasts {} day(s), so repeat on days further apart",
-                    occurrences.last().map(|o| o.date).unwrap_or(day),
-                    shape.last_day() + 1
-                ),
-            ));
+        if let Some(msg) = overlap(&placed, day, &local, shape.last_day()) {
+            return Err(Invalid::field(rule.field("interval"), msg));
         }
-        previous_end = local.iter().map(|(_, e)| *e).max();
+        placed.push((day, local.clone()));
         let mut problems = Vec::new();
         let parts: Vec<PlannedPart> = if i == 0 {
             sorted
@@ -1384,6 +1506,56 @@ pub fn plan(
         unused_exceptions: expansion.unused_exceptions,
         first_matches_rule: expansion.first_matches_rule,
     })
+}
+
+/// Why the occurrence on `day` (with local `parts`) would overlap one already `placed`, if it
+/// would. Only occurrences starting at most `span_days` days earlier can reach it: the rest are
+/// not looked at, which keeps a 500-session series linear.
+fn overlap(
+    placed: &[(NaiveDate, Vec<(NaiveDateTime, NaiveDateTime)>)],
+    day: NaiveDate,
+    parts: &[(NaiveDateTime, NaiveDateTime)],
+    span_days: i64,
+) -> Option<String> {
+    let label = |n: usize, all: usize| {
+        if all > 1 {
+            format!("part {}", n + 1)
+        } else {
+            "the session".to_owned()
+        }
+    };
+    for (other_day, theirs) in placed.iter().rev() {
+        if (day - *other_day).num_days() > span_days {
+            break;
+        }
+        for (m, (ts, te)) in theirs.iter().enumerate() {
+            for (n, (ms, me)) in parts.iter().enumerate() {
+                if ms < te && ts < me {
+                    return Some(format!(
+                        "the sessions would overlap: {} of the one starting {other_day} ({}) and {} of the one starting {day} ({}) take place at the same time; repeat on days further apart",
+                        label(m, theirs.len()),
+                        local_span(*ts, *te),
+                        label(n, parts.len()),
+                        local_span(*ms, *me),
+                    ));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// "2026-03-16 09:00–17:00", or with both dates when it runs past midnight.
+fn local_span(start: NaiveDateTime, end: NaiveDateTime) -> String {
+    if start.date() == end.date() {
+        format!("{}–{}", start.format("%Y-%m-%d %H:%M"), end.format("%H:%M"))
+    } else {
+        format!(
+            "{} – {}",
+            start.format("%Y-%m-%d %H:%M"),
+            end.format("%Y-%m-%d %H:%M")
+        )
+    }
 }
 
 /// `+01:00` for 3600 seconds.
@@ -1763,6 +1935,186 @@ mod tests {
     }
 
     #[test]
+    fn a_multi_day_session_repeats_when_no_two_parts_overlap() {
+        let z = berlin();
+        // Friday and the Monday after, repeated on Tuesdays and Thursdays: each occurrence spans
+        // the next one's first day, but no two parts meet.
+        let src = parts(
+            &z,
+            &[
+                ("2026-03-06T09:00", "2026-03-06T17:00"),
+                ("2026-03-09T09:00", "2026-03-09T17:00"),
+            ],
+        );
+        let p = plan(&z, &src, &rule("FREQ=WEEKLY;BYDAY=TU,TH;COUNT=5"), &[], 500).unwrap();
+        let local: Vec<Vec<String>> = p
+            .occurrences
+            .iter()
+            .map(|o| {
+                o.parts
+                    .iter()
+                    .map(|p| p.local_start.format("%a %d").to_string())
+                    .collect()
+            })
+            .collect();
+        assert_eq!(
+            local,
+            vec![
+                vec!["Fri 06", "Mon 09"],
+                vec!["Tue 10", "Fri 13"],
+                vec!["Thu 12", "Sun 15"],
+                vec!["Tue 17", "Fri 20"],
+                vec!["Thu 19", "Sun 22"],
+            ]
+        );
+        assert!(p.is_creatable());
+        // A part landing on another occurrence's part is still refused, and named.
+        let e = plan(&z, &src, &rule("FREQ=WEEKLY;BYDAY=MO;COUNT=3"), &[], 500).unwrap_err();
+        assert!(e.summary().contains("would overlap"), "{}", e.summary());
+        assert!(
+            e.summary()
+                .contains("part 2 of the one starting 2026-03-06 (2026-03-09 09:00–17:00)"),
+            "{}",
+            e.summary()
+        );
+    }
+
+    #[test]
+    fn a_utc_until_in_the_repeated_autumn_hour_is_compared_as_an_instant() {
+        // 25 October 2026: Berlin's clocks go from 03:00 CEST back to 02:00 CET, so 02:00–03:00
+        // happens twice. 01:00Z is 02:00 CET, the second time round; the session at 02:45 that
+        // night starts at 02:45 CEST (00:45Z), before it.
+        let got = dates("FREQ=DAILY;UNTIL=20261025T010000Z", "2026-10-22T02:45", &[]);
+        assert_eq!(
+            got,
+            vec![
+                "2026-10-22 02:45",
+                "2026-10-23 02:45",
+                "2026-10-24 02:45",
+                "2026-10-25 02:45"
+            ]
+        );
+        // 00:44:59Z is a second before that session: it is left out.
+        assert_eq!(
+            dates("FREQ=DAILY;UNTIL=20261025T004459Z", "2026-10-22T02:45", &[]).len(),
+            3
+        );
+        let r = rule("FREQ=DAILY;UNTIL=20261025T010000Z");
+        assert_eq!(r.to_rrule(), "FREQ=DAILY;UNTIL=20261025T010000Z");
+        assert_eq!(r.describe(), "every day, until 2026-10-25");
+    }
+
+    #[test]
+    fn a_count_the_rule_cannot_reach_before_2100_is_refused_not_cut_short() {
+        let first = "2026-02-13T09:00";
+        let e = refusal("FREQ=DAILY;BYDAY=FR;BYMONTHDAY=13;COUNT=480", first);
+        assert!(
+            e.starts_with("rrule: COUNT=480 reaches past the end of 2099: only "),
+            "{e}"
+        );
+        assert!(
+            e.contains(" of the 480 dates exist up to 2099-12-31"),
+            "{e}"
+        );
+        // A reachable count gives exactly that many Fridays the 13th.
+        let got = dates("FREQ=DAILY;BYDAY=FR;BYMONTHDAY=13;COUNT=40", first, &[]);
+        assert_eq!(got.len(), 40);
+        assert!(
+            got.iter()
+                .all(|d| date(&d[..10]).weekday() == Weekday::Fri && d[8..10] == *"13")
+        );
+        // The structured form names its own field.
+        let f = RecurrenceFields {
+            freq: "yearly".into(),
+            count: "90".into(),
+            ..Default::default()
+        };
+        let r = f.validate(&berlin()).unwrap();
+        let e = expand(dt(first), &r.rule, &[], 500).unwrap_err();
+        assert_eq!(e.errors[0].field, "count");
+        assert!(
+            e.errors[0]
+                .message
+                .starts_with("90 sessions reaches past the end of 2099: only 74 of the 90"),
+            "{}",
+            e.errors[0].message
+        );
+    }
+
+    #[test]
+    fn series_stop_at_the_end_of_2099() {
+        let first = "2026-03-16T09:00";
+        assert!(
+            refusal("FREQ=YEARLY;COUNT=200", first)
+                .contains("COUNT=200 reaches past the end of 2099: only 74 of the 200"),
+        );
+        let e = refusal("FREQ=YEARLY;UNTIL=21000101", first);
+        assert!(
+            e.contains("UNTIL 2100-01-01 is past the end of 2099"),
+            "{e}"
+        );
+        let e = refusal("FREQ=MONTHLY;BYMONTHDAY=13;UNTIL=99991231T000000Z", first);
+        assert!(
+            e.contains("UNTIL 9999-12-31 is past the end of 2099"),
+            "{e}"
+        );
+        // The last year itself is fine, up to its last day.
+        let got = dates("FREQ=YEARLY;UNTIL=20991231", first, &[]);
+        assert_eq!(got.len(), 74);
+        assert_eq!(got.last().unwrap(), "2099-03-16 09:00");
+        let f = RecurrenceFields {
+            freq: "yearly".into(),
+            until: "2100-03-16".into(),
+            ..Default::default()
+        };
+        let r = f.validate(&berlin()).unwrap();
+        let e = expand(dt(first), &r.rule, &[], 500).unwrap_err();
+        assert_eq!(e.errors[0].field, "until");
+        assert!(
+            e.errors[0]
+                .message
+                .starts_with("the end date 2100-03-16 is past the end of 2099")
+        );
+    }
+
+    #[test]
+    fn exdate_reads_its_own_tzid_and_utc() {
+        let validate = |text: &str| {
+            RecurrenceFields {
+                rrule: text.into(),
+                ..Default::default()
+            }
+            .validate(&berlin())
+        };
+        // 20:00 in New York on Sunday 22 March is 01:00 on Monday 23 March in Berlin.
+        let r =
+            validate("FREQ=WEEKLY;COUNT=4\nEXDATE;TZID=America/New_York:20260322T200000").unwrap();
+        assert_eq!(r.exceptions, vec![date("2026-03-23")]);
+        // Quoted, and with several values; one in Berlin's own zone stays on its date.
+        let r = validate(
+            "FREQ=WEEKLY;COUNT=4\nEXDATE;TZID=\"Europe/Berlin\":20260330T090000,20260406T090000",
+        )
+        .unwrap();
+        assert_eq!(r.exceptions, vec![date("2026-03-30"), date("2026-04-06")]);
+        // UTC: 23:30Z on 29 March is 01:30 on 30 March in Berlin (summer time).
+        let r = validate("FREQ=WEEKLY;COUNT=4\nEXDATE:20260329T233000Z").unwrap();
+        assert_eq!(r.exceptions, vec![date("2026-03-30")]);
+        let e =
+            validate("FREQ=WEEKLY;COUNT=4\nEXDATE;TZID=Mars/Olympus:20260330T090000").unwrap_err();
+        assert!(
+            e.summary()
+                .contains("TZID 'Mars/Olympus' is not a time zone"),
+            "{}",
+            e.summary()
+        );
+        let r =
+            validate("FREQ=WEEKLY;COUNT=4\nEXDATE;TZID=America/New_York:20260322T200000").unwrap();
+        let e = expand_detailed(dt("2026-03-16T09:00"), &r.rule, &r.exceptions, 500).unwrap();
+        assert_eq!(e.skipped, vec![date("2026-03-23")]);
+        assert!(e.unused_exceptions.is_empty());
+    }
+
+    #[test]
     fn offsets_format() {
         assert_eq!(format_offset(3600), "+01:00");
         assert_eq!(format_offset(-12600), "-03:30");
@@ -1805,6 +2157,13 @@ mod tests {
                     }
                     Frequency::Yearly => {}
                 }
+                // Yearly rules (every 5 years from 29 February is one date in 20 years) would
+                // otherwise run past 2099, which `series_stop_at_the_end_of_2099` covers.
+                let count = if freq == Frequency::Yearly {
+                    1 + count % 4
+                } else {
+                    count
+                };
                 RecurrenceRule {
                     by_day,
                     from_text: true,

@@ -189,3 +189,69 @@ pub async fn set_program(
         .await?;
     Ok(())
 }
+
+/// The rooms booked (tentatively or confirmed) for the session's active parts: `(id, name)`.
+pub async fn booked_rooms(
+    conn: &mut Conn,
+    session_id: i64,
+) -> Result<Vec<(i64, String)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT r.id, r.name FROM bookings b JOIN resources r ON r.id = b.resource_id \
+         JOIN session_parts p ON p.id = b.session_part_id \
+         WHERE p.session_id = $1 AND p.status <> 'cancelled' AND r.kind = 'room' ORDER BY r.name",
+    )
+    .bind(session_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.i("id")?, r.s("name")?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+/// Bookings (tentative or confirmed) of the room `resource_id` by other active sessions,
+/// overlapping any of `windows`. Times are the booking's; `venue_name` is the room's venue (the
+/// session's when the room has none).
+pub async fn room_clashes(
+    conn: &mut Conn,
+    resource_id: i64,
+    except_session_id: i64,
+    windows: &[Interval],
+) -> Result<Vec<Clash>, StoreError> {
+    let mut out: Vec<Clash> = Vec::new();
+    for chunk in merged(windows).chunks(WINDOWS_PER_QUERY) {
+        let mut q = Sql::new(
+            "SELECT b.session_part_id AS part_id, p.session_id, b.starts_at, b.ends_at, s.reference, \
+             c.code AS course_code, COALESCE(s.title, c.title) AS title, s.time_zone, \
+             COALESCE(rv.name, v.name) AS venue_name \
+             FROM bookings b JOIN resources r ON r.id = b.resource_id \
+             JOIN session_parts p ON p.id = b.session_part_id JOIN sessions s ON s.id = p.session_id \
+             JOIN courses c ON c.id = s.course_id LEFT JOIN venues v ON v.id = s.venue_id \
+             LEFT JOIN venues rv ON rv.id = r.venue_id WHERE b.resource_id = ",
+        );
+        q.int(resource_id)
+            .push(" AND s.id <> ")
+            .int(except_session_id)
+            .push(ACTIVE)
+            .push(" AND (");
+        for (i, w) in chunk.iter().enumerate() {
+            if i > 0 {
+                q.push(" OR ");
+            }
+            q.push("(b.starts_at < ")
+                .int(w.end_ms)
+                .push(" AND b.ends_at > ")
+                .int(w.start_ms)
+                .push(")");
+        }
+        q.push(")");
+        for r in q.query().fetch_all(&mut *conn).await? {
+            let c = from_row(&r, false)?;
+            if !out.iter().any(|o| o.part_id == c.part_id) {
+                out.push(c);
+            }
+        }
+    }
+    out.sort_by_key(|c| (c.starts_at, c.part_id));
+    Ok(out)
+}

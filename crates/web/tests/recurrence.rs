@@ -16,6 +16,9 @@ both_backends!(
     a_part_in_the_dst_gap_blocks_the_series_until_that_date_is_skipped,
     monthly_by_position_structured_fields_and_exceptions,
     the_repeat_page_previews_and_creates,
+    a_friday_and_monday_session_repeats_on_tuesdays_and_thursdays,
+    the_preview_flags_rooms_not_the_venue,
+    rule_edge_cases_over_http,
 );
 
 async fn course(api: &Api, code: &str) -> i64 {
@@ -69,6 +72,44 @@ fn dates(preview: &Value) -> Vec<String> {
         .collect()
 }
 
+/// A room at `venue`.
+async fn room(api: &Api, venue: i64, code: &str) -> i64 {
+    api.create(
+        "/resources",
+        &json!({ "kind": "room", "code": code, "name": code, "venue_id": venue, "seats": 12, "features": "" }),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap()
+}
+
+/// Books `room` for every part of `session` (tentatively: a hold the preview must still respect).
+async fn book(api: &Api, session: i64, room: i64) {
+    let r = api
+        .post(
+            &format!("/sessions/{session}/bookings"),
+            &json!({ "resource_id": room }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+}
+
+fn conflicts_of(preview: &Value) -> Vec<Vec<String>> {
+    preview["occurrences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            o["conflicts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c.as_str().unwrap().to_owned())
+                .collect()
+        })
+        .collect()
+}
+
 async fn sessions_of(api: &Api, course: i64) -> i64 {
     api.get(&format!("/sessions?course_id={course}")).await.body["total"]
         .as_i64()
@@ -96,6 +137,9 @@ async fn weekly_series_keeps_local_time_across_dst_reports_conflicts_and_creates
     )
     .await;
     let id = src["id"].as_i64().unwrap();
+    // Rooms, not the venue, are what clash: the source holds the room SPREE.
+    let spree = room(&api, ber, "SPREE").await;
+    book(&api, id, spree).await;
     let rule = json!({ "rrule": "FREQ=WEEKLY;COUNT=4" });
 
     let r = api
@@ -160,6 +204,7 @@ async fn weekly_series_keeps_local_time_across_dst_reports_conflicts_and_creates
     )
     .await;
     let clash_ref = clash["reference"].as_str().unwrap().to_owned();
+    book(&api, clash["id"].as_i64().unwrap(), spree).await;
     // The source's confirmed instructor teaches elsewhere on the third week's Tuesday.
     let anna = api
         .create("/instructors", &json!({
@@ -617,4 +662,204 @@ async fn the_repeat_page_previews_and_creates(t: &TestApp) {
     );
     assert!(html.contains("2 sessions created as drafts"), "{html}");
     assert_eq!(sessions_of(&api, c).await, 3);
+}
+
+async fn a_friday_and_monday_session_repeats_on_tuesdays_and_thursdays(t: &TestApp) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    let c = course(&api, "TWO").await;
+    let v = venue(&api, "BER").await;
+    // Friday 6 and Monday 9 March: each occurrence spans the next one's first day, but no two
+    // parts meet.
+    let src = session(
+        &api,
+        c,
+        Some(v),
+        &[
+            ("2026-03-06T09:00", "2026-03-06T17:00"),
+            ("2026-03-09T09:00", "2026-03-09T17:00"),
+        ],
+    )
+    .await;
+    let id = src["id"].as_i64().unwrap();
+    let rule = json!({ "rrule": "FREQ=WEEKLY;BYDAY=TU,TH;COUNT=4" });
+    let r = api
+        .post(&format!("/sessions/{id}/recurrence/preview"), &rule)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        part_times(&r.body, "local_starts"),
+        vec![
+            vec!["2026-03-06T09:00", "2026-03-09T09:00"],
+            vec!["2026-03-10T09:00", "2026-03-13T09:00"],
+            vec!["2026-03-12T09:00", "2026-03-15T09:00"],
+            vec!["2026-03-17T09:00", "2026-03-20T09:00"],
+        ]
+    );
+    assert_eq!(r.body["creatable"], true);
+    let r = api.post(&format!("/sessions/{id}/recurrence"), &rule).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.body.as_array().unwrap().len(), 3);
+    assert_eq!(sessions_of(&api, c).await, 4);
+    // Parts that do meet are still refused, naming them.
+    let r = api
+        .post(
+            &format!("/sessions/{id}/recurrence/preview"),
+            &json!({ "rrule": "FREQ=WEEKLY;BYDAY=MO;COUNT=3" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let message = r.body["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("the sessions would overlap"), "{message}");
+    assert!(
+        message.contains("part 2 of the one starting 2026-03-06"),
+        "{message}"
+    );
+}
+
+async fn the_preview_flags_rooms_not_the_venue(t: &TestApp) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    let c = course(&api, "ROOMS").await;
+    let other = course(&api, "OTHER").await;
+    let v = venue(&api, "BER").await;
+    let mut rooms = Vec::new();
+    for code in ["SPREE", "HAVEL", "ELBE", "ODER"] {
+        rooms.push(room(&api, v, code).await);
+    }
+    let src = session(
+        &api,
+        c,
+        Some(v),
+        &[("2026-03-16T09:00", "2026-03-16T17:00")],
+    )
+    .await;
+    let id = src["id"].as_i64().unwrap();
+    let rule = json!({ "rrule": "FREQ=WEEKLY;COUNT=4" });
+    // Without a booked room nothing at the venue is a conflict, and the preview says why.
+    let busy = session(
+        &api,
+        other,
+        Some(v),
+        &[("2026-03-23T10:00", "2026-03-23T12:00")],
+    )
+    .await;
+    let p = api
+        .post(&format!("/sessions/{id}/recurrence/preview"), &rule)
+        .await
+        .body;
+    assert!(conflicts_of(&p).iter().all(Vec::is_empty), "{p}");
+    assert!(
+        p["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n.as_str().unwrap().starts_with("No room is booked for")),
+        "{p}"
+    );
+
+    // The source holds SPREE; the other session at the venue holds HAVEL at the same time: the
+    // venue has room for both.
+    book(&api, id, rooms[0]).await;
+    book(&api, busy["id"].as_i64().unwrap(), rooms[1]).await;
+    let p = api
+        .post(&format!("/sessions/{id}/recurrence/preview"), &rule)
+        .await
+        .body;
+    assert!(conflicts_of(&p).iter().all(Vec::is_empty), "{p}");
+    assert!(
+        !p["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n.as_str().unwrap().starts_with("No room is booked for")),
+        "{p}"
+    );
+
+    // A session holding SPREE in the third week is flagged, naming the room.
+    let taken = session(
+        &api,
+        other,
+        Some(v),
+        &[("2026-03-30T13:00", "2026-03-30T15:00")],
+    )
+    .await;
+    book(&api, taken["id"].as_i64().unwrap(), rooms[0]).await;
+    let p = api
+        .post(&format!("/sessions/{id}/recurrence/preview"), &rule)
+        .await
+        .body;
+    let conflicts = conflicts_of(&p);
+    assert!(
+        conflicts[0].is_empty() && conflicts[1].is_empty() && conflicts[3].is_empty(),
+        "{conflicts:?}"
+    );
+    assert_eq!(conflicts[2].len(), 1, "{conflicts:?}");
+    assert!(
+        conflicts[2][0].starts_with(&format!(
+            "Venue Venue BER already has {} ",
+            taken["reference"].as_str().unwrap()
+        )),
+        "{conflicts:?}"
+    );
+    assert!(
+        conflicts[2][0].ends_with(" in room SPREE 2026-03-30 13:00–15:00"),
+        "{conflicts:?}"
+    );
+    assert_eq!(
+        p["creatable"], true,
+        "conflicts warn; they do not block drafts"
+    );
+}
+
+async fn rule_edge_cases_over_http(t: &TestApp) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    let c = course(&api, "EDGE").await;
+    let src = session(&api, c, None, &[("2026-02-13T09:00", "2026-02-13T12:00")]).await;
+    let id = src["id"].as_i64().unwrap();
+    let preview = |body: Value| {
+        let api = &api;
+        async move {
+            api.post(&format!("/sessions/{id}/recurrence/preview"), &body)
+                .await
+        }
+    };
+    // A COUNT the rule cannot reach before 2100 is refused, never cut short.
+    let r = preview(json!({ "rrule": "FREQ=DAILY;BYDAY=FR;BYMONTHDAY=13;COUNT=480" })).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let message = r.body["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("COUNT=480 reaches past the end of 2099: only "),
+        "{message}"
+    );
+    // Nothing past 2099, and no year that is not valid RFC 3339.
+    let r = preview(json!({ "rrule": "FREQ=YEARLY;UNTIL=21000213" })).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("UNTIL 2100-02-13 is past the end of 2099"),
+        "{}",
+        r.body
+    );
+    let r = preview(json!({ "rrule": "FREQ=YEARLY;UNTIL=20991231" })).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let all = dates(&r.body);
+    assert_eq!(all.last().unwrap(), "2099-02-13");
+    // EXDATE in another zone skips the Berlin date holding that instant: 03:00 on Friday 13
+    // March in Berlin is 22:00 on Thursday 12 March in New York.
+    let r = preview(json!({
+        "rrule": "FREQ=MONTHLY;BYMONTHDAY=13;COUNT=3\nEXDATE;TZID=America/New_York:20260312T220000"
+    }))
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["skipped"], json!(["2026-03-13"]));
+    assert_eq!(dates(&r.body), vec!["2026-02-13", "2026-04-13"]);
+    // A UTC UNTIL is an instant: 07:00Z is 09:00 in Berlin (summer time) on 13 April, the last
+    // session.
+    let r = preview(json!({ "rrule": "FREQ=MONTHLY;UNTIL=20260413T070000Z" })).await;
+    assert_eq!(
+        dates(&r.body),
+        vec!["2026-02-13", "2026-03-13", "2026-04-13"]
+    );
+    assert_eq!(r.body["rrule"], "FREQ=MONTHLY;UNTIL=20260413T070000Z");
 }
