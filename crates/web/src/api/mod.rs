@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`. Routes and the OpenAPI document come from one source
 //! (utoipa-axum); every handler is a few lines around one use case.
 
+mod bodies;
 mod bulk;
 mod enrollment;
 mod extract;
@@ -62,14 +63,14 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(records::courses::list, records::courses::create))
         .routes(routes!(
             records::courses::get,
-            records::courses::update,
+            records::courses::update, records::courses::patch,
             records::courses::archive
         ))
         .routes(routes!(records::courses::restore))
         .routes(routes!(records::venues::list, records::venues::create))
         .routes(routes!(
             records::venues::get,
-            records::venues::update,
+            records::venues::update, records::venues::patch,
             records::venues::archive
         ))
         .routes(routes!(records::venues::restore))
@@ -79,7 +80,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         ))
         .routes(routes!(
             records::resources::get,
-            records::resources::update,
+            records::resources::update, records::resources::patch,
             records::resources::archive
         ))
         .routes(routes!(records::resources::restore))
@@ -89,35 +90,35 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         ))
         .routes(routes!(
             records::instructors::get,
-            records::instructors::update,
+            records::instructors::update, records::instructors::patch,
             records::instructors::archive
         ))
         .routes(routes!(records::instructors::restore))
         .routes(routes!(records::clients::list, records::clients::create))
         .routes(routes!(
             records::clients::get,
-            records::clients::update,
+            records::clients::update, records::clients::patch,
             records::clients::archive
         ))
         .routes(routes!(records::clients::restore))
         .routes(routes!(records::programs::list, records::programs::create))
         .routes(routes!(
             records::programs::get,
-            records::programs::update,
+            records::programs::update, records::programs::patch,
             records::programs::archive
         ))
         .routes(routes!(records::programs::restore))
         .routes(routes!(records::learners::list, records::learners::create))
         .routes(routes!(
             records::learners::get,
-            records::learners::update,
+            records::learners::update, records::learners::patch,
             records::learners::archive
         ))
         .routes(routes!(records::learners::restore))
         .routes(routes!(records::sessions::list, records::sessions::create))
         .routes(routes!(
             records::sessions::get,
-            records::sessions::update,
+            records::sessions::update, records::sessions::patch,
             records::sessions::archive
         ))
         .routes(routes!(records::sessions::restore))

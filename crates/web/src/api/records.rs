@@ -2,6 +2,7 @@
 //! the same: list (filters, sorting, paging), create (201), read, replace with the version read
 //! (409 when stale), archive (DELETE with `?version=`) and restore.
 
+use super::bodies::{Versioned, WriteBody};
 use super::extract::{Body, Id, Params};
 use crate::AppState;
 use crate::auth::ApiCaller;
@@ -10,16 +11,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
-use trainyard_app::store::Page;
-
-/// The edit shape: the record's fields plus the `version` that was read.
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct Versioned<T> {
-    #[serde(flatten)]
-    pub fields: T,
-    /// The version of the record this edit is based on.
-    pub version: i64,
-}
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -93,28 +84,30 @@ macro_rules! record_api {
      $coll:literal, $item:literal, $restore:literal, $tag:literal, $filters_doc:literal) => {
         pub mod $module {
             use super::*;
+            use crate::api::bodies::$module as body;
             use $uc as uc;
 
             #[doc = $filters_doc]
             #[utoipa::path(get, path = $coll, tag = $tag, params(ListDoc),
-                responses((status = 200, body = Page<$record>), (status = 400, body = Problem), (status = 403, body = Problem)))]
+                responses((status = 200, body = body::Page), (status = 400, body = Problem), (status = 403, body = Problem)))]
             pub async fn list(
                 State(s): State<AppState>,
                 ApiCaller(c): ApiCaller,
                 Params(f): Params<$filter>,
-            ) -> Result<Json<Page<$record>>, ApiError> {
+            ) -> Result<Json<trainyard_app::store::Page<$record>>, ApiError> {
                 Ok(Json(uc::list(&s.app, &c, &f).await?))
             }
 
             /// Create a record. Send an `Idempotency-Key` header to make a retry safe.
-            #[utoipa::path(post, path = $coll, tag = $tag, request_body = $fields,
+            #[utoipa::path(post, path = $coll, tag = $tag, request_body = body::Create,
                 params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST return the first response instead of creating twice")),
                 responses((status = 201, body = $record), (status = 409, body = Problem), (status = 422, body = Problem), (status = 403, body = Problem)))]
             pub async fn create(
                 State(s): State<AppState>,
                 ApiCaller(c): ApiCaller,
-                Body(f): Body<$fields>,
+                Body(b): Body<body::Create>,
             ) -> Result<(StatusCode, Json<$record>), ApiError> {
+                let f: $fields = b.into_fields().map_err(trainyard_app::AppError::from)?;
                 Ok((StatusCode::CREATED, Json(uc::create(&s.app, &c, &f).await?)))
             }
 
@@ -125,15 +118,32 @@ macro_rules! record_api {
             }
 
             /// Replace the record's fields. `version` must be the version you read; otherwise 409.
-            #[utoipa::path(put, path = $item, tag = $tag, params(("id" = i64, Path)), request_body = Versioned<$fields>,
+            #[utoipa::path(put, path = $item, tag = $tag, params(("id" = i64, Path)), request_body = body::Update,
                 responses((status = 200, body = $record), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
             pub async fn update(
                 State(s): State<AppState>,
                 ApiCaller(c): ApiCaller,
                 Id(id): Id,
-                Body(v): Body<Versioned<$fields>>,
+                Body(v): Body<Versioned<body::Create>>,
             ) -> Result<Json<$record>, ApiError> {
-                Ok(Json(uc::update(&s.app, &c, id, v.version, &v.fields).await?))
+                let f: $fields = v.fields.into_fields().map_err(trainyard_app::AppError::from)?;
+                Ok(Json(uc::update(&s.app, &c, id, v.version, &f).await?))
+            }
+
+            /// Change some of the record's fields: a JSON Merge Patch (RFC 7396) with the `version` you read (otherwise 409).
+            #[utoipa::path(patch, path = $item, tag = $tag, params(("id" = i64, Path)),
+                request_body(content = body::Patch, content_type = "application/merge-patch+json"),
+                responses((status = 200, body = $record), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+            pub async fn patch(
+                State(s): State<AppState>,
+                ApiCaller(c): ApiCaller,
+                Id(id): Id,
+                Body(mut p): Body<serde_json::Value>,
+            ) -> Result<Json<$record>, ApiError> {
+                let version = crate::api::bodies::patch_version(&mut p)?;
+                let current = uc::get(&s.app, &c, id).await?;
+                let f: $fields = crate::api::bodies::patched::<body::Create>(&current, p)?;
+                Ok(Json(uc::update(&s.app, &c, id, version, &f).await?))
             }
 
             /// Archive the record: it leaves lists and choosers but keeps its history.
@@ -274,15 +284,13 @@ record_api!(
 /// A lifecycle action on a session.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct TransitionRequest {
-    /// schedule, confirm, deliver, close, cancel, postpone or reschedule.
-    pub event: String,
+    pub event: trainyard_core::status::SessionEvent,
     /// The version of the session this action is based on.
     pub version: i64,
 }
 
 pub mod lifecycle {
     use super::*;
-    use trainyard_core::status::SessionEvent;
 
     /// Move a session along its lifecycle. A move the state machine does not allow is 409 with the reason.
     #[utoipa::path(post, path = "/sessions/{id}/transition", tag = "sessions", params(("id" = i64, Path)), request_body = TransitionRequest,
@@ -293,11 +301,9 @@ pub mod lifecycle {
         Id(id): Id,
         Body(t): Body<TransitionRequest>,
     ) -> Result<Json<st::sessions::Session>, ApiError> {
-        let event = SessionEvent::parse(&t.event).map_err(|r| {
-            trainyard_app::AppError::Invalid(trainyard_core::Invalid::field("event", r.0))
-        })?;
         Ok(Json(
-            trainyard_app::schedule::sessions::transition(&s.app, &c, id, t.version, event).await?,
+            trainyard_app::schedule::sessions::transition(&s.app, &c, id, t.version, t.event)
+                .await?,
         ))
     }
 }

@@ -1,0 +1,985 @@
+//! The typed write bodies of the JSON API: one per record kind, with integers, ids, booleans,
+//! enums, dates and money as `{amount, currency}` — the same shapes the records are read in, so
+//! a client can send back what it read. Each body is converted here, in one place, into the
+//! core `…Fields` the HTML forms fill from text, so validation, the finance-field rules
+//! (`trainyard_app::audience`) and the use cases are the same for both.
+//!
+//! Per kind this module declares `Create` (the body of POST), and the schema-only `Update`
+//! (PUT: the body plus `version`), `Patch` (PATCH, a JSON Merge Patch of the body plus
+//! `version`) and `Page` (one page of a list, `$ref`-ing the record): concrete names, because a
+//! generic `Versioned<T>` or `Page<T>` gives generated clients names they cannot tell apart.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use trainyard_app::AppError;
+use trainyard_core::Invalid;
+use trainyard_core::money::Currency;
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, Type};
+use utoipa::openapi::{KnownFormat, RefOr, SchemaFormat};
+
+/// A write body and how it becomes the core fields (and, for PATCH, how a record becomes it).
+pub trait WriteBody: Serialize + DeserializeOwned {
+    /// The core edit shape the use cases validate.
+    type Fields;
+    /// What `GET /{kind}/{id}` returns, read back as the base of a PATCH.
+    type Current;
+    fn into_fields(self) -> Result<Self::Fields, Invalid>;
+    fn from_current(current: &Self::Current) -> Self;
+}
+
+/// A PUT body: the record's fields and the `version` that was read.
+#[derive(Deserialize)]
+pub struct Versioned<T> {
+    #[serde(flatten)]
+    pub fields: T,
+    pub version: i64,
+}
+
+/// An amount of money as it is read and written: `{ "amount": "990.00", "currency": "EUR" }`.
+/// Kept as text here so that an amount the core refuses is reported against its field.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MoneyBody {
+    #[serde(deserialize_with = "trainyard_core::invalid::lenient")]
+    pub amount: String,
+    pub currency: String,
+}
+
+impl From<&trainyard_core::Money> for MoneyBody {
+    fn from(m: &trainyard_core::Money) -> Self {
+        MoneyBody {
+            amount: m.amount_string(),
+            currency: m.currency.to_string(),
+        }
+    }
+}
+
+fn same_currency(a: &str, b: &str) -> bool {
+    match (Currency::parse(a), Currency::parse(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a.trim().eq_ignore_ascii_case(b.trim()),
+    }
+}
+
+/// The amount of an optional money field in `currency` (the record's one currency); empty when
+/// left out, which the core reads as zero or, for finance fields, as "keep the stored value".
+fn amount_in(inv: &mut Invalid, field: &str, m: Option<&MoneyBody>, currency: &str) -> String {
+    match m {
+        None => String::new(),
+        Some(m) if same_currency(&m.currency, currency) => m.amount.clone(),
+        Some(m) => {
+            inv.add(
+                field,
+                format!(
+                    "is in {} but this record's amounts are in {}: send every amount in one currency",
+                    m.currency.trim().chars().take(20).collect::<String>(),
+                    currency.trim()
+                ),
+            );
+            String::new()
+        }
+    }
+}
+
+fn text(v: Option<String>) -> String {
+    v.unwrap_or_default()
+}
+
+fn id(v: Option<i64>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
+}
+
+fn list(v: &[String]) -> String {
+    v.join(",")
+}
+
+fn done<T>(inv: Invalid, fields: T) -> Result<T, Invalid> {
+    if inv.is_empty() { Ok(fields) } else { Err(inv) }
+}
+
+// ------------------------------------------------------------------ schema helpers
+
+fn int64() -> Schema {
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+        .into()
+}
+
+fn version_property(object: &mut utoipa::openapi::schema::Object, what: &str) {
+    object.properties.insert(
+        "version".into(),
+        RefOr::T(match int64() {
+            Schema::Object(mut o) => {
+                o.description = Some(format!(
+                    "The version of the record this {what} is based on: 409 when it changed meanwhile."
+                ));
+                Schema::Object(o)
+            }
+            other => other,
+        }),
+    );
+}
+
+/// The create body's schema plus a required `version`.
+pub fn update_schema<T: utoipa::PartialSchema>() -> RefOr<Schema> {
+    match T::schema() {
+        RefOr::T(Schema::Object(mut o)) => {
+            version_property(&mut o, "replacement");
+            o.required.push("version".into());
+            o.description = Some(
+                "Every field of the record (as for create) and the `version` you read. A field \
+                 left out is cleared or reset to its default, except finance data a caller may not \
+                 see, which keeps its stored value."
+                    .into(),
+            );
+            RefOr::T(Schema::Object(o))
+        }
+        other => other,
+    }
+}
+
+/// The create body's schema with every field optional (`null` clears an optional field) and a
+/// required `version`: a JSON Merge Patch (RFC 7396).
+pub fn patch_schema<T: utoipa::PartialSchema>() -> RefOr<Schema> {
+    match T::schema() {
+        RefOr::T(Schema::Object(mut o)) => {
+            version_property(&mut o, "change");
+            o.required = vec!["version".into()];
+            o.description = Some(
+                "A JSON Merge Patch (RFC 7396, `application/merge-patch+json`; `application/json` \
+                 is accepted too): any of the record's fields plus the `version` you read. Fields \
+                 left out keep their values; `null` clears an optional field; an object (such as \
+                 an amount) replaces the stored one as a whole, and an array replaces the list."
+                    .into(),
+            );
+            RefOr::T(Schema::Object(o))
+        }
+        other => other,
+    }
+}
+
+/// One page of `T`, `$ref`-ing `T`'s schema.
+pub fn page_schema<T: utoipa::ToSchema>() -> RefOr<Schema> {
+    let count = |d: &str| {
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+            .description(Some(d))
+    };
+    ObjectBuilder::new()
+        .description(Some(
+            "One page of a list, with the total that matched the filters.",
+        ))
+        .property(
+            "items",
+            ArrayBuilder::new().items(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                T::name(),
+            ))),
+        )
+        .required("items")
+        .property("total", count("How many records matched, over all pages."))
+        .required("total")
+        .property("page", count("This page's number, from 1."))
+        .required("page")
+        .property("per_page", count("Rows per page."))
+        .required("per_page")
+        .into()
+}
+
+/// Declares the schema-only `Update`, `Patch` and `Page` types of one record kind.
+macro_rules! kind_schemas {
+    ($update:literal, $patch:literal, $page:literal, $record:ty) => {
+        /// Schema of the PUT body.
+        pub struct Update;
+        impl utoipa::PartialSchema for Update {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                super::update_schema::<Create>()
+            }
+        }
+        impl utoipa::ToSchema for Update {
+            fn name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed($update)
+            }
+            fn schemas(
+                out: &mut Vec<(
+                    String,
+                    utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+                )>,
+            ) {
+                <Create as utoipa::ToSchema>::schemas(out);
+            }
+        }
+
+        /// Schema of the PATCH body.
+        pub struct Patch;
+        impl utoipa::PartialSchema for Patch {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                super::patch_schema::<Create>()
+            }
+        }
+        impl utoipa::ToSchema for Patch {
+            fn name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed($patch)
+            }
+            fn schemas(
+                out: &mut Vec<(
+                    String,
+                    utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+                )>,
+            ) {
+                <Create as utoipa::ToSchema>::schemas(out);
+            }
+        }
+
+        /// Schema of one page of the list.
+        pub struct Page;
+        impl utoipa::PartialSchema for Page {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                super::page_schema::<$record>()
+            }
+        }
+        impl utoipa::ToSchema for Page {
+            fn name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed($page)
+            }
+            fn schemas(
+                out: &mut Vec<(
+                    String,
+                    utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+                )>,
+            ) {
+                out.push((
+                    <$record as utoipa::ToSchema>::name().into(),
+                    <$record as utoipa::PartialSchema>::schema(),
+                ));
+                <$record as utoipa::ToSchema>::schemas(out);
+            }
+        }
+    };
+}
+
+// ------------------------------------------------------------------ PATCH
+
+/// RFC 7396: merges `patch` into `target`. `null` removes a member; objects merge member by
+/// member; anything else replaces.
+pub fn merge_patch(target: &mut Value, patch: Value) {
+    match patch {
+        Value::Object(members) => {
+            if !target.is_object() {
+                *target = Value::Object(Default::default());
+            }
+            if let Value::Object(t) = target {
+                for (k, v) in members {
+                    if v.is_null() {
+                        t.remove(&k);
+                    } else {
+                        merge_patch(t.entry(k).or_insert(Value::Null), v);
+                    }
+                }
+            }
+        }
+        other => *target = other,
+    }
+}
+
+/// Takes the required `version` out of a PATCH body.
+pub fn patch_version(patch: &mut Value) -> Result<i64, AppError> {
+    let Value::Object(members) = patch else {
+        return Err(Invalid::field(
+            "body",
+            "must be a JSON object: the fields to change and the version you read",
+        )
+        .into());
+    };
+    match members.remove("version") {
+        Some(v) => v
+            .as_i64()
+            .ok_or_else(|| Invalid::field("version", "must be a whole number").into()),
+        None => Err(Invalid::field(
+            "version",
+            "is required: the version of the record you read",
+        )
+        .into()),
+    }
+}
+
+/// The record as a body, with `patch` merged in, as the fields the update use case takes.
+pub fn patched<B: WriteBody>(current: &B::Current, patch: Value) -> Result<B::Fields, AppError> {
+    // A body has string keys and no maps: serializing it cannot fail. Were it to, the patch
+    // alone would be read and its missing fields reported.
+    let mut doc = serde_json::to_value(B::from_current(current)).unwrap_or_default();
+    merge_patch(&mut doc, patch);
+    let body: B = serde_json::from_value(doc).map_err(|e| {
+        // serde names the member in its message ("missing field `title`", "invalid type: …").
+        AppError::Invalid(Invalid::field("body", e.to_string()))
+    })?;
+    Ok(body.into_fields()?)
+}
+
+// ------------------------------------------------------------------ courses
+
+pub mod courses {
+    use super::*;
+    use trainyard_core::records::CourseFields;
+    use trainyard_core::status::DeliveryMode;
+    use trainyard_app::store::courses::Course;
+
+    /// A course as written: every amount in the currency of `list_price`. `day_rate` and
+    /// `material_cost` are finance data: other callers leave them out (they keep their values).
+    #[derive(Serialize, Deserialize, utoipa::ToSchema)]
+    #[schema(as = CourseCreate)]
+    pub struct Create {
+        /// Short unique code, e.g. `XL-ADV` (stored in capitals).
+        #[schema(example = "XL-ADV")]
+        pub code: String,
+        pub title: String,
+        #[serde(default)]
+        pub description: Option<String>,
+        #[schema(minimum = 1, maximum = 60)]
+        pub duration_days: i64,
+        #[schema(minimum = 1, maximum = 12)]
+        pub hours_per_day: i64,
+        /// At least one.
+        pub delivery_modes: Vec<DeliveryMode>,
+        #[schema(minimum = 0, maximum = 10000)]
+        pub min_learners: i64,
+        #[schema(minimum = 1, maximum = 10000)]
+        pub max_learners: i64,
+        /// The price of a seat; its currency is the course's.
+        #[schema(value_type = trainyard_core::Money)]
+        pub list_price: MoneyBody,
+        /// Finance data.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(value_type = Option<trainyard_core::Money>)]
+        pub day_rate: Option<MoneyBody>,
+        /// Finance data.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(value_type = Option<trainyard_core::Money>)]
+        pub material_cost: Option<MoneyBody>,
+        #[serde(default)]
+        pub certificate_name: Option<String>,
+        #[serde(default)]
+        #[schema(minimum = 1, maximum = 240)]
+        pub certificate_validity_months: Option<i64>,
+        /// A skill an instructor needs to teach the course.
+        #[serde(default)]
+        pub required_skill: Option<String>,
+        /// Room features the course needs, e.g. `projector`.
+        #[serde(default)]
+        pub required_features: Vec<String>,
+    }
+
+    impl WriteBody for Create {
+        type Fields = CourseFields;
+        type Current = Course;
+
+        fn into_fields(self) -> Result<CourseFields, Invalid> {
+            let mut inv = Invalid::new();
+            let currency = self.list_price.currency.clone();
+            let day_rate = amount_in(&mut inv, "day_rate", self.day_rate.as_ref(), &currency);
+            let material_cost = amount_in(
+                &mut inv,
+                "material_cost",
+                self.material_cost.as_ref(),
+                &currency,
+            );
+            done(
+                inv,
+                CourseFields {
+                    code: self.code,
+                    title: self.title,
+                    description: text(self.description),
+                    duration_days: self.duration_days.to_string(),
+                    hours_per_day: self.hours_per_day.to_string(),
+                    delivery_modes: self
+                        .delivery_modes
+                        .iter()
+                        .map(|m| m.as_str())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    min_learners: self.min_learners.to_string(),
+                    max_learners: self.max_learners.to_string(),
+                    currency,
+                    list_price: self.list_price.amount,
+                    day_rate,
+                    material_cost,
+                    certificate_name: text(self.certificate_name),
+                    certificate_validity_months: id(self.certificate_validity_months),
+                    required_skill: text(self.required_skill),
+                    required_features: list(&self.required_features),
+                },
+            )
+        }
+
+        fn from_current(c: &Course) -> Self {
+            Create {
+                code: c.code.clone(),
+                title: c.title.clone(),
+                description: Some(c.description.clone()),
+                duration_days: c.duration_days,
+                hours_per_day: c.hours_per_day,
+                delivery_modes: c.delivery_modes.clone(),
+                min_learners: c.min_learners,
+                max_learners: c.max_learners,
+                list_price: (&c.list_price).into(),
+                day_rate: c.day_rate.as_ref().map(Into::into),
+                material_cost: c.material_cost.as_ref().map(Into::into),
+                certificate_name: c.certificate_name.clone(),
+                certificate_validity_months: c.certificate_validity_months,
+                required_skill: c.required_skill.clone(),
+                required_features: c.required_features.clone(),
+            }
+        }
+    }
+
+    kind_schemas!("CourseUpdate", "CoursePatch", "CoursePage", Course);
+}
+
+// ------------------------------------------------------------------ venues
+
+pub mod venues {
+    use super::*;
+    use trainyard_core::records::VenueFields;
+    use trainyard_app::store::venues::Venue;
+
+    #[derive(Serialize, Deserialize, utoipa::ToSchema)]
+    #[schema(as = VenueCreate)]
+    pub struct Create {
+        #[schema(example = "BER-1")]
+        pub code: String,
+        pub name: String,
+        #[serde(default)]
+        pub address: Option<String>,
+        pub city: String,
+        /// Two-letter ISO country code.
+        #[schema(example = "DE")]
+        pub country: String,
+        /// IANA time zone.
+        #[schema(example = "Europe/Berlin")]
+        pub time_zone: String,
+        #[serde(default)]
+        pub notes: Option<String>,
+    }
+
+    impl WriteBody for Create {
+        type Fields = VenueFields;
+        type Current = Venue;
+
+        fn into_fields(self) -> Result<VenueFields, Invalid> {
+            Ok(VenueFields {
+                code: self.code,
+                name: self.name,
+                address: text(self.address),
+                city: self.city,
+                country: self.country,
+                time_zone: self.time_zone,
+                notes: text(self.notes),
+            })
+        }
+
+        fn from_current(v: &Venue) -> Self {
+            Create {
+                code: v.code.clone(),
+                name: v.name.clone(),
+                address: Some(v.address.clone()),
+                city: v.city.clone(),
+                country: v.country.clone(),
+                time_zone: v.time_zone.clone(),
+                notes: Some(v.notes.clone()),
+            }
+        }
+    }
+
+    kind_schemas!("VenueUpdate", "VenuePatch", "VenuePage", Venue);
+}
+
+// ------------------------------------------------------------------ resources
+
+pub mod resources {
+    use super::*;
+    use trainyard_core::records::ResourceFields;
+    use trainyard_core::status::ResourceKind;
+    use trainyard_app::store::resources::Resource;
+
+    /// A room, piece of equipment, platform licence or material. A room belongs to a venue and
+    /// has seats; a pool has a quantity.
+    #[derive(Serialize, Deserialize, utoipa::ToSchema)]
+    #[schema(as = ResourceCreate)]
+    pub struct Create {
+        pub kind: ResourceKind,
+        pub code: String,
+        pub name: String,
+        #[serde(default)]
+        pub venue_id: Option<i64>,
+        /// Seats of a room; `0` or left out: none.
+        #[serde(default)]
+        #[schema(minimum = 0, maximum = 10000)]
+        pub seats: Option<i64>,
+        /// How many there are (a room is always one); left out: one.
+        #[serde(default)]
+        #[schema(minimum = 1, maximum = 100000)]
+        pub quantity: Option<i64>,
+        #[serde(default)]
+        pub features: Vec<String>,
+        #[serde(default)]
+        pub notes: Option<String>,
+    }
+
+    impl WriteBody for Create {
+        type Fields = ResourceFields;
+        type Current = Resource;
+
+        fn into_fields(self) -> Result<ResourceFields, Invalid> {
+            Ok(ResourceFields {
+                kind: self.kind.as_str().into(),
+                code: self.code,
+                name: self.name,
+                venue_id: id(self.venue_id),
+                // Read back, a resource without seats has `0`.
+                seats: id(self.seats.filter(|s| *s != 0)),
+                quantity: id(self.quantity),
+                features: list(&self.features),
+                notes: text(self.notes),
+            })
+        }
+
+        fn from_current(r: &Resource) -> Self {
+            Create {
+                kind: r.kind,
+                code: r.code.clone(),
+                name: r.name.clone(),
+                venue_id: r.venue_id,
+                seats: Some(r.seats),
+                quantity: Some(r.quantity),
+                features: r.features.clone(),
+                notes: Some(r.notes.clone()),
+            }
+        }
+    }
+
+    kind_schemas!("ResourceUpdate", "ResourcePatch", "ResourcePage", Resource);
+}
+
+// ------------------------------------------------------------------ instructors
+
+pub mod instructors {
+    use super::*;
+    use trainyard_core::records::InstructorFields;
+    use trainyard_core::status::EmploymentType;
+    use trainyard_app::store::instructors::Instructor;
+
+    /// An instructor. `day_rate` and `hour_rate` are finance data: other callers leave them out
+    /// (they keep their values).
+    #[derive(Serialize, Deserialize, utoipa::ToSchema)]
+    #[schema(as = InstructorCreate)]
+    pub struct Create {
+        pub name: String,
+        #[schema(format = Email)]
+        pub email: String,
+        #[serde(default)]
+        pub phone: Option<String>,
+        pub employment_type: EmploymentType,
+        #[serde(default)]
+        pub home_venue_id: Option<i64>,
+        /// IANA time zone.
+        #[schema(example = "Europe/Berlin")]
+        pub time_zone: String,
+        /// Finance data.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(value_type = Option<trainyard_core::Money>)]
+        pub day_rate: Option<MoneyBody>,
+        /// Finance data, in the currency of `day_rate`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(value_type = Option<trainyard_core::Money>)]
+        pub hour_rate: Option<MoneyBody>,
+        /// ISO 4217 code of the rates when neither is sent (a new instructor's rates are then
+        /// zero in it; default EUR for callers who may not set rates).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(example = "EUR")]
+        pub currency: Option<String>,
+        #[schema(minimum = 1, maximum = 7)]
+        pub max_days_week: i64,
+        #[schema(minimum = 1, maximum = 31)]
+        pub max_days_month: i64,
+        #[serde(default)]
+        pub skills: Vec<String>,
+        #[serde(default)]
+        pub notes: Option<String>,
+    }
+
+    impl WriteBody for Create {
+        type Fields = InstructorFields;
+        type Current = Instructor;
+
+        fn into_fields(self) -> Result<InstructorFields, Invalid> {
+            let mut inv = Invalid::new();
+            let currency = self
+                .day_rate
+                .as_ref()
+                .or(self.hour_rate.as_ref())
+                .map(|m| m.currency.clone())
+                .or(self.currency)
+                .unwrap_or_default();
+            let day_rate = amount_in(&mut inv, "day_rate", self.day_rate.as_ref(), &currency);
+            let hour_rate = amount_in(&mut inv, "hour_rate", self.hour_rate.as_ref(), &currency);
+            done(
+                inv,
+                InstructorFields {
+                    name: self.name,
+                    email: self.email,
+                    phone: text(self.phone),
+                    employment_type: self.employment_type.as_str().into(),
+                    home_venue_id: id(self.home_venue_id),
+                    time_zone: self.time_zone,
+                    currency,
+                    day_rate,
+                    hour_rate,
+                    max_days_week: self.max_days_week.to_string(),
+                    max_days_month: self.max_days_month.to_string(),
+                    skills: list(&self.skills),
+                    notes: text(self.notes),
+                },
+            )
+        }
+
+        fn from_current(i: &Instructor) -> Self {
+            Create {
+                name: i.name.clone(),
+                email: i.email.clone(),
+                phone: i.phone.clone(),
+                employment_type: i.employment_type,
+                home_venue_id: i.home_venue_id,
+                time_zone: i.time_zone.clone(),
+                day_rate: i.day_rate.as_ref().map(Into::into),
+                hour_rate: i.hour_rate.as_ref().map(Into::into),
+                currency: None,
+                max_days_week: i.max_days_week,
+                max_days_month: i.max_days_month,
+                skills: i.skills.clone(),
+                notes: Some(i.notes.clone()),
+            }
+        }
+    }
+
+    kind_schemas!(
+        "InstructorUpdate",
+        "InstructorPatch",
+        "InstructorPage",
+        Instructor
+    );
+}
+
+// ------------------------------------------------------------------ clients
+
+pub mod clients {
+    use super::*;
+    use trainyard_core::records::ClientFields;
+    use trainyard_app::store::clients::Client;
+
+    #[derive(Serialize, Deserialize, utoipa::ToSchema)]
+    #[schema(as = ClientCreate)]
+    pub struct Create {
+        #[schema(example = "ACME")]
+        pub code: String,
+        pub name: String,
+        #[schema(format = Email)]
+        pub billing_email: String,
+        #[serde(default)]
+        pub billing_address: Option<String>,
+        /// ISO 4217 code the client is invoiced in.
+        #[schema(example = "EUR")]
+        pub currency: String,
+        /// IANA time zone.
+        #[schema(example = "Europe/Berlin")]
+        pub time_zone: String,
+        /// Whether the client's contact approves each enrollment.
+        #[serde(default)]
+        pub requires_approval: bool,
+        #[serde(default)]
+        pub notes: Option<String>,
+    }
+
+    impl WriteBody for Create {
+        type Fields = ClientFields;
+        type Current = Client;
+
+        fn into_fields(self) -> Result<ClientFields, Invalid> {
+            Ok(ClientFields {
+                code: self.code,
+                name: self.name,
+                billing_email: self.billing_email,
+                billing_address: text(self.billing_address),
+                currency: self.currency,
+                time_zone: self.time_zone,
+                requires_approval: self.requires_approval.to_string(),
+                notes: text(self.notes),
+            })
+        }
+
+        fn from_current(c: &Client) -> Self {
+            Create {
+                code: c.code.clone(),
+                name: c.name.clone(),
+                billing_email: c.billing_email.clone(),
+                billing_address: Some(c.billing_address.clone()),
+                currency: c.currency.to_string(),
+                time_zone: c.time_zone.clone(),
+                requires_approval: c.requires_approval,
+                notes: Some(c.notes.clone()),
+            }
+        }
+    }
+
+    kind_schemas!("ClientUpdate", "ClientPatch", "ClientPage", Client);
+}
+
+// ------------------------------------------------------------------ programs
+
+pub mod programs {
+    use super::*;
+    use trainyard_app::programs::ProgramDetail;
+    use trainyard_core::records::ProgramFields;
+    use trainyard_app::store::programs::Program;
+
+    /// A client's contracted series of sessions. `budget` is finance data: other callers leave
+    /// it out (it keeps its value).
+    #[derive(Serialize, Deserialize, utoipa::ToSchema)]
+    #[schema(as = ProgramCreate)]
+    pub struct Create {
+        pub client_id: i64,
+        pub name: String,
+        /// Finance data.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(value_type = Option<trainyard_core::Money>)]
+        pub budget: Option<MoneyBody>,
+        /// ISO 4217 code of the budget when none is sent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(example = "EUR")]
+        pub currency: Option<String>,
+        /// First day, if agreed.
+        #[serde(default)]
+        #[schema(value_type = Option<String>, format = Date, example = "2026-03-01")]
+        pub starts_on: Option<String>,
+        /// Last day (inclusive), if agreed.
+        #[serde(default)]
+        #[schema(value_type = Option<String>, format = Date, example = "2026-06-30")]
+        pub ends_on: Option<String>,
+    }
+
+    impl WriteBody for Create {
+        type Fields = ProgramFields;
+        type Current = ProgramDetail;
+
+        fn into_fields(self) -> Result<ProgramFields, Invalid> {
+            let currency = self
+                .budget
+                .as_ref()
+                .map(|m| m.currency.clone())
+                .or(self.currency)
+                .unwrap_or_default();
+            Ok(ProgramFields {
+                client_id: self.client_id.to_string(),
+                name: self.name,
+                budget: self.budget.map(|m| m.amount).unwrap_or_default(),
+                currency,
+                starts_on: text(self.starts_on),
+                ends_on: text(self.ends_on),
+            })
+        }
+
+        fn from_current(d: &ProgramDetail) -> Self {
+            let p: &Program = &d.program;
+            Create {
+                client_id: p.client_id,
+                name: p.name.clone(),
+                budget: p.budget.as_ref().map(Into::into),
+                currency: None,
+                starts_on: p.starts_on.clone(),
+                ends_on: p.ends_on.clone(),
+            }
+        }
+    }
+
+    kind_schemas!("ProgramUpdate", "ProgramPatch", "ProgramPage", Program);
+}
+
+// ------------------------------------------------------------------ learners
+
+pub mod learners {
+    use super::*;
+    use trainyard_core::records::LearnerFields;
+    use trainyard_app::store::learners::Learner;
+
+    #[derive(Serialize, Deserialize, utoipa::ToSchema)]
+    #[schema(as = LearnerCreate)]
+    pub struct Create {
+        pub first_name: String,
+        pub last_name: String,
+        #[schema(format = Email)]
+        pub email: String,
+        /// The client the learner works for; left out: none (an individual).
+        #[serde(default)]
+        pub client_id: Option<i64>,
+        #[serde(default)]
+        pub phone: Option<String>,
+        /// IANA time zone.
+        #[schema(example = "Europe/Berlin")]
+        pub time_zone: String,
+    }
+
+    impl WriteBody for Create {
+        type Fields = LearnerFields;
+        type Current = Learner;
+
+        fn into_fields(self) -> Result<LearnerFields, Invalid> {
+            Ok(LearnerFields {
+                first_name: self.first_name,
+                last_name: self.last_name,
+                email: self.email,
+                client_id: id(self.client_id),
+                phone: text(self.phone),
+                time_zone: self.time_zone,
+            })
+        }
+
+        fn from_current(l: &Learner) -> Self {
+            Create {
+                first_name: l.first_name.clone(),
+                last_name: l.last_name.clone(),
+                email: l.email.clone(),
+                client_id: l.client_id,
+                phone: l.phone.clone(),
+                time_zone: l.time_zone.clone(),
+            }
+        }
+    }
+
+    kind_schemas!("LearnerUpdate", "LearnerPatch", "LearnerPage", Learner);
+}
+
+// ------------------------------------------------------------------ sessions
+
+pub mod sessions {
+    use super::*;
+    use trainyard_app::schedule::sessions::SessionDetail;
+    use trainyard_core::records::{PartFields, SessionFields};
+    use trainyard_core::status::{DeliveryMode, Visibility};
+    use trainyard_app::store::sessions::Session;
+
+    /// One part of a session (a day or an evening).
+    #[derive(Serialize, Deserialize, utoipa::ToSchema)]
+    #[schema(as = SessionPartWrite)]
+    pub struct PartBody {
+        /// RFC 3339 with an offset (`2026-03-09T09:00:00+01:00`), or a local date and time in
+        /// the session's time zone (`2026-03-09T09:00`).
+        #[schema(example = "2026-03-09T09:00:00+01:00")]
+        pub starts: String,
+        /// As `starts`.
+        #[schema(example = "2026-03-09T17:00:00+01:00")]
+        pub ends: String,
+    }
+
+    /// A session of a course, in one or more parts.
+    #[derive(Serialize, Deserialize, utoipa::ToSchema)]
+    #[schema(as = SessionCreate)]
+    pub struct Create {
+        pub course_id: i64,
+        /// A title of its own; left out: the course's.
+        #[serde(default)]
+        pub title: Option<String>,
+        pub visibility: Visibility,
+        /// The client of a private session.
+        #[serde(default)]
+        pub client_id: Option<i64>,
+        /// The program (a client's contracted series) the session belongs to.
+        #[serde(default)]
+        pub program_id: Option<i64>,
+        pub delivery_mode: DeliveryMode,
+        /// The venue; a classroom (`ilt`) session needs one.
+        #[serde(default)]
+        pub venue_id: Option<i64>,
+        #[schema(minimum = 1, maximum = 10000)]
+        pub capacity: i64,
+        /// IANA time zone of the session.
+        #[schema(example = "Europe/Berlin")]
+        pub time_zone: String,
+        /// The price of a seat (`0` for free).
+        #[schema(value_type = trainyard_core::Money)]
+        pub seat_price: MoneyBody,
+        #[serde(default)]
+        pub notes: Option<String>,
+        /// The link learners use to join a virtual session (`https://…`).
+        #[serde(default)]
+        pub joining_url: Option<String>,
+        /// Practical notes for joining, e.g. "Reception on the 2nd floor, bring ID".
+        #[serde(default)]
+        pub joining_notes: Option<String>,
+        /// At least one; parts must not overlap.
+        pub parts: Vec<PartBody>,
+    }
+
+    impl WriteBody for Create {
+        type Fields = SessionFields;
+        type Current = SessionDetail;
+
+        fn into_fields(self) -> Result<SessionFields, Invalid> {
+            Ok(SessionFields {
+                course_id: self.course_id.to_string(),
+                title: text(self.title),
+                visibility: self.visibility.as_str().into(),
+                client_id: id(self.client_id),
+                program_id: id(self.program_id),
+                delivery_mode: self.delivery_mode.as_str().into(),
+                venue_id: id(self.venue_id),
+                capacity: self.capacity.to_string(),
+                time_zone: self.time_zone,
+                currency: self.seat_price.currency,
+                seat_price: self.seat_price.amount,
+                notes: text(self.notes),
+                joining_url: text(self.joining_url),
+                joining_notes: text(self.joining_notes),
+                parts: self
+                    .parts
+                    .into_iter()
+                    .map(|p| PartFields {
+                        starts: p.starts,
+                        ends: p.ends,
+                    })
+                    .collect(),
+            })
+        }
+
+        fn from_current(d: &SessionDetail) -> Self {
+            let s = &d.session;
+            let empty = |v: &str| (!v.is_empty()).then(|| v.to_owned());
+            Create {
+                course_id: s.course_id,
+                title: s.title.clone(),
+                visibility: s.visibility,
+                client_id: s.client_id,
+                program_id: s.program_id,
+                delivery_mode: s.delivery_mode,
+                venue_id: s.venue_id,
+                capacity: s.capacity,
+                time_zone: s.time_zone.clone(),
+                seat_price: (&s.seat_price).into(),
+                notes: Some(s.notes.clone()),
+                joining_url: empty(&s.joining_url),
+                joining_notes: empty(&s.joining_notes),
+                // As the edit page does: cancelled parts are history, not part of the edit.
+                parts: d
+                    .parts
+                    .iter()
+                    .filter(|p| p.status != "cancelled")
+                    .map(|p| PartBody {
+                        starts: trainyard_core::time::rfc3339(p.starts_at),
+                        ends: trainyard_core::time::rfc3339(p.ends_at),
+                    })
+                    .collect(),
+            }
+        }
+    }
+
+    kind_schemas!("SessionUpdate", "SessionPatch", "SessionPage", Session);
+}
