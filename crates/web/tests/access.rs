@@ -526,7 +526,7 @@ fn id(v: &Value) -> i64 {
 async fn session(api: &Api, course: i64, venue: i64, client: Option<i64>, day: &str) -> Value {
     let mut body = json!({
         "course_id": course, "visibility": "public", "delivery_mode": "ilt", "venue_id": venue,
-        "capacity": 10, "time_zone": "Europe/Berlin", "currency": "EUR", "seat_price": "490",
+        "capacity": 10, "time_zone": "Europe/Berlin", "seat_price": { "amount": "490", "currency": "EUR" },
         "parts": [{ "starts": format!("{day}T09:00"), "ends": format!("{day}T17:00") }]
     });
     if let Some(c) = client {
@@ -587,7 +587,7 @@ async fn world(t: &TestApp) -> World {
         .await);
     let inst = |name: &str| {
         json!({ "name": name, "email": format!("{name}@inst.example.com"), "employment_type": "contractor",
-                "time_zone": "Europe/Berlin", "currency": "EUR", "day_rate": "800", "hour_rate": "100",
+                "time_zone": "Europe/Berlin", "currency": "EUR", "day_rate": { "amount": "800", "currency": "EUR" }, "hour_rate": { "amount": "100", "currency": "EUR" },
                 "max_days_week": 5, "max_days_month": 20 })
     };
     let i1 = id(&admin.create("/instructors", &inst("ione")).await);
@@ -607,7 +607,7 @@ async fn world(t: &TestApp) -> World {
     let program = id(&admin
         .create(
             "/programs",
-            &json!({ "client_id": c1, "name": "Program one", "budget": "60000", "currency": "EUR" }),
+            &json!({ "client_id": c1, "name": "Program one", "budget": { "amount": "60000", "currency": "EUR" }, "currency": "EUR" }),
         )
         .await);
     let s1 = session(&admin, course, venue, Some(c1), &day_ahead(7)).await;
@@ -617,7 +617,7 @@ async fn world(t: &TestApp) -> World {
             &format!("/sessions/{s1_id}"),
             &json!({ "course_id": course, "visibility": "private", "client_id": c1, "program_id": program,
                      "delivery_mode": "ilt", "venue_id": venue, "capacity": 10, "time_zone": "Europe/Berlin",
-                     "currency": "EUR", "seat_price": "490", "version": s1["version"],
+                     "seat_price": { "amount": "490", "currency": "EUR" }, "version": s1["version"],
                      "parts": [{ "starts": format!("{}T09:00", day_ahead(7)), "ends": format!("{}T17:00", day_ahead(7)) }] }),
         )
         .await;
@@ -1161,7 +1161,7 @@ async fn only_finance_changes_rates(t: &TestApp) {
     let inst = admin.get(&format!("/instructors/{i1}")).await.body;
     let mut body = json!({ "name": "ione", "email": "ione@inst.example.com", "employment_type": "contractor",
         "time_zone": "Europe/Berlin", "max_days_week": 4, "max_days_month": 20,
-        "day_rate": "1", "version": inst["version"] });
+        "day_rate": { "amount": "1", "currency": "EUR" }, "version": inst["version"] });
     let r = coordinator.put(&format!("/instructors/{i1}"), &body).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     assert!(
@@ -1173,7 +1173,7 @@ async fn only_finance_changes_rates(t: &TestApp) {
     assert_eq!(after["version"], inst["version"]);
     assert_eq!(stored(&after, "day_rate"), "800.00");
     // The same value is no change; leaving the rates out keeps them (a replace does not wipe them).
-    body["day_rate"] = json!("800");
+    body["day_rate"] = json!({ "amount": "800", "currency": "EUR" });
     let r = coordinator.put(&format!("/instructors/{i1}"), &body).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.get("day_rate").is_none(), "{}", r.body);
@@ -1193,7 +1193,7 @@ async fn only_finance_changes_rates(t: &TestApp) {
     let c = admin.get(&format!("/courses/{course}")).await.body;
     let mut cb = course_body("ACC");
     cb["version"] = c["version"].clone();
-    cb["material_cost"] = json!("99");
+    cb["material_cost"] = json!({ "amount": "99", "currency": "EUR" });
     let r = coordinator.put(&format!("/courses/{course}"), &cb).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     assert!(r.body["detail"].as_str().unwrap().contains("material_cost"));
@@ -1211,7 +1211,7 @@ async fn only_finance_changes_rates(t: &TestApp) {
     let r = coordinator
         .put(
             &format!("/programs/{program}"),
-            &json!({ "client_id": w.ids["clients"], "name": "Program one", "budget": "1", "version": p["version"] }),
+            &json!({ "client_id": w.ids["clients"], "name": "Program one", "budget": { "amount": "1", "currency": "EUR" }, "version": p["version"] }),
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
@@ -1231,7 +1231,7 @@ async fn only_finance_changes_rates(t: &TestApp) {
         .post(
             "/instructors",
             &json!({ "name": "new", "email": "new@inst.example.com", "employment_type": "staff",
-                     "time_zone": "Europe/Berlin", "max_days_week": 5, "max_days_month": 20, "hour_rate": "5" }),
+                     "time_zone": "Europe/Berlin", "max_days_week": 5, "max_days_month": 20, "hour_rate": { "amount": "5", "currency": "EUR" } }),
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
@@ -1253,7 +1253,7 @@ async fn only_finance_changes_rates(t: &TestApp) {
             &format!("/instructors/{i1}"),
             &json!({ "name": "ione", "email": "ione@inst.example.com", "employment_type": "contractor",
                      "time_zone": "Europe/Berlin", "max_days_week": 3, "max_days_month": 20, "currency": "EUR",
-                     "day_rate": "900", "hour_rate": "100", "version": inst["version"] }),
+                     "day_rate": { "amount": "900", "currency": "EUR" }, "hour_rate": { "amount": "100", "currency": "EUR" }, "version": inst["version"] }),
         )
         .await;
     assert_eq!(
@@ -1267,7 +1267,7 @@ async fn only_finance_changes_rates(t: &TestApp) {
             &format!("/instructors/{i1}"),
             &json!({ "name": "ione", "email": "ione@inst.example.com", "employment_type": "contractor",
                      "time_zone": "Europe/Berlin", "max_days_week": 3, "max_days_month": 20, "currency": "EUR",
-                     "day_rate": "900", "hour_rate": "100", "version": inst["version"] }),
+                     "day_rate": { "amount": "900", "currency": "EUR" }, "hour_rate": { "amount": "100", "currency": "EUR" }, "version": inst["version"] }),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);

@@ -4,7 +4,7 @@
 //! core `…Fields` the HTML forms fill from text, so validation, the finance-field rules
 //! (`trainyard_app::audience`) and the use cases are the same for both.
 //!
-//! Per kind this module declares `Create` (the body of POST), and the schema-only `Update`
+//! Per kind this module declares `Create` (the body of POST, schema `…Fields`), and the schema-only `Update`
 //! (PUT: the body plus `version`), `Patch` (PATCH, a JSON Merge Patch of the body plus
 //! `version`) and `Page` (one page of a list, `$ref`-ing the record): concrete names, because a
 //! generic `Versioned<T>` or `Page<T>` gives generated clients names they cannot tell apart.
@@ -328,27 +328,37 @@ pub mod courses {
     /// A course as written: every amount in the currency of `list_price`. `day_rate` and
     /// `material_cost` are finance data: other callers leave them out (they keep their values).
     #[derive(Serialize, Deserialize, utoipa::ToSchema)]
-    #[schema(as = CourseCreate)]
+    #[schema(as = CourseFields)]
     pub struct Create {
         /// Short unique code, e.g. `XL-ADV` (stored in capitals).
-        #[schema(example = "XL-ADV")]
+        #[serde(default)]
+        #[schema(example = "XL-ADV", required = true)]
         pub code: String,
+        #[serde(default)]
+        #[schema(required = true)]
         pub title: String,
         #[serde(default)]
         pub description: Option<String>,
-        #[schema(minimum = 1, maximum = 60)]
-        pub duration_days: i64,
-        #[schema(minimum = 1, maximum = 12)]
-        pub hours_per_day: i64,
+        #[serde(default)]
+        #[schema(value_type = i64, required = true, minimum = 1, maximum = 60)]
+        pub duration_days: Option<i64>,
+        #[serde(default)]
+        #[schema(value_type = i64, required = true, minimum = 1, maximum = 12)]
+        pub hours_per_day: Option<i64>,
         /// At least one.
+        #[serde(default)]
+        #[schema(required = true)]
         pub delivery_modes: Vec<DeliveryMode>,
-        #[schema(minimum = 0, maximum = 10000)]
-        pub min_learners: i64,
-        #[schema(minimum = 1, maximum = 10000)]
-        pub max_learners: i64,
+        #[serde(default)]
+        #[schema(value_type = i64, required = true, minimum = 0, maximum = 10000)]
+        pub min_learners: Option<i64>,
+        #[serde(default)]
+        #[schema(value_type = i64, required = true, minimum = 1, maximum = 10000)]
+        pub max_learners: Option<i64>,
         /// The price of a seat; its currency is the course's.
-        #[schema(value_type = trainyard_core::Money)]
-        pub list_price: MoneyBody,
+        #[serde(default)]
+        #[schema(value_type = trainyard_core::Money, required = true)]
+        pub list_price: Option<MoneyBody>,
         /// Finance data.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[schema(value_type = Option<trainyard_core::Money>)]
@@ -376,7 +386,13 @@ pub mod courses {
 
         fn into_fields(self) -> Result<CourseFields, Invalid> {
             let mut inv = Invalid::new();
-            let currency = self.list_price.currency.clone();
+            // Left out, the price has no currency: the core names `currency` as missing (after the
+            // use case has checked the caller may write at all).
+            let list_price = self.list_price.unwrap_or(MoneyBody {
+                amount: String::new(),
+                currency: String::new(),
+            });
+            let currency = list_price.currency.clone();
             let day_rate = amount_in(&mut inv, "day_rate", self.day_rate.as_ref(), &currency);
             let material_cost = amount_in(
                 &mut inv,
@@ -390,18 +406,18 @@ pub mod courses {
                     code: self.code,
                     title: self.title,
                     description: text(self.description),
-                    duration_days: self.duration_days.to_string(),
-                    hours_per_day: self.hours_per_day.to_string(),
+                    duration_days: id(self.duration_days),
+                    hours_per_day: id(self.hours_per_day),
                     delivery_modes: self
                         .delivery_modes
                         .iter()
                         .map(|m| m.as_str())
                         .collect::<Vec<_>>()
                         .join(","),
-                    min_learners: self.min_learners.to_string(),
-                    max_learners: self.max_learners.to_string(),
+                    min_learners: id(self.min_learners),
+                    max_learners: id(self.max_learners),
                     currency,
-                    list_price: self.list_price.amount,
+                    list_price: list_price.amount,
                     day_rate,
                     material_cost,
                     certificate_name: text(self.certificate_name),
@@ -417,12 +433,12 @@ pub mod courses {
                 code: c.code.clone(),
                 title: c.title.clone(),
                 description: Some(c.description.clone()),
-                duration_days: c.duration_days,
-                hours_per_day: c.hours_per_day,
+                duration_days: Some(c.duration_days),
+                hours_per_day: Some(c.hours_per_day),
                 delivery_modes: c.delivery_modes.clone(),
-                min_learners: c.min_learners,
-                max_learners: c.max_learners,
-                list_price: (&c.list_price).into(),
+                min_learners: Some(c.min_learners),
+                max_learners: Some(c.max_learners),
+                list_price: Some((&c.list_price).into()),
                 day_rate: c.day_rate.as_ref().map(Into::into),
                 material_cost: c.material_cost.as_ref().map(Into::into),
                 certificate_name: c.certificate_name.clone(),
@@ -444,19 +460,26 @@ pub mod venues {
     use trainyard_app::store::venues::Venue;
 
     #[derive(Serialize, Deserialize, utoipa::ToSchema)]
-    #[schema(as = VenueCreate)]
+    #[schema(as = VenueFields)]
     pub struct Create {
-        #[schema(example = "BER-1")]
+        #[serde(default)]
+        #[schema(example = "BER-1", required = true)]
         pub code: String,
+        #[serde(default)]
+        #[schema(required = true)]
         pub name: String,
         #[serde(default)]
         pub address: Option<String>,
+        #[serde(default)]
+        #[schema(required = true)]
         pub city: String,
         /// Two-letter ISO country code.
-        #[schema(example = "DE")]
+        #[serde(default)]
+        #[schema(example = "DE", required = true)]
         pub country: String,
         /// IANA time zone.
-        #[schema(example = "Europe/Berlin")]
+        #[serde(default)]
+        #[schema(example = "Europe/Berlin", required = true)]
         pub time_zone: String,
         #[serde(default)]
         pub notes: Option<String>,
@@ -505,10 +528,16 @@ pub mod resources {
     /// A room, piece of equipment, platform licence or material. A room belongs to a venue and
     /// has seats; a pool has a quantity.
     #[derive(Serialize, Deserialize, utoipa::ToSchema)]
-    #[schema(as = ResourceCreate)]
+    #[schema(as = ResourceFields)]
     pub struct Create {
-        pub kind: ResourceKind,
+        #[serde(default)]
+        #[schema(value_type = ResourceKind, required = true)]
+        pub kind: Option<ResourceKind>,
+        #[serde(default)]
+        #[schema(required = true)]
         pub code: String,
+        #[serde(default)]
+        #[schema(required = true)]
         pub name: String,
         #[serde(default)]
         pub venue_id: Option<i64>,
@@ -532,7 +561,7 @@ pub mod resources {
 
         fn into_fields(self) -> Result<ResourceFields, Invalid> {
             Ok(ResourceFields {
-                kind: self.kind.as_str().into(),
+                kind: self.kind.map(|v| v.as_str().to_owned()).unwrap_or_default(),
                 code: self.code,
                 name: self.name,
                 venue_id: id(self.venue_id),
@@ -546,7 +575,7 @@ pub mod resources {
 
         fn from_current(r: &Resource) -> Self {
             Create {
-                kind: r.kind,
+                kind: Some(r.kind),
                 code: r.code.clone(),
                 name: r.name.clone(),
                 venue_id: r.venue_id,
@@ -572,18 +601,24 @@ pub mod instructors {
     /// An instructor. `day_rate` and `hour_rate` are finance data: other callers leave them out
     /// (they keep their values).
     #[derive(Serialize, Deserialize, utoipa::ToSchema)]
-    #[schema(as = InstructorCreate)]
+    #[schema(as = InstructorFields)]
     pub struct Create {
+        #[serde(default)]
+        #[schema(required = true)]
         pub name: String,
-        #[schema(format = Email)]
+        #[serde(default)]
+        #[schema(format = Email, required = true)]
         pub email: String,
         #[serde(default)]
         pub phone: Option<String>,
-        pub employment_type: EmploymentType,
+        #[serde(default)]
+        #[schema(value_type = EmploymentType, required = true)]
+        pub employment_type: Option<EmploymentType>,
         #[serde(default)]
         pub home_venue_id: Option<i64>,
         /// IANA time zone.
-        #[schema(example = "Europe/Berlin")]
+        #[serde(default)]
+        #[schema(example = "Europe/Berlin", required = true)]
         pub time_zone: String,
         /// Finance data.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -598,10 +633,12 @@ pub mod instructors {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[schema(example = "EUR")]
         pub currency: Option<String>,
-        #[schema(minimum = 1, maximum = 7)]
-        pub max_days_week: i64,
-        #[schema(minimum = 1, maximum = 31)]
-        pub max_days_month: i64,
+        #[serde(default)]
+        #[schema(value_type = i64, required = true, minimum = 1, maximum = 7)]
+        pub max_days_week: Option<i64>,
+        #[serde(default)]
+        #[schema(value_type = i64, required = true, minimum = 1, maximum = 31)]
+        pub max_days_month: Option<i64>,
         #[serde(default)]
         pub skills: Vec<String>,
         #[serde(default)]
@@ -629,14 +666,14 @@ pub mod instructors {
                     name: self.name,
                     email: self.email,
                     phone: text(self.phone),
-                    employment_type: self.employment_type.as_str().into(),
+                    employment_type: self.employment_type.map(|v| v.as_str().to_owned()).unwrap_or_default(),
                     home_venue_id: id(self.home_venue_id),
                     time_zone: self.time_zone,
                     currency,
                     day_rate,
                     hour_rate,
-                    max_days_week: self.max_days_week.to_string(),
-                    max_days_month: self.max_days_month.to_string(),
+                    max_days_week: id(self.max_days_week),
+                    max_days_month: id(self.max_days_month),
                     skills: list(&self.skills),
                     notes: text(self.notes),
                 },
@@ -648,14 +685,14 @@ pub mod instructors {
                 name: i.name.clone(),
                 email: i.email.clone(),
                 phone: i.phone.clone(),
-                employment_type: i.employment_type,
+                employment_type: Some(i.employment_type),
                 home_venue_id: i.home_venue_id,
                 time_zone: i.time_zone.clone(),
                 day_rate: i.day_rate.as_ref().map(Into::into),
                 hour_rate: i.hour_rate.as_ref().map(Into::into),
                 currency: None,
-                max_days_week: i.max_days_week,
-                max_days_month: i.max_days_month,
+                max_days_week: Some(i.max_days_week),
+                max_days_month: Some(i.max_days_month),
                 skills: i.skills.clone(),
                 notes: Some(i.notes.clone()),
             }
@@ -678,20 +715,26 @@ pub mod clients {
     use trainyard_app::store::clients::Client;
 
     #[derive(Serialize, Deserialize, utoipa::ToSchema)]
-    #[schema(as = ClientCreate)]
+    #[schema(as = ClientFields)]
     pub struct Create {
-        #[schema(example = "ACME")]
+        #[serde(default)]
+        #[schema(example = "ACME", required = true)]
         pub code: String,
+        #[serde(default)]
+        #[schema(required = true)]
         pub name: String,
-        #[schema(format = Email)]
+        #[serde(default)]
+        #[schema(format = Email, required = true)]
         pub billing_email: String,
         #[serde(default)]
         pub billing_address: Option<String>,
         /// ISO 4217 code the client is invoiced in.
-        #[schema(example = "EUR")]
+        #[serde(default)]
+        #[schema(example = "EUR", required = true)]
         pub currency: String,
         /// IANA time zone.
-        #[schema(example = "Europe/Berlin")]
+        #[serde(default)]
+        #[schema(example = "Europe/Berlin", required = true)]
         pub time_zone: String,
         /// Whether the client's contact approves each enrollment.
         #[serde(default)]
@@ -745,9 +788,13 @@ pub mod programs {
     /// A client's contracted series of sessions. `budget` is finance data: other callers leave
     /// it out (it keeps its value).
     #[derive(Serialize, Deserialize, utoipa::ToSchema)]
-    #[schema(as = ProgramCreate)]
+    #[schema(as = ProgramFields)]
     pub struct Create {
-        pub client_id: i64,
+        #[serde(default)]
+        #[schema(value_type = i64, required = true)]
+        pub client_id: Option<i64>,
+        #[serde(default)]
+        #[schema(required = true)]
         pub name: String,
         /// Finance data.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -779,7 +826,7 @@ pub mod programs {
                 .or(self.currency)
                 .unwrap_or_default();
             Ok(ProgramFields {
-                client_id: self.client_id.to_string(),
+                client_id: id(self.client_id),
                 name: self.name,
                 budget: self.budget.map(|m| m.amount).unwrap_or_default(),
                 currency,
@@ -791,7 +838,7 @@ pub mod programs {
         fn from_current(d: &ProgramDetail) -> Self {
             let p: &Program = &d.program;
             Create {
-                client_id: p.client_id,
+                client_id: Some(p.client_id),
                 name: p.name.clone(),
                 budget: p.budget.as_ref().map(Into::into),
                 currency: None,
@@ -812,11 +859,16 @@ pub mod learners {
     use trainyard_app::store::learners::Learner;
 
     #[derive(Serialize, Deserialize, utoipa::ToSchema)]
-    #[schema(as = LearnerCreate)]
+    #[schema(as = LearnerFields)]
     pub struct Create {
+        #[serde(default)]
+        #[schema(required = true)]
         pub first_name: String,
+        #[serde(default)]
+        #[schema(required = true)]
         pub last_name: String,
-        #[schema(format = Email)]
+        #[serde(default)]
+        #[schema(format = Email, required = true)]
         pub email: String,
         /// The client the learner works for; left out: none (an individual).
         #[serde(default)]
@@ -824,7 +876,8 @@ pub mod learners {
         #[serde(default)]
         pub phone: Option<String>,
         /// IANA time zone.
-        #[schema(example = "Europe/Berlin")]
+        #[serde(default)]
+        #[schema(example = "Europe/Berlin", required = true)]
         pub time_zone: String,
     }
 
@@ -867,46 +920,63 @@ pub mod sessions {
     use trainyard_core::status::{DeliveryMode, Visibility};
     use trainyard_app::store::sessions::Session;
 
-    /// One part of a session (a day or an evening).
+    /// One part of a session (a day or an evening). The parts of a session as read
+    /// (`starts_at`, `ends_at`, `status`) are accepted too, so a session read can be written
+    /// back; its cancelled parts are history and are left out.
     #[derive(Serialize, Deserialize, utoipa::ToSchema)]
-    #[schema(as = SessionPartWrite)]
+    #[schema(as = PartFields)]
     pub struct PartBody {
         /// RFC 3339 with an offset (`2026-03-09T09:00:00+01:00`), or a local date and time in
         /// the session's time zone (`2026-03-09T09:00`).
-        #[schema(example = "2026-03-09T09:00:00+01:00")]
+        #[serde(default, alias = "starts_at")]
+        #[schema(required = true, example = "2026-03-09T09:00:00+01:00")]
         pub starts: String,
         /// As `starts`.
-        #[schema(example = "2026-03-09T17:00:00+01:00")]
+        #[serde(default, alias = "ends_at")]
+        #[schema(required = true, example = "2026-03-09T17:00:00+01:00")]
         pub ends: String,
+        /// Only to recognise a cancelled part of a session as read.
+        #[serde(default, skip_serializing)]
+        #[schema(ignore)]
+        pub status: Option<String>,
     }
 
     /// A session of a course, in one or more parts.
     #[derive(Serialize, Deserialize, utoipa::ToSchema)]
-    #[schema(as = SessionCreate)]
+    #[schema(as = SessionFields)]
     pub struct Create {
-        pub course_id: i64,
+        #[serde(default)]
+        #[schema(value_type = i64, required = true)]
+        pub course_id: Option<i64>,
         /// A title of its own; left out: the course's.
         #[serde(default)]
         pub title: Option<String>,
-        pub visibility: Visibility,
+        #[serde(default)]
+        #[schema(value_type = Visibility, required = true)]
+        pub visibility: Option<Visibility>,
         /// The client of a private session.
         #[serde(default)]
         pub client_id: Option<i64>,
         /// The program (a client's contracted series) the session belongs to.
         #[serde(default)]
         pub program_id: Option<i64>,
-        pub delivery_mode: DeliveryMode,
+        #[serde(default)]
+        #[schema(value_type = DeliveryMode, required = true)]
+        pub delivery_mode: Option<DeliveryMode>,
         /// The venue; a classroom (`ilt`) session needs one.
         #[serde(default)]
         pub venue_id: Option<i64>,
-        #[schema(minimum = 1, maximum = 10000)]
-        pub capacity: i64,
+        #[serde(default)]
+        #[schema(value_type = i64, required = true, minimum = 1, maximum = 10000)]
+        pub capacity: Option<i64>,
         /// IANA time zone of the session.
-        #[schema(example = "Europe/Berlin")]
+        #[serde(default)]
+        #[schema(example = "Europe/Berlin", required = true)]
         pub time_zone: String,
         /// The price of a seat (`0` for free).
-        #[schema(value_type = trainyard_core::Money)]
-        pub seat_price: MoneyBody,
+        #[serde(default)]
+        #[schema(value_type = trainyard_core::Money, required = true)]
+        pub seat_price: Option<MoneyBody>,
         #[serde(default)]
         pub notes: Option<String>,
         /// The link learners use to join a virtual session (`https://…`).
@@ -916,6 +986,8 @@ pub mod sessions {
         #[serde(default)]
         pub joining_notes: Option<String>,
         /// At least one; parts must not overlap.
+        #[serde(default)]
+        #[schema(required = true)]
         pub parts: Vec<PartBody>,
     }
 
@@ -924,24 +996,30 @@ pub mod sessions {
         type Current = SessionDetail;
 
         fn into_fields(self) -> Result<SessionFields, Invalid> {
+            // As for a course's list price: left out, the core names `currency` as missing.
+            let seat_price = self.seat_price.unwrap_or(MoneyBody {
+                amount: String::new(),
+                currency: String::new(),
+            });
             Ok(SessionFields {
-                course_id: self.course_id.to_string(),
+                course_id: id(self.course_id),
                 title: text(self.title),
-                visibility: self.visibility.as_str().into(),
+                visibility: self.visibility.map(|v| v.as_str().to_owned()).unwrap_or_default(),
                 client_id: id(self.client_id),
                 program_id: id(self.program_id),
-                delivery_mode: self.delivery_mode.as_str().into(),
+                delivery_mode: self.delivery_mode.map(|v| v.as_str().to_owned()).unwrap_or_default(),
                 venue_id: id(self.venue_id),
-                capacity: self.capacity.to_string(),
+                capacity: id(self.capacity),
                 time_zone: self.time_zone,
-                currency: self.seat_price.currency,
-                seat_price: self.seat_price.amount,
+                currency: seat_price.currency,
+                seat_price: seat_price.amount,
                 notes: text(self.notes),
                 joining_url: text(self.joining_url),
                 joining_notes: text(self.joining_notes),
                 parts: self
                     .parts
                     .into_iter()
+                    .filter(|p| p.status.as_deref() != Some("cancelled"))
                     .map(|p| PartFields {
                         starts: p.starts,
                         ends: p.ends,
@@ -954,16 +1032,16 @@ pub mod sessions {
             let s = &d.session;
             let empty = |v: &str| (!v.is_empty()).then(|| v.to_owned());
             Create {
-                course_id: s.course_id,
+                course_id: Some(s.course_id),
                 title: s.title.clone(),
-                visibility: s.visibility,
+                visibility: Some(s.visibility),
                 client_id: s.client_id,
                 program_id: s.program_id,
-                delivery_mode: s.delivery_mode,
+                delivery_mode: Some(s.delivery_mode),
                 venue_id: s.venue_id,
-                capacity: s.capacity,
+                capacity: Some(s.capacity),
                 time_zone: s.time_zone.clone(),
-                seat_price: (&s.seat_price).into(),
+                seat_price: Some((&s.seat_price).into()),
                 notes: Some(s.notes.clone()),
                 joining_url: empty(&s.joining_url),
                 joining_notes: empty(&s.joining_notes),
@@ -975,6 +1053,7 @@ pub mod sessions {
                     .map(|p| PartBody {
                         starts: trainyard_core::time::rfc3339(p.starts_at),
                         ends: trainyard_core::time::rfc3339(p.ends_at),
+                        status: None,
                     })
                     .collect(),
             }

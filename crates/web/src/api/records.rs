@@ -140,8 +140,9 @@ macro_rules! record_api {
                 Id(id): Id,
                 Body(mut p): Body<serde_json::Value>,
             ) -> Result<Json<$record>, ApiError> {
-                let version = crate::api::bodies::patch_version(&mut p)?;
+                // Read first: a caller who may not see the record learns nothing from the body.
                 let current = uc::get(&s.app, &c, id).await?;
+                let version = crate::api::bodies::patch_version(&mut p)?;
                 let f: $fields = crate::api::bodies::patched::<body::Create>(&current, p)?;
                 Ok(Json(uc::update(&s.app, &c, id, version, &f).await?))
             }
