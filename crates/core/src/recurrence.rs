@@ -419,6 +419,7 @@ pub struct RecurrenceFields {
     pub count: String,
     /// The last date (YYYY-MM-DD), inclusive.
     #[serde(deserialize_with = "crate::invalid::lenient")]
+    #[schema(format = Date)]
     pub until: String,
 }
 

@@ -36,6 +36,7 @@ pub struct Message {
     pub recipient: String,
     pub subject: String,
     /// pending, sent or failed (permanently: no further attempts).
+    #[schema(value_type = trainyard_core::status::MessageStatus)]
     pub status: String,
     /// SMTP attempts made so far, successful or not.
     pub attempts: i64,

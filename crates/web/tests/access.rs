@@ -1018,6 +1018,15 @@ async fn finance_fields_only_for_finance(t: &TestApp) {
         "the ranking shows coordinators no cost: {}",
         candidates.body
     );
+    assert!(
+        candidates.body["instructors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c.get("cost").is_none()),
+        "the ranking shows coordinators no cost (now money with its currency): {}",
+        candidates.body
+    );
     // Every field a coordinator reads is one someone decided they may read: a new field fails
     // here until it is added to this list or hidden in `trainyard_app::audience`.
     let seen = |v: &Value| -> Vec<String> {

@@ -31,7 +31,7 @@ use utoipa_axum::routes;
             details. Timestamps are RFC 3339; money is `{ \"amount\": \"1234.50\", \"currency\": \"EUR\" }`. Send an \
             `Idempotency-Key` header with a POST to make retries safe. Edits carry the `version` you read: a stale \
             version is refused with 409. \
-            Rates, costs and budgets (`day_rate`, `hour_rate`, `material_cost`, `budget`, `cost_minor`) are finance \
+            Rates, costs and budgets (`day_rate`, `hour_rate`, `material_cost`, `budget`, `cost`) are finance \
             data: they are present only for finance, managers and admins (so are a planner run's `best_cost`, raw `cost` and \
             its `instructor_cost` objective, which sum day rates). Anyone else gets records without them, \
             keeps their stored values by leaving them out of a write, and is refused with 403 when a write would change one.",

@@ -40,6 +40,7 @@ pub struct TimelineOut {
     /// `instructors` or `rooms`.
     pub kind: String,
     /// The first day, `YYYY-MM-DD`.
+    #[schema(format = Date)]
     pub from: String,
     pub days: i64,
     /// The zone the days are counted in (yours).
