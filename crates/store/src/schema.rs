@@ -1,8 +1,8 @@
 //! OpenAPI schemas of record members that are free-form JSON, so the API document says "an
 //! object with any members" instead of an object that a generated client reads as empty.
 
-use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, Schema, SchemaType, Type};
 use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, Schema, SchemaType, Type};
 
 fn object(nullable: bool, description: &str) -> RefOr<Schema> {
     let ty = if nullable {
@@ -19,7 +19,10 @@ fn object(nullable: bool, description: &str) -> RefOr<Schema> {
 
 /// A planner run's scope as the caller gave it.
 pub fn run_scope() -> RefOr<Schema> {
-    object(false, "What was asked for, as the caller gave it (the request's `scope`).")
+    object(
+        false,
+        "What was asked for, as the caller gave it (the request's `scope`).",
+    )
 }
 
 /// A planner run's cost breakdown.

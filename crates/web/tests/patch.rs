@@ -56,7 +56,9 @@ struct Kinds {
 
 /// One record of every kind, created by a manager through the typed bodies.
 async fn one_of_each(api: &Api) -> Kinds {
-    let venue = api.create("/venues", &venue_body("BER", "Europe/Berlin")).await;
+    let venue = api
+        .create("/venues", &venue_body("BER", "Europe/Berlin"))
+        .await;
     let venue = venue["id"].as_i64().unwrap();
     let course = api.create("/courses", &course_body_with_costs("XL")).await["id"]
         .as_i64()
@@ -177,7 +179,10 @@ async fn what_is_read_can_be_written_back(t: &TestApp) {
         );
         if *kind == "sessions" {
             assert_eq!(again["parts"].as_array().unwrap().len(), 2);
-            assert_eq!(again["parts"][1]["starts_at"], read["parts"][1]["starts_at"]);
+            assert_eq!(
+                again["parts"][1]["starts_at"],
+                read["parts"][1]["starts_at"]
+            );
         }
     }
     // Money is read and written in one shape.
@@ -199,8 +204,14 @@ async fn what_is_read_can_be_written_back(t: &TestApp) {
             r.body
         );
     }
-    let i = api.get(&format!("/instructors/{}", kinds.ids[4].1)).await.body;
-    assert_eq!(i["day_rate"], json!({ "amount": "800.00", "currency": "EUR" }));
+    let i = api
+        .get(&format!("/instructors/{}", kinds.ids[4].1))
+        .await
+        .body;
+    assert_eq!(
+        i["day_rate"],
+        json!({ "amount": "800.00", "currency": "EUR" })
+    );
     assert_eq!(i["hour_rate"]["amount"], "100.50");
     let p = api.get(&format!("/programs/{}", kinds.ids[6].1)).await.body;
     assert_eq!(p["budget"]["amount"], "60000.00");
@@ -218,7 +229,11 @@ async fn a_patch_changes_only_the_fields_it_names_on_every_kind(t: &TestApp) {
             _ => ("name", json!(format!("Patched {i}"))),
         };
         // Both media types are accepted.
-        let content_type = if i % 2 == 0 { MERGE } else { "application/json" };
+        let content_type = if i % 2 == 0 {
+            MERGE
+        } else {
+            "application/json"
+        };
         let (status, after) = patch(
             &api,
             &format!("/{kind}/{id}"),
@@ -266,10 +281,21 @@ async fn a_patch_is_checked_like_a_replace(t: &TestApp) {
     let path = format!("/courses/{id}");
 
     // Stale version: 409, nothing changed.
-    let (status, _) = patch(&manager, &path, &json!({ "title": "A", "version": 1 }), MERGE).await;
+    let (status, _) = patch(
+        &manager,
+        &path,
+        &json!({ "title": "A", "version": 1 }),
+        MERGE,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, body) =
-        patch(&manager, &path, &json!({ "title": "Lost", "version": 1 }), MERGE).await;
+    let (status, body) = patch(
+        &manager,
+        &path,
+        &json!({ "title": "Lost", "version": 1 }),
+        MERGE,
+    )
+    .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert!(body["type"].as_str().unwrap().ends_with("/stale"));
     assert_eq!(manager.get(&path).await.body["title"], "A");
@@ -327,7 +353,13 @@ async fn a_patch_is_checked_like_a_replace(t: &TestApp) {
 
     // Someone who may not change courses: 403; a record that does not exist: 404.
     let finance = t.api_as(Role::Finance, None).await;
-    let (status, _) = patch(&finance, &path, &json!({ "title": "X", "version": 3 }), MERGE).await;
+    let (status, _) = patch(
+        &finance,
+        &path,
+        &json!({ "title": "X", "version": 3 }),
+        MERGE,
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _) = patch(
         &manager,
@@ -339,7 +371,9 @@ async fn a_patch_is_checked_like_a_replace(t: &TestApp) {
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     // A session's capacity cannot patch below zero either.
-    let venue = manager.create("/venues", &venue_body("BER", "Europe/Berlin")).await;
+    let venue = manager
+        .create("/venues", &venue_body("BER", "Europe/Berlin"))
+        .await;
     let s = manager
         .create(
             "/sessions",
@@ -380,8 +414,13 @@ async fn null_clears_an_optional_field(t: &TestApp) {
     assert_eq!(c["title"], "Course CERT");
 
     // A required field cannot be cleared: 422 naming it.
-    let (status, body) =
-        patch(&api, &path, &json!({ "title": null, "version": c["version"] }), MERGE).await;
+    let (status, body) = patch(
+        &api,
+        &path,
+        &json!({ "title": null, "version": c["version"] }),
+        MERGE,
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(fields_of(&body), vec!["title"]);
 

@@ -173,9 +173,9 @@ pub fn page_schema<T: utoipa::ToSchema>() -> RefOr<Schema> {
         ))
         .property(
             "items",
-            ArrayBuilder::new().items(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
-                T::name(),
-            ))),
+            ArrayBuilder::new().items(RefOr::Ref(
+                utoipa::openapi::Ref::from_schema_name(T::name()),
+            )),
         )
         .required("items")
         .property("total", count("How many records matched, over all pages."))
@@ -232,16 +232,23 @@ macro_rules! kind_schemas {
             }
         }
 
+        page_type!(Page, $page, $record);
+    };
+}
+
+/// Declares `$ty`, the schema of one page of `$record`s named `$name`.
+macro_rules! page_type {
+    ($ty:ident, $name:literal, $record:ty) => {
         /// Schema of one page of the list.
-        pub struct Page;
-        impl utoipa::PartialSchema for Page {
+        pub struct $ty;
+        impl utoipa::PartialSchema for $ty {
             fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-                super::page_schema::<$record>()
+                $crate::api::bodies::page_schema::<$record>()
             }
         }
-        impl utoipa::ToSchema for Page {
+        impl utoipa::ToSchema for $ty {
             fn name() -> std::borrow::Cow<'static, str> {
-                std::borrow::Cow::Borrowed($page)
+                std::borrow::Cow::Borrowed($name)
             }
             fn schemas(
                 out: &mut Vec<(
@@ -258,6 +265,12 @@ macro_rules! kind_schemas {
         }
     };
 }
+
+page_type!(
+    MessagePage,
+    "MessagePage",
+    trainyard_app::store::outbox::Message
+);
 
 // ------------------------------------------------------------------ PATCH
 
@@ -296,11 +309,9 @@ pub fn patch_version(patch: &mut Value) -> Result<i64, AppError> {
         Some(v) => v
             .as_i64()
             .ok_or_else(|| Invalid::field("version", "must be a whole number").into()),
-        None => Err(Invalid::field(
-            "version",
-            "is required: the version of the record you read",
-        )
-        .into()),
+        None => {
+            Err(Invalid::field("version", "is required: the version of the record you read").into())
+        }
     }
 }
 
@@ -321,9 +332,9 @@ pub fn patched<B: WriteBody>(current: &B::Current, patch: Value) -> Result<B::Fi
 
 pub mod courses {
     use super::*;
+    use trainyard_app::store::courses::Course;
     use trainyard_core::records::CourseFields;
     use trainyard_core::status::DeliveryMode;
-    use trainyard_app::store::courses::Course;
 
     /// A course as written: every amount in the currency of `list_price`. `day_rate` and
     /// `material_cost` are finance data: other callers leave them out (they keep their values).
@@ -456,8 +467,8 @@ pub mod courses {
 
 pub mod venues {
     use super::*;
-    use trainyard_core::records::VenueFields;
     use trainyard_app::store::venues::Venue;
+    use trainyard_core::records::VenueFields;
 
     #[derive(Serialize, Deserialize, utoipa::ToSchema)]
     #[schema(as = VenueFields)]
@@ -521,9 +532,9 @@ pub mod venues {
 
 pub mod resources {
     use super::*;
+    use trainyard_app::store::resources::Resource;
     use trainyard_core::records::ResourceFields;
     use trainyard_core::status::ResourceKind;
-    use trainyard_app::store::resources::Resource;
 
     /// A room, piece of equipment, platform licence or material. A room belongs to a venue and
     /// has seats; a pool has a quantity.
@@ -594,9 +605,9 @@ pub mod resources {
 
 pub mod instructors {
     use super::*;
+    use trainyard_app::store::instructors::Instructor;
     use trainyard_core::records::InstructorFields;
     use trainyard_core::status::EmploymentType;
-    use trainyard_app::store::instructors::Instructor;
 
     /// An instructor. `day_rate` and `hour_rate` are finance data: other callers leave them out
     /// (they keep their values).
@@ -666,7 +677,10 @@ pub mod instructors {
                     name: self.name,
                     email: self.email,
                     phone: text(self.phone),
-                    employment_type: self.employment_type.map(|v| v.as_str().to_owned()).unwrap_or_default(),
+                    employment_type: self
+                        .employment_type
+                        .map(|v| v.as_str().to_owned())
+                        .unwrap_or_default(),
                     home_venue_id: id(self.home_venue_id),
                     time_zone: self.time_zone,
                     currency,
@@ -711,8 +725,8 @@ pub mod instructors {
 
 pub mod clients {
     use super::*;
-    use trainyard_core::records::ClientFields;
     use trainyard_app::store::clients::Client;
+    use trainyard_core::records::ClientFields;
 
     #[derive(Serialize, Deserialize, utoipa::ToSchema)]
     #[schema(as = ClientFields)]
@@ -782,8 +796,8 @@ pub mod clients {
 pub mod programs {
     use super::*;
     use trainyard_app::programs::ProgramDetail;
-    use trainyard_core::records::ProgramFields;
     use trainyard_app::store::programs::Program;
+    use trainyard_core::records::ProgramFields;
 
     /// A client's contracted series of sessions. `budget` is finance data: other callers leave
     /// it out (it keeps its value).
@@ -855,8 +869,8 @@ pub mod programs {
 
 pub mod learners {
     use super::*;
-    use trainyard_core::records::LearnerFields;
     use trainyard_app::store::learners::Learner;
+    use trainyard_core::records::LearnerFields;
 
     #[derive(Serialize, Deserialize, utoipa::ToSchema)]
     #[schema(as = LearnerFields)]
@@ -916,9 +930,9 @@ pub mod learners {
 pub mod sessions {
     use super::*;
     use trainyard_app::schedule::sessions::SessionDetail;
+    use trainyard_app::store::sessions::Session;
     use trainyard_core::records::{PartFields, SessionFields};
     use trainyard_core::status::{DeliveryMode, Visibility};
-    use trainyard_app::store::sessions::Session;
 
     /// One part of a session (a day or an evening). The parts of a session as read
     /// (`starts_at`, `ends_at`, `status`) are accepted too, so a session read can be written
@@ -1004,10 +1018,16 @@ pub mod sessions {
             Ok(SessionFields {
                 course_id: id(self.course_id),
                 title: text(self.title),
-                visibility: self.visibility.map(|v| v.as_str().to_owned()).unwrap_or_default(),
+                visibility: self
+                    .visibility
+                    .map(|v| v.as_str().to_owned())
+                    .unwrap_or_default(),
                 client_id: id(self.client_id),
                 program_id: id(self.program_id),
-                delivery_mode: self.delivery_mode.map(|v| v.as_str().to_owned()).unwrap_or_default(),
+                delivery_mode: self
+                    .delivery_mode
+                    .map(|v| v.as_str().to_owned())
+                    .unwrap_or_default(),
                 venue_id: id(self.venue_id),
                 capacity: id(self.capacity),
                 time_zone: self.time_zone,

@@ -97,7 +97,7 @@ async fn save_reminder_settings(
 /// `recipient` address, and a record: `entity_type` + `entity_id` (`session` includes the
 /// session's assignments and enrollments; `learner` everything sent to the learner).
 #[utoipa::path(get, path = "/outbox", tag = "messages", params(OutboxFilter),
-    responses((status = 200, body = Page<Message>), (status = 400, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = super::bodies::MessagePage), (status = 400, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn outbox(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,

@@ -63,14 +63,16 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(records::courses::list, records::courses::create))
         .routes(routes!(
             records::courses::get,
-            records::courses::update, records::courses::patch,
+            records::courses::update,
+            records::courses::patch,
             records::courses::archive
         ))
         .routes(routes!(records::courses::restore))
         .routes(routes!(records::venues::list, records::venues::create))
         .routes(routes!(
             records::venues::get,
-            records::venues::update, records::venues::patch,
+            records::venues::update,
+            records::venues::patch,
             records::venues::archive
         ))
         .routes(routes!(records::venues::restore))
@@ -80,7 +82,8 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         ))
         .routes(routes!(
             records::resources::get,
-            records::resources::update, records::resources::patch,
+            records::resources::update,
+            records::resources::patch,
             records::resources::archive
         ))
         .routes(routes!(records::resources::restore))
@@ -90,35 +93,40 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         ))
         .routes(routes!(
             records::instructors::get,
-            records::instructors::update, records::instructors::patch,
+            records::instructors::update,
+            records::instructors::patch,
             records::instructors::archive
         ))
         .routes(routes!(records::instructors::restore))
         .routes(routes!(records::clients::list, records::clients::create))
         .routes(routes!(
             records::clients::get,
-            records::clients::update, records::clients::patch,
+            records::clients::update,
+            records::clients::patch,
             records::clients::archive
         ))
         .routes(routes!(records::clients::restore))
         .routes(routes!(records::programs::list, records::programs::create))
         .routes(routes!(
             records::programs::get,
-            records::programs::update, records::programs::patch,
+            records::programs::update,
+            records::programs::patch,
             records::programs::archive
         ))
         .routes(routes!(records::programs::restore))
         .routes(routes!(records::learners::list, records::learners::create))
         .routes(routes!(
             records::learners::get,
-            records::learners::update, records::learners::patch,
+            records::learners::update,
+            records::learners::patch,
             records::learners::archive
         ))
         .routes(routes!(records::learners::restore))
         .routes(routes!(records::sessions::list, records::sessions::create))
         .routes(routes!(
             records::sessions::get,
-            records::sessions::update, records::sessions::patch,
+            records::sessions::update,
+            records::sessions::patch,
             records::sessions::archive
         ))
         .routes(routes!(records::sessions::restore))

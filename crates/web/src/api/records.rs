@@ -132,7 +132,7 @@ macro_rules! record_api {
 
             /// Change some of the record's fields: a JSON Merge Patch (RFC 7396) with the `version` you read (otherwise 409).
             #[utoipa::path(patch, path = $item, tag = $tag, params(("id" = i64, Path)),
-                request_body(content = body::Patch, content_type = "application/merge-patch+json"),
+                request_body(content((body::Patch = "application/merge-patch+json"), (body::Patch = "application/json"))),
                 responses((status = 200, body = $record), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
             pub async fn patch(
                 State(s): State<AppState>,

@@ -46,8 +46,10 @@ pub struct TimelineOut {
     /// The zone the days are counted in (yours).
     pub time_zone: String,
     /// Local midnight starting the first day.
+    #[schema(format = DateTime)]
     pub starts_at: String,
     /// Local midnight after the last day.
+    #[schema(format = DateTime)]
     pub ends_at: String,
     /// Items in conflict, over all rows.
     pub conflicts: usize,
