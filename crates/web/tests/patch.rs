@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use trainyard_core::Role;
 
 both_backends!(
+    the_document_names_every_body_and_page,
     what_is_read_can_be_written_back,
     a_patch_changes_only_the_fields_it_names_on_every_kind,
     a_patch_is_checked_like_a_replace,
@@ -162,6 +163,104 @@ fn writable(mut v: Value) -> Value {
     v
 }
 
+async fn the_document_names_every_body_and_page(t: &TestApp) {
+    let doc: Value = reqwest::get(t.url("/api/v1/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    let generic: Vec<&String> = schemas.keys().filter(|k| k.contains('_')).collect();
+    assert!(generic.is_empty(), "generic instance names: {generic:?}");
+    let kinds = [
+        ("courses", "Course"),
+        ("venues", "Venue"),
+        ("resources", "Resource"),
+        ("instructors", "Instructor"),
+        ("clients", "Client"),
+        ("programs", "Program"),
+        ("learners", "Learner"),
+        ("sessions", "Session"),
+    ];
+    let schema_of = |op: &Value, media: &str| op["content"][media]["schema"]["$ref"].clone();
+    for (kind, name) in kinds {
+        let list = &doc["paths"][format!("/{kind}")]["get"]["responses"]["200"];
+        assert_eq!(
+            schema_of(list, "application/json"),
+            json!(format!("#/components/schemas/{name}Page"))
+        );
+        assert_eq!(
+            schemas[&format!("{name}Page")]["properties"]["items"]["items"]["$ref"],
+            json!(format!("#/components/schemas/{name}")),
+            "{name}Page refers to {name}"
+        );
+        let item = &doc["paths"][format!("/{kind}/{{id}}")];
+        assert_eq!(
+            schema_of(
+                &doc["paths"][format!("/{kind}")]["post"]["requestBody"],
+                "application/json"
+            ),
+            json!(format!("#/components/schemas/{name}Fields"))
+        );
+        assert_eq!(
+            schema_of(&item["put"]["requestBody"], "application/json"),
+            json!(format!("#/components/schemas/{name}Update"))
+        );
+        for media in [MERGE, "application/json"] {
+            assert_eq!(
+                schema_of(&item["patch"]["requestBody"], media),
+                json!(format!("#/components/schemas/{name}Patch"))
+            );
+        }
+        assert_eq!(
+            schemas[&format!("{name}Patch")]["required"],
+            json!(["version"])
+        );
+        let update_required = schemas[&format!("{name}Update")]["required"]
+            .as_array()
+            .unwrap();
+        assert!(update_required.contains(&json!("version")), "{name}Update");
+    }
+    // Typed members: integers, enums, money objects, dates.
+    let session = &schemas["SessionFields"]["properties"];
+    assert_eq!(session["capacity"]["type"], "integer");
+    assert_eq!(
+        session["delivery_mode"]["$ref"],
+        "#/components/schemas/DeliveryMode"
+    );
+    assert_eq!(session["seat_price"]["$ref"], "#/components/schemas/Money");
+    assert_eq!(
+        schemas["CourseFields"]["properties"]["delivery_modes"]["items"]["$ref"],
+        "#/components/schemas/DeliveryMode"
+    );
+    assert_eq!(
+        schemas["ProgramFields"]["properties"]["starts_on"]["format"],
+        "date"
+    );
+    assert_eq!(
+        schemas["Program"]["properties"]["starts_on"]["format"],
+        "date"
+    );
+    assert_eq!(
+        schemas["TransitionRequest"]["properties"]["event"]["$ref"],
+        "#/components/schemas/SessionEvent"
+    );
+    assert_eq!(
+        schemas["ResourceFields"]["properties"]["kind"]["$ref"],
+        "#/components/schemas/ResourceKind"
+    );
+    let required = schemas["SessionFields"]["required"].as_array().unwrap();
+    for f in ["course_id", "capacity", "seat_price", "parts", "time_zone"] {
+        assert!(required.contains(&json!(f)), "SessionFields.{f} required");
+    }
+    // Free-form snapshots say so instead of reading as empty objects.
+    assert_eq!(
+        schemas["AuditEvent"]["properties"]["before"]["additionalProperties"],
+        true
+    );
+}
+
 async fn what_is_read_can_be_written_back(t: &TestApp) {
     let api = t.api_as(Role::Manager, None).await;
     let kinds = one_of_each(&api).await;
@@ -215,6 +314,18 @@ async fn what_is_read_can_be_written_back(t: &TestApp) {
     assert_eq!(i["hour_rate"]["amount"], "100.50");
     let p = api.get(&format!("/programs/{}", kinds.ids[6].1)).await.body;
     assert_eq!(p["budget"]["amount"], "60000.00");
+
+    // A ranked instructor's cost is money with its currency, for those who may see it.
+    let session = kinds.ids[8].1;
+    let c = api.get(&format!("/sessions/{session}/candidates")).await;
+    assert_eq!(c.status, StatusCode::OK, "{}", c.body);
+    let anna = &c.body["instructors"][0];
+    assert_eq!(anna["cost"]["currency"], "EUR", "{anna}");
+    assert!(anna["cost"]["amount"].is_string(), "{anna}");
+    let c = coordinator
+        .get(&format!("/sessions/{session}/candidates"))
+        .await;
+    assert!(c.body["instructors"][0].get("cost").is_none());
 }
 
 async fn a_patch_changes_only_the_fields_it_names_on_every_kind(t: &TestApp) {
@@ -320,6 +431,16 @@ async fn a_patch_is_checked_like_a_replace(t: &TestApp) {
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(fields_of(&body), vec!["day_rate"]);
+    // Values of the wrong JSON type: 422 naming each.
+    let (status, body) = patch(
+        &manager,
+        &path,
+        &json!({ "duration_days": "two", "delivery_modes": "ilt", "title": "fine", "version": 2 }),
+        MERGE,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(fields_of(&body), vec!["delivery_modes", "duration_days"]);
     // Without a version: 422 naming it.
     let (status, body) = patch(&manager, &path, &json!({ "title": "B" }), MERGE).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");

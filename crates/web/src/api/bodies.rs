@@ -319,13 +319,35 @@ pub fn patch_version(patch: &mut Value) -> Result<i64, AppError> {
 pub fn patched<B: WriteBody>(current: &B::Current, patch: Value) -> Result<B::Fields, AppError> {
     // A body has string keys and no maps: serializing it cannot fail. Were it to, the patch
     // alone would be read and its missing fields reported.
-    let mut doc = serde_json::to_value(B::from_current(current)).unwrap_or_default();
-    merge_patch(&mut doc, patch);
-    let body: B = serde_json::from_value(doc).map_err(|e| {
-        // serde names the member in its message ("missing field `title`", "invalid type: …").
-        AppError::Invalid(Invalid::field("body", e.to_string()))
-    })?;
-    Ok(body.into_fields()?)
+    let base = serde_json::to_value(B::from_current(current)).unwrap_or_default();
+    let mut doc = base.clone();
+    merge_patch(&mut doc, patch.clone());
+    match serde_json::from_value::<B>(doc) {
+        Ok(body) => Ok(body.into_fields()?),
+        Err(e) => Err(wrong_types::<B>(&base, patch, &e).into()),
+    }
+}
+
+/// The members of `patch` whose JSON type does not fit the body (a text where a number
+/// belongs, say), each named: serde stops at the first and does not say where it was.
+fn wrong_types<B: WriteBody>(base: &Value, patch: Value, e: &serde_json::Error) -> Invalid {
+    let mut inv = Invalid::new();
+    if let Value::Object(members) = patch {
+        for (k, v) in members {
+            let mut one = base.clone();
+            merge_patch(
+                &mut one,
+                Value::Object([(k.clone(), v)].into_iter().collect()),
+            );
+            if let Err(e) = serde_json::from_value::<B>(one) {
+                inv.add(&k, e.to_string());
+            }
+        }
+    }
+    if inv.is_empty() {
+        inv.add("body", e.to_string());
+    }
+    inv
 }
 
 // ------------------------------------------------------------------ courses
