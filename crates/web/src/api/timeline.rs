@@ -35,9 +35,19 @@ pub struct TimelineParams {
     plan_run: Option<i64>,
 }
 
+/// Whose rows a timeline shows. Only its schema is used: the response carries the text.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+#[schema(rename_all = "lowercase")]
+pub enum TimelineKind {
+    Instructors,
+    Rooms,
+}
+
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct TimelineOut {
     /// `instructors` or `rooms`.
+    #[schema(value_type = TimelineKind)]
     pub kind: String,
     /// The first day, `YYYY-MM-DD`.
     #[schema(format = Date)]
