@@ -4,10 +4,16 @@
 //! core `…Fields` the HTML forms fill from text, so validation, the finance-field rules
 //! (`trainyard_app::audience`) and the use cases are the same for both.
 //!
-//! Per kind this module declares `Create` (the body of POST, schema `…Fields`), and the schema-only `Update`
-//! (PUT: the body plus `version`), `Patch` (PATCH, a JSON Merge Patch of the body plus
-//! `version`) and `Page` (one page of a list, `$ref`-ing the record): concrete names, because a
-//! generic `Versioned<T>` or `Page<T>` gives generated clients names they cannot tell apart.
+//! Per kind this module declares `Create` (the body of POST, schema `…Fields`) and the
+//! schema-only `Update` (PUT: the body plus `version`), `Patch` (PATCH: a JSON Merge Patch of the
+//! body plus `version`) and `Page` (one page of a list, `$ref`-ing the record). They have concrete
+//! names because utoipa names a generic `Versioned<T>` or `Page<T>` `Versioned_T`, `Page_T`, and
+//! inlines `T`: generated clients then hold look-alike copies of each record they cannot tell
+//! apart.
+//!
+//! A required member left out is read as empty, so that the core reports it by name ("is
+//! required") after the use case has checked the caller may write at all; the document still
+//! marks it required.
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -66,7 +72,10 @@ fn same_currency(a: &str, b: &str) -> bool {
 fn amount_in(inv: &mut Invalid, field: &str, m: Option<&MoneyBody>, currency: &str) -> String {
     match m {
         None => String::new(),
-        Some(m) if same_currency(&m.currency, currency) => m.amount.clone(),
+        // Without a currency of its own the record is refused for that (by the core) instead.
+        Some(m) if currency.trim().is_empty() || same_currency(&m.currency, currency) => {
+            m.amount.clone()
+        }
         Some(m) => {
             inv.add(
                 field,
@@ -85,7 +94,7 @@ fn text(v: Option<String>) -> String {
     v.unwrap_or_default()
 }
 
-fn id(v: Option<i64>) -> String {
+fn int(v: Option<i64>) -> String {
     v.map(|v| v.to_string()).unwrap_or_default()
 }
 
@@ -99,26 +108,16 @@ fn done<T>(inv: Invalid, fields: T) -> Result<T, Invalid> {
 
 // ------------------------------------------------------------------ schema helpers
 
-fn int64() -> Schema {
-    ObjectBuilder::new()
+fn version_property(object: &mut utoipa::openapi::schema::Object, what: &str) {
+    let version = ObjectBuilder::new()
         .schema_type(Type::Integer)
         .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
-        .into()
-}
-
-fn version_property(object: &mut utoipa::openapi::schema::Object, what: &str) {
-    object.properties.insert(
-        "version".into(),
-        RefOr::T(match int64() {
-            Schema::Object(mut o) => {
-                o.description = Some(format!(
-                    "The version of the record this {what} is based on: 409 when it changed meanwhile."
-                ));
-                Schema::Object(o)
-            }
-            other => other,
-        }),
-    );
+        .description(Some(format!(
+            "The version of the record this {what} is based on: 409 when it changed meanwhile."
+        )));
+    object
+        .properties
+        .insert("version".into(), RefOr::T(version.into()));
 }
 
 /// The create body's schema plus a required `version`.
@@ -439,22 +438,22 @@ pub mod courses {
                     code: self.code,
                     title: self.title,
                     description: text(self.description),
-                    duration_days: id(self.duration_days),
-                    hours_per_day: id(self.hours_per_day),
+                    duration_days: int(self.duration_days),
+                    hours_per_day: int(self.hours_per_day),
                     delivery_modes: self
                         .delivery_modes
                         .iter()
                         .map(|m| m.as_str())
                         .collect::<Vec<_>>()
                         .join(","),
-                    min_learners: id(self.min_learners),
-                    max_learners: id(self.max_learners),
+                    min_learners: int(self.min_learners),
+                    max_learners: int(self.max_learners),
                     currency,
                     list_price: list_price.amount,
                     day_rate,
                     material_cost,
                     certificate_name: text(self.certificate_name),
-                    certificate_validity_months: id(self.certificate_validity_months),
+                    certificate_validity_months: int(self.certificate_validity_months),
                     required_skill: text(self.required_skill),
                     required_features: list(&self.required_features),
                 },
@@ -597,10 +596,10 @@ pub mod resources {
                 kind: self.kind.map(|v| v.as_str().to_owned()).unwrap_or_default(),
                 code: self.code,
                 name: self.name,
-                venue_id: id(self.venue_id),
+                venue_id: int(self.venue_id),
                 // Read back, a resource without seats has `0`.
-                seats: id(self.seats.filter(|s| *s != 0)),
-                quantity: id(self.quantity),
+                seats: int(self.seats.filter(|s| *s != 0)),
+                quantity: int(self.quantity),
                 features: list(&self.features),
                 notes: text(self.notes),
             })
@@ -703,13 +702,13 @@ pub mod instructors {
                         .employment_type
                         .map(|v| v.as_str().to_owned())
                         .unwrap_or_default(),
-                    home_venue_id: id(self.home_venue_id),
+                    home_venue_id: int(self.home_venue_id),
                     time_zone: self.time_zone,
                     currency,
                     day_rate,
                     hour_rate,
-                    max_days_week: id(self.max_days_week),
-                    max_days_month: id(self.max_days_month),
+                    max_days_week: int(self.max_days_week),
+                    max_days_month: int(self.max_days_month),
                     skills: list(&self.skills),
                     notes: text(self.notes),
                 },
@@ -862,7 +861,7 @@ pub mod programs {
                 .or(self.currency)
                 .unwrap_or_default();
             Ok(ProgramFields {
-                client_id: id(self.client_id),
+                client_id: int(self.client_id),
                 name: self.name,
                 budget: self.budget.map(|m| m.amount).unwrap_or_default(),
                 currency,
@@ -926,7 +925,7 @@ pub mod learners {
                 first_name: self.first_name,
                 last_name: self.last_name,
                 email: self.email,
-                client_id: id(self.client_id),
+                client_id: int(self.client_id),
                 phone: text(self.phone),
                 time_zone: self.time_zone,
             })
@@ -1038,20 +1037,20 @@ pub mod sessions {
                 currency: String::new(),
             });
             Ok(SessionFields {
-                course_id: id(self.course_id),
+                course_id: int(self.course_id),
                 title: text(self.title),
                 visibility: self
                     .visibility
                     .map(|v| v.as_str().to_owned())
                     .unwrap_or_default(),
-                client_id: id(self.client_id),
-                program_id: id(self.program_id),
+                client_id: int(self.client_id),
+                program_id: int(self.program_id),
                 delivery_mode: self
                     .delivery_mode
                     .map(|v| v.as_str().to_owned())
                     .unwrap_or_default(),
-                venue_id: id(self.venue_id),
-                capacity: id(self.capacity),
+                venue_id: int(self.venue_id),
+                capacity: int(self.capacity),
                 time_zone: self.time_zone,
                 currency: seat_price.currency,
                 seat_price: seat_price.amount,
