@@ -441,6 +441,16 @@ async fn a_patch_is_checked_like_a_replace(t: &TestApp) {
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(fields_of(&body), vec!["delivery_modes", "duration_days"]);
+    // Members that are not fields of the body (read-only, misspelt): 422 naming them.
+    let (status, body) = patch(
+        &manager,
+        &path,
+        &json!({ "titel": "typo", "id": 5, "version": 2 }),
+        MERGE,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(fields_of(&body), vec!["id", "titel"]);
     // Without a version: 422 naming it.
     let (status, body) = patch(&manager, &path, &json!({ "title": "B" }), MERGE).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");

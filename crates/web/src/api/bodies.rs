@@ -25,7 +25,7 @@ use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, Type};
 use utoipa::openapi::{KnownFormat, RefOr, SchemaFormat};
 
 /// A write body and how it becomes the core fields (and, for PATCH, how a record becomes it).
-pub trait WriteBody: Serialize + DeserializeOwned {
+pub trait WriteBody: Serialize + DeserializeOwned + utoipa::PartialSchema {
     /// The core edit shape the use cases validate.
     type Fields;
     /// What `GET /{kind}/{id}` returns, read back as the base of a PATCH.
@@ -318,6 +318,7 @@ pub fn patch_version(patch: &mut Value) -> Result<i64, AppError> {
 pub fn patched<B: WriteBody>(current: &B::Current, patch: Value) -> Result<B::Fields, AppError> {
     // A body has string keys and no maps: serializing it cannot fail. Were it to, the patch
     // alone would be read and its missing fields reported.
+    unknown_members::<B>(&patch)?;
     let base = serde_json::to_value(B::from_current(current)).unwrap_or_default();
     let mut doc = base.clone();
     merge_patch(&mut doc, patch.clone());
@@ -325,6 +326,26 @@ pub fn patched<B: WriteBody>(current: &B::Current, patch: Value) -> Result<B::Fi
         Ok(body) => Ok(body.into_fields()?),
         Err(e) => Err(wrong_types::<B>(&base, patch, &e).into()),
     }
+}
+
+/// Refuses the members of `patch` that are not fields of the body: a misspelt or read-only
+/// member would otherwise change nothing and still be answered 200.
+fn unknown_members<B: WriteBody>(patch: &Value) -> Result<(), Invalid> {
+    let RefOr::T(Schema::Object(schema)) = B::schema() else {
+        return Ok(());
+    };
+    let mut inv = Invalid::new();
+    if let Value::Object(members) = patch {
+        for k in members.keys() {
+            if !schema.properties.contains_key(k) {
+                inv.add(
+                    k,
+                    "is not a field this record can be changed by (read-only, or misspelt)",
+                );
+            }
+        }
+    }
+    done(inv, ())
 }
 
 /// The members of `patch` whose JSON type does not fit the body (a text where a number
