@@ -239,7 +239,7 @@ async fn two_serve_processes_on_one_postgres_enroll_promote_and_deliver_exactly_
             "/courses",
             &json!({
                 "code": "SCALE", "title": "Scaling out", "duration_days": 1, "hours_per_day": 7,
-                "delivery_modes": ["ilt"], "min_learners": 3, "max_learners": 20, "currency": "EUR",
+                "delivery_modes": ["ilt"], "min_learners": 3, "max_learners": 20,
                 "list_price": { "amount": "490.00", "currency": "EUR" }, "material_cost": { "amount": "0", "currency": "EUR" }, "required_features": []
             }),
         )

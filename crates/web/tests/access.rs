@@ -615,7 +615,7 @@ async fn world(t: &TestApp) -> World {
     let program = id(&admin
         .create(
             "/programs",
-            &json!({ "client_id": c1, "name": "Program one", "budget": { "amount": "60000", "currency": "EUR" }, "currency": "EUR" }),
+            &json!({ "client_id": c1, "name": "Program one", "budget": { "amount": "60000", "currency": "EUR" } }),
         )
         .await);
     let s1 = session(&admin, course, venue, Some(c1), &day_ahead(7)).await;
