@@ -266,6 +266,7 @@ string_enum!(MessageStatus, "message status" {
     Pending => "pending", "Pending",
     Sent => "sent", "Sent",
     Failed => "failed", "Failed",
+    Withdrawn => "withdrawn", "Withdrawn",
 });
 
 string_enum!(RunKind, "planner run kind" {
