@@ -87,7 +87,7 @@ impl ForReader for trainyard_store::programs::Program {
 impl ForReader for trainyard_planner::ranking::RankedInstructor {
     fn for_reader(mut self, caller: &Caller) -> Self {
         // Coordinators staff sessions: the ranking may weigh cost, but the amount is finance data.
-        self.cost_minor = finance(caller, self.cost_minor);
+        self.cost = finance(caller, self.cost);
         self
     }
 }

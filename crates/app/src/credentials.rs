@@ -73,9 +73,11 @@ pub struct QualificationFields {
     pub skill: String,
     /// YYYY-MM-DD; today when empty.
     #[serde(deserialize_with = "trainyard_core::invalid::lenient")]
+    #[schema(value_type = Option<String>, format = Date, default = json!(null))]
     pub valid_from: String,
     /// YYYY-MM-DD, inclusive; never expires when empty.
     #[serde(deserialize_with = "trainyard_core::invalid::lenient")]
+    #[schema(value_type = Option<String>, format = Date, default = json!(null))]
     pub expires_on: String,
 }
 
@@ -191,15 +193,18 @@ pub async fn remove_qualification(
 pub struct ContractFields {
     /// "staff" or "contractor".
     #[serde(deserialize_with = "trainyard_core::invalid::lenient")]
+    #[schema(value_type = Option<trainyard_core::status::EmploymentType>, default = json!(null))]
     pub kind: String,
     #[serde(deserialize_with = "trainyard_core::invalid::lenient")]
     pub currency: String,
     #[serde(deserialize_with = "trainyard_core::invalid::lenient")]
     pub day_rate: String,
     #[serde(deserialize_with = "trainyard_core::invalid::lenient")]
+    #[schema(value_type = Option<String>, format = Date, default = json!(null))]
     pub valid_from: String,
     /// YYYY-MM-DD, inclusive; open-ended when empty.
     #[serde(deserialize_with = "trainyard_core::invalid::lenient")]
+    #[schema(value_type = Option<String>, format = Date, default = json!(null))]
     pub valid_to: String,
     /// The signed agreement's file name or reference.
     #[serde(deserialize_with = "trainyard_core::invalid::lenient")]

@@ -47,6 +47,7 @@ pub struct PreviewPart {
 pub struct Occurrence {
     pub index: usize,
     /// The local date of its first part.
+    #[schema(format = Date)]
     pub date: String,
     pub is_source: bool,
     pub parts: Vec<PreviewPart>,

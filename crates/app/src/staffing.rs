@@ -843,11 +843,18 @@ pub async fn candidates(
         // Read from the store, so the rates are there; the amount is hidden below for non-finance.
         let day_cost = inst.day_rate.map_or(0, |m| m.minor) * days;
         let hour_cost = inst.hour_rate.map_or(0, |m| m.minor) * hours;
+        // An instructor's rates share one currency.
+        let currency = inst
+            .day_rate
+            .map_or(trainyard_core::money::Currency::EUR, |m| m.currency);
         found.push(InstructorCandidate {
             id: inst.id,
             name: inst.name.clone(),
             problems,
-            cost_minor: if day_cost > 0 { day_cost } else { hour_cost },
+            cost: trainyard_core::Money::new(
+                if day_cost > 0 { day_cost } else { hour_cost },
+                currency,
+            ),
             load_days,
             travel_minutes: match (inst.home_venue_id, session.venue_id) {
                 (Some(h), Some(v)) if h != v => travel.get(&(h, v)).copied().unwrap_or(0),

@@ -239,8 +239,8 @@ async fn two_serve_processes_on_one_postgres_enroll_promote_and_deliver_exactly_
             "/courses",
             &json!({
                 "code": "SCALE", "title": "Scaling out", "duration_days": 1, "hours_per_day": 7,
-                "delivery_modes": "ilt", "min_learners": 3, "max_learners": 20, "currency": "EUR",
-                "list_price": "490.00", "material_cost": "0", "required_features": ""
+                "delivery_modes": ["ilt"], "min_learners": 3, "max_learners": 20,
+                "list_price": { "amount": "490.00", "currency": "EUR" }, "material_cost": { "amount": "0", "currency": "EUR" }, "required_features": []
             }),
         )
         .await["id"]
@@ -248,7 +248,7 @@ async fn two_serve_processes_on_one_postgres_enroll_promote_and_deliver_exactly_
     let s = a
         .create("/sessions", &json!({
             "course_id": course, "visibility": "public", "delivery_mode": "ilt", "venue_id": venue,
-            "capacity": 20, "time_zone": "Europe/Berlin", "currency": "EUR", "seat_price": "490",
+            "capacity": 20, "time_zone": "Europe/Berlin", "seat_price": { "amount": "490", "currency": "EUR" },
             "parts": [{ "starts": "2027-05-10T09:00", "ends": "2027-05-10T17:00" }]
         }))
         .await;

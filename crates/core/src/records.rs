@@ -96,7 +96,7 @@ fn tags(inv: &mut Invalid, field: &str, raw: &str) -> Vec<String> {
 
 // ---------------------------------------------------------------- courses
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CourseFields {
     #[serde(deserialize_with = "crate::invalid::lenient")]
@@ -259,7 +259,7 @@ impl CourseFields {
 
 // ---------------------------------------------------------------- venues
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct VenueFields {
     #[serde(deserialize_with = "crate::invalid::lenient")]
@@ -333,7 +333,7 @@ impl VenueFields {
 
 // ---------------------------------------------------------------- resources
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ResourceFields {
     #[serde(deserialize_with = "crate::invalid::lenient")]
@@ -418,7 +418,7 @@ impl ResourceFields {
 
 // ---------------------------------------------------------------- instructors
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct InstructorFields {
     #[serde(deserialize_with = "crate::invalid::lenient")]
@@ -530,7 +530,7 @@ impl InstructorFields {
 
 // ---------------------------------------------------------------- clients
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ClientFields {
     #[serde(deserialize_with = "crate::invalid::lenient")]
@@ -610,7 +610,7 @@ impl ClientFields {
 
 /// A client's contracted series of sessions, e.g. "12 sessions of Leadership 101 for Acme between
 /// March and June, budget 60,000 EUR".
-#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ProgramFields {
     /// The client the program is contracted with.
@@ -709,7 +709,7 @@ impl ProgramFields {
 
 // ---------------------------------------------------------------- learners
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct LearnerFields {
     #[serde(deserialize_with = "crate::invalid::lenient")]
@@ -770,7 +770,7 @@ impl LearnerFields {
 
 /// One part of a session as typed: local wall-clock times in the session's zone, or RFC 3339
 /// instants with an offset (from the API).
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
 pub struct PartFields {
     #[serde(deserialize_with = "crate::invalid::lenient")]
@@ -779,7 +779,7 @@ pub struct PartFields {
     pub ends: String,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SessionFields {
     #[serde(deserialize_with = "crate::invalid::lenient")]

@@ -425,6 +425,29 @@ pub struct RecurrenceRequest {
     pub exceptions: Vec<NaiveDate>,
 }
 
+/// The frequencies of a structured recurrence, as the API document names them.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum FrequencyName {
+    Daily,
+    Weekly,
+    Monthly,
+    Yearly,
+}
+
+/// RFC 5545 weekday codes, as the API document names them.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "UPPERCASE")]
+pub enum WeekdayCode {
+    Mo,
+    Tu,
+    We,
+    Th,
+    Fr,
+    Sa,
+    Su,
+}
+
 /// A recurrence as a form or an API request types it: raw RRULE text (which wins when given), or
 /// structured fields. Exceptions are dates, as a list or comma-separated.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
@@ -439,24 +462,31 @@ pub struct RecurrenceFields {
     pub exceptions: Vec<String>,
     /// daily, weekly, monthly or yearly.
     #[serde(deserialize_with = "crate::invalid::lenient")]
+    #[schema(value_type = Option<FrequencyName>, default = json!(null))]
     pub freq: String,
     /// Every how many days, weeks, months or years (default 1).
     #[serde(deserialize_with = "crate::invalid::lenient")]
+    #[schema(value_type = Option<i64>, minimum = 1, default = json!(null))]
     pub interval: String,
     /// Weekdays for a weekly (or daily) rule: MO, TU, WE, TH, FR, SA, SU.
     #[serde(deserialize_with = "string_list")]
+    #[schema(value_type = Vec<WeekdayCode>)]
     pub byday: Vec<String>,
     /// Monthly: 1–4 for "the Nth weekday", -1 for "the last"; empty for the same date each month.
     #[serde(deserialize_with = "crate::invalid::lenient")]
+    #[schema(value_type = Option<i64>, minimum = -1, maximum = 4, default = json!(null))]
     pub month_nth: String,
     /// Monthly: the weekday for `month_nth` (MO … SU).
     #[serde(deserialize_with = "crate::invalid::lenient")]
+    #[schema(value_type = Option<WeekdayCode>, default = json!(null))]
     pub month_weekday: String,
     /// How many sessions in all, this one included.
     #[serde(deserialize_with = "crate::invalid::lenient")]
+    #[schema(value_type = Option<i64>, minimum = 1, default = json!(null))]
     pub count: String,
     /// The last date (YYYY-MM-DD), inclusive.
     #[serde(deserialize_with = "crate::invalid::lenient")]
+    #[schema(value_type = Option<String>, format = Date, default = json!(null))]
     pub until: String,
 }
 

@@ -249,6 +249,49 @@ string_enum!(BookingStatus, "booking status" {
     Confirmed => "confirmed", "Confirmed",
 });
 
+// Vocabularies that records store as text; declared here so that the API document names their
+// values (`#[schema(value_type = …)]`) and code can parse them in one place.
+
+string_enum!(PartStatus, "session part status" {
+    Scheduled => "scheduled", "Scheduled",
+    Cancelled => "cancelled", "Cancelled",
+});
+
+string_enum!(AssignmentRole, "instructor role" {
+    Lead => "lead", "Lead instructor",
+    Co => "co", "Co-instructor",
+});
+
+string_enum!(MessageStatus, "message status" {
+    Pending => "pending", "Pending",
+    Sent => "sent", "Sent",
+    Failed => "failed", "Failed",
+    Withdrawn => "withdrawn", "Withdrawn",
+});
+
+string_enum!(RunKind, "planner run kind" {
+    Plan => "plan", "Plan",
+    Repair => "repair", "Repair",
+});
+
+string_enum!(RunStatus, "planner run status" {
+    Queued => "queued", "Queued",
+    Running => "running", "Running",
+    Done => "done", "Done",
+    Failed => "failed", "Failed",
+});
+
+string_enum!(ProposalOutcome, "proposal outcome" {
+    Placed => "placed", "Placed",
+    Unplaced => "unplaced", "Not placed",
+    Unchanged => "unchanged", "Unchanged",
+});
+
+string_enum!(PromotionMode, "waitlist promotion mode" {
+    Auto => "auto", "Promote at once",
+    Offer => "offer", "Offer the seat",
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,8 +9,8 @@ pub struct InstructorCandidate {
     pub id: i64,
     pub name: String,
     pub problems: Vec<Problem>,
-    /// What the session would cost with this instructor, in minor units.
-    pub cost_minor: i64,
+    /// What the session would cost with this instructor, in the currency of their rates.
+    pub cost: trainyard_core::Money,
     /// Teaching days already confirmed in the weeks around the session (fairness of load).
     pub load_days: i64,
     /// Minutes from the instructor's home venue to the session's venue.
@@ -25,10 +25,10 @@ pub struct RankedInstructor {
     pub rank: Option<usize>,
     /// Lower is better (0–10000): cost 50 %, current load 30 %, travel 20 %, each relative to the field.
     pub score: Option<i64>,
-    /// What the session would cost with this instructor, in minor units of the session's
-    /// currency. Finance data: left out for readers who may not see it (the score still weighs it).
+    /// What the session would cost with this instructor, in the currency of their rates.
+    /// Finance data: left out for readers who may not see it (the score still weighs it).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cost_minor: Option<i64>,
+    pub cost: Option<trainyard_core::Money>,
     pub load_days: i64,
     pub travel_minutes: i64,
     /// Why the instructor cannot take the session (empty for eligible ones).
@@ -44,7 +44,7 @@ pub fn rank_instructors(candidates: Vec<InstructorCandidate>) -> Vec<RankedInstr
         .iter()
         .filter(|c| c.problems.is_empty())
         .collect();
-    let max_cost = eligible.iter().map(|c| c.cost_minor).max().unwrap_or(0);
+    let max_cost = eligible.iter().map(|c| c.cost.minor).max().unwrap_or(0);
     let max_load = eligible.iter().map(|c| c.load_days).max().unwrap_or(0);
     let max_travel = eligible.iter().map(|c| c.travel_minutes).max().unwrap_or(0);
     let mut ranked: Vec<RankedInstructor> = candidates
@@ -56,11 +56,11 @@ pub fn rank_instructors(candidates: Vec<InstructorCandidate>) -> Vec<RankedInstr
                 name: c.name.clone(),
                 rank: None,
                 score: ok.then(|| {
-                    scaled(c.cost_minor, max_cost, 5000)
+                    scaled(c.cost.minor, max_cost, 5000)
                         + scaled(c.load_days, max_load, 3000)
                         + scaled(c.travel_minutes, max_travel, 2000)
                 }),
-                cost_minor: Some(c.cost_minor),
+                cost: Some(c.cost),
                 load_days: c.load_days,
                 travel_minutes: c.travel_minutes,
                 excluded_because: c.problems.iter().map(|p| p.message.clone()).collect(),
@@ -155,7 +155,7 @@ mod tests {
             } else {
                 vec![]
             },
-            cost_minor: cost,
+            cost: trainyard_core::Money::new(cost, trainyard_core::money::Currency::EUR),
             load_days: load,
             travel_minutes: travel,
         }

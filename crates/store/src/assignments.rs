@@ -19,6 +19,7 @@ pub struct Assignment {
     #[serde(serialize_with = "crate::row::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub ends_at: i64,
+    #[schema(value_type = trainyard_core::status::AssignmentRole)]
     pub role: String,
     pub status: AssignmentStatus,
     pub version: i64,
@@ -105,6 +106,7 @@ pub struct AssignmentRecord {
     pub id: i64,
     pub session_id: i64,
     pub instructor_id: i64,
+    #[schema(value_type = trainyard_core::status::AssignmentRole)]
     pub role: String,
     pub status: AssignmentStatus,
     pub replaces_assignment_id: Option<i64>,

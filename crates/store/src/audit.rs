@@ -151,7 +151,9 @@ pub struct AuditEvent {
     pub action: String,
     pub entity_type: String,
     pub entity_id: i64,
+    #[schema(schema_with = crate::schema::record_snapshot)]
     pub before: Option<serde_json::Value>,
+    #[schema(schema_with = crate::schema::record_snapshot)]
     pub after: Option<serde_json::Value>,
     /// The event's link in the hash chain; empty while it waits to be sealed.
     pub hash: String,

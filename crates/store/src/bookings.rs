@@ -11,6 +11,7 @@ pub struct Booking {
     pub session_part_id: i64,
     pub resource_id: i64,
     pub resource_name: String,
+    #[schema(value_type = trainyard_core::status::ResourceKind)]
     pub resource_kind: String,
     pub quantity: i64,
     pub status: BookingStatus,

@@ -300,6 +300,7 @@ pub async fn delete_time_off(
 pub struct Contract {
     pub id: i64,
     /// "staff" or "contractor" agreement.
+    #[schema(value_type = trainyard_core::status::EmploymentType)]
     pub kind: String,
     /// Finance data: always set when read from the store; `None` (and left out of the JSON) in
     /// the view of a reader who may not see finance data (`trainyard_app::audience`).

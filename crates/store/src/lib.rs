@@ -28,6 +28,7 @@ pub mod recurrence;
 pub mod reminders;
 pub mod resources;
 pub mod row;
+pub mod schema;
 pub mod sessions;
 mod table;
 pub mod templates;

@@ -35,7 +35,9 @@ pub struct Message {
     pub kind: String,
     pub recipient: String,
     pub subject: String,
-    /// pending, sent or failed (permanently: no further attempts).
+    /// pending, sent, failed (permanently: no further attempts) or withdrawn (a reminder for a
+    /// time the session no longer has).
+    #[schema(value_type = trainyard_core::status::MessageStatus)]
     pub status: String,
     /// SMTP attempts made so far, successful or not.
     pub attempts: i64,

@@ -14,7 +14,9 @@ use sqlx::any::AnyRow;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PlanningWindow {
     pub session_id: i64,
+    #[schema(format = Date)]
     pub earliest_day: String,
+    #[schema(format = Date)]
     pub latest_day: String,
     pub half_days: bool,
     /// ISO weekday numbers it may run on, ascending (empty: Monday to Friday).
@@ -586,11 +588,13 @@ pub async fn sessions_in_room_between(
 pub struct Run {
     pub id: i64,
     /// `plan` or `repair`.
+    #[schema(value_type = trainyard_core::status::RunKind)]
     pub kind: String,
     /// `queued`, `running`, `done` or `failed`.
+    #[schema(value_type = trainyard_core::status::RunStatus)]
     pub status: String,
     /// What was asked for, as the caller gave it.
-    #[schema(value_type = Object)]
+    #[schema(schema_with = crate::schema::run_scope)]
     pub scope: serde_json::Value,
     /// The scope in words ("Program Acme 2027, 3 May – 28 Jun 2027").
     pub summary: String,
@@ -603,7 +607,7 @@ pub struct Run {
     /// The best plan's hard violations (0 = feasible).
     pub hard_violations: Option<i64>,
     /// The final cost breakdown (the planner's `CostBreakdown`), once done.
-    #[schema(value_type = Option<Object>)]
+    #[schema(schema_with = crate::schema::run_cost)]
     pub cost: Option<serde_json::Value>,
     /// Why it failed, or a note about the result.
     pub message: Option<String>,
@@ -780,6 +784,7 @@ pub struct Proposal {
     pub time_zone: String,
     pub session_version: i64,
     /// `placed`, `unplaced` or `unchanged` (a repair leaves it where it is).
+    #[schema(value_type = trainyard_core::status::ProposalOutcome)]
     pub outcome: String,
     pub instructor_id: Option<i64>,
     pub instructor_name: Option<String>,

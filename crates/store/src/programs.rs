@@ -22,10 +22,10 @@ pub struct Program {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub budget: Option<Money>,
     /// First day (YYYY-MM-DD), if agreed.
-    #[schema(example = "2026-03-01")]
+    #[schema(example = "2026-03-01", format = Date)]
     pub starts_on: Option<String>,
     /// Last day (YYYY-MM-DD, inclusive), if agreed.
-    #[schema(example = "2026-06-30")]
+    #[schema(example = "2026-06-30", format = Date)]
     pub ends_on: Option<String>,
     #[serde(serialize_with = "crate::row::rfc3339")]
     #[schema(value_type = String, format = DateTime)]

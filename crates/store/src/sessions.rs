@@ -65,6 +65,7 @@ pub struct Part {
     #[serde(serialize_with = "crate::row::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub ends_at: i64,
+    #[schema(value_type = trainyard_core::status::PartStatus)]
     pub status: String,
     pub sequence: i64,
 }
@@ -479,6 +480,7 @@ pub struct Attention {
     pub booked_count: i64,
     pub min_learners: i64,
     pub capacity: i64,
+    #[schema(value_type = trainyard_core::status::SessionStatus)]
     pub status: String,
     pub staffed: bool,
 }

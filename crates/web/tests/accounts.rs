@@ -35,7 +35,7 @@ async fn open_session(api: &Api, code: &str) -> i64 {
             "/sessions",
             &json!({
                 "course_id": course, "visibility": "public", "delivery_mode": "vilt", "capacity": 10,
-                "time_zone": "Europe/Berlin", "currency": "EUR", "seat_price": "490",
+                "time_zone": "Europe/Berlin", "seat_price": { "amount": "490", "currency": "EUR" },
                 "parts": [{ "starts": format!("{d}T09:00"), "ends": format!("{d}T17:00") }]
             }),
         )
@@ -500,7 +500,7 @@ async fn a_hostile_host_header_never_reaches_feed_or_email_links(t: &TestApp) {
             "/sessions",
             &json!({
                 "course_id": course, "visibility": "public", "delivery_mode": "ilt", "capacity": 10,
-                "venue_id": venue, "time_zone": "Europe/Berlin", "currency": "EUR", "seat_price": "490",
+                "venue_id": venue, "time_zone": "Europe/Berlin", "seat_price": { "amount": "490", "currency": "EUR" },
                 "parts": [{ "starts": format!("{d}T09:00"), "ends": format!("{d}T17:00") }]
             }),
         )

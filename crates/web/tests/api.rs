@@ -40,7 +40,7 @@ async fn course_crud_validation_stale_edits_and_audit(t: &TestApp) {
     let mut bad = course_body("BAD");
     bad["title"] = json!("");
     bad["min_learners"] = json!(20);
-    bad["currency"] = json!("EURO");
+    bad["list_price"]["currency"] = json!("EURO");
     let r = api.post("/courses", &bad).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.headers["content-type"], "application/problem+json");
@@ -131,7 +131,7 @@ async fn unknown_time_zone_is_refused_and_changes_nothing(t: &TestApp) {
     let r = api
         .post("/sessions", &json!({
             "course_id": course["id"], "visibility": "public", "delivery_mode": "vilt", "capacity": 10,
-            "time_zone": "Europe/Atlantis", "currency": "EUR",
+            "time_zone": "Europe/Atlantis", "seat_price": { "amount": "0", "currency": "EUR" },
             "parts": [{ "starts": "2026-03-09T09:00", "ends": "2026-03-09T17:00" }]
         }))
         .await;
@@ -332,7 +332,7 @@ async fn sessions_with_parts_lifecycle_and_dst(t: &TestApp) {
     // Friday before and Monday after the spring DST change, both 09:00 Berlin time.
     let body = json!({
         "course_id": course["id"], "visibility": "public", "delivery_mode": "ilt", "venue_id": venue["id"],
-        "capacity": 12, "time_zone": "Europe/Berlin", "currency": "EUR", "seat_price": "890",
+        "capacity": 12, "time_zone": "Europe/Berlin", "seat_price": { "amount": "890", "currency": "EUR" },
         "parts": [
             { "starts": "2026-03-27T09:00", "ends": "2026-03-27T17:00" },
             { "starts": "2026-03-30T09:00:00+02:00", "ends": "2026-03-30T17:00:00+02:00" }

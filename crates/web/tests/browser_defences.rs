@@ -56,7 +56,7 @@ async fn pages_work_under_the_content_security_policy(t: &TestApp) {
                 &json!({
                     "course_id": course["id"], "visibility": "public", "delivery_mode": "ilt",
                     "venue_id": venue["id"], "capacity": 12, "time_zone": "Europe/Berlin",
-                    "currency": "EUR", "seat_price": "890", "parts": [{ "starts": starts, "ends": ends }]
+                    "seat_price": { "amount": "890", "currency": "EUR" }, "parts": [{ "starts": starts, "ends": ends }]
                 }),
             )
             .await;
@@ -68,8 +68,7 @@ async fn pages_work_under_the_content_security_policy(t: &TestApp) {
         "/sessions",
         &json!({
             "course_id": course["id"], "visibility": "public", "delivery_mode": "ilt",
-            "venue_id": venue["id"], "capacity": 12, "time_zone": "Europe/Berlin", "currency": "EUR",
-            "seat_price": "890", "parts": [{ "starts": format!("{soon}T09:00"), "ends": format!("{soon}T17:00") }]
+            "venue_id": venue["id"], "capacity": 12, "time_zone": "Europe/Berlin", "seat_price": { "amount": "890", "currency": "EUR" }, "parts": [{ "starts": format!("{soon}T09:00"), "ends": format!("{soon}T17:00") }]
         }),
     )
     .await;

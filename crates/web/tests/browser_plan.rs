@@ -35,7 +35,7 @@ async fn a_coordinator_plans_draft_sessions_and_accepts_the_proposal(t: &TestApp
     for code in ["SPREE", "HAVEL"] {
         api.create(
             "/resources",
-            &json!({ "kind": "room", "code": code, "name": format!("Room {code}"), "venue_id": venue, "seats": 12, "features": "projector" }),
+            &json!({ "kind": "room", "code": code, "name": format!("Room {code}"), "venue_id": venue, "seats": 12, "features": ["projector"] }),
         )
         .await;
     }
@@ -43,7 +43,7 @@ async fn a_coordinator_plans_draft_sessions_and_accepts_the_proposal(t: &TestApp
         api.create("/instructors", &json!({
             "name": name, "email": format!("{}@example.com", name.to_lowercase()), "employment_type": "staff",
             "home_venue_id": venue, "time_zone": "Europe/Berlin", "currency": "EUR",
-            "max_days_week": 5, "max_days_month": 20, "skills": "excel"
+            "max_days_week": 5, "max_days_month": 20, "skills": ["excel"]
         }))
         .await;
     }
@@ -54,7 +54,7 @@ async fn a_coordinator_plans_draft_sessions_and_accepts_the_proposal(t: &TestApp
                 "/sessions",
                 &json!({
                     "course_id": course, "visibility": "public", "delivery_mode": "ilt", "venue_id": venue, "capacity": 10,
-                    "time_zone": "Europe/Berlin", "currency": "EUR",
+                    "time_zone": "Europe/Berlin", "seat_price": { "amount": "0", "currency": "EUR" },
                     "parts": [{ "starts": "2027-02-01T09:00", "ends": "2027-02-01T17:00" }]
                 }),
             )

@@ -49,7 +49,7 @@ async fn coordinator_schedules_assigns_books_and_confirms(t: &TestApp) {
         .unwrap();
     let mut course = course_body("XL");
     course["required_skill"] = json!("excel");
-    course["required_features"] = json!("projector");
+    course["required_features"] = json!(["projector"]);
     let course = api.create("/courses", &course).await["id"]
         .as_i64()
         .unwrap();
@@ -59,7 +59,7 @@ async fn coordinator_schedules_assigns_books_and_confirms(t: &TestApp) {
             &json!({
                 "name": "Anna Berg", "email": "anna@example.com", "employment_type": "staff",
                 "time_zone": "Europe/Berlin", "currency": "EUR",
-                "max_days_week": 5, "max_days_month": 20, "skills": "excel", "home_venue_id": venue
+                "max_days_week": 5, "max_days_month": 20, "skills": ["excel"], "home_venue_id": venue
             }),
         )
         .await["id"]
@@ -70,7 +70,7 @@ async fn coordinator_schedules_assigns_books_and_confirms(t: &TestApp) {
             "/resources",
             &json!({
                 "kind": "room", "code": "SPREE", "name": "Spree", "venue_id": venue,
-                "seats": 12, "features": "projector"
+                "seats": 12, "features": ["projector"]
             }),
         )
         .await["id"]
@@ -208,7 +208,7 @@ async fn coordinator_schedules_assigns_books_and_confirms(t: &TestApp) {
     let other = api
         .create("/sessions", &json!({
             "course_id": course, "visibility": "public", "delivery_mode": "ilt", "venue_id": venue,
-            "capacity": 10, "time_zone": "Europe/Berlin", "currency": "EUR",
+            "capacity": 10, "time_zone": "Europe/Berlin", "seat_price": { "amount": "0", "currency": "EUR" },
             "parts": [{ "starts": "2027-03-15T10:00", "ends": "2027-03-15T12:00" }]
         }))
         .await;

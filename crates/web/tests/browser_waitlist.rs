@@ -88,7 +88,7 @@ async fn a_learner_joins_the_waitlist_from_the_catalog_and_is_promoted(t: &TestA
     let (d1, d2) = (day(21), day(22));
     let full = schedule(json!({
         "course_id": course, "visibility": "public", "delivery_mode": "ilt", "venue_id": venue,
-        "capacity": 1, "time_zone": "Europe/Berlin", "currency": "EUR", "seat_price": "1290",
+        "capacity": 1, "time_zone": "Europe/Berlin", "seat_price": { "amount": "1290", "currency": "EUR" },
         "parts": [
             { "starts": format!("{d1}T09:00"), "ends": format!("{d1}T17:00") },
             { "starts": format!("{d2}T09:00"), "ends": format!("{d2}T16:00") }
@@ -105,7 +105,7 @@ async fn a_learner_joins_the_waitlist_from_the_catalog_and_is_promoted(t: &TestA
         let d = day(days);
         let mut body = json!({
             "course_id": c, "visibility": "public", "delivery_mode": mode, "capacity": 12,
-            "time_zone": "Europe/Berlin", "currency": "EUR", "seat_price": "690",
+            "time_zone": "Europe/Berlin", "seat_price": { "amount": "690", "currency": "EUR" },
             "parts": [{ "starts": format!("{d}T09:30"), "ends": format!("{d}T16:30") }]
         });
         if mode == "ilt" {

@@ -51,7 +51,7 @@ async fn session(
     let mut body = json!({
         "course_id": course, "visibility": if client.is_some() { "private" } else { "public" },
         "delivery_mode": if venue.is_some() { "ilt" } else { "vilt" }, "capacity": capacity,
-        "time_zone": "Europe/Berlin", "currency": "EUR", "seat_price": "490",
+        "time_zone": "Europe/Berlin", "seat_price": { "amount": "490", "currency": "EUR" },
         "parts": [{ "starts": format!("{d}T09:00"), "ends": format!("{d}T17:00") }]
     });
     if let Some(v) = venue {

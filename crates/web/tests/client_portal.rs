@@ -50,7 +50,7 @@ async fn session(
         .create("/sessions", &json!({
             "course_id": course, "visibility": if client.is_some() { "private" } else { "public" },
             "client_id": client, "delivery_mode": "ilt", "venue_id": venue, "capacity": capacity,
-            "time_zone": "Europe/Berlin", "currency": "EUR", "seat_price": "490",
+            "time_zone": "Europe/Berlin", "seat_price": { "amount": "490", "currency": "EUR" },
             "parts": [{ "starts": format!("{day}T09:00"), "ends": format!("{day}T17:00") }]
         }))
         .await;

@@ -136,7 +136,7 @@ async fn world(t: &TestApp) -> World {
     let instructor = api
         .create("/instructors", &json!({
             "name": "Anna Berg", "email": "anna@example.com", "employment_type": "staff", "home_venue_id": venue,
-            "time_zone": "Europe/Berlin", "currency": "EUR", "max_days_week": 5, "max_days_month": 20, "skills": "excel"
+            "time_zone": "Europe/Berlin", "currency": "EUR", "max_days_week": 5, "max_days_month": 20, "skills": ["excel"]
         }))
         .await["id"]
         .as_i64()
@@ -155,7 +155,7 @@ async fn session(w: &World, course: i64, starts: &str, ends: &str) -> i64 {
             "/sessions",
             &json!({
                 "course_id": course, "visibility": "public", "delivery_mode": "ilt", "venue_id": w.venue,
-                "capacity": 10, "time_zone": "Europe/Berlin", "currency": "EUR",
+                "capacity": 10, "time_zone": "Europe/Berlin", "seat_price": { "amount": "0", "currency": "EUR" },
                 "parts": [{ "starts": starts, "ends": ends }]
             }),
         )
@@ -293,7 +293,7 @@ async fn a_busy_assignment_without_slots_is_refused_by_the_database(t: &TestApp)
     // A confirmed room booking without its slot is refused as well.
     let room = w
         .api
-        .create("/resources", &json!({ "kind": "room", "code": "SPREE", "name": "Spree", "venue_id": w.venue, "seats": 12, "features": "projector" }))
+        .create("/resources", &json!({ "kind": "room", "code": "SPREE", "name": "Spree", "venue_id": w.venue, "seats": 12, "features": ["projector"] }))
         .await["id"]
         .as_i64()
         .unwrap();
@@ -351,7 +351,7 @@ async fn a_course_requiring_lead_finds_instructors_qualified_lead_in_any_case(t:
         .api
         .create("/instructors", &json!({
             "name": "Lars Lead", "email": "lars@example.com", "employment_type": "staff", "home_venue_id": w.venue,
-            "time_zone": "Europe/Berlin", "currency": "EUR", "max_days_week": 5, "max_days_month": 20, "skills": "LEAD, Excel"
+            "time_zone": "Europe/Berlin", "currency": "EUR", "max_days_week": 5, "max_days_month": 20, "skills": ["LEAD", "Excel"]
         }))
         .await;
     assert_eq!(by_skill["skills"], json!(["excel", "lead"]));

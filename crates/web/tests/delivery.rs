@@ -214,7 +214,7 @@ async fn session(api: &Api, course: i64, venue: i64, parts: Value) -> i64 {
         "/sessions",
         &json!({
             "course_id": course, "visibility": "public", "delivery_mode": "ilt", "capacity": 10, "venue_id": venue,
-            "time_zone": "Europe/Berlin", "currency": "EUR", "parts": parts
+            "time_zone": "Europe/Berlin", "seat_price": { "amount": "0", "currency": "EUR" }, "parts": parts
         }),
     )
     .await["id"]

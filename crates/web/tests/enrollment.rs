@@ -43,7 +43,7 @@ async fn public_session(api: &Api, capacity: i64, starts: &str) -> i64 {
     let s = api
         .create("/sessions", &json!({
             "course_id": course, "visibility": "public", "delivery_mode": "ilt", "venue_id": venue, "capacity": capacity,
-            "time_zone": "Europe/Berlin", "currency": "EUR", "seat_price": "490",
+            "time_zone": "Europe/Berlin", "seat_price": { "amount": "490", "currency": "EUR" },
             "parts": [{ "starts": starts, "ends": starts.replace("T09:00", "T17:00") }]
         }))
         .await;
@@ -382,7 +382,7 @@ async fn bad_enrollments_are_refused_by_name(t: &TestApp) {
     let s = api.get(&format!("/sessions/{open}")).await.body;
     let shrink = json!({
         "course_id": s["course_id"], "visibility": "public", "delivery_mode": "ilt", "venue_id": s["venue_id"], "capacity": 0,
-        "time_zone": "Europe/Berlin", "currency": "EUR", "version": s["version"],
+        "time_zone": "Europe/Berlin", "seat_price": { "amount": "0", "currency": "EUR" }, "version": s["version"],
         "parts": [{ "starts": "2027-06-14T09:00", "ends": "2027-06-14T17:00" }]
     });
     assert_eq!(
@@ -403,7 +403,7 @@ async fn attendance_decides_attended_no_show_completed_and_failed(t: &TestApp) {
     let s = api
         .create("/sessions", &json!({
             "course_id": course, "visibility": "public", "delivery_mode": "vilt", "capacity": 5,
-            "time_zone": "Europe/Berlin", "currency": "EUR",
+            "time_zone": "Europe/Berlin", "seat_price": { "amount": "0", "currency": "EUR" },
             "parts": [
                 { "starts": fmt(soon), "ends": fmt(soon + chrono::Duration::minutes(20)) },
                 { "starts": fmt(soon + chrono::Duration::minutes(25)), "ends": fmt(soon + chrono::Duration::minutes(50)) }
@@ -518,7 +518,7 @@ async fn an_underfilled_session_merges_into_another(t: &TestApp) {
             let s = api
                 .create("/sessions", &json!({
                     "course_id": course, "visibility": "public", "delivery_mode": "vilt", "capacity": 3,
-                    "time_zone": "Europe/Berlin", "currency": "EUR", "parts": [{ "starts": format!("{day}T09:00"), "ends": format!("{day}T12:00") }]
+                    "time_zone": "Europe/Berlin", "seat_price": { "amount": "0", "currency": "EUR" }, "parts": [{ "starts": format!("{day}T09:00"), "ends": format!("{day}T12:00") }]
                 }))
                 .await;
             let id = s["id"].as_i64().unwrap();
@@ -576,7 +576,7 @@ async fn an_underfilled_session_merges_into_another(t: &TestApp) {
     let other = api.create("/courses", &course_body("OTHER")).await["id"]
         .as_i64()
         .unwrap();
-    let s = api.create("/sessions", &json!({ "course_id": other, "visibility": "public", "delivery_mode": "vilt", "capacity": 3, "time_zone": "Europe/Berlin", "currency": "EUR", "parts": [{ "starts": "2027-11-22T09:00", "ends": "2027-11-22T12:00" }] })).await;
+    let s = api.create("/sessions", &json!({ "course_id": other, "visibility": "public", "delivery_mode": "vilt", "capacity": 3, "time_zone": "Europe/Berlin", "seat_price": { "amount": "0", "currency": "EUR" }, "parts": [{ "starts": "2027-11-22T09:00", "ends": "2027-11-22T12:00" }] })).await;
     assert_eq!(
         api.post(
             &format!("/sessions/{big}/merge"),

@@ -172,7 +172,7 @@ fn instructor_body(name: &str, email: &str) -> Value {
 fn session_body(course: i64, venue: i64, parts: &[(String, String)]) -> Value {
     json!({
         "course_id": course, "visibility": "public", "delivery_mode": "ilt", "venue_id": venue,
-        "capacity": 12, "time_zone": "Europe/Berlin", "currency": "EUR", "seat_price": "890",
+        "capacity": 12, "time_zone": "Europe/Berlin", "seat_price": { "amount": "890", "currency": "EUR" },
         "parts": parts.iter().map(|(s, e)| json!({ "starts": s, "ends": e })).collect::<Vec<_>>()
     })
 }

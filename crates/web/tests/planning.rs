@@ -47,7 +47,7 @@ async fn company(api: &Api) -> Company {
         rooms.push(
             api.create(
                 "/resources",
-                &json!({ "kind": "room", "code": code, "name": format!("Room {code}"), "venue_id": venue, "seats": 12, "features": "projector" }),
+                &json!({ "kind": "room", "code": code, "name": format!("Room {code}"), "venue_id": venue, "seats": 12, "features": ["projector"] }),
             )
             .await["id"]
             .as_i64()
@@ -60,7 +60,7 @@ async fn company(api: &Api) -> Company {
             api.create("/instructors", &json!({
                 "name": name, "email": format!("{}@example.com", name.to_lowercase()), "employment_type": "staff",
                 "home_venue_id": venue, "time_zone": "Europe/Berlin", "currency": "EUR",
-                "max_days_week": 5, "max_days_month": 20, "skills": skills
+                "max_days_week": 5, "max_days_month": 20, "skills": skills.split(',').filter(|s| !s.is_empty()).collect::<Vec<_>>()
             }))
             .await["id"]
             .as_i64()
@@ -82,7 +82,7 @@ async fn company(api: &Api) -> Company {
                 "/sessions",
                 &json!({
                     "course_id": course, "visibility": "public", "delivery_mode": "ilt", "venue_id": venue, "capacity": 10,
-                    "time_zone": "Europe/Berlin", "currency": "EUR",
+                    "time_zone": "Europe/Berlin", "seat_price": { "amount": "0", "currency": "EUR" },
                     "parts": [{ "starts": "2027-02-01T09:00", "ends": "2027-02-01T17:00" }]
                 }),
             )
@@ -353,7 +353,7 @@ async fn an_impossible_session_is_explained_not_a_crash(t: &TestApp) {
             "/sessions",
             &json!({
                 "course_id": course, "visibility": "public", "delivery_mode": "ilt", "venue_id": co.venue, "capacity": 10,
-                "time_zone": "Europe/Berlin", "currency": "EUR",
+                "time_zone": "Europe/Berlin", "seat_price": { "amount": "0", "currency": "EUR" },
                 "parts": [{ "starts": "2027-02-01T09:00", "ends": "2027-02-01T17:00" }]
             }),
         )

@@ -34,7 +34,7 @@ async fn client(api: &Api, code: &str) -> i64 {
 
 fn program_body(client_id: i64, name: &str) -> Value {
     json!({
-        "client_id": client_id, "name": name, "budget": "60000", "currency": "EUR",
+        "client_id": client_id, "name": name, "budget": { "amount": "60000", "currency": "EUR" },
         "starts_on": "2027-03-01", "ends_on": "2027-06-30"
     })
 }
@@ -44,7 +44,7 @@ fn session_body(course: i64, client: Option<i64>, program: Option<i64>, day: &st
     json!({
         "course_id": course, "visibility": if client.is_some() { "private" } else { "public" },
         "client_id": client, "program_id": program, "delivery_mode": "vilt", "capacity": 10,
-        "time_zone": "Europe/Berlin", "currency": "EUR", "seat_price": "100",
+        "time_zone": "Europe/Berlin", "seat_price": { "amount": "100", "currency": "EUR" },
         "parts": [{ "starts": format!("{day}T09:00"), "ends": format!("{day}T17:00") }]
     })
 }
@@ -94,7 +94,7 @@ async fn programs_through_the_api_with_stale_edits_and_history(t: &TestApp) {
 
     // Edit with the version read; the same stale version again is refused and changes nothing.
     let mut edit = program_body(acme, "Leadership 101 (Acme)");
-    edit["budget"] = json!("65000.50");
+    edit["budget"] = json!({ "amount": "65000.50", "currency": "EUR" });
     edit["ends_on"] = json!("");
     edit["version"] = json!(1);
     let r = api.put(&format!("/programs/{id}"), &edit).await;
@@ -177,7 +177,7 @@ async fn bad_program_input_is_refused_and_changes_nothing(t: &TestApp) {
     let api = t.api_as(Role::Manager, None).await;
     let acme = client(&api, "ACME").await;
     let bad = json!({
-        "client_id": acme, "name": "", "budget": "-10", "currency": "EUR",
+        "client_id": acme, "name": "", "budget": { "amount": "-10", "currency": "EUR" },
         "starts_on": "2027-06-30", "ends_on": "2027-03-01"
     });
     let r = api.post("/programs", &bad).await;

@@ -38,7 +38,7 @@ async fn venue(api: &Api, code: &str) -> i64 {
 async fn session(api: &Api, course: i64, venue: Option<i64>, parts: &[(&str, &str)]) -> Value {
     let mut body = json!({
         "course_id": course, "visibility": "public", "delivery_mode": if venue.is_some() { "ilt" } else { "vilt" },
-        "capacity": 12, "time_zone": "Europe/Berlin", "currency": "EUR", "seat_price": "490", "notes": "Bring a laptop",
+        "capacity": 12, "time_zone": "Europe/Berlin", "seat_price": { "amount": "490", "currency": "EUR" }, "notes": "Bring a laptop",
         "parts": parts.iter().map(|(s, e)| json!({ "starts": s, "ends": e })).collect::<Vec<_>>()
     });
     if let Some(v) = venue {
@@ -209,7 +209,7 @@ async fn weekly_series_keeps_local_time_across_dst_reports_conflicts_and_creates
     let anna = api
         .create("/instructors", &json!({
             "name": "Anna Berg", "email": "anna@example.com", "employment_type": "staff",
-            "time_zone": "Europe/Berlin", "currency": "EUR", "max_days_week": 5, "max_days_month": 20, "skills": "excel"
+            "time_zone": "Europe/Berlin", "currency": "EUR", "max_days_week": 5, "max_days_month": 20, "skills": ["excel"]
         }))
         .await["id"]
         .as_i64()

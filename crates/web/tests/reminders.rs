@@ -61,7 +61,7 @@ async fn world(t: &TestApp, tag: &str) -> World {
     let room = api
         .create(
             "/resources",
-            &json!({ "kind": "room", "code": format!("{tag}-R2"), "name": "Room 2", "venue_id": venue, "seats": 12, "features": "projector" }),
+            &json!({ "kind": "room", "code": format!("{tag}-R2"), "name": "Room 2", "venue_id": venue, "seats": 12, "features": ["projector"] }),
         )
         .await["id"]
         .as_i64()
@@ -105,7 +105,7 @@ async fn session(w: &World, days: i64, mode: &str, extra: Value) -> (i64, i64) {
     let d = day(days);
     let mut body = json!({
         "course_id": w.course, "visibility": "public", "delivery_mode": mode, "capacity": 10,
-        "time_zone": "Europe/Berlin", "currency": "EUR",
+        "time_zone": "Europe/Berlin", "seat_price": { "amount": "0", "currency": "EUR" },
         "parts": [{ "starts": format!("{d}T09:00"), "ends": format!("{d}T17:00") }]
     });
     if mode != "vilt" {
@@ -543,7 +543,7 @@ async fn a_late_booking_gets_the_joining_instructions_but_no_stale_reminder(t: &
             &format!("/sessions/{late}"),
             &json!({
                 "course_id": w.course, "visibility": "public", "delivery_mode": "ilt", "venue_id": w.venue,
-                "capacity": 10, "time_zone": "Europe/Berlin", "currency": "EUR", "version": d["version"],
+                "capacity": 10, "time_zone": "Europe/Berlin", "seat_price": { "amount": "0", "currency": "EUR" }, "version": d["version"],
                 "parts": [{ "starts": format!("{new_day}T09:00"), "ends": format!("{new_day}T17:00") }]
             }),
         )
@@ -564,7 +564,7 @@ async fn virtual_sessions_send_and_show_their_joining_link(t: &TestApp) {
             "/sessions",
             &json!({
                 "course_id": w.course, "visibility": "public", "delivery_mode": "vilt", "capacity": 10,
-                "time_zone": "Europe/Berlin", "currency": "EUR", "joining_url": "meet.example.com/xl",
+                "time_zone": "Europe/Berlin", "seat_price": { "amount": "0", "currency": "EUR" }, "joining_url": "meet.example.com/xl",
                 "parts": [{ "starts": format!("{d}T09:00"), "ends": format!("{d}T17:00") }]
             }),
         )
@@ -689,7 +689,7 @@ async fn edited_templates_word_session_changes_assignment_requests_and_reminders
             &format!("/sessions/{s}"),
             &json!({
                 "course_id": w.course, "visibility": "public", "delivery_mode": "ilt", "venue_id": w.venue,
-                "capacity": 10, "time_zone": "Europe/Berlin", "currency": "EUR", "version": d["version"],
+                "capacity": 10, "time_zone": "Europe/Berlin", "seat_price": { "amount": "0", "currency": "EUR" }, "version": d["version"],
                 "parts": [{ "starts": format!("{new_day}T10:00"), "ends": format!("{new_day}T17:00") }]
             }),
         )

@@ -32,7 +32,7 @@ async fn setup(api: &Api) -> (i64, i64, i64) {
     let instructor = api
         .create("/instructors", &json!({
             "name": "Anna Berg", "email": "anna@example.com", "employment_type": "staff", "home_venue_id": venue,
-            "time_zone": "Europe/Berlin", "currency": "EUR", "max_days_week": 5, "max_days_month": 20, "skills": "excel"
+            "time_zone": "Europe/Berlin", "currency": "EUR", "max_days_week": 5, "max_days_month": 20, "skills": ["excel"]
         }))
         .await["id"]
         .as_i64()
@@ -50,7 +50,7 @@ async fn session(
 ) -> i64 {
     let mut body = json!({
         "course_id": course, "visibility": "public", "delivery_mode": mode, "capacity": 10,
-        "time_zone": "Europe/Berlin", "currency": "EUR", "parts": [{ "starts": starts, "ends": ends }]
+        "time_zone": "Europe/Berlin", "seat_price": { "amount": "0", "currency": "EUR" }, "parts": [{ "starts": starts, "ends": ends }]
     });
     if let Some(v) = venue {
         body["venue_id"] = json!(v);
@@ -176,7 +176,7 @@ async fn fifty_concurrent_room_confirmations_exactly_one_wins(t: &TestApp) {
     let api = t.api_as(Role::Coordinator, None).await;
     let (venue, course, _) = setup(&api).await;
     let room = api
-        .create("/resources", &json!({ "kind": "room", "code": "SPREE", "name": "Spree", "venue_id": venue, "seats": 12, "features": "projector, whiteboard" }))
+        .create("/resources", &json!({ "kind": "room", "code": "SPREE", "name": "Spree", "venue_id": venue, "seats": 12, "features": ["projector", "whiteboard"] }))
         .await["id"]
         .as_i64()
         .unwrap();
@@ -370,7 +370,7 @@ async fn conflicts_are_explained_travel_pools_and_overrides(t: &TestApp) {
     let s = api.get(&format!("/sessions/{noon_same}")).await.body;
     let mut edit: Value = json!({
         "course_id": course, "visibility": "public", "delivery_mode": "ilt", "venue_id": potsdam, "capacity": 10,
-        "time_zone": "Europe/Berlin", "currency": "EUR", "version": s["version"],
+        "time_zone": "Europe/Berlin", "seat_price": { "amount": "0", "currency": "EUR" }, "version": s["version"],
         "parts": [{ "starts": "2027-07-05T10:00", "ends": "2027-07-05T11:00" }]
     });
     let r = api.put(&format!("/sessions/{noon_same}"), &edit).await;
@@ -440,7 +440,7 @@ async fn conflicts_are_explained_travel_pools_and_overrides(t: &TestApp) {
     );
 
     // A room too small and missing a feature is refused with both reasons.
-    let closet = api.create("/resources", &json!({ "kind": "room", "code": "CLOSET", "name": "Closet", "venue_id": berlin, "seats": 4, "features": "whiteboard" })).await["id"].as_i64().unwrap();
+    let closet = api.create("/resources", &json!({ "kind": "room", "code": "CLOSET", "name": "Closet", "venue_id": berlin, "seats": 4, "features": ["whiteboard"] })).await["id"].as_i64().unwrap();
     let r = api
         .post(
             &format!("/sessions/{friday}/bookings"),
@@ -605,7 +605,7 @@ async fn qualifications_time_off_contracts_and_change_notices(t: &TestApp) {
     let current = api.get(&format!("/sessions/{other}")).await.body;
     let edit = json!({
         "course_id": pm, "visibility": "public", "delivery_mode": "ilt", "venue_id": venue, "capacity": 10,
-        "time_zone": "Europe/Berlin", "currency": "EUR", "version": current["version"],
+        "time_zone": "Europe/Berlin", "seat_price": { "amount": "0", "currency": "EUR" }, "version": current["version"],
         "parts": [{ "starts": "2027-10-05T09:00", "ends": "2027-10-05T12:00" }]
     });
     assert_eq!(

@@ -50,14 +50,14 @@ async fn fixture(t: &TestApp) -> Fixture {
             "/resources",
             &json!({
                 "kind": "room", "code": "TL-R1", "name": "Room Spree", "venue_id": venue["id"],
-                "seats": 12, "quantity": 1, "features": "projector", "notes": ""
+                "seats": 12, "quantity": 1, "features": ["projector"], "notes": ""
             }),
         )
         .await;
     let session = |starts: String, ends: String| {
         json!({
             "course_id": course["id"], "visibility": "public", "delivery_mode": "ilt", "venue_id": venue["id"],
-            "capacity": 12, "time_zone": "Europe/Berlin", "currency": "EUR", "seat_price": "890",
+            "capacity": 12, "time_zone": "Europe/Berlin", "seat_price": { "amount": "890", "currency": "EUR" },
             "parts": [{ "starts": starts, "ends": ends }]
         })
     };
@@ -313,7 +313,7 @@ async fn calendars_are_shown_to_staff_and_to_their_owner_only(t: &TestApp) {
             "/sessions",
             &json!({
                 "course_id": f.course_id, "visibility": "private", "client_id": acme, "delivery_mode": "vilt",
-                "capacity": 8, "time_zone": "Europe/Berlin", "currency": "EUR", "seat_price": "0",
+                "capacity": 8, "time_zone": "Europe/Berlin", "seat_price": { "amount": "0", "currency": "EUR" },
                 "parts": [{ "starts": "2027-03-15T09:00", "ends": "2027-03-15T12:00" }]
             }),
         )

@@ -232,7 +232,7 @@ async fn every_record_page_archives_and_restores(t: &TestApp) {
             "/sessions",
             &json!({
                 "course_id": course, "visibility": "public", "delivery_mode": "ilt", "venue_id": venue, "capacity": 10,
-                "time_zone": "Europe/Berlin", "currency": "EUR",
+                "time_zone": "Europe/Berlin", "seat_price": { "amount": "0", "currency": "EUR" },
                 "parts": [{ "starts": "2027-02-01T09:00", "ends": "2027-02-01T17:00" }]
             }),
         )

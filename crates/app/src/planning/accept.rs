@@ -38,7 +38,6 @@ pub struct AcceptResult {
     /// What happened, or why not, in a coordinator's words.
     pub message: String,
     /// The conflicts that refused it, if any.
-    #[schema(value_type = Vec<Object>)]
     pub problems: Vec<Problem>,
 }
 

@@ -21,7 +21,9 @@ pub enum RepairTrigger {
     /// The instructor cannot teach from `from` to `until` (days, inclusive).
     InstructorDropsOut {
         instructor_id: i64,
+        #[schema(format = Date)]
         from: String,
+        #[schema(format = Date)]
         until: String,
         #[serde(default)]
         reason: String,
@@ -29,7 +31,9 @@ pub enum RepairTrigger {
     /// The room is out of use from `from` to `until` (days, inclusive).
     RoomCloses {
         resource_id: i64,
+        #[schema(format = Date)]
         from: String,
+        #[schema(format = Date)]
         until: String,
         #[serde(default)]
         reason: String,

@@ -21,8 +21,10 @@ use crate::{App, AppError, Caller, now_ms};
 pub struct PlanScope {
     pub program_id: Option<i64>,
     /// `YYYY-MM-DD`.
+    #[schema(format = Date)]
     pub from: Option<String>,
     /// `YYYY-MM-DD`.
+    #[schema(format = Date)]
     pub until: Option<String>,
     /// Only these sessions (empty: every draft in the scope).
     pub session_ids: Vec<i64>,

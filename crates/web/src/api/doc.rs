@@ -81,7 +81,7 @@ a body over 2 MiB, 415 a body that is not JSON, 422 invalid fields, 429 too many
 
 Instants are RFC 3339 (UTC); dates are `YYYY-MM-DD` in the session's or your time zone as each field
 says. Money is `{ "amount": "1234.50", "currency": "EUR" }`. Rates, costs and budgets (`day_rate`,
-`hour_rate`, `material_cost`, `budget`, `cost_minor`, a planner run's `best_cost`, raw `cost` and its
+`hour_rate`, `material_cost`, `budget`, a candidate's `cost`, a planner run's `best_cost`, raw `cost` and its
 `instructor_cost` objective) are finance data: they are present only for finance, managers and
 admins. Anyone else gets records without them, keeps their stored values by leaving them out of a
 write, and is refused with 403 when a write would change one."#;

@@ -133,6 +133,7 @@ async fn approve(
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct RulesRequest {
     /// `auto` promotes the next in line at once; `offer` offers the seat for `offer_hours`.
+    #[schema(value_type = trainyard_core::status::PromotionMode)]
     pub promotion_mode: String,
     #[serde(default = "default_offer")]
     pub offer_hours: i64,

@@ -23,6 +23,7 @@ pub fn api() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewFeed {
     /// instructor, room, venue or client.
+    #[schema(value_type = trainyard_app::store::feeds::FeedKind)]
     pub kind: String,
     /// The id of that instructor, room (a resource of kind room), venue or client.
     pub target_id: i64,

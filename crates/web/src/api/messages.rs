@@ -105,7 +105,7 @@ async fn save_reminder_settings(
 /// `recipient` address, and a record: `entity_type` + `entity_id` (`session` includes the
 /// session's assignments and enrollments; `learner` everything sent to the learner).
 #[utoipa::path(get, path = "/outbox", operation_id = "listMessages", tag = "messages", params(OutboxFilter),
-    responses((status = 200, description = "One page of messages, newest first", body = Page<Message>), (status = 400, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "One page of messages, newest first", body = super::bodies::MessagePage), (status = 400, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn outbox(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,

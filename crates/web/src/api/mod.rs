@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`. Routes and the OpenAPI document come from one source
 //! (utoipa-axum); every handler is a few lines around one use case.
 
+mod bodies;
 mod bulk;
 mod doc;
 mod enrollment;
@@ -31,6 +32,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(
             records::courses::get,
             records::courses::update,
+            records::courses::patch,
             records::courses::archive
         ))
         .routes(routes!(records::courses::restore))
@@ -38,6 +40,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(
             records::venues::get,
             records::venues::update,
+            records::venues::patch,
             records::venues::archive
         ))
         .routes(routes!(records::venues::restore))
@@ -48,6 +51,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(
             records::resources::get,
             records::resources::update,
+            records::resources::patch,
             records::resources::archive
         ))
         .routes(routes!(records::resources::restore))
@@ -58,6 +62,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(
             records::instructors::get,
             records::instructors::update,
+            records::instructors::patch,
             records::instructors::archive
         ))
         .routes(routes!(records::instructors::restore))
@@ -65,6 +70,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(
             records::clients::get,
             records::clients::update,
+            records::clients::patch,
             records::clients::archive
         ))
         .routes(routes!(records::clients::restore))
@@ -72,6 +78,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(
             records::programs::get,
             records::programs::update,
+            records::programs::patch,
             records::programs::archive
         ))
         .routes(routes!(records::programs::restore))
@@ -79,6 +86,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(
             records::learners::get,
             records::learners::update,
+            records::learners::patch,
             records::learners::archive
         ))
         .routes(routes!(records::learners::restore))
@@ -86,6 +94,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(
             records::sessions::get,
             records::sessions::update,
+            records::sessions::patch,
             records::sessions::archive
         ))
         .routes(routes!(records::sessions::restore))

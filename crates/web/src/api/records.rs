@@ -2,6 +2,7 @@
 //! the same: list (filters, sorting, paging), create (201), read, replace with the version read
 //! (409 when stale), archive (DELETE with `?version=`) and restore.
 
+use super::bodies::{Versioned, WriteBody};
 use super::extract::{Body, Id, Params};
 use crate::AppState;
 use crate::auth::ApiCaller;
@@ -10,16 +11,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
-use trainyard_app::store::Page;
-
-/// The edit shape: the record's fields plus the `version` that was read.
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct Versioned<T> {
-    #[serde(flatten)]
-    pub fields: T,
-    /// The version of the record this edit is based on.
-    pub version: i64,
-}
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -75,26 +66,28 @@ macro_rules! record_api {
      $One:literal, $Many:literal, $one:literal) => {
         pub mod $module {
             use super::*;
+            use crate::api::bodies::$module as body;
             use $uc as uc;
 
             #[utoipa::path(get, path = $coll, operation_id = concat!("list", $Many), summary = concat!("List ", $tag), description = $filters_doc, tag = $tag, params($filter),
-                responses((status = 200, description = concat!("One page of ", $tag), body = Page<$record>), (status = 400, body = Problem), (status = 403, body = Problem)))]
+                responses((status = 200, description = concat!("One page of ", $tag), body = body::Page), (status = 400, body = Problem), (status = 403, body = Problem)))]
             pub async fn list(
                 State(s): State<AppState>,
                 ApiCaller(c): ApiCaller,
                 Params(f): Params<$filter>,
-            ) -> Result<Json<Page<$record>>, ApiError> {
+            ) -> Result<Json<trainyard_app::store::Page<$record>>, ApiError> {
                 Ok(Json(uc::list(&s.app, &c, &f).await?))
             }
 
             #[utoipa::path(post, path = $coll, operation_id = concat!("create", $One), summary = concat!("Create ", $one),
-                description = "Send an `Idempotency-Key` header to make a retry safe.", tag = $tag, request_body = $fields,
+                description = "Send an `Idempotency-Key` header to make a retry safe.", tag = $tag, request_body = body::Create,
                 responses((status = 201, description = "Created", body = $record), (status = 409, body = Problem), (status = 422, body = Problem), (status = 403, body = Problem)))]
             pub async fn create(
                 State(s): State<AppState>,
                 ApiCaller(c): ApiCaller,
-                Body(f): Body<$fields>,
+                Body(b): Body<body::Create>,
             ) -> Result<(StatusCode, Json<$record>), ApiError> {
+                let f: $fields = b.into_fields().map_err(trainyard_app::AppError::from)?;
                 Ok((StatusCode::CREATED, Json(uc::create(&s.app, &c, &f).await?)))
             }
 
@@ -105,15 +98,33 @@ macro_rules! record_api {
             }
 
             #[utoipa::path(put, path = $item, operation_id = concat!("replace", $One), summary = concat!("Replace ", $one),
-                description = "Replace the record's fields. `version` must be the version you read; otherwise 409.", tag = $tag, params(("id" = i64, Path)), request_body = Versioned<$fields>,
+                description = "Replace the record's fields. `version` must be the version you read; otherwise 409.", tag = $tag, params(("id" = i64, Path)), request_body = body::Update,
                 responses((status = 200, description = "The record as saved, with its new version", body = $record), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
             pub async fn update(
                 State(s): State<AppState>,
                 ApiCaller(c): ApiCaller,
                 Id(id): Id,
-                Body(v): Body<Versioned<$fields>>,
+                Body(v): Body<Versioned<body::Create>>,
             ) -> Result<Json<$record>, ApiError> {
-                Ok(Json(uc::update(&s.app, &c, id, v.version, &v.fields).await?))
+                let f: $fields = v.fields.into_fields().map_err(trainyard_app::AppError::from)?;
+                Ok(Json(uc::update(&s.app, &c, id, v.version, &f).await?))
+            }
+
+            #[utoipa::path(patch, path = $item, operation_id = concat!("patch", $One), summary = concat!("Change some fields of ", $one),
+                description = "A JSON Merge Patch (RFC 7396) with the `version` you read (otherwise 409): members left out keep their value, `null` clears an optional one.", tag = $tag, params(("id" = i64, Path)),
+                request_body(content((body::Patch = "application/merge-patch+json"), (body::Patch = "application/json"))),
+                responses((status = 200, description = "The record as saved, with its new version", body = $record), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+            pub async fn patch(
+                State(s): State<AppState>,
+                ApiCaller(c): ApiCaller,
+                Id(id): Id,
+                Body(mut p): Body<serde_json::Value>,
+            ) -> Result<Json<$record>, ApiError> {
+                // Read first: a caller who may not see the record learns nothing from the body.
+                let current = uc::get(&s.app, &c, id).await?;
+                let version = crate::api::bodies::patch_version(&mut p)?;
+                let f: $fields = crate::api::bodies::patched::<body::Create>(&current, p)?;
+                Ok(Json(uc::update(&s.app, &c, id, version, &f).await?))
             }
 
             #[utoipa::path(delete, path = $item, operation_id = concat!("archive", $One), summary = concat!("Archive ", $one),
@@ -278,15 +289,13 @@ record_api!(
 /// A lifecycle action on a session.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct TransitionRequest {
-    /// schedule, confirm, deliver, close, cancel, postpone or reschedule.
-    pub event: String,
+    pub event: trainyard_core::status::SessionEvent,
     /// The version of the session this action is based on.
     pub version: i64,
 }
 
 pub mod lifecycle {
     use super::*;
-    use trainyard_core::status::SessionEvent;
 
     /// Move a session along its lifecycle.
     ///
@@ -299,11 +308,9 @@ pub mod lifecycle {
         Id(id): Id,
         Body(t): Body<TransitionRequest>,
     ) -> Result<Json<st::sessions::Session>, ApiError> {
-        let event = SessionEvent::parse(&t.event).map_err(|r| {
-            trainyard_app::AppError::Invalid(trainyard_core::Invalid::field("event", r.0))
-        })?;
         Ok(Json(
-            trainyard_app::schedule::sessions::transition(&s.app, &c, id, t.version, event).await?,
+            trainyard_app::schedule::sessions::transition(&s.app, &c, id, t.version, t.event)
+                .await?,
         ))
     }
 }

@@ -40,6 +40,7 @@ pub struct ProposeRequest {
     pub instructor_id: i64,
     /// `lead` (default) or `co`.
     #[serde(default)]
+    #[schema(value_type = trainyard_core::status::AssignmentRole)]
     pub role: String,
 }
 
@@ -61,6 +62,7 @@ async fn propose(
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct AssignmentAction {
     /// request, accept, decline, confirm or cancel.
+    #[schema(value_type = trainyard_core::status::AssignmentEvent)]
     pub event: String,
     pub version: i64,
     /// Managers only: waive the overridable rules (qualification, time off, limits, contract) with a reason.
@@ -306,8 +308,10 @@ async fn add_contract(
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct TimeOffRequest {
     /// First day, YYYY-MM-DD, in the instructor's time zone.
+    #[schema(format = Date)]
     pub from: String,
     /// Last day, inclusive.
+    #[schema(format = Date)]
     pub until: String,
     pub reason: String,
 }

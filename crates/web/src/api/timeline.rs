@@ -35,18 +35,31 @@ pub struct TimelineParams {
     plan_run: Option<i64>,
 }
 
+/// Whose rows a timeline shows. Only its schema is used: the response carries the text.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+#[schema(rename_all = "lowercase")]
+pub enum TimelineKind {
+    Instructors,
+    Rooms,
+}
+
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct TimelineOut {
     /// `instructors` or `rooms`.
+    #[schema(value_type = TimelineKind)]
     pub kind: String,
     /// The first day, `YYYY-MM-DD`.
+    #[schema(format = Date)]
     pub from: String,
     pub days: i64,
     /// The zone the days are counted in (yours).
     pub time_zone: String,
     /// Local midnight starting the first day.
+    #[schema(format = DateTime)]
     pub starts_at: String,
     /// Local midnight after the last day.
+    #[schema(format = DateTime)]
     pub ends_at: String,
     /// Items in conflict, over all rows.
     pub conflicts: usize,

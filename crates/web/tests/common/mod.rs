@@ -331,16 +331,16 @@ impl Browser {
 pub fn course_body(code: &str) -> Value {
     serde_json::json!({
         "code": code, "title": format!("Course {code}"), "duration_days": 2, "hours_per_day": 7,
-        "delivery_modes": "ilt,vilt", "min_learners": 3, "max_learners": 12, "currency": "EUR",
-        "list_price": "890.00", "required_features": "projector"
+        "delivery_modes": ["ilt", "vilt"], "min_learners": 3, "max_learners": 12,
+        "list_price": { "amount": "890.00", "currency": "EUR" }, "required_features": ["projector"]
     })
 }
 
 /// `course_body` with its finance data, for a manager or an admin to send.
 pub fn course_body_with_costs(code: &str) -> Value {
     let mut b = course_body(code);
-    b["day_rate"] = "1500".into();
-    b["material_cost"] = "25.50".into();
+    b["day_rate"] = serde_json::json!({ "amount": "1500", "currency": "EUR" });
+    b["material_cost"] = serde_json::json!({ "amount": "25.50", "currency": "EUR" });
     b
 }
 

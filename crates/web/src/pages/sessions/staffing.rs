@@ -245,7 +245,6 @@ async fn candidates(State(s): State<AppState>, Viewer(c): Viewer, Path(id): Path
     };
     let viewer = viewer_tz(&c);
     let x = &d.session;
-    let currency = x.seat_price.currency;
     CandidatesPage {
         chrome: Chrome::new(&c, "sessions", None),
         session_id: id,
@@ -266,10 +265,7 @@ async fn candidates(State(s): State<AppState>, Viewer(c): Viewer, Path(id): Path
                 name: i.name,
                 rank: i.rank,
                 // Left out by the use case for whoever may not see finance data.
-                cost: i
-                    .cost_minor
-                    .map(|m| trainyard_core::Money::new(m, currency).to_string())
-                    .unwrap_or_default(),
+                cost: i.cost.map(|m| m.to_string()).unwrap_or_default(),
                 load_days: i.load_days,
                 travel_minutes: i.travel_minutes,
                 excluded_because: i.excluded_because,
