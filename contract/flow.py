@@ -29,18 +29,24 @@ from trainyard_client.api.sessions import create_session, replace_session, trans
 from trainyard_client.api.venues import create_venue
 from trainyard_client.models import (
     AssignmentAction,
+    AssignmentEvent,
     CourseFields,
+    DeliveryMode,
+    EmploymentType,
     EnrollRequest,
     InstructorFields,
     LearnerFields,
+    Money,
     PartFields,
     ProblemDetails,
     ProposeRequest,
     QualificationFields,
+    SessionEvent,
     SessionFields,
+    SessionUpdate,
     TransitionRequest,
     VenueFields,
-    VersionedSessionFields,
+    Visibility,
 )
 
 
@@ -80,23 +86,24 @@ def main():
     course = ok(
         create_course, api,
         body=CourseFields(
-            code="FLOW1", title="Contract testing", duration_days="1", hours_per_day="7",
-            delivery_modes="ilt", min_learners="1", max_learners="12", currency="EUR", list_price="490.00",
+            code="FLOW1", title="Contract testing", duration_days=1, hours_per_day=7,
+            delivery_modes=[DeliveryMode.ILT], min_learners=1, max_learners=12,
+            list_price=Money(amount="490.00", currency="EUR"),
         ),
     )
     instructor = ok(
         create_instructor, api,
         body=InstructorFields(
-            name="Ada Flow", email="ada.flow@example.com", employment_type="staff", currency="EUR",
-            time_zone="Europe/Berlin", max_days_week="5", max_days_month="20",
+            name="Ada Flow", email="ada.flow@example.com", employment_type=EmploymentType.STAFF,
+            currency="EUR", time_zone="Europe/Berlin", max_days_week=5, max_days_month=20,
         ),
     )
     ok(create_qualification, api, id=instructor.id, body=QualificationFields(course_id=str(course.id)))
 
     # Created with an Idempotency-Key: the retry answers the same session instead of a second one.
     fields = SessionFields(
-        course_id=str(course.id), venue_id=str(venue.id), delivery_mode="ilt", visibility="public",
-        capacity="10", time_zone="Europe/Berlin", currency="EUR", seat_price="490",
+        course_id=course.id, venue_id=venue.id, delivery_mode=DeliveryMode.ILT, visibility=Visibility.PUBLIC,
+        capacity=10, time_zone="Europe/Berlin", seat_price=Money(amount="490.00", currency="EUR"),
         parts=[PartFields(starts=f"{day}T09:00", ends=f"{day}T17:00")],
     )
     key = str(uuid.uuid4())
@@ -106,7 +113,7 @@ def main():
     assert again.headers.get("idempotent-replayed") == "true"
     assert int(again.headers["ratelimit-limit"]) > 0, "every answer carries the rate limit"
     session = ok(
-        transition_session, api, id=session.id, body=TransitionRequest(event="schedule", version=session.version)
+        transition_session, api, id=session.id, body=TransitionRequest(event=SessionEvent.SCHEDULE, version=session.version)
     )
     assert session.status.value == "scheduled", session.status
 
@@ -118,7 +125,7 @@ def main():
     for event in ["request", "accept", "confirm"]:
         assignment = ok(
             transition_assignment, api, id=assignment.id,
-            body=AssignmentAction(event=event, version=assignment.version),
+            body=AssignmentAction(event=AssignmentEvent(event), version=assignment.version),
         )
     assert assignment.status.value == "confirmed", assignment.status
 
@@ -131,12 +138,12 @@ def main():
     assert [e.learner_id for e in ok(list_session_enrollments, api, id=session.id)] == [learner.id]
 
     # Errors are ProblemDetails: invalid fields by name (422), a stale version (409).
-    invalid = expect(create_venue.sync_detailed(client=api, body=VenueFields()), 422, ProblemDetails)
+    invalid = expect(create_venue.sync_detailed(client=api, body=VenueFields(code="", name="Nameless", city="Berlin", country="DE", time_zone="Europe/Berlin")), 422, ProblemDetails)
     assert invalid.type_.endswith("/validation"), invalid.type_
     assert any(e.field == "code" for e in invalid.errors), invalid.errors
     stale = expect(
         replace_session.sync_detailed(
-            client=api, id=session.id, body=VersionedSessionFields.from_dict({**fields.to_dict(), "version": 1})
+            client=api, id=session.id, body=SessionUpdate.from_dict({**fields.to_dict(), "version": 1})
         ),
         409,
         ProblemDetails,

@@ -269,13 +269,21 @@ pub mod sessions {
         if caller.role == Role::ClientContact {
             f.client_id = caller.client_id.or(Some(-1));
         }
-        let mut inv = Invalid::new();
-        f.from_ms = day(caller, "from", &f.from, &mut inv);
+        // A malformed date is a bad query parameter (400 naming it), like any other filter value.
+        let param = |name: &'static str, raw: &str| {
+            let mut inv = Invalid::new();
+            let ms = day(caller, name, raw, &mut inv);
+            match inv.errors.first() {
+                Some(p) => Err(AppError::BadParameter {
+                    name,
+                    message: p.message.clone(),
+                }),
+                None => Ok(ms),
+            }
+        };
+        f.from_ms = param("from", &f.from)?;
         // "to" is inclusive: sessions starting on that day are shown.
-        f.to_ms = day(caller, "to", &f.to, &mut inv).map(|t| t + 86_400_000);
-        if !inv.is_empty() {
-            return Err(inv.into());
-        }
+        f.to_ms = param("to", &f.to)?.map(|t| t + 86_400_000);
         let mut conn = app.store.read().await?;
         Ok(repo::list(&mut conn, &f).await?)
     }

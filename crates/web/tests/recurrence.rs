@@ -76,7 +76,7 @@ fn dates(preview: &Value) -> Vec<String> {
 async fn room(api: &Api, venue: i64, code: &str) -> i64 {
     api.create(
         "/resources",
-        &json!({ "kind": "room", "code": code, "name": code, "venue_id": venue, "seats": 12, "features": "" }),
+        &json!({ "kind": "room", "code": code, "name": code, "venue_id": venue, "seats": 12, "features": [] }),
     )
     .await["id"]
         .as_i64()
