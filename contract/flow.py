@@ -98,7 +98,7 @@ def main():
             currency="EUR", time_zone="Europe/Berlin", max_days_week=5, max_days_month=20,
         ),
     )
-    ok(create_qualification, api, id=instructor.id, body=QualificationFields(course_id=str(course.id)))
+    ok(create_qualification, api, id=instructor.id, body=QualificationFields(course_id=course.id))
 
     # Created with an Idempotency-Key: the retry answers the same session instead of a second one.
     fields = SessionFields(

@@ -550,7 +550,7 @@ async fn qualifications_time_off_contracts_and_change_notices(t: &TestApp) {
         StatusCode::NO_CONTENT
     );
     // A contract that ended before the session blocks; only finance records contracts.
-    let contract = json!({ "kind": "contractor", "currency": "EUR", "day_rate": "700", "valid_from": "2026-01-01", "valid_to": "2027-08-31" });
+    let contract = json!({ "kind": "contractor", "day_rate": { "amount": "700", "currency": "EUR" }, "valid_from": "2026-01-01", "valid_to": "2027-08-31" });
     assert_eq!(
         api.post(&format!("/instructors/{anna}/contracts"), &contract)
             .await

@@ -1124,3 +1124,84 @@ pub mod sessions {
 
     kind_schemas!("SessionUpdate", "SessionPatch", "SessionPage", Session);
 }
+
+// ------------------------------------------------------------------ credentials
+
+/// The typed bodies of an instructor's qualifications and contracts, converted into the text
+/// fields the credential forms fill.
+pub mod credentials {
+    use super::*;
+    use trainyard_app::credentials::{ContractFields, QualificationFields};
+    use trainyard_core::status::EmploymentType;
+
+    /// A qualification for a course or for a skill (give one of the two), with its validity.
+    #[derive(Deserialize, utoipa::ToSchema)]
+    #[schema(as = QualificationFields)]
+    pub struct Qualification {
+        /// The course this qualification is for (or leave it out and give a skill).
+        #[serde(default)]
+        pub course_id: Option<i64>,
+        /// A skill such as "excel" that qualifies for every course requiring it.
+        #[serde(default)]
+        pub skill: Option<String>,
+        /// Today when left out.
+        #[serde(default)]
+        #[schema(value_type = Option<String>, format = Date)]
+        pub valid_from: Option<String>,
+        /// Inclusive; never expires when left out.
+        #[serde(default)]
+        #[schema(value_type = Option<String>, format = Date)]
+        pub expires_on: Option<String>,
+    }
+
+    impl From<Qualification> for QualificationFields {
+        fn from(q: Qualification) -> Self {
+            QualificationFields {
+                course_id: int(q.course_id),
+                skill: text(q.skill),
+                valid_from: text(q.valid_from),
+                expires_on: text(q.expires_on),
+            }
+        }
+    }
+
+    /// A contract: its kind, the agreed day rate (read back in the same shape) and validity.
+    #[derive(Deserialize, utoipa::ToSchema)]
+    #[schema(as = ContractFields)]
+    pub struct Contract {
+        #[serde(default)]
+        #[schema(value_type = EmploymentType, required = true)]
+        pub kind: Option<EmploymentType>,
+        #[serde(default)]
+        #[schema(value_type = trainyard_core::Money, required = true)]
+        pub day_rate: Option<MoneyBody>,
+        /// Today when left out.
+        #[serde(default)]
+        #[schema(value_type = Option<String>, format = Date)]
+        pub valid_from: Option<String>,
+        /// Inclusive; open-ended when left out.
+        #[serde(default)]
+        #[schema(value_type = Option<String>, format = Date)]
+        pub valid_to: Option<String>,
+        /// The signed agreement's file name or reference.
+        #[serde(default)]
+        pub document_name: Option<String>,
+    }
+
+    impl From<Contract> for ContractFields {
+        fn from(c: Contract) -> Self {
+            let (day_rate, currency) = c
+                .day_rate
+                .map(|m| (m.amount, m.currency))
+                .unwrap_or_default();
+            ContractFields {
+                kind: c.kind.map(|k| k.as_str().to_owned()).unwrap_or_default(),
+                currency,
+                day_rate,
+                valid_from: text(c.valid_from),
+                valid_to: text(c.valid_to),
+                document_name: text(c.document_name),
+            }
+        }
+    }
+}

@@ -237,7 +237,8 @@ async fn candidates(
     Ok(Json(staffing::candidates(&s.app, &c, id).await?))
 }
 
-use trainyard_app::credentials::{self, ContractFields, Credentials, QualificationFields};
+use super::bodies::credentials::{Contract as ContractBody, Qualification as QualificationBody};
+use trainyard_app::credentials::{self, Credentials};
 
 /// An instructor's credentials.
 ///
@@ -253,13 +254,13 @@ async fn credentials(
 }
 
 /// Record a qualification for a course or a skill, with its validity.
-#[utoipa::path(post, path = "/instructors/{id}/qualifications", operation_id = "createQualification", tag = "instructors", params(("id" = i64, Path)), request_body = QualificationFields,
+#[utoipa::path(post, path = "/instructors/{id}/qualifications", operation_id = "createQualification", tag = "instructors", params(("id" = i64, Path)), request_body = QualificationBody,
     responses((status = 201, description = "The qualification recorded", body = trainyard_app::store::instructors::Qualification), (status = 422, body = Problem)))]
 async fn add_qualification(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Id(id): Id,
-    Body(f): Body<QualificationFields>,
+    Body(f): Body<QualificationBody>,
 ) -> Result<
     (
         StatusCode,
@@ -269,7 +270,7 @@ async fn add_qualification(
 > {
     Ok((
         StatusCode::CREATED,
-        Json(credentials::add_qualification(&s.app, &c, id, &f).await?),
+        Json(credentials::add_qualification(&s.app, &c, id, &f.into()).await?),
     ))
 }
 
@@ -285,13 +286,13 @@ async fn remove_qualification(
 }
 
 /// Record a contract (finance and managers): an expired contract blocks confirmation.
-#[utoipa::path(post, path = "/instructors/{id}/contracts", operation_id = "createContract", tag = "instructors", params(("id" = i64, Path)), request_body = ContractFields,
+#[utoipa::path(post, path = "/instructors/{id}/contracts", operation_id = "createContract", tag = "instructors", params(("id" = i64, Path)), request_body = ContractBody,
     responses((status = 201, description = "The contract recorded", body = trainyard_app::store::instructors::Contract), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn add_contract(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Id(id): Id,
-    Body(f): Body<ContractFields>,
+    Body(f): Body<ContractBody>,
 ) -> Result<
     (
         StatusCode,
@@ -301,7 +302,7 @@ async fn add_contract(
 > {
     Ok((
         StatusCode::CREATED,
-        Json(credentials::add_contract(&s.app, &c, id, &f).await?),
+        Json(credentials::add_contract(&s.app, &c, id, &f.into()).await?),
     ))
 }
 
