@@ -20,6 +20,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (11, "durability", include_str!("../migrations/0011_durability.sql")),
     (12, "login_throttle", include_str!("../migrations/0012_login_throttle.sql")),
     (14, "list_indexes", include_str!("../migrations/0014_list_indexes.sql")),
+    (16, "accounts", include_str!("../migrations/0016_accounts.sql")),
 ];
 
 /// The migration that keys the audit chain (see `audit::adopt_key`).
