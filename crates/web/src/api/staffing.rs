@@ -64,6 +64,7 @@ pub struct AssignmentAction {
     pub event: String,
     pub version: i64,
     /// Managers only: waive the overridable rules (qualification, time off, limits, contract) with a reason.
+    /// When an instructor declines: why (required; shown to coordinators).
     #[serde(default)]
     pub override_reason: Option<String>,
 }

@@ -238,6 +238,17 @@ async fn create_user(
     State(s): State<AppState>,
     Submit { caller: c, form: f }: Submit<UserForm>,
 ) -> Response {
+    // The form is read before anything else, as it always was: a form without a role is
+    // refused as such, whoever sends it.
+    if let Err(e) = Role::parse(&f.role) {
+        let view = user_form(&s, &c, &f, None).await;
+        return form_refused(
+            Chrome::new(&c, "users", None),
+            view,
+            trainyard_core::Invalid::field("role", e.to_string()).into(),
+            &c,
+        );
+    }
     let password = (!f.password.is_empty()).then(|| f.password.clone());
     let emailed = password.is_none();
     match crate::api::create_user(&s, &c, f.body(), password).await {
@@ -346,6 +357,9 @@ async fn update_user(
     Path(id): Path<i64>,
     Submit { caller: c, form: f }: Submit<UserForm>,
 ) -> Response {
+    if let Err(e) = c.require(c.role.can_administer(), "change user accounts") {
+        return error_page(e, Some(&c));
+    }
     let b = f.body();
     let changes = match Role::parse(&b.role) {
         Ok(role) => accounts::UserChanges {
