@@ -383,7 +383,7 @@ pub(crate) async fn checked_links(
     }
     let mut inv = Invalid::new();
     if strict && let Some(link) = link_of_role(role) {
-        let (field, noun) = link_words(link);
+        let (field, _) = link_words(link);
         let missing = match link {
             users::LinkColumn::Instructor => links.instructor_id.is_none(),
             users::LinkColumn::Client => links.client_id.is_none(),
@@ -392,10 +392,17 @@ pub(crate) async fn checked_links(
         if missing {
             inv.add(
                 field,
-                format!(
-                    "a {} account belongs to a {noun} record: choose the {noun}",
-                    role.label().to_lowercase()
-                ),
+                match link {
+                    users::LinkColumn::Instructor => {
+                        "an instructor account belongs to an instructor record: choose the instructor"
+                    }
+                    users::LinkColumn::Client => {
+                        "a client contact belongs to a client: choose the client"
+                    }
+                    users::LinkColumn::Learner => {
+                        "a learner account belongs to a learner record: choose the learner"
+                    }
+                },
             );
         }
     }

@@ -221,14 +221,12 @@ pub async fn revoke_tokens_of_user(
     user_id: i64,
     now: i64,
 ) -> Result<u64, StoreError> {
-    Ok(
-        sqlx::query(
-            "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
-        )
-        .bind(now)
-        .bind(user_id)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected(),
+    Ok(sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
     )
+    .bind(now)
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected())
 }

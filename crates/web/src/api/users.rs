@@ -258,15 +258,8 @@ async fn invite(
     id: i64,
     b: InvitationRequest,
 ) -> Result<(StatusCode, Json<Invitation>), ApiError> {
-    let inv = account_links::invite(
-        &s.app,
-        c,
-        kind,
-        id,
-        b.email.as_deref(),
-        b.name.as_deref(),
-    )
-    .await?;
+    let inv =
+        account_links::invite(&s.app, c, kind, id, b.email.as_deref(), b.name.as_deref()).await?;
     Ok((StatusCode::CREATED, Json(inv)))
 }
 

@@ -1,7 +1,9 @@
 //! Administration: users, the audit trail, and each user's own API tokens.
 
+use super::DetailPage;
 use super::{FormPage, Submit, form_refused, saved};
 use crate::AppState;
+use crate::api::UserBody;
 use crate::auth::Viewer;
 use crate::pages::{Flash, error_page};
 use crate::views::*;
@@ -12,13 +14,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use super::DetailPage;
-use crate::api::UserBody;
 use trainyard_app::account_links::{self, InviteKind};
 use trainyard_app::accounts;
 use trainyard_app::history;
-use trainyard_app::store::users::User;
 use trainyard_app::store::audit::AuditFilter;
+use trainyard_app::store::users::User;
 use trainyard_core::Role;
 
 pub fn routes() -> Router<AppState> {
@@ -186,7 +186,9 @@ async fn user_form(
             "number",
             &f.learner_id,
         )
-        .help("The number in the learner's page address, /learners/…; or invite them from that page"),
+        .help(
+            "The number in the learner's page address, /learners/…; or invite them from that page",
+        ),
         Field::new("time_zone", "Time zone", "text", &f.time_zone).required(),
     ];
     if editing.is_none() {
@@ -289,13 +291,25 @@ async fn user_page(
         fact("Created", viewer.display(u.created_at)),
     ];
     if let Some(i) = u.instructor_id {
-        facts.push(link_fact("Instructor", format!("#{i}"), format!("/instructors/{i}")));
+        facts.push(link_fact(
+            "Instructor",
+            format!("#{i}"),
+            format!("/instructors/{i}"),
+        ));
     }
     if let Some(cl) = u.client_id {
-        facts.push(link_fact("Client", format!("#{cl}"), format!("/clients/{cl}")));
+        facts.push(link_fact(
+            "Client",
+            format!("#{cl}"),
+            format!("/clients/{cl}"),
+        ));
     }
     if let Some(l) = u.learner_id {
-        facts.push(link_fact("Learner", format!("#{l}"), format!("/learners/{l}")));
+        facts.push(link_fact(
+            "Learner",
+            format!("#{l}"),
+            format!("/learners/{l}"),
+        ));
     }
     if let Some(at) = u.archived_at {
         facts.push(fact("Deactivated", viewer.display(at)));
@@ -379,7 +393,10 @@ async fn update_user(
         }
     };
     match accounts::update_user(&s.app, &c, id, f.version, changes).await {
-        Ok(u) => saved(&format!("/admin/users/{id}"), &format!("User {} saved.", u.email)),
+        Ok(u) => saved(
+            &format!("/admin/users/{id}"),
+            &format!("User {} saved.", u.email),
+        ),
         Err(e) => {
             let current = accounts::get_user(&s.app, &c, id).await;
             let mut view = user_form(&s, &c, &f, current.as_ref().ok()).await;
@@ -390,7 +407,13 @@ async fn update_user(
     }
 }
 
-async fn set_active(s: &AppState, c: &trainyard_app::Caller, id: i64, version: i64, active: bool) -> Response {
+async fn set_active(
+    s: &AppState,
+    c: &trainyard_app::Caller,
+    id: i64,
+    version: i64,
+    active: bool,
+) -> Response {
     match accounts::set_user_active(&s.app, c, id, version, active).await {
         Ok(u) => saved(
             &format!("/admin/users/{id}"),

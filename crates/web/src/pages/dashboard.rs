@@ -21,15 +21,15 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(home))
         .route("/search", get(search))
         .route("/portal/time-off", axum::routing::post(add_time_off))
-        .route("/portal/time-off/{id}", axum::routing::post(update_time_off))
+        .route(
+            "/portal/time-off/{id}",
+            axum::routing::post(update_time_off),
+        )
         .route(
             "/portal/time-off/{id}/remove",
             axum::routing::post(remove_time_off),
         )
-        .route(
-            "/portal/assignments/{id}",
-            get(assignment_link),
-        )
+        .route("/portal/assignments/{id}", get(assignment_link))
         .route(
             "/portal/assignments/{id}/decline",
             axum::routing::post(decline),
@@ -598,7 +598,10 @@ async fn decline(
     )
     .await
     {
-        Ok(_) => crate::pages::saved("/", "Assignment declined; the coordinator sees your reason."),
+        Ok(_) => crate::pages::saved(
+            "/",
+            "Assignment declined; the coordinator sees your reason.",
+        ),
         Err(e @ (trainyard_app::AppError::Invalid(_) | trainyard_app::AppError::Stale(_))) => {
             let message = match &e {
                 trainyard_app::AppError::Invalid(inv) => inv

@@ -71,10 +71,9 @@ pub(super) async fn instructors_panel(
                 }),
                 match &a.decline_reason {
                     // What the instructor said when declining: the coordinator plans with it.
-                    Some(why) => Cell::badge(
-                        format!("{}: {why}", a.status.label()),
-                        a.status.as_str(),
-                    ),
+                    Some(why) => {
+                        Cell::badge(format!("{}: {why}", a.status.label()), a.status.as_str())
+                    }
                     None => Cell::badge(a.status.label(), a.status.as_str()),
                 },
             ],
