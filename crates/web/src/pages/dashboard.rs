@@ -367,6 +367,22 @@ struct ScheduleRow {
     learners: Option<Vec<String>>,
 }
 
+/// "Sun 20 Dec 2026, 09:00–17:00 CET"; a day that runs past midnight names both dates.
+fn day_line(tz: &trainyard_core::TimeZoneName, d: &portal::WorkDay) -> String {
+    let (a, b) = (tz.local(d.starts_at), tz.local(d.ends_at));
+    if a.date_naive() == b.date_naive() {
+        format!(
+            "{}, {}–{} {}",
+            a.format("%a %-d %b %Y"),
+            a.format("%H:%M"),
+            b.format("%H:%M"),
+            b.format("%Z")
+        )
+    } else {
+        format!("{} – {}", d.starts_local, d.ends_local)
+    }
+}
+
 /// One recorded unavailability: id, first and last day (YYYY-MM-DD, inclusive), reason.
 struct TimeOffRow {
     id: i64,
@@ -451,11 +467,7 @@ async fn schedule_page(
                 version: a.version,
                 reference: a.reference,
                 course: a.course_title,
-                days: a
-                    .days
-                    .iter()
-                    .map(|d| format!("{} – {}", d.starts_local, d.ends_local))
-                    .collect(),
+                days: a.days.iter().map(|d| day_line(&viewer, d)).collect(),
                 place: match &a.venue {
                     Some(v) => [v.name.as_str(), v.address.as_str(), v.city.as_str()]
                         .iter()
