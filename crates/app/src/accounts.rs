@@ -708,6 +708,19 @@ pub async fn create_api_token_for(
     create_api_token(app, &Caller::from_user(user, None), name).await
 }
 
+/// The instructors and clients an administrator may link an account to, for the user form.
+pub async fn link_choices(
+    app: &App,
+    caller: &Caller,
+) -> Result<(Vec<(i64, String)>, Vec<(i64, String)>), AppError> {
+    caller.require(caller.role.can_administer(), "link user accounts")?;
+    let mut conn = app.store.read().await?;
+    Ok((
+        trainyard_store::instructors::options(&mut conn).await?,
+        trainyard_store::clients::options(&mut conn).await?,
+    ))
+}
+
 #[cfg(test)]
 mod throttle_tests {
     use super::address_block;
@@ -722,17 +735,4 @@ mod throttle_tests {
         );
         assert_eq!(address_block("unknown"), "unknown");
     }
-}
-
-/// The instructors and clients an administrator may link an account to, for the user form.
-pub async fn link_choices(
-    app: &App,
-    caller: &Caller,
-) -> Result<(Vec<(i64, String)>, Vec<(i64, String)>), AppError> {
-    caller.require(caller.role.can_administer(), "link user accounts")?;
-    let mut conn = app.store.read().await?;
-    Ok((
-        trainyard_store::instructors::options(&mut conn).await?,
-        trainyard_store::clients::options(&mut conn).await?,
-    ))
 }
