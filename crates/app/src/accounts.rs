@@ -721,6 +721,38 @@ pub async fn link_choices(
     ))
 }
 
+/// The names of the records a user is linked to, for their page: (instructor, client, learner).
+pub async fn linked_names(
+    app: &App,
+    caller: &Caller,
+    u: &users::User,
+) -> Result<(Option<String>, Option<String>, Option<String>), AppError> {
+    caller.require(caller.role.can_administer(), "see user accounts")?;
+    let mut conn = app.store.read().await?;
+    let instructor = match u.instructor_id {
+        Some(id) => trainyard_store::instructors::get(&mut conn, id)
+            .await
+            .ok()
+            .map(|i| i.name),
+        None => None,
+    };
+    let client = match u.client_id {
+        Some(id) => trainyard_store::clients::get(&mut conn, id)
+            .await
+            .ok()
+            .map(|c| c.name),
+        None => None,
+    };
+    let learner = match u.learner_id {
+        Some(id) => trainyard_store::learners::get(&mut conn, id)
+            .await
+            .ok()
+            .map(|l| format!("{} {}", l.first_name, l.last_name)),
+        None => None,
+    };
+    Ok((instructor, client, learner))
+}
+
 #[cfg(test)]
 mod throttle_tests {
     use super::address_block;

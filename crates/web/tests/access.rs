@@ -107,6 +107,10 @@ const API_RULES: &[(&str, &str)] = &[
         "L N N N F N F F F F F",
     ),
     (
+        "PUT /instructors/{id}/time-off/{time_off_id}",
+        "L B B B B B B B B B B",
+    ),
+    (
         "PUT /instructors/{id}/working-pattern",
         "L B B B B B B B B B B",
     ),

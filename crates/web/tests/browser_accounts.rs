@@ -179,5 +179,36 @@ async fn an_invited_instructor_signs_up_and_accepts_a_request(t: &TestApp) {
     );
     b.screenshot(shot(t, "instructor-portal-phone")).await;
 
+    // 7. The administrator finds Anna's account from the users list: linked to her record.
+    b.cdp("Emulation.clearDeviceMetricsOverride", json!({}))
+        .await;
+    sign_out(&b).await;
+    b.login("olga@example.com", PASSWORD).await;
+    let users = api.get("/users").await.body;
+    let uid = users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == json!("anna@inst.example.com"))
+        .and_then(|u| u["id"].as_i64())
+        .unwrap();
+    b.goto("/admin/users").await;
+    b.click(&format!("main a[href='/admin/users/{uid}']")).await;
+    b.wait_for_text("main h1", "Anna Berg").await;
+    let facts = b.text("main dl.facts").await;
+    assert!(
+        facts.contains("Anna Berg"),
+        "linked to her record: {facts:?}"
+    );
+    assert!(
+        b.exists(&format!("main dl.facts a[href='/instructors/{anna}']"))
+            .await
+    );
+    assert!(
+        b.exists("main .page-head .actions form[action$='/deactivate']")
+            .await
+    );
+    b.screenshot(shot(t, "admin-user")).await;
+
     b.close().await;
 }

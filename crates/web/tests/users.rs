@@ -809,6 +809,27 @@ async fn an_instructor_edits_and_removes_their_time_off(t: &TestApp) {
         .await
         .body;
     assert!(entries["time_off"].as_array().unwrap().is_empty());
+    // Over the API too: her own token changes and removes her own entries.
+    let me = api_for(t, "anna@example.com").await;
+    let off = me
+        .create(
+            &format!("/instructors/{anna}/time-off"),
+            &json!({ "from": from, "until": until, "reason": "Conference" }),
+        )
+        .await;
+    let r = me
+        .put(
+            &format!("/instructors/{anna}/time-off/{}", id(&off)),
+            &json!({ "from": from, "until": later, "reason": "Conference and travel" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["reason"], json!("Conference and travel"));
+    let r = me
+        .delete(&format!("/instructors/{anna}/time-off/{}", id(&r.body)))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+
     // Not someone else's.
     let other = instructor(&admin, "Otto").await;
     let off = admin
@@ -824,6 +845,13 @@ async fn an_instructor_edits_and_removes_their_time_off(t: &TestApp) {
         )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    let r = me
+        .put(
+            &format!("/instructors/{other}/time-off/{}", id(&off)),
+            &json!({ "from": from, "until": until, "reason": "Mine now" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
 
 async fn the_command_line_links_accounts_by_role(t: &TestApp) {

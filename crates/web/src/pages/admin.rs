@@ -290,24 +290,28 @@ async fn user_page(
         fact("Time zone", &u.time_zone),
         fact("Created", viewer.display(u.created_at)),
     ];
+    let (instructor, client, learner) = accounts::linked_names(&s.app, &c, &u)
+        .await
+        .unwrap_or_default();
+    let label = |name: Option<String>, id: i64| name.unwrap_or_else(|| format!("#{id}"));
     if let Some(i) = u.instructor_id {
         facts.push(link_fact(
             "Instructor",
-            format!("#{i}"),
+            label(instructor, i),
             format!("/instructors/{i}"),
         ));
     }
     if let Some(cl) = u.client_id {
         facts.push(link_fact(
             "Client",
-            format!("#{cl}"),
+            label(client, cl),
             format!("/clients/{cl}"),
         ));
     }
     if let Some(l) = u.learner_id {
         facts.push(link_fact(
             "Learner",
-            format!("#{l}"),
+            label(learner, l),
             format!("/learners/{l}"),
         ));
     }
