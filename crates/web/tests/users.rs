@@ -665,6 +665,14 @@ async fn an_instructor_sees_their_work_and_declines_with_a_reason(t: &TestApp) {
         .await
         .body;
     assert!(history.to_string().contains("On holiday that week"));
+    let coordinator = t.browser_as(Role::Coordinator, None).await;
+    let (_, page) = coordinator
+        .get(&format!("/sessions/{}", second["session_id"]))
+        .await;
+    assert!(
+        page.contains("Declined: On holiday that week"),
+        "the session page shows why: {page}"
+    );
 
     // In the portal: the place, a decline form asking why; a refusal is shown there.
     let web = Browser::new(t);
