@@ -98,6 +98,7 @@ fn link(app: &App, purpose: Purpose, secret: &str) -> String {
         Purpose::Confirm => "/account/confirm",
         Purpose::SignIn => "/account/sign-in",
         Purpose::SetPassword => "/account/password",
+        Purpose::Invite => "/account/invite",
         // A notice carries no secret; it is never linked to.
         Purpose::Notice => "/login",
     };
@@ -628,4 +629,401 @@ pub async fn set_password_with_link(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// An administrator sends `user` a link to set a new password (the user's page, or
+/// `POST /users/{id}/password-reset`). Unlike "forgot your password?" it says whether it was
+/// sent: the administrator knows the account anyway. A new account without a password gets the
+/// same link, valid for as long as an invitation.
+pub async fn send_password_link(
+    app: &App,
+    caller: &Caller,
+    user_id: i64,
+    welcome: bool,
+) -> Result<(), AppError> {
+    caller.require(caller.role.can_administer(), "reset other users' passwords")?;
+    let now = now_ms();
+    let mut tx = app.store.write().await?;
+    let user = users::get(&mut tx, user_id)
+        .await
+        .map_err(|e| AppError::from(e).about("the user"))?;
+    if user.archived_at.is_some() {
+        return Err(AppError::Refused(format!(
+            "{} is deactivated: reactivate the account first.",
+            user.email
+        )));
+    }
+    if flooded(&mut tx, &user.email, now).await? {
+        return Err(AppError::Refused(format!(
+            "Too many links went to {} in the last hour; try again later.",
+            user.email
+        )));
+    }
+    let ttl = if welcome {
+        INVITE_TTL_MS
+    } else {
+        SET_PASSWORD_TTL_MS
+    };
+    let (id, secret) = issue(
+        &mut tx,
+        Purpose::SetPassword,
+        &user.email,
+        Some(user.id),
+        None,
+        &json!({}),
+        ttl,
+        now,
+    )
+    .await?;
+    let ctx = json!({
+        "recipient_name": user.display_name,
+        "reset_url": link(app, Purpose::SetPassword, &secret),
+        "expires": zone(&user.time_zone).display(now + ttl),
+    });
+    send(
+        &mut tx,
+        "password_reset",
+        &user.email,
+        &ctx,
+        "user",
+        user.id,
+        &format!("account-token-{id}"),
+        now,
+    )
+    .await?;
+    let note = json!({ "link": id, "by_administrator": true });
+    crate::audit::record(
+        &mut tx,
+        caller,
+        now,
+        "user.password_link_sent",
+        ("user", user.id),
+        None,
+        Some(&note),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+// ------------------------------------------------------------------ invitations
+
+/// An invitation waits this long to be accepted.
+pub const INVITE_TTL_MS: i64 = 48 * HOUR;
+
+/// The kind of record an invitation links the new account to; each gives the account its role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InviteKind {
+    Instructor,
+    Client,
+    Learner,
+}
+
+impl InviteKind {
+    pub fn role(self) -> Role {
+        match self {
+            InviteKind::Instructor => Role::Instructor,
+            InviteKind::Client => Role::ClientContact,
+            InviteKind::Learner => Role::Learner,
+        }
+    }
+
+    /// The audit entity of the record.
+    pub fn entity(self) -> &'static str {
+        match self {
+            InviteKind::Instructor => "instructor",
+            InviteKind::Client => "client",
+            InviteKind::Learner => "learner",
+        }
+    }
+
+    /// The record's path segment, and the pages' area.
+    pub fn path(self) -> &'static str {
+        match self {
+            InviteKind::Instructor => "instructors",
+            InviteKind::Client => "clients",
+            InviteKind::Learner => "learners",
+        }
+    }
+
+    /// From the record's path segment ("instructors", "clients", "learners").
+    pub fn from_path(s: &str) -> Option<Self> {
+        match s {
+            "instructors" => Some(InviteKind::Instructor),
+            "clients" => Some(InviteKind::Client),
+            "learners" => Some(InviteKind::Learner),
+            _ => None,
+        }
+    }
+}
+
+/// What an invitation link carries besides the address.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct InvitePayload {
+    role: String,
+    record_id: i64,
+    name: String,
+}
+
+/// An invitation sent: where to and until when (the secret went only into the e-mail).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Invitation {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    /// The instructor, client or learner record the account will be linked to.
+    pub record_id: i64,
+    #[serde(serialize_with = "trainyard_store::row::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub expires_at: i64,
+}
+
+/// The record an invitation is for: who it names, their address and zone, if active.
+struct Invitee {
+    name: String,
+    email: String,
+    time_zone: String,
+}
+
+async fn invitee(conn: &mut Conn, kind: InviteKind, id: i64) -> Result<Invitee, AppError> {
+    use trainyard_store::{clients, instructors};
+    let (name, email, tz, archived) = match kind {
+        InviteKind::Instructor => {
+            let i = instructors::get(conn, id)
+                .await
+                .map_err(|e| AppError::from(e).about("the instructor"))?;
+            (i.name, i.email, i.time_zone, i.archived_at.is_some())
+        }
+        InviteKind::Client => {
+            let c = clients::get(conn, id)
+                .await
+                .map_err(|e| AppError::from(e).about("the client"))?;
+            // A client's contact is a person the client names: no address is presumed.
+            (
+                String::new(),
+                String::new(),
+                c.time_zone,
+                c.archived_at.is_some(),
+            )
+        }
+        InviteKind::Learner => {
+            let l = learners::get(conn, id)
+                .await
+                .map_err(|e| AppError::from(e).about("the learner"))?;
+            (
+                format!("{} {}", l.first_name, l.last_name),
+                l.email,
+                l.time_zone,
+                l.archived_at.is_some(),
+            )
+        }
+    };
+    if archived {
+        return Err(AppError::Refused(format!(
+            "This {} is archived: restore it before inviting anyone to it.",
+            kind.entity()
+        )));
+    }
+    Ok(Invitee {
+        name,
+        email,
+        time_zone: tz,
+    })
+}
+
+/// The name and address an invitation for this record starts from (empty for a client, whose
+/// contact the administrator names).
+pub async fn invitee_defaults(
+    app: &App,
+    caller: &Caller,
+    kind: InviteKind,
+    record_id: i64,
+) -> Result<(String, String), AppError> {
+    caller.require(caller.role.can_administer(), "invite people to Trainyard")?;
+    let mut conn = app.store.read().await?;
+    let who = invitee(&mut conn, kind, record_id).await?;
+    Ok((who.name, who.email))
+}
+
+/// "Invite to Trainyard" (administrators): e-mails a single-use link (48 h) with which the person
+/// chooses a password; following it creates their account, linked to the record with the role
+/// that goes with it. The address and name default to the record's (a client's contact must be
+/// named). Refused when the address already has an account or the record already has one.
+pub async fn invite(
+    app: &App,
+    caller: &Caller,
+    kind: InviteKind,
+    record_id: i64,
+    email: Option<&str>,
+    name: Option<&str>,
+) -> Result<Invitation, AppError> {
+    caller.require(caller.role.can_administer(), "invite people to Trainyard")?;
+    let now = now_ms();
+    let mut tx = app.store.write().await?;
+    let who = invitee(&mut tx, kind, record_id).await?;
+    let given = |v: Option<&str>| {
+        v.map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let mut inv = Invalid::new();
+    let email = match given(email).or_else(|| given(Some(&who.email))) {
+        Some(e) => inv.check("email", EmailAddress::parse(&e)),
+        None => {
+            inv.add(
+                "email",
+                "is required: whose address should the invitation go to?",
+            );
+            None
+        }
+    };
+    let name = inv.check(
+        "name",
+        trainyard_core::invalid::text::required(&given(name).unwrap_or(who.name), 120),
+    );
+    let (Some(email), Some(name)) = (email, name) else {
+        return Err(inv.into());
+    };
+    let email = email.as_str().to_lowercase();
+    if users::find_by_email(&mut tx, &email).await?.is_some() {
+        return Err(Invalid::field(
+            "email",
+            format!("{email} already has an account: edit it under Users instead"),
+        )
+        .into());
+    }
+    if let Some(link) = crate::accounts::link_of_role(kind.role())
+        && kind != InviteKind::Client
+        && !users::linked_to(&mut tx, link, record_id).await?.is_empty()
+    {
+        return Err(AppError::Refused(format!(
+            "This {} already has an account.",
+            kind.entity()
+        )));
+    }
+    if flooded(&mut tx, &email, now).await? {
+        return Err(AppError::Refused(format!(
+            "Too many links went to {email} in the last hour; try again later."
+        )));
+    }
+    let role = kind.role();
+    let payload = serde_json::to_value(InvitePayload {
+        role: role.as_str().to_owned(),
+        record_id,
+        name: name.clone(),
+    })
+    .map_err(|e| AppError::Refused(format!("the invitation could not be written: {e}")))?;
+    let (id, secret) = issue(
+        &mut tx,
+        Purpose::Invite,
+        &email,
+        None,
+        None,
+        &payload,
+        INVITE_TTL_MS,
+        now,
+    )
+    .await?;
+    let ctx = json!({
+        "recipient_name": name,
+        "invited_by": caller.name,
+        "role": role.label(),
+        "invite_url": link(app, Purpose::Invite, &secret),
+        "expires": zone(&who.time_zone).display(now + INVITE_TTL_MS),
+    });
+    send(
+        &mut tx,
+        "account_invite",
+        &email,
+        &ctx,
+        "account_token",
+        id,
+        &format!("account-token-{id}"),
+        now,
+    )
+    .await?;
+    let invitation = Invitation {
+        id,
+        email,
+        name,
+        role,
+        record_id,
+        expires_at: now + INVITE_TTL_MS,
+    };
+    crate::audit::record(
+        &mut tx,
+        caller,
+        now,
+        "user.invited",
+        (kind.entity(), record_id),
+        None,
+        Some(&invitation),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(invitation)
+}
+
+/// Follows an invitation: creates the account (role and link from the invitation, the password
+/// chosen now, the record's time zone), signs in, and retires the address's other invitations.
+/// Works once; refused when the record was archived or the address got an account meanwhile.
+pub async fn accept_invitation(app: &App, secret: &str, password: &str) -> Result<Login, AppError> {
+    check_new_password(password)?;
+    let hash = hash_password(password.to_owned()).await?;
+    let now = now_ms();
+    let mut tx = app.store.write().await?;
+    let t = use_link(&mut tx, Purpose::Invite, secret, now).await?;
+    let p: InvitePayload =
+        serde_json::from_str(&t.payload).map_err(|_| AppError::Refused(LINK_INVALID.into()))?;
+    let role = Role::parse(&p.role).map_err(|_| AppError::Refused(LINK_INVALID.into()))?;
+    let kind = match role {
+        Role::Instructor => InviteKind::Instructor,
+        Role::ClientContact => InviteKind::Client,
+        Role::Learner => InviteKind::Learner,
+        _ => return Err(AppError::Refused(LINK_INVALID.into())),
+    };
+    if users::find_by_email(&mut tx, &t.email).await?.is_some() {
+        return Err(AppError::Refused(
+            "This address already has an account: sign in, or use “Forgot your password?” on the sign-in page."
+                .into(),
+        ));
+    }
+    let who = invitee(&mut tx, kind, p.record_id).await?;
+    let given = crate::accounts::Links {
+        client_id: (kind == InviteKind::Client).then_some(p.record_id),
+        instructor_id: (kind == InviteKind::Instructor).then_some(p.record_id),
+        learner_id: (kind == InviteKind::Learner).then_some(p.record_id),
+    };
+    let links = crate::accounts::checked_links(&mut tx, role, given, true, None).await?;
+    let user_id = users::insert(
+        &mut tx,
+        &users::NewUser {
+            email: &t.email,
+            display_name: &p.name,
+            password_hash: &hash,
+            role,
+            client_id: links.client_id,
+            instructor_id: links.instructor_id,
+            learner_id: links.learner_id,
+            time_zone: zone(&who.time_zone).as_str(),
+        },
+        now,
+    )
+    .await?;
+    repo::retire_others(&mut tx, &t.email, Purpose::Invite, now).await?;
+    let user = users::get(&mut tx, user_id).await?;
+    let login = open_session(app, &mut tx, user.clone(), now).await?;
+    crate::audit::record(
+        &mut tx,
+        &login.caller,
+        now,
+        "user.created",
+        ("user", user_id),
+        None,
+        Some(&json!({ "user": user, "invitation": t.id })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(login)
 }

@@ -216,11 +216,30 @@ pub struct NewAccount {
     pub time_zone: String,
 }
 
-/// Creates a user. `caller` is `None` for the command line, which acts as the system.
+/// Creates a user. `caller` is `None` for the system (the seeder, tests), which may leave an
+/// instructor, client contact or learner account unlinked; an administrator may not.
 pub async fn create_user(
     app: &App,
     caller: Option<&Caller>,
     a: NewAccount,
+) -> Result<users::User, AppError> {
+    create(app, caller, a, caller.is_some()).await
+}
+
+/// Creates a user from the command line: as the system, with the links checked as strictly as
+/// an administrator's (an instructor account needs its instructor, and so on).
+pub async fn create_user_from_command_line(
+    app: &App,
+    a: NewAccount,
+) -> Result<users::User, AppError> {
+    create(app, None, a, true).await
+}
+
+async fn create(
+    app: &App,
+    caller: Option<&Caller>,
+    a: NewAccount,
+    strict: bool,
 ) -> Result<users::User, AppError> {
     if let Some(c) = caller {
         c.require(c.role.can_administer(), "create user accounts")?;
@@ -246,6 +265,20 @@ pub async fn create_user(
     let hash = hash_password(a.password).await?;
     let now = now_ms();
     let mut tx = app.store.write().await?;
+    // An administrator links the account by its role, and must; the system (the command line,
+    // the seeder, tests) may leave an account unlinked, but what it links must exist.
+    let links = checked_links(
+        &mut tx,
+        a.role,
+        Links {
+            client_id: a.client_id,
+            instructor_id: a.instructor_id,
+            learner_id: a.learner_id,
+        },
+        strict,
+        None,
+    )
+    .await?;
     let id = users::insert(
         &mut tx,
         &users::NewUser {
@@ -253,9 +286,9 @@ pub async fn create_user(
             display_name: a.display_name.trim(),
             password_hash: &hash,
             role: a.role,
-            client_id: a.client_id,
-            instructor_id: a.instructor_id,
-            learner_id: a.learner_id,
+            client_id: links.client_id,
+            instructor_id: links.instructor_id,
+            learner_id: links.learner_id,
             time_zone: tz.as_str(),
         },
         now,
@@ -286,6 +319,320 @@ pub async fn list_users(
     caller.require(caller.role.can_administer(), "see user accounts")?;
     let mut conn = app.store.read().await?;
     Ok(users::list(&mut conn, page, 50).await?)
+}
+
+/// The records an account is linked to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Links {
+    pub client_id: Option<i64>,
+    pub instructor_id: Option<i64>,
+    pub learner_id: Option<i64>,
+}
+
+/// Which link a role needs, if any: an instructor account belongs to an instructor record, a
+/// client contact to a client, a learner to a learner record. Staff accounts have none.
+pub fn link_of_role(role: Role) -> Option<users::LinkColumn> {
+    match role {
+        Role::Instructor => Some(users::LinkColumn::Instructor),
+        Role::ClientContact => Some(users::LinkColumn::Client),
+        Role::Learner => Some(users::LinkColumn::Learner),
+        _ => None,
+    }
+}
+
+/// The field and the words for a link.
+fn link_words(link: users::LinkColumn) -> (&'static str, &'static str) {
+    match link {
+        users::LinkColumn::Instructor => ("instructor_id", "instructor"),
+        users::LinkColumn::Client => ("client_id", "client"),
+        users::LinkColumn::Learner => ("learner_id", "learner"),
+    }
+}
+
+/// Checks the links of an account with `role` and returns the ones it keeps.
+///
+/// Every link given must point at an existing, active record. With `strict` (an administrator
+/// at work) the role's own link is required, the links of other roles are dropped, a learner's
+/// client is the learner record's, and an instructor or learner record has one account at most
+/// (`user_id` is the account being edited, which may keep its own link).
+pub(crate) async fn checked_links(
+    conn: &mut trainyard_store::Conn,
+    role: Role,
+    given: Links,
+    strict: bool,
+    user_id: Option<i64>,
+) -> Result<Links, AppError> {
+    use trainyard_store::{clients, instructors, learners};
+    let mut links = given;
+    if strict {
+        links = match role {
+            Role::Instructor => Links {
+                instructor_id: given.instructor_id,
+                ..Links::default()
+            },
+            Role::ClientContact => Links {
+                client_id: given.client_id,
+                ..Links::default()
+            },
+            Role::Learner => Links {
+                learner_id: given.learner_id,
+                ..Links::default()
+            },
+            _ => Links::default(),
+        };
+    }
+    let mut inv = Invalid::new();
+    if strict && let Some(link) = link_of_role(role) {
+        let (field, _) = link_words(link);
+        let missing = match link {
+            users::LinkColumn::Instructor => links.instructor_id.is_none(),
+            users::LinkColumn::Client => links.client_id.is_none(),
+            users::LinkColumn::Learner => links.learner_id.is_none(),
+        };
+        if missing {
+            inv.add(
+                field,
+                match link {
+                    users::LinkColumn::Instructor => {
+                        "an instructor account belongs to an instructor record: choose the instructor"
+                    }
+                    users::LinkColumn::Client => {
+                        "a client contact belongs to a client: choose the client"
+                    }
+                    users::LinkColumn::Learner => {
+                        "a learner account belongs to a learner record: choose the learner"
+                    }
+                },
+            );
+        }
+    }
+    // Whether a record exists and is active, as (archived?) or None when there is none.
+    fn state<T>(
+        r: Result<T, trainyard_store::StoreError>,
+        archived: impl Fn(&T) -> bool,
+    ) -> Result<Option<bool>, AppError> {
+        match r {
+            Ok(x) => Ok(Some(archived(&x))),
+            Err(trainyard_store::StoreError::NotFound) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+    let mut check = |field: &str, noun: &str, found: Option<bool>| match found {
+        None => inv.add(field, format!("there is no {noun} with this id")),
+        Some(true) => inv.add(
+            field,
+            format!("this {noun} is archived: restore it first, or choose another"),
+        ),
+        Some(false) => {}
+    };
+    if let Some(id) = links.instructor_id {
+        let found = state(instructors::get(conn, id).await, |x| {
+            x.archived_at.is_some()
+        })?;
+        check("instructor_id", "instructor", found);
+    }
+    if let Some(id) = links.client_id {
+        let found = state(clients::get(conn, id).await, |x| x.archived_at.is_some())?;
+        check("client_id", "client", found);
+    }
+    if let Some(id) = links.learner_id {
+        match learners::get(conn, id).await {
+            Ok(l) => {
+                check("learner_id", "learner", Some(l.archived_at.is_some()));
+                if strict {
+                    // What a learner account may see of a client follows the learner record.
+                    links.client_id = l.client_id;
+                }
+            }
+            Err(trainyard_store::StoreError::NotFound) => check("learner_id", "learner", None),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if strict {
+        for (link, id) in [
+            (users::LinkColumn::Instructor, links.instructor_id),
+            (users::LinkColumn::Learner, links.learner_id),
+        ] {
+            let Some(id) = id else { continue };
+            let taken = users::linked_to(conn, link, id)
+                .await?
+                .into_iter()
+                .any(|u| Some(u.id) != user_id);
+            if taken {
+                let (field, noun) = link_words(link);
+                inv.add(field, format!("this {noun} already has an account"));
+            }
+        }
+    }
+    if inv.is_empty() {
+        Ok(links)
+    } else {
+        Err(inv.into())
+    }
+}
+
+/// One user, for an administrator.
+pub async fn get_user(app: &App, caller: &Caller, id: i64) -> Result<users::User, AppError> {
+    caller.require(caller.role.can_administer(), "see user accounts")?;
+    let mut conn = app.store.read().await?;
+    users::get(&mut conn, id).await.about("the user")
+}
+
+/// What an administrator sets on a user's page or through `PUT /users/{id}`.
+pub struct UserChanges {
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub time_zone: String,
+    pub client_id: Option<i64>,
+    pub instructor_id: Option<i64>,
+    pub learner_id: Option<i64>,
+}
+
+/// Changes a user's name, e-mail, role, time zone and links (admins). An administrator cannot
+/// take the administrator role from themself: someone must be left to give it back.
+pub async fn update_user(
+    app: &App,
+    caller: &Caller,
+    id: i64,
+    version: i64,
+    ch: UserChanges,
+) -> Result<users::User, AppError> {
+    caller.require(caller.role.can_administer(), "change user accounts")?;
+    let mut inv = Invalid::new();
+    let email = inv.check("email", EmailAddress::parse(&ch.email));
+    let tz = inv.check("time_zone", TimeZoneName::parse(&ch.time_zone));
+    let name = inv.check(
+        "display_name",
+        trainyard_core::invalid::text::required(&ch.display_name, 120),
+    );
+    if id == caller.user_id && ch.role != caller.role {
+        inv.add(
+            "role",
+            "you cannot change your own role: ask another administrator",
+        );
+    }
+    let (Some(email), Some(tz), Some(name)) = (email, tz, name) else {
+        return Err(inv.into());
+    };
+    if !inv.is_empty() {
+        return Err(inv.into());
+    }
+    let now = now_ms();
+    let mut tx = app.store.write().await?;
+    let before = users::get(&mut tx, id).await.about("the user")?;
+    if before.version != version {
+        return Err(AppError::Stale("the user"));
+    }
+    let links = checked_links(
+        &mut tx,
+        ch.role,
+        Links {
+            client_id: ch.client_id,
+            instructor_id: ch.instructor_id,
+            learner_id: ch.learner_id,
+        },
+        true,
+        Some(id),
+    )
+    .await?;
+    users::update(
+        &mut tx,
+        id,
+        version,
+        &users::UserChanges {
+            email: email.as_str(),
+            display_name: &name,
+            role: ch.role,
+            client_id: links.client_id,
+            instructor_id: links.instructor_id,
+            learner_id: links.learner_id,
+            time_zone: tz.as_str(),
+        },
+        now,
+    )
+    .await
+    .about("user")?;
+    let after = users::get(&mut tx, id).await?;
+    crate::audit::record(
+        &mut tx,
+        caller,
+        now,
+        "user.updated",
+        ("user", id),
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Deactivates a user (admins): they cannot sign in, every login session of theirs ends and
+/// every API token is revoked, at once. Or reactivates them: they sign in again with their
+/// password (their old tokens stay revoked). Nobody deactivates their own account.
+pub async fn set_user_active(
+    app: &App,
+    caller: &Caller,
+    id: i64,
+    version: i64,
+    active: bool,
+) -> Result<users::User, AppError> {
+    caller.require(
+        caller.role.can_administer(),
+        "deactivate or reactivate users",
+    )?;
+    if !active && id == caller.user_id {
+        return Err(AppError::Refused(
+            "You cannot deactivate your own account: ask another administrator.".into(),
+        ));
+    }
+    let now = now_ms();
+    let mut tx = app.store.write().await?;
+    let before = users::get(&mut tx, id).await.about("the user")?;
+    if before.version != version {
+        return Err(AppError::Stale("the user"));
+    }
+    if before.archived_at.is_none() == active {
+        return Err(AppError::Refused(if active {
+            format!("{} is already active.", before.email)
+        } else {
+            format!("{} is already deactivated.", before.email)
+        }));
+    }
+    users::set_archived(&mut tx, id, version, (!active).then_some(now), now)
+        .await
+        .about("the user")?;
+    let (sessions_ended, tokens_revoked) = if active {
+        (0, 0)
+    } else {
+        (
+            auth::delete_sessions_of_user(&mut tx, id).await?,
+            auth::revoke_tokens_of_user(&mut tx, id, now).await?,
+        )
+    };
+    let after = users::get(&mut tx, id).await?;
+    let action = if active {
+        "user.reactivated"
+    } else {
+        "user.deactivated"
+    };
+    crate::audit::record(
+        &mut tx,
+        caller,
+        now,
+        action,
+        ("user", id),
+        Some(&serde_json::json!({ "user": before })),
+        Some(&serde_json::json!({
+            "user": after,
+            "sessions_ended": sessions_ended,
+            "tokens_revoked": tokens_revoked,
+        })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
 }
 
 pub struct IssuedToken {
@@ -359,6 +706,51 @@ pub async fn create_api_token_for(
             .ok_or(AppError::NotFound("a user with this e-mail"))?
     };
     create_api_token(app, &Caller::from_user(user, None), name).await
+}
+
+/// The instructors and clients an administrator may link an account to, for the user form.
+pub async fn link_choices(
+    app: &App,
+    caller: &Caller,
+) -> Result<(Vec<(i64, String)>, Vec<(i64, String)>), AppError> {
+    caller.require(caller.role.can_administer(), "link user accounts")?;
+    let mut conn = app.store.read().await?;
+    Ok((
+        trainyard_store::instructors::options(&mut conn).await?,
+        trainyard_store::clients::options(&mut conn).await?,
+    ))
+}
+
+/// The names of the records a user is linked to, for their page: (instructor, client, learner).
+pub async fn linked_names(
+    app: &App,
+    caller: &Caller,
+    u: &users::User,
+) -> Result<(Option<String>, Option<String>, Option<String>), AppError> {
+    caller.require(caller.role.can_administer(), "see user accounts")?;
+    let mut conn = app.store.read().await?;
+    let instructor = match u.instructor_id {
+        Some(id) => trainyard_store::instructors::get(&mut conn, id)
+            .await
+            .ok()
+            .map(|i| i.name),
+        None => None,
+    };
+    let client = match u.client_id {
+        Some(id) => trainyard_store::clients::get(&mut conn, id)
+            .await
+            .ok()
+            .map(|c| c.name),
+        None => None,
+    };
+    let learner = match u.learner_id {
+        Some(id) => trainyard_store::learners::get(&mut conn, id)
+            .await
+            .ok()
+            .map(|l| format!("{} {}", l.first_name, l.last_name)),
+        None => None,
+    };
+    Ok((instructor, client, learner))
 }
 
 #[cfg(test)]

@@ -276,6 +276,19 @@ pub const EVENTS: &[EventInfo] = &[
         body: "Hello {{ recipient_name }},\n\nto set a new password for your account, follow this link:\n{{ reset_url }}\n\nThe link works once, until {{ expires }}. If you did not ask for it, ignore this message: your password stays as it is.\n",
         placeholders: &["recipient_name", "reset_url", "expires"],
     },
+    EventInfo {
+        event: "account_invite",
+        label: "Invitation to Trainyard",
+        subject: "{{ invited_by }} invites you to Trainyard",
+        body: "Hello {{ recipient_name }},\n\n{{ invited_by }} invites you to Trainyard, where you will find your work with us ({{ role }}).\nTo accept, follow this link and choose your password:\n{{ invite_url }}\n\nThe link works once, until {{ expires }}. If you did not expect this message, ignore it: no account is created without it.\n",
+        placeholders: &[
+            "recipient_name",
+            "invited_by",
+            "role",
+            "invite_url",
+            "expires",
+        ],
+    },
 ];
 
 /// The catalogue entry of `event`, if Trainyard knows it.
@@ -473,6 +486,9 @@ pub fn sample_context() -> serde_json::Value {
         "login_url": "https://trainyard.example.com/login",
         "session_url": "https://trainyard.example.com/catalog/42",
         "expires": "2027-04-28 12:00 CEST",
+        "invited_by": "Olga Admin",
+        "role": "Instructor",
+        "invite_url": "https://trainyard.example.com/account/invite?token=5d2e…",
     })
 }
 

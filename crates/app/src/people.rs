@@ -79,6 +79,33 @@ pub mod instructors {
         until: &str,
         reason: &str,
     ) -> Result<repo::TimeOff, AppError> {
+        change_time_off(app, caller, id, None, from, until, reason).await
+    }
+
+    /// Changes a recorded unavailability (its dates or reason), for the same people who may
+    /// record it: the instructor themself or operations.
+    pub async fn update_time_off(
+        app: &App,
+        caller: &Caller,
+        id: i64,
+        time_off_id: i64,
+        from: &str,
+        until: &str,
+        reason: &str,
+    ) -> Result<repo::TimeOff, AppError> {
+        change_time_off(app, caller, id, Some(time_off_id), from, until, reason).await
+    }
+
+    /// Adds an entry, or replaces `replacing` (in one transaction, audited as a change).
+    async fn change_time_off(
+        app: &App,
+        caller: &Caller,
+        id: i64,
+        replacing: Option<i64>,
+        from: &str,
+        until: &str,
+        reason: &str,
+    ) -> Result<repo::TimeOff, AppError> {
         use trainyard_core::{Invalid, TimeZoneName};
         caller.require(
             caller.instructor_id == Some(id) || caller.role.can_edit_operations(),
@@ -126,6 +153,18 @@ pub mod instructors {
         let inst = repo::get(&mut tx, id).await.about("instructor")?;
         let tz =
             TimeZoneName::parse(&inst.time_zone).map_err(|e| AppError::Refused(e.to_string()))?;
+        let before = match replacing {
+            Some(old) => {
+                let entry = repo::time_off(&mut tx, id)
+                    .await?
+                    .into_iter()
+                    .find(|t| t.id == old)
+                    .ok_or(AppError::NotFound("time off"))?;
+                repo::delete_time_off(&mut tx, id, old).await?;
+                Some(entry)
+            }
+            None => None,
+        };
         let from_ms = tz.start_of_day_ms(start);
         let to_ms = tz.start_of_day_ms(end + chrono::Duration::days(1));
         let off_id = repo::insert_time_off(&mut tx, id, from_ms, to_ms, &reason, now).await?;
@@ -139,9 +178,13 @@ pub mod instructors {
             &mut tx,
             caller,
             now,
-            "instructor.time_off_added",
+            if before.is_some() {
+                "instructor.time_off_changed"
+            } else {
+                "instructor.time_off_added"
+            },
             ("instructor", id),
-            None,
+            before.as_ref(),
             Some(&entry),
         )
         .await?;

@@ -80,3 +80,135 @@ pub async fn my_enrollments(app: &App, caller: &Caller) -> Result<Vec<Enrollment
     let mut conn = app.store.read().await?;
     Ok(enrollments::for_learner(&mut conn, id).await?)
 }
+
+/// One day of a session, in the instructor's own zone.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct WorkDay {
+    #[serde(serialize_with = "trainyard_store::row::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub starts_at: i64,
+    #[serde(serialize_with = "trainyard_store::row::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub ends_at: i64,
+    /// Start and end as wall times in the instructor's zone, e.g. "2027-05-04 09:00 CEST".
+    pub starts_local: String,
+    pub ends_local: String,
+}
+
+/// Where a session takes place.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct WorkPlace {
+    pub name: String,
+    pub address: String,
+    pub city: String,
+    pub country: String,
+}
+
+/// A learner on a session the instructor is confirmed for.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct WorkLearner {
+    pub name: String,
+    pub email: String,
+    /// booked, attended, no_show …
+    pub status: String,
+}
+
+/// One of an instructor's assignments as they need it: what, when (in their zone), where or how
+/// to join, and — once confirmed — who comes. The one view the portal and
+/// `GET /me/assignments` show.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct MyAssignment {
+    pub id: i64,
+    pub version: i64,
+    pub status: trainyard_core::status::AssignmentStatus,
+    /// `lead` or `co`.
+    pub role: String,
+    pub session_id: i64,
+    pub reference: String,
+    pub course_title: String,
+    /// ilt, vilt or blended.
+    pub delivery_mode: String,
+    /// The instructor's time zone, in which the local times are given.
+    pub time_zone: String,
+    pub days: Vec<WorkDay>,
+    /// The venue, for sessions in a classroom.
+    pub venue: Option<WorkPlace>,
+    /// The joining link of a virtual session ("" when there is none yet).
+    pub joining_url: String,
+    pub joining_notes: String,
+    /// Booked learners (and attendance), only once the assignment is confirmed.
+    pub learners: Option<Vec<WorkLearner>>,
+    /// Why the instructor declined, when they did.
+    pub decline_reason: Option<String>,
+}
+
+/// An instructor's own assignments (from 30 days back), with venue, joining link, days in their
+/// own zone, and the learner list once confirmed.
+pub async fn my_work(app: &App, caller: &Caller) -> Result<Vec<MyAssignment>, AppError> {
+    let mine = my_assignments(app, caller).await?;
+    let tz = trainyard_core::TimeZoneName::parse_or_utc(&caller.time_zone);
+    let mut conn = app.store.read().await?;
+    let mut out = Vec::with_capacity(mine.len());
+    for a in mine {
+        let s = sessions::get(&mut conn, a.session_id).await?;
+        let parts = sessions::parts(&mut conn, s.id).await?;
+        let venue = match s.venue_id {
+            Some(v) => {
+                let v = trainyard_store::venues::get(&mut conn, v).await?;
+                Some(WorkPlace {
+                    name: v.name,
+                    address: v.address,
+                    city: v.city,
+                    country: v.country,
+                })
+            }
+            None => None,
+        };
+        let confirmed = a.status == trainyard_core::status::AssignmentStatus::Confirmed;
+        let learners = if confirmed {
+            Some(
+                enrollments::for_session(&mut conn, s.id)
+                    .await?
+                    .into_iter()
+                    .filter(|e| {
+                        !matches!(e.status.as_str(), "requested" | "waitlisted" | "cancelled")
+                    })
+                    .map(|e| WorkLearner {
+                        name: e.learner_name,
+                        email: e.learner_email,
+                        status: e.status.as_str().to_owned(),
+                    })
+                    .collect(),
+            )
+        } else {
+            None
+        };
+        out.push(MyAssignment {
+            id: a.id,
+            version: a.version,
+            status: a.status,
+            role: a.role,
+            session_id: s.id,
+            reference: s.reference,
+            course_title: s.title.unwrap_or(s.course_title),
+            delivery_mode: s.delivery_mode.as_str().to_owned(),
+            time_zone: tz.as_str().to_owned(),
+            days: parts
+                .iter()
+                .filter(|p| p.status == "scheduled")
+                .map(|p| WorkDay {
+                    starts_at: p.starts_at,
+                    ends_at: p.ends_at,
+                    starts_local: tz.display(p.starts_at),
+                    ends_local: tz.display(p.ends_at),
+                })
+                .collect(),
+            venue,
+            joining_url: s.joining_url,
+            joining_notes: s.joining_notes,
+            learners,
+            decline_reason: a.decline_reason,
+        });
+    }
+    Ok(out)
+}

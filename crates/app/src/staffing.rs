@@ -285,6 +285,7 @@ pub(crate) async fn act_in(
     let next = before.status.transition(event)?;
     let session = sessions::get(tx, before.session_id).await?;
     let mut override_used = None;
+    let mut decline_reason = None;
     match event {
         AssignmentEvent::Accept => {
             // Accepting takes the instructor's time (the slots `set_status` writes): refuse an
@@ -343,6 +344,25 @@ pub(crate) async fn act_in(
                 });
             }
         }
+        AssignmentEvent::Decline => {
+            // The coordinator needs to know why to find someone else: an instructor declining
+            // says why; a coordinator recording a decline may. The reason travels in
+            // `override_reason`, the one free-text field an action carries.
+            let reason = override_reason.map(str::trim).unwrap_or_default();
+            if !(reason.is_empty() && caller.role.can_edit_operations()) {
+                let reason = trainyard_core::invalid::text::required(reason, 500).map_err(|m| {
+                    trainyard_core::Invalid::field(
+                        "reason",
+                        if reason.is_empty() {
+                            "say why you decline, so the coordinator can plan around it".to_owned()
+                        } else {
+                            m
+                        },
+                    )
+                })?;
+                decline_reason = Some(reason);
+            }
+        }
         AssignmentEvent::Cancel => {
             trainyard_store::reminders::withdraw_for(tx, "assignment", assignment_id).await?;
         }
@@ -359,6 +379,9 @@ pub(crate) async fn act_in(
         now,
     )
     .await?;
+    if let Some(reason) = &decline_reason {
+        assignments::set_decline_reason(tx, assignment_id, reason).await?;
+    }
     let after = assignments::get(tx, assignment_id).await?;
     let action = format!("assignment.{}", event.as_str());
     crate::audit::record(

@@ -266,9 +266,15 @@ enum UserCommand {
         role: Role,
         #[arg(long, env = "TRAINYARD_PASSWORD", hide_env_values = true)]
         password: Option<String>,
-        /// The client a client contact belongs to.
-        #[arg(long)]
+        /// The instructor record an instructor account belongs to (required for instructors).
+        #[arg(long = "instructor", value_name = "ID")]
+        instructor_id: Option<i64>,
+        /// The client a client contact belongs to (required for client contacts).
+        #[arg(long = "client", alias = "client-id", value_name = "ID")]
         client_id: Option<i64>,
+        /// The learner record a learner account belongs to (required for learners).
+        #[arg(long = "learner", value_name = "ID")]
+        learner_id: Option<i64>,
         #[arg(long, default_value = "Europe/Berlin")]
         time_zone: String,
     },
@@ -372,7 +378,9 @@ async fn main() -> anyhow::Result<()> {
                     name,
                     role,
                     password,
+                    instructor_id,
                     client_id,
+                    learner_id,
                     time_zone,
                 },
         } => {
@@ -381,17 +389,16 @@ async fn main() -> anyhow::Result<()> {
                 Some(p) => p,
                 None => prompt_password()?,
             };
-            let user = accounts::create_user(
+            let user = accounts::create_user_from_command_line(
                 &app,
-                None,
                 accounts::NewAccount {
                     email,
                     display_name: name,
                     password,
                     role,
                     client_id,
-                    instructor_id: None,
-                    learner_id: None,
+                    instructor_id,
+                    learner_id,
                     time_zone,
                 },
             )

@@ -1,4 +1,5 @@
-//! Single-use links sent by e-mail (confirm a registration, sign in, set a password). Only the
+//! Single-use links sent by e-mail (confirm a registration, sign in, set a password, accept an
+//! invitation). Only the
 //! SHA-256 of a link's secret is stored. [`consume`] marks a token used with one guarded UPDATE,
 //! so a link works once even when it is followed twice at the same moment.
 
@@ -19,6 +20,9 @@ pub enum Purpose {
     /// account may not sign in by link), so that notices count towards the hourly limit too.
     /// Stored already expired; never usable.
     Notice,
+    /// An invitation from an administrator: following it creates the account linked to an
+    /// instructor, client or learner record (named in the payload) with a password chosen then.
+    Invite,
 }
 
 impl Purpose {
@@ -28,6 +32,7 @@ impl Purpose {
             Purpose::SignIn => "sign_in",
             Purpose::SetPassword => "set_password",
             Purpose::Notice => "notice",
+            Purpose::Invite => "invite",
         }
     }
 
@@ -37,6 +42,7 @@ impl Purpose {
             Purpose::SignIn,
             Purpose::SetPassword,
             Purpose::Notice,
+            Purpose::Invite,
         ]
         .into_iter()
         .find(|p| p.as_str() == s)

@@ -22,6 +22,8 @@ pub struct Assignment {
     #[schema(value_type = trainyard_core::status::AssignmentRole)]
     pub role: String,
     pub status: AssignmentStatus,
+    /// Why the instructor declined, in their words (declined assignments only).
+    pub decline_reason: Option<String>,
     pub version: i64,
 }
 
@@ -58,7 +60,7 @@ pub async fn insert(
     Ok(id)
 }
 
-const SELECT: &str = "SELECT a.id, a.session_id, a.instructor_id, i.name, s.reference, c.title, s.starts_at, s.ends_at, a.role, a.status, a.version \
+const SELECT: &str = "SELECT a.id, a.session_id, a.instructor_id, i.name, s.reference, c.title, s.starts_at, s.ends_at, a.role, a.status, a.decline_reason, a.version \
     FROM assignments a JOIN instructors i ON i.id = a.instructor_id JOIN sessions s ON s.id = a.session_id JOIN courses c ON c.id = s.course_id";
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<Assignment, sqlx::Error> {
@@ -73,6 +75,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Assignment, sqlx::Error> {
         ends_at: r.i("ends_at")?,
         role: r.s("role")?,
         status: AssignmentStatus::parse(&r.s("status")?).map_err(crate::courses::decode_err)?,
+        decline_reason: r.os("decline_reason")?,
         version: r.i("version")?,
     })
 }
@@ -111,12 +114,14 @@ pub struct AssignmentRecord {
     pub status: AssignmentStatus,
     pub replaces_assignment_id: Option<i64>,
     pub override_reason: Option<String>,
+    /// Why the instructor declined, in their words (declined assignments only).
+    pub decline_reason: Option<String>,
     pub version: i64,
 }
 
 pub async fn get(conn: &mut Conn, id: i64) -> Result<AssignmentRecord, StoreError> {
     let r = sqlx::query(
-        "SELECT id, session_id, instructor_id, role, status, replaces_assignment_id, override_reason, version FROM assignments WHERE id = $1",
+        "SELECT id, session_id, instructor_id, role, status, replaces_assignment_id, override_reason, decline_reason, version FROM assignments WHERE id = $1",
     )
     .bind(id)
     .fetch_one(&mut *conn)
@@ -129,8 +134,19 @@ pub async fn get(conn: &mut Conn, id: i64) -> Result<AssignmentRecord, StoreErro
         status: AssignmentStatus::parse(&r.s("status")?).map_err(crate::courses::decode_err)?,
         replaces_assignment_id: r.oi("replaces_assignment_id")?,
         override_reason: r.os("override_reason")?,
+        decline_reason: r.os("decline_reason")?,
         version: r.i("version")?,
     })
+}
+
+/// Records why the instructor declined (in the transaction that declines).
+pub async fn set_decline_reason(conn: &mut Conn, id: i64, reason: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE assignments SET decline_reason = $1 WHERE id = $2")
+        .bind(reason)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 pub async fn insert_replacing(

@@ -210,3 +210,19 @@ pub async fn delete_sessions_of_user(conn: &mut Conn, user_id: i64) -> Result<u6
         .await?
         .rows_affected())
 }
+
+/// Revokes every live API token of a user (when the account is deactivated). Returns how many.
+pub async fn revoke_tokens_of_user(
+    conn: &mut Conn,
+    user_id: i64,
+    now: i64,
+) -> Result<u64, StoreError> {
+    Ok(sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected())
+}

@@ -127,3 +127,104 @@ pub async fn list(conn: &mut Conn, page: i64, per_page: i64) -> Result<Page<User
     )
     .await
 }
+
+/// What an administrator may change about a user (not the password: that goes by e-mailed link).
+pub struct UserChanges<'a> {
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub role: Role,
+    pub client_id: Option<i64>,
+    pub instructor_id: Option<i64>,
+    pub learner_id: Option<i64>,
+    pub time_zone: &'a str,
+}
+
+/// Replaces the user's details if it is still at `version`.
+pub async fn update(
+    conn: &mut Conn,
+    id: i64,
+    version: i64,
+    u: &UserChanges<'_>,
+    now: i64,
+) -> Result<(), StoreError> {
+    let n = sqlx::query(
+        "UPDATE users SET email = $1, display_name = $2, role = $3, client_id = $4, instructor_id = $5, \
+         learner_id = $6, time_zone = $7, updated_at = $8, version = version + 1 WHERE id = $9 AND version = $10",
+    )
+    .bind(u.email.trim().to_lowercase())
+    .bind(u.display_name)
+    .bind(u.role.as_str())
+    .bind(u.client_id)
+    .bind(u.instructor_id)
+    .bind(u.learner_id)
+    .bind(u.time_zone)
+    .bind(now)
+    .bind(id)
+    .bind(version)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    crate::row::check_updated(conn, "users", id, version, n).await
+}
+
+/// Deactivates (`archived_at` = `now`) or reactivates (`None`) the user if it is still at
+/// `version`. An inactive user cannot sign in: every session and token lookup skips them.
+pub async fn set_archived(
+    conn: &mut Conn,
+    id: i64,
+    version: i64,
+    archived_at: Option<i64>,
+    now: i64,
+) -> Result<(), StoreError> {
+    let n = sqlx::query(
+        "UPDATE users SET archived_at = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND version = $4",
+    )
+    .bind(archived_at)
+    .bind(now)
+    .bind(id)
+    .bind(version)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    crate::row::check_updated(conn, "users", id, version, n).await
+}
+
+/// The record an account may be linked to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkColumn {
+    Client,
+    Instructor,
+    Learner,
+}
+
+impl LinkColumn {
+    fn column(self) -> &'static str {
+        match self {
+            LinkColumn::Client => "client_id",
+            LinkColumn::Instructor => "instructor_id",
+            LinkColumn::Learner => "learner_id",
+        }
+    }
+}
+
+/// The accounts linked to one instructor, client or learner record (a client has several
+/// contacts; an instructor or learner at most one account, which the app keeps so).
+pub async fn linked_to(
+    conn: &mut Conn,
+    link: LinkColumn,
+    record_id: i64,
+) -> Result<Vec<User>, StoreError> {
+    let mut q = Sql::new("SELECT ");
+    q.push(COLUMNS)
+        .push(" FROM users WHERE ")
+        .push(link.column())
+        .push(" = ")
+        .int(record_id)
+        .push(" ORDER BY id LIMIT 100");
+    Ok(q.query()
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect::<Result<_, _>>()?)
+}

@@ -2,7 +2,7 @@
 //!
 //! `GET /account/confirm?token=…` (choose a password, confirm the registration),
 //! `GET /account/sign-in?token=…` (a button that signs in), `GET /account/password?token=…` (set
-//! a new password): each GET only looks at the link — mail scanners fetch links — and the form's
+//! a new password), `GET /account/invite?token=…` (accept an invitation: choose a password): each GET only looks at the link — mail scanners fetch links — and the form's
 //! POST uses it, once. `GET|POST /account/password/forgot` asks for a link and always answers the
 //! same. Token pages are sent with `Referrer-Policy: no-referrer` and `Cache-Control: no-store`.
 
@@ -26,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/account/sign-in", get(sign_in_page).post(sign_in))
         .route("/account/password", get(password_page).post(set_password))
         .route("/account/password/forgot", get(forgot_page).post(forgot))
+        .route("/account/invite", get(invite_page).post(accept_invite))
 }
 
 pub struct LinkForm {
@@ -218,6 +219,53 @@ async fn confirm(State(s): State<AppState>, Form(f): Form<TokenForm>) -> Respons
             }
         }
         Err(e) => refused("Confirm your registration", e),
+    }
+}
+
+// ------------------------------------------------------------------ accept an invitation
+
+fn invite_form(info: &LinkInfo, token: &str, error: Option<String>) -> AccountPage {
+    AccountPage {
+        title: "Join Trainyard".into(),
+        problem: None,
+        lines: vec![format!(
+            "You are invited to Trainyard. Choose a password for {} to create your account.",
+            info.email
+        )],
+        form: Some(password_form(
+            "/account/invite",
+            token,
+            "Create my account",
+            error,
+        )),
+    }
+}
+
+async fn invite_page(State(s): State<AppState>, Query(q): Query<TokenQuery>) -> Response {
+    match account_links::peek(&s.app, Purpose::Invite, &q.token).await {
+        Ok(info) => private(StatusCode::OK, invite_form(&info, &q.token, None)),
+        Err(e) => refused("Join Trainyard", e),
+    }
+}
+
+async fn accept_invite(State(s): State<AppState>, Form(f): Form<TokenForm>) -> Response {
+    match account_links::accept_invitation(&s.app, &f.token, &f.password).await {
+        Ok(login) => signed_in(
+            &s,
+            &login.session_token,
+            "/",
+            "Welcome to Trainyard: your account is ready.",
+        ),
+        Err(e @ AppError::Invalid(_)) => {
+            match account_links::peek(&s.app, Purpose::Invite, &f.token).await {
+                Ok(info) => private(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    invite_form(&info, &f.token, password_error(&e)),
+                ),
+                Err(e) => refused("Join Trainyard", e),
+            }
+        }
+        Err(e) => refused("Join Trainyard", e),
     }
 }
 

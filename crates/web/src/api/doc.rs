@@ -122,7 +122,14 @@ impl utoipa::Modify for BearerAuth {
 
 /// Tags in the order the reference shows them, each with a line on what it holds.
 const TAGS: &[(&str, &str)] = &[
-    ("account", "Who the token belongs to."),
+    (
+        "account",
+        "Who the token belongs to, and an instructor's own assignments.",
+    ),
+    (
+        "users",
+        "User accounts (administrators): roles, links to instructor, client and learner records, deactivation, password resets, invitations.",
+    ),
     (
         "courses",
         "The catalogue: what can be taught, for how long, at what price.",

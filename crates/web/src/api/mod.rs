@@ -15,8 +15,10 @@ mod records;
 mod recurrence;
 mod staffing;
 mod timeline;
+mod users;
 
 pub use rate_limit::HEADERS as RATE_LIMIT_HEADERS;
+pub(crate) use users::{UserBody, create_user};
 
 use crate::AppState;
 use axum::Router;
@@ -108,6 +110,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(feeds::api())
         .merge(recurrence::api())
         .merge(planning::api())
+        .merge(users::api())
         .split_for_parts()
 }
 

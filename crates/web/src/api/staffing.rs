@@ -29,7 +29,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(remove_qualification))
         .routes(routes!(add_contract))
         .routes(routes!(add_time_off))
-        .routes(routes!(remove_time_off))
+        .routes(routes!(remove_time_off, replace_time_off))
         .routes(routes!(working_pattern))
         .routes(routes!(book))
         .routes(routes!(confirm_booking, release))
@@ -66,6 +66,7 @@ pub struct AssignmentAction {
     pub event: String,
     pub version: i64,
     /// Managers only: waive the overridable rules (qualification, time off, limits, contract) with a reason.
+    /// When an instructor declines: why (required; shown to coordinators).
     #[serde(default)]
     pub override_reason: Option<String>,
 }
@@ -346,6 +347,25 @@ async fn remove_time_off(
 ) -> Result<StatusCode, ApiError> {
     credentials::remove_time_off(&s.app, &c, id, tid).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Change recorded unavailability: instructors their own, coordinators anyone's.
+///
+/// New dates and reason for an entry (it gets a new id). Same rules as recording it.
+#[utoipa::path(put, path = "/instructors/{id}/time-off/{time_off_id}", operation_id = "replaceTimeOff", tag = "instructors", params(("id" = i64, Path), ("time_off_id" = i64, Path)), request_body = TimeOffRequest,
+    responses((status = 200, description = "The time off as now recorded", body = trainyard_app::store::instructors::TimeOff), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn replace_time_off(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path((id, tid)): Path<(i64, i64)>,
+    Body(b): Body<TimeOffRequest>,
+) -> Result<Json<trainyard_app::store::instructors::TimeOff>, ApiError> {
+    Ok(Json(
+        trainyard_app::people::instructors::update_time_off(
+            &s.app, &c, id, tid, &b.from, &b.until, &b.reason,
+        )
+        .await?,
+    ))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -1,7 +1,9 @@
 //! Administration: users, the audit trail, and each user's own API tokens.
 
+use super::DetailPage;
 use super::{FormPage, Submit, form_refused, saved};
 use crate::AppState;
+use crate::api::UserBody;
 use crate::auth::Viewer;
 use crate::pages::{Flash, error_page};
 use crate::views::*;
@@ -12,16 +14,25 @@ use axum::extract::{Path, Query, State};
 use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use trainyard_app::accounts::{self, NewAccount};
+use trainyard_app::account_links::{self, InviteKind};
+use trainyard_app::accounts;
 use trainyard_app::history;
-use trainyard_app::people::clients;
 use trainyard_app::store::audit::AuditFilter;
+use trainyard_app::store::users::User;
 use trainyard_core::Role;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/users", get(users).post(create_user))
         .route("/admin/users/new", get(new_user))
+        .route("/admin/users/{id}", get(user_page).post(update_user))
+        .route("/admin/users/{id}/edit", get(edit_user))
+        .route("/admin/users/{id}/deactivate", post(deactivate_user))
+        .route("/admin/users/{id}/reactivate", post(reactivate_user))
+        .route("/admin/users/{id}/password-reset", post(password_reset))
+        .route("/instructors/{id}/invite", get(invite_page).post(invite))
+        .route("/clients/{id}/invite", get(invite_page).post(invite))
+        .route("/learners/{id}/invite", get(invite_page).post(invite))
         .route("/admin/audit", get(audit))
         .route("/admin/audit/verify", post(verify))
         .route("/account/tokens", get(tokens).post(create_token))
@@ -57,18 +68,20 @@ async fn users(
                 ("Name", "", false),
                 ("Role", "", false),
                 ("Time zone", "", false),
+                ("Status", "", false),
             ],
         ),
         rows: page
             .items
             .iter()
             .map(|u| Row {
-                href: format!("/admin/users?page={}", page.page),
+                href: format!("/admin/users/{}", u.id),
                 cells: vec![
                     Cell::text(&u.email),
                     Cell::text(&u.display_name),
                     Cell::badge(u.role.label(), "scheduled"),
                     Cell::text(&u.time_zone),
+                    active_cell(u),
                 ],
             })
             .collect(),
@@ -84,6 +97,14 @@ async fn users(
     super::list_response(Chrome::new(&c, "users", flash), view, super::wants_csv(&qs))
 }
 
+fn active_cell(u: &User) -> Cell {
+    if u.archived_at.is_some() {
+        Cell::badge("Deactivated", "cancelled")
+    } else {
+        Cell::badge("Active", "confirmed")
+    }
+}
+
 #[derive(serde::Deserialize, Default)]
 #[serde(default)]
 struct UserForm {
@@ -91,39 +112,110 @@ struct UserForm {
     display_name: String,
     role: String,
     client_id: String,
+    instructor_id: String,
+    learner_id: String,
     time_zone: String,
     password: String,
+    #[serde(deserialize_with = "trainyard_app::store::row::lenient_int")]
+    version: i64,
 }
 
-async fn user_form(s: &AppState, c: &trainyard_app::Caller, f: &UserForm) -> FormView {
-    FormView {
-        title: "New user".into(),
-        action: "/admin/users".into(),
-        submit: "Create user".into(),
-        cancel_href: "/admin/users".into(),
-        version: None,
-        fields: vec![
-            Field::new("email", "E-mail", "email", &f.email).required(),
-            Field::new("display_name", "Name", "text", &f.display_name).required(),
-            Field::new("role", "Role", "select", &f.role).choices(
-                enum_choices(&Role::ALL, |r| r.as_str(), |r| r.label()),
-                None,
-            ),
-            Field::new(
-                "client_id",
-                "Client (for client contacts)",
-                "select",
-                &f.client_id,
-            )
-            .choices(
-                id_choices(clients::options(&s.app, c).await.unwrap_or_default()),
-                Some("— none —"),
-            ),
-            Field::new("time_zone", "Time zone", "text", &f.time_zone).required(),
+impl UserForm {
+    fn of(u: &User) -> Self {
+        let id = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+        Self {
+            email: u.email.clone(),
+            display_name: u.display_name.clone(),
+            role: u.role.as_str().to_owned(),
+            client_id: id(u.client_id),
+            instructor_id: id(u.instructor_id),
+            learner_id: id(u.learner_id),
+            time_zone: u.time_zone.clone(),
+            password: String::new(),
+            version: u.version,
+        }
+    }
+
+    fn body(&self) -> UserBody {
+        let id = |v: &str| v.trim().parse().ok();
+        UserBody {
+            email: self.email.clone(),
+            display_name: self.display_name.clone(),
+            role: self.role.clone(),
+            time_zone: self.time_zone.clone(),
+            client_id: id(&self.client_id),
+            instructor_id: id(&self.instructor_id),
+            learner_id: id(&self.learner_id),
+        }
+    }
+}
+
+/// The new-user form (`editing` = None) or a user's edit form.
+async fn user_form(
+    s: &AppState,
+    c: &trainyard_app::Caller,
+    f: &UserForm,
+    editing: Option<&User>,
+) -> FormView {
+    let (instructors, clients) = accounts::link_choices(&s.app, c).await.unwrap_or_default();
+    let mut fields = vec![
+        Field::new("email", "E-mail", "email", &f.email).required(),
+        Field::new("display_name", "Name", "text", &f.display_name).required(),
+        Field::new("role", "Role", "select", &f.role).choices(
+            enum_choices(&Role::ALL, |r| r.as_str(), |r| r.label()),
+            None,
+        ),
+        Field::new(
+            "instructor_id",
+            "Instructor (for instructors)",
+            "select",
+            &f.instructor_id,
+        )
+        .choices(id_choices(instructors), Some("— none —"))
+        .help("An instructor account sees this instructor's assignments"),
+        Field::new(
+            "client_id",
+            "Client (for client contacts)",
+            "select",
+            &f.client_id,
+        )
+        .choices(id_choices(clients), Some("— none —")),
+        Field::new(
+            "learner_id",
+            "Learner record number (for learners)",
+            "number",
+            &f.learner_id,
+        )
+        .help(
+            "The number in the learner's page address, /learners/…; or invite them from that page",
+        ),
+        Field::new("time_zone", "Time zone", "text", &f.time_zone).required(),
+    ];
+    if editing.is_none() {
+        fields.push(
             Field::new("password", "Initial password", "text", "")
-                .required()
-                .help("At least 10 characters; ask them to change it"),
-        ],
+                .help("Leave empty to e-mail them a link to choose their own (at least 10 characters otherwise)"),
+        );
+    }
+    FormView {
+        title: match editing {
+            Some(u) => format!("Edit {}", u.email),
+            None => "New user".into(),
+        },
+        action: match editing {
+            Some(u) => format!("/admin/users/{}", u.id),
+            None => "/admin/users".into(),
+        },
+        submit: match editing {
+            Some(_) => "Save user".into(),
+            None => "Create user".into(),
+        },
+        cancel_href: match editing {
+            Some(u) => format!("/admin/users/{}", u.id),
+            None => "/admin/users".into(),
+        },
+        version: editing.map(|u| u.version),
+        fields,
         problems: Vec::new(),
     }
 }
@@ -139,7 +231,7 @@ async fn new_user(State(s): State<AppState>, Viewer(c): Viewer) -> Response {
     };
     FormPage {
         chrome: Chrome::new(&c, "users", None),
-        view: user_form(&s, &c, &f).await,
+        view: user_form(&s, &c, &f, None).await,
     }
     .into_response()
 }
@@ -148,34 +240,309 @@ async fn create_user(
     State(s): State<AppState>,
     Submit { caller: c, form: f }: Submit<UserForm>,
 ) -> Response {
-    let role = match Role::parse(&f.role) {
-        Ok(r) => r,
+    // The form is read before anything else, as it always was: a form without a role is
+    // refused as such, whoever sends it.
+    if let Err(e) = Role::parse(&f.role) {
+        let view = user_form(&s, &c, &f, None).await;
+        return form_refused(
+            Chrome::new(&c, "users", None),
+            view,
+            trainyard_core::Invalid::field("role", e.to_string()).into(),
+            &c,
+        );
+    }
+    let password = (!f.password.is_empty()).then(|| f.password.clone());
+    let emailed = password.is_none();
+    match crate::api::create_user(&s, &c, f.body(), password).await {
+        Ok(u) => saved(
+            &format!("/admin/users/{}", u.id),
+            &if emailed {
+                format!(
+                    "User {} created; a link to choose a password is on its way.",
+                    u.email
+                )
+            } else {
+                format!("User {} created.", u.email)
+            },
+        ),
         Err(e) => {
-            let view = user_form(&s, &c, &f).await;
-            return form_refused(
-                Chrome::new(&c, "users", None),
-                view,
+            let view = user_form(&s, &c, &f, None).await;
+            form_refused(Chrome::new(&c, "users", None), view, e, &c)
+        }
+    }
+}
+
+/// A user's own page: details, links, and what an administrator may do with the account.
+async fn user_page(
+    State(s): State<AppState>,
+    Viewer(c): Viewer,
+    Flash(flash): Flash,
+    Path(id): Path<i64>,
+) -> Response {
+    let u = match accounts::get_user(&s.app, &c, id).await {
+        Ok(u) => u,
+        Err(e) => return error_page(e, Some(&c)),
+    };
+    let viewer = viewer_tz(&c);
+    let mut facts = vec![
+        fact("E-mail", &u.email),
+        fact("Role", u.role.label()),
+        fact("Time zone", &u.time_zone),
+        fact("Created", viewer.display(u.created_at)),
+    ];
+    let (instructor, client, learner) = accounts::linked_names(&s.app, &c, &u)
+        .await
+        .unwrap_or_default();
+    let label = |name: Option<String>, id: i64| name.unwrap_or_else(|| format!("#{id}"));
+    if let Some(i) = u.instructor_id {
+        facts.push(link_fact(
+            "Instructor",
+            label(instructor, i),
+            format!("/instructors/{i}"),
+        ));
+    }
+    if let Some(cl) = u.client_id {
+        facts.push(link_fact(
+            "Client",
+            label(client, cl),
+            format!("/clients/{cl}"),
+        ));
+    }
+    if let Some(l) = u.learner_id {
+        facts.push(link_fact(
+            "Learner",
+            label(learner, l),
+            format!("/learners/{l}"),
+        ));
+    }
+    if let Some(at) = u.archived_at {
+        facts.push(fact("Deactivated", viewer.display(at)));
+    }
+    let mut actions = vec![Action::link("Edit", format!("/admin/users/{id}/edit"))];
+    if u.archived_at.is_some() {
+        let mut a = Action::post("Reactivate", format!("/admin/users/{id}/reactivate"), None);
+        a.primary = true;
+        actions.push(a);
+    } else {
+        actions.push(Action::post(
+            "Send password reset",
+            format!("/admin/users/{id}/password-reset"),
+            Some("E-mail this user a link to set a new password?"),
+        ));
+        if id != c.user_id {
+            actions.push(Action::post(
+                "Deactivate",
+                format!("/admin/users/{id}/deactivate"),
+                Some("Deactivate this account? They are signed out everywhere and their API tokens are revoked."),
+            ));
+        }
+    }
+    let events = history::of_record(&s.app, &c, "user", id)
+        .await
+        .unwrap_or_default();
+    DetailPage {
+        chrome: Chrome::new(&c, "users", flash),
+        view: DetailView {
+            title: u.display_name.clone(),
+            subtitle: format!("{} account", u.role.label()),
+            status: Some(active_cell(&u)),
+            back_href: "/admin/users",
+            back_label: "Users",
+            version: u.version,
+            actions,
+            facts,
+            sections: Vec::new(),
+            history: crate::views::history(events, &viewer),
+        },
+    }
+    .into_response()
+}
+
+async fn edit_user(State(s): State<AppState>, Viewer(c): Viewer, Path(id): Path<i64>) -> Response {
+    let u = match accounts::get_user(&s.app, &c, id).await {
+        Ok(u) => u,
+        Err(e) => return error_page(e, Some(&c)),
+    };
+    FormPage {
+        chrome: Chrome::new(&c, "users", None),
+        view: user_form(&s, &c, &UserForm::of(&u), Some(&u)).await,
+    }
+    .into_response()
+}
+
+async fn update_user(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Submit { caller: c, form: f }: Submit<UserForm>,
+) -> Response {
+    if let Err(e) = c.require(c.role.can_administer(), "change user accounts") {
+        return error_page(e, Some(&c));
+    }
+    let b = f.body();
+    let changes = match Role::parse(&b.role) {
+        Ok(role) => accounts::UserChanges {
+            email: b.email,
+            display_name: b.display_name,
+            role,
+            time_zone: b.time_zone,
+            client_id: b.client_id,
+            instructor_id: b.instructor_id,
+            learner_id: b.learner_id,
+        },
+        Err(e) => {
+            return error_page(
                 trainyard_core::Invalid::field("role", e.to_string()).into(),
-                &c,
+                Some(&c),
             );
         }
     };
-    let account = NewAccount {
-        email: f.email.clone(),
-        display_name: f.display_name.clone(),
-        password: f.password.clone(),
-        role,
-        client_id: f.client_id.parse().ok(),
-        instructor_id: None,
-        learner_id: None,
-        time_zone: f.time_zone.clone(),
-    };
-    match accounts::create_user(&s.app, Some(&c), account).await {
-        Ok(u) => saved("/admin/users", &format!("User {} created.", u.email)),
+    match accounts::update_user(&s.app, &c, id, f.version, changes).await {
+        Ok(u) => saved(
+            &format!("/admin/users/{id}"),
+            &format!("User {} saved.", u.email),
+        ),
         Err(e) => {
-            let view = user_form(&s, &c, &f).await;
+            let current = accounts::get_user(&s.app, &c, id).await;
+            let mut view = user_form(&s, &c, &f, current.as_ref().ok()).await;
+            // Keep the version the user started from: a stale save must stay stale.
+            view.version = Some(f.version);
             form_refused(Chrome::new(&c, "users", None), view, e, &c)
         }
+    }
+}
+
+async fn set_active(
+    s: &AppState,
+    c: &trainyard_app::Caller,
+    id: i64,
+    version: i64,
+    active: bool,
+) -> Response {
+    match accounts::set_user_active(&s.app, c, id, version, active).await {
+        Ok(u) => saved(
+            &format!("/admin/users/{id}"),
+            &if active {
+                format!("{} is active again.", u.email)
+            } else {
+                format!(
+                    "{} is deactivated: signed out everywhere, API tokens revoked.",
+                    u.email
+                )
+            },
+        ),
+        Err(e) => error_page(e, Some(c)),
+    }
+}
+
+async fn deactivate_user(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Submit { caller: c, form: f }: Submit<super::VersionForm>,
+) -> Response {
+    set_active(&s, &c, id, f.version, false).await
+}
+
+async fn reactivate_user(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Submit { caller: c, form: f }: Submit<super::VersionForm>,
+) -> Response {
+    set_active(&s, &c, id, f.version, true).await
+}
+
+async fn password_reset(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Submit { caller: c, .. }: Submit<super::VersionForm>,
+) -> Response {
+    match account_links::send_password_link(&s.app, &c, id, false).await {
+        Ok(()) => saved(
+            &format!("/admin/users/{id}"),
+            "A link to set a new password is on its way.",
+        ),
+        Err(e) => error_page(e, Some(&c)),
+    }
+}
+
+// ------------------------------------------------------------------ invitations
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct InviteForm {
+    email: String,
+    name: String,
+}
+
+/// The kind of record from the path ("/instructors/7/invite").
+fn invite_kind(uri: &Uri) -> Option<InviteKind> {
+    InviteKind::from_path(uri.path().trim_start_matches('/').split('/').next()?)
+}
+
+fn invite_form(kind: InviteKind, id: i64, f: &InviteForm) -> FormView {
+    let (noun, path) = match kind {
+        InviteKind::Instructor => ("instructor", "instructors"),
+        InviteKind::Client => ("client's contact", "clients"),
+        InviteKind::Learner => ("learner", "learners"),
+    };
+    FormView {
+        title: format!("Invite the {noun} to Trainyard"),
+        action: format!("/{path}/{id}/invite"),
+        submit: "Send invitation".into(),
+        cancel_href: format!("/{path}/{id}"),
+        version: None,
+        fields: vec![
+            Field::new("name", "Name", "text", &f.name).required(),
+            Field::new("email", "E-mail", "email", &f.email)
+                .required()
+                .help("They get a link, valid 48 hours and usable once, to choose a password; their account is linked to this record"),
+        ],
+        problems: Vec::new(),
+    }
+}
+
+async fn invite_page(
+    State(s): State<AppState>,
+    Viewer(c): Viewer,
+    Path(id): Path<i64>,
+    uri: Uri,
+) -> Response {
+    let Some(kind) = invite_kind(&uri) else {
+        return error_page(trainyard_app::AppError::NotFound("the page"), Some(&c));
+    };
+    if let Err(e) = c.require(c.role.can_administer(), "invite people to Trainyard") {
+        return error_page(e, Some(&c));
+    }
+    let f = match account_links::invitee_defaults(&s.app, &c, kind, id).await {
+        Ok((name, email)) => InviteForm { email, name },
+        Err(e) => return error_page(e, Some(&c)),
+    };
+    FormPage {
+        chrome: Chrome::new(&c, kind.path(), None),
+        view: invite_form(kind, id, &f),
+    }
+    .into_response()
+}
+
+async fn invite(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    uri: Uri,
+    Submit { caller: c, form: f }: Submit<InviteForm>,
+) -> Response {
+    let Some(kind) = invite_kind(&uri) else {
+        return error_page(trainyard_app::AppError::NotFound("the page"), Some(&c));
+    };
+    match account_links::invite(&s.app, &c, kind, id, Some(&f.email), Some(&f.name)).await {
+        Ok(i) => saved(
+            &format!("/{}/{id}", kind.path()),
+            &format!("Invitation sent to {}.", i.email),
+        ),
+        Err(e) => form_refused(
+            Chrome::new(&c, kind.path(), None),
+            invite_form(kind, id, &f),
+            e,
+            &c,
+        ),
     }
 }
 

@@ -175,6 +175,12 @@ impl RecordPage for Clients {
                 format!("/feeds/client/{}", cl.id),
             ));
         }
+        if c.role.can_administer() && cl.archived_at.is_none() {
+            actions.push(Action::link(
+                "Invite a contact to Trainyard",
+                format!("/clients/{}/invite", cl.id),
+            ));
+        }
         actions
     }
     fn facts(_: &Caller, cl: &Client, _: &Option<Vec<Program>>) -> Vec<Fact> {

@@ -7,7 +7,7 @@ use crate::views::*;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use trainyard_app::catalog::courses;
@@ -21,6 +21,19 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(home))
         .route("/search", get(search))
         .route("/portal/time-off", axum::routing::post(add_time_off))
+        .route(
+            "/portal/time-off/{id}",
+            axum::routing::post(update_time_off),
+        )
+        .route(
+            "/portal/time-off/{id}/remove",
+            axum::routing::post(remove_time_off),
+        )
+        .route("/portal/assignments/{id}", get(assignment_link))
+        .route(
+            "/portal/assignments/{id}/decline",
+            axum::routing::post(decline),
+        )
 }
 
 pub struct StatusBar {
@@ -332,6 +345,7 @@ async fn search(
     .into_response()
 }
 
+/// One assignment as the instructor's portal shows it.
 struct ScheduleRow {
     id: i64,
     session_id: i64,
@@ -339,11 +353,42 @@ struct ScheduleRow {
     version: i64,
     reference: String,
     course: String,
-    starts: String,
-    ends: String,
+    /// One line per day, in the instructor's zone.
+    days: Vec<String>,
+    /// Venue name and address, or "Online".
+    place: String,
+    joining_url: String,
+    joining_notes: String,
     status: &'static str,
     status_key: &'static str,
     requested: bool,
+    decline_reason: Option<String>,
+    /// Names (and attendance status) once confirmed.
+    learners: Option<Vec<String>>,
+}
+
+/// "Sun 20 Dec 2026, 09:00–17:00 CET"; a day that runs past midnight names both dates.
+fn day_line(tz: &trainyard_core::TimeZoneName, d: &portal::WorkDay) -> String {
+    let (a, b) = (tz.local(d.starts_at), tz.local(d.ends_at));
+    if a.date_naive() == b.date_naive() {
+        format!(
+            "{}, {}–{} {}",
+            a.format("%a %-d %b %Y"),
+            a.format("%H:%M"),
+            b.format("%H:%M"),
+            b.format("%Z")
+        )
+    } else {
+        format!("{} – {}", d.starts_local, d.ends_local)
+    }
+}
+
+/// One recorded unavailability: id, first and last day (YYYY-MM-DD, inclusive), reason.
+struct TimeOffRow {
+    id: i64,
+    from: String,
+    until: String,
+    reason: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -352,9 +397,14 @@ struct MySchedulePage {
     chrome: Chrome,
     name: String,
     instructor_id: i64,
+    time_zone: String,
     rows: Vec<ScheduleRow>,
-    time_off: Vec<(String, String, String)>,
+    time_off: Vec<TimeOffRow>,
+    /// A refusal of the time-off form, shown by it, with what was typed.
     error: Option<String>,
+    typed: TimeOffForm,
+    /// A refused decline: the assignment and why.
+    decline_error: Option<(i64, String)>,
 }
 
 impl MySchedulePage {
@@ -363,14 +413,34 @@ impl MySchedulePage {
     }
 }
 
+/// What a refused form leaves for the page to show again.
+#[derive(Default)]
+struct Refusal {
+    time_off: Option<(String, TimeOffForm)>,
+    decline: Option<(i64, String)>,
+}
+
 async fn my_schedule(
     s: &AppState,
     c: &trainyard_app::Caller,
     flash: Option<String>,
     error: Option<String>,
 ) -> Response {
+    let refusal = Refusal {
+        time_off: error.map(|e| (e, TimeOffForm::default())),
+        decline: None,
+    };
+    schedule_page(s, c, flash, refusal).await
+}
+
+async fn schedule_page(
+    s: &AppState,
+    c: &trainyard_app::Caller,
+    flash: Option<String>,
+    refusal: Refusal,
+) -> Response {
     let viewer = viewer_tz(c);
-    let mine = match portal::my_assignments(&s.app, c).await {
+    let mine = match portal::my_work(&s.app, c).await {
         Ok(m) => m,
         Err(e) => return error_page(e, Some(c)),
     };
@@ -378,38 +448,66 @@ async fn my_schedule(
     let time_off = instructors::time_off(&s.app, c, instructor_id)
         .await
         .unwrap_or_default();
+    let (error, typed) = match refusal.time_off {
+        Some((e, f)) => (Some(e), f),
+        None => (None, TimeOffForm::default()),
+    };
+    use trainyard_core::status::AssignmentStatus;
     MySchedulePage {
         chrome: Chrome::new(c, "home", flash),
         name: c.name.clone(),
         instructor_id,
+        time_zone: viewer.as_str().to_owned(),
         rows: mine
-            .iter()
+            .into_iter()
             .map(|a| ScheduleRow {
                 id: a.id,
                 session_id: a.session_id,
-                confirmed: a.status == trainyard_core::status::AssignmentStatus::Confirmed,
+                confirmed: a.status == AssignmentStatus::Confirmed,
                 version: a.version,
-                reference: a.session_reference.clone(),
-                course: a.course_title.clone(),
-                starts: viewer.display(a.starts_at),
-                ends: viewer.display(a.ends_at),
+                reference: a.reference,
+                course: a.course_title,
+                days: a.days.iter().map(|d| day_line(&viewer, d)).collect(),
+                place: match &a.venue {
+                    Some(v) => [v.name.as_str(), v.address.as_str(), v.city.as_str()]
+                        .iter()
+                        .filter(|x| !x.trim().is_empty())
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    None => "Online".into(),
+                },
+                joining_url: a.joining_url,
+                joining_notes: a.joining_notes,
                 status: a.status.label(),
                 status_key: a.status.as_str(),
-                requested: a.status == trainyard_core::status::AssignmentStatus::Requested,
+                requested: a.status == AssignmentStatus::Requested,
+                decline_reason: a.decline_reason,
+                learners: a.learners.map(|ls| {
+                    ls.into_iter()
+                        .map(|l| {
+                            if l.status == "booked" {
+                                l.name
+                            } else {
+                                format!("{} ({})", l.name, l.status.replace('_', "-"))
+                            }
+                        })
+                        .collect()
+                }),
             })
             .collect(),
         time_off: time_off
             .iter()
-            .map(|t| {
-                let last_day = viewer.local(t.ends_at - 1).format("%Y-%m-%d").to_string();
-                (
-                    viewer.local(t.starts_at).format("%Y-%m-%d").to_string(),
-                    last_day,
-                    t.reason.clone(),
-                )
+            .map(|t| TimeOffRow {
+                id: t.id,
+                from: viewer.local(t.starts_at).format("%Y-%m-%d").to_string(),
+                until: viewer.local(t.ends_at - 1).format("%Y-%m-%d").to_string(),
+                reason: t.reason.clone(),
             })
             .collect(),
         error,
+        typed,
+        decline_error: refusal.decline,
     }
     .into_response()
 }
@@ -422,20 +520,129 @@ struct TimeOffForm {
     reason: String,
 }
 
+/// The instructor's own record, or why they have none.
+fn own_instructor(c: &trainyard_app::Caller) -> Result<i64, trainyard_app::AppError> {
+    c.instructor_id.ok_or_else(|| {
+        trainyard_app::AppError::Forbidden(
+            "record unavailability without an instructor profile".into(),
+        )
+    })
+}
+
 async fn add_time_off(
     State(s): State<AppState>,
     crate::pages::Submit { caller: c, form: f }: crate::pages::Submit<TimeOffForm>,
 ) -> Response {
-    let Some(id) = c.instructor_id else {
-        return error_page(
-            trainyard_app::AppError::Forbidden(
-                "record unavailability without an instructor profile".into(),
-            ),
-            Some(&c),
-        );
+    let id = match own_instructor(&c) {
+        Ok(id) => id,
+        Err(e) => return error_page(e, Some(&c)),
     };
     match instructors::add_time_off(&s.app, &c, id, &f.from, &f.until, &f.reason).await {
         Ok(_) => crate::pages::saved("/", "Unavailability recorded."),
-        Err(e) => my_schedule(&s, &c, None, Some(e.to_string())).await,
+        Err(e) => {
+            let refusal = Refusal {
+                time_off: Some((e.to_string(), f)),
+                decline: None,
+            };
+            schedule_page(&s, &c, None, refusal).await
+        }
     }
+}
+
+async fn update_time_off(
+    State(s): State<AppState>,
+    Path(tid): Path<i64>,
+    crate::pages::Submit { caller: c, form: f }: crate::pages::Submit<TimeOffForm>,
+) -> Response {
+    let id = match own_instructor(&c) {
+        Ok(id) => id,
+        Err(e) => return error_page(e, Some(&c)),
+    };
+    match instructors::update_time_off(&s.app, &c, id, tid, &f.from, &f.until, &f.reason).await {
+        Ok(_) => crate::pages::saved("/#time-off", "Unavailability changed."),
+        Err(e) => {
+            let refusal = Refusal {
+                time_off: Some((e.to_string(), f)),
+                decline: None,
+            };
+            schedule_page(&s, &c, None, refusal).await
+        }
+    }
+}
+
+async fn remove_time_off(
+    State(s): State<AppState>,
+    Path(tid): Path<i64>,
+    crate::pages::Submit { caller: c, .. }: crate::pages::Submit<crate::pages::VersionForm>,
+) -> Response {
+    let id = match own_instructor(&c) {
+        Ok(id) => id,
+        Err(e) => return error_page(e, Some(&c)),
+    };
+    match trainyard_app::credentials::remove_time_off(&s.app, &c, id, tid).await {
+        Ok(()) => crate::pages::saved("/#time-off", "Unavailability removed."),
+        Err(e) => error_page(e, Some(&c)),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct DeclineForm {
+    #[serde(deserialize_with = "trainyard_app::store::row::lenient_int")]
+    version: i64,
+    reason: String,
+}
+
+/// Declining from the portal: the reason is asked for, and a refusal is shown by the form.
+async fn decline(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    crate::pages::Submit { caller: c, form: f }: crate::pages::Submit<DeclineForm>,
+) -> Response {
+    use trainyard_core::status::AssignmentEvent;
+    match trainyard_app::staffing::act(
+        &s.app,
+        &c,
+        id,
+        f.version,
+        AssignmentEvent::Decline,
+        Some(&f.reason),
+    )
+    .await
+    {
+        Ok(_) => crate::pages::saved(
+            "/",
+            "Assignment declined; the coordinator sees your reason.",
+        ),
+        Err(e @ (trainyard_app::AppError::Invalid(_) | trainyard_app::AppError::Stale(_))) => {
+            let message = match &e {
+                trainyard_app::AppError::Invalid(inv) => inv
+                    .errors
+                    .iter()
+                    .map(|x| x.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                other => other.to_string(),
+            };
+            let refusal = Refusal {
+                time_off: None,
+                decline: Some((id, message)),
+            };
+            let mut r = schedule_page(&s, &c, None, refusal).await;
+            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            r
+        }
+        Err(e) => error_page(e, Some(&c)),
+    }
+}
+
+/// The link in an instructor's e-mails: their portal, at that assignment.
+async fn assignment_link(Viewer(c): Viewer, Path(id): Path<i64>) -> Response {
+    if c.role != Role::Instructor {
+        return error_page(
+            trainyard_app::AppError::NotFound("the assignment"),
+            Some(&c),
+        );
+    }
+    axum::response::Redirect::to(&format!("/#assignment-{id}")).into_response()
 }

@@ -286,6 +286,12 @@ impl RecordPage for Instructors {
                 format!("/feeds/instructor/{}", i.id),
             ));
         }
+        if c.role.can_administer() && i.archived_at.is_none() {
+            actions.push(Action::link(
+                "Invite to Trainyard",
+                format!("/instructors/{}/invite", i.id),
+            ));
+        }
         actions
     }
     fn facts(_: &Caller, i: &Instructor, x: &Credentials) -> Vec<Fact> {

@@ -178,7 +178,14 @@ impl RecordPage for Learners {
         c.role.is_staff()
     }
     fn actions(c: &Caller, l: &Learner, _: &Attending) -> Vec<Action> {
-        edit_actions::<Self>(c, l, Vec::new())
+        let mut actions = edit_actions::<Self>(c, l, Vec::new());
+        if c.role.can_administer() && l.archived_at.is_none() {
+            actions.push(Action::link(
+                "Invite to Trainyard",
+                format!("/learners/{}/invite", l.id),
+            ));
+        }
+        actions
     }
     fn facts(c: &Caller, l: &Learner, _: &Attending) -> Vec<Fact> {
         vec![

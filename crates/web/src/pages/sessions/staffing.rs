@@ -69,7 +69,13 @@ pub(super) async fn instructors_panel(
                 } else {
                     "Co-instructor"
                 }),
-                Cell::badge(a.status.label(), a.status.as_str()),
+                match &a.decline_reason {
+                    // What the instructor said when declining: the coordinator plans with it.
+                    Some(why) => {
+                        Cell::badge(format!("{}: {why}", a.status.label()), a.status.as_str())
+                    }
+                    None => Cell::badge(a.status.label(), a.status.as_str()),
+                },
             ],
             version: a.version,
             actions,
