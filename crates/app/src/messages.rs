@@ -15,8 +15,11 @@ use crate::{App, AppError, Caller, now_ms};
 use minijinja::{AutoEscape, Environment, syntax::SyntaxConfig};
 use serde::Serialize;
 use serde_json::json;
-use trainyard_core::{Invalid, Role};
+use trainyard_core::status::DeliveryMode;
+use trainyard_core::{Invalid, Role, TimeZoneName};
 use trainyard_store::Conn;
+use trainyard_store::sessions::{Part, Session};
+use trainyard_store::venues::Venue;
 use trainyard_store::templates::{self as repo, StoredTemplate};
 
 /// One event Trainyard sends a message for, with its built-in wording.
@@ -29,6 +32,36 @@ pub struct EventInfo {
     pub placeholders: &'static [&'static str],
 }
 
+
+/// The "where, how to join, details" lines every session message ends with; each shows only
+/// when its value is there, so a message about a classroom has no empty "Join online:".
+macro_rules! where_block {
+    () => {
+        "Where: {{ place }}\n{% if address %}{{ address }}\n{% endif %}{% if join_url %}Join online: {{ join_url }}\n{% endif %}{% if instructions %}{{ instructions }}\n{% endif %}"
+    };
+}
+
+/// A link to the recipient's page about the session, when the sender has one.
+macro_rules! details_block {
+    () => {
+        "{% if session_url %}\nDetails: {{ session_url }}\n{% endif %}"
+    };
+}
+
+/// The days ("Mon 28 Dec 09:30–17:00, Tue 29 Dec 09:30–17:00 CET"), or the older start – end.
+macro_rules! when_block {
+    () => {
+        "{% if when %}{{ when }}{% else %}{{ starts }} – {{ ends }}{% endif %}"
+    };
+}
+
+/// The closing line: the organisation's name once an administrator has set it.
+macro_rules! sign_off {
+    () => {
+        "{% if company %}Your training team at {{ company }}{% else %}Trainyard, on behalf of your training team{% endif %}\n"
+    };
+}
+
 const SESSION_KEYS: &[&str] = &[
     "recipient_name",
     "course_title",
@@ -36,7 +69,14 @@ const SESSION_KEYS: &[&str] = &[
     "reference",
     "starts",
     "ends",
+    "when",
     "place",
+    "address",
+    "join_url",
+    "instructions",
+    "session_url",
+    "changes",
+    "company",
 ];
 const LEARNER_KEYS: &[&str] = &[
     "learner_name",
@@ -44,7 +84,13 @@ const LEARNER_KEYS: &[&str] = &[
     "reference",
     "starts",
     "ends",
+    "when",
     "place",
+    "address",
+    "join_url",
+    "instructions",
+    "session_url",
+    "company",
 ];
 const INSTRUCTOR_KEYS: &[&str] = &[
     "instructor_name",
@@ -52,8 +98,13 @@ const INSTRUCTOR_KEYS: &[&str] = &[
     "reference",
     "starts",
     "ends",
+    "when",
     "place",
+    "address",
+    "join_url",
+    "instructions",
     "portal_url",
+    "company",
 ];
 
 /// Every event, in the order the template editor lists them.
@@ -62,7 +113,7 @@ pub const EVENTS: &[EventInfo] = &[
         event: "enrollment_confirmed",
         label: "Enrollment confirmation",
         subject: "Booked: {{ course_title }} on {{ starts }}",
-        body: "Hello {{ learner_name }},\n\nyou are booked on {{ course_title }} ({{ reference }}), {{ starts }} – {{ ends }}.\nWhere: {{ place }}\n\nSee you there!\n",
+        body: concat!("Hello {{ learner_name }},\n\nyou are booked on {{ course_title }} ({{ reference }}), ", when_block!(), ".\n", where_block!(), details_block!(), "\nSee you there!\n"),
         placeholders: LEARNER_KEYS,
     },
     EventInfo {
@@ -82,14 +133,14 @@ pub const EVENTS: &[EventInfo] = &[
         event: "enrollment_requested",
         label: "Enrollment request received",
         subject: "Request received: {{ course_title }} on {{ starts }}",
-        body: "Hello {{ learner_name }},\n\nwe have your request for {{ course_title }} ({{ reference }}), {{ starts }} – {{ ends }}. We will confirm your place as soon as it is approved.\n",
+        body: concat!("Hello {{ learner_name }},\n\nwe have your request for {{ course_title }} ({{ reference }}), ", when_block!(), ". We will confirm your place as soon as it is approved.\n", details_block!()),
         placeholders: LEARNER_KEYS,
     },
     EventInfo {
         event: "enrollment_promoted",
         label: "Waiting list promotion",
         subject: "A seat for you: {{ course_title }} on {{ starts }}",
-        body: "Hello {{ learner_name }},\n\ngood news: a seat freed up and you are now booked on {{ course_title }} ({{ reference }}), {{ starts }} – {{ ends }}.\nWhere: {{ place }}\n",
+        body: concat!("Hello {{ learner_name }},\n\ngood news: a seat freed up and you are now booked on {{ course_title }} ({{ reference }}), ", when_block!(), ".\n", where_block!(), details_block!()),
         placeholders: LEARNER_KEYS,
     },
     EventInfo {
@@ -110,14 +161,14 @@ pub const EVENTS: &[EventInfo] = &[
         event: "enrollment_cancelled",
         label: "Enrollment cancellation",
         subject: "Cancelled: your place on {{ course_title }}",
-        body: "Hello {{ learner_name }},\n\nyour place on {{ course_title }} ({{ reference }}) on {{ starts }} is cancelled.\n",
+        body: concat!("Hello {{ learner_name }},\n\nyour place on {{ course_title }} ({{ reference }}) on ", when_block!(), " is cancelled.\n", details_block!()),
         placeholders: LEARNER_KEYS,
     },
     EventInfo {
         event: "joining_instructions",
         label: "Joining instructions",
         subject: "How to join: {{ course_title }} on {{ starts }}",
-        body: "Hello {{ recipient_name }},\n\n{{ course_title }} ({{ reference }}) starts {{ starts }}.\nWhere: {{ place }}\n{% if address %}{{ address }}\n{% endif %}{% if join_url %}Join online: {{ join_url }}\n{% endif %}{% if instructions %}\n{{ instructions }}\n{% endif %}",
+        body: "Hello {{ recipient_name }},\n\n{{ course_title }} ({{ reference }}) starts {{ starts }}.\n{% if when %}When: {{ when }}\n{% endif %}Where: {{ place }}\n{% if address %}{{ address }}\n{% endif %}{% if join_url %}Join online: {{ join_url }}\n{% endif %}{% if instructions %}\n{{ instructions }}\n{% endif %}" "{% if session_url %}\nDetails: {{ session_url }}\n{% endif %}",
         placeholders: &[
             "recipient_name",
             "learner_name",
@@ -136,7 +187,7 @@ pub const EVENTS: &[EventInfo] = &[
         event: "session_reminder",
         label: "Reminder",
         subject: "Reminder: {{ course_title }} on {{ starts }}",
-        body: "Hello {{ recipient_name }},\n\na reminder: {{ course_title }} ({{ reference }}) starts {{ starts }}.\nWhere: {{ place }}\n{% if join_url %}Join online: {{ join_url }}\n{% endif %}",
+        body: concat!("Hello {{ recipient_name }},\n\na reminder: {{ course_title }} ({{ reference }}) starts {{ starts }}.\n{% if when %}When: {{ when }}\n{% endif %}", where_block!(), details_block!()),
         placeholders: &[
             "recipient_name",
             "course_title",
@@ -155,84 +206,50 @@ pub const EVENTS: &[EventInfo] = &[
         event: "session_changed",
         label: "Session change",
         subject: "Changed: {{ course_title }} ({{ reference }})",
-        body: "Hello {{ recipient_name }},\n\nThe session has new times: {{ starts }} – {{ ends }}.\nWhere: {{ place }}\n\nTrainyard, on behalf of your training team\n",
+        body: concat!("Hello {{ recipient_name }},\n\n{% if changes %}{{ course_title }} ({{ reference }}) has changed:\n{% for c in changes %}{{ c.what }}: {{ c.before }} → {{ c.after }}\n{% endfor %}\nWhen: {{ when }}\n{% else %}The session has new times: ", when_block!(), ".\n{% endif %}", where_block!(), details_block!(), "\n", sign_off!()),
         placeholders: SESSION_KEYS,
     },
     EventInfo {
         event: "session_cancelled",
         label: "Session cancellation",
         subject: "Cancelled: {{ course_title }} ({{ reference }})",
-        body: "Hello {{ recipient_name }},\n\nThe session planned for {{ starts }} – {{ ends }} is cancelled.\nWhere: {{ place }}\n\nTrainyard, on behalf of your training team\n",
+        body: concat!("Hello {{ recipient_name }},\n\nThe session planned for ", when_block!(), " is cancelled.\n", where_block!(), details_block!(), "\n", sign_off!()),
         placeholders: SESSION_KEYS,
     },
     EventInfo {
         event: "session_postponed",
         label: "Session postponement",
         subject: "Postponed: {{ course_title }} ({{ reference }})",
-        body: "Hello {{ recipient_name }},\n\nThe session planned for {{ starts }} – {{ ends }} is postponed; new dates will follow.\nWhere: {{ place }}\n\nTrainyard, on behalf of your training team\n",
+        body: concat!("Hello {{ recipient_name }},\n\nThe session planned for ", when_block!(), " is postponed; new dates will follow.\n", where_block!(), details_block!(), "\n", sign_off!()),
         placeholders: SESSION_KEYS,
     },
     EventInfo {
         event: "session_confirmed",
         label: "Session confirmation",
         subject: "Confirmed: {{ course_title }} ({{ reference }})",
-        body: "Hello {{ recipient_name }},\n\nThe session takes place as planned: {{ starts }} – {{ ends }}.\nWhere: {{ place }}\n\nTrainyard, on behalf of your training team\n",
+        body: concat!("Hello {{ recipient_name }},\n\nThe session takes place as planned: ", when_block!(), ".\n", where_block!(), details_block!(), "\n", sign_off!()),
         placeholders: SESSION_KEYS,
     },
     EventInfo {
         event: "assignment_request",
         label: "Assignment request (instructor)",
         subject: "Can you teach {{ course_title }} on {{ starts }}?",
-        body: "Hello {{ instructor_name }},\n\nwe would like you to teach {{ course_title }} ({{ reference }}) from {{ starts }} to {{ ends }}.\nAccept or decline in your portal: {{ portal_url }}\n",
+        body: concat!("Hello {{ instructor_name }},\n\nwe would like you to teach {{ course_title }} ({{ reference }}) from {{ starts }} to {{ ends }}.\n{% if when %}When: {{ when }}\n", where_block!(), "{% endif %}Accept or decline in your portal: {{ portal_url }}\n"),
         placeholders: INSTRUCTOR_KEYS,
     },
     EventInfo {
         event: "assignment_confirm",
         label: "Assignment confirmation (instructor)",
         subject: "Confirmed: {{ course_title }} on {{ starts }}",
-        body: "Hello {{ instructor_name }},\n\nyou are confirmed to teach {{ course_title }} ({{ reference }}).\n",
+        body: concat!("Hello {{ instructor_name }},\n\nyou are confirmed to teach {{ course_title }} ({{ reference }}).\n{% if when %}\nWhen: {{ when }}\n", where_block!(), "{% endif %}{% if portal_url %}\nYour sessions: {{ portal_url }}\n{% endif %}"),
         placeholders: INSTRUCTOR_KEYS,
     },
     EventInfo {
         event: "assignment_cancel",
         label: "Assignment cancellation (instructor)",
         subject: "Cancelled: {{ course_title }} on {{ starts }}",
-        body: "Hello {{ instructor_name }},\n\nyour assignment to {{ course_title }} ({{ reference }}) was cancelled.\n",
+        body: concat!("Hello {{ instructor_name }},\n\nyour assignment to {{ course_title }} ({{ reference }}) was cancelled.\n{% if when %}It was planned for {{ when }}, {{ place }}.\n{% endif %}"),
         placeholders: INSTRUCTOR_KEYS,
-    },
-    EventInfo {
-        event: "survey_invitation",
-        label: "Feedback survey invitation",
-        subject: "How was {{ course_title }}?",
-        body: "Hello {{ learner_name }},\n\nthank you for attending {{ course_title }} ({{ reference }}). Please tell us how it went — it takes two minutes: {{ survey_url }}\n",
-        placeholders: &["learner_name", "course_title", "reference", "survey_url"],
-    },
-    EventInfo {
-        event: "certificate_issued",
-        label: "Certificate",
-        subject: "Your certificate: {{ course_title }}",
-        body: "Hello {{ learner_name }},\n\ncongratulations on completing {{ course_title }}. Your certificate {{ certificate_code }} is ready: {{ certificate_url }}\n{% if valid_until %}It is valid until {{ valid_until }}.\n{% endif %}",
-        placeholders: &[
-            "learner_name",
-            "course_title",
-            "certificate_code",
-            "certificate_url",
-            "valid_until",
-        ],
-    },
-    EventInfo {
-        event: "invoice_issued",
-        label: "Invoice",
-        subject: "Invoice {{ invoice_number }} from {{ company }}",
-        body: "Hello {{ recipient_name }},\n\nplease find invoice {{ invoice_number }} over {{ amount }}, due {{ due_date }}: {{ invoice_url }}\n",
-        placeholders: &[
-            "recipient_name",
-            "company",
-            "invoice_number",
-            "amount",
-            "due_date",
-            "invoice_url",
-        ],
     },
     EventInfo {
         event: "account_confirm",
@@ -400,6 +417,8 @@ pub async fn compose(
 pub struct Wording {
     event: String,
     edited: Option<StoredTemplate>,
+    /// The organisation's name from the message settings, for `{{ company }}`; empty when unset.
+    company: String,
 }
 
 /// Loads the wording `compose` would use for `event`.
@@ -407,6 +426,7 @@ pub async fn wording(conn: &mut Conn, event: &str) -> Result<Wording, AppError> 
     Ok(Wording {
         event: event.to_owned(),
         edited: repo::get(conn, event).await?,
+        company: repo::settings(conn).await?.company_name,
     })
 }
 
@@ -415,6 +435,16 @@ impl Wording {
     /// fails on these values.
     pub fn compose(&self, ctx: &serde_json::Value) -> (String, String) {
         let event = self.event.as_str();
+        let with_company;
+        let ctx = match ctx.as_object() {
+            Some(m) if !m.contains_key("company") && !self.company.is_empty() => {
+                let mut m = m.clone();
+                m.insert("company".into(), self.company.clone().into());
+                with_company = serde_json::Value::Object(m);
+                &with_company
+            }
+            _ => ctx,
+        };
         if let Some(t) = &self.edited {
             match render(&t.subject, &t.body, ctx) {
                 Ok(out) => return out,
@@ -449,6 +479,8 @@ pub fn sample_context() -> serde_json::Value {
         "reference": "S-2027-0042",
         "starts": "2027-05-04 09:00 CEST",
         "ends": "2027-05-05 17:00 CEST",
+        "when": "Tue 4 May 09:00–17:00, Wed 5 May 09:00–17:00 CEST",
+        "time_zone": "Europe/Berlin",
         "place": "Berlin Training Centre, Room 2",
         "address": "Friedrichstraße 100, 10117 Berlin, DE",
         "offset": "7 days",
@@ -473,7 +505,146 @@ pub fn sample_context() -> serde_json::Value {
         "login_url": "https://trainyard.example.com/login",
         "session_url": "https://trainyard.example.com/catalog/42",
         "expires": "2027-04-28 12:00 CEST",
+        "changes": [
+            { "what": "When", "before": "Mon 3 May 09:00–17:00 CEST", "after": "Tue 4 May 09:00–17:00, Wed 5 May 09:00–17:00 CEST" },
+            { "what": "Where", "before": "Potsdam Campus", "after": "Berlin Training Centre" },
+        ],
     })
+}
+
+// ------------------------------------------------------------------ what a session message says
+
+/// One thing that changed about a session, for the "before → after" lines of a change message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Changed {
+    pub what: &'static str,
+    pub before: String,
+    pub after: String,
+}
+
+/// The days of a session in `zone`, one entry per part still on:
+/// "Mon 28 Dec 09:30–17:00, Tue 29 Dec 09:30–17:00". A part that runs past midnight names both
+/// days. The zone's abbreviation closes the list once, as all parts share the recipient's zone.
+pub fn days(parts: &[Part], zone: &TimeZoneName) -> String {
+    let on: Vec<&Part> = parts.iter().filter(|p| p.status != "cancelled").collect();
+    let mut out: Vec<String> = on
+        .iter()
+        .map(|p| {
+            let (a, b) = (zone.local(p.starts_at), zone.local(p.ends_at));
+            if a.date_naive() == b.date_naive() {
+                format!("{}–{}", a.format("%a %-d %b %H:%M"), b.format("%H:%M"))
+            } else {
+                format!(
+                    "{} – {}",
+                    a.format("%a %-d %b %H:%M"),
+                    b.format("%a %-d %b %H:%M")
+                )
+            }
+        })
+        .collect();
+    match on.first() {
+        None => String::new(),
+        Some(first) => {
+            let abbr = zone.local(first.starts_at).format("%Z").to_string();
+            let last = out.len() - 1;
+            out[last].push_str(&format!(" {abbr}"));
+            out.join(", ")
+        }
+    }
+}
+
+/// Where a session takes place, for a message: the venue's name, and its address; "Online" for a
+/// virtual session without a venue.
+fn place_of(s: &Session, venue: Option<&Venue>) -> (String, String) {
+    match venue {
+        Some(v) => {
+            let address = [v.address.trim(), v.city.trim(), v.country.trim()]
+                .into_iter()
+                .filter(|x| !x.is_empty())
+                .collect::<Vec<_>>()
+                .join(", ");
+            (v.name.clone(), address)
+        }
+        None => match (&s.venue_name, s.delivery_mode) {
+            (Some(name), _) => (name.clone(), String::new()),
+            (None, DeliveryMode::Ilt) => ("to be announced".into(), String::new()),
+            (None, _) => ("Online".into(), String::new()),
+        },
+    }
+}
+
+/// The placeholders every message about a session shares, for one recipient in `zone`: `when`
+/// (the days), `place` with `address` (classroom) and `join_url` with `instructions` (virtual,
+/// or notes for a classroom), plus the older `starts`/`ends`. The caller adds the recipient's
+/// name and the absolute link to their portal page (`session_url`).
+pub async fn session_facts(
+    conn: &mut Conn,
+    s: &Session,
+    parts: &[Part],
+    zone: &TimeZoneName,
+) -> Result<serde_json::Map<String, serde_json::Value>, AppError> {
+    let venue = match s.venue_id {
+        Some(v) => Some(trainyard_store::venues::get(conn, v).await?),
+        None => None,
+    };
+    let (place, address) = place_of(s, venue.as_ref());
+    let facts = json!({
+        "course_title": s.title.clone().filter(|t| !t.trim().is_empty()).unwrap_or_else(|| s.course_title.clone()),
+        "course_code": s.course_code,
+        "reference": s.reference,
+        "starts": zone.display(s.starts_at),
+        "ends": zone.display(s.ends_at),
+        "when": days(parts, zone),
+        "time_zone": zone.as_str(),
+        "place": place,
+        "address": address,
+        "join_url": s.joining_url.trim(),
+        "instructions": s.joining_notes.trim(),
+    });
+    Ok(match facts {
+        serde_json::Value::Object(m) => m,
+        _ => serde_json::Map::new(),
+    })
+}
+
+/// What a recipient should know changed between two versions of a session: its days, its venue,
+/// its joining link. Empty when none of these changed.
+pub fn changes(
+    before: &Session,
+    parts_before: &[Part],
+    after: &Session,
+    parts_after: &[Part],
+    zone: &TimeZoneName,
+) -> Vec<Changed> {
+    let mut out = Vec::new();
+    let (a, b) = (days(parts_before, zone), days(parts_after, zone));
+    if a != b {
+        out.push(Changed {
+            what: "When",
+            before: a,
+            after: b,
+        });
+    }
+    if before.venue_id != after.venue_id {
+        let name = |s: &Session| s.venue_name.clone().unwrap_or_else(|| "no venue".into());
+        out.push(Changed {
+            what: "Where",
+            before: name(before),
+            after: name(after),
+        });
+    }
+    if before.joining_url.trim() != after.joining_url.trim() {
+        let link = |s: &Session| match s.joining_url.trim() {
+            "" => "none".to_owned(),
+            l => l.to_owned(),
+        };
+        out.push(Changed {
+            what: "Joining link",
+            before: link(before),
+            after: link(after),
+        });
+    }
+    out
 }
 
 // ------------------------------------------------------------------ use cases: the template editor
