@@ -168,7 +168,7 @@ pub const EVENTS: &[EventInfo] = &[
         event: "joining_instructions",
         label: "Joining instructions",
         subject: "How to join: {{ course_title }} on {{ starts }}",
-        body: "Hello {{ recipient_name }},\n\n{{ course_title }} ({{ reference }}) starts {{ starts }}.\n{% if when %}When: {{ when }}\n{% endif %}Where: {{ place }}\n{% if address %}{{ address }}\n{% endif %}{% if join_url %}Join online: {{ join_url }}\n{% endif %}{% if instructions %}\n{{ instructions }}\n{% endif %}" "{% if session_url %}\nDetails: {{ session_url }}\n{% endif %}",
+        body: concat!("Hello {{ recipient_name }},\n\n{{ course_title }} ({{ reference }}) starts {{ starts }}.\n{% if when %}When: {{ when }}\n{% endif %}Where: {{ place }}\n{% if address %}{{ address }}\n{% endif %}{% if join_url %}Join online: {{ join_url }}\n{% endif %}{% if instructions %}\n{{ instructions }}\n{% endif %}", details_block!()),
         placeholders: &[
             "recipient_name",
             "learner_name",
@@ -647,6 +647,162 @@ pub fn changes(
     out
 }
 
+// ------------------------------------------------------------------ the HTML alternative
+
+/// Who the reader sees a message from: the organisation's name and how to answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Branding {
+    /// The header and sign-off name; "Trainyard" when no company name is set.
+    pub company: String,
+    /// Where answers go, when set: the footer invites a reply.
+    pub reply_to: Option<String>,
+}
+
+/// One piece of a line: text, or text that links somewhere.
+#[derive(Serialize)]
+struct Segment {
+    text: String,
+    href: Option<String>,
+}
+
+/// One line of a paragraph: a "Label: value" line shows its label in bold; a line that is only
+/// "Label: https://…" becomes a button named by its label.
+#[derive(Serialize)]
+struct Line {
+    label: Option<String>,
+    segments: Vec<Segment>,
+    button: Option<Segment>,
+}
+
+fn is_url(word: &str) -> bool {
+    (word.starts_with("https://") || word.starts_with("http://")) && word.len() > 8
+}
+
+/// Text with its web addresses as links (a trailing full stop or comma stays text).
+fn segments(line: &str) -> Vec<Segment> {
+    let mut out: Vec<Segment> = Vec::new();
+    let mut text = String::new();
+    for (i, word) in line.split(' ').enumerate() {
+        if i > 0 {
+            text.push(' ');
+        }
+        let core = word.trim_end_matches(['.', ',', ';', ')']);
+        if is_url(core) {
+            if !text.is_empty() {
+                out.push(Segment {
+                    text: std::mem::take(&mut text),
+                    href: None,
+                });
+            }
+            out.push(Segment {
+                text: core.to_owned(),
+                href: Some(core.to_owned()),
+            });
+            text.push_str(&word[core.len()..]);
+        } else {
+            text.push_str(word);
+        }
+    }
+    if !text.is_empty() {
+        out.push(Segment { text, href: None });
+    }
+    out
+}
+
+fn line(raw: &str) -> Line {
+    if let Some((label, rest)) = raw.split_once(": ") {
+        let label = label.trim();
+        let short = !label.is_empty() && label.chars().count() <= 40 && !label.contains("://");
+        let rest = rest.trim();
+        if short && is_url(rest) && !rest.contains(' ') {
+            return Line {
+                label: None,
+                segments: Vec::new(),
+                button: Some(Segment {
+                    text: label.to_owned(),
+                    href: Some(rest.to_owned()),
+                }),
+            };
+        }
+        // "When: …", "Where: …": a short label of at most three words.
+        if short && label.split_whitespace().count() <= 3 && label.chars().count() <= 24 {
+            return Line {
+                label: Some(label.to_owned()),
+                segments: segments(rest),
+                button: None,
+            };
+        }
+    }
+    Line {
+        label: None,
+        segments: segments(raw),
+        button: None,
+    }
+}
+
+/// A paragraph, or a button on its own.
+#[derive(Serialize)]
+struct Block {
+    lines: Vec<Line>,
+    button: Option<Segment>,
+}
+
+impl Block {
+    fn text(lines: Vec<Line>) -> Self {
+        Self {
+            lines,
+            button: None,
+        }
+    }
+}
+
+const HTML_LAYOUT: &str = include_str!("email_layout.html");
+
+/// The HTML alternative of a message: the same text (paragraphs, "Label:" lines, links and
+/// buttons) in a simple branded layout with inline styles only and no remote images, readable
+/// at any width. Everything from the text is escaped.
+pub fn html(subject: &str, body: &str, brand: &Branding) -> Result<String, String> {
+    // Paragraphs at blank lines; a button stands on its own between the text around it.
+    let mut blocks: Vec<Block> = Vec::new();
+    for p in body.replace("\r\n", "\n").split("\n\n") {
+        let mut text: Vec<Line> = Vec::new();
+        for l in p.lines().filter(|l| !l.trim().is_empty()).map(line) {
+            match l.button {
+                Some(b) => {
+                    if !text.is_empty() {
+                        blocks.push(Block::text(std::mem::take(&mut text)));
+                    }
+                    blocks.push(Block {
+                        lines: Vec::new(),
+                        button: Some(b),
+                    });
+                }
+                None => text.push(l),
+            }
+        }
+        if !text.is_empty() {
+            blocks.push(Block::text(text));
+        }
+    }
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|_| AutoEscape::Html);
+    env.set_fuel(Some(FUEL));
+    let company = match brand.company.trim() {
+        "" => "Trainyard",
+        c => c,
+    };
+    env.template_from_named_str("email.html", HTML_LAYOUT)
+        .and_then(|t| {
+            t.render(minijinja::context! {
+                subject => subject,
+                company => company,
+                reply_to => brand.reply_to.as_deref().map(str::trim).filter(|r| !r.is_empty()),
+                blocks => minijinja::Value::from(minijinja::value::Serde(&blocks)),
+            })
+        })
+        .map_err(|e| explain(&e))
+}
+
 // ------------------------------------------------------------------ use cases: the template editor
 
 /// The wording of one event, as the editor shows it.
@@ -804,6 +960,89 @@ pub async fn reset_template(
         now,
         "message_template.reset",
         ("message_template", 0),
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+// ------------------------------------------------------------------ use cases: who messages are from
+
+pub use trainyard_store::templates::MessageSettings;
+
+/// Longest company name the header and From may show.
+pub const MAX_COMPANY: usize = 100;
+
+fn may_configure(caller: &Caller) -> bool {
+    caller.role == Role::Admin
+}
+
+/// The company name, sender and reply-to every message uses. Administrators only.
+pub async fn get_settings(app: &App, caller: &Caller) -> Result<MessageSettings, AppError> {
+    caller.require(may_configure(caller), "configure messages")?;
+    let mut conn = app.store.read().await?;
+    Ok(repo::settings(&mut conn).await?)
+}
+
+/// Checks and trims what an administrator entered: a name of reasonable length on one line,
+/// addresses that are addresses (or empty: not configured).
+fn clean_settings(company: &str, sender: &str, reply_to: &str) -> Result<MessageSettings, Invalid> {
+    let mut inv = Invalid::new();
+    let company = one_line(company);
+    if company.chars().count() > MAX_COMPANY {
+        inv.add("company_name", format!("at most {MAX_COMPANY} characters"));
+    }
+    let mut address = |field: &str, raw: &str| match raw.trim() {
+        "" => String::new(),
+        raw => match trainyard_core::EmailAddress::parse(raw) {
+            Ok(a) => a.as_str().to_owned(),
+            Err(e) => {
+                inv.add(field, e.to_string());
+                String::new()
+            }
+        },
+    };
+    let sender_email = address("sender_email", sender);
+    let reply_to = address("reply_to", reply_to);
+    inv.or_ok(MessageSettings {
+        company_name: company,
+        sender_email,
+        reply_to,
+        updated_at: None,
+        version: 0,
+    })
+}
+
+/// Saves who messages are from; audited. `version` is the one the form loaded (0: never saved).
+/// Messages already queued take the new sender too: it is applied when they are sent.
+pub async fn save_settings(
+    app: &App,
+    caller: &Caller,
+    company_name: &str,
+    sender_email: &str,
+    reply_to: &str,
+    version: i64,
+) -> Result<MessageSettings, AppError> {
+    caller.require(may_configure(caller), "configure messages")?;
+    let input = clean_settings(company_name, sender_email, reply_to)?;
+    let now = now_ms();
+    let mut tx = app.store.write().await?;
+    let before = repo::settings(&mut tx).await?;
+    if before.version != version {
+        return Err(AppError::Stale("the message settings"));
+    }
+    let user = (caller.user_id != 0).then_some(caller.user_id);
+    let after = repo::save_settings(&mut tx, &input, user, version, now)
+        .await
+        .about("the message settings")?;
+    crate::audit::record(
+        &mut tx,
+        caller,
+        now,
+        "message_settings.updated",
+        ("message_settings", 1),
         Some(&before),
         Some(&after),
     )
