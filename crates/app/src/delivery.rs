@@ -1160,6 +1160,49 @@ mod tests {
         assert_eq!(with_organizer(&with, &from), with);
     }
 
+    fn due(ics: Option<String>) -> Due {
+        Due {
+            id: 7,
+            kind: "session_changed".into(),
+            recipient: "maria@example.com".into(),
+            subject: "Changed: Excel (S-1)".into(),
+            body: "Hello Maria,\n\nWhen: Mon 28 Dec 09:30–17:00 CET\nWhere: Berlin <Centre>\nDetails: https://t.example.com/portal/enrollments/3\n".into(),
+            ics,
+            idempotency_key: "k".into(),
+            attempts: 0,
+        }
+    }
+
+    #[test]
+    fn text_and_html_alternatives_from_the_configured_sender() {
+        let mailer = Mailer::new(&SmtpSettings::default(), WorkerOptions::default()).unwrap();
+        let plain = build_email(&mailer, &Sender::unconfigured(&mailer), &due(None))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let raw = String::from_utf8(plain.formatted()).unwrap();
+        assert!(raw.contains("From: Trainyard <noreply@trainyard.local>"), "{raw}");
+        assert!(raw.contains("multipart/alternative"), "{raw}");
+        assert!(raw.contains("text/html"), "{raw}");
+        assert!(!raw.contains("Reply-To"), "{raw}");
+        let settings = trainyard_store::templates::MessageSettings {
+            company_name: "Acme Training".into(),
+            sender_email: "training@acme.example".into(),
+            reply_to: "team@acme.example".into(),
+            ..Default::default()
+        };
+        let sender = Sender::new(&mailer, &settings);
+        let with_ics = build_email(&mailer, &sender, &due(Some(invitation(InviteMethod::Request, None, &[part(1, 0)], 0))))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            with_ics.envelope().from().map(|a| a.to_string()),
+            Some("noreply@trainyard.local".into()),
+            "bounces still reach the SMTP sender"
+        );
+        let raw = String::from_utf8(with_ics.formatted()).unwrap();
+        assert!(raw.contains("From: \"Acme Training\" <training@acme.example>") || raw.contains("From: Acme Training <training@acme.example>"), "{raw}");
+        assert!(raw.contains("Reply-To:"), "{raw}");
+        assert!(raw.contains("ORGANIZER;CN=Acme Training:mailto:training@acme.example"), "{raw}");
+    }
+
     #[test]
     fn kinds_with_invitations() {
         assert_eq!(

@@ -168,7 +168,7 @@ pub const EVENTS: &[EventInfo] = &[
         event: "joining_instructions",
         label: "Joining instructions",
         subject: "How to join: {{ course_title }} on {{ starts }}",
-        body: concat!("Hello {{ recipient_name }},\n\n{{ course_title }} ({{ reference }}) starts {{ starts }}.\n{% if when %}When: {{ when }}\n{% endif %}Where: {{ place }}\n{% if address %}{{ address }}\n{% endif %}{% if join_url %}Join online: {{ join_url }}\n{% endif %}{% if instructions %}\n{{ instructions }}\n{% endif %}", details_block!()),
+        body: "Hello {{ recipient_name }},\n\n{{ course_title }} ({{ reference }}) starts {{ starts }}.\nWhere: {{ place }}\n{% if address %}{{ address }}\n{% endif %}{% if join_url %}Join online: {{ join_url }}\n{% endif %}{% if instructions %}\n{{ instructions }}\n{% endif %}",
         placeholders: &[
             "recipient_name",
             "learner_name",
@@ -187,7 +187,7 @@ pub const EVENTS: &[EventInfo] = &[
         event: "session_reminder",
         label: "Reminder",
         subject: "Reminder: {{ course_title }} on {{ starts }}",
-        body: concat!("Hello {{ recipient_name }},\n\na reminder: {{ course_title }} ({{ reference }}) starts {{ starts }}.\n{% if when %}When: {{ when }}\n{% endif %}", where_block!(), details_block!()),
+        body: "Hello {{ recipient_name }},\n\na reminder: {{ course_title }} ({{ reference }}) starts {{ starts }}.\nWhere: {{ place }}\n{% if join_url %}Join online: {{ join_url }}\n{% endif %}",
         placeholders: &[
             "recipient_name",
             "course_title",
@@ -213,14 +213,14 @@ pub const EVENTS: &[EventInfo] = &[
         event: "session_cancelled",
         label: "Session cancellation",
         subject: "Cancelled: {{ course_title }} ({{ reference }})",
-        body: concat!("Hello {{ recipient_name }},\n\nThe session planned for ", when_block!(), " is cancelled.\n", where_block!(), details_block!(), "\n", sign_off!()),
+        body: concat!("Hello {{ recipient_name }},\n\nThe session planned for {{ starts }} – {{ ends }} is cancelled.\n{% if several_days %}Its days: {{ when }}\n{% endif %}", where_block!(), details_block!(), "\n", sign_off!()),
         placeholders: SESSION_KEYS,
     },
     EventInfo {
         event: "session_postponed",
         label: "Session postponement",
         subject: "Postponed: {{ course_title }} ({{ reference }})",
-        body: concat!("Hello {{ recipient_name }},\n\nThe session planned for ", when_block!(), " is postponed; new dates will follow.\n", where_block!(), details_block!(), "\n", sign_off!()),
+        body: concat!("Hello {{ recipient_name }},\n\nThe session planned for {{ starts }} – {{ ends }} is postponed; new dates will follow.\n{% if several_days %}Its days: {{ when }}\n{% endif %}", where_block!(), details_block!(), "\n", sign_off!()),
         placeholders: SESSION_KEYS,
     },
     EventInfo {
@@ -595,6 +595,7 @@ pub async fn session_facts(
         "starts": zone.display(s.starts_at),
         "ends": zone.display(s.ends_at),
         "when": days(parts, zone),
+        "several_days": parts.iter().filter(|p| p.status != "cancelled").count() > 1,
         "time_zone": zone.as_str(),
         "place": place,
         "address": address,
@@ -756,6 +757,21 @@ impl Block {
     }
 }
 
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 const HTML_LAYOUT: &str = include_str!("email_layout.html");
 
 /// The HTML alternative of a message: the same text (paragraphs, "Label:" lines, links and
@@ -786,6 +802,19 @@ pub fn html(subject: &str, body: &str, brand: &Branding) -> Result<String, Strin
     }
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| AutoEscape::Html);
+    // Escapes what HTML needs and no more: minijinja's own escaping also turns every "/" of a
+    // link into "&#x2f;", which is valid but makes links unreadable to people and filters.
+    env.set_formatter(|out, _state, value| {
+        let text = value.to_string();
+        let written = if value.is_safe() {
+            out.write_str(&text)
+        } else {
+            out.write_str(&escape_html(&text))
+        };
+        written.map_err(|_| {
+            minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "could not write")
+        })
+    });
     env.set_fuel(Some(FUEL));
     let company = match brand.company.trim() {
         "" => "Trainyard",

@@ -409,7 +409,7 @@ async fn remind(
     let wording = crate::messages::wording(&mut tx, "session_reminder").await?;
     let mut sent = 0;
     for r in repo::recipients(&mut tx, s.id).await? {
-        let mut ctx = place.context(app, &s, &r);
+        let mut ctx = place.context(&s, &r);
         if let Some(obj) = ctx.as_object_mut() {
             obj.insert("offset".into(), offset_label(offset).into());
         }
@@ -447,7 +447,7 @@ async fn send_joining(app: &App, d: DueSession, now: i64) -> Result<usize, AppEr
     let wording = crate::messages::wording(&mut tx, "joining_instructions").await?;
     let mut sent = 0;
     for r in missing {
-        let ctx = place.context(app, &s, &r);
+        let ctx = place.context(&s, &r);
         let key = repo::joining_key(s.id, s.starts_at, kind_letter(&r), r.entity_id);
         if queue(
             &mut tx,
@@ -501,8 +501,6 @@ async fn queue(
 struct Place {
     place: String,
     address: String,
-    /// The days, in the session's zone ("Mon 28 Dec 09:30–17:00, Tue 29 Dec 09:30–17:00 CET").
-    when: String,
 }
 
 impl Place {
@@ -512,11 +510,7 @@ impl Place {
             _ => None,
         };
         let rooms = repo::rooms(conn, s.id).await?;
-        let parts = sessions::parts(conn, s.id).await?;
-        let mut place = Self::describe(s.delivery_mode, venue.as_ref(), &rooms);
-        place.when =
-            crate::messages::days(&parts, &TimeZoneName::parse_or_utc(&s.time_zone));
-        Ok(place)
+        Ok(Self::describe(s.delivery_mode, venue.as_ref(), &rooms))
     }
 
     /// The venue and rooms (in person) or "Online"; the address on its own line.
@@ -533,26 +527,20 @@ impl Place {
                     .filter(|x| !x.is_empty())
                     .collect::<Vec<_>>()
                     .join(", ");
-                Self {
-                    place,
-                    address,
-                    when: String::new(),
-                }
+                Self { place, address }
             }
             None if mode == DeliveryMode::Vilt => Self {
                 place: "Online".into(),
                 address: String::new(),
-                when: String::new(),
             },
             None => Self {
                 place: "to be announced".into(),
                 address: String::new(),
-                when: String::new(),
             },
         }
     }
 
-    fn context(&self, app: &App, s: &Session, r: &Recipient) -> serde_json::Value {
+    fn context(&self, s: &Session, r: &Recipient) -> serde_json::Value {
         let tz = TimeZoneName::parse_or_utc(&s.time_zone);
         let mut ctx = json!({
             "recipient_name": r.name,
@@ -565,8 +553,6 @@ impl Place {
             "address": self.address,
             "join_url": s.joining_url,
             "instructions": s.joining_notes,
-            "when": self.when,
-            "session_url": app.link(&format!("/portal/{}s/{}", r.entity_type, r.entity_id)),
         });
         if let Some(obj) = ctx.as_object_mut() {
             let who = if r.instructor {
