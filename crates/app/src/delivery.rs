@@ -692,9 +692,11 @@ pub fn build_email(mailer: &Mailer, sender: &Sender, m: &Due) -> Result<lettre::
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
         .collect();
-    let envelope =
-        lettre::address::Envelope::new(Some(mailer.inner.from.email.clone()), vec![to.email.clone()])
-            .map_err(|e| e.to_string())?;
+    let envelope = lettre::address::Envelope::new(
+        Some(mailer.inner.from.email.clone()),
+        vec![to.email.clone()],
+    )
+    .map_err(|e| e.to_string())?;
     let mut b = lettre::Message::builder()
         .from(sender.from.clone())
         .to(to)
@@ -1179,7 +1181,10 @@ mod tests {
         let plain = build_email(&mailer, &Sender::unconfigured(&mailer), &due(None))
             .unwrap_or_else(|e| panic!("{e}"));
         let raw = String::from_utf8(plain.formatted()).unwrap();
-        assert!(raw.contains("From: Trainyard <noreply@trainyard.local>"), "{raw}");
+        assert!(
+            raw.contains("From: Trainyard <noreply@trainyard.local>"),
+            "{raw}"
+        );
         assert!(raw.contains("multipart/alternative"), "{raw}");
         assert!(raw.contains("text/html"), "{raw}");
         assert!(!raw.contains("Reply-To"), "{raw}");
@@ -1190,17 +1195,33 @@ mod tests {
             ..Default::default()
         };
         let sender = Sender::new(&mailer, &settings);
-        let with_ics = build_email(&mailer, &sender, &due(Some(invitation(InviteMethod::Request, None, &[part(1, 0)], 0))))
-            .unwrap_or_else(|e| panic!("{e}"));
+        let with_ics = build_email(
+            &mailer,
+            &sender,
+            &due(Some(invitation(
+                InviteMethod::Request,
+                None,
+                &[part(1, 0)],
+                0,
+            ))),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             with_ics.envelope().from().map(|a| a.to_string()),
             Some("noreply@trainyard.local".into()),
             "bounces still reach the SMTP sender"
         );
         let raw = String::from_utf8(with_ics.formatted()).unwrap();
-        assert!(raw.contains("From: \"Acme Training\" <training@acme.example>") || raw.contains("From: Acme Training <training@acme.example>"), "{raw}");
+        assert!(
+            raw.contains("From: \"Acme Training\" <training@acme.example>")
+                || raw.contains("From: Acme Training <training@acme.example>"),
+            "{raw}"
+        );
         assert!(raw.contains("Reply-To:"), "{raw}");
-        assert!(raw.contains("ORGANIZER;CN=Acme Training:mailto:training@acme.example"), "{raw}");
+        assert!(
+            raw.contains("ORGANIZER;CN=Acme Training:mailto:training@acme.example"),
+            "{raw}"
+        );
     }
 
     #[test]

@@ -20,6 +20,7 @@ fn tz(s: &Session) -> TimeZoneName {
 }
 
 /// Queues the message for an enrollment event, rendered from its template.
+#[allow(clippy::too_many_arguments)]
 async fn tell(
     app: &App,
     conn: &mut Conn,

@@ -19,8 +19,8 @@ use trainyard_core::status::DeliveryMode;
 use trainyard_core::{Invalid, Role, TimeZoneName};
 use trainyard_store::Conn;
 use trainyard_store::sessions::{Part, Session};
-use trainyard_store::venues::Venue;
 use trainyard_store::templates::{self as repo, StoredTemplate};
+use trainyard_store::venues::Venue;
 
 /// One event Trainyard sends a message for, with its built-in wording.
 pub struct EventInfo {
@@ -31,7 +31,6 @@ pub struct EventInfo {
     /// The placeholders its sender fills.
     pub placeholders: &'static [&'static str],
 }
-
 
 /// The "where, how to join, details" lines every session message ends with; each shows only
 /// when its value is there, so a message about a classroom has no empty "Join online:".
@@ -113,7 +112,13 @@ pub const EVENTS: &[EventInfo] = &[
         event: "enrollment_confirmed",
         label: "Enrollment confirmation",
         subject: "Booked: {{ course_title }} on {{ starts }}",
-        body: concat!("Hello {{ learner_name }},\n\nyou are booked on {{ course_title }} ({{ reference }}), ", when_block!(), ".\n", where_block!(), details_block!(), "\nSee you there!\n"),
+        body: concat!(
+            "Hello {{ learner_name }},\n\nyou are booked on {{ course_title }} ({{ reference }})",
+            "{% if when %}.\nWhen: {{ when }}\n{% else %}, {{ starts }} – {{ ends }}.\n{% endif %}",
+            where_block!(),
+            details_block!(),
+            "\nSee you there!\n"
+        ),
         placeholders: LEARNER_KEYS,
     },
     EventInfo {
@@ -133,14 +138,24 @@ pub const EVENTS: &[EventInfo] = &[
         event: "enrollment_requested",
         label: "Enrollment request received",
         subject: "Request received: {{ course_title }} on {{ starts }}",
-        body: concat!("Hello {{ learner_name }},\n\nwe have your request for {{ course_title }} ({{ reference }}), ", when_block!(), ". We will confirm your place as soon as it is approved.\n", details_block!()),
+        body: concat!(
+            "Hello {{ learner_name }},\n\nwe have your request for {{ course_title }} ({{ reference }}), ",
+            when_block!(),
+            ". We will confirm your place as soon as it is approved.\n",
+            details_block!()
+        ),
         placeholders: LEARNER_KEYS,
     },
     EventInfo {
         event: "enrollment_promoted",
         label: "Waiting list promotion",
         subject: "A seat for you: {{ course_title }} on {{ starts }}",
-        body: concat!("Hello {{ learner_name }},\n\ngood news: a seat freed up and you are now booked on {{ course_title }} ({{ reference }}), ", when_block!(), ".\n", where_block!(), details_block!()),
+        body: concat!(
+            "Hello {{ learner_name }},\n\ngood news: a seat freed up and you are now booked on {{ course_title }} ({{ reference }})",
+            "{% if when %}.\nWhen: {{ when }}\n{% else %}, {{ starts }} – {{ ends }}.\n{% endif %}",
+            where_block!(),
+            details_block!()
+        ),
         placeholders: LEARNER_KEYS,
     },
     EventInfo {
@@ -161,7 +176,12 @@ pub const EVENTS: &[EventInfo] = &[
         event: "enrollment_cancelled",
         label: "Enrollment cancellation",
         subject: "Cancelled: your place on {{ course_title }}",
-        body: concat!("Hello {{ learner_name }},\n\nyour place on {{ course_title }} ({{ reference }}) on ", when_block!(), " is cancelled.\n", details_block!()),
+        body: concat!(
+            "Hello {{ learner_name }},\n\nyour place on {{ course_title }} ({{ reference }}) on ",
+            when_block!(),
+            " is cancelled.\n",
+            details_block!()
+        ),
         placeholders: LEARNER_KEYS,
     },
     EventInfo {
@@ -206,49 +226,85 @@ pub const EVENTS: &[EventInfo] = &[
         event: "session_changed",
         label: "Session change",
         subject: "Changed: {{ course_title }} ({{ reference }})",
-        body: concat!("Hello {{ recipient_name }},\n\n{% if changes %}{{ course_title }} ({{ reference }}) has changed:\n{% for c in changes %}{{ c.what }}: {{ c.before }} → {{ c.after }}\n{% endfor %}\nWhen: {{ when }}\n{% else %}The session has new times: ", when_block!(), ".\n{% endif %}", where_block!(), details_block!(), "\n", sign_off!()),
+        body: concat!(
+            "Hello {{ recipient_name }},\n\n{% if changes %}{{ course_title }} ({{ reference }}) has changed:\n{% for c in changes %}{{ c.what }}: {{ c.before }} → {{ c.after }}\n{% endfor %}\nWhen: {{ when }}\n{% else %}The session has new times: ",
+            when_block!(),
+            ".\n{% endif %}",
+            where_block!(),
+            details_block!(),
+            "\n",
+            sign_off!()
+        ),
         placeholders: SESSION_KEYS,
     },
     EventInfo {
         event: "session_cancelled",
         label: "Session cancellation",
         subject: "Cancelled: {{ course_title }} ({{ reference }})",
-        body: concat!("Hello {{ recipient_name }},\n\nThe session planned for {{ starts }} – {{ ends }} is cancelled.\n{% if several_days %}Its days: {{ when }}\n{% endif %}", where_block!(), details_block!(), "\n", sign_off!()),
+        body: concat!(
+            "Hello {{ recipient_name }},\n\nThe session planned for {{ starts }} – {{ ends }} is cancelled.\n{% if several_days %}Its days: {{ when }}\n{% endif %}",
+            where_block!(),
+            details_block!(),
+            "\n",
+            sign_off!()
+        ),
         placeholders: SESSION_KEYS,
     },
     EventInfo {
         event: "session_postponed",
         label: "Session postponement",
         subject: "Postponed: {{ course_title }} ({{ reference }})",
-        body: concat!("Hello {{ recipient_name }},\n\nThe session planned for {{ starts }} – {{ ends }} is postponed; new dates will follow.\n{% if several_days %}Its days: {{ when }}\n{% endif %}", where_block!(), details_block!(), "\n", sign_off!()),
+        body: concat!(
+            "Hello {{ recipient_name }},\n\nThe session planned for {{ starts }} – {{ ends }} is postponed; new dates will follow.\n{% if several_days %}Its days: {{ when }}\n{% endif %}",
+            where_block!(),
+            details_block!(),
+            "\n",
+            sign_off!()
+        ),
         placeholders: SESSION_KEYS,
     },
     EventInfo {
         event: "session_confirmed",
         label: "Session confirmation",
         subject: "Confirmed: {{ course_title }} ({{ reference }})",
-        body: concat!("Hello {{ recipient_name }},\n\nThe session takes place as planned: ", when_block!(), ".\n", where_block!(), details_block!(), "\n", sign_off!()),
+        body: concat!(
+            "Hello {{ recipient_name }},\n\nThe session takes place as planned: ",
+            when_block!(),
+            ".\n",
+            where_block!(),
+            details_block!(),
+            "\n",
+            sign_off!()
+        ),
         placeholders: SESSION_KEYS,
     },
     EventInfo {
         event: "assignment_request",
         label: "Assignment request (instructor)",
         subject: "Can you teach {{ course_title }} on {{ starts }}?",
-        body: concat!("Hello {{ instructor_name }},\n\nwe would like you to teach {{ course_title }} ({{ reference }}) from {{ starts }} to {{ ends }}.\n{% if when %}When: {{ when }}\n", where_block!(), "{% endif %}Accept or decline in your portal: {{ portal_url }}\n"),
+        body: concat!(
+            "Hello {{ instructor_name }},\n\nwe would like you to teach {{ course_title }} ({{ reference }}) from {{ starts }} to {{ ends }}.\n{% if when %}When: {{ when }}\n",
+            where_block!(),
+            "{% endif %}Accept or decline in your portal: {{ portal_url }}\n"
+        ),
         placeholders: INSTRUCTOR_KEYS,
     },
     EventInfo {
         event: "assignment_confirm",
         label: "Assignment confirmation (instructor)",
         subject: "Confirmed: {{ course_title }} on {{ starts }}",
-        body: concat!("Hello {{ instructor_name }},\n\nyou are confirmed to teach {{ course_title }} ({{ reference }}).\n{% if when %}\nWhen: {{ when }}\n", where_block!(), "{% endif %}{% if portal_url %}\nYour sessions: {{ portal_url }}\n{% endif %}"),
+        body: concat!(
+            "Hello {{ instructor_name }},\n\nyou are confirmed to teach {{ course_title }} ({{ reference }}).\n{% if when %}\nWhen: {{ when }}\n",
+            where_block!(),
+            "{% endif %}{% if portal_url %}\nYour sessions: {{ portal_url }}\n{% endif %}"
+        ),
         placeholders: INSTRUCTOR_KEYS,
     },
     EventInfo {
         event: "assignment_cancel",
         label: "Assignment cancellation (instructor)",
         subject: "Cancelled: {{ course_title }} on {{ starts }}",
-        body: concat!("Hello {{ instructor_name }},\n\nyour assignment to {{ course_title }} ({{ reference }}) was cancelled.\n{% if when %}It was planned for {{ when }}, {{ place }}.\n{% endif %}"),
+        body: "Hello {{ instructor_name }},\n\nyour assignment to {{ course_title }} ({{ reference }}) was cancelled.\n{% if when %}It was planned for {{ when }}, {{ place }}.\n{% endif %}",
         placeholders: INSTRUCTOR_KEYS,
     },
     EventInfo {
@@ -673,6 +729,8 @@ struct Line {
     label: Option<String>,
     segments: Vec<Segment>,
     button: Option<Segment>,
+    /// A change line ("When: before → after"): the old value, shown struck through above the new.
+    before: Option<String>,
 }
 
 fn is_url(word: &str) -> bool {
@@ -723,14 +781,20 @@ fn line(raw: &str) -> Line {
                     text: label.to_owned(),
                     href: Some(rest.to_owned()),
                 }),
+                before: None,
             };
         }
         // "When: …", "Where: …": a short label of at most three words.
         if short && label.split_whitespace().count() <= 3 && label.chars().count() <= 24 {
+            let (before, after) = match rest.split_once(" → ") {
+                Some((b, a)) => (Some(b.to_owned()), a),
+                None => (None, rest),
+            };
             return Line {
                 label: Some(label.to_owned()),
-                segments: segments(rest),
+                segments: segments(after),
                 button: None,
+                before,
             };
         }
     }
@@ -738,6 +802,7 @@ fn line(raw: &str) -> Line {
         label: None,
         segments: segments(raw),
         button: None,
+        before: None,
     }
 }
 
@@ -1189,6 +1254,73 @@ mod tests {
         assert_eq!(
             body,
             "Hello Ada,\n\nExcel (S-1) starts Mon.\nWhere: Venue BER, Room 2\nStreet 1, Berlin\n"
+        );
+    }
+
+    fn part(id: i64, starts: &str, ends: &str, status: &str) -> Part {
+        let z = TimeZoneName::parse("Europe/Berlin").unwrap();
+        Part {
+            id,
+            position: id,
+            starts_at: z.parse_local(starts).unwrap(),
+            ends_at: z.parse_local(ends).unwrap(),
+            status: status.into(),
+            sequence: 0,
+        }
+    }
+
+    #[test]
+    fn days_read_one_by_one_in_the_recipients_zone() {
+        let berlin = TimeZoneName::parse("Europe/Berlin").unwrap();
+        let parts = [
+            part(1, "2026-12-28T09:30", "2026-12-28T17:00", "scheduled"),
+            part(2, "2026-12-29T09:30", "2026-12-29T17:00", "scheduled"),
+            part(3, "2026-12-30T09:30", "2026-12-30T17:00", "cancelled"),
+        ];
+        assert_eq!(
+            days(&parts, &berlin),
+            "Mon 28 Dec 09:30–17:00, Tue 29 Dec 09:30–17:00 CET"
+        );
+        let london = TimeZoneName::parse("Europe/London").unwrap();
+        assert_eq!(days(&parts[..1], &london), "Mon 28 Dec 08:30–16:00 GMT");
+        let night = [part(1, "2026-12-28T22:00", "2026-12-29T02:00", "scheduled")];
+        assert_eq!(
+            days(&night, &berlin),
+            "Mon 28 Dec 22:00 – Tue 29 Dec 02:00 CET"
+        );
+        assert_eq!(days(&[], &berlin), "");
+    }
+
+    #[test]
+    fn the_html_alternative_says_the_same_escaped_with_links_and_buttons() {
+        let body = "Hello <Ada> & co,\n\nWhen: Mon → Tue\nWhere: Room \"2\"\nSee https://example.com/a?b=1&c=2.\nDetails: https://example.com/p/1\n";
+        let brand = Branding {
+            company: "Acme & Sons".into(),
+            reply_to: Some("team@acme.example".into()),
+        };
+        let h = html("Changed: <X>", body, &brand).unwrap();
+        assert!(h.contains("Hello &lt;Ada&gt; &amp; co,"), "{h}");
+        assert!(h.contains(">Acme &amp; Sons</td>"), "{h}");
+        assert!(h.contains("<title>Changed: &lt;X&gt;</title>"), "{h}");
+        assert!(
+            h.contains("line-through;\">Mon</span>") && h.contains("Tue</strong>"),
+            "{h}"
+        );
+        assert!(h.contains("Room &quot;2&quot;"), "{h}");
+        assert!(
+            h.contains("<a href=\"https://example.com/a?b=1&amp;c=2\"") && h.contains("</a>."),
+            "{h}"
+        );
+        assert!(
+            h.contains("href=\"https://example.com/p/1\"") && h.contains(">Details</a>"),
+            "{h}"
+        );
+        assert!(h.contains("mailto:team@acme.example"), "{h}");
+        assert!(!h.contains("<img") && !h.contains("<link") && !h.contains("<script"));
+        let plain = html("S", "Hi", &Branding::default()).unwrap();
+        assert!(
+            plain.contains(">Trainyard</td>") && !plain.contains("mailto:"),
+            "{plain}"
         );
     }
 

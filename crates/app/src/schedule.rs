@@ -106,8 +106,7 @@ pub mod sessions {
         )
         .await?;
         let tz = TimeZoneName::parse_or_utc(&after.time_zone);
-        let changes =
-            crate::messages::changes(&before, &parts_before, &after, &parts_after, &tz);
+        let changes = crate::messages::changes(&before, &parts_before, &after, &parts_after, &tz);
         let moved = parts_before
             .iter()
             .map(|p| (p.starts_at, p.ends_at, p.status.clone()))
@@ -173,9 +172,15 @@ pub mod sessions {
             let zone = TimeZoneName::parse_or_utc(&r.time_zone);
             let mut ctx = crate::messages::session_facts(tx, s, &parts, &zone).await?;
             let (name_key, page) = if r.who == "instructor" {
-                ("instructor_name", format!("/portal/assignments/{}", r.record_id))
+                (
+                    "instructor_name",
+                    format!("/portal/assignments/{}", r.record_id),
+                )
             } else {
-                ("learner_name", format!("/portal/enrollments/{}", r.record_id))
+                (
+                    "learner_name",
+                    format!("/portal/enrollments/{}", r.record_id),
+                )
             };
             ctx.insert("recipient_name".into(), r.name.clone().into());
             ctx.insert(name_key.into(), r.name.clone().into());

@@ -395,7 +395,8 @@ pub(crate) async fn act_in(
         facts.insert("instructor_name".into(), inst.name.clone().into());
         facts.insert(
             "portal_url".into(),
-            app.link(&format!("/portal/assignments/{assignment_id}")).into(),
+            app.link(&format!("/portal/assignments/{assignment_id}"))
+                .into(),
         );
         let ctx = serde_json::Value::Object(facts);
         let (subject, body) = crate::messages::compose(tx, &kind, &ctx).await?;

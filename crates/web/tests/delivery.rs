@@ -1282,15 +1282,24 @@ async fn messages_are_text_and_html_from_the_configured_sender_with_days_place_l
             mail["from"], "Acme Training <training@acme.example>",
             "{mail}"
         );
-        assert_eq!(mail["headers"]["Reply-To"], "Acme Training <team@acme.example>");
+        assert_eq!(
+            mail["headers"]["Reply-To"],
+            "Acme Training <team@acme.example>"
+        );
         assert_eq!(
             mail["mail_from"], "noreply@trainyard.local",
             "bounces still go to the SMTP sender"
         );
         assert!(part(mail, "text/plain").is_some() && part(mail, "text/html").is_some());
         let h = html(mail);
-        assert!(h.contains(">Acme Training</td>"), "the company heads the layout");
-        assert!(!h.contains("<img") && !h.contains("<link"), "no remote content");
+        assert!(
+            h.contains(">Acme Training</td>"),
+            "the company heads the layout"
+        );
+        assert!(
+            !h.contains("<img") && !h.contains("<link"),
+            "no remote content"
+        );
     }
 
     // The instructor's confirmation: the days in their zone, the venue and its address.
@@ -1310,14 +1319,28 @@ async fn messages_are_text_and_html_from_the_configured_sender_with_days_place_l
     let booked = of("enrollment_confirmed", "maria@example.com");
     let body = text(&booked);
     let page = t.app.link(&format!("/portal/enrollments/{enrollment}"));
-    assert!(body.contains(&format!(", {two_days}.\n")), "{body}");
+    assert!(
+        body.contains(&format!(
+            " (S-00001).\nWhen: {two_days}\nWhere: Venue BER\n"
+        )),
+        "{body}"
+    );
     assert!(body.contains("Street 1, Berlin, DE"), "{body}");
     assert!(body.contains(&format!("Details: {page}")), "{body}");
-    assert!(body.ends_with("Your training team at Acme Training\n") || body.contains("See you there!"), "{body}");
+    assert!(
+        body.ends_with("Your training team at Acme Training\n") || body.contains("See you there!"),
+        "{body}"
+    );
     let h = html(&booked);
     assert!(h.contains(&format!("href=\"{page}\"")), "{h}");
-    assert!(h.contains("Street 1, Berlin, DE") && h.contains("Mon 27 Dec 09:30–17:00"), "{h}");
-    assert!(h.contains("team@acme.example"), "the footer invites a reply: {h}");
+    assert!(
+        h.contains("Street 1, Berlin, DE") && h.contains("Mon 27 Dec 09:30–17:00"),
+        "{h}"
+    );
+    assert!(
+        h.contains("team@acme.example"),
+        "the footer invites a reply: {h}"
+    );
     // The invitation's organizer is the configured sender too.
     let cal = part(&booked, "text/calendar").expect("an invitation");
     assert!(
@@ -1336,11 +1359,21 @@ async fn messages_are_text_and_html_from_the_configured_sender_with_days_place_l
             )),
             "{body}"
         );
-        assert!(body.contains("Where: Venue BER → Potsdam Campus\n"), "{body}");
+        assert!(
+            body.contains("Where: Venue BER → Potsdam Campus\n"),
+            "{body}"
+        );
         assert!(body.contains("Am Kanal 5, Potsdam, DE"), "{body}");
         assert!(body.contains("Details: http"), "{body}");
-        assert!(body.ends_with("Your training team at Acme Training\n"), "{body}");
-        assert!(html(&changed).contains("Venue BER → Potsdam Campus"));
+        assert!(
+            body.ends_with("Your training team at Acme Training\n"),
+            "{body}"
+        );
+        let h = html(&changed);
+        assert!(
+            h.contains("line-through;\">Venue BER</span>") && h.contains("Potsdam Campus</strong>"),
+            "before struck through, after in bold: {h}"
+        );
         if let Some(out) = std::env::var_os("TRAINYARD_MAIL_HTML_DIR") {
             std::fs::write(
                 Path::new(&out).join(format!("session_changed-{to}.html")),
