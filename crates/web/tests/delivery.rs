@@ -1173,6 +1173,40 @@ async fn messages_are_text_and_html_from_the_configured_sender_with_days_place_l
         html.contains("Acme Training") && html.contains("team@acme.example"),
         "{html}"
     );
+    // A refusal stays on the form, with what was typed; a good save goes through.
+    let csrf = ui.csrf().await;
+    let (status, html) = ui
+        .post_form(
+            "/admin/message-settings",
+            &[
+                ("_csrf", &csrf),
+                ("company_name", "Acme Training"),
+                ("sender_email", "training@acme.example"),
+                ("reply_to", "team at acme"),
+                ("version", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(
+        html.contains("team at acme") && html.contains("not an e-mail address"),
+        "{html}"
+    );
+    let (status, html) = ui
+        .post_form(
+            "/admin/message-settings",
+            &[
+                ("_csrf", &csrf),
+                ("company_name", "Acme Training"),
+                ("sender_email", "training@acme.example"),
+                ("reply_to", "team@acme.example"),
+                ("version", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Saved"), "{html}");
+    assert_eq!(admin.get("/settings/messages").await.body["version"], 2);
     let (status, _) = t
         .browser_as(Role::Manager, None)
         .await
