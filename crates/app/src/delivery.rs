@@ -19,9 +19,11 @@
 //! 3. The worker sends each claimed message with lettre over SMTP, several at a time, on pooled
 //!    connections of its own ([`Mailer`]: `TCP_NODELAY`, STARTTLS and AUTH when configured). The `Message-ID` is derived from the idempotency key
 //!    (`<sha256(key)…@from-domain>`), and `X-Trainyard-Outbox-Id` names the row, so any copy of
-//!    one logical message carries the same identity. A message with an invitation is
-//!    `multipart/mixed`: the text and a `text/calendar; method=REQUEST|CANCEL` alternative, plus the
-//!    same calendar as an `invite.ics` attachment.
+//!    one logical message carries the same identity. Every message is `multipart/alternative`:
+//!    the text, and the same text in a branded HTML layout ([`crate::messages::html`]). One with
+//!    an invitation is `multipart/mixed`: text, HTML and a `text/calendar; method=REQUEST|CANCEL`
+//!    as alternatives, plus the same calendar as an `invite.ics` attachment. From, Reply-To and
+//!    the company name come from the message settings, read once per pass ([`Sender`]).
 //! 4. Right after the SMTP server accepts it, the message is **marked sent** (`status = 'sent'`,
 //!    `sent_at`) before anything else, in one autocommit statement — on PostgreSQL on a connection
 //!    taken from the pool *before* the send, so that no pool wait or transaction round trip lies

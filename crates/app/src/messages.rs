@@ -9,6 +9,13 @@
 //! template still fail on real values, `compose` falls back to the built-in wording rather than
 //! lose the message. Templates render plain text (no HTML escaping); unknown placeholders render
 //! empty, and rendering is bounded (fuel), so no template can loop for ever.
+//!
+//! The HTML alternative of every e-mail is made from that same text when it is sent ([`html`]):
+//! paragraphs, "Label: value" lines, "Label: https://…" lines as buttons, "before → after" lines
+//! with the old value struck through, in a branded layout with the company name from the message
+//! settings ([`get_settings`]), which also fill `{{ company }}`. Session messages share their
+//! placeholders ([`session_facts`]): the days one by one in the recipient's zone (`when`), the
+//! venue and its address or the joining link and notes, and a change's `changes`.
 
 use crate::error::About;
 use crate::{App, AppError, Caller, now_ms};
@@ -36,7 +43,7 @@ pub struct EventInfo {
 /// when its value is there, so a message about a classroom has no empty "Join online:".
 macro_rules! where_block {
     () => {
-        "Where: {{ place }}\n{% if address %}{{ address }}\n{% endif %}{% if join_url %}Join online: {{ join_url }}\n{% endif %}{% if instructions %}{{ instructions }}\n{% endif %}"
+        "Where: {{ place }}\n{% if address %}{{ address }}\n{% endif %}{% if join_url %}Join online: {{ join_url }}\n{% endif %}{% if instructions %}Notes: {{ instructions }}\n{% endif %}"
     };
 }
 
@@ -283,9 +290,9 @@ pub const EVENTS: &[EventInfo] = &[
         label: "Assignment request (instructor)",
         subject: "Can you teach {{ course_title }} on {{ starts }}?",
         body: concat!(
-            "Hello {{ instructor_name }},\n\nwe would like you to teach {{ course_title }} ({{ reference }}) from {{ starts }} to {{ ends }}.\n{% if when %}When: {{ when }}\n",
+            "Hello {{ instructor_name }},\n\nwe would like you to teach {{ course_title }} ({{ reference }}){% if when %}.\nWhen: {{ when }}\n",
             where_block!(),
-            "{% endif %}Accept or decline in your portal: {{ portal_url }}\n"
+            "{% else %} from {{ starts }} to {{ ends }}.\n{% endif %}Accept or decline in your portal: {{ portal_url }}\n"
         ),
         placeholders: INSTRUCTOR_KEYS,
     },
