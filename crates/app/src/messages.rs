@@ -1332,6 +1332,40 @@ mod tests {
     }
 
     #[test]
+    fn session_messages_carry_days_place_or_joining_link_link_and_changes() {
+        let online = json!({
+            "recipient_name": "Ada", "course_title": "Excel", "reference": "S-1",
+            "starts": "2026-12-28 09:30 CET", "ends": "2026-12-29 17:00 CET",
+            "when": "Mon 28 Dec 09:30–17:00, Tue 29 Dec 09:30–17:00 CET", "several_days": true,
+            "place": "Online", "address": "", "join_url": "https://meet.example.com/x",
+            "instructions": "Test your microphone.", "session_url": "https://t.example.com/portal/enrollments/3",
+            "company": "Acme Training",
+        });
+        let (s, b) = default_template("session_confirmed");
+        let (_, body) = render(s, b, &online).unwrap();
+        assert_eq!(
+            body,
+            "Hello Ada,\n\nThe session takes place as planned: Mon 28 Dec 09:30–17:00, Tue 29 Dec 09:30–17:00 CET.\nWhere: Online\nJoin online: https://meet.example.com/x\nNotes: Test your microphone.\n\nDetails: https://t.example.com/portal/enrollments/3\n\nYour training team at Acme Training\n"
+        );
+        let (s, b) = default_template("session_cancelled");
+        let (_, body) = render(s, b, &online).unwrap();
+        assert!(
+            body.contains(
+                "is cancelled.\nIts days: Mon 28 Dec 09:30–17:00, Tue 29 Dec 09:30–17:00 CET\n"
+            ),
+            "{body}"
+        );
+        let mut moved = online.clone();
+        moved["changes"] = json!([{ "what": "Joining link", "before": "none", "after": "https://meet.example.com/x" }]);
+        let (s, b) = default_template("session_changed");
+        let (_, body) = render(s, b, &moved).unwrap();
+        assert!(
+            body.starts_with("Hello Ada,\n\nExcel (S-1) has changed:\nJoining link: none → https://meet.example.com/x\n\nWhen: Mon 28 Dec"),
+            "{body}"
+        );
+    }
+
+    #[test]
     fn fill_is_kept_for_simple_callers() {
         assert_eq!(fill("a {{ x }} b {{ y }}", &json!({ "x": 1 })), "a 1 b ");
     }
