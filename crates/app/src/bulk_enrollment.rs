@@ -708,7 +708,7 @@ pub async fn run_rows(
                 }
             };
         out[i].new_learner = created;
-        match crate::enrollment::enroll_in(&mut tx, caller, s.id, learner_id, 0, now).await {
+        match crate::enrollment::enroll_in(app, &mut tx, caller, s.id, learner_id, 0, now).await {
             Ok(e) => {
                 out[i].outcome = match e.status {
                     EnrollmentStatus::Booked => Outcome::Booked,

@@ -19,9 +19,11 @@
 //! 3. The worker sends each claimed message with lettre over SMTP, several at a time, on pooled
 //!    connections of its own ([`Mailer`]: `TCP_NODELAY`, STARTTLS and AUTH when configured). The `Message-ID` is derived from the idempotency key
 //!    (`<sha256(key)…@from-domain>`), and `X-Trainyard-Outbox-Id` names the row, so any copy of
-//!    one logical message carries the same identity. A message with an invitation is
-//!    `multipart/mixed`: the text and a `text/calendar; method=REQUEST|CANCEL` alternative, plus the
-//!    same calendar as an `invite.ics` attachment.
+//!    one logical message carries the same identity. Every message is `multipart/alternative`:
+//!    the text, and the same text in a branded HTML layout ([`crate::messages::html`]). One with
+//!    an invitation is `multipart/mixed`: text, HTML and a `text/calendar; method=REQUEST|CANCEL`
+//!    as alternatives, plus the same calendar as an `invite.ics` attachment. From, Reply-To and
+//!    the company name come from the message settings, read once per pass ([`Sender`]).
 //! 4. Right after the SMTP server accepts it, the message is **marked sent** (`status = 'sent'`,
 //!    `sent_at`) before anything else, in one autocommit statement — on PostgreSQL on a connection
 //!    taken from the pool *before* the send, so that no pool wait or transaction round trip lies
@@ -380,6 +382,69 @@ pub fn worker_id(label: &str) -> String {
     )
 }
 
+// ------------------------------------------------------------------ who a message is from
+
+/// The From, Reply-To and branding of the messages of one pass, from the message settings an
+/// administrator keeps (`messages::get_settings`). The SMTP sender (`--smtp-from`) stays the
+/// envelope sender, so bounces reach the mailbox that sends; unset settings fall back to it.
+#[derive(Debug, Clone)]
+pub struct Sender {
+    pub from: Mailbox,
+    pub reply_to: Option<Mailbox>,
+    pub brand: crate::messages::Branding,
+}
+
+impl Sender {
+    /// From the stored settings; a value that no longer parses is left out (and logged) rather
+    /// than holding up every message.
+    pub fn new(mailer: &Mailer, s: &trainyard_store::templates::MessageSettings) -> Self {
+        let company = s.company_name.trim();
+        let base = &mailer.inner.from;
+        let name = if company.is_empty() {
+            base.name.clone()
+        } else {
+            Some(company.to_owned())
+        };
+        let email = match s.sender_email.trim() {
+            "" => base.email.clone(),
+            raw => raw.parse().unwrap_or_else(|e| {
+                tracing::warn!(sender = raw, error = %e, "the configured sender is not an address; using the SMTP sender");
+                base.email.clone()
+            }),
+        };
+        let reply_to = match s.reply_to.trim() {
+            "" => None,
+            raw => match raw.parse() {
+                Ok(a) => Some(Mailbox::new(name.clone(), a)),
+                Err(e) => {
+                    tracing::warn!(reply_to = raw, error = %e, "the configured reply-to is not an address; left out");
+                    None
+                }
+            },
+        };
+        Self {
+            brand: crate::messages::Branding {
+                company: company.to_owned(),
+                reply_to: reply_to.as_ref().map(|r| r.email.to_string()),
+            },
+            from: Mailbox::new(name, email),
+            reply_to,
+        }
+    }
+
+    /// What messages say when nothing is configured: the SMTP sender.
+    pub fn unconfigured(mailer: &Mailer) -> Self {
+        Self::new(mailer, &Default::default())
+    }
+}
+
+/// The sender of this pass's messages, as the settings read now.
+async fn sender(app: &App, mailer: &Mailer) -> Result<Sender, AppError> {
+    let mut conn = app.store.read().await?;
+    let settings = trainyard_store::templates::settings(&mut conn).await?;
+    Ok(Sender::new(mailer, &settings))
+}
+
 // ------------------------------------------------------------------ one pass
 
 /// What one pass did.
@@ -439,6 +504,7 @@ pub async fn deliver_due_at(
     if due.is_empty() {
         return Ok(report);
     }
+    let from = Arc::new(sender(app, mailer).await?);
     let mut tasks = tokio::task::JoinSet::new();
     let mut first_error: Option<AppError> = None;
     let mut queue = due.into_iter();
@@ -446,9 +512,10 @@ pub async fn deliver_due_at(
         while tasks.len() < opts.concurrency {
             let Some(m) = queue.next() else { break };
             let (app, mailer, worker) = (app.clone(), mailer.clone(), worker.to_owned());
-            tasks.spawn(
-                async move { deliver_one(&app, &mailer, &worker, m, lease_until, clock).await },
-            );
+            let from = from.clone();
+            tasks.spawn(async move {
+                deliver_one(&app, &mailer, &from, &worker, m, lease_until, clock).await
+            });
         }
         match tasks.join_next().await {
             None => break,
@@ -485,6 +552,7 @@ pub async fn deliver_due_at(
 async fn deliver_one(
     app: &App,
     mailer: &Mailer,
+    from: &Sender,
     worker: &str,
     m: Due,
     lease_until: i64,
@@ -506,7 +574,7 @@ async fn deliver_one(
         trainyard_store::Backend::Postgres => app.store.read().await.ok(),
         trainyard_store::Backend::Sqlite => None,
     };
-    let result = match build_email(mailer, &m) {
+    let result = match build_email(mailer, from, &m) {
         Err(e) => Err((e, true)),
         Ok(email) => {
             // lettre's async client has a time-out for connecting only; this one bounds the whole
@@ -612,8 +680,10 @@ pub fn with_organizer(ics: &str, from: &Mailbox) -> String {
     ics.replace("BEGIN:VEVENT\r\n", &format!("BEGIN:VEVENT\r\n{line}"))
 }
 
-/// The e-mail for one outbox row.
-pub fn build_email(mailer: &Mailer, m: &Due) -> Result<lettre::Message, String> {
+/// The e-mail for one outbox row: the text and its HTML alternative (the same wording in the
+/// branded layout, [`crate::messages::html`]), with the calendar invitation when it has one. From
+/// and Reply-To as configured; the envelope sender stays the SMTP sender.
+pub fn build_email(mailer: &Mailer, sender: &Sender, m: &Due) -> Result<lettre::Message, String> {
     let to: Mailbox = m
         .recipient
         .trim()
@@ -624,30 +694,46 @@ pub fn build_email(mailer: &Mailer, m: &Due) -> Result<lettre::Message, String> 
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
         .collect();
-    let b = lettre::Message::builder()
-        .from(mailer.inner.from.clone())
+    let envelope = lettre::address::Envelope::new(
+        Some(mailer.inner.from.email.clone()),
+        vec![to.email.clone()],
+    )
+    .map_err(|e| e.to_string())?;
+    let mut b = lettre::Message::builder()
+        .from(sender.from.clone())
         .to(to)
         .subject(m.subject.clone())
         .message_id(Some(message_id(&m.idempotency_key, &mailer.inner.domain)))
         .date_now()
+        .envelope(envelope)
         .raw_header(header("X-Trainyard-Outbox-Id", m.id.to_string())?)
         .raw_header(header("X-Trainyard-Kind", kind)?)
         .raw_header(header("Auto-Submitted", "auto-generated".into())?);
+    if let Some(r) = &sender.reply_to {
+        b = b.reply_to(r.clone());
+    }
+    let html = crate::messages::html(&m.subject, &m.body, &sender.brand)?;
+    let text_and_html = || {
+        MultiPart::alternative()
+            .singlepart(SinglePart::plain(m.body.clone()))
+            .singlepart(SinglePart::html(html.clone()))
+    };
     let email = match &m.ics {
-        None => b.singlepart(SinglePart::plain(m.body.clone())),
+        None => b.multipart(text_and_html()),
         Some(ics) => {
-            let ics = with_organizer(ics, &mailer.inner.from);
+            let ics = with_organizer(ics, &sender.from);
             let method = calendar_method(&ics);
             let calendar =
                 ContentType::parse(&format!("text/calendar; method={method}; charset=UTF-8"))
                     .map_err(|e| e.to_string())?;
             let attachment = ContentType::parse("application/ics; name=\"invite.ics\"")
                 .map_err(|e| e.to_string())?;
+            // Text, HTML and calendar as alternatives of one another (the calendar last: mail
+            // clients show the richest they understand), the calendar again as a file.
             b.multipart(
                 MultiPart::mixed()
                     .multipart(
-                        MultiPart::alternative()
-                            .singlepart(SinglePart::plain(m.body.clone()))
+                        text_and_html()
                             .singlepart(SinglePart::builder().header(calendar).body(ics.clone())),
                     )
                     .singlepart(Attachment::new("invite.ics".into()).body(ics, attachment)),
@@ -1076,6 +1162,68 @@ mod tests {
             2
         );
         assert_eq!(with_organizer(&with, &from), with);
+    }
+
+    fn due(ics: Option<String>) -> Due {
+        Due {
+            id: 7,
+            kind: "session_changed".into(),
+            recipient: "maria@example.com".into(),
+            subject: "Changed: Excel (S-1)".into(),
+            body: "Hello Maria,\n\nWhen: Mon 28 Dec 09:30–17:00 CET\nWhere: Berlin <Centre>\nDetails: https://t.example.com/portal/enrollments/3\n".into(),
+            ics,
+            idempotency_key: "k".into(),
+            attempts: 0,
+        }
+    }
+
+    #[test]
+    fn text_and_html_alternatives_from_the_configured_sender() {
+        let mailer = Mailer::new(&SmtpSettings::default(), WorkerOptions::default()).unwrap();
+        let plain = build_email(&mailer, &Sender::unconfigured(&mailer), &due(None))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let raw = String::from_utf8(plain.formatted()).unwrap();
+        assert!(
+            raw.contains("From: Trainyard <noreply@trainyard.local>"),
+            "{raw}"
+        );
+        assert!(raw.contains("multipart/alternative"), "{raw}");
+        assert!(raw.contains("text/html"), "{raw}");
+        assert!(!raw.contains("Reply-To"), "{raw}");
+        let settings = trainyard_store::templates::MessageSettings {
+            company_name: "Acme Training".into(),
+            sender_email: "training@acme.example".into(),
+            reply_to: "team@acme.example".into(),
+            ..Default::default()
+        };
+        let sender = Sender::new(&mailer, &settings);
+        let with_ics = build_email(
+            &mailer,
+            &sender,
+            &due(Some(invitation(
+                InviteMethod::Request,
+                None,
+                &[part(1, 0)],
+                0,
+            ))),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            with_ics.envelope().from().map(|a| a.to_string()),
+            Some("noreply@trainyard.local".into()),
+            "bounces still reach the SMTP sender"
+        );
+        let raw = String::from_utf8(with_ics.formatted()).unwrap();
+        assert!(
+            raw.contains("From: \"Acme Training\" <training@acme.example>")
+                || raw.contains("From: Acme Training <training@acme.example>"),
+            "{raw}"
+        );
+        assert!(raw.contains("Reply-To:"), "{raw}");
+        assert!(
+            raw.contains("ORGANIZER;CN=Acme Training:mailto:training@acme.example"),
+            "{raw}"
+        );
     }
 
     #[test]

@@ -20,7 +20,9 @@ fn tz(s: &Session) -> TimeZoneName {
 }
 
 /// Queues the message for an enrollment event, rendered from its template.
+#[allow(clippy::too_many_arguments)]
 async fn tell(
+    app: &App,
     conn: &mut Conn,
     event: &str,
     e_id: i64,
@@ -30,22 +32,30 @@ async fn tell(
     now: i64,
 ) -> Result<(), AppError> {
     let learner = learners::get(conn, learner_id).await?;
-    let z = tz(s);
-    let mut ctx = json!({
-        "learner_name": format!("{} {}", learner.first_name, learner.last_name),
-        "course_title": s.title.clone().unwrap_or_else(|| s.course_title.clone()),
-        "reference": s.reference,
-        "starts": z.display(s.starts_at),
-        "ends": z.display(s.ends_at),
-        "place": s.venue_name.clone().unwrap_or_else(|| "online (the link follows in your joining instructions)".into()),
-    });
-    if let (Some(obj), serde_json::Value::Object(more)) = (ctx.as_object_mut(), extra) {
-        obj.extend(more);
+    // The learner's own zone, the place or joining link, and their page about this booking.
+    let parts = sessions::parts(conn, s.id).await?;
+    let zone = TimeZoneName::parse_or_utc(&learner.time_zone);
+    let mut ctx = crate::messages::session_facts(conn, s, &parts, &zone).await?;
+    let name = format!("{} {}", learner.first_name, learner.last_name);
+    ctx.insert("recipient_name".into(), name.clone().into());
+    ctx.insert("learner_name".into(), name.into());
+    ctx.insert(
+        "session_url".into(),
+        app.link(&format!("/portal/enrollments/{e_id}")).into(),
+    );
+    if s.venue_id.is_none() && s.joining_url.trim().is_empty() {
+        ctx.insert(
+            "place".into(),
+            "online (the link follows in your joining instructions)".into(),
+        );
     }
+    if let serde_json::Value::Object(more) = extra {
+        ctx.extend(more);
+    }
+    let ctx = serde_json::Value::Object(ctx);
     let (subject, body) = crate::messages::compose(conn, event, &ctx).await?;
     let version = repo::get(conn, e_id).await?.version;
     // Confirmations and promotions carry a calendar invitation; cancellations a CANCEL.
-    let parts = sessions::parts(conn, s.id).await?;
     crate::delivery::enqueue_with_invitation(
         conn,
         &outbox::NewMessage {
@@ -121,12 +131,13 @@ pub async fn enroll(
 ) -> Result<EnrollmentRecord, AppError> {
     let now = now_ms();
     let mut tx = app.store.write().await?;
-    let enrolled = enroll_in(&mut tx, caller, session_id, learner_id, priority, now).await?;
+    let enrolled = enroll_in(app, &mut tx, caller, session_id, learner_id, priority, now).await?;
     tx.commit().await?;
     Ok(enrolled)
 }
 
 pub(crate) async fn enroll_in(
+    app: &App,
     tx: &mut Conn,
     caller: &Caller,
     session_id: i64,
@@ -224,6 +235,7 @@ pub(crate) async fn enroll_in(
         _ => "enrollment_requested",
     };
     tell(
+        app,
         tx,
         event,
         id,
@@ -285,6 +297,7 @@ async fn promote(
             let after =
                 audit_change(tx, caller, now, "enrollment.offered", Some(&next), next.id).await?;
             tell(
+                app,
                 tx,
                 "enrollment_offer",
                 next.id,
@@ -313,6 +326,7 @@ async fn promote(
             let after =
                 audit_change(tx, caller, now, "enrollment.promoted", Some(&next), next.id).await?;
             tell(
+                app,
                 tx,
                 "enrollment_promoted",
                 next.id,
@@ -416,6 +430,7 @@ pub async fn cancel(
     )
     .await?;
     tell(
+        app,
         &mut tx,
         "enrollment_cancelled",
         enrollment_id,
@@ -484,6 +499,7 @@ pub async fn accept_offer(
     )
     .await?;
     tell(
+        app,
         &mut tx,
         "enrollment_promoted",
         enrollment_id,
@@ -588,6 +604,7 @@ pub async fn transfer(
     }
     let held_seat = before.status == EnrollmentStatus::Booked || before.offer_expires_at.is_some();
     let target = enroll_in(
+        app,
         &mut tx,
         caller,
         to_session,
@@ -678,6 +695,7 @@ pub async fn approve(
         "enrollment_waitlisted"
     };
     tell(
+        app,
         &mut tx,
         event,
         enrollment_id,
@@ -804,6 +822,7 @@ pub async fn merge_into(
     });
     for before in moving {
         let target = enroll_in(
+            app,
             &mut tx,
             caller,
             into_session,

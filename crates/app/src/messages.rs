@@ -9,15 +9,25 @@
 //! template still fail on real values, `compose` falls back to the built-in wording rather than
 //! lose the message. Templates render plain text (no HTML escaping); unknown placeholders render
 //! empty, and rendering is bounded (fuel), so no template can loop for ever.
+//!
+//! The HTML alternative of every e-mail is made from that same text when it is sent ([`html`]):
+//! paragraphs, "Label: value" lines, "Label: https://…" lines as buttons, "before → after" lines
+//! with the old value struck through, in a branded layout with the company name from the message
+//! settings ([`get_settings`]), which also fill `{{ company }}`. Session messages share their
+//! placeholders ([`session_facts`]): the days one by one in the recipient's zone (`when`), the
+//! venue and its address or the joining link and notes, and a change's `changes`.
 
 use crate::error::About;
 use crate::{App, AppError, Caller, now_ms};
 use minijinja::{AutoEscape, Environment, syntax::SyntaxConfig};
 use serde::Serialize;
 use serde_json::json;
-use trainyard_core::{Invalid, Role};
+use trainyard_core::status::DeliveryMode;
+use trainyard_core::{Invalid, Role, TimeZoneName};
 use trainyard_store::Conn;
+use trainyard_store::sessions::{Part, Session};
 use trainyard_store::templates::{self as repo, StoredTemplate};
+use trainyard_store::venues::Venue;
 
 /// One event Trainyard sends a message for, with its built-in wording.
 pub struct EventInfo {
@@ -29,6 +39,35 @@ pub struct EventInfo {
     pub placeholders: &'static [&'static str],
 }
 
+/// The "where, how to join, details" lines every session message ends with; each shows only
+/// when its value is there, so a message about a classroom has no empty "Join online:".
+macro_rules! where_block {
+    () => {
+        "Where: {{ place }}\n{% if address %}{{ address }}\n{% endif %}{% if join_url %}Join online: {{ join_url }}\n{% endif %}{% if instructions %}Notes: {{ instructions }}\n{% endif %}"
+    };
+}
+
+/// A link to the recipient's page about the session, when the sender has one.
+macro_rules! details_block {
+    () => {
+        "{% if session_url %}\nDetails: {{ session_url }}\n{% endif %}"
+    };
+}
+
+/// The days ("Mon 28 Dec 09:30–17:00, Tue 29 Dec 09:30–17:00 CET"), or the older start – end.
+macro_rules! when_block {
+    () => {
+        "{% if when %}{{ when }}{% else %}{{ starts }} – {{ ends }}{% endif %}"
+    };
+}
+
+/// The closing line: the organisation's name once an administrator has set it.
+macro_rules! sign_off {
+    () => {
+        "{% if company %}Your training team at {{ company }}{% else %}Trainyard, on behalf of your training team{% endif %}\n"
+    };
+}
+
 const SESSION_KEYS: &[&str] = &[
     "recipient_name",
     "course_title",
@@ -36,7 +75,14 @@ const SESSION_KEYS: &[&str] = &[
     "reference",
     "starts",
     "ends",
+    "when",
     "place",
+    "address",
+    "join_url",
+    "instructions",
+    "session_url",
+    "changes",
+    "company",
 ];
 const LEARNER_KEYS: &[&str] = &[
     "learner_name",
@@ -44,7 +90,13 @@ const LEARNER_KEYS: &[&str] = &[
     "reference",
     "starts",
     "ends",
+    "when",
     "place",
+    "address",
+    "join_url",
+    "instructions",
+    "session_url",
+    "company",
 ];
 const INSTRUCTOR_KEYS: &[&str] = &[
     "instructor_name",
@@ -52,8 +104,13 @@ const INSTRUCTOR_KEYS: &[&str] = &[
     "reference",
     "starts",
     "ends",
+    "when",
     "place",
+    "address",
+    "join_url",
+    "instructions",
     "portal_url",
+    "company",
 ];
 
 /// Every event, in the order the template editor lists them.
@@ -62,7 +119,13 @@ pub const EVENTS: &[EventInfo] = &[
         event: "enrollment_confirmed",
         label: "Enrollment confirmation",
         subject: "Booked: {{ course_title }} on {{ starts }}",
-        body: "Hello {{ learner_name }},\n\nyou are booked on {{ course_title }} ({{ reference }}), {{ starts }} – {{ ends }}.\nWhere: {{ place }}\n\nSee you there!\n",
+        body: concat!(
+            "Hello {{ learner_name }},\n\nyou are booked on {{ course_title }} ({{ reference }})",
+            "{% if when %}.\nWhen: {{ when }}\n{% else %}, {{ starts }} – {{ ends }}.\n{% endif %}",
+            where_block!(),
+            details_block!(),
+            "\nSee you there!\n"
+        ),
         placeholders: LEARNER_KEYS,
     },
     EventInfo {
@@ -82,14 +145,24 @@ pub const EVENTS: &[EventInfo] = &[
         event: "enrollment_requested",
         label: "Enrollment request received",
         subject: "Request received: {{ course_title }} on {{ starts }}",
-        body: "Hello {{ learner_name }},\n\nwe have your request for {{ course_title }} ({{ reference }}), {{ starts }} – {{ ends }}. We will confirm your place as soon as it is approved.\n",
+        body: concat!(
+            "Hello {{ learner_name }},\n\nwe have your request for {{ course_title }} ({{ reference }}), ",
+            when_block!(),
+            ". We will confirm your place as soon as it is approved.\n",
+            details_block!()
+        ),
         placeholders: LEARNER_KEYS,
     },
     EventInfo {
         event: "enrollment_promoted",
         label: "Waiting list promotion",
         subject: "A seat for you: {{ course_title }} on {{ starts }}",
-        body: "Hello {{ learner_name }},\n\ngood news: a seat freed up and you are now booked on {{ course_title }} ({{ reference }}), {{ starts }} – {{ ends }}.\nWhere: {{ place }}\n",
+        body: concat!(
+            "Hello {{ learner_name }},\n\ngood news: a seat freed up and you are now booked on {{ course_title }} ({{ reference }})",
+            "{% if when %}.\nWhen: {{ when }}\n{% else %}, {{ starts }} – {{ ends }}.\n{% endif %}",
+            where_block!(),
+            details_block!()
+        ),
         placeholders: LEARNER_KEYS,
     },
     EventInfo {
@@ -110,7 +183,12 @@ pub const EVENTS: &[EventInfo] = &[
         event: "enrollment_cancelled",
         label: "Enrollment cancellation",
         subject: "Cancelled: your place on {{ course_title }}",
-        body: "Hello {{ learner_name }},\n\nyour place on {{ course_title }} ({{ reference }}) on {{ starts }} is cancelled.\n",
+        body: concat!(
+            "Hello {{ learner_name }},\n\nyour place on {{ course_title }} ({{ reference }}) on ",
+            when_block!(),
+            " is cancelled.\n",
+            details_block!()
+        ),
         placeholders: LEARNER_KEYS,
     },
     EventInfo {
@@ -155,84 +233,86 @@ pub const EVENTS: &[EventInfo] = &[
         event: "session_changed",
         label: "Session change",
         subject: "Changed: {{ course_title }} ({{ reference }})",
-        body: "Hello {{ recipient_name }},\n\nThe session has new times: {{ starts }} – {{ ends }}.\nWhere: {{ place }}\n\nTrainyard, on behalf of your training team\n",
+        body: concat!(
+            "Hello {{ recipient_name }},\n\n{% if changes %}{{ course_title }} ({{ reference }}) has changed:\n{% for c in changes %}{{ c.what }}: {{ c.before }} → {{ c.after }}\n{% endfor %}\nWhen: {{ when }}\n{% else %}The session has new times: ",
+            when_block!(),
+            ".\n{% endif %}",
+            where_block!(),
+            details_block!(),
+            "\n",
+            sign_off!()
+        ),
         placeholders: SESSION_KEYS,
     },
     EventInfo {
         event: "session_cancelled",
         label: "Session cancellation",
         subject: "Cancelled: {{ course_title }} ({{ reference }})",
-        body: "Hello {{ recipient_name }},\n\nThe session planned for {{ starts }} – {{ ends }} is cancelled.\nWhere: {{ place }}\n\nTrainyard, on behalf of your training team\n",
+        body: concat!(
+            "Hello {{ recipient_name }},\n\nThe session planned for {{ starts }} – {{ ends }} is cancelled.\n{% if several_days %}Its days: {{ when }}\n{% endif %}",
+            where_block!(),
+            details_block!(),
+            "\n",
+            sign_off!()
+        ),
         placeholders: SESSION_KEYS,
     },
     EventInfo {
         event: "session_postponed",
         label: "Session postponement",
         subject: "Postponed: {{ course_title }} ({{ reference }})",
-        body: "Hello {{ recipient_name }},\n\nThe session planned for {{ starts }} – {{ ends }} is postponed; new dates will follow.\nWhere: {{ place }}\n\nTrainyard, on behalf of your training team\n",
+        body: concat!(
+            "Hello {{ recipient_name }},\n\nThe session planned for {{ starts }} – {{ ends }} is postponed; new dates will follow.\n{% if several_days %}Its days: {{ when }}\n{% endif %}",
+            where_block!(),
+            details_block!(),
+            "\n",
+            sign_off!()
+        ),
         placeholders: SESSION_KEYS,
     },
     EventInfo {
         event: "session_confirmed",
         label: "Session confirmation",
         subject: "Confirmed: {{ course_title }} ({{ reference }})",
-        body: "Hello {{ recipient_name }},\n\nThe session takes place as planned: {{ starts }} – {{ ends }}.\nWhere: {{ place }}\n\nTrainyard, on behalf of your training team\n",
+        body: concat!(
+            "Hello {{ recipient_name }},\n\nThe session takes place as planned: ",
+            when_block!(),
+            ".\n",
+            where_block!(),
+            details_block!(),
+            "\n",
+            sign_off!()
+        ),
         placeholders: SESSION_KEYS,
     },
     EventInfo {
         event: "assignment_request",
         label: "Assignment request (instructor)",
         subject: "Can you teach {{ course_title }} on {{ starts }}?",
-        body: "Hello {{ instructor_name }},\n\nwe would like you to teach {{ course_title }} ({{ reference }}) from {{ starts }} to {{ ends }}.\nAccept or decline in your portal: {{ portal_url }}\n",
+        body: concat!(
+            "Hello {{ instructor_name }},\n\nwe would like you to teach {{ course_title }} ({{ reference }}){% if when %}.\nWhen: {{ when }}\n",
+            where_block!(),
+            "{% else %} from {{ starts }} to {{ ends }}.\n{% endif %}Accept or decline in your portal: {{ portal_url }}\n"
+        ),
         placeholders: INSTRUCTOR_KEYS,
     },
     EventInfo {
         event: "assignment_confirm",
         label: "Assignment confirmation (instructor)",
         subject: "Confirmed: {{ course_title }} on {{ starts }}",
-        body: "Hello {{ instructor_name }},\n\nyou are confirmed to teach {{ course_title }} ({{ reference }}).\n",
+        body: concat!(
+            "Hello {{ instructor_name }},\n\nyou are confirmed to teach {{ course_title }} ({{ reference }}).\n{% if when %}\nWhen: {{ when }}\n",
+            where_block!(),
+            "{% endif %}{% if portal_url %}\nYour sessions: {{ portal_url }}\n{% endif %}"
+        ),
         placeholders: INSTRUCTOR_KEYS,
     },
     EventInfo {
         event: "assignment_cancel",
         label: "Assignment cancellation (instructor)",
         subject: "Cancelled: {{ course_title }} on {{ starts }}",
-        body: "Hello {{ instructor_name }},\n\nyour assignment to {{ course_title }} ({{ reference }}) was cancelled.\n",
+        body: "Hello {{ instructor_name }},\n\nyour assignment to {{ course_title }} ({{ reference }}) was cancelled.\n{% if when %}It was planned for {{ when }}, {{ place }}.\n{% endif %}",
         placeholders: INSTRUCTOR_KEYS,
-    },
-    EventInfo {
-        event: "survey_invitation",
-        label: "Feedback survey invitation",
-        subject: "How was {{ course_title }}?",
-        body: "Hello {{ learner_name }},\n\nthank you for attending {{ course_title }} ({{ reference }}). Please tell us how it went — it takes two minutes: {{ survey_url }}\n",
-        placeholders: &["learner_name", "course_title", "reference", "survey_url"],
-    },
-    EventInfo {
-        event: "certificate_issued",
-        label: "Certificate",
-        subject: "Your certificate: {{ course_title }}",
-        body: "Hello {{ learner_name }},\n\ncongratulations on completing {{ course_title }}. Your certificate {{ certificate_code }} is ready: {{ certificate_url }}\n{% if valid_until %}It is valid until {{ valid_until }}.\n{% endif %}",
-        placeholders: &[
-            "learner_name",
-            "course_title",
-            "certificate_code",
-            "certificate_url",
-            "valid_until",
-        ],
-    },
-    EventInfo {
-        event: "invoice_issued",
-        label: "Invoice",
-        subject: "Invoice {{ invoice_number }} from {{ company }}",
-        body: "Hello {{ recipient_name }},\n\nplease find invoice {{ invoice_number }} over {{ amount }}, due {{ due_date }}: {{ invoice_url }}\n",
-        placeholders: &[
-            "recipient_name",
-            "company",
-            "invoice_number",
-            "amount",
-            "due_date",
-            "invoice_url",
-        ],
     },
     EventInfo {
         event: "account_confirm",
@@ -413,6 +493,8 @@ pub async fn compose(
 pub struct Wording {
     event: String,
     edited: Option<StoredTemplate>,
+    /// The organisation's name from the message settings, for `{{ company }}`; empty when unset.
+    company: String,
 }
 
 /// Loads the wording `compose` would use for `event`.
@@ -420,6 +502,7 @@ pub async fn wording(conn: &mut Conn, event: &str) -> Result<Wording, AppError> 
     Ok(Wording {
         event: event.to_owned(),
         edited: repo::get(conn, event).await?,
+        company: repo::settings(conn).await?.company_name,
     })
 }
 
@@ -428,6 +511,16 @@ impl Wording {
     /// fails on these values.
     pub fn compose(&self, ctx: &serde_json::Value) -> (String, String) {
         let event = self.event.as_str();
+        let with_company;
+        let ctx = match ctx.as_object() {
+            Some(m) if !m.contains_key("company") && !self.company.is_empty() => {
+                let mut m = m.clone();
+                m.insert("company".into(), self.company.clone().into());
+                with_company = serde_json::Value::Object(m);
+                &with_company
+            }
+            _ => ctx,
+        };
         if let Some(t) = &self.edited {
             match render(&t.subject, &t.body, ctx) {
                 Ok(out) => return out,
@@ -453,7 +546,7 @@ impl Wording {
 /// Plausible values for every placeholder, for previews and for checking a template before it
 /// is saved.
 pub fn sample_context() -> serde_json::Value {
-    json!({
+    let mut sample = json!({
         "recipient_name": "Maria Lopez",
         "learner_name": "Maria Lopez",
         "instructor_name": "Anna Berg",
@@ -462,6 +555,8 @@ pub fn sample_context() -> serde_json::Value {
         "reference": "S-2027-0042",
         "starts": "2027-05-04 09:00 CEST",
         "ends": "2027-05-05 17:00 CEST",
+        "when": "Tue 4 May 09:00–17:00, Wed 5 May 09:00–17:00 CEST",
+        "time_zone": "Europe/Berlin",
         "place": "Berlin Training Centre, Room 2",
         "address": "Friedrichstraße 100, 10117 Berlin, DE",
         "offset": "7 days",
@@ -486,10 +581,352 @@ pub fn sample_context() -> serde_json::Value {
         "login_url": "https://trainyard.example.com/login",
         "session_url": "https://trainyard.example.com/catalog/42",
         "expires": "2027-04-28 12:00 CEST",
-        "invited_by": "Olga Admin",
-        "role": "Instructor",
-        "invite_url": "https://trainyard.example.com/account/invite?token=5d2e…",
+        "changes": [
+            { "what": "When", "before": "Mon 3 May 09:00–17:00 CEST", "after": "Tue 4 May 09:00–17:00, Wed 5 May 09:00–17:00 CEST" },
+            { "what": "Where", "before": "Potsdam Campus", "after": "Berlin Training Centre" },
+        ],
+    });
+    // A second object: one `json!` of every placeholder exceeds the macro's recursion limit.
+    if let (Some(all), serde_json::Value::Object(invite)) = (
+        sample.as_object_mut(),
+        json!({
+            "invited_by": "Olga Admin",
+            "role": "Instructor",
+            "invite_url": "https://trainyard.example.com/account/invite?token=5d2e…",
+        }),
+    ) {
+        all.extend(invite);
+    }
+    sample
+}
+
+// ------------------------------------------------------------------ what a session message says
+
+/// One thing that changed about a session, for the "before → after" lines of a change message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Changed {
+    pub what: &'static str,
+    pub before: String,
+    pub after: String,
+}
+
+/// The days of a session in `zone`, one entry per part still on:
+/// "Mon 28 Dec 09:30–17:00, Tue 29 Dec 09:30–17:00". A part that runs past midnight names both
+/// days. The zone's abbreviation closes the list once, as all parts share the recipient's zone.
+pub fn days(parts: &[Part], zone: &TimeZoneName) -> String {
+    let on: Vec<&Part> = parts.iter().filter(|p| p.status != "cancelled").collect();
+    let mut out: Vec<String> = on
+        .iter()
+        .map(|p| {
+            let (a, b) = (zone.local(p.starts_at), zone.local(p.ends_at));
+            if a.date_naive() == b.date_naive() {
+                format!("{}–{}", a.format("%a %-d %b %H:%M"), b.format("%H:%M"))
+            } else {
+                format!(
+                    "{} – {}",
+                    a.format("%a %-d %b %H:%M"),
+                    b.format("%a %-d %b %H:%M")
+                )
+            }
+        })
+        .collect();
+    match on.first() {
+        None => String::new(),
+        Some(first) => {
+            let abbr = zone.local(first.starts_at).format("%Z").to_string();
+            let last = out.len() - 1;
+            out[last].push_str(&format!(" {abbr}"));
+            out.join(", ")
+        }
+    }
+}
+
+/// Where a session takes place, for a message: the venue's name, and its address; "Online" for a
+/// virtual session without a venue.
+fn place_of(s: &Session, venue: Option<&Venue>) -> (String, String) {
+    match venue {
+        Some(v) => {
+            let address = [v.address.trim(), v.city.trim(), v.country.trim()]
+                .into_iter()
+                .filter(|x| !x.is_empty())
+                .collect::<Vec<_>>()
+                .join(", ");
+            (v.name.clone(), address)
+        }
+        None => match (&s.venue_name, s.delivery_mode) {
+            (Some(name), _) => (name.clone(), String::new()),
+            (None, DeliveryMode::Ilt) => ("to be announced".into(), String::new()),
+            (None, _) => ("Online".into(), String::new()),
+        },
+    }
+}
+
+/// The placeholders every message about a session shares, for one recipient in `zone`: `when`
+/// (the days), `place` with `address` (classroom) and `join_url` with `instructions` (virtual,
+/// or notes for a classroom), plus the older `starts`/`ends`. The caller adds the recipient's
+/// name and the absolute link to their portal page (`session_url`).
+pub async fn session_facts(
+    conn: &mut Conn,
+    s: &Session,
+    parts: &[Part],
+    zone: &TimeZoneName,
+) -> Result<serde_json::Map<String, serde_json::Value>, AppError> {
+    let venue = match s.venue_id {
+        Some(v) => Some(trainyard_store::venues::get(conn, v).await?),
+        None => None,
+    };
+    let (place, address) = place_of(s, venue.as_ref());
+    let facts = json!({
+        "course_title": s.title.clone().filter(|t| !t.trim().is_empty()).unwrap_or_else(|| s.course_title.clone()),
+        "course_code": s.course_code,
+        "reference": s.reference,
+        "starts": zone.display(s.starts_at),
+        "ends": zone.display(s.ends_at),
+        "when": days(parts, zone),
+        "several_days": parts.iter().filter(|p| p.status != "cancelled").count() > 1,
+        "time_zone": zone.as_str(),
+        "place": place,
+        "address": address,
+        "join_url": s.joining_url.trim(),
+        "instructions": s.joining_notes.trim(),
+    });
+    Ok(match facts {
+        serde_json::Value::Object(m) => m,
+        _ => serde_json::Map::new(),
     })
+}
+
+/// What a recipient should know changed between two versions of a session: its days, its venue,
+/// its joining link. Empty when none of these changed.
+pub fn changes(
+    before: &Session,
+    parts_before: &[Part],
+    after: &Session,
+    parts_after: &[Part],
+    zone: &TimeZoneName,
+) -> Vec<Changed> {
+    let mut out = Vec::new();
+    let (a, b) = (days(parts_before, zone), days(parts_after, zone));
+    if a != b {
+        out.push(Changed {
+            what: "When",
+            before: a,
+            after: b,
+        });
+    }
+    if before.venue_id != after.venue_id {
+        let name = |s: &Session| s.venue_name.clone().unwrap_or_else(|| "no venue".into());
+        out.push(Changed {
+            what: "Where",
+            before: name(before),
+            after: name(after),
+        });
+    }
+    if before.joining_url.trim() != after.joining_url.trim() {
+        let link = |s: &Session| match s.joining_url.trim() {
+            "" => "none".to_owned(),
+            l => l.to_owned(),
+        };
+        out.push(Changed {
+            what: "Joining link",
+            before: link(before),
+            after: link(after),
+        });
+    }
+    out
+}
+
+// ------------------------------------------------------------------ the HTML alternative
+
+/// Who the reader sees a message from: the organisation's name and how to answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Branding {
+    /// The header and sign-off name; "Trainyard" when no company name is set.
+    pub company: String,
+    /// Where answers go, when set: the footer invites a reply.
+    pub reply_to: Option<String>,
+}
+
+/// One piece of a line: text, or text that links somewhere.
+#[derive(Serialize)]
+struct Segment {
+    text: String,
+    href: Option<String>,
+}
+
+/// One line of a paragraph: a "Label: value" line shows its label in bold; a line that is only
+/// "Label: https://…" becomes a button named by its label.
+#[derive(Serialize)]
+struct Line {
+    label: Option<String>,
+    segments: Vec<Segment>,
+    button: Option<Segment>,
+    /// A change line ("When: before → after"): the old value, shown struck through above the new.
+    before: Option<String>,
+}
+
+fn is_url(word: &str) -> bool {
+    (word.starts_with("https://") || word.starts_with("http://")) && word.len() > 8
+}
+
+/// Text with its web addresses as links (a trailing full stop or comma stays text).
+fn segments(line: &str) -> Vec<Segment> {
+    let mut out: Vec<Segment> = Vec::new();
+    let mut text = String::new();
+    for (i, word) in line.split(' ').enumerate() {
+        if i > 0 {
+            text.push(' ');
+        }
+        let core = word.trim_end_matches(['.', ',', ';', ')']);
+        if is_url(core) {
+            if !text.is_empty() {
+                out.push(Segment {
+                    text: std::mem::take(&mut text),
+                    href: None,
+                });
+            }
+            out.push(Segment {
+                text: core.to_owned(),
+                href: Some(core.to_owned()),
+            });
+            text.push_str(&word[core.len()..]);
+        } else {
+            text.push_str(word);
+        }
+    }
+    if !text.is_empty() {
+        out.push(Segment { text, href: None });
+    }
+    out
+}
+
+fn line(raw: &str) -> Line {
+    if let Some((label, rest)) = raw.split_once(": ") {
+        let label = label.trim();
+        let short = !label.is_empty() && label.chars().count() <= 40 && !label.contains("://");
+        let rest = rest.trim();
+        if short && is_url(rest) && !rest.contains(' ') {
+            return Line {
+                label: None,
+                segments: Vec::new(),
+                button: Some(Segment {
+                    text: label.to_owned(),
+                    href: Some(rest.to_owned()),
+                }),
+                before: None,
+            };
+        }
+        // "When: …", "Where: …": a short label of at most three words.
+        if short && label.split_whitespace().count() <= 3 && label.chars().count() <= 24 {
+            let (before, after) = match rest.split_once(" → ") {
+                Some((b, a)) => (Some(b.to_owned()), a),
+                None => (None, rest),
+            };
+            return Line {
+                label: Some(label.to_owned()),
+                segments: segments(after),
+                button: None,
+                before,
+            };
+        }
+    }
+    Line {
+        label: None,
+        segments: segments(raw),
+        button: None,
+        before: None,
+    }
+}
+
+/// A paragraph, or a button on its own.
+#[derive(Serialize)]
+struct Block {
+    lines: Vec<Line>,
+    button: Option<Segment>,
+}
+
+impl Block {
+    fn text(lines: Vec<Line>) -> Self {
+        Self {
+            lines,
+            button: None,
+        }
+    }
+}
+
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const HTML_LAYOUT: &str = include_str!("email_layout.html");
+
+/// The HTML alternative of a message: the same text (paragraphs, "Label:" lines, links and
+/// buttons) in a simple branded layout with inline styles only and no remote images, readable
+/// at any width. Everything from the text is escaped.
+pub fn html(subject: &str, body: &str, brand: &Branding) -> Result<String, String> {
+    // Paragraphs at blank lines; a button stands on its own between the text around it.
+    let mut blocks: Vec<Block> = Vec::new();
+    for p in body.replace("\r\n", "\n").split("\n\n") {
+        let mut text: Vec<Line> = Vec::new();
+        for l in p.lines().filter(|l| !l.trim().is_empty()).map(line) {
+            match l.button {
+                Some(b) => {
+                    if !text.is_empty() {
+                        blocks.push(Block::text(std::mem::take(&mut text)));
+                    }
+                    blocks.push(Block {
+                        lines: Vec::new(),
+                        button: Some(b),
+                    });
+                }
+                None => text.push(l),
+            }
+        }
+        if !text.is_empty() {
+            blocks.push(Block::text(text));
+        }
+    }
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|_| AutoEscape::Html);
+    // Escapes what HTML needs and no more: minijinja's own escaping also turns every "/" of a
+    // link into "&#x2f;", which is valid but makes links unreadable to people and filters.
+    env.set_formatter(|out, _state, value| {
+        let text = value.to_string();
+        let written = if value.is_safe() {
+            out.write_str(&text)
+        } else {
+            out.write_str(&escape_html(&text))
+        };
+        written.map_err(|_| {
+            minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "could not write")
+        })
+    });
+    env.set_fuel(Some(FUEL));
+    let company = match brand.company.trim() {
+        "" => "Trainyard",
+        c => c,
+    };
+    env.template_from_named_str("email.html", HTML_LAYOUT)
+        .and_then(|t| {
+            t.render(minijinja::context! {
+                subject => subject,
+                company => company,
+                reply_to => brand.reply_to.as_deref().map(str::trim).filter(|r| !r.is_empty()),
+                blocks => minijinja::Value::from(minijinja::value::Serde(&blocks)),
+            })
+        })
+        .map_err(|e| explain(&e))
 }
 
 // ------------------------------------------------------------------ use cases: the template editor
@@ -657,6 +1094,89 @@ pub async fn reset_template(
     Ok(after)
 }
 
+// ------------------------------------------------------------------ use cases: who messages are from
+
+pub use trainyard_store::templates::MessageSettings;
+
+/// Longest company name the header and From may show.
+pub const MAX_COMPANY: usize = 100;
+
+fn may_configure(caller: &Caller) -> bool {
+    caller.role == Role::Admin
+}
+
+/// The company name, sender and reply-to every message uses. Administrators only.
+pub async fn get_settings(app: &App, caller: &Caller) -> Result<MessageSettings, AppError> {
+    caller.require(may_configure(caller), "configure messages")?;
+    let mut conn = app.store.read().await?;
+    Ok(repo::settings(&mut conn).await?)
+}
+
+/// Checks and trims what an administrator entered: a name of reasonable length on one line,
+/// addresses that are addresses (or empty: not configured).
+fn clean_settings(company: &str, sender: &str, reply_to: &str) -> Result<MessageSettings, Invalid> {
+    let mut inv = Invalid::new();
+    let company = one_line(company);
+    if company.chars().count() > MAX_COMPANY {
+        inv.add("company_name", format!("at most {MAX_COMPANY} characters"));
+    }
+    let mut address = |field: &str, raw: &str| match raw.trim() {
+        "" => String::new(),
+        raw => match trainyard_core::EmailAddress::parse(raw) {
+            Ok(a) => a.as_str().to_owned(),
+            Err(e) => {
+                inv.add(field, e.to_string());
+                String::new()
+            }
+        },
+    };
+    let sender_email = address("sender_email", sender);
+    let reply_to = address("reply_to", reply_to);
+    inv.or_ok(MessageSettings {
+        company_name: company,
+        sender_email,
+        reply_to,
+        updated_at: None,
+        version: 0,
+    })
+}
+
+/// Saves who messages are from; audited. `version` is the one the form loaded (0: never saved).
+/// Messages already queued take the new sender too: it is applied when they are sent.
+pub async fn save_settings(
+    app: &App,
+    caller: &Caller,
+    company_name: &str,
+    sender_email: &str,
+    reply_to: &str,
+    version: i64,
+) -> Result<MessageSettings, AppError> {
+    caller.require(may_configure(caller), "configure messages")?;
+    let input = clean_settings(company_name, sender_email, reply_to)?;
+    let now = now_ms();
+    let mut tx = app.store.write().await?;
+    let before = repo::settings(&mut tx).await?;
+    if before.version != version {
+        return Err(AppError::Stale("the message settings"));
+    }
+    let user = (caller.user_id != 0).then_some(caller.user_id);
+    let after = repo::save_settings(&mut tx, &input, user, version, now)
+        .await
+        .about("the message settings")?;
+    crate::audit::record(
+        &mut tx,
+        caller,
+        now,
+        "message_settings.updated",
+        ("message_settings", 1),
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -766,6 +1286,107 @@ mod tests {
         assert_eq!(
             body,
             "Hello Ada,\n\nExcel (S-1) starts Mon.\nWhere: Venue BER, Room 2\nStreet 1, Berlin\n"
+        );
+    }
+
+    fn part(id: i64, starts: &str, ends: &str, status: &str) -> Part {
+        let z = TimeZoneName::parse("Europe/Berlin").unwrap();
+        Part {
+            id,
+            position: id,
+            starts_at: z.parse_local(starts).unwrap(),
+            ends_at: z.parse_local(ends).unwrap(),
+            status: status.into(),
+            sequence: 0,
+        }
+    }
+
+    #[test]
+    fn days_read_one_by_one_in_the_recipients_zone() {
+        let berlin = TimeZoneName::parse("Europe/Berlin").unwrap();
+        let parts = [
+            part(1, "2026-12-28T09:30", "2026-12-28T17:00", "scheduled"),
+            part(2, "2026-12-29T09:30", "2026-12-29T17:00", "scheduled"),
+            part(3, "2026-12-30T09:30", "2026-12-30T17:00", "cancelled"),
+        ];
+        assert_eq!(
+            days(&parts, &berlin),
+            "Mon 28 Dec 09:30–17:00, Tue 29 Dec 09:30–17:00 CET"
+        );
+        let london = TimeZoneName::parse("Europe/London").unwrap();
+        assert_eq!(days(&parts[..1], &london), "Mon 28 Dec 08:30–16:00 GMT");
+        let night = [part(1, "2026-12-28T22:00", "2026-12-29T02:00", "scheduled")];
+        assert_eq!(
+            days(&night, &berlin),
+            "Mon 28 Dec 22:00 – Tue 29 Dec 02:00 CET"
+        );
+        assert_eq!(days(&[], &berlin), "");
+    }
+
+    #[test]
+    fn the_html_alternative_says_the_same_escaped_with_links_and_buttons() {
+        let body = "Hello <Ada> & co,\n\nWhen: Mon → Tue\nWhere: Room \"2\"\nSee https://example.com/a?b=1&c=2.\nDetails: https://example.com/p/1\n";
+        let brand = Branding {
+            company: "Acme & Sons".into(),
+            reply_to: Some("team@acme.example".into()),
+        };
+        let h = html("Changed: <X>", body, &brand).unwrap();
+        assert!(h.contains("Hello &lt;Ada&gt; &amp; co,"), "{h}");
+        assert!(h.contains(">Acme &amp; Sons</td>"), "{h}");
+        assert!(h.contains("<title>Changed: &lt;X&gt;</title>"), "{h}");
+        assert!(
+            h.contains("line-through;\">Mon</span>") && h.contains("Tue</strong>"),
+            "{h}"
+        );
+        assert!(h.contains("Room &quot;2&quot;"), "{h}");
+        assert!(
+            h.contains("<a href=\"https://example.com/a?b=1&amp;c=2\"") && h.contains("</a>."),
+            "{h}"
+        );
+        assert!(
+            h.contains("href=\"https://example.com/p/1\"") && h.contains(">Details</a>"),
+            "{h}"
+        );
+        assert!(h.contains("mailto:team@acme.example"), "{h}");
+        assert!(!h.contains("<img") && !h.contains("<link") && !h.contains("<script"));
+        let plain = html("S", "Hi", &Branding::default()).unwrap();
+        assert!(
+            plain.contains(">Trainyard</td>") && !plain.contains("mailto:"),
+            "{plain}"
+        );
+    }
+
+    #[test]
+    fn session_messages_carry_days_place_or_joining_link_link_and_changes() {
+        let online = json!({
+            "recipient_name": "Ada", "course_title": "Excel", "reference": "S-1",
+            "starts": "2026-12-28 09:30 CET", "ends": "2026-12-29 17:00 CET",
+            "when": "Mon 28 Dec 09:30–17:00, Tue 29 Dec 09:30–17:00 CET", "several_days": true,
+            "place": "Online", "address": "", "join_url": "https://meet.example.com/x",
+            "instructions": "Test your microphone.", "session_url": "https://t.example.com/portal/enrollments/3",
+            "company": "Acme Training",
+        });
+        let (s, b) = default_template("session_confirmed");
+        let (_, body) = render(s, b, &online).unwrap();
+        assert_eq!(
+            body,
+            "Hello Ada,\n\nThe session takes place as planned: Mon 28 Dec 09:30–17:00, Tue 29 Dec 09:30–17:00 CET.\nWhere: Online\nJoin online: https://meet.example.com/x\nNotes: Test your microphone.\n\nDetails: https://t.example.com/portal/enrollments/3\n\nYour training team at Acme Training\n"
+        );
+        let (s, b) = default_template("session_cancelled");
+        let (_, body) = render(s, b, &online).unwrap();
+        assert!(
+            body.contains(
+                "is cancelled.\nIts days: Mon 28 Dec 09:30–17:00, Tue 29 Dec 09:30–17:00 CET\n"
+            ),
+            "{body}"
+        );
+        let mut moved = online.clone();
+        moved["changes"] = json!([{ "what": "Joining link", "before": "none", "after": "https://meet.example.com/x" }]);
+        let (s, b) = default_template("session_changed");
+        let (_, body) = render(s, b, &moved).unwrap();
+        assert!(
+            body.starts_with("Hello Ada,\n\nExcel (S-1) has changed:\nJoining link: none → https://meet.example.com/x\n\nWhen: Mon 28 Dec"),
+            "{body}"
         );
     }
 

@@ -105,6 +105,8 @@ pub mod sessions {
             Some(&after),
         )
         .await?;
+        let tz = TimeZoneName::parse_or_utc(&after.time_zone);
+        let changes = crate::messages::changes(&before, &parts_before, &after, &parts_after, &tz);
         let moved = parts_before
             .iter()
             .map(|p| (p.starts_at, p.ends_at, p.status.clone()))
@@ -113,8 +115,9 @@ pub mod sessions {
                 .iter()
                 .map(|p| (p.starts_at, p.ends_at, p.status.clone()))
                 .collect::<Vec<_>>();
-        if moved {
-            notify(&mut tx, &after, Change::Rescheduled, now).await?;
+        // A new venue or joining link is news for everyone too, said as before → after.
+        if moved || !changes.is_empty() {
+            notify(app, &mut tx, &after, Change::Rescheduled, &changes, now).await?;
         }
         if after.capacity > before.capacity {
             crate::enrollment::fill_freed_seats(app, &mut tx, caller, id, now).await?;
@@ -145,35 +148,15 @@ pub mod sessions {
         }
     }
 
-    /// The placeholders of a session message to one person.
-    fn session_context(s: &Record, name: &str, who: &str) -> serde_json::Value {
-        let tz = TimeZoneName::parse_or_utc(&s.time_zone);
-        let mut ctx = serde_json::json!({
-            "recipient_name": name,
-            "course_title": s.title.clone().unwrap_or_else(|| s.course_title.clone()),
-            "course_code": s.course_code,
-            "reference": s.reference,
-            "starts": tz.display(s.starts_at),
-            "ends": tz.display(s.ends_at),
-            "place": s.venue_name.clone().unwrap_or_else(|| "online".into()),
-        });
-        if let Some(obj) = ctx.as_object_mut() {
-            let key = if who == "instructor" {
-                "instructor_name"
-            } else {
-                "learner_name"
-            };
-            obj.insert(key.into(), name.into());
-        }
-        ctx
-    }
-
     /// Queues a message to every instructor and learner on the session, in the same transaction,
-    /// worded by the change's template (`session_changed`, `session_cancelled`, …).
+    /// worded by the change's template (`session_changed`, `session_cancelled`, …): the days in
+    /// each recipient's zone, the place or joining link, what changed, a link to their page.
     pub(crate) async fn notify(
+        app: &App,
         tx: &mut trainyard_store::Conn,
         s: &Record,
         change: Change,
+        changes: &[crate::messages::Changed],
         now: i64,
     ) -> Result<(), AppError> {
         let kind = change.event();
@@ -185,9 +168,28 @@ pub mod sessions {
         // Changes carry an updated invitation (raised SEQUENCE); cancellations a CANCEL.
         let parts = trainyard_store::sessions::parts(tx, s.id).await?;
         let wording = crate::messages::wording(tx, kind).await?;
-        for (name, email, who) in trainyard_store::sessions::people_to_notify(tx, s.id).await? {
-            let ctx = session_context(s, &name, who);
-            let (subject, body) = wording.compose(&ctx);
+        for r in trainyard_store::outbox::session_recipients(tx, s.id).await? {
+            let zone = TimeZoneName::parse_or_utc(&r.time_zone);
+            let mut ctx = crate::messages::session_facts(tx, s, &parts, &zone).await?;
+            let (name_key, page) = if r.who == "instructor" {
+                (
+                    "instructor_name",
+                    format!("/portal/assignments/{}", r.record_id),
+                )
+            } else {
+                (
+                    "learner_name",
+                    format!("/portal/enrollments/{}", r.record_id),
+                )
+            };
+            ctx.insert("recipient_name".into(), r.name.clone().into());
+            ctx.insert(name_key.into(), r.name.clone().into());
+            ctx.insert("session_url".into(), app.link(&page).into());
+            if !changes.is_empty() {
+                ctx.insert("changes".into(), serde_json::json!(changes));
+            }
+            let (subject, body) = wording.compose(&serde_json::Value::Object(ctx));
+            let email = r.email;
             crate::delivery::enqueue_with_invitation(
                 tx,
                 &trainyard_store::outbox::NewMessage {
@@ -317,7 +319,7 @@ pub mod sessions {
             _ => None,
         };
         if let Some(change) = change {
-            notify(&mut tx, &after, change, now).await?;
+            notify(app, &mut tx, &after, change, &[], now).await?;
         }
         if event == SessionEvent::Close {
             crate::attendance::complete(&mut tx, caller, id, now).await?;

@@ -409,19 +409,19 @@ pub(crate) async fn act_in(
         AssignmentEvent::Request | AssignmentEvent::Confirm | AssignmentEvent::Cancel
     ) {
         let inst = instructors::get(tx, before.instructor_id).await?;
-        let tz = zone(&session.time_zone);
         let kind = format!("assignment_{}", event.as_str());
-        let ctx = serde_json::json!({
-            "recipient_name": inst.name,
-            "instructor_name": inst.name,
-            "course_title": session.course_title,
-            "course_code": session.course_code,
-            "reference": session.reference,
-            "starts": tz.display(session.starts_at),
-            "ends": tz.display(session.ends_at),
-            "place": session.venue_name.clone().unwrap_or_else(|| "online".into()),
-            "portal_url": app.link(&format!("/portal/assignments/{assignment_id}")),
-        });
+        // The days in the instructor's zone, and where: a confirmation is what they plan by.
+        let parts = trainyard_store::sessions::parts(tx, session.id).await?;
+        let mut facts =
+            crate::messages::session_facts(tx, &session, &parts, &zone(&inst.time_zone)).await?;
+        facts.insert("recipient_name".into(), inst.name.clone().into());
+        facts.insert("instructor_name".into(), inst.name.clone().into());
+        facts.insert(
+            "portal_url".into(),
+            app.link(&format!("/portal/assignments/{assignment_id}"))
+                .into(),
+        );
+        let ctx = serde_json::Value::Object(facts);
         let (subject, body) = crate::messages::compose(tx, &kind, &ctx).await?;
         outbox::enqueue(
             tx,

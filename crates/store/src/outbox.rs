@@ -445,3 +445,53 @@ pub async fn make_pending_due(conn: &mut Conn, at: i64) -> Result<u64, StoreErro
     .await?
     .rows_affected())
 }
+
+/// Someone a message about a session goes to, with what their message needs: their zone, and the
+/// record of theirs their portal shows (an enrollment for a learner, an assignment for an
+/// instructor).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecipient {
+    pub name: String,
+    pub email: String,
+    /// "instructor" or "learner".
+    pub who: &'static str,
+    pub time_zone: String,
+    pub record_id: i64,
+}
+
+/// Everyone told about a change to a session: its requested, accepted and confirmed instructors
+/// and its requested, booked and waitlisted learners (the same people as
+/// `sessions::people_to_notify`, with their zones and records).
+pub async fn session_recipients(
+    conn: &mut Conn,
+    session_id: i64,
+) -> Result<Vec<SessionRecipient>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT i.name AS name, i.email AS email, 'instructor' AS who, i.time_zone AS time_zone, a.id AS record_id \
+         FROM assignments a JOIN instructors i ON i.id = a.instructor_id \
+         WHERE a.session_id = $1 AND a.status IN ('requested', 'accepted', 'confirmed') \
+         UNION ALL \
+         SELECT l.first_name || ' ' || l.last_name AS name, l.email AS email, 'learner' AS who, l.time_zone AS time_zone, e.id AS record_id \
+         FROM enrollments e JOIN learners l ON l.id = e.learner_id \
+         WHERE e.session_id = $1 AND e.status IN ('requested', 'booked', 'waitlisted')",
+    )
+    .bind(session_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(SessionRecipient {
+                name: r.s("name")?,
+                email: r.s("email")?,
+                who: if r.s("who")? == "instructor" {
+                    "instructor"
+                } else {
+                    "learner"
+                },
+                time_zone: r.s("time_zone")?,
+                record_id: r.i("record_id")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(StoreError::from)
+}

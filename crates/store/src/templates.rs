@@ -107,3 +107,79 @@ pub async fn delete(conn: &mut Conn, event: &str, version: i64) -> Result<bool, 
         .rows_affected();
     Ok(n == 1)
 }
+
+/// Who messages come from, as an administrator set it. Empty strings are "not configured".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct MessageSettings {
+    pub company_name: String,
+    pub sender_email: String,
+    pub reply_to: String,
+    #[serde(serialize_with = "crate::row::rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub updated_at: Option<i64>,
+    /// 0 while nothing was ever saved; send it back when saving.
+    pub version: i64,
+}
+
+/// The message settings; all empty (version 0) until an administrator saves them.
+pub async fn settings(conn: &mut Conn) -> Result<MessageSettings, StoreError> {
+    let r = sqlx::query(
+        "SELECT company_name, sender_email, reply_to, updated_at, version FROM message_settings \
+         WHERE id = 1",
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(r) = r else {
+        return Ok(MessageSettings::default());
+    };
+    Ok(MessageSettings {
+        company_name: r.s("company_name")?,
+        sender_email: r.s("sender_email")?,
+        reply_to: r.s("reply_to")?,
+        updated_at: Some(r.i("updated_at")?),
+        version: r.i("version")?,
+    })
+}
+
+/// Saves the message settings. `version` is the one the form loaded (0: never saved); someone
+/// else's save in between is [`StoreError::Stale`].
+pub async fn save_settings(
+    conn: &mut Conn,
+    s: &MessageSettings,
+    user_id: Option<i64>,
+    version: i64,
+    now: i64,
+) -> Result<MessageSettings, StoreError> {
+    let n = if version == 0 {
+        sqlx::query(
+            "INSERT INTO message_settings (id, company_name, sender_email, reply_to, updated_at, \
+             updated_by, version) VALUES (1, $1, $2, $3, $4, $5, 1) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(s.company_name.clone())
+        .bind(s.sender_email.clone())
+        .bind(s.reply_to.clone())
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+    } else {
+        sqlx::query(
+            "UPDATE message_settings SET company_name = $1, sender_email = $2, reply_to = $3, \
+             updated_at = $4, updated_by = $5, version = version + 1 WHERE id = 1 AND version = $6",
+        )
+        .bind(s.company_name.clone())
+        .bind(s.sender_email.clone())
+        .bind(s.reply_to.clone())
+        .bind(now)
+        .bind(user_id)
+        .bind(version)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+    };
+    if n == 0 {
+        return Err(StoreError::Stale { expected: version });
+    }
+    settings(conn).await
+}

@@ -33,6 +33,7 @@ both_backends!(
     concurrent_workers_and_a_crashed_claim_deliver_exactly_once,
     a_dead_workers_claim_holds_to_the_end_of_its_lease_then_delivers_once,
     templates_are_edited_with_a_preview_and_audited,
+    messages_are_text_and_html_from_the_configured_sender_with_days_place_links_and_changes,
 );
 
 // ------------------------------------------------------------------ the SMTP sink
@@ -1099,4 +1100,325 @@ async fn templates_are_edited_with_a_preview_and_audited(t: &TestApp) {
         coordinator_api.get("/message-templates").await.status,
         StatusCode::FORBIDDEN
     );
+}
+
+// ------------------------------------------------------------------ e-mails worth reading
+
+/// Runs an assignment action as the coordinator; the assignment's new version.
+async fn act(api: &Api, assignment: i64, event: &str, version: i64) -> i64 {
+    let r = api
+        .post(
+            &format!("/assignments/{assignment}/actions"),
+            &json!({ "event": event, "version": version }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{event}: {}", r.body);
+    r.body["version"].as_i64().unwrap()
+}
+
+/// Issue 13 §5: an administrator sets company, sender and reply-to; every message then goes out
+/// from them as text and HTML (one template, a branded layout); session messages name the days
+/// one by one in the recipient's zone, the venue and its address, and link to the recipient's
+/// page absolutely; the instructor's confirmation says when and where; a change says
+/// before → after.
+async fn messages_are_text_and_html_from_the_configured_sender_with_days_place_links_and_changes(
+    t: &TestApp,
+) {
+    let dir = scratch_dir("html");
+    let Some(sink) = Sink::start(0, &dir) else {
+        return;
+    };
+    // Settings: admins only, addresses checked, audited.
+    let admin = t.api_as(Role::Admin, None).await;
+    let manager = t.api_as(Role::Manager, None).await;
+    assert_eq!(
+        manager.get("/settings/messages").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let fresh = admin.get("/settings/messages").await;
+    assert_eq!(fresh.status, StatusCode::OK, "{}", fresh.body);
+    assert_eq!(fresh.body["version"], 0);
+    assert_eq!(fresh.body["sender_email"], "");
+    let bad = admin
+        .put(
+            "/settings/messages",
+            &json!({ "company_name": "Acme", "sender_email": "not an address", "version": 0 }),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert_eq!(bad.body["errors"][0]["field"], "sender_email");
+    let saved = admin
+        .put(
+            "/settings/messages",
+            &json!({
+                "company_name": "Acme Training", "sender_email": "training@acme.example",
+                "reply_to": "team@acme.example", "version": 0
+            }),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    assert_eq!(saved.body["version"], 1);
+    let stale = admin
+        .put(
+            "/settings/messages",
+            &json!({ "company_name": "Other", "version": 0 }),
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    // The settings page, for admins.
+    let ui = t.browser_as(Role::Admin, None).await;
+    let (status, html) = ui.get("/admin/message-settings").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Acme Training") && html.contains("team@acme.example"),
+        "{html}"
+    );
+    // A refusal stays on the form, with what was typed; a good save goes through.
+    let csrf = ui.csrf().await;
+    let (status, html) = ui
+        .post_form(
+            "/admin/message-settings",
+            &[
+                ("_csrf", &csrf),
+                ("company_name", "Acme Training"),
+                ("sender_email", "training@acme.example"),
+                ("reply_to", "team at acme"),
+                ("version", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(
+        html.contains("team at acme") && html.contains("not an e-mail address"),
+        "{html}"
+    );
+    let (status, html) = ui
+        .post_form(
+            "/admin/message-settings",
+            &[
+                ("_csrf", &csrf),
+                ("company_name", "Acme Training"),
+                ("sender_email", "training@acme.example"),
+                ("reply_to", "team@acme.example"),
+                ("version", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Saved"), "{html}");
+    assert_eq!(admin.get("/settings/messages").await.body["version"], 2);
+    let (status, _) = t
+        .browser_as(Role::Manager, None)
+        .await
+        .get("/admin/message-settings")
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // A two-day classroom session, an instructor confirmed, a learner booked.
+    let api = t.api_as(Role::Coordinator, None).await;
+    let (venue, course, anna) = setup(&api).await;
+    let s = session(
+        &api,
+        course,
+        venue,
+        json!([
+            { "starts": "2027-12-27T09:30", "ends": "2027-12-27T17:00" },
+            { "starts": "2027-12-28T09:30", "ends": "2027-12-28T17:00" }
+        ]),
+    )
+    .await;
+    let r = api
+        .post(
+            &format!("/sessions/{s}/transition"),
+            &json!({ "event": "schedule", "version": 1 }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let a = api
+        .create(
+            &format!("/sessions/{s}/assignments"),
+            &json!({ "instructor_id": anna }),
+        )
+        .await;
+    let assignment = a["id"].as_i64().unwrap();
+    let v = act(&api, assignment, "request", a["version"].as_i64().unwrap()).await;
+    let v = act(&api, assignment, "accept", v).await;
+    // Qualifications are not the point here: a manager overrides.
+    let r = manager
+        .post(
+            &format!("/assignments/{assignment}/actions"),
+            &json!({ "event": "confirm", "version": v, "override_reason": "test" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "confirm: {}", r.body);
+    let learner = api
+        .create("/learners", &json!({
+            "first_name": "Maria", "last_name": "Lopez", "email": "maria@example.com", "time_zone": "Europe/Berlin"
+        }))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let enrollment = api
+        .create(
+            &format!("/sessions/{s}/enrollments"),
+            &json!({ "learner_id": learner }),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+
+    // Moved: day two to Wednesday, and to another venue.
+    let potsdam = api
+        .create("/venues", &json!({
+            "code": "POT", "name": "Potsdam Campus", "address": "Am Kanal 5", "city": "Potsdam", "country": "DE", "time_zone": "Europe/Berlin"
+        }))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let d = api.get(&format!("/sessions/{s}")).await.body;
+    let r = api
+        .put(
+            &format!("/sessions/{s}"),
+            &json!({
+                "course_id": course, "visibility": "public", "delivery_mode": "ilt", "capacity": 10, "venue_id": potsdam,
+                "time_zone": "Europe/Berlin", "seat_price": { "amount": "0", "currency": "EUR" }, "version": d["version"],
+                "parts": [
+                    { "starts": "2027-12-27T09:30", "ends": "2027-12-27T17:00" },
+                    { "starts": "2027-12-29T09:30", "ends": "2027-12-29T17:00" }
+                ]
+            }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    let m = mailer(sink.port, quick());
+    let pass = delivery::deliver_due(&t.app, &m, "w1").await.unwrap();
+    assert_eq!(pass.failed + pass.retrying, 0, "{pass:?}");
+    let got = sink.messages();
+    let of = |kind: &str, to: &str| -> Value {
+        got.iter()
+            .find(|m| m["headers"]["X-Trainyard-Kind"] == kind && m["to"] == to)
+            .unwrap_or_else(|| panic!("no {kind} to {to} in {got:#?}"))
+            .clone()
+    };
+    let text = |m: &Value| lf(part(m, "text/plain").unwrap()["text"].as_str().unwrap());
+    let html = |m: &Value| {
+        part(m, "text/html").expect("an HTML alternative")["text"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let two_days = "Mon 27 Dec 09:30–17:00, Tue 28 Dec 09:30–17:00 CET";
+
+    // Every message: from the configured sender, answers to the reply-to, text and HTML.
+    for mail in &got {
+        assert_eq!(
+            mail["from"], "Acme Training <training@acme.example>",
+            "{mail}"
+        );
+        assert_eq!(
+            mail["headers"]["Reply-To"],
+            "Acme Training <team@acme.example>"
+        );
+        assert_eq!(
+            mail["mail_from"], "noreply@trainyard.local",
+            "bounces still go to the SMTP sender"
+        );
+        assert!(part(mail, "text/plain").is_some() && part(mail, "text/html").is_some());
+        let h = html(mail);
+        assert!(
+            h.contains(">Acme Training</td>"),
+            "the company heads the layout"
+        );
+        assert!(
+            !h.contains("<img") && !h.contains("<link"),
+            "no remote content"
+        );
+    }
+
+    // The instructor's confirmation: the days in their zone, the venue and its address.
+    let confirm = of("assignment_confirm", "anna@example.com");
+    let body = text(&confirm);
+    assert!(body.contains(&format!("When: {two_days}\n")), "{body}");
+    assert!(
+        body.contains("Where: Venue BER\nStreet 1, Berlin, DE\n"),
+        "{body}"
+    );
+    assert!(
+        body.contains(&t.app.link(&format!("/portal/assignments/{assignment}"))),
+        "{body}"
+    );
+
+    // The learner's booking: days, place, a link to their page; the HTML says the same.
+    let booked = of("enrollment_confirmed", "maria@example.com");
+    let body = text(&booked);
+    let page = t.app.link(&format!("/portal/enrollments/{enrollment}"));
+    assert!(
+        body.contains(&format!(
+            " (S-00001).\nWhen: {two_days}\nWhere: Venue BER\n"
+        )),
+        "{body}"
+    );
+    assert!(body.contains("Street 1, Berlin, DE"), "{body}");
+    assert!(body.contains(&format!("Details: {page}")), "{body}");
+    assert!(
+        body.ends_with("Your training team at Acme Training\n") || body.contains("See you there!"),
+        "{body}"
+    );
+    let h = html(&booked);
+    assert!(h.contains(&format!("href=\"{page}\"")), "{h}");
+    assert!(
+        h.contains("Street 1, Berlin, DE") && h.contains("Mon 27 Dec 09:30–17:00"),
+        "{h}"
+    );
+    assert!(
+        h.contains("team@acme.example"),
+        "the footer invites a reply: {h}"
+    );
+    // The invitation's organizer is the configured sender too.
+    let cal = part(&booked, "text/calendar").expect("an invitation");
+    assert!(
+        lf(cal["text"].as_str().unwrap())
+            .contains("ORGANIZER;CN=Acme Training:mailto:training@acme.example"),
+        "{cal}"
+    );
+
+    // The change: what changed, before → after, to the learner and the instructor.
+    for to in ["maria@example.com", "anna@example.com"] {
+        let changed = of("session_changed", to);
+        let body = text(&changed);
+        assert!(
+            body.contains(&format!(
+                "When: {two_days} → Mon 27 Dec 09:30–17:00, Wed 29 Dec 09:30–17:00 CET\n"
+            )),
+            "{body}"
+        );
+        assert!(
+            body.contains("Where: Venue BER → Potsdam Campus\n"),
+            "{body}"
+        );
+        assert!(body.contains("Am Kanal 5, Potsdam, DE"), "{body}");
+        assert!(body.contains("Details: http"), "{body}");
+        assert!(
+            body.ends_with("Your training team at Acme Training\n"),
+            "{body}"
+        );
+        let h = html(&changed);
+        assert!(
+            h.contains("line-through;\">Venue BER</span>") && h.contains("Potsdam Campus</strong>"),
+            "before struck through, after in bold: {h}"
+        );
+        if let Some(out) = std::env::var_os("TRAINYARD_MAIL_HTML_DIR") {
+            std::fs::write(
+                Path::new(&out).join(format!("session_changed-{to}.html")),
+                html(&changed),
+            )
+            .unwrap();
+            std::fs::write(
+                Path::new(&out).join("enrollment_confirmed.html"),
+                html(&booked),
+            )
+            .unwrap();
+        }
+    }
 }

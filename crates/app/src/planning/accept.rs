@@ -529,10 +529,19 @@ async fn apply(app: &App, caller: &Caller, kind: &str, p: &Proposal) -> Result<S
         .await?;
     }
     if moved && before.status != SessionStatus::Draft {
+        let changes = crate::messages::changes(
+            &before,
+            &parts_before,
+            &after,
+            &parts_after,
+            &trainyard_core::TimeZoneName::parse_or_utc(&after.time_zone),
+        );
         crate::schedule::sessions::notify(
+            app,
             &mut tx,
             &after,
             crate::schedule::sessions::Change::Rescheduled,
+            &changes,
             now,
         )
         .await?;

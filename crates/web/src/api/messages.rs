@@ -9,7 +9,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
 use trainyard_app::delivery;
-use trainyard_app::messages::{self, MessageTemplate};
+use trainyard_app::messages::{self, MessageSettings, MessageTemplate};
 use trainyard_app::reminders::{self, ReminderSettings};
 use trainyard_app::store::Page;
 use trainyard_app::store::outbox::{Message, MessageDetail, OutboxFilter};
@@ -27,6 +27,62 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(session_messages))
         .routes(routes!(learner_messages))
         .routes(routes!(reminder_settings, save_reminder_settings))
+        .routes(routes!(message_settings, save_message_settings))
+}
+
+/// Who messages are from.
+///
+/// The company name (sender name, e-mail header and sign-off), the sender address (From, and the
+/// organizer of calendar invitations) and the reply-to address of every message; empty values are
+/// not configured (the server's SMTP sender and "Trainyard" apply). Admins.
+#[utoipa::path(get, path = "/settings/messages", operation_id = "getMessageSettings", tag = "messages",
+    responses((status = 200, description = "The message settings", body = MessageSettings), (status = 403, body = Problem)))]
+async fn message_settings(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+) -> Result<Json<MessageSettings>, ApiError> {
+    Ok(Json(messages::get_settings(&s.app, &c).await?))
+}
+
+/// New message settings.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct MessageSettingsEdit {
+    /// At most 100 characters; empty: "Trainyard".
+    #[serde(default)]
+    pub company_name: String,
+    /// An e-mail address; empty: the server's SMTP sender.
+    #[serde(default)]
+    pub sender_email: String,
+    /// An e-mail address; empty: answers go to the sender.
+    #[serde(default)]
+    pub reply_to: String,
+    /// The version you read; 0 while nothing was ever saved.
+    pub version: i64,
+}
+
+/// Change who messages are from.
+///
+/// Change the company name, sender and reply-to of every message, queued ones included (they
+/// apply when a message is sent). Admins; audited. A stale `version` is 409, an address that is
+/// not one 422.
+#[utoipa::path(put, path = "/settings/messages", operation_id = "replaceMessageSettings", tag = "messages", request_body = MessageSettingsEdit,
+    responses((status = 200, description = "The saved settings", body = MessageSettings), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn save_message_settings(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Body(b): Body<MessageSettingsEdit>,
+) -> Result<Json<MessageSettings>, ApiError> {
+    Ok(Json(
+        messages::save_settings(
+            &s.app,
+            &c,
+            &b.company_name,
+            &b.sender_email,
+            &b.reply_to,
+            b.version,
+        )
+        .await?,
+    ))
 }
 
 /// Messages about a session.

@@ -6,7 +6,8 @@
 //! htmx request gets the same page, from which it takes the preview), `GET /admin/outbox` (the
 //! delivery log, filtered by `status`, `recipient`, `entity_type` + `entity_id`; CSV with
 //! `format=csv`), `GET /admin/outbox/{id}` (one message) and `POST /admin/outbox/{id}/retry`;
-//! `GET|POST /admin/reminders` (when reminders and joining instructions go out). The "Messages"
+//! `GET|POST /admin/reminders` (when reminders and joining instructions go out);
+//! `GET|POST /admin/message-settings` (company name, sender and reply-to, admins). The "Messages"
 //! section of the session and learner pages comes from [`log_section`].
 
 use super::{Submit, error_page, saved};
@@ -33,6 +34,10 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/outbox/{id}", get(message))
         .route("/admin/outbox/{id}/retry", post(retry))
         .route("/admin/reminders", get(reminders).post(save_reminders))
+        .route(
+            "/admin/message-settings",
+            get(message_settings).post(save_message_settings),
+        )
 }
 
 // ------------------------------------------------------------------ templates
@@ -50,6 +55,8 @@ pub struct TemplateRow {
 struct TemplatesPage {
     chrome: Chrome,
     rows: Vec<TemplateRow>,
+    /// Administrators also set who messages are from.
+    admin: bool,
 }
 
 impl TemplatesPage {
@@ -66,6 +73,7 @@ async fn templates(State(s): State<AppState>, Viewer(c): Viewer, Flash(flash): F
     let tz = viewer_tz(&c);
     TemplatesPage {
         chrome: Chrome::new(&c, "messages", flash),
+        admin: c.role == trainyard_core::Role::Admin,
         rows: list
             .into_iter()
             .map(|t| TemplateRow {
@@ -642,6 +650,82 @@ async fn save_reminders(
         Err(e) => super::form_refused(
             Chrome::new(&c, "reminders", None),
             reminders_form(&f.reminders, &f.joining, f.version),
+            e,
+            &c,
+        ),
+    }
+}
+
+// ------------------------------------------------------------------ who messages are from
+
+fn settings_form(company: &str, sender: &str, reply_to: &str, version: i64) -> FormView {
+    FormView {
+        title: "Sender and company name".into(),
+        action: "/admin/message-settings".into(),
+        submit: "Save".into(),
+        cancel_href: "/admin/messages".into(),
+        version: Some(version),
+        fields: vec![
+            Field::new("company_name", "Company name", "text", company).help(
+                "Shown as the sender's name, in the header of every e-mail and in its sign-off. Empty: \"Trainyard\".",
+            ),
+            Field::new("sender_email", "Sender address", "email", sender).help(
+                "The From address of every e-mail and the organizer of calendar invitations, e.g. training@example.com. Your mail server must be allowed to send as it. Empty: the server's configured sender.",
+            ),
+            Field::new("reply_to", "Reply-to address", "email", reply_to).help(
+                "Where answers go, e.g. the training team's shared mailbox. Empty: answers go to the sender address.",
+            ),
+        ],
+        problems: Vec::new(),
+    }
+}
+
+async fn message_settings(
+    State(s): State<AppState>,
+    Viewer(c): Viewer,
+    Flash(flash): Flash,
+) -> Response {
+    match messages::get_settings(&s.app, &c).await {
+        Ok(m) => super::FormPage {
+            chrome: Chrome::new(&c, "messages", flash),
+            view: settings_form(&m.company_name, &m.sender_email, &m.reply_to, m.version),
+        }
+        .into_response(),
+        Err(e) => error_page(e, Some(&c)),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct SettingsForm {
+    company_name: String,
+    sender_email: String,
+    reply_to: String,
+    #[serde(deserialize_with = "trainyard_app::store::row::lenient_int")]
+    version: i64,
+}
+
+async fn save_message_settings(
+    State(s): State<AppState>,
+    Submit { caller: c, form: f }: Submit<SettingsForm>,
+) -> Response {
+    match messages::save_settings(
+        &s.app,
+        &c,
+        &f.company_name,
+        &f.sender_email,
+        &f.reply_to,
+        f.version,
+    )
+    .await
+    {
+        Ok(_) => saved(
+            "/admin/message-settings",
+            "Saved: every e-mail from now on, queued ones included, goes out with these.",
+        ),
+        Err(e) => super::form_refused(
+            Chrome::new(&c, "messages", None),
+            settings_form(&f.company_name, &f.sender_email, &f.reply_to, f.version),
             e,
             &c,
         ),
