@@ -15,6 +15,7 @@ mod records;
 mod recurrence;
 mod staffing;
 mod timeline;
+mod venues_travel;
 
 pub use rate_limit::HEADERS as RATE_LIMIT_HEADERS;
 
@@ -108,6 +109,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(feeds::api())
         .merge(recurrence::api())
         .merge(planning::api())
+        .merge(venues_travel::api())
         .split_for_parts()
 }
 
