@@ -184,7 +184,10 @@ pub mod closures {
     ) -> Result<Vec<Closure>, AppError> {
         caller.require_staff("see closures")?;
         let from = from.filter(|s| !s.trim().is_empty()).map(day).transpose()?;
-        let until = until.filter(|s| !s.trim().is_empty()).map(day).transpose()?;
+        let until = until
+            .filter(|s| !s.trim().is_empty())
+            .map(day)
+            .transpose()?;
         let mut conn = app.store.read().await?;
         Ok(repo::between(
             &mut conn,
@@ -257,18 +260,20 @@ pub mod closures {
         until: NaiveDate,
         venue_id: Option<i64>,
     ) -> Result<Vec<ClosureDay>, AppError> {
-        Ok(repo::between(conn, &from.to_string(), &until.to_string(), venue_id)
-            .await?
-            .into_iter()
-            .filter(|c| venue_id.is_some() || c.venue_id.is_none())
-            .filter_map(|c| {
-                Some(ClosureDay {
-                    day: NaiveDate::parse_from_str(&c.day, "%Y-%m-%d").ok()?,
-                    name: c.name,
-                    venue_id: c.venue_id,
-                    venue_name: c.venue_name,
+        Ok(
+            repo::between(conn, &from.to_string(), &until.to_string(), venue_id)
+                .await?
+                .into_iter()
+                .filter(|c| venue_id.is_some() || c.venue_id.is_none())
+                .filter_map(|c| {
+                    Some(ClosureDay {
+                        day: NaiveDate::parse_from_str(&c.day, "%Y-%m-%d").ok()?,
+                        name: c.name,
+                        venue_id: c.venue_id,
+                        venue_name: c.venue_name,
+                    })
                 })
-            })
-            .collect())
+                .collect(),
+        )
     }
 }

@@ -946,9 +946,14 @@ pub async fn record_time_off(
     let mut conn = app.store.read().await?;
     let mut affected: Vec<String> = Vec::new();
     // No session has id 0: nothing is excluded.
-    for slot in
-        assignments::busy_slots(&mut conn, instructor_id, time_off.starts_at, time_off.ends_at, 0)
-            .await?
+    for slot in assignments::busy_slots(
+        &mut conn,
+        instructor_id,
+        time_off.starts_at,
+        time_off.ends_at,
+        0,
+    )
+    .await?
     {
         if !affected.contains(&slot.label) {
             affected.push(slot.label);

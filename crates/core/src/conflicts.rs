@@ -643,9 +643,15 @@ mod closure_tests {
             venue_name: Some("Potsdam".into()),
             ..holiday.clone()
         };
-        assert_eq!(check_closures(&tz, &parts, Some(1), &[other_venue.clone()]), vec![]);
+        assert_eq!(
+            check_closures(&tz, &parts, Some(1), &[other_venue.clone()]),
+            vec![]
+        );
         let p = check_closures(&tz, &parts, Some(2), &[other_venue]);
-        assert_eq!(p[0].message, "Potsdam is closed on Mon 09 Mar 2026 (Founders' Day).");
+        assert_eq!(
+            p[0].message,
+            "Potsdam is closed on Mon 09 Mar 2026 (Founders' Day)."
+        );
         let next_day = ClosureDay {
             day: day.succ_opt().unwrap(),
             ..holiday

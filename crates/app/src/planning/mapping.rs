@@ -188,9 +188,8 @@ pub async fn build(
     // Closure days: a company-wide one leaves the grid; a venue's closes that venue's rooms.
     let shut = trainyard_store::closures::between(conn, &start.to_string(), &end.to_string(), None)
         .await?;
-    let shut_day = |c: &trainyard_store::closures::Closure| {
-        NaiveDate::parse_from_str(&c.day, "%Y-%m-%d").ok()
-    };
+    let shut_day =
+        |c: &trainyard_store::closures::Closure| NaiveDate::parse_from_str(&c.day, "%Y-%m-%d").ok();
     let holidays: std::collections::HashSet<NaiveDate> = shut
         .iter()
         .filter(|c| c.venue_id.is_none())

@@ -98,7 +98,10 @@ async fn add_closure(
     ApiCaller(c): ApiCaller,
     Body(b): Body<ClosureFields>,
 ) -> Result<(StatusCode, Json<Closure>), ApiError> {
-    Ok((StatusCode::CREATED, Json(closures::add(&s.app, &c, &b).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(closures::add(&s.app, &c, &b).await?),
+    ))
 }
 
 /// Remove a closure day.
