@@ -644,7 +644,7 @@ mod closure_tests {
             ..holiday.clone()
         };
         assert_eq!(
-            check_closures(&tz, &parts, Some(1), &[other_venue.clone()]),
+            check_closures(&tz, &parts, Some(1), std::slice::from_ref(&other_venue)),
             vec![]
         );
         let p = check_closures(&tz, &parts, Some(2), &[other_venue]);
