@@ -332,4 +332,33 @@ async fn time_off_over_teaching_is_recorded_with_a_warning(t: &TestApp) {
         html.contains(&reference) && html.contains("Anna Berg is on time off (sick)"),
         "{html}"
     );
+
+    // The timeline shows the time off and closure days, in the API and on the page.
+    let r = api
+        .post(
+            "/closures",
+            &json!({ "day": "2027-07-07", "name": "Founders' Day" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let tl = api.get("/timeline?from=2027-07-05&days=7").await.body;
+    assert_eq!(tl["closures"][0]["name"], "Founders' Day", "{tl}");
+    let anna_row = tl["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == anna)
+        .cloned()
+        .unwrap();
+    assert_eq!(anna_row["time_off"][0]["reason"], "Sick", "{anna_row}");
+    let (status, html) = browser.get("/timeline?start=2027-07-05").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Founders&#39; Day") || html.contains("Founders' Day"),
+        "{html}"
+    );
+    assert!(
+        html.contains("time off: sick") && html.contains("tl-off"),
+        "{html}"
+    );
 }
