@@ -14,6 +14,7 @@ both_backends!(
     travel_times_are_entered_both_ways_and_checked,
     closure_days_refuse_confirmation_unless_a_manager_overrides,
     time_off_over_teaching_is_recorded_with_a_warning,
+    the_new_session_form_proposes_price_and_parts_from_the_course,
 );
 
 async fn venue(api: &Api, code: &str) -> i64 {
@@ -359,6 +360,35 @@ async fn time_off_over_teaching_is_recorded_with_a_warning(t: &TestApp) {
     );
     assert!(
         html.contains("time off: sick") && html.contains("tl-off"),
+        "{html}"
+    );
+}
+
+async fn the_new_session_form_proposes_price_and_parts_from_the_course(t: &TestApp) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    // Two days of 7 hours at 890.00 EUR.
+    let course = api.create("/courses", &course_body("TWO")).await["id"]
+        .as_i64()
+        .unwrap();
+    let browser = t.browser_as(Role::Coordinator, None).await;
+    // From a Friday: the second day is the Monday after.
+    let (status, html) = browser
+        .get(&format!("/sessions/new?course_id={course}&date=2027-07-09"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("value=\"890.00\""), "{html}");
+    for part in [
+        "2027-07-09T09:00",
+        "2027-07-09T16:00",
+        "2027-07-12T09:00",
+        "2027-07-12T16:00",
+    ] {
+        assert!(html.contains(part), "{part} in {html}");
+    }
+    // Time zones are picked from the IANA names.
+    let (_, html) = browser.get("/venues/new").await;
+    assert!(
+        html.contains("list=\"iana-zones\"") && html.contains("<option value=\"Europe/Berlin\">"),
         "{html}"
     );
 }
