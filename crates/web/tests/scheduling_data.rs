@@ -15,6 +15,7 @@ both_backends!(
     closure_days_refuse_confirmation_unless_a_manager_overrides,
     time_off_over_teaching_is_recorded_with_a_warning,
     the_new_session_form_proposes_price_and_parts_from_the_course,
+    the_planner_keeps_off_closure_days,
 );
 
 async fn venue(api: &Api, code: &str) -> i64 {
@@ -391,4 +392,62 @@ async fn the_new_session_form_proposes_price_and_parts_from_the_course(t: &TestA
         html.contains("list=\"iana-zones\"") && html.contains("<option value=\"Europe/Berlin\">"),
         "{html}"
     );
+}
+
+async fn the_planner_keeps_off_closure_days(t: &TestApp) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    let (berlin, _, _, _) = setup(&api).await;
+    let mut one_day = course_body("ONE");
+    one_day["duration_days"] = json!(1);
+    one_day["required_skill"] = json!("excel");
+    one_day["required_features"] = json!([]);
+    let course = api.create("/courses", &one_day).await["id"]
+        .as_i64()
+        .unwrap();
+    api.create(
+        "/resources",
+        &json!({ "kind": "room", "code": "SPREE", "name": "Room Spree", "venue_id": berlin, "seats": 12 }),
+    )
+    .await;
+    // Monday is a public holiday and the venue is closed on Tuesday: Wednesday is the first day.
+    for (day, name, venue) in [
+        ("2027-03-01", "Holiday", None),
+        ("2027-03-02", "Renovation", Some(berlin)),
+    ] {
+        let r = api
+            .post(
+                "/closures",
+                &json!({ "day": day, "name": name, "venue_id": venue }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let s = session(&api, course, berlin, "2027-02-01T09:00", "2027-02-01T17:00").await;
+    let r = api
+        .put(
+            &format!("/sessions/{s}/planning-window"),
+            &json!({ "earliest": "2027-03-01", "latest": "2027-03-03" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = api
+        .post(
+            "/plan-runs",
+            &json!({ "session_ids": [s], "seconds": 2, "seed": 7, "max_iterations": 30000, "threads": 1 }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    let run = r.body["id"].as_i64().unwrap();
+    let mut done = Value::Null;
+    for _ in 0..300 {
+        done = api.get(&format!("/plan-runs/{run}")).await.body;
+        if !matches!(done["status"].as_str(), Some("queued" | "running")) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let proposal = &done["proposals"][0];
+    assert_eq!(proposal["outcome"], "placed", "{done}");
+    let starts = proposal["parts"][0]["starts_at"].as_str().unwrap();
+    assert!(starts.starts_with("2027-03-03"), "{proposal}");
 }
