@@ -17,6 +17,8 @@ pub struct Dashboard {
     pub booked_last_90_days: i64,
     pub capacity_last_90_days: i64,
     pub attention: Vec<Attention>,
+    /// Upcoming sessions whose instructor is on time off then.
+    pub on_time_off: Vec<assignments::OnLeave>,
     pub upcoming: Vec<sessions::Session>,
 }
 
@@ -49,6 +51,7 @@ pub async fn dashboard(app: &App, caller: &Caller) -> Result<Dashboard, AppError
         booked_last_90_days: booked_past,
         capacity_last_90_days: cap_past,
         attention: sessions::needing_attention(&mut conn, now, now + 21 * DAY).await?,
+        on_time_off: assignments::teaching_on_time_off(&mut conn, now).await?,
         upcoming: sessions::list(&mut conn, &upcoming_filter).await?.items,
     })
 }

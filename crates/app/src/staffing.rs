@@ -120,6 +120,39 @@ pub(crate) async fn instructor_facts(
     })
 }
 
+/// Parts of the session that fall on a closure day (a public holiday, or its venue shut), read
+/// in the session's zone.
+pub(crate) async fn closure_problems(
+    conn: &mut Conn,
+    session: &Session,
+    parts: &[Part],
+) -> Result<Vec<Problem>, AppError> {
+    let tz = zone(&session.time_zone);
+    let ivs: Vec<Interval> = live_parts(parts)
+        .iter()
+        .filter_map(|p| Interval::new(p.starts_at, p.ends_at).ok())
+        .collect();
+    let (Some(first), Some(last)) = (
+        ivs.iter().map(|i| i.start_ms).min(),
+        ivs.iter().map(|i| i.end_ms).max(),
+    ) else {
+        return Ok(Vec::new());
+    };
+    let days = crate::sites::closures::days_for(
+        conn,
+        tz.local(first).date_naive(),
+        tz.local(last).date_naive(),
+        session.venue_id,
+    )
+    .await?;
+    Ok(conflicts::check_closures(
+        &tz,
+        &ivs,
+        session.venue_id,
+        &days,
+    ))
+}
+
 /// Every problem with putting `instructor_id` on the session, without changing anything.
 pub async fn check_instructor(
     app: &App,
@@ -134,7 +167,9 @@ pub async fn check_instructor(
         .about("session")?;
     let parts = sessions::parts(&mut conn, session_id).await?;
     let facts = instructor_facts(&mut conn, &session, &parts, instructor_id).await?;
-    Ok(conflicts::check_instructor(&facts))
+    let mut problems = conflicts::check_instructor(&facts);
+    problems.extend(closure_problems(&mut conn, &session, &parts).await?);
+    Ok(problems)
 }
 
 /// Proposes an instructor for a session (the first step of the assignment workflow).
@@ -307,7 +342,8 @@ pub(crate) async fn act_in(
         AssignmentEvent::Confirm => {
             let parts = sessions::parts(tx, session.id).await?;
             let facts = instructor_facts(tx, &session, &parts, before.instructor_id).await?;
-            let problems = conflicts::check_instructor(&facts);
+            let mut problems = conflicts::check_instructor(&facts);
+            problems.extend(closure_problems(tx, &session, &parts).await?);
             let hard = problems.iter().any(|p| p.severity == Severity::Hard);
             let reason = override_reason.map(str::trim).filter(|r| !r.is_empty());
             let may_override = matches!(caller.role, Role::Manager | Role::Admin);
@@ -902,5 +938,59 @@ pub async fn candidates(
     Ok(Candidates {
         instructors: crate::audience::ForReader::for_reader(rank_instructors(found), caller),
         rooms: rank_rooms(rooms, session.capacity),
+    })
+}
+
+/// Time off recorded, with the teaching it falls on.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct TimeOffRecorded {
+    #[serde(flatten)]
+    pub time_off: instructors::TimeOff,
+    /// Sessions the instructor has accepted or is confirmed on during the time off ("S-00044
+    /// Excel Advanced"): recorded anyway, but someone must replace them there.
+    pub affected_sessions: Vec<String>,
+    /// The warning to show, when any session is affected.
+    pub warning: Option<String>,
+}
+
+/// Records time off (as `people::instructors::add_time_off`) and names the accepted or confirmed
+/// teaching it covers, so the coordinator is warned where they entered it.
+pub async fn record_time_off(
+    app: &App,
+    caller: &Caller,
+    instructor_id: i64,
+    from: &str,
+    until: &str,
+    reason: &str,
+) -> Result<TimeOffRecorded, AppError> {
+    let time_off =
+        crate::people::instructors::add_time_off(app, caller, instructor_id, from, until, reason)
+            .await?;
+    let mut conn = app.store.read().await?;
+    let mut affected: Vec<String> = Vec::new();
+    // No session has id 0: nothing is excluded.
+    for slot in assignments::busy_slots(
+        &mut conn,
+        instructor_id,
+        time_off.starts_at,
+        time_off.ends_at,
+        0,
+    )
+    .await?
+    {
+        if !affected.contains(&slot.label) {
+            affected.push(slot.label);
+        }
+    }
+    let warning = (!affected.is_empty()).then(|| {
+        format!(
+            "Recorded, but they are booked to teach then: {}. Find a substitute.",
+            affected.join(", ")
+        )
+    });
+    Ok(TimeOffRecorded {
+        time_off,
+        affected_sessions: affected,
+        warning,
     })
 }

@@ -260,6 +260,8 @@ pub struct Row {
     /// In start order.
     pub entries: Vec<Entry>,
     pub conflicts: usize,
+    /// Instructors: their time off touching the window (start, end, reason), in start order.
+    pub time_off: Vec<(i64, i64, String)>,
 }
 
 pub struct Timeline {
@@ -270,6 +272,8 @@ pub struct Timeline {
     pub rows: Vec<Row>,
     /// Items in conflict, over all rows.
     pub conflicts: usize,
+    /// Closure days in the window: company-wide ones, and those of the venues shown.
+    pub closures: Vec<trainyard_store::closures::Closure>,
 }
 
 /// What to show on a timeline.
@@ -309,8 +313,30 @@ pub async fn timeline(
         let proposals = trainyard_store::planning::proposals(&mut conn, run).await?;
         overlay_proposals(&mut items, &proposals, query.kind, from_ms, to_ms);
     }
+    let time_off = match query.kind {
+        RowKind::Instructors => {
+            trainyard_store::planning::time_off_between(&mut conn, from_ms, to_ms).await?
+        }
+        RowKind::Rooms => Vec::new(),
+    };
+    let last_day = query.window.from + chrono::Duration::days(query.window.days - 1);
+    let closures = trainyard_store::closures::between(
+        &mut conn,
+        &query.window.from.to_string(),
+        &last_day.to_string(),
+        query.venue_id,
+    )
+    .await?;
     drop(conn);
-    let rows = group(heads, items);
+    let mut rows = group(heads, items);
+    for (owner, starts, ends, reason) in time_off {
+        if let Some(row) = rows.iter_mut().find(|r| r.head.id == owner) {
+            row.time_off.push((starts, ends, reason));
+        }
+    }
+    for row in &mut rows {
+        row.time_off.sort_by_key(|t| t.0);
+    }
     let conflicts = rows.iter().map(|r| r.conflicts).sum();
     Ok(Timeline {
         kind: query.kind,
@@ -319,6 +345,7 @@ pub async fn timeline(
         to_ms,
         rows,
         conflicts,
+        closures,
     })
 }
 
@@ -342,6 +369,7 @@ fn group(heads: Vec<RowHead>, items: Vec<Item>) -> Vec<Row> {
                 head,
                 entries,
                 conflicts,
+                time_off: Vec::new(),
             }
         })
         .collect()

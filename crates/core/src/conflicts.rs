@@ -303,6 +303,50 @@ fn check_limits(f: &InstructorFacts) -> Vec<Problem> {
     out
 }
 
+/// A day nobody teaches: a public holiday (no venue) or a day one venue is closed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClosureDay {
+    pub day: NaiveDate,
+    pub name: String,
+    pub venue_id: Option<i64>,
+    /// The venue's name, for the explanation.
+    pub venue_name: Option<String>,
+}
+
+/// Every part that falls on a closure day, reading the parts' days in the session's zone. A
+/// closure binds like time off: a manager may override it with a reason (a training on a holiday
+/// can be agreed), nobody else.
+pub fn check_closures(
+    tz: &TimeZoneName,
+    parts: &[Interval],
+    venue_id: Option<i64>,
+    closures: &[ClosureDay],
+) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let mut seen = BTreeSet::new();
+    for p in parts {
+        let first = tz.local(p.start_ms).date_naive();
+        // A part ending at midnight does not touch the next day.
+        let last = tz.local(p.end_ms - 1).date_naive();
+        for c in closures {
+            let applies = c.venue_id.is_none() || c.venue_id == venue_id;
+            if applies && first <= c.day && c.day <= last && seen.insert((c.day, c.name.clone())) {
+                let when = c.day.format("%a %d %b %Y");
+                out.push(Problem::soft(
+                    "closure",
+                    match (&c.venue_id, &c.venue_name) {
+                        (Some(_), Some(v)) => {
+                            format!("{v} is closed on {when} ({}).", c.name)
+                        }
+                        _ => format!("{when} is a closure day ({}).", c.name),
+                    },
+                ));
+            }
+        }
+    }
+    out
+}
+
 #[derive(Debug, Clone)]
 pub struct ResourceFacts {
     pub name: String,
@@ -569,6 +613,50 @@ mod tests {
         r.busy.clear();
         r.requested_quantity = 4;
         assert_eq!(check_resource(&r)[0].rule, "pool_exceeded");
+    }
+}
+
+#[cfg(test)]
+mod closure_tests {
+    use super::*;
+
+    #[test]
+    fn parts_on_a_closure_day_are_overridable_and_named() {
+        let mon = 1_773_014_400_000i64; // Monday 2026-03-09 00:00 UTC
+        let h = 3_600_000;
+        let tz = TimeZoneName::parse("Europe/Berlin").unwrap();
+        let parts = vec![Interval::new(mon + 8 * h, mon + 16 * h).unwrap()];
+        let day = NaiveDate::from_ymd_opt(2026, 3, 9).unwrap();
+        let holiday = ClosureDay {
+            day,
+            name: "Founders' Day".into(),
+            venue_id: None,
+            venue_name: None,
+        };
+        let p = check_closures(&tz, &parts, Some(1), std::slice::from_ref(&holiday));
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].rule, "closure");
+        assert_eq!(p[0].severity, Severity::Overridable);
+        assert!(p[0].message.contains("Founders' Day"), "{}", p[0].message);
+        let other_venue = ClosureDay {
+            venue_id: Some(2),
+            venue_name: Some("Potsdam".into()),
+            ..holiday.clone()
+        };
+        assert_eq!(
+            check_closures(&tz, &parts, Some(1), std::slice::from_ref(&other_venue)),
+            vec![]
+        );
+        let p = check_closures(&tz, &parts, Some(2), &[other_venue]);
+        assert_eq!(
+            p[0].message,
+            "Potsdam is closed on Mon 09 Mar 2026 (Founders' Day)."
+        );
+        let next_day = ClosureDay {
+            day: day.succ_opt().unwrap(),
+            ..holiday
+        };
+        assert_eq!(check_closures(&tz, &parts, Some(1), &[next_day]), vec![]);
     }
 }
 

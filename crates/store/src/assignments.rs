@@ -316,3 +316,43 @@ pub async fn needing_action(conn: &mut Conn, now: i64) -> Result<Vec<Assignment>
     q.push(" ORDER BY s.starts_at LIMIT 200");
     crate::row::fetch_all(conn, q.query(), from_row).await
 }
+
+/// A session whose accepted or confirmed instructor has time off during one of its parts.
+#[derive(Debug, Clone, Serialize)]
+pub struct OnLeave {
+    pub session_id: i64,
+    pub reference: String,
+    pub course_title: String,
+    /// The first part that falls in the time off.
+    pub starts_at: i64,
+    pub time_zone: String,
+    pub instructor_name: String,
+    pub reason: String,
+}
+
+/// Sessions (parts ending after `from`) taught by someone on time off then: at most 50, soonest
+/// first.
+pub async fn teaching_on_time_off(conn: &mut Conn, from: i64) -> Result<Vec<OnLeave>, StoreError> {
+    let q = sqlx::query(
+        "SELECT s.id, s.reference, c.title, MIN(sl.starts_at) AS starts_at, s.time_zone, i.name, o.reason \
+         FROM instructor_slots sl JOIN instructor_time_off o ON o.instructor_id = sl.instructor_id \
+         AND o.starts_at < sl.ends_at AND sl.starts_at < o.ends_at \
+         JOIN session_parts p ON p.id = sl.session_part_id JOIN sessions s ON s.id = p.session_id \
+         JOIN courses c ON c.id = s.course_id JOIN instructors i ON i.id = sl.instructor_id \
+         WHERE sl.ends_at > $1 GROUP BY s.id, s.reference, c.title, s.time_zone, i.name, o.reason \
+         ORDER BY MIN(sl.starts_at), s.id LIMIT 50",
+    )
+    .bind(from);
+    crate::row::fetch_all(conn, q, |r| {
+        Ok(OnLeave {
+            session_id: r.i("id")?,
+            reference: r.s("reference")?,
+            course_title: r.s("title")?,
+            starts_at: r.i("starts_at")?,
+            time_zone: r.s("time_zone")?,
+            instructor_name: r.s("name")?,
+            reason: r.s("reason")?,
+        })
+    })
+    .await
+}

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod auth;
 pub mod bookings;
 pub mod clients;
+pub mod closures;
 pub mod courses;
 pub mod doctor;
 pub mod enrollments;

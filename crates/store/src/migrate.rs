@@ -22,6 +22,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (14, "list_indexes", include_str!("../migrations/0014_list_indexes.sql")),
     (15, "updated_since", include_str!("../migrations/0015_updated_since.sql")),
     (16, "accounts", include_str!("../migrations/0016_accounts.sql")),
+    (17, "closures", include_str!("../migrations/0017_closures.sql")),
     (20, "message_settings", include_str!("../migrations/0020_message_settings.sql")),
 ];
 

@@ -125,7 +125,7 @@ pub async fn set_travel_time(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO travel_times (from_venue_id, to_venue_id, minutes) VALUES ($1, $2, $3) \
-         ON CONFLICT (from_venue_id, to_venue_id) DO UPDATE SET minutes = excluded.minutes",
+         ON CONFLICT (from_venue_id, to_venue_id) DO UPDATE SET minutes = excluded.minutes, mirrored = 0",
     )
     .bind(from)
     .bind(to)
@@ -142,4 +142,78 @@ pub async fn travel_times(conn: &mut Conn) -> Result<Vec<(i64, i64, i64)>, Store
         Ok((r.i("from_venue_id")?, r.i("to_venue_id")?, r.i("minutes")?))
     })
     .await
+}
+
+/// Travel between one venue and another, both ways.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TravelTime {
+    /// The other venue.
+    pub venue_id: i64,
+    pub venue_code: String,
+    pub venue_name: String,
+    /// Minutes from this venue to the other; `null` when nobody entered it (then no travel is
+    /// required between them).
+    pub minutes: Option<i64>,
+    /// Minutes from the other venue back to this one.
+    pub minutes_back: Option<i64>,
+}
+
+/// Travel from `venue_id` to every other active venue (at most 500, by code).
+pub async fn travel_from(conn: &mut Conn, venue_id: i64) -> Result<Vec<TravelTime>, StoreError> {
+    let q = sqlx::query(
+        "SELECT v.id, v.code, v.name, t.minutes AS minutes_to, b.minutes AS minutes_back FROM venues v \
+         LEFT JOIN travel_times t ON t.from_venue_id = $1 AND t.to_venue_id = v.id \
+         LEFT JOIN travel_times b ON b.from_venue_id = v.id AND b.to_venue_id = $1 \
+         WHERE v.id <> $1 AND v.archived_at IS NULL ORDER BY v.code LIMIT 500",
+    )
+    .bind(venue_id);
+    crate::row::fetch_all(conn, q, |r| {
+        Ok(TravelTime {
+            venue_id: r.i("id")?,
+            venue_code: r.s("code")?,
+            venue_name: r.s("name")?,
+            minutes: r.oi("minutes_to")?,
+            minutes_back: r.oi("minutes_back")?,
+        })
+    })
+    .await
+}
+
+/// Sets travel from one venue to another, and the way back too unless the way back was entered
+/// for itself (the symmetric default: a copy never overwrites an explicit entry).
+pub async fn set_travel_time_both_ways(
+    conn: &mut Conn,
+    from: i64,
+    to: i64,
+    minutes: i64,
+) -> Result<(), StoreError> {
+    set_travel_time(conn, from, to, minutes).await?;
+    sqlx::query(
+        "INSERT INTO travel_times (from_venue_id, to_venue_id, minutes, mirrored) VALUES ($1, $2, $3, 1) \
+         ON CONFLICT (from_venue_id, to_venue_id) DO UPDATE SET minutes = excluded.minutes \
+         WHERE travel_times.mirrored = 1",
+    )
+    .bind(to)
+    .bind(from)
+    .bind(minutes)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Removes travel from one venue to another, and the way back when it was only a copy of it.
+pub async fn remove_travel_time(conn: &mut Conn, from: i64, to: i64) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM travel_times WHERE from_venue_id = $1 AND to_venue_id = $2")
+        .bind(from)
+        .bind(to)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "DELETE FROM travel_times WHERE from_venue_id = $1 AND to_venue_id = $2 AND mirrored = 1",
+    )
+    .bind(to)
+    .bind(from)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }

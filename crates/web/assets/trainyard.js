@@ -39,3 +39,13 @@ if (document.readyState === "loading") {
 } else {
   layOutLanes();
 }
+// A new session: choosing the course reloads the form with the course's price and its parts
+// (one per day of the course, hours_per_day long), proposed by the server.
+document.addEventListener("change", function (e) {
+  var sel = e.target;
+  if (!sel.matches || !sel.matches('form[action="/sessions"] select[name="course_id"]')) return;
+  if (!sel.value || window.location.pathname !== "/sessions/new") return;
+  var q = new URLSearchParams(window.location.search);
+  q.set("course_id", sel.value);
+  window.location.search = q.toString();
+});

@@ -654,6 +654,17 @@ pub fn money_field(m: Option<trainyard_core::Money>) -> String {
     m.map(|m| m.amount_string()).unwrap_or_default()
 }
 
+/// Every IANA time zone name the server knows (chrono-tz's list), for the time zone pickers: a
+/// form's `time_zone` text field offers them as a `<datalist>`.
+pub fn iana_zones() -> &'static [&'static str] {
+    static ZONES: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+        let mut z: Vec<&'static str> = chrono_tz::TZ_VARIANTS.iter().map(|t| t.name()).collect();
+        z.sort_unstable();
+        z
+    });
+    &ZONES
+}
+
 #[cfg(test)]
 mod csv_tests {
     use super::csv_cell;

@@ -221,6 +221,11 @@ const API_RULES: &[(&str, &str)] = &[
     ("PUT /venues/{id}",                                        "L B B B F F F F F F F"),
     ("PATCH /venues/{id}",                                      "L B B B F F F F F F F"),
     ("POST /venues/{id}/restore",                               "L B B B F F F F F F F"),
+    ("GET /venues/{id}/travel-times",                           "L Y Y Y Y F F F F F F"),
+    ("PUT /venues/{id}/travel-times",                           "L B B B B B B B B B B"),
+    ("GET /closures",                                           "L Y Y Y Y F F F F F F"),
+    ("POST /closures",                                          "L B B B B B B B B B B"),
+    ("DELETE /closures/{id}",                                   "L N N N F F F F F F F"),
     ("GET /viability",                                          "L Y Y Y Y F F F F F F"),
 ];
 
@@ -416,6 +421,11 @@ const PAGE_RULES: &[(&str, &str)] = &[
     ("POST /venues/{id}/archive",                               "L B B B F F F F F F F"),
     ("GET /venues/{id}/edit",                                   "L Y Y Y F F F F F F F"),
     ("POST /venues/{id}/restore",                               "L B B B F F F F F F F"),
+    ("GET /venues/{id}/travel-times",                           "L Y Y Y F F F F F F F"),
+    ("POST /venues/{id}/travel-times",                          "L Y Y Y F F F F F F F"),
+    ("GET /closures",                                           "L Y Y Y Y F F F F F F"),
+    ("POST /closures",                                          "L Y Y Y F F F F F F F"),
+    ("POST /closures/{id}/remove",                              "L N N N F F F F F F F"),
 ];
 
 /// What some routes need beyond their path to reach their access check: a query (appended; its

@@ -185,10 +185,20 @@ pub async fn build(
             "The planning windows span more than {MAX_HORIZON_DAYS} days ({start} to {end}); plan a shorter period."
         )));
     }
+    // Closure days: a company-wide one leaves the grid; a venue's closes that venue's rooms.
+    let shut = trainyard_store::closures::between(conn, &start.to_string(), &end.to_string(), None)
+        .await?;
+    let shut_day =
+        |c: &trainyard_store::closures::Closure| NaiveDate::parse_from_str(&c.day, "%Y-%m-%d").ok();
+    let holidays: std::collections::HashSet<NaiveDate> = shut
+        .iter()
+        .filter(|c| c.venue_id.is_none())
+        .filter_map(shut_day)
+        .collect();
     let mut days = Vec::new();
     let mut d = start;
     while d <= end {
-        if is_working_day(d) {
+        if is_working_day(d) && !holidays.contains(&d) {
             days.push(d);
         }
         d += Duration::days(1);
@@ -379,6 +389,16 @@ pub async fn build(
         if let Some(&k) = room_index.get(&r) {
             for (di, p) in periods_touched(&days, &day_index, &room_zone[k], a, b) {
                 room_closed[k].push(di * ppd + p);
+            }
+        }
+    }
+    for c in shut.iter().filter(|c| c.venue_id.is_some()) {
+        let Some(&di) = shut_day(c).and_then(|d| day_index.get(&d)) else {
+            continue;
+        };
+        for (k, r) in room_list.iter().enumerate() {
+            if r.venue_id == c.venue_id {
+                room_closed[k].extend((0..ppd).map(|p| di * ppd + p));
             }
         }
     }

@@ -16,6 +16,7 @@ mod recurrence;
 mod staffing;
 mod timeline;
 mod users;
+mod venues_travel;
 
 pub use rate_limit::HEADERS as RATE_LIMIT_HEADERS;
 pub(crate) use users::{UserBody, create_user};
@@ -111,6 +112,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(recurrence::api())
         .merge(planning::api())
         .merge(users::api())
+        .merge(venues_travel::api())
         .split_for_parts()
 }
 

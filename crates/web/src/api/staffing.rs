@@ -319,22 +319,20 @@ pub struct TimeOffRequest {
 }
 
 /// Record unavailability: instructors their own, coordinators anyone's.
+///
+/// Time off over accepted or confirmed teaching is recorded, and the answer names those sessions
+/// (`affected_sessions`, `warning`).
 #[utoipa::path(post, path = "/instructors/{id}/time-off", operation_id = "createTimeOff", tag = "instructors", params(("id" = i64, Path)), request_body = TimeOffRequest,
-    responses((status = 201, description = "The time off recorded", body = trainyard_app::store::instructors::TimeOff), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, description = "The time off recorded, with the sessions it falls on", body = staffing::TimeOffRecorded), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn add_time_off(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Id(id): Id,
     Body(b): Body<TimeOffRequest>,
-) -> Result<(StatusCode, Json<trainyard_app::store::instructors::TimeOff>), ApiError> {
+) -> Result<(StatusCode, Json<staffing::TimeOffRecorded>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        Json(
-            trainyard_app::people::instructors::add_time_off(
-                &s.app, &c, id, &b.from, &b.until, &b.reason,
-            )
-            .await?,
-        ),
+        Json(staffing::record_time_off(&s.app, &c, id, &b.from, &b.until, &b.reason).await?),
     ))
 }
 

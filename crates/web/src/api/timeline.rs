@@ -64,6 +64,9 @@ pub struct TimelineOut {
     /// Items in conflict, over all rows.
     pub conflicts: usize,
     pub rows: Vec<TimelineRowOut>,
+    /// Closure days in the window: company-wide ones, and the venue's when rooms are filtered
+    /// by venue (otherwise every venue's).
+    pub closures: Vec<trainyard_app::store::closures::Closure>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -75,6 +78,17 @@ pub struct TimelineRowOut {
     pub detail: String,
     pub conflicts: usize,
     pub items: Vec<TimelineItemOut>,
+    /// Instructors: their time off touching the window.
+    pub time_off: Vec<TimelineTimeOffOut>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TimelineTimeOffOut {
+    #[schema(format = DateTime)]
+    pub starts_at: String,
+    #[schema(format = DateTime)]
+    pub ends_at: String,
+    pub reason: String,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -156,6 +170,7 @@ pub async fn timeline(
         starts_at: rfc3339(t.from_ms),
         ends_at: rfc3339(t.to_ms),
         conflicts: t.conflicts,
+        closures: t.closures,
         rows: t
             .rows
             .into_iter()
@@ -164,6 +179,15 @@ pub async fn timeline(
                 name: r.head.name,
                 detail: r.head.detail,
                 conflicts: r.conflicts,
+                time_off: r
+                    .time_off
+                    .into_iter()
+                    .map(|(a, b, reason)| TimelineTimeOffOut {
+                        starts_at: rfc3339(a),
+                        ends_at: rfc3339(b),
+                        reason,
+                    })
+                    .collect(),
                 items: r
                     .entries
                     .into_iter()

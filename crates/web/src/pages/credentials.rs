@@ -203,8 +203,14 @@ async fn add_time_off(
     Path(id): Path<i64>,
     Submit { caller: c, form: f }: Submit<TimeOffForm>,
 ) -> Response {
-    match instructors::add_time_off(&s.app, &c, id, &f.from, &f.until, &f.reason).await {
-        Ok(_) => back(id, "time-off", "Unavailability recorded."),
+    match trainyard_app::staffing::record_time_off(&s.app, &c, id, &f.from, &f.until, &f.reason)
+        .await
+    {
+        Ok(r) => back(
+            id,
+            "time-off",
+            r.warning.as_deref().unwrap_or("Unavailability recorded."),
+        ),
         Err(e @ trainyard_app::AppError::Invalid(_)) => page(&s, &c, id, Some(e.to_string())).await,
         Err(e) => error_page(e, Some(&c)),
     }

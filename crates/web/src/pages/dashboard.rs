@@ -136,6 +136,19 @@ async fn home(State(s): State<AppState>, Viewer(c): Viewer, Flash(flash): Flash)
                             }),
                         ],
                     })
+                    .chain(d.on_time_off.iter().map(|o| Row {
+                        href: format!("/sessions/{}", o.session_id),
+                        cells: vec![
+                            Cell::text(&o.reference),
+                            Cell::text(&o.course_title),
+                            Cell::text(when(o.starts_at, &o.time_zone, &viewer)),
+                            Cell::text(format!(
+                                "{} is on time off ({})",
+                                o.instructor_name,
+                                o.reason.to_lowercase()
+                            )),
+                        ],
+                    }))
                     .collect(),
                 upcoming: d
                     .upcoming

@@ -139,6 +139,8 @@ pub struct DayHead {
     pub month: String,
     pub class: &'static str,
     pub iso: String,
+    /// The closures of the day ("Christmas Day", "BER closed: Renovation"); empty when open.
+    pub closed: String,
 }
 
 /// A bar on a timeline row: one session's consecutive days, in a lane of the row's grid.
@@ -161,6 +163,10 @@ pub struct TlRow {
     pub lanes: usize,
     pub conflicts: usize,
     pub busy_days: usize,
+    /// The class of each day's cell: weekend, today, time off.
+    pub cells: Vec<String>,
+    /// Time off in the window, for the row's second line ("off: holiday").
+    pub off: String,
 }
 
 pub struct Link {
@@ -367,6 +373,7 @@ async fn timeline(
             month: d.format("%b").to_string(),
             class: day_class(d, today),
             iso: ymd(d),
+            closed: closed_on(&t, d),
         })
         .collect();
     TimelinePage {
@@ -416,6 +423,19 @@ fn day_class(d: NaiveDate, today: NaiveDate) -> &'static str {
     }
 }
 
+fn closed_on(t: &Timeline, d: NaiveDate) -> String {
+    let iso = d.format("%Y-%m-%d").to_string();
+    t.closures
+        .iter()
+        .filter(|c| c.day == iso)
+        .map(|c| match &c.venue_name {
+            Some(v) => format!("{v} closed: {}", c.name),
+            None => c.name.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 fn build_rows(t: &Timeline, viewer: &TimeZoneName) -> Vec<TlRow> {
     let dates = t.window.dates();
     let bounds = boundaries(t.window.from, t.window.days, viewer);
@@ -445,6 +465,28 @@ fn build_rows(t: &Timeline, viewer: &TimeZoneName) -> Vec<TlRow> {
                 lanes,
                 conflicts: r.conflicts,
                 busy_days: busy.iter().filter(|b| **b).count(),
+                cells: dates
+                    .iter()
+                    .enumerate()
+                    .map(|(i, d)| {
+                        let off = r
+                            .time_off
+                            .iter()
+                            .any(|(a, b, _)| *a < bounds[i + 1] && *b > bounds[i]);
+                        let base = day_class(*d, today_in(viewer));
+                        match (base.is_empty(), off) {
+                            (_, false) => base.to_owned(),
+                            (true, true) => "tl-off".to_owned(),
+                            (false, true) => format!("{base} tl-off"),
+                        }
+                    })
+                    .collect(),
+                off: {
+                    let mut reasons: Vec<String> =
+                        r.time_off.iter().map(|t| t.2.to_lowercase()).collect();
+                    reasons.dedup();
+                    reasons.join(", ")
+                },
             }
         })
         .collect()

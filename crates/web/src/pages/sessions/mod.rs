@@ -196,15 +196,16 @@ impl RecordPage for Sessions {
         cells(x, &l.viewer)
     }
 
-    async fn blank(_: &AppState, c: &Caller, _: &QueryState) -> SessionFields {
-        SessionFields {
+    async fn blank(s: &AppState, c: &Caller, q: &QueryState) -> SessionFields {
+        let blank = SessionFields {
             visibility: "public".into(),
             delivery_mode: "ilt".into(),
             capacity: "12".into(),
             time_zone: c.time_zone.clone(),
             currency: "EUR".into(),
             ..Default::default()
-        }
+        };
+        parts::from_course(s, c, q, blank).await
     }
     fn fields_of(d: &SessionDetail) -> SessionFields {
         parts::fields_of(&d.session, &d.parts)

@@ -180,3 +180,48 @@ pub(super) fn section(d: &SessionDetail, viewer: &TimeZoneName) -> Section {
         empty: "No parts.".into(),
     }
 }
+
+/// A new session of `?course_id=`: the course's list price, and one part per day of the course's
+/// length (`hours_per_day` from 09:00), on working days from `?date=` (default: the next working
+/// day). Anything that does not load leaves the blank form as it was.
+pub(super) async fn from_course(
+    s: &AppState,
+    c: &Caller,
+    q: &QueryState,
+    mut f: SessionFields,
+) -> SessionFields {
+    use chrono::{Datelike, Duration, NaiveDate, Weekday};
+    let Ok(id) = q.get("course_id").trim().parse::<i64>() else {
+        return f;
+    };
+    let Ok(course) = courses::get(&s.app, c, id).await else {
+        return f;
+    };
+    f.course_id = id.to_string();
+    f.currency = course.list_price.currency.to_string();
+    f.seat_price = course.list_price.amount_string();
+    let working = |d: NaiveDate| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun);
+    let mut day = match NaiveDate::parse_from_str(q.get("date").trim(), "%Y-%m-%d") {
+        Ok(d) => d,
+        Err(_) => {
+            let today = trainyard_core::TimeZoneName::parse_or_utc(&c.time_zone)
+                .local(trainyard_core::time::now_ms())
+                .date_naive();
+            today + Duration::days(1)
+        }
+    };
+    let hours = course.hours_per_day.clamp(1, 12);
+    let mut parts = Vec::new();
+    // Bounded: a course is at most a few weeks long; the form shows what it proposes.
+    while parts.len() < course.duration_days.clamp(1, 30) as usize {
+        if working(day) {
+            parts.push(trainyard_core::records::PartFields {
+                starts: format!("{}T09:00", day.format("%Y-%m-%d")),
+                ends: format!("{}T{:02}:00", day.format("%Y-%m-%d"), 9 + hours),
+            });
+        }
+        day += Duration::days(1);
+    }
+    f.parts = parts;
+    f
+}
