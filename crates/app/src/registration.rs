@@ -101,6 +101,8 @@ pub async fn catalog(app: &App, filter: &CatalogFilter) -> Result<Page<Session>,
         course_id,
         venue_id,
         from_ms: Some(from_ms.map_or(now, |f| f.max(now))),
+        // A session whose registration has closed is not offered: its page says why.
+        open_at_ms: Some(now),
         list: ListParams::default(),
         ..Default::default()
     };

@@ -216,9 +216,29 @@ pub mod sessions {
         pub parts: Vec<Part>,
     }
 
-    fn may_see(caller: &Caller, s: &Record) -> bool {
-        caller.role.is_staff()
-            || (caller.role == Role::ClientContact && caller.may_see_client(s.client_id))
+    /// Staff see every session; a client contact their own private sessions and the public ones
+    /// their people are enrolled in (the same sessions their list shows).
+    async fn may_see(
+        conn: &mut trainyard_store::Conn,
+        caller: &Caller,
+        s: &Record,
+    ) -> Result<bool, AppError> {
+        if caller.role.is_staff() {
+            return Ok(true);
+        }
+        if caller.role != Role::ClientContact {
+            return Ok(false);
+        }
+        if s.status == SessionStatus::Draft {
+            return Ok(false);
+        }
+        if caller.may_see_client(s.client_id) {
+            return Ok(true);
+        }
+        match (s.client_id, caller.client_id) {
+            (None, Some(own)) => Ok(repo::has_people_of_client(conn, s.id, own).await?),
+            _ => Ok(false),
+        }
     }
 
     pub async fn get(app: &App, caller: &Caller, id: i64) -> Result<SessionDetail, AppError> {
@@ -228,7 +248,7 @@ pub mod sessions {
         )?;
         let mut conn = app.store.read().await?;
         let session = repo::get(&mut conn, id).await.about("session")?;
-        if !may_see(caller, &session) {
+        if !may_see(&mut conn, caller, &session).await? {
             // Not 403: whether another client's session exists is itself private.
             return Err(AppError::NotFound("session"));
         }
@@ -267,7 +287,8 @@ pub mod sessions {
         )?;
         let mut f = filter.clone();
         if caller.role == Role::ClientContact {
-            f.client_id = caller.client_id.or(Some(-1));
+            f.client_id = None;
+            f.ours_of_client = caller.client_id.or(Some(-1));
         }
         let mut inv = Invalid::new();
         f.from_ms = day(caller, "from", &f.from, &mut inv);

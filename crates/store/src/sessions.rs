@@ -332,6 +332,25 @@ pub async fn parts(conn: &mut Conn, session_id: i64) -> Result<Vec<Part>, StoreE
     .await
 }
 
+/// The sessions in which some of a client's people (the client id follows) are still enrolled.
+const CLIENT_PEOPLE_IN: &str = "SELECT e.session_id FROM enrollments e JOIN learners l ON l.id = e.learner_id \
+     WHERE e.status NOT IN ('cancelled', 'transferred') AND l.client_id =";
+
+/// Whether some of a client's people are (still) enrolled in a session: what lets its client
+/// contacts open a public session.
+pub async fn has_people_of_client(
+    conn: &mut Conn,
+    session_id: i64,
+    client_id: i64,
+) -> Result<bool, StoreError> {
+    let mut q = Sql::new("SELECT COUNT(*) AS n FROM sessions s WHERE s.id = ");
+    q.int(session_id)
+        .push(&format!(" AND s.id IN ({CLIENT_PEOPLE_IN} "))
+        .int(client_id)
+        .push(")");
+    Ok(q.query().fetch_one(&mut *conn).await?.i("n")? > 0)
+}
+
 list_filter! {
     /// The session list's filters.
     pub struct SessionFilter {
@@ -364,6 +383,14 @@ list_filter! {
         /// The end of `to` as an instant; set by the use case.
         #[serde(skip)]
         pub to_ms: Option<i64>,
+        /// Only sessions still taking self-service enrollments at this instant (their cut-off,
+        /// `cutoff_hours` before the start, lies after it); set by the catalog.
+        #[serde(skip)]
+        pub open_at_ms: Option<i64>,
+        /// A client contact's sessions: this client's private ones and the public ones this
+        /// client's people are enrolled in (drafts left out); set by the use case.
+        #[serde(skip)]
+        pub ours_of_client: Option<i64>,
     }
 }
 
@@ -410,6 +437,17 @@ pub async fn list(conn: &mut Conn, f: &SessionFilter) -> Result<Page<Session>, S
         }
         if let Some(t) = f.to_ms {
             q.push(date).push(" < ").int(t);
+        }
+        if let Some(c) = f.ours_of_client {
+            q.push(" AND s.status <> 'draft' AND (s.client_id = ")
+                .int(c)
+                .push(&format!(" OR s.id IN ({CLIENT_PEOPLE_IN} "))
+                .int(c)
+                .push("))");
+        }
+        if let Some(t) = f.open_at_ms {
+            q.push(" AND s.starts_at - s.cutoff_hours * 3600000 > ")
+                .int(t);
         }
         if f.list.q.trim().is_empty() {
             return;

@@ -16,6 +16,7 @@ both_backends!(
     client_contacts_enroll_in_bulk_all_or_nothing,
     client_portal_pages_show_our_own_and_enroll,
     a_thousand_rows_are_checked_and_applied_in_one_go,
+    a_contact_opens_the_public_sessions_of_their_people_and_counts_agree,
 );
 
 struct World {
@@ -615,4 +616,76 @@ async fn a_thousand_rows_are_checked_and_applied_in_one_go(t: &TestApp) {
     eprintln!("portal with 1000 learners: {:?}", started.elapsed());
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("P999 Many"));
+}
+
+async fn a_contact_opens_the_public_sessions_of_their_people_and_counts_agree(t: &TestApp) {
+    let w = world(t).await;
+    let contact = t.api_as(Role::ClientContact, Some(w.acme)).await;
+    let r = contact
+        .post(
+            &bulk(false),
+            &json!({ "csv": format!(
+            "first_name,last_name,email,session\nAnn,Archer,ann.archer@acme.example,{}\n",
+            w.public.1) }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // A public session none of our people are in stays out of sight.
+    let (other, _) = session(&w.coordinator, "PUB2", None, 10, "2027-05-18").await;
+
+    let r = contact.get(&format!("/sessions/{}", w.public.0)).await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "our learner's public session: {}",
+        r.body
+    );
+    let r = contact
+        .get(&format!("/sessions/{}/enrollments", w.public.0))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body.as_array().unwrap().len(), 1, "only our own people");
+    assert_eq!(
+        contact.get(&format!("/sessions/{other}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        contact
+            .get(&format!("/sessions/{}", w.theirs.0))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    let list = contact.get("/sessions?from=2020-01-01").await;
+    assert_eq!(list.status, StatusCode::OK);
+    let refs: Vec<&str> = list.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["reference"].as_str().unwrap())
+        .collect();
+    assert!(refs.contains(&w.private.1.as_str()) && refs.contains(&w.public.1.as_str()));
+    assert_eq!(list.body["total"], 2, "{refs:?}");
+
+    let b = t.browser_as(Role::ClientContact, Some(w.acme)).await;
+    let (status, html) = b.get(&format!("/sessions/{}", w.public.0)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Ann Archer") || html.contains("Archer"),
+        "our learner on the page"
+    );
+    let (_, home) = b.get("/").await;
+    assert!(
+        home.contains("Our sessions <span class=\"count\">(2)</span>"),
+        "{home}"
+    );
+    assert!(
+        home.contains(&format!("href=\"/sessions/{}\"", w.public.0)),
+        "the row links to it"
+    );
+    let today = chrono::Utc::now().format("%Y-%m-%d");
+    let (_, listed) = b.get(&format!("/sessions?from={today}")).await;
+    assert!(listed.contains(&w.private.1) && listed.contains(&w.public.1));
+    assert!(!listed.contains(&w.theirs.1));
 }

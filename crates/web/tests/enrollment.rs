@@ -18,6 +18,7 @@ both_backends!(
     bad_enrollments_are_refused_by_name,
     attendance_decides_attended_no_show_completed_and_failed,
     an_underfilled_session_merges_into_another,
+    waitlist_positions_close_up_after_a_promotion_or_cancellation,
 );
 
 async fn public_session(api: &Api, capacity: i64, starts: &str) -> i64 {
@@ -586,4 +587,60 @@ async fn an_underfilled_session_merges_into_another(t: &TestApp) {
         .status,
         StatusCode::CONFLICT
     );
+}
+
+async fn waitlist_positions_close_up_after_a_promotion_or_cancellation(t: &TestApp) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    let session = public_session(&api, 1, "2027-10-04T09:00").await;
+    let people = learners(&api, 5, "line").await;
+    let mut ids = Vec::new();
+    for l in &people {
+        let e = api
+            .create(
+                &format!("/sessions/{session}/enrollments"),
+                &json!({ "learner_id": l }),
+            )
+            .await;
+        ids.push((e["id"].as_i64().unwrap(), e["version"].as_i64().unwrap()));
+    }
+    let list = api
+        .get(&format!("/sessions/{session}/enrollments"))
+        .await
+        .body;
+    assert_eq!(statuses(&list), (1, 4, vec![1, 2, 3, 4]));
+    // The booked learner cancels: the first in line is promoted, the rest move up.
+    let r = api
+        .post(
+            &format!("/enrollments/{}/cancel", ids[0].0),
+            &json!({ "version": ids[0].1 }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let list = api
+        .get(&format!("/sessions/{session}/enrollments"))
+        .await
+        .body;
+    assert_eq!(statuses(&list), (1, 3, vec![1, 2, 3]));
+    // Someone in the middle of the line leaves: those behind move up.
+    // Renumbering is not an edit of theirs: their version (and any form open on it) still holds.
+    let version = ids[3].1;
+    let r = api
+        .post(
+            &format!("/enrollments/{}/cancel", ids[3].0),
+            &json!({ "version": version }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let list = api
+        .get(&format!("/sessions/{session}/enrollments"))
+        .await
+        .body;
+    assert_eq!(statuses(&list), (1, 2, vec![1, 2]));
+    let first = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["status"] == "waitlisted" && e["waitlist_position"] == 1)
+        .unwrap();
+    assert_eq!(first["learner_id"], people[2]);
 }
