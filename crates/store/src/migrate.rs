@@ -21,6 +21,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (12, "login_throttle", include_str!("../migrations/0012_login_throttle.sql")),
     (14, "list_indexes", include_str!("../migrations/0014_list_indexes.sql")),
     (15, "updated_since", include_str!("../migrations/0015_updated_since.sql")),
+    (18, "status_reasons", include_str!("../migrations/0018_status_reasons.sql")),
 ];
 
 /// The migration that keys the audit chain (see `audit::adopt_key`).

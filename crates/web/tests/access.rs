@@ -406,7 +406,7 @@ const EXTRA: &[(&str, &str, &str)] = &[
     (
         "POST /sessions/{id}/transition",
         "",
-        r#"{"event": "cancel", "version": 0}"#,
+        r#"{"event": "cancel", "version": 0, "reason": "other", "reason_note": "access check"}"#,
     ),
 ];
 

@@ -19,6 +19,7 @@ both_backends!(
     attendance_decides_attended_no_show_completed_and_failed,
     an_underfilled_session_merges_into_another,
     waitlist_positions_close_up_after_a_promotion_or_cancellation,
+    cancelling_and_postponing_need_a_reason_that_is_kept_and_counted,
 );
 
 async fn public_session(api: &Api, capacity: i64, starts: &str) -> i64 {
@@ -327,7 +328,7 @@ async fn bad_enrollments_are_refused_by_name(t: &TestApp) {
     let s = api.get(&format!("/sessions/{session}")).await.body;
     api.post(
         &format!("/sessions/{session}/transition"),
-        &json!({ "event": "cancel", "version": s["version"] }),
+        &json!({ "event": "cancel", "version": s["version"], "reason": "low_enrollment" }),
     )
     .await;
     let other = learners(&api, 1, "late").await[0];
@@ -643,4 +644,159 @@ async fn waitlist_positions_close_up_after_a_promotion_or_cancellation(t: &TestA
         .find(|e| e["status"] == "waitlisted" && e["waitlist_position"] == 1)
         .unwrap();
     assert_eq!(first["learner_id"], people[2]);
+}
+
+async fn cancelling_and_postponing_need_a_reason_that_is_kept_and_counted(t: &TestApp) {
+    use trainyard_core::status::{SessionEvent, StatusReason};
+    let api = t.api_as(Role::Coordinator, None).await;
+    let started = trainyard_core::time::now_ms();
+    let a = public_session(&api, 5, "2027-09-06T09:00").await;
+    let b = public_session(&api, 5, "2027-09-07T09:00").await;
+    let c = public_session(&api, 5, "2027-09-08T09:00").await;
+    let version = |id: i64| {
+        let api = &api;
+        async move { api.get(&format!("/sessions/{id}")).await.body["version"].clone() }
+    };
+    // No reason: refused, naming the field; "other" needs words.
+    let r = api
+        .post(
+            &format!("/sessions/{a}/transition"),
+            &json!({ "event": "cancel", "version": version(a).await }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.to_string().contains("reason"), "{}", r.body);
+    let r = api
+        .post(
+            &format!("/sessions/{a}/transition"),
+            &json!({ "event": "cancel", "version": version(a).await, "reason": "other" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r = api
+        .post(
+            &format!("/sessions/{a}/transition"),
+            &json!({ "event": "cancel", "version": version(a).await, "reason": "sunspots" }),
+        )
+        .await;
+    assert!(
+        r.status.is_client_error(),
+        "not a reason from the list: {}",
+        r.status
+    );
+    assert_eq!(
+        api.get(&format!("/sessions/{a}")).await.body["status"],
+        "scheduled"
+    );
+
+    let r = api
+        .post(&format!("/sessions/{a}/transition"), &json!({ "event": "cancel", "version": version(a).await, "reason": "low_enrollment", "reason_note": "two of eight" }))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["status_reason"], "low_enrollment");
+    assert_eq!(r.body["status_note"], "two of eight");
+    let r = api
+        .post(
+            &format!("/sessions/{b}/transition"),
+            &json!({ "event": "postpone", "version": version(b).await, "reason": "weather" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        api.get(&format!("/sessions/{b}")).await.body["status_reason"],
+        "weather"
+    );
+    // Rescheduling clears the current reason; the postponement still counts.
+    let r = api
+        .post(
+            &format!("/sessions/{b}/transition"),
+            &json!({ "event": "reschedule", "version": version(b).await }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body["status_reason"].is_null());
+
+    // The page: cancelling asks why, and the reason shows on the session and in its history.
+    let browser = t.browser_as(Role::Coordinator, None).await;
+    let (_, page) = browser.get(&format!("/sessions/{c}")).await;
+    assert!(
+        page.contains("id=\"status-change\"") && page.contains("Choose a reason"),
+        "{page}"
+    );
+    assert!(page.contains("Instructor unavailable"));
+    let csrf = browser.csrf().await;
+    let v = version(c).await.to_string();
+    let (status, _) = browser
+        .post_form(
+            &format!("/sessions/{c}/transition"),
+            &[("_csrf", &csrf), ("version", &v), ("event", "cancel")],
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "no reason, no cancellation"
+    );
+    let (status, _) = browser
+        .post_form(
+            &format!("/sessions/{c}/transition"),
+            &[
+                ("_csrf", &csrf),
+                ("version", &v),
+                ("event", "cancel"),
+                ("reason", "client_request"),
+                ("reason_note", ""),
+            ],
+        )
+        .await;
+    assert!(status.is_success() || status.is_redirection(), "{status}");
+    let (_, page) = browser.get(&format!("/sessions/{c}")).await;
+    assert!(
+        page.contains("Cancelled because") && page.contains("Client request"),
+        "{page}"
+    );
+    let history = api.get(&format!("/history/session/{c}")).await;
+    assert!(
+        history.body.to_string().contains("client_request"),
+        "{}",
+        history.body
+    );
+
+    // Reporting counts by reason over a period, as the rows say.
+    let counted = trainyard_app::schedule::reasons::count_by_reason(
+        &t.app,
+        &t.system(),
+        SessionEvent::Cancel,
+        started,
+        trainyard_core::time::now_ms() + 1,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        counted,
+        vec![
+            (StatusReason::ClientRequest, 1),
+            (StatusReason::LowEnrollment, 1)
+        ]
+    );
+    let postponed = trainyard_app::schedule::reasons::count_by_reason(
+        &t.app,
+        &t.system(),
+        SessionEvent::Postpone,
+        started,
+        trainyard_core::time::now_ms() + 1,
+    )
+    .await
+    .unwrap();
+    assert_eq!(postponed, vec![(StatusReason::Weather, 1)]);
+    let before = trainyard_app::schedule::reasons::count_by_reason(
+        &t.app,
+        &t.system(),
+        SessionEvent::Cancel,
+        0,
+        started,
+    )
+    .await
+    .unwrap();
+    assert!(before.is_empty(), "nothing before the period");
 }
