@@ -178,6 +178,7 @@ const API_RULES: &[(&str, &str)] = &[
     ("GET /sessions/{id}/enrollments",                          "L Y Y Y Y F F Y N F F"),
     ("POST /sessions/{id}/enrollments",                         "L B B B B B B B B B B"),
     ("POST /sessions/{id}/merge",                               "L B B B B B B B B B B"),
+    ("POST /sessions/{id}/merge/preview",                       "L B B B B B B B B B B"),
     ("GET /sessions/{id}/messages",                             "L Y Y Y Y F F F F F F"),
     (
         "DELETE /sessions/{id}/planning-window",

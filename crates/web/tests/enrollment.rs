@@ -20,6 +20,7 @@ both_backends!(
     an_underfilled_session_merges_into_another,
     waitlist_positions_close_up_after_a_promotion_or_cancellation,
     cancelling_and_postponing_need_a_reason_that_is_kept_and_counted,
+    a_merge_is_previewed_releases_instructors_and_rooms_and_tells_each_learner_once,
 );
 
 async fn public_session(api: &Api, capacity: i64, starts: &str) -> i64 {
@@ -799,4 +800,190 @@ async fn cancelling_and_postponing_need_a_reason_that_is_kept_and_counted(t: &Te
     .await
     .unwrap();
     assert!(before.is_empty(), "nothing before the period");
+}
+
+async fn a_merge_is_previewed_releases_instructors_and_rooms_and_tells_each_learner_once(
+    t: &TestApp,
+) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    let venue = api
+        .create("/venues", &venue_body("MRGV", "Europe/Berlin"))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let course = api.create("/courses", &course_body("MRGX")).await["id"]
+        .as_i64()
+        .unwrap();
+    let room = api
+        .create("/resources", &json!({ "kind": "room", "code": "ELBE", "name": "Elbe", "venue_id": venue, "seats": 12, "features": ["projector"] }))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let instructor = api
+        .create("/instructors", &json!({
+            "name": "Iris Merge", "email": "iris@example.com", "employment_type": "staff", "home_venue_id": venue,
+            "time_zone": "Europe/Berlin", "currency": "EUR", "max_days_week": 5, "max_days_month": 20, "skills": []
+        }))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let mk = |day: &'static str, capacity: i64| {
+        let api = &api;
+        async move {
+            let s = api
+                .create("/sessions", &json!({
+                    "course_id": course, "visibility": "public", "delivery_mode": "ilt", "venue_id": venue, "capacity": capacity,
+                    "time_zone": "Europe/Berlin", "seat_price": { "amount": "0", "currency": "EUR" },
+                    "parts": [{ "starts": format!("{day}T09:00"), "ends": format!("{day}T17:00") }]
+                }))
+                .await;
+            let id = s["id"].as_i64().unwrap();
+            let r = api
+                .post(
+                    &format!("/sessions/{id}/transition"),
+                    &json!({ "event": "schedule", "version": s["version"] }),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            id
+        }
+    };
+    let small = mk("2027-12-06", 5).await;
+    let roomy = mk("2027-12-13", 10).await;
+    let tight = mk("2027-12-20", 2).await;
+    // The small session has an instructor who accepted, and a room.
+    let a = api
+        .create(
+            &format!("/sessions/{small}/assignments"),
+            &json!({ "instructor_id": instructor }),
+        )
+        .await;
+    let aid = a["id"].as_i64().unwrap();
+    let mut v = a["version"].as_i64().unwrap();
+    for event in ["request", "accept"] {
+        let r = api
+            .post(
+                &format!("/assignments/{aid}/actions"),
+                &json!({ "event": event, "version": v }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{event}: {}", r.body);
+        v = r.body["version"].as_i64().unwrap();
+    }
+    let r = api
+        .post(
+            &format!("/sessions/{small}/bookings"),
+            &json!({ "resource_id": room }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let people = learners(&api, 3, "mrg").await;
+    for l in &people {
+        let r = api
+            .post(
+                &format!("/sessions/{small}/enrollments"),
+                &json!({ "learner_id": l }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+
+    // The preview changes nothing and says who would wait.
+    let p = api
+        .post(
+            &format!("/sessions/{small}/merge/preview"),
+            &json!({ "into_session_id": tight }),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    assert_eq!(
+        (p.body["booked"].as_i64(), p.body["waiting"].as_i64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(p.body["moves"][2]["outcome"], "waitlisted");
+    assert_eq!(p.body["moves"][2]["waitlist_position"], 1);
+    assert_eq!(p.body["instructors"], json!(["Iris Merge"]));
+    assert_eq!(p.body["resources"], json!(["Elbe"]));
+    let p = api
+        .post(
+            &format!("/sessions/{small}/merge/preview"),
+            &json!({ "into_session_id": roomy }),
+        )
+        .await;
+    assert_eq!(
+        (p.body["booked"].as_i64(), p.body["waiting"].as_i64()),
+        (Some(3), Some(0))
+    );
+    assert_eq!(
+        api.get(&format!("/sessions/{small}")).await.body["status"],
+        "scheduled"
+    );
+    let before: Vec<usize> = {
+        let mut n = Vec::new();
+        for i in 0..3 {
+            n.push(
+                common::mails_to(t, &format!("l{i}.mrg@example.com"))
+                    .await
+                    .len(),
+            );
+        }
+        n
+    };
+
+    let r = api
+        .post(
+            &format!("/sessions/{small}/merge"),
+            &json!({ "into_session_id": roomy }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["status"], "cancelled");
+    assert_eq!(r.body["status_reason"], "low_enrollment");
+    let (booked, waiting, _) = statuses(
+        &api.get(&format!("/sessions/{roomy}/enrollments"))
+            .await
+            .body,
+    );
+    assert_eq!((booked, waiting), (3, 0));
+    // Each learner: exactly one new message, saying the old date is cancelled and the new date.
+    for i in 0..3 {
+        let mails = common::mails_to(t, &format!("l{i}.mrg@example.com")).await;
+        let new: Vec<_> = mails[before[i]..].iter().collect();
+        assert_eq!(new.len(), 1, "{new:?}");
+        assert_eq!(new[0].kind, "enrollment_merged");
+        assert!(
+            new[0].body.contains("is cancelled") && new[0].body.contains("Your new date"),
+            "{}",
+            new[0].body
+        );
+    }
+    // The instructor is released and told; the room is free again.
+    let roster = api.get(&format!("/sessions/{small}/assignments")).await;
+    let released = roster
+        .body
+        .as_array()
+        .map(|a| a.iter().all(|x| x["status"] == "cancelled"));
+    if roster.status == StatusCode::OK {
+        assert_eq!(released, Some(true), "{}", roster.body);
+    }
+    let mut conn = t.app.store.read().await.unwrap();
+    let assignment = trainyard_store::assignments::get(&mut conn, aid)
+        .await
+        .unwrap();
+    assert_eq!(
+        assignment.status,
+        trainyard_core::status::AssignmentStatus::Cancelled
+    );
+    assert!(
+        trainyard_store::bookings::for_session(&mut conn, small)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    drop(conn);
+    let told = common::mails_to(t, "iris@example.com").await;
+    assert!(
+        told.iter().any(|m| m.kind == "session_cancelled"),
+        "{told:?}"
+    );
 }

@@ -23,6 +23,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(rules))
         .routes(routes!(sheet, take_attendance))
         .routes(routes!(merge))
+        .routes(routes!(merge_preview))
         .routes(routes!(viability))
 }
 
@@ -208,7 +209,7 @@ pub struct MergeRequest {
 
 /// Merge an under-filled session into another.
 ///
-/// Merge an under-filled session into another of the same course: learners moved and told, this one cancelled.
+/// Merge an under-filled session into another of the same course: learners moved (booked while seats last, then waitlisted) and each told once what changed; this one cancelled for low enrollment, its instructors released and told, its rooms released. See the preview first.
 #[utoipa::path(post, path = "/sessions/{id}/merge", operation_id = "mergeSession", tag = "enrollments", params(("id" = i64, Path)), request_body = MergeRequest,
     responses((status = 200, description = "The session the learners moved to", body = trainyard_app::store::sessions::Session), (status = 409, body = Problem)))]
 async fn merge(
@@ -219,6 +220,22 @@ async fn merge(
 ) -> Result<Json<trainyard_app::store::sessions::Session>, ApiError> {
     Ok(Json(
         enrollment::merge_into(&s.app, &c, id, b.into_session_id).await?,
+    ))
+}
+
+/// What merging would do, changing nothing.
+///
+/// What merging this session into another would do, changing nothing: who gets a seat and who waits (with their place in line), and which instructors and rooms the cancelled session releases. Ask it before merging, and show it to whoever confirms.
+#[utoipa::path(post, path = "/sessions/{id}/merge/preview", operation_id = "previewSessionMerge", tag = "enrollments", params(("id" = i64, Path)), request_body = MergeRequest,
+    responses((status = 200, description = "The plan of the merge", body = enrollment::MergePlan), (status = 404, body = Problem), (status = 409, body = Problem)))]
+async fn merge_preview(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+    Body(b): Body<MergeRequest>,
+) -> Result<Json<enrollment::MergePlan>, ApiError> {
+    Ok(Json(
+        enrollment::merge_preview(&s.app, &c, id, b.into_session_id).await?,
     ))
 }
 
