@@ -226,6 +226,7 @@ const PAGE_RULES: &[(&str, &str)] = &[
     ("POST /account/tokens/{id}/revoke",                        "L N N N N N N N N N N"),
     ("GET /admin/audit",                                        "L Y Y F F F F F F F F"),
     ("POST /admin/audit/verify",                                "L Y Y F F F F F F F F"),
+    ("GET /admin/audit/{id}",                                   "L N N F F F F F F F F"),
     ("GET /admin/messages",                                     "L Y Y F F F F F F F F"),
     ("GET /admin/messages/{event}",                             "L Y Y F F F F F F F F"),
     ("POST /admin/messages/{event}",                            "L B B F F F F F F F F"),

@@ -117,11 +117,8 @@ async fn a_coordinator_merges_a_session_after_seeing_who_moves_and_who_waits(t: 
         "scheduled",
         "a summary changes nothing"
     );
-    b.screenshot(std::env::temp_dir().join(format!(
-        "trainyard-merge-summary-{:?}.png",
-        t.kind
-    )))
-    .await;
+    b.screenshot(std::env::temp_dir().join(format!("trainyard-merge-summary-{:?}.png", t.kind)))
+        .await;
 
     // Back, and into the roomy one: confirmed, everyone moves.
     b.goto(&format!("/sessions/{small}")).await;
@@ -135,7 +132,10 @@ async fn a_coordinator_merges_a_session_after_seeing_who_moves_and_who_waits(t: 
     b.wait_for_path(&format!("/sessions/{roomy}")).await;
     b.wait_for_text("body", &format!("Session {small_ref} merged into this one"))
         .await;
-    let moved = api.get(&format!("/sessions/{roomy}/enrollments")).await.body;
+    let moved = api
+        .get(&format!("/sessions/{roomy}/enrollments"))
+        .await
+        .body;
     assert_eq!(
         moved
             .as_array()
