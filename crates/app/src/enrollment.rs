@@ -448,6 +448,158 @@ pub async fn cancel(
     Ok(after)
 }
 
+/// Puts another learner in an enrollment's place (a colleague goes instead): the newcomer takes
+/// the same seat, or the same place in the waiting list, and the one replaced is cancelled; both
+/// are told. A client contact may substitute their own people, within the session's cut-off.
+pub async fn substitute(
+    app: &App,
+    caller: &Caller,
+    enrollment_id: i64,
+    version: i64,
+    learner_id: i64,
+) -> Result<EnrollmentRecord, AppError> {
+    let now = now_ms();
+    let mut tx = app.store.write().await?;
+    let peek = repo::get(&mut tx, enrollment_id)
+        .await
+        .about("enrollment")?;
+    // Write first: the session row orders every seat change of this session.
+    sessions::touch(&mut tx, peek.session_id).await?;
+    let before = repo::get(&mut tx, enrollment_id).await?;
+    let s = sessions::get(&mut tx, before.session_id).await?;
+    may_change(&mut tx, caller, &before, &s, now).await?;
+    if before.version != version {
+        return Err(AppError::Stale("enrollment"));
+    }
+    let newcomer = learners::get(&mut tx, learner_id).await.about("learner")?;
+    may_enroll(caller, &s, &newcomer)?;
+    if !matches!(
+        before.status,
+        EnrollmentStatus::Booked | EnrollmentStatus::Waitlisted | EnrollmentStatus::Requested
+    ) {
+        return Err(AppError::Refused(format!(
+            "A {} enrollment cannot be handed to someone else.",
+            before.status.label().to_lowercase()
+        )));
+    }
+    if s.client_id.is_some() && newcomer.client_id != s.client_id {
+        return Err(AppError::Refused(format!(
+            "Session {} is private to {}.",
+            s.reference,
+            s.client_name.clone().unwrap_or_default()
+        )));
+    }
+    let existing = repo::find(&mut tx, s.id, learner_id).await?;
+    if let Some(e) = &existing
+        && !matches!(
+            e.status,
+            EnrollmentStatus::Cancelled | EnrollmentStatus::Transferred
+        )
+    {
+        return Err(AppError::Refused(format!(
+            "{} {} is already enrolled in {} ({}).",
+            newcomer.first_name,
+            newcomer.last_name,
+            s.reference,
+            e.status.label().to_lowercase()
+        )));
+    }
+    // The seat (or the place in line) passes over as it is: no seat is released or claimed.
+    repo::set_state(
+        &mut tx,
+        enrollment_id,
+        version,
+        EnrollmentStatus::Cancelled,
+        None,
+        None,
+        now,
+    )
+    .await?;
+    trainyard_store::reminders::withdraw_for(&mut tx, "enrollment", enrollment_id).await?;
+    let id = match existing {
+        Some(e) => {
+            repo::set_state(
+                &mut tx,
+                e.id,
+                e.version,
+                before.status,
+                before.waitlist_position,
+                before.offer_expires_at,
+                now,
+            )
+            .await?;
+            e.id
+        }
+        None => {
+            repo::insert_record(
+                &mut tx,
+                &NewEnrollment {
+                    session_id: s.id,
+                    learner_id,
+                    status: before.status,
+                    waitlist_position: before.waitlist_position,
+                    price: s.seat_price,
+                    enrolled_by: (caller.user_id != 0).then_some(caller.user_id),
+                },
+                before.priority,
+                now,
+            )
+            .await?
+        }
+    };
+    if before.offer_expires_at.is_some() {
+        // An open offer passes over too (a new row has none yet).
+        let v = repo::get(&mut tx, id).await?.version;
+        repo::set_state(
+            &mut tx,
+            id,
+            v,
+            before.status,
+            before.waitlist_position,
+            before.offer_expires_at,
+            now,
+        )
+        .await?;
+    }
+    audit_change(
+        &mut tx,
+        caller,
+        now,
+        "enrollment.substituted",
+        Some(&before),
+        enrollment_id,
+    )
+    .await?;
+    tell(
+        &mut tx,
+        "enrollment_cancelled",
+        enrollment_id,
+        before.learner_id,
+        &s,
+        json!({}),
+        now,
+    )
+    .await?;
+    let event = match before.status {
+        EnrollmentStatus::Booked => "enrollment_confirmed",
+        EnrollmentStatus::Waitlisted => "enrollment_waitlisted",
+        _ => "enrollment_requested",
+    };
+    tell(
+        &mut tx,
+        event,
+        id,
+        learner_id,
+        &s,
+        json!({ "position": before.waitlist_position }),
+        now,
+    )
+    .await?;
+    let after = audit_change(&mut tx, caller, now, "enrollment.substitute", None, id).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
 /// Accepts an offered seat before it expires.
 pub async fn accept_offer(
     app: &App,

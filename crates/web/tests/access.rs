@@ -82,6 +82,7 @@ const API_RULES: &[(&str, &str)] = &[
     ),
     ("POST /enrollments/{id}/approve",                          "L B B B F F F F F F F"),
     ("POST /enrollments/{id}/cancel",                           "L B B B B B B B B B B"),
+    ("POST /enrollments/{id}/substitute",                       "L B B B B B B B B B B"),
     ("POST /enrollments/{id}/transfer",                         "L B B B B B B B B B B"),
     ("GET /feeds",                                              "L Y Y Y Y Y F F F F F"),
     ("POST /feeds",                                             "L B B B B B B B B B B"),

@@ -17,6 +17,7 @@ pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(enroll, list))
         .routes(routes!(cancel))
+        .routes(routes!(substitute))
         .routes(routes!(transfer))
         .routes(routes!(accept_offer))
         .routes(routes!(approve))
@@ -86,6 +87,29 @@ async fn cancel(
     Body(b): Body<VersionBody>,
 ) -> Result<Json<EnrollmentRecord>, ApiError> {
     Ok(Json(enrollment::cancel(&s.app, &c, id, b.version).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct SubstituteRequest {
+    pub version: i64,
+    /// Who goes instead.
+    pub learner_id: i64,
+}
+
+/// Hand an enrollment to another learner.
+///
+/// Someone else goes instead: the new learner takes the same seat (or place in the waiting list) and the one replaced is cancelled; both are told. Client contacts may substitute their own people until the session's cut-off. Returns the new learner's enrollment.
+#[utoipa::path(post, path = "/enrollments/{id}/substitute", operation_id = "substituteLearner", tag = "enrollments", params(("id" = i64, Path)), request_body = SubstituteRequest,
+    responses((status = 200, description = "The new learner's enrollment", body = EnrollmentRecord), (status = 404, body = Problem), (status = 409, body = Problem)))]
+async fn substitute(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+    Body(b): Body<SubstituteRequest>,
+) -> Result<Json<EnrollmentRecord>, ApiError> {
+    Ok(Json(
+        enrollment::substitute(&s.app, &c, id, b.version, b.learner_id).await?,
+    ))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

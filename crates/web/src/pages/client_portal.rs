@@ -48,6 +48,11 @@ struct SessionRow {
 }
 
 struct EnrollmentLine {
+    /// The enrollment, and its version for the cancel and substitute forms.
+    id: i64,
+    version: i64,
+    /// Still holding or waiting for a place: it can be cancelled or handed to someone else.
+    live: bool,
     reference: String,
     course: String,
     starts: String,
@@ -74,6 +79,8 @@ struct ClientPortalPage {
     sessions_href: String,
     learners: Vec<LearnerRow>,
     learners_total: i64,
+    /// Who may go instead of someone: our people, for the substitute forms.
+    people: Vec<Opt>,
 }
 
 impl ClientPortalPage {
@@ -118,6 +125,14 @@ pub(crate) async fn home(s: &AppState, c: &Caller, flash: Option<String>) -> Res
             .count()
     };
     let line = |e: &trainyard_app::store::enrollments::Enrollment| EnrollmentLine {
+        id: e.id,
+        version: e.version,
+        live: matches!(
+            e.status,
+            trainyard_core::status::EnrollmentStatus::Booked
+                | trainyard_core::status::EnrollmentStatus::Waitlisted
+                | trainyard_core::status::EnrollmentStatus::Requested
+        ),
         reference: e.session_reference.clone(),
         course: e.course_title.clone(),
         starts: viewer.display(e.session_starts_at),
@@ -193,6 +208,15 @@ pub(crate) async fn home(s: &AppState, c: &Caller, flash: Option<String>) -> Res
             })
             .collect(),
         learners_total: p.learners_total,
+        people: p
+            .learners
+            .iter()
+            .map(|l| Opt {
+                value: l.learner.id.to_string(),
+                label: format!("{} {}", l.learner.first_name, l.learner.last_name),
+                selected: false,
+            })
+            .collect(),
     }
     .into_response()
 }

@@ -3,7 +3,7 @@
 
 use super::panels::{InlineForm, Panel, PanelRow};
 use crate::AppState;
-use crate::pages::{Submit, VersionForm, error_page, saved};
+use crate::pages::{Submit, error_page, saved};
 use crate::views::*;
 use axum::Router;
 use axum::extract::{Path, State};
@@ -298,14 +298,25 @@ async fn enroll(
     }
 }
 
+/// An action on one enrollment; `learner_id` is who goes instead (substitute).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct EnrollmentActionForm {
+    #[serde(deserialize_with = "trainyard_app::store::row::lenient_int")]
+    version: i64,
+    #[serde(deserialize_with = "trainyard_app::store::row::lenient_int")]
+    learner_id: i64,
+}
+
 async fn enrollment_action(
     State(s): State<AppState>,
     Path((id, action)): Path<(i64, String)>,
-    Submit { caller: c, form: f }: Submit<VersionForm>,
+    Submit { caller: c, form: f }: Submit<EnrollmentActionForm>,
 ) -> Response {
     use trainyard_app::enrollment;
     let result = match action.as_str() {
         "cancel" => enrollment::cancel(&s.app, &c, id, f.version).await,
+        "substitute" => enrollment::substitute(&s.app, &c, id, f.version, f.learner_id).await,
         "approve" => enrollment::approve(&s.app, &c, id, f.version).await,
         "accept-offer" => enrollment::accept_offer(&s.app, &c, id).await,
         _ => {
@@ -313,6 +324,15 @@ async fn enrollment_action(
         }
     };
     match result {
+        // A client contact acts from their home page, and returns there.
+        Ok(e) if c.role == trainyard_core::Role::ClientContact => saved(
+            "/#our-learners",
+            &if action == "substitute" {
+                "Done: the new person has the place and both were told.".to_owned()
+            } else {
+                format!("Enrollment {}.", e.status.label().to_lowercase())
+            },
+        ),
         Ok(e) => saved(
             &format!("/sessions/{}#enrollments", e.session_id),
             &format!("Enrollment {}.", e.status.label().to_lowercase()),
