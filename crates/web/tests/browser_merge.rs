@@ -119,6 +119,28 @@ async fn a_coordinator_merges_a_session_after_seeing_who_moves_and_who_waits(t: 
     );
     b.screenshot(std::env::temp_dir().join(format!("trainyard-merge-summary-{:?}.png", t.kind)))
         .await;
+    // At a phone's width the summary fits without scrolling sideways.
+    b.cdp(
+        "Emulation.setDeviceMetricsOverride",
+        json!({ "width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": true }),
+    )
+    .await;
+    let widths = b
+        .execute(
+            "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];",
+            vec![],
+        )
+        .await;
+    b.screenshot(
+        std::env::temp_dir().join(format!("trainyard-merge-summary-phone-{:?}.png", t.kind)),
+    )
+    .await;
+    assert!(
+        widths[0].as_i64().unwrap() <= widths[1].as_i64().unwrap() + 1,
+        "the summary scrolls sideways at 390 px: {widths}"
+    );
+    b.cdp("Emulation.clearDeviceMetricsOverride", json!({}))
+        .await;
 
     // Back, and into the roomy one: confirmed, everyone moves.
     b.goto(&format!("/sessions/{small}")).await;
