@@ -453,6 +453,8 @@ pub async fn my_enrollment_details(
                 let f = SessionFilter {
                     course_id: Some(course),
                     from_ms: Some(now),
+                    // A date whose registration closed would refuse the move.
+                    open_at_ms: Some(now),
                     ..Default::default()
                 };
                 let (found, _) = open_sessions(&mut conn, &f, 20).await?;
