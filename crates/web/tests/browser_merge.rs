@@ -81,6 +81,10 @@ async fn a_coordinator_merges_a_session_after_seeing_who_moves_and_who_waits(t: 
     b.login("carla@example.com", PASSWORD).await;
     b.goto(&format!("/sessions/{small}")).await;
     b.wait_for("#viability").await;
+    // Cancelling or postponing asks why, in its own panel.
+    assert!(b.exists("#status-change select[name=reason]").await);
+    b.screenshot(std::env::temp_dir().join(format!("trainyard-merge-source-{:?}.png", t.kind)))
+        .await;
     let offered = b
         .execute(
             "return Array.from(document.querySelectorAll('#viability select[name=into_session_id] option')).map(function (o) { return o.text.trim(); });",
