@@ -145,6 +145,29 @@ pub(crate) async fn enroll_in(
     priority: i64,
     now: i64,
 ) -> Result<EnrollmentRecord, AppError> {
+    enroll_telling(
+        app,
+        tx,
+        caller,
+        (session_id, learner_id),
+        priority,
+        now,
+        true,
+    )
+    .await
+}
+
+/// [`enroll_in`], with the learner's message left to the caller when `told` is false (a merge
+/// writes one message saying both what was cancelled and what replaces it).
+async fn enroll_telling(
+    app: &App,
+    tx: &mut Conn,
+    caller: &Caller,
+    (session_id, learner_id): (i64, i64),
+    priority: i64,
+    now: i64,
+    told: bool,
+) -> Result<EnrollmentRecord, AppError> {
     let s = sessions::get(tx, session_id).await.about("session")?;
     let learner = learners::get(tx, learner_id).await.about("learner")?;
     may_enroll(caller, &s, &learner)?;
@@ -234,17 +257,19 @@ pub(crate) async fn enroll_in(
         EnrollmentStatus::Waitlisted => "enrollment_waitlisted",
         _ => "enrollment_requested",
     };
-    tell(
-        app,
-        tx,
-        event,
-        id,
-        learner_id,
-        &s,
-        json!({ "position": position }),
-        now,
-    )
-    .await?;
+    if told {
+        tell(
+            app,
+            tx,
+            event,
+            id,
+            learner_id,
+            &s,
+            json!({ "position": position }),
+            now,
+        )
+        .await?;
+    }
     // The audit chain's head row is every transaction's last write: it is held only until commit.
     let after = audit_change(
         tx,
@@ -443,6 +468,160 @@ pub async fn cancel(
     if held_seat {
         promote(app, &mut tx, caller, &s, now).await?;
     }
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Puts another learner in an enrollment's place (a colleague goes instead): the newcomer takes
+/// the same seat, or the same place in the waiting list, and the one replaced is cancelled; both
+/// are told. A client contact may substitute their own people, within the session's cut-off.
+pub async fn substitute(
+    app: &App,
+    caller: &Caller,
+    enrollment_id: i64,
+    version: i64,
+    learner_id: i64,
+) -> Result<EnrollmentRecord, AppError> {
+    let now = now_ms();
+    let mut tx = app.store.write().await?;
+    let peek = repo::get(&mut tx, enrollment_id)
+        .await
+        .about("enrollment")?;
+    // Write first: the session row orders every seat change of this session.
+    sessions::touch(&mut tx, peek.session_id).await?;
+    let before = repo::get(&mut tx, enrollment_id).await?;
+    let s = sessions::get(&mut tx, before.session_id).await?;
+    may_change(&mut tx, caller, &before, &s, now).await?;
+    if before.version != version {
+        return Err(AppError::Stale("enrollment"));
+    }
+    let newcomer = learners::get(&mut tx, learner_id).await.about("learner")?;
+    may_enroll(caller, &s, &newcomer)?;
+    if !matches!(
+        before.status,
+        EnrollmentStatus::Booked | EnrollmentStatus::Waitlisted | EnrollmentStatus::Requested
+    ) {
+        return Err(AppError::Refused(format!(
+            "A {} enrollment cannot be handed to someone else.",
+            before.status.label().to_lowercase()
+        )));
+    }
+    if s.client_id.is_some() && newcomer.client_id != s.client_id {
+        return Err(AppError::Refused(format!(
+            "Session {} is private to {}.",
+            s.reference,
+            s.client_name.clone().unwrap_or_default()
+        )));
+    }
+    let existing = repo::find(&mut tx, s.id, learner_id).await?;
+    if let Some(e) = &existing
+        && !matches!(
+            e.status,
+            EnrollmentStatus::Cancelled | EnrollmentStatus::Transferred
+        )
+    {
+        return Err(AppError::Refused(format!(
+            "{} {} is already enrolled in {} ({}).",
+            newcomer.first_name,
+            newcomer.last_name,
+            s.reference,
+            e.status.label().to_lowercase()
+        )));
+    }
+    // The seat (or the place in line) passes over as it is: no seat is released or claimed.
+    repo::set_state(
+        &mut tx,
+        enrollment_id,
+        version,
+        EnrollmentStatus::Cancelled,
+        None,
+        None,
+        now,
+    )
+    .await?;
+    trainyard_store::reminders::withdraw_for(&mut tx, "enrollment", enrollment_id).await?;
+    let id = match existing {
+        Some(e) => {
+            repo::set_state(
+                &mut tx,
+                e.id,
+                e.version,
+                before.status,
+                before.waitlist_position,
+                before.offer_expires_at,
+                now,
+            )
+            .await?;
+            e.id
+        }
+        None => {
+            repo::insert_record(
+                &mut tx,
+                &NewEnrollment {
+                    session_id: s.id,
+                    learner_id,
+                    status: before.status,
+                    waitlist_position: before.waitlist_position,
+                    price: s.seat_price,
+                    enrolled_by: (caller.user_id != 0).then_some(caller.user_id),
+                },
+                before.priority,
+                now,
+            )
+            .await?
+        }
+    };
+    if before.offer_expires_at.is_some() {
+        // An open offer passes over too (a new row has none yet).
+        let v = repo::get(&mut tx, id).await?.version;
+        repo::set_state(
+            &mut tx,
+            id,
+            v,
+            before.status,
+            before.waitlist_position,
+            before.offer_expires_at,
+            now,
+        )
+        .await?;
+    }
+    audit_change(
+        &mut tx,
+        caller,
+        now,
+        "enrollment.substituted",
+        Some(&before),
+        enrollment_id,
+    )
+    .await?;
+    tell(
+        app,
+        &mut tx,
+        "enrollment_cancelled",
+        enrollment_id,
+        before.learner_id,
+        &s,
+        json!({}),
+        now,
+    )
+    .await?;
+    let event = match before.status {
+        EnrollmentStatus::Booked => "enrollment_confirmed",
+        EnrollmentStatus::Waitlisted => "enrollment_waitlisted",
+        _ => "enrollment_requested",
+    };
+    tell(
+        app,
+        &mut tx,
+        event,
+        id,
+        learner_id,
+        &s,
+        json!({ "position": before.waitlist_position }),
+        now,
+    )
+    .await?;
+    let after = audit_change(&mut tx, caller, now, "enrollment.substitute", None, id).await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -771,9 +950,204 @@ pub async fn set_rules(
     Ok(())
 }
 
-/// Viability: merges an under-filled session into another session of the same course — every
-/// booked and waitlisted learner is transferred (booked there while seats last, then waitlisted),
-/// each told, and the emptied session cancelled — in one transaction.
+/// What merging one session into another would do: who moves (booked there or waiting), and
+/// which instructors and rooms the cancelled session gives up. Shown for confirmation first.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct MergePlan {
+    pub from_session_id: i64,
+    pub from_reference: String,
+    pub into_session_id: i64,
+    pub into_reference: String,
+    /// Seats free in the target before the merge.
+    pub seats_free: i64,
+    pub moves: Vec<MergeMove>,
+    /// How many of the moved learners get a seat, and how many wait.
+    pub booked: i64,
+    pub waiting: i64,
+    /// Instructors released from the cancelled session (each is told).
+    pub instructors: Vec<String>,
+    /// Rooms and equipment released from the cancelled session.
+    pub resources: Vec<String>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct MergeMove {
+    pub enrollment_id: i64,
+    pub learner_id: i64,
+    pub learner_name: String,
+    /// `booked` or `waitlisted` in the target; `already` when the learner is enrolled there.
+    pub outcome: String,
+    /// Their place in the target's waiting list.
+    pub waitlist_position: Option<i64>,
+}
+
+/// The source's live enrollments in merge order: booked learners keep their precedence over the
+/// waitlisted ones, who keep their order.
+async fn merge_order(
+    tx: &mut Conn,
+    from_session: i64,
+) -> Result<Vec<(EnrollmentRecord, String)>, AppError> {
+    let mut moving = Vec::new();
+    for e in repo::for_session(tx, from_session).await? {
+        if matches!(
+            e.status,
+            EnrollmentStatus::Booked | EnrollmentStatus::Waitlisted | EnrollmentStatus::Requested
+        ) {
+            moving.push((repo::get(tx, e.id).await?, e.learner_name.clone()));
+        }
+    }
+    moving.sort_by_key(|(e, _)| {
+        (
+            e.status != EnrollmentStatus::Booked,
+            e.waitlist_position.unwrap_or(0),
+            e.id,
+        )
+    });
+    Ok(moving)
+}
+
+async fn check_merge(
+    tx: &mut Conn,
+    from_session: i64,
+    into_session: i64,
+) -> Result<(Session, Session), AppError> {
+    if from_session == into_session {
+        return Err(AppError::Refused(
+            "Choose another session to merge into.".into(),
+        ));
+    }
+    let from = sessions::get(tx, from_session).await.about("session")?;
+    let into = sessions::get(tx, into_session).await.about("session")?;
+    if from.course_id != into.course_id {
+        return Err(AppError::Refused(format!(
+            "{} and {} are different courses.",
+            from.reference, into.reference
+        )));
+    }
+    Ok((from, into))
+}
+
+/// Plans a merge on the state `tx` sees; `merge_into` runs the same plan.
+async fn plan_merge(tx: &mut Conn, from: &Session, into: &Session) -> Result<MergePlan, AppError> {
+    let mut free = (into.capacity - into.booked_count).max(0);
+    let seats_free = free;
+    let mut next_position = into.waitlist_count;
+    let mut moves = Vec::new();
+    for (e, name) in merge_order(tx, from.id).await? {
+        let already = repo::find(tx, into.id, e.learner_id)
+            .await?
+            .is_some_and(|x| {
+                !matches!(
+                    x.status,
+                    EnrollmentStatus::Cancelled | EnrollmentStatus::Transferred
+                )
+            });
+        let (outcome, position) = if already {
+            ("already", None)
+        } else if free > 0 {
+            free -= 1;
+            ("booked", None)
+        } else {
+            next_position += 1;
+            ("waitlisted", Some(next_position))
+        };
+        moves.push(MergeMove {
+            enrollment_id: e.id,
+            learner_id: e.learner_id,
+            learner_name: name,
+            outcome: outcome.into(),
+            waitlist_position: position,
+        });
+    }
+    let mut instructors = Vec::new();
+    for a in trainyard_store::assignments::for_session(tx, from.id).await? {
+        if a.status.is_live() && !instructors.contains(&a.instructor_name) {
+            instructors.push(a.instructor_name);
+        }
+    }
+    let mut resources = Vec::new();
+    for b in trainyard_store::bookings::for_session(tx, from.id).await? {
+        if !resources.contains(&b.resource_name) {
+            resources.push(b.resource_name);
+        }
+    }
+    Ok(MergePlan {
+        from_session_id: from.id,
+        from_reference: from.reference.clone(),
+        into_session_id: into.id,
+        into_reference: into.reference.clone(),
+        seats_free,
+        booked: moves.iter().filter(|m| m.outcome == "booked").count() as i64,
+        waiting: moves.iter().filter(|m| m.outcome == "waitlisted").count() as i64,
+        moves,
+        instructors,
+        resources,
+    })
+}
+
+/// What merging `from_session` into `into_session` would do, changing nothing.
+pub async fn merge_preview(
+    app: &App,
+    caller: &Caller,
+    from_session: i64,
+    into_session: i64,
+) -> Result<MergePlan, AppError> {
+    caller.require_operations("merge sessions")?;
+    let mut conn = app.store.read().await?;
+    let (from, into) = check_merge(&mut conn, from_session, into_session).await?;
+    plan_merge(&mut conn, &from, &into).await
+}
+
+/// A session one could merge into, and how many of the moving learners would have to wait.
+#[derive(Debug, Clone)]
+pub struct MergeTarget {
+    pub session: Session,
+    pub would_wait: i64,
+}
+
+/// The upcoming sessions of the same course that take enrollments, those with room for everyone
+/// first (then by date), each with how many would wait.
+pub async fn merge_targets(
+    app: &App,
+    caller: &Caller,
+    from_session: i64,
+) -> Result<Vec<MergeTarget>, AppError> {
+    caller.require_operations("merge sessions")?;
+    let now = now_ms();
+    let mut conn = app.store.read().await?;
+    let from = sessions::get(&mut conn, from_session)
+        .await
+        .about("session")?;
+    let moving = merge_order(&mut conn, from_session).await?.len() as i64;
+    let mut out = Vec::new();
+    for status in [SessionStatus::Scheduled, SessionStatus::Confirmed] {
+        let mut f = sessions::SessionFilter {
+            course_id: Some(from.course_id),
+            status: status.as_str().to_owned(),
+            from_ms: Some(now),
+            ..Default::default()
+        };
+        f.list.per_page = 50;
+        for x in sessions::list(&mut conn, &f).await?.items {
+            if x.id == from.id || x.archived_at.is_some() {
+                continue;
+            }
+            let free = (x.capacity - x.booked_count).max(0);
+            out.push(MergeTarget {
+                would_wait: (moving - free).max(0),
+                session: x,
+            });
+        }
+    }
+    out.sort_by_key(|t| (t.would_wait > 0, t.session.starts_at, t.session.id));
+    Ok(out)
+}
+
+/// Viability: merges an under-filled session into another session of the same course, in one
+/// transaction: every booked and waitlisted learner is moved (booked there while seats last, then
+/// waitlisted) and gets one message saying their date is cancelled and what replaces it; the
+/// emptied session is cancelled ("low enrollment"), its instructors released and told, its rooms
+/// and equipment released.
 pub async fn merge_into(
     app: &App,
     caller: &Caller,
@@ -795,42 +1169,36 @@ pub async fn merge_into(
     };
     sessions::touch(&mut tx, a).await.about("session")?;
     sessions::touch(&mut tx, b).await.about("session")?;
-    let from = sessions::get(&mut tx, from_session).await?;
-    let into = sessions::get(&mut tx, into_session).await?;
-    if from.course_id != into.course_id {
-        return Err(AppError::Refused(format!(
-            "{} and {} are different courses.",
-            from.reference, into.reference
-        )));
-    }
-    let mut moving: Vec<EnrollmentRecord> = Vec::new();
-    for e in repo::for_session(&mut tx, from_session).await? {
-        if matches!(
-            e.status,
-            EnrollmentStatus::Booked | EnrollmentStatus::Waitlisted | EnrollmentStatus::Requested
-        ) {
-            moving.push(repo::get(&mut tx, e.id).await?);
-        }
-    }
-    // Booked learners keep their precedence over the waitlisted ones.
-    moving.sort_by_key(|e| {
-        (
-            e.status != EnrollmentStatus::Booked,
-            e.waitlist_position.unwrap_or(0),
-            e.id,
-        )
-    });
-    for before in moving {
-        let target = enroll_in(
-            app,
-            &mut tx,
-            caller,
-            into_session,
-            before.learner_id,
-            before.priority,
-            now,
-        )
-        .await?;
+    let (from, into) = check_merge(&mut tx, from_session, into_session).await?;
+    let cancelled = from
+        .status
+        .transition(trainyard_core::status::SessionEvent::Cancel)?;
+    let plan = plan_merge(&mut tx, &from, &into).await?;
+    let old_when = tz(&from).display(from.starts_at);
+    for m in &plan.moves {
+        let before = repo::get(&mut tx, m.enrollment_id).await?;
+        let target = match repo::find(&mut tx, into_session, before.learner_id).await? {
+            Some(x)
+                if !matches!(
+                    x.status,
+                    EnrollmentStatus::Cancelled | EnrollmentStatus::Transferred
+                ) =>
+            {
+                x
+            }
+            _ => {
+                enroll_telling(
+                    app,
+                    &mut tx,
+                    caller,
+                    (into_session, before.learner_id),
+                    before.priority,
+                    now,
+                    false,
+                )
+                .await?
+            }
+        };
         repo::set_state(
             &mut tx,
             before.id,
@@ -841,6 +1209,7 @@ pub async fn merge_into(
             now,
         )
         .await?;
+        trainyard_store::reminders::withdraw_for(&mut tx, "enrollment", before.id).await?;
         repo::set_transferred(&mut tx, before.id, target.id).await?;
         audit_change(
             &mut tx,
@@ -851,15 +1220,87 @@ pub async fn merge_into(
             before.id,
         )
         .await?;
+        tell(
+            app,
+            &mut tx,
+            "enrollment_merged",
+            target.id,
+            before.learner_id,
+            &into,
+            json!({
+                "old_reference": from.reference,
+                "old_starts": old_when,
+                "waiting": target.status == EnrollmentStatus::Waitlisted,
+                "position": target.waitlist_position,
+            }),
+            now,
+        )
+        .await?;
     }
     trainyard_store::enrollments::recount(&mut tx, from_session).await?;
-    let cancelled = from
-        .status
-        .transition(trainyard_core::status::SessionEvent::Cancel)?;
     sessions::set_status(&mut tx, from_session, from.version, cancelled, now).await?;
+    let note = format!("merged into {}", into.reference);
+    sessions::set_status_reason(
+        &mut tx,
+        from_session,
+        trainyard_core::status::SessionEvent::Cancel,
+        Some((trainyard_core::status::StatusReason::LowEnrollment, &note)),
+        (caller.user_id != 0).then_some(caller.user_id),
+        now,
+    )
+    .await?;
     let after = sessions::get(&mut tx, from_session).await?;
+    // The learners have moved: this reaches the instructors still asked or booked, before their
+    // assignments are released below.
+    crate::schedule::sessions::notify(
+        app,
+        &mut tx,
+        &after,
+        crate::schedule::sessions::Change::Cancelled,
+        &[],
+        now,
+    )
+    .await?;
+    for a in trainyard_store::assignments::for_session(&mut tx, from_session).await? {
+        if !a.status.is_live() {
+            continue;
+        }
+        let before = trainyard_store::assignments::get(&mut tx, a.id).await?;
+        trainyard_store::assignments::set_status(
+            &mut tx,
+            a.id,
+            before.version,
+            trainyard_core::status::AssignmentStatus::Cancelled,
+            None,
+            None,
+            now,
+        )
+        .await?;
+        let released = trainyard_store::assignments::get(&mut tx, a.id).await?;
+        crate::audit::record(
+            &mut tx,
+            caller,
+            now,
+            "assignment.released",
+            ("assignment", a.id),
+            Some(&before),
+            Some(&released),
+        )
+        .await?;
+    }
+    let mut released_resources = Vec::new();
+    for b in trainyard_store::bookings::for_session(&mut tx, from_session).await? {
+        if !released_resources.contains(&b.resource_id) {
+            released_resources.push(b.resource_id);
+            trainyard_store::bookings::remove(&mut tx, from_session, b.resource_id).await?;
+        }
+    }
     let before = json!({ "reference": from.reference, "status": from.status.as_str(), "booked": from.booked_count, "waiting": from.waitlist_count });
-    let note = json!({ "reference": after.reference, "status": after.status.as_str(), "merged_into": into.reference });
+    let summary = json!({
+        "reference": after.reference, "status": after.status.as_str(), "merged_into": into.reference,
+        "moved_booked": plan.booked, "moved_waiting": plan.waiting,
+        "instructors_released": plan.instructors, "resources_released": plan.resources,
+    });
     crate::audit::record(
         &mut tx,
         caller,
@@ -867,7 +1308,7 @@ pub async fn merge_into(
         "session.merged",
         ("session", from_session),
         Some(&before),
-        Some(&note),
+        Some(&summary),
     )
     .await?;
     tx.commit().await?;

@@ -35,6 +35,40 @@ pub async fn recent(
     Ok(audit::list(&mut conn, filter).await?)
 }
 
+fn may_see_trail(caller: &Caller) -> Result<(), AppError> {
+    caller.require(
+        caller.role.can_administer() || caller.role == trainyard_core::Role::Manager,
+        "see the audit trail",
+    )
+}
+
+/// One event of the trail with its before and after, for its detail view.
+pub async fn event(app: &App, caller: &Caller, id: i64) -> Result<AuditEvent, AppError> {
+    may_see_trail(caller)?;
+    let mut conn = app.store.read().await?;
+    let e = audit::get(&mut conn, id)
+        .await
+        .map_err(|e| AppError::from(e).about("audit event"))?;
+    // The snapshots carry every field: finance data only for finance, as in a record's history.
+    crate::audience::ForReader::for_reader(vec![e], caller)
+        .pop()
+        .ok_or(AppError::NotFound("audit event"))
+}
+
+/// The people the trail can be filtered by: (user id, name and address), by name.
+pub async fn actors(app: &App, caller: &Caller) -> Result<Vec<(i64, String)>, AppError> {
+    may_see_trail(caller)?;
+    let mut conn = app.store.read().await?;
+    let mut out: Vec<(i64, String)> = trainyard_store::users::list(&mut conn, 1, 200)
+        .await?
+        .items
+        .into_iter()
+        .map(|u| (u.id, format!("{} <{}>", u.display_name, u.email)))
+        .collect();
+    out.sort_by_key(|(_, l)| l.to_lowercase());
+    Ok(out)
+}
+
 /// Recomputes the hash chain: the number of events verified, or where it breaks.
 pub async fn verify(app: &App, caller: &Caller) -> Result<i64, AppError> {
     let key = may_verify(app, caller, "verify the audit trail")?;

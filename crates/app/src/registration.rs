@@ -101,6 +101,8 @@ pub async fn catalog(app: &App, filter: &CatalogFilter) -> Result<Page<Session>,
         course_id,
         venue_id,
         from_ms: Some(from_ms.map_or(now, |f| f.max(now))),
+        // A session whose registration has closed is not offered: its page says why.
+        open_at_ms: Some(now),
         list: ListParams::default(),
         ..Default::default()
     };
@@ -451,6 +453,8 @@ pub async fn my_enrollment_details(
                 let f = SessionFilter {
                     course_id: Some(course),
                     from_ms: Some(now),
+                    // A date whose registration closed would refuse the move.
+                    open_at_ms: Some(now),
                     ..Default::default()
                 };
                 let (found, _) = open_sessions(&mut conn, &f, 20).await?;

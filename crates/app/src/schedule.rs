@@ -5,7 +5,7 @@ pub mod sessions {
     use crate::{App, AppError, Caller, now_ms};
     use chrono::NaiveDate;
     use trainyard_core::records::SessionFields;
-    use trainyard_core::status::{SessionEvent, SessionStatus};
+    use trainyard_core::status::{SessionEvent, SessionStatus, StatusReason};
     use trainyard_core::{Invalid, Role, TimeZoneName};
     use trainyard_store::Page;
     use trainyard_store::sessions::{self as repo, Part, SessionFilter};
@@ -218,9 +218,29 @@ pub mod sessions {
         pub parts: Vec<Part>,
     }
 
-    fn may_see(caller: &Caller, s: &Record) -> bool {
-        caller.role.is_staff()
-            || (caller.role == Role::ClientContact && caller.may_see_client(s.client_id))
+    /// Staff see every session; a client contact their own private sessions and the public ones
+    /// their people are enrolled in (the same sessions their list shows).
+    async fn may_see(
+        conn: &mut trainyard_store::Conn,
+        caller: &Caller,
+        s: &Record,
+    ) -> Result<bool, AppError> {
+        if caller.role.is_staff() {
+            return Ok(true);
+        }
+        if caller.role != Role::ClientContact {
+            return Ok(false);
+        }
+        if s.status == SessionStatus::Draft {
+            return Ok(false);
+        }
+        if caller.may_see_client(s.client_id) {
+            return Ok(true);
+        }
+        match (s.client_id, caller.client_id) {
+            (None, Some(own)) => Ok(repo::has_people_of_client(conn, s.id, own).await?),
+            _ => Ok(false),
+        }
     }
 
     pub async fn get(app: &App, caller: &Caller, id: i64) -> Result<SessionDetail, AppError> {
@@ -230,7 +250,7 @@ pub mod sessions {
         )?;
         let mut conn = app.store.read().await?;
         let session = repo::get(&mut conn, id).await.about("session")?;
-        if !may_see(caller, &session) {
+        if !may_see(&mut conn, caller, &session).await? {
             // Not 403: whether another client's session exists is itself private.
             return Err(AppError::NotFound("session"));
         }
@@ -269,7 +289,8 @@ pub mod sessions {
         )?;
         let mut f = filter.clone();
         if caller.role == Role::ClientContact {
-            f.client_id = caller.client_id.or(Some(-1));
+            f.client_id = None;
+            f.ours_of_client = caller.client_id.or(Some(-1));
         }
         // A malformed date is a bad query parameter (400 naming it), like any other filter value.
         let param = |name: &'static str, raw: &str| {
@@ -290,8 +311,51 @@ pub mod sessions {
         Ok(repo::list(&mut conn, &f).await?)
     }
 
+    /// Why a session is cancelled or postponed: a reason from the list, and words of one's own
+    /// (required for "other").
+    #[derive(Debug, Clone, Default)]
+    pub struct Why {
+        pub reason: Option<StatusReason>,
+        pub note: String,
+    }
+
+    impl Why {
+        /// The reason an event needs (none for the others), or what is missing.
+        pub fn check(
+            &self,
+            event: SessionEvent,
+        ) -> Result<Option<(StatusReason, String)>, Invalid> {
+            let note = self.note.trim();
+            let mut inv = Invalid::new();
+            if note.chars().count() > 500 {
+                inv.add("reason_note", "must be at most 500 characters");
+            }
+            if !event.needs_reason() {
+                return if inv.is_empty() { Ok(None) } else { Err(inv) };
+            }
+            match self.reason {
+                None => inv.add(
+                    "reason",
+                    format!(
+                        "say why the session is {} (client request, low enrollment, instructor unavailable, venue, weather or other)",
+                        if event == SessionEvent::Cancel { "cancelled" } else { "postponed" }
+                    ),
+                ),
+                Some(StatusReason::Other) if note.is_empty() => {
+                    inv.add("reason_note", "describe the reason when it is \"other\"")
+                }
+                Some(_) => {}
+            }
+            match self.reason {
+                Some(r) if inv.is_empty() => Ok(Some((r, note.to_owned()))),
+                _ => Err(inv),
+            }
+        }
+    }
+
     /// Moves a session along its lifecycle (schedule, confirm, deliver, close, cancel, postpone,
-    /// reschedule). A refused move explains why.
+    /// reschedule). A refused move explains why. Cancelling and postponing need a reason: use
+    /// [`transition_because`].
     pub async fn transition(
         app: &App,
         caller: &Caller,
@@ -299,7 +363,21 @@ pub mod sessions {
         version: i64,
         event: SessionEvent,
     ) -> Result<Record, AppError> {
+        transition_because(app, caller, id, version, event, &Why::default()).await
+    }
+
+    /// [`transition`] with the reason a cancellation or postponement needs; it is stored on the
+    /// session and in the history of status changes reporting counts from.
+    pub async fn transition_because(
+        app: &App,
+        caller: &Caller,
+        id: i64,
+        version: i64,
+        event: SessionEvent,
+        why: &Why,
+    ) -> Result<Record, AppError> {
         caller.require_operations("change the status of sessions")?;
+        let reason = why.check(event)?;
         let now = now_ms();
         let mut tx = app.store.write().await?;
         let before = repo::get(&mut tx, id).await.about("session")?;
@@ -310,6 +388,15 @@ pub mod sessions {
         repo::set_status(&mut tx, id, version, next, now)
             .await
             .about("session")?;
+        repo::set_status_reason(
+            &mut tx,
+            id,
+            event,
+            reason.as_ref().map(|(r, n)| (*r, n.as_str())),
+            (caller.user_id != 0).then_some(caller.user_id),
+            now,
+        )
+        .await?;
         let after = repo::get(&mut tx, id).await?;
         let change = match event {
             SessionEvent::Cancel => Some(Change::Cancelled),
@@ -337,6 +424,29 @@ pub mod sessions {
         .await?;
         tx.commit().await?;
         Ok(after)
+    }
+}
+
+/// Reporting on cancellations and postponements.
+pub mod reasons {
+    use crate::{App, AppError, Caller};
+    use trainyard_core::status::{SessionEvent, StatusReason};
+
+    /// How many sessions were cancelled (or postponed) for each reason in `[from, to)` (instants),
+    /// by when it happened. An aggregate: tests compare it with the rows it counts.
+    pub async fn count_by_reason(
+        app: &App,
+        caller: &Caller,
+        event: SessionEvent,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(StatusReason, i64)>, AppError> {
+        caller.require_staff("see reports")?;
+        let mut conn = app.store.read().await?;
+        Ok(
+            trainyard_store::sessions::count_status_changes_by_reason(&mut conn, event, from, to)
+                .await?,
+        )
     }
 }
 

@@ -64,6 +64,22 @@ string_enum!(SessionEvent, "session action" {
     Reschedule => "reschedule", "Reschedule",
 });
 
+string_enum!(StatusReason, "reason" {
+    ClientRequest => "client_request", "Client request",
+    LowEnrollment => "low_enrollment", "Low enrollment",
+    InstructorUnavailable => "instructor_unavailable", "Instructor unavailable",
+    Venue => "venue", "Venue",
+    Weather => "weather", "Weather",
+    Other => "other", "Other",
+});
+
+impl SessionEvent {
+    /// Whether the coordinator must say why (cancelling or postponing): reporting slices by it.
+    pub fn needs_reason(self) -> bool {
+        matches!(self, SessionEvent::Cancel | SessionEvent::Postpone)
+    }
+}
+
 impl SessionStatus {
     pub fn transition(self, event: SessionEvent) -> Result<SessionStatus, Refusal> {
         use SessionEvent as E;

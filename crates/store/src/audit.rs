@@ -384,6 +384,18 @@ fn from_row(r: &AnyRow) -> Result<AuditEvent, sqlx::Error> {
     })
 }
 
+/// One event, sealed or pending.
+pub async fn get(conn: &mut Conn, id: i64) -> Result<AuditEvent, StoreError> {
+    let mut q = Sql::new("SELECT ");
+    q.push(COLUMNS)
+        .push(" FROM audit_events WHERE id = ")
+        .int(id);
+    match q.query().fetch_optional(&mut *conn).await? {
+        Some(r) => Ok(from_row(&r)?),
+        None => Err(StoreError::NotFound),
+    }
+}
+
 /// The history of one record, newest first.
 pub async fn history(
     conn: &mut Conn,
@@ -434,7 +446,17 @@ pub async fn history(
 pub struct AuditFilter {
     /// Events about this record type (`session`, `message_template`, …).
     pub entity_type: Option<String>,
+    /// Events about the record with this id (with `entity_type`, one record).
+    pub entity_id: Option<i64>,
     pub actor_user_id: Option<i64>,
+    /// Actions starting with this (`session.` for every session action, `session.cancel` exactly).
+    pub action: Option<String>,
+    /// Events at or after this instant.
+    pub from_ms: Option<i64>,
+    /// Events before this instant.
+    pub to_ms: Option<i64>,
+    /// Free text: part of who acted, the action or the record type, or a record's `#id`.
+    pub q: String,
     pub page: i64,
     pub per_page: i64,
 }
@@ -453,6 +475,31 @@ pub async fn list(conn: &mut Conn, f: &AuditFilter) -> Result<Page<AuditEvent>, 
         }
         if let Some(a) = f.actor_user_id {
             q.push(" AND actor_user_id = ").int(a);
+        }
+        if let Some(id) = f.entity_id {
+            q.push(" AND entity_id = ").int(id);
+        }
+        if let Some(a) = f.action.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+            // A prefix as a range, so that it needs no LIKE escaping.
+            q.push(" AND action >= ")
+                .text(a)
+                .push(" AND action < ")
+                .text(&format!("{a}\u{10FFFF}"));
+        }
+        if let Some(t) = f.from_ms {
+            q.push(" AND occurred_at >= ").int(t);
+        }
+        if let Some(t) = f.to_ms {
+            q.push(" AND occurred_at < ").int(t);
+        }
+        let term = f.q.trim();
+        if let Some(id) = term
+            .strip_prefix('#')
+            .and_then(|n| n.trim().parse::<i64>().ok())
+        {
+            q.push(" AND entity_id = ").int(id);
+        } else {
+            crate::table::search(&mut q, &["actor_label", "action", "entity_type"], term);
         }
         q
     };

@@ -215,6 +215,30 @@ pub async fn next_waitlist_position(conn: &mut Conn, session_id: i64) -> Result<
 
 pub async fn left_waitlist(conn: &mut Conn, session_id: i64) -> Result<(), StoreError> {
     sqlx::query("UPDATE sessions SET waitlist_count = waitlist_count - 1 WHERE id = $1 AND waitlist_count > 0").bind(session_id).execute(&mut *conn).await?;
+    renumber_waitlist(conn, session_id).await
+}
+
+/// Closes the gaps someone leaving the waitlist leaves, in the order seats are given (priority,
+/// then arrival): the first in line reads "number 1". Done row by row rather than with one
+/// correlated UPDATE because SQLite would see its own half-finished renumbering.
+pub async fn renumber_waitlist(conn: &mut Conn, session_id: i64) -> Result<(), StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, waitlist_position FROM enrollments WHERE session_id = $1 AND status = 'waitlisted' \
+         ORDER BY priority DESC, waitlist_position ASC, id ASC LIMIT 10000",
+    )
+    .bind(session_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (i, r) in rows.iter().enumerate() {
+        let want = i as i64 + 1;
+        if r.oi("waitlist_position")? != Some(want) {
+            sqlx::query("UPDATE enrollments SET waitlist_position = $1 WHERE id = $2")
+                .bind(want)
+                .bind(r.i("id")?)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
     Ok(())
 }
 

@@ -23,6 +23,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (15, "updated_since", include_str!("../migrations/0015_updated_since.sql")),
     (16, "accounts", include_str!("../migrations/0016_accounts.sql")),
     (17, "closures", include_str!("../migrations/0017_closures.sql")),
+    (18, "status_reasons", include_str!("../migrations/0018_status_reasons.sql")),
     (20, "message_settings", include_str!("../migrations/0020_message_settings.sql")),
 ];
 

@@ -9,7 +9,7 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use trainyard_core::money::{Currency, Money};
 use trainyard_core::records::SessionInput;
-use trainyard_core::status::{DeliveryMode, SessionStatus, Visibility};
+use trainyard_core::status::{DeliveryMode, SessionEvent, SessionStatus, StatusReason, Visibility};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Session {
@@ -53,6 +53,11 @@ pub struct Session {
     #[schema(value_type = Option<String>, format = DateTime)]
     pub archived_at: Option<i64>,
     pub version: i64,
+    /// Why the session was cancelled or postponed (while it is).
+    #[schema(value_type = Option<trainyard_core::status::StatusReason>)]
+    pub status_reason: Option<StatusReason>,
+    /// The coordinator's words beside the reason; empty when none.
+    pub status_note: String,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -95,7 +100,8 @@ const TABLE: Table = Table {
 const COLUMNS: &str = "s.id, s.reference, s.course_id, c.code AS course_code, c.title AS course_title, s.program_id, \
     s.title, s.visibility, s.client_id, cl.name AS client_name, s.delivery_mode, s.venue_id, v.name AS venue_name, \
     s.status, s.capacity, s.booked_count, s.waitlist_count, s.time_zone, s.currency, s.seat_price_minor, s.notes, \
-    s.joining_url, s.joining_notes, s.starts_at, s.ends_at, s.created_at, s.updated_at, s.archived_at, s.version";
+    s.joining_url, s.joining_notes, s.starts_at, s.ends_at, s.created_at, s.updated_at, s.archived_at, s.version, \
+    s.status_reason, s.status_note";
 
 const FROM: &str = " FROM sessions s JOIN courses c ON c.id = +s.course_id LEFT JOIN venues v ON v.id = s.venue_id \
     LEFT JOIN clients cl ON cl.id = s.client_id";
@@ -131,6 +137,12 @@ fn from_row(r: &AnyRow) -> Result<Session, sqlx::Error> {
         updated_at: r.i("updated_at")?,
         archived_at: r.oi("archived_at")?,
         version: r.i("version")?,
+        status_reason: r
+            .os("status_reason")?
+            .map(|x| StatusReason::parse(&x))
+            .transpose()
+            .map_err(decode_err)?,
+        status_note: r.s("status_note")?,
     })
 }
 
@@ -300,6 +312,65 @@ pub async fn set_status(
     resync_slots(conn, id).await
 }
 
+/// Records why a session was cancelled or postponed: on the session (its current reason) and in
+/// the history reporting counts from. Leaving those states clears the session's reason.
+pub async fn set_status_reason(
+    conn: &mut Conn,
+    id: i64,
+    event: SessionEvent,
+    reason: Option<(StatusReason, &str)>,
+    by: Option<i64>,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE sessions SET status_reason = $1, status_note = $2 WHERE id = $3")
+        .bind(reason.map(|(r, _)| r.as_str()))
+        .bind(reason.map(|(_, n)| n.to_owned()).unwrap_or_default())
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    if let Some((r, note)) = reason {
+        sqlx::query(
+            "INSERT INTO session_status_changes (session_id, event, reason, note, changed_at, changed_by) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(event.as_str())
+        .bind(r.as_str())
+        .bind(note.to_owned())
+        .bind(now)
+        .bind(by)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Aggregate for reporting: how many sessions were cancelled (or postponed: `event`) for each
+/// reason in `[from, to)`, by when it happened; reasons never given are left out.
+pub async fn count_status_changes_by_reason(
+    conn: &mut Conn,
+    event: SessionEvent,
+    from: i64,
+    to: i64,
+) -> Result<Vec<(StatusReason, i64)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT reason, COUNT(*) AS n FROM session_status_changes WHERE event = $1 AND changed_at >= $2 AND changed_at < $3 \
+         GROUP BY reason ORDER BY reason",
+    )
+    .bind(event.as_str())
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                StatusReason::parse(&r.s("reason")?).map_err(decode_err)?,
+                r.i("n")?,
+            ))
+        })
+        .collect()
+}
+
 pub async fn set_archived(
     conn: &mut Conn,
     id: i64,
@@ -330,6 +401,25 @@ pub async fn parts(conn: &mut Conn, session_id: i64) -> Result<Vec<Part>, StoreE
         })
     })
     .await
+}
+
+/// The sessions in which some of a client's people (the client id follows) are still enrolled.
+const CLIENT_PEOPLE_IN: &str = "SELECT e.session_id FROM enrollments e JOIN learners l ON l.id = e.learner_id \
+     WHERE e.status NOT IN ('cancelled', 'transferred') AND l.client_id =";
+
+/// Whether some of a client's people are (still) enrolled in a session: what lets its client
+/// contacts open a public session.
+pub async fn has_people_of_client(
+    conn: &mut Conn,
+    session_id: i64,
+    client_id: i64,
+) -> Result<bool, StoreError> {
+    let mut q = Sql::new("SELECT COUNT(*) AS n FROM sessions s WHERE s.id = ");
+    q.int(session_id)
+        .push(&format!(" AND s.id IN ({CLIENT_PEOPLE_IN} "))
+        .int(client_id)
+        .push(")");
+    Ok(q.query().fetch_one(&mut *conn).await?.i("n")? > 0)
 }
 
 list_filter! {
@@ -364,6 +454,14 @@ list_filter! {
         /// The end of `to` as an instant; set by the use case.
         #[serde(skip)]
         pub to_ms: Option<i64>,
+        /// Only sessions still taking self-service enrollments at this instant (their cut-off,
+        /// `cutoff_hours` before the start, lies after it); set by the catalog.
+        #[serde(skip)]
+        pub open_at_ms: Option<i64>,
+        /// A client contact's sessions: this client's private ones and the public ones this
+        /// client's people are enrolled in (drafts left out); set by the use case.
+        #[serde(skip)]
+        pub ours_of_client: Option<i64>,
     }
 }
 
@@ -410,6 +508,17 @@ pub async fn list(conn: &mut Conn, f: &SessionFilter) -> Result<Page<Session>, S
         }
         if let Some(t) = f.to_ms {
             q.push(date).push(" < ").int(t);
+        }
+        if let Some(c) = f.ours_of_client {
+            q.push(" AND s.status <> 'draft' AND (s.client_id = ")
+                .int(c)
+                .push(&format!(" OR s.id IN ({CLIENT_PEOPLE_IN} "))
+                .int(c)
+                .push("))");
+        }
+        if let Some(t) = f.open_at_ms {
+            q.push(" AND s.starts_at - s.cutoff_hours * 3600000 > ")
+                .int(t);
         }
         if f.list.q.trim().is_empty() {
             return;

@@ -82,6 +82,7 @@ const API_RULES: &[(&str, &str)] = &[
     ),
     ("POST /enrollments/{id}/approve",                          "L B B B F F F F F F F"),
     ("POST /enrollments/{id}/cancel",                           "L B B B B B B B B B B"),
+    ("POST /enrollments/{id}/substitute",                       "L B B B B B B B B B B"),
     ("POST /enrollments/{id}/transfer",                         "L B B B B B B B B B B"),
     ("GET /feeds",                                              "L Y Y Y Y Y F F F F F"),
     ("POST /feeds",                                             "L B B B B B B B B B B"),
@@ -193,6 +194,7 @@ const API_RULES: &[(&str, &str)] = &[
     ("GET /sessions/{id}/enrollments",                          "L Y Y Y Y F F Y N F F"),
     ("POST /sessions/{id}/enrollments",                         "L B B B B B B B B B B"),
     ("POST /sessions/{id}/merge",                               "L B B B B B B B B B B"),
+    ("POST /sessions/{id}/merge/preview",                       "L B B B B B B B B B B"),
     ("GET /sessions/{id}/messages",                             "L Y Y Y Y F F F F F F"),
     (
         "DELETE /sessions/{id}/planning-window",
@@ -265,6 +267,7 @@ const PAGE_RULES: &[(&str, &str)] = &[
     ("POST /account/tokens/{id}/revoke",                        "L N N N N N N N N N N"),
     ("GET /admin/audit",                                        "L Y Y F F F F F F F F"),
     ("POST /admin/audit/verify",                                "L Y Y F F F F F F F F"),
+    ("GET /admin/audit/{id}",                                   "L N N F F F F F F F F"),
     ("GET /admin/messages",                                     "L Y Y F F F F F F F F"),
     ("GET /admin/messages/{event}",                             "L Y Y F F F F F F F F"),
     ("POST /admin/messages/{event}",                            "L B B F F F F F F F F"),
@@ -453,7 +456,7 @@ const EXTRA: &[(&str, &str, &str)] = &[
     (
         "POST /sessions/{id}/transition",
         "",
-        r#"{"event": "cancel", "version": 0}"#,
+        r#"{"event": "cancel", "version": 0, "reason": "other", "reason_note": "access check"}"#,
     ),
 ];
 

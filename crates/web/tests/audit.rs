@@ -20,6 +20,7 @@ both_backends!(
     rewriting_and_rehashing_without_the_key_is_detected,
     truncation_behind_a_checkpoint_is_detected,
     a_process_with_another_key_is_refused,
+    the_trail_page_filters_and_shows_each_change_field_by_field,
 );
 
 /// What an attacker without the key can compute: the old, unkeyed link.
@@ -244,4 +245,92 @@ async fn a_process_with_another_key_is_refused(t: &TestApp) {
     same.close().await;
     assert!(AuditKey::from_text("abcd").is_err(), "too short");
     assert!(AuditKey::from_text("not a key at all!").is_err());
+}
+
+async fn the_trail_page_filters_and_shows_each_change_field_by_field(t: &TestApp) {
+    let cora = t.api_as(Role::Coordinator, None).await;
+    let cora_id = cora.get("/me").await.body["id"].as_i64().unwrap();
+    let other = t.api_as(Role::Coordinator, None).await;
+    let excel = cora.create("/courses", &course_body("AUDX")).await;
+    let excel_id = excel["id"].as_i64().unwrap();
+    let mut body = course_body("AUDX");
+    body["title"] = serde_json::json!("Excel for Auditors");
+    body["version"] = excel["version"].clone();
+    let r = cora.put(&format!("/courses/{excel_id}"), &body).await;
+    assert!(r.status.is_success(), "{}", r.body);
+    let word = other.create("/courses", &course_body("AUDW")).await;
+    let word_id = word["id"].as_i64().unwrap();
+
+    let admin = t.browser_as(Role::Admin, None).await;
+    let rows = |html: &str| html.matches("href=\"/admin/audit/").count();
+
+    // One record (type and id): its two events, newest first, each row linking to its detail.
+    let (status, html) = admin
+        .get(&format!(
+            "/admin/audit?entity_type=course&entity_id={excel_id}"
+        ))
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    assert_eq!(rows(&html), 2, "{html}");
+    assert!(html.contains("course.updated") && html.contains("course.created"));
+    assert!(
+        html.contains(&format!("value=\"{excel_id}\"")),
+        "the filter is kept in the form"
+    );
+    // By action.
+    let (_, html) = admin.get("/admin/audit?action=course.updated").await;
+    assert_eq!(rows(&html), 1, "{html}");
+    // By user.
+    let (_, html) = admin
+        .get(&format!(
+            "/admin/audit?user_id={cora_id}&entity_type=course"
+        ))
+        .await;
+    assert_eq!(rows(&html), 2, "{html}");
+    assert!(!html.contains(&format!("course #{word_id}")));
+    // The search box: who, action or record type; `#id` for a record.
+    let (_, html) = admin.get("/admin/audit?q=updated").await;
+    assert_eq!(rows(&html), 1, "{html}");
+    let (_, html) = admin
+        .get(&format!("/admin/audit?q=%23{word_id}&entity_type=course"))
+        .await;
+    assert_eq!(rows(&html), 1, "{html}");
+    // By date: nothing yesterday, everything today.
+    let today = chrono::Utc::now().date_naive();
+    let (_, html) = admin
+        .get(&format!(
+            "/admin/audit?entity_type=course&to={}",
+            today - chrono::Duration::days(2)
+        ))
+        .await;
+    assert_eq!(rows(&html), 0, "{html}");
+    let (_, html) = admin
+        .get(&format!(
+            "/admin/audit?entity_type=course&from={}&to={}",
+            today - chrono::Duration::days(1),
+            today + chrono::Duration::days(1)
+        ))
+        .await;
+    assert_eq!(rows(&html), 3, "{html}");
+    let (status, _) = admin.get("/admin/audit?from=yesterday").await;
+    assert_eq!(status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The detail of the update: before → after of the field that changed, nothing else.
+    let (_, html) = admin.get("/admin/audit?action=course.updated").await;
+    let start = html.find("href=\"/admin/audit/").unwrap() + "href=\"".len();
+    let href = &html[start..start + html[start..].find('"').unwrap()];
+    let (status, detail) = admin.get(href).await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{detail}");
+    assert!(detail.contains("course.updated"));
+    assert!(detail.contains(">title<"), "{detail}");
+    assert!(detail.contains("Course AUDX") && detail.contains("Excel for Auditors"));
+    assert!(
+        !detail.contains(">code<"),
+        "unchanged fields are not listed"
+    );
+    assert!(detail.contains(&format!("href=\"/courses/{excel_id}\"")));
+    // Only those who may read the trail.
+    let coordinator = t.browser_as(Role::Coordinator, None).await;
+    let (status, _) = coordinator.get(href).await;
+    assert_eq!(status, reqwest::StatusCode::FORBIDDEN);
 }

@@ -22,6 +22,7 @@ both_backends!(
     validation_errors_are_422_and_change_nothing,
     signed_in_learners_register_with_one_button_transfer_and_cancel,
     calendar_files_only_for_their_owner,
+    sessions_whose_registration_closed_leave_the_catalog,
 );
 
 /// A date `days` from today, as typed in a session's parts.
@@ -841,4 +842,37 @@ async fn calendar_files_only_for_their_owner(t: &TestApp) {
     let (status, page) = ann.get(&format!("/portal/enrollments/{ann_e}")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains(&format!("id=\"enrollment-{ann_e}\"")));
+}
+
+async fn sessions_whose_registration_closed_leave_the_catalog(t: &TestApp) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    let c = course(&api, "CUTOFF").await;
+    let open = session(&api, c, None, None, 10, 20, false).await;
+    let soon = session(&api, c, None, None, 10, 5, false).await;
+    let b = Browser::new(t);
+    let (_, html) = b.get("/catalog").await;
+    assert!(html.contains(&format!("/catalog/{}", open.id)));
+    assert!(html.contains(&format!("/catalog/{}", soon.id)));
+    // Five days ahead, but self-service closes 200 hours (8+ days) before the start.
+    let r = api
+        .put(
+            &format!("/sessions/{}/enrollment-rules", soon.id),
+            &json!({ "promotion_mode": "auto", "offer_hours": 24, "cutoff_hours": 200 }),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.body);
+    let (_, html) = b.get("/catalog").await;
+    assert!(
+        html.contains(&format!("/catalog/{}", open.id)),
+        "still open"
+    );
+    assert!(
+        !html.contains(&format!("/catalog/{}", soon.id)),
+        "registration closed: not offered"
+    );
+    assert!(html.contains("1 open session"), "the count agrees");
+    // Its own page still answers, saying why it cannot be booked.
+    let (status, page) = b.get(&format!("/catalog/{}", soon.id)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Registration closed 200 hours before the start."));
 }

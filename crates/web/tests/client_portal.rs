@@ -16,6 +16,8 @@ both_backends!(
     client_contacts_enroll_in_bulk_all_or_nothing,
     client_portal_pages_show_our_own_and_enroll,
     a_thousand_rows_are_checked_and_applied_in_one_go,
+    a_contact_opens_the_public_sessions_of_their_people_and_counts_agree,
+    a_contact_cancels_or_substitutes_their_people_until_the_cut_off,
 );
 
 struct World {
@@ -615,4 +617,242 @@ async fn a_thousand_rows_are_checked_and_applied_in_one_go(t: &TestApp) {
     eprintln!("portal with 1000 learners: {:?}", started.elapsed());
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("P999 Many"));
+}
+
+async fn a_contact_opens_the_public_sessions_of_their_people_and_counts_agree(t: &TestApp) {
+    let w = world(t).await;
+    let contact = t.api_as(Role::ClientContact, Some(w.acme)).await;
+    let r = contact
+        .post(
+            &bulk(false),
+            &json!({ "csv": format!(
+            "first_name,last_name,email,session\nAnn,Archer,ann.archer@acme.example,{}\n",
+            w.public.1) }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // A public session none of our people are in stays out of sight.
+    let (other, _) = session(&w.coordinator, "PUB2", None, 10, "2027-05-18").await;
+
+    let r = contact.get(&format!("/sessions/{}", w.public.0)).await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "our learner's public session: {}",
+        r.body
+    );
+    let r = contact
+        .get(&format!("/sessions/{}/enrollments", w.public.0))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body.as_array().unwrap().len(), 1, "only our own people");
+    assert_eq!(
+        contact.get(&format!("/sessions/{other}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        contact
+            .get(&format!("/sessions/{}", w.theirs.0))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    let list = contact.get("/sessions?from=2020-01-01").await;
+    assert_eq!(list.status, StatusCode::OK);
+    let refs: Vec<&str> = list.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["reference"].as_str().unwrap())
+        .collect();
+    assert!(refs.contains(&w.private.1.as_str()) && refs.contains(&w.public.1.as_str()));
+    assert_eq!(list.body["total"], 2, "{refs:?}");
+
+    let b = t.browser_as(Role::ClientContact, Some(w.acme)).await;
+    let (status, html) = b.get(&format!("/sessions/{}", w.public.0)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Ann Archer") || html.contains("Archer"),
+        "our learner on the page"
+    );
+    let (_, home) = b.get("/").await;
+    assert!(
+        home.contains("Our sessions <span class=\"count\">(2)</span>"),
+        "{home}"
+    );
+    assert!(
+        home.contains(&format!("href=\"/sessions/{}\"", w.public.0)),
+        "the row links to it"
+    );
+    let today = chrono::Utc::now().format("%Y-%m-%d");
+    let (_, listed) = b.get(&format!("/sessions?from={today}")).await;
+    assert!(listed.contains(&w.private.1) && listed.contains(&w.public.1));
+    assert!(!listed.contains(&w.theirs.1));
+}
+
+async fn a_contact_cancels_or_substitutes_their_people_until_the_cut_off(t: &TestApp) {
+    let w = world(t).await;
+    let soon_day = (chrono::Utc::now().date_naive() + chrono::Duration::days(5))
+        .format("%Y-%m-%d")
+        .to_string();
+    let soon = session(&w.coordinator, "SOON", None, 10, &soon_day).await;
+    let contact = t.api_as(Role::ClientContact, Some(w.acme)).await;
+    let r = contact
+        .post(&bulk(false), &json!({ "csv": format!(
+            "first_name,last_name,email,session\nAnn,Archer,ann.archer@acme.example,{p}\nBen,Baker,ben.baker@acme.example,{q}\nCat,Cole,cat.cole@acme.example,{s}\n",
+            p = w.public.1, q = w.private.1, s = soon.1) }))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = w
+        .coordinator
+        .post(
+            &bulk(false),
+            &json!({ "csv": format!(
+            "first_name,last_name,email,session\nZed,Zane,zed@globex.example,{}\n", w.theirs.1) }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let of = |list: &Value, email: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["learner_email"] == email)
+            .cloned()
+            .unwrap()
+    };
+    let learner_id = |email: &'static str| {
+        let api = &w.coordinator;
+        async move {
+            api.get(&format!("/learners?q={email}")).await.body["items"][0]["id"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    let ben = learner_id("ben.baker@acme.example").await;
+    let zed = learner_id("zed@globex.example").await;
+
+    // Ben goes instead of Ann: same seat, Ann cancelled, the seat count unchanged.
+    let list = contact
+        .get(&format!("/sessions/{}/enrollments", w.public.0))
+        .await
+        .body;
+    let ann = of(&list, "ann.archer@acme.example");
+    let booked_before = w
+        .coordinator
+        .get(&format!("/sessions/{}", w.public.0))
+        .await
+        .body["booked_count"]
+        .clone();
+    let r = contact
+        .post(
+            &format!("/enrollments/{}/substitute", ann["id"]),
+            &json!({ "version": ann["version"], "learner_id": zed }),
+        )
+        .await;
+    assert!(
+        matches!(r.status, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN),
+        "not another client's learner: {}",
+        r.status
+    );
+    let r = contact
+        .post(
+            &format!("/enrollments/{}/substitute", ann["id"]),
+            &json!({ "version": ann["version"], "learner_id": ben }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["status"], "booked");
+    let list = contact
+        .get(&format!("/sessions/{}/enrollments", w.public.0))
+        .await
+        .body;
+    assert_eq!(of(&list, "ann.archer@acme.example")["status"], "cancelled");
+    assert_eq!(of(&list, "ben.baker@acme.example")["status"], "booked");
+    assert_eq!(
+        w.coordinator
+            .get(&format!("/sessions/{}", w.public.0))
+            .await
+            .body["booked_count"],
+        booked_before
+    );
+    let told = common::mails_to(t, "ben.baker@acme.example").await;
+    assert!(told.iter().any(|m| m.kind == "enrollment_confirmed"));
+
+    // Past the cut-off: neither cancelling nor substituting.
+    let r = w
+        .coordinator
+        .put(
+            &format!("/sessions/{}/enrollment-rules", soon.0),
+            &json!({ "promotion_mode": "auto", "offer_hours": 24, "cutoff_hours": 200 }),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.body);
+    let list = contact
+        .get(&format!("/sessions/{}/enrollments", soon.0))
+        .await
+        .body;
+    let cat = of(&list, "cat.cole@acme.example");
+    let r = contact
+        .post(
+            &format!("/enrollments/{}/substitute", cat["id"]),
+            &json!({ "version": cat["version"], "learner_id": ben }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("closed 200 hours before the start")
+    );
+    let r = contact
+        .post(
+            &format!("/enrollments/{}/cancel", cat["id"]),
+            &json!({ "version": cat["version"] }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+
+    // From the home page: cancel and substitute forms on our people's upcoming enrollments.
+    let b = t.browser_as(Role::ClientContact, Some(w.acme)).await;
+    let (_, home) = b.get("/").await;
+    let private = contact
+        .get(&format!("/sessions/{}/enrollments", w.private.0))
+        .await
+        .body;
+    let ben_private = of(&private, "ben.baker@acme.example");
+    assert!(
+        home.contains(&format!(
+            "action=\"/enrollments/{}/substitute\"",
+            ben_private["id"]
+        )),
+        "{home}"
+    );
+    assert!(home.contains(&format!(
+        "action=\"/enrollments/{}/cancel\"",
+        ben_private["id"]
+    )));
+    let csrf = b.csrf().await;
+    let cat_id = learner_id("cat.cole@acme.example").await.to_string();
+    let (status, _) = b
+        .post_form(
+            &format!("/enrollments/{}/substitute", ben_private["id"]),
+            &[
+                ("_csrf", &csrf),
+                ("version", &ben_private["version"].to_string()),
+                ("learner_id", &cat_id),
+            ],
+        )
+        .await;
+    assert!(status.is_success() || status.is_redirection(), "{status}");
+    let private = contact
+        .get(&format!("/sessions/{}/enrollments", w.private.0))
+        .await
+        .body;
+    assert_eq!(of(&private, "cat.cole@acme.example")["status"], "booked");
+    assert_eq!(
+        of(&private, "ben.baker@acme.example")["status"],
+        "cancelled"
+    );
 }

@@ -18,6 +18,9 @@ both_backends!(
     bad_enrollments_are_refused_by_name,
     attendance_decides_attended_no_show_completed_and_failed,
     an_underfilled_session_merges_into_another,
+    waitlist_positions_close_up_after_a_promotion_or_cancellation,
+    cancelling_and_postponing_need_a_reason_that_is_kept_and_counted,
+    a_merge_is_previewed_releases_instructors_and_rooms_and_tells_each_learner_once,
 );
 
 async fn public_session(api: &Api, capacity: i64, starts: &str) -> i64 {
@@ -326,7 +329,7 @@ async fn bad_enrollments_are_refused_by_name(t: &TestApp) {
     let s = api.get(&format!("/sessions/{session}")).await.body;
     api.post(
         &format!("/sessions/{session}/transition"),
-        &json!({ "event": "cancel", "version": s["version"] }),
+        &json!({ "event": "cancel", "version": s["version"], "reason": "low_enrollment" }),
     )
     .await;
     let other = learners(&api, 1, "late").await[0];
@@ -585,5 +588,402 @@ async fn an_underfilled_session_merges_into_another(t: &TestApp) {
         .await
         .status,
         StatusCode::CONFLICT
+    );
+}
+
+async fn waitlist_positions_close_up_after_a_promotion_or_cancellation(t: &TestApp) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    let session = public_session(&api, 1, "2027-10-04T09:00").await;
+    let people = learners(&api, 5, "line").await;
+    let mut ids = Vec::new();
+    for l in &people {
+        let e = api
+            .create(
+                &format!("/sessions/{session}/enrollments"),
+                &json!({ "learner_id": l }),
+            )
+            .await;
+        ids.push((e["id"].as_i64().unwrap(), e["version"].as_i64().unwrap()));
+    }
+    let list = api
+        .get(&format!("/sessions/{session}/enrollments"))
+        .await
+        .body;
+    assert_eq!(statuses(&list), (1, 4, vec![1, 2, 3, 4]));
+    // The booked learner cancels: the first in line is promoted, the rest move up.
+    let r = api
+        .post(
+            &format!("/enrollments/{}/cancel", ids[0].0),
+            &json!({ "version": ids[0].1 }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let list = api
+        .get(&format!("/sessions/{session}/enrollments"))
+        .await
+        .body;
+    assert_eq!(statuses(&list), (1, 3, vec![1, 2, 3]));
+    // Someone in the middle of the line leaves: those behind move up.
+    // Renumbering is not an edit of theirs: their version (and any form open on it) still holds.
+    let version = ids[3].1;
+    let r = api
+        .post(
+            &format!("/enrollments/{}/cancel", ids[3].0),
+            &json!({ "version": version }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let list = api
+        .get(&format!("/sessions/{session}/enrollments"))
+        .await
+        .body;
+    assert_eq!(statuses(&list), (1, 2, vec![1, 2]));
+    let first = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["status"] == "waitlisted" && e["waitlist_position"] == 1)
+        .unwrap();
+    assert_eq!(first["learner_id"], people[2]);
+}
+
+async fn cancelling_and_postponing_need_a_reason_that_is_kept_and_counted(t: &TestApp) {
+    use trainyard_core::status::{SessionEvent, StatusReason};
+    let api = t.api_as(Role::Coordinator, None).await;
+    let started = trainyard_core::time::now_ms();
+    let a = public_session(&api, 5, "2027-09-06T09:00").await;
+    let b = public_session(&api, 5, "2027-09-07T09:00").await;
+    let c = public_session(&api, 5, "2027-09-08T09:00").await;
+    let version = |id: i64| {
+        let api = &api;
+        async move { api.get(&format!("/sessions/{id}")).await.body["version"].clone() }
+    };
+    // No reason: refused, naming the field; "other" needs words.
+    let r = api
+        .post(
+            &format!("/sessions/{a}/transition"),
+            &json!({ "event": "cancel", "version": version(a).await }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.to_string().contains("reason"), "{}", r.body);
+    let r = api
+        .post(
+            &format!("/sessions/{a}/transition"),
+            &json!({ "event": "cancel", "version": version(a).await, "reason": "other" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r = api
+        .post(
+            &format!("/sessions/{a}/transition"),
+            &json!({ "event": "cancel", "version": version(a).await, "reason": "sunspots" }),
+        )
+        .await;
+    assert!(
+        r.status.is_client_error(),
+        "not a reason from the list: {}",
+        r.status
+    );
+    assert_eq!(
+        api.get(&format!("/sessions/{a}")).await.body["status"],
+        "scheduled"
+    );
+
+    let r = api
+        .post(&format!("/sessions/{a}/transition"), &json!({ "event": "cancel", "version": version(a).await, "reason": "low_enrollment", "reason_note": "two of eight" }))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["status_reason"], "low_enrollment");
+    assert_eq!(r.body["status_note"], "two of eight");
+    let r = api
+        .post(
+            &format!("/sessions/{b}/transition"),
+            &json!({ "event": "postpone", "version": version(b).await, "reason": "weather" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        api.get(&format!("/sessions/{b}")).await.body["status_reason"],
+        "weather"
+    );
+    // Rescheduling clears the current reason; the postponement still counts.
+    let r = api
+        .post(
+            &format!("/sessions/{b}/transition"),
+            &json!({ "event": "reschedule", "version": version(b).await }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body["status_reason"].is_null());
+
+    // The page: cancelling asks why, and the reason shows on the session and in its history.
+    let browser = t.browser_as(Role::Coordinator, None).await;
+    let (_, page) = browser.get(&format!("/sessions/{c}")).await;
+    assert!(
+        page.contains("id=\"status-change\"") && page.contains("Choose a reason"),
+        "{page}"
+    );
+    assert!(page.contains("Instructor unavailable"));
+    let csrf = browser.csrf().await;
+    let v = version(c).await.to_string();
+    let (status, _) = browser
+        .post_form(
+            &format!("/sessions/{c}/transition"),
+            &[("_csrf", &csrf), ("version", &v), ("event", "cancel")],
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "no reason, no cancellation"
+    );
+    let (status, _) = browser
+        .post_form(
+            &format!("/sessions/{c}/transition"),
+            &[
+                ("_csrf", &csrf),
+                ("version", &v),
+                ("event", "cancel"),
+                ("reason", "client_request"),
+                ("reason_note", ""),
+            ],
+        )
+        .await;
+    assert!(status.is_success() || status.is_redirection(), "{status}");
+    let (_, page) = browser.get(&format!("/sessions/{c}")).await;
+    assert!(
+        page.contains("Cancelled because") && page.contains("Client request"),
+        "{page}"
+    );
+    let history = api.get(&format!("/history/session/{c}")).await;
+    assert!(
+        history.body.to_string().contains("client_request"),
+        "{}",
+        history.body
+    );
+
+    // Reporting counts by reason over a period, as the rows say.
+    let counted = trainyard_app::schedule::reasons::count_by_reason(
+        &t.app,
+        &t.system(),
+        SessionEvent::Cancel,
+        started,
+        trainyard_core::time::now_ms() + 1,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        counted,
+        vec![
+            (StatusReason::ClientRequest, 1),
+            (StatusReason::LowEnrollment, 1)
+        ]
+    );
+    let postponed = trainyard_app::schedule::reasons::count_by_reason(
+        &t.app,
+        &t.system(),
+        SessionEvent::Postpone,
+        started,
+        trainyard_core::time::now_ms() + 1,
+    )
+    .await
+    .unwrap();
+    assert_eq!(postponed, vec![(StatusReason::Weather, 1)]);
+    let before = trainyard_app::schedule::reasons::count_by_reason(
+        &t.app,
+        &t.system(),
+        SessionEvent::Cancel,
+        0,
+        started,
+    )
+    .await
+    .unwrap();
+    assert!(before.is_empty(), "nothing before the period");
+}
+
+async fn a_merge_is_previewed_releases_instructors_and_rooms_and_tells_each_learner_once(
+    t: &TestApp,
+) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    let venue = api
+        .create("/venues", &venue_body("MRGV", "Europe/Berlin"))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let course = api.create("/courses", &course_body("MRGX")).await["id"]
+        .as_i64()
+        .unwrap();
+    let room = api
+        .create("/resources", &json!({ "kind": "room", "code": "ELBE", "name": "Elbe", "venue_id": venue, "seats": 12, "features": ["projector"] }))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let instructor = api
+        .create("/instructors", &json!({
+            "name": "Iris Merge", "email": "iris@example.com", "employment_type": "staff", "home_venue_id": venue,
+            "time_zone": "Europe/Berlin", "currency": "EUR", "max_days_week": 5, "max_days_month": 20, "skills": []
+        }))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let mk = |day: &'static str, capacity: i64| {
+        let api = &api;
+        async move {
+            let s = api
+                .create("/sessions", &json!({
+                    "course_id": course, "visibility": "public", "delivery_mode": "ilt", "venue_id": venue, "capacity": capacity,
+                    "time_zone": "Europe/Berlin", "seat_price": { "amount": "0", "currency": "EUR" },
+                    "parts": [{ "starts": format!("{day}T09:00"), "ends": format!("{day}T17:00") }]
+                }))
+                .await;
+            let id = s["id"].as_i64().unwrap();
+            let r = api
+                .post(
+                    &format!("/sessions/{id}/transition"),
+                    &json!({ "event": "schedule", "version": s["version"] }),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            id
+        }
+    };
+    let small = mk("2027-12-06", 5).await;
+    let roomy = mk("2027-12-13", 10).await;
+    let tight = mk("2027-12-20", 2).await;
+    // The small session has an instructor who accepted, and a room.
+    let a = api
+        .create(
+            &format!("/sessions/{small}/assignments"),
+            &json!({ "instructor_id": instructor }),
+        )
+        .await;
+    let aid = a["id"].as_i64().unwrap();
+    let mut v = a["version"].as_i64().unwrap();
+    for event in ["request", "accept"] {
+        let r = api
+            .post(
+                &format!("/assignments/{aid}/actions"),
+                &json!({ "event": event, "version": v }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{event}: {}", r.body);
+        v = r.body["version"].as_i64().unwrap();
+    }
+    let r = api
+        .post(
+            &format!("/sessions/{small}/bookings"),
+            &json!({ "resource_id": room }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let people = learners(&api, 3, "mrg").await;
+    for l in &people {
+        let r = api
+            .post(
+                &format!("/sessions/{small}/enrollments"),
+                &json!({ "learner_id": l }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+
+    // The preview changes nothing and says who would wait.
+    let p = api
+        .post(
+            &format!("/sessions/{small}/merge/preview"),
+            &json!({ "into_session_id": tight }),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    assert_eq!(
+        (p.body["booked"].as_i64(), p.body["waiting"].as_i64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(p.body["moves"][2]["outcome"], "waitlisted");
+    assert_eq!(p.body["moves"][2]["waitlist_position"], 1);
+    assert_eq!(p.body["instructors"], json!(["Iris Merge"]));
+    assert_eq!(p.body["resources"], json!(["Elbe"]));
+    let p = api
+        .post(
+            &format!("/sessions/{small}/merge/preview"),
+            &json!({ "into_session_id": roomy }),
+        )
+        .await;
+    assert_eq!(
+        (p.body["booked"].as_i64(), p.body["waiting"].as_i64()),
+        (Some(3), Some(0))
+    );
+    assert_eq!(
+        api.get(&format!("/sessions/{small}")).await.body["status"],
+        "scheduled"
+    );
+    let before: Vec<usize> = {
+        let mut n = Vec::new();
+        for i in 0..3 {
+            n.push(
+                common::mails_to(t, &format!("l{i}.mrg@example.com"))
+                    .await
+                    .len(),
+            );
+        }
+        n
+    };
+
+    let r = api
+        .post(
+            &format!("/sessions/{small}/merge"),
+            &json!({ "into_session_id": roomy }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["status"], "cancelled");
+    assert_eq!(r.body["status_reason"], "low_enrollment");
+    let (booked, waiting, _) = statuses(
+        &api.get(&format!("/sessions/{roomy}/enrollments"))
+            .await
+            .body,
+    );
+    assert_eq!((booked, waiting), (3, 0));
+    // Each learner: exactly one new message, saying the old date is cancelled and the new date.
+    for i in 0..3 {
+        let mails = common::mails_to(t, &format!("l{i}.mrg@example.com")).await;
+        let new: Vec<_> = mails[before[i]..].iter().collect();
+        assert_eq!(new.len(), 1, "{new:?}");
+        assert_eq!(new[0].kind, "enrollment_merged");
+        assert!(
+            new[0].body.contains("is cancelled") && new[0].body.contains("Your new date"),
+            "{}",
+            new[0].body
+        );
+    }
+    // The instructor is released and told; the room is free again.
+    let roster = api.get(&format!("/sessions/{small}/assignments")).await;
+    let released = roster
+        .body
+        .as_array()
+        .map(|a| a.iter().all(|x| x["status"] == "cancelled"));
+    if roster.status == StatusCode::OK {
+        assert_eq!(released, Some(true), "{}", roster.body);
+    }
+    let mut conn = t.app.store.read().await.unwrap();
+    let assignment = trainyard_store::assignments::get(&mut conn, aid)
+        .await
+        .unwrap();
+    assert_eq!(
+        assignment.status,
+        trainyard_core::status::AssignmentStatus::Cancelled
+    );
+    assert!(
+        trainyard_store::bookings::for_session(&mut conn, small)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    drop(conn);
+    let told = common::mails_to(t, "iris@example.com").await;
+    assert!(
+        told.iter().any(|m| m.kind == "session_cancelled"),
+        "{told:?}"
     );
 }

@@ -341,7 +341,7 @@ async fn instructor_feed_follows_edits_and_cancellation_across_dst(t: &TestApp) 
     let r = api
         .post(
             &format!("/sessions/{sid}/transition"),
-            &json!({ "event": "cancel", "version": r.body["version"] }),
+            &json!({ "event": "cancel", "version": r.body["version"], "reason": "client_request" }),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);

@@ -416,7 +416,7 @@ async fn cancelled_sessions_and_enrollments_get_nothing(t: &TestApp) {
             .api
             .post(
                 &format!("/sessions/{id}/transition"),
-                &json!({ "event": event, "version": v }),
+                &json!({ "event": event, "version": v, "reason": "weather" }),
             )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
@@ -721,7 +721,7 @@ async fn edited_templates_word_session_changes_assignment_requests_and_reminders
         .api
         .post(
             &format!("/sessions/{s}/transition"),
-            &json!({ "event": "cancel", "version": v }),
+            &json!({ "event": "cancel", "version": v, "reason": "venue" }),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK);
@@ -1070,7 +1070,7 @@ async fn queued_reminders_are_withdrawn_when_people_leave_or_the_session_changes
         .api
         .post(
             &format!("/sessions/{s}/transition"),
-            &json!({ "event": "postpone", "version": v }),
+            &json!({ "event": "postpone", "version": v, "reason": "instructor_unavailable" }),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);

@@ -7,7 +7,7 @@ use crate::AppError;
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use serde_json::json;
 use trainyard_core::records::{CourseInput, PartFields, SessionFields, SessionInput};
-use trainyard_core::status::{DeliveryMode, SessionStatus};
+use trainyard_core::status::{DeliveryMode, SessionEvent, SessionStatus, StatusReason};
 use trainyard_store::{Conn, sessions};
 
 /// One demo session: what was decided about it and where it should end up.
@@ -188,6 +188,22 @@ pub(super) async fn finish(c: &mut Conn, s: &mut Seed, p: &Planned) -> Result<()
         return Ok(());
     }
     sessions::set_status(c, p.id, before.version, p.status, s.now).await?;
+    // Cancellations and postponements carry a reason, as the status use case requires of users.
+    let event = match p.status {
+        SessionStatus::Cancelled => Some(SessionEvent::Cancel),
+        SessionStatus::Postponed => Some(SessionEvent::Postpone),
+        _ => None,
+    };
+    if let Some(event) = event {
+        const REASONS: [(StatusReason, &str); 4] = [
+            (StatusReason::LowEnrollment, ""),
+            (StatusReason::ClientRequest, ""),
+            (StatusReason::InstructorUnavailable, ""),
+            (StatusReason::Venue, ""),
+        ];
+        let (reason, note) = REASONS[(p.id as usize) % REASONS.len()];
+        sessions::set_status_reason(c, p.id, event, Some((reason, note)), None, s.now).await?;
+    }
     let after = sessions::get(c, p.id).await?;
     crate::audit::record(
         c,

@@ -17,12 +17,14 @@ pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(enroll, list))
         .routes(routes!(cancel))
+        .routes(routes!(substitute))
         .routes(routes!(transfer))
         .routes(routes!(accept_offer))
         .routes(routes!(approve))
         .routes(routes!(rules))
         .routes(routes!(sheet, take_attendance))
         .routes(routes!(merge))
+        .routes(routes!(merge_preview))
         .routes(routes!(viability))
 }
 
@@ -85,6 +87,29 @@ async fn cancel(
     Body(b): Body<VersionBody>,
 ) -> Result<Json<EnrollmentRecord>, ApiError> {
     Ok(Json(enrollment::cancel(&s.app, &c, id, b.version).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct SubstituteRequest {
+    pub version: i64,
+    /// Who goes instead.
+    pub learner_id: i64,
+}
+
+/// Hand an enrollment to another learner.
+///
+/// Someone else goes instead: the new learner takes the same seat (or place in the waiting list) and the one replaced is cancelled; both are told. Client contacts may substitute their own people until the session's cut-off. Returns the new learner's enrollment.
+#[utoipa::path(post, path = "/enrollments/{id}/substitute", operation_id = "substituteLearner", tag = "enrollments", params(("id" = i64, Path)), request_body = SubstituteRequest,
+    responses((status = 200, description = "The new learner's enrollment", body = EnrollmentRecord), (status = 404, body = Problem), (status = 409, body = Problem)))]
+async fn substitute(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+    Body(b): Body<SubstituteRequest>,
+) -> Result<Json<EnrollmentRecord>, ApiError> {
+    Ok(Json(
+        enrollment::substitute(&s.app, &c, id, b.version, b.learner_id).await?,
+    ))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -208,7 +233,7 @@ pub struct MergeRequest {
 
 /// Merge an under-filled session into another.
 ///
-/// Merge an under-filled session into another of the same course: learners moved and told, this one cancelled.
+/// Merge an under-filled session into another of the same course: learners moved (booked while seats last, then waitlisted) and each told once what changed; this one cancelled for low enrollment, its instructors released and told, its rooms released. See the preview first.
 #[utoipa::path(post, path = "/sessions/{id}/merge", operation_id = "mergeSession", tag = "enrollments", params(("id" = i64, Path)), request_body = MergeRequest,
     responses((status = 200, description = "The session the learners moved to", body = trainyard_app::store::sessions::Session), (status = 409, body = Problem)))]
 async fn merge(
@@ -219,6 +244,22 @@ async fn merge(
 ) -> Result<Json<trainyard_app::store::sessions::Session>, ApiError> {
     Ok(Json(
         enrollment::merge_into(&s.app, &c, id, b.into_session_id).await?,
+    ))
+}
+
+/// What merging would do, changing nothing.
+///
+/// What merging this session into another would do, changing nothing: who gets a seat and who waits (with their place in line), and which instructors and rooms the cancelled session releases. Ask it before merging, and show it to whoever confirms.
+#[utoipa::path(post, path = "/sessions/{id}/merge/preview", operation_id = "previewSessionMerge", tag = "enrollments", params(("id" = i64, Path)), request_body = MergeRequest,
+    responses((status = 200, description = "The plan of the merge", body = enrollment::MergePlan), (status = 404, body = Problem), (status = 409, body = Problem)))]
+async fn merge_preview(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+    Body(b): Body<MergeRequest>,
+) -> Result<Json<enrollment::MergePlan>, ApiError> {
+    Ok(Json(
+        enrollment::merge_preview(&s.app, &c, id, b.into_session_id).await?,
     ))
 }
 

@@ -292,6 +292,12 @@ pub struct TransitionRequest {
     pub event: trainyard_core::status::SessionEvent,
     /// The version of the session this action is based on.
     pub version: i64,
+    /// Why: required to cancel or postpone (reporting counts by it).
+    #[serde(default)]
+    pub reason: Option<trainyard_core::status::StatusReason>,
+    /// The coordinator's words beside the reason; required when the reason is `other`.
+    #[serde(default)]
+    pub reason_note: Option<String>,
 }
 
 pub mod lifecycle {
@@ -299,7 +305,7 @@ pub mod lifecycle {
 
     /// Move a session along its lifecycle.
     ///
-    /// Move a session along its lifecycle. A move the state machine does not allow is 409 with the reason.
+    /// Move a session along its lifecycle. A move the state machine does not allow is 409 with the reason. Cancelling and postponing need a `reason` (422 without one).
     #[utoipa::path(post, path = "/sessions/{id}/transition", operation_id = "transitionSession", tag = "sessions", params(("id" = i64, Path)), request_body = TransitionRequest,
         responses((status = 200, description = "The session after the move", body = st::sessions::Session), (status = 409, body = Problem), (status = 422, body = Problem)))]
     pub async fn transition(
@@ -309,8 +315,18 @@ pub mod lifecycle {
         Body(t): Body<TransitionRequest>,
     ) -> Result<Json<st::sessions::Session>, ApiError> {
         Ok(Json(
-            trainyard_app::schedule::sessions::transition(&s.app, &c, id, t.version, t.event)
-                .await?,
+            trainyard_app::schedule::sessions::transition_because(
+                &s.app,
+                &c,
+                id,
+                t.version,
+                t.event,
+                &trainyard_app::schedule::sessions::Why {
+                    reason: t.reason,
+                    note: t.reason_note.unwrap_or_default(),
+                },
+            )
+            .await?,
         ))
     }
 }

@@ -35,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .route("/learners/{id}/invite", get(invite_page).post(invite))
         .route("/admin/audit", get(audit))
         .route("/admin/audit/verify", post(verify))
+        .route("/admin/audit/{id}", get(audit_event))
         .route("/account/tokens", get(tokens).post(create_token))
         .route("/account/tokens/{id}/revoke", post(revoke_token))
 }
@@ -546,6 +547,71 @@ async fn invite(
     }
 }
 
+/// A day typed in a filter, as the instant it starts in the viewer's zone.
+fn filter_day(
+    raw: &str,
+    field: &str,
+    zone: &trainyard_core::TimeZoneName,
+    inv: &mut trainyard_core::Invalid,
+) -> Option<i64> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    match chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+        Ok(d) => Some(zone.start_of_day_ms(d)),
+        Err(_) => {
+            inv.add(field, "is not a date (expected YYYY-MM-DD)");
+            None
+        }
+    }
+}
+
+fn filter_id(raw: &str, field: &str, inv: &mut trainyard_core::Invalid) -> Option<i64> {
+    let raw = raw.trim().trim_start_matches('#');
+    if raw.is_empty() {
+        return None;
+    }
+    match raw.parse::<i64>() {
+        Ok(n) if n > 0 => Some(n),
+        _ => {
+            inv.add(field, "is not a record number");
+            None
+        }
+    }
+}
+
+const AUDITED_TYPES: [&str; 12] = [
+    "assignment",
+    "booking",
+    "client",
+    "course",
+    "enrollment",
+    "instructor",
+    "learner",
+    "program",
+    "resource",
+    "session",
+    "user",
+    "venue",
+];
+
+/// The record's own page, where there is one.
+fn record_href(t: &str, id: i64) -> Option<String> {
+    matches!(
+        t,
+        "course"
+            | "session"
+            | "instructor"
+            | "venue"
+            | "resource"
+            | "client"
+            | "program"
+            | "learner"
+    )
+    .then(|| format!("/{t}s/{id}"))
+}
+
 async fn audit(
     State(s): State<AppState>,
     Viewer(c): Viewer,
@@ -553,54 +619,67 @@ async fn audit(
     uri: Uri,
     Query(q): Query<AuditQuery>,
 ) -> Response {
+    let viewer = viewer_tz(&c);
+    let mut inv = trainyard_core::Invalid::new();
     let f = AuditFilter {
         entity_type: (!q.entity_type.is_empty()).then(|| q.entity_type.clone()),
-        actor_user_id: None,
+        entity_id: filter_id(&q.entity_id, "entity_id", &mut inv),
+        actor_user_id: filter_id(&q.user_id, "user_id", &mut inv),
+        action: (!q.action.trim().is_empty()).then(|| q.action.trim().to_owned()),
+        from_ms: filter_day(&q.from, "from", &viewer, &mut inv),
+        // "to" is inclusive: events on that day are shown.
+        to_ms: filter_day(&q.to, "to", &viewer, &mut inv).map(|t| t + 86_400_000),
+        q: q.q.clone(),
         page: q.page,
         per_page: 50,
     };
+    if !inv.is_empty() {
+        return error_page(inv.into(), Some(&c));
+    }
     let page = match history::recent(&s.app, &c, &f).await {
         Ok(p) => p,
         Err(e) => return error_page(e, Some(&c)),
     };
+    let people = history::actors(&s.app, &c).await.unwrap_or_default();
     let qs = QueryState::from_uri(&uri);
-    let viewer = viewer_tz(&c);
     let (prev_href, next_href) = paging(&qs, "/admin/audit", page.page, page.pages());
-    let entity_link = |t: &str, id: i64| match t {
-        "course" | "session" | "instructor" | "venue" | "resource" | "client" | "program"
-        | "learner" => {
-            format!("/{t}s/{id}")
-        }
-        _ => "/admin/audit".to_owned(),
+    let text_filter = |name: &'static str, label: &'static str, value: &str| Filter {
+        name,
+        label,
+        kind: "text",
+        value: value.to_owned(),
+        options: Vec::new(),
     };
     let view = ListView {
         title: "Audit trail",
         path: "/admin/audit",
         new_href: None,
         new_label: String::new(),
-        q: String::new(),
-        filters: vec![Filter::select(
-            "entity_type",
-            "Record type",
-            &q.entity_type,
-            [
-                "assignment",
-                "booking",
-                "client",
-                "course",
-                "enrollment",
-                "instructor",
-                "learner",
-                "program",
-                "resource",
-                "session",
-                "user",
-                "venue",
-            ]
-            .iter()
-            .map(|t| ((*t).to_owned(), (*t).to_owned()))
-            .collect(),
-        )],
+        q: q.q.clone(),
+        filters: vec![
+            Filter::select(
+                "user_id",
+                "Who",
+                &q.user_id,
+                people
+                    .into_iter()
+                    .map(|(id, label)| (id.to_string(), label))
+                    .collect(),
+            ),
+            Filter::select(
+                "entity_type",
+                "Record type",
+                &q.entity_type,
+                AUDITED_TYPES
+                    .iter()
+                    .map(|t| ((*t).to_owned(), (*t).to_owned()))
+                    .collect(),
+            ),
+            text_filter("entity_id", "Record #", &q.entity_id),
+            text_filter("action", "Action", &q.action),
+            Filter::date("from", "From", &q.from),
+            Filter::date("to", "To", &q.to),
+        ],
         columns: columns(
             &qs,
             "/admin/audit",
@@ -618,7 +697,7 @@ async fn audit(
             .items
             .iter()
             .map(|e| Row {
-                href: entity_link(&e.entity_type, e.entity_id),
+                href: format!("/admin/audit/{}", e.id),
                 cells: vec![
                     Cell::num(e.id),
                     Cell::text(viewer.display(e.occurred_at)),
@@ -650,8 +729,132 @@ async fn audit(
 #[serde(default)]
 struct AuditQuery {
     entity_type: String,
+    entity_id: String,
+    user_id: String,
+    action: String,
+    from: String,
+    to: String,
+    q: String,
     #[serde(deserialize_with = "trainyard_app::store::row::lenient_int")]
     page: i64,
+}
+
+/// One field of a change: its value before and after.
+struct FieldChange {
+    field: String,
+    before: String,
+    after: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "audit_event.html")]
+struct AuditEventPage {
+    chrome: Chrome,
+    id: i64,
+    when: String,
+    who: String,
+    action: String,
+    record: String,
+    record_href: Option<String>,
+    history_href: String,
+    changes: Vec<FieldChange>,
+    unchanged: usize,
+    hash: String,
+    pending: bool,
+}
+
+impl AuditEventPage {
+    fn chrome_opt(&self) -> Option<&Chrome> {
+        Some(&self.chrome)
+    }
+}
+
+fn shown(v: Option<&serde_json::Value>) -> String {
+    match v {
+        None | Some(serde_json::Value::Null) => "—".into(),
+        Some(serde_json::Value::String(s)) if s.is_empty() => "(empty)".into(),
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// Before → after per field: the fields that differ, in the snapshot's order. A snapshot that is
+/// not an object (rare) is one field, "value".
+fn field_changes(
+    before: Option<&serde_json::Value>,
+    after: Option<&serde_json::Value>,
+) -> (Vec<FieldChange>, usize) {
+    let empty = serde_json::Map::new();
+    let as_map = |v: Option<&serde_json::Value>| match v {
+        Some(serde_json::Value::Object(m)) => Some(m.clone()),
+        None | Some(serde_json::Value::Null) => Some(empty.clone()),
+        Some(_) => None,
+    };
+    let (Some(b), Some(a)) = (as_map(before), as_map(after)) else {
+        return (
+            vec![FieldChange {
+                field: "value".into(),
+                before: shown(before),
+                after: shown(after),
+            }],
+            0,
+        );
+    };
+    let mut keys: Vec<&String> = b.keys().collect();
+    for k in a.keys() {
+        if !b.contains_key(k) {
+            keys.push(k);
+        }
+    }
+    let mut changes = Vec::new();
+    let mut unchanged = 0;
+    for k in keys {
+        let (x, y) = (b.get(k), a.get(k));
+        if x == y {
+            unchanged += 1;
+            continue;
+        }
+        changes.push(FieldChange {
+            field: k.clone(),
+            before: shown(x),
+            after: shown(y),
+        });
+    }
+    (changes, unchanged)
+}
+
+async fn audit_event(
+    State(s): State<AppState>,
+    Viewer(c): Viewer,
+    Path(id): Path<String>,
+) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(trainyard_app::AppError::NotFound("audit event"), Some(&c));
+    };
+    let e = match history::event(&s.app, &c, id).await {
+        Ok(e) => e,
+        Err(e) => return error_page(e, Some(&c)),
+    };
+    let (changes, unchanged) = field_changes(e.before.as_ref(), e.after.as_ref());
+    AuditEventPage {
+        chrome: Chrome::new(&c, "audit", None),
+        id: e.id,
+        when: viewer_tz(&c).display(e.occurred_at),
+        who: e.actor_label.clone(),
+        action: e.action.clone(),
+        record: format!("{} #{}", e.entity_type, e.entity_id),
+        record_href: record_href(&e.entity_type, e.entity_id),
+        history_href: format!(
+            "/admin/audit?entity_type={}&entity_id={}",
+            crate::auth::urlencode(&e.entity_type),
+            e.entity_id
+        ),
+        changes,
+        unchanged,
+        hash: e.hash.clone(),
+        pending: e.pending,
+    }
+    .into_response()
 }
 
 async fn verify(

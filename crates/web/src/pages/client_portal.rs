@@ -48,6 +48,11 @@ struct SessionRow {
 }
 
 struct EnrollmentLine {
+    /// The enrollment, and its version for the cancel and substitute forms.
+    id: i64,
+    version: i64,
+    /// Still holding or waiting for a place: it can be cancelled or handed to someone else.
+    live: bool,
     reference: String,
     course: String,
     starts: String,
@@ -69,8 +74,13 @@ struct ClientPortalPage {
     chrome: Chrome,
     client_name: String,
     sessions: Vec<SessionRow>,
+    /// All of the client's upcoming sessions (the rows may be the first page only).
+    sessions_total: i64,
+    sessions_href: String,
     learners: Vec<LearnerRow>,
     learners_total: i64,
+    /// Who may go instead of someone: our people, for the substitute forms.
+    people: Vec<Opt>,
 }
 
 impl ClientPortalPage {
@@ -92,7 +102,37 @@ pub(crate) async fn home(s: &AppState, c: &Caller, flash: Option<String>) -> Res
         Err(e) => return error_page(e, Some(c)),
     };
     let viewer = viewer_tz(c);
+    // The rows and their count come from the same query as the "Our sessions" list (from today),
+    // so the two always agree.
+    let today = viewer
+        .local(trainyard_core::time::now_ms())
+        .format("%Y-%m-%d")
+        .to_string();
+    let mut filter = trainyard_app::store::sessions::SessionFilter {
+        from: today.clone(),
+        ..Default::default()
+    };
+    filter.list.per_page = 50;
+    let listed = match trainyard_app::schedule::sessions::list(&s.app, c, &filter).await {
+        Ok(l) => l,
+        Err(e) => return error_page(e, Some(c)),
+    };
+    let ours_of = |session_id: i64, st: &[trainyard_core::status::EnrollmentStatus]| {
+        p.learners
+            .iter()
+            .flat_map(|l| l.upcoming.iter().chain(l.past.iter()))
+            .filter(|e| e.session_id == session_id && st.contains(&e.status))
+            .count()
+    };
     let line = |e: &trainyard_app::store::enrollments::Enrollment| EnrollmentLine {
+        id: e.id,
+        version: e.version,
+        live: matches!(
+            e.status,
+            trainyard_core::status::EnrollmentStatus::Booked
+                | trainyard_core::status::EnrollmentStatus::Waitlisted
+                | trainyard_core::status::EnrollmentStatus::Requested
+        ),
         reference: e.session_reference.clone(),
         course: e.course_title.clone(),
         starts: viewer.display(e.session_starts_at),
@@ -102,28 +142,33 @@ pub(crate) async fn home(s: &AppState, c: &Caller, flash: Option<String>) -> Res
     ClientPortalPage {
         chrome: Chrome::new(c, "home", flash),
         client_name: p.client_name,
-        sessions: p
-            .sessions
+        sessions_total: listed.total,
+        sessions_href: format!("/sessions?from={today}"),
+        sessions: listed
+            .items
             .iter()
-            .map(|x| {
-                let s = &x.session;
+            .map(|s| {
+                use trainyard_core::status::EnrollmentStatus as E;
+                let booked = ours_of(
+                    s.id,
+                    &[E::Booked, E::Attended, E::NoShow, E::Completed, E::Failed],
+                );
+                let waitlisted = ours_of(s.id, &[E::Waitlisted]);
+                let requested = ours_of(s.id, &[E::Requested]);
                 let mut ours = Vec::new();
-                if x.ours_booked > 0 {
-                    ours.push(format!("{} booked", x.ours_booked));
+                if booked > 0 {
+                    ours.push(format!("{booked} booked"));
                 }
-                if x.ours_waitlisted > 0 {
-                    ours.push(format!("{} waitlisted", x.ours_waitlisted));
+                if waitlisted > 0 {
+                    ours.push(format!("{waitlisted} waitlisted"));
                 }
-                if x.ours_requested > 0 {
-                    ours.push(format!("{} requested", x.ours_requested));
+                if requested > 0 {
+                    ours.push(format!("{requested} requested"));
                 }
                 SessionRow {
-                    // Client contacts may open their own private sessions; public ones have no page for them.
-                    href: if s.client_id.is_some() {
-                        format!("/sessions/{}", s.id)
-                    } else {
-                        String::new()
-                    },
+                    // Every listed session is one the contact may open (private ones of theirs,
+                    // public ones their people are in).
+                    href: format!("/sessions/{}", s.id),
                     reference: s.reference.clone(),
                     course: s.title.clone().unwrap_or_else(|| s.course_title.clone()),
                     starts: when(s.starts_at, &s.time_zone, &viewer),
@@ -163,6 +208,15 @@ pub(crate) async fn home(s: &AppState, c: &Caller, flash: Option<String>) -> Res
             })
             .collect(),
         learners_total: p.learners_total,
+        people: p
+            .learners
+            .iter()
+            .map(|l| Opt {
+                value: l.learner.id.to_string(),
+                label: format!("{} {}", l.learner.first_name, l.learner.last_name),
+                selected: false,
+            })
+            .collect(),
     }
     .into_response()
 }

@@ -3,7 +3,7 @@
 
 use super::panels::{InlineForm, Panel, PanelRow};
 use crate::AppState;
-use crate::pages::{Submit, VersionForm, error_page, saved};
+use crate::pages::{Submit, error_page, saved};
 use crate::views::*;
 use axum::Router;
 use axum::extract::{Path, State};
@@ -12,7 +12,7 @@ use axum::routing::post;
 use trainyard_app::Caller;
 use trainyard_app::catalog::courses;
 use trainyard_app::schedule::{roster, sessions};
-use trainyard_app::store::sessions::{Session, SessionFilter};
+use trainyard_app::store::sessions::Session;
 
 /// Enrolling, acting on enrollments, and merging an unviable session into another.
 pub(super) fn routes() -> Router<AppState> {
@@ -38,35 +38,28 @@ pub(super) async fn viability_panel(s: &AppState, c: &Caller, x: &Session) -> Op
     if x.booked_count >= course.min_learners {
         return None;
     }
-    let mut f = SessionFilter {
-        course_id: Some(x.course_id),
-        from: viewer_tz(c).local(now).format("%Y-%m-%d").to_string(),
-        ..Default::default()
-    };
-    f.list.per_page = 50;
     let viewer = viewer_tz(c);
-    let others: Vec<(String, String)> = sessions::list(&s.app, c, &f)
+    // Room for everyone first; the others say how many would wait.
+    let others: Vec<(String, String)> = trainyard_app::enrollment::merge_targets(&s.app, c, x.id)
         .await
-        .map(|p| {
-            p.items
+        .map(|targets| {
+            targets
                 .into_iter()
-                .filter(|o| {
-                    o.id != x.id
-                        && matches!(
-                            o.status,
-                            trainyard_core::status::SessionStatus::Scheduled
-                                | trainyard_core::status::SessionStatus::Confirmed
-                        )
-                })
-                .map(|o| {
+                .map(|t| {
+                    let o = t.session;
                     (
                         o.id.to_string(),
                         format!(
-                            "{} · {} · {}/{} booked",
+                            "{} · {} · {}/{} booked · {}",
                             o.reference,
                             when(o.starts_at, &o.time_zone, &viewer),
                             o.booked_count,
-                            o.capacity
+                            o.capacity,
+                            if t.would_wait == 0 {
+                                "room for everyone".to_owned()
+                            } else {
+                                format!("{} would wait", t.would_wait)
+                            }
                         ),
                     )
                 })
@@ -92,7 +85,7 @@ pub(super) async fn viability_panel(s: &AppState, c: &Caller, x: &Session) -> Op
             fields: vec![
                 Field::new("into_session_id", "Merge into", "select", "").choices(others, None),
             ],
-            submit: "Merge",
+            submit: "Review the merge…",
             link: None,
         }),
         override_allowed: false,
@@ -104,18 +97,64 @@ pub(super) async fn viability_panel(s: &AppState, c: &Caller, x: &Session) -> Op
 struct MergeForm {
     #[serde(deserialize_with = "trainyard_app::store::row::lenient_int")]
     into_session_id: i64,
+    /// Set by the summary page's button: without it the merge is only shown.
+    confirmed: String,
 }
 
+#[derive(askama::Template, askama_web::WebTemplate)]
+#[template(path = "merge_confirm.html")]
+struct MergeConfirmPage {
+    chrome: Chrome,
+    plan: trainyard_app::enrollment::MergePlan,
+    from_when: String,
+    into_when: String,
+}
+
+impl MergeConfirmPage {
+    fn chrome_opt(&self) -> Option<&Chrome> {
+        Some(&self.chrome)
+    }
+}
+
+/// First the summary (who moves, who waits, what is released), then the merge once confirmed.
 async fn merge(
     State(s): State<AppState>,
     Path(id): Path<i64>,
     Submit { caller: c, form: f }: Submit<MergeForm>,
 ) -> Response {
+    use axum::response::IntoResponse;
+    if f.confirmed != "true" {
+        let plan = match trainyard_app::enrollment::merge_preview(&s.app, &c, id, f.into_session_id)
+            .await
+        {
+            Ok(p) => p,
+            Err(e) => return error_page(e, Some(&c)),
+        };
+        let viewer = viewer_tz(&c);
+        let at = |sid: i64| {
+            let s = &s;
+            let c = &c;
+            let viewer = &viewer;
+            async move {
+                sessions::get(&s.app, c, sid)
+                    .await
+                    .map(|d| when(d.session.starts_at, &d.session.time_zone, viewer))
+                    .unwrap_or_default()
+            }
+        };
+        return MergeConfirmPage {
+            chrome: Chrome::new(&c, "sessions", None),
+            from_when: at(plan.from_session_id).await,
+            into_when: at(plan.into_session_id).await,
+            plan,
+        }
+        .into_response();
+    }
     match trainyard_app::enrollment::merge_into(&s.app, &c, id, f.into_session_id).await {
         Ok(x) => saved(
             &format!("/sessions/{}", f.into_session_id),
             &format!(
-                "Session {} merged into this one; its learners were moved and told.",
+                "Session {} merged into this one; its learners were moved and told, its instructors and rooms released.",
                 x.reference
             ),
         ),
@@ -259,14 +298,25 @@ async fn enroll(
     }
 }
 
+/// An action on one enrollment; `learner_id` is who goes instead (substitute).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct EnrollmentActionForm {
+    #[serde(deserialize_with = "trainyard_app::store::row::lenient_int")]
+    version: i64,
+    #[serde(deserialize_with = "trainyard_app::store::row::lenient_int")]
+    learner_id: i64,
+}
+
 async fn enrollment_action(
     State(s): State<AppState>,
     Path((id, action)): Path<(i64, String)>,
-    Submit { caller: c, form: f }: Submit<VersionForm>,
+    Submit { caller: c, form: f }: Submit<EnrollmentActionForm>,
 ) -> Response {
     use trainyard_app::enrollment;
     let result = match action.as_str() {
         "cancel" => enrollment::cancel(&s.app, &c, id, f.version).await,
+        "substitute" => enrollment::substitute(&s.app, &c, id, f.version, f.learner_id).await,
         "approve" => enrollment::approve(&s.app, &c, id, f.version).await,
         "accept-offer" => enrollment::accept_offer(&s.app, &c, id).await,
         _ => {
@@ -274,6 +324,15 @@ async fn enrollment_action(
         }
     };
     match result {
+        // A client contact acts from their home page, and returns there.
+        Ok(e) if c.role == trainyard_core::Role::ClientContact => saved(
+            "/#our-learners",
+            &if action == "substitute" {
+                "Done: the new person has the place and both were told.".to_owned()
+            } else {
+                format!("Enrollment {}.", e.status.label().to_lowercase())
+            },
+        ),
         Ok(e) => saved(
             &format!("/sessions/{}#enrollments", e.session_id),
             &format!("Enrollment {}.", e.status.label().to_lowercase()),

@@ -10,7 +10,7 @@ mod staffing;
 mod window;
 
 use super::record::{Columns, RecordPage, stored, use_cases};
-use super::{Submit, VersionForm, error_page, saved};
+use super::{Submit, error_page, saved};
 use crate::AppState;
 use crate::views::*;
 use axum::Router;
@@ -287,12 +287,15 @@ impl RecordPage for Sessions {
         let mut actions = Vec::new();
         if c.role.can_edit_operations() && x.archived_at.is_none() {
             for e in x.status.next_events() {
-                let mut a = Action::post(
-                    e.label(),
-                    format!("/sessions/{id}/transition"),
-                    matches!(e, SessionEvent::Cancel)
-                        .then_some("Cancel this session? Learners and instructors will be told."),
-                );
+                if e.needs_reason() {
+                    // Cancelling and postponing ask why first: the form in the panel below.
+                    actions.push(Action::link(
+                        &format!("{}…", e.label()),
+                        format!("/sessions/{id}#status-change"),
+                    ));
+                    continue;
+                }
+                let mut a = Action::post(e.label(), format!("/sessions/{id}/transition"), None);
                 a.field = Some(("event".into(), e.as_str().into()));
                 a.primary = matches!(e, SessionEvent::Schedule | SessionEvent::Confirm);
                 actions.push(a);
@@ -396,6 +399,23 @@ impl RecordPage for Sessions {
             // After the client, whom the program belongs to.
             facts.insert(3, program);
         }
+        if let Some(reason) = x.status_reason {
+            facts.insert(
+                0,
+                fact(
+                    if x.status == SessionStatus::Postponed {
+                        "Postponed because"
+                    } else {
+                        "Cancelled because"
+                    },
+                    if x.status_note.is_empty() {
+                        reason.label().to_owned()
+                    } else {
+                        format!("{}: {}", reason.label(), x.status_note)
+                    },
+                ),
+            );
+        }
         facts
     }
     fn sections(c: &Caller, d: &SessionDetail, e: &Extra) -> Vec<Section> {
@@ -463,19 +483,41 @@ fn cells(x: &Session, viewer: &TimeZoneName) -> Vec<Cell> {
     ]
 }
 
+/// A lifecycle action from the page: the event, and for cancelling or postponing the reason.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct TransitionForm {
+    #[serde(deserialize_with = "trainyard_app::store::row::lenient_int")]
+    version: i64,
+    event: String,
+    reason: String,
+    reason_note: String,
+}
+
 async fn transition(
     State(s): State<AppState>,
     Path(id): Path<i64>,
     Submit {
         caller: c,
         form: posted,
-    }: Submit<VersionForm>,
+    }: Submit<TransitionForm>,
 ) -> Response {
     let event = match SessionEvent::parse(&posted.event) {
         Ok(e) => e,
         Err(r) => return error_page(r.into(), Some(&c)),
     };
-    match sessions::transition(&s.app, &c, id, posted.version, event).await {
+    let reason = match posted.reason.trim() {
+        "" => None,
+        raw => match trainyard_core::status::StatusReason::parse(raw) {
+            Ok(r) => Some(r),
+            Err(r) => return error_page(r.into(), Some(&c)),
+        },
+    };
+    let why = sessions::Why {
+        reason,
+        note: posted.reason_note,
+    };
+    match sessions::transition_because(&s.app, &c, id, posted.version, event, &why).await {
         Ok(x) => saved(
             &format!("/sessions/{id}"),
             &format!(

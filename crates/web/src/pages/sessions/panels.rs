@@ -27,8 +27,52 @@ pub(super) async fn panels(
         if let Some(p) = enrollments::viability_panel(s, c, x).await {
             panels.insert(0, p);
         }
+        if let Some(p) = status_change_panel(x) {
+            panels.push(p);
+        }
     }
     panels
+}
+
+/// Cancelling or postponing: the action and why (from the list reporting counts by).
+fn status_change_panel(x: &Session) -> Option<Panel> {
+    use trainyard_core::status::StatusReason;
+    let events: Vec<(String, String)> = x
+        .status
+        .next_events()
+        .into_iter()
+        .filter(|e| e.needs_reason())
+        .map(|e| (e.as_str().to_owned(), e.label().to_owned()))
+        .collect();
+    if events.is_empty() {
+        return None;
+    }
+    let reasons = StatusReason::ALL
+        .iter()
+        .map(|r| (r.as_str().to_owned(), r.label().to_owned()))
+        .collect();
+    Some(Panel {
+        id: "status-change",
+        title: "Cancel or postpone".into(),
+        columns: Vec::new(),
+        rows: Vec::new(),
+        empty: "Learners and instructors are told at once; the reason is kept with the session and counted in reporting.".into(),
+        form: Some(InlineForm {
+            action: format!("/sessions/{}/transition", x.id),
+            fields: vec![
+                Field::new("version", "", "hidden", &x.version.to_string()),
+                Field::new("event", "Action", "select", "").choices(events, None),
+                Field::new("reason", "Reason", "select", "")
+                    .choices(reasons, Some("Choose a reason…"))
+                    .required(),
+                Field::new("reason_note", "Details", "wide", "")
+                    .help("required when the reason is Other"),
+            ],
+            submit: "Apply",
+            link: None,
+        }),
+        override_allowed: false,
+    })
 }
 
 /// The session page: the generic detail view plus the staffing panels with their actions.
