@@ -270,6 +270,7 @@ page_type!(
     "MessagePage",
     trainyard_app::store::outbox::Message
 );
+page_type!(UserPage, "UserPage", trainyard_app::store::users::User);
 
 // ------------------------------------------------------------------ PATCH
 

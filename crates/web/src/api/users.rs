@@ -92,7 +92,7 @@ fn role(raw: &str) -> Result<Role, AppError> {
 ///
 /// Every account, staff first, by role and e-mail; deactivated ones carry `archived_at`.
 #[utoipa::path(get, path = "/users", operation_id = "listUsers", tag = "users", params(UserListParams),
-    responses((status = 200, description = "One page of users", body = Page<User>), (status = 403, body = Problem)))]
+    responses((status = 200, description = "One page of users", body = super::bodies::UserPage), (status = 403, body = Problem)))]
 async fn list(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
