@@ -598,17 +598,65 @@ impl FormView {
                     let msg = if f.name == e.field {
                         e.message.clone()
                     } else {
-                        format!("{}: {}", e.field, e.message)
+                        in_words(&e.field, &e.message)
                     };
                     f.error = Some(match f.error.take() {
                         Some(prev) => format!("{prev}; {msg}"),
                         None => msg,
                     });
                 }
-                None => self.problems.push(format!("{}: {}", e.field, e.message)),
+                None => self.problems.push(in_words(&e.field, &e.message)),
             }
         }
         self
+    }
+}
+
+/// A field problem as a coordinator reads it: `parts[0].ends` + "must end after it starts" is
+/// "Day 1 must end after it starts". The API keeps the JSON pointer in its problem's `errors`.
+fn in_words(field: &str, message: &str) -> String {
+    let subject = match field.strip_prefix("parts[").and_then(|r| r.split_once(']')) {
+        Some((i, rest)) => {
+            let day = i.parse::<usize>().map(|i| format!("Day {}", i + 1));
+            match (day, rest) {
+                (Ok(day), "") => day,
+                (Ok(day), ".starts") => format!("{day} start"),
+                (Ok(day), ".ends") if message.starts_with("must") => day,
+                (Ok(day), ".ends") => format!("{day} end"),
+                _ => field.to_owned(),
+            }
+        }
+        None => field.replace('_', " "),
+    };
+    if message.starts_with("must") || message.starts_with("is ") {
+        format!("{subject} {message}")
+    } else {
+        format!("{subject}: {message}")
+    }
+}
+
+#[cfg(test)]
+mod in_words_tests {
+    use super::in_words;
+
+    #[test]
+    fn session_parts_read_as_days() {
+        assert_eq!(
+            in_words("parts[0].ends", "must end after it starts"),
+            "Day 1 must end after it starts"
+        );
+        assert_eq!(
+            in_words("parts[1].starts", "'x' is not a date and time"),
+            "Day 2 start: 'x' is not a date and time"
+        );
+        assert_eq!(
+            in_words("parts[2].ends", "is longer than 14 hours"),
+            "Day 3 end is longer than 14 hours"
+        );
+        assert_eq!(
+            in_words("billing_email", "is not an e-mail address"),
+            "billing email is not an e-mail address"
+        );
     }
 }
 

@@ -15,6 +15,7 @@ both_backends!(
     forms_need_the_csrf_token_and_keep_input_on_errors,
     pages_refuse_roles_that_may_not_see_them,
     every_record_page_archives_and_restores,
+    a_refused_session_part_is_named_as_its_day,
 );
 
 async fn login_logout_and_the_staff_pages(t: &TestApp) {
@@ -290,4 +291,44 @@ async fn every_record_page_archives_and_restores(t: &TestApp) {
             "{path}"
         );
     }
+}
+
+/// A refusal names the day the coordinator typed, not the JSON pointer the API uses.
+async fn a_refused_session_part_is_named_as_its_day(t: &TestApp) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    let course = api.create("/courses", &course_body("DAYS-1")).await["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let b = t.browser_as(Role::Coordinator, None).await;
+    let csrf = b.csrf().await;
+    let form = [
+        ("_csrf", csrf.as_str()),
+        ("course_id", course.as_str()),
+        ("visibility", "public"),
+        ("delivery_mode", "vilt"),
+        ("capacity", "12"),
+        ("time_zone", "Europe/Berlin"),
+        ("currency", "EUR"),
+        ("seat_price", "490"),
+        ("part_starts", "2027-03-01T09:00"),
+        ("part_ends", "2027-03-01T17:00"),
+        ("part_starts", "2027-03-02T17:00"),
+        ("part_ends", "2027-03-02T09:00"),
+    ];
+    let (status, html) = b.post_form("/sessions", &form).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("Day 2 must end after it starts"), "{html}");
+    assert!(!html.contains("parts[1]"), "{html}");
+    // The API keeps the pointer.
+    let r = api
+        .post(
+            "/sessions",
+            &json!({ "course_id": course.parse::<i64>().unwrap(), "visibility": "public", "delivery_mode": "vilt",
+                     "capacity": 12, "time_zone": "Europe/Berlin", "seat_price": { "amount": "490", "currency": "EUR" },
+                     "parts": [{ "starts": "2027-03-02T17:00", "ends": "2027-03-02T09:00" }] }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.body["errors"][0]["field"], "parts[0].ends", "{}", r.body);
 }
