@@ -28,74 +28,9 @@ pub async fn seed_sessions(
     let system = Caller::system();
     let (course_ids, venue_ids, client_ids) = {
         let mut tx = app.store.write().await?;
-        let mut course_ids = Vec::new();
-        for i in 0..40 {
-            let code = format!("BENCH-{i:02}");
-            let fields = CourseFields {
-                code: code.clone(),
-                title: format!("Benchmark course {i}"),
-                duration_days: (1 + i % 3).to_string(),
-                hours_per_day: "7".into(),
-                delivery_modes: "ilt,vilt".into(),
-                min_learners: "4".into(),
-                max_learners: "16".into(),
-                currency: "EUR".into(),
-                list_price: "990".into(),
-                ..Default::default()
-            };
-            match courses::insert(&mut tx, &fields.validate()?, now).await {
-                Ok(id) => course_ids.push(id),
-                Err(trainyard_store::StoreError::Duplicate(_)) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-        if course_ids.is_empty() {
-            course_ids = courses::options(&mut tx)
-                .await?
-                .into_iter()
-                .map(|(id, _)| id)
-                .collect();
-        }
-        let mut venue_ids = Vec::new();
-        for (i, tz) in ["Europe/Berlin", "Europe/London", "America/New_York"]
-            .iter()
-            .enumerate()
-        {
-            let f = VenueFields {
-                code: format!("BV{i}"),
-                name: format!("Bench venue {i}"),
-                city: "City".into(),
-                country: "DE".into(),
-                time_zone: (*tz).into(),
-                ..Default::default()
-            };
-            if let Ok(id) = venues::insert(&mut tx, &f.validate()?, now).await {
-                venue_ids.push((id, *tz));
-            }
-        }
-        if venue_ids.is_empty() {
-            venue_ids = venues::options(&mut tx)
-                .await?
-                .into_iter()
-                .map(|(id, _)| (id, "Europe/Berlin"))
-                .collect();
-        }
-        let mut client_ids = Vec::new();
-        for i in 0..8 {
-            let f = ClientFields {
-                code: format!("BC{i}"),
-                name: format!("Bench client {i}"),
-                billing_email: format!("ap{i}@bench.example"),
-                currency: "EUR".into(),
-                time_zone: "Europe/Berlin".into(),
-                ..Default::default()
-            };
-            if let Ok(id) = clients::insert(&mut tx, &f.validate()?, now).await {
-                client_ids.push(id);
-            }
-        }
+        let catalog = catalog(&mut tx, now).await?;
         tx.commit().await?;
-        (course_ids, venue_ids, client_ids)
+        catalog
     };
     let start_day = trainyard_core::time::utc(now).date_naive() - Duration::days(365);
     let statuses = [
@@ -158,6 +93,167 @@ pub async fn seed_sessions(
     }
     app.store.settle().await?;
     Ok(existing)
+}
+
+/// The benchmark's venue zones, by venue code `BV{index}`.
+const BENCH_ZONES: [&str; 3] = ["Europe/Berlin", "Europe/London", "America/New_York"];
+
+/// The benchmark's courses, venues (with their zones) and clients: found by their codes, created
+/// when missing. Looked up first because a refused insert would end a PostgreSQL transaction.
+async fn catalog(
+    tx: &mut trainyard_store::Conn,
+    now: i64,
+) -> Result<(Vec<i64>, Vec<(i64, &'static str)>, Vec<i64>), AppError> {
+    let with_code = |options: Vec<(i64, String)>, prefix: &str| -> Vec<(i64, String)> {
+        options
+            .into_iter()
+            .filter(|(_, label)| label.starts_with(prefix))
+            .collect()
+    };
+    let mut course_ids: Vec<i64> = with_code(courses::options(tx).await?, "BENCH-")
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    if course_ids.is_empty() {
+        for i in 0..40 {
+            let fields = CourseFields {
+                code: format!("BENCH-{i:02}"),
+                title: format!("Benchmark course {i}"),
+                duration_days: (1 + i % 3).to_string(),
+                hours_per_day: "7".into(),
+                delivery_modes: "ilt,vilt".into(),
+                min_learners: "4".into(),
+                max_learners: "16".into(),
+                currency: "EUR".into(),
+                list_price: "990".into(),
+                ..Default::default()
+            };
+            course_ids.push(courses::insert(&mut *tx, &fields.validate()?, now).await?);
+        }
+    }
+    let mut venue_ids: Vec<(i64, &'static str)> = with_code(venues::options(tx).await?, "BV")
+        .into_iter()
+        .map(|(id, label)| {
+            let index = label[2..].chars().next().and_then(|c| c.to_digit(10));
+            let zone = index.and_then(|i| BENCH_ZONES.get(i as usize));
+            (id, zone.copied().unwrap_or("Europe/Berlin"))
+        })
+        .collect();
+    if venue_ids.is_empty() {
+        for (i, tz) in BENCH_ZONES.iter().enumerate() {
+            let f = VenueFields {
+                code: format!("BV{i}"),
+                name: format!("Bench venue {i}"),
+                city: "City".into(),
+                country: "DE".into(),
+                time_zone: (*tz).into(),
+                ..Default::default()
+            };
+            venue_ids.push((venues::insert(&mut *tx, &f.validate()?, now).await?, *tz));
+        }
+    }
+    let mut client_ids: Vec<i64> = with_code(clients::options(tx).await?, "BC")
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    if client_ids.is_empty() {
+        for i in 0..8 {
+            let f = ClientFields {
+                code: format!("BC{i}"),
+                name: format!("Bench client {i}"),
+                billing_email: format!("ap{i}@bench.example"),
+                currency: "EUR".into(),
+                time_zone: "Europe/Berlin".into(),
+                ..Default::default()
+            };
+            client_ids.push(clients::insert(&mut *tx, &f.validate()?, now).await?);
+        }
+    }
+    Ok((course_ids, venue_ids, client_ids))
+}
+
+/// Fills the month starting `month` with `per_instructor` confirmed one-day sessions for each of
+/// `instructors` timeline instructors (created once): the timeline benchmark's data. Idempotent.
+pub async fn seed_timeline(
+    app: &App,
+    instructors: usize,
+    per_instructor: usize,
+    month: chrono::NaiveDate,
+    mut progress: impl FnMut(usize),
+) -> Result<usize, AppError> {
+    use trainyard_core::records::InstructorFields;
+    use trainyard_core::status::AssignmentStatus;
+    use trainyard_store::{assignments, instructors as people};
+    let now = now_ms();
+    let mut tx = app.store.write().await?;
+    let (course_ids, venue_ids, _) = catalog(&mut tx, now).await?;
+    let mut f = people::InstructorFilter::default();
+    f.list.q = "Timeline Instructor".into();
+    f.list.per_page = 1;
+    let existing = people::list(&mut tx, &f).await?.total as usize;
+    if existing >= instructors {
+        tx.commit().await?;
+        return Ok(existing);
+    }
+    tx.commit().await?;
+    let (venue, tz) = venue_ids.first().copied().unwrap_or((0, "Europe/Berlin"));
+    let weekdays: Vec<chrono::NaiveDate> = (0..31)
+        .map(|d| month + Duration::days(d))
+        .filter(|d| {
+            use chrono::Datelike;
+            d.month() == month.month() && d.weekday().num_days_from_monday() < 5
+        })
+        .collect();
+    for i in existing..instructors {
+        let mut tx = app.store.write().await?;
+        let fields = InstructorFields {
+            name: format!("Timeline Instructor {i:03}"),
+            email: format!("timeline{i}@bench.example"),
+            employment_type: "contractor".into(),
+            time_zone: tz.into(),
+            currency: "EUR".into(),
+            day_rate: "700".into(),
+            max_days_week: "5".into(),
+            max_days_month: "22".into(),
+            skills: "bench".into(),
+            ..Default::default()
+        };
+        let instructor = people::insert(&mut tx, &fields.validate()?, now).await?;
+        for k in 0..per_instructor.min(weekdays.len()) {
+            // Spread over the month's weekdays, shifted per instructor so the columns differ.
+            let day = weekdays[(k * weekdays.len() / per_instructor.max(1) + i) % weekdays.len()];
+            let f = SessionFields {
+                course_id: course_ids[(i + k) % course_ids.len()].to_string(),
+                visibility: "public".into(),
+                delivery_mode: "ilt".into(),
+                venue_id: venue.to_string(),
+                capacity: "12".into(),
+                time_zone: tz.into(),
+                currency: "EUR".into(),
+                seat_price: "990".into(),
+                parts: vec![PartFields {
+                    starts: format!("{}T09:00", day.format("%Y-%m-%d")),
+                    ends: format!("{}T17:00", day.format("%Y-%m-%d")),
+                }],
+                ..Default::default()
+            };
+            let session =
+                sessions::insert(&mut tx, &f.validate()?, SessionStatus::Confirmed, now).await?;
+            assignments::insert(
+                &mut tx,
+                session,
+                instructor,
+                "lead",
+                AssignmentStatus::Confirmed,
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        progress(i + 1);
+    }
+    app.store.settle().await?;
+    Ok(instructors)
 }
 
 /// Gives the benchmark sessions confirmed instructors and rooms (`instructors` of each), so that

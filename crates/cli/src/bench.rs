@@ -27,28 +27,7 @@ pub async fn sessions_list(app: App, sessions: usize, iterations: usize) -> anyh
         app.store.backend()
     );
 
-    let email = "bench@trainyard.invalid";
-    let password = "bench-password-123";
-    let _ = accounts::create_user(
-        &app,
-        None,
-        NewAccount {
-            email: email.into(),
-            display_name: "Bench".into(),
-            password: password.into(),
-            role: Role::Coordinator,
-            client_id: None,
-            instructor_id: None,
-            learner_id: None,
-            time_zone: "Europe/Berlin".into(),
-        },
-    )
-    .await;
-    let login = accounts::login(&app, email, password, "bench")
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let cookie = format!("ty_session={}", login.session_token);
-    let router = trainyard_web::router(app.clone(), false);
+    let (router, cookie) = bench_login(&app).await?;
     let today = chrono::Utc::now().date_naive();
     let queries = [
         format!(
@@ -64,16 +43,28 @@ pub async fn sessions_list(app: App, sessions: usize, iterations: usize) -> anyh
         "/sessions?q=bench-1&from=2000-01-01".to_owned(),
         "/api/v1/sessions?status=scheduled&visibility=private&per_page=50".to_owned(),
     ];
+    time_pages(&router, &cookie, &queries, iterations).await
+}
+
+/// Requests each page `iterations` times (after three warm-ups) in process and prints the median,
+/// p95 and maximum server time and the answer's size.
+async fn time_pages(
+    router: &axum::Router,
+    cookie: &str,
+    queries: &[String],
+    iterations: usize,
+) -> anyhow::Result<()> {
+    anyhow::ensure!(iterations > 0, "--iterations must be at least 1");
     println!(
         "{:<75} {:>9} {:>9} {:>9} {:>7}",
-        "request", "median", "p95", "max", "rows"
+        "request", "median", "p95", "max", "size"
     );
-    for q in &queries {
+    for q in queries {
         let mut times = Vec::with_capacity(iterations);
         let mut bytes = 0;
         for i in 0..iterations + 3 {
             let req = Request::get(q.as_str())
-                .header(header::COOKIE, &cookie)
+                .header(header::COOKIE, cookie)
                 .body(Body::empty())
                 .context("request")?;
             let started = Instant::now();
@@ -94,18 +85,58 @@ pub async fn sessions_list(app: App, sessions: usize, iterations: usize) -> anyh
             }
         }
         times.sort();
-        let pct = |p: f64| times[((times.len() as f64 - 1.0) * p).round() as usize];
         let ms = |d: Duration| format!("{:.2} ms", d.as_secs_f64() * 1000.0);
         println!(
             "{:<75} {:>9} {:>9} {:>9} {:>6}k",
             q,
-            ms(pct(0.5)),
-            ms(pct(0.95)),
-            ms(pct(1.0)),
+            ms(pct(&times, 0.5)),
+            ms(pct(&times, 0.95)),
+            ms(pct(&times, 1.0)),
             bytes / 1024
         );
     }
     Ok(())
+}
+
+/// Fills next month with `per_instructor` confirmed sessions for each of `instructors` instructors
+/// (if missing), then renders the month timeline of every instructor, in process.
+pub async fn timeline(
+    app: App,
+    instructors: usize,
+    per_instructor: usize,
+    iterations: usize,
+) -> anyhow::Result<()> {
+    use chrono::Datelike;
+    let today = chrono::Utc::now().date_naive();
+    let next = today + chrono::Duration::days(32);
+    let month = next.with_day(1).context("the first day of next month")?;
+    let bar = ProgressBar::new(instructors as u64);
+    bar.set_style(
+        ProgressStyle::with_template("seeding {bar:40} {pos}/{len} instructors ({eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    trainyard_app::bench::seed_timeline(&app, instructors, per_instructor, month, |n| {
+        bar.set_position(n as u64)
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    bar.finish_and_clear();
+    eprintln!(
+        "{instructors} instructors with {per_instructor} sessions each in {} ({:?})",
+        month.format("%B %Y"),
+        app.store.backend()
+    );
+    let (router, cookie) = bench_login(&app).await?;
+    let queries = [format!("/timeline?view=month&start={month}")];
+    time_pages(&router, &cookie, &queries, iterations).await
+}
+
+/// The `p` quantile (0 to 1) of sorted, non-empty durations.
+fn pct(sorted: &[Duration], p: f64) -> Duration {
+    sorted
+        .get(((sorted.len().max(1) as f64 - 1.0) * p).round() as usize)
+        .copied()
+        .unwrap_or_default()
 }
 
 /// Resident memory of this process, from /proc (Linux).
@@ -158,7 +189,6 @@ pub async fn conflicts(app: App, sessions: usize, iterations: usize) -> anyhow::
         per_query.push(t.elapsed());
     }
     per_query.sort();
-    let pct = |v: &Vec<Duration>, p: f64| v[((v.len() as f64 - 1.0) * p).round() as usize];
     println!(
         "core: {} intervals indexed in {:.0} ms; 100,000 overlap queries (3 h each, {} hits): median {:.2} µs, p99 {:.2} µs, max {:.2} µs",
         index.len(),
@@ -435,7 +465,6 @@ pub async fn enroll(app: App, clients: usize, seconds: u64, seats: i64) -> anyho
     let _ = server.await;
     lat.sort();
     anyhow::ensure!(!lat.is_empty(), "no enrollment succeeded ({errors} errors)");
-    let pct = |p: f64| lat[((lat.len() as f64 - 1.0) * p).round() as usize];
     let mut conn = app.store.read().await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut overbooked = 0;
     let mut booked_total = 0;
@@ -461,9 +490,9 @@ pub async fn enroll(app: App, clients: usize, seconds: u64, seats: i64) -> anyho
         elapsed.as_secs_f64(),
         app.store.backend(),
         lat.len() as f64 / elapsed.as_secs_f64(),
-        pct(0.5).as_secs_f64() * 1000.0,
-        pct(0.99).as_secs_f64() * 1000.0,
-        pct(1.0).as_secs_f64() * 1000.0
+        pct(&lat, 0.5).as_secs_f64() * 1000.0,
+        pct(&lat, 0.99).as_secs_f64() * 1000.0,
+        pct(&lat, 1.0).as_secs_f64() * 1000.0
     );
     let _ = seal_stop.send(());
     let _ = sealer.await;

@@ -132,6 +132,17 @@ enum BenchCommand {
         #[arg(long, default_value_t = 30)]
         iterations: usize,
     },
+    /// Fill next month with confirmed sessions for N instructors (if missing), then time the month
+    /// timeline of every instructor, in process.
+    Timeline {
+        #[arg(long, default_value_t = 200)]
+        instructors: usize,
+        /// Sessions per instructor in the month (one weekday each).
+        #[arg(long, default_value_t = 8)]
+        per_instructor: usize,
+        #[arg(long, default_value_t = 30)]
+        iterations: usize,
+    },
     /// Time the core conflict check against 1,000,000 intervals, then the conflict-check API call
     /// at N sessions with confirmed instructors and rooms (seeded if missing).
     Conflicts {
@@ -429,6 +440,17 @@ async fn main() -> anyhow::Result<()> {
         } => {
             let app = open(&target).await?;
             bench::sessions_list(app, sessions, iterations).await
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Timeline {
+                    instructors,
+                    per_instructor,
+                    iterations,
+                },
+        } => {
+            let app = open(&target).await?;
+            bench::timeline(app, instructors, per_instructor, iterations).await
         }
         Command::Bench {
             command:
