@@ -349,3 +349,67 @@ mod tests {
         );
     }
 }
+
+string_enum!(InvoiceStatus, "invoice status" {
+    Draft => "draft", "Draft",
+    Issued => "issued", "Issued",
+    PartlyPaid => "partly_paid", "Partly paid",
+    Paid => "paid", "Paid",
+    Credited => "credited", "Credited",
+});
+
+string_enum!(InvoiceKind, "invoice kind" {
+    Invoice => "invoice", "Invoice",
+    CreditNote => "credit_note", "Credit note",
+});
+
+impl InvoiceStatus {
+    /// Only a draft may change; an issued invoice is corrected by a credit note.
+    pub fn editable(self) -> Result<(), Refusal> {
+        match self {
+            InvoiceStatus::Draft => Ok(()),
+            other => Err(Refusal(format!(
+                "This invoice is {}: an issued invoice never changes. Correct it with a credit note.",
+                other.label().to_lowercase()
+            ))),
+        }
+    }
+
+    /// draft → issued.
+    pub fn issue(self) -> Result<InvoiceStatus, Refusal> {
+        match self {
+            InvoiceStatus::Draft => Ok(InvoiceStatus::Issued),
+            other => Err(Refusal(format!(
+                "This invoice is already {}: it cannot be issued again.",
+                other.label().to_lowercase()
+            ))),
+        }
+    }
+
+    /// Where an issued invoice stands once `paid` and `credited` (minor units) are set against
+    /// its `gross`: fully credited, paid, partly paid or still open.
+    pub fn settled(gross: i64, paid: i64, credited: i64) -> InvoiceStatus {
+        if credited >= gross && gross > 0 {
+            InvoiceStatus::Credited
+        } else if paid + credited >= gross {
+            InvoiceStatus::Paid
+        } else if paid > 0 {
+            InvoiceStatus::PartlyPaid
+        } else {
+            InvoiceStatus::Issued
+        }
+    }
+
+    /// Payments are taken on an issued, partly paid (or, as overpayment, paid) invoice.
+    pub fn takes_payment(self) -> Result<(), Refusal> {
+        match self {
+            InvoiceStatus::Issued | InvoiceStatus::PartlyPaid | InvoiceStatus::Paid => Ok(()),
+            InvoiceStatus::Draft => Err(Refusal(
+                "This invoice is a draft: issue it before recording a payment.".into(),
+            )),
+            InvoiceStatus::Credited => Err(Refusal(
+                "This invoice is fully credited: nothing is owed on it.".into(),
+            )),
+        }
+    }
+}
