@@ -20,6 +20,7 @@ pub mod enrollment;
 pub mod error;
 pub mod feeds;
 pub mod history;
+pub mod invoicing;
 pub mod idempotency;
 pub mod messages;
 pub mod people;

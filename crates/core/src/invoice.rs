@@ -120,7 +120,8 @@ pub fn parse_quantity(raw: &str) -> Result<i64, String> {
 }
 
 /// One line as typed in a form or an API body.
-#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(default)]
 pub struct LineFields {
     pub description: String,
     /// A number such as "2" or "1.5".

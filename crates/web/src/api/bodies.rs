@@ -265,6 +265,8 @@ macro_rules! page_type {
     };
 }
 
+pub(crate) use page_type;
+
 page_type!(
     MessagePage,
     "MessagePage",

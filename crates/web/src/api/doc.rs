@@ -178,6 +178,10 @@ const TAGS: &[(&str, &str)] = &[
         "calendar feeds",
         "iCalendar feed URLs for calendar applications.",
     ),
+    (
+        "invoices",
+        "Invoices and credit notes: drafts, gapless numbers on issue, payments, client credit (finance).",
+    ),
     ("audit", "The change history of records."),
 ];
 

@@ -8,6 +8,7 @@ mod enrollment;
 mod extract;
 mod feeds;
 mod idempotency;
+mod invoices;
 mod messages;
 mod planning;
 mod rate_limit;
@@ -113,6 +114,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(planning::api())
         .merge(users::api())
         .merge(venues_travel::api())
+        .merge(invoices::api())
         .split_for_parts()
 }
 

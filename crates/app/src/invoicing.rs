@@ -1,0 +1,686 @@
+//! Invoices and credit notes: drafts written by hand or from a session's enrollments, issued with a
+//! gapless number, paid (an overpayment becomes the client's credit), corrected only by credit
+//! note. Finance, managers and admins do all of it; a client contact reads their own issued ones.
+
+use crate::error::About;
+use crate::{App, AppError, Caller, now_ms};
+use chrono::{Duration, NaiveDate};
+use trainyard_core::invoice::{self, Line, LineFields};
+use trainyard_core::money::{Currency, Money};
+use trainyard_core::status::{EnrollmentStatus, InvoiceKind, InvoiceStatus};
+use trainyard_core::{Invalid, Role, TimeZoneName};
+use trainyard_store::invoices::{self as repo, Invoice, InvoiceFilter, InvoiceLine, Payment};
+use trainyard_store::{Page, clients, enrollments, sessions};
+
+/// The series credit notes are numbered in (invoices use the plain year series).
+const CREDIT_NOTE_SERIES: &str = "CN";
+
+/// An invoice with everything on it.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct InvoiceDetail {
+    #[serde(flatten)]
+    pub invoice: Invoice,
+    pub lines: Vec<InvoiceLine>,
+    /// Net and tax per tax rate.
+    pub tax_bands: Vec<TaxBandView>,
+    pub payments: Vec<Payment>,
+    /// Credit notes written against this invoice.
+    pub credit_notes: Vec<Invoice>,
+}
+
+/// The tax of one rate on an invoice.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct TaxBandView {
+    /// Percent, e.g. "19 %".
+    pub rate: String,
+    pub net: Money,
+    pub tax: Money,
+}
+
+/// A draft as typed: who it bills, in which currency, and its lines.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct DraftFields {
+    pub client_id: Option<i64>,
+    /// ISO 4217 code; defaults to the client's currency.
+    pub currency: String,
+    /// Days from issue to due date (default 30).
+    pub payment_days: Option<i64>,
+    pub notes: String,
+    pub lines: Vec<LineFields>,
+}
+
+fn require_finance(caller: &Caller, what: &str) -> Result<(), AppError> {
+    caller.require(caller.sees_finance(), what)
+}
+
+/// Who may read an invoice: finance, managers and admins any; a client contact their client's
+/// issued ones. Everyone else is told it does not exist.
+fn may_read(caller: &Caller, invoice: &Invoice) -> bool {
+    caller.sees_finance()
+        || (caller.role == Role::ClientContact
+            && caller.client_id == Some(invoice.client_id)
+            && invoice.status != InvoiceStatus::Draft)
+}
+
+fn today(caller: &Caller) -> NaiveDate {
+    let tz = TimeZoneName::parse_or_utc(&caller.time_zone);
+    tz.local(now_ms()).date_naive()
+}
+
+fn payment_days(raw: Option<i64>) -> Result<i64, Invalid> {
+    match raw.unwrap_or(30) {
+        d @ 0..=365 => Ok(d),
+        _ => Err(Invalid::field(
+            "payment_days",
+            "must be between 0 and 365 days",
+        )),
+    }
+}
+
+/// Invoices and credit notes matching `f` (a client contact: only their own, issued ones).
+pub async fn list(
+    app: &App,
+    caller: &Caller,
+    mut f: InvoiceFilter,
+) -> Result<Page<Invoice>, AppError> {
+    if !caller.sees_finance() {
+        match (caller.role, caller.client_id) {
+            (Role::ClientContact, Some(client)) => {
+                f.client_id = Some(client);
+                f.issued_only = true;
+            }
+            _ => return Err(AppError::Forbidden("see invoices".into())),
+        }
+    }
+    let mut conn = app.store.read().await?;
+    Ok(repo::list(&mut conn, &f).await?)
+}
+
+async fn detail(conn: &mut trainyard_store::Conn, id: i64) -> Result<InvoiceDetail, AppError> {
+    let invoice = repo::get(conn, id).await.about("invoice")?;
+    let currency = invoice.gross.currency;
+    let lines = repo::lines(conn, id, currency).await?;
+    let only: Vec<Line> = lines.iter().map(|l| l.line.clone()).collect();
+    let tax_bands = invoice::totals(&only)
+        .bands
+        .into_iter()
+        .map(|b| TaxBandView {
+            rate: invoice::rate_string(b.rate),
+            net: Money::new(b.net_minor, currency),
+            tax: Money::new(b.tax_minor, currency),
+        })
+        .collect();
+    Ok(InvoiceDetail {
+        payments: repo::payments(conn, id, currency).await?,
+        credit_notes: repo::credit_notes_of(conn, id).await?,
+        invoice,
+        lines,
+        tax_bands,
+    })
+}
+
+/// One invoice with its lines, tax per rate, payments and credit notes.
+pub async fn get(app: &App, caller: &Caller, id: i64) -> Result<InvoiceDetail, AppError> {
+    let mut conn = app.store.read().await?;
+    let d = detail(&mut conn, id).await?;
+    if !may_read(caller, &d.invoice) {
+        return Err(AppError::NotFound("invoice"));
+    }
+    Ok(d)
+}
+
+/// Checks typed draft fields against the client; returns the currency and the lines.
+async fn checked_draft(
+    conn: &mut trainyard_store::Conn,
+    f: &DraftFields,
+    fixed_client: Option<i64>,
+) -> Result<(i64, Currency, i64, Vec<Line>), AppError> {
+    let mut inv = Invalid::new();
+    let client_id = fixed_client.or(f.client_id);
+    let client = match client_id {
+        Some(id) => Some(clients::get(conn, id).await.about("client")?),
+        None => {
+            inv.add("client_id", "choose the client to invoice");
+            None
+        }
+    };
+    let currency = if f.currency.trim().is_empty() {
+        client.as_ref().map(|c| c.currency)
+    } else {
+        inv.check("currency", Currency::parse(&f.currency))
+    };
+    let days = inv.check("payment_days", payment_days(f.payment_days).map_err(|e| e.summary()));
+    let lines = match currency {
+        Some(c) => match invoice::validate_lines(&f.lines, c) {
+            Ok(lines) => Some(lines),
+            Err(e) => {
+                inv.errors.extend(e.errors);
+                None
+            }
+        },
+        None => None,
+    };
+    if f.notes.chars().count() > 2000 {
+        inv.add("notes", "must be at most 2000 characters");
+    }
+    match (client, currency, days, lines) {
+        (Some(client), Some(currency), Some(days), Some(lines)) if inv.is_empty() => {
+            Ok((client.id, currency, days, lines))
+        }
+        _ => Err(inv.into()),
+    }
+}
+
+/// Writes a new draft invoice by hand.
+pub async fn create_draft(
+    app: &App,
+    caller: &Caller,
+    f: &DraftFields,
+) -> Result<InvoiceDetail, AppError> {
+    require_finance(caller, "write invoices")?;
+    let now = now_ms();
+    let mut tx = app.store.write().await?;
+    let (client_id, currency, days, lines) = checked_draft(&mut tx, f, None).await?;
+    let id = repo::insert(
+        &mut tx,
+        &repo::NewInvoice {
+            kind: InvoiceKind::Invoice,
+            client_id,
+            session_id: None,
+            credits_invoice_id: None,
+            currency,
+            payment_days: days,
+            notes: f.notes.trim(),
+        },
+        now,
+    )
+    .await?;
+    let with_refs: Vec<(Line, Option<i64>)> = lines.into_iter().map(|l| (l, None)).collect();
+    repo::write_draft(&mut tx, id, 1, &with_refs, (f.notes.trim(), days), now).await?;
+    let after = detail(&mut tx, id).await?;
+    crate::audit::record(
+        &mut tx,
+        caller,
+        now,
+        "invoice.drafted",
+        ("invoice", id),
+        None,
+        Some(&after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Rewrites a draft read at `version`: its lines, notes and payment days. Lines drawn from
+/// enrollments keep their link when their position and description are unchanged.
+pub async fn update_draft(
+    app: &App,
+    caller: &Caller,
+    id: i64,
+    version: i64,
+    f: &DraftFields,
+) -> Result<InvoiceDetail, AppError> {
+    require_finance(caller, "write invoices")?;
+    let now = now_ms();
+    let mut tx = app.store.write().await?;
+    let before = detail(&mut tx, id).await?;
+    before.invoice.status.editable()?;
+    if before.invoice.kind == InvoiceKind::CreditNote {
+        return Err(AppError::Refused(
+            "A credit note's lines follow its invoice: discard this draft and credit the invoice again."
+                .into(),
+        ));
+    }
+    if before.invoice.archived_at.is_some() {
+        return Err(AppError::Refused("This draft was discarded.".into()));
+    }
+    if before.invoice.version != version {
+        return Err(AppError::Stale("invoice"));
+    }
+    let mut fixed = f.clone();
+    fixed.currency = before.invoice.gross.currency.to_string();
+    let (_, _, days, lines) = checked_draft(&mut tx, &fixed, Some(before.invoice.client_id)).await?;
+    let with_refs: Vec<(Line, Option<i64>)> = lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let kept = before
+                .lines
+                .get(i)
+                .filter(|old| old.description == l.description)
+                .and_then(|old| old.enrollment_id);
+            (l, kept)
+        })
+        .collect();
+    repo::write_draft(&mut tx, id, version, &with_refs, (f.notes.trim(), days), now).await?;
+    let after = detail(&mut tx, id).await?;
+    crate::audit::record(
+        &mut tx,
+        caller,
+        now,
+        "invoice.draft_changed",
+        ("invoice", id),
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Drafts the invoice of a session for one client: a line per enrolled learner of theirs (booked,
+/// attended or completed) not yet on a live invoice, at the price of their enrollment.
+pub async fn draft_for_session(
+    app: &App,
+    caller: &Caller,
+    session_id: i64,
+    client_id: i64,
+    tax_rate: &str,
+) -> Result<InvoiceDetail, AppError> {
+    require_finance(caller, "write invoices")?;
+    let rate = invoice::parse_rate(if tax_rate.trim().is_empty() {
+        "0"
+    } else {
+        tax_rate
+    })
+    .map_err(|e| Invalid::field("tax_rate", e))?;
+    let now = now_ms();
+    let mut tx = app.store.write().await?;
+    let session = sessions::get(&mut tx, session_id).await.about("session")?;
+    let client = clients::get(&mut tx, client_id).await.about("client")?;
+    let billed = repo::billed_enrollments(&mut tx, session_id).await?;
+    let billable = |s: EnrollmentStatus| {
+        matches!(
+            s,
+            EnrollmentStatus::Booked | EnrollmentStatus::Attended | EnrollmentStatus::Completed
+        )
+    };
+    let lines: Vec<(Line, Option<i64>)> = enrollments::for_session(&mut tx, session_id)
+        .await?
+        .into_iter()
+        .filter(|e| e.client_id == Some(client_id) && billable(e.status))
+        .filter(|e| !billed.contains(&e.id))
+        .map(|e| {
+            let price = e.price.unwrap_or(session.seat_price);
+            (
+                Line {
+                    description: format!(
+                        "{} ({}, {}): {}",
+                        session.course_title,
+                        session.reference,
+                        trainyard_core::time::utc(session.starts_at).format("%Y-%m-%d"),
+                        e.learner_name
+                    ),
+                    quantity: invoice::QUANTITY_SCALE,
+                    unit_minor: price.minor,
+                    tax_rate: rate,
+                },
+                Some(e.id),
+            )
+        })
+        .collect();
+    if lines.is_empty() {
+        return Err(AppError::Refused(format!(
+            "Nothing to invoice: no learner of {} on {} is enrolled and not yet invoiced.",
+            client.name, session.reference
+        )));
+    }
+    let id = repo::insert(
+        &mut tx,
+        &repo::NewInvoice {
+            kind: InvoiceKind::Invoice,
+            client_id,
+            session_id: Some(session_id),
+            credits_invoice_id: None,
+            currency: session.seat_price.currency,
+            payment_days: 30,
+            notes: "",
+        },
+        now,
+    )
+    .await?;
+    repo::write_draft(&mut tx, id, 1, &lines, ("", 30), now).await?;
+    let after = detail(&mut tx, id).await?;
+    crate::audit::record(
+        &mut tx,
+        caller,
+        now,
+        "invoice.drafted",
+        ("invoice", id),
+        None,
+        Some(&after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Discards a draft (it stays in the trail, archived).
+pub async fn discard(app: &App, caller: &Caller, id: i64, version: i64) -> Result<(), AppError> {
+    require_finance(caller, "discard invoices")?;
+    let now = now_ms();
+    let mut tx = app.store.write().await?;
+    let before = repo::get(&mut tx, id).await.about("invoice")?;
+    before.status.editable()?;
+    repo::discard_draft(&mut tx, id, version, now)
+        .await
+        .about("invoice")?;
+    crate::audit::record(
+        &mut tx,
+        caller,
+        now,
+        "invoice.discarded",
+        ("invoice", id),
+        Some(&before),
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Issues a draft: the next number of its series (taken by the transaction's first write, so
+/// concurrent issues get consecutive numbers and a failed one leaves no gap), today's date and the
+/// due date. From here on the document never changes.
+pub async fn issue(
+    app: &App,
+    caller: &Caller,
+    id: i64,
+    version: i64,
+) -> Result<InvoiceDetail, AppError> {
+    require_finance(caller, "issue invoices")?;
+    let now = now_ms();
+    let issued_on = today(caller);
+    let mut tx = app.store.write().await?;
+    let before = repo::get(&mut tx, id).await.about("invoice")?;
+    before.status.issue()?;
+    if before.archived_at.is_some() {
+        return Err(AppError::Refused("This draft was discarded.".into()));
+    }
+    if before.version != version {
+        return Err(AppError::Stale("invoice"));
+    }
+    if before.gross.minor == 0 && before.kind == InvoiceKind::Invoice {
+        return Err(AppError::Refused(
+            "This invoice has no amount: add a line before issuing it.".into(),
+        ));
+    }
+    if let (InvoiceKind::CreditNote, Some(of)) = (before.kind, before.credits_invoice_id) {
+        let credited = repo::get(&mut tx, of).await.about("invoice")?;
+        if credited.credited.minor - before.gross.minor > credited.gross.minor {
+            return Err(AppError::Refused(format!(
+                "Invoice {} is already credited: this credit note would take back more than it billed.",
+                credited.number.unwrap_or_default()
+            )));
+        }
+    }
+    let series = match before.kind {
+        InvoiceKind::Invoice => "",
+        InvoiceKind::CreditNote => CREDIT_NOTE_SERIES,
+    };
+    let year = chrono::Datelike::year(&issued_on);
+    let n = repo::take_number(&mut tx, series, year).await?;
+    let number = invoice::number(series, year, n);
+    let due_on = issued_on + Duration::days(before.payment_days);
+    repo::mark_issued(
+        &mut tx,
+        id,
+        version,
+        &number,
+        (&issued_on.to_string(), &due_on.to_string()),
+        now,
+    )
+    .await
+    .about("invoice")?;
+    if before.kind == InvoiceKind::CreditNote {
+        apply_credit_note(&mut tx, &before, now).await?;
+    }
+    let after = detail(&mut tx, id).await?;
+    crate::audit::record(
+        &mut tx,
+        caller,
+        now,
+        "invoice.issued",
+        ("invoice", id),
+        Some(&before),
+        Some(&after.invoice),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// An issued credit note lowers what its invoice owes; what the client had already paid beyond
+/// the new total becomes their credit.
+async fn apply_credit_note(
+    tx: &mut trainyard_store::Conn,
+    note: &Invoice,
+    now: i64,
+) -> Result<(), AppError> {
+    let Some(invoice_id) = note.credits_invoice_id else {
+        return Ok(());
+    };
+    let inv = repo::get(tx, invoice_id).await.about("invoice")?;
+    let credited = inv.credited.minor - note.gross.minor; // the note's gross is negative
+    let refund_due = (inv.paid.minor + credited - inv.gross.minor).min(-note.gross.minor);
+    let status = InvoiceStatus::settled(inv.gross.minor, inv.paid.minor, credited);
+    repo::settle(tx, invoice_id, inv.paid.minor, credited, status, now).await?;
+    if refund_due > 0 {
+        repo::add_client_credit(
+            tx,
+            inv.client_id,
+            Money::new(refund_due, inv.gross.currency),
+            Some(invoice_id),
+            "credited after payment",
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// A payment as typed.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct PaymentFields {
+    /// A decimal string such as "1178.10", in the invoice's currency.
+    pub amount: String,
+    /// The day the money arrived, YYYY-MM-DD (default: today).
+    #[schema(format = Date)]
+    pub received_on: String,
+    /// The bank's reference.
+    pub reference: String,
+}
+
+/// Records a payment on an issued invoice; what exceeds the balance becomes the client's credit.
+pub async fn record_payment(
+    app: &App,
+    caller: &Caller,
+    id: i64,
+    f: &PaymentFields,
+) -> Result<InvoiceDetail, AppError> {
+    require_finance(caller, "record payments")?;
+    let now = now_ms();
+    let mut tx = app.store.write().await?;
+    let before = repo::get(&mut tx, id).await.about("invoice")?;
+    if before.kind == InvoiceKind::CreditNote {
+        return Err(AppError::Refused(
+            "A credit note is not paid: record the payment on the invoice.".into(),
+        ));
+    }
+    before.status.takes_payment()?;
+    let mut inv = Invalid::new();
+    let amount = inv.check(
+        "amount",
+        Money::parse_non_negative(&f.amount, before.gross.currency),
+    );
+    if amount.is_some_and(|a| a.minor == 0) {
+        inv.add("amount", "must be more than 0");
+    }
+    let received_on = if f.received_on.trim().is_empty() {
+        Some(today(caller))
+    } else {
+        inv.check(
+            "received_on",
+            NaiveDate::parse_from_str(f.received_on.trim(), "%Y-%m-%d")
+                .map_err(|_| "is not a date (expected YYYY-MM-DD)"),
+        )
+    };
+    if f.reference.chars().count() > 200 {
+        inv.add("reference", "must be at most 200 characters");
+    }
+    let (Some(amount), Some(received_on)) = (amount, received_on) else {
+        return Err(inv.into());
+    };
+    inv.or_ok(())?;
+    let owed = (before.balance.minor).max(0);
+    let overpaid = (amount.minor - owed).max(0);
+    repo::add_payment(
+        &mut tx,
+        id,
+        amount.minor,
+        (&received_on.to_string(), f.reference.trim()),
+        (caller.user_id != 0).then_some(caller.user_id),
+        now,
+    )
+    .await?;
+    // What pays the invoice counts as paid; the rest is the client's credit, not the invoice's.
+    let paid = before.paid.minor + amount.minor - overpaid;
+    let status = InvoiceStatus::settled(before.gross.minor, paid, before.credited.minor);
+    repo::settle(&mut tx, id, paid, before.credited.minor, status, now).await?;
+    if overpaid > 0 {
+        repo::add_client_credit(
+            &mut tx,
+            before.client_id,
+            Money::new(overpaid, before.gross.currency),
+            Some(id),
+            "overpayment",
+            now,
+        )
+        .await?;
+    }
+    let after = detail(&mut tx, id).await?;
+    crate::audit::record(
+        &mut tx,
+        caller,
+        now,
+        "invoice.payment_recorded",
+        ("invoice", id),
+        Some(&before),
+        Some(&after.invoice),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Drafts a credit note for what is still uncredited on an issued invoice: its lines negated
+/// (less what earlier credit notes took back), for finance to check and issue.
+pub async fn draft_credit_note(
+    app: &App,
+    caller: &Caller,
+    id: i64,
+    reason: &str,
+) -> Result<InvoiceDetail, AppError> {
+    require_finance(caller, "write credit notes")?;
+    let reason = trainyard_core::invalid::text::required(reason, 500)
+        .map_err(|e| Invalid::field("reason", e))?;
+    let now = now_ms();
+    let mut tx = app.store.write().await?;
+    let original = detail(&mut tx, id).await?;
+    let inv = &original.invoice;
+    if inv.kind == InvoiceKind::CreditNote {
+        return Err(AppError::Refused(
+            "This is a credit note: credit the invoice itself.".into(),
+        ));
+    }
+    match inv.status {
+        InvoiceStatus::Draft => {
+            return Err(AppError::Refused(
+                "This invoice is a draft: change or discard it instead of crediting it.".into(),
+            ));
+        }
+        InvoiceStatus::Credited => {
+            return Err(AppError::Refused(
+                "This invoice is already fully credited.".into(),
+            ));
+        }
+        _ => {}
+    }
+    if original
+        .credit_notes
+        .iter()
+        .any(|n| n.status == InvoiceStatus::Draft)
+    {
+        return Err(AppError::Refused(
+            "A credit note for this invoice is waiting as a draft: issue or discard it first."
+                .into(),
+        ));
+    }
+    if inv.credited.minor > 0 {
+        return Err(AppError::Refused(
+            "This invoice was partly credited already; write the rest as a new invoice and credit note by hand."
+                .into(),
+        ));
+    }
+    let lines: Vec<(Line, Option<i64>)> = original
+        .lines
+        .iter()
+        .map(|l| {
+            (
+                Line {
+                    unit_minor: -l.line.unit_minor,
+                    ..l.line.clone()
+                },
+                None,
+            )
+        })
+        .collect();
+    let number = inv.number.clone().unwrap_or_default();
+    let notes = format!("Credit note for invoice {number}: {reason}");
+    let note_id = repo::insert(
+        &mut tx,
+        &repo::NewInvoice {
+            kind: InvoiceKind::CreditNote,
+            client_id: inv.client_id,
+            session_id: inv.session_id,
+            credits_invoice_id: Some(id),
+            currency: inv.gross.currency,
+            payment_days: 0,
+            notes: &notes,
+        },
+        now,
+    )
+    .await?;
+    repo::write_draft(&mut tx, note_id, 1, &lines, (&notes, 0), now).await?;
+    let after = detail(&mut tx, note_id).await?;
+    crate::audit::record(
+        &mut tx,
+        caller,
+        now,
+        "invoice.credit_note_drafted",
+        ("invoice", note_id),
+        None,
+        Some(&after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// A client's credit balance per currency (finance, or the client's own contact).
+pub async fn client_credit(
+    app: &App,
+    caller: &Caller,
+    client_id: i64,
+) -> Result<Vec<Money>, AppError> {
+    if !(caller.sees_finance()
+        || (caller.role == Role::ClientContact && caller.client_id == Some(client_id)))
+    {
+        return Err(AppError::Forbidden("see a client's credit".into()));
+    }
+    let mut conn = app.store.read().await?;
+    Ok(repo::client_credit(&mut conn, client_id).await?)
+}
