@@ -122,6 +122,9 @@ async fn detail(conn: &mut trainyard_store::Conn, id: i64) -> Result<InvoiceDeta
 
 /// One invoice with its lines, tax per rate, payments and credit notes.
 pub async fn get(app: &App, caller: &Caller, id: i64) -> Result<InvoiceDetail, AppError> {
+    if !caller.sees_finance() && caller.role != Role::ClientContact {
+        return Err(AppError::Forbidden("see invoices".into()));
+    }
     let mut conn = app.store.read().await?;
     let d = detail(&mut conn, id).await?;
     if !may_read(caller, &d.invoice) {
@@ -150,7 +153,10 @@ async fn checked_draft(
     } else {
         inv.check("currency", Currency::parse(&f.currency))
     };
-    let days = inv.check("payment_days", payment_days(f.payment_days).map_err(|e| e.summary()));
+    let days = inv.check(
+        "payment_days",
+        payment_days(f.payment_days).map_err(|e| e.summary()),
+    );
     let lines = match currency {
         Some(c) => match invoice::validate_lines(&f.lines, c) {
             Ok(lines) => Some(lines),
@@ -241,7 +247,8 @@ pub async fn update_draft(
     }
     let mut fixed = f.clone();
     fixed.currency = before.invoice.gross.currency.to_string();
-    let (_, _, days, lines) = checked_draft(&mut tx, &fixed, Some(before.invoice.client_id)).await?;
+    let (_, _, days, lines) =
+        checked_draft(&mut tx, &fixed, Some(before.invoice.client_id)).await?;
     let with_refs: Vec<(Line, Option<i64>)> = lines
         .into_iter()
         .enumerate()
@@ -254,7 +261,15 @@ pub async fn update_draft(
             (l, kept)
         })
         .collect();
-    repo::write_draft(&mut tx, id, version, &with_refs, (f.notes.trim(), days), now).await?;
+    repo::write_draft(
+        &mut tx,
+        id,
+        version,
+        &with_refs,
+        (f.notes.trim(), days),
+        now,
+    )
+    .await?;
     let after = detail(&mut tx, id).await?;
     crate::audit::record(
         &mut tx,
@@ -276,10 +291,12 @@ pub async fn draft_for_session(
     app: &App,
     caller: &Caller,
     session_id: i64,
-    client_id: i64,
+    client_id: Option<i64>,
     tax_rate: &str,
 ) -> Result<InvoiceDetail, AppError> {
     require_finance(caller, "write invoices")?;
+    let client_id =
+        client_id.ok_or_else(|| Invalid::field("client_id", "choose the client to invoice"))?;
     let rate = invoice::parse_rate(if tax_rate.trim().is_empty() {
         "0"
     } else {
@@ -489,7 +506,7 @@ pub struct PaymentFields {
     pub amount: String,
     /// The day the money arrived, YYYY-MM-DD (default: today).
     #[schema(format = Date)]
-    pub received_on: String,
+    pub received_on: Option<String>,
     /// The bank's reference.
     pub reference: String,
 }
@@ -519,14 +536,13 @@ pub async fn record_payment(
     if amount.is_some_and(|a| a.minor == 0) {
         inv.add("amount", "must be more than 0");
     }
-    let received_on = if f.received_on.trim().is_empty() {
-        Some(today(caller))
-    } else {
-        inv.check(
+    let received_on = match f.received_on.as_deref().map(str::trim) {
+        None | Some("") => Some(today(caller)),
+        Some(day) => inv.check(
             "received_on",
-            NaiveDate::parse_from_str(f.received_on.trim(), "%Y-%m-%d")
+            NaiveDate::parse_from_str(day, "%Y-%m-%d")
                 .map_err(|_| "is not a date (expected YYYY-MM-DD)"),
-        )
+        ),
     };
     if f.reference.chars().count() > 200 {
         inv.add("reference", "must be at most 200 characters");
@@ -683,4 +699,34 @@ pub async fn client_credit(
     }
     let mut conn = app.store.read().await?;
     Ok(repo::client_credit(&mut conn, client_id).await?)
+}
+
+/// [`draft_for_session`] for a session named by its reference (`S-00275`), as people type it.
+pub async fn draft_for_session_reference(
+    app: &App,
+    caller: &Caller,
+    reference: &str,
+    client_id: Option<i64>,
+    tax_rate: &str,
+) -> Result<InvoiceDetail, AppError> {
+    require_finance(caller, "write invoices")?;
+    let reference = reference.trim().to_uppercase();
+    let mut f = sessions::SessionFilter::default();
+    f.list.q = reference.clone();
+    f.list.per_page = 20;
+    let found = {
+        let mut conn = app.store.read().await?;
+        sessions::list(&mut conn, &f).await?
+    };
+    let Some(session) = found.items.into_iter().find(|s| s.reference == reference) else {
+        return Err(Invalid::field(
+            "session",
+            format!(
+                "no session has the reference '{}'",
+                reference.chars().take(20).collect::<String>()
+            ),
+        )
+        .into());
+    };
+    draft_for_session(app, caller, session.id, client_id, tax_rate).await
 }

@@ -170,7 +170,12 @@ list_filter! {
 
 /// Invoices matching `f`; `q` searches the number and the client's name and code.
 pub async fn list(conn: &mut Conn, f: &InvoiceFilter) -> Result<Page<Invoice>, StoreError> {
-    let status = choice("status", &f.status, InvoiceStatus::ALL, InvoiceStatus::as_str)?;
+    let status = choice(
+        "status",
+        &f.status,
+        InvoiceStatus::ALL,
+        InvoiceStatus::as_str,
+    )?;
     let kind = choice("kind", &f.kind, InvoiceKind::ALL, InvoiceKind::as_str)?;
     TABLE
         .list(

@@ -48,6 +48,9 @@ impl Chrome {
                 add("Clients", "/clients", "clients");
                 add("Programs", "/programs", "programs");
                 add("Learners", "/learners", "learners");
+                if r.can_see_finance() {
+                    add("Invoices", "/invoices", "invoices");
+                }
                 add("Delivery log", "/admin/outbox", "outbox");
                 if matches!(r, Role::Admin | Role::Manager) {
                     add("Message templates", "/admin/messages", "messages");
@@ -63,6 +66,7 @@ impl Chrome {
                 add("Our sessions", "/sessions", "sessions");
                 add("Our learners", "/learners", "learners");
                 add("Enroll people", "/portal/client/enroll", "enroll");
+                add("Our invoices", "/invoices", "invoices");
                 if let Some(client) = c.client_id {
                     add(
                         "Calendar",

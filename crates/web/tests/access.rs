@@ -88,6 +88,16 @@ const API_RULES: &[(&str, &str)] = &[
     ("POST /feeds",                                             "L B B B B B B B B B B"),
     ("DELETE /feeds/{id}",                                      "L N N N N N N N N F F"),
     ("GET /history/{entity}/{id}",                              "L Y Y Y Y F F F F F F"),
+    ("GET /invoices",                                           "L Y Y F Y F F Y Y F F"),
+    ("POST /invoices",                                          "L B B F B F F F F F F"),
+    ("DELETE /invoices/{id}",                                   "L B B F B F F F F F F"),
+    ("GET /invoices/{id}",                                      "L Y Y F Y F F Y N F F"),
+    ("PUT /invoices/{id}",                                      "L B B F B F F F F F F"),
+    ("POST /invoices/{id}/credit-note",                         "L B B F B F F F F F F"),
+    ("POST /invoices/{id}/issue",                               "L B B F B F F F F F F"),
+    ("POST /invoices/{id}/payments",                            "L B B F B F F F F F F"),
+    ("POST /sessions/{id}/invoices",                            "L B B F B F F F F F F"),
+    ("GET /clients/{id}/credit",                                "L Y Y F Y F F Y F F F"),
     ("GET /instructors",                                        "L Y Y Y Y F F F F F F"),
     ("POST /instructors",                                       "L B B B F F F F F F F"),
     ("DELETE /instructors/{id}",                                "L B B B F F F F F F F"),
@@ -313,6 +323,17 @@ const PAGE_RULES: &[(&str, &str)] = &[
     ("GET /feeds/{kind}/{target}",                              "L Y Y Y Y Y F F F F F"),
     ("POST /feeds/{kind}/{target}",                             "L Y Y Y Y Y F F F F F"),
     ("GET /healthz",                                            "Y Y Y Y Y Y Y Y Y Y Y"),
+    ("GET /invoices",                                           "L Y Y F Y F F Y Y F F"),
+    ("POST /invoices",                                          "L B B F B F F F F F F"),
+    ("POST /invoices/from-session",                             "L B B F B F F F F F F"),
+    ("GET /invoices/new",                                       "L Y Y F Y F F F F F F"),
+    ("GET /invoices/{id}",                                      "L Y Y F Y F F Y N F F"),
+    ("POST /invoices/{id}/credit-note",                         "L B B F B F F F F F F"),
+    ("POST /invoices/{id}/discard",                             "L B B F B F F F F F F"),
+    ("GET /invoices/{id}/edit",                                 "L B B F B F F F F F F"),
+    ("POST /invoices/{id}/edit",                                "L B B F B F F F F F F"),
+    ("POST /invoices/{id}/issue",                               "L B B F B F F F F F F"),
+    ("POST /invoices/{id}/payments",                            "L B B F B F F F F F F"),
     ("GET /instructors",                                        "L Y Y Y Y F F F F F F"),
     ("POST /instructors",                                       "L B B B F F F F F F F"),
     ("GET /instructors/new",                                    "L Y Y Y F F F F F F F"),
@@ -700,6 +721,22 @@ async fn world(t: &TestApp) -> World {
         )
         .await);
 
+    // An issued invoice of client C1.
+    let draft = admin
+        .create(
+            "/invoices",
+            &json!({ "client_id": c1, "lines": [{ "description": "Seat", "quantity": "1", "unit_price": "490", "tax_rate": "19" }] }),
+        )
+        .await;
+    let invoice = id(&draft);
+    let r = admin
+        .post(
+            &format!("/invoices/{invoice}/issue"),
+            &json!({ "version": draft["version"] }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "issue: {}", r.body);
+
     let mut who = vec![Who {
         name: WHO[0],
         api: None,
@@ -736,6 +773,7 @@ async fn world(t: &TestApp) -> World {
         ("assignment_version", a1["version"].as_i64().unwrap()),
         ("enrollments", e1),
         ("target", i1),
+        ("invoices", invoice),
     ]);
     World { ids, who }
 }

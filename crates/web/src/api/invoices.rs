@@ -145,7 +145,8 @@ async fn record_payment(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct CreditNoteRequest {
-    /// Why the invoice is credited (printed on the credit note).
+    /// Why the invoice is credited (printed on the credit note; required).
+    #[serde(default)]
     pub reason: String,
 }
 
@@ -168,8 +169,9 @@ async fn credit_note(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct SessionInvoiceRequest {
-    /// The client whose learners are invoiced.
-    pub client_id: i64,
+    /// The client whose learners are invoiced (required).
+    #[serde(default)]
+    pub client_id: Option<i64>,
     /// Percent applied to every line, e.g. "19" (default 0).
     #[serde(default)]
     pub tax_rate: String,

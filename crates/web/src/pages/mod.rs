@@ -13,6 +13,7 @@ mod credentials;
 mod dashboard;
 mod feeds;
 mod instructors;
+mod invoices;
 mod learners;
 mod messages;
 mod planning;
@@ -61,6 +62,7 @@ pub fn routes() -> Router<AppState> {
         .merge(feeds::routes())
         .merge(recurrence::routes())
         .merge(planning::routes())
+        .merge(invoices::routes())
 }
 
 const FLASH_COOKIE: &str = "ty_flash";
