@@ -294,6 +294,22 @@ pub async fn draft_for_session(
     client_id: Option<i64>,
     tax_rate: &str,
 ) -> Result<InvoiceDetail, AppError> {
+    let mut tx = app.store.write().await?;
+    let after =
+        draft_for_session_in(&mut tx, caller, session_id, client_id, tax_rate, now_ms()).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// [`draft_for_session`] inside the caller's transaction (the demo seeder's).
+pub(crate) async fn draft_for_session_in(
+    tx: &mut trainyard_store::Conn,
+    caller: &Caller,
+    session_id: i64,
+    client_id: Option<i64>,
+    tax_rate: &str,
+    now: i64,
+) -> Result<InvoiceDetail, AppError> {
     require_finance(caller, "write invoices")?;
     let client_id =
         client_id.ok_or_else(|| Invalid::field("client_id", "choose the client to invoice"))?;
@@ -303,18 +319,16 @@ pub async fn draft_for_session(
         tax_rate
     })
     .map_err(|e| Invalid::field("tax_rate", e))?;
-    let now = now_ms();
-    let mut tx = app.store.write().await?;
-    let session = sessions::get(&mut tx, session_id).await.about("session")?;
-    let client = clients::get(&mut tx, client_id).await.about("client")?;
-    let billed = repo::billed_enrollments(&mut tx, session_id).await?;
+    let session = sessions::get(&mut *tx, session_id).await.about("session")?;
+    let client = clients::get(&mut *tx, client_id).await.about("client")?;
+    let billed = repo::billed_enrollments(&mut *tx, session_id).await?;
     let billable = |s: EnrollmentStatus| {
         matches!(
             s,
             EnrollmentStatus::Booked | EnrollmentStatus::Attended | EnrollmentStatus::Completed
         )
     };
-    let lines: Vec<(Line, Option<i64>)> = enrollments::for_session(&mut tx, session_id)
+    let lines: Vec<(Line, Option<i64>)> = enrollments::for_session(&mut *tx, session_id)
         .await?
         .into_iter()
         .filter(|e| e.client_id == Some(client_id) && billable(e.status))
@@ -345,7 +359,7 @@ pub async fn draft_for_session(
         )));
     }
     let id = repo::insert(
-        &mut tx,
+        &mut *tx,
         &repo::NewInvoice {
             kind: InvoiceKind::Invoice,
             client_id,
@@ -358,10 +372,10 @@ pub async fn draft_for_session(
         now,
     )
     .await?;
-    repo::write_draft(&mut tx, id, 1, &lines, ("", 30), now).await?;
-    let after = detail(&mut tx, id).await?;
+    repo::write_draft(&mut *tx, id, 1, &lines, ("", 30), now).await?;
+    let after = detail(&mut *tx, id).await?;
     crate::audit::record(
-        &mut tx,
+        &mut *tx,
         caller,
         now,
         "invoice.drafted",
@@ -370,7 +384,6 @@ pub async fn draft_for_session(
         Some(&after),
     )
     .await?;
-    tx.commit().await?;
     Ok(after)
 }
 
@@ -407,11 +420,23 @@ pub async fn issue(
     id: i64,
     version: i64,
 ) -> Result<InvoiceDetail, AppError> {
-    require_finance(caller, "issue invoices")?;
-    let now = now_ms();
-    let issued_on = today(caller);
     let mut tx = app.store.write().await?;
-    let before = repo::get(&mut tx, id).await.about("invoice")?;
+    let after = issue_in(&mut tx, caller, id, version, now_ms(), today(caller)).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// [`issue`] inside the caller's transaction (the demo seeder's).
+pub(crate) async fn issue_in(
+    tx: &mut trainyard_store::Conn,
+    caller: &Caller,
+    id: i64,
+    version: i64,
+    now: i64,
+    issued_on: NaiveDate,
+) -> Result<InvoiceDetail, AppError> {
+    require_finance(caller, "issue invoices")?;
+    let before = repo::get(&mut *tx, id).await.about("invoice")?;
     before.status.issue()?;
     if before.archived_at.is_some() {
         return Err(AppError::Refused("This draft was discarded.".into()));
@@ -425,7 +450,7 @@ pub async fn issue(
         ));
     }
     if let (InvoiceKind::CreditNote, Some(of)) = (before.kind, before.credits_invoice_id) {
-        let credited = repo::get(&mut tx, of).await.about("invoice")?;
+        let credited = repo::get(&mut *tx, of).await.about("invoice")?;
         if credited.credited.minor - before.gross.minor > credited.gross.minor {
             return Err(AppError::Refused(format!(
                 "Invoice {} is already credited: this credit note would take back more than it billed.",
@@ -438,11 +463,11 @@ pub async fn issue(
         InvoiceKind::CreditNote => CREDIT_NOTE_SERIES,
     };
     let year = chrono::Datelike::year(&issued_on);
-    let n = repo::take_number(&mut tx, series, year).await?;
+    let n = repo::take_number(&mut *tx, series, year).await?;
     let number = invoice::number(series, year, n);
     let due_on = issued_on + Duration::days(before.payment_days);
     repo::mark_issued(
-        &mut tx,
+        &mut *tx,
         id,
         version,
         &number,
@@ -452,11 +477,11 @@ pub async fn issue(
     .await
     .about("invoice")?;
     if before.kind == InvoiceKind::CreditNote {
-        apply_credit_note(&mut tx, &before, now).await?;
+        apply_credit_note(&mut *tx, &before, now).await?;
     }
-    let after = detail(&mut tx, id).await?;
+    let after = detail(&mut *tx, id).await?;
     crate::audit::record(
-        &mut tx,
+        &mut *tx,
         caller,
         now,
         "invoice.issued",
@@ -465,7 +490,6 @@ pub async fn issue(
         Some(&after.invoice),
     )
     .await?;
-    tx.commit().await?;
     Ok(after)
 }
 
@@ -518,10 +542,23 @@ pub async fn record_payment(
     id: i64,
     f: &PaymentFields,
 ) -> Result<InvoiceDetail, AppError> {
-    require_finance(caller, "record payments")?;
-    let now = now_ms();
     let mut tx = app.store.write().await?;
-    let before = repo::get(&mut tx, id).await.about("invoice")?;
+    let after = record_payment_in(&mut tx, caller, id, f, now_ms(), today(caller)).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// [`record_payment`] inside the caller's transaction (the demo seeder's).
+pub(crate) async fn record_payment_in(
+    tx: &mut trainyard_store::Conn,
+    caller: &Caller,
+    id: i64,
+    f: &PaymentFields,
+    now: i64,
+    today: NaiveDate,
+) -> Result<InvoiceDetail, AppError> {
+    require_finance(caller, "record payments")?;
+    let before = repo::get(&mut *tx, id).await.about("invoice")?;
     if before.kind == InvoiceKind::CreditNote {
         return Err(AppError::Refused(
             "A credit note is not paid: record the payment on the invoice.".into(),
@@ -537,7 +574,7 @@ pub async fn record_payment(
         inv.add("amount", "must be more than 0");
     }
     let received_on = match f.received_on.as_deref().map(str::trim) {
-        None | Some("") => Some(today(caller)),
+        None | Some("") => Some(today),
         Some(day) => inv.check(
             "received_on",
             NaiveDate::parse_from_str(day, "%Y-%m-%d")
@@ -554,7 +591,7 @@ pub async fn record_payment(
     let owed = (before.balance.minor).max(0);
     let overpaid = (amount.minor - owed).max(0);
     repo::add_payment(
-        &mut tx,
+        &mut *tx,
         id,
         amount.minor,
         (&received_on.to_string(), f.reference.trim()),
@@ -565,10 +602,10 @@ pub async fn record_payment(
     // What pays the invoice counts as paid; the rest is the client's credit, not the invoice's.
     let paid = before.paid.minor + amount.minor - overpaid;
     let status = InvoiceStatus::settled(before.gross.minor, paid, before.credited.minor);
-    repo::settle(&mut tx, id, paid, before.credited.minor, status, now).await?;
+    repo::settle(&mut *tx, id, paid, before.credited.minor, status, now).await?;
     if overpaid > 0 {
         repo::add_client_credit(
-            &mut tx,
+            &mut *tx,
             before.client_id,
             Money::new(overpaid, before.gross.currency),
             Some(id),
@@ -577,9 +614,9 @@ pub async fn record_payment(
         )
         .await?;
     }
-    let after = detail(&mut tx, id).await?;
+    let after = detail(&mut *tx, id).await?;
     crate::audit::record(
-        &mut tx,
+        &mut *tx,
         caller,
         now,
         "invoice.payment_recorded",
@@ -588,7 +625,6 @@ pub async fn record_payment(
         Some(&after.invoice),
     )
     .await?;
-    tx.commit().await?;
     Ok(after)
 }
 
@@ -600,12 +636,24 @@ pub async fn draft_credit_note(
     id: i64,
     reason: &str,
 ) -> Result<InvoiceDetail, AppError> {
+    let mut tx = app.store.write().await?;
+    let after = draft_credit_note_in(&mut tx, caller, id, reason, now_ms()).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// [`draft_credit_note`] inside the caller's transaction (the demo seeder's).
+pub(crate) async fn draft_credit_note_in(
+    tx: &mut trainyard_store::Conn,
+    caller: &Caller,
+    id: i64,
+    reason: &str,
+    now: i64,
+) -> Result<InvoiceDetail, AppError> {
     require_finance(caller, "write credit notes")?;
     let reason = trainyard_core::invalid::text::required(reason, 500)
         .map_err(|e| Invalid::field("reason", e))?;
-    let now = now_ms();
-    let mut tx = app.store.write().await?;
-    let original = detail(&mut tx, id).await?;
+    let original = detail(&mut *tx, id).await?;
     let inv = &original.invoice;
     if inv.kind == InvoiceKind::CreditNote {
         return Err(AppError::Refused(
@@ -657,7 +705,7 @@ pub async fn draft_credit_note(
     let number = inv.number.clone().unwrap_or_default();
     let notes = format!("Credit note for invoice {number}: {reason}");
     let note_id = repo::insert(
-        &mut tx,
+        &mut *tx,
         &repo::NewInvoice {
             kind: InvoiceKind::CreditNote,
             client_id: inv.client_id,
@@ -670,10 +718,10 @@ pub async fn draft_credit_note(
         now,
     )
     .await?;
-    repo::write_draft(&mut tx, note_id, 1, &lines, (&notes, 0), now).await?;
-    let after = detail(&mut tx, note_id).await?;
+    repo::write_draft(&mut *tx, note_id, 1, &lines, (&notes, 0), now).await?;
+    let after = detail(&mut *tx, note_id).await?;
     crate::audit::record(
-        &mut tx,
+        &mut *tx,
         caller,
         now,
         "invoice.credit_note_drafted",
@@ -682,7 +730,6 @@ pub async fn draft_credit_note(
         Some(&after),
     )
     .await?;
-    tx.commit().await?;
     Ok(after)
 }
 
@@ -729,4 +776,34 @@ pub async fn draft_for_session_reference(
         .into());
     };
     draft_for_session(app, caller, session.id, client_id, tax_rate).await
+}
+
+/// What does not add up in the stored invoices: a total that differs from its lines, or a gap or
+/// duplicate in a series' numbers. Empty when everything holds (the demo checks it after seeding).
+pub(crate) async fn totals_hold(conn: &mut trainyard_store::Conn) -> Result<String, AppError> {
+    let mut f = InvoiceFilter::default();
+    f.list.export = true;
+    let all = repo::list(conn, &f).await?.items;
+    let mut problems = Vec::new();
+    let mut numbers: std::collections::BTreeMap<String, Vec<i64>> = Default::default();
+    for inv in &all {
+        let lines = repo::lines(conn, inv.id, inv.gross.currency).await?;
+        let only: Vec<Line> = lines.into_iter().map(|l| l.line).collect();
+        let t = invoice::totals(&only);
+        if (t.net, t.tax, t.gross) != (inv.net.minor, inv.tax.minor, inv.gross.minor) {
+            problems.push(format!("invoice {} does not add up", inv.id));
+        }
+        if let Some((series, n)) = inv.number.as_deref().and_then(|n| n.rsplit_once('-')) {
+            if let Ok(n) = n.parse::<i64>() {
+                numbers.entry(series.to_owned()).or_default().push(n);
+            }
+        }
+    }
+    for (series, mut ns) in numbers {
+        ns.sort_unstable();
+        if ns.iter().enumerate().any(|(i, n)| *n != i as i64 + 1) {
+            problems.push(format!("series {series} has a gap or a duplicate"));
+        }
+    }
+    Ok(problems.join("; "))
 }

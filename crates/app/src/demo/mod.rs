@@ -11,6 +11,7 @@
 mod catalog;
 mod data;
 mod enrollments;
+mod finance;
 mod people;
 mod programs;
 mod sessions;
@@ -137,6 +138,7 @@ pub async fn seed(app: &App) -> Result<SeedReport, AppError> {
     // Sessions in date order, each staffed while scheduled, then moved on to today's status.
     let mut n_sessions = 0;
     let mut n_enrollments = 0;
+    let mut delivered = Vec::new();
     for k in 0..sessions::COUNT {
         let p = sessions::create(c, &mut s, k, &sites, &course_rows, &client_ids).await?;
         n_sessions += 1;
@@ -147,7 +149,19 @@ pub async fn seed(app: &App) -> Result<SeedReport, AppError> {
             sessions::finish(c, &mut s, &p).await?;
         }
         n_enrollments += enrollments::enroll(c, &mut s, &p, &learner_ids).await?;
+        if matches!(
+            p.status,
+            trainyard_core::status::SessionStatus::Delivered
+                | trainyard_core::status::SessionStatus::Closed
+        ) {
+            let ended = p.input.parts.iter().map(|i| i.end_ms).max().unwrap_or(now);
+            delivered.push(finance::Delivered {
+                id: p.id,
+                ended: trainyard_core::time::utc(ended).date_naive(),
+            });
+        }
     }
+    let n_invoices = finance::seed(c, &mut s, &delivered).await?;
 
     people::logins(
         c,
@@ -178,7 +192,7 @@ pub async fn seed(app: &App) -> Result<SeedReport, AppError> {
     Ok(SeedReport {
         created: true,
         summary: format!(
-            "3 venues, {} rooms, {} courses, {} instructors, {} clients, {} learners, {n_sessions} sessions, {n_enrollments} enrollments",
+            "3 venues, {} rooms, {} courses, {} instructors, {} clients, {} learners, {n_sessions} sessions, {n_enrollments} enrollments, {n_invoices} invoices",
             sites.rooms.len(),
             course_rows.len(),
             team.len(),
