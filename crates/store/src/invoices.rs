@@ -59,7 +59,8 @@ pub struct Invoice {
 impl Invoice {
     /// Whether the due date has passed with something still owed.
     pub fn overdue_on(&self, today: &str) -> bool {
-        matches!(
+        self.kind == InvoiceKind::Invoice
+            && matches!(
             self.status,
             InvoiceStatus::Issued | InvoiceStatus::PartlyPaid
         ) && self.due_on.as_deref().is_some_and(|d| d < today)

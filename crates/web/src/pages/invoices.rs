@@ -74,8 +74,13 @@ async fn list(
     State(s): State<AppState>,
     Viewer(c): Viewer,
     Flash(flash): Flash,
-    Query(filter): Query<InvoiceFilter>,
+    Query(mut filter): Query<InvoiceFilter>,
 ) -> Response {
+    // Newest first unless the reader sorts otherwise.
+    if filter.list.sort.trim().is_empty() {
+        filter.list.sort = "created".into();
+        filter.list.dir = "desc".into();
+    }
     let (page, error) = match uc::list(&s.app, &c, filter.clone()).await {
         Ok(p) => (p, None),
         Err(e @ AppError::BadParameter { .. }) => (
