@@ -419,6 +419,7 @@ async fn drive(
                 room_id: p.room_id,
                 parts: &p.parts,
                 reasons: &p.reasons,
+                notices: &p.notices,
             },
         )
         .await?;
