@@ -73,9 +73,8 @@ pub struct Promise {
 impl Promise {
     /// How many people were told.
     pub fn told(&self) -> u32 {
-        let n = self.learners.max(0)
-            + i64::from(self.client.is_some())
-            + self.instructors.len() as i64;
+        let n =
+            self.learners.max(0) + i64::from(self.client.is_some()) + self.instructors.len() as i64;
         n.clamp(0, i64::from(u32::MAX)) as u32
     }
 }
@@ -838,7 +837,10 @@ impl Mapped {
         self.instructor_ids
             .iter()
             .position(|x| *x == id)
-            .map_or_else(|| format!("instructor #{id}"), |k| self.instructor_names[k].clone())
+            .map_or_else(
+                || format!("instructor #{id}"),
+                |k| self.instructor_names[k].clone(),
+            )
     }
 
     fn room_name(&self, id: Option<i64>) -> String {

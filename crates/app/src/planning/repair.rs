@@ -70,7 +70,9 @@ impl Default for NoticePeriod {
 impl NoticePeriod {
     pub fn validate(self) -> Result<Self, AppError> {
         if !(0..=365).contains(&self.notice_days) {
-            return Err(trainyard_core::Invalid::field("notice_days", "between 0 and 365 days").into());
+            return Err(
+                trainyard_core::Invalid::field("notice_days", "between 0 and 365 days").into(),
+            );
         }
         Ok(self)
     }
@@ -252,9 +254,12 @@ pub async fn repair(
             && first_start < now + notice.notice_days * 86_400_000;
         let promise = Promise {
             learners: session.booked_count,
-            client: session
-                .client_id
-                .map(|_| session.client_name.clone().unwrap_or_else(|| "the client".into())),
+            client: session.client_id.map(|_| {
+                session
+                    .client_name
+                    .clone()
+                    .unwrap_or_else(|| "the client".into())
+            }),
             instructors: told_instructors,
             held_by_notice: held.then_some(notice.notice_days),
         };
