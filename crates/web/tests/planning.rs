@@ -672,6 +672,7 @@ async fn windows_carry_weekdays_cohorts_and_pools(t: &TestApp) {
 /// cheaper, away Monday to Wednesday) are qualified too. The demo's case from issue 13.
 struct Promised {
     session: i64,
+    spree: i64,
     amir: i64,
     emil: i64,
     xenia: i64,
@@ -690,14 +691,19 @@ async fn promised(t: &TestApp, monday: chrono::NaiveDate) -> Promised {
     let course = api.create("/courses", &course).await["id"]
         .as_i64()
         .unwrap();
-    let room = api
-        .create(
-            "/resources",
-            &json!({ "kind": "room", "code": "SPREE", "name": "Room Spree", "venue_id": venue, "seats": 12, "features": ["projector"] }),
-        )
-        .await["id"]
-        .as_i64()
-        .unwrap();
+    let mut rooms = Vec::new();
+    for (code, name) in [("SPREE", "Room Spree"), ("HAVEL", "Room Havel")] {
+        rooms.push(
+            api.create(
+                "/resources",
+                &json!({ "kind": "room", "code": code, "name": name, "venue_id": venue, "seats": 12, "features": ["projector"] }),
+            )
+            .await["id"]
+            .as_i64()
+            .unwrap(),
+        );
+    }
+    let room = rooms[0];
     let client = manager
         .create("/clients", &json!({ "code": "ACME", "name": "Acme Corp", "billing_email": "ap@acme.example", "currency": "EUR", "time_zone": "Europe/Berlin" }))
         .await["id"]
@@ -797,6 +803,7 @@ async fn promised(t: &TestApp, monday: chrono::NaiveDate) -> Promised {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     Promised {
         session,
+        spree: room,
         amir: people[0],
         emil: people[1],
         xenia: people[2],
@@ -878,6 +885,30 @@ async fn repair_gives_a_confirmed_session_to_a_free_substitute_unchanged(t: &Tes
     assert_eq!(r.body["accepted"], 1, "{}", r.body);
     let after = api.get(&format!("/sessions/{}", co.session)).await.body;
     assert_eq!(starts(&after), starts(&before));
+
+    // Room Spree closes on both days: it changes rooms, not dates, and says so.
+    let mut body = search();
+    body["trigger"] = json!({ "kind": "room_closes", "resource_id": co.spree, "from": monday.format("%Y-%m-%d").to_string(), "until": until });
+    let r = api.post("/plan-runs/repair", &body).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    let rep = finished(&api, r.body["id"].as_i64().unwrap()).await;
+    let p = &rep["proposals"][0];
+    assert_eq!(p["outcome"], "placed", "{rep}");
+    assert_eq!(p["room_name"], "Room Havel", "{p}");
+    let proposed: Vec<i64> = p["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| ms(&x["starts_at"]))
+        .collect();
+    assert_eq!(proposed, published, "no date moves: {p}");
+    let notices = p["notices"].as_array().unwrap();
+    assert_eq!(notices.len(), 1, "{p}");
+    assert_eq!(notices[0]["change"], "room");
+    assert_eq!(
+        notices[0]["text"],
+        "3 booked learners and the client contact (Acme Corp) would be told: Room Spree → Room Havel"
+    );
 }
 
 /// A session starting within the notice period keeps its days and times: when nobody can teach

@@ -671,6 +671,13 @@ pub async fn build(
                 parts,
             })
         });
+        if published.is_none()
+            && let Some(days) = t.promise.as_ref().and_then(|p| p.held_by_notice)
+        {
+            why.push(format!(
+                "it starts within the {days}-day notice period, but its times do not fit the planner's day (09:00–12:30, 13:30–17:00), so the planner cannot keep them: change its instructor or room by hand, or allow moves within the notice period"
+            ));
+        }
         let days_of = |weekdays: &[u32]| -> Vec<u32> {
             if weekdays.is_empty() {
                 return Vec::new();
@@ -1016,12 +1023,17 @@ impl Mapped {
                 let len = self.part_len[k];
                 let complete = sp.is_some_and(|sp| sp.parts.iter().all(Option::is_some));
                 let mut reasons = self.notes[k].clone();
-                if let Some(days) = t.promise.as_ref().and_then(|p| p.held_by_notice) {
+                let held = t.promise.as_ref().and_then(|p| p.held_by_notice);
+                let kept = self.problem.sessions[k].published.is_some();
+                if let Some(days) = held
+                    && kept
+                {
                     reasons.push(format!(
                         "it starts within the {days}-day notice period, so its days and times stay as they are; allow moves within the notice period to let the repair move it"
                     ));
                 }
-                if let Some(rs) = unplaced.get(&k) {
+                // A held session off the grid has no times to keep: the note says it all.
+                if let Some(rs) = unplaced.get(&k).filter(|_| held.is_none() || kept) {
                     for r in rs {
                         if !reasons.contains(r) {
                             reasons.push(r.clone());

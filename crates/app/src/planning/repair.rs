@@ -223,6 +223,7 @@ pub async fn repair(
             })
             .map(|a| (a.instructor_id, a.instructor_name.clone()))
             .collect();
+        told_instructors.sort();
         told_instructors.dedup_by_key(|(i, _)| *i);
         let room_id = bookings::for_session(&mut conn, *id)
             .await?

@@ -381,10 +381,13 @@ pub(crate) fn domain(p: &Problem, si: usize) -> Vec<u32> {
     let s = &p.sessions[si];
     let g = &p.grid;
     let ppd = g.periods_per_day;
-    if s.keep_times
-        && let Some(pl) = &s.published
-    {
-        let mut out: Vec<u32> = pl.parts.iter().map(|sl| sl.day * ppd + sl.start).collect();
+    if s.keep_times {
+        // Without a published placement there are no days and times to keep: nowhere to go.
+        let mut out: Vec<u32> = s
+            .published
+            .iter()
+            .flat_map(|pl| pl.parts.iter().map(|sl| sl.day * ppd + sl.start))
+            .collect();
         out.sort_unstable();
         out.dedup();
         return out;

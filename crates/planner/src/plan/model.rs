@@ -141,7 +141,7 @@ pub struct Session {
     #[serde(default)]
     pub told: u32,
     /// Keep the published days and times (the session starts within the notice period): only
-    /// its instructor and room may change. Ignored without a published placement.
+    /// its instructor and room may change. Without a published placement it cannot be placed.
     #[serde(default)]
     pub keep_times: bool,
 }

@@ -852,6 +852,18 @@ fn a_session_inside_the_notice_period_keeps_its_dates() {
     let out = repair(&p, &change, &budget(50_000, 3), &quiet).expect("valid");
     assert!(out.is_feasible());
     assert_eq!(out.plan().sessions[0].instructor, Some(1));
+
+    // Without a published placement there are no days and times to keep.
+    p.sessions[0].published = None;
+    let out = repair(&p, &change, &budget(50_000, 3), &quiet).expect("valid");
+    assert!(
+        out.unplaced()
+            .iter()
+            .flat_map(|u| &u.reasons)
+            .any(|r| matches!(r, Reason::TooFewAllowedPeriods { allowed: 0, .. })),
+        "{:?}",
+        out.unplaced()
+    );
 }
 
 #[test]
