@@ -564,6 +564,7 @@ mod tests {
                 })
                 .collect(),
             reasons: Vec::new(),
+            notices: Vec::new(),
             accepted_at: accepted.then_some(5),
         }
     }

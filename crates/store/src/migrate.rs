@@ -25,6 +25,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (17, "closures", include_str!("../migrations/0017_closures.sql")),
     (18, "status_reasons", include_str!("../migrations/0018_status_reasons.sql")),
     (20, "message_settings", include_str!("../migrations/0020_message_settings.sql")),
+    (22, "proposal_notices", include_str!("../migrations/0022_proposal_notices.sql")),
     (25, "invoices", include_str!("../migrations/0025_invoices.sql")),
 ];
 

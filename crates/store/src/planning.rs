@@ -773,6 +773,37 @@ fn ms_or_rfc3339<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error
     }
 }
 
+/// What a repair changes for the people told of a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeChange {
+    /// Its days or times.
+    Dates,
+    /// Who teaches it.
+    Instructor,
+    /// Where it runs (same days and times).
+    Room,
+}
+
+/// One message a repair proposal would send if accepted: who would be told, and what.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct ProposalNotice {
+    pub change: NoticeChange,
+    /// Booked learners who would be told.
+    pub learners: i64,
+    /// The client whose contact would be told (the client's own session), by name.
+    pub client: Option<String>,
+    /// Instructors who would be told, by name.
+    pub instructors: Vec<String>,
+    /// What they were told ("Mon 14 Dec 09:00–17:00, Tue 15 Dec 09:00–17:00", an instructor's or
+    /// a room's name), in the session's time zone.
+    pub before: String,
+    /// What they would be told now.
+    pub after: String,
+    /// The whole notice in a coordinator's words.
+    pub text: String,
+}
+
 /// What a run proposes for one session.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Proposal {
@@ -793,6 +824,9 @@ pub struct Proposal {
     pub parts: Vec<ProposedPart>,
     /// Why it could not be placed, or what changed, in a coordinator's words.
     pub reasons: Vec<String>,
+    /// A repair's proposal: who would be told what if it is accepted (empty when nothing
+    /// changes, and for a plan of draft sessions, which nobody has been told of).
+    pub notices: Vec<ProposalNotice>,
     #[serde(serialize_with = "crate::row::rfc3339_opt")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub accepted_at: Option<i64>,
@@ -806,6 +840,7 @@ pub struct NewProposal<'a> {
     pub room_id: Option<i64>,
     pub parts: &'a [ProposedPart],
     pub reasons: &'a [String],
+    pub notices: &'a [ProposalNotice],
 }
 
 pub async fn insert_proposal(
@@ -821,9 +856,10 @@ pub async fn insert_proposal(
     )
     .unwrap_or_else(|_| "[]".into());
     let reasons = serde_json::to_string(p.reasons).unwrap_or_else(|_| "[]".into());
+    let notices = serde_json::to_string(p.notices).unwrap_or_else(|_| "[]".into());
     sqlx::query(
-        "INSERT INTO plan_proposals (run_id, session_id, session_version, outcome, instructor_id, room_id, parts_json, reasons) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO plan_proposals (run_id, session_id, session_version, outcome, instructor_id, room_id, parts_json, reasons, notices) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(run_id)
     .bind(p.session_id)
@@ -833,6 +869,7 @@ pub async fn insert_proposal(
     .bind(p.room_id)
     .bind(parts)
     .bind(reasons)
+    .bind(notices)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -841,7 +878,7 @@ pub async fn insert_proposal(
 pub async fn proposals(conn: &mut Conn, run_id: i64) -> Result<Vec<Proposal>, StoreError> {
     let q = sqlx::query(
         "SELECT pp.run_id, pp.session_id, s.reference, c.code, c.title, s.time_zone, pp.session_version, pp.outcome, pp.instructor_id, \
-         i.name AS instructor_name, pp.room_id, r.name AS room_name, pp.parts_json, pp.reasons, pp.accepted_at \
+         i.name AS instructor_name, pp.room_id, r.name AS room_name, pp.parts_json, pp.reasons, pp.notices, pp.accepted_at \
          FROM plan_proposals pp JOIN sessions s ON s.id = pp.session_id JOIN courses c ON c.id = s.course_id \
          LEFT JOIN instructors i ON i.id = pp.instructor_id LEFT JOIN resources r ON r.id = pp.room_id \
          WHERE pp.run_id = $1 ORDER BY pp.outcome DESC, s.starts_at, s.id",
@@ -863,6 +900,7 @@ pub async fn proposals(conn: &mut Conn, run_id: i64) -> Result<Vec<Proposal>, St
             room_name: r.os("room_name")?,
             parts: serde_json::from_str(&r.s("parts_json")?).map_err(crate::courses::decode_err)?,
             reasons: serde_json::from_str(&r.s("reasons")?).map_err(crate::courses::decode_err)?,
+            notices: serde_json::from_str(&r.s("notices")?).map_err(crate::courses::decode_err)?,
             accepted_at: r.oi("accepted_at")?,
         })
     })

@@ -1,20 +1,25 @@
 //! A coordinator in a real (headless) Chromium plans draft sessions: chooses them on the Plan page,
 //! runs the planner, watches the progress (htmx polling, then a reload when the run ends), reads the
 //! proposal and accepts it all; the sessions are then scheduled with their instructor proposed and
-//! their rooms booked. Skipped with a note when Chromium is not installed, unless
-//! TRAINYARD_REQUIRE_BROWSER is set.
+//! their rooms booked. A coordinator repairs a session inside the notice period, allowing the
+//! move, and reads who would be told what. Skipped with a note when Chromium is not installed,
+//! unless TRAINYARD_REQUIRE_BROWSER is set.
 
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
 use common::browser::Chrome;
+use common::promises::{monday_after, promised};
 use common::{PASSWORD, TestApp, course_body, venue_body};
 use reqwest::StatusCode;
 use serde_json::json;
 use trainyard_core::Role;
 
-both_backends!(a_coordinator_plans_draft_sessions_and_accepts_the_proposal);
+both_backends!(
+    a_coordinator_plans_draft_sessions_and_accepts_the_proposal,
+    a_coordinator_repairs_inside_the_notice_period_and_reads_who_is_told,
+);
 
 async fn a_coordinator_plans_draft_sessions_and_accepts_the_proposal(t: &TestApp) {
     let Some(b) = Chrome::start(t).await else {
@@ -116,5 +121,66 @@ async fn a_coordinator_plans_draft_sessions_and_accepts_the_proposal(t: &TestApp
             "placed inside its window: {starts}"
         );
     }
+    b.close().await;
+}
+
+async fn a_coordinator_repairs_inside_the_notice_period_and_reads_who_is_told(t: &TestApp) {
+    let Some(b) = Chrome::start(t).await else {
+        return;
+    };
+    let monday = monday_after(1);
+    let co = promised(t, monday).await;
+    let api = t.api_as(Role::Coordinator, None).await;
+    let day = |n: i64| {
+        (monday + chrono::Duration::days(n))
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    // Only Xenia on Thursday and Friday can take it.
+    for (who, from, until) in [(co.emil, 0, 20), (co.xenia, 7, 20)] {
+        let r = api
+            .post(
+                &format!("/instructors/{who}/time-off"),
+                &json!({ "from": day(from), "until": day(until), "reason": "Holiday" }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    t.user("repairer@example.com", Role::Coordinator, None)
+        .await;
+    b.login("repairer@example.com", PASSWORD).await;
+    b.goto("/plan").await;
+    b.wait_for("#repair").await;
+    b.select("#r-i", "Amir").await;
+    b.set_value("#r-i-from", &day(0)).await;
+    b.set_value("#r-i-until", &day(20)).await;
+    assert_eq!(b.value("notice_days").await, "14");
+    b.check("#repair form:first-of-type input[name=allow_moves_within_notice]")
+        .await;
+    b.click("#repair form:first-of-type button.primary").await;
+    b.wait_for_path("/plan/runs/").await;
+    b.wait_for_within("button[name=all]", std::time::Duration::from_secs(30))
+        .await;
+    let page = b.text("main").await;
+    assert!(
+        page.contains("moves within the notice period allowed"),
+        "{page}"
+    );
+    assert!(page.contains("Who would be told"), "{page}");
+    assert!(
+        page.contains("3 booked learners and the client contact (Acme Corp) would be told"),
+        "{page}"
+    );
+    assert!(page.contains("Xenia replaces Amir"), "{page}");
+    b.screenshot(std::env::temp_dir().join(format!(
+        "trainyard-repair-run-{}.png",
+        format!("{:?}", t.kind).to_lowercase()
+    )))
+    .await;
+    let session = api.get(&format!("/sessions/{}", co.session)).await.body;
+    assert!(
+        session["starts_at"].as_str().unwrap().starts_with(&day(0)),
+        "nothing moves before it is accepted: {session}"
+    );
     b.close().await;
 }

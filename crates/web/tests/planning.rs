@@ -6,6 +6,7 @@
 
 mod common;
 
+use common::promises::{monday_after, promised};
 use common::{Api, TestApp, course_body, venue_body};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -17,6 +18,8 @@ both_backends!(
     only_operations_staff_may_plan,
     the_plan_pages_render,
     windows_carry_weekdays_cohorts_and_pools,
+    repair_gives_a_confirmed_session_to_a_free_substitute_unchanged,
+    a_session_inside_the_notice_period_moves_only_when_allowed,
 );
 
 /// Fast, reproducible searches for tests.
@@ -663,4 +666,253 @@ async fn windows_carry_weekdays_cohorts_and_pools(t: &TestApp) {
                 .all(|x| x.quantity == 1 && x.status.as_str() == "tentative")
         );
     }
+}
+
+fn starts(session: &Value) -> Vec<String> {
+    session["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["starts_at"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Issue 13: with a qualified instructor free on the original dates, repair substitutes and no
+/// date moves, though another instructor on other days would cost less; the proposal says who
+/// would be told what.
+async fn repair_gives_a_confirmed_session_to_a_free_substitute_unchanged(t: &TestApp) {
+    let monday = monday_after(35);
+    let co = promised(t, monday).await;
+    let api = t.api_as(Role::Coordinator, None).await;
+    let before = api.get(&format!("/sessions/{}", co.session)).await.body;
+    assert_eq!(before["status"], "confirmed", "{before}");
+    let until = (monday + chrono::Duration::days(4))
+        .format("%Y-%m-%d")
+        .to_string();
+    let mut body = search();
+    body["trigger"] = json!({ "kind": "instructor_drops_out", "instructor_id": co.amir, "from": monday.format("%Y-%m-%d").to_string(), "until": until, "reason": "ill" });
+    let r = api.post("/plan-runs/repair", &body).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    let rep = finished(&api, r.body["id"].as_i64().unwrap()).await;
+    assert_eq!(rep["status"], "done", "{rep}");
+    let p = &rep["proposals"][0];
+    assert_eq!(p["outcome"], "placed", "{rep}");
+    assert_eq!(p["instructor_id"], co.emil, "Emil takes it: {rep}");
+    assert_ne!(p["instructor_id"], co.xenia);
+    let proposed: Vec<i64> = p["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| ms(&x["starts_at"]))
+        .collect();
+    let published: Vec<i64> = before["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| ms(&x["starts_at"]))
+        .collect();
+    assert_eq!(proposed, published, "no date moves: {p}");
+    // Who would be told what: a new instructor, no new dates.
+    let notices = p["notices"].as_array().unwrap();
+    assert_eq!(notices.len(), 1, "{p}");
+    let n = &notices[0];
+    assert_eq!(n["change"], "instructor", "{n}");
+    assert_eq!(n["learners"], 3, "{n}");
+    assert_eq!(n["client"], "Acme Corp", "{n}");
+    assert_eq!(n["instructors"], json!(["Amir", "Emil"]), "{n}");
+    assert_eq!(
+        n["text"],
+        "Emil replaces Amir (Amir and Emil told; 3 booked learners and the client contact (Acme Corp) told of the new instructor)"
+    );
+    let r = api
+        .post(
+            &format!("/plan-runs/{}/accept", rep["id"]),
+            &json!({ "all": true }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["accepted"], 1, "{}", r.body);
+    let after = api.get(&format!("/sessions/{}", co.session)).await.body;
+    assert_eq!(starts(&after), starts(&before));
+
+    // Room Spree closes on both days: it changes rooms, not dates, and says so.
+    let mut body = search();
+    body["trigger"] = json!({ "kind": "room_closes", "resource_id": co.spree, "from": monday.format("%Y-%m-%d").to_string(), "until": until });
+    let r = api.post("/plan-runs/repair", &body).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    let rep = finished(&api, r.body["id"].as_i64().unwrap()).await;
+    let p = &rep["proposals"][0];
+    assert_eq!(p["outcome"], "placed", "{rep}");
+    assert_eq!(p["room_name"], "Room Havel", "{p}");
+    let proposed: Vec<i64> = p["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| ms(&x["starts_at"]))
+        .collect();
+    assert_eq!(proposed, published, "no date moves: {p}");
+    let notices = p["notices"].as_array().unwrap();
+    assert_eq!(notices.len(), 1, "{p}");
+    assert_eq!(notices[0]["change"], "room");
+    assert_eq!(
+        notices[0]["text"],
+        "3 booked learners and the client contact (Acme Corp) would be told: Room Spree → Room Havel"
+    );
+}
+
+/// A session starting within the notice period keeps its days and times: when nobody can teach
+/// it then, it is left unresolved with the reason; the coordinator may allow moving it (here
+/// through the form), and the proposal tells the learners and the client of the new dates.
+async fn a_session_inside_the_notice_period_moves_only_when_allowed(t: &TestApp) {
+    let monday = monday_after(1);
+    let co = promised(t, monday).await;
+    let api = t.api_as(Role::Coordinator, None).await;
+    let day = |n: i64| {
+        (monday + chrono::Duration::days(n))
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    // Over the three weeks a move could reach, only Xenia on Thursday and Friday is free.
+    for (who, from, until) in [(co.emil, 0, 20), (co.xenia, 7, 20)] {
+        let r = api
+            .post(
+                &format!("/instructors/{who}/time-off"),
+                &json!({ "from": day(from), "until": day(until), "reason": "Holiday" }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let before = api.get(&format!("/sessions/{}", co.session)).await.body;
+    let mut body = search();
+    body["trigger"] = json!({ "kind": "instructor_drops_out", "instructor_id": co.amir, "from": day(0), "until": day(20) });
+    let r = api.post("/plan-runs/repair", &body).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    assert!(
+        r.body["summary"]
+            .as_str()
+            .unwrap()
+            .contains("14-day notice period"),
+        "{}",
+        r.body
+    );
+    let rep = finished(&api, r.body["id"].as_i64().unwrap()).await;
+    assert_eq!(rep["status"], "done", "{rep}");
+    let p = &rep["proposals"][0];
+    assert_eq!(
+        p["outcome"], "unplaced",
+        "not moved inside the notice period: {rep}"
+    );
+    let reasons = p["reasons"].to_string();
+    assert!(
+        reasons.contains("within the 14-day notice period"),
+        "{reasons}"
+    );
+    assert!(
+        reasons.contains("allow moves within the notice period"),
+        "{reasons}"
+    );
+    assert_eq!(p["notices"], json!([]), "{p}");
+    // A bad notice period is refused with the field named.
+    let mut bad = body.clone();
+    bad["notice_days"] = json!(-1);
+    let r = api.post("/plan-runs/repair", &bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.to_string().contains("notice_days"), "{}", r.body);
+
+    // Allowed through the form: it moves to Thursday and Friday with Xenia.
+    let b = t.browser_as(Role::Coordinator, None).await;
+    let csrf = b.csrf().await;
+    let amir = co.amir.to_string();
+    let (from, until) = (day(0), day(20));
+    let (status, html) = b
+        .post_form(
+            "/plan/repair",
+            &[
+                ("_csrf", &csrf),
+                ("what", "instructor"),
+                ("instructor_id", &amir),
+                ("from", &from),
+                ("until", &until),
+                ("reason", "ill"),
+                ("seconds", "2"),
+                ("notice_days", "14"),
+                ("allow_moves_within_notice", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let runs = api.get("/plan-runs").await.body;
+    let run = runs[0]["id"].as_i64().unwrap();
+    assert!(
+        runs[0]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("moves within the notice period allowed"),
+        "{}",
+        runs[0]
+    );
+    let rep = finished(&api, run).await;
+    let p = &rep["proposals"][0];
+    assert_eq!(p["outcome"], "placed", "{rep}");
+    assert_eq!(p["instructor_id"], co.xenia, "{rep}");
+    let tz: chrono_tz::Tz = "Europe/Berlin".parse().unwrap();
+    let days: Vec<String> = p["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            chrono::DateTime::from_timestamp_millis(ms(&x["starts_at"]))
+                .unwrap()
+                .with_timezone(&tz)
+                .format("%Y-%m-%d")
+                .to_string()
+        })
+        .collect();
+    assert_eq!(days, vec![day(3), day(4)], "Thursday and Friday: {p}");
+    let notices = p["notices"].as_array().unwrap();
+    let dates = notices
+        .iter()
+        .find(|n| n["change"] == "dates")
+        .expect("a dates notice");
+    assert_eq!(dates["learners"], 3);
+    assert_eq!(dates["client"], "Acme Corp");
+    assert_eq!(
+        dates["instructors"],
+        json!([]),
+        "Amir no longer teaches it: {dates}"
+    );
+    let fmt = |d: chrono::NaiveDate| d.format("%a %-d %b").to_string();
+    let text = dates["text"].as_str().unwrap();
+    assert_eq!(
+        text,
+        format!(
+            "3 booked learners and the client contact (Acme Corp) would be told: {} 09:00–17:00, {} 09:00–17:00 → {} 09:00–17:00, {} 09:00–17:00",
+            fmt(monday),
+            fmt(monday + chrono::Duration::days(1)),
+            fmt(monday + chrono::Duration::days(3)),
+            fmt(monday + chrono::Duration::days(4)),
+        )
+    );
+    let who = notices
+        .iter()
+        .find(|n| n["change"] == "instructor")
+        .expect("an instructor notice");
+    assert!(
+        who["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Xenia replaces Amir"),
+        "{who}"
+    );
+    // The run page shows who would be told what.
+    let (status, html) = b.get(&format!("/plan/runs/{run}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Who would be told"), "{html}");
+    assert!(
+        html.contains("3 booked learners and the client contact (Acme Corp) would be told"),
+        "{html}"
+    );
+    // Nothing moved yet.
+    let now = api.get(&format!("/sessions/{}", co.session)).await.body;
+    assert_eq!(starts(&now), starts(&before));
 }

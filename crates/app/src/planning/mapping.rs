@@ -25,7 +25,7 @@ use trainyard_planner::plan::{
     self, Busy, Candidate, CapacityRule, Grid, Mode, Named, Placement, Problem, Reason, Slot,
     Weights,
 };
-use trainyard_store::planning::{self as repo, ProposedPart};
+use trainyard_store::planning::{self as repo, NoticeChange, ProposalNotice, ProposedPart};
 use trainyard_store::sessions::{self, Session};
 use trainyard_store::{Conn, courses, instructors, resources, venues};
 
@@ -52,6 +52,31 @@ pub struct Target {
     pub rules: WindowRules,
     /// For a repair: where it is now (its instructor and room ids, its parts).
     pub published: Option<Published>,
+    /// For a repair: who has been told of where it is now, and whether the notice period holds it.
+    pub promise: Option<Promise>,
+}
+
+/// The people already told of a published session: what moving it breaks, and who a change
+/// would be told to.
+#[derive(Debug, Clone, Default)]
+pub struct Promise {
+    /// Booked learners.
+    pub learners: i64,
+    /// The client whose own session it is (their contact was told), by name.
+    pub client: Option<String>,
+    /// Instructors asked or confirmed for it: (id, name).
+    pub instructors: Vec<(i64, String)>,
+    /// The notice period (days) it starts within, when that keeps its days and times.
+    pub held_by_notice: Option<i64>,
+}
+
+impl Promise {
+    /// How many people were told.
+    pub fn told(&self) -> u32 {
+        let n =
+            self.learners.max(0) + i64::from(self.client.is_some()) + self.instructors.len() as i64;
+        n.clamp(0, i64::from(u32::MAX)) as u32
+    }
 }
 
 /// What a planning window adds to the dates: the days of the week it may and should run on, the
@@ -118,10 +143,12 @@ pub fn part_instants(tz: &TimeZoneName, day: NaiveDate, period: u32, len: u32) -
 
 /// The planner's weights for a training company: its defaults, except that a multi-day course
 /// changing rooms between days is a real nuisance for learners and trainers (the ITC2007 default of
-/// 1 per extra room is far too light next to day rates).
+/// 1 per extra room is far too light next to day rates), and that a new instructor breaks a smaller
+/// promise than a new date (the learners keep their day), so it weighs half a moved part.
 pub fn weights() -> Weights {
     Weights {
         room_stability: 50,
+        instructor_changed: 50,
         ..Weights::default()
     }
 }
@@ -644,6 +671,13 @@ pub async fn build(
                 parts,
             })
         });
+        if published.is_none()
+            && let Some(days) = t.promise.as_ref().and_then(|p| p.held_by_notice)
+        {
+            why.push(format!(
+                "it starts within the {days}-day notice period, but its times do not fit the planner's day (09:00–12:30, 13:30–17:00), so the planner cannot keep them: change its instructor or room by hand, or allow moves within the notice period"
+            ));
+        }
         let days_of = |weekdays: &[u32]| -> Vec<u32> {
             if weekdays.is_empty() {
                 return Vec::new();
@@ -702,6 +736,11 @@ pub async fn build(
             consecutive_days: true,
             published,
             pinned: false,
+            told: t.promise.as_ref().map_or(0, Promise::told),
+            keep_times: t
+                .promise
+                .as_ref()
+                .is_some_and(|p| p.held_by_notice.is_some()),
         });
         notes.push(why);
     }
@@ -762,9 +801,170 @@ pub struct Proposed {
     pub room_id: Option<i64>,
     pub parts: Vec<ProposedPart>,
     pub reasons: Vec<String>,
+    /// Who would be told what (a repair's changes to a published session).
+    pub notices: Vec<ProposalNotice>,
+}
+
+/// "3 booked learners, the client contact (Acme) and Emil Ruiz"; empty when nobody.
+fn audience_words(learners: i64, client: Option<&str>, instructors: &[String]) -> String {
+    let mut who = Vec::new();
+    match learners {
+        0 => {}
+        1 => who.push("1 booked learner".to_owned()),
+        n => who.push(format!("{n} booked learners")),
+    }
+    if let Some(c) = client {
+        who.push(format!("the client contact ({c})"));
+    }
+    who.extend(instructors.iter().cloned());
+    match who.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// "Mon 14 Dec 09:00–17:00, Tue 15 Dec 09:00–17:00" in the session's zone.
+fn parts_words(tz: &TimeZoneName, parts: &[(i64, i64)]) -> String {
+    parts
+        .iter()
+        .map(|(a, b)| {
+            format!(
+                "{}–{}",
+                tz.local(*a).format("%a %-d %b %H:%M"),
+                tz.local(*b).format("%H:%M")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl Mapped {
+    fn instructor_name(&self, id: i64) -> String {
+        self.instructor_ids
+            .iter()
+            .position(|x| *x == id)
+            .map_or_else(
+                || format!("instructor #{id}"),
+                |k| self.instructor_names[k].clone(),
+            )
+    }
+
+    fn room_name(&self, id: Option<i64>) -> String {
+        match id {
+            None => "no room".to_owned(),
+            Some(id) => self
+                .room_ids
+                .iter()
+                .position(|x| *x == id)
+                .map_or_else(|| format!("room #{id}"), |k| self.room_names[k].clone()),
+        }
+    }
+
+    /// Who a repair's change to a published session would be told, and what: new days or times
+    /// reach everyone told of the old ones; a new instructor reaches both instructors and, as news,
+    /// the learners and the client; a new room (same times) reaches the learners, the client and
+    /// the instructor.
+    fn notices(
+        &self,
+        t: &Target,
+        promise: &Promise,
+        instructor_id: Option<i64>,
+        room_id: Option<i64>,
+        parts: &[ProposedPart],
+    ) -> Vec<ProposalNotice> {
+        let Some(published) = &t.published else {
+            return Vec::new();
+        };
+        let tz = zone(&t.session.time_zone);
+        let client = promise.client.as_deref();
+        let told = |id: i64| promise.instructors.iter().any(|(i, _)| *i == id);
+        let same_instructor = published.instructor_id == instructor_id;
+        // The instructor who keeps teaching it, if they had been told of it.
+        let staying: Vec<String> = instructor_id
+            .filter(|i| same_instructor && told(*i))
+            .map(|i| self.instructor_name(i))
+            .into_iter()
+            .collect();
+        let mut out = Vec::new();
+        let now: Vec<(i64, i64)> = parts.iter().map(|p| (p.starts_at, p.ends_at)).collect();
+        let dates_changed = published.parts != now;
+        let room_changed = published.room_id != room_id;
+        if dates_changed {
+            let mut before = parts_words(&tz, &published.parts);
+            let mut after = parts_words(&tz, &now);
+            if room_changed {
+                before.push_str(&format!(" in {}", self.room_name(published.room_id)));
+                after.push_str(&format!(" in {}", self.room_name(room_id)));
+            }
+            let who = audience_words(promise.learners, client, &staying);
+            let text = if who.is_empty() {
+                format!("Nobody had been told of it yet: {before} → {after}")
+            } else {
+                format!("{who} would be told: {before} → {after}")
+            };
+            out.push(ProposalNotice {
+                change: NoticeChange::Dates,
+                learners: promise.learners,
+                client: promise.client.clone(),
+                instructors: staying.clone(),
+                before,
+                after,
+                text,
+            });
+        }
+        if !same_instructor && let Some(new_id) = instructor_id {
+            let new = self.instructor_name(new_id);
+            let old = published.instructor_id.map(|i| self.instructor_name(i));
+            let mut instructors: Vec<String> = published
+                .instructor_id
+                .filter(|i| told(*i))
+                .map(|i| self.instructor_name(i))
+                .into_iter()
+                .collect();
+            instructors.push(new.clone());
+            let others = audience_words(promise.learners, client, &[]);
+            let mut text = match &old {
+                Some(old) => format!("{new} replaces {old}"),
+                None => format!("{new} teaches it"),
+            };
+            text.push_str(&format!(" ({} told", audience_words(0, None, &instructors)));
+            if !others.is_empty() {
+                text.push_str(&format!("; {others} told of the new instructor"));
+            }
+            text.push(')');
+            out.push(ProposalNotice {
+                change: NoticeChange::Instructor,
+                learners: promise.learners,
+                client: promise.client.clone(),
+                instructors,
+                before: old.unwrap_or_default(),
+                after: new,
+                text,
+            });
+        }
+        if room_changed && !dates_changed {
+            let before = self.room_name(published.room_id);
+            let after = self.room_name(room_id);
+            let who = audience_words(promise.learners, client, &staying);
+            let text = if who.is_empty() {
+                format!("Nobody had been told of it yet: {before} → {after}")
+            } else {
+                format!("{who} would be told: {before} → {after}")
+            };
+            out.push(ProposalNotice {
+                change: NoticeChange::Room,
+                learners: promise.learners,
+                client: promise.client.clone(),
+                instructors: staying,
+                before,
+                after,
+                text,
+            });
+        }
+        out
+    }
+
     fn day_words(&self, day: u32, start: u32) -> String {
         let d = self
             .days
@@ -823,7 +1023,17 @@ impl Mapped {
                 let len = self.part_len[k];
                 let complete = sp.is_some_and(|sp| sp.parts.iter().all(Option::is_some));
                 let mut reasons = self.notes[k].clone();
-                if let Some(rs) = unplaced.get(&k) {
+                let held = t.promise.as_ref().and_then(|p| p.held_by_notice);
+                let kept = self.problem.sessions[k].published.is_some();
+                if let Some(days) = held
+                    && kept
+                {
+                    reasons.push(format!(
+                        "it starts within the {days}-day notice period, so its days and times stay as they are; allow moves within the notice period to let the repair move it"
+                    ));
+                }
+                // A held session off the grid has no times to keep: the note says it all.
+                if let Some(rs) = unplaced.get(&k).filter(|_| held.is_none() || kept) {
                     for r in rs {
                         if !reasons.contains(r) {
                             reasons.push(r.clone());
@@ -877,6 +1087,12 @@ impl Mapped {
                                 reasons.push("new dates".to_owned());
                             }
                         }
+                        let notices = match &t.promise {
+                            Some(promise) if !unchanged => {
+                                self.notices(t, promise, instructor_id, room_id, &parts)
+                            }
+                            _ => Vec::new(),
+                        };
                         Proposed {
                             session_id: t.session.id,
                             session_version: t.session.version,
@@ -885,6 +1101,7 @@ impl Mapped {
                             room_id,
                             parts,
                             reasons,
+                            notices,
                         }
                     }
                     _ => {
@@ -899,6 +1116,7 @@ impl Mapped {
                             room_id: None,
                             parts: Vec::new(),
                             reasons,
+                            notices: Vec::new(),
                         }
                     }
                 }
@@ -924,6 +1142,7 @@ pub async fn draft_target(
         half_days: w.half_days,
         rules: WindowRules::from(w),
         published: None,
+        promise: None,
     }))
 }
 

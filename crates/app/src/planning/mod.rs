@@ -12,6 +12,6 @@ pub mod runs;
 pub mod windows;
 
 pub use accept::{AcceptReport, AcceptResult, Selection, accept};
-pub use repair::{RepairTrigger, repair};
+pub use repair::{NoticePeriod, RepairTrigger, repair};
 pub use runs::{PlanScope, RunDetail, RunOptions, get, list, start_run};
 pub use windows::{WindowFields, clear_window, drafts, set_window, weekdays_label, window};

@@ -1,15 +1,19 @@
 //! Repair: an instructor drops out, or a room closes, for some days. The absence is recorded (time
 //! off, or a room closure) and the scheduled and confirmed sessions it hits become the planner's
 //! problem, each starting from where it is now, with every other session fixed. The planner pays
-//! heavily for every moved part and every new instructor, so its proposal is the smallest set of
-//! changes that makes the plan whole again.
+//! for every moved part and every new instructor in proportion to the people already told of the
+//! session (booked learners, the client's contact, its instructors), so its proposal is the
+//! smallest set of broken promises that makes the plan whole again. Sessions starting within the
+//! notice period keep their days and times unless the coordinator allows moving them; each
+//! proposal says who would be told what.
 
 use chrono::{Duration, NaiveDate};
 use trainyard_core::TimeZoneName;
+use trainyard_core::status::AssignmentStatus;
 use trainyard_store::planning::{self as repo, Run};
 use trainyard_store::{assignments, bookings, instructors, resources, sessions, venues};
 
-use super::mapping::{self, Published, Target};
+use super::mapping::{self, Promise, Published, Target};
 use super::runs::{self, RunOptions};
 use crate::error::About;
 use crate::{App, AppError, Caller, now_ms};
@@ -43,6 +47,37 @@ pub enum RepairTrigger {
 /// How far a repaired session may move around its current dates (when it has no window).
 const SLACK_DAYS: i64 = 14;
 
+/// What a repair may do to sessions starting soon.
+#[derive(Debug, Clone, Copy, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct NoticePeriod {
+    /// Sessions starting within this many days of now keep their days and times; only their
+    /// instructor or room may change (0–365, default 14).
+    pub notice_days: i64,
+    /// The coordinator allows moving sessions inside the notice period too.
+    pub allow_moves_within_notice: bool,
+}
+
+impl Default for NoticePeriod {
+    fn default() -> Self {
+        Self {
+            notice_days: 14,
+            allow_moves_within_notice: false,
+        }
+    }
+}
+
+impl NoticePeriod {
+    pub fn validate(self) -> Result<Self, AppError> {
+        if !(0..=365).contains(&self.notice_days) {
+            return Err(
+                trainyard_core::Invalid::field("notice_days", "between 0 and 365 days").into(),
+            );
+        }
+        Ok(self)
+    }
+}
+
 fn zone(name: &str) -> TimeZoneName {
     TimeZoneName::parse_or_utc(name)
 }
@@ -52,10 +87,12 @@ pub async fn repair(
     app: &App,
     caller: &Caller,
     trigger: &RepairTrigger,
+    notice: NoticePeriod,
     options: RunOptions,
 ) -> Result<Run, AppError> {
     caller.require_operations("repair the plan")?;
     let options = options.validate()?;
+    let notice = notice.validate()?;
     let (from_raw, until_raw, reason) = match trigger {
         RepairTrigger::InstructorDropsOut {
             from,
@@ -168,11 +205,26 @@ pub async fn repair(
             .filter(|p| p.status == "scheduled")
             .map(|p| (p.starts_at, p.ends_at))
             .collect();
-        let instructor_id = assignments::for_session(&mut conn, *id)
-            .await?
+        let assigned = assignments::for_session(&mut conn, *id).await?;
+        let instructor_id = assigned
             .iter()
             .find(|a| a.status.is_live() && a.role == "lead")
             .map(|a| a.instructor_id);
+        // A proposed instructor has not been asked yet: only those asked or confirmed were told.
+        let mut told_instructors: Vec<(i64, String)> = assigned
+            .iter()
+            .filter(|a| {
+                matches!(
+                    a.status,
+                    AssignmentStatus::Requested
+                        | AssignmentStatus::Accepted
+                        | AssignmentStatus::Confirmed
+                )
+            })
+            .map(|a| (a.instructor_id, a.instructor_name.clone()))
+            .collect();
+        told_instructors.sort();
+        told_instructors.dedup_by_key(|(i, _)| *i);
         let room_id = bookings::for_session(&mut conn, *id)
             .await?
             .iter()
@@ -194,6 +246,24 @@ pub async fn repair(
             ),
         };
         let half_days = parts.first().is_some_and(|(a, b)| b - a < 5 * 3_600_000);
+        let first_start = parts
+            .iter()
+            .map(|(a, _)| *a)
+            .min()
+            .unwrap_or(session.starts_at);
+        let held = !notice.allow_moves_within_notice
+            && first_start < now + notice.notice_days * 86_400_000;
+        let promise = Promise {
+            learners: session.booked_count,
+            client: session.client_id.map(|_| {
+                session
+                    .client_name
+                    .clone()
+                    .unwrap_or_else(|| "the client".into())
+            }),
+            instructors: told_instructors,
+            held_by_notice: held.then_some(notice.notice_days),
+        };
         targets.push(Target {
             session,
             earliest,
@@ -208,11 +278,20 @@ pub async fn repair(
                 room_id,
                 parts,
             }),
+            promise: Some(promise),
         });
     }
     let mapped = mapping::build(&mut conn, targets, mapping::weights()).await?;
     drop(conn);
-    let summary = format!("{summary} · {} sessions affected", affected.len());
+    let summary = format!(
+        "{summary} · {} sessions affected · {}",
+        affected.len(),
+        if notice.allow_moves_within_notice {
+            "moves within the notice period allowed".to_owned()
+        } else {
+            format!("{}-day notice period", notice.notice_days)
+        }
+    );
     let run = runs::create(app, caller, "repair", &scope, &summary, options).await?;
     runs::launch(app.clone(), run.id, mapped, options, true);
     Ok(run)

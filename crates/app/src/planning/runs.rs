@@ -107,8 +107,8 @@ fn label(name: &str) -> &'static str {
         "compactness" => "Compactness",
         "room_stability" => "Same room for all parts",
         "capacity" => "Room capacity",
-        "moved_parts" => "Moved parts",
-        "instructor_changes" => "Instructor changes",
+        "moved_parts" => "Moved parts, per person told",
+        "instructor_changes" => "Instructor changes, per person told",
         "gap_days" => "Gaps in multi-day courses",
         _ => "Other",
     }
@@ -419,6 +419,7 @@ async fn drive(
                 room_id: p.room_id,
                 parts: &p.parts,
                 reasons: &p.reasons,
+                notices: &p.notices,
             },
         )
         .await?;

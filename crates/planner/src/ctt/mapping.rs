@@ -50,6 +50,8 @@ pub fn to_problem(inst: &Instance) -> Problem {
             consecutive_days: false,
             published: None,
             pinned: false,
+            told: 0,
+            keep_times: false,
         })
         .collect();
     let weights = Weights {

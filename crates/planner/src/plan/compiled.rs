@@ -25,6 +25,8 @@ pub(crate) struct SessionInfo {
     pub instructors: Vec<(u32, i64)>,
     pub published_instructor: u32,
     pub pinned: bool,
+    /// 1 + the people already told of its published placement: what one broken promise weighs.
+    pub told_factor: i64,
     pub has_pref_days: bool,
     pub has_pref_rooms: bool,
 }
@@ -234,6 +236,7 @@ impl Compiled {
                     .and_then(|pl| pl.instructor)
                     .map_or(NONE, |i| i as u32),
                 pinned: s.pinned,
+                told_factor: 1 + i64::from(s.told),
                 has_pref_days: !s.preferred_days.is_empty(),
                 has_pref_rooms: !s.preferred_rooms.is_empty(),
             });
@@ -378,6 +381,17 @@ pub(crate) fn domain(p: &Problem, si: usize) -> Vec<u32> {
     let s = &p.sessions[si];
     let g = &p.grid;
     let ppd = g.periods_per_day;
+    if s.keep_times {
+        // Without a published placement there are no days and times to keep: nowhere to go.
+        let mut out: Vec<u32> = s
+            .published
+            .iter()
+            .flat_map(|pl| pl.parts.iter().map(|sl| sl.day * ppd + sl.start))
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        return out;
+    }
     let (first, last) = s.window.unwrap_or((0, g.days.saturating_sub(1)));
     let mut forbidden = vec![false; g.periods() as usize];
     for &q in &s.forbidden_periods {

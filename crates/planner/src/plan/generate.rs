@@ -341,6 +341,8 @@ pub fn quarter(spec: &QuarterSpec) -> Problem {
             consecutive_days: false,
             published: None,
             pinned: false,
+            told: 0,
+            keep_times: false,
         });
     }
 

@@ -134,6 +134,16 @@ pub struct Session {
     /// Keep the published placement as it is (a confirmed session).
     #[serde(default)]
     pub pinned: bool,
+    /// People already told of the published placement (booked learners, the client's contact,
+    /// its instructors). A broken promise costs in proportion to them: each part moved to another
+    /// day or time costs `Weights::moved` × (1 + told), a new instructor
+    /// `Weights::instructor_changed` × (1 + told).
+    #[serde(default)]
+    pub told: u32,
+    /// Keep the published days and times (the session starts within the notice period): only
+    /// its instructor and room may change. Without a published placement it cannot be placed.
+    #[serde(default)]
+    pub keep_times: bool,
 }
 
 fn one() -> u32 {
@@ -242,9 +252,11 @@ pub struct Weights {
     pub room_stability: i64,
     /// Per learner above room capacity, when capacity is soft (ITC2007 RoomCapacity).
     pub capacity: i64,
-    /// Per part moved away from its published slot or room (repair).
+    /// Per part moved away from its published day or time (repair), and again per person
+    /// already told of it (`Session::told`); once per part only moved to another room.
     pub moved: i64,
-    /// Per session whose instructor differs from the published one (repair).
+    /// Per session whose instructor differs from the published one (repair), and again per
+    /// person already told of it.
     pub instructor_changed: i64,
     /// Per day without a part between the first and last day of a `consecutive_days` session.
     pub gap_days: i64,

@@ -188,7 +188,7 @@ impl<'a> State<'a> {
         if si.published_instructor != NONE {
             let was = (old != NONE && old != si.published_instructor) as i64;
             let now = (i != NONE && i != si.published_instructor) as i64;
-            self.raw[INSTRUCTOR_CHANGED] += now - was;
+            self.raw[INSTRUCTOR_CHANGED] += (now - was) * si.told_factor;
         }
         self.inst_of[s as usize] = i;
         self.inst_cost[s as usize] = si
@@ -371,7 +371,10 @@ impl<'a> State<'a> {
             self.raw[PREF_DAY] += sign;
         }
         let pt = c.published_t[xs];
-        if pt != NONE && (pt != t || c.published_r[xs] != r) {
+        if pt != NONE && pt != t {
+            // A new day or time reaches everyone already told of the old one.
+            self.raw[MOVED] += sign * si.told_factor;
+        } else if pt != NONE && c.published_r[xs] != r {
             self.raw[MOVED] += sign;
         }
 

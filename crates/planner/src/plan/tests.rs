@@ -248,6 +248,8 @@ fn session(id: &str, parts: u32, instructor: usize) -> Session {
         consecutive_days: false,
         published: None,
         pinned: false,
+        told: 0,
+        keep_times: false,
     }
 }
 
@@ -385,6 +387,10 @@ fn incremental_cost_matches_a_fresh_evaluation() {
     }
     let first = solve(&p, &budget(20_000, 1), &quiet).expect("valid");
     publish(&mut p, first.plan());
+    p.weights.instructor_changed = 11;
+    for (k, s) in p.sessions.iter_mut().enumerate().step_by(3) {
+        s.told = k as u32 % 7;
+    }
     let skip = vec![false; p.sessions.len()];
     let c = Compiled::new(&p, &skip);
     let mut rng = super::rng::Rng::new(5);
@@ -740,4 +746,133 @@ fn a_spec_out_of_range_is_explained_not_generated() {
     });
     p.validate().expect("valid");
     assert!(QuarterSpec::default().check().is_ok());
+}
+
+/// A confirmed two-day session (Monday and Tuesday) whose instructor, Amir, drops out for the
+/// week. Emil is qualified and free on both days; Xenia is 150 a day cheaper but only free on
+/// Thursday and Friday.
+fn amir_drops_out(told: u32) -> (Problem, Vec<Change>) {
+    let mut s = session("S-00275", 2, 0);
+    s.part_len = 2;
+    s.allowed_starts = vec![0];
+    s.consecutive_days = true;
+    s.learners = 3;
+    s.instructors = vec![
+        Candidate {
+            instructor: 0,
+            cost_per_part: 450,
+        },
+        Candidate {
+            instructor: 1,
+            cost_per_part: 450,
+        },
+        Candidate {
+            instructor: 2,
+            cost_per_part: 300,
+        },
+    ];
+    let slot = |day| Slot {
+        day,
+        start: 0,
+        room: Some(0),
+    };
+    s.published = Some(Placement {
+        instructor: Some(0),
+        parts: vec![slot(0), slot(1)],
+    });
+    s.told = told;
+    let mut p = tiny(vec![s], 3, 1);
+    p.grid.days = 5;
+    // Xenia teaches elsewhere on Monday to Wednesday.
+    p.instructors[2].unavailable = (0..6).collect();
+    let change = vec![Change::InstructorUnavailable {
+        instructor: 0,
+        periods: (0..10).collect(),
+    }];
+    (p, change)
+}
+
+#[test]
+fn a_substitute_free_on_the_original_dates_beats_a_cheaper_move() {
+    // Nobody told yet: the cheaper instructor on other days wins (the old behaviour).
+    let (p, change) = amir_drops_out(0);
+    let out = repair(&p, &change, &budget(50_000, 3), &quiet).expect("valid");
+    assert!(out.is_feasible());
+    let sp = &out.plan().sessions[0];
+    assert_eq!(sp.instructor, Some(2), "{sp:?}");
+    // Three booked learners, the client's contact and Amir were told: Emil takes it unchanged.
+    let (p, change) = amir_drops_out(5);
+    let out = repair(&p, &change, &budget(50_000, 3), &quiet).expect("valid");
+    assert!(out.is_feasible());
+    let sp = &out.plan().sessions[0];
+    assert_eq!(sp.instructor, Some(1), "{sp:?}");
+    let published = p.sessions[0].published.as_ref().expect("published");
+    let mut days: Vec<Slot> = sp.parts.iter().flatten().copied().collect();
+    days.sort();
+    assert_eq!(days, published.parts, "no date moves");
+    assert_eq!(out.plan().cost.soft.moved_parts.raw, 0);
+    // The new instructor is paid for once per person told, and once more.
+    assert_eq!(out.plan().cost.soft.instructor_changes.raw, 6);
+}
+
+#[test]
+fn a_session_inside_the_notice_period_keeps_its_dates() {
+    // Emil is away too: only Xenia on Thursday and Friday could take it.
+    let (mut p, change) = amir_drops_out(5);
+    p.instructors[1].unavailable = (0..10).collect();
+    let out = repair(&p, &change, &budget(50_000, 3), &quiet).expect("valid");
+    assert!(out.is_feasible(), "allowed to move, it moves");
+    let sp = &out.plan().sessions[0];
+    assert_eq!(sp.instructor, Some(2));
+    assert!(sp.parts.iter().flatten().all(|sl| sl.day >= 3), "{sp:?}");
+    // 2 parts × (1 + 5 told).
+    assert_eq!(out.plan().cost.soft.moved_parts.raw, 12);
+
+    p.sessions[0].keep_times = true;
+    let out = repair(&p, &change, &budget(50_000, 3), &quiet).expect("valid");
+    assert!(
+        !out.is_feasible(),
+        "its dates are kept: nobody can teach then"
+    );
+    let sp = &out.plan().sessions[0];
+    assert!(
+        sp.parts.iter().flatten().all(|sl| sl.day <= 1),
+        "never moved: {sp:?}"
+    );
+    assert!(
+        out.unplaced().iter().all(|u| u.session_id == "S-00275"),
+        "{:?}",
+        out.unplaced()
+    );
+    assert!(!out.unplaced().is_empty());
+
+    // Inside the notice period the instructor may still be substituted.
+    let (mut p, change) = amir_drops_out(5);
+    p.sessions[0].keep_times = true;
+    let out = repair(&p, &change, &budget(50_000, 3), &quiet).expect("valid");
+    assert!(out.is_feasible());
+    assert_eq!(out.plan().sessions[0].instructor, Some(1));
+
+    // Without a published placement there are no days and times to keep.
+    p.sessions[0].published = None;
+    let out = repair(&p, &change, &budget(50_000, 3), &quiet).expect("valid");
+    assert!(
+        out.unplaced()
+            .iter()
+            .flat_map(|u| &u.reasons)
+            .any(|r| matches!(r, Reason::TooFewAllowedPeriods { allowed: 0, .. })),
+        "{:?}",
+        out.unplaced()
+    );
+}
+
+#[test]
+fn old_problem_files_load_without_the_promise_fields() {
+    let (p, _) = amir_drops_out(0);
+    let mut v = serde_json::to_value(&p).expect("json");
+    let s = v["sessions"][0].as_object_mut().expect("session");
+    s.remove("told");
+    s.remove("keep_times");
+    let back: Problem = serde_json::from_value(v).expect("loads");
+    assert_eq!(back, p);
 }

@@ -10,7 +10,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use trainyard_app::planning::{
-    self, AcceptReport, PlanScope, RepairTrigger, RunDetail, RunOptions, Selection, WindowFields,
+    self, AcceptReport, NoticePeriod, PlanScope, RepairTrigger, RunDetail, RunOptions, Selection,
+    WindowFields,
 };
 use trainyard_app::store::planning::{PlanningWindow, Run};
 use utoipa_axum::router::OpenApiRouter;
@@ -144,6 +145,10 @@ async fn accept(
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct RepairRequest {
     pub trigger: RepairTrigger,
+    /// Sessions starting within `notice_days` keep their days and times unless
+    /// `allow_moves_within_notice` is true.
+    #[serde(flatten)]
+    pub notice: NoticePeriod,
     #[serde(flatten)]
     pub search: Search,
 }
@@ -152,6 +157,11 @@ pub struct RepairRequest {
 ///
 /// An instructor drops out or a room closes for some days: the absence is recorded and a repair
 /// run proposes the smallest set of changes to the scheduled and confirmed sessions it hits.
+/// Moving a session or changing its instructor costs in proportion to the people already told
+/// of it (booked learners, the client's contact, its instructors); a session starting within the
+/// notice period (`notice_days`, default 14) keeps its days and times unless
+/// `allow_moves_within_notice` is true, and is left unresolved with the reason when nobody can
+/// take it then. Each proposal's `notices` say who would be told what.
 #[utoipa::path(post, path = "/plan-runs/repair", operation_id = "repairSchedule", tag = "planning", request_body = RepairRequest,
     responses((status = 202, description = "The queued repair run", body = Run), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn repair(
@@ -161,7 +171,7 @@ async fn repair(
 ) -> Result<(StatusCode, Json<Run>), ApiError> {
     Ok((
         StatusCode::ACCEPTED,
-        Json(planning::repair(&s.app, &c, &b.trigger, b.search.options()).await?),
+        Json(planning::repair(&s.app, &c, &b.trigger, b.notice, b.search.options()).await?),
     ))
 }
 

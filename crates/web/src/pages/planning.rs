@@ -19,7 +19,7 @@ use axum::routing::{get, post};
 use chrono::NaiveDate;
 use trainyard_app::AppError;
 use trainyard_app::planning::{
-    self, PlanScope, RepairTrigger, RunOptions, Selection, WindowFields,
+    self, NoticePeriod, PlanScope, RepairTrigger, RunOptions, Selection, WindowFields,
 };
 use trainyard_app::store::planning::{DraftSession, Run};
 use trainyard_core::TimeZoneName;
@@ -316,6 +316,8 @@ struct RepairForm {
     until: String,
     reason: String,
     seconds: String,
+    notice_days: String,
+    allow_moves_within_notice: String,
 }
 
 async fn repair(
@@ -348,7 +350,25 @@ async fn repair(
         Ok(t) => t,
         Err(e) => return error_page(e, Some(&c)),
     };
-    match planning::repair(&s.app, &c, &trigger, options_from(&f.seconds, "")).await {
+    let mut notice = NoticePeriod {
+        allow_moves_within_notice: f.allow_moves_within_notice == "true",
+        ..NoticePeriod::default()
+    };
+    if !f.notice_days.trim().is_empty() {
+        match f.notice_days.trim().parse() {
+            Ok(n) => notice.notice_days = n,
+            Err(_) => {
+                return error_page(
+                    AppError::Invalid(trainyard_core::Invalid::field(
+                        "notice_days",
+                        "a whole number of days",
+                    )),
+                    Some(&c),
+                );
+            }
+        }
+    }
+    match planning::repair(&s.app, &c, &trigger, notice, options_from(&f.seconds, "")).await {
         Ok(run) => saved(
             &format!("/plan/runs/{}", run.id),
             "The absence is recorded; the planner is looking for the smallest set of changes.",
@@ -376,6 +396,8 @@ pub struct ProposalRow {
     pub room: String,
     pub when: String,
     pub reasons: Vec<String>,
+    /// A repair's notices: who would be told what.
+    pub notices: Vec<String>,
     pub accepted: bool,
     pub selectable: bool,
 }
@@ -514,6 +536,7 @@ async fn run_page(
             }),
             when,
             reasons: p.reasons.clone(),
+            notices: p.notices.iter().map(|n| n.text.clone()).collect(),
             accepted: p.accepted_at.is_some(),
             selectable: p.outcome == "placed" && p.accepted_at.is_none(),
         }

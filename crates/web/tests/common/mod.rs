@@ -4,6 +4,7 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 pub mod browser;
+pub mod promises;
 
 use reqwest::StatusCode;
 use serde_json::Value;
