@@ -793,10 +793,10 @@ pub(crate) async fn totals_hold(conn: &mut trainyard_store::Conn) -> Result<Stri
         if (t.net, t.tax, t.gross) != (inv.net.minor, inv.tax.minor, inv.gross.minor) {
             problems.push(format!("invoice {} does not add up", inv.id));
         }
-        if let Some((series, n)) = inv.number.as_deref().and_then(|n| n.rsplit_once('-')) {
-            if let Ok(n) = n.parse::<i64>() {
-                numbers.entry(series.to_owned()).or_default().push(n);
-            }
+        if let Some((series, n)) = inv.number.as_deref().and_then(|n| n.rsplit_once('-'))
+            && let Ok(n) = n.parse::<i64>()
+        {
+            numbers.entry(series.to_owned()).or_default().push(n);
         }
     }
     for (series, mut ns) in numbers {
@@ -806,4 +806,41 @@ pub(crate) async fn totals_hold(conn: &mut trainyard_store::Conn) -> Result<Stri
         }
     }
     Ok(problems.join("; "))
+}
+
+/// What an invoice's print needs beyond the invoice: the sender and the billing address.
+#[derive(Debug, Clone)]
+pub struct Printable {
+    pub detail: InvoiceDetail,
+    /// The company as set in the message settings ("Trainyard" until set).
+    pub company_name: String,
+    pub company_email: String,
+    pub billing_address: String,
+    pub billing_email: String,
+}
+
+/// An invoice with what its print shows (same readers as [`get`]).
+pub async fn printable(app: &App, caller: &Caller, id: i64) -> Result<Printable, AppError> {
+    let detail = get(app, caller, id).await?;
+    let mut conn = app.store.read().await?;
+    let settings = trainyard_store::templates::settings(&mut conn).await?;
+    let client = clients::get(&mut conn, detail.invoice.client_id)
+        .await
+        .about("client")?;
+    let name = settings.company_name.trim();
+    Ok(Printable {
+        company_name: if name.is_empty() {
+            "Trainyard".into()
+        } else {
+            name.to_owned()
+        },
+        company_email: if settings.reply_to.trim().is_empty() {
+            settings.sender_email
+        } else {
+            settings.reply_to
+        },
+        billing_address: client.billing_address,
+        billing_email: client.billing_email,
+        detail,
+    })
 }

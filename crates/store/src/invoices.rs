@@ -61,9 +61,10 @@ impl Invoice {
     pub fn overdue_on(&self, today: &str) -> bool {
         self.kind == InvoiceKind::Invoice
             && matches!(
-            self.status,
-            InvoiceStatus::Issued | InvoiceStatus::PartlyPaid
-        ) && self.due_on.as_deref().is_some_and(|d| d < today)
+                self.status,
+                InvoiceStatus::Issued | InvoiceStatus::PartlyPaid
+            )
+            && self.due_on.as_deref().is_some_and(|d| d < today)
     }
 }
 

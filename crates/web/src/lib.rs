@@ -9,6 +9,7 @@ mod auth;
 mod csrf;
 mod error_page;
 mod headers;
+mod invoice_print;
 mod pages;
 mod problem;
 mod views;

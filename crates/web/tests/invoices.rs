@@ -19,6 +19,7 @@ both_backends!(
     bad_input_is_refused_and_changes_nothing,
     client_contacts_see_only_their_own_issued_invoices,
     finance_writes_and_issues_an_invoice_in_the_ui,
+    an_issued_invoice_prints_as_a_pdf_with_selectable_text,
 );
 
 fn year() -> i32 {
@@ -527,4 +528,84 @@ async fn finance_writes_and_issues_an_invoice_in_the_ui(t: &TestApp) {
     assert!(html.contains("already issued"), "{html}");
     let (_, list) = b.get("/invoices?status=issued").await;
     assert!(list.contains(&number));
+}
+
+/// The PDF read back with poppler's `pdftotext`, when it is installed (`.ci/run` installs it).
+fn pdf_text(bytes: &[u8]) -> Option<String> {
+    use std::io::Write;
+    let child = std::process::Command::new("pdftotext")
+        .args(["-layout", "-", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(_) if std::env::var("TRAINYARD_REQUIRE_BROWSER").as_deref() != Ok("1") => {
+            eprintln!("pdftotext (poppler-utils) is not installed: the PDF is not read back");
+            return None;
+        }
+        Err(e) => panic!("pdftotext is required (poppler-utils): {e}"),
+    };
+    child.stdin.take().unwrap().write_all(bytes).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "pdftotext failed");
+    Some(String::from_utf8(out.stdout).unwrap())
+}
+
+async fn an_issued_invoice_prints_as_a_pdf_with_selectable_text(t: &TestApp) {
+    let ops = t.api_as(Role::Coordinator, None).await;
+    let finance = t.api_as(Role::Finance, None).await;
+    let acme = client(&ops, "ACME").await;
+    let d = finance
+        .create(
+            "/invoices",
+            &draft(
+                acme,
+                json!([
+                    { "description": "Leadership workshop, 2 days", "quantity": "2", "unit_price": "1450", "tax_rate": "19" },
+                    { "description": "Workbooks", "quantity": "12", "unit_price": "18.50", "tax_rate": "7" }
+                ]),
+            ),
+        )
+        .await;
+    let inv = issue(&finance, &d).await.body;
+    let number = inv["number"].as_str().unwrap().to_owned();
+    let r = reqwest::Client::new()
+        .get(format!("{}/invoices/{}/pdf", finance.base, inv["id"]))
+        .bearer_auth(&finance.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    let bytes = r.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+    if let Some(text) = pdf_text(&bytes) {
+        for expected in [
+            number.as_str(),
+            "Client ACME",
+            "Leadership workshop, 2 days",
+            "3688.54 EUR",
+        ] {
+            assert!(text.contains(expected), "{expected} in:\n{text}");
+        }
+    }
+    // The client's contact may download theirs; another client's may not.
+    let contact = t.api_as(Role::ClientContact, Some(acme)).await;
+    let own = reqwest::Client::new()
+        .get(format!("{}/invoices/{}/pdf", contact.base, inv["id"]))
+        .bearer_auth(&contact.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), StatusCode::OK);
+    let other = client(&ops, "OTHER").await;
+    let stranger = t.api_as(Role::ClientContact, Some(other)).await;
+    assert_eq!(
+        stranger
+            .get(&format!("/invoices/{}/pdf", inv["id"]))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
 }

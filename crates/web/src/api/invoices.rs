@@ -21,6 +21,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(list, create))
         .routes(routes!(get, replace, discard))
         .routes(routes!(issue))
+        .routes(routes!(pdf))
         .routes(routes!(record_payment))
         .routes(routes!(credit_note))
         .routes(routes!(draft_for_session))
@@ -204,4 +205,19 @@ async fn client_credit(
     Id(id): Id,
 ) -> Result<Json<Vec<Money>>, ApiError> {
     Ok(Json(uc::client_credit(&s.app, &c, id).await?))
+}
+
+/// Get an invoice or credit note as PDF.
+///
+/// A4, with an embedded font and selectable text: what the client receives.
+#[utoipa::path(get, path = "/invoices/{id}/pdf", operation_id = "getInvoicePdf", tag = "invoices", params(("id" = i64, Path)),
+    responses((status = 200, description = "The document", content_type = "application/pdf", body = Vec<u8>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn pdf(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+) -> Result<axum::response::Response, ApiError> {
+    let p = uc::printable(&s.app, &c, id).await?;
+    crate::invoice_print::response(&p)
+        .map_err(|e| trainyard_app::AppError::Refused(e.to_string()).into())
 }

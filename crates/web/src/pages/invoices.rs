@@ -25,6 +25,7 @@ pub fn routes() -> Router<AppState> {
         .route("/invoices/new", get(new_form))
         .route("/invoices/from-session", post(from_session))
         .route("/invoices/{id}", get(show))
+        .route("/invoices/{id}/pdf", get(pdf))
         .route("/invoices/{id}/edit", get(edit_form).post(update))
         .route("/invoices/{id}/issue", post(issue))
         .route("/invoices/{id}/discard", post(discard))
@@ -582,5 +583,15 @@ async fn credit(
             "Credit note drafted: check it and issue it.",
         ),
         Err(e) => refused_here(&s, &c, id, e).await,
+    }
+}
+
+async fn pdf(State(s): State<AppState>, Viewer(c): Viewer, Path(id): Path<i64>) -> Response {
+    match uc::printable(&s.app, &c, id).await {
+        Ok(p) => match crate::invoice_print::response(&p) {
+            Ok(r) => r,
+            Err(e) => error_page(AppError::Refused(e.to_string()), Some(&c)),
+        },
+        Err(e) => error_page(e, Some(&c)),
     }
 }
