@@ -1143,6 +1143,16 @@ pub async fn merge_targets(
     Ok(out)
 }
 
+/// The session an enrollment belongs to, for staff: where a refused action on it is shown.
+pub async fn session_of(app: &App, caller: &Caller, enrollment_id: i64) -> Result<i64, AppError> {
+    caller.require_staff("see enrollments")?;
+    let mut conn = app.store.read().await?;
+    Ok(repo::get(&mut conn, enrollment_id)
+        .await
+        .about("enrollment")?
+        .session_id)
+}
+
 /// Viability: merges an under-filled session into another session of the same course, in one
 /// transaction: every booked and waitlisted learner is moved (booked there while seats last, then
 /// waitlisted) and gets one message saying their date is cancelled and what replaces it; the
