@@ -82,11 +82,21 @@ pub(super) async fn refused(
     };
     let page = crate::pages::record::show_with::<Sessions>(s, c, None, session_id, move |x| {
         let placed = fill(&mut x.panels, panel, typed, &field_errors);
-        x.refusal = Some(Refusal {
+        let mut refusal = refusal;
+        match placed {
+            // A field's problem is said beside the field; the others above the form.
+            Some(fields) if !field_errors.is_empty() => {
+                refusal.problems = field_errors
+                    .iter()
+                    .filter(|(f, _)| !fields.contains(f))
+                    .map(|(f, m)| in_words(f, m))
+                    .collect();
+            }
+            Some(_) => {}
             // Without the panel on the page (it shows only in some states), above the panels.
-            panel: if placed { refusal.panel } else { String::new() },
-            ..refusal
-        });
+            None => refusal.panel = String::new(),
+        }
+        x.refusal = Some(refusal);
     })
     .await;
     if page.status().is_success() {
@@ -96,21 +106,19 @@ pub(super) async fn refused(
     }
 }
 
-/// Puts what the user entered back into the panel's form, with each field's problem; whether
-/// the panel and its form are on the page.
+/// Puts what the user entered back into the panel's form, with each field's problem; the fields
+/// that took a problem, or `None` when the panel or its form is not on the page.
 fn fill(
     panels: &mut [Panel],
     panel: &str,
     typed: &[(&str, String)],
     field_errors: &[(String, String)],
-) -> bool {
-    let Some(form) = panels
+) -> Option<Vec<String>> {
+    let form = panels
         .iter_mut()
         .find(|p| p.id == panel)
-        .and_then(|p| p.form.as_mut())
-    else {
-        return false;
-    };
+        .and_then(|p| p.form.as_mut())?;
+    let mut placed = Vec::new();
     {
         for f in form.fields.iter_mut() {
             if let Some((_, v)) = typed
@@ -122,10 +130,11 @@ fn fill(
                     o.selected = o.value == *v;
                 }
             }
-            if let Some((_, m)) = field_errors.iter().find(|(name, _)| name == f.name) {
+            if let Some((name, m)) = field_errors.iter().find(|(name, _)| name == f.name) {
                 f.error = Some(m.clone());
+                placed.push(name.clone());
             }
         }
     }
-    true
+    Some(placed)
 }
