@@ -1130,7 +1130,7 @@ async fn cancelling_a_session_releases_its_instructors_and_rooms_for_other_sessi
     );
 
     // Both are free for the other session at the same time now.
-    staff(second).await;
+    let second_assignment = staff(second).await;
     let mut conn = t.app.store.read().await.unwrap();
     let held = trainyard_store::bookings::for_session(&mut conn, second)
         .await
@@ -1140,4 +1140,40 @@ async fn cancelling_a_session_releases_its_instructors_and_rooms_for_other_sessi
         held[0].status,
         trainyard_core::status::BookingStatus::Confirmed
     );
+    drop(conn);
+
+    // A postponement keeps its instructor and its room for when it is rescheduled (they are
+    // told); meanwhile it holds no slot, so the room may be booked by another session.
+    let version = api.get(&format!("/sessions/{second}")).await.body["version"].clone();
+    let r = api
+        .post(
+            &format!("/sessions/{second}/transition"),
+            &json!({ "event": "postpone", "version": version, "reason": "weather" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let mut conn = t.app.store.read().await.unwrap();
+    assert_eq!(
+        trainyard_store::assignments::get(&mut conn, second_assignment)
+            .await
+            .unwrap()
+            .status,
+        trainyard_core::status::AssignmentStatus::Accepted
+    );
+    assert_eq!(
+        trainyard_store::bookings::for_session(&mut conn, second)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    drop(conn);
+    let third = mk().await;
+    let r = api
+        .post(
+            &format!("/sessions/{third}/bookings"),
+            &json!({ "resource_id": room, "confirm": true }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
 }

@@ -516,6 +516,32 @@ async fn refusals_on_the_session_page_stay_in_their_dialog_with_what_was_typed(t
         "{html}"
     );
 
+    // A confirmed merge that can no longer happen (the session was cancelled meanwhile) shows
+    // its summary again with why, not a dead end.
+    let twin = mk(course).await.to_string();
+    let r = api
+        .post(
+            &format!("/sessions/{holder}/transition"),
+            &json!({ "event": "cancel", "version": version(holder).await.parse::<i64>().unwrap(), "reason": "venue" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let (status, html) = b
+        .post_form(
+            &format!("/sessions/{holder}/merge"),
+            &[
+                ("_csrf", &csrf),
+                ("into_session_id", &twin),
+                ("confirmed", "true"),
+            ],
+        )
+        .await;
+    assert!(status.is_client_error(), "{status}");
+    assert!(
+        html.contains("id=\"merge-summary\"") && html.contains("Not merged:"),
+        "{html}"
+    );
+
     // Time off refused keeps the dates that were entered.
     let (status, html) = b
         .post_form(
