@@ -102,7 +102,8 @@ pub(super) async fn refused(
     if page.status().is_success() {
         (status, page).into_response()
     } else {
-        page
+        // A caller who may not see the session page hears of what they sent, as before.
+        error_page(err, Some(c))
     }
 }
 
