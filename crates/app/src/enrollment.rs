@@ -1143,6 +1143,16 @@ pub async fn merge_targets(
     Ok(out)
 }
 
+/// The session an enrollment belongs to, for staff: where a refused action on it is shown.
+pub async fn session_of(app: &App, caller: &Caller, enrollment_id: i64) -> Result<i64, AppError> {
+    caller.require_staff("see enrollments")?;
+    let mut conn = app.store.read().await?;
+    Ok(repo::get(&mut conn, enrollment_id)
+        .await
+        .about("enrollment")?
+        .session_id)
+}
+
 /// Viability: merges an under-filled session into another session of the same course, in one
 /// transaction: every booked and waitlisted learner is moved (booked there while seats last, then
 /// waitlisted) and gets one message saying their date is cancelled and what replaces it; the
@@ -1250,51 +1260,8 @@ pub async fn merge_into(
     )
     .await?;
     let after = sessions::get(&mut tx, from_session).await?;
-    // The learners have moved: this reaches the instructors still asked or booked, before their
-    // assignments are released below.
-    crate::schedule::sessions::notify(
-        app,
-        &mut tx,
-        &after,
-        crate::schedule::sessions::Change::Cancelled,
-        &[],
-        now,
-    )
-    .await?;
-    for a in trainyard_store::assignments::for_session(&mut tx, from_session).await? {
-        if !a.status.is_live() {
-            continue;
-        }
-        let before = trainyard_store::assignments::get(&mut tx, a.id).await?;
-        trainyard_store::assignments::set_status(
-            &mut tx,
-            a.id,
-            before.version,
-            trainyard_core::status::AssignmentStatus::Cancelled,
-            None,
-            None,
-            now,
-        )
-        .await?;
-        let released = trainyard_store::assignments::get(&mut tx, a.id).await?;
-        crate::audit::record(
-            &mut tx,
-            caller,
-            now,
-            "assignment.released",
-            ("assignment", a.id),
-            Some(&before),
-            Some(&released),
-        )
-        .await?;
-    }
-    let mut released_resources = Vec::new();
-    for b in trainyard_store::bookings::for_session(&mut tx, from_session).await? {
-        if !released_resources.contains(&b.resource_id) {
-            released_resources.push(b.resource_id);
-            trainyard_store::bookings::remove(&mut tx, from_session, b.resource_id).await?;
-        }
-    }
+    // The learners have moved: the cancellation reaches the instructors still asked or booked.
+    crate::schedule::sessions::cancelled(app, &mut tx, caller, &after, now).await?;
     let before = json!({ "reference": from.reference, "status": from.status.as_str(), "booked": from.booked_count, "waiting": from.waitlist_count });
     let summary = json!({
         "reference": after.reference, "status": after.status.as_str(), "merged_into": into.reference,

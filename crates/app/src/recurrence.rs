@@ -55,8 +55,8 @@ pub struct Occurrence {
     /// The UTC offset differs from the session's own: a daylight-saving change lies between, and
     /// the local times stay the same.
     pub dst_change: bool,
-    /// Other sessions' bookings of the session's rooms, and the confirmed instructor's other
-    /// work, overlapping it.
+    /// Other sessions' bookings of the session's rooms, the confirmed instructor's other work
+    /// overlapping it, and the closure days (company-wide or the venue's) it falls on.
     pub conflicts: Vec<String>,
     /// Why it cannot be created as planned; any problem blocks the whole series.
     pub problems: Vec<String>,
@@ -163,6 +163,43 @@ async fn conflicts(
         return Ok(out);
     }
     let s = &source.session;
+    // Closure days of the company or of the session's venue, by name, like a taken room.
+    let dates = plan
+        .occurrences
+        .iter()
+        .filter(|o| !o.is_source)
+        .flat_map(|o| {
+            o.intervals()
+                .into_iter()
+                .flat_map(|i| [i.start_ms, i.end_ms - 1])
+        });
+    if let (Some(first), Some(last)) = (dates.clone().min(), dates.max()) {
+        let days = crate::sites::closures::days_for(
+            conn,
+            source.zone.local(first).date_naive(),
+            source.zone.local(last).date_naive(),
+            s.venue_id,
+        )
+        .await?;
+        for (i, o) in plan.occurrences.iter().enumerate() {
+            if o.is_source {
+                continue;
+            }
+            for c in trainyard_core::conflicts::closures_on(
+                &source.zone,
+                &o.intervals(),
+                s.venue_id,
+                &days,
+            ) {
+                out[i].push(match &c.venue_name {
+                    Some(venue) if c.venue_id.is_some() => {
+                        format!("{} — {venue} closed", c.name)
+                    }
+                    _ => format!("{} — closed company-wide", c.name),
+                });
+            }
+        }
+    }
     let mut assign = |clashes: &[Clash], say: &dyn Fn(&Clash) -> String| {
         for (i, o) in plan.occurrences.iter().enumerate() {
             if o.is_source {

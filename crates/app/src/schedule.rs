@@ -210,6 +210,82 @@ pub mod sessions {
         Ok(())
     }
 
+    /// What a cancellation gave up: the instructors and the rooms, equipment and platforms.
+    #[derive(Debug, Clone, Default, serde::Serialize)]
+    pub(crate) struct Released {
+        pub instructors: Vec<String>,
+        pub resources: Vec<String>,
+    }
+
+    /// A cancelled session tells everyone still on it (learners, and the instructors asked or
+    /// booked), then lets go of its instructors and its bookings so that they are free for other
+    /// sessions at the same time. Ordinary cancellation and merging both end here; the told
+    /// instructors are told before their assignments are released, since the outbox addresses
+    /// live assignments.
+    pub(crate) async fn cancelled(
+        app: &App,
+        tx: &mut trainyard_store::Conn,
+        caller: &Caller,
+        s: &Record,
+        now: i64,
+    ) -> Result<Released, AppError> {
+        use trainyard_store::{assignments, bookings};
+        notify(app, tx, s, Change::Cancelled, &[], now).await?;
+        let mut released = Released::default();
+        for a in assignments::for_session(tx, s.id).await? {
+            if !a.status.is_live() {
+                continue;
+            }
+            let before = assignments::get(tx, a.id).await?;
+            assignments::set_status(
+                tx,
+                a.id,
+                before.version,
+                trainyard_core::status::AssignmentStatus::Cancelled,
+                None,
+                None,
+                now,
+            )
+            .await?;
+            let after = assignments::get(tx, a.id).await?;
+            crate::audit::record(
+                tx,
+                caller,
+                now,
+                "assignment.released",
+                ("assignment", a.id),
+                Some(&before),
+                Some(&after),
+            )
+            .await?;
+            if !released.instructors.contains(&a.instructor_name) {
+                released.instructors.push(a.instructor_name);
+            }
+        }
+        let mut resource_ids = Vec::new();
+        for b in bookings::for_session(tx, s.id).await? {
+            if !resource_ids.contains(&b.resource_id) {
+                resource_ids.push(b.resource_id);
+                bookings::remove(tx, s.id, b.resource_id).await?;
+                released.resources.push(b.resource_name);
+            }
+        }
+        if !released.instructors.is_empty() || !released.resources.is_empty() {
+            // On the session's own history, so its page says what the cancellation let go.
+            crate::audit::record(
+                tx,
+                caller,
+                now,
+                "session.released",
+                ("session", s.id),
+                Some(&released),
+                Some(&Released::default()),
+            )
+            .await?;
+        }
+        Ok(released)
+    }
+
     /// A session with its parts, as its page and the API show it.
     #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
     pub struct SessionDetail {
@@ -405,8 +481,14 @@ pub mod sessions {
             SessionEvent::Confirm => Some(Change::Confirmed),
             _ => None,
         };
-        if let Some(change) = change {
-            notify(app, &mut tx, &after, change, &[], now).await?;
+        match change {
+            // A postponed session keeps its instructors (told, still asked or booked) and its
+            // bookings for when it is rescheduled; it holds no slot meanwhile.
+            Some(Change::Cancelled) => {
+                cancelled(app, &mut tx, caller, &after, now).await?;
+            }
+            Some(change) => notify(app, &mut tx, &after, change, &[], now).await?,
+            None => {}
         }
         if event == SessionEvent::Close {
             crate::attendance::complete(&mut tx, caller, id, now).await?;

@@ -433,6 +433,12 @@ pub struct Calendar {
     pub entries: Vec<Entry>,
     /// Whether the caller may open the sessions (an instructor sees only their calendar).
     pub sessions_visible: bool,
+    /// An instructor's time off, or a room's own closures, touching the window: (start, end,
+    /// reason), in start order.
+    pub time_off: Vec<(i64, i64, String)>,
+    /// Closure days in the window that bind it: company-wide ones (every calendar but a
+    /// client's), and those of the room's or venue's venue.
+    pub closures: Vec<trainyard_store::closures::Closure>,
 }
 
 /// Staff see every calendar; an instructor their own; a client contact their organisation's.
@@ -463,13 +469,29 @@ pub async fn calendar(
     let mut conn = app.store.read().await?;
     let not_found =
         |e: trainyard_store::StoreError, what: &'static str| AppError::from(e).about(what);
-    let (title, detail, items) = match kind {
+    // The same queries as the timeline's time off and closure days.
+    let owned = |absences: Vec<trainyard_store::planning::Absence>| {
+        let mut out: Vec<(i64, i64, String)> = absences
+            .into_iter()
+            .filter(|a| a.0 == id)
+            .map(|(_, starts, ends, reason)| (starts, ends, reason))
+            .collect();
+        out.sort_by_key(|t| t.0);
+        out
+    };
+    let first_day = window.from.to_string();
+    let last_day = (window.from + chrono::Duration::days(window.days - 1)).to_string();
+    let (title, detail, items, time_off, closure_venue) = match kind {
         CalendarKind::Instructor => {
             let x = trainyard_store::instructors::get(&mut conn, id)
                 .await
                 .map_err(|e| not_found(e, "instructor"))?;
             let items = repo::instructor_items_of(&mut conn, id, from_ms, to_ms).await?;
-            (x.name, x.email, items)
+            let off = owned(
+                trainyard_store::planning::time_off_between(&mut conn, from_ms, to_ms).await?,
+            );
+            // An instructor teaches at many venues: only the company-wide days are theirs.
+            (x.name, x.email, items, off, Some(None))
         }
         CalendarKind::Room => {
             let x = trainyard_store::resources::get(&mut conn, id)
@@ -484,7 +506,10 @@ pub async fn calendar(
                 (Some(v), _) => v,
                 (None, _) => String::new(),
             };
-            (x.name, detail, items)
+            let off = owned(
+                trainyard_store::planning::closures_between(&mut conn, from_ms, to_ms).await?,
+            );
+            (x.name, detail, items, off, Some(x.venue_id))
         }
         CalendarKind::Venue => {
             let x = trainyard_store::venues::get(&mut conn, id)
@@ -492,7 +517,13 @@ pub async fn calendar(
                 .map_err(|e| not_found(e, "venue"))?;
             let items =
                 repo::session_items(&mut conn, SessionsOf::Venue(id), from_ms, to_ms).await?;
-            (x.name, format!("{}, {}", x.city, x.country), items)
+            (
+                x.name,
+                format!("{}, {}", x.city, x.country),
+                items,
+                Vec::new(),
+                Some(Some(id)),
+            )
         }
         CalendarKind::Client => {
             let x = trainyard_store::clients::get(&mut conn, id)
@@ -500,8 +531,17 @@ pub async fn calendar(
                 .map_err(|e| not_found(e, "client"))?;
             let items =
                 repo::session_items(&mut conn, SessionsOf::Client(id), from_ms, to_ms).await?;
-            (x.name, x.code, items)
+            (x.name, x.code, items, Vec::new(), None)
         }
+    };
+    let closures = match closure_venue {
+        Some(venue) => trainyard_store::closures::between(&mut conn, &first_day, &last_day, venue)
+            .await?
+            .into_iter()
+            // Without a venue the query gives every venue's days: keep the company-wide ones.
+            .filter(|c| venue.is_some() || c.venue_id.is_none())
+            .collect(),
+        None => Vec::new(),
     };
     let mut entries = entries(items);
     if matches!(kind, CalendarKind::Venue | CalendarKind::Client) {
@@ -519,6 +559,8 @@ pub async fn calendar(
         to_ms,
         entries,
         sessions_visible: caller.role.is_staff() || caller.role == Role::ClientContact,
+        time_off,
+        closures,
     })
 }
 

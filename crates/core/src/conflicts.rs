@@ -322,6 +322,29 @@ pub fn check_closures(
     venue_id: Option<i64>,
     closures: &[ClosureDay],
 ) -> Vec<Problem> {
+    closures_on(tz, parts, venue_id, closures)
+        .into_iter()
+        .map(|c| {
+            let when = c.day.format("%a %d %b %Y");
+            Problem::soft(
+                "closure",
+                match (&c.venue_id, &c.venue_name) {
+                    (Some(_), Some(v)) => format!("{v} is closed on {when} ({}).", c.name),
+                    _ => format!("{when} is a closure day ({}).", c.name),
+                },
+            )
+        })
+        .collect()
+}
+
+/// The closure days the parts fall on (each once), reading the parts' days in `tz`: the
+/// company-wide ones and those of `venue_id`.
+pub fn closures_on<'a>(
+    tz: &TimeZoneName,
+    parts: &[Interval],
+    venue_id: Option<i64>,
+    closures: &'a [ClosureDay],
+) -> Vec<&'a ClosureDay> {
     let mut out = Vec::new();
     let mut seen = BTreeSet::new();
     for p in parts {
@@ -331,16 +354,7 @@ pub fn check_closures(
         for c in closures {
             let applies = c.venue_id.is_none() || c.venue_id == venue_id;
             if applies && first <= c.day && c.day <= last && seen.insert((c.day, c.name.clone())) {
-                let when = c.day.format("%a %d %b %Y");
-                out.push(Problem::soft(
-                    "closure",
-                    match (&c.venue_id, &c.venue_name) {
-                        (Some(_), Some(v)) => {
-                            format!("{v} is closed on {when} ({}).", c.name)
-                        }
-                        _ => format!("{when} is a closure day ({}).", c.name),
-                    },
-                ));
+                out.push(c);
             }
         }
     }

@@ -91,7 +91,8 @@ pub async fn lock_resource(conn: &mut Conn, resource_id: i64) -> Result<(), Stor
     }
 }
 
-/// Confirmed bookings of the resource in `[from, to)` by other sessions.
+/// Confirmed bookings of the resource in `[from, to)` by other sessions that still run: a
+/// cancelled or postponed session holds no slot (the same rule as `sessions::resync_slots`).
 pub async fn busy(
     conn: &mut Conn,
     resource_id: i64,
@@ -103,7 +104,8 @@ pub async fn busy(
         "SELECT p.session_id, b.starts_at, b.ends_at, s.venue_id, v.name AS venue_name, s.reference, c.title, b.quantity \
          FROM bookings b JOIN session_parts p ON p.id = b.session_part_id JOIN sessions s ON s.id = p.session_id \
          JOIN courses c ON c.id = s.course_id LEFT JOIN venues v ON v.id = s.venue_id \
-         WHERE b.resource_id = $1 AND b.status = 'confirmed' AND b.starts_at < $3 AND b.ends_at > $2 AND p.session_id <> $4 ORDER BY b.starts_at",
+         WHERE b.resource_id = $1 AND b.status = 'confirmed' AND b.starts_at < $3 AND b.ends_at > $2 AND p.session_id <> $4 \
+         AND s.status NOT IN ('cancelled', 'postponed') ORDER BY b.starts_at",
     )
     .bind(resource_id)
     .bind(from)

@@ -250,7 +250,10 @@ pub async fn parts_for(
     match kind {
         FeedKind::Instructor => {
             q.push(
-                " AND EXISTS (SELECT 1 FROM assignments a WHERE a.session_id = s.id AND a.status NOT IN ('cancelled', 'declined') AND a.instructor_id = ",
+                // A cancelled session releases its instructors at the moment it is cancelled: their
+                // feed keeps it, as a cancelled event, so that their calendar hears of it.
+                " AND EXISTS (SELECT 1 FROM assignments a WHERE a.session_id = s.id AND (a.status NOT IN ('cancelled', 'declined') \
+                 OR (a.status = 'cancelled' AND s.status = 'cancelled' AND a.updated_at >= s.updated_at)) AND a.instructor_id = ",
             )
             .int(target_id)
             .push(")");

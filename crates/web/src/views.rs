@@ -618,7 +618,7 @@ impl FormView {
 
 /// A field problem as a coordinator reads it: `parts[0].ends` + "must end after it starts" is
 /// "Day 1 must end after it starts". The API keeps the JSON pointer in its problem's `errors`.
-fn in_words(field: &str, message: &str) -> String {
+pub(crate) fn in_words(field: &str, message: &str) -> String {
     let subject = match field.strip_prefix("parts[").and_then(|r| r.split_once(']')) {
         Some((i, rest)) => {
             let day = i.parse::<usize>().map(|i| format!("Day {}", i + 1));

@@ -354,7 +354,7 @@ const PAGE_RULES: &[(&str, &str)] = &[
         "L N N N F F F F F F F",
     ),
     ("POST /instructors/{id}/restore",                          "L B B B F F F F F F F"),
-    ("POST /instructors/{id}/time-off",                         "L Y Y Y F Y F F F F F"),
+    ("POST /instructors/{id}/time-off",                         "L B B B F B F F F F F"),
     (
         "POST /instructors/{id}/time-off/{tid}/remove",
         "L N N N F N F F F F F",

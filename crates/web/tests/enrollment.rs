@@ -21,6 +21,7 @@ both_backends!(
     waitlist_positions_close_up_after_a_promotion_or_cancellation,
     cancelling_and_postponing_need_a_reason_that_is_kept_and_counted,
     a_merge_is_previewed_releases_instructors_and_rooms_and_tells_each_learner_once,
+    cancelling_a_session_releases_its_instructors_and_rooms_for_other_sessions,
 );
 
 async fn public_session(api: &Api, capacity: i64, starts: &str) -> i64 {
@@ -986,4 +987,193 @@ async fn a_merge_is_previewed_releases_instructors_and_rooms_and_tells_each_lear
         told.iter().any(|m| m.kind == "session_cancelled"),
         "{told:?}"
     );
+}
+
+async fn cancelling_a_session_releases_its_instructors_and_rooms_for_other_sessions(t: &TestApp) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    let venue = api
+        .create("/venues", &venue_body("CNLV", "Europe/Berlin"))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let course = api.create("/courses", &course_body("CNLX")).await["id"]
+        .as_i64()
+        .unwrap();
+    let room = api
+        .create("/resources", &json!({ "kind": "room", "code": "ODER", "name": "Oder", "venue_id": venue, "seats": 12, "features": ["projector"] }))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let instructor = api
+        .create("/instructors", &json!({
+            "name": "Carl Cancel", "email": "carl@example.com", "employment_type": "staff", "home_venue_id": venue,
+            "time_zone": "Europe/Berlin", "currency": "EUR", "max_days_week": 5, "max_days_month": 20, "skills": []
+        }))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let mk = || {
+        let api = &api;
+        async move {
+            let s = api
+                .create("/sessions", &json!({
+                    "course_id": course, "visibility": "public", "delivery_mode": "ilt", "venue_id": venue, "capacity": 8,
+                    "time_zone": "Europe/Berlin", "seat_price": { "amount": "0", "currency": "EUR" },
+                    "parts": [{ "starts": "2027-11-08T09:00", "ends": "2027-11-08T17:00" }]
+                }))
+                .await;
+            let id = s["id"].as_i64().unwrap();
+            let r = api
+                .post(
+                    &format!("/sessions/{id}/transition"),
+                    &json!({ "event": "schedule", "version": s["version"] }),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            id
+        }
+    };
+    // Staffed and booked: the instructor accepted, the room is confirmed.
+    let staff = |sid: i64| {
+        let api = &api;
+        async move {
+            let a = api
+                .create(
+                    &format!("/sessions/{sid}/assignments"),
+                    &json!({ "instructor_id": instructor }),
+                )
+                .await;
+            let aid = a["id"].as_i64().unwrap();
+            let mut v = a["version"].as_i64().unwrap();
+            for event in ["request", "accept"] {
+                let r = api
+                    .post(
+                        &format!("/assignments/{aid}/actions"),
+                        &json!({ "event": event, "version": v }),
+                    )
+                    .await;
+                assert_eq!(r.status, StatusCode::OK, "{event}: {}", r.body);
+                v = r.body["version"].as_i64().unwrap();
+            }
+            let r = api
+                .post(
+                    &format!("/sessions/{sid}/bookings"),
+                    &json!({ "resource_id": room, "confirm": true }),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+            aid
+        }
+    };
+    let first = mk().await;
+    let aid = staff(first).await;
+    let learner = learners(&api, 1, "cnl").await[0];
+    let r = api
+        .post(
+            &format!("/sessions/{first}/enrollments"),
+            &json!({ "learner_id": learner }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    // While it runs, a second session at the same time can have neither the room nor Carl.
+    let second = mk().await;
+    let r = api
+        .post(
+            &format!("/sessions/{second}/bookings"),
+            &json!({ "resource_id": room, "confirm": true }),
+        )
+        .await;
+    assert!(r.status.is_client_error(), "the room is taken: {}", r.body);
+
+    let version = api.get(&format!("/sessions/{first}")).await.body["version"].clone();
+    let r = api
+        .post(
+            &format!("/sessions/{first}/transition"),
+            &json!({ "event": "cancel", "version": version, "reason": "venue" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    let mut conn = t.app.store.read().await.unwrap();
+    let assignment = trainyard_store::assignments::get(&mut conn, aid)
+        .await
+        .unwrap();
+    assert_eq!(
+        assignment.status,
+        trainyard_core::status::AssignmentStatus::Cancelled
+    );
+    assert!(
+        trainyard_store::bookings::for_session(&mut conn, first)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    drop(conn);
+    // Carl hears of it once; the learner too, as before.
+    let told: Vec<_> = common::mails_to(t, "carl@example.com")
+        .await
+        .into_iter()
+        .filter(|m| m.kind == "session_cancelled")
+        .collect();
+    assert_eq!(told.len(), 1, "{told:?}");
+    let learner_told = common::mails_to(t, "l0.cnl@example.com").await;
+    assert!(
+        learner_told.iter().any(|m| m.kind == "session_cancelled"),
+        "{learner_told:?}"
+    );
+    // The session's history says what was let go.
+    let history = api.get(&format!("/history/session/{first}")).await;
+    let h = history.body.to_string();
+    assert!(
+        h.contains("session.released") && h.contains("Carl Cancel") && h.contains("Oder"),
+        "{h}"
+    );
+
+    // Both are free for the other session at the same time now.
+    let second_assignment = staff(second).await;
+    let mut conn = t.app.store.read().await.unwrap();
+    let held = trainyard_store::bookings::for_session(&mut conn, second)
+        .await
+        .unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!(
+        held[0].status,
+        trainyard_core::status::BookingStatus::Confirmed
+    );
+    drop(conn);
+
+    // A postponement keeps its instructor and its room for when it is rescheduled (they are
+    // told); meanwhile it holds no slot, so the room may be booked by another session.
+    let version = api.get(&format!("/sessions/{second}")).await.body["version"].clone();
+    let r = api
+        .post(
+            &format!("/sessions/{second}/transition"),
+            &json!({ "event": "postpone", "version": version, "reason": "weather" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let mut conn = t.app.store.read().await.unwrap();
+    assert_eq!(
+        trainyard_store::assignments::get(&mut conn, second_assignment)
+            .await
+            .unwrap()
+            .status,
+        trainyard_core::status::AssignmentStatus::Accepted
+    );
+    assert_eq!(
+        trainyard_store::bookings::for_session(&mut conn, second)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    drop(conn);
+    let third = mk().await;
+    let r = api
+        .post(
+            &format!("/sessions/{third}/bookings"),
+            &json!({ "resource_id": room, "confirm": true }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
 }

@@ -19,6 +19,7 @@ both_backends!(
     a_friday_and_monday_session_repeats_on_tuesdays_and_thursdays,
     the_preview_flags_rooms_not_the_venue,
     rule_edge_cases_over_http,
+    the_preview_flags_closure_days_by_name,
 );
 
 async fn course(api: &Api, code: &str) -> i64 {
@@ -862,4 +863,77 @@ async fn rule_edge_cases_over_http(t: &TestApp) {
         vec!["2026-02-13", "2026-03-13", "2026-04-13"]
     );
     assert_eq!(r.body["rrule"], "FREQ=MONTHLY;UNTIL=20260413T070000Z");
+}
+
+async fn the_preview_flags_closure_days_by_name(t: &TestApp) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    let c = course(&api, "SHUT").await;
+    let v = venue(&api, "BER").await;
+    let elsewhere = venue(&api, "HAM").await;
+    let src = session(
+        &api,
+        c,
+        Some(v),
+        &[("2026-12-14T09:00", "2026-12-14T17:00")],
+    )
+    .await;
+    let id = src["id"].as_i64().unwrap();
+    for (day, name, venue) in [
+        ("2026-12-21", "Renovation", Some(v)),
+        ("2026-12-28", "Between the years", None),
+        ("2027-01-04", "Inventory", Some(elsewhere)),
+        // The session's own day is not the series' business: it exists already.
+        ("2026-12-14", "Staff party", None),
+    ] {
+        let r = api
+            .post(
+                "/closures",
+                &json!({ "day": day, "name": name, "venue_id": venue }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let rule = json!({ "rrule": "FREQ=WEEKLY;COUNT=4" });
+    let p = api
+        .post(&format!("/sessions/{id}/recurrence/preview"), &rule)
+        .await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    assert_eq!(
+        conflicts_of(&p.body),
+        vec![
+            vec![],
+            vec!["Renovation — Venue BER closed".to_owned()],
+            vec!["Between the years — closed company-wide".to_owned()],
+            vec![],
+        ],
+        "another venue's closure is not this session's"
+    );
+    assert_eq!(p.body["creatable"], true, "closures warn, like taken rooms");
+
+    // The repeat page shows them by name beside the dates.
+    let b = t.browser_as(Role::Coordinator, None).await;
+    let csrf = b.csrf().await;
+    let (status, html) = b
+        .post_form(
+            &format!("/sessions/{id}/repeat/preview"),
+            &[
+                ("_csrf", csrf.as_str()),
+                ("freq", "weekly"),
+                ("interval", "1"),
+                ("byday", "MO"),
+                ("month_nth", "4"),
+                ("month_weekday", "MO"),
+                ("count", "4"),
+                ("until", ""),
+                ("exceptions", ""),
+                ("rrule", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Renovation — Venue BER closed"), "{html}");
+    assert!(
+        html.contains("Between the years — closed company-wide"),
+        "{html}"
+    );
 }

@@ -15,6 +15,7 @@ use trainyard_core::status::{AssignmentStatus, BookingStatus};
 both_backends!(
     overlapping_assignments_are_conflicts_on_the_timeline,
     calendars_are_shown_to_staff_and_to_their_owner_only,
+    month_calendars_show_time_off_and_closure_days,
 );
 
 /// Monday 8 March 2027; the sessions are on Wednesday the 10th, Berlin time.
@@ -344,4 +345,92 @@ async fn calendars_are_shown_to_staff_and_to_their_owner_only(t: &TestApp) {
         .get(&format!("/calendar?kind=venue&id={}", f.venue_id))
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+/// The calendar cell of `day`: its class and what it says.
+fn cal_cell<'a>(html: &'a str, day: &str) -> (&'a str, &'a str) {
+    let at = html
+        .find(&format!("datetime=\"{day}\""))
+        .unwrap_or_else(|| panic!("{day} in {html}"));
+    let td = html[..at].rfind("<td").unwrap();
+    let end = at + html[at..].find("</td>").unwrap();
+    (&html[td..at], &html[at..end])
+}
+
+async fn month_calendars_show_time_off_and_closure_days(t: &TestApp) {
+    let f = fixture(t).await;
+    let api = t.api_as(Role::Coordinator, None).await;
+    let other_venue = api
+        .create("/venues", &venue_body("TLO", "Europe/Berlin"))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let r = api
+        .post(
+            &format!("/instructors/{}/time-off", f.instructor_id),
+            &json!({ "from": "2027-03-15", "until": "2027-03-16", "reason": "Parental leave" }),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.body);
+    for (day, name, venue) in [
+        ("2027-03-19", "Founders Day", None),
+        ("2027-03-22", "Renovation", Some(f.venue_id)),
+        ("2027-03-23", "Elsewhere shut", Some(other_venue)),
+    ] {
+        let r = api
+            .post(
+                "/closures",
+                &json!({ "day": day, "name": name, "venue_id": venue }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let b = t.browser_as(Role::Coordinator, None).await;
+
+    // The instructor's month: their time off on its days, and the company-wide closure.
+    let (status, html) = b
+        .get(&format!(
+            "/calendar?kind=instructor&id={}&month=2027-03",
+            f.instructor_id
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    for day in ["2027-03-15", "2027-03-16"] {
+        let (class, text) = cal_cell(&html, day);
+        assert!(class.contains("cal-off"), "{class}");
+        assert!(text.contains("Time off: </span>Parental leave"), "{text}");
+    }
+    let (class, text) = cal_cell(&html, "2027-03-17");
+    assert!(
+        !class.contains("cal-off") && !text.contains("Parental"),
+        "{text}"
+    );
+    let (class, text) = cal_cell(&html, "2027-03-19");
+    assert!(class.contains("cal-closed"), "{class}");
+    assert!(text.contains("Closed: </span>Founders Day"), "{text}");
+    assert!(
+        !html.contains("Renovation") && !html.contains("Elsewhere shut"),
+        "a venue's closure is not the instructor's"
+    );
+    assert!(html.contains("Time off</li>") && html.contains("Closure day</li>"));
+
+    // The room's and the venue's months: the company's and their venue's closures, no time off.
+    for path in [
+        format!("/calendar?kind=room&id={}&month=2027-03", f.room_id),
+        format!("/calendar?kind=venue&id={}&month=2027-03", f.venue_id),
+    ] {
+        let (status, html) = b.get(&path).await;
+        assert_eq!(status, StatusCode::OK, "{html}");
+        let (class, text) = cal_cell(&html, "2027-03-22");
+        assert!(class.contains("cal-closed"), "{path}: {class}");
+        assert!(text.contains("Renovation"), "{path}: {text}");
+        assert!(
+            cal_cell(&html, "2027-03-19").1.contains("Founders Day"),
+            "{path}"
+        );
+        assert!(
+            !html.contains("Elsewhere shut") && !html.contains("Parental leave"),
+            "{path}: {html}"
+        );
+    }
 }

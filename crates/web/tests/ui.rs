@@ -16,6 +16,7 @@ both_backends!(
     pages_refuse_roles_that_may_not_see_them,
     every_record_page_archives_and_restores,
     a_refused_session_part_is_named_as_its_day,
+    refusals_on_the_session_page_stay_in_their_dialog_with_what_was_typed,
 );
 
 async fn login_logout_and_the_staff_pages(t: &TestApp) {
@@ -331,4 +332,233 @@ async fn a_refused_session_part_is_named_as_its_day(t: &TestApp) {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.body["errors"][0]["field"], "parts[0].ends", "{}", r.body);
+}
+
+async fn refusals_on_the_session_page_stay_in_their_dialog_with_what_was_typed(t: &TestApp) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    let venue = api
+        .create("/venues", &venue_body("RFSV", "Europe/Berlin"))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let course = api.create("/courses", &course_body("RFS-1")).await["id"]
+        .as_i64()
+        .unwrap();
+    let other_course = api.create("/courses", &course_body("RFS-2")).await["id"]
+        .as_i64()
+        .unwrap();
+    let room = api
+        .create("/resources", &json!({ "kind": "room", "code": "SPREE", "name": "Spree", "venue_id": venue, "seats": 12, "features": ["projector"] }))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let instructor = api
+        .create("/instructors", &json!({
+            "name": "Tess Timeoff", "email": "tess@example.com", "employment_type": "staff", "home_venue_id": venue,
+            "time_zone": "Europe/Berlin", "currency": "EUR", "max_days_week": 5, "max_days_month": 20, "skills": []
+        }))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let mk = |course: i64| {
+        let api = &api;
+        async move {
+            let s = api
+                .create("/sessions", &json!({
+                    "course_id": course, "visibility": "public", "delivery_mode": "ilt", "venue_id": venue, "capacity": 8,
+                    "time_zone": "Europe/Berlin", "seat_price": { "amount": "0", "currency": "EUR" },
+                    "parts": [{ "starts": "2027-10-04T09:00", "ends": "2027-10-04T17:00" }]
+                }))
+                .await;
+            let id = s["id"].as_i64().unwrap();
+            let r = api
+                .post(
+                    &format!("/sessions/{id}/transition"),
+                    &json!({ "event": "schedule", "version": s["version"] }),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            id
+        }
+    };
+    let holder = mk(course).await;
+    let session = mk(course).await;
+    let elsewhere = mk(other_course).await;
+    let r = api
+        .post(
+            &format!("/sessions/{holder}/bookings"),
+            &json!({ "resource_id": room, "confirm": true }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let version = |id: i64| {
+        let api = &api;
+        async move {
+            api.get(&format!("/sessions/{id}")).await.body["version"]
+                .as_i64()
+                .unwrap()
+                .to_string()
+        }
+    };
+    let b = t.browser_as(Role::Coordinator, None).await;
+    let csrf = b.csrf().await;
+    let is_the_session_page =
+        |html: &str| html.contains("id=\"status-change\"") && html.contains("id=\"bookings\"");
+
+    // Cancelling for "other" without saying what: the dialog keeps the choice and says why.
+    let v = version(session).await;
+    let (status, html) = b
+        .post_form(
+            &format!("/sessions/{session}/transition"),
+            &[
+                ("_csrf", &csrf),
+                ("version", &v),
+                ("event", "cancel"),
+                ("reason", "other"),
+                ("reason_note", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(is_the_session_page(&html), "{html}");
+    let dialog = &html[html.find("id=\"status-change\"").unwrap()..];
+    assert!(dialog.contains("id=\"refusal\""), "{dialog}");
+    assert!(
+        dialog.contains("<span class=\"error\">describe the reason when it is"),
+        "{dialog}"
+    );
+    assert!(
+        dialog.contains("<option value=\"other\" selected>"),
+        "{dialog}"
+    );
+    assert!(
+        dialog.contains("<option value=\"cancel\" selected>"),
+        "{dialog}"
+    );
+
+    // A stale version: the words typed stay, with the current version to try again from.
+    let (status, html) = b
+        .post_form(
+            &format!("/sessions/{session}/transition"),
+            &[
+                ("_csrf", &csrf),
+                ("version", "0"),
+                ("event", "postpone"),
+                ("reason", "weather"),
+                ("reason_note", "storm warning for the coast"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(is_the_session_page(&html), "{html}");
+    let dialog = &html[html.find("id=\"status-change\"").unwrap()..];
+    assert!(
+        dialog.contains("someone else changed this session"),
+        "{dialog}"
+    );
+    assert!(
+        dialog.contains("value=\"storm warning for the coast\""),
+        "{dialog}"
+    );
+    assert!(
+        dialog.contains("<option value=\"weather\" selected>"),
+        "{dialog}"
+    );
+    assert!(
+        dialog.contains(&format!("name=\"version\" value=\"{v}\"")),
+        "the current version, to try again: {dialog}"
+    );
+    assert_eq!(
+        api.get(&format!("/sessions/{session}")).await.body["status"],
+        "scheduled"
+    );
+
+    // The room is taken at that time: said in the bookings panel, the choice kept.
+    let room_id = room.to_string();
+    let (status, html) = b
+        .post_form(
+            &format!("/sessions/{session}/bookings"),
+            &[
+                ("_csrf", &csrf),
+                ("resource_id", &room_id),
+                ("quantity", "1"),
+                ("confirm", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{html}");
+    assert!(is_the_session_page(&html), "{html}");
+    let panel = &html[html.find("id=\"bookings\"").unwrap()..];
+    let panel = &panel[..panel.find("</section>").unwrap()];
+    assert!(panel.contains("id=\"refusal\""), "{panel}");
+    assert!(panel.contains("Spree"), "{panel}");
+    assert!(
+        panel.contains(&format!("<option value=\"{room}\" selected>")),
+        "{panel}"
+    );
+    assert!(
+        panel.contains("name=\"confirm\" value=\"true\" checked"),
+        "{panel}"
+    );
+
+    // Merging into another course's session is refused on the session page, not a dead end.
+    let target = elsewhere.to_string();
+    let (status, html) = b
+        .post_form(
+            &format!("/sessions/{session}/merge"),
+            &[("_csrf", &csrf), ("into_session_id", &target)],
+        )
+        .await;
+    assert!(status.is_client_error(), "{status}");
+    assert!(is_the_session_page(&html), "{html}");
+    assert!(
+        html.contains("id=\"refusal\"") && html.contains("are different courses"),
+        "{html}"
+    );
+
+    // A confirmed merge that can no longer happen (the session was cancelled meanwhile) shows
+    // its summary again with why, not a dead end.
+    let twin = mk(course).await.to_string();
+    let r = api
+        .post(
+            &format!("/sessions/{holder}/transition"),
+            &json!({ "event": "cancel", "version": version(holder).await.parse::<i64>().unwrap(), "reason": "venue" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let (status, html) = b
+        .post_form(
+            &format!("/sessions/{holder}/merge"),
+            &[
+                ("_csrf", &csrf),
+                ("into_session_id", &twin),
+                ("confirmed", "true"),
+            ],
+        )
+        .await;
+    assert!(status.is_client_error(), "{status}");
+    assert!(
+        html.contains("id=\"merge-summary\"") && html.contains("Not merged:"),
+        "{html}"
+    );
+
+    // Time off refused keeps the dates that were entered.
+    let (status, html) = b
+        .post_form(
+            &format!("/instructors/{instructor}/time-off"),
+            &[
+                ("_csrf", &csrf),
+                ("from", "2027-05-10"),
+                ("until", "2027-05-03"),
+                ("reason", "Holiday"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    let section = &html[html.find("id=\"time-off\"").unwrap()..];
+    assert!(section.contains("Not recorded:"), "{section}");
+    assert!(
+        section.contains("value=\"2027-05-10\"") && section.contains("value=\"2027-05-03\""),
+        "{section}"
+    );
 }

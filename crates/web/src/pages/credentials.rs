@@ -53,6 +53,9 @@ struct CredentialsPage {
     can_edit: bool,
     can_finance: bool,
     error: Option<String>,
+    /// A refused time-off entry: why, beside its form, and what was typed.
+    time_off_error: Option<String>,
+    typed: TimeOffForm,
 }
 
 impl CredentialsPage {
@@ -62,6 +65,16 @@ impl CredentialsPage {
 }
 
 async fn page(s: &AppState, c: &Caller, id: i64, error: Option<String>) -> Response {
+    page_with(s, c, id, error, None).await
+}
+
+async fn page_with(
+    s: &AppState,
+    c: &Caller,
+    id: i64,
+    error: Option<String>,
+    time_off: Option<(String, TimeOffForm)>,
+) -> Response {
     let inst = match instructors::get(&s.app, c, id).await {
         Ok(i) => i,
         Err(e) => return error_page(e, Some(c)),
@@ -143,6 +156,8 @@ async fn page(s: &AppState, c: &Caller, id: i64, error: Option<String>) -> Respo
         can_edit: c.role.can_edit_operations(),
         can_finance: c.sees_finance(),
         error,
+        time_off_error: time_off.as_ref().map(|(e, _)| e.clone()),
+        typed: time_off.map(|(_, t)| t).unwrap_or_default(),
     }
     .into_response()
 }
@@ -192,7 +207,7 @@ async fn add_contract(
 
 #[derive(serde::Deserialize, Default)]
 #[serde(default)]
-struct TimeOffForm {
+pub(crate) struct TimeOffForm {
     from: String,
     until: String,
     reason: String,
@@ -211,7 +226,23 @@ async fn add_time_off(
             "time-off",
             r.warning.as_deref().unwrap_or("Unavailability recorded."),
         ),
-        Err(e @ trainyard_app::AppError::Invalid(_)) => page(&s, &c, id, Some(e.to_string())).await,
+        Err(
+            e @ (trainyard_app::AppError::Invalid(_)
+            | trainyard_app::AppError::Refused(_)
+            | trainyard_app::AppError::Conflict { .. }),
+        ) => {
+            let status = crate::problem::status_of(&e).0;
+            let why = match &e {
+                trainyard_app::AppError::Invalid(inv) => inv
+                    .errors
+                    .iter()
+                    .map(|x| crate::views::in_words(&x.field, &x.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                other => other.to_string(),
+            };
+            (status, page_with(&s, &c, id, None, Some((why, f))).await).into_response()
+        }
         Err(e) => error_page(e, Some(&c)),
     }
 }

@@ -446,35 +446,48 @@ async fn show<K: RecordPage>(
     Flash(flash): Flash,
     Path(id): Path<i64>,
 ) -> Response {
-    let r = match K::get(&s.app, &c, id).await {
+    show_with::<K>(&s, &c, flash, id, |_| {}).await
+}
+
+/// The record's page, with `adjust` applied to what it shows besides the record: a refused
+/// action shows the page again with its form as the user left it.
+pub(crate) async fn show_with<K: RecordPage>(
+    s: &AppState,
+    c: &Caller,
+    flash: Option<String>,
+    id: i64,
+    adjust: impl FnOnce(&mut K::Extra),
+) -> Response {
+    let r = match K::get(&s.app, c, id).await {
         Ok(r) => r,
-        Err(e) => return error_page(e, Some(&c)),
+        Err(e) => return error_page(e, Some(c)),
     };
-    let x = match K::extra(&s, &c, &r).await {
+    let mut x = match K::extra(s, c, &r).await {
         Ok(x) => x,
-        Err(e) => return error_page(e, Some(&c)),
+        Err(e) => return error_page(e, Some(c)),
     };
-    let events = if K::shows_history(&c) {
-        history::of_record(&s.app, &c, &K::entity(), id)
+    adjust(&mut x);
+    let events = if K::shows_history(c) {
+        history::of_record(&s.app, c, &K::entity(), id)
             .await
             .unwrap_or_default()
     } else {
         Vec::new()
     };
-    let (back_href, back_label) = K::back(&c);
+    let (back_href, back_label) = K::back(c);
     let view = DetailView {
         title: K::title(&r),
-        subtitle: K::subtitle(&c, &r),
+        subtitle: K::subtitle(c, &r),
         status: K::status(&r),
         back_href,
         back_label,
         version: r.version(),
-        actions: K::actions(&c, &r, &x),
-        facts: K::facts(&c, &r, &x),
-        sections: K::sections(&c, &r, &x),
-        history: history(events, &viewer_tz(&c)),
+        actions: K::actions(c, &r, &x),
+        facts: K::facts(c, &r, &x),
+        sections: K::sections(c, &r, &x),
+        history: history(events, &viewer_tz(c)),
     };
-    K::page(Chrome::new(&c, K::area(), flash), view, x)
+    K::page(Chrome::new(c, K::area(), flash), view, x)
 }
 
 async fn edit<K: RecordPage>(

@@ -596,6 +596,10 @@ pub struct CalDay {
     pub iso: String,
     pub class: String,
     pub bars: Vec<Bar>,
+    /// The closures of the day by name ("Christmas Day", "BER closed: Renovation").
+    pub closed: String,
+    /// Why the instructor is off (or the room closed) that day.
+    pub off: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -615,6 +619,9 @@ struct CalendarPage {
     items: usize,
     conflicts: usize,
     time_zone: String,
+    is_instructor: bool,
+    /// Days (off, closed) in the grid.
+    off_days: (usize, usize),
 }
 
 impl CalendarPage {
@@ -683,10 +690,37 @@ async fn calendar(
     let mut days: Vec<CalDay> = window
         .dates()
         .into_iter()
-        .map(|d| {
+        .enumerate()
+        .map(|(i, d)| {
             let mut class = String::from(day_class(d, today));
             if d.month() != first.month() {
                 class.push_str(" cal-out");
+            }
+            let iso = d.format("%Y-%m-%d").to_string();
+            let closed = cal
+                .closures
+                .iter()
+                .filter(|c| c.day == iso)
+                .map(|c| match (&c.venue_name, kind) {
+                    // On a venue's own calendar its name goes without saying.
+                    (Some(v), CalendarKind::Room) => format!("{v} closed: {}", c.name),
+                    _ => c.name.clone(),
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            let mut off: Vec<String> = cal
+                .time_off
+                .iter()
+                .filter(|(a, b, _)| *a < bounds[i + 1] && *b > bounds[i])
+                .map(|t| t.2.clone())
+                .collect();
+            off.dedup();
+            let off = off.join(", ");
+            if !closed.is_empty() {
+                class.push_str(" cal-closed");
+            }
+            if !off.is_empty() {
+                class.push_str(" cal-off");
             }
             CalDay {
                 day: if d.day() == 1 {
@@ -694,9 +728,11 @@ async fn calendar(
                 } else {
                     d.format("%-d").to_string()
                 },
-                iso: d.format("%Y-%m-%d").to_string(),
+                iso,
                 class: class.trim().to_owned(),
                 bars: Vec::new(),
+                closed,
+                off,
             }
         })
         .collect();
@@ -705,6 +741,7 @@ async fn calendar(
             days[d].bars.push(bar(e, &viewer, cal.sessions_visible));
         }
     }
+    let off_days = weeks_days_count(&days);
     let mut weeks = Vec::new();
     let mut it = days.into_iter().peekable();
     while it.peek().is_some() {
@@ -751,8 +788,18 @@ async fn calendar(
             .count(),
         conflicts: cal.entries.iter().filter(|e| e.conflict).count(),
         time_zone: viewer.as_str().to_owned(),
+        is_instructor: kind == CalendarKind::Instructor,
+        off_days,
     }
     .into_response()
+}
+
+/// How many days of the grid are off or closed: the legend shows their keys only then.
+fn weeks_days_count(days: &[CalDay]) -> (usize, usize) {
+    (
+        days.iter().filter(|d| !d.off.is_empty()).count(),
+        days.iter().filter(|d| !d.closed.is_empty()).count(),
+    )
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use super::panels::{InlineForm, Panel, PanelRow};
 use crate::AppState;
-use crate::pages::{Submit, VersionForm, error_page, saved};
+use crate::pages::{Submit, VersionForm, saved};
 use crate::views::*;
 use axum::Router;
 use axum::extract::{Path, State};
@@ -119,7 +119,12 @@ pub(super) async fn bookings_panel(
         title: format!("Rooms and resources ({})", booked.len()),
         columns: vec!["Resource", "Kind", "Quantity", "Covers", "Status"],
         rows: booking_rows,
-        empty: "No room, equipment or platform booked yet.".into(),
+        empty: if x.status == trainyard_core::status::SessionStatus::Cancelled {
+            "None: the cancellation released its rooms, equipment and platforms for other sessions."
+                .into()
+        } else {
+            "No room, equipment or platform booked yet.".into()
+        },
         form: edit.then(|| InlineForm {
             action: format!("/sessions/{}/bookings", x.id),
             fields: vec![
@@ -164,7 +169,14 @@ async fn book(
                 "Booked tentatively."
             },
         ),
-        Err(e) => error_page(e, Some(&c)),
+        Err(e) => {
+            let typed = [
+                ("resource_id", f.resource_id.to_string()),
+                ("quantity", f.quantity.max(1).to_string()),
+                ("confirm", if f.confirm { "true" } else { "" }.to_owned()),
+            ];
+            super::refused::refused(&s, &c, id, "bookings", &typed, e).await
+        }
     }
 }
 
@@ -175,7 +187,7 @@ async fn confirm_booking(
 ) -> Response {
     match trainyard_app::staffing::confirm_booking(&s.app, &c, id, resource_id).await {
         Ok(_) => saved(&format!("/sessions/{id}#bookings"), "Booking confirmed."),
-        Err(e) => error_page(e, Some(&c)),
+        Err(e) => super::refused::refused(&s, &c, id, "bookings", &[], e).await,
     }
 }
 
@@ -186,6 +198,6 @@ async fn release(
 ) -> Response {
     match trainyard_app::staffing::release(&s.app, &c, id, resource_id).await {
         Ok(()) => saved(&format!("/sessions/{id}#bookings"), "Booking released."),
-        Err(e) => error_page(e, Some(&c)),
+        Err(e) => super::refused::refused(&s, &c, id, "bookings", &[], e).await,
     }
 }

@@ -2,6 +2,7 @@
 //! panel with merging into another session.
 
 use super::panels::{InlineForm, Panel, PanelRow};
+use super::refused::refused;
 use crate::AppState;
 use crate::pages::{Submit, error_page, saved};
 use crate::views::*;
@@ -108,6 +109,8 @@ struct MergeConfirmPage {
     plan: trainyard_app::enrollment::MergePlan,
     from_when: String,
     into_when: String,
+    /// Why the confirmed merge was refused, shown above the summary of what it would do now.
+    refusal: Option<String>,
 }
 
 impl MergeConfirmPage {
@@ -116,39 +119,69 @@ impl MergeConfirmPage {
     }
 }
 
+/// The summary of a merge, changing nothing; with the refusal of a confirmed merge when the
+/// merge can still be shown (otherwise the session page says why, in its viability panel).
+async fn merge_summary(
+    s: &AppState,
+    c: &Caller,
+    id: i64,
+    into: i64,
+    refusal: Option<trainyard_app::AppError>,
+) -> Response {
+    use axum::response::IntoResponse;
+    let typed = [("into_session_id", into.to_string())];
+    let plan = match trainyard_app::enrollment::merge_preview(&s.app, c, id, into).await {
+        Ok(p) => p,
+        Err(e) => return refused(s, c, id, "viability", &typed, refusal.unwrap_or(e)).await,
+    };
+    let viewer = viewer_tz(c);
+    let at = |sid: i64| {
+        let viewer = &viewer;
+        async move {
+            sessions::get(&s.app, c, sid)
+                .await
+                .map(|d| when(d.session.starts_at, &d.session.time_zone, viewer))
+                .unwrap_or_default()
+        }
+    };
+    let status = match &refusal {
+        Some(e) => crate::problem::status_of(e).0,
+        None => axum::http::StatusCode::OK,
+    };
+    let refusal = match refusal {
+        // Not for this page: not found, not allowed, an internal failure.
+        Some(
+            e @ (trainyard_app::AppError::NotFound(_)
+            | trainyard_app::AppError::Forbidden(_)
+            | trainyard_app::AppError::Internal(_)),
+        ) => return error_page(e, Some(c)),
+        Some(trainyard_app::AppError::Stale(_)) => Some(
+            "Not merged: one of the sessions changed while you looked at the summary. Below is what the merge would do now; confirm again if it is still right.".to_owned(),
+        ),
+        Some(e) => Some(format!("Not merged: {e}")),
+        None => None,
+    };
+    (
+        status,
+        MergeConfirmPage {
+            chrome: Chrome::new(c, "sessions", None),
+            from_when: at(plan.from_session_id).await,
+            into_when: at(plan.into_session_id).await,
+            plan,
+            refusal,
+        },
+    )
+        .into_response()
+}
+
 /// First the summary (who moves, who waits, what is released), then the merge once confirmed.
 async fn merge(
     State(s): State<AppState>,
     Path(id): Path<i64>,
     Submit { caller: c, form: f }: Submit<MergeForm>,
 ) -> Response {
-    use axum::response::IntoResponse;
     if f.confirmed != "true" {
-        let plan = match trainyard_app::enrollment::merge_preview(&s.app, &c, id, f.into_session_id)
-            .await
-        {
-            Ok(p) => p,
-            Err(e) => return error_page(e, Some(&c)),
-        };
-        let viewer = viewer_tz(&c);
-        let at = |sid: i64| {
-            let s = &s;
-            let c = &c;
-            let viewer = &viewer;
-            async move {
-                sessions::get(&s.app, c, sid)
-                    .await
-                    .map(|d| when(d.session.starts_at, &d.session.time_zone, viewer))
-                    .unwrap_or_default()
-            }
-        };
-        return MergeConfirmPage {
-            chrome: Chrome::new(&c, "sessions", None),
-            from_when: at(plan.from_session_id).await,
-            into_when: at(plan.into_session_id).await,
-            plan,
-        }
-        .into_response();
+        return merge_summary(&s, &c, id, f.into_session_id, None).await;
     }
     match trainyard_app::enrollment::merge_into(&s.app, &c, id, f.into_session_id).await {
         Ok(x) => saved(
@@ -158,7 +191,7 @@ async fn merge(
                 x.reference
             ),
         ),
-        Err(e) => error_page(e, Some(&c)),
+        Err(e) => merge_summary(&s, &c, id, f.into_session_id, Some(e)).await,
     }
 }
 
@@ -294,7 +327,13 @@ async fn enroll(
                 None => format!("Enrolled ({}).", e.status.label().to_lowercase()),
             },
         ),
-        Err(e) => error_page(e, Some(&c)),
+        Err(e) => {
+            let typed = [
+                ("learner_id", f.learner_id.to_string()),
+                ("priority", f.priority.to_string()),
+            ];
+            refused(&s, &c, id, "enrollments", &typed, e).await
+        }
     }
 }
 
@@ -337,6 +376,13 @@ async fn enrollment_action(
             &format!("/sessions/{}#enrollments", e.session_id),
             &format!("Enrollment {}.", e.status.label().to_lowercase()),
         ),
+        // Staff act from the session's enrollments panel: the refusal is shown there.
+        Err(e) if c.role.is_staff() => {
+            match trainyard_app::enrollment::session_of(&s.app, &c, id).await {
+                Ok(session_id) => refused(&s, &c, session_id, "enrollments", &[], e).await,
+                Err(_) => error_page(e, Some(&c)),
+            }
+        }
         Err(e) => error_page(e, Some(&c)),
     }
 }

@@ -6,11 +6,12 @@ mod bookings;
 mod enrollments;
 mod panels;
 mod parts;
+mod refused;
 mod staffing;
 mod window;
 
 use super::record::{Columns, RecordPage, stored, use_cases};
-use super::{Submit, error_page, saved};
+use super::{Submit, saved};
 use crate::AppState;
 use crate::views::*;
 use axum::Router;
@@ -54,6 +55,8 @@ pub(crate) struct Extra {
     program: Option<Fact>,
     panels: Vec<Panel>,
     messages: Option<Section>,
+    /// A refused action shown where it was taken.
+    refusal: Option<refused::Refusal>,
 }
 
 stored!(Session);
@@ -252,6 +255,7 @@ impl RecordPage for Sessions {
             program,
             panels,
             messages,
+            refusal: None,
         })
     }
     fn title(d: &SessionDetail) -> String {
@@ -456,6 +460,7 @@ impl RecordPage for Sessions {
             view,
             panels: x.panels,
             messages: x.messages,
+            refusal: x.refusal,
             messages_href: format!("/admin/outbox?entity_type=session&entity_id={}", x.id),
         }
         .into_response()
@@ -502,30 +507,51 @@ async fn transition(
         form: posted,
     }: Submit<TransitionForm>,
 ) -> Response {
+    // Cancelling and postponing come from their panel; the other moves from the buttons above.
+    let panel = match SessionEvent::parse(&posted.event) {
+        Ok(e) if e.needs_reason() => "status-change",
+        _ => "",
+    };
+    let typed = [
+        ("event", posted.event.clone()),
+        ("reason", posted.reason.clone()),
+        ("reason_note", posted.reason_note.clone()),
+    ];
+    let refuse = |e: AppError| refused::refused(&s, &c, id, panel, &typed, e);
     let event = match SessionEvent::parse(&posted.event) {
         Ok(e) => e,
-        Err(r) => return error_page(r.into(), Some(&c)),
+        Err(r) => return refuse(r.into()).await,
     };
     let reason = match posted.reason.trim() {
         "" => None,
         raw => match trainyard_core::status::StatusReason::parse(raw) {
             Ok(r) => Some(r),
-            Err(r) => return error_page(r.into(), Some(&c)),
+            Err(r) => {
+                return refuse(trainyard_core::Invalid::field("reason", r.to_string()).into())
+                    .await;
+            }
         },
     };
     let why = sessions::Why {
         reason,
-        note: posted.reason_note,
+        note: posted.reason_note.clone(),
     };
     match sessions::transition_because(&s.app, &c, id, posted.version, event, &why).await {
         Ok(x) => saved(
             &format!("/sessions/{id}"),
-            &format!(
-                "Session {} is now {}.",
-                x.reference,
-                x.status.label().to_lowercase()
-            ),
+            &if event == SessionEvent::Cancel {
+                format!(
+                    "Session {} is now cancelled: everyone on it was told, its instructors and its rooms, equipment and platforms released.",
+                    x.reference
+                )
+            } else {
+                format!(
+                    "Session {} is now {}.",
+                    x.reference,
+                    x.status.label().to_lowercase()
+                )
+            },
         ),
-        Err(e) => error_page(e, Some(&c)),
+        Err(e) => refuse(e).await,
     }
 }

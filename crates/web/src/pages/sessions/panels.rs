@@ -85,6 +85,7 @@ pub(super) struct SessionPage {
     /// What was sent about the session, its enrollments and assignments (operations staff).
     pub(super) messages: Option<Section>,
     pub(super) messages_href: String,
+    pub(super) refusal: Option<super::refused::Refusal>,
 }
 
 impl SessionPage {
