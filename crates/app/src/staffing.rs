@@ -153,6 +153,60 @@ pub(crate) async fn closure_problems(
     ))
 }
 
+/// Whether an instructor step (propose, request, confirm) may go ahead despite `problems`: never
+/// over a hard one; over overridable ones only for a manager or admin who gives a reason. Returns
+/// the override to record ("reason (overrode: rule, …)"), if one was used.
+fn judge(
+    caller: &Caller,
+    problems: Vec<Problem>,
+    override_reason: Option<&str>,
+    name: &str,
+    reference: &str,
+    step: &str,
+) -> Result<Option<String>, AppError> {
+    let hard = problems.iter().any(|p| p.severity == Severity::Hard);
+    let reason = override_reason.map(str::trim).filter(|r| !r.is_empty());
+    let may_override = matches!(caller.role, Role::Manager | Role::Admin);
+    let overridden = may_override && reason.is_some();
+    if hard || !(problems.is_empty() || overridden) {
+        let message = if hard {
+            format!("{name} cannot be {step} on {reference}:")
+        } else if may_override {
+            format!("{name} cannot be {step} on {reference} unless you override with a reason:")
+        } else {
+            format!("{name} cannot be {step} on {reference}; a manager may override:")
+        };
+        return Err(AppError::Conflict { message, problems });
+    }
+    if problems.is_empty() {
+        return Ok(None);
+    }
+    Ok(reason.map(|r| {
+        format!(
+            "{r} (overrode: {})",
+            problems
+                .iter()
+                .map(|p| p.rule)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }))
+}
+
+/// Every problem with putting `instructor_id` on the session: the instructor's own facts and the
+/// session's closure days.
+async fn all_problems(
+    conn: &mut Conn,
+    session: &Session,
+    instructor_id: i64,
+) -> Result<(InstructorFacts, Vec<Problem>), AppError> {
+    let parts = sessions::parts(conn, session.id).await?;
+    let facts = instructor_facts(conn, session, &parts, instructor_id).await?;
+    let mut problems = conflicts::check_instructor(&facts);
+    problems.extend(closure_problems(conn, session, &parts).await?);
+    Ok((facts, problems))
+}
+
 /// Every problem with putting `instructor_id` on the session, without changing anything.
 pub async fn check_instructor(
     app: &App,
@@ -172,16 +226,28 @@ pub async fn check_instructor(
     Ok(problems)
 }
 
-/// Proposes an instructor for a session (the first step of the assignment workflow).
+/// Proposes an instructor for a session (the first step of the assignment workflow). Refused,
+/// with the same explanation, wherever confirmation would be; a manager's override reason lets
+/// an overridable problem through, as at confirmation.
 pub async fn propose(
     app: &App,
     caller: &Caller,
     session_id: i64,
     instructor_id: i64,
     role: &str,
+    override_reason: Option<&str>,
 ) -> Result<AssignmentRecord, AppError> {
     let mut tx = app.store.write().await?;
-    let after = propose_in(&mut tx, caller, session_id, instructor_id, role, now_ms()).await?;
+    let after = propose_in(
+        &mut tx,
+        caller,
+        session_id,
+        instructor_id,
+        role,
+        override_reason,
+        now_ms(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -193,6 +259,7 @@ pub(crate) async fn propose_in(
     session_id: i64,
     instructor_id: i64,
     role: &str,
+    override_reason: Option<&str>,
     now: i64,
 ) -> Result<AssignmentRecord, AppError> {
     caller.require_operations("assign instructors")?;
@@ -230,6 +297,15 @@ pub(crate) async fn propose_in(
             "This instructor is already on the session.".into(),
         ));
     }
+    let (facts, problems) = all_problems(tx, &session, instructor_id).await?;
+    let override_used = judge(
+        caller,
+        problems,
+        override_reason,
+        &facts.name,
+        &session.reference,
+        "proposed",
+    )?;
     let id = assignments::insert(
         tx,
         session_id,
@@ -239,6 +315,19 @@ pub(crate) async fn propose_in(
         now,
     )
     .await?;
+    if let Some(text) = override_used.as_deref() {
+        let fresh = assignments::get(tx, id).await?;
+        assignments::set_status(
+            tx,
+            id,
+            fresh.version,
+            AssignmentStatus::Proposed,
+            Some(text),
+            Some(caller.user_id),
+            now,
+        )
+        .await?;
+    }
     let after = assignments::get(tx, id).await?;
     crate::audit::record(
         tx,
@@ -339,46 +428,23 @@ pub(crate) async fn act_in(
                 });
             }
         }
-        AssignmentEvent::Confirm => {
-            let parts = sessions::parts(tx, session.id).await?;
-            let facts = instructor_facts(tx, &session, &parts, before.instructor_id).await?;
-            let mut problems = conflicts::check_instructor(&facts);
-            problems.extend(closure_problems(tx, &session, &parts).await?);
-            let hard = problems.iter().any(|p| p.severity == Severity::Hard);
-            let reason = override_reason.map(str::trim).filter(|r| !r.is_empty());
-            let may_override = matches!(caller.role, Role::Manager | Role::Admin);
-            let overridden = may_override && reason.is_some();
-            if hard || !(problems.is_empty() || overridden) {
-                let message = if hard {
-                    format!(
-                        "{} cannot be confirmed on {}:",
-                        facts.name, session.reference
-                    )
-                } else if may_override {
-                    format!(
-                        "{} cannot be confirmed on {} unless you override with a reason:",
-                        facts.name, session.reference
-                    )
-                } else {
-                    format!(
-                        "{} cannot be confirmed on {}; a manager may override:",
-                        facts.name, session.reference
-                    )
-                };
-                return Err(AppError::Conflict { message, problems });
-            }
-            if !problems.is_empty() {
-                override_used = reason.map(|r| {
-                    format!(
-                        "{r} (overrode: {})",
-                        problems
-                            .iter()
-                            .map(|p| p.rule)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                });
-            }
+        // Proposing, requesting and confirming judge the same problems by the same rules, so
+        // nobody is asked (and e-mailed) for a session they could not be confirmed on.
+        AssignmentEvent::Request | AssignmentEvent::Confirm => {
+            let (facts, problems) = all_problems(tx, &session, before.instructor_id).await?;
+            let step = if event == AssignmentEvent::Confirm {
+                "confirmed"
+            } else {
+                "requested"
+            };
+            override_used = judge(
+                caller,
+                problems,
+                override_reason,
+                &facts.name,
+                &session.reference,
+                step,
+            )?;
         }
         AssignmentEvent::Decline => {
             // The coordinator needs to know why to find someone else: an instructor declining

@@ -38,7 +38,7 @@ pub(super) async fn instructor(
         if !conflicts::check_instructor(&facts).is_empty() {
             continue;
         }
-        let mut a = propose_in(c, &s.system, p.id, candidate.id, "lead", s.now).await?;
+        let mut a = propose_in(c, &s.system, p.id, candidate.id, "lead", None, s.now).await?;
         let events: &[AssignmentEvent] = if only_request {
             &[AssignmentEvent::Request]
         } else {

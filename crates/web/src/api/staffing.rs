@@ -42,6 +42,10 @@ pub struct ProposeRequest {
     #[serde(default)]
     #[schema(value_type = trainyard_core::status::AssignmentRole)]
     pub role: String,
+    /// Managers and admins: why an overridable problem (qualification, time off, limits, a
+    /// closure day) should not stop the proposal, as at confirmation.
+    #[serde(default)]
+    pub override_reason: Option<String>,
 }
 
 /// Propose an instructor for a session (the assignment starts as `proposed`).
@@ -55,7 +59,17 @@ async fn propose(
 ) -> Result<(StatusCode, Json<AssignmentRecord>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        Json(staffing::propose(&s.app, &c, id, b.instructor_id, &b.role).await?),
+        Json(
+            staffing::propose(
+                &s.app,
+                &c,
+                id,
+                b.instructor_id,
+                &b.role,
+                b.override_reason.as_deref(),
+            )
+            .await?,
+        ),
     ))
 }
 

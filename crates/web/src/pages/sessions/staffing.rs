@@ -143,6 +143,7 @@ struct ProposeForm {
     #[serde(deserialize_with = "trainyard_app::store::row::lenient_int")]
     instructor_id: i64,
     role: String,
+    override_reason: String,
 }
 
 async fn propose(
@@ -150,7 +151,8 @@ async fn propose(
     Path(id): Path<i64>,
     Submit { caller: c, form: f }: Submit<ProposeForm>,
 ) -> Response {
-    match trainyard_app::staffing::propose(&s.app, &c, id, f.instructor_id, &f.role).await {
+    let reason = (!f.override_reason.trim().is_empty()).then_some(f.override_reason.as_str());
+    match trainyard_app::staffing::propose(&s.app, &c, id, f.instructor_id, &f.role, reason).await {
         Ok(_) => saved(
             &format!("/sessions/{id}#instructors"),
             "Instructor proposed. Request them when you are ready.",
