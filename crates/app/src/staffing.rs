@@ -4,6 +4,9 @@
 //! instructor's (or resource's) row, so confirmations of one instructor run one after another;
 //! it then loads the facts, lets `trainyard_core::conflicts` judge them, and finally writes the
 //! slots, which the database itself refuses to overlap (exclusion constraint / trigger).
+//!
+//! Proposing and requesting judge the same problems by the same rule (`judge`), so nobody is
+//! proposed or e-mailed a request for a session they could not be confirmed on.
 
 use crate::error::About;
 use crate::{App, AppError, Caller, now_ms};
@@ -153,6 +156,13 @@ pub(crate) async fn closure_problems(
     ))
 }
 
+/// Whether `caller` may let an instructor step go ahead despite `problems` by giving a reason:
+/// managers and admins, and only when none of the problems is hard (a double booking never passes).
+pub fn may_override(caller: &Caller, problems: &[Problem]) -> bool {
+    matches!(caller.role, Role::Manager | Role::Admin)
+        && problems.iter().all(|p| p.severity != Severity::Hard)
+}
+
 /// Whether an instructor step (propose, request, confirm) may go ahead despite `problems`: never
 /// over a hard one; over overridable ones only for a manager or admin who gives a reason. Returns
 /// the override to record ("reason (overrode: rule, …)"), if one was used.
@@ -166,9 +176,9 @@ fn judge(
 ) -> Result<Option<String>, AppError> {
     let hard = problems.iter().any(|p| p.severity == Severity::Hard);
     let reason = override_reason.map(str::trim).filter(|r| !r.is_empty());
-    let may_override = matches!(caller.role, Role::Manager | Role::Admin);
+    let may_override = may_override(caller, &problems);
     let overridden = may_override && reason.is_some();
-    if hard || !(problems.is_empty() || overridden) {
+    if !(problems.is_empty() || overridden) {
         let message = if hard {
             format!("{name} cannot be {step} on {reference}:")
         } else if may_override {
@@ -219,11 +229,20 @@ pub async fn check_instructor(
     let session = sessions::get(&mut conn, session_id)
         .await
         .about("session")?;
-    let parts = sessions::parts(&mut conn, session_id).await?;
-    let facts = instructor_facts(&mut conn, &session, &parts, instructor_id).await?;
-    let mut problems = conflicts::check_instructor(&facts);
-    problems.extend(closure_problems(&mut conn, &session, &parts).await?);
-    Ok(problems)
+    Ok(all_problems(&mut conn, &session, instructor_id).await?.1)
+}
+
+/// One assignment, for the staff (the session page finds its way back from an action with it).
+pub async fn assignment(
+    app: &App,
+    caller: &Caller,
+    assignment_id: i64,
+) -> Result<AssignmentRecord, AppError> {
+    caller.require_staff("see assignments")?;
+    let mut conn = app.store.read().await?;
+    Ok(assignments::get(&mut conn, assignment_id)
+        .await
+        .about("assignment")?)
 }
 
 /// Proposes an instructor for a session (the first step of the assignment workflow). Refused,
@@ -353,7 +372,8 @@ pub(crate) async fn propose_in(
 }
 
 /// Moves an assignment along its workflow. Instructors answer their own requests; coordinators do
-/// the rest. Confirming checks every rule; a manager may override the overridable ones with a reason.
+/// the rest. Requesting and confirming check every rule (as proposing does); a manager may
+/// override the overridable ones with a reason, recorded on the assignment.
 pub async fn act(
     app: &App,
     caller: &Caller,
@@ -468,7 +488,6 @@ pub(crate) async fn act_in(
         AssignmentEvent::Cancel => {
             trainyard_store::reminders::withdraw_for(tx, "assignment", assignment_id).await?;
         }
-        _ => {}
     }
     // Writes the instructor's slots on accept and confirm, frees them on cancel.
     assignments::set_status(

@@ -650,6 +650,15 @@ async fn world(t: &TestApp) -> World {
     };
     let i1 = id(&admin.create("/instructors", &inst("ione")).await);
     let i2 = id(&admin.create("/instructors", &inst("itwo")).await);
+    // Qualified for the course: proposing and requesting judge what confirming does.
+    for i in [i1, i2] {
+        admin
+            .create(
+                &format!("/instructors/{i}/qualifications"),
+                &json!({ "course_id": course }),
+            )
+            .await;
+    }
     let client = |code: &str| {
         json!({ "code": code, "name": format!("Client {code}"), "billing_email": format!("billing@{code}.example.com"),
                 "currency": "EUR", "time_zone": "Europe/Berlin" })

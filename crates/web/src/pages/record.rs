@@ -446,35 +446,48 @@ async fn show<K: RecordPage>(
     Flash(flash): Flash,
     Path(id): Path<i64>,
 ) -> Response {
-    let r = match K::get(&s.app, &c, id).await {
+    detail_page::<K>(&s, &c, id, flash, |_| ()).await
+}
+
+/// The detail page as `show` renders it, after `adjust` has changed what it shows besides the
+/// record: an action refused on the page is shown again there, next to where the user acted.
+pub(crate) async fn detail_page<K: RecordPage>(
+    s: &AppState,
+    c: &Caller,
+    id: i64,
+    flash: Option<String>,
+    adjust: impl FnOnce(&mut K::Extra),
+) -> Response {
+    let r = match K::get(&s.app, c, id).await {
         Ok(r) => r,
-        Err(e) => return error_page(e, Some(&c)),
+        Err(e) => return error_page(e, Some(c)),
     };
-    let x = match K::extra(&s, &c, &r).await {
+    let mut x = match K::extra(s, c, &r).await {
         Ok(x) => x,
-        Err(e) => return error_page(e, Some(&c)),
+        Err(e) => return error_page(e, Some(c)),
     };
-    let events = if K::shows_history(&c) {
-        history::of_record(&s.app, &c, &K::entity(), id)
+    adjust(&mut x);
+    let events = if K::shows_history(c) {
+        history::of_record(&s.app, c, &K::entity(), id)
             .await
             .unwrap_or_default()
     } else {
         Vec::new()
     };
-    let (back_href, back_label) = K::back(&c);
+    let (back_href, back_label) = K::back(c);
     let view = DetailView {
         title: K::title(&r),
-        subtitle: K::subtitle(&c, &r),
+        subtitle: K::subtitle(c, &r),
         status: K::status(&r),
         back_href,
         back_label,
         version: r.version(),
-        actions: K::actions(&c, &r, &x),
-        facts: K::facts(&c, &r, &x),
-        sections: K::sections(&c, &r, &x),
-        history: history(events, &viewer_tz(&c)),
+        actions: K::actions(c, &r, &x),
+        facts: K::facts(c, &r, &x),
+        sections: K::sections(c, &r, &x),
+        history: history(events, &viewer_tz(c)),
     };
-    K::page(Chrome::new(&c, K::area(), flash), view, x)
+    K::page(Chrome::new(c, K::area(), flash), view, x)
 }
 
 async fn edit<K: RecordPage>(
