@@ -204,8 +204,8 @@ fn judge(
 }
 
 /// Every problem with putting `instructor_id` on the session: the instructor's own facts and the
-/// session's closure days.
-async fn all_problems(
+/// session's closure days — what proposing, requesting and confirming judge.
+pub(crate) async fn all_problems(
     conn: &mut Conn,
     session: &Session,
     instructor_id: i64,
