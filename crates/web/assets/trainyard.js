@@ -53,7 +53,9 @@ document.addEventListener("change", function (e) {
 // page): bring it into view and give it focus, so it is read out and seen at once.
 function showRefusal() {
   var here = document.querySelector("[data-scroll-here]");
-  if (here) { here.scrollIntoView({ block: "start" }); here.focus(); }
+  if (!here) return;
+  (here.closest("section") || here).scrollIntoView({ block: "start" });
+  here.focus({ preventScroll: true });
 }
 if (document.readyState === "loading") {
   document.addEventListener("DOMContentLoaded", showRefusal);

@@ -148,13 +148,13 @@ async fn refused_on_page(
     c: &Caller,
     session_id: i64,
     err: AppError,
-    retry: Retry,
+    retry: Option<Retry>,
     chosen: Option<(i64, &str)>,
 ) -> Response {
     let (status, _, _) = crate::problem::status_of(&err);
     let (message, problems, retry) = match err {
         AppError::Conflict { message, problems } => {
-            let retry = may_override(c, &problems).then_some(retry);
+            let retry = retry.filter(|_| may_override(c, &problems));
             (
                 message,
                 problems.into_iter().map(|p| p.message).collect(),
@@ -228,7 +228,7 @@ async fn propose(
                 ],
                 submit: "Propose anyway".into(),
             };
-            refused_on_page(&s, &c, id, e, retry, Some((f.instructor_id, &f.role))).await
+            refused_on_page(&s, &c, id, e, Some(retry), Some((f.instructor_id, &f.role))).await
         }
     }
 }
@@ -280,7 +280,7 @@ async fn act(
                 ],
                 submit: format!("{} anyway", event.label()),
             };
-            refused_on_page(&s, &c, session_id, e, retry, None).await
+            refused_on_page(&s, &c, session_id, e, Some(retry), None).await
         }
         Err(e) => error_page(e, Some(&c)),
     }
@@ -296,7 +296,10 @@ async fn substitute(
             &format!("/sessions/{}#instructors", a.session_id),
             "Substitute proposed; the previous assignment is cancelled and kept in the history.",
         ),
-        Err(e) => error_page(e, Some(&c)),
+        Err(e) => match trainyard_app::staffing::assignment(&s.app, &c, id).await {
+            Ok(a) => refused_on_page(&s, &c, a.session_id, e, None, None).await,
+            Err(_) => error_page(e, Some(&c)),
+        },
     }
 }
 
