@@ -1079,3 +1079,91 @@ pub async fn record_time_off(
         warning,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn caller(role: Role) -> Caller {
+        Caller {
+            role,
+            user_id: 7,
+            ..Caller::system()
+        }
+    }
+
+    fn problem(rule: &'static str, severity: Severity) -> Problem {
+        Problem {
+            rule,
+            severity,
+            message: format!("{rule} applies."),
+        }
+    }
+
+    fn verdict(
+        role: Role,
+        problems: Vec<Problem>,
+        reason: Option<&str>,
+    ) -> Result<Option<String>, AppError> {
+        judge(
+            &caller(role),
+            problems,
+            reason,
+            "Anna Berg",
+            "S-00001",
+            "proposed",
+        )
+    }
+
+    #[test]
+    fn nothing_wrong_goes_ahead_without_an_override() {
+        assert_eq!(
+            verdict(Role::Coordinator, Vec::new(), Some("why")).unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn an_overridable_problem_needs_a_manager_and_a_reason() {
+        let soft = || vec![problem("not_qualified", Severity::Overridable)];
+        let Err(AppError::Conflict { message, problems }) =
+            verdict(Role::Coordinator, soft(), Some("please"))
+        else {
+            panic!("a coordinator's reason is no override");
+        };
+        assert_eq!(
+            message,
+            "Anna Berg cannot be proposed on S-00001; a manager may override:"
+        );
+        assert_eq!(problems.len(), 1);
+        let Err(AppError::Conflict { message, .. }) = verdict(Role::Manager, soft(), Some("  "))
+        else {
+            panic!("a blank reason is no reason");
+        };
+        assert_eq!(
+            message,
+            "Anna Berg cannot be proposed on S-00001 unless you override with a reason:"
+        );
+        assert_eq!(
+            verdict(Role::Admin, soft(), Some(" Certified last week ")).unwrap(),
+            Some("Certified last week (overrode: not_qualified)".to_owned())
+        );
+    }
+
+    #[test]
+    fn a_hard_problem_never_passes() {
+        let problems = vec![
+            problem("time_off", Severity::Overridable),
+            problem("instructor_overlap", Severity::Hard),
+        ];
+        assert!(!may_override(&caller(Role::Admin), &problems));
+        let Err(AppError::Conflict { message, .. }) =
+            verdict(Role::Admin, problems, Some("She can do both"))
+        else {
+            panic!("a double booking is never overridden");
+        };
+        assert_eq!(message, "Anna Berg cannot be proposed on S-00001:");
+    }
+}

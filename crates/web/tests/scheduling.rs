@@ -795,13 +795,13 @@ async fn proposing_and_requesting_refuse_what_confirming_would(t: &TestApp) {
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     assert_eq!(r.body["conflicts"], checked);
     // A manager without a reason is told one would do.
-    let r = manager.post(&propose, &json!({ "instructor_id": anna })).await;
+    let r = manager
+        .post(&propose, &json!({ "instructor_id": anna }))
+        .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     assert_eq!(
         r.body["detail"],
-        format!(
-            "Anna Berg cannot be proposed on {reference} unless you override with a reason:"
-        )
+        format!("Anna Berg cannot be proposed on {reference} unless you override with a reason:")
     );
     {
         let mut conn = t.app.store.read().await.unwrap();
@@ -828,7 +828,9 @@ async fn proposing_and_requesting_refuse_what_confirming_would(t: &TestApp) {
     let history = api.get(&format!("/history/assignment/{a}")).await.body;
     assert!(
         history.to_string().contains("assignment.proposed")
-            && history.to_string().contains("Certified last week (overrode: not_qualified)"),
+            && history
+                .to_string()
+                .contains("Certified last week (overrode: not_qualified)"),
         "{history}"
     );
 

@@ -384,7 +384,11 @@ async fn a_refused_staffing_action_shows_in_the_instructors_panel(t: &TestApp) {
     let (status, html) = b
         .post_form(
             &propose,
-            &[("_csrf", &csrf), ("instructor_id", &anna_id), ("role", "co")],
+            &[
+                ("_csrf", &csrf),
+                ("instructor_id", &anna_id),
+                ("role", "co"),
+            ],
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{html}");
@@ -417,7 +421,11 @@ async fn a_refused_staffing_action_shows_in_the_instructors_panel(t: &TestApp) {
     let (status, html) = m
         .post_form(
             &propose,
-            &[("_csrf", &mcsrf), ("instructor_id", &anna_id), ("role", "lead")],
+            &[
+                ("_csrf", &mcsrf),
+                ("instructor_id", &anna_id),
+                ("role", "lead"),
+            ],
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{html}");
@@ -455,7 +463,11 @@ async fn a_refused_staffing_action_shows_in_the_instructors_panel(t: &TestApp) {
     let (status, html) = b
         .post_form(
             &act,
-            &[("_csrf", &csrf), ("version", &version), ("event", "request")],
+            &[
+                ("_csrf", &csrf),
+                ("version", &version),
+                ("event", "request"),
+            ],
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{html}");
@@ -469,7 +481,11 @@ async fn a_refused_staffing_action_shows_in_the_instructors_panel(t: &TestApp) {
     let (status, html) = m
         .post_form(
             &act,
-            &[("_csrf", &mcsrf), ("version", &version), ("event", "request")],
+            &[
+                ("_csrf", &mcsrf),
+                ("version", &version),
+                ("event", "request"),
+            ],
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{html}");

@@ -12,10 +12,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use trainyard_app::people::instructors;
-use trainyard_app::staffing::may_override;
-use trainyard_app::{AppError, Caller};
 use trainyard_app::schedule::{roster, sessions};
+use trainyard_app::staffing::may_override;
 use trainyard_app::store::sessions::Session;
+use trainyard_app::{AppError, Caller};
 
 /// Proposing, acting on and substituting instructors, and finding candidates.
 pub(super) fn routes() -> Router<AppState> {
