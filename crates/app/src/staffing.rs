@@ -240,9 +240,9 @@ pub async fn assignment(
 ) -> Result<AssignmentRecord, AppError> {
     caller.require_staff("see assignments")?;
     let mut conn = app.store.read().await?;
-    Ok(assignments::get(&mut conn, assignment_id)
+    assignments::get(&mut conn, assignment_id)
         .await
-        .about("assignment")?)
+        .about("assignment")
 }
 
 /// Proposes an instructor for a session (the first step of the assignment workflow). Refused,
