@@ -335,17 +335,7 @@ pub(crate) async fn propose_in(
     )
     .await?;
     if let Some(text) = override_used.as_deref() {
-        let fresh = assignments::get(tx, id).await?;
-        assignments::set_status(
-            tx,
-            id,
-            fresh.version,
-            AssignmentStatus::Proposed,
-            Some(text),
-            Some(caller.user_id),
-            now,
-        )
-        .await?;
+        record_override(tx, caller, id, text, now).await?;
     }
     let after = assignments::get(tx, id).await?;
     crate::audit::record(
@@ -369,6 +359,29 @@ pub(crate) async fn propose_in(
     )
     .await?;
     Ok(after)
+}
+
+/// Writes the override a proposal went ahead with on the new (proposed) assignment, as
+/// confirming does on its own.
+async fn record_override(
+    tx: &mut Conn,
+    caller: &Caller,
+    assignment_id: i64,
+    text: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    let fresh = assignments::get(tx, assignment_id).await?;
+    assignments::set_status(
+        tx,
+        assignment_id,
+        fresh.version,
+        AssignmentStatus::Proposed,
+        Some(text),
+        Some(caller.user_id),
+        now,
+    )
+    .await?;
+    Ok(())
 }
 
 /// Moves an assignment along its workflow. Instructors answer their own requests; coordinators do
@@ -567,13 +580,15 @@ pub(crate) async fn act_in(
 }
 
 /// Replaces an assignment by another instructor: the old one is cancelled (freeing its slots) and
-/// the new one proposed, pointing back at it, so the history shows who replaced whom.
+/// the new one proposed, pointing back at it, so the history shows who replaced whom. The
+/// substitute is judged as any proposal is (`override_reason` as there).
 pub async fn substitute(
     app: &App,
     caller: &Caller,
     assignment_id: i64,
     version: i64,
     instructor_id: i64,
+    override_reason: Option<&str>,
 ) -> Result<AssignmentRecord, AppError> {
     caller.require_operations("substitute instructors")?;
     let now = now_ms();
@@ -593,6 +608,16 @@ pub async fn substitute(
         .await
         .about("instructor")?;
     let cancelled = before.status.transition(AssignmentEvent::Cancel)?;
+    let session = sessions::get(&mut tx, before.session_id).await?;
+    let (facts, problems) = all_problems(&mut tx, &session, instructor_id).await?;
+    let override_used = judge(
+        caller,
+        problems,
+        override_reason,
+        &facts.name,
+        &session.reference,
+        "proposed",
+    )?;
     trainyard_store::reminders::withdraw_for(&mut tx, "assignment", assignment_id).await?;
     assignments::set_status(&mut tx, assignment_id, version, cancelled, None, None, now).await?;
     let new_id = assignments::insert_replacing(
@@ -604,6 +629,9 @@ pub async fn substitute(
         now,
     )
     .await?;
+    if let Some(text) = override_used.as_deref() {
+        record_override(&mut tx, caller, new_id, text, now).await?;
+    }
     let old_after = assignments::get(&mut tx, assignment_id).await?;
     let after = assignments::get(&mut tx, new_id).await?;
     crate::audit::record(

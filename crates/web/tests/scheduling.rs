@@ -907,4 +907,44 @@ async fn proposing_and_requesting_refuse_what_confirming_would(t: &TestApp) {
         "{}",
         r.body
     );
+
+    // A substitute is a proposal too: judged the same way, overridable the same way.
+    let ben = api
+        .create("/instructors", &json!({
+            "name": "Ben Ng", "email": "ben@example.com", "employment_type": "staff", "home_venue_id": venue,
+            "time_zone": "Europe/Berlin", "currency": "EUR", "max_days_week": 5, "max_days_month": 20, "skills": ["excel"]
+        }))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let current = {
+        let mut conn = t.app.store.read().await.unwrap();
+        trainyard_store::assignments::get(&mut conn, a)
+            .await
+            .unwrap()
+    };
+    let substitute = format!("/assignments/{a}/substitute");
+    let r = api
+        .post(
+            &substitute,
+            &json!({ "instructor_id": ben, "version": current.version }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert_eq!(r.body["conflicts"][0]["rule"], "not_qualified");
+    assert_eq!(
+        r.body["detail"],
+        format!("Ben Ng cannot be proposed on {reference}; a manager may override:")
+    );
+    let r = manager
+        .post(
+            &substitute,
+            &json!({ "instructor_id": ben, "version": current.version, "override_reason": "Anna is ill" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(
+        r.body["override_reason"],
+        "Anna is ill (overrode: not_qualified)"
+    );
 }

@@ -124,11 +124,17 @@ async fn act(
 pub struct SubstituteRequest {
     pub instructor_id: i64,
     pub version: i64,
+    /// Managers and admins: why an overridable problem of the substitute should not stop it, as
+    /// when proposing.
+    #[serde(default)]
+    pub override_reason: Option<String>,
 }
 
 /// Replace an assignment's instructor.
 ///
 /// Replace the instructor: the assignment is cancelled and a new one proposed that points back at it.
+/// The substitute is judged as a proposal is (409 listing every problem; a manager's
+/// `override_reason` lets the overridable ones through).
 #[utoipa::path(post, path = "/assignments/{id}/substitute", operation_id = "substituteInstructor", tag = "assignments", params(("id" = i64, Path)), request_body = SubstituteRequest,
     responses((status = 201, description = "The new assignment that replaces the cancelled one", body = AssignmentRecord), (status = 409, body = Problem)))]
 async fn substitute(
@@ -139,7 +145,17 @@ async fn substitute(
 ) -> Result<(StatusCode, Json<AssignmentRecord>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        Json(staffing::substitute(&s.app, &c, id, b.version, b.instructor_id).await?),
+        Json(
+            staffing::substitute(
+                &s.app,
+                &c,
+                id,
+                b.version,
+                b.instructor_id,
+                b.override_reason.as_deref(),
+            )
+            .await?,
+        ),
     ))
 }
 

@@ -291,13 +291,26 @@ async fn substitute(
     Path(id): Path<i64>,
     Submit { caller: c, form: f }: Submit<ActForm>,
 ) -> Response {
-    match trainyard_app::staffing::substitute(&s.app, &c, id, f.version, f.instructor_id).await {
+    let reason = (!f.override_reason.trim().is_empty()).then_some(f.override_reason.as_str());
+    match trainyard_app::staffing::substitute(&s.app, &c, id, f.version, f.instructor_id, reason)
+        .await
+    {
         Ok(a) => saved(
             &format!("/sessions/{}#instructors", a.session_id),
             "Substitute proposed; the previous assignment is cancelled and kept in the history.",
         ),
         Err(e) => match trainyard_app::staffing::assignment(&s.app, &c, id).await {
-            Ok(a) => refused_on_page(&s, &c, a.session_id, e, None, None).await,
+            Ok(a) => {
+                let retry = Retry {
+                    action: format!("/assignments/{id}/substitute"),
+                    fields: vec![
+                        ("version".into(), f.version.to_string()),
+                        ("instructor_id".into(), f.instructor_id.to_string()),
+                    ],
+                    submit: "Substitute anyway".into(),
+                };
+                refused_on_page(&s, &c, a.session_id, e, Some(retry), None).await
+            }
             Err(_) => error_page(e, Some(&c)),
         },
     }
