@@ -4,6 +4,9 @@
 //! instructor's (or resource's) row, so confirmations of one instructor run one after another;
 //! it then loads the facts, lets `trainyard_core::conflicts` judge them, and finally writes the
 //! slots, which the database itself refuses to overlap (exclusion constraint / trigger).
+//!
+//! Proposing and requesting judge the same problems by the same rule (`judge`), so nobody is
+//! proposed or e-mailed a request for a session they could not be confirmed on.
 
 use crate::error::About;
 use crate::{App, AppError, Caller, now_ms};
@@ -153,6 +156,67 @@ pub(crate) async fn closure_problems(
     ))
 }
 
+/// Whether `caller` may let an instructor step go ahead despite `problems` by giving a reason:
+/// managers and admins, and only when none of the problems is hard (a double booking never passes).
+pub fn may_override(caller: &Caller, problems: &[Problem]) -> bool {
+    matches!(caller.role, Role::Manager | Role::Admin)
+        && problems.iter().all(|p| p.severity != Severity::Hard)
+}
+
+/// Whether an instructor step (propose, request, confirm) may go ahead despite `problems`: never
+/// over a hard one; over overridable ones only for a manager or admin who gives a reason. Returns
+/// the override to record ("reason (overrode: rule, …)"), if one was used.
+fn judge(
+    caller: &Caller,
+    problems: Vec<Problem>,
+    override_reason: Option<&str>,
+    name: &str,
+    reference: &str,
+    step: &str,
+) -> Result<Option<String>, AppError> {
+    let hard = problems.iter().any(|p| p.severity == Severity::Hard);
+    let reason = override_reason.map(str::trim).filter(|r| !r.is_empty());
+    let may_override = may_override(caller, &problems);
+    let overridden = may_override && reason.is_some();
+    if !(problems.is_empty() || overridden) {
+        let message = if hard {
+            format!("{name} cannot be {step} on {reference}:")
+        } else if may_override {
+            format!("{name} cannot be {step} on {reference} unless you override with a reason:")
+        } else {
+            format!("{name} cannot be {step} on {reference}; a manager may override:")
+        };
+        return Err(AppError::Conflict { message, problems });
+    }
+    if problems.is_empty() {
+        return Ok(None);
+    }
+    Ok(reason.map(|r| {
+        format!(
+            "{r} (overrode: {})",
+            problems
+                .iter()
+                .map(|p| p.rule)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }))
+}
+
+/// Every problem with putting `instructor_id` on the session: the instructor's own facts and the
+/// session's closure days — what proposing, requesting and confirming judge.
+pub(crate) async fn all_problems(
+    conn: &mut Conn,
+    session: &Session,
+    instructor_id: i64,
+) -> Result<(InstructorFacts, Vec<Problem>), AppError> {
+    let parts = sessions::parts(conn, session.id).await?;
+    let facts = instructor_facts(conn, session, &parts, instructor_id).await?;
+    let mut problems = conflicts::check_instructor(&facts);
+    problems.extend(closure_problems(conn, session, &parts).await?);
+    Ok((facts, problems))
+}
+
 /// Every problem with putting `instructor_id` on the session, without changing anything.
 pub async fn check_instructor(
     app: &App,
@@ -165,23 +229,44 @@ pub async fn check_instructor(
     let session = sessions::get(&mut conn, session_id)
         .await
         .about("session")?;
-    let parts = sessions::parts(&mut conn, session_id).await?;
-    let facts = instructor_facts(&mut conn, &session, &parts, instructor_id).await?;
-    let mut problems = conflicts::check_instructor(&facts);
-    problems.extend(closure_problems(&mut conn, &session, &parts).await?);
-    Ok(problems)
+    Ok(all_problems(&mut conn, &session, instructor_id).await?.1)
 }
 
-/// Proposes an instructor for a session (the first step of the assignment workflow).
+/// One assignment, for the staff (the session page finds its way back from an action with it).
+pub async fn assignment(
+    app: &App,
+    caller: &Caller,
+    assignment_id: i64,
+) -> Result<AssignmentRecord, AppError> {
+    caller.require_staff("see assignments")?;
+    let mut conn = app.store.read().await?;
+    assignments::get(&mut conn, assignment_id)
+        .await
+        .about("assignment")
+}
+
+/// Proposes an instructor for a session (the first step of the assignment workflow). Refused,
+/// with the same explanation, wherever confirmation would be; a manager's override reason lets
+/// an overridable problem through, as at confirmation.
 pub async fn propose(
     app: &App,
     caller: &Caller,
     session_id: i64,
     instructor_id: i64,
     role: &str,
+    override_reason: Option<&str>,
 ) -> Result<AssignmentRecord, AppError> {
     let mut tx = app.store.write().await?;
-    let after = propose_in(&mut tx, caller, session_id, instructor_id, role, now_ms()).await?;
+    let after = propose_in(
+        &mut tx,
+        caller,
+        session_id,
+        instructor_id,
+        role,
+        override_reason,
+        now_ms(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -193,6 +278,7 @@ pub(crate) async fn propose_in(
     session_id: i64,
     instructor_id: i64,
     role: &str,
+    override_reason: Option<&str>,
     now: i64,
 ) -> Result<AssignmentRecord, AppError> {
     caller.require_operations("assign instructors")?;
@@ -230,6 +316,15 @@ pub(crate) async fn propose_in(
             "This instructor is already on the session.".into(),
         ));
     }
+    let (facts, problems) = all_problems(tx, &session, instructor_id).await?;
+    let override_used = judge(
+        caller,
+        problems,
+        override_reason,
+        &facts.name,
+        &session.reference,
+        "proposed",
+    )?;
     let id = assignments::insert(
         tx,
         session_id,
@@ -239,6 +334,9 @@ pub(crate) async fn propose_in(
         now,
     )
     .await?;
+    if let Some(text) = override_used.as_deref() {
+        record_override(tx, caller, id, text, now).await?;
+    }
     let after = assignments::get(tx, id).await?;
     crate::audit::record(
         tx,
@@ -263,8 +361,32 @@ pub(crate) async fn propose_in(
     Ok(after)
 }
 
+/// Writes the override a proposal went ahead with on the new (proposed) assignment, as
+/// confirming does on its own.
+async fn record_override(
+    tx: &mut Conn,
+    caller: &Caller,
+    assignment_id: i64,
+    text: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    let fresh = assignments::get(tx, assignment_id).await?;
+    assignments::set_status(
+        tx,
+        assignment_id,
+        fresh.version,
+        AssignmentStatus::Proposed,
+        Some(text),
+        Some(caller.user_id),
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
 /// Moves an assignment along its workflow. Instructors answer their own requests; coordinators do
-/// the rest. Confirming checks every rule; a manager may override the overridable ones with a reason.
+/// the rest. Requesting and confirming check every rule (as proposing does); a manager may
+/// override the overridable ones with a reason, recorded on the assignment.
 pub async fn act(
     app: &App,
     caller: &Caller,
@@ -339,46 +461,23 @@ pub(crate) async fn act_in(
                 });
             }
         }
-        AssignmentEvent::Confirm => {
-            let parts = sessions::parts(tx, session.id).await?;
-            let facts = instructor_facts(tx, &session, &parts, before.instructor_id).await?;
-            let mut problems = conflicts::check_instructor(&facts);
-            problems.extend(closure_problems(tx, &session, &parts).await?);
-            let hard = problems.iter().any(|p| p.severity == Severity::Hard);
-            let reason = override_reason.map(str::trim).filter(|r| !r.is_empty());
-            let may_override = matches!(caller.role, Role::Manager | Role::Admin);
-            let overridden = may_override && reason.is_some();
-            if hard || !(problems.is_empty() || overridden) {
-                let message = if hard {
-                    format!(
-                        "{} cannot be confirmed on {}:",
-                        facts.name, session.reference
-                    )
-                } else if may_override {
-                    format!(
-                        "{} cannot be confirmed on {} unless you override with a reason:",
-                        facts.name, session.reference
-                    )
-                } else {
-                    format!(
-                        "{} cannot be confirmed on {}; a manager may override:",
-                        facts.name, session.reference
-                    )
-                };
-                return Err(AppError::Conflict { message, problems });
-            }
-            if !problems.is_empty() {
-                override_used = reason.map(|r| {
-                    format!(
-                        "{r} (overrode: {})",
-                        problems
-                            .iter()
-                            .map(|p| p.rule)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                });
-            }
+        // Proposing, requesting and confirming judge the same problems by the same rules, so
+        // nobody is asked (and e-mailed) for a session they could not be confirmed on.
+        AssignmentEvent::Request | AssignmentEvent::Confirm => {
+            let (facts, problems) = all_problems(tx, &session, before.instructor_id).await?;
+            let step = if event == AssignmentEvent::Confirm {
+                "confirmed"
+            } else {
+                "requested"
+            };
+            override_used = judge(
+                caller,
+                problems,
+                override_reason,
+                &facts.name,
+                &session.reference,
+                step,
+            )?;
         }
         AssignmentEvent::Decline => {
             // The coordinator needs to know why to find someone else: an instructor declining
@@ -402,7 +501,6 @@ pub(crate) async fn act_in(
         AssignmentEvent::Cancel => {
             trainyard_store::reminders::withdraw_for(tx, "assignment", assignment_id).await?;
         }
-        _ => {}
     }
     // Writes the instructor's slots on accept and confirm, frees them on cancel.
     assignments::set_status(
@@ -482,13 +580,15 @@ pub(crate) async fn act_in(
 }
 
 /// Replaces an assignment by another instructor: the old one is cancelled (freeing its slots) and
-/// the new one proposed, pointing back at it, so the history shows who replaced whom.
+/// the new one proposed, pointing back at it, so the history shows who replaced whom. The
+/// substitute is judged as any proposal is (`override_reason` as there).
 pub async fn substitute(
     app: &App,
     caller: &Caller,
     assignment_id: i64,
     version: i64,
     instructor_id: i64,
+    override_reason: Option<&str>,
 ) -> Result<AssignmentRecord, AppError> {
     caller.require_operations("substitute instructors")?;
     let now = now_ms();
@@ -508,6 +608,16 @@ pub async fn substitute(
         .await
         .about("instructor")?;
     let cancelled = before.status.transition(AssignmentEvent::Cancel)?;
+    let session = sessions::get(&mut tx, before.session_id).await?;
+    let (facts, problems) = all_problems(&mut tx, &session, instructor_id).await?;
+    let override_used = judge(
+        caller,
+        problems,
+        override_reason,
+        &facts.name,
+        &session.reference,
+        "proposed",
+    )?;
     trainyard_store::reminders::withdraw_for(&mut tx, "assignment", assignment_id).await?;
     assignments::set_status(&mut tx, assignment_id, version, cancelled, None, None, now).await?;
     let new_id = assignments::insert_replacing(
@@ -519,6 +629,9 @@ pub async fn substitute(
         now,
     )
     .await?;
+    if let Some(text) = override_used.as_deref() {
+        record_override(&mut tx, caller, new_id, text, now).await?;
+    }
     let old_after = assignments::get(&mut tx, assignment_id).await?;
     let after = assignments::get(&mut tx, new_id).await?;
     crate::audit::record(
@@ -993,4 +1106,92 @@ pub async fn record_time_off(
         affected_sessions: affected,
         warning,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn caller(role: Role) -> Caller {
+        Caller {
+            role,
+            user_id: 7,
+            ..Caller::system()
+        }
+    }
+
+    fn problem(rule: &'static str, severity: Severity) -> Problem {
+        Problem {
+            rule,
+            severity,
+            message: format!("{rule} applies."),
+        }
+    }
+
+    fn verdict(
+        role: Role,
+        problems: Vec<Problem>,
+        reason: Option<&str>,
+    ) -> Result<Option<String>, AppError> {
+        judge(
+            &caller(role),
+            problems,
+            reason,
+            "Anna Berg",
+            "S-00001",
+            "proposed",
+        )
+    }
+
+    #[test]
+    fn nothing_wrong_goes_ahead_without_an_override() {
+        assert_eq!(
+            verdict(Role::Coordinator, Vec::new(), Some("why")).unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn an_overridable_problem_needs_a_manager_and_a_reason() {
+        let soft = || vec![problem("not_qualified", Severity::Overridable)];
+        let Err(AppError::Conflict { message, problems }) =
+            verdict(Role::Coordinator, soft(), Some("please"))
+        else {
+            panic!("a coordinator's reason is no override");
+        };
+        assert_eq!(
+            message,
+            "Anna Berg cannot be proposed on S-00001; a manager may override:"
+        );
+        assert_eq!(problems.len(), 1);
+        let Err(AppError::Conflict { message, .. }) = verdict(Role::Manager, soft(), Some("  "))
+        else {
+            panic!("a blank reason is no reason");
+        };
+        assert_eq!(
+            message,
+            "Anna Berg cannot be proposed on S-00001 unless you override with a reason:"
+        );
+        assert_eq!(
+            verdict(Role::Admin, soft(), Some(" Certified last week ")).unwrap(),
+            Some("Certified last week (overrode: not_qualified)".to_owned())
+        );
+    }
+
+    #[test]
+    fn a_hard_problem_never_passes() {
+        let problems = vec![
+            problem("time_off", Severity::Overridable),
+            problem("instructor_overlap", Severity::Hard),
+        ];
+        assert!(!may_override(&caller(Role::Admin), &problems));
+        let Err(AppError::Conflict { message, .. }) =
+            verdict(Role::Admin, problems, Some("She can do both"))
+        else {
+            panic!("a double booking is never overridden");
+        };
+        assert_eq!(message, "Anna Berg cannot be proposed on S-00001:");
+    }
 }

@@ -49,3 +49,16 @@ document.addEventListener("change", function (e) {
   q.set("course_id", sel.value);
   window.location.search = q.toString();
 });
+// A refusal shown again on the page where the user acted (a staffing action on a session's
+// page): bring it into view and give it focus, so it is read out and seen at once.
+function showRefusal() {
+  var here = document.querySelector("[data-scroll-here]");
+  if (!here) return;
+  (here.closest("section") || here).scrollIntoView({ block: "start" });
+  here.focus({ preventScroll: true });
+}
+if (document.readyState === "loading") {
+  document.addEventListener("DOMContentLoaded", showRefusal);
+} else {
+  showRefusal();
+}

@@ -663,13 +663,15 @@ async fn world(t: &TestApp) -> World {
             &json!({ "kind": "room", "code": "ACR", "name": "Room", "venue_id": venue, "seats": 12, "quantity": 1 }),
         )
         .await);
-    let course = id(&admin
-        .create("/courses", &course_body_with_costs("ACC"))
-        .await);
+    // The instructors have the skill it requires: proposing and requesting judge what
+    // confirming does.
+    let mut acc = course_body_with_costs("ACC");
+    acc["required_skill"] = json!("access");
+    let course = id(&admin.create("/courses", &acc).await);
     let inst = |name: &str| {
         json!({ "name": name, "email": format!("{name}@inst.example.com"), "employment_type": "contractor",
                 "time_zone": "Europe/Berlin", "currency": "EUR", "day_rate": { "amount": "800", "currency": "EUR" }, "hour_rate": { "amount": "100", "currency": "EUR" },
-                "max_days_week": 5, "max_days_month": 20 })
+                "max_days_week": 5, "max_days_month": 20, "skills": ["access"] })
     };
     let i1 = id(&admin.create("/instructors", &inst("ione")).await);
     let i2 = id(&admin.create("/instructors", &inst("itwo")).await);

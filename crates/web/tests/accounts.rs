@@ -588,6 +588,12 @@ async fn a_hostile_host_header_never_reaches_feed_or_email_links(t: &TestApp) {
         .await["id"]
         .as_i64()
         .unwrap();
+    // Qualified: proposing and requesting judge what confirming does.
+    api.create(
+        &format!("/instructors/{instructor}/qualifications"),
+        &json!({ "course_id": course }),
+    )
+    .await;
     let a = api
         .create(
             &format!("/sessions/{sid}/assignments"),

@@ -50,6 +50,12 @@ async fn an_invited_instructor_signs_up_and_accepts_a_request(t: &TestApp) {
     let course = api.create("/courses", &course_body("XL")).await["id"]
         .as_i64()
         .unwrap();
+    // Qualified: proposing and requesting judge what confirming does.
+    api.create(
+        &format!("/instructors/{anna}/qualifications"),
+        &json!({ "course_id": course }),
+    )
+    .await;
     let day = (chrono::Utc::now() + chrono::Duration::days(14))
         .format("%Y-%m-%d")
         .to_string();

@@ -1,5 +1,6 @@
 //! The coordinator's core workflow in a real (headless) Chromium: schedule a session, assign an
-//! instructor, book a room, confirm — and a double booking of the instructor refused in words.
+//! instructor, book a room, confirm — and a double booking of the instructor refused in words, on
+//! the session page where the coordinator proposed her.
 //! Skipped with a note when Chromium is not installed, unless TRAINYARD_REQUIRE_BROWSER is set.
 
 #![allow(clippy::unwrap_used)]
@@ -203,8 +204,9 @@ async fn coordinator_schedules_assigns_books_and_confirms(t: &TestApp) {
     )
     .await;
 
-    // 7. A second session at the same time: Anna cannot even accept it (accepting takes her
-    // time), and the refusal says why, in words.
+    // 7. A second session at the same time: proposing Anna is refused already (it used to be
+    // refused only when she accepted, after she had been asked), in words, in the instructors
+    // panel where the coordinator acted, keeping the choice; a double booking offers no override.
     let other = api
         .create("/sessions", &json!({
             "course_id": course, "visibility": "public", "delivery_mode": "ilt", "venue_id": venue,
@@ -217,24 +219,43 @@ async fn coordinator_schedules_assigns_books_and_confirms(t: &TestApp) {
     b.goto(&format!("/sessions/{other}")).await;
     b.select(&pick, "Anna Berg").await;
     b.click(&propose).await;
-    b.wait_for_text("main p.notice", "Instructor proposed")
+    let refusal = format!("{INSTRUCTORS} #instructors-refusal");
+    let detail = b
+        .wait_for_text(
+            &refusal,
+            &format!("Anna Berg cannot be proposed on {other_ref}:"),
+        )
         .await;
-    act(&b, &row, "request", "Request", "Assignment requested").await;
-    b.click(&event_button(&row, "accept")).await;
-    b.wait_for(".error-page").await;
-    assert_eq!(b.text(".error-page h1").await, "Scheduling conflict");
-    let detail = b.text(".error-page p").await;
     assert!(
-        detail.contains(&format!("Anna Berg cannot take on {other_ref}:"))
-            && detail.contains(&format!(
-                "Anna Berg is teaching {reference} Course XL on Mon 15 Mar 2027 from 09:00 to 17:00."
-            )),
+        detail.contains(&format!(
+            "Anna Berg is teaching {reference} Course XL on Mon 15 Mar 2027 from 09:00 to 17:00."
+        )),
         "the refusal explains the double booking: {detail:?}"
     );
+    assert!(!b.exists(".error-page").await, "no dead-end error page");
+    assert!(
+        !b.exists(&format!("{refusal} input[name='override_reason']"))
+            .await,
+        "a double booking is never overridden"
+    );
+    assert_eq!(
+        b.value("instructor_id").await,
+        anna.to_string(),
+        "the form keeps the chosen instructor"
+    );
     assert!(!b.exists("main p.notice").await, "nothing was saved");
-    // Back on the session, Anna is still only requested there.
+    b.screenshot(
+        std::env::temp_dir().join(format!("trainyard-propose-refused-{}.png", kind_name(t))),
+    )
+    .await;
+    // Back on the session, nobody was proposed.
     b.goto(&format!("/sessions/{other}")).await;
-    assert_eq!(b.text(&format!("{row} span.badge")).await, "Requested");
+    assert!(
+        b.text(&format!("{INSTRUCTORS} p.muted"))
+            .await
+            .contains("No instructor assigned yet"),
+        "nobody was proposed"
+    );
 
     b.close().await;
 }

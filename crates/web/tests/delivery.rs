@@ -207,6 +207,12 @@ async fn setup(api: &Api) -> (i64, i64, i64) {
         .await["id"]
         .as_i64()
         .unwrap();
+    // Qualified, so that proposing and requesting (which judge as confirming does) go through.
+    api.create(
+        &format!("/instructors/{instructor}/qualifications"),
+        &json!({ "course_id": course }),
+    )
+    .await;
     (venue, course, instructor)
 }
 

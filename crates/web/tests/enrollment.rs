@@ -828,6 +828,12 @@ async fn a_merge_is_previewed_releases_instructors_and_rooms_and_tells_each_lear
         .await["id"]
         .as_i64()
         .unwrap();
+    // Qualified: proposing and requesting judge what confirming does.
+    api.create(
+        &format!("/instructors/{instructor}/qualifications"),
+        &json!({ "course_id": course }),
+    )
+    .await;
     let mk = |day: &'static str, capacity: i64| {
         let api = &api;
         async move {

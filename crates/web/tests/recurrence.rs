@@ -223,6 +223,12 @@ async fn weekly_series_keeps_local_time_across_dst_reports_conflicts_and_creates
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "confirm: {}", r.body);
+    // Qualified for the other course too: proposing and requesting judge what confirming does.
+    api.create(
+        &format!("/instructors/{anna}/qualifications"),
+        &json!({ "course_id": other, "valid_from": "2026-01-01" }),
+    )
+    .await;
     let online = session(
         &api,
         other,

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Api, TestApp, course_body, venue_body};
+use common::{Api, TestApp, course_body, mails_to, venue_body};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use trainyard_core::Role;
@@ -16,6 +16,7 @@ both_backends!(
     conflicts_are_explained_travel_pools_and_overrides,
     qualifications_time_off_contracts_and_change_notices,
     the_working_pattern_limits_when_an_instructor_teaches,
+    proposing_and_requesting_refuse_what_confirming_would,
 );
 
 async fn setup(api: &Api) -> (i64, i64, i64) {
@@ -92,6 +93,31 @@ async fn accepted(api: &Api, session: i64, instructor: i64) -> (i64, i64) {
             .post(
                 &format!("/assignments/{id}/actions"),
                 &json!({ "event": event, "version": v }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{event}: {}", r.body);
+        v = r.body["version"].as_i64().unwrap();
+    }
+    (id, v)
+}
+
+/// `accepted`, for an instructor with an overridable problem the test is about (proposing and
+/// requesting judge it as confirming does): a manager proposes and requests them over it with
+/// `reason`, then the acceptance is recorded.
+async fn accepted_over(manager: &Api, session: i64, instructor: i64, reason: &str) -> (i64, i64) {
+    let a = manager
+        .create(
+            &format!("/sessions/{session}/assignments"),
+            &json!({ "instructor_id": instructor, "override_reason": reason }),
+        )
+        .await;
+    let id = a["id"].as_i64().unwrap();
+    let mut v = a["version"].as_i64().unwrap();
+    for event in ["request", "accept"] {
+        let r = manager
+            .post(
+                &format!("/assignments/{id}/actions"),
+                &json!({ "event": event, "version": v, "override_reason": reason }),
             )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{event}: {}", r.body);
@@ -320,11 +346,11 @@ async fn conflicts_are_explained_travel_pools_and_overrides(t: &TestApp) {
         check.body["problems"][0]["message"],
         "Anna Berg is teaching S-00002 Course XL in Venue POT until 13:00; travel to Venue BER needs 60 minutes, but the part starts 30 minutes later."
     );
-    let (a3, v3) = accepted(&api, afternoon, anna).await;
+    // Refused already when proposed (issue 13 §2: it was found only at confirmation).
     let r = api
         .post(
-            &format!("/assignments/{a3}/actions"),
-            &json!({ "event": "confirm", "version": v3 }),
+            &format!("/sessions/{afternoon}/assignments"),
+            &json!({ "instructor_id": anna }),
         )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
@@ -343,7 +369,8 @@ async fn conflicts_are_explained_travel_pools_and_overrides(t: &TestApp) {
         "2027-07-09T12:00",
     )
     .await;
-    let (a4, v4) = accepted(&api, friday, anna).await;
+    let manager = t.api_as(Role::Manager, None).await;
+    let (a4, v4) = accepted_over(&manager, friday, anna, "Shadowing a certified colleague").await;
     let r = api
         .post(
             &format!("/assignments/{a4}/actions"),
@@ -356,7 +383,6 @@ async fn conflicts_are_explained_travel_pools_and_overrides(t: &TestApp) {
         "a coordinator cannot override"
     );
     assert_eq!(r.body["conflicts"][0]["rule"], "not_qualified");
-    let manager = t.api_as(Role::Manager, None).await;
     let r = manager.post(&format!("/assignments/{a4}/actions"), &json!({ "event": "confirm", "version": v4, "override_reason": "Certified last week; paperwork pending" })).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(
@@ -593,8 +619,8 @@ async fn qualifications_time_off_contracts_and_change_notices(t: &TestApp) {
         "2027-10-04T12:00",
     )
     .await;
-    let (a, v) = accepted(&api, other, anna).await;
     let manager = t.api_as(Role::Manager, None).await;
+    let (a, v) = accepted_over(&manager, other, anna, "renewal signed").await;
     let r = manager
         .post(
             &format!("/assignments/{a}/actions"),
@@ -684,5 +710,241 @@ async fn the_working_pattern_limits_when_an_instructor_teaches(t: &TestApp) {
                 .body
         )
         .is_empty()
+    );
+}
+
+/// An action on assignment `a`, with an override reason when given.
+async fn act(
+    who: &Api,
+    a: i64,
+    event: &str,
+    version: &Value,
+    reason: Option<&str>,
+) -> common::Reply {
+    let mut body = json!({ "event": event, "version": version });
+    if let Some(r) = reason {
+        body["override_reason"] = json!(r);
+    }
+    who.post(&format!("/assignments/{a}/actions"), &body).await
+}
+
+/// Issue 13 §2, early warnings: an instructor who could not be confirmed is refused when proposed
+/// and when requested (the step that e-mails them), with the problems confirming lists; a
+/// manager's reason lets an overridable problem through at each step and is recorded; a
+/// coordinator's does not; a double booking never passes.
+async fn proposing_and_requesting_refuse_what_confirming_would(t: &TestApp) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    let manager = t.api_as(Role::Manager, None).await;
+    let (venue, excel, anna) = setup(&api).await;
+    let mut pm = course_body("PM");
+    pm["required_skill"] = json!("project");
+    let pm = api.create("/courses", &pm).await["id"].as_i64().unwrap();
+    let s = session(
+        &api,
+        pm,
+        Some(venue),
+        "ilt",
+        "2027-09-06T09:00",
+        "2027-09-06T17:00",
+    )
+    .await;
+    // The same day, a course she is qualified for: proposed while she is still free.
+    let same_day = session(
+        &api,
+        excel,
+        Some(venue),
+        "ilt",
+        "2027-09-06T13:00",
+        "2027-09-06T15:00",
+    )
+    .await;
+    let early = api
+        .create(
+            &format!("/sessions/{same_day}/assignments"),
+            &json!({ "instructor_id": anna }),
+        )
+        .await;
+    let reference = api.get(&format!("/sessions/{s}")).await.body["reference"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let checked = api
+        .get(&format!("/sessions/{s}/check?instructor_id={anna}"))
+        .await
+        .body["problems"]
+        .clone();
+    assert_eq!(checked[0]["rule"], "not_qualified", "{checked}");
+    assert_eq!(checked.as_array().unwrap().len(), 1, "{checked}");
+
+    // Proposing: refused with the very problems confirming would list.
+    let propose = format!("/sessions/{s}/assignments");
+    let r = api.post(&propose, &json!({ "instructor_id": anna })).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert_eq!(r.body["conflicts"], checked);
+    assert_eq!(
+        r.body["detail"],
+        format!("Anna Berg cannot be proposed on {reference}; a manager may override:")
+    );
+    // A coordinator's reason is no override.
+    let r = api
+        .post(
+            &propose,
+            &json!({ "instructor_id": anna, "override_reason": "please" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert_eq!(r.body["conflicts"], checked);
+    // A manager without a reason is told one would do.
+    let r = manager
+        .post(&propose, &json!({ "instructor_id": anna }))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert_eq!(
+        r.body["detail"],
+        format!("Anna Berg cannot be proposed on {reference} unless you override with a reason:")
+    );
+    {
+        let mut conn = t.app.store.read().await.unwrap();
+        let listed = trainyard_store::assignments::for_session(&mut conn, s)
+            .await
+            .unwrap();
+        assert!(listed.is_empty(), "a refused proposal records nothing");
+    }
+
+    // A manager's reason passes, recorded on the assignment and in the audit trail.
+    let r = manager
+        .post(
+            &propose,
+            &json!({ "instructor_id": anna, "override_reason": "Certified last week" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.body["status"], "proposed");
+    assert_eq!(
+        r.body["override_reason"],
+        "Certified last week (overrode: not_qualified)"
+    );
+    let a = r.body["id"].as_i64().unwrap();
+    let history = api.get(&format!("/history/assignment/{a}")).await.body;
+    assert!(
+        history.to_string().contains("assignment.proposed")
+            && history
+                .to_string()
+                .contains("Certified last week (overrode: not_qualified)"),
+        "{history}"
+    );
+
+    // Requesting (the step that e-mails the instructor) judges again: refused, and nobody is
+    // e-mailed, unless a manager gives a reason.
+    let v = r.body["version"].clone();
+    let r = act(&api, a, "request", &v, Some("please")).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert_eq!(r.body["conflicts"], checked);
+    assert_eq!(
+        r.body["detail"],
+        format!("Anna Berg cannot be requested on {reference}; a manager may override:")
+    );
+    assert!(
+        mails_to(t, "anna@example.com")
+            .await
+            .iter()
+            .all(|m| m.kind != "assignment_request"),
+        "a refused request e-mails nobody"
+    );
+    let r = act(&manager, a, "request", &v, Some("Certified last week")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["status"], "requested");
+    assert_eq!(
+        mails_to(t, "anna@example.com")
+            .await
+            .iter()
+            .filter(|m| m.kind == "assignment_request")
+            .count(),
+        1
+    );
+    let r = act(&api, a, "accept", &r.body["version"], None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // Confirming keeps its own check, with the same problems.
+    let v = r.body["version"].clone();
+    let r = act(&api, a, "confirm", &v, Some("please")).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert_eq!(r.body["conflicts"], checked);
+    let r = act(&manager, a, "confirm", &v, Some("Certified last week")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    // A double booking is hard: no reason lets it through, at request or at proposal.
+    let r = manager
+        .post(
+            &format!("/assignments/{}/actions", early["id"]),
+            &json!({ "event": "request", "version": early["version"], "override_reason": "She can do both" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert_eq!(r.body["conflicts"][0]["rule"], "instructor_overlap");
+    assert_eq!(r.body["conflicts"][0]["severity"], "hard");
+    let again = session(
+        &api,
+        excel,
+        Some(venue),
+        "ilt",
+        "2027-09-06T10:00",
+        "2027-09-06T11:00",
+    )
+    .await;
+    let r = manager
+        .post(
+            &format!("/sessions/{again}/assignments"),
+            &json!({ "instructor_id": anna, "override_reason": "She can do both" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert_eq!(r.body["conflicts"][0]["severity"], "hard");
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("Anna Berg cannot be proposed on "),
+        "{}",
+        r.body
+    );
+
+    // A substitute is a proposal too: judged the same way, overridable the same way.
+    let ben = api
+        .create("/instructors", &json!({
+            "name": "Ben Ng", "email": "ben@example.com", "employment_type": "staff", "home_venue_id": venue,
+            "time_zone": "Europe/Berlin", "currency": "EUR", "max_days_week": 5, "max_days_month": 20, "skills": ["excel"]
+        }))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let current = {
+        let mut conn = t.app.store.read().await.unwrap();
+        trainyard_store::assignments::get(&mut conn, a)
+            .await
+            .unwrap()
+    };
+    let substitute = format!("/assignments/{a}/substitute");
+    let r = api
+        .post(
+            &substitute,
+            &json!({ "instructor_id": ben, "version": current.version }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert_eq!(r.body["conflicts"][0]["rule"], "not_qualified");
+    assert_eq!(
+        r.body["detail"],
+        format!("Ben Ng cannot be proposed on {reference}; a manager may override:")
+    );
+    let r = manager
+        .post(
+            &substitute,
+            &json!({ "instructor_id": ben, "version": current.version, "override_reason": "Anna is ill" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(
+        r.body["override_reason"],
+        "Anna is ill (overrode: not_qualified)"
     );
 }

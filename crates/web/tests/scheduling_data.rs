@@ -75,6 +75,31 @@ async fn accepted(api: &Api, session: i64, instructor: i64) -> (i64, i64) {
     (id, v)
 }
 
+/// `accepted`, for an instructor with an overridable problem the test is about (proposing and
+/// requesting judge it as confirming does): a manager proposes and requests them over it with
+/// `reason`, then the acceptance is recorded.
+async fn accepted_over(manager: &Api, session: i64, instructor: i64, reason: &str) -> (i64, i64) {
+    let a = manager
+        .create(
+            &format!("/sessions/{session}/assignments"),
+            &json!({ "instructor_id": instructor, "override_reason": reason }),
+        )
+        .await;
+    let id = a["id"].as_i64().unwrap();
+    let mut v = a["version"].as_i64().unwrap();
+    for event in ["request", "accept"] {
+        let r = manager
+            .post(
+                &format!("/assignments/{id}/actions"),
+                &json!({ "event": event, "version": v, "override_reason": reason }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{event}: {}", r.body);
+        v = r.body["version"].as_i64().unwrap();
+    }
+    (id, v)
+}
+
 async fn confirm(api: &Api, a: i64, v: i64, reason: Option<&str>) -> common::Reply {
     let mut body = json!({ "event": "confirm", "version": v });
     if let Some(r) = reason {
@@ -146,8 +171,13 @@ async fn travel_times_are_entered_both_ways_and_checked(t: &TestApp) {
         "2027-07-05T17:00",
     )
     .await;
-    let (a, v) = accepted(&api, afternoon, anna).await;
-    let r = confirm(&api, a, v, None).await;
+    // Refused already when proposed (issue 13 §2: it was found only at confirmation).
+    let r = api
+        .post(
+            &format!("/sessions/{afternoon}/assignments"),
+            &json!({ "instructor_id": anna }),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     assert_eq!(r.body["conflicts"][0]["rule"], "travel_time");
     let message = r.body["conflicts"][0]["message"].as_str().unwrap();
@@ -242,11 +272,11 @@ async fn closure_days_refuse_confirmation_unless_a_manager_overrides(t: &TestApp
     assert!(check.to_string().contains("Renovation"), "{check}");
 
     // Confirmation refuses it; a manager may override with a reason, like time off.
-    let (a, v) = accepted(&api, on_holiday, anna).await;
+    let manager = t.api_as(Role::Manager, None).await;
+    let (a, v) = accepted_over(&manager, on_holiday, anna, "The client asked for this day").await;
     let r = confirm(&api, a, v, Some("please")).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     assert_eq!(r.body["conflicts"][0]["rule"], "closure");
-    let manager = t.api_as(Role::Manager, None).await;
     let r = confirm(&manager, a, v, Some("The client asked for this day")).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 

@@ -17,6 +17,7 @@ both_backends!(
     every_record_page_archives_and_restores,
     a_refused_session_part_is_named_as_its_day,
     refusals_on_the_session_page_stay_in_their_dialog_with_what_was_typed,
+    a_refused_staffing_action_shows_in_the_instructors_panel,
 );
 
 async fn login_logout_and_the_staff_pages(t: &TestApp) {
@@ -561,4 +562,179 @@ async fn refusals_on_the_session_page_stay_in_their_dialog_with_what_was_typed(t
         section.contains("value=\"2027-05-10\"") && section.contains("value=\"2027-05-03\""),
         "{section}"
     );
+}
+
+/// The instructors panel of a session page (the page a refused staffing action comes back to).
+fn instructors_panel(html: &str) -> &str {
+    let start = html
+        .find("<section id=\"instructors\"")
+        .unwrap_or_else(|| panic!("no instructors panel: {html}"));
+    let end = html[start..]
+        .find("</section>")
+        .map_or(html.len(), |e| start + e);
+    &html[start..end]
+}
+
+/// Issue 13 §2 and §3: proposing or requesting an instructor who could not be confirmed is
+/// refused on the session page, inside the instructors panel, with the form keeping the choice;
+/// only a manager is offered to go ahead with a reason.
+async fn a_refused_staffing_action_shows_in_the_instructors_panel(t: &TestApp) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    let venue = api
+        .create("/venues", &venue_body("UIV", "Europe/Berlin"))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let mut pm = course_body("PM");
+    pm["required_skill"] = json!("project");
+    let course = api.create("/courses", &pm).await["id"].as_i64().unwrap();
+    let anna = api
+        .create("/instructors", &json!({
+            "name": "Anna Berg", "email": "anna@example.com", "employment_type": "staff",
+            "time_zone": "Europe/Berlin", "currency": "EUR", "max_days_week": 5, "max_days_month": 20
+        }))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let session = api
+        .create("/sessions", &json!({
+            "course_id": course, "visibility": "public", "delivery_mode": "ilt", "venue_id": venue,
+            "capacity": 10, "time_zone": "Europe/Berlin", "seat_price": { "amount": "0", "currency": "EUR" },
+            "parts": [{ "starts": "2027-09-06T09:00", "ends": "2027-09-06T17:00" }]
+        }))
+        .await;
+    let sid = session["id"].as_i64().unwrap();
+    let reference = session["reference"].as_str().unwrap().to_owned();
+    let propose = format!("/sessions/{sid}/assignments");
+    let anna_id = anna.to_string();
+
+    // A coordinator: the refusal where they acted, their choice kept, no override offered.
+    let b = t.browser_as(Role::Coordinator, None).await;
+    let csrf = b.csrf().await;
+    let (status, html) = b
+        .post_form(
+            &propose,
+            &[
+                ("_csrf", &csrf),
+                ("instructor_id", &anna_id),
+                ("role", "co"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{html}");
+    assert!(!html.contains("error-page"), "no dead-end page: {html}");
+    let panel = instructors_panel(&html);
+    assert!(panel.contains("id=\"instructors-refusal\""), "{panel}");
+    assert!(
+        panel.contains(&format!(
+            "Anna Berg cannot be proposed on {reference}; a manager may override:"
+        )),
+        "{panel}"
+    );
+    assert!(
+        panel.contains("Anna Berg is not qualified to teach PM Course PM."),
+        "{panel}"
+    );
+    assert!(
+        panel.contains(&format!("<option value=\"{anna}\" selected>")),
+        "the chosen instructor is kept: {panel}"
+    );
+    assert!(
+        panel.contains("<option value=\"co\" selected>"),
+        "the chosen role is kept: {panel}"
+    );
+    assert!(!panel.contains("name=\"override_reason\""), "{panel}");
+
+    // A manager is offered to go ahead with a reason; the reason is recorded.
+    let m = t.browser_as(Role::Manager, None).await;
+    let mcsrf = m.csrf().await;
+    let (status, html) = m
+        .post_form(
+            &propose,
+            &[
+                ("_csrf", &mcsrf),
+                ("instructor_id", &anna_id),
+                ("role", "lead"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{html}");
+    let panel = instructors_panel(&html);
+    assert!(
+        panel.contains("unless you override with a reason:")
+            && panel.contains("name=\"override_reason\"")
+            && panel.contains("Propose anyway"),
+        "{panel}"
+    );
+    let (status, html) = m
+        .post_form(
+            &propose,
+            &[
+                ("_csrf", &mcsrf),
+                ("instructor_id", &anna_id),
+                ("role", "lead"),
+                ("override_reason", "Certified last week"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("with your reason recorded"), "{html}");
+    let (aid, version) = {
+        let mut conn = t.app.store.read().await.unwrap();
+        let a = trainyard_store::assignments::for_session(&mut conn, sid)
+            .await
+            .unwrap();
+        (a[0].id, a[0].version.to_string())
+    };
+
+    // Requesting from the assignment's row: refused in the same panel; a manager may retry
+    // the same action with a reason.
+    let act = format!("/assignments/{aid}/act");
+    let (status, html) = b
+        .post_form(
+            &act,
+            &[
+                ("_csrf", &csrf),
+                ("version", &version),
+                ("event", "request"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{html}");
+    let panel = instructors_panel(&html);
+    assert!(
+        panel.contains(&format!(
+            "Anna Berg cannot be requested on {reference}; a manager may override:"
+        )) && !panel.contains("name=\"override_reason\" required"),
+        "{panel}"
+    );
+    let (status, html) = m
+        .post_form(
+            &act,
+            &[
+                ("_csrf", &mcsrf),
+                ("version", &version),
+                ("event", "request"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{html}");
+    let panel = instructors_panel(&html);
+    assert!(
+        panel.contains("Request anyway") && panel.contains("name=\"event\" value=\"request\""),
+        "{panel}"
+    );
+    let (status, html) = m
+        .post_form(
+            &act,
+            &[
+                ("_csrf", &mcsrf),
+                ("version", &version),
+                ("event", "request"),
+                ("override_reason", "Certified last week"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Assignment requested."), "{html}");
 }

@@ -605,6 +605,13 @@ async fn an_instructor_sees_their_work_and_declines_with_a_reason(t: &TestApp) {
         .create("/venues", &venue_body("BER", "Europe/Berlin"))
         .await);
     let course = id(&admin.create("/courses", &course_body("XL")).await);
+    // Qualified: proposing and requesting judge what confirming does.
+    admin
+        .create(
+            &format!("/instructors/{anna}/qualifications"),
+            &json!({ "course_id": course }),
+        )
+        .await;
     let first = requested_session(&admin, anna, course, venue, &day_ahead(10)).await;
     let second = requested_session(&admin, anna, course, venue, &day_ahead(20)).await;
     let mut b = user_body("anna@example.com", "instructor");

@@ -42,9 +42,18 @@ pub struct ProposeRequest {
     #[serde(default)]
     #[schema(value_type = trainyard_core::status::AssignmentRole)]
     pub role: String,
+    /// Managers and admins: why an overridable problem (qualification, time off, limits, a
+    /// contract, a closure day) should not stop the proposal, as at confirmation.
+    #[serde(default)]
+    pub override_reason: Option<String>,
 }
 
 /// Propose an instructor for a session (the assignment starts as `proposed`).
+///
+/// Refused wherever confirming would be (409 listing every problem, the same ones
+/// `GET /sessions/{id}/check` lists): overlaps and travel time, qualifications, time off, limits,
+/// contracts and closure days. A manager or admin may go ahead over the overridable ones with an
+/// `override_reason`, recorded on the assignment; a double booking never passes.
 #[utoipa::path(post, path = "/sessions/{id}/assignments", operation_id = "proposeAssignment", tag = "assignments", params(("id" = i64, Path)), request_body = ProposeRequest,
     responses((status = 201, description = "The new assignment, `proposed`", body = AssignmentRecord), (status = 404, body = Problem), (status = 409, body = Problem)))]
 async fn propose(
@@ -55,7 +64,17 @@ async fn propose(
 ) -> Result<(StatusCode, Json<AssignmentRecord>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        Json(staffing::propose(&s.app, &c, id, b.instructor_id, &b.role).await?),
+        Json(
+            staffing::propose(
+                &s.app,
+                &c,
+                id,
+                b.instructor_id,
+                &b.role,
+                b.override_reason.as_deref(),
+            )
+            .await?,
+        ),
     ))
 }
 
@@ -65,7 +84,7 @@ pub struct AssignmentAction {
     #[schema(value_type = trainyard_core::status::AssignmentEvent)]
     pub event: String,
     pub version: i64,
-    /// Managers only: waive the overridable rules (qualification, time off, limits, contract) with a reason.
+    /// Managers and admins, when requesting or confirming: waive the overridable rules (qualification, time off, limits, contract, closure day) with a reason.
     /// When an instructor declines: why (required; shown to coordinators).
     #[serde(default)]
     pub override_reason: Option<String>,
@@ -74,8 +93,9 @@ pub struct AssignmentAction {
 /// Move an assignment along its lifecycle.
 ///
 /// Move an assignment along proposed → requested → accepted | declined → confirmed, or cancel it.
-/// Confirming checks overlaps (including travel time between venues), qualifications, time off,
-/// weekly and monthly limits and contracts; a refusal is 409 listing every problem.
+/// Requesting (which e-mails the instructor) and confirming check overlaps (including travel
+/// time between venues), qualifications, time off, weekly and monthly limits, contracts and
+/// closure days, as proposing does; a refusal is 409 listing every problem.
 #[utoipa::path(post, path = "/assignments/{id}/actions", operation_id = "transitionAssignment", tag = "assignments", params(("id" = i64, Path)), request_body = AssignmentAction,
     responses((status = 200, description = "The assignment after the action", body = AssignmentRecord), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn act(
@@ -104,11 +124,17 @@ async fn act(
 pub struct SubstituteRequest {
     pub instructor_id: i64,
     pub version: i64,
+    /// Managers and admins: why an overridable problem of the substitute should not stop it, as
+    /// when proposing.
+    #[serde(default)]
+    pub override_reason: Option<String>,
 }
 
 /// Replace an assignment's instructor.
 ///
 /// Replace the instructor: the assignment is cancelled and a new one proposed that points back at it.
+/// The substitute is judged as a proposal is (409 listing every problem; a manager's
+/// `override_reason` lets the overridable ones through).
 #[utoipa::path(post, path = "/assignments/{id}/substitute", operation_id = "substituteInstructor", tag = "assignments", params(("id" = i64, Path)), request_body = SubstituteRequest,
     responses((status = 201, description = "The new assignment that replaces the cancelled one", body = AssignmentRecord), (status = 409, body = Problem)))]
 async fn substitute(
@@ -119,7 +145,17 @@ async fn substitute(
 ) -> Result<(StatusCode, Json<AssignmentRecord>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        Json(staffing::substitute(&s.app, &c, id, b.version, b.instructor_id).await?),
+        Json(
+            staffing::substitute(
+                &s.app,
+                &c,
+                id,
+                b.version,
+                b.instructor_id,
+                b.override_reason.as_deref(),
+            )
+            .await?,
+        ),
     ))
 }
 

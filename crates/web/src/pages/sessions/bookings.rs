@@ -139,6 +139,7 @@ pub(super) async fn bookings_panel(
             )),
         }),
         override_allowed: false,
+        refusal: None,
     }
 }
 

@@ -90,6 +90,7 @@ pub(super) async fn viability_panel(s: &AppState, c: &Caller, x: &Session) -> Op
             link: None,
         }),
         override_allowed: false,
+        refusal: None,
     })
 }
 
@@ -300,6 +301,7 @@ pub(super) async fn enrollments_panel(
             )),
         }),
         override_allowed: false,
+        refusal: None,
     }
 }
 

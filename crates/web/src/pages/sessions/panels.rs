@@ -72,6 +72,7 @@ fn status_change_panel(x: &Session) -> Option<Panel> {
             link: None,
         }),
         override_allowed: false,
+        refusal: None,
     })
 }
 
@@ -102,6 +103,23 @@ pub(super) struct Panel {
     pub(super) empty: String,
     pub(super) form: Option<InlineForm>,
     pub(super) override_allowed: bool,
+    /// An action of this panel the use case refused, shown where the user acted.
+    pub(super) refusal: Option<PanelRefusal>,
+}
+
+/// A refused action, in the use case's words, with a way to try again where one exists.
+pub(super) struct PanelRefusal {
+    pub(super) message: String,
+    pub(super) problems: Vec<String>,
+    /// The same action again with an override reason, offered only to whoever may override.
+    pub(super) retry: Option<Retry>,
+}
+
+/// A form that repeats a refused action (its hidden fields) with an override reason.
+pub(super) struct Retry {
+    pub(super) action: String,
+    pub(super) fields: Vec<(String, String)>,
+    pub(super) submit: String,
 }
 
 pub(super) struct PanelRow {

@@ -1,19 +1,21 @@
 //! A session's instructors: the panel on its page, proposing, acting on and substituting
 //! assignments, and the page ranking candidate instructors and rooms.
 
-use super::panels::{InlineForm, Panel, PanelRow, SubstituteForm};
+use super::panels::{InlineForm, Panel, PanelRefusal, PanelRow, Retry, SubstituteForm};
 use crate::AppState;
 use crate::auth::Viewer;
-use crate::pages::{Submit, error_page, saved};
+use crate::pages::{Submit, error_page, record, saved};
 use crate::views::*;
 use axum::Router;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use trainyard_app::Caller;
 use trainyard_app::people::instructors;
 use trainyard_app::schedule::{roster, sessions};
+use trainyard_app::staffing::may_override;
 use trainyard_app::store::sessions::Session;
+use trainyard_app::{AppError, Caller};
 
 /// Proposing, acting on and substituting instructors, and finding candidates.
 pub(super) fn routes() -> Router<AppState> {
@@ -134,7 +136,63 @@ pub(super) async fn instructors_panel(
             c.role,
             trainyard_core::Role::Manager | trainyard_core::Role::Admin
         ),
+        refusal: None,
     }
+}
+
+/// The session page again, with the refusal of a staffing action in the instructors panel and
+/// the propose form keeping `chosen` (instructor, role). A refusal the caller may override comes
+/// with `retry`, the same action again with a reason; the others are final.
+async fn refused_on_page(
+    s: &AppState,
+    c: &Caller,
+    session_id: i64,
+    err: AppError,
+    retry: Option<Retry>,
+    chosen: Option<(i64, &str)>,
+) -> Response {
+    let (status, _, _) = crate::problem::status_of(&err);
+    let (message, problems, retry) = match err {
+        AppError::Conflict { message, problems } => {
+            let retry = retry.filter(|_| may_override(c, &problems));
+            (
+                message,
+                problems.into_iter().map(|p| p.message).collect(),
+                retry,
+            )
+        }
+        e @ (AppError::Invalid(_) | AppError::Refused(_) | AppError::Stale(_)) => {
+            (e.to_string(), Vec::new(), None)
+        }
+        e => return error_page(e, Some(c)),
+    };
+    let mut page = record::show_with::<super::Sessions>(s, c, None, session_id, |x| {
+        let Some(panel) = x.panels.iter_mut().find(|p| p.id == "instructors") else {
+            return;
+        };
+        if let (Some((instructor, role)), Some(form)) = (chosen, panel.form.as_mut()) {
+            for f in &mut form.fields {
+                let keep = match f.name {
+                    "instructor_id" => instructor.to_string(),
+                    "role" => role.to_owned(),
+                    _ => continue,
+                };
+                for o in &mut f.options {
+                    o.selected = o.value == keep;
+                }
+            }
+        }
+        panel.refusal = Some(PanelRefusal {
+            message,
+            problems,
+            retry,
+        });
+    })
+    .await;
+    if page.status() == StatusCode::OK {
+        *page.status_mut() = status;
+    }
+    page
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -143,6 +201,7 @@ struct ProposeForm {
     #[serde(deserialize_with = "trainyard_app::store::row::lenient_int")]
     instructor_id: i64,
     role: String,
+    override_reason: String,
 }
 
 async fn propose(
@@ -150,12 +209,27 @@ async fn propose(
     Path(id): Path<i64>,
     Submit { caller: c, form: f }: Submit<ProposeForm>,
 ) -> Response {
-    match trainyard_app::staffing::propose(&s.app, &c, id, f.instructor_id, &f.role).await {
-        Ok(_) => saved(
+    let reason = (!f.override_reason.trim().is_empty()).then_some(f.override_reason.as_str());
+    match trainyard_app::staffing::propose(&s.app, &c, id, f.instructor_id, &f.role, reason).await {
+        Ok(a) => saved(
             &format!("/sessions/{id}#instructors"),
-            "Instructor proposed. Request them when you are ready.",
+            if a.override_reason.is_some() {
+                "Instructor proposed over the problems, with your reason recorded. Request them when you are ready."
+            } else {
+                "Instructor proposed. Request them when you are ready."
+            },
         ),
-        Err(e) => error_page(e, Some(&c)),
+        Err(e) => {
+            let retry = Retry {
+                action: format!("/sessions/{id}/assignments"),
+                fields: vec![
+                    ("instructor_id".into(), f.instructor_id.to_string()),
+                    ("role".into(), f.role.clone()),
+                ],
+                submit: "Propose anyway".into(),
+            };
+            refused_on_page(&s, &c, id, e, Some(retry), Some((f.instructor_id, &f.role))).await
+        }
     }
 }
 
@@ -192,6 +266,22 @@ async fn act(
                 &format!("Assignment {}.", a.status.label().to_lowercase()),
             )
         }
+        // Staff acted from the session page: the refusal is shown there, in its panel.
+        Err(e) if c.role.is_staff() => {
+            let session_id = match trainyard_app::staffing::assignment(&s.app, &c, id).await {
+                Ok(a) => a.session_id,
+                Err(_) => return error_page(e, Some(&c)),
+            };
+            let retry = Retry {
+                action: format!("/assignments/{id}/act"),
+                fields: vec![
+                    ("version".into(), f.version.to_string()),
+                    ("event".into(), event.as_str().into()),
+                ],
+                submit: format!("{} anyway", event.label()),
+            };
+            refused_on_page(&s, &c, session_id, e, Some(retry), None).await
+        }
         Err(e) => error_page(e, Some(&c)),
     }
 }
@@ -201,12 +291,28 @@ async fn substitute(
     Path(id): Path<i64>,
     Submit { caller: c, form: f }: Submit<ActForm>,
 ) -> Response {
-    match trainyard_app::staffing::substitute(&s.app, &c, id, f.version, f.instructor_id).await {
+    let reason = (!f.override_reason.trim().is_empty()).then_some(f.override_reason.as_str());
+    match trainyard_app::staffing::substitute(&s.app, &c, id, f.version, f.instructor_id, reason)
+        .await
+    {
         Ok(a) => saved(
             &format!("/sessions/{}#instructors", a.session_id),
             "Substitute proposed; the previous assignment is cancelled and kept in the history.",
         ),
-        Err(e) => error_page(e, Some(&c)),
+        Err(e) => match trainyard_app::staffing::assignment(&s.app, &c, id).await {
+            Ok(a) => {
+                let retry = Retry {
+                    action: format!("/assignments/{id}/substitute"),
+                    fields: vec![
+                        ("version".into(), f.version.to_string()),
+                        ("instructor_id".into(), f.instructor_id.to_string()),
+                    ],
+                    submit: "Substitute anyway".into(),
+                };
+                refused_on_page(&s, &c, a.session_id, e, Some(retry), None).await
+            }
+            Err(_) => error_page(e, Some(&c)),
+        },
     }
 }
 

@@ -127,5 +127,6 @@ pub(super) async fn planning_panel(
             link: Some(("Open the Plan page →".into(), "/plan".into())),
         }),
         override_allowed: false,
+        refusal: None,
     })
 }
