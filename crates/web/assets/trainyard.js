@@ -49,3 +49,79 @@ document.addEventListener("change", function (e) {
   q.set("course_id", sel.value);
   window.location.search = q.toString();
 });
+// Tabs ([data-tabs], the session page): one panel shown at a time. The tab comes from ?tab= or,
+// after a form returned to a #panel inside a tab, from that panel; choosing a tab keeps it in the
+// address (a reload lands on it). The links are plain ?tab= links, which the server renders alone
+// for a browser without script. Arrow keys, Home and End move between tabs (WAI-ARIA tabs).
+function setUpTabs() {
+  document.querySelectorAll("[data-tabs]").forEach(function (list) {
+    var tabs = Array.prototype.slice.call(list.querySelectorAll("[role=tab]"));
+    if (!tabs.length) return;
+    var panelOf = function (t) { return document.getElementById(t.getAttribute("aria-controls")); };
+    var show = function (key) {
+      tabs.forEach(function (t) {
+        var on = t.getAttribute("data-tab") === key;
+        t.setAttribute("aria-selected", on ? "true" : "false");
+        t.tabIndex = on ? 0 : -1;
+        var p = panelOf(t);
+        if (p) p.hidden = !on;
+      });
+    };
+    var known = function (key) { return tabs.some(function (t) { return t.getAttribute("data-tab") === key; }); };
+    var fromHash = function () {
+      var id = decodeURIComponent(window.location.hash.slice(1));
+      var el = id && document.getElementById(id);
+      var p = el && el.closest("[role=tabpanel]");
+      return p ? p.getAttribute("data-tab") : null;
+    };
+    var initial = fromHash() || new URLSearchParams(window.location.search).get("tab");
+    show(known(initial) ? initial : tabs[0].getAttribute("data-tab"));
+    if (fromHash()) {
+      var target = document.getElementById(decodeURIComponent(window.location.hash.slice(1)));
+      if (target) target.scrollIntoView();
+    }
+    var choose = function (t) {
+      var key = t.getAttribute("data-tab");
+      show(key);
+      var url = new URL(window.location.href);
+      url.searchParams.set("tab", key);
+      url.hash = "";
+      window.history.replaceState(null, "", url.toString());
+    };
+    list.addEventListener("click", function (e) {
+      var t = e.target.closest("[role=tab]");
+      if (!t || e.ctrlKey || e.metaKey || e.shiftKey) return;
+      e.preventDefault();
+      choose(t);
+    });
+    list.addEventListener("keydown", function (e) {
+      var i = tabs.indexOf(document.activeElement);
+      if (i < 0) return;
+      var next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1 }[e.key];
+      if (next === undefined) return;
+      e.preventDefault();
+      var t = tabs[(next + tabs.length) % tabs.length];
+      t.focus();
+      choose(t);
+    });
+    window.addEventListener("hashchange", function () {
+      var key = fromHash();
+      if (key) {
+        show(key);
+        var el = document.getElementById(decodeURIComponent(window.location.hash.slice(1)));
+        if (el) el.scrollIntoView();
+      }
+    });
+  });
+}
+if (document.readyState === "loading") {
+  document.addEventListener("DOMContentLoaded", setUpTabs);
+} else {
+  setUpTabs();
+}
+// On a phone the filter bar starts closed even with a filter set (its summary counts them): the
+// list, not the form, is what the small screen is for.
+document.addEventListener("DOMContentLoaded", function () {
+  if (!window.matchMedia("(max-width: 600px)").matches) return;
+  document.querySelectorAll("details.filter-bar[open]").forEach(function (d) { d.open = false; });
+});

@@ -199,6 +199,13 @@ impl Cell {
             class: "num".into(),
         }
     }
+    /// A date and time, kept on one line.
+    pub fn when(t: impl Into<String>) -> Self {
+        Self {
+            text: t.into(),
+            class: "when".into(),
+        }
+    }
     pub fn badge(t: impl Into<String>, key: &str) -> Self {
         Self {
             text: t.into(),
@@ -230,6 +237,18 @@ pub struct ListView {
     pub csv_href: String,
     pub empty_hint: String,
     pub filtered: bool,
+}
+
+impl ListView {
+    /// How many of the filters (beyond the search box) are in effect: the filter bar opens then.
+    pub fn filters_set(&self) -> usize {
+        self.filters.iter().filter(|f| !f.value.is_empty()).count()
+    }
+
+    /// The heading of column `i`, which labels the cell on a phone, where each row is a card.
+    pub fn column_label(&self, i: usize) -> &str {
+        self.columns.get(i).map(|c| c.label).unwrap_or("")
+    }
 }
 
 /// The current query string, for building sort, page and export links that keep the filters.
@@ -467,6 +486,8 @@ pub struct DetailView {
     pub facts: Vec<Fact>,
     pub sections: Vec<Section>,
     pub history: Vec<HistoryEntry>,
+    /// The tab asked for in the address (`?tab=`), for pages with real tabs; "" for none.
+    pub tab: String,
 }
 
 /// History entries with the fields that changed between before and after.
@@ -688,6 +709,24 @@ pub fn when(ms: i64, zone: &str, viewer: &TimeZoneName) -> String {
         Ok(z) if z != *viewer => format!("{} ({})", z.display(ms), viewer.display(ms)),
         Ok(z) => z.display(ms),
         Err(_) => viewer.display(ms),
+    }
+}
+
+/// An instant for a list's cell, on one line: "Mon 14 Dec 09:30" in the record's zone (the year
+/// only when it is not this year, the zone only when it is not the viewer's).
+pub fn when_short(ms: i64, zone: &str, viewer: &TimeZoneName) -> String {
+    let z = TimeZoneName::parse(zone).unwrap_or(*viewer);
+    let local = z.local(ms);
+    let this_year = viewer.local(trainyard_core::time::now_ms()).format("%Y").to_string();
+    let shown = if local.format("%Y").to_string() == this_year {
+        local.format("%a %-d %b %H:%M").to_string()
+    } else {
+        local.format("%a %-d %b %Y %H:%M").to_string()
+    };
+    if z == *viewer {
+        shown
+    } else {
+        format!("{shown} {}", local.format("%Z"))
     }
 }
 

@@ -445,6 +445,7 @@ async fn show<K: RecordPage>(
     Viewer(c): Viewer,
     Flash(flash): Flash,
     Path(id): Path<i64>,
+    uri: Uri,
 ) -> Response {
     let r = match K::get(&s.app, &c, id).await {
         Ok(r) => r,
@@ -473,6 +474,7 @@ async fn show<K: RecordPage>(
         facts: K::facts(&c, &r, &x),
         sections: K::sections(&c, &r, &x),
         history: history(events, &viewer_tz(&c)),
+        tab: QueryState::from_uri(&uri).get("tab").to_owned(),
     };
     K::page(Chrome::new(&c, K::area(), flash), view, x)
 }

@@ -451,13 +451,13 @@ impl RecordPage for Sessions {
         sections
     }
     fn page(chrome: Chrome, view: DetailView, x: Extra) -> Response {
-        SessionPage {
+        SessionPage::new(
             chrome,
             view,
-            panels: x.panels,
-            messages: x.messages,
-            messages_href: format!("/admin/outbox?entity_type=session&entity_id={}", x.id),
-        }
+            x.panels,
+            x.messages,
+            format!("/admin/outbox?entity_type=session&entity_id={}", x.id),
+        )
         .into_response()
     }
 }
@@ -470,7 +470,7 @@ fn cells(x: &Session, viewer: &TimeZoneName) -> Vec<Cell> {
             x.course_code,
             x.title.as_deref().unwrap_or(&x.course_title)
         )),
-        Cell::text(when(x.starts_at, &x.time_zone, viewer)),
+        Cell::when(when_short(x.starts_at, &x.time_zone, viewer)),
         Cell::text(
             x.venue_name
                 .clone()
