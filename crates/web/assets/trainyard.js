@@ -125,3 +125,47 @@ document.addEventListener("DOMContentLoaded", function () {
   if (!window.matchMedia("(max-width: 600px)").matches) return;
   document.querySelectorAll("details.filter-bar[open]").forEach(function (d) { d.open = false; });
 });
+// Learner pickers (input[data-learner-search] with a <datalist>): suggestions as one types, from
+// the search URL in the attribute; choosing one puts its id in the hidden input named by
+// data-picked. Anything else typed is sent as text, which the server reads as an e-mail or an
+// exact name (so the form also works without this script).
+(function () {
+  var timers = new WeakMap();
+  var pick = function (input) {
+    var hidden = document.getElementById(input.getAttribute("data-picked"));
+    if (!hidden || !input.list) return;
+    var chosen = Array.prototype.find.call(input.list.options, function (o) { return o.value === input.value; });
+    hidden.value = chosen ? chosen.getAttribute("data-id") : "";
+    return !!chosen;
+  };
+  var suggest = function (input) {
+    var url = new URL(input.getAttribute("data-learner-search"), window.location.href);
+    url.searchParams.set("q", input.value.replace(/<.*$/, "").trim());
+    fetch(url.toString(), { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : []; })
+      .then(function (found) {
+        var list = input.list;
+        if (!list) return;
+        list.replaceChildren.apply(list, found.map(function (l) {
+          var o = document.createElement("option");
+          o.value = l.label;
+          o.setAttribute("data-id", l.id);
+          return o;
+        }));
+        pick(input);
+      })
+      .catch(function () {});
+  };
+  document.addEventListener("input", function (e) {
+    var input = e.target;
+    if (!input.matches || !input.matches("input[data-learner-search]")) return;
+    clearTimeout(timers.get(input));
+    // A suggestion was chosen: nothing more to look up.
+    if (pick(input)) return;
+    timers.set(input, setTimeout(function () { suggest(input); }, 150));
+  });
+  document.addEventListener("focusin", function (e) {
+    var input = e.target;
+    if (input.matches && input.matches("input[data-learner-search]") && !input.list.options.length) suggest(input);
+  });
+})();

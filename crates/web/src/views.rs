@@ -468,6 +468,13 @@ pub struct Section {
     pub empty: String,
 }
 
+impl Section {
+    /// The heading of column `i`, which labels the cell on a phone, where each row is a card.
+    pub fn column_label(&self, i: usize) -> &str {
+        self.columns.get(i).copied().unwrap_or("")
+    }
+}
+
 pub struct HistoryEntry {
     pub when: String,
     pub who: String,
@@ -717,7 +724,10 @@ pub fn when(ms: i64, zone: &str, viewer: &TimeZoneName) -> String {
 pub fn when_short(ms: i64, zone: &str, viewer: &TimeZoneName) -> String {
     let z = TimeZoneName::parse(zone).unwrap_or(*viewer);
     let local = z.local(ms);
-    let this_year = viewer.local(trainyard_core::time::now_ms()).format("%Y").to_string();
+    let this_year = viewer
+        .local(trainyard_core::time::now_ms())
+        .format("%Y")
+        .to_string();
     let shown = if local.format("%Y").to_string() == this_year {
         local.format("%a %-d %b %H:%M").to_string()
     } else {

@@ -123,6 +123,37 @@ async fn coordinator_schedules_assigns_books_and_confirms(t: &TestApp) {
     act(&b, HEADER, "schedule", "Schedule", "is now scheduled").await;
     assert_eq!(b.text("main h1 span.badge").await, "Scheduled");
 
+    // The session page is in tabs: the overview first, the staffing in its own tab, which the
+    // address keeps (a reload lands on it).
+    assert_eq!(
+        b.text("[role=tab][aria-selected=true]").await,
+        "Overview",
+        "the overview tab is open first"
+    );
+    assert!(
+        !b.execute(
+            "return document.querySelector('#instructors').offsetParent !== null;",
+            vec![]
+        )
+        .await
+        .as_bool()
+        .unwrap(),
+        "the staffing panel is hidden behind its tab"
+    );
+    b.click("[role=tab][data-tab=staffing]").await;
+    assert_eq!(b.text("[role=tab][aria-selected=true]").await, "Staffing");
+    let here = b.path().await;
+    assert!(
+        here.ends_with("?tab=staffing"),
+        "the address keeps the tab: {here}"
+    );
+    b.goto(&here).await;
+    assert_eq!(
+        b.text("[role=tab][aria-selected=true]").await,
+        "Staffing",
+        "a reload lands on the same tab"
+    );
+
     assert!(
         b.text(&format!("{INSTRUCTORS} p.muted"))
             .await
@@ -162,7 +193,10 @@ async fn coordinator_schedules_assigns_books_and_confirms(t: &TestApp) {
         "nothing left to confirm on the assignment"
     );
 
-    // 4. Book the room, confirmed at once.
+    // 4. Book the room, confirmed at once. After each answer the page came back on the staffing
+    // tab (the form returned to #instructors); the bookings have their own.
+    assert_eq!(b.text("[role=tab][aria-selected=true]").await, "Staffing");
+    b.click("[role=tab][data-tab=bookings]").await;
     assert!(
         b.exists(&format!(
             "{BOOKINGS} input[type='checkbox'][name='confirm']:checked"
@@ -214,7 +248,7 @@ async fn coordinator_schedules_assigns_books_and_confirms(t: &TestApp) {
         .await;
     let other_ref = other["reference"].as_str().unwrap().to_owned();
     let other = other["id"].as_i64().unwrap();
-    b.goto(&format!("/sessions/{other}")).await;
+    b.goto(&format!("/sessions/{other}?tab=staffing")).await;
     b.select(&pick, "Anna Berg").await;
     b.click(&propose).await;
     b.wait_for_text("main p.notice", "Instructor proposed")
@@ -233,7 +267,7 @@ async fn coordinator_schedules_assigns_books_and_confirms(t: &TestApp) {
     );
     assert!(!b.exists("main p.notice").await, "nothing was saved");
     // Back on the session, Anna is still only requested there.
-    b.goto(&format!("/sessions/{other}")).await;
+    b.goto(&format!("/sessions/{other}?tab=staffing")).await;
     assert_eq!(b.text(&format!("{row} span.badge")).await, "Requested");
 
     b.close().await;

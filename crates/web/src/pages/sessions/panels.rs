@@ -23,7 +23,7 @@ pub(super) async fn panels(
         panels.insert(0, p);
     }
     if edit {
-        panels.push(enrollments::enrollments_panel(s, c, x, r).await);
+        panels.push(enrollments::enrollments_panel(c, x, r));
         if let Some(p) = enrollments::viability_panel(s, c, x).await {
             panels.insert(0, p);
         }
@@ -190,6 +190,13 @@ pub(super) struct Panel {
     pub(super) empty: String,
     pub(super) form: Option<InlineForm>,
     pub(super) override_allowed: bool,
+}
+
+impl Panel {
+    /// The heading of column `i`, which labels the cell on a phone, where each row is a card.
+    fn column_label(&self, i: usize) -> &str {
+        self.columns.get(i).copied().unwrap_or("")
+    }
 }
 
 pub(super) struct PanelRow {
