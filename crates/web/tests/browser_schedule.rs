@@ -231,6 +231,60 @@ async fn coordinator_schedules_assigns_books_and_confirms(t: &TestApp) {
     );
     assert!(b.exists(&event_button(HEADER, "deliver")).await);
 
+    // 5b. Enroll a learner with the type-ahead picker: a few letters bring suggestions, choosing
+    // one submits its id. The tabs answer the arrow keys.
+    let ada = api
+        .create(
+            "/learners",
+            &json!({ "first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com", "time_zone": "Europe/Berlin" }),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    b.execute(
+        "var t = document.querySelector('[role=tab][data-tab=bookings]'); t.focus();
+         t.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight', bubbles: true }));",
+        vec![],
+    )
+    .await;
+    assert_eq!(
+        b.text("[role=tab][aria-selected=true]").await,
+        "Enrollments"
+    );
+    assert_eq!(
+        b.execute(
+            "return document.activeElement.getAttribute('data-tab');",
+            vec![]
+        )
+        .await,
+        json!("enrollments"),
+        "the arrow key moves the focus to the next tab"
+    );
+    let picker = "main section#enrollments input[name='learner']";
+    b.type_into(picker, "ada lov").await;
+    let label = "Ada Lovelace <ada@example.com>";
+    b.wait_for(&format!(
+        "main section#enrollments datalist option[value='{label}']"
+    ))
+    .await;
+    b.set_value(picker, label).await;
+    assert_eq!(
+        b.value("learner_id").await,
+        ada.to_string(),
+        "the chosen learner's id"
+    );
+    b.click("main section#enrollments form.inline-form button[type='submit']")
+        .await;
+    b.wait_for_text("main p.notice", "Enrolled (booked)").await;
+    assert_eq!(
+        b.text("[role=tab][aria-selected=true]").await,
+        "Enrollments"
+    );
+    assert_eq!(
+        b.text("main section#enrollments tbody tr td a").await,
+        "Ada Lovelace"
+    );
+
     // 6. What the coordinator sees.
     b.screenshot(
         std::env::temp_dir().join(format!("trainyard-session-confirmed-{}.png", kind_name(t))),
