@@ -169,3 +169,17 @@ document.addEventListener("DOMContentLoaded", function () {
     if (input.matches && input.matches("input[data-learner-search]") && !input.list.options.length) suggest(input);
   });
 })();
+// A long list of checkboxes (bulk enrollment) narrowed as one types; hidden boxes stay in the form,
+// so a ticked learner is still sent. Without script the whole list shows.
+document.addEventListener("input", function (e) {
+  var box = e.target;
+  if (!box.matches || !box.matches("input[data-filter-choices]")) return;
+  var words = box.value.toLowerCase().split(/\s+/).filter(Boolean);
+  var list = document.getElementById(box.getAttribute("data-filter-choices"));
+  if (!list) return;
+  list.querySelectorAll(".choice").forEach(function (c) {
+    var text = c.textContent.toLowerCase();
+    var input = c.querySelector("input");
+    c.hidden = !(input && input.checked) && !words.every(function (w) { return text.indexOf(w) >= 0; });
+  });
+});

@@ -291,6 +291,52 @@ async fn coordinator_schedules_assigns_books_and_confirms(t: &TestApp) {
     )
     .await;
 
+    // 6b. On a phone nothing scrolls sideways: the list's rows, the staffing panel's and the
+    // attendance sheet's become cards, with the "present" box on screen.
+    b.cdp(
+        "Emulation.setDeviceMetricsOverride",
+        json!({ "width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": true }),
+    )
+    .await;
+    for (name, path) in [
+        ("list", "/sessions?from=2020-01-01".to_owned()),
+        ("staffing", format!("/sessions/{id}?tab=staffing")),
+        ("attendance", format!("/sessions/{id}/attendance")),
+    ] {
+        b.goto(&path).await;
+        b.wait_for("main h1").await;
+        assert!(
+            b.exists("main table.cards tbody tr").await,
+            "{path} has rows"
+        );
+        let widths = b
+            .execute(
+                "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];",
+                vec![],
+            )
+            .await;
+        b.screenshot(
+            std::env::temp_dir().join(format!("trainyard-phone-{name}-{}.png", kind_name(t))),
+        )
+        .await;
+        assert!(
+            widths[0].as_i64().unwrap() <= widths[1].as_i64().unwrap() + 1,
+            "{path} scrolls sideways at 390 px: {widths}"
+        );
+    }
+    let present = b
+        .execute(
+            "var r = document.querySelector('input[name=present]').getBoundingClientRect(); return r.right;",
+            vec![],
+        )
+        .await;
+    assert!(
+        present.as_f64().unwrap() <= 390.0,
+        "the present box is on screen: {present}"
+    );
+    b.cdp("Emulation.clearDeviceMetricsOverride", json!({}))
+        .await;
+
     // 7. A second session at the same time: Anna cannot even accept it (accepting takes her
     // time), and the refusal says why, in words.
     let other = api
