@@ -719,16 +719,18 @@ pub fn when(ms: i64, zone: &str, viewer: &TimeZoneName) -> String {
     }
 }
 
-/// An instant for a list's cell, on one line: "Mon 14 Dec 09:30" in the record's zone (the year
-/// only when it is not this year, the zone only when it is not the viewer's).
+/// An instant for a list's cell, on one line: "Mon 14 Dec 09:30" in the record's zone, the zone
+/// only when it is not the viewer's. The year only outside a window of under a year around today
+/// (two months back, ten ahead), within which a day and month name one date.
 pub fn when_short(ms: i64, zone: &str, viewer: &TimeZoneName) -> String {
+    when_short_at(ms, zone, viewer, trainyard_core::time::now_ms())
+}
+
+fn when_short_at(ms: i64, zone: &str, viewer: &TimeZoneName, now: i64) -> String {
+    const DAY_MS: i64 = 86_400_000;
     let z = TimeZoneName::parse(zone).unwrap_or(*viewer);
     let local = z.local(ms);
-    let this_year = viewer
-        .local(trainyard_core::time::now_ms())
-        .format("%Y")
-        .to_string();
-    let shown = if local.format("%Y").to_string() == this_year {
+    let shown = if (now - 60 * DAY_MS..now + 300 * DAY_MS).contains(&ms) {
         local.format("%a %-d %b %H:%M").to_string()
     } else {
         local.format("%a %-d %b %Y %H:%M").to_string()
@@ -787,5 +789,47 @@ mod csv_tests {
         assert_eq!(csv_cell("Leadership 101", false), "Leadership 101");
         assert_eq!(csv_cell("a=b", false), "a=b");
         assert_eq!(csv_cell("", false), "");
+    }
+}
+
+#[cfg(test)]
+mod short_date_tests {
+    use super::when_short_at;
+    use trainyard_core::TimeZoneName;
+
+    fn at(s: &str) -> i64 {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .unwrap()
+            .timestamp_millis()
+    }
+
+    #[test]
+    fn a_list_date_is_one_short_line_with_the_year_only_when_far() {
+        let berlin = TimeZoneName::parse("Europe/Berlin").unwrap();
+        let now = at("2026-12-06T12:00:00Z");
+        let short = |s: &str, zone: &str| when_short_at(at(s), zone, &berlin, now);
+        assert_eq!(
+            short("2026-12-14T08:30:00Z", "Europe/Berlin"),
+            "Mon 14 Dec 09:30"
+        );
+        // Next spring is near enough to need no year; the spring after is not.
+        assert_eq!(
+            short("2027-04-05T07:00:00Z", "Europe/Berlin"),
+            "Mon 5 Apr 09:00"
+        );
+        assert_eq!(
+            short("2028-04-03T07:00:00Z", "Europe/Berlin"),
+            "Mon 3 Apr 2028 09:00"
+        );
+        // Last December is a year back: named.
+        assert_eq!(
+            short("2025-12-08T08:00:00Z", "Europe/Berlin"),
+            "Mon 8 Dec 2025 09:00"
+        );
+        // A session in another zone than the viewer's: its own clock, with the zone.
+        assert_eq!(
+            short("2026-12-08T09:00:00Z", "Europe/London"),
+            "Tue 8 Dec 09:00 GMT"
+        );
     }
 }

@@ -467,12 +467,12 @@ async fn lists_filter_in_a_compact_bar_and_label_their_cells_for_phones(t: &Test
         "{html}"
     );
     // The start on one line, short, and labelled for the card a row becomes on a phone.
-    assert!(
-        html.contains(
-            r#"<td data-label="Starts"><span class="when">Mon 5 Apr 2027 09:00</span></td>"#
-        ),
-        "{html}"
-    );
+    // (The year shows only when the date is far from today: views.rs tests that.)
+    let cell = r#"<td data-label="Starts"><span class="when">Mon 5 Apr "#;
+    let at = html.find(cell).unwrap_or_else(|| panic!("{html}"));
+    let text = &html[at + cell.len()..];
+    let text = &text[..text.find("</span>").unwrap()];
+    assert!(text == "09:00" || text == "2027 09:00", "{text}");
 }
 
 async fn the_learner_picker_suggests_only_learners_the_caller_may_see(t: &TestApp) {
