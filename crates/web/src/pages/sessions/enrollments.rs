@@ -294,6 +294,8 @@ struct EnrollmentActionForm {
     version: i64,
     #[serde(deserialize_with = "trainyard_app::store::row::lenient_int")]
     learner_id: i64,
+    /// Who goes instead, as typed in the picker when no suggestion was chosen (no script).
+    learner: String,
 }
 
 async fn enrollment_action(
@@ -304,7 +306,17 @@ async fn enrollment_action(
     use trainyard_app::enrollment;
     let result = match action.as_str() {
         "cancel" => enrollment::cancel(&s.app, &c, id, f.version).await,
-        "substitute" => enrollment::substitute(&s.app, &c, id, f.version, f.learner_id).await,
+        "substitute" => {
+            let learner_id = if f.learner_id > 0 || f.learner.trim().is_empty() {
+                f.learner_id
+            } else {
+                match trainyard_app::people::learners::typed(&s.app, &c, &f.learner, None).await {
+                    Ok(l) => l.id,
+                    Err(e) => return error_page(e, Some(&c)),
+                }
+            };
+            enrollment::substitute(&s.app, &c, id, f.version, learner_id).await
+        }
         "approve" => enrollment::approve(&s.app, &c, id, f.version).await,
         "accept-offer" => enrollment::accept_offer(&s.app, &c, id).await,
         _ => {
