@@ -286,6 +286,91 @@ pub mod learners {
         Ok(repo::list(&mut conn, &f).await?)
     }
 
+    /// What a learner picker suggests for a few typed letters of a name or e-mail: at most
+    /// `limit` learners, scoped like [`list`] (a client contact only their own people).
+    pub async fn search(
+        app: &App,
+        caller: &Caller,
+        typed: &str,
+        client_id: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<Record>, AppError> {
+        // The store matches one column at a time: ask for the longest word, keep those that
+        // have every word somewhere in their name or e-mail ("ada lov" finds Ada Lovelace).
+        let words: Vec<String> = typed.split_whitespace().map(str::to_lowercase).collect();
+        let mut f = LearnerFilter::default();
+        f.list.q = words
+            .iter()
+            .max_by_key(|w| w.chars().count())
+            .cloned()
+            .unwrap_or_default();
+        f.list.per_page = if words.len() > 1 {
+            trainyard_store::row::PAGE_LIMIT
+        } else {
+            limit.clamp(1, trainyard_store::row::PAGE_LIMIT)
+        };
+        f.client_id = client_id;
+        let limit = usize::try_from(limit).unwrap_or(1);
+        Ok(list(app, caller, &f)
+            .await?
+            .items
+            .into_iter()
+            .filter(|l| {
+                let all = format!("{} {} {}", l.first_name, l.last_name, l.email).to_lowercase();
+                words.iter().all(|w| all.contains(w.as_str()))
+            })
+            .take(limit)
+            .collect())
+    }
+
+    /// The learner typed into a picker without choosing a suggestion (a browser without script):
+    /// their e-mail, also as "Name <e-mail>", or their full name when one learner alone has it.
+    pub async fn typed(
+        app: &App,
+        caller: &Caller,
+        typed: &str,
+        client_id: Option<i64>,
+    ) -> Result<Record, AppError> {
+        let typed = typed.trim();
+        let email = match (typed.rfind('<'), typed.rfind('>')) {
+            (Some(a), Some(b)) if a < b => typed[a + 1..b].trim(),
+            _ => typed,
+        };
+        if email.contains('@') {
+            return search(app, caller, email, client_id, 20)
+                .await?
+                .into_iter()
+                .find(|l| l.email.eq_ignore_ascii_case(email))
+                .ok_or_else(|| AppError::Refused(format!("No learner has the e-mail {email}.")));
+        }
+        let words: Vec<&str> = typed.split_whitespace().collect();
+        let Some(last) = words.last() else {
+            return Err(AppError::Refused("Choose a learner.".into()));
+        };
+        let wanted = words.join(" ").to_lowercase();
+        let mut named: Vec<Record> = search(
+            app,
+            caller,
+            last,
+            client_id,
+            trainyard_store::row::PAGE_LIMIT,
+        )
+        .await?
+        .into_iter()
+        .filter(|l| {
+            format!("{} {}", l.first_name, l.last_name).to_lowercase() == wanted
+                || format!("{}, {}", l.last_name, l.first_name).to_lowercase() == wanted
+        })
+        .collect();
+        match named.len() {
+            1 => Ok(named.remove(0)),
+            0 => Err(AppError::Refused(format!("No learner is called {typed}."))),
+            n => Err(AppError::Refused(format!(
+                "{n} learners are called {typed}: type the e-mail instead."
+            ))),
+        }
+    }
+
     /// The learner's enrollments, latest session first; visible to whoever may see the learner.
     pub async fn enrollments(
         app: &App,

@@ -203,6 +203,13 @@ impl Cell {
             class: "num".into(),
         }
     }
+    /// A date and time, kept on one line.
+    pub fn when(t: impl Into<String>) -> Self {
+        Self {
+            text: t.into(),
+            class: "when".into(),
+        }
+    }
     pub fn badge(t: impl Into<String>, key: &str) -> Self {
         Self {
             text: t.into(),
@@ -234,6 +241,18 @@ pub struct ListView {
     pub csv_href: String,
     pub empty_hint: String,
     pub filtered: bool,
+}
+
+impl ListView {
+    /// How many of the filters (beyond the search box) are in effect: the filter bar opens then.
+    pub fn filters_set(&self) -> usize {
+        self.filters.iter().filter(|f| !f.value.is_empty()).count()
+    }
+
+    /// The heading of column `i`, which labels the cell on a phone, where each row is a card.
+    pub fn column_label(&self, i: usize) -> &str {
+        self.columns.get(i).map(|c| c.label).unwrap_or("")
+    }
 }
 
 /// The current query string, for building sort, page and export links that keep the filters.
@@ -453,6 +472,13 @@ pub struct Section {
     pub empty: String,
 }
 
+impl Section {
+    /// The heading of column `i`, which labels the cell on a phone, where each row is a card.
+    pub fn column_label(&self, i: usize) -> &str {
+        self.columns.get(i).copied().unwrap_or("")
+    }
+}
+
 pub struct HistoryEntry {
     pub when: String,
     pub who: String,
@@ -471,6 +497,8 @@ pub struct DetailView {
     pub facts: Vec<Fact>,
     pub sections: Vec<Section>,
     pub history: Vec<HistoryEntry>,
+    /// The tab asked for in the address (`?tab=`), for pages with real tabs; "" for none.
+    pub tab: String,
 }
 
 /// History entries with the fields that changed between before and after.
@@ -695,6 +723,29 @@ pub fn when(ms: i64, zone: &str, viewer: &TimeZoneName) -> String {
     }
 }
 
+/// An instant for a list's cell, on one line: "Mon 14 Dec 09:30" in the record's zone, the zone
+/// only when it is not the viewer's. The year only outside a window of under a year around today
+/// (two months back, ten ahead), within which a day and month name one date.
+pub fn when_short(ms: i64, zone: &str, viewer: &TimeZoneName) -> String {
+    when_short_at(ms, zone, viewer, trainyard_core::time::now_ms())
+}
+
+fn when_short_at(ms: i64, zone: &str, viewer: &TimeZoneName, now: i64) -> String {
+    const DAY_MS: i64 = 86_400_000;
+    let z = TimeZoneName::parse(zone).unwrap_or(*viewer);
+    let local = z.local(ms);
+    let shown = if (now - 60 * DAY_MS..now + 300 * DAY_MS).contains(&ms) {
+        local.format("%a %-d %b %H:%M").to_string()
+    } else {
+        local.format("%a %-d %b %Y %H:%M").to_string()
+    };
+    if z == *viewer {
+        shown
+    } else {
+        format!("{shown} {}", local.format("%Z"))
+    }
+}
+
 /// A finance amount as shown: the use cases leave it out (`None`) for a viewer who may not see
 /// it, and such a viewer is never shown the column or fact at all; "—" only guards a mistake.
 pub fn money_shown(m: Option<trainyard_core::Money>) -> String {
@@ -742,5 +793,47 @@ mod csv_tests {
         assert_eq!(csv_cell("Leadership 101", false), "Leadership 101");
         assert_eq!(csv_cell("a=b", false), "a=b");
         assert_eq!(csv_cell("", false), "");
+    }
+}
+
+#[cfg(test)]
+mod short_date_tests {
+    use super::when_short_at;
+    use trainyard_core::TimeZoneName;
+
+    fn at(s: &str) -> i64 {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .unwrap()
+            .timestamp_millis()
+    }
+
+    #[test]
+    fn a_list_date_is_one_short_line_with_the_year_only_when_far() {
+        let berlin = TimeZoneName::parse("Europe/Berlin").unwrap();
+        let now = at("2026-12-06T12:00:00Z");
+        let short = |s: &str, zone: &str| when_short_at(at(s), zone, &berlin, now);
+        assert_eq!(
+            short("2026-12-14T08:30:00Z", "Europe/Berlin"),
+            "Mon 14 Dec 09:30"
+        );
+        // Next spring is near enough to need no year; the spring after is not.
+        assert_eq!(
+            short("2027-04-05T07:00:00Z", "Europe/Berlin"),
+            "Mon 5 Apr 09:00"
+        );
+        assert_eq!(
+            short("2028-04-03T07:00:00Z", "Europe/Berlin"),
+            "Mon 3 Apr 2028 09:00"
+        );
+        // Last December is a year back: named.
+        assert_eq!(
+            short("2025-12-08T08:00:00Z", "Europe/Berlin"),
+            "Mon 8 Dec 2025 09:00"
+        );
+        // A session in another zone than the viewer's: its own clock, with the zone.
+        assert_eq!(
+            short("2026-12-08T09:00:00Z", "Europe/London"),
+            "Tue 8 Dec 09:00 GMT"
+        );
     }
 }

@@ -366,6 +366,7 @@ const PAGE_RULES: &[(&str, &str)] = &[
     ("GET /learners",                                           "L Y Y Y Y F F Y Y F F"),
     ("POST /learners",                                          "L B B B F F F F F F F"),
     ("GET /learners/new",                                       "L Y Y Y F F F F F F F"),
+    ("GET /learners/search",                                    "L Y Y Y Y F F Y Y F F"),
     ("GET /learners/{id}",                                      "L Y Y Y Y F F Y N Y F"),
     ("POST /learners/{id}",                                     "L B B B F F F F F F F"),
     ("POST /learners/{id}/archive",                             "L B B B F F F F F F F"),

@@ -79,7 +79,7 @@ async fn a_coordinator_merges_a_session_after_seeing_who_moves_and_who_waits(t: 
 
     t.user("carla@example.com", Role::Coordinator, None).await;
     b.login("carla@example.com", PASSWORD).await;
-    b.goto(&format!("/sessions/{small}")).await;
+    b.goto(&format!("/sessions/{small}?tab=enrollments")).await;
     b.wait_for("#viability").await;
     // Cancelling or postponing asks why, in its own panel.
     assert!(b.exists("#status-change select[name=reason]").await);
@@ -147,7 +147,7 @@ async fn a_coordinator_merges_a_session_after_seeing_who_moves_and_who_waits(t: 
         .await;
 
     // Back, and into the roomy one: confirmed, everyone moves.
-    b.goto(&format!("/sessions/{small}")).await;
+    b.goto(&format!("/sessions/{small}?tab=enrollments")).await;
     b.wait_for("#viability").await;
     b.select("#viability select[name=into_session_id]", &roomy_ref)
         .await;

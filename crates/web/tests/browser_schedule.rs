@@ -124,6 +124,37 @@ async fn coordinator_schedules_assigns_books_and_confirms(t: &TestApp) {
     act(&b, HEADER, "schedule", "Schedule", "is now scheduled").await;
     assert_eq!(b.text("main h1 span.badge").await, "Scheduled");
 
+    // The session page is in tabs: the overview first, the staffing in its own tab, which the
+    // address keeps (a reload lands on it).
+    assert_eq!(
+        b.text("[role=tab][aria-selected=true]").await,
+        "Overview",
+        "the overview tab is open first"
+    );
+    assert!(
+        !b.execute(
+            "return document.querySelector('#instructors').offsetParent !== null;",
+            vec![]
+        )
+        .await
+        .as_bool()
+        .unwrap(),
+        "the staffing panel is hidden behind its tab"
+    );
+    b.click("[role=tab][data-tab=staffing]").await;
+    assert_eq!(b.text("[role=tab][aria-selected=true]").await, "Staffing");
+    let here = b.path().await;
+    assert!(
+        here.ends_with("?tab=staffing"),
+        "the address keeps the tab: {here}"
+    );
+    b.goto(&here).await;
+    assert_eq!(
+        b.text("[role=tab][aria-selected=true]").await,
+        "Staffing",
+        "a reload lands on the same tab"
+    );
+
     assert!(
         b.text(&format!("{INSTRUCTORS} p.muted"))
             .await
@@ -163,7 +194,10 @@ async fn coordinator_schedules_assigns_books_and_confirms(t: &TestApp) {
         "nothing left to confirm on the assignment"
     );
 
-    // 4. Book the room, confirmed at once.
+    // 4. Book the room, confirmed at once. After each answer the page came back on the staffing
+    // tab (the form returned to #instructors); the bookings have their own.
+    assert_eq!(b.text("[role=tab][aria-selected=true]").await, "Staffing");
+    b.click("[role=tab][data-tab=bookings]").await;
     assert!(
         b.exists(&format!(
             "{BOOKINGS} input[type='checkbox'][name='confirm']:checked"
@@ -198,11 +232,111 @@ async fn coordinator_schedules_assigns_books_and_confirms(t: &TestApp) {
     );
     assert!(b.exists(&event_button(HEADER, "deliver")).await);
 
+    // 5b. Enroll a learner with the type-ahead picker: a few letters bring suggestions, choosing
+    // one submits its id. The tabs answer the arrow keys.
+    let ada = api
+        .create(
+            "/learners",
+            &json!({ "first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com", "time_zone": "Europe/Berlin" }),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    b.execute(
+        "var t = document.querySelector('[role=tab][data-tab=bookings]'); t.focus();
+         t.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight', bubbles: true }));",
+        vec![],
+    )
+    .await;
+    assert_eq!(
+        b.text("[role=tab][aria-selected=true]").await,
+        "Enrollments"
+    );
+    assert_eq!(
+        b.execute(
+            "return document.activeElement.getAttribute('data-tab');",
+            vec![]
+        )
+        .await,
+        json!("enrollments"),
+        "the arrow key moves the focus to the next tab"
+    );
+    let picker = "main section#enrollments input[name='learner']";
+    b.type_into(picker, "ada lov").await;
+    let label = "Ada Lovelace <ada@example.com>";
+    b.wait_for(&format!(
+        "main section#enrollments datalist option[value='{label}']"
+    ))
+    .await;
+    b.set_value(picker, label).await;
+    assert_eq!(
+        b.value("learner_id").await,
+        ada.to_string(),
+        "the chosen learner's id"
+    );
+    b.click("main section#enrollments form.inline-form button[type='submit']")
+        .await;
+    b.wait_for_text("main p.notice", "Enrolled (booked)").await;
+    assert_eq!(
+        b.text("[role=tab][aria-selected=true]").await,
+        "Enrollments"
+    );
+    assert_eq!(
+        b.text("main section#enrollments tbody tr td a").await,
+        "Ada Lovelace"
+    );
+
     // 6. What the coordinator sees.
     b.screenshot(
         std::env::temp_dir().join(format!("trainyard-session-confirmed-{}.png", kind_name(t))),
     )
     .await;
+
+    // 6b. On a phone nothing scrolls sideways: the list's rows, the staffing panel's and the
+    // attendance sheet's become cards, with the "present" box on screen.
+    b.cdp(
+        "Emulation.setDeviceMetricsOverride",
+        json!({ "width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": true }),
+    )
+    .await;
+    for (name, path) in [
+        ("list", "/sessions?from=2020-01-01".to_owned()),
+        ("staffing", format!("/sessions/{id}?tab=staffing")),
+        ("attendance", format!("/sessions/{id}/attendance")),
+    ] {
+        b.goto(&path).await;
+        b.wait_for("main h1").await;
+        assert!(
+            b.exists("main table.cards tbody tr").await,
+            "{path} has rows"
+        );
+        let widths = b
+            .execute(
+                "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];",
+                vec![],
+            )
+            .await;
+        b.screenshot(
+            std::env::temp_dir().join(format!("trainyard-phone-{name}-{}.png", kind_name(t))),
+        )
+        .await;
+        assert!(
+            widths[0].as_i64().unwrap() <= widths[1].as_i64().unwrap() + 1,
+            "{path} scrolls sideways at 390 px: {widths}"
+        );
+    }
+    let present = b
+        .execute(
+            "var r = document.querySelector('input[name=present]').getBoundingClientRect(); return r.right;",
+            vec![],
+        )
+        .await;
+    assert!(
+        present.as_f64().unwrap() <= 390.0,
+        "the present box is on screen: {present}"
+    );
+    b.cdp("Emulation.clearDeviceMetricsOverride", json!({}))
+        .await;
 
     // 7. A second session at the same time: proposing Anna is refused already (it used to be
     // refused only when she accepted, after she had been asked), in words, in the instructors
@@ -216,7 +350,7 @@ async fn coordinator_schedules_assigns_books_and_confirms(t: &TestApp) {
         .await;
     let other_ref = other["reference"].as_str().unwrap().to_owned();
     let other = other["id"].as_i64().unwrap();
-    b.goto(&format!("/sessions/{other}")).await;
+    b.goto(&format!("/sessions/{other}?tab=staffing")).await;
     b.select(&pick, "Anna Berg").await;
     b.click(&propose).await;
     let refusal = format!("{INSTRUCTORS} #instructors-refusal");
@@ -249,7 +383,7 @@ async fn coordinator_schedules_assigns_books_and_confirms(t: &TestApp) {
     )
     .await;
     // Back on the session, nobody was proposed.
-    b.goto(&format!("/sessions/{other}")).await;
+    b.goto(&format!("/sessions/{other}?tab=staffing")).await;
     assert!(
         b.text(&format!("{INSTRUCTORS} p.muted"))
             .await

@@ -833,7 +833,33 @@ async fn a_contact_cancels_or_substitutes_their_people_until_the_cut_off(t: &Tes
         "action=\"/enrollments/{}/cancel\"",
         ben_private["id"]
     )));
+    // Who goes instead is a type-ahead of our people, not a list of every one of them.
+    assert!(
+        home.contains(&format!(
+            r#"<input id="sub-{}" name="learner" list="our-people""#,
+            ben_private["id"]
+        )),
+        "{home}"
+    );
+    assert!(!home.contains(r#"<select id="sub-"#), "{home}");
     let csrf = b.csrf().await;
+    // Typed by hand, another client's person is nobody we know.
+    let (status, html) = b
+        .post_form(
+            &format!("/enrollments/{}/substitute", ben_private["id"]),
+            &[
+                ("_csrf", &csrf),
+                ("version", &ben_private["version"].to_string()),
+                ("learner_id", ""),
+                ("learner", "zed@globex.example"),
+            ],
+        )
+        .await;
+    assert!(status.is_client_error(), "{status}");
+    assert!(
+        html.contains("No learner has the e-mail zed@globex.example."),
+        "{html}"
+    );
     let cat_id = learner_id("cat.cole@acme.example").await.to_string();
     let (status, _) = b
         .post_form(

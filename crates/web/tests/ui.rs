@@ -18,6 +18,10 @@ both_backends!(
     a_refused_session_part_is_named_as_its_day,
     refusals_on_the_session_page_stay_in_their_dialog_with_what_was_typed,
     a_refused_staffing_action_shows_in_the_instructors_panel,
+    the_session_page_is_in_tabs_the_address_keeps,
+    lists_filter_in_a_compact_bar_and_label_their_cells_for_phones,
+    the_learner_picker_suggests_only_learners_the_caller_may_see,
+    a_learner_typed_by_name_or_e_mail_is_enrolled_without_script,
 );
 
 async fn login_logout_and_the_staff_pages(t: &TestApp) {
@@ -737,4 +741,328 @@ async fn a_refused_staffing_action_shows_in_the_instructors_panel(t: &TestApp) {
         .await;
     assert_eq!(status, StatusCode::OK, "{html}");
     assert!(html.contains("Assignment requested."), "{html}");
+}
+
+
+/// A public session with one part, scheduled, through the API; its id.
+async fn scheduled_session(api: &common::Api, code: &str) -> i64 {
+    let venue = api
+        .create("/venues", &venue_body(code, "Europe/Berlin"))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let course = api.create("/courses", &course_body(code)).await["id"]
+        .as_i64()
+        .unwrap();
+    let s = api
+        .create(
+            "/sessions",
+            &json!({ "course_id": course, "visibility": "public", "delivery_mode": "ilt", "venue_id": venue,
+                     "capacity": 10, "time_zone": "Europe/Berlin", "seat_price": { "amount": "100", "currency": "EUR" },
+                     "parts": [{ "starts": "2027-04-05T09:00", "ends": "2027-04-05T17:00" }] }),
+        )
+        .await;
+    let id = s["id"].as_i64().unwrap();
+    let r = api
+        .post(
+            &format!("/sessions/{id}/transition"),
+            &json!({ "event": "schedule", "version": s["version"] }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    id
+}
+
+/// The opening tag of the tab panel `key` in a session page.
+fn tab_panel(html: &str, key: &str) -> String {
+    let start = html
+        .find(&format!("<div id=\"panel-{key}\""))
+        .unwrap_or_else(|| panic!("no {key} tab panel"));
+    let end = start + html[start..].find('>').unwrap();
+    html[start..=end].to_owned()
+}
+
+async fn the_session_page_is_in_tabs_the_address_keeps(t: &TestApp) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    let id = scheduled_session(&api, "TABS").await;
+    let b = t.browser_as(Role::Coordinator, None).await;
+
+    // Without ?tab= every tab's panel is rendered and shown (a browser without script sees the
+    // whole page); the overview is the selected tab.
+    let (status, html) = b.get(&format!("/sessions/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(r#"role="tablist""#), "{html}");
+    for key in ["overview", "staffing", "bookings", "enrollments", "history"] {
+        assert!(
+            html.contains(&format!(
+                r#"<a id="tab-{key}" href="?tab={key}" role="tab" data-tab="{key}" aria-controls="panel-{key}""#
+            )),
+            "a {key} tab linking to ?tab={key}"
+        );
+        assert!(!tab_panel(&html, key).contains("hidden"), "{key} shown");
+    }
+    assert!(
+        html.contains(r#"data-tab="overview" aria-controls="panel-overview" aria-selected="true""#)
+    );
+    // The panels keep their ids, inside their tabs, in the tabs' order.
+    let at = |needle: &str| html.find(needle).unwrap_or_else(|| panic!("{needle}"));
+    assert!(at(r#"id="panel-overview""#) < at(r#"<section id="overview""#));
+    assert!(at(r#"<section id="overview""#) < at(r#"id="panel-staffing""#));
+    assert!(at(r#"id="panel-staffing""#) < at(r#"<section id="instructors""#));
+    assert!(at(r#"<section id="instructors""#) < at(r#"id="panel-bookings""#));
+    assert!(at(r#"id="panel-bookings""#) < at(r#"<section id="bookings""#));
+    assert!(at(r#"id="panel-enrollments""#) < at(r#"<section id="enrollments""#));
+    assert!(at(r#"<section id="enrollments""#) < at(r#"id="panel-history""#));
+    assert!(at(r#"id="panel-history""#) < at(r#"<section id="history""#));
+    // Cancelling asks why in the overview, where the header's "Cancel…" link points.
+    assert!(at(r#"<section id="status-change""#) < at(r#"id="panel-staffing""#));
+
+    // ?tab= renders that tab alone, selected; the others are hidden.
+    let (_, html) = b.get(&format!("/sessions/{id}?tab=enrollments")).await;
+    assert!(!tab_panel(&html, "enrollments").contains("hidden"));
+    for key in ["overview", "staffing", "bookings", "history"] {
+        assert!(tab_panel(&html, key).contains(" hidden"), "{key} hidden");
+    }
+    assert!(html.contains(
+        r#"data-tab="enrollments" aria-controls="panel-enrollments" aria-selected="true">"#
+    ));
+    assert!(html.contains(
+        r#"data-tab="overview" aria-controls="panel-overview" aria-selected="false" tabindex="-1">"#
+    ));
+
+    // An unknown tab is the overview, with nothing hidden.
+    let (status, html) = b.get(&format!("/sessions/{id}?tab=nonsense")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!tab_panel(&html, "staffing").contains("hidden"));
+
+    // Finance reads the enrollments without changing them: the read-only list is that tab.
+    let (_, html) = t
+        .browser_as(Role::Finance, None)
+        .await
+        .get(&format!("/sessions/{id}?tab=enrollments"))
+        .await;
+    assert!(
+        !tab_panel(&html, "enrollments").contains("hidden"),
+        "{html}"
+    );
+    let panel = &html[html.find(r#"<div id="panel-enrollments""#).unwrap()..];
+    assert!(panel.contains("Enrollments (0)"), "{html}");
+    assert!(tab_panel(&html, "overview").contains(" hidden"));
+}
+
+async fn lists_filter_in_a_compact_bar_and_label_their_cells_for_phones(t: &TestApp) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    scheduled_session(&api, "LIST").await;
+    let b = t.browser_as(Role::Coordinator, None).await;
+
+    // Nothing filtered: the search box, and the other filters behind a closed toggle.
+    let (_, html) = b.get("/courses").await;
+    assert!(html.contains(r#"<details class="filter-bar">"#), "{html}");
+    assert!(
+        html.contains(r#"<td class="" data-label="Code"><a href="/courses/"#),
+        "{html}"
+    );
+
+    // A filter set: the toggle is open and says how many.
+    let (_, html) = b.get("/sessions?from=2027-01-01&mode=ilt").await;
+    assert!(
+        html.contains(r#"<details class="filter-bar" open>"#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<span class="badge">2 set</span>"#),
+        "{html}"
+    );
+    // The start on one line, short, and labelled for the card a row becomes on a phone.
+    // (The year shows only when the date is far from today: views.rs tests that.)
+    let cell = r#"<td data-label="Starts"><span class="when">Mon 5 Apr "#;
+    let at = html.find(cell).unwrap_or_else(|| panic!("{html}"));
+    let text = &html[at + cell.len()..];
+    let text = &text[..text.find("</span>").unwrap()];
+    assert!(text == "09:00" || text == "2027 09:00", "{text}");
+}
+
+async fn the_learner_picker_suggests_only_learners_the_caller_may_see(t: &TestApp) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    let client = |code: &str| json!({ "code": code, "name": format!("{code} Corp"), "billing_email": format!("ap@{}.example", code.to_lowercase()), "currency": "EUR", "time_zone": "Europe/Berlin" });
+    let acme = api.create("/clients", &client("ACME")).await["id"]
+        .as_i64()
+        .unwrap();
+    let globex = api.create("/clients", &client("GLOBEX")).await["id"]
+        .as_i64()
+        .unwrap();
+    let learner = |first: &str, last: &str, client: Option<i64>| {
+        json!({ "first_name": first, "last_name": last, "email": format!("{}.{}@example.com", first.to_lowercase(), last.to_lowercase()),
+                "client_id": client, "time_zone": "Europe/Berlin" })
+    };
+    let ada = api
+        .create("/learners", &learner("Ada", "Lovelace", Some(acme)))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let adam = api
+        .create("/learners", &learner("Adam", "Smith", Some(globex)))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let adele = api
+        .create("/learners", &learner("Adele", "Adkins", None))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    for i in 0..20 {
+        api.create("/learners", &learner("Bob", &format!("Many{i:02}"), None))
+            .await;
+    }
+    let ids = |body: &str| -> Vec<i64> {
+        let v: serde_json::Value =
+            serde_json::from_str(body).unwrap_or_else(|_| panic!("JSON: {body}"));
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["id"].as_i64().unwrap())
+            .collect()
+    };
+
+    // Staff: every learner whose name or e-mail has every typed word, labelled "Name <e-mail>".
+    let staff = t.browser_as(Role::Coordinator, None).await;
+    let (status, body) = staff.get("/learners/search?q=ad").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let mut found = ids(&body);
+    found.sort_unstable();
+    assert_eq!(found, {
+        let mut v = vec![ada, adam, adele];
+        v.sort_unstable();
+        v
+    });
+    assert!(
+        body.contains(r#""label":"Ada Lovelace <ada.lovelace@example.com>""#),
+        "{body}"
+    );
+    let (_, body) = staff.get("/learners/search?q=ada%20lov").await;
+    assert_eq!(ids(&body), vec![ada], "both words narrow it down");
+    let (_, body) = staff
+        .get(&format!("/learners/search?q=ad&client_id={globex}"))
+        .await;
+    assert_eq!(
+        ids(&body),
+        vec![adam],
+        "a private session's picker: its client's people"
+    );
+    let (_, body) = staff.get("/learners/search?q=bob").await;
+    assert_eq!(ids(&body).len(), 12, "a short list, not the whole register");
+
+    // A client contact: their own people only, and never another client's.
+    let contact = t.browser_as(Role::ClientContact, Some(acme)).await;
+    let (status, body) = contact.get("/learners/search?q=ad").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(ids(&body), vec![ada]);
+    let (status, _) = contact
+        .get(&format!("/learners/search?q=ad&client_id={globex}"))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // A learner may not search the register (the access matrix has every role); signed-out callers sign in first.
+    let (status, _) = t
+        .browser_as(Role::Learner, None)
+        .await
+        .get("/learners/search?q=ad")
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, html) = Browser::new(t).get("/learners/search?q=ad").await;
+    assert!(html.contains("Sign in"), "{html}");
+}
+
+async fn a_learner_typed_by_name_or_e_mail_is_enrolled_without_script(t: &TestApp) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    let id = scheduled_session(&api, "PICK").await;
+    let learner = |first: &str, last: &str, email: &str| json!({ "first_name": first, "last_name": last, "email": email, "time_zone": "Europe/Berlin" });
+    let ada = api
+        .create("/learners", &learner("Ada", "Lovelace", "ada@example.com"))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let grace = api
+        .create(
+            "/learners",
+            &learner("Grace", "Hopper", "grace@example.com"),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let chosen = api
+        .create("/learners", &learner("Alan", "Turing", "alan@example.com"))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    api.create("/learners", &learner("Sam", "Same", "sam1@example.com"))
+        .await;
+    api.create("/learners", &learner("Sam", "Same", "sam2@example.com"))
+        .await;
+    let b = t.browser_as(Role::Coordinator, None).await;
+
+    // The enrollment form offers a type-ahead field, not a list of every learner.
+    let (_, html) = b.get(&format!("/sessions/{id}?tab=enrollments")).await;
+    assert!(
+        html.contains(r#"<input name="learner" list="suggest-learner_id""#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"data-learner-search="/learners/search""#),
+        "{html}"
+    );
+    assert!(!html.contains(r#"<select name="learner_id""#), "{html}");
+
+    let csrf = b.csrf().await;
+    let enroll = |learner_id: String, typed: &'static str| {
+        let csrf = csrf.clone();
+        let b = &b;
+        async move {
+            b.post_form(
+                &format!("/sessions/{id}/enrollments"),
+                &[
+                    ("_csrf", csrf.as_str()),
+                    ("learner_id", learner_id.as_str()),
+                    ("learner", typed),
+                    ("priority", "0"),
+                ],
+            )
+            .await
+        }
+    };
+    // A chosen suggestion sends its id (the typed text is then only what was shown).
+    let (status, html) = enroll(chosen.to_string(), "Alan Turing <alan@example.com>").await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    // Typed by hand: an exact name, or an e-mail.
+    let (status, html) = enroll(String::new(), "ada lovelace").await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let (status, html) = enroll(String::new(), " GRACE@example.com ").await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    // Nobody, or more than one, by that name: refused in words, nothing enrolled.
+    let (status, html) = enroll(String::new(), "Charles Babbage").await;
+    assert!(status.is_client_error(), "{status}");
+    assert!(
+        html.contains("No learner is called Charles Babbage."),
+        "{html}"
+    );
+    let (status, html) = enroll(String::new(), "Sam Same").await;
+    assert!(status.is_client_error(), "{status}");
+    assert!(
+        html.contains("2 learners are called Sam Same: type the e-mail instead."),
+        "{html}"
+    );
+
+    let mut enrolled: Vec<i64> = api
+        .get(&format!("/sessions/{id}/enrollments"))
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["learner_id"].as_i64().unwrap())
+        .collect();
+    enrolled.sort_unstable();
+    let mut want = vec![ada, grace, chosen];
+    want.sort_unstable();
+    assert_eq!(enrolled, want);
 }

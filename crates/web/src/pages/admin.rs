@@ -354,6 +354,7 @@ async fn user_page(
             facts,
             sections: Vec::new(),
             history: crate::views::history(events, &viewer),
+            tab: String::new(),
         },
     }
     .into_response()

@@ -42,6 +42,11 @@ impl AttendancePage {
     fn chrome_opt(&self) -> Option<&Chrome> {
         Some(&self.chrome)
     }
+
+    /// The name of part `i`, which labels its mark on a phone, where each learner is a card.
+    fn part_label(&self, i: usize) -> &str {
+        self.parts.get(i).map(|p| p.1.as_str()).unwrap_or("")
+    }
 }
 
 #[derive(serde::Deserialize, Default)]

@@ -1,10 +1,15 @@
 //! Learners: the people who attend sessions, optionally employed by a client. Staff see all of
 //! them; a client contact sees only their own people, read-only.
 
+use super::error_page;
 use super::record::{Columns, RecordPage, edit_actions, stored, use_cases};
 use crate::AppState;
+use crate::auth::Viewer;
 use crate::views::*;
 use axum::Router;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::get;
 use trainyard_app::people::{clients, learners};
 use trainyard_app::store::ListParams;
 use trainyard_app::store::enrollments::Enrollment;
@@ -14,7 +19,53 @@ use trainyard_core::Role;
 use trainyard_core::records::LearnerFields;
 
 pub fn routes() -> Router<AppState> {
-    super::record::routes::<Learners>()
+    super::record::routes::<Learners>().route("/learners/search", get(search))
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct SearchQuery {
+    q: String,
+    #[serde(deserialize_with = "trainyard_app::store::row::empty_as_none")]
+    client_id: Option<i64>,
+}
+
+/// One suggestion of a learner picker: the id it submits and the text it shows, which is also
+/// what the enrollment form understands when typed by hand ("Name <e-mail>").
+#[derive(serde::Serialize)]
+struct Suggestion {
+    id: i64,
+    label: String,
+}
+
+/// How many learners a picker suggests at once: a short list to scan, not the whole register.
+const SUGGESTIONS: i64 = 12;
+
+/// `GET /learners/search?q=…`: the learners a picker suggests for what was typed, as JSON, seen
+/// as the learners list sees them (a client contact only their own people).
+async fn search(
+    State(s): State<AppState>,
+    Viewer(c): Viewer,
+    Query(f): Query<SearchQuery>,
+) -> Response {
+    match learners::search(&s.app, &c, &f.q, f.client_id, SUGGESTIONS).await {
+        Ok(found) => Json(
+            found
+                .iter()
+                .map(|l| Suggestion {
+                    id: l.id,
+                    label: picker_label(l),
+                })
+                .collect::<Vec<_>>(),
+        )
+        .into_response(),
+        Err(e) => error_page(e, Some(&c)),
+    }
+}
+
+/// A learner as a picker shows them.
+pub(crate) fn picker_label(l: &Learner) -> String {
+    format!("{} {} <{}>", l.first_name, l.last_name, l.email)
 }
 
 fn full_name(l: &Learner) -> String {

@@ -445,17 +445,31 @@ async fn show<K: RecordPage>(
     Viewer(c): Viewer,
     Flash(flash): Flash,
     Path(id): Path<i64>,
+    uri: Uri,
 ) -> Response {
-    show_with::<K>(&s, &c, flash, id, |_| {}).await
+    let tab = QueryState::from_uri(&uri).get("tab").to_owned();
+    render::<K>(&s, &c, flash, id, tab, |_| {}).await
 }
 
 /// The record's page, with `adjust` applied to what it shows besides the record: a refused
-/// action shows the page again with its form as the user left it.
+/// action shows the page again with its form as the user left it (every tab shown, so the
+/// refusal is in view wherever it is).
 pub(crate) async fn show_with<K: RecordPage>(
     s: &AppState,
     c: &Caller,
     flash: Option<String>,
     id: i64,
+    adjust: impl FnOnce(&mut K::Extra),
+) -> Response {
+    render::<K>(s, c, flash, id, String::new(), adjust).await
+}
+
+async fn render<K: RecordPage>(
+    s: &AppState,
+    c: &Caller,
+    flash: Option<String>,
+    id: i64,
+    tab: String,
     adjust: impl FnOnce(&mut K::Extra),
 ) -> Response {
     let r = match K::get(&s.app, c, id).await {
@@ -486,6 +500,7 @@ pub(crate) async fn show_with<K: RecordPage>(
         facts: K::facts(c, &r, &x),
         sections: K::sections(c, &r, &x),
         history: history(events, &viewer_tz(c)),
+        tab,
     };
     K::page(Chrome::new(c, K::area(), flash), view, x)
 }

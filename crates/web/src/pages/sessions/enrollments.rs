@@ -196,38 +196,14 @@ async fn merge(
     }
 }
 
-pub(super) async fn enrollments_panel(
-    s: &AppState,
-    c: &Caller,
-    x: &Session,
-    r: &roster::Roster,
-) -> Panel {
+pub(super) fn enrollments_panel(c: &Caller, x: &Session, r: &roster::Roster) -> Panel {
     use trainyard_core::status::EnrollmentStatus as E;
-    let mut lf = trainyard_app::store::learners::LearnerFilter::default();
-    lf.list.per_page = trainyard_app::store::row::PAGE_LIMIT;
-    lf.client_id = x.client_id;
-    let enrolled: Vec<i64> = r
-        .enrollments
-        .iter()
-        .filter(|e| !matches!(e.status, E::Cancelled | E::Transferred))
-        .map(|e| e.learner_id)
-        .collect();
-    let learner_choices: Vec<(String, String)> =
-        trainyard_app::people::learners::list(&s.app, c, &lf)
-            .await
-            .map(|p| {
-                p.items
-                    .into_iter()
-                    .filter(|l| !enrolled.contains(&l.id))
-                    .map(|l| {
-                        (
-                            l.id.to_string(),
-                            format!("{} {} <{}>", l.first_name, l.last_name, l.email),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+    // The learner picker suggests as one types (GET /learners/search), limited to the client's
+    // people on a private session; a list of every learner was too long to choose from.
+    let search = match x.client_id {
+        Some(cid) => format!("/learners/search?client_id={cid}"),
+        None => "/learners/search".to_owned(),
+    };
     let viewer = viewer_tz(c);
     let rows = r
         .enrollments
@@ -291,7 +267,9 @@ pub(super) async fn enrollments_panel(
         form: Some(InlineForm {
             action: format!("/sessions/{}/enrollments", x.id),
             fields: vec![
-                Field::new("learner_id", "Learner", "select", "").choices(learner_choices, None),
+                Field::new("learner_id", "Learner", "learner", &search)
+                    .help("type a name or e-mail")
+                    .required(),
                 Field::new("priority", "Waitlist priority", "text", "0"),
             ],
             submit: "Enroll",
@@ -310,6 +288,8 @@ pub(super) async fn enrollments_panel(
 struct EnrollForm {
     #[serde(deserialize_with = "trainyard_app::store::row::lenient_int")]
     learner_id: i64,
+    /// What was typed in the picker, used when no suggestion was chosen (no script).
+    learner: String,
     #[serde(deserialize_with = "trainyard_app::store::row::lenient_int")]
     priority: i64,
 }
@@ -319,7 +299,15 @@ async fn enroll(
     Path(id): Path<i64>,
     Submit { caller: c, form: f }: Submit<EnrollForm>,
 ) -> Response {
-    match trainyard_app::enrollment::enroll(&s.app, &c, id, f.learner_id, f.priority).await {
+    let learner_id = if f.learner_id > 0 || f.learner.trim().is_empty() {
+        f.learner_id
+    } else {
+        match trainyard_app::people::learners::typed(&s.app, &c, &f.learner, None).await {
+            Ok(l) => l.id,
+            Err(e) => return error_page(e, Some(&c)),
+        }
+    };
+    match trainyard_app::enrollment::enroll(&s.app, &c, id, learner_id, f.priority).await {
         Ok(e) => saved(
             &format!("/sessions/{id}#enrollments"),
             &match e.waitlist_position {
@@ -347,6 +335,8 @@ struct EnrollmentActionForm {
     version: i64,
     #[serde(deserialize_with = "trainyard_app::store::row::lenient_int")]
     learner_id: i64,
+    /// Who goes instead, as typed in the picker when no suggestion was chosen (no script).
+    learner: String,
 }
 
 async fn enrollment_action(
@@ -357,7 +347,17 @@ async fn enrollment_action(
     use trainyard_app::enrollment;
     let result = match action.as_str() {
         "cancel" => enrollment::cancel(&s.app, &c, id, f.version).await,
-        "substitute" => enrollment::substitute(&s.app, &c, id, f.version, f.learner_id).await,
+        "substitute" => {
+            let learner_id = if f.learner_id > 0 || f.learner.trim().is_empty() {
+                f.learner_id
+            } else {
+                match trainyard_app::people::learners::typed(&s.app, &c, &f.learner, None).await {
+                    Ok(l) => l.id,
+                    Err(e) => return error_page(e, Some(&c)),
+                }
+            };
+            enrollment::substitute(&s.app, &c, id, f.version, learner_id).await
+        }
         "approve" => enrollment::approve(&s.app, &c, id, f.version).await,
         "accept-offer" => enrollment::accept_offer(&s.app, &c, id).await,
         _ => {

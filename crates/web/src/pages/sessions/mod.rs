@@ -455,14 +455,14 @@ impl RecordPage for Sessions {
         sections
     }
     fn page(chrome: Chrome, view: DetailView, x: Extra) -> Response {
-        SessionPage {
+        SessionPage::new(
             chrome,
             view,
-            panels: x.panels,
-            messages: x.messages,
-            refusal: x.refusal,
-            messages_href: format!("/admin/outbox?entity_type=session&entity_id={}", x.id),
-        }
+            x.panels,
+            x.messages,
+            x.refusal,
+            format!("/admin/outbox?entity_type=session&entity_id={}", x.id),
+        )
         .into_response()
     }
 }
@@ -475,7 +475,7 @@ fn cells(x: &Session, viewer: &TimeZoneName) -> Vec<Cell> {
             x.course_code,
             x.title.as_deref().unwrap_or(&x.course_title)
         )),
-        Cell::text(when(x.starts_at, &x.time_zone, viewer)),
+        Cell::when(when_short(x.starts_at, &x.time_zone, viewer)),
         Cell::text(
             x.venue_name
                 .clone()

@@ -23,7 +23,7 @@ pub(super) async fn panels(
         panels.insert(0, p);
     }
     if edit {
-        panels.push(enrollments::enrollments_panel(s, c, x, r).await);
+        panels.push(enrollments::enrollments_panel(c, x, r));
         if let Some(p) = enrollments::viability_panel(s, c, x).await {
             panels.insert(0, p);
         }
@@ -76,22 +76,113 @@ fn status_change_panel(x: &Session) -> Option<Panel> {
     })
 }
 
-/// The session page: the generic detail view plus the staffing panels with their actions.
+/// The session page's tabs, in order: the key (in `?tab=` and the ids) and the label.
+const TABS: [(&str, &str); 5] = [
+    ("overview", "Overview"),
+    ("staffing", "Staffing"),
+    ("bookings", "Bookings"),
+    ("enrollments", "Enrollments"),
+    ("history", "History"),
+];
+
+/// The tab a panel shows in: the lifecycle (planning window, cancelling) with the overview, the
+/// merge offer with the enrollments it moves.
+fn tab_of(panel_id: &str) -> &'static str {
+    match panel_id {
+        "instructors" => "staffing",
+        "bookings" => "bookings",
+        "enrollments" | "viability" => "enrollments",
+        _ => "overview",
+    }
+}
+
+fn tab_rank(key: &str) -> usize {
+    TABS.iter().position(|(k, _)| *k == key).unwrap_or(0)
+}
+
+pub(super) struct Tab {
+    pub(super) key: &'static str,
+    pub(super) label: &'static str,
+}
+
+/// The session page: the generic detail view plus the staffing panels with their actions, in tabs.
 #[derive(askama::Template, askama_web::WebTemplate)]
 #[template(path = "session.html")]
 pub(super) struct SessionPage {
-    pub(super) chrome: Chrome,
-    pub(super) view: DetailView,
-    pub(super) panels: Vec<Panel>,
+    chrome: Chrome,
+    view: DetailView,
+    /// Grouped by tab, in the tabs' order.
+    panels: Vec<Panel>,
+    /// Sections after the parts (the read-only enrollments), in the Enrollments tab.
+    more_sections: Vec<Section>,
     /// What was sent about the session, its enrollments and assignments (operations staff).
     pub(super) messages: Option<Section>,
     pub(super) messages_href: String,
     pub(super) refusal: Option<super::refused::Refusal>,
+    tabs: Vec<Tab>,
+    selected: &'static str,
+    /// A tab was asked for: the others are not shown (without it, all are, for a browser
+    /// without script).
+    chosen: bool,
 }
 
 impl SessionPage {
+    pub(super) fn new(
+        chrome: Chrome,
+        mut view: DetailView,
+        mut panels: Vec<Panel>,
+        messages: Option<Section>,
+        refusal: Option<super::refused::Refusal>,
+        messages_href: String,
+    ) -> Self {
+        panels.sort_by_key(|p| tab_rank(tab_of(p.id)));
+        let more_sections = if view.sections.len() > 1 {
+            view.sections.split_off(1)
+        } else {
+            Vec::new()
+        };
+        let has = |key: &str| match key {
+            "overview" | "history" => true,
+            "enrollments" if !more_sections.is_empty() => true,
+            _ => panels.iter().any(|p| tab_of(p.id) == key),
+        };
+        let tabs: Vec<Tab> = TABS
+            .iter()
+            .filter(|(k, _)| has(k))
+            .map(|&(key, label)| Tab { key, label })
+            .collect();
+        let asked = tabs.iter().find(|t| t.key == view.tab).map(|t| t.key);
+        Self {
+            chrome,
+            view,
+            panels,
+            more_sections,
+            messages,
+            messages_href,
+            refusal,
+            tabs,
+            selected: asked.unwrap_or("overview"),
+            chosen: asked.is_some(),
+        }
+    }
+
     fn chrome_opt(&self) -> Option<&Chrome> {
         Some(&self.chrome)
+    }
+
+    /// Whether the tab's panel starts hidden: only when another tab was asked for.
+    fn hides(&self, key: &str) -> bool {
+        self.chosen && key != self.selected
+    }
+
+    /// The tab that starts at panel `i`, when it is the first of a tab after the overview.
+    fn opens_before(&self, i: usize) -> Option<&'static str> {
+        let tab = tab_of(self.panels.get(i)?.id);
+        let before = i
+            .checked_sub(1)
+            .and_then(|j| self.panels.get(j))
+            .map_or("overview", |p| tab_of(p.id));
+        (tab != before).then_some(tab)
     }
 }
 
@@ -120,6 +211,13 @@ pub(super) struct Retry {
     pub(super) action: String,
     pub(super) fields: Vec<(String, String)>,
     pub(super) submit: String,
+}
+
+impl Panel {
+    /// The heading of column `i`, which labels the cell on a phone, where each row is a card.
+    fn column_label(&self, i: usize) -> &str {
+        self.columns.get(i).copied().unwrap_or("")
+    }
 }
 
 pub(super) struct PanelRow {
