@@ -6,6 +6,7 @@ pub mod conflicts;
 pub mod email;
 pub mod ids;
 pub mod invalid;
+pub mod kpi;
 pub mod money;
 pub mod records;
 pub mod recurrence;
