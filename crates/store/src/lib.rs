@@ -20,6 +20,7 @@ mod error;
 pub mod feeds;
 pub mod idempotency;
 pub mod instructors;
+pub mod kpi;
 pub mod learners;
 mod migrate;
 pub mod outbox;

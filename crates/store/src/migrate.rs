@@ -25,6 +25,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (17, "closures", include_str!("../migrations/0017_closures.sql")),
     (18, "status_reasons", include_str!("../migrations/0018_status_reasons.sql")),
     (20, "message_settings", include_str!("../migrations/0020_message_settings.sql")),
+    (24, "admin_time", include_str!("../migrations/0024_admin_time.sql")),
 ];
 
 /// The migration that keys the audit chain (see `audit::adopt_key`).
