@@ -41,6 +41,7 @@ impl Chrome {
                     add("Plan", "/plan", "plan");
                 }
                 add("Sessions", "/sessions", "sessions");
+                add("Reports", "/reports", "reports");
                 add("Courses", "/courses", "courses");
                 add("Instructors", "/instructors", "instructors");
                 add("Venues", "/venues", "venues");
@@ -63,6 +64,7 @@ impl Chrome {
                 add("Our sessions", "/sessions", "sessions");
                 add("Our learners", "/learners", "learners");
                 add("Enroll people", "/portal/client/enroll", "enroll");
+                add("Our figures", "/reports", "reports");
                 if let Some(client) = c.client_id {
                     add(
                         "Calendar",
@@ -80,6 +82,7 @@ impl Chrome {
                         "calendar",
                     );
                     add("Calendar feed", &format!("/feeds/instructor/{me}"), "feeds");
+                    add("My utilization", "/reports", "reports");
                 }
             }
             _ => {

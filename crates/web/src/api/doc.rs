@@ -179,6 +179,10 @@ const TAGS: &[(&str, &str)] = &[
         "iCalendar feed URLs for calendar applications.",
     ),
     ("audit", "The change history of records."),
+    (
+        "reports",
+        "Operations KPIs for a period and a comparison period, sliced by client, course, instructor, venue and delivery mode; JSON or CSV.",
+    ),
 ];
 
 /// The shared error responses, by status: (component name, description).

@@ -13,6 +13,7 @@ mod planning;
 mod rate_limit;
 mod records;
 mod recurrence;
+mod reports;
 mod staffing;
 mod timeline;
 mod users;
@@ -113,6 +114,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(planning::api())
         .merge(users::api())
         .merge(venues_travel::api())
+        .merge(reports::api())
         .split_for_parts()
 }
 

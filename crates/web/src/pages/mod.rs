@@ -19,6 +19,7 @@ mod planning;
 mod programs;
 mod record;
 mod recurrence;
+mod reports;
 mod resources;
 mod sessions;
 mod timeline;
@@ -61,6 +62,7 @@ pub fn routes() -> Router<AppState> {
         .merge(feeds::routes())
         .merge(recurrence::routes())
         .merge(planning::routes())
+        .merge(reports::routes())
 }
 
 const FLASH_COOKIE: &str = "ty_flash";
