@@ -510,6 +510,7 @@ impl Tile {
 
 /// What a coordinator types into "Log admin time".
 #[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct AdminTimeFields {
     pub minutes: String,
     pub note: String,
