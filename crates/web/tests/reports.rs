@@ -610,7 +610,7 @@ async fn a_client_contact_sees_only_their_clients_figures(t: &TestApp) {
 }
 
 async fn the_reports_page_draws_tiles_charts_and_drill_downs(t: &TestApp) {
-    let _ = build(t).await;
+    let d = build(t).await;
     let ui: Browser = t.browser_as(Role::Manager, None).await;
     let (status, html) = ui
         .get("/reports?period=custom&from=2026-03-01&until=2026-03-31&compare=previous")
@@ -663,4 +663,49 @@ async fn the_reports_page_draws_tiles_charts_and_drill_downs(t: &TestApp) {
         .await;
     assert_eq!(status, StatusCode::OK);
     assert!(csv.starts_with("kpi,title,from,until"), "{csv}");
+
+    // The dashboard's tiles: this month against last, linking to the reports.
+    let (status, home) = ui.get("/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(home.contains("id=\"kpis-this-month\""), "{home}");
+    assert!(home.contains("id=\"kpi-fill_rate\""), "{home}");
+    assert!(home.contains("href=\"/reports\""), "{home}");
+
+    // "Log admin time" on the session page counts in the admin minutes.
+    let (_, page) = ui.get(&format!("/sessions/{}", d.closed)).await;
+    assert!(page.contains("id=\"admin-time\""), "{page}");
+    assert!(
+        page.contains("45 minutes logged") || page.contains("30 minutes logged"),
+        "{page}"
+    );
+    let csrf = ui.csrf().await;
+    let (status, after) = ui
+        .post_form(
+            &format!("/sessions/{}/admin-time", d.closed),
+            &[
+                ("_csrf", &csrf),
+                ("minutes", "20"),
+                ("note", "rebooking the room"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{after}");
+    assert!(after.contains("Logged 20 minutes"), "{after}");
+    assert!(after.contains("50 minutes logged so far"), "{after}");
+    let (status, refused) = ui
+        .post_form(
+            &format!("/sessions/{}/admin-time", d.closed),
+            &[("_csrf", &csrf), ("minutes", "lots")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.contains("whole number"), "{refused}");
+    let (_, csv) = ui
+        .get("/reports?from=2026-03-01&until=2026-03-31&format=csv")
+        .await;
+    let minutes = csv
+        .lines()
+        .find(|l| l.starts_with("admin_minutes_per_session,"))
+        .unwrap();
+    assert!(minutes.contains(",65,2,32.50,"), "{minutes}");
 }

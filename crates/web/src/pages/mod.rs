@@ -19,7 +19,7 @@ mod planning;
 mod programs;
 mod record;
 mod recurrence;
-mod reports;
+pub(crate) mod reports;
 mod resources;
 mod sessions;
 mod timeline;

@@ -124,7 +124,7 @@ fn detail(k: Kpi, t: &Tile) -> String {
     }
 }
 
-fn tile_view(t: &Tile, q: &ReportQuery, r: &KpiReport) -> TileView {
+pub(crate) fn tile_view(t: &Tile, q: &ReportQuery, r: &KpiReport) -> TileView {
     let k = t.kpi;
     let (trend, trend_label) = match t.trend() {
         Some(std::cmp::Ordering::Greater) => ("up", "up from"),
