@@ -539,6 +539,17 @@ impl Kpi {
         matches!(self, Kpi::CostPerLearner | Kpi::Profitability)
     }
 
+    /// Whether a rise is good news (a higher cancellation rate or more admin per session is not).
+    pub fn higher_is_better(self) -> bool {
+        !matches!(
+            self,
+            Kpi::CancellationRate
+                | Kpi::AdminActionsPerSession
+                | Kpi::AdminMinutesPerSession
+                | Kpi::CostPerLearner
+        )
+    }
+
     /// Shown as a percentage (the others are amounts per session).
     pub fn is_percentage(self) -> bool {
         !matches!(

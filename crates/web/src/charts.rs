@@ -126,7 +126,7 @@ pub fn heat_map(
     columns: Vec<String>,
     cells: Vec<Vec<(Option<f64>, String, String)>>,
 ) -> HeatMap {
-    let (cell, label_width, head) = (30, 150, 24);
+    let (cell, label_width, head) = (40, 150, 24);
     let row_labels = rows
         .into_iter()
         .enumerate()

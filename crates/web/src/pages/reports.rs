@@ -48,6 +48,9 @@ pub struct TileView {
     /// "up", "down", "level" or "" (nothing to compare).
     pub trend: &'static str,
     pub trend_label: &'static str,
+    /// "good", "bad" or "" (level or nothing to compare): the arrow's colour, as a rise is good
+    /// news for some KPIs and bad for others.
+    pub tone: &'static str,
     pub arrives_with: Option<&'static str>,
     pub href: String,
 }
@@ -104,6 +107,10 @@ fn detail(k: Kpi, t: &Tile) -> String {
     };
     match k {
         Kpi::FillRate => format!("{} of {} seats", r.numerator, r.denominator),
+        Kpi::InstructorUtilization if r.denominator == 0 => format!(
+            "{:.1} hours taught; no working hours recorded",
+            r.numerator as f64 / 60.0
+        ),
         Kpi::InstructorUtilization => format!(
             "{:.1} of {:.1} hours",
             r.numerator as f64 / 60.0,
@@ -131,6 +138,11 @@ pub(crate) fn tile_view(t: &Tile, q: &ReportQuery, r: &KpiReport) -> TileView {
         Some(std::cmp::Ordering::Less) => ("down", "down from"),
         Some(std::cmp::Ordering::Equal) => ("level", "level with"),
         None => ("", ""),
+    };
+    let tone = match (trend, k.higher_is_better()) {
+        ("up", true) | ("down", false) => "good",
+        ("up", false) | ("down", true) => "bad",
+        _ => "",
     };
     let comparison = match (&r.comparison, &t.comparison_value, t.arrives_with) {
         (_, _, Some(_)) | (None, _, _) => String::new(),
@@ -162,6 +174,7 @@ pub(crate) fn tile_view(t: &Tile, q: &ReportQuery, r: &KpiReport) -> TileView {
         comparison,
         trend,
         trend_label,
+        tone,
         arrives_with: t.arrives_with,
         href,
     }
