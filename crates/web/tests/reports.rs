@@ -8,7 +8,8 @@
 
 mod common;
 
-use common::{Api, Browser, TestApp, course_body, venue_body};
+use common::browser::Chrome;
+use common::{Api, Browser, PASSWORD, TestApp, course_body, venue_body};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use trainyard_core::Role;
@@ -17,6 +18,7 @@ both_backends!(
     every_kpi_matches_the_hand_count_in_json_and_csv,
     a_client_contact_sees_only_their_clients_figures,
     the_reports_page_draws_tiles_charts_and_drill_downs,
+    in_a_browser_the_drill_down_lists_what_the_tile_counts,
 );
 
 struct Data {
@@ -708,4 +710,44 @@ async fn the_reports_page_draws_tiles_charts_and_drill_downs(t: &TestApp) {
         .find(|l| l.starts_with("admin_minutes_per_session,"))
         .unwrap();
     assert!(minutes.contains(",65,2,32.50,"), "{minutes}");
+}
+
+/// The browser check: choose the period and a client, follow the cancellation tile to
+/// the sessions behind it, and find as many there as the tile counts.
+async fn in_a_browser_the_drill_down_lists_what_the_tile_counts(t: &TestApp) {
+    let Some(b) = Chrome::start(t).await else {
+        return;
+    };
+    let _ = build(t).await;
+    t.user("mia@example.com", Role::Manager, None).await;
+    b.login("mia@example.com", PASSWORD).await;
+    b.goto("/reports").await;
+    b.wait_for("#kpi-fill_rate").await;
+    b.select("select[name='period']", "From – until").await;
+    b.set_value("input[name='from']", "2026-03-01").await;
+    b.set_value("input[name='until']", "2026-03-31").await;
+    b.click(".report-filters button[type='submit']").await;
+    b.wait_for_text("#kpi-cancellation_rate", "2 of 4 sessions")
+        .await;
+    b.select("select[name='client_id']", "Acme").await;
+    b.click(".report-filters button[type='submit']").await;
+    let tile = b
+        .wait_for_text("#kpi-cancellation_rate", "0 of 1 sessions")
+        .await;
+    assert!(tile.contains("0.0 %"), "{tile}");
+    assert!(b.exists("#chart-fill svg title").await);
+    b.screenshot(std::env::temp_dir().join(format!(
+        "trainyard-reports-{}.png",
+        format!("{:?}", t.kind).to_lowercase()
+    )))
+    .await;
+    b.click("#kpi-cancellation_rate .figure a").await;
+    b.wait_for_path("/sessions").await;
+    let url = b.current_url().await;
+    assert!(
+        url.contains("from=2026-03-01") && url.contains("client_id="),
+        "{url}"
+    );
+    assert_eq!(b.text("h1 .count").await.trim(), "1", "at {url}");
+    b.close().await;
 }
