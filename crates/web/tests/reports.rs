@@ -25,6 +25,7 @@ struct Data {
     coordinator: Api,
     manager: Api,
     client: i64,
+    anna: i64,
     closed: i64,
     rescheduled: i64,
     /// The assignments of the closed and the rescheduled session.
@@ -196,6 +197,7 @@ async fn build(t: &TestApp) -> Data {
         coordinator,
         manager,
         client,
+        anna,
         closed: 0,
         rescheduled: 0,
         assignments: Vec::new(),
@@ -606,6 +608,51 @@ async fn a_client_contact_sees_only_their_clients_figures(t: &TestApp) {
     assert!(!coordinator_keys.contains(&"profitability".to_owned()));
     let manager_keys = keys(&d.manager.get(q).await.body);
     assert!(manager_keys.contains(&"profitability".to_owned()));
+    // An instructor sees their own utilization and nothing else, whoever they ask about.
+    let email = "anna.account@example.com";
+    trainyard_app::accounts::create_user(
+        &t.app,
+        None,
+        trainyard_app::accounts::NewAccount {
+            email: email.into(),
+            display_name: "Anna".into(),
+            password: common::PASSWORD.into(),
+            role: Role::Instructor,
+            client_id: None,
+            instructor_id: Some(d.anna),
+            learner_id: None,
+            time_zone: "Europe/Berlin".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let token = trainyard_app::accounts::create_api_token_for(&t.app, email, "tests")
+        .await
+        .unwrap();
+    let anna = Api {
+        base: t.url("/api/v1"),
+        token: token.secret,
+        http: reqwest::Client::new(),
+    };
+    let mine = anna
+        .get(&format!("{q}&instructor_id={}", d.anna + 1000))
+        .await
+        .body;
+    assert_eq!(keys(&mine), ["instructor_utilization"]);
+    check(
+        &mine,
+        "instructor_utilization",
+        (1920, 8160, "23.5"),
+        Some((0, 9600, "0.0")),
+    );
+    assert_eq!(mine["utilization_by_week"].as_array().unwrap().len(), 1);
+    assert!(
+        mine["cancellations_by_reason"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert!(mine["fill_over_time"].as_array().unwrap().is_empty());
     // Learners see no reports.
     let learner = t.api_as(Role::Learner, None).await;
     assert_eq!(learner.get(q).await.status, StatusCode::FORBIDDEN);
