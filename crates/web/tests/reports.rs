@@ -713,6 +713,16 @@ async fn the_reports_page_draws_tiles_charts_and_drill_downs(t: &TestApp) {
     assert_eq!(status, StatusCode::OK);
     assert!(csv.starts_with("kpi,title,from,until"), "{csv}");
 
+    // With an instructor chosen, the page says its links cannot carry that filter.
+    let (_, anna) = ui
+        .get(&format!(
+            "/reports?from=2026-03-01&until=2026-03-31&instructor_id={}",
+            d.anna
+        ))
+        .await;
+    assert!(anna.contains("cannot filter by instructor"), "{anna}");
+    assert!(anna.contains("10 of 30 seats"), "{anna}");
+
     // The dashboard's tiles: this month against last, linking to the reports.
     let (status, home) = ui.get("/").await;
     assert_eq!(status, StatusCode::OK);

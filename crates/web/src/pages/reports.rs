@@ -70,6 +70,8 @@ struct ReportsPage {
     csv_href: String,
     /// Shown above the tiles: how sessions are counted.
     note: &'static str,
+    /// Said when the links cannot carry a filter (the sessions list has no instructor filter).
+    caveat: Option<&'static str>,
 }
 
 impl ReportsPage {
@@ -434,6 +436,9 @@ async fn page(
         cancellations,
         heat,
         csv_href,
+        caveat: q.instructor_id.is_some().then_some(
+            "The sessions list cannot filter by instructor yet: the links behind these figures list every instructor's sessions of the period and other filters.",
+        ),
         note: "A session counts in the period in which it starts (in your time zone); utilization counts hours inside the period.",
     }
     .into_response()
