@@ -31,6 +31,7 @@ mod records;
 pub mod recurrence;
 pub mod registration;
 pub mod reminders;
+pub mod reporting;
 pub mod schedule;
 pub mod sites;
 pub mod staffing;

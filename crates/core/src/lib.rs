@@ -7,6 +7,7 @@ pub mod email;
 pub mod ids;
 pub mod invalid;
 pub mod invoice;
+pub mod kpi;
 pub mod money;
 pub mod records;
 pub mod recurrence;

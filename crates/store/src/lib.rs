@@ -21,6 +21,7 @@ pub mod feeds;
 pub mod idempotency;
 pub mod instructors;
 pub mod invoices;
+pub mod kpi;
 pub mod learners;
 mod migrate;
 pub mod outbox;

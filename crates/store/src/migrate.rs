@@ -26,6 +26,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (18, "status_reasons", include_str!("../migrations/0018_status_reasons.sql")),
     (20, "message_settings", include_str!("../migrations/0020_message_settings.sql")),
     (22, "proposal_notices", include_str!("../migrations/0022_proposal_notices.sql")),
+    (24, "admin_time", include_str!("../migrations/0024_admin_time.sql")),
     (25, "invoices", include_str!("../migrations/0025_invoices.sql")),
 ];
 

@@ -41,6 +41,7 @@ impl Chrome {
                     add("Plan", "/plan", "plan");
                 }
                 add("Sessions", "/sessions", "sessions");
+                add("Reports", "/reports", "reports");
                 add("Courses", "/courses", "courses");
                 add("Instructors", "/instructors", "instructors");
                 add("Venues", "/venues", "venues");
@@ -67,6 +68,7 @@ impl Chrome {
                 add("Our learners", "/learners", "learners");
                 add("Enroll people", "/portal/client/enroll", "enroll");
                 add("Our invoices", "/invoices", "invoices");
+                add("Our figures", "/reports", "reports");
                 if let Some(client) = c.client_id {
                     add(
                         "Calendar",
@@ -84,6 +86,7 @@ impl Chrome {
                         "calendar",
                     );
                     add("Calendar feed", &format!("/feeds/instructor/{me}"), "feeds");
+                    add("My utilization", "/reports", "reports");
                 }
             }
             _ => {

@@ -240,6 +240,8 @@ const API_RULES: &[(&str, &str)] = &[
     ("POST /closures",                                          "L B B B B B B B B B B"),
     ("DELETE /closures/{id}",                                   "L N N N F F F F F F F"),
     ("GET /viability",                                          "L Y Y Y Y F F F F F F"),
+    ("GET /reports/kpis",                                       "L Y Y Y Y Y Y Y Y F F"),
+    ("POST /sessions/{id}/admin-time",                          "L B B B F F F F F F F"),
 ];
 
 // Columns: anonymous, admin, manager, coordinator, finance, instructor I1 (accepted on S1),
@@ -453,6 +455,8 @@ const PAGE_RULES: &[(&str, &str)] = &[
     ("GET /closures",                                           "L Y Y Y Y F F F F F F"),
     ("POST /closures",                                          "L Y Y Y F F F F F F F"),
     ("POST /closures/{id}/remove",                              "L N N N F F F F F F F"),
+    ("GET /reports",                                            "L Y Y Y Y Y Y Y Y F F"),
+    ("POST /sessions/{id}/admin-time",                          "L B B B F F F F F F F"),
 ];
 
 /// What some routes need beyond their path to reach their access check: a query (appended; its
@@ -482,6 +486,7 @@ const EXTRA: &[(&str, &str, &str)] = &[
         "",
         r#"{"event": "cancel", "version": 0, "reason": "other", "reason_note": "access check"}"#,
     ),
+    ("POST /sessions/{id}/admin-time", "", r#"{"minutes": 0}"#),
 ];
 
 /// Routes the matrix leaves alone, with the reason.

@@ -183,6 +183,10 @@ const TAGS: &[(&str, &str)] = &[
         "Invoices and credit notes: drafts, gapless numbers on issue, payments, client credit (finance).",
     ),
     ("audit", "The change history of records."),
+    (
+        "reports",
+        "Operations KPIs for a period and a comparison period, sliced by client, course, instructor, venue and delivery mode; JSON or CSV.",
+    ),
 ];
 
 /// The shared error responses, by status: (component name, description).

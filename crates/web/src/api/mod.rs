@@ -14,6 +14,7 @@ mod planning;
 mod rate_limit;
 mod records;
 mod recurrence;
+mod reports;
 mod staffing;
 mod timeline;
 mod users;
@@ -115,6 +116,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(users::api())
         .merge(venues_travel::api())
         .merge(invoices::api())
+        .merge(reports::api())
         .split_for_parts()
 }
 

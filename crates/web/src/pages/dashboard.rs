@@ -15,6 +15,7 @@ use trainyard_app::people::{clients, instructors, learners};
 use trainyard_app::portal::{self, Dashboard};
 use trainyard_app::schedule::sessions;
 use trainyard_core::Role;
+use trainyard_core::kpi::Kpi;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -55,6 +56,8 @@ struct DashboardPage {
     bars: Vec<StatusBar>,
     attention: Vec<Row>,
     upcoming: Vec<Row>,
+    /// This month's headline KPIs against last month, each linking to what is behind it.
+    kpis: Vec<super::reports::TileView>,
 }
 
 /// One page with a titled table, used by the portals and search.
@@ -84,6 +87,24 @@ async fn home(State(s): State<AppState>, Viewer(c): Viewer, Flash(flash): Flash)
         r if r.is_staff() => {
             let d = match portal::dashboard(&s.app, &c).await {
                 Ok(d) => d,
+                Err(e) => return error_page(e, Some(&c)),
+            };
+            let month = trainyard_app::reporting::ReportQuery::default();
+            let kpis = match trainyard_app::reporting::kpis(&s.app, &c, &month).await {
+                Ok(r) => r
+                    .tiles
+                    .iter()
+                    .filter(|t| {
+                        matches!(
+                            t.kpi,
+                            Kpi::FillRate
+                                | Kpi::InstructorUtilization
+                                | Kpi::OnTimeDelivery
+                                | Kpi::CancellationRate
+                        )
+                    })
+                    .map(|t| super::reports::tile_view(t, &month, &r))
+                    .collect(),
                 Err(e) => return error_page(e, Some(&c)),
             };
             let total: i64 = d.by_status_next_90_days.iter().map(|(_, n)| n).sum();
@@ -164,6 +185,7 @@ async fn home(State(s): State<AppState>, Viewer(c): Viewer, Flash(flash): Flash)
                         ],
                     })
                     .collect(),
+                kpis,
             }
             .into_response()
         }

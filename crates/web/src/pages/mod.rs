@@ -20,6 +20,7 @@ mod planning;
 mod programs;
 mod record;
 mod recurrence;
+pub(crate) mod reports;
 mod resources;
 mod sessions;
 mod timeline;
@@ -63,6 +64,7 @@ pub fn routes() -> Router<AppState> {
         .merge(recurrence::routes())
         .merge(planning::routes())
         .merge(invoices::routes())
+        .merge(reports::routes())
 }
 
 const FLASH_COOKIE: &str = "ty_flash";

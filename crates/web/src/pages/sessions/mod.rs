@@ -2,6 +2,7 @@
 //! history, lifecycle actions. The list, forms, writes and archiving are the generic record pages;
 //! the session's sections live in the modules below.
 
+mod admin_time;
 mod bookings;
 mod enrollments;
 mod panels;
@@ -40,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .merge(staffing::routes())
         .merge(bookings::routes())
         .merge(enrollments::routes())
+        .merge(admin_time::routes())
 }
 
 /// The list's choosers: the viewer's zone for the times, and for staff the filters' options.

@@ -30,6 +30,7 @@ pub(super) async fn panels(
         if let Some(p) = status_change_panel(x) {
             panels.push(p);
         }
+        panels.extend(super::admin_time::panel(s, c, x).await);
     }
     panels
 }

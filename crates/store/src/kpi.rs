@@ -1,0 +1,283 @@
+//! The rows the operations KPIs are computed from (`trainyard_core::kpi`), one query per family:
+//! sessions with their seats, outcomes and disruptions; teaching parts; instructors' availability;
+//! admin effort per session. Each narrows by the same [`KpiFilter`]; the figures themselves are
+//! computed in core, never in SQL, so the module, the API and the tests share one definition.
+
+use crate::row::{Col, Sql, fetch_all};
+use crate::{Conn, StoreError};
+use std::collections::HashMap;
+use trainyard_core::TimeZoneName;
+use trainyard_core::kpi::{AdminRow, InstructorRow, SessionRow, TeachingRow, WorkingHours};
+use trainyard_core::status::{DeliveryMode, SessionStatus, StatusReason};
+
+/// Which rows a report covers: sessions starting in `[from_ms, until_ms)` (teaching parts and
+/// availability overlapping it), narrowed by the optional slices.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KpiFilter {
+    pub from_ms: i64,
+    pub until_ms: i64,
+    pub client_id: Option<i64>,
+    pub course_id: Option<i64>,
+    pub instructor_id: Option<i64>,
+    pub venue_id: Option<i64>,
+    pub mode: Option<DeliveryMode>,
+}
+
+/// Seats that are taken: the same statuses `sessions.booked_count` counts.
+const CAME: &str = "('attended', 'completed', 'failed')";
+const HELD: &str = "('scheduled', 'confirmed', 'delivered', 'closed')";
+
+/// The slices on a session aliased `s` (the period is each query's own).
+fn slices(q: &mut Sql, f: &KpiFilter) {
+    if let Some(c) = f.client_id {
+        q.push(" AND s.client_id = ").int(c);
+    }
+    if let Some(c) = f.course_id {
+        q.push(" AND s.course_id = ").int(c);
+    }
+    if let Some(v) = f.venue_id {
+        q.push(" AND s.venue_id = ").int(v);
+    }
+    if let Some(m) = f.mode {
+        q.push(" AND s.delivery_mode = ").text(m.as_str());
+    }
+    if let Some(i) = f.instructor_id {
+        q.push(" AND s.id IN (SELECT session_id FROM assignments WHERE status IN ('accepted', 'confirmed') AND instructor_id = ")
+            .int(i)
+            .push(")");
+    }
+}
+
+fn starting_in(q: &mut Sql, f: &KpiFilter) {
+    q.push(" WHERE s.archived_at IS NULL AND s.starts_at >= ")
+        .int(f.from_ms)
+        .push(" AND s.starts_at < ")
+        .int(f.until_ms);
+    slices(q, f);
+}
+
+fn decode<T>(r: Result<T, trainyard_core::status::Refusal>) -> Result<T, sqlx::Error> {
+    r.map_err(crate::courses::decode_err)
+}
+
+/// Sessions starting in the period, with their seats, outcomes and disruptions.
+pub async fn sessions(conn: &mut Conn, f: &KpiFilter) -> Result<Vec<SessionRow>, StoreError> {
+    let mut q = Sql::new(&format!(
+        "SELECT s.id, s.client_id, s.course_id, s.status, s.starts_at, s.ends_at, s.capacity, s.booked_count, \
+         (SELECT count(*) FROM enrollments e WHERE e.session_id = s.id AND e.status IN {CAME}) AS came, \
+         (SELECT count(*) FROM enrollments e WHERE e.session_id = s.id AND e.status = 'no_show') AS no_show, \
+         (SELECT count(*) FROM enrollments e WHERE e.session_id = s.id AND e.status = 'completed') AS completed, \
+         (SELECT count(*) FROM session_status_changes c WHERE c.session_id = s.id AND c.event = 'postpone') AS postponements, \
+         (SELECT c.reason FROM session_status_changes c WHERE c.session_id = s.id AND c.event IN ('cancel', 'postpone') \
+          ORDER BY c.changed_at DESC, c.id DESC LIMIT 1) AS last_reason, \
+         s.status_reason \
+         FROM sessions s"
+    ));
+    starting_in(&mut q, f);
+    q.push(" ORDER BY s.starts_at, s.id");
+    fetch_all(conn, q.query(), |r| {
+        let reason = match r.os("last_reason")?.or(r.os("status_reason")?) {
+            Some(x) => Some(decode(StatusReason::parse(&x))?),
+            None => None,
+        };
+        Ok(SessionRow {
+            id: r.i("id")?,
+            client_id: r.oi("client_id")?,
+            course_id: r.i("course_id")?,
+            status: decode(SessionStatus::parse(&r.s("status")?))?,
+            starts_at: r.i("starts_at")?,
+            ends_at: r.i("ends_at")?,
+            capacity: r.i("capacity")?,
+            booked: r.i("booked_count")?,
+            attended: r.i("came")?,
+            no_show: r.i("no_show")?,
+            completed: r.i("completed")?,
+            postponed: r.i("postponements")? > 0,
+            disruption: reason,
+        })
+    })
+    .await
+}
+
+/// One row per instructor and scheduled part overlapping the period, of accepted or confirmed
+/// assignments of sessions held (wherever the session starts).
+pub async fn teaching(conn: &mut Conn, f: &KpiFilter) -> Result<Vec<TeachingRow>, StoreError> {
+    let mut q = Sql::new(&format!(
+        "SELECT a.instructor_id, s.id, s.client_id, s.course_id, p.starts_at, p.ends_at \
+         FROM session_parts p JOIN sessions s ON s.id = p.session_id JOIN assignments a ON a.session_id = s.id \
+         WHERE s.archived_at IS NULL AND s.status IN {HELD} AND p.status = 'scheduled' \
+         AND a.status IN ('accepted', 'confirmed')"
+    ));
+    q.push(" AND p.starts_at < ")
+        .int(f.until_ms)
+        .push(" AND p.ends_at > ")
+        .int(f.from_ms);
+    slices(&mut q, f);
+    if let Some(i) = f.instructor_id {
+        q.push(" AND a.instructor_id = ").int(i);
+    }
+    q.push(" ORDER BY a.instructor_id, p.starts_at");
+    fetch_all(conn, q.query(), |r| {
+        Ok(TeachingRow {
+            instructor_id: r.i("instructor_id")?,
+            session_id: r.i("id")?,
+            client_id: r.oi("client_id")?,
+            course_id: r.i("course_id")?,
+            starts_at: r.i("starts_at")?,
+            ends_at: r.i("ends_at")?,
+        })
+    })
+    .await
+}
+
+/// Active instructors (or the one of `f.instructor_id`) with their weekly pattern and the time
+/// off overlapping the period.
+pub async fn availability(
+    conn: &mut Conn,
+    f: &KpiFilter,
+) -> Result<Vec<InstructorRow>, StoreError> {
+    let mut q = Sql::new("SELECT id, name, time_zone FROM instructors WHERE archived_at IS NULL");
+    if let Some(i) = f.instructor_id {
+        q.push(" AND id = ").int(i);
+    }
+    q.push(" ORDER BY name, id");
+    let mut rows = fetch_all(conn, q.query(), |r| {
+        Ok(InstructorRow {
+            instructor_id: r.i("id")?,
+            name: r.s("name")?,
+            time_zone: TimeZoneName::parse_or_utc(&r.s("time_zone")?),
+            working_hours: Vec::new(),
+            time_off: Vec::new(),
+        })
+    })
+    .await?;
+    let at: HashMap<i64, usize> = rows
+        .iter()
+        .enumerate()
+        .map(|(n, r)| (r.instructor_id, n))
+        .collect();
+    let hours = fetch_all(
+        conn,
+        sqlx::query(
+            "SELECT w.instructor_id, w.weekday, w.start_minute, w.end_minute FROM instructor_working_hours w \
+             JOIN instructors i ON i.id = w.instructor_id WHERE i.archived_at IS NULL",
+        ),
+        |r| {
+            Ok((
+                r.i("instructor_id")?,
+                WorkingHours {
+                    weekday: u32::try_from(r.i("weekday")?).unwrap_or(0),
+                    start_minute: r.i("start_minute")?,
+                    end_minute: r.i("end_minute")?,
+                },
+            ))
+        },
+    )
+    .await?;
+    for (id, w) in hours {
+        if let Some(&n) = at.get(&id) {
+            rows[n].working_hours.push(w);
+        }
+    }
+    let off = fetch_all(
+        conn,
+        sqlx::query(
+            "SELECT instructor_id, starts_at, ends_at FROM instructor_time_off WHERE starts_at < $1 AND ends_at > $2",
+        )
+        .bind(f.until_ms)
+        .bind(f.from_ms),
+        |r| Ok((r.i("instructor_id")?, r.i("starts_at")?, r.i("ends_at")?)),
+    )
+    .await?;
+    for (id, s, e) in off {
+        if let Some(&n) = at.get(&id) {
+            rows[n].time_off.push((s, e));
+        }
+    }
+    Ok(rows)
+}
+
+/// The audit events that are staff actions on one session `s`: on it, its assignments and its
+/// enrollments, by a user of a staff role. Pending events (not yet linked into the chain) count.
+fn staff_actions(table: &str) -> String {
+    format!(
+        "(SELECT count(*) FROM {table} ev JOIN users u ON u.id = ev.actor_user_id \
+         WHERE u.role IN ('admin', 'manager', 'coordinator', 'finance') AND ( \
+         (ev.entity_type = 'session' AND ev.entity_id = s.id) \
+         OR (ev.entity_type = 'assignment' AND ev.entity_id IN (SELECT id FROM assignments WHERE session_id = s.id)) \
+         OR (ev.entity_type = 'enrollment' AND ev.entity_id IN (SELECT id FROM enrollments WHERE session_id = s.id))))"
+    )
+}
+
+/// Staff actions and logged admin minutes per session delivered (or closed) in the period.
+pub async fn admin_effort(conn: &mut Conn, f: &KpiFilter) -> Result<Vec<AdminRow>, StoreError> {
+    let mut q = Sql::new(&format!(
+        "SELECT s.id, {} + {} AS actions, \
+         (SELECT CAST(COALESCE(SUM(m.minutes), 0) AS BIGINT) FROM session_admin_time m WHERE m.session_id = s.id) AS minutes \
+         FROM sessions s",
+        staff_actions("audit_events"),
+        staff_actions("audit_pending"),
+    ));
+    starting_in(&mut q, f);
+    q.push(" AND s.status IN ('delivered', 'closed') ORDER BY s.id");
+    fetch_all(conn, q.query(), |r| {
+        Ok(AdminRow {
+            session_id: r.i("id")?,
+            staff_actions: r.i("actions")?,
+            minutes: r.i("minutes")?,
+        })
+    })
+    .await
+}
+
+/// A stretch of admin work logged against a session.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct AdminTime {
+    pub id: i64,
+    pub session_id: i64,
+    pub user_id: i64,
+    pub minutes: i64,
+    pub note: String,
+    #[serde(serialize_with = "crate::row::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub logged_at: i64,
+}
+
+pub async fn log_admin_time(
+    conn: &mut Conn,
+    session_id: i64,
+    user_id: i64,
+    minutes: i64,
+    note: &str,
+    now: i64,
+) -> Result<AdminTime, StoreError> {
+    let row = sqlx::query(
+        "INSERT INTO session_admin_time (session_id, user_id, minutes, note, logged_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(session_id)
+    .bind(user_id)
+    .bind(minutes)
+    .bind(note.to_owned())
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(AdminTime {
+        id: row.i("id")?,
+        session_id,
+        user_id,
+        minutes,
+        note: note.to_owned(),
+        logged_at: now,
+    })
+}
+
+/// Minutes logged against one session so far.
+pub async fn admin_minutes_of(conn: &mut Conn, session_id: i64) -> Result<i64, StoreError> {
+    let row = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(minutes), 0) AS BIGINT) AS n FROM session_admin_time WHERE session_id = $1",
+    )
+    .bind(session_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(row.i("n")?)
+}
