@@ -139,6 +139,58 @@ fn pct(sorted: &[Duration], p: f64) -> Duration {
         .unwrap_or_default()
 }
 
+/// Issues an invoice of `lines` lines (to a benchmark client), then times its PDF through the
+/// page route, in process: the use case, the layout, the font subsetting and the PDF writing.
+pub async fn invoice_pdf(app: App, lines: usize, iterations: usize) -> anyhow::Result<()> {
+    use trainyard_app::invoicing::{self, DraftFields};
+    use trainyard_core::invoice::LineFields;
+    let system = trainyard_app::Caller::system();
+    let client = trainyard_app::people::clients::create(
+        &app,
+        &system,
+        &trainyard_core::records::ClientFields {
+            code: format!("PDF{}", chrono::Utc::now().timestamp_millis() % 1_000_000),
+            name: "Benchmark client for invoices".into(),
+            billing_email: "ap@bench.example".into(),
+            billing_address: "1 Bench Street\n10115 Berlin".into(),
+            currency: "EUR".into(),
+            time_zone: "Europe/Berlin".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let draft = DraftFields {
+        client_id: Some(client.id),
+        lines: (0..lines)
+            .map(|i| LineFields {
+                description: format!(
+                    "Leadership workshop, day {} of the programme, for one learner",
+                    i + 1
+                ),
+                quantity: "1.5".into(),
+                unit_price: format!("{}.50", 400 + i),
+                tax_rate: if i % 4 == 0 { "7".into() } else { "19".into() },
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let d = invoicing::create_draft(&app, &system, &draft)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let issued = invoicing::issue(&app, &system, d.invoice.id, d.invoice.version)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    eprintln!(
+        "invoice {} with {lines} lines ({:?})",
+        issued.invoice.number.unwrap_or_default(),
+        app.store.backend()
+    );
+    let (router, cookie) = bench_login(&app).await?;
+    let queries = [format!("/invoices/{}/pdf", d.invoice.id)];
+    time_pages(&router, &cookie, &queries, iterations).await
+}
+
 /// Resident memory of this process, from /proc (Linux).
 pub fn resident_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;

@@ -132,6 +132,13 @@ enum BenchCommand {
         #[arg(long, default_value_t = 30)]
         iterations: usize,
     },
+    /// Issue an invoice of N lines, then time its PDF (server time, in process).
+    InvoicePdf {
+        #[arg(long, default_value_t = 20)]
+        lines: usize,
+        #[arg(long, default_value_t = 50)]
+        iterations: usize,
+    },
     /// Fill next month with confirmed sessions for N instructors (if missing), then time the month
     /// timeline of every instructor, in process.
     Timeline {
@@ -440,6 +447,12 @@ async fn main() -> anyhow::Result<()> {
         } => {
             let app = open(&target).await?;
             bench::sessions_list(app, sessions, iterations).await
+        }
+        Command::Bench {
+            command: BenchCommand::InvoicePdf { lines, iterations },
+        } => {
+            let app = open(&target).await?;
+            bench::invoice_pdf(app, lines, iterations).await
         }
         Command::Bench {
             command:

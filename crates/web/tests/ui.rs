@@ -743,7 +743,6 @@ async fn a_refused_staffing_action_shows_in_the_instructors_panel(t: &TestApp) {
     assert!(html.contains("Assignment requested."), "{html}");
 }
 
-
 /// A public session with one part, scheduled, through the API; its id.
 async fn scheduled_session(api: &common::Api, code: &str) -> i64 {
     let venue = api

@@ -205,6 +205,10 @@ pub(super) async fn finish(c: &mut Conn, s: &mut Seed, p: &Planned) -> Result<()
         sessions::set_status_reason(c, p.id, event, Some((reason, note)), None, s.now).await?;
     }
     let after = sessions::get(c, p.id).await?;
+    if p.status == SessionStatus::Cancelled {
+        // As a user's cancellation does: its instructors and rooms are released (and told).
+        crate::schedule::sessions::cancelled(&s.app, c, &s.system, &after, s.now).await?;
+    }
     crate::audit::record(
         c,
         &s.system,

@@ -94,7 +94,13 @@ write, and is refused with 403 when a write would change one."#;
         license(name = "AGPL-3.0-or-later", identifier = "AGPL-3.0-or-later")
     ),
     servers((url = "/api/v1", description = "This server")),
-    components(schemas(Problem, ProblemField)),
+    // Schemas only a query parameter names (utoipa collects those of bodies and responses).
+    components(schemas(
+        Problem,
+        ProblemField,
+        trainyard_app::reporting::Compare,
+        super::reports::ReportFormatName
+    )),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
