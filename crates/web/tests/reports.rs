@@ -75,23 +75,23 @@ fn day(date: &str) -> Value {
     json!({ "starts": format!("{date}T09:00"), "ends": format!("{date}T17:00") })
 }
 
-/// Proposes, requests, accepts and (as the manager, overriding qualifications) confirms.
+/// Proposes and requests (as the manager, overriding the qualification and working-pattern rules
+/// these made-up sessions do not meet: every step judges them), accepts, and confirms.
 async fn staff(d: &Data, s: i64, instructor: i64) -> i64 {
     let a = d
-        .coordinator
+        .manager
         .create(
             &format!("/sessions/{s}/assignments"),
-            &json!({ "instructor_id": instructor }),
+            &json!({ "instructor_id": instructor, "override_reason": "test" }),
         )
         .await;
     let id = a["id"].as_i64().unwrap();
     let mut v = a["version"].as_i64().unwrap();
-    for event in ["request", "accept"] {
-        let r = d
-            .coordinator
+    for (api, event) in [(&d.manager, "request"), (&d.coordinator, "accept")] {
+        let r = api
             .post(
                 &format!("/assignments/{id}/actions"),
-                &json!({ "event": event, "version": v }),
+                &json!({ "event": event, "version": v, "override_reason": "test" }),
             )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{event}: {}", r.body);

@@ -68,11 +68,15 @@ pub(super) async fn instructors(
         .validate()
         .map_err(bad)?;
         let id = instructors::insert(c, &input, now).await?;
+        // Weekdays 08:00–19:00 in their own zone: room for a 09:00–18:00 day at the other
+        // centre an hour away, and what utilization is measured against.
+        let week: Vec<(i64, i64, i64)> = (1..=5).map(|d| (d, 8 * 60, 19 * 60)).collect();
+        instructors::set_working_pattern(c, id, &week).await?;
         s.created(
             c,
             "instructor",
             id,
-            json!({ "name": input.name, "skills": skills }),
+            json!({ "name": input.name, "skills": skills, "working_hours": week }),
         )
         .await?;
         for (course_id, course) in course_rows {
