@@ -310,6 +310,20 @@ pub(crate) async fn draft_for_session_in(
     tax_rate: &str,
     now: i64,
 ) -> Result<InvoiceDetail, AppError> {
+    draft_for_sessions_in(tx, caller, &[session_id], client_id, tax_rate, now).await
+}
+
+/// One draft for a client over several sessions (a month's consolidated invoice): a line per
+/// learner of theirs enrolled in each and not yet on a live invoice. The invoice names the session
+/// when there is one.
+pub(crate) async fn draft_for_sessions_in(
+    tx: &mut trainyard_store::Conn,
+    caller: &Caller,
+    session_ids: &[i64],
+    client_id: Option<i64>,
+    tax_rate: &str,
+    now: i64,
+) -> Result<InvoiceDetail, AppError> {
     require_finance(caller, "write invoices")?;
     let client_id =
         client_id.ok_or_else(|| Invalid::field("client_id", "choose the client to invoice"))?;
@@ -319,23 +333,28 @@ pub(crate) async fn draft_for_session_in(
         tax_rate
     })
     .map_err(|e| Invalid::field("tax_rate", e))?;
-    let session = sessions::get(&mut *tx, session_id).await.about("session")?;
     let client = clients::get(&mut *tx, client_id).await.about("client")?;
-    let billed = repo::billed_enrollments(&mut *tx, session_id).await?;
     let billable = |s: EnrollmentStatus| {
         matches!(
             s,
             EnrollmentStatus::Booked | EnrollmentStatus::Attended | EnrollmentStatus::Completed
         )
     };
-    let lines: Vec<(Line, Option<i64>)> = enrollments::for_session(&mut *tx, session_id)
-        .await?
-        .into_iter()
-        .filter(|e| e.client_id == Some(client_id) && billable(e.status))
-        .filter(|e| !billed.contains(&e.id))
-        .map(|e| {
+    let mut lines: Vec<(Line, Option<i64>)> = Vec::new();
+    let mut currency = None;
+    for &session_id in session_ids {
+        let session = sessions::get(&mut *tx, session_id).await.about("session")?;
+        let billed = repo::billed_enrollments(&mut *tx, session_id).await?;
+        for e in enrollments::for_session(&mut *tx, session_id).await? {
+            if e.client_id != Some(client_id) || !billable(e.status) || billed.contains(&e.id) {
+                continue;
+            }
             let price = e.price.unwrap_or(session.seat_price);
-            (
+            if currency.is_some_and(|c| c != price.currency) {
+                continue; // another currency goes on its own invoice
+            }
+            currency = Some(price.currency);
+            lines.push((
                 Line {
                     description: format!(
                         "{} ({}, {}): {}",
@@ -349,23 +368,23 @@ pub(crate) async fn draft_for_session_in(
                     tax_rate: rate,
                 },
                 Some(e.id),
-            )
-        })
-        .collect();
-    if lines.is_empty() {
-        return Err(AppError::Refused(format!(
-            "Nothing to invoice: no learner of {} on {} is enrolled and not yet invoiced.",
-            client.name, session.reference
-        )));
+            ));
+        }
     }
+    let Some(currency) = currency else {
+        return Err(AppError::Refused(format!(
+            "Nothing to invoice: no learner of {} is enrolled and not yet invoiced.",
+            client.name
+        )));
+    };
     let id = repo::insert(
         &mut *tx,
         &repo::NewInvoice {
             kind: InvoiceKind::Invoice,
             client_id,
-            session_id: Some(session_id),
+            session_id: (session_ids.len() == 1).then(|| session_ids[0]),
             credits_invoice_id: None,
-            currency: session.seat_price.currency,
+            currency,
             payment_days: 30,
             notes: "",
         },

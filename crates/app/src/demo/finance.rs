@@ -1,19 +1,22 @@
-//! A half-year of invoices, through the invoicing use cases: every delivered session billed to
-//! each client whose people attended, issued the day after it ended; most paid within weeks, some
+//! A half-year of invoices, through the invoicing use cases: each client billed on the 1st of the
+//! month for last month's delivered sessions their people attended; most paid within weeks, some
 //! partly, some overdue, and one credited.
 
 use super::{Seed, bad};
 use crate::AppError;
 use crate::invoicing::{
-    self, PaymentFields, draft_credit_note_in, draft_for_session_in, issue_in, record_payment_in,
+    self, PaymentFields, draft_credit_note_in, draft_for_sessions_in, issue_in, record_payment_in,
 };
-use chrono::{Duration, NaiveDate};
+use chrono::{Datelike, Duration, NaiveDate};
 use trainyard_store::{Conn, enrollments};
 
 /// A delivered session: its id and the day its last part ended.
 pub(super) struct Delivered {
     pub id: i64,
     pub ended: NaiveDate,
+    /// It has a seat price: private sessions are priced per day with the price lists still to
+    /// come, so the demo bills only priced ones.
+    pub priced: bool,
 }
 
 /// Bills the delivered sessions in date order, so the numbers follow the dates. Returns how many
@@ -23,9 +26,9 @@ pub(super) async fn seed(
     s: &mut Seed,
     delivered: &[Delivered],
 ) -> Result<usize, AppError> {
-    let mut issued = 0;
-    let mut credited_one = false;
-    for d in delivered {
+    // Each client is billed monthly: one invoice on the 1st for last month's delivered sessions.
+    let mut months: std::collections::BTreeMap<(NaiveDate, i64), Vec<i64>> = Default::default();
+    for d in delivered.iter().filter(|d| d.priced) {
         let mut clients: Vec<i64> = enrollments::for_session(c, d.id)
             .await?
             .iter()
@@ -33,16 +36,29 @@ pub(super) async fn seed(
             .collect();
         clients.sort_unstable();
         clients.dedup();
+        let first = d.ended.with_day(1).unwrap_or(d.ended);
+        let next_month = (first + Duration::days(32)).with_day(1).unwrap_or(first);
         for client in clients {
+            months.entry((next_month, client)).or_default().push(d.id);
+        }
+    }
+    let mut issued = 0;
+    let mut credited_one = false;
+    for ((issued_on, client), sessions) in months {
+        if issued_on > s.today {
+            continue; // this month's sessions are billed next month
+        }
+        {
             let draft =
-                match draft_for_session_in(c, &s.system, d.id, Some(client), "19", s.now).await {
+                match draft_for_sessions_in(c, &s.system, &sessions, Some(client), "19", s.now)
+                    .await
+                {
                     Ok(draft) => draft,
                     // Nobody of theirs still enrolled: nothing to bill.
                     Err(AppError::Refused(_)) => continue,
                     Err(e) => return Err(e),
                 };
-            let issued_on = d.ended + Duration::days(1);
-            if issued_on > s.today || draft.invoice.gross.minor == 0 {
+            if draft.invoice.gross.minor == 0 {
                 // Private sessions are priced per day with the price lists still to come.
                 trainyard_store::invoices::discard_draft(
                     c,

@@ -158,6 +158,7 @@ pub async fn seed(app: &App) -> Result<SeedReport, AppError> {
             delivered.push(finance::Delivered {
                 id: p.id,
                 ended: trainyard_core::time::utc(ended).date_naive(),
+                priced: p.input.seat_price.minor > 0,
             });
         }
     }
