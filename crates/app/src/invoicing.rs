@@ -28,6 +28,49 @@ pub struct InvoiceDetail {
     pub credit_notes: Vec<Invoice>,
 }
 
+impl InvoiceDetail {
+    /// Why no credit note may be drafted for this document now; `None` when one may. The one
+    /// rule the use case enforces and the page asks before offering the form.
+    pub fn why_not_credited(&self) -> Option<&'static str> {
+        let inv = &self.invoice;
+        if inv.kind == InvoiceKind::CreditNote {
+            return Some("This is a credit note: credit the invoice itself.");
+        }
+        match inv.status {
+            InvoiceStatus::Draft => {
+                return Some(
+                    "This invoice is a draft: change or discard it instead of crediting it.",
+                );
+            }
+            InvoiceStatus::Credited => return Some("This invoice is already fully credited."),
+            _ => {}
+        }
+        if self
+            .credit_notes
+            .iter()
+            .any(|n| n.status == InvoiceStatus::Draft)
+        {
+            return Some(
+                "A credit note for this invoice is waiting as a draft: issue or discard it first.",
+            );
+        }
+        if inv.credited.minor > 0 {
+            return Some(
+                "This invoice was partly credited already; write the rest as a new invoice and credit note by hand.",
+            );
+        }
+        None
+    }
+}
+
+/// Why no payment may be recorded on this document; `None` when one may.
+pub fn why_no_payment(inv: &Invoice) -> Option<String> {
+    if inv.kind == InvoiceKind::CreditNote {
+        return Some("A credit note is not paid: record the payment on the invoice.".into());
+    }
+    inv.status.takes_payment().err().map(|r| r.0)
+}
+
 /// The tax of one rate on an invoice.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct TaxBandView {
@@ -63,7 +106,9 @@ fn may_read(caller: &Caller, invoice: &Invoice) -> bool {
             && invoice.status != InvoiceStatus::Draft)
 }
 
-fn today(caller: &Caller) -> NaiveDate {
+/// Today in the caller's time zone: an invoice's issue date, the default payment day, and the
+/// day against which "overdue" is read.
+pub fn today(caller: &Caller) -> NaiveDate {
     let tz = TimeZoneName::parse_or_utc(&caller.time_zone);
     tz.local(now_ms()).date_naive()
 }
@@ -578,12 +623,9 @@ pub(crate) async fn record_payment_in(
 ) -> Result<InvoiceDetail, AppError> {
     require_finance(caller, "record payments")?;
     let before = repo::get(&mut *tx, id).await.about("invoice")?;
-    if before.kind == InvoiceKind::CreditNote {
-        return Err(AppError::Refused(
-            "A credit note is not paid: record the payment on the invoice.".into(),
-        ));
+    if let Some(why) = why_no_payment(&before) {
+        return Err(AppError::Refused(why));
     }
-    before.status.takes_payment()?;
     let mut inv = Invalid::new();
     let amount = inv.check(
         "amount",
@@ -673,41 +715,10 @@ pub(crate) async fn draft_credit_note_in(
     let reason = trainyard_core::invalid::text::required(reason, 500)
         .map_err(|e| Invalid::field("reason", e))?;
     let original = detail(&mut *tx, id).await?;
+    if let Some(why) = original.why_not_credited() {
+        return Err(AppError::Refused(why.into()));
+    }
     let inv = &original.invoice;
-    if inv.kind == InvoiceKind::CreditNote {
-        return Err(AppError::Refused(
-            "This is a credit note: credit the invoice itself.".into(),
-        ));
-    }
-    match inv.status {
-        InvoiceStatus::Draft => {
-            return Err(AppError::Refused(
-                "This invoice is a draft: change or discard it instead of crediting it.".into(),
-            ));
-        }
-        InvoiceStatus::Credited => {
-            return Err(AppError::Refused(
-                "This invoice is already fully credited.".into(),
-            ));
-        }
-        _ => {}
-    }
-    if original
-        .credit_notes
-        .iter()
-        .any(|n| n.status == InvoiceStatus::Draft)
-    {
-        return Err(AppError::Refused(
-            "A credit note for this invoice is waiting as a draft: issue or discard it first."
-                .into(),
-        ));
-    }
-    if inv.credited.minor > 0 {
-        return Err(AppError::Refused(
-            "This invoice was partly credited already; write the rest as a new invoice and credit note by hand."
-                .into(),
-        ));
-    }
     let lines: Vec<(Line, Option<i64>)> = original
         .lines
         .iter()

@@ -65,10 +65,7 @@ impl ListPage {
 }
 
 fn today(c: &Caller) -> String {
-    trainyard_core::TimeZoneName::parse_or_utc(&c.time_zone)
-        .local(trainyard_core::time::now_ms())
-        .date_naive()
-        .to_string()
+    uc::today(c).to_string()
 }
 
 async fn list(
@@ -363,18 +360,10 @@ impl ShowPage {
         self.d.invoice.kind == InvoiceKind::CreditNote
     }
     fn takes_payment(&self) -> bool {
-        !self.is_credit_note() && self.d.invoice.status.takes_payment().is_ok()
+        uc::why_no_payment(&self.d.invoice).is_none()
     }
     fn may_credit(&self) -> bool {
-        !self.is_credit_note()
-            && !self.is_draft()
-            && self.d.invoice.status != InvoiceStatus::Credited
-            && self.d.invoice.credited.minor == 0
-            && !self
-                .d
-                .credit_notes
-                .iter()
-                .any(|n| n.status == InvoiceStatus::Draft)
+        self.d.why_not_credited().is_none()
     }
     fn payment_err(&self, field: &str) -> &str {
         self.payment_errors.message_for(field).unwrap_or("")
