@@ -3,6 +3,7 @@
 mod audit_key;
 mod bench;
 mod ctt;
+mod invoices;
 mod plan;
 
 use anyhow::Context;
@@ -74,6 +75,11 @@ enum Command {
     Migrate,
     /// Plan the draft sessions that have a planning window (the auto-scheduler).
     Plan(plan::PlanArgs),
+    /// Invoicing from the command line.
+    Invoices {
+        #[command(subcommand)]
+        command: invoices::InvoicesCommand,
+    },
     /// Manage user accounts.
     User {
         #[command(subcommand)]
@@ -380,6 +386,7 @@ async fn main() -> anyhow::Result<()> {
             serve(app, &args).await
         }
         Command::Plan(args) => plan::plan(open(&target).await?, args).await,
+        Command::Invoices { command } => invoices::run(open(&target).await?, command).await,
         Command::Migrate => {
             let store = Store::connect(&cli.database)
                 .await

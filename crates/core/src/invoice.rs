@@ -223,6 +223,24 @@ pub fn rate_string(bp: i64) -> String {
     }
 }
 
+/// The month a run bills, `YYYY-MM`: its first day and the first day of the next month.
+pub fn parse_month(raw: &str) -> Result<(chrono::NaiveDate, chrono::NaiveDate), String> {
+    let raw = raw.trim();
+    let first = chrono::NaiveDate::parse_from_str(&format!("{raw}-01"), "%Y-%m-%d")
+        .ok()
+        .filter(|_| raw.len() == 7)
+        .ok_or_else(|| {
+            format!(
+                "'{}' is not a month: write it as YYYY-MM, e.g. 2027-01",
+                raw.chars().take(20).collect::<String>()
+            )
+        })?;
+    let next = first
+        .checked_add_months(chrono::Months::new(1))
+        .ok_or_else(|| "the month is out of range".to_owned())?;
+    Ok((first, next))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -347,6 +365,20 @@ mod tests {
             }
             let credit: Vec<Line> = lines.iter().map(|l| Line { unit_minor: -l.unit_minor, ..l.clone() }).collect();
             prop_assert_eq!(totals(&credit).gross + t.gross, 0);
+        }
+    }
+
+    #[test]
+    fn months_are_yyyy_mm() {
+        let (a, b) = parse_month("2027-01").unwrap();
+        assert_eq!(
+            (a.to_string(), b.to_string()),
+            ("2027-01-01".into(), "2027-02-01".into())
+        );
+        let (_, b) = parse_month(" 2026-12 ").unwrap();
+        assert_eq!(b.to_string(), "2027-01-01");
+        for bad in ["2027-13", "2027-1", "27-01", "", "2027-01-05", "January"] {
+            assert!(parse_month(bad).is_err(), "{bad}");
         }
     }
 }

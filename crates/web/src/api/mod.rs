@@ -8,6 +8,7 @@ mod enrollment;
 mod extract;
 mod feeds;
 mod idempotency;
+mod invoice_runs;
 mod invoices;
 mod messages;
 mod planning;
@@ -116,6 +117,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(users::api())
         .merge(venues_travel::api())
         .merge(invoices::api())
+        .merge(invoice_runs::api())
         .merge(reports::api())
         .split_for_parts()
 }

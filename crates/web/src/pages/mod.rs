@@ -13,6 +13,7 @@ mod credentials;
 mod dashboard;
 mod feeds;
 mod instructors;
+mod invoice_runs;
 mod invoices;
 mod learners;
 mod messages;
@@ -64,6 +65,7 @@ pub fn routes() -> Router<AppState> {
         .merge(recurrence::routes())
         .merge(planning::routes())
         .merge(invoices::routes())
+        .merge(invoice_runs::routes())
         .merge(reports::routes())
 }
 
