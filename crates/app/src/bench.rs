@@ -375,3 +375,108 @@ pub async fn seed_staffing(
     app.store.settle().await?;
     Ok(())
 }
+
+/// A month to bill: `clients` clients (`BI0000`…) with `per_client` learners each, enrolled in
+/// one-day public sessions of last month (20 learners a session), not yet invoiced. Returns the
+/// month. Written through the store functions the use cases use; run it on a fresh database.
+pub async fn seed_invoice_month(
+    app: &App,
+    clients: usize,
+    per_client: usize,
+    mut progress: impl FnMut(usize),
+) -> Result<String, AppError> {
+    use trainyard_core::money::{Currency, Money};
+    use trainyard_core::records::LearnerFields;
+    use trainyard_core::status::EnrollmentStatus;
+    use trainyard_store::enrollments::{self, NewEnrollment};
+    use trainyard_store::learners;
+
+    let now = now_ms();
+    let today = trainyard_core::time::utc(now).date_naive();
+    let first = chrono::Datelike::with_day(&today, 1)
+        .and_then(|d| d.checked_sub_months(chrono::Months::new(1)))
+        .ok_or_else(|| AppError::Refused("no last month".into()))?;
+    let (course_ids, venue_ids, _) = {
+        let mut tx = app.store.write().await?;
+        let catalog = catalog(&mut tx, now).await?;
+        tx.commit().await?;
+        catalog
+    };
+    let eur = Currency::parse("EUR").map_err(|e| AppError::Refused(e.to_string()))?;
+    let learners_total = clients * per_client;
+    let mut session: Option<i64> = None;
+    let mut seated = 0;
+    for c in 0..clients {
+        let mut tx = app.store.write().await?;
+        let f = ClientFields {
+            code: format!("BI{c:04}"),
+            name: format!("Invoice bench client {c}"),
+            billing_email: format!("ap{c}@invoice-bench.example"),
+            currency: "EUR".into(),
+            time_zone: "Europe/Berlin".into(),
+            ..Default::default()
+        };
+        let client = clients::insert(&mut tx, &f.validate()?, now).await?;
+        for l in 0..per_client {
+            if session.is_none() || seated == 20 {
+                let k = c * per_client + l;
+                let day = first + Duration::days(((k * 27) / learners_total.max(1)) as i64);
+                let (venue, tz) = venue_ids[k % venue_ids.len()];
+                let f = SessionFields {
+                    course_id: course_ids[k % course_ids.len()].to_string(),
+                    visibility: "public".into(),
+                    delivery_mode: "ilt".into(),
+                    venue_id: venue.to_string(),
+                    capacity: "20".into(),
+                    time_zone: tz.into(),
+                    currency: "EUR".into(),
+                    seat_price: "990".into(),
+                    parts: vec![PartFields {
+                        starts: format!("{}T09:00", day.format("%Y-%m-%d")),
+                        ends: format!("{}T17:00", day.format("%Y-%m-%d")),
+                    }],
+                    ..Default::default()
+                };
+                session = Some(
+                    sessions::insert(&mut tx, &f.validate()?, SessionStatus::Delivered, now)
+                        .await?,
+                );
+                seated = 0;
+            }
+            let Some(session_id) = session else { continue };
+            let learner = learners::insert(
+                &mut tx,
+                &LearnerFields {
+                    first_name: format!("Learner{l}"),
+                    last_name: format!("Client{c}"),
+                    email: format!("l{l}.c{c}@invoice-bench.example"),
+                    client_id: client.to_string(),
+                    time_zone: "Europe/Berlin".into(),
+                    ..Default::default()
+                }
+                .validate()?,
+                now,
+            )
+            .await?;
+            enrollments::insert(
+                &mut tx,
+                &NewEnrollment {
+                    session_id,
+                    learner_id: learner,
+                    status: EnrollmentStatus::Attended,
+                    waitlist_position: None,
+                    price: Money::new(99_000, eur),
+                    enrolled_by: None,
+                },
+                now,
+            )
+            .await?;
+            enrollments::recount(&mut tx, session_id).await?;
+            seated += 1;
+        }
+        tx.commit().await?;
+        progress(c + 1);
+    }
+    app.store.settle().await?;
+    Ok(first.format("%Y-%m").to_string())
+}

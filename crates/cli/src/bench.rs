@@ -191,6 +191,55 @@ pub async fn invoice_pdf(app: App, lines: usize, iterations: usize) -> anyhow::R
     time_pages(&router, &cookie, &queries, iterations).await
 }
 
+/// Seeds a month to bill for `clients` clients, then times the month's invoice run end to end
+/// (finding who to bill, drafting, numbering and issuing every invoice).
+pub async fn invoice_run(app: App, clients: usize, per_client: usize) -> anyhow::Result<()> {
+    use trainyard_app::invoice_runs;
+    let bar = indicatif::ProgressBar::new(clients as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("seeding {bar:40} {pos}/{len} clients")
+            .context("progress bar template")?,
+    );
+    let month = trainyard_app::bench::seed_invoice_month(&app, clients, per_client, |n| {
+        bar.set_position(n as u64)
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    bar.finish_and_clear();
+    let system = trainyard_app::Caller::system();
+    let started = Instant::now();
+    let run = invoice_runs::start(&app, &system, &month)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let bar = indicatif::ProgressBar::new(run.clients_total.max(0) as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("issuing {bar:40} {pos}/{len} clients")
+            .context("progress bar template")?,
+    );
+    let done = invoice_runs::wait(&app, &system, run.id, |r| {
+        bar.set_position(r.clients_done.max(0) as u64)
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    bar.finish_and_clear();
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "invoice run {month} ({:?}): {} clients, {} invoices issued, {} refused, status {}, in {secs:.2} s ({:.0} invoices/s)",
+        app.store.backend(),
+        done.clients_total,
+        done.issued,
+        done.refused,
+        done.status,
+        done.issued as f64 / secs.max(1e-9)
+    );
+    anyhow::ensure!(
+        done.status == "done",
+        "the run did not finish: {:?}",
+        done.message
+    );
+    Ok(())
+}
+
 /// Resident memory of this process, from /proc (Linux).
 pub fn resident_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;

@@ -145,6 +145,15 @@ enum BenchCommand {
         #[arg(long, default_value_t = 50)]
         iterations: usize,
     },
+    /// Seed last month with N clients' delivered, unbilled enrollments, then issue the month's
+    /// invoices (one per client) as `trainyard invoices issue` does, timed. Use a fresh database.
+    InvoiceRun {
+        #[arg(long, default_value_t = 1000)]
+        clients: usize,
+        /// Learners of each client enrolled last month (each a line on its invoice).
+        #[arg(long, default_value_t = 2)]
+        per_client: usize,
+    },
     /// Fill next month with confirmed sessions for N instructors (if missing), then time the month
     /// timeline of every instructor, in process.
     Timeline {
@@ -454,6 +463,16 @@ async fn main() -> anyhow::Result<()> {
         } => {
             let app = open(&target).await?;
             bench::sessions_list(app, sessions, iterations).await
+        }
+        Command::Bench {
+            command:
+                BenchCommand::InvoiceRun {
+                    clients,
+                    per_client,
+                },
+        } => {
+            let app = open(&target).await?;
+            bench::invoice_run(app, clients, per_client).await
         }
         Command::Bench {
             command: BenchCommand::InvoicePdf { lines, iterations },
