@@ -4,6 +4,7 @@
 //! The HTML UI and the JSON API both call these functions and nothing below them.
 
 pub mod account_links;
+pub mod accounting_export;
 pub mod accounts;
 pub mod attendance;
 pub mod audience;

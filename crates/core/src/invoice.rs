@@ -223,6 +223,31 @@ pub fn rate_string(bp: i64) -> String {
     }
 }
 
+/// Each line's share of its rate's tax, for exports that carry tax per line: the running net of
+/// the rate is taxed and rounded, and a line takes the step it adds. The shares of a rate then sum
+/// to exactly the rate's tax on the invoice, and each is within a minor unit of the line's own tax.
+pub fn line_taxes(lines: &[Line]) -> Vec<i64> {
+    let mut running: Vec<(i64, i128, i128)> = Vec::new(); // (rate, net so far, tax so far)
+    lines
+        .iter()
+        .map(|line| {
+            let i = match running.iter().position(|r| r.0 == line.tax_rate) {
+                Some(i) => i,
+                None => {
+                    running.push((line.tax_rate, 0, 0));
+                    running.len() - 1
+                }
+            };
+            let r = &mut running[i];
+            r.1 += line.net() as i128;
+            let tax = div_round(r.1 * line.tax_rate as i128, RATE_SCALE as i128);
+            let share = tax - r.2;
+            r.2 = tax;
+            share.clamp(i64::MIN as i128, i64::MAX as i128) as i64
+        })
+        .collect()
+}
+
 /// The month a run bills, `YYYY-MM`: its first day and the first day of the next month.
 pub fn parse_month(raw: &str) -> Result<(chrono::NaiveDate, chrono::NaiveDate), String> {
     let raw = raw.trim();
@@ -365,6 +390,28 @@ mod tests {
             }
             let credit: Vec<Line> = lines.iter().map(|l| Line { unit_minor: -l.unit_minor, ..l.clone() }).collect();
             prop_assert_eq!(totals(&credit).gross + t.gross, 0);
+        }
+
+        /// Tax per line (exports) sums to each rate's tax exactly, a line's share within a minor
+        /// unit of its own tax, on invoices and credit notes alike.
+        #[test]
+        fn line_taxes_sum_to_the_invoice_tax(lines in proptest::collection::vec(
+            (1i64..100_000, -10_000_000i64..10_000_000, prop_oneof![Just(0i64), Just(700), Just(1900), Just(810)]),
+            0..40,
+        )) {
+            let lines: Vec<Line> = lines.into_iter().map(|(q, u, r)| line(q, u, r)).collect();
+            let t = totals(&lines);
+            let shares = line_taxes(&lines);
+            prop_assert_eq!(shares.len(), lines.len());
+            prop_assert_eq!(shares.iter().sum::<i64>(), t.tax);
+            for b in &t.bands {
+                let of_rate: i64 = lines.iter().zip(&shares).filter(|(l, _)| l.tax_rate == b.rate).map(|(_, s)| *s).sum();
+                prop_assert_eq!(of_rate, b.tax_minor);
+            }
+            for (l, s) in lines.iter().zip(&shares) {
+                let exact = l.net() as f64 * l.tax_rate as f64 / RATE_SCALE as f64;
+                prop_assert!((*s as f64 - exact).abs() <= 1.0 + 1e-9, "{} vs {}", s, exact);
+            }
         }
     }
 

@@ -22,3 +22,5 @@ CREATE UNIQUE INDEX invoice_runs_one_running ON invoice_runs (month) WHERE statu
 CREATE INDEX sessions_ends ON sessions (ends_at) WHERE archived_at IS NULL;
 -- Whether an enrollment is already on an invoice.
 CREATE INDEX invoice_lines_enrollment ON invoice_lines (enrollment_id);
+-- The accounting export reads a period's issued documents.
+CREATE INDEX invoices_issued ON invoices (issued_on, number);

@@ -20,6 +20,7 @@ mod error;
 pub mod feeds;
 pub mod idempotency;
 pub mod instructors;
+pub mod invoice_export;
 pub mod invoice_runs;
 pub mod invoices;
 pub mod kpi;

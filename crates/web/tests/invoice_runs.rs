@@ -18,6 +18,7 @@ both_backends!(
     runs_started_together_bill_each_enrollment_once,
     bad_months_and_other_roles_are_refused,
     finance_starts_a_run_from_the_invoices_page,
+    the_accounting_export_reconciles_to_the_cent,
 );
 
 /// Last month, `YYYY-MM`, and a weekday in it.
@@ -320,4 +321,126 @@ async fn finance_starts_a_run_from_the_invoices_page(t: &TestApp) {
     // Others do not see the runs.
     let c = t.browser_as(Role::Coordinator, None).await;
     assert_eq!(c.get("/invoices/runs").await.0, StatusCode::FORBIDDEN);
+}
+
+async fn the_accounting_export_reconciles_to_the_cent(t: &TestApp) {
+    let ops = t.api_as(Role::Coordinator, None).await;
+    let finance = t.api_as(Role::Finance, None).await;
+    let (a, b) = (client(&ops, "EXA").await, client(&ops, "EXB").await);
+    delivered_session(&ops, "EX1", &[("fay", a), ("gus", a), ("hal", b)]).await;
+    let r = finance
+        .post("/invoice-runs", &json!({ "month": last_month().0 }))
+        .await;
+    finished(&finance, &r.body).await;
+    // One invoice credited in full.
+    let of_b = issued(&finance)
+        .await
+        .into_iter()
+        .find(|i| i["client_id"] == b)
+        .unwrap();
+    let cn = finance
+        .post(
+            &format!("/invoices/{}/credit-note", of_b["id"]),
+            &json!({ "reason": "Cancelled by the client" }),
+        )
+        .await;
+    assert_eq!(cn.status, StatusCode::CREATED, "{}", cn.body);
+    let r = finance
+        .post(
+            &format!("/invoices/{}/issue", cn.body["id"]),
+            &json!({ "version": cn.body["version"] }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let today = chrono::Utc::now().date_naive();
+    let (from, to) = (
+        (today - chrono::Duration::days(1)).to_string(),
+        (today + chrono::Duration::days(1)).to_string(),
+    );
+
+    let r = finance
+        .get(&format!("/invoices/export?from={from}&to={to}"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let docs = r.body["documents"].as_array().unwrap();
+    assert_eq!(docs.len(), 3, "two invoices and a credit note: {}", r.body);
+    let cents = |v: &Value| -> i64 {
+        let s = v.as_str().unwrap();
+        let neg = s.starts_with('-');
+        let digits: String = s.chars().filter(|c| c.is_ascii_digit()).collect();
+        let n: i64 = digits.parse().unwrap();
+        if neg { -n } else { n }
+    };
+    for d in docs {
+        let lines = d["lines"].as_array().unwrap();
+        assert_eq!(
+            lines.iter().map(|l| cents(&l["net"])).sum::<i64>(),
+            cents(&d["net"]),
+            "{d}"
+        );
+        assert_eq!(
+            lines.iter().map(|l| cents(&l["tax"])).sum::<i64>(),
+            cents(&d["tax"]),
+            "{d}"
+        );
+        assert_eq!(cents(&d["net"]) + cents(&d["tax"]), cents(&d["gross"]));
+    }
+    let credit = docs
+        .iter()
+        .find(|d| d["document_type"] == "credit_note")
+        .unwrap();
+    assert_eq!(credit["credits_number"], of_b["number"]);
+    assert_eq!(cents(&credit["gross"]), -cents(&of_b["gross"]["amount"]));
+
+    let r = finance
+        .get(&format!("/invoices/export?from={from}&to={to}&format=csv"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let csv = r.body.as_str().unwrap().to_owned();
+    let mut rows = csv.lines();
+    assert_eq!(
+        rows.next().unwrap(),
+        "document_type,number,issued_on,due_on,status,client_code,client_name,credits_number,currency,line,description,quantity,unit_price,net,tax_rate,tax,gross,document_net,document_tax,document_gross"
+    );
+    let total_lines: usize = docs
+        .iter()
+        .map(|d| d["lines"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(rows.count(), total_lines, "{csv}");
+    assert!(csv.contains("credit_note,CN-"), "{csv}");
+
+    // Nothing in another period; a bad period names the parameter; only finance exports.
+    let r = finance
+        .get("/invoices/export?from=2001-01-01&to=2001-12-31")
+        .await;
+    assert_eq!(r.body["documents"], json!([]));
+    let r = finance
+        .get(&format!("/invoices/export?from={to}&to={from}"))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.to_string().contains("to"), "{}", r.body);
+    let r = finance
+        .get(&format!("/invoices/export?from={from}&to={to}&format=xls"))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        ops.get(&format!("/invoices/export?from={from}&to={to}"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+
+    // The same download from the Invoices page.
+    let page = t.browser_as(Role::Finance, None).await;
+    let (status, html) = page.get("/invoices").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Export for accounting") && html.contains("action=\"/invoices/export\""),
+        "{html}"
+    );
+    let (status, body) = page
+        .get(&format!("/invoices/export?from={from}&to={to}&format=csv"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, csv);
 }

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`. Routes and the OpenAPI document come from one source
 //! (utoipa-axum); every handler is a few lines around one use case.
 
+pub(crate) mod accounting;
 mod bodies;
 mod bulk;
 mod doc;
@@ -118,6 +119,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(venues_travel::api())
         .merge(invoices::api())
         .merge(invoice_runs::api())
+        .merge(accounting::api())
         .merge(reports::api())
         .split_for_parts()
 }

@@ -11,6 +11,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use chrono::Datelike;
 use trainyard_app::invoicing::{self as uc, DraftFields, InvoiceDetail, PaymentFields};
 use trainyard_app::store::Page;
 use trainyard_app::store::invoices::{Invoice, InvoiceFilter};
@@ -45,6 +46,9 @@ struct ListPage {
     may_write: bool,
     today: String,
     error: Option<String>,
+    /// The accounting export's default period: last month.
+    export_from: String,
+    export_to: String,
 }
 
 impl ListPage {
@@ -92,6 +96,10 @@ async fn list(
         ),
         Err(e) => return error_page(e, Some(&c)),
     };
+    let first = uc::today(&c).with_day(1).unwrap_or_else(|| uc::today(&c));
+    let last_month = first
+        .checked_sub_months(chrono::Months::new(1))
+        .unwrap_or(first);
     ListPage {
         chrome: Chrome::new(&c, "invoices", flash),
         page,
@@ -99,6 +107,8 @@ async fn list(
         today: today(&c),
         filter,
         error,
+        export_from: last_month.to_string(),
+        export_to: first.pred_opt().unwrap_or(first).to_string(),
     }
     .into_response()
 }

@@ -3,6 +3,7 @@
 //! generic list, detail and form templates, flash notices, CSRF-checked form submission) is here;
 //! error pages come from `crate::error_page`.
 
+mod accounting;
 mod admin;
 mod attendance;
 mod catalog;
@@ -66,6 +67,7 @@ pub fn routes() -> Router<AppState> {
         .merge(planning::routes())
         .merge(invoices::routes())
         .merge(invoice_runs::routes())
+        .merge(accounting::routes())
         .merge(reports::routes())
 }
 
