@@ -570,11 +570,28 @@ async fn deliver_one(
     // for the pool, no BEGIN/COMMIT round trips). That moment — accepted, not yet marked — is the
     // only one in which a crash makes the message go out twice; keep it as short as possible.
     // SQLite writes in this process, so there is no round trip to save, and its pool is small.
+    let files = match files_of(app, &m).await {
+        Ok(f) => f,
+        Err(e) => {
+            // Tried again later, like a refused connection: the document is not lost.
+            let attempts = m.attempts + 1;
+            let retry_at = (attempts < MAX_ATTEMPTS).then(|| clock() + backoff_ms(m.attempts));
+            let mut tx = app.store.write().await?;
+            let error = format!("the attachment could not be made: {e}");
+            outbox::mark_failed(&mut tx, m.id, worker, &error, retry_at).await?;
+            tx.commit().await?;
+            return Ok(if retry_at.is_some() {
+                Outcome::Retrying
+            } else {
+                Outcome::Failed
+            });
+        }
+    };
     let mut marker = match app.store.backend() {
         trainyard_store::Backend::Postgres => app.store.read().await.ok(),
         trainyard_store::Backend::Sqlite => None,
     };
-    let result = match build_email(mailer, from, &m) {
+    let result = match build_email_with(mailer, from, &m, &files) {
         Err(e) => Err((e, true)),
         Ok(email) => {
             // lettre's async client has a time-out for connecting only; this one bounds the whole
@@ -684,6 +701,42 @@ pub fn with_organizer(ics: &str, from: &Mailbox) -> String {
 /// branded layout, [`crate::messages::html`]), with the calendar invitation when it has one. From
 /// and Reply-To as configured; the envelope sender stays the SMTP sender.
 pub fn build_email(mailer: &Mailer, sender: &Sender, m: &Due) -> Result<lettre::Message, String> {
+    build_email_with(mailer, sender, m, &[])
+}
+
+/// A file that travels with a message (an issued invoice's PDF).
+pub struct File {
+    pub name: String,
+    pub content_type: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+/// The files an outbox row carries, made when it is sent: an issued invoice or credit note
+/// (immutable once issued) prints the same PDF whenever it is made.
+async fn files_of(app: &App, m: &Due) -> Result<Vec<File>, AppError> {
+    if m.kind != crate::invoicing::ISSUED_MESSAGE || m.entity_type != "invoice" {
+        return Ok(Vec::new());
+    }
+    let printable = {
+        let mut conn = app.store.read().await?;
+        crate::invoicing::printable_in(&mut conn, m.entity_id).await?
+    };
+    let bytes = crate::invoice_print::pdf(&printable)
+        .map_err(|e| AppError::Refused(format!("the PDF could not be made: {e}")))?;
+    Ok(vec![File {
+        name: crate::invoice_print::file_name(&printable),
+        content_type: "application/pdf",
+        bytes,
+    }])
+}
+
+/// [`build_email`] with files attached after the text (and the calendar, when there is one).
+pub fn build_email_with(
+    mailer: &Mailer,
+    sender: &Sender,
+    m: &Due,
+    files: &[File],
+) -> Result<lettre::Message, String> {
     let to: Mailbox = m
         .recipient
         .trim()
@@ -718,8 +771,22 @@ pub fn build_email(mailer: &Mailer, sender: &Sender, m: &Due) -> Result<lettre::
             .singlepart(SinglePart::plain(m.body.clone()))
             .singlepart(SinglePart::html(html.clone()))
     };
+    let attach = |mut mixed: MultiPart| -> Result<MultiPart, String> {
+        for f in files {
+            let name: String = f
+                .name
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+                .collect();
+            let kind = ContentType::parse(&format!("{}; name=\"{name}\"", f.content_type))
+                .map_err(|e| e.to_string())?;
+            mixed = mixed.singlepart(Attachment::new(name).body(f.bytes.clone(), kind));
+        }
+        Ok(mixed)
+    };
     let email = match &m.ics {
-        None => b.multipart(text_and_html()),
+        None if files.is_empty() => b.multipart(text_and_html()),
+        None => b.multipart(attach(MultiPart::mixed().multipart(text_and_html()))?),
         Some(ics) => {
             let ics = with_organizer(ics, &sender.from);
             let method = calendar_method(&ics);
@@ -730,14 +797,14 @@ pub fn build_email(mailer: &Mailer, sender: &Sender, m: &Due) -> Result<lettre::
                 .map_err(|e| e.to_string())?;
             // Text, HTML and calendar as alternatives of one another (the calendar last: mail
             // clients show the richest they understand), the calendar again as a file.
-            b.multipart(
+            b.multipart(attach(
                 MultiPart::mixed()
                     .multipart(
                         text_and_html()
                             .singlepart(SinglePart::builder().header(calendar).body(ics.clone())),
                     )
                     .singlepart(Attachment::new("invite.ics".into()).body(ics, attachment)),
-            )
+            )?)
         }
     };
     email.map_err(|e| e.to_string())
@@ -1174,6 +1241,8 @@ mod tests {
             ics,
             idempotency_key: "k".into(),
             attempts: 0,
+            entity_type: "session".into(),
+            entity_id: 1,
         }
     }
 

@@ -15,6 +15,10 @@ use trainyard_store::{Page, clients, enrollments, sessions};
 /// The series credit notes are numbered in (invoices use the plain year series).
 const CREDIT_NOTE_SERIES: &str = "CN";
 
+/// The outbox kind of the e-mail that sends an issued document to the client's billing address;
+/// the delivery worker attaches its PDF.
+pub const ISSUED_MESSAGE: &str = "invoice_issued";
+
 /// An invoice with everything on it.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct InvoiceDetail {
@@ -544,6 +548,7 @@ pub(crate) async fn issue_in(
         apply_credit_note(&mut *tx, &before, now).await?;
     }
     let after = detail(&mut *tx, id).await?;
+    queue_mail(&mut *tx, &after.invoice, now).await?;
     crate::audit::record(
         &mut *tx,
         caller,
@@ -555,6 +560,61 @@ pub(crate) async fn issue_in(
     )
     .await?;
     Ok(after)
+}
+
+/// Queues the e-mail that sends an issued document to the client's billing address, in the
+/// issuing transaction: it goes out only if the issue commits, and exactly once.
+async fn queue_mail(
+    tx: &mut trainyard_store::Conn,
+    inv: &Invoice,
+    now: i64,
+) -> Result<(), AppError> {
+    let client = clients::get(&mut *tx, inv.client_id)
+        .await
+        .about("client")?;
+    let to = client.billing_email.trim();
+    if to.is_empty() {
+        return Ok(());
+    }
+    let settings = trainyard_store::templates::settings(&mut *tx).await?;
+    let company = match settings.company_name.trim() {
+        "" => "Trainyard",
+        name => name,
+    };
+    let number = inv.number.clone().unwrap_or_default();
+    let issued = inv.issued_on.clone().unwrap_or_default();
+    let (subject, body) = match inv.kind {
+        InvoiceKind::Invoice => (
+            format!("Invoice {number} from {company}"),
+            format!(
+                "Hello,\n\nplease find attached our invoice {number} of {issued} for {}, due on {}.\nPlease quote {number} as the payment reference.\n\nThank you,\n{company}\n",
+                inv.gross,
+                inv.due_on.clone().unwrap_or_default()
+            ),
+        ),
+        InvoiceKind::CreditNote => (
+            format!("Credit note {number} from {company}"),
+            format!(
+                "Hello,\n\nplease find attached our credit note {number} of {issued} for {}.\n\nKind regards,\n{company}\n",
+                inv.gross
+            ),
+        ),
+    };
+    trainyard_store::outbox::enqueue(
+        &mut *tx,
+        &trainyard_store::outbox::NewMessage {
+            kind: ISSUED_MESSAGE,
+            recipient: to,
+            subject: &subject,
+            body: &body,
+            entity_type: "invoice",
+            entity_id: inv.id,
+            idempotency_key: &format!("invoice:{}:issued", inv.id),
+        },
+        now,
+    )
+    .await?;
+    Ok(())
 }
 
 /// An issued credit note lowers what its invoice owes; what the client had already paid beyond
@@ -851,10 +911,19 @@ pub struct Printable {
 
 /// An invoice with what its print shows (same readers as [`get`]).
 pub async fn printable(app: &App, caller: &Caller, id: i64) -> Result<Printable, AppError> {
-    let detail = get(app, caller, id).await?;
+    get(app, caller, id).await?;
     let mut conn = app.store.read().await?;
-    let settings = trainyard_store::templates::settings(&mut conn).await?;
-    let client = clients::get(&mut conn, detail.invoice.client_id)
+    printable_in(&mut conn, id).await
+}
+
+/// [`printable`] without asking who reads (the delivery worker attaching it to its e-mail).
+pub(crate) async fn printable_in(
+    conn: &mut trainyard_store::Conn,
+    id: i64,
+) -> Result<Printable, AppError> {
+    let detail = detail(&mut *conn, id).await?;
+    let settings = trainyard_store::templates::settings(&mut *conn).await?;
+    let client = clients::get(&mut *conn, detail.invoice.client_id)
         .await
         .about("client")?;
     let name = settings.company_name.trim();

@@ -297,17 +297,20 @@ pub struct Due {
     pub idempotency_key: String,
     /// Attempts made before this one.
     pub attempts: i64,
+    /// What it is about: the worker attaches an issued invoice's PDF to its message.
+    pub entity_type: String,
+    pub entity_id: i64,
 }
 
 const CLAIM_POSTGRES: &str = "UPDATE outbox SET claimed_by = $1, claimed_until = $2 WHERE id IN \
     (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $3 \
     AND (claimed_until IS NULL OR claimed_until < $3) ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) \
-    RETURNING id, kind, recipient, subject, body, ics, idempotency_key, attempts";
+    RETURNING id, kind, recipient, subject, body, ics, idempotency_key, attempts, entity_type, entity_id";
 
 const CLAIM_SQLITE: &str = "UPDATE outbox SET claimed_by = $1, claimed_until = $2 WHERE id IN \
     (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $3 \
     AND (claimed_until IS NULL OR claimed_until < $3) ORDER BY id LIMIT $4) \
-    RETURNING id, kind, recipient, subject, body, ics, idempotency_key, attempts";
+    RETURNING id, kind, recipient, subject, body, ics, idempotency_key, attempts, entity_type, entity_id";
 
 /// Claims up to `limit` due messages (pending, `next_attempt_at <= now`, not under a live lease)
 /// for `worker` until `lease_until`, in one short transaction of its own. Concurrent callers, in
@@ -344,6 +347,8 @@ pub async fn claim_due(
                 ics: r.os("ics")?,
                 idempotency_key: r.s("idempotency_key")?,
                 attempts: r.i("attempts")?,
+                entity_type: r.s("entity_type")?,
+                entity_id: r.i("entity_id")?,
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;

@@ -1,96 +1,20 @@
-//! An invoice or credit note as the PDF the client receives: the document's facts put into the
-//! printed layout's words. Shared by the page route and the API.
+//! An invoice or credit note's PDF as an HTTP download (the layout is the app's
+//! `invoice_print`). Shared by the page route and the API.
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use trainyard_app::invoice_print;
 use trainyard_app::invoicing::Printable;
-use trainyard_core::status::InvoiceKind;
-use trainyard_pdf::{InvoicePrint, PrintLine};
-
-pub fn print(p: &Printable) -> InvoicePrint {
-    let inv = &p.detail.invoice;
-    let credit = inv.kind == InvoiceKind::CreditNote;
-    let number = inv
-        .number
-        .clone()
-        .unwrap_or_else(|| format!("DRAFT #{}", inv.id));
-    let mut facts = Vec::new();
-    if let Some(d) = &inv.issued_on {
-        facts.push(("Issued".to_owned(), d.clone()));
-    }
-    if !credit && let Some(d) = &inv.due_on {
-        facts.push(("Due".to_owned(), d.clone()));
-    }
-    if let Some(r) = &inv.session_reference {
-        facts.push(("Session".to_owned(), r.clone()));
-    }
-    let mut totals = vec![("Net".to_owned(), inv.net.to_string())];
-    for b in &p.detail.tax_bands {
-        totals.push((format!("Tax {} on {}", b.rate, b.net), b.tax.to_string()));
-    }
-    totals.push(("Total".to_owned(), inv.gross.to_string()));
-    let mut footer = Vec::new();
-    if credit {
-        footer.push("This credit note reduces what is owed on the invoice it corrects.".to_owned());
-    } else if let Some(due) = &inv.due_on {
-        footer.push(format!(
-            "Please pay {} by {due}, quoting the reference {number}.",
-            inv.gross
-        ));
-    }
-    if !inv.notes.is_empty() {
-        footer.push(inv.notes.clone());
-    }
-    InvoicePrint {
-        title: inv.kind.label().to_owned(),
-        number,
-        company_name: p.company_name.clone(),
-        company_lines: [p.company_email.clone()]
-            .into_iter()
-            .filter(|l| !l.is_empty())
-            .collect(),
-        client_name: inv.client_name.clone(),
-        client_lines: p
-            .billing_address
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(str::to_owned)
-            .chain(std::iter::once(p.billing_email.clone()))
-            .collect(),
-        facts,
-        lines: p
-            .detail
-            .lines
-            .iter()
-            .map(|l| PrintLine {
-                description: l.description.clone(),
-                quantity: l.quantity.clone(),
-                unit_price: l.unit_price.to_string(),
-                tax_rate: l.tax_rate.clone(),
-                net: l.net.to_string(),
-            })
-            .collect(),
-        totals,
-        footer,
-    }
-}
 
 /// The PDF as a download named after the document's number.
-pub fn response(p: &Printable) -> Result<Response, trainyard_pdf::PdfError> {
-    let bytes = trainyard_pdf::invoice(&print(p))?;
-    let name = p
-        .detail
-        .invoice
-        .number
-        .clone()
-        .unwrap_or_else(|| format!("draft-{}", p.detail.invoice.id));
+pub fn response(p: &Printable) -> Result<Response, invoice_print::PdfError> {
+    let bytes = invoice_print::pdf(p)?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/pdf".to_owned()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("inline; filename=\"{name}.pdf\""),
+                format!("inline; filename=\"{}\"", invoice_print::file_name(p)),
             ),
         ],
         bytes,

@@ -13,7 +13,7 @@
 
 mod common;
 
-use common::{Api, TestApp, course_body, venue_body};
+use common::{Api, TestApp, course_body, pdf_text, venue_body};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::HashSet;
@@ -34,6 +34,7 @@ both_backends!(
     a_dead_workers_claim_holds_to_the_end_of_its_lease_then_delivers_once,
     templates_are_edited_with_a_preview_and_audited,
     messages_are_text_and_html_from_the_configured_sender_with_days_place_links_and_changes,
+    an_issued_invoice_is_mailed_to_the_client_with_its_pdf,
 );
 
 // ------------------------------------------------------------------ the SMTP sink
@@ -1427,4 +1428,72 @@ async fn messages_are_text_and_html_from_the_configured_sender_with_days_place_l
             .unwrap();
         }
     }
+}
+
+async fn an_issued_invoice_is_mailed_to_the_client_with_its_pdf(t: &TestApp) {
+    let dir = scratch_dir("invoice");
+    let Some(sink) = Sink::start(0, &dir) else {
+        return;
+    };
+    let ops = t.api_as(Role::Coordinator, None).await;
+    let finance = t.api_as(Role::Finance, None).await;
+    let client = ops
+        .create(
+            "/clients",
+            &json!({ "code": "MAIL", "name": "Mailed GmbH", "billing_email": "ap@mailed.example.com",
+                     "billing_address": "Hauptstr. 1\n10115 Berlin", "currency": "EUR", "time_zone": "Europe/Berlin" }),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let d = finance
+        .create(
+            "/invoices",
+            &json!({ "client_id": client, "lines": [{ "description": "Coaching day", "quantity": "2", "unit_price": "600", "tax_rate": "19" }] }),
+        )
+        .await;
+    // A draft sends nothing; issuing queues the mail in the same transaction.
+    assert!(
+        common::mails_to(t, "ap@mailed.example.com")
+            .await
+            .is_empty()
+    );
+    let r = finance
+        .post(
+            &format!("/invoices/{}/issue", d["id"]),
+            &json!({ "version": d["version"] }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let number = r.body["number"].as_str().unwrap().to_owned();
+    let queued = common::mails_to(t, "ap@mailed.example.com").await;
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].kind, "invoice_issued");
+    assert_eq!(
+        queued[0].subject,
+        format!("Invoice {number} from Trainyard")
+    );
+    assert!(queued[0].body.contains("1428.00 EUR"), "{}", queued[0].body);
+
+    let m = mailer(sink.port, quick());
+    let pass = delivery::deliver_due(&t.app, &m, "w1").await.unwrap();
+    assert_eq!(pass.sent, 1, "{pass:?}");
+    let got = sink.messages();
+    assert_eq!(got.len(), 1);
+    let mail = &got[0];
+    assert_eq!(mail["rcpt_tos"], json!(["ap@mailed.example.com"]));
+    let pdf = part(mail, "application/pdf").expect("the PDF travels with the mail");
+    assert_eq!(pdf["filename"], format!("{number}.pdf"));
+    let bytes = std::fs::read(pdf["saved"].as_str().unwrap()).unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+    if let Some(text) = pdf_text(&bytes) {
+        assert!(
+            text.contains(&number) && text.contains("Mailed GmbH") && text.contains("1428.00"),
+            "{text}"
+        );
+    }
+    assert!(
+        lf(part(mail, "text/plain").unwrap()["text"].as_str().unwrap())
+            .contains(&format!("quote {number}"))
+    );
 }

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{Api, TestApp, course_body, venue_body};
+use common::{Api, TestApp, course_body, pdf_text, venue_body};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -528,28 +528,6 @@ async fn finance_writes_and_issues_an_invoice_in_the_ui(t: &TestApp) {
     assert!(html.contains("already issued"), "{html}");
     let (_, list) = b.get("/invoices?status=issued").await;
     assert!(list.contains(&number));
-}
-
-/// The PDF read back with poppler's `pdftotext`, when it is installed (`.ci/run` installs it).
-fn pdf_text(bytes: &[u8]) -> Option<String> {
-    use std::io::Write;
-    let child = std::process::Command::new("pdftotext")
-        .args(["-layout", "-", "-"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn();
-    let mut child = match child {
-        Ok(c) => c,
-        Err(_) if std::env::var("TRAINYARD_REQUIRE_BROWSER").as_deref() != Ok("1") => {
-            eprintln!("pdftotext (poppler-utils) is not installed: the PDF is not read back");
-            return None;
-        }
-        Err(e) => panic!("pdftotext is required (poppler-utils): {e}"),
-    };
-    child.stdin.take().unwrap().write_all(bytes).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "pdftotext failed");
-    Some(String::from_utf8(out.stdout).unwrap())
 }
 
 async fn an_issued_invoice_prints_as_a_pdf_with_selectable_text(t: &TestApp) {

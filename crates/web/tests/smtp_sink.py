@@ -9,7 +9,9 @@ DIR as `<n>.eml` (the raw message) and `<n>.json`, an independent reading with P
 package (skipped with --raw, for benchmarks: parsing costs ~5 ms a message):
 
     {"mail_from", "rcpt_tos", "from", "to", "subject" (decoded), "message_id", "headers": {...},
-     "parts": [{"content_type", "params": {...}, "filename", "text"}]}
+     "parts": [{"content_type", "params": {...}, "filename", "text", "saved"}]}
+
+A binary part's bytes are also written to DIR as `<n>-part<i>.bin`, named by "saved".
 
 Files appear atomically (written under a temporary name, then renamed). Exit status 3 with
 MISSING-AIOSMTPD on stderr means the `aiosmtpd` package is not installed
@@ -31,20 +33,25 @@ except ImportError:
     sys.exit(3)
 
 
-def reading(envelope, raw):
+def reading(envelope, raw, save=None):
     msg = BytesParser(policy=policy.default).parsebytes(raw)
     parts = []
-    for part in msg.walk():
+    for index, part in enumerate(msg.walk()):
         if part.is_multipart():
             continue
         try:
             text = part.get_content()
         except Exception as e:  # noqa: BLE001 - report, do not crash the server
             text = f"<undecodable: {e}>"
+        saved = None
         if isinstance(text, bytes):
+            # A binary attachment (an invoice's PDF): kept beside the message for the test to read.
+            if save is not None:
+                saved = save(index, text)
             text = text.decode("utf-8", "replace")
         parts.append(
             {
+                "saved": saved,
                 "content_type": part.get_content_type(),
                 "params": {k: v for k, v in part.get_params() or [] if v != ""},
                 "filename": part.get_filename(),
@@ -82,7 +89,12 @@ class Sink:
         raw = envelope.original_content or envelope.content
         self.write(f"{n}.eml", raw)
         if not self.raw_only:
-            self.write(f"{n}.json", json.dumps(reading(envelope, raw), ensure_ascii=False).encode("utf-8"))
+            def save(index, data):
+                name = f"{n}-part{index}.bin"
+                self.write(name, data)
+                return os.path.join(self.directory, name)
+
+            self.write(f"{n}.json", json.dumps(reading(envelope, raw, save), ensure_ascii=False).encode("utf-8"))
         return "250 Message accepted for delivery"
 
 

@@ -456,3 +456,25 @@ pub async fn register_and_confirm(
         .await;
     (b, status, html)
 }
+
+/// The PDF read back with poppler's `pdftotext`, when it is installed (`.ci/run` installs it).
+pub fn pdf_text(bytes: &[u8]) -> Option<String> {
+    use std::io::Write;
+    let child = std::process::Command::new("pdftotext")
+        .args(["-layout", "-", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(_) if std::env::var("TRAINYARD_REQUIRE_BROWSER").as_deref() != Ok("1") => {
+            eprintln!("pdftotext (poppler-utils) is not installed: the PDF is not read back");
+            return None;
+        }
+        Err(e) => panic!("pdftotext is required (poppler-utils): {e}"),
+    };
+    child.stdin.take().unwrap().write_all(bytes).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "pdftotext failed");
+    Some(String::from_utf8(out.stdout).unwrap())
+}
