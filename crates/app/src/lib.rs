@@ -11,6 +11,7 @@ pub mod audit;
 pub mod bench;
 pub mod bulk_enrollment;
 pub mod caller;
+pub mod costs;
 pub mod catalog;
 pub mod credentials;
 pub mod delivery;
