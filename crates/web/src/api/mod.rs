@@ -8,6 +8,7 @@ mod enrollment;
 mod extract;
 mod feeds;
 mod idempotency;
+mod costs;
 mod invoices;
 mod messages;
 mod planning;
@@ -117,6 +118,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(venues_travel::api())
         .merge(invoices::api())
         .merge(reports::api())
+        .merge(costs::api())
         .split_for_parts()
 }
 
