@@ -808,6 +808,8 @@ pub struct ProfitabilityReport {
     pub by: Dimension,
     /// The drill-down applied (`dimension:key`), if any.
     pub within: Option<String>,
+    /// The name of the group drilled into ("Acme", "2026-03").
+    pub within_label: Option<String>,
     /// Loss-making rows first (the worst first), then by margin.
     pub rows: Vec<ProfitLine>,
     /// The whole period, one line per currency.
@@ -889,14 +891,17 @@ pub async fn profitability(
     )?;
     let period = trainyard_core::kpi::Period::local_days(&tz, days.from, days.until);
     let mut rows = profit_rows(app, &tz, period.from_ms, period.until_ms).await?;
+    let mut within_label = None;
     if let Some((d, key)) = &within {
         rows = costs::within(rows, *d, key);
+        within_label = rows.first().map(|r| r.key(*d).label);
     }
     Ok(ProfitabilityReport {
         time_zone: tz.as_str().to_owned(),
         period: days,
         by,
         within: within.map(|(d, k)| format!("{}:{k}", d.as_str())),
+        within_label,
         rows: costs::rollup(&rows, by).into_iter().map(Into::into).collect(),
         totals: costs::total(&rows).into_iter().map(Into::into).collect(),
     })

@@ -17,6 +17,7 @@ mod invoices;
 mod learners;
 mod messages;
 mod planning;
+mod profitability;
 mod programs;
 mod record;
 mod recurrence;
@@ -65,6 +66,7 @@ pub fn routes() -> Router<AppState> {
         .merge(planning::routes())
         .merge(invoices::routes())
         .merge(reports::routes())
+        .merge(profitability::routes())
 }
 
 const FLASH_COOKIE: &str = "ty_flash";
