@@ -371,7 +371,7 @@ pub async fn insert(conn: &mut Conn, l: &NewLine<'_>, now: i64) -> Result<i64, S
     .bind(l.stage.as_str())
     .bind(l.actual)
     .bind(l.note.to_owned())
-    .bind(l.created_by)
+    .bind((l.created_by > 0).then_some(l.created_by))
     .bind(now)
     .fetch_one(&mut *conn)
     .await?;
