@@ -126,7 +126,7 @@ async fn build(t: &TestApp) -> World {
     let room = id(&manager
         .create(
             "/resources",
-            &json!({ "kind": "room", "code": "PRR", "name": "Room Profit", "venue_id": venue, "seats": 12, "quantity": 1 }),
+            &json!({ "kind": "room", "code": "PRR", "name": "Room Profit", "venue_id": venue, "seats": 12, "quantity": 1, "features": ["projector"] }),
         )
         .await);
     // 7 teaching hours a day, materials 25.50 a learner.
