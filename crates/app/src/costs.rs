@@ -86,12 +86,23 @@ pub fn finance_of(sc: SessionCosts) -> SessionFinance {
     }
 }
 
-async fn read_one(conn: &mut trainyard_store::Conn, session_id: i64) -> Result<SessionCosts, AppError> {
+async fn read_one(
+    conn: &mut trainyard_store::Conn,
+    session_id: i64,
+) -> Result<SessionCosts, AppError> {
     repo::read(conn, Scope::Session(session_id))
         .await?
         .into_iter()
         .next()
         .ok_or(AppError::NotFound("session"))
+}
+
+/// [`session_finance`] in the caller's transaction (the demo seeder's).
+pub(crate) async fn finance_in(
+    tx: &mut trainyard_store::Conn,
+    session_id: i64,
+) -> Result<SessionFinance, AppError> {
+    Ok(finance_of(read_one(tx, session_id).await?))
 }
 
 /// One session's revenue, cost lines by stage and margin.
@@ -205,13 +216,26 @@ pub async fn add_line(
     f: &LineFields,
 ) -> Result<SessionFinance, AppError> {
     require_finance(caller, "add cost lines")?;
-    let now = now_ms();
     let mut tx = app.store.write().await?;
+    let after = add_line_in(&mut tx, caller, session_id, f, now_ms()).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// [`add_line`] in the caller's transaction (the demo seeder's).
+pub(crate) async fn add_line_in(
+    tx: &mut trainyard_store::Conn,
+    caller: &Caller,
+    session_id: i64,
+    f: &LineFields,
+    now: i64,
+) -> Result<SessionFinance, AppError> {
+    require_finance(caller, "add cost lines")?;
     // Written first: the session row is the one this change guards.
-    trainyard_store::sessions::touch(&mut tx, session_id)
+    trainyard_store::sessions::touch(tx, session_id)
         .await
         .about("session")?;
-    let sc = read_one(&mut tx, session_id).await?;
+    let sc = read_one(tx, session_id).await?;
     let mut inv = Invalid::new();
     let kind = kind_of(&mut inv, &f.kind);
     let description = description_of(&mut inv, &f.description);
@@ -221,7 +245,10 @@ pub async fn add_line(
         "" | "planned" => Some(CostStage::Planned),
         "committed" => Some(CostStage::Committed),
         _ => {
-            inv.add("stage", "is planned or committed (enter an actual on the line once it is known)");
+            inv.add(
+                "stage",
+                "is planned or committed (enter an actual on the line once it is known)",
+            );
             None
         }
     };
@@ -232,7 +259,7 @@ pub async fn add_line(
         return Err(inv.into());
     }
     let id = repo::insert(
-        &mut tx,
+        tx,
         &repo::NewLine {
             session_id,
             derived_key: None,
@@ -247,10 +274,10 @@ pub async fn add_line(
         now,
     )
     .await?;
-    let after = finance_of(read_one(&mut tx, session_id).await?);
+    let after = finance_of(read_one(tx, session_id).await?);
     let key = format!("line-{id}");
     audit_line(
-        &mut tx,
+        tx,
         caller,
         now,
         "cost_line.added",
@@ -259,7 +286,6 @@ pub async fn add_line(
         after.lines.iter().find(|l| l.key == key),
     )
     .await?;
-    tx.commit().await?;
     Ok(after)
 }
 
@@ -284,12 +310,26 @@ pub async fn set_actual(
     f: &ActualFields,
 ) -> Result<SessionFinance, AppError> {
     require_finance(caller, "enter actual costs")?;
-    let now = now_ms();
     let mut tx = app.store.write().await?;
-    trainyard_store::sessions::touch(&mut tx, session_id)
+    let after = set_actual_in(&mut tx, caller, session_id, key, f, now_ms()).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// [`set_actual`] in the caller's transaction (the demo seeder's).
+pub(crate) async fn set_actual_in(
+    tx: &mut trainyard_store::Conn,
+    caller: &Caller,
+    session_id: i64,
+    key: &str,
+    f: &ActualFields,
+    now: i64,
+) -> Result<SessionFinance, AppError> {
+    require_finance(caller, "enter actual costs")?;
+    trainyard_store::sessions::touch(tx, session_id)
         .await
         .about("session")?;
-    let before = finance_of(read_one(&mut tx, session_id).await?);
+    let before = finance_of(read_one(tx, session_id).await?);
     let line = before
         .lines
         .iter()
@@ -312,10 +352,19 @@ pub async fn set_actual(
     if !inv.is_empty() {
         return Err(inv.into());
     }
-    write_actual(&mut tx, caller, session_id, &line, actual.map(|m| m.minor), note, now).await?;
-    let after = finance_of(read_one(&mut tx, session_id).await?);
+    write_actual(
+        tx,
+        caller,
+        session_id,
+        &line,
+        actual.map(|m| m.minor),
+        note,
+        now,
+    )
+    .await?;
+    let after = finance_of(read_one(tx, session_id).await?);
     audit_line(
-        &mut tx,
+        tx,
         caller,
         now,
         "cost_line.actual_set",
@@ -324,7 +373,6 @@ pub async fn set_actual(
         after.lines.iter().find(|l| l.key == key),
     )
     .await?;
-    tx.commit().await?;
     Ok(after)
 }
 
@@ -428,18 +476,33 @@ pub async fn set_resource_rate(
     currency: &str,
 ) -> Result<Money, AppError> {
     require_finance(caller, "set resource rates")?;
+    let mut tx = app.store.write().await?;
+    let rate =
+        set_resource_rate_in(&mut tx, caller, resource_id, amount, currency, now_ms()).await?;
+    tx.commit().await?;
+    Ok(rate)
+}
+
+/// [`set_resource_rate`] in the caller's transaction (the demo seeder's).
+pub(crate) async fn set_resource_rate_in(
+    tx: &mut trainyard_store::Conn,
+    caller: &Caller,
+    resource_id: i64,
+    amount: &str,
+    currency: &str,
+    now: i64,
+) -> Result<Money, AppError> {
+    require_finance(caller, "set resource rates")?;
     let mut inv = Invalid::new();
     let cur = currency_of(&mut inv, currency, Currency::EUR);
     let rate = cur.and_then(|c| amount_of(&mut inv, "day_rate", amount, c));
     let Some(rate) = rate else {
         return Err(inv.into());
     };
-    let now = now_ms();
-    let mut tx = app.store.write().await?;
-    let before = repo::resource_rate(&mut tx, resource_id)
+    let before = repo::resource_rate(tx, resource_id)
         .await
         .about("resource")?;
-    repo::set_resource_rate(&mut tx, resource_id, rate)
+    repo::set_resource_rate(tx, resource_id, rate)
         .await
         .about("resource")?;
     #[derive(serde::Serialize)]
@@ -447,7 +510,7 @@ pub async fn set_resource_rate(
         day_rate: Money,
     }
     crate::audit::record(
-        &mut tx,
+        tx,
         caller,
         now,
         "resource.day_rate_set",
@@ -456,7 +519,6 @@ pub async fn set_resource_rate(
         Some(&Rate { day_rate: rate }),
     )
     .await?;
-    tx.commit().await?;
     Ok(rate)
 }
 
@@ -691,13 +753,30 @@ pub async fn import_actuals(
             .about("session")?;
         match &p.target {
             Some(line) => {
-                write_actual(&mut tx, caller, p.session_id, line, Some(p.amount.minor), "imported", now)
-                    .await?;
+                write_actual(
+                    &mut tx,
+                    caller,
+                    p.session_id,
+                    line,
+                    Some(p.amount.minor),
+                    "imported",
+                    now,
+                )
+                .await?;
                 let mut after = line.clone();
                 after.actual = Some(p.amount);
                 after.amount = p.amount;
                 after.stage = CostStage::Actual;
-                audit_line(&mut tx, caller, now, "cost_line.actual_imported", p.session_id, Some(line), Some(&after)).await?;
+                audit_line(
+                    &mut tx,
+                    caller,
+                    now,
+                    "cost_line.actual_imported",
+                    p.session_id,
+                    Some(line),
+                    Some(&after),
+                )
+                .await?;
             }
             None => {
                 let id = repo::insert(
@@ -730,7 +809,16 @@ pub async fn import_actuals(
                     resource_id: None,
                     version: 1,
                 };
-                audit_line(&mut tx, caller, now, "cost_line.actual_imported", p.session_id, None, Some(&after)).await?;
+                audit_line(
+                    &mut tx,
+                    caller,
+                    now,
+                    "cost_line.actual_imported",
+                    p.session_id,
+                    None,
+                    Some(&after),
+                )
+                .await?;
             }
         }
     }
@@ -902,7 +990,10 @@ pub async fn profitability(
         by,
         within: within.map(|(d, k)| format!("{}:{k}", d.as_str())),
         within_label,
-        rows: costs::rollup(&rows, by).into_iter().map(Into::into).collect(),
+        rows: costs::rollup(&rows, by)
+            .into_iter()
+            .map(Into::into)
+            .collect(),
         totals: costs::total(&rows).into_iter().map(Into::into).collect(),
     })
 }
@@ -933,8 +1024,7 @@ pub fn profitability_csv(r: &ProfitabilityReport) -> String {
             &l.cost.amount_string(),
             &l.margin.amount_string(),
             l.margin_percent.as_deref().unwrap_or(""),
-            &l
-                .cost_per_learner
+            &l.cost_per_learner
                 .map(|m| m.amount_string())
                 .unwrap_or_default(),
         ]);

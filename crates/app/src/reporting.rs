@@ -315,12 +315,13 @@ async fn finance_figures(
     figures: &mut kpi::Figures,
 ) -> Result<Option<trainyard_core::Currency>, AppError> {
     let keep = |r: &trainyard_core::costs::ProfitRow| {
-        f.client_id.is_none_or(|c| r.client.as_ref().map(|x| x.0) == Some(c))
+        f.client_id
+            .is_none_or(|c| r.client.as_ref().map(|x| x.0) == Some(c))
             && f.course_id.is_none_or(|c| r.course.0 == c)
-            && f.venue_id.is_none_or(|v| r.venue.as_ref().map(|x| x.0) == Some(v))
+            && f.venue_id
+                .is_none_or(|v| r.venue.as_ref().map(|x| x.0) == Some(v))
             && f.mode.is_none_or(|m| r.mode == m)
-            && f
-                .instructor_id
+            && f.instructor_id
                 .is_none_or(|i| r.instructor.as_ref().map(|x| x.0) == Some(i))
     };
     let found = crate::costs::kpi_ratios(app, tz, period.from_ms, period.until_ms, keep).await?;

@@ -255,10 +255,7 @@ pub fn derive(s: &SessionInputs) -> Vec<Derived> {
                 )
             },
             amount: Money::new(
-                b.day_rate
-                    .minor
-                    .saturating_mul(b.parts)
-                    .saturating_mul(qty),
+                b.day_rate.minor.saturating_mul(b.parts).saturating_mul(qty),
                 b.day_rate.currency,
             ),
             stage: if b.confirmed {

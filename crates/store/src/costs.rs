@@ -8,7 +8,9 @@ use crate::courses::decode_err;
 use crate::row::{Col, Sql, fetch_all};
 use crate::{Conn, StoreError};
 use std::collections::HashMap;
-use trainyard_core::costs::{AssignmentRow, BookingRow, ContractRate, PartRow, SessionInputs, StoredLine};
+use trainyard_core::costs::{
+    AssignmentRow, BookingRow, ContractRate, PartRow, SessionInputs, StoredLine,
+};
 use trainyard_core::money::{Currency, Money};
 use trainyard_core::status::{
     AssignmentStatus, CostKind, CostStage, DeliveryMode, ResourceKind, SessionStatus, Visibility,
@@ -20,7 +22,10 @@ pub enum Scope {
     Session(i64),
     /// Sessions delivered (or closed) whose end falls in `[from_ms, until_ms)`: revenue is
     /// recognised on delivery.
-    DeliveredEndingIn { from_ms: i64, until_ms: i64 },
+    DeliveredEndingIn {
+        from_ms: i64,
+        until_ms: i64,
+    },
 }
 
 /// The sessions of `scope` as a subquery of ids, pushed onto `q`.
@@ -73,7 +78,11 @@ pub struct SessionCosts {
     pub lead: Option<(i64, String)>,
 }
 
-fn opt_pair(r: &sqlx::any::AnyRow, id: &str, name: &str) -> Result<Option<(i64, String)>, sqlx::Error> {
+fn opt_pair(
+    r: &sqlx::any::AnyRow,
+    id: &str,
+    name: &str,
+) -> Result<Option<(i64, String)>, sqlx::Error> {
     Ok(match r.oi(id)? {
         Some(i) => Some((i, r.os(name)?.unwrap_or_default())),
         None => None,
@@ -330,10 +339,17 @@ fn stored_row(r: &sqlx::any::AnyRow) -> Result<(i64, StoredLine), sqlx::Error> {
 }
 
 /// The stored line of a session under `key` (`line-7` or a derived key).
-pub async fn stored(conn: &mut Conn, session_id: i64, key: &str) -> Result<Option<StoredLine>, StoreError> {
+pub async fn stored(
+    conn: &mut Conn,
+    session_id: i64,
+    key: &str,
+) -> Result<Option<StoredLine>, StoreError> {
     let mut q = Sql::new(&format!("{STORED} WHERE session_id = "));
     q.int(session_id);
-    match key.strip_prefix("line-").and_then(|n| n.parse::<i64>().ok()) {
+    match key
+        .strip_prefix("line-")
+        .and_then(|n| n.parse::<i64>().ok())
+    {
         Some(id) => q.push(" AND derived_key IS NULL AND id = ").int(id),
         None => q.push(" AND derived_key = ").text(key),
     };
@@ -444,13 +460,18 @@ pub async fn session_ids_by_reference(
 }
 
 /// A resource's hire per day.
-pub async fn set_resource_rate(conn: &mut Conn, resource_id: i64, rate: Money) -> Result<(), StoreError> {
-    let done = sqlx::query("UPDATE resources SET day_rate_minor = $1, rate_currency = $2 WHERE id = $3")
-        .bind(rate.minor)
-        .bind(rate.currency.as_str().to_owned())
-        .bind(resource_id)
-        .execute(&mut *conn)
-        .await?;
+pub async fn set_resource_rate(
+    conn: &mut Conn,
+    resource_id: i64,
+    rate: Money,
+) -> Result<(), StoreError> {
+    let done =
+        sqlx::query("UPDATE resources SET day_rate_minor = $1, rate_currency = $2 WHERE id = $3")
+            .bind(rate.minor)
+            .bind(rate.currency.as_str().to_owned())
+            .bind(resource_id)
+            .execute(&mut *conn)
+            .await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
@@ -463,6 +484,7 @@ pub async fn resource_rate(conn: &mut Conn, resource_id: i64) -> Result<Money, S
         .bind(resource_id)
         .fetch_one(&mut *conn)
         .await?;
-    let cur = Currency::parse(&r.s("rate_currency")?).map_err(|e| StoreError::Database(decode_err(e)))?;
+    let cur =
+        Currency::parse(&r.s("rate_currency")?).map_err(|e| StoreError::Database(decode_err(e)))?;
     Ok(Money::new(r.i("day_rate_minor")?, cur))
 }

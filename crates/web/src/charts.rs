@@ -93,12 +93,20 @@ pub fn signed_rows(title: &str, items: Vec<(String, i64, String, String)>) -> Si
         .max()
         .unwrap_or(0)
         .max(1);
-    let zero = label_width + half;
+    // Both sides when there are losses and gains; otherwise the whole width to the one side.
+    let losses = items.iter().any(|(_, n, _, _)| *n < 0);
+    let gains = items.iter().any(|(_, n, _, _)| *n > 0);
+    let (left, scale) = match (losses, gains) {
+        (true, true) => (half, half),
+        (true, false) => (2 * half, 2 * half),
+        _ => (0, 2 * half),
+    };
+    let zero = label_width + left;
     let bars = items
         .into_iter()
         .enumerate()
         .map(|(n, (label, amount, value, href))| {
-            let len = ((amount.unsigned_abs() as u128 * half as u128 / max as u128) as i64).max(2);
+            let len = ((amount.unsigned_abs() as u128 * scale as u128 / max as u128) as i64).max(2);
             SignedBar {
                 x: if amount < 0 { zero - len } else { zero },
                 y: n as i64 * row + 4,
@@ -113,6 +121,7 @@ pub fn signed_rows(title: &str, items: Vec<(String, i64, String, String)>) -> Si
         .collect::<Vec<_>>();
     SignedChart {
         title: title.to_owned(),
+        value_x: label_width + 2 * half + 8,
         width: label_width + 2 * half + 110,
         height: (bars.len() as i64 * row).max(row),
         label_width,
@@ -140,6 +149,8 @@ pub struct SignedChart {
     pub label_width: i64,
     /// The zero line's x.
     pub zero: i64,
+    /// Where the amounts are written, right of the bars.
+    pub value_x: i64,
     pub bars: Vec<SignedBar>,
 }
 

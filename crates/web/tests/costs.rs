@@ -257,7 +257,11 @@ fn key_of(f: &Value, kind: &str) -> String {
 
 /// S1's room actual 350.00 and a committed catering line of 60.00; S2's travel of 155.40.
 async fn finance_entries(w: &World) {
-    let f = w.finance.get(&format!("/sessions/{}/finance", w.s1.0)).await.body;
+    let f = w
+        .finance
+        .get(&format!("/sessions/{}/finance", w.s1.0))
+        .await
+        .body;
     let room = format!("resource-{}", w.room);
     let r = w
         .finance
@@ -287,7 +291,10 @@ async fn a_hand_built_month_matches_the_figures_to_the_cent(t: &TestApp) {
 
     // S1 as derived: Anna 1 day × 800.00 (8 h ≥ the course's 7 h), committed; the room 1 day ×
     // 300.00, committed; materials 3 × 25.50 = 76.50, committed (the session was confirmed).
-    let f = w.finance.get(&format!("/sessions/{}/finance", w.s1.0)).await;
+    let f = w
+        .finance
+        .get(&format!("/sessions/{}/finance", w.s1.0))
+        .await;
     assert_eq!(f.status, StatusCode::OK, "{}", f.body);
     let f = f.body;
     assert_eq!(f["revenue"]["amount"], "1500.00");
@@ -309,7 +316,11 @@ async fn a_hand_built_month_matches_the_figures_to_the_cent(t: &TestApp) {
 
     // S1: 800.00 + 350.00 (actual) + 76.50 + 60.00 = 1286.50; margin 213.50 = 14.2 %;
     // per learner 1286.50 / 3 = 428.83.
-    let f = w.manager.get(&format!("/sessions/{}/finance", w.s1.0)).await.body;
+    let f = w
+        .manager
+        .get(&format!("/sessions/{}/finance", w.s1.0))
+        .await
+        .body;
     assert_eq!(f["totals"]["actual"]["amount"], "350.00");
     assert_eq!(f["totals"]["committed"]["amount"], "936.50");
     assert_eq!(f["totals"]["planned"]["amount"], "0.00");
@@ -319,16 +330,27 @@ async fn a_hand_built_month_matches_the_figures_to_the_cent(t: &TestApp) {
     assert_eq!(f["cost_per_learner"]["amount"], "428.83");
     // S2: invoiced 800.00; Anna 4 h × 100.00 (shorter than a day) + 2 × 25.50 + 155.40 = 606.40;
     // margin 193.60 = 24.2 %; per learner 303.20.
-    let f = w.manager.get(&format!("/sessions/{}/finance", w.s2.0)).await.body;
+    let f = w
+        .manager
+        .get(&format!("/sessions/{}/finance", w.s2.0))
+        .await
+        .body;
     assert_eq!(f["revenue_source"], "invoices");
     assert_eq!(f["revenue"]["amount"], "800.00");
-    assert_eq!(line(&f, &key_of(&f, "instructor_fee"))["description"], "Anna Profit: 4 h");
+    assert_eq!(
+        line(&f, &key_of(&f, "instructor_fee"))["description"],
+        "Anna Profit: 4 h"
+    );
     assert_eq!(f["totals"]["total"]["amount"], "606.40");
     assert_eq!(f["margin"]["amount"], "193.60");
     assert_eq!(f["margin_percent"], "24.2");
     assert_eq!(f["cost_per_learner"]["amount"], "303.20");
     // S3: 500.00 against 2 × 800.00 + 25.50 = 1625.50: a loss of 1125.50 = -225.1 %.
-    let f = w.manager.get(&format!("/sessions/{}/finance", w.s3.0)).await.body;
+    let f = w
+        .manager
+        .get(&format!("/sessions/{}/finance", w.s3.0))
+        .await
+        .body;
     assert_eq!(f["totals"]["total"]["amount"], "1625.50");
     assert_eq!(f["margin"]["amount"], "-1125.50");
     assert_eq!(f["margin_percent"], "-225.1");
@@ -365,7 +387,9 @@ async fn a_hand_built_month_matches_the_figures_to_the_cent(t: &TestApp) {
     // The same as CSV, to the cent.
     let r = w
         .finance
-        .get(&format!("/reports/profitability?{march}&by=client&format=csv"))
+        .get(&format!(
+            "/reports/profitability?{march}&by=client&format=csv"
+        ))
         .await;
     assert_eq!(r.status, StatusCode::OK);
     let csv = r.body.as_str().unwrap().to_owned();
@@ -391,7 +415,10 @@ async fn a_hand_built_month_matches_the_figures_to_the_cent(t: &TestApp) {
         .iter()
         .map(|x| x["label"].as_str().unwrap())
         .collect();
-    assert_eq!(labels, vec![w.s3.1.as_str(), w.s2.1.as_str(), w.s1.1.as_str()]);
+    assert_eq!(
+        labels,
+        vec![w.s3.1.as_str(), w.s2.1.as_str(), w.s1.1.as_str()]
+    );
     let r = w
         .finance
         .get(&format!(
@@ -411,7 +438,13 @@ async fn a_hand_built_month_matches_the_figures_to_the_cent(t: &TestApp) {
             .as_array()
             .unwrap()
             .iter()
-            .map(|x| x["margin"]["amount"].as_str().unwrap().parse::<f64>().unwrap())
+            .map(|x| {
+                x["margin"]["amount"]
+                    .as_str()
+                    .unwrap()
+                    .parse::<f64>()
+                    .unwrap()
+            })
             .sum();
         assert!((sum + 718.40).abs() < 0.001, "{by}: {}", r.body);
     }
@@ -438,10 +471,16 @@ async fn a_hand_built_month_matches_the_figures_to_the_cent(t: &TestApp) {
             .unwrap_or_else(|| panic!("no {k} in {}", r.body))
     };
     let cpl = tile("cost_per_learner");
-    assert_eq!(cpl["figure"], json!({ "numerator": 351840, "denominator": 6 }));
+    assert_eq!(
+        cpl["figure"],
+        json!({ "numerator": 351840, "denominator": 6 })
+    );
     assert_eq!(cpl["value"], "586.40 EUR");
     let p = tile("profitability");
-    assert_eq!(p["figure"], json!({ "numerator": -71840, "denominator": 280000 }));
+    assert_eq!(
+        p["figure"],
+        json!({ "numerator": -71840, "denominator": 280000 })
+    );
     assert_eq!(p["value"], "-25.7");
 
     // The pages show the same figures.
@@ -450,7 +489,14 @@ async fn a_hand_built_month_matches_the_figures_to_the_cent(t: &TestApp) {
         .get(&format!("/reports/profitability?{march}&by=client"))
         .await;
     assert_eq!(status, StatusCode::OK);
-    for s in ["-912.00 EUR", "193.60 EUR", "-718.40 EUR", "-45.6 %", "586.40 EUR", "<svg"] {
+    for s in [
+        "-912.00 EUR",
+        "193.60 EUR",
+        "-718.40 EUR",
+        "-45.6 %",
+        "586.40 EUR",
+        "<svg",
+    ] {
         assert!(html.contains(s), "{s} missing from the page");
     }
     assert!(
@@ -459,11 +505,23 @@ async fn a_hand_built_month_matches_the_figures_to_the_cent(t: &TestApp) {
     );
     let (status, html) = b.get(&format!("/sessions/{}?tab=finance", w.s1.0)).await;
     assert_eq!(status, StatusCode::OK);
-    for s in ["Finance", "1286.50 EUR", "213.50 EUR", "14.2 %", "428.83 EUR", "venue invoice 77"] {
-        assert!(html.contains(s), "{s} missing from the session's Finance tab");
+    for s in [
+        "Finance",
+        "1286.50 EUR",
+        "213.50 EUR",
+        "14.2 %",
+        "428.83 EUR",
+        "venue invoice 77",
+    ] {
+        assert!(
+            html.contains(s),
+            "{s} missing from the session's Finance tab"
+        );
     }
     let (_, csv_page) = b
-        .get(&format!("/reports/profitability?{march}&by=client&format=csv"))
+        .get(&format!(
+            "/reports/profitability?{march}&by=client&format=csv"
+        ))
         .await;
     assert_eq!(csv_page, csv);
 }
@@ -474,9 +532,8 @@ async fn actuals_manual_lines_and_stale_edits(t: &TestApp) {
     let f = w.finance.get(&format!("/sessions/{s}/finance")).await.body;
     let materials = line(&f, "materials").clone();
     assert_eq!(materials["version"], 0);
-    let put = |v: &Value, amount: &str| {
-        json!({ "version": v, "amount": amount, "note": "supplier" })
-    };
+    let put =
+        |v: &Value, amount: &str| json!({ "version": v, "amount": amount, "note": "supplier" });
     let r = w
         .finance
         .put(
@@ -568,7 +625,11 @@ async fn actuals_manual_lines_and_stale_edits(t: &TestApp) {
         .iter()
         .map(|e| e["action"].as_str().unwrap())
         .collect();
-    for a in ["cost_line.actual_set", "cost_line.added", "cost_line.removed"] {
+    for a in [
+        "cost_line.actual_set",
+        "cost_line.added",
+        "cost_line.removed",
+    ] {
         assert!(actions.contains(&a), "{a} not in {actions:?}");
     }
 }
@@ -659,7 +720,10 @@ async fn the_csv_import_checks_before_it_changes_anything(t: &TestApp) {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(html.contains("Nothing was imported: 5 rows have a problem"), "{html}");
+    assert!(
+        html.contains("Nothing was imported: 5 rows have a problem"),
+        "{html}"
+    );
     assert!(html.contains("no session has the reference"));
     assert_eq!(
         w.finance.get(&format!("/sessions/{s1}/finance")).await.body,

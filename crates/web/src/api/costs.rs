@@ -101,7 +101,10 @@ async fn add_cost_line(
         currency: b.amount.currency,
         stage: b.stage.map(|x| x.as_str().to_owned()).unwrap_or_default(),
     };
-    Ok((StatusCode::CREATED, Json(uc::add_line(&s.app, &c, id, &f).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(uc::add_line(&s.app, &c, id, &f).await?),
+    ))
 }
 
 /// What a line actually cost.

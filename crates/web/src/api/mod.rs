@@ -3,12 +3,12 @@
 
 mod bodies;
 mod bulk;
+mod costs;
 mod doc;
 mod enrollment;
 mod extract;
 mod feeds;
 mod idempotency;
-mod costs;
 mod invoices;
 mod messages;
 mod planning;

@@ -286,7 +286,10 @@ struct ImportForm {
     action: String,
 }
 
-async fn import(State(s): State<AppState>, Submit { caller: c, form }: Submit<ImportForm>) -> Response {
+async fn import(
+    State(s): State<AppState>,
+    Submit { caller: c, form }: Submit<ImportForm>,
+) -> Response {
     if let Err(e) = may_import(&c) {
         return error_page(e, Some(&c));
     }

@@ -168,7 +168,8 @@ fn lines(x: &Session, f: &SessionFinance) -> Panel {
                 }
             })
             .collect(),
-        empty: "No costs yet: staff the session, book its room and enroll learners, or add a line.".into(),
+        empty: "No costs yet: staff the session, book its room and enroll learners, or add a line."
+            .into(),
         form: (!f.lines.is_empty()).then(|| InlineForm {
             action: format!("/sessions/{id}/cost-lines/actual"),
             fields: vec![
@@ -186,15 +187,11 @@ fn lines(x: &Session, f: &SessionFinance) -> Panel {
                         None,
                     )
                     .required(),
-                Field::new("amount", "Actual amount", "text", "")
-                    .help("empty clears the actual"),
+                Field::new("amount", "Actual amount", "text", "").help("empty clears the actual"),
                 Field::new("note", "Note", "wide", ""),
             ],
             submit: "Save actual",
-            link: Some((
-                "Import actuals from CSV".into(),
-                "/costs/import".into(),
-            )),
+            link: Some(("Import actuals from CSV".into(), "/costs/import".into())),
         }),
         override_allowed: false,
         refusal: None,
@@ -218,7 +215,12 @@ fn add_panel(x: &Session) -> Panel {
                 ),
                 Field::new("description", "Description", "wide", "").required(),
                 Field::new("amount", "Amount", "text", "").required(),
-                Field::new("currency", "Currency", "text", x.seat_price.currency.as_str()),
+                Field::new(
+                    "currency",
+                    "Currency",
+                    "text",
+                    x.seat_price.currency.as_str(),
+                ),
                 Field::new("stage", "Stage", "select", "planned").choices(
                     vec![
                         ("planned".into(), "Planned".into()),
@@ -325,7 +327,10 @@ async fn actual(
     Path(id): Path<i64>,
     Submit { caller: c, form }: Submit<ActualForm>,
 ) -> Response {
-    let (key, version) = form.line.rsplit_once('@').unwrap_or((form.line.as_str(), "0"));
+    let (key, version) = form
+        .line
+        .rsplit_once('@')
+        .unwrap_or((form.line.as_str(), "0"));
     let fields = ActualFields {
         version: version.trim().parse().unwrap_or(-1),
         amount: form.amount.clone(),
