@@ -664,9 +664,8 @@ pub async fn import_actuals(
                 problems.push("the description is longer than 200 characters".into());
             }
             if let (Some((sid, _)), Ok(kind), Some(Ok(amount))) = (session, kind, amount) {
-                if !finance.contains_key(&sid) {
-                    let f = finance_of(read_one(&mut tx, sid).await?);
-                    finance.insert(sid, f);
+                if let std::collections::hash_map::Entry::Vacant(e) = finance.entry(sid) {
+                    e.insert(finance_of(read_one(&mut tx, sid).await?));
                 }
                 let f = &finance[&sid];
                 let of_kind: Vec<&CostLine> = f.lines.iter().filter(|l| l.kind == kind).collect();

@@ -286,10 +286,10 @@ pub async fn read(conn: &mut Conn, scope: Scope) -> Result<Vec<SessionCosts>, St
     })
     .await?
     {
-        if let Some(&n) = at.get(&sid) {
-            if out[n].session.currency.as_str() == cur {
-                out[n].enrollment_revenue += total;
-            }
+        if let Some(&n) = at.get(&sid)
+            && out[n].session.currency.as_str() == cur
+        {
+            out[n].enrollment_revenue += total;
         }
     }
 
@@ -309,10 +309,10 @@ pub async fn read(conn: &mut Conn, scope: Scope) -> Result<Vec<SessionCosts>, St
     })
     .await?
     {
-        if let Some(&n) = at.get(&sid) {
-            if out[n].session.currency.as_str() == cur {
-                out[n].invoiced_revenue += total;
-            }
+        if let Some(&n) = at.get(&sid)
+            && out[n].session.currency.as_str() == cur
+        {
+            out[n].invoiced_revenue += total;
         }
     }
     Ok(out)

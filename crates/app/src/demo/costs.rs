@@ -91,45 +91,45 @@ pub(super) async fn seed(
     for (n, d) in latest.iter().enumerate() {
         let f = finance_in(c, d.id).await?;
         // The fee as invoiced by the instructor: a little over or under what was committed.
-        if n % 3 == 0 {
-            if let Some(fee) = f.lines.iter().find(|l| l.kind == CostKind::InstructorFee) {
-                let pct = if n % 2 == 0 { 104 } else { 97 };
-                let actual = Money::new(fee.planned.minor * pct / 100, fee.planned.currency);
-                set_actual_in(
-                    c,
-                    &who,
-                    d.id,
-                    &fee.key,
-                    &ActualFields {
-                        version: fee.version,
-                        amount: amount(actual),
-                        note: "instructor's invoice".into(),
-                    },
-                    s.now,
-                )
-                .await?;
-                touched += 1;
-            }
+        if n % 3 == 0
+            && let Some(fee) = f.lines.iter().find(|l| l.kind == CostKind::InstructorFee)
+        {
+            let pct = if n % 2 == 0 { 104 } else { 97 };
+            let actual = Money::new(fee.planned.minor * pct / 100, fee.planned.currency);
+            set_actual_in(
+                c,
+                &who,
+                d.id,
+                &fee.key,
+                &ActualFields {
+                    version: fee.version,
+                    amount: amount(actual),
+                    note: "instructor's invoice".into(),
+                },
+                s.now,
+            )
+            .await?;
+            touched += 1;
         }
         // The venue's bill, with extras.
-        if n % 4 == 1 {
-            if let Some(room) = f.lines.iter().find(|l| l.kind == CostKind::VenueHire) {
-                let actual = Money::new(room.planned.minor + 4_500, room.planned.currency);
-                set_actual_in(
-                    c,
-                    &who,
-                    d.id,
-                    &room.key,
-                    &ActualFields {
-                        version: room.version,
-                        amount: amount(actual),
-                        note: "projector hire added".into(),
-                    },
-                    s.now,
-                )
-                .await?;
-                touched += 1;
-            }
+        if n % 4 == 1
+            && let Some(room) = f.lines.iter().find(|l| l.kind == CostKind::VenueHire)
+        {
+            let actual = Money::new(room.planned.minor + 4_500, room.planned.currency);
+            set_actual_in(
+                c,
+                &who,
+                d.id,
+                &room.key,
+                &ActualFields {
+                    version: room.version,
+                    amount: amount(actual),
+                    note: "projector hire added".into(),
+                },
+                s.now,
+            )
+            .await?;
+            touched += 1;
         }
         // Travel for a good part of them: committed when booked, then the actual ticket.
         if n % 3 == 1 {
