@@ -415,10 +415,18 @@ async fn every_kpi_matches_the_hand_count_in_json_and_csv(t: &TestApp) {
     // closed and the rescheduled one: nobody here has a rate or a price, so the six learners
     // cost nothing and there is no revenue to take a margin of (tests/costs.rs has the sums).
     let cpl = tile(&r, "cost_per_learner");
-    assert_eq!(cpl["figure"], json!({ "numerator": 0, "denominator": 6 }), "{cpl}");
+    assert_eq!(
+        cpl["figure"],
+        json!({ "numerator": 0, "denominator": 6 }),
+        "{cpl}"
+    );
     assert_eq!(cpl["value"], "0.00 EUR");
     let p = tile(&r, "profitability");
-    assert_eq!(p["figure"], json!({ "numerator": 0, "denominator": 0 }), "{p}");
+    assert_eq!(
+        p["figure"],
+        json!({ "numerator": 0, "denominator": 0 }),
+        "{p}"
+    );
     assert!(p["value"].is_null(), "{p}");
     // The data of quality does not exist yet: said, not faked.
     let x = tile(&r, "client_satisfaction");
