@@ -28,6 +28,7 @@ pub const FINANCE_KEYS: &[&str] = &[
     "material_cost",
     "budget",
     "cost_minor",
+    "cost_line",
 ];
 
 /// A record as one caller may see it.

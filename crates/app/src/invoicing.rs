@@ -227,6 +227,47 @@ async fn checked_draft(
     }
 }
 
+/// A draft billing a private session by hand-typed lines, linked to the session (so its
+/// revenue counts for it): the demo bills its private sessions by the day this way.
+pub(crate) async fn draft_for_private_session_in(
+    tx: &mut trainyard_store::Conn,
+    caller: &Caller,
+    session_id: i64,
+    f: &DraftFields,
+    now: i64,
+) -> Result<InvoiceDetail, AppError> {
+    require_finance(caller, "write invoices")?;
+    let (client_id, currency, days, lines) = checked_draft(&mut *tx, f, None).await?;
+    let id = repo::insert(
+        &mut *tx,
+        &repo::NewInvoice {
+            kind: InvoiceKind::Invoice,
+            client_id,
+            session_id: Some(session_id),
+            credits_invoice_id: None,
+            currency,
+            payment_days: days,
+            notes: f.notes.trim(),
+        },
+        now,
+    )
+    .await?;
+    let with_refs: Vec<(Line, Option<i64>)> = lines.into_iter().map(|l| (l, None)).collect();
+    repo::write_draft(&mut *tx, id, 1, &with_refs, (f.notes.trim(), days), now).await?;
+    let after = detail(&mut *tx, id).await?;
+    crate::audit::record(
+        &mut *tx,
+        caller,
+        now,
+        "invoice.drafted",
+        ("invoice", id),
+        None,
+        Some(&after),
+    )
+    .await?;
+    Ok(after)
+}
+
 /// Writes a new draft invoice by hand.
 pub async fn create_draft(
     app: &App,

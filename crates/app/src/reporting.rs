@@ -305,6 +305,31 @@ async fn rows(app: &App, f: &KpiFilter) -> Result<Rows, AppError> {
     })
 }
 
+/// Fills in the finance KPIs (cost per learner, profitability) of `period` from the sessions
+/// delivered in it, narrowed by the report's slices; returns their currency.
+async fn finance_figures(
+    app: &App,
+    tz: &TimeZoneName,
+    period: Period,
+    f: &KpiFilter,
+    figures: &mut kpi::Figures,
+) -> Result<Option<trainyard_core::Currency>, AppError> {
+    let keep = |r: &trainyard_core::costs::ProfitRow| {
+        f.client_id
+            .is_none_or(|c| r.client.as_ref().map(|x| x.0) == Some(c))
+            && f.course_id.is_none_or(|c| r.course.0 == c)
+            && f.venue_id
+                .is_none_or(|v| r.venue.as_ref().map(|x| x.0) == Some(v))
+            && f.mode.is_none_or(|m| r.mode == m)
+            && f.instructor_id
+                .is_none_or(|i| r.instructor.as_ref().map(|x| x.0) == Some(i))
+    };
+    let found = crate::costs::kpi_ratios(app, tz, period.from_ms, period.until_ms, keep).await?;
+    figures.cost_per_learner = Some(found.map_or(Ratio::default(), |x| x.0));
+    figures.profitability = Some(found.map_or(Ratio::default(), |x| x.1));
+    Ok(found.map(|x| x.2))
+}
+
 /// Monday-to-Sunday weeks (or calendar months) covering `days`, clipped to it.
 fn slices(days: Days, by_month: bool) -> Vec<Days> {
     let mut out = Vec::new();
@@ -343,7 +368,12 @@ pub async fn kpis(app: &App, caller: &Caller, q: &ReportQuery) -> Result<KpiRepo
         },
     )
     .await?;
-    let figures = kpi::figures(period, now, &current);
+    let mut figures = kpi::figures(period, now, &current);
+    let shown = visible(caller);
+    let mut currency = None;
+    if shown.iter().any(|k| k.is_finance()) {
+        currency = finance_figures(app, &tz, period, &f, &mut figures).await?;
+    }
     let before = match comparison {
         Some(c) => {
             let p = c.period(&tz);
@@ -356,24 +386,37 @@ pub async fn kpis(app: &App, caller: &Caller, q: &ReportQuery) -> Result<KpiRepo
                 },
             )
             .await?;
-            Some(kpi::figures(p, now, &r))
+            let mut b = kpi::figures(p, now, &r);
+            if shown.iter().any(|k| k.is_finance()) {
+                let cur = finance_figures(app, &tz, p, &f, &mut b).await?;
+                if cur != currency && currency.is_some() {
+                    // Another main currency: the figures do not compare.
+                    b.cost_per_learner = None;
+                    b.profitability = None;
+                }
+            }
+            Some(b)
         }
         None => None,
     };
-    let shown = visible(caller);
     let tiles = shown
         .iter()
         .map(|&k| {
             let figure = k.of(&figures);
             let comparison = before.as_ref().and_then(|b| k.of(b));
+            let format = |r: Ratio| match (k, currency) {
+                (Kpi::CostPerLearner, Some(c)) => trainyard_core::costs::per(r)
+                    .map(|m| trainyard_core::money::Money::new(m, c).to_string()),
+                _ => k.format(r),
+            };
             Tile {
                 kpi: k,
                 title: k.title(),
                 definition: k.definition(),
                 figure,
-                value: figure.and_then(|r| k.format(r)),
+                value: figure.and_then(format),
                 comparison,
-                comparison_value: comparison.and_then(|r| k.format(r)),
+                comparison_value: comparison.and_then(format),
                 arrives_with: k.arrives_with(),
             }
         })

@@ -118,6 +118,11 @@ enum Command {
     /// Print the API's OpenAPI document (as served at /api/v1/openapi.json), e.g. to refresh the
     /// contract snapshot: `trainyard openapi > contract/openapi.json`.
     Openapi,
+    /// Costs per session.
+    Costs {
+        #[command(subcommand)]
+        command: CostsCommand,
+    },
     /// Reproducible benchmarks (see BENCHMARKS.md).
     Bench {
         #[command(subcommand)]
@@ -270,6 +275,19 @@ impl SmtpArgs {
         };
         Mailer::new(&settings, options).map_err(|e| anyhow::anyhow!("SMTP settings: {e}"))
     }
+}
+
+#[derive(Subcommand)]
+enum CostsCommand {
+    /// Import actual costs from a CSV file (`session reference, kind, description, amount,
+    /// currency`, after a header row). All or nothing: with any bad row nothing changes, and
+    /// every row's problem is printed. Exits with status 1 if any row has a problem.
+    Import {
+        file: std::path::PathBuf,
+        /// Only check the file: print what each row would do and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -560,6 +578,54 @@ async fn main() -> anyhow::Result<()> {
         } => {
             let app = open(&target).await?;
             bench_outbox(app, &smtp, messages, workers).await
+        }
+        Command::Costs {
+            command: CostsCommand::Import { file, dry_run },
+        } => {
+            let app = open(&target).await?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let system = trainyard_app::Caller::system();
+            let checked = trainyard_app::costs::import_actuals(&app, &system, &text, true)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            for r in &checked.rows {
+                match (&r.problem, &r.target) {
+                    (Some(p), _) => println!("line {}: {} — {p}", r.line, r.session_reference),
+                    (None, Some(t)) if t == "new" => println!(
+                        "line {}: {} — adds a {} line of {} {}",
+                        r.line, r.session_reference, r.kind, r.amount, r.currency
+                    ),
+                    (None, t) => println!(
+                        "line {}: {} — sets the actual of {} to {} {}",
+                        r.line,
+                        r.session_reference,
+                        t.as_deref().unwrap_or("?"),
+                        r.amount,
+                        r.currency
+                    ),
+                }
+            }
+            if checked.problems > 0 {
+                eprintln!(
+                    "{} of {} rows have a problem: nothing was imported.",
+                    checked.problems,
+                    checked.rows.len()
+                );
+                std::process::exit(1);
+            }
+            if dry_run {
+                eprintln!(
+                    "Dry run: all {} rows can be imported; nothing changed.",
+                    checked.rows.len()
+                );
+                return Ok(());
+            }
+            let done = trainyard_app::costs::import_actuals(&app, &system, &text, false)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            eprintln!("Imported {} actual costs.", done.applied);
+            Ok(())
         }
         Command::AuditVerify { checkpoint } => {
             let app = open(&target).await?;

@@ -264,6 +264,11 @@ pub struct Figures {
     pub admin_minutes_per_session: Ratio,
     pub attendance_rate: Ratio,
     pub completion_rate: Ratio,
+    /// Cost ÷ learners (minor units) of the sessions delivered in the period, from the finance
+    /// rows (`trainyard_core::costs`); `None` until the caller fills it in (finance only).
+    pub cost_per_learner: Option<Ratio>,
+    /// Margin ÷ revenue of the sessions delivered in the period; as `cost_per_learner`.
+    pub profitability: Option<Ratio>,
 }
 
 /// Seats filled: attended once delivered, booked before; over the capacity of sessions held.
@@ -409,6 +414,8 @@ pub fn figures(period: Period, as_of: i64, rows: &Rows) -> Figures {
         admin_minutes_per_session,
         attendance_rate,
         completion_rate,
+        cost_per_learner: None,
+        profitability: None,
     }
 }
 
@@ -515,9 +522,15 @@ impl Kpi {
                 "Learners who completed ÷ learners whose attendance was recorded, at sessions \
                  delivered that start in the period."
             }
-            Kpi::CostPerLearner => "Total actual session cost ÷ enrolled learners.",
+            Kpi::CostPerLearner => {
+                "Total session cost (each line's actual where finance entered it, else its \
+                 committed or planned amount) ÷ learners booked, over the sessions delivered that \
+                 end in the period, in the currency with the most revenue."
+            }
             Kpi::Profitability => {
-                "Revenue − actual cost, per session, course, client, program and delivery type."
+                "Margin ÷ revenue: revenue recognised on delivery (seat prices of public sessions, \
+                 invoiced net of private ones) minus cost, over the sessions delivered that end in \
+                 the period. By course, client, program and more in the profitability report."
             }
             Kpi::ClientSatisfaction => {
                 "Mean of the operations questions of the satisfaction survey, by client."
@@ -528,7 +541,6 @@ impl Kpi {
     /// The issue that brings a KPI's data, for those whose data does not exist yet.
     pub fn arrives_with(self) -> Option<&'static str> {
         match self {
-            Kpi::CostPerLearner | Kpi::Profitability => Some("finance"),
             Kpi::ClientSatisfaction => Some("quality"),
             _ => None,
         }
@@ -554,7 +566,7 @@ impl Kpi {
     pub fn is_percentage(self) -> bool {
         !matches!(
             self,
-            Kpi::AdminActionsPerSession | Kpi::AdminMinutesPerSession
+            Kpi::AdminActionsPerSession | Kpi::AdminMinutesPerSession | Kpi::CostPerLearner
         )
     }
 
@@ -569,12 +581,18 @@ impl Kpi {
             Kpi::AdminMinutesPerSession => f.admin_minutes_per_session,
             Kpi::AttendanceRate => f.attendance_rate,
             Kpi::CompletionRate => f.completion_rate,
-            Kpi::CostPerLearner | Kpi::Profitability | Kpi::ClientSatisfaction => return None,
+            Kpi::CostPerLearner => return f.cost_per_learner,
+            Kpi::Profitability => return f.profitability,
+            Kpi::ClientSatisfaction => return None,
         })
     }
 
     /// The figure as text: "72.5" (percent) or "3.25" (per session), `None` without data.
     pub fn format(self, r: Ratio) -> Option<String> {
+        if self == Kpi::CostPerLearner {
+            // Minor units per learner; the caller writes it with its currency.
+            return crate::costs::per(r).map(|m| m.to_string());
+        }
         if self.is_percentage() {
             r.percent()
         } else {
@@ -797,9 +815,10 @@ mod tests {
     fn every_kpi_has_a_definition_and_the_missing_ones_say_what_brings_them() {
         for k in Kpi::ALL {
             assert!(!k.definition().is_empty());
+            // Finance figures are filled in by the caller who may see them.
             assert_eq!(
                 k.of(&Figures::default()).is_none(),
-                k.arrives_with().is_some()
+                k.arrives_with().is_some() || k.is_finance()
             );
         }
     }

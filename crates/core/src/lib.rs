@@ -3,6 +3,7 @@
 //! constructor here before it reaches the database.
 
 pub mod conflicts;
+pub mod costs;
 pub mod email;
 pub mod ids;
 pub mod invalid;

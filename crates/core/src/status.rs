@@ -413,3 +413,21 @@ impl InvoiceStatus {
         }
     }
 }
+
+// Costs per session (issue 15 §4).
+
+string_enum!(CostKind, "cost kind" {
+    InstructorFee => "instructor_fee", "Instructor fee",
+    Travel => "travel", "Travel",
+    VenueHire => "venue_hire", "Venue hire",
+    Materials => "materials", "Materials",
+    PlatformLicence => "platform_licence", "Platform licence",
+    Catering => "catering", "Catering",
+    Other => "other", "Other",
+});
+
+string_enum!(CostStage, "cost stage" {
+    Planned => "planned", "Planned",
+    Committed => "committed", "Committed",
+    Actual => "actual", "Actual",
+});

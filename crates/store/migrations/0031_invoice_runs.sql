@@ -18,8 +18,7 @@ CREATE TABLE invoice_runs (
 CREATE INDEX invoice_runs_created ON invoice_runs (created_at);
 -- One running run per month, whichever process starts it.
 CREATE UNIQUE INDEX invoice_runs_one_running ON invoice_runs (month) WHERE status = 'running';
--- A month's run looks for sessions that ended in the month.
-CREATE INDEX sessions_ends ON sessions (ends_at) WHERE archived_at IS NULL;
+-- A month's run looks for sessions that ended in the month through sessions_ends (0027).
 -- Whether an enrollment is already on an invoice.
 CREATE INDEX invoice_lines_enrollment ON invoice_lines (enrollment_id);
 -- The accounting export reads a period's issued documents.

@@ -13,6 +13,7 @@ pub mod auth;
 pub mod bookings;
 pub mod clients;
 pub mod closures;
+pub mod costs;
 pub mod courses;
 pub mod doctor;
 pub mod enrollments;

@@ -83,6 +83,77 @@ pub fn rows(title: &str, items: Vec<(String, i64, String)>) -> BarChart {
     }
 }
 
+/// Horizontal bars of signed amounts (margins) around a zero line at `axis`: losses to the
+/// left (`loss` set), gains to the right, the largest magnitude filling its side.
+pub fn signed_rows(title: &str, items: Vec<(String, i64, String, String)>) -> SignedChart {
+    let (label_width, half, row) = (190, 170, 28);
+    let max = items
+        .iter()
+        .map(|(_, n, _, _)| n.unsigned_abs())
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    // Both sides when there are losses and gains; otherwise the whole width to the one side.
+    let losses = items.iter().any(|(_, n, _, _)| *n < 0);
+    let gains = items.iter().any(|(_, n, _, _)| *n > 0);
+    let (left, scale) = match (losses, gains) {
+        (true, true) => (half, half),
+        (true, false) => (2 * half, 2 * half),
+        _ => (0, 2 * half),
+    };
+    let zero = label_width + left;
+    let bars = items
+        .into_iter()
+        .enumerate()
+        .map(|(n, (label, amount, value, href))| {
+            let len = ((amount.unsigned_abs() as u128 * scale as u128 / max as u128) as i64).max(2);
+            SignedBar {
+                x: if amount < 0 { zero - len } else { zero },
+                y: n as i64 * row + 4,
+                width: len,
+                height: row - 8,
+                loss: amount < 0,
+                label,
+                value,
+                href,
+            }
+        })
+        .collect::<Vec<_>>();
+    SignedChart {
+        title: title.to_owned(),
+        value_x: label_width + 2 * half + 8,
+        width: label_width + 2 * half + 110,
+        height: (bars.len() as i64 * row).max(row),
+        label_width,
+        zero,
+        bars,
+    }
+}
+
+/// A bar of [`signed_rows`].
+pub struct SignedBar {
+    pub x: i64,
+    pub y: i64,
+    pub width: i64,
+    pub height: i64,
+    pub loss: bool,
+    pub label: String,
+    pub value: String,
+    pub href: String,
+}
+
+pub struct SignedChart {
+    pub title: String,
+    pub width: i64,
+    pub height: i64,
+    pub label_width: i64,
+    /// The zero line's x.
+    pub zero: i64,
+    /// Where the amounts are written, right of the bars.
+    pub value_x: i64,
+    pub bars: Vec<SignedBar>,
+}
+
 /// One cell of a heat map.
 pub struct Cell {
     pub x: i64,
@@ -182,6 +253,20 @@ mod tests {
         assert_eq!(c.bars[0].height, 75);
         assert_eq!(c.bars[1].height, 0);
         assert_eq!(c.bars[1].value, "no data");
+    }
+
+    #[test]
+    fn losses_go_left_of_zero() {
+        let c = signed_rows(
+            "Margin",
+            vec![
+                ("A".into(), -50, "-0.50".into(), "/a".into()),
+                ("B".into(), 100, "1.00".into(), "/b".into()),
+            ],
+        );
+        assert!(c.bars[0].loss && c.bars[0].x + c.bars[0].width == c.zero);
+        assert_eq!((c.bars[1].x, c.bars[1].width), (c.zero, 170));
+        assert_eq!(c.bars[0].width, 85);
     }
 
     #[test]

@@ -245,6 +245,14 @@ const API_RULES: &[(&str, &str)] = &[
     ("DELETE /closures/{id}",                                   "L N N N F F F F F F F"),
     ("GET /viability",                                          "L Y Y Y Y F F F F F F"),
     ("GET /reports/kpis",                                       "L Y Y Y Y Y Y Y Y F F"),
+    // Costs and profitability: finance data (a write's empty body is refused before its role).
+    ("GET /reports/profitability",                              "L Y Y F Y F F F F F F"),
+    ("GET /sessions/{id}/finance",                              "L Y Y F Y F F F F F F"),
+    ("POST /sessions/{id}/cost-lines",                          "L B B B B B B B B B B"),
+    ("PUT /sessions/{id}/cost-lines/{key}/actual",              "L N N F N F F F F F F"),
+    ("DELETE /sessions/{id}/cost-lines/{key}",                  "L N N F N F F F F F F"),
+    ("POST /costs/import",                                      "L B B B B B B B B B B"),
+    ("PUT /resources/{id}/day-rate",                            "L B B B B B B B B B B"),
     ("POST /sessions/{id}/admin-time",                          "L B B B F F F F F F F"),
 ];
 
@@ -464,6 +472,13 @@ const PAGE_RULES: &[(&str, &str)] = &[
     ("POST /closures",                                          "L Y Y Y F F F F F F F"),
     ("POST /closures/{id}/remove",                              "L N N N F F F F F F F"),
     ("GET /reports",                                            "L Y Y Y Y Y Y Y Y F F"),
+    ("GET /reports/profitability",                              "L Y Y F Y F F F F F F"),
+    ("GET /costs/import",                                       "L Y Y F Y F F F F F F"),
+    ("POST /costs/import",                                      "L B B F B F F F F F F"),
+    ("POST /sessions/{id}/cost-lines",                          "L B B F B F F F F F F"),
+    ("POST /sessions/{id}/cost-lines/actual",                   "L N N F N F F F F F F"),
+    ("POST /sessions/{id}/cost-lines/remove",                   "L N N F N F F F F F F"),
+    ("POST /sessions/{id}/resource-rate",                       "L B B F B F F F F F F"),
     ("POST /sessions/{id}/admin-time",                          "L B B B F F F F F F F"),
 ];
 

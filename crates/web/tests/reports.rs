@@ -411,12 +411,27 @@ async fn every_kpi_matches_the_hand_count_in_json_and_csv(t: &TestApp) {
     // closed; session 3's two are attended until it closes).
     check(&r, "attendance_rate", (5, 6, "83.3"), None);
     check(&r, "completion_rate", (3, 6, "50.0"), None);
-    // The data of finance and quality does not exist yet: said, not faked.
-    for k in ["cost_per_learner", "profitability", "client_satisfaction"] {
-        let x = tile(&r, k);
-        assert!(x["figure"].is_null() && x["value"].is_null(), "{x}");
-        assert!(x["arrives_with"].is_string(), "{x}");
-    }
+    // Finance figures come from the costs of the sessions delivered (ending) in March, the
+    // closed and the rescheduled one: nobody here has a rate or a price, so the six learners
+    // cost nothing and there is no revenue to take a margin of (tests/costs.rs has the sums).
+    let cpl = tile(&r, "cost_per_learner");
+    assert_eq!(
+        cpl["figure"],
+        json!({ "numerator": 0, "denominator": 6 }),
+        "{cpl}"
+    );
+    assert_eq!(cpl["value"], "0.00 EUR");
+    let p = tile(&r, "profitability");
+    assert_eq!(
+        p["figure"],
+        json!({ "numerator": 0, "denominator": 0 }),
+        "{p}"
+    );
+    assert!(p["value"].is_null(), "{p}");
+    // The data of quality does not exist yet: said, not faked.
+    let x = tile(&r, "client_satisfaction");
+    assert!(x["figure"].is_null() && x["value"].is_null(), "{x}");
+    assert!(x["arrives_with"].is_string(), "{x}");
     // The heat map: Anna's week off is "no data", the week of 30 March (to the 31st) 16 of 16 h.
     let heat = &r["utilization_by_week"][0];
     assert_eq!(heat["name"], "Anna Berg");
@@ -487,7 +502,7 @@ async fn every_kpi_matches_the_hand_count_in_json_and_csv(t: &TestApp) {
         ["5", "6", "83.3", "0", "0", ""]
     );
     assert_eq!(line("cancellations_by_reason.low_enrollment")[4], "1");
-    assert_eq!(line("cost_per_learner")[4..], ["", "", "", "", "", ""]);
+    assert_eq!(line("cost_per_learner")[4..7], ["0", "6", "0.00 EUR"]);
 
     // The Berlin reader's February holds the Auckland session; its local 1 March does not count
     // in March (checked above), the same as the sessions list drill-down says.
@@ -671,7 +686,7 @@ async fn the_reports_page_draws_tiles_charts_and_drill_downs(t: &TestApp) {
         "10 of 30 seats",
         "up from",
         "23.5 %",
-        "arrives with finance",
+        "Cost per learner",
         "arrives with quality",
         "Seats filled ÷ seats offered",
         "<svg class=\"chart-svg\"",

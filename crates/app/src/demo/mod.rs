@@ -9,6 +9,7 @@
 //! (instructors, clients, learners, logins), `sessions`, `staffing`, `enrollments`, `programs`.
 
 mod catalog;
+mod costs;
 mod data;
 mod enrollments;
 mod finance;
@@ -163,6 +164,7 @@ pub async fn seed(app: &App) -> Result<SeedReport, AppError> {
         }
     }
     let n_invoices = finance::seed(c, &mut s, &delivered).await?;
+    costs::seed(c, &mut s, &sites, &delivered).await?;
 
     people::logins(
         c,

@@ -99,7 +99,8 @@ write, and is refused with 403 when a write would change one."#;
         Problem,
         ProblemField,
         trainyard_app::reporting::Compare,
-        super::reports::ReportFormatName
+        super::reports::ReportFormatName,
+        trainyard_core::costs::Dimension
     )),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -187,6 +188,10 @@ const TAGS: &[(&str, &str)] = &[
     (
         "invoices",
         "Invoices and credit notes: drafts, gapless numbers on issue, payments, client credit (finance).",
+    ),
+    (
+        "costs",
+        "Costs per session, margins and profitability (finance): cost lines planned, committed and actual, CSV import of actuals, the profitability report.",
     ),
     ("audit", "The change history of records."),
     (

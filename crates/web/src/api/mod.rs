@@ -4,6 +4,7 @@
 pub(crate) mod accounting;
 mod bodies;
 mod bulk;
+mod costs;
 mod doc;
 mod enrollment;
 mod extract;
@@ -121,6 +122,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(invoice_runs::api())
         .merge(accounting::api())
         .merge(reports::api())
+        .merge(costs::api())
         .split_for_parts()
 }
 

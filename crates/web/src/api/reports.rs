@@ -29,6 +29,23 @@ pub struct ReportFormat {
     format: String,
 }
 
+impl ReportFormat {
+    /// Whether CSV was asked for; an unknown format is a 400 naming it.
+    pub fn is_csv(&self) -> Result<bool, trainyard_app::AppError> {
+        match self.format.trim() {
+            "" | "json" => Ok(false),
+            "csv" => Ok(true),
+            other => Err(trainyard_app::AppError::BadParameter {
+                name: "format",
+                message: format!(
+                    "'{}' is not a format (one of: json, csv)",
+                    other.chars().take(20).collect::<String>()
+                ),
+            }),
+        }
+    }
+}
+
 /// The answer's format. Only its schema is used: the parameter carries the text.
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]

@@ -19,6 +19,7 @@ mod invoices;
 mod learners;
 mod messages;
 mod planning;
+mod profitability;
 mod programs;
 mod record;
 mod recurrence;
@@ -69,6 +70,7 @@ pub fn routes() -> Router<AppState> {
         .merge(invoice_runs::routes())
         .merge(accounting::routes())
         .merge(reports::routes())
+        .merge(profitability::routes())
 }
 
 const FLASH_COOKIE: &str = "ty_flash";

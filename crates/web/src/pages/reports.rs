@@ -72,6 +72,8 @@ struct ReportsPage {
     note: &'static str,
     /// Said when the links cannot carry a filter (the sessions list has no instructor filter).
     caveat: Option<&'static str>,
+    /// The profitability report of the period, for those who see finance figures.
+    profitability_href: Option<String>,
 }
 
 impl ReportsPage {
@@ -129,6 +131,9 @@ fn detail(k: Kpi, t: &Tile) -> String {
         Kpi::AttendanceRate | Kpi::CompletionRate => {
             format!("{} of {} learners", r.numerator, r.denominator)
         }
+        Kpi::CostPerLearner => format!("{} learners at sessions delivered", r.denominator),
+        Kpi::Profitability if r.numerator < 0 => "margin ÷ revenue: a loss".into(),
+        Kpi::Profitability => "margin ÷ revenue of sessions delivered".into(),
         _ => String::new(),
     }
 }
@@ -160,6 +165,10 @@ pub(crate) fn tile_view(t: &Tile, q: &ReportQuery, r: &KpiReport) -> TileView {
     };
     let href = match k {
         Kpi::InstructorUtilization => format!("/timeline?start={}", r.period.from),
+        Kpi::CostPerLearner | Kpi::Profitability => format!(
+            "/reports/profitability?from={}&until={}",
+            r.period.from, r.period.until
+        ),
         _ => sessions_href(q, r.period, status),
     };
     TileView {
@@ -440,6 +449,12 @@ async fn page(
             "The sessions list cannot filter by instructor yet: the links behind these figures list every instructor's sessions of the period and other filters.",
         ),
         note: "A session counts in the period in which it starts (in your time zone); utilization counts hours inside the period.",
+        profitability_href: c.sees_finance().then(|| {
+            format!(
+                "/reports/profitability?from={}&until={}",
+                r.period.from, r.period.until
+            )
+        }),
     }
     .into_response()
 }

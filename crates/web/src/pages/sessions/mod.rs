@@ -5,6 +5,7 @@
 mod admin_time;
 mod bookings;
 mod enrollments;
+mod finance;
 mod panels;
 mod parts;
 mod refused;
@@ -42,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .merge(bookings::routes())
         .merge(enrollments::routes())
         .merge(admin_time::routes())
+        .merge(finance::routes())
 }
 
 /// The list's choosers: the viewer's zone for the times, and for staff the filters' options.

@@ -32,6 +32,7 @@ pub(super) async fn panels(
         }
         panels.extend(super::admin_time::panel(s, c, x).await);
     }
+    panels.extend(super::finance::panels(s, c, x, r).await);
     panels
 }
 
@@ -78,11 +79,12 @@ fn status_change_panel(x: &Session) -> Option<Panel> {
 }
 
 /// The session page's tabs, in order: the key (in `?tab=` and the ids) and the label.
-const TABS: [(&str, &str); 5] = [
+const TABS: [(&str, &str); 6] = [
     ("overview", "Overview"),
     ("staffing", "Staffing"),
     ("bookings", "Bookings"),
     ("enrollments", "Enrollments"),
+    ("finance", "Finance"),
     ("history", "History"),
 ];
 
@@ -93,6 +95,7 @@ fn tab_of(panel_id: &str) -> &'static str {
         "instructors" => "staffing",
         "bookings" => "bookings",
         "enrollments" | "viability" => "enrollments",
+        p if super::finance::PANELS.contains(&p) => "finance",
         _ => "overview",
     }
 }
