@@ -12,6 +12,7 @@ pub mod bench;
 pub mod bulk_enrollment;
 pub mod caller;
 pub mod catalog;
+pub mod certificates;
 pub mod credentials;
 pub mod delivery;
 pub mod demo;
