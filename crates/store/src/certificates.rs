@@ -79,6 +79,10 @@ const TABLE: Table = Table {
         ),
         ("learner", "ce.learner_name"),
         ("course", "ce.course_title"),
+        (
+            "client",
+            "cl.name IS NULL, cl.name {dir}, ce.expires_on {dir}, ce.id {dir}",
+        ),
     ],
 };
 

@@ -188,6 +188,10 @@ const TAGS: &[(&str, &str)] = &[
         "invoices",
         "Invoices and credit notes: drafts, gapless numbers on issue, payments, client credit (finance).",
     ),
+    (
+        "certificates",
+        "Certificates of completion: issue, revoke, PDF, and the public verification of a code.",
+    ),
     ("audit", "The change history of records."),
     (
         "reports",

@@ -3,6 +3,7 @@
 
 mod bodies;
 mod bulk;
+mod certificates;
 mod doc;
 mod enrollment;
 mod extract;
@@ -21,6 +22,8 @@ mod users;
 mod venues_travel;
 
 pub use rate_limit::HEADERS as RATE_LIMIT_HEADERS;
+// Public pages that answer from the database (certificate verification) count per address too.
+pub(crate) use rate_limit::{RateLimiter, layer as rate_limit};
 pub(crate) use users::{UserBody, create_user};
 
 use crate::AppState;
@@ -117,6 +120,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(venues_travel::api())
         .merge(invoices::api())
         .merge(reports::api())
+        .merge(certificates::api())
         .split_for_parts()
 }
 

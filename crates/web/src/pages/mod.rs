@@ -6,6 +6,7 @@
 mod admin;
 mod attendance;
 mod catalog;
+mod certificates;
 mod client_portal;
 mod clients;
 mod courses;
@@ -65,6 +66,7 @@ pub fn routes() -> Router<AppState> {
         .merge(planning::routes())
         .merge(invoices::routes())
         .merge(reports::routes())
+        .merge(certificates::routes())
 }
 
 const FLASH_COOKIE: &str = "ty_flash";
