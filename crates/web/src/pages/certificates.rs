@@ -510,3 +510,15 @@ async fn issue_form(
     }
     .into_response()
 }
+
+/// The certificates a portal lists (a learner's own, a client contact's people's): the newest
+/// 50 and how many there are in all. Empty for anyone who has none to see.
+pub(crate) async fn portal_list(s: &AppState, c: &Caller) -> (Vec<Certificate>, i64) {
+    let mut f = CertificateFilter::default();
+    f.list.sort = "issued".into();
+    f.list.dir = "desc".into();
+    match uc::list(&s.app, c, f).await {
+        Ok(p) => (p.items, p.total),
+        Err(_) => (Vec::new(), 0),
+    }
+}
