@@ -142,7 +142,7 @@ impl fmt::Display for Standing {
 /// each between 1 and 365, at most six.
 pub fn parse_reminder_days(raw: &str) -> Result<Vec<i64>, String> {
     let mut days = Vec::new();
-    for part in raw.split([',', ';', ' ', '\n']).map(str::trim) {
+    for part in raw.split([',', ';', '\n']).map(str::trim) {
         if part.is_empty() {
             continue;
         }
@@ -248,6 +248,7 @@ mod tests {
     #[test]
     fn reminder_days_and_their_windows() {
         assert_eq!(parse_reminder_days("7, 90,30").unwrap(), vec![90, 30, 7]);
+        assert_eq!(parse_reminder_days("14, 60 days").unwrap(), vec![60, 14]);
         assert_eq!(parse_reminder_days("30 days; 7d").unwrap(), vec![30, 7]);
         assert_eq!(parse_reminder_days("").unwrap(), Vec::<i64>::new());
         assert!(parse_reminder_days("0").is_err());
