@@ -60,6 +60,18 @@ pub(crate) async fn issue_in(
     enrollment_id: i64,
     now: i64,
 ) -> Result<Option<Certificate>, AppError> {
+    issue_dated(tx, caller, enrollment_id, now, now).await
+}
+
+/// As [`issue_in`], dated `issued_at` (the demo dates its history's certificates by the end of
+/// their sessions).
+pub(crate) async fn issue_dated(
+    tx: &mut Conn,
+    caller: &Caller,
+    enrollment_id: i64,
+    issued_at: i64,
+    now: i64,
+) -> Result<Option<Certificate>, AppError> {
     if repo::for_enrollment(tx, enrollment_id).await?.is_some() {
         return Ok(None);
     }
@@ -89,7 +101,7 @@ pub(crate) async fn issue_in(
         .map(|a| a.instructor_name.clone())
         .unwrap_or_default();
     let zone = trainyard_core::TimeZoneName::parse_or_utc(&session.time_zone);
-    let issued: NaiveDate = zone.local(now).date_naive();
+    let issued: NaiveDate = zone.local(issued_at).date_naive();
     let expires = rules::expires_on(issued, course.certificate_validity_months)?;
     let issued_on = issued.to_string();
     let expires_on = expires.map(|d| d.to_string());
@@ -208,19 +220,33 @@ pub async fn revoke(
     }
     let now = now_ms();
     let mut tx = app.store.write().await?;
-    repo::touch(&mut tx, id).await.about("certificate")?;
-    let before = repo::get(&mut tx, id).await.about("certificate")?;
+    let after = revoke_in(&mut tx, caller, id, version, reason, now).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Revokes in the caller's transaction (the use case above, and the demo).
+pub(crate) async fn revoke_in(
+    tx: &mut Conn,
+    caller: &Caller,
+    id: i64,
+    version: i64,
+    reason: &str,
+    now: i64,
+) -> Result<Certificate, AppError> {
+    repo::touch(tx, id).await.about("certificate")?;
+    let before = repo::get(tx, id).await.about("certificate")?;
     if before.status == Standing::Revoked {
         return Err(AppError::Refused(
             "This certificate is already revoked.".into(),
         ));
     }
-    repo::revoke(&mut tx, id, version, reason, now)
+    repo::revoke(tx, id, version, reason, now)
         .await
         .about("certificate")?;
-    let after = repo::get(&mut tx, id).await?;
+    let after = repo::get(tx, id).await?;
     crate::audit::record(
-        &mut tx,
+        tx,
         caller,
         now,
         "certificate.revoked",
@@ -229,7 +255,6 @@ pub async fn revoke(
         Some(&after),
     )
     .await?;
-    tx.commit().await?;
     Ok(after)
 }
 

@@ -545,6 +545,23 @@ pub async fn coordinator_emails(conn: &mut Conn) -> Result<Vec<(String, String)>
     fetch_all(conn, q, |r| Ok((r.s("email")?, r.s("display_name")?))).await
 }
 
+/// Completed enrollments on courses that grant a certificate and have none yet, with when their
+/// session ended, most recent first (the demo issues theirs).
+pub async fn completed_without_certificate(
+    conn: &mut Conn,
+    limit: i64,
+) -> Result<Vec<(i64, i64)>, StoreError> {
+    let q = sqlx::query(
+        "SELECT e.id, s.ends_at FROM enrollments e JOIN sessions s ON s.id = e.session_id \
+         JOIN courses c ON c.id = s.course_id \
+         WHERE e.status = 'completed' AND c.certificate_name IS NOT NULL AND c.certificate_name <> '' \
+         AND NOT EXISTS (SELECT 1 FROM certificates ce WHERE ce.enrollment_id = e.id) \
+         ORDER BY s.ends_at DESC, e.id DESC LIMIT $1",
+    )
+    .bind(limit);
+    fetch_all(conn, q, |r| Ok((r.i("id")?, r.i("ends_at")?))).await
+}
+
 /// How many certificates there are (the bench).
 pub async fn count(conn: &mut Conn) -> Result<i64, StoreError> {
     let r = sqlx::query("SELECT count(*) AS n FROM certificates")
