@@ -561,7 +561,7 @@ pub async fn enqueue_expiry_reminders(app: &App, now: i64) -> Result<ExpiryRepor
                 "course_title": a.course_title,
                 "reference": a.session_reference,
                 "starts": zone.display(a.starts_at),
-                "expires": zone.display(a.expires_at),
+                "expires": zone.local(a.expires_at - 1).format("%a %-d %b %Y").to_string(),
                 "session_url": app.link(&format!("/sessions/{}", a.session_id)),
             });
             let (subject, body) =

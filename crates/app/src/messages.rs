@@ -413,7 +413,7 @@ pub const EVENTS: &[EventInfo] = &[
         subject: "{{ instructor_name }}'s qualification expires before {{ reference }}",
         body: concat!(
             "Hello {{ recipient_name }},\n\n{{ instructor_name }} teaches {{ course_title }} ({{ reference }}, from {{ starts }}), ",
-            "but their qualification for it expires on {{ expires }}, before the session ends.\n",
+            "but their qualification for it is valid only until {{ expires }}, before the session ends.\n",
             "Renew the qualification or find a substitute in time.\n",
             "{% if session_url %}\nSession: {{ session_url }}\n{% endif %}"
         ),

@@ -132,6 +132,14 @@ enum BenchCommand {
         #[arg(long, default_value_t = 30)]
         iterations: usize,
     },
+    /// Seed N certificates (if fewer exist), then time the public verification of a code: the
+    /// lookup, the page and the API route (server time, in process).
+    Verify {
+        #[arg(long, default_value_t = 1_000_000)]
+        certificates: usize,
+        #[arg(long, default_value_t = 1000)]
+        iterations: usize,
+    },
     /// Issue an invoice of N lines, then time its PDF (server time, in process).
     InvoicePdf {
         #[arg(long, default_value_t = 20)]
@@ -447,6 +455,16 @@ async fn main() -> anyhow::Result<()> {
         } => {
             let app = open(&target).await?;
             bench::sessions_list(app, sessions, iterations).await
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Verify {
+                    certificates,
+                    iterations,
+                },
+        } => {
+            let app = open(&target).await?;
+            bench::verify(app, certificates, iterations).await
         }
         Command::Bench {
             command: BenchCommand::InvoicePdf { lines, iterations },

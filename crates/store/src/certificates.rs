@@ -476,7 +476,8 @@ pub struct QualificationAlert {
 
 /// Confirmed sessions ending after `now` with an accepted or confirmed instructor whose
 /// qualification for the course (by course or by the course's required skill) expires before
-/// the session ends; soonest first, at most `limit`.
+/// the session ends, and nothing else qualifies them (another qualification lasting long
+/// enough, or the skill in their profile, which does not expire); soonest first, at most `limit`.
 pub async fn qualification_alerts(
     conn: &mut Conn,
     now: i64,
@@ -496,6 +497,7 @@ pub async fn qualification_alerts(
            AND NOT EXISTS (SELECT 1 FROM instructor_qualifications q2 WHERE q2.instructor_id = a.instructor_id \
              AND (q2.course_id = s.course_id OR (c.required_skill IS NOT NULL AND q2.skill = c.required_skill)) \
              AND (q2.expires_at IS NULL OR q2.expires_at >= s.ends_at)) \
+           AND NOT (c.required_skill IS NOT NULL AND (',' || i.skills || ',') LIKE ('%,' || c.required_skill || ',%')) \
          GROUP BY s.id, s.reference, c.title, s.starts_at, s.ends_at, i.id, i.name \
          ORDER BY s.starts_at, s.id, i.id LIMIT $2",
     )
@@ -568,4 +570,39 @@ pub async fn count(conn: &mut Conn) -> Result<i64, StoreError> {
         .fetch_one(&mut *conn)
         .await?;
     Ok(r.i("n")?)
+}
+
+/// The benchmark's certificates: `count` more, numbered from `from` (codes `B` and 11 digits),
+/// for one learner and course, in one statement per call. Valid, some expired, some revoked.
+pub async fn seed_bench(
+    conn: &mut Conn,
+    backend: crate::Backend,
+    from: i64,
+    count: i64,
+    learner_id: i64,
+    course_id: i64,
+    now: i64,
+) -> Result<u64, StoreError> {
+    let code = match backend {
+        crate::Backend::Sqlite => "'B' || printf('%011d', i)",
+        crate::Backend::Postgres => "'B' || lpad(CAST(i AS TEXT), 11, '0')",
+    };
+    let sql = format!(
+        "INSERT INTO certificates (code, learner_id, course_id, learner_name, course_title, certificate_name, \
+         instructor_name, issued_on, expires_on, status, created_at, updated_at) \
+         WITH RECURSIVE n(i) AS (SELECT $1 UNION ALL SELECT i + 1 FROM n WHERE i < $2) \
+         SELECT {code}, $3, $4, 'Bench Learner', 'Bench Course', 'Bench Certificate', '', '2025-01-01', \
+         CASE WHEN i % 10 = 0 THEN '2026-01-01' ELSE '2099-01-01' END, \
+         CASE WHEN i % 50 = 0 THEN 'revoked' ELSE 'valid' END, $5, $5 FROM n"
+    );
+    let n = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(from)
+        .bind(from + count - 1)
+        .bind(learner_id)
+        .bind(course_id)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    Ok(n)
 }

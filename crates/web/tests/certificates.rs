@@ -640,13 +640,116 @@ async fn expiry_reminders_go_out_once_per_offset(t: &TestApp) {
 
 async fn an_instructor_qualification_expiring_before_a_confirmed_session_alerts(t: &TestApp) {
     use trainyard_store::certificates::qualification_alerts;
+    let admin = t.api_as(Role::Admin, None).await;
+    let coordinator_email = "colin@ops.example.com";
+    api_for(t, coordinator_email, Role::Coordinator, None, None).await;
+    let course = id(&admin.create("/courses", &course_body("QAL")).await);
+    let inst = id(&admin
+        .create(
+            "/instructors",
+            &json!({ "name": "Quinn Tutor", "email": "quinn@inst.example.com", "employment_type": "contractor",
+                     "time_zone": "Europe/Berlin", "currency": "EUR", "day_rate": { "amount": "800", "currency": "EUR" },
+                     "hour_rate": { "amount": "100", "currency": "EUR" }, "max_days_week": 5, "max_days_month": 20, "skills": [] }),
+        )
+        .await);
+    let lasting = admin
+        .create(
+            &format!("/instructors/{inst}/qualifications"),
+            &json!({ "course_id": course }),
+        )
+        .await;
+    // A weekday about two weeks ahead.
+    let mut day = chrono::Utc::now().date_naive() + chrono::Duration::days(14);
+    while chrono::Datelike::weekday(&day).number_from_monday() > 5 {
+        day += chrono::Duration::days(1);
+    }
+    let s = admin
+        .create("/sessions", &json!({
+            "course_id": course, "visibility": "public", "delivery_mode": "vilt", "capacity": 10,
+            "time_zone": "Europe/Berlin", "seat_price": { "amount": "0", "currency": "EUR" },
+            "parts": [{ "starts": format!("{day}T09:00"), "ends": format!("{day}T17:00") }]
+        }))
+        .await;
+    let sid = id(&s);
+    let r = admin
+        .post(
+            &format!("/sessions/{sid}/transition"),
+            &json!({ "event": "schedule", "version": s["version"] }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let mut a = admin
+        .create(
+            &format!("/sessions/{sid}/assignments"),
+            &json!({ "instructor_id": inst, "role": "lead" }),
+        )
+        .await;
+    for event in ["request", "accept", "confirm"] {
+        let r = admin
+            .post(
+                &format!("/assignments/{}/actions", id(&a)),
+                &json!({ "event": event, "version": a["version"], "override_reason": "test" }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{event}: {}", r.body);
+        a = r.body;
+    }
+    let v = admin.get(&format!("/sessions/{sid}")).await.body["version"].clone();
+    let r = admin
+        .post(
+            &format!("/sessions/{sid}/transition"),
+            &json!({ "event": "confirm", "version": v }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let now = trainyard_core::time::now_ms();
-    let mut conn = t.app.store.read().await.unwrap();
-    // No sessions: nothing to say.
-    assert!(qualification_alerts(&mut conn, now, 10).await.unwrap().is_empty());
-    drop(conn);
+    {
+        let mut conn = t.app.store.read().await.unwrap();
+        assert!(
+            qualification_alerts(&mut conn, now, 10).await.unwrap().is_empty(),
+            "qualified for good: nothing to say"
+        );
+    }
+    // The qualification is replaced by one that runs out in three days.
+    let r = admin
+        .delete(&format!(
+            "/instructors/{inst}/qualifications/{}",
+            id(&lasting)
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let soon = chrono::Utc::now().date_naive() + chrono::Duration::days(3);
+    admin
+        .create(
+            &format!("/instructors/{inst}/qualifications"),
+            &json!({ "course_id": course, "expires_on": soon.to_string() }),
+        )
+        .await;
+    let alerts = {
+        let mut conn = t.app.store.read().await.unwrap();
+        qualification_alerts(&mut conn, now, 10).await.unwrap()
+    };
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0].session_id, sid);
+    assert_eq!(alerts[0].instructor_name, "Quinn Tutor");
+    // On the dashboard, and e-mailed to the coordinators once.
     let b = t.browser_as(Role::Coordinator, None).await;
     let (status, html) = b.get("/").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(!html.contains("qualification expires"), "{html}");
+    assert!(
+        html.contains("qualification for it is valid only until") && html.contains("Quinn Tutor"),
+        "{html}"
+    );
+    for _ in 0..2 {
+        trainyard_app::reminders::enqueue_due(&t.app, now)
+            .await
+            .unwrap();
+    }
+    let mails: Vec<_> = mails_to(t, coordinator_email)
+        .await
+        .into_iter()
+        .filter(|m| m.kind == "qualification_expiring")
+        .collect();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert!(mails[0].body.contains("Quinn Tutor"), "{}", mails[0].body);
 }

@@ -181,9 +181,9 @@ async fn home(State(s): State<AppState>, Viewer(c): Viewer, Flash(flash): Flash)
                             Cell::text(&q.course_title),
                             Cell::text(viewer.display(q.starts_at)),
                             Cell::text(format!(
-                                "{}'s qualification expires {}, before the session ends",
+                                "{}'s qualification for it is valid only until {}",
                                 q.instructor_name,
-                                viewer.display(q.expires_at)
+                                viewer.local(q.expires_at - 1).format("%a %-d %b %Y")
                             )),
                         ],
                     }))
