@@ -158,7 +158,11 @@ pub(crate) async fn issue_dated(
 /// Issues the certificate of an attended or completed enrollment by hand. Coordinators,
 /// managers and admins. Refused when the course grants no certificate or the enrollment already
 /// has one.
-pub async fn issue(app: &App, caller: &Caller, enrollment_id: i64) -> Result<Certificate, AppError> {
+pub async fn issue(
+    app: &App,
+    caller: &Caller,
+    enrollment_id: i64,
+) -> Result<Certificate, AppError> {
     caller.require_operations("issue certificates")?;
     let now = now_ms();
     let mut tx = app.store.write().await?;
@@ -260,9 +264,7 @@ pub(crate) async fn revoke_in(
 
 /// One certificate: staff, its learner, a contact of its client; anyone else "not found".
 pub async fn get(app: &App, caller: &Caller, id: i64) -> Result<Certificate, AppError> {
-    if !caller.role.is_staff()
-        && !matches!(caller.role, Role::Learner | Role::ClientContact)
-    {
+    if !caller.role.is_staff() && !matches!(caller.role, Role::Learner | Role::ClientContact) {
         return Err(AppError::Forbidden("see certificates".into()));
     }
     let mut conn = app.store.read().await?;

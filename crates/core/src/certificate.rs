@@ -159,7 +159,9 @@ pub fn parse_reminder_days(raw: &str) -> Result<Vec<i64>, String> {
                 )
             })?;
         if !(1..=365).contains(&d) {
-            return Err(format!("{d}: each reminder is between 1 and 365 days ahead"));
+            return Err(format!(
+                "{d}: each reminder is between 1 and 365 days ahead"
+            ));
         }
         days.push(d);
     }
@@ -206,7 +208,11 @@ mod tests {
         assert_eq!(normalise_code("short"), None);
         assert_eq!(normalise_code("ABCDEFGHJKMNP"), None, "one too many");
         assert_eq!(normalise_code("ABCDEFGHJKM!"), None);
-        assert_eq!(normalise_code("ABCDEFGHJKMU"), None, "U is not in the alphabet");
+        assert_eq!(
+            normalise_code("ABCDEFGHJKMU"),
+            None,
+            "U is not in the alphabet"
+        );
         assert_eq!(normalise_code("../../etc/pas"), None);
     }
 

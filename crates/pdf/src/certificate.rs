@@ -84,7 +84,14 @@ fn text(s: &mut Surface<'_>, fonts: &Fonts, x: f32, y: f32, size: f32, bold: boo
     } else {
         fonts.regular.clone()
     };
-    s.draw_text(Point::from_xy(x, y), font, size, t, false, TextDirection::Auto);
+    s.draw_text(
+        Point::from_xy(x, y),
+        font,
+        size,
+        t,
+        false,
+        TextDirection::Auto,
+    );
 }
 
 fn centred(s: &mut Surface<'_>, fonts: &Fonts, y: f32, size: f32, bold: bool, t: &str) {

@@ -359,9 +359,10 @@ pub async fn touch(conn: &mut Conn, id: i64) -> Result<(), StoreError> {
 
 /// The days before expiry that learners are reminded at (`'90,30,7'`), as stored.
 pub async fn reminder_days(conn: &mut Conn) -> Result<String, StoreError> {
-    let r = sqlx::query("SELECT certificate_reminder_days FROM reminder_settings WHERE singleton = 1")
-        .fetch_optional(&mut *conn)
-        .await?;
+    let r =
+        sqlx::query("SELECT certificate_reminder_days FROM reminder_settings WHERE singleton = 1")
+            .fetch_optional(&mut *conn)
+            .await?;
     Ok(match r {
         Some(r) => r.s("certificate_reminder_days")?,
         None => "90,30,7".into(),

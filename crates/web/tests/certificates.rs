@@ -111,14 +111,18 @@ async fn complete(api: &Api, course: i64, learners: &[i64]) -> (i64, Vec<i64>) {
 
 /// The certificates of a learner, as staff list them.
 async fn certificates_of(api: &Api, learner: i64) -> Vec<Value> {
-    let r = api.get(&format!("/certificates?learner_id={learner}")).await;
+    let r = api
+        .get(&format!("/certificates?learner_id={learner}"))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     r.body["items"].as_array().unwrap().clone()
 }
 
 /// The public verification page, without any login.
 async fn verify_page(t: &TestApp, code: &str) -> (StatusCode, String) {
-    let r = reqwest::get(t.url(&format!("/verify/{code}"))).await.unwrap();
+    let r = reqwest::get(t.url(&format!("/verify/{code}")))
+        .await
+        .unwrap();
     (r.status(), r.text().await.unwrap())
 }
 
@@ -148,8 +152,8 @@ async fn completing_issues_a_certificate_that_verifies(t: &TestApp) {
     assert_eq!(c["learner_name"], "ada Learner");
     assert_eq!(c["certificate_name"], "Certified CPR Practitioner");
     assert_eq!(c["status"], "valid");
-    let issued = chrono::NaiveDate::parse_from_str(c["issued_on"].as_str().unwrap(), "%Y-%m-%d")
-        .unwrap();
+    let issued =
+        chrono::NaiveDate::parse_from_str(c["issued_on"].as_str().unwrap(), "%Y-%m-%d").unwrap();
     let expires =
         chrono::NaiveDate::parse_from_str(c["expires_on"].as_str().unwrap(), "%Y-%m-%d").unwrap();
     assert_eq!(
@@ -363,7 +367,14 @@ async fn the_pdf_reads_back_and_its_qr_code_is_the_verification_url(t: &TestApp)
     let png = dir.join("page");
     let Some(out) = run_tool(
         "pdftoppm",
-        &["-png", "-r", "150", "-singlefile", pdf_s, png.to_str().unwrap()],
+        &[
+            "-png",
+            "-r",
+            "150",
+            "-singlefile",
+            pdf_s,
+            png.to_str().unwrap(),
+        ],
     ) else {
         return;
     };
@@ -386,7 +397,13 @@ async fn the_pdf_reads_back_and_its_qr_code_is_the_verification_url(t: &TestApp)
     assert!(html.contains("Valid certificate"));
 }
 
-async fn api_for(t: &TestApp, email: &str, role: Role, client: Option<i64>, learner: Option<i64>) -> Api {
+async fn api_for(
+    t: &TestApp,
+    email: &str,
+    role: Role,
+    client: Option<i64>,
+    learner: Option<i64>,
+) -> Api {
     accounts::create_user(
         &t.app,
         None,
@@ -425,13 +442,32 @@ async fn learners_and_contacts_see_only_their_own(t: &TestApp) {
     let bob_cert = certificates_of(&api, bob).await.remove(0);
     assert_eq!(ada_cert["client_id"], json!(acme));
 
-    let ada_api = api_for(t, "ada@portal.example.com", Role::Learner, Some(acme), Some(ada)).await;
-    let r = ada_api.get(&format!("/certificates/{}", id(&ada_cert))).await;
+    let ada_api = api_for(
+        t,
+        "ada@portal.example.com",
+        Role::Learner,
+        Some(acme),
+        Some(ada),
+    )
+    .await;
+    let r = ada_api
+        .get(&format!("/certificates/{}", id(&ada_cert)))
+        .await;
     assert_eq!(r.status, StatusCode::OK);
-    let r = ada_api.get(&format!("/certificates/{}", id(&bob_cert))).await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND, "another learner's certificate");
+    let r = ada_api
+        .get(&format!("/certificates/{}", id(&bob_cert)))
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::NOT_FOUND,
+        "another learner's certificate"
+    );
     let r = reqwest::Client::new()
-        .get(format!("{}/certificates/{}/pdf", ada_api.base, id(&bob_cert)))
+        .get(format!(
+            "{}/certificates/{}/pdf",
+            ada_api.base,
+            id(&bob_cert)
+        ))
         .bearer_auth(&ada_api.token)
         .send()
         .await
@@ -445,8 +481,14 @@ async fn learners_and_contacts_see_only_their_own(t: &TestApp) {
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["id"], ada_cert["id"]);
 
-    let acme_contact =
-        api_for(t, "contact@acme.example.com", Role::ClientContact, Some(acme), None).await;
+    let acme_contact = api_for(
+        t,
+        "contact@acme.example.com",
+        Role::ClientContact,
+        Some(acme),
+        None,
+    )
+    .await;
     let list = acme_contact
         .get(&format!("/certificates?client_id={globex}"))
         .await
@@ -542,7 +584,10 @@ async fn issuing_by_hand_and_its_refusals(t: &TestApp) {
     assert!(html.contains("Hand Certificate"), "{html}");
     let (status, html) = b.get("/certificates?expiring=365").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("Hand Certificate"), "expires in 6 months: {html}");
+    assert!(
+        html.contains("Hand Certificate"),
+        "expires in 6 months: {html}"
+    );
     let (_, html) = b.get("/certificates?expiring=30").await;
     assert!(!html.contains("Hand Certificate"));
     let (status, csv) = b.get("/certificates?format=csv").await;
@@ -601,7 +646,11 @@ async fn expiry_reminders_go_out_once_per_offset(t: &TestApp) {
             .collect()
     };
     let first = subjects(&mails_to(t, email).await);
-    assert_eq!(first.len(), 3, "the 7-, 30- and 90-day reminders: {first:?}");
+    assert_eq!(
+        first.len(),
+        3,
+        "the 7-, 30- and 90-day reminders: {first:?}"
+    );
     assert!(first.iter().any(|b| b.contains("7 days from now")));
     assert!(first.iter().any(|b| b.contains("30 days from now")));
     assert!(first.iter().any(|b| b.contains("90 days from now")));
@@ -706,7 +755,10 @@ async fn an_instructor_qualification_expiring_before_a_confirmed_session_alerts(
     {
         let mut conn = t.app.store.read().await.unwrap();
         assert!(
-            qualification_alerts(&mut conn, now, 10).await.unwrap().is_empty(),
+            qualification_alerts(&mut conn, now, 10)
+                .await
+                .unwrap()
+                .is_empty(),
             "qualified for good: nothing to say"
         );
     }

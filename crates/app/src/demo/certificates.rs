@@ -10,8 +10,8 @@ use super::Seed;
 use crate::AppError;
 use trainyard_core::certificate::{self as rules};
 use trainyard_core::records::CourseInput;
-use trainyard_store::certificates::{self as repo, NewCertificate};
 use trainyard_core::status::EnrollmentStatus;
+use trainyard_store::certificates::{self as repo, NewCertificate};
 use trainyard_store::{Conn, enrollments, learners, sessions};
 
 /// Certificates issued for the latest completed enrollments.

@@ -258,7 +258,9 @@ async fn show_view(
     facts.push(fact("Issued on", &cert.issued_on));
     facts.push(fact(
         "Valid until",
-        cert.expires_on.clone().unwrap_or_else(|| "no expiry".into()),
+        cert.expires_on
+            .clone()
+            .unwrap_or_else(|| "no expiry".into()),
     ));
     facts.push(fact("Verification code", grouped(&cert.code)));
     if let Some(r) = &cert.revoked_reason {
@@ -357,12 +359,12 @@ struct IssueForm {
     learner_id: i64,
 }
 
-async fn issue(State(s): State<AppState>, Submit { caller: c, form }: Submit<IssueForm>) -> Response {
+async fn issue(
+    State(s): State<AppState>,
+    Submit { caller: c, form }: Submit<IssueForm>,
+) -> Response {
     match uc::issue(&s.app, &c, form.enrollment_id).await {
-        Ok(cert) => saved(
-            &format!("/certificates/{}", cert.id),
-            "Certificate issued.",
-        ),
+        Ok(cert) => saved(&format!("/certificates/{}", cert.id), "Certificate issued."),
         Err(e @ AppError::Refused(_)) if form.learner_id > 0 => saved(
             &format!("/learners/{}#certificates", form.learner_id),
             &e.to_string(),
@@ -500,7 +502,10 @@ async fn issue_form(
         Err(e) => return error_page(e, Some(&c)),
     };
     let Some(what) = what else {
-        return error_page(AppError::NotFound("enrollment without a certificate"), Some(&c));
+        return error_page(
+            AppError::NotFound("enrollment without a certificate"),
+            Some(&c),
+        );
     };
     IssuePage {
         chrome: Chrome::new(&c, "certificates", None),
