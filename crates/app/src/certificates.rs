@@ -448,41 +448,82 @@ pub async fn printable(app: &App, caller: &Caller, id: i64) -> Result<Printable,
 /// At most this many certificates per offset in one run.
 pub const PER_RUN: i64 = 200;
 
+/// When learners are reminded that a certificate expires.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ExpiryReminders {
+    /// Days before expiry, largest first (empty: none).
+    pub days: Vec<i64>,
+    /// The same in words: "90, 30, 7".
+    pub text: String,
+    /// Send it back when saving.
+    pub version: i64,
+}
+
+fn days_text(days: &[i64]) -> String {
+    days.iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+async fn read_reminders(conn: &mut Conn) -> Result<ExpiryReminders, AppError> {
+    let (raw, version) = repo::reminder_days(conn).await?;
+    let days = rules::parse_reminder_days(&raw).unwrap_or_else(|_| vec![90, 30, 7]);
+    Ok(ExpiryReminders {
+        text: days_text(&days),
+        days,
+        version,
+    })
+}
+
+/// The days before expiry at which learners are reminded. Staff.
+pub async fn get_reminders(app: &App, caller: &Caller) -> Result<ExpiryReminders, AppError> {
+    caller.require_staff("see the certificate reminders")?;
+    let mut conn = app.store.read().await?;
+    read_reminders(&mut conn).await
+}
+
 /// The days before expiry at which learners are reminded, largest first.
 pub async fn reminder_days(app: &App) -> Result<Vec<i64>, AppError> {
     let mut conn = app.store.read().await?;
-    let raw = repo::reminder_days(&mut conn).await?;
-    Ok(rules::parse_reminder_days(&raw).unwrap_or_else(|_| vec![90, 30, 7]))
+    Ok(read_reminders(&mut conn).await?.days)
 }
 
-/// Saves the reminder days from words ("90, 30, 7"; empty: none). Admins and managers; audited.
+/// Saves the reminder days from words ("90, 30, 7"; empty: none) over the settings as read at
+/// `version`. Admins and managers; audited.
 pub async fn save_reminder_days(
     app: &App,
     caller: &Caller,
     raw: &str,
-) -> Result<Vec<i64>, AppError> {
+    version: i64,
+) -> Result<ExpiryReminders, AppError> {
     caller.require(
         matches!(caller.role, Role::Admin | Role::Manager),
         "change the certificate reminders",
     )?;
-    let days = rules::parse_reminder_days(raw)
-        .map_err(|e| trainyard_core::Invalid::field("certificate_reminder_days", e))?;
+    let days =
+        rules::parse_reminder_days(raw).map_err(|e| trainyard_core::Invalid::field("days", e))?;
     let now = now_ms();
     let mut tx = app.store.write().await?;
-    let before = repo::reminder_days(&mut tx).await?;
-    repo::save_reminder_days(&mut tx, &days).await?;
+    let user = (caller.user_id != 0).then_some(caller.user_id);
+    // Write first: the guarded update decides, then the before is what it replaced.
+    let before = read_reminders(&mut tx).await?;
+    repo::save_reminder_days(&mut tx, &days, version, user, now)
+        .await
+        .about("the certificate reminders")?;
+    let after = read_reminders(&mut tx).await?;
     crate::audit::record(
         &mut tx,
         caller,
         now,
         "settings.certificate_reminders",
         ("settings", 0),
-        Some(&json!({ "certificate_reminder_days": before })),
-        Some(&json!({ "certificate_reminder_days": days })),
+        Some(&before),
+        Some(&after),
     )
     .await?;
     tx.commit().await?;
-    Ok(days)
+    Ok(after)
 }
 
 /// What one run of the expiry job queued.

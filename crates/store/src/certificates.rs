@@ -357,29 +357,48 @@ pub async fn touch(conn: &mut Conn, id: i64) -> Result<(), StoreError> {
 
 // ------------------------------------------------------------------ expiry reminders
 
-/// The days before expiry that learners are reminded at (`'90,30,7'`), as stored.
-pub async fn reminder_days(conn: &mut Conn) -> Result<String, StoreError> {
-    let r =
-        sqlx::query("SELECT certificate_reminder_days FROM reminder_settings WHERE singleton = 1")
-            .fetch_optional(&mut *conn)
-            .await?;
+/// The days before expiry that learners are reminded at (`'90,30,7'`), as stored, and the
+/// version of the settings row they live in.
+pub async fn reminder_days(conn: &mut Conn) -> Result<(String, i64), StoreError> {
+    let r = sqlx::query(
+        "SELECT certificate_reminder_days, version FROM reminder_settings WHERE singleton = 1",
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
     Ok(match r {
-        Some(r) => r.s("certificate_reminder_days")?,
-        None => "90,30,7".into(),
+        Some(r) => (r.s("certificate_reminder_days")?, r.i("version")?),
+        None => ("90,30,7".into(), 0),
     })
 }
 
-/// Saves the reminder days (already checked), as a comma-separated list.
-pub async fn save_reminder_days(conn: &mut Conn, days: &[i64]) -> Result<(), StoreError> {
+/// Saves the reminder days (already checked) over the settings as read at `version`: `Stale`
+/// when they changed since.
+pub async fn save_reminder_days(
+    conn: &mut Conn,
+    days: &[i64],
+    version: i64,
+    user: Option<i64>,
+    now: i64,
+) -> Result<(), StoreError> {
     let text = days
         .iter()
         .map(i64::to_string)
         .collect::<Vec<_>>()
         .join(",");
-    sqlx::query("UPDATE reminder_settings SET certificate_reminder_days = $1 WHERE singleton = 1")
-        .bind(text)
-        .execute(&mut *conn)
-        .await?;
+    let n = sqlx::query(
+        "UPDATE reminder_settings SET certificate_reminder_days = $1, updated_at = $2, updated_by = $3, \
+         version = version + 1 WHERE singleton = 1 AND version = $4",
+    )
+    .bind(text)
+    .bind(now)
+    .bind(user)
+    .bind(version)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Err(StoreError::Stale { expected: version });
+    }
     Ok(())
 }
 

@@ -249,6 +249,8 @@ const API_RULES: &[(&str, &str)] = &[
     ("POST /certificates/{id}/revoke",                          "L B B B F F F F F F F"),
     ("POST /enrollments/{id}/certificate",                      "L B B B F F F F F F F"),
     ("GET /verify/{code}",                                      "N N N N N N N N N N N"),
+    ("GET /settings/certificate-reminders",                     "L Y Y Y Y F F F F F F"),
+    ("PUT /settings/certificate-reminders",                     "L B B F F F F F F F F"),
 ];
 
 // Columns: anonymous, admin, manager, coordinator, finance, instructor I1 (accepted on S1),
@@ -471,6 +473,8 @@ const PAGE_RULES: &[(&str, &str)] = &[
     ("GET /certificates/{id}/pdf",                              "L Y Y Y Y F F Y N Y N"),
     ("POST /certificates/{id}/revoke",                          "L B B B F F F F F F F"),
     ("GET /verify",                                             "Y Y Y Y Y Y Y Y Y Y Y"),
+    ("GET /admin/certificate-reminders",                        "L Y Y F F F F F F F F"),
+    ("POST /admin/certificate-reminders",                       "L B B F F F F F F F F"),
     ("GET /verify/{code}",                                      "N N N N N N N N N N N"),
 ];
 

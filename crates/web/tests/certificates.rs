@@ -675,16 +675,48 @@ async fn expiry_reminders_go_out_once_per_offset(t: &TestApp) {
     let later = subjects(&mails_to(t, email).await);
     assert_eq!(later.len(), 4, "{later:?}");
     // Fewer offsets from the settings: admins and managers change them.
-    let admin = t.system();
-    let days = trainyard_app::certificates::save_reminder_days(&t.app, &admin, "14, 60 days")
+    let manager = t.api_as(Role::Manager, None).await;
+    let r = manager.get("/settings/certificate-reminders").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["days"], json!([90, 30, 7]));
+    let version = r.body["version"].clone();
+    let r = manager
+        .put(
+            "/settings/certificate-reminders",
+            &json!({ "days": "14, 60 days", "version": version }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["days"], json!([60, 14]));
+    let stale = manager
+        .put(
+            "/settings/certificate-reminders",
+            &json!({ "days": "30", "version": version }),
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    let bad = manager
+        .put(
+            "/settings/certificate-reminders",
+            &json!({ "days": "0", "version": r.body["version"] }),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        api.put(
+            "/settings/certificate-reminders",
+            &json!({ "days": "30", "version": r.body["version"] }),
+        )
         .await
-        .unwrap();
-    assert_eq!(days, vec![60, 14]);
-    assert!(
-        trainyard_app::certificates::save_reminder_days(&t.app, &admin, "0")
-            .await
-            .is_err()
+        .status,
+        StatusCode::FORBIDDEN,
+        "coordinators do not change it"
     );
+    // And through the page.
+    let b = t.browser_as(Role::Manager, None).await;
+    let (status, html) = b.get("/admin/certificate-reminders").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("60, 14"), "{html}");
 }
 
 async fn an_instructor_qualification_expiring_before_a_confirmed_session_alerts(t: &TestApp) {

@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use trainyard_app::AppError;
-use trainyard_app::certificates::{self as uc, Verification};
+use trainyard_app::certificates::{self as uc, ExpiryReminders, Verification};
 use trainyard_app::store::certificates::{Certificate, CertificateFilter};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -23,6 +23,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(revoke))
         .routes(routes!(pdf))
         .routes(routes!(verify))
+        .routes(routes!(get_reminders, save_reminders))
 }
 
 super::bodies::page_type!(CertificatePage, "CertificatePage", Certificate);
@@ -125,4 +126,40 @@ async fn verify(
         Some(v) => Ok(Json(v)),
         None => Err(AppError::NotFound("a certificate with this code").into()),
     }
+}
+
+/// Get when learners are reminded that a certificate expires.
+#[utoipa::path(get, path = "/settings/certificate-reminders", operation_id = "getCertificateReminders", tag = "certificates",
+    responses((status = 200, description = "The days before expiry", body = ExpiryReminders), (status = 403, body = Problem)))]
+async fn get_reminders(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+) -> Result<Json<ExpiryReminders>, ApiError> {
+    Ok(Json(uc::get_reminders(&s.app, &c).await?))
+}
+
+/// New reminder days with the version read.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ExpiryRemindersUpdate {
+    /// Days before expiry, as a list in words: "90, 30, 7" (at most 6, each 1 to 365; empty: none).
+    #[serde(default)]
+    pub days: String,
+    /// The version you read; otherwise 409.
+    pub version: i64,
+}
+
+/// Change when learners are reminded that a certificate expires.
+///
+/// Administrators and managers. Each certificate gets each reminder once, when it falls due;
+/// an offset added later applies to certificates that have not passed it yet.
+#[utoipa::path(put, path = "/settings/certificate-reminders", operation_id = "replaceCertificateReminders", tag = "certificates", request_body = ExpiryRemindersUpdate,
+    responses((status = 200, description = "As saved", body = ExpiryReminders), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn save_reminders(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Body(b): Body<ExpiryRemindersUpdate>,
+) -> Result<Json<ExpiryReminders>, ApiError> {
+    Ok(Json(
+        uc::save_reminder_days(&s.app, &c, &b.days, b.version).await?,
+    ))
 }

@@ -16,6 +16,7 @@ use axum::routing::{get, post};
 use trainyard_app::certificates::{self as uc, Verification};
 use trainyard_app::store::certificates::{Certificate, CertificateFilter};
 use trainyard_app::{AppError, Caller, history};
+use trainyard_core::Role;
 use trainyard_core::certificate::{Standing, grouped};
 
 /// Verification lookups per address per minute.
@@ -35,6 +36,10 @@ pub fn routes() -> Router<AppState> {
         .route("/certificates/{id}", get(show))
         .route("/certificates/{id}/pdf", get(pdf))
         .route("/certificates/{id}/revoke", post(revoke))
+        .route(
+            "/admin/certificate-reminders",
+            get(reminders).post(save_reminders),
+        )
         .merge(public)
 }
 
@@ -178,8 +183,10 @@ async fn list(
             "Certificates expiring"
         },
         path,
-        new_href: None,
-        new_label: String::new(),
+        // Admins and managers set when learners are reminded of the expiry.
+        new_href: matches!(c.role, Role::Admin | Role::Manager)
+            .then(|| "/admin/certificate-reminders".to_owned()),
+        new_label: "Expiry reminders".into(),
         q: f.list.q.clone(),
         filters,
         columns: columns(&qs, path, default_sort, &cols),
@@ -525,5 +532,73 @@ pub(crate) async fn portal_list(s: &AppState, c: &Caller) -> (Vec<Certificate>, 
     match uc::list(&s.app, c, f).await {
         Ok(p) => (p.items, p.total),
         Err(_) => (Vec::new(), 0),
+    }
+}
+
+// ------------------------------------------------------------------ expiry reminder timing
+
+fn reminders_form(days: &str, version: i64) -> FormView {
+    FormView {
+        title: "Certificate expiry reminders".into(),
+        action: "/admin/certificate-reminders".into(),
+        submit: "Save".into(),
+        cancel_href: "/certificates?expiring=90".into(),
+        version: Some(version),
+        fields: vec![
+            Field::new("days", "Reminders, days before a certificate expires", "text", days).help(
+                "A list such as \"90, 30, 7\" (at most 6, each 1 to 365). The learner gets each reminder once, by e-mail, with the verification link. Empty: no reminders.",
+            ),
+        ],
+        problems: Vec::new(),
+    }
+}
+
+async fn reminders(State(s): State<AppState>, Viewer(c): Viewer, Flash(flash): Flash) -> Response {
+    if let Err(e) = c.require(
+        matches!(c.role, Role::Admin | Role::Manager),
+        "change the certificate reminders",
+    ) {
+        return error_page(e, Some(&c));
+    }
+    match uc::get_reminders(&s.app, &c).await {
+        Ok(r) => super::FormPage {
+            chrome: Chrome::new(&c, "certificates", flash),
+            view: reminders_form(&r.text, r.version),
+        }
+        .into_response(),
+        Err(e) => error_page(e, Some(&c)),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct RemindersForm {
+    days: String,
+    #[serde(deserialize_with = "trainyard_app::store::row::lenient_int")]
+    version: i64,
+}
+
+async fn save_reminders(
+    State(s): State<AppState>,
+    Submit { caller: c, form: f }: Submit<RemindersForm>,
+) -> Response {
+    match uc::save_reminder_days(&s.app, &c, &f.days, f.version).await {
+        Ok(r) => saved(
+            "/admin/certificate-reminders",
+            &if r.days.is_empty() {
+                "Saved: no expiry reminders.".to_owned()
+            } else {
+                format!(
+                    "Saved: reminders {} days before a certificate expires.",
+                    r.text
+                )
+            },
+        ),
+        Err(e) => super::form_refused(
+            Chrome::new(&c, "certificates", None),
+            reminders_form(&f.days, f.version),
+            e,
+            &c,
+        ),
     }
 }
