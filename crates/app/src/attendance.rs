@@ -255,6 +255,10 @@ pub(crate) async fn complete(
             Some(&after),
         )
         .await?;
+        if outcome == EnrollmentStatus::Completed {
+            // A course that grants a certificate issues it with the completion.
+            crate::certificates::issue_in(tx, caller, e.id, now).await?;
+        }
     }
     Ok(())
 }

@@ -156,6 +156,8 @@ nothing_hidden!(
     trainyard_store::learners::Learner,
     // The seat price is the public price of a place on the session.
     trainyard_store::sessions::Session,
+    // A certificate holds no price: what it says is printed for its learner.
+    trainyard_store::certificates::Certificate,
 );
 
 // ---------------------------------------------------------------- writes

@@ -480,3 +480,56 @@ pub async fn seed_invoice_month(
     app.store.settle().await?;
     Ok(first.format("%Y-%m").to_string())
 }
+
+/// Adds benchmark certificates until there are `target` in all (one learner and course, codes
+/// `B00000000001`…), in batches of one statement each; returns how many there are.
+pub async fn seed_certificates(
+    app: &App,
+    target: usize,
+    mut progress: impl FnMut(usize),
+) -> Result<usize, AppError> {
+    use trainyard_store::certificates as certs;
+    let mut existing = {
+        let mut conn = app.store.read().await?;
+        certs::count(&mut conn).await? as usize
+    };
+    progress(existing);
+    if existing >= target {
+        return Ok(existing);
+    }
+    let now = now_ms();
+    let (course_id, learner_id) = {
+        let mut tx = app.store.write().await?;
+        let (course_ids, _, _) = catalog(&mut tx, now).await?;
+        let learner = trainyard_core::records::LearnerFields {
+            first_name: "Bench".into(),
+            last_name: "Learner".into(),
+            email: format!("bench-learner-{now}@bench.example"),
+            time_zone: "UTC".into(),
+            ..Default::default()
+        }
+        .validate()?;
+        let learner_id = trainyard_store::learners::insert(&mut tx, &learner, now).await?;
+        tx.commit().await?;
+        (course_ids[0], learner_id)
+    };
+    while existing < target {
+        let n = 50_000.min(target - existing);
+        let mut tx = app.store.write().await?;
+        certs::seed_bench(
+            &mut tx,
+            app.store.backend(),
+            existing as i64 + 1,
+            n as i64,
+            learner_id,
+            course_id,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        existing += n;
+        progress(existing);
+    }
+    app.store.settle().await?;
+    Ok(existing)
+}

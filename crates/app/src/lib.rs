@@ -13,6 +13,7 @@ pub mod bench;
 pub mod bulk_enrollment;
 pub mod caller;
 pub mod catalog;
+pub mod certificates;
 pub mod costs;
 pub mod credentials;
 pub mod delivery;

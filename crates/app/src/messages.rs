@@ -387,6 +387,46 @@ pub const EVENTS: &[EventInfo] = &[
             "expires",
         ],
     },
+    EventInfo {
+        event: "certificate_expiring",
+        label: "Certificate expiring",
+        subject: "Your {{ certificate_name }} certificate expires on {{ expires }}",
+        body: concat!(
+            "Hello {{ learner_name }},\n\nyour certificate {{ certificate_name }} ({{ course_title }}) is valid until {{ expires }}, {{ days }} days from now.\n",
+            "To stay certified, book a renewal session in time.\n",
+            "{% if verify_url %}\nVerify it: {{ verify_url }}\n{% endif %}\n",
+            sign_off!()
+        ),
+        placeholders: &[
+            "learner_name",
+            "certificate_name",
+            "course_title",
+            "expires",
+            "days",
+            "verify_url",
+            "company",
+        ],
+    },
+    EventInfo {
+        event: "qualification_expiring",
+        label: "Instructor qualification expiring (to coordinators)",
+        subject: "{{ instructor_name }}'s qualification expires before {{ reference }}",
+        body: concat!(
+            "Hello {{ recipient_name }},\n\n{{ instructor_name }} teaches {{ course_title }} ({{ reference }}, from {{ starts }}), ",
+            "but their qualification for it is valid only until {{ expires }}, before the session ends.\n",
+            "Renew the qualification or find a substitute in time.\n",
+            "{% if session_url %}\nSession: {{ session_url }}\n{% endif %}"
+        ),
+        placeholders: &[
+            "recipient_name",
+            "instructor_name",
+            "course_title",
+            "reference",
+            "starts",
+            "expires",
+            "session_url",
+        ],
+    },
 ];
 
 /// The catalogue entry of `event`, if Trainyard knows it.
@@ -611,6 +651,9 @@ pub fn sample_context() -> serde_json::Value {
             "invited_by": "Olga Admin",
             "role": "Instructor",
             "invite_url": "https://trainyard.example.com/account/invite?token=5d2e…",
+            "certificate_name": "Certified Excel Expert",
+            "days": 30,
+            "verify_url": "https://trainyard.example.com/verify/7KQ2M9XD4TBA",
         }),
     ) {
         all.extend(invite);

@@ -376,6 +376,11 @@ pub async fn enqueue_due(app: &App, now: i64) -> Result<RunReport, AppError> {
             report.joining += send_joining(app, d, now).await?;
         }
     }
+    // Certificates about to expire, and instructor qualifications that run out before a
+    // confirmed session: the same worker, the same exactly-once claims (`certificates`).
+    report.more |= crate::certificates::enqueue_expiry_reminders(app, now)
+        .await?
+        .more;
     if report.reminders + report.joining > 0 {
         tracing::info!(
             reminders = report.reminders,

@@ -603,3 +603,51 @@ pub async fn enroll(app: App, clients: usize, seconds: u64, seats: i64) -> anyho
     println!("Audit trail sealed and verified: {verified} events.");
     Ok(())
 }
+
+/// Seeds `certificates` certificates (if fewer exist), then times the public verification: the
+/// use case's lookup by code `iterations` times over codes spread through the table (and an
+/// unknown code), then the page and the API route in process.
+pub async fn verify(app: App, certificates: usize, iterations: usize) -> anyhow::Result<()> {
+    anyhow::ensure!(iterations > 0, "--iterations must be at least 1");
+    let bar = ProgressBar::new(certificates as u64);
+    bar.set_style(
+        ProgressStyle::with_template("seeding {bar:40} {pos}/{len} certificates ({eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let total =
+        trainyard_app::bench::seed_certificates(&app, certificates, |n| bar.set_position(n as u64))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    bar.finish_and_clear();
+    eprintln!(
+        "{total} certificates in the database ({:?})",
+        app.store.backend()
+    );
+    let code = |k: usize| format!("B{:011}", (k * 7919) % total.max(1) + 1);
+    let mut times = Vec::with_capacity(iterations);
+    let mut found = 0;
+    for k in 0..iterations + 3 {
+        let started = Instant::now();
+        let v = trainyard_app::certificates::verify(&app, &code(k))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let took = started.elapsed();
+        if k >= 3 {
+            found += usize::from(v.is_some());
+            times.push(took);
+        }
+    }
+    times.sort();
+    let ms = |d: Duration| format!("{:.3} ms", d.as_secs_f64() * 1000.0);
+    println!(
+        "verify use case, {iterations} codes ({found} found): median {}, p95 {}, max {}",
+        ms(pct(&times, 0.5)),
+        ms(pct(&times, 0.95)),
+        ms(pct(&times, 1.0))
+    );
+    let (router, cookie) = bench_login(&app).await?;
+    let some = code(iterations / 2);
+    let queries = [format!("/verify/{some}"), format!("/api/v1/verify/{some}")];
+    // The public page is rate-limited per address: a few dozen requests each.
+    time_pages(&router, &cookie, &queries, iterations.min(40)).await
+}

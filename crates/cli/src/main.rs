@@ -143,6 +143,14 @@ enum BenchCommand {
         #[arg(long, default_value_t = 30)]
         iterations: usize,
     },
+    /// Seed N certificates (if fewer exist), then time the public verification of a code: the
+    /// lookup, the page and the API route (server time, in process).
+    Verify {
+        #[arg(long, default_value_t = 1_000_000)]
+        certificates: usize,
+        #[arg(long, default_value_t = 1000)]
+        iterations: usize,
+    },
     /// Issue an invoice of N lines, then time its PDF (server time, in process).
     InvoicePdf {
         #[arg(long, default_value_t = 20)]
@@ -491,6 +499,16 @@ async fn main() -> anyhow::Result<()> {
         } => {
             let app = open(&target).await?;
             bench::invoice_run(app, clients, per_client).await
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Verify {
+                    certificates,
+                    iterations,
+                },
+        } => {
+            let app = open(&target).await?;
+            bench::verify(app, certificates, iterations).await
         }
         Command::Bench {
             command: BenchCommand::InvoicePdf { lines, iterations },

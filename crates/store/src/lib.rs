@@ -11,6 +11,7 @@ pub mod assignments;
 pub mod audit;
 pub mod auth;
 pub mod bookings;
+pub mod certificates;
 pub mod clients;
 pub mod closures;
 pub mod costs;

@@ -6,6 +6,7 @@ mod account_links;
 mod api;
 mod assets;
 mod auth;
+mod certificate_print;
 mod charts;
 mod csrf;
 mod error_page;

@@ -49,6 +49,7 @@ impl Chrome {
                 add("Clients", "/clients", "clients");
                 add("Programs", "/programs", "programs");
                 add("Learners", "/learners", "learners");
+                add("Certificates", "/certificates", "certificates");
                 if r.can_see_finance() {
                     add("Invoices", "/invoices", "invoices");
                 }
@@ -68,6 +69,7 @@ impl Chrome {
                 add("Our learners", "/learners", "learners");
                 add("Enroll people", "/portal/client/enroll", "enroll");
                 add("Our invoices", "/invoices", "invoices");
+                add("Our certificates", "/certificates", "certificates");
                 add("Our figures", "/reports", "reports");
                 if let Some(client) = c.client_id {
                     add(

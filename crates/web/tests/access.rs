@@ -254,6 +254,15 @@ const API_RULES: &[(&str, &str)] = &[
     ("POST /costs/import",                                      "L B B B B B B B B B B"),
     ("PUT /resources/{id}/day-rate",                            "L B B B B B B B B B B"),
     ("POST /sessions/{id}/admin-time",                          "L B B B F F F F F F F"),
+    // Certificates: staff read all, a learner their own, a contact their people's.
+    ("GET /certificates",                                       "L Y Y Y Y F F Y Y Y Y"),
+    ("GET /certificates/{id}",                                  "L Y Y Y Y F F Y N Y N"),
+    ("GET /certificates/{id}/pdf",                              "L Y Y Y Y F F Y N Y N"),
+    ("POST /certificates/{id}/revoke",                          "L B B B F F F F F F F"),
+    ("POST /enrollments/{id}/certificate",                      "L B B B F F F F F F F"),
+    ("GET /verify/{code}",                                      "N N N N N N N N N N N"),
+    ("GET /settings/certificate-reminders",                     "L Y Y Y Y F F F F F F"),
+    ("PUT /settings/certificate-reminders",                     "L B B F F F F F F F F"),
 ];
 
 // Columns: anonymous, admin, manager, coordinator, finance, instructor I1 (accepted on S1),
@@ -480,6 +489,16 @@ const PAGE_RULES: &[(&str, &str)] = &[
     ("POST /sessions/{id}/cost-lines/remove",                   "L N N F N F F F F F F"),
     ("POST /sessions/{id}/resource-rate",                       "L B B F B F F F F F F"),
     ("POST /sessions/{id}/admin-time",                          "L B B B F F F F F F F"),
+    ("GET /certificates",                                       "L Y Y Y Y F F Y Y Y Y"),
+    ("GET /certificates/issue",                                 "L N N N F F F F F F F"),
+    ("POST /certificates/issue",                                "L N N N F F F F F F F"),
+    ("GET /certificates/{id}",                                  "L Y Y Y Y F F Y N Y N"),
+    ("GET /certificates/{id}/pdf",                              "L Y Y Y Y F F Y N Y N"),
+    ("POST /certificates/{id}/revoke",                          "L B B B F F F F F F F"),
+    ("GET /verify",                                             "Y Y Y Y Y Y Y Y Y Y Y"),
+    ("GET /admin/certificate-reminders",                        "L Y Y F F F F F F F F"),
+    ("POST /admin/certificate-reminders",                       "L B B F F F F F F F F"),
+    ("GET /verify/{code}",                                      "N N N N N N N N N N N"),
 ];
 
 /// What some routes need beyond their path to reach their access check: a query (appended; its
@@ -754,6 +773,35 @@ async fn world(t: &TestApp) -> World {
         )
         .await);
 
+    // A certificate of learner L1 (client C1), as the closing of a session would issue it.
+    let certificate = {
+        let mut tx = t.app.store.write().await.unwrap();
+        let id = trainyard_store::certificates::insert(
+            &mut tx,
+            &trainyard_store::certificates::NewCertificate {
+                code: "ACCESS234567",
+                enrollment_id: Some(e1),
+                learner_id: l1,
+                course_id: course,
+                session_id: Some(s1_id),
+                client_id: Some(c1),
+                learner_name: "lone Learner",
+                course_title: "Course ACC",
+                certificate_name: "Access Certificate",
+                instructor_name: "ione",
+                issued_on: "2027-01-01",
+                expires_on: None,
+                issued_by: None,
+            },
+            trainyard_core::time::now_ms(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        tx.commit().await.unwrap();
+        id
+    };
+
     // An issued invoice of client C1.
     let draft = admin
         .create(
@@ -807,6 +855,7 @@ async fn world(t: &TestApp) -> World {
         ("enrollments", e1),
         ("target", i1),
         ("invoices", invoice),
+        ("certificates", certificate),
     ]);
     World { ids, who }
 }

@@ -9,6 +9,7 @@
 //! (instructors, clients, learners, logins), `sessions`, `staffing`, `enrollments`, `programs`.
 
 mod catalog;
+mod certificates;
 mod costs;
 mod data;
 mod enrollments;
@@ -165,6 +166,7 @@ pub async fn seed(app: &App) -> Result<SeedReport, AppError> {
     }
     let n_invoices = finance::seed(c, &mut s, &delivered).await?;
     costs::seed(c, &mut s, &sites, &delivered).await?;
+    let n_certificates = certificates::seed(c, &mut s, &course_rows, &learner_ids).await?;
 
     people::logins(
         c,
@@ -195,7 +197,7 @@ pub async fn seed(app: &App) -> Result<SeedReport, AppError> {
     Ok(SeedReport {
         created: true,
         summary: format!(
-            "3 venues, {} rooms, {} courses, {} instructors, {} clients, {} learners, {n_sessions} sessions, {n_enrollments} enrollments, {n_invoices} invoices",
+            "3 venues, {} rooms, {} courses, {} instructors, {} clients, {} learners, {n_sessions} sessions, {n_enrollments} enrollments, {n_invoices} invoices, {n_certificates} certificates",
             sites.rooms.len(),
             course_rows.len(),
             team.len(),

@@ -193,6 +193,10 @@ const TAGS: &[(&str, &str)] = &[
         "costs",
         "Costs per session, margins and profitability (finance): cost lines planned, committed and actual, CSV import of actuals, the profitability report.",
     ),
+    (
+        "certificates",
+        "Certificates of completion: issue, revoke, PDF, and the public verification of a code.",
+    ),
     ("audit", "The change history of records."),
     (
         "reports",

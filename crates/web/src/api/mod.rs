@@ -4,6 +4,7 @@
 pub(crate) mod accounting;
 mod bodies;
 mod bulk;
+mod certificates;
 mod costs;
 mod doc;
 mod enrollment;
@@ -24,6 +25,8 @@ mod users;
 mod venues_travel;
 
 pub use rate_limit::HEADERS as RATE_LIMIT_HEADERS;
+// Public pages that answer from the database (certificate verification) count per address too.
+pub(crate) use rate_limit::{RateLimiter, layer as rate_limit};
 pub(crate) use users::{UserBody, create_user};
 
 use crate::AppState;
@@ -123,6 +126,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(accounting::api())
         .merge(reports::api())
         .merge(costs::api())
+        .merge(certificates::api())
         .split_for_parts()
 }
 

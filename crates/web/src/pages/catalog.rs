@@ -670,6 +670,9 @@ struct LearnerPortalPage {
     error: Option<String>,
     upcoming: Vec<PortalEnrollment>,
     past: Vec<PastEnrollment>,
+    /// Their certificates, newest first, with download links.
+    certificates: Vec<trainyard_app::store::certificates::Certificate>,
+    certificates_total: i64,
 }
 
 impl LearnerPortalPage {
@@ -775,7 +778,10 @@ pub(super) async fn learner_portal(
     let now = trainyard_core::time::now_ms();
     let (upcoming, past): (Vec<&EnrollmentDetail>, Vec<&EnrollmentDetail>) =
         details.iter().partition(|d| d.upcoming);
+    let (certificates, certificates_total) = super::certificates::portal_list(s, c).await;
     let page = LearnerPortalPage {
+        certificates,
+        certificates_total,
         chrome: Chrome::new(c, "home", flash),
         name: c.name.clone(),
         error,

@@ -81,6 +81,9 @@ struct ClientPortalPage {
     learners_total: i64,
     /// Who may go instead of someone: our people, for the substitute forms.
     people: Vec<Opt>,
+    /// Our people's certificates, soonest to expire first, with download links.
+    certificates: Vec<trainyard_app::store::certificates::Certificate>,
+    certificates_total: i64,
 }
 
 impl ClientPortalPage {
@@ -139,7 +142,10 @@ pub(crate) async fn home(s: &AppState, c: &Caller, flash: Option<String>) -> Res
         status: e.status.label(),
         status_key: e.status.as_str(),
     };
+    let (certificates, certificates_total) = super::certificates::portal_list(s, c).await;
     ClientPortalPage {
+        certificates,
+        certificates_total,
         chrome: Chrome::new(c, "home", flash),
         client_name: p.client_name,
         sessions_total: listed.total,

@@ -107,6 +107,10 @@ async fn home(State(s): State<AppState>, Viewer(c): Viewer, Flash(flash): Flash)
                     .collect(),
                 Err(e) => return error_page(e, Some(&c)),
             };
+            // Instructors whose qualification runs out before a confirmed session they teach.
+            let expiring = trainyard_app::certificates::qualification_alerts(&s.app, &c)
+                .await
+                .unwrap_or_default();
             let total: i64 = d.by_status_next_90_days.iter().map(|(_, n)| n).sum();
             let max = d
                 .by_status_next_90_days
@@ -167,6 +171,19 @@ async fn home(State(s): State<AppState>, Viewer(c): Viewer, Flash(flash): Flash)
                                 "{} is on time off ({})",
                                 o.instructor_name,
                                 o.reason.to_lowercase()
+                            )),
+                        ],
+                    }))
+                    .chain(expiring.iter().map(|q| Row {
+                        href: format!("/sessions/{}", q.session_id),
+                        cells: vec![
+                            Cell::text(&q.session_reference),
+                            Cell::text(&q.course_title),
+                            Cell::text(viewer.display(q.starts_at)),
+                            Cell::text(format!(
+                                "{}'s qualification for it is valid only until {}",
+                                q.instructor_name,
+                                viewer.local(q.expires_at - 1).format("%a %-d %b %Y")
                             )),
                         ],
                     }))

@@ -81,6 +81,8 @@ pub(crate) struct Attending {
     enrollments: Vec<Enrollment>,
     /// What was sent to them (operations staff).
     messages: Option<Section>,
+    /// Their certificates (and those to issue by hand).
+    certificates: Option<Section>,
 }
 
 stored!(Learner);
@@ -206,9 +208,11 @@ impl RecordPage for Learners {
     async fn extra(s: &AppState, c: &Caller, l: &Learner) -> Result<Attending, AppError> {
         let enrollments = learners::enrollments(&s.app, c, l.id).await?;
         let messages = super::messages::log_section(s, c, "learner", l.id).await;
+        let certificates = super::certificates::learner_section(s, c, l.id).await;
         Ok(Attending {
             enrollments,
             messages,
+            certificates,
         })
     }
     fn title(l: &Learner) -> String {
@@ -272,6 +276,7 @@ impl RecordPage for Learners {
             rows,
             empty: "Not enrolled in any session yet.".into(),
         }];
+        sections.extend(x.certificates.clone());
         sections.extend(x.messages.clone());
         sections
     }

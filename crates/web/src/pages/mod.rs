@@ -7,6 +7,7 @@ mod accounting;
 mod admin;
 mod attendance;
 mod catalog;
+mod certificates;
 mod client_portal;
 mod clients;
 mod courses;
@@ -71,6 +72,7 @@ pub fn routes() -> Router<AppState> {
         .merge(accounting::routes())
         .merge(reports::routes())
         .merge(profitability::routes())
+        .merge(certificates::routes())
 }
 
 const FLASH_COOKIE: &str = "ty_flash";
