@@ -22,6 +22,7 @@ pub mod feeds;
 pub mod history;
 pub mod idempotency;
 pub mod invoicing;
+pub mod languages;
 pub mod messages;
 pub mod people;
 pub mod planning;
