@@ -217,6 +217,16 @@ impl Tr {
         self.args(key, &[(n1, v1.to_string()), (n2, v2.to_string())])
     }
 
+    /// A list's title inside a sentence: lower case in English ("Search sessions…"), as it is
+    /// in German, whose nouns keep their capital ("Termine durchsuchen…").
+    pub fn noun(&self, title: &str) -> String {
+        if self.is_english() {
+            title.to_lowercase()
+        } else {
+            title.to_owned()
+        }
+    }
+
     /// The languages the switcher offers, with their own names and whether this is one.
     pub fn choices(&self) -> Vec<(&'static str, &'static str, bool)> {
         SHIPPED

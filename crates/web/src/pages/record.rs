@@ -164,6 +164,10 @@ pub(crate) trait RecordPage: Sized + Send + Sync + 'static {
     fn list_title(_: &Caller) -> &'static str {
         Self::TITLE
     }
+    /// The list's "New …" button, in the reader's words.
+    fn list_new_label(_: &Caller) -> String {
+        Self::new_label()
+    }
     /// Shown when the list is empty and unfiltered.
     fn empty_hint(c: &Caller) -> &'static str;
     /// Instead of the list, e.g. a redirect that puts a default filter in the address.
@@ -386,7 +390,7 @@ async fn list<K: RecordPage>(
         title: K::list_title(&c),
         path: K::PATH,
         new_href: c.role.can_edit_operations().then(|| at::<K>("/new")),
-        new_label: K::new_label(),
+        new_label: K::list_new_label(&c),
         q: params.q.clone(),
         filters,
         columns: columns(&qs, K::PATH, K::DEFAULT_SORT, &K::columns(&c)),
