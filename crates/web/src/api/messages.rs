@@ -52,7 +52,6 @@ impl TemplateLanguageQuery {
 pub struct CompanyLanguageEdit {
     /// BCP 47 (`de`, `en-GB`); empty: English. People and clients without a language of their
     /// own read it.
-    #[serde(default)]
     #[schema(example = "de")]
     pub default_language: String,
     /// The version of the message settings you read; 0 while nothing was ever saved.
