@@ -132,6 +132,14 @@ enum BenchCommand {
         #[arg(long, default_value_t = 30)]
         iterations: usize,
     },
+    /// Seed N sessions (if fewer exist), then time the sessions list and a session page in
+    /// English and in German, in process.
+    PageLanguage {
+        #[arg(long, default_value_t = 10_000)]
+        sessions: usize,
+        #[arg(long, default_value_t = 50)]
+        iterations: usize,
+    },
     /// Issue an invoice of N lines, then time its PDF (server time, in process).
     InvoicePdf {
         #[arg(long, default_value_t = 20)]
@@ -447,6 +455,16 @@ async fn main() -> anyhow::Result<()> {
         } => {
             let app = open(&target).await?;
             bench::sessions_list(app, sessions, iterations).await
+        }
+        Command::Bench {
+            command:
+                BenchCommand::PageLanguage {
+                    sessions,
+                    iterations,
+                },
+        } => {
+            let app = open(&target).await?;
+            bench::page_language(app, sessions, iterations).await
         }
         Command::Bench {
             command: BenchCommand::InvoicePdf { lines, iterations },
