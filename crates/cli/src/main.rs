@@ -384,6 +384,11 @@ async fn main() -> anyhow::Result<()> {
             for (role, email) in trainyard_app::demo::LOGINS {
                 println!("  {role:<15} {email}");
             }
+            println!(
+                "  {:<15} {} (pages in German)",
+                "coordinator",
+                trainyard_app::demo::GERMAN_COORDINATOR
+            );
             println!();
             serve(app, &args).await
         }

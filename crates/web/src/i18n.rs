@@ -95,17 +95,11 @@ static CATALOGUE: LazyLock<Vec<Catalogue>> = LazyLock::new(|| {
         .collect()
 });
 
-/// The words of one language, for one page. Cheap to copy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The words of one language, for one page. Cheap to copy; the default is English.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Tr {
-    /// Index into [`SHIPPED`].
+    /// Index into [`SHIPPED`] (0: English).
     lang: usize,
-}
-
-impl Default for Tr {
-    fn default() -> Self {
-        Self { lang: 0 }
-    }
 }
 
 impl Tr {

@@ -707,7 +707,13 @@ async fn save_reminders(
 
 // ------------------------------------------------------------------ who messages are from
 
-fn settings_form(company: &str, sender: &str, reply_to: &str, version: i64) -> FormView {
+fn settings_form(
+    company: &str,
+    sender: &str,
+    reply_to: &str,
+    language: &str,
+    version: i64,
+) -> FormView {
     FormView {
         title: "Sender and company name".into(),
         action: "/admin/message-settings".into(),
@@ -724,6 +730,9 @@ fn settings_form(company: &str, sender: &str, reply_to: &str, version: i64) -> F
             Field::new("reply_to", "Reply-to address", "email", reply_to).help(
                 "Where answers go, e.g. the training team's shared mailbox. Empty: answers go to the sender address.",
             ),
+            Field::new("default_language", "Company language", "select", language)
+                .choices(crate::i18n::language_choices(), Some("English (default)"))
+                .help("Messages and pages for everyone whose own language (or their client's) is not set. Messages without wording in it are sent in English."),
         ],
         problems: Vec::new(),
     }
@@ -737,7 +746,13 @@ async fn message_settings(
     match messages::get_settings(&s.app, &c).await {
         Ok(m) => super::FormPage {
             chrome: Chrome::new(&c, "messages", flash),
-            view: settings_form(&m.company_name, &m.sender_email, &m.reply_to, m.version),
+            view: settings_form(
+                &m.company_name,
+                &m.sender_email,
+                &m.reply_to,
+                &m.default_language,
+                m.version,
+            ),
         }
         .into_response(),
         Err(e) => error_page(e, Some(&c)),
@@ -750,6 +765,7 @@ struct SettingsForm {
     company_name: String,
     sender_email: String,
     reply_to: String,
+    default_language: String,
     #[serde(deserialize_with = "trainyard_app::store::row::lenient_int")]
     version: i64,
 }
@@ -768,13 +784,44 @@ async fn save_message_settings(
     )
     .await
     {
-        Ok(_) => saved(
+        Ok(m) if m.default_language == f.default_language.trim() => saved(
             "/admin/message-settings",
             "Saved: every e-mail from now on, queued ones included, goes out with these.",
         ),
+        Ok(m) => {
+            match messages::save_company_language(&s.app, &c, &f.default_language, m.version)
+                .await
+            {
+                Ok(_) => {
+                    crate::i18n::company_changed();
+                    saved(
+                        "/admin/message-settings",
+                        "Saved, with the company's new language.",
+                    )
+                }
+                Err(e) => super::form_refused(
+                    Chrome::new(&c, "messages", None),
+                    settings_form(
+                        &f.company_name,
+                        &f.sender_email,
+                        &f.reply_to,
+                        &f.default_language,
+                        m.version,
+                    ),
+                    e,
+                    &c,
+                ),
+            }
+        }
         Err(e) => super::form_refused(
             Chrome::new(&c, "messages", None),
-            settings_form(&f.company_name, &f.sender_email, &f.reply_to, f.version),
+            settings_form(
+                &f.company_name,
+                &f.sender_email,
+                &f.reply_to,
+                &f.default_language,
+                f.version,
+            ),
             e,
             &c,
         ),
