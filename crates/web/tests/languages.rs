@@ -141,6 +141,23 @@ async fn a_german_learner_gets_a_german_confirmation_from_an_english_coordinator
     );
     assert!(ics.contains("Termin S-"), "{ics}");
 
+    // A week ahead the reminder goes out, in German too.
+    let start = trainyard_core::time::parse_rfc3339(s["starts_at"].as_str().unwrap()).unwrap();
+    trainyard_app::reminders::enqueue_due(&t.app, start - 7 * 86_400_000 + 60_000)
+        .await
+        .unwrap();
+    let mails = mails_to(t, "lea@kunde.example").await;
+    let r = mails
+        .iter()
+        .find(|m| m.kind == "session_reminder")
+        .expect("a reminder");
+    assert!(
+        r.subject.starts_with("Erinnerung: Course DE1 am ") && r.subject.contains(&de(d1)),
+        "{}",
+        r.subject
+    );
+    assert!(r.body.contains("eine Erinnerung:"), "{}", r.body);
+
     // Cancelling the place: German too, with the German calendar words.
     let e = ops
         .get(&format!("/sessions/{}/enrollments", id(&s)))
