@@ -52,7 +52,9 @@ pub async fn set_my_language(
     language: &str,
 ) -> Result<Option<LanguageTag>, AppError> {
     if caller.user_id == 0 {
-        return Err(AppError::Forbidden("choose a language without an account".into()));
+        return Err(AppError::Forbidden(
+            "choose a language without an account".into(),
+        ));
     }
     let tag = LanguageTag::parse_optional(language).map_err(|e| {
         let mut inv = Invalid::new();

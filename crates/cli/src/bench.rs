@@ -175,13 +175,20 @@ pub async fn page_language(app: App, sessions: usize, iterations: usize) -> anyh
                     .body(Body::empty())
                     .context("request")?;
                 let started = Instant::now();
-                let res = router.clone().oneshot(req).await.context("request failed")?;
+                let res = router
+                    .clone()
+                    .oneshot(req)
+                    .await
+                    .context("request failed")?;
                 let status = res.status();
                 let body = axum::body::to_bytes(res.into_body(), usize::MAX)
                     .await
                     .context("body")?;
                 let took = started.elapsed();
-                anyhow::ensure!(status == StatusCode::OK, "{page} ({lang}) answered {status}");
+                anyhow::ensure!(
+                    status == StatusCode::OK,
+                    "{page} ({lang}) answered {status}"
+                );
                 let marker = format!("<html lang=\"{lang}\">");
                 anyhow::ensure!(
                     body.windows(marker.len()).any(|w| w == marker.as_bytes()),

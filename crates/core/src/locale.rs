@@ -144,7 +144,10 @@ pub fn negotiate(accept_language: &str, available: &[&str]) -> Option<LanguageTa
         let Ok(tag) = LanguageTag::parse(raw) else {
             continue;
         };
-        if let Some(a) = available.iter().find(|a| a.eq_ignore_ascii_case(tag.as_str())) {
+        if let Some(a) = available
+            .iter()
+            .find(|a| a.eq_ignore_ascii_case(tag.as_str()))
+        {
             return LanguageTag::parse(a).ok();
         }
         if let Some(a) = available
@@ -336,7 +339,7 @@ impl Locale {
             out.push('-');
         }
         for (i, c) in whole.chars().enumerate() {
-            if i > 0 && (whole.len() - i) % 3 == 0 {
+            if i > 0 && (whole.len() - i).is_multiple_of(3) {
                 out.push(self.group);
             }
             out.push(c);
@@ -360,7 +363,10 @@ impl Locale {
         let sign = if m.minor < 0 { "-" } else { "" };
         let symbol = symbol(m.currency);
         if self.symbol_after {
-            format!("{sign}{amount}\u{a0}{}", symbol.unwrap_or(m.currency.as_str()))
+            format!(
+                "{sign}{amount}\u{a0}{}",
+                symbol.unwrap_or(m.currency.as_str())
+            )
         } else {
             match symbol {
                 Some(s) => format!("{sign}{s}{amount}"),
@@ -421,7 +427,7 @@ impl Locale {
             "a number such as 1,234.50"
         };
         let bad = || LocaleError::BadNumber(s.chars().take(40).collect(), hint);
-        let plain = self.to_plain(s).ok_or_else(bad)?;
+        let plain = self.plain_decimal(s).ok_or_else(bad)?;
         let (neg, digits) = match plain.strip_prefix('-') {
             Some(rest) => (true, rest),
             None => (false, plain.as_str()),
@@ -470,7 +476,7 @@ impl Locale {
     /// The text as a plain decimal (`-1234.50`), or `None` when it cannot be one here. A locale
     /// whose decimal mark is a comma reads `1.234,50`, `1234,5` and `1.234` (grouping) as well as
     /// `1234.50` (plain: a single dot not followed by exactly three digits).
-    fn to_plain(&self, s: &str) -> Option<String> {
+    fn plain_decimal(&self, s: &str) -> Option<String> {
         let s: String = s
             .chars()
             .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '_' | '\''))
@@ -525,9 +531,7 @@ fn grouping_ok(w: &str, sep: char) -> bool {
         return true;
     }
     let groups: Vec<&str> = w.split(sep).collect();
-    groups
-        .first()
-        .is_some_and(|g| (1..=3).contains(&g.len()))
+    groups.first().is_some_and(|g| (1..=3).contains(&g.len()))
         && groups[1..].iter().all(|g| g.len() == 3)
 }
 

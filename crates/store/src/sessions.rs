@@ -487,12 +487,13 @@ pub async fn list(conn: &mut Conn, f: &SessionFilter) -> Result<Page<Session>, S
         Visibility::ALL,
         Visibility::as_str,
     )?;
-    let language = trainyard_core::locale::LanguageTag::parse_optional(&f.language).map_err(|e| {
-        StoreError::BadParameter {
-            name: "language",
-            message: e.to_string(),
-        }
-    })?;
+    let language =
+        trainyard_core::locale::LanguageTag::parse_optional(&f.language).map_err(|e| {
+            StoreError::BadParameter {
+                name: "language",
+                message: e.to_string(),
+            }
+        })?;
     let filters = |q: &mut Sql, for_count: bool| {
         if let Some(l) = &language {
             q.push(" AND (s.delivery_language = ")

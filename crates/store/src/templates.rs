@@ -125,7 +125,9 @@ pub async fn save_in(
             return Err(StoreError::Stale { expected: version });
         }
     }
-    get_in(conn, event, language).await?.ok_or(StoreError::NotFound)
+    get_in(conn, event, language)
+        .await?
+        .ok_or(StoreError::NotFound)
 }
 
 /// Back to the built-in English wording. False if there was nothing to reset.

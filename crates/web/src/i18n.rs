@@ -188,7 +188,10 @@ impl Tr {
         for c in [cats.get(self.lang), cats.first()].into_iter().flatten() {
             if let Some(p) = c.bundle.get_message(key).and_then(|m| m.value()) {
                 let mut errors = Vec::new();
-                return c.bundle.format_pattern(p, Some(&fa), &mut errors).into_owned();
+                return c
+                    .bundle
+                    .format_pattern(p, Some(&fa), &mut errors)
+                    .into_owned();
             }
         }
         key.to_owned()
@@ -287,8 +290,9 @@ fn from_headers(headers: &HeaderMap) -> Option<LanguageTag> {
 }
 
 /// The company's language, read at most every 30 seconds per process.
-static COMPANY: LazyLock<RwLock<Option<(Instant, Option<LanguageTag>)>>> =
-    LazyLock::new(|| RwLock::new(None));
+/// When the company's language was read, and what it was.
+type Cached = Option<(Instant, Option<LanguageTag>)>;
+static COMPANY: LazyLock<RwLock<Cached>> = LazyLock::new(|| RwLock::new(None));
 const COMPANY_FRESH: Duration = Duration::from_secs(30);
 
 async fn company(s: &AppState) -> Option<LanguageTag> {
@@ -357,14 +361,22 @@ pub struct Switch {
 /// `POST /language`: shows the pages in `lang` from now on and goes back to the page (with its
 /// query string) the switcher was on. A signed-in user's choice is saved with their account
 /// (their CSRF token required); anyone's in a year-long cookie.
-pub async fn switch(State(s): State<AppState>, headers: HeaderMap, Form(f): Form<Switch>) -> Response {
+pub async fn switch(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<Switch>,
+) -> Response {
     let Some(tag) = LanguageTag::parse(&f.lang)
         .ok()
         .filter(|t| SHIPPED.contains(&t.language()))
     else {
         return (
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            format!("language: '{}' is not one of {}", f.lang.chars().take(20).collect::<String>(), SHIPPED.join(", ")),
+            format!(
+                "language: '{}' is not one of {}",
+                f.lang.chars().take(20).collect::<String>(),
+                SHIPPED.join(", ")
+            ),
         )
             .into_response();
     };

@@ -33,7 +33,9 @@ fn days() -> (chrono::NaiveDate, chrono::NaiveDate) {
 
 /// A scheduled public two-part session in Berlin taught in `language`.
 async fn session(ops: &Api, code: &str, language: Option<&str>) -> Value {
-    let venue = id(&ops.create("/venues", &venue_body(code, "Europe/Berlin")).await);
+    let venue = id(&ops
+        .create("/venues", &venue_body(code, "Europe/Berlin"))
+        .await);
     let course = id(&ops.create("/courses", &course_body(code)).await);
     let (d1, d2) = days();
     let s = ops
@@ -122,18 +124,18 @@ async fn a_german_learner_gets_a_german_confirmation_from_an_english_coordinator
     );
     assert!(m.subject.contains(" 09:00 "), "{}", m.subject);
     assert!(m.body.starts_with("Guten Tag Lea Lernt,"), "{}", m.body);
-    assert!(
-        m.body.contains("Sie sind für Course DE1"),
-        "{}",
-        m.body
-    );
+    assert!(m.body.contains("Sie sind für Course DE1"), "{}", m.body);
     assert!(
         m.body.contains(&format!("{} 09:00–17:00", de(d1)))
             && m.body.contains(&format!("{} 09:00–17:00", de(d2))),
         "German dates: {}",
         m.body
     );
-    assert!(!m.body.contains("Hello") && !m.body.contains("booked"), "{}", m.body);
+    assert!(
+        !m.body.contains("Hello") && !m.body.contains("booked"),
+        "{}",
+        m.body
+    );
     let ics = ics_to(t, "lea@kunde.example").await;
     assert!(
         ics.contains("SUMMARY:DE1 Course DE1 (Teil 1/2)") && ics.contains("(Teil 2/2)"),
@@ -199,7 +201,11 @@ async fn a_spanish_learner_gets_english_and_the_editor_shows_the_gap(t: &TestApp
         .iter()
         .find(|m| m.kind == "enrollment_confirmed")
         .expect("a confirmation");
-    assert!(m.subject.starts_with("Booked: Course ES1 on "), "{}", m.subject);
+    assert!(
+        m.subject.starts_with("Booked: Course ES1 on "),
+        "{}",
+        m.subject
+    );
     assert!(m.body.starts_with("Hello Lea Lernt,"), "{}", m.body);
     assert!(ics_to(t, "lucia@example.es").await.contains("(part 1/2)"));
 
@@ -266,7 +272,11 @@ async fn a_spanish_learner_gets_english_and_the_editor_shows_the_gap(t: &TestApp
     )
     .await;
     let m = mails_to(t, "pablo@example.es").await;
-    assert!(m[0].subject.starts_with("Reservado: Course ES1 el "), "{}", m[0].subject);
+    assert!(
+        m[0].subject.starts_with("Reservado: Course ES1 el "),
+        "{}",
+        m[0].subject
+    );
     // Spanish dates for Spanish wording.
     let (d1, _) = days();
     assert!(
@@ -344,11 +354,22 @@ async fn pages_render_in_german_without_the_english_catalogue(t: &TestApp) {
         assert!(html.contains("Abmelden"), "{page}");
     }
     let (_, list) = b.get(&format!("/sessions?from={d1}")).await;
-    for de in ["Termine", "Als CSV exportieren", "Beginn", "Geplant", "Sprache"] {
+    for de in [
+        "Termine",
+        "Als CSV exportieren",
+        "Beginn",
+        "Geplant",
+        "Sprache",
+    ] {
         assert!(list.contains(de), "the sessions list lacks '{de}'");
     }
     let (_, page) = b.get(&format!("/sessions/{}", id(&s))).await;
-    for de in ["Überblick", "Anmeldungen", "Verlauf", "Unterrichtssprache: Deutsch"] {
+    for de in [
+        "Überblick",
+        "Anmeldungen",
+        "Verlauf",
+        "Unterrichtssprache: Deutsch",
+    ] {
         assert!(page.contains(de), "the session page lacks '{de}'");
     }
 
@@ -415,7 +436,10 @@ async fn switching_language_keeps_the_page_and_its_filters(t: &TestApp) {
     let other = Browser::new(t);
     other.login(email, PASSWORD).await;
     let (_, html) = other.get("/").await;
-    assert!(html.contains("<html lang=\"de\">"), "the choice is the user's");
+    assert!(
+        html.contains("<html lang=\"de\">"),
+        "the choice is the user's"
+    );
     // Without the form's token a signed-in user's choice is refused.
     let (st, _) = other
         .post_form("/language", &[("lang", "en"), ("back", "/")])
@@ -437,7 +461,10 @@ async fn switching_language_keeps_the_page_and_its_filters(t: &TestApp) {
         .unwrap();
     assert!(r.url().as_str().ends_with("/login?next=%2F") || r.url().path() == "/login");
     let (_, login) = anon.get("/login").await;
-    assert!(login.contains("Anmelden"), "the cookie carries an anonymous choice");
+    assert!(
+        login.contains("Anmelden"),
+        "the cookie carries an anonymous choice"
+    );
 }
 
 async fn the_api_takes_and_returns_language_tags_and_filters_by_them(t: &TestApp) {

@@ -210,11 +210,7 @@ pub(super) async fn learners(
                 "Europe/Berlin".into()
             },
             // One learner reads Spanish, a language without templates: they get English.
-            language: if i == 9 {
-                "es".into()
-            } else {
-                String::new()
-            },
+            language: if i == 9 { "es".into() } else { String::new() },
         }
         .validate()
         .map_err(bad)?;

@@ -70,8 +70,7 @@ async fn save_company_language(
     ApiCaller(c): ApiCaller,
     Body(b): Body<CompanyLanguageEdit>,
 ) -> Result<Json<MessageSettings>, ApiError> {
-    let saved =
-        messages::save_company_language(&s.app, &c, &b.default_language, b.version).await?;
+    let saved = messages::save_company_language(&s.app, &c, &b.default_language, b.version).await?;
     crate::i18n::company_changed();
     Ok(Json(saved))
 }
@@ -289,16 +288,8 @@ async fn save_template(
     Body(b): Body<TemplateEdit>,
 ) -> Result<Json<MessageTemplate>, ApiError> {
     Ok(Json(
-        messages::save_template_in(
-            &s.app,
-            &c,
-            &event,
-            q.tag(),
-            &b.subject,
-            &b.body,
-            b.version,
-        )
-        .await?,
+        messages::save_template_in(&s.app, &c, &event, q.tag(), &b.subject, &b.body, b.version)
+            .await?,
     ))
 }
 
@@ -318,7 +309,6 @@ async fn preview(
     Params(q): Params<TemplateLanguageQuery>,
     Body(b): Body<TemplateEdit>,
 ) -> Result<Json<Preview>, ApiError> {
-    let (subject, body) =
-        messages::preview_template_in(&c, &event, q.tag(), &b.subject, &b.body)?;
+    let (subject, body) = messages::preview_template_in(&c, &event, q.tag(), &b.subject, &b.body)?;
     Ok(Json(Preview { subject, body }))
 }

@@ -272,12 +272,17 @@ async fn submit(
         };
         return (status, p).into_response();
     }
-    match messages::save_template_in(&s.app, &c, &event, &language, &f.subject, &f.body, f.version)
-        .await
+    match messages::save_template_in(
+        &s.app, &c, &event, &language, &f.subject, &f.body, f.version,
+    )
+    .await
     {
         Ok(t) => saved(
             &href,
-            &format!("Saved: the {} wording of “{}”.", draft.language_name, t.label),
+            &format!(
+                "Saved: the {} wording of “{}”.",
+                draft.language_name, t.label
+            ),
         ),
         Err(AppError::Invalid(inv)) => {
             let mut p = with_preview(draft, &c);
@@ -789,8 +794,7 @@ async fn save_message_settings(
             "Saved: every e-mail from now on, queued ones included, goes out with these.",
         ),
         Ok(m) => {
-            match messages::save_company_language(&s.app, &c, &f.default_language, m.version)
-                .await
+            match messages::save_company_language(&s.app, &c, &f.default_language, m.version).await
             {
                 Ok(_) => {
                     crate::i18n::company_changed();
