@@ -386,6 +386,20 @@ async fn list<K: RecordPage>(
     let (prev_href, next_href) = paging(&qs, K::PATH, page.page, page.pages());
     let mut filters = K::filters(&c, &f, &lookups);
     filters.push(Filter::archived(params.archived));
+    // The generic filter words in the reader's language (the kind's own labels are its own).
+    let tr = crate::i18n::Tr::for_caller(&c);
+    if !tr.is_english() {
+        for f in &mut filters {
+            if f.name == "archived" {
+                f.label = tr.t("filter-archived");
+            }
+            for o in f.options.iter_mut().filter(|o| o.value.is_empty()) {
+                if o.label == "Any" {
+                    o.label = tr.t("filter-any").to_owned();
+                }
+            }
+        }
+    }
     let view = ListView {
         title: K::list_title(&c),
         path: K::PATH,
