@@ -444,6 +444,7 @@ pub async fn confirm_registration(
                     client_id: None,
                     phone: None,
                     time_zone,
+                    language: None,
                 },
                 now,
             )

@@ -801,6 +801,7 @@ async fn learner_for(
         client_id: client.map(|c| c.to_string()).unwrap_or_default(),
         phone: String::new(),
         time_zone: s.time_zone.clone(),
+        language: String::new(),
     };
     let input = match fields.validate() {
         Ok(i) => i,

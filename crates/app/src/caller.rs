@@ -15,6 +15,9 @@ pub struct Caller {
     pub instructor_id: Option<i64>,
     pub learner_id: Option<i64>,
     pub time_zone: String,
+    /// The language they chose for their pages (BCP 47); `None`: their browser's, else the
+    /// company's.
+    pub language: Option<String>,
     /// Set for cookie logins; the token every form must echo.
     pub csrf_token: Option<String>,
 }
@@ -30,6 +33,7 @@ impl Caller {
             instructor_id: u.instructor_id,
             learner_id: u.learner_id,
             time_zone: u.time_zone,
+            language: u.language,
             csrf_token,
         }
     }
@@ -89,6 +93,7 @@ impl Caller {
             instructor_id: None,
             learner_id: None,
             time_zone: "UTC".into(),
+            language: None,
             csrf_token: None,
         }
     }

@@ -931,6 +931,21 @@ pub fn part_uid(part_id: i64) -> String {
 
 /// The events of a session's invitation: one per part.
 pub fn invite_parts(session: &Session, parts: &[Part]) -> Vec<InvitePart> {
+    invite_parts_in(session, parts, "en")
+}
+
+/// The few words of an invitation in `language` (a primary tag); English for the others.
+fn invite_word(language: &str, english: &'static str) -> &'static str {
+    match (language, english) {
+        ("de", "part") => "Teil",
+        ("de", "session") => "Termin",
+        ("de", "Cancelled") => "Abgesagt",
+        _ => english,
+    }
+}
+
+/// [`invite_parts`] for a reader of `language`: "XL-ADV Excel Advanced (Teil 1/2)".
+pub fn invite_parts_in(session: &Session, parts: &[Part], language: &str) -> Vec<InvitePart> {
     let title = session
         .title
         .as_deref()
@@ -947,7 +962,11 @@ pub fn invite_parts(session: &Session, parts: &[Part]) -> Vec<InvitePart> {
         .map(|p| {
             let mut summary = format!("{} {title}", session.course_code);
             if count > 1 {
-                summary.push_str(&format!(" (part {}/{count})", p.position));
+                summary.push_str(&format!(
+                    " ({} {}/{count})",
+                    invite_word(language, "part"),
+                    p.position
+                ));
             }
             InvitePart {
                 part_id: p.id,
@@ -957,8 +976,11 @@ pub fn invite_parts(session: &Session, parts: &[Part]) -> Vec<InvitePart> {
                 summary,
                 location: location.clone(),
                 description: format!(
-                    "{} {} — session {}",
-                    session.course_code, session.course_title, session.reference
+                    "{} {} — {} {}",
+                    session.course_code,
+                    session.course_title,
+                    invite_word(language, "session"),
+                    session.reference
                 ),
                 cancelled: p.status == "cancelled",
             }
@@ -988,6 +1010,17 @@ pub fn invitation(
     parts: &[InvitePart],
     now: i64,
 ) -> String {
+    invitation_in(method, attendee, parts, now, "en")
+}
+
+/// [`invitation`] for a reader of `language` (a cancelled part's summary says so in it).
+pub fn invitation_in(
+    method: InviteMethod,
+    attendee: Option<&str>,
+    parts: &[InvitePart],
+    now: i64,
+    language: &str,
+) -> String {
     let mut cal = Calendar::empty();
     cal.append_property(Property::new("PRODID", "-//Trainyard//Trainyard//EN"))
         .append_property(Property::new("VERSION", "2.0"))
@@ -1007,7 +1040,7 @@ pub fn invitation(
                 EventStatus::Confirmed
             })
             .summary(&clean(&if cancelled {
-                format!("Cancelled: {}", p.summary)
+                format!("{}: {}", invite_word(language, "Cancelled"), p.summary)
             } else {
                 p.summary.clone()
             }))
@@ -1039,13 +1072,26 @@ pub async fn enqueue_with_invitation(
     parts: &[Part],
     now: i64,
 ) -> Result<(), AppError> {
+    enqueue_with_invitation_in(conn, m, session, parts, now, "en").await
+}
+
+/// [`enqueue_with_invitation`] with the invitation's words in `language`.
+pub async fn enqueue_with_invitation_in(
+    conn: &mut Conn,
+    m: &NewMessage<'_>,
+    session: &Session,
+    parts: &[Part],
+    now: i64,
+    language: &str,
+) -> Result<(), AppError> {
     match invitation_for(m.kind) {
         Some(method) if !parts.is_empty() => {
-            let ics = invitation(
+            let ics = invitation_in(
                 method,
                 Some(m.recipient),
-                &invite_parts(session, parts),
+                &invite_parts_in(session, parts, language),
                 now,
+                language,
             );
             outbox::enqueue_with_ics(conn, m, &ics, now).await?;
         }

@@ -32,10 +32,15 @@ async fn tell(
     now: i64,
 ) -> Result<(), AppError> {
     let learner = learners::get(conn, learner_id).await?;
+    // In the learner's language (theirs, their client's, the company's; English when the event
+    // has no wording in it), with dates written its way.
+    let language = crate::languages::of_learner(conn, &learner).await?;
+    let wording = crate::messages::wording_in(conn, event, &language).await?;
+    let lang = wording.language().to_owned();
     // The learner's own zone, the place or joining link, and their page about this booking.
     let parts = sessions::parts(conn, s.id).await?;
     let zone = TimeZoneName::parse_or_utc(&learner.time_zone);
-    let mut ctx = crate::messages::session_facts(conn, s, &parts, &zone).await?;
+    let mut ctx = crate::messages::session_facts_in(conn, s, &parts, &zone, &lang).await?;
     let name = format!("{} {}", learner.first_name, learner.last_name);
     ctx.insert("recipient_name".into(), name.clone().into());
     ctx.insert("learner_name".into(), name.into());
@@ -46,17 +51,21 @@ async fn tell(
     if s.venue_id.is_none() && s.joining_url.trim().is_empty() {
         ctx.insert(
             "place".into(),
-            "online (the link follows in your joining instructions)".into(),
+            crate::messages::phrase(
+                &lang,
+                "online (the link follows in your joining instructions)",
+            )
+            .into(),
         );
     }
     if let serde_json::Value::Object(more) = extra {
         ctx.extend(more);
     }
     let ctx = serde_json::Value::Object(ctx);
-    let (subject, body) = crate::messages::compose(conn, event, &ctx).await?;
+    let (subject, body) = wording.compose(&ctx);
     let version = repo::get(conn, e_id).await?.version;
     // Confirmations and promotions carry a calendar invitation; cancellations a CANCEL.
-    crate::delivery::enqueue_with_invitation(
+    crate::delivery::enqueue_with_invitation_in(
         conn,
         &outbox::NewMessage {
             kind: event,
@@ -70,6 +79,7 @@ async fn tell(
         s,
         &parts,
         now,
+        &lang,
     )
     .await?;
     Ok(())

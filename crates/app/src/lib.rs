@@ -27,6 +27,7 @@ pub mod idempotency;
 pub mod invoice_print;
 pub mod invoice_runs;
 pub mod invoicing;
+pub mod languages;
 pub mod messages;
 pub mod people;
 pub mod planning;

@@ -22,6 +22,7 @@ use crate::{App, AppError, Caller, now_ms};
 use minijinja::{AutoEscape, Environment, syntax::SyntaxConfig};
 use serde::Serialize;
 use serde_json::json;
+use trainyard_core::locale::{LanguageTag, Locale};
 use trainyard_core::status::DeliveryMode;
 use trainyard_core::{Invalid, Role, TimeZoneName};
 use trainyard_store::Conn;
@@ -434,6 +435,117 @@ pub fn event_info(event: &str) -> Option<&'static EventInfo> {
     EVENTS.iter().find(|e| e.event == event)
 }
 
+/// The languages the template editor lists for every event. English is the fallback: an event
+/// without wording in a recipient's language is sent in English.
+pub const TEMPLATE_LANGUAGES: &[&str] = &["en", "de", "fr", "es"];
+
+/// German "where" lines (see `where_block!`).
+macro_rules! where_block_de {
+    () => {
+        "Ort: {{ place }}\n{% if address %}{{ address }}\n{% endif %}{% if join_url %}Online teilnehmen: {{ join_url }}\n{% endif %}{% if instructions %}Hinweise: {{ instructions }}\n{% endif %}"
+    };
+}
+macro_rules! details_block_de {
+    () => {
+        "{% if session_url %}\nDetails: {{ session_url }}\n{% endif %}"
+    };
+}
+macro_rules! when_block_de {
+    () => {
+        "{% if when %}{{ when }}{% else %}{{ starts }} – {{ ends }}{% endif %}"
+    };
+}
+macro_rules! sign_off_de {
+    () => {
+        "{% if company %}Ihr Schulungsteam von {{ company }}{% else %}Trainyard, im Auftrag Ihres Schulungsteams{% endif %}\n"
+    };
+}
+
+/// Built-in German wording of the events a learner receives: (event, subject, body). Events not
+/// here are sent in English to a German reader unless an administrator writes a German version.
+pub const GERMAN: &[(&str, &str, &str)] = &[
+    (
+        "enrollment_confirmed",
+        "Gebucht: {{ course_title }} am {{ starts }}",
+        concat!(
+            "Guten Tag {{ learner_name }},\n\nSie sind für {{ course_title }} ({{ reference }}) angemeldet",
+            "{% if when %}.\nWann: {{ when }}\n{% else %}, {{ starts }} – {{ ends }}.\n{% endif %}",
+            where_block_de!(),
+            details_block_de!(),
+            "\nWir freuen uns auf Sie!\n"
+        ),
+    ),
+    (
+        "enrollment_waitlisted",
+        "Warteliste: {{ course_title }} am {{ starts }}",
+        "Guten Tag {{ learner_name }},\n\n{{ course_title }} ({{ reference }}) am {{ starts }} ist ausgebucht. Sie stehen auf Platz {{ position }} der Warteliste; wir melden uns, sobald ein Platz frei wird.\n",
+    ),
+    (
+        "enrollment_requested",
+        "Anfrage erhalten: {{ course_title }} am {{ starts }}",
+        concat!(
+            "Guten Tag {{ learner_name }},\n\nwir haben Ihre Anfrage für {{ course_title }} ({{ reference }}) erhalten, ",
+            when_block_de!(),
+            ". Wir bestätigen Ihren Platz, sobald sie genehmigt ist.\n",
+            details_block_de!()
+        ),
+    ),
+    (
+        "enrollment_promoted",
+        "Ein Platz für Sie: {{ course_title }} am {{ starts }}",
+        concat!(
+            "Guten Tag {{ learner_name }},\n\ngute Nachrichten: Ein Platz ist frei geworden, und Sie sind jetzt für {{ course_title }} ({{ reference }}) angemeldet",
+            "{% if when %}.\nWann: {{ when }}\n{% else %}, {{ starts }} – {{ ends }}.\n{% endif %}",
+            where_block_de!(),
+            details_block_de!()
+        ),
+    ),
+    (
+        "enrollment_cancelled",
+        "Storniert: Ihr Platz in {{ course_title }}",
+        concat!(
+            "Guten Tag {{ learner_name }},\n\nIhr Platz in {{ course_title }} ({{ reference }}) am ",
+            when_block_de!(),
+            " ist storniert.\n",
+            details_block_de!()
+        ),
+    ),
+    (
+        "joining_instructions",
+        "So nehmen Sie teil: {{ course_title }} am {{ starts }}",
+        "Guten Tag {{ recipient_name }},\n\n{{ course_title }} ({{ reference }}) beginnt am {{ starts }}.\nOrt: {{ place }}\n{% if address %}{{ address }}\n{% endif %}{% if join_url %}Online teilnehmen: {{ join_url }}\n{% endif %}{% if instructions %}\n{{ instructions }}\n{% endif %}",
+    ),
+    (
+        "session_reminder",
+        "Erinnerung: {{ course_title }} am {{ starts }}",
+        "Guten Tag {{ recipient_name }},\n\neine Erinnerung: {{ course_title }} ({{ reference }}) beginnt am {{ starts }}.\nOrt: {{ place }}\n{% if join_url %}Online teilnehmen: {{ join_url }}\n{% endif %}",
+    ),
+    (
+        "session_cancelled",
+        "Abgesagt: {{ course_title }} ({{ reference }})",
+        concat!(
+            "Guten Tag {{ recipient_name }},\n\nder für {{ starts }} – {{ ends }} geplante Termin ist abgesagt.\n{% if several_days %}Seine Tage: {{ when }}\n{% endif %}",
+            where_block_de!(),
+            details_block_de!(),
+            "\n",
+            sign_off_de!()
+        ),
+    ),
+];
+
+/// The built-in wording of `event` in `language` (a primary tag: `en`, `de`), if Trainyard
+/// ships one.
+pub fn builtin_in(event: &str, language: &str) -> Option<(&'static str, &'static str)> {
+    match language {
+        "en" => event_info(event).map(|e| (e.subject, e.body)),
+        "de" => GERMAN
+            .iter()
+            .find(|(e, _, _)| *e == event)
+            .map(|(_, s, b)| (*s, *b)),
+        _ => None,
+    }
+}
+
 /// Built-in wording, used until an administrator edits it.
 pub fn default_template(event: &str) -> (&'static str, &'static str) {
     match event_info(event) {
@@ -547,10 +659,28 @@ pub async fn compose(
     Ok(wording(conn, event).await?.compose(ctx))
 }
 
+/// Like [`compose`], in the recipient's `language` (English when the event has no wording in
+/// it); returns the language used with the text.
+pub async fn compose_in(
+    conn: &mut Conn,
+    event: &str,
+    language: &LanguageTag,
+    ctx: &serde_json::Value,
+) -> Result<(String, String, String), AppError> {
+    let w = wording_in(conn, event, language).await?;
+    let (subject, body) = w.compose(ctx);
+    Ok((subject, body, w.language))
+}
+
 /// The wording of one event, loaded once for many messages (a reminder to a whole session).
 pub struct Wording {
     event: String,
     edited: Option<StoredTemplate>,
+    /// The built-in wording in `language` when it is not English (English comes from
+    /// [`default_template`]).
+    builtin: Option<(&'static str, &'static str)>,
+    /// The language of this wording: the recipient's, or `en` when it had none.
+    language: String,
     /// The organisation's name from the message settings, for `{{ company }}`; empty when unset.
     company: String,
 }
@@ -560,11 +690,47 @@ pub async fn wording(conn: &mut Conn, event: &str) -> Result<Wording, AppError> 
     Ok(Wording {
         event: event.to_owned(),
         edited: repo::get(conn, event).await?,
+        builtin: None,
+        language: "en".into(),
         company: repo::settings(conn).await?.company_name,
     })
 }
 
+/// Loads the wording of `event` in `language`: an administrator's wording in that language, else
+/// the built-in one, else — the language has none — the English wording ([`wording`]).
+pub async fn wording_in(
+    conn: &mut Conn,
+    event: &str,
+    language: &LanguageTag,
+) -> Result<Wording, AppError> {
+    let lang = language.language();
+    if lang != "en" {
+        let edited = repo::get_in(conn, event, lang).await?;
+        let builtin = builtin_in(event, lang);
+        if edited.is_some() || builtin.is_some() {
+            return Ok(Wording {
+                event: event.to_owned(),
+                edited,
+                builtin,
+                language: lang.to_owned(),
+                company: repo::settings(conn).await?.company_name,
+            });
+        }
+    }
+    wording(conn, event).await
+}
+
 impl Wording {
+    /// The language this wording is in (`en` for the fallback).
+    pub fn language(&self) -> &str {
+        &self.language
+    }
+
+    /// How this wording's language writes dates and money.
+    pub fn locale(&self) -> Locale {
+        locale_of(&self.language)
+    }
+
     /// The subject and body rendered with `ctx`; the built-in wording when the edited template
     /// fails on these values.
     pub fn compose(&self, ctx: &serde_json::Value) -> (String, String) {
@@ -588,6 +754,11 @@ impl Wording {
                     "the edited message template failed; sending the built-in wording"
                 ),
             }
+        }
+        if let Some((subject, body)) = self.builtin
+            && let Ok(out) = render(subject, body, ctx)
+        {
+            return out;
         }
         if event_info(event).is_none() && ctx.get("subject").is_none() {
             tracing::warn!(
@@ -755,6 +926,84 @@ pub async fn session_facts(
         serde_json::Value::Object(m) => m,
         _ => serde_json::Map::new(),
     })
+}
+
+/// The locale rules of a stored language tag (US English for anything unreadable).
+pub fn locale_of(language: &str) -> Locale {
+    Locale::for_tag(&LanguageTag::parse(language).unwrap_or_else(|_| LanguageTag::english()))
+}
+
+/// "06.12.2026 09:00 CET": an instant in `zone`, written the locale's way.
+pub fn display_in(locale: &Locale, zone: &TimeZoneName, ms: i64) -> String {
+    let t = zone.local(ms);
+    format!("{} {}", locale.date_time(t.naive_local()), t.format("%Z"))
+}
+
+/// [`days`] written the locale's way: "So. 06.12.2026 09:30–17:00, Mo. 07.12.2026 09:30–17:00 CET".
+pub fn days_in(parts: &[Part], zone: &TimeZoneName, locale: &Locale) -> String {
+    let on: Vec<&Part> = parts.iter().filter(|p| p.status != "cancelled").collect();
+    let day = |t: &chrono::DateTime<chrono_tz::Tz>| {
+        use chrono::Datelike;
+        format!(
+            "{} {} {}",
+            locale.weekday(t.weekday()),
+            locale.date(t.date_naive()),
+            locale.time(t.time())
+        )
+    };
+    let mut out: Vec<String> = on
+        .iter()
+        .map(|p| {
+            let (a, b) = (zone.local(p.starts_at), zone.local(p.ends_at));
+            if a.date_naive() == b.date_naive() {
+                format!("{}–{}", day(&a), locale.time(b.time()))
+            } else {
+                format!("{} – {}", day(&a), day(&b))
+            }
+        })
+        .collect();
+    if let (Some(first), Some(last)) = (on.first(), out.last_mut()) {
+        last.push_str(&format!(" {}", zone.local(first.starts_at).format("%Z")));
+    }
+    out.join(", ")
+}
+
+/// A few words the session placeholders carry, in a language Trainyard ships (English else).
+pub fn phrase(language: &str, english: &'static str) -> &'static str {
+    match (language, english) {
+        ("de", "Online") => "Online",
+        ("de", "to be announced") => "wird noch bekannt gegeben",
+        ("de", "online (the link follows in your joining instructions)") => {
+            "online (den Link erhalten Sie mit den Teilnahmehinweisen)"
+        }
+        _ => english,
+    }
+}
+
+/// [`session_facts`] for a reader of `language`: the same placeholders with dates and days
+/// written the language's way (English keeps the existing forms).
+pub async fn session_facts_in(
+    conn: &mut Conn,
+    s: &Session,
+    parts: &[Part],
+    zone: &TimeZoneName,
+    language: &str,
+) -> Result<serde_json::Map<String, serde_json::Value>, AppError> {
+    let mut m = session_facts(conn, s, parts, zone).await?;
+    if language != "en" {
+        let l = locale_of(language);
+        m.insert("starts".into(), display_in(&l, zone, s.starts_at).into());
+        m.insert("ends".into(), display_in(&l, zone, s.ends_at).into());
+        m.insert("when".into(), days_in(parts, zone, &l).into());
+        if let Some(serde_json::Value::String(place)) = m.get("place").cloned() {
+            for p in ["Online", "to be announced"] {
+                if place == p {
+                    m.insert("place".into(), phrase(language, p).into());
+                }
+            }
+        }
+    }
+    Ok(m)
 }
 
 /// What a recipient should know changed between two versions of a session: its days, its venue,
@@ -992,33 +1241,93 @@ pub fn html(subject: &str, body: &str, brand: &Branding) -> Result<String, Strin
 
 // ------------------------------------------------------------------ use cases: the template editor
 
+/// One language of an event's wording, for the editor's list.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TemplateLanguage {
+    /// A BCP 47 primary tag: `en`, `de` …
+    pub language: String,
+    /// The language's own name ("Deutsch").
+    pub name: String,
+    /// Wording exists in this language (built in or written by an administrator); false: the
+    /// English wording is sent to its readers.
+    pub available: bool,
+    /// An administrator wrote or changed it.
+    pub customized: bool,
+}
+
 /// The wording of one event, as the editor shows it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MessageTemplate {
     pub event: String,
     pub label: String,
+    /// The language of this wording (`en` unless asked for another).
+    pub language: String,
     pub subject: String,
     pub body: String,
     /// False while the built-in wording is in use.
     pub customized: bool,
+    /// True when the event has no wording in `language`: the English wording is shown (and
+    /// sent); saving writes the first wording in this language.
+    pub fallback: bool,
     /// 0 for the built-in wording; send it back when saving.
     pub version: i64,
     #[serde(serialize_with = "trainyard_store::row::rfc3339_opt")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub updated_at: Option<i64>,
     pub placeholders: Vec<String>,
+    /// Every language of this event: the editor's list, with the gaps.
+    pub languages: Vec<TemplateLanguage>,
 }
 
-fn view(info: &EventInfo, stored: Option<&StoredTemplate>) -> MessageTemplate {
+/// The event's wording in `language` from the stored rows of this event (any languages).
+fn view_in(info: &EventInfo, language: &str, stored: &[StoredTemplate]) -> MessageTemplate {
+    let row = |l: &str| {
+        stored
+            .iter()
+            .find(|t| t.event == info.event && t.language == l)
+    };
+    let own = row(language);
+    let builtin = builtin_in(info.event, language);
+    let (subject, body) = match (own, builtin) {
+        (Some(t), _) => (t.subject.clone(), t.body.clone()),
+        (None, Some((s, b))) => (s.to_owned(), b.to_owned()),
+        (None, None) => row("en").map_or_else(
+            || (info.subject.to_owned(), info.body.to_owned()),
+            |t| (t.subject.clone(), t.body.clone()),
+        ),
+    };
+    let mut tags: Vec<String> = TEMPLATE_LANGUAGES.iter().map(|l| (*l).to_owned()).collect();
+    for t in stored.iter().filter(|t| t.event == info.event) {
+        if !tags.contains(&t.language) {
+            tags.push(t.language.clone());
+        }
+    }
+    let languages = tags
+        .into_iter()
+        .map(|l| {
+            let customized = row(&l).is_some();
+            TemplateLanguage {
+                name: LanguageTag::parse(&l)
+                    .map(|t| t.own_name().to_owned())
+                    .unwrap_or_else(|_| l.clone()),
+                available: customized || builtin_in(info.event, &l).is_some(),
+                customized,
+                language: l,
+            }
+        })
+        .collect();
     MessageTemplate {
         event: info.event.into(),
         label: info.label.into(),
-        subject: stored.map_or(info.subject, |t| &t.subject).to_owned(),
-        body: stored.map_or(info.body, |t| &t.body).to_owned(),
-        customized: stored.is_some(),
-        version: stored.map_or(0, |t| t.version),
-        updated_at: stored.map(|t| t.updated_at),
+        language: language.to_owned(),
+        subject,
+        body,
+        customized: own.is_some(),
+        fallback: own.is_none() && builtin.is_none(),
+        version: own.map_or(0, |t| t.version),
+        updated_at: own.map(|t| t.updated_at),
         placeholders: info.placeholders.iter().map(|p| (*p).to_owned()).collect(),
+        languages,
     }
 }
 
@@ -1030,15 +1339,26 @@ fn known(event: &str) -> Result<&'static EventInfo, AppError> {
     event_info(event).ok_or(AppError::NotFound("message template"))
 }
 
-/// Every event with its current wording.
+/// The template language of a tag typed in the editor or the API: its primary language.
+fn template_language(raw: &str) -> Result<String, AppError> {
+    match raw.trim() {
+        "" => Ok("en".into()),
+        raw => LanguageTag::parse(raw)
+            .map(|t| t.language().to_owned())
+            .map_err(|e| {
+                let mut inv = Invalid::new();
+                inv.add("language", e.to_string());
+                AppError::from(inv)
+            }),
+    }
+}
+
+/// Every event with its current English wording and the languages it exists in.
 pub async fn list_templates(app: &App, caller: &Caller) -> Result<Vec<MessageTemplate>, AppError> {
     caller.require(may_edit(caller), "edit message templates")?;
     let mut conn = app.store.read().await?;
     let stored = repo::all(&mut conn).await?;
-    Ok(EVENTS
-        .iter()
-        .map(|e| view(e, stored.iter().find(|t| t.event == e.event)))
-        .collect())
+    Ok(EVENTS.iter().map(|e| view_in(e, "en", &stored)).collect())
 }
 
 pub async fn get_template(
@@ -1046,10 +1366,30 @@ pub async fn get_template(
     caller: &Caller,
     event: &str,
 ) -> Result<MessageTemplate, AppError> {
+    get_template_in(app, caller, event, "en").await
+}
+
+/// The event's wording in `language`; the English wording (with `fallback`) when it has none.
+pub async fn get_template_in(
+    app: &App,
+    caller: &Caller,
+    event: &str,
+    language: &str,
+) -> Result<MessageTemplate, AppError> {
     caller.require(may_edit(caller), "edit message templates")?;
     let info = known(event)?;
+    let language = template_language(language)?;
     let mut conn = app.store.read().await?;
-    Ok(view(info, repo::get(&mut conn, event).await?.as_ref()))
+    let stored = stored_of(&mut conn, event).await?;
+    Ok(view_in(info, &language, &stored))
+}
+
+async fn stored_of(conn: &mut Conn, event: &str) -> Result<Vec<StoredTemplate>, AppError> {
+    Ok(repo::all(conn)
+        .await?
+        .into_iter()
+        .filter(|t| t.event == event)
+        .collect())
 }
 
 /// Normalised input: browser line endings, trimmed subject, length limits.
@@ -1070,6 +1410,29 @@ fn clean(subject: &str, body: &str) -> Result<(String, String), Invalid> {
     inv.or_ok((subject, body))
 }
 
+/// The sample values written the way `language` writes dates.
+pub fn sample_context_in(language: &str) -> serde_json::Value {
+    let mut sample = sample_context();
+    if language == "de" {
+        for (k, v) in [
+            ("starts", "04.05.2027 09:00 MESZ"),
+            ("ends", "05.05.2027 17:00 MESZ"),
+            (
+                "when",
+                "Di. 04.05.2027 09:00–17:00, Mi. 05.05.2027 09:00–17:00 MESZ",
+            ),
+            ("offer_expires", "28.04.2027 12:00 MESZ"),
+            ("expires", "28.04.2027 12:00 MESZ"),
+            ("amount", "1.780,00 €"),
+            ("due_date", "04.06.2027"),
+            ("valid_until", "05.05.2029"),
+        ] {
+            sample[k] = v.into();
+        }
+    }
+    sample
+}
+
 /// Renders a draft with sample values, without saving. Template errors are `Invalid`, by field.
 pub fn preview_template(
     caller: &Caller,
@@ -1077,14 +1440,25 @@ pub fn preview_template(
     subject: &str,
     body: &str,
 ) -> Result<(String, String), AppError> {
-    caller.require(may_edit(caller), "edit message templates")?;
-    known(event)?;
-    let (subject, body) = clean(subject, body)?;
-    Ok(render(&subject, &body, &sample_context())?)
+    preview_template_in(caller, event, "en", subject, body)
 }
 
-/// Saves new wording for `event` after checking that it renders; audited. `version` is the one
-/// the editor loaded (0 for the built-in wording).
+/// [`preview_template`] with the sample values of `language`.
+pub fn preview_template_in(
+    caller: &Caller,
+    event: &str,
+    language: &str,
+    subject: &str,
+    body: &str,
+) -> Result<(String, String), AppError> {
+    caller.require(may_edit(caller), "edit message templates")?;
+    known(event)?;
+    let language = template_language(language)?;
+    let (subject, body) = clean(subject, body)?;
+    Ok(render(&subject, &body, &sample_context_in(&language))?)
+}
+
+/// Saves new English wording for `event` (see [`save_template_in`]).
 pub async fn save_template(
     app: &App,
     caller: &Caller,
@@ -1093,21 +1467,38 @@ pub async fn save_template(
     body: &str,
     version: i64,
 ) -> Result<MessageTemplate, AppError> {
+    save_template_in(app, caller, event, "en", subject, body, version).await
+}
+
+/// Saves new wording for `event` in `language` after checking that it renders; audited.
+/// `version` is the one the editor loaded (0 for the built-in wording or none yet).
+pub async fn save_template_in(
+    app: &App,
+    caller: &Caller,
+    event: &str,
+    language: &str,
+    subject: &str,
+    body: &str,
+    version: i64,
+) -> Result<MessageTemplate, AppError> {
     caller.require(may_edit(caller), "edit message templates")?;
     let info = known(event)?;
+    let language = template_language(language)?;
     let (subject, body) = clean(subject, body)?;
-    render(&subject, &body, &sample_context())?;
+    render(&subject, &body, &sample_context_in(&language))?;
     let now = now_ms();
     let mut tx = app.store.write().await?;
-    let before = view(info, repo::get(&mut tx, event).await?.as_ref());
+    let before = view_in(info, &language, &stored_of(&mut tx, event).await?);
     if before.version != version {
         return Err(AppError::Stale("the message template"));
     }
     let user = (caller.user_id != 0).then_some(caller.user_id);
-    let saved = repo::save(&mut tx, event, &subject, &body, user, version, now)
-        .await
-        .about("the message template")?;
-    let after = view(info, Some(&saved));
+    repo::save_in(
+        &mut tx, event, &language, &subject, &body, user, version, now,
+    )
+    .await
+    .about("the message template")?;
+    let after = view_in(info, &language, &stored_of(&mut tx, event).await?);
     crate::audit::record(
         &mut tx,
         caller,
@@ -1122,25 +1513,38 @@ pub async fn save_template(
     Ok(after)
 }
 
-/// Back to the built-in wording; audited. Resetting a template that is not edited changes nothing.
+/// Back to the built-in English wording (see [`reset_template_in`]).
 pub async fn reset_template(
     app: &App,
     caller: &Caller,
     event: &str,
     version: i64,
 ) -> Result<MessageTemplate, AppError> {
+    reset_template_in(app, caller, event, "en", version).await
+}
+
+/// Back to the built-in wording in `language` (none: English is sent again); audited.
+/// Resetting a template that is not edited changes nothing.
+pub async fn reset_template_in(
+    app: &App,
+    caller: &Caller,
+    event: &str,
+    language: &str,
+    version: i64,
+) -> Result<MessageTemplate, AppError> {
     caller.require(may_edit(caller), "edit message templates")?;
     let info = known(event)?;
+    let language = template_language(language)?;
     let now = now_ms();
     let mut tx = app.store.write().await?;
-    let before = view(info, repo::get(&mut tx, event).await?.as_ref());
+    let before = view_in(info, &language, &stored_of(&mut tx, event).await?);
     if !before.customized {
         return Ok(before);
     }
-    if before.version != version || !repo::delete(&mut tx, event, version).await? {
+    if before.version != version || !repo::delete_in(&mut tx, event, &language, version).await? {
         return Err(AppError::Stale("the message template"));
     }
-    let after = view(info, None);
+    let after = view_in(info, &language, &stored_of(&mut tx, event).await?);
     crate::audit::record(
         &mut tx,
         caller,
@@ -1197,6 +1601,7 @@ fn clean_settings(company: &str, sender: &str, reply_to: &str) -> Result<Message
         company_name: company,
         sender_email,
         reply_to,
+        default_language: String::new(),
         updated_at: None,
         version: 0,
     })
@@ -1213,13 +1618,55 @@ pub async fn save_settings(
     version: i64,
 ) -> Result<MessageSettings, AppError> {
     caller.require(may_configure(caller), "configure messages")?;
-    let input = clean_settings(company_name, sender_email, reply_to)?;
+    let mut input = clean_settings(company_name, sender_email, reply_to)?;
     let now = now_ms();
     let mut tx = app.store.write().await?;
     let before = repo::settings(&mut tx).await?;
     if before.version != version {
         return Err(AppError::Stale("the message settings"));
     }
+    // The company's language is set on its own ([`save_company_language`]).
+    input.default_language = before.default_language.clone();
+    let user = (caller.user_id != 0).then_some(caller.user_id);
+    let after = repo::save_settings(&mut tx, &input, user, version, now)
+        .await
+        .about("the message settings")?;
+    crate::audit::record(
+        &mut tx,
+        caller,
+        now,
+        "message_settings.updated",
+        ("message_settings", 1),
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Sets the company's language, the last step before English when a person and their client
+/// have none (empty: English). Administrators; audited. `version` as for [`save_settings`].
+pub async fn save_company_language(
+    app: &App,
+    caller: &Caller,
+    language: &str,
+    version: i64,
+) -> Result<MessageSettings, AppError> {
+    caller.require(may_configure(caller), "configure messages")?;
+    let tag = LanguageTag::parse_optional(language).map_err(|e| {
+        let mut inv = Invalid::new();
+        inv.add("default_language", e.to_string());
+        AppError::from(inv)
+    })?;
+    let now = now_ms();
+    let mut tx = app.store.write().await?;
+    let before = repo::settings(&mut tx).await?;
+    if before.version != version {
+        return Err(AppError::Stale("the message settings"));
+    }
+    let mut input = before.clone();
+    input.default_language = tag.map(|t| t.to_string()).unwrap_or_default();
     let user = (caller.user_id != 0).then_some(caller.user_id);
     let after = repo::save_settings(&mut tx, &input, user, version, now)
         .await

@@ -423,6 +423,10 @@ pub async fn create_series(
             joining_url: s.joining_url.clone(),
             joining_notes: s.joining_notes.clone(),
             parts: o.intervals(),
+            delivery_language: s
+                .delivery_language
+                .as_deref()
+                .and_then(|l| trainyard_core::locale::LanguageTag::parse(l).ok()),
         };
         let id = sessions::insert(&mut tx, &input, SessionStatus::Draft, now)
             .await

@@ -41,6 +41,8 @@ pub struct CatalogFilter {
     /// A date (YYYY-MM-DD, UTC): sessions starting on or after it.
     pub from: String,
     pub page: String,
+    /// A language tag (`de`): sessions taught in it.
+    pub language: String,
 }
 
 fn opt_id(inv: &mut Invalid, field: &str, raw: &str) -> Option<i64> {
@@ -85,6 +87,9 @@ pub async fn catalog(app: &App, filter: &CatalogFilter) -> Result<Page<Session>,
             }
         },
     };
+    if let Err(e) = trainyard_core::locale::LanguageTag::parse_optional(&filter.language) {
+        inv.add("language", e.to_string());
+    }
     let page = filter
         .page
         .trim()
@@ -98,6 +103,7 @@ pub async fn catalog(app: &App, filter: &CatalogFilter) -> Result<Page<Session>,
     let base = SessionFilter {
         visibility: Visibility::Public.as_str().to_owned(),
         mode: mode.to_owned(),
+        language: filter.language.trim().to_owned(),
         course_id,
         venue_id,
         from_ms: Some(from_ms.map_or(now, |f| f.max(now))),

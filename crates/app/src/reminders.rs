@@ -411,10 +411,14 @@ async fn remind(
         return Ok(None);
     }
     let place = Place::load(&mut tx, &s).await?;
-    let wording = crate::messages::wording(&mut tx, "session_reminder").await?;
+    let mut wordings = Wordings::default();
     let mut sent = 0;
     for r in repo::recipients(&mut tx, s.id).await? {
+        let wording = wordings
+            .for_recipient(&mut tx, "session_reminder", &r)
+            .await?;
         let mut ctx = place.context(&s, &r);
+        localize(&mut ctx, wording.language(), &s);
         if let Some(obj) = ctx.as_object_mut() {
             obj.insert("offset".into(), offset_label(offset).into());
         }
@@ -425,7 +429,7 @@ async fn remind(
             kind_letter(&r),
             r.entity_id
         );
-        if queue(&mut tx, &wording, "session_reminder", &r, &ctx, &key, now).await? {
+        if queue(&mut tx, wording, "session_reminder", &r, &ctx, &key, now).await? {
             sent += 1;
         }
     }
@@ -449,14 +453,18 @@ async fn send_joining(app: &App, d: DueSession, now: i64) -> Result<usize, AppEr
         return Ok(0);
     }
     let place = Place::load(&mut tx, &s).await?;
-    let wording = crate::messages::wording(&mut tx, "joining_instructions").await?;
+    let mut wordings = Wordings::default();
     let mut sent = 0;
     for r in missing {
-        let ctx = place.context(&s, &r);
+        let wording = wordings
+            .for_recipient(&mut tx, "joining_instructions", &r)
+            .await?;
+        let mut ctx = place.context(&s, &r);
+        localize(&mut ctx, wording.language(), &s);
         let key = repo::joining_key(s.id, s.starts_at, kind_letter(&r), r.entity_id);
         if queue(
             &mut tx,
-            &wording,
+            wording,
             "joining_instructions",
             &r,
             &ctx,
@@ -470,6 +478,58 @@ async fn send_joining(app: &App, d: DueSession, now: i64) -> Result<usize, AppEr
     }
     tx.commit().await?;
     Ok(sent)
+}
+
+/// The wording of one event per language, loaded once per language for a whole session.
+#[derive(Default)]
+struct Wordings(std::collections::HashMap<String, Wording>);
+
+impl Wordings {
+    /// The wording `r` reads: in their language (a learner's own, their client's, the
+    /// company's; an instructor's own or the company's), English where there is none.
+    async fn for_recipient(
+        &mut self,
+        tx: &mut Conn,
+        event: &str,
+        r: &Recipient,
+    ) -> Result<&Wording, AppError> {
+        let language = if r.instructor {
+            let a = trainyard_store::assignments::get(tx, r.entity_id).await?;
+            let i = trainyard_store::instructors::get(tx, a.instructor_id).await?;
+            crate::languages::of(tx, i.language.as_deref(), None).await?
+        } else {
+            let e = trainyard_store::enrollments::get(tx, r.entity_id).await?;
+            let l = trainyard_store::learners::get(tx, e.learner_id).await?;
+            crate::languages::of_learner(tx, &l).await?
+        };
+        let key = language.language().to_owned();
+        if !self.0.contains_key(&key) {
+            let w = crate::messages::wording_in(tx, event, &language).await?;
+            self.0.insert(key.clone(), w);
+        }
+        self.0
+            .get(&key)
+            .ok_or(AppError::NotFound("message wording"))
+    }
+}
+
+/// The session's start and end written the wording's way (English keeps its forms).
+fn localize(ctx: &mut serde_json::Value, language: &str, s: &Session) {
+    if language == "en" {
+        return;
+    }
+    let l = crate::messages::locale_of(language);
+    let tz = TimeZoneName::parse_or_utc(&s.time_zone);
+    if let Some(obj) = ctx.as_object_mut() {
+        obj.insert(
+            "starts".into(),
+            crate::messages::display_in(&l, &tz, s.starts_at).into(),
+        );
+        obj.insert(
+            "ends".into(),
+            crate::messages::display_in(&l, &tz, s.ends_at).into(),
+        );
+    }
 }
 
 fn kind_letter(r: &Recipient) -> char {

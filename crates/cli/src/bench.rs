@@ -131,6 +131,90 @@ pub async fn timeline(
     time_pages(&router, &cookie, &queries, iterations).await
 }
 
+/// Seeds `sessions` sessions (if fewer exist), then renders the sessions list and a session page
+/// in English and in German alternately, `iterations` times each, in process, and prints the
+/// median server time of each and what German costs on top (target: under 5 %).
+pub async fn page_language(app: App, sessions: usize, iterations: usize) -> anyhow::Result<()> {
+    anyhow::ensure!(iterations > 0, "--iterations must be at least 1");
+    let total = trainyard_app::bench::seed_sessions(&app, sessions, |_| {})
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    eprintln!(
+        "{total} sessions in the database ({:?})",
+        app.store.backend()
+    );
+    let (router, cookie) = bench_login(&app).await?;
+    let id = {
+        let mut conn = app.store.read().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        trainyard_app::store::sessions::ids_after(&mut conn, 0, 1)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .first()
+            .copied()
+            .context("no session to show")?
+    };
+    let today = chrono::Utc::now().date_naive();
+    let pages = [
+        format!(
+            "/sessions?from={}&to={}",
+            today,
+            today + chrono::Duration::days(30)
+        ),
+        format!("/sessions/{id}"),
+    ];
+    println!(
+        "{:<45} {:>11} {:>11} {:>9}",
+        "page", "en median", "de median", "de extra"
+    );
+    for page in &pages {
+        let mut times: [Vec<Duration>; 2] = [Vec::new(), Vec::new()];
+        for i in 0..iterations + 3 {
+            for (l, lang) in ["en", "de"].iter().enumerate() {
+                let req = Request::get(page.as_str())
+                    .header(header::COOKIE, format!("{cookie}; ty_lang={lang}"))
+                    .body(Body::empty())
+                    .context("request")?;
+                let started = Instant::now();
+                let res = router
+                    .clone()
+                    .oneshot(req)
+                    .await
+                    .context("request failed")?;
+                let status = res.status();
+                let body = axum::body::to_bytes(res.into_body(), usize::MAX)
+                    .await
+                    .context("body")?;
+                let took = started.elapsed();
+                anyhow::ensure!(
+                    status == StatusCode::OK,
+                    "{page} ({lang}) answered {status}"
+                );
+                let marker = format!("<html lang=\"{lang}\">");
+                anyhow::ensure!(
+                    body.windows(marker.len()).any(|w| w == marker.as_bytes()),
+                    "{page} was not rendered in {lang}"
+                );
+                if i >= 3 {
+                    times[l].push(took);
+                }
+            }
+        }
+        for t in &mut times {
+            t.sort();
+        }
+        let (en, de) = (pct(&times[0], 0.5), pct(&times[1], 0.5));
+        let ms = |d: Duration| format!("{:.2} ms", d.as_secs_f64() * 1000.0);
+        println!(
+            "{:<45} {:>11} {:>11} {:>8.1}%",
+            page,
+            ms(en),
+            ms(de),
+            (de.as_secs_f64() / en.as_secs_f64().max(1e-9) - 1.0) * 100.0
+        );
+    }
+    Ok(())
+}
+
 /// The `p` quantile (0 to 1) of sorted, non-empty durations.
 fn pct(sorted: &[Duration], p: f64) -> Duration {
     sorted

@@ -151,6 +151,14 @@ enum BenchCommand {
         #[arg(long, default_value_t = 1000)]
         iterations: usize,
     },
+    /// Seed N sessions (if fewer exist), then time the sessions list and a session page in
+    /// English and in German, in process.
+    PageLanguage {
+        #[arg(long, default_value_t = 10_000)]
+        sessions: usize,
+        #[arg(long, default_value_t = 50)]
+        iterations: usize,
+    },
     /// Issue an invoice of N lines, then time its PDF (server time, in process).
     InvoicePdf {
         #[arg(long, default_value_t = 20)]
@@ -417,6 +425,11 @@ async fn main() -> anyhow::Result<()> {
             for (role, email) in trainyard_app::demo::LOGINS {
                 println!("  {role:<15} {email}");
             }
+            println!(
+                "  {:<15} {} (pages in German)",
+                "coordinator",
+                trainyard_app::demo::GERMAN_COORDINATOR
+            );
             println!();
             serve(app, &args).await
         }
@@ -509,6 +522,16 @@ async fn main() -> anyhow::Result<()> {
         } => {
             let app = open(&target).await?;
             bench::verify(app, certificates, iterations).await
+        }
+        Command::Bench {
+            command:
+                BenchCommand::PageLanguage {
+                    sessions,
+                    iterations,
+                },
+        } => {
+            let app = open(&target).await?;
+            bench::page_language(app, sessions, iterations).await
         }
         Command::Bench {
             command: BenchCommand::InvoicePdf { lines, iterations },

@@ -10,6 +10,7 @@ pub mod ids;
 pub mod invalid;
 pub mod invoice;
 pub mod kpi;
+pub mod locale;
 pub mod money;
 pub mod records;
 pub mod recurrence;

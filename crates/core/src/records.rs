@@ -6,6 +6,7 @@ use crate::EmailAddress;
 use crate::Skill;
 use crate::ids::{ClientId, CourseId, ProgramId, VenueId};
 use crate::invalid::{Invalid, text};
+use crate::locale::LanguageTag;
 use crate::money::{Currency, Money};
 use crate::status::{DeliveryMode, EmploymentType, ResourceKind, Visibility};
 use crate::time::{Interval, TimeZoneName};
@@ -447,6 +448,9 @@ pub struct InstructorFields {
     pub skills: String,
     #[serde(deserialize_with = "crate::invalid::lenient")]
     pub notes: String,
+    /// The language this instructor reads (BCP 47: `de`, `en-GB`); empty: the company's.
+    #[serde(deserialize_with = "crate::invalid::lenient")]
+    pub language: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -463,6 +467,8 @@ pub struct InstructorInput {
     pub max_days_month: i64,
     pub skills: Vec<String>,
     pub notes: String,
+    /// `None`: the company's language.
+    pub language: Option<LanguageTag>,
 }
 
 impl InstructorFields {
@@ -484,6 +490,7 @@ impl InstructorFields {
         let max_days_month = int(&mut inv, "max_days_month", &self.max_days_month, 1, 31);
         let skills = skills(&mut inv, "skills", &self.skills);
         let notes = inv.check("notes", text::notes(&self.notes, 5000));
+        let language = inv.check("language", LanguageTag::parse_optional(&self.language));
         match (
             name,
             email,
@@ -522,6 +529,7 @@ impl InstructorFields {
                 max_days_month,
                 skills,
                 notes,
+                language: language.flatten(),
             }),
             _ => Err(inv),
         }
@@ -549,6 +557,9 @@ pub struct ClientFields {
     pub requires_approval: String,
     #[serde(deserialize_with = "crate::invalid::lenient")]
     pub notes: String,
+    /// The language this client and its people reads (BCP 47: `de`, `en-GB`); empty: the company's.
+    #[serde(deserialize_with = "crate::invalid::lenient")]
+    pub language: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -561,6 +572,8 @@ pub struct ClientInput {
     pub time_zone: TimeZoneName,
     pub requires_approval: bool,
     pub notes: String,
+    /// `None`: the company's language.
+    pub language: Option<LanguageTag>,
 }
 
 impl ClientFields {
@@ -574,6 +587,7 @@ impl ClientFields {
         let currency = inv.check("currency", Currency::parse(&self.currency));
         let time_zone = inv.check("time_zone", TimeZoneName::parse(&self.time_zone));
         let notes = inv.check("notes", text::notes(&self.notes, 5000));
+        let language = inv.check("language", LanguageTag::parse_optional(&self.language));
         match (
             code,
             name,
@@ -600,6 +614,7 @@ impl ClientFields {
                 time_zone,
                 requires_approval: bool_field(&self.requires_approval),
                 notes,
+                language: language.flatten(),
             }),
             _ => Err(inv),
         }
@@ -724,6 +739,9 @@ pub struct LearnerFields {
     pub phone: String,
     #[serde(deserialize_with = "crate::invalid::lenient")]
     pub time_zone: String,
+    /// The language this learner reads (BCP 47: `de`, `en-GB`); empty: their client's, else the company's.
+    #[serde(deserialize_with = "crate::invalid::lenient")]
+    pub language: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -734,6 +752,8 @@ pub struct LearnerInput {
     pub client_id: Option<ClientId>,
     pub phone: Option<String>,
     pub time_zone: TimeZoneName,
+    /// `None`: their client's language, else the company's.
+    pub language: Option<LanguageTag>,
 }
 
 impl LearnerFields {
@@ -745,6 +765,7 @@ impl LearnerFields {
         let client_id = opt_id(&mut inv, "client_id", &self.client_id);
         let phone = inv.check("phone", text::optional(&self.phone, 40));
         let time_zone = inv.check("time_zone", TimeZoneName::parse(&self.time_zone));
+        let language = inv.check("language", LanguageTag::parse_optional(&self.language));
         match (first_name, last_name, email, client_id, phone, time_zone) {
             (
                 Some(first_name),
@@ -760,6 +781,7 @@ impl LearnerFields {
                 client_id: client_id.map(ClientId),
                 phone,
                 time_zone,
+                language: language.flatten(),
             }),
             _ => Err(inv),
         }
@@ -815,6 +837,9 @@ pub struct SessionFields {
     #[serde(deserialize_with = "crate::invalid::lenient")]
     pub joining_notes: String,
     pub parts: Vec<PartFields>,
+    /// The language the session is taught in (BCP 47: `de`, `en`); empty: not stated.
+    #[serde(deserialize_with = "crate::invalid::lenient")]
+    pub delivery_language: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -834,6 +859,8 @@ pub struct SessionInput {
     pub joining_url: String,
     pub joining_notes: String,
     pub parts: Vec<Interval>,
+    /// `None`: not stated.
+    pub delivery_language: Option<LanguageTag>,
 }
 
 /// A session has at most this many parts (e.g. a 30-evening programme).
@@ -885,6 +912,10 @@ impl SessionFields {
         let notes = inv.check("notes", text::notes(&self.notes, 5000));
         let joining_url = inv.check("joining_url", joining_url(&self.joining_url));
         let joining_notes = inv.check("joining_notes", text::notes(&self.joining_notes, 2000));
+        let delivery_language = inv.check(
+            "delivery_language",
+            LanguageTag::parse_optional(&self.delivery_language),
+        );
         if visibility == Some(Visibility::Private) && client_id == Some(None) {
             inv.add(
                 "client_id",
@@ -975,6 +1006,7 @@ impl SessionFields {
                 joining_url,
                 joining_notes,
                 parts: intervals,
+                delivery_language: delivery_language.flatten(),
             }),
             _ => Err(inv),
         }

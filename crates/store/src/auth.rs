@@ -35,7 +35,7 @@ pub async fn session_user(
 ) -> Result<Option<(User, String)>, StoreError> {
     let row = sqlx::query(
         "SELECT u.id, u.email, u.display_name, u.password_hash, u.role, u.client_id, u.instructor_id, u.learner_id, \
-         u.time_zone, u.created_at, u.archived_at, u.version, s.csrf_token FROM auth_sessions s \
+         u.time_zone, u.language, u.created_at, u.archived_at, u.version, s.csrf_token FROM auth_sessions s \
          JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.archived_at IS NULL",
     )
     .bind(token_hash)
@@ -108,7 +108,7 @@ pub async fn token_user(
 ) -> Result<Option<User>, StoreError> {
     let row = sqlx::query(
         "SELECT u.id, u.email, u.display_name, u.password_hash, u.role, u.client_id, u.instructor_id, u.learner_id, \
-         u.time_zone, u.created_at, u.archived_at, u.version, t.id AS token_id, t.last_used_at FROM api_tokens t \
+         u.time_zone, u.language, u.created_at, u.archived_at, u.version, t.id AS token_id, t.last_used_at FROM api_tokens t \
          JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.archived_at IS NULL",
     )
     .bind(token_hash)

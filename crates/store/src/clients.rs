@@ -21,6 +21,8 @@ pub struct Client {
     pub time_zone: String,
     pub requires_approval: bool,
     pub notes: String,
+    /// The language (BCP 47) this client and its people reads; `None`: the company's.
+    pub language: Option<String>,
     #[serde(serialize_with = "crate::row::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: i64,
@@ -36,7 +38,7 @@ pub struct Client {
 const TABLE: Table = Table {
     name: "clients",
     columns: "id, code, name, billing_email, billing_address, currency, time_zone, requires_approval, notes, \
-        created_at, updated_at, archived_at, version",
+        language, created_at, updated_at, archived_at, version",
     from: " FROM clients",
     count_from: " FROM clients",
     alias: "",
@@ -55,6 +57,7 @@ fn from_row(r: &AnyRow) -> Result<Client, sqlx::Error> {
         time_zone: r.s("time_zone")?,
         requires_approval: r.b("requires_approval")?,
         notes: r.s("notes")?,
+        language: r.os("language")?,
         created_at: r.i("created_at")?,
         updated_at: r.i("updated_at")?,
         archived_at: r.oi("archived_at")?,
@@ -62,7 +65,7 @@ fn from_row(r: &AnyRow) -> Result<Client, sqlx::Error> {
     })
 }
 
-/// The input's columns in statement order: `$1` to `$8` of both insert and update.
+/// The input's columns in statement order: `$1` to `$9` of both insert and update.
 fn bind_input<'q>(q: Query<'q>, c: &ClientInput) -> Query<'q> {
     q.bind(c.code.clone())
         .bind(c.name.clone())
@@ -72,16 +75,17 @@ fn bind_input<'q>(q: Query<'q>, c: &ClientInput) -> Query<'q> {
         .bind(c.time_zone.as_str().to_owned())
         .bind(i64::from(c.requires_approval))
         .bind(c.notes.clone())
+        .bind(c.language.as_ref().map(|l| l.as_str().to_owned()))
 }
 
 record_rows!(
     Client,
     ClientInput,
     insert = "INSERT INTO clients (code, name, billing_email, billing_address, currency, time_zone, requires_approval, \
-         notes, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+         notes, language, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
     update = "UPDATE clients SET code = $1, name = $2, billing_email = $3, billing_address = $4, currency = $5, \
-         time_zone = $6, requires_approval = $7, notes = $8, updated_at = $9, version = version + 1 \
-         WHERE id = $10 AND version = $11",
+         time_zone = $6, requires_approval = $7, notes = $8, language = $9, updated_at = $10, version = version + 1 \
+         WHERE id = $11 AND version = $12",
 );
 
 list_filter! {

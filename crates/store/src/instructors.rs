@@ -30,6 +30,8 @@ pub struct Instructor {
     pub max_days_month: i64,
     pub skills: Vec<String>,
     pub notes: String,
+    /// The language (BCP 47) this instructor reads; `None`: the company's.
+    pub language: Option<String>,
     #[serde(serialize_with = "crate::row::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: i64,
@@ -45,7 +47,7 @@ pub struct Instructor {
 const TABLE: Table = Table {
     name: "instructors",
     columns: "id, name, email, phone, employment_type, home_venue_id, time_zone, currency, day_rate_minor, \
-    hour_rate_minor, max_days_week, max_days_month, skills, notes, created_at, updated_at, archived_at, version",
+    hour_rate_minor, max_days_week, max_days_month, skills, notes, language, created_at, updated_at, archived_at, version",
     from: " FROM instructors",
     count_from: " FROM instructors",
     alias: "",
@@ -74,6 +76,7 @@ fn from_row(r: &AnyRow) -> Result<Instructor, sqlx::Error> {
         max_days_month: r.i("max_days_month")?,
         skills: split_tags(&r.s("skills")?),
         notes: r.s("notes")?,
+        language: r.os("language")?,
         created_at: r.i("created_at")?,
         updated_at: r.i("updated_at")?,
         archived_at: r.oi("archived_at")?,
@@ -81,7 +84,7 @@ fn from_row(r: &AnyRow) -> Result<Instructor, sqlx::Error> {
     })
 }
 
-/// The input's columns in statement order: `$1` to `$13` of both insert and update.
+/// The input's columns in statement order: `$1` to `$14` of both insert and update.
 fn bind_input<'q>(q: Query<'q>, c: &InstructorInput) -> Query<'q> {
     q.bind(c.name.clone())
         .bind(c.email.as_str().to_owned())
@@ -96,18 +99,19 @@ fn bind_input<'q>(q: Query<'q>, c: &InstructorInput) -> Query<'q> {
         .bind(c.max_days_month)
         .bind(join_tags(&c.skills))
         .bind(c.notes.clone())
+        .bind(c.language.as_ref().map(|l| l.as_str().to_owned()))
 }
 
 record_rows!(
     Instructor,
     InstructorInput,
     insert = "INSERT INTO instructors (name, email, phone, employment_type, home_venue_id, time_zone, currency, \
-         day_rate_minor, hour_rate_minor, max_days_week, max_days_month, skills, notes, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
+         day_rate_minor, hour_rate_minor, max_days_week, max_days_month, skills, notes, language, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING id",
     update = "UPDATE instructors SET name = $1, email = $2, phone = $3, employment_type = $4, home_venue_id = $5, \
          time_zone = $6, currency = $7, day_rate_minor = $8, hour_rate_minor = $9, max_days_week = $10, \
-         max_days_month = $11, skills = $12, notes = $13, updated_at = $14, version = version + 1 \
-         WHERE id = $15 AND version = $16",
+         max_days_month = $11, skills = $12, notes = $13, language = $14, updated_at = $15, version = version + 1 \
+         WHERE id = $16 AND version = $17",
 );
 
 list_filter! {

@@ -18,6 +18,10 @@ pub struct Learner {
     pub client_name: Option<String>,
     pub phone: Option<String>,
     pub time_zone: String,
+    /// The language (BCP 47) this learner reads; `None`: their client's, else the company's.
+    pub language: Option<String>,
+    /// Their client's language, for resolving theirs (`None`: none set or no client).
+    pub client_language: Option<String>,
     #[serde(serialize_with = "crate::row::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: i64,
@@ -44,13 +48,13 @@ const TABLE: Table = Table {
     ],
 };
 
-const COLUMNS: &str = "id, first_name, last_name, email, client_id, client_name, phone, time_zone, created_at, \
+const COLUMNS: &str = "id, first_name, last_name, email, client_id, client_name, phone, time_zone, language, client_language, created_at, \
     updated_at, archived_at, version";
 
 /// Learners with their client's name. Wrapped as a derived table so that the shared clauses
 /// (`archived_at IS NULL`, `ORDER BY …, id`) stay unambiguous on both backends.
 const FROM: &str = " FROM (SELECT l.id, l.first_name, l.last_name, l.email, l.client_id, c.name AS client_name, \
-    l.phone, l.time_zone, l.created_at, l.updated_at, l.archived_at, l.version \
+    l.phone, l.time_zone, l.language, c.language AS client_language, l.created_at, l.updated_at, l.archived_at, l.version \
     FROM learners l LEFT JOIN clients c ON c.id = l.client_id) t";
 
 fn from_row(r: &AnyRow) -> Result<Learner, sqlx::Error> {
@@ -63,6 +67,8 @@ fn from_row(r: &AnyRow) -> Result<Learner, sqlx::Error> {
         client_name: r.os("client_name")?,
         phone: r.os("phone")?,
         time_zone: r.s("time_zone")?,
+        language: r.os("language")?,
+        client_language: r.os("client_language")?,
         created_at: r.i("created_at")?,
         updated_at: r.i("updated_at")?,
         archived_at: r.oi("archived_at")?,
@@ -70,7 +76,7 @@ fn from_row(r: &AnyRow) -> Result<Learner, sqlx::Error> {
     })
 }
 
-/// The input's columns in statement order: `$1` to `$6` of both insert and update.
+/// The input's columns in statement order: `$1` to `$7` of both insert and update.
 fn bind_input<'q>(q: Query<'q>, c: &LearnerInput) -> Query<'q> {
     q.bind(c.first_name.clone())
         .bind(c.last_name.clone())
@@ -78,15 +84,16 @@ fn bind_input<'q>(q: Query<'q>, c: &LearnerInput) -> Query<'q> {
         .bind(c.client_id.map(|v| v.0))
         .bind(c.phone.clone())
         .bind(c.time_zone.as_str().to_owned())
+        .bind(c.language.as_ref().map(|l| l.as_str().to_owned()))
 }
 
 record_rows!(
     Learner,
     LearnerInput,
-    insert = "INSERT INTO learners (first_name, last_name, email, client_id, phone, time_zone, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+    insert = "INSERT INTO learners (first_name, last_name, email, client_id, phone, time_zone, language, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
     update = "UPDATE learners SET first_name = $1, last_name = $2, email = $3, client_id = $4, phone = $5, \
-         time_zone = $6, updated_at = $7, version = version + 1 WHERE id = $8 AND version = $9",
+         time_zone = $6, language = $7, updated_at = $8, version = version + 1 WHERE id = $9 AND version = $10",
 );
 
 list_filter! {

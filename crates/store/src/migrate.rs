@@ -30,6 +30,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (25, "invoices", include_str!("../migrations/0025_invoices.sql")),
     (27, "costs", include_str!("../migrations/0027_costs.sql")),
     (28, "certificates", include_str!("../migrations/0028_certificates.sql")),
+    (30, "languages", include_str!("../migrations/0030_languages.sql")),
     (31, "invoice_runs", include_str!("../migrations/0031_invoice_runs.sql")),
 ];
 

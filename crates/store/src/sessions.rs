@@ -37,6 +37,8 @@ pub struct Session {
     pub joining_url: String,
     /// Practical notes for joining ("Reception on the 2nd floor, bring ID").
     pub joining_notes: String,
+    /// The language the session is taught in (BCP 47: `de`, `en`); `None`: not stated.
+    pub delivery_language: Option<String>,
     #[serde(serialize_with = "crate::row::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub starts_at: i64,
@@ -101,7 +103,7 @@ const COLUMNS: &str = "s.id, s.reference, s.course_id, c.code AS course_code, c.
     s.title, s.visibility, s.client_id, cl.name AS client_name, s.delivery_mode, s.venue_id, v.name AS venue_name, \
     s.status, s.capacity, s.booked_count, s.waitlist_count, s.time_zone, s.currency, s.seat_price_minor, s.notes, \
     s.joining_url, s.joining_notes, s.starts_at, s.ends_at, s.created_at, s.updated_at, s.archived_at, s.version, \
-    s.status_reason, s.status_note";
+    s.status_reason, s.status_note, s.delivery_language";
 
 const FROM: &str = " FROM sessions s JOIN courses c ON c.id = +s.course_id LEFT JOIN venues v ON v.id = s.venue_id \
     LEFT JOIN clients cl ON cl.id = s.client_id";
@@ -131,6 +133,7 @@ fn from_row(r: &AnyRow) -> Result<Session, sqlx::Error> {
         notes: r.s("notes")?,
         joining_url: r.s("joining_url")?,
         joining_notes: r.s("joining_notes")?,
+        delivery_language: r.os("delivery_language")?,
         starts_at: r.i("starts_at")?,
         ends_at: r.i("ends_at")?,
         created_at: r.i("created_at")?,
@@ -163,8 +166,8 @@ pub async fn insert(
     let provisional = format!("new-{now}-{}", std::process::id());
     let r = sqlx::query(
         "INSERT INTO sessions (reference, course_id, course_code, title, visibility, client_id, delivery_mode, venue_id, status, \
-         capacity, time_zone, currency, seat_price_minor, notes, starts_at, ends_at, created_at, updated_at, joining_url, joining_notes, program_id) \
-         VALUES ($1, $2, (SELECT code FROM courses WHERE id = $2), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17, $18, $19) RETURNING id",
+         capacity, time_zone, currency, seat_price_minor, notes, starts_at, ends_at, created_at, updated_at, joining_url, joining_notes, program_id, delivery_language) \
+         VALUES ($1, $2, (SELECT code FROM courses WHERE id = $2), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17, $18, $19, $20) RETURNING id",
     )
     .bind(provisional)
     .bind(s.course_id.0)
@@ -185,6 +188,7 @@ pub async fn insert(
     .bind(s.joining_url.clone())
     .bind(s.joining_notes.clone())
     .bind(s.program_id.map(|p| p.0))
+    .bind(s.delivery_language.as_ref().map(|l| l.as_str().to_owned()))
     .fetch_one(&mut *conn)
     .await?;
     let id = r.i("id")?;
@@ -220,7 +224,7 @@ pub async fn update(
     let n = sqlx::query(
         "UPDATE sessions SET course_id = $1, course_code = (SELECT code FROM courses WHERE id = $1), title = $2, visibility = $3, client_id = $4, delivery_mode = $5, \
          venue_id = $6, capacity = $7, time_zone = $8, currency = $9, seat_price_minor = $10, notes = $11, \
-         starts_at = $12, ends_at = $13, updated_at = $14, joining_url = $17, joining_notes = $18, program_id = $19, version = version + 1 \
+         starts_at = $12, ends_at = $13, updated_at = $14, joining_url = $17, joining_notes = $18, program_id = $19, delivery_language = $20, version = version + 1 \
          WHERE id = $15 AND version = $16",
     )
     .bind(s.course_id.0)
@@ -242,6 +246,7 @@ pub async fn update(
     .bind(s.joining_url.clone())
     .bind(s.joining_notes.clone())
     .bind(s.program_id.map(|p| p.0))
+    .bind(s.delivery_language.as_ref().map(|l| l.as_str().to_owned()))
     .execute(&mut *conn)
     .await?
     .rows_affected();
@@ -444,6 +449,8 @@ list_filter! {
         /// Sessions of this program.
         #[serde(deserialize_with = "crate::row::empty_as_none")]
         pub program_id: Option<i64>,
+        /// Sessions taught in this language (BCP 47: `de` also finds `de-AT`).
+        pub language: String,
         /// Sessions starting on or after this day (`YYYY-MM-DD`, in your time zone).
         pub from: String => #[param(value_type = Option<String>, format = Date)],
         /// Sessions starting before the end of this day (`YYYY-MM-DD`, in your time zone).
@@ -480,7 +487,21 @@ pub async fn list(conn: &mut Conn, f: &SessionFilter) -> Result<Page<Session>, S
         Visibility::ALL,
         Visibility::as_str,
     )?;
+    let language =
+        trainyard_core::locale::LanguageTag::parse_optional(&f.language).map_err(|e| {
+            StoreError::BadParameter {
+                name: "language",
+                message: e.to_string(),
+            }
+        })?;
     let filters = |q: &mut Sql, for_count: bool| {
+        if let Some(l) = &language {
+            q.push(" AND (s.delivery_language = ")
+                .text(l.as_str())
+                .push(" OR s.delivery_language LIKE ")
+                .text(&format!("{}-%", l.as_str()))
+                .push(")");
+        }
         if let Some(st) = status {
             q.push(" AND s.status = ").text(st.as_str());
         }

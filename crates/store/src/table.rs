@@ -434,6 +434,7 @@ mod tests {
                 "client_id",
                 "venue_id",
                 "program_id",
+                "language",
                 "from",
                 "to"
             ],
@@ -446,7 +447,7 @@ mod tests {
         );
         assert!(status["description"].as_str().unwrap().contains("status"));
         assert!(
-            json(&sessions[7 + 7])["schema"]
+            json(&sessions[7 + 8])["schema"]
                 .to_string()
                 .contains("date")
         );

@@ -19,6 +19,8 @@ pub struct User {
     pub instructor_id: Option<i64>,
     pub learner_id: Option<i64>,
     pub time_zone: String,
+    /// The language of their pages (BCP 47); `None`: their browser's, else the company's.
+    pub language: Option<String>,
     #[serde(serialize_with = "crate::row::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: i64,
@@ -39,7 +41,7 @@ pub struct NewUser<'a> {
     pub time_zone: &'a str,
 }
 
-const COLUMNS: &str = "id, email, display_name, password_hash, role, client_id, instructor_id, learner_id, time_zone, created_at, archived_at, version";
+const COLUMNS: &str = "id, email, display_name, password_hash, role, client_id, instructor_id, learner_id, time_zone, language, created_at, archived_at, version";
 
 pub(crate) fn from_row(r: &AnyRow) -> Result<User, sqlx::Error> {
     Ok(User {
@@ -52,6 +54,7 @@ pub(crate) fn from_row(r: &AnyRow) -> Result<User, sqlx::Error> {
         instructor_id: r.oi("instructor_id")?,
         learner_id: r.oi("learner_id")?,
         time_zone: r.s("time_zone")?,
+        language: r.os("language")?,
         created_at: r.i("created_at")?,
         archived_at: r.oi("archived_at")?,
         version: r.i("version")?,
@@ -227,4 +230,23 @@ pub async fn linked_to(
         .iter()
         .map(from_row)
         .collect::<Result<_, _>>()?)
+}
+
+/// Sets the language a user's pages are shown in (`None`: their browser's, else the company's).
+/// A preference, not a record edit: the version does not move, so a form open elsewhere stays
+/// valid. False when there is no such user.
+pub async fn set_language(
+    conn: &mut Conn,
+    id: i64,
+    language: Option<&str>,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let n = sqlx::query("UPDATE users SET language = $1, updated_at = $2 WHERE id = $3")
+        .bind(language.map(str::to_owned))
+        .bind(now)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    Ok(n == 1)
 }

@@ -146,6 +146,7 @@ struct LoginPage {
     next: String,
     email: String,
     error: Option<String>,
+    tr: crate::i18n::Tr,
 }
 
 #[derive(Deserialize, Default)]
@@ -181,6 +182,7 @@ fn bad_next() -> Response {
                 "The link that brought you here has an invalid return address; sign in to go to the start page."
                     .into(),
             ),
+            tr: crate::i18n::Tr::for_request(),
         },
     )
         .into_response()
@@ -192,6 +194,7 @@ async fn login_page(Query(q): Query<NextQuery>) -> Response {
             next,
             email: String::new(),
             error: None,
+            tr: crate::i18n::Tr::for_request(),
         }
         .into_response(),
         None => bad_next(),
@@ -247,6 +250,7 @@ async fn login(State(s): State<AppState>, req: axum::extract::Request) -> Respon
                     next,
                     email: f.email,
                     error: Some(error),
+                    tr: crate::i18n::Tr::for_request(),
                 },
             )
                 .into_response();

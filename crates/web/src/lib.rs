@@ -11,6 +11,7 @@ mod charts;
 mod csrf;
 mod error_page;
 mod headers;
+pub mod i18n;
 mod invoice_print;
 mod pages;
 mod problem;
@@ -52,9 +53,14 @@ pub fn router(app: App, secure_cookies: bool) -> Router {
         .merge(assets::routes())
         .merge(api::routes(state.clone()))
         .route("/healthz", axum::routing::get(health))
+        .route("/language", axum::routing::post(i18n::switch))
         .fallback(pages::not_found)
         .layer(csrf)
         .layer(axum::middleware::from_fn(pages::clear_flash))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            i18n::layer,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(

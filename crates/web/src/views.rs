@@ -21,6 +21,26 @@ pub struct Chrome {
     pub flash: Option<String>,
     pub nav: Vec<NavItem>,
     pub is_staff: bool,
+    /// The reader's words (`{{ chrome.tr.t("key") }}`); see `crate::i18n`.
+    pub tr: crate::i18n::Tr,
+    /// This page's path and query, for the language switcher to come back to.
+    pub here: String,
+}
+
+/// The catalogue key of a navigation entry, by its English label (entries without one show
+/// their English label in every language until they get one).
+fn nav_key(label: &str) -> String {
+    let slug: String = label
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("nav-{slug}")
 }
 
 impl Chrome {
@@ -97,14 +117,27 @@ impl Chrome {
             }
         }
         add("API tokens", "/account/tokens", "tokens");
+        let tr = crate::i18n::Tr::for_caller(c);
+        if !tr.is_english() {
+            for item in &mut nav {
+                item.label = tr.t_or(&nav_key(item.label), item.label);
+            }
+        }
         Self {
             user: c.name.clone(),
-            role: c.role.label().to_owned(),
+            role: tr
+                .t_or(
+                    &format!("role-{}", c.role.as_str().replace('_', "-")),
+                    c.role.label(),
+                )
+                .to_owned(),
             area,
             csrf: c.csrf_token.clone().unwrap_or_default(),
             flash,
             nav,
             is_staff: c.role.is_staff(),
+            tr,
+            here: crate::i18n::here(),
         }
     }
 }

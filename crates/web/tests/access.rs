@@ -230,6 +230,7 @@ const API_RULES: &[(&str, &str)] = &[
     ("PUT /settings/reminders",                                 "L B B B B B B B B B B"),
     ("GET /settings/messages",                                  "L Y F F F F F F F F F"),
     ("PUT /settings/messages",                                  "L Y F F F F F F F F F"),
+    ("PUT /settings/language",                                  "L B B B B B B B B B B"),
     ("GET /timeline",                                           "L Y Y Y Y F F F F F F"),
     ("GET /venues",                                             "L Y Y Y Y F F F F F F"),
     ("POST /venues",                                            "L B B B F F F F F F F"),
@@ -347,6 +348,7 @@ const PAGE_RULES: &[(&str, &str)] = &[
     ("GET /feeds/{kind}/{target}",                              "L Y Y Y Y Y F F F F F"),
     ("POST /feeds/{kind}/{target}",                             "L Y Y Y Y Y F F F F F"),
     ("GET /healthz",                                            "Y Y Y Y Y Y Y Y Y Y Y"),
+    ("POST /language",                                          "B B B B B B B B B B B"),
     ("GET /invoices",                                           "L Y Y F Y F F Y Y F F"),
     ("POST /invoices",                                          "L B B F B F F F F F F"),
     ("POST /invoices/from-session",                             "L B B F B F F F F F F"),
@@ -1227,7 +1229,7 @@ async fn finance_fields_only_for_finance(t: &TestApp) {
         (
             format!("/instructors/{i1}"),
             "id name email phone employment_type home_venue_id time_zone max_days_week \
-             max_days_month skills notes created_at updated_at archived_at version",
+             max_days_month skills notes language created_at updated_at archived_at version",
         ),
         (
             format!("/courses/{course}"),

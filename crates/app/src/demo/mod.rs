@@ -15,6 +15,7 @@ mod data;
 mod enrollments;
 mod finance;
 mod people;
+pub use people::GERMAN_COORDINATOR;
 mod programs;
 mod sessions;
 mod sites;

@@ -64,6 +64,12 @@ pub(super) async fn instructors(
             max_days_month: "14".into(),
             skills: skills.join(", "),
             notes: String::new(),
+            // Instructors at the German centres read German, the others the company's English.
+            language: if venues[home].1 == "Europe/Berlin" {
+                "de".into()
+            } else {
+                String::new()
+            },
         }
         .validate()
         .map_err(bad)?;
@@ -142,6 +148,12 @@ pub(super) async fn clients(
                 String::new()
             },
             notes: String::new(),
+            // Initech GmbH reads German: its contacts and learners inherit it.
+            language: if code == "INITECH" {
+                "de".into()
+            } else {
+                String::new()
+            },
         }
         .validate()
         .map_err(bad)?;
@@ -197,6 +209,8 @@ pub(super) async fn learners(
             } else {
                 "Europe/Berlin".into()
             },
+            // One learner reads Spanish, a language without templates: they get English.
+            language: if i == 9 { "es".into() } else { String::new() },
         }
         .validate()
         .map_err(bad)?;
@@ -252,5 +266,33 @@ pub(super) async fn logins(
         )
         .await?;
     }
+    // A German-speaking coordinator: her pages are in German whatever her browser says.
+    let email = GERMAN_COORDINATOR;
+    let id = users::insert(
+        c,
+        &users::NewUser {
+            email,
+            display_name: "Greta Koordinatorin",
+            password_hash,
+            role: Role::Coordinator,
+            client_id: None,
+            instructor_id: None,
+            learner_id: None,
+            time_zone: "Europe/Berlin",
+        },
+        s.now,
+    )
+    .await?;
+    users::set_language(c, id, Some("de"), s.now).await?;
+    s.created(
+        c,
+        "user",
+        id,
+        json!({ "email": email, "role": "coordinator", "language": "de" }),
+    )
+    .await?;
     Ok(())
 }
+
+/// The demo's German-speaking coordinator (same password as the other logins).
+pub const GERMAN_COORDINATOR: &str = "greta.koordinatorin@northwind-training.example";

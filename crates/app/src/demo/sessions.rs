@@ -114,6 +114,12 @@ pub(super) async fn create(
         } else {
             String::new()
         },
+        // The German client's sessions and every third course are taught in German.
+        delivery_language: if client == Some(2) || course_id % 3 == 0 {
+            "de".into()
+        } else {
+            "en".into()
+        },
         joining_notes: if mode == DeliveryMode::Vilt {
             "Join five minutes early to test your camera and microphone.".into()
         } else {

@@ -699,6 +699,10 @@ pub mod instructors {
         pub skills: Vec<String>,
         #[serde(default)]
         pub notes: Option<String>,
+        /// The language the instructor reads (BCP 47: `de`, `en-GB`); left out or null: the company's.
+        #[serde(default)]
+        #[schema(example = "de")]
+        pub language: Option<String>,
     }
 
     impl WriteBody for Create {
@@ -735,6 +739,7 @@ pub mod instructors {
                     max_days_month: int(self.max_days_month),
                     skills: list(&self.skills),
                     notes: text(self.notes),
+                    language: text(self.language),
                 },
             )
         }
@@ -754,6 +759,7 @@ pub mod instructors {
                 max_days_month: Some(i.max_days_month),
                 skills: i.skills.clone(),
                 notes: Some(i.notes.clone()),
+                language: i.language.clone(),
             }
         }
     }
@@ -800,6 +806,10 @@ pub mod clients {
         pub requires_approval: bool,
         #[serde(default)]
         pub notes: Option<String>,
+        /// The language the client and its people reads (BCP 47: `de`, `en-GB`); left out or null: the company's.
+        #[serde(default)]
+        #[schema(example = "de")]
+        pub language: Option<String>,
     }
 
     impl WriteBody for Create {
@@ -816,6 +826,7 @@ pub mod clients {
                 time_zone: self.time_zone,
                 requires_approval: self.requires_approval.to_string(),
                 notes: text(self.notes),
+                language: text(self.language),
             })
         }
 
@@ -829,6 +840,7 @@ pub mod clients {
                 time_zone: c.time_zone.clone(),
                 requires_approval: c.requires_approval,
                 notes: Some(c.notes.clone()),
+                language: c.language.clone(),
             }
         }
     }
@@ -938,6 +950,10 @@ pub mod learners {
         #[serde(default)]
         #[schema(example = "Europe/Berlin", required = true)]
         pub time_zone: String,
+        /// The language the learner reads (BCP 47: `de`, `en-GB`); left out or null: their client's, else the company's.
+        #[serde(default)]
+        #[schema(example = "de")]
+        pub language: Option<String>,
     }
 
     impl WriteBody for Create {
@@ -952,6 +968,7 @@ pub mod learners {
                 client_id: int(self.client_id),
                 phone: text(self.phone),
                 time_zone: self.time_zone,
+                language: text(self.language),
             })
         }
 
@@ -963,6 +980,7 @@ pub mod learners {
                 client_id: l.client_id,
                 phone: l.phone.clone(),
                 time_zone: l.time_zone.clone(),
+                language: l.language.clone(),
             }
         }
     }
@@ -1048,6 +1066,11 @@ pub mod sessions {
         #[serde(default)]
         #[schema(required = true)]
         pub parts: Vec<PartBody>,
+        /// The language the session is taught in (BCP 47: `de`, `en`); left out or null: not
+        /// stated.
+        #[serde(default)]
+        #[schema(example = "de")]
+        pub delivery_language: Option<String>,
     }
 
     impl WriteBody for Create {
@@ -1090,6 +1113,7 @@ pub mod sessions {
                         ends: p.ends,
                     })
                     .collect(),
+                delivery_language: text(self.delivery_language),
             })
         }
 
@@ -1121,6 +1145,7 @@ pub mod sessions {
                         status: None,
                     })
                     .collect(),
+                delivery_language: s.delivery_language.clone(),
             }
         }
     }

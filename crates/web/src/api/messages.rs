@@ -28,6 +28,51 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(learner_messages))
         .routes(routes!(reminder_settings, save_reminder_settings))
         .routes(routes!(message_settings, save_message_settings))
+        .routes(routes!(save_company_language))
+}
+
+/// Which language's wording of a template (BCP 47; its primary language is used).
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TemplateLanguageQuery {
+    /// `en` (the default and the fallback), `de`, `fr`, `es` …
+    #[serde(default)]
+    #[param(example = "de")]
+    pub language: Option<String>,
+}
+
+impl TemplateLanguageQuery {
+    fn tag(&self) -> &str {
+        self.language.as_deref().unwrap_or("en")
+    }
+}
+
+/// The company's language.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct CompanyLanguageEdit {
+    /// BCP 47 (`de`, `en-GB`); empty: English. People and clients without a language of their
+    /// own read it.
+    #[schema(example = "de")]
+    pub default_language: String,
+    /// The version of the message settings you read; 0 while nothing was ever saved.
+    pub version: i64,
+}
+
+/// Change the company's language.
+///
+/// The language of everyone (and every client) without one of their own: messages are worded
+/// in it where a template exists, English otherwise. Admins; audited. A stale `version` is 409,
+/// a tag that is not one 422.
+#[utoipa::path(put, path = "/settings/language", operation_id = "replaceCompanyLanguage", tag = "messages", request_body = CompanyLanguageEdit,
+    responses((status = 200, description = "The saved settings", body = MessageSettings), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn save_company_language(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Body(b): Body<CompanyLanguageEdit>,
+) -> Result<Json<MessageSettings>, ApiError> {
+    let saved = messages::save_company_language(&s.app, &c, &b.default_language, b.version).await?;
+    crate::i18n::company_changed();
+    Ok(Json(saved))
 }
 
 /// Who messages are from.
@@ -202,14 +247,21 @@ async fn templates(
     Ok(Json(messages::list_templates(&s.app, &c).await?))
 }
 
-#[utoipa::path(get, path = "/message-templates/{event}", operation_id = "getMessageTemplate", summary = "One message template", tag = "messages", params(("event" = String, Path)),
-    responses((status = 200, description = "The event's wording", body = MessageTemplate), (status = 403, body = Problem), (status = 404, body = Problem)))]
+/// One message template.
+///
+/// The event's wording in `language` (default English). An event without wording in that
+/// language answers with the English wording and `fallback: true`: that is what its readers get.
+#[utoipa::path(get, path = "/message-templates/{event}", operation_id = "getMessageTemplate", tag = "messages", params(("event" = String, Path), TemplateLanguageQuery),
+    responses((status = 200, description = "The event's wording", body = MessageTemplate), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn template(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(event): Path<String>,
+    Params(q): Params<TemplateLanguageQuery>,
 ) -> Result<Json<MessageTemplate>, ApiError> {
-    Ok(Json(messages::get_template(&s.app, &c, &event).await?))
+    Ok(Json(
+        messages::get_template_in(&s.app, &c, &event, q.tag()).await?,
+    ))
 }
 
 /// New wording for an event (minijinja: `{{ placeholder }}`, filters, `{% if %}`).
@@ -226,16 +278,18 @@ pub struct TemplateEdit {
 ///
 /// Save an event's wording. A template that does not parse or render is refused with 422 and
 /// the error by field; nothing is saved.
-#[utoipa::path(put, path = "/message-templates/{event}", operation_id = "replaceMessageTemplate", tag = "messages", params(("event" = String, Path)), request_body = TemplateEdit,
+#[utoipa::path(put, path = "/message-templates/{event}", operation_id = "replaceMessageTemplate", tag = "messages", params(("event" = String, Path), TemplateLanguageQuery), request_body = TemplateEdit,
     responses((status = 200, description = "The saved template", body = MessageTemplate), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn save_template(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(event): Path<String>,
+    Params(q): Params<TemplateLanguageQuery>,
     Body(b): Body<TemplateEdit>,
 ) -> Result<Json<MessageTemplate>, ApiError> {
     Ok(Json(
-        messages::save_template(&s.app, &c, &event, &b.subject, &b.body, b.version).await?,
+        messages::save_template_in(&s.app, &c, &event, q.tag(), &b.subject, &b.body, b.version)
+            .await?,
     ))
 }
 
@@ -247,13 +301,14 @@ pub struct Preview {
 }
 
 /// Render a draft with sample values, without saving it.
-#[utoipa::path(post, path = "/message-templates/{event}/preview", operation_id = "previewMessageTemplate", tag = "messages", params(("event" = String, Path)), request_body = TemplateEdit,
+#[utoipa::path(post, path = "/message-templates/{event}/preview", operation_id = "previewMessageTemplate", tag = "messages", params(("event" = String, Path), TemplateLanguageQuery), request_body = TemplateEdit,
     responses((status = 200, description = "The draft rendered with sample values", body = Preview), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn preview(
     ApiCaller(c): ApiCaller,
     Path(event): Path<String>,
+    Params(q): Params<TemplateLanguageQuery>,
     Body(b): Body<TemplateEdit>,
 ) -> Result<Json<Preview>, ApiError> {
-    let (subject, body) = messages::preview_template(&c, &event, &b.subject, &b.body)?;
+    let (subject, body) = messages::preview_template_in(&c, &event, q.tag(), &b.subject, &b.body)?;
     Ok(Json(Preview { subject, body }))
 }

@@ -196,6 +196,8 @@ pub struct CatalogCard {
     pub title: String,
     pub code: String,
     pub mode: &'static str,
+    /// The language it is taught in ("Deutsch"), when stated.
+    pub language: Option<String>,
     pub dates: String,
     pub times: String,
     pub place: String,
@@ -213,6 +215,11 @@ fn card(s: &Session) -> CatalogCard {
         title: title_of(s),
         code: s.course_code.clone(),
         mode: s.delivery_mode.label(),
+        language: s
+            .delivery_language
+            .as_deref()
+            .and_then(|l| trainyard_core::locale::LanguageTag::parse(l).ok())
+            .map(|l| l.own_name().to_owned()),
         dates: date_range(s.starts_at, s.ends_at, &tz),
         times: times_summary(s.starts_at, s.ends_at, &tz),
         place: place_short(s),
@@ -231,6 +238,7 @@ struct CatalogPage {
     courses: Vec<Opt>,
     venues: Vec<Opt>,
     modes: Vec<Opt>,
+    languages: Vec<Opt>,
     from: String,
     problems: Vec<String>,
     cards: Vec<CatalogCard>,
@@ -267,6 +275,7 @@ async fn list(State(s): State<AppState>, headers: HeaderMap, uri: Uri) -> Respon
         mode: qs.get("mode").to_owned(),
         from: qs.get("from").to_owned(),
         page: qs.get("page").to_owned(),
+        language: qs.get("language").to_owned(),
     };
     let viewer = signed_in(&s, &headers).await;
     let (page, problems, status) = match registration::catalog(&s.app, &f).await {
@@ -280,6 +289,7 @@ async fn list(State(s): State<AppState>, headers: HeaderMap, uri: Uri) -> Respon
                         "course_id" => "Course",
                         "venue_id" => "Venue",
                         "mode" => "Delivery",
+                        "language" => "Language",
                         "from" => "From",
                         other => other,
                     };
@@ -314,6 +324,15 @@ async fn list(State(s): State<AppState>, headers: HeaderMap, uri: Uri) -> Respon
         selected: f.mode.is_empty(),
     }];
     mode_opts.extend(crate::views::options(modes, &f.mode));
+    let mut language_opts = vec![Opt {
+        value: String::new(),
+        label: "Any".into(),
+        selected: f.language.is_empty(),
+    }];
+    language_opts.extend(crate::views::options(
+        crate::i18n::language_choices(),
+        &f.language,
+    ));
     let (total, page_no, pages) = page
         .as_ref()
         .map(|p| {
@@ -337,6 +356,7 @@ async fn list(State(s): State<AppState>, headers: HeaderMap, uri: Uri) -> Respon
             courses: choices(picks.courses, &f.course_id),
             venues: choices(picks.venues, &f.venue_id),
             modes: mode_opts,
+            languages: language_opts,
             from: f.from.clone(),
             problems,
             cards: page

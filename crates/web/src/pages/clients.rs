@@ -91,6 +91,7 @@ impl RecordPage for Clients {
                 String::new()
             },
             notes: cl.notes.clone(),
+            language: cl.language.clone().unwrap_or_default(),
         }
     }
     async fn form_fields(_: &AppState, _: &Caller, f: &ClientFields) -> Vec<Field> {
@@ -124,6 +125,9 @@ impl RecordPage for Clients {
                 "checkbox",
                 approval,
             ),
+            Field::new("language", "Language", "select", &f.language)
+                .choices(crate::i18n::language_choices(), Some("— the company's —"))
+                .help("Its contacts and learners read it unless they chose their own."),
             Field::new("notes", "Notes", "textarea", &f.notes),
         ]
     }

@@ -170,6 +170,7 @@ impl RecordPage for Instructors {
             max_days_month: i.max_days_month.to_string(),
             skills: i.skills.join(", "),
             notes: i.notes.clone(),
+            language: i.language.clone().unwrap_or_default(),
         }
     }
 
@@ -192,6 +193,8 @@ impl RecordPage for Instructors {
             Field::new("time_zone", "Time zone", "text", &f.time_zone)
                 .required()
                 .help("IANA name, e.g. Europe/Berlin"),
+            Field::new("language", "Language", "select", &f.language)
+                .choices(crate::i18n::language_choices(), Some("— the company's —")),
         ];
         // Without these fields the use case keeps the stored rates.
         if c.sees_finance() {

@@ -181,6 +181,7 @@ impl RecordPage for Learners {
             client_id: l.client_id.map(|v| v.to_string()).unwrap_or_default(),
             phone: l.phone.clone().unwrap_or_default(),
             time_zone: l.time_zone.clone(),
+            language: l.language.clone().unwrap_or_default(),
         }
     }
     async fn form_fields(s: &AppState, c: &Caller, f: &LearnerFields) -> Vec<Field> {
@@ -196,6 +197,12 @@ impl RecordPage for Learners {
             Field::new("time_zone", "Time zone", "text", &f.time_zone)
                 .required()
                 .help("IANA name, e.g. Europe/Berlin"),
+            Field::new("language", "Language", "select", &f.language)
+                .choices(
+                    crate::i18n::language_choices(),
+                    Some("— their client's, else the company's —"),
+                )
+                .help("Messages are sent in it; English where a message has no wording in it."),
         ]
     }
     fn edit_title(f: &LearnerFields, _: Option<&Learner>) -> String {

@@ -48,6 +48,24 @@ pub struct TemplateRow {
     pub subject: String,
     pub customized: bool,
     pub updated: String,
+    /// Every language of the event: wording there, or English sent instead.
+    pub languages: Vec<trainyard_app::messages::TemplateLanguage>,
+}
+
+/// `?language=` of the editor: which language's wording (English by default).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct LanguageQuery {
+    language: String,
+}
+
+impl LanguageQuery {
+    fn tag(&self) -> &str {
+        match self.language.trim() {
+            "" => "en",
+            l => l,
+        }
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -82,6 +100,7 @@ async fn templates(State(s): State<AppState>, Viewer(c): Viewer, Flash(flash): F
                 label: t.label,
                 subject: t.subject,
                 customized: t.customized,
+                languages: t.languages,
             })
             .collect(),
     }
@@ -98,6 +117,12 @@ struct TemplatePage {
     body: String,
     version: i64,
     customized: bool,
+    /// The language of this wording (`en`, `de` …) and its own name.
+    language: String,
+    language_name: String,
+    /// No wording in this language yet: English is sent (and shown as the starting point).
+    fallback: bool,
+    languages: Vec<trainyard_app::messages::TemplateLanguage>,
     /// `{{ name }}` for each placeholder the sender fills.
     placeholders: Vec<String>,
     subject_error: Option<String>,
@@ -124,6 +149,14 @@ fn page_of(c: &Caller, t: &MessageTemplate, flash: Option<String>) -> TemplatePa
         body: t.body.clone(),
         version: t.version,
         customized: t.customized,
+        language_name: t
+            .languages
+            .iter()
+            .find(|l| l.language == t.language)
+            .map_or_else(|| t.language.clone(), |l| l.name.clone()),
+        language: t.language.clone(),
+        fallback: t.fallback,
+        languages: t.languages.clone(),
         placeholders: t
             .placeholders
             .iter()
@@ -139,7 +172,7 @@ fn page_of(c: &Caller, t: &MessageTemplate, flash: Option<String>) -> TemplatePa
 
 /// Fills the preview (or its errors) of the page's current draft.
 fn with_preview(mut p: TemplatePage, c: &Caller) -> TemplatePage {
-    match messages::preview_template(c, &p.event, &p.subject, &p.body) {
+    match messages::preview_template_in(c, &p.event, &p.language, &p.subject, &p.body) {
         Ok(out) => p.preview = Some(out),
         Err(AppError::Invalid(inv)) => {
             p.subject_error = inv.message_for("subject").map(str::to_owned);
@@ -168,8 +201,9 @@ async fn edit(
     Viewer(c): Viewer,
     Flash(flash): Flash,
     Path(event): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<LanguageQuery>,
 ) -> Response {
-    match messages::get_template(&s.app, &c, &event).await {
+    match messages::get_template_in(&s.app, &c, &event, q.tag()).await {
         Ok(t) => with_preview(page_of(&c, &t, flash), &c).into_response(),
         Err(e) => error_page(e, Some(&c)),
     }
@@ -186,6 +220,8 @@ struct TemplateForm {
     preview: String,
     /// "save" (default) or "reset".
     intent: String,
+    /// The language of the wording (`en` when empty).
+    language: String,
 }
 
 async fn submit(
@@ -194,13 +230,21 @@ async fn submit(
     Path(event): Path<String>,
     Submit { caller: c, form: f }: Submit<TemplateForm>,
 ) -> Response {
-    let current = match messages::get_template(&s.app, &c, &event).await {
+    let language = match f.language.trim() {
+        "" => "en".to_owned(),
+        l => l.to_owned(),
+    };
+    let current = match messages::get_template_in(&s.app, &c, &event, &language).await {
         Ok(t) => t,
         Err(e) => return error_page(e, Some(&c)),
     };
-    let href = format!("/admin/messages/{event}");
+    let href = if current.language == "en" {
+        format!("/admin/messages/{event}")
+    } else {
+        format!("/admin/messages/{event}?language={}", current.language)
+    };
     if f.intent == "reset" {
-        return match messages::reset_template(&s.app, &c, &event, f.version).await {
+        return match messages::reset_template_in(&s.app, &c, &event, &language, f.version).await {
             Ok(_) => saved(&href, "Back to the built-in wording."),
             Err(AppError::Stale(_)) => {
                 let mut p = with_preview(page_of(&c, &current, None), &c);
@@ -228,8 +272,18 @@ async fn submit(
         };
         return (status, p).into_response();
     }
-    match messages::save_template(&s.app, &c, &event, &f.subject, &f.body, f.version).await {
-        Ok(t) => saved(&href, &format!("Saved: the wording of “{}”.", t.label)),
+    match messages::save_template_in(
+        &s.app, &c, &event, &language, &f.subject, &f.body, f.version,
+    )
+    .await
+    {
+        Ok(t) => saved(
+            &href,
+            &format!(
+                "Saved: the {} wording of “{}”.",
+                draft.language_name, t.label
+            ),
+        ),
         Err(AppError::Invalid(inv)) => {
             let mut p = with_preview(draft, &c);
             p.subject_error = inv.message_for("subject").map(str::to_owned);
@@ -658,7 +712,13 @@ async fn save_reminders(
 
 // ------------------------------------------------------------------ who messages are from
 
-fn settings_form(company: &str, sender: &str, reply_to: &str, version: i64) -> FormView {
+fn settings_form(
+    company: &str,
+    sender: &str,
+    reply_to: &str,
+    language: &str,
+    version: i64,
+) -> FormView {
     FormView {
         title: "Sender and company name".into(),
         action: "/admin/message-settings".into(),
@@ -675,6 +735,9 @@ fn settings_form(company: &str, sender: &str, reply_to: &str, version: i64) -> F
             Field::new("reply_to", "Reply-to address", "email", reply_to).help(
                 "Where answers go, e.g. the training team's shared mailbox. Empty: answers go to the sender address.",
             ),
+            Field::new("default_language", "Company language", "select", language)
+                .choices(crate::i18n::language_choices(), Some("English (default)"))
+                .help("Messages and pages for everyone whose own language (or their client's) is not set. Messages without wording in it are sent in English."),
         ],
         problems: Vec::new(),
     }
@@ -688,7 +751,13 @@ async fn message_settings(
     match messages::get_settings(&s.app, &c).await {
         Ok(m) => super::FormPage {
             chrome: Chrome::new(&c, "messages", flash),
-            view: settings_form(&m.company_name, &m.sender_email, &m.reply_to, m.version),
+            view: settings_form(
+                &m.company_name,
+                &m.sender_email,
+                &m.reply_to,
+                &m.default_language,
+                m.version,
+            ),
         }
         .into_response(),
         Err(e) => error_page(e, Some(&c)),
@@ -701,6 +770,7 @@ struct SettingsForm {
     company_name: String,
     sender_email: String,
     reply_to: String,
+    default_language: String,
     #[serde(deserialize_with = "trainyard_app::store::row::lenient_int")]
     version: i64,
 }
@@ -719,13 +789,43 @@ async fn save_message_settings(
     )
     .await
     {
-        Ok(_) => saved(
+        Ok(m) if m.default_language == f.default_language.trim() => saved(
             "/admin/message-settings",
             "Saved: every e-mail from now on, queued ones included, goes out with these.",
         ),
+        Ok(m) => {
+            match messages::save_company_language(&s.app, &c, &f.default_language, m.version).await
+            {
+                Ok(_) => {
+                    crate::i18n::company_changed();
+                    saved(
+                        "/admin/message-settings",
+                        "Saved, with the company's new language.",
+                    )
+                }
+                Err(e) => super::form_refused(
+                    Chrome::new(&c, "messages", None),
+                    settings_form(
+                        &f.company_name,
+                        &f.sender_email,
+                        &f.reply_to,
+                        &f.default_language,
+                        m.version,
+                    ),
+                    e,
+                    &c,
+                ),
+            }
+        }
         Err(e) => super::form_refused(
             Chrome::new(&c, "messages", None),
-            settings_form(&f.company_name, &f.sender_email, &f.reply_to, f.version),
+            settings_form(
+                &f.company_name,
+                &f.sender_email,
+                &f.reply_to,
+                &f.default_language,
+                f.version,
+            ),
             e,
             &c,
         ),

@@ -164,6 +164,10 @@ pub(crate) trait RecordPage: Sized + Send + Sync + 'static {
     fn list_title(_: &Caller) -> &'static str {
         Self::TITLE
     }
+    /// The list's "New …" button, in the reader's words.
+    fn list_new_label(_: &Caller) -> String {
+        Self::new_label()
+    }
     /// Shown when the list is empty and unfiltered.
     fn empty_hint(c: &Caller) -> &'static str;
     /// Instead of the list, e.g. a redirect that puts a default filter in the address.
@@ -382,11 +386,25 @@ async fn list<K: RecordPage>(
     let (prev_href, next_href) = paging(&qs, K::PATH, page.page, page.pages());
     let mut filters = K::filters(&c, &f, &lookups);
     filters.push(Filter::archived(params.archived));
+    // The generic filter words in the reader's language (the kind's own labels are its own).
+    let tr = crate::i18n::Tr::for_caller(&c);
+    if !tr.is_english() {
+        for f in &mut filters {
+            if f.name == "archived" {
+                f.label = tr.t("filter-archived");
+            }
+            for o in f.options.iter_mut().filter(|o| o.value.is_empty()) {
+                if o.label == "Any" {
+                    o.label = tr.t("filter-any").to_owned();
+                }
+            }
+        }
+    }
     let view = ListView {
         title: K::list_title(&c),
         path: K::PATH,
         new_href: c.role.can_edit_operations().then(|| at::<K>("/new")),
-        new_label: K::new_label(),
+        new_label: K::list_new_label(&c),
         q: params.q.clone(),
         filters,
         columns: columns(&qs, K::PATH, K::DEFAULT_SORT, &K::columns(&c)),

@@ -15,6 +15,7 @@ mod window;
 use super::record::{Columns, RecordPage, stored, use_cases};
 use super::{Submit, saved};
 use crate::AppState;
+use crate::i18n::Tr;
 use crate::views::*;
 use axum::Router;
 use axum::extract::{Path, State};
@@ -50,6 +51,7 @@ pub fn routes() -> Router<AppState> {
 pub(crate) struct Lookups {
     viewer: TimeZoneName,
     staff: Option<[Vec<(String, String)>; 4]>,
+    tr: Tr,
 }
 
 /// What a session's page shows besides the session.
@@ -99,14 +101,18 @@ impl RecordPage for Sessions {
         &f.list
     }
     fn list_title(c: &Caller) -> &'static str {
+        let tr = Tr::for_caller(c);
         if c.role.is_staff() {
-            "Sessions"
+            tr.t("sessions-title")
         } else {
-            "Our sessions"
+            tr.t("sessions-title-ours")
         }
     }
-    fn empty_hint(_: &Caller) -> &'static str {
-        "Schedule a session of a course: its parts, venue or platform, and capacity."
+    fn list_new_label(c: &Caller) -> String {
+        Tr::for_caller(c).t("sessions-new").to_owned()
+    }
+    fn empty_hint(c: &Caller) -> &'static str {
+        Tr::for_caller(c).t("sessions-empty-hint")
     }
     fn list_redirect(c: &Caller, uri: &Uri) -> Option<Response> {
         // A bare /sessions shows what is coming up; the filter is visible and can be cleared.
@@ -133,74 +139,95 @@ impl RecordPage for Sessions {
         Ok(Lookups {
             viewer: viewer_tz(c),
             staff,
+            tr: Tr::for_caller(c),
         })
     }
     fn filters(_: &Caller, f: &SessionFilter, l: &Lookups) -> Vec<Filter> {
+        let tr = l.tr;
         let mut filters = vec![
             Filter::select(
                 "status",
-                "Status",
+                tr.t("filter-status"),
                 &f.status,
-                enum_choices(SessionStatus::ALL, |v| v.as_str(), |v| v.label()),
+                enum_choices(
+                    SessionStatus::ALL,
+                    |v| v.as_str(),
+                    |v| tr.t_or(&format!("status-{}", v.as_str()), v.label()),
+                ),
             ),
             Filter::select(
                 "mode",
-                "Delivery",
+                tr.t("filter-delivery"),
                 &f.mode,
-                enum_choices(DeliveryMode::ALL, |v| v.as_str(), |v| v.label()),
+                enum_choices(
+                    DeliveryMode::ALL,
+                    |v| v.as_str(),
+                    |v| tr.t_or(&format!("mode-{}", v.as_str()), v.label()),
+                ),
             ),
             Filter::select(
                 "visibility",
-                "Type",
+                tr.t("filter-type"),
                 &f.visibility,
-                enum_choices(Visibility::ALL, |v| v.as_str(), |v| v.label()),
+                enum_choices(
+                    Visibility::ALL,
+                    |v| v.as_str(),
+                    |v| tr.t_or(&format!("visibility-{}", v.as_str()), v.label()),
+                ),
+            ),
+            Filter::select(
+                "language",
+                tr.t("filter-language"),
+                &f.language,
+                crate::i18n::language_choices(),
             ),
         ];
         if let Some([courses, clients, venues, programs]) = &l.staff {
             let opt = |id: Option<i64>| id.map(|i| i.to_string()).unwrap_or_default();
             filters.push(Filter::select(
                 "course_id",
-                "Course",
+                tr.t("filter-course"),
                 &opt(f.course_id),
                 courses.clone(),
             ));
             filters.push(Filter::select(
                 "client_id",
-                "Client",
+                tr.t("filter-client"),
                 &opt(f.client_id),
                 clients.clone(),
             ));
             filters.push(Filter::select(
                 "venue_id",
-                "Venue",
+                tr.t("filter-venue"),
                 &opt(f.venue_id),
                 venues.clone(),
             ));
             filters.push(Filter::select(
                 "program_id",
-                "Program",
+                tr.t("filter-program"),
                 &opt(f.program_id),
                 programs.clone(),
             ));
         }
-        filters.push(Filter::date("from", "From", &f.from));
-        filters.push(Filter::date("to", "To", &f.to));
+        filters.push(Filter::date("from", tr.t("filter-from"), &f.from));
+        filters.push(Filter::date("to", tr.t("filter-to"), &f.to));
         filters
     }
-    fn columns(_: &Caller) -> Columns {
+    fn columns(c: &Caller) -> Columns {
+        let tr = Tr::for_caller(c);
         vec![
-            ("Reference", "reference", false),
-            ("Course", "course", false),
-            ("Starts", "starts", false),
-            ("Where", "", false),
-            ("For", "", false),
-            ("Status", "status", false),
-            ("Booked", "booked", true),
-            ("Waitlist", "", true),
+            (tr.t("col-reference"), "reference", false),
+            (tr.t("col-course"), "course", false),
+            (tr.t("col-starts"), "starts", false),
+            (tr.t("col-where"), "", false),
+            (tr.t("col-for"), "", false),
+            (tr.t("col-status"), "status", false),
+            (tr.t("col-booked"), "booked", true),
+            (tr.t("col-waitlist"), "", true),
         ]
     }
     fn cells(_: &Caller, x: &Session, l: &Lookups) -> Vec<Cell> {
-        cells(x, &l.viewer)
+        cells_in(x, &l.viewer, l.tr)
     }
 
     async fn blank(s: &AppState, c: &Caller, q: &QueryState) -> SessionFields {
@@ -272,11 +299,23 @@ impl RecordPage for Sessions {
     }
     fn subtitle(c: &Caller, d: &SessionDetail) -> String {
         let x = &d.session;
-        format!(
-            "Session {} · {}",
-            x.reference,
-            when(x.starts_at, &x.time_zone, &viewer_tz(c))
-        )
+        let tr = Tr::for_caller(c);
+        let mut out = tr.t2(
+            "session-subtitle",
+            "reference",
+            &x.reference,
+            "when",
+            when(x.starts_at, &x.time_zone, &viewer_tz(c)),
+        );
+        if let Some(l) = x
+            .delivery_language
+            .as_deref()
+            .and_then(|l| trainyard_core::locale::LanguageTag::parse(l).ok())
+        {
+            out.push_str(" · ");
+            out.push_str(&tr.t1("session-taught-in", "language", l.own_name()));
+        }
+        out
     }
     fn status(d: &SessionDetail) -> Option<Cell> {
         let x = &d.session;
@@ -471,7 +510,8 @@ impl RecordPage for Sessions {
     }
 }
 
-fn cells(x: &Session, viewer: &TimeZoneName) -> Vec<Cell> {
+/// A session's row, in the reader's words.
+fn cells_in(x: &Session, viewer: &TimeZoneName, tr: Tr) -> Vec<Cell> {
     vec![
         Cell::text(&x.reference),
         Cell::text(format!(
@@ -480,13 +520,22 @@ fn cells(x: &Session, viewer: &TimeZoneName) -> Vec<Cell> {
             x.title.as_deref().unwrap_or(&x.course_title)
         )),
         Cell::when(when_short(x.starts_at, &x.time_zone, viewer)),
+        Cell::text(x.venue_name.clone().unwrap_or_else(|| {
+            tr.t_or(
+                &format!("mode-{}", x.delivery_mode.as_str()),
+                x.delivery_mode.label(),
+            )
+            .to_owned()
+        })),
         Cell::text(
-            x.venue_name
+            x.client_name
                 .clone()
-                .unwrap_or_else(|| x.delivery_mode.label().to_owned()),
+                .unwrap_or_else(|| tr.t("sessions-public").to_owned()),
         ),
-        Cell::text(x.client_name.clone().unwrap_or_else(|| "Public".into())),
-        Cell::badge(x.status.label(), x.status.as_str()),
+        Cell::badge(
+            tr.t_or(&format!("status-{}", x.status.as_str()), x.status.label()),
+            x.status.as_str(),
+        ),
         Cell::num(format!("{}/{}", x.booked_count, x.capacity)),
         Cell::num(x.waitlist_count),
     ]

@@ -153,7 +153,10 @@ impl SessionPage {
         let tabs: Vec<Tab> = TABS
             .iter()
             .filter(|(k, _)| has(k))
-            .map(|&(key, label)| Tab { key, label })
+            .map(|&(key, label)| Tab {
+                key,
+                label: chrome.tr.t_or(&format!("tab-{key}"), label),
+            })
             .collect();
         let asked = tabs.iter().find(|t| t.key == view.tab).map(|t| t.key);
         Self {

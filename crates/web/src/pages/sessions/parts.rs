@@ -31,6 +31,7 @@ pub(crate) struct SessionForm {
     notes: String,
     joining_url: String,
     joining_notes: String,
+    delivery_language: String,
     part_starts: Vec<String>,
     part_ends: Vec<String>,
 }
@@ -63,6 +64,7 @@ impl From<SessionForm> for SessionFields {
             joining_url: form.joining_url,
             joining_notes: form.joining_notes,
             parts,
+            delivery_language: form.delivery_language,
         }
     }
 }
@@ -87,6 +89,7 @@ pub(super) fn fields_of(
         notes: x.notes.clone(),
         joining_url: x.joining_url.clone(),
         joining_notes: x.joining_notes.clone(),
+        delivery_language: x.delivery_language.clone().unwrap_or_default(),
         parts: parts
             .iter()
             .filter(|p| p.status != "cancelled")
@@ -123,6 +126,7 @@ pub(super) async fn form_fields(s: &AppState, c: &Caller, f: &SessionFields) -> 
             Field::new("seat_price", "Price per seat", "text", &f.seat_price),
             Field::new("joining_url", "Joining link", "text", &f.joining_url).help("For a virtual session: the link to the virtual classroom (https://…). Sent with the joining instructions and shown to booked learners in their portal."),
             Field::new("joining_notes", "Joining notes", "textarea", &f.joining_notes).help("What learners need to know to get there and in, e.g. \"Reception on the 2nd floor, bring photo ID\". Sent with the joining instructions."),
+            Field::new("delivery_language", "Delivery language", "select", &f.delivery_language).choices(crate::i18n::language_choices(), Some("— not stated —")).help("The language the session is taught in; shown in the catalog."),
             Field::new("notes", "Notes", "textarea", &f.notes),
     ]
 }

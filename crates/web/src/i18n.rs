@@ -1,0 +1,472 @@
+//! The pages' words in the reader's language: one Project Fluent catalogue per language
+//! (`crates/web/i18n/*.ftl`, compiled in), a [`Tr`] that templates ask for a key
+//! (`{{ chrome.tr.t("sign-out") }}`), and the choice of language for a request.
+//!
+//! The language of a page is the signed-in user's choice (`users.language`, set by the footer's
+//! switcher), else the `ty_lang` cookie the switcher sets for anyone, else the browser's
+//! `Accept-Language`, else the company's language (message settings), else English. Catalogue
+//! messages without arguments are formatted once at start-up, so `t` is a map lookup; messages
+//! with arguments (`t1`, `t2`) are formatted per call. A key missing in a language falls back to
+//! English (a test keeps the catalogues complete), and an unknown key shows the key itself.
+//!
+//! Making a page translatable: give its template the `Chrome` (or a `Tr`), replace each English
+//! sentence by `{{ chrome.tr.t("page-key") }}`, add the key to `en.ftl` and `de.ftl`, and add the
+//! page to the German rendering test in `tests/languages.rs`. See ARCHITECTURE.md.
+
+use crate::AppState;
+use crate::auth::{SESSION_COOKIE, cookie};
+use axum::extract::{Form, Request, State};
+use axum::http::{HeaderMap, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::{LazyLock, RwLock};
+use std::time::{Duration, Instant};
+use trainyard_app::Caller;
+use trainyard_core::locale::{self, LanguageTag, Locale};
+
+/// The languages the pages are shipped in, English (the reference) first.
+pub const SHIPPED: &[&str] = &["en", "de"];
+
+/// The catalogues, compiled in.
+pub const CATALOGUES: &[(&str, &str)] = &[
+    ("en", include_str!("../i18n/en.ftl")),
+    ("de", include_str!("../i18n/de.ftl")),
+];
+
+/// The cookie the language switcher sets (for readers without an account, and as a hint).
+pub const LANG_COOKIE: &str = "ty_lang";
+
+/// The message ids of a catalogue, in order (`key = …` lines).
+pub fn keys(ftl: &str) -> Vec<&str> {
+    ftl.lines()
+        .filter_map(|l| {
+            let (k, _) = l.split_once('=')?;
+            let k = k.trim_end();
+            (!l.starts_with([' ', '#', '-', '\t'])
+                && !k.is_empty()
+                && k.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'))
+            .then_some(k)
+        })
+        .collect()
+}
+
+struct Catalogue {
+    bundle: FluentBundle<FluentResource>,
+    /// Messages without arguments, formatted once.
+    plain: HashMap<&'static str, &'static str>,
+}
+
+fn catalogue(lang: &str, ftl: &'static str) -> Catalogue {
+    let resource = FluentResource::try_new(ftl.to_owned()).unwrap_or_else(|(r, errors)| {
+        tracing::error!(lang, ?errors, "the page catalogue has syntax errors");
+        r
+    });
+    let id = lang.parse().unwrap_or_default();
+    let mut bundle = FluentBundle::new_concurrent(vec![id]);
+    // No Unicode isolation marks around arguments: the pages are HTML, set `lang` themselves.
+    bundle.set_use_isolating(false);
+    if let Err(errors) = bundle.add_resource(resource) {
+        tracing::error!(lang, ?errors, "the page catalogue has duplicate keys");
+    }
+    let mut plain = HashMap::new();
+    for key in keys(ftl) {
+        let Some(pattern) = bundle.get_message(key).and_then(|m| m.value()) else {
+            continue;
+        };
+        let mut errors = Vec::new();
+        let text = bundle.format_pattern(pattern, None, &mut errors);
+        if errors.is_empty() {
+            // Formatted once for the life of the process: a few kilobytes per language.
+            plain.insert(key, &*Box::leak(text.into_owned().into_boxed_str()));
+        }
+    }
+    Catalogue { bundle, plain }
+}
+
+static CATALOGUE: LazyLock<Vec<Catalogue>> = LazyLock::new(|| {
+    CATALOGUES
+        .iter()
+        .map(|(lang, ftl)| catalogue(lang, ftl))
+        .collect()
+});
+
+/// The words of one language, for one page. Cheap to copy; the default is English.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tr {
+    /// Index into [`SHIPPED`] (0: English).
+    lang: usize,
+}
+
+impl Tr {
+    /// The shipped catalogue closest to `tag` (`de-AT` reads German), else English.
+    pub fn new(tag: &LanguageTag) -> Self {
+        let lang = SHIPPED
+            .iter()
+            .position(|l| *l == tag.language())
+            .unwrap_or(0);
+        Self { lang }
+    }
+
+    pub fn english() -> Self {
+        Self::default()
+    }
+
+    /// The language for the page `c` is reading: see the module documentation.
+    pub fn for_caller(c: &Caller) -> Self {
+        let own = c
+            .language
+            .as_deref()
+            .and_then(|l| LanguageTag::parse(l).ok());
+        match own {
+            Some(t) => Self::new(&t),
+            None => Self::for_request(),
+        }
+    }
+
+    /// The language of the current request without a user's choice: the cookie, the browser,
+    /// the company's, English.
+    pub fn for_request() -> Self {
+        REQUEST
+            .try_with(|r| r.lang.clone().or_else(|| r.company.clone()))
+            .ok()
+            .flatten()
+            .map(|t| Self::new(&t))
+            .unwrap_or_default()
+    }
+
+    /// The BCP 47 tag of these words, for `<html lang>`.
+    pub fn lang(&self) -> &'static str {
+        SHIPPED[self.lang]
+    }
+
+    /// How this language writes dates and money.
+    pub fn locale(&self) -> Locale {
+        Locale::for_tag(&LanguageTag::parse(self.lang()).unwrap_or_else(|_| LanguageTag::english()))
+    }
+
+    pub fn is_english(&self) -> bool {
+        self.lang == 0
+    }
+
+    /// The message `key`; English when this language lacks it; the key when nobody has it.
+    pub fn t(&self, key: &str) -> &'static str {
+        let cats = &*CATALOGUE;
+        cats.get(self.lang)
+            .and_then(|c| c.plain.get(key))
+            .or_else(|| cats.first().and_then(|c| c.plain.get(key)))
+            .copied()
+            .unwrap_or_else(|| {
+                tracing::warn!(key, "no such message in the page catalogue");
+                // Shown as is; a test keeps this from happening for the pages we ship.
+                Box::leak(key.to_owned().into_boxed_str())
+            })
+    }
+
+    /// The message `key` if a catalogue has it, else `english` (for words, such as navigation
+    /// entries added later, that are not in the catalogue yet).
+    pub fn t_or(&self, key: &str, english: &'static str) -> &'static str {
+        let cats = &*CATALOGUE;
+        cats.get(self.lang)
+            .and_then(|c| c.plain.get(key))
+            .or_else(|| cats.first().and_then(|c| c.plain.get(key)))
+            .copied()
+            .unwrap_or(english)
+    }
+
+    /// The message `key` with its arguments.
+    pub fn args(&self, key: &str, args: &[(&str, String)]) -> String {
+        let cats = &*CATALOGUE;
+        let mut fa = FluentArgs::new();
+        for (k, v) in args {
+            fa.set(*k, v.clone());
+        }
+        for c in [cats.get(self.lang), cats.first()].into_iter().flatten() {
+            if let Some(p) = c.bundle.get_message(key).and_then(|m| m.value()) {
+                let mut errors = Vec::new();
+                return c
+                    .bundle
+                    .format_pattern(p, Some(&fa), &mut errors)
+                    .into_owned();
+            }
+        }
+        key.to_owned()
+    }
+
+    /// The message `key` with one argument.
+    pub fn t1(&self, key: &str, name: &str, value: impl std::fmt::Display) -> String {
+        self.args(key, &[(name, value.to_string())])
+    }
+
+    /// The message `key` with two arguments.
+    pub fn t2(
+        &self,
+        key: &str,
+        n1: &str,
+        v1: impl std::fmt::Display,
+        n2: &str,
+        v2: impl std::fmt::Display,
+    ) -> String {
+        self.args(key, &[(n1, v1.to_string()), (n2, v2.to_string())])
+    }
+
+    /// A list's title inside a sentence: lower case in English ("Search sessions…"), as it is
+    /// in German, whose nouns keep their capital ("Termine durchsuchen…").
+    pub fn noun(&self, title: &str) -> String {
+        if self.is_english() {
+            title.to_lowercase()
+        } else {
+            title.to_owned()
+        }
+    }
+
+    /// The languages the switcher offers, with their own names and whether this is one.
+    pub fn choices(&self) -> Vec<(&'static str, &'static str, bool)> {
+        SHIPPED
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let name = locale::OFFERED
+                    .iter()
+                    .find(|(t, _)| t == l)
+                    .map_or(*l, |(_, n)| *n);
+                (*l, name, i == self.lang)
+            })
+            .collect()
+    }
+}
+
+/// The languages a person, client or session may be given in a form: (tag, own name).
+pub fn language_choices() -> Vec<(String, String)> {
+    locale::OFFERED
+        .iter()
+        .map(|(t, n)| ((*t).to_owned(), (*n).to_owned()))
+        .collect()
+}
+
+// ------------------------------------------------------------------ the request's language
+
+/// What the request says about its language; set by [`layer`] around every handler.
+#[derive(Clone, Default)]
+struct RequestLanguage {
+    /// The `ty_lang` cookie, else the best shipped match of `Accept-Language`.
+    lang: Option<LanguageTag>,
+    /// The company's language (cached; see [`company`]).
+    company: Option<LanguageTag>,
+    /// The path and query of the page, for the switcher to come back to.
+    here: String,
+}
+
+tokio::task_local! {
+    static REQUEST: RequestLanguage;
+}
+
+/// The page being shown (path and query), for the language switcher.
+pub fn here() -> String {
+    REQUEST
+        .try_with(|r| r.here.clone())
+        .unwrap_or_else(|_| "/".into())
+}
+
+/// The `<html lang>` of a page without a signed-in reader.
+pub fn request_lang() -> &'static str {
+    Tr::for_request().lang()
+}
+
+fn from_headers(headers: &HeaderMap) -> Option<LanguageTag> {
+    cookie(headers, LANG_COOKIE)
+        .and_then(|v| LanguageTag::parse(v).ok())
+        .filter(|t| SHIPPED.contains(&t.language()))
+        .or_else(|| {
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| locale::negotiate(v, SHIPPED))
+        })
+}
+
+/// The company's language, read at most every 30 seconds per process.
+/// When the company's language was read, and what it was.
+type Cached = Option<(Instant, Option<LanguageTag>)>;
+static COMPANY: LazyLock<RwLock<Cached>> = LazyLock::new(|| RwLock::new(None));
+const COMPANY_FRESH: Duration = Duration::from_secs(30);
+
+async fn company(s: &AppState) -> Option<LanguageTag> {
+    if let Ok(guard) = COMPANY.read()
+        && let Some((at, lang)) = &*guard
+        && at.elapsed() < COMPANY_FRESH
+    {
+        return lang.clone();
+    }
+    let lang = trainyard_app::languages::company_language(&s.app)
+        .await
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "the company's language could not be read");
+            None
+        });
+    if let Ok(mut guard) = COMPANY.write() {
+        *guard = Some((Instant::now(), lang.clone()));
+    }
+    lang
+}
+
+/// Forgets the cached company language (after an administrator changed it).
+pub fn company_changed() {
+    if let Ok(mut guard) = COMPANY.write() {
+        *guard = None;
+    }
+}
+
+/// Middleware: the request's language for every page rendered while handling it.
+pub async fn layer(State(s): State<AppState>, req: Request, next: Next) -> Response {
+    let here = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "/".into());
+    let api = here.starts_with("/api/");
+    let lang = from_headers(req.headers());
+    // The API is locale-neutral: no catalogue, no settings read.
+    let company = if api || lang.is_some() {
+        None
+    } else {
+        company(&s).await
+    };
+    REQUEST
+        .scope(
+            RequestLanguage {
+                lang,
+                company,
+                here,
+            },
+            next.run(req),
+        )
+        .await
+}
+
+// ------------------------------------------------------------------ the switcher
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct Switch {
+    lang: String,
+    back: String,
+    _csrf: String,
+}
+
+/// `POST /language`: shows the pages in `lang` from now on and goes back to the page (with its
+/// query string) the switcher was on. A signed-in user's choice is saved with their account
+/// (their CSRF token required); anyone's in a year-long cookie.
+pub async fn switch(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<Switch>,
+) -> Response {
+    let Some(tag) = LanguageTag::parse(&f.lang)
+        .ok()
+        .filter(|t| SHIPPED.contains(&t.language()))
+    else {
+        return (
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            format!(
+                "language: '{}' is not one of {}",
+                f.lang.chars().take(20).collect::<String>(),
+                SHIPPED.join(", ")
+            ),
+        )
+            .into_response();
+    };
+    if let Some(token) = cookie(&headers, SESSION_COOKIE)
+        && let Ok(Some(c)) = trainyard_app::accounts::caller_for_session(&s.app, token).await
+    {
+        if c.csrf_token.as_deref() != Some(f._csrf.as_str()) {
+            return (
+                axum::http::StatusCode::FORBIDDEN,
+                "the form is out of date: reload the page and choose again",
+            )
+                .into_response();
+        }
+        if let Err(e) = trainyard_app::languages::set_my_language(&s.app, &c, tag.as_str()).await {
+            return crate::error_page::error_page(e, None);
+        }
+    }
+    let back = match f.back.as_str() {
+        b if b.starts_with('/') && !b.starts_with("//") && !b.contains('\\') => b.to_owned(),
+        _ => "/".to_owned(),
+    };
+    let secure = if s.secure_cookies { "; Secure" } else { "" };
+    (
+        [(
+            header::SET_COOKIE,
+            format!(
+                "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000{secure}",
+                tag.as_str()
+            ),
+        )],
+        Redirect::to(&back),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn every_english_key_exists_in_every_catalogue_and_no_other() {
+        let (_, en) = CATALOGUES[0];
+        let en_keys = keys(en);
+        assert!(en_keys.len() > 50, "{}", en_keys.len());
+        for (lang, ftl) in &CATALOGUES[1..] {
+            let k = keys(ftl);
+            let missing: Vec<_> = en_keys.iter().filter(|x| !k.contains(x)).collect();
+            let extra: Vec<_> = k.iter().filter(|x| !en_keys.contains(x)).collect();
+            assert!(missing.is_empty(), "{lang} lacks {missing:?}");
+            assert!(extra.is_empty(), "{lang} has keys English lacks: {extra:?}");
+        }
+    }
+
+    #[test]
+    fn every_catalogue_parses_and_formats_every_key() {
+        for (lang, ftl) in CATALOGUES {
+            assert!(FluentResource::try_new((*ftl).to_owned()).is_ok(), "{lang}");
+            let tr = Tr::new(&LanguageTag::parse(lang).unwrap());
+            for key in keys(ftl) {
+                let s = tr.args(
+                    key,
+                    &[
+                        ("what", "x".into()),
+                        ("count", "1".into()),
+                        ("page", "1".into()),
+                        ("pages", "2".into()),
+                        ("booked", "1".into()),
+                        ("capacity", "2".into()),
+                        ("reference", "S-1".into()),
+                        ("when", "now".into()),
+                        ("language", "Deutsch".into()),
+                    ],
+                );
+                assert!(!s.is_empty() && !s.contains('{'), "{lang} {key}: {s}");
+            }
+        }
+    }
+
+    #[test]
+    fn lookups_fall_back_to_english_then_the_key() {
+        let de = Tr::new(&LanguageTag::parse("de-AT").unwrap());
+        assert_eq!(de.lang(), "de");
+        assert_eq!(de.t("sign-out"), "Abmelden");
+        assert_eq!(Tr::english().t("sign-out"), "Sign out");
+        assert_eq!(de.t("no-such-key"), "no-such-key");
+        assert_eq!(de.t_or("no-such-key", "Price lists"), "Price lists");
+        assert_eq!(de.t2("list-page", "page", 2, "pages", 7), "Seite 2 von 7");
+        let fr = Tr::new(&LanguageTag::parse("fr").unwrap());
+        assert_eq!(fr.lang(), "en");
+    }
+}
