@@ -252,6 +252,8 @@ async fn enroll_telling(
             .await?
         }
     };
+    // The price from the client's agreement (a prepaid seat, a negotiated rate, a discount).
+    crate::agreements::price_enrollment(tx, caller, &s, learner.client_id, id, now).await?;
     let event = match status {
         EnrollmentStatus::Booked => "enrollment_confirmed",
         EnrollmentStatus::Waitlisted => "enrollment_waitlisted",
@@ -439,6 +441,9 @@ pub async fn cancel(
     .await?;
     // A reminder queued for delivery in the next seconds must not reach someone who left.
     trainyard_store::reminders::withdraw_for(&mut tx, "enrollment", enrollment_id).await?;
+    let (_, _, cutoff_hours) = repo::session_rules(&mut tx, s.id).await?;
+    crate::agreements::on_cancel(&mut tx, caller, enrollment_id, s.starts_at, cutoff_hours, now)
+        .await?;
     if before.status == EnrollmentStatus::Waitlisted {
         repo::left_waitlist(&mut tx, s.id).await?;
     }
@@ -540,6 +545,8 @@ pub async fn substitute(
     )
     .await?;
     trainyard_store::reminders::withdraw_for(&mut tx, "enrollment", enrollment_id).await?;
+    // A colleague goes instead: the prepaid seat of the one replaced comes back.
+    crate::agreements::return_credit(&mut tx, caller, enrollment_id, now).await?;
     let id = match existing {
         Some(e) => {
             repo::set_state(
@@ -571,6 +578,7 @@ pub async fn substitute(
             .await?
         }
     };
+    crate::agreements::price_enrollment(&mut tx, caller, &s, newcomer.client_id, id, now).await?;
     if before.offer_expires_at.is_some() {
         // An open offer passes over too (a new row has none yet).
         let v = repo::get(&mut tx, id).await?.version;
@@ -723,6 +731,8 @@ pub async fn expire_offers(app: &App, now: i64) -> Result<usize, AppError> {
         .await?;
         repo::left_waitlist(&mut tx, s.id).await?;
         repo::release_seat(&mut tx, s.id).await?;
+        // Not the learner's doing: a prepaid seat comes back.
+        crate::agreements::return_credit(&mut tx, &system, e.id, now).await?;
         audit_change(
             &mut tx,
             &system,

@@ -5,6 +5,7 @@
 
 pub mod account_links;
 pub mod accounts;
+pub mod agreements;
 pub mod attendance;
 pub mod audience;
 pub mod audit;
@@ -26,6 +27,7 @@ pub mod messages;
 pub mod people;
 pub mod planning;
 pub mod portal;
+pub mod prices;
 pub mod programs;
 mod records;
 pub mod recurrence;

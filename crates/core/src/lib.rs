@@ -9,6 +9,7 @@ pub mod invalid;
 pub mod invoice;
 pub mod kpi;
 pub mod money;
+pub mod pricing;
 pub mod records;
 pub mod recurrence;
 pub mod role;
