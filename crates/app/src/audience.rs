@@ -28,6 +28,11 @@ pub const FINANCE_KEYS: &[&str] = &[
     "material_cost",
     "budget",
     "cost_minor",
+    // Course prices in other currencies (private prices) and agreements' terms.
+    "day_price",
+    "flat_price",
+    "discount_bp",
+    "credits_left",
 ];
 
 /// A record as one caller may see it.

@@ -11,6 +11,14 @@ use trainyard_core::pricing::{self, ConversionError, ExchangeRate, PriceFields};
 use trainyard_store::Conn;
 use trainyard_store::prices::{self as repo, CoursePrice, FinanceSettings, StoredRate, TaxRate};
 
+/// Audit entities whose whole history is finance data.
+pub const FINANCE_ENTITIES: &[&str] = &[
+    "agreement",
+    "tax_rate",
+    "exchange_rate",
+    "finance_settings",
+];
+
 // ---------------------------------------------------------------- course prices
 
 /// A course's prices in other currencies (finance data).

@@ -4,6 +4,7 @@
 //! error pages come from `crate::error_page`.
 
 mod admin;
+mod agreements;
 mod attendance;
 mod catalog;
 mod client_portal;
@@ -17,6 +18,7 @@ mod invoices;
 mod learners;
 mod messages;
 mod planning;
+mod prices;
 mod programs;
 mod record;
 mod recurrence;
@@ -65,6 +67,8 @@ pub fn routes() -> Router<AppState> {
         .merge(planning::routes())
         .merge(invoices::routes())
         .merge(reports::routes())
+        .merge(agreements::routes())
+        .merge(prices::routes())
 }
 
 const FLASH_COOKIE: &str = "ty_flash";
