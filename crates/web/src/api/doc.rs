@@ -188,6 +188,14 @@ const TAGS: &[(&str, &str)] = &[
         "invoices",
         "Invoices and credit notes: drafts, gapless numbers on issue, payments, client credit (finance).",
     ),
+    (
+        "agreements",
+        "Client agreements: discounts, negotiated rates per course, billing mode and prepaid seat credits with their ledger (finance).",
+    ),
+    (
+        "prices",
+        "Course prices in other currencies, tax rates by region and dated exchange rates to the base currency (finance).",
+    ),
     ("audit", "The change history of records."),
     (
         "reports",

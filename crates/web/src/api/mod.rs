@@ -9,6 +9,7 @@ mod extract;
 mod feeds;
 mod idempotency;
 mod invoices;
+mod prices;
 mod messages;
 mod planning;
 mod rate_limit;
@@ -87,6 +88,17 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             records::programs::archive
         ))
         .routes(routes!(records::programs::restore))
+        .routes(routes!(
+            records::agreements::list,
+            records::agreements::create
+        ))
+        .routes(routes!(
+            records::agreements::get,
+            records::agreements::update,
+            records::agreements::patch,
+            records::agreements::archive
+        ))
+        .routes(routes!(records::agreements::restore))
         .routes(routes!(records::learners::list, records::learners::create))
         .routes(routes!(
             records::learners::get,
@@ -116,6 +128,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(users::api())
         .merge(venues_travel::api())
         .merge(invoices::api())
+        .merge(prices::api())
         .merge(reports::api())
         .split_for_parts()
 }
