@@ -258,10 +258,16 @@ async fn create_exchange_rate(
 #[into_params(parameter_in = Query)]
 pub struct ConvertParams {
     /// Decimal amount, e.g. "100.00".
+    #[serde(default)]
+    #[param(required = true)]
     pub amount: String,
     /// ISO 4217 code of the amount.
+    #[serde(default)]
+    #[param(required = true)]
     pub currency: String,
     /// The day whose rate applies (the latest rate on or before it), YYYY-MM-DD.
+    #[serde(default)]
+    #[param(required = true)]
     pub on: String,
 }
 
@@ -275,6 +281,7 @@ async fn convert_to_base(
     ApiCaller(c): ApiCaller,
     Params(p): Params<ConvertParams>,
 ) -> Result<Json<Money>, ApiError> {
+    c.require_finance("convert amounts")?;
     let mut inv = Invalid::new();
     let currency = inv.check("currency", trainyard_core::pricing::known_currency(&p.currency));
     let on = inv.check("on", trainyard_core::pricing::parse_date(&p.on));
