@@ -276,7 +276,7 @@ async fn client_tax_in(
     let rate = applies
         .as_deref()
         .and_then(|r| pricing::region_rate(&rates, r, day))
-        .map(trainyard_core::invoice::rate_string);
+        .map(pricing::percent_number);
     Ok(ClientTax {
         client_id,
         tax_region: own,

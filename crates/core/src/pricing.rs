@@ -174,6 +174,11 @@ pub fn parse_percent(raw: &str) -> Result<i64, String> {
     })
 }
 
+/// Basis points as a plain percentage number, as people type it: 1900 → "19", 810 → "8.1".
+pub fn percent_number(bp: i64) -> String {
+    invoice::rate_string(bp).trim_end_matches(" %").to_owned()
+}
+
 /// A date as typed: `YYYY-MM-DD`.
 pub fn parse_date(raw: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")

@@ -135,7 +135,7 @@ pub async fn tax_rates(conn: &mut Conn) -> Result<Vec<TaxRate>, StoreError> {
             region: r.s("region")?,
             name: r.s("name")?,
             rate_bp: bp,
-            rate: trainyard_core::invoice::rate_string(bp),
+            rate: trainyard_core::pricing::percent_number(bp),
             valid_from: date(&r.s("valid_from")?)?,
         })
     })

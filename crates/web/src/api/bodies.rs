@@ -1253,7 +1253,7 @@ pub mod agreements {
             let mut inv = Invalid::new();
             let discount = match self.discount_bp {
                 None => String::new(),
-                Some(bp) if (0..=10_000).contains(&bp) => trainyard_core::invoice::rate_string(bp),
+                Some(bp) if (0..=10_000).contains(&bp) => trainyard_core::pricing::percent_number(bp),
                 Some(bp) => {
                     inv.add(
                         "discount_bp",

@@ -31,7 +31,7 @@ pub fn routes() -> Router<AppState> {
 
 /// Basis points as a percentage: "12.5 %".
 pub(crate) fn percent(bp: &i64) -> String {
-    format!("{} %", trainyard_core::invoice::rate_string(*bp))
+    format!("{} %", trainyard_core::pricing::percent_number(*bp))
 }
 
 fn validity(a: &Agreement) -> String {
@@ -175,7 +175,7 @@ impl RecordPage for Agreements {
             reference: a.reference.clone(),
             valid_from: a.valid_from.to_string(),
             valid_to: a.valid_to.map(|d| d.to_string()).unwrap_or_default(),
-            discount: trainyard_core::invoice::rate_string(a.discount_bp),
+            discount: trainyard_core::pricing::percent_number(a.discount_bp),
             billing_mode: a.billing_mode.as_str().into(),
             notes: a.notes.clone(),
         }

@@ -81,6 +81,8 @@ struct ClientPortalPage {
     learners_total: i64,
     /// Who may go instead of someone: our people, for the substitute forms.
     people: Vec<Opt>,
+    /// Prepaid seats left per agreement (read-only).
+    seat_credits: Vec<trainyard_app::agreements::AgreementCredits>,
 }
 
 impl ClientPortalPage {
@@ -139,9 +141,17 @@ pub(crate) async fn home(s: &AppState, c: &Caller, flash: Option<String>) -> Res
         status: e.status.label(),
         status_key: e.status.as_str(),
     };
+    let seat_credits = match c.client_id {
+        Some(client) => trainyard_app::agreements::client_credits(&s.app, c, client)
+            .await
+            .map(|cc| cc.agreements)
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
     ClientPortalPage {
         chrome: Chrome::new(c, "home", flash),
         client_name: p.client_name,
+        seat_credits,
         sessions_total: listed.total,
         sessions_href: format!("/sessions?from={today}"),
         sessions: listed
