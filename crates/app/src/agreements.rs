@@ -118,8 +118,8 @@ pub async fn client_credits(
     caller: &Caller,
     client_id: i64,
 ) -> Result<ClientCredits, AppError> {
-    let own = caller.role == trainyard_core::Role::ClientContact
-        && caller.client_id == Some(client_id);
+    let own =
+        caller.role == trainyard_core::Role::ClientContact && caller.client_id == Some(client_id);
     if !(caller.sees_finance() || own) {
         return Err(AppError::NotFound("client"));
     }
@@ -285,17 +285,34 @@ pub async fn top_up(
     };
     let now = now_ms();
     let mut tx = app.store.write().await?;
-    repo::touch(&mut tx, agreement_id, now)
+    top_up_in(&mut tx, caller, agreement_id, seats, course_id, &note, now).await?;
+    tx.commit().await?;
+    detail(app, caller, agreement_id).await
+}
+
+/// [`top_up`] with its input checked, inside the caller's transaction (the demo seeder's).
+pub(crate) async fn top_up_in(
+    tx: &mut Conn,
+    caller: &Caller,
+    agreement_id: i64,
+    seats: i64,
+    course_id: Option<i64>,
+    note: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    caller.require_finance("change prepaid credits")?;
+    let tx = &mut *tx;
+    repo::touch(tx, agreement_id, now)
         .await
         .about("agreement")?;
     if let Some(c) = course_id {
-        trainyard_store::courses::get(&mut tx, c)
+        trainyard_store::courses::get(&mut *tx, c)
             .await
             .map_err(|_| Invalid::field("course_id", "no such course"))?;
     }
-    let before = repo::pools(&mut tx, agreement_id).await?;
-    let pool = repo::pool_for(&mut tx, agreement_id, course_id, now).await?;
-    if !repo::adjust_pool(&mut tx, pool, seats).await? {
+    let before = repo::pools(&mut *tx, agreement_id).await?;
+    let pool = repo::pool_for(&mut *tx, agreement_id, course_id, now).await?;
+    if !repo::adjust_pool(&mut *tx, pool, seats).await? {
         return Err(Invalid::field(
             "seats",
             "would take the balance below zero: fewer seats are left than you remove",
@@ -303,22 +320,22 @@ pub async fn top_up(
         .into());
     }
     repo::record(
-        &mut tx,
+        &mut *tx,
         &repo::NewEntry {
             pool_id: pool,
             agreement_id,
             movement: CreditMove::TopUp,
             seats,
             enrollment_id: None,
-            note: &note,
+            note,
             recorded_by: (caller.user_id != 0).then_some(caller.user_id),
         },
         now,
     )
     .await?;
-    let after = repo::pools(&mut tx, agreement_id).await?;
+    let after = repo::pools(&mut *tx, agreement_id).await?;
     crate::audit::record(
-        &mut tx,
+        &mut *tx,
         caller,
         now,
         "agreement.credits_topped_up",
@@ -327,8 +344,7 @@ pub async fn top_up(
         Some(&after),
     )
     .await?;
-    tx.commit().await?;
-    detail(app, caller, agreement_id).await
+    Ok(())
 }
 
 // ---------------------------------------------------------------- enrollments

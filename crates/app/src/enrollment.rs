@@ -442,8 +442,15 @@ pub async fn cancel(
     // A reminder queued for delivery in the next seconds must not reach someone who left.
     trainyard_store::reminders::withdraw_for(&mut tx, "enrollment", enrollment_id).await?;
     let (_, _, cutoff_hours) = repo::session_rules(&mut tx, s.id).await?;
-    crate::agreements::on_cancel(&mut tx, caller, enrollment_id, s.starts_at, cutoff_hours, now)
-        .await?;
+    crate::agreements::on_cancel(
+        &mut tx,
+        caller,
+        enrollment_id,
+        s.starts_at,
+        cutoff_hours,
+        now,
+    )
+    .await?;
     if before.status == EnrollmentStatus::Waitlisted {
         repo::left_waitlist(&mut tx, s.id).await?;
     }

@@ -12,12 +12,8 @@ use trainyard_store::Conn;
 use trainyard_store::prices::{self as repo, CoursePrice, FinanceSettings, StoredRate, TaxRate};
 
 /// Audit entities whose whole history is finance data.
-pub const FINANCE_ENTITIES: &[&str] = &[
-    "agreement",
-    "tax_rate",
-    "exchange_rate",
-    "finance_settings",
-];
+pub const FINANCE_ENTITIES: &[&str] =
+    &["agreement", "tax_rate", "exchange_rate", "finance_settings"];
 
 // ---------------------------------------------------------------- course prices
 
@@ -74,8 +70,7 @@ pub async fn remove_course_price(
     currency: &str,
 ) -> Result<Vec<CoursePrice>, AppError> {
     caller.require_finance("change course prices")?;
-    let currency =
-        pricing::known_currency(currency).map_err(|e| Invalid::field("currency", e))?;
+    let currency = pricing::known_currency(currency).map_err(|e| Invalid::field("currency", e))?;
     let now = now_ms();
     let mut tx = app.store.write().await?;
     trainyard_store::courses::get(&mut tx, course_id)
@@ -144,7 +139,10 @@ pub async fn set_tax_rate(
     caller.require_finance("change tax rates")?;
     let mut inv = Invalid::new();
     let region = inv.check("region", pricing::region_code(&f.region));
-    let name = inv.check("name", trainyard_core::invalid::text::required(&f.name, 100));
+    let name = inv.check(
+        "name",
+        trainyard_core::invalid::text::required(&f.name, 100),
+    );
     let rate = inv.check(
         "rate",
         if f.rate.trim().is_empty() {
@@ -161,7 +159,9 @@ pub async fn set_tax_rate(
     let mut tx = app.store.write().await?;
     repo::set_tax_rate(&mut tx, &region, &name, rate, from, now).await?;
     let after = repo::tax_rates(&mut tx).await?;
-    let entry = after.iter().find(|r| r.region == region && r.valid_from == from);
+    let entry = after
+        .iter()
+        .find(|r| r.region == region && r.valid_from == from);
     crate::audit::record(
         &mut tx,
         caller,
@@ -379,12 +379,12 @@ pub async fn exchange_rates(
 ) -> Result<ExchangeRates, AppError> {
     caller.require_finance("see exchange rates")?;
     let currency = match currency.map(str::trim).filter(|c| !c.is_empty()) {
-        Some(c) => Some(pricing::known_currency(c).map_err(|message| {
-            AppError::BadParameter {
+        Some(c) => Some(
+            pricing::known_currency(c).map_err(|message| AppError::BadParameter {
                 name: "currency",
                 message,
-            }
-        })?),
+            })?,
+        ),
         None => None,
     };
     let mut conn = app.store.read().await?;
@@ -456,11 +456,7 @@ pub async fn to_base(
 
 /// [`to_base`] inside a caller's connection (reports that convert many amounts read the rates
 /// once with [`rates_for_reports`] and call the pure [`pricing::to_base`] instead).
-pub async fn to_base_in(
-    conn: &mut Conn,
-    amount: Money,
-    day: NaiveDate,
-) -> Result<Money, AppError> {
+pub async fn to_base_in(conn: &mut Conn, amount: Money, day: NaiveDate) -> Result<Money, AppError> {
     let (base, rates) = rates_for_reports(conn, Some(amount.currency)).await?;
     pricing::to_base(amount, day, base, &rates).map_err(|e| match e {
         ConversionError::NoRate { .. } => AppError::Refused(e.to_string()),

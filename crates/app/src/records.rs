@@ -5,7 +5,13 @@
 /// `insert`, `update`, `set_archived` and `get`, and whose fields type has `validate()`.
 macro_rules! record_writes {
     ($repo:path, $fields:ty, $entity:literal, $what:literal) => {
-        $crate::records::record_writes!($repo, $fields, $entity, $what, require = require_operations);
+        $crate::records::record_writes!(
+            $repo,
+            $fields,
+            $entity,
+            $what,
+            require = require_operations
+        );
     };
     // `require = require_finance`: who may write, as a `Caller` method taking the refusal's words.
     ($repo:path, $fields:ty, $entity:literal, $what:literal, require = $require:ident) => {

@@ -104,7 +104,10 @@ pub fn seat_price(
         && let Some(n) = t.negotiated_seat
         && n.currency == want
     {
-        return (Money::new(n.minor.max(0), n.currency), PriceSource::NegotiatedRate);
+        return (
+            Money::new(n.minor.max(0), n.currency),
+            PriceSource::NegotiatedRate,
+        );
     }
     let (list, source) = if session_price.currency == want {
         (session_price, PriceSource::ListPrice)
@@ -453,7 +456,9 @@ pub struct ExchangeRate {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConversionError {
-    #[error("no exchange rate from {currency} to {base} on or before {day}: enter one on the exchange rates page")]
+    #[error(
+        "no exchange rate from {currency} to {base} on or before {day}: enter one on the exchange rates page"
+    )]
     NoRate {
         currency: Currency,
         base: Currency,
@@ -533,9 +538,7 @@ pub fn to_base(
             base,
             day,
         })?;
-    let num = amount.minor as i128
-        * rate.rate_micro as i128
-        * 10i128.pow(base.exponent());
+    let num = amount.minor as i128 * rate.rate_micro as i128 * 10i128.pow(base.exponent());
     let den = RATE_MICRO as i128 * 10i128.pow(amount.currency.exponent());
     let minor = div_round(num, den);
     let minor = i64::try_from(minor).map_err(|_| ConversionError::Overflow)?;
@@ -559,7 +562,11 @@ mod tests {
     fn iso_list_is_sorted_for_binary_search() {
         assert!(ISO_4217.windows(2).all(|w| w[0] < w[1]));
         assert!(known_currency("chf").is_ok());
-        assert!(known_currency("XYZ").unwrap_err().contains("not a known currency"));
+        assert!(
+            known_currency("XYZ")
+                .unwrap_err()
+                .contains("not a known currency")
+        );
         assert!(known_currency("EU").is_err());
     }
 
@@ -567,7 +574,10 @@ mod tests {
     fn discount_rounds_once_half_away_from_zero() {
         // 10 % of 9.95 is 0.995 → 1.00 off.
         assert_eq!(discounted(Money::new(995, c("EUR")), 1000).minor, 895);
-        assert_eq!(discounted(Money::new(100_000, c("EUR")), 1250).minor, 87_500);
+        assert_eq!(
+            discounted(Money::new(100_000, c("EUR")), 1250).minor,
+            87_500
+        );
         assert_eq!(discounted(Money::new(100, c("EUR")), 10_000).minor, 0);
         assert_eq!(discounted(Money::new(100, c("EUR")), 0).minor, 100);
     }
@@ -619,7 +629,13 @@ mod tests {
             notes: "".into(),
         };
         let e = f.validate().unwrap_err();
-        for field in ["client_id", "reference", "valid_from", "discount", "billing_mode"] {
+        for field in [
+            "client_id",
+            "reference",
+            "valid_from",
+            "discount",
+            "billing_mode",
+        ] {
             assert!(e.message_for(field).is_some(), "{field}: {e}");
         }
         let ok = AgreementFields {
@@ -647,7 +663,11 @@ mod tests {
         }
         .validate()
         .unwrap_err();
-        assert!(e.message_for("currency").unwrap().contains("not a known currency"));
+        assert!(
+            e.message_for("currency")
+                .unwrap()
+                .contains("not a known currency")
+        );
         let e = PriceFields {
             currency: "CHF".into(),
             seat_price: "-10".into(),
@@ -723,7 +743,10 @@ mod tests {
             Ok(Money::new(610, eur))
         );
         let e = to_base(gbp(1), d("2026-12-31"), eur, &rates).unwrap_err();
-        assert!(e.to_string().contains("no exchange rate from GBP to EUR on or before 2026-12-31"));
+        assert!(
+            e.to_string()
+                .contains("no exchange rate from GBP to EUR on or before 2026-12-31")
+        );
         assert_eq!(
             to_base(Money::new(5, eur), d("2000-01-01"), eur, &[]),
             Ok(Money::new(5, eur))

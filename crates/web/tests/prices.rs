@@ -163,7 +163,10 @@ async fn agreements_are_kept_through_the_api_and_the_pages(t: &TestApp) {
     assert_eq!(patched.body["discount_bp"], 1500);
     assert_eq!(patched.body["notes"], "patched");
 
-    let list = w.finance.get(&format!("/agreements?client_id={acme}")).await;
+    let list = w
+        .finance
+        .get(&format!("/agreements?client_id={acme}"))
+        .await;
     assert_eq!(list.body["total"], 1, "{}", list.body);
     assert_eq!(w.ops.get("/agreements").await.status, StatusCode::FORBIDDEN);
     // Its history is finance data too.
@@ -216,7 +219,10 @@ async fn agreements_are_kept_through_the_api_and_the_pages(t: &TestApp) {
         )
         .await;
     assert!(status.is_success() || status.is_redirection(), "{status}");
-    let second = w.finance.get(&format!("/agreements?client_id={acme}&sort=reference")).await;
+    let second = w
+        .finance
+        .get(&format!("/agreements?client_id={acme}&sort=reference"))
+        .await;
     assert_eq!(second.body["total"], 2);
     let a2 = second.body["items"][1].clone();
     assert_eq!(a2["discount_bp"], 1250);
@@ -306,7 +312,10 @@ async fn enrollments_are_priced_by_the_clients_agreement(t: &TestApp) {
         .await;
     let l = learner(&w.ops, "dora", deal).await;
     enroll(&w.ops, sid, l).await;
-    assert_eq!(listed(&w.finance, sid, l).await["price"]["amount"], "792.00");
+    assert_eq!(
+        listed(&w.finance, sid, l).await["price"]["amount"],
+        "792.00"
+    );
     let r = w
         .finance
         .put(
@@ -318,7 +327,10 @@ async fn enrollments_are_priced_by_the_clients_agreement(t: &TestApp) {
     assert_eq!(r.body["rates"][0]["seat_price"]["amount"], "700.00");
     let l = learner(&w.ops, "dirk", deal).await;
     enroll(&w.ops, sid, l).await;
-    assert_eq!(listed(&w.finance, sid, l).await["price"]["amount"], "700.00");
+    assert_eq!(
+        listed(&w.finance, sid, l).await["price"]["amount"],
+        "700.00"
+    );
     // A rate in another currency than the client's is refused.
     let r = w
         .finance
@@ -339,7 +351,10 @@ async fn enrollments_are_priced_by_the_clients_agreement(t: &TestApp) {
         .await;
     let l = learner(&w.ops, "lena", later).await;
     enroll(&w.ops, sid, l).await;
-    assert_eq!(listed(&w.finance, sid, l).await["price"]["amount"], "990.00");
+    assert_eq!(
+        listed(&w.finance, sid, l).await["price"]["amount"],
+        "990.00"
+    );
 }
 
 async fn prepaid_seats_are_drawn_and_given_back(t: &TestApp) {
@@ -364,7 +379,10 @@ async fn prepaid_seats_are_drawn_and_given_back(t: &TestApp) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let r = w
         .finance
-        .post(&format!("/agreements/{aid}/credits"), &json!({ "seats": "1" }))
+        .post(
+            &format!("/agreements/{aid}/credits"),
+            &json!({ "seats": "1" }),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(
@@ -389,7 +407,11 @@ async fn prepaid_seats_are_drawn_and_given_back(t: &TestApp) {
             assert_eq!(e["paid_by_credit"], false);
         }
     }
-    let detail = w.finance.get(&format!("/agreements/{aid}/credits")).await.body;
+    let detail = w
+        .finance
+        .get(&format!("/agreements/{aid}/credits"))
+        .await
+        .body;
     // The course's own seats are drawn first.
     let pools = detail["pools"].as_array().unwrap();
     assert!(pools.iter().all(|p| p["balance"] == 0), "{detail}");
@@ -413,7 +435,11 @@ async fn prepaid_seats_are_drawn_and_given_back(t: &TestApp) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let a = w.finance.get(&format!("/agreements/{aid}")).await.body;
     assert_eq!(a["credits_left"], 1);
-    let detail = w.finance.get(&format!("/agreements/{aid}/credits")).await.body;
+    let detail = w
+        .finance
+        .get(&format!("/agreements/{aid}/credits"))
+        .await
+        .body;
     assert_eq!(detail["ledger"][0]["movement"], "return");
     assert_eq!(detail["ledger"][0]["seats"], 1);
     // Cancelling one that paid is no return.
@@ -454,7 +480,11 @@ async fn prepaid_seats_are_drawn_and_given_back(t: &TestApp) {
     );
 
     // Every balance is explained by its ledger.
-    let detail = w.finance.get(&format!("/agreements/{aid}/credits")).await.body;
+    let detail = w
+        .finance
+        .get(&format!("/agreements/{aid}/credits"))
+        .await
+        .body;
     let ledger_sum: i64 = detail["ledger"]
         .as_array()
         .unwrap()
@@ -477,7 +507,10 @@ async fn prepaid_seats_are_drawn_and_given_back(t: &TestApp) {
     // Removing more seats than are left is refused and changes nothing.
     let r = w
         .finance
-        .post(&format!("/agreements/{aid}/credits"), &json!({ "seats": -1 }))
+        .post(
+            &format!("/agreements/{aid}/credits"),
+            &json!({ "seats": -1 }),
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body["detail"].as_str().unwrap().contains("below zero"));
@@ -496,7 +529,10 @@ async fn fifty_concurrent_enrollments_draw_exactly_ten_credits(t: &TestApp) {
     let aid = id(&a);
     let r = w
         .finance
-        .post(&format!("/agreements/{aid}/credits"), &json!({ "seats": 10 }))
+        .post(
+            &format!("/agreements/{aid}/credits"),
+            &json!({ "seats": 10 }),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     // Five sessions, so that enrollments race on the credit pool, not only on one session row.
@@ -548,7 +584,11 @@ async fn fifty_concurrent_enrollments_draw_exactly_ten_credits(t: &TestApp) {
         }
     }
     assert_eq!((prepaid, paying), (10, 40), "exactly ten seats drawn");
-    let detail = w.finance.get(&format!("/agreements/{aid}/credits")).await.body;
+    let detail = w
+        .finance
+        .get(&format!("/agreements/{aid}/credits"))
+        .await
+        .body;
     assert_eq!(detail["pools"][0]["balance"], 0);
     let draws = detail["ledger"]
         .as_array()
@@ -674,7 +714,10 @@ async fn exchange_rates_convert_at_the_latest_rate(t: &TestApp) {
     .await
     .unwrap();
     assert_eq!(m.minor, 11_800);
-    assert_eq!(w.ops.get("/exchange-rates").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        w.ops.get("/exchange-rates").await.status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 async fn bad_input_is_refused_and_changes_nothing(t: &TestApp) {

@@ -1253,7 +1253,9 @@ pub mod agreements {
             let mut inv = Invalid::new();
             let discount = match self.discount_bp {
                 None => String::new(),
-                Some(bp) if (0..=10_000).contains(&bp) => trainyard_core::pricing::percent_number(bp),
+                Some(bp) if (0..=10_000).contains(&bp) => {
+                    trainyard_core::pricing::percent_number(bp)
+                }
                 Some(bp) => {
                     inv.add(
                         "discount_bp",
@@ -1292,5 +1294,10 @@ pub mod agreements {
         }
     }
 
-    kind_schemas!("AgreementUpdate", "AgreementPatch", "AgreementPage", Agreement);
+    kind_schemas!(
+        "AgreementUpdate",
+        "AgreementPatch",
+        "AgreementPage",
+        Agreement
+    );
 }

@@ -283,7 +283,10 @@ async fn convert_to_base(
 ) -> Result<Json<Money>, ApiError> {
     c.require_finance("convert amounts")?;
     let mut inv = Invalid::new();
-    let currency = inv.check("currency", trainyard_core::pricing::known_currency(&p.currency));
+    let currency = inv.check(
+        "currency",
+        trainyard_core::pricing::known_currency(&p.currency),
+    );
     let on = inv.check("on", trainyard_core::pricing::parse_date(&p.on));
     let amount = currency.and_then(|cur| inv.check("amount", Money::parse(&p.amount, cur)));
     let (Some(amount), Some(on)) = (amount, on) else {

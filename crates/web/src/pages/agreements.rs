@@ -194,8 +194,13 @@ impl RecordPage for Agreements {
             Field::new("valid_from", "Valid from", "date", &f.valid_from).required(),
             Field::new("valid_to", "Valid until", "date", &f.valid_to)
                 .help("Inclusive; leave empty for open-ended"),
-            Field::new("discount", "Discount on list prices (%)", "text", &f.discount)
-                .help("e.g. 10 or 12.5; negotiated rates are taken as they are"),
+            Field::new(
+                "discount",
+                "Discount on list prices (%)",
+                "text",
+                &f.discount,
+            )
+            .help("e.g. 10 or 12.5; negotiated rates are taken as they are"),
             Field::new("billing_mode", "Billing", "select", &f.billing_mode).choices(
                 enum_choices(&BillingMode::ALL, |m| m.as_str(), |m| m.label()),
                 None,

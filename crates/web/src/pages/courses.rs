@@ -250,11 +250,7 @@ impl RecordPage for Courses {
     fn label(co: &Course) -> String {
         co.code.clone()
     }
-    async fn extra(
-        s: &AppState,
-        c: &Caller,
-        co: &Course,
-    ) -> Result<Self::Extra, AppError> {
+    async fn extra(s: &AppState, c: &Caller, co: &Course) -> Result<Self::Extra, AppError> {
         if !c.sees_finance() {
             return Ok(None);
         }

@@ -220,7 +220,12 @@ struct RatesForms {
     problems: Vec<(&'static str, String, String)>,
 }
 
-async fn rates_view(s: &AppState, c: &Caller, flash: Option<String>, forms: RatesForms) -> Response {
+async fn rates_view(
+    s: &AppState,
+    c: &Caller,
+    flash: Option<String>,
+    forms: RatesForms,
+) -> Response {
     let taxes = match uc::tax_rates(&s.app, c).await {
         Ok(t) => t,
         Err(e) => return error_page(e, Some(c)),
@@ -253,11 +258,7 @@ async fn rates_view(s: &AppState, c: &Caller, flash: Option<String>, forms: Rate
         .into_response()
 }
 
-async fn rates_page(
-    State(s): State<AppState>,
-    Viewer(c): Viewer,
-    Flash(flash): Flash,
-) -> Response {
+async fn rates_page(State(s): State<AppState>, Viewer(c): Viewer, Flash(flash): Flash) -> Response {
     rates_view(&s, &c, flash, RatesForms::default()).await
 }
 
