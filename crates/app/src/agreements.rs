@@ -358,11 +358,120 @@ pub struct Priced {
     pub credit_pool_id: Option<i64>,
 }
 
-/// Prices an enrollment of `learner_client` into `session`, inside the enrollment's transaction
-/// (after its seat guard): the agreement of the learner's client in force on the session's first
-/// day draws a prepaid seat when one is left (price 0, paid by credit); otherwise the negotiated
+/// The price of a seat in `session` for a learner of `learner_client`, inside the enrollment's
+/// transaction (after its seat guard): the agreement of the learner's client in force on the
+/// session's first day draws a prepaid seat when one is left (price 0, paid by credit; the ledger
+/// line is written by [`record_price`] once the enrollment has its id); otherwise the negotiated
 /// rate, else the course's price in the client's currency minus the discount
-/// ([`pricing::seat_price`]). Writes the price on the enrollment and the draw in the ledger.
+/// ([`pricing::seat_price`]). Without a client or agreement it costs one read at most.
+pub(crate) async fn price_for(
+    tx: &mut Conn,
+    session: &trainyard_store::sessions::Session,
+    learner_client: Option<i64>,
+) -> Result<Priced, AppError> {
+    let unpriced = |price: Money, source| Priced {
+        price,
+        source,
+        agreement_id: None,
+        credit_pool_id: None,
+    };
+    let Some(client) = learner_client else {
+        return Ok(unpriced(session.seat_price, PriceSource::ListPrice));
+    };
+    let day = trainyard_core::time::utc(session.starts_at).date_naive();
+    let (currency, agreement) = repo::pricing_terms(&mut *tx, client, day).await?;
+    let Some((agreement_id, discount_bp)) = agreement else {
+        let prices = course_prices(tx, session, currency).await?;
+        let (price, source) =
+            pricing::seat_price(session.seat_price, &prices, Some(currency), None);
+        return Ok(unpriced(price, source));
+    };
+    if let Some(pool) = repo::draw(&mut *tx, agreement_id, session.course_id).await? {
+        return Ok(Priced {
+            price: Money::new(0, currency),
+            source: PriceSource::PrepaidCredit,
+            agreement_id: Some(agreement_id),
+            credit_pool_id: Some(pool),
+        });
+    }
+    let terms = Terms {
+        discount_bp,
+        negotiated_seat: repo::negotiated_seat(&mut *tx, agreement_id, session.course_id).await?,
+    };
+    let prices = if terms.negotiated_seat.is_some() {
+        Vec::new()
+    } else {
+        course_prices(tx, session, currency).await?
+    };
+    let (price, source) =
+        pricing::seat_price(session.seat_price, &prices, Some(currency), Some(&terms));
+    Ok(Priced {
+        price,
+        source,
+        agreement_id: Some(agreement_id),
+        credit_pool_id: None,
+    })
+}
+
+/// The course's seat prices in other currencies: read only for a client billed in another
+/// currency than the session's.
+async fn course_prices(
+    tx: &mut Conn,
+    session: &trainyard_store::sessions::Session,
+    currency: trainyard_core::Currency,
+) -> Result<Vec<Money>, AppError> {
+    if currency == session.seat_price.currency {
+        return Ok(Vec::new());
+    }
+    Ok(
+        trainyard_store::prices::course_prices(tx, session.course_id)
+            .await?
+            .into_iter()
+            .filter_map(|p| p.seat_price)
+            .collect(),
+    )
+}
+
+/// Writes what [`price_for`] decided on the enrollment (unless it was inserted at that price with
+/// no agreement: `written`) and the ledger line of a drawn seat.
+pub(crate) async fn record_price(
+    tx: &mut Conn,
+    caller: &Caller,
+    enrollment_id: i64,
+    priced: &Priced,
+    written: bool,
+    now: i64,
+) -> Result<(), AppError> {
+    if !(written && priced.agreement_id.is_none()) {
+        repo::price_enrollment(
+            &mut *tx,
+            enrollment_id,
+            priced.price,
+            priced.agreement_id,
+            priced.credit_pool_id,
+        )
+        .await?;
+    }
+    if let (Some(agreement_id), Some(pool)) = (priced.agreement_id, priced.credit_pool_id) {
+        repo::record(
+            &mut *tx,
+            &repo::NewEntry {
+                pool_id: pool,
+                agreement_id,
+                movement: CreditMove::Draw,
+                seats: -1,
+                enrollment_id: Some(enrollment_id),
+                note: "",
+                recorded_by: (caller.user_id != 0).then_some(caller.user_id),
+            },
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// [`price_for`] and [`record_price`] for an enrollment already written.
 pub(crate) async fn price_enrollment(
     tx: &mut Conn,
     caller: &Caller,
@@ -371,87 +480,8 @@ pub(crate) async fn price_enrollment(
     enrollment_id: i64,
     now: i64,
 ) -> Result<Priced, AppError> {
-    let course_prices: Vec<Money> =
-        trainyard_store::prices::course_prices(&mut *tx, session.course_id)
-            .await?
-            .into_iter()
-            .filter_map(|p| p.seat_price)
-            .collect();
-    let client = match learner_client {
-        Some(c) => Some(trainyard_store::clients::get(&mut *tx, c).await?),
-        None => None,
-    };
-    let day = trainyard_core::time::utc(session.starts_at).date_naive();
-    let agreement = match &client {
-        Some(c) => repo::in_force(&mut *tx, c.id, day).await?,
-        None => None,
-    };
-    let priced = match &agreement {
-        Some(a) => {
-            if let Some(pool) = repo::draw(&mut *tx, a.id, session.course_id).await? {
-                repo::record(
-                    &mut *tx,
-                    &repo::NewEntry {
-                        pool_id: pool,
-                        agreement_id: a.id,
-                        movement: CreditMove::Draw,
-                        seats: -1,
-                        enrollment_id: Some(enrollment_id),
-                        note: "",
-                        recorded_by: (caller.user_id != 0).then_some(caller.user_id),
-                    },
-                    now,
-                )
-                .await?;
-                Priced {
-                    price: Money::new(0, a.currency),
-                    source: PriceSource::PrepaidCredit,
-                    agreement_id: Some(a.id),
-                    credit_pool_id: Some(pool),
-                }
-            } else {
-                let terms = Terms {
-                    discount_bp: a.discount_bp,
-                    negotiated_seat: repo::negotiated_seat(&mut *tx, a.id, session.course_id)
-                        .await?,
-                };
-                let (price, source) = pricing::seat_price(
-                    session.seat_price,
-                    &course_prices,
-                    Some(a.currency),
-                    Some(&terms),
-                );
-                Priced {
-                    price,
-                    source,
-                    agreement_id: Some(a.id),
-                    credit_pool_id: None,
-                }
-            }
-        }
-        None => {
-            let (price, source) = pricing::seat_price(
-                session.seat_price,
-                &course_prices,
-                client.as_ref().map(|c| c.currency),
-                None,
-            );
-            Priced {
-                price,
-                source,
-                agreement_id: None,
-                credit_pool_id: None,
-            }
-        }
-    };
-    repo::price_enrollment(
-        &mut *tx,
-        enrollment_id,
-        priced.price,
-        priced.agreement_id,
-        priced.credit_pool_id,
-    )
-    .await?;
+    let priced = price_for(tx, session, learner_client).await?;
+    record_price(tx, caller, enrollment_id, &priced, false, now).await?;
     Ok(priced)
 }
 

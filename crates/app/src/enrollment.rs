@@ -230,6 +230,9 @@ async fn enroll_telling(
             Some(repo::next_waitlist_position(tx, session_id).await?),
         )
     };
+    // The price from the client's agreement (a prepaid seat, a negotiated rate, a discount).
+    let priced = crate::agreements::price_for(tx, &s, learner.client_id).await?;
+    let inserted = existing.is_none();
     let id = match existing {
         Some(e) => {
             repo::set_state(tx, e.id, e.version, status, position, None, now).await?;
@@ -243,7 +246,7 @@ async fn enroll_telling(
                     learner_id,
                     status,
                     waitlist_position: position,
-                    price: s.seat_price,
+                    price: priced.price,
                     enrolled_by: (caller.user_id != 0).then_some(caller.user_id),
                 },
                 priority,
@@ -252,8 +255,7 @@ async fn enroll_telling(
             .await?
         }
     };
-    // The price from the client's agreement (a prepaid seat, a negotiated rate, a discount).
-    crate::agreements::price_enrollment(tx, caller, &s, learner.client_id, id, now).await?;
+    crate::agreements::record_price(tx, caller, id, &priced, inserted, now).await?;
     let event = match status {
         EnrollmentStatus::Booked => "enrollment_confirmed",
         EnrollmentStatus::Waitlisted => "enrollment_waitlisted",

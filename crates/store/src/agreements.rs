@@ -161,6 +161,32 @@ pub async fn in_force(
         .transpose()?)
 }
 
+/// What pricing an enrollment needs of a client, in one read: its currency and the agreement in
+/// force on `day` (the latest started), as `(agreement id, discount in basis points)`.
+pub async fn pricing_terms(
+    conn: &mut Conn,
+    client_id: i64,
+    day_: NaiveDate,
+) -> Result<(Currency, Option<(i64, i64)>), StoreError> {
+    let d = day(day_);
+    let r = sqlx::query(
+        "SELECT c.currency, a.id AS agreement_id, a.discount_bp FROM clients c LEFT JOIN agreements a \
+         ON a.client_id = c.id AND a.archived_at IS NULL AND a.valid_from <= $2 AND (a.valid_to IS NULL OR a.valid_to >= $2) \
+         WHERE c.id = $1 ORDER BY a.valid_from DESC, a.id DESC LIMIT 1",
+    )
+    .bind(client_id)
+    .bind(d)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    let currency = Currency::parse(&r.s("currency")?).map_err(decode_err)?;
+    let agreement = match r.oi("agreement_id")? {
+        Some(id) => Some((id, r.i("discount_bp")?)),
+        None => None,
+    };
+    Ok((currency, agreement))
+}
+
 /// Every agreement of a client, newest first (the client page's list).
 pub async fn of_client(conn: &mut Conn, client_id: i64) -> Result<Vec<Agreement>, StoreError> {
     let mut q = crate::row::Sql::new(&format!("SELECT {}{FROM}", TABLE.columns));

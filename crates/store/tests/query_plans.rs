@@ -6,9 +6,9 @@
 
 #![allow(clippy::unwrap_used)]
 
+use trainyard_store::agreements;
 use trainyard_store::row::QueryPlan;
 use trainyard_store::testing::{Kind, TestDatabase, capture_plans, postgres_url};
-use trainyard_store::agreements;
 use trainyard_store::{
     ListParams, Store, clients, courses, instructors, learners, programs, resources, sessions,
     venues,
