@@ -29,6 +29,11 @@ pub const FINANCE_KEYS: &[&str] = &[
     "budget",
     "cost_minor",
     "cost_line",
+    // Course prices in other currencies (private prices) and agreements' terms.
+    "day_price",
+    "flat_price",
+    "discount_bp",
+    "credits_left",
 ];
 
 /// A record as one caller may see it.

@@ -66,6 +66,11 @@ impl Caller {
         self.require(self.role.can_edit_operations(), what)
     }
 
+    /// Prices paid, agreements, rates and credits: finance, managers and admins.
+    pub fn require_finance(&self, what: &str) -> Result<(), AppError> {
+        self.require(self.sees_finance(), what)
+    }
+
     /// Rates, costs, budgets and margins: finance, managers and admins. The one rule both the API
     /// (through [`crate::audience`]) and the pages ask.
     pub fn sees_finance(&self) -> bool {

@@ -240,6 +240,9 @@ async fn enroll_telling(
             Some(repo::next_waitlist_position(tx, session_id).await?),
         )
     };
+    // The price from the client's agreement (a prepaid seat, a negotiated rate, a discount).
+    let priced = crate::agreements::price_for(tx, &s, learner.client_id).await?;
+    let inserted = existing.is_none();
     let id = match existing {
         Some(e) => {
             repo::set_state(tx, e.id, e.version, status, position, None, now).await?;
@@ -253,7 +256,7 @@ async fn enroll_telling(
                     learner_id,
                     status,
                     waitlist_position: position,
-                    price: s.seat_price,
+                    price: priced.price,
                     enrolled_by: (caller.user_id != 0).then_some(caller.user_id),
                 },
                 priority,
@@ -262,6 +265,7 @@ async fn enroll_telling(
             .await?
         }
     };
+    crate::agreements::record_price(tx, caller, id, &priced, inserted, now).await?;
     let event = match status {
         EnrollmentStatus::Booked => "enrollment_confirmed",
         EnrollmentStatus::Waitlisted => "enrollment_waitlisted",
@@ -449,6 +453,16 @@ pub async fn cancel(
     .await?;
     // A reminder queued for delivery in the next seconds must not reach someone who left.
     trainyard_store::reminders::withdraw_for(&mut tx, "enrollment", enrollment_id).await?;
+    let (_, _, cutoff_hours) = repo::session_rules(&mut tx, s.id).await?;
+    crate::agreements::on_cancel(
+        &mut tx,
+        caller,
+        enrollment_id,
+        s.starts_at,
+        cutoff_hours,
+        now,
+    )
+    .await?;
     if before.status == EnrollmentStatus::Waitlisted {
         repo::left_waitlist(&mut tx, s.id).await?;
     }
@@ -550,6 +564,8 @@ pub async fn substitute(
     )
     .await?;
     trainyard_store::reminders::withdraw_for(&mut tx, "enrollment", enrollment_id).await?;
+    // A colleague goes instead: the prepaid seat of the one replaced comes back.
+    crate::agreements::return_credit(&mut tx, caller, enrollment_id, now).await?;
     let id = match existing {
         Some(e) => {
             repo::set_state(
@@ -581,6 +597,7 @@ pub async fn substitute(
             .await?
         }
     };
+    crate::agreements::price_enrollment(&mut tx, caller, &s, newcomer.client_id, id, now).await?;
     if before.offer_expires_at.is_some() {
         // An open offer passes over too (a new row has none yet).
         let v = repo::get(&mut tx, id).await?.version;
@@ -733,6 +750,8 @@ pub async fn expire_offers(app: &App, now: i64) -> Result<usize, AppError> {
         .await?;
         repo::left_waitlist(&mut tx, s.id).await?;
         repo::release_seat(&mut tx, s.id).await?;
+        // Not the learner's doing: a prepaid seat comes back.
+        crate::agreements::return_credit(&mut tx, &system, e.id, now).await?;
         audit_change(
             &mut tx,
             &system,

@@ -12,6 +12,9 @@ pub async fn of_record(
     id: i64,
 ) -> Result<Vec<AuditEvent>, AppError> {
     caller.require_staff("see the history of records")?;
+    if crate::prices::FINANCE_ENTITIES.contains(&entity_type) {
+        caller.require_finance("see the history of agreements and rates")?;
+    }
     let mut conn = app.store.read().await?;
     // The before and after snapshots carry every field: finance data only for finance.
     Ok(crate::audience::ForReader::for_reader(

@@ -417,13 +417,15 @@ pub(crate) async fn draft_for_sessions_in(
     require_finance(caller, "write invoices")?;
     let client_id =
         client_id.ok_or_else(|| Invalid::field("client_id", "choose the client to invoice"))?;
-    let rate = invoice::parse_rate(if tax_rate.trim().is_empty() {
-        "0"
-    } else {
-        tax_rate
-    })
-    .map_err(|e| Invalid::field("tax_rate", e))?;
     let client = clients::get(&mut *tx, client_id).await.about("client")?;
+    // No rate typed: the client's tax region's rate today (else the company's region's), else 0.
+    let rate = if tax_rate.trim().is_empty() {
+        crate::prices::client_rate_bp(&mut *tx, client_id, today(caller))
+            .await?
+            .unwrap_or(0)
+    } else {
+        invoice::parse_rate(tax_rate).map_err(|e| Invalid::field("tax_rate", e))?
+    };
     let billable = |s: EnrollmentStatus| {
         matches!(
             s,

@@ -6,6 +6,7 @@
 pub mod account_links;
 pub mod accounting_export;
 pub mod accounts;
+pub mod agreements;
 pub mod attendance;
 pub mod audience;
 pub mod audit;
@@ -32,6 +33,7 @@ pub mod messages;
 pub mod people;
 pub mod planning;
 pub mod portal;
+pub mod prices;
 pub mod programs;
 mod records;
 pub mod recurrence;

@@ -5,6 +5,16 @@
 /// `insert`, `update`, `set_archived` and `get`, and whose fields type has `validate()`.
 macro_rules! record_writes {
     ($repo:path, $fields:ty, $entity:literal, $what:literal) => {
+        $crate::records::record_writes!(
+            $repo,
+            $fields,
+            $entity,
+            $what,
+            require = require_operations
+        );
+    };
+    // `require = require_finance`: who may write, as a `Caller` method taking the refusal's words.
+    ($repo:path, $fields:ty, $entity:literal, $what:literal, require = $require:ident) => {
         pub async fn create(
             app: &$crate::App,
             caller: &$crate::Caller,
@@ -12,7 +22,7 @@ macro_rules! record_writes {
         ) -> Result<Record, $crate::AppError> {
             use $crate::error::About;
             use $repo as repo;
-            caller.require_operations(concat!("create ", $what))?;
+            caller.$require(concat!("create ", $what))?;
             let input = $crate::audience::validate_for(caller, fields, None, <$fields>::validate)?;
             let now = $crate::now_ms();
             let mut tx = app.store.write().await?;
@@ -41,7 +51,7 @@ macro_rules! record_writes {
         ) -> Result<Record, $crate::AppError> {
             use $crate::error::About;
             use $repo as repo;
-            caller.require_operations(concat!("change ", $what))?;
+            caller.$require(concat!("change ", $what))?;
             let now = $crate::now_ms();
             let mut tx = app.store.write().await?;
             let before = repo::get(&mut tx, id).await.about($entity)?;
@@ -66,7 +76,7 @@ macro_rules! record_writes {
             Ok($crate::audience::ForReader::for_reader(after, caller))
         }
 
-        $crate::records::record_archiving!($repo, $entity, $what);
+        $crate::records::record_archiving!($repo, $entity, $what, require = $require);
     };
 }
 
@@ -74,6 +84,9 @@ macro_rules! record_writes {
 /// module has `set_archived` and `get`.
 macro_rules! record_archiving {
     ($repo:path, $entity:literal, $what:literal) => {
+        $crate::records::record_archiving!($repo, $entity, $what, require = require_operations);
+    };
+    ($repo:path, $entity:literal, $what:literal, require = $require:ident) => {
         /// Archives (`archive = true`) or restores the record. Archived records leave lists and
         /// choosers but keep their history and references.
         pub async fn set_archived(
@@ -85,7 +98,7 @@ macro_rules! record_archiving {
         ) -> Result<Record, $crate::AppError> {
             use $crate::error::About;
             use $repo as repo;
-            caller.require_operations(concat!("archive ", $what))?;
+            caller.$require(concat!("archive ", $what))?;
             let now = $crate::now_ms();
             let mut tx = app.store.write().await?;
             let before = repo::get(&mut tx, id).await.about($entity)?;

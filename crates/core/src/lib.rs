@@ -12,6 +12,7 @@ pub mod invoice;
 pub mod kpi;
 pub mod locale;
 pub mod money;
+pub mod pricing;
 pub mod records;
 pub mod recurrence;
 pub mod role;

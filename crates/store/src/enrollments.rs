@@ -35,6 +35,9 @@ pub struct Enrollment {
     /// JSON) for a reader who is neither staff nor the paying side (`trainyard_app::audience`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<Money>,
+    /// Paid by a prepaid seat of the client's agreement (the price is then 0).
+    #[serde(default)]
+    pub paid_by_credit: bool,
     #[serde(serialize_with = "crate::row::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: i64,
@@ -77,7 +80,7 @@ pub async fn recount(conn: &mut Conn, session_id: i64) -> Result<(), StoreError>
 
 const SELECT: &str = "SELECT e.id, e.session_id, e.learner_id, l.first_name, l.last_name, l.email, l.client_id, cl.name AS client_name, \
     s.reference, c.title AS course_title, s.starts_at, e.status, e.waitlist_position, e.currency, e.price_minor, e.created_at, \
-    e.offer_expires_at, e.version \
+    e.offer_expires_at, e.version, e.credit_pool_id \
     FROM enrollments e JOIN learners l ON l.id = e.learner_id JOIN sessions s ON s.id = e.session_id \
     JOIN courses c ON c.id = s.course_id LEFT JOIN clients cl ON cl.id = l.client_id";
 
@@ -100,6 +103,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Enrollment, sqlx::Error> {
             r.i("price_minor")?,
             Currency::parse(&r.s("currency")?).map_err(de)?,
         )),
+        paid_by_credit: r.oi("credit_pool_id")?.is_some(),
         created_at: r.i("created_at")?,
         offer_expires_at: r.oi("offer_expires_at")?,
         version: r.i("version")?,

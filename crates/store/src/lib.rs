@@ -7,6 +7,7 @@
 //! deadlock or fail with SQLITE_BUSY.
 
 pub mod account_tokens;
+pub mod agreements;
 pub mod assignments;
 pub mod audit;
 pub mod auth;
@@ -30,6 +31,7 @@ pub mod learners;
 mod migrate;
 pub mod outbox;
 pub mod planning;
+pub mod prices;
 pub mod programs;
 pub mod recurrence;
 pub mod reminders;

@@ -28,6 +28,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (22, "proposal_notices", include_str!("../migrations/0022_proposal_notices.sql")),
     (24, "admin_time", include_str!("../migrations/0024_admin_time.sql")),
     (25, "invoices", include_str!("../migrations/0025_invoices.sql")),
+    (26, "prices", include_str!("../migrations/0026_prices.sql")),
     (27, "costs", include_str!("../migrations/0027_costs.sql")),
     (28, "certificates", include_str!("../migrations/0028_certificates.sql")),
     (30, "languages", include_str!("../migrations/0030_languages.sql")),

@@ -6,6 +6,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+use trainyard_store::agreements;
 use trainyard_store::row::QueryPlan;
 use trainyard_store::testing::{Kind, TestDatabase, capture_plans, postgres_url};
 use trainyard_store::{
@@ -21,6 +22,7 @@ const CLIENTS: i64 = 1_000;
 const VENUES: i64 = 600;
 const RESOURCES: i64 = 3_000;
 const PROGRAMS: i64 = 2_000;
+const AGREEMENTS: i64 = 3_000;
 const T0: i64 = 1_767_225_600_000;
 
 /// `n` rows of `insert`, where `{i}` in it stands for the row number 1..=n.
@@ -56,6 +58,8 @@ async fn seed(store: &Store) {
         &format!("1 + i % {CLIENTS}, 'Program ' || i, 1000000, 'EUR', {stamp}"),
     )
     .await;
+    fill(store, AGREEMENTS, "client_id, reference, valid_from, discount_bp, billing_mode, notes, created_at, updated_at", "agreements",
+        &format!("1 + i % {CLIENTS}, 'A-' || i, CASE i % 3 WHEN 0 THEN '2025-01-01' WHEN 1 THEN '2026-01-01' ELSE '2026-07-01' END, 500, 'per_enrollment', '', {stamp}")).await;
     fill(store, SESSIONS, "reference, course_id, course_code, program_id, visibility, client_id, delivery_mode, venue_id, status, capacity, booked_count, time_zone, currency, seat_price_minor, notes, starts_at, ends_at, created_at, updated_at", "sessions",
         &format!("'S-' || i, 1 + i % {COURSES}, 'k-' || (1 + i % {COURSES}), CASE WHEN i % 10 = 0 THEN 1 + i % {PROGRAMS} ELSE NULL END, \
           CASE WHEN i % 4 = 0 THEN 'private' ELSE 'public' END, CASE WHEN i % 4 = 0 THEN 1 + i % {CLIENTS} ELSE NULL END, \
@@ -320,6 +324,26 @@ async fn check_plans(kind: Kind) {
         );
     }
 
+    for (sort, client) in [
+        ("", None),
+        ("reference", None),
+        ("valid_from", None),
+        ("", Some(6)),
+    ] {
+        let f = agreements::AgreementFilter {
+            list: page(sort, "asc"),
+            client_id: client,
+        };
+        let (r, plans) = capture_plans(agreements::list(&mut conn, &f)).await;
+        r.unwrap();
+        c.check(
+            &format!("agreements, client {client:?}, sort '{sort}'"),
+            &plans,
+            "agreements",
+            "a",
+        );
+    }
+
     // Changes since a moment, every kind: a range of its `(updated_at, id)` index, read in order.
     let since = || ListParams {
         updated_since: "2026-01-01T00:00:00.001Z".into(),
@@ -348,6 +372,7 @@ async fn check_plans(kind: Kind) {
     since_case!(venues, VenueFilter, "venues", "v");
     since_case!(resources, ResourceFilter, "resources", "r");
     since_case!(programs, ProgramFilter, "programs", "p");
+    since_case!(agreements, AgreementFilter, "agreements", "a");
 
     drop(conn);
     store.close().await;

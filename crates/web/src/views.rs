@@ -72,6 +72,8 @@ impl Chrome {
                 add("Certificates", "/certificates", "certificates");
                 if r.can_see_finance() {
                     add("Invoices", "/invoices", "invoices");
+                    add("Agreements", "/agreements", "agreements");
+                    add("Tax & exchange rates", "/finance/rates", "rates");
                 }
                 add("Delivery log", "/admin/outbox", "outbox");
                 if matches!(r, Role::Admin | Role::Manager) {

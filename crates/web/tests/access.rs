@@ -103,6 +103,29 @@ const API_RULES: &[(&str, &str)] = &[
     ("GET /invoices/{id}/pdf",                                  "L Y Y F Y F F Y N F F"),
     ("POST /sessions/{id}/invoices",                            "L B B F B F F F F F F"),
     ("GET /clients/{id}/credit",                                "L Y Y F Y F F Y F F F"),
+    ("GET /agreements",                                         "L Y Y F Y F F F F F F"),
+    ("POST /agreements",                                        "L B B F B F F F F F F"),
+    ("DELETE /agreements/{id}",                                 "L B B F B F F F F F F"),
+    ("GET /agreements/{id}",                                    "L Y Y F Y F F F F F F"),
+    ("PUT /agreements/{id}",                                    "L B B F B F F F F F F"),
+    ("PATCH /agreements/{id}",                                  "L B B F B F F F F F F"),
+    ("POST /agreements/{id}/restore",                           "L B B F B F F F F F F"),
+    ("GET /agreements/{id}/credits",                            "L Y Y F Y F F F F F F"),
+    ("POST /agreements/{id}/credits",                           "L B B F B F F F F F F"),
+    ("PUT /agreements/{id}/rates/{course_id}",                  "L B B F B F F F F F F"),
+    ("DELETE /agreements/{id}/rates/{course_id}",               "L N N F N F F F F F F"),
+    ("GET /clients/{id}/seat-credits",                          "L Y Y N Y N N Y N N N"),
+    ("GET /clients/{id}/tax-region",                            "L Y Y F Y F F F F F F"),
+    ("PUT /clients/{id}/tax-region",                            "L Y Y F Y F F F F F F"),
+    ("GET /courses/{id}/prices",                                "L Y Y F Y F F F F F F"),
+    ("POST /courses/{id}/prices",                               "L B B F B F F F F F F"),
+    ("DELETE /courses/{id}/prices/{currency}",                  "L B B F B F F F F F F"),
+    ("GET /tax-rates",                                          "L Y Y F Y F F F F F F"),
+    ("POST /tax-rates",                                         "L B B F B F F F F F F"),
+    ("PUT /finance-settings",                                   "L B B F B F F F F F F"),
+    ("GET /exchange-rates",                                     "L Y Y F Y F F F F F F"),
+    ("POST /exchange-rates",                                    "L B B F B F F F F F F"),
+    ("GET /exchange-rates/convert",                             "L B B F B F F F F F F"),
     ("GET /instructors",                                        "L Y Y Y Y F F F F F F"),
     ("POST /instructors",                                       "L B B B F F F F F F F"),
     ("DELETE /instructors/{id}",                                "L B B B F F F F F F F"),
@@ -419,6 +442,26 @@ const PAGE_RULES: &[(&str, &str)] = &[
         "L N N N N N N N N N N",
     ),
     ("POST /portal/time-off",                                   "L F F F F Y Y F F F F"),
+    ("GET /agreements",                                         "L Y Y F Y F F F F F F"),
+    ("POST /agreements",                                        "L B B F B F F F F F F"),
+    ("GET /agreements/new",                                     "L Y Y F Y F F F F F F"),
+    ("GET /agreements/{id}",                                    "L Y Y F Y F F F F F F"),
+    ("POST /agreements/{id}",                                   "L B B F B F F F F F F"),
+    ("POST /agreements/{id}/archive",                           "L B B F B F F F F F F"),
+    ("GET /agreements/{id}/edit",                               "L Y Y F Y F F F F F F"),
+    ("POST /agreements/{id}/restore",                           "L B B F B F F F F F F"),
+    ("POST /agreements/{id}/rates",                             "L B B F B F F F F F F"),
+    ("POST /agreements/{id}/rates/{course_id}/remove",          "L N N F N F F F F F F"),
+    ("POST /agreements/{id}/credits",                           "L B B F B F F F F F F"),
+    ("GET /courses/{id}/prices",                                "L Y Y F Y F F F F F F"),
+    ("POST /courses/{id}/prices",                               "L B B F B F F F F F F"),
+    ("POST /courses/{id}/prices/{currency}/remove",             "L B B F B F F F F F F"),
+    ("GET /finance/rates",                                      "L Y Y F Y F F F F F F"),
+    ("POST /finance/tax-rates",                                 "L B B F B F F F F F F"),
+    ("POST /finance/exchange-rates",                            "L B B F B F F F F F F"),
+    ("POST /finance/settings",                                  "L B B F B F F F F F F"),
+    ("GET /clients/{id}/pricing",                               "L Y Y F Y F F F F F F"),
+    ("POST /clients/{id}/tax-region",                           "L Y Y F Y F F F F F F"),
     ("GET /programs",                                           "L Y Y Y Y F F F F F F"),
     ("POST /programs",                                          "L B B B F F F F F F F"),
     ("GET /programs/new",                                       "L Y Y Y F F F F F F F"),
@@ -820,6 +863,14 @@ async fn world(t: &TestApp) -> World {
         .await;
     assert_eq!(r.status, StatusCode::OK, "issue: {}", r.body);
 
+    // An agreement of client C1 (finance data).
+    let agreement = id(&admin
+        .create(
+            "/agreements",
+            &json!({ "client_id": c1, "reference": "CONE-1", "valid_from": "2020-01-01", "discount_bp": 1000 }),
+        )
+        .await);
+
     let mut who = vec![Who {
         name: WHO[0],
         api: None,
@@ -858,6 +909,8 @@ async fn world(t: &TestApp) -> World {
         ("target", i1),
         ("invoices", invoice),
         ("certificates", certificate),
+        ("agreements", agreement),
+        ("course_id", course),
     ]);
     World { ids, who }
 }

@@ -16,6 +16,7 @@ mod enrollments;
 mod finance;
 mod people;
 pub use people::GERMAN_COORDINATOR;
+mod prices;
 mod programs;
 mod sessions;
 mod sites;
@@ -179,6 +180,8 @@ pub async fn seed(app: &App) -> Result<SeedReport, AppError> {
     )
     .await?;
     programs::seed(c, &mut s, &client_ids).await?;
+    let course_ids: Vec<i64> = course_rows.iter().map(|(id, _)| *id).collect();
+    prices::seed(c, &mut s, &course_ids, &client_ids, &learner_ids).await?;
     // Draft sessions with planning windows, for the Plan page.
     n_sessions += crate::planning::demo::seed_drafts(
         c,

@@ -1233,3 +1233,96 @@ pub mod credentials {
         }
     }
 }
+
+// ------------------------------------------------------------------ agreements
+
+pub mod agreements {
+    use super::*;
+    use trainyard_app::store::agreements::Agreement;
+    use trainyard_core::pricing::{AgreementFields, BillingMode};
+
+    /// A client's agreement: validity, a discount on list prices in basis points (1250 = 12.5 %)
+    /// and how its enrollments are invoiced. Negotiated rates and prepaid seats have their own
+    /// endpoints.
+    #[derive(Serialize, Deserialize, utoipa::ToSchema)]
+    #[schema(as = AgreementFields)]
+    pub struct Create {
+        #[serde(default)]
+        #[schema(value_type = i64, required = true)]
+        pub client_id: Option<i64>,
+        #[serde(default)]
+        #[schema(example = "ACME-2027", required = true)]
+        pub reference: String,
+        #[serde(default)]
+        #[schema(value_type = String, format = Date, example = "2027-01-01", required = true)]
+        pub valid_from: String,
+        /// Inclusive; open-ended when absent.
+        #[serde(default)]
+        #[schema(value_type = Option<String>, format = Date, example = "2027-12-31")]
+        pub valid_to: Option<String>,
+        /// Basis points, 0 to 10000.
+        #[serde(default)]
+        #[schema(example = 1000)]
+        pub discount_bp: Option<i64>,
+        #[serde(default)]
+        pub billing_mode: Option<BillingMode>,
+        #[serde(default)]
+        pub notes: Option<String>,
+    }
+
+    impl WriteBody for Create {
+        type Fields = AgreementFields;
+        type Current = Agreement;
+
+        fn into_fields(self) -> Result<AgreementFields, Invalid> {
+            let mut inv = Invalid::new();
+            let discount = match self.discount_bp {
+                None => String::new(),
+                Some(bp) if (0..=10_000).contains(&bp) => {
+                    trainyard_core::pricing::percent_number(bp)
+                }
+                Some(bp) => {
+                    inv.add(
+                        "discount_bp",
+                        format!("{bp} is not between 0 and 10000 basis points"),
+                    );
+                    String::new()
+                }
+            };
+            done(
+                inv,
+                AgreementFields {
+                    client_id: int(self.client_id),
+                    reference: self.reference,
+                    valid_from: self.valid_from,
+                    valid_to: text(self.valid_to),
+                    discount,
+                    billing_mode: self
+                        .billing_mode
+                        .map(|m| m.as_str().to_owned())
+                        .unwrap_or_default(),
+                    notes: text(self.notes),
+                },
+            )
+        }
+
+        fn from_current(a: &Agreement) -> Self {
+            Create {
+                client_id: Some(a.client_id),
+                reference: a.reference.clone(),
+                valid_from: a.valid_from.to_string(),
+                valid_to: a.valid_to.map(|d| d.to_string()),
+                discount_bp: Some(a.discount_bp),
+                billing_mode: Some(a.billing_mode),
+                notes: Some(a.notes.clone()),
+            }
+        }
+    }
+
+    kind_schemas!(
+        "AgreementUpdate",
+        "AgreementPatch",
+        "AgreementPage",
+        Agreement
+    );
+}

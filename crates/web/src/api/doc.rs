@@ -197,6 +197,14 @@ const TAGS: &[(&str, &str)] = &[
         "certificates",
         "Certificates of completion: issue, revoke, PDF, and the public verification of a code.",
     ),
+    (
+        "agreements",
+        "Client agreements: discounts, negotiated rates per course, billing mode and prepaid seat credits with their ledger (finance).",
+    ),
+    (
+        "prices",
+        "Course prices in other currencies, tax rates by region and dated exchange rates to the base currency (finance).",
+    ),
     ("audit", "The change history of records."),
     (
         "reports",

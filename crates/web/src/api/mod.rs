@@ -15,6 +15,7 @@ mod invoice_runs;
 mod invoices;
 mod messages;
 mod planning;
+mod prices;
 mod rate_limit;
 mod records;
 mod recurrence;
@@ -93,6 +94,17 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             records::programs::archive
         ))
         .routes(routes!(records::programs::restore))
+        .routes(routes!(
+            records::agreements::list,
+            records::agreements::create
+        ))
+        .routes(routes!(
+            records::agreements::get,
+            records::agreements::update,
+            records::agreements::patch,
+            records::agreements::archive
+        ))
+        .routes(routes!(records::agreements::restore))
         .routes(routes!(records::learners::list, records::learners::create))
         .routes(routes!(
             records::learners::get,
@@ -124,6 +136,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(invoices::api())
         .merge(invoice_runs::api())
         .merge(accounting::api())
+        .merge(prices::api())
         .merge(reports::api())
         .merge(costs::api())
         .merge(certificates::api())

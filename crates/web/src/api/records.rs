@@ -330,3 +330,19 @@ pub mod lifecycle {
         ))
     }
 }
+record_api!(
+    agreements,
+    trainyard_app::agreements,
+    st::agreements::Agreement,
+    trainyard_core::pricing::AgreementFields,
+    st::agreements::AgreementFilter,
+    st::agreements::Agreement,
+    "/agreements",
+    "/agreements/{id}",
+    "/agreements/{id}/restore",
+    "agreements",
+    "List client agreements (finance, managers and admins). Filters: `client_id`. Sort: reference, client, valid_from.",
+    "Agreement",
+    "Agreements",
+    "an agreement"
+);

@@ -84,6 +84,8 @@ struct ClientPortalPage {
     /// Our people's certificates, soonest to expire first, with download links.
     certificates: Vec<trainyard_app::store::certificates::Certificate>,
     certificates_total: i64,
+    /// Prepaid seats left per agreement (read-only).
+    seat_credits: Vec<trainyard_app::agreements::AgreementCredits>,
 }
 
 impl ClientPortalPage {
@@ -143,11 +145,19 @@ pub(crate) async fn home(s: &AppState, c: &Caller, flash: Option<String>) -> Res
         status_key: e.status.as_str(),
     };
     let (certificates, certificates_total) = super::certificates::portal_list(s, c).await;
+    let seat_credits = match c.client_id {
+        Some(client) => trainyard_app::agreements::client_credits(&s.app, c, client)
+            .await
+            .map(|cc| cc.agreements)
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
     ClientPortalPage {
         certificates,
         certificates_total,
         chrome: Chrome::new(c, "home", flash),
         client_name: p.client_name,
+        seat_credits,
         sessions_total: listed.total,
         sessions_href: format!("/sessions?from={today}"),
         sessions: listed

@@ -173,6 +173,12 @@ impl RecordPage for Clients {
             ));
         }
         let mut actions = edit_actions::<Self>(c, cl, middle);
+        if c.sees_finance() {
+            actions.push(Action::link(
+                "Pricing",
+                format!("/clients/{}/pricing", cl.id),
+            ));
+        }
         if c.role.is_staff() {
             actions.push(Action::link(
                 "Calendar feed",

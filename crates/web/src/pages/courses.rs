@@ -11,7 +11,7 @@ use trainyard_core::records::CourseFields;
 use trainyard_core::status::DeliveryMode;
 
 pub fn routes() -> Router<AppState> {
-    super::record::routes::<Courses>()
+    super::record::routes::<Courses>().merge(super::prices::course_routes())
 }
 
 /// The form posts each delivery mode as its own checkbox; the rule wants them as one list.
@@ -60,7 +60,8 @@ impl RecordPage for Courses {
     type Fields = CourseFields;
     type Form = CourseForm;
     type Lookups = ();
-    type Extra = ();
+    /// The course's prices in other currencies, for finance, managers and admins.
+    type Extra = Option<Vec<trainyard_app::store::prices::CoursePrice>>;
 
     use_cases!(trainyard_app::catalog::courses);
 
@@ -249,8 +250,19 @@ impl RecordPage for Courses {
     fn label(co: &Course) -> String {
         co.code.clone()
     }
-    async fn extra(_: &AppState, _: &Caller, _: &Course) -> Result<(), AppError> {
-        Ok(())
+    async fn extra(s: &AppState, c: &Caller, co: &Course) -> Result<Self::Extra, AppError> {
+        if !c.sees_finance() {
+            return Ok(None);
+        }
+        Ok(Some(
+            trainyard_app::prices::course_prices(&s.app, c, co.id).await?,
+        ))
+    }
+    fn sections(_: &Caller, co: &Course, prices: &Self::Extra) -> Vec<Section> {
+        prices
+            .iter()
+            .map(|p| super::prices::course_prices_section(co, p))
+            .collect()
     }
     fn title(co: &Course) -> String {
         co.title.clone()
@@ -258,10 +270,14 @@ impl RecordPage for Courses {
     fn subtitle(_: &Caller, co: &Course) -> String {
         format!("Course {}", co.code)
     }
-    fn actions(c: &Caller, co: &Course, _: &()) -> Vec<Action> {
-        edit_actions::<Self>(c, co, Vec::new())
+    fn actions(c: &Caller, co: &Course, _: &Self::Extra) -> Vec<Action> {
+        let mut actions = edit_actions::<Self>(c, co, Vec::new());
+        if c.sees_finance() {
+            actions.push(Action::link("Prices", format!("/courses/{}/prices", co.id)));
+        }
+        actions
     }
-    fn facts(_: &Caller, co: &Course, _: &()) -> Vec<Fact> {
+    fn facts(_: &Caller, co: &Course, _: &Self::Extra) -> Vec<Fact> {
         let mut facts = vec![
             fact("Code", &co.code),
             fact(

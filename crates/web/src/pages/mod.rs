@@ -5,6 +5,7 @@
 
 mod accounting;
 mod admin;
+mod agreements;
 mod attendance;
 mod catalog;
 mod certificates;
@@ -20,6 +21,7 @@ mod invoices;
 mod learners;
 mod messages;
 mod planning;
+mod prices;
 mod profitability;
 mod programs;
 mod record;
@@ -73,6 +75,8 @@ pub fn routes() -> Router<AppState> {
         .merge(reports::routes())
         .merge(profitability::routes())
         .merge(certificates::routes())
+        .merge(agreements::routes())
+        .merge(prices::routes())
 }
 
 const FLASH_COOKIE: &str = "ty_flash";

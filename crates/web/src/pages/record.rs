@@ -149,6 +149,10 @@ pub(crate) trait RecordPage: Sized + Send + Sync + 'static {
     fn entity() -> String {
         Self::NOUN.to_lowercase().replace(' ', "_")
     }
+    /// Whether the caller gets the New, Edit and Archive buttons.
+    fn may_write(c: &Caller) -> bool {
+        c.role.can_edit_operations()
+    }
     /// Who may open the new form.
     fn may_create(c: &Caller) -> Result<(), AppError> {
         c.require_operations(&format!("create {}", Self::TITLE.to_lowercase()))
@@ -313,7 +317,7 @@ pub(crate) fn edit_actions<K: RecordPage>(
     r: &impl Stored,
     middle: Vec<Action>,
 ) -> Vec<Action> {
-    if !c.role.can_edit_operations() {
+    if !K::may_write(c) {
         return Vec::new();
     }
     let id = r.id();
@@ -403,7 +407,7 @@ async fn list<K: RecordPage>(
     let view = ListView {
         title: K::list_title(&c),
         path: K::PATH,
-        new_href: c.role.can_edit_operations().then(|| at::<K>("/new")),
+        new_href: K::may_write(&c).then(|| at::<K>("/new")),
         new_label: K::list_new_label(&c),
         q: params.q.clone(),
         filters,
