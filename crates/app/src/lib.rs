@@ -36,6 +36,7 @@ pub mod schedule;
 pub mod sites;
 pub mod staffing;
 pub mod timeline;
+pub mod webhooks;
 
 pub use caller::Caller;
 pub use error::AppError;

@@ -28,6 +28,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (22, "proposal_notices", include_str!("../migrations/0022_proposal_notices.sql")),
     (24, "admin_time", include_str!("../migrations/0024_admin_time.sql")),
     (25, "invoices", include_str!("../migrations/0025_invoices.sql")),
+    (29, "webhooks", include_str!("../migrations/0029_webhooks.sql")),
 ];
 
 /// The migration that keys the audit chain (see `audit::adopt_key`).

@@ -19,6 +19,7 @@ mod staffing;
 mod timeline;
 mod users;
 mod venues_travel;
+mod webhooks;
 
 pub use rate_limit::HEADERS as RATE_LIMIT_HEADERS;
 pub(crate) use users::{UserBody, create_user};
@@ -117,6 +118,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(venues_travel::api())
         .merge(invoices::api())
         .merge(reports::api())
+        .merge(webhooks::api())
         .split_for_parts()
 }
 

@@ -25,6 +25,7 @@ mod resources;
 mod sessions;
 mod timeline;
 mod venues;
+mod webhooks;
 
 pub(crate) use crate::error_page::{error_page, not_found};
 pub(crate) use catalog::enrolled_notice;
@@ -65,6 +66,7 @@ pub fn routes() -> Router<AppState> {
         .merge(planning::routes())
         .merge(invoices::routes())
         .merge(reports::routes())
+        .merge(webhooks::routes())
 }
 
 const FLASH_COOKIE: &str = "ty_flash";
