@@ -66,7 +66,7 @@ pub(crate) async fn emit(
     let subscribers = repo::subscribers(conn).await?;
     let targets: Vec<i64> = subscribers
         .iter()
-        .filter(|(_, patterns)| rules::any_matches(patterns, event_type))
+        .filter(|(_, patterns)| rules::any_matches(patterns, &event_type))
         .map(|(id, _)| *id)
         .collect();
     if targets.is_empty() {
@@ -75,12 +75,12 @@ pub(crate) async fn emit(
     let data = serde_json::json!({
         "object": entity_type,
         "id": entity_id,
-        "action": action.split_once('.').map(|(_, v)| v).unwrap_or(action),
+        "action": event_type.split_once('.').map(|(_, v)| v).unwrap_or_default(),
         "actor": actor,
         "before": before,
         "after": after,
     });
-    publish(conn, now, event_type, data, &targets).await
+    publish(conn, now, &event_type, data, &targets).await
 }
 
 /// Queues one event (`type`, `timestamp`, `data`) for `endpoints`, in the caller's transaction.
@@ -296,12 +296,19 @@ pub async fn rotate_secret(
     let now = now_ms();
     let mut tx = app.store.write().await?;
     let before = repo::get(&mut tx, id).await.map_err(not_found)?;
-    repo::rotate(&mut tx, id, version, &secret, now + ROTATION_OVERLAP_MS, now)
-        .await
-        .map_err(|e| match e {
-            trainyard_store::StoreError::Stale { .. } => AppError::Stale("the webhook endpoint"),
-            other => not_found(other),
-        })?;
+    repo::rotate(
+        &mut tx,
+        id,
+        version,
+        &secret,
+        now + ROTATION_OVERLAP_MS,
+        now,
+    )
+    .await
+    .map_err(|e| match e {
+        trainyard_store::StoreError::Stale { .. } => AppError::Stale("the webhook endpoint"),
+        other => not_found(other),
+    })?;
     let after = repo::get(&mut tx, id).await?;
     crate::audit::record(
         &mut tx,
@@ -531,14 +538,9 @@ pub async fn deliver_pending(
     let slots = (hooks.options.workers * hooks.options.endpoints_per_worker).max(1) as i64;
     loop {
         let now = now_ms();
-        let claimed = repo::claim_endpoints(
-            &app.store,
-            worker,
-            now,
-            now + hooks.options.lease_ms,
-            slots,
-        )
-        .await?;
+        let claimed =
+            repo::claim_endpoints(&app.store, worker, now, now + hooks.options.lease_ms, slots)
+                .await?;
         if claimed.is_empty() {
             return Ok(total);
         }
@@ -732,13 +734,15 @@ async fn serve_endpoint(
         endpoints: 1,
         ..HookReport::default()
     };
-    if let Err(e) = serve_queue(&app, &hooks, &ep, &worker, claimed_at, &stop, &mut report).await
-    {
+    if let Err(e) = serve_queue(&app, &hooks, &ep, &worker, claimed_at, &stop, &mut report).await {
         tracing::warn!(endpoint = ep.id, error = %e, "webhook delivery stopped");
     }
     match app.store.write().await {
         Ok(mut tx) => {
-            if repo::release(&mut tx, ep.id, &worker, now_ms()).await.is_ok() {
+            if repo::release(&mut tx, ep.id, &worker, now_ms())
+                .await
+                .is_ok()
+            {
                 let _ = tx.commit().await;
             }
         }
@@ -799,8 +803,7 @@ async fn serve_queue(
                     run.failing_since.unwrap_or(at),
                     at,
                 )
-                && disable_endpoint(&mut tx, ep, run.consecutive_failures, &sent, at, app)
-                    .await?;
+                && disable_endpoint(&mut tx, ep, run.consecutive_failures, &sent, at, app).await?;
             tx.commit().await?;
             match (sent.ok, retry_at.is_some()) {
                 (true, _) => report.delivered += 1,
@@ -884,11 +887,7 @@ pub fn worker_id(role: &str) -> String {
 
 /// Queues `n` synthetic `session.updated` events for `endpoints` (the webhook benchmark), in
 /// transactions of 500. Returns the ids of the deliveries' events in order.
-pub async fn queue_bench_events(
-    app: &App,
-    endpoints: &[i64],
-    n: usize,
-) -> Result<(), AppError> {
+pub async fn queue_bench_events(app: &App, endpoints: &[i64], n: usize) -> Result<(), AppError> {
     let mut done = 0;
     while done < n {
         let mut tx = app.store.write().await?;

@@ -85,9 +85,7 @@ pub async fn bench(
                             .unwrap_or_default();
                         let ts: i64 = h("webhook-timestamp").parse().unwrap_or(0);
                         let good = webhooks::sign(&secret, &h("webhook-id"), ts, &body)
-                            .is_some_and(|sig| {
-                                h("webhook-signature").split(' ').any(|s| s == sig)
-                            });
+                            .is_some_and(|sig| h("webhook-signature").split(' ').any(|s| s == sig));
                         let seq = serde_json::from_str::<serde_json::Value>(&body)
                             .ok()
                             .and_then(|v| v["data"]["seq"].as_i64())

@@ -23,10 +23,7 @@ pub const EVENT_FAMILIES: &[(&str, &str)] = &[
         "enrollment",
         "Enrollments: booked, waitlisted, promoted, cancelled, transferred, attended, completed",
     ),
-    (
-        "invoice",
-        "Invoices: drafted, issued, paid, credit notes",
-    ),
+    ("invoice", "Invoices: drafted, issued, paid, credit notes"),
     ("certificate", "Certificates: issued, revoked"),
     ("program", "Programs: created, updated"),
     ("course", "Courses: created, updated, archived"),
@@ -41,11 +38,43 @@ pub const EVENT_FAMILIES: &[(&str, &str)] = &[
 ];
 
 /// The event type an audited change publishes, if any: its action when the action is
-/// `family.verb` for a published family.
-pub fn event_type_of(action: &str) -> Option<&str> {
+/// `family.verb` for a published family, with a lifecycle command in the past tense, as events
+/// are facts (`session.cancel` → `session.cancelled`, `assignment.confirm` →
+/// `assignment.confirmed`, `session.instructor_request` → `session.instructor_requested`).
+pub fn event_type_of(action: &str) -> Option<String> {
     let (family, verb) = action.split_once('.')?;
-    (is_family(family) && is_word(verb)).then_some(action)
+    if !(is_family(family) && is_word(verb)) {
+        return None;
+    }
+    let (head, last) = match verb.rsplit_once('_') {
+        Some((h, l)) => (Some(h), l),
+        None => (None, verb),
+    };
+    let past = PAST_TENSE
+        .iter()
+        .find(|(cmd, _)| *cmd == last)
+        .map_or(last, |(_, p)| *p);
+    Some(match head {
+        Some(h) => format!("{family}.{h}_{past}"),
+        None => format!("{family}.{past}"),
+    })
 }
+
+/// The lifecycle commands of sessions and assignments, and the facts they become.
+const PAST_TENSE: &[(&str, &str)] = &[
+    ("schedule", "scheduled"),
+    ("confirm", "confirmed"),
+    ("deliver", "delivered"),
+    ("close", "closed"),
+    ("cancel", "cancelled"),
+    ("postpone", "postponed"),
+    ("reschedule", "rescheduled"),
+    ("request", "requested"),
+    ("accept", "accepted"),
+    ("decline", "declined"),
+    ("issue", "issued"),
+    ("revoke", "revoked"),
+];
 
 fn is_family(f: &str) -> bool {
     EVENT_FAMILIES.iter().any(|(name, _)| *name == f)
@@ -89,7 +118,9 @@ impl EventFilter {
             }
         }
         if patterns.is_empty() {
-            return Err("choose at least one event type (e.g. session.* or * for every event)".into());
+            return Err(
+                "choose at least one event type (e.g. session.* or * for every event)".into(),
+            );
         }
         if patterns.len() > 50 {
             return Err("at most 50 patterns".into());
@@ -115,9 +146,7 @@ impl EventFilter {
 pub fn pattern_matches(pattern: &str, event_type: &str) -> bool {
     match pattern.strip_suffix(".*") {
         _ if pattern == "*" => true,
-        Some(family) => event_type
-            .split_once('.')
-            .is_some_and(|(f, _)| f == family),
+        Some(family) => event_type.split_once('.').is_some_and(|(f, _)| f == family),
         None => pattern == event_type,
     }
 }
@@ -192,15 +221,7 @@ fn is_loopback(host: &str) -> bool {
 /// 2 h, 4 h, 8 h, 8 h. After the last, about 24 hours after the first attempt, the delivery is
 /// given up and the endpoint moves on to its next event.
 pub const RETRY_SCHEDULE_MS: &[i64] = &[
-    5_000,
-    30_000,
-    120_000,
-    600_000,
-    1_800_000,
-    3_600_000,
-    7_200_000,
-    14_400_000,
-    28_800_000,
+    5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 7_200_000, 14_400_000, 28_800_000,
     28_800_000,
 ];
 
@@ -282,8 +303,22 @@ mod tests {
 
     #[test]
     fn event_types_come_from_published_families_only() {
-        assert_eq!(event_type_of("session.cancelled"), Some("session.cancelled"));
-        assert_eq!(event_type_of("enrollment.booked"), Some("enrollment.booked"));
+        let t = |a: &str| event_type_of(a);
+        assert_eq!(t("session.cancelled").as_deref(), Some("session.cancelled"));
+        assert_eq!(t("session.cancel").as_deref(), Some("session.cancelled"));
+        assert_eq!(
+            t("assignment.confirm").as_deref(),
+            Some("assignment.confirmed")
+        );
+        assert_eq!(
+            t("session.instructor_request").as_deref(),
+            Some("session.instructor_requested")
+        );
+        assert_eq!(t("enrollment.booked").as_deref(), Some("enrollment.booked"));
+        assert_eq!(
+            t("session.resource_booked").as_deref(),
+            Some("session.resource_booked")
+        );
         assert_eq!(event_type_of("user.created"), None);
         assert_eq!(event_type_of("api_token.created"), None);
         assert_eq!(event_type_of("session"), None);
@@ -304,7 +339,13 @@ mod tests {
         assert!(EventFilter::parse("user.*").is_err());
         assert!(EventFilter::parse("session").is_err());
         assert!(EventFilter::parse("session.*.x").is_err());
-        assert_eq!(EventFilter::parse("Session.* session.*").unwrap().patterns().len(), 1);
+        assert_eq!(
+            EventFilter::parse("Session.* session.*")
+                .unwrap()
+                .patterns()
+                .len(),
+            1
+        );
     }
 
     #[test]

@@ -696,11 +696,13 @@ pub async fn make_due(conn: &mut Conn, at: i64) -> Result<u64, StoreError> {
         .bind(at)
         .execute(&mut *conn)
         .await?;
-    Ok(sqlx::query("UPDATE webhook_endpoints SET retry_at = $1 WHERE retry_at > $1")
-        .bind(at)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected())
+    Ok(
+        sqlx::query("UPDATE webhook_endpoints SET retry_at = $1 WHERE retry_at > $1")
+            .bind(at)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected(),
+    )
 }
 
 /// How many deliveries are in each state: (pending, delivered, failed).

@@ -9,9 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use trainyard_app::store::Page;
-use trainyard_app::store::webhooks::{
-    Delivery, DeliveryDetail, DeliveryFilter, Endpoint, Secrets,
-};
+use trainyard_app::store::webhooks::{Delivery, DeliveryDetail, DeliveryFilter, Endpoint, Secrets};
 use trainyard_app::webhooks::{self as uc, CreatedEndpoint, EventFamily, Replayed};
 use trainyard_core::Invalid;
 use trainyard_core::webhook::EndpointFields;

@@ -222,12 +222,7 @@ async fn create(
             &format!("/admin/webhooks/{}", created.endpoint.id),
             "Endpoint created. Give its signing secret (below) to the receiver to verify each event.",
         ),
-        Err(e) => form_refused(
-            Chrome::new(&c, AREA, None),
-            form_view(&f, None),
-            e,
-            &c,
-        ),
+        Err(e) => form_refused(Chrome::new(&c, AREA, None), form_view(&f, None), e, &c),
     }
 }
 
