@@ -242,6 +242,18 @@ const API_RULES: &[(&str, &str)] = &[
     ("GET /viability",                                          "L Y Y Y Y F F F F F F"),
     ("GET /reports/kpis",                                       "L Y Y Y Y Y Y Y Y F F"),
     ("POST /sessions/{id}/admin-time",                          "L B B B F F F F F F F"),
+    // Webhooks (issue 18 §1): admins only.
+    ("GET /webhook-event-types",                                "L Y F F F F F F F F F"),
+    ("GET /webhooks",                                           "L Y F F F F F F F F F"),
+    ("GET /webhooks/{id}",                                      "L N F F F F F F F F F"),
+    ("GET /webhooks/{id}/deliveries",                           "L N F F F F F F F F F"),
+    ("GET /webhooks/{id}/deliveries/{delivery_id}",             "L N F F F F F F F F F"),
+    ("GET /webhooks/{id}/secret",                               "L N F F F F F F F F F"),
+    ("POST /webhooks",                                          "L B B B B B B B B B B"),
+    ("POST /webhooks/{id}/deliveries/{delivery_id}/replay",     "L N F F F F F F F F F"),
+    ("POST /webhooks/{id}/replay",                              "L B B B B B B B B B B"),
+    ("POST /webhooks/{id}/rotate-secret",                       "L N F F F F F F F F F"),
+    ("PUT /webhooks/{id}",                                      "L B B B B B B B B B B"),
 ];
 
 // Columns: anonymous, admin, manager, coordinator, finance, instructor I1 (accepted on S1),
@@ -457,6 +469,20 @@ const PAGE_RULES: &[(&str, &str)] = &[
     ("POST /closures/{id}/remove",                              "L N N N F F F F F F F"),
     ("GET /reports",                                            "L Y Y Y Y Y Y Y Y F F"),
     ("POST /sessions/{id}/admin-time",                          "L B B B F F F F F F F"),
+    // Webhooks (issue 18 §1): admins only.
+    ("GET /admin/webhooks",                                     "L Y F F F F F F F F F"),
+    ("GET /admin/webhooks/new",                                 "L Y F F F F F F F F F"),
+    ("GET /admin/webhooks/{id}",                                "L N F F F F F F F F F"),
+    ("GET /admin/webhooks/{id}/deliveries/{delivery_id}",       "L N F F F F F F F F F"),
+    ("GET /admin/webhooks/{id}/edit",                           "L N F F F F F F F F F"),
+    ("POST /admin/webhooks",                                    "L B F F F F F F F F F"),
+    ("POST /admin/webhooks/{id}",                               "L N F F F F F F F F F"),
+    (
+        "POST /admin/webhooks/{id}/deliveries/{delivery_id}/replay",
+        "L N F F F F F F F F F",
+    ),
+    ("POST /admin/webhooks/{id}/replay",                        "L B B B B B B B B B B"),
+    ("POST /admin/webhooks/{id}/rotate",                        "L N F F F F F F F F F"),
 ];
 
 /// What some routes need beyond their path to reach their access check: a query (appended; its
