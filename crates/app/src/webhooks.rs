@@ -734,7 +734,7 @@ async fn serve_endpoint(
         endpoints: 1,
         ..HookReport::default()
     };
-    if let Err(e) = serve_queue(&app, &hooks, &ep, &worker, claimed_at, &stop, &mut report).await {
+    if let Err(e) = serve_queue(&app, &hooks, &ep, claimed_at, &stop, &mut report).await {
         tracing::warn!(endpoint = ep.id, error = %e, "webhook delivery stopped");
     }
     match app.store.write().await {
@@ -755,7 +755,6 @@ async fn serve_queue(
     app: &App,
     hooks: &Hooks,
     ep: &Claimed,
-    worker: &str,
     claimed_at: i64,
     stop: &AtomicBool,
     report: &mut HookReport,
@@ -819,7 +818,6 @@ async fn serve_queue(
                 return Ok(());
             }
         }
-        let _ = worker;
     }
 }
 
