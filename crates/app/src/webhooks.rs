@@ -430,6 +430,30 @@ pub async fn replay_range(
     Ok(Replayed { queued })
 }
 
+/// The demo company's endpoint: its CRM, subscribed to sessions and enrollments, turned off (the
+/// address is made up), so the pages have something to show. In the seeding transaction.
+pub(crate) async fn seed_demo(conn: &mut Conn, caller: &Caller, now: i64) -> Result<(), AppError> {
+    let input = EndpointFields {
+        url: "https://crm.example.com/hooks/trainyard".into(),
+        description: "CRM sync (demo: turn it on with a real address)".into(),
+        event_types: "session.* enrollment.* invoice.issued".into(),
+        enabled: false,
+    }
+    .validate()?;
+    let id = repo::insert(conn, &input, &new_secret()?, now).await?;
+    let endpoint = repo::get(conn, id).await?;
+    crate::audit::record(
+        conn,
+        caller,
+        now,
+        "webhook_endpoint.created",
+        ("webhook_endpoint", id),
+        None,
+        Some(&endpoint),
+    )
+    .await
+}
+
 /// Makes every waiting endpoint and delivery due now (tests; an operator's "retry now").
 pub async fn make_due(app: &App) -> Result<u64, AppError> {
     let mut tx = app.store.write().await?;

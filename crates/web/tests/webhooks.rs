@@ -466,7 +466,7 @@ async fn a_scripted_scenario_arrives_signed_in_order_and_exactly_once(t: &TestAp
     let payload: Value = serde_json::from_str(detail.body["payload"].as_str().unwrap()).unwrap();
     assert_eq!(payload["type"], "assignment.cancelled");
     assert!(payload["timestamp"].as_str().unwrap().ends_with('Z'));
-    let _ = b;
+    assert_eq!(log(&admin, b).await.len(), 1, "b wants only cancellations");
 }
 
 async fn a_receiver_down_for_a_while_gets_everything_afterwards(t: &TestApp) {

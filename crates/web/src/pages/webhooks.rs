@@ -274,6 +274,7 @@ struct EndpointPage {
     next_href: Option<String>,
     replay_from: String,
     replay_to: String,
+    zone: String,
     history: Vec<HistoryEntry>,
 }
 
@@ -414,6 +415,7 @@ async fn page(
         next_href,
         replay_from: viewer.input_value(now - 86_400_000),
         replay_to: viewer.input_value(now + 60_000),
+        zone: viewer.as_str().to_owned(),
         history: crate::views::history(history, &viewer),
         e,
     }
