@@ -775,6 +775,20 @@ async fn serve_endpoint(
     report
 }
 
+/// One attempt's outcome, waiting to be recorded.
+struct Outcome {
+    delivery_id: i64,
+    at: i64,
+    sent: Sent,
+    retry_at: Option<i64>,
+}
+
+/// Successes are recorded together, at most this many or this long after the first, so that a
+/// fast receiver is not held to one commit per event. A crash before the record sends them again
+/// (the receiver de-duplicates by `webhook-id`), as a crash between answer and record always could.
+const RECORD_BATCH: usize = 50;
+const RECORD_EVERY_MS: i64 = 250;
+
 async fn serve_queue(
     app: &App,
     hooks: &Hooks,
@@ -785,64 +799,109 @@ async fn serve_queue(
 ) -> Result<(), AppError> {
     let o = &hooks.options;
     let deadline = claimed_at + o.lease_ms - o.timeout_ms - LEASE_MARGIN_MS;
-    loop {
-        let due = {
-            let mut conn = app.store.read().await?;
-            repo::queue(&mut conn, ep.id, o.batch.max(1)).await?
-        };
-        if due.is_empty() {
-            return Ok(());
-        }
-        for d in &due {
-            if stop.load(Ordering::SeqCst) || now_ms() > deadline {
+    let mut unrecorded: Vec<Outcome> = Vec::new();
+    let result = async {
+        loop {
+            // Recorded before reading the queue again, so nothing sent is read as pending.
+            if record(app, ep, &mut unrecorded, o, report).await? {
                 return Ok(());
             }
-            let sent = send(hooks, ep, d).await;
-            let at = now_ms();
-            let retry_at = if sent.ok {
-                None
-            } else {
-                rules::retry_after_ms(d.attempts + 1).map(|wait| at + wait)
+            let due = {
+                let mut conn = app.store.read().await?;
+                repo::queue(&mut conn, ep.id, o.batch.max(1)).await?
             };
-            let mut tx = app.store.write().await?;
-            let run = repo::record_attempt(
-                &mut tx,
-                &repo::AttemptRecord {
+            if due.is_empty() {
+                return Ok(());
+            }
+            for d in &due {
+                if stop.load(Ordering::SeqCst) || now_ms() > deadline {
+                    return Ok(());
+                }
+                let sent = send(hooks, ep, d).await;
+                let at = now_ms();
+                let retry_at = if sent.ok {
+                    None
+                } else {
+                    rules::retry_after_ms(d.attempts + 1).map(|wait| at + wait)
+                };
+                let ok = sent.ok;
+                unrecorded.push(Outcome {
                     delivery_id: d.id,
-                    endpoint_id: ep.id,
                     at,
-                    status_code: sent.status_code,
-                    duration_ms: sent.duration_ms,
-                    error: sent.error.as_deref(),
-                    response: sent.response.as_deref(),
-                    ok: sent.ok,
+                    sent,
                     retry_at,
-                },
-            )
-            .await?;
-            let disabled = !sent.ok
-                && o.disable.should_disable(
-                    run.consecutive_failures,
-                    run.failing_since.unwrap_or(at),
-                    at,
-                )
-                && disable_endpoint(&mut tx, ep, run.consecutive_failures, &sent, at, app).await?;
-            tx.commit().await?;
-            match (sent.ok, retry_at.is_some()) {
-                (true, _) => report.delivered += 1,
-                (false, true) => report.retrying += 1,
-                (false, false) => report.given_up += 1,
-            }
-            if disabled {
-                report.disabled += 1;
-                return Ok(());
-            }
-            if !sent.ok && retry_at.is_some() {
-                // The endpoint waits; nothing after this delivery may overtake it.
-                return Ok(());
+                });
+                let first = unrecorded.first().map_or(at, |u| u.at);
+                if !ok || unrecorded.len() >= RECORD_BATCH || at - first >= RECORD_EVERY_MS {
+                    let disabled = record(app, ep, &mut unrecorded, o, report).await?;
+                    if disabled || (!ok && retry_at.is_some()) {
+                        // Turned off, or the endpoint waits: nothing after this one may overtake it.
+                        return Ok(());
+                    }
+                }
             }
         }
     }
+    .await;
+    // Whatever happened, what was sent is recorded.
+    let recorded = record(app, ep, &mut unrecorded, o, report).await;
+    result.and(recorded.map(|_| ()))
+}
+
+/// Records `outcomes` in one transaction (attempts, deliveries, the endpoint's failure run) and
+/// turns the endpoint off when a failure completes a run. Returns whether it was turned off.
+async fn record(
+    app: &App,
+    ep: &Claimed,
+    outcomes: &mut Vec<Outcome>,
+    o: &HookOptions,
+    report: &mut HookReport,
+) -> Result<bool, AppError> {
+    if outcomes.is_empty() {
+        return Ok(false);
+    }
+    let mut tx = app.store.write().await?;
+    let mut disabled = false;
+    for u in outcomes.iter() {
+        let run = repo::record_attempt(
+            &mut tx,
+            &repo::AttemptRecord {
+                delivery_id: u.delivery_id,
+                endpoint_id: ep.id,
+                at: u.at,
+                status_code: u.sent.status_code,
+                duration_ms: u.sent.duration_ms,
+                error: u.sent.error.as_deref(),
+                response: u.sent.response.as_deref(),
+                ok: u.sent.ok,
+                retry_at: u.retry_at,
+            },
+        )
+        .await?;
+        if !u.sent.ok
+            && !disabled
+            && o.disable.should_disable(
+                run.consecutive_failures,
+                run.failing_since.unwrap_or(u.at),
+                u.at,
+            )
+        {
+            disabled =
+                disable_endpoint(&mut tx, ep, run.consecutive_failures, &u.sent, u.at, app).await?;
+        }
+    }
+    tx.commit().await?;
+    for u in outcomes.drain(..) {
+        match (u.sent.ok, u.retry_at.is_some()) {
+            (true, _) => report.delivered += 1,
+            (false, true) => report.retrying += 1,
+            (false, false) => report.given_up += 1,
+        }
+    }
+    if disabled {
+        report.disabled += 1;
+    }
+    Ok(disabled)
 }
 
 /// Turns the endpoint off after a run of failures, audits it and e-mails every admin, in the
