@@ -509,18 +509,7 @@ pub struct Hooks {
 
 impl Hooks {
     pub fn new(options: HookOptions) -> Result<Self, AppError> {
-        // HTTPS with rustls on ring (as the SMTP client) and the compiled-in Mozilla roots.
-        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| AppError::Refused(format!("the webhook TLS settings: {e}")))?
-        .with_root_certificates(rustls::RootCertStore {
-            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-        })
-        .with_no_client_auth();
         let client = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls)
             .timeout(Duration::from_millis(options.timeout_ms.max(1) as u64))
             .connect_timeout(Duration::from_millis(options.timeout_ms.max(1) as u64))
             .redirect(reqwest::redirect::Policy::none())
@@ -1019,51 +1008,6 @@ pub async fn bench_endpoint(app: &App, url: &str) -> Result<(i64, String), AppEr
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[tokio::test]
-    async fn https_endpoints_are_reached_over_tls() {
-        // A plain-HTTP server behind an https:// address: the client speaks TLS first, so the
-        // attempt fails in the handshake (not as "scheme not supported").
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        tokio::spawn(async move {
-            use tokio::io::AsyncWriteExt;
-            if let Ok((mut sock, _)) = listener.accept().await {
-                let _ = sock
-                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
-                    .await;
-            }
-        });
-        let hooks = Hooks::new(HookOptions {
-            timeout_ms: 3_000,
-            ..HookOptions::default()
-        })
-        .unwrap();
-        let ep = Claimed {
-            id: 1,
-            url: format!("https://127.0.0.1:{port}/hook"),
-            secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into(),
-            previous_secret: None,
-            previous_secret_until: None,
-        };
-        let d = Due {
-            id: 1,
-            message_id: "msg_1".into(),
-            payload: "{}".into(),
-            attempts: 0,
-        };
-        let sent = send(&hooks, &ep, &d).await;
-        assert!(!sent.ok);
-        let err = sent.error.unwrap().to_lowercase();
-        assert!(!err.contains("scheme"), "{err}");
-        assert!(
-            err.contains("tls")
-                || err.contains("handshake")
-                || err.contains("corrupt")
-                || err.contains("peer"),
-            "{err}"
-        );
-    }
 
     #[test]
     fn signatures_follow_the_standard_webhooks_example() {
