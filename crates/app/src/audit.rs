@@ -15,16 +15,29 @@ pub(crate) async fn record<T: Serialize>(
     after: Option<&T>,
 ) -> Result<(), AppError> {
     let snap = |v: Option<&T>| v.and_then(|v| serde_json::to_value(v).ok());
+    let (before, after) = (snap(before), snap(after));
+    let actor = caller.actor();
+    // The change's webhook event, if any endpoint wants it: in this same transaction.
+    crate::webhooks::emit(
+        conn,
+        now,
+        action,
+        (entity_type, id),
+        &actor.label,
+        before.as_ref(),
+        after.as_ref(),
+    )
+    .await?;
     audit::record(
         conn,
-        &caller.actor(),
+        &actor,
         now,
         Change {
             action,
             entity_type,
             entity_id: id,
-            before: snap(before),
-            after: snap(after),
+            before,
+            after,
         },
     )
     .await?;

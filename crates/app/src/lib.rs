@@ -44,6 +44,7 @@ pub mod schedule;
 pub mod sites;
 pub mod staffing;
 pub mod timeline;
+pub mod webhooks;
 
 pub use caller::Caller;
 pub use error::AppError;

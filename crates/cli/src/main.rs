@@ -3,6 +3,7 @@
 mod audit_key;
 mod bench;
 mod ctt;
+mod hooks;
 mod invoices;
 mod plan;
 
@@ -106,11 +107,13 @@ enum Command {
     /// and confirmed room booking holds its slots, and no instructor or room is in two places
     /// at once. Prints each finding; exits with status 1 if there is any.
     Doctor,
-    /// Deliver the outbox over SMTP until stopped (any number of workers may run, in any number of
+    /// Deliver the outbox over SMTP and webhooks until stopped (any number of workers may run, in any number of
     /// processes; `serve` runs one too unless --no-worker).
     Worker {
         #[command(flatten)]
         smtp: SmtpArgs,
+        #[command(flatten)]
+        hooks: hooks::HookArgs,
         /// Deliver what is due now, then exit.
         #[arg(long)]
         once: bool,
@@ -216,6 +219,17 @@ enum BenchCommand {
         #[command(flatten)]
         smtp: SmtpArgs,
     },
+    /// Queue N events for each of E endpoints on an in-process receiver (which checks every
+    /// signature and the order per endpoint), then time their delivery by the webhook workers.
+    /// Use a scratch database.
+    Webhooks {
+        #[arg(long, default_value_t = 5000)]
+        events: usize,
+        #[arg(long, default_value_t = 2)]
+        endpoints: usize,
+        #[arg(long, default_value_t = 2)]
+        workers: usize,
+    },
 }
 
 #[derive(clap::Args, Clone)]
@@ -233,6 +247,8 @@ struct ServeArgs {
     /// the limit off. Each `serve` process counts on its own.
     #[arg(long, env = "TRAINYARD_API_RATE_LIMIT", default_value_t = 600)]
     api_rate_limit: u32,
+    #[command(flatten)]
+    hooks: hooks::HookArgs,
     #[command(flatten)]
     smtp: SmtpArgs,
 }
@@ -571,11 +587,19 @@ async fn main() -> anyhow::Result<()> {
             let app = open(&target).await?;
             bench::enroll(app, clients, seconds, seats).await
         }
-        Command::Worker { smtp, once } => {
+        Command::Worker { smtp, hooks, once } => {
             let app = open(&target).await?;
             let mailer = smtp.mailer()?;
             let id = delivery::worker_id("worker");
+            let hooks_run = hooks.hooks()?;
             if once {
+                let r = trainyard_app::webhooks::deliver_pending(&app, &hooks_run, &id)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                println!(
+                    "webhooks: {} delivered, {} to be retried, {} given up.",
+                    r.delivered, r.retrying, r.given_up
+                );
                 let mut total = delivery::PassReport::default();
                 loop {
                     let r = delivery::deliver_due(&app, &mailer, &id)
@@ -599,15 +623,37 @@ async fn main() -> anyhow::Result<()> {
                     app.clone(),
                     until_stopped(stopped.clone()),
                 ));
+                let hook_workers = (hooks.webhook_workers > 0).then(|| {
+                    tokio::spawn(trainyard_app::webhooks::run(
+                        app.clone(),
+                        hooks_run,
+                        id.clone(),
+                        until_stopped(stopped.clone()),
+                    ))
+                });
                 let signal = async move {
                     shutdown_signal().await;
                     let _ = stop.send(true);
                 };
                 delivery::run(app.clone(), mailer, id, signal).await;
+                if let Some(h) = hook_workers {
+                    let _ = h.await;
+                }
                 let _ = sealer.await;
             }
             app.store.close().await;
             Ok(())
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Webhooks {
+                    events,
+                    endpoints,
+                    workers,
+                },
+        } => {
+            let app = open(&target).await?;
+            hooks::bench(app, events, endpoints, workers).await
         }
         Command::Bench {
             command:
@@ -833,6 +879,17 @@ async fn serve(mut app: App, args: &ServeArgs) -> anyhow::Result<()> {
         app.clone(),
         until_stopped(stopped.clone()),
     ));
+    // Webhooks: as many workers as asked, unless this process delivers nothing.
+    let hook_workers = if args.no_worker || args.hooks.webhook_workers == 0 {
+        None
+    } else {
+        Some(tokio::spawn(trainyard_app::webhooks::run(
+            app.clone(),
+            args.hooks.hooks()?,
+            trainyard_app::webhooks::worker_id("serve"),
+            until_stopped(stopped.clone()),
+        )))
+    };
     let signal = async move {
         shutdown_signal().await;
         let _ = stop.send(true);
@@ -840,6 +897,9 @@ async fn serve(mut app: App, args: &ServeArgs) -> anyhow::Result<()> {
     let served = trainyard_web::serve(listener, app, args.secure_cookies, signal).await;
     if let Some(w) = worker {
         let _ = w.await;
+    }
+    if let Some(h) = hook_workers {
+        let _ = h.await;
     }
     let _ = sealer.await;
     store.close().await;

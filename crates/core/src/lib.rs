@@ -19,6 +19,7 @@ pub mod role;
 pub mod skill;
 pub mod status;
 pub mod time;
+pub mod webhook;
 
 pub use email::EmailAddress;
 pub use invalid::{FieldError, Invalid};

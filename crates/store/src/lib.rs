@@ -46,6 +46,7 @@ pub mod throttle;
 pub mod timeline;
 pub mod users;
 pub mod venues;
+pub mod webhooks;
 
 pub use error::StoreError;
 pub use row::{ListParams, Page};

@@ -31,6 +31,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (26, "prices", include_str!("../migrations/0026_prices.sql")),
     (27, "costs", include_str!("../migrations/0027_costs.sql")),
     (28, "certificates", include_str!("../migrations/0028_certificates.sql")),
+    (29, "webhooks", include_str!("../migrations/0029_webhooks.sql")),
     (30, "languages", include_str!("../migrations/0030_languages.sql")),
     (31, "invoice_runs", include_str!("../migrations/0031_invoice_runs.sql")),
 ];

@@ -83,6 +83,7 @@ impl Chrome {
                 }
                 if r == Role::Admin {
                     add("Users", "/admin/users", "users");
+                    add("Webhooks", "/admin/webhooks", "webhooks");
                 }
             }
             Role::ClientContact => {

@@ -287,6 +287,18 @@ const API_RULES: &[(&str, &str)] = &[
     ("GET /verify/{code}",                                      "N N N N N N N N N N N"),
     ("GET /settings/certificate-reminders",                     "L Y Y Y Y F F F F F F"),
     ("PUT /settings/certificate-reminders",                     "L B B F F F F F F F F"),
+    // Webhooks (issue 18 §1): admins only.
+    ("GET /webhook-event-types",                                "L Y F F F F F F F F F"),
+    ("GET /webhooks",                                           "L Y F F F F F F F F F"),
+    ("GET /webhooks/{id}",                                      "L N F F F F F F F F F"),
+    ("GET /webhooks/{id}/deliveries",                           "L N F F F F F F F F F"),
+    ("GET /webhooks/{id}/deliveries/{delivery_id}",             "L N F F F F F F F F F"),
+    ("GET /webhooks/{id}/secret",                               "L N F F F F F F F F F"),
+    ("POST /webhooks",                                          "L B B B B B B B B B B"),
+    ("POST /webhooks/{id}/deliveries/{delivery_id}/replay",     "L N F F F F F F F F F"),
+    ("POST /webhooks/{id}/replay",                              "L B B B B B B B B B B"),
+    ("POST /webhooks/{id}/rotate-secret",                       "L N F F F F F F F F F"),
+    ("PUT /webhooks/{id}",                                      "L B B B B B B B B B B"),
 ];
 
 // Columns: anonymous, admin, manager, coordinator, finance, instructor I1 (accepted on S1),
@@ -544,6 +556,20 @@ const PAGE_RULES: &[(&str, &str)] = &[
     ("GET /admin/certificate-reminders",                        "L Y Y F F F F F F F F"),
     ("POST /admin/certificate-reminders",                       "L B B F F F F F F F F"),
     ("GET /verify/{code}",                                      "N N N N N N N N N N N"),
+    // Webhooks (issue 18 §1): admins only.
+    ("GET /admin/webhooks",                                     "L Y F F F F F F F F F"),
+    ("GET /admin/webhooks/new",                                 "L Y F F F F F F F F F"),
+    ("GET /admin/webhooks/{id}",                                "L N F F F F F F F F F"),
+    ("GET /admin/webhooks/{id}/deliveries/{delivery_id}",       "L N F F F F F F F F F"),
+    ("GET /admin/webhooks/{id}/edit",                           "L N F F F F F F F F F"),
+    ("POST /admin/webhooks",                                    "L B F F F F F F F F F"),
+    ("POST /admin/webhooks/{id}",                               "L N F F F F F F F F F"),
+    (
+        "POST /admin/webhooks/{id}/deliveries/{delivery_id}/replay",
+        "L N F F F F F F F F F",
+    ),
+    ("POST /admin/webhooks/{id}/replay",                        "L B B B B B B B B B B"),
+    ("POST /admin/webhooks/{id}/rotate",                        "L N F F F F F F F F F"),
 ];
 
 /// What some routes need beyond their path to reach their access check: a query (appended; its

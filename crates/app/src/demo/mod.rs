@@ -196,6 +196,7 @@ pub async fn seed(app: &App) -> Result<SeedReport, AppError> {
     // The staffing and enrollment use cases queued the e-mails they send (requests, confirmations):
     // in the demo's history those went out long ago, so the demo does not mail its made-up people.
     trainyard_store::outbox::mark_all_pending_sent(c, now).await?;
+    crate::webhooks::seed_demo(c, &s.system, now).await?;
     tx.commit().await?;
     app.store.settle().await?;
     Ok(SeedReport {

@@ -210,6 +210,10 @@ const TAGS: &[(&str, &str)] = &[
         "reports",
         "Operations KPIs for a period and a comparison period, sliced by client, course, instructor, venue and delivery mode; JSON or CSV.",
     ),
+    (
+        "webhooks",
+        "Signed HTTP callbacks (Standard Webhooks) for changes: endpoints, secrets, the delivery log and replays (admins).",
+    ),
 ];
 
 /// The shared error responses, by status: (component name, description).

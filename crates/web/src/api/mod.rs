@@ -24,6 +24,7 @@ mod staffing;
 mod timeline;
 mod users;
 mod venues_travel;
+mod webhooks;
 
 pub use rate_limit::HEADERS as RATE_LIMIT_HEADERS;
 // Public pages that answer from the database (certificate verification) count per address too.
@@ -140,6 +141,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(reports::api())
         .merge(costs::api())
         .merge(certificates::api())
+        .merge(webhooks::api())
         .split_for_parts()
 }
 

@@ -31,6 +31,7 @@ mod resources;
 mod sessions;
 mod timeline;
 mod venues;
+mod webhooks;
 
 pub(crate) use crate::error_page::{error_page, not_found};
 pub(crate) use catalog::enrolled_notice;
@@ -77,6 +78,7 @@ pub fn routes() -> Router<AppState> {
         .merge(certificates::routes())
         .merge(agreements::routes())
         .merge(prices::routes())
+        .merge(webhooks::routes())
 }
 
 const FLASH_COOKIE: &str = "ty_flash";
