@@ -811,6 +811,8 @@ pub async fn transfer(
         )));
     }
     let held_seat = before.status == EnrollmentStatus::Booked || before.offer_expires_at.is_some();
+    // A prepaid seat moves with the learner: given back here, drawn again there.
+    crate::agreements::return_credit(&mut tx, caller, enrollment_id, now).await?;
     let target = enroll_in(
         app,
         &mut tx,
@@ -1216,6 +1218,8 @@ pub async fn merge_into(
     let old_when = tz(&from).display(from.starts_at);
     for m in &plan.moves {
         let before = repo::get(&mut tx, m.enrollment_id).await?;
+        // A prepaid seat moves with the learner: given back here, drawn again there.
+        crate::agreements::return_credit(&mut tx, caller, before.id, now).await?;
         let target = match repo::find(&mut tx, into_session, before.learner_id).await? {
             Some(x)
                 if !matches!(

@@ -457,6 +457,26 @@ async fn prepaid_seats_are_drawn_and_given_back(t: &TestApp) {
         1
     );
 
+    // A transfer takes the prepaid seat along: given back here, drawn again there.
+    let (_, second) = &enrolled[1];
+    let other = session(&w.ops, w.course, w.venue, 25, 10).await;
+    let r = w
+        .ops
+        .post(
+            &format!("/enrollments/{}/transfer", second["id"]),
+            &json!({ "to_session_id": other, "version": second["version"] }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        listed(&w.finance, other, enrolled[1].0).await["paid_by_credit"],
+        true
+    );
+    assert_eq!(
+        w.finance.get(&format!("/agreements/{aid}")).await.body["credits_left"],
+        1
+    );
+
     // A late cancellation (inside the cut-off) uses the seat up.
     let soon = session(&w.ops, w.course, w.venue, 1, 10).await;
     let l = learner(&w.ops, "eve", acme).await;
