@@ -287,45 +287,17 @@ impl Written {
     }
 }
 
-/// Links one event into the chain: the next gapless id, and an HMAC over the previous link and the
-/// event. Holds the `audit_head` row until the transaction ends.
-async fn chain(conn: &mut Conn, key: &AuditKey, e: Written) -> Result<(), StoreError> {
-    sqlx::query("UPDATE audit_head SET last_id = last_id + 1 WHERE singleton = 1")
-        .execute(&mut *conn)
-        .await?;
-    let head = sqlx::query("SELECT last_id, last_hash FROM audit_head WHERE singleton = 1")
-        .fetch_one(&mut *conn)
-        .await?;
-    let id = head.i("last_id")?;
-    let prev = head.s("last_hash")?;
-    let hash = e.hash(Some(key), &prev, id);
-    sqlx::query(
-        "INSERT INTO audit_events (id, occurred_at, actor_user_id, actor_label, action, entity_type, entity_id, \
-         before_json, after_json, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-    )
-    .bind(id)
-    .bind(e.occurred_at)
-    .bind(e.actor_user_id)
-    .bind(e.actor_label)
-    .bind(e.action)
-    .bind(e.entity_type)
-    .bind(e.entity_id)
-    .bind(e.before_json)
-    .bind(e.after_json)
-    .bind(prev)
-    .bind(hash.clone())
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query("UPDATE audit_head SET last_hash = $1 WHERE singleton = 1")
-        .bind(hash)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
-}
+/// Events sealed per statement. Small on purpose: SQLite looks each `$n` up by name in a list, so
+/// binding costs grow with the square of a statement's values (500 rows took seconds, 32 take
+/// milliseconds), while each statement saves 31 round trips to the database.
+const SEAL_BATCH: usize = 32;
 
 /// Moves up to `limit` pending events into the chain, oldest first, inside the caller's write
-/// transaction. Concurrent sealers queue on the `audit_head` row, and each sees what the one before
-/// it moved, so every event is sealed exactly once. Returns how many were sealed.
+/// transaction: each gets the next gapless id and an HMAC over the previous link and the event.
+/// Concurrent sealers queue on the `audit_head` row (held until the transaction ends), and each sees
+/// what the one before it moved, so every event is sealed exactly once. The links are computed
+/// here and written a batch per statement, because a busy transaction (the demo, an invoice run)
+/// seals thousands at once. Returns how many were sealed.
 pub async fn seal(conn: &mut Conn, limit: i64, key: &AuditKey) -> Result<usize, StoreError> {
     // Take the chain's lock before reading, so that no other sealer is moving the same rows.
     sqlx::query("UPDATE audit_head SET last_id = last_id WHERE singleton = 1")
@@ -338,14 +310,76 @@ pub async fn seal(conn: &mut Conn, limit: i64, key: &AuditKey) -> Result<usize, 
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
-    for r in &rows {
-        let pending_id = r.i("id")?;
-        chain(conn, key, Written::from_row(r)?).await?;
-        sqlx::query("DELETE FROM audit_pending WHERE id = $1")
-            .bind(pending_id)
-            .execute(&mut *conn)
-            .await?;
+    if rows.is_empty() {
+        return Ok(0);
     }
+    let head = sqlx::query("SELECT last_id, last_hash FROM audit_head WHERE singleton = 1")
+        .fetch_one(&mut *conn)
+        .await?;
+    let mut id = head.i("last_id")?;
+    let mut prev = head.s("last_hash")?;
+    let mut links = Vec::with_capacity(rows.len());
+    for r in &rows {
+        id += 1;
+        let event = Written::from_row(r)?;
+        let hash = event.hash(Some(key), &prev, id);
+        let prev_hash = std::mem::replace(&mut prev, hash.clone());
+        links.push((r.i("id")?, id, event, prev_hash, hash));
+    }
+    for batch in links.chunks(SEAL_BATCH) {
+        let mut text = String::from(
+            "INSERT INTO audit_events (id, occurred_at, actor_user_id, actor_label, action, entity_type, entity_id, \
+             before_json, after_json, prev_hash, hash) VALUES ",
+        );
+        for k in 0..batch.len() {
+            let n = k * 11;
+            if k > 0 {
+                text.push_str(", ");
+            }
+            text.push('(');
+            text.push_str(
+                &(1..=11)
+                    .map(|i| format!("${}", n + i))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+            text.push(')');
+        }
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(text));
+        for (_, id, e, prev_hash, hash) in batch {
+            q = q
+                .bind(*id)
+                .bind(e.occurred_at)
+                .bind(e.actor_user_id)
+                .bind(e.actor_label.clone())
+                .bind(e.action.clone())
+                .bind(e.entity_type.clone())
+                .bind(e.entity_id)
+                .bind(e.before_json.clone())
+                .bind(e.after_json.clone())
+                .bind(prev_hash.clone())
+                .bind(hash.clone());
+        }
+        q.execute(&mut *conn).await?;
+        let mut delete = String::from("DELETE FROM audit_pending WHERE id IN (");
+        delete.push_str(
+            &(1..=batch.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+        delete.push(')');
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(delete));
+        for (pending_id, ..) in batch {
+            q = q.bind(*pending_id);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    sqlx::query("UPDATE audit_head SET last_id = $1, last_hash = $2 WHERE singleton = 1")
+        .bind(id)
+        .bind(prev)
+        .execute(&mut *conn)
+        .await?;
     Ok(rows.len())
 }
 

@@ -133,11 +133,25 @@ pub async fn seed(app: &App) -> Result<SeedReport, AppError> {
     let mut tx = app.store.write().await?;
     let c: &mut Conn = &mut tx;
 
+    let mut clock = std::time::Instant::now();
+    let mut lap = |phase: &str| {
+        tracing::debug!(
+            phase,
+            ms = clock.elapsed().as_millis() as u64,
+            "demo seeding"
+        );
+        clock = std::time::Instant::now();
+    };
     let sites = sites::seed(c, &mut s).await?;
+    lap("sites");
     let course_rows = catalog::seed(c, &mut s).await?;
+    lap("catalog");
     let team = people::instructors(c, &mut s, &sites.venues, &course_rows).await?;
+    lap("instructors");
     let client_ids = people::clients(c, &mut s).await?;
+    lap("clients");
     let learner_ids = people::learners(c, &mut s, &client_ids).await?;
+    lap("learners");
 
     // Sessions in date order, each staffed while scheduled, then moved on to today's status.
     let mut n_sessions = 0;
@@ -166,9 +180,13 @@ pub async fn seed(app: &App) -> Result<SeedReport, AppError> {
             });
         }
     }
+    lap("sessions");
     let n_invoices = finance::seed(c, &mut s, &delivered).await?;
+    lap("finance");
     costs::seed(c, &mut s, &sites, &delivered).await?;
+    lap("costs");
     let n_certificates = certificates::seed(c, &mut s, &course_rows, &learner_ids).await?;
+    lap("certificates");
 
     people::logins(
         c,
@@ -180,8 +198,10 @@ pub async fn seed(app: &App) -> Result<SeedReport, AppError> {
     )
     .await?;
     programs::seed(c, &mut s, &client_ids).await?;
+    lap("programs");
     let course_ids: Vec<i64> = course_rows.iter().map(|(id, _)| *id).collect();
     prices::seed(c, &mut s, &course_ids, &client_ids, &learner_ids).await?;
+    lap("prices");
     // Draft sessions with planning windows, for the Plan page.
     n_sessions += crate::planning::demo::seed_drafts(
         c,
@@ -193,12 +213,17 @@ pub async fn seed(app: &App) -> Result<SeedReport, AppError> {
         30,
     )
     .await?;
+    lap("drafts");
     // The staffing and enrollment use cases queued the e-mails they send (requests, confirmations):
     // in the demo's history those went out long ago, so the demo does not mail its made-up people.
     trainyard_store::outbox::mark_all_pending_sent(c, now).await?;
+    lap("outbox");
     crate::webhooks::seed_demo(c, &s.system, now).await?;
+    lap("webhooks");
     tx.commit().await?;
+    lap("commit");
     app.store.settle().await?;
+    lap("settle");
     Ok(SeedReport {
         created: true,
         summary: format!(
