@@ -89,6 +89,7 @@ async fn home(State(s): State<AppState>, Viewer(c): Viewer, Flash(flash): Flash)
                 Ok(d) => d,
                 Err(e) => return error_page(e, Some(&c)),
             };
+            let tr = crate::i18n::Tr::for_caller(&c);
             let month = trainyard_app::reporting::ReportQuery::default();
             let kpis = match trainyard_app::reporting::kpis(&s.app, &c, &month).await {
                 Ok(r) => r
@@ -103,7 +104,7 @@ async fn home(State(s): State<AppState>, Viewer(c): Viewer, Flash(flash): Flash)
                                 | Kpi::CancellationRate
                         )
                     })
-                    .map(|t| super::reports::tile_view(t, &month, &r))
+                    .map(|t| super::reports::tile_view(t, &month, &r, &tr))
                     .collect(),
                 Err(e) => return error_page(e, Some(&c)),
             };
@@ -131,7 +132,7 @@ async fn home(State(s): State<AppState>, Viewer(c): Viewer, Flash(flash): Flash)
                     .iter()
                     .map(|(st, n)| StatusBar {
                         label: trainyard_core::status::SessionStatus::parse(st)
-                            .map(|s| s.label())
+                            .map(|s| tr.t_or(&format!("status-{}", s.as_str()), s.label()))
                             .unwrap_or("?")
                             .to_owned(),
                         key: st.clone(),
@@ -149,14 +150,20 @@ async fn home(State(s): State<AppState>, Viewer(c): Viewer, Flash(flash): Flash)
                             Cell::text(&a.course_title),
                             Cell::text(when(a.starts_at, &a.time_zone, &viewer)),
                             Cell::text(match (a.staffed, a.booked_count < a.min_learners) {
-                                (false, true) => format!(
-                                    "No confirmed instructor; {} of minimum {} learners",
-                                    a.booked_count, a.min_learners
+                                (false, true) => tr.t2(
+                                    "attention-unstaffed-underfilled",
+                                    "booked",
+                                    a.booked_count,
+                                    "minimum",
+                                    a.min_learners,
                                 ),
-                                (false, false) => "No confirmed instructor".to_owned(),
-                                _ => format!(
-                                    "Only {} of minimum {} learners",
-                                    a.booked_count, a.min_learners
+                                (false, false) => tr.t("attention-unstaffed").to_owned(),
+                                _ => tr.t2(
+                                    "attention-underfilled",
+                                    "booked",
+                                    a.booked_count,
+                                    "minimum",
+                                    a.min_learners,
                                 ),
                             }),
                         ],
@@ -167,10 +174,12 @@ async fn home(State(s): State<AppState>, Viewer(c): Viewer, Flash(flash): Flash)
                             Cell::text(&o.reference),
                             Cell::text(&o.course_title),
                             Cell::text(when(o.starts_at, &o.time_zone, &viewer)),
-                            Cell::text(format!(
-                                "{} is on time off ({})",
-                                o.instructor_name,
-                                o.reason.to_lowercase()
+                            Cell::text(tr.t2(
+                                "attention-time-off",
+                                "instructor",
+                                &o.instructor_name,
+                                "reason",
+                                o.reason.to_lowercase(),
                             )),
                         ],
                     }))
@@ -180,10 +189,12 @@ async fn home(State(s): State<AppState>, Viewer(c): Viewer, Flash(flash): Flash)
                             Cell::text(&q.session_reference),
                             Cell::text(&q.course_title),
                             Cell::text(viewer.display(q.starts_at)),
-                            Cell::text(format!(
-                                "{}'s qualification for it is valid only until {}",
-                                q.instructor_name,
-                                viewer.local(q.expires_at - 1).format("%a %-d %b %Y")
+                            Cell::text(tr.t2(
+                                "attention-qualification-expires",
+                                "instructor",
+                                &q.instructor_name,
+                                "until",
+                                tr.locale().date(viewer.local(q.expires_at - 1).date_naive()),
                             )),
                         ],
                     }))
@@ -197,7 +208,10 @@ async fn home(State(s): State<AppState>, Viewer(c): Viewer, Flash(flash): Flash)
                             Cell::text(&x.reference),
                             Cell::text(&x.course_title),
                             Cell::text(when(x.starts_at, &x.time_zone, &viewer)),
-                            Cell::badge(x.status.label(), x.status.as_str()),
+                            Cell::badge(
+                                tr.t_or(&format!("status-{}", x.status.as_str()), x.status.label()),
+                                x.status.as_str(),
+                            ),
                             Cell::num(format!("{}/{}", x.booked_count, x.capacity)),
                         ],
                     })

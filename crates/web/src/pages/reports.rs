@@ -5,6 +5,7 @@
 use crate::AppState;
 use crate::auth::Viewer;
 use crate::charts::{self, BarChart, HeatMap};
+use crate::i18n::Tr;
 use crate::pages::{Flash, error_page};
 use crate::views::*;
 use askama::Template;
@@ -105,45 +106,36 @@ fn sessions_href(q: &ReportQuery, days: Days, status: &str) -> String {
     )
 }
 
-fn detail(k: Kpi, t: &Tile) -> String {
+fn detail(k: Kpi, t: &Tile, tr: &Tr) -> String {
     let Some(r) = t.figure else {
         return String::new();
     };
+    let (n, d) = (r.numerator, r.denominator);
+    let hours = |minutes: i64| format!("{:.1}", minutes as f64 / 60.0);
     match k {
-        Kpi::FillRate => format!("{} of {} seats", r.numerator, r.denominator),
-        Kpi::InstructorUtilization if r.denominator == 0 => format!(
-            "{:.1} hours taught; no working hours recorded",
-            r.numerator as f64 / 60.0
-        ),
-        Kpi::InstructorUtilization => format!(
-            "{:.1} of {:.1} hours",
-            r.numerator as f64 / 60.0,
-            r.denominator as f64 / 60.0
-        ),
-        Kpi::OnTimeDelivery => format!("{} of {} sessions due", r.numerator, r.denominator),
-        Kpi::CancellationRate => format!("{} of {} sessions", r.numerator, r.denominator),
-        Kpi::AdminActionsPerSession => {
-            format!("{} actions, {} sessions", r.numerator, r.denominator)
-        }
-        Kpi::AdminMinutesPerSession => {
-            format!("{} minutes, {} sessions", r.numerator, r.denominator)
-        }
-        Kpi::AttendanceRate | Kpi::CompletionRate => {
-            format!("{} of {} learners", r.numerator, r.denominator)
-        }
-        Kpi::CostPerLearner => format!("{} learners at sessions delivered", r.denominator),
-        Kpi::Profitability if r.numerator < 0 => "margin ÷ revenue: a loss".into(),
-        Kpi::Profitability => "margin ÷ revenue of sessions delivered".into(),
+        Kpi::FillRate => tr.t2("kpi-detail-seats", "n", n, "d", d),
+        Kpi::InstructorUtilization if d == 0 => tr.t1("kpi-detail-hours-no-pattern", "n", hours(n)),
+        Kpi::InstructorUtilization => tr.t2("kpi-detail-hours", "n", hours(n), "d", hours(d)),
+        Kpi::OnTimeDelivery => tr.t2("kpi-detail-sessions-due", "n", n, "d", d),
+        Kpi::CancellationRate => tr.t2("kpi-detail-sessions", "n", n, "d", d),
+        Kpi::AdminActionsPerSession => tr.t2("kpi-detail-actions", "n", n, "d", d),
+        Kpi::AdminMinutesPerSession => tr.t2("kpi-detail-minutes", "n", n, "d", d),
+        Kpi::AttendanceRate | Kpi::CompletionRate => tr.t2("kpi-detail-learners", "n", n, "d", d),
+        Kpi::CostPerLearner => tr.t1("kpi-detail-cost-per-learner", "d", d),
+        Kpi::Profitability if n < 0 => tr.t("kpi-detail-loss").to_owned(),
+        Kpi::Profitability => tr.t("kpi-detail-margin").to_owned(),
         _ => String::new(),
     }
 }
 
-pub(crate) fn tile_view(t: &Tile, q: &ReportQuery, r: &KpiReport) -> TileView {
+/// A KPI tile in the reader's language: the title, definition and words around the figures come
+/// from the catalogue (`kpi-<key>`, `kpi-<key>-definition`), English where a key is missing.
+pub(crate) fn tile_view(t: &Tile, q: &ReportQuery, r: &KpiReport, tr: &Tr) -> TileView {
     let k = t.kpi;
     let (trend, trend_label) = match t.trend() {
-        Some(std::cmp::Ordering::Greater) => ("up", "up from"),
-        Some(std::cmp::Ordering::Less) => ("down", "down from"),
-        Some(std::cmp::Ordering::Equal) => ("level", "level with"),
+        Some(std::cmp::Ordering::Greater) => ("up", tr.t("kpi-up-from")),
+        Some(std::cmp::Ordering::Less) => ("down", tr.t("kpi-down-from")),
+        Some(std::cmp::Ordering::Equal) => ("level", tr.t("kpi-level-with")),
         None => ("", ""),
     };
     let tone = match (trend, k.higher_is_better()) {
@@ -153,8 +145,18 @@ pub(crate) fn tile_view(t: &Tile, q: &ReportQuery, r: &KpiReport) -> TileView {
     };
     let comparison = match (&r.comparison, &t.comparison_value, t.arrives_with) {
         (_, _, Some(_)) | (None, _, _) => String::new(),
-        (Some(c), Some(v), _) => format!("{v}{} in {} – {}", unit(k), c.from, c.until),
-        (Some(c), None, _) => format!("no data in {} – {}", c.from, c.until),
+        (Some(c), Some(v), _) => tr.t2(
+            "kpi-value-in",
+            "value",
+            format!("{v}{}", unit(k)),
+            "period",
+            format!("{} – {}", c.from, c.until),
+        ),
+        (Some(c), None, _) => tr.t1(
+            "kpi-no-data-in",
+            "period",
+            format!("{} – {}", c.from, c.until),
+        ),
     };
     let status = match k {
         Kpi::AdminActionsPerSession
@@ -173,15 +175,15 @@ pub(crate) fn tile_view(t: &Tile, q: &ReportQuery, r: &KpiReport) -> TileView {
     };
     TileView {
         key: k.key(),
-        title: t.title,
-        definition: t.definition,
+        title: tr.t_or(&format!("kpi-{}", k.key()), t.title),
+        definition: tr.t_or(&format!("kpi-{}-definition", k.key()), t.definition),
         has_data: t.value.is_some(),
         value: match (&t.value, t.arrives_with) {
-            (_, Some(w)) => format!("arrives with {w}"),
+            (_, Some(w)) => tr.t1("kpi-arrives-with", "part", w),
             (Some(v), None) => format!("{v}{}", unit(k)),
-            (None, None) => "no data".into(),
+            (None, None) => tr.t("kpi-no-data").to_owned(),
         },
-        detail: detail(k, t),
+        detail: detail(k, t, tr),
         comparison,
         trend,
         trend_label,
@@ -431,8 +433,14 @@ async fn page(
             ],
         )
     };
+    let chrome = Chrome::new(&c, "reports", flash);
+    let tiles = r
+        .tiles
+        .iter()
+        .map(|t| tile_view(t, &q, &r, &chrome.tr))
+        .collect();
     ReportsPage {
-        chrome: Chrome::new(&c, "reports", flash),
+        chrome,
         period_label: format!("{} – {}", r.period.from, r.period.until),
         comparison_label: r
             .comparison
@@ -440,7 +448,7 @@ async fn page(
             .unwrap_or_default(),
         time_zone: r.time_zone.clone(),
         filters,
-        tiles: r.tiles.iter().map(|t| tile_view(t, &q, &r)).collect(),
+        tiles,
         fill,
         cancellations,
         heat,
