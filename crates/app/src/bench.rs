@@ -533,3 +533,86 @@ pub async fn seed_certificates(
     app.store.settle().await?;
     Ok(existing)
 }
+
+/// What `trainyard bench year` makes: sessions over the last 365 days (and a little beyond), each
+/// with `enrollments_per_session` learners and a confirmed lead instructor.
+#[derive(Debug, Clone, Copy)]
+pub struct YearSize {
+    pub sessions: i64,
+    pub enrollments_per_session: i64,
+    pub instructors: i64,
+    pub learners: i64,
+}
+
+/// Sessions written per transaction (and per step of the progress bar).
+const YEAR_CHUNK: i64 = 5_000;
+
+/// Fills the year the reporting and profitability benchmarks read, unless it is there already;
+/// `progress(done, total)` counts sessions. Returns the first day of the year (UTC).
+pub async fn seed_year(
+    app: &App,
+    size: YearSize,
+    mut progress: impl FnMut(i64, i64),
+) -> Result<chrono::NaiveDate, AppError> {
+    use trainyard_store::bench_year::{self, YearShape};
+    let now = now_ms();
+    let today = trainyard_core::time::utc(now).date_naive();
+    // The year ends a month from now, so it has upcoming sessions as well as delivered ones.
+    let from = today - Duration::days(335);
+    let from_ms = from
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc().timestamp_millis())
+        .unwrap_or(now);
+    let shape = YearShape {
+        sessions: size.sessions,
+        enrollments_per_session: size.enrollments_per_session.clamp(1, 16),
+        instructors: size.instructors.max(1),
+        learners: size.learners.max(size.enrollments_per_session.max(16)),
+        from_ms,
+        now_ms: now,
+    };
+    let existing = {
+        let mut conn = app.store.read().await?;
+        bench_year::existing_sessions(&mut conn).await?
+    };
+    if existing >= size.sessions {
+        progress(existing, size.sessions);
+        return Ok(from);
+    }
+    if existing > 0 {
+        return Err(AppError::Refused(format!(
+            "this database holds part of a benchmark year ({existing} of {} sessions): use a fresh one",
+            size.sessions
+        )));
+    }
+    let (first_instructor, first_learner) = {
+        let mut tx = app.store.write().await?;
+        catalog(&mut tx, now).await?;
+        let i = bench_year::instructors(&mut tx, &shape, now).await?;
+        let l = bench_year::learners(&mut tx, &shape, now).await?;
+        tx.commit().await?;
+        (i, l)
+    };
+    let mut done = 0;
+    progress(done, size.sessions);
+    while done < size.sessions {
+        let n = YEAR_CHUNK.min(size.sessions - done);
+        let mut tx = app.store.write().await?;
+        bench_year::sessions(
+            &mut tx,
+            &shape,
+            (done, n),
+            first_instructor,
+            first_learner,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        done += n;
+        progress(done, size.sessions);
+    }
+    let mut tx = app.store.write().await?;
+    bench_year::analyze(&mut tx).await?;
+    tx.commit().await?;
+    Ok(from)
+}

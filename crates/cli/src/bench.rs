@@ -275,6 +275,46 @@ pub async fn invoice_pdf(app: App, lines: usize, iterations: usize) -> anyhow::R
     time_pages(&router, &cookie, &queries, iterations).await
 }
 
+/// Fills a year of operations (if missing), then times the reports page over the whole year, the
+/// dashboard and the year's profitability by course and by client.
+pub async fn year(
+    app: App,
+    size: trainyard_app::bench::YearSize,
+    iterations: usize,
+) -> anyhow::Result<()> {
+    let bar = indicatif::ProgressBar::new(size.sessions.max(0) as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "seeding the year {bar:40} {pos}/{len} sessions ({eta})",
+        )
+        .context("progress bar template")?,
+    );
+    let started = Instant::now();
+    let from = trainyard_app::bench::seed_year(&app, size, |done, _| bar.set_position(done as u64))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}: {e:?}"))?;
+    bar.finish_and_clear();
+    let until = from + chrono::Duration::days(364);
+    println!(
+        "{:?}: a year from {from} to {until}: {} sessions, {} enrollments each, {} instructors, {} learners (ready in {:.1} s)",
+        app.store.backend(),
+        size.sessions,
+        size.enrollments_per_session,
+        size.instructors,
+        size.learners,
+        started.elapsed().as_secs_f64()
+    );
+    let (router, cookie) = bench_login(&app).await?;
+    let queries = [
+        format!("/reports?from={from}&until={until}&compare=none"),
+        format!("/reports?from={from}&until={until}"),
+        "/".to_owned(),
+        format!("/reports/profitability?from={from}&until={until}&by=course"),
+        format!("/reports/profitability?from={from}&until={until}&by=client"),
+    ];
+    time_pages(&router, &cookie, &queries, iterations).await
+}
+
 /// Seeds a month to bill for `clients` clients, then times the month's invoice run end to end
 /// (finding who to bill, drafting, numbering and issuing every invoice).
 pub async fn invoice_run(app: App, clients: usize, per_client: usize) -> anyhow::Result<()> {

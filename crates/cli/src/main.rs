@@ -169,6 +169,22 @@ enum BenchCommand {
         #[arg(long, default_value_t = 50)]
         iterations: usize,
     },
+    /// Fill a year of operations (sessions, enrollments, instructors; set-based, with a progress
+    /// bar) unless it is there, then time the pages over it: the reports page for the whole year
+    /// (every tile and chart), the dashboard and the year's profitability report (server time, in
+    /// process). Use a fresh database for the first run.
+    Year {
+        #[arg(long, default_value_t = 100_000)]
+        sessions: i64,
+        #[arg(long, default_value_t = 10)]
+        enrollments_per_session: i64,
+        #[arg(long, default_value_t = 2_000)]
+        instructors: i64,
+        #[arg(long, default_value_t = 100_000)]
+        learners: i64,
+        #[arg(long, default_value_t = 10)]
+        iterations: usize,
+    },
     /// Seed last month with N clients' delivered, unbilled enrollments, then issue the month's
     /// invoices (one per client) as `trainyard invoices issue` does, timed. Use a fresh database.
     InvoiceRun {
@@ -518,6 +534,25 @@ async fn main() -> anyhow::Result<()> {
         } => {
             let app = open(&target).await?;
             bench::sessions_list(app, sessions, iterations).await
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Year {
+                    sessions,
+                    enrollments_per_session,
+                    instructors,
+                    learners,
+                    iterations,
+                },
+        } => {
+            let app = open(&target).await?;
+            let size = trainyard_app::bench::YearSize {
+                sessions,
+                enrollments_per_session,
+                instructors,
+                learners,
+            };
+            bench::year(app, size, iterations).await
         }
         Command::Bench {
             command:

@@ -11,6 +11,7 @@ pub mod agreements;
 pub mod assignments;
 pub mod audit;
 pub mod auth;
+pub mod bench_year;
 pub mod bookings;
 pub mod certificates;
 pub mod clients;

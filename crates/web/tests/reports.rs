@@ -19,7 +19,45 @@ both_backends!(
     a_client_contact_sees_only_their_clients_figures,
     the_reports_page_draws_tiles_charts_and_drill_downs,
     in_a_browser_the_drill_down_lists_what_the_tile_counts,
+    the_benchmark_year_is_consistent_and_counted,
 );
+
+/// `trainyard bench year` writes its year set-based, around the use cases: the rows must still obey
+/// the scheduling rules (the doctor finds nothing) and read back as the figures it meant to make.
+async fn the_benchmark_year_is_consistent_and_counted(t: &TestApp) {
+    let size = trainyard_app::bench::YearSize {
+        sessions: 120,
+        enrollments_per_session: 4,
+        instructors: 10,
+        learners: 50,
+    };
+    let from = trainyard_app::bench::seed_year(&t.app, size, |_, _| {})
+        .await
+        .unwrap();
+    let findings = trainyard_app::doctor::check(&t.app, &t.system())
+        .await
+        .unwrap();
+    assert!(findings.is_empty(), "{findings:?}");
+    // A second call finds the year there and makes nothing.
+    trainyard_app::bench::seed_year(&t.app, size, |_, _| {})
+        .await
+        .unwrap();
+    let manager = t.api_as(Role::Manager, None).await;
+    let until = from + chrono::Duration::days(364);
+    let r = manager
+        .get(&format!(
+            "/reports/kpis?from={from}&until={until}&compare=none"
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let fill = tile(&r.body, "fill_rate");
+    // Every session held offers 16 seats and has 4 learners (a delivered one counts those who
+    // came: one in twelve is a no-show); one session in twenty is cancelled.
+    let held = 120 - 120 / 20;
+    assert_eq!(fill["figure"]["denominator"], json!(held * 16), "{fill}");
+    let filled = fill["figure"]["numerator"].as_i64().unwrap();
+    assert!(filled > held * 4 * 10 / 12 && filled <= held * 4, "{fill}");
+}
 
 struct Data {
     coordinator: Api,
