@@ -11,7 +11,7 @@ use chrono::{Duration, NaiveDate};
 use std::collections::HashMap;
 use trainyard_core::kpi::{Period, Ratio};
 use trainyard_core::money::Money;
-use trainyard_core::morning::{self as rules, Band, Effort, Problem, Standing};
+use trainyard_core::morning::{self as rules, UtilizationBand, Effort, SessionProblem, LoadStanding};
 use trainyard_core::status::DeliveryMode;
 use trainyard_core::{Currency, TimeZoneName};
 use trainyard_store::kpi::{self as kpi_repo, KpiFilter};
@@ -42,7 +42,7 @@ pub struct MorningQuery {
     #[param(value_type = Option<DeliveryMode>)]
     pub mode: String,
     /// Only sessions with this problem.
-    #[param(value_type = Option<Problem>)]
+    #[param(value_type = Option<SessionProblem>)]
     pub problem: String,
     /// The sessions' order: `starts` (soonest first, the default), `-starts`, `problems` (most
     /// problems first).
@@ -67,7 +67,7 @@ pub struct SessionProblems {
     pub time_zone: String,
     pub booked: i64,
     pub min_learners: i64,
-    pub problems: Vec<Problem>,
+    pub problems: Vec<SessionProblem>,
 }
 
 /// An instructor outside the target band over the days ahead.
@@ -81,7 +81,7 @@ pub struct InstructorLoad {
     pub available_minutes: i64,
     /// Teaching ÷ available as a percentage ("42.5"); `null` without available hours.
     pub utilization_percent: Option<String>,
-    pub standing: Standing,
+    pub standing: LoadStanding,
 }
 
 /// A client whose admin effort is out of proportion to their revenue.
@@ -112,7 +112,7 @@ pub struct MorningLists {
     pub ahead: Days,
     /// The last 90 days before today: the clients list.
     pub back: Days,
-    pub band: Band,
+    pub band: UtilizationBand,
     pub sessions: Vec<SessionProblems>,
     pub instructors: Vec<InstructorLoad>,
     /// `null` for readers who do not see finance figures.
@@ -123,7 +123,7 @@ pub struct MorningLists {
 
 pub const NOTE: &str = "Overdue compliance items are not checked yet: they arrive with the compliance module.";
 
-fn filter_of(q: &MorningQuery) -> Result<(KpiFilter, Option<Problem>), AppError> {
+fn filter_of(q: &MorningQuery) -> Result<(KpiFilter, Option<SessionProblem>), AppError> {
     let mode = match q.mode.trim() {
         "" => None,
         m => Some(DeliveryMode::parse(m).map_err(|e| AppError::BadParameter {
@@ -134,7 +134,7 @@ fn filter_of(q: &MorningQuery) -> Result<(KpiFilter, Option<Problem>), AppError>
     let problem = match q.problem.trim() {
         "" => None,
         p => Some(
-            Problem::parse(p).map_err(|message| AppError::BadParameter {
+            SessionProblem::parse(p).map_err(|message| AppError::BadParameter {
                 name: "problem",
                 message,
             })?,
@@ -241,7 +241,7 @@ pub async fn morning_lists(
         }),
         _ => {}
     }
-    let band = Band::default();
+    let band = UtilizationBand::default();
     let (_, per) = trainyard_core::kpi::utilization(window, &teaching, &instructors);
     let mut loads: Vec<InstructorLoad> = per
         .into_iter()
@@ -260,9 +260,9 @@ pub async fn morning_lists(
     // Over target first (the most loaded first), then under target (the least loaded first).
     loads.sort_by(|a, b| {
         let key = |l: &InstructorLoad| match (l.standing, l.utilization_percent.as_deref()) {
-            (Standing::Over, None) => (0, -1.0e9),
-            (Standing::Over, Some(p)) => (0, -p.parse::<f64>().unwrap_or(0.0)),
-            (Standing::Under, p) => (1, p.and_then(|p| p.parse::<f64>().ok()).unwrap_or(0.0)),
+            (LoadStanding::Over, None) => (0, -1.0e9),
+            (LoadStanding::Over, Some(p)) => (0, -p.parse::<f64>().unwrap_or(0.0)),
+            (LoadStanding::Under, p) => (1, p.and_then(|p| p.parse::<f64>().ok()).unwrap_or(0.0)),
         };
         let (ka, kb) = (key(a), key(b));
         ka.0.cmp(&kb.0)

@@ -410,6 +410,18 @@ pub async fn delete_schedule(
 
 // ------------------------------------------------------------------ running
 
+/// The named period of a page's query (`period=quarter`: the quarter of the day it runs).
+fn preset(query: &str) -> String {
+    #[derive(serde::Deserialize, Default)]
+    #[serde(default)]
+    struct Preset {
+        period: String,
+    }
+    serde_urlencoded::from_str::<Preset>(query)
+        .unwrap_or_default()
+        .period
+}
+
 /// A report as a file: its name and CSV, as `caller` may see it at `now`.
 pub async fn report_csv(
     app: &App,
@@ -427,13 +439,7 @@ pub async fn report_csv(
     match kind {
         ReportKind::Kpis => {
             let mut q: ReportQuery = serde_urlencoded::from_str(query).map_err(bad)?;
-            #[derive(serde::Deserialize, Default)]
-            #[serde(default)]
-            struct Preset {
-                period: String,
-            }
-            let p: Preset = serde_urlencoded::from_str(query).unwrap_or_default();
-            if let Some(d) = Days::preset(p.period.trim(), today) {
+            if let Some(d) = Days::preset(preset(query).trim(), today) {
                 q.from = d.from.to_string();
                 q.until = d.until.to_string();
             }
@@ -449,7 +455,12 @@ pub async fn report_csv(
             Ok((format!("morning-{today}.csv"), morning::csv(&m)))
         }
         ReportKind::Profitability => {
-            let q: crate::costs::ProfitQuery = serde_urlencoded::from_str(query).map_err(bad)?;
+            let mut q: crate::costs::ProfitQuery =
+                serde_urlencoded::from_str(query).map_err(bad)?;
+            if let Some(d) = Days::preset(preset(query).trim(), today) {
+                q.from = d.from.to_string();
+                q.until = d.until.to_string();
+            }
             let r = crate::costs::profitability(app, caller, &q).await?;
             Ok((
                 format!("profitability-{}-{}.csv", r.period.from, r.period.until),

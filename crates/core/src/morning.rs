@@ -12,7 +12,7 @@ use crate::status::DeliveryMode;
     Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
-pub enum Problem {
+pub enum SessionProblem {
     /// No confirmed instructor (none assigned, or only proposed, requested or accepted).
     UnconfirmedInstructor,
     /// A classroom or blended session without a confirmed room booking.
@@ -25,45 +25,45 @@ pub enum Problem {
     InstructorOnTimeOff,
 }
 
-impl Problem {
-    pub const ALL: [Problem; 5] = [
-        Problem::UnconfirmedInstructor,
-        Problem::NoRoom,
-        Problem::BelowMinimum,
-        Problem::JoiningNotSent,
-        Problem::InstructorOnTimeOff,
+impl SessionProblem {
+    pub const ALL: [SessionProblem; 5] = [
+        SessionProblem::UnconfirmedInstructor,
+        SessionProblem::NoRoom,
+        SessionProblem::BelowMinimum,
+        SessionProblem::JoiningNotSent,
+        SessionProblem::InstructorOnTimeOff,
     ];
 
     pub fn as_str(self) -> &'static str {
         match self {
-            Problem::UnconfirmedInstructor => "unconfirmed_instructor",
-            Problem::NoRoom => "no_room",
-            Problem::BelowMinimum => "below_minimum",
-            Problem::JoiningNotSent => "joining_not_sent",
-            Problem::InstructorOnTimeOff => "instructor_on_time_off",
+            SessionProblem::UnconfirmedInstructor => "unconfirmed_instructor",
+            SessionProblem::NoRoom => "no_room",
+            SessionProblem::BelowMinimum => "below_minimum",
+            SessionProblem::JoiningNotSent => "joining_not_sent",
+            SessionProblem::InstructorOnTimeOff => "instructor_on_time_off",
         }
     }
 
     pub fn label(self) -> &'static str {
         match self {
-            Problem::UnconfirmedInstructor => "Instructor not confirmed",
-            Problem::NoRoom => "No room",
-            Problem::BelowMinimum => "Below minimum",
-            Problem::JoiningNotSent => "Joining instructions not sent",
-            Problem::InstructorOnTimeOff => "Instructor on time off",
+            SessionProblem::UnconfirmedInstructor => "Instructor not confirmed",
+            SessionProblem::NoRoom => "No room",
+            SessionProblem::BelowMinimum => "Below minimum",
+            SessionProblem::JoiningNotSent => "Joining instructions not sent",
+            SessionProblem::InstructorOnTimeOff => "Instructor on time off",
         }
     }
 
-    pub fn parse(raw: &str) -> Result<Problem, String> {
+    pub fn parse(raw: &str) -> Result<SessionProblem, String> {
         let raw = raw.trim();
-        Problem::ALL
+        SessionProblem::ALL
             .into_iter()
             .find(|p| p.as_str() == raw)
             .ok_or_else(|| {
                 format!(
                     "'{}' is not a problem (one of: {})",
                     raw.chars().take(40).collect::<String>(),
-                    Problem::ALL.map(|p| p.as_str()).join(", ")
+                    SessionProblem::ALL.map(|p| p.as_str()).join(", ")
                 )
             })
     }
@@ -87,78 +87,78 @@ pub struct SessionCheck {
     pub instructors_on_time_off: i64,
 }
 
-/// The problems of `s` at `now`, in [`Problem::ALL`] order. Joining instructions count as due
+/// The problems of `s` at `now`, in [`SessionProblem::ALL`] order. Joining instructions count as due
 /// `joining_hours` before the start (never when 0).
-pub fn problems(s: &SessionCheck, now: i64, joining_hours: i64) -> Vec<Problem> {
+pub fn problems(s: &SessionCheck, now: i64, joining_hours: i64) -> Vec<SessionProblem> {
     let joining_due = joining_hours > 0 && now >= s.starts_at - joining_hours * 3_600_000;
     let mut out = Vec::new();
     if s.confirmed_instructors == 0 {
-        out.push(Problem::UnconfirmedInstructor);
+        out.push(SessionProblem::UnconfirmedInstructor);
     }
     if s.mode != DeliveryMode::Vilt && s.rooms == 0 {
-        out.push(Problem::NoRoom);
+        out.push(SessionProblem::NoRoom);
     }
     if s.booked < s.min_learners {
-        out.push(Problem::BelowMinimum);
+        out.push(SessionProblem::BelowMinimum);
     }
     if joining_due && s.joining_missing > 0 {
-        out.push(Problem::JoiningNotSent);
+        out.push(SessionProblem::JoiningNotSent);
     }
     if s.instructors_on_time_off > 0 {
-        out.push(Problem::InstructorOnTimeOff);
+        out.push(SessionProblem::InstructorOnTimeOff);
     }
     out
 }
 
 /// The target utilization band, in percent: below `low` is under target, above `high` over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
-pub struct Band {
+pub struct UtilizationBand {
     pub low: i64,
     pub high: i64,
 }
 
-impl Default for Band {
+impl Default for UtilizationBand {
     fn default() -> Self {
-        Band { low: 50, high: 90 }
+        UtilizationBand { low: 50, high: 90 }
     }
 }
 
 /// Where a utilization lies against the band.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum Standing {
+pub enum LoadStanding {
     Under,
     Over,
 }
 
-impl Standing {
+impl LoadStanding {
     pub fn as_str(self) -> &'static str {
         match self {
-            Standing::Under => "under",
-            Standing::Over => "over",
+            LoadStanding::Under => "under",
+            LoadStanding::Over => "over",
         }
     }
 
     pub fn label(self) -> &'static str {
         match self {
-            Standing::Under => "Under target",
-            Standing::Over => "Over target",
+            LoadStanding::Under => "Under target",
+            LoadStanding::Over => "Over target",
         }
     }
 }
 
 /// Under or over the band, or `None` inside it. Teaching without any available hours is over;
 /// no hours and no teaching says nothing.
-pub fn utilization_standing(u: Ratio, band: Band) -> Option<Standing> {
+pub fn utilization_standing(u: Ratio, band: UtilizationBand) -> Option<LoadStanding> {
     if u.denominator == 0 {
-        return (u.numerator > 0).then_some(Standing::Over);
+        return (u.numerator > 0).then_some(LoadStanding::Over);
     }
     // Compare in integers: numerator * 100 against the percent bounds times the denominator.
     let scaled = u.numerator * 100;
     if scaled < band.low * u.denominator {
-        Some(Standing::Under)
+        Some(LoadStanding::Under)
     } else if scaled > band.high * u.denominator {
-        Some(Standing::Over)
+        Some(LoadStanding::Over)
     } else {
         None
     }
@@ -246,9 +246,9 @@ mod tests {
             confirmed_instructors: 0,
             ..fine()
         };
-        assert_eq!(problems(&s, 0, 72), vec![Problem::UnconfirmedInstructor]);
+        assert_eq!(problems(&s, 0, 72), vec![SessionProblem::UnconfirmedInstructor]);
         let s = SessionCheck { rooms: 0, ..fine() };
-        assert_eq!(problems(&s, 0, 72), vec![Problem::NoRoom]);
+        assert_eq!(problems(&s, 0, 72), vec![SessionProblem::NoRoom]);
         let virtual_class = SessionCheck {
             rooms: 0,
             mode: DeliveryMode::Vilt,
@@ -259,12 +259,12 @@ mod tests {
             booked: 3,
             ..fine()
         };
-        assert_eq!(problems(&s, 0, 72), vec![Problem::BelowMinimum]);
+        assert_eq!(problems(&s, 0, 72), vec![SessionProblem::BelowMinimum]);
         let s = SessionCheck {
             instructors_on_time_off: 1,
             ..fine()
         };
-        assert_eq!(problems(&s, 0, 72), vec![Problem::InstructorOnTimeOff]);
+        assert_eq!(problems(&s, 0, 72), vec![SessionProblem::InstructorOnTimeOff]);
     }
 
     #[test]
@@ -275,34 +275,34 @@ mod tests {
         };
         // Due 72 hours before the start at hour 100: from hour 28.
         assert!(problems(&s, 27 * H, 72).is_empty());
-        assert_eq!(problems(&s, 28 * H, 72), vec![Problem::JoiningNotSent]);
+        assert_eq!(problems(&s, 28 * H, 72), vec![SessionProblem::JoiningNotSent]);
         assert!(problems(&s, 99 * H, 0).is_empty());
     }
 
     #[test]
     fn problems_parse_from_their_keys() {
-        for p in Problem::ALL {
-            assert_eq!(Problem::parse(p.as_str()).unwrap(), p);
+        for p in SessionProblem::ALL {
+            assert_eq!(SessionProblem::parse(p.as_str()).unwrap(), p);
         }
-        assert!(Problem::parse("compliance").unwrap_err().contains("no_room"));
+        assert!(SessionProblem::parse("compliance").unwrap_err().contains("no_room"));
     }
 
     #[test]
     fn utilization_band() {
-        let band = Band::default();
+        let band = UtilizationBand::default();
         assert_eq!(
             utilization_standing(Ratio::new(49, 100), band),
-            Some(Standing::Under)
+            Some(LoadStanding::Under)
         );
         assert_eq!(utilization_standing(Ratio::new(50, 100), band), None);
         assert_eq!(utilization_standing(Ratio::new(90, 100), band), None);
         assert_eq!(
             utilization_standing(Ratio::new(91, 100), band),
-            Some(Standing::Over)
+            Some(LoadStanding::Over)
         );
         assert_eq!(
             utilization_standing(Ratio::new(60, 0), band),
-            Some(Standing::Over)
+            Some(LoadStanding::Over)
         );
         assert_eq!(utilization_standing(Ratio::new(0, 0), band), None);
     }

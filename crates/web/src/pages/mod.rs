@@ -27,6 +27,7 @@ mod programs;
 mod record;
 mod recurrence;
 pub(crate) mod reports;
+pub(crate) mod report_views;
 mod resources;
 mod sessions;
 mod timeline;
@@ -74,6 +75,7 @@ pub fn routes() -> Router<AppState> {
         .merge(invoice_runs::routes())
         .merge(accounting::routes())
         .merge(reports::routes())
+        .merge(report_views::routes())
         .merge(profitability::routes())
         .merge(certificates::routes())
         .merge(agreements::routes())
