@@ -11,7 +11,9 @@ use chrono::{Duration, NaiveDate};
 use std::collections::HashMap;
 use trainyard_core::kpi::{Period, Ratio};
 use trainyard_core::money::Money;
-use trainyard_core::morning::{self as rules, UtilizationBand, Effort, SessionProblem, LoadStanding};
+use trainyard_core::morning::{
+    self as rules, Effort, LoadStanding, SessionProblem, UtilizationBand,
+};
 use trainyard_core::status::DeliveryMode;
 use trainyard_core::{Currency, TimeZoneName};
 use trainyard_store::kpi::{self as kpi_repo, KpiFilter};
@@ -121,7 +123,8 @@ pub struct MorningLists {
     pub note: &'static str,
 }
 
-pub const NOTE: &str = "Overdue compliance items are not checked yet: they arrive with the compliance module.";
+pub const NOTE: &str =
+    "Overdue compliance items are not checked yet: they arrive with the compliance module.";
 
 fn filter_of(q: &MorningQuery) -> Result<(KpiFilter, Option<SessionProblem>), AppError> {
     let mode = match q.mode.trim() {

@@ -34,9 +34,7 @@ pub fn may_see(caller: &Caller, kind: ReportKind) -> bool {
 
 fn may_read(caller: &Caller, v: &ReportView) -> bool {
     may_see(caller, v.report)
-        && (v.owner_user_id == caller.user_id
-            || v.shared
-            || caller.role.can_administer())
+        && (v.owner_user_id == caller.user_id || v.shared || caller.role.can_administer())
 }
 
 fn may_edit(caller: &Caller, v: &ReportView) -> bool {
@@ -73,11 +71,9 @@ fn check_query(kind: ReportKind, query: &str, inv: &mut Invalid) {
         ReportKind::Morning => serde_urlencoded::from_str::<MorningQuery>(query)
             .err()
             .map(|e| e.to_string()),
-        ReportKind::Profitability => {
-            serde_urlencoded::from_str::<crate::costs::ProfitQuery>(query)
-                .err()
-                .map(|e| e.to_string())
-        }
+        ReportKind::Profitability => serde_urlencoded::from_str::<crate::costs::ProfitQuery>(query)
+            .err()
+            .map(|e| e.to_string()),
     };
     if let Some(p) = problem {
         inv.add("query", format!("The filters cannot be read: {p}"));
@@ -95,7 +91,10 @@ fn parse_view(caller: &Caller, f: &ViewFields) -> Result<(ReportKind, String), A
     let kind = inv.check("report", ReportKind::parse(&f.report));
     let query = clean_query(&f.query);
     if query.len() > 2_000 {
-        inv.add("query", "The filters are too long (at most 2,000 characters)");
+        inv.add(
+            "query",
+            "The filters are too long (at most 2,000 characters)",
+        );
     }
     if let Some(k) = kind {
         check_query(k, &query, &mut inv);
@@ -265,7 +264,9 @@ pub async fn get_schedule(
 ) -> Result<ReportSchedule, AppError> {
     get_view(app, caller, view_id).await?;
     let mut conn = app.store.read().await?;
-    let s = repo::schedule(&mut conn, id).await.about("report schedule")?;
+    let s = repo::schedule(&mut conn, id)
+        .await
+        .about("report schedule")?;
     if s.view_id != view_id {
         return Err(AppError::NotFound("report schedule"));
     }
@@ -283,7 +284,15 @@ async fn schedulable(app: &App, caller: &Caller, view_id: i64) -> Result<ReportV
 fn parsed(
     f: &ScheduleFields,
     now: i64,
-) -> Result<(trainyard_core::report_view::Schedule, Vec<String>, String, i64), AppError> {
+) -> Result<
+    (
+        trainyard_core::report_view::Schedule,
+        Vec<String>,
+        String,
+        i64,
+    ),
+    AppError,
+> {
     let s = f.parse()?;
     let recipients: Vec<String> = s.recipients.iter().map(|a| a.as_str().to_owned()).collect();
     let time = s.time_of_day.format("%H:%M").to_string();
@@ -674,7 +683,8 @@ mod tests {
 
     #[test]
     fn plain_tables_align_and_drop_empty_columns() {
-        let t = plain_table("kpi,title,empty,value\nfill_rate,Fill rate,,72.5\nx,Longer title,,1\n");
+        let t =
+            plain_table("kpi,title,empty,value\nfill_rate,Fill rate,,72.5\nx,Longer title,,1\n");
         let lines: Vec<&str> = t.lines().collect();
         assert_eq!(lines[0], "kpi        title         value");
         assert_eq!(lines[2], "fill_rate  Fill rate     72.5");

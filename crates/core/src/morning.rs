@@ -246,7 +246,10 @@ mod tests {
             confirmed_instructors: 0,
             ..fine()
         };
-        assert_eq!(problems(&s, 0, 72), vec![SessionProblem::UnconfirmedInstructor]);
+        assert_eq!(
+            problems(&s, 0, 72),
+            vec![SessionProblem::UnconfirmedInstructor]
+        );
         let s = SessionCheck { rooms: 0, ..fine() };
         assert_eq!(problems(&s, 0, 72), vec![SessionProblem::NoRoom]);
         let virtual_class = SessionCheck {
@@ -264,7 +267,10 @@ mod tests {
             instructors_on_time_off: 1,
             ..fine()
         };
-        assert_eq!(problems(&s, 0, 72), vec![SessionProblem::InstructorOnTimeOff]);
+        assert_eq!(
+            problems(&s, 0, 72),
+            vec![SessionProblem::InstructorOnTimeOff]
+        );
     }
 
     #[test]
@@ -275,7 +281,10 @@ mod tests {
         };
         // Due 72 hours before the start at hour 100: from hour 28.
         assert!(problems(&s, 27 * H, 72).is_empty());
-        assert_eq!(problems(&s, 28 * H, 72), vec![SessionProblem::JoiningNotSent]);
+        assert_eq!(
+            problems(&s, 28 * H, 72),
+            vec![SessionProblem::JoiningNotSent]
+        );
         assert!(problems(&s, 99 * H, 0).is_empty());
     }
 
@@ -284,7 +293,11 @@ mod tests {
         for p in SessionProblem::ALL {
             assert_eq!(SessionProblem::parse(p.as_str()).unwrap(), p);
         }
-        assert!(SessionProblem::parse("compliance").unwrap_err().contains("no_room"));
+        assert!(
+            SessionProblem::parse("compliance")
+                .unwrap_err()
+                .contains("no_room")
+        );
     }
 
     #[test]

@@ -53,7 +53,8 @@ pub async fn upcoming(conn: &mut Conn, f: &KpiFilter) -> Result<Vec<UpcomingSess
     ));
     q.int(f.from_ms).push(" AND s.starts_at < ").int(f.until_ms);
     slices(&mut q, f);
-    q.push(" ORDER BY s.starts_at, s.id LIMIT ").int(MAX_UPCOMING);
+    q.push(" ORDER BY s.starts_at, s.id LIMIT ")
+        .int(MAX_UPCOMING);
     fetch_all(conn, q.query(), |r| {
         Ok(UpcomingSession {
             id: r.i("id")?,

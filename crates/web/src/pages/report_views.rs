@@ -492,7 +492,10 @@ fn view_form(tr: &crate::i18n::Tr, f: &ViewForm, editing: Option<&ReportView>) -
     }
 }
 
-async fn create(State(s): State<AppState>, Submit { caller: c, form: f }: Submit<ViewForm>) -> Response {
+async fn create(
+    State(s): State<AppState>,
+    Submit { caller: c, form: f }: Submit<ViewForm>,
+) -> Response {
     let chrome = Chrome::new(&c, AREA, None);
     match uc::create_view(&s.app, &c, &f.fields()).await {
         Ok(v) => saved("/reports/views", &format!("“{}” saved.", v.name)),
@@ -576,15 +579,24 @@ fn schedule_form(tr: &crate::i18n::Tr, v: &ReportView, f: &ScheduleFields) -> Fo
                 .required()
                 .help(tr.t("views-time-help")),
             Field::new("time_zone", tr.t("views-time-zone"), "text", &f.time_zone).required(),
-            Field::new("recipients", tr.t("views-recipients"), "textarea", &f.recipients)
-                .required()
-                .help(tr.t("views-recipients-help")),
+            Field::new(
+                "recipients",
+                tr.t("views-recipients"),
+                "textarea",
+                &f.recipients,
+            )
+            .required()
+            .help(tr.t("views-recipients-help")),
         ],
         problems: Vec::new(),
     }
 }
 
-async fn new_schedule(State(s): State<AppState>, Viewer(c): Viewer, Path(id): Path<i64>) -> Response {
+async fn new_schedule(
+    State(s): State<AppState>,
+    Viewer(c): Viewer,
+    Path(id): Path<i64>,
+) -> Response {
     match uc::get_view(&s.app, &c, id).await {
         Ok(v) => {
             let chrome = Chrome::new(&c, AREA, None);
