@@ -217,7 +217,10 @@ pub async fn morning_lists(
                 Some(p) => problems.contains(&p),
                 None => !problems.is_empty(),
             };
-            keep.then(|| SessionProblems {
+            if !keep {
+                return None;
+            }
+            Some(SessionProblems {
                 session_id: u.id,
                 reference: u.reference,
                 course_id: u.course_id,
