@@ -713,7 +713,21 @@ pub struct File {
 
 /// The files an outbox row carries, made when it is sent: an issued invoice or credit note
 /// (immutable once issued) prints the same PDF whenever it is made.
-async fn files_of(app: &App, m: &Due) -> Result<Vec<File>, AppError> {
+/// A scheduled report's message carries the CSV its run recorded.
+pub async fn files_of(app: &App, m: &Due) -> Result<Vec<File>, AppError> {
+    if m.kind == crate::report_views::MESSAGE_KIND
+        && m.entity_type == crate::report_views::RUN_ENTITY
+    {
+        return Ok(crate::report_views::run_file(app, m.entity_id)
+            .await?
+            .map(|(name, bytes)| File {
+                name,
+                content_type: "text/csv",
+                bytes,
+            })
+            .into_iter()
+            .collect());
+    }
     if m.kind != crate::invoicing::ISSUED_MESSAGE || m.entity_type != "invoice" {
         return Ok(Vec::new());
     }
@@ -841,6 +855,10 @@ pub async fn run(
                 Err(e) => {
                     tracing::warn!(error = %e, "queueing reminders failed; retrying next run")
                 }
+            }
+            // Scheduled reports that fell due: each run is claimed by one process only.
+            if let Err(e) = crate::report_views::send_due(&app, crate::now_ms()).await {
+                tracing::warn!(error = %e, "sending scheduled reports failed; retrying next run")
             }
             let wait = if more_reminders {
                 0

@@ -28,7 +28,7 @@ const CAME: &str = "('attended', 'completed', 'failed')";
 const HELD: &str = "('scheduled', 'confirmed', 'delivered', 'closed')";
 
 /// The slices on a session aliased `s` (the period is each query's own).
-fn slices(q: &mut Sql, f: &KpiFilter) {
+pub(crate) fn slices(q: &mut Sql, f: &KpiFilter) {
     if let Some(c) = f.client_id {
         q.push(" AND s.client_id = ").int(c);
     }

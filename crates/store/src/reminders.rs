@@ -233,7 +233,7 @@ fn joining_key_sql(kind: char, id_col: &str) -> String {
     )
 }
 
-fn without_joining(kind: char, id_col: &str) -> String {
+pub(crate) fn without_joining(kind: char, id_col: &str) -> String {
     format!(
         "NOT EXISTS (SELECT 1 FROM outbox o WHERE o.idempotency_key = {})",
         joining_key_sql(kind, id_col)

@@ -18,6 +18,7 @@ mod people;
 pub use people::GERMAN_COORDINATOR;
 mod prices;
 mod programs;
+mod report_views;
 mod sessions;
 mod sites;
 mod staffing;
@@ -199,6 +200,7 @@ pub async fn seed(app: &App) -> Result<SeedReport, AppError> {
     .await?;
     programs::seed(c, &mut s, &client_ids).await?;
     lap("programs");
+    report_views::seed(c, &mut s).await?;
     let course_ids: Vec<i64> = course_rows.iter().map(|(id, _)| *id).collect();
     prices::seed(c, &mut s, &course_ids, &client_ids, &learner_ids).await?;
     lap("prices");

@@ -100,6 +100,9 @@ write, and is refused with 403 when a write would change one."#;
         ProblemField,
         trainyard_app::reporting::Compare,
         super::reports::ReportFormatName,
+        trainyard_core::morning::SessionProblem,
+        trainyard_core::report_view::ReportKind,
+        trainyard_core::report_view::Cadence,
         trainyard_core::costs::Dimension
     )),
     modifiers(&BearerAuth),
@@ -208,7 +211,7 @@ const TAGS: &[(&str, &str)] = &[
     ("audit", "The change history of records."),
     (
         "reports",
-        "Operations KPIs for a period and a comparison period, sliced by client, course, instructor, venue and delivery mode; JSON or CSV.",
+        "Operations KPIs for a period and a comparison period, sliced by client, course, instructor, venue and delivery mode; the morning lists; JSON or CSV. Saved report views and their e-mailed weekly or monthly schedules.",
     ),
     (
         "webhooks",

@@ -19,6 +19,7 @@ mod prices;
 mod rate_limit;
 mod records;
 mod recurrence;
+mod report_views;
 mod reports;
 mod staffing;
 mod timeline;
@@ -139,6 +140,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(accounting::api())
         .merge(prices::api())
         .merge(reports::api())
+        .merge(report_views::api())
         .merge(costs::api())
         .merge(certificates::api())
         .merge(webhooks::api())

@@ -17,6 +17,7 @@ use utoipa_axum::router::OpenApiRouter;
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(utoipa_axum::routes!(get_kpis))
+        .routes(utoipa_axum::routes!(get_morning_lists))
         .routes(utoipa_axum::routes!(log_admin_time))
 }
 
@@ -139,4 +140,46 @@ pub async fn log_admin_time(
     };
     let t = reporting::log_admin_time(&s.app, &c, id, &fields).await?;
     Ok((StatusCode::CREATED, Json(t)))
+}
+
+/// Morning lists.
+///
+/// What ops teams look at first thing: sessions of today and the next 7 days (in your time zone)
+/// with open problems (instructor not confirmed, no room, below the course minimum, joining
+/// instructions due and not sent, an instructor on time off; overdue compliance items arrive with
+/// the compliance module), instructors over or under the target utilization over the same days,
+/// and — for finance, managers and admins only — clients whose admin effort over the last 90 days
+/// is out of proportion to their revenue. Staff only. `format=csv` answers the same rows as CSV.
+#[utoipa::path(get, path = "/reports/morning", operation_id = "getMorningLists", tag = "reports", params(trainyard_app::morning::MorningQuery, ReportFormat),
+    responses((status = 200, description = "The three lists",
+        content((trainyard_app::morning::MorningLists = "application/json"), (String = "text/csv"))),
+        (status = 400, body = Problem), (status = 403, body = Problem)))]
+pub async fn get_morning_lists(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Params(q): Params<trainyard_app::morning::MorningQuery>,
+    Params(f): Params<ReportFormat>,
+) -> Result<Response, ApiError> {
+    let csv = f.is_csv()?;
+    let tz = trainyard_core::TimeZoneName::parse_or_utc(&c.time_zone);
+    let today = tz.local(trainyard_core::time::now_ms()).date_naive();
+    let m = trainyard_app::morning::morning_lists(&s.app, &c, today, &q).await?;
+    Ok(if csv {
+        (
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "text/csv; charset=utf-8".to_owned(),
+                ),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"morning-{today}.csv\""),
+                ),
+            ],
+            trainyard_app::morning::csv(&m),
+        )
+            .into_response()
+    } else {
+        Json(m).into_response()
+    })
 }

@@ -26,6 +26,7 @@ mod profitability;
 mod programs;
 mod record;
 mod recurrence;
+pub(crate) mod report_views;
 pub(crate) mod reports;
 mod resources;
 mod sessions;
@@ -74,6 +75,7 @@ pub fn routes() -> Router<AppState> {
         .merge(invoice_runs::routes())
         .merge(accounting::routes())
         .merge(reports::routes())
+        .merge(report_views::routes())
         .merge(profitability::routes())
         .merge(certificates::routes())
         .merge(agreements::routes())

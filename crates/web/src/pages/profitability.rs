@@ -63,6 +63,9 @@ struct ProfitPage {
     totals: Vec<RowView>,
     chart: Option<SignedChart>,
     csv_href: String,
+    /// "Save this view": the report and the page's own query string.
+    save_report: &'static str,
+    save_query: String,
 }
 
 impl ProfitPage {
@@ -117,7 +120,9 @@ async fn page(
     Flash(flash): Flash,
     Query(p): Query<PageParams>,
     Query(mut q): Query<ProfitQuery>,
+    uri: axum::http::Uri,
 ) -> Response {
+    let save_query = crate::pages::report_views::query_of(&uri);
     let tz = TimeZoneName::parse_or_utc(&c.time_zone);
     let today = tz.local(trainyard_core::time::now_ms()).date_naive();
     if let Some(d) = Days::preset(p.period.trim(), today) {
@@ -226,6 +231,8 @@ async fn page(
         )
     };
     ProfitPage {
+        save_report: "profitability",
+        save_query,
         chrome: Chrome::new(&c, "reports", flash),
         period_label: format!("{} – {}", r.period.from, r.period.until),
         time_zone: r.time_zone.clone(),

@@ -75,6 +75,9 @@ struct ReportsPage {
     caveat: Option<&'static str>,
     /// The profitability report of the period, for those who see finance figures.
     profitability_href: Option<String>,
+    /// "Save this view": the report and the page's own query string.
+    save_report: &'static str,
+    save_query: String,
 }
 
 impl ReportsPage {
@@ -294,7 +297,9 @@ async fn page(
     Flash(flash): Flash,
     Query(p): Query<PageParams>,
     Query(mut q): Query<ReportQuery>,
+    uri: axum::http::Uri,
 ) -> Response {
+    let save_query = crate::pages::report_views::query_of(&uri);
     let tz = TimeZoneName::parse_or_utc(&c.time_zone);
     let today = tz.local(trainyard_core::time::now_ms()).date_naive();
     if let Some(d) = Days::preset(p.period.trim(), today) {
@@ -457,6 +462,8 @@ async fn page(
             "The sessions list cannot filter by instructor yet: the links behind these figures list every instructor's sessions of the period and other filters.",
         ),
         note: "A session counts in the period in which it starts (in your time zone); utilization counts hours inside the period.",
+        save_report: "kpis",
+        save_query,
         profitability_href: c.sees_finance().then(|| {
             format!(
                 "/reports/profitability?from={}&until={}",
