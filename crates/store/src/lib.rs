@@ -12,6 +12,7 @@ pub mod assignments;
 pub mod audit;
 pub mod auth;
 pub mod bookings;
+pub mod budgets;
 pub mod certificates;
 pub mod clients;
 pub mod closures;
