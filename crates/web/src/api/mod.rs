@@ -3,6 +3,7 @@
 
 pub(crate) mod accounting;
 mod bodies;
+mod budgets;
 mod bulk;
 mod certificates;
 mod costs;
@@ -140,6 +141,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(prices::api())
         .merge(reports::api())
         .merge(costs::api())
+        .merge(budgets::api())
         .merge(certificates::api())
         .merge(webhooks::api())
         .split_for_parts()
