@@ -238,6 +238,48 @@ pub(crate) async fn create_budget_in(
     detail_in(tx, id).await
 }
 
+/// A new program's budget (its `budget` field) becomes the program's budget here, over the
+/// program's months (its dates, else from this month to the end of 2099), alerting at 90 %: one
+/// budget notion. Authorized by the program's creation; audited.
+pub(crate) async fn program_created(
+    tx: &mut Conn,
+    caller: &Caller,
+    program: &trainyard_store::programs::Program,
+    now: i64,
+) -> Result<(), AppError> {
+    let Some(amount) = program.budget.filter(|m| m.minor > 0) else {
+        return Ok(());
+    };
+    let this_month = chrono::DateTime::from_timestamp_millis(now)
+        .unwrap_or_default()
+        .format("%Y-%m")
+        .to_string();
+    let month = |d: &Option<String>| d.as_deref().and_then(|d| d.get(..7)).map(str::to_owned);
+    let f = BudgetFields {
+        scope: BudgetScope::Program.as_str().into(),
+        target_id: Some(program.id),
+        name: program.name.clone(),
+        from_month: month(&program.starts_on).unwrap_or(this_month),
+        to_month: month(&program.ends_on).unwrap_or_else(|| "2099-12".into()),
+        amount: amount.amount_string(),
+        currency: amount.currency.to_string(),
+        threshold_percent: 90,
+    };
+    let input = f.validate()?;
+    let id = repo::insert(tx, &input, now).await?;
+    let after = repo::get(tx, id).await?;
+    crate::audit::record(
+        tx,
+        caller,
+        now,
+        "budget.created",
+        ("budget", id),
+        None,
+        Some(&after),
+    )
+    .await
+}
+
 /// Changes a budget read at `version` (stale: 409). Audited; rechecks its alert.
 #[tracing::instrument(skip(app, caller, f), fields(user = caller.user_id))]
 pub async fn update_budget(

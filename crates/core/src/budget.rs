@@ -79,8 +79,8 @@ impl Period {
             return Err(("to_month", "must not be before the first month".into()));
         }
         let years = until.signed_duration_since(first).num_days() / 365;
-        if years > 10 {
-            return Err(("to_month", "a budget covers at most ten years".into()));
+        if years > 100 {
+            return Err(("to_month", "a budget covers at most a hundred years".into()));
         }
         Ok(Period { from: first, until })
     }
