@@ -415,6 +415,12 @@ struct TagForm {
 }
 
 async fn tag(State(s): State<AppState>, Submit { caller: c, form }: Submit<TagForm>) -> Response {
+    if !c.sees_finance() {
+        return error_page(
+            AppError::Forbidden("tag programs with cost centres".into()),
+            Some(&c),
+        );
+    }
     let (Ok(cc), Ok(program)) = (
         form.cost_centre_id.trim().parse::<i64>(),
         form.program_id.trim().parse::<i64>(),
