@@ -8,6 +8,7 @@
 //! One module per area: `sites` (venues, rooms, pools), `catalog` (courses), `people`
 //! (instructors, clients, learners, logins), `sessions`, `staffing`, `enrollments`, `programs`.
 
+mod budgets;
 mod catalog;
 mod certificates;
 mod costs;
@@ -180,6 +181,7 @@ pub async fn seed(app: &App) -> Result<SeedReport, AppError> {
     )
     .await?;
     programs::seed(c, &mut s, &client_ids).await?;
+    budgets::seed(c, &mut s, &client_ids).await?;
     let course_ids: Vec<i64> = course_rows.iter().map(|(id, _)| *id).collect();
     prices::seed(c, &mut s, &course_ids, &client_ids, &learner_ids).await?;
     // Draft sessions with planning windows, for the Plan page.
