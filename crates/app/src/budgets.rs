@@ -192,7 +192,11 @@ async fn validated(conn: &mut Conn, f: &BudgetFields) -> Result<rules::BudgetInp
     {
         return Err(Invalid::field(
             "target_id",
-            format!("no {} has id {}", input.scope.label().to_lowercase(), input.target_id),
+            format!(
+                "no {} has id {}",
+                input.scope.label().to_lowercase(),
+                input.target_id
+            ),
         )
         .into());
     }
@@ -520,12 +524,10 @@ pub async fn tag_cost_centre(
     }
     let now = now_ms();
     let mut tx = app.store.write().await?;
-    let before = repo::cost_centre(&mut tx, id)
-        .await
-        .map_err(|e| match e {
-            trainyard_store::StoreError::NotFound => AppError::NotFound("the cost centre"),
-            other => other.into(),
-        })?;
+    let before = repo::cost_centre(&mut tx, id).await.map_err(|e| match e {
+        trainyard_store::StoreError::NotFound => AppError::NotFound("the cost centre"),
+        other => other.into(),
+    })?;
     repo::tag(&mut tx, Some(id), program_ids, session_ids, now).await?;
     let after = repo::cost_centre(&mut tx, id).await?;
     crate::audit::record(
@@ -548,10 +550,7 @@ pub async fn tag_cost_centre(
 }
 
 /// (id, label) choosers for the budget form: programs, clients, cost centres.
-pub async fn targets(
-    app: &App,
-    caller: &Caller,
-) -> Result<[Vec<(i64, String)>; 3], AppError> {
+pub async fn targets(app: &App, caller: &Caller) -> Result<[Vec<(i64, String)>; 3], AppError> {
     require_finance(caller, "set up budgets")?;
     let mut conn = app.store.read().await?;
     Ok([

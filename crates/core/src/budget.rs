@@ -110,9 +110,8 @@ impl BudgetFields {
             }
         };
         let currency = inv.check("currency", Currency::parse(&self.currency));
-        let amount = currency.and_then(|c| {
-            inv.check("amount", Money::parse_non_negative(&self.amount, c))
-        });
+        let amount =
+            currency.and_then(|c| inv.check("amount", Money::parse_non_negative(&self.amount, c)));
         if !(1..=1000).contains(&self.threshold_percent) {
             inv.add(
                 "threshold_percent",

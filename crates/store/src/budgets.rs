@@ -51,7 +51,10 @@ pub async fn members(conn: &mut Conn, sel: BudgetSel) -> Result<Vec<(i64, i64)>,
     let mut q = Sql::new("SELECT m.budget_id, m.session_id FROM ");
     members_sql(&mut q, sel);
     q.push(" m ORDER BY m.budget_id, m.session_id");
-    fetch_all(conn, q.query(), |r| Ok((r.i("budget_id")?, r.i("session_id")?))).await
+    fetch_all(conn, q.query(), |r| {
+        Ok((r.i("budget_id")?, r.i("session_id")?))
+    })
+    .await
 }
 
 /// The budgets a session counts for.

@@ -125,10 +125,7 @@ async fn line(api: &Api, session: i64, amount: &str, stage: &str) -> String {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let lines = r.body["lines"].as_array().unwrap();
-    lines
-        .iter()
-        .rfind(|l| l["derived"] == false)
-        .unwrap()["key"]
+    lines.iter().rfind(|l| l["derived"] == false).unwrap()["key"]
         .as_str()
         .unwrap()
         .to_owned()
@@ -188,7 +185,13 @@ async fn figures_by_hand_and_one_alert_per_crossing(t: &TestApp) {
     assert_eq!(fig["over_threshold"], false);
     assert_eq!(program["sessions"], 1);
     assert_eq!(program["session_rows"][0]["session_id"], w.s1);
-    assert_eq!(program["session_rows"][0]["lines"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        program["session_rows"][0]["lines"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
 
     let client = budget(
         f,
@@ -207,8 +210,17 @@ async fn figures_by_hand_and_one_alert_per_crossing(t: &TestApp) {
     // 60.00 more committed on S1: 810.00 = 81 % > 80 %: one alert e-mail to finance.
     line(f, w.s1, "60", "committed").await;
     let mails = mails_to(t, &w.finance_email).await;
-    assert_eq!(alerts(&mails), 1, "{:?}", mails.iter().map(|m| &m.subject).collect::<Vec<_>>());
-    assert!(mails[0].subject.contains("Leadership spring"), "{}", mails[0].subject);
+    assert_eq!(
+        alerts(&mails),
+        1,
+        "{:?}",
+        mails.iter().map(|m| &m.subject).collect::<Vec<_>>()
+    );
+    assert!(
+        mails[0].subject.contains("Leadership spring"),
+        "{}",
+        mails[0].subject
+    );
     assert!(mails[0].body.contains("810.00"), "{}", mails[0].body);
     let p = f.get(&format!("/budgets/{}", id(&program))).await.body;
     assert_eq!(p["alerting"], true);
@@ -348,7 +360,16 @@ async fn only_finance_managers_and_admins_see_budgets(t: &TestApp) {
             .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     }
-    assert_eq!(w.finance.get("/budgets").await.body.as_array().unwrap().len(), 1);
+    assert_eq!(
+        w.finance
+            .get("/budgets")
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     let _ = (&w.manager, w.s1, w.s2, &w.s1_ref);
 }
 
@@ -364,7 +385,13 @@ async fn bad_input_is_422_and_changes_nothing(t: &TestApp) {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     let text = r.body.to_string();
-    for field in ["scope", "name", "from_month", "currency", "threshold_percent"] {
+    for field in [
+        "scope",
+        "name",
+        "from_month",
+        "currency",
+        "threshold_percent",
+    ] {
         assert!(text.contains(field), "{field} not named in {text}");
     }
     let r = f
@@ -386,12 +413,18 @@ async fn bad_input_is_422_and_changes_nothing(t: &TestApp) {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.to_string().contains("target_id"), "{}", r.body);
     let r = f
-        .post("/cost-centres", &json!({ "code": "CC-ACADEMY", "name": "Again" }))
+        .post(
+            "/cost-centres",
+            &json!({ "code": "CC-ACADEMY", "name": "Again" }),
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.to_string().contains("code"), "{}", r.body);
     assert!(f.get("/budgets").await.body.as_array().unwrap().is_empty());
-    assert_eq!(f.get("/cost-centres").await.body.as_array().unwrap().len(), 1);
+    assert_eq!(
+        f.get("/cost-centres").await.body.as_array().unwrap().len(),
+        1
+    );
 }
 
 async fn the_pages_show_budgets_and_their_sessions(t: &TestApp) {
@@ -458,7 +491,16 @@ async fn the_pages_show_budgets_and_their_sessions(t: &TestApp) {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("Broken"));
-    assert_eq!(w.finance.get("/budgets").await.body.as_array().unwrap().len(), 2);
+    assert_eq!(
+        w.finance
+            .get("/budgets")
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
     let coordinator = t.browser_as(Role::Coordinator, None).await;
     let (status, _) = coordinator.get("/budgets").await;
     assert_eq!(status, StatusCode::FORBIDDEN);

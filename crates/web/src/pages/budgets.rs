@@ -16,9 +16,9 @@ use axum::routing::{get, post};
 use trainyard_app::budgets::{self as uc, BudgetDetail, BudgetView, CostCentreFields};
 use trainyard_app::{AppError, Caller};
 use trainyard_core::Invalid;
+use trainyard_core::TimeZoneName;
 use trainyard_core::budget::{BudgetFields, Figures};
 use trainyard_core::status::BudgetScope;
-use trainyard_core::TimeZoneName;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -367,8 +367,15 @@ async fn create(
             &format!("Budget \u{201c}{}\u{201d} set up.", d.view.budget.name),
         ),
         Err(AppError::Invalid(inv)) => {
-            render_list(&s, &c, None, &uri, with_errors(form.state(), &inv), String::new())
-                .await
+            render_list(
+                &s,
+                &c,
+                None,
+                &uri,
+                with_errors(form.state(), &inv),
+                String::new(),
+            )
+            .await
         }
         Err(e) => error_page(e, Some(&c)),
     }
@@ -592,10 +599,7 @@ async fn update(
 ) -> Response {
     let version = form.version.trim().parse().unwrap_or(0);
     match uc::update_budget(&s.app, &c, id, version, &form.fields()).await {
-        Ok(d) => saved(
-            &format!("/budgets/{}", d.view.budget.id),
-            "Budget saved.",
-        ),
+        Ok(d) => saved(&format!("/budgets/{}", d.view.budget.id), "Budget saved."),
         Err(AppError::Invalid(inv)) => match uc::get_budget(&s.app, &c, id).await {
             Ok(d) => render_page(&s, &c, None, d, Some(with_errors(form.state(), &inv))).await,
             Err(e) => error_page(e, Some(&c)),
@@ -607,10 +611,7 @@ async fn update(
 async fn archive(
     State(s): State<AppState>,
     Path(id): Path<i64>,
-    Submit {
-        caller: c,
-        form: v,
-    }: Submit<super::VersionForm>,
+    Submit { caller: c, form: v }: Submit<super::VersionForm>,
 ) -> Response {
     match uc::archive_budget(&s.app, &c, id, v.version).await {
         Ok(()) => saved("/budgets", "Budget archived."),

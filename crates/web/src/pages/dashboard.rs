@@ -197,10 +197,7 @@ async fn home(State(s): State<AppState>, Viewer(c): Viewer, Flash(flash): Flash)
                         cells: vec![
                             Cell::text(&b.budget.name),
                             Cell::text(&b.budget.target_name),
-                            Cell::text(format!(
-                                "{} – {}",
-                                b.budget.from_month, b.budget.to_month
-                            )),
+                            Cell::text(format!("{} – {}", b.budget.from_month, b.budget.to_month)),
                             Cell::text(tr.t2(
                                 "dashboard-budget-over",
                                 "used",
