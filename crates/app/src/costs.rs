@@ -286,6 +286,7 @@ pub(crate) async fn add_line_in(
         after.lines.iter().find(|l| l.key == key),
     )
     .await?;
+    crate::budgets::check_session(tx, caller, session_id, now).await?;
     Ok(after)
 }
 
@@ -373,6 +374,7 @@ pub(crate) async fn set_actual_in(
         after.lines.iter().find(|l| l.key == key),
     )
     .await?;
+    crate::budgets::check_session(tx, caller, session_id, now).await?;
     Ok(after)
 }
 
@@ -462,6 +464,7 @@ pub async fn remove_line(
         None,
     )
     .await?;
+    crate::budgets::check_session(&mut tx, caller, session_id, now).await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -820,6 +823,12 @@ pub async fn import_actuals(
                 .await?;
             }
         }
+    }
+    let mut touched: Vec<i64> = plans.iter().map(|p| p.session_id).collect();
+    touched.sort_unstable();
+    touched.dedup();
+    for sid in touched {
+        crate::budgets::check_session(&mut tx, caller, sid, now).await?;
     }
     tx.commit().await?;
     Ok(ImportReport {

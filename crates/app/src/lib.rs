@@ -11,6 +11,7 @@ pub mod attendance;
 pub mod audience;
 pub mod audit;
 pub mod bench;
+pub mod budgets;
 pub mod bulk_enrollment;
 pub mod caller;
 pub mod catalog;

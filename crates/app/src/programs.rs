@@ -135,6 +135,7 @@ pub async fn create(
         Some(&after),
     )
     .await?;
+    crate::budgets::program_created(&mut tx, caller, &after, now).await?;
     tx.commit().await?;
     Ok(after.for_reader(caller))
 }

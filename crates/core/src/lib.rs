@@ -2,6 +2,7 @@
 //! for every record. Pure: no I/O, no async, no SQL. Everything a user types passes through a
 //! constructor here before it reaches the database.
 
+pub mod budget;
 pub mod certificate;
 pub mod conflicts;
 pub mod costs;

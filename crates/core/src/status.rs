@@ -431,3 +431,9 @@ string_enum!(CostStage, "cost stage" {
     Committed => "committed", "Committed",
     Actual => "actual", "Actual",
 });
+
+string_enum!(BudgetScope, "budget scope" {
+    Program => "program", "Program",
+    Client => "client", "Client",
+    CostCentre => "cost_centre", "Cost centre",
+});

@@ -26,6 +26,8 @@ pub enum Scope {
         from_ms: i64,
         until_ms: i64,
     },
+    /// The sessions counting for budgets (see [`crate::budgets::members_sql`]).
+    Budgets(crate::budgets::BudgetSel),
 }
 
 /// The sessions of `scope` as a subquery of ids, pushed onto `q`.
@@ -40,6 +42,11 @@ fn ids(q: &mut Sql, scope: Scope) {
                 .push(" AND s0.ends_at < ")
                 .int(until_ms)
                 .push(")");
+        }
+        Scope::Budgets(sel) => {
+            q.push("(SELECT m0.session_id FROM ");
+            crate::budgets::members_sql(q, sel);
+            q.push(" m0)");
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod audit;
 pub mod auth;
 pub mod bench_year;
 pub mod bookings;
+pub mod budgets;
 pub mod certificates;
 pub mod clients;
 pub mod closures;

@@ -450,6 +450,8 @@ mod tests {
                         ("reference", "S-1".into()),
                         ("when", "now".into()),
                         ("language", "Deutsch".into()),
+                        ("used", "810.00 EUR".into()),
+                        ("budget", "1000.00 EUR".into()),
                     ],
                 );
                 assert!(!s.is_empty() && !s.contains('{'), "{lang} {key}: {s}");

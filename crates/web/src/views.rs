@@ -73,6 +73,7 @@ impl Chrome {
                 if r.can_see_finance() {
                     add("Invoices", "/invoices", "invoices");
                     add("Agreements", "/agreements", "agreements");
+                    add("Budgets", "/budgets", "budgets");
                     add("Tax & exchange rates", "/finance/rates", "rates");
                 }
                 add("Delivery log", "/admin/outbox", "outbox");

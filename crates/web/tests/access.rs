@@ -312,6 +312,14 @@ const API_RULES: &[(&str, &str)] = &[
     ("POST /webhooks/{id}/replay",                              "L B B B B B B B B B B"),
     ("POST /webhooks/{id}/rotate-secret",                       "L N F F F F F F F F F"),
     ("PUT /webhooks/{id}",                                      "L B B B B B B B B B B"),
+    ("GET /budgets",                                            "L Y Y F Y F F F F F F"),
+    ("POST /budgets",                                           "L B B B B B B B B B B"),
+    ("GET /budgets/{id}",                                       "L N N F N F F F F F F"),
+    ("PUT /budgets/{id}",                                       "L B B B B B B B B B B"),
+    ("DELETE /budgets/{id}",                                    "L N N F N F F F F F F"),
+    ("GET /cost-centres",                                       "L Y Y F Y F F F F F F"),
+    ("POST /cost-centres",                                      "L B B B B B B B B B B"),
+    ("POST /cost-centres/{id}/tags",                            "L N N F N F F F F F F"),
 ];
 
 // Columns: anonymous, admin, manager, coordinator, finance, instructor I1 (accepted on S1),
@@ -592,6 +600,13 @@ const PAGE_RULES: &[(&str, &str)] = &[
     ),
     ("POST /admin/webhooks/{id}/replay",                        "L B B B B B B B B B B"),
     ("POST /admin/webhooks/{id}/rotate",                        "L N F F F F F F F F F"),
+    ("GET /budgets",                                            "L Y Y F Y F F F F F F"),
+    ("POST /budgets",                                           "L B B F B F F F F F F"),
+    ("GET /budgets/{id}",                                       "L N N F N F F F F F F"),
+    ("POST /budgets/{id}",                                      "L N N F N F F F F F F"),
+    ("POST /budgets/{id}/archive",                              "L N N F N F F F F F F"),
+    ("POST /budgets/cost-centres",                              "L B B F B F F F F F F"),
+    ("POST /budgets/cost-centres/tag",                          "L B B F B F F F F F F"),
 ];
 
 /// What some routes need beyond their path to reach their access check: a query (appended; its

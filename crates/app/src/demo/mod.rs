@@ -8,6 +8,7 @@
 //! One module per area: `sites` (venues, rooms, pools), `catalog` (courses), `people`
 //! (instructors, clients, learners, logins), `sessions`, `staffing`, `enrollments`, `programs`.
 
+mod budgets;
 mod catalog;
 mod certificates;
 mod costs;
@@ -201,6 +202,7 @@ pub async fn seed(app: &App) -> Result<SeedReport, AppError> {
     programs::seed(c, &mut s, &client_ids).await?;
     lap("programs");
     report_views::seed(c, &mut s).await?;
+    budgets::seed(c, &mut s, &client_ids).await?;
     let course_ids: Vec<i64> = course_rows.iter().map(|(id, _)| *id).collect();
     prices::seed(c, &mut s, &course_ids, &client_ids, &learner_ids).await?;
     lap("prices");

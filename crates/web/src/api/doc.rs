@@ -197,6 +197,10 @@ const TAGS: &[(&str, &str)] = &[
         "Costs per session, margins and profitability (finance): cost lines planned, committed and actual, CSV import of actuals, the profitability report.",
     ),
     (
+        "budgets",
+        "Budgets per program, client or cost centre over whole months (finance): budget vs committed vs actual, variance alerts, cost centres.",
+    ),
+    (
         "certificates",
         "Certificates of completion: issue, revoke, PDF, and the public verification of a code.",
     ),

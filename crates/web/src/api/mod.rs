@@ -3,6 +3,7 @@
 
 pub(crate) mod accounting;
 mod bodies;
+mod budgets;
 mod bulk;
 mod certificates;
 mod costs;
@@ -142,6 +143,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(reports::api())
         .merge(report_views::api())
         .merge(costs::api())
+        .merge(budgets::api())
         .merge(certificates::api())
         .merge(webhooks::api())
         .split_for_parts()

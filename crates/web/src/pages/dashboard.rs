@@ -112,6 +112,11 @@ async fn home(State(s): State<AppState>, Viewer(c): Viewer, Flash(flash): Flash)
             let expiring = trainyard_app::certificates::qualification_alerts(&s.app, &c)
                 .await
                 .unwrap_or_default();
+            // Budgets over their alert threshold (finance, managers and admins; empty otherwise).
+            let budget_alerts = trainyard_app::budgets::alerts(&s.app, &c)
+                .await
+                .unwrap_or_default();
+            let tr = crate::i18n::Tr::for_caller(&c);
             let total: i64 = d.by_status_next_90_days.iter().map(|(_, n)| n).sum();
             let max = d
                 .by_status_next_90_days
@@ -195,6 +200,21 @@ async fn home(State(s): State<AppState>, Viewer(c): Viewer, Flash(flash): Flash)
                                 &q.instructor_name,
                                 "until",
                                 tr.locale().date(viewer.local(q.expires_at - 1).date_naive()),
+                            )),
+                        ],
+                    }))
+                    .chain(budget_alerts.iter().map(|b| Row {
+                        href: format!("/budgets/{}", b.budget.id),
+                        cells: vec![
+                            Cell::text(&b.budget.name),
+                            Cell::text(&b.budget.target_name),
+                            Cell::text(format!("{} – {}", b.budget.from_month, b.budget.to_month)),
+                            Cell::text(tr.t2(
+                                "dashboard-budget-over",
+                                "used",
+                                b.figures.exposure,
+                                "budget",
+                                b.figures.budget,
                             )),
                         ],
                     }))

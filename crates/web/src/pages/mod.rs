@@ -7,6 +7,7 @@ mod accounting;
 mod admin;
 mod agreements;
 mod attendance;
+mod budgets;
 mod catalog;
 mod certificates;
 mod client_portal;
@@ -81,6 +82,7 @@ pub fn routes() -> Router<AppState> {
         .merge(agreements::routes())
         .merge(prices::routes())
         .merge(webhooks::routes())
+        .merge(budgets::routes())
 }
 
 const FLASH_COOKIE: &str = "ty_flash";
