@@ -15,6 +15,7 @@ pub mod bookings;
 pub mod certificates;
 pub mod clients;
 pub mod closures;
+pub mod compliance;
 pub mod costs;
 pub mod courses;
 pub mod doctor;
