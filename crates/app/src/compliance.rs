@@ -321,6 +321,20 @@ pub async fn session_compliance(
 
 // ------------------------------------------------------------------ uploads and ticks
 
+/// Whether `caller` may upload documents for the session: operations staff, and an instructor
+/// teaching it. Asked before the content is even looked at.
+pub async fn may_upload(app: &App, caller: &Caller, session_id: i64) -> Result<(), AppError> {
+    let mut conn = app.store.read().await?;
+    let a = access(&mut conn, caller, session_id).await?;
+    if matches!(a, Access::Manage | Access::Teaching) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "upload documents for this session".into(),
+        ))
+    }
+}
+
 /// Stores a document for the session and, when `requirement_id` names one of its document
 /// requirements, meets that item, all in one transaction. The name, type and size are checked
 /// before anything is written. Audited as `document.uploaded`.
@@ -333,16 +347,7 @@ pub async fn upload(
     content: &[u8],
 ) -> Result<Document, AppError> {
     let now = now_ms();
-    {
-        // Who may, before the content is even looked at.
-        let mut conn = app.store.read().await?;
-        let a = access(&mut conn, caller, session_id).await?;
-        if !matches!(a, Access::Manage | Access::Teaching) {
-            return Err(AppError::Forbidden(
-                "upload documents for this session".into(),
-            ));
-        }
-    }
+    may_upload(app, caller, session_id).await?;
     let checked = rules::check_upload(raw_name, content)?;
     let sha256: String = Sha256::digest(content)
         .iter()

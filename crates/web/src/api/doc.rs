@@ -194,6 +194,10 @@ const TAGS: &[(&str, &str)] = &[
         "Costs per session, margins and profitability (finance): cost lines planned, committed and actual, CSV import of actuals, the profitability report.",
     ),
     (
+        "compliance",
+        "Compliance checklists per client or course, uploaded documents, evidence packs, and the substitution protocol when a confirmed instructor drops out.",
+    ),
+    (
         "certificates",
         "Certificates of completion: issue, revoke, PDF, and the public verification of a code.",
     ),

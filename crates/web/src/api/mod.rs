@@ -5,6 +5,7 @@ pub(crate) mod accounting;
 mod bodies;
 mod bulk;
 mod certificates;
+pub(crate) mod compliance;
 mod costs;
 mod doc;
 mod enrollment;
@@ -141,6 +142,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(reports::api())
         .merge(costs::api())
         .merge(certificates::api())
+        .merge(compliance::api())
         .merge(webhooks::api())
         .split_for_parts()
 }
