@@ -382,6 +382,7 @@ async fn list_substitutions(
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct OpenSubstitution {
     /// The assignment of the instructor who drops out.
+    #[serde(default)]
     pub assignment_id: i64,
     /// Why (required, at most 500 characters).
     #[serde(default)]

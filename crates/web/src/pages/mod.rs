@@ -9,6 +9,7 @@ mod agreements;
 mod attendance;
 mod catalog;
 mod certificates;
+mod compliance;
 mod client_portal;
 mod clients;
 mod courses;
@@ -76,6 +77,7 @@ pub fn routes() -> Router<AppState> {
         .merge(reports::routes())
         .merge(profitability::routes())
         .merge(certificates::routes())
+        .merge(compliance::routes())
         .merge(agreements::routes())
         .merge(prices::routes())
         .merge(webhooks::routes())
