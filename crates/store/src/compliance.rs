@@ -979,3 +979,21 @@ pub async fn close_if_done(conn: &mut Conn, id: i64, now: i64) -> Result<bool, S
     .rows_affected();
     Ok(n == 1)
 }
+
+/// A confirmed assignment of the next upcoming session (the demo's dropped-out instructor).
+pub async fn demo_confirmed_assignment(
+    conn: &mut Conn,
+    now: i64,
+) -> Result<Option<i64>, StoreError> {
+    let r = sqlx::query(
+        "SELECT a.id FROM assignments a JOIN sessions s ON s.id = a.session_id \
+         WHERE a.status = 'confirmed' AND s.starts_at > $1 ORDER BY s.starts_at, a.id LIMIT 1",
+    )
+    .bind(now)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(match r {
+        Some(r) => Some(r.i("id")?),
+        None => None,
+    })
+}

@@ -10,6 +10,7 @@
 
 mod catalog;
 mod certificates;
+mod compliance;
 mod costs;
 mod data;
 mod enrollments;
@@ -169,6 +170,7 @@ pub async fn seed(app: &App) -> Result<SeedReport, AppError> {
     let n_invoices = finance::seed(c, &mut s, &delivered).await?;
     costs::seed(c, &mut s, &sites, &delivered).await?;
     let n_certificates = certificates::seed(c, &mut s, &course_rows, &learner_ids).await?;
+    compliance::seed(c, &mut s, &client_ids, &course_rows).await?;
 
     people::logins(
         c,
