@@ -132,12 +132,18 @@ pub async fn requirement(app: &App, caller: &Caller, id: i64) -> Result<Requirem
 async fn check_scope(tx: &mut Conn, r: &RequirementInput) -> Result<(), AppError> {
     if let Some(c) = r.client_id {
         trainyard_store::clients::get(tx, c).await.map_err(|_| {
-            AppError::from(trainyard_core::Invalid::field("client_id", "no such client"))
+            AppError::from(trainyard_core::Invalid::field(
+                "client_id",
+                "no such client",
+            ))
         })?;
     }
     if let Some(c) = r.course_id {
         trainyard_store::courses::get(tx, c).await.map_err(|_| {
-            AppError::from(trainyard_core::Invalid::field("course_id", "no such course"))
+            AppError::from(trainyard_core::Invalid::field(
+                "course_id",
+                "no such course",
+            ))
         })?;
     }
     Ok(())
@@ -267,14 +273,14 @@ async fn access(tx: &mut Conn, caller: &Caller, session_id: i64) -> Result<Acces
                 "see the compliance of a session you do not teach".into(),
             ))
         }
-        Role::ClientContact if session.client_id.is_some() && session.client_id == caller.client_id => {
+        Role::ClientContact
+            if session.client_id.is_some() && session.client_id == caller.client_id =>
+        {
             Ok(Access::Client)
         }
         // Another client's session, or a learner: its existence is private.
         Role::ClientContact => Err(AppError::NotFound("session")),
-        _ => Err(AppError::Forbidden(
-            "see the compliance of sessions".into(),
-        )),
+        _ => Err(AppError::Forbidden("see the compliance of sessions".into())),
     }
 }
 
@@ -355,7 +361,9 @@ pub async fn upload(
         .collect();
     let mut tx = app.store.write().await?;
     // Write first: the session's row orders uploads and ticks of its checklist.
-    sessions::touch(&mut tx, session_id).await.about("session")?;
+    sessions::touch(&mut tx, session_id)
+        .await
+        .about("session")?;
     sync_in(&mut tx, Some(session_id), now).await?;
     let target = match requirement_id {
         Some(r) => {
@@ -666,15 +674,21 @@ pub async fn session_pack(app: &App, caller: &Caller, session_id: i64) -> Result
     let mut tx = app.store.write().await?;
     let a = access(&mut tx, caller, session_id).await?;
     if a == Access::Teaching {
-        return Err(AppError::Forbidden(
-            "download evidence packs".into(),
-        ));
+        return Err(AppError::Forbidden("download evidence packs".into()));
     }
     sync_in(&mut tx, Some(session_id), now).await?;
     let s = sessions::get(&mut tx, session_id).await?;
     let mut pack = PackWriter::new();
     let mut sections = Vec::new();
-    add_session(&mut tx, &mut pack, &mut sections, session_id, "documents/", now).await?;
+    add_session(
+        &mut tx,
+        &mut pack,
+        &mut sections,
+        session_id,
+        "documents/",
+        now,
+    )
+    .await?;
     tx.commit().await?;
     let pdf = summary_pdf(
         &format!("Evidence pack {}", s.reference),
@@ -682,7 +696,9 @@ pub async fn session_pack(app: &App, caller: &Caller, session_id: i64) -> Result
             ("Course".into(), s.course_title.clone()),
             (
                 "Client".into(),
-                s.client_name.clone().unwrap_or_else(|| "public session".into()),
+                s.client_name
+                    .clone()
+                    .unwrap_or_else(|| "public session".into()),
             ),
             ("Prepared".into(), trainyard_core::time::rfc3339(now)),
         ],
@@ -720,7 +736,10 @@ pub async fn client_pack(
         "from",
         parse(from).map_err(|_| "a date (YYYY-MM-DD) is required"),
     );
-    let to_d = e.check("to", parse(to).map_err(|_| "a date (YYYY-MM-DD) is required"));
+    let to_d = e.check(
+        "to",
+        parse(to).map_err(|_| "a date (YYYY-MM-DD) is required"),
+    );
     let (Some(from_d), Some(to_d)) = (from_d, to_d) else {
         return Err(e.into());
     };
@@ -736,9 +755,8 @@ pub async fn client_pack(
         .await
         .about("client")?;
     sync_in(&mut tx, None, now).await?;
-    let ids =
-        repo::client_sessions_ended(&mut tx, client_id, start, end, CLIENT_PACK_SESSIONS + 1)
-            .await?;
+    let ids = repo::client_sessions_ended(&mut tx, client_id, start, end, CLIENT_PACK_SESSIONS + 1)
+        .await?;
     if ids.len() as i64 > CLIENT_PACK_SESSIONS {
         return Err(trainyard_core::Invalid::field(
             "to",
@@ -789,10 +807,15 @@ pub(crate) async fn open_in(
     reason: &str,
     now: i64,
 ) -> Result<Option<Substitution>, AppError> {
-    if repo::open_for_assignment(tx, assignment_id).await?.is_some() {
+    if repo::open_for_assignment(tx, assignment_id)
+        .await?
+        .is_some()
+    {
         return Ok(None);
     }
-    let a = assignments::get(tx, assignment_id).await.about("assignment")?;
+    let a = assignments::get(tx, assignment_id)
+        .await
+        .about("assignment")?;
     let reason = if reason.trim().is_empty() {
         "The confirmed instructor was withdrawn."
     } else {
@@ -858,7 +881,9 @@ pub async fn substitutions(
 pub async fn substitution(app: &App, caller: &Caller, id: i64) -> Result<Substitution, AppError> {
     caller.require_staff("see substitutions")?;
     let mut conn = app.store.read().await?;
-    repo::substitution(&mut conn, id).await.about("substitution")
+    repo::substitution(&mut conn, id)
+        .await
+        .about("substitution")
 }
 
 /// Opens a substitution by hand for an assignment (an instructor dropping out without the
@@ -872,7 +897,9 @@ pub async fn open_substitution(
     caller.require_operations("open substitutions")?;
     let reason = reason.trim();
     if reason.is_empty() {
-        return Err(trainyard_core::Invalid::field("reason", "say why the instructor drops out").into());
+        return Err(
+            trainyard_core::Invalid::field("reason", "say why the instructor drops out").into(),
+        );
     }
     if reason.chars().count() > 500 {
         return Err(trainyard_core::Invalid::field("reason", "at most 500 characters").into());
@@ -905,7 +932,8 @@ pub async fn complete_step(
     note: &str,
 ) -> Result<Substitution, AppError> {
     caller.require_operations("track substitutions")?;
-    let step = SubstitutionStep::parse(step).map_err(|m| trainyard_core::Invalid::field("step", m))?;
+    let step =
+        SubstitutionStep::parse(step).map_err(|m| trainyard_core::Invalid::field("step", m))?;
     let note = note.trim();
     if note.chars().count() > 500 {
         return Err(trainyard_core::Invalid::field("note", "at most 500 characters").into());

@@ -285,7 +285,9 @@ pub fn sanitize_file_name(raw: &str) -> Result<String, String> {
         return Err("the file name must not start with a dot".into());
     }
     if name.chars().count() > MAX_NAME_CHARS {
-        return Err(format!("the file name is longer than {MAX_NAME_CHARS} characters"));
+        return Err(format!(
+            "the file name is longer than {MAX_NAME_CHARS} characters"
+        ));
     }
     // Bidirectional overrides and other invisible format characters disguise extensions.
     if name.chars().any(|c| {
@@ -434,7 +436,10 @@ mod tests {
         assert_eq!(z.display(due), "2026-10-28 17:00 CET");
         // Elapsed hours stay elapsed.
         assert_eq!(due_at(end, 49, &z), end + 49 * HOUR_MS);
-        assert_eq!(due_at(end, -24, &z), z.parse_local("2026-10-22T17:00").unwrap());
+        assert_eq!(
+            due_at(end, -24, &z),
+            z.parse_local("2026-10-22T17:00").unwrap()
+        );
     }
 
     #[test]
@@ -499,8 +504,8 @@ mod tests {
 
     #[test]
     fn requirement_input() {
-        let ok =
-            RequirementInput::parse(Some(1), None, "document", " Sheet ", 48, "Signed sheet").unwrap();
+        let ok = RequirementInput::parse(Some(1), None, "document", " Sheet ", 48, "Signed sheet")
+            .unwrap();
         assert_eq!(ok.kind, RequirementKind::Document);
         assert_eq!(ok.name, "Sheet");
         let e = RequirementInput::parse(Some(1), Some(2), "nope", "", 99_999, "").unwrap_err();

@@ -5,8 +5,8 @@
 
 mod certificate;
 mod report;
-pub use report::{ReportPrint, report};
 pub use certificate::{CertificatePrint, certificate, draw_qr, qr_matrix};
+pub use report::{ReportPrint, report};
 
 use krilla::Document;
 use krilla::geom::{PathBuilder, Point};

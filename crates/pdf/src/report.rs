@@ -39,7 +39,11 @@ pub fn report(doc: &ReportPrint) -> Result<Vec<u8>, PdfError> {
         rows.push(Row::Heading(heading));
         for l in lines {
             for (k, r) in wrap(REGULAR, l, 9.5, full - 12.0).into_iter().enumerate() {
-                rows.push(Row::Line(if k == 0 { format!("• {r}") } else { format!("  {r}") }));
+                rows.push(Row::Line(if k == 0 {
+                    format!("• {r}")
+                } else {
+                    format!("  {r}")
+                }));
             }
         }
     }
@@ -92,7 +96,10 @@ mod tests {
         let doc = ReportPrint {
             title: "Evidence pack".into(),
             facts: vec![("Session".into(), "S-00001".into())],
-            sections: vec![("Items".into(), (0..200).map(|i| format!("Item {i}")).collect())],
+            sections: vec![(
+                "Items".into(),
+                (0..200).map(|i| format!("Item {i}")).collect(),
+            )],
         };
         let bytes = report(&doc).map_err(|e| e.to_string()).unwrap_or_default();
         assert!(bytes.starts_with(b"%PDF-"));

@@ -227,7 +227,13 @@ pub async fn insert_items(conn: &mut Conn, items: &[(i64, i64, i64)]) -> Result<
             if n > 0 {
                 q.push(", ");
             }
-            q.push("(").int(*s).push(", ").int(*r).push(", ").int(*due).push(")");
+            q.push("(")
+                .int(*s)
+                .push(", ")
+                .int(*r)
+                .push(", ")
+                .int(*due)
+                .push(")");
         }
         q.push(" ON CONFLICT (session_id, requirement_id) DO NOTHING");
         q.query().execute(&mut *conn).await?;
@@ -264,10 +270,12 @@ pub async fn refresh_system_items(
              AND NOT EXISTS (SELECT 1 FROM certificates ce2 WHERE ce2.enrollment_id = e.id))) x \
          WHERE session_compliance_items.id = x.id",
     );
-    let a = certificates.query().execute(&mut *conn).await?.rows_affected();
-    let mut qualified = Sql::new(
-        "UPDATE session_compliance_items SET met_at = ",
-    );
+    let a = certificates
+        .query()
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    let mut qualified = Sql::new("UPDATE session_compliance_items SET met_at = ");
     qualified
         .int(now)
         .push(", met_late = CASE WHEN ")
@@ -578,7 +586,8 @@ pub async fn meet_item(
         Some(d) => q.int(d),
         None => q.push("NULL"),
     };
-    q.push(", version = version + 1 WHERE met_at IS NULL AND id = ").int(id);
+    q.push(", version = version + 1 WHERE met_at IS NULL AND id = ")
+        .int(id);
     if let Some(v) = version {
         q.push(" AND version = ").int(v);
     }
@@ -617,7 +626,8 @@ pub struct Document {
     pub uploaded_at: i64,
 }
 
-const DOC_COLUMNS: &str = "SELECT id, session_id, name, content_type, size_bytes, sha256, uploaded_by_name, uploaded_at";
+const DOC_COLUMNS: &str =
+    "SELECT id, session_id, name, content_type, size_bytes, sha256, uploaded_by_name, uploaded_at";
 
 fn document_row(r: &AnyRow) -> Result<Document, sqlx::Error> {
     Ok(Document {
@@ -810,8 +820,8 @@ async fn with_steps(
     let rows = q.query().fetch_all(&mut *conn).await?;
     for r in &rows {
         let id = r.i("substitution_id")?;
-        let step = SubstitutionStep::parse(&r.s("step")?)
-            .map_err(|e| sqlx::Error::Decode(e.into()))?;
+        let step =
+            SubstitutionStep::parse(&r.s("step")?).map_err(|e| sqlx::Error::Decode(e.into()))?;
         let done_at = r.oi("done_at")?;
         if let Some(s) = subs.iter_mut().find(|s| s.id == id) {
             s.steps.push(Step {
@@ -867,12 +877,11 @@ pub async fn open_for_assignment(
     conn: &mut Conn,
     assignment_id: i64,
 ) -> Result<Option<i64>, StoreError> {
-    let r = sqlx::query(
-        "SELECT id FROM substitutions WHERE assignment_id = $1 AND status = 'open'",
-    )
-    .bind(assignment_id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let r =
+        sqlx::query("SELECT id FROM substitutions WHERE assignment_id = $1 AND status = 'open'")
+            .bind(assignment_id)
+            .fetch_optional(&mut *conn)
+            .await?;
     Ok(match r {
         Some(r) => Some(r.i("id")?),
         None => None,

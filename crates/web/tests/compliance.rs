@@ -19,6 +19,7 @@ both_backends!(
     bad_uploads_are_refused_and_store_nothing,
     an_upload_whose_transaction_fails_leaves_nothing,
     substitution_steps_are_tracked_to_done,
+    the_pages_show_the_checklist_and_errors_at_the_field,
 );
 
 fn id(v: &Value) -> i64 {
@@ -150,7 +151,14 @@ async fn an_upload_after_its_deadline_counts_as_late(t: &TestApp) {
     // Due two days before the session ends: already past. And one due two days after.
     let past = requirement(&api, c, "document", "Signed attendance sheet", -48).await;
     let future = requirement(&api, c, "document", "Room checklist", 48).await;
-    let manual = requirement(&api, c, "manual", "Feedback response rate at least 60 %", -24).await;
+    let manual = requirement(
+        &api,
+        c,
+        "manual",
+        "Feedback response rate at least 60 %",
+        -24,
+    )
+    .await;
 
     let list = checklist(&api, s).await;
     assert_eq!(item(&list, past)["state"], "overdue");
@@ -283,7 +291,8 @@ async fn the_evidence_pack_holds_exactly_the_sessions_documents(t: &TestApp) {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    let zip = zip::ZipArchive::new(std::io::Cursor::new(r.bytes().await.unwrap().to_vec())).unwrap();
+    let zip =
+        zip::ZipArchive::new(std::io::Cursor::new(r.bytes().await.unwrap().to_vec())).unwrap();
     assert_eq!(zip.len(), 4, "three documents and the summary");
     let r = fetch(&contact, format!("/clients/{c}/evidence-pack?from=soon"))
         .await
@@ -295,7 +304,9 @@ async fn the_evidence_pack_holds_exactly_the_sessions_documents(t: &TestApp) {
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 
     // A document downloads as an attachment with its stored type.
-    let r = fetch(&contact, format!("/documents/{}", id(&b))).await.unwrap();
+    let r = fetch(&contact, format!("/documents/{}", id(&b)))
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["content-type"], "text/plain");
     assert!(
@@ -304,7 +315,9 @@ async fn the_evidence_pack_holds_exactly_the_sessions_documents(t: &TestApp) {
             .unwrap()
             .starts_with("attachment")
     );
-    let r = fetch(&stranger, format!("/documents/{}", id(&b))).await.unwrap();
+    let r = fetch(&stranger, format!("/documents/{}", id(&b)))
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
 
@@ -327,11 +340,7 @@ async fn bad_uploads_are_refused_and_store_nothing(t: &TestApp) {
     ];
     for (name, bytes) in cases {
         let (st, body) = upload(t, &api, s, Some(sheet), name, bytes).await;
-        assert_eq!(
-            st,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{name:?}: {body}"
-        );
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{name:?}: {body}");
         assert_eq!(body["errors"][0]["field"], "file", "{name:?}: {body}");
     }
     // A requirement that is not a document one, or not on this checklist.
@@ -435,7 +444,9 @@ async fn substitution_steps_are_tracked_to_done(t: &TestApp) {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let open = api.get(&format!("/substitutions?session_id={s}&open=true")).await;
+    let open = api
+        .get(&format!("/substitutions?session_id={s}&open=true"))
+        .await;
     assert_eq!(open.status, StatusCode::OK, "{}", open.body);
     let subs = open.body.as_array().unwrap();
     assert_eq!(subs.len(), 1);
@@ -477,7 +488,13 @@ async fn substitution_steps_are_tracked_to_done(t: &TestApp) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["status"], "done");
     assert!(r.body["closed_at"].is_string());
-    assert!(r.body["steps"].as_array().unwrap().iter().all(|s| s["done"] == true));
+    assert!(
+        r.body["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["done"] == true)
+    );
     let d = api.get("/compliance").await;
     assert!(
         !d.body["open_substitutions"]
@@ -491,4 +508,65 @@ async fn substitution_steps_are_tracked_to_done(t: &TestApp) {
     let contact = t.api_as(Role::ClientContact, Some(c)).await;
     let r = contact.get("/substitutions").await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+async fn the_pages_show_the_checklist_and_errors_at_the_field(t: &TestApp) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    let c = client(&api, "page").await;
+    let course = id(&api.create("/courses", &course_body("PAGE")).await);
+    let s = session(&api, course, c).await;
+    let sheet = requirement(&api, c, "document", "Signed attendance sheet", -48).await;
+    let b = t.browser_as(Role::Coordinator, None).await;
+    let (st, html) = b.get("/compliance").await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(html.contains("Signed attendance sheet"), "{html}");
+    assert!(html.contains("id=\"count-overdue\">1<"), "{html}");
+    assert!(html.contains("href=\"/compliance\""), "the nav links to it");
+    let (st, html) = b.get("/compliance/requirements").await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(html.contains("Signed attendance sheet"));
+    // A requirement without a name: the error at the field, nothing saved.
+    let csrf = b.csrf().await;
+    let (st, html) = b
+        .post_form(
+            "/compliance/requirements",
+            &[
+                ("_csrf", csrf.as_str()),
+                ("client_id", &c.to_string()),
+                ("kind", "manual"),
+                ("name", ""),
+                ("deadline_hours", "24"),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(html.contains("id=\"e-name\""), "{html}");
+    let (st, html) = b.get(&format!("/sessions/{s}/compliance")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(html.contains("upload-form"));
+    // A hostile name through the page's form: the page again, the error at the file field.
+    let boundary = "----page-boundary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"requirement_id\"\r\n\r\n{sheet}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"../../etc/passwd\"\r\n\r\nroot\r\n\
+         --{boundary}--\r\n"
+    );
+    let r = b
+        .http
+        .post(format!("{}/sessions/{s}/documents", b.base))
+        .header("origin", &b.base)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("id=\"e-file\""), "{html}");
+    assert!(html.contains("without folders"), "{html}");
+    assert_eq!(document_rows(t).await, 0);
 }

@@ -25,12 +25,34 @@ pub(super) async fn seed(
         return Ok(());
     };
     let wanted = [
-        (Some(*client), None, RequirementKind::Document, "Signed attendance sheet", 48, "Signed attendance sheet"),
-        (Some(*client), None, RequirementKind::Manual, "Feedback response rate at least 60 %", 168, ""),
-        (None, Some(*course), RequirementKind::CertificatesIssued, "Certificates issued within 5 days", 120, ""),
+        (
+            Some(*client),
+            None,
+            RequirementKind::Document,
+            "Signed attendance sheet",
+            48,
+            "Signed attendance sheet",
+        ),
+        (
+            Some(*client),
+            None,
+            RequirementKind::Manual,
+            "Feedback response rate at least 60 %",
+            168,
+            "",
+        ),
+        (
+            None,
+            Some(*course),
+            RequirementKind::CertificatesIssued,
+            "Certificates issued within 5 days",
+            120,
+            "",
+        ),
     ];
     for (client_id, course_id, kind, name, hours, parameter) in wanted {
-        let input = RequirementInput::parse(client_id, course_id, kind.as_str(), name, hours, parameter)?;
+        let input =
+            RequirementInput::parse(client_id, course_id, kind.as_str(), name, hours, parameter)?;
         repo::insert_requirement(c, &input, s.now).await?;
     }
     crate::compliance::sync_in(c, None, s.now).await?;

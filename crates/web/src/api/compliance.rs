@@ -22,7 +22,11 @@ use utoipa_axum::routes;
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_requirements, create_requirement))
-        .routes(routes!(get_requirement, update_requirement, archive_requirement))
+        .routes(routes!(
+            get_requirement,
+            update_requirement,
+            archive_requirement
+        ))
         .routes(routes!(session_compliance))
         .routes(routes!(tick_item))
         .routes(routes!(upload_document))

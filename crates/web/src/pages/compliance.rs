@@ -387,7 +387,16 @@ async fn upload(
     }
     let tr = crate::i18n::Tr::for_caller(&c);
     let Ok(mut m) = m else {
-        return session_view(&s, c, id, None, Some(tr.t("compliance-upload-choose").into()), None, None).await;
+        return session_view(
+            &s,
+            c,
+            id,
+            None,
+            Some(tr.t("compliance-upload-choose").into()),
+            None,
+            None,
+        )
+        .await;
     };
     let mut csrf = String::new();
     let mut file: Option<(String, Vec<u8>)> = None;
@@ -408,8 +417,16 @@ async fn upload(
                     match field.bytes().await {
                         Ok(b) => file = Some((name, b.to_vec())),
                         Err(e) => {
-                            return session_view(&s, c, id, None, Some(e.body_text()), requirement, None)
-                                .await;
+                            return session_view(
+                                &s,
+                                c,
+                                id,
+                                None,
+                                Some(e.body_text()),
+                                requirement,
+                                None,
+                            )
+                            .await;
                         }
                     }
                 }
@@ -431,7 +448,16 @@ async fn upload(
         );
     }
     let Some((name, bytes)) = file.filter(|(n, _)| !n.is_empty()) else {
-        return session_view(&s, c, id, None, Some(tr.t("compliance-upload-choose").into()), requirement, None).await;
+        return session_view(
+            &s,
+            c,
+            id,
+            None,
+            Some(tr.t("compliance-upload-choose").into()),
+            requirement,
+            None,
+        )
+        .await;
     };
     match uc::upload(&s.app, &c, id, requirement, &name, &bytes).await {
         Ok(_) => saved(

@@ -361,10 +361,12 @@ impl RecordPage for Sessions {
                 ));
             }
         }
-        if c.role.is_staff() || matches!(
+        if c.role.is_staff()
+            || matches!(
                 c.role,
                 trainyard_core::Role::Instructor | trainyard_core::Role::ClientContact
-            ) {
+            )
+        {
             actions.push(Action::link(
                 "Compliance",
                 format!("/sessions/{id}/compliance"),
