@@ -120,7 +120,7 @@ async fn checklist(api: &Api, session: i64) -> Value {
     r.body
 }
 
-fn item<'a>(list: &'a Value, requirement: i64) -> &'a Value {
+fn item(list: &Value, requirement: i64) -> &Value {
     list["items"]
         .as_array()
         .unwrap()
