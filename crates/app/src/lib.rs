@@ -16,6 +16,7 @@ pub mod bulk_enrollment;
 pub mod caller;
 pub mod catalog;
 pub mod certificates;
+pub mod compliance;
 pub mod costs;
 pub mod credentials;
 pub mod delivery;

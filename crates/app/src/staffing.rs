@@ -516,6 +516,19 @@ pub(crate) async fn act_in(
     if let Some(reason) = &decline_reason {
         assignments::set_decline_reason(tx, assignment_id, reason).await?;
     }
+    if event == AssignmentEvent::Cancel
+        && before.status == trainyard_core::status::AssignmentStatus::Confirmed
+    {
+        // A confirmed instructor drops out: the substitution protocol starts (issue 16 §5).
+        crate::compliance::open_in(
+            tx,
+            caller,
+            assignment_id,
+            override_reason.unwrap_or_default(),
+            now,
+        )
+        .await?;
+    }
     let after = assignments::get(tx, assignment_id).await?;
     let action = format!("assignment.{}", event.as_str());
     crate::audit::record(
@@ -631,6 +644,21 @@ pub async fn substitute(
     .await?;
     if let Some(text) = override_used.as_deref() {
         record_override(&mut tx, caller, new_id, text, now).await?;
+    }
+    if before.status == trainyard_core::status::AssignmentStatus::Confirmed {
+        // A confirmed instructor replaced: the substitution protocol, its replacement chosen.
+        if let Some(sub) = crate::compliance::open_in(
+            &mut tx,
+            caller,
+            assignment_id,
+            override_reason.unwrap_or_default(),
+            now,
+        )
+        .await?
+        {
+            crate::compliance::replacement_chosen_in(&mut tx, caller, sub.id, instructor_id, now)
+                .await?;
+        }
     }
     let old_after = assignments::get(&mut tx, assignment_id).await?;
     let after = assignments::get(&mut tx, new_id).await?;

@@ -4,6 +4,7 @@
 
 pub mod budget;
 pub mod certificate;
+pub mod compliance;
 pub mod conflicts;
 pub mod costs;
 pub mod email;

@@ -1,10 +1,12 @@
-//! Printable documents as PDF: a certificate of completion with its QR code (`certificate`), and an A4 invoice or credit note with the company's and the client's
+//! Printable documents as PDF: a plain report (`report`, the compliance evidence summary), a certificate of completion with its QR code (`certificate`), and an A4 invoice or credit note with the company's and the client's
 //! details, the lines, tax per rate, totals, the due date and the payment reference. The text is
 //! real text in an embedded DejaVu Sans (subset), so it can be selected, searched and read back.
 //! The caller passes plain strings, already formatted: this crate knows nothing of the domain.
 
 mod certificate;
+mod report;
 pub use certificate::{CertificatePrint, certificate, draw_qr, qr_matrix};
+pub use report::{ReportPrint, report};
 
 use krilla::Document;
 use krilla::geom::{PathBuilder, Point};

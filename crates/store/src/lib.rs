@@ -17,6 +17,7 @@ pub mod budgets;
 pub mod certificates;
 pub mod clients;
 pub mod closures;
+pub mod compliance;
 pub mod costs;
 pub mod courses;
 pub mod doctor;

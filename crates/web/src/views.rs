@@ -70,6 +70,7 @@ impl Chrome {
                 add("Programs", "/programs", "programs");
                 add("Learners", "/learners", "learners");
                 add("Certificates", "/certificates", "certificates");
+                add("Compliance", "/compliance", "compliance");
                 if r.can_see_finance() {
                     add("Invoices", "/invoices", "invoices");
                     add("Agreements", "/agreements", "agreements");

@@ -11,6 +11,7 @@
 mod budgets;
 mod catalog;
 mod certificates;
+mod compliance;
 mod costs;
 mod data;
 mod enrollments;
@@ -189,6 +190,8 @@ pub async fn seed(app: &App) -> Result<SeedReport, AppError> {
     lap("costs");
     let n_certificates = certificates::seed(c, &mut s, &course_rows, &learner_ids).await?;
     lap("certificates");
+    compliance::seed(c, &mut s, &client_ids, &course_rows).await?;
+    lap("compliance");
 
     people::logins(
         c,

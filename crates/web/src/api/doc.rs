@@ -201,6 +201,10 @@ const TAGS: &[(&str, &str)] = &[
         "Budgets per program, client or cost centre over whole months (finance): budget vs committed vs actual, variance alerts, cost centres.",
     ),
     (
+        "compliance",
+        "Compliance checklists per client or course, uploaded documents, evidence packs, and the substitution protocol when a confirmed instructor drops out.",
+    ),
+    (
         "certificates",
         "Certificates of completion: issue, revoke, PDF, and the public verification of a code.",
     ),

@@ -6,6 +6,7 @@ mod bodies;
 mod budgets;
 mod bulk;
 mod certificates;
+pub(crate) mod compliance;
 mod costs;
 mod doc;
 mod enrollment;
@@ -145,6 +146,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(costs::api())
         .merge(budgets::api())
         .merge(certificates::api())
+        .merge(compliance::api())
         .merge(webhooks::api())
         .split_for_parts()
 }

@@ -12,6 +12,7 @@ mod catalog;
 mod certificates;
 mod client_portal;
 mod clients;
+mod compliance;
 mod courses;
 mod credentials;
 mod dashboard;
@@ -79,6 +80,7 @@ pub fn routes() -> Router<AppState> {
         .merge(report_views::routes())
         .merge(profitability::routes())
         .merge(certificates::routes())
+        .merge(compliance::routes())
         .merge(agreements::routes())
         .merge(prices::routes())
         .merge(webhooks::routes())

@@ -361,6 +361,17 @@ impl RecordPage for Sessions {
                 ));
             }
         }
+        if c.role.is_staff()
+            || matches!(
+                c.role,
+                trainyard_core::Role::Instructor | trainyard_core::Role::ClientContact
+            )
+        {
+            actions.push(Action::link(
+                "Compliance",
+                format!("/sessions/{id}/compliance"),
+            ));
+        }
         if c.role.can_edit_operations() {
             actions.push(if x.archived_at.is_some() {
                 Action::post("Restore", format!("/sessions/{id}/restore"), None)
