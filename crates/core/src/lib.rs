@@ -18,6 +18,7 @@ pub mod recurrence;
 pub mod role;
 pub mod skill;
 pub mod status;
+pub mod survey;
 pub mod time;
 pub mod webhook;
 
