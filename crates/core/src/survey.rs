@@ -201,7 +201,10 @@ pub const MAX_TEXT: usize = 2000;
 
 /// Checks a template's name and questions; the fields are `name` and `questions[i].prompt` /
 /// `questions[i].options`. Returns the questions trimmed.
-pub fn check_template(name: &str, questions: &[QuestionSpec]) -> Result<Vec<QuestionSpec>, Invalid> {
+pub fn check_template(
+    name: &str,
+    questions: &[QuestionSpec],
+) -> Result<Vec<QuestionSpec>, Invalid> {
     let mut inv = Invalid::new();
     let name = name.trim();
     if name.is_empty() {
@@ -293,7 +296,10 @@ pub fn answer_field(question_id: i64) -> String {
 /// for a single choice), text within bounds, every required question answered, nothing for a
 /// question that is not in the survey. Each problem names its question (`q{id}`) and quotes
 /// its prompt. Returns the rows to store.
-pub fn check_answers(questions: &[Question], answers: &[RawAnswer]) -> Result<Vec<AnswerRow>, Invalid> {
+pub fn check_answers(
+    questions: &[Question],
+    answers: &[RawAnswer],
+) -> Result<Vec<AnswerRow>, Invalid> {
     let mut inv = Invalid::new();
     let mut rows = Vec::new();
     for a in answers {
@@ -357,10 +363,16 @@ pub fn check_answers(questions: &[Question], answers: &[RawAnswer]) -> Result<Ve
             }
             QuestionKind::SingleChoice | QuestionKind::MultipleChoice => {
                 if value.is_some() || text.is_some() {
-                    inv.add(&field, format!("“{}”: choose among the options", q.spec.prompt));
+                    inv.add(
+                        &field,
+                        format!("“{}”: choose among the options", q.spec.prompt),
+                    );
                     continue;
                 }
-                if let Some(bad) = choices.iter().find(|c| !q.spec.options.iter().any(|o| o == *c)) {
+                if let Some(bad) = choices
+                    .iter()
+                    .find(|c| !q.spec.options.iter().any(|o| o == *c))
+                {
                     inv.add(
                         &field,
                         format!(
@@ -404,7 +416,10 @@ pub fn check_answers(questions: &[Question], answers: &[RawAnswer]) -> Result<Ve
                         });
                     }
                 }
-                _ => inv.add(&field, format!("“{}”: write your answer as text", q.spec.prompt)),
+                _ => inv.add(
+                    &field,
+                    format!("“{}”: write your answer as text", q.spec.prompt),
+                ),
             },
         }
     }
@@ -431,8 +446,16 @@ pub fn nps(counts: &[(i64, i64)]) -> Option<i64> {
     if n <= 0 {
         return None;
     }
-    let promoters: i64 = counts.iter().filter(|(v, _)| *v >= 9).map(|(_, c)| *c).sum();
-    let detractors: i64 = counts.iter().filter(|(v, _)| *v <= 6).map(|(_, c)| *c).sum();
+    let promoters: i64 = counts
+        .iter()
+        .filter(|(v, _)| *v >= 9)
+        .map(|(_, c)| *c)
+        .sum();
+    let detractors: i64 = counts
+        .iter()
+        .filter(|(v, _)| *v <= 6)
+        .map(|(_, c)| *c)
+        .sum();
     Some(((promoters - detractors) as f64 * 100.0 / n as f64).round() as i64)
 }
 
@@ -470,8 +493,14 @@ mod tests {
 
     #[test]
     fn ratings_and_nps_are_checked_for_range() {
-        let qs = [q(1, QuestionKind::Rating, true, &[]), q(2, QuestionKind::Nps, true, &[])];
-        assert_eq!(check_answers(&qs, &[num(1, 5), num(2, 0)]).unwrap().len(), 2);
+        let qs = [
+            q(1, QuestionKind::Rating, true, &[]),
+            q(2, QuestionKind::Nps, true, &[]),
+        ];
+        assert_eq!(
+            check_answers(&qs, &[num(1, 5), num(2, 0)]).unwrap().len(),
+            2
+        );
         let e = check_answers(&qs, &[num(1, 6), num(2, 10)]).unwrap_err();
         assert_eq!(e.errors.len(), 1);
         assert_eq!(e.errors[0].field, "q1");
@@ -479,7 +508,11 @@ mod tests {
         let e = check_answers(&qs, &[num(1, 3), num(2, 11)]).unwrap_err();
         assert_eq!(e.errors[0].field, "q2");
         let e = check_answers(&qs, &[num(1, 0)]).unwrap_err();
-        assert_eq!(e.errors.len(), 2, "out of range and a required one missing: {e}");
+        assert_eq!(
+            e.errors.len(),
+            2,
+            "out of range and a required one missing: {e}"
+        );
     }
 
     #[test]

@@ -228,11 +228,13 @@ async fn insert_questions(
 
 /// Takes the template's row (write first) and checks it is at `version`: `Stale` otherwise.
 pub async fn lock_template(conn: &mut Conn, id: i64, version: i64) -> Result<(), StoreError> {
-    let n = sqlx::query("UPDATE survey_templates SET version = version WHERE id = $1 AND archived_at IS NULL")
-        .bind(id)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
+    let n = sqlx::query(
+        "UPDATE survey_templates SET version = version WHERE id = $1 AND archived_at IS NULL",
+    )
+    .bind(id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
     if n == 0 {
         return Err(StoreError::NotFound);
     }
@@ -451,7 +453,11 @@ pub async fn by_token(conn: &mut Conn, token_hash: &str) -> Result<Option<Invita
 
 /// Marks the invitation answered: true for exactly one caller however many answer at once
 /// (the guarded UPDATE is the transaction's first write).
-pub async fn claim_answer(conn: &mut Conn, invitation_id: i64, now: i64) -> Result<bool, StoreError> {
+pub async fn claim_answer(
+    conn: &mut Conn,
+    invitation_id: i64,
+    now: i64,
+) -> Result<bool, StoreError> {
     let n = sqlx::query(
         "UPDATE survey_invitations SET answered_at = $1 WHERE id = $2 AND answered_at IS NULL",
     )
@@ -479,7 +485,11 @@ pub async fn insert_answers(
         if i > 0 {
             q.push(", ");
         }
-        q.push("(").int(invitation_id).push(", ").int(a.question_id).push(", ");
+        q.push("(")
+            .int(invitation_id)
+            .push(", ")
+            .int(a.question_id)
+            .push(", ");
         match a.value {
             Some(v) => q.int(v),
             None => q.push("NULL"),
@@ -502,10 +512,12 @@ pub async fn insert_answers(
 
 /// How many answer rows an invitation has (tests: "answered twice records one answer").
 pub async fn answer_count(conn: &mut Conn, invitation_id: i64) -> Result<i64, StoreError> {
-    let r = sqlx::query("SELECT CAST(count(*) AS BIGINT) AS n FROM survey_answers WHERE invitation_id = $1")
-        .bind(invitation_id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let r = sqlx::query(
+        "SELECT CAST(count(*) AS BIGINT) AS n FROM survey_answers WHERE invitation_id = $1",
+    )
+    .bind(invitation_id)
+    .fetch_one(&mut *conn)
+    .await?;
     Ok(r.i("n")?)
 }
 
@@ -722,7 +734,9 @@ pub async fn result_rows(
          FROM survey_invitations i JOIN sessions s ON s.id = i.session_id{join}"
     ));
     scoped(&mut q, by, scope);
-    q.push(&format!(" GROUP BY {key}, {label} ORDER BY {label}, {key} LIMIT 1000"));
+    q.push(&format!(
+        " GROUP BY {key}, {label} ORDER BY {label}, {key} LIMIT 1000"
+    ));
     let counts = fetch_all(conn, q.query(), |r| {
         Ok(GroupCount {
             key: r.i("k")?,
@@ -781,7 +795,11 @@ pub async fn result_rows(
 }
 
 /// Whether the instructor teaches (accepted or confirmed) the session.
-pub async fn teaches(conn: &mut Conn, session_id: i64, instructor_id: i64) -> Result<bool, StoreError> {
+pub async fn teaches(
+    conn: &mut Conn,
+    session_id: i64,
+    instructor_id: i64,
+) -> Result<bool, StoreError> {
     let r = sqlx::query(
         "SELECT 1 AS x FROM assignments WHERE session_id = $1 AND instructor_id = $2 \
          AND status IN ('accepted', 'confirmed') LIMIT 1",
