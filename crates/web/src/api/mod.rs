@@ -21,6 +21,7 @@ mod records;
 mod recurrence;
 mod reports;
 mod staffing;
+mod surveys;
 mod timeline;
 mod users;
 mod venues_travel;
@@ -141,6 +142,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(reports::api())
         .merge(costs::api())
         .merge(certificates::api())
+        .merge(surveys::api())
         .merge(webhooks::api())
         .split_for_parts()
 }
