@@ -255,6 +255,85 @@ pub fn check_template(
     inv.or_ok(out)
 }
 
+/// Reads questions written one per line, as the template form takes them:
+/// `kind | topic | question | option; option | optional` (the last two may be left out), e.g.
+/// `rating | content | How useful was the content?` or
+/// `single_choice | logistics | Did the joining instructions arrive? | Yes; No`. Blank lines
+/// are skipped. Problems are reported under `questions`, by line.
+pub fn parse_lines(text: &str) -> Result<Vec<QuestionSpec>, Invalid> {
+    let mut inv = Invalid::new();
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        if cells.len() < 3 || cells.len() > 5 {
+            inv.add(
+                "questions",
+                format!(
+                    "line {}: write kind | topic | question (| options | optional)",
+                    n + 1
+                ),
+            );
+            continue;
+        }
+        let kind = QuestionKind::parse(cells[0]).map_err(|e| format!("line {}: {e}", n + 1));
+        let topic = Topic::parse(cells[1]).map_err(|e| format!("line {}: {e}", n + 1));
+        let required = match cells.get(4).copied().unwrap_or("") {
+            "" | "required" => Ok(true),
+            "optional" => Ok(false),
+            other => Err(format!(
+                "line {}: '{}' is neither optional nor required",
+                n + 1,
+                other.chars().take(40).collect::<String>()
+            )),
+        };
+        match (kind, topic, required) {
+            (Ok(kind), Ok(topic), Ok(required)) => out.push(QuestionSpec {
+                kind,
+                topic,
+                prompt: cells[2].to_owned(),
+                required,
+                options: cells
+                    .get(3)
+                    .map(|o| {
+                        o.split(';')
+                            .map(|x| x.trim().to_owned())
+                            .filter(|x| !x.is_empty())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            }),
+            (k, t, r) => {
+                for e in [k.err(), t.err(), r.err()].into_iter().flatten() {
+                    inv.add("questions", e);
+                }
+            }
+        }
+    }
+    inv.or_ok(out)
+}
+
+/// The questions written one per line, as [`parse_lines`] reads them.
+pub fn to_lines(questions: &[QuestionSpec]) -> String {
+    questions
+        .iter()
+        .map(|q| {
+            let mut line = format!("{} | {} | {}", q.kind.as_str(), q.topic.as_str(), q.prompt);
+            if !q.options.is_empty() || !q.required {
+                line.push_str(" | ");
+                line.push_str(&q.options.join("; "));
+            }
+            if !q.required {
+                line.push_str(" | optional");
+            }
+            line
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// A stored question, as answers are checked against it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Question {
@@ -560,6 +639,19 @@ mod tests {
         let fields: Vec<&str> = e.errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["name", "questions[0].options"]);
         assert!(check_template("x", &[]).is_err());
+    }
+
+    #[test]
+    fn question_lines_read_back() {
+        let text = "rating | content | Useful?\n\nsingle_choice | logistics | Room ok? | Yes; No\ntext | overall | More? | | optional";
+        let qs = parse_lines(text).unwrap();
+        assert_eq!(qs.len(), 3);
+        assert_eq!(qs[1].options, ["Yes", "No"]);
+        assert!(!qs[2].required);
+        assert_eq!(parse_lines(&to_lines(&qs)).unwrap(), qs);
+        let e = parse_lines("stars | content | x\nrating | nothing").unwrap_err();
+        assert_eq!(e.errors.len(), 2, "{e}");
+        assert!(e.errors[0].message.starts_with("line 1"));
     }
 
     #[test]

@@ -70,6 +70,7 @@ impl Chrome {
                 add("Programs", "/programs", "programs");
                 add("Learners", "/learners", "learners");
                 add("Certificates", "/certificates", "certificates");
+                add("Feedback", "/feedback", "feedback");
                 if r.can_see_finance() {
                     add("Invoices", "/invoices", "invoices");
                     add("Agreements", "/agreements", "agreements");
@@ -93,6 +94,7 @@ impl Chrome {
                 add("Enroll people", "/portal/client/enroll", "enroll");
                 add("Our invoices", "/invoices", "invoices");
                 add("Our certificates", "/certificates", "certificates");
+                add("Our feedback", "/feedback", "feedback");
                 add("Our figures", "/reports", "reports");
                 if let Some(client) = c.client_id {
                     add(
@@ -112,6 +114,7 @@ impl Chrome {
                     );
                     add("Calendar feed", &format!("/feeds/instructor/{me}"), "feeds");
                     add("My utilization", "/reports", "reports");
+                    add("My feedback", "/feedback", "feedback");
                 }
             }
             _ => {

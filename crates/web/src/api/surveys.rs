@@ -12,7 +12,9 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use trainyard_app::AppError;
 use trainyard_app::store::surveys::{Dimension, SurveyTemplate};
-use trainyard_app::surveys::{self as uc, FeedbackGroup, FeedbackReport, PublicSurvey, TemplateInput};
+use trainyard_app::surveys::{
+    self as uc, FeedbackGroup, FeedbackReport, PublicSurvey, TemplateInput,
+};
 use trainyard_core::survey::RawAnswer;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;

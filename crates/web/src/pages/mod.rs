@@ -29,6 +29,7 @@ mod recurrence;
 pub(crate) mod reports;
 mod resources;
 mod sessions;
+mod surveys;
 mod timeline;
 mod venues;
 mod webhooks;
@@ -76,6 +77,7 @@ pub fn routes() -> Router<AppState> {
         .merge(reports::routes())
         .merge(profitability::routes())
         .merge(certificates::routes())
+        .merge(surveys::routes())
         .merge(agreements::routes())
         .merge(prices::routes())
         .merge(webhooks::routes())
