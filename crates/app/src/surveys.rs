@@ -69,7 +69,9 @@ pub struct TemplateInput {
     /// At most 200 characters.
     #[serde(default)]
     pub name: String,
-    pub audience: Audience,
+    /// learner or client (required).
+    #[serde(default)]
+    pub audience: Option<Audience>,
     /// Make it the template invitations to its audience use.
     #[serde(default)]
     pub is_default: bool,
@@ -94,6 +96,24 @@ pub async fn get_template(app: &App, caller: &Caller, id: i64) -> Result<SurveyT
         .about("survey template")
 }
 
+/// The template's audience and questions, checked; every problem at once.
+fn checked(input: &TemplateInput) -> Result<(Audience, Vec<QuestionSpec>), AppError> {
+    let questions = rules::check_template(&input.name, &input.questions);
+    match (input.audience, questions) {
+        (Some(a), Ok(q)) => Ok((a, q)),
+        (a, q) => {
+            let mut inv = trainyard_core::Invalid::new();
+            if a.is_none() {
+                inv.add("audience", "say who answers it: learner or client");
+            }
+            if let Err(e) = q {
+                inv.errors.extend(e.errors);
+            }
+            Err(inv.into())
+        }
+    }
+}
+
 /// Creates a template. Coordinators, managers and admins; audited.
 pub async fn create_template(
     app: &App,
@@ -101,13 +121,12 @@ pub async fn create_template(
     input: &TemplateInput,
 ) -> Result<SurveyTemplate, AppError> {
     caller.require_operations("change survey templates")?;
-    let questions = rules::check_template(&input.name, &input.questions)?;
+    let (audience, questions) = checked(input)?;
     let now = now_ms();
     let mut tx = app.store.write().await?;
-    let id =
-        repo::insert_template(&mut tx, input.name.trim(), input.audience, &questions, now).await?;
+    let id = repo::insert_template(&mut tx, input.name.trim(), audience, &questions, now).await?;
     if input.is_default {
-        repo::make_default(&mut tx, id, input.audience, now).await?;
+        repo::make_default(&mut tx, id, audience, now).await?;
     }
     let after = repo::get_template(&mut tx, id).await?;
     crate::audit::record(
@@ -135,7 +154,7 @@ pub async fn update_template(
     input: &TemplateInput,
 ) -> Result<SurveyTemplate, AppError> {
     caller.require_operations("change survey templates")?;
-    let questions = rules::check_template(&input.name, &input.questions)?;
+    let (audience, questions) = checked(input)?;
     let now = now_ms();
     let mut tx = app.store.write().await?;
     // Write first: the template's row orders concurrent changes.
@@ -143,7 +162,7 @@ pub async fn update_template(
         .await
         .about("survey template")?;
     let before = repo::get_template(&mut tx, id).await?;
-    if input.audience != before.audience {
+    if audience != before.audience {
         return Err(trainyard_core::Invalid::field(
             "audience",
             "a template's audience cannot change: create a new template",

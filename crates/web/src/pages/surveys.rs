@@ -559,7 +559,7 @@ impl TemplateForm {
         match audience {
             Some(audience) if inv.is_empty() => Ok(TemplateInput {
                 name: self.name.clone(),
-                audience,
+                audience: Some(audience),
                 is_default: self.is_default == "true",
                 questions,
             }),
@@ -646,6 +646,9 @@ async fn create_template(
     State(s): State<AppState>,
     Submit { caller: c, form }: Submit<TemplateForm>,
 ) -> Response {
+    if let Err(e) = c.require_operations("change survey templates") {
+        return error_page(e, Some(&c));
+    }
     let view = form.view("/admin/survey-templates/new".into(), None, true);
     let result = match form.input() {
         Ok(input) => uc::create_template(&s.app, &c, &input).await,
@@ -696,6 +699,9 @@ async fn save_template(
         mut form,
     }: Submit<TemplateForm>,
 ) -> Response {
+    if let Err(e) = c.require_operations("change survey templates") {
+        return error_page(e, Some(&c));
+    }
     let current = match uc::get_template(&s.app, &c, id).await {
         Ok(t) => t,
         Err(e) => return error_page(e, Some(&c)),
