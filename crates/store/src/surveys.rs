@@ -829,3 +829,24 @@ pub async fn ended_without_invitations(
     .bind(limit);
     fetch_all(conn, q, |r| r.i("id")).await
 }
+
+/// The unanswered invitations of these sessions with their template: (invitation, template).
+pub async fn unanswered_of(
+    conn: &mut Conn,
+    session_ids: &[i64],
+) -> Result<Vec<(i64, i64)>, StoreError> {
+    if session_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = Sql::new(
+        "SELECT id, template_id FROM survey_invitations WHERE answered_at IS NULL AND session_id IN (",
+    );
+    for (i, s) in session_ids.iter().enumerate() {
+        if i > 0 {
+            q.push(", ");
+        }
+        q.int(*s);
+    }
+    q.push(") ORDER BY id");
+    fetch_all(conn, q.query(), |r| Ok((r.i("id")?, r.i("template_id")?))).await
+}

@@ -21,6 +21,7 @@ mod programs;
 mod sessions;
 mod sites;
 mod staffing;
+mod surveys;
 
 use crate::{App, AppError, Caller, now_ms};
 use chrono::NaiveDate;
@@ -169,6 +170,7 @@ pub async fn seed(app: &App) -> Result<SeedReport, AppError> {
     let n_invoices = finance::seed(c, &mut s, &delivered).await?;
     costs::seed(c, &mut s, &sites, &delivered).await?;
     let n_certificates = certificates::seed(c, &mut s, &course_rows, &learner_ids).await?;
+    let n_answers = surveys::seed(c, &mut s).await?;
 
     people::logins(
         c,
@@ -202,7 +204,7 @@ pub async fn seed(app: &App) -> Result<SeedReport, AppError> {
     Ok(SeedReport {
         created: true,
         summary: format!(
-            "3 venues, {} rooms, {} courses, {} instructors, {} clients, {} learners, {n_sessions} sessions, {n_enrollments} enrollments, {n_invoices} invoices, {n_certificates} certificates",
+            "3 venues, {} rooms, {} courses, {} instructors, {} clients, {} learners, {n_sessions} sessions, {n_enrollments} enrollments, {n_invoices} invoices, {n_certificates} certificates, {n_answers} survey answers",
             sites.rooms.len(),
             course_rows.len(),
             team.len(),
