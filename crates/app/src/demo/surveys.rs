@@ -33,8 +33,8 @@ pub(super) async fn seed(c: &mut Conn, s: &mut Seed) -> Result<usize, AppError> 
         if !s.dice.chance(65) {
             continue;
         }
-        if !questions.contains_key(&template) {
-            questions.insert(template, repo::get_template(c, template).await?.questions);
+        if let std::collections::hash_map::Entry::Vacant(e) = questions.entry(template) {
+            e.insert(repo::get_template(c, template).await?.questions);
         }
         let Some(qs) = questions.get(&template) else {
             continue;
