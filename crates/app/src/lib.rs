@@ -47,6 +47,7 @@ pub mod reporting;
 pub mod schedule;
 pub mod sites;
 pub mod staffing;
+pub mod surveys;
 pub mod timeline;
 pub mod webhooks;
 

@@ -409,6 +409,42 @@ pub const EVENTS: &[EventInfo] = &[
         ],
     },
     EventInfo {
+        event: "survey_invitation",
+        label: "Feedback survey invitation",
+        subject: "How was {{ course_title }}? Two minutes of feedback",
+        body: concat!(
+            "Hello {{ recipient_name }},\n\nthank you for taking part in {{ course_title }} ({{ reference }}). ",
+            "Please tell us how it went: the survey takes two minutes and needs no login.\n",
+            "Your survey: {{ survey_url }}\n\nThe link is personal and works once.\n\n",
+            sign_off!()
+        ),
+        placeholders: &[
+            "recipient_name",
+            "course_title",
+            "reference",
+            "survey_url",
+            "company",
+        ],
+    },
+    EventInfo {
+        event: "survey_reminder",
+        label: "Feedback survey reminder",
+        subject: "Reminder: your feedback on {{ course_title }}",
+        body: concat!(
+            "Hello {{ recipient_name }},\n\nwe have not heard from you yet about {{ course_title }} ({{ reference }}). ",
+            "Your answers help us improve: it takes two minutes.\n",
+            "Your survey: {{ survey_url }}\n\n",
+            sign_off!()
+        ),
+        placeholders: &[
+            "recipient_name",
+            "course_title",
+            "reference",
+            "survey_url",
+            "company",
+        ],
+    },
+    EventInfo {
         event: "qualification_expiring",
         label: "Instructor qualification expiring (to coordinators)",
         subject: "{{ instructor_name }}'s qualification expires before {{ reference }}",

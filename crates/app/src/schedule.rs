@@ -493,6 +493,10 @@ pub mod sessions {
         if event == SessionEvent::Close {
             crate::attendance::complete(&mut tx, caller, id, now).await?;
         }
+        if event == SessionEvent::Deliver {
+            // The session ended: its learners and client contacts are asked for feedback.
+            crate::surveys::invite_in(app, &mut tx, caller, id, now).await?;
+        }
         let action = format!("session.{}", event.as_str());
         crate::audit::record(
             &mut tx,

@@ -22,6 +22,7 @@ pub mod report_view;
 pub mod role;
 pub mod skill;
 pub mod status;
+pub mod survey;
 pub mod time;
 pub mod webhook;
 

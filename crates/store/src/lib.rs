@@ -44,6 +44,7 @@ pub mod resources;
 pub mod row;
 pub mod schema;
 pub mod sessions;
+pub mod surveys;
 mod table;
 pub mod templates;
 pub mod testing;

@@ -35,6 +35,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (30, "languages", include_str!("../migrations/0030_languages.sql")),
     (31, "invoice_runs", include_str!("../migrations/0031_invoice_runs.sql")),
     (33, "budgets", include_str!("../migrations/0033_budgets.sql")),
+    (34, "surveys", include_str!("../migrations/0034_surveys.sql")),
     (35, "compliance", include_str!("../migrations/0035_compliance.sql")),
     (36, "report_views", include_str!("../migrations/0036_report_views.sql")),
 ];

@@ -71,6 +71,7 @@ impl Chrome {
                 add("Learners", "/learners", "learners");
                 add("Certificates", "/certificates", "certificates");
                 add("Compliance", "/compliance", "compliance");
+                add("Feedback", "/feedback", "feedback");
                 if r.can_see_finance() {
                     add("Invoices", "/invoices", "invoices");
                     add("Agreements", "/agreements", "agreements");
@@ -95,6 +96,7 @@ impl Chrome {
                 add("Enroll people", "/portal/client/enroll", "enroll");
                 add("Our invoices", "/invoices", "invoices");
                 add("Our certificates", "/certificates", "certificates");
+                add("Our feedback", "/feedback", "feedback");
                 add("Our figures", "/reports", "reports");
                 if let Some(client) = c.client_id {
                     add(
@@ -114,6 +116,7 @@ impl Chrome {
                     );
                     add("Calendar feed", &format!("/feeds/instructor/{me}"), "feeds");
                     add("My utilization", "/reports", "reports");
+                    add("My feedback", "/feedback", "feedback");
                 }
             }
             _ => {

@@ -24,6 +24,7 @@ mod report_views;
 mod sessions;
 mod sites;
 mod staffing;
+mod surveys;
 
 use crate::{App, AppError, Caller, now_ms};
 use chrono::NaiveDate;
@@ -192,6 +193,8 @@ pub async fn seed(app: &App) -> Result<SeedReport, AppError> {
     lap("certificates");
     compliance::seed(c, &mut s, &client_ids, &course_rows).await?;
     lap("compliance");
+    let n_answers = surveys::seed(c, &mut s).await?;
+    lap("surveys");
 
     people::logins(
         c,
@@ -234,7 +237,7 @@ pub async fn seed(app: &App) -> Result<SeedReport, AppError> {
     Ok(SeedReport {
         created: true,
         summary: format!(
-            "3 venues, {} rooms, {} courses, {} instructors, {} clients, {} learners, {n_sessions} sessions, {n_enrollments} enrollments, {n_invoices} invoices, {n_certificates} certificates",
+            "3 venues, {} rooms, {} courses, {} instructors, {} clients, {} learners, {n_sessions} sessions, {n_enrollments} enrollments, {n_invoices} invoices, {n_certificates} certificates, {n_answers} survey answers",
             sites.rooms.len(),
             course_rows.len(),
             team.len(),

@@ -209,6 +209,10 @@ const TAGS: &[(&str, &str)] = &[
         "Certificates of completion: issue, revoke, PDF, and the public verification of a code.",
     ),
     (
+        "feedback",
+        "Feedback surveys: templates, results per session, course, instructor, venue and client, and the public survey behind a personal link.",
+    ),
+    (
         "agreements",
         "Client agreements: discounts, negotiated rates per course, billing mode and prepaid seat credits with their ledger (finance).",
     ),

@@ -24,6 +24,7 @@ mod recurrence;
 mod report_views;
 mod reports;
 mod staffing;
+mod surveys;
 mod timeline;
 mod users;
 mod venues_travel;
@@ -147,6 +148,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(budgets::api())
         .merge(certificates::api())
         .merge(compliance::api())
+        .merge(surveys::api())
         .merge(webhooks::api())
         .split_for_parts()
 }

@@ -32,6 +32,7 @@ pub(crate) mod report_views;
 pub(crate) mod reports;
 mod resources;
 mod sessions;
+mod surveys;
 mod timeline;
 mod venues;
 mod webhooks;
@@ -81,6 +82,7 @@ pub fn routes() -> Router<AppState> {
         .merge(profitability::routes())
         .merge(certificates::routes())
         .merge(compliance::routes())
+        .merge(surveys::routes())
         .merge(agreements::routes())
         .merge(prices::routes())
         .merge(webhooks::routes())

@@ -372,6 +372,15 @@ impl RecordPage for Sessions {
                 format!("/sessions/{id}/compliance"),
             ));
         }
+        if c.role.is_staff()
+            && matches!(
+                x.status,
+                trainyard_core::status::SessionStatus::Delivered
+                    | trainyard_core::status::SessionStatus::Closed
+            )
+        {
+            actions.push(Action::link("Feedback", format!("/sessions/{id}/feedback")));
+        }
         if c.role.can_edit_operations() {
             actions.push(if x.archived_at.is_some() {
                 Action::post("Restore", format!("/sessions/{id}/restore"), None)
