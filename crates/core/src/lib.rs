@@ -13,6 +13,7 @@ pub mod kpi;
 pub mod locale;
 pub mod money;
 pub mod pricing;
+pub mod quote;
 pub mod records;
 pub mod recurrence;
 pub mod role;
