@@ -33,6 +33,7 @@ pub mod outbox;
 pub mod planning;
 pub mod prices;
 pub mod programs;
+pub mod quotes;
 pub mod recurrence;
 pub mod reminders;
 pub mod resources;
