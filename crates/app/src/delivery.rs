@@ -713,7 +713,15 @@ pub struct File {
 
 /// The files an outbox row carries, made when it is sent: an issued invoice or credit note
 /// (immutable once issued) prints the same PDF whenever it is made.
-async fn files_of(app: &App, m: &Due) -> Result<Vec<File>, AppError> {
+pub async fn files_of(app: &App, m: &Due) -> Result<Vec<File>, AppError> {
+    if m.kind == crate::quotes::SENT_MESSAGE && m.entity_type == "quote" {
+        let (name, bytes) = crate::quotes::attachment(app, m.entity_id).await?;
+        return Ok(vec![File {
+            name,
+            content_type: "application/pdf",
+            bytes,
+        }]);
+    }
     if m.kind != crate::invoicing::ISSUED_MESSAGE || m.entity_type != "invoice" {
         return Ok(Vec::new());
     }

@@ -146,9 +146,12 @@ fn count(raw: &str, max: i64) -> Result<i64, String> {
     if s.is_empty() {
         return Ok(1);
     }
-    let n: i64 = s
-        .parse()
-        .map_err(|_| format!("'{}' is not a whole number", s.chars().take(20).collect::<String>()))?;
+    let n: i64 = s.parse().map_err(|_| {
+        format!(
+            "'{}' is not a whole number",
+            s.chars().take(20).collect::<String>()
+        )
+    })?;
     if n < 1 {
         return Err("must be at least 1".into());
     }
@@ -161,7 +164,10 @@ fn count(raw: &str, max: i64) -> Result<i64, String> {
 /// Validates typed lines (skipping lines left wholly blank in a form); errors name the line
 /// (`lines[1].unit_price`). The course's title fills an empty description later (it needs the
 /// store), so a line here may still have an empty one.
-pub fn validate_lines(fields: &[QuoteLineFields], currency: Currency) -> Result<Vec<QuoteLine>, Invalid> {
+pub fn validate_lines(
+    fields: &[QuoteLineFields],
+    currency: Currency,
+) -> Result<Vec<QuoteLine>, Invalid> {
     let mut inv = Invalid::new();
     let mut lines = Vec::new();
     for (i, f) in fields.iter().enumerate() {
@@ -211,8 +217,9 @@ pub fn validate_lines(fields: &[QuoteLineFields], currency: Currency) -> Result<
             Some(seats),
             Some(discount_bp),
             Some(tax_rate),
-        ) = (course_id, sessions, pricing, unit, seats, discount, tax_rate)
-        {
+        ) = (
+            course_id, sessions, pricing, unit, seats, discount, tax_rate,
+        ) {
             lines.push(QuoteLine {
                 course_id,
                 description: description.to_owned(),
@@ -226,7 +233,10 @@ pub fn validate_lines(fields: &[QuoteLineFields], currency: Currency) -> Result<
         }
     }
     if inv.is_empty() && lines.is_empty() {
-        inv.add("lines", "a quote needs at least one line: the course, sessions and price");
+        inv.add(
+            "lines",
+            "a quote needs at least one line: the course, sessions and price",
+        );
     }
     if lines.len() > MAX_LINES {
         inv.add("lines", format!("a quote holds at most {MAX_LINES} lines"));
@@ -250,7 +260,14 @@ mod tests {
         Currency::EUR
     }
 
-    fn line(sessions: i64, pricing: Pricing, unit: i64, seats: i64, discount: i64, tax: i64) -> QuoteLine {
+    fn line(
+        sessions: i64,
+        pricing: Pricing,
+        unit: i64,
+        seats: i64,
+        discount: i64,
+        tax: i64,
+    ) -> QuoteLine {
         QuoteLine {
             course_id: 1,
             description: "x".into(),
@@ -268,7 +285,10 @@ mod tests {
         // 2 sessions × 10 seats × 490.00 = 9800.00, less 10 % = 8820.00.
         let l = line(2, Pricing::PerSeat, 49_000, 10, 1000, 1900);
         assert_eq!(l.net(eur()), 882_000);
-        let t = totals(&[l, line(3, Pricing::PerSession, 240_000, 12, 0, 1900)], eur());
+        let t = totals(
+            &[l, line(3, Pricing::PerSession, 240_000, 12, 0, 1900)],
+            eur(),
+        );
         assert_eq!(t.net, 882_000 + 720_000);
         assert_eq!(t.tax, (1_602_000 * 19 + 50) / 100);
         assert_eq!(t.gross, t.net + t.tax);
