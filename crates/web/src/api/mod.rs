@@ -16,6 +16,7 @@ mod invoices;
 mod messages;
 mod planning;
 mod prices;
+mod quotes;
 mod rate_limit;
 mod records;
 mod recurrence;
@@ -136,6 +137,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(venues_travel::api())
         .merge(invoices::api())
         .merge(invoice_runs::api())
+        .merge(quotes::api())
         .merge(accounting::api())
         .merge(prices::api())
         .merge(reports::api())
