@@ -72,6 +72,7 @@ impl Chrome {
                 add("Certificates", "/certificates", "certificates");
                 if r.can_see_finance() {
                     add("Invoices", "/invoices", "invoices");
+                    add("Quotes", "/quotes", "quotes");
                     add("Agreements", "/agreements", "agreements");
                     add("Tax & exchange rates", "/finance/rates", "rates");
                 }
@@ -92,6 +93,7 @@ impl Chrome {
                 add("Our learners", "/learners", "learners");
                 add("Enroll people", "/portal/client/enroll", "enroll");
                 add("Our invoices", "/invoices", "invoices");
+                add("Our quotes", "/quotes", "quotes");
                 add("Our certificates", "/certificates", "certificates");
                 add("Our figures", "/reports", "reports");
                 if let Some(client) = c.client_id {
