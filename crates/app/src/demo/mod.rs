@@ -18,6 +18,7 @@ mod people;
 pub use people::GERMAN_COORDINATOR;
 mod prices;
 mod programs;
+mod quotes;
 mod sessions;
 mod sites;
 mod staffing;
@@ -182,6 +183,7 @@ pub async fn seed(app: &App) -> Result<SeedReport, AppError> {
     programs::seed(c, &mut s, &client_ids).await?;
     let course_ids: Vec<i64> = course_rows.iter().map(|(id, _)| *id).collect();
     prices::seed(c, &mut s, &course_ids, &client_ids, &learner_ids).await?;
+    let n_quotes = quotes::seed(c, &mut s, &course_ids, &client_ids).await?;
     // Draft sessions with planning windows, for the Plan page.
     n_sessions += crate::planning::demo::seed_drafts(
         c,
@@ -202,7 +204,7 @@ pub async fn seed(app: &App) -> Result<SeedReport, AppError> {
     Ok(SeedReport {
         created: true,
         summary: format!(
-            "3 venues, {} rooms, {} courses, {} instructors, {} clients, {} learners, {n_sessions} sessions, {n_enrollments} enrollments, {n_invoices} invoices, {n_certificates} certificates",
+            "3 venues, {} rooms, {} courses, {} instructors, {} clients, {} learners, {n_sessions} sessions, {n_enrollments} enrollments, {n_invoices} invoices, {n_quotes} quotes, {n_certificates} certificates",
             sites.rooms.len(),
             course_rows.len(),
             team.len(),
