@@ -144,9 +144,8 @@ pub async fn get(app: &App, caller: &Caller, id: i64) -> Result<QuoteDetail, App
     }
     let mut conn = app.store.read().await?;
     let d = detail(&mut conn, id, &today(caller).to_string()).await?;
-    if !caller.sees_finance()
-        && !(is_contact_of(caller, d.quote.client_id) && d.quote.status != QuoteStatus::Draft)
-    {
+    let own_sent = is_contact_of(caller, d.quote.client_id) && d.quote.status != QuoteStatus::Draft;
+    if !(caller.sees_finance() || own_sent) {
         // Not 403: whether another client's quote exists is itself private.
         return Err(AppError::NotFound("quote"));
     }
