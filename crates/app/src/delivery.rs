@@ -712,8 +712,8 @@ pub struct File {
 }
 
 /// The files an outbox row carries, made when it is sent: an issued invoice or credit note
-/// (immutable once issued) prints the same PDF whenever it is made.
-/// A scheduled report's message carries the CSV its run recorded.
+/// (immutable once issued) prints the same PDF whenever it is made, as does a sent quote; a
+/// scheduled report's message carries the CSV its run recorded.
 pub async fn files_of(app: &App, m: &Due) -> Result<Vec<File>, AppError> {
     if m.kind == crate::report_views::MESSAGE_KIND
         && m.entity_type == crate::report_views::RUN_ENTITY
@@ -727,6 +727,14 @@ pub async fn files_of(app: &App, m: &Due) -> Result<Vec<File>, AppError> {
             })
             .into_iter()
             .collect());
+    }
+    if m.kind == crate::quotes::SENT_MESSAGE && m.entity_type == "quote" {
+        let (name, bytes) = crate::quotes::attachment(app, m.entity_id).await?;
+        return Ok(vec![File {
+            name,
+            content_type: "application/pdf",
+            bytes,
+        }]);
     }
     if m.kind != crate::invoicing::ISSUED_MESSAGE || m.entity_type != "invoice" {
         return Ok(Vec::new());

@@ -38,6 +38,7 @@ pub mod planning;
 pub mod portal;
 pub mod prices;
 pub mod programs;
+pub mod quotes;
 mod records;
 pub mod recurrence;
 pub mod registration;

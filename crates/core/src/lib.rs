@@ -16,6 +16,7 @@ pub mod locale;
 pub mod money;
 pub mod morning;
 pub mod pricing;
+pub mod quote;
 pub mod records;
 pub mod recurrence;
 pub mod report_view;

@@ -414,6 +414,68 @@ impl InvoiceStatus {
     }
 }
 
+// Quotes (issue 15 §2).
+
+string_enum!(QuoteStatus, "quote status" {
+    Draft => "draft", "Draft",
+    Sent => "sent", "Sent",
+    Accepted => "accepted", "Accepted",
+    Declined => "declined", "Declined",
+    Expired => "expired", "Expired",
+});
+
+string_enum!(QuoteEvent, "quote event" {
+    Send => "send", "Send",
+    Accept => "accept", "Accept",
+    Decline => "decline", "Decline",
+    Expire => "expire", "Expire",
+});
+
+impl QuoteStatus {
+    /// draft → sent → accepted | declined | expired; nothing leaves an answered quote.
+    pub fn transition(self, event: QuoteEvent) -> Result<QuoteStatus, Refusal> {
+        use QuoteEvent as E;
+        use QuoteStatus as S;
+        match (self, event) {
+            (S::Draft, E::Send) => Ok(S::Sent),
+            (S::Sent, E::Accept) => Ok(S::Accepted),
+            (S::Sent, E::Decline) => Ok(S::Declined),
+            (S::Sent, E::Expire) => Ok(S::Expired),
+            (S::Draft, E::Accept | E::Decline | E::Expire) => Err(Refusal(
+                "This quote is still a draft: it has not been sent to the client.".into(),
+            )),
+            (S::Sent, E::Send) => Err(Refusal(
+                "This quote was already sent: it cannot be sent again.".into(),
+            )),
+            (other, _) => Err(Refusal(format!(
+                "This quote is already {}: it can no longer change.",
+                other.label().to_lowercase()
+            ))),
+        }
+    }
+
+    /// Only a draft may be edited; a sent quote is what the client received.
+    pub fn editable(self) -> Result<(), Refusal> {
+        match self {
+            QuoteStatus::Draft => Ok(()),
+            other => Err(Refusal(format!(
+                "This quote is {}: only a draft can be changed. Write a new quote instead.",
+                other.label().to_lowercase()
+            ))),
+        }
+    }
+
+    /// The status as of `today` (YYYY-MM-DD): a sent quote whose validity ended before today
+    /// without an answer is expired, whether or not the sweep has recorded it yet.
+    pub fn as_of(self, valid_until: &str, today: &str) -> QuoteStatus {
+        if self == QuoteStatus::Sent && valid_until < today {
+            QuoteStatus::Expired
+        } else {
+            self
+        }
+    }
+}
+
 // Costs per session (issue 15 §4).
 
 string_enum!(CostKind, "cost kind" {

@@ -37,6 +37,7 @@ pub mod outbox;
 pub mod planning;
 pub mod prices;
 pub mod programs;
+pub mod quotes;
 pub mod recurrence;
 pub mod reminders;
 pub mod report_views;

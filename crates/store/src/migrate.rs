@@ -34,6 +34,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (29, "webhooks", include_str!("../migrations/0029_webhooks.sql")),
     (30, "languages", include_str!("../migrations/0030_languages.sql")),
     (31, "invoice_runs", include_str!("../migrations/0031_invoice_runs.sql")),
+    (32, "quotes", include_str!("../migrations/0032_quotes.sql")),
     (33, "budgets", include_str!("../migrations/0033_budgets.sql")),
     (34, "surveys", include_str!("../migrations/0034_surveys.sql")),
     (35, "compliance", include_str!("../migrations/0035_compliance.sql")),

@@ -21,3 +21,24 @@ pub fn response(p: &Printable) -> Result<Response, invoice_print::PdfError> {
     )
         .into_response())
 }
+
+/// A quote's PDF as a download named after its number.
+pub fn quote_response(
+    p: &trainyard_app::quotes::Printable,
+) -> Result<Response, invoice_print::PdfError> {
+    let bytes = trainyard_app::quotes::pdf(p)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "inline; filename=\"{}\"",
+                    trainyard_app::quotes::file_name(p)
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -74,6 +74,7 @@ impl Chrome {
                 add("Feedback", "/feedback", "feedback");
                 if r.can_see_finance() {
                     add("Invoices", "/invoices", "invoices");
+                    add("Quotes", "/quotes", "quotes");
                     add("Agreements", "/agreements", "agreements");
                     add("Budgets", "/budgets", "budgets");
                     add("Tax & exchange rates", "/finance/rates", "rates");
@@ -95,6 +96,7 @@ impl Chrome {
                 add("Our learners", "/learners", "learners");
                 add("Enroll people", "/portal/client/enroll", "enroll");
                 add("Our invoices", "/invoices", "invoices");
+                add("Our quotes", "/quotes", "quotes");
                 add("Our certificates", "/certificates", "certificates");
                 add("Our feedback", "/feedback", "feedback");
                 add("Our figures", "/reports", "reports");

@@ -102,6 +102,14 @@ const API_RULES: &[(&str, &str)] = &[
     ("POST /invoices/{id}/payments",                            "L B B F B F F F F F F"),
     ("GET /invoices/{id}/pdf",                                  "L Y Y F Y F F Y N F F"),
     ("POST /sessions/{id}/invoices",                            "L B B F B F F F F F F"),
+    ("GET /quotes",                                             "L Y Y F Y F F Y Y F F"),
+    ("GET /quotes/{id}",                                        "L Y Y F Y F F Y N F F"),
+    ("GET /quotes/{id}/pdf",                                    "L Y Y F Y F F Y N F F"),
+    ("PATCH /quotes/{id}",                                      "L B B F B F F F F F F"),
+    ("POST /quotes",                                            "L B B F B F F F F F F"),
+    ("POST /quotes/{id}/accept",                                "L F F F F F F B N F F"),
+    ("POST /quotes/{id}/decline",                               "L F F F F F F B N F F"),
+    ("POST /quotes/{id}/send",                                  "L B B F B F F F F F F"),
     ("GET /clients/{id}/credit",                                "L Y Y F Y F F Y F F F"),
     ("GET /agreements",                                         "L Y Y F Y F F F F F F"),
     ("POST /agreements",                                        "L B B F B F F F F F F"),
@@ -446,6 +454,15 @@ const PAGE_RULES: &[(&str, &str)] = &[
     ("POST /invoices/{id}/issue",                               "L B B F B F F F F F F"),
     ("POST /invoices/{id}/payments",                            "L B B F B F F F F F F"),
     ("GET /invoices/{id}/pdf",                                  "L Y Y F Y F F Y N F F"),
+    ("GET /quotes",                                             "L Y Y F Y F F Y Y F F"),
+    ("GET /quotes/new",                                         "L Y Y F Y F F F F F F"),
+    ("GET /quotes/{id}",                                        "L Y Y F Y F F Y N F F"),
+    ("GET /quotes/{id}/pdf",                                    "L Y Y F Y F F Y N F F"),
+    ("POST /quotes",                                            "L B B F B F F F F F F"),
+    ("POST /quotes/{id}/accept",                                "L F F F F F F B N F F"),
+    ("POST /quotes/{id}/decline",                               "L F F F F F F B N F F"),
+    ("POST /quotes/{id}/edit",                                  "L B B F B F F F F F F"),
+    ("POST /quotes/{id}/send",                                  "L B B F B F F F F F F"),
     ("GET /instructors",                                        "L Y Y Y Y F F F F F F"),
     ("POST /instructors",                                       "L B B B F F F F F F F"),
     ("GET /instructors/new",                                    "L Y Y Y F F F F F F F"),
@@ -980,6 +997,22 @@ async fn world(t: &TestApp) -> World {
         )
         .await);
 
+    // A sent quote of client C1.
+    let quote = admin
+        .create(
+            "/quotes",
+            &json!({ "client_id": c1, "title": "Access quote",
+                     "lines": [{ "course_id": course, "sessions": "1", "unit_price": "1000", "tax_rate": "19" }] }),
+        )
+        .await;
+    let r = admin
+        .post(
+            &format!("/quotes/{}/send", id(&quote)),
+            &json!({ "version": quote["version"] }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "send quote: {}", r.body);
+
     let mut who = vec![Who {
         name: WHO[0],
         api: None,
@@ -1021,6 +1054,7 @@ async fn world(t: &TestApp) -> World {
         // The default learner template, seeded by migration 0034.
         ("survey-templates", 1),
         ("agreements", agreement),
+        ("quotes", id(&quote)),
         ("course_id", course),
     ]);
     World { ids, who }

@@ -20,6 +20,7 @@ mod people;
 pub use people::GERMAN_COORDINATOR;
 mod prices;
 mod programs;
+mod quotes;
 mod report_views;
 mod sessions;
 mod sites;
@@ -212,6 +213,8 @@ pub async fn seed(app: &App) -> Result<SeedReport, AppError> {
     let course_ids: Vec<i64> = course_rows.iter().map(|(id, _)| *id).collect();
     prices::seed(c, &mut s, &course_ids, &client_ids, &learner_ids).await?;
     lap("prices");
+    let n_quotes = quotes::seed(c, &mut s, &course_ids, &client_ids).await?;
+    lap("quotes");
     // Draft sessions with planning windows, for the Plan page.
     n_sessions += crate::planning::demo::seed_drafts(
         c,
@@ -237,7 +240,7 @@ pub async fn seed(app: &App) -> Result<SeedReport, AppError> {
     Ok(SeedReport {
         created: true,
         summary: format!(
-            "3 venues, {} rooms, {} courses, {} instructors, {} clients, {} learners, {n_sessions} sessions, {n_enrollments} enrollments, {n_invoices} invoices, {n_certificates} certificates, {n_answers} survey answers",
+            "3 venues, {} rooms, {} courses, {} instructors, {} clients, {} learners, {n_sessions} sessions, {n_enrollments} enrollments, {n_invoices} invoices, {n_quotes} quotes, {n_certificates} certificates, {n_answers} survey answers",
             sites.rooms.len(),
             course_rows.len(),
             team.len(),

@@ -193,6 +193,10 @@ const TAGS: &[(&str, &str)] = &[
         "Invoices and credit notes: drafts, gapless numbers on issue, payments, client credit (finance).",
     ),
     (
+        "quotes",
+        "Quotes: drafts of courses × sessions × price, sent as PDF to the client, accepted or declined by the client's contact; accepting creates the program and its draft sessions (finance).",
+    ),
+    (
         "costs",
         "Costs per session, margins and profitability (finance): cost lines planned, committed and actual, CSV import of actuals, the profitability report.",
     ),

@@ -18,6 +18,7 @@ mod invoices;
 mod messages;
 mod planning;
 mod prices;
+mod quotes;
 mod rate_limit;
 mod records;
 mod recurrence;
@@ -140,6 +141,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(venues_travel::api())
         .merge(invoices::api())
         .merge(invoice_runs::api())
+        .merge(quotes::api())
         .merge(accounting::api())
         .merge(prices::api())
         .merge(reports::api())

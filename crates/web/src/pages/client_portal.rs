@@ -86,6 +86,8 @@ struct ClientPortalPage {
     certificates_total: i64,
     /// Prepaid seats left per agreement (read-only).
     seat_credits: Vec<trainyard_app::agreements::AgreementCredits>,
+    /// Our quotes (sent, answered or expired), newest first.
+    quotes: Vec<trainyard_app::store::quotes::Quote>,
 }
 
 impl ClientPortalPage {
@@ -152,7 +154,9 @@ pub(crate) async fn home(s: &AppState, c: &Caller, flash: Option<String>) -> Res
             .unwrap_or_default(),
         None => Vec::new(),
     };
+    let quotes = super::quotes::portal_list(s, c).await;
     ClientPortalPage {
+        quotes,
         certificates,
         certificates_total,
         chrome: Chrome::new(c, "home", flash),

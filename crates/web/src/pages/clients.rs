@@ -178,6 +178,10 @@ impl RecordPage for Clients {
                 "Pricing",
                 format!("/clients/{}/pricing", cl.id),
             ));
+            actions.push(Action::link(
+                "Quotes",
+                format!("/quotes?client_id={}", cl.id),
+            ));
         }
         if c.role.is_staff() {
             actions.push(Action::link(

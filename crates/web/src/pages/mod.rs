@@ -26,6 +26,7 @@ mod planning;
 mod prices;
 mod profitability;
 mod programs;
+mod quotes;
 mod record;
 mod recurrence;
 pub(crate) mod report_views;
@@ -76,6 +77,7 @@ pub fn routes() -> Router<AppState> {
         .merge(planning::routes())
         .merge(invoices::routes())
         .merge(invoice_runs::routes())
+        .merge(quotes::routes())
         .merge(accounting::routes())
         .merge(reports::routes())
         .merge(report_views::routes())
