@@ -509,3 +509,23 @@ quote-history = Verlauf
 portal-quotes = Angebote
 portal-quotes-empty = Noch keine Angebote für Ihre Organisation.
 portal-quotes-answer = Beantworten
+
+## Die Buchungen eines Termins
+
+bookings-none = Noch kein Raum, keine Ausstattung und keine Plattform gebucht.
+bookings-released = Keine: Die Absage hat Räume, Ausstattung und Plattformen für andere Termine freigegeben.
+
+## Beschriftungen der Angaben eines Datensatzes (Detailseiten)
+
+fact-program = Programm
+fact-course = Kurs
+fact-delivery = Durchführung
+fact-client = Kunde
+fact-venue = Standort
+fact-time-zone = Zeitzone
+fact-when = Wann
+fact-seats = Plätze
+fact-price-per-seat = Preis je Platz
+fact-joining-link = Zugangslink
+fact-joining-notes = Hinweise zur Teilnahme
+fact-notes = Notizen

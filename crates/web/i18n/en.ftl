@@ -510,3 +510,23 @@ quote-history = History
 portal-quotes = Quotes
 portal-quotes-empty = No quotes for your organisation yet.
 portal-quotes-answer = Answer
+
+## The session's bookings panel
+
+bookings-none = No room, equipment or platform booked yet.
+bookings-released = None: the cancellation released its rooms, equipment and platforms for other sessions.
+
+## Labels of a record's facts (detail pages): fact-<the English label in kebab case>
+
+fact-program = Program
+fact-course = Course
+fact-delivery = Delivery
+fact-client = Client
+fact-venue = Venue
+fact-time-zone = Time zone
+fact-when = When
+fact-seats = Seats
+fact-price-per-seat = Price per seat
+fact-joining-link = Joining link
+fact-joining-notes = Joining notes
+fact-notes = Notes

@@ -452,6 +452,16 @@ mod tests {
                         ("language", "Deutsch".into()),
                         ("used", "810.00 EUR".into()),
                         ("budget", "1000.00 EUR".into()),
+                        ("minimum", "4".into()),
+                        ("instructor", "Amir".into()),
+                        ("reason", "holiday".into()),
+                        ("until", "2027-01-31".into()),
+                        ("n", "3".into()),
+                        ("d", "4".into()),
+                        ("value", "50 %".into()),
+                        ("period", "2026-11-01 – 2026-11-30".into()),
+                        ("part", "quality".into()),
+                        ("name", "Ana".into()),
                     ],
                 );
                 assert!(!s.is_empty() && !s.contains('{'), "{lang} {key}: {s}");

@@ -462,9 +462,25 @@ pub struct Fact {
     pub href: Option<String>,
 }
 
+/// A fact's label in the reader's language: the catalogue's `fact-<label in kebab case>`
+/// ("Time zone" is `fact-time-zone`), the English label where the catalogue has none.
+fn fact_label(label: &'static str) -> &'static str {
+    let key: String = label
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    crate::i18n::Tr::for_request().t_or(&format!("fact-{key}"), label)
+}
+
 pub fn fact(label: &'static str, value: impl Into<String>) -> Fact {
     Fact {
-        label,
+        label: fact_label(label),
         value: value.into(),
         href: None,
     }
@@ -472,7 +488,7 @@ pub fn fact(label: &'static str, value: impl Into<String>) -> Fact {
 
 pub fn link_fact(label: &'static str, value: impl Into<String>, href: String) -> Fact {
     Fact {
-        label,
+        label: fact_label(label),
         value: value.into(),
         href: Some(href),
     }

@@ -136,12 +136,23 @@ async fn a_coordinator_repairs_inside_the_notice_period_and_reads_who_is_told(t:
             .format("%Y-%m-%d")
             .to_string()
     };
-    // Only Xenia on Thursday and Friday can take it.
-    for (who, from, until) in [(co.emil, 0, 20), (co.xenia, 7, 20)] {
+    // Over the weeks a move could reach (from today on), only Xenia on Thursday and Friday is
+    // free: Amir drops out from today, Emil is away from today, Xenia before the Monday and from
+    // the week after (on a Monday, the days before the next one are within reach too).
+    let today = chrono::Utc::now().date_naive();
+    let mut away = vec![
+        (co.emil, today.format("%Y-%m-%d").to_string(), day(20)),
+        (co.xenia, day(7), day(20)),
+    ];
+    if today < monday - chrono::Duration::days(1) {
+        away.push((co.xenia, today.format("%Y-%m-%d").to_string(), day(-1)));
+    }
+    let dropout_from = today.format("%Y-%m-%d").to_string();
+    for (who, from, until) in away {
         let r = api
             .post(
                 &format!("/instructors/{who}/time-off"),
-                &json!({ "from": day(from), "until": day(until), "reason": "Holiday" }),
+                &json!({ "from": from, "until": until, "reason": "Holiday" }),
             )
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
@@ -152,7 +163,7 @@ async fn a_coordinator_repairs_inside_the_notice_period_and_reads_who_is_told(t:
     b.goto("/plan").await;
     b.wait_for("#repair").await;
     b.select("#r-i", "Amir").await;
-    b.set_value("#r-i-from", &day(0)).await;
+    b.set_value("#r-i-from", &dropout_from).await;
     b.set_value("#r-i-until", &day(20)).await;
     assert_eq!(b.value("notice_days").await, "14");
     b.check("#repair form:first-of-type input[name=allow_moves_within_notice]")

@@ -772,19 +772,30 @@ async fn a_session_inside_the_notice_period_moves_only_when_allowed(t: &TestApp)
             .format("%Y-%m-%d")
             .to_string()
     };
-    // Over the three weeks a move could reach, only Xenia on Thursday and Friday is free.
-    for (who, from, until) in [(co.emil, 0, 20), (co.xenia, 7, 20)] {
+    // Over the weeks a move could reach (from today on), only Xenia on Thursday and Friday is
+    // free: Amir drops out from today, Emil is away from today, Xenia before the Monday and from
+    // the week after (on a Monday, the days before the next one are within reach too).
+    let today = chrono::Utc::now().date_naive();
+    let mut away = vec![
+        (co.emil, today.format("%Y-%m-%d").to_string(), day(20)),
+        (co.xenia, day(7), day(20)),
+    ];
+    if today < monday - chrono::Duration::days(1) {
+        away.push((co.xenia, today.format("%Y-%m-%d").to_string(), day(-1)));
+    }
+    let dropout_from = today.format("%Y-%m-%d").to_string();
+    for (who, from, until) in away {
         let r = api
             .post(
                 &format!("/instructors/{who}/time-off"),
-                &json!({ "from": day(from), "until": day(until), "reason": "Holiday" }),
+                &json!({ "from": from, "until": until, "reason": "Holiday" }),
             )
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     }
     let before = api.get(&format!("/sessions/{}", co.session)).await.body;
     let mut body = search();
-    body["trigger"] = json!({ "kind": "instructor_drops_out", "instructor_id": co.amir, "from": day(0), "until": day(20) });
+    body["trigger"] = json!({ "kind": "instructor_drops_out", "instructor_id": co.amir, "from": dropout_from, "until": day(20) });
     let r = api.post("/plan-runs/repair", &body).await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
     assert!(
@@ -823,7 +834,7 @@ async fn a_session_inside_the_notice_period_moves_only_when_allowed(t: &TestApp)
     let b = t.browser_as(Role::Coordinator, None).await;
     let csrf = b.csrf().await;
     let amir = co.amir.to_string();
-    let (from, until) = (day(0), day(20));
+    let (from, until) = (dropout_from.clone(), day(20));
     let (status, html) = b
         .post_form(
             "/plan/repair",

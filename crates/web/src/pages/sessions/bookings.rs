@@ -119,11 +119,13 @@ pub(super) async fn bookings_panel(
         title: format!("Rooms and resources ({})", booked.len()),
         columns: vec!["Resource", "Kind", "Quantity", "Covers", "Status"],
         rows: booking_rows,
-        empty: if x.status == trainyard_core::status::SessionStatus::Cancelled {
-            "None: the cancellation released its rooms, equipment and platforms for other sessions."
-                .into()
-        } else {
-            "No room, equipment or platform booked yet.".into()
+        empty: {
+            let tr = crate::i18n::Tr::for_request();
+            if x.status == trainyard_core::status::SessionStatus::Cancelled {
+                tr.t("bookings-released").into()
+            } else {
+                tr.t("bookings-none").into()
+            }
         },
         form: edit.then(|| InlineForm {
             action: format!("/sessions/{}/bookings", x.id),
