@@ -161,10 +161,14 @@ impl Store {
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
+                        // Temporary storage in memory: inside a long transaction every statement
+                        // that may abort half-way (a trigger's RAISE, a multi-row change) keeps its
+                        // undo log in a temporary file, and seeding the demo wrote 101,000 pages to
+                        // such files, each a system call on the database's one worker thread.
                         conn.execute(
                             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
                              PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000; \
-                             PRAGMA wal_autocheckpoint = 0;",
+                             PRAGMA wal_autocheckpoint = 0; PRAGMA temp_store = MEMORY;",
                         )
                         .await?;
                     }
