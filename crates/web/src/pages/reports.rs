@@ -132,7 +132,7 @@ fn detail(k: Kpi, t: &Tile, tr: &Tr) -> String {
 }
 
 /// A KPI tile in the reader's language: the title, definition and words around the figures come
-/// from the catalogue (`kpi-<key>`, `kpi-<key>-definition`), English where a key is missing.
+/// from the catalogue (`kpi-<key>`, `kpi-<key>-definition`, the key's `_` written `-`), English where a key is missing.
 pub(crate) fn tile_view(t: &Tile, q: &ReportQuery, r: &KpiReport, tr: &Tr) -> TileView {
     let k = t.kpi;
     let (trend, trend_label) = match t.trend() {
@@ -178,8 +178,11 @@ pub(crate) fn tile_view(t: &Tile, q: &ReportQuery, r: &KpiReport, tr: &Tr) -> Ti
     };
     TileView {
         key: k.key(),
-        title: tr.t_or(&format!("kpi-{}", k.key()), t.title),
-        definition: tr.t_or(&format!("kpi-{}-definition", k.key()), t.definition),
+        title: tr.t_or(&format!("kpi-{}", k.key().replace('_', "-")), t.title),
+        definition: tr.t_or(
+            &format!("kpi-{}-definition", k.key().replace('_', "-")),
+            t.definition,
+        ),
         has_data: t.value.is_some(),
         value: match (&t.value, t.arrives_with) {
             (_, Some(w)) => tr.t1("kpi-arrives-with", "part", w),
