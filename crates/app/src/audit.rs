@@ -17,18 +17,7 @@ pub(crate) async fn record<T: Serialize>(
     let snap = |v: Option<&T>| v.and_then(|v| serde_json::to_value(v).ok());
     let (before, after) = (snap(before), snap(after));
     let actor = caller.actor();
-    // The change's webhook event, if any endpoint wants it: in this same transaction.
-    crate::webhooks::emit(
-        conn,
-        now,
-        action,
-        (entity_type, id),
-        &actor.label,
-        before.as_ref(),
-        after.as_ref(),
-    )
-    .await?;
-    audit::record(
+    let webhooks_enabled = audit::record(
         conn,
         &actor,
         now,
@@ -36,11 +25,24 @@ pub(crate) async fn record<T: Serialize>(
             action,
             entity_type,
             entity_id: id,
-            before,
-            after,
+            before: before.as_ref(),
+            after: after.as_ref(),
         },
     )
     .await?;
+    // The change's webhook event, if any endpoint wants it: in this same transaction.
+    if webhooks_enabled {
+        crate::webhooks::emit(
+            conn,
+            now,
+            action,
+            (entity_type, id),
+            &actor.label,
+            before.as_ref(),
+            after.as_ref(),
+        )
+        .await?;
+    }
     Ok(())
 }
 

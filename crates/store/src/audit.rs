@@ -165,8 +165,8 @@ pub struct Change<'a> {
     pub action: &'a str,
     pub entity_type: &'a str,
     pub entity_id: i64,
-    pub before: Option<serde_json::Value>,
-    pub after: Option<serde_json::Value>,
+    pub before: Option<&'a serde_json::Value>,
+    pub after: Option<&'a serde_json::Value>,
 }
 
 /// One link of the chain: HMAC-SHA256 under `key` for keyed events, plain SHA-256 for events
@@ -204,12 +204,16 @@ fn chain_hash(
     hex(&h.finalize())
 }
 
+///
+/// Returns whether any webhook endpoint is enabled, read by the same statement: every audited
+/// change asks next whom to tell, and most deployments have no endpoint, so this saves a round
+/// trip per change (a third of the statements when seeding or importing).
 pub async fn record(
     conn: &mut Conn,
     actor: &Actor,
     now: i64,
     change: Change<'_>,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let event = Written {
         occurred_at: now,
         actor_user_id: actor.user_id,
@@ -223,9 +227,10 @@ pub async fn record(
     // Linking needs the key, which the store holds and this connection does not: the event waits in
     // `audit_pending` until this transaction commits (SQLite, see `Tx::commit`) or the sealer runs
     // (PostgreSQL).
-    sqlx::query(
+    let row = sqlx::query(
         "INSERT INTO audit_pending (occurred_at, actor_user_id, actor_label, action, entity_type, entity_id, \
-         before_json, after_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+         before_json, after_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         RETURNING (SELECT COUNT(*) FROM webhook_endpoints WHERE enabled = 1) AS endpoints",
     )
     .bind(event.occurred_at)
     .bind(event.actor_user_id)
@@ -235,9 +240,9 @@ pub async fn record(
     .bind(event.entity_id)
     .bind(event.before_json)
     .bind(event.after_json)
-    .execute(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
-    Ok(())
+    Ok(row.i("endpoints")? > 0)
 }
 
 /// An event as its change wrote it, before it has its place in the chain.

@@ -1,7 +1,7 @@
 //! Instructors and rooms for the demo sessions, through the staffing use cases a coordinator uses:
-//! propose → request → accept → confirm, and book (confirmed or tentative). Each candidate is
-//! checked first with the rules proposing, requesting and confirming apply; one with any problem
-//! is passed over for the next, never overridden — so the demo holds no double booking, no one
+//! propose → request → accept → confirm, and book (confirmed or tentative). Proposing judges a
+//! candidate by the rules requesting and confirming apply, and a room is checked before booking;
+//! one with any problem is passed over for the next, never overridden — so the demo holds no double booking, no one
 //! teaching on their time off or on a closure day, and no room taken twice, and the database's
 //! own guards would refuse one anyway.
 
@@ -10,7 +10,7 @@ use super::people::Instructor;
 use super::sessions::Planned;
 use super::sites::Sites;
 use crate::AppError;
-use crate::staffing::{act_in, all_problems, book_in, propose_in, resource_facts};
+use crate::staffing::{act_in, book_in, propose_in, resource_facts};
 use trainyard_core::conflicts;
 use trainyard_core::records::CourseInput;
 use trainyard_core::status::{AssignmentEvent, DeliveryMode, SessionStatus};
@@ -25,7 +25,6 @@ pub(super) async fn instructor(
     course: &CourseInput,
     team: &[Instructor],
 ) -> Result<bool, AppError> {
-    let session = sessions::get(c, p.id).await?;
     let skill = course.required_skill.as_deref().unwrap_or_default();
     let start = s.dice.below(team.len());
     let only_request = p.status == SessionStatus::Scheduled && s.dice.chance(30);
@@ -34,10 +33,13 @@ pub(super) async fn instructor(
         if !candidate.skills.contains(&skill) {
             continue;
         }
-        if !all_problems(c, &session, candidate.id).await?.1.is_empty() {
-            continue;
-        }
-        let mut a = propose_in(c, &s.system, p.id, candidate.id, "lead", None, s.now).await?;
+        // Proposing judges every problem requesting and confirming judge, before it writes
+        // anything: a refusal passes the candidate over.
+        let mut a = match propose_in(c, &s.system, p.id, candidate.id, "lead", None, s.now).await {
+            Ok(a) => a,
+            Err(AppError::Conflict { .. }) => continue,
+            Err(e) => return Err(e),
+        };
         let events: &[AssignmentEvent] = if only_request {
             &[AssignmentEvent::Request]
         } else {
