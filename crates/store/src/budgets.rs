@@ -249,11 +249,7 @@ pub async fn update(
     .execute(&mut *conn)
     .await?
     .rows_affected();
-    if n == 1 {
-        return Ok(());
-    }
-    get(conn, id).await?;
-    Err(StoreError::Stale { expected: version })
+    crate::row::check_updated(conn, "budgets", id, version, n).await
 }
 
 /// Archives a budget read at `version`.
@@ -268,11 +264,7 @@ pub async fn archive(conn: &mut Conn, id: i64, version: i64, now: i64) -> Result
     .execute(&mut *conn)
     .await?
     .rows_affected();
-    if n == 1 {
-        return Ok(());
-    }
-    get(conn, id).await?;
-    Err(StoreError::Stale { expected: version })
+    crate::row::check_updated(conn, "budgets", id, version, n).await
 }
 
 /// Marks the budget as over its threshold. Written first and guarded, so that of concurrent

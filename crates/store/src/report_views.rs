@@ -130,11 +130,7 @@ pub async fn update(
     .execute(&mut *conn)
     .await?
     .rows_affected();
-    if n == 1 {
-        return Ok(());
-    }
-    get(conn, id).await?;
-    Err(StoreError::Stale { expected: version })
+    crate::row::check_updated(conn, "saved_report_views", id, version, n).await
 }
 
 /// Deletes a view with its schedules and their runs.
@@ -289,11 +285,7 @@ pub async fn update_schedule(
     .execute(&mut *conn)
     .await?
     .rows_affected();
-    if n == 1 {
-        return Ok(());
-    }
-    schedule(conn, id).await?;
-    Err(StoreError::Stale { expected: version })
+    crate::row::check_updated(conn, "report_schedules", id, version, n).await
 }
 
 pub async fn delete_schedule(conn: &mut Conn, id: i64) -> Result<(), StoreError> {

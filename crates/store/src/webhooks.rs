@@ -119,11 +119,7 @@ pub async fn update(
     .execute(&mut *conn)
     .await?
     .rows_affected();
-    if n == 1 {
-        return Ok(());
-    }
-    get(conn, id).await?;
-    Err(StoreError::Stale { expected: version })
+    crate::row::check_updated(conn, "webhook_endpoints", id, version, n).await
 }
 
 pub async fn get(conn: &mut Conn, id: i64) -> Result<Endpoint, StoreError> {
@@ -194,11 +190,7 @@ pub async fn rotate(
     .execute(&mut *conn)
     .await?
     .rows_affected();
-    if n == 1 {
-        return Ok(());
-    }
-    get(conn, id).await?;
-    Err(StoreError::Stale { expected: version })
+    crate::row::check_updated(conn, "webhook_endpoints", id, version, n).await
 }
 
 /// The enabled endpoints and their patterns, for a change deciding whom to tell.

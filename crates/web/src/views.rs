@@ -398,7 +398,6 @@ pub fn paging(
 /// A list as CSV, same columns and rows as the page. This is the one CSV writer: every export
 /// goes through it, so every cell is neutralised by [`csv_cell`].
 pub fn csv_response(name: &str, view: &ListView) -> axum::response::Response {
-    use axum::response::IntoResponse;
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record(
         view.columns
@@ -412,7 +411,15 @@ pub fn csv_response(name: &str, view: &ListView) -> axum::response::Response {
                 .map(|c| csv_cell(&c.text, c.class.split(' ').any(|k| k == "num")).into_owned()),
         );
     }
-    let body = w.into_inner().unwrap_or_default();
+    csv_download(&format!("{name}.csv"), w.into_inner().unwrap_or_default())
+}
+
+/// A CSV body sent as a download named `filename`.
+pub fn csv_download(
+    filename: &str,
+    body: impl axum::response::IntoResponse,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
     (
         [
             (
@@ -421,7 +428,7 @@ pub fn csv_response(name: &str, view: &ListView) -> axum::response::Response {
             ),
             (
                 axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}.csv\""),
+                format!("attachment; filename=\"{filename}\""),
             ),
         ],
         body,

@@ -71,23 +71,10 @@ pub fn format_is_csv(raw: &str) -> Result<bool, trainyard_app::AppError> {
 /// The export as a CSV download or JSON.
 pub fn download(export: &AccountingExport, csv: bool) -> Response {
     if csv {
-        (
-            [
-                (
-                    axum::http::header::CONTENT_TYPE,
-                    "text/csv; charset=utf-8".to_owned(),
-                ),
-                (
-                    axum::http::header::CONTENT_DISPOSITION,
-                    format!(
-                        "attachment; filename=\"invoices-{}-{}.csv\"",
-                        export.from, export.to
-                    ),
-                ),
-            ],
+        crate::views::csv_download(
+            &format!("invoices-{}-{}.csv", export.from, export.to),
             uc::csv(export),
         )
-            .into_response()
     } else {
         Json(export).into_response()
     }

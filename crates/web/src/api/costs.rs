@@ -218,25 +218,15 @@ async fn get_profitability(
     let csv = f.is_csv()?;
     let r = uc::profitability(&s.app, &c, &q).await?;
     Ok(if csv {
-        (
-            [
-                (
-                    axum::http::header::CONTENT_TYPE,
-                    "text/csv; charset=utf-8".to_owned(),
-                ),
-                (
-                    axum::http::header::CONTENT_DISPOSITION,
-                    format!(
-                        "attachment; filename=\"profitability-{}-{}-{}.csv\"",
-                        r.by.as_str(),
-                        r.period.from,
-                        r.period.until
-                    ),
-                ),
-            ],
+        crate::views::csv_download(
+            &format!(
+                "profitability-{}-{}-{}.csv",
+                r.by.as_str(),
+                r.period.from,
+                r.period.until
+            ),
             uc::profitability_csv(&r),
         )
-            .into_response()
     } else {
         Json(r).into_response()
     })

@@ -90,23 +90,10 @@ pub async fn get_kpis(
     };
     let report: KpiReport = reporting::kpis(&s.app, &c, &q).await?;
     Ok(if csv {
-        (
-            [
-                (
-                    axum::http::header::CONTENT_TYPE,
-                    "text/csv; charset=utf-8".to_owned(),
-                ),
-                (
-                    axum::http::header::CONTENT_DISPOSITION,
-                    format!(
-                        "attachment; filename=\"kpis-{}-{}.csv\"",
-                        report.period.from, report.period.until
-                    ),
-                ),
-            ],
+        crate::views::csv_download(
+            &format!("kpis-{}-{}.csv", report.period.from, report.period.until),
             reporting::csv(&report),
         )
-            .into_response()
     } else {
         Json(report).into_response()
     })
@@ -165,20 +152,10 @@ pub async fn get_morning_lists(
     let today = tz.local(trainyard_core::time::now_ms()).date_naive();
     let m = trainyard_app::morning::morning_lists(&s.app, &c, today, &q).await?;
     Ok(if csv {
-        (
-            [
-                (
-                    axum::http::header::CONTENT_TYPE,
-                    "text/csv; charset=utf-8".to_owned(),
-                ),
-                (
-                    axum::http::header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"morning-{today}.csv\""),
-                ),
-            ],
+        crate::views::csv_download(
+            &format!("morning-{today}.csv"),
             trainyard_app::morning::csv(&m),
         )
-            .into_response()
     } else {
         Json(m).into_response()
     })

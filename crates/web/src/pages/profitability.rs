@@ -134,25 +134,15 @@ async fn page(
         Err(e) => return error_page(e, Some(&c)),
     };
     if p.format == "csv" {
-        return (
-            [
-                (
-                    axum::http::header::CONTENT_TYPE,
-                    "text/csv; charset=utf-8".to_owned(),
-                ),
-                (
-                    axum::http::header::CONTENT_DISPOSITION,
-                    format!(
-                        "attachment; filename=\"profitability-{}-{}-{}.csv\"",
-                        r.by.as_str(),
-                        r.period.from,
-                        r.period.until
-                    ),
-                ),
-            ],
+        return crate::views::csv_download(
+            &format!(
+                "profitability-{}-{}-{}.csv",
+                r.by.as_str(),
+                r.period.from,
+                r.period.until
+            ),
             costs::profitability_csv(&r),
-        )
-            .into_response();
+        );
     }
     let preset = match p.period.trim() {
         "" if q.from.is_empty() && q.until.is_empty() => "month",

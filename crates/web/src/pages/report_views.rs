@@ -125,23 +125,6 @@ pub(crate) fn query_of(uri: &axum::http::Uri) -> String {
     .unwrap_or_default()
 }
 
-fn csv_download(name: String, body: String) -> Response {
-    (
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "text/csv; charset=utf-8".to_owned(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
-}
-
 #[derive(serde::Deserialize, Default)]
 #[serde(default)]
 struct FormatParam {
@@ -163,7 +146,7 @@ async fn morning_page(
         Err(e) => return error_page(e, Some(&c)),
     };
     if f.format == "csv" {
-        return csv_download(format!("morning-{today}.csv"), morning::csv(&m));
+        return crate::views::csv_download(&format!("morning-{today}.csv"), morning::csv(&m));
     }
     let chrome = Chrome::new(&c, AREA, flash);
     let tr = chrome.tr;

@@ -314,23 +314,10 @@ async fn page(
         Err(e) => return error_page(e, Some(&c)),
     };
     if p.format == "csv" {
-        return (
-            [
-                (
-                    axum::http::header::CONTENT_TYPE,
-                    "text/csv; charset=utf-8".to_owned(),
-                ),
-                (
-                    axum::http::header::CONTENT_DISPOSITION,
-                    format!(
-                        "attachment; filename=\"kpis-{}-{}.csv\"",
-                        r.period.from, r.period.until
-                    ),
-                ),
-            ],
+        return crate::views::csv_download(
+            &format!("kpis-{}-{}.csv", r.period.from, r.period.until),
             reporting::csv(&r),
-        )
-            .into_response();
+        );
     }
     let id = |v: Option<i64>| v.map(|i| i.to_string()).unwrap_or_default();
     let preset = match p.period.trim() {
