@@ -28,6 +28,8 @@ pub(crate) async fn record<T: Serialize>(
         after.as_ref(),
     )
     .await?;
+    // The change's xAPI statement, if it states one and an LRS is on: in this same transaction.
+    crate::xapi::emit(conn, now, action, (entity_type, id), after.as_ref()).await?;
     audit::record(
         conn,
         &actor,
