@@ -45,6 +45,14 @@ def main() -> None:
     os.environ["RALPH_RUNSERVER_BACKEND"] = "fs"
     os.environ["RALPH_BACKENDS__LRS__FS__DEFAULT_DIRECTORY_PATH"] = statements
     import uvicorn
+    from ralph.backends.data.base import BaseOperationType
+    from ralph.backends.lrs.fs import FSLRSBackend
+
+    # Ralph's file-system LRS backend writes with its data backend's default mode, CREATE, which
+    # refuses a second write to the statements file (ralph-malph 5.1.0: every statement after the
+    # first answers 500). Its documented APPEND mode keeps one JSON line per statement, which is
+    # what an LRS needs; the API's validation and de-duplication by id are untouched.
+    FSLRSBackend.default_operation_type = BaseOperationType.APPEND
 
     uvicorn.run("ralph.api:app", host="127.0.0.1", port=port, log_level="warning")
 
