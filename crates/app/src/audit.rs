@@ -17,7 +17,7 @@ pub(crate) async fn record<T: Serialize>(
     let snap = |v: Option<&T>| v.and_then(|v| serde_json::to_value(v).ok());
     let (before, after) = (snap(before), snap(after));
     let actor = caller.actor();
-    let webhooks_enabled = audit::record(
+    let endpoints_enabled = audit::record(
         conn,
         &actor,
         now,
@@ -30,8 +30,9 @@ pub(crate) async fn record<T: Serialize>(
         },
     )
     .await?;
-    // The change's webhook event, if any endpoint wants it: in this same transaction.
-    if webhooks_enabled {
+    // The change's webhook event and xAPI statement, if an endpoint (a webhook subscriber or the
+    // LRS) is on at all: in this same transaction.
+    if endpoints_enabled {
         crate::webhooks::emit(
             conn,
             now,
@@ -42,6 +43,7 @@ pub(crate) async fn record<T: Serialize>(
             after.as_ref(),
         )
         .await?;
+        crate::xapi::emit(conn, now, action, (entity_type, id), after.as_ref()).await?;
     }
     Ok(())
 }

@@ -849,7 +849,20 @@ pub async fn run(
     tracing::info!(worker = %worker, server = %mailer.inner.server, "delivery worker started");
     let mut failing = false;
     let mut reminders_at = Instant::now();
+    // The e-learning readiness job asks the LRS over the network: it runs beside the loop, one
+    // run at a time, so a slow LRS never holds back the e-mail.
+    let mut readiness_at = Instant::now();
+    let mut readiness: Option<tokio::task::JoinHandle<()>> = None;
     loop {
+        if Instant::now() >= readiness_at && readiness.as_ref().is_none_or(|h| h.is_finished()) {
+            let app = app.clone();
+            readiness = Some(tokio::spawn(async move {
+                if let Err(e) = crate::xapi::check_upcoming(&app, crate::now_ms(), 14).await {
+                    tracing::warn!(error = %e, "the readiness check failed; retrying next run");
+                }
+            }));
+            readiness_at = Instant::now() + crate::xapi::READINESS_EVERY;
+        }
         // Background enrollment work rides on the same loop: offers that ran out pass on.
         if let Err(e) = crate::enrollment::expire_offers(&app, crate::now_ms()).await {
             tracing::warn!(error = %e, "expiring waitlist offers failed; retrying next pass");

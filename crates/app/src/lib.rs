@@ -51,6 +51,7 @@ pub mod staffing;
 pub mod surveys;
 pub mod timeline;
 pub mod webhooks;
+pub mod xapi;
 
 pub use caller::Caller;
 pub use error::AppError;

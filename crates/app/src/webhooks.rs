@@ -676,23 +676,31 @@ struct Sent {
     error: Option<String>,
     response: Option<String>,
     ok: bool,
+    /// Sending it again cannot succeed (an LRS refusing the statement as invalid): given up at
+    /// once, so that it does not hold back the statements after it.
+    permanent: bool,
 }
 
 async fn send(hooks: &Hooks, ep: &Claimed, d: &Due) -> Sent {
     let now = now_ms();
-    let ts = now.div_euclid(1000);
-    let signature = signature_header(ep, &d.message_id, ts, &d.payload, now);
     let started = Instant::now();
-    let result = hooks
-        .client
-        .post(&ep.url)
-        .header("content-type", "application/json")
-        .header("webhook-id", &d.message_id)
-        .header("webhook-timestamp", ts.to_string())
-        .header("webhook-signature", signature)
-        .body(d.payload.clone())
-        .send()
-        .await;
+    let request = if ep.kind == crate::xapi::KIND {
+        // A statement to the Learning Record Store: PUT with its id, so that the LRS, which
+        // keeps one statement per id, takes a retry as the same statement.
+        crate::xapi::statement_request(&hooks.client, ep, &d.message_id, &d.payload)
+    } else {
+        let ts = now.div_euclid(1000);
+        let signature = signature_header(ep, &d.message_id, ts, &d.payload, now);
+        hooks
+            .client
+            .post(&ep.url)
+            .header("content-type", "application/json")
+            .header("webhook-id", &d.message_id)
+            .header("webhook-timestamp", ts.to_string())
+            .header("webhook-signature", signature)
+            .body(d.payload.clone())
+    };
+    let result = request.send().await;
     match result {
         Ok(mut resp) => {
             let status = resp.status();
@@ -706,13 +714,22 @@ async fn send(hooks: &Hooks, ep: &Claimed, d: &Due) -> Sent {
             }
             body.truncate(500);
             let text = String::from_utf8_lossy(&body).into_owned();
-            let ok = status.is_success();
+            // An LRS answers 409 when it holds a statement with this id already: the event was
+            // stated before (its id is derived from it), and sending again cannot change that.
+            let held = ep.kind == crate::xapi::KIND && status.as_u16() == 409;
+            let ok = status.is_success() || held;
+            let permanent = ep.kind == crate::xapi::KIND && status.as_u16() == 400;
             Sent {
                 status_code: Some(i64::from(status.as_u16())),
                 duration_ms: started.elapsed().as_millis() as i64,
-                error: (!ok).then(|| format!("the endpoint answered {status}")),
+                error: if held {
+                    Some("the LRS holds a statement with this id already".to_owned())
+                } else {
+                    (!ok).then(|| format!("the endpoint answered {status}"))
+                },
                 response: (!text.is_empty()).then_some(text),
                 ok,
+                permanent,
             }
         }
         Err(e) => Sent {
@@ -730,6 +747,7 @@ async fn send(hooks: &Hooks, ep: &Claimed, d: &Due) -> Sent {
             }),
             response: None,
             ok: false,
+            permanent: false,
         },
     }
 }
@@ -819,7 +837,7 @@ async fn serve_queue(
                 }
                 let sent = send(hooks, ep, d).await;
                 let at = now_ms();
-                let retry_at = if sent.ok {
+                let retry_at = if sent.ok || sent.permanent {
                     None
                 } else {
                     rules::retry_after_ms(d.attempts + 1).map(|wait| at + wait)
@@ -921,19 +939,42 @@ async fn disable_endpoint(
     if !repo::disable(tx, ep.id, &reason, now).await? {
         return Ok(false);
     }
-    let after = repo::get(tx, ep.id).await?;
-    crate::audit::record(
-        tx,
-        &Caller::system(),
-        now,
-        "webhook_endpoint.disabled",
-        ("webhook_endpoint", ep.id),
-        None,
-        Some(&after),
-    )
-    .await?;
-    let link = app.link(&format!("/admin/webhooks/{}", ep.id));
-    let subject = format!("Webhook endpoint turned off: {}", ep.url);
+    let lrs = ep.kind == crate::xapi::KIND;
+    if lrs {
+        let after = trainyard_store::xapi::lrs(tx).await?;
+        crate::audit::record(
+            tx,
+            &Caller::system(),
+            now,
+            "lrs.disabled",
+            ("lrs", ep.id),
+            None,
+            after.as_ref(),
+        )
+        .await?;
+    } else {
+        let after = repo::get(tx, ep.id).await?;
+        crate::audit::record(
+            tx,
+            &Caller::system(),
+            now,
+            "webhook_endpoint.disabled",
+            ("webhook_endpoint", ep.id),
+            None,
+            Some(&after),
+        )
+        .await?;
+    }
+    let link = if lrs {
+        app.link("/admin/lrs")
+    } else {
+        app.link(&format!("/admin/webhooks/{}", ep.id))
+    };
+    let subject = if lrs {
+        format!("Learning Record Store turned off: {}", ep.url)
+    } else {
+        format!("Webhook endpoint turned off: {}", ep.url)
+    };
     let body = format!(
         "Trainyard turned off the webhook endpoint\n\n    {url}\n\nafter {failures} failed delivery \
          attempts in a row. The last attempt: {why}.\n\nEvents are no longer queued for it. Once the \

@@ -26,6 +26,7 @@ pub mod status;
 pub mod survey;
 pub mod time;
 pub mod webhook;
+pub mod xapi;
 
 pub use email::EmailAddress;
 pub use invalid::{FieldError, Invalid};

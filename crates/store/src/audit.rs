@@ -204,10 +204,11 @@ fn chain_hash(
     hex(&h.finalize())
 }
 
+/// Writes one change as a pending audit event in the caller's transaction.
 ///
-/// Returns whether any webhook endpoint is enabled, read by the same statement: every audited
-/// change asks next whom to tell, and most deployments have no endpoint, so this saves a round
-/// trip per change (a third of the statements when seeding or importing).
+/// Returns whether any webhook endpoint (a subscriber or the LRS) is enabled, read by the same
+/// statement: every audited change asks next whom to tell, and most deployments have no
+/// endpoint, so this saves a round trip per change (a third of the statements when seeding).
 pub async fn record(
     conn: &mut Conn,
     actor: &Actor,

@@ -44,6 +44,11 @@ pub struct Enrollment {
     #[serde(serialize_with = "crate::row::rfc3339_opt")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub offer_expires_at: Option<i64>,
+    /// When the Learning Record Store showed every e-learning prerequisite of the course done
+    /// (the readiness check); absent when not (yet), or the course has none.
+    #[serde(serialize_with = "crate::row::rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub ready_at: Option<i64>,
     pub version: i64,
 }
 
@@ -80,7 +85,7 @@ pub async fn recount(conn: &mut Conn, session_id: i64) -> Result<(), StoreError>
 
 const SELECT: &str = "SELECT e.id, e.session_id, e.learner_id, l.first_name, l.last_name, l.email, l.client_id, cl.name AS client_name, \
     s.reference, c.title AS course_title, s.starts_at, e.status, e.waitlist_position, e.currency, e.price_minor, e.created_at, \
-    e.offer_expires_at, e.version, e.credit_pool_id \
+    e.offer_expires_at, e.ready_at, e.version, e.credit_pool_id \
     FROM enrollments e JOIN learners l ON l.id = e.learner_id JOIN sessions s ON s.id = e.session_id \
     JOIN courses c ON c.id = s.course_id LEFT JOIN clients cl ON cl.id = l.client_id";
 
@@ -106,6 +111,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Enrollment, sqlx::Error> {
         paid_by_credit: r.oi("credit_pool_id")?.is_some(),
         created_at: r.i("created_at")?,
         offer_expires_at: r.oi("offer_expires_at")?,
+        ready_at: r.oi("ready_at")?,
         version: r.i("version")?,
     })
 }

@@ -54,6 +54,7 @@ pub mod timeline;
 pub mod users;
 pub mod venues;
 pub mod webhooks;
+pub mod xapi;
 
 pub use error::StoreError;
 pub use row::{ListParams, Page};

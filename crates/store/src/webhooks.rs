@@ -125,7 +125,7 @@ pub async fn update(
 pub async fn get(conn: &mut Conn, id: i64) -> Result<Endpoint, StoreError> {
     let mut q = Sql::new("SELECT ");
     q.push(ENDPOINT_COLUMNS)
-        .push(" FROM webhook_endpoints e WHERE e.id = ")
+        .push(" FROM webhook_endpoints e WHERE e.kind = 'webhook' AND e.id = ")
         .int(id);
     match q.query().fetch_optional(&mut *conn).await? {
         Some(r) => Ok(endpoint_from_row(&r)?),
@@ -137,7 +137,7 @@ pub async fn get(conn: &mut Conn, id: i64) -> Result<Endpoint, StoreError> {
 pub async fn list(conn: &mut Conn) -> Result<Vec<Endpoint>, StoreError> {
     let mut q = Sql::new("SELECT ");
     q.push(ENDPOINT_COLUMNS)
-        .push(" FROM webhook_endpoints e ORDER BY e.id LIMIT 500");
+        .push(" FROM webhook_endpoints e WHERE e.kind = 'webhook' ORDER BY e.id LIMIT 500");
     crate::row::fetch_all(conn, q.query(), endpoint_from_row).await
 }
 
@@ -156,7 +156,7 @@ pub struct Secrets {
 
 pub async fn secret(conn: &mut Conn, id: i64) -> Result<Secrets, StoreError> {
     let r = sqlx::query(
-        "SELECT secret, previous_secret, previous_secret_until FROM webhook_endpoints WHERE id = $1",
+        "SELECT secret, previous_secret, previous_secret_until FROM webhook_endpoints WHERE id = $1 AND kind = 'webhook'",
     )
     .bind(id)
     .fetch_optional(&mut *conn)
@@ -195,9 +195,11 @@ pub async fn rotate(
 
 /// The enabled endpoints and their patterns, for a change deciding whom to tell.
 pub async fn subscribers(conn: &mut Conn) -> Result<Vec<(i64, String)>, StoreError> {
-    let rows = sqlx::query("SELECT id, event_types FROM webhook_endpoints WHERE enabled = 1")
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT id, event_types FROM webhook_endpoints WHERE enabled = 1 AND kind = 'webhook'",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
     rows.iter()
         .map(|r| Ok((r.i("id")?, r.s("event_types")?)))
         .collect::<Result<_, sqlx::Error>>()
@@ -477,6 +479,10 @@ pub async fn replay_range(
 #[derive(Debug, Clone)]
 pub struct Claimed {
     pub id: i64,
+    /// `webhook`, or `xapi` for the Learning Record Store (basic auth with `auth_key` and
+    /// `secret`, statements instead of signed events).
+    pub kind: String,
+    pub auth_key: Option<String>,
     pub url: String,
     pub secret: String,
     pub previous_secret: Option<String>,
@@ -502,10 +508,12 @@ pub async fn claim_endpoints(
     let mut tx = store.write().await?;
     let sql = match store.backend() {
         Backend::Postgres => format!(
-            "{CLAIM} FOR UPDATE SKIP LOCKED) RETURNING id, url, secret, previous_secret, previous_secret_until"
+            "{CLAIM} FOR UPDATE SKIP LOCKED) RETURNING id, kind, auth_key, url, secret, previous_secret, previous_secret_until"
         ),
         Backend::Sqlite => {
-            format!("{CLAIM}) RETURNING id, url, secret, previous_secret, previous_secret_until")
+            format!(
+                "{CLAIM}) RETURNING id, kind, auth_key, url, secret, previous_secret, previous_secret_until"
+            )
         }
     };
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -520,6 +528,8 @@ pub async fn claim_endpoints(
         .map(|r| {
             Ok(Claimed {
                 id: r.i("id")?,
+                kind: r.s("kind")?,
+                auth_key: r.os("auth_key")?,
                 url: r.s("url")?,
                 secret: r.s("secret")?,
                 previous_secret: r.os("previous_secret")?,

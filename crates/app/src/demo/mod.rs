@@ -233,6 +233,8 @@ pub async fn seed(app: &App) -> Result<SeedReport, AppError> {
     lap("outbox");
     crate::webhooks::seed_demo(c, &s.system, now).await?;
     lap("webhooks");
+    crate::xapi::seed_demo(c, &s.system, now, &app.settings.public_url, &course_ids).await?;
+    lap("xapi");
     tx.commit().await?;
     lap("commit");
     app.store.settle().await?;

@@ -233,6 +233,10 @@ const TAGS: &[(&str, &str)] = &[
         "webhooks",
         "Signed HTTP callbacks (Standard Webhooks) for changes: endpoints, secrets, the delivery log and replays (admins).",
     ),
+    (
+        "xapi",
+        "LMS hand-off with xAPI: the Learning Record Store that receives attended, completed, passed and failed statements, its statement log, courses' e-learning prerequisites and the readiness of learners read back from the LRS.",
+    ),
 ];
 
 /// The shared error responses, by status: (component name, description).

@@ -57,19 +57,22 @@ async fn enroll(
 
 /// A session's enrollments.
 ///
-/// A session's enrollments: booked first, then the waitlist in order. Client contacts see only their own people.
-#[utoipa::path(get, path = "/sessions/{id}/enrollments", operation_id = "listSessionEnrollments", tag = "enrollments", params(("id" = i64, Path)),
-    responses((status = 200, description = "Booked first, then the waitlist in order", body = Vec<Enrollment>), (status = 404, body = Problem)))]
+/// A session's enrollments: booked first, then the waitlist in order. Client contacts see only their own people. `ready` keeps those the last readiness check found ready (or not).
+#[utoipa::path(get, path = "/sessions/{id}/enrollments", operation_id = "listSessionEnrollments", tag = "enrollments", params(("id" = i64, Path), super::xapi::ReadinessFilter),
+    responses((status = 200, description = "Booked first, then the waitlist in order", body = Vec<Enrollment>), (status = 400, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn list(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Id(id): Id,
+    super::extract::Params(f): super::extract::Params<super::xapi::ReadinessFilter>,
 ) -> Result<Json<Vec<Enrollment>>, ApiError> {
-    Ok(Json(
+    let ready = trainyard_app::xapi::readiness_filter(&f.ready)?;
+    Ok(Json(trainyard_app::xapi::by_readiness(
         trainyard_app::schedule::roster::of_session(&s.app, &c, id)
             .await?
             .enrollments,
-    ))
+        ready,
+    )))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -30,6 +30,7 @@ mod timeline;
 mod users;
 mod venues_travel;
 mod webhooks;
+mod xapi;
 
 pub use rate_limit::HEADERS as RATE_LIMIT_HEADERS;
 // Public pages that answer from the database (certificate verification) count per address too.
@@ -152,6 +153,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(compliance::api())
         .merge(surveys::api())
         .merge(webhooks::api())
+        .merge(xapi::api())
         .split_for_parts()
 }
 

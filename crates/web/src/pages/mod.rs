@@ -21,6 +21,7 @@ mod instructors;
 mod invoice_runs;
 mod invoices;
 mod learners;
+mod lrs;
 mod messages;
 mod planning;
 mod prices;
@@ -88,6 +89,7 @@ pub fn routes() -> Router<AppState> {
         .merge(agreements::routes())
         .merge(prices::routes())
         .merge(webhooks::routes())
+        .merge(lrs::routes())
         .merge(budgets::routes())
 }
 

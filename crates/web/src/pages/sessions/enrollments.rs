@@ -205,6 +205,7 @@ pub(super) fn enrollments_panel(c: &Caller, x: &Session, r: &roster::Roster) -> 
         None => "/learners/search".to_owned(),
     };
     let viewer = viewer_tz(c);
+    let tr = crate::i18n::Tr::for_caller(c);
     let rows = r
         .enrollments
         .iter()
@@ -248,6 +249,10 @@ pub(super) fn enrollments_panel(c: &Caller, x: &Session, r: &roster::Roster) -> 
                             .map(|p| p.to_string())
                             .unwrap_or_default(),
                     ),
+                    match e.ready_at {
+                        Some(_) => Cell::badge(tr.t("readiness-ready"), "confirmed"),
+                        None => Cell::text(""),
+                    },
                 ],
                 version: e.version,
                 actions,
@@ -261,7 +266,14 @@ pub(super) fn enrollments_panel(c: &Caller, x: &Session, r: &roster::Roster) -> 
             "Enrollments ({} booked of {}, {} waiting)",
             x.booked_count, x.capacity, x.waitlist_count
         ),
-        columns: vec!["Learner", "E-mail", "Client", "Status", "Waitlist #"],
+        columns: vec![
+            "Learner",
+            "E-mail",
+            "Client",
+            "Status",
+            "Waitlist #",
+            tr.t("readiness-column"),
+        ],
         rows,
         empty: "Nobody is enrolled yet.".into(),
         form: Some(InlineForm {
@@ -281,6 +293,75 @@ pub(super) fn enrollments_panel(c: &Caller, x: &Session, r: &roster::Roster) -> 
         override_allowed: false,
         refusal: None,
     }
+}
+
+/// The e-learning readiness of the session's learners, when the course has prerequisites: who
+/// the LRS showed ready (those not ready first), and the button that asks the LRS again.
+pub(super) async fn readiness_panel(
+    s: &AppState,
+    c: &Caller,
+    x: &Session,
+    r: &roster::Roster,
+) -> Option<Panel> {
+    use trainyard_core::status::EnrollmentStatus as E;
+    let activities = trainyard_app::xapi::prerequisites(&s.app, c, x.course_id)
+        .await
+        .ok()?;
+    if activities.is_empty() {
+        return None;
+    }
+    let tr = crate::i18n::Tr::for_caller(c);
+    let viewer = viewer_tz(c);
+    let waiting: Vec<_> = r
+        .enrollments
+        .iter()
+        .filter(|e| matches!(e.status, E::Booked | E::Requested | E::Waitlisted))
+        .cloned()
+        .collect();
+    let ready_count = waiting.iter().filter(|e| e.ready_at.is_some()).count();
+    let not_ready = trainyard_app::xapi::by_readiness(waiting.clone(), Some(false));
+    let ready = trainyard_app::xapi::by_readiness(waiting.clone(), Some(true));
+    let rows = not_ready
+        .into_iter()
+        .chain(ready)
+        .map(|e| PanelRow {
+            href: format!("/learners/{}", e.learner_id),
+            cells: vec![
+                Cell::text(&e.learner_name),
+                match e.ready_at {
+                    Some(t) => Cell::badge(
+                        tr.t1("readiness-ready-since", "when", viewer.display(t)),
+                        "confirmed",
+                    ),
+                    None => Cell::badge(tr.t("readiness-not-ready"), "tentative"),
+                },
+            ],
+            version: e.version,
+            actions: Vec::new(),
+            substitute: None,
+        })
+        .collect();
+    Some(Panel {
+        id: "readiness",
+        title: tr.args(
+            "readiness-title",
+            &[
+                ("ready", ready_count.to_string()),
+                ("total", waiting.len().to_string()),
+            ],
+        ),
+        columns: vec![tr.t("readiness-learner"), tr.t("readiness-column")],
+        rows,
+        empty: tr.t1("readiness-empty", "activities", activities.join(", ")),
+        form: Some(InlineForm {
+            action: format!("/sessions/{}/readiness-check", x.id),
+            fields: Vec::new(),
+            submit: tr.t("readiness-check"),
+            link: None,
+        }),
+        override_allowed: false,
+        refusal: None,
+    })
 }
 
 #[derive(serde::Deserialize, Default)]

@@ -24,6 +24,9 @@ pub(super) async fn panels(
     }
     if edit {
         panels.push(enrollments::enrollments_panel(c, x, r));
+        if let Some(p) = enrollments::readiness_panel(s, c, x, r).await {
+            panels.push(p);
+        }
         if let Some(p) = enrollments::viability_panel(s, c, x).await {
             panels.insert(0, p);
         }
@@ -94,7 +97,7 @@ fn tab_of(panel_id: &str) -> &'static str {
     match panel_id {
         "instructors" => "staffing",
         "bookings" => "bookings",
-        "enrollments" | "viability" => "enrollments",
+        "enrollments" | "viability" | "readiness" => "enrollments",
         p if super::finance::PANELS.contains(&p) => "finance",
         _ => "overview",
     }
