@@ -10,8 +10,9 @@
 //! * **Uploads** ([`upload`]) are checked (name, type, size) before anything is written; the
 //!   document and the item it meets are written in one transaction, the item update guarded, so
 //!   a refused update leaves no document behind. Instructors may upload for their own session.
-//! * **Ticks** ([`tick`]) meet a manual or document item with a note. (Feedback response rates
-//!   are a manual tick until surveys can measure them.)
+//! * **Ticks** ([`tick`]) meet a manual or document item with a note. A feedback response rate
+//!   is met by the system at the answer that reaches it (brought up to date when a survey is
+//!   answered).
 //! * **Dashboard** ([`dashboard`]): overdue and open items across sessions and clients, late ones,
 //!   and open substitutions.
 //! * **Evidence packs** ([`session_pack`], [`client_pack`]): a zip of a PDF summary and the
@@ -62,6 +63,13 @@ pub(crate) async fn sync_in(
         repo::insert_items(tx, &rows).await?;
     }
     repo::refresh_system_items(tx, session_id, now).await?;
+    for item in repo::open_feedback_items(tx, session_id).await? {
+        let reached = rules::threshold_percent(&item.parameter)
+            .and_then(|t| rules::response_rate_reached_at(t, item.invited, &item.answered_at));
+        if let Some(at) = reached {
+            repo::meet_by_system(tx, item.item_id, at).await?;
+        }
+    }
     Ok(())
 }
 
@@ -83,7 +91,8 @@ pub struct RequirementForm {
     pub client_id: Option<i64>,
     #[serde(default, deserialize_with = "trainyard_store::row::empty_as_none")]
     pub course_id: Option<i64>,
-    /// document, certificates_issued, instructor_qualification or manual.
+    /// document, certificates_issued, instructor_qualification, manual or
+    /// feedback_response_rate.
     #[serde(default)]
     pub kind: String,
     #[serde(default)]
@@ -91,7 +100,8 @@ pub struct RequirementForm {
     /// Hours after the session ends (whole days count in the session's zone); may be negative.
     #[serde(default, deserialize_with = "trainyard_store::row::lenient_int")]
     pub deadline_hours: i64,
-    /// The document's name (document) or the qualification (instructor_qualification).
+    /// The document's name (document), the qualification (instructor_qualification) or the
+    /// response rate to reach in percent (feedback_response_rate, e.g. "60").
     #[serde(default)]
     pub parameter: String,
     /// The version read (changes only).
@@ -921,7 +931,7 @@ pub async fn open_substitution(
 }
 
 /// Completes one step of a substitution with an optional note; choosing the replacement names
-/// the instructor (from the ranked candidates). The substitution is done when every step is.
+/// the instructor (from the ranked candidates) and proposes them on the session through staffing. The substitution is done when every step is.
 /// Audited.
 pub async fn complete_step(
     app: &App,
@@ -971,6 +981,21 @@ pub async fn complete_step(
                 ))
             })?;
         repo::set_replacement(&mut tx, id, r).await?;
+        // The replacement is proposed on the session through staffing (judged as any proposal:
+        // a conflict refuses the step), in the dropped-out assignment's role, unless they are on
+        // it already.
+        let on_it = assignments::for_session(&mut tx, before.session_id)
+            .await?
+            .iter()
+            .any(|a| a.instructor_id == r && a.status.is_live());
+        if !on_it {
+            let role = match before.assignment_id {
+                Some(a) => assignments::get(&mut tx, a).await.about("assignment")?.role,
+                None => "lead".to_owned(),
+            };
+            crate::staffing::propose_in(&mut tx, caller, before.session_id, r, &role, None, now)
+                .await?;
+        }
     }
     let uid = (caller.user_id != 0).then_some(caller.user_id);
     let note = (!note.is_empty()).then_some(note);

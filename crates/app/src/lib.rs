@@ -45,6 +45,7 @@ pub mod registration;
 pub mod reminders;
 pub mod report_views;
 pub mod reporting;
+pub mod satisfaction;
 pub mod schedule;
 pub mod sites;
 pub mod staffing;

@@ -196,7 +196,7 @@ pub async fn morning_lists(
     };
     let (upcoming, teaching, instructors, joining_hours) = {
         let mut conn = app.store.read().await?;
-        let upcoming = trainyard_store::morning::upcoming(&mut conn, &within).await?;
+        let upcoming = trainyard_store::morning::upcoming(&mut conn, &within, now).await?;
         // Utilization over the whole operation's teaching, narrowed to one instructor at most.
         let people = KpiFilter {
             from_ms: window.from_ms,

@@ -207,7 +207,8 @@ fn visible(caller: &Caller) -> Vec<Kpi> {
         .iter()
         .copied()
         .filter(|k| match caller.role {
-            Role::Instructor => *k == Kpi::InstructorUtilization,
+            // Their own utilization, and the satisfaction with the sessions they teach.
+            Role::Instructor => matches!(k, Kpi::InstructorUtilization | Kpi::ClientSatisfaction),
             Role::ClientContact => matches!(
                 k,
                 Kpi::FillRate
@@ -270,7 +271,7 @@ pub fn days_of(q: &ReportQuery, today: NaiveDate) -> Result<Days, AppError> {
 
 /// The filter the caller may use: a client contact only their client, an instructor only
 /// themselves; learners see no reports.
-fn scoped(caller: &Caller, q: &ReportQuery) -> Result<KpiFilter, AppError> {
+pub(crate) fn scoped(caller: &Caller, q: &ReportQuery) -> Result<KpiFilter, AppError> {
     let mode = match q.mode.trim() {
         "" => None,
         m => Some(DeliveryMode::parse(m).map_err(|e| AppError::BadParameter {
@@ -302,6 +303,7 @@ async fn rows(app: &App, f: &KpiFilter) -> Result<Rows, AppError> {
         teaching: repo::teaching(&mut conn, f).await?,
         instructors: repo::availability(&mut conn, f).await?,
         admin: repo::admin_effort(&mut conn, f).await?,
+        satisfaction: trainyard_store::satisfaction::ratings(&mut conn, f).await?,
     })
 }
 

@@ -477,6 +477,8 @@ pub async fn answer(app: &App, secret: &str, answers: &[RawAnswer]) -> Result<()
         Some(&json!({ "session_id": inv.session_id, "answers": rows.len() })),
     )
     .await?;
+    // The answer may reach a feedback-rate requirement of the session's checklist.
+    crate::compliance::sync_in(&mut tx, Some(inv.session_id), now).await?;
     tx.commit().await?;
     Ok(())
 }

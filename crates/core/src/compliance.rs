@@ -25,17 +25,20 @@ pub enum RequirementKind {
     /// Met by the system when every teaching instructor holds the qualification (skill) named by
     /// the parameter, valid until the session ends.
     InstructorQualification,
-    /// Met by a person ticking it with a note (e.g. "feedback response rate at least 60 %", until
-    /// surveys can measure it).
+    /// Met by a person ticking it with a note.
     Manual,
+    /// Met by the system when the session's feedback surveys reach the response rate (percent)
+    /// named by the parameter: answered ÷ invited ≥ threshold.
+    FeedbackResponseRate,
 }
 
 impl RequirementKind {
-    pub const ALL: [RequirementKind; 4] = [
+    pub const ALL: [RequirementKind; 5] = [
         RequirementKind::Document,
         RequirementKind::CertificatesIssued,
         RequirementKind::InstructorQualification,
         RequirementKind::Manual,
+        RequirementKind::FeedbackResponseRate,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -44,6 +47,7 @@ impl RequirementKind {
             RequirementKind::CertificatesIssued => "certificates_issued",
             RequirementKind::InstructorQualification => "instructor_qualification",
             RequirementKind::Manual => "manual",
+            RequirementKind::FeedbackResponseRate => "feedback_response_rate",
         }
     }
 
@@ -53,6 +57,7 @@ impl RequirementKind {
             RequirementKind::CertificatesIssued => "Certificates issued",
             RequirementKind::InstructorQualification => "Instructor holds a qualification",
             RequirementKind::Manual => "Ticked by a person",
+            RequirementKind::FeedbackResponseRate => "Feedback response rate reached",
         }
     }
 
@@ -62,7 +67,7 @@ impl RequirementKind {
             .find(|k| k.as_str() == raw.trim())
             .ok_or_else(|| {
                 format!(
-                    "'{}' is not a requirement kind (document, certificates_issued, instructor_qualification, manual)",
+                    "'{}' is not a requirement kind (document, certificates_issued, instructor_qualification, manual, feedback_response_rate)",
                     raw.chars().take(40).collect::<String>()
                 )
             })
@@ -72,15 +77,19 @@ impl RequirementKind {
     pub fn by_system(&self) -> bool {
         matches!(
             self,
-            RequirementKind::CertificatesIssued | RequirementKind::InstructorQualification
+            RequirementKind::CertificatesIssued
+                | RequirementKind::InstructorQualification
+                | RequirementKind::FeedbackResponseRate
         )
     }
 
-    /// Whether the parameter is required (what document, which qualification).
+    /// Whether the parameter is required (what document, which qualification, what rate).
     pub fn needs_parameter(&self) -> bool {
         matches!(
             self,
-            RequirementKind::Document | RequirementKind::InstructorQualification
+            RequirementKind::Document
+                | RequirementKind::InstructorQualification
+                | RequirementKind::FeedbackResponseRate
         )
     }
 }
@@ -147,8 +156,20 @@ impl RequirementInput {
                 "parameter",
                 match k {
                     RequirementKind::Document => "name the document (e.g. Signed attendance sheet)",
+                    RequirementKind::FeedbackResponseRate => {
+                        "give the response rate to reach, in percent (e.g. 60)"
+                    }
                     _ => "name the qualification the instructor must hold",
                 },
+            );
+        }
+        if kind == Some(RequirementKind::FeedbackResponseRate)
+            && !parameter.is_empty()
+            && threshold_percent(parameter).is_none()
+        {
+            e.add(
+                "parameter",
+                "the response rate is a whole percentage from 1 to 100 (e.g. 60)",
             );
         }
         match kind {
@@ -166,6 +187,28 @@ impl RequirementInput {
 }
 
 const HOUR_MS: i64 = 3_600_000;
+
+/// The response rate a feedback requirement asks for, from its parameter ("60", "60 %"): a whole
+/// percentage from 1 to 100.
+pub fn threshold_percent(parameter: &str) -> Option<i64> {
+    let n: i64 = parameter.trim().trim_end_matches('%').trim().parse().ok()?;
+    (1..=100).contains(&n).then_some(n)
+}
+
+/// When a session's feedback reached `threshold` percent of `invited`: the instant of the answer
+/// that crossed it (`answered_at` in any order), or `None` while the rate is below it or nobody
+/// was invited. Integer arithmetic: answered × 100 ≥ threshold × invited.
+pub fn response_rate_reached_at(threshold: i64, invited: i64, answered_at: &[i64]) -> Option<i64> {
+    if invited <= 0 {
+        return None;
+    }
+    // The fewest answers that reach the rate: ⌈threshold × invited ÷ 100⌉, at least one.
+    let needed = ((threshold * invited + 99) / 100).max(1);
+    let needed = usize::try_from(needed).ok()?;
+    let mut times = answered_at.to_vec();
+    times.sort_unstable();
+    times.get(needed - 1).copied()
+}
 
 /// When an item is due: `deadline_hours` after the session ends. Whole days count as calendar
 /// days in the session's zone (the same wall-clock time, DST-correct); other hours are elapsed
@@ -425,6 +468,39 @@ mod tests {
 
     fn berlin() -> TimeZoneName {
         TimeZoneName::parse("Europe/Berlin").unwrap()
+    }
+
+    #[test]
+    fn feedback_rate_is_reached_by_the_answer_that_crosses_it() {
+        // 60 % of 7 invited is 4.2: the fifth answer reaches it, whatever order they come in.
+        let answers = [50, 10, 40, 30, 20, 60];
+        assert_eq!(response_rate_reached_at(60, 7, &answers), Some(50));
+        // Four of seven (57 %) is not enough.
+        assert_eq!(response_rate_reached_at(60, 7, &answers[..4]), None);
+        // Exactly 60 % of 5 is three answers.
+        assert_eq!(response_rate_reached_at(60, 5, &[3, 1, 2]), Some(3));
+        // Nobody invited: never met, not met by default.
+        assert_eq!(response_rate_reached_at(60, 0, &[]), None);
+        // 1 % of one invitation still needs that one answer.
+        assert_eq!(response_rate_reached_at(1, 1, &[]), None);
+        assert_eq!(response_rate_reached_at(1, 1, &[9]), Some(9));
+    }
+
+    #[test]
+    fn a_feedback_requirement_names_a_percentage() {
+        let parse = |p: &str| {
+            RequirementInput::parse(Some(1), None, "feedback_response_rate", "Feedback", 72, p)
+        };
+        assert_eq!(parse("60 %").unwrap().parameter, "60 %");
+        assert_eq!(threshold_percent("60 %"), Some(60));
+        for bad in ["", "0", "101", "sixty", "-5"] {
+            let e = parse(bad).unwrap_err();
+            assert!(
+                e.errors.iter().any(|x| x.field == "parameter"),
+                "{bad}: {e:?}"
+            );
+        }
+        assert!(RequirementKind::FeedbackResponseRate.by_system());
     }
 
     #[test]

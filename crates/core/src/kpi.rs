@@ -226,6 +226,17 @@ pub struct AdminRow {
     pub minutes: i64,
 }
 
+/// How many operations ratings (1–5: the logistics, communication, materials and operations
+/// questions of the feedback surveys) one session received with one value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SatisfactionRow {
+    pub session_id: i64,
+    /// The session's start: it counts in the period in which it starts, like every KPI.
+    pub starts_at: i64,
+    pub rating: i64,
+    pub answers: i64,
+}
+
 /// Everything the KPIs are computed from, already narrowed by the filters.
 #[derive(Debug, Clone, Default)]
 pub struct Rows {
@@ -233,6 +244,7 @@ pub struct Rows {
     pub teaching: Vec<TeachingRow>,
     pub instructors: Vec<InstructorRow>,
     pub admin: Vec<AdminRow>,
+    pub satisfaction: Vec<SatisfactionRow>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
@@ -269,6 +281,8 @@ pub struct Figures {
     pub cost_per_learner: Option<Ratio>,
     /// Margin ÷ revenue of the sessions delivered in the period; as `cost_per_learner`.
     pub profitability: Option<Ratio>,
+    /// Sum of the operations ratings ÷ their number, for sessions starting in the period.
+    pub client_satisfaction: Ratio,
 }
 
 /// Seats filled: attended once delivered, booked before; over the capacity of sessions held.
@@ -396,6 +410,16 @@ pub fn learner_outcomes(period: Period, sessions: &[SessionRow]) -> (Ratio, Rati
     (Ratio::new(came, recorded), Ratio::new(completed, recorded))
 }
 
+/// The mean operations rating (client satisfaction) of the sessions starting in the period: the
+/// sum of the ratings over their number, so it adds up over any partition of the sessions.
+pub fn client_satisfaction(period: Period, ratings: &[SatisfactionRow]) -> Ratio {
+    let mut r = Ratio::default();
+    for x in ratings.iter().filter(|x| period.contains(x.starts_at)) {
+        r.add(Ratio::new(x.rating * x.answers, x.answers));
+    }
+    r
+}
+
 /// Every figure for one period.
 pub fn figures(period: Period, as_of: i64, rows: &Rows) -> Figures {
     let (utilization, utilization_by_instructor) =
@@ -416,6 +440,7 @@ pub fn figures(period: Period, as_of: i64, rows: &Rows) -> Figures {
         completion_rate,
         cost_per_learner: None,
         profitability: None,
+        client_satisfaction: client_satisfaction(period, &rows.satisfaction),
     }
 }
 
@@ -533,17 +558,16 @@ impl Kpi {
                  the period. By course, client, program and more in the profitability report."
             }
             Kpi::ClientSatisfaction => {
-                "Mean of the operations questions of the satisfaction survey, by client."
+                "Mean rating (1 to 5) given to the operations questions of the feedback surveys \
+                 (organisation, logistics, communication, materials), by learners and client \
+                 contacts, about the sessions that start in the period."
             }
         }
     }
 
     /// The issue that brings a KPI's data, for those whose data does not exist yet.
     pub fn arrives_with(self) -> Option<&'static str> {
-        match self {
-            Kpi::ClientSatisfaction => Some("quality"),
-            _ => None,
-        }
+        None
     }
 
     /// Finance figures: only finance, managers and admins see them.
@@ -566,7 +590,10 @@ impl Kpi {
     pub fn is_percentage(self) -> bool {
         !matches!(
             self,
-            Kpi::AdminActionsPerSession | Kpi::AdminMinutesPerSession | Kpi::CostPerLearner
+            Kpi::AdminActionsPerSession
+                | Kpi::AdminMinutesPerSession
+                | Kpi::CostPerLearner
+                | Kpi::ClientSatisfaction
         )
     }
 
@@ -583,7 +610,7 @@ impl Kpi {
             Kpi::CompletionRate => f.completion_rate,
             Kpi::CostPerLearner => return f.cost_per_learner,
             Kpi::Profitability => return f.profitability,
-            Kpi::ClientSatisfaction => return None,
+            Kpi::ClientSatisfaction => f.client_satisfaction,
         })
     }
 
@@ -812,6 +839,38 @@ mod tests {
     }
 
     #[test]
+    fn satisfaction_is_the_mean_operations_rating_of_sessions_starting_in_the_period() {
+        let p = march();
+        let row = |session_id, starts_at, rating, answers| SatisfactionRow {
+            session_id,
+            starts_at,
+            rating,
+            answers,
+        };
+        let ratings = [
+            // Session 1: two 5s and a 4; session 2: a 3 and two 2s; session 3 starts in April.
+            row(1, p.from_ms, 5, 2),
+            row(1, p.from_ms, 4, 1),
+            row(2, p.from_ms + DAY, 3, 1),
+            row(2, p.from_ms + DAY, 2, 2),
+            row(3, p.until_ms, 1, 4),
+        ];
+        // (5 + 5 + 4 + 3 + 2 + 2) / 6 = 21 / 6 = 3.5
+        let r = client_satisfaction(p, &ratings);
+        assert_eq!(r, Ratio::new(21, 6));
+        assert_eq!(Kpi::ClientSatisfaction.format(r).as_deref(), Some("3.50"));
+        // Nobody answered: no data, not 0.
+        assert_eq!(
+            Kpi::ClientSatisfaction.format(client_satisfaction(p, &[])),
+            None
+        );
+        assert_eq!(
+            Kpi::ClientSatisfaction.of(&figures(p, i64::MAX, &Rows::default())),
+            Some(Ratio::new(0, 0))
+        );
+    }
+
+    #[test]
     fn every_kpi_has_a_definition_and_the_missing_ones_say_what_brings_them() {
         for k in Kpi::ALL {
             assert!(!k.definition().is_empty());
@@ -877,6 +936,7 @@ mod tests {
                     });
                 }
                 rows.admin.push(AdminRow { session_id: s.id, staff_actions: i as i64 % 5, minutes: i as i64 * 7 % 60 });
+                rows.satisfaction.push(SatisfactionRow { session_id: s.id, starts_at: s.starts_at, rating: 1 + i as i64 % 5, answers: i as i64 % 3 });
                 rows.sessions.push(s);
             }
             let as_of = p.from_ms + 20 * DAY;
@@ -901,6 +961,9 @@ mod tests {
                         }).cloned().collect(),
                         instructors: Vec::new(),
                         admin: rows.admin.clone(),
+                        satisfaction: rows.satisfaction.iter().filter(|x| {
+                            key(&rows.sessions[x.session_id as usize]) == g
+                        }).copied().collect(),
                     };
                     let f = figures(p, as_of, &part);
                     sum.fill_rate.add(f.fill_rate);
@@ -910,6 +973,7 @@ mod tests {
                     sum.admin_minutes_per_session.add(f.admin_minutes_per_session);
                     sum.attendance_rate.add(f.attendance_rate);
                     sum.completion_rate.add(f.completion_rate);
+                    sum.client_satisfaction.add(f.client_satisfaction);
                     for c in f.cancellations_by_reason {
                         *reasons.entry(c.reason).or_insert(0) += c.sessions;
                     }
@@ -922,6 +986,7 @@ mod tests {
                 prop_assert_eq!(sum.admin_minutes_per_session, total.admin_minutes_per_session);
                 prop_assert_eq!(sum.attendance_rate, total.attendance_rate);
                 prop_assert_eq!(sum.completion_rate, total.completion_rate);
+                prop_assert_eq!(sum.client_satisfaction, total.client_satisfaction);
                 prop_assert_eq!(teaching, total_teaching);
                 for c in &total.cancellations_by_reason {
                     prop_assert_eq!(reasons.get(&c.reason).copied().unwrap_or(0), c.sessions);

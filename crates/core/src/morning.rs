@@ -1,8 +1,6 @@
 //! The morning lists ops teams watch (issue 17 §4), as pure rules over plain rows: which problems
 //! an upcoming session has, whether an instructor's utilization is outside the target band, and
 //! whether a client's admin effort is out of proportion to their revenue.
-//!
-//! Overdue compliance items are a problem kind that arrives with the compliance module.
 
 use crate::kpi::Ratio;
 use crate::status::DeliveryMode;
@@ -23,15 +21,19 @@ pub enum SessionProblem {
     JoiningNotSent,
     /// An assigned instructor has time off overlapping the session.
     InstructorOnTimeOff,
+    /// An item of its compliance checklist is past its deadline and not met (a requirement due
+    /// before the session ends, e.g. the instructor's qualification two days before).
+    OverdueCompliance,
 }
 
 impl SessionProblem {
-    pub const ALL: [SessionProblem; 5] = [
+    pub const ALL: [SessionProblem; 6] = [
         SessionProblem::UnconfirmedInstructor,
         SessionProblem::NoRoom,
         SessionProblem::BelowMinimum,
         SessionProblem::JoiningNotSent,
         SessionProblem::InstructorOnTimeOff,
+        SessionProblem::OverdueCompliance,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -41,6 +43,7 @@ impl SessionProblem {
             SessionProblem::BelowMinimum => "below_minimum",
             SessionProblem::JoiningNotSent => "joining_not_sent",
             SessionProblem::InstructorOnTimeOff => "instructor_on_time_off",
+            SessionProblem::OverdueCompliance => "overdue_compliance",
         }
     }
 
@@ -51,6 +54,7 @@ impl SessionProblem {
             SessionProblem::BelowMinimum => "Below minimum",
             SessionProblem::JoiningNotSent => "Joining instructions not sent",
             SessionProblem::InstructorOnTimeOff => "Instructor on time off",
+            SessionProblem::OverdueCompliance => "Compliance items overdue",
         }
     }
 
@@ -85,6 +89,8 @@ pub struct SessionCheck {
     pub joining_missing: i64,
     /// Live assignments (not declined or cancelled) whose instructor has time off overlapping it.
     pub instructors_on_time_off: i64,
+    /// Items of its compliance checklist not met and past their deadline.
+    pub overdue_compliance: i64,
 }
 
 /// The problems of `s` at `now`, in [`SessionProblem::ALL`] order. Joining instructions count as due
@@ -106,6 +112,9 @@ pub fn problems(s: &SessionCheck, now: i64, joining_hours: i64) -> Vec<SessionPr
     }
     if s.instructors_on_time_off > 0 {
         out.push(SessionProblem::InstructorOnTimeOff);
+    }
+    if s.overdue_compliance > 0 {
+        out.push(SessionProblem::OverdueCompliance);
     }
     out
 }
@@ -232,6 +241,7 @@ mod tests {
             rooms: 1,
             joining_missing: 0,
             instructors_on_time_off: 0,
+            overdue_compliance: 0,
         }
     }
 
@@ -271,6 +281,11 @@ mod tests {
             problems(&s, 0, 72),
             vec![SessionProblem::InstructorOnTimeOff]
         );
+        let s = SessionCheck {
+            overdue_compliance: 2,
+            ..fine()
+        };
+        assert_eq!(problems(&s, 0, 72), vec![SessionProblem::OverdueCompliance]);
     }
 
     #[test]

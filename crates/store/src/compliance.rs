@@ -26,7 +26,8 @@ pub struct Requirement {
     /// Hours after the session ends by which it must be met; whole days count in the session's
     /// time zone.
     pub deadline_hours: i64,
-    /// What document (document), which qualification (instructor_qualification).
+    /// What document (document), which qualification (instructor_qualification), what response
+    /// rate in percent (feedback_response_rate).
     pub parameter: String,
     #[serde(serialize_with = "crate::row::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -298,6 +299,86 @@ pub async fn refresh_system_items(
     );
     let b = qualified.query().execute(&mut *conn).await?.rows_affected();
     Ok(a + b)
+}
+
+/// An open feedback-rate item with what decides it: the requirement's threshold, the session's
+/// invitations and the instants its surveys were answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedbackItem {
+    pub item_id: i64,
+    pub session_id: i64,
+    pub parameter: String,
+    pub invited: i64,
+    pub answered_at: Vec<i64>,
+}
+
+/// The open feedback-response-rate items (of one session when given) whose session has at least
+/// one answered survey; the rule deciding them is `trainyard_core::compliance`'s.
+pub async fn open_feedback_items(
+    conn: &mut Conn,
+    session_id: Option<i64>,
+) -> Result<Vec<FeedbackItem>, StoreError> {
+    let mut q = Sql::new(
+        "SELECT i.id, i.session_id, r.parameter, \
+         (SELECT count(*) FROM survey_invitations v WHERE v.session_id = i.session_id) AS invited \
+         FROM session_compliance_items i JOIN compliance_requirements r ON r.id = i.requirement_id \
+         WHERE i.met_at IS NULL AND r.kind = 'feedback_response_rate' \
+         AND EXISTS (SELECT 1 FROM survey_invitations v WHERE v.session_id = i.session_id AND v.answered_at IS NOT NULL)",
+    );
+    if let Some(s) = session_id {
+        q.push(" AND i.session_id = ").int(s);
+    }
+    q.push(" ORDER BY i.session_id, i.id");
+    let mut items = fetch_all(conn, q.query(), |r| {
+        Ok(FeedbackItem {
+            item_id: r.i("id")?,
+            session_id: r.i("session_id")?,
+            parameter: r.s("parameter")?,
+            invited: r.i("invited")?,
+            answered_at: Vec::new(),
+        })
+    })
+    .await?;
+    if items.is_empty() {
+        return Ok(items);
+    }
+    let mut q = Sql::new(
+        "SELECT v.session_id, v.answered_at FROM survey_invitations v WHERE v.answered_at IS NOT NULL \
+         AND v.session_id IN (SELECT i.session_id FROM session_compliance_items i \
+         JOIN compliance_requirements r ON r.id = i.requirement_id \
+         WHERE i.met_at IS NULL AND r.kind = 'feedback_response_rate'",
+    );
+    if let Some(s) = session_id {
+        q.push(" AND i.session_id = ").int(s);
+    }
+    q.push(")");
+    let answers = fetch_all(conn, q.query(), |r| {
+        Ok((r.i("session_id")?, r.i("answered_at")?))
+    })
+    .await?;
+    for (session, at) in answers {
+        for item in items.iter_mut().filter(|i| i.session_id == session) {
+            item.answered_at.push(at);
+        }
+    }
+    Ok(items)
+}
+
+/// Marks an open item met by the system at `met_at` (late when after its due instant).
+pub async fn meet_by_system(
+    conn: &mut Conn,
+    item_id: i64,
+    met_at: i64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE session_compliance_items SET met_at = $1, met_late = CASE WHEN $1 > due_at THEN 1 ELSE 0 END, \
+         met_by = 'system', met_by_name = 'system', version = version + 1 WHERE id = $2 AND met_at IS NULL",
+    )
+    .bind(met_at)
+    .bind(item_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// One item of a session's checklist, with its requirement and session.

@@ -43,6 +43,7 @@ pub mod reminders;
 pub mod report_views;
 pub mod resources;
 pub mod row;
+pub mod satisfaction;
 pub mod schema;
 pub mod sessions;
 pub mod surveys;

@@ -31,8 +31,13 @@ pub const MAX_UPCOMING: i64 = 2_000;
 
 /// Scheduled and confirmed sessions starting in `[f.from_ms, f.until_ms)`, narrowed by the
 /// slices, soonest first, with their booked learners, the course minimum, confirmed instructors,
-/// confirmed rooms, recipients still without joining instructions and instructors on time off.
-pub async fn upcoming(conn: &mut Conn, f: &KpiFilter) -> Result<Vec<UpcomingSession>, StoreError> {
+/// confirmed rooms, recipients still without joining instructions, instructors on time off and
+/// compliance items overdue at `now`.
+pub async fn upcoming(
+    conn: &mut Conn,
+    f: &KpiFilter,
+    now: i64,
+) -> Result<Vec<UpcomingSession>, StoreError> {
     let mut q = Sql::new(&format!(
         "SELECT s.id, s.reference, s.course_id, c.title AS course_title, s.client_id, cl.name AS client_name, \
          s.venue_id, v.name AS venue_name, s.status, s.time_zone, s.starts_at, s.ends_at, s.delivery_mode, \
@@ -44,13 +49,18 @@ pub async fn upcoming(conn: &mut Conn, f: &KpiFilter) -> Result<Vec<UpcomingSess
          (SELECT count(*) FROM assignments a WHERE a.session_id = s.id AND a.status = 'confirmed' AND {}) AS joining_missing, \
          (SELECT count(*) FROM assignments a WHERE a.session_id = s.id AND a.status NOT IN ('declined', 'cancelled') \
           AND EXISTS (SELECT 1 FROM instructor_time_off t WHERE t.instructor_id = a.instructor_id \
-          AND t.starts_at < s.ends_at AND t.ends_at > s.starts_at)) AS on_time_off \
-         FROM sessions s JOIN courses c ON c.id = s.course_id \
-         LEFT JOIN clients cl ON cl.id = s.client_id LEFT JOIN venues v ON v.id = s.venue_id \
-         WHERE s.archived_at IS NULL AND s.status IN ('scheduled', 'confirmed') AND s.starts_at >= ",
+          AND t.starts_at < s.ends_at AND t.ends_at > s.starts_at)) AS on_time_off, \
+         (SELECT count(*) FROM session_compliance_items ci WHERE ci.session_id = s.id AND ci.met_at IS NULL \
+          AND ci.due_at < ",
         crate::reminders::without_joining('e', "e.id"),
         crate::reminders::without_joining('a', "a.id"),
     ));
+    q.int(now).push(
+        ") AS overdue_compliance \
+         FROM sessions s JOIN courses c ON c.id = s.course_id \
+         LEFT JOIN clients cl ON cl.id = s.client_id LEFT JOIN venues v ON v.id = s.venue_id \
+         WHERE s.archived_at IS NULL AND s.status IN ('scheduled', 'confirmed') AND s.starts_at >= ",
+    );
     q.int(f.from_ms).push(" AND s.starts_at < ").int(f.until_ms);
     slices(&mut q, f);
     q.push(" ORDER BY s.starts_at, s.id LIMIT ")
@@ -78,6 +88,7 @@ pub async fn upcoming(conn: &mut Conn, f: &KpiFilter) -> Result<Vec<UpcomingSess
                 rooms: r.i("rooms")?,
                 joining_missing: r.i("joining_missing")?,
                 instructors_on_time_off: r.i("on_time_off")?,
+                overdue_compliance: r.i("overdue_compliance")?,
             },
         })
     })

@@ -466,10 +466,14 @@ async fn every_kpi_matches_the_hand_count_in_json_and_csv(t: &TestApp) {
         "{p}"
     );
     assert!(p["value"].is_null(), "{p}");
-    // The data of quality does not exist yet: said, not faked.
+    // Nobody answered a feedback survey: "no data", not 0 (tests/quality.rs has the figures).
     let x = tile(&r, "client_satisfaction");
-    assert!(x["figure"].is_null() && x["value"].is_null(), "{x}");
-    assert!(x["arrives_with"].is_string(), "{x}");
+    assert_eq!(
+        x["figure"],
+        json!({ "numerator": 0, "denominator": 0 }),
+        "{x}"
+    );
+    assert!(x["value"].is_null() && x["arrives_with"].is_null(), "{x}");
     // The heat map: Anna's week off is "no data", the week of 30 March (to the 31st) 16 of 16 h.
     let heat = &r["utilization_by_week"][0];
     assert_eq!(heat["name"], "Anna Berg");
@@ -661,7 +665,7 @@ async fn a_client_contact_sees_only_their_clients_figures(t: &TestApp) {
     assert!(!coordinator_keys.contains(&"profitability".to_owned()));
     let manager_keys = keys(&d.manager.get(q).await.body);
     assert!(manager_keys.contains(&"profitability".to_owned()));
-    // An instructor sees their own utilization and nothing else, whoever they ask about.
+    // An instructor sees their own utilization and their feedback, whoever they ask about.
     let email = "anna.account@example.com";
     trainyard_app::accounts::create_user(
         &t.app,
@@ -691,7 +695,10 @@ async fn a_client_contact_sees_only_their_clients_figures(t: &TestApp) {
         .get(&format!("{q}&instructor_id={}", d.anna + 1000))
         .await
         .body;
-    assert_eq!(keys(&mine), ["instructor_utilization"]);
+    assert_eq!(
+        keys(&mine),
+        ["instructor_utilization", "client_satisfaction"]
+    );
     check(
         &mine,
         "instructor_utilization",
@@ -725,7 +732,7 @@ async fn the_reports_page_draws_tiles_charts_and_drill_downs(t: &TestApp) {
         "up from",
         "23.5 %",
         "Cost per learner",
-        "arrives with quality",
+        "href=\"/reports/satisfaction?from=2026-03-01",
         "Seats filled ÷ seats offered",
         "<svg class=\"chart-svg\"",
         "<title id=\"chart-fill-title\">",

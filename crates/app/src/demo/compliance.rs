@@ -1,5 +1,5 @@
 //! Compliance: the first client wants a signed attendance sheet within 48 hours and a feedback
-//! response rate of 60 % (ticked by hand until surveys measure it) within a week; the first
+//! response rate of 60 % (met by the system once the surveys' answers reach it) within a week; the first
 //! course wants its certificates issued within 5 days. Of the attendance sheets of its past
 //! sessions, a few were uploaded in time, one late, the rest are overdue; one confirmed
 //! instructor of an upcoming session has dropped out (an open substitution). A handful of rows,
@@ -36,10 +36,10 @@ pub(super) async fn seed(
         (
             Some(*client),
             None,
-            RequirementKind::Manual,
+            RequirementKind::FeedbackResponseRate,
             "Feedback response rate at least 60 %",
             168,
-            "",
+            "60",
         ),
         (
             None,

@@ -18,6 +18,7 @@ pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(utoipa_axum::routes!(get_kpis))
         .routes(utoipa_axum::routes!(get_morning_lists))
+        .routes(utoipa_axum::routes!(list_satisfaction_sessions))
         .routes(utoipa_axum::routes!(log_admin_time))
 }
 
@@ -99,6 +100,25 @@ pub async fn get_kpis(
     })
 }
 
+/// Client satisfaction's answered surveys.
+///
+/// The drill-down of the client satisfaction KPI: the sessions starting in the period (same
+/// period and filters as `getKpis`) whose feedback surveys someone answered, each with its
+/// operations ratings (sum over number) and mean; `total` is the KPI's figure. Staff see all,
+/// client contacts their client's sessions, instructors the sessions they teach.
+#[utoipa::path(get, path = "/reports/satisfaction", operation_id = "listSatisfactionSessions", tag = "reports", params(ReportQuery),
+    responses((status = 200, description = "The sessions with answered surveys", body = trainyard_app::satisfaction::SatisfactionList),
+        (status = 400, body = Problem), (status = 403, body = Problem)))]
+pub async fn list_satisfaction_sessions(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Params(q): Params<ReportQuery>,
+) -> Result<Json<trainyard_app::satisfaction::SatisfactionList>, ApiError> {
+    Ok(Json(
+        trainyard_app::satisfaction::answered(&s.app, &c, &q).await?,
+    ))
+}
+
 /// Minutes of admin work to log against a session.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct AdminTimeRequest {
@@ -133,8 +153,8 @@ pub async fn log_admin_time(
 ///
 /// What ops teams look at first thing: sessions of today and the next 7 days (in your time zone)
 /// with open problems (instructor not confirmed, no room, below the course minimum, joining
-/// instructions due and not sent, an instructor on time off; overdue compliance items arrive with
-/// the compliance module), instructors over or under the target utilization over the same days,
+/// instructions due and not sent, an instructor on time off, compliance items past their
+/// deadline), instructors over or under the target utilization over the same days,
 /// and — for finance, managers and admins only — clients whose admin effort over the last 90 days
 /// is out of proportion to their revenue. Staff only. `format=csv` answers the same rows as CSV.
 #[utoipa::path(get, path = "/reports/morning", operation_id = "getMorningLists", tag = "reports", params(trainyard_app::morning::MorningQuery, ReportFormat),

@@ -183,6 +183,10 @@ impl RecordPage for Clients {
                 format!("/quotes?client_id={}", cl.id),
             ));
         }
+        actions.push(Action::link(
+            "Evidence pack",
+            format!("/clients/{}/evidence", cl.id),
+        ));
         if c.role.is_staff() {
             actions.push(Action::link(
                 "Calendar feed",

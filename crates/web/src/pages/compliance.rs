@@ -26,6 +26,8 @@ pub fn routes() -> Router<AppState> {
             "/compliance/requirements",
             get(requirements).post(create_requirement),
         )
+        .route("/compliance/requirements/{id}", post(update_requirement))
+        .route("/compliance/requirements/{id}/edit", get(edit_requirement))
         .route(
             "/compliance/requirements/{id}/archive",
             post(archive_requirement),
@@ -35,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/sessions/{id}/documents", post(upload))
         .route("/sessions/{id}/evidence-pack", get(session_pack))
         .route("/clients/{id}/evidence-pack", get(client_pack))
+        .route("/clients/{id}/evidence", get(client_evidence))
         .route("/documents/{id}", get(document))
         .route("/substitutions/{id}/steps", post(step))
 }
@@ -50,6 +53,7 @@ fn kind_key(k: RequirementKind) -> &'static str {
         RequirementKind::CertificatesIssued => "compliance-kind-certificates",
         RequirementKind::InstructorQualification => "compliance-kind-qualification",
         RequirementKind::Manual => "compliance-kind-manual",
+        RequirementKind::FeedbackResponseRate => "compliance-kind-feedback-rate",
     }
 }
 
@@ -168,6 +172,8 @@ struct RequirementsPage {
     clients: Vec<(i64, String)>,
     courses: Vec<(i64, String)>,
     can_edit: bool,
+    /// The requirement being changed (its form posts to it), or none: a new one.
+    editing: Option<i64>,
 }
 
 impl RequirementsPage {
@@ -197,6 +203,7 @@ async fn requirements_view(
     flash: Option<String>,
     form: RequirementForm,
     error: Option<trainyard_core::Invalid>,
+    editing: Option<i64>,
 ) -> Response {
     match uc::requirements(&s.app, &c, None, None).await {
         Ok(list) => {
@@ -209,6 +216,7 @@ async fn requirements_view(
                 error,
                 clients,
                 courses,
+                editing,
             }
             .into_response()
         }
@@ -226,7 +234,49 @@ async fn requirements(
         deadline_hours: 48,
         ..Default::default()
     };
-    requirements_view(&s, c, flash, form, None).await
+    requirements_view(&s, c, flash, form, None, None).await
+}
+
+/// The requirements page with one requirement's values in the form, which changes it.
+async fn edit_requirement(
+    State(s): State<AppState>,
+    Viewer(c): Viewer,
+    Flash(flash): Flash,
+    Path(id): Path<i64>,
+) -> Response {
+    if let Err(e) = c.require_operations("change compliance requirements") {
+        return error_page(e, Some(&c));
+    }
+    match uc::requirement(&s.app, &c, id).await {
+        Ok(r) => {
+            let form = RequirementForm {
+                client_id: r.client_id,
+                course_id: r.course_id,
+                kind: r.kind.as_str().to_owned(),
+                name: r.name,
+                deadline_hours: r.deadline_hours,
+                parameter: r.parameter,
+                version: r.version,
+            };
+            requirements_view(&s, c, flash, form, None, Some(id)).await
+        }
+        Err(e) => error_page(e, Some(&c)),
+    }
+}
+
+async fn update_requirement(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Submit { caller: c, form }: Submit<RequirementForm>,
+) -> Response {
+    match uc::update_requirement(&s.app, &c, id, &form).await {
+        Ok(_) => saved(
+            "/compliance/requirements",
+            crate::i18n::Tr::for_caller(&c).t("compliance-requirement-saved"),
+        ),
+        Err(AppError::Invalid(e)) => requirements_view(&s, c, None, form, Some(e), Some(id)).await,
+        Err(e) => error_page(e, Some(&c)),
+    }
 }
 
 async fn create_requirement(
@@ -238,7 +288,7 @@ async fn create_requirement(
             "/compliance/requirements",
             crate::i18n::Tr::for_caller(&c).t("compliance-requirement-saved"),
         ),
-        Err(AppError::Invalid(e)) => requirements_view(&s, c, None, form, Some(e)).await,
+        Err(AppError::Invalid(e)) => requirements_view(&s, c, None, form, Some(e), None).await,
         Err(e) => error_page(e, Some(&c)),
     }
 }
@@ -538,8 +588,83 @@ async fn client_pack(
 ) -> Response {
     match uc::client_pack(&s.app, &c, id, &p.from, &p.to).await {
         Ok(p) => crate::api::compliance::zip_response(p),
+        // Dates refused: the form again, with the reason at the field.
+        Err(AppError::Invalid(e)) => client_evidence_view(&s, c, id, p, Some(e)).await,
         Err(e) => error_page(e, Some(&c)),
     }
+}
+
+/// `/clients/{id}/evidence`: choose the period of a client's evidence pack and download it.
+#[derive(Template, WebTemplate)]
+#[template(path = "client_evidence.html")]
+struct ClientEvidencePage {
+    chrome: Chrome,
+    client_id: i64,
+    client_name: String,
+    from: String,
+    to: String,
+    error: Option<trainyard_core::Invalid>,
+    max_sessions: i64,
+    is_staff: bool,
+}
+
+impl ClientEvidencePage {
+    fn chrome_opt(&self) -> Option<&Chrome> {
+        Some(&self.chrome)
+    }
+    fn error_for(&self, field: &str) -> Option<&str> {
+        self.error.as_ref().and_then(|e| e.message_for(field))
+    }
+}
+
+async fn client_evidence_view(
+    s: &AppState,
+    c: Caller,
+    id: i64,
+    p: Period,
+    error: Option<trainyard_core::Invalid>,
+) -> Response {
+    let client = match trainyard_app::people::clients::get(&s.app, &c, id).await {
+        Ok(cl) => cl,
+        Err(e) => return error_page(e, Some(&c)),
+    };
+    // The last full quarter by default: what an auditor usually asks for.
+    let (from, to) = if p.from.is_empty() && p.to.is_empty() {
+        let today = TimeZoneName::parse_or_utc(&c.time_zone)
+            .local(trainyard_core::time::now_ms())
+            .date_naive();
+        let this = trainyard_app::reporting::Days::preset("quarter", today);
+        let last = this.and_then(|d| d.compared(trainyard_app::reporting::Compare::Previous));
+        last.map(|d| (d.from.to_string(), d.until.to_string()))
+            .unwrap_or_default()
+    } else {
+        (p.from, p.to)
+    };
+    let status = if error.is_some() {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        axum::http::StatusCode::OK
+    };
+    let page = ClientEvidencePage {
+        chrome: Chrome::new(&c, "compliance", None),
+        client_id: id,
+        client_name: client.name,
+        from,
+        to,
+        error,
+        max_sessions: uc::CLIENT_PACK_SESSIONS,
+        is_staff: c.role.is_staff(),
+    };
+    (status, page).into_response()
+}
+
+async fn client_evidence(
+    State(s): State<AppState>,
+    Viewer(c): Viewer,
+    Path(id): Path<i64>,
+    Query(p): Query<Period>,
+) -> Response {
+    client_evidence_view(&s, c, id, p, None).await
 }
 
 async fn document(State(s): State<AppState>, Viewer(c): Viewer, Path(id): Path<i64>) -> Response {

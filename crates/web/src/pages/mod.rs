@@ -33,6 +33,7 @@ mod recurrence;
 pub(crate) mod report_views;
 pub(crate) mod reports;
 mod resources;
+pub(crate) mod satisfaction;
 mod sessions;
 mod surveys;
 mod timeline;
@@ -82,6 +83,7 @@ pub fn routes() -> Router<AppState> {
         .merge(accounting::routes())
         .merge(reports::routes())
         .merge(report_views::routes())
+        .merge(satisfaction::routes())
         .merge(profitability::routes())
         .merge(certificates::routes())
         .merge(compliance::routes())

@@ -310,6 +310,7 @@ fn problem_label(tr: &crate::i18n::Tr, p: SessionProblem) -> &'static str {
         SessionProblem::BelowMinimum => "morning-below-minimum",
         SessionProblem::JoiningNotSent => "morning-joining-not-sent",
         SessionProblem::InstructorOnTimeOff => "morning-instructor-on-time-off",
+        SessionProblem::OverdueCompliance => "morning-overdue-compliance",
     })
 }
 

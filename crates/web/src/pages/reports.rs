@@ -87,7 +87,11 @@ impl ReportsPage {
 }
 
 fn unit(k: Kpi) -> &'static str {
-    if k.is_percentage() { " %" } else { "" }
+    match k {
+        Kpi::ClientSatisfaction => " / 5",
+        _ if k.is_percentage() => " %",
+        _ => "",
+    }
 }
 
 /// The sessions list with the report's filters over `days`.
@@ -105,6 +109,24 @@ fn sessions_href(q: &ReportQuery, days: Days, status: &str) -> String {
             ("mode", q.mode.trim()),
             ("status", status),
             ("sort", "starts"),
+        ],
+    )
+}
+
+/// The answered surveys behind the satisfaction tile, with the report's filters over `days`.
+fn satisfaction_href(q: &ReportQuery, days: Days) -> String {
+    let id = |v: Option<i64>| v.map(|i| i.to_string()).unwrap_or_default();
+    let (from, until) = (days.from.to_string(), days.until.to_string());
+    QueryState(Vec::new()).with(
+        "/reports/satisfaction",
+        &[
+            ("from", from.as_str()),
+            ("until", until.as_str()),
+            ("client_id", &id(q.client_id)),
+            ("course_id", &id(q.course_id)),
+            ("instructor_id", &id(q.instructor_id)),
+            ("venue_id", &id(q.venue_id)),
+            ("mode", q.mode.trim()),
         ],
     )
 }
@@ -127,7 +149,7 @@ fn detail(k: Kpi, t: &Tile, tr: &Tr) -> String {
         Kpi::CostPerLearner => tr.t1("kpi-detail-cost-per-learner", "d", d),
         Kpi::Profitability if n < 0 => tr.t("kpi-detail-loss").to_owned(),
         Kpi::Profitability => tr.t("kpi-detail-margin").to_owned(),
-        _ => String::new(),
+        Kpi::ClientSatisfaction => tr.t1("kpi-detail-ratings", "d", d),
     }
 }
 
@@ -174,6 +196,7 @@ pub(crate) fn tile_view(t: &Tile, q: &ReportQuery, r: &KpiReport, tr: &Tr) -> Ti
             "/reports/profitability?from={}&until={}",
             r.period.from, r.period.until
         ),
+        Kpi::ClientSatisfaction => satisfaction_href(q, r.period),
         _ => sessions_href(q, r.period, status),
     };
     TileView {
