@@ -231,7 +231,7 @@ async fn cancellation_fees_are_credited_or_billed(t: &TestApp) {
             .contains("cancellation policy")
     );
     let after = finance.get(&format!("/invoices/{}", id(&inv))).await.body;
-    assert_eq!(after["credited"]["amount"], "-495.00", "{after}");
+    assert_eq!(after["credited"]["amount"], "495.00", "{after}");
     let _ = ben;
 
     // 3 days ahead, not invoiced: the whole price is the fee, billed by the month's run.
@@ -517,13 +517,21 @@ async fn the_session_page_sets_the_cost_centre(t: &TestApp) {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("action=\"/sessions/"), "no form");
     assert!(html.contains("Cost centre"), "no cost centre panel");
-    let (status, _) = page
+    let csrf = page.csrf().await;
+    let (status, body) = page
         .post_form(
             &format!("/sessions/{s}/cost-centre"),
-            &[("cost_centre_id", &cc.to_string())],
+            &[("_csrf", &csrf), ("cost_centre_id", &cc.to_string())],
         )
         .await;
-    assert!(status.is_success() || status.is_redirection(), "{status}");
+    assert!(
+        status.is_success() || status.is_redirection(),
+        "{status}: {}",
+        &body[body.find("<main").unwrap_or(0)..]
+            .chars()
+            .take(1500)
+            .collect::<String>()
+    );
     let centres = finance.get("/cost-centres").await.body;
     let sales = centres
         .as_array()
@@ -535,19 +543,27 @@ async fn the_session_page_sets_the_cost_centre(t: &TestApp) {
     assert_eq!(sales["sessions"], 1, "{sales}");
     // A coordinator may not.
     let coord = t.browser_as(Role::Coordinator, None).await;
-    let (status, _) = coord
+    let coord_csrf = coord.csrf().await;
+    let (status, body) = coord
         .post_form(
             &format!("/sessions/{s}/cost-centre"),
-            &[("cost_centre_id", "")],
+            &[("_csrf", &coord_csrf), ("cost_centre_id", "")],
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(
+        body.contains("tag sessions with cost centres"),
+        "refused for its role"
+    );
     // Cleared again by finance.
-    page.post_form(
-        &format!("/sessions/{s}/cost-centre"),
-        &[("cost_centre_id", "")],
-    )
-    .await;
+    let csrf = page.csrf().await;
+    let (status, _) = page
+        .post_form(
+            &format!("/sessions/{s}/cost-centre"),
+            &[("_csrf", &csrf), ("cost_centre_id", "")],
+        )
+        .await;
+    assert!(status.is_success() || status.is_redirection(), "{status}");
     let centres = finance.get("/cost-centres").await.body;
     assert_eq!(
         centres

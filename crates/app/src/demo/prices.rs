@@ -230,13 +230,9 @@ pub(super) async fn seed(
     if let Some(id) = hooli_agreement {
         let framework =
             trainyard_core::cancellation::Policy::parse("21:0, 10:50, 0:100").map_err(bad)?;
-        crate::cancellation::set_policy_in(c, &s.system, Some(id), Some(&framework), s.now)
-            .await?;
+        crate::cancellation::set_policy_in(c, &s.system, Some(id), Some(&framework), s.now).await?;
     }
-    let window = (
-        s.now + 9 * 86_400_000,
-        s.now + 12 * 86_400_000,
-    );
+    let window = (s.now + 9 * 86_400_000, s.now + 12 * 86_400_000);
     let soon = upcoming
         .items
         .iter()
