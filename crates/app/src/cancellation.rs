@@ -259,12 +259,11 @@ pub async fn previews(
         if !mine || e.status != EnrollmentStatus::Booked {
             continue;
         }
-        if !sessions.contains_key(&e.session_id) {
-            let s = trainyard_store::sessions::get(&mut conn, e.session_id).await?;
-            sessions.insert(e.session_id, s);
-        }
-        let Some(session) = sessions.get(&e.session_id) else {
-            continue;
+        let session = match sessions.entry(e.session_id) {
+            std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(trainyard_store::sessions::get(&mut conn, e.session_id).await?)
+            }
         };
         if let Some((e, s, invoiced)) = judge(&mut conn, e.clone(), session, now).await? {
             out.insert(e.id, shown(&e, &s, invoiced.is_some()));

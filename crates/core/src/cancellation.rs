@@ -48,7 +48,7 @@ impl Policy {
                 ));
             }
         }
-        tiers.sort_by(|a, b| b.min_days.cmp(&a.min_days));
+        tiers.sort_by_key(|t| std::cmp::Reverse(t.min_days));
         if tiers.windows(2).any(|w| w[0].min_days == w[1].min_days) {
             return Err("each notice may appear once".into());
         }

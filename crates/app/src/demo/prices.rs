@@ -242,12 +242,11 @@ pub(super) async fn seed(
         .filter(|(_, client)| *client == Some(1))
         .map(|(id, _)| *id)
         .nth(30);
-    if let (Some(session), Some(learner)) = (soon, hooli_person) {
-        if let Ok(e) =
+    if let (Some(session), Some(learner)) = (soon, hooli_person)
+        && let Ok(e) =
             crate::enrollment::enroll_in(&s.app, c, &s.system, session.id, learner, 0, s.now).await
-        {
-            crate::enrollment::cancel_in(&s.app, c, &s.system, e.id, e.version, s.now).await?;
-        }
+    {
+        crate::enrollment::cancel_in(&s.app, c, &s.system, e.id, e.version, s.now).await?;
     }
     Ok(n_rates)
 }
