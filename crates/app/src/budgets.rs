@@ -361,6 +361,25 @@ pub(crate) async fn check_session(
     Ok(())
 }
 
+/// Rechecks, after a session moved, the budgets it counted for before (`before`) and those it
+/// counts for now.
+pub(crate) async fn check_moved(
+    tx: &mut Conn,
+    caller: &Caller,
+    session_id: i64,
+    before: &[i64],
+    now: i64,
+) -> Result<(), AppError> {
+    let mut ids = repo::covering(tx, session_id).await?;
+    ids.extend_from_slice(before);
+    ids.sort_unstable();
+    ids.dedup();
+    for id in ids {
+        check_budget(tx, caller, id, now).await?;
+    }
+    Ok(())
+}
+
 /// Rechecks one budget's alert: over its threshold and not yet alerting → mark it (guarded) and
 /// queue one e-mail per finance user for this crossing; back under → clear the mark.
 async fn check_budget(tx: &mut Conn, caller: &Caller, id: i64, now: i64) -> Result<(), AppError> {
@@ -547,6 +566,59 @@ pub async fn tag_cost_centre(
     }
     tx.commit().await?;
     Ok(after)
+}
+
+/// A session's own cost centre and the cost centres to choose from (the session page's form).
+pub async fn session_cost_centre(
+    app: &App,
+    caller: &Caller,
+    session_id: i64,
+) -> Result<(Option<i64>, Vec<(i64, String)>), AppError> {
+    require_finance(caller, "see cost centres")?;
+    let mut conn = app.store.read().await?;
+    let current = repo::session_cost_centre(&mut conn, session_id)
+        .await
+        .about("session")?;
+    Ok((current, repo::cost_centre_options(&mut conn).await?))
+}
+
+/// Tags one session with a cost centre, or clears its tag (`None`: its program's counts again);
+/// rechecks the budgets it counted for before and counts for now. Audited on the session.
+pub async fn set_session_cost_centre(
+    app: &App,
+    caller: &Caller,
+    session_id: i64,
+    cost_centre_id: Option<i64>,
+) -> Result<Option<i64>, AppError> {
+    require_finance(caller, "tag sessions with cost centres")?;
+    let now = now_ms();
+    let mut tx = app.store.write().await?;
+    let before = repo::session_cost_centre(&mut tx, session_id)
+        .await
+        .about("session")?;
+    if let Some(id) = cost_centre_id {
+        repo::cost_centre(&mut tx, id).await.map_err(|e| match e {
+            trainyard_store::StoreError::NotFound => {
+                AppError::Invalid(Invalid::field("cost_centre_id", "no such cost centre"))
+            }
+            other => other.into(),
+        })?;
+    }
+    let budgets_before = repo::covering(&mut tx, session_id).await?;
+    repo::tag(&mut tx, cost_centre_id, &[], &[session_id], now).await?;
+    crate::audit::record(
+        &mut tx,
+        caller,
+        now,
+        "session.cost_centre_set",
+        ("session", session_id),
+        Some(&serde_json::json!({ "cost_centre_id": before })),
+        Some(&serde_json::json!({ "cost_centre_id": cost_centre_id })),
+    )
+    .await?;
+    check_moved(&mut tx, caller, session_id, &budgets_before, now).await?;
+    tx.commit().await?;
+    Ok(cost_centre_id)
 }
 
 /// (id, label) choosers for the budget form: programs, clients, cost centres.

@@ -881,6 +881,10 @@ pub async fn run(
             if let Err(e) = crate::report_views::send_due(&app, crate::now_ms()).await {
                 tracing::warn!(error = %e, "sending scheduled reports failed; retrying next run")
             }
+            // Quotes left unanswered past their last valid day; a conditional update per quote.
+            if let Err(e) = crate::quotes::expire_overdue(&app, crate::now_ms()).await {
+                tracing::warn!(error = %e, "expiring quotes failed; retrying next run")
+            }
             let wait = if more_reminders {
                 0
             } else {

@@ -419,17 +419,31 @@ pub async fn cancel(
 ) -> Result<EnrollmentRecord, AppError> {
     let now = now_ms();
     let mut tx = app.store.write().await?;
-    let peek = repo::get(&mut tx, enrollment_id)
+    let after = cancel_in(app, &mut tx, caller, enrollment_id, version, now).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// [`cancel`] inside the caller's transaction (the demo seeder's).
+pub(crate) async fn cancel_in(
+    app: &App,
+    tx: &mut Conn,
+    caller: &Caller,
+    enrollment_id: i64,
+    version: i64,
+    now: i64,
+) -> Result<EnrollmentRecord, AppError> {
+    let peek = repo::get(&mut *tx, enrollment_id)
         .await
         .about("enrollment")?;
     // Write first: the session row orders every seat change of this session.
-    sessions::touch(&mut tx, peek.session_id).await?;
-    let before = repo::get(&mut tx, enrollment_id).await?;
+    sessions::touch(&mut *tx, peek.session_id).await?;
+    let before = repo::get(&mut *tx, enrollment_id).await?;
     if before.version != version {
         return Err(AppError::Stale("enrollment"));
     }
-    let s = sessions::get(&mut tx, before.session_id).await?;
-    may_change(&mut tx, caller, &before, &s, now).await?;
+    let s = sessions::get(&mut *tx, before.session_id).await?;
+    may_change(&mut *tx, caller, &before, &s, now).await?;
     let held_seat = before.status == EnrollmentStatus::Booked
         || (before.status == EnrollmentStatus::Waitlisted && before.offer_expires_at.is_some());
     match before.status {
@@ -442,7 +456,7 @@ pub async fn cancel(
         }
     }
     repo::set_state(
-        &mut tx,
+        &mut *tx,
         enrollment_id,
         version,
         EnrollmentStatus::Cancelled,
@@ -452,10 +466,10 @@ pub async fn cancel(
     )
     .await?;
     // A reminder queued for delivery in the next seconds must not reach someone who left.
-    trainyard_store::reminders::withdraw_for(&mut tx, "enrollment", enrollment_id).await?;
-    let (_, _, cutoff_hours) = repo::session_rules(&mut tx, s.id).await?;
+    trainyard_store::reminders::withdraw_for(&mut *tx, "enrollment", enrollment_id).await?;
+    let (_, _, cutoff_hours) = repo::session_rules(&mut *tx, s.id).await?;
     crate::agreements::on_cancel(
-        &mut tx,
+        &mut *tx,
         caller,
         enrollment_id,
         s.starts_at,
@@ -463,14 +477,23 @@ pub async fn cancel(
         now,
     )
     .await?;
+    // The cancellation policy's fee, and the credit note of the rest when it was invoiced.
+    crate::cancellation::charge_in(
+        &mut *tx,
+        enrollment_id,
+        before.status == EnrollmentStatus::Booked,
+        &s,
+        now,
+    )
+    .await?;
     if before.status == EnrollmentStatus::Waitlisted {
-        repo::left_waitlist(&mut tx, s.id).await?;
+        repo::left_waitlist(&mut *tx, s.id).await?;
     }
     if held_seat {
-        repo::release_seat(&mut tx, s.id).await?;
+        repo::release_seat(&mut *tx, s.id).await?;
     }
     let after = audit_change(
-        &mut tx,
+        &mut *tx,
         caller,
         now,
         "enrollment.cancelled",
@@ -480,7 +503,7 @@ pub async fn cancel(
     .await?;
     tell(
         app,
-        &mut tx,
+        &mut *tx,
         "enrollment_cancelled",
         enrollment_id,
         before.learner_id,
@@ -490,9 +513,8 @@ pub async fn cancel(
     )
     .await?;
     if held_seat {
-        promote(app, &mut tx, caller, &s, now).await?;
+        promote(app, &mut *tx, caller, &s, now).await?;
     }
-    tx.commit().await?;
     Ok(after)
 }
 

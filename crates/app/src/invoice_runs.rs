@@ -1,14 +1,25 @@
 //! Issuing a month's invoices in one go: every client with delivered, not yet invoiced enrollments
-//! in sessions that ended in the month gets one consolidated invoice, issued at once and e-mailed.
+//! in sessions that ended in the month, or with cancellation fees not yet billed, is invoiced as
+//! its agreement's billing mode says — one consolidated invoice (monthly, and clients without an
+//! agreement), or one invoice per enrollment (per enrollment, the fees on one of their own) —
+//! issued at once and e-mailed.
 //! The run works in the background (the page shows its progress; the command line draws a bar) and
 //! bills each client in its own transaction, so that a run stopped midway leaves whole invoices and
 //! numbers without gaps, and a new run for the month picks up exactly the clients still unbilled.
 
 use crate::{App, AppError, Caller, invoicing, now_ms};
 use std::time::Duration;
+use trainyard_core::pricing::BillingMode;
 use trainyard_core::{Invalid, TimeZoneName, invoice};
 use trainyard_store::StoreError;
-use trainyard_store::invoice_runs::{self as repo, Unbilled};
+use trainyard_store::invoice_runs as repo;
+
+/// One client's share of a run: the sessions with their unbilled learners, the unbilled fees.
+struct Work {
+    client_id: i64,
+    session_ids: Vec<i64>,
+    fee_ids: Vec<i64>,
+}
 
 pub use trainyard_store::invoice_runs::InvoiceRun as Run;
 
@@ -23,12 +34,12 @@ fn require_finance(caller: &Caller, what: &str) -> Result<(), AppError> {
 /// once; the invoices are issued in the background. Refused while another run of the month is
 /// going, and for a month that has not begun.
 pub async fn start(app: &App, caller: &Caller, month: &str) -> Result<Run, AppError> {
-    let (run, work) = prepare(app, caller, month).await?;
+    let (run, work, first) = prepare(app, caller, month).await?;
     let app = app.clone();
     let caller = caller.clone();
     let id = run.id;
     tokio::spawn(async move {
-        if let Err(e) = bill(&app, &caller, id, work).await {
+        if let Err(e) = bill(&app, &caller, id, work, first).await {
             tracing::error!(run_id = id, error = %e, "invoice run failed");
             let _ = finish(&app, id, "failed", Some(&format!("The run stopped: {e}"))).await;
         }
@@ -90,7 +101,7 @@ async fn prepare(
     app: &App,
     caller: &Caller,
     month: &str,
-) -> Result<(Run, Vec<Unbilled>), AppError> {
+) -> Result<(Run, Vec<Work>, chrono::NaiveDate), AppError> {
     require_finance(caller, "issue invoices")?;
     let (first, next) = invoice::parse_month(month).map_err(|e| Invalid::field("month", e))?;
     let month = first.format("%Y-%m").to_string();
@@ -122,7 +133,27 @@ async fn prepare(
         )
         .await?;
     }
-    let work = repo::unbilled(&mut tx, from, until).await?;
+    let mut work: Vec<Work> = repo::unbilled(&mut tx, from, until)
+        .await?
+        .into_iter()
+        .map(|u| Work {
+            client_id: u.client_id,
+            session_ids: u.session_ids,
+            fee_ids: Vec::new(),
+        })
+        .collect();
+    // Fees of cancellations up to the month's end not billed yet (and not on the invoice the
+    // enrollment was on): each client's go on their invoice of this run.
+    for fee in trainyard_store::cancellation::unbilled_fees(&mut tx, until).await? {
+        match work.iter_mut().find(|w| w.client_id == fee.client_id) {
+            Some(w) => w.fee_ids.push(fee.id),
+            None => work.push(Work {
+                client_id: fee.client_id,
+                session_ids: Vec::new(),
+                fee_ids: vec![fee.id],
+            }),
+        }
+    }
     let id = repo::insert(
         &mut tx,
         &month,
@@ -150,40 +181,25 @@ async fn prepare(
     )
     .await?;
     tx.commit().await?;
-    Ok((run, work))
+    Ok((run, work, first))
 }
 
 /// Bills each client in its own transaction: draft, issue and count the progress together, so the
 /// progress never runs ahead of (or behind) the invoices. A client the rules refuse is counted
 /// and named; the run goes on with the next.
-async fn bill(app: &App, caller: &Caller, id: i64, work: Vec<Unbilled>) -> Result<(), AppError> {
+async fn bill(
+    app: &App,
+    caller: &Caller,
+    id: i64,
+    work: Vec<Work>,
+    first: chrono::NaiveDate,
+) -> Result<(), AppError> {
     for u in work {
         let now = now_ms();
         let mut tx = app.store.write().await?;
-        let billed = async {
-            let draft = invoicing::draft_for_sessions_in(
-                &mut tx,
-                caller,
-                &u.session_ids,
-                Some(u.client_id),
-                "",
-                now,
-            )
-            .await?;
-            let issued_on = invoicing::today(caller);
-            invoicing::issue_in(
-                &mut tx,
-                caller,
-                draft.invoice.id,
-                draft.invoice.version,
-                now,
-                issued_on,
-            )
-            .await
-        }
-        .await;
+        let billed = bill_client(&mut tx, caller, &u, first, now).await;
         match billed {
-            Ok(_) => {
+            Ok(()) => {
                 repo::advance(&mut tx, id, true, None, now).await?;
                 tx.commit().await?;
             }
@@ -198,6 +214,74 @@ async fn bill(app: &App, caller: &Caller, id: i64, work: Vec<Unbilled>) -> Resul
         }
     }
     finish(app, id, "done", None).await
+}
+
+/// Drafts and issues one client's invoices of the run by the billing mode of the agreement in
+/// force on the month's first day.
+async fn bill_client(
+    tx: &mut trainyard_store::Conn,
+    caller: &Caller,
+    u: &Work,
+    first: chrono::NaiveDate,
+    now: i64,
+) -> Result<(), AppError> {
+    let mode = trainyard_store::agreements::in_force(&mut *tx, u.client_id, first)
+        .await?
+        .map(|a| a.billing_mode);
+    // Re-read inside the transaction: a fee billed since the run looked is not billed again.
+    let fees = trainyard_store::cancellation::still_unbilled(&mut *tx, &u.fee_ids).await?;
+    let mut drafts = Vec::new();
+    match mode {
+        Some(BillingMode::PerEnrollment) => {
+            for &session_id in &u.session_ids {
+                for e in invoicing::unbilled_of(&mut *tx, session_id, u.client_id).await? {
+                    let what = invoicing::Billing {
+                        session_ids: &[session_id],
+                        only_enrollments: Some(&[e.id]),
+                        fees: &[],
+                    };
+                    drafts.push(
+                        invoicing::draft_billing_in(tx, caller, &what, Some(u.client_id), "", now)
+                            .await?,
+                    );
+                }
+            }
+            if !fees.is_empty() {
+                let what = invoicing::Billing {
+                    session_ids: &[],
+                    only_enrollments: None,
+                    fees: &fees,
+                };
+                drafts.push(
+                    invoicing::draft_billing_in(tx, caller, &what, Some(u.client_id), "", now)
+                        .await?,
+                );
+            }
+        }
+        Some(BillingMode::Monthly) | None => {
+            let what = invoicing::Billing {
+                session_ids: &u.session_ids,
+                only_enrollments: None,
+                fees: &fees,
+            };
+            drafts.push(
+                invoicing::draft_billing_in(tx, caller, &what, Some(u.client_id), "", now).await?,
+            );
+        }
+    }
+    let issued_on = invoicing::today(caller);
+    for draft in drafts {
+        invoicing::issue_in(
+            tx,
+            caller,
+            draft.invoice.id,
+            draft.invoice.version,
+            now,
+            issued_on,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 async fn finish(app: &App, id: i64, status: &str, message: Option<&str>) -> Result<(), AppError> {

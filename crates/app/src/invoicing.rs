@@ -414,6 +414,33 @@ pub(crate) async fn draft_for_sessions_in(
     tax_rate: &str,
     now: i64,
 ) -> Result<InvoiceDetail, AppError> {
+    let what = Billing {
+        session_ids,
+        only_enrollments: None,
+        fees: &[],
+    };
+    draft_billing_in(tx, caller, &what, client_id, tax_rate, now).await
+}
+
+/// What one draft bills: the learners of a client in sessions (all of them, or only some
+/// enrollments: an agreement billed per enrollment), and cancellation fees not yet billed.
+pub(crate) struct Billing<'a> {
+    pub session_ids: &'a [i64],
+    pub only_enrollments: Option<&'a [i64]>,
+    pub fees: &'a [trainyard_store::cancellation::Fee],
+}
+
+/// [`draft_for_sessions_in`] for a [`Billing`]: a line per enrollment, then a line per fee (each
+/// fee then names this invoice as the one billing it).
+pub(crate) async fn draft_billing_in(
+    tx: &mut trainyard_store::Conn,
+    caller: &Caller,
+    what: &Billing<'_>,
+    client_id: Option<i64>,
+    tax_rate: &str,
+    now: i64,
+) -> Result<InvoiceDetail, AppError> {
+    let session_ids = what.session_ids;
     require_finance(caller, "write invoices")?;
     let client_id =
         client_id.ok_or_else(|| Invalid::field("client_id", "choose the client to invoice"))?;
@@ -426,19 +453,15 @@ pub(crate) async fn draft_for_sessions_in(
     } else {
         invoice::parse_rate(tax_rate).map_err(|e| Invalid::field("tax_rate", e))?
     };
-    let billable = |s: EnrollmentStatus| {
-        matches!(
-            s,
-            EnrollmentStatus::Booked | EnrollmentStatus::Attended | EnrollmentStatus::Completed
-        )
-    };
     let mut lines: Vec<(Line, Option<i64>)> = Vec::new();
     let mut currency = None;
     for &session_id in session_ids {
         let session = sessions::get(&mut *tx, session_id).await.about("session")?;
-        let billed = repo::billed_enrollments(&mut *tx, session_id).await?;
-        for e in enrollments::for_session(&mut *tx, session_id).await? {
-            if e.client_id != Some(client_id) || !billable(e.status) || billed.contains(&e.id) {
+        for e in unbilled_of(&mut *tx, session_id, client_id).await? {
+            if what
+                .only_enrollments
+                .is_some_and(|only| !only.contains(&e.id))
+            {
                 continue;
             }
             let price = e.price.unwrap_or(session.seat_price);
@@ -463,6 +486,23 @@ pub(crate) async fn draft_for_sessions_in(
             ));
         }
     }
+    let mut fees = Vec::new();
+    for fee in what.fees {
+        if currency.is_some_and(|c| c != fee.fee.currency) {
+            continue; // another currency goes on its own invoice
+        }
+        currency = Some(fee.fee.currency);
+        fees.push(fee.id);
+        lines.push((
+            Line {
+                description: crate::cancellation::fee_line_text(fee),
+                quantity: invoice::QUANTITY_SCALE,
+                unit_minor: fee.fee.minor,
+                tax_rate: fee.tax_rate_bp.unwrap_or(rate),
+            },
+            None,
+        ));
+    }
     let Some(currency) = currency else {
         return Err(AppError::Refused(format!(
             "Nothing to invoice: no learner of {} is enrolled and not yet invoiced.",
@@ -484,6 +524,9 @@ pub(crate) async fn draft_for_sessions_in(
     )
     .await?;
     repo::write_draft(&mut *tx, id, 1, &lines, ("", 30), now).await?;
+    for fee in fees {
+        trainyard_store::cancellation::mark_invoiced(&mut *tx, fee, id).await?;
+    }
     let after = detail(&mut *tx, id).await?;
     crate::audit::record(
         &mut *tx,
@@ -496,6 +539,27 @@ pub(crate) async fn draft_for_sessions_in(
     )
     .await?;
     Ok(after)
+}
+
+/// The client's learners in a session that are to be invoiced: booked, attended or completed,
+/// and not on a live invoice yet.
+pub(crate) async fn unbilled_of(
+    tx: &mut trainyard_store::Conn,
+    session_id: i64,
+    client_id: i64,
+) -> Result<Vec<enrollments::Enrollment>, AppError> {
+    let billable = |s: EnrollmentStatus| {
+        matches!(
+            s,
+            EnrollmentStatus::Booked | EnrollmentStatus::Attended | EnrollmentStatus::Completed
+        )
+    };
+    let billed = repo::billed_enrollments(&mut *tx, session_id).await?;
+    Ok(enrollments::for_session(&mut *tx, session_id)
+        .await?
+        .into_iter()
+        .filter(|e| e.client_id == Some(client_id) && billable(e.status) && !billed.contains(&e.id))
+        .collect())
 }
 
 /// Discards a draft (it stays in the trail, archived).
@@ -837,21 +901,35 @@ pub(crate) async fn draft_credit_note_in(
         .collect();
     let number = inv.number.clone().unwrap_or_default();
     let notes = format!("Credit note for invoice {number}: {reason}");
+    credit_note_draft_in(tx, caller, inv, &lines, &notes, now).await
+}
+
+/// Writes a draft credit note of `lines` (negative prices) against the issued invoice `inv`:
+/// the one place credit notes are made, whether by hand ([`draft_credit_note_in`]) or by a
+/// cancellation's policy (`crate::cancellation`).
+pub(crate) async fn credit_note_draft_in(
+    tx: &mut trainyard_store::Conn,
+    caller: &Caller,
+    inv: &Invoice,
+    lines: &[(Line, Option<i64>)],
+    notes: &str,
+    now: i64,
+) -> Result<InvoiceDetail, AppError> {
     let note_id = repo::insert(
         &mut *tx,
         &repo::NewInvoice {
             kind: InvoiceKind::CreditNote,
             client_id: inv.client_id,
             session_id: inv.session_id,
-            credits_invoice_id: Some(id),
+            credits_invoice_id: Some(inv.id),
             currency: inv.gross.currency,
             payment_days: 0,
-            notes: &notes,
+            notes,
         },
         now,
     )
     .await?;
-    repo::write_draft(&mut *tx, note_id, 1, &lines, (&notes, 0), now).await?;
+    repo::write_draft(&mut *tx, note_id, 1, lines, (notes, 0), now).await?;
     let after = detail(&mut *tx, note_id).await?;
     crate::audit::record(
         &mut *tx,

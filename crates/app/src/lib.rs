@@ -14,6 +14,7 @@ pub mod bench;
 pub mod budgets;
 pub mod bulk_enrollment;
 pub mod caller;
+pub mod cancellation;
 pub mod catalog;
 pub mod certificates;
 pub mod compliance;

@@ -915,6 +915,25 @@ pub async fn expire_due(app: &App, caller: &Caller) -> Result<usize, AppError> {
     Ok(n)
 }
 
+/// The worker loop's sweep: records as expired every sent quote whose last valid day (in UTC)
+/// is before `now`'s. Looks first with a read, so a pass with nothing due takes no write lock;
+/// every `serve` process may run it at once, since each quote moves by a conditional update
+/// (`WHERE status = 'sent'`) and only the process whose update matched records the event.
+pub async fn expire_overdue(app: &App, now: i64) -> Result<usize, AppError> {
+    let day = trainyard_core::time::utc(now).date_naive();
+    let due = {
+        let mut conn = app.store.read().await?;
+        repo::due_to_expire(&mut conn, &day.to_string(), 1).await?
+    };
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let mut tx = app.store.write().await?;
+    let n = expire_due_in(&mut tx, &Caller::system(), now, day).await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
 pub(crate) async fn expire_due_in(
     tx: &mut Conn,
     caller: &Caller,

@@ -90,6 +90,7 @@ pub mod sessions {
             .await?;
         }
         let parts_before = repo::parts(&mut tx, id).await?;
+        let budgets_before = trainyard_store::budgets::covering(&mut tx, id).await?;
         repo::update(&mut tx, id, version, &input, now)
             .await
             .about("session")?;
@@ -121,6 +122,11 @@ pub mod sessions {
         }
         if after.capacity > before.capacity {
             crate::enrollment::fill_freed_seats(app, &mut tx, caller, id, now).await?;
+        }
+        // A move can take the session into another budget's months (or out of one): both the
+        // budgets it left and those it now counts for are rechecked.
+        if moved || before.starts_at != after.starts_at {
+            crate::budgets::check_moved(&mut tx, caller, id, &budgets_before, now).await?;
         }
         tx.commit().await?;
         Ok(after)

@@ -516,6 +516,11 @@ pub(crate) async fn act_in(
     if let Some(reason) = &decline_reason {
         assignments::set_decline_reason(tx, assignment_id, reason).await?;
     }
+    // A confirmation commits the instructor's fee (a cancellation withdraws it): the budgets the
+    // session counts for are rechecked, one alert per crossing.
+    if matches!(event, AssignmentEvent::Confirm | AssignmentEvent::Cancel) {
+        crate::budgets::check_session(tx, caller, session.id, now).await?;
+    }
     if event == AssignmentEvent::Cancel
         && before.status == trainyard_core::status::AssignmentStatus::Confirmed
     {
@@ -887,6 +892,8 @@ async fn confirm_in(
     }
     if session.status.is_active() {
         bookings::confirm(tx, session.id, resource_id).await?;
+        // The booking's hire is committed now: recheck the session's budgets.
+        crate::budgets::check_session(tx, caller, session.id, now).await?;
     }
     let snapshot = serde_json::json!({ "resource_id": resource_id, "resource": facts.name, "quantity": quantity, "status": "confirmed" });
     crate::audit::record(

@@ -3,6 +3,7 @@
 //! constructor here before it reaches the database.
 
 pub mod budget;
+pub mod cancellation;
 pub mod certificate;
 pub mod compliance;
 pub mod conflicts;

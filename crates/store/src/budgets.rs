@@ -423,3 +423,13 @@ pub async fn cost_centre_options(conn: &mut Conn) -> Result<Vec<(i64, String)>, 
     )
     .await
 }
+
+/// The cost centre a session is tagged with itself (not through its program).
+pub async fn session_cost_centre(
+    conn: &mut Conn,
+    session_id: i64,
+) -> Result<Option<i64>, StoreError> {
+    let q = sqlx::query("SELECT cost_centre_id FROM sessions WHERE id = $1").bind(session_id);
+    let rows = fetch_all(conn, q, |r| r.oi("cost_centre_id")).await?;
+    rows.into_iter().next().ok_or(StoreError::NotFound)
+}

@@ -14,6 +14,7 @@ pub mod auth;
 pub mod bench_year;
 pub mod bookings;
 pub mod budgets;
+pub mod cancellation;
 pub mod certificates;
 pub mod clients;
 pub mod closures;

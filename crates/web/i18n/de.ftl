@@ -604,3 +604,24 @@ evidence-explain = Ein Zip für Prüfer: eine PDF-Übersicht aller Checklisten d
 evidence-from = Termine beendet ab
 evidence-to = bis (einschließlich)
 evidence-dashboard = Offene und überfällige Punkte dieses Kunden
+## Finanzen: Stornobedingungen und -gebühren, Kostenstelle eines Termins
+
+cancel-fee-now = Eine Stornierung jetzt kostet { $share } %: { $fee }.
+cancel-fee-notice = { $days } Tage vorher, { $share } % einbehalten
+cancel-fee-when = Storniert
+cancel-fee-what = Anmeldung
+cancel-fee-policy = Bedingung
+cancel-fee-amount = Gebühr
+portal-cancellation-fees = Stornogebühren
+portal-cancellation-fees-help = Gebühren nach den Stornobedingungen Ihrer Vereinbarung: Eine bereits berechnete Anmeldung wird bis auf die Gebühr gutgeschrieben; eine noch nicht berechnete Gebühr erscheint auf der nächsten Monatsrechnung.
+cancel-policy = Stornobedingungen
+cancel-policy-help = Gebührenstufen nach Vorlauf: Tage vor Beginn und einbehaltener Prozentsatz des Preises, z. B. 14:0, 7:50, 0:100 (ab 14 Tagen kostenlos, 7 bis 13 Tage die Hälfte, darunter alles). Die Tage zählen in der Zeitzone des Termins. Leer entfernt die Bedingungen.
+cancel-policy-agreement = Diese Vereinbarung
+cancel-policy-default = Standard des Unternehmens (für Vereinbarungen ohne eigene)
+cancel-policy-save = Bedingungen speichern
+cancel-policy-saved = Stornobedingungen gespeichert.
+session-cost-centre = Kostenstelle
+session-cost-centre-help = Die eigene Kostenstelle des Termins zählt für deren Budgets; ohne sie zählt die des Programms.
+session-cost-centre-none = — die des Programms —
+session-cost-centre-save = Kostenstelle speichern
+session-cost-centre-saved = Kostenstelle gespeichert.

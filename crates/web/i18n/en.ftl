@@ -605,3 +605,24 @@ evidence-explain = A zip for auditors: a PDF summary of every checklist of the c
 evidence-from = Sessions ended from
 evidence-to = until (inclusive)
 evidence-dashboard = Open and overdue items of this client
+## Finance: cancellation policy and fees, a session's cost centre
+
+cancel-fee-now = Cancelling now costs { $share } %: { $fee }.
+cancel-fee-notice = { $days } days' notice, { $share } % kept
+cancel-fee-when = Cancelled
+cancel-fee-what = Enrollment
+cancel-fee-policy = Policy
+cancel-fee-amount = Fee
+portal-cancellation-fees = Cancellation fees
+portal-cancellation-fees-help = Fees under the cancellation policy of your agreement: an invoiced enrollment is credited except for its fee; a fee not yet invoiced is billed with the next monthly invoice.
+cancel-policy = Cancellation policy
+cancel-policy-help = Fee tiers by notice, as days before the start and the percent of the price kept, e.g. 14:0, 7:50, 0:100 (at least 14 days: free; 7 to 13 days: half; less: all). Days count in the session's time zone. Empty removes the policy.
+cancel-policy-agreement = This agreement
+cancel-policy-default = Company default (agreements without their own)
+cancel-policy-save = Save policy
+cancel-policy-saved = Cancellation policy saved.
+session-cost-centre = Cost centre
+session-cost-centre-help = The session's own cost centre counts for that cost centre's budgets; without one, its program's counts.
+session-cost-centre-none = — its program's —
+session-cost-centre-save = Save cost centre
+session-cost-centre-saved = Cost centre saved.

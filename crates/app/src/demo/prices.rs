@@ -220,5 +220,33 @@ pub(super) async fn seed(
             Err(e) => return Err(e),
         }
     }
+
+    // The cancellation policy: the company's default, and Hooli's framework agreement with a
+    // longer free period. One of Hooli's people cancels ten days ahead: half the seat price is
+    // the fee the next monthly run bills.
+    let standard = trainyard_core::cancellation::Policy::parse("14:0, 7:50, 0:100").map_err(bad)?;
+    crate::cancellation::set_policy_in(c, &s.system, None, Some(&standard), s.now).await?;
+    let hooli_agreement = made.iter().find(|(k, _)| *k == 1).map(|(_, id)| *id);
+    if let Some(id) = hooli_agreement {
+        let framework =
+            trainyard_core::cancellation::Policy::parse("21:0, 10:50, 0:100").map_err(bad)?;
+        crate::cancellation::set_policy_in(c, &s.system, Some(id), Some(&framework), s.now).await?;
+    }
+    let window = (s.now + 9 * 86_400_000, s.now + 12 * 86_400_000);
+    let soon = upcoming
+        .items
+        .iter()
+        .find(|x| x.starts_at >= window.0 && x.starts_at < window.1 && x.booked_count < x.capacity);
+    let hooli_person = learners
+        .iter()
+        .filter(|(_, client)| *client == Some(1))
+        .map(|(id, _)| *id)
+        .nth(30);
+    if let (Some(session), Some(learner)) = (soon, hooli_person)
+        && let Ok(e) =
+            crate::enrollment::enroll_in(&s.app, c, &s.system, session.id, learner, 0, s.now).await
+    {
+        crate::enrollment::cancel_in(&s.app, c, &s.system, e.id, e.version, s.now).await?;
+    }
     Ok(n_rates)
 }

@@ -5,6 +5,7 @@ pub(crate) mod accounting;
 mod bodies;
 mod budgets;
 mod bulk;
+mod cancellation;
 mod certificates;
 pub(crate) mod compliance;
 mod costs;
@@ -149,6 +150,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(report_views::api())
         .merge(costs::api())
         .merge(budgets::api())
+        .merge(cancellation::api())
         .merge(certificates::api())
         .merge(compliance::api())
         .merge(surveys::api())

@@ -27,6 +27,10 @@ pub fn routes() -> Router<AppState> {
             post(remove_rate),
         )
         .route("/agreements/{id}/credits", post(top_up))
+        .route(
+            "/agreements/{id}/cancellation-policy",
+            post(set_cancellation_policy),
+        )
 }
 
 /// Basis points as a percentage: "12.5 %".
@@ -50,6 +54,10 @@ pub(crate) struct AgreementExtra {
     courses: Vec<(i64, String)>,
     rate_form: (String, PriceFields),
     top_up_form: TopUpFields,
+    /// The agreement's own cancellation policy as typed ("14:0, 7:50, 0:100"), empty: none.
+    policy: String,
+    /// The company's default policy, empty: none.
+    default_policy: String,
     /// (which form, message)
     problems: Vec<(&'static str, String)>,
 }
@@ -230,6 +238,15 @@ impl RecordPage for Agreements {
                 },
             ),
             top_up_form: TopUpFields::default(),
+            policy: trainyard_app::cancellation::policy(&s.app, c, Some(a.id))
+                .await?
+                .filter(|p| !p.inherited)
+                .map(|p| p.text)
+                .unwrap_or_default(),
+            default_policy: trainyard_app::cancellation::policy(&s.app, c, None)
+                .await?
+                .map(|p| p.text)
+                .unwrap_or_default(),
             problems: Vec::new(),
         })
     }
@@ -395,8 +412,28 @@ async fn refused(
     rate: Option<RateForm>,
     top_up: Option<TopUpFields>,
 ) -> Response {
+    refused_policy(s, c, id, which, e, rate, top_up, None).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn refused_policy(
+    s: &AppState,
+    c: &Caller,
+    id: i64,
+    which: &'static str,
+    e: AppError,
+    rate: Option<RateForm>,
+    top_up: Option<TopUpFields>,
+    policy: Option<PolicyForm>,
+) -> Response {
     show_with::<Agreements>(s, c, None, id, move |x| {
         x.problems = messages(&e).into_iter().map(|m| (which, m)).collect();
+        if let Some(p) = policy {
+            match p.scope.as_str() {
+                "default" => x.default_policy = p.tiers,
+                _ => x.policy = p.tiers,
+            }
+        }
         if let Some(r) = rate {
             x.rate_form = (r.course_id, r.price);
         }
@@ -426,6 +463,38 @@ async fn top_up(
     match uc::top_up(&s.app, &c, id, &form).await {
         Ok(_) => saved(&format!("/agreements/{id}"), "Prepaid seats recorded."),
         Err(e @ AppError::Invalid(_)) => refused(&s, &c, id, "top_up", e, None, Some(form)).await,
+        Err(e) => error_page(e, Some(&c)),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct PolicyForm {
+    /// `agreement` (this agreement's own) or `default` (the company's).
+    scope: String,
+    /// "14:0, 7:50, 0:100": days of notice, percent kept; empty removes the policy.
+    tiers: String,
+}
+
+async fn set_cancellation_policy(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Submit { caller: c, form }: Submit<PolicyForm>,
+) -> Response {
+    let of = (form.scope != "default").then_some(id);
+    let result = match trainyard_app::cancellation::parse_form(&form.tiers) {
+        Ok(tiers) => trainyard_app::cancellation::set_policy(&s.app, &c, of, tiers).await,
+        Err(e) => Err(e),
+    };
+    let tr = crate::i18n::Tr::for_caller(&c);
+    match result {
+        Ok(_) => saved(
+            &format!("/agreements/{id}#cancellation"),
+            tr.t("cancel-policy-saved"),
+        ),
+        Err(e @ AppError::Invalid(_)) => {
+            refused_policy(&s, &c, id, "policy", e, None, None, Some(form)).await
+        }
         Err(e) => error_page(e, Some(&c)),
     }
 }

@@ -58,6 +58,8 @@ struct EnrollmentLine {
     starts: String,
     status: &'static str,
     status_key: &'static str,
+    /// What cancelling it now costs under the cancellation policy; empty: nothing.
+    fee: String,
 }
 
 struct LearnerRow {
@@ -88,6 +90,15 @@ struct ClientPortalPage {
     seat_credits: Vec<trainyard_app::agreements::AgreementCredits>,
     /// Our quotes (sent, answered or expired), newest first.
     quotes: Vec<trainyard_app::store::quotes::Quote>,
+    /// What our cancellations cost under the cancellation policy, newest first.
+    fees: Vec<FeeRow>,
+}
+
+struct FeeRow {
+    cancelled: String,
+    what: String,
+    notice: String,
+    fee: String,
 }
 
 impl ClientPortalPage {
@@ -131,7 +142,43 @@ pub(crate) async fn home(s: &AppState, c: &Caller, flash: Option<String>) -> Res
             .filter(|e| e.session_id == session_id && st.contains(&e.status))
             .count()
     };
+    let tr = crate::i18n::Tr::for_caller(c);
+    let upcoming: Vec<_> = p
+        .learners
+        .iter()
+        .flat_map(|l| l.upcoming.iter().cloned())
+        .collect();
+    let previews = trainyard_app::cancellation::previews(&s.app, c, &upcoming)
+        .await
+        .unwrap_or_default();
+    let fees = match c.client_id {
+        Some(client) => trainyard_app::cancellation::fees_of_client(&s.app, c, client)
+            .await
+            .unwrap_or_default(),
+        None => Vec::new(),
+    }
+    .into_iter()
+    .map(|f| FeeRow {
+        cancelled: viewer.display(f.cancelled_at),
+        what: f.description.clone(),
+        notice: tr.args(
+            "cancel-fee-notice",
+            &[
+                ("days", f.notice_days.to_string()),
+                (
+                    "share",
+                    trainyard_core::cancellation::percent_text(f.fee_bp),
+                ),
+            ],
+        ),
+        fee: f.fee.to_string(),
+    })
+    .collect();
     let line = |e: &trainyard_app::store::enrollments::Enrollment| EnrollmentLine {
+        fee: previews
+            .get(&e.id)
+            .map(|f| super::sessions::fee_notice(&tr, f))
+            .unwrap_or_default(),
         id: e.id,
         version: e.version,
         live: matches!(
@@ -156,6 +203,7 @@ pub(crate) async fn home(s: &AppState, c: &Caller, flash: Option<String>) -> Res
     };
     let quotes = super::quotes::portal_list(s, c).await;
     ClientPortalPage {
+        fees,
         quotes,
         certificates,
         certificates_total,

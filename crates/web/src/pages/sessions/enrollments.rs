@@ -196,7 +196,31 @@ async fn merge(
     }
 }
 
-pub(super) fn enrollments_panel(c: &Caller, x: &Session, r: &roster::Roster) -> Panel {
+/// "Cancelling now costs 50 %: EUR 495.00." in the reader's language: what the cancel dialog
+/// says before confirming (the cancellation policy's fee).
+pub(crate) fn fee_notice(
+    tr: &crate::i18n::Tr,
+    fee: &trainyard_app::cancellation::FeePreview,
+) -> String {
+    tr.args(
+        "cancel-fee-now",
+        &[
+            (
+                "share",
+                trainyard_core::cancellation::percent_text(fee.fee_bp),
+            ),
+            ("fee", fee.fee.to_string()),
+        ],
+    )
+}
+
+pub(super) fn enrollments_panel(
+    c: &Caller,
+    x: &Session,
+    r: &roster::Roster,
+    fees: &std::collections::HashMap<i64, trainyard_app::cancellation::FeePreview>,
+) -> Panel {
+    let tr = crate::i18n::Tr::for_caller(c);
     use trainyard_core::status::EnrollmentStatus as E;
     // The learner picker suggests as one types (GET /learners/search), limited to the client's
     // people on a private session; a list of every learner was too long to choose from.
@@ -225,11 +249,15 @@ pub(super) fn enrollments_panel(c: &Caller, x: &Session, r: &roster::Roster) -> 
                         None,
                     ));
                 }
-                actions.push(Action::post(
+                let mut cancel = Action::post(
                     "Cancel",
                     format!("/enrollments/{}/cancel", e.id),
                     Some("Cancel this enrollment? A freed seat goes to the waiting list."),
-                ));
+                );
+                if let (Some(fee), Some(text)) = (fees.get(&e.id), cancel.confirm.as_mut()) {
+                    *text = format!("{} {text}", fee_notice(&tr, fee));
+                }
+                actions.push(cancel);
             }
             let status = match (e.status, e.offer_expires_at) {
                 (E::Waitlisted, Some(t)) => {

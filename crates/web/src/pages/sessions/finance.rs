@@ -12,6 +12,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::post;
 use trainyard_app::Caller;
+use trainyard_app::budgets;
 use trainyard_app::costs::{self, ActualFields, LineFields, RevenueSource, SessionFinance};
 use trainyard_app::schedule::roster;
 use trainyard_app::store::sessions::Session;
@@ -23,10 +24,17 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/sessions/{id}/cost-lines/actual", post(actual))
         .route("/sessions/{id}/cost-lines/remove", post(remove))
         .route("/sessions/{id}/resource-rate", post(resource_rate))
+        .route("/sessions/{id}/cost-centre", post(cost_centre))
 }
 
 /// The panels' ids, all in the Finance tab.
-pub(super) const PANELS: [&str; 4] = ["finance", "cost-lines", "cost-add", "resource-rate"];
+pub(super) const PANELS: [&str; 5] = [
+    "finance",
+    "cost-lines",
+    "cost-add",
+    "resource-rate",
+    "cost-centre",
+];
 
 fn stage_badge(s: CostStage) -> Cell {
     Cell::badge(s.label(), s.as_str())
@@ -272,6 +280,45 @@ fn rate_panel(x: &Session, r: &roster::Roster) -> Option<Panel> {
     })
 }
 
+/// The session's own cost centre (budgets per cost centre count it), chosen from the list.
+fn cost_centre_panel(
+    c: &Caller,
+    x: &Session,
+    current: Option<i64>,
+    options: Vec<(i64, String)>,
+) -> Panel {
+    let tr = crate::i18n::Tr::for_caller(c);
+    Panel {
+        id: "cost-centre",
+        title: tr.t("session-cost-centre").into(),
+        columns: Vec::new(),
+        rows: Vec::new(),
+        empty: tr.t("session-cost-centre-help").into(),
+        form: Some(InlineForm {
+            action: format!("/sessions/{}/cost-centre", x.id),
+            fields: vec![
+                Field::new(
+                    "cost_centre_id",
+                    tr.t("session-cost-centre"),
+                    "select",
+                    &current.map(|id| id.to_string()).unwrap_or_default(),
+                )
+                .choices(
+                    options
+                        .into_iter()
+                        .map(|(id, label)| (id.to_string(), label))
+                        .collect(),
+                    Some(tr.t("session-cost-centre-none")),
+                ),
+            ],
+            submit: tr.t("session-cost-centre-save"),
+            link: None,
+        }),
+        override_allowed: false,
+        refusal: None,
+    }
+}
+
 /// The Finance tab's panels, for callers who see finance data.
 pub(super) async fn panels(
     s: &AppState,
@@ -287,7 +334,49 @@ pub(super) async fn panels(
     };
     let mut out = vec![summary(&f), lines(x, &f), add_panel(x)];
     out.extend(rate_panel(x, r));
+    if x.archived_at.is_none()
+        && let Ok((current, options)) = budgets::session_cost_centre(&s.app, c, x.id).await
+    {
+        out.push(cost_centre_panel(c, x, current, options));
+    }
     out
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct CostCentreForm {
+    /// Empty: no cost centre of its own.
+    cost_centre_id: String,
+}
+
+async fn cost_centre(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Submit { caller: c, form }: Submit<CostCentreForm>,
+) -> Response {
+    let chosen = match form.cost_centre_id.trim() {
+        "" => Ok(None),
+        raw => raw.parse::<i64>().map(Some).map_err(|_| {
+            trainyard_app::AppError::Invalid(trainyard_core::Invalid::field(
+                "cost_centre_id",
+                "choose a cost centre from the list",
+            ))
+        }),
+    };
+    let result = match chosen {
+        Ok(chosen) => budgets::set_session_cost_centre(&s.app, &c, id, chosen).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => saved(
+            &format!("/sessions/{id}?tab=finance#cost-centre"),
+            crate::i18n::Tr::for_caller(&c).t("session-cost-centre-saved"),
+        ),
+        Err(e) => {
+            let typed = [("cost_centre_id", form.cost_centre_id.clone())];
+            refused::refused(&s, &c, id, "cost-centre", &typed, e).await
+        }
+    }
 }
 
 async fn add(

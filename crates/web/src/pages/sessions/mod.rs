@@ -12,6 +12,8 @@ mod refused;
 mod staffing;
 mod window;
 
+pub(crate) use enrollments::fee_notice;
+
 use super::record::{Columns, RecordPage, stored, use_cases};
 use super::{Submit, saved};
 use crate::AppState;

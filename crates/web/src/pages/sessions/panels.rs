@@ -23,7 +23,10 @@ pub(super) async fn panels(
         panels.insert(0, p);
     }
     if edit {
-        panels.push(enrollments::enrollments_panel(c, x, r));
+        let fees = trainyard_app::cancellation::previews(&s.app, c, &r.enrollments)
+            .await
+            .unwrap_or_default();
+        panels.push(enrollments::enrollments_panel(c, x, r, &fees));
         if let Some(p) = enrollments::readiness_panel(s, c, x, r).await {
             panels.push(p);
         }
