@@ -6,6 +6,7 @@
 use crate::error::About;
 use crate::{App, AppError, Caller, now_ms};
 use chrono::{Datelike, Duration, Months, NaiveDate};
+use std::collections::HashMap;
 use trainyard_core::kpi::{self, Kpi, Period, Ratio, ReasonCount, Rows};
 use trainyard_core::status::{DeliveryMode, StatusReason};
 use trainyard_core::{Invalid, Role, TimeZoneName};
@@ -295,13 +296,41 @@ fn scoped(caller: &Caller, q: &ReportQuery) -> Result<KpiFilter, AppError> {
     Ok(f)
 }
 
-async fn rows(app: &App, f: &KpiFilter) -> Result<Rows, AppError> {
+/// Where the figures' rows come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Sessions counted in groups from the figures kept on each session row (migration 0037):
+    /// what the pages and the API read.
+    Facts,
+    /// One row per session counted from the raw enrollments, status changes and audit events:
+    /// the reference the tests hold the facts to.
+    RawRows,
+}
+
+/// The rows of the sessions starting in `f`'s period; `bounds` are the instants where a new slice
+/// of the fill chart starts (the groups of [`Source::Facts`] keep to them).
+async fn rows(
+    app: &App,
+    f: &KpiFilter,
+    as_of: i64,
+    bounds: &[i64],
+    source: Source,
+) -> Result<Rows, AppError> {
     let mut conn = app.store.read().await?;
+    let (sessions, admin) = match source {
+        Source::Facts => {
+            repo::session_groups(&mut conn, f, repo::Grouping { as_of, bounds }).await?
+        }
+        Source::RawRows => (
+            repo::sessions(&mut conn, f).await?,
+            repo::admin_effort(&mut conn, f).await?,
+        ),
+    };
     Ok(Rows {
-        sessions: repo::sessions(&mut conn, f).await?,
+        sessions,
         teaching: repo::teaching(&mut conn, f).await?,
         instructors: repo::availability(&mut conn, f).await?,
-        admin: repo::admin_effort(&mut conn, f).await?,
+        admin,
     })
 }
 
@@ -352,13 +381,30 @@ fn slices(days: Days, by_month: bool) -> Vec<Days> {
 /// The KPIs of a period and its comparison period, as `caller` may see them.
 #[tracing::instrument(skip(app, caller), fields(user = caller.user_id))]
 pub async fn kpis(app: &App, caller: &Caller, q: &ReportQuery) -> Result<KpiReport, AppError> {
+    kpis_at(app, caller, q, now_ms(), Source::Facts).await
+}
+
+/// [`kpis`] as of `now`, from the rows of `source` (the tests compare the two sources).
+pub async fn kpis_at(
+    app: &App,
+    caller: &Caller,
+    q: &ReportQuery,
+    now: i64,
+    source: Source,
+) -> Result<KpiReport, AppError> {
     let f = scoped(caller, q)?;
     let compare = Compare::parse(&q.compare)?;
     let tz = TimeZoneName::parse_or_utc(&caller.time_zone);
-    let now = now_ms();
     let days = days_of(q, tz.local(now).date_naive())?;
     let comparison = days.compared(compare);
     let period = days.period(&tz);
+    let by_month = (days.until - days.from).num_days() > 13 * 7;
+    let fill_slices = slices(days, by_month);
+    let bounds: Vec<i64> = fill_slices
+        .iter()
+        .skip(1)
+        .map(|d| d.period(&tz).from_ms)
+        .collect();
     let current = rows(
         app,
         &KpiFilter {
@@ -366,6 +412,9 @@ pub async fn kpis(app: &App, caller: &Caller, q: &ReportQuery) -> Result<KpiRepo
             until_ms: period.until_ms,
             ..f.clone()
         },
+        now,
+        &bounds,
+        source,
     )
     .await?;
     let mut figures = kpi::figures(period, now, &current);
@@ -384,6 +433,9 @@ pub async fn kpis(app: &App, caller: &Caller, q: &ReportQuery) -> Result<KpiRepo
                     until_ms: p.until_ms,
                     ..f.clone()
                 },
+                now,
+                &[],
+                source,
             )
             .await?;
             let mut b = kpi::figures(p, now, &r);
@@ -422,9 +474,8 @@ pub async fn kpis(app: &App, caller: &Caller, q: &ReportQuery) -> Result<KpiRepo
         })
         .collect();
     let sees = |k: Kpi| shown.contains(&k);
-    let by_month = (days.until - days.from).num_days() > 13 * 7;
     let fill_over_time = if sees(Kpi::FillRate) {
-        slices(days, by_month)
+        fill_slices
             .into_iter()
             .map(|d| FillBucket {
                 days: d,
@@ -436,29 +487,32 @@ pub async fn kpis(app: &App, caller: &Caller, q: &ReportQuery) -> Result<KpiRepo
     };
     let weeks = slices(days, false);
     let utilization_by_week = if sees(Kpi::InstructorUtilization) {
+        // Each row reads only its instructor's teaching (a year holds 100,000 parts).
+        let mut teaching_of: HashMap<i64, Vec<kpi::TeachingRow>> = HashMap::new();
+        for t in &current.teaching {
+            teaching_of
+                .entry(t.instructor_id)
+                .or_default()
+                .push(t.clone());
+        }
         current
             .instructors
             .iter()
-            .filter(|i| {
-                !i.working_hours.is_empty()
-                    || current
-                        .teaching
-                        .iter()
-                        .any(|t| t.instructor_id == i.instructor_id)
-            })
+            .filter(|i| !i.working_hours.is_empty() || teaching_of.contains_key(&i.instructor_id))
             .take(HEAT_ROWS)
-            .map(|i| HeatRow {
-                instructor_id: i.instructor_id,
-                name: i.name.clone(),
-                weeks: weeks
-                    .iter()
-                    .map(|w| {
-                        let p = w.period(&tz);
-                        let (r, _) =
-                            kpi::utilization(p, &current.teaching, std::slice::from_ref(i));
-                        r
-                    })
-                    .collect(),
+            .map(|i| {
+                let mine = teaching_of
+                    .get(&i.instructor_id)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                HeatRow {
+                    instructor_id: i.instructor_id,
+                    name: i.name.clone(),
+                    weeks: weeks
+                        .iter()
+                        .map(|w| kpi::utilization(w.period(&tz), mine, std::slice::from_ref(i)).0)
+                        .collect(),
+                }
             })
             .collect()
     } else {

@@ -60,7 +60,9 @@ fn decode<T>(r: Result<T, trainyard_core::status::Refusal>) -> Result<T, sqlx::E
     r.map_err(crate::courses::decode_err)
 }
 
-/// Sessions starting in the period, with their seats, outcomes and disruptions.
+/// Sessions starting in the period, with their seats, outcomes and disruptions, one row each,
+/// counted from the raw enrollments and status changes: the reference [`session_groups`] is
+/// tested against (and what a drill-down by session would read).
 pub async fn sessions(conn: &mut Conn, f: &KpiFilter) -> Result<Vec<SessionRow>, StoreError> {
     let mut q = Sql::new(&format!(
         "SELECT s.id, s.client_id, s.course_id, s.status, s.starts_at, s.ends_at, s.capacity, s.booked_count, \
@@ -94,9 +96,134 @@ pub async fn sessions(conn: &mut Conn, f: &KpiFilter) -> Result<Vec<SessionRow>,
             completed: r.i("completed")?,
             postponed: r.i("postponements")? > 0,
             disruption: reason,
+            sessions: 1,
         })
     })
     .await
+}
+
+/// How [`session_groups`] counts sessions together (see `trainyard_core::kpi::group`): per slice
+/// of the period (`bounds`: the instants inside it where a new slice starts, ascending), status,
+/// postponement, reason and side of `as_of`.
+#[derive(Debug, Clone, Copy)]
+pub struct Grouping<'a> {
+    pub as_of: i64,
+    pub bounds: &'a [i64],
+}
+
+/// The grouping key of a session `s`, as five columns named slice, status, postponed, reason and
+/// due. The figures kept on the session row (migration 0037) replace the per-session counts.
+fn group_key(q: &mut Sql, g: Grouping<'_>) {
+    if g.bounds.is_empty() {
+        q.push("0");
+    } else {
+        q.push("CASE");
+        for (n, b) in g.bounds.iter().enumerate() {
+            q.push(" WHEN s.starts_at < ")
+                .int(*b)
+                .push(&format!(" THEN {n}"));
+        }
+        q.push(&format!(" ELSE {} END", g.bounds.len()));
+    }
+    q.push(
+        " AS slice, s.status, CASE WHEN s.kpi_postponements > 0 THEN 1 ELSE 0 END AS postponed, \
+         COALESCE(s.kpi_disruption_reason, s.status_reason) AS reason, CASE WHEN s.ends_at <= ",
+    )
+    .int(g.as_of)
+    .push(" THEN 1 ELSE 0 END AS due");
+}
+
+type Key = (i64, String, i64, Option<String>, i64);
+
+fn key_of(r: &sqlx::any::AnyRow) -> Result<Key, sqlx::Error> {
+    Ok((
+        r.i("slice")?,
+        r.s("status")?,
+        r.i("postponed")?,
+        r.os("reason")?,
+        r.i("due")?,
+    ))
+}
+
+/// The sessions starting in the period, counted in groups (ids 1, 2, …), with the admin effort
+/// of the delivered ones summed per group under the same ids: what `trainyard_core::kpi::figures`
+/// needs, in a few hundred rows rather than one per session. [`sessions`] and [`admin_effort`]
+/// read the same from the raw rows (the tests compare them).
+pub async fn session_groups(
+    conn: &mut Conn,
+    f: &KpiFilter,
+    g: Grouping<'_>,
+) -> Result<(Vec<SessionRow>, Vec<AdminRow>), StoreError> {
+    let mut q = Sql::new("SELECT ");
+    group_key(&mut q, g);
+    q.push(
+        ", COUNT(*) AS n, MIN(s.starts_at) AS first_start, MAX(s.ends_at) AS last_end, \
+         CAST(SUM(s.capacity) AS BIGINT) AS capacity, CAST(SUM(s.booked_count) AS BIGINT) AS booked, \
+         CAST(SUM(s.kpi_came) AS BIGINT) AS came, CAST(SUM(s.kpi_no_show) AS BIGINT) AS no_show, \
+         CAST(SUM(s.kpi_completed) AS BIGINT) AS completed FROM sessions s",
+    );
+    starting_in(&mut q, f);
+    q.push(" GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5");
+    let found = fetch_all(conn, q.query(), |r| {
+        let key = key_of(r)?;
+        let row = SessionRow {
+            id: 0,
+            client_id: None,
+            course_id: 0,
+            status: decode(SessionStatus::parse(&key.1))?,
+            starts_at: r.i("first_start")?,
+            ends_at: r.i("last_end")?,
+            capacity: r.i("capacity")?,
+            booked: r.i("booked")?,
+            attended: r.i("came")?,
+            no_show: r.i("no_show")?,
+            completed: r.i("completed")?,
+            postponed: key.2 > 0,
+            disruption: match &key.3 {
+                Some(x) => Some(decode(StatusReason::parse(x))?),
+                None => None,
+            },
+            sessions: r.i("n")?,
+        };
+        Ok((key, row))
+    })
+    .await?;
+    let mut ids: HashMap<Key, i64> = HashMap::new();
+    let mut groups = Vec::with_capacity(found.len());
+    for (n, (key, mut row)) in found.into_iter().enumerate() {
+        row.id = n as i64 + 1;
+        ids.insert(key, row.id);
+        groups.push(row);
+    }
+    let mut q = Sql::new(
+        "SELECT x.slice, x.status, x.postponed, x.reason, x.due, \
+        CAST(SUM(x.actions) AS BIGINT) AS actions, CAST(SUM(x.minutes) AS BIGINT) AS minutes FROM (SELECT ",
+    );
+    group_key(&mut q, g);
+    q.push(&format!(
+        ", {} + {} AS actions, \
+         (SELECT CAST(COALESCE(SUM(m.minutes), 0) AS BIGINT) FROM session_admin_time m WHERE m.session_id = s.id) AS minutes \
+         FROM sessions s",
+        staff_actions("audit_events"),
+        staff_actions("audit_pending"),
+    ));
+    starting_in(&mut q, f);
+    q.push(" AND s.status IN ('delivered', 'closed')) x GROUP BY x.slice, x.status, x.postponed, x.reason, x.due");
+    let mut admin = Vec::new();
+    for (key, actions, minutes) in fetch_all(conn, q.query(), |r| {
+        Ok((key_of(r)?, r.i("actions")?, r.i("minutes")?))
+    })
+    .await?
+    {
+        if let Some(&id) = ids.get(&key) {
+            admin.push(AdminRow {
+                session_id: id,
+                staff_actions: actions,
+                minutes,
+            });
+        }
+    }
+    Ok((groups, admin))
 }
 
 /// One row per instructor and scheduled part overlapping the period, of accepted or confirmed
