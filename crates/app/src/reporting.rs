@@ -317,21 +317,43 @@ async fn rows(
     source: Source,
 ) -> Result<Rows, AppError> {
     let mut conn = app.store.read().await?;
-    let (sessions, admin) = match source {
+    let instructors = repo::availability(&mut conn, f).await?;
+    Ok(match source {
         Source::Facts => {
-            repo::session_groups(&mut conn, f, repo::Grouping { as_of, bounds }).await?
+            let (sessions, admin) =
+                repo::session_groups(&mut conn, f, repo::Grouping { as_of, bounds }).await?;
+            let taught = repo::taught_minutes(&mut conn, f).await?;
+            // The heat map's rows are the only teaching read part by part.
+            let heat: Vec<i64> = heat_rows(&instructors, |i| taught.contains_key(&i))
+                .map(|i| i.instructor_id)
+                .collect();
+            Rows {
+                sessions,
+                teaching: repo::teaching(&mut conn, f, Some(&heat)).await?,
+                taught: Some(taught),
+                instructors,
+                admin,
+            }
         }
-        Source::RawRows => (
-            repo::sessions(&mut conn, f).await?,
-            repo::admin_effort(&mut conn, f).await?,
-        ),
-    };
-    Ok(Rows {
-        sessions,
-        teaching: repo::teaching(&mut conn, f).await?,
-        instructors: repo::availability(&mut conn, f).await?,
-        admin,
+        Source::RawRows => Rows {
+            sessions: repo::sessions(&mut conn, f).await?,
+            teaching: repo::teaching(&mut conn, f, None).await?,
+            taught: None,
+            instructors,
+            admin: repo::admin_effort(&mut conn, f).await?,
+        },
     })
+}
+
+/// The instructors of the heat map: the first [`HEAT_ROWS`] with a working pattern or teaching.
+fn heat_rows<'a>(
+    instructors: &'a [kpi::InstructorRow],
+    teaches: impl Fn(i64) -> bool + 'a,
+) -> impl Iterator<Item = &'a kpi::InstructorRow> + 'a {
+    instructors
+        .iter()
+        .filter(move |i| !i.working_hours.is_empty() || teaches(i.instructor_id))
+        .take(HEAT_ROWS)
 }
 
 /// Fills in the finance KPIs (cost per learner, profitability) of `period` from the sessions
@@ -495,11 +517,11 @@ pub async fn kpis_at(
                 .or_default()
                 .push(t.clone());
         }
-        current
-            .instructors
-            .iter()
-            .filter(|i| !i.working_hours.is_empty() || teaching_of.contains_key(&i.instructor_id))
-            .take(HEAT_ROWS)
+        let teaches = |i: i64| match &current.taught {
+            Some(taught) => taught.contains_key(&i),
+            None => teaching_of.contains_key(&i),
+        };
+        heat_rows(&current.instructors, teaches)
             .map(|i| {
                 let mine = teaching_of
                     .get(&i.instructor_id)

@@ -268,6 +268,10 @@ pub struct AdminRow {
 pub struct Rows {
     pub sessions: Vec<SessionRow>,
     pub teaching: Vec<TeachingRow>,
+    /// Teaching minutes inside the period per instructor (every instructor with a teaching row
+    /// overlapping it), as [`taught_by_instructor`] sums them, when the store summed them
+    /// already: then `teaching` may hold only the rows a chart needs.
+    pub taught: Option<HashMap<i64, i64>>,
     pub instructors: Vec<InstructorRow>,
     pub admin: Vec<AdminRow>,
 }
@@ -380,13 +384,28 @@ pub fn utilization(
     teaching: &[TeachingRow],
     instructors: &[InstructorRow],
 ) -> (Ratio, Vec<InstructorUtilization>) {
-    // One pass over the teaching rows and one set of windows per zone and pattern, so a year of
-    // 2,000 instructors costs what its rows cost, not instructors × rows.
+    utilization_of(period, &taught_by_instructor(period, teaching), instructors)
+}
+
+/// Teaching minutes inside the period per instructor, one entry for every instructor with a row
+/// (even one overlapping by less than a minute). Each row's minutes are whole minutes.
+pub fn taught_by_instructor(period: Period, teaching: &[TeachingRow]) -> HashMap<i64, i64> {
     let mut taught: HashMap<i64, i64> = HashMap::new();
     for t in teaching {
         *taught.entry(t.instructor_id).or_default() +=
             period.overlap_minutes(t.starts_at, t.ends_at);
     }
+    taught
+}
+
+/// [`utilization`] from the teaching minutes per instructor ([`taught_by_instructor`]).
+pub fn utilization_of(
+    period: Period,
+    taught: &HashMap<i64, i64>,
+    instructors: &[InstructorRow],
+) -> (Ratio, Vec<InstructorUtilization>) {
+    // One set of windows per zone and pattern, so a year of 2,000 instructors costs what their
+    // patterns cost, not instructors × days of time-zone arithmetic.
     let mut windows: HashMap<(&str, Vec<(u32, i64, i64)>), Vec<(i64, i64)>> = HashMap::new();
     let mut total = Ratio::default();
     let per: Vec<InstructorUtilization> = instructors
@@ -526,8 +545,10 @@ pub fn group(
 
 /// Every figure for one period.
 pub fn figures(period: Period, as_of: i64, rows: &Rows) -> Figures {
-    let (utilization, utilization_by_instructor) =
-        utilization(period, &rows.teaching, &rows.instructors);
+    let (utilization, utilization_by_instructor) = match &rows.taught {
+        Some(taught) => utilization_of(period, taught, &rows.instructors),
+        None => utilization(period, &rows.teaching, &rows.instructors),
+    };
     let (admin_actions_per_session, admin_minutes_per_session) =
         admin_time(period, &rows.sessions, &rows.admin);
     let (attendance_rate, completion_rate) = learner_outcomes(period, &rows.sessions);
@@ -998,8 +1019,18 @@ mod tests {
         ) {
             let p = march();
             let mut rows = Rows::default();
-            for (i, (mut s, _)) in raw.into_iter().enumerate() {
+            for (i, (mut s, teach)) in raw.into_iter().enumerate() {
                 s.id = i as i64 + 100;
+                for (k, instructor) in teach.into_iter().enumerate() {
+                    rows.teaching.push(TeachingRow {
+                        instructor_id: instructor,
+                        session_id: s.id,
+                        client_id: s.client_id,
+                        course_id: s.course_id,
+                        starts_at: s.starts_at + k as i64 * DAY + 5 * 60_000,
+                        ends_at: s.starts_at + k as i64 * DAY + 7 * H + 30_000,
+                    });
+                }
                 rows.admin.push(AdminRow { session_id: s.id, staff_actions: i as i64 % 4, minutes: i as i64 * 11 % 50 });
                 rows.sessions.push(s);
             }
@@ -1010,7 +1041,16 @@ mod tests {
             // The store groups the sessions starting in the period.
             let inside: Vec<SessionRow> = rows.sessions.iter().filter(|s| p.contains(s.starts_at)).cloned().collect();
             let (sessions, admin) = group(&inside, &rows.admin, &bounds, as_of);
-            let grouped = Rows { sessions, admin, ..Rows::default() };
+            rows.instructors = (0..5)
+                .map(|n| InstructorRow { instructor_id: n, ..weekdays_nine_to_five("Europe/Berlin") })
+                .collect();
+            let grouped = Rows {
+                sessions,
+                admin,
+                instructors: rows.instructors.clone(),
+                taught: Some(taught_by_instructor(p, &rows.teaching)),
+                ..Rows::default()
+            };
             prop_assert_eq!(figures(p, as_of, &grouped), figures(p, as_of, &rows));
             let mut edges = vec![p.from_ms];
             edges.extend(bounds.iter().copied());
@@ -1064,6 +1104,7 @@ mod tests {
                         }).cloned().collect(),
                         instructors: Vec::new(),
                         admin: rows.admin.clone(),
+                        taught: None,
                     };
                     let f = figures(p, as_of, &part);
                     sum.fill_rate.add(f.fill_rate);

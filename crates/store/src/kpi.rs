@@ -226,22 +226,39 @@ pub async fn session_groups(
     Ok((groups, admin))
 }
 
+/// Parts overlapping the period, narrowed by the slices (and the instructor).
+fn teaching_scope(q: &mut Sql, f: &KpiFilter) {
+    q.push(" AND p.starts_at < ")
+        .int(f.until_ms)
+        .push(" AND p.ends_at > ")
+        .int(f.from_ms);
+    slices(q, f);
+    if let Some(i) = f.instructor_id {
+        q.push(" AND a.instructor_id = ").int(i);
+    }
+}
+
 /// One row per instructor and scheduled part overlapping the period, of accepted or confirmed
-/// assignments of sessions held (wherever the session starts).
-pub async fn teaching(conn: &mut Conn, f: &KpiFilter) -> Result<Vec<TeachingRow>, StoreError> {
+/// assignments of sessions held (wherever the session starts); of the instructors in `only` when
+/// given (a chart's rows).
+pub async fn teaching(
+    conn: &mut Conn,
+    f: &KpiFilter,
+    only: Option<&[i64]>,
+) -> Result<Vec<TeachingRow>, StoreError> {
     let mut q = Sql::new(&format!(
         "SELECT a.instructor_id, s.id, s.client_id, s.course_id, p.starts_at, p.ends_at \
          FROM session_parts p JOIN sessions s ON s.id = p.session_id JOIN assignments a ON a.session_id = s.id \
          WHERE s.archived_at IS NULL AND s.status IN {HELD} AND p.status = 'scheduled' \
          AND a.status IN ('accepted', 'confirmed')"
     ));
-    q.push(" AND p.starts_at < ")
-        .int(f.until_ms)
-        .push(" AND p.ends_at > ")
-        .int(f.from_ms);
-    slices(&mut q, f);
-    if let Some(i) = f.instructor_id {
-        q.push(" AND a.instructor_id = ").int(i);
+    teaching_scope(&mut q, f);
+    if let Some(only) = only {
+        q.push(" AND a.instructor_id IN (");
+        for (n, i) in only.iter().enumerate() {
+            q.push(if n > 0 { ", " } else { "" }).int(*i);
+        }
+        q.push(if only.is_empty() { "NULL)" } else { ")" });
     }
     q.push(" ORDER BY a.instructor_id, p.starts_at");
     fetch_all(conn, q.query(), |r| {
@@ -255,6 +272,35 @@ pub async fn teaching(conn: &mut Conn, f: &KpiFilter) -> Result<Vec<TeachingRow>
         })
     })
     .await
+}
+
+/// The teaching of [`teaching`] summed per instructor: minutes inside the period, each part's
+/// clipped to it and counted in whole minutes, as `trainyard_core::kpi::taught_by_instructor`.
+pub async fn taught_minutes(
+    conn: &mut Conn,
+    f: &KpiFilter,
+) -> Result<HashMap<i64, i64>, StoreError> {
+    let mut q = Sql::new("SELECT a.instructor_id, CAST(SUM((CASE WHEN p.ends_at < ");
+    q.int(f.until_ms)
+        .push(" THEN p.ends_at ELSE ")
+        .int(f.until_ms)
+        .push(" END - CASE WHEN p.starts_at > ")
+        .int(f.from_ms)
+        .push(" THEN p.starts_at ELSE ")
+        .int(f.from_ms)
+        .push(&format!(
+            " END) / 60000) AS BIGINT) AS minutes \
+             FROM session_parts p JOIN sessions s ON s.id = p.session_id JOIN assignments a ON a.session_id = s.id \
+             WHERE s.archived_at IS NULL AND s.status IN {HELD} AND p.status = 'scheduled' \
+             AND a.status IN ('accepted', 'confirmed')"
+        ));
+    teaching_scope(&mut q, f);
+    q.push(" GROUP BY a.instructor_id");
+    let rows = fetch_all(conn, q.query(), |r| {
+        Ok((r.i("instructor_id")?, r.i("minutes")?))
+    })
+    .await?;
+    Ok(rows.into_iter().collect())
 }
 
 /// Active instructors (or the one of `f.instructor_id`) with their weekly pattern and the time
