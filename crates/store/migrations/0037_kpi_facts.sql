@@ -142,7 +142,7 @@ BEGIN
         UPDATE sessions SET
             kpi_postponements = (SELECT count(*) FROM session_status_changes c WHERE c.session_id = sid AND c.event = 'postpone'),
             kpi_disruption_change = l.id, kpi_disruption_reason = l.reason, kpi_disruption_at = l.changed_at
-        FROM (SELECT NULL::BIGINT AS none) z
+        FROM (SELECT 1 AS one) z
         LEFT JOIN LATERAL (SELECT c.id, c.reason, c.changed_at FROM session_status_changes c
             WHERE c.session_id = sid AND c.event IN ('cancel', 'postpone') ORDER BY c.changed_at DESC, c.id DESC LIMIT 1) l ON TRUE
         WHERE sessions.id = sid;
