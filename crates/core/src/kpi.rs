@@ -224,7 +224,7 @@ impl InstructorRow {
     }
 
     /// What makes two instructors' working windows the same: their zone and weekly pattern.
-    fn pattern_key(&self) -> (&str, Vec<(u32, i64, i64)>) {
+    fn pattern_key(&self) -> PatternKey<'_> {
         (
             self.time_zone.as_str(),
             self.working_hours
@@ -234,6 +234,9 @@ impl InstructorRow {
         )
     }
 }
+
+/// A time zone and a weekly pattern (weekday, start and end minute of each window).
+type PatternKey<'a> = (&'a str, Vec<(u32, i64, i64)>);
 
 /// Minutes of `[a, b)` covered by the (possibly overlapping) time-off intervals.
 fn off_minutes(time_off: &[(i64, i64)], a: i64, b: i64) -> i64 {
@@ -406,7 +409,7 @@ pub fn utilization_of(
 ) -> (Ratio, Vec<InstructorUtilization>) {
     // One set of windows per zone and pattern, so a year of 2,000 instructors costs what their
     // patterns cost, not instructors × days of time-zone arithmetic.
-    let mut windows: HashMap<(&str, Vec<(u32, i64, i64)>), Vec<(i64, i64)>> = HashMap::new();
+    let mut windows: HashMap<PatternKey<'_>, Vec<(i64, i64)>> = HashMap::new();
     let mut total = Ratio::default();
     let per: Vec<InstructorUtilization> = instructors
         .iter()
