@@ -534,6 +534,53 @@ pub async fn seed_certificates(
     Ok(existing)
 }
 
+/// The year's compliance requirements, so the compliance dashboard has checklists to read: a
+/// signed attendance sheet two days after each private session of a benchmark client, and per
+/// course either certificates issued within two weeks (every fourth course) or a manual review of
+/// the feedback within a week.
+async fn year_requirements(
+    tx: &mut trainyard_store::Conn,
+    courses: &[i64],
+    clients: &[i64],
+    now: i64,
+) -> Result<(), AppError> {
+    use trainyard_core::compliance::{RequirementInput, RequirementKind};
+    let mut all = Vec::new();
+    for &c in clients {
+        all.push(RequirementInput {
+            client_id: Some(c),
+            course_id: None,
+            kind: RequirementKind::Document,
+            name: "Signed attendance sheet".into(),
+            deadline_hours: 48,
+            parameter: "Signed attendance sheet".into(),
+        });
+    }
+    for (n, &c) in courses.iter().enumerate() {
+        let (kind, name, hours) = if n % 4 == 0 {
+            (
+                RequirementKind::CertificatesIssued,
+                "Certificates issued",
+                336,
+            )
+        } else {
+            (RequirementKind::Manual, "Feedback reviewed", 168)
+        };
+        all.push(RequirementInput {
+            client_id: None,
+            course_id: Some(c),
+            kind,
+            name: name.into(),
+            deadline_hours: hours,
+            parameter: String::new(),
+        });
+    }
+    for r in &all {
+        trainyard_store::compliance::insert_requirement(tx, r, now).await?;
+    }
+    Ok(())
+}
+
 /// What `trainyard bench year` makes: sessions over the last 365 days (and a little beyond), each
 /// with `enrollments_per_session` learners and a confirmed lead instructor.
 #[derive(Debug, Clone, Copy)]
@@ -587,7 +634,8 @@ pub async fn seed_year(
     }
     let (first_instructor, first_learner) = {
         let mut tx = app.store.write().await?;
-        catalog(&mut tx, now).await?;
+        let (courses, _, clients) = catalog(&mut tx, now).await?;
+        year_requirements(&mut tx, &courses, &clients, now).await?;
         let i = bench_year::instructors(&mut tx, &shape, now).await?;
         let l = bench_year::learners(&mut tx, &shape, now).await?;
         tx.commit().await?;
@@ -607,6 +655,8 @@ pub async fn seed_year(
             now,
         )
         .await?;
+        // The checklists, as the sessions' writes and the dashboard would have kept them.
+        crate::compliance::sync_everything_in(&mut tx, now).await?;
         tx.commit().await?;
         done += n;
         progress(done, size.sessions);

@@ -40,13 +40,20 @@ use trainyard_store::{Conn, Page, assignments, sessions};
 /// How many missing items one bring-up-to-date writes at most (the rest follow next time).
 const SYNC_BATCH: i64 = 5_000;
 
+/// Writes every missing item, batch after batch, and marks the system items (bulk loads: the
+/// year benchmark).
+pub(crate) async fn sync_everything_in(tx: &mut Conn, now: i64) -> Result<(), AppError> {
+    while sync_in(tx, None, now).await? == SYNC_BATCH as usize {}
+    Ok(())
+}
+
 /// Writes the missing items (of one session when given) and marks the system items the data now
-/// meets, in the caller's transaction.
+/// meets, in the caller's transaction. Returns how many items it wrote (at most [`SYNC_BATCH`]).
 pub(crate) async fn sync_in(
     tx: &mut Conn,
     session_id: Option<i64>,
     now: i64,
-) -> Result<(), AppError> {
+) -> Result<usize, AppError> {
     let missing = repo::missing_items(tx, session_id, SYNC_BATCH).await?;
     if !missing.is_empty() {
         let rows: Vec<(i64, i64, i64)> = missing
@@ -70,7 +77,7 @@ pub(crate) async fn sync_in(
             repo::meet_by_system(tx, item.item_id, at).await?;
         }
     }
-    Ok(())
+    Ok(missing.len())
 }
 
 /// Brings every checklist up to date in its own transaction (the demo, a new requirement).

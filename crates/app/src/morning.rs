@@ -204,7 +204,7 @@ pub async fn morning_lists(
             instructor_id: f.instructor_id,
             ..Default::default()
         };
-        let teaching = kpi_repo::teaching(&mut conn, &people).await?;
+        let teaching = kpi_repo::teaching(&mut conn, &people, None).await?;
         let instructors = kpi_repo::availability(&mut conn, &people).await?;
         let settings = trainyard_store::reminders::settings(&mut conn).await?;
         (upcoming, teaching, instructors, settings.joining_hours)

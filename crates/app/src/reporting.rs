@@ -6,6 +6,7 @@
 use crate::error::About;
 use crate::{App, AppError, Caller, now_ms};
 use chrono::{Datelike, Duration, Months, NaiveDate};
+use std::collections::HashMap;
 use trainyard_core::kpi::{self, Kpi, Period, Ratio, ReasonCount, Rows};
 use trainyard_core::status::{DeliveryMode, StatusReason};
 use trainyard_core::{Invalid, Role, TimeZoneName};
@@ -296,15 +297,67 @@ pub(crate) fn scoped(caller: &Caller, q: &ReportQuery) -> Result<KpiFilter, AppE
     Ok(f)
 }
 
-async fn rows(app: &App, f: &KpiFilter) -> Result<Rows, AppError> {
+/// Where the figures' rows come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Sessions counted in groups from the figures kept on each session row (migration 0037):
+    /// what the pages and the API read.
+    Facts,
+    /// One row per session counted from the raw enrollments, status changes and audit events:
+    /// the reference the tests hold the facts to.
+    RawRows,
+}
+
+/// The rows of the sessions starting in `f`'s period; `bounds` are the instants where a new slice
+/// of the fill chart starts (the groups of [`Source::Facts`] keep to them).
+async fn rows(
+    app: &App,
+    f: &KpiFilter,
+    as_of: i64,
+    bounds: &[i64],
+    source: Source,
+) -> Result<Rows, AppError> {
     let mut conn = app.store.read().await?;
-    Ok(Rows {
-        sessions: repo::sessions(&mut conn, f).await?,
-        teaching: repo::teaching(&mut conn, f).await?,
-        instructors: repo::availability(&mut conn, f).await?,
-        admin: repo::admin_effort(&mut conn, f).await?,
-        satisfaction: trainyard_store::satisfaction::ratings(&mut conn, f).await?,
+    let instructors = repo::availability(&mut conn, f).await?;
+    let satisfaction = trainyard_store::satisfaction::ratings(&mut conn, f).await?;
+    Ok(match source {
+        Source::Facts => {
+            let (sessions, admin) =
+                repo::session_groups(&mut conn, f, repo::Grouping { as_of, bounds }).await?;
+            let taught = repo::taught_minutes(&mut conn, f).await?;
+            // The heat map's rows are the only teaching read part by part.
+            let heat: Vec<i64> = heat_rows(&instructors, |i| taught.contains_key(&i))
+                .map(|i| i.instructor_id)
+                .collect();
+            Rows {
+                sessions,
+                teaching: repo::teaching(&mut conn, f, Some(&heat)).await?,
+                taught: Some(taught),
+                instructors,
+                admin,
+                satisfaction,
+            }
+        }
+        Source::RawRows => Rows {
+            sessions: repo::sessions(&mut conn, f).await?,
+            teaching: repo::teaching(&mut conn, f, None).await?,
+            taught: None,
+            instructors,
+            admin: repo::admin_effort(&mut conn, f).await?,
+            satisfaction,
+        },
     })
+}
+
+/// The instructors of the heat map: the first [`HEAT_ROWS`] with a working pattern or teaching.
+fn heat_rows<'a>(
+    instructors: &'a [kpi::InstructorRow],
+    teaches: impl Fn(i64) -> bool + 'a,
+) -> impl Iterator<Item = &'a kpi::InstructorRow> + 'a {
+    instructors
+        .iter()
+        .filter(move |i| !i.working_hours.is_empty() || teaches(i.instructor_id))
+        .take(HEAT_ROWS)
 }
 
 /// Fills in the finance KPIs (cost per learner, profitability) of `period` from the sessions
@@ -354,13 +407,30 @@ fn slices(days: Days, by_month: bool) -> Vec<Days> {
 /// The KPIs of a period and its comparison period, as `caller` may see them.
 #[tracing::instrument(skip(app, caller), fields(user = caller.user_id))]
 pub async fn kpis(app: &App, caller: &Caller, q: &ReportQuery) -> Result<KpiReport, AppError> {
+    kpis_at(app, caller, q, now_ms(), Source::Facts).await
+}
+
+/// [`kpis`] as of `now`, from the rows of `source` (the tests compare the two sources).
+pub async fn kpis_at(
+    app: &App,
+    caller: &Caller,
+    q: &ReportQuery,
+    now: i64,
+    source: Source,
+) -> Result<KpiReport, AppError> {
     let f = scoped(caller, q)?;
     let compare = Compare::parse(&q.compare)?;
     let tz = TimeZoneName::parse_or_utc(&caller.time_zone);
-    let now = now_ms();
     let days = days_of(q, tz.local(now).date_naive())?;
     let comparison = days.compared(compare);
     let period = days.period(&tz);
+    let by_month = (days.until - days.from).num_days() > 13 * 7;
+    let fill_slices = slices(days, by_month);
+    let bounds: Vec<i64> = fill_slices
+        .iter()
+        .skip(1)
+        .map(|d| d.period(&tz).from_ms)
+        .collect();
     let current = rows(
         app,
         &KpiFilter {
@@ -368,6 +438,9 @@ pub async fn kpis(app: &App, caller: &Caller, q: &ReportQuery) -> Result<KpiRepo
             until_ms: period.until_ms,
             ..f.clone()
         },
+        now,
+        &bounds,
+        source,
     )
     .await?;
     let mut figures = kpi::figures(period, now, &current);
@@ -386,6 +459,9 @@ pub async fn kpis(app: &App, caller: &Caller, q: &ReportQuery) -> Result<KpiRepo
                     until_ms: p.until_ms,
                     ..f.clone()
                 },
+                now,
+                &[],
+                source,
             )
             .await?;
             let mut b = kpi::figures(p, now, &r);
@@ -424,9 +500,8 @@ pub async fn kpis(app: &App, caller: &Caller, q: &ReportQuery) -> Result<KpiRepo
         })
         .collect();
     let sees = |k: Kpi| shown.contains(&k);
-    let by_month = (days.until - days.from).num_days() > 13 * 7;
     let fill_over_time = if sees(Kpi::FillRate) {
-        slices(days, by_month)
+        fill_slices
             .into_iter()
             .map(|d| FillBucket {
                 days: d,
@@ -438,29 +513,32 @@ pub async fn kpis(app: &App, caller: &Caller, q: &ReportQuery) -> Result<KpiRepo
     };
     let weeks = slices(days, false);
     let utilization_by_week = if sees(Kpi::InstructorUtilization) {
-        current
-            .instructors
-            .iter()
-            .filter(|i| {
-                !i.working_hours.is_empty()
-                    || current
-                        .teaching
+        // Each row reads only its instructor's teaching (a year holds 100,000 parts).
+        let mut teaching_of: HashMap<i64, Vec<kpi::TeachingRow>> = HashMap::new();
+        for t in &current.teaching {
+            teaching_of
+                .entry(t.instructor_id)
+                .or_default()
+                .push(t.clone());
+        }
+        let teaches = |i: i64| match &current.taught {
+            Some(taught) => taught.contains_key(&i),
+            None => teaching_of.contains_key(&i),
+        };
+        heat_rows(&current.instructors, teaches)
+            .map(|i| {
+                let mine = teaching_of
+                    .get(&i.instructor_id)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                HeatRow {
+                    instructor_id: i.instructor_id,
+                    name: i.name.clone(),
+                    weeks: weeks
                         .iter()
-                        .any(|t| t.instructor_id == i.instructor_id)
-            })
-            .take(HEAT_ROWS)
-            .map(|i| HeatRow {
-                instructor_id: i.instructor_id,
-                name: i.name.clone(),
-                weeks: weeks
-                    .iter()
-                    .map(|w| {
-                        let p = w.period(&tz);
-                        let (r, _) =
-                            kpi::utilization(p, &current.teaching, std::slice::from_ref(i));
-                        r
-                    })
-                    .collect(),
+                        .map(|w| kpi::utilization(w.period(&tz), mine, std::slice::from_ref(i)).0)
+                        .collect(),
+                }
             })
             .collect()
     } else {

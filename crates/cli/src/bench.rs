@@ -276,7 +276,7 @@ pub async fn invoice_pdf(app: App, lines: usize, iterations: usize) -> anyhow::R
 }
 
 /// Fills a year of operations (if missing), then times the reports page over the whole year, the
-/// dashboard and the year's profitability by course and by client.
+/// dashboard, the year's profitability by course and by client, and the compliance dashboard.
 pub async fn year(
     app: App,
     size: trainyard_app::bench::YearSize,
@@ -311,6 +311,7 @@ pub async fn year(
         "/".to_owned(),
         format!("/reports/profitability?from={from}&until={until}&by=course"),
         format!("/reports/profitability?from={from}&until={until}&by=client"),
+        "/compliance".to_owned(),
     ];
     time_pages(&router, &cookie, &queries, iterations).await
 }

@@ -17,6 +17,7 @@
 use crate::status::{SessionStatus, StatusReason};
 use crate::time::TimeZoneName;
 use chrono::{Datelike, Duration, NaiveDate};
+use std::collections::{HashMap, HashSet};
 
 const MINUTE: i64 = 60_000;
 
@@ -83,9 +84,18 @@ impl Period {
     }
 }
 
-/// One session as the KPIs see it.
+/// One session as the KPIs see it, or several sessions they cannot tell apart counted together.
+///
+/// Every figure is a sum over sessions of what a row holds, narrowed by the predicates below
+/// (status, postponement, reason, whether it starts in the period and ended by `as_of`). So the
+/// store may hand over one row per group of sessions alike in those (`sessions` > 1): seats and
+/// learners summed, `starts_at` the earliest start and `ends_at` the latest end of the group,
+/// which lies in the same period and on the same side of `as_of` as each of its sessions when
+/// the group was made per period slice and per side of `as_of`. The figures of the group are
+/// then those of its sessions ([`group`] makes such rows from single ones; the tests hold it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRow {
+    /// The session's id (0 for a group).
     pub id: i64,
     pub client_id: Option<i64>,
     pub course_id: i64,
@@ -103,6 +113,8 @@ pub struct SessionRow {
     pub postponed: bool,
     /// The reason of its latest cancellation or postponement, if it had one.
     pub disruption: Option<StatusReason>,
+    /// How many sessions the row stands for: 1 for a session, more for a group.
+    pub sessions: i64,
 }
 
 impl SessionRow {
@@ -171,11 +183,18 @@ pub struct InstructorRow {
 impl InstructorRow {
     /// Minutes of the working pattern inside `period`, less the minutes of time off within them.
     pub fn available_minutes(&self, period: Period) -> i64 {
+        self.available_in(&self.working_windows(period))
+    }
+
+    /// The working pattern's windows inside `period`, as `[start, end)` instants, clipped to it.
+    /// Instructors sharing a zone and a pattern share their windows (see [`utilization`]): turning
+    /// local times into instants is the costly part over a long period.
+    pub fn working_windows(&self, period: Period) -> Vec<(i64, i64)> {
         let tz = &self.time_zone;
         // One day either side: a window in a far zone can start the local day before.
         let first = tz.local(period.from_ms).date_naive() - Duration::days(1);
         let last = tz.local(period.until_ms).date_naive() + Duration::days(1);
-        let mut total = 0;
+        let mut windows = Vec::new();
         let mut day = first;
         while day <= last {
             let weekday = day.weekday().number_from_monday();
@@ -187,16 +206,37 @@ impl InstructorRow {
                     continue;
                 };
                 let (a, b) = (start.max(period.from_ms), end.min(period.until_ms));
-                if b <= a {
-                    continue;
+                if b > a {
+                    windows.push((a, b));
                 }
-                total += (b - a) / MINUTE - off_minutes(&self.time_off, a, b);
             }
             day += Duration::days(1);
         }
-        total
+        windows
+    }
+
+    /// Minutes of `windows` (from [`Self::working_windows`]) less this instructor's time off.
+    pub fn available_in(&self, windows: &[(i64, i64)]) -> i64 {
+        windows
+            .iter()
+            .map(|&(a, b)| (b - a) / MINUTE - off_minutes(&self.time_off, a, b))
+            .sum()
+    }
+
+    /// What makes two instructors' working windows the same: their zone and weekly pattern.
+    fn pattern_key(&self) -> PatternKey<'_> {
+        (
+            self.time_zone.as_str(),
+            self.working_hours
+                .iter()
+                .map(|w| (w.weekday, w.start_minute, w.end_minute))
+                .collect(),
+        )
     }
 }
+
+/// A time zone and a weekly pattern (weekday, start and end minute of each window).
+type PatternKey<'a> = (&'a str, Vec<(u32, i64, i64)>);
 
 /// Minutes of `[a, b)` covered by the (possibly overlapping) time-off intervals.
 fn off_minutes(time_off: &[(i64, i64)], a: i64, b: i64) -> i64 {
@@ -242,6 +282,10 @@ pub struct SatisfactionRow {
 pub struct Rows {
     pub sessions: Vec<SessionRow>,
     pub teaching: Vec<TeachingRow>,
+    /// Teaching minutes inside the period per instructor (every instructor with a teaching row
+    /// overlapping it), as [`taught_by_instructor`] sums them, when the store summed them
+    /// already: then `teaching` may hold only the rows a chart needs.
+    pub taught: Option<HashMap<i64, i64>>,
     pub instructors: Vec<InstructorRow>,
     pub admin: Vec<AdminRow>,
     pub satisfaction: Vec<SatisfactionRow>,
@@ -306,8 +350,11 @@ pub fn on_time_delivery(period: Period, as_of: i64, sessions: &[SessionRow]) -> 
         .filter(|s| period.contains(s.starts_at) && s.scheduled() && s.ends_at <= as_of)
         .collect();
     Ratio::new(
-        due.iter().filter(|s| s.delivered() && !s.postponed).count() as i64,
-        due.len() as i64,
+        due.iter()
+            .filter(|s| s.delivered() && !s.postponed)
+            .map(|s| s.sessions)
+            .sum(),
+        due.iter().map(|s| s.sessions).sum(),
     )
 }
 
@@ -318,8 +365,8 @@ pub fn cancellation_rate(period: Period, sessions: &[SessionRow]) -> Ratio {
         .filter(|s| period.contains(s.starts_at) && s.scheduled());
     let (mut n, mut d) = (0, 0);
     for s in scheduled {
-        d += 1;
-        n += i64::from(s.disrupted());
+        d += s.sessions;
+        n += i64::from(s.disrupted()) * s.sessions;
     }
     Ratio::new(n, d)
 }
@@ -337,7 +384,11 @@ pub fn cancellations_by_reason(period: Period, sessions: &[SessionRow]) -> Vec<R
         .chain([None])
         .map(|reason| ReasonCount {
             reason,
-            sessions: disrupted.iter().filter(|s| s.disruption == reason).count() as i64,
+            sessions: disrupted
+                .iter()
+                .filter(|s| s.disruption == reason)
+                .map(|s| s.sessions)
+                .sum(),
         })
         .filter(|c| c.sessions > 0)
         .collect()
@@ -350,16 +401,40 @@ pub fn utilization(
     teaching: &[TeachingRow],
     instructors: &[InstructorRow],
 ) -> (Ratio, Vec<InstructorUtilization>) {
+    utilization_of(period, &taught_by_instructor(period, teaching), instructors)
+}
+
+/// Teaching minutes inside the period per instructor, one entry for every instructor with a row
+/// (even one overlapping by less than a minute). Each row's minutes are whole minutes.
+pub fn taught_by_instructor(period: Period, teaching: &[TeachingRow]) -> HashMap<i64, i64> {
+    let mut taught: HashMap<i64, i64> = HashMap::new();
+    for t in teaching {
+        *taught.entry(t.instructor_id).or_default() +=
+            period.overlap_minutes(t.starts_at, t.ends_at);
+    }
+    taught
+}
+
+/// [`utilization`] from the teaching minutes per instructor ([`taught_by_instructor`]).
+pub fn utilization_of(
+    period: Period,
+    taught: &HashMap<i64, i64>,
+    instructors: &[InstructorRow],
+) -> (Ratio, Vec<InstructorUtilization>) {
+    // One set of windows per zone and pattern, so a year of 2,000 instructors costs what their
+    // patterns cost, not instructors × days of time-zone arithmetic.
+    let mut windows: HashMap<PatternKey<'_>, Vec<(i64, i64)>> = HashMap::new();
     let mut total = Ratio::default();
     let per: Vec<InstructorUtilization> = instructors
         .iter()
         .map(|i| {
-            let taught = teaching
-                .iter()
-                .filter(|t| t.instructor_id == i.instructor_id)
-                .map(|t| period.overlap_minutes(t.starts_at, t.ends_at))
-                .sum();
-            let r = Ratio::new(taught, i.available_minutes(period));
+            let w = windows
+                .entry(i.pattern_key())
+                .or_insert_with(|| i.working_windows(period));
+            let r = Ratio::new(
+                taught.get(&i.instructor_id).copied().unwrap_or(0),
+                i.available_in(w),
+            );
             total.add(r);
             InstructorUtilization {
                 instructor_id: i.instructor_id,
@@ -381,17 +456,18 @@ pub fn teaching_minutes(period: Period, teaching: &[TeachingRow]) -> i64 {
 
 /// Staff actions and logged minutes over the sessions delivered in the period.
 pub fn admin_time(period: Period, sessions: &[SessionRow], admin: &[AdminRow]) -> (Ratio, Ratio) {
-    let delivered: Vec<i64> = sessions
+    let delivered: Vec<&SessionRow> = sessions
         .iter()
         .filter(|s| period.contains(s.starts_at) && s.delivered())
-        .map(|s| s.id)
         .collect();
+    // A set for the lookups: a year has tens of thousands of delivered sessions.
+    let lookup: HashSet<i64> = delivered.iter().map(|s| s.id).collect();
     let (mut actions, mut minutes) = (0, 0);
-    for a in admin.iter().filter(|a| delivered.contains(&a.session_id)) {
+    for a in admin.iter().filter(|a| lookup.contains(&a.session_id)) {
         actions += a.staff_actions;
         minutes += a.minutes;
     }
-    let n = delivered.len() as i64;
+    let n = delivered.iter().map(|s| s.sessions).sum();
     (Ratio::new(actions, n), Ratio::new(minutes, n))
 }
 
@@ -420,10 +496,86 @@ pub fn client_satisfaction(period: Period, ratings: &[SatisfactionRow]) -> Ratio
     r
 }
 
+/// What tells sessions apart for the figures, within one period slice: status, postponement,
+/// reason, and whether they ended by `as_of`.
+type GroupKey = (usize, SessionStatus, bool, Option<StatusReason>, bool);
+
+/// Sessions counted together, as the store groups the sessions starting in a period: one row
+/// per slice of `bounds` (the instants inside the period where a new slice starts, ascending), status, postponement, reason and side of
+/// `as_of`, with the admin rows of its sessions summed under the group's id (1, 2, … in the order
+/// the groups first appear). Every figure over a period made of whole slices, and over each
+/// slice, is the same for the groups as for the single rows.
+pub fn group(
+    sessions: &[SessionRow],
+    admin: &[AdminRow],
+    bounds: &[i64],
+    as_of: i64,
+) -> (Vec<SessionRow>, Vec<AdminRow>) {
+    let mut at: HashMap<GroupKey, usize> = HashMap::new();
+    let mut of_session: HashMap<i64, usize> = HashMap::new();
+    let mut groups: Vec<SessionRow> = Vec::new();
+    for s in sessions {
+        let slice = bounds.partition_point(|&b| b <= s.starts_at);
+        let key = (
+            slice,
+            s.status,
+            s.postponed,
+            s.disruption,
+            s.ends_at <= as_of,
+        );
+        let n = *at.entry(key).or_insert_with(|| {
+            groups.push(SessionRow {
+                id: groups.len() as i64 + 1,
+                client_id: None,
+                course_id: 0,
+                status: s.status,
+                starts_at: s.starts_at,
+                ends_at: s.ends_at,
+                capacity: 0,
+                booked: 0,
+                attended: 0,
+                no_show: 0,
+                completed: 0,
+                postponed: s.postponed,
+                disruption: s.disruption,
+                sessions: 0,
+            });
+            groups.len() - 1
+        });
+        let g = &mut groups[n];
+        g.starts_at = g.starts_at.min(s.starts_at);
+        g.ends_at = g.ends_at.max(s.ends_at);
+        g.capacity += s.capacity;
+        g.booked += s.booked;
+        g.attended += s.attended;
+        g.no_show += s.no_show;
+        g.completed += s.completed;
+        g.sessions += s.sessions;
+        of_session.insert(s.id, n);
+    }
+    let mut summed: Vec<AdminRow> = groups
+        .iter()
+        .map(|g| AdminRow {
+            session_id: g.id,
+            staff_actions: 0,
+            minutes: 0,
+        })
+        .collect();
+    for a in admin {
+        if let Some(&n) = of_session.get(&a.session_id) {
+            summed[n].staff_actions += a.staff_actions;
+            summed[n].minutes += a.minutes;
+        }
+    }
+    (groups, summed)
+}
+
 /// Every figure for one period.
 pub fn figures(period: Period, as_of: i64, rows: &Rows) -> Figures {
-    let (utilization, utilization_by_instructor) =
-        utilization(period, &rows.teaching, &rows.instructors);
+    let (utilization, utilization_by_instructor) = match &rows.taught {
+        Some(taught) => utilization_of(period, taught, &rows.instructors),
+        None => utilization(period, &rows.teaching, &rows.instructors),
+    };
     let (admin_actions_per_session, admin_minutes_per_session) =
         admin_time(period, &rows.sessions, &rows.admin);
     let (attendance_rate, completion_rate) = learner_outcomes(period, &rows.sessions);
@@ -652,6 +804,7 @@ mod tests {
             completed: 4,
             postponed: false,
             disruption: None,
+            sessions: 1,
         }
     }
 
@@ -910,6 +1063,7 @@ mod tests {
                         completed: attended.min(booked) / 2,
                         postponed,
                         disruption: StatusReason::ALL.get(reason).copied(),
+                        sessions: 1,
                     };
                     (row, teach)
                 },
@@ -917,6 +1071,58 @@ mod tests {
     }
 
     proptest! {
+        /// Sessions counted in groups, as the store reads them, give every figure of the period
+        /// and of each of its slices exactly as the single sessions do.
+        #[test]
+        fn grouped_rows_give_the_same_figures(
+            raw in proptest::collection::vec(any_session(), 0..40),
+            cuts in proptest::collection::vec(1..30_i64, 0..4),
+            as_of_day in 0..40_i64,
+        ) {
+            let p = march();
+            let mut rows = Rows::default();
+            for (i, (mut s, teach)) in raw.into_iter().enumerate() {
+                s.id = i as i64 + 100;
+                for (k, instructor) in teach.into_iter().enumerate() {
+                    rows.teaching.push(TeachingRow {
+                        instructor_id: instructor,
+                        session_id: s.id,
+                        client_id: s.client_id,
+                        course_id: s.course_id,
+                        starts_at: s.starts_at + k as i64 * DAY + 5 * 60_000,
+                        ends_at: s.starts_at + k as i64 * DAY + 7 * H + 30_000,
+                    });
+                }
+                rows.admin.push(AdminRow { session_id: s.id, staff_actions: i as i64 % 4, minutes: i as i64 * 11 % 50 });
+                rows.sessions.push(s);
+            }
+            let mut bounds: Vec<i64> = cuts.iter().map(|d| p.from_ms + d * DAY).collect();
+            bounds.sort_unstable();
+            bounds.dedup();
+            let as_of = p.from_ms + as_of_day * DAY;
+            // The store groups the sessions starting in the period.
+            let inside: Vec<SessionRow> = rows.sessions.iter().filter(|s| p.contains(s.starts_at)).cloned().collect();
+            let (sessions, admin) = group(&inside, &rows.admin, &bounds, as_of);
+            rows.instructors = (0..5)
+                .map(|n| InstructorRow { instructor_id: n, ..weekdays_nine_to_five("Europe/Berlin") })
+                .collect();
+            let grouped = Rows {
+                sessions,
+                admin,
+                instructors: rows.instructors.clone(),
+                taught: Some(taught_by_instructor(p, &rows.teaching)),
+                ..Rows::default()
+            };
+            prop_assert_eq!(figures(p, as_of, &grouped), figures(p, as_of, &rows));
+            let mut edges = vec![p.from_ms];
+            edges.extend(bounds.iter().copied());
+            edges.push(p.until_ms);
+            for w in edges.windows(2) {
+                let slice = Period { from_ms: w[0], until_ms: w[1] };
+                prop_assert_eq!(fill_rate(slice, &grouped.sessions), fill_rate(slice, &rows.sessions));
+            }
+        }
+
         /// Every numerator (and denominator) summed over a partition by client, or by course,
         /// equals the total's.
         #[test]
@@ -964,6 +1170,7 @@ mod tests {
                         satisfaction: rows.satisfaction.iter().filter(|x| {
                             key(&rows.sessions[x.session_id as usize]) == g
                         }).copied().collect(),
+                        taught: None,
                     };
                     let f = figures(p, as_of, &part);
                     sum.fill_rate.add(f.fill_rate);

@@ -60,7 +60,9 @@ fn decode<T>(r: Result<T, trainyard_core::status::Refusal>) -> Result<T, sqlx::E
     r.map_err(crate::courses::decode_err)
 }
 
-/// Sessions starting in the period, with their seats, outcomes and disruptions.
+/// Sessions starting in the period, with their seats, outcomes and disruptions, one row each,
+/// counted from the raw enrollments and status changes: the reference [`session_groups`] is
+/// tested against (and what a drill-down by session would read).
 pub async fn sessions(conn: &mut Conn, f: &KpiFilter) -> Result<Vec<SessionRow>, StoreError> {
     let mut q = Sql::new(&format!(
         "SELECT s.id, s.client_id, s.course_id, s.status, s.starts_at, s.ends_at, s.capacity, s.booked_count, \
@@ -94,27 +96,169 @@ pub async fn sessions(conn: &mut Conn, f: &KpiFilter) -> Result<Vec<SessionRow>,
             completed: r.i("completed")?,
             postponed: r.i("postponements")? > 0,
             disruption: reason,
+            sessions: 1,
         })
     })
     .await
 }
 
+/// How [`session_groups`] counts sessions together (see `trainyard_core::kpi::group`): per slice
+/// of the period (`bounds`: the instants inside it where a new slice starts, ascending), status,
+/// postponement, reason and side of `as_of`.
+#[derive(Debug, Clone, Copy)]
+pub struct Grouping<'a> {
+    pub as_of: i64,
+    pub bounds: &'a [i64],
+}
+
+/// The grouping key of a session `s`, as five columns named slice, status, postponed, reason and
+/// due. The figures kept on the session row (migration 0037) replace the per-session counts.
+fn group_key(q: &mut Sql, g: Grouping<'_>) {
+    if g.bounds.is_empty() {
+        q.push("0");
+    } else {
+        q.push("CASE");
+        for (n, b) in g.bounds.iter().enumerate() {
+            q.push(" WHEN s.starts_at < ")
+                .int(*b)
+                .push(&format!(" THEN {n}"));
+        }
+        q.push(&format!(" ELSE {} END", g.bounds.len()));
+    }
+    q.push(
+        " AS slice, s.status, CASE WHEN s.kpi_postponements > 0 THEN 1 ELSE 0 END AS postponed, \
+         COALESCE(s.kpi_disruption_reason, s.status_reason) AS reason, CASE WHEN s.ends_at <= ",
+    )
+    .int(g.as_of)
+    .push(" THEN 1 ELSE 0 END AS due");
+}
+
+type Key = (i64, String, i64, Option<String>, i64);
+
+fn key_of(r: &sqlx::any::AnyRow) -> Result<Key, sqlx::Error> {
+    Ok((
+        r.i("slice")?,
+        r.s("status")?,
+        r.i("postponed")?,
+        r.os("reason")?,
+        r.i("due")?,
+    ))
+}
+
+/// The sessions starting in the period, counted in groups (ids 1, 2, …), with the admin effort
+/// of the delivered ones summed per group under the same ids: what `trainyard_core::kpi::figures`
+/// needs, in a few hundred rows rather than one per session. [`sessions`] and [`admin_effort`]
+/// read the same from the raw rows (the tests compare them).
+pub async fn session_groups(
+    conn: &mut Conn,
+    f: &KpiFilter,
+    g: Grouping<'_>,
+) -> Result<(Vec<SessionRow>, Vec<AdminRow>), StoreError> {
+    let mut q = Sql::new("SELECT ");
+    group_key(&mut q, g);
+    q.push(
+        ", COUNT(*) AS n, MIN(s.starts_at) AS first_start, MAX(s.ends_at) AS last_end, \
+         CAST(SUM(s.capacity) AS BIGINT) AS capacity, CAST(SUM(s.booked_count) AS BIGINT) AS booked, \
+         CAST(SUM(s.kpi_came) AS BIGINT) AS came, CAST(SUM(s.kpi_no_show) AS BIGINT) AS no_show, \
+         CAST(SUM(s.kpi_completed) AS BIGINT) AS completed FROM sessions s",
+    );
+    starting_in(&mut q, f);
+    q.push(" GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5");
+    let found = fetch_all(conn, q.query(), |r| {
+        let key = key_of(r)?;
+        let row = SessionRow {
+            id: 0,
+            client_id: None,
+            course_id: 0,
+            status: decode(SessionStatus::parse(&key.1))?,
+            starts_at: r.i("first_start")?,
+            ends_at: r.i("last_end")?,
+            capacity: r.i("capacity")?,
+            booked: r.i("booked")?,
+            attended: r.i("came")?,
+            no_show: r.i("no_show")?,
+            completed: r.i("completed")?,
+            postponed: key.2 > 0,
+            disruption: match &key.3 {
+                Some(x) => Some(decode(StatusReason::parse(x))?),
+                None => None,
+            },
+            sessions: r.i("n")?,
+        };
+        Ok((key, row))
+    })
+    .await?;
+    let mut ids: HashMap<Key, i64> = HashMap::new();
+    let mut groups = Vec::with_capacity(found.len());
+    for (n, (key, mut row)) in found.into_iter().enumerate() {
+        row.id = n as i64 + 1;
+        ids.insert(key, row.id);
+        groups.push(row);
+    }
+    let mut q = Sql::new(
+        "SELECT x.slice, x.status, x.postponed, x.reason, x.due, \
+        CAST(SUM(x.actions) AS BIGINT) AS actions, CAST(SUM(x.minutes) AS BIGINT) AS minutes FROM (SELECT ",
+    );
+    group_key(&mut q, g);
+    q.push(&format!(
+        ", {} + {} AS actions, \
+         (SELECT CAST(COALESCE(SUM(m.minutes), 0) AS BIGINT) FROM session_admin_time m WHERE m.session_id = s.id) AS minutes \
+         FROM sessions s",
+        staff_actions("audit_events"),
+        staff_actions("audit_pending"),
+    ));
+    starting_in(&mut q, f);
+    q.push(" AND s.status IN ('delivered', 'closed')) x GROUP BY x.slice, x.status, x.postponed, x.reason, x.due");
+    let mut admin = Vec::new();
+    for (key, actions, minutes) in fetch_all(conn, q.query(), |r| {
+        Ok((key_of(r)?, r.i("actions")?, r.i("minutes")?))
+    })
+    .await?
+    {
+        if let Some(&id) = ids.get(&key) {
+            admin.push(AdminRow {
+                session_id: id,
+                staff_actions: actions,
+                minutes,
+            });
+        }
+    }
+    Ok((groups, admin))
+}
+
+/// Parts overlapping the period, narrowed by the slices (and the instructor).
+fn teaching_scope(q: &mut Sql, f: &KpiFilter) {
+    q.push(" AND p.starts_at < ")
+        .int(f.until_ms)
+        .push(" AND p.ends_at > ")
+        .int(f.from_ms);
+    slices(q, f);
+    if let Some(i) = f.instructor_id {
+        q.push(" AND a.instructor_id = ").int(i);
+    }
+}
+
 /// One row per instructor and scheduled part overlapping the period, of accepted or confirmed
-/// assignments of sessions held (wherever the session starts).
-pub async fn teaching(conn: &mut Conn, f: &KpiFilter) -> Result<Vec<TeachingRow>, StoreError> {
+/// assignments of sessions held (wherever the session starts); of the instructors in `only` when
+/// given (a chart's rows).
+pub async fn teaching(
+    conn: &mut Conn,
+    f: &KpiFilter,
+    only: Option<&[i64]>,
+) -> Result<Vec<TeachingRow>, StoreError> {
     let mut q = Sql::new(&format!(
         "SELECT a.instructor_id, s.id, s.client_id, s.course_id, p.starts_at, p.ends_at \
          FROM session_parts p JOIN sessions s ON s.id = p.session_id JOIN assignments a ON a.session_id = s.id \
          WHERE s.archived_at IS NULL AND s.status IN {HELD} AND p.status = 'scheduled' \
          AND a.status IN ('accepted', 'confirmed')"
     ));
-    q.push(" AND p.starts_at < ")
-        .int(f.until_ms)
-        .push(" AND p.ends_at > ")
-        .int(f.from_ms);
-    slices(&mut q, f);
-    if let Some(i) = f.instructor_id {
-        q.push(" AND a.instructor_id = ").int(i);
+    teaching_scope(&mut q, f);
+    if let Some(only) = only {
+        q.push(" AND a.instructor_id IN (");
+        for (n, i) in only.iter().enumerate() {
+            q.push(if n > 0 { ", " } else { "" }).int(*i);
+        }
+        q.push(if only.is_empty() { "NULL)" } else { ")" });
     }
     q.push(" ORDER BY a.instructor_id, p.starts_at");
     fetch_all(conn, q.query(), |r| {
@@ -128,6 +272,35 @@ pub async fn teaching(conn: &mut Conn, f: &KpiFilter) -> Result<Vec<TeachingRow>
         })
     })
     .await
+}
+
+/// The teaching of [`teaching`] summed per instructor: minutes inside the period, each part's
+/// clipped to it and counted in whole minutes, as `trainyard_core::kpi::taught_by_instructor`.
+pub async fn taught_minutes(
+    conn: &mut Conn,
+    f: &KpiFilter,
+) -> Result<HashMap<i64, i64>, StoreError> {
+    let mut q = Sql::new("SELECT a.instructor_id, CAST(SUM((CASE WHEN p.ends_at < ");
+    q.int(f.until_ms)
+        .push(" THEN p.ends_at ELSE ")
+        .int(f.until_ms)
+        .push(" END - CASE WHEN p.starts_at > ")
+        .int(f.from_ms)
+        .push(" THEN p.starts_at ELSE ")
+        .int(f.from_ms)
+        .push(&format!(
+            " END) / 60000) AS BIGINT) AS minutes \
+             FROM session_parts p JOIN sessions s ON s.id = p.session_id JOIN assignments a ON a.session_id = s.id \
+             WHERE s.archived_at IS NULL AND s.status IN {HELD} AND p.status = 'scheduled' \
+             AND a.status IN ('accepted', 'confirmed')"
+        ));
+    teaching_scope(&mut q, f);
+    q.push(" GROUP BY a.instructor_id");
+    let rows = fetch_all(conn, q.query(), |r| {
+        Ok((r.i("instructor_id")?, r.i("minutes")?))
+    })
+    .await?;
+    Ok(rows.into_iter().collect())
 }
 
 /// Active instructors (or the one of `f.instructor_id`) with their weekly pattern and the time

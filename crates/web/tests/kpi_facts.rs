@@ -1,0 +1,443 @@
+//! The year's reports read figures kept on each session row by the database (migration 0037) and
+//! count sessions in groups (issue 17): they must never go stale and must equal what the raw rows
+//! give. On both databases: a small world, then batches of random changes through the HTTP API
+//! (enroll, cancel an enrollment, record attendance, cancel, postpone and reschedule, deliver,
+//! close, change the capacity, staff and withdraw an instructor, add a cost line, log admin time),
+//! chosen by a seeded generator; after each batch every KPI, chart and heat-map cell of the
+//! fast path equals the reference computed from one raw row per session.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{Api, TestApp, course_body_with_costs, venue_body};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use trainyard_app::reporting::{self, ReportQuery, Source};
+use trainyard_core::Role;
+
+both_backends!(random_changes_keep_the_facts_equal_to_the_raw_rows);
+
+/// A small deterministic generator (xorshift64*): the same changes on every run and database.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+struct World {
+    coordinator: Api,
+    manager: Api,
+    course: i64,
+    client: i64,
+    venue: i64,
+    instructors: Vec<i64>,
+    learners: Vec<i64>,
+    /// Each session with its day in March 2026 and its assignments.
+    sessions: Vec<(i64, String, Vec<i64>)>,
+}
+
+fn day(date: &str) -> Value {
+    json!({ "starts": format!("{date}T09:00"), "ends": format!("{date}T17:00") })
+}
+
+impl World {
+    fn body(&self, n: usize, parts: Value, capacity: i64) -> Value {
+        let mut b = json!({
+            "course_id": self.course, "visibility": "public", "delivery_mode": "ilt", "capacity": capacity,
+            "time_zone": "Europe/Berlin", "venue_id": self.venue,
+            "seat_price": { "amount": "250", "currency": "EUR" }, "parts": parts
+        });
+        if n % 3 == 0 {
+            b["visibility"] = json!("private");
+            b["client_id"] = json!(self.client);
+        }
+        b
+    }
+
+    async fn session(&self, s: usize) -> Value {
+        self.coordinator
+            .get(&format!("/sessions/{}", self.sessions[s].0))
+            .await
+            .body
+    }
+
+    /// Moves session `s` to `parts` with `capacity` (its other fields as made); whether it could.
+    async fn put(&self, s: usize, parts: Value, capacity: Option<i64>) -> bool {
+        let cur = self.session(s).await;
+        let capacity = capacity.unwrap_or_else(|| cur["capacity"].as_i64().unwrap());
+        let mut body = self.body(s, parts, capacity);
+        body["version"] = cur["version"].clone();
+        let r = self
+            .coordinator
+            .put(&format!("/sessions/{}", self.sessions[s].0), &body)
+            .await;
+        r.status == StatusCode::OK
+    }
+
+    async fn transition(&self, s: usize, event: &str, reason: Option<&str>) -> bool {
+        let v = self.session(s).await["version"].clone();
+        let mut body = json!({ "event": event, "version": v });
+        if let Some(r) = reason {
+            body["reason"] = json!(r);
+        }
+        let r = self
+            .coordinator
+            .post(
+                &format!("/sessions/{}/transition", self.sessions[s].0),
+                &body,
+            )
+            .await;
+        r.status == StatusCode::OK
+    }
+}
+
+async fn build(t: &TestApp) -> World {
+    let coordinator = t.api_as(Role::Coordinator, None).await;
+    let manager = t.api_as(Role::Manager, None).await;
+    let venue = coordinator
+        .create("/venues", &venue_body("BER", "Europe/Berlin"))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    // Rates and material costs are finance data: the manager sets them.
+    let course = manager
+        .create("/courses", &course_body_with_costs("KF"))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let client = coordinator
+        .create("/clients", &json!({
+            "code": "ACME", "name": "Acme", "billing_email": "ap@acme.example", "billing_address": "1 Road",
+            "currency": "EUR", "time_zone": "Europe/Berlin"
+        }))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let mut instructors = Vec::new();
+    for n in 0..2 {
+        let i = manager
+            .create("/instructors", &json!({
+                "name": format!("Instructor {n}"), "email": format!("i{n}@example.com"), "employment_type": "staff",
+                "home_venue_id": venue, "time_zone": "Europe/Berlin", "currency": "EUR", "day_rate": { "amount": "400", "currency": "EUR" },
+                "max_days_week": 5, "max_days_month": 20
+            }))
+            .await["id"]
+            .as_i64()
+            .unwrap();
+        let pattern: Vec<Value> = (1..=5)
+            .map(|d| json!({ "weekday": d, "from": "08:00", "until": "18:00" }))
+            .collect();
+        let r = coordinator
+            .put(
+                &format!("/instructors/{i}/working-pattern"),
+                &json!(pattern),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+        instructors.push(i);
+    }
+    let mut learners = Vec::new();
+    for n in 0..8 {
+        learners.push(
+            coordinator
+                .create("/learners", &json!({
+                    "first_name": "L", "last_name": format!("N{n}"), "email": format!("l{n}@example.com"),
+                    "time_zone": "Europe/Berlin", "client_id": client
+                }))
+                .await["id"]
+                .as_i64()
+                .unwrap(),
+        );
+    }
+    let mut w = World {
+        coordinator,
+        manager,
+        course,
+        client,
+        venue,
+        instructors,
+        learners,
+        sessions: Vec::new(),
+    };
+    // Six sessions over March 2026 (two weeks and a month of the fill chart apart), made in the
+    // future so learners can enroll, then moved to their day.
+    let days = [
+        "2026-03-02",
+        "2026-03-05",
+        "2026-03-11",
+        "2026-03-18",
+        "2026-03-24",
+        "2026-03-31",
+    ];
+    for (n, d) in days.iter().enumerate() {
+        let future = format!("2027-06-{:02}", 7 + n);
+        let body = w.body(n, json!([day(&future)]), 6);
+        let id = w.coordinator.create("/sessions", &body).await["id"]
+            .as_i64()
+            .unwrap();
+        w.sessions.push((id, (*d).to_owned(), Vec::new()));
+        assert!(w.transition(n, "schedule", None).await);
+        for l in w.learners.iter().skip(n % 3).take(3 + n % 3) {
+            let r = w
+                .coordinator
+                .post(
+                    &format!("/sessions/{id}/enrollments"),
+                    &json!({ "learner_id": l }),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        }
+        assert!(w.put(n, json!([day(d)]), None).await);
+    }
+    w
+}
+
+/// One random change; whether the API took it (a refused change is fine: the figures must still
+/// agree).
+async fn change(w: &mut World, rng: &mut Rng) -> bool {
+    let s = rng.below(w.sessions.len());
+    let id = w.sessions[s].0;
+    let march_day = w.sessions[s].1.clone();
+    match rng.below(10) {
+        // Enroll, or cancel an enrollment: only while the session lies ahead, so it goes to the
+        // future and back.
+        0 | 1 => {
+            let future = format!("2027-07-{:02}", 1 + s);
+            if !w.put(s, json!([day(&future)]), None).await {
+                return false;
+            }
+            let enrollments = w
+                .coordinator
+                .get(&format!("/sessions/{id}/enrollments"))
+                .await
+                .body;
+            let booked: Vec<i64> = enrollments
+                .as_array()
+                .or_else(|| enrollments["items"].as_array())
+                .map(|a| {
+                    a.iter()
+                        .filter(|e| e["status"] == "booked")
+                        .map(|e| e["id"].as_i64().unwrap())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let ok = if rng.below(2) == 0 || booked.is_empty() {
+                let l = w.learners[rng.below(w.learners.len())];
+                w.coordinator
+                    .post(
+                        &format!("/sessions/{id}/enrollments"),
+                        &json!({ "learner_id": l }),
+                    )
+                    .await
+                    .status
+                    == StatusCode::CREATED
+            } else {
+                let e = booked[rng.below(booked.len())];
+                w.coordinator
+                    .post(&format!("/enrollments/{e}/cancel"), &json!({}))
+                    .await
+                    .status
+                    == StatusCode::OK
+            };
+            w.put(s, json!([day(&march_day)]), None).await && ok
+        }
+        // Attendance: a random half of the learners came.
+        2 => {
+            let d = w.session(s).await;
+            let enrollments = w
+                .coordinator
+                .get(&format!("/sessions/{id}/enrollments"))
+                .await
+                .body;
+            let ids: Vec<i64> = enrollments
+                .as_array()
+                .or_else(|| enrollments["items"].as_array())
+                .map(|a| a.iter().map(|e| e["id"].as_i64().unwrap()).collect())
+                .unwrap_or_default();
+            let present: Vec<i64> = ids.into_iter().filter(|_| rng.below(2) == 0).collect();
+            let mut ok = true;
+            for p in d["parts"].as_array().cloned().unwrap_or_default() {
+                ok &= w
+                    .coordinator
+                    .post(
+                        &format!("/sessions/{id}/attendance"),
+                        &json!({ "part_id": p["id"], "present": present }),
+                    )
+                    .await
+                    .status
+                    == StatusCode::OK;
+            }
+            ok
+        }
+        3 => {
+            let reasons = ["low_enrollment", "instructor_unavailable", "weather"];
+            let event = if rng.below(2) == 0 {
+                "cancel"
+            } else {
+                "postpone"
+            };
+            w.transition(s, event, Some(reasons[rng.below(reasons.len())]))
+                .await
+        }
+        4 => {
+            // Rescheduled to another day of March.
+            let other = format!("2026-03-{:02}", 2 + rng.below(27));
+            let moved = w.put(s, json!([day(&other)]), None).await;
+            if moved {
+                w.sessions[s].1 = other;
+            }
+            moved && w.transition(s, "reschedule", None).await
+        }
+        5 => {
+            let event = ["confirm", "deliver", "close", "schedule"][rng.below(4)];
+            w.transition(s, event, None).await
+        }
+        6 => {
+            let capacity = 4 + rng.below(10) as i64;
+            w.put(s, json!([day(&march_day)]), Some(capacity)).await
+        }
+        7 => {
+            // Staff an instructor (as the manager, overriding the rules these made-up sessions
+            // do not meet), or withdraw one.
+            if !w.sessions[s].2.is_empty() && rng.below(2) == 0 {
+                let a = w.sessions[s].2.remove(0);
+                let v = w.manager.get(&format!("/assignments/{a}")).await.body["version"].clone();
+                w.manager
+                    .post(
+                        &format!("/assignments/{a}/actions"),
+                        &json!({ "event": "cancel", "version": v, "override_reason": "test" }),
+                    )
+                    .await
+                    .status
+                    == StatusCode::OK
+            } else {
+                let i = w.instructors[rng.below(w.instructors.len())];
+                let r = w
+                    .manager
+                    .post(
+                        &format!("/sessions/{id}/assignments"),
+                        &json!({ "instructor_id": i, "override_reason": "test" }),
+                    )
+                    .await;
+                if r.status != StatusCode::CREATED {
+                    return false;
+                }
+                let a = r.body["id"].as_i64().unwrap();
+                let mut v = r.body["version"].clone();
+                for (api, event) in [(&w.manager, "request"), (&w.coordinator, "accept")] {
+                    let r = api
+                        .post(
+                            &format!("/assignments/{a}/actions"),
+                            &json!({ "event": event, "version": v, "override_reason": "test" }),
+                        )
+                        .await;
+                    if r.status != StatusCode::OK {
+                        return false;
+                    }
+                    v = r.body["version"].clone();
+                }
+                w.sessions[s].2.push(a);
+                true
+            }
+        }
+        8 => {
+            let amount = format!("{}", 20 + rng.below(200));
+            w.coordinator
+                .post(
+                    &format!("/sessions/{id}/cost-lines"),
+                    &json!({ "kind": "catering", "description": "Lunch", "amount": { "amount": amount, "currency": "EUR" }, "stage": "committed" }),
+                )
+                .await
+                .status
+                == StatusCode::CREATED
+        }
+        _ => {
+            let minutes = 5 + rng.below(90);
+            w.coordinator
+                .post(
+                    &format!("/sessions/{id}/admin-time"),
+                    &json!({ "minutes": minutes, "note": "calls" }),
+                )
+                .await
+                .status
+                == StatusCode::CREATED
+        }
+    }
+}
+
+/// Every KPI, chart and heat-map cell over March (by week) and over the year around it (by
+/// month), with and without a comparison, from the facts and from the raw rows.
+async fn assert_same(t: &TestApp, batch: usize) -> reporting::KpiReport {
+    let mut caller = t.system();
+    caller.time_zone = "Europe/Berlin".into();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let mut last = None;
+    for (from, until, compare) in [
+        ("2026-03-01", "2026-03-31", "previous"),
+        ("2026-03-01", "2026-03-31", "none"),
+        ("2025-12-01", "2026-11-30", "last_year"),
+    ] {
+        let q = ReportQuery {
+            from: from.into(),
+            until: until.into(),
+            compare: compare.into(),
+            ..Default::default()
+        };
+        let fast = reporting::kpis_at(&t.app, &caller, &q, now, Source::Facts)
+            .await
+            .unwrap();
+        let raw = reporting::kpis_at(&t.app, &caller, &q, now, Source::RawRows)
+            .await
+            .unwrap();
+        assert_eq!(fast, raw, "batch {batch}, {from}..{until} vs {compare}");
+        last = Some(fast);
+    }
+    last.unwrap()
+}
+
+async fn random_changes_keep_the_facts_equal_to_the_raw_rows(t: &TestApp) {
+    let mut w = build(t).await;
+    assert_same(t, 0).await;
+    let mut rng = Rng(0x5EED_0F_7EA1);
+    let mut applied = 0;
+    for batch in 1..=8 {
+        for _ in 0..8 {
+            applied += usize::from(change(&mut w, &mut rng).await);
+        }
+        assert_same(t, batch).await;
+    }
+    // The changes did happen, and the figures compared are not empty.
+    assert!(applied >= 20, "only {applied} changes applied");
+    let mut caller = t.system();
+    caller.time_zone = "Europe/Berlin".into();
+    let q = ReportQuery {
+        from: "2026-03-01".into(),
+        until: "2026-03-31".into(),
+        compare: "none".into(),
+        ..Default::default()
+    };
+    let r = reporting::kpis(&t.app, &caller, &q).await.unwrap();
+    let figure = |key: &str| {
+        r.tiles
+            .iter()
+            .find(|x| x.kpi.key() == key)
+            .and_then(|x| x.figure)
+            .unwrap()
+    };
+    assert!(figure("fill_rate").denominator > 0, "{r:?}");
+    assert!(figure("cancellation_rate").denominator > 0, "{r:?}");
+    assert_eq!(r.fill_over_time.len(), 6, "{r:?}");
+}
