@@ -233,6 +233,10 @@ const TAGS: &[(&str, &str)] = &[
         "webhooks",
         "Signed HTTP callbacks (Standard Webhooks) for changes: endpoints, secrets, the delivery log and replays (admins).",
     ),
+    (
+        "imports",
+        "Spreadsheet onboarding: CSV and XLSX imports of every kind of record (column mapping, dry run, all-or-nothing import as a background job) and the export in the same layouts (operations staff).",
+    ),
 ];
 
 /// The shared error responses, by status: (component name, description).

@@ -13,6 +13,7 @@ mod enrollment;
 mod extract;
 mod feeds;
 mod idempotency;
+pub(crate) mod imports;
 mod invoice_runs;
 mod invoices;
 mod messages;
@@ -152,6 +153,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(compliance::api())
         .merge(surveys::api())
         .merge(webhooks::api())
+        .merge(imports::api())
         .split_for_parts()
 }
 

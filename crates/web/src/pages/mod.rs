@@ -17,6 +17,7 @@ mod courses;
 mod credentials;
 mod dashboard;
 mod feeds;
+mod imports;
 mod instructors;
 mod invoice_runs;
 mod invoices;
@@ -89,6 +90,7 @@ pub fn routes() -> Router<AppState> {
         .merge(prices::routes())
         .merge(webhooks::routes())
         .merge(budgets::routes())
+        .merge(imports::routes())
 }
 
 const FLASH_COOKIE: &str = "ty_flash";
