@@ -39,3 +39,12 @@ CREATE TABLE import_jobs (
     updated_at BIGINT NOT NULL
 );
 CREATE INDEX import_jobs_due ON import_jobs (status, lease_until);
+
+-- The key a sheet gave each session it imported (an export writes references, S-00012; a fresh
+-- instance numbers its sessions anew), so that a later sheet of assignments or enrollments
+-- naming that key finds the session. Looked up before references.
+CREATE TABLE import_session_keys (
+    key TEXT NOT NULL PRIMARY KEY,
+    session_id BIGINT NOT NULL REFERENCES sessions (id),
+    created_at BIGINT NOT NULL
+);

@@ -43,7 +43,31 @@ pub async fn keys(conn: &mut Conn, of: Keyed) -> Result<HashMap<String, i64>, St
         "SELECT id, {key} AS k FROM {table}"
     )));
     let rows = fetch_all(conn, q, |r| Ok((r.s("k")?, r.i("id")?))).await?;
-    Ok(rows.into_iter().collect())
+    let mut out: HashMap<String, i64> = rows.into_iter().collect();
+    if of == Keyed::Sessions {
+        // The keys earlier sheets gave their sessions come first.
+        let q = sqlx::query("SELECT key, session_id FROM import_session_keys");
+        out.extend(fetch_all(conn, q, |r| Ok((r.s("key")?, r.i("session_id")?))).await?);
+    }
+    Ok(out)
+}
+
+/// Remembers the key a sheet gave an imported session.
+pub async fn add_session_key(
+    conn: &mut Conn,
+    key: &str,
+    session_id: i64,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO import_session_keys (key, session_id, created_at) VALUES ($1, $2, $3)",
+    )
+    .bind(key.to_owned())
+    .bind(session_id)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// The ids of a kind's active (not archived) records, oldest first: what an export writes.

@@ -137,7 +137,7 @@ pub async fn start(
     dry_run: bool,
 ) -> Result<Job, AppError> {
     may_import(caller)?;
-    check_mappings(bytes, file_name, kind, mappings)?;
+    check_mappings(app, bytes, file_name, kind, mappings).await?;
     let json = serde_json::to_string(mappings).unwrap_or_else(|_| "{}".into());
     let job = insert(
         app,
@@ -152,17 +152,21 @@ pub async fn start(
     Ok(job)
 }
 
-fn check_mappings(
+/// Every sheet's mapping (given, else remembered or guessed) must fit its header.
+async fn check_mappings(
+    app: &App,
     bytes: &[u8],
     file_name: &str,
     kind: Option<Kind>,
     mappings: &BTreeMap<Kind, Mapping>,
 ) -> Result<(), AppError> {
     for (k, s) in read(bytes, file_name, kind)? {
-        if let Some(m) = mappings.get(&k) {
-            super::layout::resolve(k, &s.header, m)
-                .map_err(|e| Invalid::field("mapping", format!("sheet '{}': {e}", s.name)))?;
-        }
+        let m = match mappings.get(&k) {
+            Some(m) => m.clone(),
+            None => super::run::mapping_for(app, k, &s.header).await?,
+        };
+        super::layout::resolve(k, &s.header, &m)
+            .map_err(|e| Invalid::field("mapping", format!("sheet '{}': {e}", s.name)))?;
     }
     Ok(())
 }
@@ -240,7 +244,7 @@ pub async fn queue(
         let mut conn = app.store.read().await?;
         repo::job_file(&mut conn, id).await.map_err(not_found)?
     };
-    check_mappings(&bytes, &file_name, Kind::parse(&kind), mappings)?;
+    check_mappings(app, &bytes, &file_name, Kind::parse(&kind), mappings).await?;
     let json = serde_json::to_string(mappings).unwrap_or_else(|_| "{}".into());
     let mut tx = app.store.write().await?;
     if !repo::queue_job(&mut tx, id, &json, dry_run, now_ms()).await? {

@@ -75,160 +75,187 @@ impl Kind {
     pub fn columns(self) -> &'static [Column] {
         use Type::*;
         match self {
-            Kind::Courses => &[
-                col("code", true, Text, &["course code", "course"]),
-                col("title", true, Text, &["name", "course title"]),
-                col("description", false, Text, &[]),
-                col("duration_days", false, Integer, &["days", "duration"]),
-                col("hours_per_day", false, Integer, &["hours"]),
-                col("delivery_modes", false, Text, &["modes", "delivery"]),
-                col("min_learners", false, Integer, &["min", "minimum"]),
-                col("max_learners", false, Integer, &["max", "maximum"]),
-                col("currency", false, Text, &[]),
-                col("list_price", false, Decimal, &["price"]),
-                col("day_rate", false, Decimal, &[]),
-                col("material_cost", false, Decimal, &["materials"]),
-                col("certificate_name", false, Text, &["certificate"]),
-                col(
-                    "certificate_validity_months",
-                    false,
-                    Integer,
-                    &["validity months", "validity"],
-                ),
-                col("required_skill", false, Text, &["skill"]),
-                col("required_features", false, Text, &["features"]),
-            ],
-            Kind::Venues => &[
-                col("code", true, Text, &["venue code", "venue"]),
-                col("name", true, Text, &["venue name"]),
-                col("address", false, Text, &["street"]),
-                col("city", false, Text, &["town"]),
-                col("country", false, Text, &[]),
-                col("time_zone", true, Text, &["zone", "timezone", "tz"]),
-                col("notes", false, Text, &[]),
-            ],
-            Kind::Rooms => &[
-                col("code", true, Text, &["room code", "room"]),
-                col("name", true, Text, &["room name"]),
-                col("kind", false, Text, &["type"]),
-                col("venue", false, Text, &["venue code"]),
-                col("seats", false, Integer, &["capacity", "places"]),
-                col("quantity", false, Integer, &[]),
-                col("features", false, Text, &["equipment"]),
-                col("notes", false, Text, &[]),
-            ],
-            Kind::Clients => &[
-                col("code", true, Text, &["client code", "client"]),
-                col(
-                    "name",
-                    true,
-                    Text,
-                    &["company", "client name", "organisation", "organization"],
-                ),
-                col(
-                    "billing_email",
-                    true,
-                    Text,
-                    &["email", "e-mail", "invoice email"],
-                ),
-                col("billing_address", false, Text, &["address"]),
-                col("currency", false, Text, &[]),
-                col("time_zone", false, Text, &["zone", "timezone"]),
-                col("requires_approval", false, Flag, &["approval"]),
-                col("notes", false, Text, &[]),
-                col("language", false, Text, &["lang"]),
-            ],
-            Kind::Instructors => &[
-                col("email", true, Text, &["e-mail", "instructor email", "mail"]),
-                col("name", true, Text, &["instructor", "full name"]),
-                col("phone", false, Text, &["telephone", "mobile"]),
-                col("employment_type", false, Text, &["employment", "contract"]),
-                col("home_venue", false, Text, &["venue", "base"]),
-                col("time_zone", false, Text, &["zone", "timezone"]),
-                col("currency", false, Text, &[]),
-                col("day_rate", false, Decimal, &[]),
-                col("hour_rate", false, Decimal, &["hourly rate"]),
-                col("max_days_week", false, Integer, &["days per week"]),
-                col("max_days_month", false, Integer, &["days per month"]),
-                col("skills", false, Text, &[]),
-                col("qualifications", false, Text, &["qualified for", "courses"]),
-                col("notes", false, Text, &[]),
-                col("language", false, Text, &["lang"]),
-            ],
-            Kind::Learners => &[
-                col("email", true, Text, &["e-mail", "mail", "email address"]),
-                col(
-                    "first_name",
-                    true,
-                    Text,
-                    &["first name", "given name", "firstname"],
-                ),
-                col(
-                    "last_name",
-                    true,
-                    Text,
-                    &["last name", "surname", "family name", "lastname"],
-                ),
-                col(
-                    "client",
-                    false,
-                    Text,
-                    &["client code", "company", "organisation"],
-                ),
-                col("phone", false, Text, &["telephone", "mobile"]),
-                col("time_zone", false, Text, &["zone", "timezone"]),
-                col("language", false, Text, &["lang"]),
-            ],
-            Kind::Sessions => &[
-                col(
-                    "session",
-                    true,
-                    Text,
-                    &["reference", "session reference", "key", "id"],
-                ),
-                col("course", true, Text, &["course code"]),
-                col(
-                    "start",
-                    true,
-                    DateTime,
-                    &["starts", "from", "begin", "start time"],
-                ),
-                col("end", true, DateTime, &["ends", "to", "until", "end time"]),
-                col("title", false, Text, &[]),
-                col("status", false, Text, &["state"]),
-                col("visibility", false, Text, &["public/private"]),
-                col("client", false, Text, &["client code"]),
-                col("delivery_mode", false, Text, &["mode", "delivery"]),
-                col("venue", false, Text, &["venue code", "location"]),
-                col("room", false, Text, &["room code"]),
-                col("capacity", false, Integer, &["seats", "places"]),
-                col("time_zone", false, Text, &["zone", "timezone"]),
-                col("currency", false, Text, &[]),
-                col("seat_price", false, Decimal, &["price"]),
-                col("language", false, Text, &["delivery language", "lang"]),
-                col("joining_url", false, Text, &["url", "link"]),
-                col("notes", false, Text, &[]),
-            ],
-            Kind::Assignments => &[
-                col("session", true, Text, &["reference", "session reference"]),
-                col(
-                    "instructor",
-                    true,
-                    Text,
-                    &["instructor email", "email", "trainer"],
-                ),
-                col("role", false, Text, &[]),
-                col("status", false, Text, &["state"]),
-            ],
-            Kind::Enrollments => &[
-                col("session", true, Text, &["reference", "session reference"]),
-                col(
-                    "learner",
-                    true,
-                    Text,
-                    &["learner email", "email", "participant", "e-mail"],
-                ),
-            ],
+            Kind::Courses => {
+                const C: &[Column] = &[
+                    col("code", true, Text, &["course code", "course"]),
+                    col("title", true, Text, &["name", "course title"]),
+                    col("description", false, Text, &[]),
+                    col("duration_days", false, Integer, &["days", "duration"]),
+                    col("hours_per_day", false, Integer, &["hours"]),
+                    col("delivery_modes", false, Text, &["modes", "delivery"]),
+                    col("min_learners", false, Integer, &["min", "minimum"]),
+                    col("max_learners", false, Integer, &["max", "maximum"]),
+                    col("currency", false, Text, &[]),
+                    col("list_price", false, Decimal, &["price"]),
+                    col("day_rate", false, Decimal, &[]),
+                    col("material_cost", false, Decimal, &["materials"]),
+                    col("certificate_name", false, Text, &["certificate"]),
+                    col(
+                        "certificate_validity_months",
+                        false,
+                        Integer,
+                        &["validity months", "validity"],
+                    ),
+                    col("required_skill", false, Text, &["skill"]),
+                    col("required_features", false, Text, &["features"]),
+                ];
+                C
+            }
+            Kind::Venues => {
+                const C: &[Column] = &[
+                    col("code", true, Text, &["venue code", "venue"]),
+                    col("name", true, Text, &["venue name"]),
+                    col("address", false, Text, &["street"]),
+                    col("city", false, Text, &["town"]),
+                    col("country", false, Text, &[]),
+                    col("time_zone", true, Text, &["zone", "timezone", "tz"]),
+                    col("notes", false, Text, &[]),
+                ];
+                C
+            }
+            Kind::Rooms => {
+                const C: &[Column] = &[
+                    col("code", true, Text, &["room code", "room"]),
+                    col("name", true, Text, &["room name"]),
+                    col("kind", false, Text, &["type"]),
+                    col("venue", false, Text, &["venue code"]),
+                    col("seats", false, Integer, &["capacity", "places"]),
+                    col("quantity", false, Integer, &[]),
+                    col("features", false, Text, &["equipment"]),
+                    col("notes", false, Text, &[]),
+                ];
+                C
+            }
+            Kind::Clients => {
+                const C: &[Column] = &[
+                    col("code", true, Text, &["client code", "client"]),
+                    col(
+                        "name",
+                        true,
+                        Text,
+                        &["company", "client name", "organisation", "organization"],
+                    ),
+                    col(
+                        "billing_email",
+                        true,
+                        Text,
+                        &["email", "e-mail", "invoice email"],
+                    ),
+                    col("billing_address", false, Text, &["address"]),
+                    col("currency", false, Text, &[]),
+                    col("time_zone", false, Text, &["zone", "timezone"]),
+                    col("requires_approval", false, Flag, &["approval"]),
+                    col("notes", false, Text, &[]),
+                    col("language", false, Text, &["lang"]),
+                ];
+                C
+            }
+            Kind::Instructors => {
+                const C: &[Column] = &[
+                    col("email", true, Text, &["e-mail", "instructor email", "mail"]),
+                    col("name", true, Text, &["instructor", "full name"]),
+                    col("phone", false, Text, &["telephone", "mobile"]),
+                    col("employment_type", false, Text, &["employment", "contract"]),
+                    col("home_venue", false, Text, &["venue", "base"]),
+                    col("time_zone", false, Text, &["zone", "timezone"]),
+                    col("currency", false, Text, &[]),
+                    col("day_rate", false, Decimal, &[]),
+                    col("hour_rate", false, Decimal, &["hourly rate"]),
+                    col("max_days_week", false, Integer, &["days per week"]),
+                    col("max_days_month", false, Integer, &["days per month"]),
+                    col("skills", false, Text, &[]),
+                    col("qualifications", false, Text, &["qualified for", "courses"]),
+                    col("notes", false, Text, &[]),
+                    col("language", false, Text, &["lang"]),
+                ];
+                C
+            }
+            Kind::Learners => {
+                const C: &[Column] = &[
+                    col("email", true, Text, &["e-mail", "mail", "email address"]),
+                    col(
+                        "first_name",
+                        true,
+                        Text,
+                        &["first name", "given name", "firstname"],
+                    ),
+                    col(
+                        "last_name",
+                        true,
+                        Text,
+                        &["last name", "surname", "family name", "lastname"],
+                    ),
+                    col(
+                        "client",
+                        false,
+                        Text,
+                        &["client code", "company", "organisation"],
+                    ),
+                    col("phone", false, Text, &["telephone", "mobile"]),
+                    col("time_zone", false, Text, &["zone", "timezone"]),
+                    col("language", false, Text, &["lang"]),
+                ];
+                C
+            }
+            Kind::Sessions => {
+                const C: &[Column] = &[
+                    col(
+                        "session",
+                        true,
+                        Text,
+                        &["reference", "session reference", "key", "id"],
+                    ),
+                    col("course", true, Text, &["course code"]),
+                    col(
+                        "start",
+                        true,
+                        DateTime,
+                        &["starts", "from", "begin", "start time"],
+                    ),
+                    col("end", true, DateTime, &["ends", "to", "until", "end time"]),
+                    col("title", false, Text, &[]),
+                    col("status", false, Text, &["state"]),
+                    col("visibility", false, Text, &["public/private"]),
+                    col("client", false, Text, &["client code"]),
+                    col("delivery_mode", false, Text, &["mode", "delivery"]),
+                    col("venue", false, Text, &["venue code", "location"]),
+                    col("room", false, Text, &["room code"]),
+                    col("capacity", false, Integer, &["seats", "places"]),
+                    col("time_zone", false, Text, &["zone", "timezone"]),
+                    col("currency", false, Text, &[]),
+                    col("seat_price", false, Decimal, &["price"]),
+                    col("language", false, Text, &["delivery language", "lang"]),
+                    col("joining_url", false, Text, &["url", "link"]),
+                    col("notes", false, Text, &[]),
+                ];
+                C
+            }
+            Kind::Assignments => {
+                const C: &[Column] = &[
+                    col("session", true, Text, &["reference", "session reference"]),
+                    col(
+                        "instructor",
+                        true,
+                        Text,
+                        &["instructor email", "email", "trainer"],
+                    ),
+                    col("role", false, Text, &[]),
+                    col("status", false, Text, &["state"]),
+                ];
+                C
+            }
+            Kind::Enrollments => {
+                const C: &[Column] = &[
+                    col("session", true, Text, &["reference", "session reference"]),
+                    col(
+                        "learner",
+                        true,
+                        Text,
+                        &["learner email", "email", "participant", "e-mail"],
+                    ),
+                ];
+                C
+            }
         }
     }
 

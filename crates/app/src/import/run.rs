@@ -357,7 +357,9 @@ pub async fn run(
                 });
             }
             let mut values = HashMap::with_capacity(columns.len());
-            for (c, i) in &columns {
+            // A row of the wrong shape has values out of their columns: only its shape is told.
+            let columns_here: &[(Column, usize)] = if bad { &[] } else { &columns };
+            for (c, i) in columns_here {
                 let cell = row.cells.get(*i).unwrap_or(&super::sheet::Cell::Empty);
                 match value(cell, c.ty) {
                     Ok(v) if v.is_empty() && c.required => {
@@ -435,23 +437,6 @@ pub async fn run(
     let mut done = 0usize;
     let mut plan = Plan::default();
     for (kind, sheet, rows, headers) in &prepared {
-        let header_of = |field: &str| -> String {
-            kind.columns()
-                .iter()
-                .position(|c| c.field == field)
-                .and_then(|i| headers.get(i).cloned())
-                .unwrap_or_else(|| field.to_owned())
-        };
-        let report = |ctx: &mut Ctx, line: usize, f: Fail| {
-            ctx.problems.push(RowProblem {
-                kind: *kind,
-                sheet: sheet.clone(),
-                row: line,
-                column: f.field.as_deref().map(header_of),
-                message: f.message,
-                group: f.group.into(),
-            });
-        };
         if *kind == Kind::Sessions {
             for (lines, result) in import_sessions(&mut tx, &mut ctx, rows, &mut plan, |n| {
                 done += n;
@@ -462,7 +447,13 @@ pub async fn run(
             .await?
             {
                 if let Err((i, f)) = result {
-                    report(&mut ctx, lines[i.min(lines.len() - 1)], f);
+                    let line = lines.get(i).or(lines.first()).copied().unwrap_or_default();
+                    push_problem(
+                        &mut ctx,
+                        (*kind, sheet.as_str(), headers.as_slice()),
+                        line,
+                        f,
+                    );
                 }
             }
             continue;
@@ -493,7 +484,12 @@ pub async fn run(
             };
             match outcome {
                 Ok(()) => ctx.counted(*kind),
-                Err(f) => report(&mut ctx, row.line, f),
+                Err(f) => push_problem(
+                    &mut ctx,
+                    (*kind, sheet.as_str(), headers.as_slice()),
+                    row.line,
+                    f,
+                ),
             }
             done += 1;
             if done % 200 == 0 || done == total {
@@ -538,6 +534,30 @@ pub async fn run(
     })
 }
 
+/// A row's failure in the report, its column named by the sheet's own header.
+fn push_problem(
+    ctx: &mut Ctx<'_>,
+    (kind, sheet, headers): (Kind, &str, &[String]),
+    line: usize,
+    f: Fail,
+) {
+    let column = f.field.as_deref().map(|field| {
+        kind.columns()
+            .iter()
+            .position(|c| c.field == field)
+            .and_then(|i| headers.get(i).cloned())
+            .unwrap_or_else(|| field.to_owned())
+    });
+    ctx.problems.push(RowProblem {
+        kind,
+        sheet: sheet.to_owned(),
+        row: line,
+        column,
+        message: f.message,
+        group: f.group.into(),
+    });
+}
+
 fn groups(problems: &[RowProblem]) -> Vec<ProblemGroup> {
     let mut out: Vec<ProblemGroup> = Vec::new();
     for p in problems {
@@ -577,7 +597,7 @@ macro_rules! row {
 
 /// A use case's result inside `row!`: its value, or the row's refusal returned at once.
 macro_rules! attempt {
-    ($e:expr) => {
+    ($e:expr $(,)?) => {
         match settle($e)? {
             Ok(v) => v,
             Err(f) => return Ok(Err(f)),
@@ -974,7 +994,7 @@ async fn enrollment(
     seen.insert(pair, row.line);
     let (app, caller, now) = (ctx.app, ctx.caller, ctx.now);
     let r = row!(tx, {
-        attempt!(crate::enrollment::enroll_in(app, tx, caller, session, learner, 0, now).await);
+        attempt!(crate::enrollment::enroll_untold(app, tx, caller, (session, learner), now).await);
         Ok(Ok(()))
     });
     Ok(r)
@@ -1177,6 +1197,11 @@ async fn one_session(
             .await
             .map_err(|e| (0, as_fail(e)))?;
             version = after.version;
+        }
+        if s.reference != key {
+            repo::add_session_key(tx, key, s.id, now)
+                .await
+                .map_err(|e| (0, as_fail(e.into())))?;
         }
         if let Some(room) = room {
             crate::staffing::book_in(tx, caller, s.id, room, 1, true, now)

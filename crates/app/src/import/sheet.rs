@@ -259,16 +259,12 @@ fn excel_time(serial: f64) -> Option<NaiveDateTime> {
 fn read_xlsx(bytes: &[u8]) -> Result<Vec<Sheet>, SheetError> {
     let bad = |e: calamine::XlsxError| SheetError::Workbook(e.to_string());
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(bad)?;
-    book.load_merged_regions().map_err(bad)?;
     let mut sheets = Vec::new();
     for name in book.sheet_names() {
         let range = book.worksheet_range(&name).map_err(bad)?;
         let formulas = book.worksheet_formula(&name).map_err(bad)?;
-        let merged: Vec<calamine::Dimensions> = book
-            .merged_regions_by_sheet(&name)
-            .into_iter()
-            .map(|(_, _, d)| *d)
-            .collect();
+        let merged: Vec<calamine::Dimensions> =
+            book.merge_cells_by_sheet_name(&name).map_err(bad)?;
         if range.is_empty() {
             continue;
         }

@@ -33,6 +33,8 @@ pub struct JobView {
     pub id: i64,
     pub file_name: String,
     pub status: String,
+    /// The catalogue key of the status's words.
+    pub status_key: String,
     pub busy: bool,
     pub dry_run: bool,
     pub phase: String,
@@ -73,6 +75,7 @@ fn view(j: &Job) -> JobView {
         id: j.id,
         file_name: j.file_name.clone(),
         status: j.status.clone(),
+        status_key: format!("import-status-{}", j.status),
         busy: matches!(j.status.as_str(), "queued" | "running"),
         dry_run: j.dry_run,
         phase: j.phase.clone(),
