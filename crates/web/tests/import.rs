@@ -415,12 +415,9 @@ async fn bad_input_is_reported_per_row_and_changes_nothing(t: &TestApp) {
         .await
         .applied
     );
-    let venues = "code,name,time_zone\nBER,Berlin,Europe/Berlin\n";
-    assert!(
-        run(&t.app, venues.as_bytes(), "v.csv", Some(Kind::Venues), true)
-            .await
-            .applied
-    );
+    let venues = "code,name,address,city,country,time_zone\nBER,Berlin,Friedrichstr. 1,Berlin,DE,Europe/Berlin\n";
+    let r = run(&t.app, venues.as_bytes(), "v.csv", Some(Kind::Venues), true).await;
+    assert!(r.applied, "{:#?}", r.problems);
     let with_course = snapshot(&t.app).await;
     assert_ne!(with_course, empty);
 
@@ -467,15 +464,15 @@ async fn bad_input_is_reported_per_row_and_changes_nothing(t: &TestApp) {
     }
 
     // A failing row late in the file leaves nothing, though the rows before it were fine.
-    let mut late = String::from("session,course,start,end,capacity\n");
+    let mut late = String::from("session,course,start,end,capacity,venue\n");
     for i in 0..40 {
         late.push_str(&format!(
-            "K{i},XL-1,2030-05-{:02} 09:00,2030-05-{:02} 17:00,10\n",
+            "K{i},XL-1,2030-05-{:02} 09:00,2030-05-{:02} 17:00,10,BER\n",
             i % 28 + 1,
             i % 28 + 1
         ));
     }
-    late.push_str("LAST,XL-1,2030-06-01 17:00,2030-06-01 09:00,10\n");
+    late.push_str("LAST,XL-1,2030-06-01 17:00,2030-06-01 09:00,10,BER\n");
     let r = run(
         &t.app,
         late.as_bytes(),
