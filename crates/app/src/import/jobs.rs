@@ -23,10 +23,11 @@ const LEASE_MS: i64 = 10 * 60 * 1000;
 /// Uploads larger than this are refused (the command line takes any size).
 pub const MAX_UPLOAD_BYTES: usize = 16 * 1024 * 1024;
 
-/// Live progress of the jobs this process runs: (phase, done, total).
-fn live() -> &'static Mutex<HashMap<i64, (String, i64, i64)>> {
-    static LIVE: std::sync::OnceLock<Mutex<HashMap<i64, (String, i64, i64)>>> =
-        std::sync::OnceLock::new();
+/// Live progress of the jobs this process runs: job → (phase, done, total).
+type Live = Mutex<HashMap<i64, (String, i64, i64)>>;
+
+fn live() -> &'static Live {
+    static LIVE: std::sync::OnceLock<Live> = std::sync::OnceLock::new();
     LIVE.get_or_init(|| Mutex::new(HashMap::new()))
 }
 

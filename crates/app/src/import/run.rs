@@ -492,7 +492,7 @@ pub async fn run(
                 ),
             }
             done += 1;
-            if done % 200 == 0 || done == total {
+            if done.is_multiple_of(200) || done == total {
                 progress.step(kind.as_str(), done, total);
             }
         }
@@ -1100,9 +1100,8 @@ async fn one_session(
     if time_zone.trim().is_empty() {
         time_zone = match venue.parse::<i64>() {
             Ok(id) => {
-                if !venue_zones.contains_key(&id) {
-                    let z = trainyard_store::venues::time_zone(tx, id).await?;
-                    venue_zones.insert(id, z);
+                if let std::collections::hash_map::Entry::Vacant(e) = venue_zones.entry(id) {
+                    e.insert(trainyard_store::venues::time_zone(tx, id).await?);
                 }
                 venue_zones
                     .get(&id)
