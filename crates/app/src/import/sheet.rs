@@ -191,7 +191,7 @@ pub fn read_csv(text: &str, name: &str) -> Result<Sheet, SheetError> {
         if record.iter().all(str::is_empty) {
             continue;
         }
-        let line = record.position().map_or(0, |p| p.line() as usize);
+        let line = line_of(text, &record);
         let Some(h) = &header else {
             header = Some(record.iter().map(str::to_owned).collect());
             continue;
@@ -232,6 +232,26 @@ pub fn read_csv(text: &str, name: &str) -> Result<Sheet, SheetError> {
         header,
         rows,
     })
+}
+
+/// The physical line a record starts on, from its byte offset (the reader's own count lags on
+/// CRLF files): past any line ends before the record.
+fn line_of(text: &str, record: &csv::StringRecord) -> usize {
+    let byte = record
+        .position()
+        .map_or(0, |p| p.byte() as usize)
+        .min(text.len());
+    let byte = if text.is_char_boundary(byte) { byte } else { 0 };
+    let (head, rest) = text.split_at(byte);
+    let mut line = head.matches('\n').count() + 1;
+    for c in rest.chars() {
+        match c {
+            '\n' => line += 1,
+            '\r' => {}
+            _ => break,
+        }
+    }
+    line
 }
 
 // ------------------------------------------------------------------ XLSX
