@@ -119,19 +119,43 @@ pub async fn add_qualification(
     if !inv.is_empty() {
         return Err(inv.into());
     }
-    let now = now_ms();
     let mut tx = app.store.write().await?;
-    let inst = repo::get(&mut tx, id).await.about("instructor")?;
+    let q = add_qualification_in(
+        &mut tx,
+        caller,
+        id,
+        (course_id, skill),
+        (from, until),
+        now_ms(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(q)
+}
+
+/// A qualification's course or skill, as checked by [`add_qualification`].
+type Qualifies = (Option<i64>, Option<String>);
+
+/// The writing half of [`add_qualification`] inside the caller's transaction (a spreadsheet
+/// import's): the input is already checked.
+pub(crate) async fn add_qualification_in(
+    tx: &mut trainyard_store::Conn,
+    caller: &Caller,
+    id: i64,
+    (course_id, skill): Qualifies,
+    (from, until): (Option<chrono::NaiveDate>, Option<chrono::NaiveDate>),
+    now: i64,
+) -> Result<Qualification, AppError> {
+    caller.require_operations("record qualifications")?;
+    let inst = repo::get(tx, id).await.about("instructor")?;
     if let Some(c) = course_id {
-        trainyard_store::courses::get(&mut tx, c)
-            .await
-            .about("course")?;
+        trainyard_store::courses::get(tx, c).await.about("course")?;
     }
     let tz = TimeZoneName::parse(&inst.time_zone).map_err(|e| AppError::Refused(e.to_string()))?;
     let valid_from = from.map(|d| tz.start_of_day_ms(d)).unwrap_or(now);
     let expires_at = until.map(|d| tz.start_of_day_ms(d + chrono::Duration::days(1)));
     let qid = repo::insert_qualification(
-        &mut tx,
+        tx,
         id,
         course_id,
         skill.as_deref(),
@@ -140,13 +164,13 @@ pub async fn add_qualification(
         now,
     )
     .await?;
-    let q = repo::qualifications(&mut tx, id)
+    let q = repo::qualifications(tx, id)
         .await?
         .into_iter()
         .find(|q| q.id == qid)
         .ok_or(AppError::NotFound("qualification"))?;
     crate::audit::record(
-        &mut tx,
+        tx,
         caller,
         now,
         "instructor.qualification_added",
@@ -155,7 +179,6 @@ pub async fn add_qualification(
         Some(&q),
     )
     .await?;
-    tx.commit().await?;
     Ok(q)
 }
 

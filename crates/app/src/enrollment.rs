@@ -167,6 +167,18 @@ pub(crate) async fn enroll_in(
     .await
 }
 
+/// [`enroll_in`] without the learner's confirmation e-mail: a spreadsheet import moves existing
+/// bookings into Trainyard, which the learners were told about when they were made.
+pub(crate) async fn enroll_untold(
+    app: &App,
+    tx: &mut Conn,
+    caller: &Caller,
+    (session_id, learner_id): (i64, i64),
+    now: i64,
+) -> Result<EnrollmentRecord, AppError> {
+    enroll_telling(app, tx, caller, (session_id, learner_id), 0, now, false).await
+}
+
 /// [`enroll_in`], with the learner's message left to the caller when `told` is false (a merge
 /// writes one message saying both what was cancelled and what replaces it).
 async fn enroll_telling(

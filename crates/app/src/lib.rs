@@ -28,6 +28,7 @@ pub mod error;
 pub mod feeds;
 pub mod history;
 pub mod idempotency;
+pub mod import;
 pub mod invoice_print;
 pub mod invoice_runs;
 pub mod invoicing;

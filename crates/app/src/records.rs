@@ -20,16 +20,28 @@ macro_rules! record_writes {
             caller: &$crate::Caller,
             fields: &$fields,
         ) -> Result<Record, $crate::AppError> {
+            let mut tx = app.store.write().await?;
+            let after = create_in(&mut tx, caller, fields, $crate::now_ms()).await?;
+            tx.commit().await?;
+            Ok($crate::audience::ForReader::for_reader(after, caller))
+        }
+
+        /// `create` inside the caller's transaction (a spreadsheet import's), unfiltered.
+        #[allow(dead_code)]
+        pub(crate) async fn create_in(
+            tx: &mut trainyard_store::Conn,
+            caller: &$crate::Caller,
+            fields: &$fields,
+            now: i64,
+        ) -> Result<Record, $crate::AppError> {
             use $crate::error::About;
             use $repo as repo;
             caller.$require(concat!("create ", $what))?;
             let input = $crate::audience::validate_for(caller, fields, None, <$fields>::validate)?;
-            let now = $crate::now_ms();
-            let mut tx = app.store.write().await?;
-            let id = repo::insert(&mut tx, &input, now).await.about($entity)?;
-            let after = repo::get(&mut tx, id).await?;
+            let id = repo::insert(tx, &input, now).await.about($entity)?;
+            let after = repo::get(tx, id).await?;
             $crate::audit::record(
-                &mut tx,
+                tx,
                 caller,
                 now,
                 concat!($entity, ".created"),
@@ -38,8 +50,7 @@ macro_rules! record_writes {
                 Some(&after),
             )
             .await?;
-            tx.commit().await?;
-            Ok($crate::audience::ForReader::for_reader(after, caller))
+            Ok(after)
         }
 
         pub async fn update(

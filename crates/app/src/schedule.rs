@@ -18,25 +18,31 @@ pub mod sessions {
         caller: &Caller,
         fields: &SessionFields,
     ) -> Result<Record, AppError> {
+        let mut tx = app.store.write().await?;
+        let after = create_in(&mut tx, caller, fields, now_ms()).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// `create` inside the caller's transaction (a spreadsheet import's).
+    pub(crate) async fn create_in(
+        tx: &mut trainyard_store::Conn,
+        caller: &Caller,
+        fields: &SessionFields,
+        now: i64,
+    ) -> Result<Record, AppError> {
         caller.require_operations("create sessions")?;
         let input = fields.validate()?;
-        let now = now_ms();
-        let mut tx = app.store.write().await?;
         if let Some(program) = input.program_id {
-            crate::programs::check_for_session(
-                &mut tx,
-                program.0,
-                input.client_id.map(|c| c.0),
-                None,
-            )
-            .await?;
+            crate::programs::check_for_session(tx, program.0, input.client_id.map(|c| c.0), None)
+                .await?;
         }
-        let id = repo::draft::insert(&mut tx, &input, now)
+        let id = repo::draft::insert(tx, &input, now)
             .await
             .about("session")?;
-        let after = repo::get(&mut tx, id).await?;
+        let after = repo::get(tx, id).await?;
         crate::audit::record(
-            &mut tx,
+            tx,
             caller,
             now,
             "session.created",
@@ -45,7 +51,6 @@ pub mod sessions {
             Some(&after),
         )
         .await?;
-        tx.commit().await?;
         Ok(after)
     }
 
@@ -458,20 +463,35 @@ pub mod sessions {
         event: SessionEvent,
         why: &Why,
     ) -> Result<Record, AppError> {
+        let mut tx = app.store.write().await?;
+        let after =
+            transition_in(app, &mut tx, caller, (id, version), event, why, now_ms()).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// [`transition_because`] inside the caller's transaction (a spreadsheet import's).
+    pub(crate) async fn transition_in(
+        app: &App,
+        tx: &mut trainyard_store::Conn,
+        caller: &Caller,
+        (id, version): (i64, i64),
+        event: SessionEvent,
+        why: &Why,
+        now: i64,
+    ) -> Result<Record, AppError> {
         caller.require_operations("change the status of sessions")?;
         let reason = why.check(event)?;
-        let now = now_ms();
-        let mut tx = app.store.write().await?;
-        let before = repo::get(&mut tx, id).await.about("session")?;
+        let before = repo::get(tx, id).await.about("session")?;
         if before.version != version {
             return Err(AppError::Stale("session"));
         }
         let next: SessionStatus = before.status.transition(event)?;
-        repo::set_status(&mut tx, id, version, next, now)
+        repo::set_status(tx, id, version, next, now)
             .await
             .about("session")?;
         repo::set_status_reason(
-            &mut tx,
+            tx,
             id,
             event,
             reason.as_ref().map(|(r, n)| (*r, n.as_str())),
@@ -479,7 +499,7 @@ pub mod sessions {
             now,
         )
         .await?;
-        let after = repo::get(&mut tx, id).await?;
+        let after = repo::get(tx, id).await?;
         let change = match event {
             SessionEvent::Cancel => Some(Change::Cancelled),
             SessionEvent::Postpone => Some(Change::Postponed),
@@ -491,21 +511,21 @@ pub mod sessions {
             // A postponed session keeps its instructors (told, still asked or booked) and its
             // bookings for when it is rescheduled; it holds no slot meanwhile.
             Some(Change::Cancelled) => {
-                cancelled(app, &mut tx, caller, &after, now).await?;
+                cancelled(app, tx, caller, &after, now).await?;
             }
-            Some(change) => notify(app, &mut tx, &after, change, &[], now).await?,
+            Some(change) => notify(app, tx, &after, change, &[], now).await?,
             None => {}
         }
         if event == SessionEvent::Close {
-            crate::attendance::complete(&mut tx, caller, id, now).await?;
+            crate::attendance::complete(tx, caller, id, now).await?;
         }
         if event == SessionEvent::Deliver {
             // The session ended: its learners and client contacts are asked for feedback.
-            crate::surveys::invite_in(app, &mut tx, caller, id, now).await?;
+            crate::surveys::invite_in(app, tx, caller, id, now).await?;
         }
         let action = format!("session.{}", event.as_str());
         crate::audit::record(
-            &mut tx,
+            tx,
             caller,
             now,
             &action,
@@ -514,7 +534,6 @@ pub mod sessions {
             Some(&after),
         )
         .await?;
-        tx.commit().await?;
         Ok(after)
     }
 }

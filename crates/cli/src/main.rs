@@ -4,6 +4,7 @@ mod audit_key;
 mod bench;
 mod ctt;
 mod hooks;
+mod import;
 mod invoices;
 mod plan;
 
@@ -126,6 +127,12 @@ enum Command {
         #[command(subcommand)]
         command: CostsCommand,
     },
+    /// Import a spreadsheet (CSV or XLSX) all or nothing, with a progress bar; --dry-run only
+    /// checks it. Prints every row's problem and the sheet's own conflicts; exits with status 1
+    /// if any row has a problem (nothing is imported then).
+    Import(import::ImportArgs),
+    /// Export everything in the import's layouts (an XLSX workbook and/or CSV files).
+    Export(import::ExportArgs),
     /// Reproducible benchmarks (see BENCHMARKS.md).
     Bench {
         #[command(subcommand)]
@@ -139,6 +146,9 @@ enum BenchCommand {
     Ctt(ctt::CttArgs),
     /// Generate a Trainyard-shaped quarter and plan it.
     Plan(ctt::PlanArgs),
+    /// Generate an XLSX workbook of N sessions with their enrollments, then time its dry run and
+    /// its import into the target database (use an empty one).
+    Import(import::BenchImportArgs),
     /// Seed N sessions (if fewer exist), then time the sessions list page with filters, in process.
     SessionsList {
         #[arg(long, default_value_t = 100_000)]
@@ -466,6 +476,11 @@ async fn main() -> anyhow::Result<()> {
             serve(app, &args).await
         }
         Command::Plan(args) => plan::plan(open(&target).await?, args).await,
+        Command::Import(args) => import::run(&open(&target).await?, args).await,
+        Command::Export(args) => import::export(&open(&target).await?, args).await,
+        Command::Bench {
+            command: BenchCommand::Import(args),
+        } => import::bench(&open(&target).await?, args).await,
         Command::Invoices { command } => invoices::run(open(&target).await?, command).await,
         Command::Migrate => {
             let store = Store::connect(&cli.database)
@@ -914,6 +929,11 @@ async fn serve(mut app: App, args: &ServeArgs) -> anyhow::Result<()> {
         app.clone(),
         until_stopped(stopped.clone()),
     ));
+    // Spreadsheet imports queued by any process (the file is in the database).
+    let importer = tokio::spawn(trainyard_app::import::jobs::run_worker(
+        app.clone(),
+        until_stopped(stopped.clone()),
+    ));
     // Webhooks: as many workers as asked, unless this process delivers nothing.
     let hook_workers = if args.no_worker || args.hooks.webhook_workers == 0 {
         None
@@ -937,6 +957,7 @@ async fn serve(mut app: App, args: &ServeArgs) -> anyhow::Result<()> {
         let _ = h.await;
     }
     let _ = sealer.await;
+    let _ = importer.await;
     store.close().await;
     served?;
     Ok(())

@@ -22,6 +22,7 @@ pub mod records;
 pub mod recurrence;
 pub mod report_view;
 pub mod role;
+pub mod sheet_conflicts;
 pub mod skill;
 pub mod status;
 pub mod survey;

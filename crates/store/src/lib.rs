@@ -26,6 +26,7 @@ pub mod enrollments;
 mod error;
 pub mod feeds;
 pub mod idempotency;
+pub mod import;
 pub mod instructors;
 pub mod invoice_export;
 pub mod invoice_runs;

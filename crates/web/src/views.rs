@@ -59,6 +59,7 @@ impl Chrome {
                 add("Schedule", "/timeline", "timeline");
                 if r.can_edit_operations() {
                     add("Plan", "/plan", "plan");
+                    add("Spreadsheets", "/admin/import", "import");
                 }
                 add("Sessions", "/sessions", "sessions");
                 add("Reports", "/reports", "reports");

@@ -347,6 +347,7 @@ async fn pages_render_in_german_without_the_english_catalogue(t: &TestApp) {
         "/sessions?from=2000-01-01&status=closed".to_owned(),
         format!("/sessions/{}", id(&s)),
         format!("/sessions/{}?tab=enrollments", id(&s)),
+        "/admin/import".to_owned(),
     ] {
         let (st, html) = b.get(&page).await;
         assert_eq!(st, StatusCode::OK, "{page}");

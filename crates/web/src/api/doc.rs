@@ -237,6 +237,10 @@ const TAGS: &[(&str, &str)] = &[
         "xapi",
         "LMS hand-off with xAPI: the Learning Record Store that receives attended, completed, passed and failed statements, its statement log, courses' e-learning prerequisites and the readiness of learners read back from the LRS.",
     ),
+    (
+        "imports",
+        "Spreadsheet onboarding: CSV and XLSX imports of every kind of record (column mapping, dry run, all-or-nothing import as a background job) and the export in the same layouts (operations staff).",
+    ),
 ];
 
 /// The shared error responses, by status: (component name, description).

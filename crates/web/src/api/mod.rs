@@ -14,6 +14,7 @@ mod enrollment;
 mod extract;
 mod feeds;
 mod idempotency;
+pub(crate) mod imports;
 mod invoice_runs;
 mod invoices;
 mod messages;
@@ -156,6 +157,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(surveys::api())
         .merge(webhooks::api())
         .merge(xapi::api())
+        .merge(imports::api())
         .split_for_parts()
 }
 

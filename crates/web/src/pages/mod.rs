@@ -17,6 +17,7 @@ mod courses;
 mod credentials;
 mod dashboard;
 mod feeds;
+mod imports;
 mod instructors;
 mod invoice_runs;
 mod invoices;
@@ -93,6 +94,7 @@ pub fn routes() -> Router<AppState> {
         .merge(webhooks::routes())
         .merge(lrs::routes())
         .merge(budgets::routes())
+        .merge(imports::routes())
 }
 
 const FLASH_COOKIE: &str = "ty_flash";
