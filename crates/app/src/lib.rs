@@ -47,6 +47,7 @@ pub mod report_views;
 pub mod reporting;
 pub mod schedule;
 pub mod sites;
+pub mod sso;
 pub mod staffing;
 pub mod surveys;
 pub mod timeline;

@@ -45,6 +45,7 @@ pub mod resources;
 pub mod row;
 pub mod schema;
 pub mod sessions;
+pub mod sso;
 pub mod surveys;
 mod table;
 pub mod templates;

@@ -39,6 +39,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (34, "surveys", include_str!("../migrations/0034_surveys.sql")),
     (35, "compliance", include_str!("../migrations/0035_compliance.sql")),
     (36, "report_views", include_str!("../migrations/0036_report_views.sql")),
+    (42, "identity", include_str!("../migrations/0042_identity.sql")),
 ];
 
 /// The migration that keys the audit chain (see `audit::adopt_key`).

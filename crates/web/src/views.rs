@@ -88,6 +88,7 @@ impl Chrome {
                 if r == Role::Admin {
                     add("Users", "/admin/users", "users");
                     add("Webhooks", "/admin/webhooks", "webhooks");
+                    add("Single sign-on", "/admin/sso", "sso");
                 }
             }
             Role::ClientContact => {

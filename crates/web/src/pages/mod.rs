@@ -33,6 +33,7 @@ pub(crate) mod report_views;
 pub(crate) mod reports;
 mod resources;
 mod sessions;
+mod sso;
 mod surveys;
 mod timeline;
 mod venues;
@@ -66,6 +67,7 @@ pub fn routes() -> Router<AppState> {
         .merge(learners::routes())
         .merge(sessions::routes())
         .merge(admin::routes())
+        .merge(sso::routes())
         .merge(timeline::routes())
         .merge(credentials::routes())
         .merge(attendance::routes())
