@@ -57,7 +57,10 @@ fn view(app: &App, s: &SsoSettings) -> SsoView {
 }
 
 pub async fn settings(app: &App, caller: &Caller) -> Result<SsoView, AppError> {
-    caller.require(caller.role.can_administer(), "see the single sign-on settings")?;
+    caller.require(
+        caller.role.can_administer(),
+        "see the single sign-on settings",
+    )?;
     let mut conn = app.store.read().await?;
     Ok(view(app, &repo::settings(&mut conn).await?))
 }
@@ -82,7 +85,10 @@ pub async fn save_settings(
     caller: &Caller,
     ch: SsoChanges,
 ) -> Result<SsoView, AppError> {
-    caller.require(caller.role.can_administer(), "change the single sign-on settings")?;
+    caller.require(
+        caller.role.can_administer(),
+        "change the single sign-on settings",
+    )?;
     let mut inv = Invalid::new();
     let issuer = if ch.issuer_url.trim().is_empty() && !ch.enabled {
         Some(String::new())
@@ -105,7 +111,10 @@ pub async fn save_settings(
         inv.errors.extend(e.errors);
     }
     if !ch.role_map.trim().is_empty() && role_claim.is_empty() {
-        inv.add("role_claim", "name the claim the role map reads (e.g. groups)");
+        inv.add(
+            "role_claim",
+            "name the claim the role map reads (e.g. groups)",
+        );
     }
     if !ch.password_login && !ch.enabled {
         inv.add(
@@ -131,7 +140,9 @@ pub async fn save_settings(
         ch.client_secret.trim().to_owned()
     };
     if ch.enabled && client_secret.is_empty() {
-        return Err(Invalid::field("client_secret", "is required to turn single sign-on on").into());
+        return Err(
+            Invalid::field("client_secret", "is required to turn single sign-on on").into(),
+        );
     }
     let after = SsoSettings {
         enabled: ch.enabled,
@@ -144,7 +155,9 @@ pub async fn save_settings(
         role_map: ch.role_map.trim().to_owned(),
         version: before.version,
     };
-    repo::save(&mut tx, &after, now).await.about("the single sign-on settings")?;
+    repo::save(&mut tx, &after, now)
+        .await
+        .about("the single sign-on settings")?;
     let saved = repo::settings(&mut tx).await?;
     // The secret is skipped when serialised: the trail says only whether it changed.
     let secret_changed = saved.client_secret != before.client_secret;
@@ -174,7 +187,9 @@ pub async fn allow_password_login_from_command_line(app: &App) -> Result<(), App
         password_login: true,
         ..before.clone()
     };
-    repo::save(&mut tx, &after, now).await.about("the single sign-on settings")?;
+    repo::save(&mut tx, &after, now)
+        .await
+        .about("the single sign-on settings")?;
     crate::audit::record(
         &mut tx,
         &Caller::system(),
@@ -283,7 +298,11 @@ pub async fn begin(app: &App, next: &str) -> Result<Started, AppError> {
         .set_pkce_challenge(challenge);
     // A role claim named like a scope (e.g. `groups`) is asked for as one; providers ignore
     // scopes they do not know.
-    if !s.role_claim.is_empty() && s.role_claim.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+    if !s.role_claim.is_empty()
+        && s.role_claim
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
         request = request.add_scope(Scope::new(s.role_claim.clone()));
     }
     let (url, state, nonce) = request.url();
@@ -389,7 +408,11 @@ fn verified_payload(jwt: &serde_json::Value) -> serde_json::Map<String, serde_js
     use base64::Engine;
     jwt.as_str()
         .and_then(|t| t.split('.').nth(1))
-        .and_then(|p| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(p).ok())
+        .and_then(|p| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(p)
+                .ok()
+        })
         .and_then(|b| serde_json::from_slice(&b).ok())
         .unwrap_or_default()
 }
@@ -570,7 +593,10 @@ mod tests {
     #[test]
     fn claims_read_as_lists() {
         assert_eq!(claim_values(Some(&serde_json::json!("a"))), vec!["a"]);
-        assert_eq!(claim_values(Some(&serde_json::json!(["a", 1, "b"]))), vec!["a", "b"]);
+        assert_eq!(
+            claim_values(Some(&serde_json::json!(["a", 1, "b"]))),
+            vec!["a", "b"]
+        );
         assert!(claim_values(Some(&serde_json::json!({"a": 1}))).is_empty());
         assert!(claim_values(None).is_empty());
     }

@@ -595,7 +595,10 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             for t in tokens {
-                let when = |ms: Option<i64>| ms.map(trainyard_core::time::rfc3339).unwrap_or_else(|| "-".into());
+                let when = |ms: Option<i64>| {
+                    ms.map(trainyard_core::time::rfc3339)
+                        .unwrap_or_else(|| "-".into())
+                };
                 println!(
                     "{}\t{}\t{}\texpires {}\tlast used {}{}",
                     t.id,
@@ -603,7 +606,11 @@ async fn main() -> anyhow::Result<()> {
                     t.scopes,
                     when(t.expires_at),
                     when(t.last_used_at),
-                    if t.revoked_at.is_some() { "\trevoked" } else { "" }
+                    if t.revoked_at.is_some() {
+                        "\trevoked"
+                    } else {
+                        ""
+                    }
                 );
             }
             Ok(())

@@ -297,7 +297,10 @@ mod tests {
         let s = Scopes::parse(" reports,read  finance read").unwrap();
         assert_eq!(s.to_string(), "read finance reports");
         assert_eq!(Scopes::parse(&s.to_string()).unwrap(), s);
-        assert_eq!(Scopes::parse(&Scopes::all().to_string()).unwrap(), Scopes::all());
+        assert_eq!(
+            Scopes::parse(&Scopes::all().to_string()).unwrap(),
+            Scopes::all()
+        );
         assert!(Scopes::parse("").is_err());
         assert!(Scopes::parse("read write").is_err());
     }

@@ -23,9 +23,8 @@ impl RoleMap {
                     format!("line {}: write it as 'claim value = role'", n + 1),
                 ));
             };
-            let role = staff_role(role.trim()).map_err(|m| {
-                Invalid::field("role_map", format!("line {}: {m}", n + 1))
-            })?;
+            let role = staff_role(role.trim())
+                .map_err(|m| Invalid::field("role_map", format!("line {}: {m}", n + 1)))?;
             let value = value.trim();
             if value.is_empty() {
                 return Err(Invalid::field(
@@ -84,8 +83,14 @@ mod tests {
 
     #[test]
     fn the_first_matching_line_decides() {
-        let m = RoleMap::parse("# groups\ntrainyard-admins = admin\ntrainyard-finance = finance\nstaff=coordinator\n").unwrap();
-        assert_eq!(m.role_for(&["staff".into(), "trainyard-finance".into()]), Some(Role::Finance));
+        let m = RoleMap::parse(
+            "# groups\ntrainyard-admins = admin\ntrainyard-finance = finance\nstaff=coordinator\n",
+        )
+        .unwrap();
+        assert_eq!(
+            m.role_for(&["staff".into(), "trainyard-finance".into()]),
+            Some(Role::Finance)
+        );
         assert_eq!(m.role_for(&["staff".into()]), Some(Role::Coordinator));
         assert_eq!(m.role_for(&["visitors".into()]), None);
         assert_eq!(RoleMap::parse("").unwrap().role_for(&["x".into()]), None);
@@ -101,7 +106,10 @@ mod tests {
 
     #[test]
     fn issuers_are_absolute_urls() {
-        assert_eq!(check_issuer(" https://id.example.com/ ").unwrap(), "https://id.example.com/");
+        assert_eq!(
+            check_issuer(" https://id.example.com/ ").unwrap(),
+            "https://id.example.com/"
+        );
         assert!(check_issuer("http://127.0.0.1:4000").is_ok());
         assert!(check_issuer("id.example.com").is_err());
         assert!(check_issuer("https://").is_err());

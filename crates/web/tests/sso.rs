@@ -56,10 +56,15 @@ impl Provider {
                      npm ci --prefix crates/web/tests/oidc"
                 );
             }
-            eprintln!("note: {why}; the single sign-on test is not run (npm ci --prefix crates/web/tests/oidc)");
+            eprintln!(
+                "note: {why}; the single sign-on test is not run (npm ci --prefix crates/web/tests/oidc)"
+            );
             None
         };
-        if !std::path::Path::new(dir).join("node_modules/oidc-provider").exists() {
+        if !std::path::Path::new(dir)
+            .join("node_modules/oidc-provider")
+            .exists()
+        {
             return missing("the npm package oidc-provider is not installed".into());
         }
         let mut child = match Command::new("node")
@@ -75,9 +80,10 @@ impl Provider {
             Err(e) => return missing(format!("node could not be started ({e})")),
         };
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        out.read_line(&mut line).unwrap();
+        // The provider keeps writing notices: read them, or its next write breaks the pipe.
+        std::thread::spawn(move || for _ in out.lines() {});
         let Some(issuer) = line.trim().strip_prefix("ready ") else {
             let _ = child.kill();
             panic!("the OpenID provider did not start: {line}");
@@ -116,7 +122,13 @@ fn browser() -> reqwest::Client {
 
 /// Starts a sign-in as `account` and follows it through the provider, up to the redirect back
 /// to Trainyard's callback, which it returns without following.
-async fn to_callback(t: &TestApp, p: &Provider, b: &reqwest::Client, account: &str, tamper: bool) -> String {
+async fn to_callback(
+    t: &TestApp,
+    p: &Provider,
+    b: &reqwest::Client,
+    account: &str,
+    tamper: bool,
+) -> String {
     p.next(account, tamper).await;
     let mut url = t.url("/login/sso?next=/sessions");
     for _ in 0..10 {
@@ -153,7 +165,12 @@ async fn callback(b: &reqwest::Client, url: &str) -> (StatusCode, String, String
     (status, to, r.text().await.unwrap())
 }
 
-async fn sign_in(t: &TestApp, p: &Provider, account: &str, tamper: bool) -> (StatusCode, String, String, reqwest::Client) {
+async fn sign_in(
+    t: &TestApp,
+    p: &Provider,
+    account: &str,
+    tamper: bool,
+) -> (StatusCode, String, String, reqwest::Client) {
     let b = browser();
     let url = to_callback(t, p, &b, account, tamper).await;
     let (s, to, page) = callback(&b, &url).await;
@@ -176,7 +193,10 @@ fn settings(p: &Provider, version: i64) -> SsoChanges {
 
 async fn role_of(t: &TestApp, email: &str) -> Option<Role> {
     let mut conn = t.app.store.read().await.unwrap();
-    users::find_by_email(&mut conn, email).await.unwrap().map(|u| u.role)
+    users::find_by_email(&mut conn, email)
+        .await
+        .unwrap()
+        .map(|u| u.role)
 }
 
 async fn signs_in_through_a_real_provider(t: &TestApp) {
@@ -188,7 +208,10 @@ async fn signs_in_through_a_real_provider(t: &TestApp) {
     // The administrator's page: the secret is written, never shown back.
     let admin = Browser::new(t);
     assert_eq!(
-        admin.login("alice@northwind.example", PASSWORD).await.status(),
+        admin
+            .login("alice@northwind.example", PASSWORD)
+            .await
+            .status(),
         StatusCode::OK
     );
     let csrf = admin.csrf().await;
@@ -210,8 +233,14 @@ async fn signs_in_through_a_real_provider(t: &TestApp) {
         .await;
     assert_eq!(status, StatusCode::OK, "{page}");
     let (_, page) = admin.get("/admin/sso").await;
-    assert!(!page.contains("trainyard-test-secret"), "the secret is never shown");
-    assert!(page.contains(&t.url(sso::CALLBACK_PATH)), "the redirect URI to register");
+    assert!(
+        !page.contains("trainyard-test-secret"),
+        "the secret is never shown"
+    );
+    assert!(
+        page.contains(&t.url(sso::CALLBACK_PATH)),
+        "the redirect URI to register"
+    );
     let (_, login) = Browser::new(t).get("/login").await;
     assert!(login.contains("/login/sso") && login.contains("name=\"password\""));
 
@@ -219,25 +248,50 @@ async fn signs_in_through_a_real_provider(t: &TestApp) {
     let (status, to, page, b) = sign_in(t, &p, "alice", false).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
     assert_eq!(to, "/sessions");
-    let me: serde_json::Value = b.get(t.url("/api/v1/me")).send().await.unwrap().json().await.unwrap();
+    let me: serde_json::Value = b
+        .get(t.url("/api/v1/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["email"], "alice@northwind.example");
 
     // A wrong state is refused: tampered, or from another browser, or used twice.
     let b = browser();
     let url = to_callback(t, &p, &b, "alice", false).await;
-    let state = url.split("state=").nth(1).unwrap().split('&').next().unwrap().to_owned();
+    let state = url
+        .split("state=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned();
     let (status, _, page) = callback(&b, &url.replace(&state, "forged-state")).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(page.contains("state"), "{page}");
     let (status, _, _) = callback(&browser(), &url).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "another browser's answer");
     let (status, _, _) = callback(&b, &url).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED, "the cookie went with the first try");
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the cookie went with the first try"
+    );
     let b = browser();
     let url = to_callback(t, &p, &b, "alice", false).await;
     assert_eq!(callback(&b, &url).await.0, StatusCode::SEE_OTHER);
     // The same answer again, even with the state's cookie: the sign-in was used.
-    let state = url.split("state=").nth(1).unwrap().split('&').next().unwrap().to_owned();
+    let state = url
+        .split("state=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned();
     let r = browser()
         .get(&url)
         .header("cookie", format!("ty_sso={state}"))
@@ -265,7 +319,10 @@ async fn signs_in_through_a_real_provider(t: &TestApp) {
     // ... while the role map makes Fiona's account, a finance one, from her groups claim.
     let (status, _, page, _) = sign_in(t, &p, "fiona", false).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
-    assert_eq!(role_of(t, "fiona@northwind.example").await, Some(Role::Finance));
+    assert_eq!(
+        role_of(t, "fiona@northwind.example").await,
+        Some(Role::Finance)
+    );
 
     // With a default role, Carl's account is made with it.
     let caller = trainyard_app::Caller::system();
@@ -275,7 +332,10 @@ async fn signs_in_through_a_real_provider(t: &TestApp) {
     sso::save_settings(&t.app, &caller, ch).await.unwrap();
     let (status, _, page, _) = sign_in(t, &p, "carl", false).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
-    assert_eq!(role_of(t, "carl@northwind.example").await, Some(Role::Coordinator));
+    assert_eq!(
+        role_of(t, "carl@northwind.example").await,
+        Some(Role::Coordinator)
+    );
 
     // Password sign-in off: the page offers only single sign-on, passwords are refused ...
     let v = sso::settings(&t.app, &caller).await.unwrap();
@@ -284,12 +344,21 @@ async fn signs_in_through_a_real_provider(t: &TestApp) {
     sso::save_settings(&t.app, &caller, ch).await.unwrap();
     let (_, login) = Browser::new(t).get("/login").await;
     assert!(login.contains("/login/sso") && !login.contains("name=\"password\""));
-    let r = Browser::new(t).login("alice@northwind.example", PASSWORD).await;
+    let r = Browser::new(t)
+        .login("alice@northwind.example", PASSWORD)
+        .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     // ... and single sign-on still works.
-    assert_eq!(sign_in(t, &p, "alice", false).await.0, StatusCode::SEE_OTHER);
+    assert_eq!(
+        sign_in(t, &p, "alice", false).await.0,
+        StatusCode::SEE_OTHER
+    );
     // The break-glass path of the command line turns passwords back on.
-    sso::allow_password_login_from_command_line(&t.app).await.unwrap();
-    let r = Browser::new(t).login("alice@northwind.example", PASSWORD).await;
+    sso::allow_password_login_from_command_line(&t.app)
+        .await
+        .unwrap();
+    let r = Browser::new(t)
+        .login("alice@northwind.example", PASSWORD)
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
 }

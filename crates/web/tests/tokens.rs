@@ -55,7 +55,10 @@ fn assert_missing_scope(r: &common::Reply, scope: &str, what: &str) {
     );
     assert_eq!(r.body["required_scope"], scope, "{what}");
     assert!(
-        r.body["detail"].as_str().unwrap().contains(&format!("'{scope}'")),
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("'{scope}'")),
         "{what}: the problem names the scope: {}",
         r.body
     );
@@ -63,7 +66,14 @@ fn assert_missing_scope(r: &common::Reply, scope: &str, what: &str) {
 
 async fn each_scope_opens_its_area_only(t: &TestApp) {
     let admin = t.api_as(Role::Admin, None).await;
-    for scope in ["read", "scheduling", "enrollment", "finance", "reports", "admin"] {
+    for scope in [
+        "read",
+        "scheduling",
+        "enrollment",
+        "finance",
+        "reports",
+        "admin",
+    ] {
         let token = token_with(&admin, &[scope]).await;
         for (area, read, write) in AREAS {
             let what = format!("a '{scope}' token reading {area} ({read})");
@@ -76,7 +86,12 @@ async fn each_scope_opens_its_area_only(t: &TestApp) {
             let what = format!("a '{scope}' token writing {area} ({write})");
             let r = token.post(write, &json!({})).await;
             if scope == *area {
-                assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{what}: {}", r.body);
+                assert_eq!(
+                    r.status,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "{what}: {}",
+                    r.body
+                );
             } else {
                 assert_missing_scope(&r, area, &what);
             }
@@ -113,9 +128,10 @@ async fn operations(t: &TestApp) -> Vec<(String, String, Value)> {
 }
 
 fn public(op: &Value) -> bool {
-    op["security"]
-        .as_array()
-        .is_some_and(|s| s.iter().any(|r| r.as_object().is_some_and(|o| o.is_empty())))
+    op["security"].as_array().is_some_and(|s| {
+        s.iter()
+            .any(|r| r.as_object().is_some_and(|o| o.is_empty()))
+    })
 }
 
 async fn a_read_only_token_is_refused_on_every_write(t: &TestApp) {
@@ -139,12 +155,20 @@ async fn a_read_only_token_is_refused_on_every_write(t: &TestApp) {
                 .iter()
                 .map(|s| s.as_str().unwrap())
                 .collect();
-            assert_eq!(accepted.contains(&"read"), method == "GET", "{id}: {accepted:?}");
+            assert_eq!(
+                accepted.contains(&"read"),
+                method == "GET",
+                "{id}: {accepted:?}"
+            );
             assert_eq!(accepted[0], required.unwrap(), "{id}");
         }
         let body = (method != "GET" && method != "DELETE").then(|| json!({}));
         let r = read
-            .send(Method::from_bytes(method.as_bytes()).unwrap(), path, body.as_ref())
+            .send(
+                Method::from_bytes(method.as_bytes()).unwrap(),
+                path,
+                body.as_ref(),
+            )
             .await;
         if method == "GET" {
             assert_ne!(
@@ -182,13 +206,17 @@ async fn expired_and_revoked_tokens_are_unauthenticated(t: &TestApp) {
     assert!(listed[0]["expires_at"].is_string());
 
     // Revoked through the API by its owner: 401 from then on.
-    let r = admin.post(&format!("/tokens/{b_id}/revoke"), &json!({})).await;
+    let r = admin
+        .post(&format!("/tokens/{b_id}/revoke"), &json!({}))
+        .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
     let r = b.get("/courses").await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
     // Someone else's token is not found.
     let other = t.api_as(Role::Admin, None).await;
-    let r = other.post(&format!("/tokens/{a_id}/revoke"), &json!({})).await;
+    let r = other
+        .post(&format!("/tokens/{a_id}/revoke"), &json!({}))
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(a.get("/courses").await.status, StatusCode::OK);
 
@@ -208,7 +236,10 @@ async fn expired_and_revoked_tokens_are_unauthenticated(t: &TestApp) {
 
     // Lifetimes are bounded.
     let r = admin
-        .post("/tokens", &json!({ "name": "forever", "scopes": ["read"], "expires_in_days": 400 }))
+        .post(
+            "/tokens",
+            &json!({ "name": "forever", "scopes": ["read"], "expires_in_days": 400 }),
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.body["errors"][0]["field"], "expires_in_days");
@@ -251,7 +282,10 @@ async fn a_token_never_exceeds_its_owner_or_its_maker(t: &TestApp) {
     let admin = t.api_as(Role::Admin, None).await;
     let narrow = token_with(&admin, &["admin", "read"]).await;
     let r = narrow
-        .post("/tokens", &json!({ "name": "wider", "scopes": ["finance"] }))
+        .post(
+            "/tokens",
+            &json!({ "name": "wider", "scopes": ["finance"] }),
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     let r = narrow
@@ -295,7 +329,11 @@ async fn tokens_are_made_and_revoked_in_the_ui(t: &TestApp) {
         http: reqwest::Client::new(),
     };
     assert_eq!(api.get("/invoices").await.status, StatusCode::OK);
-    assert_missing_scope(&api.get("/users").await, "admin", "a finance token");
+    assert_missing_scope(
+        &api.post("/courses", &json!({})).await,
+        "scheduling",
+        "a read and finance token writing courses",
+    );
     // Shown once: the list page never shows it again.
     let (_, list) = b.get("/account/tokens").await;
     assert!(!list.contains(&secret));
@@ -303,7 +341,11 @@ async fn tokens_are_made_and_revoked_in_the_ui(t: &TestApp) {
     let (status, page) = b
         .post_form(
             "/account/tokens",
-            &[("_csrf", csrf.as_str()), ("name", "Nothing"), ("expires_in_days", "30")],
+            &[
+                ("_csrf", csrf.as_str()),
+                ("name", "Nothing"),
+                ("expires_in_days", "30"),
+            ],
         )
         .await;
     assert_eq!(status, StatusCode::OK);
@@ -321,7 +363,10 @@ async fn tokens_are_made_and_revoked_in_the_ui(t: &TestApp) {
         sqlx::Row::try_get::<i64, _>(&row, "id").unwrap()
     };
     let (status, _) = b
-        .post_form(&format!("/account/tokens/{id}/revoke"), &[("_csrf", csrf.as_str())])
+        .post_form(
+            &format!("/account/tokens/{id}/revoke"),
+            &[("_csrf", csrf.as_str())],
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(api.get("/invoices").await.status, StatusCode::UNAUTHORIZED);

@@ -529,7 +529,11 @@ fn scope(method: &str, op: &mut Map<String, Value>) {
         op.insert("x-required-scope".into(), required.as_str().into());
         op.insert(
             "x-accepted-scopes".into(),
-            accepted.iter().map(|s| s.as_str()).collect::<Vec<_>>().into(),
+            accepted
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .into(),
         );
         op.insert(
             "security".into(),
@@ -555,7 +559,9 @@ pub fn operation_needs(doc: &Value) -> Vec<(String, String, bool, Option<Need>)>
     let mut out = Vec::new();
     if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
         for (path, item) in paths {
-            let Some(item) = item.as_object() else { continue };
+            let Some(item) = item.as_object() else {
+                continue;
+            };
             for (method, op) in item {
                 if let Some(op) = op.as_object()
                     && op.contains_key("responses")

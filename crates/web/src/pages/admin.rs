@@ -988,7 +988,9 @@ async fn create_token(
     };
     match accounts::create_api_token(&s.app, &c, &req).await {
         Ok(t) => {
-            let flash = crate::i18n::Tr::for_caller(&c).t("tokens-created").to_owned();
+            let flash = crate::i18n::Tr::for_caller(&c)
+                .t("tokens-created")
+                .to_owned();
             let blank = TokenForm {
                 expires_in_days: trainyard_core::scope::DEFAULT_TOKEN_DAYS.to_string(),
                 ..TokenForm::default()

@@ -40,7 +40,12 @@ fn render(c: &Caller, flash: Option<String>, s: SsoView, problems: Vec<String>) 
     let chrome = Chrome::new(c, "sso", flash);
     let roles = [Role::Admin, Role::Manager, Role::Coordinator, Role::Finance]
         .iter()
-        .map(|r| (r.as_str(), chrome.tr.t_or(&format!("role-{}", r.as_str()), r.label())))
+        .map(|r| {
+            (
+                r.as_str(),
+                chrome.tr.t_or(&format!("role-{}", r.as_str()), r.label()),
+            )
+        })
         .collect();
     SsoPage {
         chrome,
@@ -71,7 +76,10 @@ struct SsoForm {
     version: i64,
 }
 
-async fn save(State(st): State<AppState>, Submit { caller: c, form: f }: Submit<SsoForm>) -> Response {
+async fn save(
+    State(st): State<AppState>,
+    Submit { caller: c, form: f }: Submit<SsoForm>,
+) -> Response {
     let changes = SsoChanges {
         enabled: f.enabled == "true",
         issuer_url: f.issuer_url.clone(),
