@@ -6,6 +6,7 @@ use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use sha2::{Digest, Sha256};
+use trainyard_core::scope::{self, Scopes};
 use trainyard_core::{EmailAddress, Invalid, Role, TimeZoneName};
 use trainyard_store::{auth, throttle, users};
 
@@ -80,6 +81,7 @@ pub async fn login(
     password: &str,
     remote: &str,
 ) -> Result<Login, AppError> {
+    crate::sso::require_password_login(app).await?;
     let now = now_ms();
     let s = &app.settings;
     let window_ms = s.throttle_window_minutes * 60_000;
@@ -178,6 +180,21 @@ fn address_block(remote: &str) -> String {
 
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2Q0eX4v8Tq0Jc8i6g0V3Q0ZC3nVt5hWqkzjz0p3yH8E";
 
+/// Opens a login session for a user who proved who they are some other way (single sign-on).
+pub(crate) async fn open_session(app: &App, u: users::User) -> Result<Login, AppError> {
+    let now = now_ms();
+    let token = new_secret()?;
+    let csrf = new_secret()?;
+    let expires = now + app.settings.session_hours * 3_600_000;
+    let mut tx = app.store.write().await?;
+    auth::create_session(&mut tx, &secret_hash(&token), u.id, &csrf, now, expires).await?;
+    tx.commit().await?;
+    Ok(Login {
+        session_token: token,
+        caller: Caller::from_user(u, Some(csrf)),
+    })
+}
+
 pub async fn logout(app: &App, session_token: &str) -> Result<(), AppError> {
     let mut conn = app.store.read().await?;
     auth::delete_session(&mut conn, &secret_hash(session_token)).await?;
@@ -197,12 +214,21 @@ pub async fn caller_for_session(
     )
 }
 
-/// The caller behind an API bearer token.
+/// The caller behind an API bearer token that is neither revoked nor expired, with its scopes.
 pub async fn caller_for_token(app: &App, token: &str) -> Result<Option<Caller>, AppError> {
     let mut conn = app.store.read().await?;
-    Ok(auth::token_user(&mut conn, &secret_hash(token), now_ms())
-        .await?
-        .map(|u| Caller::from_user(u, None)))
+    let Some((user, live)) = auth::token_user(&mut conn, &secret_hash(token), now_ms()).await?
+    else {
+        return Ok(None);
+    };
+    let mut caller = Caller::from_user(user, None);
+    caller.token = Some(crate::caller::TokenGrant {
+        id: live.id,
+        // Stored scopes were checked when written; anything unreadable grants nothing.
+        scopes: Scopes::parse(&live.scopes).unwrap_or_default(),
+        expires_at: live.expires_at,
+    });
+    Ok(Some(caller))
 }
 
 pub struct NewAccount {
@@ -639,20 +665,80 @@ pub struct IssuedToken {
     pub id: i64,
     /// Shown once; only its hash is stored.
     pub secret: String,
+    pub scopes: Scopes,
+    pub expires_at: i64,
 }
 
+/// What a user asks for when making a token.
+pub struct TokenRequest {
+    pub name: String,
+    /// Scope names separated by spaces or commas (`read`, `scheduling`, …).
+    pub scopes: String,
+    /// 1 to 366; 90 when not given.
+    pub expires_in_days: Option<i64>,
+}
+
+/// Makes a token for the caller. A token acts as its user, narrowed to its scopes; a token
+/// that makes a token can give it only scopes it holds itself, and no longer a life.
 pub async fn create_api_token(
     app: &App,
     caller: &Caller,
-    name: &str,
+    req: &TokenRequest,
 ) -> Result<IssuedToken, AppError> {
-    let name =
-        trainyard_core::invalid::text::required(name, 80).map_err(|m| Invalid::field("name", m))?;
-    let secret = format!("ty_{}", new_secret()?);
+    let mut inv = Invalid::new();
+    let name = inv.check(
+        "name",
+        trainyard_core::invalid::text::required(&req.name, 80),
+    );
+    let scopes = match Scopes::parse(&req.scopes) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            inv.errors.extend(e.errors);
+            None
+        }
+    };
+    let days = match scope::token_days(req.expires_in_days) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            inv.errors.extend(e.errors);
+            None
+        }
+    };
+    let (Some(name), Some(scopes), Some(days), true) = (name, scopes, days, inv.is_empty()) else {
+        return Err(inv.into());
+    };
     let now = now_ms();
+    let mut expires_at = now + days * 86_400_000;
+    if let Some(grant) = &caller.token {
+        if !grant.scopes.covers(&scopes) {
+            return Err(AppError::Forbidden(format!(
+                "give a new token scopes beyond this token's own ({})",
+                grant.scopes
+            )));
+        }
+        if let Some(own) = grant.expires_at {
+            expires_at = expires_at.min(own);
+        }
+    }
+    let secret = format!("ty_{}", new_secret()?);
+    let scope_text = scopes.to_string();
     let mut tx = app.store.write().await?;
-    let id = auth::create_token(&mut tx, caller.user_id, &name, &secret_hash(&secret), now).await?;
-    let snapshot = serde_json::json!({ "id": id, "name": name });
+    let id = auth::create_token(
+        &mut tx,
+        &auth::NewToken {
+            user_id: caller.user_id,
+            name: &name,
+            token_hash: &secret_hash(&secret),
+            scopes: &scope_text,
+            expires_at,
+        },
+        now,
+    )
+    .await?;
+    let snapshot = serde_json::json!({
+        "id": id, "name": name, "scopes": scope_text, "expires_at": expires_at,
+        "by_token": caller.token.as_ref().map(|g| g.id),
+    });
     crate::audit::record(
         &mut tx,
         caller,
@@ -664,7 +750,12 @@ pub async fn create_api_token(
     )
     .await?;
     tx.commit().await?;
-    Ok(IssuedToken { id, secret })
+    Ok(IssuedToken {
+        id,
+        secret,
+        scopes,
+        expires_at,
+    })
 }
 
 pub async fn list_api_tokens(app: &App, caller: &Caller) -> Result<Vec<auth::ApiToken>, AppError> {
@@ -672,6 +763,7 @@ pub async fn list_api_tokens(app: &App, caller: &Caller) -> Result<Vec<auth::Api
     Ok(auth::list_tokens(&mut conn, caller.user_id).await?)
 }
 
+/// Revokes one of the caller's own tokens; someone else's is not found.
 pub async fn revoke_api_token(app: &App, caller: &Caller, token_id: i64) -> Result<(), AppError> {
     let now = now_ms();
     let mut tx = app.store.write().await?;
@@ -693,19 +785,33 @@ pub async fn revoke_api_token(app: &App, caller: &Caller, token_id: i64) -> Resu
     Ok(())
 }
 
-/// Issues a token for the user with `email`, as the system (the command line).
+/// The caller the command line acts as for the user with `email`.
+pub async fn caller_by_email(app: &App, email: &str) -> Result<Caller, AppError> {
+    let mut conn = app.store.read().await?;
+    let user = users::find_by_email(&mut conn, email)
+        .await?
+        .ok_or(AppError::NotFound("a user with this e-mail"))?;
+    Ok(Caller::from_user(user, None))
+}
+
+/// Issues a token with every scope, for 90 days, for the user with `email`, as the system
+/// (the command line's default, tests, the benchmark).
 pub async fn create_api_token_for(
     app: &App,
     email: &str,
     name: &str,
 ) -> Result<IssuedToken, AppError> {
-    let user = {
-        let mut conn = app.store.read().await?;
-        users::find_by_email(&mut conn, email)
-            .await?
-            .ok_or(AppError::NotFound("a user with this e-mail"))?
-    };
-    create_api_token(app, &Caller::from_user(user, None), name).await
+    let caller = caller_by_email(app, email).await?;
+    create_api_token(
+        app,
+        &caller,
+        &TokenRequest {
+            name: name.to_owned(),
+            scopes: Scopes::all().to_string(),
+            expires_in_days: None,
+        },
+    )
+    .await
 }
 
 /// The instructors and clients an administrator may link an account to, for the user form.

@@ -20,6 +20,16 @@ pub struct Caller {
     pub language: Option<String>,
     /// Set for cookie logins; the token every form must echo.
     pub csrf_token: Option<String>,
+    /// Set for API token calls: what the token may do, which narrows (never widens) the role.
+    pub token: Option<TokenGrant>,
+}
+
+/// The token behind an API call.
+#[derive(Debug, Clone)]
+pub struct TokenGrant {
+    pub id: i64,
+    pub scopes: trainyard_core::scope::Scopes,
+    pub expires_at: Option<i64>,
 }
 
 impl Caller {
@@ -35,6 +45,7 @@ impl Caller {
             time_zone: u.time_zone,
             language: u.language,
             csrf_token,
+            token: None,
         }
     }
 
@@ -100,6 +111,7 @@ impl Caller {
             time_zone: "UTC".into(),
             language: None,
             csrf_token: None,
+            token: None,
         }
     }
 }

@@ -50,6 +50,7 @@ pub mod reporting;
 pub mod satisfaction;
 pub mod schedule;
 pub mod sites;
+pub mod sso;
 pub mod staffing;
 pub mod surveys;
 pub mod timeline;

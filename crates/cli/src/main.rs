@@ -92,6 +92,11 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Single sign-on: the break-glass way back to passwords.
+    Sso {
+        #[command(subcommand)]
+        command: SsoCommand,
+    },
     /// Verify the audit trail's keyed hash chain; with --checkpoint, also that nothing up to the
     /// checkpoint was changed or removed.
     AuditVerify {
@@ -390,6 +395,12 @@ enum UserCommand {
 }
 
 #[derive(Subcommand)]
+enum SsoCommand {
+    /// Turn password sign-in back on (when the identity provider fails and nobody can sign in).
+    AllowPasswordLogin,
+}
+
+#[derive(Subcommand)]
 enum TokenCommand {
     /// Issue an API token for a user and print it once.
     Create {
@@ -397,6 +408,25 @@ enum TokenCommand {
         email: String,
         #[arg(long, default_value = "cli")]
         name: String,
+        /// read, scheduling, enrollment, finance, reports or admin; repeat or separate with
+        /// commas. Every scope when left out.
+        #[arg(long = "scope", value_name = "SCOPE")]
+        scopes: Vec<String>,
+        /// Days until it expires (1 to 366).
+        #[arg(long, default_value_t = 90)]
+        expires_in_days: i64,
+    },
+    /// List a user's API tokens (never their secrets).
+    List {
+        #[arg(long)]
+        email: String,
+    },
+    /// Revoke one of a user's API tokens.
+    Revoke {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        id: i64,
     },
 }
 
@@ -531,13 +561,86 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token {
-            command: TokenCommand::Create { email, name },
+            command:
+                TokenCommand::Create {
+                    email,
+                    name,
+                    scopes,
+                    expires_in_days,
+                },
         } => {
             let app = open(&target).await?;
-            let token = accounts::create_api_token_for(&app, &email, &name)
+            let caller = accounts::caller_by_email(&app, &email)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let scopes = if scopes.is_empty() {
+                trainyard_core::scope::Scopes::all().to_string()
+            } else {
+                scopes.join(" ")
+            };
+            let request = accounts::TokenRequest {
+                name,
+                scopes,
+                expires_in_days: Some(expires_in_days),
+            };
+            let token = accounts::create_api_token(&app, &caller, &request)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{}", token.secret);
+            Ok(())
+        }
+        Command::Sso {
+            command: SsoCommand::AllowPasswordLogin,
+        } => {
+            let app = open(&target).await?;
+            trainyard_app::sso::allow_password_login_from_command_line(&app)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("Password sign-in is on.");
+            Ok(())
+        }
+        Command::Token {
+            command: TokenCommand::List { email },
+        } => {
+            let app = open(&target).await?;
+            let caller = accounts::caller_by_email(&app, &email)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let tokens = accounts::list_api_tokens(&app, &caller)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            for t in tokens {
+                let when = |ms: Option<i64>| {
+                    ms.map(trainyard_core::time::rfc3339)
+                        .unwrap_or_else(|| "-".into())
+                };
+                println!(
+                    "{}\t{}\t{}\texpires {}\tlast used {}{}",
+                    t.id,
+                    t.name,
+                    t.scopes,
+                    when(t.expires_at),
+                    when(t.last_used_at),
+                    if t.revoked_at.is_some() {
+                        "\trevoked"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            Ok(())
+        }
+        Command::Token {
+            command: TokenCommand::Revoke { email, id },
+        } => {
+            let app = open(&target).await?;
+            let caller = accounts::caller_by_email(&app, &email)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            accounts::revoke_api_token(&app, &caller, id)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("Revoked token {id}.");
             Ok(())
         }
         Command::Bench {

@@ -80,38 +80,56 @@ pub struct ApiToken {
     #[serde(serialize_with = "crate::row::rfc3339_opt")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub revoked_at: Option<i64>,
+    /// What the token may do, space-separated: `read` and/or areas (`scheduling`,
+    /// `enrollment`, `finance`, `reports`, `admin`).
+    #[schema(example = "read finance")]
+    pub scopes: String,
+    /// When it stops working; absent only for tokens made before tokens expired.
+    #[serde(serialize_with = "crate::row::rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub expires_at: Option<i64>,
 }
 
-pub async fn create_token(
-    conn: &mut Conn,
-    user_id: i64,
-    name: &str,
-    token_hash: &str,
-    now: i64,
-) -> Result<i64, StoreError> {
+/// What a new token is.
+pub struct NewToken<'a> {
+    pub user_id: i64,
+    pub name: &'a str,
+    pub token_hash: &'a str,
+    pub scopes: &'a str,
+    pub expires_at: i64,
+}
+
+pub async fn create_token(conn: &mut Conn, t: &NewToken<'_>, now: i64) -> Result<i64, StoreError> {
     let r = sqlx::query(
-        "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        "INSERT INTO api_tokens (user_id, name, token_hash, created_at, scopes, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
-    .bind(user_id)
-    .bind(name)
-    .bind(token_hash)
+    .bind(t.user_id)
+    .bind(t.name)
+    .bind(t.token_hash)
     .bind(now)
+    .bind(t.scopes)
+    .bind(t.expires_at)
     .fetch_one(&mut *conn)
     .await?;
     Ok(r.i("id")?)
 }
 
+/// The user of a live token (not revoked, not expired), with the token's id, scopes and expiry.
 pub async fn token_user(
     conn: &mut Conn,
     token_hash: &str,
     now: i64,
-) -> Result<Option<User>, StoreError> {
+) -> Result<Option<(User, LiveToken)>, StoreError> {
     let row = sqlx::query(
         "SELECT u.id, u.email, u.display_name, u.password_hash, u.role, u.client_id, u.instructor_id, u.learner_id, \
-         u.time_zone, u.language, u.created_at, u.archived_at, u.version, t.id AS token_id, t.last_used_at FROM api_tokens t \
-         JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.archived_at IS NULL",
+         u.time_zone, u.language, u.created_at, u.archived_at, u.version, t.id AS token_id, t.last_used_at, \
+         t.scopes, t.expires_at FROM api_tokens t \
+         JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.archived_at IS NULL \
+         AND (t.expires_at IS NULL OR t.expires_at > $2)",
     )
     .bind(token_hash)
+    .bind(now)
     .fetch_optional(&mut *conn)
     .await?;
     let Some(r) = row else { return Ok(None) };
@@ -123,12 +141,26 @@ pub async fn token_user(
             .execute(&mut *conn)
             .await?;
     }
-    Ok(Some(users::from_row(&r)?))
+    let live = LiveToken {
+        id: r.i("token_id")?,
+        scopes: r.s("scopes")?,
+        expires_at: r.oi("expires_at")?,
+    };
+    Ok(Some((users::from_row(&r)?, live)))
+}
+
+/// The token a request came with.
+#[derive(Debug, Clone)]
+pub struct LiveToken {
+    pub id: i64,
+    pub scopes: String,
+    pub expires_at: Option<i64>,
 }
 
 pub async fn list_tokens(conn: &mut Conn, user_id: i64) -> Result<Vec<ApiToken>, StoreError> {
     let q = sqlx::query(
-        "SELECT id, user_id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id DESC",
+        "SELECT id, user_id, name, created_at, last_used_at, revoked_at, scopes, expires_at FROM api_tokens \
+         WHERE user_id = $1 ORDER BY id DESC",
     )
     .bind(user_id);
     crate::row::fetch_all(conn, q, |r| {
@@ -139,6 +171,8 @@ pub async fn list_tokens(conn: &mut Conn, user_id: i64) -> Result<Vec<ApiToken>,
             created_at: r.i("created_at")?,
             last_used_at: r.oi("last_used_at")?,
             revoked_at: r.oi("revoked_at")?,
+            scopes: r.s("scopes")?,
+            expires_at: r.oi("expires_at")?,
         })
     })
     .await

@@ -48,6 +48,7 @@ pub mod row;
 pub mod satisfaction;
 pub mod schema;
 pub mod sessions;
+pub mod sso;
 pub mod surveys;
 mod table;
 pub mod templates;

@@ -42,6 +42,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (37, "kpi_facts", include_str!("../migrations/0037_kpi_facts.sql")),
     (38, "cancellation_fees", include_str!("../migrations/0038_cancellation_fees.sql")),
     (41, "imports", include_str!("../migrations/0041_imports.sql")),
+    (42, "identity", include_str!("../migrations/0042_identity.sql")),
     (43, "xapi", include_str!("../migrations/0043_xapi.sql")),
 ];
 

@@ -88,16 +88,27 @@ impl FromRequestParts<AppState> for ApiCaller {
     ) -> Result<Self, Self::Rejection> {
         let unauthenticated =
             |msg: &str| ApiError(AppError::Unauthenticated(msg.into())).into_response();
+        // The API's scope layer resolved the token and checked its scope already.
+        if let Some(crate::api::scopes::TokenCaller(c)) =
+            parts.extensions.get::<crate::api::scopes::TokenCaller>()
+        {
+            return Ok(ApiCaller(c.clone()));
+        }
         if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
-            let token = auth
-                .to_str()
-                .ok()
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .map(str::trim)
-                .unwrap_or_default();
+            // Outside the API's routes no operation names a scope: only a token with every
+            // scope (as made before scopes existed) gets in.
+            let token = crate::api::scopes::bearer(auth);
             return match accounts::caller_for_token(&state.app, token).await {
-                Ok(Some(c)) => Ok(ApiCaller(c)),
-                Ok(None) => Err(unauthenticated("the bearer token is unknown or revoked")),
+                Ok(Some(c)) if c.token.as_ref().is_none_or(|g| g.scopes.is_all()) => {
+                    Ok(ApiCaller(c))
+                }
+                Ok(Some(_)) => Err(ApiError(AppError::Forbidden(
+                    "this route is not open to tokens with limited scopes".into(),
+                ))
+                .into_response()),
+                Ok(None) => Err(unauthenticated(
+                    "the bearer token is unknown, expired or revoked",
+                )),
                 Err(e) => Err(ApiError(e).into_response()),
             };
         }
@@ -137,6 +148,8 @@ pub fn remote_addr(parts_ext: &axum::http::Extensions) -> String {
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/login", get(login_page).post(login))
+        .route("/login/sso", get(sso_begin))
+        .route("/login/sso/callback", get(sso_callback))
         .route("/logout", axum::routing::post(logout))
 }
 
@@ -147,6 +160,34 @@ struct LoginPage {
     email: String,
     error: Option<String>,
     tr: crate::i18n::Tr,
+    /// Offer single sign-on; offer the password form.
+    sso: bool,
+    password: bool,
+}
+
+impl LoginPage {
+    fn new(next: String, email: String, error: Option<String>) -> Self {
+        Self {
+            next,
+            email,
+            error,
+            tr: crate::i18n::Tr::for_request(),
+            sso: false,
+            password: true,
+        }
+    }
+
+    /// With the organisation's ways to sign in (password only, when they cannot be read).
+    async fn with_options(mut self, s: &AppState) -> Self {
+        match trainyard_app::sso::login_options(&s.app).await {
+            Ok(o) => {
+                self.sso = o.sso;
+                self.password = o.password;
+            }
+            Err(e) => tracing::warn!(error = %e, "reading the sign-in options failed"),
+        }
+        self
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -175,30 +216,112 @@ fn safe_next(next: &str) -> Option<String> {
 fn bad_next() -> Response {
     (
         StatusCode::BAD_REQUEST,
-        LoginPage {
-            next: "/".into(),
-            email: String::new(),
-            error: Some(
+        LoginPage::new(
+            "/".into(),
+            String::new(),
+            Some(
                 "The link that brought you here has an invalid return address; sign in to go to the start page."
                     .into(),
             ),
-            tr: crate::i18n::Tr::for_request(),
-        },
+        ),
     )
         .into_response()
 }
 
-async fn login_page(Query(q): Query<NextQuery>) -> Response {
+async fn login_page(State(s): State<AppState>, Query(q): Query<NextQuery>) -> Response {
     match safe_next(&q.next) {
-        Some(next) => LoginPage {
-            next,
-            email: String::new(),
-            error: None,
-            tr: crate::i18n::Tr::for_request(),
-        }
-        .into_response(),
+        Some(next) => LoginPage::new(next, String::new(), None)
+            .with_options(&s)
+            .await
+            .into_response(),
         None => bad_next(),
     }
+}
+
+/// The cookie that ties a single sign-on answer to the browser that asked: the state, only
+/// sent back to the callback, for the ten minutes a sign-in may take.
+const SSO_COOKIE: &str = "ty_sso";
+
+fn sso_cookie(value: &str, max_age_secs: i64, secure: bool) -> String {
+    format!(
+        "{SSO_COOKIE}={value}; Path=/login/sso; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// Sends the browser to the identity provider.
+async fn sso_begin(State(s): State<AppState>, Query(q): Query<NextQuery>) -> Response {
+    let Some(next) = safe_next(&q.next) else {
+        return bad_next();
+    };
+    match trainyard_app::sso::begin(&s.app, &next).await {
+        Ok(started) => (
+            [(
+                header::SET_COOKIE,
+                sso_cookie(&started.state, 600, s.secure_cookies),
+            )],
+            Redirect::to(&started.url),
+        )
+            .into_response(),
+        Err(e) => login_refused(&s, next, e).await,
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SsoAnswer {
+    code: String,
+    state: String,
+    error: String,
+    error_description: String,
+}
+
+/// The provider's answer: signs in, or shows the sign-in page with the reason.
+async fn sso_callback(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(a): Query<SsoAnswer>,
+) -> Response {
+    let clear = [(header::SET_COOKIE, sso_cookie("", 0, s.secure_cookies))];
+    if !a.error.is_empty() {
+        let e = AppError::Unauthenticated(format!(
+            "single sign-on failed: the provider answered {} {}",
+            a.error.chars().take(100).collect::<String>(),
+            a.error_description.chars().take(300).collect::<String>()
+        ));
+        return (clear, login_refused(&s, "/".into(), e).await).into_response();
+    }
+    let browser_state = cookie(&headers, SSO_COOKIE).unwrap_or_default();
+    match trainyard_app::sso::finish(&s.app, &a.code, &a.state, browser_state).await {
+        Ok(done) => {
+            let max_age = s.app.settings.session_hours * 3600;
+            let next = safe_next(&done.next).unwrap_or_else(|| "/".into());
+            (
+                axum::response::AppendHeaders([
+                    (header::SET_COOKIE, sso_cookie("", 0, s.secure_cookies)),
+                    (
+                        header::SET_COOKIE,
+                        session_cookie(&done.login.session_token, max_age, s.secure_cookies),
+                    ),
+                ]),
+                Redirect::to(&next),
+            )
+                .into_response()
+        }
+        Err(e) => (clear, login_refused(&s, "/".into(), e).await).into_response(),
+    }
+}
+
+/// The sign-in page with why signing in did not work, under the error's status.
+async fn login_refused(s: &AppState, next: String, e: AppError) -> Response {
+    let status = crate::problem::status_of(&e).0;
+    (
+        status,
+        LoginPage::new(next, String::new(), Some(e.to_string()))
+            .with_options(s)
+            .await,
+    )
+        .into_response()
 }
 
 #[derive(Deserialize, Default)]
@@ -246,12 +369,9 @@ async fn login(State(s): State<AppState>, req: axum::extract::Request) -> Respon
             };
             let mut r = (
                 status,
-                LoginPage {
-                    next,
-                    email: f.email,
-                    error: Some(error),
-                    tr: crate::i18n::Tr::for_request(),
-                },
+                LoginPage::new(next, f.email, Some(error))
+                    .with_options(&s)
+                    .await,
             )
                 .into_response();
             if let Some(v) = retry_after.and_then(|v| v.parse().ok()) {

@@ -90,6 +90,7 @@ impl Chrome {
                     add("Users", "/admin/users", "users");
                     add("Webhooks", "/admin/webhooks", "webhooks");
                     add("Learning Record Store", "/admin/lrs", "lrs");
+                    add("Single sign-on", "/admin/sso", "sso");
                 }
             }
             Role::ClientContact => {

@@ -179,6 +179,10 @@ const API_RULES: &[(&str, &str)] = &[
     ("GET /learners/{id}/messages",                             "L Y Y Y Y F F F F Y F"),
     ("POST /learners/{id}/restore",                             "L B B B F F F F F F F"),
     ("GET /me",                                                 "L Y Y Y Y Y Y Y Y Y Y"),
+    // Everyone's own API tokens (issue 18 §5); nobody's token 999999.
+    ("GET /tokens",                                             "L Y Y Y Y Y Y Y Y Y Y"),
+    ("POST /tokens",                                            "L B B B B B B B B B B"),
+    ("POST /tokens/{id}/revoke",                                "L N N N N N N N N N N"),
     ("GET /me/assignments",                                     "L F F F F Y Y F F F F"),
     ("GET /users",                                              "L Y F F F F F F F F F"),
     ("POST /users",                                             "L B B B B B B B B B B"),
@@ -520,6 +524,11 @@ const PAGE_RULES: &[(&str, &str)] = &[
     ("GET /learners/{id}/edit",                                 "L Y Y Y F F F F F F F"),
     ("POST /learners/{id}/restore",                             "L B B B F F F F F F F"),
     ("GET /login",                                              "Y Y Y Y Y Y Y Y Y Y Y"),
+    // Single sign-on (issue 18 §3), off in this world: nothing to start, no sign-in to finish.
+    ("GET /login/sso",                                          "N N N N N N N N N N N"),
+    ("GET /login/sso/callback",                                 "L L L L L L L L L L L"),
+    ("GET /admin/sso",                                          "L Y F F F F F F F F F"),
+    ("POST /admin/sso",                                         "L B F F F F F F F F F"),
     ("GET /plan",                                               "L Y Y Y Y F F F F F F"),
     ("POST /plan/repair",                                       "L B B B B B B B B B B"),
     ("POST /plan/runs",                                         "L B B B B B B B B B B"),

@@ -4,6 +4,7 @@
 
 use crate::problem::{Problem, ProblemField};
 use serde_json::{Map, Value, json};
+use trainyard_core::scope::{self, Need};
 use utoipa::OpenApi;
 
 const INTRODUCTION: &str = r#"The JSON API of Trainyard, the training management system: courses, venues and resources,
@@ -15,7 +16,17 @@ the planner. Everything the web UI can do for a role, the API can do for the sam
 Send an API token with every request: `Authorization: Bearer <token>`. Create one under *API tokens*
 in the UI, or with `trainyard token create --email you@example.com --name integration`. A token acts
 as its user, with that user's role: a request the role may not make is refused with 403, and a missing,
-revoked or unknown token with 401.
+revoked, expired or unknown token with 401.
+
+## Scopes
+
+A token also holds scopes, which narrow (never widen) what its user's role allows: `read` (every
+read, in every area) and any of the areas `scheduling`, `enrollment`, `finance`, `reports` and
+`admin` (each reads and writes its area). Each operation states the scope it needs in
+`x-required-scope` (and every scope that will do in `x-accepted-scopes` and its `security`
+requirement); `getCurrentUser` takes any token. Without the scope the answer is 403 with the problem
+type `https://trainyard.dev/problems/missing-scope`, naming it in `detail` and `required_scope`.
+Tokens expire (1 to 366 days, 90 by default); a token can make tokens only with scopes it holds.
 
 ## Page
 
@@ -135,6 +146,10 @@ const TAGS: &[(&str, &str)] = &[
     (
         "account",
         "Who the token belongs to, and an instructor's own assignments.",
+    ),
+    (
+        "api tokens",
+        "Your own API tokens: scopes, expiry, last use, revocation. The secret is shown once, when the token is made.",
     ),
     (
         "users",
@@ -258,7 +273,7 @@ const ERRORS: &[(u16, &str, &str)] = &[
     (
         403,
         "Forbidden",
-        "The token's role may not do this (or may not change a finance field).",
+        "The token's role may not do this (or may not change a finance field), or the token lacks the scope the operation needs (`required_scope`).",
     ),
     (
         404,
@@ -492,9 +507,82 @@ pub fn finish(doc: utoipa::openapi::OpenApi) -> Value {
             for (method, op) in item.iter_mut() {
                 if let Value::Object(op) = op {
                     operation(method, path, op);
+                    scope(method, op);
                 }
             }
         }
     }
     v
+}
+
+/// What a token needs for an operation, from the tag it is filed under (the one table,
+/// `trainyard_core::scope::AREA_OF_TAG`). `None`: a tag without a row, refused to every token.
+pub fn need_of(method: &str, op: &Map<String, Value>) -> Option<Need> {
+    let tag = op.get("tags")?.as_array()?.first()?.as_str()?;
+    scope::need_of(tag, matches!(method, "get" | "head"))
+}
+
+/// States the scope an operation needs: `x-required-scope` (the area's scope; `read` also does
+/// for reads, listed in `x-accepted-scopes`), and the security requirement with the scopes that
+/// will do, one alternative each. Public operations (`security: [{}]`) stay as they are.
+fn scope(method: &str, op: &mut Map<String, Value>) {
+    if is_public(op) {
+        return;
+    }
+    let Some(need) = need_of(method, op) else {
+        return;
+    };
+    let accepted = need.accepted();
+    if let Some(required) = need.scope() {
+        op.insert("x-required-scope".into(), required.as_str().into());
+        op.insert(
+            "x-accepted-scopes".into(),
+            accepted
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .into(),
+        );
+        op.insert(
+            "security".into(),
+            accepted
+                .iter()
+                .map(|s| json!({ "bearer": [s.as_str()] }))
+                .collect::<Vec<_>>()
+                .into(),
+        );
+    }
+}
+
+/// An operation anyone may call without a token (`security: [{}]`).
+fn is_public(op: &Map<String, Value>) -> bool {
+    op.get("security")
+        .and_then(Value::as_array)
+        .is_some_and(|s| s.iter().any(|r| r.as_object().is_some_and(Map::is_empty)))
+}
+
+/// Every operation of the finished document: (method in capitals, path under `/api/v1`,
+/// public?, what a token needs).
+pub fn operation_needs(doc: &Value) -> Vec<(String, String, bool, Option<Need>)> {
+    let mut out = Vec::new();
+    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
+        for (path, item) in paths {
+            let Some(item) = item.as_object() else {
+                continue;
+            };
+            for (method, op) in item {
+                if let Some(op) = op.as_object()
+                    && op.contains_key("responses")
+                {
+                    out.push((
+                        method.to_uppercase(),
+                        path.clone(),
+                        is_public(op),
+                        need_of(method, op),
+                    ));
+                }
+            }
+        }
+    }
+    out
 }

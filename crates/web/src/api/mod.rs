@@ -26,9 +26,11 @@ mod records;
 mod recurrence;
 mod report_views;
 mod reports;
+pub(crate) mod scopes;
 mod staffing;
 mod surveys;
 mod timeline;
+mod tokens;
 mod users;
 mod venues_travel;
 mod webhooks;
@@ -141,6 +143,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(recurrence::api())
         .merge(planning::api())
         .merge(users::api())
+        .merge(tokens::api())
         .merge(venues_travel::api())
         .merge(invoices::api())
         .merge(invoice_runs::api())
@@ -169,6 +172,7 @@ pub fn openapi_json() -> String {
 pub fn routes(state: AppState) -> Router<AppState> {
     let (router, doc) = api();
     let doc = doc::finish(doc);
+    let doors = scopes::Doors::new(state.clone(), &doc);
     let json = serde_json::to_string_pretty(&doc).unwrap_or_default();
     let docs = utoipa_swagger_ui::SwaggerUi::new("/api/v1/docs")
         .external_url_unchecked("/api/v1/openapi-ui.json", doc);
@@ -181,6 +185,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
                     state,
                     idempotency::layer,
                 ))
+                // Outside the idempotency layer: a token without the scope claims no key.
+                .layer(axum::middleware::from_fn_with_state(doors, scopes::layer))
                 // Outside the idempotency layer: a refused request claims no key.
                 .layer(axum::middleware::from_fn_with_state(
                     limiter,

@@ -875,9 +875,24 @@ async fn verify(
 #[template(path = "tokens.html")]
 struct TokensPage {
     chrome: Chrome,
-    tokens: Vec<(i64, String, String, String, bool)>,
+    tokens: Vec<TokenRow>,
+    /// Every scope with whether the form has it ticked.
+    scopes: Vec<(&'static str, bool)>,
+    name: String,
+    days: String,
     new_secret: Option<String>,
     error: Option<String>,
+}
+
+struct TokenRow {
+    id: i64,
+    name: String,
+    scopes: String,
+    created: String,
+    expires: String,
+    used: String,
+    /// active, expired or revoked
+    state: &'static str,
 }
 
 impl TokensPage {
@@ -892,27 +907,48 @@ async fn tokens_page(
     flash: Option<String>,
     new_secret: Option<String>,
     error: Option<String>,
+    form: TokenForm,
 ) -> Response {
     let viewer = viewer_tz(c);
+    let chrome = Chrome::new(c, "tokens", flash);
+    let tr = &chrome.tr;
+    let now = trainyard_core::time::now_ms();
     let tokens = accounts::list_api_tokens(&s.app, c)
         .await
         .unwrap_or_default()
         .into_iter()
-        .map(|t| {
-            (
-                t.id,
-                t.name,
-                viewer.display(t.created_at),
-                t.last_used_at
-                    .map(|u| viewer.display(u))
-                    .unwrap_or_else(|| "never".into()),
-                t.revoked_at.is_some(),
-            )
+        .map(|t| TokenRow {
+            id: t.id,
+            name: t.name,
+            scopes: t.scopes,
+            created: viewer.display(t.created_at),
+            expires: t
+                .expires_at
+                .map(|u| viewer.display(u))
+                .unwrap_or_else(|| tr.t("tokens-never").into()),
+            used: t
+                .last_used_at
+                .map(|u| viewer.display(u))
+                .unwrap_or_else(|| tr.t("tokens-never").into()),
+            state: if t.revoked_at.is_some() {
+                "revoked"
+            } else if t.expires_at.is_some_and(|e| e <= now) {
+                "expired"
+            } else {
+                "active"
+            },
         })
         .collect();
+    let scopes = trainyard_core::scope::Scope::ALL
+        .iter()
+        .map(|sc| (sc.as_str(), form.scopes.iter().any(|x| x == sc.as_str())))
+        .collect();
     TokensPage {
-        chrome: Chrome::new(c, "tokens", flash),
+        chrome,
         tokens,
+        scopes,
+        name: form.name,
+        days: form.expires_in_days,
         new_secret,
         error,
     }
@@ -920,31 +956,48 @@ async fn tokens_page(
 }
 
 async fn tokens(State(s): State<AppState>, Viewer(c): Viewer, Flash(flash): Flash) -> Response {
-    tokens_page(&s, &c, flash, None, None).await
+    let blank = TokenForm {
+        expires_in_days: trainyard_core::scope::DEFAULT_TOKEN_DAYS.to_string(),
+        ..TokenForm::default()
+    };
+    tokens_page(&s, &c, flash, None, None, blank).await
 }
 
 #[derive(serde::Deserialize, Default)]
 #[serde(default)]
 struct TokenForm {
     name: String,
+    scopes: Vec<String>,
+    expires_in_days: String,
 }
 
 async fn create_token(
     State(s): State<AppState>,
     Submit { caller: c, form: f }: Submit<TokenForm>,
 ) -> Response {
-    match accounts::create_api_token(&s.app, &c, &f.name).await {
+    let days = f.expires_in_days.trim();
+    let req = accounts::TokenRequest {
+        name: f.name.clone(),
+        scopes: f.scopes.join(" "),
+        // Anything but a whole number is out of range, refused with the range named.
+        expires_in_days: Some(if days.is_empty() {
+            trainyard_core::scope::DEFAULT_TOKEN_DAYS
+        } else {
+            days.parse().unwrap_or(0)
+        }),
+    };
+    match accounts::create_api_token(&s.app, &c, &req).await {
         Ok(t) => {
-            tokens_page(
-                &s,
-                &c,
-                Some("Token created. Copy it now: it is shown only once.".into()),
-                Some(t.secret),
-                None,
-            )
-            .await
+            let flash = crate::i18n::Tr::for_caller(&c)
+                .t("tokens-created")
+                .to_owned();
+            let blank = TokenForm {
+                expires_in_days: trainyard_core::scope::DEFAULT_TOKEN_DAYS.to_string(),
+                ..TokenForm::default()
+            };
+            tokens_page(&s, &c, Some(flash), Some(t.secret), None, blank).await
         }
-        Err(e) => tokens_page(&s, &c, None, None, Some(e.to_string())).await,
+        Err(e) => tokens_page(&s, &c, None, None, Some(e.to_string()), f).await,
     }
 }
 
@@ -954,7 +1007,10 @@ async fn revoke_token(
     Submit { caller: c, .. }: Submit<super::VersionForm>,
 ) -> Response {
     match accounts::revoke_api_token(&s.app, &c, id).await {
-        Ok(()) => saved("/account/tokens", "Token revoked."),
+        Ok(()) => saved(
+            "/account/tokens",
+            crate::i18n::Tr::for_caller(&c).t("tokens-revoked"),
+        ),
         Err(e) => error_page(e, Some(&c)),
     }
 }

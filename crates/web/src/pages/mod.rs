@@ -36,6 +36,7 @@ pub(crate) mod reports;
 mod resources;
 pub(crate) mod satisfaction;
 mod sessions;
+mod sso;
 mod surveys;
 mod timeline;
 mod venues;
@@ -69,6 +70,7 @@ pub fn routes() -> Router<AppState> {
         .merge(learners::routes())
         .merge(sessions::routes())
         .merge(admin::routes())
+        .merge(sso::routes())
         .merge(timeline::routes())
         .merge(credentials::routes())
         .merge(attendance::routes())
