@@ -950,6 +950,8 @@ pub struct Printable {
     pub company_email: String,
     pub billing_address: String,
     pub billing_email: String,
+    /// The language it is printed in: the client's, else the company's, else English.
+    pub language: trainyard_core::locale::LanguageTag,
 }
 
 /// An invoice with what its print shows (same readers as [`get`]).
@@ -969,6 +971,7 @@ pub(crate) async fn printable_in(
     let client = clients::get(&mut *conn, detail.invoice.client_id)
         .await
         .about("client")?;
+    let language = crate::languages::of(&mut *conn, None, client.language.as_deref()).await?;
     let name = settings.company_name.trim();
     Ok(Printable {
         company_name: if name.is_empty() {
@@ -983,6 +986,7 @@ pub(crate) async fn printable_in(
         },
         billing_address: client.billing_address,
         billing_email: client.billing_email,
+        language,
         detail,
     })
 }
