@@ -743,6 +743,11 @@ impl Field {
     pub fn choices(mut self, choices: Vec<(String, String)>, blank: Option<&str>) -> Self {
         let mut opts = Vec::new();
         if let Some(b) = blank {
+            // The usual blank choice in the reader's words.
+            let b = match b {
+                "— none —" => crate::i18n::Tr::for_request().t("user-none"),
+                other => other,
+            };
             opts.push(Opt {
                 value: String::new(),
                 label: b.into(),
