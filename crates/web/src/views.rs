@@ -507,14 +507,14 @@ impl StaticLabel for &'static str {
         self
     }
 }
-impl<'a> StaticLabel for &'a &'static str {
+impl StaticLabel for &&'static str {
     fn label(self) -> &'static str {
-        *self
+        self
     }
 }
-impl<'a, 'b> StaticLabel for &'a &'b &'static str {
+impl StaticLabel for &&&'static str {
     fn label(self) -> &'static str {
-        **self
+        self
     }
 }
 

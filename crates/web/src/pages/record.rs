@@ -140,10 +140,10 @@ pub(crate) trait RecordPage: Sized + Send + Sync + 'static {
         Self::PATH.trim_start_matches('/')
     }
     fn new_label() -> String {
-        crate::views::text_in("title", &format!("New {}", Self::NOUN.to_lowercase()))
+        crate::views::text_in("title", format!("New {}", Self::NOUN.to_lowercase()))
     }
     fn submit() -> String {
-        crate::views::text_in("title", &format!("Save {}", Self::NOUN.to_lowercase()))
+        crate::views::text_in("title", format!("Save {}", Self::NOUN.to_lowercase()))
     }
     /// The entity type of its audit events, e.g. "venue".
     fn entity() -> String {
