@@ -6,6 +6,7 @@ use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use sha2::{Digest, Sha256};
+use trainyard_core::locale::LanguageTag;
 use trainyard_core::scope::{self, Scopes};
 use trainyard_core::{EmailAddress, Invalid, Role, TimeZoneName};
 use trainyard_store::{auth, throttle, users};
@@ -249,7 +250,18 @@ pub async fn create_user(
     caller: Option<&Caller>,
     a: NewAccount,
 ) -> Result<users::User, AppError> {
-    create(app, caller, a, caller.is_some()).await
+    create(app, caller, a, caller.is_some(), "").await
+}
+
+/// [`create_user`] by an administrator, with the language of the user's pages (a BCP 47 tag;
+/// empty: their browser's, else the company's).
+pub async fn create_user_speaking(
+    app: &App,
+    caller: &Caller,
+    a: NewAccount,
+    language: &str,
+) -> Result<users::User, AppError> {
+    create(app, Some(caller), a, true, language).await
 }
 
 /// Creates a user from the command line: as the system, with the links checked as strictly as
@@ -258,7 +270,7 @@ pub async fn create_user_from_command_line(
     app: &App,
     a: NewAccount,
 ) -> Result<users::User, AppError> {
-    create(app, None, a, true).await
+    create(app, None, a, true, "").await
 }
 
 async fn create(
@@ -266,6 +278,7 @@ async fn create(
     caller: Option<&Caller>,
     a: NewAccount,
     strict: bool,
+    language: &str,
 ) -> Result<users::User, AppError> {
     if let Some(c) = caller {
         c.require(c.role.can_administer(), "create user accounts")?;
@@ -273,6 +286,9 @@ async fn create(
     let mut inv = Invalid::new();
     let email = inv.check("email", EmailAddress::parse(&a.email));
     let tz = inv.check("time_zone", TimeZoneName::parse(&a.time_zone));
+    let language = inv
+        .check("language", LanguageTag::parse_optional(language))
+        .flatten();
     if a.display_name.trim().is_empty() {
         inv.add("display_name", "is required");
     }
@@ -321,6 +337,9 @@ async fn create(
     )
     .await
     .about("user")?;
+    if let Some(l) = &language {
+        users::set_language(&mut tx, id, Some(l.as_str()), now).await?;
+    }
     let user = users::get(&mut tx, id).await?;
     let system = Caller::system();
     crate::audit::record(
@@ -513,9 +532,11 @@ pub struct UserChanges {
     pub client_id: Option<i64>,
     pub instructor_id: Option<i64>,
     pub learner_id: Option<i64>,
+    /// The language of their pages (BCP 47); empty: their browser's, else the company's.
+    pub language: String,
 }
 
-/// Changes a user's name, e-mail, role, time zone and links (admins). An administrator cannot
+/// Changes a user's name, e-mail, role, time zone, language and links (admins). An administrator cannot
 /// take the administrator role from themself: someone must be left to give it back.
 pub async fn update_user(
     app: &App,
@@ -532,13 +553,14 @@ pub async fn update_user(
         "display_name",
         trainyard_core::invalid::text::required(&ch.display_name, 120),
     );
+    let language = inv.check("language", LanguageTag::parse_optional(&ch.language));
     if id == caller.user_id && ch.role != caller.role {
         inv.add(
             "role",
             "you cannot change your own role: ask another administrator",
         );
     }
-    let (Some(email), Some(tz), Some(name)) = (email, tz, name) else {
+    let (Some(email), Some(tz), Some(name), Some(language)) = (email, tz, name, language) else {
         return Err(inv.into());
     };
     if !inv.is_empty() {
@@ -579,6 +601,7 @@ pub async fn update_user(
     )
     .await
     .about("user")?;
+    users::set_language(&mut tx, id, language.as_ref().map(LanguageTag::as_str), now).await?;
     let after = users::get(&mut tx, id).await?;
     crate::audit::record(
         &mut tx,

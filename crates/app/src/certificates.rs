@@ -428,6 +428,8 @@ pub struct Printable {
     pub certificate: Certificate,
     pub verify_url: String,
     pub company_name: String,
+    /// The language it is printed in: the learner's (else their client's, the company's, English).
+    pub language: trainyard_core::locale::LanguageTag,
 }
 
 pub async fn printable(app: &App, caller: &Caller, id: i64) -> Result<Printable, AppError> {
@@ -436,10 +438,16 @@ pub async fn printable(app: &App, caller: &Caller, id: i64) -> Result<Printable,
     let company_name = trainyard_store::templates::settings(&mut conn)
         .await?
         .company_name;
+    let language = match trainyard_store::learners::get(&mut conn, certificate.learner_id).await {
+        Ok(l) => crate::languages::of_learner(&mut conn, &l).await?,
+        // The learner's record is gone: the company's language.
+        Err(_) => crate::languages::of(&mut conn, None, None).await?,
+    };
     Ok(Printable {
         verify_url: verify_url(app, &certificate.code),
         certificate,
         company_name,
+        language,
     })
 }
 

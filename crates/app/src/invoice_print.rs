@@ -1,6 +1,8 @@
 //! An invoice or credit note as the PDF the client receives: the document's facts put into the
-//! printed layout's words. The page, the API and the e-mail that sends it all print through here.
+//! printed layout's words, in the client's language (else the company's) with its dates and
+//! money (`crate::documents`). The page, the API and the e-mail that sends it all print here.
 
+use crate::documents::Doc;
 use crate::invoicing::Printable;
 use trainyard_core::status::InvoiceKind;
 use trainyard_pdf::{InvoicePrint, PrintLine};
@@ -9,40 +11,52 @@ pub use trainyard_pdf::PdfError;
 
 pub fn print(p: &Printable) -> InvoicePrint {
     let inv = &p.detail.invoice;
+    let doc = Doc::new(&p.language);
+    let w = doc.words;
     let credit = inv.kind == InvoiceKind::CreditNote;
     let number = inv
         .number
         .clone()
-        .unwrap_or_else(|| format!("DRAFT #{}", inv.id));
+        .unwrap_or_else(|| format!("{} #{}", w.draft, inv.id));
     let mut facts = Vec::new();
     if let Some(d) = &inv.issued_on {
-        facts.push(("Issued".to_owned(), d.clone()));
+        facts.push((w.issued.to_owned(), doc.date(d)));
     }
     if !credit && let Some(d) = &inv.due_on {
-        facts.push(("Due".to_owned(), d.clone()));
+        facts.push((w.due.to_owned(), doc.date(d)));
     }
     if let Some(r) = &inv.session_reference {
-        facts.push(("Session".to_owned(), r.clone()));
+        facts.push((w.session.to_owned(), r.clone()));
     }
-    let mut totals = vec![("Net".to_owned(), inv.net.to_string())];
+    let mut totals = vec![(w.net.to_owned(), doc.money(&inv.net))];
     for b in &p.detail.tax_bands {
-        totals.push((format!("Tax {} on {}", b.rate, b.net), b.tax.to_string()));
+        totals.push((
+            doc.fill(
+                w.tax_on,
+                &[("rate", &doc.number(&b.rate)), ("net", &doc.money(&b.net))],
+            ),
+            doc.money(&b.tax),
+        ));
     }
-    totals.push(("Total".to_owned(), inv.gross.to_string()));
+    totals.push((w.total.to_owned(), doc.money(&inv.gross)));
     let mut footer = Vec::new();
     if credit {
-        footer.push("This credit note reduces what is owed on the invoice it corrects.".to_owned());
+        footer.push(w.credit_footer.to_owned());
     } else if let Some(due) = &inv.due_on {
-        footer.push(format!(
-            "Please pay {} by {due}, quoting the reference {number}.",
-            inv.gross
+        footer.push(doc.fill(
+            w.pay_footer,
+            &[
+                ("amount", &doc.money(&inv.gross)),
+                ("due", &doc.date(due)),
+                ("number", &number),
+            ],
         ));
     }
     if !inv.notes.is_empty() {
         footer.push(inv.notes.clone());
     }
     InvoicePrint {
-        title: inv.kind.label().to_owned(),
+        title: if credit { w.credit_note } else { w.invoice }.to_owned(),
         number,
         company_name: p.company_name.clone(),
         company_lines: [p.company_email.clone()]
@@ -65,14 +79,15 @@ pub fn print(p: &Printable) -> InvoicePrint {
             .iter()
             .map(|l| PrintLine {
                 description: l.description.clone(),
-                quantity: l.quantity.clone(),
-                unit_price: l.unit_price.to_string(),
-                tax_rate: l.tax_rate.clone(),
-                net: l.net.to_string(),
+                quantity: doc.number(&l.quantity),
+                unit_price: doc.money(&l.unit_price),
+                tax_rate: doc.number(&l.tax_rate),
+                net: doc.money(&l.net),
             })
             .collect(),
         totals,
         footer,
+        headings: doc.headings(),
     }
 }
 

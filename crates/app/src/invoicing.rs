@@ -1028,6 +1028,8 @@ pub struct Printable {
     pub company_email: String,
     pub billing_address: String,
     pub billing_email: String,
+    /// The language it is printed in: the client's, else the company's, else English.
+    pub language: trainyard_core::locale::LanguageTag,
 }
 
 /// An invoice with what its print shows (same readers as [`get`]).
@@ -1047,6 +1049,7 @@ pub(crate) async fn printable_in(
     let client = clients::get(&mut *conn, detail.invoice.client_id)
         .await
         .about("client")?;
+    let language = crate::languages::of(&mut *conn, None, client.language.as_deref()).await?;
     let name = settings.company_name.trim();
     Ok(Printable {
         company_name: if name.is_empty() {
@@ -1061,6 +1064,7 @@ pub(crate) async fn printable_in(
         },
         billing_address: client.billing_address,
         billing_email: client.billing_email,
+        language,
         detail,
     })
 }

@@ -23,6 +23,7 @@ pub mod credentials;
 pub mod delivery;
 pub mod demo;
 pub mod doctor;
+pub mod documents;
 pub mod enrollment;
 pub mod error;
 pub mod feeds;

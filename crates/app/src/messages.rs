@@ -497,9 +497,70 @@ macro_rules! sign_off_de {
     };
 }
 
-/// Built-in German wording of the events a learner receives: (event, subject, body). Events not
-/// here are sent in English to a German reader unless an administrator writes a German version.
+/// Built-in German wording of the events a learner or an instructor receives: (event, subject,
+/// body). Events not here are sent in English to a German reader unless an administrator writes
+/// a German version.
 pub const GERMAN: &[(&str, &str, &str)] = &[
+    (
+        "assignment_request",
+        "Können Sie {{ course_title }} am {{ starts }} unterrichten?",
+        concat!(
+            "Guten Tag {{ instructor_name }},\n\nwir möchten Sie für {{ course_title }} ({{ reference }}) einsetzen{% if when %}.\nWann: {{ when }}\n",
+            where_block_de!(),
+            "{% else %} von {{ starts }} bis {{ ends }}.\n{% endif %}Zusagen oder absagen in Ihrem Portal: {{ portal_url }}\n"
+        ),
+    ),
+    (
+        "assignment_confirm",
+        "Bestätigt: {{ course_title }} am {{ starts }}",
+        concat!(
+            "Guten Tag {{ instructor_name }},\n\nIhr Einsatz für {{ course_title }} ({{ reference }}) ist bestätigt.\n{% if when %}\nWann: {{ when }}\n",
+            where_block_de!(),
+            "{% endif %}{% if portal_url %}\nIhre Termine: {{ portal_url }}\n{% endif %}"
+        ),
+    ),
+    (
+        "assignment_cancel",
+        "Abgesagt: {{ course_title }} am {{ starts }}",
+        "Guten Tag {{ instructor_name }},\n\nIhr Einsatz für {{ course_title }} ({{ reference }}) wurde abgesagt.\n{% if when %}Er war geplant für {{ when }}, {{ place }}.\n{% endif %}",
+    ),
+    (
+        "session_changed",
+        "Geändert: {{ course_title }} ({{ reference }})",
+        concat!(
+            "Guten Tag {{ recipient_name }},\n\n{% if changes %}{{ course_title }} ({{ reference }}) hat sich geändert:\n{% for c in changes %}{{ c.what }}: {{ c.before }} → {{ c.after }}\n{% endfor %}\nWann: {{ when }}\n{% else %}Der Termin hat neue Zeiten: ",
+            when_block_de!(),
+            ".\n{% endif %}",
+            where_block_de!(),
+            details_block_de!(),
+            "\n",
+            sign_off_de!()
+        ),
+    ),
+    (
+        "session_postponed",
+        "Verschoben: {{ course_title }} ({{ reference }})",
+        concat!(
+            "Guten Tag {{ recipient_name }},\n\nder für {{ starts }} – {{ ends }} geplante Termin ist verschoben; neue Daten folgen.\n{% if several_days %}Seine Tage: {{ when }}\n{% endif %}",
+            where_block_de!(),
+            details_block_de!(),
+            "\n",
+            sign_off_de!()
+        ),
+    ),
+    (
+        "session_confirmed",
+        "Bestätigt: {{ course_title }} ({{ reference }})",
+        concat!(
+            "Guten Tag {{ recipient_name }},\n\nder Termin findet wie geplant statt: ",
+            when_block_de!(),
+            ".\n",
+            where_block_de!(),
+            details_block_de!(),
+            "\n",
+            sign_off_de!()
+        ),
+    ),
     (
         "enrollment_confirmed",
         "Gebucht: {{ course_title }} am {{ starts }}",

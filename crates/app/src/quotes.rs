@@ -989,6 +989,8 @@ pub struct Printable {
     pub billing_address: String,
     /// Where the contact answers it.
     pub answer_link: String,
+    /// The language it is printed in: the client's, else the company's, else English.
+    pub language: trainyard_core::locale::LanguageTag,
 }
 
 /// A quote with what its print shows (same readers as [`get`]).
@@ -1022,37 +1024,50 @@ pub(crate) async fn printable_in(
         } else {
             settings.reply_to
         },
+        language: crate::languages::of(&mut *conn, None, client.language.as_deref()).await?,
         billing_address: client.billing_address,
         answer_link: app.link(&format!("/quotes/{id}")),
         detail,
     })
 }
 
-/// The quote as the PDF the client receives, in the printed layout's words.
+/// The quote as the PDF the client receives, in the printed layout's words, in the client's
+/// language (else the company's) with its dates and money (`crate::documents`).
 pub fn print(p: &Printable) -> trainyard_pdf::InvoicePrint {
     let q = &p.detail.quote;
-    let mut facts = vec![("Valid until".to_owned(), q.valid_until.clone())];
+    let doc = crate::documents::Doc::new(&p.language);
+    let w = doc.words;
+    let mut facts = vec![(w.valid_until.to_owned(), doc.date(&q.valid_until))];
     if let Some(d) = &q.sent_on {
-        facts.insert(0, ("Sent".to_owned(), d.clone()));
+        facts.insert(0, (w.sent.to_owned(), doc.date(d)));
     }
-    if let Some(w) = &q.start_week {
-        facts.push(("Start (week of)".to_owned(), w.clone()));
+    if let Some(week) = &q.start_week {
+        facts.push((w.start_week.to_owned(), doc.date(week)));
     }
-    facts.push(("Offer".to_owned(), q.title.clone()));
-    let mut totals = vec![("Net".to_owned(), q.net.to_string())];
+    facts.push((w.offer.to_owned(), q.title.clone()));
+    let mut totals = vec![(w.net.to_owned(), doc.money(&q.net))];
     for b in &p.detail.tax_bands {
-        totals.push((format!("Tax {} on {}", b.rate, b.net), b.tax.to_string()));
+        totals.push((
+            doc.fill(
+                w.tax_on,
+                &[("rate", &doc.number(&b.rate)), ("net", &doc.money(&b.net))],
+            ),
+            doc.money(&b.tax),
+        ));
     }
-    totals.push(("Total".to_owned(), q.gross.to_string()));
-    let mut footer = vec![format!(
-        "This quote is valid until {}. Accept or decline it in your portal: {}",
-        q.valid_until, p.answer_link
+    totals.push((w.total.to_owned(), doc.money(&q.gross)));
+    let mut footer = vec![doc.fill(
+        w.quote_footer,
+        &[
+            ("until", &doc.date(&q.valid_until)),
+            ("link", &p.answer_link),
+        ],
     )];
     if !q.notes.is_empty() {
         footer.push(q.notes.clone());
     }
     trainyard_pdf::InvoicePrint {
-        title: "Quote".into(),
+        title: w.quote.into(),
         number: q.number.clone(),
         company_name: p.company_name.clone(),
         company_lines: [p.company_email.clone()]
@@ -1073,30 +1088,38 @@ pub fn print(p: &Printable) -> trainyard_pdf::InvoicePrint {
             .lines
             .iter()
             .map(|l| {
-                let mut what = format!(
-                    "{} ({}): {} session{}",
-                    l.description,
-                    l.course_code,
-                    l.sessions,
-                    if l.sessions == 1 { "" } else { "s" }
+                let n = l.sessions.to_string();
+                let sessions = doc.fill(
+                    if l.sessions == 1 {
+                        w.session_one
+                    } else {
+                        w.sessions_many
+                    },
+                    &[("n", &n)],
                 );
+                let mut what = format!("{} ({}): {sessions}", l.description, l.course_code);
                 if l.pricing == Pricing::PerSeat {
-                    what.push_str(&format!(" × {} seats", l.seats));
+                    what.push_str(&doc.fill(w.seats, &[("n", &l.seats.to_string())]));
                 }
                 if l.line.discount_bp > 0 {
-                    what.push_str(&format!(", {} off", l.discount));
+                    what.push_str(&doc.fill(w.discount, &[("discount", &doc.number(&l.discount))]));
                 }
+                let per = match l.pricing {
+                    Pricing::PerSeat => w.per_seat,
+                    Pricing::PerSession => w.per_session,
+                };
                 trainyard_pdf::PrintLine {
                     description: what,
                     quantity: l.line.units().to_string(),
-                    unit_price: format!("{} {}", l.unit_price, l.pricing.label()),
-                    tax_rate: l.tax_rate.clone(),
-                    net: l.net.to_string(),
+                    unit_price: format!("{} {per}", doc.money(&l.unit_price)),
+                    tax_rate: doc.number(&l.tax_rate),
+                    net: doc.money(&l.net),
                 }
             })
             .collect(),
         totals,
         footer,
+        headings: doc.headings(),
     }
 }
 

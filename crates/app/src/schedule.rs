@@ -178,10 +178,30 @@ pub mod sessions {
         }
         // Changes carry an updated invitation (raised SEQUENCE); cancellations a CANCEL.
         let parts = trainyard_store::sessions::parts(tx, s.id).await?;
-        let wording = crate::messages::wording(tx, kind).await?;
+        // Each recipient reads it in their language: the wording loaded once per language.
+        let mut wordings: std::collections::HashMap<String, crate::messages::Wording> =
+            std::collections::HashMap::new();
         for r in trainyard_store::outbox::session_recipients(tx, s.id).await? {
+            let language = if r.who == "instructor" {
+                let a = trainyard_store::assignments::get(tx, r.record_id).await?;
+                let i = trainyard_store::instructors::get(tx, a.instructor_id).await?;
+                crate::languages::of(tx, i.language.as_deref(), None).await?
+            } else {
+                let e = trainyard_store::enrollments::get(tx, r.record_id).await?;
+                let l = trainyard_store::learners::get(tx, e.learner_id).await?;
+                crate::languages::of_learner(tx, &l).await?
+            };
+            let key = language.language().to_owned();
+            if !wordings.contains_key(&key) {
+                let w = crate::messages::wording_in(tx, kind, &language).await?;
+                wordings.insert(key.clone(), w);
+            }
+            let Some(wording) = wordings.get(&key) else {
+                continue;
+            };
+            let lang = wording.language().to_owned();
             let zone = TimeZoneName::parse_or_utc(&r.time_zone);
-            let mut ctx = crate::messages::session_facts(tx, s, &parts, &zone).await?;
+            let mut ctx = crate::messages::session_facts_in(tx, s, &parts, &zone, &lang).await?;
             let (name_key, page) = if r.who == "instructor" {
                 (
                     "instructor_name",
@@ -201,7 +221,7 @@ pub mod sessions {
             }
             let (subject, body) = wording.compose(&serde_json::Value::Object(ctx));
             let email = r.email;
-            crate::delivery::enqueue_with_invitation(
+            crate::delivery::enqueue_with_invitation_in(
                 tx,
                 &trainyard_store::outbox::NewMessage {
                     kind,
@@ -215,6 +235,7 @@ pub mod sessions {
                 s,
                 &parts,
                 now,
+                &lang,
             )
             .await?;
         }

@@ -562,10 +562,20 @@ pub(crate) async fn act_in(
     ) {
         let inst = instructors::get(tx, before.instructor_id).await?;
         let kind = format!("assignment_{}", event.as_str());
-        // The days in the instructor's zone, and where: a confirmation is what they plan by.
+        // In the instructor's language (theirs, else the company's; English where the event
+        // has no wording in it), the days in their zone written its way, and where: a
+        // confirmation is what they plan by.
+        let language = crate::languages::of(tx, inst.language.as_deref(), None).await?;
+        let wording = crate::messages::wording_in(tx, &kind, &language).await?;
         let parts = trainyard_store::sessions::parts(tx, session.id).await?;
-        let mut facts =
-            crate::messages::session_facts(tx, &session, &parts, &zone(&inst.time_zone)).await?;
+        let mut facts = crate::messages::session_facts_in(
+            tx,
+            &session,
+            &parts,
+            &zone(&inst.time_zone),
+            wording.language(),
+        )
+        .await?;
         facts.insert("recipient_name".into(), inst.name.clone().into());
         facts.insert("instructor_name".into(), inst.name.clone().into());
         facts.insert(
@@ -574,7 +584,7 @@ pub(crate) async fn act_in(
                 .into(),
         );
         let ctx = serde_json::Value::Object(facts);
-        let (subject, body) = crate::messages::compose(tx, &kind, &ctx).await?;
+        let (subject, body) = wording.compose(&ctx);
         outbox::enqueue(
             tx,
             &outbox::NewMessage {

@@ -20,6 +20,8 @@ pub enum LocaleError {
     BadTag(String),
     #[error("'{0}' is not a date (expected {1} or YYYY-MM-DD)")]
     BadDate(String, &'static str),
+    #[error("'{0}' is not a time of day (expected {1} or HH:MM)")]
+    BadTime(String, &'static str),
     #[error("'{0}' is not a number (expected {1})")]
     BadNumber(String, &'static str),
     #[error(transparent)]
@@ -417,6 +419,72 @@ impl Locale {
         NaiveDate::from_ymd_opt(y as i32, month, day).ok_or_else(bad)
     }
 
+    /// What a time field says to type: `HH:MM`, or `H:MM AM` where the locale reads a 12-hour clock.
+    pub fn time_hint(&self) -> &'static str {
+        if self.twelve_hour { "H:MM AM" } else { "HH:MM" }
+    }
+
+    /// Reads a time of day typed in this locale's way (`9:00 AM`, `09:00`) or as ISO `HH:MM`
+    /// (`HH:MM:SS` too). A 24-hour reading is always accepted; `AM`/`PM` (any case, with or
+    /// without dots or the space) is accepted in every locale, since it is unambiguous.
+    pub fn parse_time(&self, raw: &str) -> Result<NaiveTime, LocaleError> {
+        let s = raw.trim();
+        let bad = || LocaleError::BadTime(s.chars().take(20).collect(), self.time_hint());
+        let lower = s.to_ascii_lowercase().replace('.', "");
+        let (clock, half) = if let Some(c) = lower.strip_suffix("am") {
+            (c.trim_end(), Some(false))
+        } else if let Some(c) = lower.strip_suffix("pm") {
+            (c.trim_end(), Some(true))
+        } else {
+            (lower.as_str(), None)
+        };
+        let mut it = clock.split(':');
+        let num = |x: Option<&str>| -> Option<u32> {
+            x.filter(|x| (1..=2).contains(&x.len()) && x.chars().all(|c| c.is_ascii_digit()))
+                .and_then(|x| x.parse().ok())
+        };
+        let h = num(it.next()).ok_or_else(bad)?;
+        let m = num(it.next()).ok_or_else(bad)?;
+        let sec = match it.next() {
+            Some(x) => num(Some(x)).ok_or_else(bad)?,
+            None => 0,
+        };
+        if it.next().is_some() {
+            return Err(bad());
+        }
+        let h = match half {
+            None => h,
+            Some(_) if !(1..=12).contains(&h) => return Err(bad()),
+            Some(false) => h % 12,
+            Some(true) => h % 12 + 12,
+        };
+        NaiveTime::from_hms_opt(h, m, sec).ok_or_else(bad)
+    }
+
+    /// Reads a date and time typed in this locale's way (`06.12.2026 09:00`, `12/6/2026 9:00 AM`)
+    /// or as ISO (`2026-12-06T09:00`, `2026-12-06 09:00`).
+    pub fn parse_date_time(&self, raw: &str) -> Result<NaiveDateTime, LocaleError> {
+        let s = raw.trim();
+        let (d, t) = s
+            .split_once('T')
+            .filter(|(d, _)| d.len() == 10 && d.as_bytes().get(4) == Some(&b'-'))
+            .or_else(|| s.split_once(' '))
+            .ok_or_else(|| LocaleError::BadDate(s.chars().take(30).collect(), self.date_hint()))?;
+        Ok(self.parse_date(d)?.and_time(self.parse_time(t)?))
+    }
+
+    /// A decimal typed in this locale's way or plain, as the plain decimal string the records
+    /// read (`1.234,50` → `1234.50`, any number of places), or `None` when it is no number here.
+    pub fn plain(&self, raw: &str) -> Option<String> {
+        let p = self.plain_decimal(raw.trim())?;
+        let digits = p.strip_prefix('-').unwrap_or(&p);
+        let (w, f) = digits.split_once('.').unwrap_or((digits, ""));
+        ((!w.is_empty() || !f.is_empty())
+            && w.chars().all(|c| c.is_ascii_digit())
+            && f.chars().all(|c| c.is_ascii_digit()))
+        .then_some(p)
+    }
+
     /// Reads a decimal typed in this locale's way (`1.234,50` in German, group separators
     /// optional) or as a plain decimal string (`1234.50`), into minor units of `decimals` places.
     pub fn parse_decimal(&self, raw: &str, decimals: u32) -> Result<i64, LocaleError> {
@@ -497,7 +565,11 @@ impl Locale {
                 return Some(format!("{}.{f}", w.replace(['.', self.group], "")));
             }
             let dots = s.matches('.').count();
-            let grouped = dots >= 1 && grouping_ok(&s, '.') && s.rsplit('.').next()?.len() == 3;
+            // `0.075` is a fraction, not a grouped 75: no group starts with a zero.
+            let grouped = dots >= 1
+                && grouping_ok(&s, '.')
+                && s.rsplit('.').next()?.len() == 3
+                && !s.trim_start_matches('-').starts_with('0');
             if grouped && (dots > 1 || s.split('.').next()?.trim_start_matches('-').len() <= 3) {
                 return Some(s.replace('.', ""));
             }
@@ -674,6 +746,53 @@ mod tests {
         );
     }
 
+    #[test]
+    fn times_and_date_times_in_the_locales_way_or_iso() {
+        let nine = NaiveTime::from_hms_opt(9, 0, 0).unwrap();
+        assert_eq!(DE.parse_time("09:00"), Ok(nine));
+        assert_eq!(DE.parse_time("9:00"), Ok(nine));
+        assert_eq!(EN_US.parse_time("9:00 AM"), Ok(nine));
+        assert_eq!(EN_US.parse_time("9:00am"), Ok(nine));
+        assert_eq!(EN_US.parse_time("09:00"), Ok(nine));
+        assert_eq!(
+            EN_US.parse_time("12:30 AM"),
+            Ok(NaiveTime::from_hms_opt(0, 30, 0).unwrap())
+        );
+        assert_eq!(
+            EN_US.parse_time("12:30 p.m."),
+            Ok(NaiveTime::from_hms_opt(12, 30, 0).unwrap())
+        );
+        assert_eq!(
+            DE.parse_time("17:45:00"),
+            Ok(NaiveTime::from_hms_opt(17, 45, 0).unwrap())
+        );
+        for bad in [
+            "",
+            "9",
+            "25:00",
+            "9:60",
+            "13:00 PM",
+            "0:10 AM",
+            "9:00:00:00",
+            "nine",
+        ] {
+            assert!(EN_US.parse_time(bad).is_err(), "{bad}");
+        }
+        let t = at(2026, 12, 6, 9, 0);
+        assert_eq!(DE.parse_date_time("06.12.2026 09:00"), Ok(t));
+        assert_eq!(EN_US.parse_date_time("12/6/2026 9:00 AM"), Ok(t));
+        assert_eq!(DE.parse_date_time("2026-12-06T09:00"), Ok(t));
+        assert_eq!(EN_GB.parse_date_time("2026-12-06 09:00"), Ok(t));
+        assert!(DE.parse_date_time("06.12.2026").is_err());
+        assert_eq!(DE.plain("1.234,50").as_deref(), Some("1234.50"));
+        assert_eq!(DE.plain("19").as_deref(), Some("19"));
+        assert_eq!(DE.plain("7,5").as_deref(), Some("7.5"));
+        assert_eq!(EN_US.plain("1,234.5").as_deref(), Some("1234.5"));
+        assert_eq!(DE.plain("0.075").as_deref(), Some("0.075"));
+        assert_eq!(DE.plain("zwölf"), None);
+        assert_eq!(DE.plain("1,2,3"), None);
+    }
+
     fn locales() -> impl Strategy<Value = Locale> {
         prop_oneof![Just(DE), Just(EN_US), Just(EN_GB), Just(FR), Just(ES)]
     }
@@ -684,6 +803,23 @@ mod tests {
             let d = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap() + chrono::Duration::days(days);
             prop_assert_eq!(l.parse_date(&l.date(d)), Ok(d));
             prop_assert_eq!(l.parse_date(&d.format("%Y-%m-%d").to_string()), Ok(d));
+        }
+
+        #[test]
+        fn times_and_date_times_round_trip(l in locales(), days in 0i64..200_000, minute in 0u32..1440) {
+            let t = NaiveTime::from_hms_opt(minute / 60, minute % 60, 0).unwrap();
+            prop_assert_eq!(l.parse_time(&l.time(t)), Ok(t));
+            prop_assert_eq!(l.parse_time(&t.format("%H:%M").to_string()), Ok(t));
+            let dt = (NaiveDate::from_ymd_opt(1900, 1, 1).unwrap() + chrono::Duration::days(days)).and_time(t);
+            prop_assert_eq!(l.parse_date_time(&l.date_time(dt)), Ok(dt));
+            prop_assert_eq!(l.parse_date_time(&dt.format("%Y-%m-%dT%H:%M").to_string()), Ok(dt));
+        }
+
+        #[test]
+        fn plain_decimals_round_trip(l in locales(), minor in -10_000_000_000i64..10_000_000_000i64) {
+            let plain = l.plain(&l.decimal(minor, 2)).unwrap();
+            prop_assert_eq!(l.parse_decimal(&plain, 2), Ok(minor));
+            prop_assert_eq!(EN_US.parse_decimal(&plain, 2), Ok(minor));
         }
 
         #[test]

@@ -32,6 +32,31 @@ pub struct CertificatePrint {
     pub verify_url: String,
     /// A line across the page when the certificate is not valid ("REVOKED").
     pub stamp: Option<String>,
+    /// The layout's fixed words, in the learner's language.
+    pub words: CertificateWords,
+}
+
+/// The fixed words of the certificate's layout, given by the caller in the learner's language.
+#[derive(Debug, Clone)]
+pub struct CertificateWords {
+    pub title: String,
+    pub certifies: String,
+    pub completed: String,
+    pub verification_code: String,
+    /// Before the verification address: "Check it at".
+    pub check_at: String,
+}
+
+impl Default for CertificateWords {
+    fn default() -> Self {
+        Self {
+            title: "Certificate".into(),
+            certifies: "This certifies that".into(),
+            completed: "has successfully completed".into(),
+            verification_code: "Verification code".into(),
+            check_at: "Check it at".into(),
+        }
+    }
 }
 
 /// The QR code of `data` as rows of dark (true) and light modules, medium error correction.
@@ -141,11 +166,11 @@ pub fn certificate(doc: &CertificatePrint) -> Result<Vec<u8>, PdfError> {
         if !doc.company_name.is_empty() {
             centred(&mut s, f, 80.0, 13.0, false, &doc.company_name);
         }
-        centred(&mut s, f, 130.0, 30.0, true, "Certificate");
+        centred(&mut s, f, 130.0, 30.0, true, &doc.words.title);
         centred(&mut s, f, 160.0, 15.0, false, &doc.certificate_name);
-        centred(&mut s, f, 205.0, 11.0, false, "This certifies that");
+        centred(&mut s, f, 205.0, 11.0, false, &doc.words.certifies);
         centred(&mut s, f, 243.0, 26.0, true, &doc.learner_name);
-        centred(&mut s, f, 278.0, 11.0, false, "has successfully completed");
+        centred(&mut s, f, 278.0, 11.0, false, &doc.words.completed);
         centred(&mut s, f, 306.0, 17.0, true, &doc.course_title);
         let mut y = 360.0;
         for (label, value) in &doc.facts {
@@ -163,7 +188,15 @@ pub fn certificate(doc: &CertificatePrint) -> Result<Vec<u8>, PdfError> {
         let qx = W - 60.0 - qr;
         let qy = H - 52.0 - qr;
         draw_qr(&mut s, &matrix, qx, qy, qr);
-        text(&mut s, f, 60.0, H - 92.0, 9.5, false, "Verification code");
+        text(
+            &mut s,
+            f,
+            60.0,
+            H - 92.0,
+            9.5,
+            false,
+            &doc.words.verification_code,
+        );
         text(&mut s, f, 60.0, H - 74.0, 14.0, true, &doc.code);
         text(
             &mut s,
@@ -172,7 +205,7 @@ pub fn certificate(doc: &CertificatePrint) -> Result<Vec<u8>, PdfError> {
             H - 58.0,
             9.0,
             false,
-            &format!("Check it at {}", doc.verify_url),
+            &format!("{} {}", doc.words.check_at, doc.verify_url),
         );
         s.finish();
     }
@@ -209,6 +242,7 @@ mod tests {
             code: "7KQ2-M9XD-4TBA".into(),
             verify_url: "https://trainyard.example.com/verify/7KQ2M9XD4TBA".into(),
             stamp: None,
+            words: CertificateWords::default(),
         })
         .map_err(|e| e.to_string())
         .unwrap_or_default();

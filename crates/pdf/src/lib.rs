@@ -5,7 +5,7 @@
 
 mod certificate;
 mod report;
-pub use certificate::{CertificatePrint, certificate, draw_qr, qr_matrix};
+pub use certificate::{CertificatePrint, CertificateWords, certificate, draw_qr, qr_matrix};
 pub use report::{ReportPrint, report};
 
 use krilla::Document;
@@ -61,6 +61,35 @@ pub struct InvoicePrint {
     pub totals: Vec<(String, String)>,
     /// Closing lines: payment terms and reference, notes.
     pub footer: Vec<String>,
+    /// The address block's and the table's headings, in the recipient's language.
+    pub headings: PrintHeadings,
+}
+
+/// The fixed words of the layout, given by the caller in the document's language.
+#[derive(Debug, Clone)]
+pub struct PrintHeadings {
+    pub bill_to: String,
+    pub description: String,
+    pub quantity: String,
+    pub unit_price: String,
+    pub tax: String,
+    pub net: String,
+    /// After the title on the following pages: "continued".
+    pub continued: String,
+}
+
+impl Default for PrintHeadings {
+    fn default() -> Self {
+        Self {
+            bill_to: "Bill to".into(),
+            description: "Description".into(),
+            quantity: "Quantity".into(),
+            unit_price: "Unit price".into(),
+            tax: "Tax".into(),
+            net: "Net".into(),
+            continued: "continued".into(),
+        }
+    }
 }
 
 struct Fonts {
@@ -198,11 +227,12 @@ pub fn invoice(doc: &InvoicePrint) -> Result<Vec<u8>, PdfError> {
             if first {
                 head(w, doc);
             } else {
-                let continued = format!("{} {} (continued)", doc.title, doc.number);
+                let continued =
+                    format!("{} {} ({})", doc.title, doc.number, doc.headings.continued);
                 w.text(MARGIN, w.y, 11.0, true, &continued);
                 w.y += 24.0;
             }
-            table_head(w);
+            table_head(w, &doc.headings);
             let mut i = start;
             while let Some(l) = doc.lines.get(i) {
                 let rows = wrap(REGULAR, &l.description, 9.5, DESCRIPTION_WIDTH);
@@ -264,7 +294,7 @@ fn head(w: &mut Writer<'_>, doc: &InvoicePrint) {
         fy += 13.0;
     }
     w.y = y.max(fy) + 24.0;
-    w.text(MARGIN, w.y, 9.0, false, "Bill to");
+    w.text(MARGIN, w.y, 9.0, false, &doc.headings.bill_to);
     w.y += 14.0;
     w.text(MARGIN, w.y, 11.0, true, &doc.client_name);
     w.y += 14.0;
@@ -275,12 +305,12 @@ fn head(w: &mut Writer<'_>, doc: &InvoicePrint) {
     w.y += 22.0;
 }
 
-fn table_head(w: &mut Writer<'_>) {
-    w.text(MARGIN, w.y, 9.0, true, "Description");
-    w.right(COLS[0], w.y, 9.0, true, "Quantity");
-    w.right(COLS[1], w.y, 9.0, true, "Unit price");
-    w.right(COLS[2], w.y, 9.0, true, "Tax");
-    w.right(COLS[3], w.y, 9.0, true, "Net");
+fn table_head(w: &mut Writer<'_>, h: &PrintHeadings) {
+    w.text(MARGIN, w.y, 9.0, true, &h.description);
+    w.right(COLS[0], w.y, 9.0, true, &h.quantity);
+    w.right(COLS[1], w.y, 9.0, true, &h.unit_price);
+    w.right(COLS[2], w.y, 9.0, true, &h.tax);
+    w.right(COLS[3], w.y, 9.0, true, &h.net);
     w.rule(w.y + 5.0);
     w.y += 20.0;
 }
@@ -330,6 +360,7 @@ mod tests {
                 .collect(),
             totals: vec![("Total".into(), "1178.10 EUR".into())],
             footer: vec!["Please pay by 2027-02-04, reference 2027-000123.".into()],
+            headings: PrintHeadings::default(),
         }
     }
 

@@ -14,7 +14,9 @@ document.addEventListener("click", function (e) {
   var copy = last.cloneNode(true);
   copy.querySelectorAll("input").forEach(function (i) { i.value = ""; });
   var label = copy.querySelector("label");
-  if (label && label.firstChild) label.firstChild.nodeValue = "Part " + (rows.length + 1) + " starts ";
+  // The label in the page's language: "Part # starts" with the number put in.
+  var words = box.getAttribute("data-part-label") || "Part # starts";
+  if (label && label.firstChild) label.firstChild.nodeValue = words.replace("#", rows.length + 1) + " ";
   box.insertBefore(copy, add);
 });
 document.addEventListener("click", function (e) {

@@ -68,6 +68,14 @@ login-email = E-Mail
 login-password = Passwort
 login-submit = Anmelden
 login-forgot = Passwort vergessen?
+account-forgot-intro = Geben Sie die E-Mail-Adresse ein, mit der Sie sich anmelden: Wir senden einen Link zum Setzen eines neuen Passworts.
+account-send-link = Link senden
+account-check-mail = Prüfen Sie Ihre E-Mails
+account-link-sent = Wenn zu dieser Adresse ein Konto besteht, haben wir einen Link zum Setzen eines neuen Passworts gesendet.
+account-link-once = Der Link funktioniert einmal, eine Stunde lang.
+account-new-password = Neues Passwort
+account-ten = Mindestens 10 Zeichen.
+account-catalog = Katalog
 
 ## Listen (jede Listenseite)
 
@@ -85,6 +93,76 @@ list-empty = Noch keine { $what }.
 list-previous = ← Zurück
 list-next = Weiter →
 list-page = Seite { $page } von { $pages }
+
+## Forms (every form)
+
+form-back = Zurück
+form-cancel = Abbrechen
+form-date-hint = TT.MM.JJJJ
+form-parts-help = Jeder Teil ist ein Unterrichtsblock (ein Tag, ein Abend), in der Zeitzone des Termins.
+form-part-starts = Teil { $n } beginnt
+form-part-ends = endet
+form-add-part = Teil hinzufügen
+
+## Error pages and record histories
+
+error-validation = Ungültige Eingabe
+error-not-found = Nicht gefunden
+error-bad-parameter = Ungültiger Parameter
+error-unauthenticated = Nicht angemeldet
+error-forbidden = Nicht erlaubt
+error-stale = Inzwischen geändert
+error-duplicate = Existiert bereits
+error-refused = Nicht möglich
+error-conflict = Terminkonflikt
+error-throttled = Zu viele Versuche
+error-internal = Interner Fehler
+error-forbidden-detail = Ihre Rolle erlaubt das nicht: { $what }.
+error-no-page = Seite nicht gefunden
+error-no-page-detail = Unter { $path } gibt es keine Seite. Nutzen Sie die Navigation oder die Suche.
+error-go-back = Zurück
+error-home = Startseite
+history-none = Keine aufgezeichneten Änderungen.
+history-by = von
+
+## Record pages (courses, venues, clients…): their titles, nouns and notices
+
+record-saved = { $what } { $name } gespeichert.
+record-archived = { $what } { $name } archiviert.
+record-restored = { $what } { $name } wiederhergestellt.
+
+title-agreements = Vereinbarungen
+noun-agreement = Vereinbarung
+title-new-agreement = Neue Vereinbarung
+title-save-agreement = Vereinbarung speichern
+title-clients = Kunden
+noun-client = Kunde
+title-new-client = Neuer Kunde
+title-save-client = Kunde speichern
+title-courses = Kurse
+noun-course = Kurs
+title-new-course = Neuer Kurs
+title-save-course = Kurs speichern
+title-instructors = Trainer
+noun-instructor = Trainer
+title-new-instructor = Neuer Trainer
+title-save-instructor = Trainer speichern
+title-learners = Teilnehmende
+noun-learner = Teilnehmer
+title-new-learner = Neuer Teilnehmer
+title-save-learner = Teilnehmer speichern
+title-programs = Programme
+noun-program = Programm
+title-new-program = Neues Programm
+title-save-program = Programm speichern
+title-resources = Ressourcen
+noun-resource = Ressource
+title-new-resource = Neue Ressource
+title-save-resource = Ressource speichern
+title-venues = Standorte
+noun-venue = Standort
+title-new-venue = Neuer Standort
+title-save-venue = Standort speichern
 
 ## Die Terminliste
 
@@ -168,6 +246,28 @@ attention-unstaffed = Keine bestätigte Trainerin, kein bestätigter Trainer
 attention-underfilled = Nur { $booked } von mindestens { $minimum } Teilnehmenden
 attention-time-off = { $instructor } ist abwesend ({ $reason })
 attention-qualification-expires = Die Qualifikation von { $instructor } dafür gilt nur bis { $until }
+
+## The reports page
+
+reports-title = Berichte
+reports-heading = Betriebsberichte
+reports-compared-with = verglichen mit { $period }
+reports-days-in = Tage in { $zone }
+reports-download-csv = CSV herunterladen
+reports-profitability = Rentabilität
+reports-show = Anzeigen
+reports-reset = Zurücksetzen
+reports-choose-dates = Wählen Sie „Von – bis“, um die Daten zu verwenden.
+reports-the-numbers = Die Zahlen
+reports-period = Zeitraum
+reports-fill-rate = Auslastung
+reports-no-cancellations = In diesem Zeitraum wurde kein Termin abgesagt oder verschoben.
+reports-reason = Grund
+reports-sessions = Termine
+reports-heat-title = ein Feld pro Trainer und Woche; die Zahlen stehen in der Tabelle darunter
+reports-under = unter { $value }
+reports-full = 100 % oder mehr
+reports-no-hours = keine Stunden verfügbar
 
 ## KPI-Kacheln (Übersicht und Berichte)
 
@@ -347,6 +447,32 @@ budgets-scope-client = Kunde
 budgets-scope-cost-centre = Kostenstelle
 dashboard-budget-over = Beauftragt und Ist { $used } von Budget { $budget }
 
+## Administration: user accounts
+
+user-email = E-Mail
+user-name = Name
+user-role = Rolle
+user-instructor = Trainer (für Trainerkonten)
+user-instructor-help = Ein Trainerkonto sieht die Einsätze dieses Trainers
+user-client = Kunde (für Kundenkontakte)
+user-learner = Nummer des Teilnehmerdatensatzes (für Teilnehmende)
+user-learner-help = Die Nummer in der Adresse der Teilnehmerseite, /learners/…; oder laden Sie sie von dieser Seite aus ein
+user-none = — keiner —
+user-time-zone = Zeitzone
+user-language = Sprache der Seiten
+user-language-inherit = Die des Browsers, sonst die des Unternehmens
+user-language-help = Auch Datum, Uhrzeit und Beträge werden so angezeigt und eingegeben, wie diese Sprache sie schreibt.
+user-password = Erstes Passwort
+user-password-help = Leer lassen, um einen Link zum Wählen eines eigenen Passworts zu senden (sonst mindestens 10 Zeichen)
+user-edit-title = { $name } bearbeiten
+user-new = Neues Konto
+user-save = Konto speichern
+user-create = Konto anlegen
+users-title = Benutzerkonten
+users-empty-hint = Legen Sie Konten für Ihre Mitarbeitenden, Trainer und Kundenkontakte an.
+users-active = Aktiv
+users-deactivated = Deaktiviert
+
 ## Compliance checklists and substitutions
 
 nav-compliance = Compliance
@@ -508,6 +634,407 @@ quote-history = Verlauf
 portal-quotes = Angebote
 portal-quotes-empty = Noch keine Angebote für Ihre Organisation.
 portal-quotes-answer = Beantworten
+
+## Labels of the records' lists, forms, detail pages and buttons: col-, field-, fact-, action- and the English label in kebab case
+
+col-about = Über
+col-action = Aktion
+col-address = Adresse
+col-approval-required = Freigabe nötig
+col-attempts = Versuche
+col-audience = Zielgruppe
+col-billing = Abrechnung
+col-billing-e-mail = Rechnungs-E-Mail
+col-budget = Budget
+col-certificate = Zertifikat
+col-city = Stadt
+col-client = Kunde
+col-code = Kürzel
+col-country = Land
+col-created = Angelegt
+col-currency = Währung
+col-day-rate = Tagessatz
+col-days = Tage
+col-default = Standard
+col-delivery = Format
+col-discount = Rabatt
+col-e-mail = E-Mail
+col-ends = Ende
+col-events = Ereignisse
+col-expires = Läuft ab
+col-failures-in-a-row = Fehlschläge in Folge
+col-features = Ausstattung
+col-given-up = Aufgegeben
+col-hash = Prüfsumme
+col-home-venue = Heimatstandort
+col-issued = Ausgestellt
+col-kind = Art
+col-last-error = Letzter Fehler
+col-learner = Teilnehmer
+col-learners = Teilnehmende
+col-list-price = Listenpreis
+col-name = Name
+col-prepaid-seats-left = Verbleibende vorausbezahlte Plätze
+col-quantity = Menge
+col-questions = Fragen
+col-recipient = Empfänger
+col-record = Datensatz
+col-role = Rolle
+col-seats = Plätze
+col-sent = Gesendet
+col-sent-next-attempt = Gesendet / nächster Versuch
+col-skills = Kompetenzen
+col-state = Zustand
+col-subject = Betreff
+col-time-zone = Zeitzone
+col-title = Titel
+col-type = Typ
+col-valid = Gültig
+col-venue = Standort
+col-waiting = Wartend
+col-when = Wann
+col-who = Wer
+
+field-action = Aktion
+field-actual-amount = Tatsächlicher Betrag
+field-address = Adresse
+field-amount = Betrag
+field-billing = Abrechnung
+field-billing-address = Rechnungsadresse
+field-billing-e-mail = Rechnungs-E-Mail
+field-budget = Budget
+field-capacity = Kapazität
+field-certificate-granted = Zertifikat vergeben
+field-certificate-valid-for-months = Zertifikat gültig für (Monate)
+field-city = Stadt
+field-client = Kunde
+field-code = Kürzel
+field-cohort = Kohorte
+field-company-language = Sprache des Unternehmens
+field-company-name = Name des Unternehmens
+field-confirm-now = Jetzt bestätigen
+field-country = Land
+field-course = Kurs
+field-currency = Währung
+field-day-rate = Tagessatz
+field-day-rate-private-sessions = Tagessatz (Firmentermine)
+field-delivery = Format
+field-delivery-language = Unterrichtssprache
+field-delivery-modes = Formate
+field-description = Beschreibung
+field-details = Einzelheiten
+field-discount-on-list-prices = Rabatt auf Listenpreise (%)
+field-duration-days = Dauer (Tage)
+field-e-mail = E-Mail
+field-enrollments-need-the-client-s-approval = Anmeldungen brauchen die Freigabe des Kunden
+field-events = Ereignisse
+field-features = Ausstattung
+field-first-day = Erster Tag
+field-first-name = Vorname
+field-from = Von
+field-half-days = Halbe Tage
+field-home-venue = Heimatstandort
+field-hour-rate = Stundensatz
+field-hours-a-day = Stunden pro Tag
+field-instructor = Trainer
+field-instructor-skill-required = Erforderliche Trainerkompetenz
+field-joining-instructions-before-the-start = Teilnahmehinweise, vor dem Beginn
+field-joining-link = Teilnahmelink
+field-joining-notes = Teilnahmehinweise
+field-kind = Art
+field-language = Sprache
+field-last-day = Letzter Tag
+field-last-name = Nachname
+field-learner = Teilnehmer
+field-line = Zeile
+field-list-price-per-seat = Listenpreis pro Platz
+field-material-cost-per-learner = Materialkosten pro Teilnehmer
+field-maximum-learners = Höchstzahl Teilnehmende
+field-merge-into = Zusammenführen mit
+field-minimum-learners = Mindestzahl Teilnehmende
+field-minutes = Minuten
+field-most-days-a-month = Höchstens Tage pro Monat
+field-most-days-a-week = Höchstens Tage pro Woche
+field-name = Name
+field-needs-one-of = Braucht eines von
+field-note = Notiz
+field-notes = Notizen
+field-on-queue-and-send-events = An: Ereignisse einreihen und senden
+field-parts = Teile
+field-phone = Telefon
+field-preferably = Vorzugsweise
+field-price-per-seat = Preis pro Platz
+field-program = Programm
+field-quantity = Menge
+field-questions-one-per-line = Fragen, eine pro Zeile
+field-reason = Grund
+field-reference = Referenz
+field-reminders-before-the-start = Erinnerungen, vor dem Beginn
+field-reminders-days-before-a-certificate-expires = Erinnerungen, Tage vor Ablauf eines Zertifikats
+field-reply-to-address = Antwortadresse
+field-resource = Ressource
+field-role = Rolle
+field-room-features-needed = Benötigte Raumausstattung
+field-runs-on = Findet statt an
+field-seats = Plätze
+field-sender-address = Absenderadresse
+field-skills = Kompetenzen
+field-stage = Stufe
+field-time-zone = Zeitzone
+field-title = Titel
+field-title-optional = Titel (optional)
+field-type = Typ
+field-until = Bis
+field-use-it-for-every-new-invitation-to-this-audience = Für jede neue Einladung an diese Zielgruppe verwenden
+field-valid-from = Gültig ab
+field-valid-until = Gültig bis
+field-venue = Standort
+field-waitlist-priority = Wartelisten-Priorität
+field-what-for = Wofür
+field-who-answers-it = Wer antwortet
+
+fact-about = Über
+fact-address = Adresse
+fact-all-messages-about-it = Alle Nachrichten dazu
+fact-all-sessions = Alle Termine
+fact-approval-required = Freigabe nötig
+fact-attempts = Versuche
+fact-billing = Abrechnung
+fact-billing-address = Rechnungsadresse
+fact-billing-e-mail = Rechnungs-E-Mail
+fact-budget = Budget
+fact-certificate = Zertifikat
+fact-city = Stadt
+fact-closures = Schließtage
+fact-code = Kürzel
+fact-country = Land
+fact-created = Angelegt
+fact-currency = Währung
+fact-dates = Daten
+fact-day-rate = Tagessatz
+fact-deactivated = Deaktiviert
+fact-delivered = Zugestellt
+fact-description = Beschreibung
+fact-discount-on-list-prices = Rabatt auf Listenpreise
+fact-duration = Dauer
+fact-e-mail = E-Mail
+fact-event-id-webhook-id = Ereignis-ID (webhook-id)
+fact-events = Ereignisse
+fact-failures-in-a-row = Fehlschläge in Folge
+fact-features = Ausstattung
+fact-given-up = Aufgegeben
+fact-home-venue = Heimatstandort
+fact-hour-rate = Stundensatz
+fact-idempotency-key = Idempotenzschlüssel
+fact-instructor = Trainer
+fact-instructor-skill = Trainerkompetenz
+fact-issued-on = Ausgestellt am
+fact-kind = Art
+fact-last-error = Letzter Fehler
+fact-learner = Teilnehmer
+fact-learners = Teilnehmende
+fact-limits = Grenzen
+fact-list-price-per-seat = Listenpreis pro Platz
+fact-material-cost-per-learner = Materialkosten pro Teilnehmer
+fact-next-attempt = Nächster Versuch
+fact-phone = Telefon
+fact-planning = Planung
+fact-prepaid-seats-left = Verbleibende vorausbezahlte Plätze
+fact-quantity = Menge
+fact-replays = Wiederholungen
+fact-resources = Ressourcen
+fact-revoked-because = Widerrufen, weil
+fact-role = Rolle
+fact-room-features = Raumausstattung
+fact-sent = Gesendet
+fact-session = Termin
+fact-sessions = Termine
+fact-skills = Kompetenzen
+fact-to = An
+fact-turned-off = Abgeschaltet
+fact-type = Typ
+fact-valid = Gültig
+fact-valid-until = Gültig bis
+fact-verification-code = Prüfcode
+fact-waiting = Wartend
+
+action-accept-offer = Angebot annehmen
+action-approve = Freigeben
+action-archive = Archivieren
+action-attendance = Anwesenheit
+action-calendar = Kalender
+action-calendar-feed = Kalender-Abo
+action-cancel = Absagen
+action-closes = Schließt…
+action-compliance = Nachweise
+action-confirm = Bestätigen
+action-deactivate = Deaktivieren
+action-drops-out = Fällt aus…
+action-edit = Bearbeiten
+action-edit-travel-times = Reisezeiten bearbeiten
+action-feedback = Feedback
+action-invite-a-contact-to-trainyard = Einen Kontakt zu Trainyard einladen
+action-invite-to-trainyard = Zu Trainyard einladen
+action-new-program = Neues Programm
+action-prices = Preise
+action-pricing = Preisgestaltung
+action-qualifications-availability = Qualifikationen & Verfügbarkeit
+action-quotes = Angebote
+action-reactivate = Reaktivieren
+action-release = Freigeben
+action-remove = Entfernen
+action-repeat = Wiederholen…
+action-restore = Wiederherstellen
+action-send-password-reset = Link zum Zurücksetzen senden
+
+## The attendance sheet
+
+att-title = Anwesenheit
+att-heading = Anwesenheit: { $name }
+att-subtitle = Termin { $reference }
+att-print = Liste drucken
+att-nobody = Für diesen Termin ist niemand angemeldet.
+att-part = Erfasster Teil
+att-save = Anwesenheit für diesen Teil speichern
+att-present-now = Jetzt anwesend
+att-signature = Unterschrift
+att-present = anwesend
+
+## The learner portal
+
+lp-title = Meine Termine
+lp-hello = Guten Tag { $name }: Ihre Buchungen, Wartelisten und wie Sie teilnehmen.
+lp-browse = Zum Katalog
+lp-none = Keine anstehenden Termine.
+lp-none-hint = Suchen Sie einen Termin im Katalog und melden Sie sich an: Er erscheint hier mit seinen Teilnahmehinweisen.
+lp-session = Termin { $reference }
+lp-offer = Ein Platz ist für Sie frei.
+lp-offer-until = Nehmen Sie ihn bis { $until } an; danach geht er an die nächste Person auf der Liste.
+lp-accept = Platz annehmen
+lp-waitlist = Sie sind Nummer { $n } auf der Warteliste. Wird ein Platz frei, geht er an die erste Person auf der Liste, und wir schreiben Ihnen.
+lp-schedule = Ablauf
+lp-time = Uhrzeit
+lp-where = Ort
+lp-join = Online teilnehmen
+lp-good-to-know = Gut zu wissen
+lp-price = Preis
+lp-add-calendar = Zum Kalender hinzufügen
+lp-cancel-confirm = Ihren Platz bei { $name } ({ $when }) stornieren?
+lp-cancel = Meinen Platz stornieren
+lp-move = Auf einen anderen Termin umbuchen
+lp-transfer = Umbuchen
+lp-changes-until = Sie können bis { $until } selbst stornieren oder umbuchen.
+lp-changes-closed = Änderungen sind seit { $until } nicht mehr möglich: Fragen Sie Ihre Ansprechperson.
+lp-past = Vergangen und storniert
+col-session = Termin
+
+## Certificates in the portals
+
+cp-title = Zertifikate
+cp-none = Noch keine Zertifikate. Ein Kurs, der eines vergibt, stellt es mit dem Abschluss aus.
+cp-download = Herunterladen
+cp-no-expiry = unbefristet
+cp-showing = { $n } von { $count };
+cp-see-all = alle ansehen
+
+## The instructor portal (my schedule)
+
+ms-title = Mein Einsatzplan
+ms-intro = Ihre Einsätze, { $name }, mit Zeiten in Ihrer Zeitzone ({ $zone }). Beantworten Sie Anfragen hier; bestätigte Termine stehen auch in Ihrem Kalender:
+ms-calendar = Kalender
+ms-assignments = Einsätze
+ms-none = Noch keine Einsätze. Fragt eine Koordination Sie für einen Termin an, erscheint er hier.
+ms-declined = Ihre Absage
+ms-nobody = Noch niemand angemeldet.
+ms-accept = Zusagen
+ms-why = Warum Sie absagen
+ms-why-placeholder = In der Woche schon gebucht…
+ms-decline = Absagen
+ms-unavailability = Meine Abwesenheiten
+ms-until = Bis (einschließlich)
+ms-reason-placeholder = Urlaub, Konferenz…
+ms-add = Hinzufügen
+ms-nothing = Nichts eingetragen.
+ms-change = Ändern
+ms-save = Speichern
+ms-remove-confirm = Diese Abwesenheit entfernen?
+
+## The client portal
+
+clp-title = Unsere Schulungen
+clp-intro = anstehende Termine, Ihre Leute und ihre Anmeldungen.
+clp-enroll = Personen anmelden
+clp-prepaid = Vorausbezahlte Plätze
+clp-agreement = Vereinbarung
+clp-for = Für
+clp-seats-left = Verbleibende Plätze
+clp-open = offen
+clp-any-course = Jeder Kurs
+clp-prepaid-help = Jede Anmeldung Ihrer Leute verbraucht einen Platz; eine rechtzeitige Stornierung gibt ihn zurück.
+clp-sessions = Unsere Termine
+clp-first = Die ersten { $n }:
+clp-see-all-sessions = alle unsere Termine ansehen
+clp-no-sessions = Noch keine anstehenden Termine für Ihre Organisation. Melden Sie Personen zu einem offenen Termin an, oder bitten Sie Ihre Ansprechperson, einen für Sie zu planen:
+clp-seats-booked = Gebuchte Plätze
+clp-our-people = Unsere Leute
+clp-learners = Unsere Teilnehmenden
+clp-no-learners = Noch keine Teilnehmenden. Eine eingefügte Liste legt sie mit der Anmeldung an:
+clp-upcoming = Anstehend
+clp-past = Vergangen und Anwesenheit
+clp-cancel-confirm = Den Platz von { $name } bei { $reference } stornieren?
+clp-cancel = Stornieren
+clp-instead-of = Wer statt { $name } teilnimmt (Name oder E-Mail)
+clp-instead = Wer stattdessen…
+clp-send-instead = Stattdessen schicken
+
+## The public catalog
+
+cat-title = Kurskatalog
+cat-skip = Zum Inhalt springen
+cat-brand = Schulungskatalog
+cat-sign-in = Anmelden
+cat-intro = Offene Termine, die Sie selbst buchen können. Die Zeiten stehen in der Zeitzone des jeweiligen Termins.
+cat-filter = Termine filtern
+cat-show = Termine anzeigen
+cat-no-match = Kein offener Termin passt zu diesen Filtern.
+cat-none = Zurzeit keine offenen Termine.
+cat-none-hint = Neue Termine kommen regelmäßig dazu: Schauen Sie bald wieder vorbei.
+cat-one = 1 offener Termin
+cat-count = { $count } offene Termine
+cat-join-waitlist = Auf die Warteliste
+cat-details = Details und Buchung
+cat-pages = Seiten
+cat-earlier = ← Früher
+cat-later = Später →
+
+## A public session page
+
+cs-all = ← Alle offenen Termine
+cs-about = Über diesen Termin
+cs-per-seat = pro Platz
+cs-learn = Was Sie lernen
+cs-yours = Ihre Anmeldung
+cs-register = Anmelden
+cs-other-dates = Andere Termine ansehen
+cs-go-mine = Zu meinen Terminen
+cs-full = Der Termin ist ausgebucht. Setzen Sie sich auf die Warteliste: Wird ein Platz frei, geht er an die erste Person auf der Liste.
+cs-book = Buchen Sie einen Platz mit Ihrem Konto. Die Selbstbuchung schließt { $until }.
+cs-staff = Sie sind mit einem Mitarbeiter- oder Kundenkonto angemeldet. Teilnehmende melden sich hier selbst an; Mitarbeitende melden sie auf der Terminseite an:
+cs-session-page = Terminseite
+
+## Certificate verification (public)
+
+ver-title = Zertifikatsprüfung
+ver-valid = Gültiges Zertifikat
+ver-expired = Abgelaufenes Zertifikat
+ver-revoked = Widerrufenes Zertifikat
+ver-valid-text = Dieses Zertifikat wurde von uns ausgestellt und ist gültig.
+ver-expired-text = Dieses Zertifikat wurde von uns ausgestellt; es ist am { $until } abgelaufen.
+ver-revoked-text = Dieses Zertifikat wurde von uns ausgestellt und widerrufen: Es ist nicht mehr gültig.
+ver-unknown = Kein Zertifikat hat den Code { $code }. Prüfen Sie den Code, wie er auf dem Zertifikat steht.
+ver-verify-one = Ein Zertifikat prüfen
+ver-example = z. B. 7KQ2-M9XD-4TBA
+ver-verify = Prüfen
 
 ## Die Buchungen eines Termins
 

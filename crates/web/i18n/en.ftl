@@ -69,6 +69,14 @@ login-email = E-mail
 login-password = Password
 login-submit = Sign in
 login-forgot = Forgot your password?
+account-forgot-intro = Type the e-mail address you sign in with: we send a link to set a new password.
+account-send-link = Send the link
+account-check-mail = Check your e-mail
+account-link-sent = If that address has an account with us, we have sent it a link to set a new password.
+account-link-once = The link works once, for one hour.
+account-new-password = New password
+account-ten = At least 10 characters.
+account-catalog = Catalog
 
 ## Lists (every list page)
 
@@ -86,6 +94,76 @@ list-empty = No { $what } yet.
 list-previous = ← Previous
 list-next = Next →
 list-page = Page { $page } of { $pages }
+
+## Forms (every form)
+
+form-back = Back
+form-cancel = Cancel
+form-date-hint = DD.MM.YYYY
+form-parts-help = Each part is one block of teaching (a day, an evening), in the session's time zone.
+form-part-starts = Part { $n } starts
+form-part-ends = ends
+form-add-part = Add a part
+
+## Error pages and record histories
+
+error-validation = Invalid input
+error-not-found = Not found
+error-bad-parameter = Invalid parameter
+error-unauthenticated = Not signed in
+error-forbidden = Forbidden
+error-stale = Changed meanwhile
+error-duplicate = Already exists
+error-refused = Not possible
+error-conflict = Scheduling conflict
+error-throttled = Too many attempts
+error-internal = Internal error
+error-forbidden-detail = Your role does not allow this: { $what }.
+error-no-page = Page not found
+error-no-page-detail = There is no page at { $path }. Use the navigation or search to find what you need.
+error-go-back = Go back
+error-home = Home
+history-none = No recorded changes.
+history-by = by
+
+## Record pages (courses, venues, clients…): their titles, nouns and notices
+
+record-saved = { $what } { $name } saved.
+record-archived = { $what } { $name } archived.
+record-restored = { $what } { $name } restored.
+
+title-agreements = Agreements
+noun-agreement = Agreement
+title-new-agreement = New agreement
+title-save-agreement = Save agreement
+title-clients = Clients
+noun-client = Client
+title-new-client = New client
+title-save-client = Save client
+title-courses = Courses
+noun-course = Course
+title-new-course = New course
+title-save-course = Save course
+title-instructors = Instructors
+noun-instructor = Instructor
+title-new-instructor = New instructor
+title-save-instructor = Save instructor
+title-learners = Learners
+noun-learner = Learner
+title-new-learner = New learner
+title-save-learner = Save learner
+title-programs = Programs
+noun-program = Program
+title-new-program = New program
+title-save-program = Save program
+title-resources = Resources
+noun-resource = Resource
+title-new-resource = New resource
+title-save-resource = Save resource
+title-venues = Venues
+noun-venue = Venue
+title-new-venue = New venue
+title-save-venue = Save venue
 
 ## The sessions list
 
@@ -169,6 +247,28 @@ attention-unstaffed = No confirmed instructor
 attention-underfilled = Only { $booked } of minimum { $minimum } learners
 attention-time-off = { $instructor } is on time off ({ $reason })
 attention-qualification-expires = { $instructor }'s qualification for it is valid only until { $until }
+
+## The reports page
+
+reports-title = Reports
+reports-heading = Operations reports
+reports-compared-with = compared with { $period }
+reports-days-in = days in { $zone }
+reports-download-csv = Download CSV
+reports-profitability = Profitability
+reports-show = Show
+reports-reset = Reset
+reports-choose-dates = Choose “From – until” to use the dates.
+reports-the-numbers = The numbers
+reports-period = Period
+reports-fill-rate = Fill rate
+reports-no-cancellations = No session was cancelled or postponed in this period.
+reports-reason = Reason
+reports-sessions = Sessions
+reports-heat-title = one square per instructor and week; the numbers are in the table below
+reports-under = under { $value }
+reports-full = 100 % or more
+reports-no-hours = no hours available
 
 ## KPI tiles (dashboard and reports)
 
@@ -348,6 +448,32 @@ budgets-scope-client = Client
 budgets-scope-cost-centre = Cost centre
 dashboard-budget-over = Committed and actual { $used } of budget { $budget }
 
+## Administration: user accounts
+
+user-email = E-mail
+user-name = Name
+user-role = Role
+user-instructor = Instructor (for instructors)
+user-instructor-help = An instructor account sees this instructor's assignments
+user-client = Client (for client contacts)
+user-learner = Learner record number (for learners)
+user-learner-help = The number in the learner's page address, /learners/…; or invite them from that page
+user-none = — none —
+user-time-zone = Time zone
+user-language = Language of their pages
+user-language-inherit = Their browser's, else the company's
+user-language-help = Dates, times and amounts are shown and typed in this language's way too.
+user-password = Initial password
+user-password-help = Leave empty to e-mail them a link to choose their own (at least 10 characters otherwise)
+user-edit-title = Edit { $name }
+user-new = New user
+user-save = Save user
+user-create = Create user
+users-title = Users
+users-empty-hint = Create accounts for your staff, instructors and client contacts.
+users-active = Active
+users-deactivated = Deactivated
+
 ## Compliance checklists and substitutions
 
 nav-compliance = Compliance
@@ -509,6 +635,407 @@ quote-history = History
 portal-quotes = Quotes
 portal-quotes-empty = No quotes for your organisation yet.
 portal-quotes-answer = Answer
+
+## Labels of the records' lists, forms, detail pages and buttons: col-, field-, fact-, action- and the English label in kebab case
+
+col-about = About
+col-action = Action
+col-address = Address
+col-approval-required = Approval required
+col-attempts = Attempts
+col-audience = Audience
+col-billing = Billing
+col-billing-e-mail = Billing e-mail
+col-budget = Budget
+col-certificate = Certificate
+col-city = City
+col-client = Client
+col-code = Code
+col-country = Country
+col-created = Created
+col-currency = Currency
+col-day-rate = Day rate
+col-days = Days
+col-default = Default
+col-delivery = Delivery
+col-discount = Discount
+col-e-mail = E-mail
+col-ends = Ends
+col-events = Events
+col-expires = Expires
+col-failures-in-a-row = Failures in a row
+col-features = Features
+col-given-up = Given up
+col-hash = Hash
+col-home-venue = Home venue
+col-issued = Issued
+col-kind = Kind
+col-last-error = Last error
+col-learner = Learner
+col-learners = Learners
+col-list-price = List price
+col-name = Name
+col-prepaid-seats-left = Prepaid seats left
+col-quantity = Quantity
+col-questions = Questions
+col-recipient = Recipient
+col-record = Record
+col-role = Role
+col-seats = Seats
+col-sent = Sent
+col-sent-next-attempt = Sent / next attempt
+col-skills = Skills
+col-state = State
+col-subject = Subject
+col-time-zone = Time zone
+col-title = Title
+col-type = Type
+col-valid = Valid
+col-venue = Venue
+col-waiting = Waiting
+col-when = When
+col-who = Who
+
+field-action = Action
+field-actual-amount = Actual amount
+field-address = Address
+field-amount = Amount
+field-billing = Billing
+field-billing-address = Billing address
+field-billing-e-mail = Billing e-mail
+field-budget = Budget
+field-capacity = Capacity
+field-certificate-granted = Certificate granted
+field-certificate-valid-for-months = Certificate valid for (months)
+field-city = City
+field-client = Client
+field-code = Code
+field-cohort = Cohort
+field-company-language = Company language
+field-company-name = Company name
+field-confirm-now = Confirm now
+field-country = Country
+field-course = Course
+field-currency = Currency
+field-day-rate = Day rate
+field-day-rate-private-sessions = Day rate (private sessions)
+field-delivery = Delivery
+field-delivery-language = Delivery language
+field-delivery-modes = Delivery modes
+field-description = Description
+field-details = Details
+field-discount-on-list-prices = Discount on list prices (%)
+field-duration-days = Duration (days)
+field-e-mail = E-mail
+field-enrollments-need-the-client-s-approval = Enrollments need the client's approval
+field-events = Events
+field-features = Features
+field-first-day = First day
+field-first-name = First name
+field-from = From
+field-half-days = Half-days
+field-home-venue = Home venue
+field-hour-rate = Hour rate
+field-hours-a-day = Hours a day
+field-instructor = Instructor
+field-instructor-skill-required = Instructor skill required
+field-joining-instructions-before-the-start = Joining instructions, before the start
+field-joining-link = Joining link
+field-joining-notes = Joining notes
+field-kind = Kind
+field-language = Language
+field-last-day = Last day
+field-last-name = Last name
+field-learner = Learner
+field-line = Line
+field-list-price-per-seat = List price per seat
+field-material-cost-per-learner = Material cost per learner
+field-maximum-learners = Maximum learners
+field-merge-into = Merge into
+field-minimum-learners = Minimum learners
+field-minutes = Minutes
+field-most-days-a-month = Most days a month
+field-most-days-a-week = Most days a week
+field-name = Name
+field-needs-one-of = Needs one of
+field-note = Note
+field-notes = Notes
+field-on-queue-and-send-events = On: queue and send events
+field-parts = Parts
+field-phone = Phone
+field-preferably = Preferably
+field-price-per-seat = Price per seat
+field-program = Program
+field-quantity = Quantity
+field-questions-one-per-line = Questions, one per line
+field-reason = Reason
+field-reference = Reference
+field-reminders-before-the-start = Reminders, before the start
+field-reminders-days-before-a-certificate-expires = Reminders, days before a certificate expires
+field-reply-to-address = Reply-to address
+field-resource = Resource
+field-role = Role
+field-room-features-needed = Room features needed
+field-runs-on = Runs on
+field-seats = Seats
+field-sender-address = Sender address
+field-skills = Skills
+field-stage = Stage
+field-time-zone = Time zone
+field-title = Title
+field-title-optional = Title (optional)
+field-type = Type
+field-until = Until
+field-use-it-for-every-new-invitation-to-this-audience = Use it for every new invitation to this audience
+field-valid-from = Valid from
+field-valid-until = Valid until
+field-venue = Venue
+field-waitlist-priority = Waitlist priority
+field-what-for = What for
+field-who-answers-it = Who answers it
+
+fact-about = About
+fact-address = Address
+fact-all-messages-about-it = All messages about it
+fact-all-sessions = All sessions
+fact-approval-required = Approval required
+fact-attempts = Attempts
+fact-billing = Billing
+fact-billing-address = Billing address
+fact-billing-e-mail = Billing e-mail
+fact-budget = Budget
+fact-certificate = Certificate
+fact-city = City
+fact-closures = Closures
+fact-code = Code
+fact-country = Country
+fact-created = Created
+fact-currency = Currency
+fact-dates = Dates
+fact-day-rate = Day rate
+fact-deactivated = Deactivated
+fact-delivered = Delivered
+fact-description = Description
+fact-discount-on-list-prices = Discount on list prices
+fact-duration = Duration
+fact-e-mail = E-mail
+fact-event-id-webhook-id = Event id (webhook-id)
+fact-events = Events
+fact-failures-in-a-row = Failures in a row
+fact-features = Features
+fact-given-up = Given up
+fact-home-venue = Home venue
+fact-hour-rate = Hour rate
+fact-idempotency-key = Idempotency key
+fact-instructor = Instructor
+fact-instructor-skill = Instructor skill
+fact-issued-on = Issued on
+fact-kind = Kind
+fact-last-error = Last error
+fact-learner = Learner
+fact-learners = Learners
+fact-limits = Limits
+fact-list-price-per-seat = List price per seat
+fact-material-cost-per-learner = Material cost per learner
+fact-next-attempt = Next attempt
+fact-phone = Phone
+fact-planning = Planning
+fact-prepaid-seats-left = Prepaid seats left
+fact-quantity = Quantity
+fact-replays = Replays
+fact-resources = Resources
+fact-revoked-because = Revoked because
+fact-role = Role
+fact-room-features = Room features
+fact-sent = Sent
+fact-session = Session
+fact-sessions = Sessions
+fact-skills = Skills
+fact-to = To
+fact-turned-off = Turned off
+fact-type = Type
+fact-valid = Valid
+fact-valid-until = Valid until
+fact-verification-code = Verification code
+fact-waiting = Waiting
+
+action-accept-offer = Accept offer
+action-approve = Approve
+action-archive = Archive
+action-attendance = Attendance
+action-calendar = Calendar
+action-calendar-feed = Calendar feed
+action-cancel = Cancel
+action-closes = Closes…
+action-compliance = Compliance
+action-confirm = Confirm
+action-deactivate = Deactivate
+action-drops-out = Drops out…
+action-edit = Edit
+action-edit-travel-times = Edit travel times
+action-feedback = Feedback
+action-invite-a-contact-to-trainyard = Invite a contact to Trainyard
+action-invite-to-trainyard = Invite to Trainyard
+action-new-program = New program
+action-prices = Prices
+action-pricing = Pricing
+action-qualifications-availability = Qualifications & availability
+action-quotes = Quotes
+action-reactivate = Reactivate
+action-release = Release
+action-remove = Remove
+action-repeat = Repeat…
+action-restore = Restore
+action-send-password-reset = Send password reset
+
+## The attendance sheet
+
+att-title = Attendance
+att-heading = Attendance: { $name }
+att-subtitle = Session { $reference }
+att-print = Print sheet
+att-nobody = Nobody is booked on this session.
+att-part = Recording part
+att-save = Save attendance for this part
+att-present-now = Present now
+att-signature = Signature
+att-present = present
+
+## The learner portal
+
+lp-title = My sessions
+lp-hello = Hello { $name }: your bookings, waiting lists and how to join.
+lp-browse = Browse the catalog
+lp-none = No upcoming sessions.
+lp-none-hint = Find a session in the catalog and register: it shows up here with its joining details.
+lp-session = session { $reference }
+lp-offer = A seat is free for you.
+lp-offer-until = Accept it by { $until }; after that it goes to the next person in line.
+lp-accept = Accept the seat
+lp-waitlist = You are number { $n } on the waiting list. When a seat frees up it goes to the first in line, and we e-mail you.
+lp-schedule = Schedule
+lp-time = Time
+lp-where = Where
+lp-join = Join online
+lp-good-to-know = Good to know
+lp-price = Price
+lp-add-calendar = Add to calendar
+lp-cancel-confirm = Cancel your place on { $name } ({ $when })?
+lp-cancel = Cancel my place
+lp-move = Move to another date
+lp-transfer = Transfer
+lp-changes-until = You can cancel or change dates yourself until { $until }.
+lp-changes-closed = Changes are closed since { $until }: ask your coordinator.
+lp-past = Past and cancelled
+col-session = Session
+
+## Certificates in the portals
+
+cp-title = Certificates
+cp-none = No certificates yet. A course that grants one issues it when it is completed.
+cp-download = Download
+cp-no-expiry = no expiry
+cp-showing = Showing { $n } of { $count };
+cp-see-all = see them all
+
+## The instructor portal (my schedule)
+
+ms-title = My schedule
+ms-intro = Your assignments, { $name }, with times in your time zone ({ $zone }). Answer requests here; confirmed sessions also appear in your calendar:
+ms-calendar = calendar
+ms-assignments = Assignments
+ms-none = No assignments yet. When a coordinator requests you for a session, it appears here.
+ms-declined = You declined
+ms-nobody = Nobody booked yet.
+ms-accept = Accept
+ms-why = Why you decline
+ms-why-placeholder = Already booked that week…
+ms-decline = Decline
+ms-unavailability = My unavailability
+ms-until = Until (inclusive)
+ms-reason-placeholder = Holiday, conference…
+ms-add = Add
+ms-nothing = Nothing recorded.
+ms-change = Change
+ms-save = Save
+ms-remove-confirm = Remove this unavailability?
+
+## The client portal
+
+clp-title = Our training
+clp-intro = upcoming sessions, your people and their enrollments.
+clp-enroll = Enroll people
+clp-prepaid = Prepaid seats
+clp-agreement = Agreement
+clp-for = For
+clp-seats-left = Seats left
+clp-open = open
+clp-any-course = Any course
+clp-prepaid-help = Each enrollment of your people draws one seat; a cancellation in time gives it back.
+clp-sessions = Our sessions
+clp-first = The first { $n }:
+clp-see-all-sessions = see all our sessions
+clp-no-sessions = No upcoming sessions for your organisation yet. Enroll people into a public session, or ask your coordinator to plan one for you:
+clp-seats-booked = Seats booked
+clp-our-people = Our people
+clp-learners = Our learners
+clp-no-learners = No learners yet. A pasted list adds them as they are enrolled:
+clp-upcoming = Upcoming
+clp-past = Past and attendance
+clp-cancel-confirm = Cancel { $name }'s place on { $reference }?
+clp-cancel = Cancel
+clp-instead-of = Who goes instead of { $name } (name or e-mail)
+clp-instead = Who goes instead…
+clp-send-instead = Send instead
+
+## The public catalog
+
+cat-title = Course catalog
+cat-skip = Skip to content
+cat-brand = Training catalog
+cat-sign-in = Sign in
+cat-intro = Open sessions you can book yourself. Times are shown in each session's own time zone.
+cat-filter = Filter sessions
+cat-show = Show sessions
+cat-no-match = No open session matches these filters.
+cat-none = No open sessions right now.
+cat-none-hint = New dates are added regularly: please come back soon.
+cat-one = 1 open session
+cat-count = { $count } open sessions
+cat-join-waitlist = Join the waiting list
+cat-details = Details and booking
+cat-pages = Pages
+cat-earlier = ← Earlier
+cat-later = Later →
+
+## A public session page
+
+cs-all = ← All open sessions
+cs-about = About this session
+cs-per-seat = per seat
+cs-learn = What you will learn
+cs-yours = Your registration
+cs-register = Register
+cs-other-dates = See other dates
+cs-go-mine = Go to my sessions
+cs-full = The session is full. Join the waiting list: when a seat frees up, it goes to the first in line.
+cs-book = Book a seat with your account. Self-service closes { $until }.
+cs-staff = You are signed in with a staff or client account. Learners register themselves here; staff enroll learners from the session page:
+cs-session-page = session page
+
+## Certificate verification (public)
+
+ver-title = Certificate verification
+ver-valid = Valid certificate
+ver-expired = Expired certificate
+ver-revoked = Revoked certificate
+ver-valid-text = This certificate was issued by us and is valid.
+ver-expired-text = This certificate was issued by us; it expired on { $until }.
+ver-revoked-text = This certificate was issued by us and has been revoked: it is no longer valid.
+ver-unknown = No certificate has the code { $code }. Check the code as printed on the certificate.
+ver-verify-one = Verify a certificate
+ver-example = e.g. 7KQ2-M9XD-4TBA
+ver-verify = Verify
 
 ## The session's bookings panel
 

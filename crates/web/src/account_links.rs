@@ -363,13 +363,11 @@ async fn set_password(State(s): State<AppState>, Form(f): Form<TokenForm>) -> Re
 // ------------------------------------------------------------------ forgot your password
 
 fn forgot_form(email: &str, error: Option<String>) -> AccountPage {
+    let tr = crate::i18n::Tr::for_request();
     AccountPage {
-        title: "Forgot your password?".into(),
+        title: tr.t("login-forgot").into(),
         problem: None,
-        lines: vec![
-            "Type the e-mail address you sign in with: we send a link to set a new password."
-                .into(),
-        ],
+        lines: vec![tr.t("account-forgot-intro").into()],
         form: Some(LinkForm {
             action: "/account/password/forgot",
             token: String::new(),
@@ -378,7 +376,7 @@ fn forgot_form(email: &str, error: Option<String>) -> AccountPage {
             email_error: error,
             ask_password: false,
             password_error: None,
-            button: "Send the link".into(),
+            button: tr.t("account-send-link").into(),
         }),
     }
 }
@@ -389,16 +387,16 @@ async fn forgot_page() -> Response {
 
 async fn forgot(State(s): State<AppState>, Form(f): Form<TokenForm>) -> Response {
     match account_links::request_password_link(&s.app, &f.email).await {
-        Ok(()) => private(
-            StatusCode::OK,
+        Ok(()) => private(StatusCode::OK, {
+            let tr = crate::i18n::Tr::for_request();
             AccountPage::message(
-                "Check your e-mail",
+                tr.t("account-check-mail"),
                 vec![
-                    "If that address has an account with us, we have sent it a link to set a new password.".into(),
-                    "The link works once, for one hour.".into(),
+                    tr.t("account-link-sent").into(),
+                    tr.t("account-link-once").into(),
                 ],
-            ),
-        ),
+            )
+        }),
         Err(AppError::Invalid(inv)) => private(
             StatusCode::UNPROCESSABLE_ENTITY,
             forgot_form(

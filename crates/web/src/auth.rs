@@ -68,7 +68,11 @@ impl FromRequestParts<AppState> for Viewer {
             return Err(LoginRedirect(here).into_response());
         };
         match accounts::caller_for_session(&state.app, token).await {
-            Ok(Some(c)) => Ok(Viewer(c)),
+            Ok(Some(c)) => {
+                // Words computed anywhere in this request follow the reader's own language.
+                crate::i18n::note_reader(&c);
+                Ok(Viewer(c))
+            }
             Ok(None) => Err(LoginRedirect(here).into_response()),
             Err(e) => Err(crate::error_page::error_page(e, None)),
         }

@@ -9,18 +9,21 @@ use trainyard_pdf::CertificatePrint;
 
 pub fn print(p: &Printable) -> CertificatePrint {
     let c = &p.certificate;
-    let mut facts = vec![("Issued on".to_owned(), c.issued_on.clone())];
+    // In the learner's language, dates their way.
+    let doc = trainyard_app::documents::Doc::new(&p.language);
+    let w = doc.words;
+    let mut facts = vec![(w.issued_on.to_owned(), doc.date(&c.issued_on))];
     facts.push((
-        "Valid until".to_owned(),
+        w.valid_until.to_owned(),
         c.expires_on
-            .clone()
-            .unwrap_or_else(|| "no expiry".to_owned()),
+            .as_deref()
+            .map_or_else(|| w.no_expiry.to_owned(), |d| doc.date(d)),
     ));
     if let Some(r) = &c.session_reference {
-        facts.push(("Session".to_owned(), r.clone()));
+        facts.push((w.session.to_owned(), r.clone()));
     }
     if !c.instructor_name.is_empty() {
-        facts.push(("Instructor".to_owned(), c.instructor_name.clone()));
+        facts.push((w.instructor.to_owned(), c.instructor_name.clone()));
     }
     CertificatePrint {
         company_name: p.company_name.clone(),
@@ -30,7 +33,8 @@ pub fn print(p: &Printable) -> CertificatePrint {
         facts,
         code: grouped(&c.code),
         verify_url: p.verify_url.clone(),
-        stamp: (c.status == Standing::Revoked).then(|| "REVOKED".to_owned()),
+        stamp: (c.status == Standing::Revoked).then(|| w.revoked.to_owned()),
+        words: doc.certificate_words(),
     }
 }
 

@@ -15,6 +15,8 @@ pub struct ErrorPage {
     pub chrome: Option<Chrome>,
     pub title: String,
     pub detail: String,
+    /// The reader's words (the page may have no chrome).
+    pub tr: crate::i18n::Tr,
 }
 
 impl ErrorPage {
@@ -26,7 +28,8 @@ impl ErrorPage {
 /// The page for an error of a use case: its status and words, with the site's chrome when the
 /// caller is known. Unauthenticated callers go to the login page instead.
 pub fn error_page(err: AppError, caller: Option<&Caller>) -> Response {
-    let (status, _, title) = crate::problem::status_of(&err);
+    let (status, kind, title) = crate::problem::status_of(&err);
+    let tr = caller.map_or_else(crate::i18n::Tr::for_request, crate::i18n::Tr::for_caller);
     if let AppError::Internal(inner) = &err {
         tracing::error!(error = %inner, "internal error");
     }
@@ -34,7 +37,7 @@ pub fn error_page(err: AppError, caller: Option<&Caller>) -> Response {
         return Redirect::to("/login").into_response();
     }
     let detail = match &err {
-        AppError::Forbidden(_) => format!("Your role does not allow this: {err}."),
+        AppError::Forbidden(_) => tr.t1("error-forbidden-detail", "what", &err),
         AppError::Conflict { message, problems } if !problems.is_empty() => {
             format!(
                 "{message}\n{}",
@@ -49,8 +52,9 @@ pub fn error_page(err: AppError, caller: Option<&Caller>) -> Response {
     };
     let page = ErrorPage {
         chrome: caller.map(|c| Chrome::new(c, "", None)),
-        title: title.into(),
+        title: tr.t_or(&format!("error-{kind}"), title).into(),
         detail,
+        tr,
     };
     (status, page).into_response()
 }
@@ -67,13 +71,12 @@ pub async fn not_found(headers: axum::http::HeaderMap, uri: axum::http::Uri) -> 
         );
     }
     let _ = cookie(&headers, SESSION_COOKIE);
+    let tr = crate::i18n::Tr::for_request();
     let page = ErrorPage {
         chrome: None,
-        title: "Page not found".into(),
-        detail: format!(
-            "There is no page at {}. Use the navigation or search to find what you need.",
-            uri.path()
-        ),
+        title: tr.t("error-no-page").into(),
+        detail: tr.t1("error-no-page-detail", "path", uri.path()),
+        tr,
     };
     (StatusCode::NOT_FOUND, page).into_response()
 }

@@ -128,11 +128,17 @@ impl Tr {
         }
     }
 
-    /// The language of the current request without a user's choice: the cookie, the browser,
-    /// the company's, English.
+    /// The language of the current request: the signed-in reader's own (once noted), the
+    /// cookie, the browser, the company's, English.
     pub fn for_request() -> Self {
         REQUEST
-            .try_with(|r| r.lang.clone().or_else(|| r.company.clone()))
+            .try_with(|r| {
+                r.reader
+                    .get()
+                    .cloned()
+                    .or_else(|| r.lang.clone())
+                    .or_else(|| r.company.clone())
+            })
             .ok()
             .flatten()
             .map(|t| Self::new(&t))
@@ -240,6 +246,16 @@ impl Tr {
     }
 }
 
+/// How `c` writes dates, times and amounts: their own language's locale (`en-GB` writes
+/// `06/12/2026`, `en` the US way), else the page's.
+pub fn locale_of(c: &Caller) -> Locale {
+    c.language
+        .as_deref()
+        .and_then(|l| LanguageTag::parse(l).ok())
+        .map(|t| Locale::for_tag(&t))
+        .unwrap_or_else(|| Tr::for_request().locale())
+}
+
 /// The languages a person, client or session may be given in a form: (tag, own name).
 pub fn language_choices() -> Vec<(String, String)> {
     locale::OFFERED
@@ -259,6 +275,20 @@ struct RequestLanguage {
     company: Option<LanguageTag>,
     /// The path and query of the page, for the switcher to come back to.
     here: String,
+    /// The signed-in reader's own language, once their session is read ([`note_reader`]).
+    reader: std::sync::OnceLock<LanguageTag>,
+}
+
+/// Notes the signed-in reader's own language for the rest of the request, so words looked up
+/// without the caller at hand ([`Tr::for_request`]: fact labels, shared view helpers) follow it.
+pub fn note_reader(c: &Caller) {
+    if let Some(tag) = c
+        .language
+        .as_deref()
+        .and_then(|l| LanguageTag::parse(l).ok())
+    {
+        let _ = REQUEST.try_with(|r| r.reader.set(tag));
+    }
 }
 
 tokio::task_local! {
@@ -342,6 +372,7 @@ pub async fn layer(State(s): State<AppState>, req: Request, next: Next) -> Respo
                 lang,
                 company,
                 here,
+                reader: std::sync::OnceLock::new(),
             },
             next.run(req),
         )
@@ -462,6 +493,9 @@ mod tests {
                         ("period", "2026-11-01 – 2026-11-30".into()),
                         ("part", "quality".into()),
                         ("name", "Ana".into()),
+                        ("path", "/nowhere".into()),
+                        ("zone", "Europe/Berlin".into()),
+                        ("code", "7KQ2-M9XD-4TBA".into()),
                     ],
                 );
                 assert!(!s.is_empty() && !s.contains('{'), "{lang} {key}: {s}");

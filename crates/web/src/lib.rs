@@ -13,6 +13,7 @@ mod error_page;
 mod headers;
 pub mod i18n;
 mod invoice_print;
+mod locale_input;
 mod pages;
 mod problem;
 mod views;

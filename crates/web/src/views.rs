@@ -371,7 +371,7 @@ pub fn columns(
         .map(|(label, key, numeric)| {
             let is_current = !key.is_empty() && *key == current;
             ColumnHead {
-                label,
+                label: label_in("col", label),
                 href: (!key.is_empty()).then(|| {
                     let dir = if is_current && !desc { "desc" } else { "asc" };
                     qs.with(path, &[("sort", key), ("dir", dir), ("page", "")])
@@ -472,20 +472,70 @@ pub struct Fact {
     pub href: Option<String>,
 }
 
-/// A fact's label in the reader's language: the catalogue's `fact-<label in kebab case>`
-/// ("Time zone" is `fact-time-zone`), the English label where the catalogue has none.
+/// The catalogue's word for an English label under `prefix` (`fact`, `col`, `field`, `action`,
+/// `filter`, `section`): the key is the label in kebab case ("Time zone" under `fact` is
+/// `fact-time-zone`). `None` where the catalogue has none: the page shows the English label.
+/// This is how the shared views (lists, forms, detail pages) translate the labels every record
+/// kind declares in English, without each kind asking for its words.
+pub fn translated(prefix: &str, english: &str) -> Option<&'static str> {
+    let mut key = String::with_capacity(prefix.len() + english.len() + 1);
+    key.push_str(prefix);
+    key.push('-');
+    let mut dash = true;
+    for c in english.chars() {
+        if c.is_ascii_alphanumeric() {
+            key.push(c.to_ascii_lowercase());
+            dash = false;
+        } else if !dash {
+            key.push('-');
+            dash = true;
+        }
+    }
+    let key = key.trim_end_matches('-');
+    let tr = crate::i18n::Tr::for_request();
+    if tr.is_english() {
+        return None;
+    }
+    match tr.t_or(key, "") {
+        "" => None,
+        s => Some(s),
+    }
+}
+
+/// [`translated`] of a computed text, else the text.
+pub fn text_in(prefix: &str, english: impl AsRef<str>) -> String {
+    let english = english.as_ref();
+    translated(prefix, english).unwrap_or(english).to_owned()
+}
+
+/// A label known at compile time, as the views hold them (templates pass them by reference).
+pub trait StaticLabel {
+    fn label(self) -> &'static str;
+}
+impl StaticLabel for &'static str {
+    fn label(self) -> &'static str {
+        self
+    }
+}
+impl StaticLabel for &&'static str {
+    fn label(self) -> &'static str {
+        self
+    }
+}
+impl StaticLabel for &&&'static str {
+    fn label(self) -> &'static str {
+        self
+    }
+}
+
+/// [`translated`], else the English label.
+pub fn label_in(prefix: &str, english: impl StaticLabel) -> &'static str {
+    let english = english.label();
+    translated(prefix, english).unwrap_or(english)
+}
+
 fn fact_label(label: &'static str) -> &'static str {
-    let key: String = label
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    crate::i18n::Tr::for_request().t_or(&format!("fact-{key}"), label)
+    label_in("fact", label)
 }
 
 pub fn fact(label: &'static str, value: impl Into<String>) -> Fact {
@@ -518,7 +568,7 @@ pub struct Action {
 impl Action {
     pub fn link(label: &str, href: String) -> Self {
         Self {
-            label: label.into(),
+            label: translated("action", label).unwrap_or(label).into(),
             href,
             post: false,
             confirm: None,
@@ -528,7 +578,7 @@ impl Action {
     }
     pub fn post(label: &str, href: String, confirm: Option<&str>) -> Self {
         Self {
-            label: label.into(),
+            label: translated("action", label).unwrap_or(label).into(),
             href,
             post: true,
             confirm: confirm.map(Into::into),
@@ -549,7 +599,10 @@ pub struct Section {
 impl Section {
     /// The heading of column `i`, which labels the cell on a phone, where each row is a card.
     pub fn column_label(&self, i: usize) -> &str {
-        self.columns.get(i).copied().unwrap_or("")
+        self.columns
+            .get(i)
+            .map(|c| label_in("col", c))
+            .unwrap_or("")
     }
 }
 
@@ -665,9 +718,46 @@ impl Field {
         self.help = h;
         self
     }
+    /// The value as the reader writes it: a German reader sees `06.12.2026` and `1.234,50`
+    /// (and may type them, or ISO: `crate::locale_input`). English keeps the browser's date
+    /// picker, which shows the browser's own format, and plain amounts.
+    pub fn shown(&self, tr: &crate::i18n::Tr) -> String {
+        if tr.is_english() {
+            return self.value.clone();
+        }
+        crate::locale_input::show(self.name, &self.value, &tr.locale())
+            .unwrap_or_else(|| self.value.clone())
+    }
+
+    /// The input type of a text-like field: a date is typed as text in the reader's way
+    /// wherever that is not the browser picker's ISO.
+    pub fn input_type(&self, tr: &crate::i18n::Tr) -> &'static str {
+        match self.kind {
+            "number" => "number",
+            "email" => "email",
+            "datetime" => "datetime-local",
+            "date" if tr.is_english() => "date",
+            _ => "text",
+        }
+    }
+
+    /// What an empty field shows: the date's form in the reader's way (`TT.MM.JJJJ`).
+    pub fn placeholder(&self, tr: &crate::i18n::Tr) -> &'static str {
+        if self.kind == "date" && !tr.is_english() {
+            tr.t("form-date-hint")
+        } else {
+            ""
+        }
+    }
+
     pub fn choices(mut self, choices: Vec<(String, String)>, blank: Option<&str>) -> Self {
         let mut opts = Vec::new();
         if let Some(b) = blank {
+            // The usual blank choice in the reader's words.
+            let b = match b {
+                "— none —" => crate::i18n::Tr::for_request().t("user-none"),
+                other => other,
+            };
             opts.push(Opt {
                 value: String::new(),
                 label: b.into(),

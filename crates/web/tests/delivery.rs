@@ -1488,7 +1488,7 @@ async fn an_issued_invoice_is_mailed_to_the_client_with_its_pdf(t: &TestApp) {
     assert!(bytes.starts_with(b"%PDF-"));
     if let Some(text) = pdf_text(&bytes) {
         assert!(
-            text.contains(&number) && text.contains("Mailed GmbH") && text.contains("1428.00"),
+            text.contains(&number) && text.contains("Mailed GmbH") && text.contains("1,428.00"),
             "{text}"
         );
     }

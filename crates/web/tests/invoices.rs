@@ -563,7 +563,7 @@ async fn an_issued_invoice_prints_as_a_pdf_with_selectable_text(t: &TestApp) {
             number.as_str(),
             "Client ACME",
             "Leadership workshop, 2 days",
-            "3688.54 EUR",
+            "€3,688.54",
         ] {
             assert!(text.contains(expected), "{expected} in:\n{text}");
         }

@@ -57,6 +57,10 @@ pub struct UserBody {
     pub instructor_id: Option<i64>,
     #[serde(default)]
     pub learner_id: Option<i64>,
+    /// The language of their pages, a BCP 47 tag such as `de` or `en-GB`; absent or null:
+    /// their browser's, else the company's.
+    #[serde(default)]
+    pub language: Option<String>,
 }
 
 /// A new user: the fields, and optionally a first password. Without one the user is e-mailed a
@@ -135,9 +139,9 @@ pub(crate) async fn create_user(
         Some(p) => p,
         None => accounts::new_secret()?,
     };
-    let user = accounts::create_user(
+    let user = accounts::create_user_speaking(
         &s.app,
-        Some(c),
+        c,
         NewAccount {
             email: b.email,
             display_name: b.display_name,
@@ -148,6 +152,7 @@ pub(crate) async fn create_user(
             learner_id: b.learner_id,
             time_zone: b.time_zone,
         },
+        b.language.as_deref().unwrap_or_default(),
     )
     .await?;
     if welcome {
@@ -169,7 +174,7 @@ async fn get(
 
 /// Replace a user (administrators).
 ///
-/// Name, e-mail, role, time zone and link. `version` must be the version you read; otherwise
+/// Name, e-mail, role, time zone, language and link. `version` must be the version you read; otherwise
 /// 409. The password is not set here: send a reset link.
 #[utoipa::path(put, path = "/users/{id}", operation_id = "replaceUser", tag = "users", params(("id" = i64, Path)), request_body = UserEdit,
     responses((status = 200, description = "The user as saved, with its new version", body = User), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
@@ -189,6 +194,7 @@ async fn replace(
         client_id: u.client_id,
         instructor_id: u.instructor_id,
         learner_id: u.learner_id,
+        language: u.language.unwrap_or_default(),
     };
     Ok(Json(
         accounts::update_user(&s.app, &c, id, b.version, changes).await?,

@@ -53,11 +53,12 @@ async fn users(
         Err(e) => return error_page(e, Some(&c)),
     };
     let (prev_href, next_href) = paging(&qs, "/admin/users", page.page, page.pages());
+    let tr = crate::i18n::Tr::for_caller(&c);
     let view = ListView {
-        title: "Users",
+        title: tr.t("users-title"),
         path: "/admin/users",
         new_href: Some("/admin/users/new".into()),
-        new_label: "New user".into(),
+        new_label: tr.t("user-new").into(),
         q: String::new(),
         filters: Vec::new(),
         columns: columns(
@@ -80,7 +81,13 @@ async fn users(
                 cells: vec![
                     Cell::text(&u.email),
                     Cell::text(&u.display_name),
-                    Cell::badge(u.role.label(), "scheduled"),
+                    Cell::badge(
+                        tr.t_or(
+                            &format!("role-{}", u.role.as_str().replace('_', "-")),
+                            u.role.label(),
+                        ),
+                        "scheduled",
+                    ),
                     Cell::text(&u.time_zone),
                     active_cell(u),
                 ],
@@ -92,17 +99,18 @@ async fn users(
         prev_href,
         next_href,
         csv_href: "/admin/users?format=csv".into(),
-        empty_hint: "Create accounts for your staff, instructors and client contacts.".into(),
+        empty_hint: tr.t("users-empty-hint").into(),
         filtered: false,
     };
     super::list_response(Chrome::new(&c, "users", flash), view, super::wants_csv(&qs))
 }
 
 fn active_cell(u: &User) -> Cell {
+    let tr = crate::i18n::Tr::for_request();
     if u.archived_at.is_some() {
-        Cell::badge("Deactivated", "cancelled")
+        Cell::badge(tr.t("users-deactivated"), "cancelled")
     } else {
-        Cell::badge("Active", "confirmed")
+        Cell::badge(tr.t("users-active"), "confirmed")
     }
 }
 
@@ -116,6 +124,7 @@ struct UserForm {
     instructor_id: String,
     learner_id: String,
     time_zone: String,
+    language: String,
     password: String,
     #[serde(deserialize_with = "trainyard_app::store::row::lenient_int")]
     version: i64,
@@ -132,6 +141,7 @@ impl UserForm {
             instructor_id: id(u.instructor_id),
             learner_id: id(u.learner_id),
             time_zone: u.time_zone.clone(),
+            language: u.language.clone().unwrap_or_default(),
             password: String::new(),
             version: u.version,
         }
@@ -147,6 +157,7 @@ impl UserForm {
             client_id: id(&self.client_id),
             instructor_id: id(&self.instructor_id),
             learner_id: id(&self.learner_id),
+            language: Some(self.language.trim().to_owned()).filter(|l| !l.is_empty()),
         }
     }
 }
@@ -159,57 +170,56 @@ async fn user_form(
     editing: Option<&User>,
 ) -> FormView {
     let (instructors, clients) = accounts::link_choices(&s.app, c).await.unwrap_or_default();
+    let tr = crate::i18n::Tr::for_caller(c);
     let mut fields = vec![
-        Field::new("email", "E-mail", "email", &f.email).required(),
-        Field::new("display_name", "Name", "text", &f.display_name).required(),
-        Field::new("role", "Role", "select", &f.role).choices(
-            enum_choices(&Role::ALL, |r| r.as_str(), |r| r.label()),
+        Field::new("email", tr.t("user-email"), "email", &f.email).required(),
+        Field::new("display_name", tr.t("user-name"), "text", &f.display_name).required(),
+        Field::new("role", tr.t("user-role"), "select", &f.role).choices(
+            enum_choices(
+                &Role::ALL,
+                |r| r.as_str(),
+                |r| tr.t_or(&format!("role-{}", r.as_str().replace('_', "-")), r.label()),
+            ),
             None,
         ),
         Field::new(
             "instructor_id",
-            "Instructor (for instructors)",
+            tr.t("user-instructor"),
             "select",
             &f.instructor_id,
         )
-        .choices(id_choices(instructors), Some("— none —"))
-        .help("An instructor account sees this instructor's assignments"),
-        Field::new(
-            "client_id",
-            "Client (for client contacts)",
-            "select",
-            &f.client_id,
-        )
-        .choices(id_choices(clients), Some("— none —")),
-        Field::new(
-            "learner_id",
-            "Learner record number (for learners)",
-            "number",
-            &f.learner_id,
-        )
-        .help(
-            "The number in the learner's page address, /learners/…; or invite them from that page",
-        ),
-        Field::new("time_zone", "Time zone", "text", &f.time_zone).required(),
+        .choices(id_choices(instructors), Some(tr.t("user-none")))
+        .help(tr.t("user-instructor-help")),
+        Field::new("client_id", tr.t("user-client"), "select", &f.client_id)
+            .choices(id_choices(clients), Some(tr.t("user-none"))),
+        Field::new("learner_id", tr.t("user-learner"), "number", &f.learner_id)
+            .help(tr.t("user-learner-help")),
+        Field::new("time_zone", tr.t("user-time-zone"), "text", &f.time_zone).required(),
+        Field::new("language", tr.t("user-language"), "select", &f.language)
+            .choices(
+                crate::i18n::language_choices(),
+                Some(tr.t("user-language-inherit")),
+            )
+            .help(tr.t("user-language-help")),
     ];
     if editing.is_none() {
         fields.push(
-            Field::new("password", "Initial password", "text", "")
-                .help("Leave empty to e-mail them a link to choose their own (at least 10 characters otherwise)"),
+            Field::new("password", tr.t("user-password"), "text", "")
+                .help(tr.t("user-password-help")),
         );
     }
     FormView {
         title: match editing {
-            Some(u) => format!("Edit {}", u.email),
-            None => "New user".into(),
+            Some(u) => tr.t1("user-edit-title", "name", &u.email),
+            None => tr.t("user-new").into(),
         },
         action: match editing {
             Some(u) => format!("/admin/users/{}", u.id),
             None => "/admin/users".into(),
         },
         submit: match editing {
-            Some(_) => "Save user".into(),
-            None => "Create user".into(),
+            Some(_) => tr.t("user-save").into(),
+            None => tr.t("user-create").into(),
         },
         cancel_href: match editing {
             Some(u) => format!("/admin/users/{}", u.id),
@@ -390,6 +400,7 @@ async fn update_user(
             client_id: b.client_id,
             instructor_id: b.instructor_id,
             learner_id: b.learner_id,
+            language: b.language.unwrap_or_default(),
         },
         Err(e) => {
             return error_page(

@@ -233,6 +233,8 @@ fn card(s: &Session) -> CatalogCard {
 #[derive(Template, WebTemplate)]
 #[template(path = "catalog.html")]
 struct CatalogPage {
+    /// The reader's words: the public pages have no chrome.
+    tr: crate::i18n::Tr,
     viewer: Option<String>,
     sign_in_href: String,
     courses: Vec<Opt>,
@@ -253,7 +255,7 @@ struct CatalogPage {
 fn choices(items: Vec<(i64, String)>, current: &str) -> Vec<Opt> {
     let mut out = vec![Opt {
         value: String::new(),
-        label: "Any".into(),
+        label: crate::i18n::Tr::for_request().t("filter-any").into(),
         selected: current.is_empty(),
     }];
     out.extend(items.into_iter().map(|(id, label)| {
@@ -318,15 +320,16 @@ async fn list(State(s): State<AppState>, headers: HeaderMap, uri: Uri) -> Respon
         .iter()
         .map(|m| (m.as_str().to_owned(), m.label().to_owned()))
         .collect::<Vec<_>>();
+    let any = crate::i18n::Tr::for_request().t("filter-any");
     let mut mode_opts = vec![Opt {
         value: String::new(),
-        label: "Any".into(),
+        label: any.into(),
         selected: f.mode.is_empty(),
     }];
     mode_opts.extend(crate::views::options(modes, &f.mode));
     let mut language_opts = vec![Opt {
         value: String::new(),
-        label: "Any".into(),
+        label: any.into(),
         selected: f.language.is_empty(),
     }];
     language_opts.extend(crate::views::options(
@@ -347,6 +350,9 @@ async fn list(State(s): State<AppState>, headers: HeaderMap, uri: Uri) -> Respon
     (
         status,
         CatalogPage {
+            tr: viewer
+                .as_ref()
+                .map_or_else(crate::i18n::Tr::for_request, crate::i18n::Tr::for_caller),
             viewer: viewer.map(|c| c.name),
             sign_in_href: sign_in_href(
                 uri.path_and_query()
@@ -427,6 +433,7 @@ impl RegisterState {
 #[derive(Template, WebTemplate)]
 #[template(path = "catalog_session.html")]
 struct SessionPage {
+    tr: crate::i18n::Tr,
     viewer: Option<String>,
     sign_in_href: String,
     id: i64,
@@ -498,6 +505,7 @@ async fn render_session(
     let closes_at = p.session.starts_at - p.cutoff_hours * 3_600_000;
     let left = p.seats_left();
     let page = SessionPage {
+        tr: viewer.map_or_else(crate::i18n::Tr::for_request, crate::i18n::Tr::for_caller),
         viewer: viewer.map(|c| c.name.clone()),
         sign_in_href: sign_in_href(&format!("/catalog/{id}")),
         id,

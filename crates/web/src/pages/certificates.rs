@@ -385,6 +385,8 @@ async fn issue(
 #[derive(Template, WebTemplate)]
 #[template(path = "verify.html")]
 struct VerifyPage {
+    /// The reader's words (the page has no chrome).
+    tr: crate::i18n::Tr,
     /// What was looked up, as typed (empty on the form alone).
     asked: String,
     found: Option<Verification>,
@@ -410,6 +412,7 @@ async fn verify_form(Query(q): Query<CodeQuery>) -> Response {
     let code = q.code.trim();
     if code.is_empty() {
         return VerifyPage {
+            tr: crate::i18n::Tr::for_request(),
             asked: String::new(),
             found: None,
         }
@@ -427,11 +430,20 @@ async fn verify_page(State(s): State<AppState>, Path(code): Path<String>) -> Res
     let asked: String = code.chars().take(40).collect();
     match uc::verify(&s.app, &code).await {
         Ok(Some(v)) => VerifyPage {
+            tr: crate::i18n::Tr::for_request(),
             asked,
             found: Some(v),
         }
         .into_response(),
-        Ok(None) => (StatusCode::NOT_FOUND, VerifyPage { asked, found: None }).into_response(),
+        Ok(None) => (
+            StatusCode::NOT_FOUND,
+            VerifyPage {
+                tr: crate::i18n::Tr::for_request(),
+                asked,
+                found: None,
+            },
+        )
+            .into_response(),
         Err(e) => error_page(e, None),
     }
 }

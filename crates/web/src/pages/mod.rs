@@ -187,6 +187,12 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for Submit<T> {
                 Some(&caller),
             ));
         }
+        // Dates, times and amounts typed the reader's way reach the use case as ISO.
+        let locale = crate::i18n::locale_of(&caller);
+        let bytes = match crate::locale_input::normalize(&bytes, &locale) {
+            Some(b) => axum::body::Bytes::from(b),
+            None => bytes,
+        };
         let form = serde_html_form::from_bytes::<T>(&bytes).map_err(|e| {
             error_page(
                 AppError::Refused(format!("the form could not be read: {e}")),

@@ -140,10 +140,10 @@ pub(crate) trait RecordPage: Sized + Send + Sync + 'static {
         Self::PATH.trim_start_matches('/')
     }
     fn new_label() -> String {
-        format!("New {}", Self::NOUN.to_lowercase())
+        crate::views::text_in("title", format!("New {}", Self::NOUN.to_lowercase()))
     }
     fn submit() -> String {
-        format!("Save {}", Self::NOUN.to_lowercase())
+        crate::views::text_in("title", format!("Save {}", Self::NOUN.to_lowercase()))
     }
     /// The entity type of its audit events, e.g. "venue".
     fn entity() -> String {
@@ -166,7 +166,7 @@ pub(crate) trait RecordPage: Sized + Send + Sync + 'static {
 
     fn params(f: &Self::Filter) -> &ListParams;
     fn list_title(_: &Caller) -> &'static str {
-        Self::TITLE
+        crate::views::label_in("title", Self::TITLE)
     }
     /// The list's "New …" button, in the reader's words.
     fn list_new_label(_: &Caller) -> String {
@@ -227,7 +227,7 @@ pub(crate) trait RecordPage: Sized + Send + Sync + 'static {
     }
     /// The way back from the detail page: `(href, label)`.
     fn back(_: &Caller) -> (&'static str, &'static str) {
-        (Self::PATH, Self::TITLE)
+        (Self::PATH, crate::views::label_in("title", Self::TITLE))
     }
     fn actions(c: &Caller, r: &Self::Record, x: &Self::Extra) -> Vec<Action>;
     fn facts(c: &Caller, r: &Self::Record, x: &Self::Extra) -> Vec<Fact>;
@@ -563,7 +563,13 @@ async fn update<K: RecordPage>(
     match K::update(&s.app, &c, id, version, &f).await {
         Ok(r) => saved(
             &format!("{}/{id}", K::PATH),
-            &format!("{} {} saved.", K::NOUN, K::label(&r)),
+            &crate::i18n::Tr::for_caller(&c).t2(
+                "record-saved",
+                "what",
+                crate::views::label_in("noun", K::NOUN),
+                "name",
+                K::label(&r),
+            ),
         ),
         Err(e) => {
             let title = K::edit_title(&f, None);
@@ -584,11 +590,16 @@ async fn set_archived<K: RecordPage, const ARCHIVE: bool>(
     match K::set_archived(&s.app, &c, id, posted.version, ARCHIVE).await {
         Ok(r) => saved(
             &format!("{}/{id}", K::PATH),
-            &format!(
-                "{} {} {}.",
-                K::NOUN,
+            &crate::i18n::Tr::for_caller(&c).t2(
+                if ARCHIVE {
+                    "record-archived"
+                } else {
+                    "record-restored"
+                },
+                "what",
+                crate::views::label_in("noun", K::NOUN),
+                "name",
                 K::label(&r),
-                if ARCHIVE { "archived" } else { "restored" }
             ),
         ),
         Err(e) => error_page(e, Some(&c)),

@@ -101,8 +101,21 @@ fn is_weekend(d: NaiveDate) -> bool {
     matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
 }
 
-fn monday_of(d: NaiveDate) -> NaiveDate {
-    d - Duration::days(d.weekday().num_days_from_monday() as i64)
+/// The first day of `d`'s week, for a reader whose weeks start on `first`.
+fn week_of(d: NaiveDate, first: Weekday) -> NaiveDate {
+    let back = (d.weekday().num_days_from_monday() + 7 - first.num_days_from_monday()) % 7;
+    d - Duration::days(back as i64)
+}
+
+/// The day a reader's weeks start on: their own language's locale says (Sunday for `en-US`,
+/// Monday for `de` and `en-GB`); without one, ISO weeks (Monday), as the schedule always had.
+fn first_day_of(c: &trainyard_app::Caller) -> Weekday {
+    c.language
+        .as_deref()
+        .and_then(|l| trainyard_core::locale::LanguageTag::parse(l).ok())
+        .map_or(Weekday::Mon, |t| {
+            trainyard_core::locale::Locale::for_tag(&t).first_day
+        })
 }
 
 fn first_of_month(d: NaiveDate) -> NaiveDate {
@@ -231,7 +244,7 @@ async fn timeline(
         let f = first_of_month(asked);
         (f, days_in_month(f))
     } else {
-        (monday_of(asked), 7)
+        (week_of(asked, first_day_of(&c)), 7)
     };
     let venue_id = p.venue_id.trim().parse::<i64>().ok();
     let window = match Window::new(from, days) {
@@ -360,14 +373,15 @@ async fn timeline(
     };
     let items = t.rows.iter().map(|r| r.entries.len()).sum();
     let rows = build_rows(&t, &viewer);
+    let locale = crate::i18n::Tr::for_caller(&c).locale();
     let days_head = window
         .dates()
         .into_iter()
         .map(|d| DayHead {
             weekday: if month_view {
-                d.format("%a").to_string().chars().take(2).collect()
+                locale.weekday(d.weekday()).chars().take(2).collect()
             } else {
-                d.format("%a").to_string()
+                locale.weekday(d.weekday()).to_owned()
             },
             day: d.format("%-d").to_string(),
             month: d.format("%b").to_string(),
@@ -610,7 +624,8 @@ struct CalendarPage {
     kind_label: &'static str,
     detail: String,
     month_label: String,
-    weekdays: [&'static str; 7],
+    /// The week's days in the reader's order and words, and whether each is a weekend day.
+    weekdays: [(&'static str, bool); 7],
     weeks: Vec<Vec<CalDay>>,
     prev_href: String,
     next_href: String,
@@ -673,10 +688,11 @@ async fn calendar(
             }
         }
     };
-    let grid_from = monday_of(first);
+    let week_starts = first_day_of(&c);
+    let grid_from = week_of(first, week_starts);
     let n_days = days_in_month(first);
     let last = first + Duration::days(n_days - 1);
-    let grid_to = monday_of(last) + Duration::days(7);
+    let grid_to = week_of(last, week_starts) + Duration::days(7);
     let grid_days = (grid_to - grid_from).num_days();
     let window = match Window::new(grid_from, grid_days) {
         Ok(w) => w,
@@ -775,7 +791,15 @@ async fn calendar(
         kind_label: kind.label(),
         detail: cal.detail,
         month_label: first.format("%B %Y").to_string(),
-        weekdays: ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+        weekdays: {
+            let locale = crate::i18n::Tr::for_caller(&c).locale();
+            let mut d = week_starts;
+            std::array::from_fn(|_| {
+                let out = (locale.weekday(d), matches!(d, Weekday::Sat | Weekday::Sun));
+                d = d.succ();
+                out
+            })
+        },
         weeks,
         prev_href: href(first.checked_sub_months(Months::new(1)).unwrap_or(first)),
         next_href: href(first.checked_add_months(Months::new(1)).unwrap_or(first)),
@@ -842,7 +866,22 @@ mod tests {
     #[test]
     fn weeks_start_on_monday_and_months_have_their_days() {
         let d = NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
-        assert_eq!(monday_of(d), NaiveDate::from_ymd_opt(2026, 11, 30).unwrap());
+        assert_eq!(
+            week_of(d, Weekday::Mon),
+            NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
+        );
+        // A US reader's week of Thursday 3 December starts on Sunday 29 November; a Sunday
+        // starts its own week there, and is the last day of a Monday week.
+        assert_eq!(
+            week_of(d, Weekday::Sun),
+            NaiveDate::from_ymd_opt(2026, 11, 29).unwrap()
+        );
+        let sunday = NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+        assert_eq!(week_of(sunday, Weekday::Sun), sunday);
+        assert_eq!(
+            week_of(sunday, Weekday::Mon),
+            NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
+        );
         assert_eq!(days_in_month(first_of_month(d)), 31);
         assert_eq!(
             days_in_month(NaiveDate::from_ymd_opt(2028, 2, 1).unwrap()),

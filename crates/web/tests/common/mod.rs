@@ -5,6 +5,7 @@
 
 pub mod browser;
 pub mod promises;
+pub mod routes;
 
 use reqwest::StatusCode;
 use serde_json::Value;
