@@ -220,7 +220,6 @@ pub(super) fn enrollments_panel(
     r: &roster::Roster,
     fees: &std::collections::HashMap<i64, trainyard_app::cancellation::FeePreview>,
 ) -> Panel {
-    let tr = crate::i18n::Tr::for_caller(c);
     use trainyard_core::status::EnrollmentStatus as E;
     // The learner picker suggests as one types (GET /learners/search), limited to the client's
     // people on a private session; a list of every learner was too long to choose from.
