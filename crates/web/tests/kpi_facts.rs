@@ -57,7 +57,7 @@ impl World {
             "time_zone": "Europe/Berlin", "venue_id": self.venue,
             "seat_price": { "amount": "250", "currency": "EUR" }, "parts": parts
         });
-        if n % 3 == 0 {
+        if n.is_multiple_of(3) {
             b["visibility"] = json!("private");
             b["client_id"] = json!(self.client);
         }
@@ -411,7 +411,7 @@ async fn assert_same(t: &TestApp, batch: usize) -> reporting::KpiReport {
 async fn random_changes_keep_the_facts_equal_to_the_raw_rows(t: &TestApp) {
     let mut w = build(t).await;
     assert_same(t, 0).await;
-    let mut rng = Rng(0x5EED_0F_7EA1);
+    let mut rng = Rng(0x005E_ED0F_7EA1);
     let mut applied = 0;
     for batch in 1..=8 {
         for _ in 0..8 {
