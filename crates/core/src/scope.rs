@@ -217,6 +217,9 @@ pub const AREA_OF_TAG: &[(&str, Option<Area>)] = &[
     ("webhooks", Some(Area::Admin)),
     ("messages", Some(Area::Admin)),
     ("single sign-on", Some(Area::Admin)),
+    // Onboarding moves every kind of record at once; the LRS is a connection like the webhooks.
+    ("imports", Some(Area::Admin)),
+    ("xapi", Some(Area::Admin)),
     ("courses", Some(Area::Scheduling)),
     ("venues", Some(Area::Scheduling)),
     ("resources", Some(Area::Scheduling)),

@@ -496,6 +496,15 @@ mod tests {
                         ("path", "/nowhere".into()),
                         ("zone", "Europe/Berlin".into()),
                         ("code", "7KQ2-M9XD-4TBA".into()),
+                        ("activities", "2".into()),
+                        ("checked", "5".into()),
+                        ("ready", "4".into()),
+                        ("days", "10".into()),
+                        ("fee", "495.00 EUR".into()),
+                        ("max", "366".into()),
+                        ("share", "50 %".into()),
+                        ("status", "sent".into()),
+                        ("total", "12".into()),
                     ],
                 );
                 assert!(!s.is_empty() && !s.contains('{'), "{lang} {key}: {s}");
