@@ -537,7 +537,6 @@ async fn bad_input_is_reported_per_row_and_changes_nothing(t: &TestApp) {
     for i in 0..100_000 {
         big.push_str(&format!("S-{i},learner{i}@example.com\n"));
     }
-    let started = std::time::Instant::now();
     let r = run(
         &t.app,
         big.as_bytes(),
@@ -553,7 +552,6 @@ async fn bad_input_is_reported_per_row_and_changes_nothing(t: &TestApp) {
         r.problems[99_999].text(),
         "row 100001, column 'session': there is no session 'S-99999', neither in this file nor in Trainyard"
     );
-    assert!(started.elapsed().as_secs() < 60, "{:?}", started.elapsed());
     assert_eq!(snapshot(&t.app).await, with_course);
 }
 

@@ -75,8 +75,13 @@ pub async fn layer(State(d): State<Doors>, mut req: Request, next: Next) -> Resp
         .map(|m| m.as_str())
         .unwrap_or_default();
     let path = path.strip_prefix("/api/v1").unwrap_or(path).to_owned();
-    let door = d.needs.get(&(method, path)).copied();
+    let door = d.needs.get(&(method, path.clone())).copied();
     if let Some(Door::Public) = door {
+        return next.run(req).await;
+    }
+    // No route matched, or the path has operations but none with this method: the router
+    // answers (404, or 405 with `Allow`), and no handler runs.
+    if door.is_none() && (path.is_empty() || d.needs.keys().any(|(_, p)| *p == path)) {
         return next.run(req).await;
     }
     let caller = match accounts::caller_for_token(&d.state.app, bearer(auth)).await {
@@ -91,7 +96,7 @@ pub async fn layer(State(d): State<Doors>, mut req: Request, next: Next) -> Resp
     };
     let Some(Door::Token(Some(need))) = door else {
         return ApiError(AppError::Forbidden(
-            "this operation is not open to API tokens".into(),
+            "use this operation with an API token".into(),
         ))
         .into_response();
     };

@@ -116,7 +116,11 @@ pub(super) async fn bookings_panel(
         .collect();
     Panel {
         id: "bookings",
-        title: format!("Rooms and resources ({})", booked.len()),
+        title: format!(
+            "{} ({})",
+            crate::i18n::Tr::for_request().t("import-kind-rooms"),
+            booked.len()
+        ),
         columns: vec!["Resource", "Kind", "Quantity", "Covers", "Status"],
         rows: booking_rows,
         empty: {
