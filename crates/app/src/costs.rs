@@ -14,7 +14,7 @@
 //! Everything here is finance data: only finance, managers and admins (`Caller::sees_finance`).
 
 use crate::error::About;
-use crate::reporting::{Days, ReportQuery};
+use crate::reporting::{Days, ReportQuery, Source};
 use crate::{App, AppError, Caller, now_ms};
 use trainyard_core::costs::{self, CostLine, CostTotals, Dimension, ProfitGroup, ProfitRow};
 use trainyard_core::kpi::Ratio;
@@ -22,6 +22,7 @@ use trainyard_core::money::{Currency, Money};
 use trainyard_core::status::{CostKind, CostStage, Visibility};
 use trainyard_core::{Invalid, TimeZoneName};
 use trainyard_store::costs::{self as repo, Scope, SessionCosts};
+use trainyard_store::finance_facts::FactFilter;
 
 fn require_finance(caller: &Caller, what: &str) -> Result<(), AppError> {
     caller.require(caller.sees_finance(), what)
@@ -912,8 +913,25 @@ pub struct ProfitabilityReport {
     pub totals: Vec<ProfitLine>,
 }
 
-/// The profit rows of sessions delivered (ending) in `[from, until)`.
+/// The profit rows of sessions delivered (ending) in `[from, until)`, from the figures kept per
+/// session (refreshed first).
 pub async fn profit_rows(
+    app: &App,
+    tz: &TimeZoneName,
+    from_ms: i64,
+    until_ms: i64,
+) -> Result<Vec<ProfitRow>, AppError> {
+    crate::finance_facts::refresh(app, Some((from_ms, until_ms))).await?;
+    let f = FactFilter {
+        from_ms,
+        until_ms,
+        ..Default::default()
+    };
+    crate::finance_facts::rows(app, tz, &f).await
+}
+
+/// [`profit_rows`] costed from the raw rows: the reference the kept figures are held to.
+pub async fn profit_rows_raw(
     app: &App,
     tz: &TimeZoneName,
     from_ms: i64,
@@ -970,6 +988,16 @@ pub async fn profitability(
     caller: &Caller,
     q: &ProfitQuery,
 ) -> Result<ProfitabilityReport, AppError> {
+    profitability_from(app, caller, q, Source::Facts).await
+}
+
+/// [`profitability`] from the figures of `source` (the tests compare the two).
+pub async fn profitability_from(
+    app: &App,
+    caller: &Caller,
+    q: &ProfitQuery,
+    source: Source,
+) -> Result<ProfitabilityReport, AppError> {
     require_finance(caller, "see profitability")?;
     let by = Dimension::parse(&q.by).map_err(|m| AppError::BadParameter {
         name: "by",
@@ -986,23 +1014,57 @@ pub async fn profitability(
         tz.local(now_ms()).date_naive(),
     )?;
     let period = trainyard_core::kpi::Period::local_days(&tz, days.from, days.until);
-    let mut rows = profit_rows(app, &tz, period.from_ms, period.until_ms).await?;
-    let mut within_label = None;
-    if let Some((d, key)) = &within {
-        rows = costs::within(rows, *d, key);
-        within_label = rows.first().map(|r| r.key(*d).label);
-    }
+    let (rows, totals, within_label) = match source {
+        Source::RawRows => {
+            let mut rows = profit_rows_raw(app, &tz, period.from_ms, period.until_ms).await?;
+            let mut within_label = None;
+            if let Some((d, key)) = &within {
+                rows = costs::within(rows, *d, key);
+                within_label = rows.first().map(|r| r.key(*d).label);
+            }
+            (costs::rollup(&rows, by), costs::total(&rows), within_label)
+        }
+        Source::Facts => {
+            crate::finance_facts::refresh(app, Some((period.from_ms, period.until_ms))).await?;
+            let all = FactFilter {
+                from_ms: period.from_ms,
+                until_ms: period.until_ms,
+                ..Default::default()
+            };
+            let span = (days.from, days.until);
+            let f = match &within {
+                Some((d, key)) => crate::finance_facts::narrow(all, &tz, *d, key),
+                None => Some(all),
+            };
+            match f {
+                None => (Vec::new(), Vec::new(), None),
+                Some(f) => {
+                    let within_label = match &within {
+                        Some((d, _)) => crate::finance_facts::sums(app, &tz, span, &f, Some(*d))
+                            .await?
+                            .into_iter()
+                            .next()
+                            .map(|s| s.key.label),
+                        None => None,
+                    };
+                    let sums = crate::finance_facts::sums(app, &tz, span, &f, Some(by)).await?;
+                    (
+                        costs::groups(sums.iter().cloned()),
+                        costs::totals_of(sums),
+                        within_label,
+                    )
+                }
+            }
+        }
+    };
     Ok(ProfitabilityReport {
         time_zone: tz.as_str().to_owned(),
         period: days,
         by,
         within: within.map(|(d, k)| format!("{}:{k}", d.as_str())),
         within_label,
-        rows: costs::rollup(&rows, by)
-            .into_iter()
-            .map(Into::into)
-            .collect(),
-        totals: costs::total(&rows).into_iter().map(Into::into).collect(),
+        rows: rows.into_iter().map(Into::into).collect(),
+        totals: totals.into_iter().map(Into::into).collect(),
     })
 }
 
@@ -1045,16 +1107,47 @@ pub fn profitability_csv(r: &ProfitabilityReport) -> String {
 pub(crate) async fn kpi_ratios(
     app: &App,
     tz: &TimeZoneName,
-    from_ms: i64,
-    until_ms: i64,
-    keep: impl Fn(&ProfitRow) -> bool,
+    days: &Days,
+    f: &trainyard_store::kpi::KpiFilter,
+    source: Source,
 ) -> Result<Option<(Ratio, Ratio, Currency)>, AppError> {
-    let rows: Vec<ProfitRow> = profit_rows(app, tz, from_ms, until_ms)
-        .await?
-        .into_iter()
-        .filter(|r| keep(r))
-        .collect();
-    let totals = costs::total(&rows);
+    let period = trainyard_core::kpi::Period::local_days(tz, days.from, days.until);
+    let totals = match source {
+        Source::RawRows => {
+            let keep = |r: &ProfitRow| {
+                f.client_id
+                    .is_none_or(|c| r.client.as_ref().map(|x| x.0) == Some(c))
+                    && f.course_id.is_none_or(|c| r.course.0 == c)
+                    && f.venue_id
+                        .is_none_or(|v| r.venue.as_ref().map(|x| x.0) == Some(v))
+                    && f.mode.is_none_or(|m| r.mode == m)
+                    && f.instructor_id
+                        .is_none_or(|i| r.instructor.as_ref().map(|x| x.0) == Some(i))
+            };
+            let rows: Vec<ProfitRow> = profit_rows_raw(app, tz, period.from_ms, period.until_ms)
+                .await?
+                .into_iter()
+                .filter(|r| keep(r))
+                .collect();
+            costs::total(&rows)
+        }
+        Source::Facts => {
+            crate::finance_facts::refresh(app, Some((period.from_ms, period.until_ms))).await?;
+            let facts = FactFilter {
+                from_ms: period.from_ms,
+                until_ms: period.until_ms,
+                course_id: f.course_id,
+                client_id: f.client_id.map(Some),
+                lead_instructor_id: f.instructor_id.map(Some),
+                venue_id: f.venue_id.map(Some),
+                mode: f.mode,
+                ..Default::default()
+            };
+            costs::totals_of(
+                crate::finance_facts::sums(app, tz, (days.from, days.until), &facts, None).await?,
+            )
+        }
+    };
     Ok(totals
         .into_iter()
         .max_by(|a, b| {

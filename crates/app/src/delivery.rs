@@ -881,6 +881,11 @@ pub async fn run(
             if let Err(e) = crate::report_views::send_due(&app, crate::now_ms()).await {
                 tracing::warn!(error = %e, "sending scheduled reports failed; retrying next run")
             }
+            // The revenue and cost kept per delivered session: recomputed for what changed since,
+            // so that a report's first request finds little to do.
+            if let Err(e) = crate::finance_facts::refresh_all(&app).await {
+                tracing::warn!(error = %e, "refreshing the sessions' finance figures failed; retrying next run")
+            }
             // Quotes left unanswered past their last valid day; a conditional update per quote.
             if let Err(e) = crate::quotes::expire_overdue(&app, crate::now_ms()).await {
                 tracing::warn!(error = %e, "expiring quotes failed; retrying next run")

@@ -27,6 +27,7 @@ pub mod documents;
 pub mod enrollment;
 pub mod error;
 pub mod feeds;
+pub mod finance_facts;
 pub mod history;
 pub mod idempotency;
 pub mod import;

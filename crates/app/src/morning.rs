@@ -304,7 +304,7 @@ async fn client_efforts(
     let admin = {
         let mut conn = app.store.read().await?;
         // Sessions that end in the period start at most a few weeks before it.
-        kpi_repo::admin_effort(
+        kpi_repo::admin_effort_kept(
             &mut conn,
             &KpiFilter {
                 from_ms: period.from_ms - 60 * 86_400_000,

@@ -365,21 +365,12 @@ fn heat_rows<'a>(
 async fn finance_figures(
     app: &App,
     tz: &TimeZoneName,
-    period: Period,
+    days: &Days,
     f: &KpiFilter,
+    source: Source,
     figures: &mut kpi::Figures,
 ) -> Result<Option<trainyard_core::Currency>, AppError> {
-    let keep = |r: &trainyard_core::costs::ProfitRow| {
-        f.client_id
-            .is_none_or(|c| r.client.as_ref().map(|x| x.0) == Some(c))
-            && f.course_id.is_none_or(|c| r.course.0 == c)
-            && f.venue_id
-                .is_none_or(|v| r.venue.as_ref().map(|x| x.0) == Some(v))
-            && f.mode.is_none_or(|m| r.mode == m)
-            && f.instructor_id
-                .is_none_or(|i| r.instructor.as_ref().map(|x| x.0) == Some(i))
-    };
-    let found = crate::costs::kpi_ratios(app, tz, period.from_ms, period.until_ms, keep).await?;
+    let found = crate::costs::kpi_ratios(app, tz, days, f, source).await?;
     figures.cost_per_learner = Some(found.map_or(Ratio::default(), |x| x.0));
     figures.profitability = Some(found.map_or(Ratio::default(), |x| x.1));
     Ok(found.map(|x| x.2))
@@ -447,7 +438,7 @@ pub async fn kpis_at(
     let shown = visible(caller);
     let mut currency = None;
     if shown.iter().any(|k| k.is_finance()) {
-        currency = finance_figures(app, &tz, period, &f, &mut figures).await?;
+        currency = finance_figures(app, &tz, &days, &f, source, &mut figures).await?;
     }
     let before = match comparison {
         Some(c) => {
@@ -466,7 +457,7 @@ pub async fn kpis_at(
             .await?;
             let mut b = kpi::figures(p, now, &r);
             if shown.iter().any(|k| k.is_finance()) {
-                let cur = finance_figures(app, &tz, p, &f, &mut b).await?;
+                let cur = finance_figures(app, &tz, &c, &f, source, &mut b).await?;
                 if cur != currency && currency.is_some() {
                     // Another main currency: the figures do not compare.
                     b.cost_per_learner = None;

@@ -502,6 +502,17 @@ impl Dimension {
         }
     }
 
+    /// The label of the group of sessions without one (no client: public sessions).
+    pub fn none_label(self) -> &'static str {
+        match self {
+            Dimension::Client => "Public sessions",
+            Dimension::Program => "No program",
+            Dimension::Instructor => "No instructor",
+            Dimension::Venue => "Virtual",
+            Dimension::Course | Dimension::Mode | Dimension::Month | Dimension::Session => "",
+        }
+    }
+
     pub fn parse(raw: &str) -> Result<Dimension, String> {
         let s = raw.trim();
         if s.is_empty() {
@@ -532,7 +543,7 @@ pub struct DimKey {
     pub label: String,
 }
 
-fn id_key(v: &Option<(i64, String)>, none: &str) -> DimKey {
+pub fn id_key(v: &Option<(i64, String)>, none: &str) -> DimKey {
     match v {
         Some((id, label)) => DimKey {
             key: id.to_string(),
@@ -569,11 +580,11 @@ pub struct ProfitRow {
 impl ProfitRow {
     pub fn key(&self, d: Dimension) -> DimKey {
         match d {
-            Dimension::Course => id_key(&Some(self.course.clone()), ""),
-            Dimension::Client => id_key(&self.client, "Public sessions"),
-            Dimension::Program => id_key(&self.program, "No program"),
-            Dimension::Instructor => id_key(&self.instructor, "No instructor"),
-            Dimension::Venue => id_key(&self.venue, "Virtual"),
+            Dimension::Course => id_key(&Some(self.course.clone()), d.none_label()),
+            Dimension::Client => id_key(&self.client, d.none_label()),
+            Dimension::Program => id_key(&self.program, d.none_label()),
+            Dimension::Instructor => id_key(&self.instructor, d.none_label()),
+            Dimension::Venue => id_key(&self.venue, d.none_label()),
             Dimension::Mode => DimKey {
                 key: self.mode.as_str().to_owned(),
                 label: self.mode.label().to_owned(),
@@ -635,30 +646,54 @@ pub fn per(r: Ratio) -> Option<i64> {
     i64::try_from(q * sign).ok()
 }
 
-/// Sums sessions into groups of `by` (one per key and currency): loss-making groups first (the
-/// worst first), then by margin, then by label.
-pub fn rollup(rows: &[ProfitRow], by: Dimension) -> Vec<ProfitGroup> {
+/// Sessions already summed by a group's key and currency (the database sums the kept figures;
+/// [`rollup`] sums rows).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfitSum {
+    pub key: DimKey,
+    pub currency: Currency,
+    pub sessions: i64,
+    pub learners: i64,
+    pub revenue_minor: i64,
+    pub cost_minor: i64,
+}
+
+impl ProfitRow {
+    fn sum(&self, by: Dimension) -> ProfitSum {
+        ProfitSum {
+            key: self.key(by),
+            currency: self.currency,
+            sessions: 1,
+            learners: self.learners,
+            revenue_minor: self.revenue_minor,
+            cost_minor: self.cost_minor,
+        }
+    }
+}
+
+/// Merges sums into one group per key and currency: loss-making groups first (the worst first),
+/// then by margin, then by label.
+pub fn groups(sums: impl IntoIterator<Item = ProfitSum>) -> Vec<ProfitGroup> {
     let mut groups: BTreeMap<(DimKey, String), ProfitGroup> = BTreeMap::new();
-    for r in rows {
-        let k = r.key(by);
+    for s in sums {
         let g = groups
-            .entry((k.clone(), r.currency.as_str().to_owned()))
+            .entry((s.key.clone(), s.currency.as_str().to_owned()))
             .or_insert_with(|| ProfitGroup {
-                key: k.key.clone(),
-                label: k.label.clone(),
+                key: s.key.key.clone(),
+                label: s.key.label.clone(),
                 sessions: 0,
                 learners: 0,
-                revenue: Money::new(0, r.currency),
-                cost: Money::new(0, r.currency),
-                margin: Money::new(0, r.currency),
+                revenue: Money::new(0, s.currency),
+                cost: Money::new(0, s.currency),
+                margin: Money::new(0, s.currency),
                 margin_ratio: Ratio::default(),
                 cost_per_learner_ratio: Ratio::default(),
             });
-        g.sessions += 1;
-        g.learners += r.learners;
-        g.revenue.minor += r.revenue_minor;
-        g.cost.minor += r.cost_minor;
-        g.margin.minor += r.revenue_minor - r.cost_minor;
+        g.sessions += s.sessions;
+        g.learners += s.learners;
+        g.revenue.minor += s.revenue_minor;
+        g.cost.minor += s.cost_minor;
+        g.margin.minor += s.revenue_minor - s.cost_minor;
     }
     let mut out: Vec<ProfitGroup> = groups
         .into_values()
@@ -678,19 +713,25 @@ pub fn rollup(rows: &[ProfitRow], by: Dimension) -> Vec<ProfitGroup> {
     out
 }
 
+/// Sums sessions into groups of `by` (see [`groups`]).
+pub fn rollup(rows: &[ProfitRow], by: Dimension) -> Vec<ProfitGroup> {
+    groups(rows.iter().map(|r| r.sum(by)))
+}
+
 /// The whole period's figures, one group per currency (the report's total line).
 pub fn total(rows: &[ProfitRow]) -> Vec<ProfitGroup> {
-    let mut all: Vec<ProfitRow> = rows.to_vec();
-    for r in &mut all {
-        // One key for every row: the groups differ only by currency.
-        r.mode = DeliveryMode::Ilt;
-    }
-    let mut t = rollup(&all, Dimension::Mode);
-    for g in &mut t {
-        g.key = String::new();
-        g.label = "Total".into();
-    }
-    t
+    totals_of(rows.iter().map(|r| r.sum(Dimension::Mode)))
+}
+
+/// The total line of sums of any grouping: one group per currency.
+pub fn totals_of(sums: impl IntoIterator<Item = ProfitSum>) -> Vec<ProfitGroup> {
+    groups(sums.into_iter().map(|mut s| {
+        s.key = DimKey {
+            key: String::new(),
+            label: "Total".into(),
+        };
+        s
+    }))
 }
 
 /// Only the rows of one group of `by` (a drill-down).

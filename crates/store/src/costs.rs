@@ -18,8 +18,10 @@ use trainyard_core::status::{
 
 /// Which sessions to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
+pub enum Scope<'a> {
     Session(i64),
+    /// These sessions (the kept figures' recomputation, see [`crate::finance_facts`]).
+    Ids(&'a [i64]),
     /// Sessions delivered (or closed) whose end falls in `[from_ms, until_ms)`: revenue is
     /// recognised on delivery.
     DeliveredEndingIn {
@@ -31,10 +33,17 @@ pub enum Scope {
 }
 
 /// The sessions of `scope` as a subquery of ids, pushed onto `q`.
-fn ids(q: &mut Sql, scope: Scope) {
+fn ids(q: &mut Sql, scope: Scope<'_>) {
     match scope {
         Scope::Session(id) => {
             q.push("(SELECT ").int(id).push(")");
+        }
+        Scope::Ids(list) => {
+            // Integers written into the text: a chunk of ids would otherwise cost a bind each in
+            // every one of the read's queries.
+            let list: Vec<String> = list.iter().map(i64::to_string).collect();
+            q.push("(").push(if list.is_empty() { "NULL" } else { "" });
+            q.push(&list.join(", ")).push(")");
         }
         Scope::DeliveredEndingIn { from_ms, until_ms } => {
             q.push("(SELECT s0.id FROM sessions s0 WHERE s0.archived_at IS NULL AND s0.status IN ('delivered', 'closed') AND s0.ends_at >= ")
@@ -97,7 +106,7 @@ fn opt_pair(
 }
 
 /// The rows of every session in `scope`, in the order of their end.
-pub async fn read(conn: &mut Conn, scope: Scope) -> Result<Vec<SessionCosts>, StoreError> {
+pub async fn read(conn: &mut Conn, scope: Scope<'_>) -> Result<Vec<SessionCosts>, StoreError> {
     let mut q = Sql::new(
         "SELECT s.id, s.reference, s.status, s.visibility, s.currency, s.time_zone, s.starts_at, s.ends_at, s.booked_count, \
          s.delivery_mode, s.course_id, c.title AS course_title, c.code AS course_code, c.hours_per_day, c.material_cost_minor, c.currency AS course_currency, \

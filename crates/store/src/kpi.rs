@@ -200,13 +200,8 @@ pub async fn session_groups(
         CAST(SUM(x.actions) AS BIGINT) AS actions, CAST(SUM(x.minutes) AS BIGINT) AS minutes FROM (SELECT ",
     );
     group_key(&mut q, g);
-    q.push(&format!(
-        ", {} + {} AS actions, \
-         (SELECT CAST(COALESCE(SUM(m.minutes), 0) AS BIGINT) FROM session_admin_time m WHERE m.session_id = s.id) AS minutes \
-         FROM sessions s",
-        staff_actions("audit_events"),
-        staff_actions("audit_pending"),
-    ));
+    // The counts kept on the session row (migration 0045); [`admin_effort`] counts them afresh.
+    q.push(", s.kpi_staff_actions AS actions, s.kpi_admin_minutes AS minutes FROM sessions s");
     starting_in(&mut q, f);
     q.push(" AND s.status IN ('delivered', 'closed')) x GROUP BY x.slice, x.status, x.postponed, x.reason, x.due");
     let mut admin = Vec::new();
@@ -382,7 +377,28 @@ fn staff_actions(table: &str) -> String {
     )
 }
 
-/// Staff actions and logged admin minutes per session delivered (or closed) in the period.
+/// [`admin_effort`] from the counts kept on each session row (migration 0045).
+pub async fn admin_effort_kept(
+    conn: &mut Conn,
+    f: &KpiFilter,
+) -> Result<Vec<AdminRow>, StoreError> {
+    let mut q = Sql::new(
+        "SELECT s.id, s.kpi_staff_actions AS actions, s.kpi_admin_minutes AS minutes FROM sessions s",
+    );
+    starting_in(&mut q, f);
+    q.push(" AND s.status IN ('delivered', 'closed') ORDER BY s.id");
+    fetch_all(conn, q.query(), |r| {
+        Ok(AdminRow {
+            session_id: r.i("id")?,
+            staff_actions: r.i("actions")?,
+            minutes: r.i("minutes")?,
+        })
+    })
+    .await
+}
+
+/// Staff actions and logged admin minutes per session delivered (or closed) in the period,
+/// counted from the audit trail and the logged time (the reference the kept counts are held to).
 pub async fn admin_effort(conn: &mut Conn, f: &KpiFilter) -> Result<Vec<AdminRow>, StoreError> {
     let mut q = Sql::new(&format!(
         "SELECT s.id, {} + {} AS actions, \

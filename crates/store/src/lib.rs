@@ -25,6 +25,7 @@ pub mod doctor;
 pub mod enrollments;
 mod error;
 pub mod feeds;
+pub mod finance_facts;
 pub mod idempotency;
 pub mod import;
 pub mod instructors;

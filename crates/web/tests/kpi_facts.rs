@@ -13,8 +13,10 @@ mod common;
 use common::{Api, TestApp, course_body_with_costs, venue_body};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use trainyard_app::costs::{self, ProfitQuery};
 use trainyard_app::reporting::{self, ReportQuery, Source};
 use trainyard_core::Role;
+use trainyard_core::costs::Dimension;
 
 both_backends!(random_changes_keep_the_facts_equal_to_the_raw_rows);
 
@@ -37,6 +39,8 @@ impl Rng {
 struct World {
     coordinator: Api,
     manager: Api,
+    finance: Api,
+    pool: sqlx::AnyPool,
     course: i64,
     client: i64,
     venue: i64,
@@ -162,6 +166,8 @@ async fn build(t: &TestApp) -> World {
     let mut w = World {
         coordinator,
         manager,
+        finance: t.api_as(Role::Finance, None).await,
+        pool: t.app.store.pool().clone(),
         course,
         client,
         venue,
@@ -202,13 +208,17 @@ async fn build(t: &TestApp) -> World {
     w
 }
 
+fn t_pool(w: &World) -> &sqlx::AnyPool {
+    &w.pool
+}
+
 /// One random change; whether the API took it (a refused change is fine: the figures must still
 /// agree).
 async fn change(w: &mut World, rng: &mut Rng) -> bool {
     let s = rng.below(w.sessions.len());
     let id = w.sessions[s].0;
     let march_day = w.sessions[s].1.clone();
-    match rng.below(10) {
+    match rng.below(14) {
         // Enroll, or cancel an enrollment: only while the session lies ahead, so it goes to the
         // future and back.
         0 | 1 => {
@@ -361,6 +371,48 @@ async fn change(w: &mut World, rng: &mut Rng) -> bool {
                 .status
                 == StatusCode::CREATED
         }
+        // Finance inputs changed behind the application's back (a bulk update): the database
+        // marks the sessions they cost.
+        10 => {
+            let i = w.instructors[rng.below(w.instructors.len())];
+            let rate = 30_000 + 1_000 * rng.below(40) as i64;
+            sqlx::query("UPDATE instructors SET day_rate_minor = $1 WHERE id = $2")
+                .bind(rate)
+                .bind(i)
+                .execute(t_pool(w))
+                .await
+                .is_ok()
+        }
+        11 => {
+            let cost = 500 + 100 * rng.below(50) as i64;
+            sqlx::query("UPDATE courses SET material_cost_minor = $1 WHERE id = $2")
+                .bind(cost)
+                .bind(w.course)
+                .execute(t_pool(w))
+                .await
+                .is_ok()
+        }
+        // A private session invoiced to its client and the invoice issued.
+        12 => {
+            let r = w
+                .finance
+                .post(
+                    &format!("/sessions/{id}/invoices"),
+                    &json!({ "client_id": w.client, "tax_rate": "19" }),
+                )
+                .await;
+            if r.status != StatusCode::CREATED {
+                return false;
+            }
+            w.finance
+                .post(
+                    &format!("/invoices/{}/issue", r.body["id"]),
+                    &json!({ "version": r.body["version"] }),
+                )
+                .await
+                .status
+                == StatusCode::OK
+        }
         _ => {
             let minutes = 5 + rng.below(90);
             w.coordinator
@@ -404,12 +456,70 @@ async fn assert_same(t: &TestApp, batch: usize) -> reporting::KpiReport {
             .unwrap();
         assert_eq!(fast, raw, "batch {batch}, {from}..{until} vs {compare}");
         last = Some(fast);
+        if compare == "none" {
+            continue;
+        }
+        // The profitability report by every dimension, and drilled into its groups.
+        for by in Dimension::ALL {
+            let q = ProfitQuery {
+                from: from.into(),
+                until: until.into(),
+                by: by.as_str().into(),
+                within: String::new(),
+            };
+            let fast = profitability(t, &caller, &q, Source::Facts).await;
+            let raw = profitability(t, &caller, &q, Source::RawRows).await;
+            assert_eq!(
+                fast,
+                raw,
+                "batch {batch}, {from}..{until} by {}",
+                by.as_str()
+            );
+            let mut keys: Vec<String> = raw["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["key"].as_str().unwrap().to_owned())
+                .collect();
+            keys.push("999999".into());
+            for key in keys.iter().take(4).chain(keys.last()) {
+                let q = ProfitQuery {
+                    within: format!("{}:{key}", by.as_str()),
+                    by: "session".into(),
+                    ..q.clone()
+                };
+                let fast = profitability(t, &caller, &q, Source::Facts).await;
+                let raw = profitability(t, &caller, &q, Source::RawRows).await;
+                assert_eq!(fast, raw, "batch {batch}, within {}", q.within);
+            }
+        }
     }
     last.unwrap()
 }
 
+async fn profitability(
+    t: &TestApp,
+    caller: &trainyard_app::Caller,
+    q: &ProfitQuery,
+    source: Source,
+) -> Value {
+    serde_json::to_value(
+        costs::profitability_from(&t.app, caller, q, source)
+            .await
+            .unwrap(),
+    )
+    .unwrap()
+}
+
 async fn random_changes_keep_the_facts_equal_to_the_raw_rows(t: &TestApp) {
     let mut w = build(t).await;
+    // Two sessions delivered from the start, so that the finance figures have something to sum.
+    for s in [1, 4] {
+        for event in ["confirm", "deliver"] {
+            let done = w.transition(s, event, None).await;
+            assert!(done, "session {s}: {event}");
+        }
+    }
     assert_same(t, 0).await;
     let mut rng = Rng(0x005E_ED0F_7EA1);
     let mut applied = 0;
@@ -440,4 +550,18 @@ async fn random_changes_keep_the_facts_equal_to_the_raw_rows(t: &TestApp) {
     assert!(figure("fill_rate").denominator > 0, "{r:?}");
     assert!(figure("cancellation_rate").denominator > 0, "{r:?}");
     assert_eq!(r.fill_over_time.len(), 6, "{r:?}");
+    let p = profitability(
+        t,
+        &caller,
+        &ProfitQuery {
+            from: "2026-03-01".into(),
+            until: "2026-03-31".into(),
+            by: "course".into(),
+            within: String::new(),
+        },
+        Source::Facts,
+    )
+    .await;
+    assert!(p["totals"][0]["sessions"].as_i64().unwrap() > 0, "{p}");
+    assert_ne!(p["totals"][0]["cost"]["amount"], "0.00", "{p}");
 }
