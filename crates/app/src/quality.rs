@@ -206,44 +206,87 @@ pub async fn complaints(
 
 // ------------------------------------------------------------------ instructor no-show
 
-/// Marks (or unmarks) a session's instructor as not having turned up. Coordinators, managers
-/// and admins; audited.
-pub async fn mark_instructor_no_show(
+/// An instructor teaching a session, and whether they were marked as not having turned up.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct InstructorAttendance {
+    pub assignment_id: i64,
+    pub instructor_id: i64,
+    pub instructor_name: String,
+    pub no_show: bool,
+}
+
+/// The instructors teaching a session with their no-show marks. Staff.
+pub async fn instructor_attendance(
     app: &App,
     caller: &Caller,
     session_id: i64,
-    assignment_id: i64,
-    no_show: bool,
-) -> Result<(), AppError> {
+) -> Result<Vec<InstructorAttendance>, AppError> {
+    caller.require_staff("see instructor attendance")?;
+    let mut conn = app.store.read().await?;
+    let marked = repo::no_shows_of(&mut conn, session_id).await?;
+    Ok(assignments::for_session(&mut conn, session_id)
+        .await?
+        .into_iter()
+        .filter(|a| a.status.teaches())
+        .map(|a| InstructorAttendance {
+            assignment_id: a.id,
+            instructor_id: a.instructor_id,
+            instructor_name: a.instructor_name,
+            no_show: marked.contains(&a.id),
+        })
+        .collect())
+}
+
+/// Marks which of a session's teaching instructors did not turn up (`no_show`: their
+/// assignments; every other teaching assignment is unmarked). Coordinators, managers and
+/// admins; audited when anything changed.
+pub async fn set_instructor_no_shows(
+    app: &App,
+    caller: &Caller,
+    session_id: i64,
+    no_show: &[i64],
+) -> Result<Vec<InstructorAttendance>, AppError> {
     caller.require_operations("mark an instructor's attendance")?;
     let now = now_ms();
     let mut tx = app.store.write().await?;
-    let before = assignments::get(&mut tx, assignment_id)
-        .await
-        .about("assignment")?;
-    if before.session_id != session_id {
-        return Err(AppError::NotFound("assignment"));
+    sessions::touch(&mut tx, session_id).await.about("session")?;
+    let teaching: Vec<_> = assignments::for_session(&mut tx, session_id)
+        .await?
+        .into_iter()
+        .filter(|a| a.status.teaches())
+        .collect();
+    if let Some(other) = no_show.iter().find(|id| !teaching.iter().any(|a| a.id == **id)) {
+        return Err(AppError::Refused(format!(
+            "Assignment {other} is not an instructor teaching this session."
+        )));
     }
-    repo::set_no_show(&mut tx, session_id, assignment_id, no_show).await?;
-    crate::audit::record(
-        &mut tx,
-        caller,
-        now,
-        "session.instructor_attendance",
-        ("session", session_id),
-        None,
-        Some(&json!({ "assignment_id": assignment_id, "instructor_id": before.instructor_id, "no_show": no_show })),
-    )
-    .await?;
+    let before = repo::no_shows_of(&mut tx, session_id).await?;
+    for a in &teaching {
+        repo::set_no_show(&mut tx, session_id, a.id, no_show.contains(&a.id)).await?;
+    }
+    let after = repo::no_shows_of(&mut tx, session_id).await?;
+    if before != after {
+        crate::audit::record(
+            &mut tx,
+            caller,
+            now,
+            "session.instructor_attendance",
+            ("session", session_id),
+            Some(&json!({ "no_show_assignments": before })),
+            Some(&json!({ "no_show_assignments": after })),
+        )
+        .await?;
+    }
     tx.commit().await?;
-    Ok(())
-}
-
-/// The assignments of a session marked no-show.
-pub async fn no_shows(app: &App, caller: &Caller, session_id: i64) -> Result<Vec<i64>, AppError> {
-    caller.require_staff("see instructor attendance")?;
-    let mut conn = app.store.read().await?;
-    Ok(repo::no_shows_of(&mut conn, session_id).await?)
+    Ok(teaching
+        .into_iter()
+        .map(|a| InstructorAttendance {
+            assignment_id: a.id,
+            instructor_id: a.instructor_id,
+            no_show: after.contains(&a.id),
+            instructor_name: a.instructor_name,
+        })
+        .collect())
 }
 
 // ------------------------------------------------------------------ late changes

@@ -3,6 +3,7 @@
 //! the session's sections live in the modules below.
 
 mod admin_time;
+mod complaints;
 mod bookings;
 mod enrollments;
 mod finance;
@@ -46,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .merge(bookings::routes())
         .merge(enrollments::routes())
         .merge(admin_time::routes())
+        .merge(complaints::routes())
         .merge(finance::routes())
 }
 
