@@ -314,3 +314,40 @@ fn csv_field(s: &str) -> String {
         s.to_owned()
     }
 }
+
+/// The demo: a few late changes and complaints on delivered sessions, and one instructor who
+/// did not turn up (in the seeding transaction).
+pub(crate) async fn seed_demo(tx: &mut Conn, now: i64) -> Result<(), AppError> {
+    let delivered = repo::delivered(tx, 0, now, None).await?;
+    let recent: Vec<&DeliveredSession> = delivered.iter().rev().take(40).collect();
+    for (k, s) in recent.iter().enumerate() {
+        if k % 9 == 0 {
+            let what = ["times", "venue", "instructor"][(k / 9) % 3];
+            repo::record_late_change(tx, s.id, what, s.starts_at - 30 * 3_600_000).await?;
+        }
+        if k % 13 == 4 {
+            repo::insert_complaint(
+                tx,
+                s.id,
+                s.client_id,
+                ["The room was too cold and the projector failed twice.", "The joining link arrived the evening before."]
+                    [(k / 13) % 2],
+                None,
+                s.starts_at + 86_400_000,
+            )
+            .await?;
+        }
+    }
+    for s in recent.iter().skip(5) {
+        let teaching: Vec<_> = assignments::for_session(tx, s.id)
+            .await?
+            .into_iter()
+            .filter(|a| a.status.teaches())
+            .collect();
+        if let Some(a) = teaching.first() {
+            repo::set_no_show(tx, s.id, a.id, true).await?;
+            break;
+        }
+    }
+    Ok(())
+}

@@ -456,3 +456,67 @@ pub fn days_of(raw: &str) -> Result<Option<i64>, AppError> {
             ),
         })
 }
+
+/// The demo: the first client with a learner whose certificate expires within 90 days offers
+/// renewals, and its due certificates are offered a seat now (in the seeding transaction).
+/// Returns how many offers it made.
+pub(crate) async fn seed_demo(
+    app: &App,
+    tx: &mut Conn,
+    caller: &Caller,
+    now: i64,
+) -> Result<usize, AppError> {
+    let today = trainyard_core::time::utc(now).date_naive();
+    let until = (today + chrono::Duration::days(DEFAULT_DAYS)).to_string();
+    let expiring: Vec<(i64, i64)> = {
+        let f = certificates::CertificateFilter {
+            expiring_before: until.clone(),
+            ..Default::default()
+        };
+        let mut out = Vec::new();
+        for c in certificates::list(tx, &f, &today.to_string()).await?.items {
+            let l = learners::get(tx, c.learner_id).await?;
+            if let Some(client) = l.client_id {
+                out.push((client, c.id));
+            }
+        }
+        out
+    };
+    let Some(&(client, _)) = expiring.first() else {
+        return Ok(0);
+    };
+    repo::set_offers_renewals(tx, client, true, now).await?;
+    let mut n = 0;
+    for d in repo::due(tx, &today.to_string(), &until, PER_RUN).await? {
+        if d.client_id != client {
+            continue;
+        }
+        let Some(session_id) =
+            repo::next_session(tx, d.course_id, Some(client), now, end_of(&d.expires_on)?).await?
+        else {
+            continue;
+        };
+        if trainyard_store::enrollments::find(tx, session_id, d.learner_id)
+            .await?
+            .is_some()
+        {
+            continue;
+        }
+        if offer_in(
+            app,
+            tx,
+            caller,
+            d.certificate_id,
+            d.learner_id,
+            Some(client),
+            session_id,
+            now,
+        )
+        .await?
+        .is_some()
+        {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
