@@ -343,7 +343,8 @@ async fn only_operations_staff_see_the_signals(t: &TestApp) {
             "{role:?}"
         );
     }
-    let b = t.browser_as(Role::Instructor, None).await;
+    // Finance signs in to the UI but is not shown the page.
+    let b = t.browser_as(Role::Finance, None).await;
     assert_eq!(b.get("/quality").await.0, StatusCode::FORBIDDEN);
     let coordinator = t.api_as(Role::Coordinator, None).await;
     let r = coordinator.get("/reports/quality?signal=nonsense").await;
