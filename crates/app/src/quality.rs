@@ -158,7 +158,9 @@ pub async fn log_complaint(
     caller.require_operations("log complaints")?;
     let body = body.trim();
     if body.is_empty() {
-        return Err(trainyard_core::Invalid::field("body", "say what the complaint is about").into());
+        return Err(
+            trainyard_core::Invalid::field("body", "say what the complaint is about").into(),
+        );
     }
     if body.chars().count() > 4000 {
         return Err(trainyard_core::Invalid::field("body", "at most 4000 characters").into());
@@ -249,13 +251,18 @@ pub async fn set_instructor_no_shows(
     caller.require_operations("mark an instructor's attendance")?;
     let now = now_ms();
     let mut tx = app.store.write().await?;
-    sessions::touch(&mut tx, session_id).await.about("session")?;
+    sessions::touch(&mut tx, session_id)
+        .await
+        .about("session")?;
     let teaching: Vec<_> = assignments::for_session(&mut tx, session_id)
         .await?
         .into_iter()
         .filter(|a| a.status.teaches())
         .collect();
-    if let Some(other) = no_show.iter().find(|id| !teaching.iter().any(|a| a.id == **id)) {
+    if let Some(other) = no_show
+        .iter()
+        .find(|id| !teaching.iter().any(|a| a.id == **id))
+    {
         return Err(AppError::Refused(format!(
             "Assignment {other} is not an instructor teaching this session."
         )));
@@ -330,8 +337,10 @@ pub(crate) async fn seed_demo(tx: &mut Conn, now: i64) -> Result<(), AppError> {
                 tx,
                 s.id,
                 s.client_id,
-                ["The room was too cold and the projector failed twice.", "The joining link arrived the evening before."]
-                    [(k / 13) % 2],
+                [
+                    "The room was too cold and the projector failed twice.",
+                    "The joining link arrived the evening before.",
+                ][(k / 13) % 2],
                 None,
                 s.starts_at + 86_400_000,
             )

@@ -163,8 +163,8 @@ async fn offer_in(
     let learner = learners::get(tx, learner_id).await.about("learner")?;
     let full = s.booked_count >= s.capacity;
     if full {
-        let e = crate::enrollment::enroll_in(app, tx, caller, session_id, learner_id, 0, now)
-            .await?;
+        let e =
+            crate::enrollment::enroll_in(app, tx, caller, session_id, learner_id, 0, now).await?;
         let to = if e.status == EnrollmentStatus::Booked {
             repo::ACCEPTED
         } else {

@@ -14,7 +14,17 @@ pub const LATE_CHANGE_HOURS: i64 = 72;
 
 /// The four signals.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Signal {
@@ -149,13 +159,7 @@ pub fn by_client(rows: &[SessionSignals]) -> Vec<(Option<i64>, i64, Vec<SignalCo
     }
     groups
         .into_iter()
-        .map(|((public, id), rs)| {
-            (
-                (!public).then_some(id),
-                rs.len() as i64,
-                tally(&rs),
-            )
-        })
+        .map(|((public, id), rs)| ((!public).then_some(id), rs.len() as i64, tally(&rs)))
         .collect()
 }
 
@@ -203,7 +207,10 @@ mod tests {
     #[test]
     fn no_sessions_no_rate() {
         let t = tally(&[]);
-        assert!(t.iter().all(|c| c.sessions == 0 && c.rate.value().is_none()));
+        assert!(
+            t.iter()
+                .all(|c| c.sessions == 0 && c.rate.value().is_none())
+        );
     }
 
     #[test]

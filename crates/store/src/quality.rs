@@ -143,12 +143,14 @@ pub async fn record_late_change(
     what: &str,
     now: i64,
 ) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO session_late_changes (session_id, changed_at, what) VALUES ($1, $2, $3)")
-        .bind(session_id)
-        .bind(now)
-        .bind(what.to_owned())
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO session_late_changes (session_id, changed_at, what) VALUES ($1, $2, $3)",
+    )
+    .bind(session_id)
+    .bind(now)
+    .bind(what.to_owned())
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -239,7 +241,8 @@ pub async fn set_no_show(
 
 /// The assignments of a session marked no-show.
 pub async fn no_shows_of(conn: &mut Conn, session_id: i64) -> Result<Vec<i64>, StoreError> {
-    let q = sqlx::query("SELECT id FROM assignments WHERE session_id = $1 AND no_show = 1 ORDER BY id")
-        .bind(session_id);
+    let q =
+        sqlx::query("SELECT id FROM assignments WHERE session_id = $1 AND no_show = 1 ORDER BY id")
+            .bind(session_id);
     fetch_all(conn, q, |r| r.i("id")).await
 }

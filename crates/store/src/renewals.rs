@@ -231,11 +231,7 @@ pub struct NewOffer<'a> {
 
 /// Inserts an offer: `None` when the certificate already has an open one (another run, or a
 /// coordinator, was first).
-pub async fn claim(
-    conn: &mut Conn,
-    o: &NewOffer<'_>,
-    now: i64,
-) -> Result<Option<i64>, StoreError> {
+pub async fn claim(conn: &mut Conn, o: &NewOffer<'_>, now: i64) -> Result<Option<i64>, StoreError> {
     let q = sqlx::query(
         "INSERT INTO renewal_offers (certificate_id, learner_id, client_id, session_id, status, secret_hash, \
          offered_by, created_at, updated_at) VALUES ($1, $2, $3, $4, 'offered', $5, $6, $7, $7) \
@@ -277,11 +273,15 @@ pub async fn settle(
 
 pub async fn get(conn: &mut Conn, id: i64) -> Result<RenewalOffer, StoreError> {
     let sql = format!("SELECT {OFFER_COLUMNS} WHERE ro.id = $1");
-    fetch_all(conn, sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id), offer_row)
-        .await?
-        .into_iter()
-        .next()
-        .ok_or(StoreError::NotFound)
+    fetch_all(
+        conn,
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id),
+        offer_row,
+    )
+    .await?
+    .into_iter()
+    .next()
+    .ok_or(StoreError::NotFound)
 }
 
 /// The offer `id` when `secret_hash` is its link's: `None` otherwise (another offer's link

@@ -63,7 +63,8 @@ async fn move_by_an_hour(api: &Api, s: i64, hours: i64) {
     let cur = api.get(&format!("/sessions/{s}")).await.body;
     let mut moved = cur.clone();
     let start = berlin_in(hours + 1);
-    moved["parts"] = json!([{ "starts": fmt(start), "ends": fmt(start + chrono::Duration::hours(2)) }]);
+    moved["parts"] =
+        json!([{ "starts": fmt(start), "ends": fmt(start + chrono::Duration::hours(2)) }]);
     let r = api.put(&format!("/sessions/{s}"), &moved).await;
     assert_eq!(r.status, StatusCode::OK, "move: {}", r.body);
 }
@@ -106,8 +107,11 @@ async fn build(t: &TestApp) -> World {
         }))
         .await);
     let learner = id(&manager
-        .create("/learners", &json!({ "first_name": "Jo", "last_name": "Joiner", "email": "jo@learner.example.com",
-                 "client_id": client_b, "time_zone": "Europe/Berlin" }))
+        .create(
+            "/learners",
+            &json!({ "first_name": "Jo", "last_name": "Joiner", "email": "jo@learner.example.com",
+                 "client_id": client_b, "time_zone": "Europe/Berlin" }),
+        )
         .await);
 
     // S1: its times change 48 hours before the start: a late change.
@@ -309,9 +313,7 @@ async fn each_signal_counts_what_was_built_by_hand(t: &TestApp) {
             tile.contains(&format!("<span class=\"signal-count\">{sessions}</span>")),
             "{name}: {tile}"
         );
-        let (_, drill) = browser
-            .get(&format!("/quality?{q}&signal={name}"))
-            .await;
+        let (_, drill) = browser.get(&format!("/quality?{q}&signal={name}")).await;
         assert_eq!(
             drill.matches("class=\"drill-row\"").count() as i64,
             sessions,

@@ -145,7 +145,9 @@ async fn expiring_view(
                 } else {
                     status.to_owned()
                 },
-                session: offer.map(|o| o.session_reference.clone()).unwrap_or_default(),
+                session: offer
+                    .map(|o| o.session_reference.clone())
+                    .unwrap_or_default(),
                 session_href: match offer {
                     Some(o) if staff => format!("/sessions/{}", o.session_id),
                     _ => String::new(),
@@ -466,10 +468,7 @@ async fn quality_page(
                 .percent()
                 .map(|p| format!("{p} %"))
                 .unwrap_or_else(|| "—".into()),
-            href: format!(
-                "/quality?{}#drill",
-                query(&[("signal", x.signal.as_str())])
-            ),
+            href: format!("/quality?{}#drill", query(&[("signal", x.signal.as_str())])),
         })
         .collect();
     let by_client = r

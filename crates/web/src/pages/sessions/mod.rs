@@ -3,8 +3,8 @@
 //! the session's sections live in the modules below.
 
 mod admin_time;
-mod complaints;
 mod bookings;
+mod complaints;
 mod enrollments;
 mod finance;
 mod panels;
