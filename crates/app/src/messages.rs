@@ -409,6 +409,28 @@ pub const EVENTS: &[EventInfo] = &[
         ],
     },
     EventInfo {
+        event: "renewal_offered",
+        label: "Renewal seat offered",
+        subject: "A seat to renew your {{ certificate_name }} certificate",
+        body: concat!(
+            "Hello {{ learner_name }},\n\nyour certificate {{ certificate_name }} is valid until {{ expires }}. ",
+            "We have kept a seat for you in {{ course_title }} ({{ reference }}), starting {{ starts }}.\n",
+            "{% if waitlisted %}The session is full for now: you are on its waitlist and hear from us when a seat frees.\n",
+            "{% else %}Accept the seat (no login needed): {{ accept_url }}\n{% endif %}\n",
+            sign_off!()
+        ),
+        placeholders: &[
+            "learner_name",
+            "certificate_name",
+            "course_title",
+            "reference",
+            "starts",
+            "expires",
+            "accept_url",
+            "company",
+        ],
+    },
+    EventInfo {
         event: "survey_invitation",
         label: "Feedback survey invitation",
         subject: "How was {{ course_title }}? Two minutes of feedback",

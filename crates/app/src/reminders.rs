@@ -381,6 +381,8 @@ pub async fn enqueue_due(app: &App, now: i64) -> Result<RunReport, AppError> {
     report.more |= crate::certificates::enqueue_expiry_reminders(app, now)
         .await?
         .more;
+    // Renewal seats for certificates expiring soon, where the client wants them (`renewals`).
+    report.more |= crate::renewals::run_due(app, now).await?.more;
     // Feedback surveys not answered after a few days: one reminder each (`surveys`).
     report.more |= crate::surveys::enqueue_reminders(app, now).await?.1;
     if report.reminders + report.joining > 0 {

@@ -101,6 +101,18 @@ pub mod sessions {
             .about("session")?;
         let after = repo::get(&mut tx, id).await?;
         let parts_after = repo::parts(&mut tx, id).await?;
+        // A change of times or venue within 72 hours of the start is a quality signal.
+        let times = |ps: &[trainyard_store::sessions::Part]| {
+            ps.iter()
+                .map(|p| (p.starts_at, p.ends_at))
+                .collect::<Vec<_>>()
+        };
+        if times(&parts_before) != times(&parts_after) {
+            crate::quality::note_change(&mut tx, id, before.starts_at, "times", now).await?;
+        }
+        if before.venue_id != after.venue_id {
+            crate::quality::note_change(&mut tx, id, before.starts_at, "venue", now).await?;
+        }
         crate::audit::record(
             &mut tx,
             caller,

@@ -675,6 +675,7 @@ pub async fn substitute(
                 .await?;
         }
     }
+    crate::quality::note_change(&mut tx, session.id, session.starts_at, "instructor", now).await?;
     let old_after = assignments::get(&mut tx, assignment_id).await?;
     let after = assignments::get(&mut tx, new_id).await?;
     crate::audit::record(

@@ -17,6 +17,7 @@ pub mod locale;
 pub mod money;
 pub mod morning;
 pub mod pricing;
+pub mod quality_signals;
 pub mod quote;
 pub mod records;
 pub mod recurrence;

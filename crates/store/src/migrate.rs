@@ -44,6 +44,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (41, "imports", include_str!("../migrations/0041_imports.sql")),
     (42, "identity", include_str!("../migrations/0042_identity.sql")),
     (43, "xapi", include_str!("../migrations/0043_xapi.sql")),
+    (44, "renewals_quality", include_str!("../migrations/0044_renewals_quality.sql")),
     (45, "finance_facts", include_str!("../migrations/0045_finance_facts.sql")),
 ];
 

@@ -73,6 +73,9 @@ impl Chrome {
                 add("Certificates", "/certificates", "certificates");
                 add("Compliance", "/compliance", "compliance");
                 add("Feedback", "/feedback", "feedback");
+                if r.can_edit_operations() {
+                    add("Quality", "/quality", "quality");
+                }
                 if r.can_see_finance() {
                     add("Invoices", "/invoices", "invoices");
                     add("Quotes", "/quotes", "quotes");
@@ -98,6 +101,7 @@ impl Chrome {
                 add("Our sessions", "/sessions", "sessions");
                 add("Our learners", "/learners", "learners");
                 add("Enroll people", "/portal/client/enroll", "enroll");
+                add("Expiring certificates", "/portal/expiring", "expiring");
                 add("Our invoices", "/invoices", "invoices");
                 add("Our quotes", "/quotes", "quotes");
                 add("Our certificates", "/certificates", "certificates");

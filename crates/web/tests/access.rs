@@ -337,6 +337,10 @@ const API_RULES: &[(&str, &str)] = &[
     ("GET /certificates/{id}",                                  "L Y Y Y Y F F Y N Y N"),
     ("GET /certificates/{id}/pdf",                              "L Y Y Y Y F F Y N Y N"),
     ("POST /certificates/{id}/revoke",                          "L B B B F F F F F F F"),
+    ("GET /clients/{id}/expiring-certificates",                 "L Y Y Y Y F F Y N F F"),
+    ("POST /clients/{id}/renewal-offers",                       "L N N N F F F F F F F"),
+    ("PUT /clients/{id}/renewal-setting",                       "L Y Y Y F F F F F F F"),
+    ("GET /reports/quality",                                    "L Y Y Y F F F F F F F"),
     ("GET /survey-templates",                                   "L Y Y Y Y F F F F F F"),
     ("POST /survey-templates",                                  "L B B B F F F F F F F"),
     ("GET /survey-templates/{id}",                              "L Y Y Y Y F F F F F F"),
@@ -671,6 +675,15 @@ const PAGE_RULES: &[(&str, &str)] = &[
     ("GET /certificates/{id}",                                  "L Y Y Y Y F F Y N Y N"),
     ("GET /certificates/{id}/pdf",                              "L Y Y Y Y F F Y N Y N"),
     ("POST /certificates/{id}/revoke",                          "L B B B F F F F F F F"),
+    ("GET /quality",                                            "L Y Y Y F F F F F F F"),
+    ("GET /clients/{id}/expiring",                              "L Y Y Y Y F F Y N F F"),
+    ("POST /clients/{id}/expiring/offer",                       "L N N N F F F F F F F"),
+    ("POST /clients/{id}/expiring/setting",                     "L Y Y Y F F F F F F F"),
+    ("GET /portal/expiring",                                    "L N N N N N N Y Y N N"),
+    ("GET /renewal/{id}/{token}",                               "N N N N N N N N N N N"),
+    ("POST /renewal/{id}/{token}",                              "N N N N N N N N N N N"),
+    ("POST /sessions/{id}/complaints",                          "L B B B F F F F F F F"),
+    ("POST /sessions/{id}/instructor-attendance",               "L Y Y Y F F F F F F F"),
     ("GET /feedback",                                           "L Y Y Y Y Y Y Y Y F F"),
     ("GET /sessions/{id}/feedback",                             "L Y Y Y Y Y N Y N F F"),
     ("GET /admin/survey-templates",                             "L Y Y Y Y F F F F F F"),
@@ -747,6 +760,16 @@ const EXTRA: &[(&str, &str, &str)] = &[
         r#"{"event": "cancel", "version": 0, "reason": "other", "reason_note": "access check"}"#,
     ),
     ("POST /sessions/{id}/admin-time", "", r#"{"minutes": 0}"#),
+    (
+        "POST /clients/{id}/renewal-offers",
+        "",
+        r#"{"certificate_id": 999999}"#,
+    ),
+    (
+        "PUT /clients/{id}/renewal-setting",
+        "",
+        r#"{"offer_renewals": false}"#,
+    ),
 ];
 
 /// Routes the matrix leaves alone, with the reason.

@@ -195,6 +195,9 @@ pub async fn seed(app: &App) -> Result<SeedReport, AppError> {
     compliance::seed(c, &mut s, &client_ids, &course_rows).await?;
     lap("compliance");
     let n_answers = surveys::seed(c, &mut s).await?;
+    // Operations quality signals, and renewal seats offered to one client's learners.
+    crate::quality::seed_demo(c, s.now).await?;
+    crate::renewals::seed_demo(app, c, &s.system, s.now).await?;
     // The answers meet (or not) the first client's feedback-rate requirement.
     crate::compliance::sync_in(c, None, s.now).await?;
     lap("surveys");

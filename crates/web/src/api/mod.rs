@@ -20,10 +20,12 @@ mod invoices;
 mod messages;
 mod planning;
 mod prices;
+mod quality;
 mod quotes;
 mod rate_limit;
 mod records;
 mod recurrence;
+mod renewals;
 mod report_views;
 mod reports;
 pub(crate) mod scopes;
@@ -156,6 +158,8 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(budgets::api())
         .merge(cancellation::api())
         .merge(certificates::api())
+        .merge(renewals::api())
+        .merge(quality::api())
         .merge(compliance::api())
         .merge(surveys::api())
         .merge(webhooks::api())

@@ -36,6 +36,9 @@ struct AttendancePage {
     back: String,
     parts: Vec<(i64, String, bool)>,
     rows: Vec<SheetLine>,
+    /// The teaching instructors with their no-show marks (staff), and whether they may be marked.
+    instructors: Vec<trainyard_app::quality::InstructorAttendance>,
+    may_mark_instructors: bool,
 }
 
 impl AttendancePage {
@@ -87,7 +90,16 @@ async fn show(
         .position(|p| p.id == current)
         .unwrap_or(0);
     let x = &sheet.session;
+    let instructors = if c.role.is_staff() {
+        trainyard_app::quality::instructor_attendance(&s.app, &c, id)
+            .await
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     AttendancePage {
+        may_mark_instructors: c.role.can_edit_operations(),
+        instructors,
         chrome: Chrome::new(
             &c,
             if c.role.is_staff() {

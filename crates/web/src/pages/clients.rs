@@ -189,6 +189,10 @@ impl RecordPage for Clients {
         ));
         if c.role.is_staff() {
             actions.push(Action::link(
+                "Expiring certificates",
+                format!("/clients/{}/expiring", cl.id),
+            ));
+            actions.push(Action::link(
                 "Calendar feed",
                 format!("/feeds/client/{}", cl.id),
             ));

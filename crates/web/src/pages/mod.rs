@@ -28,6 +28,7 @@ mod planning;
 mod prices;
 mod profitability;
 mod programs;
+mod quality;
 mod quotes;
 mod record;
 mod recurrence;
@@ -97,6 +98,7 @@ pub fn routes() -> Router<AppState> {
         .merge(lrs::routes())
         .merge(budgets::routes())
         .merge(imports::routes())
+        .merge(quality::routes())
 }
 
 const FLASH_COOKIE: &str = "ty_flash";

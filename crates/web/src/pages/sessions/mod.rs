@@ -4,6 +4,7 @@
 
 mod admin_time;
 mod bookings;
+mod complaints;
 mod enrollments;
 mod finance;
 mod panels;
@@ -46,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .merge(bookings::routes())
         .merge(enrollments::routes())
         .merge(admin_time::routes())
+        .merge(complaints::routes())
         .merge(finance::routes())
 }
 

@@ -37,6 +37,7 @@ pub(super) async fn panels(
             panels.push(p);
         }
         panels.extend(super::admin_time::panel(s, c, x).await);
+        panels.extend(super::complaints::panel(s, c, x).await);
     }
     panels.extend(super::finance::panels(s, c, x, r).await);
     panels

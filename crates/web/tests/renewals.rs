@@ -1,0 +1,456 @@
+//! Renewal offers (issue 16 §3) over HTTP on both databases: the daily job offers a seat in the
+//! next renewal session once per certificate, also when it runs twice at the same time; a full
+//! session waitlists; the accept link enrolls once and only for its own offer; a client contact
+//! sees only their client's list; a client without the setting gets no offers.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{Api, TestApp, course_body, mails_to};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use trainyard_core::Role;
+use trainyard_store::certificates::{self as repo, NewCertificate};
+
+both_backends!(
+    the_job_offers_once_even_when_it_runs_twice_at_once,
+    a_full_session_waitlists_the_learner,
+    the_accept_link_enrolls_once_and_only_for_its_own_offer,
+    a_contact_sees_only_their_clients_list_and_coordinators_offer_by_hand,
+);
+
+fn id(v: &Value) -> i64 {
+    v["id"].as_i64().unwrap()
+}
+
+async fn client(api: &Api, code: &str, offers: bool) -> i64 {
+    let c = id(&api
+        .create(
+            "/clients",
+            &json!({ "code": code, "name": format!("Client {code}"), "billing_email": format!("billing@{code}.example.com"),
+                     "currency": "EUR", "time_zone": "Europe/Berlin" }),
+        )
+        .await);
+    let r = api
+        .put(
+            &format!("/clients/{c}/renewal-setting"),
+            &json!({ "offer_renewals": offers }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["offer_renewals"], offers);
+    c
+}
+
+async fn learner(api: &Api, first: &str, client: Option<i64>) -> i64 {
+    id(&api
+        .create(
+            "/learners",
+            &json!({ "first_name": first, "last_name": "Learner", "email": format!("{first}@learner.example.com"),
+                     "client_id": client, "time_zone": "Europe/Berlin" }),
+        )
+        .await)
+}
+
+async fn course(api: &Api, code: &str) -> i64 {
+    let mut body = course_body(code);
+    body["certificate_name"] = json!(format!("Certified {code}"));
+    body["certificate_validity_months"] = json!(24);
+    id(&api.create("/courses", &body).await)
+}
+
+/// A scheduled public session of `course` starting in `days` days.
+async fn session(api: &Api, course: i64, days: i64, capacity: i64) -> i64 {
+    let berlin = trainyard_core::TimeZoneName::parse("Europe/Berlin").unwrap();
+    let start = berlin.local(trainyard_core::time::now_ms() + days * 86_400_000);
+    let fmt = |d: chrono::DateTime<chrono_tz::Tz>| d.format("%Y-%m-%dT%H:%M").to_string();
+    let s = api
+        .create("/sessions", &json!({
+            "course_id": course, "visibility": "public", "delivery_mode": "vilt", "capacity": capacity,
+            "time_zone": "Europe/Berlin", "seat_price": { "amount": "0", "currency": "EUR" },
+            "parts": [{ "starts": fmt(start), "ends": fmt(start + chrono::Duration::hours(3)) }]
+        }))
+        .await;
+    let sid = id(&s);
+    let r = api
+        .post(
+            &format!("/sessions/{sid}/transition"),
+            &json!({ "event": "schedule", "version": s["version"] }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    sid
+}
+
+/// A valid certificate of `learner` on `course` expiring in `days` days.
+async fn certificate(
+    t: &TestApp,
+    learner: i64,
+    client: Option<i64>,
+    course: i64,
+    code: &str,
+    days: i64,
+) -> i64 {
+    let today = chrono::Utc::now().date_naive();
+    let expires = (today + chrono::Duration::days(days)).to_string();
+    let mut tx = t.app.store.write().await.unwrap();
+    let id = repo::insert(
+        &mut tx,
+        &NewCertificate {
+            code,
+            enrollment_id: None,
+            learner_id: learner,
+            course_id: course,
+            session_id: None,
+            client_id: client,
+            learner_name: "A Learner",
+            course_title: "Renewable",
+            certificate_name: "Certified",
+            instructor_name: "",
+            issued_on: "2024-12-01",
+            expires_on: Some(&expires),
+            issued_by: None,
+        },
+        trainyard_core::time::now_ms(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+/// (status, learner, session) of an enrollment, read from the database.
+async fn enrollment(t: &TestApp, id: i64) -> (String, i64, i64) {
+    use sqlx::Row;
+    let mut conn = t.app.store.read().await.unwrap();
+    let r = sqlx::query("SELECT status, learner_id, session_id FROM enrollments WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    (
+        r.try_get("status").unwrap(),
+        r.try_get("learner_id").unwrap(),
+        r.try_get("session_id").unwrap(),
+    )
+}
+
+async fn run(t: &TestApp) -> usize {
+    trainyard_app::renewals::run_due(&t.app, trainyard_core::time::now_ms())
+        .await
+        .unwrap()
+        .offered
+}
+
+async fn expiring(api: &Api, client: i64) -> Vec<Value> {
+    let r = api
+        .get(&format!("/clients/{client}/expiring-certificates"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.body["items"].as_array().unwrap().clone()
+}
+
+fn offer_of(items: &[Value], certificate: i64) -> Value {
+    items
+        .iter()
+        .find(|x| x["certificate_id"] == certificate)
+        .unwrap_or_else(|| panic!("certificate {certificate} not listed: {items:?}"))["offer"]
+        .clone()
+}
+
+/// The renewal link in the learner's renewal e-mail.
+async fn link(t: &TestApp, email: &str) -> String {
+    let mails: Vec<_> = mails_to(t, email)
+        .await
+        .into_iter()
+        .filter(|m| m.kind == "renewal_offered")
+        .collect();
+    assert_eq!(mails.len(), 1, "one renewal e-mail to {email}");
+    common::link_in(&mails[0].body, &t.app, "/renewal/").expect("a renewal link")
+}
+
+async fn the_job_offers_once_even_when_it_runs_twice_at_once(t: &TestApp) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    let on = client(&api, "ONX", true).await;
+    let off = client(&api, "OFX", false).await;
+    let ada = learner(&api, "ada", Some(on)).await;
+    let bob = learner(&api, "bob", Some(on)).await;
+    let cy = learner(&api, "cy", Some(off)).await;
+    let individual = learner(&api, "dee", None).await;
+    let c = course(&api, "RNW").await;
+    let s = session(&api, c, 10, 5).await;
+    let ca = certificate(t, ada, Some(on), c, "RNWAAAAAAAA1", 30).await;
+    let cb = certificate(t, bob, Some(on), c, "RNWAAAAAAAA2", 60).await;
+    let cc = certificate(t, cy, Some(off), c, "RNWAAAAAAAA3", 30).await;
+    certificate(t, individual, None, c, "RNWAAAAAAAA4", 30).await;
+    // Expires after 90 days: not yet.
+    let late = certificate(t, ada, Some(on), c, "RNWAAAAAAAA5", 120).await;
+    // Expires before the session: no session in time, no offer.
+    let early = certificate(t, bob, Some(on), c, "RNWAAAAAAAA6", 5).await;
+
+    // Two runs at once (two processes of the daily job), then a third: two offers in all.
+    let (a, b) = tokio::join!(run(t), run(t));
+    assert_eq!(a + b, 2, "each certificate offered once ({a} + {b})");
+    assert_eq!(run(t).await, 0, "a later run offers nothing again");
+    {
+        let mut conn = t.app.store.read().await.unwrap();
+        use sqlx::Row;
+        let n: i64 = sqlx::query("SELECT count(*) AS n FROM renewal_offers")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap()
+            .try_get("n")
+            .unwrap();
+        assert_eq!(n, 2);
+    }
+
+    let items = expiring(&api, on).await;
+    for cert in [ca, cb] {
+        let o = offer_of(&items, cert);
+        assert_eq!(o["status"], "offered", "{o}");
+        assert_eq!(o["session_id"], s);
+    }
+    assert!(offer_of(&items, early).is_null());
+    assert!(
+        !items.iter().any(|x| x["certificate_id"] == late),
+        "120 days is outside the default 90"
+    );
+    let wide = api
+        .get(&format!("/clients/{on}/expiring-certificates?days=180"))
+        .await;
+    assert!(
+        wide.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["certificate_id"] == late)
+    );
+    // The client without the setting: listed, never offered.
+    let items = expiring(&api, off).await;
+    assert!(offer_of(&items, cc).is_null());
+    assert!(mails_to(t, "cy@learner.example.com").await.is_empty());
+    assert!(mails_to(t, "dee@learner.example.com").await.is_empty());
+    // One e-mail each, with the personal link.
+    link(t, "ada@learner.example.com").await;
+    link(t, "bob@learner.example.com").await;
+}
+
+async fn a_full_session_waitlists_the_learner(t: &TestApp) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    let on = client(&api, "FUL", true).await;
+    let ada = learner(&api, "ada", Some(on)).await;
+    let other = learner(&api, "eve", None).await;
+    let c = course(&api, "FUL").await;
+    let s = session(&api, c, 10, 1).await;
+    let r = api
+        .post(
+            &format!("/sessions/{s}/enrollments"),
+            &json!({ "learner_id": other }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let cert = certificate(t, ada, Some(on), c, "FULAAAAAAAA1", 30).await;
+    assert_eq!(run(t).await, 1);
+    let o = offer_of(&expiring(&api, on).await, cert);
+    assert_eq!(o["status"], "waitlisted", "{o}");
+    let e = enrollment(t, o["enrollment_id"].as_i64().unwrap()).await;
+    assert_eq!(e, ("waitlisted".to_owned(), ada, s));
+    // The e-mail says so and carries no accept link.
+    let mails: Vec<_> = mails_to(t, "ada@learner.example.com")
+        .await
+        .into_iter()
+        .filter(|m| m.kind == "renewal_offered")
+        .collect();
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].body.contains("waitlist"), "{}", mails[0].body);
+}
+
+async fn post_answer(t: &TestApp, path: &str, answer: &str) -> (StatusCode, String) {
+    let r = reqwest::Client::new()
+        .post(t.url(path))
+        .form(&[("answer", answer)])
+        .send()
+        .await
+        .unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+async fn the_accept_link_enrolls_once_and_only_for_its_own_offer(t: &TestApp) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    let on = client(&api, "ACC", true).await;
+    let ada = learner(&api, "ada", Some(on)).await;
+    let bob = learner(&api, "bob", Some(on)).await;
+    let c = course(&api, "ACC").await;
+    let s = session(&api, c, 10, 5).await;
+    let ca = certificate(t, ada, Some(on), c, "ACCAAAAAAAA1", 30).await;
+    let cb = certificate(t, bob, Some(on), c, "ACCAAAAAAAA2", 30).await;
+    assert_eq!(run(t).await, 2);
+    let ada_link = link(t, "ada@learner.example.com").await;
+    let bob_link = link(t, "bob@learner.example.com").await;
+    let base = t.app.link("");
+    let ada_path = ada_link.strip_prefix(&base).unwrap().to_owned();
+    let bob_path = bob_link.strip_prefix(&base).unwrap().to_owned();
+    let (ada_offer, ada_secret) = ada_path
+        .trim_start_matches("/renewal/")
+        .split_once('/')
+        .unwrap();
+    let (_, bob_secret) = bob_path
+        .trim_start_matches("/renewal/")
+        .split_once('/')
+        .unwrap();
+
+    // The page, without login.
+    let r = reqwest::get(t.url(&ada_path)).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Accept the seat"), "{html}");
+
+    // Bob's secret does not open Ada's offer; a made-up one neither.
+    let crossed = format!("/renewal/{ada_offer}/{bob_secret}");
+    assert_eq!(
+        reqwest::get(t.url(&crossed)).await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        post_answer(t, &crossed, "accept").await.0,
+        StatusCode::NOT_FOUND
+    );
+    let made_up = format!("/renewal/{ada_offer}/{}", "0".repeat(64));
+    assert_eq!(
+        post_answer(t, &made_up, "accept").await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_ne!(ada_secret, bob_secret);
+
+    // Accepting enrolls Ada; the link works once.
+    let (status, html) = post_answer(t, &ada_path, "accept").await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Your seat is booked"), "{html}");
+    let o = offer_of(&expiring(&api, on).await, ca);
+    assert_eq!(o["status"], "accepted", "{o}");
+    let e = enrollment(t, o["enrollment_id"].as_i64().unwrap()).await;
+    assert_eq!(e, ("booked".to_owned(), ada, s));
+    let (status, html) = post_answer(t, &ada_path, "accept").await;
+    assert_eq!(status, StatusCode::CONFLICT, "{html}");
+    {
+        use sqlx::Row;
+        let mut conn = t.app.store.read().await.unwrap();
+        let n: i64 = sqlx::query(
+            "SELECT count(*) AS n FROM enrollments WHERE session_id = $1 AND learner_id = $2",
+        )
+        .bind(s)
+        .bind(ada)
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap()
+        .try_get("n")
+        .unwrap();
+        assert_eq!(n, 1, "one enrollment for Ada");
+    }
+
+    // Bob declines; his link is then used up too.
+    let (status, _) = post_answer(t, &bob_path, "decline").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        offer_of(&expiring(&api, on).await, cb)["status"],
+        "declined"
+    );
+    assert_eq!(
+        post_answer(t, &bob_path, "accept").await.0,
+        StatusCode::CONFLICT
+    );
+    // Audited (sealed into the chain, or still pending the sealer).
+    let mut conn = t.app.store.read().await.unwrap();
+    use sqlx::Row;
+    let n: i64 = sqlx::query(
+        "SELECT (SELECT count(*) FROM audit_events WHERE action LIKE 'renewal.%') + \
+         (SELECT count(*) FROM audit_pending WHERE action LIKE 'renewal.%') AS n",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap()
+    .try_get("n")
+    .unwrap();
+    assert_eq!(n, 4);
+}
+
+async fn a_contact_sees_only_their_clients_list_and_coordinators_offer_by_hand(t: &TestApp) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    let mine = client(&api, "MIN", false).await;
+    let theirs = client(&api, "THR", false).await;
+    let ada = learner(&api, "ada", Some(mine)).await;
+    let zed = learner(&api, "zed", Some(theirs)).await;
+    let c = course(&api, "OWN").await;
+    let s = session(&api, c, 10, 5).await;
+    let ca = certificate(t, ada, Some(mine), c, "OWNAAAAAAAA1", 30).await;
+    certificate(t, zed, Some(theirs), c, "OWNAAAAAAAA2", 30).await;
+
+    let contact = t.api_as(Role::ClientContact, Some(mine)).await;
+    let items = expiring(&contact, mine).await;
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["learner_id"], ada);
+    assert_eq!(
+        contact
+            .get(&format!("/clients/{theirs}/expiring-certificates"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    // A contact cannot offer; an instructor cannot read.
+    let r = contact
+        .post(
+            &format!("/clients/{mine}/renewal-offers"),
+            &json!({ "certificate_id": ca }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let instructor = t.api_as(Role::Instructor, None).await;
+    assert_eq!(
+        instructor
+            .get(&format!("/clients/{mine}/expiring-certificates"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+
+    // The portal page shows their learners only.
+    let b = t.browser_as(Role::ClientContact, Some(mine)).await;
+    let (status, html) = b.get("/portal/expiring").await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("ada Learner"), "{html}");
+    assert!(!html.contains("zed Learner"), "{html}");
+    assert!(!html.contains("Offer renewal seat"));
+    let (status, _) = b.get(&format!("/clients/{theirs}/expiring")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // The coordinator's page offers a seat by hand (the client has no setting: by hand only).
+    let coordinator = t.browser_as(Role::Coordinator, None).await;
+    let (status, html) = coordinator.get(&format!("/clients/{mine}/expiring")).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Offer renewal seat"), "{html}");
+    assert_eq!(run(t).await, 0, "the client does not want offers");
+    let ca_s = ca.to_string();
+    let csrf = coordinator.csrf().await;
+    let (status, html) = coordinator
+        .post_form(
+            &format!("/clients/{mine}/expiring/offer"),
+            &[("_csrf", csrf.as_str()), ("certificate_id", ca_s.as_str())],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let o = offer_of(&expiring(&api, mine).await, ca);
+    assert_eq!(o["status"], "offered");
+    assert_eq!(o["session_id"], s);
+    // Never two open offers for one certificate.
+    let r = api
+        .post(
+            &format!("/clients/{mine}/renewal-offers"),
+            &json!({ "certificate_id": ca }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let (_, html) = b.get("/portal/expiring").await;
+    assert!(html.contains("Offered"), "{html}");
+}
