@@ -109,6 +109,7 @@ impl Code {
         let (value, rest) = message.strip_prefix('\'')?.split_once("' is not ")?;
         let (key, expected) = match rest {
             "an amount (expected a number such as 1234.50)" => ("bad-amount", None),
+            "a whole number" => ("bad-whole-number", None),
             "a currency code (expected three letters such as EUR)" => ("bad-currency", None),
             "a date and time (expected YYYY-MM-DDTHH:MM)" => ("bad-date-time", None),
             "a known IANA time zone (for example Europe/Berlin)" => ("bad-time-zone", None),

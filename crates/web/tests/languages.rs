@@ -19,6 +19,7 @@ both_backends!(
     pages_render_in_german_without_the_english_catalogue,
     every_page_renders_in_german_as_whoever_may_see_it,
     a_german_reader_types_and_reads_dates_and_amounts_the_german_way,
+    a_german_reader_is_told_what_is_wrong_in_german,
     a_german_clients_invoice_prints_in_german,
     an_administrator_sets_a_users_language,
     switching_language_keeps_the_page_and_its_filters,
@@ -923,6 +924,92 @@ async fn a_german_reader_types_and_reads_dates_and_amounts_the_german_way(t: &Te
     let page = ops.get("/programs?q=Leadership%20US").await.body;
     assert_eq!(page["items"][0]["starts_on"], "2026-12-06", "{page}");
     assert_eq!(page["items"][0]["budget"]["amount"], "1234.50");
+}
+
+/// Refused input is explained in the reader's language beside its field (the problem's code
+/// through the catalogue); the API's problem+json stays English.
+async fn a_german_reader_is_told_what_is_wrong_in_german(t: &TestApp) {
+    let ops = t.api_as(Role::Manager, None).await;
+    let client = id(&ops
+        .create(
+            "/clients",
+            &json!({ "code": "FEHL", "name": "Fehler GmbH", "billing_email": "ap@fehler.example",
+                     "currency": "EUR", "time_zone": "Europe/Berlin" }),
+        )
+        .await);
+    let b = german_browser(t, Role::Manager).await;
+    let csrf = b.csrf().await;
+    let client = client.to_string();
+    let mut form = vec![
+        ("_csrf", csrf.as_str()),
+        ("client_id", client.as_str()),
+        ("name", " "),
+        ("budget", "1.234,50"),
+        ("currency", "EUR"),
+        ("starts_on", "31.02.2026"),
+        ("ends_on", "2027-01-31"),
+    ];
+    let (st, html) = b.post_form("/programs", &form).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("ist erforderlich"), "the required name in German: {html}");
+    assert!(
+        html.contains("„31.02.2026“ ist kein Datum (erwartet TT.MM.JJJJ oder JJJJ-MM-TT)"),
+        "the impossible date in German: {html}"
+    );
+    for en in ["is required", "is not a date", "expected DD.MM.YYYY"] {
+        assert!(!html.contains(en), "'{en}' in German: {html}");
+    }
+    // The same mistake through the API: English, for logs and integrations.
+    let r = ops
+        .post(
+            "/programs",
+            &json!({ "client_id": client.parse::<i64>().unwrap(), "name": " ", "currency": "EUR",
+                     "starts_on": "2026-12-06", "ends_on": "2027-01-31" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.to_string().contains("is required"), "{}", r.body);
+
+    // A stale edit (409) keeps the input and says why in German.
+    form[2] = ("name", "Führung 2027");
+    form[5] = ("starts_on", "06.12.2026");
+    let (st, html) = b.post_form("/programs", &form).await;
+    assert_eq!(st, StatusCode::OK, "{html}");
+    let page = ops.get("/programs?q=F%C3%BChrung").await.body;
+    let pid = id(&page["items"][0]);
+    let version = page["items"][0]["version"].to_string();
+    let mut edit = form.clone();
+    edit.push(("version", version.as_str()));
+    let (st, html) = b.post_form(&format!("/programs/{pid}"), &edit).await;
+    assert_eq!(st, StatusCode::OK, "{html}");
+    let (st, html) = b.post_form(&format!("/programs/{pid}"), &edit).await;
+    assert_eq!(st, StatusCode::CONFLICT, "{html}");
+    assert!(
+        html.contains("Jemand anderes hat diesen Datensatz geändert"),
+        "{html}"
+    );
+    assert!(!html.contains("changed by someone else"), "{html}");
+    // And a number out of range, beside its field.
+    let (st, html) = b
+        .post_form(
+            "/courses",
+            &[
+                ("_csrf", csrf.as_str()),
+                ("code", "FEHL1"),
+                ("title", "Fehlerkunde"),
+                ("duration_days", "0"),
+                ("min_learners", "1"),
+                ("max_learners", "0"),
+                ("currency", "EUR"),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(
+        html.contains("muss zwischen") || html.contains("muss mindestens"),
+        "a range in German: {html}"
+    );
+    assert!(!html.contains("must be"), "{html}");
 }
 
 async fn a_german_clients_invoice_prints_in_german(t: &TestApp) {
