@@ -105,11 +105,36 @@ impl Code {
                     .with("currency", currency),
             );
         }
+        // The staffing limits of `conflicts`: "Ana would teach 6 days in week 50 of 2026 (limit 5)."
+        if let Some((name, rest)) = message.split_once(" would teach ")
+            && let Some((n, rest)) = rest.split_once(" days in ")
+            && let Some((period, limit)) = rest
+                .strip_suffix(").")
+                .and_then(|r| r.rsplit_once(" (limit "))
+        {
+            let week = period
+                .strip_prefix("week ")
+                .and_then(|w| w.split_once(" of "));
+            return Some(match week {
+                Some((w, y)) => Self::new("week-limit")
+                    .with("name", name)
+                    .with("n", n)
+                    .with("week", w)
+                    .with("year", y)
+                    .with("max", limit),
+                None => Self::new("month-limit")
+                    .with("name", name)
+                    .with("n", n)
+                    .with("month", &month_number(period))
+                    .with("max", limit),
+            });
+        }
         // "'x' is not a date (expected DD.MM.YYYY or YYYY-MM-DD)": the value typed, then what it is not.
         let (value, rest) = message.strip_prefix('\'')?.split_once("' is not ")?;
         let (key, expected) = match rest {
             "an amount (expected a number such as 1234.50)" => ("bad-amount", None),
             "a whole number" => ("bad-whole-number", None),
+            "a date (expected YYYY-MM-DD)" | "a date (YYYY-MM-DD)" => ("bad-iso-date", None),
             "a currency code (expected three letters such as EUR)" => ("bad-currency", None),
             "a date and time (expected YYYY-MM-DDTHH:MM)" => ("bad-date-time", None),
             "a known IANA time zone (for example Europe/Berlin)" => ("bad-time-zone", None),
@@ -144,6 +169,13 @@ impl Code {
             None => code,
         })
     }
+}
+
+/// "December 2026" as "12/2026", which every language reads.
+fn month_number(english: &str) -> String {
+    chrono::NaiveDate::parse_from_str(&format!("1 {english}"), "%d %B %Y")
+        .map(|d| d.format("%m/%Y").to_string())
+        .unwrap_or_else(|_| english.to_owned())
 }
 
 fn is_number(s: &str) -> bool {
@@ -369,6 +401,24 @@ mod code_tests {
         assert_eq!(key, "bad-date");
         assert_eq!(args[0], ("value", "31.02.2026".to_owned()));
         assert_eq!(code("must be at least 1"), ("at-least", vec![("min", "1".to_owned())]));
+        assert_eq!(code("'March' is not a date (expected YYYY-MM-DD)").0, "bad-iso-date");
+        assert_eq!(
+            code("Ana Berg would teach 6 days in week 50 of 2026 (limit 5)."),
+            (
+                "week-limit",
+                vec![
+                    ("name", "Ana Berg".to_owned()),
+                    ("n", "6".to_owned()),
+                    ("week", "50".to_owned()),
+                    ("year", "2026".to_owned()),
+                    ("max", "5".to_owned())
+                ]
+            )
+        );
+        assert_eq!(
+            code("Ana would teach 21 days in December 2026 (limit 20).").1[2],
+            ("month", "12/2026".to_owned())
+        );
         assert_eq!(code("must end after it starts").0, "end-after-start");
         assert!(Code::of("two parts of this session overlap each other").is_none());
         assert!(Code::of("'x' is not a quantity (enter a number such as 2 or 1.5)").is_none());

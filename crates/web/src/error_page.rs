@@ -43,7 +43,7 @@ pub fn error_page(err: AppError, caller: Option<&Caller>) -> Response {
                 "{message}\n{}",
                 problems
                     .iter()
-                    .map(|p| format!("• {}", p.message))
+                    .map(|p| format!("• {}", tr.problem(&p.message)))
                     .collect::<Vec<_>>()
                     .join("\n")
             )

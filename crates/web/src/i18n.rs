@@ -228,8 +228,7 @@ impl Tr {
                 if !self.has(&key) {
                     return english.to_owned();
                 }
-                let args: Vec<(&str, String)> = code.args.into_iter().collect();
-                self.args(&key, &args)
+                self.args(&key, &code.args)
             }
             None => english.to_owned(),
         }
@@ -550,6 +549,9 @@ mod tests {
                         ("currency", "EUR".into()),
                         ("field", "code".into()),
                         ("seconds", "30".into()),
+                        ("week", "50".into()),
+                        ("year", "2026".into()),
+                        ("month", "12/2026".into()),
                     ],
                 );
                 assert!(!s.is_empty() && !s.contains('{'), "{lang} {key}: {s}");
