@@ -1346,3 +1346,5 @@ col-course-or-skill = Kurs oder Fähigkeit
 invalid-bad-iso-date = „{ $value }“ ist kein Datum (erwartet TT.MM.JJJJ oder JJJJ-MM-TT)
 invalid-week-limit = { $name } würde in Woche { $week }/{ $year } an { $n } Tagen unterrichten (Grenze { $max }).
 invalid-month-limit = { $name } würde im Monat { $month } an { $n } Tagen unterrichten (Grenze { $max }).
+i18n-record-delivery-log = Versandprotokoll dieses Datensatzes
+i18n-no-contract = Kein Vertrag hinterlegt (dann ist für die Bestätigung keiner nötig).

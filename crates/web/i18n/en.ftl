@@ -1347,3 +1347,5 @@ col-course-or-skill = Course or skill
 invalid-bad-iso-date = '{ $value }' is not a date (expected YYYY-MM-DD)
 invalid-week-limit = { $name } would teach { $n } days in week { $week } of { $year } (limit { $max }).
 invalid-month-limit = { $name } would teach { $n } days in { $month } (limit { $max }).
+i18n-record-delivery-log = Delivery log of this record
+i18n-no-contract = No contract on file (then none is required for confirmation).

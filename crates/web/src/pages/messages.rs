@@ -85,7 +85,8 @@ impl TemplatesPage {
 }
 
 async fn templates(State(s): State<AppState>, Viewer(c): Viewer, Flash(flash): Flash) -> Response {
-    let list = match messages::list_templates(&s.app, &c).await {
+    let reader = crate::i18n::Tr::for_caller(&c).lang();
+    let list = match messages::list_templates_in(&s.app, &c, reader).await {
         Ok(l) => l,
         Err(e) => return error_page(e, Some(&c)),
     };
@@ -588,7 +589,7 @@ async fn message(
     }
     facts.push(link_fact(
         "All messages about it",
-        "Delivery log of this record",
+        crate::i18n::t("i18n-record-delivery-log"),
         format!(
             "/admin/outbox?entity_type={}&entity_id={}",
             crate::auth::urlencode(&m.entity_type),
