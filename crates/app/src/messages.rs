@@ -588,6 +588,11 @@ pub const GERMAN: &[(&str, &str, &str)] = &[
         ),
     ),
     (
+        "enrollment_offer",
+        "Platz angeboten: {{ course_title }} am {{ starts }}",
+        "Guten Tag {{ learner_name }},\n\nbei {{ course_title }} ({{ reference }}), {{ starts }}, ist ein Platz frei geworden. Er gehört Ihnen, wenn Sie bis {{ offer_expires }} annehmen: {{ accept_url }}\n",
+    ),
+    (
         "enrollment_promoted",
         "Ein Platz für Sie: {{ course_title }} am {{ starts }}",
         concat!(
