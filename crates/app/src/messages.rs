@@ -1470,7 +1470,10 @@ pub async fn list_templates_in(
     caller.require(may_edit(caller), "edit message templates")?;
     let mut conn = app.store.read().await?;
     let stored = repo::all(&mut conn).await?;
-    Ok(EVENTS.iter().map(|e| view_in(e, language, &stored)).collect())
+    Ok(EVENTS
+        .iter()
+        .map(|e| view_in(e, language, &stored))
+        .collect())
 }
 
 pub async fn get_template(

@@ -365,13 +365,13 @@ mod code_tests {
             code(&err(text::required("abcdef", 3))),
             ("too-long", vec![("max", "3".to_owned())])
         );
-        assert_eq!(
-            code(&err(text::code("a b", 10))).0,
-            "code-characters"
-        );
+        assert_eq!(code(&err(text::code("a b", 10))).0, "code-characters");
         assert_eq!(
             code(&text::int_in(0, 1, 9).unwrap_err()),
-            ("between", vec![("min", "1".to_owned()), ("max", "9".to_owned())])
+            (
+                "between",
+                vec![("min", "1".to_owned()), ("max", "9".to_owned())]
+            )
         );
         let money = |s: &str| {
             crate::money::Money::parse(s, crate::money::Currency::parse("EUR").unwrap())
@@ -384,24 +384,54 @@ mod code_tests {
         );
         assert_eq!(code(&money("1.234")).0, "decimals");
         assert_eq!(
-            code(&crate::money::Currency::parse("EURO").unwrap_err().to_string()).0,
+            code(
+                &crate::money::Currency::parse("EURO")
+                    .unwrap_err()
+                    .to_string()
+            )
+            .0,
             "bad-currency"
         );
         assert_eq!(
-            code(&crate::time::TimeZoneName::parse("Mars/Base").unwrap_err().to_string()).0,
+            code(
+                &crate::time::TimeZoneName::parse("Mars/Base")
+                    .unwrap_err()
+                    .to_string()
+            )
+            .0,
             "bad-time-zone"
         );
         assert_eq!(
-            code(&crate::email::EmailAddress::parse("nobody").unwrap_err().to_string()).0,
+            code(
+                &crate::email::EmailAddress::parse("nobody")
+                    .unwrap_err()
+                    .to_string()
+            )
+            .0,
             "bad-email"
         );
-        assert_eq!(code(&crate::email::EmailAddress::parse("").unwrap_err().to_string()).0, "required");
-        let german = crate::locale::Locale::for_tag(&crate::locale::LanguageTag::parse("de").unwrap());
+        assert_eq!(
+            code(
+                &crate::email::EmailAddress::parse("")
+                    .unwrap_err()
+                    .to_string()
+            )
+            .0,
+            "required"
+        );
+        let german =
+            crate::locale::Locale::for_tag(&crate::locale::LanguageTag::parse("de").unwrap());
         let (key, args) = code(&german.parse_date("31.02.2026").unwrap_err().to_string());
         assert_eq!(key, "bad-date");
         assert_eq!(args[0], ("value", "31.02.2026".to_owned()));
-        assert_eq!(code("must be at least 1"), ("at-least", vec![("min", "1".to_owned())]));
-        assert_eq!(code("'March' is not a date (expected YYYY-MM-DD)").0, "bad-iso-date");
+        assert_eq!(
+            code("must be at least 1"),
+            ("at-least", vec![("min", "1".to_owned())])
+        );
+        assert_eq!(
+            code("'March' is not a date (expected YYYY-MM-DD)").0,
+            "bad-iso-date"
+        );
         assert_eq!(
             code("Ana Berg would teach 6 days in week 50 of 2026 (limit 5)."),
             (

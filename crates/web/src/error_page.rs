@@ -75,9 +75,11 @@ pub fn detail_in(tr: &crate::i18n::Tr, err: &AppError) -> String {
             .collect::<Vec<_>>()
             .join("; "),
         AppError::Stale(_) => tr.t("error-stale-detail").to_owned(),
-        AppError::Duplicate { field, .. } => {
-            tr.t1("error-duplicate-detail", "field", crate::views::text_in("field", field))
-        }
+        AppError::Duplicate { field, .. } => tr.t1(
+            "error-duplicate-detail",
+            "field",
+            crate::views::text_in("field", field),
+        ),
         AppError::NotFound(_) => tr.t("error-not-found-detail").to_owned(),
         AppError::BadParameter { name, message } => tr.t2(
             "error-bad-parameter-detail",

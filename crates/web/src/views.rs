@@ -802,9 +802,7 @@ impl FormView {
                         None => msg,
                     });
                 }
-                None => self
-                    .problems
-                    .push(in_words_of(&tr, &e.field, &e.message)),
+                None => self.problems.push(in_words_of(&tr, &e.field, &e.message)),
             }
         }
         self

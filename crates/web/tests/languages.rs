@@ -883,7 +883,10 @@ async fn a_german_reader_is_told_what_is_wrong_in_german(t: &TestApp) {
     ];
     let (st, html) = b.post_form("/programs", &form).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
-    assert!(html.contains("ist erforderlich"), "the required name in German: {html}");
+    assert!(
+        html.contains("ist erforderlich"),
+        "the required name in German: {html}"
+    );
     assert!(
         html.contains("„31.02.2026“ ist kein Datum (erwartet TT.MM.JJJJ oder JJJJ-MM-TT)"),
         "the impossible date in German: {html}"

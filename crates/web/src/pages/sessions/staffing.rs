@@ -381,11 +381,7 @@ async fn candidates(State(s): State<AppState>, Viewer(c): Viewer, Path(id): Path
                 cost: i.cost.map(|m| m.to_string()).unwrap_or_default(),
                 load_days: i.load_days,
                 travel_minutes: i.travel_minutes,
-                excluded_because: i
-                    .excluded_because
-                    .iter()
-                    .map(|r| tr.problem(r))
-                    .collect(),
+                excluded_because: i.excluded_because.iter().map(|r| tr.problem(r)).collect(),
             })
             .collect(),
         rooms: found.rooms,
