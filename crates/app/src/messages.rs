@@ -610,6 +610,11 @@ pub const GERMAN: &[(&str, &str, &str)] = &[
         ),
     ),
     (
+        "enrollment_offer",
+        "Platz angeboten: {{ course_title }} am {{ starts }}",
+        "Guten Tag {{ learner_name }},\n\nbei {{ course_title }} ({{ reference }}), {{ starts }}, ist ein Platz frei geworden. Er gehört Ihnen, wenn Sie bis {{ offer_expires }} annehmen: {{ accept_url }}\n",
+    ),
+    (
         "enrollment_promoted",
         "Ein Platz für Sie: {{ course_title }} am {{ starts }}",
         concat!(
@@ -1474,10 +1479,23 @@ fn template_language(raw: &str) -> Result<String, AppError> {
 
 /// Every event with its current English wording and the languages it exists in.
 pub async fn list_templates(app: &App, caller: &Caller) -> Result<Vec<MessageTemplate>, AppError> {
+    list_templates_in(app, caller, "en").await
+}
+
+/// [`list_templates`] with each wording in `language` (English where it has none), for an
+/// editor who reads that language.
+pub async fn list_templates_in(
+    app: &App,
+    caller: &Caller,
+    language: &str,
+) -> Result<Vec<MessageTemplate>, AppError> {
     caller.require(may_edit(caller), "edit message templates")?;
     let mut conn = app.store.read().await?;
     let stored = repo::all(&mut conn).await?;
-    Ok(EVENTS.iter().map(|e| view_in(e, "en", &stored)).collect())
+    Ok(EVENTS
+        .iter()
+        .map(|e| view_in(e, language, &stored))
+        .collect())
 }
 
 pub async fn get_template(

@@ -133,9 +133,23 @@ pub async fn timeline(
 
 /// Seeds `sessions` sessions (if fewer exist), then renders the sessions list and a session page
 /// in English and in German alternately, `iterations` times each, in process, and prints the
-/// median server time of each and what German costs on top (target: under 5 %).
-pub async fn page_language(app: App, sessions: usize, iterations: usize) -> anyhow::Result<()> {
+/// median server time of each and what German costs on top (target: under 5 %). With `demo`
+/// the demo world is measured as it is (seeded first when the database is empty).
+pub async fn page_language(
+    app: App,
+    sessions: usize,
+    demo: bool,
+    iterations: usize,
+) -> anyhow::Result<()> {
     anyhow::ensure!(iterations > 0, "--iterations must be at least 1");
+    let sessions = if demo {
+        trainyard_app::demo::seed(&app)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        0
+    } else {
+        sessions
+    };
     let total = trainyard_app::bench::seed_sessions(&app, sessions, |_| {})
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;

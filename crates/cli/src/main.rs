@@ -174,6 +174,11 @@ enum BenchCommand {
     PageLanguage {
         #[arg(long, default_value_t = 10_000)]
         sessions: usize,
+        /// Measure the demo world instead (seeded first if the database has none; no
+        /// benchmark sessions are added): e.g. `trainyard demo --seed-only --file d.db` then
+        /// `trainyard --database sqlite://d.db bench page-language --demo`.
+        #[arg(long)]
+        demo: bool,
         #[arg(long, default_value_t = 50)]
         iterations: usize,
     },
@@ -696,11 +701,12 @@ async fn main() -> anyhow::Result<()> {
             command:
                 BenchCommand::PageLanguage {
                     sessions,
+                    demo,
                     iterations,
                 },
         } => {
             let app = open(&target).await?;
-            bench::page_language(app, sessions, iterations).await
+            bench::page_language(app, sessions, demo, iterations).await
         }
         Command::Bench {
             command: BenchCommand::InvoicePdf { lines, iterations },

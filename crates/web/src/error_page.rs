@@ -43,12 +43,12 @@ pub fn error_page(err: AppError, caller: Option<&Caller>) -> Response {
                 "{message}\n{}",
                 problems
                     .iter()
-                    .map(|p| format!("• {}", p.message))
+                    .map(|p| format!("• {}", tr.problem(&p.message)))
                     .collect::<Vec<_>>()
                     .join("\n")
             )
         }
-        _ => err.to_string(),
+        _ => detail_in(&tr, &err),
     };
     let page = ErrorPage {
         chrome: caller.map(|c| Chrome::new(c, "", None)),
@@ -57,6 +57,42 @@ pub fn error_page(err: AppError, caller: Option<&Caller>) -> Response {
         tr,
     };
     (status, page).into_response()
+}
+
+/// What went wrong in the reader's words: validation problems through their codes, the
+/// common refusals (changed meanwhile, already exists, not found, a bad parameter, throttled)
+/// through the catalogue; a rule's own refusal as the use case worded it. The English text
+/// (`Display`) stays what logs and the API say.
+pub fn detail_in(tr: &crate::i18n::Tr, err: &AppError) -> String {
+    if tr.is_english() {
+        return err.to_string();
+    }
+    match err {
+        AppError::Invalid(inv) => inv
+            .errors
+            .iter()
+            .map(|e| crate::views::in_words_of(tr, &e.field, &e.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        AppError::Stale(_) => tr.t("error-stale-detail").to_owned(),
+        AppError::Duplicate { field, .. } => tr.t1(
+            "error-duplicate-detail",
+            "field",
+            crate::views::text_in("field", field),
+        ),
+        AppError::NotFound(_) => tr.t("error-not-found-detail").to_owned(),
+        AppError::BadParameter { name, message } => tr.t2(
+            "error-bad-parameter-detail",
+            "field",
+            name,
+            "reason",
+            tr.problem(message),
+        ),
+        AppError::Throttled { retry_after_secs } => {
+            tr.t1("error-throttled-detail", "seconds", retry_after_secs)
+        }
+        other => other.to_string(),
+    }
 }
 
 /// The fallback: problem+json under `/api/`, a page elsewhere.

@@ -203,6 +203,37 @@ impl Tr {
         key.to_owned()
     }
 
+    /// Whether a shipped catalogue has the message `key`.
+    pub fn has(&self, key: &str) -> bool {
+        CATALOGUE
+            .iter()
+            .any(|c| c.bundle.get_message(key).is_some())
+    }
+
+    /// A field problem in these words: the sentence of its code (`invalid-required` …) with its
+    /// arguments, else the English message the use case wrote (which the API also says).
+    pub fn field_error(&self, e: &trainyard_core::FieldError) -> String {
+        self.problem(&e.message)
+    }
+
+    /// An English problem as the shared validators word it, in these words when its code has a
+    /// sentence here (see `trainyard_core::invalid::Code`), else as it is.
+    pub fn problem(&self, english: &str) -> String {
+        if self.is_english() {
+            return english.to_owned();
+        }
+        match trainyard_core::invalid::Code::of(english) {
+            Some(code) => {
+                let key = format!("invalid-{}", code.key);
+                if !self.has(&key) {
+                    return english.to_owned();
+                }
+                self.args(&key, &code.args)
+            }
+            None => english.to_owned(),
+        }
+    }
+
     /// The message `key` with one argument.
     pub fn t1(&self, key: &str, name: &str, value: impl std::fmt::Display) -> String {
         self.args(key, &[(name, value.to_string())])
@@ -244,6 +275,12 @@ impl Tr {
             })
             .collect()
     }
+}
+
+/// The request's words for `key`, for templates and helpers without a `Chrome` or `Tr` at hand
+/// (`{{ crate::i18n::t("cat-show") }}`): the reader's language as [`Tr::for_request`] finds it.
+pub fn t(key: &str) -> &'static str {
+    Tr::for_request().t(key)
 }
 
 /// How `c` writes dates, times and amounts: their own language's locale (`en-GB` writes
@@ -505,6 +542,16 @@ mod tests {
                         ("share", "50 %".into()),
                         ("status", "sent".into()),
                         ("total", "12".into()),
+                        ("value", "31.02.2026".into()),
+                        ("expected", "DD.MM.YYYY".into()),
+                        ("min", "1".into()),
+                        ("digits", "2".into()),
+                        ("currency", "EUR".into()),
+                        ("field", "code".into()),
+                        ("seconds", "30".into()),
+                        ("week", "50".into()),
+                        ("year", "2026".into()),
+                        ("month", "12/2026".into()),
                     ],
                 );
                 assert!(!s.is_empty() && !s.contains('{'), "{lang} {key}: {s}");

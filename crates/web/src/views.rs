@@ -787,6 +787,7 @@ pub struct FormView {
 impl FormView {
     /// Attaches validation errors to their fields; errors for fields not on the form are listed on top.
     pub fn with_errors(mut self, inv: &Invalid) -> Self {
+        let tr = crate::i18n::Tr::for_request();
         for e in &inv.errors {
             let base = e.field.split(['[', '.']).next().unwrap_or(&e.field);
             match self
@@ -796,20 +797,43 @@ impl FormView {
             {
                 Some(f) => {
                     let msg = if f.name == e.field {
-                        e.message.clone()
+                        tr.field_error(e)
                     } else {
-                        in_words(&e.field, &e.message)
+                        in_words_of(&tr, &e.field, &e.message)
                     };
                     f.error = Some(match f.error.take() {
                         Some(prev) => format!("{prev}; {msg}"),
                         None => msg,
                     });
                 }
-                None => self.problems.push(in_words(&e.field, &e.message)),
+                None => self.problems.push(in_words_of(&tr, &e.field, &e.message)),
             }
         }
         self
     }
+}
+
+/// [`in_words`] in the reader's language: "Tag 1, Ende: muss nach dem Beginn enden" for a German
+/// reader (the problem through its code, `crate::i18n::Tr::problem`; the field by its label).
+pub(crate) fn in_words_of(tr: &crate::i18n::Tr, field: &str, message: &str) -> String {
+    if tr.is_english() {
+        return in_words(field, message);
+    }
+    let problem = tr.problem(message);
+    let day = field
+        .strip_prefix("parts[")
+        .and_then(|r| r.split_once(']'))
+        .and_then(|(i, rest)| Some((i.parse::<usize>().ok()? + 1, rest)));
+    let subject = match day {
+        Some((n, "")) => tr.t1("invalid-day", "n", n),
+        Some((n, ".starts")) => tr.t1("invalid-day-start", "n", n),
+        Some((n, ".ends")) => tr.t1("invalid-day-end", "n", n),
+        _ => match translated("field", field) {
+            Some(label) => label.to_owned(),
+            None => field.replace('_', " "),
+        },
+    };
+    format!("{subject}: {problem}")
 }
 
 /// A field problem as a coordinator reads it: `parts[0].ends` + "must end after it starts" is

@@ -45,7 +45,7 @@ pub(super) async fn seed(
             None,
             Some(*course),
             RequirementKind::CertificatesIssued,
-            "Certificates issued within 5 days",
+            "Certificates sent within 5 days of the end",
             120,
             "",
         ),

@@ -23,7 +23,13 @@ pub(super) async fn seed(c: &mut Conn, s: &mut Seed) -> Result<(), AppError> {
     let (manager, manager_email) = user_id(c, "manager").await?;
     let (finance, _) = user_id(c, "finance").await?;
     let views = [
-        (manager, "Morning lists", ReportKind::Morning, "", true),
+        (
+            manager,
+            "Monday morning check",
+            ReportKind::Morning,
+            "",
+            true,
+        ),
         (
             manager,
             "This quarter vs last year",

@@ -663,7 +663,7 @@ async fn audit(
         options: Vec::new(),
     };
     let view = ListView {
-        title: "Audit trail",
+        title: crate::i18n::Tr::for_caller(&c).t("nav-audit-trail"),
         path: "/admin/audit",
         new_href: None,
         new_label: String::new(),

@@ -303,7 +303,7 @@ impl RecordPage for Agreements {
                 ),
             },
             Section {
-                title: "Prepaid seats".into(),
+                title: crate::i18n::t("clp-prepaid").into(),
                 columns: vec!["For", "Seats left"],
                 rows: x
                     .detail
@@ -312,7 +312,7 @@ impl RecordPage for Agreements {
                     .map(|p| Row {
                         href: String::new(),
                         cells: vec![
-                            Cell::text(p.course_title.clone().unwrap_or_else(|| "Any course".into())),
+                            Cell::text(p.course_title.clone().unwrap_or_else(|| crate::i18n::t("clp-any-course").into())),
                             Cell::num(p.balance),
                         ],
                     })
@@ -332,7 +332,7 @@ impl RecordPage for Agreements {
                             Cell::text(when(g.created_at, "UTC", &viewer)),
                             Cell::text(g.movement.label()),
                             Cell::num(format!("{:+}", g.seats)),
-                            Cell::text(g.course_title.clone().unwrap_or_else(|| "Any course".into())),
+                            Cell::text(g.course_title.clone().unwrap_or_else(|| crate::i18n::t("clp-any-course").into())),
                             Cell::text(match (&g.learner_name, &g.session_reference) {
                                 (Some(l), Some(s)) => format!("{l}, {s}"),
                                 _ => "—".into(),

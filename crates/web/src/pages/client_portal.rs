@@ -529,7 +529,7 @@ async fn client_page(s: &AppState, c: &Caller, chosen: &str) -> Result<BulkPage,
     }));
     Ok(BulkPage {
         chrome: Chrome::new(c, "enroll", None),
-        title: "Enroll people".into(),
+        title: crate::i18n::Tr::for_caller(c).t("nav-enroll-people").into(),
         intro: "Choose a session and tick your people, or paste a list. Check first to see who gets a seat and who goes on the waiting list; enrolling is all or nothing.".into(),
         action: "/portal/client/enroll".into(),
         back_href: "/".into(),

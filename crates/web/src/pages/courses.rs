@@ -334,7 +334,7 @@ impl RecordPage for Courses {
         }
         facts.push(link_fact(
             "Sessions",
-            "Show sessions of this course",
+            crate::i18n::t("i18n-course-sessions"),
             format!("/sessions?course_id={}", co.id),
         ));
         facts

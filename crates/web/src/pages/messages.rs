@@ -52,7 +52,8 @@ pub struct TemplateRow {
     pub languages: Vec<trainyard_app::messages::TemplateLanguage>,
 }
 
-/// `?language=` of the editor: which language's wording (English by default).
+/// `?language=` of the editor: which language's wording (by default the reader's own, when the
+/// pages are shipped in it, else English).
 #[derive(serde::Deserialize, Default)]
 #[serde(default)]
 struct LanguageQuery {
@@ -60,9 +61,9 @@ struct LanguageQuery {
 }
 
 impl LanguageQuery {
-    fn tag(&self) -> &str {
+    fn tag(&self, c: &Caller) -> &str {
         match self.language.trim() {
-            "" => "en",
+            "" => crate::i18n::Tr::for_caller(c).lang(),
             l => l,
         }
     }
@@ -84,7 +85,8 @@ impl TemplatesPage {
 }
 
 async fn templates(State(s): State<AppState>, Viewer(c): Viewer, Flash(flash): Flash) -> Response {
-    let list = match messages::list_templates(&s.app, &c).await {
+    let reader = crate::i18n::Tr::for_caller(&c).lang();
+    let list = match messages::list_templates_in(&s.app, &c, reader).await {
         Ok(l) => l,
         Err(e) => return error_page(e, Some(&c)),
     };
@@ -96,8 +98,8 @@ async fn templates(State(s): State<AppState>, Viewer(c): Viewer, Flash(flash): F
             .into_iter()
             .map(|t| TemplateRow {
                 updated: t.updated_at.map(|u| tz.display(u)).unwrap_or_default(),
+                label: message_label(&c, &t.event, t.label),
                 event: t.event,
-                label: t.label,
                 subject: t.subject,
                 customized: t.customized,
                 languages: t.languages,
@@ -144,7 +146,7 @@ fn page_of(c: &Caller, t: &MessageTemplate, flash: Option<String>) -> TemplatePa
     TemplatePage {
         chrome: Chrome::new(c, "messages", flash),
         event: t.event.clone(),
-        label: t.label.clone(),
+        label: message_label(c, &t.event, t.label.clone()),
         subject: t.subject.clone(),
         body: t.body.clone(),
         version: t.version,
@@ -188,6 +190,18 @@ fn with_preview(mut p: TemplatePage, c: &Caller) -> TemplatePage {
     p
 }
 
+/// A message's name in the reader's words (`i18n-msg-enrollment-confirmed`), else its English.
+fn message_label(c: &Caller, event: &str, english: String) -> String {
+    let tr = crate::i18n::Tr::for_caller(c);
+    if tr.is_english() {
+        return english;
+    }
+    match tr.t_or(&format!("i18n-msg-{}", event.replace('_', "-")), "") {
+        "" => english,
+        words => words.to_owned(),
+    }
+}
+
 fn field_label(field: &str) -> &str {
     match field {
         "subject" => "Subject",
@@ -203,7 +217,7 @@ async fn edit(
     Path(event): Path<String>,
     axum::extract::Query(q): axum::extract::Query<LanguageQuery>,
 ) -> Response {
-    match messages::get_template_in(&s.app, &c, &event, q.tag()).await {
+    match messages::get_template_in(&s.app, &c, &event, q.tag(&c)).await {
         Ok(t) => with_preview(page_of(&c, &t, flash), &c).into_response(),
         Err(e) => error_page(e, Some(&c)),
     }
@@ -453,7 +467,7 @@ async fn outbox(
         .map(|k| ((*k).to_owned(), (*k).to_owned()))
         .collect();
     let view = ListView {
-        title: "Delivery log",
+        title: crate::i18n::Tr::for_caller(&c).t("nav-delivery-log"),
         path: "/admin/outbox",
         new_href: None,
         new_label: String::new(),
@@ -575,7 +589,7 @@ async fn message(
     }
     facts.push(link_fact(
         "All messages about it",
-        "Delivery log of this record",
+        crate::i18n::t("i18n-record-delivery-log"),
         format!(
             "/admin/outbox?entity_type={}&entity_id={}",
             crate::auth::urlencode(&m.entity_type),

@@ -246,10 +246,13 @@ pub fn form_refused(chrome: Chrome, view: FormView, err: AppError, caller: &Call
         )
             .into_response(),
         AppError::Duplicate { entity, field } => {
-            let inv = trainyard_core::Invalid::field(
-                &field,
-                format!("another {entity} already has this {field}"),
-            );
+            let tr = crate::i18n::Tr::for_caller(caller);
+            let message = if tr.is_english() {
+                format!("another {entity} already has this {field}")
+            } else {
+                tr.t("invalid-taken").to_owned()
+            };
+            let inv = trainyard_core::Invalid::field(&field, message);
             (
                 StatusCode::CONFLICT,
                 FormPage {
@@ -261,9 +264,14 @@ pub fn form_refused(chrome: Chrome, view: FormView, err: AppError, caller: &Call
         }
         AppError::Stale(what) => {
             let mut view = view;
-            view.problems.push(format!(
-                "{what} was changed by someone else while you edited it. Your input is kept below; open the record again in another tab to compare, then save."
-            ));
+            let tr = crate::i18n::Tr::for_caller(caller);
+            view.problems.push(if tr.is_english() {
+                format!(
+                    "{what} was changed by someone else while you edited it. Your input is kept below; open the record again in another tab to compare, then save."
+                )
+            } else {
+                tr.t("error-stale-form").to_owned()
+            });
             (StatusCode::CONFLICT, FormPage { chrome, view }).into_response()
         }
         other => error_page(other, Some(caller)),

@@ -404,7 +404,7 @@ async fn views_page(State(s): State<AppState>, Viewer(c): Viewer, Flash(flash): 
         lines.push(ViewLine {
             id: v.id,
             href: uc::href(&v),
-            report: v.report.label(),
+            report: kind_label(v.report),
             owner: v.owner_name.clone(),
             shared: v.shared,
             editable: may_edit(&c, &v),
@@ -460,7 +460,7 @@ fn view_form(tr: &crate::i18n::Tr, f: &ViewForm, editing: Option<&ReportView>) -
             Field::new("report", tr.t("views-report"), "select", &f.report).choices(
                 trainyard_core::report_view::ReportKind::ALL
                     .iter()
-                    .map(|k| (k.as_str().to_owned(), k.label().to_owned()))
+                    .map(|k| (k.as_str().to_owned(), kind_label(*k).to_owned()))
                     .collect(),
                 None,
             ),
@@ -625,4 +625,15 @@ async fn delete_schedule(
         Ok(()) => saved("/reports/views", "Schedule deleted."),
         Err(e) => error_page(e, Some(&c)),
     }
+}
+
+/// A report's name in the reader's words.
+fn kind_label(k: trainyard_core::report_view::ReportKind) -> &'static str {
+    use trainyard_core::report_view::ReportKind;
+    let key = match k {
+        ReportKind::Kpis => "morning-kpis",
+        ReportKind::Morning => "morning-title",
+        ReportKind::Profitability => "i18n-report-profitability",
+    };
+    crate::i18n::t(key)
 }

@@ -228,7 +228,7 @@ fn charts_of(
 ) -> (Option<BarChart>, Option<BarChart>, Option<HeatMap>) {
     let fill = (!r.fill_over_time.is_empty()).then(|| {
         charts::columns(
-            "Session fill rate over time",
+            crate::i18n::t("i18n-chart-fill"),
             r.fill_over_time
                 .iter()
                 .map(|b| {
@@ -277,7 +277,7 @@ fn charts_of(
     });
     let heat = (!r.utilization_by_week.is_empty()).then(|| {
         charts::heat_map(
-            "Instructor utilization by week",
+            crate::i18n::t("i18n-chart-utilization"),
             r.utilization_by_week
                 .iter()
                 .map(|h| h.name.clone())

@@ -486,7 +486,7 @@ async fn templates(State(s): State<AppState>, Viewer(c): Viewer, Flash(flash): F
     let qs = QueryState(Vec::new());
     let path = "/admin/survey-templates";
     let view = ListView {
-        title: "Survey templates",
+        title: crate::i18n::Tr::for_caller(&c).t("nav-survey-templates"),
         path,
         new_href: c
             .role

@@ -335,7 +335,7 @@ impl RecordPage for Venues {
         ));
         facts.push(link_fact(
             "Sessions",
-            "Show sessions at this venue",
+            crate::i18n::t("i18n-venue-sessions"),
             format!("/sessions?venue_id={}", v.id),
         ));
         facts.push(link_fact(

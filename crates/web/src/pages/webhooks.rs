@@ -50,10 +50,10 @@ fn state_cell(e: &Endpoint) -> Cell {
 
 fn delivery_cell(d: &Delivery) -> Cell {
     match d.status.as_str() {
-        "delivered" => Cell::badge("Delivered", "delivered"),
-        "failed" => Cell::badge("Given up", "failed"),
-        _ if d.attempts > 0 => Cell::badge("Retrying", "tentative"),
-        _ => Cell::badge("Waiting", "tentative"),
+        "delivered" => Cell::badge(crate::i18n::t("status-delivered"), "delivered"),
+        "failed" => Cell::badge(crate::i18n::t("lrs-given-up"), "failed"),
+        _ if d.attempts > 0 => Cell::badge(crate::i18n::t("lrs-retrying"), "tentative"),
+        _ => Cell::badge(crate::i18n::t("lrs-waiting"), "tentative"),
     }
 }
 
@@ -394,7 +394,7 @@ async fn page(
         vec![
             ("pending".into(), "Waiting or retrying".into()),
             ("delivered".into(), "Delivered".into()),
-            ("failed".into(), "Given up".into()),
+            ("failed".into(), crate::i18n::t("lrs-given-up").into()),
         ],
     )];
     let history = history::of_record(&s.app, &c, "webhook_endpoint", id)

@@ -40,6 +40,14 @@ fn stage_badge(s: CostStage) -> Cell {
     Cell::badge(s.label(), s.as_str())
 }
 
+/// A figure's name in the reader's words (`fact-…`; "Margin %" keeps its sign).
+fn figure_label(label: &str) -> String {
+    match label.strip_suffix(" %") {
+        Some(name) => format!("{} %", crate::views::text_in("fact", name)),
+        None => crate::views::text_in("fact", label),
+    }
+}
+
 fn summary(f: &SessionFinance) -> Panel {
     let t = &f.totals;
     let mut rows = vec![
@@ -100,7 +108,7 @@ fn summary(f: &SessionFinance) -> Panel {
             .map(|(label, amount, note)| PanelRow {
                 href: String::new(),
                 cells: vec![
-                    Cell::text(label),
+                    Cell::text(figure_label(label)),
                     if label == "Margin" && f.margin.minor < 0 {
                         Cell {
                             text: amount,

@@ -230,7 +230,10 @@ pub(super) struct Retry {
 impl Panel {
     /// The heading of column `i`, which labels the cell on a phone, where each row is a card.
     fn column_label(&self, i: usize) -> &str {
-        self.columns.get(i).copied().unwrap_or("")
+        self.columns
+            .get(i)
+            .map(|c| crate::views::label_in("col", *c))
+            .unwrap_or("")
     }
 }
 

@@ -356,6 +356,7 @@ async fn candidates(State(s): State<AppState>, Viewer(c): Viewer, Path(id): Path
         Err(e) => return error_page(e, Some(&c)),
     };
     let viewer = viewer_tz(&c);
+    let tr = crate::i18n::Tr::for_caller(&c);
     let x = &d.session;
     CandidatesPage {
         chrome: Chrome::new(&c, "sessions", None),
@@ -380,7 +381,7 @@ async fn candidates(State(s): State<AppState>, Viewer(c): Viewer, Path(id): Path
                 cost: i.cost.map(|m| m.to_string()).unwrap_or_default(),
                 load_days: i.load_days,
                 travel_minutes: i.travel_minutes,
-                excluded_because: i.excluded_because,
+                excluded_because: i.excluded_because.iter().map(|r| tr.problem(r)).collect(),
             })
             .collect(),
         rooms: found.rooms,
