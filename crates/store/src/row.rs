@@ -175,10 +175,6 @@ impl Sql {
         self
     }
 
-    /// Values bound so far (PostgreSQL takes at most 65,535 per statement, SQLite 32,766).
-    pub(crate) fn bound(&self) -> usize {
-        self.args.len()
-    }
 
     pub(crate) fn query(&self) -> Query<'static> {
         let mut q = sqlx::query(sqlx::AssertSqlSafe(self.text.clone()));
