@@ -241,7 +241,10 @@ pub async fn bench(app: &App, args: BenchImportArgs) -> anyhow::Result<()> {
         progress.bar.0.finish_and_clear();
         let total = t.elapsed().as_secs_f64();
         // When each kind's rows began (told every 200 rows; `done`: conflicts and the commit).
-        eprintln!("  phases: {}", progress.summary(t, std::time::Instant::now()));
+        eprintln!(
+            "  phases: {}",
+            progress.summary(t, std::time::Instant::now())
+        );
         println!(
             "{}: {:.1}s (reading the workbook {:.1}s) — {} problem(s), {} conflict(s), created {:?}",
             if commit { "apply" } else { "dry run" },

@@ -419,9 +419,8 @@ pub async fn lock_seats(
 ) -> Result<Vec<(i64, i64, i64)>, StoreError> {
     let mut out = Vec::with_capacity(session_ids.len());
     for chunk in session_ids.chunks(crate::table::MANY) {
-        let mut lock = crate::row::Sql::new(
-            "UPDATE sessions SET booked_count = booked_count WHERE id IN (",
-        );
+        let mut lock =
+            crate::row::Sql::new("UPDATE sessions SET booked_count = booked_count WHERE id IN (");
         ids_in(&mut lock, chunk);
         lock.query().execute(&mut *conn).await?;
         let mut q = crate::row::Sql::new(
@@ -510,7 +509,8 @@ pub async fn insert_many(
 /// The caller holds the sessions' locks ([`lock_seats`]) and has counted against capacity.
 pub async fn add_counts(conn: &mut Conn, counts: &[(i64, i64, i64)]) -> Result<(), StoreError> {
     for chunk in counts.chunks(crate::table::MANY) {
-        let mut q = crate::row::Sql::new("UPDATE sessions SET booked_count = booked_count + CASE id");
+        let mut q =
+            crate::row::Sql::new("UPDATE sessions SET booked_count = booked_count + CASE id");
         for (id, booked, _) in chunk {
             q.push(" WHEN ").int(*id).push(" THEN ").int(*booked);
         }

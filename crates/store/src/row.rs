@@ -175,7 +175,6 @@ impl Sql {
         self
     }
 
-
     pub(crate) fn query(&self) -> Query<'static> {
         let mut q = sqlx::query(sqlx::AssertSqlSafe(self.text.clone()));
         for a in &self.args {

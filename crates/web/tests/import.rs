@@ -773,7 +773,13 @@ async fn the_api_runs_imports_as_jobs_and_remembers_the_mapping(t: &TestApp) {
 /// One number from the database.
 async fn number(app: &App, sql: &str) -> i64 {
     let mut conn = app.store.read().await.unwrap();
-    sqlx::Row::get(&sqlx::query(sql).fetch_one(&mut *conn).await.unwrap(), "n")
+    sqlx::Row::get(
+        &sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap(),
+        "n",
+    )
 }
 
 /// Every session's seat counters equal its enrollments, every waiting list is numbered 1..n
@@ -791,7 +797,10 @@ async fn assert_counters_true(app: &App) {
          OR s.kpi_completed <> (SELECT count(*) FROM enrollments e WHERE e.session_id = s.id AND e.status = 'completed')",
     )
     .await;
-    assert_eq!(wrong, 0, "sessions whose counters disagree with their enrollments");
+    assert_eq!(
+        wrong, 0,
+        "sessions whose counters disagree with their enrollments"
+    );
     let gaps = number(
         app,
         "SELECT CAST(count(*) AS BIGINT) AS n FROM sessions s WHERE s.waitlist_count > 0 AND \
@@ -809,7 +818,14 @@ async fn assert_counters_true(app: &App) {
 async fn imported_enrollments_keep_the_counters_and_the_trail(t: &TestApp) {
     let events = "SELECT CAST((SELECT count(*) FROM audit_events WHERE entity_type = 'enrollment') + \
         (SELECT count(*) FROM audit_pending WHERE entity_type = 'enrollment') AS BIGINT) AS n";
-    let done = run(&t.app, &to_xlsx(&world()).unwrap(), "world.xlsx", None, true).await;
+    let done = run(
+        &t.app,
+        &to_xlsx(&world()).unwrap(),
+        "world.xlsx",
+        None,
+        true,
+    )
+    .await;
     assert!(done.applied, "{:#?}", done.problems);
     assert_counters_true(&t.app).await;
     assert_eq!(number(&t.app, events).await, 18, "one event per enrollment");
@@ -823,13 +839,21 @@ async fn imported_enrollments_keep_the_counters_and_the_trail(t: &TestApp) {
         )
     };
     for (learner, position) in [(11, -1), (12, 1), (13, 2), (14, 3)] {
-        assert_eq!(number(&t.app, &waiting(learner)).await, position, "learner{learner}");
+        assert_eq!(
+            number(&t.app, &waiting(learner)).await,
+            position,
+            "learner{learner}"
+        );
     }
 
     // learner0 cancels S-1 (a seat frees and the waiting list moves), then a second sheet
     // enrolls two new learners around learner0's return (through the use case), and learner5
     // again (refused as the use case refuses it).
-    let first = number(&t.app, "SELECT CAST(MIN(id) AS BIGINT) AS n FROM enrollments").await;
+    let first = number(
+        &t.app,
+        "SELECT CAST(MIN(id) AS BIGINT) AS n FROM enrollments",
+    )
+    .await;
     let version = number(
         &t.app,
         &format!("SELECT CAST(version AS BIGINT) AS n FROM enrollments WHERE id = {first}"),
@@ -888,7 +912,11 @@ async fn imported_enrollments_keep_the_counters_and_the_trail(t: &TestApp) {
     assert!(r.applied, "{:#?}", r.problems);
     assert_eq!(r.created.get("enrollments"), Some(&3));
     assert_counters_true(&t.app).await;
-    assert_eq!(number(&t.app, events).await, before + 3, "one event per enrollment");
+    assert_eq!(
+        number(&t.app, events).await,
+        before + 3,
+        "one event per enrollment"
+    );
     // S-1 is full again after the promotion: all three wait, in the sheet's order, behind the
     // two still waiting.
     let position = |email: &str| {
@@ -899,7 +927,11 @@ async fn imported_enrollments_keep_the_counters_and_the_trail(t: &TestApp) {
         )
     };
     let mut got = Vec::new();
-    for email in ["new1@example.com", "learner0@example.com", "new2@example.com"] {
+    for email in [
+        "new1@example.com",
+        "learner0@example.com",
+        "new2@example.com",
+    ] {
         got.push(number(&t.app, &position(email)).await);
     }
     assert_eq!(got, vec![3, 4, 5]);

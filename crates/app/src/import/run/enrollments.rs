@@ -21,12 +21,12 @@ use crate::{AppError, Caller};
 use std::collections::HashMap;
 use trainyard_core::Role;
 use trainyard_core::status::EnrollmentStatus;
+use trainyard_store::Conn;
 use trainyard_store::audit::{self, Change};
 use trainyard_store::enrollments::{self as repo, EnrollmentRecord, NewEnrollment};
 use trainyard_store::import::{self as keys, Keyed};
 use trainyard_store::learners::{self, Learner};
 use trainyard_store::sessions::{self, Session};
-use trainyard_store::Conn;
 
 /// Rows written per batch (each statement stays far below the databases' bind limits).
 const BATCH: usize = 500;
@@ -169,9 +169,8 @@ async fn one(
     learner: i64,
 ) -> Result<Result<(), Fail>, AppError> {
     keys::row_begin(tx).await?;
-    let r =
-        crate::enrollment::enroll_untold(ctx.app, tx, ctx.caller, (session, learner), ctx.now)
-            .await;
+    let r = crate::enrollment::enroll_untold(ctx.app, tx, ctx.caller, (session, learner), ctx.now)
+        .await;
     let r = match r {
         Ok(_) => Ok(()),
         Err(e) => Err(refusal(e)?),
