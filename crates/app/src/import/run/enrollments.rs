@@ -241,12 +241,16 @@ impl State<'_> {
         let priced = match self.prices.get(&key) {
             Some(p) => p.clone(),
             None => {
-                let p = crate::agreements::price_without_agreement(
+                let Ok(p) = crate::agreements::price_without_agreement(
                     tx,
                     &seats.session,
                     learner.client_id,
                 )
-                .await?;
+                .await
+                else {
+                    // Whatever went wrong, the use case tells the row (or ends the import).
+                    return Ok(Decision::UseCase);
+                };
                 self.prices.insert(key, p.clone());
                 p
             }
