@@ -413,6 +413,34 @@ pub(crate) async fn price_for(
     })
 }
 
+/// [`price_for`] when no agreement of the learner's client is in force on the session's first
+/// day (the list price, or the course's price in the client's currency): the same answer, read
+/// only, so an import can reuse it for every learner of that client in that session. `None`
+/// when an agreement applies (a prepaid seat is drawn by writing): ask [`price_for`] then.
+pub(crate) async fn price_without_agreement(
+    tx: &mut Conn,
+    session: &trainyard_store::sessions::Session,
+    learner_client: Option<i64>,
+) -> Result<Option<Priced>, AppError> {
+    let unpriced = |price: Money, source| Priced {
+        price,
+        source,
+        agreement_id: None,
+        credit_pool_id: None,
+    };
+    let Some(client) = learner_client else {
+        return Ok(Some(unpriced(session.seat_price, PriceSource::ListPrice)));
+    };
+    let day = trainyard_core::time::utc(session.starts_at).date_naive();
+    let (currency, agreement) = repo::pricing_terms(&mut *tx, client, day).await?;
+    if agreement.is_some() {
+        return Ok(None);
+    }
+    let prices = course_prices(tx, session, currency).await?;
+    let (price, source) = pricing::seat_price(session.seat_price, &prices, Some(currency), None);
+    Ok(Some(unpriced(price, source)))
+}
+
 /// The course's seat prices in other currencies: read only for a client billed in another
 /// currency than the session's.
 async fn course_prices(

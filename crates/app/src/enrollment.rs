@@ -192,53 +192,9 @@ async fn enroll_telling(
 ) -> Result<EnrollmentRecord, AppError> {
     let s = sessions::get(tx, session_id).await.about("session")?;
     let learner = learners::get(tx, learner_id).await.about("learner")?;
-    may_enroll(caller, &s, &learner)?;
-    if !matches!(
-        s.status,
-        SessionStatus::Scheduled | SessionStatus::Confirmed
-    ) || s.archived_at.is_some()
-    {
-        return Err(AppError::Refused(format!(
-            "Session {} is {}: it takes no enrollments.",
-            s.reference,
-            s.status.label().to_lowercase()
-        )));
-    }
-    if s.starts_at <= now {
-        return Err(AppError::Refused(format!(
-            "Session {} has already started.",
-            s.reference
-        )));
-    }
-    if s.client_id.is_some() && learner.client_id != s.client_id {
-        return Err(AppError::Refused(format!(
-            "Session {} is private to {}.",
-            s.reference,
-            s.client_name.clone().unwrap_or_default()
-        )));
-    }
     let (_, _, cutoff_hours) = repo::session_rules(tx, session_id).await?;
-    if !caller.role.is_staff() && s.starts_at - now < cutoff_hours * HOUR {
-        return Err(AppError::Refused(format!(
-            "Enrollment for {} closed {} hours before the start; ask your coordinator.",
-            s.reference, cutoff_hours
-        )));
-    }
     let existing = repo::find(tx, session_id, learner_id).await?;
-    if let Some(e) = &existing
-        && !matches!(
-            e.status,
-            EnrollmentStatus::Cancelled | EnrollmentStatus::Transferred
-        )
-    {
-        return Err(AppError::Refused(format!(
-            "{} {} is already enrolled in {} ({}).",
-            learner.first_name,
-            learner.last_name,
-            s.reference,
-            e.status.label().to_lowercase()
-        )));
-    }
+    may_take(caller, &s, &learner, cutoff_hours, existing.as_ref(), now)?;
     let needs_approval = caller.role == Role::ClientContact
         && client_requires_approval(tx, learner.client_id).await?;
     // The seat guard is the first write: it orders concurrent enrollments on the session row.
@@ -307,6 +263,66 @@ async fn enroll_telling(
     )
     .await?;
     Ok(after)
+}
+
+/// Whether `learner` may be enrolled into `s` now, before anything is written: who may enroll
+/// whom, the session's status and start, a private session's client, the cutoff for non-staff,
+/// and an enrollment that is already there (`existing`, of any status). The refusals an
+/// enrollment and an import's many enrollments share, word for word.
+pub(crate) fn may_take(
+    caller: &Caller,
+    s: &Session,
+    learner: &trainyard_store::learners::Learner,
+    cutoff_hours: i64,
+    existing: Option<&EnrollmentRecord>,
+    now: i64,
+) -> Result<(), AppError> {
+    may_enroll(caller, s, learner)?;
+    if !matches!(
+        s.status,
+        SessionStatus::Scheduled | SessionStatus::Confirmed
+    ) || s.archived_at.is_some()
+    {
+        return Err(AppError::Refused(format!(
+            "Session {} is {}: it takes no enrollments.",
+            s.reference,
+            s.status.label().to_lowercase()
+        )));
+    }
+    if s.starts_at <= now {
+        return Err(AppError::Refused(format!(
+            "Session {} has already started.",
+            s.reference
+        )));
+    }
+    if s.client_id.is_some() && learner.client_id != s.client_id {
+        return Err(AppError::Refused(format!(
+            "Session {} is private to {}.",
+            s.reference,
+            s.client_name.clone().unwrap_or_default()
+        )));
+    }
+    if !caller.role.is_staff() && s.starts_at - now < cutoff_hours * HOUR {
+        return Err(AppError::Refused(format!(
+            "Enrollment for {} closed {} hours before the start; ask your coordinator.",
+            s.reference, cutoff_hours
+        )));
+    }
+    if let Some(e) = existing
+        && !matches!(
+            e.status,
+            EnrollmentStatus::Cancelled | EnrollmentStatus::Transferred
+        )
+    {
+        return Err(AppError::Refused(format!(
+            "{} {} is already enrolled in {} ({}).",
+            learner.first_name,
+            learner.last_name,
+            s.reference,
+            e.status.label().to_lowercase()
+        )));
+    }
+    Ok(())
 }
 
 async fn client_requires_approval(tx: &mut Conn, client_id: Option<i64>) -> Result<bool, AppError> {

@@ -56,6 +56,43 @@ impl import::Progress for Bar {
     }
 }
 
+/// The bar, and when each phase (kind) was first told: where an import's time goes.
+struct Phases {
+    bar: Bar,
+    started: std::sync::Mutex<Vec<(String, std::time::Instant)>>,
+}
+
+impl import::Progress for Phases {
+    fn step(&self, phase: &str, done: usize, total: usize) {
+        self.bar.step(phase, done, total);
+        if let Ok(mut s) = self.started.lock()
+            && s.last().is_none_or(|(p, _)| p != phase)
+        {
+            s.push((phase.to_owned(), std::time::Instant::now()));
+        }
+    }
+}
+
+impl Phases {
+    /// "start 9.0s, learners 2.0s, …, done 1.2s" (`start`: reading the workbook and the first rows;
+    /// `done`: conflicts and the commit), from `t0`.
+    fn summary(&self, t0: std::time::Instant, end: std::time::Instant) -> String {
+        let Ok(s) = self.started.lock() else {
+            return String::new();
+        };
+        let mut out = Vec::new();
+        let mut from = t0;
+        let mut name = "start".to_owned();
+        for (p, at) in s.iter() {
+            out.push(format!("{name} {:.1}s", (*at - from).as_secs_f64()));
+            from = *at;
+            name.clone_from(p);
+        }
+        out.push(format!("{name} {:.1}s", (end - from).as_secs_f64()));
+        out.join(", ")
+    }
+}
+
 fn bar() -> Bar {
     let b = ProgressBar::new(0);
     b.set_style(
@@ -194,12 +231,20 @@ pub async fn bench(app: &App, args: BenchImportArgs) -> anyhow::Result<()> {
         let t = std::time::Instant::now();
         let inputs = inputs(&bytes, "bench.xlsx", None, &[])?;
         let read = t.elapsed().as_secs_f64();
-        let progress = bar();
+        let progress = Phases {
+            bar: bar(),
+            started: std::sync::Mutex::new(Vec::new()),
+        };
         let report = import::run(app, &Caller::system(), inputs, commit, &progress)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        progress.0.finish_and_clear();
+        progress.bar.0.finish_and_clear();
         let total = t.elapsed().as_secs_f64();
+        // When each kind's rows began (told every 200 rows; `done`: conflicts and the commit).
+        eprintln!(
+            "  phases: {}",
+            progress.summary(t, std::time::Instant::now())
+        );
         println!(
             "{}: {:.1}s (reading the workbook {:.1}s) — {} problem(s), {} conflict(s), created {:?}",
             if commit { "apply" } else { "dry run" },

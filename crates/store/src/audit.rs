@@ -246,6 +246,54 @@ pub async fn record(
     Ok(row.i("endpoints")? > 0)
 }
 
+/// Many changes by one actor at one instant (an import's rows): exactly the events [`record`]
+/// writes one by one, [`crate::table::MANY`] per statement, in the order given.
+pub async fn record_many(
+    conn: &mut Conn,
+    actor: &Actor,
+    now: i64,
+    changes: &[Change<'_>],
+) -> Result<(), StoreError> {
+    for chunk in changes.chunks(crate::table::MANY) {
+        let mut q = Sql::new(
+            "INSERT INTO audit_pending (occurred_at, actor_user_id, actor_label, action, entity_type, entity_id, \
+             before_json, after_json) VALUES ",
+        );
+        for (i, c) in chunk.iter().enumerate() {
+            let before = c.before.map(|v| v.to_string());
+            let after = c.after.map(|v| v.to_string());
+            q.push(if i == 0 { "(" } else { ", (" });
+            q.int(now)
+                .push(", ")
+                .opt_int(actor.user_id)
+                .push(", ")
+                .text(&actor.label)
+                .push(", ")
+                .text(c.action)
+                .push(", ")
+                .text(c.entity_type)
+                .push(", ")
+                .int(c.entity_id)
+                .push(", ")
+                .opt_text(before.as_deref())
+                .push(", ")
+                .opt_text(after.as_deref())
+                .push(")");
+        }
+        q.query().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Whether a webhook endpoint (or the LRS) is enabled, as [`record`] answers: then each change
+/// also emits its webhook event and xAPI statement.
+pub async fn endpoints_enabled(conn: &mut Conn) -> Result<bool, StoreError> {
+    let r = sqlx::query("SELECT COUNT(*) AS endpoints FROM webhook_endpoints WHERE enabled = 1")
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(r.i("endpoints")? > 0)
+}
+
 /// An event as its change wrote it, before it has its place in the chain.
 struct Written {
     occurred_at: i64,

@@ -408,3 +408,120 @@ pub async fn attendance_for_session(
     })
     .await
 }
+
+/// Takes the seat guard's lock on each of these sessions (a write that changes nothing, as
+/// [`claim_seat`] would make), then reads what an import's enrollments need besides the session
+/// itself: `(session id, cutoff hours, last waitlist position or 0)`. Concurrent enrollments then
+/// wait for the import's commit, so seats counted in memory stay true until it writes them.
+pub async fn lock_seats(
+    conn: &mut Conn,
+    session_ids: &[i64],
+) -> Result<Vec<(i64, i64, i64)>, StoreError> {
+    let mut out = Vec::with_capacity(session_ids.len());
+    for chunk in session_ids.chunks(crate::table::MANY) {
+        let mut lock =
+            crate::row::Sql::new("UPDATE sessions SET booked_count = booked_count WHERE id IN (");
+        ids_in(&mut lock, chunk);
+        lock.query().execute(&mut *conn).await?;
+        let mut q = crate::row::Sql::new(
+            "SELECT s.id, s.cutoff_hours, CAST(COALESCE((SELECT MAX(e.waitlist_position) FROM enrollments e \
+             WHERE e.session_id = s.id), 0) AS BIGINT) AS last FROM sessions s WHERE s.id IN (",
+        );
+        ids_in(&mut q, chunk);
+        out.extend(
+            crate::row::fetch_all(conn, q.query(), |r| {
+                Ok((r.i("id")?, r.i("cutoff_hours")?, r.i("last")?))
+            })
+            .await?,
+        );
+    }
+    Ok(out)
+}
+
+/// `$1, $2, …)` for a list of ids.
+fn ids_in(q: &mut crate::row::Sql, ids: &[i64]) {
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            q.push(", ");
+        }
+        q.int(*id);
+    }
+    q.push(")");
+}
+
+/// Every enrollment (any status) of these sessions.
+pub async fn records_of_sessions(
+    conn: &mut Conn,
+    session_ids: &[i64],
+) -> Result<Vec<EnrollmentRecord>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in session_ids.chunks(crate::table::MANY) {
+        let mut q = crate::row::Sql::new(RECORD);
+        q.push(" WHERE session_id IN (");
+        ids_in(&mut q, chunk);
+        out.extend(crate::row::fetch_all(conn, q.query(), record_from).await?);
+    }
+    Ok(out)
+}
+
+/// Inserts many enrollments as [`insert`] does (priority 0), [`crate::table::MANY`] per
+/// statement, and returns their rows as [`get`] reads them (in no particular order).
+pub async fn insert_many(
+    conn: &mut Conn,
+    rows: &[&NewEnrollment],
+    now: i64,
+) -> Result<Vec<EnrollmentRecord>, StoreError> {
+    let mut out = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(crate::table::MANY) {
+        let mut q = crate::row::Sql::new(
+            "INSERT INTO enrollments (session_id, learner_id, status, waitlist_position, currency, price_minor, \
+             enrolled_by, created_at, updated_at) VALUES ",
+        );
+        for (i, e) in chunk.iter().enumerate() {
+            q.push(if i == 0 { "(" } else { ", (" });
+            q.int(e.session_id)
+                .push(", ")
+                .int(e.learner_id)
+                .push(", ")
+                .text(e.status.as_str())
+                .push(", ")
+                .opt_int(e.waitlist_position)
+                .push(", ")
+                .text(e.price.currency.as_str())
+                .push(", ")
+                .int(e.price.minor)
+                .push(", ")
+                .opt_int(e.enrolled_by)
+                .push(", ")
+                .int(now)
+                .push(", ")
+                .int(now)
+                .push(")");
+        }
+        q.push(" RETURNING id, session_id, learner_id, status, waitlist_position, priority, offer_expires_at, transferred_to, version");
+        out.extend(crate::row::fetch_all(conn, q.query(), record_from).await?);
+    }
+    Ok(out)
+}
+
+/// Adds seats taken and waitlist places to sessions: `(session id, booked, waitlisted)`, the
+/// counters [`claim_seat`] and [`next_waitlist_position`] keep, for many enrollments at once.
+/// The caller holds the sessions' locks ([`lock_seats`]) and has counted against capacity.
+pub async fn add_counts(conn: &mut Conn, counts: &[(i64, i64, i64)]) -> Result<(), StoreError> {
+    for chunk in counts.chunks(crate::table::MANY) {
+        let mut q =
+            crate::row::Sql::new("UPDATE sessions SET booked_count = booked_count + CASE id");
+        for (id, booked, _) in chunk {
+            q.push(" WHEN ").int(*id).push(" THEN ").int(*booked);
+        }
+        q.push(" ELSE 0 END, waitlist_count = waitlist_count + CASE id");
+        for (id, _, waitlisted) in chunk {
+            q.push(" WHEN ").int(*id).push(" THEN ").int(*waitlisted);
+        }
+        q.push(" ELSE 0 END WHERE id IN (");
+        let ids: Vec<i64> = chunk.iter().map(|c| c.0).collect();
+        ids_in(&mut q, &ids);
+        q.query().execute(&mut *conn).await?;
+    }
+    Ok(())
+}

@@ -148,3 +148,9 @@ pub async fn find_by_email_any_case(
     let row = q.query().fetch_optional(&mut *conn).await?;
     Ok(row.as_ref().map(from_row).transpose()?)
 }
+
+/// The learners with these ids (archived too), in no particular order: an import's many rows
+/// read their learners in a few statements.
+pub async fn get_many(conn: &mut Conn, ids: &[i64]) -> Result<Vec<Learner>, StoreError> {
+    TABLE.get_many(conn, ids, from_row).await
+}

@@ -134,6 +134,8 @@ pub(crate) struct Sql {
 enum Arg {
     I(i64),
     S(String),
+    OI(Option<i64>),
+    OS(Option<String>),
 }
 
 impl Sql {
@@ -161,12 +163,26 @@ impl Sql {
         self
     }
 
+    pub(crate) fn opt_int(&mut self, v: Option<i64>) -> &mut Self {
+        self.args.push(Arg::OI(v));
+        self.text.push_str(&format!("${}", self.args.len()));
+        self
+    }
+
+    pub(crate) fn opt_text(&mut self, v: Option<&str>) -> &mut Self {
+        self.args.push(Arg::OS(v.map(str::to_owned)));
+        self.text.push_str(&format!("${}", self.args.len()));
+        self
+    }
+
     pub(crate) fn query(&self) -> Query<'static> {
         let mut q = sqlx::query(sqlx::AssertSqlSafe(self.text.clone()));
         for a in &self.args {
             q = match a {
                 Arg::I(v) => q.bind(*v),
                 Arg::S(s) => q.bind(s.clone()),
+                Arg::OI(v) => q.bind(*v),
+                Arg::OS(s) => q.bind(s.clone()),
             };
         }
         q
@@ -225,6 +241,8 @@ async fn explain_if_captured(
             .map(|a| match a {
                 Arg::I(v) => Arg::I(*v),
                 Arg::S(s) => Arg::S(s.clone()),
+                Arg::OI(v) => Arg::OI(*v),
+                Arg::OS(s) => Arg::OS(s.clone()),
             })
             .collect(),
     };

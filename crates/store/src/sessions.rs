@@ -390,6 +390,12 @@ pub async fn get(conn: &mut Conn, id: i64) -> Result<Session, StoreError> {
     TABLE.get(conn, id, from_row).await
 }
 
+/// The sessions with these ids (archived too), in no particular order: an import's many rows
+/// read their sessions in a few statements.
+pub async fn get_many(conn: &mut Conn, ids: &[i64]) -> Result<Vec<Session>, StoreError> {
+    TABLE.get_many(conn, ids, from_row).await
+}
+
 pub async fn parts(conn: &mut Conn, session_id: i64) -> Result<Vec<Part>, StoreError> {
     let q = sqlx::query(
         "SELECT id, position, starts_at, ends_at, status, sequence FROM session_parts WHERE session_id = $1 ORDER BY position",

@@ -20,6 +20,7 @@ both_backends!(
     bad_input_is_reported_per_row_and_changes_nothing,
     the_sheets_own_conflicts_are_reported,
     the_api_runs_imports_as_jobs_and_remembers_the_mapping,
+    imported_enrollments_keep_the_counters_and_the_trail,
 );
 
 fn table(kind: Kind, rows: &[&[&str]]) -> Table {
@@ -767,4 +768,171 @@ async fn the_api_runs_imports_as_jobs_and_remembers_the_mapping(t: &TestApp) {
     let csv = r.text().await.unwrap();
     assert!(csv.starts_with("code,title,description"), "{csv}");
     assert!(csv.contains("API-1,Via the API"), "{csv}");
+}
+
+/// One number from the database.
+async fn number(app: &App, sql: &str) -> i64 {
+    let mut conn = app.store.read().await.unwrap();
+    sqlx::Row::get(
+        &sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap(),
+        "n",
+    )
+}
+
+/// Every session's seat counters equal its enrollments, every waiting list is numbered 1..n
+/// without gaps, and the KPI facts (migration 0037) equal what the raw rows say.
+async fn assert_counters_true(app: &App) {
+    let wrong = number(
+        app,
+        "SELECT CAST(count(*) AS BIGINT) AS n FROM sessions s WHERE \
+         s.booked_count <> (SELECT count(*) FROM enrollments e WHERE e.session_id = s.id \
+           AND e.status IN ('booked', 'attended', 'completed', 'failed', 'no_show')) \
+         OR s.waitlist_count <> (SELECT count(*) FROM enrollments e WHERE e.session_id = s.id AND e.status = 'waitlisted') \
+         OR s.booked_count > s.capacity \
+         OR s.kpi_came <> (SELECT count(*) FROM enrollments e WHERE e.session_id = s.id AND e.status IN ('attended', 'completed', 'failed')) \
+         OR s.kpi_no_show <> (SELECT count(*) FROM enrollments e WHERE e.session_id = s.id AND e.status = 'no_show') \
+         OR s.kpi_completed <> (SELECT count(*) FROM enrollments e WHERE e.session_id = s.id AND e.status = 'completed')",
+    )
+    .await;
+    assert_eq!(
+        wrong, 0,
+        "sessions whose counters disagree with their enrollments"
+    );
+    let gaps = number(
+        app,
+        "SELECT CAST(count(*) AS BIGINT) AS n FROM sessions s WHERE s.waitlist_count > 0 AND \
+         (SELECT count(DISTINCT e.waitlist_position) FROM enrollments e WHERE e.session_id = s.id AND e.status = 'waitlisted' \
+           AND e.waitlist_position BETWEEN 1 AND s.waitlist_count) <> s.waitlist_count",
+    )
+    .await;
+    assert_eq!(gaps, 0, "waiting lists not numbered 1..n");
+}
+
+/// Enrollments written many at a time give every row the answer the use case gives it: seats
+/// then the waiting list in the sheet's order, the same refusals, a re-enrollment after a
+/// cancellation through the use case among them, counters and KPI facts true, and one audit
+/// event per enrollment.
+async fn imported_enrollments_keep_the_counters_and_the_trail(t: &TestApp) {
+    let events = "SELECT CAST((SELECT count(*) FROM audit_events WHERE entity_type = 'enrollment') + \
+        (SELECT count(*) FROM audit_pending WHERE entity_type = 'enrollment') AS BIGINT) AS n";
+    let done = run(
+        &t.app,
+        &to_xlsx(&world()).unwrap(),
+        "world.xlsx",
+        None,
+        true,
+    )
+    .await;
+    assert!(done.applied, "{:#?}", done.problems);
+    assert_counters_true(&t.app).await;
+    assert_eq!(number(&t.app, events).await, 18, "one event per enrollment");
+    // S-1 (12 seats): the first twelve rows booked, the last three waiting as 1, 2, 3.
+    let waiting = |learner: usize| {
+        format!(
+            "SELECT CAST(COALESCE(MAX(e.waitlist_position), -1) AS BIGINT) AS n FROM enrollments e \
+             JOIN learners l ON l.id = e.learner_id WHERE l.email = 'learner{learner}@example.com' \
+             AND e.status = 'waitlisted' AND e.session_id = (SELECT session_id FROM enrollments WHERE id = \
+             (SELECT MIN(id) FROM enrollments))"
+        )
+    };
+    for (learner, position) in [(11, -1), (12, 1), (13, 2), (14, 3)] {
+        assert_eq!(
+            number(&t.app, &waiting(learner)).await,
+            position,
+            "learner{learner}"
+        );
+    }
+
+    // learner0 cancels S-1 (a seat frees and the waiting list moves), then a second sheet
+    // enrolls two new learners around learner0's return (through the use case), and learner5
+    // again (refused as the use case refuses it).
+    let first = number(
+        &t.app,
+        "SELECT CAST(MIN(id) AS BIGINT) AS n FROM enrollments",
+    )
+    .await;
+    let version = number(
+        &t.app,
+        &format!("SELECT CAST(version AS BIGINT) AS n FROM enrollments WHERE id = {first}"),
+    )
+    .await;
+    trainyard_app::enrollment::cancel(&t.app, &Caller::system(), first, version)
+        .await
+        .unwrap();
+    let before = number(&t.app, events).await;
+    let mut more = vec![table(
+        Kind::Learners,
+        &[
+            &["new1@example.com", "New", "One"],
+            &["new2@example.com", "New", "Two"],
+            &["new3@example.com", "New", "Three"],
+        ],
+    )];
+    let s1 = number(
+        &t.app,
+        &format!("SELECT CAST(session_id AS BIGINT) AS n FROM enrollments WHERE id = {first}"),
+    )
+    .await;
+    let reference = |id: i64| format!("SELECT reference AS r FROM sessions WHERE id = {id}");
+    let mut conn = t.app.store.read().await.unwrap();
+    let s1_ref: String = sqlx::Row::get(
+        &sqlx::query(sqlx::AssertSqlSafe(reference(s1)))
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap(),
+        "r",
+    );
+    drop(conn);
+    more.push(table(
+        Kind::Enrollments,
+        &[
+            &[s1_ref.as_str(), "new1@example.com"],
+            &[s1_ref.as_str(), "learner0@example.com"],
+            &[s1_ref.as_str(), "new2@example.com"],
+            &[s1_ref.as_str(), "learner5@example.com"],
+        ],
+    ));
+    let book = to_xlsx(&more).unwrap();
+    let dry = run(&t.app, &book, "more.xlsx", None, false).await;
+    let texts: Vec<String> = dry.problems.iter().map(|p| p.text()).collect();
+    assert_eq!(
+        texts,
+        vec![format!(
+            "row 5: Lea5 Lerner5 is already enrolled in {s1_ref} (booked)."
+        )],
+        "the use case's refusal, word for word"
+    );
+    assert_eq!(dry.created.get("enrollments"), Some(&3));
+    more[1].rows.pop();
+    let book = to_xlsx(&more).unwrap();
+    let r = run(&t.app, &book, "more.xlsx", None, true).await;
+    assert!(r.applied, "{:#?}", r.problems);
+    assert_eq!(r.created.get("enrollments"), Some(&3));
+    assert_counters_true(&t.app).await;
+    assert_eq!(
+        number(&t.app, events).await,
+        before + 3,
+        "one event per enrollment"
+    );
+    // S-1 is full again after the promotion: all three wait, in the sheet's order, behind the
+    // two still waiting.
+    let position = |email: &str| {
+        format!(
+            "SELECT CAST(COALESCE(MAX(e.waitlist_position), -1) AS BIGINT) AS n FROM enrollments e \
+             JOIN learners l ON l.id = e.learner_id WHERE l.email = '{email}' AND e.status = 'waitlisted' \
+             AND e.session_id = {s1}"
+        )
+    };
+    let mut got = Vec::new();
+    for email in [
+        "new1@example.com",
+        "learner0@example.com",
+        "new2@example.com",
+    ] {
+        got.push(number(&t.app, &position(email)).await);
+    }
+    assert_eq!(got, vec![3, 4, 5]);
 }

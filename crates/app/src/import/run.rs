@@ -23,6 +23,8 @@ use trainyard_core::{Invalid, TimeZoneName};
 use trainyard_store::import::{self as repo, Keyed};
 use trainyard_store::{Conn, sessions};
 
+mod enrollments;
+
 /// Told how far the import is; the CLI draws a bar, a background job stores it.
 pub trait Progress: Send + Sync {
     fn step(&self, phase: &str, done: usize, total: usize);
@@ -458,6 +460,33 @@ pub async fn run(
             }
             continue;
         }
+        if *kind == Kind::Enrollments {
+            for row in rows {
+                plan.enrollments.push((
+                    row.get("session").to_owned(),
+                    row.get("learner").to_lowercase(),
+                ));
+            }
+            let outcomes = enrollments::import(&mut tx, &mut ctx, rows, |n| {
+                done += n;
+                if done.is_multiple_of(200) || done == total {
+                    progress.step(kind.as_str(), done, total);
+                }
+            })
+            .await?;
+            for (row, outcome) in rows.iter().zip(outcomes) {
+                match outcome {
+                    Ok(()) => ctx.counted(*kind),
+                    Err(f) => push_problem(
+                        &mut ctx,
+                        (*kind, sheet.as_str(), headers.as_slice()),
+                        row.line,
+                        f,
+                    ),
+                }
+            }
+            continue;
+        }
         let mut seen: HashMap<String, usize> = HashMap::new();
         for row in rows {
             let outcome = match kind {
@@ -473,14 +502,7 @@ pub async fn run(
                     ));
                     assignment(&mut tx, &mut ctx, row).await?
                 }
-                Kind::Enrollments => {
-                    plan.enrollments.push((
-                        row.get("session").to_owned(),
-                        row.get("learner").to_lowercase(),
-                    ));
-                    enrollment(&mut tx, &mut ctx, row, &mut seen).await?
-                }
-                Kind::Sessions => Ok(()),
+                Kind::Sessions | Kind::Enrollments => Ok(()),
             };
             match outcome {
                 Ok(()) => ctx.counted(*kind),
@@ -960,41 +982,6 @@ async fn assignment(
         for e in events {
             a = attempt!(crate::staffing::act_in(tx, app, caller, a.id, a.version, *e, None).await);
         }
-        Ok(Ok(()))
-    });
-    Ok(r)
-}
-
-async fn enrollment(
-    tx: &mut Conn,
-    ctx: &mut Ctx<'_>,
-    row: &Mapped,
-    seen: &mut HashMap<String, usize>,
-) -> Result<Result<(), Fail>, AppError> {
-    let session = match ctx.reference(Keyed::Sessions, "session", row.get("session"), "session") {
-        Ok(v) => v.parse::<i64>().unwrap_or_default(),
-        Err(f) => return Ok(Err(f)),
-    };
-    let learner = match ctx.reference(Keyed::Learners, "learner", row.get("learner"), "learner") {
-        Ok(v) => v.parse::<i64>().unwrap_or_default(),
-        Err(f) => return Ok(Err(f)),
-    };
-    let pair = format!("{session}/{learner}");
-    if let Some(first) = seen.get(&pair) {
-        return Ok(Err(fail(
-            Some("learner"),
-            format!(
-                "{} is already enrolled in {} by row {first}",
-                row.get("learner"),
-                row.get("session")
-            ),
-            "duplicate",
-        )));
-    }
-    seen.insert(pair, row.line);
-    let (app, caller, now) = (ctx.app, ctx.caller, ctx.now);
-    let r = row!(tx, {
-        attempt!(crate::enrollment::enroll_untold(app, tx, caller, (session, learner), now).await);
         Ok(Ok(()))
     });
     Ok(r)
