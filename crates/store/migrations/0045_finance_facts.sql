@@ -20,8 +20,13 @@ CREATE TABLE session_finance_facts (
 CREATE TABLE finance_stale (
     session_id BIGINT PRIMARY KEY
 );
--- Delivered sessions by their end, with what the report sums and groups by.
-CREATE INDEX sessions_delivered_ends ON sessions (ends_at, status, archived_at, currency, booked_count);
+-- Delivered sessions by their end, with what the report sums and groups by (a covering read).
+CREATE INDEX sessions_delivered_ends ON sessions (ends_at, status, archived_at, currency, booked_count,
+    course_id, client_id, program_id, venue_id, delivery_mode, id);
+-- Every delivered session starts out marked, and a session inserted (an import, a bulk load) is
+-- marked by its insert: a delivered session without figures always has a mark, so a read only
+-- has to look at the marks.
+INSERT INTO finance_stale (session_id) SELECT id FROM sessions WHERE status IN ('delivered', 'closed');
 -- The admin effort per session (staff actions from the audit trail, logged minutes) was counted
 -- per request with a lookup of the audit trail per delivered session: kept on the session row
 -- like the counts of 0037. Every audit event is first written to `audit_pending` (on both
@@ -43,6 +48,10 @@ UPDATE sessions SET
     kpi_admin_minutes = (SELECT COALESCE(SUM(m.minutes), 0) FROM session_admin_time m WHERE m.session_id = sessions.id);
 
 --@sqlite
+CREATE TRIGGER sessions_finance_insert AFTER INSERT ON sessions
+BEGIN
+    INSERT OR IGNORE INTO finance_stale (session_id) VALUES (NEW.id);
+END;
 CREATE TRIGGER audit_pending_kpi AFTER INSERT ON audit_pending
 WHEN NEW.entity_type IN ('session', 'assignment', 'enrollment')
     AND EXISTS (SELECT 1 FROM users u WHERE u.id = NEW.actor_user_id AND u.role IN ('admin', 'manager', 'coordinator', 'finance'))
@@ -199,6 +208,13 @@ BEGIN
 END;
 --@end
 --@postgres
+CREATE FUNCTION sessions_finance_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO finance_stale (session_id) VALUES (NEW.id) ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER sessions_finance_insert AFTER INSERT ON sessions
+    FOR EACH ROW EXECUTE FUNCTION sessions_finance_insert();
 CREATE FUNCTION audit_pending_kpi() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF NEW.entity_type IN ('session', 'assignment', 'enrollment')

@@ -23,9 +23,10 @@ pub struct Fact {
     pub lead_instructor_id: Option<i64>,
 }
 
-/// Takes up to `limit` delivered sessions (ending in `window`, if given) whose figures are stale
-/// or were never kept: their marks are deleted in `tx`, which must keep their new figures before
-/// it commits.
+/// Takes up to `limit` marked delivered sessions (ending in `window`, if given): their marks are
+/// deleted in `tx`, which must keep their new figures before it commits. A delivered session
+/// without figures is always marked (migration 0045 marked every one, and a session's insert and
+/// every change of its status mark it), so the marks are all a read has to look at.
 pub async fn take_stale(
     tx: &mut Conn,
     window: Option<(i64, i64)>,
@@ -38,23 +39,7 @@ pub async fn take_stale(
     q.push(DELIVERED);
     push_window(&mut q, window);
     q.push(" LIMIT ").int(limit).push(") RETURNING session_id");
-    let mut ids = fetch_all(tx, q.query(), |r| r.i("session_id")).await?;
-    let left = limit - ids.len() as i64;
-    if left > 0 {
-        let mut q = Sql::new("SELECT s.id FROM sessions s WHERE s.status IN ");
-        q.push(DELIVERED);
-        push_window(&mut q, window);
-        q.push(
-            " AND NOT EXISTS (SELECT 1 FROM session_finance_facts f WHERE f.session_id = s.id) LIMIT ",
-        )
-        .int(left);
-        for id in fetch_all(tx, q.query(), |r| r.i("id")).await? {
-            if !ids.contains(&id) {
-                ids.push(id);
-            }
-        }
-    }
-    Ok(ids)
+    fetch_all(tx, q.query(), |r| r.i("session_id")).await
 }
 
 fn push_window(q: &mut Sql, window: Option<(i64, i64)>) {
