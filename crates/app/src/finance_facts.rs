@@ -211,3 +211,57 @@ pub(crate) async fn rows(
         })
         .collect())
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn months_start_at_local_midnight_of_each_month_after_the_first() {
+        let tz = TimeZoneName::parse_or_utc("Europe/Berlin");
+        let (labels, bounds) = months(&tz, day("2026-01-15"), day("2026-03-02"));
+        assert_eq!(labels, ["2026-01", "2026-02", "2026-03"]);
+        // 1 February and 1 March 2026, 00:00 in Berlin (UTC+1).
+        assert_eq!(bounds, [1_769_900_400_000, 1_772_319_600_000]);
+        let (labels, bounds) = months(&tz, day("2026-05-01"), day("2026-05-31"));
+        assert_eq!(labels, ["2026-05"]);
+        assert!(bounds.is_empty());
+    }
+
+    #[test]
+    fn a_drill_down_key_narrows_or_selects_nothing() {
+        let tz = TimeZoneName::parse_or_utc("UTC");
+        let all = FactFilter {
+            from_ms: 0,
+            until_ms: i64::MAX,
+            ..Default::default()
+        };
+        let f = narrow(all.clone(), &tz, Dimension::Client, "").unwrap();
+        assert_eq!(
+            f.client_id,
+            Some(None),
+            "the empty key is the public sessions"
+        );
+        let f = narrow(all.clone(), &tz, Dimension::Venue, "7").unwrap();
+        assert_eq!(f.venue_id, Some(Some(7)));
+        let f = narrow(all.clone(), &tz, Dimension::Month, "2026-02").unwrap();
+        assert_eq!(
+            (f.from_ms, f.until_ms),
+            (1_769_904_000_000, 1_772_323_200_000)
+        );
+        for (d, key) in [
+            (Dimension::Course, ""),
+            (Dimension::Course, "x"),
+            (Dimension::Month, "2026-13"),
+            (Dimension::Month, "2026-2"),
+            (Dimension::Mode, "teleport"),
+        ] {
+            assert!(narrow(all.clone(), &tz, d, key).is_none(), "{key}");
+        }
+    }
+}
