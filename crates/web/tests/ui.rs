@@ -22,6 +22,7 @@ both_backends!(
     lists_filter_in_a_compact_bar_and_label_their_cells_for_phones,
     the_learner_picker_suggests_only_learners_the_caller_may_see,
     a_learner_typed_by_name_or_e_mail_is_enrolled_without_script,
+    the_search_box_finds_each_kind_and_links_to_it,
 );
 
 async fn login_logout_and_the_staff_pages(t: &TestApp) {
@@ -1064,4 +1065,51 @@ async fn a_learner_typed_by_name_or_e_mail_is_enrolled_without_script(t: &TestAp
     let mut want = vec![ada, grace, chosen];
     want.sort_unstable();
     assert_eq!(enrolled, want);
+}
+
+async fn the_search_box_finds_each_kind_and_links_to_it(t: &TestApp) {
+    t.user("colin@example.com", Role::Coordinator, None).await;
+    let api = t.api_as(Role::Coordinator, None).await;
+    let id = |v: serde_json::Value| v["id"].as_i64().unwrap();
+    let course = id(api.create("/courses", &course_body("ZEBRA-1")).await);
+    let client = id(api
+        .create(
+            "/clients",
+            &json!({ "code": "ZEBRA", "name": "Zebra Ltd", "billing_email": "b@zebra.example", "currency": "EUR", "time_zone": "Europe/Berlin" }),
+        )
+        .await);
+    let instructor = id(api
+        .create(
+            "/instructors",
+            &json!({ "name": "Zora Zebra", "email": "zora@zebra.example", "employment_type": "staff", "time_zone": "Europe/Berlin", "currency": "EUR", "max_days_week": 5, "max_days_month": 20 }),
+        )
+        .await);
+    let learner = id(api
+        .create(
+            "/learners",
+            &json!({ "first_name": "Lea", "last_name": "Zebra", "email": "lea@zebra.example", "time_zone": "Europe/Berlin" }),
+        )
+        .await);
+    let b = Browser::new(t);
+    b.login("colin@example.com", PASSWORD).await;
+    let (status, html) = b.get("/search?q=zebra").await;
+    assert_eq!(status, StatusCode::OK);
+    for needle in [
+        "Courses (1)".to_owned(),
+        format!("href=\"/courses/{course}\""),
+        "Clients (1)".to_owned(),
+        format!("href=\"/clients/{client}\""),
+        "Instructors (1)".to_owned(),
+        format!("href=\"/instructors/{instructor}\""),
+        "Learners (1)".to_owned(),
+        format!("href=\"/learners/{learner}\""),
+        "Lea Zebra".to_owned(),
+        "Sessions (0)".to_owned(),
+        "No sessions match.".to_owned(),
+    ] {
+        assert!(html.contains(&needle), "the search page shows {needle}");
+    }
+    // An empty box searches nothing.
+    let (_, html) = b.get("/search?q=").await;
+    assert!(!html.contains("Courses ("));
 }

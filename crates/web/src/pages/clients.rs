@@ -45,6 +45,15 @@ impl RecordPage for Clients {
     fn params(f: &ClientFilter) -> &ListParams {
         &f.list
     }
+    fn search_filter(list: ListParams) -> Option<ClientFilter> {
+        Some(ClientFilter { list })
+    }
+    fn search_columns() -> Vec<&'static str> {
+        vec!["Code", "Name"]
+    }
+    fn search_cells(_: &Caller, x: &Client) -> Vec<Cell> {
+        vec![Cell::text(&x.code), Cell::text(&x.name)]
+    }
     fn empty_hint(_: &Caller) -> &'static str {
         "Add the organisations you train for: billing contact, currency and whether their enrollments need approval."
     }

@@ -73,6 +73,18 @@ impl RecordPage for Courses {
     fn params(f: &CourseFilter) -> &ListParams {
         &f.list
     }
+    fn search_filter(list: ListParams) -> Option<CourseFilter> {
+        Some(CourseFilter {
+            list,
+            ..Default::default()
+        })
+    }
+    fn search_columns() -> Vec<&'static str> {
+        vec!["Code", "Title"]
+    }
+    fn search_cells(_: &Caller, x: &Course) -> Vec<Cell> {
+        vec![Cell::text(&x.code), Cell::text(&x.title)]
+    }
     fn empty_hint(_: &Caller) -> &'static str {
         "Add the courses you deliver: code, duration, learner limits and prices."
     }

@@ -10,10 +10,8 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use trainyard_app::catalog::courses;
-use trainyard_app::people::{clients, instructors, learners};
+use trainyard_app::people::instructors;
 use trainyard_app::portal::{self, Dashboard};
-use trainyard_app::schedule::sessions;
 use trainyard_core::Role;
 use trainyard_core::kpi::Kpi;
 
@@ -264,7 +262,6 @@ async fn search(
     if let Err(e) = c.require_staff("search the whole operation") {
         return error_page(e, Some(&c));
     }
-    let viewer = viewer_tz(&c);
     let mut list = trainyard_app::store::ListParams {
         q: q.q.clone(),
         per_page: 8,
@@ -273,154 +270,13 @@ async fn search(
     list.q = q.q.trim().to_owned();
     let mut sections = Vec::new();
     if !list.q.is_empty() {
-        let sf = trainyard_app::store::sessions::SessionFilter {
-            list: list.clone(),
-            ..Default::default()
-        };
-        if let Ok(p) = sessions::list(&s.app, &c, &sf).await {
-            sections.push(Section {
-                title: format!("Sessions ({})", p.total),
-                columns: vec!["Reference", "Course", "Starts", "Status"],
-                rows: p
-                    .items
-                    .iter()
-                    .map(|x| Row {
-                        href: format!("/sessions/{}", x.id),
-                        cells: vec![
-                            Cell::text(&x.reference),
-                            Cell::text(&x.course_title),
-                            Cell::text(when(x.starts_at, &x.time_zone, &viewer)),
-                            Cell::badge(x.status.label(), x.status.as_str()),
-                        ],
-                    })
-                    .collect(),
-                empty: "No sessions match.".into(),
-            });
-        }
-        if let Ok(p) = courses::list(
-            &s.app,
-            &c,
-            &trainyard_app::store::courses::CourseFilter {
-                list: list.clone(),
-                ..Default::default()
-            },
-        )
-        .await
-        {
-            sections.push(Section {
-                title: format!("Courses ({})", p.total),
-                columns: vec!["Code", "Title"],
-                rows: p
-                    .items
-                    .iter()
-                    .map(|x| Row {
-                        href: format!("/courses/{}", x.id),
-                        cells: vec![Cell::text(&x.code), Cell::text(&x.title)],
-                    })
-                    .collect(),
-                empty: "No courses match.".into(),
-            });
-        }
-        if let Ok(p) = instructors::list(
-            &s.app,
-            &c,
-            &trainyard_app::store::instructors::InstructorFilter {
-                list: list.clone(),
-                ..Default::default()
-            },
-        )
-        .await
-        {
-            sections.push(Section {
-                title: format!("Instructors ({})", p.total),
-                columns: vec!["Name", "E-mail"],
-                rows: p
-                    .items
-                    .iter()
-                    .map(|x| Row {
-                        href: format!("/instructors/{}", x.id),
-                        cells: vec![Cell::text(&x.name), Cell::text(&x.email)],
-                    })
-                    .collect(),
-                empty: "No instructors match.".into(),
-            });
-        }
-        if let Ok(p) = clients::list(
-            &s.app,
-            &c,
-            &trainyard_app::store::clients::ClientFilter { list: list.clone() },
-        )
-        .await
-        {
-            sections.push(Section {
-                title: format!("Clients ({})", p.total),
-                columns: vec!["Code", "Name"],
-                rows: p
-                    .items
-                    .iter()
-                    .map(|x| Row {
-                        href: format!("/clients/{}", x.id),
-                        cells: vec![Cell::text(&x.code), Cell::text(&x.name)],
-                    })
-                    .collect(),
-                empty: "No clients match.".into(),
-            });
-        }
-        if let Ok(p) = trainyard_app::programs::list(
-            &s.app,
-            &c,
-            &trainyard_app::store::programs::ProgramFilter {
-                list: list.clone(),
-                ..Default::default()
-            },
-        )
-        .await
-        {
-            sections.push(Section {
-                title: format!("Programs ({})", p.total),
-                columns: vec!["Program", "Client", "Dates"],
-                rows: p
-                    .items
-                    .iter()
-                    .map(|x| Row {
-                        href: format!("/programs/{}", x.id),
-                        cells: vec![
-                            Cell::text(&x.name),
-                            Cell::text(&x.client_name),
-                            Cell::text(super::programs::dates(x)),
-                        ],
-                    })
-                    .collect(),
-                empty: "No programs match.".into(),
-            });
-        }
-        if let Ok(p) = learners::list(
-            &s.app,
-            &c,
-            &trainyard_app::store::learners::LearnerFilter {
-                list: list.clone(),
-                ..Default::default()
-            },
-        )
-        .await
-        {
-            sections.push(Section {
-                title: format!("Learners ({})", p.total),
-                columns: vec!["Name", "E-mail"],
-                rows: p
-                    .items
-                    .iter()
-                    .map(|x| Row {
-                        href: format!("/learners/{}", x.id),
-                        cells: vec![
-                            Cell::text(format!("{} {}", x.first_name, x.last_name)),
-                            Cell::text(&x.email),
-                        ],
-                    })
-                    .collect(),
-                empty: "No learners match.".into(),
-            });
-        }
+        use super::record::search_section;
+        sections.extend(search_section::<super::sessions::Sessions>(&s, &c, &list).await);
+        sections.extend(search_section::<super::courses::Courses>(&s, &c, &list).await);
+        sections.extend(search_section::<super::instructors::Instructors>(&s, &c, &list).await);
+        sections.extend(search_section::<super::clients::Clients>(&s, &c, &list).await);
+        sections.extend(search_section::<super::programs::Programs>(&s, &c, &list).await);
+        sections.extend(search_section::<super::learners::Learners>(&s, &c, &list).await);
     }
     PortalPage {
         chrome: Chrome::new(&c, "", None),

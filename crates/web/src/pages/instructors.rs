@@ -78,6 +78,18 @@ impl RecordPage for Instructors {
     fn params(f: &InstructorFilter) -> &ListParams {
         &f.list
     }
+    fn search_filter(list: ListParams) -> Option<InstructorFilter> {
+        Some(InstructorFilter {
+            list,
+            ..Default::default()
+        })
+    }
+    fn search_columns() -> Vec<&'static str> {
+        vec!["Name", "E-mail"]
+    }
+    fn search_cells(_: &Caller, x: &Instructor) -> Vec<Cell> {
+        vec![Cell::text(&x.name), Cell::text(&x.email)]
+    }
     fn empty_hint(_: &Caller) -> &'static str {
         "Add your trainers, staff and contractors: contact, home venue, limits and skills."
     }

@@ -112,6 +112,21 @@ impl RecordPage for Learners {
     fn params(f: &LearnerFilter) -> &ListParams {
         &f.list
     }
+    fn search_filter(list: ListParams) -> Option<LearnerFilter> {
+        Some(LearnerFilter {
+            list,
+            ..Default::default()
+        })
+    }
+    fn search_columns() -> Vec<&'static str> {
+        vec!["Name", "E-mail"]
+    }
+    fn search_cells(_: &Caller, x: &Learner) -> Vec<Cell> {
+        vec![
+            Cell::text(format!("{} {}", x.first_name, x.last_name)),
+            Cell::text(&x.email),
+        ]
+    }
     fn list_title(c: &Caller) -> &'static str {
         if c.role.is_staff() {
             "Learners"

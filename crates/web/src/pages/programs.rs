@@ -68,6 +68,22 @@ impl RecordPage for Programs {
     fn params(f: &ProgramFilter) -> &ListParams {
         &f.list
     }
+    fn search_filter(list: ListParams) -> Option<ProgramFilter> {
+        Some(ProgramFilter {
+            list,
+            ..Default::default()
+        })
+    }
+    fn search_columns() -> Vec<&'static str> {
+        vec!["Program", "Client", "Dates"]
+    }
+    fn search_cells(_: &Caller, x: &Program) -> Vec<Cell> {
+        vec![
+            Cell::text(&x.name),
+            Cell::text(&x.client_name),
+            Cell::text(dates(x)),
+        ]
+    }
     fn empty_hint(_: &Caller) -> &'static str {
         "Record what a client has contracted — e.g. 12 sessions of Leadership 101 between March and June for 60,000 EUR — then attach its sessions."
     }

@@ -237,6 +237,20 @@ pub(crate) trait RecordPage: Sized + Send + Sync + 'static {
     fn shows_history(_: &Caller) -> bool {
         true
     }
+    // ---------------------------------------------------------------- the one search box
+
+    /// The filter that finds `list.q` among this kind in `/search`; `None`: not searched there.
+    fn search_filter(_: ListParams) -> Option<Self::Filter> {
+        None
+    }
+    /// The columns of a search result (fewer than the list's) and one row's cells.
+    fn search_columns() -> Vec<&'static str> {
+        Vec::new()
+    }
+    fn search_cells(_: &Caller, _: &Self::Item) -> Vec<Cell> {
+        Vec::new()
+    }
+
     /// The detail page as a response; a kind with more than facts and sections has its own.
     fn page(chrome: Chrome, view: DetailView, _: Self::Extra) -> Response {
         DetailPage { chrome, view }.into_response()
@@ -294,6 +308,30 @@ macro_rules! use_cases {
     };
 }
 pub(crate) use use_cases;
+
+/// The rows of `K` that `list.q` finds, as a section of the search page; `None` when the kind is
+/// not searched or the caller may not list it.
+pub(crate) async fn search_section<K: RecordPage>(
+    s: &AppState,
+    c: &Caller,
+    list: &ListParams,
+) -> Option<Section> {
+    let filter = K::search_filter(list.clone())?;
+    let page = K::list(&s.app, c, &filter).await.ok()?;
+    Some(Section {
+        title: format!("{} ({})", K::list_title(c), page.total),
+        columns: K::search_columns(),
+        rows: page
+            .items
+            .iter()
+            .map(|x| Row {
+                href: format!("{}/{}", K::PATH, x.id()),
+                cells: K::search_cells(c, x),
+            })
+            .collect(),
+        empty: format!("No {} match.", K::TITLE.to_lowercase()),
+    })
+}
 
 /// Every page of `K`.
 pub(crate) fn routes<K: RecordPage>() -> Router<AppState> {

@@ -104,6 +104,23 @@ impl RecordPage for Sessions {
     fn params(f: &SessionFilter) -> &ListParams {
         &f.list
     }
+    fn search_filter(list: ListParams) -> Option<SessionFilter> {
+        Some(SessionFilter {
+            list,
+            ..Default::default()
+        })
+    }
+    fn search_columns() -> Vec<&'static str> {
+        vec!["Reference", "Course", "Starts", "Status"]
+    }
+    fn search_cells(c: &Caller, x: &Session) -> Vec<Cell> {
+        vec![
+            Cell::text(&x.reference),
+            Cell::text(&x.course_title),
+            Cell::text(when(x.starts_at, &x.time_zone, &viewer_tz(c))),
+            Cell::badge(x.status.label(), x.status.as_str()),
+        ]
+    }
     fn list_title(c: &Caller) -> &'static str {
         let tr = Tr::for_caller(c);
         if c.role.is_staff() {
