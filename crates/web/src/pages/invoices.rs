@@ -78,24 +78,12 @@ async fn list(
     Flash(flash): Flash,
     Query(mut filter): Query<InvoiceFilter>,
 ) -> Response {
-    // Newest first unless the reader sorts otherwise.
-    if filter.list.sort.trim().is_empty() {
-        filter.list.sort = "created".into();
-        filter.list.dir = "desc".into();
-    }
-    let (page, error) = match uc::list(&s.app, &c, filter.clone()).await {
-        Ok(p) => (p, None),
-        Err(e @ AppError::BadParameter { .. }) => (
-            Page {
-                items: Vec::new(),
-                total: 0,
-                page: 1,
-                per_page: 50,
-            },
-            Some(e.to_string()),
-        ),
-        Err(e) => return error_page(e, Some(&c)),
-    };
+    crate::pages::newest_first(&mut filter.list);
+    let (page, error) =
+        match crate::pages::page_or_refusal(&c, uc::list(&s.app, &c, filter.clone()).await) {
+            Ok(x) => x,
+            Err(page) => return page,
+        };
     let first = uc::today(&c).with_day(1).unwrap_or_else(|| uc::today(&c));
     let last_month = first
         .checked_sub_months(chrono::Months::new(1))

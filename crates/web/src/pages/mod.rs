@@ -227,6 +227,35 @@ pub struct FormPage {
 }
 
 /// A list as a page, or as CSV when `?format=csv`.
+/// Sorts a document list newest first unless the reader sorts otherwise.
+pub(crate) fn newest_first(list: &mut trainyard_app::store::ListParams) {
+    if list.sort.trim().is_empty() {
+        list.sort = "created".into();
+        list.dir = "desc".into();
+    }
+}
+
+/// A list's rows; a filter the list refuses (a bad status, say) gives an empty page with the
+/// refusal shown above it, any other error the error page.
+pub(crate) fn page_or_refusal<T>(
+    c: &Caller,
+    listed: Result<trainyard_app::store::Page<T>, AppError>,
+) -> Result<(trainyard_app::store::Page<T>, Option<String>), Response> {
+    match listed {
+        Ok(p) => Ok((p, None)),
+        Err(e @ AppError::BadParameter { .. }) => Ok((
+            trainyard_app::store::Page {
+                items: Vec::new(),
+                total: 0,
+                page: 1,
+                per_page: 50,
+            },
+            Some(e.to_string()),
+        )),
+        Err(e) => Err(error_page(e, Some(c))),
+    }
+}
+
 pub fn list_response(chrome: Chrome, view: ListView, csv: bool) -> Response {
     if csv {
         return crate::views::csv_response(view.path.trim_start_matches('/'), &view);

@@ -105,23 +105,12 @@ async fn list(
     Flash(flash): Flash,
     Query(mut filter): Query<QuoteFilter>,
 ) -> Response {
-    if filter.list.sort.trim().is_empty() {
-        filter.list.sort = "created".into();
-        filter.list.dir = "desc".into();
-    }
-    let (page, error) = match uc::list(&s.app, &c, filter.clone()).await {
-        Ok(p) => (p, None),
-        Err(e @ AppError::BadParameter { .. }) => (
-            Page {
-                items: Vec::new(),
-                total: 0,
-                page: 1,
-                per_page: 50,
-            },
-            Some(e.to_string()),
-        ),
-        Err(e) => return error_page(e, Some(&c)),
-    };
+    crate::pages::newest_first(&mut filter.list);
+    let (page, error) =
+        match crate::pages::page_or_refusal(&c, uc::list(&s.app, &c, filter.clone()).await) {
+            Ok(x) => x,
+            Err(page) => return page,
+        };
     ListPage {
         chrome: Chrome::new(&c, "quotes", flash),
         page,
