@@ -16,13 +16,15 @@ use trainyard_store::finance_facts::{self as repo, Fact, FactFilter, FactSum, Gr
 const CHUNK: i64 = 1000;
 
 /// Recomputes the figures of the delivered sessions (ending in `window`, all when `None`) that are
-/// marked stale or were never kept, chunk by chunk; returns how many.
+/// marked stale or were never kept, chunk by chunk, and forgets the figures of marked sessions
+/// no longer delivered (or archived); returns how many sessions it touched.
 pub async fn refresh(app: &App, window: Option<(i64, i64)>) -> Result<usize, AppError> {
     let mut done = 0;
     loop {
         let mut tx = app.store.write().await?;
+        let dropped = repo::drop_undelivered(&mut tx, CHUNK).await?;
         let ids = repo::take_stale(&mut tx, window, CHUNK).await?;
-        if ids.is_empty() {
+        if ids.is_empty() && dropped == 0 {
             tx.rollback().await?;
             return Ok(done);
         }
@@ -42,8 +44,8 @@ pub async fn refresh(app: &App, window: Option<(i64, i64)>) -> Result<usize, App
             .collect();
         repo::keep(&mut tx, &facts).await?;
         tx.commit().await?;
-        done += ids.len();
-        if (ids.len() as i64) < CHUNK {
+        done += ids.len() + dropped;
+        if (ids.len() as i64) < CHUNK && (dropped as i64) < CHUNK {
             return Ok(done);
         }
     }
@@ -52,16 +54,7 @@ pub async fn refresh(app: &App, window: Option<(i64, i64)>) -> Result<usize, App
 /// The background pass: every stale delivered session recomputed, the marks of sessions no longer
 /// delivered forgotten. Returns how many sessions it touched.
 pub async fn refresh_all(app: &App) -> Result<usize, AppError> {
-    let mut done = refresh(app, None).await?;
-    loop {
-        let mut tx = app.store.write().await?;
-        let dropped = repo::drop_undelivered(&mut tx, CHUNK).await?;
-        tx.commit().await?;
-        done += dropped;
-        if (dropped as i64) < CHUNK {
-            return Ok(done);
-        }
-    }
+    refresh(app, None).await
 }
 
 /// The months of `[from, until]` as `YYYY-MM` with the instant each month after the first starts

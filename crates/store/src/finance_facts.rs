@@ -34,29 +34,32 @@ pub async fn take_stale(
 ) -> Result<Vec<i64>, StoreError> {
     let mut q = Sql::new(
         "DELETE FROM finance_stale WHERE session_id IN (SELECT m.session_id FROM finance_stale m \
-         JOIN sessions s ON s.id = m.session_id WHERE s.status IN ",
+         JOIN sessions s ON s.id = m.session_id WHERE s.archived_at IS NULL AND s.status IN ",
     );
     q.push(DELIVERED);
-    push_window(&mut q, window);
+    if let Some((from, until)) = window {
+        // In the period now, or counted in it by the figures kept before the change.
+        q.push(" AND ((s.ends_at >= ")
+            .int(from)
+            .push(" AND s.ends_at < ")
+            .int(until)
+            .push(") OR EXISTS (SELECT 1 FROM session_finance_facts f WHERE f.session_id = m.session_id AND f.ends_at >= ")
+            .int(from)
+            .push(" AND f.ends_at < ")
+            .int(until)
+            .push("))");
+    }
     q.push(" LIMIT ").int(limit).push(") RETURNING session_id");
     fetch_all(tx, q.query(), |r| r.i("session_id")).await
 }
 
-fn push_window(q: &mut Sql, window: Option<(i64, i64)>) {
-    if let Some((from, until)) = window {
-        q.push(" AND s.ends_at >= ")
-            .int(from)
-            .push(" AND s.ends_at < ")
-            .int(until);
-    }
-}
-
-/// Forgets up to `limit` marks of sessions that are not delivered (any more), with their kept
-/// figures: they are computed afresh if the session is delivered again. Returns how many.
+/// Forgets up to `limit` marks of sessions that are not delivered (any more) or archived, with
+/// their kept figures: they are computed afresh if the session is delivered again. Returns how
+/// many.
 pub async fn drop_undelivered(tx: &mut Conn, limit: i64) -> Result<usize, StoreError> {
     let mut q = Sql::new(
         "DELETE FROM finance_stale WHERE session_id IN (SELECT m.session_id FROM finance_stale m \
-         WHERE NOT EXISTS (SELECT 1 FROM sessions s WHERE s.id = m.session_id AND s.status IN ",
+         WHERE NOT EXISTS (SELECT 1 FROM sessions s WHERE s.id = m.session_id AND s.archived_at IS NULL AND s.status IN ",
     );
     q.push(DELIVERED)
         .push(") LIMIT ")
@@ -101,6 +104,19 @@ pub async fn keep(tx: &mut Conn, facts: &[Fact]) -> Result<(), StoreError> {
              cost_minor = excluded.cost_minor, lead_instructor_id = excluded.lead_instructor_id",
         );
         q.query().execute(&mut *tx).await?;
+        // What the sums filter and group by, as the session has it now.
+        let mut q = Sql::new(
+            "UPDATE session_finance_facts SET ends_at = s.ends_at, currency = s.currency, \
+             learners = s.booked_count, course_id = s.course_id, client_id = s.client_id, \
+             program_id = s.program_id, venue_id = s.venue_id, delivery_mode = s.delivery_mode \
+             FROM sessions s WHERE s.id = session_finance_facts.session_id \
+             AND session_finance_facts.session_id IN (",
+        );
+        for (n, f) in chunk.iter().enumerate() {
+            q.push(if n == 0 { "" } else { ", " }).int(f.session_id);
+        }
+        q.push(")");
+        q.query().execute(&mut *tx).await?;
     }
     Ok(())
 }
@@ -108,7 +124,9 @@ pub async fn keep(tx: &mut Conn, facts: &[Fact]) -> Result<(), StoreError> {
 /// How many delivered sessions are marked stale or were never costed (the doctor and the bench
 /// show it).
 pub async fn pending(conn: &mut Conn) -> Result<i64, StoreError> {
-    let mut q = Sql::new("SELECT CAST(count(*) AS BIGINT) AS n FROM sessions s WHERE s.status IN ");
+    let mut q = Sql::new(
+        "SELECT CAST(count(*) AS BIGINT) AS n FROM sessions s WHERE s.archived_at IS NULL AND s.status IN ",
+    );
     q.push(DELIVERED).push(
         " AND (EXISTS (SELECT 1 FROM finance_stale m WHERE m.session_id = s.id) \
          OR NOT EXISTS (SELECT 1 FROM session_finance_facts f WHERE f.session_id = s.id))",
@@ -178,19 +196,19 @@ pub async fn sums(
     let mut q = Sql::new("SELECT ");
     let (keys, join, group): (&str, &str, &str) = match by {
         Grouping::Course => (
-            "s.course_id AS kid, CAST(NULL AS TEXT) AS ktext, c.code || ' ' || c.title AS label",
-            " JOIN courses c ON c.id = s.course_id",
-            "s.course_id, c.code, c.title, ",
+            "f.course_id AS kid, CAST(NULL AS TEXT) AS ktext, c.code || ' ' || c.title AS label",
+            " JOIN courses c ON c.id = f.course_id",
+            "f.course_id, c.code, c.title, ",
         ),
         Grouping::Client => (
-            "s.client_id AS kid, CAST(NULL AS TEXT) AS ktext, x.name AS label",
-            " LEFT JOIN clients x ON x.id = s.client_id",
-            "s.client_id, x.name, ",
+            "f.client_id AS kid, CAST(NULL AS TEXT) AS ktext, x.name AS label",
+            " LEFT JOIN clients x ON x.id = f.client_id",
+            "f.client_id, x.name, ",
         ),
         Grouping::Program => (
-            "s.program_id AS kid, CAST(NULL AS TEXT) AS ktext, x.name AS label",
-            " LEFT JOIN programs x ON x.id = s.program_id",
-            "s.program_id, x.name, ",
+            "f.program_id AS kid, CAST(NULL AS TEXT) AS ktext, x.name AS label",
+            " LEFT JOIN programs x ON x.id = f.program_id",
+            "f.program_id, x.name, ",
         ),
         Grouping::LeadInstructor => (
             "f.lead_instructor_id AS kid, CAST(NULL AS TEXT) AS ktext, x.name AS label",
@@ -198,19 +216,19 @@ pub async fn sums(
             "f.lead_instructor_id, x.name, ",
         ),
         Grouping::Venue => (
-            "s.venue_id AS kid, CAST(NULL AS TEXT) AS ktext, x.name AS label",
-            " LEFT JOIN venues x ON x.id = s.venue_id",
-            "s.venue_id, x.name, ",
+            "f.venue_id AS kid, CAST(NULL AS TEXT) AS ktext, x.name AS label",
+            " LEFT JOIN venues x ON x.id = f.venue_id",
+            "f.venue_id, x.name, ",
         ),
         Grouping::Mode => (
-            "CAST(NULL AS BIGINT) AS kid, s.delivery_mode AS ktext, CAST(NULL AS TEXT) AS label",
+            "CAST(NULL AS BIGINT) AS kid, f.delivery_mode AS ktext, CAST(NULL AS TEXT) AS label",
             "",
-            "s.delivery_mode, ",
+            "f.delivery_mode, ",
         ),
         Grouping::Session => (
-            "s.id AS kid, CAST(NULL AS TEXT) AS ktext, s.reference AS label",
-            "",
-            "s.id, s.reference, ",
+            "f.session_id AS kid, CAST(NULL AS TEXT) AS ktext, s.reference AS label",
+            " JOIN sessions s ON s.id = f.session_id",
+            "f.session_id, s.reference, ",
         ),
         Grouping::Slices(_) | Grouping::Nothing => ("", "", ""),
     };
@@ -231,9 +249,9 @@ pub async fn sums(
         }
     }
     q.push(
-        ", s.currency, CAST(count(*) AS BIGINT) AS n, CAST(SUM(s.booked_count) AS BIGINT) AS learners, \
+        ", f.currency, CAST(count(*) AS BIGINT) AS n, CAST(SUM(f.learners) AS BIGINT) AS learners, \
          CAST(SUM(f.revenue_minor) AS BIGINT) AS revenue, CAST(SUM(f.cost_minor) AS BIGINT) AS cost \
-         FROM sessions s JOIN session_finance_facts f ON f.session_id = s.id",
+         FROM session_finance_facts f",
     );
     q.push(join);
     push_filter(&mut q, f);
@@ -248,7 +266,7 @@ pub async fn sums(
             q.push(group);
         }
     }
-    q.push("s.currency");
+    q.push("f.currency");
     fetch_all(conn, q.query(), |r| {
         Ok(FactSum {
             id: r.oi("kid")?,
@@ -273,26 +291,27 @@ pub async fn sums(
 fn push_case(q: &mut Sql, bounds: &[i64]) {
     q.push("CASE");
     for (n, b) in bounds.iter().enumerate() {
-        q.push(&format!(" WHEN s.ends_at < {b} THEN {n}"));
+        q.push(&format!(" WHEN f.ends_at < {b} THEN {n}"));
     }
     q.push(&format!(" ELSE {} END", bounds.len()));
 }
 
+/// The kept figures hold only delivered sessions that are not archived once the marks are taken
+/// (see [`take_stale`] and [`drop_undelivered`]), so the period and the slices are all there is
+/// to narrow by.
 fn push_filter(q: &mut Sql, f: &FactFilter) {
-    q.push(" WHERE s.archived_at IS NULL AND s.status IN ")
-        .push(DELIVERED)
-        .push(" AND s.ends_at >= ")
+    q.push(" WHERE f.ends_at >= ")
         .int(f.from_ms)
-        .push(" AND s.ends_at < ")
+        .push(" AND f.ends_at < ")
         .int(f.until_ms);
     if let Some(c) = f.course_id {
-        q.push(" AND s.course_id = ").int(c);
+        q.push(" AND f.course_id = ").int(c);
     }
     for (col, v) in [
-        ("s.client_id", f.client_id),
-        ("s.program_id", f.program_id),
+        ("f.client_id", f.client_id),
+        ("f.program_id", f.program_id),
         ("f.lead_instructor_id", f.lead_instructor_id),
-        ("s.venue_id", f.venue_id),
+        ("f.venue_id", f.venue_id),
     ] {
         match v {
             Some(Some(id)) => {
@@ -305,10 +324,10 @@ fn push_filter(q: &mut Sql, f: &FactFilter) {
         }
     }
     if let Some(m) = f.mode {
-        q.push(" AND s.delivery_mode = ").text(m.as_str());
+        q.push(" AND f.delivery_mode = ").text(m.as_str());
     }
     if let Some(id) = f.session_id {
-        q.push(" AND s.id = ").int(id);
+        q.push(" AND f.session_id = ").int(id);
     }
 }
 
@@ -333,15 +352,15 @@ pub struct FactRow {
 /// The sessions `f` selects, one row each, by end.
 pub async fn rows(conn: &mut Conn, f: &FactFilter) -> Result<Vec<FactRow>, StoreError> {
     let mut q = Sql::new(
-        "SELECT s.id, s.reference, s.ends_at, s.currency, f.revenue_minor, f.cost_minor, s.booked_count, \
-         s.delivery_mode, s.course_id, c.code || ' ' || c.title AS course_label, s.client_id, cl.name AS client_name, \
-         s.program_id, pr.name AS program_name, f.lead_instructor_id, i.name AS lead_name, s.venue_id, v.name AS venue_name \
-         FROM sessions s JOIN session_finance_facts f ON f.session_id = s.id JOIN courses c ON c.id = s.course_id \
-         LEFT JOIN clients cl ON cl.id = s.client_id LEFT JOIN programs pr ON pr.id = s.program_id \
-         LEFT JOIN instructors i ON i.id = f.lead_instructor_id LEFT JOIN venues v ON v.id = s.venue_id",
+        "SELECT f.session_id AS id, s.reference, f.ends_at, f.currency, f.revenue_minor, f.cost_minor, f.learners, \
+         f.delivery_mode, f.course_id, c.code || ' ' || c.title AS course_label, f.client_id, cl.name AS client_name, \
+         f.program_id, pr.name AS program_name, f.lead_instructor_id, i.name AS lead_name, f.venue_id, v.name AS venue_name \
+         FROM session_finance_facts f JOIN sessions s ON s.id = f.session_id JOIN courses c ON c.id = f.course_id \
+         LEFT JOIN clients cl ON cl.id = f.client_id LEFT JOIN programs pr ON pr.id = f.program_id \
+         LEFT JOIN instructors i ON i.id = f.lead_instructor_id LEFT JOIN venues v ON v.id = f.venue_id",
     );
     push_filter(&mut q, f);
-    q.push(" ORDER BY s.ends_at, s.id");
+    q.push(" ORDER BY f.ends_at, f.session_id");
     fetch_all(conn, q.query(), |r| {
         let pair = |id: &str, name: &str| -> Result<Option<(i64, String)>, sqlx::Error> {
             Ok(match r.oi(id)? {
@@ -356,7 +375,7 @@ pub async fn rows(conn: &mut Conn, f: &FactFilter) -> Result<Vec<FactRow>, Store
             currency: Currency::parse(&r.s("currency")?).map_err(decode_err)?,
             revenue_minor: r.i("revenue_minor")?,
             cost_minor: r.i("cost_minor")?,
-            learners: r.i("booked_count")?,
+            learners: r.i("learners")?,
             mode: DeliveryMode::parse(&r.s("delivery_mode")?).map_err(decode_err)?,
             course: (r.i("course_id")?, r.s("course_label")?),
             client: pair("client_id", "client_name")?,

@@ -218,7 +218,7 @@ async fn change(w: &mut World, rng: &mut Rng) -> bool {
     let s = rng.below(w.sessions.len());
     let id = w.sessions[s].0;
     let march_day = w.sessions[s].1.clone();
-    match rng.below(14) {
+    match rng.below(16) {
         // Enroll, or cancel an enrollment: only while the session lies ahead, so it goes to the
         // future and back.
         0 | 1 => {
@@ -412,6 +412,24 @@ async fn change(w: &mut World, rng: &mut Rng) -> bool {
                 .await
                 .status
                 == StatusCode::OK
+        }
+        // What the figures are grouped and narrowed by, changed behind the application's back:
+        // the session archived or restored, its end moved by a day (across a week or a month).
+        13 => sqlx::query(
+            "UPDATE sessions SET archived_at = CASE WHEN archived_at IS NULL THEN 1 ELSE NULL END WHERE id = $1",
+        )
+        .bind(id)
+        .execute(t_pool(w))
+        .await
+        .is_ok(),
+        14 => {
+            let shift = if rng.below(2) == 0 { 86_400_000_i64 } else { -86_400_000 };
+            sqlx::query("UPDATE sessions SET ends_at = ends_at + $1 WHERE id = $2")
+                .bind(shift)
+                .bind(id)
+                .execute(t_pool(w))
+                .await
+                .is_ok()
         }
         _ => {
             let minutes = 5 + rng.below(90);
