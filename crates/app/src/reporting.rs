@@ -317,18 +317,33 @@ async fn rows(
     bounds: &[i64],
     source: Source,
 ) -> Result<Rows, AppError> {
-    let mut conn = app.store.read().await?;
-    let instructors = repo::availability(&mut conn, f).await?;
-    let satisfaction = trainyard_store::satisfaction::ratings(&mut conn, f).await?;
     Ok(match source {
         Source::Facts => {
-            let (sessions, admin) =
-                repo::session_groups(&mut conn, f, repo::Grouping { as_of, bounds }).await?;
-            let taught = repo::taught_minutes(&mut conn, f).await?;
+            // Each family on its own connection: the reads run side by side (SQLite's readers
+            // too, each connection has its own thread).
+            let people = async {
+                let mut conn = app.store.read().await?;
+                let instructors = repo::availability(&mut conn, f).await?;
+                let satisfaction = trainyard_store::satisfaction::ratings(&mut conn, f).await?;
+                Ok::<_, AppError>((instructors, satisfaction))
+            };
+            let groups = async {
+                let mut conn = app.store.read().await?;
+                Ok::<_, AppError>(
+                    repo::session_groups(&mut conn, f, repo::Grouping { as_of, bounds }).await?,
+                )
+            };
+            let taught = async {
+                let mut conn = app.store.read().await?;
+                Ok::<_, AppError>(repo::taught_minutes(&mut conn, f).await?)
+            };
+            let ((instructors, satisfaction), (sessions, admin), taught) =
+                tokio::try_join!(people, groups, taught)?;
             // The heat map's rows are the only teaching read part by part.
             let heat: Vec<i64> = heat_rows(&instructors, |i| taught.contains_key(&i))
                 .map(|i| i.instructor_id)
                 .collect();
+            let mut conn = app.store.read().await?;
             Rows {
                 sessions,
                 teaching: repo::teaching(&mut conn, f, Some(&heat)).await?,
@@ -338,14 +353,17 @@ async fn rows(
                 satisfaction,
             }
         }
-        Source::RawRows => Rows {
-            sessions: repo::sessions(&mut conn, f).await?,
-            teaching: repo::teaching(&mut conn, f, None).await?,
-            taught: None,
-            instructors,
-            admin: repo::admin_effort(&mut conn, f).await?,
-            satisfaction,
-        },
+        Source::RawRows => {
+            let mut conn = app.store.read().await?;
+            Rows {
+                instructors: repo::availability(&mut conn, f).await?,
+                satisfaction: trainyard_store::satisfaction::ratings(&mut conn, f).await?,
+                sessions: repo::sessions(&mut conn, f).await?,
+                teaching: repo::teaching(&mut conn, f, None).await?,
+                taught: None,
+                admin: repo::admin_effort(&mut conn, f).await?,
+            }
+        }
     })
 }
 
@@ -360,20 +378,33 @@ fn heat_rows<'a>(
         .take(HEAT_ROWS)
 }
 
-/// Fills in the finance KPIs (cost per learner, profitability) of `period` from the sessions
-/// delivered in it, narrowed by the report's slices; returns their currency.
-async fn finance_figures(
+/// The finance KPIs (cost per learner, profitability) of `days` from the sessions delivered in
+/// it, narrowed by the report's slices, with their currency; `None` when the caller does not see
+/// them.
+async fn finance_ratios(
     app: &App,
     tz: &TimeZoneName,
     days: &Days,
     f: &KpiFilter,
     source: Source,
+    shown: bool,
+) -> Result<Option<Option<(Ratio, Ratio, trainyard_core::Currency)>>, AppError> {
+    if !shown {
+        return Ok(None);
+    }
+    Ok(Some(
+        crate::costs::kpi_ratios(app, tz, days, f, source).await?,
+    ))
+}
+
+/// Puts the finance KPIs found into `figures`; returns their currency.
+fn put_finance(
     figures: &mut kpi::Figures,
-) -> Result<Option<trainyard_core::Currency>, AppError> {
-    let found = crate::costs::kpi_ratios(app, tz, days, f, source).await?;
+    found: Option<(Ratio, Ratio, trainyard_core::Currency)>,
+) -> Option<trainyard_core::Currency> {
     figures.cost_per_learner = Some(found.map_or(Ratio::default(), |x| x.0));
     figures.profitability = Some(found.map_or(Ratio::default(), |x| x.1));
-    Ok(found.map(|x| x.2))
+    found.map(|x| x.2)
 }
 
 /// Monday-to-Sunday weeks (or calendar months) covering `days`, clipped to it.
@@ -422,52 +453,57 @@ pub async fn kpis_at(
         .skip(1)
         .map(|d| d.period(&tz).from_ms)
         .collect();
-    let current = rows(
-        app,
-        &KpiFilter {
-            from_ms: period.from_ms,
-            until_ms: period.until_ms,
-            ..f.clone()
-        },
-        now,
-        &bounds,
-        source,
-    )
-    .await?;
-    let mut figures = kpi::figures(period, now, &current);
     let shown = visible(caller);
-    let mut currency = None;
-    if shown.iter().any(|k| k.is_finance()) {
-        currency = finance_figures(app, &tz, &days, &f, source, &mut figures).await?;
-    }
-    let before = match comparison {
-        Some(c) => {
-            let p = c.period(&tz);
-            let r = rows(
-                app,
-                &KpiFilter {
+    let sees_finance = shown.iter().any(|k| k.is_finance());
+    let current_filter = KpiFilter {
+        from_ms: period.from_ms,
+        until_ms: period.until_ms,
+        ..f.clone()
+    };
+    // The period's and its comparison's rows read side by side, beside their finance figures
+    // (those one period after the other: each first brings its period's figures up to date).
+    let compared_rows = async {
+        match comparison {
+            Some(c) => {
+                let p = c.period(&tz);
+                let filter = KpiFilter {
                     from_ms: p.from_ms,
                     until_ms: p.until_ms,
                     ..f.clone()
-                },
-                now,
-                &[],
-                source,
-            )
-            .await?;
-            let mut b = kpi::figures(p, now, &r);
-            if shown.iter().any(|k| k.is_finance()) {
-                let cur = finance_figures(app, &tz, &c, &f, source, &mut b).await?;
-                if cur != currency && currency.is_some() {
-                    // Another main currency: the figures do not compare.
-                    b.cost_per_learner = None;
-                    b.profitability = None;
-                }
+                };
+                Ok::<_, AppError>(Some((p, rows(app, &filter, now, &[], source).await?)))
             }
-            Some(b)
+            None => Ok(None),
         }
-        None => None,
     };
+    let finance = async {
+        let current = finance_ratios(app, &tz, &days, &f, source, sees_finance).await?;
+        let compared = match comparison {
+            Some(c) => finance_ratios(app, &tz, &c, &f, source, sees_finance).await?,
+            None => None,
+        };
+        Ok::<_, AppError>((current, compared))
+    };
+    let (current, compared, (current_finance, compared_finance)) = tokio::try_join!(
+        rows(app, &current_filter, now, &bounds, source),
+        compared_rows,
+        finance
+    )?;
+    let compared = compared.map(|(p, r)| (p, r, compared_finance));
+    let mut figures = kpi::figures(period, now, &current);
+    let currency = current_finance.and_then(|found| put_finance(&mut figures, found));
+    let before = compared.map(|(p, r, finance)| {
+        let mut b = kpi::figures(p, now, &r);
+        if let Some(found) = finance {
+            let cur = put_finance(&mut b, found);
+            if cur != currency && currency.is_some() {
+                // Another main currency: the figures do not compare.
+                b.cost_per_learner = None;
+                b.profitability = None;
+            }
+        }
+        b
+    });
     let tiles = shown
         .iter()
         .map(|&k| {
