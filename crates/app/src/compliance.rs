@@ -61,6 +61,7 @@ async fn sync_sessions(tx: &mut Conn, sessions: &[i64], now: i64) -> Result<usiz
     }
     repo::insert_items(tx, &missing).await?;
     repo::drop_inapplicable_items(tx, sessions).await?;
+    repo::keep_item_scope(tx, sessions).await?;
     repo::refresh_system_items(tx, sessions, now).await?;
     for item in repo::open_feedback_items(tx, sessions).await? {
         let reached = rules::threshold_percent(&item.parameter)

@@ -14,6 +14,18 @@ CREATE TABLE compliance_stale (
 );
 -- The certificates rule looks at a session's certificates.
 CREATE INDEX certificates_session ON certificates (session_id);
+-- The dashboard narrows by client or course: its items carry their session's (kept by the sync of
+-- a marked session, which a session's change of client or course marks), so each page and count
+-- reads one partial index instead of joining every open item to its session.
+ALTER TABLE session_compliance_items ADD COLUMN client_id BIGINT;
+ALTER TABLE session_compliance_items ADD COLUMN course_id BIGINT;
+UPDATE session_compliance_items SET
+    client_id = (SELECT s.client_id FROM sessions s WHERE s.id = session_compliance_items.session_id),
+    course_id = (SELECT s.course_id FROM sessions s WHERE s.id = session_compliance_items.session_id);
+CREATE INDEX session_compliance_items_client_open ON session_compliance_items (client_id, due_at, id) WHERE met_at IS NULL;
+CREATE INDEX session_compliance_items_course_open ON session_compliance_items (course_id, due_at, id) WHERE met_at IS NULL;
+CREATE INDEX session_compliance_items_client_late ON session_compliance_items (client_id, met_at, id) WHERE met_late = 1;
+CREATE INDEX session_compliance_items_course_late ON session_compliance_items (course_id, met_at, id) WHERE met_late = 1;
 -- Every session whose checklist may be missing items, and every session with open items, starts
 -- out marked, so an existing database converges on the first pass.
 INSERT INTO compliance_stale (session_id)

@@ -322,6 +322,28 @@ pub async fn set_due(conn: &mut Conn, item_id: i64, due_at: i64) -> Result<(), S
     Ok(())
 }
 
+/// Copies each session's client and course onto its items (what the dashboard narrows by), where
+/// they differ.
+pub async fn keep_item_scope(conn: &mut Conn, sessions: &[i64]) -> Result<u64, StoreError> {
+    if sessions.is_empty() {
+        return Ok(0);
+    }
+    let mut q = Sql::new(
+        "UPDATE session_compliance_items SET \
+           client_id = (SELECT s.client_id FROM sessions s WHERE s.id = session_compliance_items.session_id), \
+           course_id = (SELECT s.course_id FROM sessions s WHERE s.id = session_compliance_items.session_id) \
+         WHERE session_id IN ",
+    );
+    in_list(&mut q, sessions);
+    q.push(
+        " AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.id = session_compliance_items.session_id \
+           AND s.course_id = session_compliance_items.course_id \
+           AND (s.client_id = session_compliance_items.client_id \
+             OR (s.client_id IS NULL AND session_compliance_items.client_id IS NULL)))",
+    );
+    Ok(q.query().execute(&mut *conn).await?.rows_affected())
+}
+
 /// Drops the open items of `sessions` that no longer apply: the session has no checklist any
 /// more (cancelled, archived, back to draft) or moved to another client or course. Met items stay
 /// as evidence.
@@ -677,12 +699,13 @@ impl DashboardState {
     }
 }
 
+/// The client and course filters, on the items' copies of their session's (migration 0046).
 fn scope(q: &mut Sql, f: &DashboardFilter) {
     if let Some(c) = f.client_id {
-        q.push(" AND s.client_id = ").int(c);
+        q.push(" AND i.client_id = ").int(c);
     }
     if let Some(c) = f.course_id {
-        q.push(" AND s.course_id = ").int(c);
+        q.push(" AND i.course_id = ").int(c);
     }
 }
 
@@ -725,8 +748,8 @@ pub async fn dashboard(
         .iter()
         .map(|r| item_row(r, now))
         .collect::<Result<_, _>>()?;
-    // Three counts, each off its partial index (open items by due instant, late ones); the
-    // sessions are joined only when a client or course narrows them.
+    // Three counts, each off a partial index (open items by due instant, late ones; by client or
+    // course first when narrowed).
     let mut c = Sql::new("SELECT ");
     let parts = [
         ("overdue", DashboardState::Overdue),
@@ -737,11 +760,7 @@ pub async fn dashboard(
         if n > 0 {
             c.push(", ");
         }
-        c.push("(SELECT count(*) FROM session_compliance_items i");
-        if f.client_id.is_some() || f.course_id.is_some() {
-            c.push(" JOIN sessions s ON s.id = i.session_id");
-        }
-        c.push(" WHERE 1 = 1");
+        c.push("(SELECT count(*) FROM session_compliance_items i WHERE 1 = 1");
         part.condition(&mut c, now);
         scope(&mut c, f);
         c.push(") AS ").push(name);

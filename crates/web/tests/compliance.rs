@@ -746,4 +746,21 @@ async fn a_requirement_created_after_sessions_gives_each_its_item(t: &TestApp) {
         .await;
     assert_eq!(d.body["counts"]["overdue"], 3, "{}", d.body);
     assert_eq!(d.body["items"].as_array().unwrap().len(), 3);
+
+    // A session handed to the other client by direct SQL: the first client's sheet goes from its
+    // checklist, its course review follows it to the other client's dashboard.
+    sql(
+        t,
+        "UPDATE sessions SET client_id = $1 WHERE id = $2",
+        &[other, sessions[0]],
+    )
+    .await;
+    let d = api.get(&format!("/compliance?client_id={c}")).await;
+    assert_eq!(d.body["counts"]["overdue"], 2, "{}", d.body);
+    assert_eq!(d.body["counts"]["open"], 2, "{}", d.body);
+    let d = api.get(&format!("/compliance?client_id={other}")).await;
+    assert_eq!(d.body["counts"]["open"], 2, "{}", d.body);
+    assert_eq!(d.body["counts"]["overdue"], 0, "{}", d.body);
+    let d = api.get(&format!("/compliance?course_id={course}")).await;
+    assert_eq!(d.body["total"], 6, "{}", d.body);
 }
