@@ -656,7 +656,7 @@ pub async fn seed_year(
         )
         .await?;
         // The checklists, as the sessions' writes and the dashboard would have kept them.
-        crate::compliance::sync_everything_in(&mut tx, now).await?;
+        crate::compliance::sync_in(&mut tx, None, now).await?;
         tx.commit().await?;
         done += n;
         progress(done, size.sessions);

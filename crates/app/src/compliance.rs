@@ -5,8 +5,11 @@
 //! * **Checklists.** Each session that counts (scheduled to closed) gets one item per requirement
 //!   of its client and course, materialised by [`sync_in`] with the due instant computed in the
 //!   session's zone ([`trainyard_core::compliance::due_at`]); system items (certificates issued,
-//!   instructor qualified) are marked met there too. The session page, the dashboard and a new
-//!   requirement bring checklists up to date, in their write transaction.
+//!   instructor qualified) are marked met there too. The database marks a session when what
+//!   decides its checklist changes (migration 0046; a new or changed requirement marks its
+//!   sessions in its write), and only marked sessions are brought up to date ([`sync_marked`]):
+//!   before the dashboard reads, by the worker, after a requirement's write; the session page
+//!   brings its own session up to date in its transaction.
 //! * **Uploads** ([`upload`]) are checked (name, type, size) before anything is written; the
 //!   document and the item it meets are written in one transaction, the item update guarded, so
 //!   a refused update leaves no document behind. Instructors may upload for their own session.
@@ -37,40 +40,30 @@ use trainyard_store::compliance::{
 };
 use trainyard_store::{Conn, Page, assignments, sessions};
 
-/// How many missing items one bring-up-to-date writes at most (the rest follow next time).
-const SYNC_BATCH: i64 = 5_000;
+/// Marked sessions brought up to date per transaction: a write lock held for a moment, not for
+/// the whole year.
+const SYNC_CHUNK: i64 = 1_000;
 
-/// Writes every missing item, batch after batch, and marks the system items (bulk loads: the
-/// year benchmark).
-pub(crate) async fn sync_everything_in(tx: &mut Conn, now: i64) -> Result<(), AppError> {
-    while sync_in(tx, None, now).await? == SYNC_BATCH as usize {}
-    Ok(())
-}
-
-/// Writes the missing items (of one session when given) and marks the system items the data now
-/// meets, in the caller's transaction. Returns how many items it wrote (at most [`SYNC_BATCH`]).
-pub(crate) async fn sync_in(
-    tx: &mut Conn,
-    session_id: Option<i64>,
-    now: i64,
-) -> Result<usize, AppError> {
-    let missing = repo::missing_items(tx, session_id, SYNC_BATCH).await?;
-    if !missing.is_empty() {
-        let rows: Vec<(i64, i64, i64)> = missing
-            .iter()
-            .map(|m| {
-                let zone = TimeZoneName::parse_or_utc(&m.time_zone);
-                (
-                    m.session_id,
-                    m.requirement_id,
-                    rules::due_at(m.ends_at, m.deadline_hours, &zone),
-                )
-            })
-            .collect();
-        repo::insert_items(tx, &rows).await?;
+/// Brings the checklists of `sessions` up to date in the caller's transaction: writes their
+/// missing items (due instants in each session's zone), moves the due instant of open items whose
+/// session moved, drops open items that no longer apply, and marks the system items the data now
+/// meets. Returns how many items it wrote.
+async fn sync_sessions(tx: &mut Conn, sessions: &[i64], now: i64) -> Result<usize, AppError> {
+    let mut missing = Vec::new();
+    for a in repo::applicable_items(tx, sessions).await? {
+        let zone = TimeZoneName::parse_or_utc(&a.time_zone);
+        let due = rules::due_at(a.ends_at, a.deadline_hours, &zone);
+        match (a.item_id, a.due_at, a.met_at) {
+            (None, _, _) => missing.push((a.session_id, a.requirement_id, due)),
+            (Some(item), Some(was), None) if was != due => repo::set_due(tx, item, due).await?,
+            _ => {}
+        }
     }
-    repo::refresh_system_items(tx, session_id, now).await?;
-    for item in repo::open_feedback_items(tx, session_id).await? {
+    repo::insert_items(tx, &missing).await?;
+    repo::drop_inapplicable_items(tx, sessions).await?;
+    repo::keep_item_scope(tx, sessions).await?;
+    repo::refresh_system_items(tx, sessions, now).await?;
+    for item in repo::open_feedback_items(tx, sessions).await? {
         let reached = rules::threshold_percent(&item.parameter)
             .and_then(|t| rules::response_rate_reached_at(t, item.invited, &item.answered_at));
         if let Some(at) = reached {
@@ -80,12 +73,66 @@ pub(crate) async fn sync_in(
     Ok(missing.len())
 }
 
-/// Brings every checklist up to date in its own transaction (the demo, a new requirement).
-pub async fn sync_all(app: &App) -> Result<(), AppError> {
-    let mut tx = app.store.write().await?;
-    sync_in(&mut tx, None, now_ms()).await?;
-    tx.commit().await?;
-    Ok(())
+/// Brings checklists up to date in the caller's transaction: the one of `session_id` when given
+/// (its mark, if any, is taken), else every marked session, chunk by chunk (migration 0046: the
+/// database marks a session when what decides its checklist changes). Returns how many sessions
+/// it brought up to date.
+pub(crate) async fn sync_in(
+    tx: &mut Conn,
+    session_id: Option<i64>,
+    now: i64,
+) -> Result<usize, AppError> {
+    if let Some(s) = session_id {
+        repo::clear_mark(tx, s).await?;
+        sync_sessions(tx, &[s], now).await?;
+        return Ok(1);
+    }
+    let mut done = 0;
+    loop {
+        let ids = repo::take_stale(tx, SYNC_CHUNK).await?;
+        if !ids.is_empty() {
+            sync_sessions(tx, &ids, now).await?;
+        }
+        done += ids.len();
+        if (ids.len() as i64) < SYNC_CHUNK {
+            return Ok(done);
+        }
+    }
+}
+
+/// Brings every marked session's checklist up to date, one transaction per chunk (the dashboard
+/// before it reads, the worker, a new requirement). Returns how many sessions; opens no write
+/// transaction when nothing is marked.
+pub async fn sync_marked(app: &App) -> Result<usize, AppError> {
+    {
+        let mut conn = app.store.read().await?;
+        if !repo::any_marked(&mut conn).await? {
+            return Ok(0);
+        }
+    }
+    let mut done = 0;
+    loop {
+        let mut tx = app.store.write().await?;
+        let ids = repo::take_stale(&mut tx, SYNC_CHUNK).await?;
+        if ids.is_empty() {
+            tx.rollback().await?;
+            return Ok(done);
+        }
+        sync_sessions(&mut tx, &ids, now_ms()).await?;
+        tx.commit().await?;
+        done += ids.len();
+        if (ids.len() as i64) < SYNC_CHUNK {
+            return Ok(done);
+        }
+    }
+}
+
+/// After a requirement's write committed: its sessions' checklists now, so the next read finds
+/// them done (a failure only leaves the marks for the next read or the worker).
+async fn sync_after_write(app: &App) {
+    if let Err(e) = sync_marked(app).await {
+        tracing::warn!(error = %e, "bringing the marked checklists up to date failed; the next read retries");
+    }
 }
 
 // ------------------------------------------------------------------ requirements
@@ -189,8 +236,9 @@ pub async fn create_requirement(
         Some(&after),
     )
     .await?;
-    sync_in(&mut tx, None, now).await?;
+    repo::mark_sessions_of(&mut tx, input.client_id, input.course_id).await?;
     tx.commit().await?;
+    sync_after_write(app).await;
     Ok(after)
 }
 
@@ -221,8 +269,10 @@ pub async fn update_requirement(
         Some(&after),
     )
     .await?;
-    sync_in(&mut tx, None, now).await?;
+    // Its open items were dropped: the sessions it applies to now get them again.
+    repo::mark_sessions_of(&mut tx, input.client_id, input.course_id).await?;
     tx.commit().await?;
+    sync_after_write(app).await;
     Ok(after)
 }
 
@@ -561,12 +611,13 @@ pub async fn dashboard(
     f: &DashboardFilter,
 ) -> Result<Dashboard, AppError> {
     caller.require_staff("see the compliance dashboard")?;
+    // Only what changed since is brought up to date (nothing written when nothing is marked);
+    // overdue and late are decided at read time from the due instants.
+    sync_marked(app).await?;
     let now = now_ms();
-    let mut tx = app.store.write().await?;
-    sync_in(&mut tx, None, now).await?;
-    let (page, counts): (Page<Item>, DashboardCounts) = repo::dashboard(&mut tx, f, now).await?;
-    let open_substitutions = repo::substitutions(&mut tx, None, true).await?;
-    tx.commit().await?;
+    let mut conn = app.store.read().await?;
+    let (page, counts): (Page<Item>, DashboardCounts) = repo::dashboard(&mut conn, f, now).await?;
+    let open_substitutions = repo::substitutions(&mut conn, None, true).await?;
     Ok(Dashboard {
         counts,
         items: page.items,
@@ -766,12 +817,12 @@ pub async fn client_pack(
     let utc = TimeZoneName::utc();
     let start = utc.start_of_day_ms(from_d);
     let end = utc.start_of_day_ms(to_d + chrono::Duration::days(1));
+    sync_marked(app).await?;
     let now = now_ms();
     let mut tx = app.store.write().await?;
     let client = trainyard_store::clients::get(&mut tx, client_id)
         .await
         .about("client")?;
-    sync_in(&mut tx, None, now).await?;
     let ids = repo::client_sessions_ended(&mut tx, client_id, start, end, CLIENT_PACK_SESSIONS + 1)
         .await?;
     if ids.len() as i64 > CLIENT_PACK_SESSIONS {

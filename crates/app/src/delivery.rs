@@ -886,6 +886,11 @@ pub async fn run(
             if let Err(e) = crate::finance_facts::refresh_all(&app).await {
                 tracing::warn!(error = %e, "refreshing the sessions' finance figures failed; retrying next run")
             }
+            // The compliance checklists of the sessions marked since (migration 0046), so the
+            // dashboard's next request finds nothing to do.
+            if let Err(e) = crate::compliance::sync_marked(&app).await {
+                tracing::warn!(error = %e, "bringing the marked compliance checklists up to date failed; retrying next run")
+            }
             // Quotes left unanswered past their last valid day; a conditional update per quote.
             if let Err(e) = crate::quotes::expire_overdue(&app, crate::now_ms()).await {
                 tracing::warn!(error = %e, "expiring quotes failed; retrying next run")

@@ -328,6 +328,16 @@ pub async fn year(
         "finance figures kept for {costed} delivered sessions in {:.1} s",
         costing.elapsed().as_secs_f64()
     );
+    // The compliance checklists of the marked sessions (migration 0046: an upgraded database
+    // starts with every session marked), as the worker brings them up to date in the background.
+    let syncing = Instant::now();
+    let synced = trainyard_app::compliance::sync_marked(&app)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}: {e:?}"))?;
+    println!(
+        "compliance checklists brought up to date for {synced} marked sessions in {:.1} s",
+        syncing.elapsed().as_secs_f64()
+    );
     let (router, cookie) = bench_login(&app).await?;
     let queries = [
         format!("/reports?from={from}&until={until}&compare=none"),

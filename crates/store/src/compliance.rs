@@ -175,46 +175,194 @@ async fn drop_open_items(conn: &mut Conn, requirement_id: i64) -> Result<(), Sto
 
 // ------------------------------------------------------------------ items
 
-/// A (session, requirement) pair that has no item yet, with what its due instant needs.
+// ------------------------------------------------------------------ marks (migration 0046)
+
+/// The statuses of a session that has a checklist.
+const COUNTING: &str = "('scheduled', 'confirmed', 'delivered', 'closed')";
+
+/// `(id, id, …)` of `ids`, bound.
+fn in_list(q: &mut Sql, ids: &[i64]) {
+    q.push("(");
+    for (n, id) in ids.iter().enumerate() {
+        if n > 0 {
+            q.push(", ");
+        }
+        q.int(*id);
+    }
+    q.push(")");
+}
+
+/// Takes (deletes) up to `limit` marks and returns their sessions: the caller's transaction then
+/// brings those checklists up to date. A change committing meanwhile marks the session again.
+pub async fn take_stale(tx: &mut Conn, limit: i64) -> Result<Vec<i64>, StoreError> {
+    let mut q = Sql::new(
+        "DELETE FROM compliance_stale WHERE session_id IN (SELECT m.session_id FROM compliance_stale m LIMIT ",
+    );
+    q.int(limit).push(") RETURNING session_id");
+    fetch_all(tx, q.query(), |r| r.i("session_id")).await
+}
+
+/// Forgets the mark of one session (its checklist is being brought up to date by the caller).
+pub async fn clear_mark(tx: &mut Conn, session_id: i64) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM compliance_stale WHERE session_id = $1")
+        .bind(session_id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+/// Whether any session is marked (a read: the dashboard only writes when something changed).
+pub async fn any_marked(conn: &mut Conn) -> Result<bool, StoreError> {
+    Ok(
+        sqlx::query("SELECT session_id FROM compliance_stale LIMIT 1")
+            .fetch_optional(&mut *conn)
+            .await?
+            .is_some(),
+    )
+}
+
+/// How many sessions are marked.
+pub async fn marked_count(conn: &mut Conn) -> Result<i64, StoreError> {
+    let r = sqlx::query("SELECT count(*) AS n FROM compliance_stale")
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(r.i("n")?)
+}
+
+/// Marks the sessions with a checklist of the client or course a requirement applies to (a new
+/// or changed requirement), in one statement.
+pub async fn mark_sessions_of(
+    tx: &mut Conn,
+    client_id: Option<i64>,
+    course_id: Option<i64>,
+) -> Result<u64, StoreError> {
+    let mut q =
+        Sql::new("INSERT INTO compliance_stale (session_id) SELECT s.id FROM sessions s WHERE ");
+    match (client_id, course_id) {
+        (Some(c), _) => q.push("s.client_id = ").int(c),
+        (None, Some(c)) => q.push("s.course_id = ").int(c),
+        (None, None) => return Ok(0),
+    };
+    q.push(" AND s.archived_at IS NULL AND s.status IN ")
+        .push(COUNTING)
+        .push(" ON CONFLICT (session_id) DO NOTHING");
+    Ok(q.query().execute(&mut *tx).await?.rows_affected())
+}
+
+/// A (session, requirement) pair that applies, with what its due instant needs and the item it
+/// has (none yet when `item_id` is `None`).
 #[derive(Debug, Clone)]
-pub struct MissingItem {
+pub struct ApplicableItem {
     pub session_id: i64,
     pub ends_at: i64,
     pub time_zone: String,
     pub requirement_id: i64,
     pub deadline_hours: i64,
+    pub item_id: Option<i64>,
+    pub due_at: Option<i64>,
+    pub met_at: Option<i64>,
 }
 
-/// Sessions that count (scheduled, confirmed, delivered or closed; not archived) and the active
-/// requirements of their client or course that they have no item for yet; one session's when
-/// given; at most `limit`.
-pub async fn missing_items(
+/// The active requirements of the client and course of each of `sessions` that has a checklist
+/// (scheduled, confirmed, delivered or closed; not archived), with the item each pair has.
+pub async fn applicable_items(
     conn: &mut Conn,
-    session_id: Option<i64>,
-    limit: i64,
-) -> Result<Vec<MissingItem>, StoreError> {
-    let mut q = Sql::new(
-        "SELECT s.id, s.ends_at, s.time_zone, r.id AS requirement_id, r.deadline_hours \
-         FROM compliance_requirements r JOIN sessions s \
-           ON (r.client_id = s.client_id OR r.course_id = s.course_id) \
-         WHERE r.archived_at IS NULL AND s.archived_at IS NULL \
-           AND s.status IN ('scheduled', 'confirmed', 'delivered', 'closed') \
-           AND NOT EXISTS (SELECT 1 FROM session_compliance_items i WHERE i.session_id = s.id AND i.requirement_id = r.id)",
-    );
-    if let Some(s) = session_id {
-        q.push(" AND s.id = ").int(s);
+    sessions: &[i64],
+) -> Result<Vec<ApplicableItem>, StoreError> {
+    if sessions.is_empty() {
+        return Ok(Vec::new());
     }
-    q.push(" ORDER BY s.id, r.id LIMIT ").int(limit);
+    // A requirement names a client or a course, never both: the two halves do not overlap.
+    let mut q = Sql::new("");
+    for (n, on) in ["r.client_id = s.client_id", "r.course_id = s.course_id"]
+        .iter()
+        .enumerate()
+    {
+        if n > 0 {
+            q.push(" UNION ALL ");
+        }
+        q.push(
+            "SELECT s.id, s.ends_at, s.time_zone, r.id AS requirement_id, r.deadline_hours, \
+             i.id AS item_id, i.due_at, i.met_at \
+             FROM sessions s JOIN compliance_requirements r ON ",
+        )
+        .push(on)
+        .push(
+            " LEFT JOIN session_compliance_items i ON i.session_id = s.id AND i.requirement_id = r.id \
+             WHERE r.archived_at IS NULL AND s.archived_at IS NULL AND s.status IN ",
+        )
+        .push(COUNTING)
+        .push(" AND s.id IN ");
+        in_list(&mut q, sessions);
+    }
     fetch_all(conn, q.query(), |r| {
-        Ok(MissingItem {
+        Ok(ApplicableItem {
             session_id: r.i("id")?,
             ends_at: r.i("ends_at")?,
             time_zone: r.s("time_zone")?,
             requirement_id: r.i("requirement_id")?,
             deadline_hours: r.i("deadline_hours")?,
+            item_id: r.oi("item_id")?,
+            due_at: r.oi("due_at")?,
+            met_at: r.oi("met_at")?,
         })
     })
     .await
+}
+
+/// Moves an open item's due instant (its session was moved to another end or zone).
+pub async fn set_due(conn: &mut Conn, item_id: i64, due_at: i64) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE session_compliance_items SET due_at = $1, version = version + 1 WHERE id = $2 AND met_at IS NULL",
+    )
+    .bind(due_at)
+    .bind(item_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Copies each session's client and course onto its items (what the dashboard narrows by), where
+/// they differ.
+pub async fn keep_item_scope(conn: &mut Conn, sessions: &[i64]) -> Result<u64, StoreError> {
+    if sessions.is_empty() {
+        return Ok(0);
+    }
+    let mut q = Sql::new(
+        "UPDATE session_compliance_items SET \
+           client_id = (SELECT s.client_id FROM sessions s WHERE s.id = session_compliance_items.session_id), \
+           course_id = (SELECT s.course_id FROM sessions s WHERE s.id = session_compliance_items.session_id) \
+         WHERE session_id IN ",
+    );
+    in_list(&mut q, sessions);
+    q.push(
+        " AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.id = session_compliance_items.session_id \
+           AND s.course_id = session_compliance_items.course_id \
+           AND (s.client_id = session_compliance_items.client_id \
+             OR (s.client_id IS NULL AND session_compliance_items.client_id IS NULL)))",
+    );
+    Ok(q.query().execute(&mut *conn).await?.rows_affected())
+}
+
+/// Drops the open items of `sessions` that no longer apply: the session has no checklist any
+/// more (cancelled, archived, back to draft) or moved to another client or course. Met items stay
+/// as evidence.
+pub async fn drop_inapplicable_items(conn: &mut Conn, sessions: &[i64]) -> Result<u64, StoreError> {
+    if sessions.is_empty() {
+        return Ok(0);
+    }
+    let mut q =
+        Sql::new("DELETE FROM session_compliance_items WHERE met_at IS NULL AND session_id IN ");
+    in_list(&mut q, sessions);
+    q.push(
+        " AND NOT EXISTS (SELECT 1 FROM sessions s JOIN compliance_requirements r \
+           ON (r.client_id = s.client_id OR r.course_id = s.course_id) \
+         WHERE s.id = session_compliance_items.session_id AND r.id = session_compliance_items.requirement_id \
+           AND s.archived_at IS NULL AND s.status IN ",
+    )
+    .push(COUNTING)
+    .push(")");
+    Ok(q.query().execute(&mut *conn).await?.rows_affected())
 }
 
 /// Writes items (session, requirement, due instant) in one statement; pairs that exist already
@@ -246,16 +394,18 @@ pub async fn insert_items(conn: &mut Conn, items: &[(i64, i64, i64)]) -> Result<
 /// enrollment of the session has its certificate, and there is at least one: met when the last
 /// was issued) and instructor qualification (every accepted or confirmed instructor holds the
 /// named skill, in their profile or as a qualification valid until the session ends: met now).
-/// One session's when given. Returns how many items it marked.
+/// Only the items of `sessions`. Returns how many items it marked.
 pub async fn refresh_system_items(
     conn: &mut Conn,
-    session_id: Option<i64>,
+    sessions: &[i64],
     now: i64,
 ) -> Result<u64, StoreError> {
+    if sessions.is_empty() {
+        return Ok(0);
+    }
     let only = |q: &mut Sql| {
-        if let Some(s) = session_id {
-            q.push(" AND i.session_id = ").int(s);
-        }
+        q.push(" AND i.session_id IN ");
+        in_list(q, sessions);
     };
     let mut certificates = Sql::new(
         "UPDATE session_compliance_items SET met_at = x.issued, met_late = CASE WHEN x.issued > session_compliance_items.due_at THEN 1 ELSE 0 END, \
@@ -312,12 +462,15 @@ pub struct FeedbackItem {
     pub answered_at: Vec<i64>,
 }
 
-/// The open feedback-response-rate items (of one session when given) whose session has at least
+/// The open feedback-response-rate items of `sessions` whose session has at least
 /// one answered survey; the rule deciding them is `trainyard_core::compliance`'s.
 pub async fn open_feedback_items(
     conn: &mut Conn,
-    session_id: Option<i64>,
+    sessions: &[i64],
 ) -> Result<Vec<FeedbackItem>, StoreError> {
+    if sessions.is_empty() {
+        return Ok(Vec::new());
+    }
     let mut q = Sql::new(
         "SELECT i.id, i.session_id, r.parameter, \
          (SELECT count(*) FROM survey_invitations v WHERE v.session_id = i.session_id) AS invited \
@@ -325,9 +478,8 @@ pub async fn open_feedback_items(
          WHERE i.met_at IS NULL AND r.kind = 'feedback_response_rate' \
          AND EXISTS (SELECT 1 FROM survey_invitations v WHERE v.session_id = i.session_id AND v.answered_at IS NOT NULL)",
     );
-    if let Some(s) = session_id {
-        q.push(" AND i.session_id = ").int(s);
-    }
+    q.push(" AND i.session_id IN ");
+    in_list(&mut q, sessions);
     q.push(" ORDER BY i.session_id, i.id");
     let mut items = fetch_all(conn, q.query(), |r| {
         Ok(FeedbackItem {
@@ -348,9 +500,8 @@ pub async fn open_feedback_items(
          JOIN compliance_requirements r ON r.id = i.requirement_id \
          WHERE i.met_at IS NULL AND r.kind = 'feedback_response_rate'",
     );
-    if let Some(s) = session_id {
-        q.push(" AND i.session_id = ").int(s);
-    }
+    q.push(" AND i.session_id IN ");
+    in_list(&mut q, sessions);
     q.push(")");
     let answers = fetch_all(conn, q.query(), |r| {
         Ok((r.i("session_id")?, r.i("answered_at")?))
@@ -548,12 +699,13 @@ impl DashboardState {
     }
 }
 
+/// The client and course filters, on the items' copies of their session's (migration 0046).
 fn scope(q: &mut Sql, f: &DashboardFilter) {
     if let Some(c) = f.client_id {
-        q.push(" AND s.client_id = ").int(c);
+        q.push(" AND i.client_id = ").int(c);
     }
     if let Some(c) = f.course_id {
-        q.push(" AND s.course_id = ").int(c);
+        q.push(" AND i.course_id = ").int(c);
     }
 }
 
@@ -596,17 +748,23 @@ pub async fn dashboard(
         .iter()
         .map(|r| item_row(r, now))
         .collect::<Result<_, _>>()?;
+    // Three counts, each off a partial index (open items by due instant, late ones; by client or
+    // course first when narrowed).
     let mut c = Sql::new("SELECT ");
-    c.push("CAST(COALESCE(SUM(CASE WHEN i.met_at IS NULL AND i.due_at < ")
-        .int(now)
-        .push(" THEN 1 ELSE 0 END), 0) AS BIGINT) AS overdue, CAST(COALESCE(SUM(CASE WHEN i.met_at IS NULL AND i.due_at >= ")
-        .int(now)
-        .push(
-            " THEN 1 ELSE 0 END), 0) AS BIGINT) AS open, CAST(COALESCE(SUM(i.met_late), 0) AS BIGINT) AS met_late \
-             FROM session_compliance_items i JOIN sessions s ON s.id = i.session_id \
-             WHERE (i.met_at IS NULL OR i.met_late = 1)",
-        );
-    scope(&mut c, f);
+    let parts = [
+        ("overdue", DashboardState::Overdue),
+        ("open", DashboardState::Open),
+        ("met_late", DashboardState::MetLate),
+    ];
+    for (n, (name, part)) in parts.iter().enumerate() {
+        if n > 0 {
+            c.push(", ");
+        }
+        c.push("(SELECT count(*) FROM session_compliance_items i WHERE 1 = 1");
+        part.condition(&mut c, now);
+        scope(&mut c, f);
+        c.push(") AS ").push(name);
+    }
     let r = c.query().fetch_one(&mut *conn).await?;
     let num = |name: &str| r.i(name);
     let counts = DashboardCounts {

@@ -1,7 +1,9 @@
 //! Compliance checklists, documents, evidence packs and substitutions (issue 16 §4, §5) over
 //! HTTP on both databases: a late upload counts as late on the dashboard; an evidence pack holds
 //! exactly the session's documents; bad uploads are refused with 422 and store nothing; an
-//! upload whose transaction fails leaves nothing; substitution steps are tracked to done.
+//! upload whose transaction fails leaves nothing; substitution steps are tracked to done. The
+//! checklists are kept current by marks (migration 0046): a change made by direct SQL reaches the
+//! next dashboard read, and a requirement created after its sessions gives each its item.
 
 #![allow(clippy::unwrap_used)]
 
@@ -20,6 +22,8 @@ both_backends!(
     an_upload_whose_transaction_fails_leaves_nothing,
     substitution_steps_are_tracked_to_done,
     the_pages_show_the_checklist_and_errors_at_the_field,
+    changes_behind_the_apps_back_reach_the_next_dashboard_read,
+    a_requirement_created_after_sessions_gives_each_its_item,
 );
 
 fn id(v: &Value) -> i64 {
@@ -569,4 +573,194 @@ async fn the_pages_show_the_checklist_and_errors_at_the_field(t: &TestApp) {
     assert!(html.contains("id=\"e-file\""), "{html}");
     assert!(html.contains("without folders"), "{html}");
     assert_eq!(document_rows(t).await, 0);
+}
+
+/// Runs one statement behind the application's back (as an import or another tool would).
+async fn sql(t: &TestApp, statement: &str, binds: &[i64]) {
+    let mut tx = t.app.store.write().await.unwrap();
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(statement.to_owned()));
+    for b in binds {
+        q = q.bind(*b);
+    }
+    q.execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+async fn count(t: &TestApp, statement: &str, binds: &[i64]) -> i64 {
+    let mut conn = t.app.store.read().await.unwrap();
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(statement.to_owned()));
+    for b in binds {
+        q = q.bind(*b);
+    }
+    sqlx::Row::try_get::<i64, _>(&q.fetch_one(&mut *conn).await.unwrap(), 0).unwrap()
+}
+
+async fn changes_behind_the_apps_back_reach_the_next_dashboard_read(t: &TestApp) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    let c = client(&api, "marks").await;
+    let course = id(&api.create("/courses", &course_body("MARKS")).await);
+    let s1 = session(&api, course, c).await;
+    let s2 = session(&api, course, c).await;
+    let certs = requirement(&api, c, "certificates_issued", "Certificates issued", 48).await;
+    let d = api.get(&format!("/compliance?client_id={c}")).await;
+    assert_eq!(d.status, StatusCode::OK, "{}", d.body);
+    assert_eq!(d.body["counts"]["open"], 2, "{}", d.body);
+    assert_eq!(d.body["counts"]["overdue"], 0);
+    // The dashboard's read took every mark: the next one has nothing to do.
+    assert_eq!(
+        count(t, "SELECT count(*) FROM compliance_stale", &[]).await,
+        0
+    );
+
+    // A certificate row written by direct SQL for the first session (nobody completed it, so
+    // one certificate is all of them): the next read shows its item met by the system.
+    let learner = id(&api
+        .create("/learners", &json!({ "first_name": "Mara", "last_name": "Marks", "email": "mara@marks.example.com", "time_zone": "Europe/Berlin" }))
+        .await);
+    sql(
+        t,
+        "INSERT INTO certificates (code, learner_id, course_id, session_id, learner_name, course_title, \
+         certificate_name, issued_on, created_at, updated_at) \
+         VALUES ('MARKS0000001', $1, $2, $3, 'Mara Marks', 'Marks', 'Marks', '2026-01-01', $4, $4)",
+        &[learner, course, s1, trainyard_core::time::now_ms()],
+    )
+    .await;
+    let d = api.get(&format!("/compliance?client_id={c}")).await;
+    assert_eq!(d.body["counts"]["open"], 1, "{}", d.body);
+    let items = d.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["session_id"], json!(s2));
+    let met = count(
+        t,
+        "SELECT count(*) FROM session_compliance_items WHERE session_id = $1 AND requirement_id = $2 AND met_by = 'system'",
+        &[s1, certs],
+    )
+    .await;
+    assert_eq!(met, 1);
+
+    // The second session moved three days earlier by direct SQL: its open item is now overdue
+    // (due two days after the new end, which is in the past).
+    let day = 86_400_000;
+    sql(
+        t,
+        "UPDATE sessions SET starts_at = starts_at - $1, ends_at = ends_at - $1 WHERE id = $2",
+        &[3 * day, s2],
+    )
+    .await;
+    let d = api.get(&format!("/compliance?client_id={c}")).await;
+    assert_eq!(d.body["counts"]["overdue"], 1, "{}", d.body);
+    assert_eq!(d.body["counts"]["open"], 0, "{}", d.body);
+    assert_eq!(d.body["items"][0]["state"], "overdue");
+
+    // Cancelled behind the app's back: a session without a checklist drops its open items.
+    sql(
+        t,
+        "UPDATE sessions SET status = 'cancelled' WHERE id = $1",
+        &[s2],
+    )
+    .await;
+    let d = api.get(&format!("/compliance?client_id={c}")).await;
+    assert_eq!(d.body["counts"]["overdue"], 0, "{}", d.body);
+    assert_eq!(d.body["counts"]["open"], 0, "{}", d.body);
+    assert_eq!(d.body["total"], 0, "{}", d.body);
+    // The met item of the first session stays as evidence.
+    assert_eq!(
+        count(
+            t,
+            "SELECT count(*) FROM session_compliance_items WHERE session_id = $1",
+            &[s1]
+        )
+        .await,
+        1
+    );
+}
+
+async fn a_requirement_created_after_sessions_gives_each_its_item(t: &TestApp) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    let c = client(&api, "later").await;
+    let other = client(&api, "other").await;
+    let course = id(&api.create("/courses", &course_body("LATER")).await);
+    let mut sessions = Vec::new();
+    for _ in 0..3 {
+        sessions.push(session(&api, course, c).await);
+    }
+    let elsewhere = session(&api, course, other).await;
+    // Every session's checklist was brought up to date before any requirement existed.
+    let d = api.get("/compliance").await;
+    assert_eq!(d.status, StatusCode::OK, "{}", d.body);
+    assert_eq!(
+        count(t, "SELECT count(*) FROM compliance_stale", &[]).await,
+        0
+    );
+
+    let sheet = requirement(&api, c, "document", "Signed attendance sheet", 48).await;
+    let d = api.get(&format!("/compliance?client_id={c}")).await;
+    assert_eq!(d.body["counts"]["open"], 3, "{}", d.body);
+    assert_eq!(d.body["total"], 3);
+    for s in &sessions {
+        let n = count(
+            t,
+            "SELECT count(*) FROM session_compliance_items WHERE session_id = $1 AND requirement_id = $2",
+            &[*s, sheet],
+        )
+        .await;
+        assert_eq!(n, 1, "session {s}");
+    }
+    let n = count(
+        t,
+        "SELECT count(*) FROM session_compliance_items WHERE session_id = $1",
+        &[elsewhere],
+    )
+    .await;
+    assert_eq!(n, 0, "another client's session has no item");
+
+    // A course's requirement reaches the sessions of both clients.
+    let r = api
+        .create(
+            "/compliance-requirements",
+            &json!({ "course_id": course, "kind": "manual", "name": "Feedback reviewed", "deadline_hours": 168 }),
+        )
+        .await;
+    let review = id(&r);
+    let d = api.get(&format!("/compliance?course_id={course}")).await;
+    assert_eq!(d.body["counts"]["open"], 7, "{}", d.body);
+    let n = count(
+        t,
+        "SELECT count(*) FROM session_compliance_items WHERE requirement_id = $1",
+        &[review],
+    )
+    .await;
+    assert_eq!(n, 4);
+
+    // Changing the deadline moves the open items (written again for every session).
+    let r = api
+        .put(
+            &format!("/compliance-requirements/{sheet}"),
+            &json!({ "client_id": c, "kind": "document", "name": "Signed attendance sheet",
+                     "deadline_hours": -48, "parameter": "Signed attendance sheet", "version": 1 }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let d = api
+        .get(&format!("/compliance?client_id={c}&state=overdue"))
+        .await;
+    assert_eq!(d.body["counts"]["overdue"], 3, "{}", d.body);
+    assert_eq!(d.body["items"].as_array().unwrap().len(), 3);
+
+    // A session handed to the other client by direct SQL: the first client's sheet goes from its
+    // checklist, its course review follows it to the other client's dashboard.
+    sql(
+        t,
+        "UPDATE sessions SET client_id = $1 WHERE id = $2",
+        &[other, sessions[0]],
+    )
+    .await;
+    let d = api.get(&format!("/compliance?client_id={c}")).await;
+    assert_eq!(d.body["counts"]["overdue"], 2, "{}", d.body);
+    assert_eq!(d.body["counts"]["open"], 2, "{}", d.body);
+    let d = api.get(&format!("/compliance?client_id={other}")).await;
+    assert_eq!(d.body["counts"]["open"], 2, "{}", d.body);
+    assert_eq!(d.body["counts"]["overdue"], 0, "{}", d.body);
+    let d = api.get(&format!("/compliance?course_id={course}")).await;
+    assert_eq!(d.body["total"], 6, "{}", d.body);
 }

@@ -54,6 +54,7 @@ pub(super) async fn seed(
         let input =
             RequirementInput::parse(client_id, course_id, kind.as_str(), name, hours, parameter)?;
         repo::insert_requirement(c, &input, s.now).await?;
+        repo::mark_sessions_of(c, input.client_id, input.course_id).await?;
     }
     crate::compliance::sync_in(c, None, s.now).await?;
 
