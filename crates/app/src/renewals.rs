@@ -1,7 +1,7 @@
 //! Renewal offers (issue 16 §3): where a client wants it ("offer renewals" on the client), a
 //! learner whose certificate expires within [`DEFAULT_DAYS`] is offered a seat in the next
-//! renewal session: a scheduled or confirmed session of the same course, open to the learner,
-//! starting after now and before the expiry.
+//! renewal session: a scheduled or confirmed session of the course's renewal course (the same
+//! course when it names none), open to the learner, starting after now and before the expiry.
 //!
 //! * **Offered.** While the session has a free seat, the learner gets an e-mail with a personal
 //!   link (`/renewal/{offer}/{secret}`, no login; only the secret's hash is kept). Accepting
@@ -21,7 +21,9 @@ use serde_json::json;
 use trainyard_core::Role;
 use trainyard_core::status::EnrollmentStatus;
 use trainyard_store::outbox::{self, NewMessage};
-use trainyard_store::renewals::{self as repo, ExpiringCertificate, NewOffer, RenewalOffer};
+use trainyard_store::renewals::{
+    self as repo, ExpiringCertificate, LearnerOffer, NewOffer, RenewalOffer,
+};
 use trainyard_store::{Conn, certificates, clients, learners, sessions};
 
 /// Certificates expiring within this many days are offered a renewal seat, and listed.
@@ -244,9 +246,10 @@ pub async fn offer(
             cert.status.label().to_lowercase()
         )));
     }
+    let renew_with = repo::renewal_course(&mut tx, cert.course_id).await?;
     let Some(session_id) = repo::next_session(
         &mut tx,
-        cert.course_id,
+        renew_with,
         learner.client_id,
         now,
         end_of(&expires_on)?,
@@ -382,6 +385,22 @@ pub async fn decline(app: &App, id: i64, secret: &str) -> Result<RenewalOffer, A
 
 async fn answer(app: &App, id: i64, secret: &str, yes: bool) -> Result<RenewalOffer, AppError> {
     let o = open_link(app, id, secret).await?;
+    let mut learner = Caller::system();
+    learner.name = format!("{} (renewal link)", o.learner_name);
+    learner.role = Role::Learner;
+    learner.learner_id = Some(o.learner_id);
+    answer_offer(app, o, yes, &learner).await
+}
+
+/// Answers offer `o` (read before) as `actor`: the guarded move out of "offered", then the
+/// enrollment when accepted, audited.
+async fn answer_offer(
+    app: &App,
+    o: RenewalOffer,
+    yes: bool,
+    actor: &Caller,
+) -> Result<RenewalOffer, AppError> {
+    let id = o.id;
     let now = now_ms();
     let mut tx = app.store.write().await?;
     let to = if yes { repo::ACCEPTED } else { repo::DECLINED };
@@ -396,10 +415,6 @@ async fn answer(app: &App, id: i64, secret: &str, yes: bool) -> Result<RenewalOf
         let current = repo::get(&mut tx, id).await?;
         return Err(answered(&current));
     }
-    let mut learner = Caller::system();
-    learner.name = format!("{} (renewal link)", o.learner_name);
-    learner.role = Role::Learner;
-    learner.learner_id = Some(o.learner_id);
     if yes {
         // Enrolled as the system would: the offer stands for the coordinator's invitation.
         let e = crate::enrollment::enroll_in(
@@ -422,7 +437,7 @@ async fn answer(app: &App, id: i64, secret: &str, yes: bool) -> Result<RenewalOf
     let after = repo::get(&mut tx, id).await?;
     crate::audit::record(
         &mut tx,
-        &learner,
+        actor,
         now,
         if yes {
             "renewal.accepted"
@@ -436,6 +451,36 @@ async fn answer(app: &App, id: i64, secret: &str, yes: bool) -> Result<RenewalOf
     .await?;
     tx.commit().await?;
     Ok(after)
+}
+
+/// The learner's own offers still to answer, for their portal: soonest session first. A learner
+/// account without a learner profile has none; other callers are refused.
+pub async fn my_offers(app: &App, caller: &Caller) -> Result<Vec<LearnerOffer>, AppError> {
+    let learner_id = match (caller.role, caller.learner_id) {
+        (Role::Learner, Some(id)) => id,
+        (Role::Learner, None) => return Ok(Vec::new()),
+        _ => return Err(AppError::Forbidden("see a learner's renewal offers".into())),
+    };
+    let mut conn = app.store.read().await?;
+    Ok(repo::open_of_learner(&mut conn, learner_id, now_ms()).await?)
+}
+
+/// Accepts (`yes`) or declines one of the caller's own offers from their portal: the same as
+/// the e-mail link. Another learner's offer, or anyone else's call, is "not found".
+pub async fn answer_as_learner(
+    app: &App,
+    caller: &Caller,
+    id: i64,
+    yes: bool,
+) -> Result<RenewalOffer, AppError> {
+    let o = {
+        let mut conn = app.store.read().await?;
+        repo::get(&mut conn, id).await.about("renewal offer")?
+    };
+    match (caller.role, caller.learner_id) {
+        (Role::Learner, Some(l)) if l == o.learner_id => answer_offer(app, o, yes, caller).await,
+        _ => Err(AppError::NotFound("renewal offer")),
+    }
 }
 
 /// Days the list may cover.
@@ -458,9 +503,67 @@ pub fn days_of(raw: &str) -> Result<Option<i64>, AppError> {
 }
 
 /// The demo: the first client with a learner whose certificate expires within 90 days offers
-/// renewals, and its due certificates are offered a seat now (in the seeding transaction).
-/// Returns how many offers it made.
+/// renewals, and its due certificates are offered a seat now; the demo learner (who signs in,
+/// `demo_learner`) is offered one for each of theirs, as a coordinator would by hand, so their
+/// portal shows it (in the seeding transaction). Returns how many offers it made.
 pub(crate) async fn seed_demo(
+    app: &App,
+    tx: &mut Conn,
+    caller: &Caller,
+    now: i64,
+    demo_learner: Option<i64>,
+) -> Result<usize, AppError> {
+    let mut n = seed_client_offers(app, tx, caller, now).await?;
+    let Some(me) = demo_learner else {
+        return Ok(n);
+    };
+    let today = trainyard_core::time::utc(now).date_naive();
+    let until = (today + chrono::Duration::days(DEFAULT_DAYS)).to_string();
+    let learner = learners::get(tx, me).await?;
+    let f = certificates::CertificateFilter {
+        expiring_before: until,
+        learner_id: Some(me),
+        ..Default::default()
+    };
+    for cert in certificates::list(tx, &f, &today.to_string()).await?.items {
+        let Some(expires_on) = cert.expires_on.as_deref() else {
+            continue;
+        };
+        if cert.status != trainyard_core::certificate::Standing::Valid {
+            continue;
+        }
+        let renew_with = repo::renewal_course(tx, cert.course_id).await?;
+        let Some(session_id) =
+            repo::next_session(tx, renew_with, learner.client_id, now, end_of(expires_on)?).await?
+        else {
+            continue;
+        };
+        if trainyard_store::enrollments::find(tx, session_id, me)
+            .await?
+            .is_some()
+        {
+            continue;
+        }
+        if offer_in(
+            app,
+            tx,
+            caller,
+            cert.id,
+            me,
+            learner.client_id,
+            session_id,
+            now,
+        )
+        .await?
+        .is_some()
+        {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+async fn seed_client_offers(
     app: &App,
     tx: &mut Conn,
     caller: &Caller,

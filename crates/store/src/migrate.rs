@@ -46,6 +46,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (43, "xapi", include_str!("../migrations/0043_xapi.sql")),
     (44, "renewals_quality", include_str!("../migrations/0044_renewals_quality.sql")),
     (45, "finance_facts", include_str!("../migrations/0045_finance_facts.sql")),
+    (47, "renewals_followup", include_str!("../migrations/0047_renewals_followup.sql")),
 ];
 
 /// The migration that keys the audit chain (see `audit::adopt_key`).

@@ -164,6 +164,8 @@ pub struct DueRenewal {
     pub certificate_id: i64,
     pub learner_id: i64,
     pub client_id: i64,
+    /// The course whose session renews it: the certificate's course's renewal course, else
+    /// that course.
     pub course_id: i64,
     pub expires_on: String,
 }
@@ -177,8 +179,9 @@ pub async fn due(
     limit: i64,
 ) -> Result<Vec<DueRenewal>, StoreError> {
     let q = sqlx::query(
-        "SELECT ce.id, ce.learner_id, l.client_id, ce.course_id, ce.expires_on \
-         FROM certificates ce JOIN learners l ON l.id = ce.learner_id JOIN clients cl ON cl.id = l.client_id \
+        "SELECT ce.id, ce.learner_id, l.client_id, COALESCE(co.renewal_course_id, ce.course_id) AS renew_with, \
+         ce.expires_on FROM certificates ce JOIN learners l ON l.id = ce.learner_id \
+         JOIN clients cl ON cl.id = l.client_id JOIN courses co ON co.id = ce.course_id \
          WHERE cl.offer_renewals = 1 AND ce.status = 'valid' AND ce.expires_on > $1 AND ce.expires_on <= $2 \
          AND NOT EXISTS (SELECT 1 FROM renewal_offers ro WHERE ro.certificate_id = ce.id) \
          ORDER BY ce.expires_on, ce.id LIMIT $3",
@@ -191,11 +194,22 @@ pub async fn due(
             certificate_id: r.i("id")?,
             learner_id: r.i("learner_id")?,
             client_id: r.i("client_id")?,
-            course_id: r.i("course_id")?,
+            course_id: r.i("renew_with")?,
             expires_on: r.s("expires_on")?,
         })
     })
     .await
+}
+
+/// The course whose sessions renew `course_id`'s certificate: its renewal course, else itself.
+pub async fn renewal_course(conn: &mut Conn, course_id: i64) -> Result<i64, StoreError> {
+    let q = sqlx::query("SELECT COALESCE(renewal_course_id, id) AS c FROM courses WHERE id = $1")
+        .bind(course_id);
+    Ok(fetch_all(conn, q, |r| r.i("c"))
+        .await?
+        .into_iter()
+        .next()
+        .unwrap_or(course_id))
 }
 
 /// The next session of `course_id` open for enrollment that starts in `(after, before)`:
@@ -314,4 +328,58 @@ pub async fn expire_started(conn: &mut Conn, now: i64) -> Result<u64, StoreError
     .execute(&mut *conn)
     .await?
     .rows_affected())
+}
+
+/// An open offer as the learner's portal shows it: the session offered and the certificate it
+/// renews.
+#[derive(Debug, Clone, Serialize)]
+pub struct LearnerOffer {
+    pub id: i64,
+    pub session_id: i64,
+    pub session_reference: String,
+    pub course_title: String,
+    pub session_title: Option<String>,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub time_zone: String,
+    pub delivery_mode: String,
+    pub venue_name: Option<String>,
+    pub certificate_name: String,
+    pub expires_on: Option<String>,
+}
+
+/// The learner's offers still to answer (offered, their session not started), soonest first.
+pub async fn open_of_learner(
+    conn: &mut Conn,
+    learner_id: i64,
+    now: i64,
+) -> Result<Vec<LearnerOffer>, StoreError> {
+    let q = sqlx::query(
+        "SELECT ro.id, ro.session_id, s.reference, c.title AS course_title, s.title AS session_title, \
+         s.starts_at, s.ends_at, s.time_zone, s.delivery_mode, v.name AS venue_name, ce.certificate_name, \
+         ce.expires_on FROM renewal_offers ro JOIN sessions s ON s.id = ro.session_id \
+         JOIN courses c ON c.id = s.course_id LEFT JOIN venues v ON v.id = s.venue_id \
+         JOIN certificates ce ON ce.id = ro.certificate_id \
+         WHERE ro.learner_id = $1 AND ro.status = 'offered' AND s.starts_at > $2 \
+         ORDER BY s.starts_at, ro.id LIMIT 50",
+    )
+    .bind(learner_id)
+    .bind(now);
+    fetch_all(conn, q, |r| {
+        Ok(LearnerOffer {
+            id: r.i("id")?,
+            session_id: r.i("session_id")?,
+            session_reference: r.s("reference")?,
+            course_title: r.s("course_title")?,
+            session_title: r.os("session_title")?,
+            starts_at: r.i("starts_at")?,
+            ends_at: r.i("ends_at")?,
+            time_zone: r.s("time_zone")?,
+            delivery_mode: r.s("delivery_mode")?,
+            venue_name: r.os("venue_name")?,
+            certificate_name: r.s("certificate_name")?,
+            expires_on: r.os("expires_on")?,
+        })
+    })
+    .await
 }

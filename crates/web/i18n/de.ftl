@@ -1410,3 +1410,24 @@ invalid-week-limit = { $name } würde in Woche { $week }/{ $year } an { $n } Tag
 invalid-month-limit = { $name } würde im Monat { $month } an { $n } Tagen unterrichten (Grenze { $max }).
 i18n-record-delivery-log = Versandprotokoll dieses Datensatzes
 i18n-no-contract = Kein Vertrag hinterlegt (dann ist für die Bestätigung keiner nötig).
+
+# --- renewals (session 11)
+complaint-open = Offen
+complaint-standing = Stand
+complaint-resolved-by = Erledigt am { $when } von { $who }: { $resolution }
+complaint-resolved = Erledigt am { $when }: { $resolution }
+complaint-resolve-title = Beschwerde erledigen
+complaint-resolve-help = Wählen Sie eine offene Beschwerde und halten Sie fest, was getan wurde; danach gilt sie als erledigt.
+complaint-resolution = Was getan wurde
+complaint-resolve = Erledigen
+complaint-resolved-notice = Beschwerde erledigt.
+complaint-open-resolved = { $open } offen · { $resolved } erledigt
+complaint-none-in-period = Keine Beschwerden zu den in diesem Zeitraum durchgeführten Terminen.
+lp-renewals = Ihnen angebotene Plätze zur Auffrischung
+lp-renewals-help = Eines Ihrer Zertifikate läuft bald ab: Ein Platz in einem Termin, der es erneuert, ist für Sie reserviert. Nehmen Sie ihn hier oder über den Link in der E-Mail an oder lehnen Sie ihn ab.
+lp-renews = Erneuert
+lp-renews-value = { $certificate }, gültig bis { $expires }
+field-renewal-course = Kurs zur Auffrischung
+fact-renewal-course = Kurs zur Auffrischung
+course-renewal-same = — derselbe Kurs —
+course-renewal-open = Der Kurs, dessen Termine dieses Zertifikat erneuern

@@ -1411,3 +1411,24 @@ invalid-week-limit = { $name } would teach { $n } days in week { $week } of { $y
 invalid-month-limit = { $name } would teach { $n } days in { $month } (limit { $max }).
 i18n-record-delivery-log = Delivery log of this record
 i18n-no-contract = No contract on file (then none is required for confirmation).
+
+# --- renewals (session 11)
+complaint-open = Open
+complaint-standing = Status
+complaint-resolved-by = Resolved { $when } by { $who }: { $resolution }
+complaint-resolved = Resolved { $when }: { $resolution }
+complaint-resolve-title = Resolve a complaint
+complaint-resolve-help = Choose an open complaint and say what was done about it; it then counts as resolved.
+complaint-resolution = What was done
+complaint-resolve = Resolve
+complaint-resolved-notice = Complaint resolved.
+complaint-open-resolved = { $open } open · { $resolved } resolved
+complaint-none-in-period = No complaints about the sessions delivered in this period.
+lp-renewals = Renewal seats offered to you
+lp-renewals-help = A certificate of yours expires soon: a seat in a session that renews it is kept for you. Accept or decline it here, or with the link in the e-mail.
+lp-renews = Renews
+lp-renews-value = { $certificate }, expires on { $expires }
+field-renewal-course = Renewal course
+fact-renewal-course = Renewal course
+course-renewal-same = — the same course —
+course-renewal-open = The course whose sessions renew this certificate
