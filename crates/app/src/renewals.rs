@@ -10,8 +10,9 @@
 //! * **Waitlisted.** A full session: the learner is put on its waitlist at once.
 //! * **Once.** At most one open offer (offered, waitlisted, accepted) per certificate: a unique
 //!   index, so the daily job ([`run_due`], with the expiry reminders) can run twice and in several
-//!   processes at once. A certificate that ever had an offer is not offered again by the job; a
-//!   coordinator may offer again by hand ([`offer`]) once the last one is declined or expired.
+//!   processes at once. Once an offer is declined or expired, the next run may offer the next
+//!   session, never one offered for that certificate before; so may a coordinator by hand
+//!   ([`offer`]).
 //! * **Read.** Staff see any client's list; a client contact only their own client's.
 
 use crate::error::About as _;
@@ -253,6 +254,7 @@ pub async fn offer(
         learner.client_id,
         now,
         end_of(&expires_on)?,
+        certificate_id,
     )
     .await?
     else {
@@ -306,7 +308,7 @@ pub async fn run_due(app: &App, now: i64) -> Result<RunReport, AppError> {
     let until = (today + chrono::Duration::days(DEFAULT_DAYS)).to_string();
     let due = {
         let mut conn = app.store.read().await?;
-        repo::due(&mut conn, &today.to_string(), &until, PER_RUN).await?
+        repo::due(&mut conn, &today.to_string(), &until, PER_RUN, now).await?
     };
     report.more = due.len() as i64 >= PER_RUN;
     for d in due {
@@ -317,6 +319,7 @@ pub async fn run_due(app: &App, now: i64) -> Result<RunReport, AppError> {
             Some(d.client_id),
             now,
             end_of(&d.expires_on)?,
+            d.certificate_id,
         )
         .await?
         else {
@@ -533,8 +536,15 @@ pub(crate) async fn seed_demo(
             continue;
         }
         let renew_with = repo::renewal_course(tx, cert.course_id).await?;
-        let Some(session_id) =
-            repo::next_session(tx, renew_with, learner.client_id, now, end_of(expires_on)?).await?
+        let Some(session_id) = repo::next_session(
+            tx,
+            renew_with,
+            learner.client_id,
+            now,
+            end_of(expires_on)?,
+            cert.id,
+        )
+        .await?
         else {
             continue;
         };
@@ -590,12 +600,19 @@ async fn seed_client_offers(
     };
     repo::set_offers_renewals(tx, client, true, now).await?;
     let mut n = 0;
-    for d in repo::due(tx, &today.to_string(), &until, PER_RUN).await? {
+    for d in repo::due(tx, &today.to_string(), &until, PER_RUN, now).await? {
         if d.client_id != client {
             continue;
         }
-        let Some(session_id) =
-            repo::next_session(tx, d.course_id, Some(client), now, end_of(&d.expires_on)?).await?
+        let Some(session_id) = repo::next_session(
+            tx,
+            d.course_id,
+            Some(client),
+            now,
+            end_of(&d.expires_on)?,
+            d.certificate_id,
+        )
+        .await?
         else {
             continue;
         };

@@ -171,24 +171,34 @@ pub struct DueRenewal {
 }
 
 /// Valid certificates expiring in `(today, until]` of learners whose client offers renewals,
-/// which never had an offer, soonest first.
+/// without an open offer (offered, waitlisted, accepted), soonest first: never offered, or
+/// their last offer declined or expired while a later session of the renewal course, not
+/// offered for it before, is scheduled (that it starts before the expiry the caller checks).
 pub async fn due(
     conn: &mut Conn,
     today: &str,
     until: &str,
     limit: i64,
+    now: i64,
 ) -> Result<Vec<DueRenewal>, StoreError> {
     let q = sqlx::query(
         "SELECT ce.id, ce.learner_id, l.client_id, COALESCE(co.renewal_course_id, ce.course_id) AS renew_with, \
          ce.expires_on FROM certificates ce JOIN learners l ON l.id = ce.learner_id \
          JOIN clients cl ON cl.id = l.client_id JOIN courses co ON co.id = ce.course_id \
          WHERE cl.offer_renewals = 1 AND ce.status = 'valid' AND ce.expires_on > $1 AND ce.expires_on <= $2 \
-         AND NOT EXISTS (SELECT 1 FROM renewal_offers ro WHERE ro.certificate_id = ce.id) \
+         AND NOT EXISTS (SELECT 1 FROM renewal_offers ro WHERE ro.certificate_id = ce.id \
+             AND ro.status IN ('offered', 'waitlisted', 'accepted')) \
+         AND (NOT EXISTS (SELECT 1 FROM renewal_offers ro WHERE ro.certificate_id = ce.id) \
+             OR EXISTS (SELECT 1 FROM sessions s WHERE s.course_id = COALESCE(co.renewal_course_id, ce.course_id) \
+                 AND s.status IN ('scheduled', 'confirmed') AND s.archived_at IS NULL AND s.starts_at > $4 \
+                 AND (s.client_id IS NULL OR s.client_id = l.client_id) \
+                 AND s.id NOT IN (SELECT ro.session_id FROM renewal_offers ro WHERE ro.certificate_id = ce.id))) \
          ORDER BY ce.expires_on, ce.id LIMIT $3",
     )
     .bind(today.to_owned())
     .bind(until.to_owned())
-    .bind(limit.max(1));
+    .bind(limit.max(1))
+    .bind(now);
     fetch_all(conn, q, |r| {
         Ok(DueRenewal {
             certificate_id: r.i("id")?,
@@ -213,23 +223,28 @@ pub async fn renewal_course(conn: &mut Conn, course_id: i64) -> Result<i64, Stor
 }
 
 /// The next session of `course_id` open for enrollment that starts in `(after, before)`:
-/// scheduled or confirmed, not archived, public or private to `client_id`.
+/// scheduled or confirmed, not archived, public or private to `client_id`, and never offered
+/// for `certificate_id` before (a declined or expired offer's session is not offered again).
 pub async fn next_session(
     conn: &mut Conn,
     course_id: i64,
     client_id: Option<i64>,
     after: i64,
     before: i64,
+    certificate_id: i64,
 ) -> Result<Option<i64>, StoreError> {
     let q = sqlx::query(
         "SELECT id FROM sessions WHERE course_id = $1 AND status IN ('scheduled', 'confirmed') \
          AND archived_at IS NULL AND starts_at > $2 AND starts_at < $3 \
-         AND (client_id IS NULL OR client_id = $4) ORDER BY starts_at, id LIMIT 1",
+         AND (client_id IS NULL OR client_id = $4) \
+         AND id NOT IN (SELECT ro.session_id FROM renewal_offers ro WHERE ro.certificate_id = $5) \
+         ORDER BY starts_at, id LIMIT 1",
     )
     .bind(course_id)
     .bind(after)
     .bind(before)
-    .bind(client_id.unwrap_or(0));
+    .bind(client_id.unwrap_or(0))
+    .bind(certificate_id);
     Ok(fetch_all(conn, q, |r| r.i("id")).await?.into_iter().next())
 }
 

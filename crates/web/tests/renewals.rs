@@ -20,6 +20,7 @@ both_backends!(
     a_contact_sees_only_their_clients_list_and_coordinators_offer_by_hand,
     a_learner_answers_their_own_offers_on_the_portal,
     a_course_naming_a_renewal_course_is_renewed_in_its_sessions,
+    after_a_decline_or_expiry_the_next_session_is_offered,
 );
 
 fn id(v: &Value) -> i64 {
@@ -622,4 +623,68 @@ async fn a_course_naming_a_renewal_course_is_renewed_in_its_sessions(t: &TestApp
     let items = expiring(&api, on).await;
     assert_eq!(offer_of(&items, ca)["session_id"], renewal, "not {own}");
     assert_eq!(offer_of(&items, cb)["session_id"], plain_s);
+}
+
+async fn after_a_decline_or_expiry_the_next_session_is_offered(t: &TestApp) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    let on = client(&api, "RNX", true).await;
+    let ada = learner(&api, "ada", Some(on)).await;
+    let c = course(&api, "RNX").await;
+    let s1 = session(&api, c, 5, 5).await;
+    let s2 = session(&api, c, 10, 5).await;
+    let cert = certificate(t, ada, Some(on), c, "RNXAAAAAAAA1", 30).await;
+    let a = learner_browser(t, "ada-rnx@example.com", ada).await;
+    let csrf = a.csrf().await;
+    let decline = |offer: i64| {
+        let (a, csrf) = (&a, csrf.as_str());
+        async move {
+            let (status, html) = a
+                .post_form(
+                    &format!("/portal/renewals/{offer}"),
+                    &[("_csrf", csrf), ("answer", "decline")],
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{html}");
+        }
+    };
+
+    assert_eq!(run(t).await, 1);
+    let first = offer_of(&expiring(&api, on).await, cert);
+    assert_eq!(first["session_id"], s1);
+    assert_eq!(run(t).await, 0, "an open offer is not repeated");
+    // Declined: the next run offers the next session, not the same one again.
+    decline(id(&first)).await;
+    assert_eq!(run(t).await, 1);
+    let second = offer_of(&expiring(&api, on).await, cert);
+    assert_eq!(second["session_id"], s2, "{second}");
+    assert_eq!(second["status"], "offered");
+    assert_eq!(run(t).await, 0);
+    // Declined again, and no other session: nothing more until one is scheduled.
+    decline(id(&second)).await;
+    assert_eq!(run(t).await, 0, "no session left to offer");
+    let s3 = session(&api, c, 15, 5).await;
+    assert_eq!(run(t).await, 1);
+    let third = offer_of(&expiring(&api, on).await, cert);
+    assert_eq!(third["session_id"], s3);
+    // Unanswered until its session started: expired, and the next one is offered.
+    let s4 = session(&api, c, 20, 5).await;
+    let later = trainyard_core::time::now_ms() + 16 * 86_400_000;
+    let report = trainyard_app::renewals::run_due(&t.app, later)
+        .await
+        .unwrap();
+    assert_eq!((report.expired, report.offered), (1, 1));
+    let fourth = offer_of(&expiring(&api, on).await, cert);
+    assert_eq!(fourth["session_id"], s4, "{fourth}");
+    let mut conn = t.app.store.read().await.unwrap();
+    use sqlx::Row;
+    let statuses: Vec<String> =
+        sqlx::query("SELECT status FROM renewal_offers WHERE certificate_id = $1 ORDER BY id")
+            .bind(cert)
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.try_get("status").unwrap())
+            .collect();
+    assert_eq!(statuses, ["declined", "declined", "expired", "offered"]);
 }
