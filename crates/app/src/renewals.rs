@@ -3,10 +3,13 @@
 //! renewal session: a scheduled or confirmed session of the course's renewal course (the same
 //! course when it names none), open to the learner, starting after now and before the expiry.
 //!
-//! * **Offered.** While the session has a free seat, the learner gets an e-mail with a personal
-//!   link (`/renewal/{offer}/{secret}`, no login; only the secret's hash is kept). Accepting
-//!   enrolls them (booked, or waitlisted when the seat went meanwhile); the link works once, and
-//!   only for its own offer.
+//! * **Offered.** While the session has a free seat, the seat is held for the learner (the
+//!   session's `held_count`, which the seat guard counts against the capacity) and they get an
+//!   e-mail with a personal link (`/renewal/{offer}/{secret}`, no login; only the secret's hash
+//!   is kept), or answer on their portal. Accepting turns the hold into the booking in one
+//!   transaction; declining, or the offer lapsing unanswered (7 days after it was made or when
+//!   the session starts, whichever is first; [`run_due`] expires it), gives the seat to the
+//!   waitlist. The link works once, and only for its own offer.
 //! * **Waitlisted.** A full session: the learner is put on its waitlist at once.
 //! * **Once.** At most one open offer (offered, waitlisted, accepted) per certificate: a unique
 //!   index, so the daily job ([`run_due`], with the expiry reminders) can run twice and in several
@@ -31,6 +34,9 @@ use trainyard_store::{Conn, certificates, clients, learners, sessions};
 pub const DEFAULT_DAYS: i64 = 90;
 /// Offers made per run at most.
 const PER_RUN: i64 = 200;
+/// An unanswered offer lapses this long after it was made (or when its session starts, if
+/// sooner), giving back the seat it holds.
+const ANSWER_WITHIN_MS: i64 = 7 * 86_400_000;
 
 /// The personal link of an offer.
 pub fn offer_url(app: &App, offer_id: i64, secret: &str) -> String {
@@ -164,7 +170,12 @@ async fn offer_in(
         .await
         .about("certificate")?;
     let learner = learners::get(tx, learner_id).await.about("learner")?;
-    let full = s.booked_count >= s.capacity;
+    // A free seat is held for the learner until they answer or the offer lapses; without one
+    // they go on the waitlist at once.
+    let full = !trainyard_store::enrollments::hold_seat(tx, session_id).await?;
+    if !full {
+        repo::set_hold(tx, id, (now + ANSWER_WITHIN_MS).min(s.starts_at)).await?;
+    }
     if full {
         let e =
             crate::enrollment::enroll_in(app, tx, caller, session_id, learner_id, 0, now).await?;
@@ -299,9 +310,20 @@ pub struct RunReport {
 pub async fn run_due(app: &App, now: i64) -> Result<RunReport, AppError> {
     let system = Caller::system();
     let mut report = RunReport::default();
-    {
+    // Lapsed offers expire, each giving its held seat back to the waitlist.
+    let lapsed = {
+        let mut conn = app.store.read().await?;
+        repo::lapsed(&mut conn, now, 1000).await?
+    };
+    for (id, session_id, held) in lapsed {
         let mut tx = app.store.write().await?;
-        report.expired = repo::expire_started(&mut tx, now).await?;
+        if repo::settle(&mut tx, id, repo::OFFERED, repo::EXPIRED, None, now).await? {
+            if held {
+                trainyard_store::enrollments::release_hold(&mut tx, session_id).await?;
+                crate::enrollment::promote_freed(app, &mut tx, &system, session_id, now).await?;
+            }
+            report.expired += 1;
+        }
         tx.commit().await?;
     }
     let today = trainyard_core::time::utc(now).date_naive();
@@ -414,9 +436,23 @@ async fn answer_offer(
             ..o
         }));
     }
+    if o.status == repo::OFFERED && o.expires_at.is_some_and(|e| e <= now) {
+        return Err(AppError::Refused(
+            "This renewal offer has lapsed: it was not answered within 7 days.".into(),
+        ));
+    }
     if !repo::settle(&mut tx, id, repo::OFFERED, to, None, now).await? {
         let current = repo::get(&mut tx, id).await?;
         return Err(answered(&current));
+    }
+    if o.held {
+        // The held seat is given back in this transaction, which keeps the session row locked:
+        // accepting takes it at once; declining gives it to the waitlist.
+        trainyard_store::enrollments::release_hold(&mut tx, o.session_id).await?;
+        if !yes {
+            crate::enrollment::promote_freed(app, &mut tx, &Caller::system(), o.session_id, now)
+                .await?;
+        }
     }
     if yes {
         // Enrolled as the system would: the offer stands for the coordinator's invitation.

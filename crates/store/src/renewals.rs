@@ -34,6 +34,14 @@ pub struct RenewalOffer {
     pub enrollment_id: Option<i64>,
     /// offered, waitlisted, accepted, declined or expired.
     pub status: String,
+    /// Whether the offer holds a seat in the session (counted against its capacity) until it
+    /// is answered or lapses.
+    pub held: bool,
+    /// When an unanswered offer lapses: 7 days after it was made or the session's start,
+    /// whichever is first (absent for offers made before seats were held: at the start).
+    #[serde(serialize_with = "crate::row::rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub expires_at: Option<i64>,
     #[serde(serialize_with = "crate::row::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: i64,
@@ -45,7 +53,7 @@ pub struct RenewalOffer {
 const OFFER_COLUMNS: &str = "ro.id, ro.certificate_id, ro.learner_id, \
     l.first_name || ' ' || l.last_name AS learner_name, ro.client_id, ro.session_id, \
     s.reference AS session_reference, c.title AS course_title, s.starts_at, ro.enrollment_id, \
-    ro.status, ro.created_at, ro.updated_at \
+    ro.status, ro.held, ro.expires_at, ro.created_at, ro.updated_at \
     FROM renewal_offers ro JOIN learners l ON l.id = ro.learner_id \
     JOIN sessions s ON s.id = ro.session_id JOIN courses c ON c.id = s.course_id";
 
@@ -62,6 +70,8 @@ fn offer_row(r: &AnyRow) -> Result<RenewalOffer, sqlx::Error> {
         starts_at: r.i("starts_at")?,
         enrollment_id: r.oi("enrollment_id")?,
         status: r.s("status")?,
+        held: r.b("held")?,
+        expires_at: r.oi("expires_at")?,
         created_at: r.i("created_at")?,
         updated_at: r.i("updated_at")?,
     })
@@ -333,16 +343,33 @@ pub async fn by_link(
     .next())
 }
 
-/// Offers still unanswered whose session has started: expired. Returns how many.
-pub async fn expire_started(conn: &mut Conn, now: i64) -> Result<u64, StoreError> {
-    Ok(sqlx::query(
-        "UPDATE renewal_offers SET status = 'expired', updated_at = $1 WHERE status = 'offered' \
-         AND session_id IN (SELECT id FROM sessions WHERE starts_at <= $1)",
+/// Marks a new offer as holding a seat in its session, lapsing at `expires_at`.
+pub async fn set_hold(conn: &mut Conn, id: i64, expires_at: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE renewal_offers SET held = 1, expires_at = $1 WHERE id = $2")
+        .bind(expires_at)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Offers still unanswered that lapsed by `now` (their session started, or their 7 days
+/// passed): `(offer, session, holds a seat)`, at most `limit`.
+pub async fn lapsed(
+    conn: &mut Conn,
+    now: i64,
+    limit: i64,
+) -> Result<Vec<(i64, i64, bool)>, StoreError> {
+    let q = sqlx::query(
+        "SELECT ro.id, ro.session_id, ro.held FROM renewal_offers ro JOIN sessions s ON s.id = ro.session_id \
+         WHERE ro.status = 'offered' AND (s.starts_at <= $1 OR ro.expires_at <= $1) ORDER BY ro.id LIMIT $2",
     )
     .bind(now)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected())
+    .bind(limit.max(1));
+    fetch_all(conn, q, |r| {
+        Ok((r.i("id")?, r.i("session_id")?, r.b("held")?))
+    })
+    .await
 }
 
 /// An open offer as the learner's portal shows it: the session offered and the certificate it
@@ -376,6 +403,7 @@ pub async fn open_of_learner(
          JOIN courses c ON c.id = s.course_id LEFT JOIN venues v ON v.id = s.venue_id \
          JOIN certificates ce ON ce.id = ro.certificate_id \
          WHERE ro.learner_id = $1 AND ro.status = 'offered' AND s.starts_at > $2 \
+         AND (ro.expires_at IS NULL OR ro.expires_at > $2) \
          ORDER BY s.starts_at, ro.id LIMIT 50",
     )
     .bind(learner_id)

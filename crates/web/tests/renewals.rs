@@ -21,6 +21,7 @@ both_backends!(
     a_learner_answers_their_own_offers_on_the_portal,
     a_course_naming_a_renewal_course_is_renewed_in_its_sessions,
     after_a_decline_or_expiry_the_next_session_is_offered,
+    an_offered_seat_is_held_until_answered_or_lapsed,
 );
 
 fn id(v: &Value) -> i64 {
@@ -687,4 +688,111 @@ async fn after_a_decline_or_expiry_the_next_session_is_offered(t: &TestApp) {
             .map(|r| r.try_get("status").unwrap())
             .collect();
     assert_eq!(statuses, ["declined", "declined", "expired", "offered"]);
+}
+
+/// (booked, held) seats of a session, as the API reads them.
+async fn seats(api: &Api, s: i64) -> (i64, i64) {
+    let b = api.get(&format!("/sessions/{s}")).await.body;
+    (
+        b["booked_count"].as_i64().unwrap(),
+        b["held_count"].as_i64().unwrap(),
+    )
+}
+
+async fn enroll(api: &Api, s: i64, learner: i64) -> Value {
+    api.create(
+        &format!("/sessions/{s}/enrollments"),
+        &json!({ "learner_id": learner }),
+    )
+    .await
+}
+
+async fn an_offered_seat_is_held_until_answered_or_lapsed(t: &TestApp) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    let on = client(&api, "HLD", true).await;
+    let ada = learner(&api, "ada", Some(on)).await;
+    let bob = learner(&api, "bob", Some(on)).await;
+    let cy = learner(&api, "cy", Some(on)).await;
+    let [x, y, z, w] = [
+        learner(&api, "xavier", None).await,
+        learner(&api, "yara", None).await,
+        learner(&api, "zoe", None).await,
+        learner(&api, "will", None).await,
+    ];
+    let (c1, c2, c3) = (
+        course(&api, "HLD1").await,
+        course(&api, "HLD2").await,
+        course(&api, "HLD3").await,
+    );
+    // S1: two seats, one booked: the one free seat is offered to Ada and held for her.
+    let s1 = session(&api, c1, 10, 2).await;
+    assert_eq!(enroll(&api, s1, x).await["status"], "booked");
+    let s2 = session(&api, c2, 10, 1).await;
+    let s3 = session(&api, c3, 20, 1).await;
+    let ca = certificate(t, ada, Some(on), c1, "HLDAAAAAAAA1", 30).await;
+    let cb = certificate(t, bob, Some(on), c2, "HLDAAAAAAAA2", 30).await;
+    let cc = certificate(t, cy, Some(on), c3, "HLDAAAAAAAA3", 60).await;
+    assert_eq!(run(t).await, 3);
+    assert_eq!(seats(&api, s1).await, (1, 1));
+    let items = expiring(&api, on).await;
+    let offer_a = offer_of(&items, ca);
+    assert_eq!(
+        (offer_a["status"].clone(), offer_a["held"].clone()),
+        (json!("offered"), json!(true))
+    );
+    assert!(offer_a["expires_at"].is_string(), "{offer_a}");
+    // The held seat is not free for anyone else: a web enrollment is waitlisted.
+    assert_eq!(enroll(&api, s1, y).await["status"], "waitlisted");
+    assert_eq!(seats(&api, s1).await, (1, 1));
+    // Accepting turns the hold into the booking.
+    let a = learner_browser(t, "ada-hld@example.com", ada).await;
+    let csrf = a.csrf().await;
+    let (status, html) = a
+        .post_form(
+            &format!("/portal/renewals/{}", id(&offer_a)),
+            &[("_csrf", csrf.as_str()), ("answer", "accept")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert_eq!(
+        offer_of(&expiring(&api, on).await, ca)["status"],
+        "accepted"
+    );
+    assert_eq!(seats(&api, s1).await, (2, 0));
+
+    // S2: its only seat held for Bob; Zoe waits; Bob declines: the seat goes to Zoe.
+    assert_eq!(seats(&api, s2).await, (0, 1));
+    let zoe = enroll(&api, s2, z).await;
+    assert_eq!(zoe["status"], "waitlisted");
+    let b = learner_browser(t, "bob-hld@example.com", bob).await;
+    let csrf = b.csrf().await;
+    let offer_b = offer_of(&expiring(&api, on).await, cb);
+    let (status, html) = b
+        .post_form(
+            &format!("/portal/renewals/{}", id(&offer_b)),
+            &[("_csrf", csrf.as_str()), ("answer", "decline")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert_eq!(
+        seats(&api, s2).await,
+        (1, 0),
+        "the freed seat went to the waitlist"
+    );
+    let (zoe_status, _, _) = enrollment(t, id(&zoe)).await;
+    assert_eq!(zoe_status, "booked");
+
+    // S3: held for Cy, who does not answer: 7 days later the offer lapses and Will gets it.
+    assert_eq!(seats(&api, s3).await, (0, 1));
+    let will = enroll(&api, s3, w).await;
+    assert_eq!(will["status"], "waitlisted");
+    let report =
+        trainyard_app::renewals::run_due(&t.app, trainyard_core::time::now_ms() + 8 * 86_400_000)
+            .await
+            .unwrap();
+    assert_eq!(report.expired, 1);
+    assert_eq!(offer_of(&expiring(&api, on).await, cc)["status"], "expired");
+    assert_eq!(seats(&api, s3).await, (1, 0));
+    let (will_status, _, _) = enrollment(t, id(&will)).await;
+    assert_eq!(will_status, "booked");
 }

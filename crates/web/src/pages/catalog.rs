@@ -209,7 +209,7 @@ pub struct CatalogCard {
 
 fn card(s: &Session) -> CatalogCard {
     let tz = zone_of(s);
-    let left = (s.capacity - s.booked_count).max(0);
+    let left = (s.capacity - s.booked_count - s.held_count).max(0);
     CatalogCard {
         id: s.id,
         title: title_of(s),
@@ -799,7 +799,7 @@ fn portal_entry(d: &EnrollmentDetail, viewer: &TimeZoneName, now: i64) -> Portal
             .iter()
             .map(|t| {
                 let tz = zone_of(t);
-                let left = (t.capacity - t.booked_count).max(0);
+                let left = (t.capacity - t.booked_count - t.held_count).max(0);
                 Opt {
                     value: t.id.to_string(),
                     label: format!(

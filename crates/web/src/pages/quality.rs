@@ -317,7 +317,13 @@ async fn renewal_page(
     match uc::open_link(&s.app, id, &token).await {
         Ok(o) => {
             let state = match o.status.as_str() {
-                "offered" if o.starts_at > trainyard_core::time::now_ms() => "open",
+                "offered"
+                    if o.starts_at > trainyard_core::time::now_ms()
+                        && o.expires_at
+                            .is_none_or(|e| e > trainyard_core::time::now_ms()) =>
+                {
+                    "open"
+                }
                 "offered" | "expired" => "expired",
                 "accepted" => "accepted",
                 "waitlisted" => "waitlisted",
