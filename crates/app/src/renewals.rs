@@ -603,8 +603,68 @@ pub(crate) async fn seed_demo(
         .await?
         .is_some()
         {
-            n += 1;
+            return Ok(n + 1);
         }
+    }
+    // None of theirs can be renewed in time: a certificate recorded from before Trainyard that
+    // expires ten days after an upcoming public session, offered in that session.
+    let Some((session_id, course_id, starts_at)) =
+        repo::demo_renewable_session(tx, me, now + 2 * 86_400_000, now + 60 * 86_400_000).await?
+    else {
+        return Ok(n);
+    };
+    let course = trainyard_store::courses::get(tx, course_id).await?;
+    let expires = trainyard_core::time::utc(starts_at + 10 * 86_400_000).date_naive();
+    let issued = expires
+        .checked_sub_months(chrono::Months::new(24))
+        .unwrap_or(today);
+    let mut bytes = [0u8; trainyard_core::certificate::CODE_LEN];
+    for (i, b) in bytes.iter_mut().enumerate() {
+        *b = ((now >> (i % 8 * 5)) as u8) ^ (i as u8).wrapping_mul(37) ^ (me as u8);
+    }
+    let code = trainyard_core::certificate::code_from_bytes(&bytes);
+    let name = format!("{} {}", learner.first_name, learner.last_name);
+    let cert_name = course
+        .certificate_name
+        .clone()
+        .unwrap_or_else(|| format!("{} certificate", course.title));
+    let Some(cert) = certificates::insert(
+        tx,
+        &certificates::NewCertificate {
+            code: &code,
+            enrollment_id: None,
+            learner_id: me,
+            course_id,
+            session_id: None,
+            client_id: learner.client_id,
+            learner_name: &name,
+            course_title: &course.title,
+            certificate_name: &cert_name,
+            instructor_name: "",
+            issued_on: &issued.to_string(),
+            expires_on: Some(&expires.to_string()),
+            issued_by: None,
+        },
+        now,
+    )
+    .await?
+    else {
+        return Ok(n);
+    };
+    if offer_in(
+        app,
+        tx,
+        caller,
+        cert,
+        me,
+        learner.client_id,
+        session_id,
+        now,
+    )
+    .await?
+    .is_some()
+    {
+        n += 1;
     }
     Ok(n)
 }

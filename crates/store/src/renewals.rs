@@ -426,3 +426,31 @@ pub async fn open_of_learner(
     })
     .await
 }
+
+/// For the demo: the first public scheduled or confirmed session starting in `(after, before)`
+/// with a free seat, of a course granting a certificate, that `learner_id` is not enrolled in:
+/// `(session, course, starts_at)`.
+pub async fn demo_renewable_session(
+    conn: &mut Conn,
+    learner_id: i64,
+    after: i64,
+    before: i64,
+) -> Result<Option<(i64, i64, i64)>, StoreError> {
+    let q = sqlx::query(
+        "SELECT s.id, s.course_id, s.starts_at FROM sessions s JOIN courses c ON c.id = s.course_id \
+         WHERE s.status IN ('scheduled', 'confirmed') AND s.archived_at IS NULL AND s.client_id IS NULL \
+         AND s.starts_at > $1 AND s.starts_at < $2 AND s.booked_count + s.held_count < s.capacity \
+         AND c.certificate_name IS NOT NULL \
+         AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.session_id = s.id AND e.learner_id = $3) \
+         ORDER BY s.starts_at, s.id LIMIT 1",
+    )
+    .bind(after)
+    .bind(before)
+    .bind(learner_id);
+    Ok(fetch_all(conn, q, |r| {
+        Ok((r.i("id")?, r.i("course_id")?, r.i("starts_at")?))
+    })
+    .await?
+    .into_iter()
+    .next())
+}
