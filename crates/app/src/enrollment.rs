@@ -1,5 +1,5 @@
 //! Enrollment and the waitlist. Booked never exceeds capacity: the first write of every enrollment
-//! transaction is the seat guard on the session row (`booked_count < capacity`), so concurrent
+//! transaction is the seat guard on the session row (`booked_count + held_count < capacity`), so concurrent
 //! requests queue on that row and each sees the seats the others took. When a seat frees — a
 //! cancellation, a transfer, a capacity increase — exactly one waitlisted learner per seat is
 //! promoted (or offered the seat), in the same transaction as the change that freed it.
@@ -332,6 +332,18 @@ async fn client_requires_approval(tx: &mut Conn, client_id: Option<i64>) -> Resu
             .requires_approval),
         None => Ok(false),
     }
+}
+
+/// [`promote`] for a seat freed outside enrollment: a renewal offer's hold given back.
+pub(crate) async fn promote_freed(
+    app: &App,
+    tx: &mut Conn,
+    caller: &Caller,
+    session_id: i64,
+    now: i64,
+) -> Result<Vec<EnrollmentRecord>, AppError> {
+    let s = sessions::get(tx, session_id).await.about("session")?;
+    promote(app, tx, caller, &s, now).await
 }
 
 /// Gives freed seats to the waitlist: one learner per seat, in order; an offer when the session
@@ -1110,7 +1122,7 @@ async fn check_merge(
 
 /// Plans a merge on the state `tx` sees; `merge_into` runs the same plan.
 async fn plan_merge(tx: &mut Conn, from: &Session, into: &Session) -> Result<MergePlan, AppError> {
-    let mut free = (into.capacity - into.booked_count).max(0);
+    let mut free = (into.capacity - into.booked_count - into.held_count).max(0);
     let seats_free = free;
     let mut next_position = into.waitlist_count;
     let mut moves = Vec::new();
@@ -1213,7 +1225,7 @@ pub async fn merge_targets(
             if x.id == from.id || x.archived_at.is_some() {
                 continue;
             }
-            let free = (x.capacity - x.booked_count).max(0);
+            let free = (x.capacity - x.booked_count - x.held_count).max(0);
             out.push(MergeTarget {
                 would_wait: (moving - free).max(0),
                 session: x,

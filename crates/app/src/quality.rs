@@ -35,7 +35,16 @@ pub struct QualityReport {
     pub by_client: Vec<ClientSignals>,
     /// With `signal`: the sessions behind that tile (otherwise empty).
     pub sessions: Vec<DeliveredSession>,
+    /// Of the complaints the `complaint` signal counts: those still open.
+    pub complaints_open: i64,
+    /// Of the complaints the `complaint` signal counts: those resolved.
+    pub complaints_resolved: i64,
+    /// Those complaints themselves, open ones first, then newest first (at most 200).
+    pub complaints: Vec<Complaint>,
 }
+
+/// Complaints listed with the report at most.
+const COMPLAINTS_LISTED: i64 = 200;
 
 fn may_see(caller: &Caller) -> Result<(), AppError> {
     caller.require(
@@ -69,6 +78,9 @@ pub async fn signals(
         instructor_no_shows: repo::instructor_no_shows(&mut conn, from, until, client).await?,
         complaints: repo::complaint_counts(&mut conn, from, until, client).await?,
     };
+    let (complaints_open, complaints_resolved) =
+        repo::complaint_standing(&mut conn, from, until, client).await?;
+    let complaints = repo::complaints_in(&mut conn, from, until, client, COMPLAINTS_LISTED).await?;
     drop(conn);
     let keys: Vec<(i64, Option<i64>)> = delivered.iter().map(|s| (s.id, s.client_id)).collect();
     let rows = rules::combine(&keys, &families);
@@ -101,6 +113,9 @@ pub async fn signals(
         signals: rules::tally(&rows),
         by_client,
         sessions,
+        complaints_open,
+        complaints_resolved,
+        complaints,
     })
 }
 
@@ -204,6 +219,65 @@ pub async fn complaints(
     caller.require_staff("see complaints")?;
     let mut conn = app.store.read().await?;
     Ok(repo::complaints_of(&mut conn, session_id).await?)
+}
+
+/// Resolves a complaint with what was done about it. Coordinators, managers and admins; once:
+/// a complaint already resolved (also by a concurrent resolution) is refused. Audited on the
+/// complaint's session. With `session_id` (a session page's form), a complaint about another
+/// session is "not found".
+pub async fn resolve_complaint(
+    app: &App,
+    caller: &Caller,
+    session_id: Option<i64>,
+    complaint_id: i64,
+    resolution: &str,
+) -> Result<Complaint, AppError> {
+    caller.require_operations("resolve complaints")?;
+    let resolution = resolution.trim();
+    if resolution.is_empty() {
+        return Err(trainyard_core::Invalid::field(
+            "resolution",
+            "say how the complaint was resolved",
+        )
+        .into());
+    }
+    if resolution.chars().count() > 4000 {
+        return Err(trainyard_core::Invalid::field("resolution", "at most 4000 characters").into());
+    }
+    let now = now_ms();
+    let mut tx = app.store.write().await?;
+    let before = repo::complaint(&mut tx, complaint_id)
+        .await
+        .about("complaint")?;
+    if session_id.is_some_and(|s| s != before.session_id) {
+        return Err(AppError::NotFound("complaint"));
+    }
+    let by = (caller.user_id != 0).then_some(caller.user_id);
+    // The guarded update is the first write: of two resolutions, one wins.
+    if !repo::resolve_complaint(&mut tx, complaint_id, resolution, by, now).await? {
+        let current = repo::complaint(&mut tx, complaint_id).await?;
+        return Err(AppError::Refused(format!(
+            "This complaint was already resolved{}: {}",
+            current
+                .resolved_by_name
+                .map(|n| format!(" by {n}"))
+                .unwrap_or_default(),
+            current.resolution.unwrap_or_default()
+        )));
+    }
+    let after = repo::complaint(&mut tx, complaint_id).await?;
+    crate::audit::record(
+        &mut tx,
+        caller,
+        now,
+        "session.complaint_resolved",
+        ("session", before.session_id),
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
 }
 
 // ------------------------------------------------------------------ instructor no-show
@@ -322,8 +396,8 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-/// The demo: a few late changes and complaints on delivered sessions, and one instructor who
-/// did not turn up (in the seeding transaction).
+/// The demo: a few late changes and complaints on delivered sessions (the first resolved), and
+/// one instructor who did not turn up (in the seeding transaction).
 pub(crate) async fn seed_demo(tx: &mut Conn, now: i64) -> Result<(), AppError> {
     let delivered = repo::delivered(tx, 0, now, None).await?;
     let recent: Vec<&DeliveredSession> = delivered.iter().rev().take(40).collect();
@@ -333,7 +407,7 @@ pub(crate) async fn seed_demo(tx: &mut Conn, now: i64) -> Result<(), AppError> {
             repo::record_late_change(tx, s.id, what, s.starts_at - 30 * 3_600_000).await?;
         }
         if k % 13 == 4 {
-            repo::insert_complaint(
+            let id = repo::insert_complaint(
                 tx,
                 s.id,
                 s.client_id,
@@ -345,6 +419,17 @@ pub(crate) async fn seed_demo(tx: &mut Conn, now: i64) -> Result<(), AppError> {
                 s.starts_at + 86_400_000,
             )
             .await?;
+            // The first one was resolved two days later; the others are still open.
+            if k == 4 {
+                repo::resolve_complaint(
+                    tx,
+                    id,
+                    "Room heating repaired and a spare projector placed in the room; the client was told.",
+                    None,
+                    s.starts_at + 3 * 86_400_000,
+                )
+                .await?;
+            }
         }
     }
     for s in recent.iter().skip(5) {

@@ -224,7 +224,7 @@ pub struct PublicSession {
 
 impl PublicSession {
     pub fn seats_left(&self) -> i64 {
-        (self.session.capacity - self.session.booked_count).max(0)
+        (self.session.capacity - self.session.booked_count - self.session.held_count).max(0)
     }
 }
 

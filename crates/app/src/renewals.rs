@@ -1,17 +1,21 @@
 //! Renewal offers (issue 16 §3): where a client wants it ("offer renewals" on the client), a
 //! learner whose certificate expires within [`DEFAULT_DAYS`] is offered a seat in the next
-//! renewal session: a scheduled or confirmed session of the same course, open to the learner,
-//! starting after now and before the expiry.
+//! renewal session: a scheduled or confirmed session of the course's renewal course (the same
+//! course when it names none), open to the learner, starting after now and before the expiry.
 //!
-//! * **Offered.** While the session has a free seat, the learner gets an e-mail with a personal
-//!   link (`/renewal/{offer}/{secret}`, no login; only the secret's hash is kept). Accepting
-//!   enrolls them (booked, or waitlisted when the seat went meanwhile); the link works once, and
-//!   only for its own offer.
+//! * **Offered.** While the session has a free seat, the seat is held for the learner (the
+//!   session's `held_count`, which the seat guard counts against the capacity) and they get an
+//!   e-mail with a personal link (`/renewal/{offer}/{secret}`, no login; only the secret's hash
+//!   is kept), or answer on their portal. Accepting turns the hold into the booking in one
+//!   transaction; declining, or the offer lapsing unanswered (7 days after it was made or when
+//!   the session starts, whichever is first; [`run_due`] expires it), gives the seat to the
+//!   waitlist. The link works once, and only for its own offer.
 //! * **Waitlisted.** A full session: the learner is put on its waitlist at once.
 //! * **Once.** At most one open offer (offered, waitlisted, accepted) per certificate: a unique
 //!   index, so the daily job ([`run_due`], with the expiry reminders) can run twice and in several
-//!   processes at once. A certificate that ever had an offer is not offered again by the job; a
-//!   coordinator may offer again by hand ([`offer`]) once the last one is declined or expired.
+//!   processes at once. Once an offer is declined or expired, the next run may offer the next
+//!   session, never one offered for that certificate before; so may a coordinator by hand
+//!   ([`offer`]).
 //! * **Read.** Staff see any client's list; a client contact only their own client's.
 
 use crate::error::About as _;
@@ -21,13 +25,18 @@ use serde_json::json;
 use trainyard_core::Role;
 use trainyard_core::status::EnrollmentStatus;
 use trainyard_store::outbox::{self, NewMessage};
-use trainyard_store::renewals::{self as repo, ExpiringCertificate, NewOffer, RenewalOffer};
+use trainyard_store::renewals::{
+    self as repo, ExpiringCertificate, LearnerOffer, NewOffer, RenewalOffer,
+};
 use trainyard_store::{Conn, certificates, clients, learners, sessions};
 
 /// Certificates expiring within this many days are offered a renewal seat, and listed.
 pub const DEFAULT_DAYS: i64 = 90;
 /// Offers made per run at most.
 const PER_RUN: i64 = 200;
+/// An unanswered offer lapses this long after it was made (or when its session starts, if
+/// sooner), giving back the seat it holds.
+const ANSWER_WITHIN_MS: i64 = 7 * 86_400_000;
 
 /// The personal link of an offer.
 pub fn offer_url(app: &App, offer_id: i64, secret: &str) -> String {
@@ -161,7 +170,12 @@ async fn offer_in(
         .await
         .about("certificate")?;
     let learner = learners::get(tx, learner_id).await.about("learner")?;
-    let full = s.booked_count >= s.capacity;
+    // A free seat is held for the learner until they answer or the offer lapses; without one
+    // they go on the waitlist at once.
+    let full = !trainyard_store::enrollments::hold_seat(tx, session_id).await?;
+    if !full {
+        repo::set_hold(tx, id, (now + ANSWER_WITHIN_MS).min(s.starts_at)).await?;
+    }
     if full {
         let e =
             crate::enrollment::enroll_in(app, tx, caller, session_id, learner_id, 0, now).await?;
@@ -244,12 +258,14 @@ pub async fn offer(
             cert.status.label().to_lowercase()
         )));
     }
+    let renew_with = repo::renewal_course(&mut tx, cert.course_id).await?;
     let Some(session_id) = repo::next_session(
         &mut tx,
-        cert.course_id,
+        renew_with,
         learner.client_id,
         now,
         end_of(&expires_on)?,
+        certificate_id,
     )
     .await?
     else {
@@ -294,16 +310,27 @@ pub struct RunReport {
 pub async fn run_due(app: &App, now: i64) -> Result<RunReport, AppError> {
     let system = Caller::system();
     let mut report = RunReport::default();
-    {
+    // Lapsed offers expire, each giving its held seat back to the waitlist.
+    let lapsed = {
+        let mut conn = app.store.read().await?;
+        repo::lapsed(&mut conn, now, 1000).await?
+    };
+    for (id, session_id, held) in lapsed {
         let mut tx = app.store.write().await?;
-        report.expired = repo::expire_started(&mut tx, now).await?;
+        if repo::settle(&mut tx, id, repo::OFFERED, repo::EXPIRED, None, now).await? {
+            if held {
+                trainyard_store::enrollments::release_hold(&mut tx, session_id).await?;
+                crate::enrollment::promote_freed(app, &mut tx, &system, session_id, now).await?;
+            }
+            report.expired += 1;
+        }
         tx.commit().await?;
     }
     let today = trainyard_core::time::utc(now).date_naive();
     let until = (today + chrono::Duration::days(DEFAULT_DAYS)).to_string();
     let due = {
         let mut conn = app.store.read().await?;
-        repo::due(&mut conn, &today.to_string(), &until, PER_RUN).await?
+        repo::due(&mut conn, &today.to_string(), &until, PER_RUN, now).await?
     };
     report.more = due.len() as i64 >= PER_RUN;
     for d in due {
@@ -314,6 +341,7 @@ pub async fn run_due(app: &App, now: i64) -> Result<RunReport, AppError> {
             Some(d.client_id),
             now,
             end_of(&d.expires_on)?,
+            d.certificate_id,
         )
         .await?
         else {
@@ -382,6 +410,22 @@ pub async fn decline(app: &App, id: i64, secret: &str) -> Result<RenewalOffer, A
 
 async fn answer(app: &App, id: i64, secret: &str, yes: bool) -> Result<RenewalOffer, AppError> {
     let o = open_link(app, id, secret).await?;
+    let mut learner = Caller::system();
+    learner.name = format!("{} (renewal link)", o.learner_name);
+    learner.role = Role::Learner;
+    learner.learner_id = Some(o.learner_id);
+    answer_offer(app, o, yes, &learner).await
+}
+
+/// Answers offer `o` (read before) as `actor`: the guarded move out of "offered", then the
+/// enrollment when accepted, audited.
+async fn answer_offer(
+    app: &App,
+    o: RenewalOffer,
+    yes: bool,
+    actor: &Caller,
+) -> Result<RenewalOffer, AppError> {
+    let id = o.id;
     let now = now_ms();
     let mut tx = app.store.write().await?;
     let to = if yes { repo::ACCEPTED } else { repo::DECLINED };
@@ -392,14 +436,24 @@ async fn answer(app: &App, id: i64, secret: &str, yes: bool) -> Result<RenewalOf
             ..o
         }));
     }
+    if o.status == repo::OFFERED && o.expires_at.is_some_and(|e| e <= now) {
+        return Err(AppError::Refused(
+            "This renewal offer has lapsed: it was not answered within 7 days.".into(),
+        ));
+    }
     if !repo::settle(&mut tx, id, repo::OFFERED, to, None, now).await? {
         let current = repo::get(&mut tx, id).await?;
         return Err(answered(&current));
     }
-    let mut learner = Caller::system();
-    learner.name = format!("{} (renewal link)", o.learner_name);
-    learner.role = Role::Learner;
-    learner.learner_id = Some(o.learner_id);
+    if o.held {
+        // The held seat is given back in this transaction, which keeps the session row locked:
+        // accepting takes it at once; declining gives it to the waitlist.
+        trainyard_store::enrollments::release_hold(&mut tx, o.session_id).await?;
+        if !yes {
+            crate::enrollment::promote_freed(app, &mut tx, &Caller::system(), o.session_id, now)
+                .await?;
+        }
+    }
     if yes {
         // Enrolled as the system would: the offer stands for the coordinator's invitation.
         let e = crate::enrollment::enroll_in(
@@ -422,7 +476,7 @@ async fn answer(app: &App, id: i64, secret: &str, yes: bool) -> Result<RenewalOf
     let after = repo::get(&mut tx, id).await?;
     crate::audit::record(
         &mut tx,
-        &learner,
+        actor,
         now,
         if yes {
             "renewal.accepted"
@@ -436,6 +490,36 @@ async fn answer(app: &App, id: i64, secret: &str, yes: bool) -> Result<RenewalOf
     .await?;
     tx.commit().await?;
     Ok(after)
+}
+
+/// The learner's own offers still to answer, for their portal: soonest session first. A learner
+/// account without a learner profile has none; other callers are refused.
+pub async fn my_offers(app: &App, caller: &Caller) -> Result<Vec<LearnerOffer>, AppError> {
+    let learner_id = match (caller.role, caller.learner_id) {
+        (Role::Learner, Some(id)) => id,
+        (Role::Learner, None) => return Ok(Vec::new()),
+        _ => return Err(AppError::Forbidden("see a learner's renewal offers".into())),
+    };
+    let mut conn = app.store.read().await?;
+    Ok(repo::open_of_learner(&mut conn, learner_id, now_ms()).await?)
+}
+
+/// Accepts (`yes`) or declines one of the caller's own offers from their portal: the same as
+/// the e-mail link. Another learner's offer, or anyone else's call, is "not found".
+pub async fn answer_as_learner(
+    app: &App,
+    caller: &Caller,
+    id: i64,
+    yes: bool,
+) -> Result<RenewalOffer, AppError> {
+    let o = {
+        let mut conn = app.store.read().await?;
+        repo::get(&mut conn, id).await.about("renewal offer")?
+    };
+    match (caller.role, caller.learner_id) {
+        (Role::Learner, Some(l)) if l == o.learner_id => answer_offer(app, o, yes, caller).await,
+        _ => Err(AppError::NotFound("renewal offer")),
+    }
 }
 
 /// Days the list may cover.
@@ -458,9 +542,134 @@ pub fn days_of(raw: &str) -> Result<Option<i64>, AppError> {
 }
 
 /// The demo: the first client with a learner whose certificate expires within 90 days offers
-/// renewals, and its due certificates are offered a seat now (in the seeding transaction).
-/// Returns how many offers it made.
+/// renewals, and its due certificates are offered a seat now; the demo learner (who signs in,
+/// `demo_learner`) is offered one for each of theirs, as a coordinator would by hand, so their
+/// portal shows it (in the seeding transaction). Returns how many offers it made.
 pub(crate) async fn seed_demo(
+    app: &App,
+    tx: &mut Conn,
+    caller: &Caller,
+    now: i64,
+    demo_learner: Option<i64>,
+) -> Result<usize, AppError> {
+    let mut n = seed_client_offers(app, tx, caller, now).await?;
+    let Some(me) = demo_learner else {
+        return Ok(n);
+    };
+    let today = trainyard_core::time::utc(now).date_naive();
+    let until = (today + chrono::Duration::days(DEFAULT_DAYS)).to_string();
+    let learner = learners::get(tx, me).await?;
+    let f = certificates::CertificateFilter {
+        expiring_before: until,
+        learner_id: Some(me),
+        ..Default::default()
+    };
+    for cert in certificates::list(tx, &f, &today.to_string()).await?.items {
+        let Some(expires_on) = cert.expires_on.as_deref() else {
+            continue;
+        };
+        if cert.status != trainyard_core::certificate::Standing::Valid {
+            continue;
+        }
+        let renew_with = repo::renewal_course(tx, cert.course_id).await?;
+        let Some(session_id) = repo::next_session(
+            tx,
+            renew_with,
+            learner.client_id,
+            now,
+            end_of(expires_on)?,
+            cert.id,
+        )
+        .await?
+        else {
+            continue;
+        };
+        if trainyard_store::enrollments::find(tx, session_id, me)
+            .await?
+            .is_some()
+        {
+            continue;
+        }
+        if offer_in(
+            app,
+            tx,
+            caller,
+            cert.id,
+            me,
+            learner.client_id,
+            session_id,
+            now,
+        )
+        .await?
+        .is_some()
+        {
+            return Ok(n + 1);
+        }
+    }
+    // None of theirs can be renewed in time: a certificate recorded from before Trainyard that
+    // expires ten days after an upcoming public session, offered in that session.
+    let Some((session_id, course_id, starts_at)) =
+        repo::demo_renewable_session(tx, me, now + 2 * 86_400_000, now + 60 * 86_400_000).await?
+    else {
+        return Ok(n);
+    };
+    let course = trainyard_store::courses::get(tx, course_id).await?;
+    let expires = trainyard_core::time::utc(starts_at + 10 * 86_400_000).date_naive();
+    let issued = expires
+        .checked_sub_months(chrono::Months::new(24))
+        .unwrap_or(today);
+    let mut bytes = [0u8; trainyard_core::certificate::CODE_LEN];
+    for (i, b) in bytes.iter_mut().enumerate() {
+        *b = ((now >> (i % 8 * 5)) as u8) ^ (i as u8).wrapping_mul(37) ^ (me as u8);
+    }
+    let code = trainyard_core::certificate::code_from_bytes(&bytes);
+    let name = format!("{} {}", learner.first_name, learner.last_name);
+    let cert_name = course
+        .certificate_name
+        .clone()
+        .unwrap_or_else(|| format!("{} certificate", course.title));
+    let Some(cert) = certificates::insert(
+        tx,
+        &certificates::NewCertificate {
+            code: &code,
+            enrollment_id: None,
+            learner_id: me,
+            course_id,
+            session_id: None,
+            client_id: learner.client_id,
+            learner_name: &name,
+            course_title: &course.title,
+            certificate_name: &cert_name,
+            instructor_name: "",
+            issued_on: &issued.to_string(),
+            expires_on: Some(&expires.to_string()),
+            issued_by: None,
+        },
+        now,
+    )
+    .await?
+    else {
+        return Ok(n);
+    };
+    if offer_in(
+        app,
+        tx,
+        caller,
+        cert,
+        me,
+        learner.client_id,
+        session_id,
+        now,
+    )
+    .await?
+    .is_some()
+    {
+        n += 1;
+    }
+    Ok(n)
+}
+
+async fn seed_client_offers(
     app: &App,
     tx: &mut Conn,
     caller: &Caller,
@@ -487,12 +696,19 @@ pub(crate) async fn seed_demo(
     };
     repo::set_offers_renewals(tx, client, true, now).await?;
     let mut n = 0;
-    for d in repo::due(tx, &today.to_string(), &until, PER_RUN).await? {
+    for d in repo::due(tx, &today.to_string(), &until, PER_RUN, now).await? {
         if d.client_id != client {
             continue;
         }
-        let Some(session_id) =
-            repo::next_session(tx, d.course_id, Some(client), now, end_of(&d.expires_on)?).await?
+        let Some(session_id) = repo::next_session(
+            tx,
+            d.course_id,
+            Some(client),
+            now,
+            end_of(&d.expires_on)?,
+            d.certificate_id,
+        )
+        .await?
         else {
             continue;
         };

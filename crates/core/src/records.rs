@@ -132,6 +132,9 @@ pub struct CourseFields {
     pub required_skill: String,
     #[serde(deserialize_with = "crate::invalid::lenient")]
     pub required_features: String,
+    /// The course whose sessions renew this course's certificate; empty: the same course.
+    #[serde(deserialize_with = "crate::invalid::lenient")]
+    pub renewal_course_id: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -151,6 +154,8 @@ pub struct CourseInput {
     pub certificate_validity_months: Option<i64>,
     pub required_skill: Option<Skill>,
     pub required_features: Vec<String>,
+    /// The course whose sessions renew this course's certificate (`None`: the same course).
+    pub renewal_course_id: Option<i64>,
 }
 
 impl CourseFields {
@@ -207,6 +212,7 @@ impl CourseFields {
             Skill::parse_optional(&self.required_skill),
         );
         let required_features = tags(&mut inv, "required_features", &self.required_features);
+        let renewal_course_id = opt_id(&mut inv, "renewal_course_id", &self.renewal_course_id);
         match (
             code,
             title,
@@ -221,6 +227,7 @@ impl CourseFields {
             certificate_name,
             validity,
             required_skill,
+            renewal_course_id,
         ) {
             (
                 Some(code),
@@ -236,6 +243,7 @@ impl CourseFields {
                 Some(certificate_name),
                 Some(certificate_validity_months),
                 Some(required_skill),
+                Some(renewal_course_id),
             ) if inv.is_empty() => Ok(CourseInput {
                 code,
                 title,
@@ -252,6 +260,7 @@ impl CourseFields {
                 certificate_validity_months,
                 required_skill,
                 required_features,
+                renewal_course_id,
             }),
             _ => Err(inv),
         }

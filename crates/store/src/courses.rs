@@ -32,6 +32,9 @@ pub struct Course {
     pub certificate_validity_months: Option<i64>,
     pub required_skill: Option<String>,
     pub required_features: Vec<String>,
+    /// The course whose sessions renew this course's certificate (renewal offers); `None`: the
+    /// same course.
+    pub renewal_course_id: Option<i64>,
     #[serde(serialize_with = "crate::row::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: i64,
@@ -48,7 +51,8 @@ const TABLE: Table = Table {
     name: "courses",
     columns: "id, code, title, description, duration_days, hours_per_day, delivery_modes, min_learners, \
     max_learners, currency, list_price_minor, day_rate_minor, material_cost_minor, certificate_name, \
-    certificate_validity_months, required_skill, required_features, created_at, updated_at, archived_at, version",
+    certificate_validity_months, required_skill, required_features, renewal_course_id, created_at, updated_at, \
+    archived_at, version",
     from: " FROM courses",
     count_from: " FROM courses",
     alias: "",
@@ -89,6 +93,7 @@ fn from_row(r: &AnyRow) -> Result<Course, sqlx::Error> {
         certificate_validity_months: r.oi("certificate_validity_months")?,
         required_skill: r.os("required_skill")?,
         required_features: split_tags(&r.s("required_features")?),
+        renewal_course_id: r.oi("renewal_course_id")?,
         created_at: r.i("created_at")?,
         updated_at: r.i("updated_at")?,
         archived_at: r.oi("archived_at")?,
@@ -104,7 +109,7 @@ fn modes(c: &CourseInput) -> String {
         .join(",")
 }
 
-/// The input's columns in statement order: `$1` to `$16` of both insert and update.
+/// The input's columns in statement order: `$1` to `$17` of both insert and update.
 fn bind_input<'q>(q: Query<'q>, c: &CourseInput) -> Query<'q> {
     q.bind(c.code.clone())
         .bind(c.title.clone())
@@ -122,6 +127,7 @@ fn bind_input<'q>(q: Query<'q>, c: &CourseInput) -> Query<'q> {
         .bind(c.certificate_validity_months)
         .bind(c.required_skill.as_ref().map(|s| s.as_str().to_owned()))
         .bind(join_tags(&c.required_features))
+        .bind(c.renewal_course_id)
 }
 
 /// Sessions carry their course's code (for sorting by it): a changed code reaches them in the
@@ -140,13 +146,13 @@ record_rows!(
     CourseInput,
     insert = "INSERT INTO courses (code, title, description, duration_days, hours_per_day, delivery_modes, min_learners, \
          max_learners, currency, list_price_minor, day_rate_minor, material_cost_minor, certificate_name, \
-         certificate_validity_months, required_skill, required_features, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) RETURNING id",
+         certificate_validity_months, required_skill, required_features, renewal_course_id, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18) RETURNING id",
     update = "UPDATE courses SET code = $1, title = $2, description = $3, duration_days = $4, hours_per_day = $5, \
          delivery_modes = $6, min_learners = $7, max_learners = $8, currency = $9, list_price_minor = $10, \
          day_rate_minor = $11, material_cost_minor = $12, certificate_name = $13, certificate_validity_months = $14, \
-         required_skill = $15, required_features = $16, updated_at = $17, version = version + 1 \
-         WHERE id = $18 AND version = $19",
+         required_skill = $15, required_features = $16, renewal_course_id = $17, updated_at = $18, \
+         version = version + 1 WHERE id = $19 AND version = $20",
     then = sync_session_codes,
 );
 

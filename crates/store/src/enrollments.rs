@@ -189,15 +189,40 @@ pub async fn find(
         .transpose()?)
 }
 
-/// Takes a seat if one is free. The first write of an enrollment's transaction: concurrent
-/// enrollments queue on the session row, so seats can never be over-counted.
+/// Takes a seat if one is free (seats held for renewal offers are not). The first write of an
+/// enrollment's transaction: concurrent enrollments queue on the session row, so seats can
+/// never be over-counted.
 pub async fn claim_seat(conn: &mut Conn, session_id: i64) -> Result<bool, StoreError> {
-    let n = sqlx::query("UPDATE sessions SET booked_count = booked_count + 1 WHERE id = $1 AND booked_count < capacity")
+    let n = sqlx::query(
+        "UPDATE sessions SET booked_count = booked_count + 1 WHERE id = $1 AND booked_count + held_count < capacity",
+    )
+    .bind(session_id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// Holds a free seat for a renewal offer: false when none is free. Like [`claim_seat`], the
+/// write that orders concurrent enrollments on the session row.
+pub async fn hold_seat(conn: &mut Conn, session_id: i64) -> Result<bool, StoreError> {
+    let n = sqlx::query(
+        "UPDATE sessions SET held_count = held_count + 1 WHERE id = $1 AND booked_count + held_count < capacity",
+    )
+    .bind(session_id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// Gives back a seat held for a renewal offer.
+pub async fn release_hold(conn: &mut Conn, session_id: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE sessions SET held_count = held_count - 1 WHERE id = $1 AND held_count > 0")
         .bind(session_id)
         .execute(&mut *conn)
-        .await?
-        .rows_affected();
-    Ok(n == 1)
+        .await?;
+    Ok(())
 }
 
 pub async fn release_seat(conn: &mut Conn, session_id: i64) -> Result<(), StoreError> {

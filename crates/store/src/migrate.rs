@@ -47,6 +47,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (44, "renewals_quality", include_str!("../migrations/0044_renewals_quality.sql")),
     (45, "finance_facts", include_str!("../migrations/0045_finance_facts.sql")),
     (46, "compliance_marks", include_str!("../migrations/0046_compliance_marks.sql")),
+    (47, "renewals_followup", include_str!("../migrations/0047_renewals_followup.sql")),
     (49, "finance_fact_keys", include_str!("../migrations/0049_finance_fact_keys.sql")),
 ];
 

@@ -154,11 +154,12 @@ pub async fn record_late_change(
     Ok(())
 }
 
-/// A complaint logged against a session.
+/// A complaint logged against a session, and its resolution once resolved.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Complaint {
     pub id: i64,
     pub session_id: i64,
+    pub session_reference: String,
     pub client_id: Option<i64>,
     pub client_name: Option<String>,
     pub body: String,
@@ -167,9 +168,38 @@ pub struct Complaint {
     #[serde(serialize_with = "crate::row::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub logged_at: i64,
+    /// When it was resolved; absent while the complaint is open.
     #[serde(serialize_with = "crate::row::rfc3339_opt")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub resolved_at: Option<i64>,
+    /// What was done about it (set with `resolved_at`).
+    pub resolution: Option<String>,
+    pub resolved_by: Option<i64>,
+    pub resolved_by_name: Option<String>,
+}
+
+const COMPLAINT_COLUMNS: &str = "x.id, x.session_id, s.reference AS session_reference, x.client_id, \
+    cl.name AS client_name, x.body, x.logged_by, u.display_name AS logged_by_name, x.logged_at, x.resolved_at, \
+    x.resolution, x.resolved_by, r.display_name AS resolved_by_name FROM complaints x \
+    JOIN sessions s ON s.id = x.session_id LEFT JOIN clients cl ON cl.id = x.client_id \
+    LEFT JOIN users u ON u.id = x.logged_by LEFT JOIN users r ON r.id = x.resolved_by";
+
+fn complaint_row(r: &sqlx::any::AnyRow) -> Result<Complaint, sqlx::Error> {
+    Ok(Complaint {
+        id: r.i("id")?,
+        session_id: r.i("session_id")?,
+        session_reference: r.s("session_reference")?,
+        client_id: r.oi("client_id")?,
+        client_name: r.os("client_name")?,
+        body: r.s("body")?,
+        logged_by: r.oi("logged_by")?,
+        logged_by_name: r.os("logged_by_name")?,
+        logged_at: r.i("logged_at")?,
+        resolved_at: r.oi("resolved_at")?,
+        resolution: r.os("resolution")?,
+        resolved_by: r.oi("resolved_by")?,
+        resolved_by_name: r.os("resolved_by_name")?,
+    })
 }
 
 pub async fn insert_complaint(
@@ -198,27 +228,95 @@ pub async fn insert_complaint(
 
 /// The complaints about a session, oldest first.
 pub async fn complaints_of(conn: &mut Conn, session_id: i64) -> Result<Vec<Complaint>, StoreError> {
-    let q = sqlx::query(
-        "SELECT x.id, x.session_id, x.client_id, cl.name AS client_name, x.body, x.logged_by, \
-         u.display_name AS logged_by_name, x.logged_at, x.resolved_at FROM complaints x \
-         LEFT JOIN clients cl ON cl.id = x.client_id LEFT JOIN users u ON u.id = x.logged_by \
-         WHERE x.session_id = $1 ORDER BY x.logged_at, x.id",
+    let sql =
+        format!("SELECT {COMPLAINT_COLUMNS} WHERE x.session_id = $1 ORDER BY x.logged_at, x.id");
+    fetch_all(
+        conn,
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(session_id),
+        complaint_row,
     )
-    .bind(session_id);
-    fetch_all(conn, q, |r| {
-        Ok(Complaint {
-            id: r.i("id")?,
-            session_id: r.i("session_id")?,
-            client_id: r.oi("client_id")?,
-            client_name: r.os("client_name")?,
-            body: r.s("body")?,
-            logged_by: r.oi("logged_by")?,
-            logged_by_name: r.os("logged_by_name")?,
-            logged_at: r.i("logged_at")?,
-            resolved_at: r.oi("resolved_at")?,
-        })
-    })
     .await
+}
+
+/// One complaint.
+pub async fn complaint(conn: &mut Conn, id: i64) -> Result<Complaint, StoreError> {
+    let sql = format!("SELECT {COMPLAINT_COLUMNS} WHERE x.id = $1");
+    fetch_all(
+        conn,
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id),
+        complaint_row,
+    )
+    .await?
+    .into_iter()
+    .next()
+    .ok_or(StoreError::NotFound)
+}
+
+/// The complaints about the period's delivered sessions (those the complaint signal counts):
+/// open ones first, then newest first; at most `limit`.
+pub async fn complaints_in(
+    conn: &mut Conn,
+    from: i64,
+    until: i64,
+    client_id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Complaint>, StoreError> {
+    let sql = format!(
+        "SELECT {COMPLAINT_COLUMNS} WHERE {DELIVERED} \
+         ORDER BY CASE WHEN x.resolved_at IS NULL THEN 0 ELSE 1 END, x.logged_at DESC, x.id DESC LIMIT $4"
+    );
+    let q = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(from)
+        .bind(until)
+        .bind(client_id.unwrap_or(0))
+        .bind(limit.max(1));
+    fetch_all(conn, q, complaint_row).await
+}
+
+/// (open, resolved) complaints about the period's delivered sessions.
+pub async fn complaint_standing(
+    conn: &mut Conn,
+    from: i64,
+    until: i64,
+    client_id: Option<i64>,
+) -> Result<(i64, i64), StoreError> {
+    let sql = format!(
+        "SELECT count(x.id) AS n, count(x.resolved_at) AS resolved FROM complaints x \
+         JOIN sessions s ON s.id = x.session_id WHERE {DELIVERED}"
+    );
+    let q = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(from)
+        .bind(until)
+        .bind(client_id.unwrap_or(0));
+    let (n, resolved) = fetch_all(conn, q, |r| Ok((r.i("n")?, r.i("resolved")?)))
+        .await?
+        .into_iter()
+        .next()
+        .unwrap_or((0, 0));
+    Ok((n - resolved, resolved))
+}
+
+/// Resolves an open complaint with what was done: false when it was already resolved (the
+/// guard makes two concurrent resolutions end with one).
+pub async fn resolve_complaint(
+    conn: &mut Conn,
+    id: i64,
+    resolution: &str,
+    resolved_by: Option<i64>,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let n = sqlx::query(
+        "UPDATE complaints SET resolved_at = $1, resolution = $2, resolved_by = $3 \
+         WHERE id = $4 AND resolved_at IS NULL",
+    )
+    .bind(now)
+    .bind(resolution.to_owned())
+    .bind(resolved_by)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
 }
 
 /// Marks (or unmarks) an assignment's instructor as not having turned up; false when the

@@ -34,6 +34,14 @@ pub struct RenewalOffer {
     pub enrollment_id: Option<i64>,
     /// offered, waitlisted, accepted, declined or expired.
     pub status: String,
+    /// Whether the offer holds a seat in the session (counted against its capacity) until it
+    /// is answered or lapses.
+    pub held: bool,
+    /// When an unanswered offer lapses: 7 days after it was made or the session's start,
+    /// whichever is first (absent for offers made before seats were held: at the start).
+    #[serde(serialize_with = "crate::row::rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub expires_at: Option<i64>,
     #[serde(serialize_with = "crate::row::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: i64,
@@ -45,7 +53,7 @@ pub struct RenewalOffer {
 const OFFER_COLUMNS: &str = "ro.id, ro.certificate_id, ro.learner_id, \
     l.first_name || ' ' || l.last_name AS learner_name, ro.client_id, ro.session_id, \
     s.reference AS session_reference, c.title AS course_title, s.starts_at, ro.enrollment_id, \
-    ro.status, ro.created_at, ro.updated_at \
+    ro.status, ro.held, ro.expires_at, ro.created_at, ro.updated_at \
     FROM renewal_offers ro JOIN learners l ON l.id = ro.learner_id \
     JOIN sessions s ON s.id = ro.session_id JOIN courses c ON c.id = s.course_id";
 
@@ -62,6 +70,8 @@ fn offer_row(r: &AnyRow) -> Result<RenewalOffer, sqlx::Error> {
         starts_at: r.i("starts_at")?,
         enrollment_id: r.oi("enrollment_id")?,
         status: r.s("status")?,
+        held: r.b("held")?,
+        expires_at: r.oi("expires_at")?,
         created_at: r.i("created_at")?,
         updated_at: r.i("updated_at")?,
     })
@@ -164,58 +174,87 @@ pub struct DueRenewal {
     pub certificate_id: i64,
     pub learner_id: i64,
     pub client_id: i64,
+    /// The course whose session renews it: the certificate's course's renewal course, else
+    /// that course.
     pub course_id: i64,
     pub expires_on: String,
 }
 
 /// Valid certificates expiring in `(today, until]` of learners whose client offers renewals,
-/// which never had an offer, soonest first.
+/// without an open offer (offered, waitlisted, accepted), soonest first: never offered, or
+/// their last offer declined or expired while a later session of the renewal course, not
+/// offered for it before, is scheduled (that it starts before the expiry the caller checks).
 pub async fn due(
     conn: &mut Conn,
     today: &str,
     until: &str,
     limit: i64,
+    now: i64,
 ) -> Result<Vec<DueRenewal>, StoreError> {
     let q = sqlx::query(
-        "SELECT ce.id, ce.learner_id, l.client_id, ce.course_id, ce.expires_on \
-         FROM certificates ce JOIN learners l ON l.id = ce.learner_id JOIN clients cl ON cl.id = l.client_id \
+        "SELECT ce.id, ce.learner_id, l.client_id, COALESCE(co.renewal_course_id, ce.course_id) AS renew_with, \
+         ce.expires_on FROM certificates ce JOIN learners l ON l.id = ce.learner_id \
+         JOIN clients cl ON cl.id = l.client_id JOIN courses co ON co.id = ce.course_id \
          WHERE cl.offer_renewals = 1 AND ce.status = 'valid' AND ce.expires_on > $1 AND ce.expires_on <= $2 \
-         AND NOT EXISTS (SELECT 1 FROM renewal_offers ro WHERE ro.certificate_id = ce.id) \
+         AND NOT EXISTS (SELECT 1 FROM renewal_offers ro WHERE ro.certificate_id = ce.id \
+             AND ro.status IN ('offered', 'waitlisted', 'accepted')) \
+         AND (NOT EXISTS (SELECT 1 FROM renewal_offers ro WHERE ro.certificate_id = ce.id) \
+             OR EXISTS (SELECT 1 FROM sessions s WHERE s.course_id = COALESCE(co.renewal_course_id, ce.course_id) \
+                 AND s.status IN ('scheduled', 'confirmed') AND s.archived_at IS NULL AND s.starts_at > $4 \
+                 AND (s.client_id IS NULL OR s.client_id = l.client_id) \
+                 AND s.id NOT IN (SELECT ro.session_id FROM renewal_offers ro WHERE ro.certificate_id = ce.id))) \
          ORDER BY ce.expires_on, ce.id LIMIT $3",
     )
     .bind(today.to_owned())
     .bind(until.to_owned())
-    .bind(limit.max(1));
+    .bind(limit.max(1))
+    .bind(now);
     fetch_all(conn, q, |r| {
         Ok(DueRenewal {
             certificate_id: r.i("id")?,
             learner_id: r.i("learner_id")?,
             client_id: r.i("client_id")?,
-            course_id: r.i("course_id")?,
+            course_id: r.i("renew_with")?,
             expires_on: r.s("expires_on")?,
         })
     })
     .await
 }
 
+/// The course whose sessions renew `course_id`'s certificate: its renewal course, else itself.
+pub async fn renewal_course(conn: &mut Conn, course_id: i64) -> Result<i64, StoreError> {
+    let q = sqlx::query("SELECT COALESCE(renewal_course_id, id) AS c FROM courses WHERE id = $1")
+        .bind(course_id);
+    Ok(fetch_all(conn, q, |r| r.i("c"))
+        .await?
+        .into_iter()
+        .next()
+        .unwrap_or(course_id))
+}
+
 /// The next session of `course_id` open for enrollment that starts in `(after, before)`:
-/// scheduled or confirmed, not archived, public or private to `client_id`.
+/// scheduled or confirmed, not archived, public or private to `client_id`, and never offered
+/// for `certificate_id` before (a declined or expired offer's session is not offered again).
 pub async fn next_session(
     conn: &mut Conn,
     course_id: i64,
     client_id: Option<i64>,
     after: i64,
     before: i64,
+    certificate_id: i64,
 ) -> Result<Option<i64>, StoreError> {
     let q = sqlx::query(
         "SELECT id FROM sessions WHERE course_id = $1 AND status IN ('scheduled', 'confirmed') \
          AND archived_at IS NULL AND starts_at > $2 AND starts_at < $3 \
-         AND (client_id IS NULL OR client_id = $4) ORDER BY starts_at, id LIMIT 1",
+         AND (client_id IS NULL OR client_id = $4) \
+         AND id NOT IN (SELECT ro.session_id FROM renewal_offers ro WHERE ro.certificate_id = $5) \
+         ORDER BY starts_at, id LIMIT 1",
     )
     .bind(course_id)
     .bind(after)
     .bind(before)
-    .bind(client_id.unwrap_or(0));
+    .bind(client_id.unwrap_or(0))
+    .bind(certificate_id);
     Ok(fetch_all(conn, q, |r| r.i("id")).await?.into_iter().next())
 }
 
@@ -304,14 +343,114 @@ pub async fn by_link(
     .next())
 }
 
-/// Offers still unanswered whose session has started: expired. Returns how many.
-pub async fn expire_started(conn: &mut Conn, now: i64) -> Result<u64, StoreError> {
-    Ok(sqlx::query(
-        "UPDATE renewal_offers SET status = 'expired', updated_at = $1 WHERE status = 'offered' \
-         AND session_id IN (SELECT id FROM sessions WHERE starts_at <= $1)",
+/// Marks a new offer as holding a seat in its session, lapsing at `expires_at`.
+pub async fn set_hold(conn: &mut Conn, id: i64, expires_at: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE renewal_offers SET held = 1, expires_at = $1 WHERE id = $2")
+        .bind(expires_at)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Offers still unanswered that lapsed by `now` (their session started, or their 7 days
+/// passed): `(offer, session, holds a seat)`, at most `limit`.
+pub async fn lapsed(
+    conn: &mut Conn,
+    now: i64,
+    limit: i64,
+) -> Result<Vec<(i64, i64, bool)>, StoreError> {
+    let q = sqlx::query(
+        "SELECT ro.id, ro.session_id, ro.held FROM renewal_offers ro JOIN sessions s ON s.id = ro.session_id \
+         WHERE ro.status = 'offered' AND (s.starts_at <= $1 OR ro.expires_at <= $1) ORDER BY ro.id LIMIT $2",
     )
     .bind(now)
-    .execute(&mut *conn)
+    .bind(limit.max(1));
+    fetch_all(conn, q, |r| {
+        Ok((r.i("id")?, r.i("session_id")?, r.b("held")?))
+    })
+    .await
+}
+
+/// An open offer as the learner's portal shows it: the session offered and the certificate it
+/// renews.
+#[derive(Debug, Clone, Serialize)]
+pub struct LearnerOffer {
+    pub id: i64,
+    pub session_id: i64,
+    pub session_reference: String,
+    pub course_title: String,
+    pub session_title: Option<String>,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub time_zone: String,
+    pub delivery_mode: String,
+    pub venue_name: Option<String>,
+    pub certificate_name: String,
+    pub expires_on: Option<String>,
+}
+
+/// The learner's offers still to answer (offered, their session not started), soonest first.
+pub async fn open_of_learner(
+    conn: &mut Conn,
+    learner_id: i64,
+    now: i64,
+) -> Result<Vec<LearnerOffer>, StoreError> {
+    let q = sqlx::query(
+        "SELECT ro.id, ro.session_id, s.reference, c.title AS course_title, s.title AS session_title, \
+         s.starts_at, s.ends_at, s.time_zone, s.delivery_mode, v.name AS venue_name, ce.certificate_name, \
+         ce.expires_on FROM renewal_offers ro JOIN sessions s ON s.id = ro.session_id \
+         JOIN courses c ON c.id = s.course_id LEFT JOIN venues v ON v.id = s.venue_id \
+         JOIN certificates ce ON ce.id = ro.certificate_id \
+         WHERE ro.learner_id = $1 AND ro.status = 'offered' AND s.starts_at > $2 \
+         AND (ro.expires_at IS NULL OR ro.expires_at > $2) \
+         ORDER BY s.starts_at, ro.id LIMIT 50",
+    )
+    .bind(learner_id)
+    .bind(now);
+    fetch_all(conn, q, |r| {
+        Ok(LearnerOffer {
+            id: r.i("id")?,
+            session_id: r.i("session_id")?,
+            session_reference: r.s("reference")?,
+            course_title: r.s("course_title")?,
+            session_title: r.os("session_title")?,
+            starts_at: r.i("starts_at")?,
+            ends_at: r.i("ends_at")?,
+            time_zone: r.s("time_zone")?,
+            delivery_mode: r.s("delivery_mode")?,
+            venue_name: r.os("venue_name")?,
+            certificate_name: r.s("certificate_name")?,
+            expires_on: r.os("expires_on")?,
+        })
+    })
+    .await
+}
+
+/// For the demo: the first public scheduled or confirmed session starting in `(after, before)`
+/// with a free seat, of a course granting a certificate, that `learner_id` is not enrolled in:
+/// `(session, course, starts_at)`.
+pub async fn demo_renewable_session(
+    conn: &mut Conn,
+    learner_id: i64,
+    after: i64,
+    before: i64,
+) -> Result<Option<(i64, i64, i64)>, StoreError> {
+    let q = sqlx::query(
+        "SELECT s.id, s.course_id, s.starts_at FROM sessions s JOIN courses c ON c.id = s.course_id \
+         WHERE s.status IN ('scheduled', 'confirmed') AND s.archived_at IS NULL AND s.client_id IS NULL \
+         AND s.starts_at > $1 AND s.starts_at < $2 AND s.booked_count + s.held_count < s.capacity \
+         AND c.certificate_name IS NOT NULL \
+         AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.session_id = s.id AND e.learner_id = $3) \
+         ORDER BY s.starts_at, s.id LIMIT 1",
+    )
+    .bind(after)
+    .bind(before)
+    .bind(learner_id);
+    Ok(fetch_all(conn, q, |r| {
+        Ok((r.i("id")?, r.i("course_id")?, r.i("starts_at")?))
+    })
     .await?
-    .rows_affected())
+    .into_iter()
+    .next())
 }

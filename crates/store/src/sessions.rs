@@ -29,6 +29,8 @@ pub struct Session {
     pub status: SessionStatus,
     pub capacity: i64,
     pub booked_count: i64,
+    /// Seats held for renewal offers not yet answered: they count against the capacity.
+    pub held_count: i64,
     pub waitlist_count: i64,
     pub time_zone: String,
     pub seat_price: Money,
@@ -101,7 +103,7 @@ const TABLE: Table = Table {
 
 const COLUMNS: &str = "s.id, s.reference, s.course_id, c.code AS course_code, c.title AS course_title, s.program_id, \
     s.title, s.visibility, s.client_id, cl.name AS client_name, s.delivery_mode, s.venue_id, v.name AS venue_name, \
-    s.status, s.capacity, s.booked_count, s.waitlist_count, s.time_zone, s.currency, s.seat_price_minor, s.notes, \
+    s.status, s.capacity, s.booked_count, s.held_count, s.waitlist_count, s.time_zone, s.currency, s.seat_price_minor, s.notes, \
     s.joining_url, s.joining_notes, s.starts_at, s.ends_at, s.created_at, s.updated_at, s.archived_at, s.version, \
     s.status_reason, s.status_note, s.delivery_language";
 
@@ -127,6 +129,7 @@ fn from_row(r: &AnyRow) -> Result<Session, sqlx::Error> {
         status: SessionStatus::parse(&r.s("status")?).map_err(decode_err)?,
         capacity: r.i("capacity")?,
         booked_count: r.i("booked_count")?,
+        held_count: r.i("held_count")?,
         waitlist_count: r.i("waitlist_count")?,
         time_zone: r.s("time_zone")?,
         seat_price: Money::new(r.i("seat_price_minor")?, currency),

@@ -341,6 +341,8 @@ const API_RULES: &[(&str, &str)] = &[
     ("POST /clients/{id}/renewal-offers",                       "L N N N F F F F F F F"),
     ("PUT /clients/{id}/renewal-setting",                       "L Y Y Y F F F F F F F"),
     ("GET /reports/quality",                                    "L Y Y Y F F F F F F F"),
+    ("GET /sessions/{id}/complaints",                           "L Y Y Y Y F F F F F F"),
+    ("POST /complaints/{id}/resolve",                           "L B B B F F F F F F F"),
     ("GET /survey-templates",                                   "L Y Y Y Y F F F F F F"),
     ("POST /survey-templates",                                  "L B B B F F F F F F F"),
     ("GET /survey-templates/{id}",                              "L Y Y Y Y F F F F F F"),
@@ -683,6 +685,8 @@ const PAGE_RULES: &[(&str, &str)] = &[
     ("GET /renewal/{id}/{token}",                               "N N N N N N N N N N N"),
     ("POST /renewal/{id}/{token}",                              "N N N N N N N N N N N"),
     ("POST /sessions/{id}/complaints",                          "L B B B F F F F F F F"),
+    ("POST /sessions/{id}/complaints/resolve",                  "L B B B F F F F F F F"),
+    ("POST /portal/renewals/{id}",                              "L N N N N N N N N N N"),
     ("POST /sessions/{id}/instructor-attendance",               "L Y Y Y F F F F F F F"),
     ("GET /feedback",                                           "L Y Y Y Y Y Y Y Y F F"),
     ("GET /sessions/{id}/feedback",                             "L Y Y Y Y Y N Y N F F"),
@@ -1423,7 +1427,7 @@ async fn finance_fields_only_for_finance(t: &TestApp) {
             format!("/courses/{course}"),
             "id code title description duration_days hours_per_day delivery_modes min_learners \
              max_learners list_price certificate_name certificate_validity_months required_skill \
-             required_features created_at updated_at archived_at version",
+             required_features renewal_course_id created_at updated_at archived_at version",
         ),
         (
             format!("/programs/{program}"),

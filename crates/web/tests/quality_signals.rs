@@ -15,6 +15,7 @@ use trainyard_core::Role;
 both_backends!(
     each_signal_counts_what_was_built_by_hand,
     only_operations_staff_see_the_signals,
+    a_complaint_is_resolved_once_by_operations_staff,
 );
 
 fn id(v: &Value) -> i64 {
@@ -351,4 +352,196 @@ async fn only_operations_staff_see_the_signals(t: &TestApp) {
     let coordinator = t.api_as(Role::Coordinator, None).await;
     let r = coordinator.get("/reports/quality?signal=nonsense").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+}
+
+async fn audit_count(t: &TestApp, action: &str) -> i64 {
+    use sqlx::Row;
+    let mut conn = t.app.store.read().await.unwrap();
+    sqlx::query(
+        "SELECT (SELECT count(*) FROM audit_events WHERE action = $1) + \
+         (SELECT count(*) FROM audit_pending WHERE action = $1) AS n",
+    )
+    .bind(action.to_owned())
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap()
+    .try_get("n")
+    .unwrap()
+}
+
+async fn a_complaint_is_resolved_once_by_operations_staff(t: &TestApp) {
+    let manager = t.api_as(Role::Manager, None).await;
+    let course = id(&manager.create("/courses", &course_body("QCR")).await);
+    let client = id(&manager
+        .create("/clients", &json!({ "code": "QCRC", "name": "Client QCRC",
+            "billing_email": "ap@qcrc.example.com", "currency": "EUR", "time_zone": "Europe/Berlin" }))
+        .await);
+    let s = session(&manager, course, Some(client), 30).await;
+    let other = session(&manager, course, Some(client), 40).await;
+    deliver(&manager, s).await;
+    let b = t.browser_as(Role::Coordinator, None).await;
+    let csrf = b.csrf().await;
+    let csrf = csrf.as_str();
+    for text in ["Cold room", "Late handouts", "Still unhappy"] {
+        let (status, html) = b
+            .post_form(
+                &format!("/sessions/{s}/complaints"),
+                &[("_csrf", csrf), ("body", text)],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{html}");
+    }
+    let coordinator = t.api_as(Role::Coordinator, None).await;
+    let listed = coordinator.get(&format!("/sessions/{s}/complaints")).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    let ids: Vec<i64> = listed.body.as_array().unwrap().iter().map(id).collect();
+    assert_eq!(ids.len(), 3);
+    assert!(listed.body[0]["resolved_at"].is_null(), "{}", listed.body);
+    let [cold, late, unhappy] = [ids[0], ids[1], ids[2]];
+
+    // Neither an instructor nor a client contact may resolve.
+    let instructor = t.api_as(Role::Instructor, None).await;
+    let contact = t.api_as(Role::ClientContact, Some(client)).await;
+    for api in [&instructor, &contact] {
+        let r = api
+            .post(
+                &format!("/complaints/{cold}/resolve"),
+                &json!({ "resolution": "No" }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    }
+    // An empty resolution is refused; an unknown complaint is not found.
+    let r = coordinator
+        .post(
+            &format!("/complaints/{cold}/resolve"),
+            &json!({ "resolution": " " }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r = coordinator
+        .post("/complaints/999999/resolve", &json!({ "resolution": "x" }))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+
+    // Resolved through the API, once.
+    let r = coordinator
+        .post(
+            &format!("/complaints/{cold}/resolve"),
+            &json!({ "resolution": "Heating repaired" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["resolution"], "Heating repaired");
+    assert!(r.body["resolved_at"].is_string(), "{}", r.body);
+    assert!(r.body["resolved_by"].is_i64(), "{}", r.body);
+    let again = manager
+        .post(
+            &format!("/complaints/{cold}/resolve"),
+            &json!({ "resolution": "Me too" }),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    let listed = manager.get(&format!("/sessions/{s}/complaints")).await.body;
+    assert_eq!(
+        listed[0]["resolution"], "Heating repaired",
+        "the first resolution stands"
+    );
+
+    // Resolved through the session page's form, once; not through another session's.
+    let late_s = late.to_string();
+    let (status, _) = b
+        .post_form(
+            &format!("/sessions/{other}/complaints/resolve"),
+            &[
+                ("_csrf", csrf),
+                ("complaint_id", &late_s),
+                ("resolution", "Wrong session"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, page) = b.get(&format!("/sessions/{s}")).await;
+    assert!(
+        page.contains("/complaints/resolve"),
+        "the form is offered: {page}"
+    );
+    let (status, html) = b
+        .post_form(
+            &format!("/sessions/{s}/complaints/resolve"),
+            &[
+                ("_csrf", csrf),
+                ("complaint_id", &late_s),
+                ("resolution", "Printed on site"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Printed on site"), "{html}");
+    assert!(html.contains("Heating repaired"), "{html}");
+    let (status, _) = b
+        .post_form(
+            &format!("/sessions/{s}/complaints/resolve"),
+            &[
+                ("_csrf", csrf),
+                ("complaint_id", &late_s),
+                ("resolution", "Twice"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(audit_count(t, "session.complaint_resolved").await, 2);
+
+    // The report: the complaint signal keeps counting every complaint; open and resolved apart.
+    let today = chrono::Utc::now().date_naive();
+    let q = format!(
+        "from={}&until={}",
+        today - chrono::Duration::days(3),
+        today + chrono::Duration::days(10)
+    );
+    let report = manager.get(&format!("/reports/quality?{q}")).await.body;
+    assert_eq!(signal(&report, "complaint")["events"], 3, "{report}");
+    assert_eq!(report["complaints_open"], 1, "{report}");
+    assert_eq!(report["complaints_resolved"], 2, "{report}");
+    let listed: Vec<i64> = report["complaints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(id)
+        .collect();
+    assert_eq!(listed[0], unhappy, "open complaints first: {report}");
+    assert_eq!(listed.len(), 3);
+    // The page lists them, the open one first with its form; resolving there comes back.
+    let (status, html) = b.get(&format!("/quality?{q}")).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let open_at = html.find("Still unhappy").unwrap();
+    assert!(open_at < html.find("Heating repaired").unwrap(), "{html}");
+    assert_eq!(
+        html.matches("complaint-row complaint-open").count(),
+        1,
+        "{html}"
+    );
+    let unhappy_s = unhappy.to_string();
+    let back = format!("/quality?{q}#complaints");
+    let (status, html) = b
+        .post_form(
+            &format!("/sessions/{s}/complaints/resolve"),
+            &[
+                ("_csrf", csrf),
+                ("complaint_id", &unhappy_s),
+                ("resolution", "Called the client"),
+                ("back", &back),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("id=\"complaints\"") && html.contains("Called the client"),
+        "{html}"
+    );
+    assert_eq!(
+        html.matches("complaint-row complaint-open").count(),
+        0,
+        "{html}"
+    );
 }

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{Api, TestApp, course_body, mails_to};
+use common::{Api, Browser, PASSWORD, TestApp, course_body, mails_to};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use trainyard_core::Role;
@@ -18,6 +18,10 @@ both_backends!(
     a_full_session_waitlists_the_learner,
     the_accept_link_enrolls_once_and_only_for_its_own_offer,
     a_contact_sees_only_their_clients_list_and_coordinators_offer_by_hand,
+    a_learner_answers_their_own_offers_on_the_portal,
+    a_course_naming_a_renewal_course_is_renewed_in_its_sessions,
+    after_a_decline_or_expiry_the_next_session_is_offered,
+    an_offered_seat_is_held_until_answered_or_lapsed,
 );
 
 fn id(v: &Value) -> i64 {
@@ -453,4 +457,342 @@ async fn a_contact_sees_only_their_clients_list_and_coordinators_offer_by_hand(t
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     let (_, html) = b.get("/portal/expiring").await;
     assert!(html.contains("Offered"), "{html}");
+}
+
+/// A browser signed in as the learner `learner_id` (a learner account tied to that profile).
+async fn learner_browser(t: &TestApp, email: &str, learner_id: i64) -> Browser {
+    trainyard_app::accounts::create_user(
+        &t.app,
+        None,
+        trainyard_app::accounts::NewAccount {
+            email: email.into(),
+            display_name: email.split('@').next().unwrap_or(email).into(),
+            password: PASSWORD.into(),
+            role: Role::Learner,
+            client_id: None,
+            instructor_id: None,
+            learner_id: Some(learner_id),
+            time_zone: "Europe/Berlin".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let b = Browser::new(t);
+    assert_eq!(b.login(email, PASSWORD).await.status(), StatusCode::OK);
+    b
+}
+
+async fn a_learner_answers_their_own_offers_on_the_portal(t: &TestApp) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    let on = client(&api, "PRT", true).await;
+    let ada = learner(&api, "ada", Some(on)).await;
+    let bob = learner(&api, "bob", Some(on)).await;
+    let c = course(&api, "PRT").await;
+    let s = session(&api, c, 10, 5).await;
+    let ca = certificate(t, ada, Some(on), c, "PRTAAAAAAAA1", 30).await;
+    let cb = certificate(t, bob, Some(on), c, "PRTAAAAAAAA2", 40).await;
+    assert_eq!(run(t).await, 2);
+    let items = expiring(&api, on).await;
+    let (ada_offer, bob_offer) = (id(&offer_of(&items, ca)), id(&offer_of(&items, cb)));
+    let expires = (chrono::Utc::now().date_naive() + chrono::Duration::days(30)).to_string();
+
+    // Ada's portal shows her offer (course, session, certificate expiry), not Bob's.
+    let a = learner_browser(t, "ada-portal@example.com", ada).await;
+    let (status, home) = a.get("/").await;
+    assert_eq!(status, StatusCode::OK, "{home}");
+    assert!(home.contains("id=\"renewals\""), "{home}");
+    assert!(
+        home.contains(&format!("id=\"renewal-{ada_offer}\"")),
+        "{home}"
+    );
+    assert!(
+        !home.contains(&format!("id=\"renewal-{bob_offer}\"")),
+        "{home}"
+    );
+    assert!(
+        home.contains("Course PRT") && home.contains(&expires),
+        "{home}"
+    );
+    let csrf = a.csrf().await;
+    // Another learner's offer is not found, and stays open.
+    let (status, _) = a
+        .post_form(
+            &format!("/portal/renewals/{bob_offer}"),
+            &[("_csrf", csrf.as_str()), ("answer", "decline")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(offer_of(&expiring(&api, on).await, cb)["status"], "offered");
+    // Staff cannot answer for a learner either.
+    let staff = t.browser_as(Role::Coordinator, None).await;
+    let staff_csrf = staff.csrf().await;
+    let (status, _) = staff
+        .post_form(
+            &format!("/portal/renewals/{ada_offer}"),
+            &[("_csrf", staff_csrf.as_str()), ("answer", "accept")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Ada accepts: booked in the session; the offer leaves her portal; a second answer is refused.
+    let (status, home) = a
+        .post_form(
+            &format!("/portal/renewals/{ada_offer}"),
+            &[("_csrf", csrf.as_str()), ("answer", "accept")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{home}");
+    assert!(
+        !home.contains(&format!("id=\"renewal-{ada_offer}\"")),
+        "{home}"
+    );
+    let o = offer_of(&expiring(&api, on).await, ca);
+    assert_eq!(o["status"], "accepted", "{o}");
+    let (e_status, e_learner, e_session) =
+        enrollment(t, o["enrollment_id"].as_i64().unwrap()).await;
+    assert_eq!(
+        (e_status.as_str(), e_learner, e_session),
+        ("booked", ada, s)
+    );
+    let (status, _) = a
+        .post_form(
+            &format!("/portal/renewals/{ada_offer}"),
+            &[("_csrf", csrf.as_str()), ("answer", "decline")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    // Bob declines on his portal; his e-mail link then says it was answered.
+    let b = learner_browser(t, "bob-portal@example.com", bob).await;
+    let bob_csrf = b.csrf().await;
+    let (status, _) = b
+        .post_form(
+            &format!("/portal/renewals/{bob_offer}"),
+            &[("_csrf", bob_csrf.as_str()), ("answer", "decline")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        offer_of(&expiring(&api, on).await, cb)["status"],
+        "declined"
+    );
+    let bob_link = link(t, "bob@learner.example.com").await;
+    let bob_path = bob_link.strip_prefix(&t.app.link("")).unwrap();
+    assert_eq!(
+        post_answer(t, bob_path, "accept").await.0,
+        StatusCode::CONFLICT
+    );
+}
+
+async fn a_course_naming_a_renewal_course_is_renewed_in_its_sessions(t: &TestApp) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    let on = client(&api, "RCC", true).await;
+    let ada = learner(&api, "ada", Some(on)).await;
+    let bob = learner(&api, "bob", Some(on)).await;
+    let full = course(&api, "RCFULL").await;
+    let refresher = course(&api, "RCREF").await;
+    let plain = course(&api, "RCPLN").await;
+    // The full course names the refresher as its renewal course (through the API body).
+    let mut body = api.get(&format!("/courses/{full}")).await.body;
+    assert!(body["renewal_course_id"].is_null(), "{body}");
+    body["renewal_course_id"] = json!(refresher);
+    let r = api.put(&format!("/courses/{full}"), &body).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["renewal_course_id"], refresher);
+    // An unknown course is refused.
+    let mut bad = r.body.clone();
+    bad["renewal_course_id"] = json!(999_999);
+    let r = api.put(&format!("/courses/{full}"), &bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    // The course form offers the choice, with the refresher chosen.
+    let b = t.browser_as(Role::Coordinator, None).await;
+    let (status, form) = b.get(&format!("/courses/{full}/edit")).await;
+    assert_eq!(status, StatusCode::OK, "{form}");
+    assert!(
+        form.contains(&format!("<option value=\"{refresher}\" selected>")),
+        "{form}"
+    );
+
+    // A session of the full course comes first, but the refresher's renews its certificate;
+    // the plain course (no renewal course) is renewed in its own session.
+    let own = session(&api, full, 5, 5).await;
+    let renewal = session(&api, refresher, 12, 5).await;
+    let plain_s = session(&api, plain, 8, 5).await;
+    let ca = certificate(t, ada, Some(on), full, "RCCAAAAAAAA1", 30).await;
+    let cb = certificate(t, bob, Some(on), plain, "RCCAAAAAAAA2", 30).await;
+    assert_eq!(run(t).await, 2);
+    let items = expiring(&api, on).await;
+    assert_eq!(offer_of(&items, ca)["session_id"], renewal, "not {own}");
+    assert_eq!(offer_of(&items, cb)["session_id"], plain_s);
+}
+
+async fn after_a_decline_or_expiry_the_next_session_is_offered(t: &TestApp) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    let on = client(&api, "RNX", true).await;
+    let ada = learner(&api, "ada", Some(on)).await;
+    let c = course(&api, "RNX").await;
+    let s1 = session(&api, c, 5, 5).await;
+    let s2 = session(&api, c, 10, 5).await;
+    let cert = certificate(t, ada, Some(on), c, "RNXAAAAAAAA1", 30).await;
+    let a = learner_browser(t, "ada-rnx@example.com", ada).await;
+    let csrf = a.csrf().await;
+    let decline = |offer: i64| {
+        let (a, csrf) = (&a, csrf.as_str());
+        async move {
+            let (status, html) = a
+                .post_form(
+                    &format!("/portal/renewals/{offer}"),
+                    &[("_csrf", csrf), ("answer", "decline")],
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{html}");
+        }
+    };
+
+    assert_eq!(run(t).await, 1);
+    let first = offer_of(&expiring(&api, on).await, cert);
+    assert_eq!(first["session_id"], s1);
+    assert_eq!(run(t).await, 0, "an open offer is not repeated");
+    // Declined: the next run offers the next session, not the same one again.
+    decline(id(&first)).await;
+    assert_eq!(run(t).await, 1);
+    let second = offer_of(&expiring(&api, on).await, cert);
+    assert_eq!(second["session_id"], s2, "{second}");
+    assert_eq!(second["status"], "offered");
+    assert_eq!(run(t).await, 0);
+    // Declined again, and no other session: nothing more until one is scheduled.
+    decline(id(&second)).await;
+    assert_eq!(run(t).await, 0, "no session left to offer");
+    let s3 = session(&api, c, 15, 5).await;
+    assert_eq!(run(t).await, 1);
+    let third = offer_of(&expiring(&api, on).await, cert);
+    assert_eq!(third["session_id"], s3);
+    // Unanswered until its session started: expired, and the next one is offered.
+    let s4 = session(&api, c, 20, 5).await;
+    let later = trainyard_core::time::now_ms() + 16 * 86_400_000;
+    let report = trainyard_app::renewals::run_due(&t.app, later)
+        .await
+        .unwrap();
+    assert_eq!((report.expired, report.offered), (1, 1));
+    let fourth = offer_of(&expiring(&api, on).await, cert);
+    assert_eq!(fourth["session_id"], s4, "{fourth}");
+    let mut conn = t.app.store.read().await.unwrap();
+    use sqlx::Row;
+    let statuses: Vec<String> =
+        sqlx::query("SELECT status FROM renewal_offers WHERE certificate_id = $1 ORDER BY id")
+            .bind(cert)
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.try_get("status").unwrap())
+            .collect();
+    assert_eq!(statuses, ["declined", "declined", "expired", "offered"]);
+}
+
+/// (booked, held) seats of a session, as the API reads them.
+async fn seats(api: &Api, s: i64) -> (i64, i64) {
+    let b = api.get(&format!("/sessions/{s}")).await.body;
+    (
+        b["booked_count"].as_i64().unwrap(),
+        b["held_count"].as_i64().unwrap(),
+    )
+}
+
+async fn enroll(api: &Api, s: i64, learner: i64) -> Value {
+    api.create(
+        &format!("/sessions/{s}/enrollments"),
+        &json!({ "learner_id": learner }),
+    )
+    .await
+}
+
+async fn an_offered_seat_is_held_until_answered_or_lapsed(t: &TestApp) {
+    let api = t.api_as(Role::Coordinator, None).await;
+    let on = client(&api, "HLD", true).await;
+    let ada = learner(&api, "ada", Some(on)).await;
+    let bob = learner(&api, "bob", Some(on)).await;
+    let cy = learner(&api, "cy", Some(on)).await;
+    let [x, y, z, w] = [
+        learner(&api, "xavier", None).await,
+        learner(&api, "yara", None).await,
+        learner(&api, "zoe", None).await,
+        learner(&api, "will", None).await,
+    ];
+    let (c1, c2, c3) = (
+        course(&api, "HLD1").await,
+        course(&api, "HLD2").await,
+        course(&api, "HLD3").await,
+    );
+    // S1: two seats, one booked: the one free seat is offered to Ada and held for her.
+    let s1 = session(&api, c1, 10, 2).await;
+    assert_eq!(enroll(&api, s1, x).await["status"], "booked");
+    let s2 = session(&api, c2, 10, 1).await;
+    let s3 = session(&api, c3, 20, 1).await;
+    let ca = certificate(t, ada, Some(on), c1, "HLDAAAAAAAA1", 30).await;
+    let cb = certificate(t, bob, Some(on), c2, "HLDAAAAAAAA2", 30).await;
+    let cc = certificate(t, cy, Some(on), c3, "HLDAAAAAAAA3", 60).await;
+    assert_eq!(run(t).await, 3);
+    assert_eq!(seats(&api, s1).await, (1, 1));
+    let items = expiring(&api, on).await;
+    let offer_a = offer_of(&items, ca);
+    assert_eq!(
+        (offer_a["status"].clone(), offer_a["held"].clone()),
+        (json!("offered"), json!(true))
+    );
+    assert!(offer_a["expires_at"].is_string(), "{offer_a}");
+    // The held seat is not free for anyone else: a web enrollment is waitlisted.
+    assert_eq!(enroll(&api, s1, y).await["status"], "waitlisted");
+    assert_eq!(seats(&api, s1).await, (1, 1));
+    // Accepting turns the hold into the booking.
+    let a = learner_browser(t, "ada-hld@example.com", ada).await;
+    let csrf = a.csrf().await;
+    let (status, html) = a
+        .post_form(
+            &format!("/portal/renewals/{}", id(&offer_a)),
+            &[("_csrf", csrf.as_str()), ("answer", "accept")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert_eq!(
+        offer_of(&expiring(&api, on).await, ca)["status"],
+        "accepted"
+    );
+    assert_eq!(seats(&api, s1).await, (2, 0));
+
+    // S2: its only seat held for Bob; Zoe waits; Bob declines: the seat goes to Zoe.
+    assert_eq!(seats(&api, s2).await, (0, 1));
+    let zoe = enroll(&api, s2, z).await;
+    assert_eq!(zoe["status"], "waitlisted");
+    let b = learner_browser(t, "bob-hld@example.com", bob).await;
+    let csrf = b.csrf().await;
+    let offer_b = offer_of(&expiring(&api, on).await, cb);
+    let (status, html) = b
+        .post_form(
+            &format!("/portal/renewals/{}", id(&offer_b)),
+            &[("_csrf", csrf.as_str()), ("answer", "decline")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert_eq!(
+        seats(&api, s2).await,
+        (1, 0),
+        "the freed seat went to the waitlist"
+    );
+    let (zoe_status, _, _) = enrollment(t, id(&zoe)).await;
+    assert_eq!(zoe_status, "booked");
+
+    // S3: held for Cy, who does not answer: 7 days later the offer lapses and Will gets it.
+    assert_eq!(seats(&api, s3).await, (0, 1));
+    let will = enroll(&api, s3, w).await;
+    assert_eq!(will["status"], "waitlisted");
+    let report =
+        trainyard_app::renewals::run_due(&t.app, trainyard_core::time::now_ms() + 8 * 86_400_000)
+            .await
+            .unwrap();
+    assert_eq!(report.expired, 1);
+    assert_eq!(offer_of(&expiring(&api, on).await, cc)["status"], "expired");
+    assert_eq!(seats(&api, s3).await, (1, 0));
+    let (will_status, _, _) = enrollment(t, id(&will)).await;
+    assert_eq!(will_status, "booked");
 }

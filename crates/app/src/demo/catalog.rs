@@ -37,6 +37,7 @@ pub(super) async fn seed(c: &mut Conn, s: &mut Seed) -> Result<Vec<(i64, CourseI
             certificate_validity_months: if *skill == "safety" { "24".into() } else { String::new() },
             required_skill: (*skill).into(),
             required_features: (*features).into(),
+            renewal_course_id: String::new(),
         }
         .validate()
         .map_err(bad)?;

@@ -197,7 +197,7 @@ pub async fn seed(app: &App) -> Result<SeedReport, AppError> {
     let n_answers = surveys::seed(c, &mut s).await?;
     // Operations quality signals, and renewal seats offered to one client's learners.
     crate::quality::seed_demo(c, s.now).await?;
-    crate::renewals::seed_demo(app, c, &s.system, s.now).await?;
+    crate::renewals::seed_demo(app, c, &s.system, s.now, learner_ids.get(7).map(|l| l.0)).await?;
     // The answers meet (or not) the first client's feedback-rate requirement.
     crate::compliance::sync_in(c, None, s.now).await?;
     lap("surveys");

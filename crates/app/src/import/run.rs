@@ -701,6 +701,7 @@ async fn one_keyed(
                 certificate_validity_months: v("certificate_validity_months"),
                 required_skill: v("required_skill"),
                 required_features: v("required_features"),
+                renewal_course_id: String::new(),
             };
             settle(
                 crate::catalog::courses::create_in(tx, caller, &f, now)

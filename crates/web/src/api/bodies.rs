@@ -434,6 +434,10 @@ pub mod courses {
         /// Room features the course needs, e.g. `projector`.
         #[serde(default)]
         pub required_features: Vec<String>,
+        /// The course whose sessions renew this course's certificate: renewal seats are offered
+        /// in its next session. Absent: the same course.
+        #[serde(default)]
+        pub renewal_course_id: Option<i64>,
     }
 
     impl WriteBody for Create {
@@ -480,6 +484,7 @@ pub mod courses {
                     certificate_validity_months: int(self.certificate_validity_months),
                     required_skill: text(self.required_skill),
                     required_features: list(&self.required_features),
+                    renewal_course_id: int(self.renewal_course_id),
                 },
             )
         }
@@ -501,6 +506,7 @@ pub mod courses {
                 certificate_validity_months: c.certificate_validity_months,
                 required_skill: c.required_skill.clone(),
                 required_features: c.required_features.clone(),
+                renewal_course_id: c.renewal_course_id,
             }
         }
     }

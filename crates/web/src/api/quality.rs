@@ -1,7 +1,7 @@
 //! Operations quality signals (issue 16 §6): late changes, joining instructions sent late,
 //! instructor no-shows and complaints per period, as JSON or CSV.
 
-use super::extract::Params;
+use super::extract::{Body, Id, Params};
 use super::reports::ReportFormat;
 use crate::AppState;
 use crate::auth::ApiCaller;
@@ -12,10 +12,14 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use trainyard_app::quality::{self as uc, QualityReport};
 use trainyard_app::reporting::ReportQuery;
+use trainyard_app::store::quality::Complaint;
 use utoipa_axum::router::OpenApiRouter;
 
 pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(utoipa_axum::routes!(get_quality_signals))
+    OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(get_quality_signals))
+        .routes(utoipa_axum::routes!(list_session_complaints))
+        .routes(utoipa_axum::routes!(resolve_complaint))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -58,4 +62,49 @@ async fn get_quality_signals(
     } else {
         Json(report).into_response()
     })
+}
+
+/// List a session's complaints.
+///
+/// The complaints logged against the session, oldest first, each with its resolution (when,
+/// by whom, what was done) once resolved. Staff.
+#[utoipa::path(get, path = "/sessions/{id}/complaints", operation_id = "listSessionComplaints", tag = "sessions",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "The session's complaints", body = Vec<Complaint>),
+        (status = 403, body = Problem)))]
+async fn list_session_complaints(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+) -> Result<Json<Vec<Complaint>>, ApiError> {
+    Ok(Json(uc::complaints(&s.app, &c, id).await?))
+}
+
+/// How a complaint was resolved.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ResolveComplaintRequest {
+    /// What was done about it (up to 4000 characters).
+    #[serde(default)]
+    pub resolution: String,
+}
+
+/// Resolve a complaint.
+///
+/// Marks the complaint resolved, now, by the caller, with what was done about it. Once: a
+/// complaint already resolved is refused (409), also when two resolutions race. Coordinators,
+/// managers and admins; audited on the complaint's session.
+#[utoipa::path(post, path = "/complaints/{id}/resolve", operation_id = "resolveComplaint", tag = "sessions",
+    params(("id" = i64, Path)), request_body = ResolveComplaintRequest,
+    responses((status = 200, description = "The resolved complaint", body = Complaint),
+        (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem)))]
+async fn resolve_complaint(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Id(id): Id,
+    Body(b): Body<ResolveComplaintRequest>,
+) -> Result<Json<Complaint>, ApiError> {
+    Ok(Json(
+        uc::resolve_complaint(&s.app, &c, None, id, &b.resolution).await?,
+    ))
 }

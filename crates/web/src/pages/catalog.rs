@@ -209,7 +209,7 @@ pub struct CatalogCard {
 
 fn card(s: &Session) -> CatalogCard {
     let tz = zone_of(s);
-    let left = (s.capacity - s.booked_count).max(0);
+    let left = (s.capacity - s.booked_count - s.held_count).max(0);
     CatalogCard {
         id: s.id,
         title: title_of(s),
@@ -681,6 +681,42 @@ pub struct PortalEnrollment {
     pub transfer: Vec<Opt>,
 }
 
+/// A renewal seat offered to the learner, to accept or decline on the portal.
+pub struct PortalRenewal {
+    pub id: i64,
+    pub title: String,
+    pub reference: String,
+    pub dates: String,
+    pub place: String,
+    pub certificate: String,
+    pub expires_on: String,
+}
+
+fn portal_renewal(o: &trainyard_app::store::renewals::LearnerOffer) -> PortalRenewal {
+    let tz = TimeZoneName::parse_or_utc(&o.time_zone);
+    let title = o
+        .session_title
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .unwrap_or(&o.course_title)
+        .to_owned();
+    PortalRenewal {
+        id: o.id,
+        title,
+        reference: o.session_reference.clone(),
+        dates: date_range(o.starts_at, o.ends_at, &tz),
+        place: match &o.venue_name {
+            Some(v) => v.clone(),
+            None => DeliveryMode::parse(&o.delivery_mode)
+                .map(|m| m.label().to_owned())
+                .unwrap_or_default(),
+        },
+        certificate: o.certificate_name.clone(),
+        expires_on: o.expires_on.clone().unwrap_or_default(),
+    }
+}
+
 pub struct PastEnrollment {
     pub title: String,
     pub reference: String,
@@ -701,6 +737,8 @@ struct LearnerPortalPage {
     /// Their certificates, newest first, with download links.
     certificates: Vec<trainyard_app::store::certificates::Certificate>,
     certificates_total: i64,
+    /// Renewal seats offered to them, still to answer.
+    renewals: Vec<PortalRenewal>,
 }
 
 impl LearnerPortalPage {
@@ -761,7 +799,7 @@ fn portal_entry(d: &EnrollmentDetail, viewer: &TimeZoneName, now: i64) -> Portal
             .iter()
             .map(|t| {
                 let tz = zone_of(t);
-                let left = (t.capacity - t.booked_count).max(0);
+                let left = (t.capacity - t.booked_count - t.held_count).max(0);
                 Opt {
                     value: t.id.to_string(),
                     label: format!(
@@ -807,7 +845,14 @@ pub(super) async fn learner_portal(
     let (upcoming, past): (Vec<&EnrollmentDetail>, Vec<&EnrollmentDetail>) =
         details.iter().partition(|d| d.upcoming);
     let (certificates, certificates_total) = super::certificates::portal_list(s, c).await;
+    let renewals = trainyard_app::renewals::my_offers(&s.app, c)
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(portal_renewal)
+        .collect();
     let page = LearnerPortalPage {
+        renewals,
         certificates,
         certificates_total,
         chrome: Chrome::new(c, "home", flash),

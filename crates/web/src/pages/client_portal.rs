@@ -363,7 +363,7 @@ struct EnrollQuery {
 }
 
 fn session_label(x: &Session, viewer: &TimeZoneName) -> String {
-    let free = (x.capacity - x.booked_count).max(0);
+    let free = (x.capacity - x.booked_count - x.held_count).max(0);
     format!(
         "{} — {} — {} — {} — {}",
         x.reference,

@@ -157,10 +157,20 @@ impl RecordPage for Courses {
                 .unwrap_or_default(),
             required_skill: co.required_skill.clone().unwrap_or_default(),
             required_features: co.required_features.join(", "),
+            renewal_course_id: co
+                .renewal_course_id
+                .map(|v| v.to_string())
+                .unwrap_or_default(),
         }
     }
 
-    async fn form_fields(_: &AppState, c: &Caller, f: &CourseFields) -> Vec<Field> {
+    async fn form_fields(s: &AppState, c: &Caller, f: &CourseFields) -> Vec<Field> {
+        let courses = trainyard_app::catalog::courses::options(&s.app, c)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(id, label)| (id.to_string(), label))
+            .collect();
         let modes = DeliveryMode::ALL
             .iter()
             .map(|m| Opt {
@@ -248,6 +258,13 @@ impl RecordPage for Courses {
                 &f.required_features,
             )
             .help("Comma-separated, e.g. projector, whiteboard"),
+            Field::new(
+                "renewal_course_id",
+                "Renewal course",
+                "select",
+                &f.renewal_course_id,
+            )
+            .choices(courses, Some(crate::i18n::t("course-renewal-same"))),
         ];
         // Finance data: without these fields the use case keeps the stored values.
         if !c.sees_finance() {
@@ -327,6 +344,13 @@ impl RecordPage for Courses {
                 })
                 .unwrap_or_else(|| "none".into()),
         ));
+        if let Some(r) = co.renewal_course_id {
+            facts.push(link_fact(
+                "Renewal course",
+                crate::i18n::t("course-renewal-open"),
+                format!("/courses/{r}"),
+            ));
+        }
         facts.push(fact(
             "Instructor skill",
             co.required_skill

@@ -43,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/clients/{id}/expiring/offer", post(offer))
         .route("/clients/{id}/expiring/setting", post(setting))
         .route("/portal/expiring", get(portal_expiring))
+        .route("/portal/renewals/{id}", post(portal_renewal_answer))
         .route(
             "/sessions/{id}/instructor-attendance",
             post(instructor_attendance),
@@ -316,7 +317,13 @@ async fn renewal_page(
     match uc::open_link(&s.app, id, &token).await {
         Ok(o) => {
             let state = match o.status.as_str() {
-                "offered" if o.starts_at > trainyard_core::time::now_ms() => "open",
+                "offered"
+                    if o.starts_at > trainyard_core::time::now_ms()
+                        && o.expires_at
+                            .is_none_or(|e| e > trainyard_core::time::now_ms()) =>
+                {
+                    "open"
+                }
                 "offered" | "expired" => "expired",
                 "accepted" => "accepted",
                 "waitlisted" => "waitlisted",
@@ -357,6 +364,32 @@ async fn renewal_answer(
     }
 }
 
+/// A learner answers one of their renewal offers on their portal (the same as the link).
+async fn portal_renewal_answer(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Submit { caller: c, form }: Submit<AnswerForm>,
+) -> Response {
+    let tr = Tr::for_caller(&c);
+    match uc::answer_as_learner(&s.app, &c, id, form.answer != "decline").await {
+        Ok(o) => saved(
+            "/#renewals",
+            tr.t(match o.status.as_str() {
+                "accepted" => "renewal-accepted",
+                "waitlisted" => "renewal-waitlisted",
+                _ => "renewal-declined",
+            }),
+        ),
+        Err(e @ (AppError::NotFound(_) | AppError::Forbidden(_) | AppError::Internal(_))) => {
+            error_page(e, Some(&c))
+        }
+        Err(e) => {
+            let status = crate::problem::status_of(&e).0;
+            super::catalog::learner_portal(&s, &c, None, Some(e.to_string()), status).await
+        }
+    }
+}
+
 // ------------------------------------------------------------------ the quality page
 
 struct TileView {
@@ -383,9 +416,26 @@ struct DrillLine {
     starts: String,
 }
 
+struct ComplaintLine {
+    id: i64,
+    href: String,
+    reference: String,
+    client: String,
+    logged: String,
+    body: String,
+    standing: String,
+    open: bool,
+    action: String,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "quality.html")]
 struct QualityPage {
+    complaints: Vec<ComplaintLine>,
+    complaints_open: i64,
+    complaints_resolved: i64,
+    /// Where a resolution made on this page comes back to.
+    back: String,
     chrome: Chrome,
     from: String,
     until: String,
@@ -504,7 +554,33 @@ async fn quality_page(
     let clients = trainyard_app::people::clients::options(&s.app, &c)
         .await
         .unwrap_or_default();
+    let complaints = r
+        .complaints
+        .iter()
+        .map(|k| ComplaintLine {
+            id: k.id,
+            href: format!("/sessions/{}#complaints", k.session_id),
+            reference: k.session_reference.clone(),
+            client: k
+                .client_name
+                .clone()
+                .unwrap_or_else(|| tr.t("quality-public").to_owned()),
+            logged: format!(
+                "{} · {}",
+                viewer.display(k.logged_at),
+                k.logged_by_name.clone().unwrap_or_default()
+            ),
+            body: k.body.clone(),
+            standing: super::sessions::complaint_standing(&tr, &viewer, k).text,
+            open: k.resolved_at.is_none(),
+            action: format!("/sessions/{}/complaints/resolve", k.session_id),
+        })
+        .collect();
     QualityPage {
+        complaints,
+        complaints_open: r.complaints_open,
+        complaints_resolved: r.complaints_resolved,
+        back: format!("/quality?{}#complaints", query(&[])),
         chrome: Chrome::new(&c, "quality", flash),
         csv_href: format!("/quality?{}", query(&[("format", "csv")])),
         from: from.clone(),

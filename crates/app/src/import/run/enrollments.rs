@@ -259,7 +259,7 @@ impl State<'_> {
             return Ok(Decision::UseCase);
         };
         let s = &mut seats.session;
-        let (status, position) = if s.booked_count < s.capacity {
+        let (status, position) = if s.booked_count + s.held_count < s.capacity {
             s.booked_count += 1;
             (EnrollmentStatus::Booked, None)
         } else {

@@ -1,5 +1,6 @@
 //! "Complaints" on the session page (issue 16 §6): the complaints logged against the session
-//! and a form to log one, counted by the quality signals of `/quality`.
+//! with their resolution, a form to log one and one to resolve an open one, counted by the
+//! quality signals of `/quality` (whose list of complaints resolves through the same route).
 
 use super::panels::{InlineForm, Panel, PanelRow};
 use crate::AppState;
@@ -12,16 +13,38 @@ use axum::response::Response;
 use axum::routing::post;
 use trainyard_app::Caller;
 use trainyard_app::quality;
+use trainyard_app::store::quality::Complaint;
 use trainyard_app::store::sessions::Session;
 
 pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/sessions/{id}/complaints", post(log))
+    Router::new()
+        .route("/sessions/{id}/complaints", post(log))
+        .route("/sessions/{id}/complaints/resolve", post(resolve))
 }
 
-/// Operations staff only, like the form's use case.
-pub(super) async fn panel(s: &AppState, c: &Caller, x: &Session) -> Option<Panel> {
+/// "Resolved on … by …: what was done", or "Open".
+pub(crate) fn standing(tr: &Tr, viewer: &trainyard_core::TimeZoneName, k: &Complaint) -> Cell {
+    let Some(at) = k.resolved_at else {
+        return Cell::text(tr.t("complaint-open"));
+    };
+    let mut args = vec![
+        ("when", viewer.display(at)),
+        ("resolution", k.resolution.clone().unwrap_or_default()),
+    ];
+    Cell::text(match &k.resolved_by_name {
+        Some(who) => {
+            args.push(("who", who.clone()));
+            tr.args("complaint-resolved-by", &args)
+        }
+        None => tr.args("complaint-resolved", &args),
+    })
+}
+
+/// Operations staff only, like the forms' use cases: the complaints, and a form to resolve an
+/// open one while there is any.
+pub(super) async fn panel(s: &AppState, c: &Caller, x: &Session) -> Vec<Panel> {
     if !c.role.can_edit_operations() {
-        return None;
+        return Vec::new();
     }
     let tr = Tr::for_caller(c);
     let viewer = viewer_tz(c);
@@ -34,13 +57,45 @@ pub(super) async fn panel(s: &AppState, c: &Caller, x: &Session) -> Option<Panel
         .into_iter()
         .map(|(id, l)| (id.to_string(), l))
         .collect();
-    Some(Panel {
+    let open: Vec<(String, String)> = logged
+        .iter()
+        .filter(|k| k.resolved_at.is_none())
+        .map(|k| {
+            let text: String = k.body.chars().take(60).collect();
+            (
+                k.id.to_string(),
+                format!("{} · {text}", viewer.display(k.logged_at)),
+            )
+        })
+        .collect();
+    let resolve = (!open.is_empty()).then(|| Panel {
+        id: "complaint-resolve",
+        title: tr.t("complaint-resolve-title").into(),
+        columns: Vec::new(),
+        rows: Vec::new(),
+        empty: tr.t("complaint-resolve-help").into(),
+        form: Some(InlineForm {
+            action: format!("/sessions/{}/complaints/resolve", x.id),
+            fields: vec![
+                Field::new("complaint_id", tr.t("quality-complaint-text"), "select", "")
+                    .choices(open, None)
+                    .required(),
+                Field::new("resolution", tr.t("complaint-resolution"), "wide", "").required(),
+            ],
+            submit: tr.t("complaint-resolve"),
+            link: None,
+        }),
+        override_allowed: false,
+        refusal: None,
+    });
+    let mut out = vec![Panel {
         id: "complaints",
         title: tr.t("quality-complaints").into(),
         columns: vec![
             tr.t("quality-logged"),
             tr.t("col-client"),
             tr.t("quality-complaint-text"),
+            tr.t("complaint-standing"),
         ],
         rows: logged
             .iter()
@@ -54,6 +109,7 @@ pub(super) async fn panel(s: &AppState, c: &Caller, x: &Session) -> Option<Panel
                     )),
                     Cell::text(k.client_name.clone().unwrap_or_default()),
                     Cell::text(k.body.clone()),
+                    standing(&tr, &viewer, k),
                 ],
                 version: 0,
                 actions: Vec::new(),
@@ -73,7 +129,9 @@ pub(super) async fn panel(s: &AppState, c: &Caller, x: &Session) -> Option<Panel
         }),
         override_allowed: false,
         refusal: None,
-    })
+    }];
+    out.extend(resolve);
+    out
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -95,6 +153,37 @@ async fn log(
             &format!("/sessions/{id}#complaints"),
             tr.t("quality-complaint-logged"),
         ),
+        Err(e) => error_page(e, Some(&c)),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct ResolveForm {
+    #[serde(deserialize_with = "trainyard_app::store::row::lenient_int")]
+    complaint_id: i64,
+    resolution: String,
+    /// "quality": back to the quality page's list (with its period); else the session page.
+    back: String,
+}
+
+/// Resolves one of the session's complaints (the session page's form, or the quality page's).
+async fn resolve(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Submit { caller: c, form }: Submit<ResolveForm>,
+) -> Response {
+    let tr = Tr::for_caller(&c);
+    match quality::resolve_complaint(&s.app, &c, Some(id), form.complaint_id, &form.resolution)
+        .await
+    {
+        Ok(_) => {
+            let back = match form.back.strip_prefix("/quality") {
+                Some(rest) if !rest.contains("//") => format!("/quality{rest}"),
+                _ => format!("/sessions/{id}#complaints"),
+            };
+            saved(&back, tr.t("complaint-resolved-notice"))
+        }
         Err(e) => error_page(e, Some(&c)),
     }
 }

@@ -13,6 +13,7 @@ mod refused;
 mod staffing;
 mod window;
 
+pub(crate) use complaints::standing as complaint_standing;
 pub(crate) use enrollments::fee_notice;
 
 use super::record::{Columns, RecordPage, stored, use_cases};
