@@ -263,7 +263,7 @@ pub async fn set_instructor_no_shows(
         .iter()
         .find(|id| !teaching.iter().any(|a| a.id == **id))
     {
-        return Err(AppError::Refused(format!(
+        return Err(AppError::refused(format!(
             "Assignment {other} is not an instructor teaching this session."
         )));
     }

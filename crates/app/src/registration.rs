@@ -347,7 +347,7 @@ pub async fn register(
     }
     let (_, _, cutoff_hours) = enrollments::session_rules(&mut tx, session_id).await?;
     if let Some(why) = closed_reason(&s, cutoff_hours, now) {
-        return Err(AppError::Refused(why));
+        return Err(AppError::refused(why));
     }
     crate::account_links::registration_mail(
         app,

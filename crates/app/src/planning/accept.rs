@@ -69,9 +69,11 @@ pub async fn accept(
         (run, repo::proposals(&mut conn, run_id).await?)
     };
     if run.status != "done" {
-        return Err(AppError::Refused(format!(
-            "Plan #{run_id} is {}: only a finished plan can be accepted.",
-            run.status
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-plan-not-finished",
+            "Plan #{run_id} is {status}: only a finished plan can be accepted.",
+            status = run.status,
+            run_id = run_id
         )));
     }
     let chosen: Vec<&Proposal> = match &selection {
@@ -98,13 +100,16 @@ pub async fn accept(
     let mut results = Vec::new();
     for p in chosen {
         let result = if p.outcome != "placed" {
-            Err(AppError::Refused(if p.outcome == "unchanged" {
+            Err(AppError::refused(if p.outcome == "unchanged" {
                 "The plan leaves it as it is: nothing to accept.".into()
             } else {
                 format!("It could not be placed: {}.", p.reasons.join("; "))
             }))
         } else if p.accepted_at.is_some() {
-            Err(AppError::Refused("It was already accepted.".into()))
+            Err(AppError::Refused(trainyard_core::refusal!(
+                "refused-plan-accepted",
+                "It was already accepted."
+            )))
         } else {
             apply(app, caller, &run.kind, p).await
         };
@@ -196,6 +201,8 @@ async fn room_problems(
                     b.label,
                     tz.display(b.starts_at)
                 ),
+                key: "",
+                args: Vec::new(),
             });
         }
     }
@@ -211,6 +218,8 @@ async fn room_problems(
                     tz.display(b),
                     reason
                 ),
+                key: "",
+                args: Vec::new(),
             });
         }
     }
@@ -222,6 +231,8 @@ async fn room_problems(
                 "{} seats {}, the session takes {}.",
                 room.name, room.seats, session.capacity
             ),
+            key: "",
+            args: Vec::new(),
         });
     }
     Ok(out)
@@ -266,6 +277,8 @@ async fn pool_problems(
                     pool.name,
                     tz.display(*a)
                 ),
+                key: "",
+                args: Vec::new(),
             });
         }
     }
@@ -310,9 +323,10 @@ async fn book_one_tentatively(
 async fn apply(app: &App, caller: &Caller, kind: &str, p: &Proposal) -> Result<String, AppError> {
     let now = now_ms();
     let Some(instructor_id) = p.instructor_id else {
-        return Err(AppError::Refused(
-            "The proposal names no instructor.".into(),
-        ));
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-plan-no-instructor",
+            "The proposal names no instructor."
+        )));
     };
     let mut tx = app.store.write().await?;
     if !repo::claim_proposal(
@@ -324,7 +338,10 @@ async fn apply(app: &App, caller: &Caller, kind: &str, p: &Proposal) -> Result<S
     )
     .await?
     {
-        return Err(AppError::Refused("It was already accepted.".into()));
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-plan-accepted",
+            "It was already accepted."
+        )));
     }
     // Write first: the instructor's and rooms' row locks order this against their other changes.
     assignments::lock_instructor(&mut tx, instructor_id).await?;
@@ -350,9 +367,10 @@ async fn apply(app: &App, caller: &Caller, kind: &str, p: &Proposal) -> Result<S
         .await
         .about("session")?;
     if before.version != p.session_version {
-        return Err(AppError::Refused(format!(
-            "{} was changed after this plan was made; plan it again.",
-            before.reference
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-plan-changed",
+            "{session} was changed after this plan was made; plan it again.",
+            session = before.reference
         )));
     }
     let expected = if kind == "repair" {
@@ -364,10 +382,11 @@ async fn apply(app: &App, caller: &Caller, kind: &str, p: &Proposal) -> Result<S
         before.status == SessionStatus::Draft
     };
     if !expected {
-        return Err(AppError::Refused(format!(
-            "{} is now {}; plan it again.",
-            before.reference,
-            before.status.label().to_lowercase()
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-plan-now-status",
+            "{session} is now {status}; plan it again.",
+            session = before.reference,
+            status = before.status.label().to_lowercase()
         )));
     }
     let parts_before = sessions::parts(&mut tx, p.session_id).await?;
@@ -393,7 +412,11 @@ async fn apply(app: &App, caller: &Caller, kind: &str, p: &Proposal) -> Result<S
     }
     if !problems.is_empty() {
         return Err(AppError::Conflict {
-            message: format!("{} cannot be placed as planned any more:", before.reference),
+            message: trainyard_core::refusal!(
+                "conflict-head-plan",
+                "{reference} cannot be placed as planned any more:",
+                reference = before.reference
+            ),
             problems,
         });
     }

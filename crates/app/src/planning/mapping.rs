@@ -192,9 +192,10 @@ pub async fn build(
     weights: Weights,
 ) -> Result<Mapped, AppError> {
     let Some(first) = targets.first() else {
-        return Err(AppError::Refused(
-            "There is nothing to plan: no draft session with a planning window matches.".into(),
-        ));
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-plan-nothing",
+            "There is nothing to plan: no draft session with a planning window matches."
+        )));
     };
     let grid_zone = zone(&first.session.time_zone);
     let start = targets
@@ -208,7 +209,7 @@ pub async fn build(
         .max()
         .unwrap_or(first.latest);
     if (end - start).num_days() > MAX_HORIZON_DAYS {
-        return Err(AppError::Refused(format!(
+        return Err(AppError::refused(format!(
             "The planning windows span more than {MAX_HORIZON_DAYS} days ({start} to {end}); plan a shorter period."
         )));
     }
@@ -231,7 +232,7 @@ pub async fn build(
         d += Duration::days(1);
     }
     if days.is_empty() {
-        return Err(AppError::Refused(format!(
+        return Err(AppError::refused(format!(
             "The planning windows ({start} to {end}) contain no working day (Monday to Friday)."
         )));
     }

@@ -176,7 +176,7 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for Submit<T> {
             .await
             .map_err(|_| {
                 error_page(
-                    AppError::Refused("the form is too large".into()),
+                    AppError::refused("the form is too large".into()),
                     Some(&caller),
                 )
             })?;
@@ -197,7 +197,7 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for Submit<T> {
         };
         let form = serde_html_form::from_bytes::<T>(&bytes).map_err(|e| {
             error_page(
-                AppError::Refused(format!("the form could not be read: {e}")),
+                AppError::refused(format!("the form could not be read: {e}")),
                 Some(&caller),
             )
         })?;

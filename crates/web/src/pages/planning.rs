@@ -245,7 +245,7 @@ async fn start(
     };
     if f.session_ids.is_empty() {
         return error_page(
-            AppError::Refused("Choose at least one session to plan.".into()),
+            AppError::refused("Choose at least one session to plan.".into()),
             Some(&c),
         );
     }
@@ -697,7 +697,7 @@ async fn accept(
         Selection::All
     } else if f.session_ids.is_empty() {
         return error_page(
-            AppError::Refused("Tick the sessions to accept, or accept all.".into()),
+            AppError::refused("Tick the sessions to accept, or accept all.".into()),
             Some(&c),
         );
     } else {
