@@ -24,7 +24,7 @@ pub struct Problem {
     /// A stable name of the rule, e.g. `instructor_overlap`, `travel_time`, `room_double_booked`.
     pub rule: &'static str,
     pub severity: Severity,
-    /// What is wrong, in words for a coordinator (English).
+    /// What is wrong, in words for a coordinator.
     pub message: String,
     /// The catalogue key of `message` (`conflict-…`) for a page in its reader's language; empty
     /// when it has none. Not part of the API.
