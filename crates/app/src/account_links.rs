@@ -830,9 +830,10 @@ async fn invitee(conn: &mut Conn, kind: InviteKind, id: i64) -> Result<Invitee, 
         }
     };
     if archived {
-        return Err(AppError::refused(format!(
-            "This {} is archived: restore it before inviting anyone to it.",
-            kind.entity()
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-invite-archived",
+            "This {what} is archived: restore it before inviting anyone to it.",
+            what = kind.entity()
         )));
     }
     Ok(Invitee {
@@ -907,9 +908,10 @@ pub async fn invite(
         && kind != InviteKind::Client
         && !users::linked_to(&mut tx, link, record_id).await?.is_empty()
     {
-        return Err(AppError::refused(format!(
-            "This {} already has an account.",
-            kind.entity()
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-invite-has-account",
+            "This {what} already has an account.",
+            what = kind.entity()
         )));
     }
     if flooded(&mut tx, &email, now).await? {

@@ -644,10 +644,18 @@ pub async fn set_user_active(
         return Err(AppError::Stale("the user"));
     }
     if before.archived_at.is_none() == active {
-        return Err(AppError::refused(if active {
-            format!("{} is already active.", before.email)
+        return Err(AppError::Refused(if active {
+            trainyard_core::refusal!(
+                "refused-user-active",
+                "{email} is already active.",
+                email = before.email
+            )
         } else {
-            format!("{} is already deactivated.", before.email)
+            trainyard_core::refusal!(
+                "refused-user-deactivated",
+                "{email} is already deactivated.",
+                email = before.email
+            )
         }));
     }
     users::set_archived(&mut tx, id, version, (!active).then_some(now), now)

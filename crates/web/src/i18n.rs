@@ -781,6 +781,9 @@ mod tests {
                         ("asked", "asked1".into()),
                         ("peak", "peak1".into()),
                         ("sessions", "sessions1".into()),
+                        ("reasons", "reasons1".into()),
+                        ("start_day", "2027-01-04".into()),
+                        ("end_day", "2027-01-08".into()),
                     ],
                 );
                 assert!(!s.is_empty() && !s.contains('{'), "{lang} {key}: {s}");

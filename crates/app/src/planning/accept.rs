@@ -100,10 +100,17 @@ pub async fn accept(
     let mut results = Vec::new();
     for p in chosen {
         let result = if p.outcome != "placed" {
-            Err(AppError::refused(if p.outcome == "unchanged" {
-                "The plan leaves it as it is: nothing to accept.".into()
+            Err(AppError::Refused(if p.outcome == "unchanged" {
+                trainyard_core::refusal!(
+                    "refused-plan-unchanged",
+                    "The plan leaves it as it is: nothing to accept."
+                )
             } else {
-                format!("It could not be placed: {}.", p.reasons.join("; "))
+                trainyard_core::refusal!(
+                    "refused-plan-not-placed",
+                    "It could not be placed: {reasons}.",
+                    reasons = p.reasons.join("; ")
+                )
             }))
         } else if p.accepted_at.is_some() {
             Err(AppError::Refused(trainyard_core::refusal!(
