@@ -1575,3 +1575,5 @@ refused-plan-no-working-day = Die Planungsfenster ({ $start_day } bis { $end_day
 refused-registration-status = Dieser Termin ist { $status }: Er nimmt keine Anmeldungen an.
 refused-registration-started = Dieser Termin hat bereits begonnen.
 refused-registration-cutoff = Die Anmeldung wurde { $hours } Stunden vor Beginn geschlossen.
+plan-accepted = { $accepted } übernommen.
+plan-accepted-refused = { $accepted } übernommen, { $refused } abgelehnt.

@@ -1576,3 +1576,5 @@ refused-plan-no-working-day = The planning windows ({ $start_day } to { $end_day
 refused-registration-status = This session is { $status }: it takes no registrations.
 refused-registration-started = This session has already started.
 refused-registration-cutoff = Registration closed { $hours } hours before the start.
+plan-accepted = { $accepted } accepted.
+plan-accepted-refused = { $accepted } accepted, { $refused } refused.

@@ -782,6 +782,8 @@ mod tests {
                         ("peak", "peak1".into()),
                         ("sessions", "sessions1".into()),
                         ("reasons", "reasons1".into()),
+                        ("accepted", "3".into()),
+                        ("refused", "1".into()),
                         ("start_day", "2027-01-04".into()),
                         ("end_day", "2027-01-08".into()),
                     ],

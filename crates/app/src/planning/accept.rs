@@ -39,6 +39,9 @@ pub struct AcceptResult {
     pub message: String,
     /// The conflicts that refused it, if any.
     pub problems: Vec<Problem>,
+    /// Why not, typed, for a page to say in its reader's language (not part of the API).
+    #[serde(skip)]
+    pub refusal: Option<trainyard_core::refusal::Refusal>,
 }
 
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
@@ -127,6 +130,7 @@ pub async fn accept(
                 accepted: true,
                 message,
                 problems: Vec::new(),
+                refusal: None,
             },
             Err(e) => {
                 let problems = match &e {
@@ -142,6 +146,11 @@ pub async fn accept(
                     accepted: false,
                     message: e.to_string(),
                     problems,
+                    refusal: match &e {
+                        AppError::Refused(r) => Some(r.clone()),
+                        AppError::Conflict { message, .. } => Some(message.clone()),
+                        _ => None,
+                    },
                 }
             }
         });
