@@ -40,6 +40,14 @@ pub const MAX_LINKS_PER_HOUR: i64 = 5;
 /// What a used, expired or unknown link shows.
 pub const LINK_INVALID: &str = "This link has expired or has already been used. Ask for a new one: register again from the catalog, or use “Forgot your password?” on the sign-in page.";
 
+/// [`LINK_INVALID`] as a refusal a page says in its reader's language.
+fn link_invalid() -> AppError {
+    AppError::Refused(trainyard_core::refusal!(
+        "refused-link-invalid",
+        "This link has expired or has already been used. Ask for a new one: register again from the catalog, or use “Forgot your password?” on the sign-in page."
+    ))
+}
+
 /// The actor of changes made through the public forms, before anyone is signed in.
 fn public_form() -> Caller {
     let mut c = Caller::system();
@@ -336,7 +344,7 @@ pub async fn peek(app: &App, purpose: Purpose, secret: &str) -> Result<LinkInfo,
     let mut conn = app.store.read().await?;
     let t = repo::find_usable(&mut conn, &secret_hash(secret.trim()), purpose, now_ms())
         .await?
-        .ok_or_else(|| AppError::Refused(LINK_INVALID.into()))?;
+        .ok_or_else(link_invalid)?;
     let session_title = match t.session_id {
         Some(id) => sessions::get(&mut conn, id)
             .await
@@ -358,11 +366,11 @@ async fn use_link(
 ) -> Result<AccountToken, AppError> {
     let secret = secret.trim();
     if secret.is_empty() || secret.len() > 200 {
-        return Err(AppError::Refused(LINK_INVALID.into()));
+        return Err(link_invalid());
     }
     repo::consume(conn, &secret_hash(secret), purpose, now)
         .await?
-        .ok_or_else(|| AppError::Refused(LINK_INVALID.into()))
+        .ok_or_else(link_invalid)
 }
 
 /// Opens a login session for `user` in the caller's transaction.
@@ -412,10 +420,10 @@ pub async fn confirm_registration(
     let t = use_link(&mut tx, Purpose::Confirm, secret, now).await?;
     if users::find_by_email(&mut tx, &t.email).await?.is_some() {
         // Confirmed meanwhile through another link: the account is the owner's already.
-        return Err(AppError::Refused(
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-account-exists",
             "This address already has an account: sign in, or use “Forgot your password?” on the sign-in page."
-                .into(),
-        ));
+        )));
     }
     let session = match t.session_id {
         Some(id) => sessions::get(&mut tx, id).await.ok(),
@@ -426,15 +434,14 @@ pub async fn confirm_registration(
     let learner = match learners::find_by_email_any_case(&mut tx, &t.email).await? {
         Some(l) if l.client_id.is_none() && l.archived_at.is_none() => l,
         Some(_) => {
-            return Err(AppError::Refused(
+            return Err(AppError::Refused(trainyard_core::refusal!(
+                "refused-registration-managed",
                 "Your training is arranged by your coordinator or your organisation: ask them to enroll you."
-                    .into(),
-            ));
+            )));
         }
         None => {
             let names: Names = serde_json::from_str(&t.payload).unwrap_or_default();
-            let email = EmailAddress::parse(&t.email)
-                .map_err(|_| AppError::Refused(LINK_INVALID.into()))?;
+            let email = EmailAddress::parse(&t.email).map_err(|_| link_invalid())?;
             let id = learners::insert(
                 &mut tx,
                 &LearnerInput {
@@ -513,10 +520,10 @@ pub async fn sign_in_with_link(app: &App, secret: &str) -> Result<LinkSignIn, Ap
     let t = use_link(&mut tx, Purpose::SignIn, secret, now).await?;
     let user = match t.user_id {
         Some(id) => users::get(&mut tx, id).await?,
-        None => return Err(AppError::Refused(LINK_INVALID.into())),
+        None => return Err(link_invalid()),
     };
     if user.archived_at.is_some() || user.email != t.email {
-        return Err(AppError::Refused(LINK_INVALID.into()));
+        return Err(link_invalid());
     }
     let login = open_session(app, &mut tx, user, now).await?;
     let note = json!({ "link": t.id });
@@ -608,10 +615,10 @@ pub async fn set_password_with_link(
     let t = use_link(&mut tx, Purpose::SetPassword, secret, now).await?;
     let user = match t.user_id {
         Some(id) => users::get(&mut tx, id).await?,
-        None => return Err(AppError::Refused(LINK_INVALID.into())),
+        None => return Err(link_invalid()),
     };
     if user.archived_at.is_some() || user.email != t.email {
-        return Err(AppError::Refused(LINK_INVALID.into()));
+        return Err(link_invalid());
     }
     users::set_password(&mut tx, user.id, &hash, now).await?;
     repo::retire_others(&mut tx, &t.email, Purpose::SetPassword, now).await?;
@@ -649,15 +656,17 @@ pub async fn send_password_link(
         .await
         .map_err(|e| AppError::from(e).about("the user"))?;
     if user.archived_at.is_some() {
-        return Err(AppError::Refused(format!(
-            "{} is deactivated: reactivate the account first.",
-            user.email
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-account-deactivated",
+            "{email} is deactivated: reactivate the account first.",
+            email = user.email
         )));
     }
     if flooded(&mut tx, &user.email, now).await? {
-        return Err(AppError::Refused(format!(
-            "Too many links went to {} in the last hour; try again later.",
-            user.email
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-too-many-links",
+            "Too many links went to {email} in the last hour; try again later.",
+            email = user.email
         )));
     }
     let ttl = if welcome {
@@ -821,9 +830,10 @@ async fn invitee(conn: &mut Conn, kind: InviteKind, id: i64) -> Result<Invitee, 
         }
     };
     if archived {
-        return Err(AppError::Refused(format!(
-            "This {} is archived: restore it before inviting anyone to it.",
-            kind.entity()
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-invite-archived",
+            "This {what} is archived: restore it before inviting anyone to it.",
+            what = kind.entity()
         )));
     }
     Ok(Invitee {
@@ -898,14 +908,17 @@ pub async fn invite(
         && kind != InviteKind::Client
         && !users::linked_to(&mut tx, link, record_id).await?.is_empty()
     {
-        return Err(AppError::Refused(format!(
-            "This {} already has an account.",
-            kind.entity()
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-invite-has-account",
+            "This {what} already has an account.",
+            what = kind.entity()
         )));
     }
     if flooded(&mut tx, &email, now).await? {
-        return Err(AppError::Refused(format!(
-            "Too many links went to {email} in the last hour; try again later."
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-too-many-links",
+            "Too many links went to {email} in the last hour; try again later.",
+            email = email
         )));
     }
     let role = kind.role();
@@ -914,7 +927,7 @@ pub async fn invite(
         record_id,
         name: name.clone(),
     })
-    .map_err(|e| AppError::Refused(format!("the invitation could not be written: {e}")))?;
+    .map_err(|e| AppError::refused(format!("the invitation could not be written: {e}")))?;
     let (id, secret) = issue(
         &mut tx,
         Purpose::Invite,
@@ -975,20 +988,19 @@ pub async fn accept_invitation(app: &App, secret: &str, password: &str) -> Resul
     let now = now_ms();
     let mut tx = app.store.write().await?;
     let t = use_link(&mut tx, Purpose::Invite, secret, now).await?;
-    let p: InvitePayload =
-        serde_json::from_str(&t.payload).map_err(|_| AppError::Refused(LINK_INVALID.into()))?;
-    let role = Role::parse(&p.role).map_err(|_| AppError::Refused(LINK_INVALID.into()))?;
+    let p: InvitePayload = serde_json::from_str(&t.payload).map_err(|_| link_invalid())?;
+    let role = Role::parse(&p.role).map_err(|_| link_invalid())?;
     let kind = match role {
         Role::Instructor => InviteKind::Instructor,
         Role::ClientContact => InviteKind::Client,
         Role::Learner => InviteKind::Learner,
-        _ => return Err(AppError::Refused(LINK_INVALID.into())),
+        _ => return Err(link_invalid()),
     };
     if users::find_by_email(&mut tx, &t.email).await?.is_some() {
-        return Err(AppError::Refused(
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-account-exists",
             "This address already has an account: sign in, or use “Forgot your password?” on the sign-in page."
-                .into(),
-        ));
+        )));
     }
     let who = invitee(&mut tx, kind, p.record_id).await?;
     let given = crate::accounts::Links {

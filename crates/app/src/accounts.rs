@@ -15,7 +15,7 @@ use trainyard_store::{auth, throttle, users};
 pub fn new_secret() -> Result<String, AppError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)
-        .map_err(|e| AppError::Refused(format!("no randomness available: {e}")))?;
+        .map_err(|e| AppError::refused(format!("no randomness available: {e}")))?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
@@ -34,8 +34,8 @@ pub async fn hash_password(password: String) -> Result<String, AppError> {
             .map(|h| h.to_string())
     })
     .await
-    .map_err(|e| AppError::Refused(format!("password hashing failed: {e}")))?
-    .map_err(|e| AppError::Refused(format!("password hashing failed: {e}")))
+    .map_err(|e| AppError::refused(format!("password hashing failed: {e}")))?
+    .map_err(|e| AppError::refused(format!("password hashing failed: {e}")))
 }
 
 async fn verify_password(password: String, hash: String) -> bool {
@@ -632,9 +632,10 @@ pub async fn set_user_active(
         "deactivate or reactivate users",
     )?;
     if !active && id == caller.user_id {
-        return Err(AppError::Refused(
-            "You cannot deactivate your own account: ask another administrator.".into(),
-        ));
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-deactivate-self",
+            "You cannot deactivate your own account: ask another administrator."
+        )));
     }
     let now = now_ms();
     let mut tx = app.store.write().await?;
@@ -644,9 +645,17 @@ pub async fn set_user_active(
     }
     if before.archived_at.is_none() == active {
         return Err(AppError::Refused(if active {
-            format!("{} is already active.", before.email)
+            trainyard_core::refusal!(
+                "refused-user-active",
+                "{email} is already active.",
+                email = before.email
+            )
         } else {
-            format!("{} is already deactivated.", before.email)
+            trainyard_core::refusal!(
+                "refused-user-deactivated",
+                "{email} is already deactivated.",
+                email = before.email
+            )
         }));
     }
     users::set_archived(&mut tx, id, version, (!active).then_some(now), now)

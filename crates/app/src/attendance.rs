@@ -121,9 +121,10 @@ pub async fn record(
             | SessionStatus::Postponed
             | SessionStatus::Closed
     ) {
-        return Err(AppError::Refused(format!(
-            "Attendance cannot be taken for a {} session.",
-            session.status.label().to_lowercase()
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-attendance-status",
+            "Attendance cannot be taken for a {status} session.",
+            status = session.status.label().to_lowercase()
         )));
     }
     let parts: Vec<Part> = sessions::parts(&mut tx, session_id)
@@ -135,9 +136,10 @@ pub async fn record(
         return Err(AppError::NotFound("session part"));
     };
     if part.starts_at > now + 3_600_000 {
-        return Err(AppError::Refused(
-            "Attendance for a part is taken once it has started.".into(),
-        ));
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-attendance-not-started",
+            "Attendance for a part is taken once it has started."
+        )));
     }
     let on_sheet: Vec<Enrollment> = repo::for_session(&mut tx, session_id)
         .await?

@@ -104,7 +104,7 @@ pub async fn email_checkpoint(
         "send an audit checkpoint",
     )?;
     let json = serde_json::to_string_pretty(checkpoint)
-        .map_err(|e| AppError::Refused(format!("the checkpoint cannot be written: {e}")))?;
+        .map_err(|e| AppError::refused(format!("the checkpoint cannot be written: {e}")))?;
     let body = format!(
         "Audit checkpoint of {url}\n\n\
          The audit trail was verified and its newest event signed with the audit key. Keep this\n\

@@ -395,14 +395,14 @@ pub async fn seed_invoice_month(
     let today = trainyard_core::time::utc(now).date_naive();
     let first = chrono::Datelike::with_day(&today, 1)
         .and_then(|d| d.checked_sub_months(chrono::Months::new(1)))
-        .ok_or_else(|| AppError::Refused("no last month".into()))?;
+        .ok_or_else(|| AppError::refused("no last month".into()))?;
     let (course_ids, venue_ids, _) = {
         let mut tx = app.store.write().await?;
         let catalog = catalog(&mut tx, now).await?;
         tx.commit().await?;
         catalog
     };
-    let eur = Currency::parse("EUR").map_err(|e| AppError::Refused(e.to_string()))?;
+    let eur = Currency::parse("EUR").map_err(|e| AppError::refused(e.to_string()))?;
     let learners_total = clients * per_client;
     let mut session: Option<i64> = None;
     let mut seated = 0;
@@ -627,7 +627,7 @@ pub async fn seed_year(
         return Ok(from);
     }
     if existing > 0 {
-        return Err(AppError::Refused(format!(
+        return Err(AppError::refused(format!(
             "this database holds part of a benchmark year ({existing} of {} sessions): use a fresh one",
             size.sessions
         )));

@@ -599,7 +599,7 @@ async fn resolve_session(
 /// the whole run (on PostgreSQL a failed statement poisons the transaction).
 fn row_problem(e: AppError) -> Result<String, AppError> {
     match e {
-        AppError::Refused(m) => Ok(m),
+        AppError::Refused(m) => Ok(m.english),
         e @ (AppError::NotFound(_) | AppError::Forbidden(_) | AppError::Invalid(_)) => {
             Ok(e.to_string())
         }

@@ -61,7 +61,7 @@ fn view(agreement_id: Option<i64>, p: &Policy, inherited: bool) -> PolicyView {
 }
 
 fn parse_stored(text: &str) -> Result<Policy, AppError> {
-    Policy::parse(text).map_err(|e| AppError::Refused(format!("stored policy is unreadable: {e}")))
+    Policy::parse(text).map_err(|e| AppError::refused(format!("stored policy is unreadable: {e}")))
 }
 
 /// The policy of an agreement (`Some`), falling back to the company's default, or the default
@@ -391,9 +391,10 @@ pub(crate) async fn charge_in(
     )
     .await
     .map_err(|e| match e {
-        trainyard_store::StoreError::Duplicate(_) => {
-            AppError::Refused("This cancellation was charged already.".into())
-        }
+        trainyard_store::StoreError::Duplicate(_) => AppError::Refused(trainyard_core::refusal!(
+            "refused-fee-charged",
+            "This cancellation was charged already."
+        )),
         e => e.into(),
     })?;
     let fee = repo::fee_of_enrollment(&mut *tx, enrollment_id)

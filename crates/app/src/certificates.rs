@@ -39,7 +39,7 @@ fn today() -> String {
 fn new_code() -> Result<String, AppError> {
     let mut bytes = [0u8; rules::CODE_LEN];
     getrandom::fill(&mut bytes)
-        .map_err(|e| AppError::Refused(format!("no randomness available: {e}")))?;
+        .map_err(|e| AppError::refused(format!("no randomness available: {e}")))?;
     Ok(rules::code_from_bytes(&bytes))
 }
 
@@ -137,7 +137,7 @@ pub(crate) async fn issue_dated(
         }
     }
     let Some(id) = id else {
-        return Err(AppError::Refused(
+        return Err(AppError::refused(
             "no free verification code was found; try again".into(),
         ));
     };
@@ -174,30 +174,34 @@ pub async fn issue(
         .await
         .about("session")?;
     if let Some(c) = repo::for_enrollment(&mut tx, enrollment_id).await? {
-        return Err(AppError::Refused(format!(
-            "This enrollment already has its certificate ({}).",
-            rules::grouped(&c.code)
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-certificate-exists",
+            "This enrollment already has its certificate ({code}).",
+            code = rules::grouped(&c.code)
         )));
     }
     if !matches!(
         e.status,
         EnrollmentStatus::Attended | EnrollmentStatus::Completed
     ) {
-        return Err(AppError::Refused(format!(
-            "A certificate is issued for an attended or completed enrollment; this one is {}.",
-            e.status.label().to_lowercase()
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-certificate-status",
+            "A certificate is issued for an attended or completed enrollment; this one is {status}.",
+            status = e.status.label().to_lowercase()
         )));
     }
     let session = sessions::get(&mut tx, e.session_id).await?;
     if session.status == SessionStatus::Cancelled {
-        return Err(AppError::Refused(
-            "The session was cancelled: no certificate.".into(),
-        ));
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-certificate-cancelled",
+            "The session was cancelled: no certificate."
+        )));
     }
     let Some(c) = issue_in(&mut tx, caller, enrollment_id, now).await? else {
-        return Err(AppError::Refused(format!(
-            "{} grants no certificate: give the course a certificate name first.",
-            session.course_title
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-certificate-no-name",
+            "{course} grants no certificate: give the course a certificate name first.",
+            course = session.course_title
         )));
     };
     tx.commit().await?;
@@ -241,9 +245,10 @@ pub(crate) async fn revoke_in(
     repo::touch(tx, id).await.about("certificate")?;
     let before = repo::get(tx, id).await.about("certificate")?;
     if before.status == Standing::Revoked {
-        return Err(AppError::Refused(
-            "This certificate is already revoked.".into(),
-        ));
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-certificate-revoked",
+            "This certificate is already revoked."
+        )));
     }
     repo::revoke(tx, id, version, reason, now)
         .await
@@ -565,17 +570,26 @@ pub async fn enqueue_expiry_reminders(app: &App, now: i64) -> Result<ExpiryRepor
                 tx.rollback().await?;
                 continue;
             }
+            // In the learner's language (theirs, their client's, the company's; English when
+            // the event has no wording in it), the expiry date written its way.
+            let learner = trainyard_store::learners::get(&mut tx, d.learner_id).await?;
+            let language = crate::languages::of_learner(&mut tx, &learner).await?;
+            let wording =
+                crate::messages::wording_in(&mut tx, "certificate_expiring", &language).await?;
+            let expires = match chrono::NaiveDate::parse_from_str(&d.expires_on, "%Y-%m-%d") {
+                Ok(day) if wording.language() != "en" => wording.locale().date(day),
+                _ => d.expires_on.clone(),
+            };
             let ctx = json!({
                 "recipient_name": d.learner_name,
                 "learner_name": d.learner_name,
                 "certificate_name": d.certificate_name,
                 "course_title": d.course_title,
-                "expires": d.expires_on,
+                "expires": expires,
                 "days": offset,
                 "verify_url": verify_url(app, &d.code),
             });
-            let (subject, body) =
-                crate::messages::compose(&mut tx, "certificate_expiring", &ctx).await?;
+            let (subject, body) = wording.compose(&ctx);
             outbox::enqueue(
                 &mut tx,
                 &NewMessage {

@@ -487,9 +487,10 @@ pub async fn upload(
         .await?;
         if !met {
             // The transaction is dropped here: the document row goes with it.
-            return Err(AppError::Refused(format!(
-                "'{}' is already met for this session; the file was not stored.",
-                item.requirement_name
+            return Err(AppError::Refused(trainyard_core::refusal!(
+                "refused-compliance-met-file",
+                "'{requirement}' is already met for this session; the file was not stored.",
+                requirement = item.requirement_name
             )));
         }
     }
@@ -546,15 +547,17 @@ pub async fn tick(
     repo::touch_item(&mut tx, item_id).await.about("item")?;
     let before = repo::item(&mut tx, item_id, now).await?;
     if before.kind.by_system() {
-        return Err(AppError::Refused(format!(
-            "'{}' is met by the system when the data shows it, not by a tick.",
-            before.requirement_name
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-compliance-system",
+            "'{requirement}' is met by the system when the data shows it, not by a tick.",
+            requirement = before.requirement_name
         )));
     }
     if before.state.is_met() {
-        return Err(AppError::Refused(format!(
-            "'{}' is already met.",
-            before.requirement_name
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-compliance-met",
+            "'{requirement}' is already met.",
+            requirement = before.requirement_name
         )));
     }
     let late = now > before.due_at;
@@ -637,7 +640,7 @@ pub struct Pack {
 }
 
 fn zip_error(e: impl std::fmt::Display) -> AppError {
-    AppError::Refused(format!("the evidence pack could not be written: {e}"))
+    AppError::refused(format!("the evidence pack could not be written: {e}"))
 }
 
 struct PackWriter {
@@ -732,7 +735,7 @@ fn summary_pdf(
         facts,
         sections,
     })
-    .map_err(|e| AppError::Refused(e.to_string()))
+    .map_err(|e| AppError::refused(e.to_string()))
 }
 
 /// The evidence pack of one session: `summary.pdf` and `documents/<id>-<name>`. Staff, and a
@@ -980,9 +983,10 @@ pub async fn open_substitution(
     // Write first: the session row orders substitutions of its assignments.
     sessions::touch(&mut tx, a.session_id).await?;
     let Some(s) = open_in(&mut tx, caller, assignment_id, reason, now).await? else {
-        return Err(AppError::Refused(
-            "A substitution is already open for this assignment.".into(),
-        ));
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-substitution-open",
+            "A substitution is already open for this assignment."
+        )));
     };
     tx.commit().await?;
     Ok(s)
@@ -1013,7 +1017,10 @@ pub async fn complete_step(
         .about("substitution")?;
     let before = repo::substitution(&mut tx, id).await?;
     if before.status != "open" {
-        return Err(AppError::Refused("This substitution is done.".into()));
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-substitution-done",
+            "This substitution is done."
+        )));
     }
     if step == SubstitutionStep::ReplacementChosen {
         let Some(r) = replacement_instructor_id else {
@@ -1058,9 +1065,10 @@ pub async fn complete_step(
     let uid = (caller.user_id != 0).then_some(caller.user_id);
     let note = (!note.is_empty()).then_some(note);
     if !repo::complete_step(&mut tx, id, step, uid, &caller.name, note, now).await? {
-        return Err(AppError::Refused(format!(
-            "'{}' is already done.",
-            step.label()
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-step-done",
+            "'{step}' is already done.",
+            step = step.label()
         )));
     }
     repo::close_if_done(&mut tx, id, now).await?;

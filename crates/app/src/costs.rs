@@ -134,7 +134,7 @@ fn kind_of(inv: &mut Invalid, raw: &str) -> Option<CostKind> {
     match CostKind::parse(raw) {
         Ok(k) => Some(k),
         Err(e) => {
-            inv.add("kind", e.0);
+            inv.add("kind", e.english);
             None
         }
     }
@@ -443,10 +443,10 @@ pub async fn remove_line(
         .cloned()
         .ok_or(AppError::NotFound("cost line"))?;
     let Some(row) = repo::stored(&mut tx, session_id, key).await? else {
-        return Err(AppError::Refused(
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-cost-computed",
             "This line is computed from the session's staffing, bookings or enrollments: change those, or enter its actual cost."
-                .into(),
-        ));
+        )));
     };
     if row.version != version {
         return Err(AppError::Stale("cost line"));
@@ -650,7 +650,7 @@ pub async fn import_actuals(
                     row.session_reference.chars().take(40).collect::<String>()
                 ));
             }
-            let kind = CostKind::parse(&row.kind).map_err(|e| e.0);
+            let kind = CostKind::parse(&row.kind).map_err(|e| e.english);
             let currency = Currency::parse(&row.currency).map_err(|e| e.to_string());
             if let Err(e) = &kind {
                 problems.push(e.clone());

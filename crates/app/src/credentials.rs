@@ -151,7 +151,7 @@ pub(crate) async fn add_qualification_in(
     if let Some(c) = course_id {
         trainyard_store::courses::get(tx, c).await.about("course")?;
     }
-    let tz = TimeZoneName::parse(&inst.time_zone).map_err(|e| AppError::Refused(e.to_string()))?;
+    let tz = TimeZoneName::parse(&inst.time_zone).map_err(|e| AppError::refused(e.to_string()))?;
     let valid_from = from.map(|d| tz.start_of_day_ms(d)).unwrap_or(now);
     let expires_at = until.map(|d| tz.start_of_day_ms(d + chrono::Duration::days(1)));
     let qid = repo::insert_qualification(
@@ -271,7 +271,7 @@ pub async fn add_contract(
     let now = now_ms();
     let mut tx = app.store.write().await?;
     let inst = repo::get(&mut tx, id).await.about("instructor")?;
-    let tz = TimeZoneName::parse(&inst.time_zone).map_err(|e| AppError::Refused(e.to_string()))?;
+    let tz = TimeZoneName::parse(&inst.time_zone).map_err(|e| AppError::refused(e.to_string()))?;
     let cid = repo::insert_contract(
         &mut tx,
         id,

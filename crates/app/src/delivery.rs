@@ -744,7 +744,7 @@ pub async fn files_of(app: &App, m: &Due) -> Result<Vec<File>, AppError> {
         crate::invoicing::printable_in(&mut conn, m.entity_id).await?
     };
     let bytes = crate::invoice_print::pdf(&printable)
-        .map_err(|e| AppError::Refused(format!("the PDF could not be made: {e}")))?;
+        .map_err(|e| AppError::refused(format!("the PDF could not be made: {e}")))?;
     Ok(vec![File {
         name: crate::invoice_print::file_name(&printable),
         content_type: "application/pdf",
@@ -1214,9 +1214,10 @@ pub async fn retry_message(app: &App, caller: &Caller, id: i64) -> Result<Messag
     let mut tx = app.store.write().await?;
     let before = outbox::get(&mut tx, id).await.about("message")?;
     if !outbox::requeue(&mut tx, id, now).await? {
-        return Err(AppError::Refused(format!(
-            "Only a failed message can be sent again; this one is {}.",
-            before.message.status
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-resend-status",
+            "Only a failed message can be sent again; this one is {status}.",
+            status = before.message.status
         )));
     }
     let after = outbox::get(&mut tx, id).await?;

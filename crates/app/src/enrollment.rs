@@ -283,29 +283,34 @@ pub(crate) fn may_take(
         SessionStatus::Scheduled | SessionStatus::Confirmed
     ) || s.archived_at.is_some()
     {
-        return Err(AppError::Refused(format!(
-            "Session {} is {}: it takes no enrollments.",
-            s.reference,
-            s.status.label().to_lowercase()
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-enroll-status",
+            "Session {session} is {status}: it takes no enrollments.",
+            session = s.reference,
+            status = s.status.label().to_lowercase()
         )));
     }
     if s.starts_at <= now {
-        return Err(AppError::Refused(format!(
-            "Session {} has already started.",
-            s.reference
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-enroll-started",
+            "Session {session} has already started.",
+            session = s.reference
         )));
     }
     if s.client_id.is_some() && learner.client_id != s.client_id {
-        return Err(AppError::Refused(format!(
-            "Session {} is private to {}.",
-            s.reference,
-            s.client_name.clone().unwrap_or_default()
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-enroll-private",
+            "Session {session} is private to {client}.",
+            session = s.reference,
+            client = s.client_name.clone().unwrap_or_default()
         )));
     }
     if !caller.role.is_staff() && s.starts_at - now < cutoff_hours * HOUR {
-        return Err(AppError::Refused(format!(
-            "Enrollment for {} closed {} hours before the start; ask your coordinator.",
-            s.reference, cutoff_hours
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-enroll-cutoff",
+            "Enrollment for {session} closed {hours} hours before the start; ask your coordinator.",
+            session = s.reference,
+            hours = cutoff_hours
         )));
     }
     if let Some(e) = existing
@@ -314,12 +319,13 @@ pub(crate) fn may_take(
             EnrollmentStatus::Cancelled | EnrollmentStatus::Transferred
         )
     {
-        return Err(AppError::Refused(format!(
-            "{} {} is already enrolled in {} ({}).",
-            learner.first_name,
-            learner.last_name,
-            s.reference,
-            e.status.label().to_lowercase()
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-enroll-already",
+            "{first} {last} is already enrolled in {session} ({status}).",
+            first = learner.first_name,
+            last = learner.last_name,
+            session = s.reference,
+            status = e.status.label().to_lowercase()
         )));
     }
     Ok(())
@@ -442,9 +448,11 @@ async fn may_change(
     }
     let (_, _, cutoff_hours) = repo::session_rules(tx, s.id).await?;
     if s.starts_at - now < cutoff_hours * HOUR {
-        return Err(AppError::Refused(format!(
-            "Changes to {} closed {} hours before the start; ask your coordinator.",
-            s.reference, cutoff_hours
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-change-cutoff",
+            "Changes to {session} closed {hours} hours before the start; ask your coordinator.",
+            session = s.reference,
+            hours = cutoff_hours
         )));
     }
     Ok(())
@@ -489,9 +497,10 @@ pub(crate) async fn cancel_in(
     match before.status {
         EnrollmentStatus::Booked | EnrollmentStatus::Waitlisted | EnrollmentStatus::Requested => {}
         other => {
-            return Err(AppError::Refused(format!(
-                "A {} enrollment cannot be cancelled.",
-                other.label().to_lowercase()
+            return Err(AppError::Refused(trainyard_core::refusal!(
+                "refused-cancel-status",
+                "A {status} enrollment cannot be cancelled.",
+                status = other.label().to_lowercase()
             )));
         }
     }
@@ -587,16 +596,18 @@ pub async fn substitute(
         before.status,
         EnrollmentStatus::Booked | EnrollmentStatus::Waitlisted | EnrollmentStatus::Requested
     ) {
-        return Err(AppError::Refused(format!(
-            "A {} enrollment cannot be handed to someone else.",
-            before.status.label().to_lowercase()
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-hand-over-status",
+            "A {status} enrollment cannot be handed to someone else.",
+            status = before.status.label().to_lowercase()
         )));
     }
     if s.client_id.is_some() && newcomer.client_id != s.client_id {
-        return Err(AppError::Refused(format!(
-            "Session {} is private to {}.",
-            s.reference,
-            s.client_name.clone().unwrap_or_default()
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-enroll-private",
+            "Session {session} is private to {client}.",
+            session = s.reference,
+            client = s.client_name.clone().unwrap_or_default()
         )));
     }
     let existing = repo::find(&mut tx, s.id, learner_id).await?;
@@ -606,12 +617,13 @@ pub async fn substitute(
             EnrollmentStatus::Cancelled | EnrollmentStatus::Transferred
         )
     {
-        return Err(AppError::Refused(format!(
-            "{} {} is already enrolled in {} ({}).",
-            newcomer.first_name,
-            newcomer.last_name,
-            s.reference,
-            e.status.label().to_lowercase()
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-enroll-already",
+            "{first} {last} is already enrolled in {session} ({status}).",
+            first = newcomer.first_name,
+            last = newcomer.last_name,
+            session = s.reference,
+            status = e.status.label().to_lowercase()
         )));
     }
     // The seat (or the place in line) passes over as it is: no seat is released or claimed.
@@ -736,14 +748,16 @@ pub async fn accept_offer(
     match before.offer_expires_at {
         Some(t) if before.status == EnrollmentStatus::Waitlisted && t >= now => {}
         Some(_) if before.status == EnrollmentStatus::Waitlisted => {
-            return Err(AppError::Refused(
-                "This offer has expired; the seat went to the next person in line.".into(),
-            ));
+            return Err(AppError::Refused(trainyard_core::refusal!(
+                "refused-offer-expired",
+                "This offer has expired; the seat went to the next person in line."
+            )));
         }
         _ => {
-            return Err(AppError::Refused(
-                "There is no open offer for this enrollment.".into(),
-            ));
+            return Err(AppError::Refused(trainyard_core::refusal!(
+                "refused-offer-none",
+                "There is no open offer for this enrollment."
+            )));
         }
     }
     repo::set_state(
@@ -845,9 +859,10 @@ pub async fn transfer(
         .await
         .about("enrollment")?;
     if peek.session_id == to_session {
-        return Err(AppError::Refused(
-            "Choose a different session to transfer to.".into(),
-        ));
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-transfer-same",
+            "Choose a different session to transfer to."
+        )));
     }
     // Lock both sessions in id order, so two opposite transfers cannot deadlock.
     let (a, b) = if peek.session_id < to_session {
@@ -867,9 +882,10 @@ pub async fn transfer(
         before.status,
         EnrollmentStatus::Booked | EnrollmentStatus::Waitlisted
     ) {
-        return Err(AppError::Refused(format!(
-            "A {} enrollment cannot be transferred.",
-            before.status.label().to_lowercase()
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-transfer-status",
+            "A {status} enrollment cannot be transferred.",
+            status = before.status.label().to_lowercase()
         )));
     }
     let held_seat = before.status == EnrollmentStatus::Booked || before.offer_expires_at.is_some();
@@ -938,9 +954,10 @@ pub async fn approve(
         return Err(AppError::Stale("enrollment"));
     }
     if before.status != EnrollmentStatus::Requested {
-        return Err(AppError::Refused(
-            "Only requested enrollments wait for approval.".into(),
-        ));
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-approve-not-requested",
+            "Only requested enrollments wait for approval."
+        )));
     }
     let s = sessions::get(&mut tx, before.session_id).await?;
     let (status, position) = if repo::claim_seat(&mut tx, s.id).await? {
@@ -1105,16 +1122,19 @@ async fn check_merge(
     into_session: i64,
 ) -> Result<(Session, Session), AppError> {
     if from_session == into_session {
-        return Err(AppError::Refused(
-            "Choose another session to merge into.".into(),
-        ));
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-merge-same",
+            "Choose another session to merge into."
+        )));
     }
     let from = sessions::get(tx, from_session).await.about("session")?;
     let into = sessions::get(tx, into_session).await.about("session")?;
     if from.course_id != into.course_id {
-        return Err(AppError::Refused(format!(
-            "{} and {} are different courses.",
-            from.reference, into.reference
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-merge-courses",
+            "{from} and {into} are different courses.",
+            from = from.reference,
+            into = into.reference
         )));
     }
     Ok((from, into))
@@ -1259,9 +1279,10 @@ pub async fn merge_into(
 ) -> Result<Session, AppError> {
     caller.require_operations("merge sessions")?;
     if from_session == into_session {
-        return Err(AppError::Refused(
-            "Choose another session to merge into.".into(),
-        ));
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-merge-same",
+            "Choose another session to merge into."
+        )));
     }
     let now = now_ms();
     let mut tx = app.store.write().await?;

@@ -32,12 +32,13 @@ pub enum AppError {
     /// A scheduling conflict: every problem named.
     #[error("{message}")]
     Conflict {
-        message: String,
+        message: Refusal,
         problems: Vec<trainyard_core::conflicts::Problem>,
     },
-    /// A state machine or business rule says no, in words for the user.
+    /// A state machine or business rule says no, in words for the user: English for logs, the
+    /// CLI and the API (`Display`), a catalogue key for a page in the reader's language.
     #[error("{0}")]
-    Refused(String),
+    Refused(Refusal),
     #[error("too many failed attempts; try again in {retry_after_secs} seconds")]
     Throttled { retry_after_secs: i64 },
     #[error("internal error")]
@@ -52,7 +53,7 @@ impl From<Invalid> for AppError {
 
 impl From<Refusal> for AppError {
     fn from(e: Refusal) -> Self {
-        AppError::Refused(e.0)
+        AppError::Refused(e)
     }
 }
 
@@ -66,8 +67,10 @@ impl From<StoreError> for AppError {
                 field,
             },
             StoreError::Overlap(what) => AppError::Conflict {
-                message: format!(
-                    "this change would put the {what} in two places at once: another session holds that time"
+                message: trainyard_core::refusal!(
+                    "conflict-overlap",
+                    "this change would put the {what} in two places at once: another session holds that time",
+                    what = what
                 ),
                 problems: Vec::new(),
             },
@@ -88,6 +91,12 @@ impl From<trainyard_store::SqlxError> for AppError {
 }
 
 impl AppError {
+    /// A refusal said in English only (not in the catalogue yet); prefer
+    /// `AppError::Refused(trainyard_core::refusal!(…))`, which a page says in its reader's language.
+    pub fn refused(english: String) -> Self {
+        AppError::Refused(Refusal::plain(english))
+    }
+
     /// Names the entity in a store error, so messages say "the course" rather than "the record".
     pub fn about(self, entity: &'static str) -> Self {
         match self {

@@ -107,7 +107,7 @@ fn may_verify(app: &App, caller: &Caller, what: &str) -> Result<AuditKey, AppErr
         what,
     )?;
     app.store.audit_key().cloned().ok_or_else(|| {
-        AppError::Refused(
+        AppError::refused(
             "no audit key is configured (TRAINYARD_AUDIT_KEY or --audit-key-file): the trail \
              cannot be verified without it"
                 .into(),
@@ -119,11 +119,11 @@ fn explain<T>(r: Result<T, trainyard_store::StoreError>) -> Result<T, AppError> 
     use trainyard_store::StoreError;
     match r {
         Ok(v) => Ok(v),
-        Err(StoreError::AuditChainBroken(id)) => Err(AppError::Refused(format!(
+        Err(StoreError::AuditChainBroken(id)) => Err(AppError::refused(format!(
             "the audit trail has been tampered with at event {id}"
         ))),
         Err(e @ (StoreError::AuditKey(_) | StoreError::AuditCheckpoint(_))) => {
-            Err(AppError::Refused(e.to_string()))
+            Err(AppError::refused(e.to_string()))
         }
         Err(e) => Err(e.into()),
     }

@@ -43,7 +43,7 @@ pub async fn begin_at(
             status: 409,
             body: store::RESPONSE_LOST.to_owned(),
         }),
-        Claim::InFlight => Err(AppError::Refused(
+        Claim::InFlight => Err(AppError::refused(
             "a request with this Idempotency-Key is still being processed".into(),
         )),
         Claim::Done {

@@ -119,9 +119,13 @@ async fn prepare(
     let mut tx = app.store.write().await?;
     for r in repo::running_for(&mut tx, &month).await? {
         if now - r.updated_at <= SILENT_MS {
-            return Err(AppError::Refused(format!(
-                "{month}'s invoices are being issued already (run #{}, {} of {} clients done).",
-                r.id, r.clients_done, r.clients_total
+            return Err(AppError::Refused(trainyard_core::refusal!(
+                "refused-invoice-run-busy-count",
+                "{month}'s invoices are being issued already (run #{run}, {done} of {total} clients done).",
+                run = r.id,
+                done = r.clients_done,
+                total = r.clients_total,
+                month = month
             )));
         }
         repo::finish(
@@ -164,9 +168,11 @@ async fn prepare(
     .await
     .map_err(|e| match e {
         // Another process started the month's run between our look and our insert.
-        StoreError::Duplicate(_) => {
-            AppError::Refused(format!("{month}'s invoices are being issued already."))
-        }
+        StoreError::Duplicate(_) => AppError::Refused(trainyard_core::refusal!(
+            "refused-invoice-run-busy",
+            "{month}'s invoices are being issued already.",
+            month = month
+        )),
         e => e.into(),
     })?;
     let run = repo::get(&mut tx, id).await?;

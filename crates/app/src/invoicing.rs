@@ -72,7 +72,7 @@ pub fn why_no_payment(inv: &Invoice) -> Option<String> {
     if inv.kind == InvoiceKind::CreditNote {
         return Some("A credit note is not paid: record the payment on the invoice.".into());
     }
-    inv.status.takes_payment().err().map(|r| r.0)
+    inv.status.takes_payment().err().map(|r| r.english)
 }
 
 /// The tax of one rate on an invoice.
@@ -324,13 +324,16 @@ pub async fn update_draft(
     let before = detail(&mut tx, id).await?;
     before.invoice.status.editable()?;
     if before.invoice.kind == InvoiceKind::CreditNote {
-        return Err(AppError::Refused(
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-credit-lines",
             "A credit note's lines follow its invoice: discard this draft and credit the invoice again."
-                .into(),
-        ));
+        )));
     }
     if before.invoice.archived_at.is_some() {
-        return Err(AppError::Refused("This draft was discarded.".into()));
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-draft-discarded",
+            "This draft was discarded."
+        )));
     }
     if before.invoice.version != version {
         return Err(AppError::Stale("invoice"));
@@ -504,9 +507,10 @@ pub(crate) async fn draft_billing_in(
         ));
     }
     let Some(currency) = currency else {
-        return Err(AppError::Refused(format!(
-            "Nothing to invoice: no learner of {} is enrolled and not yet invoiced.",
-            client.name
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-nothing-to-invoice",
+            "Nothing to invoice: no learner of {client} is enrolled and not yet invoiced.",
+            client = client.name
         )));
     };
     let id = repo::insert(
@@ -614,22 +618,27 @@ pub(crate) async fn issue_in(
     let before = repo::get(&mut *tx, id).await.about("invoice")?;
     before.status.issue()?;
     if before.archived_at.is_some() {
-        return Err(AppError::Refused("This draft was discarded.".into()));
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-draft-discarded",
+            "This draft was discarded."
+        )));
     }
     if before.version != version {
         return Err(AppError::Stale("invoice"));
     }
     if before.gross.minor == 0 && before.kind == InvoiceKind::Invoice {
-        return Err(AppError::Refused(
-            "This invoice has no amount: add a line before issuing it.".into(),
-        ));
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-invoice-no-amount",
+            "This invoice has no amount: add a line before issuing it."
+        )));
     }
     if let (InvoiceKind::CreditNote, Some(of)) = (before.kind, before.credits_invoice_id) {
         let credited = repo::get(&mut *tx, of).await.about("invoice")?;
         if credited.credited.minor - before.gross.minor > credited.gross.minor {
-            return Err(AppError::Refused(format!(
-                "Invoice {} is already credited: this credit note would take back more than it billed.",
-                credited.number.unwrap_or_default()
+            return Err(AppError::Refused(trainyard_core::refusal!(
+                "refused-credit-too-much",
+                "Invoice {invoice} is already credited: this credit note would take back more than it billed.",
+                invoice = credited.number.unwrap_or_default()
             )));
         }
     }
@@ -791,7 +800,7 @@ pub(crate) async fn record_payment_in(
     require_finance(caller, "record payments")?;
     let before = repo::get(&mut *tx, id).await.about("invoice")?;
     if let Some(why) = why_no_payment(&before) {
-        return Err(AppError::Refused(why));
+        return Err(AppError::refused(why));
     }
     let mut inv = Invalid::new();
     let amount = inv.check(
@@ -883,7 +892,7 @@ pub(crate) async fn draft_credit_note_in(
         .map_err(|e| Invalid::field("reason", e))?;
     let original = detail(&mut *tx, id).await?;
     if let Some(why) = original.why_not_credited() {
-        return Err(AppError::Refused(why.into()));
+        return Err(AppError::refused(why.into()));
     }
     let inv = &original.invoice;
     let lines: Vec<(Line, Option<i64>)> = original

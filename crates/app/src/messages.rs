@@ -519,9 +519,9 @@ macro_rules! sign_off_de {
     };
 }
 
-/// Built-in German wording of the events a learner or an instructor receives: (event, subject,
-/// body). Events not here are sent in English to a German reader unless an administrator writes
-/// a German version.
+/// Built-in German wording of every event: (event, subject, body). A test holds every event of
+/// [`EVENTS`] to a German wording here, with the same placeholders; an event without one would be
+/// sent in English to a German reader unless an administrator wrote a German version.
 pub const GERMAN: &[(&str, &str, &str)] = &[
     (
         "assignment_request",
@@ -653,6 +653,87 @@ pub const GERMAN: &[(&str, &str, &str)] = &[
             details_block_de!(),
             "\n",
             sign_off_de!()
+        ),
+    ),
+    (
+        "enrollment_merged",
+        "Neuer Termin: {{ course_title }} am {{ starts }}",
+        "Guten Tag {{ learner_name }},\n\n{{ course_title }} am {{ old_starts }} ({{ old_reference }}) findet nicht statt: Der Termin wurde mit einem anderen zusammengelegt.\n{% if waiting %}Wir haben Sie auf die Warteliste von {{ course_title }} am {{ starts }} ({{ reference }}) gesetzt, auf Platz {{ position }}; Sie hören von uns, sobald ein Platz frei ist.\n{% else %}Ihr neuer Termin: {{ starts }} – {{ ends }} ({{ reference }}).\nOrt: {{ place }}\n{% endif %}",
+    ),
+    (
+        "account_confirm",
+        "Bitte bestätigen Sie Ihre Anmeldung: {{ course_title }}",
+        "Guten Tag {{ recipient_name }},\n\num Ihre Anmeldung für {{ course_title }} ({{ starts }}) zu bestätigen, öffnen Sie bitte diesen Link und wählen Sie Ihr Passwort:\n{{ confirm_url }}\n\nDer Link gilt einmal, bis {{ expires }}. Wenn Sie sich nicht angemeldet haben, ignorieren Sie diese Nachricht: Ohne den Link geschieht nichts.\n",
+    ),
+    (
+        "account_sign_in",
+        "Sie haben bereits ein Konto bei uns",
+        "Guten Tag {{ recipient_name }},\n\njemand (hoffentlich Sie) hat sich mit dieser Adresse für {{ course_title }} angemeldet; zu dieser Adresse gibt es bereits ein Konto. Es wurde nichts geändert.\n{% if sign_in_url %}\nMelden Sie sich mit diesem Link an (er gilt einmal, bis {{ expires }}) und buchen Sie dann Ihren Platz:\n{{ sign_in_url }}\n{% else %}\nMelden Sie sich an, um Ihren Platz zu buchen: {{ login_url }}\n{% endif %}\nPasswort vergessen? Hier legen Sie ein neues fest: {{ reset_url }}\nDer Termin: {{ session_url }}\n",
+    ),
+    (
+        "registration_managed",
+        "Zu Ihrer Anmeldung: {{ course_title }}",
+        "Guten Tag {{ recipient_name }},\n\njemand (hoffentlich Sie) hat sich mit dieser Adresse für {{ course_title }} angemeldet. Ihre Schulungen bei uns organisiert Ihre Koordination oder Ihre Organisation: Bitte wenden Sie sich an sie, damit sie Sie anmeldet. Es wurde nichts geändert.\nDer Termin: {{ session_url }}\n",
+    ),
+    (
+        "password_reset",
+        "Legen Sie Ihr Trainyard-Passwort fest",
+        "Guten Tag {{ recipient_name }},\n\num ein neues Passwort für Ihr Konto festzulegen, öffnen Sie bitte diesen Link:\n{{ reset_url }}\n\nDer Link gilt einmal, bis {{ expires }}. Wenn Sie ihn nicht angefordert haben, ignorieren Sie diese Nachricht: Ihr Passwort bleibt, wie es ist.\n",
+    ),
+    (
+        "account_invite",
+        "{{ invited_by }} lädt Sie zu Trainyard ein",
+        "Guten Tag {{ recipient_name }},\n\n{{ invited_by }} lädt Sie zu Trainyard ein, wo Sie Ihre Arbeit mit uns finden ({{ role }}).\nUm die Einladung anzunehmen, öffnen Sie bitte diesen Link und wählen Sie Ihr Passwort:\n{{ invite_url }}\n\nDer Link gilt einmal, bis {{ expires }}. Wenn Sie diese Nachricht nicht erwartet haben, ignorieren Sie sie: Ohne den Link wird kein Konto angelegt.\n",
+    ),
+    (
+        "certificate_expiring",
+        "Ihr Zertifikat {{ certificate_name }} läuft am {{ expires }} ab",
+        concat!(
+            "Guten Tag {{ learner_name }},\n\nIhr Zertifikat {{ certificate_name }} ({{ course_title }}) ist gültig bis {{ expires }}, also noch {{ days }} Tage.\n",
+            "Damit Sie zertifiziert bleiben, buchen Sie bitte rechtzeitig einen Auffrischungstermin.\n",
+            "{% if verify_url %}\nPrüfen Sie es hier: {{ verify_url }}\n{% endif %}\n",
+            sign_off_de!()
+        ),
+    ),
+    (
+        "renewal_offered",
+        "Ein Platz zur Erneuerung Ihres Zertifikats {{ certificate_name }}",
+        concat!(
+            "Guten Tag {{ learner_name }},\n\nIhr Zertifikat {{ certificate_name }} ist gültig bis {{ expires }}. ",
+            "Wir haben für Sie einen Platz in {{ course_title }} ({{ reference }}) reserviert, Beginn am {{ starts }}.\n",
+            "{% if waitlisted %}Der Termin ist derzeit ausgebucht: Sie stehen auf der Warteliste und hören von uns, sobald ein Platz frei wird.\n",
+            "{% else %}Platz annehmen (ohne Anmeldung): {{ accept_url }}\n{% endif %}\n",
+            sign_off_de!()
+        ),
+    ),
+    (
+        "survey_invitation",
+        "Wie war {{ course_title }}? Zwei Minuten für Ihre Rückmeldung",
+        concat!(
+            "Guten Tag {{ recipient_name }},\n\nvielen Dank für Ihre Teilnahme an {{ course_title }} ({{ reference }}). ",
+            "Bitte sagen Sie uns, wie es war: Die Umfrage dauert zwei Minuten und braucht keine Anmeldung.\n",
+            "Ihre Umfrage: {{ survey_url }}\n\nDer Link ist persönlich und gilt einmal.\n\n",
+            sign_off_de!()
+        ),
+    ),
+    (
+        "survey_reminder",
+        "Erinnerung: Ihre Rückmeldung zu {{ course_title }}",
+        concat!(
+            "Guten Tag {{ recipient_name }},\n\nwir haben von Ihnen noch keine Rückmeldung zu {{ course_title }} ({{ reference }}) erhalten. ",
+            "Ihre Antworten helfen uns, besser zu werden: Es dauert zwei Minuten.\n",
+            "Ihre Umfrage: {{ survey_url }}\n\n",
+            sign_off_de!()
+        ),
+    ),
+    (
+        "qualification_expiring",
+        "Die Qualifikation von {{ instructor_name }} läuft vor {{ reference }} ab",
+        concat!(
+            "Guten Tag {{ recipient_name }},\n\n{{ instructor_name }} unterrichtet {{ course_title }} ({{ reference }}, ab {{ starts }}), ",
+            "die Qualifikation dafür gilt aber nur bis {{ expires }}, also bis vor dem Ende des Termins.\n",
+            "Bitte lassen Sie die Qualifikation rechtzeitig erneuern oder finden Sie eine Vertretung.\n",
+            "{% if session_url %}\nTermin: {{ session_url }}\n{% endif %}"
         ),
     ),
 ];
@@ -1825,6 +1906,73 @@ pub async fn save_company_language(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The placeholders a template uses: every `{{ name` and `{% if name`/`for x in name`.
+    fn placeholders_of(template: &str) -> std::collections::BTreeSet<String> {
+        let mut out = std::collections::BTreeSet::new();
+        for (open, _) in template.match_indices("{{") {
+            let rest = template[open + 2..].trim_start();
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if !name.is_empty() {
+                out.insert(name);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_event_has_german_wording_with_the_same_placeholders() {
+        let mut missing = Vec::new();
+        for e in EVENTS {
+            let Some((subject, body)) = builtin_in(e.event, "de") else {
+                missing.push(e.event);
+                continue;
+            };
+            assert_eq!(
+                placeholders_of(subject),
+                placeholders_of(e.subject),
+                "{}: the German subject fills other placeholders than the English one",
+                e.event
+            );
+            assert_eq!(
+                placeholders_of(body),
+                placeholders_of(e.body),
+                "{}: the German body fills other placeholders than the English one",
+                e.event
+            );
+            let (s, b) = render(subject, body, &sample_context_in("de"))
+                .unwrap_or_else(|err| panic!("{}: {err}", e.event));
+            assert!(!s.is_empty() && !s.contains("{{"), "{}: {s}", e.event);
+            assert!(!b.contains("{{") && !b.contains("{%"), "{}: {b}", e.event);
+            assert!(b.starts_with("Guten Tag"), "{}: {b}", e.event);
+        }
+        assert!(
+            missing.is_empty(),
+            "events without German wording: {missing:?}"
+        );
+        // And no German wording for an event Trainyard does not send.
+        for (event, _, _) in GERMAN {
+            assert!(event_info(event).is_some(), "{event}: no such event");
+        }
+    }
+
+    #[test]
+    fn a_certificate_reminder_reads_german_with_german_dates() {
+        let (subject, body) = builtin_in("certificate_expiring", "de").expect("German wording");
+        let mut ctx = sample_context_in("de");
+        ctx["company"] = "Northwind Training".into();
+        let (s, b) = render(subject, body, &ctx).expect("renders");
+        assert!(s.contains("läuft am 28.04.2027 12:00 MESZ ab"), "{s}");
+        assert!(b.contains("ist gültig bis 28.04.2027"), "{b}");
+        assert!(
+            b.contains("Ihr Schulungsteam von Northwind Training"),
+            "{b}"
+        );
+        assert!(!b.contains("Hello") && !b.contains("valid until"), "{b}");
+    }
 
     #[test]
     fn built_in_wording_renders_with_the_sample_for_every_event() {

@@ -131,7 +131,7 @@ fn filter_of(q: &MorningQuery) -> Result<(KpiFilter, Option<SessionProblem>), Ap
         "" => None,
         m => Some(DeliveryMode::parse(m).map_err(|e| AppError::BadParameter {
             name: "mode",
-            message: e.0,
+            message: e.english,
         })?),
     };
     let problem = match q.problem.trim() {

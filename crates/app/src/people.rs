@@ -152,7 +152,7 @@ pub mod instructors {
         let mut tx = app.store.write().await?;
         let inst = repo::get(&mut tx, id).await.about("instructor")?;
         let tz =
-            TimeZoneName::parse(&inst.time_zone).map_err(|e| AppError::Refused(e.to_string()))?;
+            TimeZoneName::parse(&inst.time_zone).map_err(|e| AppError::refused(e.to_string()))?;
         let before = match replacing {
             Some(old) => {
                 let entry = repo::time_off(&mut tx, id)
@@ -341,11 +341,20 @@ pub mod learners {
                 .await?
                 .into_iter()
                 .find(|l| l.email.eq_ignore_ascii_case(email))
-                .ok_or_else(|| AppError::Refused(format!("No learner has the e-mail {email}.")));
+                .ok_or_else(|| {
+                    AppError::Refused(trainyard_core::refusal!(
+                        "refused-no-learner-email",
+                        "No learner has the e-mail {email}.",
+                        email = email
+                    ))
+                });
         }
         let words: Vec<&str> = typed.split_whitespace().collect();
         let Some(last) = words.last() else {
-            return Err(AppError::Refused("Choose a learner.".into()));
+            return Err(AppError::Refused(trainyard_core::refusal!(
+                "refused-choose-learner",
+                "Choose a learner."
+            )));
         };
         let wanted = words.join(" ").to_lowercase();
         let mut named: Vec<Record> = search(
@@ -364,9 +373,16 @@ pub mod learners {
         .collect();
         match named.len() {
             1 => Ok(named.remove(0)),
-            0 => Err(AppError::Refused(format!("No learner is called {typed}."))),
-            n => Err(AppError::Refused(format!(
-                "{n} learners are called {typed}: type the e-mail instead."
+            0 => Err(AppError::Refused(trainyard_core::refusal!(
+                "refused-no-learner-named",
+                "No learner is called {typed}.",
+                typed = typed
+            ))),
+            n => Err(AppError::Refused(trainyard_core::refusal!(
+                "refused-learners-named",
+                "{n} learners are called {typed}: type the e-mail instead.",
+                n = n,
+                typed = typed
             ))),
         }
     }

@@ -459,7 +459,7 @@ pub async fn to_base(
 pub async fn to_base_in(conn: &mut Conn, amount: Money, day: NaiveDate) -> Result<Money, AppError> {
     let (base, rates) = rates_for_reports(conn, Some(amount.currency)).await?;
     pricing::to_base(amount, day, base, &rates).map_err(|e| match e {
-        ConversionError::NoRate { .. } => AppError::Refused(e.to_string()),
+        ConversionError::NoRate { .. } => AppError::refused(e.to_string()),
         ConversionError::Overflow => Invalid::field("amount", e.to_string()).into(),
     })
 }

@@ -256,14 +256,20 @@ pub async fn resolve_complaint(
     // The guarded update is the first write: of two resolutions, one wins.
     if !repo::resolve_complaint(&mut tx, complaint_id, resolution, by, now).await? {
         let current = repo::complaint(&mut tx, complaint_id).await?;
-        return Err(AppError::Refused(format!(
-            "This complaint was already resolved{}: {}",
-            current
-                .resolved_by_name
-                .map(|n| format!(" by {n}"))
-                .unwrap_or_default(),
-            current.resolution.unwrap_or_default()
-        )));
+        let resolution = current.resolution.unwrap_or_default();
+        return Err(AppError::Refused(match current.resolved_by_name {
+            Some(who) => trainyard_core::refusal!(
+                "refused-complaint-resolved-by",
+                "This complaint was already resolved by {who}: {resolution}",
+                who = who,
+                resolution = resolution
+            ),
+            None => trainyard_core::refusal!(
+                "refused-complaint-resolved",
+                "This complaint was already resolved: {resolution}",
+                resolution = resolution
+            ),
+        }));
     }
     let after = repo::complaint(&mut tx, complaint_id).await?;
     crate::audit::record(
@@ -337,7 +343,7 @@ pub async fn set_instructor_no_shows(
         .iter()
         .find(|id| !teaching.iter().any(|a| a.id == **id))
     {
-        return Err(AppError::Refused(format!(
+        return Err(AppError::refused(format!(
             "Assignment {other} is not an instructor teaching this session."
         )));
     }

@@ -485,15 +485,17 @@ pub(crate) async fn send_in(
         return Err(AppError::Stale("quote"));
     }
     if before.quote.valid_until < day.to_string() {
-        return Err(AppError::Refused(format!(
-            "This quote was valid until {}: change the date before sending it.",
-            before.quote.valid_until
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-quote-valid-until",
+            "This quote was valid until {day}: change the date before sending it.",
+            day = before.quote.valid_until
         )));
     }
     if before.lines.is_empty() {
-        return Err(AppError::Refused(
-            "This quote has no lines: add what is offered before sending it.".into(),
-        ));
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-quote-no-lines",
+            "This quote has no lines: add what is offered before sending it."
+        )));
     }
     if !repo::move_status(
         &mut *tx,
@@ -626,9 +628,10 @@ async fn answerable(
         return Err(AppError::NotFound("quote"));
     }
     if before.quote.status == QuoteStatus::Expired {
-        return Err(AppError::Refused(format!(
-            "This quote expired on {}: ask us for a new one.",
-            before.quote.valid_until
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-quote-expired-on",
+            "This quote expired on {day}: ask us for a new one.",
+            day = before.quote.valid_until
         )));
     }
     before.quote.status.transition(event)?;
@@ -658,9 +661,10 @@ pub(crate) async fn accept_in(
     )
     .await?
     {
-        return Err(AppError::Refused(
-            "This quote was answered meanwhile: reload to see its status.".into(),
-        ));
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-quote-answered-meanwhile",
+            "This quote was answered meanwhile: reload to see its status."
+        )));
     }
     let (program_id, session_ids) = create_program(&mut *tx, caller, &before, now, day).await?;
     repo::set_program(&mut *tx, id, program_id).await?;
@@ -761,10 +765,10 @@ async fn create_program(
             match venue.flatten() {
                 Some(v) => v.to_string(),
                 None => {
-                    return Err(AppError::Refused(
+                    return Err(AppError::Refused(trainyard_core::refusal!(
+                        "refused-quote-no-venue",
                         "A classroom course needs a venue, and there is none yet: add a venue first."
-                            .into(),
-                    ));
+                    )));
                 }
             }
         } else {
@@ -879,9 +883,10 @@ pub(crate) async fn decline_in(
     )
     .await?
     {
-        return Err(AppError::Refused(
-            "This quote was answered meanwhile: reload to see its status.".into(),
-        ));
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-quote-answered-meanwhile",
+            "This quote was answered meanwhile: reload to see its status."
+        )));
     }
     repo::add_event(
         &mut *tx,
@@ -1141,6 +1146,6 @@ pub(crate) async fn attachment(app: &App, quote_id: i64) -> Result<(String, Vec<
         printable_in(app, &mut conn, quote_id, &day).await?
     };
     let bytes = pdf(&printable)
-        .map_err(|e| AppError::Refused(format!("the PDF could not be made: {e}")))?;
+        .map_err(|e| AppError::refused(format!("the PDF could not be made: {e}")))?;
     Ok((file_name(&printable), bytes))
 }

@@ -105,7 +105,7 @@ async fn load(conn: &mut Conn, id: i64) -> Result<Source, AppError> {
         })
         .collect();
     let zone = TimeZoneName::parse(&session.time_zone)
-        .map_err(|e| AppError::Refused(format!("the session's time zone is not usable: {e}")))?;
+        .map_err(|e| AppError::refused(format!("the session's time zone is not usable: {e}")))?;
     let rooms = repo::booked_rooms(conn, id).await?;
     Ok(Source {
         session,

@@ -11,6 +11,7 @@ use crate::error::About;
 use crate::{App, AppError, Caller, now_ms};
 use chrono::NaiveDate;
 use icalendar::{Calendar, Component, Event, EventLike, EventStatus, Property};
+use trainyard_core::refusal::Refusal;
 use trainyard_core::status::{DeliveryMode, EnrollmentStatus, SessionStatus, Visibility};
 use trainyard_core::{EmailAddress, Invalid, Role, TimeZoneName};
 use trainyard_store::enrollments::{self, Enrollment, EnrollmentRecord};
@@ -236,22 +237,28 @@ fn is_public(s: &Session) -> bool {
 }
 
 /// Why self-service registration is not possible for `s` at `now`, if it is not.
-fn closed_reason(s: &Session, cutoff_hours: i64, now: i64) -> Option<String> {
+fn closed_reason(s: &Session, cutoff_hours: i64, now: i64) -> Option<Refusal> {
     if !matches!(
         s.status,
         SessionStatus::Scheduled | SessionStatus::Confirmed
     ) {
-        return Some(format!(
-            "This session is {}: it takes no registrations.",
-            s.status.label().to_lowercase()
+        return Some(trainyard_core::refusal!(
+            "refused-registration-status",
+            "This session is {status}: it takes no registrations.",
+            status = s.status.label().to_lowercase()
         ));
     }
     if s.starts_at <= now {
-        return Some("This session has already started.".into());
+        return Some(trainyard_core::refusal!(
+            "refused-registration-started",
+            "This session has already started."
+        ));
     }
     if s.starts_at - now < cutoff_hours * HOUR {
-        return Some(format!(
-            "Registration closed {cutoff_hours} hours before the start."
+        return Some(trainyard_core::refusal!(
+            "refused-registration-cutoff",
+            "Registration closed {hours} hours before the start.",
+            hours = cutoff_hours
         ));
     }
     None
@@ -276,7 +283,7 @@ pub async fn public_session(app: &App, id: i64) -> Result<PublicSession, AppErro
     };
     let (_, _, cutoff_hours) = enrollments::session_rules(&mut conn, id).await?;
     Ok(PublicSession {
-        closed: closed_reason(&s, cutoff_hours, now_ms()),
+        closed: closed_reason(&s, cutoff_hours, now_ms()).map(|r| r.english),
         parts,
         description: course.description,
         venue,

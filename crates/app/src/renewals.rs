@@ -128,7 +128,7 @@ pub async fn set_offer_renewals(
 /// The first instant after the last valid day `expires_on` (UTC).
 fn end_of(expires_on: &str) -> Result<i64, AppError> {
     let d = chrono::NaiveDate::parse_from_str(expires_on, "%Y-%m-%d")
-        .map_err(|_| AppError::Refused(format!("'{expires_on}' is not a date")))?;
+        .map_err(|_| AppError::refused(format!("'{expires_on}' is not a date")))?;
     Ok(trainyard_core::TimeZoneName::utc().start_of_day_ms(d + chrono::Duration::days(1)))
 }
 
@@ -248,12 +248,12 @@ pub async fn offer(
         return Err(AppError::NotFound("certificate"));
     }
     let Some(expires_on) = cert.expires_on.clone() else {
-        return Err(AppError::Refused(
+        return Err(AppError::refused(
             "This certificate does not expire: there is nothing to renew.".into(),
         ));
     };
     if cert.status != trainyard_core::certificate::Standing::Valid {
-        return Err(AppError::Refused(format!(
+        return Err(AppError::refused(format!(
             "This certificate is {}: a renewal seat is offered for a valid one.",
             cert.status.label().to_lowercase()
         )));
@@ -269,7 +269,7 @@ pub async fn offer(
     )
     .await?
     else {
-        return Err(AppError::Refused(format!(
+        return Err(AppError::refused(format!(
             "No session of {} starts before the certificate expires on {expires_on}: schedule one first.",
             cert.course_title
         )));
@@ -286,7 +286,7 @@ pub async fn offer(
     )
     .await?
     else {
-        return Err(AppError::Refused(format!(
+        return Err(AppError::refused(format!(
             "{} already has an open renewal offer for this certificate.",
             cert.learner_name
         )));
@@ -389,7 +389,7 @@ pub async fn open_link(app: &App, id: i64, secret: &str) -> Result<RenewalOffer,
 }
 
 fn answered(o: &RenewalOffer) -> AppError {
-    AppError::Refused(match o.status.as_str() {
+    AppError::refused(match o.status.as_str() {
         repo::ACCEPTED => "This renewal seat was already accepted with this link.".into(),
         repo::WAITLISTED => "You are already on the waitlist of this session.".into(),
         repo::DECLINED => "This renewal offer was declined.".into(),

@@ -277,7 +277,7 @@ pub(crate) fn scoped(caller: &Caller, q: &ReportQuery) -> Result<KpiFilter, AppE
         "" => None,
         m => Some(DeliveryMode::parse(m).map_err(|e| AppError::BadParameter {
             name: "mode",
-            message: e.0,
+            message: e.english,
         })?),
     };
     let mut f = KpiFilter {

@@ -72,10 +72,11 @@ pub mod sessions {
             before.status,
             SessionStatus::Closed | SessionStatus::Cancelled
         ) {
-            return Err(AppError::Refused(format!(
-                "Session {} is {}: it can no longer be edited.",
-                before.reference,
-                before.status.label().to_lowercase()
+            return Err(AppError::Refused(trainyard_core::refusal!(
+                "refused-edit-status",
+                "Session {session} is {status}: it can no longer be edited.",
+                session = before.reference,
+                status = before.status.label().to_lowercase()
             )));
         }
         if input.capacity < before.booked_count {

@@ -239,7 +239,7 @@ pub struct Started {
 }
 
 fn refused(what: impl std::fmt::Display) -> AppError {
-    AppError::Refused(format!("single sign-on is unavailable: {what}"))
+    AppError::refused(format!("single sign-on is unavailable: {what}"))
 }
 
 fn denied(what: impl std::fmt::Display) -> AppError {
@@ -550,7 +550,7 @@ mod http {
                 .timeout(std::time::Duration::from_secs(10))
                 .build()
                 .map(Http)
-                .map_err(|e| AppError::Refused(format!("no HTTP client: {e}")))
+                .map_err(|e| AppError::refused(format!("no HTTP client: {e}")))
         }
     }
 

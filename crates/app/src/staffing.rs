@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use trainyard_core::conflicts::{
     self, Busy, InstructorFacts, PlannedPart, Problem, ResourceFacts, Severity,
 };
+use trainyard_core::refusal;
 use trainyard_core::status::{
     AssignmentEvent, AssignmentStatus, BookingStatus, ResourceKind, SessionStatus,
 };
@@ -180,11 +181,29 @@ fn judge(
     let overridden = may_override && reason.is_some();
     if !(problems.is_empty() || overridden) {
         let message = if hard {
-            format!("{name} cannot be {step} on {reference}:")
+            refusal!(
+                "conflict-head-hard",
+                "{name} cannot be {action} on {reference}:",
+                name = name,
+                action = step,
+                reference = reference
+            )
         } else if may_override {
-            format!("{name} cannot be {step} on {reference} unless you override with a reason:")
+            refusal!(
+                "conflict-head-override",
+                "{name} cannot be {action} on {reference} unless you override with a reason:",
+                name = name,
+                action = step,
+                reference = reference
+            )
         } else {
-            format!("{name} cannot be {step} on {reference}; a manager may override:")
+            refusal!(
+                "conflict-head-manager",
+                "{name} cannot be {action} on {reference}; a manager may override:",
+                name = name,
+                action = step,
+                reference = reference
+            )
         };
         return Err(AppError::Conflict { message, problems });
     }
@@ -298,10 +317,11 @@ pub(crate) async fn propose_in(
         session.status,
         SessionStatus::Cancelled | SessionStatus::Closed | SessionStatus::Delivered
     ) {
-        return Err(AppError::Refused(format!(
-            "Session {} is {}: it takes no new instructors.",
-            session.reference,
-            session.status.label().to_lowercase()
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-staff-status",
+            "Session {session} is {status}: it takes no new instructors.",
+            session = session.reference,
+            status = session.status.label().to_lowercase()
         )));
     }
     instructors::get(tx, instructor_id)
@@ -312,9 +332,10 @@ pub(crate) async fn propose_in(
         .iter()
         .any(|a| a.instructor_id == instructor_id && a.status.is_live())
     {
-        return Err(AppError::Refused(
-            "This instructor is already on the session.".into(),
-        ));
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-staff-already",
+            "This instructor is already on the session."
+        )));
     }
     let (facts, problems) = all_problems(tx, &session, instructor_id).await?;
     let override_used = judge(
@@ -456,7 +477,12 @@ pub(crate) async fn act_in(
                 .collect();
             if !problems.is_empty() {
                 return Err(AppError::Conflict {
-                    message: format!("{} cannot take on {}:", facts.name, session.reference),
+                    message: refusal!(
+                        "conflict-head-take-on",
+                        "{name} cannot take on {reference}:",
+                        name = facts.name,
+                        reference = session.reference
+                    ),
                     problems,
                 });
             }
@@ -628,9 +654,10 @@ pub async fn substitute(
         return Err(AppError::Stale("assignment"));
     }
     if before.instructor_id == instructor_id {
-        return Err(AppError::Refused(
-            "Choose a different instructor to substitute.".into(),
-        ));
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-substitute-same",
+            "Choose a different instructor to substitute."
+        )));
     }
     instructors::get(&mut tx, instructor_id)
         .await
@@ -841,9 +868,10 @@ pub(crate) async fn book_in(
         .iter()
         .any(|b| b.resource_id == resource_id)
     {
-        return Err(AppError::Refused(format!(
-            "{} is already booked for this session.",
-            res.name
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-resource-already",
+            "{resource} is already booked for this session.",
+            resource = res.name
         )));
     }
     for p in live_parts(&parts) {
@@ -894,9 +922,11 @@ async fn confirm_in(
     let problems = conflicts::check_resource(&facts);
     if !problems.is_empty() {
         return Err(AppError::Conflict {
-            message: format!(
-                "{} cannot be confirmed for {}:",
-                facts.name, session.reference
+            message: refusal!(
+                "conflict-head-resource",
+                "{name} cannot be confirmed for {reference}:",
+                name = facts.name,
+                reference = session.reference
             ),
             problems,
         });
@@ -940,9 +970,10 @@ pub async fn confirm_booking(
         return Err(AppError::NotFound("booking"));
     };
     if mine.iter().all(|b| b.status == BookingStatus::Confirmed) {
-        return Err(AppError::Refused(
-            "This booking is already confirmed.".into(),
-        ));
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-booking-confirmed",
+            "This booking is already confirmed."
+        )));
     }
     confirm_in(
         &mut tx,
@@ -1173,6 +1204,8 @@ mod tests {
             rule,
             severity,
             message: format!("{rule} applies."),
+            key: "",
+            args: Vec::new(),
         }
     }
 

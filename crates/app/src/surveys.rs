@@ -176,15 +176,16 @@ pub async fn update_template(
             .zip(&questions)
             .all(|(a, b)| a.spec() == *b);
     if before.in_use && !same {
-        return Err(AppError::Refused(
-            "This template was sent already: its questions can no longer change. Create a new template and make it the default.".into(),
-        ));
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-survey-template-sent",
+            "This template was sent already: its questions can no longer change. Create a new template and make it the default."
+        )));
     }
     if before.is_default && !input.is_default {
-        return Err(AppError::Refused(
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-survey-default-kept",
             "Every audience keeps a default template: make another template the default instead."
-                .into(),
-        ));
+        )));
     }
     repo::update_template(
         &mut tx,
@@ -227,10 +228,10 @@ pub async fn archive_template(
         .about("survey template")?;
     let before = repo::get_template(&mut tx, id).await?;
     if before.is_default {
-        return Err(AppError::Refused(
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-survey-default-archive",
             "The default template cannot be archived: make another template the default first."
-                .into(),
-        ));
+        )));
     }
     repo::archive_template(&mut tx, id, now).await?;
     crate::audit::record(
@@ -415,9 +416,10 @@ async fn open_link(
         return Err(AppError::NotFound("survey link"));
     };
     if inv.answered_at.is_some() {
-        return Err(AppError::Refused(
-            "This survey was already answered with this link. Thank you!".into(),
-        ));
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-survey-answered",
+            "This survey was already answered with this link. Thank you!"
+        )));
     }
     let template = repo::get_template(&mut conn, inv.template_id).await?;
     Ok((inv, template))
@@ -456,9 +458,10 @@ pub async fn answer(app: &App, secret: &str, answers: &[RawAnswer]) -> Result<()
     let now = now_ms();
     let mut tx = app.store.write().await?;
     if !repo::claim_answer(&mut tx, inv.id, now).await? {
-        return Err(AppError::Refused(
-            "This survey was already answered with this link. Thank you!".into(),
-        ));
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-survey-answered",
+            "This survey was already answered with this link. Thank you!"
+        )));
     }
     repo::insert_answers(&mut tx, inv.id, &rows).await?;
     let mut respondent = Caller::system();

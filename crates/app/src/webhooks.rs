@@ -107,7 +107,7 @@ async fn publish(
 fn random_bytes<const N: usize>() -> Result<[u8; N], AppError> {
     let mut b = [0u8; N];
     getrandom::fill(&mut b)
-        .map_err(|e| AppError::Refused(format!("no randomness available: {e}")))?;
+        .map_err(|e| AppError::refused(format!("no randomness available: {e}")))?;
     Ok(b)
 }
 
@@ -516,7 +516,7 @@ impl Hooks {
             .user_agent(concat!("Trainyard-Webhooks/", env!("CARGO_PKG_VERSION")))
             .pool_idle_timeout(Duration::from_secs(30))
             .build()
-            .map_err(|e| AppError::Refused(format!("the webhook HTTP client: {e}")))?;
+            .map_err(|e| AppError::refused(format!("the webhook HTTP client: {e}")))?;
         Ok(Self { client, options })
     }
 

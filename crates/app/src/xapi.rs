@@ -89,7 +89,7 @@ pub(crate) async fn emit(
         return Ok(());
     };
     let payload = serde_json::to_string(&statement)
-        .map_err(|e| AppError::Refused(format!("the statement could not be written: {e}")))?;
+        .map_err(|e| AppError::refused(format!("the statement could not be written: {e}")))?;
     repo::enqueue_statement(conn, lrs, &id, verb.as_str(), &payload, now).await?;
     Ok(())
 }
@@ -274,7 +274,7 @@ async fn statements_of(
     (url, key, secret): &(String, String, String),
     email: &str,
 ) -> Result<Vec<ReadStatement>, AppError> {
-    let unreachable = |e: String| AppError::Refused(format!("The LRS could not be read: {e}"));
+    let unreachable = |e: String| AppError::refused(format!("The LRS could not be read: {e}"));
     let base = url.trim_end_matches('/');
     // `more` is a path on the LRS's own host; the base has it as its scheme and authority.
     let origin: String = {
@@ -361,15 +361,17 @@ async fn check_session(
             .await
             .about("session")?;
         let Some(reader) = repo::reader(&mut conn).await? else {
-            return Err(AppError::Refused(
-                "No Learning Record Store is configured and on.".into(),
-            ));
+            return Err(AppError::Refused(trainyard_core::refusal!(
+                "refused-lrs-off",
+                "No Learning Record Store is configured and on."
+            )));
         };
         let activity_ids = repo::prerequisites(&mut conn, session.course_id).await?;
         if activity_ids.is_empty() {
-            return Err(AppError::Refused(
-                "The course has no e-learning prerequisites to check.".into(),
-            ));
+            return Err(AppError::Refused(trainyard_core::refusal!(
+                "refused-lrs-no-prerequisites",
+                "The course has no e-learning prerequisites to check."
+            )));
         }
         let learners: Vec<(i64, String)> = enrollments::for_session(&mut conn, session_id)
             .await?
@@ -391,7 +393,7 @@ async fn check_session(
         .connect_timeout(LRS_TIMEOUT)
         .user_agent(concat!("Trainyard-xAPI/", env!("CARGO_PKG_VERSION")))
         .build()
-        .map_err(|e| AppError::Refused(format!("the LRS HTTP client: {e}")))?;
+        .map_err(|e| AppError::refused(format!("the LRS HTTP client: {e}")))?;
     let mut ready = Vec::new();
     let mut not_ready = Vec::new();
     for (enrollment_id, email) in &learners {

@@ -63,14 +63,14 @@ pub fn expires_on(issued_on: NaiveDate, months: Option<i64>) -> Result<Option<Na
         return Ok(None);
     };
     if !(1..=1200).contains(&m) {
-        return Err(Refusal(format!(
+        return Err(Refusal::plain(format!(
             "a validity of {m} months is not between 1 and 1200"
         )));
     }
     issued_on
         .checked_add_months(Months::new(m as u32))
         .map(Some)
-        .ok_or_else(|| Refusal("the expiry date is out of range".into()))
+        .ok_or_else(|| Refusal::plain("the expiry date is out of range"))
 }
 
 /// Where a certificate stands on a day.
@@ -124,7 +124,7 @@ impl Standing {
             .copied()
             .find(|x| x.as_str() == s.trim())
             .ok_or_else(|| {
-                Refusal(format!(
+                Refusal::plain(format!(
                     "'{}' is not a certificate status (one of: valid, expired, revoked)",
                     s.trim().chars().take(40).collect::<String>()
                 ))

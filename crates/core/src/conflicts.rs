@@ -26,22 +26,41 @@ pub struct Problem {
     pub severity: Severity,
     /// What is wrong, in words for a coordinator.
     pub message: String,
+    /// The catalogue key of `message` (`conflict-…`) for a page in its reader's language; empty
+    /// when it has none. Not part of the API.
+    #[serde(skip)]
+    pub key: &'static str,
+    /// The arguments of the catalogue's sentence. Not part of the API.
+    #[serde(skip)]
+    pub args: Vec<(&'static str, String)>,
 }
 
 impl Problem {
-    fn hard(rule: &'static str, message: String) -> Self {
+    /// A problem said in English only.
+    pub fn new(rule: &'static str, severity: Severity, message: String) -> Self {
         Self {
             rule,
-            severity: Severity::Hard,
+            severity,
             message,
+            key: "",
+            args: Vec::new(),
         }
     }
-    fn soft(rule: &'static str, message: String) -> Self {
+    /// A problem in the catalogue's words (build `said` with [`crate::refusal!`]).
+    pub fn said(rule: &'static str, severity: Severity, said: crate::refusal::Refusal) -> Self {
         Self {
             rule,
-            severity: Severity::Overridable,
-            message,
+            severity,
+            message: said.english,
+            key: said.key,
+            args: said.args,
         }
+    }
+    fn hard(rule: &'static str, said: crate::refusal::Refusal) -> Self {
+        Self::said(rule, Severity::Hard, said)
+    }
+    fn soft(rule: &'static str, said: crate::refusal::Refusal) -> Self {
+        Self::said(rule, Severity::Overridable, said)
     }
 }
 
@@ -112,13 +131,14 @@ pub fn check_instructor(f: &InstructorFacts) -> Vec<Problem> {
             if p.interval.overlaps(&b.interval) {
                 out.push(Problem::hard(
                     "instructor_overlap",
-                    format!(
-                        "{} is teaching {} on {} from {} to {}.",
-                        f.name,
-                        b.label,
-                        day(tz, b.interval.start_ms),
-                        hm(tz, b.interval.start_ms),
-                        hm(tz, b.interval.end_ms)
+                    crate::refusal!(
+                        "conflict-instructor-overlap",
+                        "{name} is teaching {session} on {day} from {from} to {to}.",
+                        name = f.name,
+                        session = b.label,
+                        day = day(tz, b.interval.start_ms),
+                        from = hm(tz, b.interval.start_ms),
+                        to = hm(tz, b.interval.end_ms)
                     ),
                 ));
                 continue;
@@ -138,9 +158,16 @@ pub fn check_instructor(f: &InstructorFacts) -> Vec<Problem> {
                 if gap < need {
                     out.push(Problem::hard(
                         "travel_time",
-                        format!(
-                            "{} is teaching {} in {} until {}; travel to {} needs {} minutes, but the part starts {} minutes later.",
-                            f.name, b.label, place(&b.venue_name), hm(tz, b.interval.end_ms), place(&p.venue_name), need, gap
+                        crate::refusal!(
+                            "conflict-travel-before",
+                            "{name} is teaching {session} in {venue} until {until}; travel to {to} needs {need} minutes, but the part starts {gap} minutes later.",
+                            name = f.name,
+                            session = b.label,
+                            venue = place(&b.venue_name),
+                            until = hm(tz, b.interval.end_ms),
+                            to = place(&p.venue_name),
+                            need = need,
+                            gap = gap
                         ),
                     ));
                 }
@@ -150,9 +177,16 @@ pub fn check_instructor(f: &InstructorFacts) -> Vec<Problem> {
                 if gap < need {
                     out.push(Problem::hard(
                         "travel_time",
-                        format!(
-                            "{} must be in {} for {} at {}; travel from {} needs {} minutes, but only {} are left after this part.",
-                            f.name, place(&b.venue_name), b.label, hm(tz, b.interval.start_ms), place(&p.venue_name), need, gap
+                        crate::refusal!(
+                            "conflict-travel-after",
+                            "{name} must be in {venue} for {session} at {at}; travel from {from} needs {need} minutes, but only {gap} are left after this part.",
+                            name = f.name,
+                            venue = place(&b.venue_name),
+                            session = b.label,
+                            at = hm(tz, b.interval.start_ms),
+                            from = place(&p.venue_name),
+                            need = need,
+                            gap = gap
                         ),
                     ));
                 }
@@ -173,12 +207,13 @@ pub fn check_instructor(f: &InstructorFacts) -> Vec<Problem> {
             if !fits {
                 out.push(Problem::soft(
                     "outside_working_hours",
-                    format!(
-                        "{} does not work {} {}–{} (outside their working pattern).",
-                        f.name,
-                        day(tz, p.interval.start_ms),
-                        hm(tz, p.interval.start_ms),
-                        hm(tz, p.interval.end_ms)
+                    crate::refusal!(
+                        "conflict-working-hours",
+                        "{name} does not work {day} {from}–{to} (outside their working pattern).",
+                        name = f.name,
+                        day = day(tz, p.interval.start_ms),
+                        from = hm(tz, p.interval.start_ms),
+                        to = hm(tz, p.interval.end_ms)
                     ),
                 ));
             }
@@ -187,11 +222,12 @@ pub fn check_instructor(f: &InstructorFacts) -> Vec<Problem> {
             if p.interval.overlaps(off) {
                 out.push(Problem::soft(
                     "time_off",
-                    format!(
-                        "{} is unavailable ({}) on {}.",
-                        f.name,
-                        reason.to_lowercase(),
-                        day(tz, p.interval.start_ms)
+                    crate::refusal!(
+                        "conflict-time-off",
+                        "{name} is unavailable ({reason}) on {day}.",
+                        name = f.name,
+                        reason = reason.to_lowercase(),
+                        day = day(tz, p.interval.start_ms)
                     ),
                 ));
             }
@@ -225,13 +261,19 @@ pub fn check_instructor(f: &InstructorFacts) -> Vec<Problem> {
         out.push(Problem::soft(
             "not_qualified",
             match expired {
-                Some(e) if e < last => format!(
-                    "{}'s qualification for {} expired on {}.",
-                    f.name,
-                    f.course_label,
-                    day(tz, e)
+                Some(e) if e < last => crate::refusal!(
+                    "conflict-qualification-expired",
+                    "{name}'s qualification for {course} expired on {day}.",
+                    name = f.name,
+                    course = f.course_label,
+                    day = day(tz, e)
                 ),
-                _ => format!("{} is not qualified to teach {}.", f.name, f.course_label),
+                _ => crate::refusal!(
+                    "conflict-not-qualified",
+                    "{name} is not qualified to teach {course}.",
+                    name = f.name,
+                    course = f.course_label
+                ),
             },
         ));
     }
@@ -243,7 +285,12 @@ pub fn check_instructor(f: &InstructorFacts) -> Vec<Problem> {
     {
         out.push(Problem::soft(
             "contract",
-            format!("{} has no contract valid on {}.", f.name, day(tz, first)),
+            crate::refusal!(
+                "conflict-contract",
+                "{name} has no contract valid on {day}.",
+                name = f.name,
+                day = day(tz, first)
+            ),
         ));
     }
     out.extend(check_limits(f));
@@ -270,13 +317,14 @@ fn check_limits(f: &InstructorFacts) -> Vec<Problem> {
             if n > f.max_days_week {
                 out.push(Problem::soft(
                     "weekly_limit",
-                    format!(
-                        "{} would teach {} days in week {} of {} (limit {}).",
-                        f.name,
-                        n,
-                        week.week(),
-                        week.year(),
-                        f.max_days_week
+                    crate::refusal!(
+                        "conflict-week-limit",
+                        "{name} would teach {n} days in week {week} of {year} (limit {max}).",
+                        name = f.name,
+                        n = n,
+                        week = week.week(),
+                        year = week.year(),
+                        max = f.max_days_week
                     ),
                 ));
             }
@@ -289,12 +337,13 @@ fn check_limits(f: &InstructorFacts) -> Vec<Problem> {
             if n > f.max_days_month {
                 out.push(Problem::soft(
                     "monthly_limit",
-                    format!(
-                        "{} would teach {} days in {} (limit {}).",
-                        f.name,
-                        n,
-                        d.format("%B %Y"),
-                        f.max_days_month
+                    crate::refusal!(
+                        "conflict-month-limit",
+                        "{name} would teach {n} days in {month} (limit {max}).",
+                        name = f.name,
+                        n = n,
+                        month = d.format("%B %Y"),
+                        max = f.max_days_month
                     ),
                 ));
             }
@@ -329,8 +378,19 @@ pub fn check_closures(
             Problem::soft(
                 "closure",
                 match (&c.venue_id, &c.venue_name) {
-                    (Some(_), Some(v)) => format!("{v} is closed on {when} ({}).", c.name),
-                    _ => format!("{when} is a closure day ({}).", c.name),
+                    (Some(_), Some(v)) => crate::refusal!(
+                        "conflict-venue-closed",
+                        "{venue} is closed on {day} ({closure}).",
+                        venue = v,
+                        day = when,
+                        closure = c.name
+                    ),
+                    _ => crate::refusal!(
+                        "conflict-closure-day",
+                        "{day} is a closure day ({closure}).",
+                        day = when,
+                        closure = c.name
+                    ),
                 },
             )
         })
@@ -388,13 +448,14 @@ pub fn check_resource(f: &ResourceFacts) -> Vec<Problem> {
             for b in f.busy.iter().filter(|b| b.interval.overlaps(p)) {
                 out.push(Problem::hard(
                     "room_double_booked",
-                    format!(
-                        "{} is booked for {} on {} from {} to {}.",
-                        f.name,
-                        b.label,
-                        day(tz, b.interval.start_ms),
-                        hm(tz, b.interval.start_ms),
-                        hm(tz, b.interval.end_ms)
+                    crate::refusal!(
+                        "conflict-room-booked",
+                        "{room} is booked for {session} on {day} from {from} to {to}.",
+                        room = f.name,
+                        session = b.label,
+                        day = day(tz, b.interval.start_ms),
+                        from = hm(tz, b.interval.start_ms),
+                        to = hm(tz, b.interval.end_ms)
                     ),
                 ));
             }
@@ -402,9 +463,12 @@ pub fn check_resource(f: &ResourceFacts) -> Vec<Problem> {
         if f.seats < f.capacity {
             out.push(Problem::hard(
                 "room_too_small",
-                format!(
-                    "{} seats {}, but the session is for {}.",
-                    f.name, f.seats, f.capacity
+                crate::refusal!(
+                    "conflict-room-too-small",
+                    "{room} seats {seats}, but the session is for {capacity}.",
+                    room = f.name,
+                    seats = f.seats,
+                    capacity = f.capacity
                 ),
             ));
         }
@@ -416,10 +480,11 @@ pub fn check_resource(f: &ResourceFacts) -> Vec<Problem> {
         if !missing.is_empty() {
             out.push(Problem::hard(
                 "missing_feature",
-                format!(
-                    "{} has no {} (the course needs it).",
-                    f.name,
-                    missing
+                crate::refusal!(
+                    "conflict-missing-feature",
+                    "{room} has no {features} (the course needs it).",
+                    room = f.name,
+                    features = missing
                         .iter()
                         .map(|s| s.as_str())
                         .collect::<Vec<_>>()
@@ -431,9 +496,12 @@ pub fn check_resource(f: &ResourceFacts) -> Vec<Problem> {
         if f.requested_quantity > f.quantity {
             out.push(Problem::hard(
                 "pool_exceeded",
-                format!(
-                    "{} has only {} in the pool; {} were asked for.",
-                    f.name, f.quantity, f.requested_quantity
+                crate::refusal!(
+                    "conflict-pool-exceeded",
+                    "{pool} has only {quantity} in the pool; {asked} were asked for.",
+                    pool = f.name,
+                    quantity = f.quantity,
+                    asked = f.requested_quantity
                 ),
             ));
             return out;
@@ -462,16 +530,17 @@ pub fn check_resource(f: &ResourceFacts) -> Vec<Problem> {
                 let who: Vec<&str> = overlapping.iter().map(|b| b.label.as_str()).collect();
                 out.push(Problem::hard(
                     "pool_exhausted",
-                    format!(
-                        "{}: {} of {} already in use on {} {}–{} ({}); {} more do not fit.",
-                        f.name,
-                        peak,
-                        f.quantity,
-                        day(tz, p.start_ms),
-                        hm(tz, p.start_ms),
-                        hm(tz, p.end_ms),
-                        who.join(", "),
-                        f.requested_quantity
+                    crate::refusal!(
+                        "conflict-pool-exhausted",
+                        "{pool}: {peak} of {quantity} already in use on {day} {from}–{to} ({sessions}); {asked} more do not fit.",
+                        pool = f.name,
+                        peak = peak,
+                        quantity = f.quantity,
+                        day = day(tz, p.start_ms),
+                        from = hm(tz, p.start_ms),
+                        to = hm(tz, p.end_ms),
+                        sessions = who.join(", "),
+                        asked = f.requested_quantity
                     ),
                 ));
             }

@@ -21,6 +21,7 @@ pub mod quality_signals;
 pub mod quote;
 pub mod records;
 pub mod recurrence;
+pub mod refusal;
 pub mod report_view;
 pub mod role;
 pub mod scope;

@@ -3,9 +3,7 @@
 
 use std::fmt;
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct Refusal(pub String);
+pub use crate::refusal::Refusal;
 
 macro_rules! string_enum {
     ($name:ident, $what:literal { $($variant:ident => $text:literal, $label:literal),* $(,)? }) => {
@@ -27,7 +25,7 @@ macro_rules! string_enum {
             pub fn parse(s: &str) -> Result<Self, Refusal> {
                 match s.trim() {
                     $($text => Ok($name::$variant),)*
-                    other => Err(Refusal(format!(
+                    other => Err(Refusal::plain(format!(
                         concat!("'{}' is not a ", $what, " (one of: {})"),
                         other.chars().take(40).collect::<String>(),
                         [$($text),*].join(", ")
@@ -93,12 +91,7 @@ impl SessionStatus {
             (S::Scheduled | S::Confirmed, E::Postpone) => S::Postponed,
             (S::Postponed, E::Reschedule) => S::Scheduled,
             (from, event) => {
-                return Err(Refusal(format!(
-                    "A {} session cannot be {}: {}",
-                    from.label().to_lowercase(),
-                    event.past_tense(),
-                    from.hint()
-                )));
+                return Err(from.refuse(event));
             }
         };
         Ok(next)
@@ -118,15 +111,45 @@ impl SessionStatus {
         !matches!(self, SessionStatus::Cancelled | SessionStatus::Postponed)
     }
 
-    fn hint(self) -> &'static str {
+    /// Why `event` cannot happen to a session in this state, and what can.
+    fn refuse(self, event: SessionEvent) -> Refusal {
+        let action = event.past_tense();
         match self {
-            SessionStatus::Draft => "schedule it first.",
-            SessionStatus::Scheduled => "it can be confirmed, postponed or cancelled.",
-            SessionStatus::Confirmed => "it can be delivered, postponed or cancelled.",
-            SessionStatus::Delivered => "it can only be closed now.",
-            SessionStatus::Closed => "it is closed and can no longer change.",
-            SessionStatus::Cancelled => "it was cancelled.",
-            SessionStatus::Postponed => "reschedule it first, or cancel it.",
+            SessionStatus::Draft => crate::refusal!(
+                "refused-session-draft",
+                "A draft session cannot be {action}: schedule it first.",
+                action = action
+            ),
+            SessionStatus::Scheduled => crate::refusal!(
+                "refused-session-scheduled",
+                "A scheduled session cannot be {action}: it can be confirmed, postponed or cancelled.",
+                action = action
+            ),
+            SessionStatus::Confirmed => crate::refusal!(
+                "refused-session-confirmed",
+                "A confirmed session cannot be {action}: it can be delivered, postponed or cancelled.",
+                action = action
+            ),
+            SessionStatus::Delivered => crate::refusal!(
+                "refused-session-delivered",
+                "A delivered session cannot be {action}: it can only be closed now.",
+                action = action
+            ),
+            SessionStatus::Closed => crate::refusal!(
+                "refused-session-closed",
+                "A closed session cannot be {action}: it is closed and can no longer change.",
+                action = action
+            ),
+            SessionStatus::Cancelled => crate::refusal!(
+                "refused-session-cancelled",
+                "A cancelled session cannot be {action}: it was cancelled.",
+                action = action
+            ),
+            SessionStatus::Postponed => crate::refusal!(
+                "refused-session-postponed",
+                "A postponed session cannot be {action}: reschedule it first, or cancel it.",
+                action = action
+            ),
         }
     }
 }
@@ -186,20 +209,24 @@ impl AssignmentStatus {
             (S::Accepted, E::Confirm) => S::Confirmed,
             (S::Proposed | S::Requested | S::Accepted | S::Confirmed, E::Cancel) => S::Cancelled,
             (S::Proposed | S::Requested, E::Confirm) => {
-                return Err(Refusal("The instructor has not accepted yet: request the assignment and wait for the answer, or record their acceptance first.".into()));
+                return Err(crate::refusal!(
+                    "refused-assignment-not-accepted",
+                    "The instructor has not accepted yet: request the assignment and wait for the answer, or record their acceptance first."
+                ));
             }
             (from, e) => {
-                return Err(Refusal(format!(
-                    "A {} assignment cannot be {}.",
-                    from.label().to_lowercase(),
-                    match e {
+                return Err(crate::refusal!(
+                    "refused-assignment-transition",
+                    "A {status} assignment cannot be {action}.",
+                    status = from.label().to_lowercase(),
+                    action = match e {
                         E::Request => "requested",
                         E::Accept => "accepted",
                         E::Decline => "declined",
                         E::Confirm => "confirmed",
                         E::Cancel => "cancelled",
                     }
-                )));
+                ));
             }
         })
     }
@@ -327,7 +354,7 @@ mod tests {
             .transition(SessionEvent::Cancel)
             .unwrap_err();
         assert_eq!(
-            e.0,
+            e.english,
             "A closed session cannot be cancelled: it is closed and can no longer change."
         );
         assert_eq!(
@@ -344,7 +371,7 @@ mod tests {
     fn parse_names_the_choices() {
         let e = DeliveryMode::parse("zoom").unwrap_err();
         assert_eq!(
-            e.0,
+            e.english,
             "'zoom' is not a delivery mode (one of: ilt, vilt, blended)"
         );
     }
@@ -368,10 +395,11 @@ impl InvoiceStatus {
     pub fn editable(self) -> Result<(), Refusal> {
         match self {
             InvoiceStatus::Draft => Ok(()),
-            other => Err(Refusal(format!(
-                "This invoice is {}: an issued invoice never changes. Correct it with a credit note.",
-                other.label().to_lowercase()
-            ))),
+            other => Err(crate::refusal!(
+                "refused-invoice-not-editable",
+                "This invoice is {status}: an issued invoice never changes. Correct it with a credit note.",
+                status = other.label().to_lowercase()
+            )),
         }
     }
 
@@ -379,10 +407,11 @@ impl InvoiceStatus {
     pub fn issue(self) -> Result<InvoiceStatus, Refusal> {
         match self {
             InvoiceStatus::Draft => Ok(InvoiceStatus::Issued),
-            other => Err(Refusal(format!(
-                "This invoice is already {}: it cannot be issued again.",
-                other.label().to_lowercase()
-            ))),
+            other => Err(crate::refusal!(
+                "refused-invoice-issued-again",
+                "This invoice is already {status}: it cannot be issued again.",
+                status = other.label().to_lowercase()
+            )),
         }
     }
 
@@ -404,11 +433,13 @@ impl InvoiceStatus {
     pub fn takes_payment(self) -> Result<(), Refusal> {
         match self {
             InvoiceStatus::Issued | InvoiceStatus::PartlyPaid | InvoiceStatus::Paid => Ok(()),
-            InvoiceStatus::Draft => Err(Refusal(
-                "This invoice is a draft: issue it before recording a payment.".into(),
+            InvoiceStatus::Draft => Err(crate::refusal!(
+                "refused-invoice-draft-payment",
+                "This invoice is a draft: issue it before recording a payment."
             )),
-            InvoiceStatus::Credited => Err(Refusal(
-                "This invoice is fully credited: nothing is owed on it.".into(),
+            InvoiceStatus::Credited => Err(crate::refusal!(
+                "refused-invoice-credited-payment",
+                "This invoice is fully credited: nothing is owed on it."
             )),
         }
     }
@@ -441,16 +472,19 @@ impl QuoteStatus {
             (S::Sent, E::Accept) => Ok(S::Accepted),
             (S::Sent, E::Decline) => Ok(S::Declined),
             (S::Sent, E::Expire) => Ok(S::Expired),
-            (S::Draft, E::Accept | E::Decline | E::Expire) => Err(Refusal(
-                "This quote is still a draft: it has not been sent to the client.".into(),
+            (S::Draft, E::Accept | E::Decline | E::Expire) => Err(crate::refusal!(
+                "refused-quote-draft",
+                "This quote is still a draft: it has not been sent to the client."
             )),
-            (S::Sent, E::Send) => Err(Refusal(
-                "This quote was already sent: it cannot be sent again.".into(),
+            (S::Sent, E::Send) => Err(crate::refusal!(
+                "refused-quote-sent-again",
+                "This quote was already sent: it cannot be sent again."
             )),
-            (other, _) => Err(Refusal(format!(
-                "This quote is already {}: it can no longer change.",
-                other.label().to_lowercase()
-            ))),
+            (other, _) => Err(crate::refusal!(
+                "refused-quote-answered",
+                "This quote is already {status}: it can no longer change.",
+                status = other.label().to_lowercase()
+            )),
         }
     }
 
@@ -458,10 +492,11 @@ impl QuoteStatus {
     pub fn editable(self) -> Result<(), Refusal> {
         match self {
             QuoteStatus::Draft => Ok(()),
-            other => Err(Refusal(format!(
-                "This quote is {}: only a draft can be changed. Write a new quote instead.",
-                other.label().to_lowercase()
-            ))),
+            other => Err(crate::refusal!(
+                "refused-quote-not-editable",
+                "This quote is {status}: only a draft can be changed. Write a new quote instead.",
+                status = other.label().to_lowercase()
+            )),
         }
     }
 

@@ -151,6 +151,8 @@ mod tests {
                     rule: "time_off",
                     severity: Severity::Overridable,
                     message: format!("{name} is on holiday."),
+                    key: "",
+                    args: Vec::new(),
                 }]
             } else {
                 vec![]
@@ -203,6 +205,8 @@ mod tests {
                         rule: "room_double_booked",
                         severity: Severity::Hard,
                         message: "booked".into(),
+                        key: "",
+                        args: Vec::new(),
                     }],
                 },
             ],

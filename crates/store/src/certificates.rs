@@ -144,7 +144,7 @@ pub async fn list(
 ) -> Result<Page<Certificate>, StoreError> {
     let status = match f.status.trim() {
         "" => None,
-        s => Some(Standing::parse(s).map_err(|e| StoreError::bad_parameter("status", e.0))?),
+        s => Some(Standing::parse(s).map_err(|e| StoreError::bad_parameter("status", e.english))?),
     };
     let before = match f.expiring_before.trim() {
         "" => None,

@@ -296,7 +296,7 @@ pub async fn lines(
             description: r.s("description")?,
             sessions: r.i("sessions")?,
             pricing: Pricing::parse(&r.s("pricing")?)
-                .map_err(|e| decode_err(trainyard_core::status::Refusal(e)))?,
+                .map_err(|e| decode_err(trainyard_core::status::Refusal::plain(e)))?,
             unit_minor: r.i("unit_minor")?,
             seats: r.i("seats")?,
             discount_bp: r.i("discount_bp")?,

@@ -40,10 +40,11 @@ pub fn error_page(err: AppError, caller: Option<&Caller>) -> Response {
         AppError::Forbidden(_) => tr.t1("error-forbidden-detail", "what", &err),
         AppError::Conflict { message, problems } if !problems.is_empty() => {
             format!(
-                "{message}\n{}",
+                "{}\n{}",
+                tr.refusal(message),
                 problems
                     .iter()
-                    .map(|p| format!("• {}", tr.problem(&p.message)))
+                    .map(|p| format!("• {}", tr.conflict(p)))
                     .collect::<Vec<_>>()
                     .join("\n")
             )
@@ -61,8 +62,9 @@ pub fn error_page(err: AppError, caller: Option<&Caller>) -> Response {
 
 /// What went wrong in the reader's words: validation problems through their codes, the
 /// common refusals (changed meanwhile, already exists, not found, a bad parameter, throttled)
-/// through the catalogue; a rule's own refusal as the use case worded it. The English text
-/// (`Display`) stays what logs and the API say.
+/// through the catalogue, a rule's refusal and a scheduling conflict through their catalogue
+/// keys (English where a refusal has none yet). The English text (`Display`) stays what logs
+/// and the API say.
 pub fn detail_in(tr: &crate::i18n::Tr, err: &AppError) -> String {
     if tr.is_english() {
         return err.to_string();
@@ -91,8 +93,20 @@ pub fn detail_in(tr: &crate::i18n::Tr, err: &AppError) -> String {
         AppError::Throttled { retry_after_secs } => {
             tr.t1("error-throttled-detail", "seconds", retry_after_secs)
         }
+        AppError::Refused(r) => tr.refusal(r),
+        AppError::Conflict { message, problems } => std::iter::once(tr.refusal(message))
+            .chain(problems.iter().map(|p| tr.conflict(p)))
+            .collect::<Vec<_>>()
+            .join(" "),
         other => other.to_string(),
     }
+}
+
+/// [`detail_in`] the words of the page being answered (the signed-in reader's language, else the
+/// request's): what a page shows when it puts a refusal beside the form instead of on a page of
+/// its own.
+pub fn said(err: &AppError) -> String {
+    detail_in(&crate::i18n::Tr::for_request(), err)
 }
 
 /// The fallback: problem+json under `/api/`, a page elsewhere.

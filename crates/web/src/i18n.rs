@@ -234,6 +234,52 @@ impl Tr {
         }
     }
 
+    /// A rule's refusal in these words: the sentence of its catalogue key with its arguments
+    /// (a status or an action said in this language, a day written its way), else the English
+    /// sentence the use case wrote (which logs and the API say).
+    pub fn refusal(&self, r: &trainyard_core::refusal::Refusal) -> String {
+        self.said(r.key, &r.args, &r.english)
+    }
+
+    /// A scheduling problem in these words (see [`Tr::refusal`]).
+    pub fn conflict(&self, p: &trainyard_core::conflicts::Problem) -> String {
+        self.said(p.key, &p.args, &p.message)
+    }
+
+    fn said(&self, key: &str, args: &[(&'static str, String)], english: &str) -> String {
+        if self.is_english() || key.is_empty() || !self.has(key) {
+            return english.to_owned();
+        }
+        let args: Vec<(&str, String)> = args
+            .iter()
+            .map(|(name, value)| (*name, self.argument(name, value)))
+            .collect();
+        self.args(key, &args)
+    }
+
+    /// An argument of a refusal as this language says it: statuses and actions (`cancelled`)
+    /// through `refused-word-…`, days (`Mon 07 Dec 2026`, `2026-12-07`) in this locale's way;
+    /// anything else (names, references, numbers) as it is.
+    fn argument(&self, name: &str, value: &str) -> String {
+        if matches!(name, "status" | "action" | "what") {
+            let key = format!("refused-word-{}", kebab(value));
+            if self.has(&key) {
+                return self.t(&key).to_owned();
+            }
+        }
+        if name == "day" || name.ends_with("_day") || name == "date" {
+            let l = self.locale();
+            if let Ok(d) = chrono::NaiveDate::parse_from_str(value, "%a %d %b %Y") {
+                use chrono::Datelike;
+                return format!("{} {}", l.weekday(d.weekday()), l.date(d));
+            }
+            if let Ok(d) = chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d") {
+                return l.date(d);
+            }
+        }
+        value.to_owned()
+    }
+
     /// The message `key` with one argument.
     pub fn t1(&self, key: &str, name: &str, value: impl std::fmt::Display) -> String {
         self.args(key, &[(name, value.to_string())])
@@ -275,6 +321,19 @@ impl Tr {
             })
             .collect()
     }
+}
+
+/// `Marked delivered` as `marked-delivered`.
+fn kebab(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_owned()
 }
 
 /// The request's words for `key`, for templates and helpers without a `Chrome` or `Tr` at hand
@@ -486,6 +545,142 @@ mod tests {
 
     use super::*;
 
+    /// Every `refusal!("key", "English {name}", …)` of the rule crates (core and app), read from
+    /// their sources: (file, key, English as the catalogue writes it: `{ $name }`).
+    fn refusals_in_sources() -> Vec<(String, String, String)> {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(dir).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    out.push(p);
+                }
+            }
+        }
+        /// The Rust string literal at the start of `s` (after its opening quote), unescaped.
+        fn literal(s: &str) -> Option<String> {
+            let mut out = String::new();
+            let mut chars = s.chars();
+            while let Some(c) = chars.next() {
+                match c {
+                    '"' => return Some(out),
+                    '\\' => out.push(chars.next()?),
+                    c => out.push(c),
+                }
+            }
+            None
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut files = Vec::new();
+        walk(&root.join("core/src"), &mut files);
+        walk(&root.join("app/src"), &mut files);
+        let mut found = Vec::new();
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            for (at, _) in text.match_indices("refusal!(") {
+                let rest = text[at + "refusal!(".len()..].trim_start();
+                let Some(rest) = rest.strip_prefix('"') else {
+                    continue; // the macro's own definition
+                };
+                let key = literal(rest).unwrap();
+                let rest = rest[key.len() + 1..].trim_start();
+                let rest = rest.strip_prefix(',').unwrap().trim_start();
+                let english = literal(rest.strip_prefix('"').unwrap()).unwrap();
+                // `{name}` as the catalogue writes it.
+                let mut ftl = String::new();
+                let mut parts = english.split('{');
+                ftl.push_str(parts.next().unwrap_or(""));
+                for p in parts {
+                    let (name, after) = p.split_once('}').unwrap();
+                    ftl.push_str(&format!("{{ ${name} }}{after}"));
+                }
+                found.push((f.display().to_string(), key, ftl));
+            }
+        }
+        found
+    }
+
+    fn value_of<'a>(ftl: &'a str, key: &str) -> Option<&'a str> {
+        ftl.lines().find_map(|l| {
+            let (k, v) = l.split_once(" = ")?;
+            (k == key).then_some(v)
+        })
+    }
+
+    #[test]
+    fn every_refusal_of_the_sources_is_in_both_catalogues_in_the_same_words() {
+        let (_, en) = CATALOGUES[0];
+        let (_, de) = CATALOGUES[1];
+        let found = refusals_in_sources();
+        assert!(found.len() > 100, "{}", found.len());
+        for (file, key, english) in found {
+            if key == "refused-session-full" && file.ends_with("refusal.rs") {
+                continue; // the macro's own test
+            }
+            assert!(
+                key.starts_with("refused-") || key.starts_with("conflict-"),
+                "{file}: {key}"
+            );
+            assert_eq!(
+                value_of(en, &key),
+                Some(english.as_str()),
+                "{file}: en.ftl must say {key} as the source does"
+            );
+            let german =
+                value_of(de, &key).unwrap_or_else(|| panic!("{file}: {key} not in de.ftl"));
+            assert_ne!(german, english, "{key} is not German");
+            // The German sentence uses only the arguments the source gives.
+            for name in german
+                .split("{ $")
+                .skip(1)
+                .filter_map(|p| p.split_once(' '))
+            {
+                assert!(
+                    english.contains(&format!("{{ ${} }}", name.0)),
+                    "{key}: de.ftl uses ${} which the source does not give",
+                    name.0
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_refusal_reads_in_german_with_its_status_and_day_in_german() {
+        let de = Tr::new(&LanguageTag::parse("de").unwrap());
+        let r = trainyard_core::refusal!(
+            "refused-enroll-status",
+            "Session {session} is {status}: it takes no enrollments.",
+            session = "S-00042",
+            status = "cancelled",
+        );
+        assert_eq!(
+            de.refusal(&r),
+            "Der Termin S-00042 ist storniert: Er nimmt keine Anmeldungen an."
+        );
+        assert_eq!(Tr::english().refusal(&r), r.english);
+        let p = trainyard_core::conflicts::Problem::said(
+            "instructor_overlap",
+            trainyard_core::conflicts::Severity::Hard,
+            trainyard_core::refusal!(
+                "conflict-instructor-overlap",
+                "{name} is teaching {session} on {day} from {from} to {to}.",
+                name = "Anna Berg",
+                session = "S-00001 Excel",
+                day = "Mon 05 Jul 2027",
+                from = "09:00",
+                to = "17:00",
+            ),
+        );
+        assert_eq!(
+            de.conflict(&p),
+            "Anna Berg unterrichtet am Mo. 05.07.2027 von 09:00 bis 17:00 bereits S-00001 Excel."
+        );
+        // Without a key: English in every language.
+        let plain = trainyard_core::refusal::Refusal::plain("No.");
+        assert_eq!(de.refusal(&plain), "No.");
+    }
+
     #[test]
     fn every_english_key_exists_in_every_catalogue_and_no_other() {
         let (_, en) = CATALOGUES[0];
@@ -552,6 +747,45 @@ mod tests {
                         ("week", "50".into()),
                         ("year", "2026".into()),
                         ("month", "12/2026".into()),
+                        // The arguments of refusals and conflicts (`refused-…`, `conflict-…`).
+                        ("email", "email1".into()),
+                        ("session", "session1".into()),
+                        ("client", "client1".into()),
+                        ("hours", "hours1".into()),
+                        ("first", "first1".into()),
+                        ("last", "last1".into()),
+                        ("from", "from1".into()),
+                        ("into", "into1".into()),
+                        ("resource", "resource1".into()),
+                        ("invoice", "invoice1".into()),
+                        ("day", "day1".into()),
+                        ("requirement", "requirement1".into()),
+                        ("step", "step1".into()),
+                        ("course", "course1".into()),
+                        ("run_id", "run_id1".into()),
+                        ("room", "room1".into()),
+                        ("run", "run1".into()),
+                        ("done", "done1".into()),
+                        ("typed", "typed1".into()),
+                        ("action", "action1".into()),
+                        ("venue", "venue1".into()),
+                        ("to", "to1".into()),
+                        ("need", "need1".into()),
+                        ("gap", "gap1".into()),
+                        ("at", "at1".into()),
+                        ("closure", "closure1".into()),
+                        ("seats", "seats1".into()),
+                        ("features", "features1".into()),
+                        ("pool", "pool1".into()),
+                        ("quantity", "quantity1".into()),
+                        ("asked", "asked1".into()),
+                        ("peak", "peak1".into()),
+                        ("sessions", "sessions1".into()),
+                        ("reasons", "reasons1".into()),
+                        ("accepted", "3".into()),
+                        ("refused", "1".into()),
+                        ("start_day", "2027-01-04".into()),
+                        ("end_day", "2027-01-08".into()),
                     ],
                 );
                 assert!(!s.is_empty() && !s.contains('{'), "{lang} {key}: {s}");

@@ -24,6 +24,7 @@ both_backends!(
     an_administrator_sets_a_users_language,
     switching_language_keeps_the_page_and_its_filters,
     the_api_takes_and_returns_language_tags_and_filters_by_them,
+    a_german_coordinator_reads_refusals_and_conflicts_in_german,
 );
 
 fn id(v: &Value) -> i64 {
@@ -1110,4 +1111,169 @@ async fn an_administrator_sets_a_users_language(t: &TestApp) {
     );
     // December 2026 starts on a Tuesday: a Sunday-first grid opens on 29 November.
     assert!(month.contains("datetime=\"2026-11-29\""), "{month}");
+}
+
+/// A rule's refusal and a scheduling conflict are said in the reader's language on the page
+/// (their catalogue keys, `trainyard_core::refusal!`), with German dates; the API's problem for the
+/// same request stays English.
+async fn a_german_coordinator_reads_refusals_and_conflicts_in_german(t: &TestApp) {
+    let ops = t.api_as(Role::Coordinator, None).await;
+    let venue = id(&ops
+        .create("/venues", &venue_body("KON", "Europe/Berlin"))
+        .await);
+    let mut course = course_body("KON");
+    course["required_skill"] = json!("excel");
+    let course = id(&ops.create("/courses", &course).await);
+    let anna = id(&ops
+        .create(
+            "/instructors",
+            &json!({ "name": "Anna Berg", "email": "anna.konflikt@example.com", "employment_type": "staff",
+                     "home_venue_id": venue, "time_zone": "Europe/Berlin", "currency": "EUR",
+                     "max_days_week": 5, "max_days_month": 20, "skills": ["excel"] }),
+        )
+        .await);
+    let at = |course: i64| {
+        json!({ "course_id": course, "visibility": "public", "delivery_mode": "ilt", "capacity": 10,
+                "venue_id": venue, "time_zone": "Europe/Berlin",
+                "seat_price": { "amount": "0", "currency": "EUR" },
+                "parts": [{ "starts": "2027-07-05T09:00", "ends": "2027-07-05T17:00" }] })
+    };
+    let first = ops.create("/sessions", &at(course)).await;
+    let second = ops.create("/sessions", &at(course)).await;
+    let (first_ref, second_ref) = (
+        first["reference"].as_str().unwrap().to_owned(),
+        second["reference"].as_str().unwrap().to_owned(),
+    );
+    // Anna teaches the first session.
+    let a = ops
+        .create(
+            &format!("/sessions/{}/assignments", id(&first)),
+            &json!({ "instructor_id": anna }),
+        )
+        .await;
+    let mut v = a["version"].clone();
+    for event in ["request", "accept", "confirm"] {
+        let r = ops
+            .post(
+                &format!("/assignments/{}/actions", id(&a)),
+                &json!({ "event": event, "version": v }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{event}: {}", r.body);
+        v = r.body["version"].clone();
+    }
+
+    // (a) Proposing her on the second, at the same time: the conflict in German, German dates.
+    let b = german_browser(t, Role::Coordinator).await;
+    let csrf = b.csrf().await;
+    let anna_id = anna.to_string();
+    let (st, html) = b
+        .post_form(
+            &format!("/sessions/{}/assignments", id(&second)),
+            &[
+                ("_csrf", &csrf),
+                ("instructor_id", &anna_id),
+                ("role", "lead"),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::CONFLICT, "{html}");
+    let head = format!("Anna Berg kann für {second_ref} nicht vorgeschlagen werden:");
+    assert!(
+        html.contains(&head),
+        "the conflict's head in German: {html}"
+    );
+    assert!(
+        html.contains("Anna Berg unterrichtet am Mo. 05.07.2027 von 09:00 bis 17:00 bereits"),
+        "the double booking in German: {html}"
+    );
+    assert!(html.contains(&first_ref), "{html}");
+    for en in ["is teaching", "cannot be proposed", "Mon 05 Jul 2027"] {
+        assert!(!html.contains(en), "'{en}' on a German page: {html}");
+    }
+    assert_german("the refused proposal", &html);
+    // The same through the API: English.
+    let r = ops
+        .post(
+            &format!("/sessions/{}/assignments", id(&second)),
+            &json!({ "instructor_id": anna }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert_eq!(
+        r.body["conflicts"][0]["message"],
+        format!(
+            "Anna Berg is teaching {first_ref} Course KON on Mon 05 Jul 2027 from 09:00 to 17:00."
+        ),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("Anna Berg cannot be proposed on {second_ref}")),
+        "{}",
+        r.body
+    );
+    assert!(r.body.get("key").is_none() && r.body["conflicts"][0].get("key").is_none());
+
+    // (b) Enrolling into a cancelled session: the rule's refusal in German.
+    let r = ops
+        .post(
+            &format!("/sessions/{}/transition", id(&second)),
+            &json!({ "event": "cancel", "version": second["version"], "reason": "other",
+                     "reason_note": "Konflikt" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "cancel: {}", r.body);
+    let lea = id(&learner(&ops, "lea.konflikt@example.com", None, None).await);
+    let lea_id = lea.to_string();
+    let (st, html) = b
+        .post_form(
+            &format!("/sessions/{}/enrollments", id(&second)),
+            &[("_csrf", &csrf), ("learner_id", &lea_id)],
+        )
+        .await;
+    assert_eq!(st, StatusCode::CONFLICT, "{html}");
+    assert!(
+        html.contains(&format!(
+            "Der Termin {second_ref} ist storniert: Er nimmt keine Anmeldungen an."
+        )),
+        "the refusal in German: {html}"
+    );
+    assert!(!html.contains("takes no enrollments"), "{html}");
+    assert_german("the refused enrollment", &html);
+    let r = ops
+        .post(
+            &format!("/sessions/{}/enrollments", id(&second)),
+            &json!({ "learner_id": lea }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert_eq!(
+        r.body["detail"],
+        format!("Session {second_ref} is cancelled: it takes no enrollments."),
+        "{}",
+        r.body
+    );
+
+    // A lifecycle refusal (a cancelled session cannot be confirmed) on the page, in German.
+    let now = ops.get(&format!("/sessions/{}", id(&second))).await.body;
+    let version = now["version"].to_string();
+    let (st, html) = b
+        .post_form(
+            &format!("/sessions/{}/transition", id(&second)),
+            &[
+                ("_csrf", &csrf),
+                ("event", "confirm"),
+                ("version", &version),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::CONFLICT, "{html}");
+    assert!(
+        html.contains("Ein stornierter Termin kann nicht bestätigt werden: Er wurde storniert."),
+        "{html}"
+    );
 }

@@ -107,7 +107,7 @@ impl Seed {
 }
 
 fn bad(e: impl std::fmt::Display) -> AppError {
-    AppError::Refused(format!("demo data is inconsistent: {e}"))
+    AppError::refused(format!("demo data is inconsistent: {e}"))
 }
 
 fn ascii(s: &str) -> String {

@@ -40,14 +40,14 @@ impl Table {
     /// The table as CSV (comma-separated, quoted where needed, a header line first).
     pub fn to_csv(&self) -> Result<String, AppError> {
         let mut w = csv::Writer::from_writer(Vec::new());
-        let fail = |e: csv::Error| AppError::Refused(format!("the CSV cannot be written: {e}"));
+        let fail = |e: csv::Error| AppError::refused(format!("the CSV cannot be written: {e}"));
         w.write_record(&self.header).map_err(fail)?;
         for r in &self.rows {
             w.write_record(r).map_err(fail)?;
         }
         let bytes = w
             .into_inner()
-            .map_err(|e| AppError::Refused(format!("the CSV cannot be written: {e}")))?;
+            .map_err(|e| AppError::refused(format!("the CSV cannot be written: {e}")))?;
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 }
@@ -56,7 +56,7 @@ impl Table {
 /// like "0012" and times stay exactly as written.
 pub fn to_xlsx(tables: &[Table]) -> Result<Vec<u8>, AppError> {
     let fail = |e: rust_xlsxwriter::XlsxError| {
-        AppError::Refused(format!("the workbook cannot be written: {e}"))
+        AppError::refused(format!("the workbook cannot be written: {e}"))
     };
     let mut book = rust_xlsxwriter::Workbook::new();
     for t in tables {

@@ -249,9 +249,10 @@ pub async fn queue(
     let json = serde_json::to_string(mappings).unwrap_or_else(|_| "{}".into());
     let mut tx = app.store.write().await?;
     if !repo::queue_job(&mut tx, id, &json, dry_run, now_ms()).await? {
-        return Err(AppError::Refused(
-            "This import is already queued or running; wait for its report.".into(),
-        ));
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-import-running",
+            "This import is already queued or running; wait for its report."
+        )));
     }
     let job = repo::job(&mut tx, id).await?;
     tx.commit().await?;

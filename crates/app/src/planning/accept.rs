@@ -39,6 +39,9 @@ pub struct AcceptResult {
     pub message: String,
     /// The conflicts that refused it, if any.
     pub problems: Vec<Problem>,
+    /// Why not, typed, for a page to say in its reader's language (not part of the API).
+    #[serde(skip)]
+    pub refusal: Option<trainyard_core::refusal::Refusal>,
 }
 
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
@@ -69,9 +72,11 @@ pub async fn accept(
         (run, repo::proposals(&mut conn, run_id).await?)
     };
     if run.status != "done" {
-        return Err(AppError::Refused(format!(
-            "Plan #{run_id} is {}: only a finished plan can be accepted.",
-            run.status
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-plan-not-finished",
+            "Plan #{run_id} is {status}: only a finished plan can be accepted.",
+            status = run.status,
+            run_id = run_id
         )));
     }
     let chosen: Vec<&Proposal> = match &selection {
@@ -99,12 +104,22 @@ pub async fn accept(
     for p in chosen {
         let result = if p.outcome != "placed" {
             Err(AppError::Refused(if p.outcome == "unchanged" {
-                "The plan leaves it as it is: nothing to accept.".into()
+                trainyard_core::refusal!(
+                    "refused-plan-unchanged",
+                    "The plan leaves it as it is: nothing to accept."
+                )
             } else {
-                format!("It could not be placed: {}.", p.reasons.join("; "))
+                trainyard_core::refusal!(
+                    "refused-plan-not-placed",
+                    "It could not be placed: {reasons}.",
+                    reasons = p.reasons.join("; ")
+                )
             }))
         } else if p.accepted_at.is_some() {
-            Err(AppError::Refused("It was already accepted.".into()))
+            Err(AppError::Refused(trainyard_core::refusal!(
+                "refused-plan-accepted",
+                "It was already accepted."
+            )))
         } else {
             apply(app, caller, &run.kind, p).await
         };
@@ -115,6 +130,7 @@ pub async fn accept(
                 accepted: true,
                 message,
                 problems: Vec::new(),
+                refusal: None,
             },
             Err(e) => {
                 let problems = match &e {
@@ -130,6 +146,11 @@ pub async fn accept(
                     accepted: false,
                     message: e.to_string(),
                     problems,
+                    refusal: match &e {
+                        AppError::Refused(r) => Some(r.clone()),
+                        AppError::Conflict { message, .. } => Some(message.clone()),
+                        _ => None,
+                    },
                 }
             }
         });
@@ -196,6 +217,8 @@ async fn room_problems(
                     b.label,
                     tz.display(b.starts_at)
                 ),
+                key: "",
+                args: Vec::new(),
             });
         }
     }
@@ -211,6 +234,8 @@ async fn room_problems(
                     tz.display(b),
                     reason
                 ),
+                key: "",
+                args: Vec::new(),
             });
         }
     }
@@ -222,6 +247,8 @@ async fn room_problems(
                 "{} seats {}, the session takes {}.",
                 room.name, room.seats, session.capacity
             ),
+            key: "",
+            args: Vec::new(),
         });
     }
     Ok(out)
@@ -266,6 +293,8 @@ async fn pool_problems(
                     pool.name,
                     tz.display(*a)
                 ),
+                key: "",
+                args: Vec::new(),
             });
         }
     }
@@ -310,9 +339,10 @@ async fn book_one_tentatively(
 async fn apply(app: &App, caller: &Caller, kind: &str, p: &Proposal) -> Result<String, AppError> {
     let now = now_ms();
     let Some(instructor_id) = p.instructor_id else {
-        return Err(AppError::Refused(
-            "The proposal names no instructor.".into(),
-        ));
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-plan-no-instructor",
+            "The proposal names no instructor."
+        )));
     };
     let mut tx = app.store.write().await?;
     if !repo::claim_proposal(
@@ -324,7 +354,10 @@ async fn apply(app: &App, caller: &Caller, kind: &str, p: &Proposal) -> Result<S
     )
     .await?
     {
-        return Err(AppError::Refused("It was already accepted.".into()));
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-plan-accepted",
+            "It was already accepted."
+        )));
     }
     // Write first: the instructor's and rooms' row locks order this against their other changes.
     assignments::lock_instructor(&mut tx, instructor_id).await?;
@@ -350,9 +383,10 @@ async fn apply(app: &App, caller: &Caller, kind: &str, p: &Proposal) -> Result<S
         .await
         .about("session")?;
     if before.version != p.session_version {
-        return Err(AppError::Refused(format!(
-            "{} was changed after this plan was made; plan it again.",
-            before.reference
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-plan-changed",
+            "{session} was changed after this plan was made; plan it again.",
+            session = before.reference
         )));
     }
     let expected = if kind == "repair" {
@@ -364,10 +398,11 @@ async fn apply(app: &App, caller: &Caller, kind: &str, p: &Proposal) -> Result<S
         before.status == SessionStatus::Draft
     };
     if !expected {
-        return Err(AppError::Refused(format!(
-            "{} is now {}; plan it again.",
-            before.reference,
-            before.status.label().to_lowercase()
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-plan-now-status",
+            "{session} is now {status}; plan it again.",
+            session = before.reference,
+            status = before.status.label().to_lowercase()
         )));
     }
     let parts_before = sessions::parts(&mut tx, p.session_id).await?;
@@ -393,7 +428,11 @@ async fn apply(app: &App, caller: &Caller, kind: &str, p: &Proposal) -> Result<S
     }
     if !problems.is_empty() {
         return Err(AppError::Conflict {
-            message: format!("{} cannot be placed as planned any more:", before.reference),
+            message: trainyard_core::refusal!(
+                "conflict-head-plan",
+                "{reference} cannot be placed as planned any more:",
+                reference = before.reference
+            ),
             problems,
         });
     }

@@ -107,7 +107,7 @@ pub async fn seed_drafts(
         };
         let input = fields
             .validate()
-            .map_err(|e| AppError::Refused(format!("demo draft is inconsistent: {e}")))?;
+            .map_err(|e| AppError::refused(format!("demo draft is inconsistent: {e}")))?;
         let id = sessions::insert(c, &input, SessionStatus::Draft, now).await?;
         if in_program {
             repo::set_session_program(c, id, Some(program)).await?;

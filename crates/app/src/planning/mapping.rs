@@ -192,9 +192,10 @@ pub async fn build(
     weights: Weights,
 ) -> Result<Mapped, AppError> {
     let Some(first) = targets.first() else {
-        return Err(AppError::Refused(
-            "There is nothing to plan: no draft session with a planning window matches.".into(),
-        ));
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-plan-nothing",
+            "There is nothing to plan: no draft session with a planning window matches."
+        )));
     };
     let grid_zone = zone(&first.session.time_zone);
     let start = targets
@@ -208,8 +209,12 @@ pub async fn build(
         .max()
         .unwrap_or(first.latest);
     if (end - start).num_days() > MAX_HORIZON_DAYS {
-        return Err(AppError::Refused(format!(
-            "The planning windows span more than {MAX_HORIZON_DAYS} days ({start} to {end}); plan a shorter period."
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-plan-too-long",
+            "The planning windows span more than {max} days ({start_day} to {end_day}); plan a shorter period.",
+            max = MAX_HORIZON_DAYS,
+            start_day = start,
+            end_day = end
         )));
     }
     // Closure days: a company-wide one leaves the grid; a venue's closes that venue's rooms.
@@ -231,8 +236,11 @@ pub async fn build(
         d += Duration::days(1);
     }
     if days.is_empty() {
-        return Err(AppError::Refused(format!(
-            "The planning windows ({start} to {end}) contain no working day (Monday to Friday)."
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-plan-no-working-day",
+            "The planning windows ({start_day} to {end_day}) contain no working day (Monday to Friday).",
+            start_day = start,
+            end_day = end
         )));
     }
     let day_index: HashMap<NaiveDate, u32> = days

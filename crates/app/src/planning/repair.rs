@@ -138,9 +138,10 @@ pub async fn repair(
         RepairTrigger::RoomCloses { resource_id, .. } => {
             let room = resources::get(&mut tx, *resource_id).await.about("room")?;
             if room.kind != trainyard_core::status::ResourceKind::Room {
-                return Err(AppError::Refused(format!(
-                    "{} is not a room: only rooms close.",
-                    room.name
+                return Err(AppError::Refused(trainyard_core::refusal!(
+                    "refused-repair-not-room",
+                    "{room} is not a room: only rooms close.",
+                    room = room.name
                 )));
             }
             let tz = match room.venue_id {

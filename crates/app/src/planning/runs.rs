@@ -175,10 +175,10 @@ pub async fn start_run(
         }
     }
     if targets.is_empty() {
-        return Err(AppError::Refused(
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-plan-nothing-program",
             "There is nothing to plan: no draft session with a planning window matches this program and period."
-                .into(),
-        ));
+        )));
     }
     let mapped = mapping::build(&mut conn, targets, mapping::weights()).await?;
     drop(conn);

@@ -180,10 +180,11 @@ pub async fn set_window(
         .about("session")?;
     let session = sessions::get(&mut tx, session_id).await.about("session")?;
     if session.status != SessionStatus::Draft {
-        return Err(AppError::Refused(format!(
-            "Session {} is {}: only drafts are planned by the planner (use Repair to move scheduled sessions).",
-            session.reference,
-            session.status.label().to_lowercase()
+        return Err(AppError::Refused(trainyard_core::refusal!(
+            "refused-plan-not-draft",
+            "Session {session} is {status}: only drafts are planned by the planner (use Repair to move scheduled sessions).",
+            session = session.reference,
+            status = session.status.label().to_lowercase()
         )));
     }
     if let Some(r) = fields.pool_resource_id {

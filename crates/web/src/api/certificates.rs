@@ -106,7 +106,7 @@ async fn pdf(
     Id(id): Id,
 ) -> Result<axum::response::Response, ApiError> {
     let p = uc::printable(&s.app, &c, id).await?;
-    crate::certificate_print::response(&p).map_err(|e| AppError::Refused(e.to_string()).into())
+    crate::certificate_print::response(&p).map_err(|e| AppError::refused(e.to_string()).into())
 }
 
 /// Verify a certificate's code.

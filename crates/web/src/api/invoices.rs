@@ -219,5 +219,5 @@ async fn pdf(
 ) -> Result<axum::response::Response, ApiError> {
     let p = uc::printable(&s.app, &c, id).await?;
     crate::invoice_print::response(&p)
-        .map_err(|e| trainyard_app::AppError::Refused(e.to_string()).into())
+        .map_err(|e| trainyard_app::AppError::refused(e.to_string()).into())
 }

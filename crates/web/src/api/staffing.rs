@@ -105,7 +105,7 @@ async fn act(
     Body(b): Body<AssignmentAction>,
 ) -> Result<Json<AssignmentRecord>, ApiError> {
     let event = AssignmentEvent::parse(&b.event).map_err(|r| {
-        trainyard_app::AppError::Invalid(trainyard_core::Invalid::field("event", r.0))
+        trainyard_app::AppError::Invalid(trainyard_core::Invalid::field("event", r.english))
     })?;
     Ok(Json(
         staffing::act(

@@ -1008,7 +1008,7 @@ async fn create_token(
             };
             tokens_page(&s, &c, Some(flash), Some(t.secret), None, blank).await
         }
-        Err(e) => tokens_page(&s, &c, None, None, Some(e.to_string()), f).await,
+        Err(e) => tokens_page(&s, &c, None, None, Some(crate::error_page::said(&e)), f).await,
     }
 }
 

@@ -606,7 +606,7 @@ async fn register(
         Err(e) => {
             let status = crate::problem::status_of(&e).0;
             let mut form = RegisterState::typed(&f);
-            form.problems.push(e.to_string());
+            form.problems.push(crate::error_page::said(&e));
             render_session(&s, id, viewer.as_ref(), form, None, status).await
         }
     }
@@ -625,7 +625,7 @@ async fn enroll(
     };
     let refused = |e: AppError| {
         let status = crate::problem::status_of(&e).0;
-        (status, e.to_string())
+        (status, crate::error_page::said(&e))
     };
     let result = match (c.role, c.learner_id) {
         (Role::Learner, Some(learner)) => enrollment::enroll(&s.app, &c, id, learner, 0).await,
@@ -971,7 +971,7 @@ async fn enrollment_action(
                 AppError::Stale(_) => {
                     "This enrollment changed meanwhile (see its current state below); try again if it still applies.".into()
                 }
-                _ => e.to_string(),
+                _ => crate::error_page::said(&e),
             };
             learner_portal(&s, &c, None, Some(msg), status).await
         }

@@ -67,7 +67,7 @@ async fn list(
             .and_then(uc::expiring_within)
         {
             Ok(d) => f.expiring_before = d,
-            Err(e) => error = Some(e.to_string()),
+            Err(e) => error = Some(crate::error_page::said(&e)),
         }
     }
     let default_sort = if expiring.is_empty() {
@@ -86,7 +86,7 @@ async fn list(
         None => match uc::list(&s.app, &c, f.clone()).await {
             Ok(p) => Some(p),
             Err(e @ AppError::BadParameter { .. }) => {
-                error = Some(e.to_string());
+                error = Some(crate::error_page::said(&e));
                 None
             }
             Err(e) => return error_page(e, Some(&c)),
@@ -324,7 +324,7 @@ async fn pdf(State(s): State<AppState>, Viewer(c): Viewer, Path(id): Path<i64>) 
     match uc::printable(&s.app, &c, id).await {
         Ok(p) => match crate::certificate_print::response(&p) {
             Ok(r) => r,
-            Err(e) => error_page(AppError::Refused(e.to_string()), Some(&c)),
+            Err(e) => error_page(AppError::refused(e.to_string()), Some(&c)),
         },
         Err(e) => error_page(e, Some(&c)),
     }

@@ -523,7 +523,16 @@ async fn upload(
             session_view(&s, c, id, None, Some(msg), requirement, None).await
         }
         Err(e @ AppError::Refused(_)) => {
-            session_view(&s, c, id, None, Some(e.to_string()), requirement, None).await
+            session_view(
+                &s,
+                c,
+                id,
+                None,
+                Some(crate::error_page::said(&e)),
+                requirement,
+                None,
+            )
+            .await
         }
         Err(e) => error_page(e, Some(&c)),
     }
@@ -705,7 +714,7 @@ async fn step(
             crate::i18n::Tr::for_caller(&c).t("substitution-step-saved"),
         ),
         Err(e @ (AppError::Invalid(_) | AppError::Refused(_))) if form.session_id > 0 => {
-            let mut flash = e.to_string();
+            let mut flash = crate::error_page::said(&e);
             if let AppError::Invalid(inv) = &e
                 && let Some(first) = inv.errors.first()
             {

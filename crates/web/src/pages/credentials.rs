@@ -177,7 +177,9 @@ async fn add_qualification(
 ) -> Response {
     match credentials::add_qualification(&s.app, &c, id, &f).await {
         Ok(_) => back(id, "qualifications", "Qualification added."),
-        Err(e @ trainyard_app::AppError::Invalid(_)) => page(&s, &c, id, Some(e.to_string())).await,
+        Err(e @ trainyard_app::AppError::Invalid(_)) => {
+            page(&s, &c, id, Some(crate::error_page::said(&e))).await
+        }
         Err(e) => error_page(e, Some(&c)),
     }
 }
@@ -200,7 +202,9 @@ async fn add_contract(
 ) -> Response {
     match credentials::add_contract(&s.app, &c, id, &f).await {
         Ok(_) => back(id, "contracts", "Contract added."),
-        Err(e @ trainyard_app::AppError::Invalid(_)) => page(&s, &c, id, Some(e.to_string())).await,
+        Err(e @ trainyard_app::AppError::Invalid(_)) => {
+            page(&s, &c, id, Some(crate::error_page::said(&e))).await
+        }
         Err(e) => error_page(e, Some(&c)),
     }
 }
@@ -274,7 +278,9 @@ async fn set_pattern(
         .collect();
     match credentials::set_working_pattern(&s.app, &c, id, &days).await {
         Ok(_) => back(id, "working-pattern", "Working pattern saved."),
-        Err(e @ trainyard_app::AppError::Invalid(_)) => page(&s, &c, id, Some(e.to_string())).await,
+        Err(e @ trainyard_app::AppError::Invalid(_)) => {
+            page(&s, &c, id, Some(crate::error_page::said(&e))).await
+        }
         Err(e) => error_page(e, Some(&c)),
     }
 }

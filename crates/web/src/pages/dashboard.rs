@@ -483,7 +483,7 @@ async fn add_time_off(
         Ok(_) => crate::pages::saved("/", "Unavailability recorded."),
         Err(e) => {
             let refusal = Refusal {
-                time_off: Some((e.to_string(), f)),
+                time_off: Some((crate::error_page::said(&e), f)),
                 decline: None,
             };
             schedule_page(&s, &c, None, refusal).await
@@ -504,7 +504,7 @@ async fn update_time_off(
         Ok(_) => crate::pages::saved("/#time-off", "Unavailability changed."),
         Err(e) => {
             let refusal = Refusal {
-                time_off: Some((e.to_string(), f)),
+                time_off: Some((crate::error_page::said(&e), f)),
                 decline: None,
             };
             schedule_page(&s, &c, None, refusal).await

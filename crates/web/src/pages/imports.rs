@@ -182,7 +182,7 @@ async fn upload(
             &format!("/admin/import/{}", job.id),
             tr.t("import-uploaded"),
         ),
-        Err(e @ AppError::Invalid(_)) => upload_page(&c, None, Some(e.to_string())),
+        Err(e @ AppError::Invalid(_)) => upload_page(&c, None, Some(crate::error_page::said(&e))),
         Err(e) => error_page(e, Some(&c)),
     }
 }
@@ -313,7 +313,7 @@ async fn queue(
             }),
         ),
         Err(e @ (AppError::Invalid(_) | AppError::Refused(_))) => {
-            let page = render_job(&s, &c, id, None, Some(e.to_string())).await;
+            let page = render_job(&s, &c, id, None, Some(crate::error_page::said(&e))).await;
             (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
         }
         Err(e) => error_page(e, Some(&c)),

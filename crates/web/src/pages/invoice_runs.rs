@@ -126,7 +126,7 @@ async fn start(
                 AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
                 _ => StatusCode::CONFLICT,
             };
-            let page = render(&s, &c, None, form.month, Some(e.to_string())).await;
+            let page = render(&s, &c, None, form.month, Some(crate::error_page::said(&e))).await;
             (status, page).into_response()
         }
         Err(e) => error_page(e, Some(&c)),

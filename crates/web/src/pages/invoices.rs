@@ -328,7 +328,7 @@ async fn from_session(
         ),
         Err(AppError::Invalid(errors)) => refused(errors, None).await,
         Err(e @ (AppError::Refused(_) | AppError::NotFound(_))) => {
-            refused(Invalid::new(), Some(e.to_string())).await
+            refused(Invalid::new(), Some(crate::error_page::said(&e))).await
         }
         Err(e) => error_page(e, Some(&c)),
     }
@@ -506,7 +506,7 @@ async fn refused_here(s: &AppState, c: &Caller, id: i64, e: AppError) -> Respons
                 c,
                 id,
                 None,
-                Some(e.to_string()),
+                Some(crate::error_page::said(&e)),
                 PaymentFields::default(),
                 Invalid::new(),
             )
@@ -577,7 +577,7 @@ async fn pdf(State(s): State<AppState>, Viewer(c): Viewer, Path(id): Path<i64>) 
     match uc::printable(&s.app, &c, id).await {
         Ok(p) => match crate::invoice_print::response(&p) {
             Ok(r) => r,
-            Err(e) => error_page(AppError::Refused(e.to_string()), Some(&c)),
+            Err(e) => error_page(AppError::refused(e.to_string()), Some(&c)),
         },
         Err(e) => error_page(e, Some(&c)),
     }

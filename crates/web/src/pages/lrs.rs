@@ -308,9 +308,10 @@ async fn check_readiness(
                 ],
             ),
         ),
-        Err(AppError::Refused(why)) => {
-            saved(&format!("/sessions/{id}?tab=enrollments#readiness"), &why)
-        }
+        Err(AppError::Refused(why)) => saved(
+            &format!("/sessions/{id}?tab=enrollments#readiness"),
+            &crate::i18n::Tr::for_caller(&c).refusal(&why),
+        ),
         Err(e) => error_page(e, Some(&c)),
     }
 }

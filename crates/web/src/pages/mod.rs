@@ -176,7 +176,7 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for Submit<T> {
             .await
             .map_err(|_| {
                 error_page(
-                    AppError::Refused("the form is too large".into()),
+                    AppError::refused("the form is too large".into()),
                     Some(&caller),
                 )
             })?;
@@ -197,7 +197,7 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for Submit<T> {
         };
         let form = serde_html_form::from_bytes::<T>(&bytes).map_err(|e| {
             error_page(
-                AppError::Refused(format!("the form could not be read: {e}")),
+                AppError::refused(format!("the form could not be read: {e}")),
                 Some(&caller),
             )
         })?;
@@ -250,7 +250,7 @@ pub(crate) fn page_or_refusal<T>(
                 page: 1,
                 per_page: 50,
             },
-            Some(e.to_string()),
+            Some(crate::error_page::said(&e)),
         )),
         Err(e) => Err(error_page(e, Some(c))),
     }

@@ -245,7 +245,7 @@ async fn start(
     };
     if f.session_ids.is_empty() {
         return error_page(
-            AppError::Refused("Choose at least one session to plan.".into()),
+            AppError::refused("Choose at least one session to plan.".into()),
             Some(&c),
         );
     }
@@ -697,7 +697,7 @@ async fn accept(
         Selection::All
     } else if f.session_ids.is_empty() {
         return error_page(
-            AppError::Refused("Tick the sessions to accept, or accept all.".into()),
+            AppError::refused("Tick the sessions to accept, or accept all.".into()),
             Some(&c),
         );
     } else {
@@ -705,19 +705,37 @@ async fn accept(
     };
     match planning::accept(&s.app, &c, id, selection).await {
         Ok(r) => {
-            let mut notice = format!(
-                "{} accepted{}.",
-                r.accepted,
-                if r.refused > 0 {
-                    format!(", {} refused", r.refused)
-                } else {
-                    String::new()
-                }
-            );
+            // In the reader's words: the counts, and why each refused proposal was refused.
+            let tr = crate::i18n::Tr::for_caller(&c);
+            let mut notice = if tr.is_english() {
+                format!(
+                    "{} accepted{}.",
+                    r.accepted,
+                    if r.refused > 0 {
+                        format!(", {} refused", r.refused)
+                    } else {
+                        String::new()
+                    }
+                )
+            } else if r.refused > 0 {
+                tr.t2(
+                    "plan-accepted-refused",
+                    "accepted",
+                    r.accepted,
+                    "refused",
+                    r.refused,
+                )
+            } else {
+                tr.t1("plan-accepted", "accepted", r.accepted)
+            };
             for x in r.results.iter().filter(|x| !x.accepted).take(5) {
-                notice.push_str(&format!(" {}: {}", x.session_reference, x.message));
+                let why = x
+                    .refusal
+                    .as_ref()
+                    .map_or_else(|| x.message.clone(), |w| tr.refusal(w));
+                notice.push_str(&format!(" {}: {}", x.session_reference, why));
                 for p in x.problems.iter().take(2) {
-                    notice.push_str(&format!(" {}", p.message));
+                    notice.push_str(&format!(" {}", tr.conflict(p)));
                 }
             }
             let notice: String = notice.chars().take(900).collect();

@@ -435,7 +435,7 @@ async fn set_tax_region(
     match uc::set_client_tax_region(&s.app, &c, id, &form.tax_region).await {
         Ok(_) => saved(&format!("/clients/{id}/pricing"), "Tax region saved."),
         Err(e @ AppError::Invalid(_)) => {
-            client_pricing_view(&s, &c, id, None, Some(e.to_string())).await
+            client_pricing_view(&s, &c, id, None, Some(crate::error_page::said(&e))).await
         }
         Err(e) => error_page(e, Some(&c)),
     }

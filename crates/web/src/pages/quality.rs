@@ -303,7 +303,13 @@ fn renewal_refused(id: i64, token: &str, e: AppError) -> Response {
             .into_response(),
         AppError::Refused(m) => (
             StatusCode::CONFLICT,
-            renewal_view(id, token, None, "refused", m),
+            renewal_view(
+                id,
+                token,
+                None,
+                "refused",
+                crate::i18n::Tr::for_request().refusal(&m),
+            ),
         )
             .into_response(),
         other => error_page(other, None),

@@ -433,7 +433,7 @@ struct VersionOnly {
 async fn refused_here(s: &AppState, c: &Caller, id: i64, e: AppError) -> Response {
     match e {
         AppError::Refused(_) | AppError::Stale(_) | AppError::Invalid(_) => {
-            show_view(s, c, id, None, Some(e.to_string()), None).await
+            show_view(s, c, id, None, Some(crate::error_page::said(&e)), None).await
         }
         other => error_page(other, Some(c)),
     }
@@ -495,7 +495,7 @@ async fn pdf(State(s): State<AppState>, Viewer(c): Viewer, Path(id): Path<i64>) 
     match uc::printable(&s.app, &c, id).await {
         Ok(p) => match crate::invoice_print::quote_response(&p) {
             Ok(r) => r,
-            Err(e) => error_page(AppError::Refused(e.to_string()), Some(&c)),
+            Err(e) => error_page(AppError::refused(e.to_string()), Some(&c)),
         },
         Err(e) => error_page(e, Some(&c)),
     }

@@ -350,7 +350,7 @@ async fn feedback(
     };
     let (report, error) = match uc::results(&s.app, &c, by, &f.from, &f.to).await {
         Ok(r) => (Some(r), None),
-        Err(e @ AppError::BadParameter { .. }) => (None, Some(e.to_string())),
+        Err(e @ AppError::BadParameter { .. }) => (None, Some(crate::error_page::said(&e))),
         Err(e) => return error_page(e, Some(&c)),
     };
     let tr = &chrome.tr;
@@ -628,7 +628,8 @@ fn refused(c: &Caller, view: FormView, e: AppError) -> Response {
     match e {
         AppError::Refused(msg) => {
             let mut view = view;
-            view.problems.push(msg);
+            view.problems
+                .push(crate::i18n::Tr::for_caller(c).refusal(&msg));
             (
                 StatusCode::CONFLICT,
                 super::FormPage {

@@ -106,7 +106,9 @@ async fn save_travel(
     entries.sort_unstable();
     match travel::set(&s.app, &c, id, &entries).await {
         Ok(_) => saved(&format!("/venues/{id}#travel-times"), "Travel times saved."),
-        Err(e @ AppError::Invalid(_)) => travel_page(&s, &c, id, Some(e.to_string())).await,
+        Err(e @ AppError::Invalid(_)) => {
+            travel_page(&s, &c, id, Some(crate::error_page::said(&e))).await
+        }
         Err(e) => error_page(e, Some(&c)),
     }
 }
@@ -183,7 +185,7 @@ async fn add_closure(
     match closures::add(&s.app, &c, &fields).await {
         Ok(_) => saved("/closures", "Closure recorded."),
         Err(e @ AppError::Invalid(_)) => {
-            closures_view(&s, &c, None, Some(e.to_string()), fields).await
+            closures_view(&s, &c, None, Some(crate::error_page::said(&e)), fields).await
         }
         Err(e) => error_page(e, Some(&c)),
     }

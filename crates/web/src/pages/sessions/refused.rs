@@ -5,8 +5,10 @@
 use super::Sessions;
 use super::panels::Panel;
 use crate::AppState;
+use crate::error_page::detail_in;
+use crate::i18n::Tr;
 use crate::pages::error_page;
-use crate::views::in_words;
+use crate::views::in_words_of;
 use axum::response::{IntoResponse, Response};
 use trainyard_app::{AppError, Caller};
 
@@ -20,25 +22,23 @@ pub(crate) struct Refusal {
 
 /// The words for a refusal the user can act on; `None` for the errors that deserve their own
 /// page (not found, not allowed, an internal failure).
-fn words(err: &AppError) -> Option<(String, Vec<String>)> {
+fn words(tr: &Tr, err: &AppError) -> Option<(String, Vec<String>)> {
     match err {
         AppError::Invalid(inv) => Some((
-            "Not done: correct what is marked below.".into(),
+            tr.t("refused-page-invalid").to_owned(),
             inv.errors
                 .iter()
-                .map(|e| in_words(&e.field, &e.message))
+                .map(|e| in_words_of(tr, &e.field, &e.message))
                 .collect(),
         )),
-        AppError::Stale(_) => Some((
-            "Not done: someone else changed this session since you opened the page. The page now shows the current state, with what you entered kept in the form; check it and try again.".into(),
-            Vec::new(),
-        )),
+        AppError::Stale(_) => Some((tr.t("refused-page-stale").to_owned(), Vec::new())),
         AppError::Conflict { message, problems } => Some((
-            sentence(message),
-            problems.iter().map(|p| sentence(&p.message)).collect(),
+            sentence(&tr.refusal(message)),
+            problems.iter().map(|p| sentence(&tr.conflict(p))).collect(),
         )),
-        AppError::Refused(_) | AppError::Duplicate { .. } | AppError::BadParameter { .. } => {
-            Some((sentence(&err.to_string()), Vec::new()))
+        AppError::Refused(r) => Some((sentence(&tr.refusal(r)), Vec::new())),
+        AppError::Duplicate { .. } | AppError::BadParameter { .. } => {
+            Some((sentence(&detail_in(tr, err)), Vec::new()))
         }
         _ => None,
     }
@@ -63,7 +63,8 @@ pub(super) async fn refused(
     typed: &[(&str, String)],
     err: AppError,
 ) -> Response {
-    let Some((message, problems)) = words(&err) else {
+    let tr = Tr::for_caller(c);
+    let Some((message, problems)) = words(&tr, &err) else {
         return error_page(err, Some(c));
     };
     let (status, ..) = crate::problem::status_of(&err);
@@ -89,7 +90,7 @@ pub(super) async fn refused(
                 refusal.problems = field_errors
                     .iter()
                     .filter(|(f, _)| !fields.contains(f))
-                    .map(|(f, m)| in_words(f, m))
+                    .map(|(f, m)| in_words_of(&tr, f, m))
                     .collect();
             }
             Some(_) => {}

@@ -152,17 +152,18 @@ async fn refused_on_page(
     chosen: Option<(i64, &str)>,
 ) -> Response {
     let (status, _, _) = crate::problem::status_of(&err);
+    let tr = crate::i18n::Tr::for_caller(c);
     let (message, problems, retry) = match err {
         AppError::Conflict { message, problems } => {
             let retry = retry.filter(|_| may_override(c, &problems));
             (
-                message,
-                problems.into_iter().map(|p| p.message).collect(),
+                tr.refusal(&message),
+                problems.iter().map(|p| tr.conflict(p)).collect(),
                 retry,
             )
         }
         e @ (AppError::Invalid(_) | AppError::Refused(_) | AppError::Stale(_)) => {
-            (e.to_string(), Vec::new(), None)
+            (crate::error_page::detail_in(&tr, &e), Vec::new(), None)
         }
         e => return error_page(e, Some(c)),
     };
