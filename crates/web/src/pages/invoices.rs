@@ -80,9 +80,9 @@ async fn list(
 ) -> Response {
     crate::pages::newest_first(&mut filter.list);
     let (page, error) =
-        match crate::pages::page_or_refusal(&c, uc::list(&s.app, &c, filter.clone()).await) {
+        match crate::pages::page_or_refusal(uc::list(&s.app, &c, filter.clone()).await) {
             Ok(x) => x,
-            Err(page) => return page,
+            Err(e) => return error_page(e, Some(&c)),
         };
     let first = uc::today(&c).with_day(1).unwrap_or_else(|| uc::today(&c));
     let last_month = first

@@ -236,11 +236,10 @@ pub(crate) fn newest_first(list: &mut trainyard_app::store::ListParams) {
 }
 
 /// A list's rows; a filter the list refuses (a bad status, say) gives an empty page with the
-/// refusal shown above it, any other error the error page.
+/// refusal to show above it. Any other error is the caller's to show.
 pub(crate) fn page_or_refusal<T>(
-    c: &Caller,
     listed: Result<trainyard_app::store::Page<T>, AppError>,
-) -> Result<(trainyard_app::store::Page<T>, Option<String>), Response> {
+) -> Result<(trainyard_app::store::Page<T>, Option<String>), AppError> {
     match listed {
         Ok(p) => Ok((p, None)),
         Err(e @ AppError::BadParameter { .. }) => Ok((
@@ -252,7 +251,7 @@ pub(crate) fn page_or_refusal<T>(
             },
             Some(crate::error_page::said(&e)),
         )),
-        Err(e) => Err(error_page(e, Some(c))),
+        Err(e) => Err(e),
     }
 }
 
