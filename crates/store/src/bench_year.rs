@@ -214,6 +214,30 @@ pub async fn sessions(
     .bind(now)
     .execute(&mut *conn)
     .await?;
+    // Cost lines besides the derived ones: catering at every session held (its actual entered by
+    // finance once delivered), travel at every classroom session of the third.
+    sqlx::query(
+        "INSERT INTO session_cost_lines (session_id, kind, description, currency, planned_minor, stage, actual_minor, created_at, updated_at) \
+         SELECT id, 'catering', 'Lunch and coffee', 'EUR', 16000, \
+         CASE WHEN status IN ('delivered', 'closed') THEN 'actual' ELSE 'planned' END, \
+         CASE WHEN status IN ('delivered', 'closed') THEN 14000 + (id % 5) * 1000 END, $3, $3 \
+         FROM sessions WHERE id BETWEEN $1 AND $2 AND status <> 'cancelled'",
+    )
+    .bind(first)
+    .bind(last)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO session_cost_lines (session_id, kind, description, currency, planned_minor, stage, created_at, updated_at) \
+         SELECT id, 'travel', 'Instructor travel', 'EUR', 24000, 'committed', $3, $3 \
+         FROM sessions WHERE id BETWEEN $1 AND $2 AND status <> 'cancelled' AND venue_id IS NOT NULL AND id % 3 = 0",
+    )
+    .bind(first)
+    .bind(last)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
     sqlx::query(
         "UPDATE sessions SET booked_count = CASE WHEN status = 'cancelled' THEN 0 ELSE $3 END \
          WHERE id BETWEEN $1 AND $2",

@@ -12,6 +12,7 @@ use trainyard_core::Role;
 both_backends!(
     coordinator_logs_in_and_opens_sessions,
     coordinator_creates_a_course_through_the_form,
+    finance_issues_an_invoice_and_downloads_its_pdf,
 );
 
 fn kind_name(t: &TestApp) -> String {
@@ -103,5 +104,82 @@ async fn coordinator_creates_a_course_through_the_form(t: &TestApp) {
     );
     assert_eq!(b.value("code").await, "BRW-2", "the typed code is kept");
     assert!(!b.exists("main p.notice").await, "nothing was saved");
+    b.close().await;
+}
+
+async fn finance_issues_an_invoice_and_downloads_its_pdf(t: &TestApp) {
+    let Some(b) = Chrome::start(t).await else {
+        return;
+    };
+    let admin = t.api_as(Role::Admin, None).await;
+    admin
+        .create(
+            "/clients",
+            &serde_json::json!({ "code": "BRINV", "name": "Browser Invoice GmbH", "billing_email": "ap@brinv.example",
+                                 "currency": "EUR", "time_zone": "Europe/Berlin" }),
+        )
+        .await;
+    t.user("fina@example.com", Role::Finance, None).await;
+    b.login("fina@example.com", PASSWORD).await;
+
+    // A draft by hand: one line of 2 × 450.00 at 19 % tax.
+    b.goto("/invoices/new").await;
+    b.wait_for("form.card select[name='client_id']").await;
+    b.select("form.card select[name='client_id']", "Browser Invoice GmbH")
+        .await;
+    b.type_into("form.card [name='line_description']", "Workshop day")
+        .await;
+    b.type_into("form.card [name='line_quantity']", "2").await;
+    b.type_into("form.card [name='line_unit_price']", "450.00")
+        .await;
+    b.type_into("form.card [name='line_tax_rate']", "19").await;
+    b.click("form.card .actions button.primary").await;
+    b.wait_for("form[action$='/issue'] button").await;
+
+    // Issue it: the page asks first (answered yes here), then shows the number.
+    b.execute("window.confirm = function () { return true; };", vec![])
+        .await;
+    b.click("form[action$='/issue'] button").await;
+    let h1 = b.wait_for_text("main h1", "Issued").await;
+    let number = h1
+        .split_whitespace()
+        .find(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()) && w.contains('-'))
+        .unwrap_or_else(|| panic!("the heading names the invoice's number: {h1:?}"))
+        .to_owned();
+
+    // The PDF link, fetched as the browser would download it (its session cookie).
+    let bytes = b
+        .execute(
+            "var href = document.querySelector(\"a[href$='/pdf']\").getAttribute('href');
+             var x = new XMLHttpRequest();
+             x.open('GET', href, false);
+             x.overrideMimeType('text/plain; charset=x-user-defined');
+             x.send();
+             var out = [x.status, x.getResponseHeader('content-type')];
+             for (var i = 0; i < x.responseText.length; i++) { out.push(x.responseText.charCodeAt(i) & 0xff); }
+             return out;",
+            vec![],
+        )
+        .await;
+    let parts = bytes.as_array().unwrap();
+    assert_eq!(parts[0], 200, "the PDF answers");
+    assert_eq!(parts[1], "application/pdf");
+    let pdf: Vec<u8> = parts[2..]
+        .iter()
+        .map(|v| v.as_u64().unwrap() as u8)
+        .collect();
+    assert!(pdf.starts_with(b"%PDF"), "a PDF file");
+    if let Some(text) = common::pdf_text(&pdf) {
+        assert!(
+            text.contains(&number),
+            "the PDF shows the number {number}: {text}"
+        );
+        assert!(
+            text.contains("Browser Invoice GmbH"),
+            "the PDF names the client: {text}"
+        );
+        // 900.00 net + 171.00 tax.
+        assert!(text.contains("1,071.00"), "the PDF shows the total: {text}");
+    }
     b.close().await;
 }
