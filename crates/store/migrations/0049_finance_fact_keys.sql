@@ -32,8 +32,10 @@ DROP INDEX sessions_kpi_starts;
 CREATE INDEX sessions_kpi_starts ON sessions (starts_at, archived_at, status, kpi_postponements,
     kpi_disruption_reason, status_reason, ends_at, capacity, booked_count, kpi_came, kpi_no_show,
     kpi_completed, kpi_staff_actions, kpi_admin_minutes, client_id, course_id, venue_id, delivery_mode);
--- Teaching parts by their time, for the utilization sums over a period.
+-- Teaching parts by their time, for the utilization sums over a period, and each part's
+-- assignments with what those sums read of them.
 CREATE INDEX session_parts_times ON session_parts (starts_at, ends_at, status, session_id);
+CREATE INDEX assignments_session_teaching ON assignments (session_id, status, instructor_id);
 
 --@sqlite
 DROP TRIGGER sessions_finance_update;

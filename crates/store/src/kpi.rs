@@ -156,11 +156,16 @@ pub async fn session_groups(
 ) -> Result<(Vec<SessionRow>, Vec<AdminRow>), StoreError> {
     let mut q = Sql::new("SELECT ");
     group_key(&mut q, g);
+    // The admin effort is summed in the same pass: the key holds the status, so a delivered
+    // group's sums are its sessions' (the counts kept on the session row, migration 0045;
+    // [`admin_effort`] counts them afresh).
     q.push(
         ", COUNT(*) AS n, MIN(s.starts_at) AS first_start, MAX(s.ends_at) AS last_end, \
          CAST(SUM(s.capacity) AS BIGINT) AS capacity, CAST(SUM(s.booked_count) AS BIGINT) AS booked, \
          CAST(SUM(s.kpi_came) AS BIGINT) AS came, CAST(SUM(s.kpi_no_show) AS BIGINT) AS no_show, \
-         CAST(SUM(s.kpi_completed) AS BIGINT) AS completed FROM sessions s",
+         CAST(SUM(s.kpi_completed) AS BIGINT) AS completed, \
+         CAST(SUM(s.kpi_staff_actions) AS BIGINT) AS actions, CAST(SUM(s.kpi_admin_minutes) AS BIGINT) AS minutes \
+         FROM sessions s",
     );
     starting_in(&mut q, f);
     q.push(" GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5");
@@ -185,38 +190,21 @@ pub async fn session_groups(
             },
             sessions: r.i("n")?,
         };
-        Ok((key, row))
+        Ok((row, r.i("actions")?, r.i("minutes")?))
     })
     .await?;
-    let mut ids: HashMap<Key, i64> = HashMap::new();
     let mut groups = Vec::with_capacity(found.len());
-    for (n, (key, mut row)) in found.into_iter().enumerate() {
-        row.id = n as i64 + 1;
-        ids.insert(key, row.id);
-        groups.push(row);
-    }
-    let mut q = Sql::new(
-        "SELECT x.slice, x.status, x.postponed, x.reason, x.due, \
-        CAST(SUM(x.actions) AS BIGINT) AS actions, CAST(SUM(x.minutes) AS BIGINT) AS minutes FROM (SELECT ",
-    );
-    group_key(&mut q, g);
-    // The counts kept on the session row (migration 0045); [`admin_effort`] counts them afresh.
-    q.push(", s.kpi_staff_actions AS actions, s.kpi_admin_minutes AS minutes FROM sessions s");
-    starting_in(&mut q, f);
-    q.push(" AND s.status IN ('delivered', 'closed')) x GROUP BY x.slice, x.status, x.postponed, x.reason, x.due");
     let mut admin = Vec::new();
-    for (key, actions, minutes) in fetch_all(conn, q.query(), |r| {
-        Ok((key_of(r)?, r.i("actions")?, r.i("minutes")?))
-    })
-    .await?
-    {
-        if let Some(&id) = ids.get(&key) {
+    for (n, (mut row, actions, minutes)) in found.into_iter().enumerate() {
+        row.id = n as i64 + 1;
+        if matches!(row.status, SessionStatus::Delivered | SessionStatus::Closed) {
             admin.push(AdminRow {
-                session_id: id,
+                session_id: row.id,
                 staff_actions: actions,
                 minutes,
             });
         }
+        groups.push(row);
     }
     Ok((groups, admin))
 }
