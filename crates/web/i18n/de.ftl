@@ -1601,3 +1601,7 @@ plan-accepted-refused = { $accepted } übernommen, { $refused } abgelehnt.
 # --- lead (session 11)
 refused-complaint-resolved-by = Diese Beschwerde wurde bereits von { $who } erledigt: { $resolution }
 refused-complaint-resolved = Diese Beschwerde wurde bereits erledigt: { $resolution }
+session-override-reason = Begründung der Ausnahme
+session-override-why = warum es trotzdem stattfinden darf
+session-override-if-needed = Begründung der Ausnahme (falls nötig)
+session-propose-anyway = Trotzdem vorschlagen

@@ -1602,3 +1602,7 @@ plan-accepted-refused = { $accepted } accepted, { $refused } refused.
 # --- lead (session 11)
 refused-complaint-resolved-by = This complaint was already resolved by { $who }: { $resolution }
 refused-complaint-resolved = This complaint was already resolved: { $resolution }
+session-override-reason = Override reason
+session-override-why = why it may go ahead
+session-override-if-needed = override reason (if needed)
+session-propose-anyway = Propose anyway

@@ -227,7 +227,9 @@ async fn propose(
                     ("instructor_id".into(), f.instructor_id.to_string()),
                     ("role".into(), f.role.clone()),
                 ],
-                submit: "Propose anyway".into(),
+                submit: crate::i18n::Tr::for_caller(&c)
+                    .t("session-propose-anyway")
+                    .into(),
             };
             refused_on_page(&s, &c, id, e, Some(retry), Some((f.instructor_id, &f.role))).await
         }
