@@ -786,6 +786,12 @@ mod tests {
                         ("refused", "1".into()),
                         ("start_day", "2027-01-04".into()),
                         ("end_day", "2027-01-08".into()),
+                        ("who", "who1".into()),
+                        ("resolution", "resolution1".into()),
+                        ("certificate", "certificate1".into()),
+                        ("expires", "expires1".into()),
+                        ("open", "open1".into()),
+                        ("resolved", "resolved1".into()),
                     ],
                 );
                 assert!(!s.is_empty() && !s.contains('{'), "{lang} {key}: {s}");
