@@ -265,6 +265,28 @@ async fn enroll_telling(
     Ok(after)
 }
 
+/// The refusal of a private session to a learner of another client.
+fn private_to_client(s: &Session) -> AppError {
+    AppError::Refused(trainyard_core::refusal!(
+        "refused-enroll-private",
+        "Session {session} is private to {client}.",
+        session = s.reference,
+        client = s.client_name.clone().unwrap_or_default()
+    ))
+}
+
+/// The refusal of a learner already holding a place (or a waitlist spot) in the session.
+fn already_enrolled(first: &str, last: &str, s: &Session, status: EnrollmentStatus) -> AppError {
+    AppError::Refused(trainyard_core::refusal!(
+        "refused-enroll-already",
+        "{first} {last} is already enrolled in {session} ({status}).",
+        first = first,
+        last = last,
+        session = s.reference,
+        status = status.label().to_lowercase()
+    ))
+}
+
 /// Whether `learner` may be enrolled into `s` now, before anything is written: who may enroll
 /// whom, the session's status and start, a private session's client, the cutoff for non-staff,
 /// and an enrollment that is already there (`existing`, of any status). The refusals an
@@ -298,12 +320,7 @@ pub(crate) fn may_take(
         )));
     }
     if s.client_id.is_some() && learner.client_id != s.client_id {
-        return Err(AppError::Refused(trainyard_core::refusal!(
-            "refused-enroll-private",
-            "Session {session} is private to {client}.",
-            session = s.reference,
-            client = s.client_name.clone().unwrap_or_default()
-        )));
+        return Err(private_to_client(&s));
     }
     if !caller.role.is_staff() && s.starts_at - now < cutoff_hours * HOUR {
         return Err(AppError::Refused(trainyard_core::refusal!(
@@ -319,14 +336,12 @@ pub(crate) fn may_take(
             EnrollmentStatus::Cancelled | EnrollmentStatus::Transferred
         )
     {
-        return Err(AppError::Refused(trainyard_core::refusal!(
-            "refused-enroll-already",
-            "{first} {last} is already enrolled in {session} ({status}).",
-            first = learner.first_name,
-            last = learner.last_name,
-            session = s.reference,
-            status = e.status.label().to_lowercase()
-        )));
+        return Err(already_enrolled(
+            &learner.first_name,
+            &learner.last_name,
+            &s,
+            e.status,
+        ));
     }
     Ok(())
 }
@@ -603,12 +618,7 @@ pub async fn substitute(
         )));
     }
     if s.client_id.is_some() && newcomer.client_id != s.client_id {
-        return Err(AppError::Refused(trainyard_core::refusal!(
-            "refused-enroll-private",
-            "Session {session} is private to {client}.",
-            session = s.reference,
-            client = s.client_name.clone().unwrap_or_default()
-        )));
+        return Err(private_to_client(&s));
     }
     let existing = repo::find(&mut tx, s.id, learner_id).await?;
     if let Some(e) = &existing
@@ -617,14 +627,12 @@ pub async fn substitute(
             EnrollmentStatus::Cancelled | EnrollmentStatus::Transferred
         )
     {
-        return Err(AppError::Refused(trainyard_core::refusal!(
-            "refused-enroll-already",
-            "{first} {last} is already enrolled in {session} ({status}).",
-            first = newcomer.first_name,
-            last = newcomer.last_name,
-            session = s.reference,
-            status = e.status.label().to_lowercase()
-        )));
+        return Err(already_enrolled(
+            &newcomer.first_name,
+            &newcomer.last_name,
+            &s,
+            e.status,
+        ));
     }
     // The seat (or the place in line) passes over as it is: no seat is released or claimed.
     repo::set_state(
