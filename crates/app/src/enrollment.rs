@@ -320,7 +320,7 @@ pub(crate) fn may_take(
         )));
     }
     if s.client_id.is_some() && learner.client_id != s.client_id {
-        return Err(private_to_client(&s));
+        return Err(private_to_client(s));
     }
     if !caller.role.is_staff() && s.starts_at - now < cutoff_hours * HOUR {
         return Err(AppError::Refused(trainyard_core::refusal!(
@@ -339,7 +339,7 @@ pub(crate) fn may_take(
         return Err(already_enrolled(
             &learner.first_name,
             &learner.last_name,
-            &s,
+            s,
             e.status,
         ));
     }
