@@ -886,6 +886,10 @@ pub async fn run(
             if let Err(e) = crate::finance_facts::refresh_all(&app).await {
                 tracing::warn!(error = %e, "refreshing the sessions' finance figures failed; retrying next run")
             }
+            // The KPI counts kept per quarter hour and the teaching rows (migration 0050).
+            if let Err(e) = crate::kpi_kept::refresh(&app).await {
+                tracing::warn!(error = %e, "recounting the kept KPI counts failed; retrying next run")
+            }
             // The compliance checklists of the sessions marked since (migration 0046), so the
             // dashboard's next request finds nothing to do.
             if let Err(e) = crate::compliance::sync_marked(&app).await {

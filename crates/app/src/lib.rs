@@ -34,6 +34,7 @@ pub mod import;
 pub mod invoice_print;
 pub mod invoice_runs;
 pub mod invoicing;
+pub mod kpi_kept;
 pub mod languages;
 pub mod messages;
 pub mod morning;

@@ -484,6 +484,9 @@ pub async fn kpis_at(
         };
         Ok::<_, AppError>((current, compared))
     };
+    if source == Source::Facts {
+        crate::kpi_kept::refresh(app).await?;
+    }
     let (current, compared, (current_finance, compared_finance)) = tokio::try_join!(
         rows(app, &current_filter, now, &bounds, source),
         compared_rows,

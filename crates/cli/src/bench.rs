@@ -328,6 +328,16 @@ pub async fn year(
         "finance figures kept for {costed} delivered sessions in {:.1} s",
         costing.elapsed().as_secs_f64()
     );
+    // The KPI counts kept per quarter hour and the teaching rows (migration 0050), recounted for
+    // every session the load marked, as the worker does in the background.
+    let counting = Instant::now();
+    let counted = trainyard_app::kpi_kept::refresh(&app)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}: {e:?}"))?;
+    println!(
+        "KPI counts kept: {counted} marks recounted in {:.1} s",
+        counting.elapsed().as_secs_f64()
+    );
     // The compliance checklists of the marked sessions (migration 0046: an upgraded database
     // starts with every session marked), as the worker brings them up to date in the background.
     let syncing = Instant::now();

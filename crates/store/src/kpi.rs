@@ -3,6 +3,7 @@
 //! admin effort per session. Each narrows by the same [`KpiFilter`]; the figures themselves are
 //! computed in core, never in SQL, so the module, the API and the tests share one definition.
 
+use crate::kpi_kept as kept;
 use crate::row::{Col, Sql, fetch_all};
 use crate::{Conn, StoreError};
 use std::collections::HashMap;
@@ -145,15 +146,85 @@ fn key_of(r: &sqlx::any::AnyRow) -> Result<Key, sqlx::Error> {
     ))
 }
 
-/// The sessions starting in the period, counted in groups (ids 1, 2, …), with the admin effort
-/// of the delivered ones summed per group under the same ids: what `trainyard_core::kpi::figures`
-/// needs, in a few hundred rows rather than one per session. [`sessions`] and [`admin_effort`]
-/// read the same from the raw rows (the tests compare them).
-pub async fn session_groups(
+/// One group's sums, read from the sessions or from the kept quarters.
+#[derive(Debug, Clone, Copy)]
+struct Sums {
+    sessions: i64,
+    first_start: i64,
+    last_end: i64,
+    capacity: i64,
+    booked: i64,
+    came: i64,
+    no_show: i64,
+    completed: i64,
+    actions: i64,
+    minutes: i64,
+}
+
+impl Sums {
+    fn of(r: &sqlx::any::AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            sessions: r.i("n")?,
+            first_start: r.i("first_start")?,
+            last_end: r.i("last_end")?,
+            capacity: r.i("capacity")?,
+            booked: r.i("booked")?,
+            came: r.i("came")?,
+            no_show: r.i("no_show")?,
+            completed: r.i("completed")?,
+            actions: r.i("actions")?,
+            minutes: r.i("minutes")?,
+        })
+    }
+
+    fn add(&mut self, o: Sums) {
+        self.sessions += o.sessions;
+        self.first_start = self.first_start.min(o.first_start);
+        self.last_end = self.last_end.max(o.last_end);
+        self.capacity += o.capacity;
+        self.booked += o.booked;
+        self.came += o.came;
+        self.no_show += o.no_show;
+        self.completed += o.completed;
+        self.actions += o.actions;
+        self.minutes += o.minutes;
+    }
+}
+
+type Groups = std::collections::BTreeMap<Key, Sums>;
+
+fn merge(into: &mut Groups, found: Vec<(Key, Sums)>) {
+    for (key, sums) in found {
+        match into.get_mut(&key) {
+            Some(had) => had.add(sums),
+            None => {
+                into.insert(key, sums);
+            }
+        }
+    }
+}
+
+/// Whether the kept quarters can answer `f`: no slice but the period (they are not kept per
+/// client, course, venue, mode or instructor) and a period and slices that start on quarters.
+fn quarters_answer(f: &KpiFilter, g: Grouping<'_>) -> bool {
+    let on_quarter = |ms: &i64| ms.rem_euclid(kept::QUARTER_MS) == 0;
+    f.client_id.is_none()
+        && f.course_id.is_none()
+        && f.venue_id.is_none()
+        && f.mode.is_none()
+        && f.instructor_id.is_none()
+        && on_quarter(&f.from_ms)
+        && on_quarter(&f.until_ms)
+        && g.bounds.iter().all(on_quarter)
+}
+
+/// The groups of the sessions of `f` from the session rows, in `quarters` only when given.
+async fn groups_counted(
     conn: &mut Conn,
     f: &KpiFilter,
     g: Grouping<'_>,
-) -> Result<(Vec<SessionRow>, Vec<AdminRow>), StoreError> {
+    quarters: Option<&[i64]>,
+) -> Result<Vec<(Key, Sums)>, StoreError> {
     let mut q = Sql::new("SELECT ");
     group_key(&mut q, g);
     // The admin effort is summed in the same pass: the key holds the status, so a delivered
@@ -168,40 +239,127 @@ pub async fn session_groups(
          FROM sessions s",
     );
     starting_in(&mut q, f);
-    q.push(" GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5");
-    let found = fetch_all(conn, q.query(), |r| {
-        let key = key_of(r)?;
+    if let Some(quarters) = quarters {
+        q.push(" AND (");
+        for (n, quarter) in quarters.iter().enumerate() {
+            q.push(if n == 0 { "" } else { " OR " })
+                .push("(s.starts_at >= ")
+                .int(quarter * kept::QUARTER_MS)
+                .push(" AND s.starts_at < ")
+                .int((quarter + 1) * kept::QUARTER_MS)
+                .push(")");
+        }
+        q.push(if quarters.is_empty() { "1 = 0)" } else { ")" });
+    }
+    q.push(" GROUP BY 1, 2, 3, 4, 5");
+    fetch_all(conn, q.query(), |r| Ok((key_of(r)?, Sums::of(r)?))).await
+}
+
+/// The groups of the period from the kept quarters; the quarters where some sessions have ended
+/// by `as_of` and others not (sessions under way: few, around now) are counted from their
+/// sessions, since the side of `as_of` is part of the key.
+async fn groups_kept(
+    conn: &mut Conn,
+    f: &KpiFilter,
+    g: Grouping<'_>,
+) -> Result<Vec<(Key, Sums)>, StoreError> {
+    let (from, until) = (f.from_ms / kept::QUARTER_MS, f.until_ms / kept::QUARTER_MS);
+    let mut q = Sql::new("SELECT DISTINCT quarter FROM session_kpi_quarters WHERE quarter >= ");
+    q.int(from)
+        .push(" AND quarter < ")
+        .int(until)
+        .push(" AND first_end <= ")
+        .int(g.as_of)
+        .push(" AND last_end > ")
+        .int(g.as_of)
+        .push(" ORDER BY quarter");
+    let straddling = fetch_all(conn, q.query(), |r| r.i("quarter")).await?;
+    let mut q = Sql::new("SELECT ");
+    if g.bounds.is_empty() {
+        q.push("0");
+    } else {
+        q.push("CASE");
+        for (n, b) in g.bounds.iter().enumerate() {
+            q.push(" WHEN k.quarter < ")
+                .int(b / kept::QUARTER_MS)
+                .push(&format!(" THEN {n}"));
+        }
+        q.push(&format!(" ELSE {} END", g.bounds.len()));
+    }
+    q.push(" AS slice, k.status, k.postponed, k.reason, CASE WHEN k.last_end <= ")
+        .int(g.as_of)
+        .push(
+            " THEN 1 ELSE 0 END AS due, CAST(SUM(k.sessions) AS BIGINT) AS n, \
+             MIN(k.first_start) AS first_start, MAX(k.last_end) AS last_end, \
+             CAST(SUM(k.capacity) AS BIGINT) AS capacity, CAST(SUM(k.booked) AS BIGINT) AS booked, \
+             CAST(SUM(k.came) AS BIGINT) AS came, CAST(SUM(k.no_show) AS BIGINT) AS no_show, \
+             CAST(SUM(k.completed) AS BIGINT) AS completed, \
+             CAST(SUM(k.staff_actions) AS BIGINT) AS actions, CAST(SUM(k.admin_minutes) AS BIGINT) AS minutes \
+             FROM session_kpi_quarters k WHERE k.quarter >= ",
+        )
+        .int(from)
+        .push(" AND k.quarter < ")
+        .int(until);
+    if !straddling.is_empty() {
+        q.push(" AND k.quarter NOT IN (");
+        for (n, quarter) in straddling.iter().enumerate() {
+            q.push(if n == 0 { "" } else { ", " }).int(*quarter);
+        }
+        q.push(")");
+    }
+    q.push(" GROUP BY 1, 2, 3, 4, 5");
+    let mut found = fetch_all(conn, q.query(), |r| Ok((key_of(r)?, Sums::of(r)?))).await?;
+    if !straddling.is_empty() {
+        found.extend(groups_counted(conn, f, g, Some(&straddling)).await?);
+    }
+    Ok(found)
+}
+
+/// The sessions starting in the period, counted in groups (ids 1, 2, …), with the admin effort
+/// of the delivered ones summed per group under the same ids: what `trainyard_core::kpi::figures`
+/// needs, in a few hundred rows rather than one per session. Read from the kept quarters
+/// (migration 0050; `app::kpi_kept::refresh` first recounts what changed) when they answer the
+/// filter, else from the session rows. [`sessions`] and [`admin_effort`] read the same from the
+/// raw rows (the tests compare them).
+pub async fn session_groups(
+    conn: &mut Conn,
+    f: &KpiFilter,
+    g: Grouping<'_>,
+) -> Result<(Vec<SessionRow>, Vec<AdminRow>), StoreError> {
+    let found = if quarters_answer(f, g) {
+        groups_kept(conn, f, g).await?
+    } else {
+        groups_counted(conn, f, g, None).await?
+    };
+    let mut grouped = Groups::new();
+    merge(&mut grouped, found);
+    let mut groups = Vec::with_capacity(grouped.len());
+    let mut admin = Vec::new();
+    for (n, (key, sums)) in grouped.into_iter().enumerate() {
         let row = SessionRow {
-            id: 0,
+            id: n as i64 + 1,
             client_id: None,
             course_id: 0,
             status: decode(SessionStatus::parse(&key.1))?,
-            starts_at: r.i("first_start")?,
-            ends_at: r.i("last_end")?,
-            capacity: r.i("capacity")?,
-            booked: r.i("booked")?,
-            attended: r.i("came")?,
-            no_show: r.i("no_show")?,
-            completed: r.i("completed")?,
+            starts_at: sums.first_start,
+            ends_at: sums.last_end,
+            capacity: sums.capacity,
+            booked: sums.booked,
+            attended: sums.came,
+            no_show: sums.no_show,
+            completed: sums.completed,
             postponed: key.2 > 0,
             disruption: match &key.3 {
                 Some(x) => Some(decode(StatusReason::parse(x))?),
                 None => None,
             },
-            sessions: r.i("n")?,
+            sessions: sums.sessions,
         };
-        Ok((row, r.i("actions")?, r.i("minutes")?))
-    })
-    .await?;
-    let mut groups = Vec::with_capacity(found.len());
-    let mut admin = Vec::new();
-    for (n, (mut row, actions, minutes)) in found.into_iter().enumerate() {
-        row.id = n as i64 + 1;
         if matches!(row.status, SessionStatus::Delivered | SessionStatus::Closed) {
             admin.push(AdminRow {
                 session_id: row.id,
-                staff_actions: actions,
-                minutes,
+                staff_actions: sums.actions,
+                minutes: sums.minutes,
             });
         }
         groups.push(row);
@@ -259,10 +417,35 @@ pub async fn teaching(
 
 /// The teaching of [`teaching`] summed per instructor: minutes inside the period, each part's
 /// clipped to it and counted in whole minutes, as `trainyard_core::kpi::taught_by_instructor`.
+/// Read from the kept teaching rows (migration 0050) unless the sessions are sliced by more than
+/// the instructor.
 pub async fn taught_minutes(
     conn: &mut Conn,
     f: &KpiFilter,
 ) -> Result<HashMap<i64, i64>, StoreError> {
+    if f.client_id.is_none() && f.course_id.is_none() && f.venue_id.is_none() && f.mode.is_none() {
+        let mut q = Sql::new("SELECT t.instructor_id, CAST(SUM((CASE WHEN t.ends_at < ");
+        q.int(f.until_ms)
+            .push(" THEN t.ends_at ELSE ")
+            .int(f.until_ms)
+            .push(" END - CASE WHEN t.starts_at > ")
+            .int(f.from_ms)
+            .push(" THEN t.starts_at ELSE ")
+            .int(f.from_ms)
+            .push(" END) / 60000) AS BIGINT) AS minutes FROM kpi_teaching t WHERE t.starts_at < ")
+            .int(f.until_ms)
+            .push(" AND t.ends_at > ")
+            .int(f.from_ms);
+        if let Some(i) = f.instructor_id {
+            q.push(" AND t.instructor_id = ").int(i);
+        }
+        q.push(" GROUP BY t.instructor_id");
+        let rows = fetch_all(conn, q.query(), |r| {
+            Ok((r.i("instructor_id")?, r.i("minutes")?))
+        })
+        .await?;
+        return Ok(rows.into_iter().collect());
+    }
     let mut q = Sql::new("SELECT a.instructor_id, CAST(SUM((CASE WHEN p.ends_at < ");
     q.int(f.until_ms)
         .push(" THEN p.ends_at ELSE ")

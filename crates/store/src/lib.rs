@@ -33,6 +33,7 @@ pub mod invoice_export;
 pub mod invoice_runs;
 pub mod invoices;
 pub mod kpi;
+pub mod kpi_kept;
 pub mod learners;
 mod migrate;
 pub mod morning;

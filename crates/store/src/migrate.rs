@@ -49,6 +49,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (46, "compliance_marks", include_str!("../migrations/0046_compliance_marks.sql")),
     (47, "renewals_followup", include_str!("../migrations/0047_renewals_followup.sql")),
     (49, "finance_fact_keys", include_str!("../migrations/0049_finance_fact_keys.sql")),
+    (50, "kpi_kept", include_str!("../migrations/0050_kpi_kept.sql")),
 ];
 
 /// The migration that keys the audit chain (see `audit::adopt_key`).

@@ -6,12 +6,8 @@
 //! the row to add. The other tests pin the two leaks of issue 10: finance fields in the API for
 //! roles that may not see them, and the roster for an instructor who has not accepted.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
-
-use common::routes::page_routes;
-use common::{Api, PASSWORD, TestApp, course_body, course_body_with_costs, venue_body};
+use crate::common::routes::page_routes;
+use crate::common::{Api, PASSWORD, TestApp, course_body, course_body_with_costs, venue_body};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};

@@ -4,12 +4,12 @@
 //! links work once and not after they expire; a password reset end to end; and a hostile Host
 //! header never reaches a feed's or an e-mail's links, which are absolute under the public URL.
 
-#![allow(clippy::unwrap_used)]
+use crate::common;
 
-mod common;
-
+use crate::common::{
+    Api, Browser, LEARNER_PASSWORD, TestApp, course_body, link_in, mails_to, token_of,
+};
 use chrono::{Duration, Utc};
-use common::{Api, Browser, LEARNER_PASSWORD, TestApp, course_body, link_in, mails_to, token_of};
 use reqwest::StatusCode;
 use serde_json::json;
 use trainyard_core::Role;

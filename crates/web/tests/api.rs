@@ -1,10 +1,6 @@
 //! The JSON API driven over HTTP against a real database, on SQLite and PostgreSQL.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
-
-use common::{TestApp, course_body, venue_body};
+use crate::common::{TestApp, course_body, venue_body};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use trainyard_core::Role;

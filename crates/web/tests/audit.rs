@@ -4,11 +4,7 @@
 //! key"; deleting the newest events and moving the head back is found by a checkpoint taken before;
 //! a forged checkpoint is refused; a process started with another key is refused.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
-
-use common::{TestApp, course_body};
+use crate::common::{TestApp, course_body};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 use trainyard_app::history;

@@ -1,12 +1,10 @@
 //! The HTML UI in a real (headless) Chromium: login, navigation and a form round trip.
 //! Skipped with a note when Chromium is not installed, unless TRAINYARD_REQUIRE_BROWSER is set.
 
-#![allow(clippy::unwrap_used)]
+use crate::common;
 
-mod common;
-
-use common::browser::Chrome;
-use common::{PASSWORD, TestApp};
+use crate::common::browser::Chrome;
+use crate::common::{PASSWORD, TestApp};
 use trainyard_core::Role;
 
 both_backends!(

@@ -4,12 +4,10 @@
 //! also rendered at a phone's width and must not scroll sideways there.
 //! Skipped with a note when Chromium is not installed, unless TRAINYARD_REQUIRE_BROWSER is set.
 
-#![allow(clippy::unwrap_used)]
+use crate::common;
 
-mod common;
-
-use common::browser::Chrome;
-use common::{PASSWORD, TestApp, course_body, venue_body};
+use crate::common::browser::Chrome;
+use crate::common::{PASSWORD, TestApp, course_body, venue_body};
 use reqwest::StatusCode;
 use serde_json::json;
 use trainyard_core::Role;

@@ -5,12 +5,8 @@
 //! `Chrome::close` fails the test on any CSP violation in the console.
 //! Skipped with a note when Chromium is not installed, unless TRAINYARD_REQUIRE_BROWSER is set.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
-
-use common::browser::Chrome;
-use common::{PASSWORD, TestApp, course_body, venue_body};
+use crate::common::browser::Chrome;
+use crate::common::{PASSWORD, TestApp, course_body, venue_body};
 use serde_json::{Value, json};
 use trainyard_core::Role;
 use trainyard_core::status::AssignmentStatus;

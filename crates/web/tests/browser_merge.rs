@@ -5,13 +5,9 @@
 //! The summary is also rendered at a phone's width. Skipped with a note when Chromium is not
 //! installed, unless TRAINYARD_REQUIRE_BROWSER is set.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
-
+use crate::common::browser::Chrome;
+use crate::common::{PASSWORD, TestApp, course_body, venue_body};
 use chrono::{Duration, Utc};
-use common::browser::Chrome;
-use common::{PASSWORD, TestApp, course_body, venue_body};
 use reqwest::StatusCode;
 use serde_json::json;
 use trainyard_core::Role;

@@ -5,13 +5,9 @@
 //! move, and reads who would be told what. Skipped with a note when Chromium is not installed,
 //! unless TRAINYARD_REQUIRE_BROWSER is set.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
-
-use common::browser::Chrome;
-use common::promises::{monday_after, promised};
-use common::{PASSWORD, TestApp, course_body, venue_body};
+use crate::common::browser::Chrome;
+use crate::common::promises::{monday_after, promised};
+use crate::common::{PASSWORD, TestApp, course_body, venue_body};
 use reqwest::StatusCode;
 use serde_json::json;
 use trainyard_core::Role;

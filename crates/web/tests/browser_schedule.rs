@@ -3,12 +3,8 @@
 //! the session page where the coordinator proposed her.
 //! Skipped with a note when Chromium is not installed, unless TRAINYARD_REQUIRE_BROWSER is set.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
-
-use common::browser::Chrome;
-use common::{PASSWORD, TestApp, course_body, venue_body};
+use crate::common::browser::Chrome;
+use crate::common::{PASSWORD, TestApp, course_body, venue_body};
 use serde_json::json;
 use trainyard_core::Role;
 

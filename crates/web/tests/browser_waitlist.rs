@@ -4,13 +4,11 @@
 //! the portal are also rendered at a phone's width (390 px) and must not scroll sideways there.
 //! Skipped with a note when Chromium is not installed, unless TRAINYARD_REQUIRE_BROWSER is set.
 
-#![allow(clippy::unwrap_used)]
+use crate::common;
 
-mod common;
-
+use crate::common::browser::Chrome;
+use crate::common::{TestApp, course_body, venue_body};
 use chrono::{Duration, Utc};
-use common::browser::Chrome;
-use common::{TestApp, course_body, venue_body};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use trainyard_core::Role;

@@ -3,11 +3,9 @@
 //! exactly one e-mail per crossing, also when the crossing changes race; who may see budgets; bad
 //! input is 422 naming the field and changes nothing; the pages and the dashboard.
 
-#![allow(clippy::unwrap_used)]
+use crate::common;
 
-mod common;
-
-use common::{Api, TestApp, course_body, mails_to};
+use crate::common::{Api, TestApp, course_body, mails_to};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use trainyard_core::Role;

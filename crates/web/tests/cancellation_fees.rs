@@ -7,12 +7,8 @@
 //! hand in `trainyard_core::cancellation`'s unit tests: here "now" is the real clock, so the
 //! sessions lie well inside a tier.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
-
+use crate::common::{Api, TestApp, course_body, venue_body};
 use chrono::{Datelike, Months};
-use common::{Api, TestApp, course_body, venue_body};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::sync::Arc;

@@ -5,12 +5,10 @@
 //! validation that changes nothing, the waitlist and offers in the learner's portal, one-button
 //! registration, cancel and transfer for signed-in learners, and calendar files only for their owner.
 
-#![allow(clippy::unwrap_used)]
+use crate::common;
 
-mod common;
-
+use crate::common::{Api, Browser, TestApp, course_body, venue_body};
 use chrono::{Duration, Utc};
-use common::{Api, Browser, TestApp, course_body, venue_body};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use trainyard_core::Role;

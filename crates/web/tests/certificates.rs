@@ -2,11 +2,9 @@
 //! verified on the public page and API (valid, expired, revoked, unknown), the PDF read back and
 //! its QR code decoded, who may read whose, revocation audited, expiry reminders once per offset.
 
-#![allow(clippy::unwrap_used)]
+use crate::common;
 
-mod common;
-
-use common::{Api, TestApp, course_body, mails_to};
+use crate::common::{Api, TestApp, course_body, mails_to};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use trainyard_app::accounts::{self, NewAccount};

@@ -3,11 +3,9 @@
 //! changes nothing; a fixed file enrolls everyone in one go; a broken CSV names its line; a client
 //! contact cannot reach another client's private session or people; the portal shows our own only.
 
-#![allow(clippy::unwrap_used)]
+use crate::common;
 
-mod common;
-
-use common::{Api, TestApp, course_body, venue_body};
+use crate::common::{Api, TestApp, course_body, venue_body};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use trainyard_core::Role;

@@ -5,11 +5,7 @@
 //! checklists are kept current by marks (migration 0046): a change made by direct SQL reaches the
 //! next dashboard read, and a requirement created after its sessions gives each its item.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
-
-use common::{Api, TestApp, course_body};
+use crate::common::{Api, TestApp, course_body};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::io::Read as _;

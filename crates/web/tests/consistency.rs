@@ -3,11 +3,7 @@
 //! going around the store functions would leave behind; the database refuses a busy assignment
 //! without its slots; and skills match whatever their spelling. On SQLite and PostgreSQL.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
-
-use common::{Api, TestApp, course_body, venue_body};
+use crate::common::{Api, TestApp, course_body, venue_body};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use trainyard_core::Role;

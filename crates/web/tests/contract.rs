@@ -8,11 +8,9 @@
 //! `contract/node_modules`). Without them the tool tests print why they did not run; with
 //! `TRAINYARD_REQUIRE_CONTRACT_TOOLS` set (as .ci/run does) they fail instead.
 
-#![allow(clippy::unwrap_used)]
+use crate::common;
 
-mod common;
-
-use common::TestApp;
+use crate::common::TestApp;
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -23,7 +21,7 @@ use trainyard_core::Role;
 use trainyard_store::testing::Kind;
 
 const REFRESH: &str = "cargo run -q -p trainyard -- openapi > contract/openapi.json \
-    (or UPDATE_SNAPSHOT=1 cargo test -p trainyard-web --test contract)";
+    (or UPDATE_SNAPSHOT=1 cargo test -p trainyard-web --test web contract::)";
 const INSTALL: &str =
     "python3 -m pip install -r contract/requirements.txt && npm ci --prefix contract";
 

@@ -4,11 +4,7 @@
 //! cent; actuals and manual lines with a stale edit refused; the CSV import whose dry run changes
 //! nothing and reports every bad row; and who may see any of it.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
-
-use common::{Api, Browser, TestApp, course_body_with_costs, venue_body};
+use crate::common::{Api, Browser, TestApp, course_body_with_costs, venue_body};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use trainyard_core::Role;

@@ -1,11 +1,9 @@
 //! Web defences: security headers, the login's return address, CSV formula injection, login
 //! throttling under concurrency, and problem+json for every API error.
 
-#![allow(clippy::unwrap_used)]
+use crate::common;
 
-mod common;
-
-use common::{Browser, PASSWORD, TestApp};
+use crate::common::{Browser, PASSWORD, TestApp};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde_json::json;

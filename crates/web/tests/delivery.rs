@@ -9,11 +9,9 @@
 //! Needs `python3 -m pip install aiosmtpd 'icalendar==6.1.0'`. Without them the tests print a note
 //! and pass without running — unless `CI` or `TRAINYARD_REQUIRE_BROWSER` is set, when they fail.
 
-#![allow(clippy::unwrap_used)]
+use crate::common;
 
-mod common;
-
-use common::{Api, TestApp, course_body, pdf_text, venue_body};
+use crate::common::{Api, TestApp, course_body, pdf_text, venue_body};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::HashSet;

@@ -2,11 +2,9 @@
 //! (split over two servers sharing the database), 5 concurrent cancellations promoting exactly 5,
 //! offers that expire and pass on, and every refusal named.
 
-#![allow(clippy::unwrap_used)]
+use crate::common;
 
-mod common;
-
-use common::{Api, TestApp, course_body, venue_body};
+use crate::common::{Api, TestApp, course_body, venue_body};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::sync::Arc;

@@ -8,12 +8,10 @@
 //! note and checks the text in Rust only — unless `CI` or `TRAINYARD_REQUIRE_BROWSER` is set, when
 //! it fails.
 
-#![allow(clippy::unwrap_used)]
+use crate::common;
 
-mod common;
-
+use crate::common::{PASSWORD, TestApp, course_body, venue_body};
 use chrono::{Datelike, Duration, NaiveDate, Utc, Weekday};
-use common::{PASSWORD, TestApp, course_body, venue_body};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::io::Write;

@@ -6,11 +6,7 @@
 //! * killed after the change committed but before the response was stored: the change is not run
 //!   again; retries get a stored 409 "response lost" instead of 409 "still being processed" forever.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
-
-use common::{Api, TestApp, course_body};
+use crate::common::{Api, TestApp, course_body};
 use reqwest::StatusCode;
 use serde_json::Value;
 use sqlx::Row;

@@ -4,11 +4,7 @@
 //! cells, 100,000 rows, a failing row late in the file) reported per row with nothing changed;
 //! and the conflicts a sheet holds within itself.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
-
-use common::{Api, TestApp};
+use crate::common::{Api, TestApp};
 use reqwest::StatusCode;
 use serde_json::Value;
 use trainyard_app::import::export::{Table, export, to_xlsx};

@@ -2,12 +2,8 @@
 //! delivered sessions, consecutive numbers, nothing billed twice by a rerun or by runs started
 //! together, progress on the page, and clear refusals for a bad or future month.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
-
+use crate::common::{Api, TestApp, course_body, venue_body};
 use chrono::{Datelike, Months};
-use common::{Api, TestApp, course_body, venue_body};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::sync::Arc;

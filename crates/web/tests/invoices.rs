@@ -3,11 +3,9 @@
 //! to the client's credit), corrected by credit note, refused cleanly on bad input, and seen only
 //! by finance and the client's own contacts.
 
-#![allow(clippy::unwrap_used)]
+use crate::common;
 
-mod common;
-
-use common::{Api, TestApp, course_body, pdf_text, venue_body};
+use crate::common::{Api, TestApp, course_body, pdf_text, venue_body};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::sync::Arc;

@@ -4,11 +4,9 @@
 //! translated pages carry no English sentence of the catalogue; the language switcher keeps the
 //! page and its filters; the API takes and returns language tags and filters sessions by theirs.
 
-#![allow(clippy::unwrap_used)]
+use crate::common;
 
-mod common;
-
-use common::{Api, Browser, PASSWORD, TestApp, course_body, mails_to, venue_body};
+use crate::common::{Api, Browser, PASSWORD, TestApp, course_body, mails_to, venue_body};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use trainyard_core::Role;

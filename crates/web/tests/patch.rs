@@ -2,11 +2,7 @@
 //! PostgreSQL: what is read can be written back, a patch changes only what it names, and the
 //! version, validation and finance rules are those of PUT.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
-
-use common::{Api, TestApp, course_body, course_body_with_costs, venue_body};
+use crate::common::{Api, TestApp, course_body, course_body_with_costs, venue_body};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use trainyard_core::Role;

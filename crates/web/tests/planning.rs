@@ -2,12 +2,8 @@
 //! sessions, accept the proposal, explain what cannot be placed, repair after a drop-out, refuse
 //! people who may not plan, and render the Plan pages.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
-
-use common::promises::{monday_after, promised};
-use common::{Api, TestApp, course_body, venue_body};
+use crate::common::promises::{monday_after, promised};
+use crate::common::{Api, TestApp, course_body, venue_body};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use trainyard_core::Role;

@@ -4,11 +4,7 @@
 //! and never overdrawn under concurrency, invoice drafts taxed at the client's region's rate,
 //! exchange rates and conversion, and bad input refused with nothing changed.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
-
-use common::{Api, TestApp, course_body, venue_body};
+use crate::common::{Api, TestApp, course_body, venue_body};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::sync::Arc;

@@ -2,11 +2,7 @@
 //! the pages, validation that names the field and changes nothing, sessions joining the program of
 //! their own client only, who may write, and the audit history.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
-
-use common::{Api, TestApp, course_body};
+use crate::common::{Api, TestApp, course_body};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use trainyard_core::Role;

@@ -4,11 +4,9 @@
 //! morning list, a substitution's replacement proposed on the session, and the requirement edit
 //! and client evidence pages.
 
-#![allow(clippy::unwrap_used)]
+use crate::common;
 
-mod common;
-
-use common::{Api, TestApp, course_body, mails_to};
+use crate::common::{Api, TestApp, course_body, mails_to};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use trainyard_app::accounts::{self, NewAccount};

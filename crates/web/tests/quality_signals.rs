@@ -3,11 +3,7 @@
 //! joining instructions never sent — and the API, the CSV, the page's tiles and their
 //! drill-downs say the same; only coordinators, managers and admins see them.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
-
-use common::{Api, Browser, TestApp, course_body};
+use crate::common::{Api, Browser, TestApp, course_body};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use trainyard_core::Role;

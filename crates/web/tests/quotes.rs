@@ -3,11 +3,9 @@
 //! concurrency) or declined with a reason in the portal, expired when left unanswered, refused
 //! cleanly on bad input, and seen only by finance and the client's own contacts.
 
-#![allow(clippy::unwrap_used)]
+use crate::common;
 
-mod common;
-
-use common::{Api, TestApp, course_body, pdf_text};
+use crate::common::{Api, TestApp, course_body, pdf_text};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::sync::Arc;

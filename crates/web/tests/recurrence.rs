@@ -1,11 +1,7 @@
 //! Recurring programmes over HTTP on both databases: a session cloned along an RRULE, DST-correct,
 //! previewed with conflicts, created in one transaction, refused as a whole when it must be.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
-
-use common::{Api, TestApp, course_body, venue_body};
+use crate::common::{Api, TestApp, course_body, venue_body};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use trainyard_core::Role;

@@ -8,11 +8,9 @@
 //! The job takes the time as an argument, so the tests walk a session's last weeks in a few
 //! calls, with real sessions a month or more ahead.
 
-#![allow(clippy::unwrap_used)]
+use crate::common;
 
-mod common;
-
-use common::{Api, TestApp, course_body, venue_body};
+use crate::common::{Api, TestApp, course_body, venue_body};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use trainyard_app::reminders::{self, RunReport};

@@ -3,11 +3,9 @@
 //! session waitlists; the accept link enrolls once and only for its own offer; a client contact
 //! sees only their client's list; a client without the setting gets no offers.
 
-#![allow(clippy::unwrap_used)]
+use crate::common;
 
-mod common;
-
-use common::{Api, Browser, PASSWORD, TestApp, course_body, mails_to};
+use crate::common::{Api, Browser, PASSWORD, TestApp, course_body, mails_to};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use trainyard_core::Role;

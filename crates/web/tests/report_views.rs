@@ -4,12 +4,10 @@
 //! queueing exactly one message per recipient whose CSV matches the API, and bad input refused
 //! with a 422 naming the field.
 
-#![allow(clippy::unwrap_used)]
+use crate::common;
 
-mod common;
-
+use crate::common::{Api, TestApp, mails_to, venue_body};
 use chrono::{Duration, NaiveDate};
-use common::{Api, TestApp, mails_to, venue_body};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use trainyard_core::{Role, TimeZoneName};

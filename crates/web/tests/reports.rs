@@ -4,12 +4,10 @@
 //! the end of March, an instructor with a week off, and a session in Auckland whose local date
 //! (1 March) differs from its UTC date and from the Berlin reader's (both 28 February).
 
-#![allow(clippy::unwrap_used)]
+use crate::common;
 
-mod common;
-
-use common::browser::Chrome;
-use common::{Api, Browser, PASSWORD, TestApp, course_body, venue_body};
+use crate::common::browser::Chrome;
+use crate::common::{Api, Browser, PASSWORD, TestApp, course_body, venue_body};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use trainyard_core::Role;

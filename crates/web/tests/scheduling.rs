@@ -1,11 +1,9 @@
 //! Scheduling without conflicts, over HTTP on both databases: concurrent confirmations of one
 //! instructor or one room (exactly one wins), explained refusals, travel time, pools, overrides.
 
-#![allow(clippy::unwrap_used)]
+use crate::common;
 
-mod common;
-
-use common::{Api, TestApp, course_body, mails_to, venue_body};
+use crate::common::{Api, TestApp, course_body, mails_to, venue_body};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use trainyard_core::Role;

@@ -1,11 +1,9 @@
 //! Scheduling data a coordinator enters, on both databases: travel times between venues (with the
 //! symmetric default), closure days, and time off entered over teaching.
 
-#![allow(clippy::unwrap_used)]
+use crate::common;
 
-mod common;
-
-use common::{Api, TestApp, course_body, venue_body};
+use crate::common::{Api, TestApp, course_body, venue_body};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use trainyard_core::Role;

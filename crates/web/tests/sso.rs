@@ -7,11 +7,7 @@
 //! `TRAINYARD_REQUIRE_CONTRACT_TOOLS`, `TRAINYARD_REQUIRE_BROWSER` or `CI` is set (as .ci/run
 //! does): then it fails.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
-
-use common::{Browser, PASSWORD, TestApp};
+use crate::common::{Browser, PASSWORD, TestApp};
 use reqwest::StatusCode;
 use reqwest::header::LOCATION;
 use std::io::{BufRead, BufReader};

@@ -5,11 +5,9 @@
 //! per session, course, instructor, client computed by hand; who sees which results; templates;
 //! one reminder.
 
-#![allow(clippy::unwrap_used)]
+use crate::common;
 
-mod common;
-
-use common::{Api, TestApp, course_body, mails_to};
+use crate::common::{Api, TestApp, course_body, mails_to};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use trainyard_app::accounts::{self, NewAccount};

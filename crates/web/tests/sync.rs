@@ -2,11 +2,9 @@
 //! parameter values refused with a 400 that names the parameter, and CSV exports that hold every
 //! matching row rather than one page. On SQLite and PostgreSQL.
 
-#![allow(clippy::unwrap_used)]
+use crate::common;
 
-mod common;
-
-use common::{TestApp, course_body, venue_body};
+use crate::common::{TestApp, course_body, venue_body};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::HashMap;

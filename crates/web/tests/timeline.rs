@@ -1,11 +1,7 @@
 //! The schedule: resource timeline (API and page) with conflicts, and calendars, on SQLite and
 //! PostgreSQL.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
-
-use common::{Browser, PASSWORD, TestApp, course_body, venue_body};
+use crate::common::{Browser, PASSWORD, TestApp, course_body, venue_body};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use trainyard_app::accounts::{self, NewAccount};

@@ -2,11 +2,9 @@
 //! write of each area, a read-only token refused on every write of the OpenAPI document,
 //! expired and revoked tokens, the last-used time, and tokens that never exceed their owner.
 
-#![allow(clippy::unwrap_used)]
+use crate::common;
 
-mod common;
-
-use common::{Api, Browser, PASSWORD, TestApp};
+use crate::common::{Api, Browser, PASSWORD, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use trainyard_core::Role;

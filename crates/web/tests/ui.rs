@@ -1,10 +1,8 @@
 //! The HTML UI over HTTP: login, throttling, CSRF, role checks on pages, forms that keep input.
 
-#![allow(clippy::unwrap_used)]
+use crate::common;
 
-mod common;
-
-use common::{Browser, PASSWORD, TestApp, course_body, venue_body};
+use crate::common::{Browser, PASSWORD, TestApp, course_body, venue_body};
 use reqwest::StatusCode;
 use serde_json::json;
 use trainyard_core::Role;

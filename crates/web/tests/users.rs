@@ -1,11 +1,7 @@
 //! Issue 13 §1, people and accounts: user administration (API and pages), linking accounts to
 //! instructor, client and learner records, invitations, and an instructor's own work.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
-
-use common::{
+use crate::common::{
     Api, Browser, PASSWORD, TestApp, course_body, link_in, mails_to, token_of, venue_body,
 };
 use reqwest::StatusCode;

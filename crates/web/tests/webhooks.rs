@@ -10,11 +10,9 @@
 //! without running — unless `TRAINYARD_REQUIRE_CONTRACT_TOOLS`, `TRAINYARD_REQUIRE_BROWSER` or
 //! `CI` is set, when they fail.
 
-#![allow(clippy::unwrap_used)]
+use crate::common;
 
-mod common;
-
-use common::{Api, TestApp, course_body, venue_body};
+use crate::common::{Api, TestApp, course_body, venue_body};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashSet};

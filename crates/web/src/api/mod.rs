@@ -178,8 +178,11 @@ pub fn routes(state: AppState) -> Router<AppState> {
     let doc = doc::finish(doc);
     let doors = scopes::Doors::new(state.clone(), &doc);
     let json = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    drop(doc);
+    // Swagger UI reads the document the API serves: keeping a second copy (as a JSON tree) for
+    // it cost the idle process several megabytes.
     let docs = utoipa_swagger_ui::SwaggerUi::new("/api/v1/docs")
-        .external_url_unchecked("/api/v1/openapi-ui.json", doc);
+        .config(utoipa_swagger_ui::Config::from("/api/v1/openapi.json"));
     let limiter = rate_limit::RateLimiter::new(state.app.settings.api_rate_limit_per_minute);
     Router::new()
         .nest(
