@@ -50,6 +50,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (47, "renewals_followup", include_str!("../migrations/0047_renewals_followup.sql")),
     (49, "finance_fact_keys", include_str!("../migrations/0049_finance_fact_keys.sql")),
     (50, "kpi_kept", include_str!("../migrations/0050_kpi_kept.sql")),
+    (51, "marks_lock", include_str!("../migrations/0051_marks_lock.sql")),
 ];
 
 /// The migration that keys the audit chain (see `audit::adopt_key`).
