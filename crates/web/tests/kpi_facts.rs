@@ -14,7 +14,10 @@ use trainyard_app::reporting::{self, ReportQuery, Source};
 use trainyard_core::Role;
 use trainyard_core::costs::Dimension;
 
-both_backends!(random_changes_keep_the_facts_equal_to_the_raw_rows);
+both_backends!(
+    random_changes_keep_the_facts_equal_to_the_raw_rows,
+    a_change_committing_during_a_refresh_is_not_lost,
+);
 
 /// A small deterministic generator (xorshift64*): the same changes on every run and database.
 struct Rng(u64);
@@ -635,4 +638,132 @@ async fn random_changes_keep_the_facts_equal_to_the_raw_rows(t: &TestApp) {
     .await;
     assert!(p["totals"][0]["sessions"].as_i64().unwrap() > 0, "{p}");
     assert_ne!(p["totals"][0]["cost"]["amount"], "0.00", "{p}");
+}
+
+/// Statements that mark session `$1`'s KPI counts (its capacity) and its finance figures (its
+/// course's material cost, `$2`) behind the application's back.
+async fn touch(conn: &mut sqlx::AnyConnection, session: i64, course: i64) {
+    sqlx::query("UPDATE sessions SET capacity = capacity + 1 WHERE id = $1")
+        .bind(session)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE courses SET material_cost_minor = material_cost_minor + 100 WHERE id = $1")
+        .bind(course)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+}
+
+async fn one(pool: &sqlx::AnyPool, sql: &'static str, id: i64) -> i64 {
+    use sqlx::Row;
+    sqlx::query(sql)
+        .bind(id)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+        .try_get::<i64, _>(0)
+        .unwrap()
+}
+
+/// The session's kept capacity sum of its quarter and its kept cost.
+async fn kept(pool: &sqlx::AnyPool, s: i64) -> (i64, i64) {
+    (
+        one(
+            pool,
+            "SELECT CAST(COALESCE(SUM(capacity), 0) AS BIGINT) FROM session_kpi_quarters \
+             WHERE quarter = (SELECT starts_at / 900000 FROM sessions WHERE id = $1)",
+            s,
+        )
+        .await,
+        one(
+            pool,
+            "SELECT cost_minor FROM session_finance_facts WHERE session_id = $1",
+            s,
+        )
+        .await,
+    )
+}
+
+/// A change that commits while a report refreshes the kept counts and figures is not lost: the
+/// refresh waits for it and counts it, or leaves it marked for the next one (PostgreSQL: a mark
+/// marked again is locked by the change, migrations 0050 and 0051; SQLite: one writer at a time).
+async fn a_change_committing_during_a_refresh_is_not_lost(t: &TestApp) {
+    let w = build(t).await;
+    for event in ["confirm", "deliver"] {
+        assert!(w.transition(1, event, None).await, "{event}");
+    }
+    let (s, course) = (w.sessions[1].0, w.course);
+    let pool = t.app.store.pool().clone();
+    let mut caller = t.system();
+    caller.time_zone = "Europe/Berlin".into();
+    let q = ReportQuery {
+        from: "2026-03-01".into(),
+        until: "2026-03-31".into(),
+        compare: "none".into(),
+        ..Default::default()
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    reporting::kpis_at(&t.app, &caller, &q, now, Source::Facts)
+        .await
+        .unwrap();
+    // A committed change nobody has counted yet: the session is marked for both.
+    touch(&mut *pool.acquire().await.unwrap(), s, course).await;
+    // The same change again, not yet committed while a report refreshes.
+    let mut change = pool.begin().await.unwrap();
+    touch(&mut change, s, course).await;
+    let report = {
+        let (app, caller, q) = (t.app.clone(), caller.clone(), q.clone());
+        tokio::spawn(async move {
+            reporting::kpis_at(&app, &caller, &q, now, Source::Facts)
+                .await
+                .map(|_| ())
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    change.commit().await.unwrap();
+    report.await.unwrap().unwrap();
+    let marked = (
+        one(
+            &pool,
+            "SELECT count(*) FROM kpi_stale WHERE session_id = $1",
+            s,
+        )
+        .await,
+        one(
+            &pool,
+            "SELECT count(*) FROM finance_stale WHERE session_id = $1",
+            s,
+        )
+        .await,
+    );
+    let before = kept(&pool, s).await;
+    // Counted afresh.
+    for sql in [
+        "INSERT INTO kpi_stale (session_id, quarter) SELECT id, starts_at / 900000 FROM sessions \
+         WHERE id = $1 ON CONFLICT DO NOTHING",
+        "INSERT INTO finance_stale (session_id) VALUES ($1) ON CONFLICT DO NOTHING",
+    ] {
+        sqlx::query(sql).bind(s).execute(&pool).await.unwrap();
+    }
+    trainyard_app::kpi_kept::refresh(&t.app).await.unwrap();
+    trainyard_app::finance_facts::refresh_all(&t.app)
+        .await
+        .unwrap();
+    let fresh = kept(&pool, s).await;
+    assert!(
+        marked.0 > 0 || before.0 == fresh.0,
+        "the KPI counts missed the change and no mark is left: kept {}, counted afresh {}",
+        before.0,
+        fresh.0
+    );
+    assert!(
+        marked.1 > 0 || before.1 == fresh.1,
+        "the finance figures missed the change and no mark is left: kept {}, counted afresh {}",
+        before.1,
+        fresh.1
+    );
 }
