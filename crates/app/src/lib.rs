@@ -29,6 +29,7 @@ pub mod error;
 pub mod feeds;
 pub mod finance_facts;
 pub mod history;
+pub mod http;
 pub mod idempotency;
 pub mod import;
 pub mod invoice_print;
@@ -85,6 +86,9 @@ pub struct Settings {
     /// JSON API requests per token (per client address without one) per minute, counted by each
     /// process on its own; 0 turns the limit off.
     pub api_rate_limit_per_minute: u32,
+    /// Certificate authorities trusted for outgoing HTTPS beside the Mozilla roots (an
+    /// organisation's own PKI: `--ca-file`).
+    pub extra_roots: Vec<rustls::pki_types::CertificateDer<'static>>,
 }
 
 impl Default for Settings {
@@ -95,6 +99,7 @@ impl Default for Settings {
             throttle_window_minutes: 15,
             public_url: "http://127.0.0.1:8080".into(),
             api_rate_limit_per_minute: 600,
+            extra_roots: Vec::new(),
         }
     }
 }
@@ -107,6 +112,9 @@ pub struct App {
 
 impl App {
     pub fn new(store: Store, settings: Settings) -> Self {
+        // Any process with an App may build HTTP clients (the CLI's, the tests'): they need a TLS
+        // provider even for plain HTTP.
+        http::use_ring();
         Self { store, settings }
     }
 

@@ -284,7 +284,7 @@ async fn provider(app: &App, s: &SsoSettings, http: &http::Http) -> Result<Provi
 /// minutes, and the provider's authorization URL to send the browser to.
 pub async fn begin(app: &App, next: &str) -> Result<Started, AppError> {
     let s = enabled_settings(app).await?;
-    let http = http::Http::new()?;
+    let http = http::Http::new(&app.settings.extra_roots)?;
     let client = provider(app, &s, &http).await?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let mut request = client
@@ -357,7 +357,7 @@ pub async fn finish(
         p.ok_or_else(|| denied("this sign-in is unknown, already used or expired (state)"))?
     };
     let s = enabled_settings(app).await?;
-    let http = http::Http::new()?;
+    let http = http::Http::new(&app.settings.extra_roots)?;
     let client = provider(app, &s, &http).await?;
     let token = client
         .exchange_code(AuthorizationCode::new(code.to_owned()))
@@ -544,8 +544,10 @@ mod http {
     pub struct Http(reqwest::Client);
 
     impl Http {
-        pub fn new() -> Result<Self, AppError> {
-            reqwest::Client::builder()
+        pub fn new(
+            extra_roots: &[rustls::pki_types::CertificateDer<'static>],
+        ) -> Result<Self, AppError> {
+            crate::http::client(extra_roots)?
                 .redirect(reqwest::redirect::Policy::none())
                 .timeout(std::time::Duration::from_secs(10))
                 .build()

@@ -481,6 +481,8 @@ pub struct HookOptions {
     pub batch: i64,
     /// When an endpoint is turned off.
     pub disable: DisablePolicy,
+    /// Certificate authorities trusted beside the Mozilla roots (`--ca-file`).
+    pub extra_roots: Vec<rustls::pki_types::CertificateDer<'static>>,
 }
 
 impl Default for HookOptions {
@@ -493,6 +495,7 @@ impl Default for HookOptions {
             idle_ms: 500,
             batch: 100,
             disable: DisablePolicy::default(),
+            extra_roots: Vec::new(),
         }
     }
 }
@@ -509,7 +512,7 @@ pub struct Hooks {
 
 impl Hooks {
     pub fn new(options: HookOptions) -> Result<Self, AppError> {
-        let client = reqwest::Client::builder()
+        let client = crate::http::client(&options.extra_roots)?
             .timeout(Duration::from_millis(options.timeout_ms.max(1) as u64))
             .connect_timeout(Duration::from_millis(options.timeout_ms.max(1) as u64))
             .redirect(reqwest::redirect::Policy::none())

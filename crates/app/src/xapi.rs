@@ -388,7 +388,7 @@ async fn check_session(
             .collect();
         (reader, activity_ids, learners)
     };
-    let client = reqwest::Client::builder()
+    let client = crate::http::client(&app.settings.extra_roots)?
         .timeout(LRS_TIMEOUT)
         .connect_timeout(LRS_TIMEOUT)
         .user_agent(concat!("Trainyard-xAPI/", env!("CARGO_PKG_VERSION")))

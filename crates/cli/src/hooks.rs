@@ -22,8 +22,9 @@ pub struct HookArgs {
 }
 
 impl HookArgs {
-    pub fn hooks(&self) -> anyhow::Result<Hooks> {
+    pub fn hooks(&self, settings: &trainyard_app::Settings) -> anyhow::Result<Hooks> {
         Hooks::new(HookOptions {
+            extra_roots: settings.extra_roots.clone(),
             workers: self.webhook_workers.max(1),
             timeout_ms: (self.webhook_timeout.clamp(1, 300) * 1000) as i64,
             disable: DisablePolicy {

@@ -50,9 +50,18 @@ struct Cli {
         global = true
     )]
     audit_key_file: Option<std::path::PathBuf>,
+    /// A PEM file of certificate authorities to trust for outgoing HTTPS (webhook endpoints, the
+    /// OpenID provider, the Learning Record Store) beside the Mozilla roots compiled in: an
+    /// organisation's own PKI.
+    #[arg(long = "ca-file", env = "TRAINYARD_CA_FILE", global = true)]
+    ca_file: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
+
+/// The certificates of `--ca-file`, for every command that opens the database.
+static EXTRA_ROOTS: std::sync::OnceLock<Vec<rustls::pki_types::CertificateDer<'static>>> =
+    std::sync::OnceLock::new();
 
 /// `--audit-key-file`, for every command that opens the database.
 static AUDIT_KEY_FILE: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
@@ -452,6 +461,13 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     let _ = AUDIT_KEY_FILE.set(cli.audit_key_file.clone());
+    if let Some(file) = &cli.ca_file {
+        let pem =
+            std::fs::read(file).with_context(|| format!("reading --ca-file {}", file.display()))?;
+        let roots = trainyard_app::http::roots_from_pem(&pem)
+            .map_err(|e| anyhow::anyhow!("--ca-file {}: {e}", file.display()))?;
+        let _ = EXTRA_ROOTS.set(roots);
+    }
     let target = Target {
         database: cli.database.clone(),
         public_url: cli.public_url.clone(),
@@ -750,7 +766,7 @@ async fn main() -> anyhow::Result<()> {
             let app = open(&target).await?;
             let mailer = smtp.mailer()?;
             let id = delivery::worker_id("worker");
-            let hooks_run = hooks.hooks()?;
+            let hooks_run = hooks.hooks(&app.settings)?;
             if once {
                 let r = trainyard_app::webhooks::deliver_pending(&app, &hooks_run, &id)
                     .await
@@ -983,6 +999,7 @@ async fn open_url(url: &str, public_url: &str) -> anyhow::Result<App> {
         store,
         Settings {
             public_url: public_url.to_owned(),
+            extra_roots: EXTRA_ROOTS.get().cloned().unwrap_or_default(),
             ..Settings::default()
         },
     ))
@@ -1049,7 +1066,7 @@ async fn serve(mut app: App, args: &ServeArgs) -> anyhow::Result<()> {
     } else {
         Some(tokio::spawn(trainyard_app::webhooks::run(
             app.clone(),
-            args.hooks.hooks()?,
+            args.hooks.hooks(&app.settings)?,
             trainyard_app::webhooks::worker_id("serve"),
             until_stopped(stopped.clone()),
         )))

@@ -711,7 +711,7 @@ async fn a_change_committing_during_a_refresh_is_not_lost(t: &TestApp) {
         .await
         .unwrap();
     // A committed change nobody has counted yet: the session is marked for both.
-    touch(&mut *pool.acquire().await.unwrap(), s, course).await;
+    touch(&mut pool.acquire().await.unwrap(), s, course).await;
     // The same change again, not yet committed while a report refreshes.
     let mut change = pool.begin().await.unwrap();
     touch(&mut change, s, course).await;

@@ -9,7 +9,8 @@ as such. Control requests (unsigned, from the test):
   POST /control/mode/<name>     body: ok | fail (answer 500) | slow:<seconds> (then ok)
   GET  /control/received        {"received": [...], "rejected": [...]}
 
-Usage: webhook_receiver.py PORT (0: any free port). Prints "READY <port>" once listening.
+Usage: webhook_receiver.py PORT [--tls CERT KEY] (PORT 0: any free port; with --tls it serves
+HTTPS with that certificate chain and key). Prints "READY <port>" once listening.
 Exits with status 3 and MISSING-STANDARDWEBHOOKS on stderr when the library is missing.
 """
 
@@ -102,6 +103,12 @@ def main():
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 0
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     server.daemon_threads = True
+    if len(sys.argv) == 5 and sys.argv[2] == "--tls":
+        import ssl
+
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(sys.argv[3], sys.argv[4])
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     print("READY", server.server_address[1], flush=True)
     server.serve_forever()
 

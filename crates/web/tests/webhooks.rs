@@ -29,6 +29,7 @@ both_backends!(
     a_rolled_back_change_sends_nothing,
     endpoints_are_validated_versioned_and_admin_only,
     the_pages_list_edit_rotate_and_replay,
+    an_https_endpoint_gets_its_events_over_verified_tls,
 );
 
 // ------------------------------------------------------------------ the receiver
@@ -48,12 +49,34 @@ struct Receiver {
     child: Option<Child>,
     port: u16,
     http: reqwest::Client,
+    /// `https` when it serves TLS.
+    scheme: &'static str,
 }
 
 impl Receiver {
     /// Starts a receiver on `port` (0: any). `None` when Python or `standardwebhooks` is missing
     /// and the environment does not require them.
     fn start(port: u16) -> Option<Receiver> {
+        Self::start_with(port, None)
+    }
+
+    /// Starts a receiver serving HTTPS with `cert` and `key`, whose certificate `roots` sign.
+    fn start_tls(
+        cert: &std::path::Path,
+        key: &std::path::Path,
+        roots: &[trainyard_app::http::CertificateDer<'static>],
+    ) -> Option<Receiver> {
+        Self::start_with(0, Some((cert, key, roots)))
+    }
+
+    fn start_with(
+        port: u16,
+        tls: Option<(
+            &std::path::Path,
+            &std::path::Path,
+            &[trainyard_app::http::CertificateDer<'static>],
+        )>,
+    ) -> Option<Receiver> {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/webhook_receiver.py");
         let missing = |why: String| -> Option<Receiver> {
             if required() {
@@ -68,9 +91,12 @@ impl Receiver {
             );
             None
         };
-        let mut child = match Command::new("python3")
-            .arg(script)
-            .arg(port.to_string())
+        let mut command = Command::new("python3");
+        command.arg(script).arg(port.to_string());
+        if let Some((cert, key, _)) = tls {
+            command.arg("--tls").arg(cert).arg(key);
+        }
+        let mut child = match command
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -86,7 +112,11 @@ impl Receiver {
             Some(p) => Some(Receiver {
                 child: Some(child),
                 port: p.parse().unwrap(),
-                http: reqwest::Client::new(),
+                http: trainyard_app::http::client(tls.map(|t| t.2).unwrap_or_default())
+                    .unwrap()
+                    .build()
+                    .unwrap(),
+                scheme: if tls.is_some() { "https" } else { "http" },
             }),
             None => {
                 let out = child.wait_with_output().unwrap();
@@ -110,15 +140,15 @@ impl Receiver {
     }
 
     fn url(&self, name: &str) -> String {
-        format!("http://127.0.0.1:{}/hook/{name}", self.port)
+        format!("{}://127.0.0.1:{}/hook/{name}", self.scheme, self.port)
     }
 
     async fn control(&self, what: &str, name: &str, body: &str) {
         let r = self
             .http
             .post(format!(
-                "http://127.0.0.1:{}/control/{what}/{name}",
-                self.port
+                "{}://127.0.0.1:{}/control/{what}/{name}",
+                self.scheme, self.port
             ))
             .body(body.to_owned())
             .send()
@@ -139,7 +169,10 @@ impl Receiver {
     async fn received(&self) -> (Vec<Value>, Vec<Value>) {
         let v: Value = self
             .http
-            .get(format!("http://127.0.0.1:{}/control/received", self.port))
+            .get(format!(
+                "{}://127.0.0.1:{}/control/received",
+                self.scheme, self.port
+            ))
             .send()
             .await
             .unwrap()
@@ -916,4 +949,135 @@ async fn the_pages_list_edit_rotate_and_replay(t: &TestApp) {
     let coordinator = t.browser_as(Role::Coordinator, None).await;
     let (status, _) = coordinator.get("/admin/webhooks").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+/// A certificate authority, and a certificate for 127.0.0.1 it signed, made by openssl in a
+/// fresh directory: (the authority's PEM, the certificate file, its key file).
+fn loopback_certificate() -> (Vec<u8>, std::path::PathBuf, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!(
+        "trainyard-tls-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = |f: &str| dir.join(f);
+    std::fs::write(
+        p("leaf.ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    let steps: [Vec<&str>; 3] = [
+        [
+            &["req", "-x509"][..],
+            &ec[..],
+            &[
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+                "-subj",
+                "/CN=Trainyard test CA",
+                "-days",
+                "2",
+            ][..],
+        ]
+        .concat(),
+        [
+            &["req"][..],
+            &ec[..],
+            &[
+                "-keyout",
+                "leaf.key",
+                "-out",
+                "leaf.csr",
+                "-subj",
+                "/CN=127.0.0.1",
+            ][..],
+        ]
+        .concat(),
+        vec![
+            "x509",
+            "-req",
+            "-in",
+            "leaf.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "leaf.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "leaf.ext",
+        ],
+    ];
+    for args in steps {
+        let out = Command::new("openssl")
+            .args(&args)
+            .current_dir(&dir)
+            .output()
+            .expect("openssl runs (Debian package openssl)");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    (
+        std::fs::read(p("ca.pem")).unwrap(),
+        p("leaf.pem"),
+        p("leaf.key"),
+    )
+}
+
+/// An HTTPS endpoint gets its events only over a verified connection: refused while its
+/// certificate's authority is unknown (nothing sent, the attempt logged with the reason), then
+/// delivered once the authority is trusted (`--ca-file`).
+async fn an_https_endpoint_gets_its_events_over_verified_tls(t: &TestApp) {
+    let (ca, cert, key) = loopback_certificate();
+    let roots = trainyard_app::http::roots_from_pem(&ca).unwrap();
+    let Some(rx) = Receiver::start_tls(&cert, &key, &roots) else {
+        return;
+    };
+    let admin = t.api_as(Role::Admin, None).await;
+    let (ep, secret) = subscribe(&admin, &rx.url("tls"), &["course.*"]).await;
+    rx.secret("tls", &secret).await;
+    let api = t.api_as(Role::Coordinator, None).await;
+    courses(&api, "TLS", 2).await;
+
+    let pass = webhooks::deliver_pending(&t.app, &quick(), "w1")
+        .await
+        .unwrap();
+    assert_eq!((pass.delivered, pass.retrying), (0, 1), "{pass:?}");
+    let first = &log(&admin, ep).await[0];
+    let error = first["last_error"].as_str().unwrap().to_lowercase();
+    assert!(error.contains("certificate"), "{first}");
+    assert!(rx.of("tls").await.is_empty());
+
+    let trusted = Hooks::new(HookOptions {
+        timeout_ms: 5_000,
+        extra_roots: roots,
+        ..HookOptions::default()
+    })
+    .unwrap();
+    webhooks::make_due(&t.app).await.unwrap();
+    let pass = webhooks::deliver_pending(&t.app, &trusted, "w1")
+        .await
+        .unwrap();
+    assert_eq!((pass.delivered, pass.retrying), (2, 0), "{pass:?}");
+    let got = rx.of("tls").await;
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(got.iter().all(|e| e["type"] == "course.created"), "{got:?}");
 }
