@@ -857,7 +857,7 @@ pub async fn run(
         if Instant::now() >= readiness_at && readiness.as_ref().is_none_or(|h| h.is_finished()) {
             let app = app.clone();
             readiness = Some(tokio::spawn(async move {
-                if let Err(e) = crate::xapi::check_upcoming(&app, crate::now_ms(), 14).await {
+                if let Err(e) = crate::xapi::run_readiness_job(&app, crate::now_ms(), 14).await {
                     tracing::warn!(error = %e, "the readiness check failed; retrying next run");
                 }
             }));

@@ -9,7 +9,11 @@
 use crate::accounts::{self, Login, new_secret, secret_hash};
 use crate::error::About;
 use crate::{App, AppError, Caller, now_ms};
-use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
+use openidconnect::core::{
+    CoreAuthDisplay, CoreAuthenticationFlow, CoreClaimName, CoreClaimType, CoreClient,
+    CoreClientAuthMethod, CoreGrantType, CoreJsonWebKey, CoreJweContentEncryptionAlgorithm,
+    CoreJweKeyManagementAlgorithm, CoreResponseMode, CoreResponseType, CoreSubjectIdentifierType,
+};
 use openidconnect::{
     AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, PkceCodeChallenge,
     PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
@@ -264,20 +268,75 @@ type Provider = CoreClient<
     openidconnect::EndpointMaybeSet,
 >;
 
+/// What the discovery document says beyond the core fields: whether the provider names itself
+/// in its authorization responses (RFC 9207, the defence against mix-up attacks).
+#[derive(Clone, Debug, serde::Deserialize, serde::Serialize)]
+struct IssInResponses {
+    #[serde(default)]
+    authorization_response_iss_parameter_supported: bool,
+}
+
+impl openidconnect::AdditionalProviderMetadata for IssInResponses {}
+
+type Metadata = openidconnect::ProviderMetadata<
+    IssInResponses,
+    CoreAuthDisplay,
+    CoreClientAuthMethod,
+    CoreClaimName,
+    CoreClaimType,
+    CoreGrantType,
+    CoreJweContentEncryptionAlgorithm,
+    CoreJweKeyManagementAlgorithm,
+    CoreJsonWebKey,
+    CoreResponseMode,
+    CoreResponseType,
+    CoreSubjectIdentifierType,
+>;
+
 /// The provider's client, from its discovery document (fetched each time: sign-ins are rare,
-/// and a rotated signing key is picked up at once).
-async fn provider(app: &App, s: &SsoSettings, http: &http::Http) -> Result<Provider, AppError> {
+/// and a rotated signing key is picked up at once), with its issuer identifier and whether its
+/// authorization responses carry it.
+async fn provider(
+    app: &App,
+    s: &SsoSettings,
+    http: &http::Http,
+) -> Result<(Provider, String, bool), AppError> {
     let issuer = IssuerUrl::new(s.issuer_url.clone()).map_err(refused)?;
-    let metadata = CoreProviderMetadata::discover_async(issuer, http)
+    let metadata = Metadata::discover_async(issuer, http)
         .await
         .map_err(|e| refused(format!("the provider's discovery failed ({e})")))?;
+    let issuer = metadata.issuer().as_str().to_owned();
+    let names_itself = metadata
+        .additional_metadata()
+        .authorization_response_iss_parameter_supported;
     let redirect = RedirectUrl::new(app.link(CALLBACK_PATH)).map_err(refused)?;
-    Ok(CoreClient::from_provider_metadata(
+    let client = CoreClient::from_provider_metadata(
         metadata,
         ClientId::new(s.client_id.clone()),
         Some(ClientSecret::new(s.client_secret.clone())),
     )
-    .set_redirect_uri(redirect))
+    .set_redirect_uri(redirect);
+    Ok((client, issuer, names_itself))
+}
+
+/// RFC 9207: an authorization response naming an issuer must name this provider, and one from a
+/// provider that names itself must name it; otherwise the code may be another provider's (a
+/// mix-up attack) and is not redeemed.
+fn check_response_issuer(
+    answered: Option<&str>,
+    issuer: &str,
+    names_itself: bool,
+) -> Result<(), AppError> {
+    match answered {
+        Some(iss) if iss != issuer => Err(denied(format!(
+            "the answer comes from another issuer ({}) than the configured provider ({issuer})",
+            iss.chars().take(200).collect::<String>()
+        ))),
+        None if names_itself => Err(denied(
+            "the answer does not name its issuer (iss), which this provider always does",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Starts a sign-in: a fresh state, nonce and PKCE verifier, kept (hashed by state) for ten
@@ -285,7 +344,7 @@ async fn provider(app: &App, s: &SsoSettings, http: &http::Http) -> Result<Provi
 pub async fn begin(app: &App, next: &str) -> Result<Started, AppError> {
     let s = enabled_settings(app).await?;
     let http = http::Http::new(&app.settings.extra_roots)?;
-    let client = provider(app, &s, &http).await?;
+    let (client, _, _) = provider(app, &s, &http).await?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let mut request = client
         .authorize_url(
@@ -334,7 +393,8 @@ pub struct Finished {
 }
 
 /// Finishes a sign-in from the provider's redirect: the state must be the one this browser
-/// started (its cookie) and still pending; the code is redeemed with the PKCE verifier; the ID
+/// started (its cookie) and still pending; the issuer the answer names (`iss`, RFC 9207) must be
+/// the provider's; the code is redeemed with the PKCE verifier; the ID
 /// token's signature, issuer, audience, expiry and nonce are verified; its e-mail must be
 /// verified. Then the account of that e-mail signs in (or is created with the default or mapped
 /// role), its role following the role map.
@@ -343,6 +403,7 @@ pub async fn finish(
     code: &str,
     state: &str,
     browser_state: &str,
+    issuer: Option<&str>,
 ) -> Result<Finished, AppError> {
     if state.is_empty() || secret_hash(state) != secret_hash(browser_state) {
         return Err(denied(
@@ -358,7 +419,8 @@ pub async fn finish(
     };
     let s = enabled_settings(app).await?;
     let http = http::Http::new(&app.settings.extra_roots)?;
-    let client = provider(app, &s, &http).await?;
+    let (client, provider_issuer, names_itself) = provider(app, &s, &http).await?;
+    check_response_issuer(issuer, &provider_issuer, names_itself)?;
     let token = client
         .exchange_code(AuthorizationCode::new(code.to_owned()))
         .map_err(refused)?
@@ -591,6 +653,17 @@ mod http {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_answer_must_name_this_issuer_when_it_names_one_or_always_does() {
+        let p = "https://id.example.com";
+        assert!(check_response_issuer(Some(p), p, true).is_ok());
+        assert!(check_response_issuer(None, p, false).is_ok());
+        let other = check_response_issuer(Some("https://evil.example"), p, false).unwrap_err();
+        assert!(other.to_string().contains("another issuer"), "{other}");
+        let missing = check_response_issuer(None, p, true).unwrap_err();
+        assert!(missing.to_string().contains("(iss)"), "{missing}");
+    }
 
     #[test]
     fn claims_read_as_lists() {

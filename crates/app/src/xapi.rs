@@ -438,6 +438,22 @@ async fn check_session(
     Ok(report)
 }
 
+/// The readiness job as the delivery workers run it: only the process that claims the run due
+/// at `now` checks (every `serve` process has a worker; the LRS is asked once). `None` when
+/// another process has it.
+pub async fn run_readiness_job(app: &App, now: i64, days: i64) -> Result<Option<usize>, AppError> {
+    let mut tx = app.store.write().await?;
+    let every = READINESS_EVERY.as_millis() as i64;
+    // A little before the timer, so the claiming process's next turn finds it due.
+    let claimed =
+        trainyard_store::job_runs::claim(&mut tx, "readiness", now, now + every - 60_000).await?;
+    tx.commit().await?;
+    if !claimed {
+        return Ok(None);
+    }
+    Ok(Some(check_upcoming(app, now, days).await?))
+}
+
 /// The readiness job: checks every session starting within the next `days` whose course has
 /// prerequisites, when an LRS is on. Returns how many sessions were checked; a session the LRS
 /// could not answer for is left for the next run.

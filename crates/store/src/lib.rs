@@ -32,6 +32,7 @@ pub mod instructors;
 pub mod invoice_export;
 pub mod invoice_runs;
 pub mod invoices;
+pub mod job_runs;
 pub mod kpi;
 pub mod kpi_kept;
 pub mod learners;

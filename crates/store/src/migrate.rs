@@ -51,6 +51,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (49, "finance_fact_keys", include_str!("../migrations/0049_finance_fact_keys.sql")),
     (50, "kpi_kept", include_str!("../migrations/0050_kpi_kept.sql")),
     (51, "marks_lock", include_str!("../migrations/0051_marks_lock.sql")),
+    (52, "job_runs", include_str!("../migrations/0052_job_runs.sql")),
 ];
 
 /// The migration that keys the audit chain (see `audit::adopt_key`).

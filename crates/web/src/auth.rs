@@ -276,6 +276,8 @@ async fn sso_begin(State(s): State<AppState>, Query(q): Query<NextQuery>) -> Res
 struct SsoAnswer {
     code: String,
     state: String,
+    /// The issuer the provider names itself as (RFC 9207), when it does.
+    iss: Option<String>,
     error: String,
     error_description: String,
 }
@@ -296,7 +298,9 @@ async fn sso_callback(
         return (clear, login_refused(&s, "/".into(), e).await).into_response();
     }
     let browser_state = cookie(&headers, SSO_COOKIE).unwrap_or_default();
-    match trainyard_app::sso::finish(&s.app, &a.code, &a.state, browser_state).await {
+    match trainyard_app::sso::finish(&s.app, &a.code, &a.state, browser_state, a.iss.as_deref())
+        .await
+    {
         Ok(done) => {
             let max_age = s.app.settings.session_hours * 3600;
             let next = safe_next(&done.next).unwrap_or_else(|| "/".into());

@@ -366,6 +366,8 @@ const API_RULES: &[(&str, &str)] = &[
     ("PUT /webhooks/{id}",                                      "L B B B B B B B B B B"),
     // The xAPI hand-off (issue 18 §4): LRS settings for admins, prerequisites for staff,
     // readiness checks for operations.
+    ("GET /settings/sso",                                       "L Y F F F F F F F F F"),
+    ("PUT /settings/sso",                                       "L B B B B B B B B B B"),
     ("GET /lrs",                                                "L N F F F F F F F F F"),
     ("PUT /lrs",                                                "L B B B B B B B B B B"),
     ("GET /lrs/statements",                                     "L N F F F F F F F F F"),

@@ -10,13 +10,17 @@
 use crate::common::{Browser, PASSWORD, TestApp};
 use reqwest::StatusCode;
 use reqwest::header::LOCATION;
+use serde_json::json;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use trainyard_app::sso::{self, SsoChanges};
 use trainyard_app::store::users;
 use trainyard_core::Role;
 
-both_backends!(signs_in_through_a_real_provider);
+both_backends!(
+    signs_in_through_a_real_provider,
+    the_settings_are_an_admins_over_the_api_too,
+);
 
 fn required() -> bool {
     [
@@ -297,6 +301,29 @@ async fn signs_in_through_a_real_provider(t: &TestApp) {
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     assert!(r.text().await.unwrap().contains("already used"));
 
+    // RFC 9207: the provider names itself in its answers (`iss`); an answer naming another
+    // issuer, or none, is refused before its code is redeemed.
+    for forged in ["https%3A%2F%2Fevil.example", ""] {
+        let b = browser();
+        let url = to_callback(t, &p, &b, "alice", false).await;
+        let iss = url
+            .split("iss=")
+            .nth(1)
+            .expect("the answer names its issuer")
+            .split('&')
+            .next()
+            .unwrap()
+            .to_owned();
+        let tampered = if forged.is_empty() {
+            url.replace(&format!("iss={iss}"), "").replace("&&", "&")
+        } else {
+            url.replace(&format!("iss={iss}"), &format!("iss={forged}"))
+        };
+        let (status, _, page) = callback(&b, &tampered).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{tampered}");
+        assert!(page.contains("issuer"), "{page}");
+    }
+
     // An ID token with another nonce (validly signed by the provider) is refused.
     let (status, _, page, _) = sign_in(t, &p, "alice", true).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -357,4 +384,76 @@ async fn signs_in_through_a_real_provider(t: &TestApp) {
         .login("alice@northwind.example", PASSWORD)
         .await;
     assert_eq!(r.status(), StatusCode::OK);
+}
+
+/// The settings over the API as on `/admin/sso`: admins only, the secret never shown back (only
+/// whether one is set), kept when left out, validated with the same words, and a stale version
+/// refused.
+async fn the_settings_are_an_admins_over_the_api_too(t: &TestApp) {
+    let admin = t.api_as(Role::Admin, None).await;
+    let coordinator = t.api_as(Role::Coordinator, None).await;
+    assert_eq!(
+        coordinator.get("/settings/sso").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = admin.get("/settings/sso").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["enabled"], false);
+    assert_eq!(r.body["has_secret"], false);
+    assert!(
+        r.body["redirect_uri"]
+            .as_str()
+            .unwrap()
+            .ends_with("/login/sso/callback"),
+        "{}",
+        r.body
+    );
+    let version = r.body["version"].as_i64().unwrap();
+    let body = |secret: Option<&str>, version: i64| {
+        let mut b = json!({
+            "enabled": true, "issuer_url": "https://id.example.com", "client_id": "trainyard",
+            "password_login": true, "default_role": "coordinator", "role_claim": "groups",
+            "role_map": "trainers = coordinator", "version": version
+        });
+        if let Some(s) = secret {
+            b["client_secret"] = json!(s);
+        }
+        b
+    };
+    // Turning it on needs a secret the first time.
+    let r = admin.put("/settings/sso", &body(None, version)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.to_string().contains("client_secret"), "{}", r.body);
+    assert_eq!(
+        coordinator
+            .put("/settings/sso", &body(Some("s3cret"), version))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = admin
+        .put("/settings/sso", &body(Some("s3cret"), version))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["enabled"], true);
+    assert_eq!(r.body["has_secret"], true);
+    assert!(!r.body.to_string().contains("s3cret"), "{}", r.body);
+    let saved = r.body["version"].as_i64().unwrap();
+    assert!(saved > version);
+    // The old version is stale; without a secret the stored one stays.
+    let r = admin.put("/settings/sso", &body(None, version)).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let mut off = body(None, saved);
+    off["enabled"] = json!(false);
+    off["password_login"] = json!(false);
+    let r = admin.put("/settings/sso", &off).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.to_string().contains("password_login"), "{}", r.body);
+    let r = admin.put("/settings/sso", &body(None, saved)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["has_secret"], true);
+    assert_eq!(
+        sso::settings(&t.app, &t.system()).await.unwrap().client_id,
+        "trainyard"
+    );
 }

@@ -551,10 +551,22 @@ async fn completed_elearning_read_back_marks_learners_ready(t: &TestApp) {
 
     // Max finishes; the job (run by the worker) picks it up for sessions in the next two weeks.
     lrs.lms_completed("max@example.com", quiz).await;
-    let checked = trainyard_app::xapi::check_upcoming(&t.app, trainyard_core::time::now_ms(), 14)
-        .await
-        .unwrap();
-    assert_eq!(checked, 1);
+    // Every process's worker runs the job on its timer: only one of two at the same moment asks
+    // the LRS, and the run is not due again at once.
+    let now = trainyard_core::time::now_ms();
+    let (a, b) = tokio::join!(
+        trainyard_app::xapi::run_readiness_job(&t.app, now, 14),
+        trainyard_app::xapi::run_readiness_job(&t.app, now, 14)
+    );
+    let mut runs = [a.unwrap(), b.unwrap()];
+    runs.sort();
+    assert_eq!(runs, [None, Some(1)], "one process checks, one session");
+    assert_eq!(
+        trainyard_app::xapi::run_readiness_job(&t.app, now + 1_000, 14)
+            .await
+            .unwrap(),
+        None
+    );
     let all = api
         .get(&format!("/sessions/{sid}/enrollments?ready=true"))
         .await;

@@ -253,6 +253,10 @@ const TAGS: &[(&str, &str)] = &[
         "LMS hand-off with xAPI: the Learning Record Store that receives attended, completed, passed and failed statements, its statement log, courses' e-learning prerequisites and the readiness of learners read back from the LRS.",
     ),
     (
+        "single sign-on",
+        "The organisation's OpenID Connect provider (issuer, client, default role, role map) and whether password sign-in stays on (admins). The client secret is never shown back.",
+    ),
+    (
         "imports",
         "Spreadsheet onboarding: CSV and XLSX imports of every kind of record (column mapping, dry run, all-or-nothing import as a background job) and the export in the same layouts (operations staff).",
     ),

@@ -29,6 +29,7 @@ mod renewals;
 mod report_views;
 mod reports;
 pub(crate) mod scopes;
+mod sso;
 mod staffing;
 mod surveys;
 mod timeline;
@@ -164,6 +165,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(surveys::api())
         .merge(webhooks::api())
         .merge(xapi::api())
+        .merge(sso::api())
         .merge(imports::api())
         .split_for_parts()
 }
