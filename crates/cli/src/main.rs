@@ -460,6 +460,8 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    // The TLS provider of every HTTP client of this process (reqwest has no bundled one).
+    trainyard_app::http::use_ring();
     let _ = AUDIT_KEY_FILE.set(cli.audit_key_file.clone());
     if let Some(file) = &cli.ca_file {
         let pem =

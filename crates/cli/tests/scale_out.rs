@@ -182,6 +182,8 @@ fn received(dir: &Path) -> Vec<Value> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_serve_processes_on_one_postgres_enroll_promote_and_deliver_exactly_once() {
+    // The tree's reqwest has rustls without a provider of its own: Trainyard's (ring).
+    trainyard_app::http::use_ring();
     if postgres_url().is_none() {
         assert!(
             !required(),
