@@ -29,17 +29,27 @@ pub const CALLBACK_PATH: &str = "/login/sso/callback";
 /// How long a sign-in may take at the provider.
 const LOGIN_MINUTES: i64 = 10;
 
-/// The settings as an administrator sees them: never the client secret, only whether one is set.
-#[derive(Debug, Clone)]
+/// The single sign-on settings as an administrator sees them (the page and the API): never the
+/// client secret, only whether one is set.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = SsoSettings)]
 pub struct SsoView {
+    /// Whether the sign-in page offers the provider.
     pub enabled: bool,
+    /// The provider's issuer URL (its discovery document is `…/.well-known/openid-configuration`).
     pub issuer_url: String,
     pub client_id: String,
+    /// Whether a client secret is stored (it is never shown).
     pub has_secret: bool,
+    /// Whether password sign-in is offered beside the provider.
     pub password_login: bool,
+    /// The role of an account created at its first sign-in (empty: no accounts are created).
     pub default_role: String,
+    /// The ID token claim the role map reads (e.g. `groups`).
     pub role_claim: String,
+    /// One `value = role` per line, the first match wins.
     pub role_map: String,
+    /// Send it back when saving; a stale one is 409.
     pub version: i64,
     /// The redirect URI to register at the provider.
     pub redirect_uri: String,

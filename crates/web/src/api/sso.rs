@@ -6,54 +6,13 @@ use crate::auth::ApiCaller;
 use crate::problem::{ApiError, Problem};
 use axum::Json;
 use axum::extract::State;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use trainyard_app::sso::{self as uc, SsoChanges, SsoView};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(get_sso_settings, save_sso_settings))
-}
-
-/// The single sign-on settings as an administrator sees them.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct SsoSettingsOut {
-    /// Whether the sign-in page offers the provider.
-    pub enabled: bool,
-    /// The provider's issuer URL (its discovery document is `…/.well-known/openid-configuration`).
-    pub issuer_url: String,
-    pub client_id: String,
-    /// Whether a client secret is stored (it is never shown).
-    pub has_secret: bool,
-    /// Whether password sign-in is offered beside the provider.
-    pub password_login: bool,
-    /// The role of an account created at its first sign-in (empty: no accounts are created).
-    pub default_role: String,
-    /// The ID token claim the role map reads (e.g. `groups`).
-    pub role_claim: String,
-    /// One `value = role` per line, the first match wins.
-    pub role_map: String,
-    /// Send it back when saving; a stale one is 409.
-    pub version: i64,
-    /// The redirect URI to register at the provider.
-    pub redirect_uri: String,
-}
-
-impl From<SsoView> for SsoSettingsOut {
-    fn from(v: SsoView) -> Self {
-        Self {
-            enabled: v.enabled,
-            issuer_url: v.issuer_url,
-            client_id: v.client_id,
-            has_secret: v.has_secret,
-            password_login: v.password_login,
-            default_role: v.default_role,
-            role_claim: v.role_claim,
-            role_map: v.role_map,
-            version: v.version,
-            redirect_uri: v.redirect_uri,
-        }
-    }
 }
 
 /// The single sign-on settings as written.
@@ -84,12 +43,12 @@ pub struct SsoSettingsBody {
 /// The provider, the client id (never the secret, only whether one is set), the default role,
 /// the role map and whether password sign-in is on, with the redirect URI to register. Admins.
 #[utoipa::path(get, path = "/settings/sso", operation_id = "getSsoSettings", tag = "single sign-on",
-    responses((status = 200, description = "The settings", body = SsoSettingsOut), (status = 403, body = Problem)))]
+    responses((status = 200, description = "The settings", body = SsoView), (status = 403, body = Problem)))]
 async fn get_sso_settings(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-) -> Result<Json<SsoSettingsOut>, ApiError> {
-    Ok(Json(uc::settings(&s.app, &c).await?.into()))
+) -> Result<Json<SsoView>, ApiError> {
+    Ok(Json(uc::settings(&s.app, &c).await?))
 }
 
 /// Save the single sign-on settings.
@@ -98,12 +57,12 @@ async fn get_sso_settings(
 /// turned off only while single sign-on is on; `trainyard sso allow-password-login` turns it
 /// back on from the server. A stale `version` is 409.
 #[utoipa::path(put, path = "/settings/sso", operation_id = "saveSsoSettings", tag = "single sign-on", request_body = SsoSettingsBody,
-    responses((status = 200, description = "The settings", body = SsoSettingsOut), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "The settings", body = SsoView), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn save_sso_settings(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Body(b): Body<SsoSettingsBody>,
-) -> Result<Json<SsoSettingsOut>, ApiError> {
+) -> Result<Json<SsoView>, ApiError> {
     let changes = SsoChanges {
         enabled: b.enabled,
         issuer_url: b.issuer_url,
@@ -115,5 +74,5 @@ async fn save_sso_settings(
         role_map: b.role_map,
         version: b.version,
     };
-    Ok(Json(uc::save_settings(&s.app, &c, changes).await?.into()))
+    Ok(Json(uc::save_settings(&s.app, &c, changes).await?))
 }
