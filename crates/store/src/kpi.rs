@@ -115,23 +115,29 @@ pub struct Grouping<'a> {
 /// The grouping key of a session `s`, as five columns named slice, status, postponed, reason and
 /// due. The figures kept on the session row (migration 0037) replace the per-session counts.
 fn group_key(q: &mut Sql, g: Grouping<'_>) {
-    if g.bounds.is_empty() {
-        q.push("0");
-    } else {
-        q.push("CASE");
-        for (n, b) in g.bounds.iter().enumerate() {
-            q.push(" WHEN s.starts_at < ")
-                .int(*b)
-                .push(&format!(" THEN {n}"));
-        }
-        q.push(&format!(" ELSE {} END", g.bounds.len()));
-    }
+    slice_of(q, "s.starts_at", g.bounds, 1);
     q.push(
         " AS slice, s.status, CASE WHEN s.kpi_postponements > 0 THEN 1 ELSE 0 END AS postponed, \
          COALESCE(s.kpi_disruption_reason, s.status_reason) AS reason, CASE WHEN s.ends_at <= ",
     )
     .int(g.as_of)
     .push(" THEN 1 ELSE 0 END AS due");
+}
+
+/// The slice of the period a row falls in: `column` (in units of `unit` milliseconds) against
+/// each bound where a new slice starts.
+fn slice_of(q: &mut Sql, column: &str, bounds: &[i64], unit: i64) {
+    if bounds.is_empty() {
+        q.push("0");
+        return;
+    }
+    q.push("CASE");
+    for (n, b) in bounds.iter().enumerate() {
+        q.push(&format!(" WHEN {column} < "))
+            .int(b / unit)
+            .push(&format!(" THEN {n}"));
+    }
+    q.push(&format!(" ELSE {} END", bounds.len()));
 }
 
 type Key = (i64, String, i64, Option<String>, i64);
@@ -275,17 +281,7 @@ async fn groups_kept(
         .push(" ORDER BY quarter");
     let straddling = fetch_all(conn, q.query(), |r| r.i("quarter")).await?;
     let mut q = Sql::new("SELECT ");
-    if g.bounds.is_empty() {
-        q.push("0");
-    } else {
-        q.push("CASE");
-        for (n, b) in g.bounds.iter().enumerate() {
-            q.push(" WHEN k.quarter < ")
-                .int(b / kept::QUARTER_MS)
-                .push(&format!(" THEN {n}"));
-        }
-        q.push(&format!(" ELSE {} END", g.bounds.len()));
-    }
+    slice_of(&mut q, "k.quarter", g.bounds, kept::QUARTER_MS);
     q.push(" AS slice, k.status, k.postponed, k.reason, CASE WHEN k.last_end <= ")
         .int(g.as_of)
         .push(
