@@ -63,6 +63,7 @@ pub struct Occurrence {
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = RecurrencePreview)]
 pub struct Preview {
     pub session_id: i64,
     pub reference: String,

@@ -453,6 +453,7 @@ pub fn totals(lines: &[CostLine], currency: Currency) -> CostTotals {
     Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
+#[schema(as = ProfitabilityDimension)]
 pub enum Dimension {
     Course,
     Client,

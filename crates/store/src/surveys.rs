@@ -584,6 +584,7 @@ pub async fn claim_reminder(
 /// What results are grouped by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = SurveyDimension)]
 pub enum Dimension {
     Session,
     Course,

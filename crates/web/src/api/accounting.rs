@@ -1,6 +1,7 @@
 //! The accounting export of a period's issued invoices and credit notes, JSON or CSV.
 
 use super::extract::Params;
+use super::operations::{Operations, routes};
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::problem::{ApiError, Problem};
@@ -9,10 +10,9 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use trainyard_app::accounting_export::{self as uc, AccountingExport};
-use utoipa_axum::router::OpenApiRouter;
 
-pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(utoipa_axum::routes!(export_invoices))
+pub fn api() -> Operations {
+    Operations::new().routes(routes!(export_invoices))
 }
 
 /// The period and the format of an export.

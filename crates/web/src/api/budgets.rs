@@ -4,6 +4,8 @@
 
 use super::bodies::MoneyBody;
 use super::extract::{Body, Id, Params};
+use super::operations::Operations;
+use super::operations::routes;
 use super::records::VersionParam;
 use crate::AppState;
 use crate::auth::ApiCaller;
@@ -16,11 +18,9 @@ use trainyard_app::budgets::{self as uc, BudgetDetail, BudgetView, CostCentreFie
 use trainyard_app::store::budgets::CostCentre;
 use trainyard_core::budget::BudgetFields;
 use trainyard_core::status::BudgetScope;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
-pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+pub fn api() -> Operations {
+    Operations::new()
         .routes(routes!(list_budgets, create_budget))
         .routes(routes!(get_budget, replace_budget, archive_budget))
         .routes(routes!(list_cost_centres, create_cost_centre))

@@ -1,6 +1,8 @@
 //! Bulk enrollment over the API: a CSV checked as a whole (dry run) or applied all-or-nothing.
 
 use super::extract::{Body, Params};
+use super::operations::Operations;
+use super::operations::routes;
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::problem::{ApiError, Problem, ProblemField};
@@ -10,11 +12,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use trainyard_app::bulk_enrollment::{self as bulk, Report, RowOutcome};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
-pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(enroll_bulk))
+pub fn api() -> Operations {
+    Operations::new().routes(routes!(enroll_bulk))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -2,6 +2,8 @@
 //! enrollment now would cost, and the fees a client was charged.
 
 use super::extract::{Body, Id};
+use super::operations::Operations;
+use super::operations::routes;
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::problem::{ApiError, Problem};
@@ -11,11 +13,9 @@ use serde::{Deserialize, Serialize};
 use trainyard_app::cancellation::{self as uc, FeePreview, PolicyView};
 use trainyard_app::store::cancellation::Fee;
 use trainyard_core::cancellation::FeeTier;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
-pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+pub fn api() -> Operations {
+    Operations::new()
         .routes(routes!(
             get_default_cancellation_policy,
             set_default_cancellation_policy

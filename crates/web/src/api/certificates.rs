@@ -2,6 +2,8 @@
 //! the public verification of a code (no token needed).
 
 use super::extract::{Body, Id, Params};
+use super::operations::Operations;
+use super::operations::routes;
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::problem::{ApiError, Problem};
@@ -12,11 +14,9 @@ use serde::Deserialize;
 use trainyard_app::AppError;
 use trainyard_app::certificates::{self as uc, ExpiryReminders, Verification};
 use trainyard_app::store::certificates::{Certificate, CertificateFilter};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
-pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+pub fn api() -> Operations {
+    Operations::new()
         .routes(routes!(list))
         .routes(routes!(get))
         .routes(routes!(issue))

@@ -1,6 +1,8 @@
 //! Compliance checklists, documents, evidence packs and substitutions (issue 16 §4, §5).
 
 use super::extract::{Body, Id, Params};
+use super::operations::Operations;
+use super::operations::routes;
 use super::records::VersionParam;
 use crate::AppState;
 use crate::auth::ApiCaller;
@@ -16,11 +18,9 @@ use trainyard_app::compliance::{self as uc, Dashboard, RequirementForm, SessionC
 use trainyard_app::store::compliance::{
     DashboardFilter, Document, Item, Requirement, Substitution,
 };
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
-pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+pub fn api() -> Operations {
+    Operations::new()
         .routes(routes!(list_requirements, create_requirement))
         .routes(routes!(
             get_requirement,

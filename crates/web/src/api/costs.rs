@@ -4,6 +4,8 @@
 
 use super::bodies::MoneyBody;
 use super::extract::{Body, Id, Params};
+use super::operations::Operations;
+use super::operations::routes;
 use super::records::VersionParam;
 use crate::AppState;
 use crate::auth::ApiCaller;
@@ -20,11 +22,9 @@ use trainyard_app::costs::{
 };
 use trainyard_core::Money;
 use trainyard_core::status::{CostKind, CostStage};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
-pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+pub fn api() -> Operations {
+    Operations::new()
         .routes(routes!(get_session_finance))
         .routes(routes!(add_cost_line))
         .routes(routes!(set_cost_actual))

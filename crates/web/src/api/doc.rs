@@ -565,6 +565,7 @@ fn is_public(op: &Map<String, Value>) -> bool {
         .is_some_and(|s| s.iter().any(|r| r.as_object().is_some_and(Map::is_empty)))
 }
 
+#[cfg(test)]
 /// Every operation of the finished document: (method in capitals, path under `/api/v1`,
 /// public?, what a token needs).
 pub fn operation_needs(doc: &Value) -> Vec<(String, String, bool, Option<Need>)> {

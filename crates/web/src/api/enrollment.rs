@@ -1,6 +1,8 @@
 //! Enrollments and the waitlist over the API.
 
 use super::extract::{Body, Id};
+use super::operations::Operations;
+use super::operations::routes;
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::problem::{ApiError, Problem};
@@ -10,11 +12,9 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use trainyard_app::enrollment;
 use trainyard_app::store::enrollments::{Enrollment, EnrollmentRecord};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
-pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+pub fn api() -> Operations {
+    Operations::new()
         .routes(routes!(enroll, list))
         .routes(routes!(cancel))
         .routes(routes!(substitute))
@@ -93,6 +93,7 @@ async fn cancel(
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = LearnerSubstituteRequest)]
 pub struct SubstituteRequest {
     pub version: i64,
     /// Who goes instead.

@@ -2,6 +2,8 @@
 //! venue or client; list and revoke them.
 
 use super::extract::{Body, Id, Params};
+use super::operations::Operations;
+use super::operations::routes;
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::problem::{ApiError, Problem};
@@ -10,11 +12,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use trainyard_app::feeds::{self, Feed};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
-pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+pub fn api() -> Operations {
+    Operations::new()
         .routes(routes!(list, create))
         .routes(routes!(revoke))
 }

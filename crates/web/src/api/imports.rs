@@ -4,6 +4,8 @@
 //! its own use case, so finance columns (rates, prices) follow the caller's finance access.
 
 use super::extract::Id;
+use super::operations::Operations;
+use super::operations::routes;
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::problem::{ApiError, Problem};
@@ -17,11 +19,9 @@ use trainyard_app::AppError;
 use trainyard_app::import::jobs::{self, SheetPreview};
 use trainyard_app::import::{self, Kind, Mapping};
 use trainyard_app::store::import::Job;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
-pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+pub fn api() -> Operations {
+    Operations::new()
         .routes(routes!(preview_import))
         .routes(routes!(start_import))
         .routes(routes!(get_import_job))

@@ -1,6 +1,8 @@
 //! A month's invoicing run: started here, worked in the background, watched by polling.
 
 use super::extract::{Body, Id};
+use super::operations::Operations;
+use super::operations::routes;
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::problem::{ApiError, Problem};
@@ -9,11 +11,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use trainyard_app::invoice_runs::{self as uc, Run};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
-pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+pub fn api() -> Operations {
+    Operations::new()
         .routes(routes!(list, start))
         .routes(routes!(get))
 }

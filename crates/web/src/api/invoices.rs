@@ -2,6 +2,8 @@
 //! client's credit. Finance, managers and admins write; a client contact reads their own.
 
 use super::extract::{Body, Id, Params};
+use super::operations::Operations;
+use super::operations::routes;
 use super::records::VersionParam;
 use crate::AppState;
 use crate::auth::ApiCaller;
@@ -13,11 +15,9 @@ use serde::Deserialize;
 use trainyard_app::invoicing::{self as uc, DraftFields, InvoiceDetail, PaymentFields};
 use trainyard_app::store::invoices::{Invoice, InvoiceFilter};
 use trainyard_core::Money;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
-pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+pub fn api() -> Operations {
+    Operations::new()
         .routes(routes!(list, create))
         .routes(routes!(get, replace, discard))
         .routes(routes!(issue))

@@ -2,6 +2,8 @@
 //! message templates, and when reminders and joining instructions go out.
 
 use super::extract::{Body, Id, Params};
+use super::operations::Operations;
+use super::operations::routes;
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::problem::{ApiError, Problem};
@@ -13,11 +15,9 @@ use trainyard_app::messages::{self, MessageSettings, MessageTemplate};
 use trainyard_app::reminders::{self, ReminderSettings};
 use trainyard_app::store::Page;
 use trainyard_app::store::outbox::{Message, MessageDetail, OutboxFilter};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
-pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+pub fn api() -> Operations {
+    Operations::new()
         .routes(routes!(outbox))
         .routes(routes!(message))
         .routes(routes!(retry))
@@ -295,6 +295,7 @@ async fn save_template(
 
 /// A draft rendered with sample values.
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = MessagePreview)]
 pub struct Preview {
     pub subject: String,
     pub body: String,

@@ -2,6 +2,8 @@
 //! accepting proposals, repairs.
 
 use super::extract::{Body, Id};
+use super::operations::Operations;
+use super::operations::routes;
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::problem::{ApiError, Problem};
@@ -14,11 +16,9 @@ use trainyard_app::planning::{
     WindowFields,
 };
 use trainyard_app::store::planning::{PlanningWindow, Run};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
-pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+pub fn api() -> Operations {
+    Operations::new()
         .routes(routes!(list, create))
         .routes(routes!(get))
         .routes(routes!(accept))

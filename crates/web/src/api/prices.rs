@@ -4,6 +4,8 @@
 //! contact reads their own seat credits.
 
 use super::extract::{Body, Id, Params};
+use super::operations::Operations;
+use super::operations::routes;
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::problem::{ApiError, Problem};
@@ -20,11 +22,9 @@ use trainyard_app::store::prices::CoursePrice;
 use trainyard_core::Invalid;
 use trainyard_core::Money;
 use trainyard_core::pricing::PriceFields;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
-pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+pub fn api() -> Operations {
+    Operations::new()
         .routes(routes!(list_course_prices, set_course_price))
         .routes(routes!(remove_course_price))
         .routes(routes!(agreement_credits, top_up_credits))

@@ -2,6 +2,7 @@
 //! instructor no-shows and complaints per period, as JSON or CSV.
 
 use super::extract::{Body, Id, Params};
+use super::operations::{Operations, routes};
 use super::reports::ReportFormat;
 use crate::AppState;
 use crate::auth::ApiCaller;
@@ -13,13 +14,12 @@ use serde::Deserialize;
 use trainyard_app::quality::{self as uc, QualityReport};
 use trainyard_app::reporting::ReportQuery;
 use trainyard_app::store::quality::Complaint;
-use utoipa_axum::router::OpenApiRouter;
 
-pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(utoipa_axum::routes!(get_quality_signals))
-        .routes(utoipa_axum::routes!(list_session_complaints))
-        .routes(utoipa_axum::routes!(resolve_complaint))
+pub fn api() -> Operations {
+    Operations::new()
+        .routes(routes!(get_quality_signals))
+        .routes(routes!(list_session_complaints))
+        .routes(routes!(resolve_complaint))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -2,6 +2,8 @@
 //! quote creates the client's program with its draft sessions.
 
 use super::extract::{Body, Id, Params};
+use super::operations::Operations;
+use super::operations::routes;
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::problem::{ApiError, Problem};
@@ -11,11 +13,9 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use trainyard_app::quotes::{self as uc, Acceptance, QuoteDetail, QuoteFields, QuotePatch};
 use trainyard_app::store::quotes::{Quote, QuoteFilter};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
-pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+pub fn api() -> Operations {
+    Operations::new()
         .routes(routes!(list, create))
         .routes(routes!(get, patch))
         .routes(routes!(send))

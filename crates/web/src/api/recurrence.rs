@@ -1,6 +1,8 @@
 //! Recurring programmes over the API: preview a series cloned from a session, then create it.
 
 use super::extract::{Body, Id};
+use super::operations::Operations;
+use super::operations::routes;
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::problem::{ApiError, Problem};
@@ -10,11 +12,9 @@ use axum::http::StatusCode;
 use trainyard_app::recurrence::{self as uc, Preview};
 use trainyard_app::store::sessions::Session;
 use trainyard_core::recurrence::RecurrenceFields;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
-pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+pub fn api() -> Operations {
+    Operations::new()
         .routes(routes!(preview))
         .routes(routes!(create))
 }

@@ -2,6 +2,8 @@
 //! offered by hand, and the client's setting that lets the daily job offer them.
 
 use super::extract::{Body, Id, Params};
+use super::operations::Operations;
+use super::operations::routes;
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::problem::{ApiError, Problem};
@@ -11,11 +13,9 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use trainyard_app::renewals::{self as uc, ExpiringList};
 use trainyard_app::store::renewals::RenewalOffer;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
-pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+pub fn api() -> Operations {
+    Operations::new()
         .routes(routes!(list_expiring_certificates))
         .routes(routes!(offer_renewal))
         .routes(routes!(set_renewal_setting))

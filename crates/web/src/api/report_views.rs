@@ -1,6 +1,8 @@
 //! Saved report views and their e-mailed schedules.
 
 use super::extract::{Body, Id};
+use super::operations::Operations;
+use super::operations::routes;
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::problem::{ApiError, Problem};
@@ -11,11 +13,9 @@ use serde::Deserialize;
 use trainyard_app::report_views::{self as uc, ViewFields};
 use trainyard_app::store::report_views::{ReportSchedule, ReportView};
 use trainyard_core::report_view::{Cadence, ReportKind, ScheduleFields};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
-pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+pub fn api() -> Operations {
+    Operations::new()
         .routes(routes!(list_views, create_view))
         .routes(routes!(get_view, update_view, delete_view))
         .routes(routes!(list_schedules, create_schedule))

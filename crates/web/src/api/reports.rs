@@ -2,6 +2,7 @@
 //! admin minutes logged against a session.
 
 use super::extract::{Body, Id, Params};
+use super::operations::{Operations, routes};
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::problem::{ApiError, Problem};
@@ -12,14 +13,13 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use trainyard_app::reporting::{self, AdminTimeFields, KpiReport, ReportQuery};
 use trainyard_app::store::kpi::AdminTime;
-use utoipa_axum::router::OpenApiRouter;
 
-pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(utoipa_axum::routes!(get_kpis))
-        .routes(utoipa_axum::routes!(get_morning_lists))
-        .routes(utoipa_axum::routes!(list_satisfaction_sessions))
-        .routes(utoipa_axum::routes!(log_admin_time))
+pub fn api() -> Operations {
+    Operations::new()
+        .routes(routes!(get_kpis))
+        .routes(routes!(get_morning_lists))
+        .routes(routes!(list_satisfaction_sessions))
+        .routes(routes!(log_admin_time))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

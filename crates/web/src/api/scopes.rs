@@ -1,7 +1,9 @@
 //! Token scopes at the door of the API: a bearer token is resolved once per request, and the
-//! request goes on only if the token holds the scope its operation needs (read from the
-//! finished OpenAPI document, so the document and the check cannot disagree).
+//! request goes on only if the token holds the scope its operation needs (from the tag and
+//! security its `#[utoipa::path]` declares, as the OpenAPI document states it: a test holds the
+//! two equal).
 
+use super::operations::Operation;
 use crate::AppState;
 use crate::problem::{ApiError, Problem};
 use axum::extract::{MatchedPath, Request, State};
@@ -11,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
 use std::sync::Arc;
 use trainyard_app::{AppError, Caller, accounts};
-use trainyard_core::scope::{MissingScope, Need};
+use trainyard_core::scope::{self, MissingScope, Need};
 
 /// What each operation asks of a token, by (method, path under `/api/v1`).
 #[derive(Clone)]
@@ -20,8 +22,8 @@ pub struct Doors {
     needs: Arc<HashMap<(String, String), Door>>,
 }
 
-#[derive(Clone, Copy, Debug)]
-enum Door {
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Door {
     /// Open to anyone (certificate verification, surveys): tokens are not looked at.
     Public,
     /// `None`: no scope opens it (an operation filed under a tag without a row).
@@ -29,22 +31,25 @@ enum Door {
 }
 
 impl Doors {
-    pub fn new(state: AppState, doc: &serde_json::Value) -> Self {
-        let needs = super::doc::operation_needs(doc)
-            .into_iter()
-            .map(|(method, path, public, need)| {
-                let door = if public {
-                    Door::Public
-                } else {
-                    Door::Token(need)
-                };
-                ((method, path), door)
-            })
+    pub fn new(state: AppState, operations: &[Operation]) -> Self {
+        let needs = operations
+            .iter()
+            .map(|op| ((op.method.clone(), op.path.clone()), door(op)))
             .collect();
         Self {
             state,
             needs: Arc::new(needs),
         }
+    }
+}
+
+/// What a token needs for an operation: nothing when it is public, else the scope of the area
+/// its tag is filed under (the one table, `trainyard_core::scope`), as the document states it.
+pub fn door(op: &Operation) -> Door {
+    if op.public {
+        Door::Public
+    } else {
+        Door::Token(op.tag.and_then(|tag| scope::need_of(tag, op.is_read())))
     }
 }
 

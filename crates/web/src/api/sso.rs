@@ -1,6 +1,8 @@
 //! Single sign-on settings over the API (admins): what `/admin/sso` shows and saves.
 
 use super::extract::Body;
+use super::operations::Operations;
+use super::operations::routes;
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::problem::{ApiError, Problem};
@@ -8,11 +10,9 @@ use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
 use trainyard_app::sso::{self as uc, SsoChanges, SsoView};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
-pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get_sso_settings, save_sso_settings))
+pub fn api() -> Operations {
+    Operations::new().routes(routes!(get_sso_settings, save_sso_settings))
 }
 
 /// The single sign-on settings as written.

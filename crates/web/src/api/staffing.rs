@@ -1,6 +1,8 @@
 //! Assignments, bookings and conflict checks over the API.
 
 use super::extract::{Body, Id, Params};
+use super::operations::Operations;
+use super::operations::routes;
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::problem::{ApiError, Problem};
@@ -13,11 +15,9 @@ use trainyard_app::store::assignments::{Assignment, AssignmentRecord};
 use trainyard_app::store::bookings::Booking;
 use trainyard_core::conflicts::Problem as Conflict;
 use trainyard_core::status::AssignmentEvent;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
-pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+pub fn api() -> Operations {
+    Operations::new()
         .routes(routes!(propose))
         .routes(routes!(act))
         .routes(routes!(substitute))
@@ -121,6 +121,7 @@ async fn act(
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = InstructorSubstituteRequest)]
 pub struct SubstituteRequest {
     pub instructor_id: i64,
     pub version: i64,

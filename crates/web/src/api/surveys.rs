@@ -2,6 +2,8 @@
 //! dimension, and the public survey behind a personal link (no token needed).
 
 use super::extract::{Body, Id, Params};
+use super::operations::Operations;
+use super::operations::routes;
 use super::records::VersionParam;
 use crate::AppState;
 use crate::auth::ApiCaller;
@@ -16,11 +18,9 @@ use trainyard_app::surveys::{
     self as uc, FeedbackGroup, FeedbackReport, PublicSurvey, TemplateInput,
 };
 use trainyard_core::survey::RawAnswer;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
-pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+pub fn api() -> Operations {
+    Operations::new()
         .routes(routes!(list_templates, create_template))
         .routes(routes!(get_template, replace_template, archive_template))
         .routes(routes!(session_feedback))

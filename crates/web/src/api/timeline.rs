@@ -2,6 +2,7 @@
 //! each item flagged when it overlaps another in its row.
 
 use super::extract::Params;
+use super::operations::{Operations, routes};
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::problem::{ApiError, Problem};
@@ -12,10 +13,9 @@ use trainyard_app::AppError;
 use trainyard_app::timeline::{self as tl, RowKind, TimelineQuery, Window};
 use trainyard_core::TimeZoneName;
 use trainyard_core::time::rfc3339;
-use utoipa_axum::router::OpenApiRouter;
 
-pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(utoipa_axum::routes!(timeline))
+pub fn api() -> Operations {
+    Operations::new().routes(routes!(timeline))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -1,6 +1,8 @@
 //! The caller's own API tokens: list, create (the secret is answered once), revoke.
 
 use super::extract::{Body, Id};
+use super::operations::Operations;
+use super::operations::routes;
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::problem::{ApiError, Problem};
@@ -10,11 +12,9 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use trainyard_app::accounts::{self, TokenRequest};
 use trainyard_app::store::auth::ApiToken;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
-pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+pub fn api() -> Operations {
+    Operations::new()
         .routes(routes!(list, create))
         .routes(routes!(revoke))
 }

@@ -2,6 +2,8 @@
 //! learner's record, and an instructor's own assignments.
 
 use super::extract::{Body, Id, Params};
+use super::operations::Operations;
+use super::operations::routes;
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::problem::{ApiError, Problem};
@@ -16,11 +18,9 @@ use trainyard_app::store::Page;
 use trainyard_app::store::users::User;
 use trainyard_app::{AppError, Caller};
 use trainyard_core::{Invalid, Role};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
-pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+pub fn api() -> Operations {
+    Operations::new()
         .routes(routes!(list, create))
         .routes(routes!(get, replace))
         .routes(routes!(deactivate))

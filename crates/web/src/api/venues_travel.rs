@@ -2,6 +2,8 @@
 //! closure days (public holidays, a venue shut).
 
 use super::extract::{Body, Id, Params};
+use super::operations::Operations;
+use super::operations::routes;
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::problem::{ApiError, Problem};
@@ -13,11 +15,9 @@ use trainyard_app::sites::closures::{self, ClosureFields};
 use trainyard_app::sites::travel;
 use trainyard_app::store::closures::Closure;
 use trainyard_app::store::venues::TravelTime;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
-pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+pub fn api() -> Operations {
+    Operations::new()
         .routes(routes!(travel_times, set_travel_times))
         .routes(routes!(list_closures, add_closure))
         .routes(routes!(remove_closure))

@@ -1,6 +1,8 @@
 //! Webhooks over the API: endpoints, their secrets, the delivery log and replays. Admins.
 
 use super::extract::{Body, Id, Params};
+use super::operations::Operations;
+use super::operations::routes;
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::problem::{ApiError, Problem};
@@ -13,11 +15,9 @@ use trainyard_app::store::webhooks::{Delivery, DeliveryDetail, DeliveryFilter, E
 use trainyard_app::webhooks::{self as uc, CreatedEndpoint, EventFamily, Replayed};
 use trainyard_core::Invalid;
 use trainyard_core::webhook::EndpointFields;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
-pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+pub fn api() -> Operations {
+    Operations::new()
         .routes(routes!(list, create))
         .routes(routes!(get, replace))
         .routes(routes!(secret))

@@ -2,6 +2,8 @@
 //! log, courses' e-learning prerequisites, and the readiness check of a session's learners.
 
 use super::extract::{Body, Id, Params};
+use super::operations::Operations;
+use super::operations::routes;
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::problem::{ApiError, Problem};
@@ -14,11 +16,9 @@ use trainyard_app::store::webhooks::{Delivery, DeliveryFilter};
 use trainyard_app::store::xapi::Lrs;
 use trainyard_app::xapi::{self as uc, ReadinessReport};
 use trainyard_core::xapi::LrsFields;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
-pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+pub fn api() -> Operations {
+    Operations::new()
         .routes(routes!(get_lrs, save_lrs))
         .routes(routes!(statements))
         .routes(routes!(get_prerequisites, set_prerequisites))
