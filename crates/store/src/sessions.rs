@@ -158,6 +158,18 @@ fn span(s: &SessionInput) -> (i64, i64) {
     (start, end)
 }
 
+/// The reference a new session holds until its id is known (it is then `S-{id}`).
+///
+/// Unique per insert: on PostgreSQL every row version written in an open transaction stays in
+/// the unique index on `reference` until the transaction ends, so a placeholder shared by the
+/// inserts of one transaction (an import's 10,000 sessions) made each insert check all those
+/// before it (quadratic: 2.5 ms an insert at 10,000).
+fn provisional_reference(now: i64) -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("new-{now}-{}-{n}", std::process::id())
+}
+
 pub async fn insert(
     conn: &mut Conn,
     s: &SessionInput,
@@ -165,8 +177,7 @@ pub async fn insert(
     now: i64,
 ) -> Result<i64, StoreError> {
     let (start, end) = span(s);
-    // The reference is derived from the id, which we only know after the insert.
-    let provisional = format!("new-{now}-{}", std::process::id());
+    let provisional = provisional_reference(now);
     let r = sqlx::query(
         "INSERT INTO sessions (reference, course_id, course_code, title, visibility, client_id, delivery_mode, venue_id, status, \
          capacity, time_zone, currency, seat_price_minor, notes, starts_at, ends_at, created_at, updated_at, joining_url, joining_notes, program_id, delivery_language) \
@@ -763,5 +774,19 @@ pub async fn touch(conn: &mut Conn, session_id: i64) -> Result<(), StoreError> {
         Err(StoreError::NotFound)
     } else {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::provisional_reference;
+
+    #[test]
+    fn no_two_inserts_share_a_provisional_reference() {
+        // The same instant, as an import's rows have: still two different placeholders.
+        let a = provisional_reference(1_800_000_000_000);
+        let b = provisional_reference(1_800_000_000_000);
+        assert_ne!(a, b);
+        assert!(a.starts_with("new-1800000000000-"));
     }
 }
