@@ -19,18 +19,19 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 scratch=$(mktemp -d)
 pg=postgres://postgres@127.0.0.1:5432
 run_id=$(date +%s)
-pg_dbs=()
 
 fresh_pg() {
   local db="trainyard_rerun_${run_id}_$1"
   psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE ${db}"
-  pg_dbs+=("$db")
   echo "$pg/$db"
 }
 cleanup() {
-  for db in "${pg_dbs[@]}"; do
-    psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS ${db} WITH (FORCE)" || true
-  done
+  # fresh_pg runs in a command substitution (a subshell), so the run's databases are found by name.
+  psql -h 127.0.0.1 -U postgres -d postgres -qAtc \
+    "SELECT datname FROM pg_database WHERE datname LIKE 'trainyard_rerun_${run_id}_%'" |
+    while read -r db; do
+      psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS \"${db}\" WITH (FORCE)" || true
+    done
   [ -n "${sink_pid:-}" ] && kill "$sink_pid" 2>/dev/null || true
   [ -n "${serve_pid:-}" ] && kill "$serve_pid" 2>/dev/null || true
   rm -rf "$scratch"
